@@ -1,0 +1,184 @@
+"""Business date and end of day (tutup hari).
+
+The business date lives in the database. :func:`run_end_of_day` closes the current business
+date: every enabled plugin's :class:`~kopcore.records.EodTask` runs in chunks; each chunk's writes
+and its "done" mark commit together, so a crashed run resumes after the last finished chunk and no
+chunk is applied twice. When every chunk of the date is done the date advances, guarded by its old
+value so two workers can never advance it twice. Several worker processes may run this at once:
+on PostgreSQL they claim chunks with ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import attrs
+from sqlalchemy import case, func, select, update
+
+from kopcore.context import Context
+from kopcore.db import tables as t
+from kopcore.errors import BusinessDateError
+from kopcore.kernel import SYSTEM_ACTOR, Kernel
+from kopcore.records import EodTask
+
+#: progress(task name, chunks done, chunks in all)
+Progress = Callable[[str, int, int], None]
+
+
+@attrs.frozen
+class DayClosed:
+    business_date: date
+    tasks: dict[str, int]
+    """Rows touched per task by this worker."""
+
+
+def current_business_date(kernel: Kernel) -> date:
+    return kernel.read(SYSTEM_ACTOR, lambda ctx: ctx.business_date)
+
+
+def eod_tasks(kernel: Kernel) -> list[tuple[str, EodTask]]:
+    tasks = [(plugin, task) for plugin, result in kernel.plugins.results("kopcore_eod_tasks")
+             for task in result]
+    names: dict[str, str] = {}
+    for plugin, task in tasks:
+        if task.name in names:
+            from kopcore.errors import PluginError
+
+            raise PluginError(f"EOD task {task.name!r} is declared by both plugin "
+                              f"{names[task.name]!r} and plugin {plugin!r}")
+        names[task.name] = plugin
+    return sorted(tasks, key=lambda pt: (pt[1].order, pt[1].name))
+
+
+def _plan(ctx: Context, day: date, task: EodTask, chunk_size: int) -> None:
+    c = t.eod_chunks.c
+    lock = select(t.eod_runs.c.status).where(t.eod_runs.c.business_date == day)
+    if ctx.conn.dialect.name == "postgresql":
+        lock = lock.with_for_update()
+    ctx.conn.execute(lock)
+    planned = ctx.conn.execute(
+        select(func.count()).where(c.business_date == day, c.task == task.name)
+    ).scalar_one()
+    if planned:
+        return
+    chunks = task.chunks(ctx, day, chunk_size) or [(1, 0)]
+    ctx.conn.execute(t.eod_chunks.insert(), [
+        {"business_date": day, "task": task.name, "chunk_no": n, "low_id": low, "high_id": high,
+         "status": "pending" if low <= high else "done", "rows": None if low <= high else 0}
+        for n, (low, high) in enumerate(chunks)
+    ])
+
+
+def _run_one_chunk(ctx: Context, day: date, task: EodTask) -> int | None:
+    """Claim and run one pending chunk; ``None`` when none is left to claim."""
+    c = t.eod_chunks.c
+    claim = (select(c.chunk_no, c.low_id, c.high_id)
+             .where(c.business_date == day, c.task == task.name, c.status == "pending")
+             .order_by(c.chunk_no).limit(1))
+    if ctx.conn.dialect.name == "postgresql":
+        claim = claim.with_for_update(skip_locked=True)
+    chunk = ctx.conn.execute(claim).first()
+    if chunk is None:
+        return None
+    rows = task.run(ctx, day, chunk.low_id, chunk.high_id)
+    ctx.conn.execute(
+        update(t.eod_chunks)
+        .where(c.business_date == day, c.task == task.name, c.chunk_no == chunk.chunk_no,
+               c.status == "pending")
+        .values(status="done", rows=rows, finished_at=datetime.now(UTC))
+    )
+    return rows
+
+
+def _progress(ctx: Context, day: date, task: str) -> tuple[int, int]:
+    c = t.eod_chunks.c
+    row = ctx.conn.execute(
+        select(func.count(), func.sum(case((c.status == "done", 1), else_=0)))
+        .where(c.business_date == day, c.task == task)
+    ).one()
+    return int(row[1] or 0), int(row[0])
+
+
+def close_business_date(kernel: Kernel, *, progress: Progress | None = None,
+                        wait_seconds: float = 600.0) -> DayClosed:
+    """Run end of day for the current business date and advance it by one day."""
+    day = current_business_date(kernel)
+    chunk_size = kernel.settings.eod_chunk_size
+
+    def start(ctx: Context) -> None:
+        exists = ctx.conn.execute(
+            select(t.eod_runs.c.status).where(t.eod_runs.c.business_date == day)
+        ).first()
+        if exists is None:
+            ctx.conn.execute(t.eod_runs.insert().values(
+                business_date=day, status="running", started_at=datetime.now(UTC)))
+
+    kernel.write(SYSTEM_ACTOR, start, operation="eod")
+    touched: dict[str, int] = {}
+    for _plugin, task in eod_tasks(kernel):
+        op = f"eod.{task.name}"
+        kernel.write(SYSTEM_ACTOR, lambda ctx, task=task: _plan(ctx, day, task, chunk_size),
+                     operation=op)
+        touched[task.name] = 0
+        while True:
+            rows = kernel.write(SYSTEM_ACTOR,
+                                lambda ctx, task=task: _run_one_chunk(ctx, day, task),
+                                operation=op)
+            if rows is None:
+                break
+            touched[task.name] += rows
+            if progress is not None:
+                done, total = kernel.read(SYSTEM_ACTOR,
+                                          lambda ctx, task=task: _progress(ctx, day, task.name))
+                progress(task.name, done, total)
+        _wait_for_other_workers(kernel, day, task.name, wait_seconds)
+    kernel.write(SYSTEM_ACTOR, lambda ctx: _advance(ctx, day), operation="eod")
+    return DayClosed(day, touched)
+
+
+def _wait_for_other_workers(kernel: Kernel, day: date, task: str, wait_seconds: float) -> None:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        done, total = kernel.read(SYSTEM_ACTOR, lambda ctx: _progress(ctx, day, task))
+        if done == total:
+            return
+        if time.monotonic() > deadline:
+            raise BusinessDateError(
+                f"end of day {day}: {total - done} chunk(s) of {task} still held by another "
+                f"worker ({socket.gethostname()} gave up waiting)"
+            )
+        time.sleep(0.2)
+
+
+def _advance(ctx: Context, day: date) -> None:
+    ctx.conn.execute(
+        update(t.eod_runs).where(t.eod_runs.c.business_date == day, t.eod_runs.c.status == "running")
+        .values(status="done", finished_at=datetime.now(UTC))
+    )
+    ctx.conn.execute(
+        update(t.business_calendar).where(t.business_calendar.c.business_date == day)
+        .values(business_date=day + timedelta(days=1))
+    )
+
+
+def run_end_of_day(kernel: Kernel, *, until: date | None = None,
+                   progress: Progress | None = None) -> list[DayClosed]:
+    """Close business dates until the business date is ``until`` (default: one day).
+
+    Catches up several days when the cooperative is behind; refuses a target in the past.
+    """
+    today = current_business_date(kernel)
+    target = until or today + timedelta(days=1)
+    if target <= today:
+        raise BusinessDateError(
+            f"business date is already {today}; end of day moves it forward only"
+        )
+    if (target - today).days > 366:
+        raise BusinessDateError("end of day catches up at most 366 days at once")
+    closed = []
+    while current_business_date(kernel) < target:
+        closed.append(close_business_date(kernel, progress=progress))
+    return closed

@@ -1,0 +1,171 @@
+"""Typed errors.
+
+Every error a user can cause is a :class:`KopcoreError` with a stable ``code``. The API turns it
+into RFC 9457 problem+json with ``type`` = ``https://kopcore.org/problems/<code>``; the CLI prints
+the same title and detail and exits with status 1. Plugins raise these (or subclasses with their
+own codes) and never need to know which interface called them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+PROBLEM_BASE = "https://kopcore.org/problems/"
+
+
+class KopcoreError(Exception):
+    """Base of every error that is the caller's to fix (never a bug)."""
+
+    code: ClassVar[str] = "error"
+    title: ClassVar[str] = "Request refused"
+    status: ClassVar[int] = 400
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+    @property
+    def type_uri(self) -> str:
+        return PROBLEM_BASE + self.code
+
+    def to_problem(self) -> dict[str, Any]:
+        """RFC 9457 problem details document."""
+        problem: dict[str, Any] = {
+            "type": self.type_uri,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+        }
+        problem.update(self.extra)
+        return problem
+
+
+class ValidationError(KopcoreError):
+    code = "validation-error"
+    title = "Invalid input"
+    status = 422
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        if field is not None:
+            extra["field"] = field
+        super().__init__(detail, **extra)
+
+
+class InvalidAmount(ValidationError):
+    code = "invalid-amount"
+    title = "Invalid amount"
+
+
+class CurrencyMismatch(ValidationError):
+    code = "currency-mismatch"
+    title = "Currency mismatch"
+
+
+class UnbalancedEntry(ValidationError):
+    code = "unbalanced-entry"
+    title = "Journal entry does not balance"
+
+
+class NotFound(KopcoreError):
+    code = "not-found"
+    title = "Not found"
+    status = 404
+
+
+class Conflict(KopcoreError):
+    code = "conflict"
+    title = "Conflict with the current state"
+    status = 409
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency-conflict"
+    title = "Idempotency key reused with a different request"
+    status = 422
+
+
+class AlreadyReversed(Conflict):
+    code = "already-reversed"
+    title = "Entry already reversed"
+
+
+class AccountClosed(Conflict):
+    code = "account-closed"
+    title = "Account is closed"
+
+
+class AccountFrozen(Conflict):
+    code = "account-frozen"
+    title = "Account is frozen"
+
+
+class InsufficientFunds(Conflict):
+    code = "insufficient-funds"
+    title = "Insufficient funds"
+
+
+class NotWithdrawable(Conflict):
+    code = "not-withdrawable"
+    title = "Not withdrawable"
+
+
+class MemberNotActive(Conflict):
+    code = "member-not-active"
+    title = "Member is not active"
+
+
+class ExitRefused(Conflict):
+    code = "exit-refused"
+    title = "Member exit refused"
+
+
+class PostingVetoed(Conflict):
+    """A plugin refused an entry; ``reason`` is the plugin's stable reason code."""
+
+    code = "posting-vetoed"
+    title = "Posting refused by a plugin"
+
+    def __init__(self, detail: str, *, reason: str, plugin: str) -> None:
+        super().__init__(detail, reason=reason, plugin=plugin)
+        self.reason = reason
+        self.plugin = plugin
+
+
+class BusinessDateError(Conflict):
+    code = "business-date"
+    title = "Business date does not allow this"
+
+
+class EndOfDayRunning(Conflict):
+    code = "end-of-day-running"
+    title = "End of day is running"
+
+
+class Unauthorized(KopcoreError):
+    code = "unauthorized"
+    title = "Authentication required"
+    status = 401
+
+
+class Forbidden(KopcoreError):
+    code = "forbidden"
+    title = "Not allowed"
+    status = 403
+
+
+class ApprovalPending(KopcoreError):
+    """Not an error to the caller: the request waits for a second person (maker-checker)."""
+
+    code = "approval-required"
+    title = "Second approval required"
+    status = 202
+
+
+class PluginError(Exception):
+    """A plugin could not be loaded or conflicts with another; start-up stops (fail closed)."""
+
+
+class ConfigurationError(Exception):
+    """The settings file or environment is wrong; start-up stops with this message."""

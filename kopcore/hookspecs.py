@@ -1,0 +1,199 @@
+"""Hook specifications: the whole plugin contract of kopcore.
+
+Every hook is named ``kopcore_*``. A plugin implements any subset with ``@kopcore.hookimpl``; the
+kernel calls them as described in each docstring. docs/hooks.md has a section per hook, and a
+test per hook exercises it (tests/test_hook_contract.py fails when either is missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from kopcore.context import Context
+    from kopcore.ledger.records import JournalEntry, Member, ProposedEntry
+    from kopcore.operations import Operation
+    from kopcore.records import (
+        DemoSeed,
+        EodTask,
+        ExitContribution,
+        GLAccountSpec,
+        MigrationSource,
+        PermissionSpec,
+        ProductType,
+        SettlementAccount,
+        Veto,
+    )
+
+hookspec = pluggy.HookspecMarker("kopcore")
+
+# -------------------------------------------------------------------------------------------
+# Declarations (called once at start-up, while the plugin registry is built)
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_gl_accounts() -> Sequence[GLAccountSpec]:
+    """Return the general-ledger accounts this plugin needs in the chart of accounts.
+
+    Called once at start-up. The kernel adds them to the chart (creating the GL posting account
+    ``GL-<key>`` for each), applies the operator's ``[chart.<key>]`` renumbering and renaming,
+    and refuses to start when two plugins claim the same key or code, naming both.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_gl_accounts():
+            return [GLAccountSpec("savings.sukarela", "2110", "Simpanan Sukarela", GLType.LIABILITY)]
+    """
+
+
+@hookspec
+def kopcore_product_types() -> Sequence[ProductType]:
+    """Return the product types (kinds of member account) this plugin offers.
+
+    Called once at start-up. Each product's ``code`` must be unique across plugins; its
+    ``gl_key`` names the GL control account that member accounts of the product roll up to.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_product_types():
+            return [ProductType("savings.sukarela", "Simpanan sukarela", gl_key="savings.sukarela")]
+    """
+
+
+@hookspec
+def kopcore_migrations() -> MigrationSource | None:
+    """Return this plugin's Alembic version directory and branch label, if it has tables.
+
+    Called by ``kopcore db upgrade``, which upgrades the kernel's branch and the branch of every
+    enabled plugin to their heads in one run. A plugin's first revision sets
+    ``branch_labels = ("<branch>",)`` and ``depends_on = "kopcore"`` so it runs after the kernel's.
+    """
+
+
+@hookspec
+def kopcore_operations() -> Sequence[Operation]:
+    """Return the operations this plugin exposes.
+
+    Called once at start-up. The kernel generates a web route and a CLI command from each
+    :class:`kopcore.operations.Operation`, and refuses to start when two plugins declare the same
+    operation name (and so the same route and command), naming both.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_operations():
+            return [Operation("savings.deposit", DepositInput, EntryOutput, deposit,
+                              permission="ledger.post", mutates=True)]
+    """
+
+
+@hookspec
+def kopcore_permissions() -> Sequence[PermissionSpec]:
+    """Return the permissions this plugin's operations require, with the roles holding them.
+
+    Called once at start-up. Roles are ``admin``, ``manager``, ``teller``, ``auditor`` and
+    ``member``; ``admin`` holds every permission. A permission named by two plugins is refused.
+    """
+
+
+@hookspec
+def kopcore_demo_seed() -> Sequence[DemoSeed]:
+    """Return callables that add this plugin's data to the demo cooperative.
+
+    Called by ``kopcore demo`` after the kernel seeds members and internal accounts, in ``order``.
+    Each seed receives a :class:`kopcore.context.Context` acting as the demo administrator.
+    """
+
+
+# -------------------------------------------------------------------------------------------
+# Posting
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
+    """Refuse a journal entry before it is posted, or return ``None`` to let it pass.
+
+    Called inside the posting transaction for every entry (reversals included), after the
+    kernel's own validation and before any account is locked. Every plugin is asked; the first
+    :class:`~kopcore.records.Veto` stops the posting with
+    :class:`~kopcore.errors.PostingVetoed`, carrying the veto's stable ``reason`` code and the
+    plugin's name, and nothing is written.
+
+    :param ctx: the operation context (connection, actor, business date).
+    :param entry: the entry as requested: lines with resolved accounts, memo, operation.
+    """
+
+
+@hookspec
+def kopcore_after_posting(ctx: Context, entry: JournalEntry) -> None:
+    """React to a posted journal entry, inside the same transaction.
+
+    Called after the entry, its postings and the balances are written. An exception raised here
+    rolls the whole posting back, so keep the work small and raise only to refuse.
+
+    :param ctx: the operation context.
+    :param entry: the posted entry with its postings and resulting balances.
+    """
+
+
+@hookspec(firstresult=True)
+def kopcore_settlement_account(
+    ctx: Context, member: Member, purpose: str, currency: str
+) -> SettlementAccount | None:
+    """Name an account that can pay or receive money for ``member``.
+
+    Lets one plugin move a member's money through another without importing it: loans asks for
+    an account to disburse into (``purpose="disbursement"``) or collect from
+    (``purpose="collection"``); PPOB asks for one to pay a bill from (``purpose="payment"``).
+    Stops at the first non-None result. The kernel's helper
+    :meth:`kopcore.ledger.Ledger.settlement_account` calls it and returns ``None`` when no
+    plugin answers (pay in cash instead).
+
+    :param ctx: the operation context.
+    :param member: the member whose money moves.
+    :param purpose: why the account is wanted; plugins ignore purposes they do not serve.
+    :param currency: the currency of the movement.
+    """
+
+
+# -------------------------------------------------------------------------------------------
+# Members
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
+    """Refuse a member's exit, or contribute lines to the exit settlement.
+
+    Called by :meth:`kopcore.ledger.Ledger.exit_member` for an active member. If any plugin
+    returns a refusal, the exit fails with :class:`~kopcore.errors.ExitRefused` listing every
+    refusal and nothing is written. Otherwise the contributions' lines (moving balances out of
+    the plugin's accounts) and a balancing line to the payout account are posted as one entry,
+    the member's accounts at zero are closed and the member is marked ``left``.
+
+    :param ctx: the operation context.
+    :param member: the leaving member.
+    """
+
+
+# -------------------------------------------------------------------------------------------
+# End of day
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_eod_tasks() -> Sequence[EodTask]:
+    """Return this plugin's end-of-day tasks for a business date.
+
+    Called by the end-of-day runner for each business date it closes. Each task's chunks are
+    recorded as they finish, in the same transaction as the chunk's writes, so a crashed run
+    resumes where it stopped and no chunk is applied twice. Write tasks as set-based SQL over
+    the chunk's id range, not as a Python loop over rows.
+    """

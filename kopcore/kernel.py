@@ -1,0 +1,90 @@
+"""The kernel: settings + database + plugins, and the way to run work in a transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import TypeVar
+
+from sqlalchemy import inspect, select
+
+from kopcore.context import Context
+from kopcore.db import Database, make_engine
+from kopcore.db import tables as t
+from kopcore.errors import ConfigurationError
+from kopcore.ledger.chart import effective_chart, sync_chart
+from kopcore.plugin_manager import PluginHost
+from kopcore.settings import Settings
+
+T = TypeVar("T")
+
+SYSTEM_ACTOR = "system"
+
+
+class Kernel:
+    """A running cooperative: use :meth:`start`, then :meth:`write` / :meth:`read`.
+
+    >>> kernel = Kernel.start(Settings(database_url="sqlite:///demo.db"))  # doctest: +SKIP
+    >>> kernel.write("admin", lambda ctx: ledger.register_member(ctx, name=..., nik=...))
+    """
+
+    def __init__(self, settings: Settings, db: Database, plugins: PluginHost) -> None:
+        self.settings = settings
+        self.db = db
+        self.plugins = plugins
+
+    @classmethod
+    def start(
+        cls,
+        settings: Settings,
+        *,
+        extra_plugins: Iterable[tuple[str, object]] = (),
+        migrate: bool = False,
+        initial_date: date | None = None,
+    ) -> Kernel:
+        """Load plugins (failing closed), connect, optionally migrate, and sync the chart."""
+        plugins = PluginHost.load(settings.plugins, extra=extra_plugins)
+        engine = make_engine(settings.database_url,
+                             busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        kernel = cls(settings, Database(engine, retries=settings.transaction_retries), plugins)
+        if migrate:
+            from kopcore.db.migrate import upgrade
+
+            upgrade(kernel)
+        kernel.prepare(initial_date=initial_date)
+        return kernel
+
+    def prepare(self, *, initial_date: date | None = None) -> None:
+        """Check the schema is there, set the first business date, sync the chart."""
+        if not inspect(self.db.engine).has_table("business_calendar"):
+            raise ConfigurationError(
+                f"database {self.db.engine.url.render_as_string(hide_password=True)} has no "
+                "kopcore tables: run `kopcore db upgrade`"
+            )
+        chart = effective_chart(self.plugins.gl_accounts, self.settings.chart)
+
+        def _prepare(conn: object) -> None:
+            from sqlalchemy import Connection
+
+            assert isinstance(conn, Connection)
+            current = conn.execute(select(t.business_calendar.c.business_date)).scalar()
+            if current is None:
+                current = initial_date or date.today()
+                conn.execute(t.business_calendar.insert().values(id=1, business_date=current))
+            sync_chart(conn, chart, self.settings.currency, current)
+
+        self.db.write(_prepare)
+
+    def write(self, actor: str, work: Callable[[Context], T], *, operation: str = "python-api",
+              principal: object | None = None) -> T:
+        """Run ``work(ctx)`` in one write transaction (retried on serialization failures)."""
+        return self.db.write(lambda conn: work(Context(self, conn, actor, operation,
+                                                       principal)))  # type: ignore[arg-type]
+
+    def read(self, actor: str, work: Callable[[Context], T], *, operation: str = "python-api",
+             principal: object | None = None) -> T:
+        return self.db.read(lambda conn: work(Context(self, conn, actor, operation,
+                                                      principal)))  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.db.dispose()

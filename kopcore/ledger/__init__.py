@@ -1,0 +1,89 @@
+"""The double-entry ledger: members, accounts, journal entries, balances and reports.
+
+Every function takes a :class:`~kopcore.context.Context` (a connection inside an open transaction
+plus the acting user) and leaves committing to the caller — :meth:`kopcore.kernel.Kernel.write`.
+"""
+
+from kopcore.ledger.accounts import (
+    active_holds,
+    close_account,
+    freeze_account,
+    get_account,
+    gl_account_number,
+    list_accounts,
+    member_accounts,
+    open_account,
+    place_hold,
+    release_hold,
+    unfreeze_account,
+)
+from kopcore.ledger.members import (
+    activate_member,
+    exit_member,
+    get_member,
+    get_member_by_id,
+    list_members,
+    register_member,
+    require_active,
+    update_contact,
+    validate_nik,
+)
+from kopcore.ledger.posting import get_entry, post_entry, reverse_entry
+from kopcore.ledger.records import (
+    Account,
+    AccountStatus,
+    JournalEntry,
+    Member,
+    MemberStatus,
+    PostingView,
+    ProposedEntry,
+)
+from kopcore.ledger.reports import (
+    balance_as_of,
+    financial_position,
+    ledger_invariants,
+    operating_results,
+    statement,
+    trial_balance,
+)
+from kopcore.ledger.settlement import settlement_account
+
+__all__ = [
+    "Account",
+    "AccountStatus",
+    "JournalEntry",
+    "Member",
+    "MemberStatus",
+    "PostingView",
+    "ProposedEntry",
+    "activate_member",
+    "active_holds",
+    "balance_as_of",
+    "close_account",
+    "exit_member",
+    "financial_position",
+    "freeze_account",
+    "get_account",
+    "get_entry",
+    "get_member",
+    "get_member_by_id",
+    "gl_account_number",
+    "ledger_invariants",
+    "list_accounts",
+    "list_members",
+    "member_accounts",
+    "open_account",
+    "operating_results",
+    "place_hold",
+    "post_entry",
+    "register_member",
+    "release_hold",
+    "require_active",
+    "reverse_entry",
+    "settlement_account",
+    "statement",
+    "trial_balance",
+    "unfreeze_account",
+    "update_contact",
+    "validate_nik",
+]

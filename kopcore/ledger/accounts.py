@@ -1,0 +1,234 @@
+"""Accounts: members' sub-ledger accounts, internal accounts, GL posting accounts; holds."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select, update
+
+from kopcore.context import Context
+from kopcore.db import tables as t
+from kopcore.errors import (
+    AccountClosed,
+    Conflict,
+    InsufficientFunds,
+    NotFound,
+    ValidationError,
+)
+from kopcore.ledger.members import require_active
+from kopcore.ledger.records import Account, AccountStatus
+from kopcore.money import Money
+
+GL_ACCOUNT_PREFIX = "GL-"
+
+
+def account_from_row(row: Row[Any]) -> Account:
+    m = row._mapping
+    currency = m["currency"]
+    sign = m["normal_sign"]
+    return Account(
+        id=m["id"], number=m["number"], name=m["name"], gl_key=m["gl_key"],
+        member_id=m["member_id"], product_code=m["product_code"], plugin=m["plugin"],
+        currency=currency, normal_sign=sign, status=AccountStatus(m["status"]),
+        balance=Money(m["balance"] * sign, currency), held=Money(m["held"], currency),
+        floor=Money(m["floor"], currency) if m["floor"] is not None else None,
+        opened_on=m["opened_on"], closed_on=m["closed_on"],
+    )
+
+
+def gl_account_number(gl_key: str) -> str:
+    """Number of the posting account that stands for a GL account itself (``GL-<key>``)."""
+    return GL_ACCOUNT_PREFIX + gl_key
+
+
+def get_account(ctx: Context, number: str) -> Account:
+    row = ctx.conn.execute(select(t.accounts).where(t.accounts.c.number == number)).first()
+    if row is None:
+        raise NotFound(f"account {number} not found", field="account")
+    return account_from_row(row)
+
+
+def get_accounts(ctx: Context, numbers: set[str]) -> dict[str, Account]:
+    rows = ctx.conn.execute(select(t.accounts).where(t.accounts.c.number.in_(sorted(numbers))))
+    found = {r.number: account_from_row(r) for r in rows}
+    missing = sorted(numbers - set(found))
+    if missing:
+        raise NotFound(f"account {', '.join(missing)} not found", field="account")
+    return found
+
+
+def member_accounts(ctx: Context, member_id: int) -> list[Account]:
+    rows = ctx.conn.execute(
+        select(t.accounts).where(t.accounts.c.member_id == member_id).order_by(t.accounts.c.id)
+    )
+    return [account_from_row(r) for r in rows]
+
+
+def list_accounts(
+    ctx: Context, *, member_id: int | None = None, gl_key: str | None = None,
+    after: int = 0, limit: int = 50,
+) -> list[Account]:
+    query = select(t.accounts).where(t.accounts.c.id > after).order_by(t.accounts.c.id)
+    if member_id is not None:
+        query = query.where(t.accounts.c.member_id == member_id)
+    if gl_key is not None:
+        query = query.where(t.accounts.c.gl_key == gl_key)
+    return [account_from_row(r) for r in ctx.conn.execute(query.limit(limit))]
+
+
+def open_account(
+    ctx: Context, *, name: str, gl_key: str, plugin: str, member_id: int | None = None,
+    product_code: str | None = None, number: str | None = None, currency: str | None = None,
+    floor: Money | None = None, prefix: str = "AC",
+) -> Account:
+    """Open an account rolling up to GL account ``gl_key``.
+
+    A member account needs an active member. ``floor`` is the lowest *available* balance (normal
+    side, after holds) that postings may leave; ``None`` means no floor (GL accounts). Without a
+    ``number`` one is made from ``prefix`` and the account id.
+    """
+    currency = currency or ctx.settings.currency
+    gl = ctx.conn.execute(select(t.gl_accounts).where(t.gl_accounts.c.key == gl_key)).first()
+    if gl is None:
+        raise NotFound(f"GL account {gl_key!r} not in the chart", field="gl_key")
+    if member_id is not None:
+        require_active(ctx, member_id)
+    if number is not None and not re.fullmatch(r"[A-Za-z0-9./_-]{1,64}", number):
+        raise ValidationError("account number: 1-64 letters, digits, '.', '/', '_' or '-'",
+                              field="number")
+    if number is not None and ctx.conn.execute(
+        select(t.accounts.c.id).where(t.accounts.c.number == number)
+    ).first():
+        raise Conflict(f"account number {number} already exists", field="number")
+    if floor is not None and floor.currency != currency:
+        raise ValidationError("floor currency differs from the account's", field="floor")
+    from kopcore.records import GLType
+
+    debit_normal = GLType(gl.type).debit_normal != bool(gl.contra)
+    account_id = ctx.conn.execute(
+        t.accounts.insert().values(
+            number=number or "tmp-" + uuid.uuid4().hex[:24], name=name, gl_key=gl_key,
+            member_id=member_id, product_code=product_code, plugin=plugin, currency=currency,
+            normal_sign=1 if debit_normal else -1, status=AccountStatus.OPEN.value, balance=0,
+            held=0, floor=floor.minor if floor is not None else None,
+            opened_on=ctx.business_date,
+        ).returning(t.accounts.c.id)
+    ).scalar_one()
+    if number is None:
+        ctx.conn.execute(
+            update(t.accounts).where(t.accounts.c.id == account_id)
+            .values(number=f"{prefix}{account_id:08d}")
+        )
+    row = ctx.conn.execute(select(t.accounts).where(t.accounts.c.id == account_id)).one()
+    return account_from_row(row)
+
+
+def _set_status(ctx: Context, number: str, status: AccountStatus, *, allowed_from: set[str]
+                ) -> Account:
+    account = get_account(ctx, number)
+    if account.status is AccountStatus.CLOSED:
+        raise AccountClosed(f"account {number} is closed")
+    if account.status.value not in allowed_from:
+        raise Conflict(f"account {number} is {account.status.value}")
+    ctx.conn.execute(update(t.accounts).where(t.accounts.c.id == account.id)
+                     .values(status=status.value))
+    return get_account(ctx, number)
+
+
+def freeze_account(ctx: Context, number: str) -> Account:
+    """Freeze: nothing may leave the account (its normal balance cannot go down)."""
+    return _set_status(ctx, number, AccountStatus.FROZEN, allowed_from={"open"})
+
+
+def unfreeze_account(ctx: Context, number: str) -> Account:
+    return _set_status(ctx, number, AccountStatus.OPEN, allowed_from={"frozen"})
+
+
+def close_account(ctx: Context, number: str) -> Account:
+    """Close an account at zero balance with no active hold; closed accounts take no postings."""
+    account = get_account(ctx, number)
+    if account.status is AccountStatus.CLOSED:
+        raise AccountClosed(f"account {number} is already closed")
+    if account.balance.minor != 0 or account.held.minor != 0:
+        raise Conflict(
+            f"account {number} cannot be closed: balance {account.balance.to_str()}, "
+            f"held {account.held.to_str()}"
+        )
+    ctx.conn.execute(
+        update(t.accounts).where(t.accounts.c.id == account.id)
+        .values(status=AccountStatus.CLOSED.value, closed_on=ctx.business_date)
+    )
+    return get_account(ctx, number)
+
+
+# --- holds ------------------------------------------------------------------------------------
+
+
+def place_hold(
+    ctx: Context, number: str, amount: Money, *, reason: str, reference: str | None = None
+) -> int:
+    """Set aside ``amount`` of the available balance (funds of a pending bill payment, say).
+
+    Refused with InsufficientFunds when the available balance would fall below the floor.
+    Returns the hold id. A ``reference`` is unique: holding twice for one reference is refused.
+    """
+    account = get_account(ctx, number)
+    if not amount.is_positive():
+        raise ValidationError("hold amount must be positive", field="amount")
+    if amount.currency != account.currency:
+        raise ValidationError("hold currency differs from the account's", field="amount")
+    if account.status is AccountStatus.CLOSED:
+        raise AccountClosed(f"account {number} is closed")
+    if reference is not None and ctx.conn.execute(
+        select(t.account_holds.c.id).where(t.account_holds.c.reference == reference)
+    ).first():
+        raise Conflict(f"a hold with reference {reference!r} already exists")
+    a = t.accounts.c
+    floor_ok = (a.floor.is_(None)) | (a.balance * a.normal_sign - a.held - amount.minor >= a.floor)
+    updated = ctx.conn.execute(
+        update(t.accounts).where(a.id == account.id, a.status != "closed", floor_ok)
+        .values(held=a.held + amount.minor).returning(a.id)
+    ).first()
+    if updated is None:
+        raise InsufficientFunds(
+            f"account {number} has {account.available.to_str()} available; cannot hold "
+            f"{amount.to_str()}", available=account.available.to_str(),
+        )
+    return int(ctx.conn.execute(
+        t.account_holds.insert().values(
+            account_id=account.id, amount=amount.minor, reason=reason[:200], reference=reference,
+            status="active", actor=ctx.actor, created_at=datetime.now(UTC),
+        ).returning(t.account_holds.c.id)
+    ).scalar_one())
+
+
+def release_hold(ctx: Context, hold_id: int) -> None:
+    """Release an active hold; its amount is available again."""
+    h = t.account_holds.c
+    row = ctx.conn.execute(
+        update(t.account_holds).where(h.id == hold_id, h.status == "active")
+        .values(status="released", released_at=datetime.now(UTC))
+        .returning(h.account_id, h.amount)
+    ).first()
+    if row is None:
+        raise NotFound(f"no active hold {hold_id}")
+    a = t.accounts.c
+    ctx.conn.execute(update(t.accounts).where(a.id == row.account_id)
+                     .values(held=a.held - row.amount))
+
+
+def active_holds(ctx: Context, number: str) -> list[dict[str, Any]]:
+    account = get_account(ctx, number)
+    h = t.account_holds.c
+    rows = ctx.conn.execute(
+        select(h.id, h.amount, h.reason, h.reference, h.created_at)
+        .where(h.account_id == account.id, h.status == "active").order_by(h.id)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def count_accounts(ctx: Context) -> int:
+    return int(ctx.conn.execute(select(func.count()).select_from(t.accounts)).scalar_one())

@@ -1,0 +1,274 @@
+"""The posting pipeline: the only code that writes journal entries and balances.
+
+validate → claim the idempotency key → ask plugins (veto) → lock the accounts in ascending id
+order, checking status and floors in the same conditional UPDATE → write postings → after-posting
+hook. Everything runs in the caller's transaction: an exception anywhere leaves nothing written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from kopcore.context import Context
+from kopcore.db import tables as t
+from kopcore.errors import (
+    AccountClosed,
+    AccountFrozen,
+    AlreadyReversed,
+    CurrencyMismatch,
+    IdempotencyConflict,
+    InsufficientFunds,
+    NotFound,
+    PostingVetoed,
+    UnbalancedEntry,
+    ValidationError,
+)
+from kopcore.ledger.accounts import account_from_row, get_accounts
+from kopcore.ledger.records import Account, AccountStatus, JournalEntry, PostingView, ProposedEntry
+from kopcore.money import Money
+from kopcore.records import PostingLine, Side, Veto
+
+MAX_LINES = 1000
+
+
+def request_digest(payload: Any) -> str:
+    """SHA-256 of a canonical JSON rendering; equal requests have equal digests."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _validate(ctx: Context, lines: Sequence[PostingLine], memo: str) -> dict[str, Account]:
+    if len(lines) < 2:
+        raise UnbalancedEntry("a journal entry needs at least two postings")
+    if len(lines) > MAX_LINES:
+        raise ValidationError(f"a journal entry has at most {MAX_LINES} postings")
+    if not memo or len(memo) > 500:
+        raise ValidationError("memo is required (at most 500 characters)", field="memo")
+    for line in lines:
+        if not isinstance(line.amount, Money):
+            raise ValidationError("posting amounts must be Money", field="amount")
+        if line.amount.minor <= 0:
+            raise ValidationError(
+                f"posting amounts must be positive (line on {line.account} is "
+                f"{line.amount.to_str()}); use the side to say debit or credit",
+                field="amount",
+            )
+        if not isinstance(line.side, Side):
+            raise ValidationError("posting side must be debit or credit", field="side")
+    accounts = get_accounts(ctx, {line.account for line in lines})
+    totals: dict[str, int] = defaultdict(int)
+    for line in lines:
+        account = accounts[line.account]
+        if line.amount.currency != account.currency:
+            raise CurrencyMismatch(
+                f"account {account.number} is in {account.currency}, the posting in "
+                f"{line.amount.currency}"
+            )
+        if account.status is AccountStatus.CLOSED:
+            raise AccountClosed(f"account {account.number} is closed", account=account.number)
+        totals[line.amount.currency] += line.signed_minor
+    unbalanced = {c: v for c, v in totals.items() if v != 0}
+    if unbalanced:
+        detail = ", ".join(
+            f"{c} debits exceed credits by {Money(v, c).to_str()}" if v > 0
+            else f"{c} credits exceed debits by {Money(-v, c).to_str()}"
+            for c, v in sorted(unbalanced.items())
+        )
+        raise UnbalancedEntry(f"entry does not balance: {detail}")
+    return accounts
+
+
+def _digest_of(lines: Sequence[PostingLine], memo: str, reverses: int | None) -> str:
+    return request_digest({
+        "lines": [[ln.account, ln.side.value, ln.amount.minor, ln.amount.currency]
+                  for ln in lines],
+        "memo": memo,
+        "reverses": reverses,
+    })
+
+
+def _replay(ctx: Context, key: str, digest: str) -> JournalEntry | None:
+    row = ctx.conn.execute(
+        select(t.journal_entries.c.id, t.journal_entries.c.request_digest)
+        .where(t.journal_entries.c.idempotency_key == key)
+    ).first()
+    if row is None:
+        return None
+    if row.request_digest != digest:
+        raise IdempotencyConflict(
+            f"idempotency key {key!r} was used for a different entry (entry {row.id})"
+        )
+    return attrs.evolve(get_entry(ctx, row.id), replayed=True)
+
+
+def _ask_plugins(ctx: Context, proposed: ProposedEntry) -> None:
+    for plugin, veto in ctx.kernel.plugins.call_each(
+        "kopcore_veto_entry", ctx=ctx, entry=proposed
+    ):
+        if isinstance(veto, Veto):
+            raise PostingVetoed(veto.message, reason=veto.reason, plugin=plugin)
+
+
+def _apply_deltas(ctx: Context, accounts: dict[str, Account], lines: Sequence[PostingLine]) -> None:
+    deltas: dict[int, int] = defaultdict(int)
+    by_id = {acc.id: acc for acc in accounts.values()}
+    for line in lines:
+        deltas[accounts[line.account].id] += line.signed_minor
+    a = t.accounts.c
+    # Ascending id order everywhere: two entries touching the same accounts cannot deadlock.
+    for account_id in sorted(deltas):
+        delta = deltas[account_id]
+        if delta == 0:
+            continue
+        account = by_id[account_id]
+        decreases = delta * account.normal_sign < 0
+        conditions = [a.id == account_id, a.status != AccountStatus.CLOSED.value]
+        if decreases:
+            conditions.append(a.status == AccountStatus.OPEN.value)
+            conditions.append(
+                a.floor.is_(None) | ((a.balance + delta) * a.normal_sign - a.held >= a.floor)
+            )
+        done = ctx.conn.execute(
+            update(t.accounts).where(*conditions).values(balance=a.balance + delta)
+            .returning(a.id)
+        ).first()
+        if done is None:
+            _explain_refusal(ctx, account_id, delta)
+
+
+def _explain_refusal(ctx: Context, account_id: int, delta: int) -> None:
+    row = ctx.conn.execute(select(t.accounts).where(t.accounts.c.id == account_id)).one()
+    account = account_from_row(row)
+    if account.status is AccountStatus.CLOSED:
+        raise AccountClosed(f"account {account.number} is closed", account=account.number)
+    if account.status is AccountStatus.FROZEN:
+        raise AccountFrozen(
+            f"account {account.number} is frozen: nothing may leave it", account=account.number
+        )
+    raise InsufficientFunds(
+        f"account {account.number} has {account.available.to_str()} available; "
+        f"{Money(abs(delta), account.currency).to_str()} would take it below its floor "
+        f"{account.floor.to_str() if account.floor else ''}".rstrip(),
+        account=account.number, available=account.available.to_str(),
+    )
+
+
+def post_entry(
+    ctx: Context,
+    lines: Sequence[PostingLine],
+    *,
+    memo: str,
+    idempotency_key: str | None = None,
+    reverses_entry_id: int | None = None,
+) -> JournalEntry:
+    """Post one balanced journal entry dated with the current business date.
+
+    With an ``idempotency_key``: the same key and the same request return the original entry
+    (``replayed=True``) and post nothing; the same key with a different request raises
+    :class:`~kopcore.errors.IdempotencyConflict`. Raises a typed
+    :class:`~kopcore.errors.KopcoreError` for every refusal; nothing is written then.
+    """
+    lines = list(lines)
+    digest = _digest_of(lines, memo, reverses_entry_id)
+    if idempotency_key is not None:
+        if not 1 <= len(idempotency_key) <= 200:
+            raise ValidationError("idempotency key: 1-200 characters", field="idempotency_key")
+        replay = _replay(ctx, idempotency_key, digest)
+        if replay is not None:
+            return replay
+    accounts = _validate(ctx, lines, memo)
+    proposed = ProposedEntry(
+        lines=lines, accounts=accounts, memo=memo, operation=ctx.operation,
+        business_date=ctx.business_date, reverses_entry_id=reverses_entry_id,
+    )
+    _ask_plugins(ctx, proposed)
+    # Claim the key first: a concurrent duplicate blocks here until we commit, then fails.
+    savepoint = ctx.conn.begin_nested()
+    try:
+        entry_id = ctx.conn.execute(
+            t.journal_entries.insert().values(
+                business_date=ctx.business_date, memo=memo, actor=ctx.actor,
+                operation=ctx.operation, idempotency_key=idempotency_key,
+                request_digest=digest, reverses_entry_id=reverses_entry_id,
+                created_at=datetime.now(UTC),
+            ).returning(t.journal_entries.c.id)
+        ).scalar_one()
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        if idempotency_key is not None:
+            replay = _replay(ctx, idempotency_key, digest)
+            if replay is not None:
+                return replay
+        if reverses_entry_id is not None:
+            raise AlreadyReversed(f"entry {reverses_entry_id} is already reversed") from None
+        raise
+    _apply_deltas(ctx, accounts, lines)
+    ctx.conn.execute(
+        t.postings.insert(),
+        [
+            {"entry_id": entry_id, "account_id": accounts[ln.account].id,
+             "amount": ln.signed_minor, "currency": ln.amount.currency}
+            for ln in lines
+        ],
+    )
+    entry = get_entry(ctx, entry_id)
+    ctx.kernel.plugins.call_each("kopcore_after_posting", ctx=ctx, entry=entry)
+    return entry
+
+
+def reverse_entry(
+    ctx: Context, entry_id: int, *, memo: str | None = None, idempotency_key: str | None = None
+) -> JournalEntry:
+    """Post the mirror of an entry. Each entry is reversed at most once; a reversal is not
+    itself reversible (post a new entry instead). Floors and statuses apply as usual."""
+    original = get_entry(ctx, entry_id)
+    if original.reverses_entry_id is not None:
+        raise ValidationError(f"entry {entry_id} is a reversal and cannot be reversed")
+    if idempotency_key is None:
+        already = ctx.conn.execute(
+            select(t.journal_entries.c.id)
+            .where(t.journal_entries.c.reverses_entry_id == entry_id)
+        ).first()
+        if already is not None:
+            raise AlreadyReversed(f"entry {entry_id} was already reversed by entry {already.id}")
+    lines = [
+        PostingLine(p.account_number, Side.CREDIT if p.amount.minor > 0 else Side.DEBIT,
+                    Money(abs(p.amount.minor), p.amount.currency))
+        for p in original.postings
+    ]
+    return post_entry(
+        ctx, lines, memo=memo or f"Reversal of entry {entry_id}: {original.memo}"[:500],
+        idempotency_key=idempotency_key, reverses_entry_id=entry_id,
+    )
+
+
+def get_entry(ctx: Context, entry_id: int) -> JournalEntry:
+    row = ctx.conn.execute(
+        select(t.journal_entries).where(t.journal_entries.c.id == entry_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"journal entry {entry_id} not found")
+    p, a = t.postings.c, t.accounts.c
+    posting_rows = ctx.conn.execute(
+        select(p.account_id, a.number, p.amount, p.currency)
+        .join(t.accounts, a.id == p.account_id)
+        .where(p.entry_id == entry_id).order_by(p.id)
+    )
+    m = row._mapping
+    return JournalEntry(
+        id=m["id"], business_date=m["business_date"], memo=m["memo"], actor=m["actor"],
+        operation=m["operation"], idempotency_key=m["idempotency_key"],
+        reverses_entry_id=m["reverses_entry_id"], created_at=m["created_at"],
+        postings=[PostingView(r.account_id, r.number, Money(r.amount, r.currency))
+                  for r in posting_rows],
+    )

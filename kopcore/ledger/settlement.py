@@ -1,0 +1,22 @@
+"""Finding an account that pays or receives money for a member, through plugins."""
+
+from __future__ import annotations
+
+from kopcore.context import Context
+from kopcore.ledger.accounts import get_account
+from kopcore.ledger.records import Account, Member
+
+
+def settlement_account(
+    ctx: Context, member: Member, purpose: str, currency: str | None = None
+) -> Account | None:
+    """Ask the ``kopcore_settlement_account`` hook for the member's account for ``purpose``.
+
+    Returns ``None`` when no enabled plugin offers one (the caller falls back to cash).
+    """
+    answer = ctx.hook.kopcore_settlement_account(
+        ctx=ctx, member=member, purpose=purpose, currency=currency or ctx.settings.currency
+    )
+    if answer is None:
+        return None
+    return get_account(ctx, answer.account_number)

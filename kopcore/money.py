@@ -1,0 +1,225 @@
+"""Exact money: integer minor units plus a currency.
+
+Storage holds integer minor units (BIGINT). `Decimal` appears only at the edges (parsing user
+input, formatting, API payloads). Floats are refused everywhere: ``Money.parse(0.1)`` raises.
+
+Rounding is always explicit: every operation that can produce a fraction of the minor unit takes a
+:class:`Rounding` mode and, where a product needs it, a rounding *unit* expressed in major units
+(``Decimal("1")`` for Rp1, ``Decimal("100")`` for Rp100).
+
+>>> Money.parse("1500000").format()
+'Rp1.500.000,00'
+>>> Money.parse("12.345")
+Traceback (most recent call last):
+...
+kopcore.errors.InvalidAmount: IDR amounts have at most 2 decimals, got '12.345'
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+from kopcore.errors import CurrencyMismatch, InvalidAmount
+
+#: ISO 4217 minor-unit exponents of the currencies the kernel knows. IDR has two (sen) by ISO,
+#: even though cooperatives round to whole rupiah; products pick their rounding unit.
+CURRENCY_EXPONENTS: dict[str, int] = {"IDR": 2, "USD": 2, "SGD": 2, "MYR": 2, "SAR": 2, "JPY": 0}
+CURRENCY_SYMBOLS: dict[str, str] = {"IDR": "Rp", "USD": "US$", "SGD": "S$", "MYR": "RM"}
+DEFAULT_CURRENCY = "IDR"
+
+#: Largest absolute amount in minor units (10^17 sen = Rp1,000 trillion). Sums of many such
+#: amounts still fit a signed 64-bit BIGINT.
+MAX_MINOR = 10**17
+
+
+class Rounding(enum.StrEnum):
+    """How a fraction of the rounding unit is resolved."""
+
+    HALF_UP = "half-up"
+    HALF_EVEN = "half-even"
+    DOWN = "down"
+
+    @property
+    def decimal_mode(self) -> str:
+        return {
+            Rounding.HALF_UP: ROUND_HALF_UP,
+            Rounding.HALF_EVEN: ROUND_HALF_EVEN,
+            Rounding.DOWN: ROUND_DOWN,
+        }[self]
+
+
+def exponent(currency: str) -> int:
+    try:
+        return CURRENCY_EXPONENTS[currency]
+    except KeyError:
+        raise InvalidAmount(f"unknown currency {currency!r}") from None
+
+
+def _check_range(minor: int) -> int:
+    if abs(minor) > MAX_MINOR:
+        raise InvalidAmount(f"amount out of range: {minor} minor units (limit {MAX_MINOR})")
+    return minor
+
+
+def to_decimal(value: Any, *, field: str = "amount") -> Decimal:
+    """Turn user input into a finite Decimal; refuse floats, booleans, NaN and infinities."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidAmount(
+            f"{field} must be a decimal string or an integer, not a float ({value!r})"
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip().replace("_", "")
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise InvalidAmount(f"{field} is not a decimal number: {value!r}") from None
+    else:
+        raise InvalidAmount(f"{field} must be a decimal string, got {type(value).__name__}")
+    if not result.is_finite():
+        raise InvalidAmount(f"{field} must be finite, got {value!r}")
+    return result
+
+
+@attrs.frozen(order=False)
+class Money:
+    """An exact amount: ``minor`` units of ``currency`` (IDR sen by default)."""
+
+    minor: int = attrs.field(validator=attrs.validators.instance_of(int))
+    currency: str = DEFAULT_CURRENCY
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.minor, bool):
+            raise InvalidAmount("amount must be an integer number of minor units")
+        exponent(self.currency)
+        _check_range(self.minor)
+
+    # --- construction -------------------------------------------------------------------
+    @classmethod
+    def parse(cls, value: Any, currency: str = DEFAULT_CURRENCY, *, field: str = "amount") -> Money:
+        """Parse a major-unit amount (``"1500000"``, ``"12.50"``, ``Decimal``, ``int``).
+
+        Refuses floats, NaN, infinities, more decimals than the currency has and values out of
+        range, each with :class:`~kopcore.errors.InvalidAmount`.
+        """
+        amount = to_decimal(value, field=field)
+        exp = exponent(currency)
+        scaled = amount.scaleb(exp)
+        if scaled != scaled.to_integral_value():
+            raise InvalidAmount(
+                f"{currency} amounts have at most {exp} decimals, got {str(value)!r}"
+            )
+        if abs(scaled) > MAX_MINOR:
+            raise InvalidAmount(f"{field} out of range: {value!r}")
+        return cls(int(scaled), currency)
+
+    @classmethod
+    def from_decimal(
+        cls,
+        amount: Decimal,
+        currency: str = DEFAULT_CURRENCY,
+        *,
+        rounding: Rounding,
+        unit: Decimal | None = None,
+    ) -> Money:
+        """Round an exact Decimal result (interest, shares) to money, explicitly."""
+        amount = to_decimal(amount)
+        step = unit if unit is not None else Decimal(1).scaleb(-exponent(currency))
+        if step <= 0:
+            raise InvalidAmount("rounding unit must be positive")
+        rounded = (amount / step).quantize(Decimal(1), rounding=rounding.decimal_mode) * step
+        return cls.parse(rounded, currency)
+
+    @classmethod
+    def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
+        return cls(0, currency)
+
+    # --- views --------------------------------------------------------------------------
+    @property
+    def amount(self) -> Decimal:
+        """The major-unit Decimal, e.g. ``Decimal('1500000.00')``."""
+        return Decimal(self.minor).scaleb(-exponent(self.currency))
+
+    def to_str(self) -> str:
+        """Canonical decimal string used at the API edge (``'1500000.00'``)."""
+        exp = exponent(self.currency)
+        return f"{self.amount:.{exp}f}"
+
+    def format(self) -> str:
+        """Indonesian display format: ``Rp1.500.000,00``."""
+        exp = exponent(self.currency)
+        sign = "-" if self.minor < 0 else ""
+        whole, _, frac = f"{abs(self.amount):,.{exp}f}".partition(".")
+        body = whole.replace(",", ".") + ("," + frac if frac else "")
+        return f"{sign}{CURRENCY_SYMBOLS.get(self.currency, self.currency + ' ')}{body}"
+
+    def round(self, unit: Decimal, rounding: Rounding) -> Money:
+        """Round to a unit in major units (Rp1, Rp100)."""
+        return Money.from_decimal(self.amount, self.currency, rounding=rounding, unit=unit)
+
+    # --- arithmetic ---------------------------------------------------------------------
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyMismatch(f"cannot combine {self.currency} and {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor < other.minor
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor <= other.minor
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor > other.minor
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor >= other.minor
+
+    def is_positive(self) -> bool:
+        return self.minor > 0
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def allocate(total: Money, weights: list[int]) -> list[Money]:
+    """Split ``total`` by integer weights, exactly, by the largest-remainder method.
+
+    The parts always sum to ``total`` to the minor unit; ties in remainder go to the earlier
+    weight. Used for SHU and profit-sharing allocations.
+
+    >>> [m.minor for m in allocate(Money(100), [1, 1, 1])]
+    [34, 33, 33]
+    """
+    if not weights or any(w < 0 for w in weights) or sum(weights) == 0:
+        raise InvalidAmount("allocation weights must be non-negative and not all zero")
+    weight_sum = sum(weights)
+    shares = [total.minor * w // weight_sum for w in weights]
+    remainders = [total.minor * w % weight_sum for w in weights]
+    left = total.minor - sum(shares)
+    for index in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:left]:
+        shares[index] += 1
+    return [Money(s, total.currency) for s in shares]

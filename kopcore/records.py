@@ -1,0 +1,157 @@
+"""Records that plugins return from hooks.
+
+Small frozen attrs classes, so the kernel can check them, sort them and name the two plugins
+that collide when two claim the same thing.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from kopcore.money import Money
+
+if TYPE_CHECKING:
+    from kopcore.context import Context
+
+
+class GLType(enum.StrEnum):
+    ASSET = "asset"
+    LIABILITY = "liability"
+    EQUITY = "equity"
+    INCOME = "income"
+    EXPENSE = "expense"
+
+    @property
+    def debit_normal(self) -> bool:
+        return self in (GLType.ASSET, GLType.EXPENSE)
+
+
+@attrs.frozen
+class GLAccountSpec:
+    """A general-ledger account a plugin needs in the chart.
+
+    ``key`` is stable and what code refers to; ``code`` and ``name`` are the defaults an operator
+    may change in settings (``[chart.<key>]``). ``contra`` flips the normal side (allowance for
+    loan losses is a contra-asset, credit-normal).
+    """
+
+    key: str
+    code: str
+    name: str
+    type: GLType
+    parent: str | None = None
+    contra: bool = False
+
+    @property
+    def normal_sign(self) -> int:
+        debit = self.type.debit_normal != self.contra
+        return 1 if debit else -1
+
+
+@attrs.frozen
+class ProductType:
+    """A kind of member account a plugin offers (``savings.sukarela``, ``loans.flat``...)."""
+
+    code: str
+    name: str
+    gl_key: str
+    description: str = ""
+
+
+@attrs.frozen
+class MigrationSource:
+    """An Alembic version directory: one branch per plugin, labelled ``branch``."""
+
+    branch: str
+    path: Path
+
+
+@attrs.frozen
+class PermissionSpec:
+    """A permission an operation can require, and the roles that hold it by default."""
+
+    name: str
+    description: str
+    roles: tuple[str, ...]
+
+
+@attrs.frozen
+class Veto:
+    """A plugin's refusal of a journal entry; ``reason`` is a stable code such as
+    ``sharia.interest-account``."""
+
+    reason: str
+    message: str
+
+
+class Side(enum.StrEnum):
+    DEBIT = "debit"
+    CREDIT = "credit"
+
+
+@attrs.frozen
+class PostingLine:
+    """One line of a requested entry: an account number, a side and a positive amount."""
+
+    account: str
+    side: Side
+    amount: Money
+
+    @property
+    def signed_minor(self) -> int:
+        return self.amount.minor if self.side is Side.DEBIT else -self.amount.minor
+
+
+@attrs.frozen
+class ExitContribution:
+    """What a plugin says about a leaving member.
+
+    ``refusal`` set: the exit is refused with that message (an outstanding loan, say).
+    Otherwise ``lines`` move the member's balances out of the plugin's accounts; the kernel adds
+    the balancing line to the exit payout account and posts everything as one entry.
+    """
+
+    refusal: str | None = None
+    lines: Sequence[PostingLine] = ()
+    note: str = ""
+
+
+@attrs.frozen
+class SettlementAccount:
+    """An account that can pay or receive money for a member (a voluntary savings account)."""
+
+    account_number: str
+    description: str = ""
+
+
+@attrs.frozen
+class EodTask:
+    """Set-based end-of-day work, done in chunks of an id range.
+
+    ``chunks(ctx, business_date, size)`` returns ``(low_id, high_id)`` ranges (inclusive);
+    ``run(ctx, business_date, low_id, high_id)`` does one chunk's writes and returns the number
+    of rows it touched. The kernel records each finished chunk in the same transaction as its
+    writes, so a crashed run resumes after the last finished chunk and never applies one twice.
+    Tasks run in ``order`` (then name) within a business date.
+    """
+
+    name: str
+    chunks: Callable[[Context, date, int], list[tuple[int, int]]]
+    run: Callable[[Context, date, int, int], int]
+    order: int = 100
+    description: str = ""
+
+
+@attrs.frozen
+class DemoSeed:
+    """Callable that adds a plugin's demo data to a fresh demo cooperative."""
+
+    name: str
+    seed: Callable[[Context], Any]
+    order: int = 100
