@@ -1,0 +1,97 @@
+"""Operations: one declaration becomes a web route and a CLI command.
+
+An operation is a name (``group.action``), an attrs input class, an attrs output class, a handler
+``handler(ctx, input) -> output``, the permission it requires and whether it mutates. The kernel
+generates from it:
+
+- ``GET /api/v1/<group>/<action>`` (query parameters) for reads, ``POST`` (JSON body) for
+  mutations, with the ``Idempotency-Key`` header, problem+json errors and an OpenAPI schema;
+- ``kopcore <group> <action> --<field> ...`` with ``--json`` output.
+
+Both go through :func:`kopcore.service.invoke`, so validation, authorisation, idempotency,
+maker-checker approval and the audit trail are the same code for both interfaces.
+
+Example::
+
+    @attrs.frozen
+    class DepositInput:
+        account: str = attrs.field(metadata={"help": "Account number"})
+        amount: Decimal = attrs.field(metadata={"help": "Amount in rupiah"})
+
+    Operation("celengan.deposit", DepositInput, EntryOutput, deposit,
+              permission="celengan.deposit", mutates=True, subject="account")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from kopcore.errors import KopcoreError
+
+#: How a member principal is confined to their own money: the input field naming the account
+#: (``"account"``) or the member (``"member"``) the call is about, or several for transfers.
+Subject = str | tuple[str, ...] | None
+
+
+@attrs.frozen
+class Operation:
+    name: str
+    input: type
+    output: type
+    handler: Callable[[Any, Any], Any]
+    permission: str
+    mutates: bool
+    summary: str = ""
+    #: Input fields that name accounts (``account``-like) or members (``member``-like) this call
+    #: touches. A member principal may only call the operation about their own; an operation
+    #: with no subject is refused to member principals.
+    account_fields: tuple[str, ...] = ()
+    member_fields: tuple[str, ...] = ()
+    #: Input field holding the amount compared with the settings' approval threshold for
+    #: maker-checker; ``None``: never needs a second person.
+    approval_amount_field: str | None = None
+    #: Errors the handler may raise, documented in the OpenAPI document.
+    errors: tuple[type[KopcoreError], ...] = ()
+    #: Filled in by the plugin host: the plugin that declared the operation.
+    plugin: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        group, _, action = self.name.partition(".")
+        if not group or not action or not all(
+            part.replace("-", "").replace("_", "").isalnum() for part in self.name.split(".")
+        ):
+            raise ValueError(f"operation name {self.name!r} must be 'group.action'")
+        for cls in (self.input, self.output):
+            if not attrs.has(cls):
+                raise TypeError(f"operation {self.name}: {cls!r} is not an attrs class")
+
+    @property
+    def group(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def action(self) -> str:
+        return self.name.split(".", 1)[1]
+
+    @property
+    def http_method(self) -> str:
+        return "POST" if self.mutates else "GET"
+
+    @property
+    def path(self) -> str:
+        return "/api/v1/" + self.name.replace(".", "/")
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.http_method} {self.path}"
+
+    @property
+    def command_path(self) -> tuple[str, ...]:
+        return tuple(part.replace("_", "-") for part in self.name.split("."))
+
+    @property
+    def description(self) -> str:
+        return (self.handler.__doc__ or self.summary or "").strip()
