@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,8 @@ class Context:
     actor: str
     operation: str = "python-api"
     principal: Principal | None = None
+    #: Set by the CLI for long-running operations (end of day): progress(label, done, total).
+    progress: Callable[[str, int, int], None] | None = None
     _business_date: date | None = attrs.field(default=None, alias="_business_date")
 
     @property

@@ -18,7 +18,9 @@ kopcore.errors.InvalidAmount: IDR amounts have at most 2 decimals, got '12.345'
 from __future__ import annotations
 
 import enum
+import math
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -111,14 +113,24 @@ class Money:
         """
         amount = to_decimal(value, field=field)
         exp = exponent(currency)
-        scaled = amount.scaleb(exp)
-        if scaled != scaled.to_integral_value():
+        # Integer arithmetic on the digits: Decimal.scaleb rounds to the context's 28 digits
+        # (silently dropping a fraction) and overflows or underflows on extreme exponents.
+        sign, digits, dexp = amount.as_tuple()
+        assert isinstance(dexp, int)  # finite: to_decimal refused NaN and infinities
+        coefficient = "".join(map(str, digits)).rstrip("0")
+        shift = dexp + exp + len(digits) - len(coefficient)
+        if not coefficient:
+            return cls(0, currency)
+        if shift < 0:
             raise InvalidAmount(
                 f"{currency} amounts have at most {exp} decimals, got {str(value)!r}"
             )
-        if abs(scaled) > MAX_MINOR:
+        if len(coefficient) + shift > len(str(MAX_MINOR)):
             raise InvalidAmount(f"{field} out of range: {value!r}")
-        return cls(int(scaled), currency)
+        minor = int(coefficient) * 10**shift
+        if abs(minor) > MAX_MINOR:
+            raise InvalidAmount(f"{field} out of range: {value!r}")
+        return cls(-minor if sign else minor, currency)
 
     @classmethod
     def from_decimal(
@@ -131,11 +143,32 @@ class Money:
     ) -> Money:
         """Round an exact Decimal result (interest, shares) to money, explicitly."""
         amount = to_decimal(amount)
-        step = unit if unit is not None else Decimal(1).scaleb(-exponent(currency))
+        exp = exponent(currency)
+        step = to_decimal(unit, field="unit") if unit is not None else Decimal(1).scaleb(-exp)
         if step <= 0:
             raise InvalidAmount("rounding unit must be positive")
-        rounded = (amount / step).quantize(Decimal(1), rounding=rounding.decimal_mode) * step
-        return cls.parse(rounded, currency)
+        if not -18 <= step.adjusted() <= 18:
+            raise InvalidAmount(f"rounding unit out of range: {unit!r}")
+        # Bound the magnitudes before exact Fraction arithmetic: dividing Decimals in the
+        # default 28-digit context rounds once before the explicit rounding (double rounding)
+        # and fails untyped on large values.
+        if amount and amount.adjusted() > 40:
+            raise InvalidAmount(f"amount out of range: {amount!r}")
+        if amount and amount.adjusted() < -40:
+            amount = Decimal(0)  # far below half of any allowed unit: rounds to zero
+        quotient = Fraction(amount) / Fraction(step)
+        if rounding is Rounding.DOWN:
+            units = math.trunc(quotient)
+        elif rounding is Rounding.HALF_EVEN:
+            units = round(quotient)
+        else:
+            units = math.floor(abs(quotient) + Fraction(1, 2)) * (-1 if quotient < 0 else 1)
+        minor = units * Fraction(step) * 10**exp
+        if minor.denominator != 1:
+            raise InvalidAmount(
+                f"{currency} amounts have at most {exp} decimals; rounding unit {unit!r} is finer"
+            )
+        return cls(_check_range(int(minor)), currency)
 
     @classmethod
     def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:

@@ -31,11 +31,6 @@ import attrs
 
 from kopcore.errors import KopcoreError
 
-#: How a member principal is confined to their own money: the input field naming the account
-#: (``"account"``) or the member (``"member"``) the call is about, or several for transfers.
-Subject = str | tuple[str, ...] | None
-
-
 @attrs.frozen
 class Operation:
     name: str
@@ -50,6 +45,14 @@ class Operation:
     #: with no subject is refused to member principals.
     account_fields: tuple[str, ...] = ()
     member_fields: tuple[str, ...] = ()
+    #: Member principals may call it without naming an account or member (their own profile,
+    #: the business date); the handler then scopes to ``ctx.principal.member_id`` itself.
+    self_service: bool = False
+    #: The handler runs its own transactions through ``ctx.kernel`` (end of day): it is called
+    #: inside a read-only transaction and its idempotency record and audit row are written after.
+    own_transactions: bool = False
+    #: The output carries a secret shown once (a new API key): no Idempotency-Key replay.
+    sensitive_output: bool = False
     #: Input field holding the amount compared with the settings' approval threshold for
     #: maker-checker; ``None``: never needs a second person.
     approval_amount_field: str | None = None

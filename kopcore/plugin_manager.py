@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import pluggy
 
-from kopcore import hookspecs
+from kopcore import __version__, hookspecs
 from kopcore.errors import PluginError
 from kopcore.records import GLAccountSpec, PermissionSpec, ProductType
 
@@ -31,8 +31,10 @@ ENTRY_POINT_GROUP = "kopcore"
 #: The kernel's built-in plugins, registered under these names in this order.
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("kopcore.chart", "kopcore.plugins.chart"),
-#L
-#A
+    ("kopcore.members", "kopcore.plugins.member_ops"),
+    ("kopcore.accounts", "kopcore.plugins.account_ops"),
+    ("kopcore.ledger", "kopcore.plugins.ledger_ops"),
+    ("kopcore.admin", "kopcore.plugins.admin_ops"),
 )
 
 
@@ -82,7 +84,8 @@ class PluginHost:
         then build and check the registry."""
         host = cls()
         for name, module_name in BUILTIN_PLUGINS:
-            host._register(name, importlib.import_module(module_name), "builtin", builtin=True)
+            host._register(name, importlib.import_module(module_name), __version__,
+                           builtin=True)
         available = {ep.name: ep for ep in entry_points(group=entry_point_group)}
         if enabled is not None:
             missing = [name for name in enabled if name not in available]

@@ -2,7 +2,8 @@
 
 Where the file is found, in order: the ``path`` argument, ``$KOPCORE_SETTINGS``, ``./kopcore.toml``.
 No file means all defaults (an SQLite file ``kopcore.db`` in the working directory and every
-installed plugin enabled). ``$KOPCORE_DATABASE_URL`` overrides ``database_url``.
+installed plugin enabled). ``$KOPCORE_DATABASE_URL`` overrides ``database_url`` and
+``$KOPCORE_PLUGINS`` (comma-separated) overrides ``plugins``.
 See docs/settings.md for every key.
 """
 
@@ -70,6 +71,8 @@ class Settings:
             source = str(chosen)
         if url := os.environ.get("KOPCORE_DATABASE_URL"):
             data["database_url"] = url
+        if (enabled := os.environ.get("KOPCORE_PLUGINS")) is not None:
+            data["plugins"] = [p for p in enabled.split(",") if p]
         return cls.from_mapping(data, source=source)
 
     @classmethod

@@ -46,13 +46,9 @@ def request_digest(payload: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _validate(ctx: Context, lines: Sequence[PostingLine], memo: str) -> dict[str, Account]:
-    if len(lines) < 2:
-        raise UnbalancedEntry("a journal entry needs at least two postings")
-    if len(lines) > MAX_LINES:
-        raise ValidationError(f"a journal entry has at most {MAX_LINES} postings")
-    if not memo or len(memo) > 500:
-        raise ValidationError("memo is required (at most 500 characters)", field="memo")
+def _check_shape(lines: Sequence[PostingLine]) -> None:
+    """Refuse lines the request digest cannot even be computed from (a float amount, a side
+    given as a plain string) with a typed error."""
     for line in lines:
         if not isinstance(line.amount, Money):
             raise ValidationError("posting amounts must be Money", field="amount")
@@ -64,6 +60,15 @@ def _validate(ctx: Context, lines: Sequence[PostingLine], memo: str) -> dict[str
             )
         if not isinstance(line.side, Side):
             raise ValidationError("posting side must be debit or credit", field="side")
+
+
+def _validate(ctx: Context, lines: Sequence[PostingLine], memo: str) -> dict[str, Account]:
+    if len(lines) < 2:
+        raise UnbalancedEntry("a journal entry needs at least two postings")
+    if len(lines) > MAX_LINES:
+        raise ValidationError(f"a journal entry has at most {MAX_LINES} postings")
+    if not memo or len(memo) > 500:
+        raise ValidationError("memo is required (at most 500 characters)", field="memo")
     accounts = get_accounts(ctx, {line.account for line in lines})
     totals: dict[str, int] = defaultdict(int)
     for line in lines:
@@ -178,6 +183,7 @@ def post_entry(
     :class:`~kopcore.errors.KopcoreError` for every refusal; nothing is written then.
     """
     lines = list(lines)
+    _check_shape(lines)
     digest = _digest_of(lines, memo, reverses_entry_id)
     if idempotency_key is not None:
         if not 1 <= len(idempotency_key) <= 200:

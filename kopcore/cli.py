@@ -1,0 +1,231 @@
+"""The ``kopcore`` command: built-in commands plus one command per operation.
+
+Built-in: ``init``, ``db upgrade``, ``db heads``, ``serve``, ``demo``, ``plugins``. Generated:
+``kopcore <group> <action>`` for every operation of every enabled plugin (see
+docs/cli.md). Settings come from ``--settings`` / ``$KOPCORE_SETTINGS`` / ``./kopcore.toml``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import click
+
+from kopcore import __version__
+from kopcore.errors import ConfigurationError, KopcoreError, PluginError
+from kopcore.interfaces.commands import add_operation_commands, print_outcome
+from kopcore.operations import Operation
+from kopcore.plugin_manager import PluginHost
+from kopcore.settings import Settings
+
+log = logging.getLogger("kopcore.cli")
+
+
+class Session:
+    """Lazily started kernel for one CLI invocation."""
+
+    def __init__(self, settings: Settings, plugins: PluginHost) -> None:
+        self.settings = settings
+        self.plugins = plugins
+        self._kernel: Any = None
+
+    def kernel(self) -> Any:
+        if self._kernel is None:
+            from kopcore.kernel import Kernel
+
+            self._kernel = Kernel.start(self.settings)
+        return self._kernel
+
+
+def _operator(explicit: str | None) -> str:
+    name = explicit or os.environ.get("KOPCORE_OPERATOR")
+    if not name:
+        raise click.UsageError(
+            "who is acting? pass --operator USERNAME (or set KOPCORE_OPERATOR); "
+            "every command runs as an identified user"
+        )
+    return name
+
+
+def _progress_bar() -> Any:
+    bars: dict[str, Any] = {}
+
+    def progress(label: str, done: int, total: int) -> None:
+        bar = bars.get(label)
+        if bar is None:
+            bar = click.progressbar(length=total, label=f"{label:<24}", show_pos=True)
+            bar.__enter__()
+            bars[label] = bar
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return progress
+
+
+def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None) -> click.Group:
+    """Build the CLI for a settings and plugin set (tests build it with any plugin set)."""
+    settings = settings or Settings.load()
+    plugins = plugins or PluginHost.load(settings.plugins)
+    session = Session(settings, plugins)
+
+    @click.group(context_settings={"help_option_names": ["-h", "--help"],
+                                   "max_content_width": 100})
+    @click.version_option(__version__, prog_name="kopcore")
+    @click.option("--settings", "settings_path", metavar="PATH",
+                  help="Settings file (default: $KOPCORE_SETTINGS or ./kopcore.toml)")
+    @click.option("--operator", envvar="KOPCORE_OPERATOR", metavar="USERNAME",
+                  help="The user acting (or $KOPCORE_OPERATOR); required for operations")
+    @click.pass_context
+    def root(ctx: click.Context, settings_path: str | None, operator: str | None) -> None:
+        """kopcore: core banking for cooperatives (koperasi)."""
+        ctx.obj = {"operator": operator}
+
+    def run(op: Operation, raw: dict[str, Any], key: str | None, as_json: bool) -> None:
+        from kopcore.auth import principal_for
+        from kopcore.service import invoke
+
+        operator = _operator(click.get_current_context().find_root().obj["operator"])
+        kernel = session.kernel()
+        principal = kernel.db.read(lambda conn: principal_for(conn, kernel.plugins, operator))
+        outcome = invoke(kernel, op, raw, principal, interface="cli", idempotency_key=key,
+                         from_text=True,
+                         progress=None if as_json or not op.own_transactions
+                         else _progress_bar())
+        print_outcome(outcome.payload, outcome.status, as_json)
+
+    add_operation_commands(root, [c.value for c in plugins.operations.values()], run)
+
+    @root.command("plugins")
+    def plugins_command() -> None:
+        """List loaded plugins with versions and what each contributes."""
+        rows = []
+        for p in plugins.loaded:
+            products = [c for c, v in plugins.products.items() if v.plugin == p.name]
+            ops = [n for n, v in plugins.operations.items() if v.plugin == p.name]
+            gl = [k for k, v in plugins.gl_accounts.items() if v.plugin == p.name]
+            rows.append({"plugin": p.name, "version": p.version,
+                         "kind": "built-in" if p.builtin else "installed",
+                         "products": len(products), "operations": len(ops),
+                         "gl_accounts": len(gl)})
+        from kopcore.interfaces.render import table
+
+        click.echo(table(rows))
+
+    @root.group("db")
+    def db() -> None:
+        """Database schema."""
+
+    @db.command("upgrade")
+    def db_upgrade() -> None:
+        """Create or upgrade the kernel's tables and every enabled plugin's."""
+        from kopcore.kernel import Kernel
+
+        kernel = Kernel.start(settings, migrate=True)
+        from kopcore.db.migrate import current_heads
+
+        click.echo(f"database at revision(s): {', '.join(current_heads(kernel))}")
+
+    @db.command("heads")
+    def db_heads() -> None:
+        """Show the database's current migration revisions."""
+        from kopcore.db.migrate import current_heads
+
+        click.echo(", ".join(current_heads(session.kernel())) or "(empty database)")
+
+    @root.command("init")
+    @click.option("--admin", "admin_name", default="admin", show_default=True,
+                  help="Username of the first administrator")
+    def init(admin_name: str) -> None:
+        """Create the database and the first administrator; prints their API key once."""
+        from kopcore import auth
+        from kopcore.kernel import Kernel
+
+        kernel = Kernel.start(settings, migrate=True)
+
+        def bootstrap(ctx: Any) -> str:
+            if auth.list_users(ctx.conn):
+                raise ConfigurationError("users already exist; use `kopcore users create`")
+            auth.create_user(ctx.conn, admin_name, "admin")
+            return auth.issue_key(ctx.conn, admin_name, "created by kopcore init")[1]
+
+        key = kernel.write("system", bootstrap, operation="init")
+        click.echo(f"administrator {admin_name} created. API key (shown once):\n{key}")
+
+    @root.command("serve")
+    @click.option("--host", default=None, help="Address to listen on (default: settings)")
+    @click.option("--port", type=int, default=None, help="Port (default: settings)")
+    @click.option("--workers", type=int, default=1, show_default=True,
+                  help="Worker processes (the API is stateless; scale out freely)")
+    def serve(host: str | None, port: int | None, workers: int) -> None:
+        """Serve the web API with uvicorn on the configured database."""
+        from kopcore.interfaces.asgi import serve as run_server
+
+        session.kernel()  # fail fast on configuration errors, in this process
+        run_server(settings, host or settings.api_host, port or settings.api_port, workers)
+
+    @root.command("demo")
+    @click.option("--database", default="sqlite:///kopcore-demo.db", show_default=True,
+                  help="Where the demo cooperative lives (recreated each run)")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", type=int, default=8000, show_default=True)
+    @click.option("--no-serve", is_flag=True, help="Seed only; do not start the server")
+    def demo(database: str, host: str, port: int, no_serve: bool) -> None:
+        """Create a demo cooperative with every installed plugin and serve its API."""
+        from kopcore.demo import create_demo
+
+        demo_settings, keys = create_demo(database)
+        click.echo(f"Demo cooperative '{demo_settings.cooperative_name}' seeded in {database}")
+        for username, key in keys.items():
+            click.echo(f"  {username:<8} API key: {key}")
+        click.echo(f"CLI: KOPCORE_DATABASE_URL={database} KOPCORE_OPERATOR=admin kopcore ...")
+        if no_serve:
+            return
+        from kopcore.interfaces.asgi import serve as run_server
+
+        click.echo(f"API docs: http://{host}:{port}/docs   (Ctrl+C to stop)")
+        run_server(demo_settings, host, port, 1)
+
+    return root
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _settings_from_argv(argv: Sequence[str]) -> Settings:
+    for index, arg in enumerate(argv):
+        if arg == "--settings" and index + 1 < len(argv):
+            return Settings.load(argv[index + 1])
+        if arg.startswith("--settings="):
+            return Settings.load(arg.split("=", 1)[1])
+    return Settings.load()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point: turns every expected failure into a message and an exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        cli = make_cli(_settings_from_argv(args))
+        cli.main(args=args, prog_name="kopcore", standalone_mode=False)
+    except KopcoreError as exc:
+        extra = "".join(f"\n  {k}: {v}" for k, v in exc.extra.items())
+        _fail(f"{exc.title} [{exc.code}]: {exc.detail}{extra}", 1)
+    except (ConfigurationError, PluginError) as exc:
+        _fail(str(exc), 2)
+    except click.exceptions.Abort:
+        _fail("aborted", 1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception:
+        log.exception("internal error")
+        _fail("internal error (details logged above); nothing was half-written", 3)

@@ -1,0 +1,253 @@
+"""The web API, generated from the operation registry: ``make_app(kernel)``.
+
+Each operation becomes ``GET`` (reads, query parameters) or ``POST`` (mutations, JSON body)
+``/api/v1/<group>/<action>``. Authentication: ``Authorization: Bearer kop_...``. Mutations accept
+``Idempotency-Key``. Every error is RFC 9457 problem+json with a stable ``type``. The OpenAPI 3.1
+document is at ``/docs/openapi.json`` and the interactive docs page at ``/docs``, served with
+locally bundled Swagger UI assets so it works without internet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import anyio
+from litestar import Litestar, MediaType, Request, Response, get, post
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.openapi.spec import Operation as OpenAPIOperation
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from swagger_ui_bundle import swagger_ui_path
+
+from kopcore import __version__
+from kopcore.auth import Principal, authenticate
+from kopcore.errors import (
+    PROBLEM_BASE,
+    Forbidden,
+    IdempotencyConflict,
+    KopcoreError,
+    Unauthorized,
+    ValidationError,
+)
+from kopcore.interfaces.convert import object_schema, query_parameters
+from kopcore.kernel import Kernel
+from kopcore.operations import Operation
+from kopcore.service import invoke
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+ASSETS = "/static/swagger-ui"
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "field": {"type": "string"},
+    },
+    "required": ["type", "title", "status", "detail", "code"],
+}
+APPROVAL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"status": {"type": "string"}, "approval_id": {"type": "integer"},
+                   "detail": {"type": "string"}},
+    "required": ["status", "approval_id", "detail"],
+}
+HTTP_TITLES = {400: "Bad request", 401: "Authentication required", 403: "Not allowed",
+               404: "Not found", 405: "Method not allowed", 413: "Request too large",
+               415: "Unsupported media type", 429: "Too many requests"}
+
+
+def problem_response(status: int, code: str, title: str, detail: str, **extra: Any
+                     ) -> Response[Any]:
+    body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail,
+            "code": code, **extra}
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _kopcore_error(_: Request[Any, Any, Any], exc: KopcoreError) -> Response[Any]:
+    return Response(exc.to_problem(), status_code=exc.status, media_type=PROBLEM_JSON)
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if status >= 500:
+        return _internal_error(_, exc)
+    code = {404: "not-found", 405: "method-not-allowed", 413: "request-too-large",
+            401: "unauthorized", 403: "forbidden"}.get(status, "bad-request")
+    detail = exc.detail if isinstance(exc.detail, str) else HTTP_TITLES.get(status, "")
+    return problem_response(status, code, HTTP_TITLES.get(status, "Request refused"), detail)
+
+
+def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(500, "internal-error", "Internal error",
+                            "The request could not be completed; it has been logged.")
+
+
+def _security_required(op: Operation) -> list[dict[str, list[str]]]:
+    return [{"bearer": []}]
+
+
+def _responses(op: Operation) -> dict[str, Any]:
+    output = {"description": "Success",
+              "content": {"application/json": {
+                  "schema": object_schema(op.output, for_input=False)}}}
+    responses: dict[str, Any] = {"200": output}
+    if op.approval_amount_field:
+        responses["202"] = {"description": "Waiting for a second person's approval",
+                            "content": {"application/json": {"schema": APPROVAL_SCHEMA}}}
+    by_status: dict[int, set[str]] = defaultdict(set)
+    errors: list[type[KopcoreError]] = [Unauthorized, Forbidden, ValidationError, *op.errors]
+    if op.mutates:
+        errors.append(IdempotencyConflict)
+    for error in errors:
+        by_status[error.status].add(error.code)
+    by_status[400].add("bad-request")
+    for status, codes in sorted(by_status.items()):
+        responses[str(status)] = {
+            "description": "Problem: " + ", ".join(sorted(codes)),
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+        }
+    return responses
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    if not op.mutates:
+        return query_parameters(op.input)
+    return [{"name": "Idempotency-Key", "in": "header", "required": False,
+             "description": "Repeat a request safely: the same key returns the first result",
+             "schema": {"type": "string", "minLength": 1, "maxLength": 200}}]
+
+
+def operation_spec(op: Operation) -> type[OpenAPIOperation]:
+    """An OpenAPI Operation class whose request and responses come from the attrs classes."""
+
+    @dataclass
+    class OperationSpec(OpenAPIOperation):
+        def __post_init__(self) -> None:
+            self.parameters = _parameters(op)  # type: ignore[assignment]
+            self.responses = _responses(op)  # type: ignore[assignment]
+            self.request_body = (  # type: ignore[assignment]
+                {"required": True,
+                 "content": {"application/json": {"schema": object_schema(op.input)}}}
+                if op.mutates else None
+            )
+            self.security = _security_required(op)
+            self.description = op.description or None
+
+    return OperationSpec
+
+
+async def _principal(kernel: Kernel, request: Request[Any, Any, Any]) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("send an API key as 'Authorization: Bearer kop_...'")
+
+    def lookup() -> Principal:
+        return kernel.db.read(lambda conn: authenticate(conn, kernel.plugins, token.strip()))
+
+    return await anyio.to_thread.run_sync(lookup)
+
+
+async def _input(op: Operation, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    if not op.mutates:
+        return {key: request.query_params.getall(key)[-1] for key in request.query_params}
+    body = await request.body()
+    if not body.strip():
+        return {}
+    import json
+
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise ValidationError("request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ValidationError("request body must be a JSON object")
+    return data
+
+
+def route_for(kernel: Kernel, op: Operation) -> Any:
+    async def endpoint(request: Request[Any, Any, Any]) -> Response[Any]:
+        principal = await _principal(kernel, request)
+        data = await _input(op, request)
+        key = request.headers.get("idempotency-key") if op.mutates else None
+        outcome = await anyio.to_thread.run_sync(partial(
+            invoke, kernel, op, data, principal, interface="api", idempotency_key=key,
+            from_text=not op.mutates,
+        ))
+        headers = {"Idempotency-Replayed": "true"} if outcome.replayed else {}
+        return Response(outcome.payload, status_code=outcome.status, headers=headers,
+                        media_type=MediaType.JSON)
+
+    endpoint.__name__ = op.name.replace(".", "_").replace("-", "_")
+    decorator = post if op.mutates else get
+    return decorator(
+        op.path, name=op.name, operation_id=op.name, summary=op.summary or op.name,
+        tags=[op.plugin or op.group], operation_class=operation_spec(op), status_code=200,
+    )(endpoint)
+
+
+@get("/", include_in_schema=False)
+async def _root() -> Redirect:
+    return Redirect(path="/docs")
+
+
+@get("/health", include_in_schema=False, media_type=MediaType.TEXT)
+async def _health() -> str:
+    return "ok"
+
+
+def make_app(kernel: Kernel, *, debug: bool = False) -> Litestar:
+    """Build the web app for a started kernel; nothing is built at import time."""
+    operations = sorted((c.value for c in kernel.plugins.operations.values()),
+                        key=lambda o: o.name)
+    plugins = sorted({op.plugin for op in operations})
+    swagger = SwaggerRenderPlugin(
+        js_url=f"{ASSETS}/swagger-ui-bundle.js", css_url=f"{ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{ASSETS}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{ASSETS}/favicon-32x32.png'>",
+        path="/",
+    )
+    openapi = OpenAPIConfig(
+        title=f"kopcore API — {kernel.settings.cooperative_name}",
+        version=__version__,
+        description=("Core banking API of the cooperative. Authenticate with "
+                     "`Authorization: Bearer <API key>`. Amounts are decimal strings. "
+                     "Errors are RFC 9457 problem+json."),
+        path="/docs",
+        render_plugins=[swagger],
+        components=Components(security_schemes={
+            "bearer": SecurityScheme(type="http", scheme="bearer",
+                                     description="API key issued with `kopcore keys issue`")}),
+        tags=[Tag(name=p, description=f"Operations of plugin {p}") for p in plugins],
+    )
+    return Litestar(
+        route_handlers=[
+            *(route_for(kernel, op) for op in operations),
+            create_static_files_router(path=ASSETS, directories=[swagger_ui_path],
+                                       include_in_schema=False),
+            _root, _health,
+        ],
+        openapi_config=openapi,
+        exception_handlers={
+            KopcoreError: _kopcore_error,
+            HTTPException: _http_error,
+            Exception: _internal_error,
+        },
+        request_max_body_size=kernel.settings.max_request_bytes,
+        debug=debug,
+    )

@@ -1,0 +1,30 @@
+"""Serving the API: an ASGI app factory for uvicorn and the ``kopcore serve`` entry."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from kopcore.settings import Settings
+
+
+def create_app() -> Any:
+    """ASGI factory used by each uvicorn worker: settings from the environment."""
+    from kopcore.interfaces.api import make_app
+    from kopcore.kernel import Kernel
+
+    return make_app(Kernel.start(Settings.load()))
+
+
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Run uvicorn. Workers are separate processes, each building its own kernel from the
+    same settings (passed through the environment), so they share nothing but the database."""
+    import uvicorn
+
+    if settings.source not in ("defaults", "mapping"):
+        os.environ["KOPCORE_SETTINGS"] = settings.source
+    os.environ["KOPCORE_DATABASE_URL"] = settings.database_url
+    if settings.plugins is not None:
+        os.environ["KOPCORE_PLUGINS"] = ",".join(settings.plugins)
+    uvicorn.run("kopcore.interfaces.asgi:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="info", proxy_headers=True)

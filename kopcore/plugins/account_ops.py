@@ -1,0 +1,248 @@
+"""Built-in plugin: operations on accounts (internal accounts, status, holds, statements)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from kopcore import hookimpl, ledger
+from kopcore.context import Context
+from kopcore.errors import (
+    AccountClosed,
+    Conflict,
+    InsufficientFunds,
+    NotFound,
+    ValidationError,
+)
+from kopcore.ledger import Account
+from kopcore.money import Money
+from kopcore.operations import Operation
+from kopcore.plugins.paging import page_fields
+from kopcore.views import AccountOut
+
+ACCOUNT = {"help": "Account number", "max_length": 64}
+INTERNAL_GL_TYPES = {"asset", "liability"}
+
+
+def account_out(ctx: Context, account: Account) -> AccountOut:
+    member_number = None
+    if account.member_id is not None:
+        member_number = ledger.get_member_by_id(ctx, account.member_id).member_number
+    return AccountOut.of(account, member_number)
+
+
+@attrs.frozen
+class OpenInternalIn:
+    """An internal account: a teller's cash drawer, the vault, a bank account."""
+
+    name: str = attrs.field(metadata={"help": "Name, e.g. Kas Teller 1", "max_length": 200})
+    gl_key: str = attrs.field(metadata={"help": "GL account it rolls up to (cash, vault, bank)",
+                                        "max_length": 64})
+    number: str | None = attrs.field(default=None, metadata={"help": "Account number",
+                                                             "max_length": 64})
+    floor: Decimal | None = attrs.field(
+        default=Decimal(0), metadata={"help": "Lowest balance allowed (null: none)"})
+    currency: str | None = attrs.field(default=None, metadata={"help": "Default: settings",
+                                                               "max_length": 3})
+
+
+@attrs.frozen
+class AccountIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+
+
+@attrs.frozen
+class ListAccountsIn:
+    member: str | None = attrs.field(default=None, metadata={"help": "Only this member's",
+                                                             "max_length": 32})
+    gl_key: str | None = attrs.field(default=None, metadata={"help": "Only under this GL account",
+                                                             "max_length": 64})
+    after: int = attrs.field(default=0, metadata=page_fields["after"])
+    limit: int = attrs.field(default=50, metadata=page_fields["limit"])
+
+
+@attrs.frozen
+class AccountPage:
+    items: list[AccountOut]
+    next_after: int | None
+
+
+@attrs.frozen
+class HoldIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    amount: Decimal = attrs.field(metadata={"help": "Amount to set aside"})
+    reason: str = attrs.field(metadata={"help": "Why (shown on the account)", "max_length": 200})
+    reference: str | None = attrs.field(default=None, metadata={"help": "Unique reference",
+                                                                "max_length": 200})
+
+
+@attrs.frozen
+class HoldOut:
+    hold_id: int
+    account: AccountOut
+
+
+@attrs.frozen
+class ReleaseHoldIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    hold_id: int = attrs.field(metadata={"help": "Hold id", "minimum": 1, "maximum": 2**62})
+
+
+@attrs.frozen
+class StatementIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    from_date: date = attrs.field(metadata={"help": "First business date"})
+    to_date: date = attrs.field(metadata={"help": "Last business date"})
+
+
+@attrs.frozen
+class StatementLineOut:
+    entry_id: int
+    business_date: date
+    memo: str
+    debit: Money
+    credit: Money
+    balance: Money
+
+
+@attrs.frozen
+class StatementOut:
+    """Account statement (mutasi rekening) with running balance."""
+
+    account: str
+    from_date: date
+    to_date: date
+    opening_balance: Money
+    closing_balance: Money
+    lines: list[StatementLineOut]
+
+
+@attrs.frozen
+class BalanceIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    as_of: date | None = attrs.field(default=None,
+                                     metadata={"help": "End of this business date (default: now)"})
+
+
+@attrs.frozen
+class BalanceOut:
+    account: str
+    as_of: date | None
+    balance: Money
+    available: Money | None
+
+
+def open_internal(ctx: Context, data: OpenInternalIn) -> AccountOut:
+    """Open an internal account (not a member's): teller cash, vault, bank."""
+    gl = {a.value.key: a.value for a in ctx.kernel.plugins.gl_accounts.values()}.get(data.gl_key)
+    if gl is None or gl.type.value not in INTERNAL_GL_TYPES:
+        raise ValidationError("internal accounts roll up to an asset or liability GL account",
+                              field="gl_key")
+    currency = data.currency or ctx.settings.currency
+    floor = Money.parse(data.floor, currency, field="floor") if data.floor is not None else None
+    return account_out(ctx, ledger.open_account(
+        ctx, name=data.name, gl_key=data.gl_key, plugin="kopcore", number=data.number,
+        currency=currency, floor=floor, prefix="IN"))
+
+
+def get(ctx: Context, data: AccountIn) -> AccountOut:
+    """One account with balance, holds and available balance."""
+    return account_out(ctx, ledger.get_account(ctx, data.account))
+
+
+def list_accounts(ctx: Context, data: ListAccountsIn) -> AccountPage:
+    """Accounts, optionally of one member or under one GL account, a page at a time."""
+    member_id = ledger.get_member(ctx, data.member).id if data.member else None
+    accounts = ledger.list_accounts(ctx, member_id=member_id, gl_key=data.gl_key,
+                                    after=data.after, limit=data.limit)
+    next_after = accounts[-1].id if len(accounts) == data.limit else None
+    return AccountPage([account_out(ctx, a) for a in accounts], next_after)
+
+
+def freeze(ctx: Context, data: AccountIn) -> AccountOut:
+    """Freeze an account: nothing may leave it until it is unfrozen."""
+    return account_out(ctx, ledger.freeze_account(ctx, data.account))
+
+
+def unfreeze(ctx: Context, data: AccountIn) -> AccountOut:
+    """Lift a freeze."""
+    return account_out(ctx, ledger.unfreeze_account(ctx, data.account))
+
+
+def close(ctx: Context, data: AccountIn) -> AccountOut:
+    """Close an account at zero balance with no hold."""
+    return account_out(ctx, ledger.close_account(ctx, data.account))
+
+
+def hold(ctx: Context, data: HoldIn) -> HoldOut:
+    """Set part of the available balance aside (blokir sebagian)."""
+    account = ledger.get_account(ctx, data.account)
+    amount = Money.parse(data.amount, account.currency)
+    hold_id = ledger.place_hold(ctx, data.account, amount, reason=data.reason,
+                                reference=data.reference)
+    return HoldOut(hold_id, account_out(ctx, ledger.get_account(ctx, data.account)))
+
+
+def release_hold(ctx: Context, data: ReleaseHoldIn) -> AccountOut:
+    """Release a hold on this account."""
+    account = ledger.get_account(ctx, data.account)
+    if not any(h["id"] == data.hold_id for h in ledger.active_holds(ctx, data.account)):
+        raise NotFound(f"no active hold {data.hold_id} on account {data.account}")
+    ledger.release_hold(ctx, data.hold_id)
+    return account_out(ctx, ledger.get_account(ctx, account.number))
+
+
+def statement(ctx: Context, data: StatementIn) -> StatementOut:
+    """Postings between two business dates with opening, running and closing balances."""
+    s = ledger.statement(ctx, data.account, data.from_date, data.to_date)
+    return StatementOut(s.account, s.from_date, s.to_date, s.opening_balance, s.closing_balance,
+                        [StatementLineOut(x.entry_id, x.business_date, x.memo, x.debit, x.credit,
+                                          x.balance) for x in s.lines])
+
+
+def balance(ctx: Context, data: BalanceIn) -> BalanceOut:
+    """Balance now (with available) or at the end of a past business date."""
+    if data.as_of is None:
+        account = ledger.get_account(ctx, data.account)
+        return BalanceOut(account.number, None, account.balance, account.available)
+    return BalanceOut(data.account, data.as_of,
+                      ledger.balance_as_of(ctx, data.account, data.as_of), None)
+
+
+@hookimpl
+def kopcore_operations() -> list[Operation]:
+    own = {"account_fields": ("account",)}
+    return [
+        Operation("accounts.open-internal", OpenInternalIn, AccountOut, open_internal,
+                  permission="accounts.manage", mutates=True,
+                  summary="Open a teller, vault or bank account",
+                  errors=(ValidationError, NotFound, Conflict)),
+        Operation("accounts.get", AccountIn, AccountOut, get, permission="accounts.read",
+                  mutates=False, summary="Show an account", errors=(NotFound,), **own),
+        Operation("accounts.list", ListAccountsIn, AccountPage, list_accounts,
+                  permission="accounts.read", mutates=False, summary="List accounts",
+                  member_fields=("member",), errors=(NotFound,)),
+        Operation("accounts.freeze", AccountIn, AccountOut, freeze,
+                  permission="accounts.manage", mutates=True, summary="Freeze an account",
+                  errors=(NotFound, Conflict, AccountClosed)),
+        Operation("accounts.unfreeze", AccountIn, AccountOut, unfreeze,
+                  permission="accounts.manage", mutates=True, summary="Unfreeze an account",
+                  errors=(NotFound, Conflict, AccountClosed)),
+        Operation("accounts.close", AccountIn, AccountOut, close, permission="accounts.manage",
+                  mutates=True, summary="Close an account at zero",
+                  errors=(NotFound, Conflict, AccountClosed)),
+        Operation("accounts.hold", HoldIn, HoldOut, hold, permission="accounts.manage",
+                  mutates=True, summary="Hold part of the balance",
+                  errors=(NotFound, InsufficientFunds, AccountClosed, ValidationError)),
+        Operation("accounts.release-hold", ReleaseHoldIn, AccountOut, release_hold,
+                  permission="accounts.manage", mutates=True, summary="Release a hold",
+                  errors=(NotFound,)),
+        Operation("accounts.statement", StatementIn, StatementOut, statement,
+                  permission="accounts.read", mutates=False, summary="Account statement",
+                  errors=(NotFound, ValidationError), **own),
+        Operation("accounts.balance", BalanceIn, BalanceOut, balance,
+                  permission="accounts.read", mutates=False, summary="Balance now or as of a date",
+                  errors=(NotFound,), **own),
+    ]

@@ -1,0 +1,91 @@
+"""Output classes shared by the kernel's operations and by plugins' (an entry, an account...).
+
+A plugin whose deposit posts an entry returns :class:`EntryOut`, so clients see one shape.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import attrs
+
+from kopcore.ledger.records import Account, JournalEntry, Member
+from kopcore.money import Money
+
+
+@attrs.frozen
+class MemberOut:
+    """A member (anggota)."""
+
+    member_number: str
+    name: str
+    nik: str
+    status: str
+    phone: str | None
+    email: str | None
+    address: str | None
+    applied_on: date
+    joined_on: date | None
+    left_on: date | None
+    exit_reason: str | None
+
+    @classmethod
+    def of(cls, m: Member) -> MemberOut:
+        return cls(m.member_number, m.name, m.nik, m.status.value, m.phone, m.email, m.address,
+                   m.applied_on, m.joined_on, m.left_on, m.exit_reason)
+
+
+@attrs.frozen
+class AccountOut:
+    """An account with its balance on the normal side and what is available after holds."""
+
+    number: str
+    name: str
+    gl_key: str
+    member_number: str | None
+    product_code: str | None
+    plugin: str
+    currency: str
+    status: str
+    balance: Money
+    held: Money
+    available: Money
+    floor: Money | None
+    opened_on: date
+    closed_on: date | None
+
+    @classmethod
+    def of(cls, a: Account, member_number: str | None = None) -> AccountOut:
+        return cls(a.number, a.name, a.gl_key, member_number, a.product_code, a.plugin,
+                   a.currency, a.status.value, a.balance, a.held, a.available, a.floor,
+                   a.opened_on, a.closed_on)
+
+
+@attrs.frozen
+class PostingOut:
+    account: str
+    side: str
+    amount: Money
+
+
+@attrs.frozen
+class EntryOut:
+    """A posted journal entry."""
+
+    entry_id: int
+    business_date: date
+    memo: str
+    actor: str
+    operation: str
+    reverses_entry_id: int | None
+    created_at: datetime
+    postings: list[PostingOut]
+
+    @classmethod
+    def of(cls, e: JournalEntry) -> EntryOut:
+        return cls(
+            e.id, e.business_date, e.memo, e.actor, e.operation, e.reverses_entry_id,
+            e.created_at,
+            [PostingOut(p.account_number, p.side,
+                        Money(abs(p.amount.minor), p.amount.currency)) for p in e.postings],
+        )
