@@ -14,6 +14,7 @@ import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import attrs
 from sqlalchemy import case, func, select, update
@@ -120,19 +121,18 @@ def close_business_date(kernel: Kernel, *, progress: Progress | None = None,
     touched: dict[str, int] = {}
     for _plugin, task in eod_tasks(kernel):
         op = f"eod.{task.name}"
-        kernel.write(SYSTEM_ACTOR, lambda ctx, task=task: _plan(ctx, day, task, chunk_size),
+        kernel.write(SYSTEM_ACTOR, partial(_plan, day=day, task=task, chunk_size=chunk_size),
                      operation=op)
         touched[task.name] = 0
         while True:
-            rows = kernel.write(SYSTEM_ACTOR,
-                                lambda ctx, task=task: _run_one_chunk(ctx, day, task),
+            rows = kernel.write(SYSTEM_ACTOR, partial(_run_one_chunk, day=day, task=task),
                                 operation=op)
             if rows is None:
                 break
             touched[task.name] += rows
             if progress is not None:
                 done, total = kernel.read(SYSTEM_ACTOR,
-                                          lambda ctx, task=task: _progress(ctx, day, task.name))
+                                          partial(_progress, day=day, task=task.name))
                 progress(task.name, done, total)
         _wait_for_other_workers(kernel, day, task.name, wait_seconds)
     kernel.write(SYSTEM_ACTOR, lambda ctx: _advance(ctx, day), operation="eod")
@@ -155,7 +155,8 @@ def _wait_for_other_workers(kernel: Kernel, day: date, task: str, wait_seconds: 
 
 def _advance(ctx: Context, day: date) -> None:
     ctx.conn.execute(
-        update(t.eod_runs).where(t.eod_runs.c.business_date == day, t.eod_runs.c.status == "running")
+        update(t.eod_runs)
+        .where(t.eod_runs.c.business_date == day, t.eod_runs.c.status == "running")
         .values(status="done", finished_at=datetime.now(UTC))
     )
     ctx.conn.execute(

@@ -47,7 +47,7 @@ def kopcore_gl_accounts() -> Sequence[GLAccountSpec]:
 
         @kopcore.hookimpl
         def kopcore_gl_accounts():
-            return [GLAccountSpec("savings.sukarela", "2110", "Simpanan Sukarela", GLType.LIABILITY)]
+            return [GLAccountSpec("celengan", "2150", "Simpanan Celengan", GLType.LIABILITY)]
     """
 
 

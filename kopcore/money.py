@@ -69,7 +69,7 @@ def _check_range(minor: int) -> int:
 
 def to_decimal(value: Any, *, field: str = "amount") -> Decimal:
     """Turn user input into a finite Decimal; refuse floats, booleans, NaN and infinities."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InvalidAmount(
             f"{field} must be a decimal string or an integer, not a float ({value!r})"
         )

@@ -31,6 +31,7 @@ import attrs
 
 from kopcore.errors import KopcoreError
 
+
 @attrs.frozen
 class Operation:
     name: str

@@ -113,7 +113,7 @@ def invoke(
 ) -> Outcome:
     """Run ``op`` for ``principal`` on raw input; raises KopcoreError for every refusal."""
     try:
-        data = load(op.input, raw, from_text=from_text)
+        data: Any = load(op.input, raw, from_text=from_text)
     except KopcoreError as exc:
         if op.mutates:
             digest = request_digest({"op": op.name, "raw": dict(raw)})

@@ -67,7 +67,7 @@ class Settings:
             except FileNotFoundError:
                 raise ConfigurationError(f"settings file not found: {chosen}") from None
             except tomllib.TOMLDecodeError as exc:
-                raise ConfigurationError(f"settings file {chosen} is not valid TOML: {exc}") from None
+                raise ConfigurationError(f"settings file {chosen} is not TOML: {exc}") from None
             source = str(chosen)
         if url := os.environ.get("KOPCORE_DATABASE_URL"):
             data["database_url"] = url

@@ -33,9 +33,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000, echo: bool = False) -
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
             raise ValueError("use an SQLite file: an in-memory database cannot be shared safely")
-        engine = create_engine(
-            url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
-        )
+        connect_args = {"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+        engine = create_engine(url, echo=echo, connect_args=connect_args)
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)

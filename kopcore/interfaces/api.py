@@ -138,9 +138,11 @@ def operation_spec(op: Operation) -> type[OpenAPIOperation]:
     @dataclass
     class OperationSpec(OpenAPIOperation):
         def __post_init__(self) -> None:
-            self.parameters = _parameters(op)  # type: ignore[assignment]
-            self.responses = _responses(op)  # type: ignore[assignment]
-            self.request_body = (  # type: ignore[assignment]
+            # Plain dicts are valid here: litestar serialises spec values recursively.
+            spec: Any = self
+            spec.parameters = _parameters(op)
+            spec.responses = _responses(op)
+            spec.request_body = (
                 {"required": True,
                  "content": {"application/json": {"schema": object_schema(op.input)}}}
                 if op.mutates else None

@@ -37,7 +37,7 @@ def _option(field: attrs.Attribute[Any]) -> click.Option:
         name = field.name.replace("_", "-")
         return click.Option([f"--{name}/--no-{name}", field.name], default=None,
                             help=help_text)
-    click_type: click.ParamType | Any = click.STRING
+    click_type: Any = click.STRING
     metavar = None
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         click_type = click.Choice([str(m.value) for m in tp])

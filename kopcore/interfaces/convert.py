@@ -24,7 +24,6 @@ import typing
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any, TypeVar, Union
 
 import attrs
@@ -37,10 +36,15 @@ DECIMAL_PATTERN = r"^-?[0-9]{1,18}(\.[0-9]{1,6})?$"
 DEFAULT_MAX_LENGTH = 500
 
 
-@cache
+_FIELDS: dict[type, tuple[attrs.Attribute[Any], ...]] = {}
+
+
 def fields_of(cls: type) -> tuple[attrs.Attribute[Any], ...]:
-    attrs.resolve_types(cls)
-    return tuple(attrs.fields(cls))
+    """The attrs fields of ``cls`` with their annotations resolved to types (cached)."""
+    if cls not in _FIELDS:
+        attrs.resolve_types(cls)
+        _FIELDS[cls] = tuple(attrs.fields(cls))
+    return _FIELDS[cls]
 
 
 def unwrap_optional(tp: Any) -> tuple[Any, bool]:
@@ -166,7 +170,7 @@ def _list_of(field: attrs.Attribute[Any], item: type, raw: Any, from_text: bool)
     if not isinstance(raw, list) or len(raw) > MAX_ITEMS:
         raise ValidationError(f"{name} must be an array of at most {MAX_ITEMS} objects",
                               field=name)
-    items = []
+    items: list[Any] = []
     for index, element in enumerate(raw):
         try:
             items.append(load(item, element))

@@ -44,7 +44,7 @@ def sync_chart(conn: Connection, chart: list[tuple[str, GLAccountSpec]], currenc
     g = t.gl_accounts.c
     existing = {r.key: r for r in conn.execute(select(t.gl_accounts))}
     # Move changed codes out of the way first so a swap of two codes never trips uniqueness.
-    for plugin, spec in chart:
+    for _plugin, spec in chart:
         row = existing.get(spec.key)
         if row is not None and row.code != spec.code:
             conn.execute(update(t.gl_accounts).where(g.key == spec.key)

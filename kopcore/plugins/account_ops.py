@@ -213,14 +213,14 @@ def balance(ctx: Context, data: BalanceIn) -> BalanceOut:
 
 @hookimpl
 def kopcore_operations() -> list[Operation]:
-    own = {"account_fields": ("account",)}
+    own = ("account",)
     return [
         Operation("accounts.open-internal", OpenInternalIn, AccountOut, open_internal,
                   permission="accounts.manage", mutates=True,
                   summary="Open a teller, vault or bank account",
                   errors=(ValidationError, NotFound, Conflict)),
         Operation("accounts.get", AccountIn, AccountOut, get, permission="accounts.read",
-                  mutates=False, summary="Show an account", errors=(NotFound,), **own),
+                  mutates=False, summary="Show an account", errors=(NotFound,), account_fields=own),
         Operation("accounts.list", ListAccountsIn, AccountPage, list_accounts,
                   permission="accounts.read", mutates=False, summary="List accounts",
                   member_fields=("member",), errors=(NotFound,)),
@@ -241,8 +241,8 @@ def kopcore_operations() -> list[Operation]:
                   errors=(NotFound,)),
         Operation("accounts.statement", StatementIn, StatementOut, statement,
                   permission="accounts.read", mutates=False, summary="Account statement",
-                  errors=(NotFound, ValidationError), **own),
+                  errors=(NotFound, ValidationError), account_fields=own),
         Operation("accounts.balance", BalanceIn, BalanceOut, balance,
                   permission="accounts.read", mutates=False, summary="Balance now or as of a date",
-                  errors=(NotFound,), **own),
+                  errors=(NotFound,), account_fields=own),
     ]

@@ -319,7 +319,7 @@ def reject(ctx: Context, data: ApprovalIn) -> ApprovalOut:
 
 @hookimpl
 def kopcore_operations() -> list[Operation]:
-    users = {"permission": "users.manage"}
+    users = "users.manage"
     return [
         Operation("system.business-date", NoInput, BusinessDateOut, business_date,
                   permission="system.read", mutates=False, summary="Current business date",
@@ -330,18 +330,19 @@ def kopcore_operations() -> list[Operation]:
                   summary="Run end of day", own_transactions=True,
                   errors=(BusinessDateError,)),
         Operation("users.create", CreateUserIn, UserOut, create_user, mutates=True,
-                  summary="Create a user", errors=(ValidationError, Conflict, NotFound), **users),
+                  summary="Create a user", errors=(ValidationError, Conflict, NotFound),
+                  permission=users),
         Operation("users.list", NoInput, UsersOut, list_users, mutates=False,
-                  summary="List users", **users),
+                  summary="List users", permission=users),
         Operation("users.deactivate", UserIn, UserOut, deactivate_user, mutates=True,
-                  summary="Deactivate a user", errors=(NotFound, Conflict), **users),
+                  summary="Deactivate a user", errors=(NotFound, Conflict), permission=users),
         Operation("keys.issue", IssueKeyIn, KeyOut, issue_key, mutates=True,
                   summary="Issue an API key", sensitive_output=True,
-                  errors=(NotFound, Conflict), **users),
+                  errors=(NotFound, Conflict), permission=users),
         Operation("keys.revoke", RevokeKeyIn, Done, revoke_key, mutates=True,
-                  summary="Revoke an API key", errors=(NotFound,), **users),
+                  summary="Revoke an API key", errors=(NotFound,), permission=users),
         Operation("keys.list", UserIn, KeysOut, list_keys, mutates=False,
-                  summary="List a user's keys", errors=(NotFound,), **users),
+                  summary="List a user's keys", errors=(NotFound,), permission=users),
         Operation("audit.list", AuditIn, AuditPage, audit, permission="audit.read",
                   mutates=False, summary="Audit trail"),
         Operation("approvals.list", ApprovalsIn, ApprovalsOut, list_approvals,

@@ -11,38 +11,40 @@ from __future__ import annotations
 from kopcore import hookimpl
 from kopcore.records import GLAccountSpec, GLType, PermissionSpec
 
-A, L, E, I, X = GLType.ASSET, GLType.LIABILITY, GLType.EQUITY, GLType.INCOME, GLType.EXPENSE
+ASSET, LIAB, EQUITY = GLType.ASSET, GLType.LIABILITY, GLType.EQUITY
+INCOME, EXPENSE = GLType.INCOME, GLType.EXPENSE
 
 DEFAULT_CHART: tuple[GLAccountSpec, ...] = (
     # 1 Aset
-    GLAccountSpec("cash", "1101", "Kas", A),
-    GLAccountSpec("vault", "1102", "Kas Besar (Brankas)", A),
-    GLAccountSpec("bank", "1103", "Bank", A),
-    GLAccountSpec("receivable.other", "1190", "Piutang Lain-lain", A),
-    GLAccountSpec("prepaid", "1191", "Biaya Dibayar di Muka", A),
-    GLAccountSpec("fixed_assets", "1301", "Aset Tetap", A),
-    GLAccountSpec("fixed_assets.depreciation", "1302", "Akumulasi Penyusutan Aset Tetap", A,
+    GLAccountSpec("cash", "1101", "Kas", ASSET),
+    GLAccountSpec("vault", "1102", "Kas Besar (Brankas)", ASSET),
+    GLAccountSpec("bank", "1103", "Bank", ASSET),
+    GLAccountSpec("receivable.other", "1190", "Piutang Lain-lain", ASSET),
+    GLAccountSpec("prepaid", "1191", "Biaya Dibayar di Muka", ASSET),
+    GLAccountSpec("fixed_assets", "1301", "Aset Tetap", ASSET),
+    GLAccountSpec("fixed_assets.depreciation", "1302", "Akumulasi Penyusutan Aset Tetap", ASSET,
                   contra=True),
     # 2 Liabilitas
-    GLAccountSpec("payable.other", "2190", "Utang Lain-lain", L),
-    GLAccountSpec("payable.tax", "2191", "Utang Pajak", L),
-    GLAccountSpec("payable.member_exit", "2192", "Utang Pengembalian Simpanan Anggota Keluar", L),
-    GLAccountSpec("suspense", "2199", "Rekening Titipan (Suspense)", L),
+    GLAccountSpec("payable.other", "2190", "Utang Lain-lain", LIAB),
+    GLAccountSpec("payable.tax", "2191", "Utang Pajak", LIAB),
+    GLAccountSpec("payable.member_exit", "2192", "Utang Pengembalian Simpanan Anggota Keluar",
+                  LIAB),
+    GLAccountSpec("suspense", "2199", "Rekening Titipan (Suspense)", LIAB),
     # 3 Ekuitas
-    GLAccountSpec("equity.pokok", "3101", "Simpanan Pokok", E),
-    GLAccountSpec("equity.wajib", "3102", "Simpanan Wajib", E),
-    GLAccountSpec("equity.grants", "3103", "Hibah / Donasi", E),
-    GLAccountSpec("equity.reserve", "3201", "Cadangan", E),
-    GLAccountSpec("equity.shu_undistributed", "3301", "SHU Belum Dibagi", E),
+    GLAccountSpec("equity.pokok", "3101", "Simpanan Pokok", EQUITY),
+    GLAccountSpec("equity.wajib", "3102", "Simpanan Wajib", EQUITY),
+    GLAccountSpec("equity.grants", "3103", "Hibah / Donasi", EQUITY),
+    GLAccountSpec("equity.reserve", "3201", "Cadangan", EQUITY),
+    GLAccountSpec("equity.shu_undistributed", "3301", "SHU Belum Dibagi", EQUITY),
     # 4 Pendapatan
-    GLAccountSpec("income.services", "4101", "Pendapatan Jasa", I),
-    GLAccountSpec("income.fees", "4102", "Pendapatan Administrasi dan Provisi", I),
-    GLAccountSpec("income.other", "4901", "Pendapatan Lain-lain", I),
+    GLAccountSpec("income.services", "4101", "Pendapatan Jasa", INCOME),
+    GLAccountSpec("income.fees", "4102", "Pendapatan Administrasi dan Provisi", INCOME),
+    GLAccountSpec("income.other", "4901", "Pendapatan Lain-lain", INCOME),
     # 5 Beban
-    GLAccountSpec("expense.staff", "5101", "Beban Gaji dan Tunjangan", X),
-    GLAccountSpec("expense.general", "5102", "Beban Umum dan Administrasi", X),
-    GLAccountSpec("expense.depreciation", "5103", "Beban Penyusutan", X),
-    GLAccountSpec("expense.other", "5901", "Beban Lain-lain", X),
+    GLAccountSpec("expense.staff", "5101", "Beban Gaji dan Tunjangan", EXPENSE),
+    GLAccountSpec("expense.general", "5102", "Beban Umum dan Administrasi", EXPENSE),
+    GLAccountSpec("expense.depreciation", "5103", "Beban Penyusutan", EXPENSE),
+    GLAccountSpec("expense.other", "5901", "Beban Lain-lain", EXPENSE),
 )
 
 #: Roles known to the kernel. ``admin`` holds every permission.
