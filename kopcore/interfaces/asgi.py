@@ -17,12 +17,19 @@ def create_app() -> Any:
 
 
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    """Run uvicorn. Workers are separate processes, each building its own kernel from the
-    same settings (passed through the environment), so they share nothing but the database."""
+    """Run uvicorn. With several workers each is a separate process building its own kernel
+    from the same settings file and environment, so they share nothing but the database."""
     import uvicorn
 
-    if settings.source not in ("defaults", "mapping"):
-        os.environ["KOPCORE_SETTINGS"] = settings.source
+    if workers == 1:
+        from kopcore.interfaces.api import make_app
+        from kopcore.kernel import Kernel
+
+        app = make_app(Kernel.start(settings))
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+        return
+    if os.path.isfile(settings.source):
+        os.environ["KOPCORE_SETTINGS"] = os.path.abspath(settings.source)
     os.environ["KOPCORE_DATABASE_URL"] = settings.database_url
     if settings.plugins is not None:
         os.environ["KOPCORE_PLUGINS"] = ",".join(settings.plugins)
