@@ -1,28 +1,13 @@
-"""Test fixtures: every test that takes ``kernel`` runs on the database chosen for the session.
-
-``KOPCORE_TEST_DATABASE`` picks it: unset or ``sqlite`` → a fresh SQLite file per test;
-a ``postgresql://`` URL → a database created for the session on that server (each test gets an
-empty schema). Tests marked ``postgres_only`` skip on SQLite with a visible reason. When the URL
-is set but the server cannot be reached, the session skips on a developer machine and fails under
-CI (``CI=true``), where PostgreSQL is required.
-"""
+"""Test configuration: hypothesis profiles. The fixtures (``kernel``, ``make_kernel``,
+``database_url``) come from :mod:`kopcore.testing`, a pytest plugin installed with kopcore."""
 
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Callable, Iterator
-from datetime import date
-from pathlib import Path
-from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, settings
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from kopcore.kernel import Kernel
-from kopcore.settings import Settings
+from kopcore.testing import START_DATE
 
 settings.register_profile(
     "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow],
@@ -36,94 +21,4 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
-#: Fixed first business date so tests are reproducible.
-START_DATE = date(2026, 1, 5)
-
-TEST_DATABASE = os.environ.get("KOPCORE_TEST_DATABASE", "sqlite")
-ON_POSTGRES = TEST_DATABASE.startswith("postgres")
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    where = make_url(_psycopg(TEST_DATABASE)).render_as_string() if ON_POSTGRES else "SQLite files"
-    return f"kopcore test database: {where}"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if ON_POSTGRES:
-        return
-    skip = pytest.mark.skip(
-        reason="needs PostgreSQL: runs in the postgres tox env (KOPCORE_TEST_DATABASE=postgresql://...)"
-    )
-    for item in items:
-        if "postgres_only" in item.keywords:
-            item.add_marker(skip)
-
-
-def _psycopg(url: str) -> str:
-    return "postgresql+psycopg://" + url.split("://", 1)[1]
-
-
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str | None]:
-    """A throw-away PostgreSQL database for the session (None on SQLite)."""
-    if not ON_POSTGRES:
-        yield None
-        return
-    admin_url = make_url(_psycopg(TEST_DATABASE))
-    name = f"kopcore_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        message = f"PostgreSQL at {admin_url.render_as_string()} is not reachable: {exc}"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI requires PostgreSQL)", pytrace=False)
-        pytest.skip(message)
-    yield admin_url.set(database=name).render_as_string(hide_password=False)
-    admin.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture
-def database_url(tmp_path: Path, postgres_database: str | None) -> str:
-    """An empty database for one test."""
-    if postgres_database is None:
-        return f"sqlite:///{tmp_path / 'kopcore.db'}"
-    engine = create_engine(postgres_database, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return postgres_database
-
-
-KernelFactory = Callable[..., Kernel]
-
-
-@pytest.fixture
-def make_kernel(database_url: str) -> Iterator[KernelFactory]:
-    """Build a migrated kernel. Keyword arguments: ``plugins`` (entry-point names to enable;
-    default none), ``extra_plugins`` ((name, object) pairs registered directly) and any
-    :class:`Settings` field."""
-    made: list[Kernel] = []
-
-    def factory(*, plugins: tuple[str, ...] = (), extra_plugins: Any = (),
-                **overrides: Any) -> Kernel:
-        settings = Settings(database_url=database_url, plugins=plugins, **overrides)
-        kernel = Kernel.start(settings, extra_plugins=extra_plugins, migrate=True,
-                              initial_date=START_DATE)
-        made.append(kernel)
-        return kernel
-
-    yield factory
-    for kernel in made:
-        kernel.close()
-
-
-@pytest.fixture
-def kernel(make_kernel: KernelFactory) -> Kernel:
-    """A migrated kernel with only the built-in plugins, business date 2026-01-05."""
-    return make_kernel()
+__all__ = ["START_DATE"]

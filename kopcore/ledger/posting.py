@@ -37,7 +37,7 @@ from kopcore.ledger.records import Account, AccountStatus, JournalEntry, Posting
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side, Veto
 
-MAX_LINES = 1000
+MAX_LINES = 10000
 
 
 def request_digest(payload: Any) -> str:
