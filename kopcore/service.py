@@ -212,5 +212,5 @@ def _queue_for_approval(ctx: Context, op: Operation, canonical: dict[str, Any],
     return Outcome(202, {
         "status": "approval-required", "approval_id": approval_id,
         "detail": f"{op.name} at this amount needs a second person's approval "
-                  f"(approvals approve --id {approval_id})",
+                  f"(approvals approve --approval-id {approval_id})",
     })

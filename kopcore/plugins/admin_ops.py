@@ -111,6 +111,13 @@ class RevokeKeyIn:
 
 
 @attrs.frozen
+class RotateKeyIn:
+    key_id: str = attrs.field(metadata={"help": "Key id to replace", "max_length": 32})
+    label: str | None = attrs.field(default=None, metadata={"help": "Label of the new key",
+                                                            "max_length": 100})
+
+
+@attrs.frozen
 class KeyInfoOut:
     key_id: str
     label: str | None
@@ -244,6 +251,17 @@ def revoke_key(ctx: Context, data: RevokeKeyIn) -> Done:
     return Done(True)
 
 
+def rotate_key(ctx: Context, data: RotateKeyIn) -> KeyOut:
+    """Replace an API key: the old one is revoked and a new one issued, in one step."""
+    k, u = t.api_keys.c, t.users.c
+    owner = ctx.conn.execute(select(u.username).join(t.api_keys, k.user_id == u.id)
+                             .where(k.key_id == data.key_id, k.revoked_at.is_(None))).first()
+    if owner is None:
+        raise NotFound(f"no active key {data.key_id}", field="key_id")
+    auth.revoke_key(ctx.conn, data.key_id)
+    return KeyOut(*auth.issue_key(ctx.conn, owner.username, data.label))
+
+
 def list_keys(ctx: Context, data: UserIn) -> KeysOut:
     """A user's keys (ids and labels, never secrets)."""
     return KeysOut([KeyInfoOut(**k) for k in auth.list_keys(ctx.conn, data.username)])
@@ -341,6 +359,9 @@ def kopcore_operations() -> list[Operation]:
                   errors=(NotFound, Conflict), permission=users),
         Operation("keys.revoke", RevokeKeyIn, Done, revoke_key, mutates=True,
                   summary="Revoke an API key", errors=(NotFound,), permission=users),
+        Operation("keys.rotate", RotateKeyIn, KeyOut, rotate_key, mutates=True,
+                  summary="Replace an API key", sensitive_output=True, errors=(NotFound,),
+                  permission=users),
         Operation("keys.list", UserIn, KeysOut, list_keys, mutates=False,
                   summary="List a user's keys", errors=(NotFound,), permission=users),
         Operation("audit.list", AuditIn, AuditPage, audit, permission="audit.read",

@@ -44,6 +44,11 @@ class PostEntryIn:
         metadata={"help": 'Lines; on the CLI as JSON, e.g. [{"account": "CASH-01", '
                           '"side": "debit", "amount": "1000"}, ...]'})
 
+    @property
+    def total_debit(self) -> Decimal:
+        """Compared with ``approval_thresholds["entries.post"]`` for maker-checker."""
+        return sum((line.amount for line in self.lines if line.side is Side.DEBIT), Decimal(0))
+
 
 @attrs.frozen
 class EntryIn:
@@ -221,7 +226,8 @@ POSTING_ERRORS = (ValidationError, UnbalancedEntry, NotFound, AccountClosed, Acc
 def kopcore_operations() -> list[Operation]:
     return [
         Operation("entries.post", PostEntryIn, EntryOut, post, permission="ledger.post",
-                  mutates=True, summary="Post a manual journal entry", errors=POSTING_ERRORS),
+                  mutates=True, summary="Post a manual journal entry", errors=POSTING_ERRORS,
+                  approval_amount_field="total_debit"),
         Operation("entries.get", EntryIn, EntryOut, get, permission="ledger.read",
                   mutates=False, summary="Show a journal entry", errors=(NotFound,)),
         Operation("entries.reverse", ReverseIn, EntryOut, reverse, permission="ledger.post",
