@@ -22,7 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from kopcore.auth import Principal
 from kopcore.context import Context
 from kopcore.db import tables as t
-from kopcore.errors import Forbidden, IdempotencyConflict, KopcoreError, ValidationError
+from kopcore.errors import (
+    Conflict,
+    Forbidden,
+    IdempotencyConflict,
+    KopcoreError,
+    ValidationError,
+)
 from kopcore.interfaces.convert import dump, load
 from kopcore.kernel import Kernel
 from kopcore.ledger.accounts import get_account
@@ -169,7 +175,12 @@ def invoke(
                               lambda ctx: _stored(ctx, principal.username, idempotency_key))
             if row is not None:
                 return _replay_or_conflict(row, op, digest, idempotency_key)
-        raise
+        # A unique constraint lost a race with a concurrent request (the same NIK registered
+        # twice at once, say): nothing of this request was written.
+        error = Conflict(f"{op.name} conflicts with a concurrent change; nothing was written. "
+                         "Check the current state and retry.")
+        _audit_failure(kernel, op, principal, interface, digest, error)
+        raise error from None
     except KopcoreError as exc:
         _audit_failure(kernel, op, principal, interface, digest, exc)
         raise
