@@ -174,15 +174,25 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", type=int, default=8000, show_default=True)
     @click.option("--no-serve", is_flag=True, help="Seed only; do not start the server")
-    def demo(database: str, host: str, port: int, no_serve: bool) -> None:
-        """Create a demo cooperative with every installed plugin and serve its API."""
+    @click.option("--plugins", "plugin_names", default=None, metavar="NAMES",
+                  help="Comma-separated plugins to enable (default: every installed product "
+                       "plugin: savings, loans, ppob, sharia)")
+    def demo(database: str, host: str, port: int, no_serve: bool,
+             plugin_names: str | None) -> None:
+        """Create a demo cooperative (SQLite, seeded data) and serve its API and docs."""
         from kopcore.demo import create_demo
 
-        demo_settings, keys = create_demo(database)
-        click.echo(f"Demo cooperative '{demo_settings.cooperative_name}' seeded in {database}")
+        chosen = None if plugin_names is None else tuple(
+            name for name in plugin_names.split(",") if name)
+        demo_settings, keys = create_demo(database, chosen)
+        enabled = ", ".join(demo_settings.plugins or ()) or "none"
+        click.echo(f"Demo cooperative '{demo_settings.cooperative_name}' seeded in {database} "
+                   f"(plugins: {enabled})")
         for username, key in keys.items():
             click.echo(f"  {username:<8} API key: {key}")
-        click.echo(f"CLI: KOPCORE_DATABASE_URL={database} KOPCORE_OPERATOR=admin kopcore ...")
+        plugin_list = ",".join(demo_settings.plugins or ())
+        click.echo(f"CLI: KOPCORE_DATABASE_URL={database} KOPCORE_PLUGINS={plugin_list} "
+                   "KOPCORE_OPERATOR=admin kopcore ...")
         if no_serve:
             return
         from kopcore.interfaces.asgi import serve as run_server
