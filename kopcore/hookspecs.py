@@ -139,7 +139,8 @@ def kopcore_after_posting(ctx: Context, entry: JournalEntry) -> None:
     rolls the whole posting back, so keep the work small and raise only to refuse.
 
     :param ctx: the operation context.
-    :param entry: the posted entry with its postings and resulting balances.
+    :param entry: the posted entry with its postings (read balances with
+        :func:`kopcore.ledger.get_account` if needed).
     """
 
 

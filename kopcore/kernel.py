@@ -62,6 +62,7 @@ class Kernel:
                 "kopcore tables: run `kopcore db upgrade`"
             )
         chart = effective_chart(self.plugins.gl_accounts, self.settings.chart)
+        self._check_approval_thresholds()
 
         def _prepare(conn: object) -> None:
             from sqlalchemy import Connection
@@ -74,6 +75,17 @@ class Kernel:
             sync_chart(conn, chart, self.settings.currency, current)
 
         self.db.write(_prepare)
+
+    def _check_approval_thresholds(self) -> None:
+        for name in sorted(self.settings.approval_thresholds):
+            claimed = self.plugins.operations.get(name)
+            if claimed is None:
+                raise ConfigurationError(f"approval_thresholds names unknown operation {name!r}")
+            if claimed.value.approval_amount_field is None:
+                raise ConfigurationError(
+                    f"approval_thresholds: operation {name!r} has no amount to compare "
+                    "(it does not support maker-checker approval)"
+                )
 
     def write(self, actor: str, work: Callable[[Context], T], *, operation: str = "python-api",
               principal: object | None = None) -> T:

@@ -21,6 +21,12 @@ from kopcore.errors import ConfigurationError
 from kopcore.money import CURRENCY_EXPONENTS, DEFAULT_CURRENCY
 
 
+def _positive_int(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ConfigurationError(f"setting {attribute.name} must be a positive integer, "
+                                 f"got {value!r}")
+
+
 @attrs.frozen
 class ChartOverride:
     """Operator's renumbering/renaming of one GL account, addressed by its stable key."""
@@ -41,15 +47,15 @@ class Settings:
     #: Operation name -> amount (major units) at or above which a second person must approve.
     approval_thresholds: dict[str, Decimal] = attrs.field(factory=dict)
     #: Accounts processed per end-of-day chunk.
-    eod_chunk_size: int = 5000
+    eod_chunk_size: int = attrs.field(default=5000, validator=_positive_int)
     #: SQLite: milliseconds a writer waits for the write lock before giving up.
-    sqlite_busy_timeout_ms: int = 30000
+    sqlite_busy_timeout_ms: int = attrs.field(default=30000, validator=_positive_int)
     #: Bounded retries of a transaction after a serialization failure or deadlock.
-    transaction_retries: int = 8
+    transaction_retries: int = attrs.field(default=8, validator=_positive_int)
     api_host: str = "127.0.0.1"
-    api_port: int = 8000
+    api_port: int = attrs.field(default=8000, validator=_positive_int)
     #: Largest request body the API accepts, in bytes.
-    max_request_bytes: int = 65536
+    max_request_bytes: int = attrs.field(default=65536, validator=_positive_int)
     #: Where the settings came from (for messages); not a setting.
     source: str = "defaults"
 
@@ -102,7 +108,10 @@ class Settings:
                     )
                 thresholds[name] = Decimal(str(value))
             kwargs["approval_thresholds"] = thresholds
-        settings = cls(**kwargs)
+        try:
+            settings = cls(**kwargs)
+        except TypeError as exc:
+            raise ConfigurationError(f"{source}: {exc}") from None
         if settings.currency not in CURRENCY_EXPONENTS:
             raise ConfigurationError(f"{source}: unknown currency {settings.currency!r}")
         return settings

@@ -90,7 +90,8 @@ class Database:
         return self._run(work, write=True)
 
     def read(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in a read transaction (one consistent snapshot on PostgreSQL)."""
+        """Run ``work`` in a read transaction. On SQLite (WAL) it reads one snapshot; on
+        PostgreSQL (READ COMMITTED) each statement sees what was committed when it started."""
         return self._run(work, write=False)
 
     def _run(self, work: Callable[[Connection], T], *, write: bool) -> T:
