@@ -6,13 +6,13 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Connection, inspect, select
 
 from kopcore.context import Context
 from kopcore.db import Database, make_engine
 from kopcore.db import tables as t
 from kopcore.errors import ConfigurationError
-from kopcore.ledger.chart import effective_chart, sync_chart
+from kopcore.ledger.chart import chart_in_sync, effective_chart, sync_chart
 from kopcore.plugin_manager import PluginHost
 from kopcore.settings import Settings
 
@@ -64,17 +64,19 @@ class Kernel:
         chart = effective_chart(self.plugins.gl_accounts, self.settings.chart)
         self._check_approval_thresholds()
 
-        def _prepare(conn: object) -> None:
-            from sqlalchemy import Connection
-
-            assert isinstance(conn, Connection)
+        def _prepare(conn: Connection) -> None:
             current = conn.execute(select(t.business_calendar.c.business_date)).scalar()
             if current is None:
                 current = initial_date or date.today()
                 conn.execute(t.business_calendar.insert().values(id=1, business_date=current))
             sync_chart(conn, chart, self.settings.currency, current)
 
-        self.db.write(_prepare)
+        def _in_sync(conn: Connection) -> bool:
+            has_date = conn.execute(select(t.business_calendar.c.business_date)).first()
+            return has_date is not None and chart_in_sync(conn, chart)
+
+        if not self.db.read(_in_sync):
+            self.db.write(_prepare)
 
     def _check_approval_thresholds(self) -> None:
         for name in sorted(self.settings.approval_thresholds):

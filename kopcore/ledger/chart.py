@@ -37,6 +37,24 @@ def effective_chart(registry: dict[str, Any], overrides: dict[str, Any]) -> list
     return chart
 
 
+def chart_in_sync(conn: Connection, chart: list[tuple[str, GLAccountSpec]]) -> bool:
+    """True when the database already holds this chart and its GL posting accounts, so a
+    start needs no write (and works on a read-only replica)."""
+    existing = {r.key: r for r in conn.execute(select(t.gl_accounts))}
+    a = t.accounts.c
+    have = {r.number: r.name for r in conn.execute(
+        select(a.number, a.name).where(a.member_id.is_(None)))}
+    for plugin, spec in chart:
+        row = existing.get(spec.key)
+        if row is None or (row.code, row.name, row.type, bool(row.contra), row.parent_key,
+                           row.plugin) != (spec.code, spec.name, spec.type.value, spec.contra,
+                                           spec.parent, plugin):
+            return False
+        if have.get(gl_account_number(spec.key)) != spec.name:
+            return False
+    return True
+
+
 def sync_chart(conn: Connection, chart: list[tuple[str, GLAccountSpec]], currency: str,
                business_date: Any) -> None:
     """Insert new GL accounts, apply renumbering/renaming, and make sure each GL account has
