@@ -18,6 +18,7 @@ from functools import partial
 
 import attrs
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from kopcore.context import Context
 from kopcore.db import tables as t
@@ -114,8 +115,14 @@ def close_business_date(kernel: Kernel, *, progress: Progress | None = None,
             select(t.eod_runs.c.status).where(t.eod_runs.c.business_date == day)
         ).first()
         if exists is None:
-            ctx.conn.execute(t.eod_runs.insert().values(
-                business_date=day, status="running", started_at=datetime.now(UTC)))
+            # Another worker starting the same day at the same moment inserts it first: fine.
+            savepoint = ctx.conn.begin_nested()
+            try:
+                ctx.conn.execute(t.eod_runs.insert().values(
+                    business_date=day, status="running", started_at=datetime.now(UTC)))
+                savepoint.commit()
+            except IntegrityError:
+                savepoint.rollback()
 
     kernel.write(SYSTEM_ACTOR, start, operation="eod")
     touched: dict[str, int] = {}
@@ -124,33 +131,40 @@ def close_business_date(kernel: Kernel, *, progress: Progress | None = None,
         kernel.write(SYSTEM_ACTOR, partial(_plan, day=day, task=task, chunk_size=chunk_size),
                      operation=op)
         touched[task.name] = 0
+        waiting_since: float | None = None
         while True:
             rows = kernel.write(SYSTEM_ACTOR, partial(_run_one_chunk, day=day, task=task),
                                 operation=op)
             if rows is None:
-                break
+                # Nothing to claim: the rest is held by other workers. Keep claiming while
+                # waiting, so a chunk put back by a worker that crashed is taken over.
+                waiting_since = waiting_since or time.monotonic()
+                if _others_done(kernel, day, task.name, waiting_since, wait_seconds):
+                    break
+                time.sleep(0.2)
+                continue
+            waiting_since = None
             touched[task.name] += rows
             if progress is not None:
                 done, total = kernel.read(SYSTEM_ACTOR,
                                           partial(_progress, day=day, task=task.name))
                 progress(task.name, done, total)
-        _wait_for_other_workers(kernel, day, task.name, wait_seconds)
     kernel.write(SYSTEM_ACTOR, lambda ctx: _advance(ctx, day), operation="eod")
     return DayClosed(day, touched)
 
 
-def _wait_for_other_workers(kernel: Kernel, day: date, task: str, wait_seconds: float) -> None:
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        done, total = kernel.read(SYSTEM_ACTOR, lambda ctx: _progress(ctx, day, task))
-        if done == total:
-            return
-        if time.monotonic() > deadline:
-            raise BusinessDateError(
-                f"end of day {day}: {total - done} chunk(s) of {task} still held by another "
-                f"worker ({socket.gethostname()} gave up waiting)"
-            )
-        time.sleep(0.2)
+def _others_done(kernel: Kernel, day: date, task: str, waiting_since: float,
+                 wait_seconds: float) -> bool:
+    """True when every chunk of ``task`` is done; raises after ``wait_seconds`` of waiting."""
+    done, total = kernel.read(SYSTEM_ACTOR, partial(_progress, day=day, task=task))
+    if done == total:
+        return True
+    if time.monotonic() - waiting_since > wait_seconds:
+        raise BusinessDateError(
+            f"end of day {day}: {total - done} chunk(s) of {task} still held by another "
+            f"worker ({socket.gethostname()} gave up waiting)"
+        )
+    return False
 
 
 def _advance(ctx: Context, day: date) -> None:

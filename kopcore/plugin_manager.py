@@ -103,9 +103,17 @@ class PluginHost:
         try:
             host.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from None
+            raise PluginError(host._describe_unknown_hooks(exc.plugin)) from None
         host._build_registry()
         return host
+
+    def _describe_unknown_hooks(self, plugin: object) -> str:
+        name = self.pm.get_name(plugin) or repr(plugin)
+        version = next((p.version for p in self.loaded if p.name == name), "unknown")
+        unknown = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or ()
+                         if not caller.has_spec())
+        return (f"plugin {name!r} ({version}) implements unknown hook(s) "
+                f"{', '.join(unknown)}: no such hook in kopcore {__version__}")
 
     def _load_entry_point(self, ep: EntryPoint) -> None:
         version = ep.dist.version if ep.dist is not None else "unknown"

@@ -1,0 +1,168 @@
+"""kopcore-celengan: goal savings ("celengan", a piggy bank) as a third-party kopcore plugin.
+
+A member opens a celengan with a goal, pays in, and cannot take money out until the goal is
+reached; each day the goal is met the cooperative adds a small bonus. The plugin is found through
+its entry point and implements every kopcore hook::
+
+    # pyproject.toml
+    [project.entry-points.kopcore]
+    celengan = "kopcore_celengan"
+
+It imports only kopcore's public API (``kopcore``, ``kopcore.ledger``, ``kopcore.money``,
+``kopcore.records``, ``kopcore.errors``, ``kopcore.operations``, ``kopcore.context``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import kopcore
+from kopcore import ledger
+from kopcore.context import Context
+from kopcore.ledger import JournalEntry, Member, MemberStatus, ProposedEntry
+from kopcore.money import Money
+from kopcore.operations import Operation
+from kopcore.records import (
+    DemoSeed,
+    EodTask,
+    ExitContribution,
+    GLAccountSpec,
+    GLType,
+    MigrationSource,
+    PermissionSpec,
+    PostingLine,
+    ProductType,
+    SettlementAccount,
+    Side,
+    Veto,
+)
+from kopcore_celengan import goals
+from kopcore_celengan.bonus import DAILY_BONUS
+from kopcore_celengan.goals import BONUS_GL_KEY, GL_KEY, PRODUCT
+from kopcore_celengan.operations import MANAGE, OPERATIONS, READ
+
+__version__ = "0.1.0"
+
+#: The veto's stable reason code.
+LOCKED = "celengan.locked"
+
+#: The only settlement purpose celengan serves: crediting a member's SHU share.
+SHU_CREDIT = "shu-credit"
+
+
+@kopcore.hookimpl
+def kopcore_gl_accounts() -> Sequence[GLAccountSpec]:
+    return [
+        GLAccountSpec(GL_KEY, "2150", "Simpanan Celengan", GLType.LIABILITY),
+        GLAccountSpec(BONUS_GL_KEY, "5150", "Beban Bonus Celengan", GLType.EXPENSE),
+    ]
+
+
+@kopcore.hookimpl
+def kopcore_product_types() -> Sequence[ProductType]:
+    return [ProductType(PRODUCT, "Celengan", gl_key=GL_KEY,
+                        description="Goal savings, locked until the goal is reached")]
+
+
+@kopcore.hookimpl
+def kopcore_migrations() -> MigrationSource:
+    return MigrationSource(branch="celengan", path=Path(__file__).parent / "migrations")
+
+
+@kopcore.hookimpl
+def kopcore_permissions() -> Sequence[PermissionSpec]:
+    return [
+        PermissionSpec(READ, "See celengan goals and balances",
+                       ("manager", "teller", "auditor", "member")),
+        PermissionSpec(MANAGE, "Open celengan, take deposits and withdrawals",
+                       ("manager", "teller")),
+    ]
+
+
+@kopcore.hookimpl
+def kopcore_operations() -> Sequence[Operation]:
+    return OPERATIONS
+
+
+@kopcore.hookimpl
+def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
+    """Refuse money leaving a celengan whose goal is neither reached nor released.
+
+    Reversals pass: undoing a mistaken deposit is a correction, not a withdrawal.
+    """
+    if entry.reverses_entry_id is not None:
+        return None
+    net: dict[int, int] = {}
+    for line in entry.lines:
+        account = entry.accounts[line.account]
+        if account.product_code == PRODUCT:
+            net[account.id] = net.get(account.id, 0) + line.signed_minor
+    leaving = {account_id for account_id, debit in net.items() if debit > 0}
+    by_id = {account.id: account for account in entry.accounts.values()}
+    for account_id, goal in sorted(goals.goal_rows(ctx, leaving).items()):
+        account = by_id[account_id]
+        if not goals.is_unlocked(goal, account.balance.minor):
+            target = Money(goal.target_minor, account.currency)
+            return Veto(LOCKED, f"celengan {account.number} is locked until it reaches its goal "
+                                f"of {target.format()} (balance {account.balance.format()})")
+    return None
+
+
+@kopcore.hookimpl
+def kopcore_after_posting(ctx: Context, entry: JournalEntry) -> None:
+    """Stamp the goal as reached when a credit brings the balance up to the target."""
+    credited = {p.account_id for p in entry.postings if p.amount.minor < 0}
+    goals.mark_reached(ctx, credited, ctx.business_date)
+
+
+@kopcore.hookimpl
+def kopcore_settlement_account(ctx: Context, member: Member, purpose: str,
+                               currency: str) -> SettlementAccount | None:
+    if purpose != SHU_CREDIT:
+        return None
+    for account in goals.member_celengan(ctx, member.id):
+        if account.currency == currency and account.status is ledger.AccountStatus.OPEN:
+            return SettlementAccount(account.number, "Celengan: SHU credited to the goal")
+    return None
+
+
+@kopcore.hookimpl
+def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
+    """Refund every celengan balance; refuse while one is frozen or has money on hold.
+
+    The goals are released in the exit's transaction, so the veto lets the refund through; if
+    another plugin refuses the exit, the transaction rolls back and the goals stay locked.
+    """
+    accounts = goals.member_celengan(ctx, member.id)
+    if not accounts:
+        return None
+    for account in accounts:
+        if account.status is ledger.AccountStatus.FROZEN:
+            return ExitContribution(refusal=f"celengan {account.number} is frozen")
+        if account.held.is_positive():
+            return ExitContribution(
+                refusal=f"celengan {account.number} has {account.held.format()} on hold")
+    goals.release(ctx, [account.id for account in accounts], ctx.business_date)
+    lines = [PostingLine(account.number, Side.DEBIT, account.balance)
+             for account in accounts if account.balance.is_positive()]
+    return ExitContribution(lines=lines, note=f"{len(lines)} celengan refunded")
+
+
+@kopcore.hookimpl
+def kopcore_eod_tasks() -> Sequence[EodTask]:
+    return [DAILY_BONUS]
+
+
+def seed_demo(ctx: Context) -> str | None:
+    """Open a Lebaran celengan for the first active member of the demo cooperative."""
+    first = ledger.list_members(ctx, status=MemberStatus.ACTIVE, limit=1)
+    if not first:
+        return None
+    target = Money.parse("1000000", ctx.settings.currency)
+    return goals.open_goal(ctx, first[0], target, "Lebaran").number
+
+
+@kopcore.hookimpl
+def kopcore_demo_seed() -> Sequence[DemoSeed]:
+    return [DemoSeed("celengan", seed_demo, order=200)]

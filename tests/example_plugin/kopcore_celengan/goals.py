@@ -1,0 +1,134 @@
+"""Celengan goals: the plugin's own table, and the goal rules the hooks share.
+
+A goal belongs to one celengan account. It is *reached* the first time the account's balance
+is at least its target (the after-posting hook stamps ``reached_on``), and *released* when the
+member leaves (the member-exit hook stamps ``released_on``). Money may leave the account only
+when the goal is reached or released.
+
+The plugin writes only its own table. It reads the kernel's ``accounts`` table (declared here as
+a lightweight, read-only table clause) so that its end-of-day work is set-based SQL; every
+change to balances goes through :func:`kopcore.ledger.post_entry`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from kopcore import ledger
+from kopcore.context import Context
+from kopcore.errors import NotFound, ValidationError
+from kopcore.ledger import Account, Member
+from kopcore.money import Money
+
+PLUGIN = "celengan"
+PRODUCT = "celengan"
+GL_KEY = "celengan"
+BONUS_GL_KEY = "celengan.bonus"
+
+metadata = sa.MetaData()
+
+#: Created by migrations/c0001_celengan_goals.py.
+goals = sa.Table(
+    "celengan_goals",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("target_minor", sa.BigInteger, nullable=False),
+    sa.Column("purpose", sa.String(200), nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("reached_on", sa.Date, nullable=True),
+    sa.Column("released_on", sa.Date, nullable=True),
+)
+
+#: The kernel's accounts, for reading only. ``balance`` is debit-positive minor units;
+#: ``balance * normal_sign`` is the balance a person reads.
+kernel_accounts = sa.table(
+    "accounts",
+    sa.column("id", sa.Integer),
+    sa.column("number", sa.String),
+    sa.column("member_id", sa.Integer),
+    sa.column("product_code", sa.String),
+    sa.column("currency", sa.String),
+    sa.column("normal_sign", sa.SmallInteger),
+    sa.column("status", sa.String),
+    sa.column("balance", sa.BigInteger),
+)
+
+
+def normal_balance() -> sa.ColumnElement[Any]:
+    return kernel_accounts.c.balance * kernel_accounts.c.normal_sign
+
+
+def open_goal(ctx: Context, member: Member, target: Money, purpose: str) -> Account:
+    """Open a celengan account for ``member`` with its goal. The account cannot go below zero."""
+    if not target.is_positive():
+        raise ValidationError("the goal must be a positive amount", field="target")
+    if len(purpose) > 200:
+        raise ValidationError("purpose: at most 200 characters", field="purpose")
+    account = ledger.open_account(
+        ctx, name=f"Celengan {member.name}"[:200], gl_key=GL_KEY, plugin=PLUGIN,
+        member_id=member.id, product_code=PRODUCT, currency=target.currency,
+        floor=Money.zero(target.currency), prefix="CL",
+    )
+    ctx.conn.execute(goals.insert().values(
+        account_id=account.id, target_minor=target.minor, purpose=purpose,
+        opened_on=ctx.business_date,
+    ))
+    return account
+
+
+def get_celengan(ctx: Context, number: str) -> tuple[Account, sa.Row[Any]]:
+    """The account and its goal row; NotFound when ``number`` is not a celengan."""
+    account = ledger.get_account(ctx, number)
+    goal = ctx.conn.execute(sa.select(goals).where(goals.c.account_id == account.id)).first()
+    if account.product_code != PRODUCT or goal is None:
+        raise NotFound(f"account {number} is not a celengan", field="account")
+    return account, goal
+
+
+def goal_rows(ctx: Context, account_ids: Collection[int]) -> dict[int, sa.Row[Any]]:
+    if not account_ids:
+        return {}
+    rows = ctx.conn.execute(sa.select(goals).where(goals.c.account_id.in_(sorted(account_ids))))
+    return {row.account_id: row for row in rows}
+
+
+def is_unlocked(goal: sa.Row[Any], balance_minor: int) -> bool:
+    return (goal.reached_on is not None or goal.released_on is not None
+            or balance_minor >= goal.target_minor)
+
+
+def mark_reached(ctx: Context, account_ids: Collection[int], on: date) -> int:
+    """Stamp ``reached_on`` on the goals among ``account_ids`` whose balance now meets the
+    target, in one UPDATE. Returns how many goals were reached just now."""
+    if not account_ids:
+        return 0
+    a = kernel_accounts.c
+    balance = (sa.select(normal_balance()).where(a.id == goals.c.account_id)
+               .scalar_subquery())
+    result = ctx.conn.execute(
+        sa.update(goals)
+        .where(goals.c.account_id.in_(sorted(account_ids)), goals.c.reached_on.is_(None),
+               goals.c.target_minor <= balance)
+        .values(reached_on=on)
+    )
+    return int(result.rowcount)
+
+
+def release(ctx: Context, account_ids: Collection[int], on: date) -> None:
+    """Unlock goals for good (the member is leaving)."""
+    if account_ids:
+        ctx.conn.execute(
+            sa.update(goals)
+            .where(goals.c.account_id.in_(sorted(account_ids)), goals.c.released_on.is_(None))
+            .values(released_on=on)
+        )
+
+
+def member_celengan(ctx: Context, member_id: int) -> list[Account]:
+    """The member's celengan accounts that are not closed, oldest first."""
+    return [acc for acc in ledger.member_accounts(ctx, member_id)
+            if acc.product_code == PRODUCT and acc.status is not ledger.AccountStatus.CLOSED]
