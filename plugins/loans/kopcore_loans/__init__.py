@@ -1,0 +1,158 @@
+"""kopcore-loans: loan products (pinjaman) for kopcore cooperatives.
+
+Flat, declining (menurun) and annuity (anuitas) installment schedules, monthly or weekly;
+provisi and administrasi fees; late penalties (denda); repayment allocation; early settlement;
+restructuring; write-off and recovery; guarantors and collateral; and at end of day interest
+accrual, days past due, kolektibilitas and the loan-loss allowance (PPAP). Enabled through its
+entry point::
+
+    [project.entry-points.kopcore]
+    loans = "kopcore_loans"
+
+It imports only kopcore's public API and never the savings plugin: money reaches a member's
+savings through the kernel's settlement hook. See README.md for the products, the schedule
+arithmetic, the lifecycle and the GL accounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+
+import kopcore
+from kopcore import ledger
+from kopcore.context import Context
+from kopcore.ledger import Member, MemberStatus, ProposedEntry
+from kopcore.money import Money
+from kopcore.operations import Operation
+from kopcore.records import (
+    DemoSeed,
+    EodTask,
+    ExitContribution,
+    GLAccountSpec,
+    MigrationSource,
+    PermissionSpec,
+    ProductType,
+    Veto,
+)
+from kopcore_loans import gl, lifecycle, operations
+from kopcore_loans.eod import EOD_TASKS
+from kopcore_loans.exit import member_exit
+from kopcore_loans.products import ProductTerms, create_product
+from kopcore_loans.schedule import Frequency, InterestMethod
+
+__version__ = "0.1.0"
+
+#: The veto's stable reason code.
+MANAGED_ACCOUNT = "loans.managed-account"
+
+#: Operations (besides the plugin's own and its end of day) that may post to a loan's
+#: accounts: a member's exit settlement, the demo seed, and embedding Python code.
+TRUSTED_OPERATIONS = ("members.exit", "python-api")
+
+
+@kopcore.hookimpl
+def kopcore_gl_accounts() -> Sequence[GLAccountSpec]:
+    return gl.GL_ACCOUNTS
+
+
+@kopcore.hookimpl
+def kopcore_product_types() -> Sequence[ProductType]:
+    return gl.PRODUCT_TYPES
+
+
+@kopcore.hookimpl
+def kopcore_migrations() -> MigrationSource:
+    return MigrationSource(branch="loans", path=Path(__file__).parent / "migrations")
+
+
+@kopcore.hookimpl
+def kopcore_permissions() -> Sequence[PermissionSpec]:
+    return [
+        PermissionSpec(operations.READ, "See loan products, loans and schedules",
+                       ("manager", "teller", "auditor", "member")),
+        PermissionSpec(operations.CONFIGURE, "Define loan products and kolektibilitas classes",
+                       ("manager",)),
+        PermissionSpec(operations.APPLY, "Enter loan applications",
+                       ("manager", "teller", "member")),
+        PermissionSpec(operations.APPROVE, "Approve or reject loan applications", ("manager",)),
+        PermissionSpec(operations.DISBURSE, "Disburse approved loans", ("manager", "teller")),
+        PermissionSpec(operations.REPAY, "Take repayments and early settlements",
+                       ("manager", "teller")),
+        PermissionSpec(operations.MANAGE, "Write off, recover and restructure loans",
+                       ("manager",)),
+        PermissionSpec(operations.RECORDS, "Record guarantors, collateral and auto-debit",
+                       ("manager", "teller")),
+        PermissionSpec(operations.REPORTS, "Portfolio, collectibility and arrears reports",
+                       ("manager", "auditor")),
+    ]
+
+
+@kopcore.hookimpl
+def kopcore_operations() -> Sequence[Operation]:
+    return operations.OPERATIONS
+
+
+@kopcore.hookimpl
+def kopcore_eod_tasks() -> Sequence[EodTask]:
+    return EOD_TASKS
+
+
+@kopcore.hookimpl
+def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
+    """Keep a loan's accounts in step with its schedule: only the loans operations, its end of
+    day, a member's exit and embedding code may post to them (no manual entry or reversal)."""
+    touches_loan = any(
+        account.plugin == gl.PLUGIN and account.member_id is not None
+        for account in entry.accounts.values()
+    )
+    operation = entry.operation
+    if not touches_loan or operation.startswith(("loans.", "eod.loans.", "demo.")) \
+            or operation in TRUSTED_OPERATIONS:
+        return None
+    return Veto(MANAGED_ACCOUNT, "loan accounts change only through the loans operations "
+                                 "(repay, settle, restructure, write-off...)")
+
+
+@kopcore.hookimpl
+def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
+    return member_exit(ctx, member)
+
+
+def seed_demo(ctx: Context) -> list[str]:
+    """A flat-interest product and two disbursed loans (cash) for the first demo members."""
+    currency = ctx.settings.currency
+    product = create_product(ctx, ProductTerms(
+        code="PMU-FLAT", name="Pinjaman Modal Usaha (flat 18%)", method=InterestMethod.FLAT,
+        frequency=Frequency.MONTHLY, annual_rate=Decimal(18), min_amount=Decimal(500000),
+        max_amount=Decimal(50000000), min_term=3, max_term=36,
+        provisi_percent=Decimal(1), admin_fee=Decimal(25000),
+        penalty_percent_per_day=Decimal("0.1"), grace_days=3))
+    create_product(ctx, ProductTerms(
+        code="PKONS-ANUITAS", name="Pinjaman Konsumtif (anuitas 15%)",
+        method=InterestMethod.ANUITAS, frequency=Frequency.MONTHLY, annual_rate=Decimal(15),
+        min_amount=Decimal(1000000), max_amount=Decimal(100000000), min_term=6, max_term=60))
+    members = ledger.list_members(ctx, status=MemberStatus.ACTIVE, limit=2)
+    cash = next((a for a in ledger.list_accounts(ctx, gl_key="cash", limit=10)
+                 if a.member_id is None and not a.number.startswith("GL-")), None)
+    if cash is None:
+        return []
+    numbers = []
+    teller = attrs.evolve(ctx, actor="teller")
+    for member, amount in zip(members, ("5000000", "3000000"), strict=False):
+        loan = lifecycle.apply(teller, member, product.code, Money.parse(amount, currency), 12,
+                               purpose="Modal warung")
+        loan = lifecycle.decide(ctx, loan, approve=True, note="Rapat komite kredit")
+        loan, _entry = lifecycle.disburse(ctx, loan, member, use_savings=False,
+                                          cash_account=cash.number, fee_account=None)
+        numbers.append(loan.number)
+    return numbers
+
+
+@kopcore.hookimpl
+def kopcore_demo_seed() -> Sequence[DemoSeed]:
+    return [DemoSeed("loans", seed_demo, order=300)]
+

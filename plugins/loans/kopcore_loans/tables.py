@@ -1,0 +1,162 @@
+"""The loans plugin's own tables (created by the ``loans`` Alembic branch).
+
+Money columns are BIGINT minor units; rates and rounding units are exact decimal strings. The
+plugin writes only these tables; balances live in the kernel's ledger and change only through
+:func:`kopcore.ledger.post_entry`.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+products = sa.Table(
+    "loans_products",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("frequency", sa.String(16), nullable=False),
+    sa.Column("annual_rate", sa.String(32), nullable=False),
+    sa.Column("rounding_unit", sa.String(32), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("min_amount", sa.BigInteger, nullable=False),
+    sa.Column("max_amount", sa.BigInteger, nullable=False),
+    sa.Column("min_term", sa.Integer, nullable=False),
+    sa.Column("max_term", sa.Integer, nullable=False),
+    sa.Column("savings_multiple", sa.String(32), nullable=True),
+    sa.Column("provisi_percent", sa.String(32), nullable=False),
+    sa.Column("admin_fee", sa.BigInteger, nullable=False),
+    sa.Column("fees_deducted", sa.Boolean, nullable=False),
+    sa.Column("penalty_percent_per_day", sa.String(32), nullable=False),
+    sa.Column("penalty_base", sa.String(16), nullable=False),
+    sa.Column("grace_days", sa.Integer, nullable=False),
+    sa.Column("allocation_order", sa.String(64), nullable=False),
+    sa.Column("accounting", sa.String(16), nullable=False),
+    sa.Column("settlement_interest", sa.String(16), nullable=False),
+    sa.Column("exit_netting", sa.Boolean, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_on", sa.Date, nullable=False),
+)
+
+loans = sa.Table(
+    "loans_loans",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("number", sa.String(32), nullable=False, unique=True),
+    sa.Column("member_id", sa.Integer, nullable=False, index=True),
+    sa.Column("product_id", sa.Integer, sa.ForeignKey("loans_products.id"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("principal", sa.BigInteger, nullable=False),
+    sa.Column("term", sa.Integer, nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("frequency", sa.String(16), nullable=False),
+    sa.Column("annual_rate", sa.String(32), nullable=False),
+    sa.Column("rounding_unit", sa.String(32), nullable=False),
+    sa.Column("provisi_fee", sa.BigInteger, nullable=False),
+    sa.Column("admin_fee", sa.BigInteger, nullable=False),
+    sa.Column("purpose", sa.String(200), nullable=False),
+    sa.Column("auto_debit", sa.Boolean, nullable=False),
+    sa.Column("applied_by", sa.String(64), nullable=False),
+    sa.Column("applied_on", sa.Date, nullable=False),
+    sa.Column("decided_by", sa.String(64), nullable=True),
+    sa.Column("decided_on", sa.Date, nullable=True),
+    sa.Column("decision_note", sa.String(200), nullable=True),
+    sa.Column("disbursed_on", sa.Date, nullable=True),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.Column("account_id", sa.Integer, nullable=True),
+    sa.Column("interest_account_id", sa.Integer, nullable=True),
+    sa.Column("interest_recognized", sa.BigInteger, nullable=False, default=0),
+    sa.Column("penalty_due", sa.BigInteger, nullable=False, default=0),
+    sa.Column("days_past_due", sa.Integer, nullable=False, default=0),
+    sa.Column("collectibility", sa.String(16), nullable=True),
+    sa.Column("allowance", sa.BigInteger, nullable=False, default=0),
+    sa.Column("schedule_version", sa.Integer, nullable=False, default=1),
+    sa.Column("written_off", sa.BigInteger, nullable=False, default=0),
+    sa.Column("recovered", sa.BigInteger, nullable=False, default=0),
+    sa.CheckConstraint(
+        "status IN ('applied','approved','rejected','cancelled','active','closed',"
+        "'written_off')", name="ck_loans_loans_status_known"),
+    sa.CheckConstraint("principal > 0", name="ck_loans_loans_principal_positive"),
+    sa.CheckConstraint("penalty_due >= 0", name="ck_loans_loans_penalty_not_negative"),
+)
+
+installments = sa.Table(
+    "loans_installments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("loan_id", sa.Integer, sa.ForeignKey("loans_loans.id"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("principal", sa.BigInteger, nullable=False),
+    sa.Column("interest", sa.BigInteger, nullable=False),
+    sa.Column("principal_paid", sa.BigInteger, nullable=False, default=0),
+    sa.Column("interest_paid", sa.BigInteger, nullable=False, default=0),
+    sa.Column("interest_waived", sa.BigInteger, nullable=False, default=0),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("paid_on", sa.Date, nullable=True),
+    sa.UniqueConstraint("loan_id", "version", "seq", name="uq_loans_installments_row"),
+    sa.CheckConstraint("status IN ('open','paid','superseded')",
+                       name="ck_loans_installments_status_known"),
+    sa.CheckConstraint("principal_paid >= 0 AND principal_paid <= principal",
+                       name="ck_loans_installments_principal_paid"),
+    sa.CheckConstraint("interest_paid >= 0 AND interest_paid + interest_waived <= interest",
+                       name="ck_loans_installments_interest_paid"),
+)
+
+events = sa.Table(
+    "loans_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("loan_id", sa.Integer, sa.ForeignKey("loans_loans.id"), nullable=False,
+              index=True),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("penalty", sa.BigInteger, nullable=False, default=0),
+    sa.Column("interest", sa.BigInteger, nullable=False, default=0),
+    sa.Column("principal", sa.BigInteger, nullable=False, default=0),
+    sa.Column("entry_id", sa.Integer, nullable=True),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("note", sa.String(500), nullable=False, default=""),
+)
+
+guarantors = sa.Table(
+    "loans_guarantors",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("loan_id", sa.Integer, sa.ForeignKey("loans_loans.id"), nullable=False),
+    sa.Column("member_id", sa.Integer, nullable=False),
+    sa.Column("relationship", sa.String(100), nullable=False),
+    sa.Column("added_on", sa.Date, nullable=False),
+    sa.Column("added_by", sa.String(64), nullable=False),
+    sa.UniqueConstraint("loan_id", "member_id", name="uq_loans_guarantors_pair"),
+)
+
+collateral = sa.Table(
+    "loans_collateral",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("loan_id", sa.Integer, sa.ForeignKey("loans_loans.id"), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("description", sa.String(500), nullable=False),
+    sa.Column("value", sa.BigInteger, nullable=False),
+    sa.Column("document_ref", sa.String(100), nullable=True),
+    sa.Column("added_on", sa.Date, nullable=False),
+    sa.Column("added_by", sa.String(64), nullable=False),
+)
+
+collectibility_classes = sa.Table(
+    "loans_collectibility_classes",
+    metadata,
+    sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("min_days", sa.Integer, nullable=False, unique=True),
+    sa.Column("allowance_percent", sa.String(32), nullable=False),
+    sa.Column("non_performing", sa.Boolean, nullable=False),
+)

@@ -1,0 +1,139 @@
+"""Schedules: the worked examples of DOMAIN.md §3 exactly, more cases, and properties."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from kopcore_loans.schedule import (
+    Frequency,
+    InterestMethod,
+    add_months,
+    build_schedule,
+    round_half_up,
+)
+
+RP = 100  # minor units (sen) per rupiah
+START = date(2026, 1, 5)
+
+
+def rupiah(rows: list, attr: str) -> list[int]:
+    return [getattr(r, attr) // RP for r in rows]
+
+
+def worked(method: InterestMethod) -> list:
+    return build_schedule(12_000_000 * RP, Decimal(18), 12, method, Frequency.MONTHLY, START,
+                          RP)
+
+
+def test_flat_worked_example() -> None:
+    rows = worked(InterestMethod.FLAT)
+    assert [r.amount // RP for r in rows] == [1_180_000] * 12
+    assert rupiah(rows, "interest") == [180_000] * 12
+    assert sum(r.interest for r in rows) == 2_160_000 * RP
+    assert sum(r.principal for r in rows) == 12_000_000 * RP
+
+
+def test_anuitas_worked_example() -> None:
+    rows = worked(InterestMethod.ANUITAS)
+    assert [r.amount // RP for r in rows] == [1_100_160] * 12
+    assert (rows[0].interest // RP, rows[0].principal // RP) == (180_000, 920_160)
+    assert rows[1].interest // RP == 166_198
+    assert sum(r.interest for r in rows) == 1_201_920 * RP
+    assert sum(r.principal for r in rows) == 12_000_000 * RP
+    assert rows[-1].outstanding_after == 0
+
+
+def test_menurun_worked_example() -> None:
+    rows = worked(InterestMethod.MENURUN)
+    assert rows[0].amount == 1_180_000 * RP
+    assert rows[-1].amount == 1_015_000 * RP
+    assert rupiah(rows, "principal") == [1_000_000] * 12
+    assert sum(r.interest for r in rows) == 1_170_000 * RP
+
+
+def test_monthly_due_dates_clamp_to_month_end() -> None:
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 1, 31), 2) == date(2026, 3, 31)
+    rows = worked(InterestMethod.FLAT)
+    assert rows[0].period_start == START
+    assert rows[0].due_date == date(2026, 2, 5)
+    assert rows[-1].due_date == date(2027, 1, 5)
+
+
+def test_weekly_flat_with_odd_amount_last_installment_absorbs_remainder() -> None:
+    # Rp1,000,003 over 10 weeks at 26 %/yr: P*r = 5,000.015 -> 5,000; P/n + P*r -> 105,000.
+    rows = build_schedule(1_000_003 * RP, Decimal(26), 10, InterestMethod.FLAT,
+                          Frequency.WEEKLY, START, RP)
+    assert [r.due_date for r in rows[:2]] == [date(2026, 1, 12), date(2026, 1, 19)]
+    assert rupiah(rows, "interest") == [5_000] * 10
+    assert [r.amount // RP for r in rows[:-1]] == [105_000] * 9
+    assert rows[-1].principal == 100_003 * RP  # 1,000,003 - 9 x 100,000
+    assert sum(r.principal for r in rows) == 1_000_003 * RP
+
+
+def test_rounding_unit_rp100() -> None:
+    rows = build_schedule(12_345_678 * RP, Decimal(18), 12, InterestMethod.ANUITAS,
+                          Frequency.MONTHLY, START, 100 * RP)
+    # A = 1,131,851.67... -> Rp1,131,900; interest 185,185.17 -> Rp185,200.
+    assert rows[0].amount == 1_131_900 * RP
+    assert rows[0].interest == 185_200 * RP
+    assert all(r.interest % (100 * RP) == 0 for r in rows)
+    assert all(r.amount % (100 * RP) == 0 for r in rows[:-1])
+    assert sum(r.principal for r in rows) == 12_345_678 * RP
+
+
+def test_menurun_rp100_odd_amount() -> None:
+    rows = build_schedule(1_000_050 * RP, Decimal(12), 3, InterestMethod.MENURUN,
+                          Frequency.MONTHLY, START, 100 * RP)
+    # P/3 = 333,350 -> 333,400 (half up to Rp100); the last takes 333,250.
+    assert rupiah(rows, "principal") == [333_400, 333_400, 333_250]
+    assert rupiah(rows, "interest") == [10_000, 6_700, 3_300]
+
+
+def test_zero_rate_annuity_is_equal_principal() -> None:
+    rows = build_schedule(1_000_000 * RP, Decimal(0), 3, InterestMethod.ANUITAS,
+                          Frequency.MONTHLY, START, RP)
+    assert rupiah(rows, "principal") == [333_333, 333_333, 333_334]
+    assert sum(r.interest for r in rows) == 0
+
+
+def test_round_half_up() -> None:
+    from fractions import Fraction
+
+    assert round_half_up(Fraction(50), 100) == 100
+    assert round_half_up(Fraction(49), 100) == 0
+    assert round_half_up(Fraction(-50), 100) == -100
+
+
+@pytest.mark.parametrize("bad", [{"principal": 0}, {"term": 0}])
+def test_invalid_inputs_are_refused(bad: dict[str, int]) -> None:
+    args = {"principal": 100, "term": 1} | bad
+    with pytest.raises(ValueError, match=r"must be positive|at least one"):
+        build_schedule(args["principal"], Decimal(1), args["term"], InterestMethod.FLAT,
+                       Frequency.MONTHLY, START, RP)
+
+
+@given(
+    principal=st.integers(1, 10**12),
+    rate=st.decimals(0, 60, places=2),
+    term=st.integers(1, 120),
+    method=st.sampled_from(InterestMethod),
+    frequency=st.sampled_from(Frequency),
+    unit=st.sampled_from([1, RP, 100 * RP, 1000 * RP]),
+)
+def test_principal_parts_sum_to_the_loan_exactly(principal: int, rate: Decimal, term: int,
+                                                 method: InterestMethod, frequency: Frequency,
+                                                 unit: int) -> None:
+    rows = build_schedule(principal, rate, term, method, frequency, START, unit)
+    assert len(rows) == term
+    assert sum(r.principal for r in rows) == principal
+    assert all(r.principal >= 0 and r.interest >= 0 for r in rows)
+    assert all(r.interest % unit == 0 for r in rows)
+    assert rows[-1].outstanding_after == 0
+    assert [r.due_date for r in rows] == sorted({r.due_date for r in rows})
+    if method is InterestMethod.FLAT:
+        assert len({r.interest for r in rows}) == 1
