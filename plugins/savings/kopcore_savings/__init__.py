@@ -1,0 +1,96 @@
+"""kopcore-savings: savings (simpanan) for kopcore cooperatives.
+
+- simpanan pokok: the one-off membership share, equity, refunded only on exit;
+- simpanan wajib: the periodic compulsory saving, equity, with billing runs and arrears
+  (tunggakan), optionally auto-debited from sukarela;
+- simpanan sukarela: voluntary savings above a minimum balance, a liability earning jasa
+  simpanan (daily, average or lowest balance), accrued at end of day and posted per period with
+  withholding tax;
+- simpanan berjangka: time deposits paid out or rolled over at maturity, with a penalty for early
+  withdrawal.
+
+Products are the operator's (``savings product-create``); see README.md. The plugin imports only
+kopcore's public API and is found through its entry point::
+
+    [project.entry-points.kopcore]
+    savings = "kopcore_savings"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import kopcore
+from kopcore.context import Context
+from kopcore.ledger import Member, ProposedEntry
+from kopcore.operations import Operation
+from kopcore.records import (
+    DemoSeed,
+    EodTask,
+    ExitContribution,
+    GLAccountSpec,
+    MigrationSource,
+    PermissionSpec,
+    ProductType,
+    SettlementAccount,
+    Veto,
+)
+from kopcore_savings import chart, demo, dormancy, eod, membership
+from kopcore_savings.operations import OPERATIONS
+
+__version__ = "0.2.0"
+
+
+@kopcore.hookimpl
+def kopcore_gl_accounts() -> Sequence[GLAccountSpec]:
+    return chart.GL_ACCOUNTS
+
+
+@kopcore.hookimpl
+def kopcore_product_types() -> Sequence[ProductType]:
+    return chart.PRODUCT_TYPES
+
+
+@kopcore.hookimpl
+def kopcore_migrations() -> MigrationSource:
+    return MigrationSource(branch="savings", path=Path(__file__).parent / "migrations")
+
+
+@kopcore.hookimpl
+def kopcore_permissions() -> Sequence[PermissionSpec]:
+    return chart.PERMISSIONS
+
+
+@kopcore.hookimpl
+def kopcore_operations() -> Sequence[Operation]:
+    return OPERATIONS
+
+
+@kopcore.hookimpl
+def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
+    """Refuse what a dormant account's product does not allow (reason ``savings.dormant``)."""
+    return dormancy.veto(ctx, entry)
+
+
+@kopcore.hookimpl
+def kopcore_settlement_account(ctx: Context, member: Member, purpose: str,
+                               currency: str) -> SettlementAccount | None:
+    """The member's primary sukarela account for disbursement, collection and payment."""
+    return membership.settlement_account(ctx, member, purpose, currency)
+
+
+@kopcore.hookimpl
+def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
+    """Refund pokok, wajib and sukarela net of wajib arrears, or refuse."""
+    return membership.exit_contribution(ctx, member)
+
+
+@kopcore.hookimpl
+def kopcore_eod_tasks() -> Sequence[EodTask]:
+    return eod.TASKS
+
+
+@kopcore.hookimpl
+def kopcore_demo_seed() -> Sequence[DemoSeed]:
+    return [DemoSeed("savings", demo.seed, order=100)]

@@ -1,0 +1,91 @@
+"""End-of-day tasks of the savings plugin, run by the kernel in chunks of account ids.
+
+In order: record balances for interest (100), post interest where a period ends (110), accrue
+and mature time deposits (120, 130), mark dormant accounts (140). Every task is set-based over
+an id range; money moves only in one journal entry per chunk (or per deposit at maturity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import sqlalchemy as sa
+
+from kopcore.context import Context
+from kopcore.records import EodTask
+from kopcore_savings import deposits, dormancy, interest
+from kopcore_savings.tables import accounts as savings_accounts
+from kopcore_savings.tables import interest_days, products
+
+#: An entry has at most 10,000 lines; a chunk of accounts stays well inside that.
+MAX_CHUNK = 5000
+
+
+def id_ranges(ctx: Context, ids: sa.Select[tuple[int]], size: int) -> list[tuple[int, int]]:
+    """Split the ids ``ids`` selects into inclusive ranges of at most ``size`` ids each."""
+    size = max(1, min(size, MAX_CHUNK))
+    numbered = sa.select(ids.subquery().c[0].label("id")).subquery()
+    ranked = sa.select(numbered.c.id,
+                       sa.func.row_number().over(order_by=numbered.c.id).label("rn")).subquery()
+    starts = list(ctx.conn.execute(
+        sa.select(ranked.c.id).where((ranked.c.rn - 1) % size == 0).order_by(ranked.c.id)
+    ).scalars())
+    if not starts:
+        return []
+    highest = ctx.conn.execute(sa.select(sa.func.max(numbered.c.id))).scalar_one()
+    ends = [start - 1 for start in starts[1:]] + [highest]
+    return list(zip(starts, ends, strict=True))
+
+
+def _of_type(*types: str) -> sa.Select[tuple[int]]:
+    s, p = savings_accounts.c, products.c
+    return (sa.select(s.account_id).join(products, p.code == s.product_code)
+            .where(p.type.in_(types)))
+
+
+def _accrual_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
+    p = products.c
+    return id_ranges(ctx, _of_type("sukarela").where(p.rate_ppm > 0), size)
+
+
+def _posting_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
+    codes = [p.code for p in interest.due_products(ctx, day)]
+    if not codes:
+        return []
+    d = interest_days.c
+    s = savings_accounts.c
+    ids = (sa.select(d.account_id).distinct()
+           .join(savings_accounts, s.account_id == d.account_id)
+           .where(s.product_code.in_(codes)))
+    return id_ranges(ctx, ids, size)
+
+
+def _deposit_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
+    return id_ranges(ctx, _of_type("berjangka"), size)
+
+
+def _dormancy_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
+    s, p = savings_accounts.c, products.c
+    return id_ranges(ctx, sa.select(s.account_id).join(products, p.code == s.product_code)
+                     .where(p.dormant_after_days.is_not(None)), size)
+
+
+def _task(name: str, chunks: Callable[[Context, date, int], list[tuple[int, int]]],
+          run: Callable[[Context, date, int, int], int], order: int, description: str
+          ) -> EodTask:
+    return EodTask(name=name, chunks=chunks, run=run, order=order, description=description)
+
+
+TASKS: tuple[EodTask, ...] = (
+    _task("savings.interest-accrual", _accrual_chunks, interest.accrue_chunk, 100,
+          "Record end-of-day balances of interest-earning sukarela accounts"),
+    _task("savings.interest-posting", _posting_chunks, interest.post_chunk, 110,
+          "Post jasa simpanan where a product's period ends"),
+    _task("savings.deposit-accrual", _deposit_chunks, deposits.accrue_chunk, 120,
+          "Expense time-deposit interest to interest payable at month end"),
+    _task("savings.deposit-maturity", _deposit_chunks, deposits.mature_chunk, 130,
+          "Pay out or roll over time deposits that mature"),
+    _task("savings.dormancy", _dormancy_chunks, dormancy.mark_chunk, 140,
+          "Mark accounts without member activity for N days dormant"),
+)

@@ -1,0 +1,247 @@
+"""Jasa simpanan: interest on sukarela savings, accrued at end of day and posted per period.
+
+Accrual records each account's end-of-day balance and the rate in force in
+``savings_interest_days`` (one INSERT ... SELECT per chunk). Posting, at the end of a product's
+period, turns those rows into one exact amount per account, with annual rate ``i`` (the day's
+rate) and days-in-year ``Y``:
+
+- daily balance: sum_d balance_d * i_d / Y, counting only days at or above the minimum balance;
+- average balance: (sum_d balance_d / n) * i * n / Y, nothing when the average is below the
+  minimum;
+- lowest balance: min_d balance_d * i * n / Y, nothing when the lowest is below the minimum.
+
+The exact result (a fraction of a sen) is rounded **once**, half up to the product's rounding unit
+(Rp1 by default), when it is posted. Withholding tax (PPh final) is then taken when that rounded
+gross interest of the period is **above** the product's threshold: ``tax = gross * rate``,
+rounded half up to the same unit; the member is credited ``gross - tax``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from kopcore import ledger
+from kopcore.context import Context
+from kopcore.db import tables as kt
+from kopcore.money import Money
+from kopcore.records import PostingLine, Side
+from kopcore_savings import chart
+from kopcore_savings.products import PPM, InterestMethod, SavingsProduct, list_products
+from kopcore_savings.tables import accounts as savings_accounts
+from kopcore_savings.tables import interest_days, interest_postings, products
+
+
+def round_half_up(value: Fraction, unit: int) -> int:
+    """A non-negative exact amount of minor units rounded half up to a multiple of ``unit``."""
+    if value < 0:
+        raise ValueError("interest is never negative")
+    return math.floor(value / unit + Fraction(1, 2)) * unit
+
+
+@attrs.frozen
+class RateSpan:
+    """The accrual days of one account at one rate: how many, the sum of their balances, the
+    sum of those at or above the minimum balance for interest, and the lowest balance."""
+
+    rate_ppm: int
+    days: int
+    balance_sum: int
+    eligible_sum: int
+    lowest: int
+
+
+def exact_interest(product: SavingsProduct, spans: Iterable[RateSpan]) -> Fraction:
+    """Interest of one account for its accrual days, exactly (in minor units)."""
+    spans = list(spans)
+    if not spans:
+        return Fraction(0)
+    year = product.days_in_year * PPM
+    minimum = product.interest_min_balance
+    method = product.interest_method
+    if method is InterestMethod.DAILY:
+        return Fraction(sum(s.eligible_sum * s.rate_ppm for s in spans), year)
+    days = sum(s.days for s in spans)
+    if method is InterestMethod.AVERAGE:
+        total = sum(s.balance_sum for s in spans)
+        if total <= 0 or Fraction(total, days) < minimum:
+            return Fraction(0)
+        return Fraction(sum(s.balance_sum * s.rate_ppm for s in spans), year)
+    lowest = min(s.lowest for s in spans)
+    if lowest <= 0 or lowest < minimum:
+        return Fraction(0)
+    return Fraction(sum(lowest * s.days * s.rate_ppm for s in spans), year)
+
+
+@attrs.frozen
+class InterestAmount:
+    gross: int
+    tax: int
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.tax
+
+
+def interest_amount(product: SavingsProduct, exact: Fraction) -> InterestAmount:
+    """Round the period's exact interest and take withholding tax above the threshold."""
+    gross = round_half_up(exact, product.rounding_unit)
+    tax = 0
+    if gross > product.tax_threshold and product.tax_rate_ppm:
+        tax = round_half_up(Fraction(gross * product.tax_rate_ppm, PPM), product.rounding_unit)
+    return InterestAmount(gross, tax)
+
+
+# --- accrual (end of day) ---------------------------------------------------------------------
+
+
+def accrue_chunk(ctx: Context, day: date, low: int, high: int) -> int:
+    """Record the end-of-day balance of the interest-earning accounts with ids in
+    ``[low, high]`` not yet accrued for ``day``: one INSERT ... SELECT and one UPDATE."""
+    s, a, p = savings_accounts.c, kt.accounts.c, products.c
+    pending = sa.and_(
+        s.account_id.between(low, high),
+        sa.or_(s.accrued_through.is_(None), s.accrued_through < day),
+    )
+    source = (
+        sa.select(s.account_id, sa.literal(day, sa.Date), a.balance * a.normal_sign, p.rate_ppm)
+        .select_from(savings_accounts.join(kt.accounts, a.id == s.account_id)
+                     .join(products, p.code == s.product_code))
+        .where(pending, p.type == "sukarela", p.rate_ppm > 0, a.status != "closed",
+               s.opened_on <= day)
+    )
+    ctx.conn.execute(sa.insert(interest_days).from_select(
+        ["account_id", "business_date", "balance", "rate_ppm"], source))
+    d = interest_days.c
+    done = ctx.conn.execute(
+        sa.update(savings_accounts).where(
+            pending,
+            sa.exists().where(d.account_id == s.account_id, d.business_date == day),
+        ).values(accrued_through=day)
+    )
+    return int(done.rowcount)
+
+
+# --- posting ----------------------------------------------------------------------------------
+
+
+def period_ends(product: SavingsProduct, day: date) -> bool:
+    """True when ``day`` is the last day of one of the product's posting periods."""
+    tomorrow = day + timedelta(days=1)
+    return tomorrow.day == 1 and day.month % product.posting_months == 0
+
+
+def due_products(ctx: Context, day: date) -> list[SavingsProduct]:
+    return [p for p in list_products(ctx) if p.earns_interest and period_ends(p, day)]
+
+
+def _spans(ctx: Context, up_to: date, where: sa.ColumnElement[bool]
+           ) -> dict[int, tuple[str, list[RateSpan], date]]:
+    """Unposted accrual per account: (product code, spans by rate, first day)."""
+    d, s, p = interest_days.c, savings_accounts.c, products.c
+    positive = sa.case((d.balance > 0, d.balance), else_=0)
+    eligible = sa.case((sa.and_(d.balance > 0, d.balance >= p.interest_min_balance),
+                        d.balance), else_=0)
+    rows = ctx.conn.execute(
+        sa.select(d.account_id, s.product_code, d.rate_ppm, sa.func.count(),
+                  sa.func.sum(positive), sa.func.sum(eligible), sa.func.min(d.balance),
+                  sa.func.min(d.business_date))
+        .select_from(interest_days.join(savings_accounts, s.account_id == d.account_id)
+                     .join(products, p.code == s.product_code))
+        .where(d.business_date <= up_to, where)
+        .group_by(d.account_id, s.product_code, d.rate_ppm)
+        .order_by(d.account_id)
+    )
+    found: dict[int, tuple[str, list[RateSpan], date]] = {}
+    for account_id, code, rate, days, total, eligible_sum, lowest, first in rows:
+        span = RateSpan(int(rate), int(days), int(total), int(eligible_sum), int(lowest))
+        if account_id in found:
+            _, spans, earlier = found[account_id]
+            spans.append(span)
+            found[account_id] = (code, spans, min(earlier, first))
+        else:
+            found[account_id] = (code, [span], first)
+    return found
+
+
+def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool], *, memo: str,
+                  idempotency_key: str | None = None) -> int:
+    """Post the unposted interest of the accounts matching ``where`` (a condition on
+    ``savings_accounts``) accrued up to ``up_to``, as ONE journal entry: debit each product's
+    expense account, credit each member account its net interest, credit the tax payable.
+    Returns the number of accounts settled."""
+    spans = _spans(ctx, up_to, where)
+    if not spans:
+        return 0
+    by_code = {p.code: p for p in list_products(ctx)}
+    a = kt.accounts.c
+    numbers = {row.id: row.number for row in ctx.conn.execute(
+        sa.select(a.id, a.number).where(a.id.in_(sorted(spans)), a.status != "closed"))}
+    currency = ctx.settings.currency
+    expense: dict[str, int] = defaultdict(int)
+    tax_total = 0
+    lines: list[PostingLine] = []
+    records: list[dict[str, Any]] = []
+    for account_id, (code, account_spans, first) in spans.items():
+        product = by_code[code]
+        amount = interest_amount(product, exact_interest(product, account_spans))
+        if account_id not in numbers:  # closed outside savings (at zero): nothing to credit
+            amount = InterestAmount(0, 0)
+        records.append({"account_id": account_id, "period_from": first, "period_to": up_to,
+                        "days": sum(s.days for s in account_spans), "gross": amount.gross,
+                        "tax": amount.tax})
+        if amount.gross == 0:
+            continue
+        expense[product.expense_gl_key] += amount.gross
+        tax_total += amount.tax
+        if amount.net:
+            lines.append(PostingLine(numbers[account_id], Side.CREDIT,
+                                     Money(amount.net, currency)))
+    entry_id = None
+    if expense:
+        lines += [PostingLine(ledger.gl_account_number(key), Side.DEBIT, Money(total, currency))
+                  for key, total in sorted(expense.items())]
+        if tax_total:
+            lines.append(PostingLine(ledger.gl_account_number(chart.TAX_PAYABLE_GL),
+                                     Side.CREDIT, Money(tax_total, currency)))
+        entry_id = ledger.post_entry(ctx, lines, memo=memo, idempotency_key=idempotency_key).id
+    for record in records:
+        record["entry_id"] = entry_id
+    ctx.conn.execute(interest_postings.insert(), records)
+    d = interest_days.c
+    ctx.conn.execute(sa.delete(interest_days).where(d.account_id.in_(sorted(spans)),
+                                                    d.business_date <= up_to))
+    return len(records)
+
+
+def post_chunk(ctx: Context, day: date, low: int, high: int) -> int:
+    """End-of-day posting of the period's interest for accounts ``[low, high]`` of the
+    products whose period ends on ``day``."""
+    codes = [p.code for p in due_products(ctx, day)]
+    if not codes:
+        return 0
+    s = savings_accounts.c
+    where = sa.and_(s.account_id.between(low, high), s.product_code.in_(codes))
+    return post_interest(ctx, day, where, memo=f"Jasa simpanan s.d. {day.isoformat()}",
+                         idempotency_key=f"savings.interest:{day.isoformat()}:{low}-{high}")
+
+
+def settle_account(ctx: Context, account_id: int) -> int:
+    """Post an account's interest accrued so far (before it is closed or its member leaves)."""
+    return post_interest(ctx, ctx.business_date, savings_accounts.c.account_id == account_id,
+                         memo="Jasa simpanan berjalan (penutupan rekening)")
+
+
+def accrued_estimate(ctx: Context, account_id: int, product: SavingsProduct) -> int:
+    """Gross interest accrued and not yet posted, rounded as it would be posted now."""
+    spans = _spans(ctx, ctx.business_date, savings_accounts.c.account_id == account_id)
+    if account_id not in spans:
+        return 0
+    return round_half_up(exact_interest(product, spans[account_id][1]), product.rounding_unit)

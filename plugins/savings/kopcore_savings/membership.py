@@ -1,0 +1,88 @@
+"""What savings contributes when a member leaves, and which account pays for a member.
+
+Exit (keluar): every savings balance is refunded — pokok, wajib, sukarela (with its interest
+accrued so far posted first) and a matured time deposit — net of wajib arrears. The arrears
+deducted (at most the refund) are credited to the wajib product's ``arrears_gl_key``. Exit is
+refused while an account is frozen or has money on hold, or a time deposit is still running.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from kopcore import ledger
+from kopcore.context import Context
+from kopcore.ledger import AccountStatus, Member
+from kopcore.money import Money
+from kopcore.records import ExitContribution, PostingLine, SettlementAccount, Side
+from kopcore_savings import interest, wajib
+from kopcore_savings.accounts import member_savings, primary_sukarela, reactivate
+from kopcore_savings.products import SavingsType, get_product
+from kopcore_savings.tables import accounts as savings_accounts
+from kopcore_savings.tables import deposits
+
+SETTLEMENT_PURPOSES = frozenset({"disbursement", "collection", "payment"})
+
+
+def settlement_account(ctx: Context, member: Member, purpose: str, currency: str
+                       ) -> SettlementAccount | None:
+    if purpose not in SETTLEMENT_PURPOSES:
+        return None
+    primary = primary_sukarela(ctx, member.id, currency)
+    if primary is None:
+        return None
+    return SettlementAccount(primary.number, f"Simpanan sukarela ({primary.product.code})")
+
+
+def _refusal(ctx: Context, member: Member) -> str | None:
+    for savings in member_savings(ctx, member.id):
+        number = savings.number
+        if savings.account.status is AccountStatus.FROZEN:
+            return f"savings account {number} is frozen"
+        if savings.account.held.is_positive():
+            return f"savings account {number} has {savings.account.held.format()} on hold"
+        if savings.type is SavingsType.BERJANGKA:
+            status = ctx.conn.execute(sa.select(deposits.c.status).where(
+                deposits.c.account_id == savings.account.id)).scalar()
+            if status == "active":
+                return (f"time deposit {number} is still running: withdraw it "
+                        "(savings.deposit-withdraw) first")
+    return None
+
+
+def exit_contribution(ctx: Context, member: Member) -> ExitContribution | None:
+    accounts = member_savings(ctx, member.id)
+    if not accounts:
+        return None
+    refusal = _refusal(ctx, member)
+    if refusal:
+        return ExitContribution(refusal=refusal)
+    for savings in accounts:
+        if savings.dormant_since is not None:
+            reactivate(ctx, savings, "member exit")
+        if savings.type is SavingsType.SUKARELA:
+            interest.settle_account(ctx, savings.account.id)
+    lines: list[PostingLine] = []
+    refund = 0
+    for savings in member_savings(ctx, member.id):
+        current = ledger.get_account(ctx, savings.number).balance
+        if current.is_positive():
+            lines.append(PostingLine(savings.number, Side.DEBIT, current))
+            refund += current.minor
+    owed = wajib.arrears(ctx, member_id=member.id)
+    note = f"{len(lines)} savings account(s) refunded"
+    left = refund
+    for item in owed:
+        product = get_product(ctx, _product_code(ctx, item.account_id))
+        deduction = min(item.amount, left)
+        if deduction:
+            lines.append(PostingLine(ledger.gl_account_number(product.arrears_gl_key), Side.CREDIT,
+                                     Money(deduction, product.currency)))
+            left -= deduction
+            note += f"; wajib arrears {Money(deduction, product.currency).to_str()} deducted"
+    return ExitContribution(lines=lines, note=note)
+
+
+def _product_code(ctx: Context, account_id: int) -> str:
+    return str(ctx.conn.execute(sa.select(savings_accounts.c.product_code)
+                                .where(savings_accounts.c.account_id == account_id)).scalar_one())

@@ -1,0 +1,138 @@
+"""The savings operations: attrs input/output classes and their handlers, by subject.
+
+The kernel turns each :class:`~kopcore.operations.Operation` into ``/api/v1/savings/<action>``
+and ``kopcore savings <action>``. Amounts come in as ``Decimal`` major units; member principals
+reach only their own accounts (``account_fields``/``member_fields``).
+"""
+
+from __future__ import annotations
+
+from kopcore.errors import (
+    AccountClosed,
+    AccountFrozen,
+    Conflict,
+    InsufficientFunds,
+    MemberNotActive,
+    NotFound,
+    NotWithdrawable,
+    PostingVetoed,
+    ValidationError,
+)
+from kopcore.operations import Operation
+from kopcore.views import EntryOut
+from kopcore_savings import chart
+from kopcore_savings.operations.accounts import (
+    AccountIn,
+    CloseIn,
+    CloseOut,
+    HoldIn,
+    HoldOut,
+    MoveIn,
+    OpenIn,
+    ReactivateIn,
+    ReleaseIn,
+    StatementIn,
+    StatementOut,
+    TransferIn,
+    balance,
+    close,
+    deposit,
+    freeze,
+    hold,
+    open_account,
+    reactivate_account,
+    release_hold,
+    statement,
+    transfer,
+    unfreeze,
+    withdraw,
+)
+from kopcore_savings.operations.common import SavingsAccountOut
+from kopcore_savings.operations.deposits import (
+    DepositOut,
+    DepositWithdrawIn,
+    PlaceDepositIn,
+    deposit_get,
+    deposit_mature,
+    deposit_withdraw,
+    place_deposit,
+)
+from kopcore_savings.operations.products import (
+    ProductCreateIn,
+    ProductListIn,
+    ProductOut,
+    ProductsOut,
+    product_create,
+    product_list,
+)
+from kopcore_savings.operations.wajib import (
+    ArrearsIn,
+    ArrearsOut,
+    BillIn,
+    BillOut,
+    wajib_arrears,
+    wajib_bill,
+)
+
+POSTING = (NotFound, ValidationError, AccountClosed, AccountFrozen, InsufficientFunds,
+           PostingVetoed)
+OWN = ("account",)
+
+
+def _op(name: str, inp: type, out: type, handler: object, permission: str, *,
+        mutates: bool, summary: str, **extra: object) -> Operation:
+    return Operation(f"savings.{name}", inp, out, handler, permission=permission,  # type: ignore[arg-type]
+                     mutates=mutates, summary=summary, **extra)  # type: ignore[arg-type]
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    _op("product-create", ProductCreateIn, ProductOut, product_create, chart.MANAGE,
+        mutates=True, summary="Configure a savings product",
+        errors=(ValidationError, NotFound, Conflict)),
+    _op("product-list", ProductListIn, ProductsOut, product_list, chart.READ, mutates=False,
+        summary="List savings products", self_service=True),
+    _op("open", OpenIn, SavingsAccountOut, open_account, chart.TRANSACT, mutates=True,
+        summary="Open a savings account", member_fields=("member",),
+        errors=(NotFound, ValidationError, Conflict, MemberNotActive)),
+    _op("deposit", MoveIn, EntryOut, deposit, chart.TRANSACT, mutates=True,
+        summary="Deposit into a savings account", account_fields=OWN,
+        approval_amount_field="amount", errors=(*POSTING, Conflict)),
+    _op("withdraw", MoveIn, EntryOut, withdraw, chart.TRANSACT, mutates=True,
+        summary="Withdraw from sukarela", account_fields=OWN, approval_amount_field="amount",
+        errors=(*POSTING, NotWithdrawable)),
+    _op("transfer", TransferIn, EntryOut, transfer, chart.TRANSFER, mutates=True,
+        summary="Transfer to a member's savings account", account_fields=("from_account",),
+        approval_amount_field="amount", errors=(*POSTING, NotWithdrawable, Conflict)),
+    _op("balance", AccountIn, SavingsAccountOut, balance, chart.READ, mutates=False,
+        summary="Balance of a savings account", account_fields=OWN, errors=(NotFound,)),
+    _op("statement", StatementIn, StatementOut, statement, chart.READ, mutates=False,
+        summary="Statement of a savings account", account_fields=OWN,
+        errors=(NotFound, ValidationError)),
+    _op("hold", HoldIn, HoldOut, hold, chart.MANAGE, mutates=True,
+        summary="Hold part of a balance", errors=(NotFound, InsufficientFunds, AccountClosed,
+                                                  ValidationError, Conflict)),
+    _op("release-hold", ReleaseIn, SavingsAccountOut, release_hold, chart.MANAGE,
+        mutates=True, summary="Release a hold", errors=(NotFound,)),
+    _op("freeze", AccountIn, SavingsAccountOut, freeze, chart.MANAGE, mutates=True,
+        summary="Freeze a savings account", errors=(NotFound, Conflict, AccountClosed)),
+    _op("unfreeze", AccountIn, SavingsAccountOut, unfreeze, chart.MANAGE, mutates=True,
+        summary="Unfreeze a savings account", errors=(NotFound, Conflict, AccountClosed)),
+    _op("close", CloseIn, CloseOut, close, chart.TRANSACT, mutates=True,
+        summary="Close a sukarela account", errors=(*POSTING, NotWithdrawable, Conflict)),
+    _op("reactivate", ReactivateIn, SavingsAccountOut, reactivate_account, chart.MANAGE,
+        mutates=True, summary="Reactivate a dormant account", errors=(NotFound, Conflict)),
+    _op("wajib-bill", BillIn, BillOut, wajib_bill, chart.MANAGE, mutates=True,
+        summary="Bill a month of simpanan wajib", errors=(NotFound, ValidationError)),
+    _op("wajib-arrears", ArrearsIn, ArrearsOut, wajib_arrears, chart.READ, mutates=False,
+        summary="Simpanan wajib arrears", member_fields=("member",),
+        errors=(NotFound, ValidationError)),
+    _op("place-deposit", PlaceDepositIn, DepositOut, place_deposit, chart.TRANSACT,
+        mutates=True, summary="Place a time deposit", member_fields=("member",),
+        approval_amount_field="amount", errors=(*POSTING, NotWithdrawable, MemberNotActive)),
+    _op("deposit-get", AccountIn, DepositOut, deposit_get, chart.READ, mutates=False,
+        summary="Show a time deposit", account_fields=OWN, errors=(NotFound, ValidationError)),
+    _op("deposit-withdraw", DepositWithdrawIn, EntryOut, deposit_withdraw, chart.TRANSACT,
+        mutates=True, summary="Withdraw a time deposit", errors=(*POSTING, Conflict)),
+    _op("deposit-mature", AccountIn, DepositOut, deposit_mature, chart.MANAGE, mutates=True,
+        summary="Settle a matured time deposit", errors=(*POSTING, Conflict)),
+)

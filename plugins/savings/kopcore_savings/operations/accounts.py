@@ -1,0 +1,217 @@
+"""Operations on savings accounts: open, deposit, withdraw, transfer, balance, statement,
+holds, freezes, closing and reactivation."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from kopcore import ledger
+from kopcore.context import Context
+from kopcore.errors import NotFound, ValidationError
+from kopcore.money import Money
+from kopcore.views import EntryOut
+from kopcore_savings import movements
+from kopcore_savings.accounts import get_savings_account, open_savings_account, reactivate
+from kopcore_savings.operations.common import (
+    ACCOUNT,
+    CASH,
+    MEMBER,
+    MEMO,
+    PRODUCT,
+    SavingsAccountOut,
+    savings_out,
+)
+from kopcore_savings.products import SavingsType, get_product
+
+
+@attrs.frozen
+class OpenIn:
+    member: str = attrs.field(metadata=MEMBER)
+    product: str = attrs.field(metadata=PRODUCT)
+    number: str | None = attrs.field(default=None, metadata={
+        "help": "Account number (default: prefix + id)", "max_length": 64})
+
+
+@attrs.frozen
+class AccountIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+
+
+@attrs.frozen
+class MoveIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    amount: Decimal = attrs.field(metadata={"help": "Amount in rupiah, e.g. 150000"})
+    cash_account: str = attrs.field(metadata=CASH)
+    memo: str = attrs.field(default="", metadata=MEMO)
+
+
+@attrs.frozen
+class TransferIn:
+    from_account: str = attrs.field(metadata={"help": "Sukarela account paying",
+                                              "max_length": 64})
+    to_account: str = attrs.field(metadata={"help": "Savings account receiving (any member's)",
+                                            "max_length": 64})
+    amount: Decimal = attrs.field(metadata={"help": "Amount in rupiah"})
+    memo: str = attrs.field(default="", metadata=MEMO)
+
+
+@attrs.frozen
+class StatementIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    from_date: date = attrs.field(metadata={"help": "First business date"})
+    to_date: date = attrs.field(metadata={"help": "Last business date"})
+
+
+@attrs.frozen
+class StatementLineOut:
+    entry_id: int
+    business_date: date
+    memo: str
+    debit: Money
+    credit: Money
+    balance: Money
+
+
+@attrs.frozen
+class StatementOut:
+    """Mutasi rekening: postings with a running balance (credits pay in)."""
+
+    account: str
+    from_date: date
+    to_date: date
+    opening_balance: Money
+    closing_balance: Money
+    lines: list[StatementLineOut]
+
+
+@attrs.frozen
+class HoldIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    amount: Decimal = attrs.field(metadata={"help": "Amount to set aside"})
+    reason: str = attrs.field(metadata={"help": "Why (shown on the account)", "max_length": 200})
+    reference: str | None = attrs.field(default=None, metadata={"help": "Unique reference",
+                                                                "max_length": 200})
+
+
+@attrs.frozen
+class HoldOut:
+    hold_id: int
+    account: SavingsAccountOut
+
+
+@attrs.frozen
+class ReleaseIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    hold_id: int = attrs.field(metadata={"help": "Hold id", "minimum": 1, "maximum": 2**62})
+
+
+@attrs.frozen
+class CloseIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    payout_account: str | None = attrs.field(default=None, metadata={
+        "help": "Where the remaining balance goes (teller cash)", "max_length": 64})
+
+
+@attrs.frozen
+class CloseOut:
+    account: SavingsAccountOut
+    payout: EntryOut | None
+
+
+@attrs.frozen
+class ReactivateIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    note: str = attrs.field(default="reactivated by staff", metadata=MEMO)
+
+
+def open_account(ctx: Context, data: OpenIn) -> SavingsAccountOut:
+    """Open a pokok, wajib or sukarela account for an active member."""
+    product = get_product(ctx, data.product)
+    if product.type is SavingsType.BERJANGKA:
+        raise ValidationError("time deposits are opened with savings.place-deposit",
+                              field="product")
+    member = ledger.get_member(ctx, data.member)
+    return savings_out(ctx, open_savings_account(ctx, member, product, data.number).number)
+
+
+def _money(ctx: Context, number: str, amount: Decimal) -> Money:
+    return Money.parse(amount, ledger.get_account(ctx, number).currency)
+
+
+def deposit(ctx: Context, data: MoveIn) -> EntryOut:
+    """Deposit (setor) into a savings account; pokok only up to its fixed amount."""
+    return EntryOut.of(movements.deposit(ctx, data.account, _money(ctx, data.account,
+                                                                    data.amount),
+                                         data.cash_account, data.memo))
+
+
+def withdraw(ctx: Context, data: MoveIn) -> EntryOut:
+    """Withdraw (tarik) from sukarela, leaving its minimum balance."""
+    return EntryOut.of(movements.withdraw(ctx, data.account, _money(ctx, data.account,
+                                                                     data.amount),
+                                          data.cash_account, data.memo))
+
+
+def transfer(ctx: Context, data: TransferIn) -> EntryOut:
+    """Transfer (pemindahbukuan) from a sukarela account to any member's savings account."""
+    return EntryOut.of(movements.transfer(
+        ctx, data.from_account, data.to_account,
+        _money(ctx, data.from_account, data.amount), data.memo))
+
+
+def balance(ctx: Context, data: AccountIn) -> SavingsAccountOut:
+    """Balance, available, accrued interest (not yet posted) and wajib arrears."""
+    return savings_out(ctx, data.account)
+
+
+def statement(ctx: Context, data: StatementIn) -> StatementOut:
+    """Postings between two business dates with opening, running and closing balances."""
+    get_savings_account(ctx, data.account)
+    s = ledger.statement(ctx, data.account, data.from_date, data.to_date)
+    return StatementOut(s.account, s.from_date, s.to_date, s.opening_balance, s.closing_balance,
+                        [StatementLineOut(x.entry_id, x.business_date, x.memo, x.debit,
+                                          x.credit, x.balance) for x in s.lines])
+
+
+def hold(ctx: Context, data: HoldIn) -> HoldOut:
+    """Hold part of the available balance (blokir sebagian)."""
+    savings = get_savings_account(ctx, data.account)
+    hold_id = ledger.place_hold(ctx, savings.number, _money(ctx, data.account, data.amount),
+                                reason=data.reason, reference=data.reference)
+    return HoldOut(hold_id, savings_out(ctx, savings.number))
+
+
+def release_hold(ctx: Context, data: ReleaseIn) -> SavingsAccountOut:
+    """Release a hold on this account."""
+    savings = get_savings_account(ctx, data.account)
+    if not any(h["id"] == data.hold_id for h in ledger.active_holds(ctx, savings.number)):
+        raise NotFound(f"no active hold {data.hold_id} on account {data.account}")
+    ledger.release_hold(ctx, data.hold_id)
+    return savings_out(ctx, savings.number)
+
+
+def freeze(ctx: Context, data: AccountIn) -> SavingsAccountOut:
+    """Freeze (blokir): nothing may leave the account until it is unfrozen."""
+    ledger.freeze_account(ctx, get_savings_account(ctx, data.account).number)
+    return savings_out(ctx, data.account)
+
+
+def unfreeze(ctx: Context, data: AccountIn) -> SavingsAccountOut:
+    """Lift a freeze."""
+    ledger.unfreeze_account(ctx, get_savings_account(ctx, data.account).number)
+    return savings_out(ctx, data.account)
+
+
+def close(ctx: Context, data: CloseIn) -> CloseOut:
+    """Close a sukarela account: accrued interest is posted, the rest paid out."""
+    _, entry = movements.close(ctx, data.account, data.payout_account)
+    return CloseOut(savings_out(ctx, data.account), EntryOut.of(entry) if entry else None)
+
+
+def reactivate_account(ctx: Context, data: ReactivateIn) -> SavingsAccountOut:
+    """Reactivate a dormant account (recorded with the date, actor and note)."""
+    reactivate(ctx, get_savings_account(ctx, data.account), data.note)
+    return savings_out(ctx, data.account)

@@ -1,0 +1,122 @@
+"""The savings plugin's own tables (SQLAlchemy Core), created by the ``savings`` Alembic branch.
+
+Amounts are BIGINT minor units; rates are integer parts per million of one (3 % a year is
+``30000``), so no value ever passes through a float. The plugin writes only these tables; the
+kernel's tables are read (``kopcore.db.tables``) and changed only through ``kopcore.ledger``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+products = sa.Table(
+    "savings_products",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("gl_key", sa.String(64), nullable=False),
+    #: pokok: the one-off amount; wajib: the amount due each period.
+    sa.Column("amount", sa.BigInteger, nullable=True),
+    #: The lowest balance a withdrawal may leave (the kernel floor of new accounts).
+    sa.Column("min_balance", sa.BigInteger, nullable=False),
+    sa.Column("rate_ppm", sa.Integer, nullable=False),
+    sa.Column("interest_method", sa.String(16), nullable=False),
+    sa.Column("days_in_year", sa.SmallInteger, nullable=False),
+    sa.Column("interest_min_balance", sa.BigInteger, nullable=False),
+    sa.Column("posting_months", sa.SmallInteger, nullable=False),
+    sa.Column("rounding_unit", sa.BigInteger, nullable=False),
+    sa.Column("tax_rate_ppm", sa.Integer, nullable=False),
+    sa.Column("tax_threshold", sa.BigInteger, nullable=False),
+    sa.Column("expense_gl_key", sa.String(64), nullable=False),
+    sa.Column("dormant_after_days", sa.Integer, nullable=True),
+    sa.Column("dormant_policy", sa.String(16), nullable=False),
+    sa.Column("auto_debit", sa.Boolean, nullable=False),
+    sa.Column("arrears_gl_key", sa.String(64), nullable=False),
+    sa.Column("term_months", sa.SmallInteger, nullable=True),
+    sa.Column("penalty_ppm", sa.Integer, nullable=False),
+    sa.Column("created_on", sa.Date, nullable=False),
+)
+
+accounts = sa.Table(
+    "savings_accounts",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("product_code", sa.String(32), nullable=False),
+    sa.Column("member_id", sa.Integer, nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    #: Last member-initiated movement (deposit, withdrawal, transfer), for dormancy.
+    sa.Column("last_activity_on", sa.Date, nullable=False),
+    sa.Column("dormant_since", sa.Date, nullable=True),
+    #: Last business date whose end-of-day balance was recorded for interest.
+    sa.Column("accrued_through", sa.Date, nullable=True),
+)
+
+#: One row per account and closed business date: the end-of-day balance and the rate in force.
+#: Rows are the unposted accrual; posting interest deletes the rows it paid.
+interest_days = sa.Table(
+    "savings_interest_days",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("business_date", sa.Date, primary_key=True),
+    sa.Column("balance", sa.BigInteger, nullable=False),
+    sa.Column("rate_ppm", sa.Integer, nullable=False),
+)
+
+interest_postings = sa.Table(
+    "savings_interest_postings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, nullable=False),
+    sa.Column("period_from", sa.Date, nullable=False),
+    sa.Column("period_to", sa.Date, nullable=False),
+    sa.Column("days", sa.Integer, nullable=False),
+    sa.Column("gross", sa.BigInteger, nullable=False),
+    sa.Column("tax", sa.BigInteger, nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=True),
+    sa.UniqueConstraint("account_id", "period_to", name="uq_savings_interest_postings_period"),
+)
+
+wajib_dues = sa.Table(
+    "savings_wajib_dues",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    #: ``YYYY-MM``
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("billed_on", sa.Date, nullable=False),
+)
+
+deposits = sa.Table(
+    "savings_deposits",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("principal", sa.BigInteger, nullable=False),
+    sa.Column("rate_ppm", sa.Integer, nullable=False),
+    sa.Column("term_months", sa.SmallInteger, nullable=False),
+    sa.Column("placed_on", sa.Date, nullable=False),
+    sa.Column("maturity_on", sa.Date, nullable=False),
+    #: ``payout`` or ``rollover``
+    sa.Column("instruction", sa.String(16), nullable=False),
+    sa.Column("payout_account", sa.String(64), nullable=True),
+    #: Interest already expensed to ``savings.interest_payable`` at period ends.
+    sa.Column("accrued", sa.BigInteger, nullable=False),
+    #: ``active``, ``matured`` (waiting for the member) or ``closed``
+    sa.Column("status", sa.String(16), nullable=False),
+)
+
+events = sa.Table(
+    "savings_account_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, nullable=False),
+    #: ``dormant``, ``reactivated``, ``rolled-over``, ``matured``...
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("note", sa.String(200), nullable=True),
+    sa.Index("ix_savings_account_events_account", "account_id"),
+)
