@@ -15,6 +15,7 @@ from kopcore.ledger.accounts import (
     open_account,
     place_hold,
     release_hold,
+    set_floor,
     unfreeze_account,
 )
 from kopcore.ledger.members import (
@@ -80,6 +81,7 @@ __all__ = [
     "release_hold",
     "require_active",
     "reverse_entry",
+    "set_floor",
     "settlement_account",
     "statement",
     "trial_balance",

@@ -164,6 +164,23 @@ def close_account(ctx: Context, number: str) -> Account:
     return get_account(ctx, number)
 
 
+def set_floor(ctx: Context, number: str, floor: Money | None) -> Account:
+    """Change the lowest available balance postings may leave (``None``: no floor).
+
+    A product's minimum balance lives here. Raising the floor above the current available
+    balance is allowed (nothing more may leave until it is back above); money coming in is
+    never refused by a floor.
+    """
+    account = get_account(ctx, number)
+    if account.status is AccountStatus.CLOSED:
+        raise AccountClosed(f"account {number} is closed")
+    if floor is not None and floor.currency != account.currency:
+        raise ValidationError("floor currency differs from the account's", field="floor")
+    ctx.conn.execute(update(t.accounts).where(t.accounts.c.id == account.id)
+                     .values(floor=floor.minor if floor is not None else None))
+    return get_account(ctx, number)
+
+
 # --- holds ------------------------------------------------------------------------------------
 
 

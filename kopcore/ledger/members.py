@@ -192,12 +192,23 @@ def exit_member(
         if net:
             side = Side.CREDIT if net > 0 else Side.DEBIT
             lines.append(PostingLine(payout.number, side, Money(abs(net), payout.currency)))
-        entry = post_entry(
-            ctx, lines, memo=f"Member exit {member_number}: {reason}",
-            idempotency_key=idempotency_key,
+        notes = "; ".join(c.note for _, c in contributions if c.note)
+        memo = f"Member exit {member_number}: {reason}" + (f" ({notes})" if notes else "")
+        # Plugins' veto hooks see the operation "members.exit", however the exit was called.
+        entry = post_entry(ctx.for_operation("members.exit"), lines, memo=memo[:500],
+                           idempotency_key=idempotency_key)
+    left_behind = [a for a in member_accounts(ctx, member.id)
+                   if a.status is not AccountStatus.CLOSED
+                   and (a.balance.minor != 0 or a.held.minor != 0)]
+    if left_behind:
+        raise ExitRefused(
+            "no plugin settles the balance of "
+            + ", ".join(f"{a.number} ({a.balance.to_str()})" for a in left_behind)
+            + "; settle or transfer it before the exit",
+            accounts=[a.number for a in left_behind],
         )
     for account in member_accounts(ctx, member.id):
-        if account.status is not AccountStatus.CLOSED and account.balance.minor == 0:
+        if account.status is not AccountStatus.CLOSED:
             close_account(ctx, account.number)
     ctx.conn.execute(
         update(t.members).where(t.members.c.id == member.id).values(

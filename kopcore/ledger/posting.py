@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import attrs
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kopcore.context import Context
@@ -124,30 +124,74 @@ def _ask_plugins(ctx: Context, proposed: ProposedEntry) -> None:
 
 
 def _apply_deltas(ctx: Context, accounts: dict[str, Account], lines: Sequence[PostingLine]) -> None:
+    """Update balances in ascending account id order (two entries touching the same accounts
+    then lock them in the same order and cannot deadlock).
+
+    A change that raises an account's normal balance, or lowers one that has no floor, needs no
+    balance check: consecutive such changes go to the database as one batch (``executemany``),
+    which keeps an end-of-day entry with thousands of lines fast. A change that lowers an
+    account with a floor is a conditional UPDATE of its own, so the floor is checked against
+    the locked row.
+    """
     deltas: dict[int, int] = defaultdict(int)
     by_id = {acc.id: acc for acc in accounts.values()}
     for line in lines:
         deltas[accounts[line.account].id] += line.signed_minor
-    a = t.accounts.c
-    # Ascending id order everywhere: two entries touching the same accounts cannot deadlock.
+    batch: list[dict[str, int]] = []
+    batch_kind: str | None = None
     for account_id in sorted(deltas):
         delta = deltas[account_id]
         if delta == 0:
             continue
         account = by_id[account_id]
         decreases = delta * account.normal_sign < 0
-        conditions = [a.id == account_id, a.status != AccountStatus.CLOSED.value]
-        if decreases:
-            conditions.append(a.status == AccountStatus.OPEN.value)
-            conditions.append(
-                a.floor.is_(None) | ((a.balance + delta) * a.normal_sign - a.held >= a.floor)
-            )
-        done = ctx.conn.execute(
-            update(t.accounts).where(*conditions).values(balance=a.balance + delta)
-            .returning(a.id)
-        ).first()
-        if done is None:
-            _explain_refusal(ctx, account_id, delta)
+        kind = "dec-checked" if decreases and account.floor is not None else (
+            "dec-free" if decreases else "inc")
+        if batch and kind != batch_kind:
+            _apply_batch(ctx, batch_kind, batch)
+            batch = []
+        if kind == "dec-checked":
+            _apply_checked(ctx, account_id, delta)
+        else:
+            batch.append({"b_id": account_id, "b_delta": delta})
+            batch_kind = kind
+    if batch:
+        _apply_batch(ctx, batch_kind, batch)
+
+
+def _apply_batch(ctx: Context, kind: str | None, batch: list[dict[str, int]]) -> None:
+    a = t.accounts.c
+    conditions = [a.id == bindparam("b_id"), a.status != AccountStatus.CLOSED.value]
+    if kind == "dec-free":
+        # Frozen accounts let nothing out; the floor must still be absent on the locked row.
+        conditions += [a.status == AccountStatus.OPEN.value, a.floor.is_(None)]
+    statement = update(t.accounts).where(*conditions).values(
+        balance=a.balance + bindparam("b_delta"))
+    done = ctx.conn.execute(statement, batch).rowcount
+    if done != len(batch):
+        # Some account changed since validation (closed, frozen, given a floor): say which.
+        for row in batch:
+            state = ctx.conn.execute(select(a.status, a.floor).where(a.id == row["b_id"])).one()
+            refused = state.status == AccountStatus.CLOSED.value or (
+                kind == "dec-free"
+                and (state.status != AccountStatus.OPEN.value or state.floor is not None))
+            if refused:
+                _explain_refusal(ctx, row["b_id"], row["b_delta"])
+        raise RuntimeError("a batched balance update was refused without a reason")
+
+
+def _apply_checked(ctx: Context, account_id: int, delta: int) -> None:
+    """Conditional UPDATE of one account that lowers its balance: status and floor are checked
+    on the locked row."""
+    a = t.accounts.c
+    floor_ok = a.floor.is_(None) | ((a.balance + delta) * a.normal_sign - a.held >= a.floor)
+    done = ctx.conn.execute(
+        update(t.accounts)
+        .where(a.id == account_id, a.status == AccountStatus.OPEN.value, floor_ok)
+        .values(balance=a.balance + delta).returning(a.id)
+    ).first()
+    if done is None:
+        _explain_refusal(ctx, account_id, delta)
 
 
 def _explain_refusal(ctx: Context, account_id: int, delta: int) -> None:

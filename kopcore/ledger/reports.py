@@ -84,8 +84,10 @@ def statement(ctx: Context, number: str, from_date: date, to_date: date,
             debit=Money(max(r.amount, 0), cur), credit=Money(max(-r.amount, 0), cur),
             balance=Money(running * sign, cur),
         ))
+    # The closing balance is summed on its own: ``limit`` may cut the lines off early.
+    closing = balance_as_of(ctx, number, to_date)
     return Statement(number, cur, from_date, to_date, Money(int(opening) * sign, cur),
-                     Money(running * sign, cur), lines)
+                     closing, lines)
 
 
 @attrs.frozen
