@@ -8,6 +8,8 @@ person reads. The migrations in ``kopcore/db/migrations`` create exactly these t
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -23,7 +25,30 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, on every database (SQLite keeps
+    no zone, so values are stored as UTC and given the zone back when read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 metadata = MetaData(
     naming_convention={
@@ -113,7 +138,7 @@ journal_entries = Table(
     Column("request_digest", String(64), nullable=False),
     Column("reverses_entry_id", Integer, ForeignKey("journal_entries.id"), nullable=True,
            unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_journal_entries_date", "business_date"),
 )
 
@@ -140,8 +165,8 @@ account_holds = Table(
     Column("reference", String(200), nullable=True, unique=True),
     Column("status", String(16), nullable=False),
     Column("actor", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("released_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("released_at", UTCDateTime(), nullable=True),
     CheckConstraint("amount > 0", name="amount_positive"),
     CheckConstraint("status IN ('active','released')", name="status_known"),
     Index("ix_account_holds_account", "account_id"),
@@ -152,8 +177,8 @@ eod_runs = Table(
     metadata,
     Column("business_date", Date, primary_key=True),
     Column("status", String(16), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
     CheckConstraint("status IN ('running','done')", name="status_known"),
 )
 
@@ -167,7 +192,7 @@ eod_chunks = Table(
     Column("high_id", BigInteger, nullable=False),
     Column("status", String(16), nullable=False),
     Column("rows", Integer, nullable=True),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", UTCDateTime(), nullable=True),
     CheckConstraint("status IN ('pending','done')", name="status_known"),
 )
 
@@ -179,7 +204,7 @@ users = Table(
     Column("role", String(32), nullable=False),
     Column("member_id", Integer, ForeignKey("members.id"), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 api_keys = Table(
@@ -190,8 +215,8 @@ api_keys = Table(
     Column("key_id", String(32), nullable=False, unique=True),
     Column("secret_hash", String(64), nullable=False),
     Column("label", String(100), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
 )
 
 idempotency_records = Table(
@@ -203,14 +228,14 @@ idempotency_records = Table(
     Column("request_digest", String(64), nullable=False),
     Column("status_code", Integer, nullable=False),
     Column("response", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 audit_log = Table(
     "audit_log",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
     Column("actor", String(64), nullable=False),
     Column("interface", String(16), nullable=False),
     Column("operation", String(128), nullable=False),
@@ -230,8 +255,8 @@ approvals = Table(
     Column("status", String(16), nullable=False),
     Column("checker", String(64), nullable=True),
     Column("result", Text, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=True),
     CheckConstraint("status IN ('pending','approved','rejected')", name="status_known"),
 )
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 
 from kopcore.context import Context
 from kopcore.db import tables as t
@@ -51,8 +51,12 @@ def get_account(ctx: Context, number: str) -> Account:
     return account_from_row(row)
 
 
+_SELECT_BY_NUMBERS = select(t.accounts).where(
+    t.accounts.c.number.in_(bindparam("numbers", expanding=True)))
+
+
 def get_accounts(ctx: Context, numbers: set[str]) -> dict[str, Account]:
-    rows = ctx.conn.execute(select(t.accounts).where(t.accounts.c.number.in_(sorted(numbers))))
+    rows = ctx.conn.execute(_SELECT_BY_NUMBERS, {"numbers": sorted(numbers)})
     found = {r.number: account_from_row(r) for r in rows}
     missing = sorted(numbers - set(found))
     if missing:

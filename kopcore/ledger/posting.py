@@ -39,6 +39,26 @@ from kopcore.records import PostingLine, Side, Veto
 
 MAX_LINES = 10000
 
+# Statements built once: posting runs them thousands of times a second.
+_INSERT_ENTRY = t.journal_entries.insert().returning(t.journal_entries.c.id)
+_INSERT_POSTINGS = t.postings.insert()
+_a = t.accounts.c
+_NOT_CLOSED = _a.status != AccountStatus.CLOSED.value
+_IS_OPEN = _a.status == AccountStatus.OPEN.value
+_NEW_BALANCE = {"balance": _a.balance + bindparam("b_delta")}
+#: Raises a normal balance: anything but a closed account takes it.
+_UPDATE_RAISE = update(t.accounts).where(_a.id == bindparam("b_id"), _NOT_CLOSED) \
+    .values(_NEW_BALANCE)
+#: Lowers the balance of an account without a floor: it must be open (not frozen).
+_UPDATE_LOWER_FREE = update(t.accounts) \
+    .where(_a.id == bindparam("b_id"), _IS_OPEN, _a.floor.is_(None)).values(_NEW_BALANCE)
+#: Lowers the balance of an account with a floor: checked against the locked row.
+_UPDATE_LOWER_CHECKED = update(t.accounts).where(
+    _a.id == bindparam("b_id"), _IS_OPEN,
+    _a.floor.is_(None)
+    | ((_a.balance + bindparam("b_delta")) * _a.normal_sign - _a.held >= _a.floor),
+).values(_NEW_BALANCE).returning(_a.id)
+
 
 def request_digest(payload: Any) -> str:
     """SHA-256 of a canonical JSON rendering; equal requests have equal digests."""
@@ -161,12 +181,7 @@ def _apply_deltas(ctx: Context, accounts: dict[str, Account], lines: Sequence[Po
 
 def _apply_batch(ctx: Context, kind: str | None, batch: list[dict[str, int]]) -> None:
     a = t.accounts.c
-    conditions = [a.id == bindparam("b_id"), a.status != AccountStatus.CLOSED.value]
-    if kind == "dec-free":
-        # Frozen accounts let nothing out; the floor must still be absent on the locked row.
-        conditions += [a.status == AccountStatus.OPEN.value, a.floor.is_(None)]
-    statement = update(t.accounts).where(*conditions).values(
-        balance=a.balance + bindparam("b_delta"))
+    statement = _UPDATE_LOWER_FREE if kind == "dec-free" else _UPDATE_RAISE
     done = ctx.conn.execute(statement, batch).rowcount
     if done != len(batch):
         # Some account changed since validation (closed, frozen, given a floor): say which.
@@ -183,13 +198,8 @@ def _apply_batch(ctx: Context, kind: str | None, batch: list[dict[str, int]]) ->
 def _apply_checked(ctx: Context, account_id: int, delta: int) -> None:
     """Conditional UPDATE of one account that lowers its balance: status and floor are checked
     on the locked row."""
-    a = t.accounts.c
-    floor_ok = a.floor.is_(None) | ((a.balance + delta) * a.normal_sign - a.held >= a.floor)
-    done = ctx.conn.execute(
-        update(t.accounts)
-        .where(a.id == account_id, a.status == AccountStatus.OPEN.value, floor_ok)
-        .values(balance=a.balance + delta).returning(a.id)
-    ).first()
+    done = ctx.conn.execute(_UPDATE_LOWER_CHECKED,
+                            {"b_id": account_id, "b_delta": delta}).first()
     if done is None:
         _explain_refusal(ctx, account_id, delta)
 
@@ -228,7 +238,8 @@ def post_entry(
     """
     lines = list(lines)
     _check_shape(lines)
-    digest = _digest_of(lines, memo, reverses_entry_id)
+    # The digest only serves idempotent replays; without a key there is nothing to compare.
+    digest = _digest_of(lines, memo, reverses_entry_id) if idempotency_key is not None else "-"
     if idempotency_key is not None:
         if not 1 <= len(idempotency_key) <= 200:
             raise ValidationError("idempotency key: 1-200 characters", field="idempotency_key")
@@ -241,37 +252,41 @@ def post_entry(
         business_date=ctx.business_date, reverses_entry_id=reverses_entry_id,
     )
     _ask_plugins(ctx, proposed)
-    # Claim the key first: a concurrent duplicate blocks here until we commit, then fails.
-    savepoint = ctx.conn.begin_nested()
-    try:
-        entry_id = ctx.conn.execute(
-            t.journal_entries.insert().values(
-                business_date=ctx.business_date, memo=memo, actor=ctx.actor,
-                operation=ctx.operation, idempotency_key=idempotency_key,
-                request_digest=digest, reverses_entry_id=reverses_entry_id,
-                created_at=datetime.now(UTC),
-            ).returning(t.journal_entries.c.id)
-        ).scalar_one()
-        savepoint.commit()
-    except IntegrityError:
-        savepoint.rollback()
-        if idempotency_key is not None:
-            replay = _replay(ctx, idempotency_key, digest)
-            if replay is not None:
-                return replay
-        if reverses_entry_id is not None:
-            raise AlreadyReversed(f"entry {reverses_entry_id} is already reversed") from None
-        raise
+    created_at = datetime.now(UTC)
+    row = {"business_date": ctx.business_date, "memo": memo, "actor": ctx.actor,
+           "operation": ctx.operation, "idempotency_key": idempotency_key,
+           "request_digest": digest, "reverses_entry_id": reverses_entry_id,
+           "created_at": created_at}
+    if idempotency_key is None and reverses_entry_id is None:
+        entry_id = ctx.conn.execute(_INSERT_ENTRY, row).scalar_one()
+    else:
+        # Claim the key first: a concurrent duplicate blocks here until we commit, then fails.
+        savepoint = ctx.conn.begin_nested()
+        try:
+            entry_id = ctx.conn.execute(_INSERT_ENTRY, row).scalar_one()
+            savepoint.commit()
+        except IntegrityError:
+            savepoint.rollback()
+            if idempotency_key is not None:
+                replay = _replay(ctx, idempotency_key, digest)
+                if replay is not None:
+                    return replay
+            if reverses_entry_id is not None:
+                raise AlreadyReversed(f"entry {reverses_entry_id} is already reversed") from None
+            raise
     _apply_deltas(ctx, accounts, lines)
-    ctx.conn.execute(
-        t.postings.insert(),
-        [
-            {"entry_id": entry_id, "account_id": accounts[ln.account].id,
-             "amount": ln.signed_minor, "currency": ln.amount.currency}
-            for ln in lines
-        ],
+    ctx.conn.execute(_INSERT_POSTINGS, [
+        {"entry_id": entry_id, "account_id": accounts[ln.account].id,
+         "amount": ln.signed_minor, "currency": ln.amount.currency}
+        for ln in lines
+    ])
+    entry = JournalEntry(
+        id=entry_id, business_date=ctx.business_date, memo=memo, actor=ctx.actor,
+        operation=ctx.operation, idempotency_key=idempotency_key,
+        reverses_entry_id=reverses_entry_id, created_at=created_at,
+        postings=[PostingView(accounts[ln.account].id, ln.account,
+                              Money(ln.signed_minor, ln.amount.currency)) for ln in lines],
     )
-    entry = get_entry(ctx, entry_id)
     ctx.kernel.plugins.call_each("kopcore_after_posting", ctx=ctx, entry=entry)
     return entry
 
