@@ -1,6 +1,5 @@
 from kopcore import ledger
 from kopcore.errors import InsufficientFunds
-
 from tests.builders import active_member, capitalise, cash_account, member_account, rp, transfer
 
 
