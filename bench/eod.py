@@ -1,0 +1,145 @@
+"""End of day: the kernel's EOD runner driving a set-based test task, against the same SQL raw.
+
+The task (registered as an extra plugin on the bench's kernel) does what a savings accrual does
+in shape: per chunk of an account id range, ONE ``INSERT … SELECT`` of a computed amount for
+every open account of a product into a scratch table created by the bench. The raw baseline runs
+the same chunk plan (one MIN/MAX query) and the same ``INSERT … SELECT`` per chunk, one
+transaction per chunk, with the driver. What the ratio shows is the runner's own cost: the run
+and chunk bookkeeping rows, claiming each chunk, marking it done, advancing the business date.
+
+Savings interest accrual and loan accrual/classification benches come with those plugins: add a
+module beside this one whose ``run(target, sizes, log)`` seeds the plugin's products and times
+``run_end_of_day`` against a raw set-based baseline, and list it in ``bench.__main__``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+import attrs
+from sqlalchemy import func, select, text
+
+import kopcore
+from bench.report import Figure
+from bench.targets import Target, seed_members
+from kopcore import eod
+from kopcore.context import Context
+from kopcore.db import tables as t
+from kopcore.records import EodTask
+
+PRODUCT = "bench.eod"
+TASK = "bench.scratch-accrual"
+SCRATCH = "bench_eod_scratch"
+CREATE_SCRATCH = (
+    f"CREATE TABLE IF NOT EXISTS {SCRATCH} (business_date DATE NOT NULL, "
+    "account_id INTEGER NOT NULL, amount BIGINT NOT NULL, source VARCHAR(16) NOT NULL)"
+)
+#: Daily interest at 3.65 % a year on the (credit-normal) balance, in minor units.
+ACCRUE = (
+    f"INSERT INTO {SCRATCH} (business_date, account_id, amount, source) "
+    "SELECT {day}, id, (balance * -1) / 10000, {source} FROM accounts "
+    "WHERE product_code = {product} AND id BETWEEN {low} AND {high} AND status = 'open'"
+)
+
+
+@attrs.frozen
+class EodSizes:
+    accounts: int
+    chunk_size: int
+    rounds: int
+
+
+QUICK = EodSizes(5_000, 1_250, 1)
+FULL = EodSizes(100_000, 5_000, 2)
+
+
+def _bound_accrue() -> str:
+    return ACCRUE.format(day=":day", source=":source", product=":product", low=":low",
+                         high=":high")
+
+
+def _raw_accrue(target: Target) -> str:
+    return target.sql(ACCRUE.format(day="%s", source="%s", product="%s", low="%s", high="%s"))
+
+
+def chunk_plan(low: int | None, high: int | None, size: int) -> list[tuple[int, int]]:
+    if low is None or high is None:
+        return []
+    return [(start, min(start + size - 1, high)) for start in range(low, high + 1, size)]
+
+
+class ScratchAccrual:
+    """The bench's EOD plugin: one set-based INSERT … SELECT per chunk."""
+
+    @kopcore.hookimpl
+    def kopcore_eod_tasks(self) -> Sequence[EodTask]:
+        return [EodTask(TASK, self.chunks, self.run, description="bench: set-based accrual")]
+
+    def chunks(self, ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
+        a = t.accounts.c
+        low, high = ctx.conn.execute(
+            select(func.min(a.id), func.max(a.id)).where(a.product_code == PRODUCT)
+        ).one()
+        return chunk_plan(low, high, size)
+
+    def run(self, ctx: Context, day: date, low: int, high: int) -> int:
+        result = ctx.conn.execute(text(_bound_accrue()), {
+            "day": day, "source": "kopcore", "product": PRODUCT, "low": low, "high": high})
+        return int(result.rowcount)
+
+
+def _raw_eod(target: Target, day: date, chunk_size: int) -> tuple[int, float]:
+    conn = target.raw_connect()
+    q = target.sql
+    sql = _raw_accrue(target)
+    try:
+        start = time.perf_counter()
+        with target.raw_transaction(conn) as cur:
+            cur.execute(q("SELECT MIN(id), MAX(id) FROM accounts WHERE product_code = %s"),
+                        (PRODUCT,))
+            low, high = cur.fetchone()
+        rows = 0
+        for lo, hi in chunk_plan(low, high, chunk_size):
+            with target.raw_transaction(conn) as cur:
+                cur.execute(sql, (target.day(day), "raw", PRODUCT, lo, hi))
+                rows += cur.rowcount
+        return rows, time.perf_counter() - start
+    finally:
+        conn.close()
+
+
+def run(target: Target, sizes: EodSizes, log: Callable[[str], None]) -> list[Figure]:
+    log(f"[{target.name}] eod: seeding {sizes.accounts:,} accounts")
+    seed_members(target, sizes.accounts, product=PRODUCT, prefix="EO")
+    kernel = target.kernel(extra_plugins=[("bench_eod", ScratchAccrual())],
+                           eod_chunk_size=sizes.chunk_size)
+    kernel.write("bench", lambda ctx: ctx.conn.exec_driver_sql(CREATE_SCRATCH))
+    best: dict[str, dict[str, Any]] = {}
+    runs: dict[str, list[float]] = {"raw": [], "kopcore": []}
+    for _ in range(sizes.rounds):
+        day = eod.current_business_date(kernel)
+        rows, secs = _raw_eod(target, day, sizes.chunk_size)
+        runs["raw"].append(round(secs, 3))
+        if "raw" not in best or secs < best["raw"]["seconds"]:
+            best["raw"] = {"seconds": secs, "rows": rows}
+        start = time.perf_counter()
+        closed = eod.run_end_of_day(kernel)
+        secs = time.perf_counter() - start
+        rows = closed[0].tasks.get(TASK, 0)
+        runs["kopcore"].append(round(secs, 3))
+        if "kopcore" not in best or secs < best["kopcore"]["seconds"]:
+            best["kopcore"] = {"seconds": secs, "rows": rows}
+        log(f"[{target.name}] eod: raw {runs['raw'][-1]} s, kopcore {runs['kopcore'][-1]} s")
+    if best["raw"]["rows"] != best["kopcore"]["rows"] or best["raw"]["rows"] != sizes.accounts:
+        raise RuntimeError(f"eod rows differ: {best}")
+    k, r = best["kopcore"], best["raw"]
+    details = {"accounts": sizes.accounts, "chunk_size": sizes.chunk_size,
+               "kopcore_seconds": round(k["seconds"], 3), "raw_seconds": round(r["seconds"], 3),
+               "rounds_seconds": runs}
+    return [Figure(target.name, "eod", f"set-based task, {sizes.accounts:,} accounts "
+                   f"(kopcore {k['seconds']:.2f} s, raw {r['seconds']:.2f} s)", "rows/s",
+                   k["rows"] / k["seconds"], r["rows"] / r["seconds"], target=1 / 3,
+                   target_text="within 3x raw", details=details)]

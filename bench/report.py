@@ -1,0 +1,132 @@
+"""Figures, targets, the printed table and the JSON file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+
+@attrs.define
+class Figure:
+    """One measured figure: kopcore's throughput and the same-run baseline's.
+
+    ``ratio`` is measured/baseline (1.0 = no overhead; 0.5 = half the baseline's throughput).
+    ``target`` is the minimum ratio the issue asks for, reported as met or not, never asserted.
+    """
+
+    database: str  # sqlite | postgres
+    group: str  # posting | eod | api | peer
+    case: str  # e.g. "deposit 1/tx"
+    unit: str  # entries/s, rows/s, req/s
+    measured: float  # kopcore's figure (python-accounting's in the peer group)
+    baseline: float | None = None
+    baseline_name: str = "raw driver"
+    target: float | None = None
+    target_text: str = ""
+    details: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline is None or self.baseline <= 0:
+            return None
+        return self.measured / self.baseline
+
+    @property
+    def met(self) -> bool | None:
+        if self.target is None or self.ratio is None:
+            return None
+        return self.ratio >= self.target
+
+    def as_dict(self) -> dict[str, Any]:
+        data = attrs.asdict(self)
+        data["ratio"] = None if self.ratio is None else round(self.ratio, 3)
+        data["met"] = self.met
+        data["measured"] = round(self.measured, 2)
+        data["baseline"] = None if self.baseline is None else round(self.baseline, 2)
+        return data
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def render_table(figures: list[Figure]) -> str:
+    header = ("database", "group", "case", "measured", "baseline", "ratio", "unit", "target")
+    rows = [header]
+    for f in figures:
+        if f.target is None:
+            verdict = f.target_text
+        else:
+            verdict = f"{f.target_text or f'>= {f.target:g}x'}: {'MET' if f.met else 'MISSED'}"
+        extra = ""
+        if "p50_ms" in f.details:
+            extra = f"  p50 {f.details['p50_ms']:.1f} ms p99 {f.details['p99_ms']:.1f} ms"
+            if "baseline_p50_ms" in f.details:
+                extra += (f" (baseline p50 {f.details['baseline_p50_ms']:.1f} / "
+                          f"p99 {f.details['baseline_p99_ms']:.1f})")
+        rows.append((f.database, f.group, f.case + extra, _num(f.measured), _num(f.baseline),
+                     "-" if f.ratio is None else f"{f.ratio:.2f}", f.unit, verdict))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = []
+        for i, cell in enumerate(row):
+            cell = str(cell)
+            cells.append(cell.rjust(widths[i]) if i in (3, 4, 5) else cell.ljust(widths[i]))
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def render_markdown(payload: dict[str, Any]) -> str:
+    """A results JSON as markdown (for bench/README.md and docs/performance.md)."""
+    m = payload["machine"]
+    lines = [
+        f"Run {payload['started_at'][:16]} UTC, mode {payload['mode']}: {m['cores']} cores "
+        f"({m['cpu']}), {m['memory_gib']} GiB, {m['platform']}; Python {m['python']}, "
+        f"SQLAlchemy {m['sqlalchemy']}, psycopg {m['psycopg']}, SQLite {m['sqlite']}; "
+        f"load average at start {m.get('load_average_at_start')}.",
+        "",
+    ]
+    for name, info in payload["databases"].items():
+        durability = ", ".join(f"{k}={v}" for k, v in info.get("durability", {}).items())
+        lines.append(f"- {name}: {durability}")
+    lines += ["", "| database | group | case | measured | baseline | ratio | unit | target |",
+              "| --- | --- | --- | ---: | ---: | ---: | --- | --- |"]
+    for f in payload["figures"]:
+        case = f["case"]
+        d = f["details"]
+        if "p50_ms" in d:
+            case += (f" — p50/p99 {d['p50_ms']:.0f}/{d['p99_ms']:.0f} ms "
+                     f"(/health {d['baseline_p50_ms']:.0f}/{d['baseline_p99_ms']:.0f} ms)")
+        if f["target"] is not None:
+            verdict = f"{f['target_text']}: {'met' if f['met'] else 'missed'}"
+        else:
+            verdict = f["target_text"]
+        ratio = "-" if f["ratio"] is None else f"{f['ratio']:.2f}"
+        lines.append(f"| {f['database']} | {f['group']} | {case} | {_num(f['measured'])} | "
+                     f"{_num(f['baseline'])} | {ratio} | {f['unit']} | {verdict} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    for arg in sys.argv[1:]:
+        print(render_markdown(json.loads(Path(arg).read_text(encoding="utf-8"))))
+        print()

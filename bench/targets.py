@@ -1,0 +1,224 @@
+"""Benchmark databases: a throw-away SQLite file or PostgreSQL database, migrated by kopcore,
+seeded set-based, plus the raw driver connections the baselines use.
+
+The raw connections are configured like the kernel's: SQLite in WAL mode with
+``synchronous=FULL``, foreign keys on and ``BEGIN IMMEDIATE`` write transactions; PostgreSQL at
+the server's default isolation (READ COMMITTED) and ``synchronous_commit``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from kopcore.kernel import Kernel
+from kopcore.settings import Settings
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+START_DATE = date(2026, 1, 5)
+CURRENCY = "IDR"
+CASH = "BENCH-CASH"
+MEMBER_PRODUCT = "bench.member"
+#: Every member account starts with this balance (minor units) so transfers never hit a floor.
+OPENING_MINOR = 10**12
+DIGEST = "0" * 64
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get("KOPCORE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def _libpq(url: str) -> str:
+    """A plain ``postgresql://`` URL for psycopg (SQLAlchemy's ``+psycopg`` removed)."""
+    scheme, rest = url.split("://", 1)
+    return "postgresql://" + rest if scheme.startswith("postgres") else url
+
+
+@attrs.define
+class Target:
+    """One benchmark database: its kernel URL and how to open raw connections to it."""
+
+    name: str  # "sqlite" or "postgres"
+    url: str  # for kopcore (Settings.database_url)
+    path: Path | None = None  # SQLite file
+    kernels: list[Kernel] = attrs.field(factory=list)
+
+    @property
+    def placeholder(self) -> str:
+        return "?" if self.name == "sqlite" else "%s"
+
+    def sql(self, text: str) -> str:
+        """SQL written with ``%s`` placeholders, in this driver's paramstyle."""
+        return text.replace("%s", "?") if self.name == "sqlite" else text
+
+    def kernel(self, *, extra_plugins: Iterable[tuple[str, object]] = (),
+               migrate: bool = False, **settings: Any) -> Kernel:
+        """A kernel on this database with no installed plugins (built-ins only)."""
+        kernel = Kernel.start(Settings(database_url=self.url, plugins=(), **settings),
+                              extra_plugins=extra_plugins, migrate=migrate,
+                              initial_date=START_DATE)
+        self.kernels.append(kernel)
+        return kernel
+
+    def raw_connect(self) -> Any:
+        """A raw driver connection configured like the kernel's."""
+        if self.name == "sqlite":
+            assert self.path is not None
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            return conn
+        import psycopg
+
+        return psycopg.connect(_libpq(self.url))
+
+    @contextmanager
+    def raw_transaction(self, conn: Any) -> Iterator[Any]:
+        """One write transaction on a raw connection; yields a cursor."""
+        if self.name == "sqlite":
+            cur = conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+            return
+        with conn.transaction(), conn.cursor() as cur:
+            yield cur
+
+    def now(self) -> Any:
+        """A ``created_at`` value as this driver stores it."""
+        value = datetime.now(UTC)
+        return value.isoformat(sep=" ") if self.name == "sqlite" else value
+
+    def day(self, value: date) -> Any:
+        return value.isoformat() if self.name == "sqlite" else value
+
+    def close(self) -> None:
+        for kernel in self.kernels:
+            kernel.close()
+        self.kernels.clear()
+
+
+@contextmanager
+def open_target(name: str, label: str) -> Iterator[Target]:
+    """A fresh, migrated database; removed (SQLite file) or dropped (PostgreSQL) afterwards.
+
+    ``label`` names the SQLite folder; on PostgreSQL the database is ``kopcore_bench_<pid>``."""
+    if name == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix=f"kopcore_bench_{label}_"))
+        path = folder / "bench.db"
+        target = Target("sqlite", f"sqlite:///{path}", path)
+        try:
+            target.kernel(migrate=True)
+            yield target
+        finally:
+            target.close()
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    import psycopg
+
+    admin = _libpq(postgres_admin_url())
+    database = f"kopcore_bench_{os.getpid()}"  # one at a time: each workload recreates it
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
+    base, _, _ = admin.rpartition("/")
+    target = Target("postgres", f"{base}/{database}")
+    try:
+        target.kernel(migrate=True)
+        yield target
+    finally:
+        target.close()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@attrs.frozen
+class Seeded:
+    """What :func:`seed_members` wrote: account numbers and ids (``ids[i]`` is ``numbers[i]``)."""
+
+    cash_number: str
+    cash_id: int
+    numbers: list[str]
+    ids: list[int]
+
+
+def seed_members(target: Target, count: int, *, product: str = MEMBER_PRODUCT,
+                 prefix: str = "BM", opening_minor: int = OPENING_MINOR) -> Seeded:
+    """Set-based seed: ``count`` active members, each with one liability account (floor 0)
+    holding ``opening_minor``, funded from the cash account (created on first use) by one
+    opening entry so the ledger balances. Written with the raw driver in one transaction
+    (seeding is not measured).
+    """
+    conn = target.raw_connect()
+    q = target.sql
+    day = target.day(START_DATE)
+    try:
+        with target.raw_transaction(conn) as cur:
+            cur.execute("SELECT COALESCE(MAX(id), 0) FROM members")
+            first_member = int(cur.fetchone()[0]) + 1
+            cur.executemany(
+                q("INSERT INTO members (member_number, name, nik, status, applied_on, joined_on)"
+                  " VALUES (%s, %s, %s, 'active', %s, %s)"),
+                [(f"{prefix}M{first_member + i:08d}", f"Anggota {first_member + i}",
+                  f"51{first_member + i:014d}", day, day) for i in range(count)],
+            )
+            cur.execute(q("SELECT id FROM accounts WHERE number = %s"), (CASH,))
+            if cur.fetchone() is None:
+                cur.execute(
+                    q("INSERT INTO accounts (number, name, gl_key, member_id, product_code, "
+                      "plugin, currency, normal_sign, status, balance, held, floor, opened_on) "
+                      "VALUES (%s, 'Kas teller', 'cash', NULL, NULL, 'kopcore', %s, 1, 'open', "
+                      "0, 0, 0, %s)"),
+                    (CASH, CURRENCY, day),
+                )
+            cur.executemany(
+                q("INSERT INTO accounts (number, name, gl_key, member_id, product_code, plugin,"
+                  " currency, normal_sign, status, balance, held, floor, opened_on) VALUES "
+                  "(%s, %s, 'payable.other', %s, %s, 'kopcore', %s, -1, 'open', %s, 0, 0, %s)"),
+                [(f"{prefix}{first_member + i:08d}", f"Titipan {first_member + i}",
+                  first_member + i, product, CURRENCY, -opening_minor, day)
+                 for i in range(count)],
+            )
+            cur.execute(q("SELECT id FROM accounts WHERE number = %s"), (CASH,))
+            cash_id = int(cur.fetchone()[0])
+            cur.execute(q("SELECT id, number FROM accounts WHERE product_code = %s ORDER BY id"),
+                        (product,))
+            rows = cur.fetchall()
+            cur.execute(
+                q("INSERT INTO journal_entries (business_date, memo, actor, operation, "
+                  "request_digest, created_at) VALUES (%s, %s, 'bench', 'bench.seed', %s, %s) "
+                  "RETURNING id"),
+                (day, f"Saldo awal {product}", DIGEST, target.now()),
+            )
+            entry_id = int(cur.fetchone()[0])
+            cur.executemany(
+                q("INSERT INTO postings (entry_id, account_id, amount, currency) "
+                  "VALUES (%s, %s, %s, %s)"),
+                [(entry_id, cash_id, opening_minor * len(rows), CURRENCY)]
+                + [(entry_id, int(r[0]), -opening_minor, CURRENCY) for r in rows],
+            )
+            cur.execute(q("UPDATE accounts SET balance = balance + %s WHERE id = %s"),
+                        (opening_minor * len(rows), cash_id))
+        if target.name == "postgres":
+            with conn.cursor() as cur:
+                conn.autocommit = True
+                cur.execute("ANALYZE")
+    finally:
+        conn.close()
+    return Seeded(CASH, cash_id, [str(r[1]) for r in rows], [int(r[0]) for r in rows])
