@@ -27,6 +27,24 @@ from sqlalchemy.engine import make_url
 from kopcore.kernel import Kernel
 from kopcore.settings import Settings
 
+
+def use_hypothesis_profile() -> None:
+    """Register the hypothesis profiles shared by kopcore's and its plugins' test suites and
+    load one: ``$HYPOTHESIS_PROFILE``, else ``ci`` under CI (bounded, derandomised), else
+    ``dev``. ``heavy`` is for runs on demand. Call it from a conftest; calling it from several
+    is harmless, as they all load the same profile."""
+    from hypothesis import HealthCheck, settings
+
+    quiet = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True,
+                              suppress_health_check=quiet)
+    settings.register_profile("dev", max_examples=20, deadline=None, suppress_health_check=quiet)
+    settings.register_profile("heavy", max_examples=1000, deadline=None,
+                              suppress_health_check=quiet)
+    default = "ci" if os.environ.get("CI") else "dev"
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", default))
+
+
 #: Fixed first business date so tests are reproducible.
 START_DATE = date(2026, 1, 5)
 

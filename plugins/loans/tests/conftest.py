@@ -3,23 +3,12 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from hypothesis import HealthCheck, settings
 
 from kopcore.kernel import Kernel
-from kopcore.testing import KernelFactory
+from kopcore.testing import KernelFactory, use_hypothesis_profile
 
-settings.register_profile(
-    "loans", max_examples=15, deadline=None, derandomize=bool(os.environ.get("CI")),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-settings.register_profile(
-    "loans-heavy", max_examples=200, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "loans"))
+use_hypothesis_profile()
 
 
 @pytest.fixture

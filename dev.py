@@ -1,0 +1,152 @@
+"""Developer entry point: set up the project's virtual environment and run the demo or the tests.
+
+    python3 dev.py demo [ARGS...]        seed a demo cooperative and serve the API (kopcore demo)
+    python3 dev.py test                  the full suite: tox envs sqlite, postgres, lint, types
+    python3 dev.py test -e sqlite,lint   only the named tox envs
+    python3 dev.py test --quick [ARGS]   pytest on SQLite only (tests/ and plugins/ unless ARGS
+                                         name a path), stopping at the first failure
+    python3 dev.py test -e sqlite -- -k money
+                                         ARGS after -- go to the command of each named tox env
+
+Every command first makes sure ``.venv`` exists and holds the kernel (editable, with the test,
+lint and types extras), the plugins under ``plugins/``, the test-only example plugin and tox. The
+install is skipped while the pyproject.toml files are unchanged since the last one (their hash is
+kept in ``.venv/kopcore-install.stamp``). Standard library only, so it runs on a fresh machine
+with any Python 3.11 or newer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shlex
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / "kopcore-install.stamp"
+PLUGINS = ("savings", "loans", "ppob", "sharia")
+EXAMPLE_PLUGIN = Path("tests", "example_plugin")
+TOX_ENVS = "sqlite,postgres,lint,types"
+#: What pytest runs unless ARGS name a path: the kernel's tests and each plugin's own tests.
+TEST_PATHS = ("tests", "plugins")
+
+
+def editable_projects() -> list[Path]:
+    """The projects installed editable, relative to the repository root, kernel first."""
+    projects = [Path("."), *(Path("plugins", name) for name in PLUGINS)]
+    if (ROOT / EXAMPLE_PLUGIN / "pyproject.toml").exists():
+        projects.append(EXAMPLE_PLUGIN)
+    return projects
+
+
+def install_args() -> list[str]:
+    # One pip call for everything, so the plugins' `kopcore` requirement resolves to this checkout
+    # rather than to a package index.
+    args = ["-e", ".[test,lint,types]"]
+    for project in editable_projects()[1:]:
+        args += ["-e", project.as_posix()]
+    return [*args, "tox>=4.11"]
+
+
+def install_fingerprint() -> str:
+    digest = hashlib.sha256()
+    digest.update(" ".join(install_args()).encode())
+    for project in editable_projects():
+        pyproject = ROOT / project / "pyproject.toml"
+        digest.update(f"\0{project.as_posix()}\0".encode())
+        digest.update(pyproject.read_bytes())
+    return digest.hexdigest()
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> int:
+    """Run a command from the repository root, echoing it; return a shell-style exit code."""
+    print("$ " + shlex.join(command), flush=True)
+    try:
+        process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+    except FileNotFoundError as exc:
+        print(f"dev.py: cannot run {command[0]}: {exc}", file=sys.stderr)
+        return 127
+    # Ctrl-C reaches the child too (same process group): let it shut down cleanly and report
+    # its own exit code instead of dying here with a traceback.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        code = process.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return code if code >= 0 else 128 - code
+
+
+def ensure_venv() -> int:
+    """Create ``.venv`` and install the project into it unless the stamp says it is current."""
+    python = BIN / "python"
+    if not python.exists():
+        print(f"dev.py: creating the virtual environment {VENV}", flush=True)
+        code = run([sys.executable, "-m", "venv", str(VENV)])
+        if code:
+            return code
+    fingerprint = install_fingerprint()
+    if STAMP.exists() and STAMP.read_text().strip() == fingerprint:
+        print("dev.py: .venv is up to date with the pyproject.toml files; skipping install")
+        return 0
+    print("dev.py: installing the kernel, plugins and tools into .venv", flush=True)
+    code = run([str(python), "-m", "pip", "install", *install_args()])
+    if code == 0:
+        STAMP.write_text(fingerprint + "\n")
+    return code
+
+
+def demo(args: list[str]) -> int:
+    print("dev.py: starting the demo; the API will be on http://127.0.0.1:8000 "
+          "(docs at http://127.0.0.1:8000/docs) unless ARGS say otherwise", flush=True)
+    return run([str(BIN / "kopcore"), "demo", *args])
+
+
+def test(quick: bool, envs: str, args: list[str]) -> int:
+    if quick:
+        print("dev.py: quick run: pytest on SQLite, stopping at the first failure", flush=True)
+        env = {**os.environ, "KOPCORE_TEST_DATABASE": "sqlite"}
+        if args[:1] == ["--"]:
+            args = args[1:]
+        names_a_path = any((ROOT / arg.split("::")[0]).exists()
+                           for arg in args if not arg.startswith("-"))
+        paths = [] if names_a_path else list(TEST_PATHS)
+        return run([str(BIN / "pytest"), "-q", "-x", *args, *paths], env=env)
+    print(f"dev.py: running tox envs {envs}", flush=True)
+    return run([str(BIN / "tox"), "run", "-e", envs, *args])
+
+
+def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this check is for older interpreters
+        print("dev.py needs Python 3.11 or newer", file=sys.stderr)
+        return 2
+    parser = argparse.ArgumentParser(
+        prog="dev.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("demo", help="seed a demo cooperative and serve the API",
+                        add_help=False, prefix_chars="\0")
+    test_parser = commands.add_parser("test", help="run the tests", allow_abbrev=False)
+    test_parser.add_argument("--quick", action="store_true",
+                             help="only pytest -q -x on SQLite; other ARGS go to pytest")
+    test_parser.add_argument("-e", dest="envs", default=TOX_ENVS,
+                             help=f"tox envs to run (default {TOX_ENVS})")
+    options, rest = parser.parse_known_args(argv)
+    if options.command == "test" and options.quick and options.envs != TOX_ENVS:
+        parser.error("--quick runs pytest directly; -e does not apply")
+    code = ensure_venv()
+    if code:
+        print(f"dev.py: setting up .venv failed (exit code {code})", file=sys.stderr)
+        return code
+    if options.command == "demo":
+        return demo(rest)
+    return test(options.quick, options.envs, rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
