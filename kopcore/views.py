@@ -10,6 +10,7 @@ from datetime import date, datetime
 import attrs
 
 from kopcore.ledger.records import Account, JournalEntry, Member
+from kopcore.ledger.reports import Statement
 from kopcore.money import Money
 
 
@@ -89,3 +90,32 @@ class EntryOut:
             [PostingOut(p.account_number, p.side,
                         Money(abs(p.amount.minor), p.amount.currency)) for p in e.postings],
         )
+
+
+@attrs.frozen
+class StatementLineOut:
+    entry_id: int
+    business_date: date
+    memo: str
+    debit: Money
+    credit: Money
+    balance: Money
+
+
+@attrs.frozen
+class StatementOut:
+    """Account statement (mutasi rekening): postings with opening, running and closing
+    balances on the account's normal side."""
+
+    account: str
+    from_date: date
+    to_date: date
+    opening_balance: Money
+    closing_balance: Money
+    lines: list[StatementLineOut]
+
+    @classmethod
+    def of(cls, s: Statement) -> StatementOut:
+        return cls(s.account, s.from_date, s.to_date, s.opening_balance, s.closing_balance,
+                   [StatementLineOut(x.entry_id, x.business_date, x.memo, x.debit, x.credit,
+                                     x.balance) for x in s.lines])

@@ -20,7 +20,7 @@ from kopcore.ledger import Account
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.plugins.paging import page_fields
-from kopcore.views import AccountOut
+from kopcore.views import AccountOut, StatementOut
 
 ACCOUNT = {"help": "Account number", "max_length": 64}
 INTERNAL_GL_TYPES = {"asset", "liability"}
@@ -95,28 +95,6 @@ class StatementIn:
     account: str = attrs.field(metadata=ACCOUNT)
     from_date: date = attrs.field(metadata={"help": "First business date"})
     to_date: date = attrs.field(metadata={"help": "Last business date"})
-
-
-@attrs.frozen
-class StatementLineOut:
-    entry_id: int
-    business_date: date
-    memo: str
-    debit: Money
-    credit: Money
-    balance: Money
-
-
-@attrs.frozen
-class StatementOut:
-    """Account statement (mutasi rekening) with running balance."""
-
-    account: str
-    from_date: date
-    to_date: date
-    opening_balance: Money
-    closing_balance: Money
-    lines: list[StatementLineOut]
 
 
 @attrs.frozen
@@ -197,9 +175,7 @@ def release_hold(ctx: Context, data: ReleaseHoldIn) -> AccountOut:
 def statement(ctx: Context, data: StatementIn) -> StatementOut:
     """Postings between two business dates with opening, running and closing balances."""
     s = ledger.statement(ctx, data.account, data.from_date, data.to_date)
-    return StatementOut(s.account, s.from_date, s.to_date, s.opening_balance, s.closing_balance,
-                        [StatementLineOut(x.entry_id, x.business_date, x.memo, x.debit, x.credit,
-                                          x.balance) for x in s.lines])
+    return StatementOut.of(s)
 
 
 def balance(ctx: Context, data: BalanceIn) -> BalanceOut:

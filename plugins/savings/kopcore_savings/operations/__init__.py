@@ -19,7 +19,7 @@ from kopcore.errors import (
     ValidationError,
 )
 from kopcore.operations import Operation
-from kopcore.views import EntryOut
+from kopcore.views import EntryOut, StatementOut
 from kopcore_savings import chart
 from kopcore_savings.operations.accounts import (
     AccountIn,
@@ -32,7 +32,6 @@ from kopcore_savings.operations.accounts import (
     ReactivateIn,
     ReleaseIn,
     StatementIn,
-    StatementOut,
     TransferIn,
     balance,
     close,

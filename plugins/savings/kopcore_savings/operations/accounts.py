@@ -12,7 +12,7 @@ from kopcore import ledger
 from kopcore.context import Context
 from kopcore.errors import NotFound, ValidationError
 from kopcore.money import Money
-from kopcore.views import EntryOut
+from kopcore.views import EntryOut, StatementOut
 from kopcore_savings import movements
 from kopcore_savings.accounts import get_savings_account, open_savings_account, reactivate
 from kopcore_savings.operations.common import (
@@ -63,28 +63,6 @@ class StatementIn:
     account: str = attrs.field(metadata=ACCOUNT)
     from_date: date = attrs.field(metadata={"help": "First business date"})
     to_date: date = attrs.field(metadata={"help": "Last business date"})
-
-
-@attrs.frozen
-class StatementLineOut:
-    entry_id: int
-    business_date: date
-    memo: str
-    debit: Money
-    credit: Money
-    balance: Money
-
-
-@attrs.frozen
-class StatementOut:
-    """Mutasi rekening: postings with a running balance (credits pay in)."""
-
-    account: str
-    from_date: date
-    to_date: date
-    opening_balance: Money
-    closing_balance: Money
-    lines: list[StatementLineOut]
 
 
 @attrs.frozen
@@ -171,9 +149,7 @@ def statement(ctx: Context, data: StatementIn) -> StatementOut:
     """Postings between two business dates with opening, running and closing balances."""
     get_savings_account(ctx, data.account)
     s = ledger.statement(ctx, data.account, data.from_date, data.to_date)
-    return StatementOut(s.account, s.from_date, s.to_date, s.opening_balance, s.closing_balance,
-                        [StatementLineOut(x.entry_id, x.business_date, x.memo, x.debit,
-                                          x.credit, x.balance) for x in s.lines])
+    return StatementOut.of(s)
 
 
 def hold(ctx: Context, data: HoldIn) -> HoldOut:
