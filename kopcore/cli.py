@@ -35,10 +35,24 @@ class Session:
 
     def kernel(self) -> Any:
         if self._kernel is None:
-            from kopcore.kernel import Kernel
-
-            self._kernel = Kernel.start(self.settings)
+            self._kernel = start_kernel(self.settings, self.plugins)
         return self._kernel
+
+
+def start_kernel(settings: Settings, plugins: PluginHost, *, migrate: bool = False) -> Any:
+    """A kernel running the plugin set the commands were built from (``Kernel.start`` would
+    load the set named in the settings, which differs when ``make_cli`` is given one)."""
+    from kopcore.db import Database, make_engine
+    from kopcore.kernel import Kernel
+
+    engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    kernel = Kernel(settings, Database(engine, retries=settings.transaction_retries), plugins)
+    if migrate:
+        from kopcore.db.migrate import upgrade
+
+        upgrade(kernel)
+    kernel.prepare()
+    return kernel
 
 
 def _operator(explicit: str | None) -> str:
@@ -123,9 +137,7 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
     @db.command("upgrade")
     def db_upgrade() -> None:
         """Create or upgrade the kernel's tables and every enabled plugin's."""
-        from kopcore.kernel import Kernel
-
-        kernel = Kernel.start(settings, migrate=True)
+        kernel = start_kernel(settings, plugins, migrate=True)
         from kopcore.db.migrate import current_heads
 
         click.echo(f"database at revision(s): {', '.join(current_heads(kernel))}")
@@ -143,9 +155,8 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
     def init(admin_name: str) -> None:
         """Create the database and the first administrator; prints their API key once."""
         from kopcore import auth
-        from kopcore.kernel import Kernel
 
-        kernel = Kernel.start(settings, migrate=True)
+        kernel = start_kernel(settings, plugins, migrate=True)
 
         def bootstrap(ctx: Any) -> str:
             if auth.list_users(ctx.conn):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from kopcore.auth import Principal
@@ -141,7 +141,8 @@ def invoke(
         raise ValidationError(f"{op.name} returns a secret once and takes no Idempotency-Key",
                               field="Idempotency-Key")
     if op.own_transactions:
-        return _invoke_outside(kernel, op, data, principal, interface, digest, progress)
+        return _invoke_outside(kernel, op, data, principal, interface, digest, progress,
+                               idempotency_key)
 
     def mutate(ctx: Context) -> Outcome:
         authorise(ctx, op, data, principal)
@@ -149,6 +150,10 @@ def invoke(
             row = _stored(ctx, principal.username, idempotency_key)
             if row is not None:
                 return _replay_or_conflict(row, op, digest, idempotency_key)
+            # Claim the key before acting: a concurrent request with the same key waits on this
+            # row until we commit (then replays our result) or roll back (then acts itself),
+            # instead of acting on the state we leave and answering, say, insufficient-funds.
+            _remember(ctx, op, principal, idempotency_key, digest, Outcome(0, None))
         if approved_by is None and _needs_approval(kernel, op, data):
             outcome = _queue_for_approval(ctx, op, canonical, principal)
             _audit(ctx, op, interface, digest, "approval-required",
@@ -159,11 +164,11 @@ def invoke(
             note = f"approved by {approved_by}" if approved_by else None
             _audit(ctx, op, interface, digest, "ok", note)
         if idempotency_key is not None:
-            ctx.conn.execute(t.idempotency_records.insert().values(
-                actor=principal.username, key=idempotency_key, operation=op.name,
-                request_digest=digest, status_code=outcome.status,
-                response=json.dumps(outcome.payload), created_at=datetime.now(UTC),
-            ))
+            r = t.idempotency_records.c
+            ctx.conn.execute(update(t.idempotency_records)
+                             .where(r.actor == principal.username, r.key == idempotency_key)
+                             .values(status_code=outcome.status,
+                                     response=json.dumps(outcome.payload)))
         return outcome
 
     try:
@@ -186,12 +191,26 @@ def invoke(
         raise
 
 
+def _remember(ctx: Context, op: Operation, principal: Principal, key: str, digest: str,
+              outcome: Outcome) -> None:
+    ctx.conn.execute(t.idempotency_records.insert().values(
+        actor=principal.username, key=key, operation=op.name, request_digest=digest,
+        status_code=outcome.status, response=json.dumps(outcome.payload),
+        created_at=datetime.now(UTC),
+    ))
+
+
 def _invoke_outside(kernel: Kernel, op: Operation, data: Any, principal: Principal,
                     interface: str, digest: str,
-                    progress: Callable[[str, int, int], None] | None) -> Outcome:
+                    progress: Callable[[str, int, int], None] | None,
+                    idempotency_key: str | None) -> Outcome:
     def run(ctx: Context) -> Outcome:
         ctx.progress = progress
         authorise(ctx, op, data, principal)
+        if idempotency_key is not None:
+            row = _stored(ctx, principal.username, idempotency_key)
+            if row is not None:
+                return _replay_or_conflict(row, op, digest, idempotency_key)
         return Outcome(200, dump(op.handler(ctx, data)))
 
     try:
@@ -199,8 +218,21 @@ def _invoke_outside(kernel: Kernel, op: Operation, data: Any, principal: Princip
     except KopcoreError as exc:
         _audit_failure(kernel, op, principal, interface, digest, exc)
         raise
-    kernel.write(principal.username, lambda ctx: _audit(ctx, op, interface, digest, "ok"),
-                 operation=op.name)
+    if outcome.replayed:
+        return outcome
+
+    def record(ctx: Context) -> None:
+        _audit(ctx, op, interface, digest, "ok")
+        if idempotency_key is not None:
+            _remember(ctx, op, principal, idempotency_key, digest, outcome)
+
+    try:
+        kernel.write(principal.username, record, operation=op.name)
+    except IntegrityError:
+        # A concurrent run with the same key recorded first (the handler guards its own work,
+        # as end of day never applies a day twice): keep the audit row.
+        kernel.write(principal.username, lambda ctx: _audit(ctx, op, interface, digest, "ok"),
+                     operation=op.name)
     return outcome
 
 

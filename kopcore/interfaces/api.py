@@ -127,6 +127,8 @@ def _responses(op: Operation) -> dict[str, Any]:
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     if not op.mutates:
         return query_parameters(op.input)
+    if op.sensitive_output:
+        return []  # a secret is shown once: the Idempotency-Key header is refused
     return [{"name": "Idempotency-Key", "in": "header", "required": False,
              "description": "Repeat a request safely: the same key returns the first result",
              "schema": {"type": "string", "minLength": 1, "maxLength": 200}}]

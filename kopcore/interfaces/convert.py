@@ -57,6 +57,18 @@ def unwrap_optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+#: Integers in inputs (ids, cursors, counts) fit PostgreSQL's INTEGER, the type of every id
+#: column: a larger value could only fail in the database (a 500), so it is refused here.
+INT_LIMIT = 2**31 - 1
+
+
+def int_bounds(field: attrs.Attribute[Any]) -> tuple[int, int]:
+    """The accepted range of an integer input: its ``minimum``/``maximum`` within INT_LIMIT."""
+    low = field.metadata.get("minimum", -INT_LIMIT)
+    high = field.metadata.get("maximum", INT_LIMIT)
+    return max(low, -INT_LIMIT), min(high, INT_LIMIT)
+
+
 def is_required(field: attrs.Attribute[Any]) -> bool:
     return field.default is attrs.NOTHING
 
@@ -113,11 +125,9 @@ def _value(field: attrs.Attribute[Any], raw: Any, from_text: bool) -> Any:
             value = int(raw)
         else:
             raise ValidationError(f"{name} must be an integer", field=name)
-        low, high = field.metadata.get("minimum"), field.metadata.get("maximum")
-        if (low is not None and value < low) or (high is not None and value > high):
+        low, high = int_bounds(field)
+        if not low <= value <= high:
             raise ValidationError(f"{name} must be between {low} and {high}", field=name)
-        if abs(value) > 2**62:
-            raise ValidationError(f"{name} is out of range", field=name)
         return value
     if tp is Decimal:
         if isinstance(raw, str) and not re.fullmatch(DECIMAL_PATTERN, raw.strip()):
@@ -225,7 +235,9 @@ def type_schema(tp: Any, field: attrs.Attribute[Any] | None = None, *, for_input
         schema = {"type": "boolean"}
     elif tp is int:
         schema = {"type": "integer"}
-        if field is not None:
+        if field is not None and for_input:
+            schema["minimum"], schema["maximum"] = int_bounds(field)
+        elif field is not None:
             if "minimum" in field.metadata:
                 schema["minimum"] = field.metadata["minimum"]
             if "maximum" in field.metadata:

@@ -12,7 +12,14 @@ from sqlalchemy import select, update
 from kopcore import auth, hookimpl, ledger
 from kopcore.context import Context
 from kopcore.db import tables as t
-from kopcore.errors import BusinessDateError, Conflict, Forbidden, NotFound, ValidationError
+from kopcore.errors import (
+    BusinessDateError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationError,
+)
 from kopcore.interfaces.convert import dump, load
 from kopcore.operations import Operation
 from kopcore.plugins.paging import page_fields
@@ -309,16 +316,25 @@ def _pending(ctx: Context, approval_id: int) -> Any:
 
 def approve(ctx: Context, data: ApprovalIn) -> ApprovalOut:
     """Approve a waiting request: it runs now, as its maker, in this transaction."""
+    from kopcore.ledger.posting import request_digest
     from kopcore.service import _audit, authorise
 
     row = _pending(ctx, data.approval_id)
-    op = ctx.kernel.plugins.operations[row.operation].value
-    maker = auth.principal_for(ctx.conn, ctx.kernel.plugins, row.maker)
+    claimed = ctx.kernel.plugins.operations.get(row.operation)
+    if claimed is None:
+        raise Conflict(f"approval {row.id}: operation {row.operation} is not enabled here")
+    op = claimed.value
+    try:
+        maker = auth.principal_for(ctx.conn, ctx.kernel.plugins, row.maker)
+    except Unauthorized:
+        raise Conflict(f"approval {row.id}: its maker {row.maker} is no longer an active "
+                       "user; reject it") from None
     maker_ctx = Context(ctx.kernel, ctx.conn, maker.username, op.name, maker)
     request = load(op.input, json.loads(row.input))
     authorise(maker_ctx, op, request, maker)
     result = dump(op.handler(maker_ctx, request))
-    _audit(maker_ctx, op, "approval", "", "ok", f"approval {row.id} by {ctx.actor}")
+    digest = request_digest({"op": op.name, "input": dump(request)})
+    _audit(maker_ctx, op, "approval", digest, "ok", f"approval {row.id} by {ctx.actor}")
     ctx.conn.execute(update(t.approvals).where(t.approvals.c.id == row.id).values(
         status="approved", checker=ctx.actor, result=json.dumps(result),
         decided_at=datetime.now(UTC)))

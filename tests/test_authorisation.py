@@ -1,0 +1,344 @@
+"""Who may do what: the full matrix of operations and roles, members' own money, and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import select, update
+
+from kopcore import ledger
+from kopcore.auth import Principal, role_permissions
+from kopcore.db import tables as t
+from kopcore.errors import Forbidden
+from kopcore.money import Money
+from kopcore.operations import Operation
+from kopcore.plugin_manager import PluginHost
+from kopcore.service import authorise
+from tests import interfaces_support as support
+from tests.interfaces_support import (
+    CASH,
+    OTHER_ACCOUNT,
+    OTHER_MEMBER,
+    OWN_ACCOUNT,
+    OWN_MEMBER,
+    ROLES,
+    USER,
+    Env,
+    assert_problem,
+)
+
+env = support.env
+
+MATRIX_ACCOUNT = "MATRIX-01"
+
+#: A valid input for each kernel operation that is harmless to run repeatedly: it either does
+#: something small or is refused *after* authorisation (not found, conflict). Members name
+#: their own account and membership, so only the permission decides.
+MATRIX_INPUTS: dict[str, dict[str, Any]] = {
+    "accounts.balance": {"account": OWN_ACCOUNT},
+    "accounts.close": {"account": CASH},  # not at zero: conflict
+    "accounts.freeze": {"account": MATRIX_ACCOUNT},
+    "accounts.get": {"account": OWN_ACCOUNT},
+    "accounts.hold": {"account": CASH, "amount": "1", "reason": "matrix"},
+    "accounts.list": {"member": OWN_MEMBER},
+    "accounts.open-internal": {"name": "Kas Matrix", "gl_key": "cash"},
+    "accounts.release-hold": {"account": CASH, "hold_id": 999999},
+    "accounts.statement": {"account": OWN_ACCOUNT, "from_date": "2026-01-01",
+                           "to_date": "2026-01-31"},
+    "accounts.unfreeze": {"account": MATRIX_ACCOUNT},
+    "approvals.approve": {"approval_id": 999999},
+    "approvals.list": {},
+    "approvals.reject": {"approval_id": 999999},
+    "audit.list": {},
+    "entries.get": {"entry_id": 1},
+    "entries.post": {"memo": "matrix", "lines": [
+        {"account": CASH, "side": "debit", "amount": "1"},
+        {"account": "GL-equity.grants", "side": "credit", "amount": "1"}]},
+    "entries.reverse": {"entry_id": 999999},
+    "eod.run": {},
+    "keys.issue": {"username": "nobody"},
+    "keys.list": {"username": "admin"},
+    "keys.revoke": {"key_id": "nokey"},
+    "keys.rotate": {"key_id": "nokey"},
+    "members.activate": {"member": OWN_MEMBER},  # already active: refused after the check
+    "members.exit": {"member": "NOPE", "reason": "resigned", "payout_account": CASH},
+    "members.get": {"member": OWN_MEMBER},
+    "members.list": {},
+    "members.register": {"name": "Matrix", "nik": "5171011508907777"},
+    "members.update-contact": {"member": OWN_MEMBER, "phone": "081234567890"},
+    "reports.chart": {},
+    "reports.financial-position": {},
+    "reports.operating-results": {"from_date": "2026-01-01", "to_date": "2026-01-31"},
+    "reports.trial-balance": {},
+    "system.business-date": {},
+    "system.plugins": {},
+    "users.create": {"username": "matrix-user", "role": "teller"},
+    "users.deactivate": {"username": "nobody"},
+    "users.list": {},
+}
+
+#: Hand-written expectations for the sensitive operations (independent of the declarations).
+SENSITIVE: dict[str, set[str]] = {
+    "users.create": {"admin"},
+    "users.deactivate": {"admin"},
+    "keys.issue": {"admin"},
+    "keys.rotate": {"admin"},
+    "keys.revoke": {"admin"},
+    "entries.post": {"admin", "manager"},
+    "entries.reverse": {"admin", "manager"},
+    "eod.run": {"admin", "manager"},
+    "approvals.approve": {"admin", "manager"},
+    "approvals.reject": {"admin", "manager"},
+    "audit.list": {"admin", "manager", "auditor"},
+    "members.list": {"admin", "manager", "teller"},
+    "members.exit": {"admin", "manager"},
+    "accounts.freeze": {"admin", "manager", "teller"},
+    "accounts.close": {"admin", "manager", "teller"},
+    "accounts.get": {"admin", "manager", "teller", "auditor", "member"},
+    "reports.trial-balance": {"admin", "manager", "auditor"},
+}
+
+
+def declared_allowed(plugins: Any, op: Operation, role: str) -> bool:
+    """What the plugins' permission declarations say (admin holds every permission); a member
+    may only call operations about their own accounts or membership, or self-service ones."""
+    if role == "admin":
+        return True
+    if role not in plugins.permissions[op.permission].value.roles:
+        return False
+    if role == "member":
+        return op.self_service or bool(op.account_fields or op.member_fields)
+    return True
+
+
+def test_declarations_agree_with_the_hand_written_table() -> None:
+    plugins = PluginHost.load(())
+    for name, roles in SENSITIVE.items():
+        op = plugins.operations[name].value
+        assert {r for r in ROLES if declared_allowed(plugins, op, r)} == roles, name
+
+
+def test_every_operation_of_every_installed_plugin_by_role() -> None:
+    """The permission check itself, for every operation known to the registry (including
+    plugins' operations this file knows nothing about)."""
+    plugins = PluginHost.load(None)
+    for claimed in plugins.operations.values():
+        op = claimed.value
+        for role in ROLES:
+            principal = Principal(USER[role], role, 7 if role == "member" else None,
+                                  role_permissions(plugins, role))
+            subject = bool(op.account_fields or op.member_fields)
+            if role == "member" and subject:
+                continue  # depends on whose account it is: covered over HTTP below
+            try:
+                authorise(None, op, None, principal)  # type: ignore[arg-type]
+                allowed = True
+            except Forbidden:
+                allowed = False
+            assert allowed == declared_allowed(plugins, op, role), (op.name, role)
+
+
+def test_the_full_matrix_over_http(env: Env) -> None:
+    env.kernel.write("system", lambda ctx: ledger.open_account(
+        ctx, name="Matrix", gl_key="cash", plugin="kopcore", number=MATRIX_ACCOUNT,
+        floor=Money(0)))
+    plugins = env.kernel.plugins
+    unknown = sorted(set(plugins.operations) - set(MATRIX_INPUTS))
+    tried = 0
+    for name in sorted(set(plugins.operations) & set(MATRIX_INPUTS)):
+        op = plugins.operations[name].value
+        for role in ROLES:
+            before = env.snapshot()
+            response = env.call(name, MATRIX_INPUTS[name], user=USER[role])
+            where = (name, role, response.status_code, response.text[:300])
+            assert response.status_code < 500, where
+            if declared_allowed(plugins, op, role):
+                assert response.status_code not in (401, 403), where
+                assert response.status_code != 422 or response.json()["code"] not in (
+                    "validation-error", "invalid-amount") or name == "members.register", where
+            else:
+                assert_problem(response, 403, "forbidden")
+                after = env.snapshot()
+                assert after["audit_log"] == before["audit_log"] + op.mutates, where
+                after["audit_log"] = before["audit_log"]
+                assert after == before, where
+            if name in SENSITIVE:
+                assert (response.status_code != 403) == (role in SENSITIVE[name]), where
+            tried += 1
+    assert tried == 5 * (len(plugins.operations) - len(unknown))
+    assert tried >= 5 * 35
+
+
+def test_the_cli_applies_the_same_roles(env: Env) -> None:
+    cases = [("users", "create", "--username", "x9", "--role", "teller")]
+    for role in ("manager", "teller", "auditor", "member"):
+        result = env.cli(*cases[0], operator=USER[role])
+        assert (result.exit_code, result.error_code) == (1, "forbidden"), (role, result.stderr)
+    lines = '[{"account": "CASH-01", "side": "debit", "amount": "5"}, ' \
+            '{"account": "GL-equity.grants", "side": "credit", "amount": "5"}]'
+    for role, allowed in (("teller", False), ("auditor", False), ("member", False),
+                          ("manager", True)):
+        result = env.cli("entries", "post", "--memo", "cli", "--lines", lines,
+                         operator=USER[role])
+        assert (result.exit_code == 0) == allowed, (role, result.stderr)
+    listing = env.cli("members", "list", operator=USER["member"])
+    assert (listing.exit_code, listing.error_code) == (1, "forbidden")
+    audit = env.cli("audit", "list", "--json", operator=USER["auditor"])
+    assert audit.exit_code == 0
+
+
+# --- a member sees and moves only their own money ---------------------------------------------
+
+
+def test_a_member_reads_only_their_own(env: Env) -> None:
+    me = USER["member"]
+    assert env.ok("accounts.get", {"account": OWN_ACCOUNT}, user=me)["member_number"] == \
+        OWN_MEMBER
+    assert env.ok("accounts.balance", {"account": OWN_ACCOUNT}, user=me)["balance"]["amount"] \
+        == "1000000.00"
+    statement = env.ok("accounts.statement", {"account": OWN_ACCOUNT, "from_date": "2026-01-05",
+                                              "to_date": "2026-01-05"}, user=me)
+    assert statement["closing_balance"]["amount"] == "1000000.00"
+    assert env.ok("members.get", {"member": OWN_MEMBER}, user=me)["name"] == "Made Wirawan"
+    mine = env.ok("accounts.list", {"member": OWN_MEMBER}, user=me)["items"]
+    assert [a["number"] for a in mine] == [OWN_ACCOUNT]
+    # Someone else's: refused, and nothing about it leaks into the problem.
+    for name, data in (
+        ("accounts.get", {"account": OTHER_ACCOUNT}),
+        ("accounts.balance", {"account": OTHER_ACCOUNT}),
+        ("accounts.balance", {"account": OTHER_ACCOUNT, "as_of": "2026-01-05"}),
+        ("accounts.statement", {"account": OTHER_ACCOUNT, "from_date": "2026-01-05",
+                                "to_date": "2026-01-05"}),
+        ("accounts.get", {"account": CASH}),
+        ("members.get", {"member": OTHER_MEMBER}),
+        ("accounts.list", {"member": OTHER_MEMBER}),
+        ("accounts.list", {}),
+        ("members.list", {}),
+        ("entries.get", {"entry_id": 1}),
+        ("reports.trial-balance", {}),
+    ):
+        problem = assert_problem(env.call(name, data, user=me), 403, "forbidden")
+        assert "500000" not in problem["detail"]
+        assert "Komang" not in problem["detail"]
+
+
+def test_a_member_cannot_move_money_even_from_their_own_account(env: Env) -> None:
+    me = USER["member"]
+    before = env.snapshot()
+    for name, data in (
+        ("entries.post", {"memo": "ambil", "lines": [
+            {"account": OWN_ACCOUNT, "side": "debit", "amount": "100"},
+            {"account": OTHER_ACCOUNT, "side": "credit", "amount": "100"}]}),
+        ("entries.post", {"memo": "ambil", "lines": [
+            {"account": OTHER_ACCOUNT, "side": "debit", "amount": "100"},
+            {"account": OWN_ACCOUNT, "side": "credit", "amount": "100"}]}),
+        ("accounts.hold", {"account": OTHER_ACCOUNT, "amount": "1", "reason": "x"}),
+        ("accounts.freeze", {"account": OTHER_ACCOUNT}),
+        ("accounts.close", {"account": OWN_ACCOUNT}),
+        ("members.update-contact", {"member": OTHER_MEMBER, "phone": "081234567890"}),
+        ("members.exit", {"member": OTHER_MEMBER, "reason": "x", "payout_account": CASH}),
+        ("users.create", {"username": "evil", "role": "admin"}),
+        ("keys.issue", {"username": "admin"}),
+    ):
+        assert_problem(env.call(name, data, user=me), 403, "forbidden")
+    after = env.snapshot()
+    assert after["audit_log"] == before["audit_log"] + 9
+    after["audit_log"] = before["audit_log"]
+    assert after == before
+    assert env.balance(OTHER_ACCOUNT).to_str() == "500000.00"
+
+
+# --- API keys --------------------------------------------------------------------------------
+
+
+def test_keys_are_stored_hashed(env: Env) -> None:
+    issued = env.ok("keys.issue", {"username": "teller", "label": "loket"})
+    key = issued["api_key"]
+    secret = key.split("_", 2)[2]
+    rows = env.rows(select(t.api_keys))
+    assert len(rows) == len(env.keys) + 1
+    for row in rows:
+        for value in row._mapping.values():
+            assert secret not in str(value)
+            assert key not in str(value)
+    mine = next(r for r in rows if r.key_id == issued["key_id"])
+    assert mine.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
+    # Listing shows ids and labels, never secrets.
+    listed = env.ok("keys.list", {"username": "teller"})
+    assert secret not in str(listed)
+    assert {k["key_id"] for k in listed["keys"]} == {r.key_id for r in rows
+                                                     if r.user_id == mine.user_id}
+    # And the new key works.
+    headers = {"Authorization": f"Bearer {key}"}
+    assert env.client.get("/api/v1/members/list", headers=headers).status_code == 200
+
+
+def test_revoked_and_rotated_keys_are_refused(env: Env) -> None:
+    issued = env.ok("keys.issue", {"username": "teller"})
+    headers = {"Authorization": f"Bearer {issued['api_key']}"}
+    assert env.client.get("/api/v1/members/list", headers=headers).status_code == 200
+    env.ok("keys.revoke", {"key_id": issued["key_id"]})
+    assert_problem(env.client.get("/api/v1/members/list", headers=headers), 401,
+                   "unauthorized")
+    # Rotation: the old key stops working at once, the new one works.
+    old = env.keys["teller"]
+    rotated = env.ok("keys.rotate", {"key_id": old.split("_")[1]})
+    assert_problem(env.call("members.list", user="teller"), 401, "unauthorized")
+    new = {"Authorization": f"Bearer {rotated['api_key']}"}
+    assert env.client.get("/api/v1/members/list", headers=new).status_code == 200
+    assert rotated["api_key"] != old
+
+
+def test_deactivated_user_is_refused(env: Env) -> None:
+    env.ok("users.deactivate", {"username": "teller"})
+    assert_problem(env.call("members.list", user="teller"), 401, "unauthorized")
+    # Even if a key were somehow left active, an inactive user does not authenticate.
+    env.kernel.db.write(lambda conn: conn.execute(
+        update(t.api_keys).values(revoked_at=None)))
+    assert_problem(env.call("members.list", user="teller"), 401, "unauthorized")
+    # Deactivating yourself is refused (an admin could lock everyone out).
+    assert_problem(env.call("users.deactivate", {"username": "admin"}), 409, "conflict")
+    # A deactivated user gets no new key.
+    assert_problem(env.call("keys.issue", {"username": "teller"}), 409, "conflict")
+
+
+MALFORMED = [
+    None,
+    "",
+    "Bearer",
+    "Bearer ",
+    "Basic YWRtaW46YWRtaW4=",
+    "Token kop_abcdefabcdef_" + "a" * 43,
+    "Bearer kop_abcdefabcdef_" + "a" * 43,
+    "Bearer kop_" + "a" * 12,
+    "Bearer not-a-key",
+    "Bearer kop_ABCDEFABCDEF_" + "a" * 43,
+    "Bearer " + "kop_abcdefabcdef_" + "a" * 5000,
+    "Bearer kop_abcdefabcdef_" + "\u00e9" * 43,
+    "bearer " + "kop_abcdefabcdef_" + "a" * 42 + "\t",
+]
+
+
+def test_malformed_or_unknown_bearer_is_401(env: Env) -> None:
+    before = env.snapshot()
+    for header in MALFORMED:
+        headers = {} if header is None else {"Authorization": header.encode()}
+        for response in (env.client.get("/api/v1/system/business-date", headers=headers),
+                         env.client.post("/api/v1/members/register", headers=headers,
+                                         json={"name": "X", "nik": "5171011508906666"})):
+            assert_problem(response, 401, "unauthorized")
+    # Nothing was written, not even an audit row: nobody was identified.
+    assert env.snapshot() == before
+
+
+def test_a_wrong_secret_for_a_real_key_id_is_401_with_the_same_message(env: Env) -> None:
+    key_id = env.keys["admin"].split("_")[1]
+    forged = f"kop_{key_id}_" + "A" * 43
+    wrong = env.client.get("/api/v1/users/list", headers={"Authorization": f"Bearer {forged}"})
+    unknown = env.client.get("/api/v1/users/list",
+                             headers={"Authorization": "Bearer kop_000000000000_" + "A" * 43})
+    assert assert_problem(wrong, 401, "unauthorized")["detail"] == \
+        assert_problem(unknown, 401, "unauthorized")["detail"]
+    # The admin's real key still works (a failed attempt does not lock it).
+    assert env.call("users.list").status_code == 200
