@@ -42,17 +42,9 @@ class Session:
 def start_kernel(settings: Settings, plugins: PluginHost, *, migrate: bool = False) -> Any:
     """A kernel running the plugin set the commands were built from (``Kernel.start`` would
     load the set named in the settings, which differs when ``make_cli`` is given one)."""
-    from kopcore.db import Database, make_engine
     from kopcore.kernel import Kernel
 
-    engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    kernel = Kernel(settings, Database(engine, retries=settings.transaction_retries), plugins)
-    if migrate:
-        from kopcore.db.migrate import upgrade
-
-        upgrade(kernel)
-    kernel.prepare()
-    return kernel
+    return Kernel.start(settings, plugins=plugins, migrate=migrate)
 
 
 def _operator(explicit: str | None) -> str:

@@ -38,12 +38,15 @@ class Kernel:
         cls,
         settings: Settings,
         *,
+        plugins: PluginHost | None = None,
         extra_plugins: Iterable[tuple[str, object]] = (),
         migrate: bool = False,
         initial_date: date | None = None,
     ) -> Kernel:
-        """Load plugins (failing closed), connect, optionally migrate, and sync the chart."""
-        plugins = PluginHost.load(settings.plugins, extra=extra_plugins)
+        """Load plugins (failing closed) unless a loaded ``plugins`` host is given, connect,
+        optionally migrate, and sync the chart."""
+        if plugins is None:
+            plugins = PluginHost.load(settings.plugins, extra=extra_plugins)
         engine = make_engine(settings.database_url,
                              busy_timeout_ms=settings.sqlite_busy_timeout_ms)
         kernel = cls(settings, Database(engine, retries=settings.transaction_retries), plugins)

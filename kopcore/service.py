@@ -27,6 +27,7 @@ from kopcore.errors import (
     Forbidden,
     IdempotencyConflict,
     KopcoreError,
+    NotFound,
     ValidationError,
 )
 from kopcore.interfaces.convert import dump, load
@@ -48,6 +49,18 @@ class Outcome:
     replayed: bool = False
 
 
+def _same_amounts(value: Any) -> Any:
+    """The input as digested for idempotency: equal amounts written differently ("50000" and
+    "50000.00") are the same request."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value else "0"
+    if attrs.has(type(value)):
+        return {f.name: _same_amounts(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if isinstance(value, list | tuple):
+        return [_same_amounts(v) for v in value]
+    return dump(value)
+
+
 def authorise(ctx: Context, op: Operation, data: Any, principal: Principal) -> None:
     """Refuse with Forbidden unless the principal holds the permission and, for a member,
     every account and member the input names is their own."""
@@ -59,17 +72,23 @@ def authorise(ctx: Context, op: Operation, data: Any, principal: Principal) -> N
         if op.self_service:
             return
         raise Forbidden(f"members may not call {op.name}")
+    # A number that does not exist is refused like someone else's: a member learns nothing
+    # about which account or member numbers exist.
     for name in op.account_fields:
         number = getattr(data, name)
-        if number is None:
-            raise Forbidden(f"members must name their own account in {name}")
-        if get_account(ctx, number).member_id != principal.member_id:
+        try:
+            owner = get_account(ctx, number).member_id if number is not None else None
+        except NotFound:
+            owner = None
+        if owner is None or owner != principal.member_id:
             raise Forbidden("members may only use their own accounts")
     for name in op.member_fields:
         number = getattr(data, name)
-        if number is None:
-            raise Forbidden(f"members must name themselves in {name}")
-        if get_member(ctx, number).id != principal.member_id:
+        try:
+            member_id = get_member(ctx, number).id if number is not None else None
+        except NotFound:
+            member_id = None
+        if member_id is None or member_id != principal.member_id:
             raise Forbidden("members may only see their own membership")
 
 
@@ -127,7 +146,7 @@ def invoke(
         raise
     # The digest of the parsed input: the same request through the API or the CLI is equal.
     canonical = dump(data)
-    digest = request_digest({"op": op.name, "input": canonical})
+    digest = request_digest({"op": op.name, "input": _same_amounts(data)})
     if not op.mutates:
         def read(ctx: Context) -> Outcome:
             authorise(ctx, op, data, principal)

@@ -342,3 +342,13 @@ def test_a_wrong_secret_for_a_real_key_id_is_401_with_the_same_message(env: Env)
         assert_problem(unknown, 401, "unauthorized")["detail"]
     # The admin's real key still works (a failed attempt does not lock it).
     assert env.call("users.list").status_code == 200
+
+
+def test_members_cannot_probe_which_account_numbers_exist(env: Env) -> None:
+    """Someone else's account and an account that does not exist get the same answer."""
+    for number in (OTHER_ACCOUNT, "NO-SUCH-ACCOUNT"):
+        response = env.call("accounts.get", {"account": number}, user=USER["member"])
+        assert_problem(response, 403, "forbidden")
+    for member in (OTHER_MEMBER, "NO-SUCH-MEMBER"):
+        response = env.call("members.get", {"member": member}, user=USER["member"])
+        assert_problem(response, 403, "forbidden")

@@ -230,3 +230,13 @@ def test_concurrent_repeats_through_the_api(env: Env) -> None:
         len(clients) - 1
     assert env.balance(OTHER_ACCOUNT).to_str() == "0.00"
     assert env.balance(CASH).to_str() == amount("11000000")["amount"]
+
+
+def test_an_amount_written_with_decimals_is_the_same_request(env: Env) -> None:
+    entries = env.count(t.journal_entries)
+    first = env.call("entries.post", transfer(CASH, OWN_ACCOUNT, "50000"), key="same-amount")
+    again = env.call("entries.post", transfer(CASH, OWN_ACCOUNT, "50000.00"), key="same-amount")
+    assert first.status_code == again.status_code == 200
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert env.count(t.journal_entries) == entries + 1
