@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -38,8 +39,13 @@ from kopcore_loans.loan import (
     schedule_rows,
     update_loan,
 )
-from kopcore_loans.products import Accounting, SettlementInterest, get_product_by_id
-from kopcore_loans.schedule import accrued_through
+from kopcore_loans.products import (
+    Accounting,
+    SettlementInterest,
+    get_product_by_id,
+    unit_minor,
+)
+from kopcore_loans.schedule import round_half_up
 from kopcore_loans.tables import installments
 
 
@@ -129,6 +135,7 @@ def settlement_quote(loan: Loan, rows: Sequence[ScheduleRow], today: date,
     """What settles the loan today: penalty, due interest, interest of the installments not
     yet due per ``rule`` (never less than already paid), and the whole unpaid principal."""
     charges: dict[int, int] = {}
+    unit = unit_minor(loan.rounding_unit, loan.currency)
     interest = principal = waived = 0
     for row in rows:
         if row.status != "open":
@@ -138,7 +145,12 @@ def settlement_quote(loan: Loan, rows: Sequence[ScheduleRow], today: date,
         elif rule is SettlementInterest.PERIOD:
             charge = row.interest_charged if row.period_start <= today else 0
         else:
-            charge = accrued_through(row.period_start, row.due_date, row.interest_charged, today)
+            # Pro rata by days, exact, then rounded like every interest figure of the loan:
+            # half up to the product's rounding unit, never above the period's interest.
+            days = (today - row.period_start).days
+            period = (row.due_date - row.period_start).days
+            exact = Fraction(row.interest_charged * max(days, 0), period) if period else Fraction(0)
+            charge = min(round_half_up(exact, unit), row.interest_charged)
         charge = max(charge, row.interest_paid)
         charges[row.id] = charge
         interest += charge - row.interest_paid

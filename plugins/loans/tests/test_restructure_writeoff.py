@@ -145,8 +145,9 @@ def test_exit_nets_the_loan_when_the_product_allows(loans_kernel: Kernel) -> Non
         number = ledger.get_member_by_id(ctx, loan.member_id).member_number
         ledger.exit_member(ctx, number, reason="resigned", payout_account=CASH)
     loans_kernel.write("manager", leave)
-    # Principal, the due interest, and interest accrued on the next period for 1 of 28 days.
-    owed = (12_000_000 + 180_000) * RP + 180_000 * RP * 1 // 28
+    # Principal, the due interest, and interest accrued on the next period for 1 of 28 days,
+    # rounded half up to the product's unit (Rp1): 180,000 / 28 = 6,428.57 -> Rp6,429.
+    owed = (12_000_000 + 180_000 + 6_429) * RP
     assert balance(loans_kernel, CASH) - cash_before == owed
     closed = loans_kernel.read("x", lambda ctx: get_loan(ctx, loan.number))
     assert closed.status is LoanStatus.CLOSED

@@ -351,10 +351,6 @@ def test_auto_debit_takes_only_what_savings_hold_and_the_loan_falls_past_due(coo
     coop.books_balance()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "savings' dormancy veto exempts every operation named 'eod.*', so the loans end-of-day "
-    "auto-debit takes money out of a dormant sukarela whose policy forbids any movement "
-    "(dormant_policy='none'), although a manual collection from it is refused"))
 def test_auto_debit_respects_the_dormancy_policy_of_the_savings_account(coop: Coop) -> None:
     coop.call("savings.product-create", code="SUKARELA-TIDUR", name="Sukarela", type="sukarela",
               dormant_after_days=20, dormant_policy="none")
@@ -373,11 +369,6 @@ def test_auto_debit_respects_the_dormancy_policy_of_the_savings_account(coop: Co
     assert coop.balance(sukarela) == Decimal(2_000_000)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "end-of-day order: savings records the day's closing balance for interest "
-    "(savings.interest-accrual, order 100) before loans.close-day (order 300) auto-debits the "
-    "installment, so on the due date the member earns interest on money already collected; "
-    "a manual repayment from savings the same day earns none"))
 def test_savings_interest_ignores_money_the_auto_debit_took_that_day(coop: Coop) -> None:
     coop.call("savings.product-create", code="BUNGA", name="Sukarela berbunga",
               type="sukarela", interest_rate="3")
@@ -473,10 +464,6 @@ def test_exit_is_refused_for_a_guarantor_and_cancels_pending_applications(coop: 
     coop.books_balance()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the early-settlement quote charges the pro-rata interest of the period in progress "
-    "floored to the sen (accrued_through), not rounded to the product's rounding_unit, so a "
-    "product rounding to Rp100 asks Rp...38.70 of the member's savings"))
 def test_settlement_from_savings_is_in_the_products_rounding_unit(coop: Coop) -> None:
     coop.call("loans.product-create", as_user="manager",
               **Coop.loan_terms("P100", rounding_unit="100"))

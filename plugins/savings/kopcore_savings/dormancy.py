@@ -59,7 +59,9 @@ def mark_chunk(ctx: Context, day: date, low: int, high: int) -> int:
 
 def veto(ctx: Context, entry: ProposedEntry) -> Veto | None:
     """Refuse movements a dormant account's product does not allow."""
-    if entry.reverses_entry_id is not None or entry.operation.startswith("eod."):
+    # Savings' own end of day (interest, maturity) may credit a dormant account; other plugins'
+    # end-of-day work (a loan's auto-debit) is a movement like any other.
+    if entry.reverses_entry_id is not None or entry.operation.startswith("eod.savings."):
         return None
     ours = {acc.id: acc for acc in entry.accounts.values() if acc.plugin == chart.PLUGIN}
     if not ours:

@@ -77,15 +77,17 @@ def _task(name: str, chunks: Callable[[Context, date, int], list[tuple[int, int]
     return EodTask(name=name, chunks=chunks, run=run, order=order, description=description)
 
 
+#: Late in the day (order 900+): the balances recorded for interest are the day's final ones,
+#: after other plugins' end-of-day movements such as a loan's auto-debit.
 TASKS: tuple[EodTask, ...] = (
-    _task("savings.interest-accrual", _accrual_chunks, interest.accrue_chunk, 100,
+    _task("savings.interest-accrual", _accrual_chunks, interest.accrue_chunk, 900,
           "Record end-of-day balances of interest-earning sukarela accounts"),
-    _task("savings.interest-posting", _posting_chunks, interest.post_chunk, 110,
+    _task("savings.interest-posting", _posting_chunks, interest.post_chunk, 910,
           "Post jasa simpanan where a product's period ends"),
-    _task("savings.deposit-accrual", _deposit_chunks, deposits.accrue_chunk, 120,
+    _task("savings.deposit-accrual", _deposit_chunks, deposits.accrue_chunk, 920,
           "Expense time-deposit interest to interest payable at month end"),
-    _task("savings.deposit-maturity", _deposit_chunks, deposits.mature_chunk, 130,
+    _task("savings.deposit-maturity", _deposit_chunks, deposits.mature_chunk, 930,
           "Pay out or roll over time deposits that mature"),
-    _task("savings.dormancy", _dormancy_chunks, dormancy.mark_chunk, 140,
+    _task("savings.dormancy", _dormancy_chunks, dormancy.mark_chunk, 940,
           "Mark accounts without member activity for N days dormant"),
 )
