@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from kopcore import __version__
 from kopcore.errors import ConfigurationError, KopcoreError, PluginError
@@ -239,6 +240,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception:
-        log.exception("internal error")
-        _fail("internal error (details logged above); nothing was half-written", 3)
+    except OperationalError as exc:
+        # The database cannot be reached or opened: say so, without a traceback.
+        _fail(f"the database is unavailable: {exc.orig}", 2)
+    except Exception as exc:
+        if os.environ.get("KOPCORE_DEBUG"):
+            log.exception("internal error")
+        _fail(f"internal error ({type(exc).__name__}); nothing was half-written. "
+              "Run with KOPCORE_DEBUG=1 to see the details.", 3)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect
 
@@ -266,3 +267,20 @@ def test_make_cli_runs_the_plugin_set_it_was_given(env_factory: Any) -> None:
     assert json.loads(result.stdout) == {"text": "halo", "actor": "teller"}
     refused = CliRunner().invoke(cli, ["--operator", "auditor", "echo", "say", "--text", "x"])
     assert getattr(refused.exception, "code", None) == "forbidden"
+
+
+def test_an_unreachable_database_is_a_message_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from kopcore.cli import main
+
+    monkeypatch.setenv("KOPCORE_DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/kopcore.db")
+    monkeypatch.setenv("KOPCORE_PLUGINS", "")
+    monkeypatch.delenv("KOPCORE_SETTINGS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--operator", "admin", "reports", "trial-balance"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "the database is unavailable" in err
+    assert "Traceback" not in err

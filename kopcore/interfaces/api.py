@@ -24,6 +24,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.openapi.spec import Operation as OpenAPIOperation
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
+from sqlalchemy.exc import OperationalError
 from swagger_ui_bundle import swagger_ui_path
 
 from kopcore import __version__
@@ -89,6 +90,13 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
             401: "unauthorized", 403: "forbidden"}.get(status, "bad-request")
     detail = exc.detail if isinstance(exc.detail, str) else HTTP_TITLES.get(status, "")
     return problem_response(status, code, HTTP_TITLES.get(status, "Request refused"), detail)
+
+
+def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(503, "service-unavailable", "Service unavailable",
+                            "The database cannot be reached; nothing was written. Retry later "
+                            "with the same Idempotency-Key.")
 
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -250,6 +258,7 @@ def make_app(kernel: Kernel, *, debug: bool = False) -> Litestar:
         exception_handlers={
             KopcoreError: _kopcore_error,
             HTTPException: _http_error,
+            OperationalError: _database_unavailable,
             Exception: _internal_error,
         },
         request_max_body_size=kernel.settings.max_request_bytes,
