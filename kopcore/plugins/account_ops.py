@@ -175,7 +175,7 @@ def release_hold(ctx: Context, data: ReleaseHoldIn) -> AccountOut:
 def statement(ctx: Context, data: StatementIn) -> StatementOut:
     """Postings between two business dates with opening, running and closing balances."""
     s = ledger.statement(ctx, data.account, data.from_date, data.to_date)
-    return StatementOut.of(s)
+    return s
 
 
 def balance(ctx: Context, data: BalanceIn) -> BalanceOut:

@@ -149,7 +149,7 @@ def statement(ctx: Context, data: StatementIn) -> StatementOut:
     """Postings between two business dates with opening, running and closing balances."""
     get_savings_account(ctx, data.account)
     s = ledger.statement(ctx, data.account, data.from_date, data.to_date)
-    return StatementOut.of(s)
+    return s
 
 
 def hold(ctx: Context, data: HoldIn) -> HoldOut:
