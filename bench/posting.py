@@ -1,12 +1,12 @@
 """Posting: deposits (cash → member) and member-to-member transfers, 2-leg entries.
 
-kopcore: ``kernel.write`` + ``ledger.post_entry`` per entry (1/tx), or a loop of ``post_entry``
-inside one ``kernel.write`` (100/tx, the bulk path). Raw: the same writes with the driver in the
-same transactions: INSERT the journal entry row (RETURNING id), the conditional UPDATE of each
-account balance in ascending id order (status check; floor check when the balance goes down),
-INSERT the postings (executemany). The raw side knows account ids and signs up front; looking
-them up, validating, idempotency, plugin hooks and reading the entry back are kopcore's own work
-and so part of its overhead.
+kopcore: ``kernel.write`` + ``ledger.post_entry`` per entry (1/tx), or ``ledger.post_entries``
+with 100 entries inside one ``kernel.write`` (100/tx, the bulk posting API). Raw: the same
+writes with the driver in the same transactions: INSERT the journal entry row (RETURNING id),
+the conditional UPDATE of each account balance in ascending id order (status check; floor check
+when the balance goes down), INSERT the postings (executemany). The raw side knows account ids
+and signs up front; looking them up, validating, idempotency, plugin hooks and reading the entry
+back are kopcore's own work and so part of its overhead.
 """
 
 from __future__ import annotations
@@ -147,8 +147,11 @@ class KopcorePoster:
 
     def post(self, batch: Sequence[Entry], memo: str) -> None:
         def work(ctx: Context) -> None:
-            for entry in batch:
-                ledger.post_entry(ctx, self._lines(entry), memo=memo)
+            if len(batch) == 1:
+                ledger.post_entry(ctx, self._lines(batch[0]), memo=memo)
+            else:
+                ledger.post_entries(ctx, [ledger.EntryRequest(self._lines(entry), memo)
+                                          for entry in batch])
 
         self.kernel.write(ACTOR, work)
 

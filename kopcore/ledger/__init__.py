@@ -18,6 +18,7 @@ from kopcore.ledger.accounts import (
     set_floor,
     unfreeze_account,
 )
+from kopcore.ledger.bulk import EntryRequest, post_entries
 from kopcore.ledger.members import (
     activate_member,
     exit_member,
@@ -52,6 +53,7 @@ from kopcore.ledger.settlement import settlement_account
 __all__ = [
     "Account",
     "AccountStatus",
+    "EntryRequest",
     "JournalEntry",
     "Member",
     "MemberStatus",
@@ -76,6 +78,7 @@ __all__ = [
     "open_account",
     "operating_results",
     "place_hold",
+    "post_entries",
     "post_entry",
     "register_member",
     "release_hold",

@@ -82,14 +82,16 @@ def _check_shape(lines: Sequence[PostingLine]) -> None:
             raise ValidationError("posting side must be debit or credit", field="side")
 
 
-def _validate(ctx: Context, lines: Sequence[PostingLine], memo: str) -> dict[str, Account]:
+def _validate(ctx: Context, lines: Sequence[PostingLine], memo: str,
+              known: dict[str, Account] | None = None) -> dict[str, Account]:
     if len(lines) < 2:
         raise UnbalancedEntry("a journal entry needs at least two postings")
     if len(lines) > MAX_LINES:
         raise ValidationError(f"a journal entry has at most {MAX_LINES} postings")
     if not memo or len(memo) > 500:
         raise ValidationError("memo is required (at most 500 characters)", field="memo")
-    accounts = get_accounts(ctx, {line.account for line in lines})
+    numbers = {line.account for line in lines}
+    accounts = get_accounts(ctx, numbers) if known is None else {n: known[n] for n in numbers}
     totals: dict[str, int] = defaultdict(int)
     for line in lines:
         account = accounts[line.account]
