@@ -1,8 +1,57 @@
-"""PPOB (Payment Point Online Bank) for kopcore cooperatives: members buy PLN tokens,
-phone credit and data packages and pay PLN, BPJS Kesehatan, PDAM and other bills
-through a payment aggregator, paying from savings or cash, with funds held while a
-transaction is pending and the margin booked as fee income.
+"""kopcore-ppob: bill payments and top-ups (PPOB) for kopcore cooperatives.
 
-This version declares no products, operations or hooks yet: installing and enabling it
-changes nothing.
+Members buy PLN tokens, phone credit and data packages and pay PLN, BPJS Kesehatan, PDAM and
+Telkom bills through a payment aggregator, paying from savings (the account the settlement hook
+names for ``payment``) or in cash at a teller. Funds are held while a transaction is pending and
+released on failure; success posts member → provider payable at the buy price and the margin as
+fee income. ``ref_id`` is the idempotency key end to end. See README.md.
+
+The plugin imports only kopcore's public API and is found through its entry point::
+
+    [project.entry-points.kopcore]
+    ppob = "kopcore_ppob"
 """
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import kopcore
+from kopcore.operations import Operation
+from kopcore.records import DemoSeed, EodTask, GLAccountSpec, MigrationSource, PermissionSpec
+from kopcore_ppob import chart, demo, eod
+from kopcore_ppob.operations import OPERATIONS
+
+__version__ = "0.1.0"
+
+
+@kopcore.hookimpl
+def kopcore_gl_accounts() -> Sequence[GLAccountSpec]:
+    return chart.GL_ACCOUNTS
+
+
+@kopcore.hookimpl
+def kopcore_migrations() -> MigrationSource:
+    return MigrationSource(branch="ppob", path=Path(__file__).parent / "migrations")
+
+
+@kopcore.hookimpl
+def kopcore_permissions() -> Sequence[PermissionSpec]:
+    return chart.PERMISSIONS
+
+
+@kopcore.hookimpl
+def kopcore_operations() -> Sequence[Operation]:
+    return OPERATIONS
+
+
+@kopcore.hookimpl
+def kopcore_eod_tasks() -> Sequence[EodTask]:
+    return eod.TASKS
+
+
+@kopcore.hookimpl
+def kopcore_demo_seed() -> Sequence[DemoSeed]:
+    # After savings (order 100) has opened and funded the members' accounts.
+    return [DemoSeed("ppob", demo.seed, order=200)]

@@ -1,0 +1,39 @@
+"""GL accounts and permissions of the PPOB plugin.
+
+The provider is a **liability**, ``ppob.provider_payable`` (Utang PPOB ke Penyedia): each
+successful sale credits it with the buy price. Paying the aggregator (topping up the deposit
+Digiflazz-style aggregators keep) is an ordinary ``entries.post`` debiting it and crediting the
+bank; a top-up ahead of sales leaves a debit balance, which is the deposit still to be used. One
+account keeps what is owed and what is prepaid in one place.
+
+Cash taken at the counter for a transaction that is still pending waits in the kernel's
+``suspense`` (Rekening Titipan) until the provider answers.
+"""
+
+from __future__ import annotations
+
+from kopcore.records import GLAccountSpec, GLType, PermissionSpec
+
+PLUGIN = "ppob"
+
+PAYABLE_GL = "ppob.provider_payable"
+FEE_INCOME_GL = "ppob.fee_income"
+SUSPENSE_GL = "suspense"
+
+GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
+    GLAccountSpec(PAYABLE_GL, "2160", "Utang PPOB ke Penyedia", GLType.LIABILITY),
+    GLAccountSpec(FEE_INCOME_GL, "4160", "Pendapatan Jasa PPOB", GLType.INCOME),
+)
+
+READ = "ppob.read"
+TRANSACT = "ppob.transact"
+MANAGE = "ppob.manage"
+
+PERMISSIONS: tuple[PermissionSpec, ...] = (
+    PermissionSpec(READ, "See the PPOB catalogue, transactions and receipts",
+                   ("manager", "teller", "auditor")),
+    PermissionSpec(TRANSACT, "Inquire and pay bills and top-ups; check pending ones",
+                   ("manager", "teller")),
+    PermissionSpec(MANAGE, "Choose the provider, set markups and sync the catalogue",
+                   ("manager",)),
+)

@@ -1,0 +1,74 @@
+"""The PPOB plugin's own tables (SQLAlchemy Core), created by the ``ppob`` Alembic branch.
+
+Amounts are BIGINT minor units of the cooperative's currency; percentages are integer parts per
+million. ``ppob_transactions.ref_id`` is unique: it is the idempotency key sent to the provider.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+settings = sa.Table(
+    "ppob_settings",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+)
+
+products = sa.Table(
+    "ppob_products",
+    metadata,
+    sa.Column("sku", sa.String(64), primary_key=True),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("brand", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("postpaid", sa.Boolean, nullable=False),
+    #: Prepaid: the provider's price. Postpaid: the provider's admin fee per bill.
+    sa.Column("buy_price", sa.BigInteger, nullable=False),
+    #: Prepaid: the member's price. Postpaid: the admin fee the member pays on top of the bill.
+    sa.Column("selling_price", sa.BigInteger, nullable=False),
+    sa.Column("available", sa.Boolean, nullable=False),
+    sa.Column("synced_on", sa.Date, nullable=False),
+)
+
+markups = sa.Table(
+    "ppob_markups",
+    metadata,
+    sa.Column("category", sa.String(32), primary_key=True),
+    sa.Column("flat", sa.BigInteger, nullable=False),
+    sa.Column("percent_ppm", sa.Integer, nullable=False),
+    sa.Column("round_to", sa.BigInteger, nullable=False),
+)
+
+transactions = sa.Table(
+    "ppob_transactions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("ref_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("customer_no", sa.String(32), nullable=False),
+    sa.Column("customer_name", sa.String(200), nullable=True),
+    #: inquired (postpaid bill quoted) → pending → success | failed
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("member_id", sa.Integer, nullable=True),
+    #: The member's savings account (held) or the teller cash account (via suspense).
+    sa.Column("source_account", sa.String(64), nullable=True),
+    sa.Column("paid_by", sa.String(8), nullable=True),
+    sa.Column("bill", sa.BigInteger, nullable=False),
+    sa.Column("selling_price", sa.BigInteger, nullable=False),
+    sa.Column("buy_price", sa.BigInteger, nullable=False),
+    sa.Column("hold_id", sa.Integer, nullable=True),
+    sa.Column("cash_entry_id", sa.Integer, nullable=True),
+    sa.Column("entry_id", sa.Integer, nullable=True),
+    sa.Column("sn", sa.String(200), nullable=True),
+    sa.Column("message", sa.String(200), nullable=True),
+    #: Set when the provider contradicts a final outcome (success after failure): for the
+    #: operator, never posted.
+    sa.Column("anomaly", sa.String(200), nullable=True),
+    sa.Column("created_on", sa.Date, nullable=False),
+    sa.Column("resolved_on", sa.Date, nullable=True),
+)

@@ -1,0 +1,110 @@
+"""A test cooperative with the kernel, ppob and a stand-in answering the settlement hook.
+
+The stand-in names, per member, an account opened here under ``payable.other`` with a zero
+floor — what the savings plugin's sukarela account is to ppob. Operations run through
+:func:`kopcore.service.invoke`, the path behind every API route and CLI command.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from typing import Any
+
+from kopcore import auth, hookimpl, ledger
+from kopcore.context import Context
+from kopcore.kernel import Kernel
+from kopcore.ledger import Member
+from kopcore.money import Money
+from kopcore.records import SettlementAccount
+from kopcore.service import invoke
+
+CASH = "CASH-01"
+PAYABLE = "GL-ppob.provider_payable"
+FEE = "GL-ppob.fee_income"
+SUSPENSE = "GL-suspense"
+_serial = itertools.count(1)
+
+
+class SettlementStandIn:
+    def __init__(self) -> None:
+        self.accounts: dict[str, str] = {}
+
+    @hookimpl
+    def kopcore_settlement_account(self, ctx: Context, member: Member, purpose: str,
+                                   currency: str) -> SettlementAccount | None:
+        number = self.accounts.get(member.member_number)
+        return SettlementAccount(number) if number and purpose == "payment" else None
+
+
+class Coop:
+    def __init__(self, kernel: Kernel, standin: SettlementStandIn) -> None:
+        self.kernel = kernel
+        self.standin = standin
+
+        def users(ctx: Context) -> None:
+            auth.create_user(ctx.conn, "admin", "admin")
+            auth.create_user(ctx.conn, "teller", "teller")
+
+        kernel.write("system", users)
+        self.call("accounts.open-internal", name="Kas Teller", gl_key="cash", number=CASH)
+        self.call("entries.post", memo="Modal awal", lines=[
+            {"account": CASH, "side": "debit", "amount": "10000000"},
+            {"account": "GL-equity.grants", "side": "credit", "amount": "10000000"}])
+        self.call("ppob.sync")
+
+    def principal(self, username: str) -> auth.Principal:
+        return self.kernel.read(username, lambda ctx: auth.principal_for(
+            ctx.conn, self.kernel.plugins, username))
+
+    def call(self, operation: str, *, as_user: str = "admin", **raw: Any) -> Any:
+        op = self.kernel.plugins.operations[operation].value
+        return invoke(self.kernel, op, raw, self.principal(as_user), interface="test").payload
+
+    def member(self, savings: str | None = "100000") -> str:
+        """A new active member; with ``savings``, a paying account holding that much."""
+        serial = next(_serial)
+        number = str(self.call("members.register", name=f"Anggota {serial}",
+                               nik=f"517101150890{serial:04d}")["member_number"])
+        self.call("members.activate", member=number)
+        if savings is not None:
+            def open_(ctx: Context) -> str:
+                m = ledger.get_member(ctx, number)
+                return ledger.open_account(ctx, name="Tabungan", gl_key="payable.other",
+                                           plugin="standin", member_id=m.id,
+                                           floor=Money.zero(ctx.settings.currency)).number
+            account = self.kernel.write("admin", open_)
+            self.standin.accounts[number] = account
+            self.call("entries.post", memo="Setoran", lines=[
+                {"account": CASH, "side": "debit", "amount": savings},
+                {"account": account, "side": "credit", "amount": savings}])
+        return number
+
+    def account_of(self, member: str) -> str:
+        return self.standin.accounts[member]
+
+    def state(self, number: str) -> tuple[Decimal, Decimal]:
+        """(balance, held) of an account, normal side, in rupiah."""
+        acc = self.kernel.read("admin", lambda ctx: ledger.get_account(ctx, number))
+        return acc.balance.amount, acc.held.amount
+
+    def balance(self, number: str) -> Decimal:
+        return self.state(number)[0]
+
+    def books_ok(self) -> None:
+        def check(ctx: Context) -> None:
+            assert ledger.ledger_invariants(ctx) == []
+            totals = ledger.trial_balance(ctx, ctx.business_date)["totals"]
+            for debit, credit in totals.values():
+                assert debit == credit
+        self.kernel.read("admin", check)
+
+    def holds(self, number: str) -> list[dict[str, Any]]:
+        return self.kernel.read("admin", lambda ctx: ledger.active_holds(ctx, number))
+
+    def entries_count(self) -> int:
+        from sqlalchemy import func, select
+
+        from kopcore.db import tables as t
+        return int(self.kernel.read("admin", lambda ctx: ctx.conn.execute(
+            select(func.count()).select_from(t.journal_entries)).scalar_one()))

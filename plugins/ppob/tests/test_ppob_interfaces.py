@@ -1,0 +1,81 @@
+"""The PPOB flow through the generated web API and CLI."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from click.testing import CliRunner
+from litestar.testing import TestClient
+from ppob_coop import Coop
+
+from kopcore import auth
+from kopcore.cli import make_cli
+from kopcore.interfaces.api import make_app
+
+
+def key_for(coop: Coop, username: str) -> str:
+    return coop.kernel.write("admin", lambda ctx: auth.issue_key(ctx.conn, username, "test")[1])
+
+
+def test_a_teller_pays_through_the_api(coop: Coop) -> None:
+    teller = key_for(coop, "teller")
+    member = coop.member("100000")
+    account = coop.account_of(member)
+    with TestClient(app=make_app(coop.kernel)) as client:
+        headers = {"Authorization": f"Bearer {teller}"}
+
+        def post(action: str, body: dict[str, Any], **extra: str) -> Any:
+            return client.post(f"/api/v1/ppob/{action}", json=body,
+                               headers={**headers, **extra})
+
+        listed = client.get("/api/v1/ppob/products", params={"category": "pulsa"},
+                            headers=headers)
+        assert listed.status_code == 200, listed.text
+        assert post("sync", {}).status_code == 403  # managers only
+        body = {"ref_id": "API-1", "sku": "TSEL10", "customer_no": "081200000002",
+                "member": member}
+        first = post("pay", body, **{"Idempotency-Key": "api-pay-1"})
+        assert first.status_code == 200, first.text
+        assert first.json()["status"] == "pending"
+        replay = post("pay", body, **{"Idempotency-Key": "api-pay-1"})
+        assert replay.json() == first.json()
+        assert coop.state(account) == (Decimal("100000.00"), Decimal("10500.00"))
+        settled = post("status", {"ref_id": "API-1"})
+        assert settled.json()["status"] == "success"
+        assert post("status", {"ref_id": "API-1"}).json() == settled.json()
+        receipt = client.get("/api/v1/ppob/receipt", params={"ref_id": "API-1"},
+                             headers=headers)
+        assert "BERHASIL" in receipt.json()["text"]
+        poor = post("pay", {"ref_id": "API-2", "sku": "TSEL10", "customer_no": "081200000000",
+                            "member": coop.member("1000")})
+        assert poor.status_code == 409
+        assert poor.json()["code"] == "insufficient-funds"
+        bad = post("pay", {**body, "ref_id": "API-3", "customer_no": "abc"})
+        assert bad.status_code == 422, bad.text
+    assert coop.state(account) == (Decimal("89500.00"), Decimal("0.00"))
+    coop.books_ok()
+
+
+def test_the_cli_pays_and_prints_the_receipt(coop: Coop) -> None:
+    cli = make_cli(coop.kernel.settings, coop.kernel.plugins)
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, ["--operator", "teller", *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    member = coop.member("100000")
+    paid = json.loads(run("ppob", "pay", "--ref-id", "CLI-1", "--sku", "PLN20",
+                          "--customer-no", "53123456780", "--member", member, "--json"))
+    assert paid["status"] == "success"
+    assert paid["token"]
+    again = json.loads(run("ppob", "pay", "--ref-id", "CLI-1", "--sku", "PLN20",
+                           "--customer-no", "53123456780", "--member", member, "--json"))
+    assert again == paid
+    receipt = json.loads(run("ppob", "receipt", "--ref-id", "CLI-1", "--json"))
+    assert paid["token"] in receipt["text"]
+    assert coop.balance(coop.account_of(member)) == Decimal("79500.00")
+    coop.books_ok()
