@@ -1,0 +1,36 @@
+"""Demo data: a wadiah account for each of the first active members and a small murabahah."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kopcore import ledger
+from kopcore.context import Context
+from kopcore.errors import NotFound
+from kopcore.ledger import MemberStatus
+from kopcore_sharia import murabahah, operations
+
+CASH = "CASH-01"
+
+
+def seed(ctx: Context) -> list[str]:
+    """Opens accounts only when the kernel's demo teller cash exists; returns their numbers."""
+    try:
+        ledger.get_account(ctx, CASH)
+    except NotFound:
+        return []
+    members = ledger.list_members(ctx, status=MemberStatus.ACTIVE, limit=3)
+    opened = []
+    for index, member in enumerate(members):
+        wadiah = operations.wadiah_open(ctx, operations.WadiahOpenIn(member.member_number))
+        operations.wadiah_deposit(ctx, operations.MoveIn(
+            wadiah.number, Decimal(250000 * (index + 1)), CASH))
+        opened.append(wadiah.number)
+    if members:
+        contract = operations.murabahah_contract(ctx, operations.MurabahahContractIn(
+            members[0].member_number, "Sepeda motor bekas", Decimal(10000000),
+            Decimal(2000000), 10, CASH))
+        number = contract.murabahah.account.number
+        murabahah.pay_installment(ctx, number, CASH)
+        opened.append(number)
+    return opened

@@ -1,0 +1,265 @@
+"""Murabahah financing (PSAK 102): a sale at cost plus a margin agreed once, at the contract.
+
+Amounts are integer minor units throughout; fractions are exact (:class:`fractions.Fraction`)
+and rounded half up to the contract's rounding unit. With ``financed = cost + margin - down
+payment`` and ``n`` installments, installments 1..n-1 are ``financed / n`` and carry
+``margin / n`` of margin (proportional recognition), each rounded; the last installment absorbs
+both remainders, so the installments sum to ``financed`` and their margins to ``margin`` exactly.
+The margin never compounds: it is fixed at the contract and only ever recognised or (on early
+settlement) partly forgone as a discretionary discount (muqasah).
+
+Books:
+- contract: Dr receivable (member account) ``financed``; Cr deferred margin (contra-asset)
+  ``margin``; Cr the paying account ``cost - down payment`` (the asset bought from the supplier,
+  net of the urbun the member paid in);
+- installment: Dr cash / Cr receivable the installment; Dr deferred margin / Cr margin income
+  its margin part;
+- ta'zir (late charge, only for a member able to pay but late, an operator's judgement): Dr cash /
+  Cr the social fund (dana kebajikan), never income; it does not reduce the receivable;
+- early settlement: the outstanding receivable is closed, the rest of the deferred margin goes to
+  income less the muqasah, and the member pays the outstanding less the muqasah.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from kopcore import ledger
+from kopcore.context import Context
+from kopcore.errors import Conflict, NotFound, ValidationError
+from kopcore.ledger import Account, JournalEntry, Member
+from kopcore.money import Money
+from kopcore.records import PostingLine, Side
+from kopcore_sharia import chart
+from kopcore_sharia.tables import murabahah
+
+ACTIVE = "active"
+SETTLED = "settled"
+MAX_INSTALLMENTS = 360
+
+
+def round_half_up(value: Fraction, unit: int) -> int:
+    """``value`` (minor units, ≥ 0) rounded half up to a multiple of ``unit``."""
+    steps = value / unit
+    return int((steps + Fraction(1, 2)).__floor__()) * unit
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months, clamped to the month's last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+@attrs.frozen
+class Installment:
+    number: int
+    due_on: date
+    principal: int
+    margin: int
+
+    @property
+    def total(self) -> int:
+        return self.principal + self.margin
+
+
+def schedule(*, cost: int, margin: int, down_payment: int, installments: int,
+             rounding_unit: int, contract_on: date) -> list[Installment]:
+    """The installment schedule (minor units); raises ValidationError for impossible terms."""
+    if cost <= 0:
+        raise ValidationError("cost must be positive", field="cost")
+    if margin < 0:
+        raise ValidationError("margin may not be negative", field="margin")
+    if not 0 <= down_payment < cost:
+        raise ValidationError("down payment must be at least 0 and below the cost",
+                              field="down_payment")
+    if not 1 <= installments <= MAX_INSTALLMENTS:
+        raise ValidationError(f"installments: 1-{MAX_INSTALLMENTS}", field="installments")
+    if rounding_unit <= 0:
+        raise ValidationError("rounding unit must be positive", field="rounding_unit")
+    financed = cost + margin - down_payment
+    each_total = round_half_up(Fraction(financed, installments), rounding_unit)
+    each_margin = round_half_up(Fraction(margin, installments), rounding_unit)
+    rows = []
+    for number in range(1, installments + 1):
+        if number < installments:
+            total, part = each_total, each_margin
+        else:
+            total = financed - each_total * (installments - 1)
+            part = margin - each_margin * (installments - 1)
+        if total <= 0 or part < 0 or part > total:
+            raise ValidationError("amounts too small for this many installments at this "
+                                  "rounding unit", field="installments")
+        rows.append(Installment(number, add_months(contract_on, number), total - part, part))
+    return rows
+
+
+@attrs.frozen
+class Contract:
+    account: Account
+    member_id: int
+    asset: str
+    cost: int
+    margin: int
+    down_payment: int
+    installments: int
+    rounding_unit: int
+    contract_on: date
+    paid_installments: int
+    margin_recognised: int
+    muqasah: int
+    tazir: int
+    status: str
+    settled_on: date | None
+
+    def money(self, minor: int) -> Money:
+        return Money(minor, self.account.currency)
+
+    def schedule(self) -> list[Installment]:
+        return schedule(cost=self.cost, margin=self.margin, down_payment=self.down_payment,
+                        installments=self.installments, rounding_unit=self.rounding_unit,
+                        contract_on=self.contract_on)
+
+    @property
+    def deferred_margin(self) -> int:
+        """Margin not yet recognised (zero once settled)."""
+        if self.status == SETTLED:
+            return 0
+        return self.margin - self.margin_recognised
+
+
+def get_contract(ctx: Context, number: str) -> Contract:
+    account = ledger.get_account(ctx, number)
+    row = ctx.conn.execute(sa.select(murabahah).where(murabahah.c.account_id == account.id)
+                           ).first()
+    if row is None:
+        raise NotFound(f"{number} is not a murabahah contract", field="account")
+    values: dict[str, Any] = dict(row._mapping)
+    values.pop("account_id")
+    return Contract(account=account, **values)
+
+
+def create(ctx: Context, member: Member, *, asset: str, cost: Money, margin: Money,
+           down_payment: Money, installments: int, rounding_unit: Money, cash_account: str,
+           number: str | None = None) -> tuple[Contract, JournalEntry]:
+    """Contract a murabahah: open the receivable and post the sale as one entry."""
+    currency = cost.currency
+    schedule(cost=cost.minor, margin=margin.minor, down_payment=down_payment.minor,
+             installments=installments, rounding_unit=rounding_unit.minor,
+             contract_on=ctx.business_date)
+    if not asset.strip():
+        raise ValidationError("name the asset sold", field="asset")
+    account = ledger.open_account(
+        ctx, name=f"Murabahah {member.name}"[:200], gl_key=chart.MURABAHAH_RECEIVABLE,
+        plugin=chart.PLUGIN, member_id=member.id, product_code=chart.MURABAHAH_PRODUCT,
+        number=number, currency=currency, floor=Money.zero(currency), prefix="MB")
+    ctx.conn.execute(murabahah.insert().values(
+        account_id=account.id, member_id=member.id, asset=asset.strip()[:200], cost=cost.minor,
+        margin=margin.minor, down_payment=down_payment.minor, installments=installments,
+        rounding_unit=rounding_unit.minor, contract_on=ctx.business_date, paid_installments=0,
+        margin_recognised=0, muqasah=0, tazir=0, status=ACTIVE, settled_on=None))
+    financed = cost + margin - down_payment
+    lines = [PostingLine(account.number, Side.DEBIT, financed),
+             PostingLine(cash_account, Side.CREDIT, cost - down_payment)]
+    if margin.is_positive():
+        lines.append(PostingLine(chart.gl(chart.MURABAHAH_DEFERRED_MARGIN), Side.CREDIT, margin))
+    entry = ledger.post_entry(ctx, lines, memo=f"Akad murabahah {account.number}: "
+                                               f"{asset.strip()}"[:500])
+    return get_contract(ctx, account.number), entry
+
+
+def _require_active(contract: Contract) -> None:
+    if contract.status != ACTIVE:
+        raise Conflict(f"murabahah {contract.account.number} is already settled",
+                       field="account")
+
+
+def pay_installment(ctx: Context, number: str, cash_account: str
+                    ) -> tuple[Contract, Installment, JournalEntry]:
+    """Collect the next installment and recognise its margin."""
+    contract = get_contract(ctx, number)
+    _require_active(contract)
+    due = contract.schedule()[contract.paid_installments]
+    money = contract.money
+    lines = [PostingLine(cash_account, Side.DEBIT, money(due.total)),
+             PostingLine(number, Side.CREDIT, money(due.total))]
+    if due.margin:
+        lines += [PostingLine(chart.gl(chart.MURABAHAH_DEFERRED_MARGIN), Side.DEBIT,
+                              money(due.margin)),
+                  PostingLine(chart.gl(chart.MURABAHAH_MARGIN_INCOME), Side.CREDIT,
+                              money(due.margin))]
+    entry = ledger.post_entry(ctx, lines, memo=f"Angsuran murabahah {number} "
+                                               f"ke-{due.number}/{contract.installments}")
+    last = due.number == contract.installments
+    ctx.conn.execute(sa.update(murabahah).where(murabahah.c.account_id == contract.account.id)
+                     .values(paid_installments=due.number,
+                             margin_recognised=contract.margin_recognised + due.margin,
+                             status=SETTLED if last else ACTIVE,
+                             settled_on=ctx.business_date if last else None))
+    if last:
+        ledger.close_account(ctx, number)
+    return get_contract(ctx, number), due, entry
+
+
+def settle_early(ctx: Context, number: str, cash_account: str, discount: Money
+                 ) -> tuple[Contract, Money, JournalEntry]:
+    """Settle the whole outstanding now, less a discretionary muqasah of at most the margin
+    not yet recognised. Returns the contract, the amount paid and the entry."""
+    contract = get_contract(ctx, number)
+    _require_active(contract)
+    if discount.currency != contract.account.currency:
+        raise ValidationError("discount currency differs from the contract's", field="discount")
+    deferred = contract.deferred_margin
+    if discount.minor < 0 or discount.minor > deferred:
+        raise ValidationError(f"muqasah must be between 0 and the unrecognised margin "
+                              f"{contract.money(deferred).format()}", field="discount")
+    outstanding = contract.account.balance
+    paid = outstanding - discount
+    money = contract.money
+    lines = [PostingLine(number, Side.CREDIT, outstanding)]
+    if paid.is_positive():
+        lines.append(PostingLine(cash_account, Side.DEBIT, paid))
+    if deferred:
+        lines.append(PostingLine(chart.gl(chart.MURABAHAH_DEFERRED_MARGIN), Side.DEBIT,
+                                 money(deferred)))
+    if deferred - discount.minor:
+        lines.append(PostingLine(chart.gl(chart.MURABAHAH_MARGIN_INCOME), Side.CREDIT,
+                                 money(deferred - discount.minor)))
+    memo = f"Pelunasan dipercepat murabahah {number}"
+    if discount.is_positive():
+        memo += f", muqasah {discount.format()}"
+    entry = ledger.post_entry(ctx, lines, memo=memo)
+    ctx.conn.execute(sa.update(murabahah).where(murabahah.c.account_id == contract.account.id)
+                     .values(margin_recognised=contract.margin_recognised + deferred
+                             - discount.minor, muqasah=discount.minor, status=SETTLED,
+                             settled_on=ctx.business_date))
+    ledger.close_account(ctx, number)
+    return get_contract(ctx, number), paid, entry
+
+
+def charge_tazir(ctx: Context, number: str, cash_account: str, amount: Money, memo: str
+                 ) -> tuple[Contract, JournalEntry]:
+    """Collect a ta'zir on a murabahah with an installment past due: it goes to the social
+    fund, never to income, and is recorded on the contract."""
+    contract = get_contract(ctx, number)
+    _require_active(contract)
+    due = contract.schedule()[contract.paid_installments]
+    if due.due_on >= ctx.business_date:
+        raise Conflict(f"murabahah {number} has no installment past due (next due "
+                       f"{due.due_on.isoformat()})", field="account")
+    if amount.currency != contract.account.currency:
+        raise ValidationError("amount currency differs from the contract's", field="amount")
+    entry = ledger.post_entry(
+        ctx, [PostingLine(cash_account, Side.DEBIT, amount),
+              PostingLine(chart.gl(chart.SOCIAL_FUND), Side.CREDIT, amount)],
+        memo=(memo.strip() or f"Ta'zir murabahah {number} angsuran ke-{due.number}")[:500])
+    ctx.conn.execute(sa.update(murabahah).where(murabahah.c.account_id == contract.account.id)
+                     .values(tazir=contract.tazir + amount.minor))
+    return get_contract(ctx, number), entry

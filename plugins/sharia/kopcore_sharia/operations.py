@@ -1,0 +1,562 @@
+"""Operations of the sharia plugin; each becomes an API route and a CLI command."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+
+import attrs
+import sqlalchemy as sa
+
+from kopcore import ledger
+from kopcore.context import Context
+from kopcore.db import tables as t
+from kopcore.errors import (
+    AccountClosed,
+    AccountFrozen,
+    Conflict,
+    InsufficientFunds,
+    MemberNotActive,
+    NotFound,
+    PostingVetoed,
+    ValidationError,
+)
+from kopcore.ledger import Account
+from kopcore.money import Money
+from kopcore.operations import Operation
+from kopcore.records import PostingLine, Side
+from kopcore.views import AccountOut, EntryOut
+from kopcore_sharia import chart, murabahah
+
+ACCOUNT = {"help": "Sharia account number", "max_length": 64}
+MEMBER = {"help": "Member number", "max_length": 32}
+CASH = {"help": "Account the money passes through (teller cash, bank)", "max_length": 64}
+MEMO = {"help": "Note printed on the statement", "max_length": 200}
+MOVE_ERRORS = (NotFound, AccountClosed, AccountFrozen, InsufficientFunds, PostingVetoed,
+               ValidationError)
+
+
+def _money(ctx: Context, value: Decimal, field: str, currency: str | None = None) -> Money:
+    amount = Money.parse(value, currency or ctx.settings.currency, field=field)
+    if amount.minor < 0:
+        raise ValidationError(f"{field} may not be negative", field=field)
+    return amount
+
+
+def _positive(ctx: Context, value: Decimal, field: str, currency: str | None = None) -> Money:
+    amount = _money(ctx, value, field, currency)
+    if not amount.is_positive():
+        raise ValidationError(f"{field} must be positive", field=field)
+    return amount
+
+
+def _account(ctx: Context, number: str, product: str, what: str) -> Account:
+    account = ledger.get_account(ctx, number)
+    if account.product_code != product:
+        raise NotFound(f"{number} is not a {what} account", field="account")
+    return account
+
+
+def _account_out(ctx: Context, account: Account) -> AccountOut:
+    member = ledger.get_member_by_id(ctx, account.member_id) if account.member_id else None
+    return AccountOut.of(account, member.member_number if member else None)
+
+
+# --- murabahah ---------------------------------------------------------------------------------
+
+@attrs.frozen
+class MurabahahContractIn:
+    member: str = attrs.field(metadata=MEMBER)
+    asset: str = attrs.field(metadata={"help": "The goods sold, e.g. 'Motor Honda Beat'",
+                                       "max_length": 200})
+    cost: Decimal = attrs.field(metadata={"help": "Purchase cost of the goods in rupiah"})
+    margin: Decimal = attrs.field(metadata={
+        "help": "Margin agreed at the contract in rupiah; fixed, it never compounds"})
+    installments: int = attrs.field(metadata={"help": "Number of monthly installments",
+                                              "minimum": 1,
+                                              "maximum": murabahah.MAX_INSTALLMENTS})
+    cash_account: str = attrs.field(metadata={
+        "help": "Account paying the supplier the cost, net of the down payment received",
+        "max_length": 64})
+    down_payment: Decimal = attrs.field(default=Decimal(0), metadata={
+        "help": "Down payment (urbun) received from the member, in rupiah"})
+    rounding_unit: Decimal = attrs.field(default=Decimal(1), metadata={
+        "help": "Installments are rounded half up to this many rupiah (the last absorbs the "
+                "remainder)"})
+    number: str | None = attrs.field(default=None, metadata={
+        "help": "Account number (default: MB + id)", "max_length": 64})
+
+
+@attrs.frozen
+class AccountIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+
+
+@attrs.frozen
+class MurabahahPayIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    cash_account: str = attrs.field(metadata=CASH)
+
+
+@attrs.frozen
+class MurabahahSettleIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    cash_account: str = attrs.field(metadata=CASH)
+    discount: Decimal = attrs.field(default=Decimal(0), metadata={
+        "help": "Discretionary early-settlement discount (muqasah) in rupiah, at most the "
+                "margin not yet recognised"})
+
+
+@attrs.frozen
+class MurabahahTazirIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    amount: Decimal = attrs.field(metadata={"help": "Late charge in rupiah"})
+    cash_account: str = attrs.field(metadata=CASH)
+    memo: str = attrs.field(default="", metadata=MEMO)
+
+
+@attrs.frozen
+class InstallmentOut:
+    number: int
+    due_on: date
+    principal: Money
+    margin: Money
+    total: Money
+    paid: bool
+
+
+@attrs.frozen
+class MurabahahOut:
+    account: AccountOut
+    asset: str
+    cost: Money
+    margin: Money
+    down_payment: Money
+    selling_price: Money
+    installments: int
+    paid_installments: int
+    margin_recognised: Money
+    deferred_margin: Money
+    muqasah: Money
+    tazir: Money
+    outstanding: Money
+    next_installment: InstallmentOut | None
+    status: str
+    contract_on: date
+    settled_on: date | None
+
+
+@attrs.frozen
+class MurabahahEntryOut:
+    murabahah: MurabahahOut
+    entry: EntryOut
+
+
+@attrs.frozen
+class MurabahahPayOut:
+    murabahah: MurabahahOut
+    installment: InstallmentOut
+    entry: EntryOut
+
+
+@attrs.frozen
+class MurabahahSettleOut:
+    murabahah: MurabahahOut
+    paid: Money
+    entry: EntryOut
+
+
+@attrs.frozen
+class ScheduleOut:
+    account: str
+    installments: list[InstallmentOut]
+
+
+def _installment_out(c: murabahah.Contract, row: murabahah.Installment) -> InstallmentOut:
+    return InstallmentOut(row.number, row.due_on, c.money(row.principal), c.money(row.margin),
+                          c.money(row.total), row.number <= c.paid_installments)
+
+
+def _murabahah_out(ctx: Context, c: murabahah.Contract) -> MurabahahOut:
+    rows = c.schedule()
+    upcoming = None
+    if c.status == murabahah.ACTIVE:
+        upcoming = _installment_out(c, rows[c.paid_installments])
+    return MurabahahOut(
+        _account_out(ctx, c.account), c.asset, c.money(c.cost), c.money(c.margin),
+        c.money(c.down_payment), c.money(c.cost + c.margin), c.installments,
+        c.paid_installments, c.money(c.margin_recognised), c.money(c.deferred_margin),
+        c.money(c.muqasah), c.money(c.tazir), c.account.balance, upcoming, c.status,
+        c.contract_on, c.settled_on)
+
+
+def murabahah_contract(ctx: Context, data: MurabahahContractIn) -> MurabahahEntryOut:
+    """Contract a murabahah: the cooperative buys the goods at cost and sells them to the member
+    at cost plus the agreed margin, paid in monthly installments. Posts the receivable, the
+    deferred margin (contra-asset) and the payment of the cost net of the down payment."""
+    member = ledger.get_member(ctx, data.member)
+    currency = ctx.settings.currency
+    contract, entry = murabahah.create(
+        ctx, member, asset=data.asset, cost=_positive(ctx, data.cost, "cost"),
+        margin=_money(ctx, data.margin, "margin"),
+        down_payment=_money(ctx, data.down_payment, "down_payment"),
+        installments=data.installments,
+        rounding_unit=_positive(ctx, data.rounding_unit, "rounding_unit", currency),
+        cash_account=data.cash_account, number=data.number)
+    return MurabahahEntryOut(_murabahah_out(ctx, contract), EntryOut.of(entry))
+
+
+def murabahah_pay(ctx: Context, data: MurabahahPayIn) -> MurabahahPayOut:
+    """Collect the next murabahah installment in cash and recognise its share of the margin
+    (deferred margin to margin income)."""
+    contract, row, entry = murabahah.pay_installment(ctx, data.account, data.cash_account)
+    return MurabahahPayOut(_murabahah_out(ctx, contract), _installment_out(contract, row),
+                           EntryOut.of(entry))
+
+
+def murabahah_settle(ctx: Context, data: MurabahahSettleIn) -> MurabahahSettleOut:
+    """Settle a murabahah early: the member pays the whole outstanding less an optional,
+    discretionary discount (muqasah), which is recorded on the contract."""
+    current = murabahah.get_contract(ctx, data.account)
+    discount = _money(ctx, data.discount, "discount", current.account.currency)
+    contract, paid, entry = murabahah.settle_early(ctx, data.account, data.cash_account,
+                                                   discount)
+    return MurabahahSettleOut(_murabahah_out(ctx, contract), paid, EntryOut.of(entry))
+
+
+def murabahah_tazir(ctx: Context, data: MurabahahTazirIn) -> MurabahahEntryOut:
+    """Collect a late charge (ta'zir) from a member able to pay but late, while an installment
+    is past due. It goes to the social fund (dana kebajikan), never to income."""
+    current = murabahah.get_contract(ctx, data.account)
+    amount = _positive(ctx, data.amount, "amount", current.account.currency)
+    contract, entry = murabahah.charge_tazir(ctx, data.account, data.cash_account, amount,
+                                             data.memo)
+    return MurabahahEntryOut(_murabahah_out(ctx, contract), EntryOut.of(entry))
+
+
+def murabahah_detail(ctx: Context, data: AccountIn) -> MurabahahOut:
+    """A murabahah contract: price, margin recognised and deferred, outstanding, next due."""
+    return _murabahah_out(ctx, murabahah.get_contract(ctx, data.account))
+
+
+def murabahah_schedule(ctx: Context, data: AccountIn) -> ScheduleOut:
+    """The installment schedule of a murabahah, with what is paid."""
+    contract = murabahah.get_contract(ctx, data.account)
+    return ScheduleOut(data.account,
+                       [_installment_out(contract, row) for row in contract.schedule()])
+
+
+# --- qardh -------------------------------------------------------------------------------------
+
+@attrs.frozen
+class QardhDisburseIn:
+    member: str = attrs.field(metadata=MEMBER)
+    amount: Decimal = attrs.field(metadata={"help": "Principal lent, in rupiah"})
+    cash_account: str = attrs.field(metadata=CASH)
+    admin_fee: Decimal = attrs.field(default=Decimal(0), metadata={
+        "help": "Flat admin cost in rupiah, deducted from the cash paid out; never a "
+                "percentage of the principal"})
+    number: str | None = attrs.field(default=None, metadata={
+        "help": "Account number (default: QD + id)", "max_length": 64})
+
+
+@attrs.frozen
+class MoveIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    amount: Decimal = attrs.field(metadata={"help": "Amount in rupiah"})
+    cash_account: str = attrs.field(metadata=CASH)
+    memo: str = attrs.field(default="", metadata=MEMO)
+
+
+@attrs.frozen
+class AccountEntryOut:
+    account: AccountOut
+    entry: EntryOut
+
+
+def qardh_disburse(ctx: Context, data: QardhDisburseIn) -> AccountEntryOut:
+    """Lend a member principal only (qardh), with at most a flat admin cost."""
+    member = ledger.get_member(ctx, data.member)
+    amount = _positive(ctx, data.amount, "amount")
+    fee = _money(ctx, data.admin_fee, "admin_fee")
+    if fee >= amount:
+        raise ValidationError("the admin fee must be below the principal", field="admin_fee")
+    account = ledger.open_account(
+        ctx, name=f"Qardh {member.name}"[:200], gl_key=chart.QARDH_RECEIVABLE,
+        plugin=chart.PLUGIN, member_id=member.id, product_code=chart.QARDH_PRODUCT,
+        number=data.number, currency=amount.currency, floor=Money.zero(amount.currency),
+        prefix="QD")
+    lines = [PostingLine(account.number, Side.DEBIT, amount),
+             PostingLine(data.cash_account, Side.CREDIT, amount - fee)]
+    if fee.is_positive():
+        lines.append(PostingLine(chart.gl(chart.QARDH_ADMIN_INCOME), Side.CREDIT, fee))
+    entry = ledger.post_entry(ctx, lines, memo=f"Pencairan qardh {account.number}")
+    return AccountEntryOut(_account_out(ctx, ledger.get_account(ctx, account.number)),
+                           EntryOut.of(entry))
+
+
+def qardh_repay(ctx: Context, data: MoveIn) -> AccountEntryOut:
+    """Take a qardh repayment; more than the outstanding principal is refused. The account
+    closes when repaid in full."""
+    account = _account(ctx, data.account, chart.QARDH_PRODUCT, "qardh")
+    amount = _positive(ctx, data.amount, "amount", account.currency)
+    if amount > account.balance:
+        raise InsufficientFunds(f"qardh {account.number} has only {account.balance.format()} "
+                                f"outstanding", field="amount")
+    entry = ledger.post_entry(ctx, [PostingLine(data.cash_account, Side.DEBIT, amount),
+                                    PostingLine(account.number, Side.CREDIT, amount)],
+                              memo=(data.memo.strip() or f"Angsuran qardh {account.number}"))
+    after = ledger.get_account(ctx, account.number)
+    if after.balance.minor == 0:
+        after = ledger.close_account(ctx, account.number)
+    return AccountEntryOut(_account_out(ctx, after), EntryOut.of(entry))
+
+
+# --- wadiah ------------------------------------------------------------------------------------
+
+@attrs.frozen
+class WadiahOpenIn:
+    member: str = attrs.field(metadata=MEMBER)
+    number: str | None = attrs.field(default=None, metadata={
+        "help": "Account number (default: WD + id)", "max_length": 64})
+
+
+@attrs.frozen
+class WadiahBonusIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    amount: Decimal = attrs.field(metadata={"help": "Bonus in rupiah, decided by the operator"})
+    memo: str = attrs.field(default="", metadata=MEMO)
+
+
+def wadiah_open(ctx: Context, data: WadiahOpenIn) -> AccountOut:
+    """Open a wadiah yad dhamanah savings account (safekeeping; no promised return)."""
+    member = ledger.get_member(ctx, data.member)
+    account = ledger.open_account(
+        ctx, name=f"Wadiah {member.name}"[:200], gl_key=chart.WADIAH, plugin=chart.PLUGIN,
+        member_id=member.id, product_code=chart.WADIAH_PRODUCT, number=data.number,
+        floor=Money.zero(ctx.settings.currency), prefix="WD")
+    return _account_out(ctx, account)
+
+
+def _wadiah_move(ctx: Context, data: MoveIn, side: Side, memo: str) -> AccountEntryOut:
+    account = _account(ctx, data.account, chart.WADIAH_PRODUCT, "wadiah")
+    amount = _positive(ctx, data.amount, "amount", account.currency)
+    other = Side.CREDIT if side is Side.DEBIT else Side.DEBIT
+    entry = ledger.post_entry(ctx, [PostingLine(account.number, side, amount),
+                                    PostingLine(data.cash_account, other, amount)],
+                              memo=(data.memo.strip() or memo)[:500])
+    return AccountEntryOut(_account_out(ctx, ledger.get_account(ctx, account.number)),
+                           EntryOut.of(entry))
+
+
+def wadiah_deposit(ctx: Context, data: MoveIn) -> AccountEntryOut:
+    """Take a cash deposit into a wadiah account."""
+    return _wadiah_move(ctx, data, Side.CREDIT, "Setoran wadiah")
+
+
+def wadiah_withdraw(ctx: Context, data: MoveIn) -> AccountEntryOut:
+    """Pay a cash withdrawal from a wadiah account; it never goes below zero."""
+    return _wadiah_move(ctx, data, Side.DEBIT, "Penarikan wadiah")
+
+
+def wadiah_bonus(ctx: Context, data: WadiahBonusIn) -> AccountEntryOut:
+    """Credit a discretionary wadiah bonus (an operator decision, never promised or automatic),
+    charged to the wadiah bonus expense."""
+    account = _account(ctx, data.account, chart.WADIAH_PRODUCT, "wadiah")
+    amount = _positive(ctx, data.amount, "amount", account.currency)
+    entry = ledger.post_entry(
+        ctx, [PostingLine(chart.gl(chart.WADIAH_BONUS), Side.DEBIT, amount),
+              PostingLine(account.number, Side.CREDIT, amount)],
+        memo=(data.memo.strip() or "Bonus wadiah")[:500])
+    return AccountEntryOut(_account_out(ctx, ledger.get_account(ctx, account.number)),
+                           EntryOut.of(entry))
+
+
+def wadiah_balance(ctx: Context, data: AccountIn) -> AccountOut:
+    """A wadiah account and its balance."""
+    return _account_out(ctx, _account(ctx, data.account, chart.WADIAH_PRODUCT, "wadiah"))
+
+
+# --- ZIS ---------------------------------------------------------------------------------------
+
+class Fund(enum.StrEnum):
+    ZAKAT = "zakat"
+    INFAQ = "infaq"
+
+
+FUND_GL = {Fund.ZAKAT: chart.ZAKAT_FUND, Fund.INFAQ: chart.INFAQ_FUND}
+FUNDS = ((Fund.ZAKAT.value, chart.ZAKAT_FUND), (Fund.INFAQ.value, chart.INFAQ_FUND),
+         ("social", chart.SOCIAL_FUND))
+
+
+@attrs.frozen
+class ZisIn:
+    fund: Fund = attrs.field(metadata={"help": "zakat, or infaq (infaq and sadaqah)"})
+    amount: Decimal = attrs.field(metadata={"help": "Amount in rupiah"})
+    cash_account: str = attrs.field(metadata=CASH)
+    memo: str = attrs.field(metadata={"help": "Payer (muzakki/munfiq) or recipient "
+                                              "(mustahik) and purpose", "max_length": 200})
+
+
+@attrs.frozen
+class FundOut:
+    fund: str
+    balance: Money
+
+
+@attrs.frozen
+class ZisOut:
+    fund: FundOut
+    entry: EntryOut
+
+
+@attrs.frozen
+class ZisReportIn:
+    from_date: date = attrs.field(metadata={"help": "First business date"})
+    to_date: date = attrs.field(metadata={"help": "Last business date"})
+
+
+@attrs.frozen
+class FundLineOut:
+    fund: str
+    gl_account: str
+    opening: Money
+    received: Money
+    disbursed: Money
+    closing: Money
+
+
+@attrs.frozen
+class ZisReportOut:
+    from_date: date
+    to_date: date
+    funds: list[FundLineOut]
+
+
+def _fund_out(ctx: Context, fund: Fund) -> FundOut:
+    return FundOut(fund.value, ledger.get_account(ctx, chart.gl(FUND_GL[fund])).balance)
+
+
+def zis_receive(ctx: Context, data: ZisIn) -> ZisOut:
+    """Receive zakat or infaq/sadaqah into its fund (maal), apart from the financing business."""
+    amount = _positive(ctx, data.amount, "amount")
+    entry = ledger.post_entry(
+        ctx, [PostingLine(data.cash_account, Side.DEBIT, amount),
+              PostingLine(chart.gl(FUND_GL[data.fund]), Side.CREDIT, amount)],
+        memo=f"Penerimaan {data.fund.value}: {data.memo.strip()}"[:500])
+    return ZisOut(_fund_out(ctx, data.fund), EntryOut.of(entry))
+
+
+def zis_disburse(ctx: Context, data: ZisIn) -> ZisOut:
+    """Disburse from the zakat or infaq/sadaqah fund; never more than the fund holds."""
+    amount = _positive(ctx, data.amount, "amount")
+    if not data.memo.strip():
+        raise ValidationError("name the recipient (mustahik) and purpose", field="memo")
+    held = _fund_out(ctx, data.fund).balance
+    if amount > held:
+        raise InsufficientFunds(f"the {data.fund.value} fund holds only {held.format()}",
+                                field="amount")
+    entry = ledger.post_entry(
+        ctx, [PostingLine(chart.gl(FUND_GL[data.fund]), Side.DEBIT, amount),
+              PostingLine(data.cash_account, Side.CREDIT, amount)],
+        memo=f"Penyaluran {data.fund.value}: {data.memo.strip()}"[:500])
+    return ZisOut(_fund_out(ctx, data.fund), EntryOut.of(entry))
+
+
+def zis_report(ctx: Context, data: ZisReportIn) -> ZisReportOut:
+    """The ZIS and social funds over a period: opening, received, disbursed, closing."""
+    if data.to_date < data.from_date:
+        raise ValidationError("to_date is before from_date", field="to_date")
+    p, e, a = t.postings.c, t.journal_entries.c, t.accounts.c
+    numbers = {chart.gl(key): name for name, key in FUNDS}
+    # Credit-normal funds: received = credits (negative amounts), disbursed = debits.
+    rows = ctx.conn.execute(
+        sa.select(
+            a.number,
+            sa.func.coalesce(sa.func.sum(sa.case((e.business_date < data.from_date, p.amount),
+                                                 else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case(
+                (sa.and_(e.business_date >= data.from_date, p.amount < 0), -p.amount),
+                else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case(
+                (sa.and_(e.business_date >= data.from_date, p.amount > 0), p.amount),
+                else_=0)), 0),
+        ).select_from(t.postings.join(t.journal_entries, p.entry_id == e.id)
+                      .join(t.accounts, p.account_id == a.id))
+        .where(a.number.in_(list(numbers)), e.business_date <= data.to_date)
+        .group_by(a.number)).all()
+    found = {row[0]: (-int(row[1]), int(row[2]), int(row[3])) for row in rows}
+    currency = ctx.settings.currency
+    lines = []
+    for name, key in FUNDS:
+        opening, received, disbursed = found.get(chart.gl(key), (0, 0, 0))
+        lines.append(FundLineOut(name, chart.gl(key), Money(opening, currency),
+                                 Money(received, currency), Money(disbursed, currency),
+                                 Money(opening + received - disbursed, currency)))
+    return ZisReportOut(data.from_date, data.to_date, lines)
+
+
+CONTRACT_ERRORS = (NotFound, MemberNotActive, Conflict, InsufficientFunds, AccountClosed,
+                   AccountFrozen, PostingVetoed, ValidationError)
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("sharia.murabahah-contract", MurabahahContractIn, MurabahahEntryOut,
+              murabahah_contract, permission=chart.TRANSACT, mutates=True,
+              summary="Contract a murabahah sale", member_fields=("member",),
+              approval_amount_field="cost", errors=CONTRACT_ERRORS),
+    Operation("sharia.murabahah-pay", MurabahahPayIn, MurabahahPayOut, murabahah_pay,
+              permission=chart.TRANSACT, mutates=True,
+              summary="Collect the next murabahah installment", account_fields=("account",),
+              errors=(Conflict, *MOVE_ERRORS)),
+    Operation("sharia.murabahah-settle", MurabahahSettleIn, MurabahahSettleOut,
+              murabahah_settle, permission=chart.TRANSACT, mutates=True,
+              summary="Settle a murabahah early, with optional muqasah",
+              account_fields=("account",), approval_amount_field="discount",
+              errors=(Conflict, *MOVE_ERRORS)),
+    Operation("sharia.murabahah-tazir", MurabahahTazirIn, MurabahahEntryOut, murabahah_tazir,
+              permission=chart.TRANSACT, mutates=True,
+              summary="Collect a ta'zir late charge into the social fund",
+              account_fields=("account",), approval_amount_field="amount",
+              errors=(Conflict, *MOVE_ERRORS)),
+    Operation("sharia.murabahah-detail", AccountIn, MurabahahOut, murabahah_detail,
+              permission=chart.READ, mutates=False, summary="Show a murabahah contract",
+              account_fields=("account",), errors=(NotFound,)),
+    Operation("sharia.murabahah-schedule", AccountIn, ScheduleOut, murabahah_schedule,
+              permission=chart.READ, mutates=False, summary="Show a murabahah schedule",
+              account_fields=("account",), errors=(NotFound,)),
+    Operation("sharia.qardh-disburse", QardhDisburseIn, AccountEntryOut, qardh_disburse,
+              permission=chart.TRANSACT, mutates=True, summary="Disburse a qardh",
+              member_fields=("member",), approval_amount_field="amount",
+              errors=CONTRACT_ERRORS),
+    Operation("sharia.qardh-repay", MoveIn, AccountEntryOut, qardh_repay,
+              permission=chart.TRANSACT, mutates=True, summary="Take a qardh repayment",
+              account_fields=("account",), approval_amount_field="amount",
+              errors=(Conflict, *MOVE_ERRORS)),
+    Operation("sharia.wadiah-open", WadiahOpenIn, AccountOut, wadiah_open,
+              permission=chart.TRANSACT, mutates=True, summary="Open a wadiah account",
+              member_fields=("member",), errors=(NotFound, MemberNotActive, Conflict,
+                                                 ValidationError)),
+    Operation("sharia.wadiah-deposit", MoveIn, AccountEntryOut, wadiah_deposit,
+              permission=chart.TRANSACT, mutates=True, summary="Deposit into a wadiah account",
+              account_fields=("account",), approval_amount_field="amount", errors=MOVE_ERRORS),
+    Operation("sharia.wadiah-withdraw", MoveIn, AccountEntryOut, wadiah_withdraw,
+              permission=chart.TRANSACT, mutates=True,
+              summary="Withdraw from a wadiah account", account_fields=("account",),
+              approval_amount_field="amount", errors=MOVE_ERRORS),
+    Operation("sharia.wadiah-bonus", WadiahBonusIn, AccountEntryOut, wadiah_bonus,
+              permission=chart.MANAGE, mutates=True, summary="Grant a discretionary wadiah bonus",
+              account_fields=("account",), approval_amount_field="amount", errors=MOVE_ERRORS),
+    Operation("sharia.wadiah-balance", AccountIn, AccountOut, wadiah_balance,
+              permission=chart.READ, mutates=False, summary="Show a wadiah account",
+              account_fields=("account",), errors=(NotFound,)),
+    Operation("sharia.zis-receive", ZisIn, ZisOut, zis_receive, permission=chart.TRANSACT,
+              mutates=True, summary="Receive zakat or infaq/sadaqah",
+              approval_amount_field="amount", errors=MOVE_ERRORS),
+    Operation("sharia.zis-disburse", ZisIn, ZisOut, zis_disburse, permission=chart.TRANSACT,
+              mutates=True, summary="Disburse from the zakat or infaq/sadaqah fund",
+              approval_amount_field="amount", errors=MOVE_ERRORS),
+    Operation("sharia.zis-report", ZisReportIn, ZisReportOut, zis_report,
+              permission=chart.READ, mutates=False, summary="ZIS and social fund report",
+              errors=(ValidationError,)),
+)

@@ -1,0 +1,34 @@
+"""No riba: an entry touching a sharia account may not touch an interest account."""
+
+from __future__ import annotations
+
+from kopcore.ledger import ProposedEntry
+from kopcore.records import Veto
+from kopcore_sharia.chart import SHARIA_GL_KEYS
+
+INTEREST_ACCOUNT = "sharia.interest-account"
+
+
+def is_interest_key(gl_key: str) -> bool:
+    """Interest income/expense/receivable/payable GL accounts are recognised by their key
+    (``savings.interest_expense``, ``loans.interest_income``...)."""
+    return "interest" in gl_key.lower() and gl_key not in SHARIA_GL_KEYS
+
+
+#: The kernel's member-exit settlement is one entry gathering every plugin's lines for the
+#: leaving member: a conventional loan's interest netted by its own plugin may sit beside the
+#: wadiah refund. That entry is not a sharia product's posting, so it is let through.
+EXEMPT_OPERATIONS = frozenset({"members.exit"})
+
+
+def veto(entry: ProposedEntry) -> Veto | None:
+    if entry.operation in EXEMPT_OPERATIONS:
+        return None
+    keys = {account.gl_key for account in entry.accounts.values()}
+    sharia = sorted(keys & SHARIA_GL_KEYS)
+    interest = sorted(key for key in keys if is_interest_key(key))
+    if sharia and interest:
+        return Veto(INTEREST_ACCOUNT,
+                    f"an entry on sharia account(s) {', '.join(sharia)} may not touch interest "
+                    f"account(s) {', '.join(interest)}")
+    return None

@@ -1,0 +1,17 @@
+"""The demo seed: wadiah accounts for the first members and a murabahah with one installment."""
+
+from __future__ import annotations
+
+from kopcore_sharia import demo
+from sharia_coop import Coop
+
+
+def test_demo_seed_opens_wadiah_and_a_murabahah(coop: Coop) -> None:
+    members = [coop.member(name) for name in ("Ahmad Fauzi", "Nur Aisyah")]
+    opened = coop.kernel.write("admin", demo.seed, operation="demo.sharia")
+    assert len(opened) == len(members) + 1
+    assert [coop.balance(n) for n in opened[:2]] == ["250000.00", "500000.00"]
+    detail = coop.call("sharia.murabahah-detail", account=opened[-1])
+    assert detail["paid_installments"] == 1
+    assert detail["outstanding"]["amount"] == "10800000.00"
+    coop.books_balance()

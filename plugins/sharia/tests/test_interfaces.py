@@ -1,0 +1,85 @@
+"""End to end through the generated web API and CLI: a murabahah contracted and paid."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from click.testing import CliRunner
+from litestar.testing import TestClient
+from sharia_coop import CASH, Coop
+
+from kopcore import auth
+from kopcore.cli import make_cli
+from kopcore.interfaces.api import make_app
+
+
+def key_for(coop: Coop, username: str) -> str:
+    return coop.kernel.write("admin", lambda ctx: auth.issue_key(ctx.conn, username, "test")[1])
+
+
+def test_a_murabahah_through_the_api(coop: Coop) -> None:
+    teller = key_for(coop, "teller")
+    member = coop.member()
+    with TestClient(app=make_app(coop.kernel)) as client:
+        def post(path: str, body: dict[str, object], **headers: str) -> Any:
+            return client.post(f"/api/v1/sharia/{path}", json=body,
+                               headers={"Authorization": f"Bearer {teller}", **headers})
+
+        made = post("murabahah-contract", {"member": member, "asset": "Laptop", "cost": "10000000",
+                                           "margin": "2000000", "installments": 10,
+                                           "cash_account": CASH})
+        assert made.status_code == 200, made.text
+        number = made.json()["murabahah"]["account"]["number"]
+        headers = {"Idempotency-Key": "angsuran-1"}
+        first = post("murabahah-pay", {"account": number, "cash_account": CASH}, **headers)
+        again = post("murabahah-pay", {"account": number, "cash_account": CASH}, **headers)
+        assert first.status_code == 200, first.text
+        assert again.json() == first.json()
+        assert again.headers["Idempotency-Replayed"] == "true"
+        detail = client.get("/api/v1/sharia/murabahah-detail", params={"account": number},
+                            headers={"Authorization": f"Bearer {teller}"}).json()
+        assert detail["paid_installments"] == 1
+        assert detail["outstanding"]["amount"] == "10800000.00"
+        assert detail["deferred_margin"]["amount"] == "1800000.00"
+        too_much = post("murabahah-settle", {"account": number, "cash_account": CASH,
+                                             "discount": "1800000.01"})
+        assert too_much.status_code == 422
+        assert too_much.headers["content-type"].startswith("application/problem+json")
+        bonus = post("wadiah-bonus", {"account": number, "amount": "1"})
+        assert bonus.status_code == 403  # a bonus is the manager's decision
+        spec = client.get("/docs/openapi.json").json()
+        assert {"/api/v1/sharia/murabahah-contract", "/api/v1/sharia/zis-report",
+                "/api/v1/sharia/qardh-disburse", "/api/v1/sharia/wadiah-deposit"} \
+            <= set(spec["paths"])
+    coop.books_balance()
+
+
+def test_the_cli_as_an_identified_operator(coop: Coop) -> None:
+    cli = make_cli(coop.kernel.settings, coop.kernel.plugins)
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, ["--operator", "teller", *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    member = coop.member()
+    opened = json.loads(run("sharia", "wadiah-open", "--member", member, "--json"))
+    number = opened["number"]
+    run("sharia", "wadiah-deposit", "--account", number, "--amount", "75000",
+        "--cash-account", CASH)
+    assert "75.000,00" in run("sharia", "wadiah-balance", "--account", number)
+    result = runner.invoke(cli, ["--operator", "teller", "sharia", "wadiah-withdraw",
+                                 "--account", number, "--amount", "75000.01",
+                                 "--cash-account", CASH])
+    assert result.exit_code == 1
+    made = json.loads(run("sharia", "murabahah-contract", "--member", member, "--asset",
+                          "Mesin jahit", "--cost", "3000000", "--margin", "450000",
+                          "--installments", "3", "--cash-account", CASH, "--json"))
+    schedule = json.loads(run("sharia", "murabahah-schedule", "--account",
+                              made["murabahah"]["account"]["number"], "--json"))
+    assert [row["total"]["amount"] for row in schedule["installments"]] == [
+        "1150000.00", "1150000.00", "1150000.00"]
+    assert coop.balance(number) == "75000.00"
+    coop.books_balance()

@@ -1,0 +1,176 @@
+"""Murabahah (PSAK 102): the DOMAIN.md §6 worked example exactly, rounding, down payment, early
+settlement with muqasah, refusals that change nothing, and member exit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from kopcore_sharia.murabahah import schedule
+from sharia_coop import CASH, Coop
+
+from kopcore import eod
+from kopcore.errors import Conflict, ExitRefused, InsufficientFunds, NotFound, ValidationError
+
+DEFERRED = "GL-sharia.murabahah_deferred_margin"
+INCOME = "GL-sharia.murabahah_margin_income"
+
+
+def contract(coop: Coop, member: str, **terms: str | int) -> dict:
+    raw = {"member": member, "asset": "Kulkas dua pintu", "cost": "10000000",
+           "margin": "2000000", "installments": 10, "cash_account": CASH, **terms}
+    return dict(coop.call("sharia.murabahah-contract", as_user="teller", **raw))
+
+
+def gl_balances(coop: Coop) -> tuple[int, int, int]:
+    """Rupiah on each GL account's own side: receivable (debit), deferred margin (credit, a
+    contra-asset) and margin income (credit), summed over every account rolling up to it."""
+    net = coop.gl_net()
+    return (net.get("sharia.murabahah_receivable", 0) // 100,
+            -net.get("sharia.murabahah_deferred_margin", 0) // 100,
+            -net.get("sharia.murabahah_margin_income", 0) // 100)
+
+
+def test_the_domain_example_exactly(coop: Coop) -> None:
+    member = coop.member()
+    made = contract(coop, member)
+    number = made["murabahah"]["account"]["number"]
+    assert made["murabahah"]["selling_price"]["amount"] == "12000000.00"
+    postings = {(p["account"], p["side"]): p["amount"]["amount"]
+                for p in made["entry"]["postings"]}
+    assert postings == {(number, "debit"): "12000000.00", (CASH, "credit"): "10000000.00",
+                        (DEFERRED, "credit"): "2000000.00"}
+    # At contract: receivable 12,000,000 and deferred margin (contra-asset) 2,000,000.
+    assert gl_balances(coop) == (12000000, 2000000, 0)
+    assert coop.balance(number) == "12000000.00"
+
+    rows = coop.call("sharia.murabahah-schedule", account=number)["installments"]
+    assert len(rows) == 10
+    assert {(r["principal"]["amount"], r["margin"]["amount"], r["total"]["amount"])
+            for r in rows} == {("1000000.00", "200000.00", "1200000.00")}
+    assert rows[0]["due_on"] == "2026-02-05"
+    assert rows[-1]["due_on"] == "2026-11-05"
+
+    for paid in range(1, 11):
+        out = coop.call("sharia.murabahah-pay", as_user="teller", account=number,
+                        cash_account=CASH)
+        lines = {(p["account"], p["side"]): p["amount"]["amount"]
+                 for p in out["entry"]["postings"]}
+        # Each installment moves Rp200,000 from deferred margin to margin income.
+        assert lines == {(CASH, "debit"): "1200000.00", (number, "credit"): "1200000.00",
+                         (DEFERRED, "debit"): "200000.00", (INCOME, "credit"): "200000.00"}
+        assert gl_balances(coop) == (12000000 - 1200000 * paid, 2000000 - 200000 * paid,
+                                     200000 * paid)
+        coop.books_balance()
+    detail = coop.call("sharia.murabahah-detail", account=number)
+    assert detail["status"] == "settled"
+    assert detail["account"]["status"] == "closed"
+    assert detail["margin_recognised"]["amount"] == "2000000.00"
+    assert detail["next_installment"] is None
+    coop.refused(Conflict, "sharia.murabahah-pay", account=number, cash_account=CASH)
+
+
+def test_the_last_installment_absorbs_the_rounding_remainder() -> None:
+    # Rp1,000,001 cost + Rp100,000 margin over 3: 366,667 each; margin 33,333, 33,333, 33,334.
+    rows = schedule(cost=100_000_100, margin=10_000_000, down_payment=0, installments=3,
+                    rounding_unit=100, contract_on=date(2026, 1, 31))
+    assert [r.total for r in rows] == [36_666_700, 36_666_700, 36_666_700]
+    assert [r.margin for r in rows] == [3_333_300, 3_333_300, 3_333_400]
+    assert sum(r.principal for r in rows) == 100_000_100
+    assert [r.due_on for r in rows] == [date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+    # Rounding to Rp100: 1,000,000 / 3 gives 333,300 twice; the last takes 333,400.
+    rows = schedule(cost=80_000_000, margin=20_000_000, down_payment=0, installments=3,
+                    rounding_unit=10_000, contract_on=date(2026, 1, 5))
+    assert [r.total for r in rows] == [33_330_000, 33_330_000, 33_340_000]
+    assert sum(r.margin for r in rows) == 20_000_000
+
+
+@pytest.mark.parametrize("terms", [
+    {"cost": 1, "margin": 0, "down_payment": 0, "installments": 3, "rounding_unit": 100},
+    {"cost": 100, "margin": 5, "down_payment": 100, "installments": 1, "rounding_unit": 1},
+    {"cost": 100, "margin": -1, "down_payment": 0, "installments": 1, "rounding_unit": 1},
+])
+def test_impossible_terms_are_refused(terms: dict[str, int]) -> None:
+    with pytest.raises(ValidationError):
+        schedule(contract_on=date(2026, 1, 5), **terms)
+
+
+def test_down_payment_reduces_the_receivable_not_the_margin(coop: Coop) -> None:
+    member = coop.member()
+    made = contract(coop, member, down_payment="2000000", installments=4)
+    number = made["murabahah"]["account"]["number"]
+    # Price 12,000,000 less urbun 2,000,000: receivable 10,000,000; the cash paid out is the
+    # cost net of the urbun.
+    assert coop.balance(number) == "10000000.00"
+    assert gl_balances(coop)[1] == 2000000
+    assert coop.balance(CASH) == "992000000.00"
+    first = coop.call("sharia.murabahah-detail", account=number)["next_installment"]
+    assert (first["total"]["amount"], first["margin"]["amount"]) == ("2500000.00", "500000.00")
+    coop.books_balance()
+
+
+def test_early_settlement_with_muqasah(coop: Coop) -> None:
+    member = coop.member()
+    number = contract(coop, member)["murabahah"]["account"]["number"]
+    for _ in range(4):
+        coop.call("sharia.murabahah-pay", account=number, cash_account=CASH)
+    # Outstanding 7,200,000 of which 1,200,000 unrecognised margin; muqasah at most that.
+    coop.refused(ValidationError, "sharia.murabahah-settle", account=number, cash_account=CASH,
+                 discount="1200001")
+    out = coop.call("sharia.murabahah-settle", account=number, cash_account=CASH,
+                    discount="300000")
+    assert out["paid"]["amount"] == "6900000.00"
+    assert out["murabahah"]["muqasah"]["amount"] == "300000.00"
+    assert out["murabahah"]["status"] == "settled"
+    assert out["murabahah"]["margin_recognised"]["amount"] == "1700000.00"
+    assert gl_balances(coop) == (0, 0, 1700000)
+    coop.books_balance()
+    coop.refused(Conflict, "sharia.murabahah-settle", account=number, cash_account=CASH)
+
+
+def test_refusals_change_nothing(coop: Coop) -> None:
+    member = coop.member()
+    coop.refused(NotFound, "sharia.murabahah-contract", member="A999999", asset="x",
+                 cost="1000", margin="100", installments=2, cash_account=CASH)
+    coop.refused(ValidationError, "sharia.murabahah-contract", member=member, asset="x",
+                 cost="1000", margin="100", installments=2, cash_account=CASH,
+                 down_payment="1000")
+    coop.refused(ValidationError, "sharia.murabahah-contract", member=member, asset=" ",
+                 cost="1000", margin="100", installments=2, cash_account=CASH)
+    coop.refused(NotFound, "sharia.murabahah-pay", account=CASH, cash_account=CASH)
+    # Not enough cash in the paying account: the contract is not made.
+    coop.call("accounts.open-internal", name="Kas kosong", gl_key="cash", number="CASH-EMPTY",
+              floor="0")
+    coop.refused(InsufficientFunds, "sharia.murabahah-contract", member=member, asset="x",
+                 cost="1000", margin="100", installments=2, cash_account="CASH-EMPTY")
+
+
+def test_member_exit_is_refused_while_a_murabahah_is_outstanding(coop: Coop) -> None:
+    member = coop.member()
+    number = contract(coop, member, installments=1)["murabahah"]["account"]["number"]
+    coop.refused(ExitRefused, "members.exit", member=member, reason="resigned",
+                 payout_account=CASH)
+    coop.call("sharia.murabahah-pay", account=number, cash_account=CASH)
+    left = coop.call("members.exit", member=member, reason="resigned", payout_account=CASH)
+    assert left["member"]["status"] == "left"
+    coop.books_balance()
+
+
+def test_tazir_lands_in_the_social_fund_only_when_late(coop: Coop) -> None:
+    member = coop.member()
+    number = contract(coop, member)["murabahah"]["account"]["number"]
+    # Business date 2026-01-05; the first installment is due 2026-02-05.
+    coop.refused(Conflict, "sharia.murabahah-tazir", account=number, amount="50000",
+                 cash_account=CASH)
+    eod.run_end_of_day(coop.kernel, until=date(2026, 2, 6))
+    out = coop.call("sharia.murabahah-tazir", account=number, amount="50000",
+                    cash_account=CASH, memo="Terlambat, mampu bayar")
+    assert out["murabahah"]["tazir"]["amount"] == "50000.00"
+    assert out["murabahah"]["outstanding"]["amount"] == "12000000.00"
+    net = coop.gl_net()
+    assert net["sharia.social_fund"] == -5_000_000
+    assert "sharia.murabahah_margin_income" not in net
+    report = coop.call("sharia.zis-report", from_date="2026-01-05", to_date="2026-02-06")
+    social = next(f for f in report["funds"] if f["fund"] == "social")
+    assert social["received"]["amount"] == "50000.00"
+    coop.books_balance()
