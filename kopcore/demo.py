@@ -60,9 +60,9 @@ def seed_kernel(ctx: Context) -> dict[str, str]:
     ledger.post_entry(ctx, [PostingLine("BANK-BPD", Side.DEBIT, capital),
                             PostingLine("GL-equity.grants", Side.CREDIT, capital)],
                       memo="Hibah modal awal koperasi")
-    float_ = Money.parse("20000000", ctx.settings.currency)
-    ledger.post_entry(ctx, [PostingLine("CASH-01", Side.DEBIT, float_),
-                            PostingLine("BANK-BPD", Side.CREDIT, float_)],
+    opening_cash = Money.parse("20000000", ctx.settings.currency)
+    ledger.post_entry(ctx, [PostingLine("CASH-01", Side.DEBIT, opening_cash),
+                            PostingLine("BANK-BPD", Side.CREDIT, opening_cash)],
                       memo="Pengisian kas teller")
     return keys
 

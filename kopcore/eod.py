@@ -105,7 +105,7 @@ def _progress(ctx: Context, day: date, task: str) -> tuple[int, int]:
 
 
 def close_business_date(kernel: Kernel, *, progress: Progress | None = None,
-                        wait_seconds: float = 600.0) -> DayClosed:
+                        wait_seconds: int = 600) -> DayClosed:
     """Run end of day for the current business date and advance it by one day."""
     day = current_business_date(kernel)
     chunk_size = kernel.settings.eod_chunk_size
@@ -131,14 +131,14 @@ def close_business_date(kernel: Kernel, *, progress: Progress | None = None,
         kernel.write(SYSTEM_ACTOR, partial(_plan, day=day, task=task, chunk_size=chunk_size),
                      operation=op)
         touched[task.name] = 0
-        waiting_since: float | None = None
+        waiting_since: int | None = None
         while True:
             rows = kernel.write(SYSTEM_ACTOR, partial(_run_one_chunk, day=day, task=task),
                                 operation=op)
             if rows is None:
                 # Nothing to claim: the rest is held by other workers. Keep claiming while
                 # waiting, so a chunk put back by a worker that crashed is taken over.
-                waiting_since = waiting_since or time.monotonic()
+                waiting_since = waiting_since or time.monotonic_ns()
                 if _others_done(kernel, day, task.name, waiting_since, wait_seconds):
                     break
                 time.sleep(0.2)
@@ -153,13 +153,13 @@ def close_business_date(kernel: Kernel, *, progress: Progress | None = None,
     return DayClosed(day, touched)
 
 
-def _others_done(kernel: Kernel, day: date, task: str, waiting_since: float,
-                 wait_seconds: float) -> bool:
+def _others_done(kernel: Kernel, day: date, task: str, waiting_since: int,
+                 wait_seconds: int) -> bool:
     """True when every chunk of ``task`` is done; raises after ``wait_seconds`` of waiting."""
     done, total = kernel.read(SYSTEM_ACTOR, partial(_progress, day=day, task=task))
     if done == total:
         return True
-    if time.monotonic() - waiting_since > wait_seconds:
+    if time.monotonic_ns() - waiting_since > wait_seconds * 1_000_000_000:
         raise BusinessDateError(
             f"end of day {day}: {total - done} chunk(s) of {task} still held by another "
             f"worker ({socket.gethostname()} gave up waiting)"

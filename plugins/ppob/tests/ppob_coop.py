@@ -7,23 +7,21 @@ floor — what the savings plugin's sukarela account is to ppob. Operations run 
 
 from __future__ import annotations
 
-import itertools
 from decimal import Decimal
 from typing import Any
 
-from kopcore import auth, hookimpl, ledger
+from kopcore import hookimpl, ledger
 from kopcore.context import Context
 from kopcore.kernel import Kernel
 from kopcore.ledger import Member
 from kopcore.money import Money
 from kopcore.records import SettlementAccount
-from kopcore.service import invoke
+from kopcore.testing import Cooperative
 
-CASH = "CASH-01"
+CASH = Cooperative.CASH
 PAYABLE = "GL-ppob.provider_payable"
 FEE = "GL-ppob.fee_income"
 SUSPENSE = "GL-suspense"
-_serial = itertools.count(1)
 
 
 class SettlementStandIn:
@@ -37,36 +35,15 @@ class SettlementStandIn:
         return SettlementAccount(number) if number and purpose == "payment" else None
 
 
-class Coop:
+class Coop(Cooperative):
     def __init__(self, kernel: Kernel, standin: SettlementStandIn) -> None:
-        self.kernel = kernel
+        super().__init__(kernel, capital="10000000")
         self.standin = standin
-
-        def users(ctx: Context) -> None:
-            auth.create_user(ctx.conn, "admin", "admin")
-            auth.create_user(ctx.conn, "teller", "teller")
-
-        kernel.write("system", users)
-        self.call("accounts.open-internal", name="Kas Teller", gl_key="cash", number=CASH)
-        self.call("entries.post", memo="Modal awal", lines=[
-            {"account": CASH, "side": "debit", "amount": "10000000"},
-            {"account": "GL-equity.grants", "side": "credit", "amount": "10000000"}])
         self.call("ppob.sync")
-
-    def principal(self, username: str) -> auth.Principal:
-        return self.kernel.read(username, lambda ctx: auth.principal_for(
-            ctx.conn, self.kernel.plugins, username))
-
-    def call(self, operation: str, *, as_user: str = "admin", **raw: Any) -> Any:
-        op = self.kernel.plugins.operations[operation].value
-        return invoke(self.kernel, op, raw, self.principal(as_user), interface="test").payload
 
     def member(self, savings: str | None = "100000") -> str:
         """A new active member; with ``savings``, a paying account holding that much."""
-        serial = next(_serial)
-        number = str(self.call("members.register", name=f"Anggota {serial}",
-                               nik=f"517101150890{serial:04d}")["member_number"])
-        self.call("members.activate", member=number)
+        number = super().member("Anggota")
         if savings is not None:
             def open_(ctx: Context) -> str:
                 m = ledger.get_member(ctx, number)
