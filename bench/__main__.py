@@ -9,6 +9,7 @@ figures, and writes everything to a JSON file.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -20,12 +21,12 @@ from typing import Any
 
 import attrs
 
-from bench import api, environment, eod, peer, posting
+from bench import api, environment, eod, loans_eod, peer, posting, savings_eod
 from bench.report import Figure, render_table, write_json
 from bench.targets import Target, open_target, postgres_admin_url
 
 DEFAULT_OUTPUT = Path(__file__).parent / "results" / "latest.json"
-GROUPS = ("posting", "eod", "api", "peer")
+GROUPS = ("posting", "eod", "savings-eod", "loans-eod", "api", "peer")
 
 
 def log(message: str) -> None:
@@ -33,11 +34,13 @@ def log(message: str) -> None:
 
 
 #: group -> (sizes for --quick, sizes for a full run, runner(target, sizes, log)).
-#: A new per-database workload (the savings or loans EOD benches, say) is one more entry.
+#: A new per-database workload is one more entry.
 WORKLOADS: dict[str, tuple[Any, Any, Callable[[Target, Any, Callable[[str], None]],
                                               list[Figure]]]] = {
     "posting": (posting.QUICK, posting.FULL, posting.run),
     "eod": (eod.QUICK, eod.FULL, eod.run),
+    "savings-eod": (savings_eod.QUICK, savings_eod.FULL, savings_eod.run),
+    "loans-eod": (loans_eod.QUICK, loans_eod.FULL, loans_eod.run),
     "api": (api.QUICK, api.FULL, api.run),
 }
 
@@ -50,6 +53,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="sqlite")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
                         help=f"JSON file (default {DEFAULT_OUTPUT})")
+    parser.add_argument("--million", action="store_true",
+                        help="also run the savings end of day on 1,000,000 accounts "
+                             "(PostgreSQL only; several minutes and a few GB of disk)")
     parser.add_argument("--only", default=",".join(GROUPS),
                         help=f"comma-separated groups to run (default all: {','.join(GROUPS)})")
     return parser.parse_args(argv)
@@ -120,6 +126,17 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc()
                 result["errors"].append({"database": database, "group": group,
                                          "error": f"{type(exc).__name__}: {exc}"})
+    if args.million and "postgres" in databases and "savings-eod" in groups:
+        info = result["databases"]["postgres"]
+        info["sizes"]["savings-eod-million"] = attrs.asdict(savings_eod.MILLION)
+        try:
+            with open_target("postgres", "savings-eod-million") as target:
+                figures += savings_eod.run(target, savings_eod.MILLION, log)
+        except Exception as exc:
+            log(f"[postgres] savings-eod (1,000,000) failed: {type(exc).__name__}: {exc}")
+            traceback.print_exc()
+            result["errors"].append({"database": "postgres", "group": "savings-eod-million",
+                                     "error": f"{type(exc).__name__}: {exc}"})
     if "peer" in groups:
         if "sqlite" in databases:
             raw_rates = {f.case: f.baseline for f in figures
@@ -132,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     result["figures"] = [f.as_dict() for f in figures]
     result["targets"] = _targets_summary(figures)
     result["finished_at"] = datetime.now(UTC).isoformat()
+    result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
 
     for database, info in result["databases"].items():
         print(f"\n{database}: " + ", ".join(f"{k}={v}" for k, v in

@@ -7,9 +7,8 @@ the same chunk plan (one MIN/MAX query) and the same ``INSERT … SELECT`` per c
 transaction per chunk, with the driver. What the ratio shows is the runner's own cost: the run
 and chunk bookkeeping rows, claiming each chunk, marking it done, advancing the business date.
 
-Savings interest accrual and loan accrual/classification benches come with those plugins: add a
-module beside this one whose ``run(target, sizes, log)`` seeds the plugin's products and times
-``run_end_of_day`` against a raw set-based baseline, and list it in ``bench.__main__``.
+The savings and loans plugins' own end of day are measured by :mod:`bench.savings_eod` and
+:mod:`bench.loans_eod`.
 """
 
 from __future__ import annotations

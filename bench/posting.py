@@ -20,7 +20,15 @@ from typing import Any
 import attrs
 
 from bench.report import Figure
-from bench.targets import CURRENCY, DIGEST, START_DATE, Seeded, Target, seed_members
+from bench.targets import (
+    CURRENCY,
+    DIGEST,
+    ENTRY_DIGEST,
+    START_DATE,
+    Seeded,
+    Target,
+    seed_members,
+)
 from kopcore import ledger
 from kopcore.context import Context
 from kopcore.kernel import Kernel
@@ -34,8 +42,8 @@ Entry = tuple[int, int, int]
 
 INSERT_ENTRY = (
     "INSERT INTO journal_entries (business_date, memo, actor, operation, idempotency_key, "
-    "request_digest, reverses_entry_id, created_at) VALUES (%s, %s, %s, %s, NULL, %s, NULL, %s) "
-    "RETURNING id"
+    "request_digest, reverses_entry_id, created_at, digest) VALUES (%s, %s, %s, %s, NULL, %s, "
+    f"NULL, %s, '{ENTRY_DIGEST}') RETURNING id"
 )
 UPDATE_UP = ("UPDATE accounts SET balance = balance + %s WHERE id = %s AND status <> 'closed' "
              "RETURNING id")

@@ -100,7 +100,9 @@ def render_markdown(payload: dict[str, Any]) -> str:
         f"Run {payload['started_at'][:16]} UTC, mode {payload['mode']}: {m['cores']} cores "
         f"({m['cpu']}), {m['memory_gib']} GiB, {m['platform']}; Python {m['python']}, "
         f"SQLAlchemy {m['sqlalchemy']}, psycopg {m['psycopg']}, SQLite {m['sqlite']}; "
-        f"load average at start {m.get('load_average_at_start')}.",
+        f"load average at start {m.get('load_average_at_start')}"
+        + (f", at end {payload['load_average_at_end']}" if "load_average_at_end" in payload
+           else "") + ".",
         "",
     ]
     for name, info in payload["databases"].items():

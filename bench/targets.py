@@ -31,6 +31,10 @@ MEMBER_PRODUCT = "bench.member"
 #: Every member account starts with this balance (minor units) so transfers never hit a floor.
 OPENING_MINOR = 10**12
 DIGEST = "0" * 64
+#: What the raw baselines store in ``journal_entries.digest``: a value of the shape and length
+#: kopcore's entry digest has ("s1:" nonce ":" SHA-256), so both sides write the same bytes;
+#: computing the hash is kopcore's own work.
+ENTRY_DIGEST = "s1:" + "0" * 16 + ":" + "0" * 64
 
 
 def postgres_admin_url() -> str:
@@ -61,9 +65,9 @@ class Target:
         return text.replace("%s", "?") if self.name == "sqlite" else text
 
     def kernel(self, *, extra_plugins: Iterable[tuple[str, object]] = (),
-               migrate: bool = False, **settings: Any) -> Kernel:
-        """A kernel on this database with no installed plugins (built-ins only)."""
-        kernel = Kernel.start(Settings(database_url=self.url, plugins=(), **settings),
+               migrate: bool = False, plugins: tuple[str, ...] = (), **settings: Any) -> Kernel:
+        """A kernel on this database with ``plugins`` installed (default: built-ins only)."""
+        kernel = Kernel.start(Settings(database_url=self.url, plugins=plugins, **settings),
                               extra_plugins=extra_plugins, migrate=migrate,
                               initial_date=START_DATE)
         self.kernels.append(kernel)
@@ -222,3 +226,41 @@ def seed_members(target: Target, count: int, *, product: str = MEMBER_PRODUCT,
     finally:
         conn.close()
     return Seeded(CASH, cash_id, [str(r[1]) for r in rows], [int(r[0]) for r in rows])
+
+
+@contextmanager
+def clone_target(source: Target, suffix: str) -> Iterator[Target]:
+    """A copy of ``source`` as it is now (for a baseline that must start from the same state
+    but write elsewhere); removed or dropped afterwards. The source's kernels are closed first
+    (PostgreSQL copies a database only while nobody is connected to it)."""
+    source.close()
+    if source.name == "sqlite":
+        assert source.path is not None
+        path = source.path.with_name(f"{source.path.stem}_{suffix}.db")
+        with sqlite3.connect(source.path) as src, sqlite3.connect(path) as dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+        clone = Target("sqlite", f"sqlite:///{path}", path)
+        try:
+            yield clone
+        finally:
+            clone.close()
+            for leftover in path.parent.glob(f"{path.name}*"):
+                leftover.unlink(missing_ok=True)
+        return
+    import psycopg
+
+    admin = _libpq(postgres_admin_url())
+    base, _, name = source.url.rpartition("/")
+    database = f"{name}_{suffix}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{name}"')
+    clone = Target("postgres", f"{base}/{database}")
+    try:
+        yield clone
+    finally:
+        clone.close()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -1,8 +1,8 @@
 """The ``kopcore`` command: built-in commands plus one command per operation.
 
-Built-in: ``init``, ``db upgrade``, ``db heads``, ``serve``, ``demo``, ``plugins``. Generated:
-``kopcore <group> <action>`` for every operation of every enabled plugin (see
-docs/cli.md). Settings come from ``--settings`` / ``$KOPCORE_SETTINGS`` / ``./kopcore.toml``.
+Built-in: ``init``, ``db upgrade``, ``db heads``, ``serve``, ``demo``, ``plugins``,
+``verify``. Generated: ``kopcore <group> <action>`` for every operation of every enabled plugin
+(see docs/cli.md). Settings come from ``--settings`` / ``$KOPCORE_SETTINGS`` / ``./kopcore.toml``.
 """
 
 from __future__ import annotations
@@ -106,6 +106,42 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
         print_outcome(outcome.payload, outcome.status, as_json)
 
     add_operation_commands(root, [c.value for c in plugins.operations.values()], run)
+
+    @root.command("verify")
+    @click.option("--seal", is_flag=True,
+                  help="Seal the entries posted since the last seal first (books seal)")
+    @click.option("--digests/--no-digests", default=True, show_default=True,
+                  help="Check every entry's digest and the seal chain too")
+    @click.option("--expect-seal", type=int, default=None, metavar="N",
+                  help="Seal number recorded earlier outside the database")
+    @click.option("--expect-chain", default=None, metavar="HEX",
+                  help="Chain value recorded with that seal")
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON")
+    def verify(seal: bool, digests: bool, expect_seal: int | None, expect_chain: str | None,
+               as_json: bool) -> None:
+        """Check the books and the journal's tamper evidence (books verify); exits with
+        status 1 when anything is wrong. See docs/integrity.md."""
+        from kopcore.auth import principal_for
+        from kopcore.service import invoke
+
+        operator = _operator(click.get_current_context().find_root().obj["operator"])
+        kernel = session.kernel()
+        principal = kernel.db.read(lambda conn: principal_for(conn, kernel.plugins, operator))
+        if seal:
+            sealed = invoke(kernel, plugins.operations["books.seal"].value, {}, principal,
+                            interface="cli", from_text=True)
+            if not as_json:
+                print_outcome(sealed.payload, sealed.status, False)
+        raw = {"digests": str(digests).lower()}
+        if expect_seal is not None:
+            raw["expect_seal"] = str(expect_seal)
+        if expect_chain is not None:
+            raw["expect_chain"] = expect_chain
+        outcome = invoke(kernel, plugins.operations["books.verify"].value, raw, principal,
+                         interface="cli", from_text=True)
+        print_outcome(outcome.payload, outcome.status, as_json)
+        if not outcome.payload["ok"]:
+            sys.exit(1)
 
     @root.command("plugins")
     def plugins_command() -> None:

@@ -10,6 +10,7 @@ on PostgreSQL they claim chunks with ``FOR UPDATE SKIP LOCKED``.
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from kopcore.db import tables as t
 from kopcore.errors import BusinessDateError
 from kopcore.kernel import SYSTEM_ACTOR, Kernel
 from kopcore.records import EodTask
+
+log = logging.getLogger(__name__)
 
 #: progress(task name, chunks done, chunks in all)
 Progress = Callable[[str, int, int], None]
@@ -149,8 +152,21 @@ def close_business_date(kernel: Kernel, *, progress: Progress | None = None,
                 done, total = kernel.read(SYSTEM_ACTOR,
                                           partial(_progress, day=day, task=task.name))
                 progress(task.name, done, total)
+    _seal(kernel)
     kernel.write(SYSTEM_ACTOR, lambda ctx: _advance(ctx, day), operation="eod")
     return DayClosed(day, touched)
+
+
+def _seal(kernel: Kernel) -> None:
+    """Seal the day's journal entries (docs/integrity.md). A tampered entry is left unsealed
+    and logged, not allowed to stop the day: ``kopcore verify`` reports it."""
+    from kopcore.errors import Conflict
+    from kopcore.ledger.integrity import seal_journal
+
+    try:
+        kernel.write(SYSTEM_ACTOR, seal_journal, operation="eod.seal")
+    except Conflict as exc:
+        log.error("end of day: journal not sealed: %s", exc.detail)
 
 
 def _others_done(kernel: Kernel, day: date, task: str, waiting_since: int,

@@ -8,6 +8,7 @@ test per hook exercises it (tests/test_hook_contract.py fails when either is mis
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -21,10 +22,14 @@ if TYPE_CHECKING:
         EodTask,
         ExitContribution,
         GLAccountSpec,
+        HealthFigure,
+        MemberBasis,
         MigrationSource,
+        Period,
         PermissionSpec,
         ProductType,
         SettlementAccount,
+        ShuBasis,
         Veto,
     )
 
@@ -33,6 +38,21 @@ hookspec = pluggy.HookspecMarker("kopcore")
 # -------------------------------------------------------------------------------------------
 # Declarations (called once at start-up, while the plugin registry is built)
 # -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_add_hookspecs(pluginmanager: pluggy.PluginManager) -> None:
+    """Add a plugin's own hook specifications, so that other plugins can extend it.
+
+    Called once at start-up, after every plugin is registered and before the kernel checks that
+    each implemented hook has a specification: a plugin offering extension points (the PPOB
+    plugin's payment providers, say) calls ``pluginmanager.add_hookspecs(module)`` here, and
+    plugins implementing those hooks then load instead of failing as unknown hooks. Name the
+    added hooks ``kopcore_<plugin>_*`` and document them with the plugin; call them through
+    ``ctx.kernel.plugins.hook``. The same pattern as pytest's ``pytest_addhooks``.
+
+    :param pluginmanager: The kernel's ``pluggy.PluginManager`` (project name ``kopcore``).
+    """
 
 
 @hookspec
@@ -198,3 +218,87 @@ def kopcore_eod_tasks() -> Sequence[EodTask]:
     resumes where it stopped and no chunk is applied twice. Write tasks as set-based SQL over
     the chunk's id range, not as a Python loop over rows.
     """
+
+
+# -------------------------------------------------------------------------------------------
+# Oversight (health assessment, statements for the annual members' meeting, trends)
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_health_figures(ctx: Context, as_of: date) -> Sequence[HealthFigure]:
+    """Return the figures only this plugin knows, as they stood at the end of ``as_of``.
+
+    Called by the health assessment (``health.assess``) and the trend charts
+    (``charts.trends``), once per date assessed, inside a read transaction. Every plugin is
+    asked and figures with the same key are added together; a ratio whose figures no plugin
+    reports is shown as not available, never as zero. Read amounts from postings dated up to
+    ``as_of`` (not from cached balances), so a past date gives the figures of that day.
+
+    :param ctx: the operation context (read-only use).
+    :param as_of: the business date whose end the figures describe.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_health_figures(ctx, as_of):
+            return [HealthFigure("loans.outstanding", outstanding_minor(ctx, as_of))]
+    """
+
+
+# -------------------------------------------------------------------------------------------
+# Period and year end, SHU
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_period_end(ctx: Context, period: Period) -> None:
+    """Do this plugin's month-end or year-end work for a period being closed.
+
+    Called by ``periods close`` (``period.kind == "month"``) and ``years close``
+    (``"year"``), inside the closing transaction, before the period's trial balance is
+    snapshotted and (for a year) before income and expenses are closed into the current-year
+    SHU. ``ctx.business_date`` is the period's last day, so entries posted here are dated in
+    the period. Every plugin is called, in registration order; raise a
+    :class:`~kopcore.errors.KopcoreError` to refuse the close (nothing is written).
+
+    :param ctx: the operation context, dated the period's last day.
+    :param period: the period being closed: ``kind``, ``start`` and ``end`` dates.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_period_end(ctx, period):
+            if period.kind == "month":
+                post_month_end_accruals(ctx, period.end)
+    """
+
+
+@hookspec
+def kopcore_shu_bases(ctx: Context, year_start: date, year_end: date,
+                      basis: ShuBasis) -> Sequence[MemberBasis] | None:
+    """Return members' bases for sharing a financial year's SHU.
+
+    Called by ``shu draft`` once for the capital basis (``basis.kind == "capital"``, shared by
+    jasa modal) and once for the patronage basis (``"patronage"``, shared by jasa usaha), with
+    the method chosen in the ``[shu]`` settings in ``basis.method``. Every plugin is called;
+    amounts for the same member are added across plugins. Return ``None`` (or nothing) for a
+    basis or method the plugin does not serve. The savings plugin answers the capital basis
+    (pokok + wajib at year end or as an average daily balance); the loans plugin answers the
+    patronage basis (loan interest paid, or repayments, in the year).
+
+    :param ctx: the operation context (read the year's figures from it).
+    :param year_start: the financial year's first day.
+    :param year_end: the financial year's last day.
+    :param basis: which basis (:class:`~kopcore.records.ShuBasis`): ``kind`` and ``method``.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_shu_bases(ctx, year_start, year_end, basis):
+            if basis.kind != "capital" or basis.method != "year-end":
+                return None
+            return [MemberBasis(member_id, Money(balance), "celengan")
+                    for member_id, balance in balances_on(ctx, year_end)]
+    """
+

@@ -59,6 +59,16 @@ class Operation:
     approval_amount_field: str | None = None
     #: Errors the handler may raise, documented in the OpenAPI document.
     errors: tuple[type[KopcoreError], ...] = ()
+    #: A callback from an outside system (a payment provider's webhook) authenticated by its
+    #: own signature over the request body, not by an API key: the web route is deliberately
+    #: public. The raw body reaches the handler as the input field ``body`` and this request
+    #: header's value as ``signature``; the handler verifies the signature and refuses, changing
+    #: nothing, when it does not match. The principal is ``callback`` holding only
+    #: ``permission``. The CLI command takes both as options, for an operator replaying one.
+    signature_header: str | None = None
+    #: Output field holding a document as text (CSV, HTML). The CLI command then takes
+    #: ``--output PATH``, writes the document there and prints the rest of the result.
+    document_field: str | None = None
     #: Filled in by the plugin host: the plugin that declared the operation.
     plugin: str = ""
 
@@ -71,6 +81,15 @@ class Operation:
         for cls in (self.input, self.output):
             if not attrs.has(cls):
                 raise TypeError(f"operation {self.name}: {cls!r} is not an attrs class")
+        if self.document_field is not None and self.document_field not in {
+                f.name for f in attrs.fields(self.output)}:
+            raise ValueError(f"operation {self.name}: document_field {self.document_field!r} "
+                             "is not a field of its output")
+        if self.signature_header is not None:
+            fields = {f.name for f in attrs.fields(self.input)}
+            if not self.mutates or not {"body", "signature"} <= fields:
+                raise ValueError(f"operation {self.name}: a signed callback mutates and takes "
+                                 "the fields 'body' and 'signature'")
 
     @property
     def group(self) -> str:

@@ -35,6 +35,9 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("kopcore.accounts", "kopcore.plugins.account_ops"),
     ("kopcore.ledger", "kopcore.plugins.ledger_ops"),
     ("kopcore.admin", "kopcore.plugins.admin_ops"),
+    ("kopcore.oversight", "kopcore.plugins.oversight_ops"),
+    ("kopcore.yearend", "kopcore.plugins.yearend_ops"),
+    ("kopcore.integrity", "kopcore.plugins.integrity_ops"),
 )
 
 
@@ -100,12 +103,26 @@ class PluginHost:
             host._load_entry_point(available[name])
         for name, plugin in extra:
             host._register(name, plugin, "local", builtin=False)
+        host._add_plugin_hookspecs()
         try:
             host.pm.check_pending()
         except pluggy.PluginValidationError as exc:
             raise PluginError(host._describe_unknown_hooks(exc.plugin)) from None
         host._build_registry()
         return host
+
+    def _add_plugin_hookspecs(self) -> None:
+        """Let plugins add their own hook specifications (``kopcore_add_hookspecs``)."""
+        for impl in reversed(self.pm.hook.kopcore_add_hookspecs.get_hookimpls()):
+            try:
+                impl.function(pluginmanager=self.pm)
+            except PluginError:
+                raise
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} failed in kopcore_add_hookspecs: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
 
     def _describe_unknown_hooks(self, plugin: object) -> str:
         name = self.pm.get_name(plugin) or repr(plugin)

@@ -155,3 +155,77 @@ class DemoSeed:
     name: str
     seed: Callable[[Context], Any]
     order: int = 100
+
+
+class FigureUnit(enum.StrEnum):
+    """What a :class:`HealthFigure`'s ``value`` counts."""
+
+    MONEY = "money"  # minor units of the figure's currency
+    COUNT = "count"  # people, loans, accounts
+
+
+@attrs.frozen
+class HealthFigure:
+    """A figure only a product plugin knows, for the health assessment and the trends.
+
+    Figures with the same ``key`` from several plugins are added together (loans and sharia
+    financing both report ``loans.outstanding``). The keys the assessment reads:
+
+    - ``loans.outstanding``: outstanding principal of loans and financing (money);
+    - ``loans.non_performing``: the part of it in non-performing collectibility classes (money);
+    - ``loans.allowance_required``: the loan-loss allowance (PPAP) the classes require (money);
+    - ``loans.allowance_formed``: the allowance booked in the ledger (money);
+    - ``loans.borrowers``: members with outstanding loans (count).
+
+    Other keys are shown with the assessment as information.
+    """
+
+    key: str
+    value: int
+    unit: FigureUnit = FigureUnit.MONEY
+    label: str = ""
+    currency: str | None = None
+
+
+class ShuBasisKind(enum.StrEnum):
+    """The two bases members' SHU is shared by."""
+
+    #: Jasa modal: what the member holds as capital (pokok + wajib).
+    CAPITAL = "capital"
+    #: Jasa usaha: what the member did with the cooperative (loan interest paid...).
+    PATRONAGE = "patronage"
+
+
+@attrs.frozen
+class ShuBasis:
+    """The basis SHU asks plugins for: its ``kind`` and the ``method`` chosen in settings.
+
+    Capital methods: ``year-end`` (balance on the year's last day) and ``average`` (average
+    daily balance over the year). Patronage methods: ``interest`` (loan interest paid in the
+    year) and ``transactions`` (loan repayments in the year).
+    """
+
+    kind: ShuBasisKind
+    method: str
+
+
+@attrs.frozen
+class MemberBasis:
+    """One member's basis contributed by a plugin (``amount`` in the cooperative's currency).
+
+    Several plugins may contribute to the same member and basis; the amounts are added.
+    """
+
+    member_id: int
+    amount: Money
+    source: str = ""
+
+
+@attrs.frozen
+class Period:
+    """An accounting period being closed: a month or a financial year, first and last day."""
+
+    kind: str
+    start: date
+    end: date
+

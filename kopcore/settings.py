@@ -35,9 +35,111 @@ class ChartOverride:
     name: str | None = None
 
 
+#: SHU pools, in the order allocations list them: setting name -> what it funds.
+SHU_POOLS: tuple[str, ...] = ("reserve", "jasa_modal", "jasa_usaha", "management", "staff",
+                              "education", "social", "other")
+SHU_CAPITAL_BASES = ("year-end", "average")
+SHU_PATRONAGE_BASES = ("interest", "transactions")
+SHU_PAYOUTS = ("savings", "payable")
+
+
+def _percent(source: str, name: str, value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigurationError(f"{source}: shu.{name} must be a string or an integer "
+                                 f"(a percentage such as \"2.5\"), got {value!r}")
+    try:
+        percent = Decimal(str(value))
+    except ArithmeticError:
+        raise ConfigurationError(f"{source}: shu.{name} is not a number: {value!r}") from None
+    if not percent.is_finite() or percent < 0 or percent > 100 or \
+            percent != percent.quantize(Decimal("0.01")):
+        raise ConfigurationError(f"{source}: shu.{name} must be a percentage from 0 to 100 "
+                                 f"with at most two decimals, got {value!r}")
+    return percent
+
+
+@attrs.frozen
+class ShuSettings:
+    """How the year's surplus (SHU) is shared, per the statutes (AD/ART): ``[shu]``.
+
+    Percentages of the SHU for each pool must sum to exactly 100. ``jasa_modal`` is shared among
+    members by their capital basis, ``jasa_usaha`` by their patronage basis; the other pools go
+    to GL accounts. See docs/yearend.md.
+    """
+
+    reserve: Decimal = Decimal(40)
+    jasa_modal: Decimal = Decimal(20)
+    jasa_usaha: Decimal = Decimal(20)
+    management: Decimal = Decimal(5)
+    staff: Decimal = Decimal(5)
+    education: Decimal = Decimal(5)
+    social: Decimal = Decimal(5)
+    other: Decimal = Decimal(0)
+    #: ``year-end`` (pokok + wajib at the year's last day) or ``average`` (average daily balance).
+    capital_basis: str = "year-end"
+    #: ``interest`` (loan interest paid in the year) or ``transactions`` (loan repayments).
+    patronage_basis: str = "interest"
+    #: ``savings``: members' shares credited through the settlement hook (payable when no plugin
+    #: offers an account); ``payable``: every share recorded as SHU payable to members.
+    member_payout: str = "savings"
+
+    @classmethod
+    def from_mapping(cls, data: object, source: str) -> ShuSettings:
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"{source}: [shu] must be a table")
+        unknown = sorted(set(data) - {f.name for f in attrs.fields(cls)})
+        if unknown:
+            raise ConfigurationError(f"{source}: unknown [shu] settings {unknown}")
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            values[key] = _percent(source, key, value) if key in SHU_POOLS else value
+        choices = {"capital_basis": SHU_CAPITAL_BASES, "patronage_basis": SHU_PATRONAGE_BASES,
+                   "member_payout": SHU_PAYOUTS}
+        for key, allowed in choices.items():
+            if key in values and values[key] not in allowed:
+                raise ConfigurationError(f"{source}: shu.{key} must be one of "
+                                         f"{', '.join(allowed)}, got {values[key]!r}")
+        try:
+            return cls(**values)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{source}: {exc}") from None
+
+    def __attrs_post_init__(self) -> None:
+        total = sum((self.percent(pool) for pool in SHU_POOLS), Decimal(0))
+        if total != 100:
+            detail = ", ".join(f"{pool} {self.percent(pool)}" for pool in SHU_POOLS)
+            raise ConfigurationError(f"the [shu] percentages must sum to 100, they sum to "
+                                     f"{total} ({detail})")
+
+    def percent(self, pool: str) -> Decimal:
+        value: Decimal = getattr(self, pool)
+        return value
+
+    def weights(self) -> list[int]:
+        """Each pool's percentage in hundredths of a percent (exact integers summing to
+        10000), in :data:`SHU_POOLS` order."""
+        return [int(self.percent(pool) * 100) for pool in SHU_POOLS]
+
+
+def _integrity_key(_instance: object, _attribute: object, value: str | None) -> None:
+    if value is not None and (not isinstance(value, str) or len(value) < 32):
+        raise ConfigurationError("setting integrity_key must be a string of at least 32 "
+                                 "characters (for example: python -c 'import secrets; "
+                                 "print(secrets.token_urlsafe(32))')")
+
+
+def _without_password(url: str) -> str:
+    """The database URL for a repr or a message: any password replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in credentials:
+        return repr(url)
+    return repr(f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}")
+
+
 @attrs.frozen
 class Settings:
-    database_url: str = "sqlite:///kopcore.db"
+    database_url: str = attrs.field(default="sqlite:///kopcore.db", repr=_without_password)
     #: Entry-point names of the plugins to enable; ``None`` enables every installed plugin.
     plugins: tuple[str, ...] | None = None
     cooperative_name: str = "Koperasi"
@@ -56,6 +158,12 @@ class Settings:
     api_port: int = attrs.field(default=8000, validator=_positive_int)
     #: Largest request body the API accepts, in bytes.
     max_request_bytes: int = attrs.field(default=65536, validator=_positive_int)
+    #: How the year's surplus is shared (``[shu]``).
+    shu: ShuSettings = attrs.field(factory=ShuSettings)
+    #: Secret for the journal's tamper evidence (HMAC-SHA256); ``None``: plain SHA-256, which
+    #: detects accidents but not a database insider (docs/integrity.md). Never shown in a repr.
+    integrity_key: str | None = attrs.field(default=None, repr=False,
+                                            validator=_integrity_key)
     #: Where the settings came from (for messages); not a setting.
     source: str = "defaults"
 
@@ -77,6 +185,8 @@ class Settings:
             source = str(chosen)
         if url := os.environ.get("KOPCORE_DATABASE_URL"):
             data["database_url"] = url
+        if key := os.environ.get("KOPCORE_INTEGRITY_KEY"):
+            data["integrity_key"] = key
         if (enabled := os.environ.get("KOPCORE_PLUGINS")) is not None:
             data["plugins"] = [p for p in enabled.split(",") if p]
         return cls.from_mapping(data, source=source)
@@ -108,6 +218,8 @@ class Settings:
                     )
                 thresholds[name] = Decimal(str(value))
             kwargs["approval_thresholds"] = thresholds
+        if "shu" in kwargs:
+            kwargs["shu"] = ShuSettings.from_mapping(kwargs["shu"], source)
         try:
             settings = cls(**kwargs)
         except TypeError as exc:

@@ -279,7 +279,7 @@ class FutureHook:
     """Implements a hook this kernel does not have (written for a newer kernel, or a typo)."""
 
     @kopcore.hookimpl
-    def kopcore_period_end(self) -> None:
+    def kopcore_tutup_buku_harian(self) -> None:
         return None
 
 
@@ -289,7 +289,7 @@ def test_a_plugin_implementing_an_unknown_hook_is_refused(make_kernel: KernelFac
 
     message = str(refused.value)
     assert "'tutup-buku'" in message
-    assert "kopcore_period_end" in message
+    assert "kopcore_tutup_buku_harian" in message
 
 
 class WrongArguments:

@@ -139,7 +139,26 @@ journal_entries = Table(
     Column("reverses_entry_id", Integer, ForeignKey("journal_entries.id"), nullable=True,
            unique=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    #: Tamper evidence (kopcore.ledger.integrity): ``<scheme>:<nonce>:<hex>`` over the entry
+    #: and its postings; NULL only for entries posted before revision k0002.
+    Column("digest", String(100), nullable=True),
     Index("ix_journal_entries_date", "business_date"),
+)
+
+#: Append-only chain over the journal in id order (kopcore.ledger.integrity.seal_journal).
+journal_seals = Table(
+    "journal_seals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("first_entry_id", Integer, nullable=False),
+    Column("last_entry_id", Integer, nullable=False),
+    Column("entry_count", Integer, nullable=False),
+    Column("chain_hash", String(64), nullable=False),
+    Column("keyed", Boolean, nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("sealed_at", UTCDateTime(), nullable=False),
+    CheckConstraint("entry_count > 0", name="count_positive"),
 )
 
 postings = Table(
@@ -272,6 +291,7 @@ __all__ = [
     "gl_accounts",
     "idempotency_records",
     "journal_entries",
+    "journal_seals",
     "members",
     "metadata",
     "postings",

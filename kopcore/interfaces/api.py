@@ -106,6 +106,8 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
 
 
 def _security_required(op: Operation) -> list[dict[str, list[str]]]:
+    if op.signature_header is not None:
+        return []  # public: authenticated by the caller's signature over the body
     return [{"bearer": []}]
 
 
@@ -133,6 +135,10 @@ def _responses(op: Operation) -> dict[str, Any]:
 
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
+    if op.signature_header is not None:
+        return [{"name": op.signature_header, "in": "header", "required": True,
+                 "description": "The caller's signature over the raw request body",
+                 "schema": {"type": "string"}}]
     if not op.mutates:
         return query_parameters(op.input)
     if op.sensitive_output:
@@ -157,6 +163,9 @@ def operation_spec(op: Operation) -> type[OpenAPIOperation]:
                  "content": {"application/json": {"schema": object_schema(op.input)}}}
                 if op.mutates else None
             )
+            if op.signature_header is not None:  # the caller's own payload, passed on raw
+                spec.request_body = {"required": True, "content": {"application/json": {
+                    "schema": {"type": "object", "description": "The signed payload"}}}}
             self.security = _security_required(op)
             self.description = op.description or None
 
@@ -192,11 +201,27 @@ async def _input(op: Operation, request: Request[Any, Any, Any]) -> dict[str, An
     return data
 
 
+async def _signed_input(op: Operation, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """A signed callback's input: the raw body and its signature header, unparsed."""
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError("request body is not UTF-8", field="body") from None
+    return {"body": text, "signature": request.headers.get(str(op.signature_header), "")}
+
+
 def route_for(kernel: Kernel, op: Operation) -> Any:
     async def endpoint(request: Request[Any, Any, Any]) -> Response[Any]:
-        principal = await _principal(kernel, request)
-        data = await _input(op, request)
-        key = request.headers.get("idempotency-key") if op.mutates else None
+        if op.signature_header is not None:
+            # Deliberately public: the handler authenticates the body by its signature.
+            principal = Principal("callback", "callback", None, frozenset({op.permission}))
+            data = await _signed_input(op, request)
+            key = None
+        else:
+            principal = await _principal(kernel, request)
+            data = await _input(op, request)
+            key = request.headers.get("idempotency-key") if op.mutates else None
         outcome = await anyio.to_thread.run_sync(partial(
             invoke, kernel, op, data, principal, interface="api", idempotency_key=key,
             from_text=not op.mutates,

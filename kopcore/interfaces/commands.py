@@ -68,17 +68,53 @@ def command_for(op: Operation, run: Runner) -> click.Command:
             help="Repeat safely: the same key returns the first result instead of acting again"))
     params.append(click.Option(["--json", "as_json"], is_flag=True,
                                help="Print the result as JSON (the API's response body)"))
+    if op.document_field is not None:
+        params.append(click.Option(
+            ["--output", "output_path"], default=None, metavar="PATH",
+            type=click.Path(dir_okay=False, writable=True),
+            help=f"Write the document ('{op.document_field}') to PATH instead of printing it"))
 
     def callback(**values: Any) -> None:
         as_json = values.pop("as_json")
+        values.pop("output_path", None)
         key = values.pop("idempotency_key", None)
         raw = {k: (str(v).lower() if isinstance(v, bool) else v)
                for k, v in values.items() if v is not None}
         run(op, raw, key, as_json)
 
     doc = op.description or op.summary
-    return click.Command(op.command_path[-1], params=params, callback=callback,
-                         help=doc, short_help=op.summary or None)
+    return OperationCommand(op, op.command_path[-1], params=params, callback=callback,
+                            help=doc, short_help=op.summary or None)
+
+
+class OperationCommand(click.Command):
+    """A generated command, knowing the operation it runs."""
+
+    def __init__(self, operation: Operation, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.operation = operation
+
+
+def _write_document(payload: Any) -> Any:
+    """With ``--output PATH`` on a command whose operation returns a document: write the
+    document to PATH and return the payload without it (with where it was written)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not isinstance(ctx.command, OperationCommand):
+        return payload
+    field = ctx.command.operation.document_field
+    path = ctx.params.get("output_path")
+    if field is None or path is None or not isinstance(payload, dict):
+        return payload
+    document = payload.get(field)
+    if document is None:
+        raise click.ClickException(f"this result has no document to write ('{field}' is "
+                                   "empty): choose a document format")
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            out.write(document)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
+    return {**payload, field: f"written to {path} ({len(document.encode())} bytes)"}
 
 
 def add_operation_commands(root: click.Group, operations: list[Operation], run: Runner) -> None:
@@ -95,6 +131,8 @@ def add_operation_commands(root: click.Group, operations: list[Operation], run: 
 
 
 def print_outcome(payload: Any, status: int, as_json: bool) -> None:
+    if 200 <= status < 300:
+        payload = _write_document(payload)
     if as_json:
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return

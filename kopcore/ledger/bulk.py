@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import attrs
 from sqlalchemy import bindparam, select, update
@@ -23,6 +24,7 @@ from kopcore.context import Context
 from kopcore.db import tables as t
 from kopcore.errors import AccountFrozen, InsufficientFunds, NotFound
 from kopcore.ledger.accounts import account_from_row
+from kopcore.ledger.integrity import digest_for
 from kopcore.ledger.posting import (
     _INSERT_POSTINGS,
     _ask_plugins,
@@ -111,12 +113,16 @@ def post_entries(ctx: Context, requests: Sequence[EntryRequest]) -> list[Journal
                                         operation=ctx.operation, business_date=day))
         _check_floors(accounts, lines, running)
     created_at = datetime.now(UTC)
-    ids = ctx.conn.execute(_INSERT_ENTRIES, [
+    rows: list[dict[str, Any]] = [
         {"business_date": day, "memo": r.memo, "actor": ctx.actor, "operation": ctx.operation,
          "idempotency_key": None, "request_digest": "-", "reverses_entry_id": None,
          "created_at": created_at}
         for r in requests
-    ]).scalars().all()
+    ]
+    for row, r in zip(rows, requests, strict=True):
+        row["digest"] = digest_for(ctx, row, ((accounts[ln.account].id, ln.signed_minor,
+                                               ln.amount.currency) for ln in r.lines))
+    ids = ctx.conn.execute(_INSERT_ENTRIES, rows).scalars().all()
     net: dict[int, int] = defaultdict(int)
     for request in requests:
         for line in request.lines:

@@ -33,6 +33,7 @@ from kopcore.errors import (
     ValidationError,
 )
 from kopcore.ledger.accounts import account_from_row, get_accounts
+from kopcore.ledger.integrity import digest_for
 from kopcore.ledger.records import Account, AccountStatus, JournalEntry, PostingView, ProposedEntry
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side, Veto
@@ -259,6 +260,8 @@ def post_entry(
            "operation": ctx.operation, "idempotency_key": idempotency_key,
            "request_digest": digest, "reverses_entry_id": reverses_entry_id,
            "created_at": created_at}
+    row["digest"] = digest_for(ctx, row, ((accounts[ln.account].id, ln.signed_minor,
+                                           ln.amount.currency) for ln in lines))
     if idempotency_key is None and reverses_entry_id is None:
         entry_id = ctx.conn.execute(_INSERT_ENTRY, row).scalar_one()
     else:

@@ -17,6 +17,7 @@ arithmetic, the lifecycle and the GL accounts.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,14 +34,19 @@ from kopcore.records import (
     EodTask,
     ExitContribution,
     GLAccountSpec,
+    HealthFigure,
+    MemberBasis,
     MigrationSource,
     PermissionSpec,
     ProductType,
+    ShuBasis,
     Veto,
 )
 from kopcore_loans import gl, lifecycle, operations
+from kopcore_loans import shu as shu_bases
 from kopcore_loans.eod import EOD_TASKS
 from kopcore_loans.exit import member_exit
+from kopcore_loans.health import health_figures
 from kopcore_loans.products import ProductTerms, create_product
 from kopcore_loans.schedule import Frequency, InterestMethod
 
@@ -120,6 +126,19 @@ def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
 @kopcore.hookimpl
 def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
     return member_exit(ctx, member)
+
+
+@kopcore.hookimpl
+def kopcore_health_figures(ctx: Context, as_of: date) -> Sequence[HealthFigure]:
+    """Outstanding, non-performing outstanding, PPAP required and borrowers on ``as_of``."""
+    return health_figures(ctx, as_of)
+
+
+@kopcore.hookimpl
+def kopcore_shu_bases(ctx: Context, year_start: date, year_end: date,
+                      basis: ShuBasis) -> Sequence[MemberBasis] | None:
+    """Patronage basis (jasa usaha): loan interest paid, or repayments, in the year."""
+    return shu_bases.bases(ctx, year_start, year_end, basis)
 
 
 def seed_demo(ctx: Context) -> list[str]:

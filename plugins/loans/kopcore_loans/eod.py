@@ -30,8 +30,6 @@ from kopcore_loans.lifecycle import COLLECTION
 from kopcore_loans.loan import (
     LoanStatus,
     ScheduleRow,
-    days_past_due,
-    earned_interest,
     loan_from_row,
     row_from_db,
 )
@@ -78,6 +76,73 @@ def _rows_by_loan(ctx: Context, loan_ids: Sequence[int]) -> dict[int, list[Sched
     return grouped
 
 
+#: What end of day needs of a schedule row, read as plain tuples: a chunk reads tens of
+#: thousands of rows, and building an object per row would cost more than the SELECT.
+_SCHEDULE_COLUMNS = (installments.c.status, installments.c.period_start, installments.c.due_date,
+                     installments.c.principal, installments.c.interest,
+                     installments.c.principal_paid, installments.c.interest_paid,
+                     installments.c.interest_waived)
+Schedule = dict[int, list[tuple[str, date, date, int, int, int, int, int]]]
+
+
+def _schedules(ctx: Context, condition: sa.ColumnElement[bool]) -> Schedule:
+    """The schedule rows of every loan matching ``condition``, by loan, in one SELECT (a join,
+    not a list of thousands of ids)."""
+    i = installments.c
+    grouped: Schedule = defaultdict(list)
+    query = (sa.select(i.loan_id, *_SCHEDULE_COLUMNS).join(loans, loans.c.id == i.loan_id)
+             .where(condition).order_by(i.loan_id, i.version, i.due_date, i.seq))
+    for loan_id, *values in ctx.conn.execute(query):
+        grouped[loan_id].append(tuple(values))
+    return grouped
+
+
+def _earned(rows: Sequence[tuple[str, date, date, int, int, int, int, int]], day: date) -> int:
+    """:func:`~kopcore_loans.loan.earned_interest` on :func:`_schedules` tuples."""
+    total = 0
+    for status, start, due, _principal, interest, _principal_paid, paid, waived in rows:
+        if status == "superseded":
+            total += paid
+            continue
+        charged = interest - waived
+        if day >= due:
+            accrued = charged
+        elif day <= start:
+            accrued = 0
+        else:
+            accrued = charged * (day - start).days // (due - start).days
+        total += accrued if accrued > paid else paid
+    return total
+
+
+def _arrears(rows: Sequence[tuple[str, date, date, int, int, int, int, int]], day: date,
+             grace_days: int, base: PenaltyBase) -> tuple[int, int]:
+    """(days past due, the amount the day's penalty is taken on), as
+    :func:`~kopcore_loans.loan.days_past_due` and :func:`daily_penalty` compute them, in one
+    pass over :func:`_schedules` tuples."""
+    oldest: date | None = None
+    overdue = 0
+    for status, _start, due, principal, interest, principal_paid, paid, waived in rows:
+        if status != "open":
+            continue
+        principal_unpaid = principal - principal_paid
+        unpaid = principal_unpaid + interest - waived - paid
+        if unpaid <= 0:
+            continue
+        if due <= day and (oldest is None or due < oldest):
+            oldest = due
+        if (day - due).days > grace_days:
+            overdue += unpaid if base is PenaltyBase.INSTALLMENT else principal_unpaid
+    return ((day - oldest).days if oldest is not None else 0), overdue
+
+
+def _share(amount: int, fraction: Fraction, unit: int) -> int:
+    """``round_half_up(amount * fraction, unit)`` in integers."""
+    n, d = amount * fraction.numerator, fraction.denominator
+    rounded = (2 * abs(n) + d * unit) // (2 * d * unit) * unit
+    return rounded if n >= 0 else -rounded
+
+
 def _update_loans(ctx: Context, values: list[dict[str, Any]]) -> None:
     if values:
         columns: dict[str, Any] = {k: sa.bindparam(k) for k in values[0] if k != "loan_id"}
@@ -96,8 +161,11 @@ def _rupiah(ctx: Context) -> int:
 def auto_debit(ctx: Context, day: date, low: int, high: int) -> int:
     """Collect what is due today from each opted-in member's settlement account, as far as its
     available balance (above its floor) allows. A refusal skips that loan only."""
+    # Locked like every repayment path locks its loan: a teller's repayment racing this chunk
+    # waits, and each allocation below sees the schedule as it is.
     rows = ctx.conn.execute(sa.select(loans).where(
-        loans.c.id.between(low, high), ACTIVE, loans.c.auto_debit.is_(True)).order_by(loans.c.id))
+        loans.c.id.between(low, high), ACTIVE, loans.c.auto_debit.is_(True))
+        .order_by(loans.c.id).with_for_update())
     collected = 0
     for loan in map(loan_from_row, rows):
         owed = dues(loan, _rows_by_loan(ctx, [loan.id])[loan.id], day)
@@ -132,21 +200,25 @@ def accrual_condition() -> sa.ColumnElement[bool]:
     return ACTIVE & loans.c.product_id.in_(accrual_products)
 
 
-def accrue_interest(ctx: Context, day: date, low: int, high: int) -> int:
+def accrue_interest(ctx: Context, day: date, low: int, high: int,
+                    schedule: Schedule | None = None) -> int:
     """Bring each accrual-basis loan's recognised interest up to what it has earned by the end
-    of ``day``: debit its interest receivable, credit interest income (one entry)."""
+    of ``day``: debit its interest receivable, credit interest income (one entry).
+    ``schedule``: the chunk's schedule rows by loan, when the caller has read them already."""
     a = kt.accounts.c
+    in_chunk = loans.c.id.between(low, high)
     chosen = ctx.conn.execute(
         sa.select(loans.c.id, loans.c.interest_recognized, a.number)
         .join(kt.accounts, a.id == loans.c.interest_account_id)
-        .where(loans.c.id.between(low, high), accrual_condition()).order_by(loans.c.id)
+        .where(in_chunk, accrual_condition()).order_by(loans.c.id)
     ).all()
-    schedule = _rows_by_loan(ctx, [r.id for r in chosen])
+    if schedule is None:
+        schedule = _schedules(ctx, in_chunk & accrual_condition())
     currency = ctx.settings.currency
     lines: list[PostingLine] = []
     updates: list[dict[str, Any]] = []
     for loan_id, recognised, number in chosen:
-        target = earned_interest(schedule[loan_id], day)
+        target = _earned(schedule.get(loan_id, ()), day)
         if target > recognised:
             lines.append(PostingLine(number, Side.DEBIT, Money(target - recognised, currency)))
             updates.append({"loan_id": loan_id, "interest_recognized": target})
@@ -179,44 +251,50 @@ def daily_penalty(rows: Sequence[ScheduleRow], day: date, grace_days: int,
     return round_half_up(overdue * percent_per_day / 100, unit)
 
 
-def classify_arrears(ctx: Context, day: date, low: int, high: int) -> int:
+def classify_arrears(ctx: Context, day: date, low: int, high: int,
+                     schedule: Schedule | None = None) -> int:
     """Days past due, the day's penalty, the class and the allowance of each loan; one entry
-    moves the chunk's net allowance change between PPAP expense and the allowance."""
-    a = kt.accounts.c
+    moves the chunk's net allowance change between PPAP expense and the allowance.
+    ``schedule``: the chunk's schedule rows by loan, when the caller has read them already."""
+    a, c = kt.accounts.c, loans.c
+    in_chunk = c.id.between(low, high)
     chosen = ctx.conn.execute(
-        sa.select(loans, (a.balance * a.normal_sign).label("outstanding"))
-        .outerjoin(kt.accounts, a.id == loans.c.account_id)
-        .where(loans.c.id.between(low, high), arrears_condition()).order_by(loans.c.id)
+        sa.select(c.id, c.status, c.product_id, c.days_past_due, c.penalty_due,
+                  c.collectibility, c.allowance,
+                  (a.balance * a.normal_sign).label("outstanding"))
+        .outerjoin(kt.accounts, a.id == c.account_id)
+        .where(in_chunk, arrears_condition()).order_by(c.id)
     ).all()
     if not chosen:
         return 0
     classes = collectibility(ctx)
+    allowance_of = {cls.code: Fraction(cls.allowance_percent) / 100 for cls in classes}
     by_id = {r.id: product_from_row(r) for r in ctx.conn.execute(sa.select(products))}
-    schedule = _rows_by_loan(ctx, [r.id for r in chosen])
+    penalty_of = {pid: Fraction(p.penalty_percent_per_day) for pid, p in by_id.items()}
+    if schedule is None:
+        schedule = _schedules(ctx, in_chunk & arrears_condition())
     rupiah = _rupiah(ctx)
+    active = LoanStatus.ACTIVE.value
     updates: list[dict[str, Any]] = []
     change = 0
     for row in chosen:
-        loan = loan_from_row(row)
-        if loan.status is not LoanStatus.ACTIVE:
-            updates.append({"loan_id": loan.id, "days_past_due": loan.days_past_due,
-                            "penalty_due": loan.penalty_due,
-                            "collectibility": loan.collectibility, "allowance": 0})
-            change -= loan.allowance
+        if row.status != active:
+            updates.append({"loan_id": row.id, "days_past_due": row.days_past_due,
+                            "penalty_due": row.penalty_due,
+                            "collectibility": row.collectibility, "allowance": 0})
+            change -= row.allowance
             continue
-        product = by_id[loan.product_id]
-        rows = schedule[loan.id]
-        dpd = days_past_due(rows, day)
-        penalty = daily_penalty(rows, day, product.grace_days,
-                                Fraction(product.penalty_percent_per_day),
-                                product.penalty_base, rupiah)
+        product = by_id[row.product_id]
+        dpd, overdue = _arrears(schedule.get(row.id, ()), day, product.grace_days,
+                                product.penalty_base)
+        percent = penalty_of[row.product_id]
+        penalty = _share(overdue, percent / 100, rupiah) if percent else 0
         cls = classify(classes, dpd)
         outstanding = int(row.outstanding or 0)
-        target = round_half_up(Fraction(outstanding) * Fraction(cls.allowance_percent) / 100,
-                               rupiah)
-        change += target - loan.allowance
-        updates.append({"loan_id": loan.id, "days_past_due": dpd,
-                        "penalty_due": loan.penalty_due + penalty,
+        target = _share(outstanding, allowance_of[cls.code], rupiah)
+        change += target - row.allowance
+        updates.append({"loan_id": row.id, "days_past_due": dpd,
+                        "penalty_due": row.penalty_due + penalty,
                         "collectibility": cls.code, "allowance": target})
     _update_loans(ctx, updates)
     if change:
@@ -239,8 +317,10 @@ def close_day(ctx: Context, day: date, low: int, high: int) -> int:
     interest, then age, penalise, classify and provide for what is still unpaid. One task
     (rather than three) keeps the end-of-day bookkeeping per business date small."""
     auto_debit(ctx, day, low, high)
-    accrue_interest(ctx, day, low, high)
-    return classify_arrears(ctx, day, low, high)
+    # Read after the auto-debit (which pays installments); accrual changes no schedule row.
+    schedule = _schedules(ctx, loans.c.id.between(low, high) & arrears_condition())
+    accrue_interest(ctx, day, low, high, schedule)
+    return classify_arrears(ctx, day, low, high, schedule)
 
 
 EOD_TASKS: tuple[EodTask, ...] = (

@@ -17,13 +17,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pluggy
+
 import kopcore
+from kopcore.errors import PluginError
 from kopcore.operations import Operation
 from kopcore.records import DemoSeed, EodTask, GLAccountSpec, MigrationSource, PermissionSpec
-from kopcore_ppob import chart, demo, eod
+from kopcore_ppob import chart, demo, digiflazz, eod, hookspecs
 from kopcore_ppob.operations import OPERATIONS
+from kopcore_ppob.providers import ProviderSpec, sandbox_factory
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+
+@kopcore.hookimpl
+def kopcore_add_hookspecs(pluginmanager: pluggy.PluginManager) -> None:
+    """Declare ``kopcore_ppob_providers``: providers are plugins too. Two plugins offering
+    the same provider name stop start-up, naming both."""
+    pluginmanager.add_hookspecs(hookspecs)
+    seen: dict[str, str] = {}
+    for impl in pluginmanager.hook.kopcore_ppob_providers.get_hookimpls():
+        specs: Sequence[ProviderSpec] = impl.function() or ()  # type: ignore[assignment]
+        for spec in specs:
+            if spec.name in seen:
+                raise PluginError(f"PPOB provider {spec.name!r} is offered by both plugin "
+                                  f"{seen[spec.name]!r} and plugin {impl.plugin_name!r}")
+            seen[spec.name] = impl.plugin_name
+
+
+@kopcore.hookimpl
+def kopcore_ppob_providers() -> Sequence[ProviderSpec]:
+    return [
+        ProviderSpec("sandbox", sandbox_factory,
+                     "Offline, deterministic provider for training and tests", networked=False),
+        ProviderSpec("digiflazz", digiflazz.factory, "Digiflazz buyer API (md5-signed, "
+                     "HMAC-SHA1 webhooks); settings KOPCORE_PPOB_DIGIFLAZZ_*"),
+    ]
 
 
 @kopcore.hookimpl

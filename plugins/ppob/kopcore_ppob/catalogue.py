@@ -11,7 +11,8 @@ default is flat Rp 0, 0 %, rounded up to Rp 500 for prepaid and Rp 0 flat for po
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, time
 
 import attrs
 import sqlalchemy as sa
@@ -19,8 +20,9 @@ import sqlalchemy as sa
 from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import exponent
-from kopcore_ppob import tables
-from kopcore_ppob.providers import DEFAULT_PROVIDER, PROVIDERS, Provider, make_provider
+from kopcore_ppob import clock, tables
+from kopcore_ppob.errors import CutOff
+from kopcore_ppob.providers import DEFAULT_PROVIDER, Provider, calling, make_provider, registry
 
 CATEGORIES = ("pln_token", "pulsa", "paket_data", "pln_postpaid", "bpjs", "pdam", "telkom")
 
@@ -32,24 +34,97 @@ def scale(ctx: Context) -> int:
 
 # -- provider ---------------------------------------------------------------------------------
 
-def provider_name(ctx: Context) -> str:
+def get_setting(ctx: Context, key: str) -> str | None:
     s = tables.settings.c
-    value = ctx.conn.execute(sa.select(s.value).where(s.key == "provider")).scalar_one_or_none()
-    return str(value) if value is not None else DEFAULT_PROVIDER
+    value = ctx.conn.execute(sa.select(s.value).where(s.key == key)).scalar_one_or_none()
+    return str(value) if value is not None else None
+
+
+def put_setting(ctx: Context, key: str, value: str | None) -> None:
+    s = tables.settings.c
+    if value is None:
+        ctx.conn.execute(sa.delete(tables.settings).where(s.key == key))
+    elif ctx.conn.execute(sa.update(tables.settings).where(s.key == key)
+                          .values(value=value)).rowcount == 0:
+        ctx.conn.execute(tables.settings.insert().values(key=key, value=value))
+
+
+def provider_name(ctx: Context) -> str:
+    return get_setting(ctx, "provider") or DEFAULT_PROVIDER
 
 
 def set_provider(ctx: Context, name: str) -> str:
-    if name not in PROVIDERS:
-        raise NotFound(f"no PPOB provider named {name!r}; known: {sorted(PROVIDERS)}")
-    s = tables.settings.c
-    if ctx.conn.execute(sa.update(tables.settings).where(s.key == "provider")
-                        .values(value=name)).rowcount == 0:
-        ctx.conn.execute(tables.settings.insert().values(key="provider", value=name))
+    known = registry(ctx)
+    if name not in known:
+        raise NotFound(f"no PPOB provider named {name!r}; known: {sorted(known)}")
+    put_setting(ctx, "provider", name)
     return name
 
 
 def provider(ctx: Context) -> Provider:
-    return make_provider(provider_name(ctx))
+    return make_provider(ctx, provider_name(ctx))
+
+
+# -- cut-off windows --------------------------------------------------------------------------
+
+_HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]?\d)")
+
+
+def parse_hhmm(value: str, field: str) -> time:
+    match = _HHMM.fullmatch(value.strip())
+    if match is None:
+        raise ValidationError(f"{field}: a time HH:MM (00:00-23:59)", field=field)
+    return time(int(match[1]), int(match[2]))
+
+
+def in_window(now: time, start: time, end: time) -> bool:
+    """Whether ``now`` falls in [start, end), a window that may cross midnight."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= now < end
+    return now >= start or now < end
+
+
+def category_cutoff(ctx: Context, category: str) -> tuple[str, str] | None:
+    value = get_setting(ctx, f"cutoff.{category}")
+    if not value:
+        return None
+    start, _, end = value.partition("-")
+    return start, end
+
+
+def set_category_cutoff(ctx: Context, category: str, start: str | None,
+                        end: str | None) -> tuple[str, str] | None:
+    """The operator's daily cut-off window for a category (WIB); both ``None`` clears it."""
+    if category not in CATEGORIES:
+        raise ValidationError(f"category must be one of {', '.join(CATEGORIES)}",
+                              field="category")
+    if start is None and end is None:
+        put_setting(ctx, f"cutoff.{category}", None)
+        return None
+    if start is None or end is None:
+        raise ValidationError("give both start and end, or neither to clear", field="start")
+    a, b = parse_hhmm(start, "start"), parse_hhmm(end, "end")
+    if a == b:
+        raise ValidationError("start and end must differ", field="end")
+    window = (a.strftime("%H:%M"), b.strftime("%H:%M"))
+    put_setting(ctx, f"cutoff.{category}", "-".join(window))
+    return window
+
+
+def check_cutoff(ctx: Context, product: Product, at: datetime | None = None) -> None:
+    """Refuse (:class:`CutOff`) when the product or its category is in a cut-off window now."""
+    local = (at or clock.now()).astimezone(clock.WIB).time()
+    windows = []
+    if product.cutoff_start and product.cutoff_end:
+        windows.append((product.cutoff_start, product.cutoff_end, "the provider's"))
+    if (cat := category_cutoff(ctx, product.category)) is not None:
+        windows.append((cat[0], cat[1], f"the {product.category} category's"))
+    for start, end, whose in windows:
+        if in_window(local, parse_hhmm(start, "start"), parse_hhmm(end, "end")):
+            raise CutOff(f"{product.sku} cannot be sold between {start} and {end} WIB "
+                         f"({whose} cut-off window); try again after {end} WIB")
 
 
 # -- markups ----------------------------------------------------------------------------------
@@ -109,6 +184,8 @@ class Product:
     selling_price: int
     available: bool
     synced_on: date
+    cutoff_start: str | None = None
+    cutoff_end: str | None = None
 
 
 def sync(ctx: Context) -> list[Product]:
@@ -119,16 +196,24 @@ def sync(ctx: Context) -> list[Product]:
     unit = scale(ctx)
     p = tables.products.c
     listed = set()
-    for item in chosen.price_list():
+    for item in calling(chosen.name, chosen.price_list):
         if item.category not in CATEGORIES:
             continue
         if item.price < 0:
             raise Conflict(f"provider lists {item.sku} at a negative price")
         buy = item.price * unit
-        values = {"provider": chosen.name, "category": item.category, "brand": item.brand,
-                  "name": item.name, "postpaid": item.postpaid, "buy_price": buy,
+        cutoff: tuple[str | None, str | None] = (None, None)
+        if item.cutoff_start and item.cutoff_end:
+            start, end = (parse_hhmm(item.cutoff_start, "start").strftime("%H:%M"),
+                          parse_hhmm(item.cutoff_end, "end").strftime("%H:%M"))
+            if start != end:  # "00:00"-"00:00": no window
+                cutoff = (start, end)
+        values = {"provider": chosen.name, "category": item.category,
+                  "brand": item.brand[:64], "name": item.name[:200],
+                  "postpaid": item.postpaid, "buy_price": buy,
                   "selling_price": get_markup(ctx, item.category).apply(buy),
-                  "available": item.available, "synced_on": ctx.business_date}
+                  "available": item.available, "synced_on": ctx.business_date,
+                  "cutoff_start": cutoff[0], "cutoff_end": cutoff[1]}
         listed.add(item.sku)
         if ctx.conn.execute(sa.update(tables.products).where(p.sku == item.sku)
                             .values(**values)).rowcount == 0:

@@ -28,6 +28,8 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
 READ = "ppob.read"
 TRANSACT = "ppob.transact"
 MANAGE = "ppob.manage"
+#: Held only by the ``callback`` principal of the public, signature-authenticated webhook route.
+CALLBACK = "ppob.callback"
 
 PERMISSIONS: tuple[PermissionSpec, ...] = (
     PermissionSpec(READ, "See the PPOB catalogue, transactions and receipts",
@@ -36,4 +38,6 @@ PERMISSIONS: tuple[PermissionSpec, ...] = (
                    ("manager", "teller")),
     PermissionSpec(MANAGE, "Choose the provider, set markups and sync the catalogue",
                    ("manager",)),
+    PermissionSpec(CALLBACK, "Deliver a provider's signed callback (the webhook route's own "
+                   "principal; administrators may replay one from the CLI)", ()),
 )

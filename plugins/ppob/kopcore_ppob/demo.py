@@ -21,7 +21,7 @@ def seed(ctx: Context) -> list[str]:
         savepoint = ctx.conn.begin_nested()
         try:
             txn, _ = flow.begin(ctx, req)
-            result = flow.ask(make_provider(txn.provider), txn, first=True)
+            result = flow.ask(make_provider(ctx, txn.provider), txn, first=True)
             flow.resolve(ctx, req.ref_id, result)
         except KopcoreError:
             savepoint.rollback()

@@ -1,7 +1,10 @@
-"""End-of-day poll: ask the provider about every pending transaction and apply the answers.
+"""End-of-day poll: ask offline providers about pending transactions and apply the answers.
 
-Runs before the kernel closes the day; a transaction the provider still reports pending stays
-pending (its hold too) and is asked again by ``ppob.status`` or the next day's run.
+Runs before the kernel closes the day, inside the chunk's transaction, so it asks only providers
+that answer without a network (the sandbox). A networked provider (Digiflazz) is never called
+with a transaction open: its pending transactions are settled by its signed callbacks and by
+the status-polling job ``ppob poll`` (schedule it, e.g. every five minutes). A transaction still
+pending stays pending, with its hold, and is asked again later.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import sqlalchemy as sa
 from kopcore.context import Context
 from kopcore.records import EodTask
 from kopcore_ppob import flow, tables
-from kopcore_ppob.providers import make_provider
+from kopcore_ppob.providers import make_provider, registry
 
 
 def _chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
@@ -29,9 +32,13 @@ def _run(ctx: Context, day: date, low: int, high: int) -> int:
     refs = list(ctx.conn.execute(sa.select(c.ref_id).where(
         c.status == flow.PENDING, c.id >= low, c.id <= high).order_by(c.id)).scalars())
     done = 0
+    specs = registry(ctx)
     for ref_id in refs:
         txn = flow.require_txn(ctx, ref_id)
-        result = flow.ask(make_provider(txn.provider), txn, first=False)
+        spec = specs.get(txn.provider)
+        if spec is None or spec.networked:
+            continue
+        result = flow.ask(make_provider(ctx, txn.provider), txn, first=False)
         if flow.resolve(ctx, ref_id, result).status != flow.PENDING:
             done += 1
     return done

@@ -19,6 +19,7 @@ poll resolves. An answer contradicting a final outcome (success after failure) i
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -32,7 +33,16 @@ from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_ppob import catalogue, chart, tables
-from kopcore_ppob.providers import Outcome, Provider, Result, make_provider
+from kopcore_ppob.errors import DepositExhausted
+from kopcore_ppob.providers import (
+    Outcome,
+    Provider,
+    Reason,
+    Result,
+    calling,
+    make_provider,
+    registry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +86,44 @@ def check_customer_no(customer_no: str) -> str:
     if not (customer_no.isascii() and customer_no.isdigit() and 6 <= len(customer_no) <= 20):
         raise ValidationError("customer number: 6-20 digits", field="customer_no")
     return customer_no
+
+
+#: Customer numbers per category: (pattern, what the teller is told).
+CUSTOMER_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    "pln_token": (re.compile(r"\d{10,12}"), "a PLN meter number or customer ID: 10-12 digits"),
+    "pln_postpaid": (re.compile(r"\d{10,12}"), "a PLN customer ID: 10-12 digits"),
+    "pulsa": (re.compile(r"(08|628)\d{8,12}"), "a mobile number: 08... or 628..., 10-15 digits"),
+    "paket_data": (re.compile(r"(08|628)\d{8,12}"),
+                   "a mobile number: 08... or 628..., 10-15 digits"),
+    "bpjs": (re.compile(r"\d{10,16}"), "a BPJS Kesehatan number: 10-16 digits"),
+}
+
+
+def check_customer_for(category: str, customer_no: str) -> str:
+    """The category's own format (phone number, meter number...) on top of digits only."""
+    fmt = CUSTOMER_FORMATS.get(category)
+    if fmt is not None and not fmt[0].fullmatch(customer_no):
+        raise ValidationError(f"customer number for {category}: {fmt[1]}", field="customer_no")
+    return customer_no
+
+
+def known_deposit(ctx: Context, provider: str) -> int | None:
+    """The provider's deposit as last reported (rupiah), or ``None`` if never asked."""
+    value = catalogue.get_setting(ctx, f"deposit.{provider}")
+    return int(value) if value is not None else None
+
+
+def record_deposit(ctx: Context, provider: str, rupiah: int) -> None:
+    catalogue.put_setting(ctx, f"deposit.{provider}", str(max(rupiah, 0)))
+
+
+def check_deposit(ctx: Context, provider: str, buy_minor: int) -> None:
+    """Refuse before sending when the provider's last reported deposit cannot pay."""
+    deposit = known_deposit(ctx, provider)
+    if deposit is not None and deposit * catalogue.scale(ctx) < buy_minor:
+        raise DepositExhausted(
+            f"the deposit with provider {provider} (Rp{deposit:,} at last report) cannot pay "
+            "this purchase; top it up, then refresh it with 'ppob deposit'")
 
 
 def get_txn(ctx: Context, ref_id: str) -> Txn | None:
@@ -122,7 +170,10 @@ def _available(ctx: Context, sku: str) -> catalogue.Product:
 # -- inquiry ----------------------------------------------------------------------------------
 
 def inquiry(ctx: Context, ref_id: str, sku: str, customer_no: str) -> Txn:
-    """Ask the provider for a postpaid bill; the quote is kept under ``ref_id`` for the day."""
+    """Ask the provider for a postpaid bill; the quote is kept under ``ref_id`` for the day.
+
+    ``ctx`` is read-only: the provider is asked outside any write transaction and the quote
+    written in its own commit."""
     check_ref_id(ref_id)
     check_customer_no(customer_no)
     existing = get_txn(ctx, ref_id)
@@ -132,16 +183,28 @@ def inquiry(ctx: Context, ref_id: str, sku: str, customer_no: str) -> Txn:
     product = _available(ctx, sku)
     if not product.postpaid:
         raise ValidationError(f"{sku} is prepaid: pay it directly", field="sku")
-    bill = catalogue.provider(ctx).inquiry(ref_id, sku, customer_no)
+    check_customer_for(product.category, customer_no)
+    catalogue.check_cutoff(ctx, product)
+    provider = provider_for(ctx, product.provider)
+    bill = calling(product.provider, lambda: provider.inquiry(ref_id, sku, customer_no))
     unit = catalogue.scale(ctx)
     amount, admin_buy = bill.amount * unit, bill.admin_fee * unit
     admin_sell = catalogue.get_markup(ctx, product.category).apply(admin_buy)
-    ctx.conn.execute(tables.transactions.insert().values(
-        ref_id=ref_id, provider=product.provider, sku=sku, customer_no=customer_no,
-        customer_name=bill.customer_name[:200], status=INQUIRED, bill=amount,
-        selling_price=amount + admin_sell, buy_price=amount + admin_buy,
-        created_on=ctx.business_date))
-    return require_txn(ctx, ref_id)
+
+    def record(w: Context) -> Txn:
+        w.conn.execute(tables.transactions.insert().values(
+            ref_id=ref_id, provider=product.provider, sku=sku, customer_no=customer_no,
+            customer_name=bill.customer_name[:200], status=INQUIRED, bill=amount,
+            selling_price=amount + admin_sell, buy_price=amount + admin_buy,
+            created_on=w.business_date))
+        return require_txn(w, ref_id)
+
+    try:
+        return _write(ctx, record)
+    except sa.exc.IntegrityError:
+        txn = ctx.kernel.read(ctx.actor, lambda r: require_txn(r, ref_id))
+        _same_request(txn, sku, customer_no)
+        return txn
 
 
 # -- payment ----------------------------------------------------------------------------------
@@ -166,6 +229,8 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
         if existing.status != INQUIRED:
             return existing, False
     product = _available(ctx, req.sku)
+    check_customer_for(product.category, req.customer_no)
+    catalogue.check_cutoff(ctx, product)
     if product.postpaid:
         if existing is None:
             raise Conflict(f"{req.sku} is a bill: inquire it first with this ref_id")
@@ -175,6 +240,7 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
         selling, buy, bill = existing.selling_price, existing.buy_price, existing.bill
     else:
         selling, buy, bill = product.selling_price, product.buy_price, product.selling_price
+    check_deposit(ctx, product.provider, buy)
     amount = Money(selling, ctx.settings.currency)
     member = ledger.get_member(ctx, req.member) if req.member else None
     if member is not None:
@@ -218,29 +284,56 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
 
 def ask(provider: Provider, txn: Txn, *, first: bool) -> Result:
     """The provider's answer; any error talking to it means the outcome is unknown: pending."""
+    postpaid = txn.customer_name is not None  # only an inquired bill has a customer name
     try:
         if first:
-            return provider.transaction(txn.ref_id, txn.sku, txn.customer_no)
-        return provider.status(txn.ref_id, txn.sku, txn.customer_no)
+            return provider.transaction(txn.ref_id, txn.sku, txn.customer_no, postpaid=postpaid)
+        return provider.status(txn.ref_id, txn.sku, txn.customer_no, postpaid=postpaid)
     except Exception as exc:  # network, timeout, malformed answer: ask again later
         log.warning("PPOB %s: provider %s did not answer: %s", txn.ref_id, provider.name, exc)
         return Result(txn.ref_id, Outcome.PENDING, "", f"no answer: {type(exc).__name__}")
 
 
+REASON_TEXT = {Reason.DEPOSIT_EXHAUSTED: "provider deposit exhausted",
+               Reason.CUT_OFF: "provider cut-off",
+               Reason.BAD_SIGNATURE: "request signature refused",
+               Reason.BILL_NOT_AVAILABLE: "bill not available",
+               Reason.REF_ID_NOT_UNIQUE: "ref_id not unique"}
+
+
 def resolve(ctx: Context, ref_id: str, result: Result) -> Txn:
     """Apply the provider's answer to a transaction, exactly once."""
+    return settle(ctx, ref_id, result)[0]
+
+
+def settle(ctx: Context, ref_id: str, result: Result) -> tuple[Txn, bool]:
+    """:func:`resolve`, also saying whether this call was the one that settled it."""
     txn = require_txn(ctx, ref_id)
-    if result.outcome is Outcome.PENDING:
-        return txn
+    if result.balance is not None:
+        record_deposit(ctx, txn.provider, result.balance)
+    elif result.reason is Reason.DEPOSIT_EXHAUSTED:
+        record_deposit(ctx, txn.provider, 0)
     c = tables.transactions.c
+    if result.outcome is Outcome.PENDING:
+        if result.message and result.message != txn.message:
+            ctx.conn.execute(sa.update(tables.transactions)
+                             .where(c.ref_id == ref_id, c.status == PENDING)
+                             .values(message=result.message[:200]))
+            return require_txn(ctx, ref_id), False
+        return txn, False
     new = SUCCESS if result.outcome is Outcome.SUCCESS else FAILED
+    message = result.message
+    if result.reason is not Reason.NONE:
+        message = f"{REASON_TEXT.get(result.reason, result.reason.value)}: {message}"
+    if result.code:
+        message = f"[{result.code}] {message}"
     claimed = ctx.conn.execute(
         sa.update(tables.transactions).where(c.ref_id == ref_id, c.status == PENDING)
-        .values(status=new, sn=result.sn[:200] or None, message=result.message[:200],
+        .values(status=new, sn=result.sn[:200] or None, message=message[:200],
                 resolved_on=ctx.business_date)
     ).rowcount
     if claimed != 1:
-        return _late_answer(ctx, require_txn(ctx, ref_id), new, result)
+        return _late_answer(ctx, require_txn(ctx, ref_id), new, result), False
     money = Money(txn.selling_price, ctx.settings.currency)
     suspense = ledger.gl_account_number(chart.SUSPENSE_GL)
     if txn.hold_id is not None:
@@ -265,7 +358,7 @@ def resolve(ctx: Context, ref_id: str, result: Result) -> Txn:
         ], memo=memo + ": failed, cash returned", idempotency_key=f"ppob:{ref_id}:refund")
         ctx.conn.execute(sa.update(tables.transactions).where(c.ref_id == ref_id)
                          .values(entry_id=entry.id))
-    return require_txn(ctx, ref_id)
+    return require_txn(ctx, ref_id), True
 
 
 def _late_answer(ctx: Context, txn: Txn, new: str, result: Result) -> Txn:
@@ -286,6 +379,10 @@ def _write(ctx: Context, work: Callable[[Context], T]) -> T:
     return ctx.kernel.write(ctx.actor, work, operation=ctx.operation, principal=ctx.principal)
 
 
+def provider_for(ctx: Context, name: str) -> Provider:
+    return make_provider(ctx, name)
+
+
 def pay(ctx: Context, req: PayRequest) -> Txn:
     """Begin, ask the provider, resolve — each committed on its own (``ctx`` is read-only)."""
     try:
@@ -297,14 +394,45 @@ def pay(ctx: Context, req: PayRequest) -> Txn:
         return txn
     if not fresh:
         return txn
-    result = ask(make_provider(txn.provider), txn, first=True)
+    result = ask(provider_for(ctx, txn.provider), txn, first=True)
     return _write(ctx, lambda w: resolve(w, req.ref_id, result))
 
 
+#: A networked provider is not asked about a transaction older than this: Digiflazz takes a
+#: prepaid ref_id re-sent after 90 days as a new purchase.
+STATUS_HORIZON_DAYS = 30
+
+
 def check_status(ctx: Context, ref_id: str) -> Txn:
-    """Ask the provider again about a pending (or failed) transaction and apply the answer."""
+    """Ask the provider again about a pending transaction (or, offline providers only, a failed
+    one, to catch a late success) and apply the answer."""
     txn = require_txn(ctx, ref_id)
     if txn.status in (SUCCESS, INQUIRED) or txn.anomaly is not None:
         return txn
-    result = ask(make_provider(txn.provider), txn, first=False)
+    spec = registry(ctx).get(txn.provider)
+    networked = spec is None or spec.networked
+    if networked and txn.status == FAILED:
+        return txn  # re-sending a failed ref_id to an aggregator could buy it again
+    if networked and (ctx.business_date - txn.created_on).days > STATUS_HORIZON_DAYS:
+        note = (f"pending for more than {STATUS_HORIZON_DAYS} days: not asked again (a re-sent "
+                "ref_id could be a new purchase); settle with the provider")
+        c = tables.transactions.c
+        return _write(ctx, lambda w: (w.conn.execute(
+            sa.update(tables.transactions).where(c.ref_id == ref_id, c.anomaly.is_(None))
+            .values(anomaly=note)), require_txn(w, ref_id))[1])
+    result = ask(provider_for(ctx, txn.provider), txn, first=False)
     return _write(ctx, lambda w: resolve(w, ref_id, result))
+
+
+def poll_pending(ctx: Context, limit: int = 500) -> list[Txn]:
+    """The status-polling job: ask about every pending transaction, each outside any database
+    transaction, and settle those the provider has decided. Returns the ones it settled."""
+    c = tables.transactions.c
+    refs = list(ctx.conn.execute(sa.select(c.ref_id).where(c.status == PENDING)
+                                 .order_by(c.id).limit(limit)).scalars())
+    settled = []
+    for ref_id in refs:
+        txn = check_status(ctx, ref_id)
+        if txn.status != PENDING:
+            settled.append(txn)
+    return settled

@@ -25,7 +25,9 @@ from kopcore.errors import (
 )
 from kopcore.money import Money
 from kopcore.operations import Operation
-from kopcore_ppob import catalogue, chart, flow, receipts
+from kopcore_ppob import callbacks, catalogue, chart, flow, receipts, reconcile
+from kopcore_ppob.errors import BadSignature, CutOff, DepositExhausted, ProviderUnavailable
+from kopcore_ppob.providers import calling, registry
 
 REF = {"help": "The transaction's ref_id: the idempotency key sent to the provider",
        "max_length": 64}
@@ -62,6 +64,9 @@ class ProductOut:
     selling_price: Money
     available: bool
     synced_on: date
+    #: The provider's daily cut-off window (WIB), if any.
+    cutoff_start: str | None
+    cutoff_end: str | None
 
 
 @attrs.frozen
@@ -102,6 +107,77 @@ class ReceiptOut:
     text: str
 
 
+@attrs.frozen
+class ProviderInfo:
+    name: str
+    description: str
+    networked: bool
+
+
+@attrs.frozen
+class ProvidersOut:
+    chosen: str
+    providers: list[ProviderInfo]
+
+
+@attrs.frozen
+class CutoffOut:
+    category: str
+    start: str | None
+    end: str | None
+
+
+@attrs.frozen
+class DepositOut:
+    provider: str
+    #: The deposit left with the provider, as it last reported it.
+    deposit: Money | None
+    #: Below this, ``low`` is true (and the operator should top up).
+    threshold: Money | None
+    low: bool
+
+
+@attrs.frozen
+class CallbackOut:
+    verdict: str
+    ref_id: str | None
+    status: str | None
+
+
+@attrs.frozen
+class DeliveryOut:
+    provider: str
+    ref_id: str | None
+    verdict: str
+    outcome: str | None
+    detail: str | None
+    received_at: str
+
+
+@attrs.frozen
+class DeliveriesOut:
+    callbacks: list[DeliveryOut]
+
+
+@attrs.frozen
+class ReconLine:
+    ref_id: str
+    detail: str
+
+
+@attrs.frozen
+class ReconcileOut:
+    provider: str
+    statement_rows: int
+    matched: int
+    mismatched: list[ReconLine]
+    missing_locally: list[ReconLine]
+    missing_at_provider: list[ReconLine]
+    #: Successful purchases at the buy price: on the statement, and in our books.
+    provider_total: Money
+    local_total: Money
+
+
 def money(ctx: Context, minor: int) -> Money:
     return Money(minor, ctx.settings.currency)
 
@@ -109,7 +185,7 @@ def money(ctx: Context, minor: int) -> Money:
 def product_out(ctx: Context, p: catalogue.Product) -> ProductOut:
     return ProductOut(p.sku, p.provider, p.category, p.brand, p.name, p.postpaid,
                       money(ctx, p.buy_price), money(ctx, p.selling_price), p.available,
-                      p.synced_on)
+                      p.synced_on, p.cutoff_start, p.cutoff_end)
 
 
 def txn_out(ctx: Context, t: flow.Txn) -> TxnOut:
@@ -181,6 +257,131 @@ class TxnsIn:
         "help": "Only transactions the provider contradicted after the fact"})
 
 
+@attrs.frozen
+class CutoffSetIn:
+    category: str = attrs.field(metadata={
+        "help": "pln_token, pulsa, paket_data, pln_postpaid, bpjs, pdam or telkom",
+        "max_length": 32})
+    start: str | None = attrs.field(default=None, metadata={
+        "help": "Start of the daily window, HH:MM WIB (omit start and end to clear)",
+        "max_length": 5})
+    end: str | None = attrs.field(default=None, metadata={
+        "help": "End of the window, HH:MM WIB (may be after midnight)", "max_length": 5})
+
+
+@attrs.frozen
+class ThresholdIn:
+    threshold: Decimal = attrs.field(metadata={
+        "help": "Report the provider deposit as low below this many rupiah (0: never)"})
+
+
+@attrs.frozen
+class CallbackIn:
+    body: str = attrs.field(metadata={"help": "The callback's raw body, exactly as received",
+                                      "max_length": 65536})
+    signature: str = attrs.field(default="", metadata={
+        "help": "The signature header's value (Digiflazz: X-Hub-Signature)", "max_length": 200})
+
+
+@attrs.frozen
+class CallbacksIn:
+    ref_id: str | None = attrs.field(default=None, metadata=REF)
+
+
+@attrs.frozen
+class ReconcileIn:
+    csv: str = attrs.field(metadata={
+        "help": "The provider's statement as CSV text with columns ref_id, status, price",
+        "max_length": 4_000_000})
+    date_from: date | None = attrs.field(default=None, metadata={
+        "help": "First day of our transactions to compare (default: the business date)"})
+    date_to: date | None = attrs.field(default=None, metadata={
+        "help": "Last day (default: date_from)"})
+
+
+def providers(ctx: Context, data: NoIn) -> ProvidersOut:
+    """The PPOB providers the installed plugins offer, and the one in use."""
+    return ProvidersOut(catalogue.provider_name(ctx), [
+        ProviderInfo(spec.name, spec.description, spec.networked)
+        for spec in sorted(registry(ctx).values(), key=lambda s: s.name)])
+
+
+def cutoff_set(ctx: Context, data: CutoffSetIn) -> CutoffOut:
+    """Set (or clear) a category's daily cut-off window, in WIB: no sale is sent inside it."""
+    window = catalogue.set_category_cutoff(ctx, data.category, data.start, data.end)
+    return CutoffOut(data.category, *(window or (None, None)))
+
+
+def _deposit_out(ctx: Context) -> DepositOut:
+    name = catalogue.provider_name(ctx)
+    known = flow.known_deposit(ctx, name)
+    threshold = catalogue.get_setting(ctx, "deposit_threshold")
+    unit = catalogue.scale(ctx)
+    deposit = money(ctx, known * unit) if known is not None else None
+    limit = money(ctx, int(threshold)) if threshold is not None else None
+    low = deposit is not None and limit is not None and deposit.minor < limit.minor
+    return DepositOut(name, deposit, limit, low)
+
+
+def deposit(ctx: Context, data: NoIn) -> DepositOut:
+    """Ask the provider for the deposit left and compare it with the low-balance threshold."""
+    name = catalogue.provider_name(ctx)
+    balance = calling(name, flow.provider_for(ctx, name).balance)
+
+    def store(w: Context) -> DepositOut:
+        flow.record_deposit(w, name, balance)
+        return _deposit_out(w)
+
+    return ctx.kernel.write(ctx.actor, store, operation=ctx.operation, principal=ctx.principal)
+
+
+def deposit_threshold_set(ctx: Context, data: ThresholdIn) -> DepositOut:
+    """Set the provider deposit's low-balance threshold."""
+    minor = _units(ctx, data.threshold, "threshold")
+    if minor < 0:
+        raise ValidationError("threshold cannot be negative", field="threshold")
+    catalogue.put_setting(ctx, "deposit_threshold", str(minor) if minor else None)
+    return _deposit_out(ctx)
+
+
+def poll(ctx: Context, data: NoIn) -> TxnsOut:
+    """The status-polling job: ask about every pending transaction and settle those decided
+    (schedule it; each provider call is made outside any database transaction)."""
+    settled = flow.poll_pending(ctx)
+    return ctx.kernel.read(ctx.actor, lambda r: TxnsOut([txn_out(r, t) for t in settled]))
+
+
+def callback(ctx: Context, data: CallbackIn) -> CallbackOut:
+    """Receive the provider's signed callback (webhook) and settle the transaction it reports.
+
+    Public route: authenticated by the signature over the body, not by an API key. A bad
+    signature is refused (401), recorded, and changes nothing; a repeated delivery changes
+    nothing."""
+    d = callbacks.receive(ctx, data.body, data.signature)
+    return CallbackOut(d.verdict, d.ref_id, d.status)
+
+
+def callback_log(ctx: Context, data: CallbacksIn) -> DeliveriesOut:
+    """Callbacks received, newest first, with what each did (forged ones included)."""
+    return DeliveriesOut([
+        DeliveryOut(str(r["provider"]), r["ref_id"], str(r["verdict"]),  # type: ignore[arg-type]
+                    r["outcome"], r["detail"], str(r["received_at"]))  # type: ignore[arg-type]
+        for r in callbacks.deliveries(ctx, data.ref_id)])
+
+
+def reconcile_statement(ctx: Context, data: ReconcileIn) -> ReconcileOut:
+    """Compare the provider's statement (CSV) with our transactions: matched, mismatched and
+    missing on either side. Nothing is posted."""
+    r = reconcile.reconcile(ctx, data.csv, data.date_from, data.date_to)
+
+    def lines(items: list[reconcile.Line]) -> list[ReconLine]:
+        return [ReconLine(i.ref_id, i.detail) for i in items]
+
+    return ReconcileOut(r.provider, r.statement_rows, r.matched, lines(r.mismatched),
+                        lines(r.missing_locally), lines(r.missing_at_provider),
+                        money(ctx, r.provider_total), money(ctx, r.local_total))
+
+
 def provider_set(ctx: Context, data: ProviderSetIn) -> ProviderOut:
     """Choose the PPOB provider (aggregator); sync the catalogue afterwards."""
     return ProviderOut(catalogue.set_provider(ctx, data.name))
@@ -248,7 +449,7 @@ def receipt(ctx: Context, data: RefIn) -> ReceiptOut:
 
 
 PAYING = (NotFound, ValidationError, Conflict, InsufficientFunds, AccountClosed, AccountFrozen,
-          MemberNotActive, PostingVetoed)
+          MemberNotActive, PostingVetoed, CutOff, DepositExhausted, ProviderUnavailable)
 
 
 def _op(name: str, inp: type, out: type, handler: object, permission: str, *,
@@ -269,7 +470,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("products", ProductsIn, ProductsOut, products, chart.READ, mutates=False,
         summary="The PPOB catalogue"),
     _op("inquiry", InquiryIn, TxnOut, inquiry, chart.TRANSACT, mutates=True,
-        summary="Inquire a postpaid bill", errors=(NotFound, ValidationError, Conflict)),
+        own_transactions=True, summary="Inquire a postpaid bill",
+        errors=(NotFound, ValidationError, Conflict, CutOff, ProviderUnavailable)),
     _op("pay", PayIn, TxnOut, pay, chart.TRANSACT, mutates=True, own_transactions=True,
         summary="Buy a product or pay a bill", errors=PAYING),
     _op("status", RefIn, TxnOut, status, chart.TRANSACT, mutates=True, own_transactions=True,
@@ -278,4 +480,24 @@ OPERATIONS: tuple[Operation, ...] = (
         summary="Recent PPOB transactions"),
     _op("receipt", RefIn, ReceiptOut, receipt, chart.READ, mutates=False,
         summary="Receipt of a PPOB transaction", errors=(NotFound,)),
+    _op("providers", NoIn, ProvidersOut, providers, chart.READ, mutates=False,
+        summary="PPOB providers offered by the installed plugins"),
+    _op("cutoff-set", CutoffSetIn, CutoffOut, cutoff_set, chart.MANAGE, mutates=True,
+        summary="Set a category's daily cut-off window", errors=(ValidationError,)),
+    _op("deposit", NoIn, DepositOut, deposit, chart.MANAGE, mutates=True,
+        own_transactions=True, summary="Ask the provider's deposit balance",
+        errors=(NotFound, ProviderUnavailable)),
+    _op("deposit-threshold-set", ThresholdIn, DepositOut, deposit_threshold_set, chart.MANAGE,
+        mutates=True, summary="Set the low-deposit threshold", errors=(ValidationError,)),
+    _op("poll", NoIn, TxnsOut, poll, chart.TRANSACT, mutates=True, own_transactions=True,
+        summary="Settle pending transactions by asking the provider", errors=(NotFound,)),
+    _op("callback", CallbackIn, CallbackOut, callback, chart.CALLBACK, mutates=True,
+        own_transactions=True, signature_header="X-Hub-Signature",
+        summary="Provider callback (webhook), signed; public route",
+        errors=(BadSignature, ValidationError, ProviderUnavailable, *PAYING)),
+    _op("callbacks", CallbacksIn, DeliveriesOut, callback_log, chart.READ, mutates=False,
+        summary="Provider callbacks received"),
+    _op("reconcile", ReconcileIn, ReconcileOut, reconcile_statement, chart.MANAGE,
+        mutates=True, summary="Reconcile the provider's statement (CSV)",
+        errors=(ValidationError,)),
 )

@@ -1,8 +1,9 @@
-"""The provider (aggregator) interface and the offline sandbox provider.
+"""The provider (aggregator) interface, its registry and the offline sandbox provider.
 
-Amounts crossing this interface are integer rupiah, as aggregators quote them. A provider is
-chosen by name (``ppob.provider-set``); :data:`PROVIDERS` maps names to factories. Registering
-third-party providers (``kopcore-ppob-<aggregator>`` packages) through a hook is not there yet.
+Amounts crossing this interface are integer rupiah, as aggregators quote them. Providers are
+offered by plugins through the ``kopcore_ppob_providers`` hook (:mod:`kopcore_ppob.hookspecs`) as
+:class:`ProviderSpec` records and chosen by name (``ppob.provider-set``). A provider's settings
+and credentials come from the environment (:class:`ProviderConfig`), never from the database.
 
 Sandbox outcomes, by the **last digit** of the customer number (6-20 digits):
 
@@ -26,12 +27,16 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Callable, Sequence
-from typing import Protocol
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, TypeVar
 
 import attrs
 
-from kopcore.errors import NotFound
+from kopcore.context import Context
+from kopcore.errors import KopcoreError, NotFound, PluginError, ValidationError
+from kopcore_ppob.errors import ProviderUnavailable
 
 
 class Outcome(enum.StrEnum):
@@ -51,6 +56,9 @@ class PriceItem:
     price: int
     postpaid: bool = False
     available: bool = True
+    #: The provider's daily cut-off window, local WIB times ``"HH:MM"`` (``""``: none).
+    cutoff_start: str = ""
+    cutoff_end: str = ""
 
 
 @attrs.frozen
@@ -62,12 +70,28 @@ class Bill:
     admin_fee: int
 
 
+class Reason(enum.StrEnum):
+    """Why a provider refused, normalised from its own response codes."""
+
+    NONE = ""
+    DEPOSIT_EXHAUSTED = "deposit-exhausted"
+    CUT_OFF = "cut-off"
+    BAD_SIGNATURE = "bad-signature"
+    BILL_NOT_AVAILABLE = "bill-not-available"
+    REF_ID_NOT_UNIQUE = "ref-id-not-unique"
+
+
 @attrs.frozen
 class Result:
     ref_id: str
     outcome: Outcome
     sn: str = ""
     message: str = ""
+    #: The provider's own response code (Digiflazz ``rc``), for the record.
+    code: str = ""
+    reason: Reason = Reason.NONE
+    #: The provider's deposit after this transaction, in rupiah, when it says.
+    balance: int | None = None
 
 
 class Provider(Protocol):
@@ -83,9 +107,69 @@ class Provider(Protocol):
 
     def inquiry(self, ref_id: str, sku: str, customer_no: str) -> Bill: ...
 
-    def transaction(self, ref_id: str, sku: str, customer_no: str) -> Result: ...
+    def transaction(self, ref_id: str, sku: str, customer_no: str, *,
+                    postpaid: bool = False) -> Result:
+        """Buy (prepaid) or pay the inquired bill (``postpaid``) under ``ref_id``."""
+        ...
 
-    def status(self, ref_id: str, sku: str, customer_no: str) -> Result: ...
+    def status(self, ref_id: str, sku: str, customer_no: str, *,
+               postpaid: bool = False) -> Result:
+        """Ask again about ``ref_id``; never a second purchase."""
+        ...
+
+    def balance(self) -> int:
+        """The deposit left with the provider, in rupiah."""
+        ...
+
+    def parse_callback(self, body: str, signature: str) -> Result:
+        """Verify a callback's signature and read the outcome it reports.
+
+        Raises :class:`~kopcore_ppob.errors.BadSignature` when the signature does not verify and
+        :class:`~kopcore.errors.ValidationError` when the body is not a callback."""
+        ...
+
+
+@attrs.frozen
+class ProviderConfig:
+    """A provider's settings: environment variables ``KOPCORE_PPOB_<NAME>_<KEY>``.
+
+    Secrets (API keys, webhook secrets) live only here; they are never stored, logged, or
+    shown in receipts and error messages (``repr`` hides the values)."""
+
+    name: str
+    values: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+
+    @classmethod
+    def from_env(cls, name: str, environ: Mapping[str, str] | None = None) -> ProviderConfig:
+        prefix = f"KOPCORE_PPOB_{name.upper().replace('-', '_')}_"
+        env = os.environ if environ is None else environ
+        return cls(name, {k[len(prefix):].lower(): v for k, v in env.items()
+                          if k.startswith(prefix)})
+
+    def variable(self, key: str) -> str:
+        return f"KOPCORE_PPOB_{self.name.upper().replace('-', '_')}_{key.upper()}"
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.values.get(key, default)
+
+    def require(self, key: str) -> str:
+        value = self.values.get(key, "")
+        if not value:
+            raise ProviderUnavailable(f"PPOB provider {self.name} is not configured: "
+                                      f"set {self.variable(key)}")
+        return value
+
+
+@attrs.frozen
+class ProviderSpec:
+    """A provider offered through ``kopcore_ppob_providers``."""
+
+    name: str
+    factory: Callable[[ProviderConfig], Provider]
+    description: str = ""
+    #: Talks to a server. End of day asks only offline providers (the sandbox); networked ones
+    #: are polled by ``ppob poll`` outside any database transaction, and by their callbacks.
+    networked: bool = True
 
 
 SANDBOX_PRICES: tuple[PriceItem, ...] = (
@@ -137,7 +221,8 @@ class SandboxProvider:
             return Result(ref_id, Outcome.SUCCESS, self._serial(ref_id, sku), "Transaksi sukses")
         return Result(ref_id, Outcome.FAILED, "", "Transaksi gagal")
 
-    def transaction(self, ref_id: str, sku: str, customer_no: str) -> Result:
+    def transaction(self, ref_id: str, sku: str, customer_no: str, *,
+                    postpaid: bool = False) -> Result:
         self._item(sku)
         last = customer_no[-1]
         if last in "15":
@@ -146,20 +231,58 @@ class SandboxProvider:
             return Result(ref_id, Outcome.PENDING, "", "Transaksi sedang diproses")
         return self._final(ref_id, sku, customer_no, True)
 
-    def status(self, ref_id: str, sku: str, customer_no: str) -> Result:
+    def status(self, ref_id: str, sku: str, customer_no: str, *,
+               postpaid: bool = False) -> Result:
         last = customer_no[-1]
         if last == "4":
             return Result(ref_id, Outcome.PENDING, "", "Transaksi sedang diproses")
         return self._final(ref_id, sku, customer_no, last not in "13")
 
+    def balance(self) -> int:
+        return 10_000_000
 
-#: Providers by name. The sandbox is the default until an operator chooses another.
-PROVIDERS: dict[str, Callable[[], Provider]] = {"sandbox": SandboxProvider}
+    def parse_callback(self, body: str, signature: str) -> Result:
+        raise ValidationError("the sandbox provider sends no callbacks", field="body")
+
+
 DEFAULT_PROVIDER = "sandbox"
+log = logging.getLogger(__name__)
 
 
-def make_provider(name: str) -> Provider:
+def sandbox_factory(config: ProviderConfig) -> Provider:
+    return SandboxProvider()
+
+
+def registry(ctx: Context) -> dict[str, ProviderSpec]:
+    """Every provider offered by the enabled plugins, by name."""
+    found: dict[str, tuple[str, ProviderSpec]] = {}
+    for plugin, specs in ctx.kernel.plugins.results("kopcore_ppob_providers"):
+        for spec in specs:
+            if spec.name in found:
+                raise PluginError(f"PPOB provider {spec.name!r} is offered by both plugin "
+                                  f"{found[spec.name][0]!r} and plugin {plugin!r}")
+            found[spec.name] = (plugin, spec)
+    return {name: spec for name, (_, spec) in found.items()}
+
+
+T = TypeVar("T")
+
+
+def calling(name: str, what: Callable[[], T]) -> T:
+    """Call a provider for the catalogue, an inquiry or the balance: a typed error stays as it
+    is, anything else (a vendor's network error) becomes ``ppob-provider-unavailable``."""
     try:
-        return PROVIDERS[name]()
-    except KeyError:
-        raise NotFound(f"no PPOB provider named {name!r}; known: {sorted(PROVIDERS)}") from None
+        return what()
+    except KopcoreError:
+        raise
+    except Exception as exc:
+        log.warning("PPOB provider %s failed: %s", name, type(exc).__name__)
+        raise ProviderUnavailable(f"PPOB provider {name} did not answer "
+                                  f"({type(exc).__name__}); try again") from None
+
+
+def make_provider(ctx: Context, name: str) -> Provider:
+    specs = registry(ctx)
+    if name not in specs:
+        raise NotFound(f"no PPOB provider named {name!r}; known: {sorted(specs)}")
+    return specs[name].factory(ProviderConfig.from_env(name))

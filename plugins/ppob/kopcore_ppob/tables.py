@@ -32,6 +32,9 @@ products = sa.Table(
     sa.Column("selling_price", sa.BigInteger, nullable=False),
     sa.Column("available", sa.Boolean, nullable=False),
     sa.Column("synced_on", sa.Date, nullable=False),
+    #: The provider's daily cut-off window from its price list, WIB ``HH:MM`` (ppob0002).
+    sa.Column("cutoff_start", sa.String(5), nullable=True),
+    sa.Column("cutoff_end", sa.String(5), nullable=True),
 )
 
 markups = sa.Table(
@@ -71,4 +74,21 @@ transactions = sa.Table(
     sa.Column("anomaly", sa.String(200), nullable=True),
     sa.Column("created_on", sa.Date, nullable=False),
     sa.Column("resolved_on", sa.Date, nullable=True),
+)
+
+#: Every callback received, verified or not (ppob0002): forged ones are kept here with
+#: ``verdict = 'bad-signature'`` and change nothing else.
+callbacks = sa.Table(
+    "ppob_callbacks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("ref_id", sa.String(64), nullable=True),
+    #: applied | duplicate | late | unknown-ref | bad-signature | malformed
+    sa.Column("verdict", sa.String(16), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("detail", sa.String(200), nullable=True),
+    #: SHA-256 of the body, to recognise a delivery repeated byte for byte.
+    sa.Column("body_sha256", sa.String(64), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -19,6 +19,7 @@ kopcore's public API and is found through its entry point::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import kopcore
@@ -30,13 +31,16 @@ from kopcore.records import (
     EodTask,
     ExitContribution,
     GLAccountSpec,
+    MemberBasis,
     MigrationSource,
     PermissionSpec,
     ProductType,
     SettlementAccount,
+    ShuBasis,
     Veto,
 )
 from kopcore_savings import chart, demo, dormancy, eod, membership
+from kopcore_savings import shu as shu_bases
 from kopcore_savings.operations import OPERATIONS
 
 __version__ = "0.2.0"
@@ -84,6 +88,13 @@ def kopcore_settlement_account(ctx: Context, member: Member, purpose: str,
 def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
     """Refund pokok, wajib and sukarela net of wajib arrears, or refuse."""
     return membership.exit_contribution(ctx, member)
+
+
+@kopcore.hookimpl
+def kopcore_shu_bases(ctx: Context, year_start: date, year_end: date,
+                      basis: ShuBasis) -> Sequence[MemberBasis] | None:
+    """Capital basis (jasa modal): pokok + wajib at year end or as an average balance."""
+    return shu_bases.bases(ctx, year_start, year_end, basis)
 
 
 @kopcore.hookimpl

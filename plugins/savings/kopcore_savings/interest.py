@@ -18,7 +18,6 @@ rounded half up to the same unit; the member is credited ``gross - tax``.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -43,7 +42,9 @@ def round_half_up(value: Fraction, unit: int) -> int:
     """A non-negative exact amount of minor units rounded half up to a multiple of ``unit``."""
     if value < 0:
         raise ValueError("interest is never negative")
-    return math.floor(value / unit + Fraction(1, 2)) * unit
+    # floor(n/d / unit + 1/2) in integers: end of day rounds one amount per account.
+    n, d = value.numerator, value.denominator
+    return (2 * n + d * unit) // (2 * d * unit) * unit
 
 
 @attrs.frozen
@@ -181,9 +182,11 @@ def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool], *, m
     if not spans:
         return 0
     by_code = {p.code: p for p in list_products(ctx)}
-    a = kt.accounts.c
+    a, s = kt.accounts.c, savings_accounts.c
+    # The accounts are those ``where`` selects: a join, not a list of thousands of ids.
     numbers = {row.id: row.number for row in ctx.conn.execute(
-        sa.select(a.id, a.number).where(a.id.in_(sorted(spans)), a.status != "closed"))}
+        sa.select(a.id, a.number).join(savings_accounts, s.account_id == a.id)
+        .where(where, a.status != "closed"))}
     currency = ctx.settings.currency
     expense: dict[str, int] = defaultdict(int)
     tax_total = 0
@@ -216,8 +219,8 @@ def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool], *, m
         record["entry_id"] = entry_id
     ctx.conn.execute(interest_postings.insert(), records)
     d = interest_days.c
-    ctx.conn.execute(sa.delete(interest_days).where(d.account_id.in_(sorted(spans)),
-                                                    d.business_date <= up_to))
+    ctx.conn.execute(sa.delete(interest_days).where(
+        d.account_id.in_(sa.select(s.account_id).where(where)), d.business_date <= up_to))
     return len(records)
 
 

@@ -1,18 +1,19 @@
-"""kopcore-sharia: sharia products for KSPPS/BMT cooperatives, free of interest (riba).
-
-This slice offers:
+"""kopcore-sharia: sharia products for KSPPS/BMT cooperatives and sharia units, free of
+interest (riba).
 
 - a sharia chart of accounts, with a veto refusing any entry that touches a sharia account
-  together with an interest account (reason ``sharia.interest-account``);
-- murabahah financing (PSAK 102): contract at cost plus a fixed margin, optional down payment
-  (urbun), proportional margin recognition per installment, early settlement with a
-  discretionary discount (muqasah);
+  together with an interest account (reason ``sharia.interest-account``), and the sharia unit's
+  own trial balance, financial position and operating results (:mod:`kopcore_sharia.unit`);
+- wadiah yad dhamanah savings, a bonus only by a proposal approved by a second person;
+- mudharabah savings and term deposits: nisbah fixed at opening, monthly profit distribution
+  from a pool, exact to the rupiah (:mod:`kopcore_sharia.mudharabah`);
+- murabahah financing (PSAK 102): proportional or annuity margin recognition, ta'zir to the
+  social fund, muqasah by approval, kolektibilitas at end of day;
 - qardh: principal-only benevolent loans with an optional flat admin cost;
-- wadiah yad dhamanah savings with a bonus only by an explicit operator operation;
-- zakat and infaq/sadaqah funds (maal) kept apart from the financing business, with a report.
+- zakat, infaq/sadaqah and social funds (maal) kept apart from the financing business.
 
-Member exit is refused while a murabahah or qardh is outstanding. See README.md for what is not
-built yet (mudharabah, ijarah, musyarakah...).
+Member exit is refused while a murabahah or qardh is outstanding; wadiah and mudharabah balances
+are refunded. See README.md.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from kopcore.ledger import Member, ProposedEntry
 from kopcore.operations import Operation
 from kopcore.records import (
     DemoSeed,
+    EodTask,
     ExitContribution,
     GLAccountSpec,
     MigrationSource,
@@ -36,8 +38,17 @@ from kopcore.records import (
     Side,
     Veto,
 )
-from kopcore_sharia import chart, demo, veto
-from kopcore_sharia.operations import OPERATIONS
+from kopcore_sharia import (
+    chart,
+    collectibility,
+    demo,
+    eod,
+    mudharabah_ops,
+    operations,
+    proposal_ops,
+    unit,
+    veto,
+)
 
 __version__ = "0.1.0"
 
@@ -64,7 +75,13 @@ def kopcore_permissions() -> Sequence[PermissionSpec]:
 
 @kopcore.hookimpl
 def kopcore_operations() -> Sequence[Operation]:
-    return OPERATIONS
+    return (*operations.OPERATIONS, *proposal_ops.OPERATIONS, *mudharabah_ops.OPERATIONS,
+            *collectibility.OPERATIONS, *unit.OPERATIONS)
+
+
+@kopcore.hookimpl
+def kopcore_eod_tasks() -> Sequence[EodTask]:
+    return eod.TASKS
 
 
 @kopcore.hookimpl
@@ -75,7 +92,8 @@ def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
 
 @kopcore.hookimpl
 def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
-    """Refuse the exit while a murabahah or qardh is outstanding; refund wadiah balances."""
+    """Refuse the exit while a murabahah or qardh is outstanding; refund wadiah and mudharabah
+    balances (a deposit before maturity too: its profit share of the running month lapses)."""
     accounts = [a for a in ledger.member_accounts(ctx, member.id) if a.plugin == chart.PLUGIN
                 and a.status is not ledger.AccountStatus.CLOSED]
     owing = [a for a in accounts
@@ -83,16 +101,17 @@ def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None
     if owing:
         return ExitContribution(refusal="outstanding sharia financing: " + ", ".join(
             f"{a.number} ({a.balance.format()})" for a in owing))
-    wadiah = [a for a in accounts if a.product_code == chart.WADIAH_PRODUCT]
-    for account in wadiah:
+    savings = [a for a in accounts
+               if a.product_code in (chart.WADIAH_PRODUCT, *chart.MUDHARABAH_PRODUCTS)]
+    for account in savings:
         if account.status is ledger.AccountStatus.FROZEN:
-            return ExitContribution(refusal=f"wadiah {account.number} is frozen")
+            return ExitContribution(refusal=f"{account.number} is frozen")
         if account.held.is_positive():
             return ExitContribution(
-                refusal=f"wadiah {account.number} has {account.held.format()} on hold")
-    lines = [PostingLine(a.number, Side.DEBIT, a.balance) for a in wadiah
+                refusal=f"{account.number} has {account.held.format()} on hold")
+    lines = [PostingLine(a.number, Side.DEBIT, a.balance) for a in savings
              if a.balance.is_positive()]
-    return ExitContribution(lines=lines, note=f"{len(lines)} wadiah refunded")
+    return ExitContribution(lines=lines, note=f"{len(lines)} wadiah/mudharabah refunded")
 
 
 @kopcore.hookimpl

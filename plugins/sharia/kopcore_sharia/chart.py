@@ -23,25 +23,41 @@ QARDH_ADMIN_INCOME = "sharia.qardh_admin_income"
 SOCIAL_FUND = "sharia.social_fund"
 ZAKAT_FUND = "sharia.zakat"
 INFAQ_FUND = "sharia.infaq"
+MUDHARABAH_SAVINGS = "sharia.mudharabah_savings"
+MUDHARABAH_DEPOSITS = "sharia.mudharabah_deposits"
+PROFIT_SHARE_EXPENSE = "sharia.profit_share_expense"
+UNIT_CASH = "sharia.cash"
+UNIT_FUNDS = "sharia.unit_funds"
+HEAD_OFFICE_INVESTMENT = "sharia.head_office_investment"
 
 GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
+    GLAccountSpec(UNIT_CASH, "1105", "Kas Unit Syariah", GLType.ASSET),
+    GLAccountSpec(HEAD_OFFICE_INVESTMENT, "1195", "Rekening Antar Kantor Unit Syariah",
+                  GLType.ASSET),
     GLAccountSpec(MURABAHAH_RECEIVABLE, "1151", "Piutang Murabahah", GLType.ASSET),
     GLAccountSpec(MURABAHAH_DEFERRED_MARGIN, "1152", "Margin Murabahah Ditangguhkan",
                   GLType.ASSET, contra=True),
     GLAccountSpec(QARDH_RECEIVABLE, "1153", "Piutang Qardh", GLType.ASSET),
     GLAccountSpec(WADIAH, "2121", "Simpanan Wadiah", GLType.LIABILITY),
+    GLAccountSpec(MUDHARABAH_SAVINGS, "2122", "Tabungan Mudharabah", GLType.LIABILITY),
+    GLAccountSpec(MUDHARABAH_DEPOSITS, "2123", "Deposito Mudharabah", GLType.LIABILITY),
     GLAccountSpec(SOCIAL_FUND, "2131", "Dana Kebajikan", GLType.LIABILITY),
     GLAccountSpec(ZAKAT_FUND, "2132", "Dana Zakat", GLType.LIABILITY),
     GLAccountSpec(INFAQ_FUND, "2133", "Dana Infaq dan Sadaqah", GLType.LIABILITY),
     GLAccountSpec(MURABAHAH_MARGIN_INCOME, "4151", "Pendapatan Margin Murabahah", GLType.INCOME),
     GLAccountSpec(QARDH_ADMIN_INCOME, "4152", "Pendapatan Administrasi Qardh", GLType.INCOME),
+    GLAccountSpec(UNIT_FUNDS, "2195", "Rekening Antar Kantor Kantor Pusat", GLType.LIABILITY),
     GLAccountSpec(WADIAH_BONUS, "5151", "Beban Bonus Wadiah", GLType.EXPENSE),
+    GLAccountSpec(PROFIT_SHARE_EXPENSE, "5152", "Beban Bagi Hasil Mudharabah", GLType.EXPENSE),
 )
 
 WADIAH_PRODUCT = "sharia.wadiah"
 MURABAHAH_PRODUCT = "sharia.murabahah"
 QARDH_PRODUCT = "sharia.qardh"
+MUDHARABAH_SAVINGS_PRODUCT = "sharia.mudharabah"
+MUDHARABAH_DEPOSIT_PRODUCT = "sharia.mudharabah-deposit"
 FINANCING_PRODUCTS = (MURABAHAH_PRODUCT, QARDH_PRODUCT)
+MUDHARABAH_PRODUCTS = (MUDHARABAH_SAVINGS_PRODUCT, MUDHARABAH_DEPOSIT_PRODUCT)
 
 PRODUCT_TYPES: tuple[ProductType, ...] = (
     ProductType(WADIAH_PRODUCT, "Simpanan wadiah yad dhamanah", WADIAH,
@@ -50,22 +66,34 @@ PRODUCT_TYPES: tuple[ProductType, ...] = (
                 "Sale at cost plus a margin agreed at contract (PSAK 102)"),
     ProductType(QARDH_PRODUCT, "Pembiayaan qardh", QARDH_RECEIVABLE,
                 "Benevolent loan: principal only, a flat admin cost at most"),
+    ProductType(MUDHARABAH_SAVINGS_PRODUCT, "Tabungan mudharabah", MUDHARABAH_SAVINGS,
+                "Profit-sharing savings: a monthly share of a pool's income by nisbah"),
+    ProductType(MUDHARABAH_DEPOSIT_PRODUCT, "Deposito mudharabah", MUDHARABAH_DEPOSITS,
+                "Profit-sharing term deposit: withdrawn at maturity, shares paid monthly"),
 )
 
 READ = "sharia.read"
 TRANSACT = "sharia.transact"
 MANAGE = "sharia.manage"
+REPORTS = "sharia.reports"
 
 PERMISSIONS: tuple[PermissionSpec, ...] = (
     PermissionSpec(READ, "See sharia financing, wadiah balances and the ZIS fund report",
                    ("manager", "teller", "auditor", "member")),
     PermissionSpec(TRANSACT, "Contract and collect financing, take wadiah deposits and "
                    "withdrawals, receive and disburse ZIS", ("manager", "teller")),
-    PermissionSpec(MANAGE, "Grant wadiah bonuses (a discretionary operator decision)",
-                   ("manager",)),
+    PermissionSpec(MANAGE, "Propose and approve wadiah bonuses and muqasah (two different "
+                   "managers), set up mudharabah pools, distribute profit, set the sharia unit "
+                   "and the collectibility classes", ("manager",)),
+    PermissionSpec(REPORTS, "Read the sharia unit's books and the profit distribution reports",
+                   ("manager", "auditor")),
 )
 
 SHARIA_GL_KEYS = frozenset(spec.key for spec in GL_ACCOUNTS)
+
+#: GL accounts of the plugin kept in the conventional (head office) books, not the sharia
+#: unit's: the head office's side of the inter-office account.
+HEAD_OFFICE_KEYS = frozenset({HEAD_OFFICE_INVESTMENT})
 
 
 def gl(key: str) -> str:

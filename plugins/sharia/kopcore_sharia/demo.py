@@ -1,4 +1,5 @@
-"""Demo data: a wadiah account for each of the first active members and a small murabahah."""
+"""Demo data: a wadiah account for each of the first active members, a small murabahah and a
+mudharabah pool with one savings account."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from kopcore import ledger
 from kopcore.context import Context
 from kopcore.errors import NotFound
 from kopcore.ledger import MemberStatus
-from kopcore_sharia import murabahah, operations
+from kopcore.money import Money
+from kopcore_sharia import mudharabah, mudharabah_ops, murabahah, operations
 
 CASH = "CASH-01"
 
@@ -33,4 +35,13 @@ def seed(ctx: Context) -> list[str]:
         number = contract.murabahah.account.number
         murabahah.pay_installment(ctx, number, CASH)
         opened.append(number)
+        pool = mudharabah.create_pool(ctx, code="TMB", name="Tabungan Mudharabah Berkah",
+                                      basis=mudharabah.Basis.REVENUE, nisbah_ppm=600_000,
+                                      rounding_unit=Money.parse(1, ctx.settings.currency).minor)
+        holding = mudharabah.open_holding(ctx, members[0], pool, mudharabah.Kind.SAVINGS,
+                                          nisbah_ppm=None, term_months=None, payout=None,
+                                          number=None)
+        mudharabah_ops.deposit(ctx, operations.MoveIn(
+            holding.account.number, Decimal(1000000), CASH))
+        opened.append(holding.account.number)
     return opened

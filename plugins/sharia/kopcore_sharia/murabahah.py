@@ -2,9 +2,18 @@
 
 Amounts are integer minor units throughout; fractions are exact (:class:`fractions.Fraction`)
 and rounded half up to the contract's rounding unit. With ``financed = cost + margin - down
-payment`` and ``n`` installments, installments 1..n-1 are ``financed / n`` and carry
-``margin / n`` of margin (proportional recognition), each rounded; the last installment absorbs
-both remainders, so the installments sum to ``financed`` and their margins to ``margin`` exactly.
+payment`` and ``n`` installments, installments 1..n-1 are ``financed / n``, rounded; the last
+absorbs the remainder, so the installments sum to ``financed`` exactly. The margin each carries
+(recognised when it is paid) depends on the contract's recognition method:
+
+- ``proportional``: ``margin / n`` each, rounded;
+- ``annuity``: the margin an annuity at the rate ``r`` implied by the contract would carry:
+  ``r`` solves ``A * (1 - (1 + r)^-n) / r = cost - down payment`` with ``A = financed / n``;
+  installment ``k`` carries ``outstanding_{k-1} * r`` (exact outstanding), rounded, so more
+  margin early and less late.
+
+Either way the last installment's margin absorbs the remainder, so the margins sum to ``margin``
+exactly.
 The margin never compounds: it is fixed at the contract and only ever recognised or (on early
 settlement) partly forgone as a discretionary discount (muqasah).
 
@@ -23,7 +32,9 @@ Books:
 from __future__ import annotations
 
 import calendar
+import enum
 from datetime import date
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
@@ -37,7 +48,7 @@ from kopcore.ledger import Account, JournalEntry, Member
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_sharia import chart
-from kopcore_sharia.tables import murabahah
+from kopcore_sharia.tables import collectibility_classes, murabahah, tazir
 
 ACTIVE = "active"
 SETTLED = "settled"
@@ -58,6 +69,50 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+class Recognition(enum.StrEnum):
+    """How the margin is spread over the installments."""
+
+    PROPORTIONAL = "proportional"
+    ANNUITY = "annuity"
+
+
+def implied_rate(principal: int, installment: Fraction, n: int) -> Fraction:
+    """The periodic rate ``r`` at which ``n`` payments of ``installment`` repay ``principal``
+    (an annuity), found by bisection to 1e-30; zero when there is no margin."""
+    if installment * n <= principal:
+        return Fraction(0)
+    with localcontext() as dec:
+        dec.prec = 60
+        p, a = Decimal(principal), Decimal(installment.numerator) / installment.denominator
+        low, high = Decimal(0), Decimal(1)
+        while a * (1 - (1 + high) ** -n) / high > p:
+            high *= 2
+        for _ in range(110):
+            mid = (low + high) / 2
+            if a * (1 - (1 + mid) ** -n) / mid > p:
+                low = mid
+            else:
+                high = mid
+        return Fraction((low + high) / 2)
+
+
+def _margins(margin: int, financed: int, principal: int, installments: int, unit: int,
+             recognition: Recognition) -> list[int]:
+    """Margin carried by installments 1..n (the last absorbs the rounding remainder)."""
+    if recognition is Recognition.PROPORTIONAL:
+        parts = [round_half_up(Fraction(margin, installments), unit)] * (installments - 1)
+    else:
+        each = Fraction(financed, installments)
+        rate = implied_rate(principal, each, installments)
+        outstanding = Fraction(principal)
+        parts = []
+        for _ in range(installments - 1):
+            exact = outstanding * rate
+            parts.append(round_half_up(exact, unit))
+            outstanding -= each - exact
+    return [*parts, margin - sum(parts)]
+
+
 @attrs.frozen
 class Installment:
     number: int
@@ -71,7 +126,8 @@ class Installment:
 
 
 def schedule(*, cost: int, margin: int, down_payment: int, installments: int,
-             rounding_unit: int, contract_on: date) -> list[Installment]:
+             rounding_unit: int, contract_on: date,
+             recognition: Recognition = Recognition.PROPORTIONAL) -> list[Installment]:
     """The installment schedule (minor units); raises ValidationError for impossible terms."""
     if cost <= 0:
         raise ValidationError("cost must be positive", field="cost")
@@ -86,14 +142,12 @@ def schedule(*, cost: int, margin: int, down_payment: int, installments: int,
         raise ValidationError("rounding unit must be positive", field="rounding_unit")
     financed = cost + margin - down_payment
     each_total = round_half_up(Fraction(financed, installments), rounding_unit)
-    each_margin = round_half_up(Fraction(margin, installments), rounding_unit)
+    margins = _margins(margin, financed, cost - down_payment, installments, rounding_unit,
+                       Recognition(recognition))
     rows = []
-    for number in range(1, installments + 1):
-        if number < installments:
-            total, part = each_total, each_margin
-        else:
-            total = financed - each_total * (installments - 1)
-            part = margin - each_margin * (installments - 1)
+    for number, part in enumerate(margins, start=1):
+        total = each_total if number < installments else (
+            financed - each_total * (installments - 1))
         if total <= 0 or part < 0 or part > total:
             raise ValidationError("amounts too small for this many installments at this "
                                   "rounding unit", field="installments")
@@ -118,6 +172,10 @@ class Contract:
     tazir: int
     status: str
     settled_on: date | None
+    recognition: Recognition
+    next_due_on: date | None
+    days_past_due: int
+    collectibility: str | None
 
     def money(self, minor: int) -> Money:
         return Money(minor, self.account.currency)
@@ -125,7 +183,7 @@ class Contract:
     def schedule(self) -> list[Installment]:
         return schedule(cost=self.cost, margin=self.margin, down_payment=self.down_payment,
                         installments=self.installments, rounding_unit=self.rounding_unit,
-                        contract_on=self.contract_on)
+                        contract_on=self.contract_on, recognition=self.recognition)
 
     @property
     def deferred_margin(self) -> int:
@@ -143,17 +201,19 @@ def get_contract(ctx: Context, number: str) -> Contract:
         raise NotFound(f"{number} is not a murabahah contract", field="account")
     values: dict[str, Any] = dict(row._mapping)
     values.pop("account_id")
+    values["recognition"] = Recognition(values["recognition"])
     return Contract(account=account, **values)
 
 
 def create(ctx: Context, member: Member, *, asset: str, cost: Money, margin: Money,
            down_payment: Money, installments: int, rounding_unit: Money, cash_account: str,
-           number: str | None = None) -> tuple[Contract, JournalEntry]:
+           number: str | None = None,
+           recognition: Recognition = Recognition.PROPORTIONAL) -> tuple[Contract, JournalEntry]:
     """Contract a murabahah: open the receivable and post the sale as one entry."""
     currency = cost.currency
-    schedule(cost=cost.minor, margin=margin.minor, down_payment=down_payment.minor,
-             installments=installments, rounding_unit=rounding_unit.minor,
-             contract_on=ctx.business_date)
+    rows = schedule(cost=cost.minor, margin=margin.minor, down_payment=down_payment.minor,
+                    installments=installments, rounding_unit=rounding_unit.minor,
+                    contract_on=ctx.business_date, recognition=recognition)
     if not asset.strip():
         raise ValidationError("name the asset sold", field="asset")
     account = ledger.open_account(
@@ -164,7 +224,9 @@ def create(ctx: Context, member: Member, *, asset: str, cost: Money, margin: Mon
         account_id=account.id, member_id=member.id, asset=asset.strip()[:200], cost=cost.minor,
         margin=margin.minor, down_payment=down_payment.minor, installments=installments,
         rounding_unit=rounding_unit.minor, contract_on=ctx.business_date, paid_installments=0,
-        margin_recognised=0, muqasah=0, tazir=0, status=ACTIVE, settled_on=None))
+        margin_recognised=0, muqasah=0, tazir=0, status=ACTIVE, settled_on=None,
+        recognition=recognition.value, next_due_on=rows[0].due_on, days_past_due=0,
+        collectibility=None))
     financed = cost + margin - down_payment
     lines = [PostingLine(account.number, Side.DEBIT, financed),
              PostingLine(cash_account, Side.CREDIT, cost - down_payment)]
@@ -198,11 +260,14 @@ def pay_installment(ctx: Context, number: str, cash_account: str
     entry = ledger.post_entry(ctx, lines, memo=f"Angsuran murabahah {number} "
                                                f"ke-{due.number}/{contract.installments}")
     last = due.number == contract.installments
+    following = None if last else contract.schedule()[due.number].due_on
+    late = 0 if following is None else max(0, (ctx.business_date - following).days)
     ctx.conn.execute(sa.update(murabahah).where(murabahah.c.account_id == contract.account.id)
                      .values(paid_installments=due.number,
                              margin_recognised=contract.margin_recognised + due.margin,
                              status=SETTLED if last else ACTIVE,
-                             settled_on=ctx.business_date if last else None))
+                             settled_on=ctx.business_date if last else None,
+                             next_due_on=following, days_past_due=late))
     if last:
         ledger.close_account(ctx, number)
     return get_contract(ctx, number), due, entry
@@ -239,17 +304,23 @@ def settle_early(ctx: Context, number: str, cash_account: str, discount: Money
     ctx.conn.execute(sa.update(murabahah).where(murabahah.c.account_id == contract.account.id)
                      .values(margin_recognised=contract.margin_recognised + deferred
                              - discount.minor, muqasah=discount.minor, status=SETTLED,
-                             settled_on=ctx.business_date))
+                             settled_on=ctx.business_date, next_due_on=None, days_past_due=0))
     ledger.close_account(ctx, number)
     return get_contract(ctx, number), paid, entry
 
 
-def charge_tazir(ctx: Context, number: str, cash_account: str, amount: Money, memo: str
-                 ) -> tuple[Contract, JournalEntry]:
-    """Collect a ta'zir on a murabahah with an installment past due: it goes to the social
-    fund, never to income, and is recorded on the contract."""
+def charge_tazir(ctx: Context, number: str, cash_account: str, amount: Money, *,
+                 able_to_pay: bool, reason: str) -> tuple[Contract, JournalEntry]:
+    """Collect a ta'zir on a murabahah with an installment past due, from a member the operator
+    found able to pay (never from one in hardship). It goes to the social fund, never to income,
+    and is recorded with its reason."""
     contract = get_contract(ctx, number)
     _require_active(contract)
+    if not able_to_pay:
+        raise ValidationError("ta'zir is only for a member able to pay but late; a member in "
+                              "hardship is given time instead", field="able_to_pay")
+    if not reason.strip():
+        raise ValidationError("record why the member is found able but late", field="reason")
     due = contract.schedule()[contract.paid_installments]
     if due.due_on >= ctx.business_date:
         raise Conflict(f"murabahah {number} has no installment past due (next due "
@@ -259,7 +330,33 @@ def charge_tazir(ctx: Context, number: str, cash_account: str, amount: Money, me
     entry = ledger.post_entry(
         ctx, [PostingLine(cash_account, Side.DEBIT, amount),
               PostingLine(chart.gl(chart.SOCIAL_FUND), Side.CREDIT, amount)],
-        memo=(memo.strip() or f"Ta'zir murabahah {number} angsuran ke-{due.number}")[:500])
+        memo=f"Ta'zir murabahah {number} angsuran ke-{due.number}: {reason.strip()}"[:500])
     ctx.conn.execute(sa.update(murabahah).where(murabahah.c.account_id == contract.account.id)
                      .values(tazir=contract.tazir + amount.minor))
+    ctx.conn.execute(tazir.insert().values(
+        account_id=contract.account.id, business_date=ctx.business_date, amount=amount.minor,
+        reason=reason.strip()[:200], actor=ctx.actor, entry_id=entry.id))
     return get_contract(ctx, number), entry
+
+
+# --- ageing (end of day) ------------------------------------------------------------------------
+
+
+def days_between(ctx: Context, day: date, column: Any) -> Any:
+    """SQL for the whole days from ``column`` (a date) to ``day``."""
+    if ctx.conn.dialect.name == "postgresql":
+        return sa.literal(day, sa.Date) - column
+    return sa.cast(sa.func.julianday(day.isoformat()) - sa.func.julianday(column), sa.Integer)
+
+
+def age_chunk(ctx: Context, day: date, low: int, high: int) -> int:
+    """Days past due and kolektibilitas of the active contracts ``[low, high]`` at the end of
+    ``day``: one UPDATE. Days past due count from the oldest unpaid installment's due date."""
+    m, c = murabahah.c, collectibility_classes.c
+    late = sa.case((m.next_due_on < day, days_between(ctx, day, m.next_due_on)), else_=0)
+    cls = (sa.select(c.code).where(c.min_days <= late).order_by(c.min_days.desc()).limit(1)
+           .scalar_subquery())
+    done = ctx.conn.execute(sa.update(murabahah).where(
+        m.account_id.between(low, high), m.status == ACTIVE).values(
+        days_past_due=late, collectibility=cls))
+    return int(done.rowcount)

@@ -86,6 +86,10 @@ class MurabahahContractIn:
                 "remainder)"})
     number: str | None = attrs.field(default=None, metadata={
         "help": "Account number (default: MB + id)", "max_length": 64})
+    recognition: murabahah.Recognition = attrs.field(
+        default=murabahah.Recognition.PROPORTIONAL, metadata={
+            "help": "Margin recognition: proportional (equal margin per installment) or "
+                    "annuity (more margin early)"})
 
 
 @attrs.frozen
@@ -103,9 +107,6 @@ class MurabahahPayIn:
 class MurabahahSettleIn:
     account: str = attrs.field(metadata=ACCOUNT)
     cash_account: str = attrs.field(metadata=CASH)
-    discount: Decimal = attrs.field(default=Decimal(0), metadata={
-        "help": "Discretionary early-settlement discount (muqasah) in rupiah, at most the "
-                "margin not yet recognised"})
 
 
 @attrs.frozen
@@ -113,7 +114,11 @@ class MurabahahTazirIn:
     account: str = attrs.field(metadata=ACCOUNT)
     amount: Decimal = attrs.field(metadata={"help": "Late charge in rupiah"})
     cash_account: str = attrs.field(metadata=CASH)
-    memo: str = attrs.field(default="", metadata=MEMO)
+    able_to_pay: bool = attrs.field(metadata={
+        "help": "The operator's finding that the member is able to pay but late (required "
+                "true: a member in hardship is given time, never charged)"})
+    reason: str = attrs.field(metadata={"help": "Why the member is found able but late",
+                                        "max_length": 200})
 
 
 @attrs.frozen
@@ -145,6 +150,9 @@ class MurabahahOut:
     status: str
     contract_on: date
     settled_on: date | None
+    recognition: str
+    days_past_due: int
+    collectibility: str | None
 
 
 @attrs.frozen
@@ -188,7 +196,7 @@ def _murabahah_out(ctx: Context, c: murabahah.Contract) -> MurabahahOut:
         c.money(c.down_payment), c.money(c.cost + c.margin), c.installments,
         c.paid_installments, c.money(c.margin_recognised), c.money(c.deferred_margin),
         c.money(c.muqasah), c.money(c.tazir), c.account.balance, upcoming, c.status,
-        c.contract_on, c.settled_on)
+        c.contract_on, c.settled_on, c.recognition.value, c.days_past_due, c.collectibility)
 
 
 def murabahah_contract(ctx: Context, data: MurabahahContractIn) -> MurabahahEntryOut:
@@ -203,7 +211,7 @@ def murabahah_contract(ctx: Context, data: MurabahahContractIn) -> MurabahahEntr
         down_payment=_money(ctx, data.down_payment, "down_payment"),
         installments=data.installments,
         rounding_unit=_positive(ctx, data.rounding_unit, "rounding_unit", currency),
-        cash_account=data.cash_account, number=data.number)
+        cash_account=data.cash_account, number=data.number, recognition=data.recognition)
     return MurabahahEntryOut(_murabahah_out(ctx, contract), EntryOut.of(entry))
 
 
@@ -216,12 +224,12 @@ def murabahah_pay(ctx: Context, data: MurabahahPayIn) -> MurabahahPayOut:
 
 
 def murabahah_settle(ctx: Context, data: MurabahahSettleIn) -> MurabahahSettleOut:
-    """Settle a murabahah early: the member pays the whole outstanding less an optional,
-    discretionary discount (muqasah), which is recorded on the contract."""
+    """Settle a murabahah early: the member pays the whole outstanding and the margin not yet
+    recognised is recognised. A discount (muqasah) needs ``sharia.muqasah-propose`` and a
+    second person's approval instead."""
     current = murabahah.get_contract(ctx, data.account)
-    discount = _money(ctx, data.discount, "discount", current.account.currency)
     contract, paid, entry = murabahah.settle_early(ctx, data.account, data.cash_account,
-                                                   discount)
+                                                   Money.zero(current.account.currency))
     return MurabahahSettleOut(_murabahah_out(ctx, contract), paid, EntryOut.of(entry))
 
 
@@ -231,7 +239,7 @@ def murabahah_tazir(ctx: Context, data: MurabahahTazirIn) -> MurabahahEntryOut:
     current = murabahah.get_contract(ctx, data.account)
     amount = _positive(ctx, data.amount, "amount", current.account.currency)
     contract, entry = murabahah.charge_tazir(ctx, data.account, data.cash_account, amount,
-                                             data.memo)
+                                             able_to_pay=data.able_to_pay, reason=data.reason)
     return MurabahahEntryOut(_murabahah_out(ctx, contract), EntryOut.of(entry))
 
 
@@ -322,13 +330,6 @@ class WadiahOpenIn:
         "help": "Account number (default: WD + id)", "max_length": 64})
 
 
-@attrs.frozen
-class WadiahBonusIn:
-    account: str = attrs.field(metadata=ACCOUNT)
-    amount: Decimal = attrs.field(metadata={"help": "Bonus in rupiah, decided by the operator"})
-    memo: str = attrs.field(default="", metadata=MEMO)
-
-
 def wadiah_open(ctx: Context, data: WadiahOpenIn) -> AccountOut:
     """Open a wadiah yad dhamanah savings account (safekeeping; no promised return)."""
     member = ledger.get_member(ctx, data.member)
@@ -360,19 +361,6 @@ def wadiah_withdraw(ctx: Context, data: MoveIn) -> AccountEntryOut:
     return _wadiah_move(ctx, data, Side.DEBIT, "Penarikan wadiah")
 
 
-def wadiah_bonus(ctx: Context, data: WadiahBonusIn) -> AccountEntryOut:
-    """Credit a discretionary wadiah bonus (an operator decision, never promised or automatic),
-    charged to the wadiah bonus expense."""
-    account = _account(ctx, data.account, chart.WADIAH_PRODUCT, "wadiah")
-    amount = _positive(ctx, data.amount, "amount", account.currency)
-    entry = ledger.post_entry(
-        ctx, [PostingLine(chart.gl(chart.WADIAH_BONUS), Side.DEBIT, amount),
-              PostingLine(account.number, Side.CREDIT, amount)],
-        memo=(data.memo.strip() or "Bonus wadiah")[:500])
-    return AccountEntryOut(_account_out(ctx, ledger.get_account(ctx, account.number)),
-                           EntryOut.of(entry))
-
-
 def wadiah_balance(ctx: Context, data: AccountIn) -> AccountOut:
     """A wadiah account and its balance."""
     return _account_out(ctx, _account(ctx, data.account, chart.WADIAH_PRODUCT, "wadiah"))
@@ -383,16 +371,19 @@ def wadiah_balance(ctx: Context, data: AccountIn) -> AccountOut:
 class Fund(enum.StrEnum):
     ZAKAT = "zakat"
     INFAQ = "infaq"
+    SOCIAL = "social"
 
 
-FUND_GL = {Fund.ZAKAT: chart.ZAKAT_FUND, Fund.INFAQ: chart.INFAQ_FUND}
-FUNDS = ((Fund.ZAKAT.value, chart.ZAKAT_FUND), (Fund.INFAQ.value, chart.INFAQ_FUND),
-         ("social", chart.SOCIAL_FUND))
+FUND_GL = {Fund.ZAKAT: chart.ZAKAT_FUND, Fund.INFAQ: chart.INFAQ_FUND,
+           Fund.SOCIAL: chart.SOCIAL_FUND}
+FUNDS = tuple((fund.value, FUND_GL[fund]) for fund in Fund)
 
 
 @attrs.frozen
 class ZisIn:
-    fund: Fund = attrs.field(metadata={"help": "zakat, or infaq (infaq and sadaqah)"})
+    fund: Fund = attrs.field(metadata={"help": "zakat, infaq (infaq and sadaqah) or social "
+                                               "(dana kebajikan / qardhul hasan: ta'zir and "
+                                               "other non-halal receipts)"})
     amount: Decimal = attrs.field(metadata={"help": "Amount in rupiah"})
     cash_account: str = attrs.field(metadata=CASH)
     memo: str = attrs.field(metadata={"help": "Payer (muzakki/munfiq) or recipient "
@@ -439,7 +430,8 @@ def _fund_out(ctx: Context, fund: Fund) -> FundOut:
 
 
 def zis_receive(ctx: Context, data: ZisIn) -> ZisOut:
-    """Receive zakat or infaq/sadaqah into its fund (maal), apart from the financing business."""
+    """Receive zakat, infaq/sadaqah or a social-fund receipt into its fund (maal), apart from
+    the financing business."""
     amount = _positive(ctx, data.amount, "amount")
     entry = ledger.post_entry(
         ctx, [PostingLine(data.cash_account, Side.DEBIT, amount),
@@ -449,7 +441,8 @@ def zis_receive(ctx: Context, data: ZisIn) -> ZisOut:
 
 
 def zis_disburse(ctx: Context, data: ZisIn) -> ZisOut:
-    """Disburse from the zakat or infaq/sadaqah fund; never more than the fund holds."""
+    """Disburse from the zakat, infaq/sadaqah or social fund (a qardhul hasan, a donation);
+    never more than the fund holds."""
     amount = _positive(ctx, data.amount, "amount")
     if not data.memo.strip():
         raise ValidationError("name the recipient (mustahik) and purpose", field="memo")
@@ -511,9 +504,8 @@ OPERATIONS: tuple[Operation, ...] = (
               errors=(Conflict, *MOVE_ERRORS)),
     Operation("sharia.murabahah-settle", MurabahahSettleIn, MurabahahSettleOut,
               murabahah_settle, permission=chart.TRANSACT, mutates=True,
-              summary="Settle a murabahah early, with optional muqasah",
-              account_fields=("account",), approval_amount_field="discount",
-              errors=(Conflict, *MOVE_ERRORS)),
+              summary="Settle a murabahah early, without discount",
+              account_fields=("account",), errors=(Conflict, *MOVE_ERRORS)),
     Operation("sharia.murabahah-tazir", MurabahahTazirIn, MurabahahEntryOut, murabahah_tazir,
               permission=chart.TRANSACT, mutates=True,
               summary="Collect a ta'zir late charge into the social fund",
@@ -544,17 +536,14 @@ OPERATIONS: tuple[Operation, ...] = (
               permission=chart.TRANSACT, mutates=True,
               summary="Withdraw from a wadiah account", account_fields=("account",),
               approval_amount_field="amount", errors=MOVE_ERRORS),
-    Operation("sharia.wadiah-bonus", WadiahBonusIn, AccountEntryOut, wadiah_bonus,
-              permission=chart.MANAGE, mutates=True, summary="Grant a discretionary wadiah bonus",
-              account_fields=("account",), approval_amount_field="amount", errors=MOVE_ERRORS),
     Operation("sharia.wadiah-balance", AccountIn, AccountOut, wadiah_balance,
               permission=chart.READ, mutates=False, summary="Show a wadiah account",
               account_fields=("account",), errors=(NotFound,)),
     Operation("sharia.zis-receive", ZisIn, ZisOut, zis_receive, permission=chart.TRANSACT,
-              mutates=True, summary="Receive zakat or infaq/sadaqah",
+              mutates=True, summary="Receive zakat, infaq/sadaqah or a social-fund receipt",
               approval_amount_field="amount", errors=MOVE_ERRORS),
     Operation("sharia.zis-disburse", ZisIn, ZisOut, zis_disburse, permission=chart.TRANSACT,
-              mutates=True, summary="Disburse from the zakat or infaq/sadaqah fund",
+              mutates=True, summary="Disburse from the zakat, infaq/sadaqah or social fund",
               approval_amount_field="amount", errors=MOVE_ERRORS),
     Operation("sharia.zis-report", ZisReportIn, ZisReportOut, zis_report,
               permission=chart.READ, mutates=False, summary="ZIS and social fund report",

@@ -26,4 +26,136 @@ murabahah = sa.Table(
     sa.Column("tazir", sa.BigInteger, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("settled_on", sa.Date, nullable=True),
+    # Revision sharia0002: margin recognition method and ageing.
+    sa.Column("recognition", sa.String(16), nullable=False),
+    sa.Column("next_due_on", sa.Date, nullable=True),
+    sa.Column("days_past_due", sa.Integer, nullable=False),
+    sa.Column("collectibility", sa.String(16), nullable=True),
+)
+#: Ta'zir charges, each with the operator's finding that the member was able to pay.
+tazir = sa.Table(
+    "sharia_tazir",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=False),
+)
+
+#: Kolektibilitas of financing by days past due (operator-configurable).
+collectibility_classes = sa.Table(
+    "sharia_collectibility_classes",
+    metadata,
+    sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("min_days", sa.Integer, nullable=False, unique=True),
+)
+
+#: A mudharabah pool: the savings and deposits sharing one income, with its default nisbah
+#: (member's share in parts per million) and the sharing basis.
+pools = sa.Table(
+    "sharia_mudharabah_pools",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("basis", sa.String(16), nullable=False),
+    sa.Column("nisbah_ppm", sa.Integer, nullable=False),
+    sa.Column("rounding_unit", sa.BigInteger, nullable=False),
+    sa.Column("created_on", sa.Date, nullable=False),
+)
+
+mudharabah_accounts = sa.Table(
+    "sharia_mudharabah_accounts",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("pool_code", sa.String(32), nullable=False),
+    sa.Column("member_id", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("nisbah_ppm", sa.Integer, nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("term_months", sa.Integer, nullable=True),
+    sa.Column("maturity_on", sa.Date, nullable=True),
+    sa.Column("payout_account_id", sa.Integer, nullable=True),
+    sa.Column("accumulated_through", sa.Date, nullable=True),
+)
+
+#: End-of-day balances of mudharabah accounts, for the monthly average balances.
+mudharabah_days = sa.Table(
+    "sharia_mudharabah_days",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("business_date", sa.Date, primary_key=True),
+    sa.Column("balance", sa.BigInteger, nullable=False),
+)
+
+distributions = sa.Table(
+    "sharia_mudharabah_distributions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("pool_code", sa.String(32), nullable=False),
+    sa.Column("period_from", sa.Date, nullable=False),
+    sa.Column("period_to", sa.Date, nullable=False),
+    sa.Column("basis", sa.String(16), nullable=False),
+    sa.Column("distributable", sa.BigInteger, nullable=False),
+    sa.Column("pool_average", sa.BigInteger, nullable=False),
+    sa.Column("members_share", sa.BigInteger, nullable=False),
+    sa.Column("accounts", sa.Integer, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.UniqueConstraint("pool_code", "period_to", name="uq_sharia_distributions_period"),
+)
+
+shares = sa.Table(
+    "sharia_mudharabah_shares",
+    metadata,
+    sa.Column("distribution_id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("average_balance", sa.BigInteger, nullable=False),
+    sa.Column("nisbah_ppm", sa.Integer, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=True),
+)
+
+#: Nisbah changes, each with the member's recorded consent.
+nisbah_changes = sa.Table(
+    "sharia_nisbah_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, nullable=False),
+    sa.Column("old_ppm", sa.Integer, nullable=False),
+    sa.Column("new_ppm", sa.Integer, nullable=False),
+    sa.Column("consent", sa.String(200), nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+)
+
+#: Maker-checker decisions of the plugin (a wadiah bonus, a muqasah): proposed by one user,
+#: approved by another, posted on approval.
+proposals = sa.Table(
+    "sharia_proposals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("account_id", sa.Integer, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("period", sa.String(16), nullable=True),
+    sa.Column("cash_account", sa.String(64), nullable=True),
+    sa.Column("memo", sa.String(200), nullable=False),
+    sa.Column("maker", sa.String(64), nullable=False),
+    sa.Column("proposed_on", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("checker", sa.String(64), nullable=True),
+    sa.Column("decided_on", sa.Date, nullable=True),
+    sa.Column("entry_id", sa.Integer, nullable=True),
+)
+
+#: GL accounts the operator adds to the sharia unit's books (its own cash, say, for a KSPPS
+#: the whole chart); the plugin's own GL accounts belong to it already.
+unit_gl = sa.Table(
+    "sharia_unit_gl",
+    metadata,
+    sa.Column("gl_key", sa.String(64), primary_key=True),
 )

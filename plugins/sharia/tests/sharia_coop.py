@@ -1,17 +1,29 @@
 """A test cooperative with the kernel and the sharia plugin (plus ``extra`` plugins).
 
 Operations run through :func:`kopcore.service.invoke`, the path behind every route and command.
+Users: ``admin``, ``teller``, ``auditor`` and two managers, ``manager`` and ``manager2`` (maker
+and checker).
 """
 
 from __future__ import annotations
 
-from kopcore import eod, ledger
+from datetime import date
+from typing import Any
+
+from kopcore import auth, eod, ledger
+from kopcore.kernel import Kernel
 from kopcore.testing import Cooperative
 
 CASH = Cooperative.CASH
 
 
 class Coop(Cooperative):
+    def __init__(self, kernel: Kernel, **kwargs: Any) -> None:
+        super().__init__(kernel, **kwargs)
+        kernel.write("system", lambda ctx: [auth.create_user(ctx.conn, name, role) for name, role
+                                            in (("manager", "manager"), ("manager2", "manager"),
+                                                ("auditor", "auditor"))])
+
     def member(self, name: str = "Siti Aminah", *, nik_prefix: str = "327101150890") -> str:
         return super().member(name, nik_prefix=nik_prefix)
 
@@ -23,3 +35,9 @@ class Coop(Cooperative):
         day = eod.current_business_date(self.kernel)
         lines = self.kernel.read("auditor", lambda ctx: ledger.trial_balance(ctx, day)["lines"])
         return {line.key: line.net for line in lines}
+
+    def close_days(self, until: date) -> None:
+        eod.run_end_of_day(self.kernel, until=until)
+
+    def approve(self, proposal: int, as_user: str = "manager2") -> Any:
+        return self.call("sharia.proposal-approve", as_user=as_user, proposal=proposal)

@@ -42,15 +42,31 @@ def test_a_murabahah_through_the_api(coop: Coop) -> None:
         assert detail["paid_installments"] == 1
         assert detail["outstanding"]["amount"] == "10800000.00"
         assert detail["deferred_margin"]["amount"] == "1800000.00"
-        too_much = post("murabahah-settle", {"account": number, "cash_account": CASH,
-                                             "discount": "1800000.01"})
+        too_much = post("muqasah-propose", {"account": number, "cash_account": CASH,
+                                            "discount": "1800000.01"})
         assert too_much.status_code == 422
         assert too_much.headers["content-type"].startswith("application/problem+json")
-        bonus = post("wadiah-bonus", {"account": number, "amount": "1"})
-        assert bonus.status_code == 403  # a bonus is the manager's decision
+        bonus = post("wadiah-bonus-propose", {"account": number, "amount": "1",
+                                              "period": "2026-01"})
+        assert bonus.status_code == 403  # a bonus is the managers' decision
+        manager = key_for(coop, "manager")
+        pool = client.post("/api/v1/sharia/mudharabah-pool-create",
+                           json={"code": "TMB", "name": "Tabungan Mudharabah", "nisbah": "55",
+                                 "basis": "profit"},
+                           headers={"Authorization": f"Bearer {manager}"})
+        assert pool.status_code == 200, pool.text
+        opened = post("mudharabah-open", {"member": member, "pool": "TMB", "amount": "100000",
+                                          "cash_account": CASH})
+        assert opened.status_code == 200, opened.text
+        assert opened.json()["holding"]["nisbah"] == "55"
+        bad = post("mudharabah-open", {"member": member, "pool": "TMB", "nisbah": "0"})
+        assert bad.status_code == 422
+        assert bad.headers["content-type"].startswith("application/problem+json")
         spec = client.get("/docs/openapi.json").json()
         assert {"/api/v1/sharia/murabahah-contract", "/api/v1/sharia/zis-report",
-                "/api/v1/sharia/qardh-disburse", "/api/v1/sharia/wadiah-deposit"} \
+                "/api/v1/sharia/qardh-disburse", "/api/v1/sharia/wadiah-deposit",
+                "/api/v1/sharia/mudharabah-distribute", "/api/v1/sharia/proposal-approve",
+                "/api/v1/sharia/unit-trial-balance"} \
             <= set(spec["paths"])
     coop.books_balance()
 
@@ -82,4 +98,11 @@ def test_the_cli_as_an_identified_operator(coop: Coop) -> None:
     assert [row["total"]["amount"] for row in schedule["installments"]] == [
         "1150000.00", "1150000.00", "1150000.00"]
     assert coop.balance(number) == "75000.00"
+    unit = runner.invoke(cli, ["--operator", "auditor", "sharia", "unit-trial-balance", "--json"],
+                         catch_exceptions=False)
+    assert unit.exit_code == 0, unit.output
+    assert json.loads(unit.output)["total_debit"]["amount"] == "3450000.00"
+    refused = runner.invoke(cli, ["--operator", "teller", "sharia", "wadiah-bonus-propose",
+                                  "--account", number, "--amount", "5000", "--period", "2026-01"])
+    assert refused.exit_code != 0
     coop.books_balance()

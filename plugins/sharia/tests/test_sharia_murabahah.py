@@ -9,8 +9,14 @@ import pytest
 from kopcore_sharia.murabahah import schedule
 from sharia_coop import CASH, Coop
 
-from kopcore import eod
-from kopcore.errors import Conflict, ExitRefused, InsufficientFunds, NotFound, ValidationError
+from kopcore.errors import (
+    Conflict,
+    ExitRefused,
+    Forbidden,
+    InsufficientFunds,
+    NotFound,
+    ValidationError,
+)
 
 DEFERRED = "GL-sharia.murabahah_deferred_margin"
 INCOME = "GL-sharia.murabahah_margin_income"
@@ -115,17 +121,38 @@ def test_early_settlement_with_muqasah(coop: Coop) -> None:
     for _ in range(4):
         coop.call("sharia.murabahah-pay", account=number, cash_account=CASH)
     # Outstanding 7,200,000 of which 1,200,000 unrecognised margin; muqasah at most that.
-    coop.refused(ValidationError, "sharia.murabahah-settle", account=number, cash_account=CASH,
+    coop.refused(ValidationError, "sharia.muqasah-propose", account=number, cash_account=CASH,
                  discount="1200001")
-    out = coop.call("sharia.murabahah-settle", account=number, cash_account=CASH,
-                    discount="300000")
-    assert out["paid"]["amount"] == "6900000.00"
-    assert out["murabahah"]["muqasah"]["amount"] == "300000.00"
-    assert out["murabahah"]["status"] == "settled"
-    assert out["murabahah"]["margin_recognised"]["amount"] == "1700000.00"
+    proposed = coop.call("sharia.muqasah-propose", as_user="teller", account=number,
+                         cash_account=CASH, discount="300000", memo="Pelunasan dari panen")
+    assert proposed["status"] == "pending"
+    assert gl_balances(coop) == (7200000, 1200000, 800000)  # nothing posts before approval
+    # Maker-checker: the proposer may not approve it; a manager does.
+    coop.refused(Forbidden, "sharia.proposal-approve", as_user="teller", proposal=proposed["id"])
+    out = coop.approve(proposed["id"])
+    assert out["proposal"]["status"] == "approved"
+    assert out["proposal"]["checker"] == "manager2"
+    paid = {(p["account"], p["side"]): p["amount"]["amount"] for p in out["entry"]["postings"]}
+    # The member pays 7,200,000 - 300,000; margin income gets 1,200,000 - 300,000.
+    assert paid == {(number, "credit"): "7200000.00", (CASH, "debit"): "6900000.00",
+                    (DEFERRED, "debit"): "1200000.00", (INCOME, "credit"): "900000.00"}
+    detail = coop.call("sharia.murabahah-detail", account=number)
+    assert detail["muqasah"]["amount"] == "300000.00"
+    assert detail["status"] == "settled"
+    assert detail["margin_recognised"]["amount"] == "1700000.00"
     assert gl_balances(coop) == (0, 0, 1700000)
     coop.books_balance()
     coop.refused(Conflict, "sharia.murabahah-settle", account=number, cash_account=CASH)
+    coop.refused(Conflict, "sharia.proposal-approve", proposal=proposed["id"])
+
+
+def test_early_settlement_without_discount(coop: Coop) -> None:
+    number = contract(coop, coop.member())["murabahah"]["account"]["number"]
+    coop.call("sharia.murabahah-pay", account=number, cash_account=CASH)
+    out = coop.call("sharia.murabahah-settle", account=number, cash_account=CASH)
+    assert out["paid"]["amount"] == "10800000.00"
+    assert gl_balances(coop) == (0, 0, 2000000)
+    coop.books_balance()
 
 
 def test_refusals_change_nothing(coop: Coop) -> None:
@@ -160,17 +187,69 @@ def test_tazir_lands_in_the_social_fund_only_when_late(coop: Coop) -> None:
     member = coop.member()
     number = contract(coop, member)["murabahah"]["account"]["number"]
     # Business date 2026-01-05; the first installment is due 2026-02-05.
-    coop.refused(Conflict, "sharia.murabahah-tazir", account=number, amount="50000",
-                 cash_account=CASH)
-    eod.run_end_of_day(coop.kernel, until=date(2026, 2, 6))
-    out = coop.call("sharia.murabahah-tazir", account=number, amount="50000",
-                    cash_account=CASH, memo="Terlambat, mampu bayar")
+    late = {"account": number, "amount": "50000", "cash_account": CASH}
+    coop.refused(Conflict, "sharia.murabahah-tazir", **late, able_to_pay=True,
+                 reason="Mampu bayar")
+    # Kolektibilitas is configurable: here a day late is already "Dalam Perhatian Khusus".
+    classes = coop.call("sharia.collectibility-set", as_user="manager", code="1b",
+                        name="Dalam Perhatian Khusus", min_days=1)["classes"]
+    assert [(c["code"], c["min_days"]) for c in classes] == [
+        ("1", 0), ("1b", 1), ("2", 91), ("3", 121), ("4", 181)]
+    coop.refused(ValidationError, "sharia.collectibility-set", as_user="manager", code="1",
+                 name="Lancar", min_days=5)  # no class would start at 0 days
+    coop.close_days(date(2026, 2, 6))
+    aged = coop.call("sharia.murabahah-detail", account=number)
+    # At the end of 5 February, its due date, the installment was not yet late.
+    assert (aged["days_past_due"], aged["collectibility"]) == (0, "1")
+    # A member in hardship is not charged; the finding needs a reason.
+    coop.refused(ValidationError, "sharia.murabahah-tazir", **late, able_to_pay=False,
+                 reason="Gagal panen")
+    coop.refused(ValidationError, "sharia.murabahah-tazir", **late, able_to_pay=True,
+                 reason=" ")
+    out = coop.call("sharia.murabahah-tazir", **late, able_to_pay=True,
+                    reason="Usaha berjalan, menunda tanpa alasan")
     assert out["murabahah"]["tazir"]["amount"] == "50000.00"
     assert out["murabahah"]["outstanding"]["amount"] == "12000000.00"
     net = coop.gl_net()
     assert net["sharia.social_fund"] == -5_000_000
     assert "sharia.murabahah_margin_income" not in net
-    report = coop.call("sharia.zis-report", from_date="2026-01-05", to_date="2026-02-06")
+    # The social fund (qardhul hasan) is disbursed apart from the financing business.
+    coop.call("sharia.zis-disburse", fund="social", amount="20000", cash_account=CASH,
+              memo="Qardhul hasan: bantuan biaya berobat")
+    report = coop.call("sharia.zis-report", from_date="2026-01-05", to_date="2026-02-07")
     social = next(f for f in report["funds"] if f["fund"] == "social")
-    assert social["received"]["amount"] == "50000.00"
+    assert (social["received"]["amount"], social["disbursed"]["amount"],
+            social["closing"]["amount"]) == ("50000.00", "20000.00", "30000.00")
+    coop.close_days(date(2026, 2, 7))
+    aged = coop.call("sharia.murabahah-detail", account=number)
+    assert (aged["days_past_due"], aged["collectibility"]) == (1, "1b")
+    # Paying the late installment clears the arrears; the next end of day reclassifies.
+    coop.call("sharia.murabahah-pay", account=number, cash_account=CASH)
+    assert coop.call("sharia.murabahah-detail", account=number)["days_past_due"] == 0
+    coop.close_days(date(2026, 2, 8))
+    assert coop.call("sharia.murabahah-detail", account=number)["collectibility"] == "1"
+    coop.refused(ValidationError, "sharia.collectibility-remove", as_user="manager", code="1")
+    coop.refused(NotFound, "sharia.collectibility-remove", as_user="manager", code="9")
+    left = coop.call("sharia.collectibility-remove", as_user="manager", code="1b")["classes"]
+    assert [c["code"] for c in left] == ["1", "2", "3", "4"]
+    coop.books_balance()
+
+
+def test_annuity_recognition_carries_more_margin_early(coop: Coop) -> None:
+    member = coop.member()
+    made = contract(coop, member, recognition="annuity")
+    number = made["murabahah"]["account"]["number"]
+    assert made["murabahah"]["recognition"] == "annuity"
+    rows = coop.call("sharia.murabahah-schedule", account=number)["installments"]
+    # 10 x 1,200,000 repays 10,000,000 at r = 3.46015 %/month: installment 1 carries
+    # 10,000,000 x r = 346,015 of margin, installment 2 (10,000,000 - 853,985) x r = 316,466...
+    margins = [int(r["margin"]["amount"][:-3]) for r in rows]
+    assert margins == [346015, 316466, 285895, 254265, 221541, 187685, 152657, 116418, 78924,
+                       40134]
+    assert sum(margins) == 2000000
+    assert {r["total"]["amount"] for r in rows} == {"1200000.00"}
+    out = coop.call("sharia.murabahah-pay", account=number, cash_account=CASH)
+    lines = {(p["account"], p["side"]): p["amount"]["amount"] for p in out["entry"]["postings"]}
+    assert lines[(INCOME, "credit")] == "346015.00"
+    assert gl_balances(coop) == (10800000, 1653985, 346015)
     coop.books_balance()

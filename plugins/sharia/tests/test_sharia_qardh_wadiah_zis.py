@@ -5,7 +5,14 @@ from __future__ import annotations
 from sharia_coop import CASH, Coop
 
 from kopcore import eod
-from kopcore.errors import ExitRefused, InsufficientFunds, NotFound, ValidationError
+from kopcore.errors import (
+    Conflict,
+    ExitRefused,
+    Forbidden,
+    InsufficientFunds,
+    NotFound,
+    ValidationError,
+)
 
 
 def test_qardh_is_principal_only_with_a_flat_admin_fee(coop: Coop) -> None:
@@ -42,9 +49,29 @@ def test_wadiah_deposit_withdraw_bonus_and_exit(coop: Coop) -> None:
                  cash_account=CASH)
     # No bonus unless the operator grants one; a teller may not.
     assert coop.call("sharia.wadiah-balance", account=number)["balance"]["amount"] == "200000.00"
-    out = coop.call("sharia.wadiah-bonus", account=number, amount="2500", memo="Bonus Oktober")
-    assert out["account"]["balance"]["amount"] == "202500.00"
+    coop.refused(Forbidden, "sharia.wadiah-bonus-propose", as_user="teller", account=number,
+                 amount="2500", period="2026-01")
+    proposed = coop.call("sharia.wadiah-bonus-propose", as_user="manager", account=number,
+                         amount="2500", period="2026-01", memo="Bonus Januari")
+    assert coop.balance(number) == "200000.00"  # proposed, not posted
+    coop.refused(Conflict, "sharia.wadiah-bonus-propose", as_user="manager", account=number,
+                 amount="1000", period="2026-01")
+    coop.refused(ValidationError, "sharia.wadiah-bonus-propose", as_user="manager",
+                 account=number, amount="1000", period="2026-13")
+    coop.refused(Forbidden, "sharia.proposal-approve", as_user="manager",
+                 proposal=proposed["id"])
+    out = coop.approve(proposed["id"])
+    assert out["proposal"]["status"] == "approved"
+    assert coop.balance(number) == "202500.00"
     assert coop.gl_net()["sharia.wadiah_bonus"] == 250_000
+    # Another period's proposal, rejected by the checker: nothing posts.
+    other = coop.call("sharia.wadiah-bonus-propose", as_user="manager", account=number,
+                      amount="9000", period="2026-02")
+    assert coop.call("sharia.proposal-reject", as_user="manager2",
+                     proposal=other["id"])["proposal"]["status"] == "rejected"
+    assert coop.balance(number) == "202500.00"
+    listed = coop.call("sharia.proposals", as_user="manager", status="pending")
+    assert listed["proposals"] == []
     left = coop.call("members.exit", member=member, reason="resigned", payout_account=CASH)
     assert left["member"]["status"] == "left"
     assert coop.balance(number) == "0.00"

@@ -81,8 +81,10 @@ def test_with_the_savings_plugin_interest_expense_is_refused(
                                        (wadiah, "credit")))
     assert refused.reason == "sharia.interest-account"  # type: ignore[attr-defined]
     # The wadiah bonus is the sharia way to reward safekeeping.
-    bonus = coop.call("sharia.wadiah-bonus", account=wadiah, amount="1000")
-    assert bonus["account"]["balance"]["amount"] == "1000.00"
+    bonus = coop.call("sharia.wadiah-bonus-propose", as_user="manager", account=wadiah,
+                      amount="1000", period="2026-01")
+    coop.approve(bonus["id"])
+    assert coop.balance(wadiah) == "1000.00"
     coop.books_balance()
 
 

@@ -15,7 +15,10 @@ It imports only kopcore's public API (``kopcore``, ``kopcore.ledger``, ``kopcore
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+
+import pluggy
 
 import kopcore
 from kopcore import ledger
@@ -27,17 +30,23 @@ from kopcore.records import (
     DemoSeed,
     EodTask,
     ExitContribution,
+    FigureUnit,
     GLAccountSpec,
     GLType,
+    HealthFigure,
+    MemberBasis,
     MigrationSource,
+    Period,
     PermissionSpec,
     PostingLine,
     ProductType,
     SettlementAccount,
+    ShuBasis,
     Side,
     Veto,
 )
-from kopcore_celengan import goals
+from kopcore_celengan import goals, yearend
+from kopcore_celengan import hookspecs as celengan_hookspecs
 from kopcore_celengan.bonus import DAILY_BONUS
 from kopcore_celengan.goals import BONUS_GL_KEY, GL_KEY, PRODUCT
 from kopcore_celengan.operations import MANAGE, OPERATIONS, READ
@@ -49,6 +58,12 @@ LOCKED = "celengan.locked"
 
 #: The only settlement purpose celengan serves: crediting a member's SHU share.
 SHU_CREDIT = "shu-credit"
+
+
+@kopcore.hookimpl
+def kopcore_add_hookspecs(pluginmanager: pluggy.PluginManager) -> None:
+    """Declare celengan's own hook (``kopcore_celengan_goal_labels``) for other plugins."""
+    pluginmanager.add_hookspecs(celengan_hookspecs)
 
 
 @kopcore.hookimpl
@@ -152,6 +167,32 @@ def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None
 @kopcore.hookimpl
 def kopcore_eod_tasks() -> Sequence[EodTask]:
     return [DAILY_BONUS]
+
+
+@kopcore.hookimpl
+def kopcore_health_figures(ctx: Context, as_of: date) -> Sequence[HealthFigure]:
+    """The number of celengan holding money at the end of ``as_of`` (shown with the health
+    assessment as information), read from the postings up to that day."""
+    savers = sum(
+        1 for account in ledger.list_accounts(ctx, gl_key=GL_KEY, limit=1000)
+        if account.opened_on <= as_of
+        and ledger.balance_as_of(ctx, account.number, as_of).is_positive()
+    )
+    return [HealthFigure("celengan.savers", savers, FigureUnit.COUNT,
+                         label="Penabung celengan")]
+
+
+@kopcore.hookimpl
+def kopcore_period_end(ctx: Context, period: Period) -> None:
+    """Stamp, dated the month's last day, goals that met their target unnoticed."""
+    yearend.period_end(ctx, period)
+
+
+@kopcore.hookimpl
+def kopcore_shu_bases(ctx: Context, year_start: date, year_end: date,
+                      basis: ShuBasis) -> Sequence[MemberBasis] | None:
+    """Celengan deposits of the year, when jasa usaha is shared by transactions."""
+    return yearend.shu_bases(ctx, year_start, year_end, basis)
 
 
 def seed_demo(ctx: Context) -> str | None:

@@ -1,0 +1,264 @@
+"""Adapter for Digiflazz's buyer API (https://developer.digiflazz.com/api/buyer/).
+
+Requests are JSON ``POST``s to ``<url>`` (default ``https://api.digiflazz.com/v1``), signed with
+``sign = md5(username + api_key + <suffix>)``:
+
+=================  ==========================================================  ==============
+endpoint           body                                                        suffix
+=================  ==========================================================  ==============
+``/price-list``    ``cmd``: ``prepaid`` or ``pasca``                            ``"pricelist"``
+``/cek-saldo``     ``cmd``: ``deposit``                                         ``"depo"``
+``/transaction``   ``buyer_sku_code``, ``customer_no``, ``ref_id`` (prepaid)    the ref_id
+``/transaction``   the same with ``commands``: ``inq-pasca``, ``pay-pasca``,    the ref_id
+                   ``status-pasca`` (postpaid)
+=================  ==========================================================  ==============
+
+Answers are wrapped in ``data``; a transaction's ``status`` is ``Sukses``, ``Pending`` or
+``Gagal`` and ``rc`` its response code (00 success, 03 pending, 41 bad signature, 44 deposit
+exhausted, 49 ref_id not unique, 58 cut-off, 60 bill not available...). The status of a prepaid
+transaction is asked by sending the same request again with the same ``ref_id``; Digiflazz then
+answers about the first one and never buys twice. Webhooks carry ``X-Hub-Signature:
+sha1=<HMAC-SHA1(secret, body)>``.
+
+Settings (environment): ``KOPCORE_PPOB_DIGIFLAZZ_USERNAME``, ``..._API_KEY``,
+``..._WEBHOOK_SECRET``, and optionally ``..._URL``, ``..._TIMEOUT`` (seconds, default 20) and
+``..._TESTING`` (``true``: Digiflazz's development mode). The key and secret never appear in
+logs, errors or receipts.
+
+Calls are synchronous ``httpx`` requests with a timeout on every one. Operations run in a worker
+thread under the web API (``anyio.to_thread``), so they never block the event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+from kopcore.errors import NotFound, ValidationError
+from kopcore_ppob.errors import BadSignature, ProviderUnavailable
+from kopcore_ppob.providers import (
+    Bill,
+    Outcome,
+    PriceItem,
+    ProviderConfig,
+    Reason,
+    Result,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "https://api.digiflazz.com/v1"
+STATUS = {"sukses": Outcome.SUCCESS, "success": Outcome.SUCCESS,
+          "pending": Outcome.PENDING, "processing": Outcome.PENDING,
+          "gagal": Outcome.FAILED, "failed": Outcome.FAILED}
+REASONS = {"41": Reason.BAD_SIGNATURE, "44": Reason.DEPOSIT_EXHAUSTED,
+           "49": Reason.REF_ID_NOT_UNIQUE, "58": Reason.CUT_OFF,
+           "60": Reason.BILL_NOT_AVAILABLE}
+#: Digiflazz prepaid categories and postpaid brands -> kopcore-ppob categories.
+PREPAID_CATEGORIES = {"pulsa": "pulsa", "data": "paket_data", "pln": "pln_token"}
+POSTPAID_BRANDS = {"pln pascabayar": "pln_postpaid", "bpjs kesehatan": "bpjs", "pdam": "pdam",
+                   "telkom": "telkom", "indihome": "telkom", "telkom indihome": "telkom"}
+
+
+class MalformedAnswer(Exception):
+    """Digiflazz answered something that is not its protocol (never shown with secrets)."""
+
+
+def _rupiah(value: Any, what: str) -> int:
+    """A whole rupiah amount from a JSON number or numeric string; fractions are refused."""
+    if isinstance(value, bool) or value is None:
+        raise MalformedAnswer(f"{what}: not a number")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise MalformedAnswer(f"{what}: not a number") from None
+    if amount != amount.to_integral_value() or amount < 0:
+        raise MalformedAnswer(f"{what}: not a whole, non-negative rupiah amount")
+    return int(amount)
+
+
+def _balance(value: Any) -> int | None:
+    """``buyer_last_saldo`` rounded down to whole rupiah (it may carry decimals)."""
+    try:
+        return int(Decimal(str(value))) if value is not None else None
+    except InvalidOperation:
+        return None
+
+
+class DigiflazzProvider:
+    name = "digiflazz"
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.username = config.require("username")
+        self._api_key = config.require("api_key")
+        self._config = config
+        self.url = config.get("url", DEFAULT_URL).rstrip("/")
+        try:
+            self.timeout = float(config.get("timeout", "20"))
+        except ValueError:
+            raise ProviderUnavailable(f"{config.variable('timeout')} must be seconds") from None
+        self.testing = config.get("testing").lower() in ("1", "true", "yes")
+
+    def __repr__(self) -> str:
+        return f"DigiflazzProvider(username={self.username!r}, url={self.url!r})"
+
+    # -- transport -------------------------------------------------------------------------------
+    def _sign(self, suffix: str) -> str:
+        return hashlib.md5((self.username + self._api_key + suffix).encode(),
+                           usedforsecurity=False).hexdigest()
+
+    def _post(self, path: str, payload: dict[str, Any]) -> Any:
+        timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0))
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            response = client.post(self.url + path, json=payload)
+        try:
+            body = response.json()
+        except ValueError:
+            raise MalformedAnswer(f"{path}: HTTP {response.status_code}, not JSON") from None
+        if not isinstance(body, dict) or "data" not in body:
+            raise MalformedAnswer(f"{path}: HTTP {response.status_code}, no 'data'")
+        return body["data"]
+
+    def _call(self, path: str, payload: dict[str, Any]) -> Any:
+        """For catalogue, balance and inquiry: any failure is a typed error."""
+        try:
+            return self._post(path, payload)
+        except httpx.TimeoutException:
+            raise ProviderUnavailable(f"Digiflazz did not answer {path} within "
+                                      f"{self.timeout:g} s; try again") from None
+        except httpx.HTTPError as exc:
+            raise ProviderUnavailable(f"Digiflazz {path}: {type(exc).__name__}") from None
+        except MalformedAnswer as exc:
+            raise ProviderUnavailable(f"Digiflazz answered {exc}") from None
+
+    # -- catalogue and balance -------------------------------------------------------------------
+    def price_list(self) -> Sequence[PriceItem]:
+        items: list[PriceItem] = []
+        for cmd in ("prepaid", "pasca"):
+            rows = self._call("/price-list", {"cmd": cmd, "username": self.username,
+                                              "sign": self._sign("pricelist")})
+            if not isinstance(rows, list):
+                raise ProviderUnavailable(f"Digiflazz price list ({cmd}) is not a list")
+            for row in rows:
+                try:
+                    item = self._price_item(row, postpaid=cmd == "pasca")
+                except (MalformedAnswer, KeyError, TypeError, AttributeError) as exc:
+                    raise ProviderUnavailable(
+                        f"Digiflazz price list ({cmd}) has a malformed item: {exc}") from None
+                if item is not None:
+                    items.append(item)
+        return items
+
+    def _price_item(self, row: dict[str, Any], *, postpaid: bool) -> PriceItem | None:
+        sku = str(row["buyer_sku_code"])
+        if postpaid:
+            category = POSTPAID_BRANDS.get(str(row.get("brand", "")).strip().lower())
+            price = _rupiah(row.get("admin"), f"{sku} admin")
+        else:
+            category = PREPAID_CATEGORIES.get(str(row.get("category", "")).strip().lower())
+            price = _rupiah(row.get("price"), f"{sku} price")
+        if category is None or not 1 <= len(sku) <= 64:
+            return None
+        available = bool(row.get("buyer_product_status", True)) and \
+            bool(row.get("seller_product_status", True))
+        name = str(row.get("product_name", sku))
+        return PriceItem(sku, category, str(row.get("brand", "")), name, price,
+                         postpaid=postpaid, available=available,
+                         cutoff_start=str(row.get("start_cut_off") or ""),
+                         cutoff_end=str(row.get("end_cut_off") or ""))
+
+    def balance(self) -> int:
+        data = self._call("/cek-saldo", {"cmd": "deposit", "username": self.username,
+                                         "sign": self._sign("depo")})
+        try:
+            deposit = _balance(data["deposit"])
+        except (KeyError, TypeError):
+            deposit = None
+        if deposit is None:
+            raise ProviderUnavailable("Digiflazz answered the balance without a deposit")
+        return deposit
+
+    # -- transactions ----------------------------------------------------------------------------
+    def _request(self, ref_id: str, sku: str, customer_no: str,
+                 command: str | None) -> dict[str, Any]:
+        payload: dict[str, Any] = {"username": self.username, "buyer_sku_code": sku,
+                                   "customer_no": customer_no, "ref_id": ref_id,
+                                   "sign": self._sign(ref_id)}
+        if command is not None:
+            payload["commands"] = command
+        if self.testing:
+            payload["testing"] = True
+        return payload
+
+    def inquiry(self, ref_id: str, sku: str, customer_no: str) -> Bill:
+        data = self._call("/transaction", self._request(ref_id, sku, customer_no, "inq-pasca"))
+        if not isinstance(data, dict):
+            raise ProviderUnavailable("Digiflazz answered the inquiry without data")
+        rc = str(data.get("rc", ""))
+        if rc != "00":
+            if rc == "60" or STATUS.get(str(data.get("status", "")).lower()) is Outcome.FAILED:
+                raise NotFound(f"no bill to pay for {customer_no}: "
+                               f"{str(data.get('message', ''))[:100]} (rc {rc})")
+            raise ProviderUnavailable(f"Digiflazz inquiry answered rc {rc or '?'}")
+        try:
+            total = _rupiah(data.get("price"), "price")
+            admin = _rupiah(data.get("admin", 0), "admin")
+        except MalformedAnswer as exc:
+            raise ProviderUnavailable(f"Digiflazz answered {exc}") from None
+        if admin > total:
+            raise ProviderUnavailable("Digiflazz inquiry: admin fee above the total")
+        return Bill(str(data.get("customer_name", ""))[:200], total - admin, admin)
+
+    def _result(self, ref_id: str, data: Any) -> Result:
+        if not isinstance(data, dict):
+            raise MalformedAnswer("transaction answer without data")
+        if str(data.get("ref_id", ref_id)) != ref_id:
+            raise MalformedAnswer("the answer is about another ref_id")
+        outcome = STATUS.get(str(data.get("status", "")).strip().lower())
+        if outcome is None:
+            raise MalformedAnswer(f"unknown transaction status {str(data.get('status'))[:20]!r}")
+        rc = str(data.get("rc", ""))[:4]
+        reason = REASONS.get(rc, Reason.NONE)
+        if reason is Reason.REF_ID_NOT_UNIQUE:
+            # Digiflazz already knows this ref_id: its outcome is asked again, never assumed.
+            outcome = Outcome.PENDING
+        sn = str(data.get("sn") or "")[:200] if outcome is Outcome.SUCCESS else ""
+        return Result(ref_id, outcome, sn, str(data.get("message", ""))[:150], rc, reason,
+                      _balance(data.get("buyer_last_saldo")))
+
+    def transaction(self, ref_id: str, sku: str, customer_no: str, *,
+                    postpaid: bool = False) -> Result:
+        command = "pay-pasca" if postpaid else None
+        return self._result(ref_id, self._post(
+            "/transaction", self._request(ref_id, sku, customer_no, command)))
+
+    def status(self, ref_id: str, sku: str, customer_no: str, *,
+               postpaid: bool = False) -> Result:
+        command = "status-pasca" if postpaid else None  # prepaid: the same request again
+        return self._result(ref_id, self._post(
+            "/transaction", self._request(ref_id, sku, customer_no, command)))
+
+    # -- webhook ---------------------------------------------------------------------------------
+    def parse_callback(self, body: str, signature: str) -> Result:
+        secret = self._config.require("webhook_secret")
+        expected = "sha1=" + hmac.new(secret.encode(), body.encode(), hashlib.sha1).hexdigest()
+        if not hmac.compare_digest(expected, signature.strip()):
+            raise BadSignature("the callback's X-Hub-Signature does not verify; ignored")
+        try:
+            data = json.loads(body)["data"]
+            ref_id = str(data["ref_id"])
+            return self._result(ref_id, data)
+        except (ValueError, KeyError, TypeError, MalformedAnswer) as exc:
+            raise ValidationError(f"not a Digiflazz transaction callback: {exc}",
+                                  field="body") from None
+
+
+def factory(config: ProviderConfig) -> DigiflazzProvider:
+    return DigiflazzProvider(config)

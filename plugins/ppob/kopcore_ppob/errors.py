@@ -1,0 +1,35 @@
+"""The PPOB plugin's typed errors (problem+json ``code`` in parentheses)."""
+
+from __future__ import annotations
+
+from kopcore.errors import Conflict
+
+
+class CutOff(Conflict):
+    """The product is in its cut-off window: the provider refuses now (``ppob-cut-off``)."""
+
+    code = "ppob-cut-off"
+    title = "Product in its cut-off window"
+
+
+class DepositExhausted(Conflict):
+    """The provider's deposit cannot pay this purchase (``ppob-deposit-exhausted``)."""
+
+    code = "ppob-deposit-exhausted"
+    title = "Provider deposit exhausted"
+
+
+class ProviderUnavailable(Conflict):
+    """The provider is not configured or did not answer usefully (``ppob-provider-unavailable``)."""
+
+    code = "ppob-provider-unavailable"
+    title = "PPOB provider unavailable"
+    status = 503
+
+
+class BadSignature(Conflict):
+    """A callback whose signature does not verify (``ppob-bad-signature``)."""
+
+    code = "ppob-bad-signature"
+    title = "Callback signature does not verify"
+    status = 401

@@ -1,0 +1,131 @@
+"""Reconciliation against the provider's statement (CSV export of its transactions).
+
+The statement needs a header row with at least ``ref_id``, ``status`` and ``price`` (the buy
+price in whole rupiah); ``sn`` and other columns are read or ignored; ``,`` and ``;`` delimiters
+are recognised. Statuses are read like the provider's API (``Sukses``/``Success``,
+``Gagal``/``Failed``, ``Pending``/``Processing``). Compared with this cooperative's transactions
+with that provider created between ``date_from`` and ``date_to``:
+
+- **matched**: in both, same outcome and, for successes, the same buy price;
+- **mismatched**: in both, but the outcome or the price differs;
+- **missing locally**: on the statement, not in our books (or outside the dates);
+- **missing at the provider**: in our books (success or pending), not on the statement.
+
+Nothing is posted: the report is for the operator, who settles differences with the provider.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import attrs
+import sqlalchemy as sa
+
+from kopcore.context import Context
+from kopcore.errors import ValidationError
+from kopcore_ppob import catalogue, flow, tables
+
+STATUS = {"sukses": "success", "success": "success", "gagal": "failed", "failed": "failed",
+          "pending": "pending", "processing": "pending"}
+MAX_ROWS = 100_000
+
+
+@attrs.frozen
+class Line:
+    ref_id: str
+    detail: str
+
+
+@attrs.frozen
+class Report:
+    provider: str
+    statement_rows: int
+    matched: int
+    mismatched: list[Line]
+    missing_locally: list[Line]
+    missing_at_provider: list[Line]
+    provider_total: int
+    local_total: int
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
+    fields = {f.strip().lower() for f in reader.fieldnames or []}
+    missing = {"ref_id", "status", "price"} - fields
+    if missing:
+        raise ValidationError(f"statement: missing column(s) {', '.join(sorted(missing))}",
+                              field="csv")
+    rows = []
+    for number, raw in enumerate(reader, start=2):
+        if number > MAX_ROWS:
+            raise ValidationError(f"statement: more than {MAX_ROWS} rows", field="csv")
+        rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()})
+    return rows
+
+
+def _price(value: str, ref_id: str) -> int:
+    """Whole rupiah: ``10125``, ``10125.00`` or ``10.125`` (thousands separators) accepted."""
+    text = value.replace(" ", "")
+    if text.count(".") > 1 or (text.count(".") == 1 and len(text.split(".")[1]) == 3):
+        text = text.replace(".", "")
+    text = text.replace(",", "")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if not amount.is_finite() or amount < 0 or amount != amount.to_integral_value():
+        raise ValidationError(f"statement: ref_id {ref_id}: price {value!r} is not whole rupiah",
+                              field="csv")
+    return int(amount)
+
+
+def reconcile(ctx: Context, text: str, date_from: date | None, date_to: date | None) -> Report:
+    provider = catalogue.provider_name(ctx)
+    first = date_from or ctx.business_date
+    last = date_to or first
+    if last < first:
+        raise ValidationError("date_to is before date_from", field="date_to")
+    unit = catalogue.scale(ctx)
+    statement: dict[str, tuple[str, int]] = {}
+    rows = _rows(text)
+    for row in rows:
+        ref_id = row.get("ref_id", "")
+        status = STATUS.get(row.get("status", "").lower())
+        if not ref_id or status is None:
+            raise ValidationError(f"statement: row {ref_id or '?'} has no ref_id or an unknown "
+                                  f"status {row.get('status', '')!r}", field="csv")
+        if ref_id in statement:
+            raise ValidationError(f"statement: ref_id {ref_id} appears twice", field="csv")
+        statement[ref_id] = (status, _price(row.get("price", ""), ref_id))
+    c = tables.transactions.c
+    local = {t.ref_id: t for t in (
+        flow.require_txn(ctx, ref) for ref in ctx.conn.execute(
+            sa.select(c.ref_id).where(c.provider == provider, c.status != flow.INQUIRED,
+                                      c.created_on >= first, c.created_on <= last)
+            .order_by(c.id)).scalars())}
+    matched = 0
+    mismatched, missing_locally, missing_at_provider = [], [], []
+    for ref_id, (status, price) in statement.items():
+        txn = local.get(ref_id)
+        if txn is None:
+            missing_locally.append(Line(ref_id, f"{status} Rp{price:,} on the statement only"))
+            continue
+        ours = txn.buy_price // unit
+        if txn.status != status:
+            mismatched.append(Line(ref_id, f"statement {status}, ours {txn.status}"))
+        elif status == "success" and price != ours:
+            mismatched.append(Line(ref_id, f"statement price Rp{price:,}, ours Rp{ours:,}"))
+        else:
+            matched += 1
+    for ref_id, txn in local.items():
+        if ref_id not in statement and txn.status in (flow.SUCCESS, flow.PENDING):
+            missing_at_provider.append(Line(ref_id, f"ours {txn.status}, not on the statement"))
+    provider_total = sum(p for s, p in statement.values() if s == "success") * unit
+    local_total = sum(t.buy_price for t in local.values() if t.status == flow.SUCCESS)
+    return Report(provider, len(rows), matched, mismatched, missing_locally, missing_at_provider,
+                  provider_total, local_total)

@@ -1,0 +1,56 @@
+"""End-of-day tasks of the sharia plugin, run by the kernel in chunks of account ids.
+
+Both are set-based (one or two statements per chunk, never a loop per account):
+
+- ``sharia.mudharabah-balances`` (order 905, late, after the day's other movements): record
+  each open mudharabah account's end-of-day balance for the monthly average balances;
+- ``sharia.murabahah-ageing`` (order 310): days past due and kolektibilitas of each active
+  murabahah contract.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from kopcore.context import Context
+from kopcore.records import EodTask
+from kopcore_sharia import mudharabah, murabahah
+from kopcore_sharia.tables import mudharabah_accounts
+from kopcore_sharia.tables import murabahah as contracts
+
+MAX_CHUNK = 5000
+
+
+def id_ranges(ctx: Context, ids: sa.Select[tuple[int]], size: int) -> list[tuple[int, int]]:
+    """Split the ids ``ids`` selects into inclusive ranges of at most ``size`` ids each."""
+    size = max(1, min(size, MAX_CHUNK))
+    numbered = ids.subquery()
+    ranked = sa.select(numbered.c[0].label("id"),
+                       sa.func.row_number().over(order_by=numbered.c[0]).label("rn")).subquery()
+    starts = list(ctx.conn.execute(
+        sa.select(ranked.c.id).where((ranked.c.rn - 1) % size == 0).order_by(ranked.c.id)
+    ).scalars())
+    if not starts:
+        return []
+    highest = ctx.conn.execute(sa.select(sa.func.max(numbered.c[0]))).scalar_one()
+    return list(zip(starts, [s - 1 for s in starts[1:]] + [highest], strict=True))
+
+
+def _holding_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
+    h = mudharabah_accounts.c
+    return id_ranges(ctx, sa.select(h.account_id).where(h.opened_on <= day), size)
+
+
+def _contract_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
+    m = contracts.c
+    return id_ranges(ctx, sa.select(m.account_id).where(m.status == murabahah.ACTIVE), size)
+
+
+TASKS: tuple[EodTask, ...] = (
+    EodTask("sharia.murabahah-ageing", _contract_chunks, murabahah.age_chunk, order=310,
+            description="Days past due and kolektibilitas of murabahah contracts"),
+    EodTask("sharia.mudharabah-balances", _holding_chunks, mudharabah.accumulate_chunk,
+            order=905, description="Record end-of-day balances of mudharabah accounts"),
+)

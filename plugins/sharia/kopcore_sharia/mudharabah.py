@@ -1,0 +1,343 @@
+"""Mudharabah savings and term deposits: profit sharing by nisbah from a pool.
+
+A pool (``sharia_mudharabah_pools``) gathers savings and deposit accounts sharing one income.
+Each account's nisbah (the member's share, in parts per million) is fixed when it is opened —
+the pool's default unless agreed otherwise — and changes only with the member's consent, which is
+recorded (``sharia_nisbah_changes``).
+
+End of day records every open mudharabah account's balance (``sharia_mudharabah_days``, one
+INSERT ... SELECT per chunk). The monthly distribution then works from those rows, for pool ``P``
+and month ``M`` with ``S_m`` = the sum of account ``m``'s end-of-day balances over the days of
+``M`` (average balance * days in the month) and ``S_P = sum S_m``:
+
+    exact share_m = D * (S_m / S_P) * nisbah_m           (D: the pool's distributable income)
+
+which is DOMAIN.md's ``D * member average / pool average * nisbah`` (the days cancel). The
+members' total ``sum exact share_m`` is rounded half up to the pool's rounding unit (Rp1 default;
+never above ``D`` itself)
+and split over the accounts with :func:`kopcore.money.allocate` (largest remainder, weights
+``S_m * nisbah_m``), so the shares sum to the members' total exactly. The cooperative keeps
+``D - members' total``. ``D`` is given by the operator, or taken from the ledger: the month's
+income of the sharia GL accounts (revenue sharing), less the month's expenses of the sharia unit
+other than profit sharing and wadiah bonuses (profit-loss sharing), apportioned among the pools
+by ``S_P``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import enum
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from kopcore import ledger
+from kopcore.context import Context
+from kopcore.db import tables as kt
+from kopcore.errors import Conflict, NotFound, ValidationError
+from kopcore.ledger import Account, Member
+from kopcore.money import Money, allocate
+from kopcore.records import GLType, PostingLine, Side
+from kopcore_sharia import chart
+from kopcore_sharia.murabahah import add_months, round_half_up
+from kopcore_sharia.tables import (
+    distributions,
+    mudharabah_accounts,
+    mudharabah_days,
+    nisbah_changes,
+    pools,
+    shares,
+    unit_gl,
+)
+
+PPM = 1_000_000
+#: Credit lines per distribution entry (the kernel takes at most 10,000 postings per entry).
+LINES_PER_ENTRY = 5000
+
+
+class Basis(enum.StrEnum):
+    """What the pool shares: revenue (the default in Indonesia) or profit after expenses."""
+
+    REVENUE = "revenue"
+    PROFIT = "profit"
+
+
+class Kind(enum.StrEnum):
+    SAVINGS = "savings"
+    DEPOSIT = "deposit"
+
+
+PRODUCT = {Kind.SAVINGS: chart.MUDHARABAH_SAVINGS_PRODUCT,
+           Kind.DEPOSIT: chart.MUDHARABAH_DEPOSIT_PRODUCT}
+GL_KEY = {Kind.SAVINGS: chart.MUDHARABAH_SAVINGS, Kind.DEPOSIT: chart.MUDHARABAH_DEPOSITS}
+
+
+@attrs.frozen
+class Pool:
+    code: str
+    name: str
+    basis: Basis
+    nisbah_ppm: int
+    rounding_unit: int
+    created_on: date
+
+
+@attrs.frozen
+class Holding:
+    """A mudharabah account and its terms."""
+
+    account: Account
+    pool_code: str
+    kind: Kind
+    nisbah_ppm: int
+    opened_on: date
+    term_months: int | None
+    maturity_on: date | None
+    payout_account_id: int | None
+
+
+def check_nisbah(ppm: int, field: str = "nisbah") -> int:
+    if not 0 < ppm < PPM:
+        raise ValidationError("the member's nisbah must be above 0 % and below 100 %",
+                              field=field)
+    return ppm
+
+
+def create_pool(ctx: Context, *, code: str, name: str, basis: Basis, nisbah_ppm: int,
+                rounding_unit: int) -> Pool:
+    if not code.strip() or not name.strip():
+        raise ValidationError("a pool needs a code and a name", field="code")
+    check_nisbah(nisbah_ppm)
+    if rounding_unit <= 0:
+        raise ValidationError("rounding unit must be positive", field="rounding_unit")
+    if ctx.conn.execute(sa.select(pools.c.code).where(pools.c.code == code)).first():
+        raise Conflict(f"pool {code} already exists", field="code")
+    ctx.conn.execute(pools.insert().values(code=code, name=name.strip(), basis=basis.value,
+                                           nisbah_ppm=nisbah_ppm, rounding_unit=rounding_unit,
+                                           created_on=ctx.business_date))
+    return get_pool(ctx, code)
+
+
+def get_pool(ctx: Context, code: str) -> Pool:
+    row = ctx.conn.execute(sa.select(pools).where(pools.c.code == code)).first()
+    if row is None:
+        raise NotFound(f"no mudharabah pool {code}", field="pool")
+    values: dict[str, Any] = dict(row._mapping)
+    return Pool(**{**values, "basis": Basis(values["basis"])})
+
+
+def list_pools(ctx: Context) -> list[Pool]:
+    codes = ctx.conn.execute(sa.select(pools.c.code).order_by(pools.c.code)).scalars()
+    return [get_pool(ctx, code) for code in codes]
+
+
+def get_holding(ctx: Context, number: str) -> Holding:
+    account = ledger.get_account(ctx, number)
+    row = ctx.conn.execute(sa.select(mudharabah_accounts).where(
+        mudharabah_accounts.c.account_id == account.id)).first()
+    if row is None:
+        raise NotFound(f"{number} is not a mudharabah account", field="account")
+    return Holding(account, row.pool_code, Kind(row.kind), row.nisbah_ppm, row.opened_on,
+                   row.term_months, row.maturity_on, row.payout_account_id)
+
+
+def open_holding(ctx: Context, member: Member, pool: Pool, kind: Kind, *,
+                 nisbah_ppm: int | None, term_months: int | None, payout: Account | None,
+                 number: str | None) -> Holding:
+    """Open a mudharabah savings or deposit account in ``pool``; the nisbah is fixed now."""
+    nisbah = check_nisbah(pool.nisbah_ppm if nisbah_ppm is None else nisbah_ppm)
+    maturity = None
+    if kind is Kind.DEPOSIT:
+        if term_months is None or not 1 <= term_months <= 120:
+            raise ValidationError("a deposit needs a term of 1-120 months", field="term_months")
+        maturity = add_months(ctx.business_date, term_months)
+    elif term_months is not None:
+        raise ValidationError("only deposits have a term", field="term_months")
+    if payout is not None and (payout.member_id != member.id or payout.product_code not in (
+            chart.WADIAH_PRODUCT, chart.MUDHARABAH_SAVINGS_PRODUCT)):
+        raise ValidationError("profit shares are paid to the member's own wadiah or mudharabah "
+                              "savings account", field="payout_account")
+    account = ledger.open_account(
+        ctx, name=f"Mudharabah {member.name}"[:200], gl_key=GL_KEY[kind], plugin=chart.PLUGIN,
+        member_id=member.id, product_code=PRODUCT[kind], number=number,
+        floor=Money.zero(ctx.settings.currency), prefix="MD" if kind is Kind.SAVINGS else "DM")
+    ctx.conn.execute(mudharabah_accounts.insert().values(
+        account_id=account.id, pool_code=pool.code, member_id=member.id, kind=kind.value,
+        nisbah_ppm=nisbah, opened_on=ctx.business_date, term_months=term_months,
+        maturity_on=maturity, payout_account_id=payout.id if payout else None,
+        accumulated_through=None))
+    return get_holding(ctx, account.number)
+
+
+def change_nisbah(ctx: Context, holding: Holding, nisbah_ppm: int, consent: str) -> Holding:
+    """Change an account's nisbah; only with the member's consent, recorded with it."""
+    check_nisbah(nisbah_ppm)
+    if not consent.strip():
+        raise ValidationError("record the member's consent (a signed letter's reference)",
+                              field="consent")
+    if nisbah_ppm == holding.nisbah_ppm:
+        raise Conflict("the nisbah is already that", field="nisbah")
+    ctx.conn.execute(nisbah_changes.insert().values(
+        account_id=holding.account.id, old_ppm=holding.nisbah_ppm, new_ppm=nisbah_ppm,
+        consent=consent.strip()[:200], business_date=ctx.business_date, actor=ctx.actor))
+    ctx.conn.execute(sa.update(mudharabah_accounts)
+                     .where(mudharabah_accounts.c.account_id == holding.account.id)
+                     .values(nisbah_ppm=nisbah_ppm))
+    return get_holding(ctx, holding.account.number)
+
+
+# --- end of day ---------------------------------------------------------------------------------
+
+
+def accumulate_chunk(ctx: Context, day: date, low: int, high: int) -> int:
+    """Record the end-of-day balance of the open mudharabah accounts ``[low, high]`` not yet
+    recorded for ``day``: one INSERT ... SELECT and one UPDATE. Zero balances need no row."""
+    h, a = mudharabah_accounts.c, kt.accounts.c
+    pending = sa.and_(h.account_id.between(low, high),
+                      sa.or_(h.accumulated_through.is_(None), h.accumulated_through < day))
+    source = (sa.select(h.account_id, sa.literal(day, sa.Date), a.balance * a.normal_sign)
+              .select_from(mudharabah_accounts.join(kt.accounts, a.id == h.account_id))
+              .where(pending, a.status != "closed", a.balance != 0, h.opened_on <= day))
+    ctx.conn.execute(sa.insert(mudharabah_days).from_select(
+        ["account_id", "business_date", "balance"], source))
+    done = ctx.conn.execute(sa.update(mudharabah_accounts).where(pending)
+                            .values(accumulated_through=day))
+    return int(done.rowcount)
+
+
+# --- distribution ---------------------------------------------------------------------------------
+
+
+def month_of(day: date) -> tuple[date, date]:
+    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def balance_sums(ctx: Context, first: date, last: date, pool_code: str | None = None
+                 ) -> dict[int, tuple[str, int]]:
+    """Per account: (pool, sum of end-of-day balances from ``first`` to ``last``)."""
+    d, h = mudharabah_days.c, mudharabah_accounts.c
+    query = (sa.select(d.account_id, h.pool_code, sa.func.sum(d.balance))
+             .join(mudharabah_accounts, h.account_id == d.account_id)
+             .where(d.business_date.between(first, last))
+             .group_by(d.account_id, h.pool_code).order_by(d.account_id))
+    if pool_code is not None:
+        query = query.where(h.pool_code == pool_code)
+    return {int(r[0]): (str(r[1]), int(r[2])) for r in ctx.conn.execute(query)}
+
+
+def unit_income(ctx: Context, first: date, last: date, basis: Basis) -> int:
+    """The sharia unit's income for the period (minor units), less its expenses other than
+    profit sharing and wadiah bonuses when the basis is profit-loss sharing."""
+    own = [s.key for s in chart.GL_ACCOUNTS if s.key not in chart.HEAD_OFFICE_KEYS]
+    keys = set(own) | set(ctx.conn.execute(sa.select(unit_gl.c.gl_key)).scalars())
+    wanted = {GLType.INCOME}
+    if basis is Basis.PROFIT:
+        wanted.add(GLType.EXPENSE)
+    excluded = {chart.PROFIT_SHARE_EXPENSE, chart.WADIAH_BONUS}
+    results = ledger.operating_results(ctx, first, last, ctx.settings.currency)
+    lines = [*results["income"].lines, *results["expenses"].lines]
+    net = sum(b.net for b in lines
+              if b.key in keys and b.key not in excluded and b.type in wanted)
+    return max(-int(net), 0)
+
+
+@attrs.frozen
+class Share:
+    account_id: int
+    balance_sum: int
+    nisbah_ppm: int
+    amount: int
+
+
+def allocate_shares(distributable: int, sums: dict[int, int], nisbah: dict[int, int],
+                    unit: int, currency: str) -> tuple[int, list[Share]]:
+    """The members' total (rounded half up to ``unit``) and each account's share of it, exact
+    to the minor unit (largest remainder)."""
+    pool_sum = sum(sums.values())
+    ids = sorted(i for i in sums if sums[i] > 0)
+    if pool_sum <= 0 or not ids:
+        raise Conflict("the pool had no balance in the period", field="pool")
+    weights = [sums[i] * nisbah[i] for i in ids]
+    exact = Fraction(distributable * sum(weights), pool_sum * PPM)
+    # Never more than the income itself (a large rounding unit could round past it).
+    total = min(round_half_up(exact, unit), distributable // unit * unit)
+    parts = allocate(Money(total // unit, currency), weights) if total else [
+        Money(0, currency) for _ in ids]
+    return total, [Share(i, sums[i], nisbah[i], part.minor * unit)
+                   for i, part in zip(ids, parts, strict=True)]
+
+
+def distribute(ctx: Context, pool: Pool, month: date, distributable: Money | None
+               ) -> int:
+    """Share the pool's income of ``month`` among its accounts; returns the distribution id."""
+    first, last = month_of(month)
+    if ctx.business_date <= last:
+        raise Conflict(f"{first:%Y-%m} is not closed yet: end of day of {last.isoformat()} must "
+                       "run first", field="month")
+    c = distributions.c
+    if ctx.conn.execute(sa.select(c.id).where(c.pool_code == pool.code,
+                                              c.period_to == last)).first():
+        raise Conflict(f"pool {pool.code} has already distributed {first:%Y-%m}", field="month")
+    sums_all = balance_sums(ctx, first, last)
+    sums = {i: s for i, (code, s) in sums_all.items() if code == pool.code}
+    if distributable is None:
+        income = unit_income(ctx, first, last, pool.basis)
+        all_pools = sum(s for _, s in sums_all.values() if s > 0)
+        mine = sum(s for s in sums.values() if s > 0)
+        d = int(Fraction(income * mine, all_pools)) if all_pools else 0
+    else:
+        d = distributable.minor
+    if d <= 0:
+        raise Conflict(f"pool {pool.code} has no income to distribute for {first:%Y-%m}",
+                       field="distributable_income")
+    h, a = mudharabah_accounts.c, kt.accounts.c
+    rows = ctx.conn.execute(sa.select(h.account_id, h.nisbah_ppm, h.payout_account_id)
+                            .where(h.account_id.in_(sorted(sums)))).all()
+    nisbah = {r.account_id: r.nisbah_ppm for r in rows}
+    payout = {r.account_id: r.payout_account_id or r.account_id for r in rows}
+    targets = {r.id: r.number for r in ctx.conn.execute(
+        sa.select(a.id, a.number).where(a.id.in_(sorted(set(payout.values()))),
+                                        a.status != "closed"))}
+    # An account closed since (its member left) takes no share: the shares of the others are
+    # computed without it.
+    sums = {i: s for i, s in sums.items() if payout[i] in targets}
+    currency = ctx.settings.currency
+    total, parts = allocate_shares(d, sums, nisbah, pool.rounding_unit, currency)
+    days = (last - first).days + 1
+    distribution_id = ctx.conn.execute(distributions.insert().values(
+        pool_code=pool.code, period_from=first, period_to=last, basis=pool.basis.value,
+        distributable=d, pool_average=sum(sums.values()) // days, members_share=total,
+        accounts=len(parts), actor=ctx.actor, business_date=ctx.business_date,
+    ).returning(c.id)).scalar_one()
+    records = []
+    paying = [p for p in parts if p.amount > 0]
+    for start in range(0, len(paying), LINES_PER_ENTRY):
+        batch = paying[start:start + LINES_PER_ENTRY]
+        lines = []
+        for share in batch:
+            lines.append(PostingLine(targets[payout[share.account_id]], Side.CREDIT,
+                                     Money(share.amount, currency)))
+        lines.append(PostingLine(chart.gl(chart.PROFIT_SHARE_EXPENSE), Side.DEBIT,
+                                 Money(sum(s.amount for s in batch), currency)))
+        entry = ledger.post_entry(
+            ctx, lines, memo=f"Bagi hasil mudharabah {pool.code} {first:%Y-%m}",
+            idempotency_key=f"sharia.distribution:{distribution_id}:{start}")
+        records += [{"account_id": s.account_id, "entry_id": entry.id} for s in batch]
+    entry_of = {r["account_id"]: r["entry_id"] for r in records}
+    ctx.conn.execute(shares.insert(), [
+        {"distribution_id": distribution_id, "account_id": p.account_id,
+         "average_balance": p.balance_sum // days, "nisbah_ppm": p.nisbah_ppm,
+         "amount": p.amount, "entry_id": entry_of.get(p.account_id)} for p in parts])
+    return int(distribution_id)
+
+
+def withdrawable_on(holding: Holding, day: date) -> bool:
+    """Savings any time; a deposit only from its maturity date."""
+    return holding.maturity_on is None or day >= holding.maturity_on
+
+
+def previous_month_end(day: date) -> date:
+    return day.replace(day=1) - timedelta(days=1)

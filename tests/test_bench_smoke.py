@@ -1,0 +1,63 @@
+"""The benchmark suite still runs: tiny sizes on SQLite, each workload's own checks included
+(the savings end of day compares its seeded accounts with ones made by the operations, and
+kopcore's books with the raw baseline's, and raises when they differ)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import __main__ as bench_main
+from bench import eod, posting, savings_eod
+from bench.report import Figure
+from bench.targets import open_target
+
+
+def test_posting_bench_measures_both_sides_on_tiny_sizes() -> None:
+    sizes = posting.PostingSizes(40, 10, 200, 1.0, 20, 1.0, 1)
+    lines: list[str] = []
+    with open_target("sqlite", "smoke") as target:
+        figures = posting.run(target, sizes, lines.append)
+    cases = {f.case for f in figures}
+    assert {"deposit 1/tx", "deposit 100/tx", "transfer 1/tx", "transfer 100/tx"} <= cases
+    for figure in figures:
+        assert figure.measured > 0
+        assert figure.baseline
+        assert figure.baseline > 0
+        assert figure.ratio is not None
+        assert figure.met is not None
+
+
+def test_savings_eod_bench_ends_with_the_same_books_as_its_raw_baseline() -> None:
+    # Just above 1,000 accounts: account i and i + 1,000 have the same balance, so each
+    # reference account made by the operations has a bulk-seeded twin to be compared with.
+    sizes = savings_eod.SavingsSizes(1_005, 500)
+    lines: list[str] = []
+    with open_target("sqlite", "smoke") as target:
+        figures = savings_eod.run(target, sizes, lines.append)
+    assert [f.unit for f in figures] == ["accounts/s", "accounts/s"]
+    details = figures[0].details
+    assert details["same_books_as_raw"] is True
+    assert details["reference_twins_checked"] == savings_eod.REFERENCE
+    assert all(f.baseline and f.measured > 0 for f in figures)
+
+
+def test_bench_writes_its_json_and_refuses_unknown_groups(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    assert bench_main.main(["--only", "nonsense", "--output", str(tmp_path / "x.json")]) == 2
+
+    def tiny(target: object, sizes: object, log: object) -> list[Figure]:
+        return [Figure("sqlite", "eod", "tiny", "rows/s", 2.0, 4.0, target=1 / 3,
+                       target_text="within 3x raw")]
+
+    monkeypatch.setitem(bench_main.WORKLOADS, "eod", (eod.QUICK, eod.FULL, tiny))
+    out = tmp_path / "result.json"
+    assert bench_main.main(["--quick", "--only", "eod", "--output", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["figures"][0]["ratio"] == 0.5
+    assert result["targets"] == [{"database": "sqlite", "group": "eod", "case": "tiny",
+                                  "target": "within 3x raw", "ratio": 0.5, "met": True}]
+    assert "durability" in result["databases"]["sqlite"]
