@@ -161,10 +161,10 @@ def _seal(kernel: Kernel) -> None:
     """Seal the day's journal entries (docs/integrity.md). A tampered entry is left unsealed
     and logged, not allowed to stop the day: ``kopcore verify`` reports it."""
     from kopcore.errors import Conflict
-    from kopcore.ledger.integrity import seal_journal
+    from kopcore.ledger.integrity import seal_now
 
     try:
-        kernel.write(SYSTEM_ACTOR, seal_journal, operation="eod.seal")
+        seal_now(kernel, SYSTEM_ACTOR)
     except Conflict as exc:
         log.error("end of day: journal not sealed: %s", exc.detail)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from importlib.metadata import entry_points
 from typing import Any
 
 import pytest
@@ -27,25 +26,25 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from kopcore.interfaces.api import make_app
+from kopcore.testing import ON_POSTGRES
 from tests import interfaces_support as support
 from tests.interfaces_support import Env
+from tests.model_support import INSTALLED
 
 env_factory = support.env_factory
 
-#: The product plugins; those installed are all enabled for the fuzz run.
-PRODUCT_PLUGINS = ("savings", "loans", "ppob", "sharia")
-INSTALLED = tuple(sorted({ep.name for ep in entry_points(group="kopcore")}
-                         & set(PRODUCT_PLUGINS)))
 #: Examples per operation and mode; KOPCORE_FUZZ_EXAMPLES raises it for a longer local run.
-#: Six keeps the two modes within about a minute per database with all four plugins.
-EXAMPLES = int(os.environ.get("KOPCORE_FUZZ_EXAMPLES", "6"))
+#: With all four plugins (over 150 operations) four keep the two modes within about a minute on
+#: SQLite; a request costs about twice as much on PostgreSQL, hence two there.
+EXAMPLES = int(os.environ.get("KOPCORE_FUZZ_EXAMPLES", "2" if ON_POSTGRES else "4"))
 CHECKS = [not_a_server_error, response_schema_conformance]
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
 @pytest.fixture
 def env(env_factory: Any) -> Env:
-    """The seeded cooperative (see interfaces_support) with every installed product plugin."""
+    """The seeded cooperative (see interfaces_support) with every installed product plugin
+    (``INSTALLED``: savings, loans, ppob and sharia, those that are installed)."""
     made: Env = env_factory(plugins=INSTALLED)
     loaded = {plugin.name for plugin in made.kernel.plugins.loaded}
     assert set(INSTALLED) <= loaded, (INSTALLED, loaded)
@@ -99,8 +98,9 @@ def _fuzz(env: Env, mode: GenerationMode) -> tuple[list[str], Counter[int]]:
 def test_schema_conforming_requests(env: Env) -> None:
     failures, statuses = _fuzz(env, GenerationMode.POSITIVE)
     assert not failures, "\n\n".join(failures)
-    # The run reached the handlers, not only the validators.
-    assert statuses[200] >= len(env.kernel.plugins.operations), statuses
+    # The run reached the handlers, not only the validators: at least one request in six
+    # succeeded.
+    assert 6 * statuses[200] >= EXAMPLES * len(env.kernel.plugins.operations), statuses
 
 
 def test_schema_breaking_requests(env: Env) -> None:

@@ -7,22 +7,29 @@ The business date is moved straight to the days a scenario needs (see test_yeare
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select, text
 
 import kopcore
 from kopcore import ledger
 from kopcore.cli import make_cli
 from kopcore.context import Context
 from kopcore.errors import Conflict, Forbidden, NotFound, ValidationError
+from kopcore.kernel import Kernel
 from kopcore.money import Money
 from kopcore.records import MemberBasis, ShuBasis, ShuBasisKind
 from kopcore.settings import ShuSettings
-from kopcore.testing import Cooperative
+from kopcore.testing import ON_POSTGRES, Cooperative
+from kopcore.yearend import shu
+from kopcore.yearend.tables import shu_drafts
 from tests.test_yearend_closing import book, close_months, gl_balance, move_to
 
 CASH = Cooperative.CASH
@@ -270,6 +277,15 @@ def test_approval_and_reading_rules(coop: Coop) -> None:
     nothing = coop.call("shu.member-statement", year=2026, member=other)
     assert nothing["total"]["amount"] == "0.00"
     coop.refused(ValidationError, "shu.draft", year=1200)
+    # Posted once: neither approved nor posted again, nor drafted anew.
+    posted = coop.call("shu.post", draft_id=second["draft_id"])
+    assert posted["status"] == "posted"
+    again = coop.refused(Conflict, "shu.post", draft_id=second["draft_id"])
+    assert "posted" in str(again)
+    coop.refused(Conflict, "shu.approve", draft_id=second["draft_id"])
+    coop.refused(Conflict, "shu.draft", year=2026)
+    assert gl_balance(coop, "equity.shu_current") == Money(0)
+    coop.books_balance()
 
 
 def test_the_cli_drafts_approves_posts_and_shows(coop: Coop) -> None:
@@ -329,4 +345,97 @@ def test_celengan_deposits_share_jasa_usaha_and_receive_it(make_kernel: Any) -> 
     assert {m["member_number"]: m["account"] for m in posted["members"]} == jar
     balances = {m: coop.call("celengan.balance", account=jar[m])["balance"] for m in (a, b)}
     assert balances == {a: "600000.00", b: "200000.00"}
+    coop.books_balance()
+
+
+# --- concurrent drafts, approvals and posts (PostgreSQL) --------------------------------------
+
+
+def _wait_for_a_lock_waiter(kernel: Kernel, seconds: float = 10.0) -> bool:
+    """True once another session of this database waits for a lock."""
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND wait_event_type = 'Lock'")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if kernel.read("auditor", lambda ctx: ctx.conn.execute(query).scalar_one()):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def race(kernel: Kernel, first: tuple[str, Callable[[Context], Any]],
+         second: tuple[str, Callable[[Context], Any]]) -> tuple[Any, Any]:
+    """Run ``first`` in a transaction that commits only once ``second``, begun after ``first``'s
+    work, waits for one of its locks (or 10 s have passed). Each result or the exception."""
+    worked = threading.Event()
+    results: dict[str, Any] = {}
+
+    def run_first() -> None:
+        def work(ctx: Context) -> Any:
+            out = first[1](ctx)
+            worked.set()
+            _wait_for_a_lock_waiter(kernel)
+            return out
+
+        try:
+            results["first"] = kernel.write(first[0], work)
+        except Exception as exc:  # the caller asserts on it
+            results["first"] = exc
+        worked.set()
+
+    def run_second() -> None:
+        worked.wait(30)
+        try:
+            results["second"] = kernel.write(second[0], second[1])
+        except Exception as exc:  # the caller asserts on it
+            results["second"] = exc
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results["first"], results["second"]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite takes one writer at a time (BEGIN "
+                    "IMMEDIATE), so two drafts, approvals or posts never overlap; the races "
+                    "need PostgreSQL")
+def test_concurrent_drafts_approvals_and_posts_leave_one_shu(make_kernel: Any) -> None:
+    # No member pools: the surplus goes to the reserve and the funds, no bases needed.
+    settings = ShuSettings(reserve=Decimal(80), jasa_modal=Decimal(0), jasa_usaha=Decimal(0))
+    coop = Cooperative(make_kernel(shu=settings))
+    book(coop, "GL-income.other", "credit", "1000000", "Lain-lain")
+    close_year(coop, 2026)
+    kernel = coop.kernel
+
+    def live() -> list[tuple[int, str]]:
+        d = shu_drafts.c
+        return kernel.read("auditor", lambda ctx: [tuple(r) for r in ctx.conn.execute(
+            select(d.id, d.status).where(d.status != "superseded").order_by(d.id))])
+
+    # Two drafts at once: the second waits for the first's live draft, then is refused.
+    won, lost = race(kernel, ("admin", lambda ctx: shu.draft(ctx, 2026)),
+                     ("ketua", lambda ctx: shu.draft(ctx, 2026)))
+    assert isinstance(won, shu.Draft)
+    assert isinstance(lost, Conflict), lost
+    assert live() == [(won.id, "draft")]
+    # A re-draft and an approval of the draft it supersedes: the approval is refused.
+    redrafted, refused = race(kernel, ("admin", lambda ctx: shu.draft(ctx, 2026)),
+                              ("ketua", lambda ctx: shu.approve(ctx, won.id)))
+    assert isinstance(redrafted, shu.Draft)
+    assert isinstance(refused, Conflict), refused
+    assert live() == [(redrafted.id, "draft")]
+    # Two posts of the approved draft: one posts, the other is refused.
+    kernel.write("ketua", lambda ctx: shu.approve(ctx, redrafted.id))
+    posted, again = race(kernel, ("admin", lambda ctx: shu.post(ctx, redrafted.id)),
+                         ("ketua", lambda ctx: shu.post(ctx, redrafted.id)))
+    assert isinstance(posted, shu.Draft)
+    assert posted.status == "posted"
+    assert isinstance(again, Conflict), again
+    assert live() == [(redrafted.id, "posted")]
+    # SHU 1,000,000: reserve 80 % and four funds of 5 %, posted once.
+    assert gl_balance(coop, "equity.shu_current") == Money(0)
+    assert gl_balance(coop, "equity.reserve") == Money.parse("800000")
+    assert gl_balance(coop, "payable.shu_social") == Money.parse("50000")
     coop.books_balance()

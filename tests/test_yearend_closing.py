@@ -29,6 +29,7 @@ from kopcore.errors import (
 )
 from kopcore.kernel import Kernel
 from kopcore.money import Money
+from kopcore.oversight.figures import income_and_expenses
 from kopcore.records import Period, PostingLine, Side
 from kopcore.testing import Cooperative
 
@@ -291,10 +292,12 @@ def test_years_close_in_order(coop: Cooperative) -> None:
 
 
 class MonthEndAccrual:
-    """A plugin accruing a month's rent at each month end, dated the month's last day."""
+    """A plugin accruing a month's rent at each month end, dated the month's last day, and an
+    audit fee of 250,000 at the year end, dated 31 December (after December is closed)."""
 
     def __init__(self) -> None:
         self.seen: list[Period] = []
+        self.year_end: list[tuple[str, date]] = []
 
     @kopcore.hookimpl
     def kopcore_period_end(self, ctx: Context, period: Period) -> None:
@@ -304,6 +307,12 @@ class MonthEndAccrual:
                 PostingLine("GL-expense.general", Side.DEBIT, Money.parse("100000")),
                 PostingLine("GL-payable.other", Side.CREDIT, Money.parse("100000"))],
                 memo=f"Sewa {period.end:%Y-%m}")
+        else:
+            self.year_end.append((ctx.operation, ctx.business_date))
+            ledger.post_entry(ctx, [
+                PostingLine("GL-expense.general", Side.DEBIT, Money.parse("250000")),
+                PostingLine("GL-payable.other", Side.CREDIT, Money.parse("250000"))],
+                memo=f"Jasa audit {period.end:%Y}")
 
 
 def test_hook_period_end(make_kernel: Any) -> None:
@@ -324,9 +333,30 @@ def test_hook_period_end(make_kernel: Any) -> None:
     assert general["as_closed"]["amount"] == "200000.00"
     assert february["late_entries"] == []
     close_months(coop, 2026, range(3, 13))
-    coop.call("years.close", year=2026)
+    closed = coop.call("years.close", year=2026)
     assert plugin.seen[-1] == Period("year", date(2026, 1, 1), date(2026, 12, 31))
-    assert gl_balance(coop, "equity.shu_current") == Money.parse("-1200000")
+    # The year-end work runs under its own operation, dated in the closed December, before the
+    # closing entry: 12 x 100,000 rent + 250,000 audit fee are the year's expenses, all closed.
+    assert plugin.year_end == [("years.period-end", date(2026, 12, 31))]
+    assert closed["surplus"]["amount"] == "-1450000.00"
+    assert gl_balance(coop, "equity.shu_current") == Money.parse("-1450000")
+    december = coop.call("periods.verify", kind="month", year=2026, month=12)
+    assert december["consistent"] is True
+    fee_id, closing_id = december["late_entries"]
+    assert closing_id == closed["entry_id"]
+    fee = coop.call("entries.get", entry_id=fee_id)
+    assert (fee["memo"], fee["operation"], fee["business_date"]) == (
+        "Jasa audit 2026", "years.period-end", "2026-12-31")
+    general = next(x for x in december["lines"] if x["key"] == "expense.general")
+    # Closed at 1,200,000; +250,000 audit fee, -1,450,000 closing entry; now zero.
+    assert (general["as_closed"]["amount"], general["late_entries"]["amount"],
+            general["recomputed"]["amount"]) == ("1200000.00", "-1200000.00", "0.00")
+    assert coop.call("periods.verify", kind="year", year=2026)["consistent"] is True
+    # The year's operations, as the health figures and the RAT statements read them.
+    assert coop.kernel.read("auditor", lambda ctx: income_and_expenses(
+        ctx, date(2026, 1, 1), date(2026, 12, 31), ctx.settings.currency)) == (0, 145000000)
+    rat = coop.call("statements.rat", year=2026)["operating_results"]
+    assert rat["surplus_current"]["amount"] == "-1450000.00"
     coop.books_balance()
 
 

@@ -37,10 +37,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import attrs
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from kopcore.context import Context
 from kopcore.db import tables as t
@@ -92,7 +92,7 @@ def canonical(row: Mapping[str, Any], postings: Iterable[PostingKey]) -> bytes:
 def _mac(key: bytes | None, data: bytes) -> str:
     if key is None:
         return hashlib.sha256(data).hexdigest()
-    return hmac.new(key, data, hashlib.sha256).hexdigest()
+    return hmac.digest(key, data, "sha256").hex()
 
 
 def entry_digest(key: bytes | None, row: Mapping[str, Any], postings: Iterable[PostingKey],
@@ -170,7 +170,7 @@ def journal_rows(conn: Connection, after_id: int = 0,
             by_entry[posting.entry_id].append(
                 (posting.account_id, posting.amount, posting.currency))
         for entry in entries:
-            yield JournalRow(entry["id"], dict(entry), entry["digest"],
+            yield JournalRow(entry["id"], cast(Mapping[str, Any], entry), entry["digest"],
                              by_entry.get(entry["id"], []))
         cursor = high
 
@@ -194,19 +194,43 @@ def last_seal(conn: Connection) -> Seal | None:
                 bool(row.keyed))
 
 
-def seal_journal(ctx: Context, *, until_id: int | None = None) -> Seal | None:
-    """Append one seal covering every entry posted since the last seal (up to ``until_id``);
-    ``None`` when there is nothing new.
+def journal_high_water(ctx: Context) -> int:
+    """The highest entry id below which no entry can appear any more.
 
-    On PostgreSQL the journal is locked in SHARE ROW EXCLUSIVE mode first: the seal waits for
-    the posting transactions in flight to commit (so no entry with a lower id can appear later
-    inside the sealed range), holds new postings back for the few moments it takes, and
-    excludes a second sealer. On SQLite the write transaction already does all of that. An
-    entry whose digest does not match is never sealed: it raises :class:`Conflict` naming it.
+    On PostgreSQL a sequence hands out ids at INSERT time and a transaction may commit after one
+    that took a higher id, so the journal is locked in SHARE ROW EXCLUSIVE mode first: that waits
+    for the posting transactions in flight to end, and every INSERT after it takes a higher id.
+    Run it in its own short transaction: new postings wait only until it commits.
+    """
+    if ctx.conn.dialect.name == "postgresql":
+        ctx.conn.exec_driver_sql("LOCK TABLE journal_entries IN SHARE ROW EXCLUSIVE MODE")
+    return int(ctx.conn.execute(select(func.coalesce(func.max(t.journal_entries.c.id), 0)))
+               .scalar_one())
+
+
+def seal_now(kernel: Any, actor: str) -> Seal | None:
+    """Seal everything posted so far, holding posting back only for a moment: one short
+    transaction finds the high-water mark (:func:`journal_high_water`), a second computes and
+    appends the seal up to it without locking the journal."""
+    high = kernel.write(actor, journal_high_water, operation="books.seal")
+    return kernel.write(actor, lambda ctx: seal_journal(ctx, until_id=high),  # type: ignore[no-any-return]
+                        operation="books.seal")
+
+
+def seal_journal(ctx: Context, *, until_id: int | None = None) -> Seal | None:
+    """Append one seal covering the entries posted since the last seal, up to ``until_id``
+    (which must come from :func:`journal_high_water`; ``None``: find it in this transaction,
+    holding posting back until the transaction ends). ``None`` when there is nothing new.
+
+    Sealers exclude each other (an EXCLUSIVE lock on ``journal_seals`` on PostgreSQL, the write
+    transaction on SQLite). An entry whose digest does not match is never sealed: it raises
+    :class:`Conflict` naming it.
     """
     conn = ctx.conn
+    if until_id is None:
+        until_id = journal_high_water(ctx)
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("LOCK TABLE journal_entries IN SHARE ROW EXCLUSIVE MODE")
+        conn.exec_driver_sql("LOCK TABLE journal_seals IN EXCLUSIVE MODE")
     key = key_of(ctx.settings)
     previous = last_seal(conn)
     chain = previous.chain_hash if previous is not None else GENESIS
@@ -251,8 +275,10 @@ __all__ = [
     "check_digest",
     "digest_for",
     "entry_digest",
+    "journal_high_water",
     "journal_rows",
     "key_of",
     "last_seal",
     "seal_journal",
+    "seal_now",
 ]

@@ -31,7 +31,8 @@ from kopcore.records import FigureUnit, GLType, HealthFigure
 from kopcore.yearend.closing import YEAR_CLOSE_OPERATION
 
 CASH_KEYS = ("cash", "vault", "bank")
-#: Operations whose entries close income and expenses into equity.
+#: Operations whose entries close income and expenses into equity. Plugins' year-end work
+#: (``years.period-end``, dated 31 December) is part of the year's operations and stays in.
 CLOSING_OPERATIONS = (YEAR_CLOSE_OPERATION,)
 
 

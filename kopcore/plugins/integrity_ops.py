@@ -7,7 +7,7 @@ import attrs
 from kopcore import hookimpl
 from kopcore.context import Context
 from kopcore.errors import Conflict
-from kopcore.ledger.integrity import seal_journal
+from kopcore.ledger.integrity import seal_now
 from kopcore.ledger.verify import verify_books
 from kopcore.operations import Operation
 from kopcore.records import PermissionSpec
@@ -90,8 +90,8 @@ def verify(ctx: Context, data: VerifyIn) -> VerifyOut:
 
 def seal(ctx: Context, data: SealIn) -> SealOut:
     """Seal the journal entries posted since the last seal (end of day does this too); refuses
-    to seal an entry whose digest does not match."""
-    made = seal_journal(ctx)
+    to seal an entry whose digest does not match. Posting waits only for a moment."""
+    made = seal_now(ctx.kernel, ctx.actor)
     keyed = ctx.settings.integrity_key is not None
     if made is None:
         from kopcore.ledger.integrity import last_seal
@@ -114,5 +114,5 @@ def kopcore_operations() -> list[Operation]:
         Operation("books.verify", VerifyIn, VerifyOut, verify, permission="books.verify",
                   mutates=False, summary="Check the books and the journal's integrity"),
         Operation("books.seal", SealIn, SealOut, seal, permission="books.seal", mutates=True,
-                  summary="Seal the journal", errors=(Conflict,)),
+                  summary="Seal the journal", errors=(Conflict,), own_transactions=True),
     ]

@@ -7,16 +7,19 @@
   Afterwards no entry dated on or before the last closed day is accepted (veto reason
   ``yearend.period-closed``), except an **adjusting entry** (:func:`adjust`), a separate
   operation with its own permission (and maker-checker above its threshold).
-- A **financial year** (the calendar year) is closed once its December is closed: every income
-  and expense account is brought to zero by closing entries dated 31 December (one per plugin
-  owning the accounts), the net going to the current-year SHU (``equity.shu_current``); the
-  post-closing trial balance is the year's snapshot and the opening balance of the next year.
+- A **financial year** (the calendar year) is closed once its December is closed: plugins'
+  ``kopcore_period_end`` work runs first (operation ``years.period-end``, dated 31 December, its
+  entries recorded as late entries of December and counted in the year's operations), then every
+  income and expense account is brought to zero by closing entries dated 31 December (one per
+  plugin owning the accounts), the net going to the current-year SHU (``equity.shu_current``);
+  the post-closing trial balance is the year's snapshot and the opening balance of the next
+  year.
   Adjusting entries cannot be dated in a closed year.
 - **Reproducible reports**: :func:`verify` recomputes a closed period's trial balance from the
   postings and compares it with its snapshot plus the entries that were dated in the period but
-  posted after it closed (adjusting entries; for December, the year's closing entries), which
-  the module records as *late entries*. Any other difference means the books were changed
-  behind the ledger's back.
+  posted after it closed (adjusting entries; for December, plugins' year-end work and the
+  year's closing entries), which the module records as *late entries*. Any other difference
+  means the books were changed behind the ledger's back.
 """
 
 from __future__ import annotations
@@ -49,9 +52,13 @@ SHU_CURRENT = "equity.shu_current"
 
 #: Operations allowed to post entries dated in a closed period.
 ADJUST_OPERATION = "periods.adjust"
+#: The year's closing entries (income and expenses into the current-year SHU).
 YEAR_CLOSE_OPERATION = "years.close"
+#: Plugins' year-end work (``kopcore_period_end`` with ``kind == "year"``): dated 31 December
+#: after December is closed, part of the year's operations (unlike the closing entries).
+YEAR_END_OPERATION = "years.period-end"
 MONTH_CLOSE_OPERATION = "periods.close"
-PRIVILEGED_OPERATIONS = frozenset({ADJUST_OPERATION, YEAR_CLOSE_OPERATION})
+PRIVILEGED_OPERATIONS = frozenset({ADJUST_OPERATION, YEAR_CLOSE_OPERATION, YEAR_END_OPERATION})
 
 MONTH = "month"
 YEAR = "year"
@@ -170,9 +177,9 @@ def _late_entries_seen(ctx: Context) -> int:
     return value
 
 
-def _record_late_entry(ctx: Context, entry: JournalEntry, reason: str) -> None:
+def _record_late_entry(ctx: Context, entry_id: int, dated: date, reason: str) -> None:
     ctx.conn.execute(adjustments.insert().values(
-        entry_id=entry.id, adjusting_date=entry.business_date, posted_on=ctx.business_date,
+        entry_id=entry_id, adjusting_date=dated, posted_on=ctx.business_date,
         actor=ctx.actor, reason=reason[:500]))
 
 
@@ -192,10 +199,18 @@ def _insert_period(ctx: Context, kind: str, start: date, end: date, *,
     return _row_to_period(row)
 
 
-def _run_period_end(ctx: Context, kind: str, start: date, end: date, operation: str) -> None:
+def _run_period_end(ctx: Context, kind: str, start: date, end: date, operation: str
+                    ) -> list[tuple[int, str]]:
+    """Run every plugin's ``kopcore_period_end`` work dated ``end`` under ``operation``; the
+    (id, memo) of the entries it posted, in order."""
+    e = t.journal_entries.c
+    last_id: int = ctx.conn.execute(select(func.coalesce(func.max(e.id), 0))).scalar_one()
     dated = attrs.evolve(ctx, operation=operation, _business_date=end)
     ctx.kernel.plugins.call_each("kopcore_period_end", ctx=dated,
                                  period=Period(kind, start, end))
+    return [(r.id, r.memo) for r in ctx.conn.execute(
+        select(e.id, e.memo).where(e.id > last_id, e.operation == operation,
+                                   e.business_date == end).order_by(e.id))]
 
 
 # --- closing a month -----------------------------------------------------------------------
@@ -242,7 +257,7 @@ def adjust(ctx: Context, adjusting_date: date, lines: Sequence[PostingLine], *, 
                        f"the current year")
     dated = attrs.evolve(ctx, operation=ADJUST_OPERATION, _business_date=adjusting_date)
     entry = post_entry(dated, lines, memo=memo)
-    _record_late_entry(ctx, entry, f"adjustment: {memo}")
+    _record_late_entry(ctx, entry.id, entry.business_date, f"adjustment: {memo}")
     return entry
 
 
@@ -291,7 +306,10 @@ def close_year(ctx: Context, year: int) -> ClosedPeriod:
         expected_year = first.year
     if year != expected_year:
         raise Conflict(f"years close in order: close {expected_year} before {year}")
-    _run_period_end(ctx, YEAR, start, end, YEAR_CLOSE_OPERATION)
+    # Plugins' year-end work first: dated in the closed December, its entries are late entries
+    # of that month, and the income and expenses they book are closed below with the rest.
+    for work_id, memo in _run_period_end(ctx, YEAR, start, end, YEAR_END_OPERATION):
+        _record_late_entry(ctx, work_id, end, f"year-end work of {year}: {memo}")
     currency = ctx.settings.currency
     dated = attrs.evolve(ctx, operation=YEAR_CLOSE_OPERATION, _business_date=end)
     shu_account = gl_account_number(SHU_CURRENT)
@@ -312,7 +330,7 @@ def close_year(ctx: Context, year: int) -> ClosedPeriod:
         entry = post_entry(dated, lines, memo=f"Penutupan buku tahun {year}: pendapatan dan "
                                               f"beban ({plugin}) ke SHU tahun berjalan",
                            idempotency_key=f"yearend-close-{year}-{plugin}")
-        _record_late_entry(ctx, entry, f"closing entry of {year} ({plugin})")
+        _record_late_entry(ctx, entry.id, end, f"closing entry of {year} ({plugin})")
         entry_id = entry_id or entry.id
     return _insert_period(ctx, YEAR, start, end, entry_id=entry_id, surplus=surplus)
 

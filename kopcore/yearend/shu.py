@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError
@@ -264,11 +265,18 @@ def draft(ctx: Context, year: int) -> Draft:
     result = allocate_shu(closed.surplus, weights, capital, patronage)
     ctx.conn.execute(update(shu_drafts).where(d.year == year, d.status == DRAFT)
                      .values(status=SUPERSEDED))
-    draft_id = ctx.conn.execute(shu_drafts.insert().values(
-        year=year, status=DRAFT, currency=closed.surplus.currency, surplus=closed.surplus.minor,
-        capital_basis=shu.capital_basis, patronage_basis=shu.patronage_basis,
-        member_payout=shu.member_payout, drafted_by=ctx.actor, drafted_at=datetime.now(UTC),
-    ).returning(d.id)).scalar_one()
+    try:
+        draft_id = ctx.conn.execute(shu_drafts.insert().values(
+            year=year, status=DRAFT, currency=closed.surplus.currency,
+            surplus=closed.surplus.minor, capital_basis=shu.capital_basis,
+            patronage_basis=shu.patronage_basis, member_payout=shu.member_payout,
+            drafted_by=ctx.actor, drafted_at=datetime.now(UTC),
+        ).returning(d.id)).scalar_one()
+    except IntegrityError:
+        # The unique index on the year's live draft: a concurrent draft (or approval) won.
+        raise Conflict(f"the SHU of {year} was drafted or approved at the same time by another "
+                       f"request: nothing was written; see shu show --year {year}",
+                       field="year") from None
     ctx.conn.execute(shu_pools.insert(), [
         {"draft_id": draft_id, "pool": pool, "seq": seq, "weight": weight,
          "amount": result.pools[pool].minor}
@@ -291,10 +299,13 @@ def approve(ctx: Context, draft_id: int) -> Draft:
     if found.drafted_by == ctx.actor:
         raise Conflict(f"SHU draft {draft_id} was drafted by {ctx.actor}: another user "
                        f"approves it", field="draft_id")
-    ctx.conn.execute(update(shu_drafts).where(shu_drafts.c.id == draft_id,
-                                              shu_drafts.c.status == DRAFT)
-                     .values(status=APPROVED, approved_by=ctx.actor,
-                             approved_at=datetime.now(UTC)))
+    approved = ctx.conn.execute(update(shu_drafts).where(shu_drafts.c.id == draft_id,
+                                                         shu_drafts.c.status == DRAFT)
+                                .values(status=APPROVED, approved_by=ctx.actor,
+                                        approved_at=datetime.now(UTC)))
+    if approved.rowcount != 1:  # superseded or approved by a concurrent request
+        raise Conflict(f"SHU draft {draft_id} changed while it was being approved: it is no "
+                       f"longer a draft", field="draft_id")
     return get_draft(ctx, draft_id)
 
 
@@ -324,6 +335,19 @@ def post(ctx: Context, draft_id: int) -> Draft:
     if found.status != APPROVED:
         raise Conflict(f"SHU draft {draft_id} is {found.status}: only an approved draft is "
                        f"posted", field="draft_id")
+    d = shu_drafts.c
+    posted = ctx.conn.execute(select(d.id).where(d.year == found.year, d.status == POSTED,
+                                                 d.id != draft_id)).first()
+    if posted is not None:
+        raise Conflict(f"the SHU of {found.year} is already posted (draft {posted.id})",
+                       field="draft_id")
+    # Claim the draft first: the row lock makes a concurrent post wait, then find it posted.
+    claimed = ctx.conn.execute(update(shu_drafts).where(d.id == draft_id, d.status == APPROVED)
+                               .values(status=POSTED, posted_by=ctx.actor,
+                                       posted_on=ctx.business_date))
+    if claimed.rowcount != 1:
+        raise Conflict(f"SHU draft {draft_id} was posted by a concurrent request",
+                       field="draft_id")
     cur = found.currency
     shu_account = gl_account_number(SHU_CURRENT)
     available = get_account(ctx, shu_account).balance
@@ -355,8 +379,5 @@ def post(ctx: Context, draft_id: int) -> Draft:
             ctx.conn.execute(update(shu_members).where(
                 shu_members.c.draft_id == draft_id, shu_members.c.member_id == share.member_id)
                 .values(account=account, entry_id=entry.id))
-    ctx.conn.execute(update(shu_drafts).where(shu_drafts.c.id == draft_id,
-                                              shu_drafts.c.status == APPROVED)
-                     .values(status=POSTED, posted_by=ctx.actor, posted_on=ctx.business_date,
-                             entry_id=first_entry))
+    ctx.conn.execute(update(shu_drafts).where(d.id == draft_id).values(entry_id=first_entry))
     return get_draft(ctx, draft_id)

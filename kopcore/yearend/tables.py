@@ -72,6 +72,10 @@ shu_drafts = sa.Table(
     sa.Column("posted_by", sa.String(64), nullable=True),
     sa.Column("posted_on", sa.Date, nullable=True),
     sa.Column("entry_id", sa.Integer, nullable=True),
+    #: One live (not superseded) draft per year, also under concurrent drafts.
+    sa.Index("uq_yearend_shu_drafts_live_year", "year", unique=True,
+             postgresql_where=sa.text("status <> 'superseded'"),
+             sqlite_where=sa.text("status <> 'superseded'")),
 )
 
 #: The pools of a draft: reserve, jasa modal, jasa usaha, management, staff...

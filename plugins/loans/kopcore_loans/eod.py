@@ -201,10 +201,13 @@ def accrual_condition() -> sa.ColumnElement[bool]:
 
 
 def accrue_interest(ctx: Context, day: date, low: int, high: int,
-                    schedule: Schedule | None = None) -> int:
+                    schedule: Schedule | None = None,
+                    recognized: dict[int, int] | None = None) -> int:
     """Bring each accrual-basis loan's recognised interest up to what it has earned by the end
     of ``day``: debit its interest receivable, credit interest income (one entry).
-    ``schedule``: the chunk's schedule rows by loan, when the caller has read them already."""
+    ``schedule``: the chunk's schedule rows by loan, when the caller has read them already.
+    ``recognized``: when given, the loans' new ``interest_recognized`` are put there for the
+    caller to write with its own update of the same rows, instead of being written here."""
     a = kt.accounts.c
     in_chunk = loans.c.id.between(low, high)
     chosen = ctx.conn.execute(
@@ -228,7 +231,10 @@ def accrue_interest(ctx: Context, day: date, low: int, high: int,
     lines.append(PostingLine(gl.gl(gl.INTEREST_INCOME), Side.CREDIT, Money(total, currency)))
     ledger.post_entry(ctx, lines, memo=f"Akrual jasa pinjaman {day.isoformat()}",
                       idempotency_key=f"loans.accrual:{day.isoformat()}:{low}-{high}")
-    _update_loans(ctx, updates)
+    if recognized is None:
+        _update_loans(ctx, updates)
+    else:
+        recognized.update((u["loan_id"], u["interest_recognized"]) for u in updates)
     return len(updates)
 
 
@@ -252,19 +258,27 @@ def daily_penalty(rows: Sequence[ScheduleRow], day: date, grace_days: int,
 
 
 def classify_arrears(ctx: Context, day: date, low: int, high: int,
-                     schedule: Schedule | None = None) -> int:
+                     schedule: Schedule | None = None,
+                     recognized: dict[int, int] | None = None) -> int:
     """Days past due, the day's penalty, the class and the allowance of each loan; one entry
     moves the chunk's net allowance change between PPAP expense and the allowance.
-    ``schedule``: the chunk's schedule rows by loan, when the caller has read them already."""
+    ``schedule``: the chunk's schedule rows by loan, when the caller has read them already.
+    ``recognized``: new ``interest_recognized`` by loan (from :func:`accrue_interest`), written
+    in the same UPDATE of each loan row."""
     a, c = kt.accounts.c, loans.c
     in_chunk = c.id.between(low, high)
     chosen = ctx.conn.execute(
         sa.select(c.id, c.status, c.product_id, c.days_past_due, c.penalty_due,
-                  c.collectibility, c.allowance,
+                  c.collectibility, c.allowance, c.interest_recognized,
                   (a.balance * a.normal_sign).label("outstanding"))
         .outerjoin(kt.accounts, a.id == c.account_id)
         .where(in_chunk, arrears_condition()).order_by(c.id)
     ).all()
+    recognized = recognized or {}
+    seen = {row.id for row in chosen}
+    # Accrual loans are all running, so all chosen here; written apart should one not be.
+    _update_loans(ctx, [{"loan_id": k, "interest_recognized": v}
+                        for k, v in sorted(recognized.items()) if k not in seen])
     if not chosen:
         return 0
     classes = collectibility(ctx)
@@ -281,7 +295,9 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
         if row.status != active:
             updates.append({"loan_id": row.id, "days_past_due": row.days_past_due,
                             "penalty_due": row.penalty_due,
-                            "collectibility": row.collectibility, "allowance": 0})
+                            "collectibility": row.collectibility, "allowance": 0,
+                            "interest_recognized": recognized.get(row.id,
+                                                                  row.interest_recognized)})
             change -= row.allowance
             continue
         product = by_id[row.product_id]
@@ -295,7 +311,9 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
         change += target - row.allowance
         updates.append({"loan_id": row.id, "days_past_due": dpd,
                         "penalty_due": row.penalty_due + penalty,
-                        "collectibility": cls.code, "allowance": target})
+                        "collectibility": cls.code, "allowance": target,
+                        "interest_recognized": recognized.get(row.id,
+                                                              row.interest_recognized)})
     _update_loans(ctx, updates)
     if change:
         amount = Money(abs(change), ctx.settings.currency)
@@ -319,8 +337,11 @@ def close_day(ctx: Context, day: date, low: int, high: int) -> int:
     auto_debit(ctx, day, low, high)
     # Read after the auto-debit (which pays installments); accrual changes no schedule row.
     schedule = _schedules(ctx, loans.c.id.between(low, high) & arrears_condition())
-    accrue_interest(ctx, day, low, high, schedule)
-    return classify_arrears(ctx, day, low, high, schedule)
+    # One UPDATE per loan row for both steps: the accrual's new interest_recognized is written
+    # with the classification.
+    recognized: dict[int, int] = {}
+    accrue_interest(ctx, day, low, high, schedule, recognized)
+    return classify_arrears(ctx, day, low, high, schedule, recognized)
 
 
 EOD_TASKS: tuple[EodTask, ...] = (

@@ -22,7 +22,14 @@ from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import exponent
 from kopcore_ppob import clock, tables
 from kopcore_ppob.errors import CutOff
-from kopcore_ppob.providers import DEFAULT_PROVIDER, Provider, calling, make_provider, registry
+from kopcore_ppob.providers import (
+    DEFAULT_PROVIDER,
+    PriceItem,
+    Provider,
+    calling,
+    make_provider,
+    registry,
+)
 
 CATEGORIES = ("pln_token", "pulsa", "paket_data", "pln_postpaid", "bpjs", "pdam", "telkom")
 
@@ -191,12 +198,28 @@ class Product:
 def sync(ctx: Context) -> list[Product]:
     """Replace the catalogue with the chosen provider's price list at current markups.
 
-    Products the provider no longer lists stay, marked unavailable."""
+    Products the provider no longer lists stay, marked unavailable. The provider is asked with
+    ``ctx``'s transaction open: for an offline provider (the demo's sandbox). The ``ppob sync``
+    operation asks first and stores in its own transaction (:func:`fetch_price_list`,
+    :func:`store_price_list`)."""
+    name, items = fetch_price_list(ctx)
+    return store_price_list(ctx, name, items)
+
+
+def fetch_price_list(ctx: Context) -> tuple[str, list[PriceItem]]:
+    """The chosen provider's name and price list (a network call for a real aggregator)."""
     chosen = provider(ctx)
+    return chosen.name, list(calling(chosen.name, chosen.price_list))
+
+
+def store_price_list(ctx: Context, provider_name: str, items: list[PriceItem]) -> list[Product]:
+    """Write a fetched price list into the catalogue at current markups."""
+    if provider(ctx).name != provider_name:
+        raise Conflict("the provider was changed while its price list was fetched: sync again")
     unit = scale(ctx)
     p = tables.products.c
     listed = set()
-    for item in calling(chosen.name, chosen.price_list):
+    for item in items:
         if item.category not in CATEGORIES:
             continue
         if item.price < 0:
@@ -208,7 +231,7 @@ def sync(ctx: Context) -> list[Product]:
                           parse_hhmm(item.cutoff_end, "end").strftime("%H:%M"))
             if start != end:  # "00:00"-"00:00": no window
                 cutoff = (start, end)
-        values = {"provider": chosen.name, "category": item.category,
+        values = {"provider": provider_name, "category": item.category,
                   "brand": item.brand[:64], "name": item.name[:200],
                   "postpaid": item.postpaid, "buy_price": buy,
                   "selling_price": get_markup(ctx, item.category).apply(buy),

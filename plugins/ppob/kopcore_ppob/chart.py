@@ -18,11 +18,14 @@ PLUGIN = "ppob"
 
 PAYABLE_GL = "ppob.provider_payable"
 FEE_INCOME_GL = "ppob.fee_income"
+#: A purchase the provider delivered after we recorded it failed, absorbed by the cooperative.
+LOSS_GL = "ppob.loss"
 SUSPENSE_GL = "suspense"
 
 GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(PAYABLE_GL, "2160", "Utang PPOB ke Penyedia", GLType.LIABILITY),
     GLAccountSpec(FEE_INCOME_GL, "4160", "Pendapatan Jasa PPOB", GLType.INCOME),
+    GLAccountSpec(LOSS_GL, "5160", "Beban Selisih Transaksi PPOB", GLType.EXPENSE),
 )
 
 READ = "ppob.read"
@@ -36,7 +39,8 @@ PERMISSIONS: tuple[PermissionSpec, ...] = (
                    ("manager", "teller", "auditor")),
     PermissionSpec(TRANSACT, "Inquire and pay bills and top-ups; check pending ones",
                    ("manager", "teller")),
-    PermissionSpec(MANAGE, "Choose the provider, set markups and sync the catalogue",
+    PermissionSpec(MANAGE, "Choose the provider, set markups and sync the catalogue; "
+                   "resolve anomalies",
                    ("manager",)),
     PermissionSpec(CALLBACK, "Deliver a provider's signed callback (the webhook route's own "
                    "principal; administrators may replay one from the CLI)", ()),

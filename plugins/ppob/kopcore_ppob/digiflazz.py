@@ -249,7 +249,9 @@ class DigiflazzProvider:
     def parse_callback(self, body: str, signature: str) -> Result:
         secret = self._config.require("webhook_secret")
         expected = "sha1=" + hmac.new(secret.encode(), body.encode(), hashlib.sha1).hexdigest()
-        if not hmac.compare_digest(expected, signature.strip()):
+        # Bytes: compare_digest refuses str holding non-ASCII, and the header is the sender's.
+        given = signature.strip().encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(expected.encode(), given):
             raise BadSignature("the callback's X-Hub-Signature does not verify; ignored")
         try:
             data = json.loads(body)["data"]

@@ -33,3 +33,10 @@ class BadSignature(Conflict):
     code = "ppob-bad-signature"
     title = "Callback signature does not verify"
     status = 401
+
+
+class AnomalyResolved(Conflict):
+    """The anomaly was already resolved: each is resolved once (``ppob-anomaly-resolved``)."""
+
+    code = "ppob-anomaly-resolved"
+    title = "PPOB anomaly already resolved"

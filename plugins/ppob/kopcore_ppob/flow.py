@@ -13,7 +13,8 @@ A payment runs in two committed steps around the provider call:
 
 A crash between 1 and 3 leaves a pending row with its hold, which ``ppob.status`` or the end-of-day
 poll resolves. An answer contradicting a final outcome (success after failure) is recorded in
-``anomaly`` for the operator and never posted.
+``anomaly`` for the operator and never posted; a manager resolves it once with
+:func:`resolve_anomaly` (charged, absorbed or refunded).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import attrs
@@ -29,11 +30,11 @@ import sqlalchemy as sa
 
 from kopcore import ledger
 from kopcore.context import Context
-from kopcore.errors import Conflict, NotFound, ValidationError
+from kopcore.errors import Conflict, KopcoreError, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
-from kopcore_ppob import catalogue, chart, tables
-from kopcore_ppob.errors import DepositExhausted
+from kopcore_ppob import catalogue, chart, clock, tables
+from kopcore_ppob.errors import AnomalyResolved, DepositExhausted
 from kopcore_ppob.providers import (
     Outcome,
     Provider,
@@ -74,6 +75,12 @@ class Txn:
     anomaly: str | None
     created_on: date
     resolved_on: date | None
+    created_at: datetime | None
+    resolution: str | None
+    resolution_note: str | None
+    resolved_by: str | None
+    resolution_on: date | None
+    resolution_entry_id: int | None
 
 
 def check_ref_id(ref_id: str) -> str:
@@ -247,6 +254,9 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
         ledger.require_active(ctx, member.id)
     values: dict[str, Any]
     if req.cash_account:
+        if ledger.get_account(ctx, req.cash_account).member_id is not None:
+            raise ValidationError("cash_account must be an internal account (teller cash, "
+                                  "bank), not a member's", field="cash_account")
         entry = ledger.post_entry(ctx, [
             PostingLine(req.cash_account, Side.DEBIT, amount),
             PostingLine(ledger.gl_account_number(chart.SUSPENSE_GL), Side.CREDIT, amount),
@@ -266,7 +276,8 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
     else:
         raise ValidationError("name the member paying from savings, or the cash_account",
                               field="member")
-    values.update(status=PENDING, member_id=member.id if member else None)
+    values.update(status=PENDING, member_id=member.id if member else None,
+                  created_at=clock.now().astimezone(UTC))
     if existing is None:
         ctx.conn.execute(tables.transactions.insert().values(
             ref_id=req.ref_id, provider=product.provider, sku=req.sku,
@@ -341,14 +352,8 @@ def settle(ctx: Context, ref_id: str, result: Result) -> tuple[Txn, bool]:
     source = suspense if txn.paid_by == "cash" else str(txn.source_account)
     memo = f"PPOB {txn.sku} {txn.customer_no} ({ref_id})"
     if new == SUCCESS:
-        fee = txn.selling_price - txn.buy_price
-        lines = [PostingLine(source, Side.DEBIT, money),
-                 PostingLine(ledger.gl_account_number(chart.PAYABLE_GL), Side.CREDIT,
-                             Money(txn.buy_price, money.currency))]
-        if fee > 0:
-            lines.append(PostingLine(ledger.gl_account_number(chart.FEE_INCOME_GL),
-                                     Side.CREDIT, Money(fee, money.currency)))
-        entry = ledger.post_entry(ctx, lines, memo=memo, idempotency_key=f"ppob:{ref_id}")
+        entry = ledger.post_entry(ctx, sale_lines(ctx, txn, source), memo=memo,
+                                  idempotency_key=f"ppob:{ref_id}")
         ctx.conn.execute(sa.update(tables.transactions).where(c.ref_id == ref_id)
                          .values(entry_id=entry.id))
     elif txn.paid_by == "cash":
@@ -361,6 +366,20 @@ def settle(ctx: Context, ref_id: str, result: Result) -> tuple[Txn, bool]:
     return require_txn(ctx, ref_id), True
 
 
+def sale_lines(ctx: Context, txn: Txn, source: str) -> list[PostingLine]:
+    """A sale: Dr ``source`` selling price / Cr provider payable buy price / Cr fee income the
+    margin."""
+    cur = ctx.settings.currency
+    fee = txn.selling_price - txn.buy_price
+    lines = [PostingLine(source, Side.DEBIT, Money(txn.selling_price, cur)),
+             PostingLine(ledger.gl_account_number(chart.PAYABLE_GL), Side.CREDIT,
+                         Money(txn.buy_price, cur))]
+    if fee > 0:
+        lines.append(PostingLine(ledger.gl_account_number(chart.FEE_INCOME_GL),
+                                 Side.CREDIT, Money(fee, cur)))
+    return lines
+
+
 def _late_answer(ctx: Context, txn: Txn, new: str, result: Result) -> Txn:
     if txn.status in (SUCCESS, FAILED) and txn.status != new and txn.anomaly is None:
         note = (f"provider reported {new}"
@@ -368,8 +387,11 @@ def _late_answer(ctx: Context, txn: Txn, new: str, result: Result) -> Txn:
                 + f" after {txn.status} was recorded on {txn.resolved_on}: not posted; "
                 "settle with the provider")
         c = tables.transactions.c
+        values: dict[str, Any] = {"anomaly": note[:200]}
+        if new == SUCCESS and result.sn:
+            values["sn"] = result.sn[:200]  # the token the member may still need
         ctx.conn.execute(sa.update(tables.transactions).where(c.ref_id == txn.ref_id)
-                         .values(anomaly=note[:200]))
+                         .values(**values))
         log.warning("PPOB %s: %s", txn.ref_id, note)
         return require_txn(ctx, txn.ref_id)
     return txn
@@ -387,11 +409,15 @@ def pay(ctx: Context, req: PayRequest) -> Txn:
     """Begin, ask the provider, resolve — each committed on its own (``ctx`` is read-only)."""
     try:
         txn, fresh = _write(ctx, lambda w: begin(w, req))
-    except sa.exc.IntegrityError:
-        # A concurrent pay with the same ref_id claimed it first (unique ref_id): report theirs.
-        txn = ctx.kernel.read(ctx.actor, lambda r: require_txn(r, req.ref_id))
-        _same_request(txn, req.sku, req.customer_no)
-        return txn
+    except (sa.exc.IntegrityError, KopcoreError):
+        # A concurrent pay with the same ref_id may have claimed it first: the unique ref_id,
+        # the hold's unique reference, or the funds its hold took refused this one. Then report
+        # theirs; otherwise the refusal stands.
+        other = ctx.kernel.read(ctx.actor, lambda r: get_txn(r, req.ref_id))
+        if other is None or other.status == INQUIRED:
+            raise
+        _same_request(other, req.sku, req.customer_no)
+        return other
     if not fresh:
         return txn
     result = ask(provider_for(ctx, txn.provider), txn, first=True)
@@ -436,3 +462,81 @@ def poll_pending(ctx: Context, limit: int = 500) -> list[Txn]:
         if txn.status != PENDING:
             settled.append(txn)
     return settled
+
+
+# -- anomalies --------------------------------------------------------------------------------
+
+CHARGED, ABSORBED, REFUNDED = "charged", "absorbed", "refunded"
+RESOLUTIONS = (CHARGED, ABSORBED, REFUNDED)
+
+
+def list_anomalies(ctx: Context, state: str, limit: int = 100) -> list[Txn]:
+    """Transactions the provider contradicted: ``open`` (not yet resolved), ``resolved`` or
+    ``all``."""
+    c = tables.transactions.c
+    query = (sa.select(c.ref_id).where(c.anomaly.is_not(None))
+             .order_by(c.id.desc()).limit(limit))
+    if state == "open":
+        query = query.where(c.resolution.is_(None))
+    elif state == "resolved":
+        query = query.where(c.resolution.is_not(None))
+    elif state != "all":
+        raise ValidationError("state: open, resolved or all", field="state")
+    return [require_txn(ctx, r) for r in ctx.conn.execute(query).scalars()]
+
+
+def resolve_anomaly(ctx: Context, ref_id: str, resolution: str, amount_minor: int,
+                    note: str | None) -> Txn:
+    """Resolve a success reported after the transaction was recorded failed, exactly once.
+
+    ``charged``: the member pays now, as the sale would have been posted (savings only: the
+    cash was handed back at the counter). ``absorbed``: the cooperative bears the provider's
+    price as a loss (Dr ``ppob.loss`` / Cr provider payable). ``refunded``: the provider
+    reversed the purchase; nothing is posted. Charged and absorbed become ``success`` (the
+    provider delivered and charged us); refunded stays ``failed``. ``amount_minor`` must repeat
+    the transaction's amount (it is what maker-checker compares)."""
+    if resolution not in RESOLUTIONS:
+        raise ValidationError("resolution: charged, absorbed or refunded", field="resolution")
+    txn = require_txn(ctx, ref_id)
+    if txn.resolution is not None:
+        raise AnomalyResolved(f"the anomaly of {ref_id} was already resolved ({txn.resolution}, "
+                              f"by {txn.resolved_by} on {txn.resolution_on})")
+    if txn.anomaly is None or txn.status != FAILED:
+        raise Conflict(f"{ref_id} has no success reported after a failure to resolve "
+                       f"(status {txn.status}); pending ones are settled by 'ppob status'")
+    if amount_minor != txn.selling_price:
+        raise ValidationError(
+            f"amount: repeat the transaction's amount, "
+            f"{Money(txn.selling_price, ctx.settings.currency).format()}", field="amount")
+    if resolution == CHARGED and txn.paid_by != "savings":
+        raise Conflict(f"{ref_id} was paid in cash and the cash handed back: collect it at the "
+                       "counter as a new sale, or resolve it as absorbed")
+    c = tables.transactions.c
+    claimed = ctx.conn.execute(
+        sa.update(tables.transactions)
+        .where(c.ref_id == ref_id, c.status == FAILED, c.anomaly.is_not(None),
+               c.resolution.is_(None))
+        .values(resolution=resolution, resolution_note=(note or None) and note[:200],
+                resolved_by=ctx.actor[:64], resolution_on=ctx.business_date,
+                status=FAILED if resolution == REFUNDED else SUCCESS)).rowcount
+    if claimed != 1:  # a concurrent resolution committed first
+        raise AnomalyResolved(f"the anomaly of {ref_id} was already resolved")
+    memo = f"PPOB {txn.sku} {txn.customer_no} ({ref_id})"
+    entry_id = None
+    if resolution == CHARGED:
+        entry_id = ledger.post_entry(
+            ctx, sale_lines(ctx, txn, str(txn.source_account)),
+            memo=memo + ": delivered after a failure, charged", idempotency_key=f"ppob:{ref_id}",
+        ).id
+    elif resolution == ABSORBED:
+        buy = Money(txn.buy_price, ctx.settings.currency)
+        entry_id = ledger.post_entry(ctx, [
+            PostingLine(ledger.gl_account_number(chart.LOSS_GL), Side.DEBIT, buy),
+            PostingLine(ledger.gl_account_number(chart.PAYABLE_GL), Side.CREDIT, buy),
+        ], memo=memo + ": delivered after a failure, absorbed",
+            idempotency_key=f"ppob:{ref_id}:absorbed").id
+    if entry_id is not None:
+        ctx.conn.execute(sa.update(tables.transactions).where(c.ref_id == ref_id)
+                         .values(resolution_entry_id=entry_id))
+    log.info("PPOB %s: anomaly resolved as %s by %s", ref_id, resolution, ctx.actor)
+    return require_txn(ctx, ref_id)

@@ -26,7 +26,13 @@ from kopcore.errors import (
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore_ppob import callbacks, catalogue, chart, flow, receipts, reconcile
-from kopcore_ppob.errors import BadSignature, CutOff, DepositExhausted, ProviderUnavailable
+from kopcore_ppob.errors import (
+    AnomalyResolved,
+    BadSignature,
+    CutOff,
+    DepositExhausted,
+    ProviderUnavailable,
+)
 from kopcore_ppob.providers import calling, registry
 
 REF = {"help": "The transaction's ref_id: the idempotency key sent to the provider",
@@ -94,6 +100,13 @@ class TxnOut:
     entry_id: int | None
     created_on: date
     resolved_on: date | None
+    #: How a manager resolved the anomaly: charged, absorbed or refunded (``None``: open).
+    resolution: str | None = None
+    resolved_by: str | None = None
+    resolution_on: date | None = None
+    resolution_note: str | None = None
+    #: The entry the resolution posted (the sale when charged, the loss when absorbed).
+    resolution_entry_id: int | None = None
 
 
 @attrs.frozen
@@ -192,7 +205,8 @@ def txn_out(ctx: Context, t: flow.Txn) -> TxnOut:
     return TxnOut(t.ref_id, t.status, t.sku, t.customer_no, t.customer_name,
                   money(ctx, t.selling_price), money(ctx, t.bill), t.paid_by, t.source_account,
                   t.sn, receipts.token_of(ctx, t), t.message, t.anomaly, t.entry_id,
-                  t.created_on, t.resolved_on)
+                  t.created_on, t.resolved_on, t.resolution, t.resolved_by, t.resolution_on,
+                  t.resolution_note, t.resolution_entry_id)
 
 
 # -- inputs and handlers ----------------------------------------------------------------------
@@ -255,6 +269,25 @@ class TxnsIn:
         "help": "inquired, pending, success or failed", "max_length": 16})
     anomalies_only: bool = attrs.field(default=False, metadata={
         "help": "Only transactions the provider contradicted after the fact"})
+
+
+@attrs.frozen
+class AnomaliesIn:
+    state: str = attrs.field(default="open", metadata={
+        "help": "open (not yet resolved), resolved or all", "max_length": 8})
+
+
+@attrs.frozen
+class ResolveIn:
+    ref_id: str = attrs.field(metadata=REF)
+    resolution: str = attrs.field(metadata={
+        "help": "charged (the member pays now, from savings), absorbed (a loss of the "
+                "cooperative) or refunded (the provider reversed it)", "max_length": 16})
+    amount: Decimal = attrs.field(metadata={
+        "help": "The transaction's amount, repeated as confirmation (compared with the "
+                "maker-checker threshold)"})
+    note: str | None = attrs.field(default=None, metadata={
+        "help": "Why, for the audit trail (e.g. the provider's ticket)", "max_length": 200})
 
 
 @attrs.frozen
@@ -408,8 +441,15 @@ def markup_set(ctx: Context, data: MarkupSetIn) -> MarkupOut:
 
 
 def sync(ctx: Context, data: NoIn) -> ProductsOut:
-    """Sync the catalogue from the provider's price list, at the current markups."""
-    return ProductsOut([product_out(ctx, p) for p in catalogue.sync(ctx)])
+    """Sync the catalogue from the provider's price list, at the current markups.
+
+    The price list is fetched with no write transaction open; it is stored in one."""
+    name, items = catalogue.fetch_price_list(ctx)
+
+    def store(w: Context) -> ProductsOut:
+        return ProductsOut([product_out(w, p) for p in catalogue.store_price_list(w, name, items)])
+
+    return ctx.kernel.write(ctx.actor, store, operation=ctx.operation, principal=ctx.principal)
 
 
 def products(ctx: Context, data: ProductsIn) -> ProductsOut:
@@ -442,6 +482,19 @@ def transactions(ctx: Context, data: TxnsIn) -> TxnsOut:
                     for t in flow.list_txns(ctx, data.status, data.anomalies_only)])
 
 
+def anomalies(ctx: Context, data: AnomaliesIn) -> TxnsOut:
+    """Transactions the provider reported successful after we recorded them failed."""
+    return TxnsOut([txn_out(ctx, t) for t in flow.list_anomalies(ctx, data.state)])
+
+
+def anomaly_resolve(ctx: Context, data: ResolveIn) -> TxnOut:
+    """Resolve an anomaly once: charge the member, absorb it as a loss, or record the provider's
+    refund (a second person approves it above the maker-checker threshold)."""
+    minor = _units(ctx, data.amount, "amount")
+    return txn_out(ctx, flow.resolve_anomaly(ctx, data.ref_id, data.resolution, minor,
+                                             data.note))
+
+
 def receipt(ctx: Context, data: RefIn) -> ReceiptOut:
     """A receipt to print or send: amount, status and the serial number or PLN token."""
     txn = flow.require_txn(ctx, data.ref_id)
@@ -465,8 +518,9 @@ OPERATIONS: tuple[Operation, ...] = (
         summary="Choose the PPOB provider", errors=(NotFound,)),
     _op("markup-set", MarkupSetIn, MarkupOut, markup_set, chart.MANAGE, mutates=True,
         summary="Set a category's markup rule", errors=(ValidationError,)),
-    _op("sync", NoIn, ProductsOut, sync, chart.MANAGE, mutates=True,
-        summary="Sync the catalogue from the provider", errors=(NotFound, Conflict)),
+    _op("sync", NoIn, ProductsOut, sync, chart.MANAGE, mutates=True, own_transactions=True,
+        summary="Sync the catalogue from the provider",
+        errors=(NotFound, Conflict, ProviderUnavailable)),
     _op("products", ProductsIn, ProductsOut, products, chart.READ, mutates=False,
         summary="The PPOB catalogue"),
     _op("inquiry", InquiryIn, TxnOut, inquiry, chart.TRANSACT, mutates=True,
@@ -497,6 +551,12 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(BadSignature, ValidationError, ProviderUnavailable, *PAYING)),
     _op("callbacks", CallbacksIn, DeliveriesOut, callback_log, chart.READ, mutates=False,
         summary="Provider callbacks received"),
+    _op("anomalies", AnomaliesIn, TxnsOut, anomalies, chart.READ, mutates=False,
+        summary="PPOB anomalies (success reported after a failure)", errors=(ValidationError,)),
+    _op("anomaly-resolve", ResolveIn, TxnOut, anomaly_resolve, chart.MANAGE, mutates=True,
+        approval_amount_field="amount", summary="Resolve a PPOB anomaly once",
+        errors=(NotFound, ValidationError, Conflict, AnomalyResolved, InsufficientFunds,
+                AccountClosed, AccountFrozen, PostingVetoed)),
     _op("reconcile", ReconcileIn, ReconcileOut, reconcile_statement, chart.MANAGE,
         mutates=True, summary="Reconcile the provider's statement (CSV)",
         errors=(ValidationError,)),

@@ -10,6 +10,10 @@ from kopcore_ppob.flow import Txn
 STATUS_TEXT = {"success": "BERHASIL", "failed": "GAGAL", "pending": "DALAM PROSES",
                "inquired": "TAGIHAN (BELUM DIBAYAR)"}
 
+RESOLUTION_TEXT = {"charged": "terkirim setelah gagal; didebit kemudian",
+                   "absorbed": "terkirim setelah gagal; ditanggung koperasi",
+                   "refunded": "dibatalkan penyedia; tidak didebit"}
+
 
 def token_of(ctx: Context, txn: Txn) -> str | None:
     """The PLN prepaid token: the serial number of a successful PLN token purchase."""
@@ -37,6 +41,8 @@ def text(ctx: Context, txn: Txn) -> str:
         lines.append(f"Dibayar  : {'tunai' if txn.paid_by == 'cash' else 'simpanan'} "
                      f"{txn.source_account}")
     lines.append(f"Status   : {STATUS_TEXT.get(txn.status, txn.status)}")
+    if txn.resolution:
+        lines.append(f"Catatan  : {RESOLUTION_TEXT.get(txn.resolution, txn.resolution)}")
     token = token_of(ctx, txn)
     if token:
         lines.append(f"TOKEN    : {token}")

@@ -69,11 +69,26 @@ def _rows(text: str) -> list[dict[str, str]]:
 
 
 def _price(value: str, ref_id: str) -> int:
-    """Whole rupiah: ``10125``, ``10125.00`` or ``10.125`` (thousands separators) accepted."""
+    """Whole rupiah, written either way: ``10125``, ``10125.00``, ``10125,00``, ``10.125``,
+    ``10,125``, ``10.125,00`` or ``10,125.00``.
+
+    With both separators the last one is the decimal separator; with one kind only, it separates
+    thousands when it occurs more than once or is followed by exactly three digits (rupiah have
+    no third decimal), and decimals otherwise."""
     text = value.replace(" ", "")
-    if text.count(".") > 1 or (text.count(".") == 1 and len(text.split(".")[1]) == 3):
-        text = text.replace(".", "")
-    text = text.replace(",", "")
+    marks = [c for c in text if c in ".,"]
+    if marks:
+        last = max(text.rfind("."), text.rfind(","))
+        if len(set(marks)) == 2:
+            decimal: str | None = text[last]
+        elif len(marks) > 1 or len(text) - last - 1 == 3:
+            decimal = None
+        else:
+            decimal = marks[0]
+        thousands = {".", ","} - {decimal}
+        text = "".join(c for c in text if c not in thousands)
+        if decimal is not None:
+            text = text.replace(decimal, ".")
     try:
         amount = Decimal(text)
     except InvalidOperation:

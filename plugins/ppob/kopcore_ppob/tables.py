@@ -74,6 +74,16 @@ transactions = sa.Table(
     sa.Column("anomaly", sa.String(200), nullable=True),
     sa.Column("created_on", sa.Date, nullable=False),
     sa.Column("resolved_on", sa.Date, nullable=True),
+    #: When the row was claimed for payment (ppob0003; null on older rows): the end-of-day
+    #: check counts networked transactions pending longer than the limit.
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
+    #: How a manager resolved the anomaly (ppob0003): charged | absorbed | refunded; set once.
+    sa.Column("resolution", sa.String(16), nullable=True),
+    sa.Column("resolution_note", sa.String(200), nullable=True),
+    sa.Column("resolved_by", sa.String(64), nullable=True),
+    sa.Column("resolution_on", sa.Date, nullable=True),
+    #: The entry the resolution posted (charged: the sale; absorbed: the loss).
+    sa.Column("resolution_entry_id", sa.Integer, nullable=True),
 )
 
 #: Every callback received, verified or not (ppob0002): forged ones are kept here with

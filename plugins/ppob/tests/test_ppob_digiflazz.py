@@ -23,6 +23,7 @@ from kopcore import auth, eod
 from kopcore.db import tables
 from kopcore.errors import Conflict, InsufficientFunds, NotFound, ValidationError
 from kopcore.interfaces.api import make_app
+from kopcore.testing import ON_POSTGRES
 
 D = Decimal
 PHONE_OK, PHONE_FAIL, PHONE_PENDING = "081211110000", "081211110001", "081211110002"
@@ -41,10 +42,11 @@ def app(coop: Coop) -> Any:
 
 
 def callback(coop: Coop, body: str, signature: str) -> Any:
-    """Deliver a webhook through the public route, as Digiflazz does (no API key)."""
+    """Deliver a webhook through the public route, as Digiflazz does (no API key). The header
+    goes as Latin-1 bytes, so a forger's non-ASCII signature can be sent too."""
     with TestClient(app=app(coop)) as client:
         return client.post("/api/v1/ppob/callback", content=body.encode(),
-                           headers={"X-Hub-Signature": signature,
+                           headers={"X-Hub-Signature": signature.encode("latin-1"),
                                     "Content-Type": "application/json",
                                     "X-Digiflazz-Event": "update"})
 
@@ -272,7 +274,7 @@ def test_forged_callback_is_refused_logged_and_changes_nothing(digiflazz: Coop,
     _, good_signature = fake.webhook("DF-FORGE-1")
     tampered = body.replace("SN-LATE-1", "SN-OTHER-1")
     for text, signature in ((body, fake.webhook("DF-FORGE-1", "guessed")[1]),
-                            (tampered, good_signature), (body, "")):
+                            (tampered, good_signature), (body, ""), (body, "sha1=\u00e9")):
         refused = callback(digiflazz, text, signature)
         assert refused.status_code == 401, refused.text
         assert refused.json()["code"] == "ppob-bad-signature"
@@ -282,7 +284,7 @@ def test_forged_callback_is_refused_logged_and_changes_nothing(digiflazz: Coop,
     assert digiflazz.snapshot() == before
     assert digiflazz.state(account) == (D("100000.00"), D("10500.00"))
     log = digiflazz.call("ppob.callbacks")["callbacks"]
-    assert [c["verdict"] for c in log] == ["bad-signature"] * 4
+    assert [c["verdict"] for c in log] == ["bad-signature"] * 5
     assert all(c["ref_id"] is None for c in log)  # nothing of a forged body is trusted
 
     def audited(ctx: Any) -> list[tuple[str, str]]:
@@ -291,7 +293,7 @@ def test_forged_callback_is_refused_logged_and_changes_nothing(digiflazz: Coop,
             sa.select(a.actor, a.outcome).where(a.operation == "ppob.callback"))]
 
     assert digiflazz.kernel.read("auditor", audited) == \
-        [("callback", "ppob-bad-signature")] * 3 + [("admin", "ppob-bad-signature")]
+        [("callback", "ppob-bad-signature")] * 4 + [("admin", "ppob-bad-signature")]
     pending = digiflazz.call("ppob.transactions", status="pending")["transactions"]
     assert [t["ref_id"] for t in pending] == ["DF-FORGE-1"]
     sent = len(fake.requests)
@@ -380,6 +382,10 @@ def test_bad_requests_are_typed_errors_and_nothing_reaches_the_provider(
                           sku="DF-TSEL10", customer_no=number, member=rich)
     digiflazz.refused(ValidationError, "ppob.pay", as_user="teller", ref_id="DF-X-4",
                       sku="DF-PLN20", customer_no="0812111100001", member=rich)
+    # "cash" taken from another member's savings: refused, nothing posted or sent
+    digiflazz.refused(ValidationError, "ppob.pay", as_user="teller", ref_id="DF-X-6",
+                      sku="DF-TSEL10", customer_no=PHONE_OK,
+                      cash_account=digiflazz.account_of(rich))
     assert fake.requests == []
     with TestClient(app=app(digiflazz)) as client:
         key = digiflazz.kernel.write("admin", lambda ctx: auth.issue_key(ctx.conn, "teller",
@@ -444,3 +450,39 @@ def test_reconciliation_against_the_statement(digiflazz: Coop, fake: FakeDigifla
         digiflazz.call("ppob.reconcile", csv="ref;status\nDF-R-1;Sukses\n")
     with pytest.raises(ValidationError):
         digiflazz.call("ppob.reconcile", csv="ref_id,status,price\nDF-R-1,Sukses,10125.5\n")
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite takes one writer at a time (a database "
+                    "lock), so two pays cannot begin concurrently; the race needs PostgreSQL")
+def test_two_simultaneous_pays_with_one_ref_id_buy_once(digiflazz: Coop,
+                                                        fake: FakeDigiflazz) -> None:
+    member = digiflazz.member("100000")
+    account = digiflazz.account_of(member)
+    entries = digiflazz.entries_count()
+    start = threading.Barrier(2)
+    answers: list[dict[str, Any]] = []
+    errors: list[BaseException] = []
+
+    def teller() -> None:
+        start.wait()
+        try:
+            answers.append(pay(digiflazz, "DF-TWIN-1", PHONE_OK, member=member))
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    workers = [threading.Thread(target=teller) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert errors == []
+    assert [a["ref_id"] for a in answers] == ["DF-TWIN-1", "DF-TWIN-1"]
+    assert {a["status"] for a in answers} <= {"pending", "success"}
+    assert [p["ref_id"] for p in fake.transactions_sent()] == ["DF-TWIN-1"]  # bought once
+    assert digiflazz.entries_count() == entries + 1  # posted once
+    assert digiflazz.call("ppob.receipt", ref_id="DF-TWIN-1")["transaction"]["status"] == \
+        "success"
+    assert digiflazz.state(account) == (D("89500.00"), D("0.00"))
+    assert digiflazz.holds(account) == []
+    assert digiflazz.balance(PAYABLE) == D("10125.00")
+    digiflazz.books_ok()

@@ -6,9 +6,10 @@ interest (riba).
   own trial balance, financial position and operating results (:mod:`kopcore_sharia.unit`);
 - wadiah yad dhamanah savings, a bonus only by a proposal approved by a second person;
 - mudharabah savings and term deposits: nisbah fixed at opening, monthly profit distribution
-  from a pool, exact to the rupiah (:mod:`kopcore_sharia.mudharabah`);
+  from a pool, exact to the rupiah, deposits paid out or rolled over at maturity
+  (:mod:`kopcore_sharia.mudharabah`);
 - murabahah financing (PSAK 102): proportional or annuity margin recognition, ta'zir to the
-  social fund, muqasah by approval, kolektibilitas at end of day;
+  social fund, muqasah by approval, kolektibilitas and the allowance (PPAP) at end of day;
 - qardh: principal-only benevolent loans with an optional flat admin cost;
 - zakat, infaq/sadaqah and social funds (maal) kept apart from the financing business.
 
@@ -39,6 +40,7 @@ from kopcore.records import (
     Veto,
 )
 from kopcore_sharia import (
+    allowance,
     chart,
     collectibility,
     demo,
@@ -76,7 +78,7 @@ def kopcore_permissions() -> Sequence[PermissionSpec]:
 @kopcore.hookimpl
 def kopcore_operations() -> Sequence[Operation]:
     return (*operations.OPERATIONS, *proposal_ops.OPERATIONS, *mudharabah_ops.OPERATIONS,
-            *collectibility.OPERATIONS, *unit.OPERATIONS)
+            *collectibility.OPERATIONS, *allowance.OPERATIONS, *unit.OPERATIONS)
 
 
 @kopcore.hookimpl

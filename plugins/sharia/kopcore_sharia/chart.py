@@ -29,6 +29,8 @@ PROFIT_SHARE_EXPENSE = "sharia.profit_share_expense"
 UNIT_CASH = "sharia.cash"
 UNIT_FUNDS = "sharia.unit_funds"
 HEAD_OFFICE_INVESTMENT = "sharia.head_office_investment"
+FINANCING_ALLOWANCE = "sharia.financing_allowance"
+ALLOWANCE_EXPENSE = "sharia.allowance_expense"
 
 GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(UNIT_CASH, "1105", "Kas Unit Syariah", GLType.ASSET),
@@ -38,6 +40,8 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(MURABAHAH_DEFERRED_MARGIN, "1152", "Margin Murabahah Ditangguhkan",
                   GLType.ASSET, contra=True),
     GLAccountSpec(QARDH_RECEIVABLE, "1153", "Piutang Qardh", GLType.ASSET),
+    GLAccountSpec(FINANCING_ALLOWANCE, "1159", "Penyisihan Penghapusan Pembiayaan (PPAP)",
+                  GLType.ASSET, contra=True),
     GLAccountSpec(WADIAH, "2121", "Simpanan Wadiah", GLType.LIABILITY),
     GLAccountSpec(MUDHARABAH_SAVINGS, "2122", "Tabungan Mudharabah", GLType.LIABILITY),
     GLAccountSpec(MUDHARABAH_DEPOSITS, "2123", "Deposito Mudharabah", GLType.LIABILITY),
@@ -49,6 +53,8 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(UNIT_FUNDS, "2195", "Rekening Antar Kantor Kantor Pusat", GLType.LIABILITY),
     GLAccountSpec(WADIAH_BONUS, "5151", "Beban Bonus Wadiah", GLType.EXPENSE),
     GLAccountSpec(PROFIT_SHARE_EXPENSE, "5152", "Beban Bagi Hasil Mudharabah", GLType.EXPENSE),
+    GLAccountSpec(ALLOWANCE_EXPENSE, "5153", "Beban Penyisihan Pembiayaan (PPAP)",
+                  GLType.EXPENSE),
 )
 
 WADIAH_PRODUCT = "sharia.wadiah"

@@ -1,11 +1,15 @@
-"""Kolektibilitas of sharia financing: classes by days past due, configurable.
+"""Kolektibilitas of sharia financing: classes by days past due, configurable, each with the
+allowance (PPAP) it requires.
 
-Defaults (DOMAIN.md §3): 1 Lancar from 0 days, 2 Kurang Lancar from 91, 3 Diragukan from 121,
-4 Macet from 181. End of day (``sharia.murabahah-ageing``) classifies each active murabahah by
-the days since its oldest unpaid installment fell due.
+Defaults (DOMAIN.md §3): 1 Lancar from 0 days (allowance 0.5 %), 2 Kurang Lancar from 91 (10 %),
+3 Diragukan from 121 (50 %), 4 Macet from 181 (100 %). End of day (``sharia.murabahah-ageing``)
+classifies each active murabahah by the days since its oldest unpaid installment fell due, then
+forms its allowance (:mod:`kopcore_sharia.allowance`).
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import attrs
 import sqlalchemy as sa
@@ -24,6 +28,9 @@ class ClassIn:
                                       "max_length": 100})
     min_days: int = attrs.field(metadata={"help": "Days past due from which it applies",
                                           "minimum": 0, "maximum": 3650})
+    allowance_rate: Decimal | None = attrs.field(default=None, metadata={
+        "help": "Allowance (PPAP) required, percent of the financing net of deferred margin, "
+                "2 decimals at most (default: unchanged, 0 for a new class)"})
 
 
 @attrs.frozen
@@ -41,6 +48,7 @@ class ClassOut:
     code: str
     name: str
     min_days: int
+    allowance_rate: Decimal
 
 
 @attrs.frozen
@@ -51,7 +59,8 @@ class ClassesOut:
 def classes(ctx: Context, data: object = None) -> ClassesOut:
     """The kolektibilitas classes in force, from current to loss."""
     c = collectibility_classes.c
-    return ClassesOut([ClassOut(r.code, r.name, r.min_days) for r in ctx.conn.execute(
+    return ClassesOut([ClassOut(r.code, r.name, r.min_days, Decimal(r.allowance_bp) / 100)
+                       for r in ctx.conn.execute(
         sa.select(collectibility_classes).order_by(c.min_days))])
 
 
@@ -63,8 +72,9 @@ def _check(ctx: Context) -> ClassesOut:
 
 
 def set_class(ctx: Context, data: ClassIn) -> ClassesOut:
-    """Add a class or change one; thresholds stay unique and one class starts at 0 days.
-    Contracts are reclassified at the next end of day."""
+    """Add a class or change one (threshold, allowance rate); thresholds stay unique and one
+    class starts at 0 days. Contracts are reclassified and their allowance adjusted at the next
+    end of day."""
     if not data.code.strip() or not data.name.strip():
         raise ValidationError("a class needs a code and a name", field="code")
     c = collectibility_classes.c
@@ -73,9 +83,18 @@ def set_class(ctx: Context, data: ClassIn) -> ClassesOut:
     if clash:
         raise Conflict(f"class {clash.code} already starts at {data.min_days} days",
                        field="min_days")
+    if data.allowance_rate is None:
+        rate = ctx.conn.execute(sa.select(c.allowance_bp).where(c.code == data.code)
+                                ).scalar() or 0
+    else:
+        scaled = data.allowance_rate * 100
+        if scaled != scaled.to_integral_value() or not 0 <= scaled <= 10_000:
+            raise ValidationError("allowance rate: 0-100 percent, 2 decimals at most",
+                                  field="allowance_rate")
+        rate = int(scaled)
     ctx.conn.execute(sa.delete(collectibility_classes).where(c.code == data.code))
     ctx.conn.execute(collectibility_classes.insert().values(
-        code=data.code, name=data.name.strip(), min_days=data.min_days))
+        code=data.code, name=data.name.strip(), min_days=data.min_days, allowance_bp=rate))
     return _check(ctx)
 
 

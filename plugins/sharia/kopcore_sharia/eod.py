@@ -1,11 +1,16 @@
 """End-of-day tasks of the sharia plugin, run by the kernel in chunks of account ids.
 
-Both are set-based (one or two statements per chunk, never a loop per account):
+Each works on a whole chunk with a few statements and at most one journal entry (money never
+moves account by account):
 
 - ``sharia.mudharabah-balances`` (order 905, late, after the day's other movements): record
   each open mudharabah account's end-of-day balance for the monthly average balances;
 - ``sharia.murabahah-ageing`` (order 310): days past due and kolektibilitas of each active
-  murabahah contract.
+  murabahah contract, then its allowance (PPAP), the chunk's net change posted as one entry
+  (:mod:`kopcore_sharia.allowance`);
+- ``sharia.deposit-maturity`` (order 910, after the day's balances are recorded): pay out or
+  roll over the mudharabah deposits reaching maturity, one entry per chunk for the payouts
+  (:func:`kopcore_sharia.mudharabah.mature_chunk`; closing a paid-out deposit is per account).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import sqlalchemy as sa
 
 from kopcore.context import Context
 from kopcore.records import EodTask
-from kopcore_sharia import mudharabah, murabahah
+from kopcore_sharia import allowance, mudharabah, murabahah
 from kopcore_sharia.tables import mudharabah_accounts
 from kopcore_sharia.tables import murabahah as contracts
 
@@ -45,12 +50,26 @@ def _holding_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]
 
 def _contract_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
     m = contracts.c
-    return id_ranges(ctx, sa.select(m.account_id).where(m.status == murabahah.ACTIVE), size)
+    return id_ranges(ctx, sa.select(m.account_id).where(allowance.chunk_condition()), size)
+
+
+def _age_and_provide(ctx: Context, day: date, low: int, high: int) -> int:
+    aged = murabahah.age_chunk(ctx, day, low, high)
+    allowance.provide_chunk(ctx, day, low, high)
+    return aged
+
+
+def _maturity_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
+    return id_ranges(ctx, sa.select(mudharabah_accounts.c.account_id)
+                     .where(mudharabah.maturing(day)), size)
 
 
 TASKS: tuple[EodTask, ...] = (
-    EodTask("sharia.murabahah-ageing", _contract_chunks, murabahah.age_chunk, order=310,
-            description="Days past due and kolektibilitas of murabahah contracts"),
+    EodTask("sharia.murabahah-ageing", _contract_chunks, _age_and_provide, order=310,
+            description="Days past due, kolektibilitas and allowance (PPAP) of murabahah "
+                        "contracts"),
     EodTask("sharia.mudharabah-balances", _holding_chunks, mudharabah.accumulate_chunk,
             order=905, description="Record end-of-day balances of mudharabah accounts"),
+    EodTask("sharia.deposit-maturity", _maturity_chunks, mudharabah.mature_chunk, order=910,
+            description="Pay out or roll over mudharabah deposits at maturity"),
 )

@@ -16,11 +16,13 @@ which is DOMAIN.md's ``D * member average / pool average * nisbah`` (the days ca
 members' total ``sum exact share_m`` is rounded half up to the pool's rounding unit (Rp1 default;
 never above ``D`` itself)
 and split over the accounts with :func:`kopcore.money.allocate` (largest remainder, weights
-``S_m * nisbah_m``), so the shares sum to the members' total exactly. The cooperative keeps
-``D - members' total``. ``D`` is given by the operator, or taken from the ledger: the month's
-income of the sharia GL accounts (revenue sharing), less the month's expenses of the sharia unit
-other than profit sharing and wadiah bonuses (profit-loss sharing), apportioned among the pools
-by ``S_P``.
+``S_m * nisbah_m``), so the shares sum to the members' total exactly. ``nisbah_m`` is the one in
+force at the month's end (a change agreed later does not reach back). An account whose payout
+account has closed since (its member left) still counts in ``S_P``; its share cannot be paid and
+stays with the cooperative, which keeps ``D - the shares paid``. ``D`` is given by the operator,
+or taken from the ledger: the month's income of the sharia GL accounts (revenue sharing), less
+the month's expenses of the sharia unit other than profit sharing, wadiah bonuses and the
+allowance (profit-loss sharing), apportioned among the pools by ``S_P``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from kopcore.records import GLType, PostingLine, Side
 from kopcore_sharia import chart
 from kopcore_sharia.murabahah import add_months, round_half_up
 from kopcore_sharia.tables import (
+    deposit_maturities,
     distributions,
     mudharabah_accounts,
     mudharabah_days,
@@ -68,6 +71,15 @@ class Basis(enum.StrEnum):
 class Kind(enum.StrEnum):
     SAVINGS = "savings"
     DEPOSIT = "deposit"
+
+
+class AtMaturity(enum.StrEnum):
+    """A deposit's instruction at maturity: wait for the member (hold), pay the balance to the
+    member's settlement account (payout) or place it again for the same term (rollover)."""
+
+    HOLD = "hold"
+    PAYOUT = "payout"
+    ROLLOVER = "rollover"
 
 
 PRODUCT = {Kind.SAVINGS: chart.MUDHARABAH_SAVINGS_PRODUCT,
@@ -97,6 +109,9 @@ class Holding:
     term_months: int | None
     maturity_on: date | None
     payout_account_id: int | None
+    at_maturity: AtMaturity = AtMaturity.HOLD
+    settlement_account_id: int | None = None
+    rollovers: int = 0
 
 
 def check_nisbah(ppm: int, field: str = "nisbah") -> int:
@@ -141,25 +156,44 @@ def get_holding(ctx: Context, number: str) -> Holding:
     if row is None:
         raise NotFound(f"{number} is not a mudharabah account", field="account")
     return Holding(account, row.pool_code, Kind(row.kind), row.nisbah_ppm, row.opened_on,
-                   row.term_months, row.maturity_on, row.payout_account_id)
+                   row.term_months, row.maturity_on, row.payout_account_id,
+                   AtMaturity(row.at_maturity), row.settlement_account_id, row.rollovers)
+
+
+def _members_savings(account: Account | None, member_id: int, field: str, what: str) -> None:
+    if account is not None and (account.member_id != member_id or account.product_code not in (
+            chart.WADIAH_PRODUCT, chart.MUDHARABAH_SAVINGS_PRODUCT)):
+        raise ValidationError(f"{what} the member's own wadiah or mudharabah savings account",
+                              field=field)
+
+
+def _check_instruction(at_maturity: AtMaturity, settlement: Account | None,
+                       payout: int | None) -> None:
+    if at_maturity is AtMaturity.PAYOUT and settlement is None and payout is None:
+        raise ValidationError("a deposit paid out at maturity needs the member's account to pay "
+                              "it to", field="settlement_account")
 
 
 def open_holding(ctx: Context, member: Member, pool: Pool, kind: Kind, *,
                  nisbah_ppm: int | None, term_months: int | None, payout: Account | None,
-                 number: str | None) -> Holding:
-    """Open a mudharabah savings or deposit account in ``pool``; the nisbah is fixed now."""
+                 number: str | None, at_maturity: AtMaturity | None = None,
+                 settlement: Account | None = None) -> Holding:
+    """Open a mudharabah savings or deposit account in ``pool``; the nisbah is fixed now, and a
+    deposit's instruction at maturity is chosen (hold unless given)."""
     nisbah = check_nisbah(pool.nisbah_ppm if nisbah_ppm is None else nisbah_ppm)
     maturity = None
     if kind is Kind.DEPOSIT:
         if term_months is None or not 1 <= term_months <= 120:
             raise ValidationError("a deposit needs a term of 1-120 months", field="term_months")
         maturity = add_months(ctx.business_date, term_months)
+        _check_instruction(at_maturity or AtMaturity.HOLD, settlement,
+                           payout.id if payout else None)
     elif term_months is not None:
         raise ValidationError("only deposits have a term", field="term_months")
-    if payout is not None and (payout.member_id != member.id or payout.product_code not in (
-            chart.WADIAH_PRODUCT, chart.MUDHARABAH_SAVINGS_PRODUCT)):
-        raise ValidationError("profit shares are paid to the member's own wadiah or mudharabah "
-                              "savings account", field="payout_account")
+    elif at_maturity is not None or settlement is not None:
+        raise ValidationError("only deposits mature", field="at_maturity")
+    _members_savings(payout, member.id, "payout_account", "profit shares are paid to")
+    _members_savings(settlement, member.id, "settlement_account", "a deposit is paid out to")
     account = ledger.open_account(
         ctx, name=f"Mudharabah {member.name}"[:200], gl_key=GL_KEY[kind], plugin=chart.PLUGIN,
         member_id=member.id, product_code=PRODUCT[kind], number=number,
@@ -168,7 +202,8 @@ def open_holding(ctx: Context, member: Member, pool: Pool, kind: Kind, *,
         account_id=account.id, pool_code=pool.code, member_id=member.id, kind=kind.value,
         nisbah_ppm=nisbah, opened_on=ctx.business_date, term_months=term_months,
         maturity_on=maturity, payout_account_id=payout.id if payout else None,
-        accumulated_through=None))
+        accumulated_through=None, at_maturity=(at_maturity or AtMaturity.HOLD).value,
+        settlement_account_id=settlement.id if settlement else None, rollovers=0))
     return get_holding(ctx, account.number)
 
 
@@ -189,7 +224,101 @@ def change_nisbah(ctx: Context, holding: Holding, nisbah_ppm: int, consent: str)
     return get_holding(ctx, holding.account.number)
 
 
+def change_instruction(ctx: Context, holding: Holding, at_maturity: AtMaturity,
+                       settlement: Account | None) -> Holding:
+    """Change what happens to a deposit at maturity; only before its maturity date."""
+    number = holding.account.number
+    if holding.kind is not Kind.DEPOSIT or holding.maturity_on is None:
+        raise Conflict(f"{number} is not a term deposit", field="account")
+    if holding.account.status is ledger.AccountStatus.CLOSED:
+        raise Conflict(f"deposit {number} is closed", field="account")
+    if ctx.business_date >= holding.maturity_on:
+        raise Conflict(f"deposit {number} matured on {holding.maturity_on.isoformat()}: its "
+                       "instruction can no longer change", field="account")
+    _members_savings(settlement, holding.account.member_id or 0, "settlement_account",
+                     "a deposit is paid out to")
+    settlement_id = settlement.id if settlement else holding.settlement_account_id
+    _check_instruction(at_maturity, settlement, settlement_id or holding.payout_account_id)
+    ctx.conn.execute(sa.update(mudharabah_accounts)
+                     .where(mudharabah_accounts.c.account_id == holding.account.id)
+                     .values(at_maturity=at_maturity.value, settlement_account_id=settlement_id))
+    return get_holding(ctx, number)
+
+
 # --- end of day ---------------------------------------------------------------------------------
+
+
+def maturing(day: date) -> sa.ColumnElement[bool]:
+    """Deposits to pay out or roll over at the end of ``day``: matured, instructed, open with
+    money in them and nothing on hold, and not yet settled for this maturity date."""
+    h, done = mudharabah_accounts.c, deposit_maturities.c
+    a = kt.accounts.alias("deposit_account").c
+    return sa.and_(
+        h.kind == Kind.DEPOSIT.value, h.maturity_on <= day,
+        h.at_maturity.in_((AtMaturity.PAYOUT.value, AtMaturity.ROLLOVER.value)),
+        sa.exists().where(a.id == h.account_id, a.status == "open", a.balance != 0,
+                          a.held == 0),
+        ~sa.exists().where(done.account_id == h.account_id, done.maturity_on == h.maturity_on))
+
+
+def mature_chunk(ctx: Context, day: date, low: int, high: int) -> int:
+    """Settle the deposits ``[low, high]`` reaching maturity by the end of ``day``, exactly once
+    per maturity date (a ``sharia_deposit_maturities`` row each): a rollover places the balance
+    again for the same term (maturity = opening date + term * (rollovers + 1), so month ends do
+    not drift; nothing is posted); a payout moves the balances to the settlement accounts (the
+    profit-share account when none was named) in one entry for the chunk, closes the deposits
+    and sends their last month's share to the same account. A deposit whose settlement account
+    is not open waits."""
+    h, a = mudharabah_accounts.c, kt.accounts.c
+    target = sa.func.coalesce(h.settlement_account_id, h.payout_account_id)
+    to = kt.accounts.alias("target")
+    rows = ctx.conn.execute(
+        sa.select(h.account_id, h.maturity_on, h.at_maturity, h.opened_on, h.term_months,
+                  h.rollovers, h.payout_account_id, a.number,
+                  (a.balance * a.normal_sign).label("balance"), target.label("target_id"),
+                  to.c.number.label("target_number"), to.c.status.label("target_status"))
+        .join(kt.accounts, a.id == h.account_id).outerjoin(to, to.c.id == target)
+        .where(h.account_id.between(low, high), maturing(day)).order_by(h.account_id)).all()
+    currency = ctx.settings.currency
+    records: list[dict[str, Any]] = []
+    paid = [r for r in rows if r.at_maturity == AtMaturity.PAYOUT.value
+            and r.target_status == "open"]
+    entry_id = None
+    if paid:
+        lines = []
+        for r in paid:
+            lines += [PostingLine(r.number, Side.DEBIT, Money(r.balance, currency)),
+                      PostingLine(r.target_number, Side.CREDIT, Money(r.balance, currency))]
+        entry_id = ledger.post_entry(
+            ctx, lines, memo=f"Pencairan deposito mudharabah jatuh tempo {day.isoformat()}",
+            idempotency_key=f"sharia.maturity:{day.isoformat()}:{low}-{high}").id
+        for r in paid:
+            records.append({"account_id": r.account_id, "maturity_on": r.maturity_on,
+                            "action": AtMaturity.PAYOUT.value, "amount": r.balance,
+                            "next_maturity_on": None, "business_date": day,
+                            "entry_id": entry_id})
+            if r.payout_account_id is None:
+                ctx.conn.execute(sa.update(mudharabah_accounts)
+                                 .where(h.account_id == r.account_id)
+                                 .values(payout_account_id=r.target_id))
+            ledger.close_account(ctx, r.number)
+    rolled = [r for r in rows if r.at_maturity == AtMaturity.ROLLOVER.value]
+    if rolled:
+        updates = []
+        for r in rolled:
+            following = add_months(r.opened_on, r.term_months * (r.rollovers + 2))
+            updates.append({"id": r.account_id, "following": following,
+                            "count": r.rollovers + 1})
+            records.append({"account_id": r.account_id, "maturity_on": r.maturity_on,
+                            "action": AtMaturity.ROLLOVER.value, "amount": r.balance,
+                            "next_maturity_on": following, "business_date": day,
+                            "entry_id": None})
+        ctx.conn.execute(sa.update(mudharabah_accounts).where(h.account_id == sa.bindparam("id"))
+                         .values(maturity_on=sa.bindparam("following"),
+                                 rollovers=sa.bindparam("count")), updates)
+    if records:
+        ctx.conn.execute(deposit_maturities.insert(), records)
+    return len(records)
 
 
 def accumulate_chunk(ctx: Context, day: date, low: int, high: int) -> int:
@@ -230,18 +359,35 @@ def balance_sums(ctx: Context, first: date, last: date, pool_code: str | None = 
 
 def unit_income(ctx: Context, first: date, last: date, basis: Basis) -> int:
     """The sharia unit's income for the period (minor units), less its expenses other than
-    profit sharing and wadiah bonuses when the basis is profit-loss sharing."""
+    profit sharing, wadiah bonuses and the allowance (PPAP) when the basis is profit-loss
+    sharing."""
     own = [s.key for s in chart.GL_ACCOUNTS if s.key not in chart.HEAD_OFFICE_KEYS]
     keys = set(own) | set(ctx.conn.execute(sa.select(unit_gl.c.gl_key)).scalars())
     wanted = {GLType.INCOME}
     if basis is Basis.PROFIT:
         wanted.add(GLType.EXPENSE)
-    excluded = {chart.PROFIT_SHARE_EXPENSE, chart.WADIAH_BONUS}
+    # The allowance (PPAP) is a provision, not a realised cost of the month: it is not shared.
+    excluded = {chart.PROFIT_SHARE_EXPENSE, chart.WADIAH_BONUS, chart.ALLOWANCE_EXPENSE}
     results = ledger.operating_results(ctx, first, last, ctx.settings.currency)
     lines = [*results["income"].lines, *results["expenses"].lines]
     net = sum(b.net for b in lines
               if b.key in keys and b.key not in excluded and b.type in wanted)
     return max(-int(net), 0)
+
+
+def nisbah_at(ctx: Context, current: dict[int, int], day: date) -> dict[int, int]:
+    """Each account's nisbah in force at the end of ``day``: the current one, unless it was
+    changed after ``day`` (then the nisbah the first such change replaced). A change agreed
+    during a month thus applies from that month's distribution, never to an earlier month."""
+    n = nisbah_changes.c
+    later = ctx.conn.execute(
+        sa.select(n.account_id, n.old_ppm)
+        .where(n.account_id.in_(sorted(current)), n.business_date > day)
+        .order_by(n.account_id, n.business_date.desc(), n.id.desc())).all()
+    result = dict(current)
+    for row in later:  # the earliest change after ``day`` comes last and wins
+        result[int(row.account_id)] = int(row.old_ppm)
+    return result
 
 
 @attrs.frozen
@@ -296,22 +442,30 @@ def distribute(ctx: Context, pool: Pool, month: date, distributable: Money | Non
     h, a = mudharabah_accounts.c, kt.accounts.c
     rows = ctx.conn.execute(sa.select(h.account_id, h.nisbah_ppm, h.payout_account_id)
                             .where(h.account_id.in_(sorted(sums)))).all()
-    nisbah = {r.account_id: r.nisbah_ppm for r in rows}
+    nisbah = nisbah_at(ctx, {r.account_id: r.nisbah_ppm for r in rows}, last)
     payout = {r.account_id: r.payout_account_id or r.account_id for r in rows}
     targets = {r.id: r.number for r in ctx.conn.execute(
         sa.select(a.id, a.number).where(a.id.in_(sorted(set(payout.values()))),
                                         a.status != "closed"))}
-    # An account closed since (its member left) takes no share: the shares of the others are
-    # computed without it.
-    sums = {i: s for i, s in sums.items() if payout[i] in targets}
     currency = ctx.settings.currency
-    total, parts = allocate_shares(d, sums, nisbah, pool.rounding_unit, currency)
+    # Every account that held money in the month counts in the pool and is apportioned its
+    # exact share; the share of one whose payout account has closed since (its member left)
+    # cannot be paid and stays with the cooperative. The others get their own share, never
+    # more.
+    _, apportioned = allocate_shares(d, sums, nisbah, pool.rounding_unit, currency)
+    parts = [p for p in apportioned if payout[p.account_id] in targets]
+    total = sum(p.amount for p in parts)
     days = (last - first).days + 1
-    distribution_id = ctx.conn.execute(distributions.insert().values(
-        pool_code=pool.code, period_from=first, period_to=last, basis=pool.basis.value,
-        distributable=d, pool_average=sum(sums.values()) // days, members_share=total,
-        accounts=len(parts), actor=ctx.actor, business_date=ctx.business_date,
-    ).returning(c.id)).scalar_one()
+    try:
+        distribution_id = ctx.conn.execute(distributions.insert().values(
+            pool_code=pool.code, period_from=first, period_to=last, basis=pool.basis.value,
+            distributable=d, pool_average=sum(sums.values()) // days, members_share=total,
+            accounts=len(parts), actor=ctx.actor, business_date=ctx.business_date,
+        ).returning(c.id)).scalar_one()
+    except sa.exc.IntegrityError as exc:
+        # Another distribution of the same pool and month committed meanwhile.
+        raise Conflict(f"pool {pool.code} has already distributed {first:%Y-%m}",
+                       field="month") from exc
     records = []
     paying = [p for p in parts if p.amount > 0]
     for start in range(0, len(paying), LINES_PER_ENTRY):

@@ -26,11 +26,21 @@ from kopcore.operations import Operation
 from kopcore.records import PostingLine, Side
 from kopcore.views import AccountOut, EntryOut
 from kopcore_sharia import chart, mudharabah
-from kopcore_sharia.mudharabah import Basis, Kind
-from kopcore_sharia.operations import ACCOUNT, CASH, MEMBER, MoveIn, _account_out, _positive
+from kopcore_sharia.mudharabah import AtMaturity, Basis, Kind
+from kopcore_sharia.operations import (
+    ACCOUNT,
+    CASH,
+    MEMBER,
+    MoveIn,
+    _account_out,
+    _cash,
+    _positive,
+)
 from kopcore_sharia.tables import distributions, mudharabah_accounts, shares
 
 POOL = {"help": "Mudharabah pool code", "max_length": 32}
+SETTLEMENT = {"help": "The member's wadiah or mudharabah savings account a deposit is paid out "
+                      "to at maturity (default: the payout account)", "max_length": 64}
 NISBAH = {"help": "Member's nisbah in percent (60 for 60 : 40), up to 4 decimals"}
 ERRORS = (NotFound, MemberNotActive, Conflict, InsufficientFunds, AccountClosed, AccountFrozen,
           PostingVetoed, ValidationError)
@@ -97,6 +107,10 @@ class OpenIn:
                 "shares (default: this account)", "max_length": 64})
     number: str | None = attrs.field(default=None, metadata={
         "help": "Account number (default: MD/DM + id)", "max_length": 64})
+    at_maturity: AtMaturity | None = attrs.field(default=None, metadata={
+        "help": "A deposit at maturity: hold (the member withdraws, the default), payout (to "
+                "the settlement account) or rollover (again for the same term)"})
+    settlement_account: str | None = attrs.field(default=None, metadata=SETTLEMENT)
 
 
 @attrs.frozen
@@ -108,6 +122,9 @@ class HoldingOut:
     opened_on: date
     maturity_on: date | None
     payout_account: str | None
+    at_maturity: str | None
+    settlement_account: str | None
+    rollovers: int
 
 
 @attrs.frozen
@@ -127,6 +144,15 @@ class NisbahIn:
 @attrs.frozen
 class AccountIn:
     account: str = attrs.field(metadata=ACCOUNT)
+
+
+@attrs.frozen
+class MaturityIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    at_maturity: AtMaturity = attrs.field(metadata={
+        "help": "hold (the member withdraws), payout (to the settlement account) or rollover "
+                "(again for the same term)"})
+    settlement_account: str | None = attrs.field(default=None, metadata=SETTLEMENT)
 
 
 @attrs.frozen
@@ -191,14 +217,20 @@ def _pool_out(ctx: Context, pool: mudharabah.Pool) -> PoolOut:
                    Money(pool.rounding_unit, ctx.settings.currency), int(count))
 
 
+def _number(ctx: Context, account_id: int | None) -> str | None:
+    if account_id is None:
+        return None
+    a = kt.accounts.c
+    return str(ctx.conn.execute(sa.select(a.number).where(a.id == account_id)).scalar_one())
+
+
 def _holding_out(ctx: Context, h: mudharabah.Holding) -> HoldingOut:
-    payout = None
-    if h.payout_account_id is not None:
-        a = kt.accounts.c
-        payout = ctx.conn.execute(sa.select(a.number).where(a.id == h.payout_account_id)
-                                  ).scalar_one()
+    deposit = h.kind is Kind.DEPOSIT
     return HoldingOut(_account_out(ctx, h.account), h.pool_code, h.kind.value,
-                      _percent(h.nisbah_ppm), h.opened_on, h.maturity_on, payout)
+                      _percent(h.nisbah_ppm), h.opened_on, h.maturity_on,
+                      _number(ctx, h.payout_account_id),
+                      h.at_maturity.value if deposit else None,
+                      _number(ctx, h.settlement_account_id), h.rollovers)
 
 
 def pool_create(ctx: Context, data: PoolIn) -> PoolOut:
@@ -221,6 +253,8 @@ def open_account(ctx: Context, data: OpenIn) -> HoldingEntryOut:
     member = ledger.get_member(ctx, data.member)
     pool = mudharabah.get_pool(ctx, data.pool)
     payout = ledger.get_account(ctx, data.payout_account) if data.payout_account else None
+    settlement = (ledger.get_account(ctx, data.settlement_account)
+                  if data.settlement_account else None)
     amount = _positive(ctx, data.amount, "amount") if data.amount is not None else None
     if data.kind is Kind.DEPOSIT and amount is None:
         raise ValidationError("a deposit is placed at opening: give the amount", field="amount")
@@ -229,11 +263,12 @@ def open_account(ctx: Context, data: OpenIn) -> HoldingEntryOut:
                               field="cash_account")
     holding = mudharabah.open_holding(
         ctx, member, pool, data.kind, nisbah_ppm=None if data.nisbah is None else
-        _ppm(data.nisbah), term_months=data.term_months, payout=payout, number=data.number)
+        _ppm(data.nisbah), term_months=data.term_months, payout=payout, number=data.number,
+        at_maturity=data.at_maturity, settlement=settlement)
     entry = None
     if amount is not None:
         entry = EntryOut.of(ledger.post_entry(
-            ctx, [PostingLine(data.cash_account or "", Side.DEBIT, amount),
+            ctx, [PostingLine(_cash(ctx, data.cash_account or ""), Side.DEBIT, amount),
                   PostingLine(holding.account.number, Side.CREDIT, amount)],
             memo=f"Setoran awal mudharabah {holding.account.number}"))
         holding = mudharabah.get_holding(ctx, holding.account.number)
@@ -256,7 +291,7 @@ def _move(ctx: Context, data: MoveIn, deposit: bool) -> HoldingEntryOut:
     side, other = (Side.CREDIT, Side.DEBIT) if deposit else (Side.DEBIT, Side.CREDIT)
     memo = "Setoran mudharabah" if deposit else "Penarikan mudharabah"
     entry = ledger.post_entry(ctx, [PostingLine(number, side, amount),
-                                    PostingLine(data.cash_account, other, amount)],
+                                    PostingLine(_cash(ctx, data.cash_account), other, amount)],
                               memo=(data.memo.strip() or memo)[:500])
     return HoldingEntryOut(_holding_out(ctx, mudharabah.get_holding(ctx, number)),
                            EntryOut.of(entry))
@@ -275,11 +310,21 @@ def withdraw(ctx: Context, data: MoveIn) -> HoldingEntryOut:
 
 
 def nisbah(ctx: Context, data: NisbahIn) -> HoldingOut:
-    """Change an account's nisbah, with the member's consent recorded; it applies from the next
-    distribution."""
+    """Change an account's nisbah, with the member's consent recorded; it applies from the
+    distribution of the month it is agreed in (the nisbah in force at a month's end counts)."""
     holding = mudharabah.get_holding(ctx, data.account)
     return _holding_out(ctx, mudharabah.change_nisbah(ctx, holding, _ppm(data.nisbah),
                                                       data.consent))
+
+
+def maturity(ctx: Context, data: MaturityIn) -> HoldingOut:
+    """Change a deposit's instruction at maturity (hold, payout or rollover), before it
+    matures; end of day carries it out on the maturity date."""
+    holding = mudharabah.get_holding(ctx, data.account)
+    settlement = (ledger.get_account(ctx, data.settlement_account)
+                  if data.settlement_account else None)
+    return _holding_out(ctx, mudharabah.change_instruction(ctx, holding, data.at_maturity,
+                                                           settlement))
 
 
 def detail(ctx: Context, data: AccountIn) -> HoldingOut:
@@ -366,6 +411,10 @@ OPERATIONS: tuple[Operation, ...] = (
               permission=chart.MANAGE, mutates=True,
               summary="Change a nisbah with the member's consent", account_fields=("account",),
               errors=(NotFound, Conflict, ValidationError)),
+    Operation("sharia.mudharabah-maturity", MaturityIn, HoldingOut, maturity,
+              permission=chart.TRANSACT, mutates=True,
+              summary="Choose a deposit's payout or rollover at maturity",
+              account_fields=("account",), errors=(NotFound, Conflict, ValidationError)),
     Operation("sharia.mudharabah-detail", AccountIn, HoldingOut, detail, permission=chart.READ,
               mutates=False, summary="Show a mudharabah account", account_fields=("account",),
               errors=(NotFound,)),

@@ -176,6 +176,7 @@ class Contract:
     next_due_on: date | None
     days_past_due: int
     collectibility: str | None
+    allowance: int
 
     def money(self, minor: int) -> Money:
         return Money(minor, self.account.currency)
@@ -193,12 +194,20 @@ class Contract:
         return self.margin - self.margin_recognised
 
 
-def get_contract(ctx: Context, number: str) -> Contract:
+def get_contract(ctx: Context, number: str, *, lock: bool = False) -> Contract:
+    """The contract on account ``number``. ``lock``: hold its row until the transaction ends,
+    so two payments (or a payment and a settlement) of one contract never collect the same
+    installment (PostgreSQL; SQLite writers are serialised already). The account is read after
+    the lock, so its balance is the one the lock protects."""
     account = ledger.get_account(ctx, number)
-    row = ctx.conn.execute(sa.select(murabahah).where(murabahah.c.account_id == account.id)
-                           ).first()
+    query = sa.select(murabahah).where(murabahah.c.account_id == account.id)
+    if lock and ctx.conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = ctx.conn.execute(query).first()
     if row is None:
         raise NotFound(f"{number} is not a murabahah contract", field="account")
+    if lock:
+        account = ledger.get_account(ctx, number)
     values: dict[str, Any] = dict(row._mapping)
     values.pop("account_id")
     values["recognition"] = Recognition(values["recognition"])
@@ -216,6 +225,7 @@ def create(ctx: Context, member: Member, *, asset: str, cost: Money, margin: Mon
                     contract_on=ctx.business_date, recognition=recognition)
     if not asset.strip():
         raise ValidationError("name the asset sold", field="asset")
+    cash_account = internal_account(ctx, cash_account)
     account = ledger.open_account(
         ctx, name=f"Murabahah {member.name}"[:200], gl_key=chart.MURABAHAH_RECEIVABLE,
         plugin=chart.PLUGIN, member_id=member.id, product_code=chart.MURABAHAH_PRODUCT,
@@ -226,7 +236,7 @@ def create(ctx: Context, member: Member, *, asset: str, cost: Money, margin: Mon
         rounding_unit=rounding_unit.minor, contract_on=ctx.business_date, paid_installments=0,
         margin_recognised=0, muqasah=0, tazir=0, status=ACTIVE, settled_on=None,
         recognition=recognition.value, next_due_on=rows[0].due_on, days_past_due=0,
-        collectibility=None))
+        collectibility=None, allowance=0))
     financed = cost + margin - down_payment
     lines = [PostingLine(account.number, Side.DEBIT, financed),
              PostingLine(cash_account, Side.CREDIT, cost - down_payment)]
@@ -235,6 +245,15 @@ def create(ctx: Context, member: Member, *, asset: str, cost: Money, margin: Mon
     entry = ledger.post_entry(ctx, lines, memo=f"Akad murabahah {account.number}: "
                                                f"{asset.strip()}"[:500])
     return get_contract(ctx, account.number), entry
+
+
+def internal_account(ctx: Context, number: str, field: str = "cash_account") -> str:
+    """``number`` if it is an internal account (teller cash, bank: no member owns it); money a
+    member pays in or takes out never passes through another member's account."""
+    if ledger.get_account(ctx, number).member_id is not None:
+        raise ValidationError(f"{field} must be an internal account (teller cash, bank), not "
+                              "a member's account", field=field)
+    return number
 
 
 def _require_active(contract: Contract) -> None:
@@ -246,7 +265,8 @@ def _require_active(contract: Contract) -> None:
 def pay_installment(ctx: Context, number: str, cash_account: str
                     ) -> tuple[Contract, Installment, JournalEntry]:
     """Collect the next installment and recognise its margin."""
-    contract = get_contract(ctx, number)
+    cash_account = internal_account(ctx, cash_account)
+    contract = get_contract(ctx, number, lock=True)
     _require_active(contract)
     due = contract.schedule()[contract.paid_installments]
     money = contract.money
@@ -277,7 +297,8 @@ def settle_early(ctx: Context, number: str, cash_account: str, discount: Money
                  ) -> tuple[Contract, Money, JournalEntry]:
     """Settle the whole outstanding now, less a discretionary muqasah of at most the margin
     not yet recognised. Returns the contract, the amount paid and the entry."""
-    contract = get_contract(ctx, number)
+    cash_account = internal_account(ctx, cash_account)
+    contract = get_contract(ctx, number, lock=True)
     _require_active(contract)
     if discount.currency != contract.account.currency:
         raise ValidationError("discount currency differs from the contract's", field="discount")
@@ -314,7 +335,8 @@ def charge_tazir(ctx: Context, number: str, cash_account: str, amount: Money, *,
     """Collect a ta'zir on a murabahah with an installment past due, from a member the operator
     found able to pay (never from one in hardship). It goes to the social fund, never to income,
     and is recorded with its reason."""
-    contract = get_contract(ctx, number)
+    cash_account = internal_account(ctx, cash_account)
+    contract = get_contract(ctx, number, lock=True)
     _require_active(contract)
     if not able_to_pay:
         raise ValidationError("ta'zir is only for a member able to pay but late; a member in "

@@ -51,6 +51,11 @@ def _positive(ctx: Context, value: Decimal, field: str, currency: str | None = N
     return amount
 
 
+def _cash(ctx: Context, number: str) -> str:
+    """The cash account named: an internal one (teller cash, bank), never a member's."""
+    return murabahah.internal_account(ctx, number)
+
+
 def _account(ctx: Context, number: str, product: str, what: str) -> Account:
     account = ledger.get_account(ctx, number)
     if account.product_code != product:
@@ -286,6 +291,7 @@ class AccountEntryOut:
 def qardh_disburse(ctx: Context, data: QardhDisburseIn) -> AccountEntryOut:
     """Lend a member principal only (qardh), with at most a flat admin cost."""
     member = ledger.get_member(ctx, data.member)
+    cash = _cash(ctx, data.cash_account)
     amount = _positive(ctx, data.amount, "amount")
     fee = _money(ctx, data.admin_fee, "admin_fee")
     if fee >= amount:
@@ -296,7 +302,7 @@ def qardh_disburse(ctx: Context, data: QardhDisburseIn) -> AccountEntryOut:
         number=data.number, currency=amount.currency, floor=Money.zero(amount.currency),
         prefix="QD")
     lines = [PostingLine(account.number, Side.DEBIT, amount),
-             PostingLine(data.cash_account, Side.CREDIT, amount - fee)]
+             PostingLine(cash, Side.CREDIT, amount - fee)]
     if fee.is_positive():
         lines.append(PostingLine(chart.gl(chart.QARDH_ADMIN_INCOME), Side.CREDIT, fee))
     entry = ledger.post_entry(ctx, lines, memo=f"Pencairan qardh {account.number}")
@@ -312,7 +318,7 @@ def qardh_repay(ctx: Context, data: MoveIn) -> AccountEntryOut:
     if amount > account.balance:
         raise InsufficientFunds(f"qardh {account.number} has only {account.balance.format()} "
                                 f"outstanding", field="amount")
-    entry = ledger.post_entry(ctx, [PostingLine(data.cash_account, Side.DEBIT, amount),
+    entry = ledger.post_entry(ctx, [PostingLine(_cash(ctx, data.cash_account), Side.DEBIT, amount),
                                     PostingLine(account.number, Side.CREDIT, amount)],
                               memo=(data.memo.strip() or f"Angsuran qardh {account.number}"))
     after = ledger.get_account(ctx, account.number)
@@ -345,7 +351,7 @@ def _wadiah_move(ctx: Context, data: MoveIn, side: Side, memo: str) -> AccountEn
     amount = _positive(ctx, data.amount, "amount", account.currency)
     other = Side.CREDIT if side is Side.DEBIT else Side.DEBIT
     entry = ledger.post_entry(ctx, [PostingLine(account.number, side, amount),
-                                    PostingLine(data.cash_account, other, amount)],
+                                    PostingLine(_cash(ctx, data.cash_account), other, amount)],
                               memo=(data.memo.strip() or memo)[:500])
     return AccountEntryOut(_account_out(ctx, ledger.get_account(ctx, account.number)),
                            EntryOut.of(entry))
@@ -434,7 +440,7 @@ def zis_receive(ctx: Context, data: ZisIn) -> ZisOut:
     the financing business."""
     amount = _positive(ctx, data.amount, "amount")
     entry = ledger.post_entry(
-        ctx, [PostingLine(data.cash_account, Side.DEBIT, amount),
+        ctx, [PostingLine(_cash(ctx, data.cash_account), Side.DEBIT, amount),
               PostingLine(chart.gl(FUND_GL[data.fund]), Side.CREDIT, amount)],
         memo=f"Penerimaan {data.fund.value}: {data.memo.strip()}"[:500])
     return ZisOut(_fund_out(ctx, data.fund), EntryOut.of(entry))
@@ -452,7 +458,7 @@ def zis_disburse(ctx: Context, data: ZisIn) -> ZisOut:
                                 field="amount")
     entry = ledger.post_entry(
         ctx, [PostingLine(chart.gl(FUND_GL[data.fund]), Side.DEBIT, amount),
-              PostingLine(data.cash_account, Side.CREDIT, amount)],
+              PostingLine(_cash(ctx, data.cash_account), Side.CREDIT, amount)],
         memo=f"Penyaluran {data.fund.value}: {data.memo.strip()}"[:500])
     return ZisOut(_fund_out(ctx, data.fund), EntryOut.of(entry))
 

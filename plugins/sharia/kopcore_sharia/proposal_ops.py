@@ -114,7 +114,8 @@ def muqasah_propose(ctx: Context, data: MuqasahIn) -> ProposalOut:
                               field="discount")
     return _out(ctx, proposals.propose(ctx, proposals.Kind.MUQASAH, contract.account.id,
                                        discount, data.memo or "Muqasah pelunasan dipercepat",
-                                       cash_account=data.cash_account))
+                                       cash_account=murabahah.internal_account(
+                                           ctx, data.cash_account)))
 
 
 def approve(ctx: Context, data: DecideIn) -> DecidedOut:

@@ -2,7 +2,8 @@
 
 Neither is ever promised or automatic. One user proposes (``pending``); another approves, and
 the approval posts; or another rejects. The maker may not decide their own proposal. A wadiah
-account gets at most one bonus per period (``YYYY-MM``), pending or approved.
+account gets at most one bonus per period (``YYYY-MM``), pending or approved (a partial unique
+index holds it under concurrent proposals too).
 """
 
 from __future__ import annotations
@@ -77,10 +78,17 @@ def propose(ctx: Context, kind: Kind, account_id: int, amount: Money, memo: str,
                 p.kind == kind.value, p.account_id == account_id, p.period == period,
                 p.status != REJECTED)).first():
             raise Conflict(f"a bonus for {period} is already proposed or granted", field="period")
-    new_id = ctx.conn.execute(proposals.insert().values(
-        kind=kind.value, account_id=account_id, amount=amount.minor, period=period,
-        cash_account=cash_account, memo=memo.strip()[:200], maker=ctx.actor,
-        proposed_on=ctx.business_date, status=PENDING).returning(proposals.c.id)).scalar_one()
+    try:
+        new_id = ctx.conn.execute(proposals.insert().values(
+            kind=kind.value, account_id=account_id, amount=amount.minor, period=period,
+            cash_account=cash_account, memo=memo.strip()[:200], maker=ctx.actor,
+            proposed_on=ctx.business_date, status=PENDING).returning(proposals.c.id)
+        ).scalar_one()
+    except sa.exc.IntegrityError as exc:
+        # Another proposal for this account and period was made at the same moment: the
+        # partial unique index ``uq_sharia_proposals_period`` keeps one.
+        raise Conflict(f"a bonus for {period} is already proposed or granted",
+                       field="period") from exc
     return get(ctx, int(new_id))
 
 
@@ -91,6 +99,21 @@ def _decidable(ctx: Context, proposal: Proposal) -> None:
         raise Forbidden(f"proposal {proposal.id} needs a second person: {ctx.actor} proposed it")
 
 
+def _claim(ctx: Context, proposal_id: int, status: str) -> Proposal:
+    """Decide a pending proposal made by someone else: one conditional UPDATE, so of two
+    checkers deciding at once exactly one wins (the other waits for it on PostgreSQL, then finds
+    it decided) and only the winner posts."""
+    p = proposals.c
+    done = ctx.conn.execute(sa.update(proposals).where(
+        p.id == proposal_id, p.status == PENDING, p.maker != ctx.actor).values(
+        status=status, checker=ctx.actor, decided_on=ctx.business_date))
+    proposal = get(ctx, proposal_id)
+    if done.rowcount != 1:
+        _decidable(ctx, proposal)
+        raise Conflict(f"proposal {proposal_id} is no longer pending", field="proposal")
+    return proposal
+
+
 def _number(ctx: Context, account_id: int) -> str:
     a = kt.accounts.c
     return str(ctx.conn.execute(sa.select(a.number).where(a.id == account_id)).scalar_one())
@@ -99,8 +122,7 @@ def _number(ctx: Context, account_id: int) -> str:
 def approve(ctx: Context, proposal_id: int) -> tuple[Proposal, JournalEntry]:
     """Approve and post: the bonus to the wadiah account, or the early settlement with the
     muqasah."""
-    proposal = get(ctx, proposal_id)
-    _decidable(ctx, proposal)
+    proposal = _claim(ctx, proposal_id, APPROVED)
     number = _number(ctx, proposal.account_id)
     if proposal.kind is Kind.WADIAH_BONUS:
         account = ledger.get_account(ctx, number)
@@ -114,13 +136,9 @@ def approve(ctx: Context, proposal_id: int) -> tuple[Proposal, JournalEntry]:
         _, _, entry = murabahah.settle_early(ctx, number, proposal.cash_account or "",
                                              contract.money(proposal.amount))
     ctx.conn.execute(sa.update(proposals).where(proposals.c.id == proposal.id).values(
-        status=APPROVED, checker=ctx.actor, decided_on=ctx.business_date, entry_id=entry.id))
+        entry_id=entry.id))
     return get(ctx, proposal.id), entry
 
 
 def reject(ctx: Context, proposal_id: int) -> Proposal:
-    proposal = get(ctx, proposal_id)
-    _decidable(ctx, proposal)
-    ctx.conn.execute(sa.update(proposals).where(proposals.c.id == proposal.id).values(
-        status=REJECTED, checker=ctx.actor, decided_on=ctx.business_date))
-    return get(ctx, proposal.id)
+    return _claim(ctx, proposal_id, REJECTED)

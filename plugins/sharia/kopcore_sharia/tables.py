@@ -31,6 +31,8 @@ murabahah = sa.Table(
     sa.Column("next_due_on", sa.Date, nullable=True),
     sa.Column("days_past_due", sa.Integer, nullable=False),
     sa.Column("collectibility", sa.String(16), nullable=True),
+    # Revision sharia0003: the allowance (PPAP) formed for the contract at the last end of day.
+    sa.Column("allowance", sa.BigInteger, nullable=False),
 )
 #: Ta'zir charges, each with the operator's finding that the member was able to pay.
 tazir = sa.Table(
@@ -52,6 +54,8 @@ collectibility_classes = sa.Table(
     sa.Column("code", sa.String(16), primary_key=True),
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("min_days", sa.Integer, nullable=False, unique=True),
+    # Revision sharia0003: allowance (PPAP) required, basis points of the base (50 = 0.5 %).
+    sa.Column("allowance_bp", sa.Integer, nullable=False),
 )
 
 #: A mudharabah pool: the savings and deposits sharing one income, with its default nisbah
@@ -80,6 +84,25 @@ mudharabah_accounts = sa.Table(
     sa.Column("maturity_on", sa.Date, nullable=True),
     sa.Column("payout_account_id", sa.Integer, nullable=True),
     sa.Column("accumulated_through", sa.Date, nullable=True),
+    # Revision sharia0003: a deposit's instruction at maturity (hold, payout, rollover), the
+    # account a payout goes to, and how many times it rolled over.
+    sa.Column("at_maturity", sa.String(16), nullable=False),
+    sa.Column("settlement_account_id", sa.Integer, nullable=True),
+    sa.Column("rollovers", sa.Integer, nullable=False),
+)
+
+#: Deposits settled at maturity by end of day, one row per account and maturity date: paid out
+#: (with the entry) or rolled over (with the new maturity date).
+deposit_maturities = sa.Table(
+    "sharia_deposit_maturities",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("maturity_on", sa.Date, primary_key=True),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("next_maturity_on", sa.Date, nullable=True),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=True),
 )
 
 #: End-of-day balances of mudharabah accounts, for the monthly average balances.
@@ -150,6 +173,9 @@ proposals = sa.Table(
     sa.Column("checker", sa.String(64), nullable=True),
     sa.Column("decided_on", sa.Date, nullable=True),
     sa.Column("entry_id", sa.Integer, nullable=True),
+    sa.Index("uq_sharia_proposals_period", "kind", "account_id", "period", unique=True,
+             postgresql_where=sa.text("status <> 'rejected'"),
+             sqlite_where=sa.text("status <> 'rejected'")),
 )
 
 #: GL accounts the operator adds to the sharia unit's books (its own cash, say, for a KSPPS

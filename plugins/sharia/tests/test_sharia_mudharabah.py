@@ -41,6 +41,10 @@ def test_the_domain_example_exactly(coop_from: Callable[[date], Coop]) -> None:
     coop.refused(Conflict, "sharia.mudharabah-withdraw", account=deposit, amount="9990000000",
                  cash_account=CASH)  # before maturity
     coop.close_days(date(2026, 3, 1))  # ends of day 31 January - 28 February
+    # A nisbah agreed on 1 March applies from March: February is shared at the 60 % in force
+    # at its end.
+    coop.call("sharia.mudharabah-nisbah", as_user="manager", account=number, nisbah="50",
+              consent="Surat persetujuan 03/III/2026")
 
     out = coop.call("sharia.mudharabah-distribute", as_user="manager", pool="TMB",
                     month="2026-02-28", distributable_income="40000000")
@@ -106,26 +110,31 @@ def test_shares_from_the_ledgers_income_with_movements_and_two_nisbah(
               cash_account=CASH)
     coop.close_days(date(2026, 1, 30))
     coop.call("sharia.mudharabah-deposit", account=ay, amount="2000000", cash_account=CASH)
-    # Wulan leaves on 30 January: her savings are refunded and her account closes, so she
-    # takes no share of January.
+    # Wulan leaves on 30 January: her savings are refunded and her account closes. Her
+    # balance-days still count in the pool (the others' shares are theirs, never more), but her
+    # share cannot be paid and stays with the cooperative.
     coop.call("members.exit", member=w, reason="resigned", payout_account=CASH)
     assert coop.call("accounts.get", account=aw)["status"] == "closed"
     coop.close_days(date(2026, 2, 1))
     out = coop.call("sharia.mudharabah-distribute", as_user="manager", pool="TMB",
                     month="2026-01-10")
-    # Balance-days (27-31 January): X 3,000,000 x 5 = 15,000,000; Y 1,000,000 x 3 +
-    # 3,000,000 x 2 = 9,000,000; pool 24,000,000. Exact shares: X 210,000 x 15/24 x 60 % =
-    # 78,750; Y 210,000 x 9/24 x 45 % = 35,437.50; members' total 114,187.50 -> Rp114,188 (half
-    # up), split by largest remainder (78,750.34 and 35,437.66): X 78,750, Y 35,438. The
-    # cooperative keeps 210,000 - 114,188 = 95,812. Averages are over the 31 days of January.
+    # Balance-days (27-31 January): W 5,000,000 x 3 = 15,000,000 (27-29, closed on the 30th);
+    # X 3,000,000 x 5 = 15,000,000; Y 1,000,000 x 3 + 3,000,000 x 2 = 9,000,000; pool
+    # 39,000,000. Exact shares: W and X 210,000 x 15/39 x 60 % = 48,461.54 each; Y 210,000 x
+    # 9/39 x 45 % = 21,807.69; members' total 118,730.77 -> Rp118,731 (half up), split by largest
+    # remainder over the weights 9 : 9 : 4.05 (48,461.63, 48,461.63, 21,807.73): Y gets one
+    # rupiah up for the largest remainder, then W on the tie (the earlier account): W 48,462,
+    # X 48,461, Y 21,808. W's cannot be paid: paid X + Y = 70,269 and the cooperative keeps
+    # 210,000 - 70,269 = 139,731. Averages are over the 31 days of January.
     assert out["distributable_income"]["amount"] == "210000.00"
     shares = {s["account"]: (s["share"]["amount"], s["nisbah"], s["average_balance"]["amount"])
               for s in out["shares"]}
-    assert shares == {ax: ("78750.00", "60", "483870.96"), ay: ("35438.00", "45", "290322.58")}
-    assert out["members_share"]["amount"] == "114188.00"
+    assert shares == {ax: ("48461.00", "60", "483870.96"), ay: ("21808.00", "45", "290322.58")}
+    assert out["members_share"]["amount"] == "70269.00"
     assert out["accounts"] == 2
-    assert out["cooperative_share"]["amount"] == "95812.00"
-    assert coop.balance(ax) == "3078750.00"
+    assert out["cooperative_share"]["amount"] == "139731.00"
+    assert coop.balance(ax) == "3048461.00"
+    assert coop.balance(aw) == "0.00"
     coop.books_balance()
 
     # The nisbah changes only with the member's consent, which is recorded.
