@@ -121,6 +121,28 @@ def test_a_bonus_is_approved_and_proposed_once(coop: Coop) -> None:
     coop.books_balance()
 
 
+@pytest.mark.postgres_only
+def test_a_month_is_distributed_once_even_when_asked_twice_at_once(
+        coop_from: Callable[[date], Coop]) -> None:
+    coop = coop_from(date(2026, 1, 27))
+    coop.call("sharia.mudharabah-pool-create", as_user="manager", code="TMB",
+              name="Tabungan Mudharabah Berkah", nisbah="60")
+    number = coop.call("sharia.mudharabah-open", member=coop.member(), pool="TMB",
+                       amount="3000000", cash_account=CASH)["holding"]["account"]["number"]
+    coop.close_days(date(2026, 2, 1))
+
+    def distribute() -> Any:
+        return coop.call("sharia.mudharabah-distribute", as_user="manager", pool="TMB",
+                         month="2026-01-31", distributable_income="100000")
+
+    # The only account takes its 60 % of 100,000 once; the second request is a 409, whichever
+    # check (the read or the unique constraint) stops it.
+    results = together(distribute, distribute)
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "dict"]
+    assert coop.balance(number) == "3060000.00"
+    coop.books_balance()
+
+
 def test_a_rejected_bonus_can_be_proposed_again_and_a_live_one_not(coop: Coop) -> None:
     wadiah = coop.call("sharia.wadiah-open", member=coop.member())["number"]
     bonus = {"account": wadiah, "amount": "5000", "period": "2026-01"}
