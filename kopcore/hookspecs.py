@@ -259,7 +259,9 @@ def kopcore_period_end(ctx: Context, period: Period) -> None:
     (``"year"``), inside the closing transaction, before the period's trial balance is
     snapshotted and (for a year) before income and expenses are closed into the current-year
     SHU. ``ctx.business_date`` is the period's last day, so entries posted here are dated in
-    the period. Every plugin is called, in registration order; raise a
+    the period. For a year, ``ctx.operation`` is ``years.period-end``: December is already
+    closed, and the entries are recorded as its late entries and counted in the year's results
+    before those are closed. Every plugin is called, in registration order; raise a
     :class:`~kopcore.errors.KopcoreError` to refuse the close (nothing is written).
 
     :param ctx: the operation context, dated the period's last day.
