@@ -32,7 +32,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / "kopcore-install.stamp"
 PLUGINS = ("savings", "loans", "ppob", "sharia")
 EXAMPLE_PLUGIN = Path("tests", "example_plugin")
-TOX_ENVS = "sqlite,postgres,lint,types"
+TOX_ENVS = "sqlite,postgres,lint,types,audit"
 #: What pytest runs unless ARGS name a path: the kernel's tests and each plugin's own tests.
 TEST_PATHS = ("tests", "plugins")
 

@@ -65,7 +65,11 @@ def _check_structure(operations: list[Operation], routes: dict[Any, Any],
         group, action = op.command_path
         command = getattr(cli.commands.get(group), "commands", {}).get(action)
         assert isinstance(command, click.Command), f"{op.name}: no command kopcore {group} {action}"
-        options = {p.name for p in command.params} - {"as_json", "idempotency_key"}
+        # The CLI's own options: --json, --idempotency-key, and --output for documents.
+        options = {p.name for p in command.params} - {"as_json", "idempotency_key",
+                                                      "output_path"}
+        assert ("output_path" in {p.name for p in command.params}) == \
+            (op.document_field is not None), op.name
         assert options == {f.name for f in fields_of(op.input)}, op.name
         # Click cannot require a --flag/--no-flag pair; the converter refuses it missing.
         required = {p.name for p in command.params if p.required}

@@ -110,8 +110,12 @@ def test_lookups_by_loan_number_refuse_other_members(make_kernel: KernelFactory)
                "loans.history": {"loan": loan}, "loans.settlement-quote": {"loan": loan}}
     for name, raw in lookups.items():
         assert coop.call(name, as_user=siti, **raw) is not None
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as theirs:
             coop.call(name, as_user=budi, **raw)
+        # a number that does not exist is refused the same way: nothing to probe
+        with pytest.raises(Forbidden) as missing:
+            coop.call(name, as_user=budi, loan="PJ-NOPE-999")
+        assert str(missing.value) == str(theirs.value)
     for name, raw in (("loans.list", {"member": borrower}),
                       ("loans.member-history", {"member": borrower}),
                       ("loans.repay", {"loan": loan, "amount": "1000",

@@ -280,7 +280,15 @@ class ClassesIn:
 
 
 def _loan(ctx: Context, number: str, *, lock: bool = False) -> Loan:
-    return require_access(ctx, get_loan(ctx, number, lock=lock))
+    """The loan, if the caller may see it. A member asking about a number that is not theirs
+    is refused the same way whether or not the loan exists, so numbers cannot be probed."""
+    try:
+        loan = get_loan(ctx, number, lock=lock)
+    except NotFound:
+        if ctx.principal is not None and ctx.principal.role == "member":
+            raise Forbidden("members may only see their own loans") from None
+        raise
+    return require_access(ctx, loan)
 
 
 def _money(ctx: Context, amount: Decimal, field: str = "amount") -> Money:

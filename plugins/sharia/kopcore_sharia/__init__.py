@@ -52,7 +52,7 @@ from kopcore_sharia import (
     veto,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 @kopcore.hookimpl
