@@ -1,7 +1,8 @@
 """Developer entry point: set up the project's virtual environment and run the demo or the tests.
 
     python3 dev.py demo [ARGS...]        seed a demo cooperative and serve the API (kopcore demo)
-    python3 dev.py test                  the full suite: tox envs sqlite, postgres, lint, types
+    python3 dev.py test                  the full suite: tox envs sqlite, postgres, lint, types,
+                                         audit
     python3 dev.py test -e sqlite,lint   only the named tox envs
     python3 dev.py test --quick [ARGS]   pytest on SQLite only (tests/ and plugins/ unless ARGS
                                          name a path), stopping at the first failure
@@ -88,6 +89,11 @@ def ensure_venv() -> int:
     if not python.exists():
         print(f"dev.py: creating the virtual environment {VENV}", flush=True)
         code = run([sys.executable, "-m", "venv", str(VENV)])
+        if code:
+            return code
+        # The pip and setuptools bundled with the interpreter may be old releases with known
+        # advisories; the dependency audit (tox env audit) checks .venv as it is.
+        code = run([str(python), "-m", "pip", "install", "--upgrade", "pip", "setuptools"])
         if code:
             return code
     fingerprint = install_fingerprint()

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from kopcore.settings import Settings
 
 
+#: Built once: read in every transaction that posts.
+_BUSINESS_DATE = select(t.business_calendar.c.business_date)
+
+
 @attrs.define
 class Context:
     """One unit of work: a connection inside an open transaction, and who is acting.
@@ -47,7 +51,7 @@ class Context:
     def business_date(self) -> date:
         """The cooperative's current business date (from the database, not the clock)."""
         if self._business_date is None:
-            value = self.conn.execute(select(t.business_calendar.c.business_date)).scalar_one()
+            value = self.conn.execute(_BUSINESS_DATE).scalar_one()
             self._business_date = value
         return self._business_date
 

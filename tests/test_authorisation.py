@@ -250,7 +250,12 @@ def test_the_full_matrix_over_http(env_factory: Any) -> None:
             response = env.call(name, data, user=USER[role])
             where = (name, role, data, response.status_code, response.text[:300])
             assert response.status_code < 500, where
-            if allowed:
+            if allowed and role == "member" and op.self_service \
+                    and response.status_code == 403:
+                # A self-service operation scoped by its handler (a loan number) refuses a
+                # number that is not the member's own, existing or not; the role itself passed.
+                assert "may not" not in response.json()["detail"], where
+            elif allowed:
                 assert response.status_code not in (401, 403), where
                 if name in MATRIX_INPUTS:
                     assert response.status_code != 422 or response.json()["code"] not in (

@@ -107,9 +107,12 @@ def _row_to_period(row: Any) -> ClosedPeriod:
 # --- what is closed ------------------------------------------------------------------------
 
 
+#: Built once: the posting veto runs it in every posting transaction.
+_CLOSED_THROUGH = select(func.max(periods.c.end_date)).where(periods.c.kind == MONTH)
+
+
 def _query_closed_through(conn: Connection) -> date | None:
-    value: date | None = conn.execute(
-        select(func.max(periods.c.end_date)).where(periods.c.kind == MONTH)).scalar()
+    value: date | None = conn.execute(_CLOSED_THROUGH).scalar()
     return value
 
 
