@@ -4,6 +4,7 @@ kopcore's books with the raw baseline's, and raises when they differ)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -30,6 +31,8 @@ def test_posting_bench_measures_both_sides_on_tiny_sizes() -> None:
         assert figure.met is not None
 
 
+@pytest.mark.skipif(importlib.util.find_spec("kopcore_savings") is None,
+                    reason="needs the savings plugin installed")
 def test_savings_eod_bench_ends_with_the_same_books_as_its_raw_baseline() -> None:
     # Just above 1,000 accounts: account i and i + 1,000 have the same balance, so each
     # reference account made by the operations has a bulk-seeded twin to be compared with.

@@ -9,6 +9,7 @@ stored hashed, revoked keys), tests/test_api.py (413 for an oversized body), tes
 from __future__ import annotations
 
 import hmac
+import importlib.util
 import logging
 from types import SimpleNamespace
 from typing import Any
@@ -85,11 +86,15 @@ def test_every_operation_naming_an_account_or_member_refuses_someone_elses(env: 
             setattr(mixed, name, OTHER_ACCOUNT)
             assert attempt(mixed) != "allowed", (op.name, name)
         checked.append(op.name)
-    assert {"accounts.get", "accounts.statement", "members.get", "loans.apply",
-            "loans.member-history"} <= set(checked)
+    expected = {"accounts.get", "accounts.statement", "members.get"}
+    if "loans.apply" in plugins.operations:  # with the loans plugin installed
+        expected |= {"loans.apply", "loans.member-history"}
+    assert expected <= set(checked)
     assert len(checked) >= 10
 
 
+@pytest.mark.skipif(importlib.util.find_spec("kopcore_loans") is None,
+                    reason="needs the loans plugin installed")
 def test_lookups_by_loan_number_refuse_other_members(make_kernel: KernelFactory) -> None:
     """Self-service operations scoped by the handler (a loan number, not an account) refuse
     another member's loan: get, schedule, history and the settlement quote."""
@@ -235,7 +240,7 @@ def test_every_string_input_of_every_operation_is_bounded() -> None:
 
     for claimed in plugins.operations.values():
         walk(claimed.value.input)
-    assert len(lengths) > 100
+    assert len(lengths) > 40  # the kernel alone has more; each plugin adds its own
     assert all(isinstance(n, int) and n > 0 for n in lengths)
     assert bulk <= {"csv", "body"}
 
