@@ -90,7 +90,7 @@ def test_every_operation_naming_an_account_or_member_refuses_someone_elses(env: 
     if "loans.apply" in plugins.operations:  # with the loans plugin installed
         expected |= {"loans.apply", "loans.member-history"}
     assert expected <= set(checked)
-    assert len(checked) >= 10
+    assert len(checked) >= len(expected) + 2  # beside those, at least the example plugin's
 
 
 @pytest.mark.skipif(importlib.util.find_spec("kopcore_loans") is None,
