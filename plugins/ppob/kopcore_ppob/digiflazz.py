@@ -92,6 +92,20 @@ def _balance(value: Any) -> int | None:
         return None
 
 
+def _seconds(text: str, variable: str) -> float:
+    """The HTTP timeout setting: seconds, more than 0 and at most 120 (``0.5`` allowed).
+
+    Checked as a Decimal (``float()`` would take ``nan``, ``inf`` or ``-1``); the one conversion
+    to a float is for the HTTP client, which counts time in floats. Never an amount of money."""
+    try:
+        seconds = Decimal(text.strip())
+    except InvalidOperation:
+        seconds = Decimal(-1)
+    if not seconds.is_finite() or not 0 < seconds <= 120:
+        raise ProviderUnavailable(f"{variable} must be seconds, more than 0 and at most 120")
+    return float(seconds)
+
+
 class DigiflazzProvider:
     name = "digiflazz"
 
@@ -100,10 +114,7 @@ class DigiflazzProvider:
         self._api_key = config.require("api_key")
         self._config = config
         self.url = config.get("url", DEFAULT_URL).rstrip("/")
-        try:
-            self.timeout = float(config.get("timeout", "20"))
-        except ValueError:
-            raise ProviderUnavailable(f"{config.variable('timeout')} must be seconds") from None
+        self.timeout = _seconds(config.get("timeout", "20"), config.variable("timeout"))
         self.testing = config.get("testing").lower() in ("1", "true", "yes")
 
     def __repr__(self) -> str:

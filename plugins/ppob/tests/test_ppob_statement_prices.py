@@ -1,8 +1,11 @@
-"""Prices in a provider's statement, written with Indonesian or English separators."""
+"""Numbers read from text at the provider boundary: statement prices, in Indonesian or English
+notation, and the HTTP timeout setting."""
 
 from __future__ import annotations
 
 import pytest
+from kopcore_ppob.digiflazz import _seconds
+from kopcore_ppob.errors import ProviderUnavailable
 from kopcore_ppob.reconcile import _price
 
 from kopcore.errors import ValidationError
@@ -21,3 +24,14 @@ def test_a_statement_price_is_read_as_whole_rupiah(text: str, rupiah: int) -> No
 def test_a_price_that_is_not_whole_rupiah_is_refused(text: str) -> None:
     with pytest.raises(ValidationError, match="not whole rupiah"):
         _price(text, "R1")
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-1", "0", "121", "soon", ""])
+def test_a_digiflazz_timeout_that_is_not_a_sane_number_of_seconds_is_refused(text: str) -> None:
+    with pytest.raises(ProviderUnavailable, match="must be seconds"):
+        _seconds(text, "KOPCORE_PPOB_DIGIFLAZZ_TIMEOUT")
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("20", 20), ("0.5", 0.5), (" 120 ", 120)])
+def test_a_digiflazz_timeout_in_seconds_is_read(text: str, seconds: float) -> None:
+    assert _seconds(text, "KOPCORE_PPOB_DIGIFLAZZ_TIMEOUT") == seconds
