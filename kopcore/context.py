@@ -7,18 +7,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from kopcore.db import tables as t
+from kopcore.facts import BUSINESS_DATE
 
 if TYPE_CHECKING:
     from kopcore.auth import Principal
     from kopcore.kernel import Kernel
     from kopcore.settings import Settings
-
-
-#: Built once: read in every transaction that posts.
-_BUSINESS_DATE = select(t.business_calendar.c.business_date)
 
 
 @attrs.define
@@ -49,11 +45,33 @@ class Context:
 
     @property
     def business_date(self) -> date:
-        """The cooperative's current business date (from the database, not the clock)."""
+        """The cooperative's current business date (from the database, not the clock).
+
+        Read with the transaction's other facts (see :mod:`kopcore.facts`), once per
+        transaction."""
         if self._business_date is None:
-            value = self.conn.execute(_BUSINESS_DATE).scalar_one()
-            self._business_date = value
+            self._business_date = self.fact(BUSINESS_DATE)
         return self._business_date
+
+    def fact(self, name: str) -> Any:
+        """A transaction fact (``kopcore_transaction_facts``), read once per transaction
+        together with the business date and the other plugins' facts."""
+        try:
+            return self.kernel.facts.load(self.conn)[name]
+        except KeyError:
+            raise KeyError(f"no transaction fact {name!r} is declared by a loaded plugin") \
+                from None
+
+    def remember_fact(self, name: str, value: Any) -> None:
+        """Set a fact for the rest of this transaction, after writing what it reads (closing a
+        month changes the last closed day)."""
+        self.fact(name)
+        self.kernel.facts.remember(self.conn, name, value)
+
+    def forget_facts(self) -> None:
+        """Read the facts again at their next use in this transaction (after a change whose
+        new value is easier to read back than to compute)."""
+        self.kernel.facts.forget(self.conn)
 
     def for_operation(self, operation: str) -> Context:
         """The same unit of work, attributed to another operation name."""

@@ -193,6 +193,7 @@ def _advance(ctx: Context, day: date) -> None:
         update(t.business_calendar).where(t.business_calendar.c.business_date == day)
         .values(business_date=day + timedelta(days=1))
     )
+    ctx.forget_facts()
 
 
 def run_end_of_day(kernel: Kernel, *, until: date | None = None,

@@ -7,13 +7,15 @@ test per hook exercises it (tests/test_hook_contract.py fails when either is mis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from kopcore.context import Context
     from kopcore.ledger.records import JournalEntry, Member, ProposedEntry
     from kopcore.operations import Operation
@@ -128,6 +130,21 @@ def kopcore_demo_seed() -> Sequence[DemoSeed]:
 
     Called by ``kopcore demo`` after the kernel seeds members and internal accounts, in ``order``.
     Each seed receives a :class:`kopcore.context.Context` acting as the demo administrator.
+    """
+
+
+@hookspec
+def kopcore_transaction_facts() -> Mapping[str, ColumnElement[Any]]:
+    """Return scalar SQL expressions the plugin's hooks read in every posting transaction.
+
+    Called once at start-up. Each name (``<plugin>.<what>``) maps to a scalar subquery (an
+    expression returning one value, such as ``select(func.max(...)).scalar_subquery()``). The
+    kernel reads every declared fact with the business date in the statement that loads each
+    entry's accounts (or alone, at the first :meth:`~kopcore.context.Context.fact` call of a
+    transaction outside posting), so a veto that checks a fact for every entry costs no
+    statement of its own and sees it as current as the accounts. Read a fact with
+    ``ctx.fact(name)``; after writing what a fact reads, call ``ctx.remember_fact(name, value)``
+    or ``ctx.forget_facts()``. A name declared twice, or not ``<plugin>.<what>``, stops start-up.
     """
 
 

@@ -7,11 +7,13 @@ from datetime import date
 from typing import TypeVar
 
 from sqlalchemy import Connection, inspect, select
+from sqlalchemy.engine import make_url
 
 from kopcore.context import Context
 from kopcore.db import Database, make_engine
 from kopcore.db import tables as t
 from kopcore.errors import ConfigurationError
+from kopcore.facts import TransactionFacts
 from kopcore.ledger.chart import chart_in_sync, effective_chart, sync_chart
 from kopcore.plugin_manager import PluginHost
 from kopcore.settings import Settings
@@ -32,6 +34,9 @@ class Kernel:
         self.settings = settings
         self.db = db
         self.plugins = plugins
+        #: What every transaction may read once: the business date and the plugins' facts.
+        self.facts = TransactionFacts({name: claimed.value
+                                       for name, claimed in plugins.facts.items()})
 
     @classmethod
     def start(
@@ -60,8 +65,9 @@ class Kernel:
     def prepare(self, *, initial_date: date | None = None) -> None:
         """Check the schema is there, set the first business date, sync the chart."""
         if not inspect(self.db.engine).has_table("business_calendar"):
+            shown = make_url(self.settings.database_url).render_as_string(hide_password=True)
             raise ConfigurationError(
-                f"database {self.db.engine.url.render_as_string(hide_password=True)} has no "
+                f"database {shown} has no "
                 "kopcore tables: run `kopcore db upgrade`"
             )
         chart = effective_chart(self.plugins.gl_accounts, self.settings.chart)

@@ -24,6 +24,7 @@ import pluggy
 
 from kopcore import __version__, hookspecs
 from kopcore.errors import PluginError
+from kopcore.facts import BUSINESS_DATE
 from kopcore.records import GLAccountSpec, PermissionSpec, ProductType
 
 ENTRY_POINT_GROUP = "kopcore"
@@ -69,6 +70,7 @@ class PluginHost:
         self.products: dict[str, Claimed[ProductType]] = {}
         self.permissions: dict[str, Claimed[PermissionSpec]] = {}
         self.operations: dict[str, Claimed[Any]] = {}
+        self.facts: dict[str, Claimed[Any]] = {}
 
     @property
     def hook(self) -> Any:
@@ -221,6 +223,15 @@ class PluginHost:
                         f"plugin {plugin!r}: operation {operation.name!r} requires unknown "
                         f"permission {operation.permission!r}"
                     )
+
+        for plugin, facts in self.results("kopcore_transaction_facts"):
+            for name, expression in facts.items():
+                if name == BUSINESS_DATE or not isinstance(name, str) or "." not in name:
+                    raise PluginError(
+                        f"plugin {plugin!r}: transaction fact {name!r} must be named "
+                        "'<plugin>.<what>' and differ from the kernel's own"
+                    )
+                self._claim("transaction fact", self.facts, name, expression, plugin)
 
     def plugin_of_module(self, module: str) -> str | None:
         for loaded in self.loaded:

@@ -17,6 +17,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,29 @@ T = TypeVar("T")
 
 #: SQLSTATEs that mean "run the transaction again": serialization_failure, deadlock_detected.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+#: Pooled-connection ``info`` key: the transaction being opened writes (BEGIN IMMEDIATE).
+WRITE_KEY = "kopcore_write"
+
+
+class KopcoreSQLiteDialect(SQLiteDialect_pysqlite):
+    """pysqlite, with every transaction opened by kopcore itself: ``BEGIN IMMEDIATE`` for a
+    write transaction, so two writers never both read and then collide, ``BEGIN DEFERRED``
+    otherwise (the driver's own transaction handling is switched off on connect).
+
+    Doing this in the dialect rather than in a ``begin`` event listener keeps SQLAlchemy's
+    per-statement event dispatch off, which the posting path would otherwise pay on every
+    statement."""
+
+    supports_statement_cache = True
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        mode = "IMMEDIATE" if dbapi_connection.info.get(WRITE_KEY) else "DEFERRED"
+        dbapi_connection.execute(f"BEGIN {mode}")
+
+
+registry.register("sqlite.kopcore", __name__, "KopcoreSQLiteDialect")
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 30000, echo: bool = False) -> Engine:
@@ -34,10 +60,16 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000, echo: bool = False) -
         if url in ("sqlite://", "sqlite:///:memory:"):
             raise ValueError("use an SQLite file: an in-memory database cannot be shared safely")
         connect_args = {"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
-        engine = create_engine(url, echo=echo, connect_args=connect_args)
+        parsed = make_url(url)
+        if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+            parsed = parsed.set(drivername="sqlite+kopcore")
+        engine = create_engine(parsed, echo=echo, connect_args=connect_args)
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pool pre-ping (a `SELECT 1` round trip per transaction): a pooled connection found
+    # dead (the server restarted) fails its transaction's first statement, the pool drops every
+    # connection made before, and Database.write runs the transaction again on a new one.
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=20)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -51,11 +83,6 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        mode = "IMMEDIATE" if conn.get_execution_options().get("kopcore_write") else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -73,6 +100,9 @@ def is_retryable(exc: BaseException) -> bool:
 class Database:
     """The one way kopcore runs a transaction: all or nothing, retried when it is safe."""
 
+    #: Times a transaction is run again after its connection was found dead before it committed.
+    DISCONNECT_RETRIES = 2
+
     def __init__(self, engine: Engine, *, retries: int = 8) -> None:
         self.engine = engine
         self.retries = retries
@@ -85,7 +115,11 @@ class Database:
         """Run ``work`` in a write transaction; commit on return, roll back on any exception.
 
         Serialization failures and deadlocks are retried up to ``retries`` times with jittered
-        back-off; ``work`` must therefore have no side effects outside the database.
+        back-off; ``work`` must therefore have no side effects outside the database. A transaction
+        whose connection is found dead before it commits (the server restarted since the
+        connection was pooled) is run again on a new connection, at most
+        :attr:`DISCONNECT_RETRIES` times; one lost while committing is not (its outcome is
+        unknown: the error reaches the caller, who retries with an idempotency key).
         """
         return self._run(work, write=True)
 
@@ -96,13 +130,27 @@ class Database:
 
     def _run(self, work: Callable[[Connection], T], *, write: bool) -> T:
         attempt = 0
+        reconnects = 0
         while True:
+            committing = False
             try:
                 with self.engine.connect() as conn:
-                    conn.execution_options(kopcore_write=write)
-                    with conn.begin():
-                        return work(conn)
+                    info = conn.connection.info
+                    info[WRITE_KEY] = write
+                    try:
+                        with conn.begin():
+                            result = work(conn)
+                            committing = True
+                    finally:
+                        info.pop(WRITE_KEY, None)
+                    return result
             except DBAPIError as exc:
+                if exc.connection_invalidated and not committing \
+                        and reconnects < self.DISCONNECT_RETRIES:
+                    reconnects += 1
+                    log.info("transaction retry on a new connection after %s",
+                             type(exc.orig).__name__)
+                    continue
                 attempt += 1
                 if not is_retryable(exc) or attempt > self.retries:
                     raise

@@ -55,8 +55,20 @@ _SELECT_BY_NUMBERS = select(t.accounts).where(
     t.accounts.c.number.in_(bindparam("numbers", expanding=True)))
 
 
-def get_accounts(ctx: Context, numbers: set[str]) -> dict[str, Account]:
-    rows = ctx.conn.execute(_SELECT_BY_NUMBERS, {"numbers": sorted(numbers)})
+def get_accounts(ctx: Context, numbers: set[str], *, with_facts: bool = False
+                 ) -> dict[str, Account]:
+    """The accounts with these numbers; :class:`NotFound` naming any that does not exist.
+
+    ``with_facts``: read the transaction's facts (:mod:`kopcore.facts`) in the same statement,
+    so that they are as current as the accounts (the posting pipeline needs both)."""
+    if with_facts:
+        facts = ctx.kernel.facts
+        rows = ctx.conn.execute(facts.statement("accounts.by-numbers", _SELECT_BY_NUMBERS),
+                                {"numbers": sorted(numbers)}).all()
+        if rows:
+            facts.take(ctx.conn, rows[0])
+    else:
+        rows = ctx.conn.execute(_SELECT_BY_NUMBERS, {"numbers": sorted(numbers)}).all()
     found = {r.number: account_from_row(r) for r in rows}
     missing = sorted(numbers - set(found))
     if missing:

@@ -53,11 +53,21 @@ class EntryRequest:
     memo: str
 
 
+_SELECT_ACCOUNTS = select(t.accounts).where(_a.number.in_(bindparam("numbers", expanding=True))) \
+    .order_by(_a.id)
+#: On PostgreSQL the batch's accounts are locked up front, in ascending id order.
+_LOCK_ACCOUNTS = _SELECT_ACCOUNTS.with_for_update()
+
+
 def _lock_accounts(ctx: Context, numbers: set[str]) -> dict[str, Account]:
-    query = select(t.accounts).where(_a.number.in_(sorted(numbers))).order_by(_a.id)
-    if ctx.conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    found = {r.number: account_from_row(r) for r in ctx.conn.execute(query)}
+    locking = ctx.conn.dialect.name == "postgresql"
+    query = _LOCK_ACCOUNTS if locking else _SELECT_ACCOUNTS
+    facts = ctx.kernel.facts  # the transaction's facts come with the accounts (kopcore.facts)
+    rows = ctx.conn.execute(facts.statement(f"bulk.accounts.{locking}", query),
+                            {"numbers": sorted(numbers)}).all()
+    if rows:
+        facts.take(ctx.conn, rows[0])
+    found = {r.number: account_from_row(r) for r in rows}
     missing = sorted(numbers - set(found))
     if missing:
         raise NotFound(f"account {', '.join(missing)} not found", field="account")

@@ -92,7 +92,8 @@ def _validate(ctx: Context, lines: Sequence[PostingLine], memo: str,
     if not memo or len(memo) > 500:
         raise ValidationError("memo is required (at most 500 characters)", field="memo")
     numbers = {line.account for line in lines}
-    accounts = get_accounts(ctx, numbers) if known is None else {n: known[n] for n in numbers}
+    accounts = (get_accounts(ctx, numbers, with_facts=True) if known is None
+                else {n: known[n] for n in numbers})
     totals: dict[str, int] = defaultdict(int)
     for line in lines:
         account = accounts[line.account]
@@ -185,7 +186,8 @@ def _apply_deltas(ctx: Context, accounts: dict[str, Account], lines: Sequence[Po
 def _apply_batch(ctx: Context, kind: str | None, batch: list[dict[str, int]]) -> None:
     a = t.accounts.c
     statement = _UPDATE_LOWER_FREE if kind == "dec-free" else _UPDATE_RAISE
-    done = ctx.conn.execute(statement, batch).rowcount
+    # One row: a plain execute (executemany costs a pipeline round of its own on psycopg).
+    done = ctx.conn.execute(statement, batch[0] if len(batch) == 1 else batch).rowcount
     if done != len(batch):
         # Some account changed since validation (closed, frozen, given a floor): say which.
         for row in batch:

@@ -11,9 +11,10 @@ import enum
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import attrs
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from kopcore import hookimpl, ledger
 from kopcore.context import Context
@@ -384,6 +385,12 @@ def kopcore_permissions() -> tuple[PermissionSpec, ...]:
 def kopcore_migrations() -> MigrationSource:
     return MigrationSource(branch="yearend",
                            path=Path(closing.__file__).parent / "migrations")
+
+
+@hookimpl
+def kopcore_transaction_facts() -> dict[str, ColumnElement[Any]]:
+    """The last closed day, which the posting veto checks for every entry."""
+    return {closing.CLOSED_THROUGH_FACT: closing.CLOSED_THROUGH}
 
 
 @hookimpl

@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from kopcore.context import Context
 from kopcore.db import tables as t
@@ -62,8 +62,6 @@ PRIVILEGED_OPERATIONS = frozenset({ADJUST_OPERATION, YEAR_CLOSE_OPERATION, YEAR_
 
 MONTH = "month"
 YEAR = "year"
-
-_CACHE_KEY = "kopcore.yearend.closed_through"
 
 
 @attrs.frozen
@@ -107,33 +105,24 @@ def _row_to_period(row: Any) -> ClosedPeriod:
 # --- what is closed ------------------------------------------------------------------------
 
 
-#: Built once: the posting veto runs it in every posting transaction.
-_CLOSED_THROUGH = select(func.max(periods.c.end_date)).where(periods.c.kind == MONTH)
-
-
-def _query_closed_through(conn: Connection) -> date | None:
-    value: date | None = conn.execute(_CLOSED_THROUGH).scalar()
-    return value
+#: The last closed day, read as a transaction fact (``kopcore_transaction_facts``): the
+#: posting veto needs it for every entry, and as a fact it costs no statement of its own.
+CLOSED_THROUGH_FACT = "kopcore.yearend.closed_through"
+CLOSED_THROUGH = select(func.max(periods.c.end_date)).where(periods.c.kind == MONTH) \
+    .scalar_subquery()
 
 
 def closed_through(ctx: Context) -> date | None:
     """The last day of the last closed month (``None`` when no month is closed).
 
-    Read once per transaction and cached on the connection (the posting veto asks for every
-    entry); closing a month in the same transaction updates the cache.
-    """
-    transaction = ctx.conn.get_transaction()
-    cached = ctx.conn.info.get(_CACHE_KEY)
-    if cached is not None and cached[0] is transaction:
-        value: date | None = cached[1]
-        return value
-    value = _query_closed_through(ctx.conn)
-    ctx.conn.info[_CACHE_KEY] = (transaction, value)
+    Read once per transaction with the business date; closing a month in the same transaction
+    updates it."""
+    value: date | None = ctx.fact(CLOSED_THROUGH_FACT)
     return value
 
 
 def _remember(ctx: Context, through: date) -> None:
-    ctx.conn.info[_CACHE_KEY] = (ctx.conn.get_transaction(), through)
+    ctx.remember_fact(CLOSED_THROUGH_FACT, through)
 
 
 def last_closed_year(ctx: Context) -> ClosedPeriod | None:

@@ -2,10 +2,12 @@
 kolektibilitas and the loan-loss allowance PPAP).
 
 One task, ``loans.close-day``, works on chunks of loan ids (loans running, or still carrying
-an allowance). A chunk reads its loans and their installments with a couple of SELECTs,
-computes in exact integers, writes its loan rows with one executemany UPDATE and posts ONE
-journal entry per step for the whole chunk (accrual, allowance), so the cost per chunk is a
-handful of statements, not one round trip per loan. Only the auto-debit posts one entry per loan:
+an allowance). A chunk reads one row per loan: the database sums each loan's schedule (earned
+interest, days past due, the amount the penalty is taken on) in one ``SELECT … GROUP BY``; the
+penalty, class and allowance are then computed in exact integers, the loan rows are written with
+one ``UPDATE … FROM (VALUES …)`` per thousand rows, and ONE journal entry is posted per step for
+the whole chunk (accrual, allowance), so the cost per chunk is a handful of statements, not one
+round trip per loan. Only the auto-debit posts one entry per loan:
 each loan is paid from a different member's account, and each may be refused on its own.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -38,7 +41,6 @@ from kopcore_loans.products import (
     PenaltyBase,
     classify,
     collectibility,
-    product_from_row,
 )
 from kopcore_loans.repayment import dues, repay
 from kopcore_loans.schedule import round_half_up
@@ -76,64 +78,103 @@ def _rows_by_loan(ctx: Context, loan_ids: Sequence[int]) -> dict[int, list[Sched
     return grouped
 
 
-#: What end of day needs of a schedule row, read as plain tuples: a chunk reads tens of
-#: thousands of rows, and building an object per row would cost more than the SELECT.
-_SCHEDULE_COLUMNS = (installments.c.status, installments.c.period_start, installments.c.due_date,
-                     installments.c.principal, installments.c.interest,
-                     installments.c.principal_paid, installments.c.interest_paid,
-                     installments.c.interest_waived)
-Schedule = dict[int, list[tuple[str, date, date, int, int, int, int, int]]]
+# --- the chunk's figures, computed by the database ---------------------------------------------
 
 
-def _schedules(ctx: Context, condition: sa.ColumnElement[bool]) -> Schedule:
-    """The schedule rows of every loan matching ``condition``, by loan, in one SELECT (a join,
-    not a list of thousands of ids)."""
-    i = installments.c
-    grouped: Schedule = defaultdict(list)
-    query = (sa.select(i.loan_id, *_SCHEDULE_COLUMNS).join(loans, loans.c.id == i.loan_id)
-             .where(condition).order_by(i.loan_id, i.version, i.due_date, i.seq))
-    for loan_id, *values in ctx.conn.execute(query):
-        grouped[loan_id].append(tuple(values))
-    return grouped
+def _days(dialect: str, later: sa.ColumnElement[Any], earlier: sa.ColumnElement[Any]
+          ) -> sa.ColumnElement[int]:
+    """Whole days from ``earlier`` to ``later`` (two dates) in SQL."""
+    if dialect == "sqlite":  # dates are ISO strings; julianday of a date is exact (x.5)
+        return sa.cast(sa.func.julianday(later) - sa.func.julianday(earlier), sa.Integer)
+    return sa.cast(later - earlier, sa.Integer)  # date - date is an integer on PostgreSQL
 
 
-def _earned(rows: Sequence[tuple[str, date, date, int, int, int, int, int]], day: date) -> int:
-    """:func:`~kopcore_loans.loan.earned_interest` on :func:`_schedules` tuples."""
-    total = 0
-    for status, start, due, _principal, interest, _principal_paid, paid, waived in rows:
-        if status == "superseded":
-            total += paid
-            continue
-        charged = interest - waived
-        if day >= due:
-            accrued = charged
-        elif day <= start:
-            accrued = 0
-        else:
-            accrued = charged * (day - start).days // (due - start).days
-        total += accrued if accrued > paid else paid
-    return total
+def _greatest(dialect: str, a: sa.ColumnElement[int], b: sa.ColumnElement[int]
+              ) -> sa.ColumnElement[int]:
+    return (sa.func.max(a, b) if dialect == "sqlite" else sa.func.greatest(a, b)).cast(
+        sa.BigInteger)
 
 
-def _arrears(rows: Sequence[tuple[str, date, date, int, int, int, int, int]], day: date,
-             grace_days: int, base: PenaltyBase) -> tuple[int, int]:
-    """(days past due, the amount the day's penalty is taken on), as
-    :func:`~kopcore_loans.loan.days_past_due` and :func:`daily_penalty` compute them, in one
-    pass over :func:`_schedules` tuples."""
-    oldest: date | None = None
-    overdue = 0
-    for status, _start, due, principal, interest, principal_paid, paid, waived in rows:
-        if status != "open":
-            continue
-        principal_unpaid = principal - principal_paid
-        unpaid = principal_unpaid + interest - waived - paid
-        if unpaid <= 0:
-            continue
-        if due <= day and (oldest is None or due < oldest):
-            oldest = due
-        if (day - due).days > grace_days:
-            overdue += unpaid if base is PenaltyBase.INSTALLMENT else principal_unpaid
-    return ((day - oldest).days if oldest is not None else 0), overdue
+def figures_query(dialect: str, day: date, condition: sa.ColumnElement[bool]
+                  ) -> sa.Select[Any]:
+    """One row per loan matching ``condition``, in id order: the loan's stored figures and
+    what end of day computes from its schedule, aggregated by the database in one
+    ``SELECT … GROUP BY`` (so a chunk fetches one row per loan, not one per installment):
+
+    - ``earned``: :func:`~kopcore_loans.loan.earned_interest` — per schedule row, what was paid
+      on a superseded row, else the larger of the interest paid and the interest accrued by
+      the end of ``day`` (all of it from the due date, none up to the period's start, pro rata
+      by whole days between, rounded down: the rows' figures are never negative, so the SQL
+      integer division truncating towards zero is Python's ``//``);
+    - ``dpd``: :func:`~kopcore_loans.loan.days_past_due` — days since the oldest due date (up
+      to ``day``) of an open row with something unpaid, 0 if none;
+    - ``overdue``: what :func:`daily_penalty` takes its percentage of — the unpaid amount
+      (or the unpaid principal, by the product's penalty base) of open rows more than the
+      product's grace days past due.
+
+    The tests check these against the Python rules on hand-computed schedules."""
+    c, i, p = loans.c, installments.c, products.c
+    principal_account = kt.accounts.alias("principal_account")
+    interest_account = kt.accounts.alias("interest_account")
+    today = sa.literal(day, sa.Date)
+    charged = i.interest - i.interest_waived
+    accrued = sa.case(
+        (today >= i.due_date, charged),
+        (today <= i.period_start, sa.literal(0, sa.BigInteger)),
+        else_=charged * _days(dialect, today, i.period_start)
+        // _days(dialect, i.due_date, i.period_start))
+    earned = sa.func.sum(sa.case((i.status == "superseded", i.interest_paid),
+                                 else_=_greatest(dialect, accrued, i.interest_paid)))
+    principal_unpaid = i.principal - i.principal_paid
+    unpaid = principal_unpaid + charged - i.interest_paid
+    owing = (i.status == "open") & (unpaid > 0)
+    late = _days(dialect, today, i.due_date)
+    oldest = sa.func.min(sa.case((owing & (i.due_date <= today), i.due_date)))
+    base = sa.case((p.penalty_base == PenaltyBase.INSTALLMENT.value, unpaid),
+                   else_=principal_unpaid)
+    overdue = sa.func.sum(sa.case((owing & (late > p.grace_days), base),
+                                  else_=sa.literal(0, sa.BigInteger)))
+    # Grouped by the loan's id alone (its other columns depend on it), then joined to what
+    # else is wanted: no sort of the joined rows by a wider key.
+    grouped = (
+        sa.select(
+            c.id, c.status, c.product_id, c.penalty_due, c.days_past_due, c.collectibility,
+            c.allowance, c.interest_recognized, c.account_id, c.interest_account_id,
+            sa.func.coalesce(sa.cast(earned, sa.BigInteger), 0).label("earned"),
+            sa.func.coalesce(_days(dialect, today, oldest), 0).label("dpd"),
+            sa.func.coalesce(sa.cast(overdue, sa.BigInteger), 0).label("overdue"))
+        .select_from(loans.join(products, p.id == c.product_id)
+                     .outerjoin(installments, i.loan_id == c.id))
+        .where(condition)
+        .group_by(c.id)
+        .subquery("grouped"))
+    g = grouped.c
+    accrues = ((g.status == LoanStatus.ACTIVE.value)
+               & (p.accounting == Accounting.ACCRUAL.value))
+    return (
+        sa.select(
+            g.id, g.status, g.product_id, g.penalty_due, g.days_past_due, g.collectibility,
+            g.allowance, g.interest_recognized,
+            (principal_account.c.balance * principal_account.c.normal_sign).label("outstanding"),
+            interest_account.c.number.label("interest_number"),
+            sa.case((accrues, 1), else_=0).label("accrues"), g.earned, g.dpd, g.overdue)
+        .select_from(
+            grouped.join(products, p.id == g.product_id)
+            .outerjoin(principal_account, principal_account.c.id == g.account_id)
+            .outerjoin(interest_account, interest_account.c.id == g.interest_account_id))
+        .order_by(g.id)
+    )
+
+
+#: A :func:`figures_query` row: (id, status, product_id, penalty_due, days_past_due,
+#: collectibility, allowance, interest_recognized, outstanding, interest_number, accrues,
+#: earned, dpd, overdue).
+Figures = list[tuple[Any, ...]]
+
+
+def chunk_figures(ctx: Context, day: date, condition: sa.ColumnElement[bool]) -> Figures:
+    return [tuple(row) for row in ctx.conn.execute(
+        figures_query(ctx.conn.dialect.name, day, condition))]
 
 
 def _share(amount: int, fraction: Fraction, unit: int) -> int:
@@ -143,11 +184,26 @@ def _share(amount: int, fraction: Fraction, unit: int) -> int:
     return rounded if n >= 0 else -rounded
 
 
-def _update_loans(ctx: Context, values: list[dict[str, Any]]) -> None:
-    if values:
-        columns: dict[str, Any] = {k: sa.bindparam(k) for k in values[0] if k != "loan_id"}
-        ctx.conn.execute(sa.update(loans).where(loans.c.id == sa.bindparam("loan_id"))
-                         .values(**columns), values)
+#: One UPDATE statement sets this many loan rows (6 parameters each: far below SQLite's and
+#: PostgreSQL's limits on parameters per statement).
+_ROWS_PER_UPDATE = 1000
+
+
+def _write_loans(ctx: Context, rows: Sequence[tuple[int, int, int, int, str | None, int]]
+                 ) -> None:
+    """Write (id, interest_recognized, days_past_due, penalty_due, collectibility, allowance)
+    of many loan rows: one ``UPDATE … FROM (VALUES …)`` per :data:`_ROWS_PER_UPDATE` rows,
+    not one statement per row."""
+    mark = "?" if ctx.conn.dialect.paramstyle == "qmark" else "%s"
+    for first in range(0, len(rows), _ROWS_PER_UPDATE):
+        batch = rows[first:first + _ROWS_PER_UPDATE]
+        row = "(" + ", ".join([mark] * 6) + ")"
+        ctx.conn.exec_driver_sql(
+            f"UPDATE {loans.name} SET interest_recognized = v.column2, "
+            "days_past_due = v.column3, penalty_due = v.column4, collectibility = v.column5, "
+            f"allowance = v.column6 FROM (VALUES {', '.join([row] * len(batch))}) AS v "
+            f"WHERE {loans.name}.id = v.column1",
+            tuple(value for values in batch for value in values))
 
 
 def _rupiah(ctx: Context) -> int:
@@ -201,30 +257,24 @@ def accrual_condition() -> sa.ColumnElement[bool]:
 
 
 def accrue_interest(ctx: Context, day: date, low: int, high: int,
-                    schedule: Schedule | None = None,
+                    figures: Figures | None = None,
                     recognized: dict[int, int] | None = None) -> int:
     """Bring each accrual-basis loan's recognised interest up to what it has earned by the end
     of ``day``: debit its interest receivable, credit interest income (one entry).
-    ``schedule``: the chunk's schedule rows by loan, when the caller has read them already.
+    ``figures``: the chunk's :func:`chunk_figures`, when the caller has read them already.
     ``recognized``: when given, the loans' new ``interest_recognized`` are put there for the
     caller to write with its own update of the same rows, instead of being written here."""
-    a = kt.accounts.c
-    in_chunk = loans.c.id.between(low, high)
-    chosen = ctx.conn.execute(
-        sa.select(loans.c.id, loans.c.interest_recognized, a.number)
-        .join(kt.accounts, a.id == loans.c.interest_account_id)
-        .where(in_chunk, accrual_condition()).order_by(loans.c.id)
-    ).all()
-    if schedule is None:
-        schedule = _schedules(ctx, in_chunk & accrual_condition())
+    if figures is None:
+        figures = chunk_figures(ctx, day, loans.c.id.between(low, high) & accrual_condition())
     currency = ctx.settings.currency
     lines: list[PostingLine] = []
-    updates: list[dict[str, Any]] = []
-    for loan_id, recognised, number in chosen:
-        target = _earned(schedule.get(loan_id, ()), day)
-        if target > recognised:
-            lines.append(PostingLine(number, Side.DEBIT, Money(target - recognised, currency)))
-            updates.append({"loan_id": loan_id, "interest_recognized": target})
+    updates: list[tuple[int, int]] = []
+    debit = Side.DEBIT
+    for (loan_id, _status, _product, _penalty, _dpd, _class, _allowance, recognised,
+         _outstanding, number, accrues, earned, _new_dpd, _overdue) in figures:
+        if accrues and number is not None and earned > recognised:
+            lines.append(PostingLine(number, debit, Money(earned - recognised, currency)))
+            updates.append((loan_id, earned))
     if not lines:
         return 0
     total = sum(line.amount.minor for line in lines)
@@ -232,10 +282,18 @@ def accrue_interest(ctx: Context, day: date, low: int, high: int,
     ledger.post_entry(ctx, lines, memo=f"Akrual jasa pinjaman {day.isoformat()}",
                       idempotency_key=f"loans.accrual:{day.isoformat()}:{low}-{high}")
     if recognized is None:
-        _update_loans(ctx, updates)
+        _update_recognized(ctx, updates)
     else:
-        recognized.update((u["loan_id"], u["interest_recognized"]) for u in updates)
+        recognized.update(updates)
     return len(updates)
+
+
+def _update_recognized(ctx: Context, values: Sequence[tuple[int, int]]) -> None:
+    if values:
+        ctx.conn.execute(
+            sa.update(loans).where(loans.c.id == sa.bindparam("loan_id"))
+            .values(interest_recognized=sa.bindparam("recognized")),
+            [{"loan_id": k, "recognized": v} for k, v in values])
 
 
 # --- arrears, collectibility and allowance ----------------------------------------------------
@@ -258,72 +316,59 @@ def daily_penalty(rows: Sequence[ScheduleRow], day: date, grace_days: int,
 
 
 def classify_arrears(ctx: Context, day: date, low: int, high: int,
-                     schedule: Schedule | None = None,
+                     figures: Figures | None = None,
                      recognized: dict[int, int] | None = None) -> int:
     """Days past due, the day's penalty, the class and the allowance of each loan; one entry
     moves the chunk's net allowance change between PPAP expense and the allowance.
-    ``schedule``: the chunk's schedule rows by loan, when the caller has read them already.
+    ``figures``: the chunk's :func:`chunk_figures` (of the loans matching
+    :func:`arrears_condition`), when the caller has read them already.
     ``recognized``: new ``interest_recognized`` by loan (from :func:`accrue_interest`), written
     in the same UPDATE of each loan row."""
-    a, c = kt.accounts.c, loans.c
-    in_chunk = c.id.between(low, high)
-    chosen = ctx.conn.execute(
-        sa.select(c.id, c.status, c.product_id, c.days_past_due, c.penalty_due,
-                  c.collectibility, c.allowance, c.interest_recognized,
-                  (a.balance * a.normal_sign).label("outstanding"))
-        .outerjoin(kt.accounts, a.id == c.account_id)
-        .where(in_chunk, arrears_condition()).order_by(c.id)
-    ).all()
+    if figures is None:
+        figures = chunk_figures(ctx, day, loans.c.id.between(low, high) & arrears_condition())
     recognized = recognized or {}
-    seen = {row.id for row in chosen}
+    seen = {row[0] for row in figures}
     # Accrual loans are all running, so all chosen here; written apart should one not be.
-    _update_loans(ctx, [{"loan_id": k, "interest_recognized": v}
-                        for k, v in sorted(recognized.items()) if k not in seen])
-    if not chosen:
+    _update_recognized(ctx, [(k, v) for k, v in sorted(recognized.items()) if k not in seen])
+    if not figures:
         return 0
     classes = collectibility(ctx)
     allowance_of = {cls.code: Fraction(cls.allowance_percent) / 100 for cls in classes}
-    by_id = {r.id: product_from_row(r) for r in ctx.conn.execute(sa.select(products))}
-    penalty_of = {pid: Fraction(p.penalty_percent_per_day) for pid, p in by_id.items()}
-    if schedule is None:
-        schedule = _schedules(ctx, in_chunk & arrears_condition())
+    p = products.c
+    penalty_of = {pid: Fraction(Decimal(percent)) / 100 for pid, percent in ctx.conn.execute(
+        sa.select(p.id, p.penalty_percent_per_day))}
+    class_of: dict[int, str] = {}  # days past due -> class code
     rupiah = _rupiah(ctx)
     active = LoanStatus.ACTIVE.value
-    updates: list[dict[str, Any]] = []
+    updates: list[tuple[int, int, int, int, str | None, int]] = []
     change = 0
-    for row in chosen:
-        if row.status != active:
-            updates.append({"loan_id": row.id, "days_past_due": row.days_past_due,
-                            "penalty_due": row.penalty_due,
-                            "collectibility": row.collectibility, "allowance": 0,
-                            "interest_recognized": recognized.get(row.id,
-                                                                  row.interest_recognized)})
-            change -= row.allowance
-            continue
-        product = by_id[row.product_id]
-        dpd, overdue = _arrears(schedule.get(row.id, ()), day, product.grace_days,
-                                product.penalty_base)
-        percent = penalty_of[row.product_id]
-        penalty = _share(overdue, percent / 100, rupiah) if percent else 0
-        cls = classify(classes, dpd)
-        outstanding = int(row.outstanding or 0)
-        target = _share(outstanding, allowance_of[cls.code], rupiah)
-        change += target - row.allowance
-        updates.append({"loan_id": row.id, "days_past_due": dpd,
-                        "penalty_due": row.penalty_due + penalty,
-                        "collectibility": cls.code, "allowance": target,
-                        "interest_recognized": recognized.get(row.id,
-                                                              row.interest_recognized)})
-    _update_loans(ctx, updates)
+    for (loan_id, status, product_id, penalty_due, old_dpd, old_class, allowance, recognised,
+         outstanding, _number, _accrues, _earned, dpd, overdue) in figures:
+        new_recognised = recognized.get(loan_id, recognised)
+        if status != active:
+            new = (loan_id, new_recognised, old_dpd, penalty_due, old_class, 0)
+            change -= allowance
+        else:
+            percent = penalty_of[product_id]
+            penalty = _share(overdue, percent, rupiah) if percent else 0
+            code = class_of.get(dpd)
+            if code is None:
+                code = class_of[dpd] = classify(classes, dpd).code
+            target = _share(int(outstanding or 0), allowance_of[code], rupiah)
+            change += target - allowance
+            new = (loan_id, new_recognised, dpd, penalty_due + penalty, code, target)
+        if new != (loan_id, recognised, old_dpd, penalty_due, old_class, allowance):
+            updates.append(new)
+    _write_loans(ctx, updates)
     if change:
         amount = Money(abs(change), ctx.settings.currency)
-        expense, allowance = gl.gl(gl.ALLOWANCE_EXPENSE), gl.gl(gl.ALLOWANCE)
-        debit, credit = (expense, allowance) if change > 0 else (allowance, expense)
+        expense, allowance_gl = gl.gl(gl.ALLOWANCE_EXPENSE), gl.gl(gl.ALLOWANCE)
+        debit, credit = (expense, allowance_gl) if change > 0 else (allowance_gl, expense)
         ledger.post_entry(ctx, [PostingLine(debit, Side.DEBIT, amount),
                                 PostingLine(credit, Side.CREDIT, amount)],
                           memo=f"Penyesuaian PPAP pinjaman {day.isoformat()}",
                           idempotency_key=f"loans.allowance:{day.isoformat()}:{low}-{high}")
-    return len(updates)
+    return len(figures)
 
 
 def close_day_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
@@ -336,12 +381,12 @@ def close_day(ctx: Context, day: date, low: int, high: int) -> int:
     (rather than three) keeps the end-of-day bookkeeping per business date small."""
     auto_debit(ctx, day, low, high)
     # Read after the auto-debit (which pays installments); accrual changes no schedule row.
-    schedule = _schedules(ctx, loans.c.id.between(low, high) & arrears_condition())
-    # One UPDATE per loan row for both steps: the accrual's new interest_recognized is written
-    # with the classification.
+    figures = chunk_figures(ctx, day, loans.c.id.between(low, high) & arrears_condition())
+    # One write of the loan rows for both steps: the accrual's new interest_recognized is
+    # written with the classification.
     recognized: dict[int, int] = {}
-    accrue_interest(ctx, day, low, high, schedule, recognized)
-    return classify_arrears(ctx, day, low, high, schedule, recognized)
+    accrue_interest(ctx, day, low, high, figures, recognized)
+    return classify_arrears(ctx, day, low, high, figures, recognized)
 
 
 EOD_TASKS: tuple[EodTask, ...] = (

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pluggy
 
@@ -125,8 +126,16 @@ def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
 
 
 @kopcore.hookimpl
+def kopcore_transaction_facts() -> dict[str, Any]:
+    """How many goals are waiting to be reached, read with each entry's accounts."""
+    return {goals.WAITING_FACT: goals.WAITING}
+
+
+@kopcore.hookimpl
 def kopcore_after_posting(ctx: Context, entry: JournalEntry) -> None:
     """Stamp the goal as reached when a credit brings the balance up to the target."""
+    if ctx.fact(goals.WAITING_FACT) == 0:
+        return  # no goal is waiting: nothing to stamp, and no statement spent finding out
     credited = {p.account_id for p in entry.postings if p.amount.minor < 0}
     goals.mark_reached(ctx, credited, ctx.business_date)
 

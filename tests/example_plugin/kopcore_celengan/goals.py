@@ -58,6 +58,14 @@ kernel_accounts = sa.table(
 )
 
 
+#: Transaction fact (``kopcore_transaction_facts``): how many goals are neither reached nor
+#: released. Read with each entry's accounts at no statement of its own, it lets the
+#: after-posting hook skip its UPDATE while no goal is waiting.
+WAITING_FACT = "celengan.goals_waiting"
+WAITING = sa.select(sa.func.count()).select_from(goals).where(
+    goals.c.reached_on.is_(None), goals.c.released_on.is_(None)).scalar_subquery()
+
+
 def normal_balance() -> sa.ColumnElement[Any]:
     return kernel_accounts.c.balance * kernel_accounts.c.normal_sign
 
@@ -77,6 +85,7 @@ def open_goal(ctx: Context, member: Member, target: Money, purpose: str) -> Acco
         account_id=account.id, target_minor=target.minor, purpose=purpose,
         opened_on=ctx.business_date,
     ))
+    ctx.forget_facts()  # one more goal waiting: read the count again when next asked
     return account
 
 
@@ -115,7 +124,10 @@ def mark_reached(ctx: Context, account_ids: Collection[int], on: date) -> int:
                goals.c.target_minor <= balance)
         .values(reached_on=on)
     )
-    return int(result.rowcount)
+    reached = int(result.rowcount)
+    if reached:
+        ctx.remember_fact(WAITING_FACT, ctx.fact(WAITING_FACT) - reached)
+    return reached
 
 
 def release(ctx: Context, account_ids: Collection[int], on: date) -> None:
@@ -126,6 +138,7 @@ def release(ctx: Context, account_ids: Collection[int], on: date) -> None:
             .where(goals.c.account_id.in_(sorted(account_ids)), goals.c.released_on.is_(None))
             .values(released_on=on)
         )
+        ctx.forget_facts()
 
 
 def member_celengan(ctx: Context, member_id: int) -> list[Account]:
