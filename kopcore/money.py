@@ -105,6 +105,16 @@ class Money:
 
     # --- construction -------------------------------------------------------------------
     @classmethod
+    def stored(cls, minor: int, currency: str) -> Money:
+        """An amount the kernel itself wrote (a balance, a posting read back, a line already
+        validated): built without the checks of ``Money(...)``, which the reads of an
+        end-of-day entry with thousands of accounts would otherwise repeat for every value."""
+        money = object.__new__(cls)
+        object.__setattr__(money, "minor", minor)
+        object.__setattr__(money, "currency", currency)
+        return money
+
+    @classmethod
     def parse(cls, value: Any, currency: str = DEFAULT_CURRENCY, *, field: str = "amount") -> Money:
         """Parse a major-unit amount (``"1500000"``, ``"12.50"``, ``Decimal``, ``int``).
 

@@ -33,8 +33,9 @@ def account_from_row(row: Row[Any]) -> Account:
         id=m["id"], number=m["number"], name=m["name"], gl_key=m["gl_key"],
         member_id=m["member_id"], product_code=m["product_code"], plugin=m["plugin"],
         currency=currency, normal_sign=sign, status=AccountStatus(m["status"]),
-        balance=Money(m["balance"] * sign, currency), held=Money(m["held"], currency),
-        floor=Money(m["floor"], currency) if m["floor"] is not None else None,
+        balance=Money.stored(m["balance"] * sign, currency),
+        held=Money.stored(m["held"], currency),
+        floor=Money.stored(m["floor"], currency) if m["floor"] is not None else None,
         opened_on=m["opened_on"], closed_on=m["closed_on"],
     )
 

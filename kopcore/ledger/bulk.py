@@ -23,13 +23,14 @@ from sqlalchemy import bindparam, select, update
 from kopcore.context import Context
 from kopcore.db import tables as t
 from kopcore.errors import AccountFrozen, InsufficientFunds, NotFound
+from kopcore.ledger import writes
 from kopcore.ledger.accounts import account_from_row
 from kopcore.ledger.integrity import digest_for
 from kopcore.ledger.posting import (
-    _INSERT_POSTINGS,
     _ask_plugins,
     _check_shape,
     _validate,
+    write_postings,
 )
 from kopcore.ledger.records import Account, AccountStatus, JournalEntry, PostingView, ProposedEntry
 from kopcore.money import Money
@@ -137,12 +138,13 @@ def post_entries(ctx: Context, requests: Sequence[EntryRequest]) -> list[Journal
     for request in requests:
         for line in request.lines:
             net[accounts[line.account].id] += line.signed_minor
-    changes = [{"b_id": i, "b_delta": d} for i, d in sorted(net.items()) if d]
-    if changes:
-        ctx.conn.execute(_ADD_TO_BALANCE, changes)
-    ctx.conn.execute(_INSERT_POSTINGS, [
-        {"entry_id": entry_id, "account_id": accounts[ln.account].id,
-         "amount": ln.signed_minor, "currency": ln.amount.currency}
+    changes = [(i, d) for i, d in sorted(net.items()) if d]
+    if len(changes) >= writes.LARGE:  # checked above on the locked rows: no condition
+        writes.add_to_balances(ctx.conn, "any", changes, locked=True)
+    elif changes:
+        ctx.conn.execute(_ADD_TO_BALANCE, [{"b_id": i, "b_delta": d} for i, d in changes])
+    write_postings(ctx, [
+        (entry_id, accounts[ln.account].id, ln.signed_minor, ln.amount.currency)
         for entry_id, request in zip(ids, requests, strict=True) for ln in request.lines
     ])
     entries = [
@@ -151,7 +153,7 @@ def post_entries(ctx: Context, requests: Sequence[EntryRequest]) -> list[Journal
             operation=ctx.operation, idempotency_key=None, reverses_entry_id=None,
             created_at=created_at,
             postings=[PostingView(accounts[ln.account].id, ln.account,
-                                  Money(ln.signed_minor, ln.amount.currency))
+                                  Money.stored(ln.signed_minor, ln.amount.currency))
                       for ln in request.lines],
         )
         for entry_id, request in zip(ids, requests, strict=True)

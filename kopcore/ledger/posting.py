@@ -32,6 +32,7 @@ from kopcore.errors import (
     UnbalancedEntry,
     ValidationError,
 )
+from kopcore.ledger import writes
 from kopcore.ledger.accounts import account_from_row, get_accounts
 from kopcore.ledger.integrity import digest_for
 from kopcore.ledger.records import Account, AccountStatus, JournalEntry, PostingView, ProposedEntry
@@ -161,8 +162,8 @@ def _apply_deltas(ctx: Context, accounts: dict[str, Account], lines: Sequence[Po
     by_id = {acc.id: acc for acc in accounts.values()}
     for line in lines:
         deltas[accounts[line.account].id] += line.signed_minor
-    batch: list[dict[str, int]] = []
-    batch_kind: str | None = None
+    batch: list[tuple[int, int]] = []
+    batch_kind = ""
     for account_id in sorted(deltas):
         delta = deltas[account_id]
         if delta == 0:
@@ -177,27 +178,41 @@ def _apply_deltas(ctx: Context, accounts: dict[str, Account], lines: Sequence[Po
         if kind == "dec-checked":
             _apply_checked(ctx, account_id, delta)
         else:
-            batch.append({"b_id": account_id, "b_delta": delta})
+            batch.append((account_id, delta))
             batch_kind = kind
     if batch:
         _apply_batch(ctx, batch_kind, batch)
 
 
-def _apply_batch(ctx: Context, kind: str | None, batch: list[dict[str, int]]) -> None:
+def _apply_batch(ctx: Context, kind: str, batch: list[tuple[int, int]]) -> None:
     a = t.accounts.c
-    statement = _UPDATE_LOWER_FREE if kind == "dec-free" else _UPDATE_RAISE
-    # One row: a plain execute (executemany costs a pipeline round of its own on psycopg).
-    done = ctx.conn.execute(statement, batch[0] if len(batch) == 1 else batch).rowcount
+    if len(batch) >= writes.LARGE:
+        done = writes.add_to_balances(ctx.conn, kind, batch)
+    else:
+        statement = _UPDATE_LOWER_FREE if kind == "dec-free" else _UPDATE_RAISE
+        rows = [{"b_id": account_id, "b_delta": delta} for account_id, delta in batch]
+        # One row: a plain execute (executemany costs a pipeline round of its own on psycopg).
+        done = ctx.conn.execute(statement, rows[0] if len(rows) == 1 else rows).rowcount
     if done != len(batch):
         # Some account changed since validation (closed, frozen, given a floor): say which.
-        for row in batch:
-            state = ctx.conn.execute(select(a.status, a.floor).where(a.id == row["b_id"])).one()
+        for account_id, delta in batch:
+            state = ctx.conn.execute(select(a.status, a.floor).where(a.id == account_id)).one()
             refused = state.status == AccountStatus.CLOSED.value or (
                 kind == "dec-free"
                 and (state.status != AccountStatus.OPEN.value or state.floor is not None))
             if refused:
-                _explain_refusal(ctx, row["b_id"], row["b_delta"])
+                _explain_refusal(ctx, account_id, delta)
         raise RuntimeError("a batched balance update was refused without a reason")
+
+
+def write_postings(ctx: Context, rows: list[tuple[int, int, int, str]]) -> None:
+    """Write postings rows ``(entry id, account id, signed amount, currency)``, in order."""
+    if len(rows) >= writes.LARGE:
+        writes.insert_postings(ctx.conn, rows)
+    else:
+        ctx.conn.execute(_INSERT_POSTINGS, [
+            {"entry_id": entry_id, "account_id": account_id, "amount": amount,
+             "currency": currency} for entry_id, account_id, amount, currency in rows])
 
 
 def _apply_checked(ctx: Context, account_id: int, delta: int) -> None:
@@ -282,17 +297,15 @@ def post_entry(
                 raise AlreadyReversed(f"entry {reverses_entry_id} is already reversed") from None
             raise
     _apply_deltas(ctx, accounts, lines)
-    ctx.conn.execute(_INSERT_POSTINGS, [
-        {"entry_id": entry_id, "account_id": accounts[ln.account].id,
-         "amount": ln.signed_minor, "currency": ln.amount.currency}
-        for ln in lines
-    ])
+    write_postings(ctx, [(entry_id, accounts[ln.account].id, ln.signed_minor, ln.amount.currency)
+                         for ln in lines])
     entry = JournalEntry(
         id=entry_id, business_date=ctx.business_date, memo=memo, actor=ctx.actor,
         operation=ctx.operation, idempotency_key=idempotency_key,
         reverses_entry_id=reverses_entry_id, created_at=created_at,
         postings=[PostingView(accounts[ln.account].id, ln.account,
-                              Money(ln.signed_minor, ln.amount.currency)) for ln in lines],
+                              Money.stored(ln.signed_minor, ln.amount.currency))
+                  for ln in lines],
     )
     ctx.kernel.plugins.call_each("kopcore_after_posting", ctx=ctx, entry=entry)
     return entry
@@ -341,6 +354,6 @@ def get_entry(ctx: Context, entry_id: int) -> JournalEntry:
         id=m["id"], business_date=m["business_date"], memo=m["memo"], actor=m["actor"],
         operation=m["operation"], idempotency_key=m["idempotency_key"],
         reverses_entry_id=m["reverses_entry_id"], created_at=m["created_at"],
-        postings=[PostingView(r.account_id, r.number, Money(r.amount, r.currency))
+        postings=[PostingView(r.account_id, r.number, Money.stored(r.amount, r.currency))
                   for r in posting_rows],
     )

@@ -13,12 +13,13 @@ each loan is paid from a different member's account, and each may be refused on 
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -95,34 +96,43 @@ def _greatest(dialect: str, a: sa.ColumnElement[int], b: sa.ColumnElement[int]
         sa.BigInteger)
 
 
-def figures_query(dialect: str, day: date, condition: sa.ColumnElement[bool]
-                  ) -> sa.Select[Any]:
-    """One row per loan matching ``condition``, in id order: the loan's stored figures and
-    what end of day computes from its schedule, aggregated by the database in one
-    ``SELECT … GROUP BY`` (so a chunk fetches one row per loan, not one per installment):
+@functools.cache
+def figures_query(dialect: str, accrual_only: bool = False) -> sa.Select[Any]:
+    """One row per loan with an id from ``:low`` to ``:high`` matching
+    :func:`arrears_condition` (or, ``accrual_only``, :func:`accrual_condition`), in id order:
+    the loan's stored figures and what end of day computes from its schedule, aggregated by
+    the database in one ``SELECT … GROUP BY`` (so a chunk fetches one row per loan, not one
+    per installment):
 
     - ``earned``: :func:`~kopcore_loans.loan.earned_interest` — per schedule row, what was paid
       on a superseded row, else the larger of the interest paid and the interest accrued by
-      the end of ``day`` (all of it from the due date, none up to the period's start, pro rata
+      the end of ``:day`` (all of it from the due date, none up to the period's start, pro rata
       by whole days between, rounded down: the rows' figures are never negative, so the SQL
       integer division truncating towards zero is Python's ``//``);
     - ``dpd``: :func:`~kopcore_loans.loan.days_past_due` — days since the oldest due date (up
-      to ``day``) of an open row with something unpaid, 0 if none;
+      to ``:day``) of an open row with something unpaid, 0 if none;
     - ``overdue``: what :func:`daily_penalty` takes its percentage of — the unpaid amount
       (or the unpaid principal, by the product's penalty base) of open rows more than the
       product's grace days past due.
 
-    The tests check these against the Python rules on hand-computed schedules."""
+    The tests check these against the Python rules on hand-computed schedules. Built once per
+    dialect: a chunk only binds its parameters."""
     c, i, p = loans.c, installments.c, products.c
     principal_account = kt.accounts.alias("principal_account")
     interest_account = kt.accounts.alias("interest_account")
-    today = sa.literal(day, sa.Date)
+    today = sa.bindparam("day", type_=sa.Date)
+    condition = c.id.between(sa.bindparam("low", type_=sa.Integer),
+                             sa.bindparam("high", type_=sa.Integer)) & (
+        accrual_condition() if accrual_only else arrears_condition())
     charged = i.interest - i.interest_waived
+    elapsed = _days(dialect, today, i.period_start)
+    span = _days(dialect, i.due_date, i.period_start)
+    # charged * elapsed // span, without the product (which could pass 2**63 on a large amount
+    # over a long period): with charged = q * span + r, it is q * elapsed + r * elapsed // span.
     accrued = sa.case(
         (today >= i.due_date, charged),
         (today <= i.period_start, sa.literal(0, sa.BigInteger)),
-        else_=charged * _days(dialect, today, i.period_start)
-        // _days(dialect, i.due_date, i.period_start))
+        else_=charged // span * elapsed + charged % span * elapsed // span)
     earned = sa.func.sum(sa.case((i.status == "superseded", i.interest_paid),
                                  else_=_greatest(dialect, accrued, i.interest_paid)))
     principal_unpaid = i.principal - i.principal_paid
@@ -169,12 +179,16 @@ def figures_query(dialect: str, day: date, condition: sa.ColumnElement[bool]
 #: A :func:`figures_query` row: (id, status, product_id, penalty_due, days_past_due,
 #: collectibility, allowance, interest_recognized, outstanding, interest_number, accrues,
 #: earned, dpd, overdue).
-Figures = list[tuple[Any, ...]]
+Figures = list[tuple[int, str, int, int, int, str | None, int, int, int | None, str | None, int,
+                     int, int, int]]
 
 
-def chunk_figures(ctx: Context, day: date, condition: sa.ColumnElement[bool]) -> Figures:
-    return [tuple(row) for row in ctx.conn.execute(
-        figures_query(ctx.conn.dialect.name, day, condition))]
+def chunk_figures(ctx: Context, day: date, low: int, high: int, *, accrual_only: bool = False
+                  ) -> Figures:
+    """The :func:`figures_query` rows of the loans with ids from ``low`` to ``high``."""
+    return cast(Figures, [tuple(row) for row in ctx.conn.execute(
+        figures_query(ctx.conn.dialect.name, accrual_only),
+        {"day": day, "low": low, "high": high})])
 
 
 def _share(amount: int, fraction: Fraction, unit: int) -> int:
@@ -184,26 +198,40 @@ def _share(amount: int, fraction: Fraction, unit: int) -> int:
     return rounded if n >= 0 else -rounded
 
 
-#: One UPDATE statement sets this many loan rows (6 parameters each: far below SQLite's and
-#: PostgreSQL's limits on parameters per statement).
+#: On SQLite, one UPDATE statement sets this many loan rows (6 parameters each: far below the
+#: limit on parameters per statement).
 _ROWS_PER_UPDATE = 1000
+
+#: The UPDATE of :func:`_write_loans`, ``{rows}`` being the new values as ``v``.
+_SET_LOANS = (f"UPDATE {loans.name} SET interest_recognized = v.recognized, "
+              "days_past_due = v.dpd, penalty_due = v.penalty, collectibility = v.code, "
+              f"allowance = v.allowance FROM {{rows}} WHERE {loans.name}.id = v.id")
 
 
 def _write_loans(ctx: Context, rows: Sequence[tuple[int, int, int, int, str | None, int]]
                  ) -> None:
     """Write (id, interest_recognized, days_past_due, penalty_due, collectibility, allowance)
-    of many loan rows: one ``UPDATE … FROM (VALUES …)`` per :data:`_ROWS_PER_UPDATE` rows,
-    not one statement per row."""
+    of many loan rows with one ``UPDATE … FROM`` the list of new values, not one statement per
+    row: on PostgreSQL the list is six arrays (``unnest``), on SQLite a ``VALUES`` list
+    (:data:`_ROWS_PER_UPDATE` rows a statement)."""
+    if not rows:
+        return
+    if ctx.conn.dialect.name == "postgresql":
+        arrays = "unnest(%s::integer[], %s::bigint[], %s::integer[], %s::bigint[], %s::text[], " \
+                 "%s::bigint[]) AS v(id, recognized, dpd, penalty, code, allowance)"
+        ctx.conn.exec_driver_sql(_SET_LOANS.format(rows=arrays),
+                                 tuple(list(column) for column in zip(*rows, strict=True)))
+        return
     mark = "?" if ctx.conn.dialect.paramstyle == "qmark" else "%s"
+    row = "(" + ", ".join([mark] * 6) + ")"
     for first in range(0, len(rows), _ROWS_PER_UPDATE):
         batch = rows[first:first + _ROWS_PER_UPDATE]
-        row = "(" + ", ".join([mark] * 6) + ")"
-        ctx.conn.exec_driver_sql(
-            f"UPDATE {loans.name} SET interest_recognized = v.column2, "
-            "days_past_due = v.column3, penalty_due = v.column4, collectibility = v.column5, "
-            f"allowance = v.column6 FROM (VALUES {', '.join([row] * len(batch))}) AS v "
-            f"WHERE {loans.name}.id = v.column1",
-            tuple(value for values in batch for value in values))
+        # Columns of a VALUES list are named column1, column2, … on SQLite.
+        values = ("(SELECT column1 AS id, column2 AS recognized, column3 AS dpd, "
+                  "column4 AS penalty, column5 AS code, column6 AS allowance FROM (VALUES "
+                  f"{', '.join([row] * len(batch))})) AS v")
+        ctx.conn.exec_driver_sql(_SET_LOANS.format(rows=values),
+                                 tuple(value for loan in batch for value in loan))
 
 
 def _rupiah(ctx: Context) -> int:
@@ -265,7 +293,7 @@ def accrue_interest(ctx: Context, day: date, low: int, high: int,
     ``recognized``: when given, the loans' new ``interest_recognized`` are put there for the
     caller to write with its own update of the same rows, instead of being written here."""
     if figures is None:
-        figures = chunk_figures(ctx, day, loans.c.id.between(low, high) & accrual_condition())
+        figures = chunk_figures(ctx, day, low, high, accrual_only=True)
     currency = ctx.settings.currency
     lines: list[PostingLine] = []
     updates: list[tuple[int, int]] = []
@@ -325,7 +353,7 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
     ``recognized``: new ``interest_recognized`` by loan (from :func:`accrue_interest`), written
     in the same UPDATE of each loan row."""
     if figures is None:
-        figures = chunk_figures(ctx, day, loans.c.id.between(low, high) & arrears_condition())
+        figures = chunk_figures(ctx, day, low, high)
     recognized = recognized or {}
     seen = {row[0] for row in figures}
     # Accrual loans are all running, so all chosen here; written apart should one not be.
@@ -345,6 +373,7 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
     for (loan_id, status, product_id, penalty_due, old_dpd, old_class, allowance, recognised,
          outstanding, _number, _accrues, _earned, dpd, overdue) in figures:
         new_recognised = recognized.get(loan_id, recognised)
+        new: tuple[int, int, int, int, str | None, int]
         if status != active:
             new = (loan_id, new_recognised, old_dpd, penalty_due, old_class, 0)
             change -= allowance
@@ -381,7 +410,7 @@ def close_day(ctx: Context, day: date, low: int, high: int) -> int:
     (rather than three) keeps the end-of-day bookkeeping per business date small."""
     auto_debit(ctx, day, low, high)
     # Read after the auto-debit (which pays installments); accrual changes no schedule row.
-    figures = chunk_figures(ctx, day, loans.c.id.between(low, high) & arrears_condition())
+    figures = chunk_figures(ctx, day, low, high)
     # One write of the loan rows for both steps: the accrual's new interest_recognized is
     # written with the classification.
     recognized: dict[int, int] = {}

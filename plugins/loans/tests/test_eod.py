@@ -181,7 +181,7 @@ def _figures(ctx: Context, loan_id: int, day: date, *, grace_days: int,
         sa.select(loans.c.product_id).where(loans.c.id == loan_id)).scalar_one()
     ctx.conn.execute(sa.update(products).where(products.c.id == product_id)
                      .values(grace_days=grace_days, penalty_base=base.value))
-    (row,) = chunk_figures(ctx, day, loans.c.id == loan_id)
+    (row,) = chunk_figures(ctx, day, loan_id, loan_id)
     return row[11], row[12], row[13]
 
 
@@ -219,6 +219,24 @@ def test_figures_of_a_hand_computed_schedule(loans_kernel: Kernel) -> None:
                 == (260, 0, 0)
             assert _figures(ctx, loan.id, day, grace_days=3, base=PenaltyBase.INSTALLMENT) \
                 == (260, 0, 0)
+    loans_kernel.write("admin", work)
+
+
+def test_figures_of_a_large_amount_over_a_long_period(loans_kernel: Kernel) -> None:
+    """Interest times days past 2**63 (the ledger holds amounts up to 10**17 minor units): the
+    database computes the pro rata share without that product, exactly."""
+    loan = unpaid_loan(loans_kernel)
+    interest = 10**17 - 1
+
+    def work(ctx: Context) -> None:
+        _rewrite_schedule(ctx, loan.id, [
+            (1, 1, date(2026, 1, 1), date(2026, 7, 1), 1, interest, 0, 0, 0, "open")])
+        day = date(2026, 5, 1)  # 120 of the period's 181 days
+        expected = (interest * 120 // 181, 0, 0)
+        assert expected[0] == 66_298_342_541_436_463
+        assert _rules(ctx, loan.id, day, grace_days=0, base=PenaltyBase.INSTALLMENT) == expected
+        assert _figures(ctx, loan.id, day, grace_days=0, base=PenaltyBase.INSTALLMENT) \
+            == expected
     loans_kernel.write("admin", work)
 
 
