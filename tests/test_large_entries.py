@@ -7,9 +7,11 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from kopcore import ledger
 from kopcore.context import Context
@@ -166,3 +168,25 @@ def test_large_entries_racing_teller_transfers_never_deadlock(
         100 + i for i in range(MANY))
     report = kernel.read("auditor", verify_books)
     assert report.ok, report.problems
+
+
+def test_insert_rows_writes_many_rows_of_a_plugins_table_in_order_with_their_types(
+        kernel: Kernel) -> None:
+    metadata = sa.MetaData()
+    table = sa.Table("test_insert_rows", metadata,
+                     sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("day", sa.Date, nullable=False),
+                     sa.Column("amount", sa.BigInteger, nullable=False),
+                     sa.Column("note", sa.String(20), nullable=True))
+    metadata.create_all(kernel.db.engine)
+    rows = [{"day": date(2026, 1, 1) + timedelta(days=i % 40), "amount": 10**15 + i,
+             "note": None if i % 3 else f"baris {i}"} for i in range(MANY)]
+
+    kernel.write("system", lambda ctx: ledger.insert_rows(ctx, table, rows))
+    kernel.write("system", lambda ctx: ledger.insert_rows(ctx, table, rows[:3]))  # small path
+
+    def read(ctx: Context) -> list[dict[str, Any]]:
+        return [dict(r._mapping) for r in ctx.conn.execute(
+            sa.select(table.c.day, table.c.amount, table.c.note).order_by(table.c.id))]
+
+    assert kernel.read("auditor", read) == rows + rows[:3]

@@ -18,7 +18,7 @@ from kopcore.ledger.accounts import (
     set_floor,
     unfreeze_account,
 )
-from kopcore.ledger.bulk import EntryRequest, post_entries
+from kopcore.ledger.bulk import EntryRequest, insert_rows, post_entries
 from kopcore.ledger.members import (
     activate_member,
     exit_member,
@@ -71,6 +71,7 @@ __all__ = [
     "get_member",
     "get_member_by_id",
     "gl_account_number",
+    "insert_rows",
     "ledger_invariants",
     "list_accounts",
     "list_members",

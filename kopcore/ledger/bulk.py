@@ -13,12 +13,12 @@ nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import attrs
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from kopcore.context import Context
 from kopcore.db import tables as t
@@ -75,14 +75,35 @@ def _lock_accounts(ctx: Context, numbers: set[str]) -> dict[str, Account]:
     return found
 
 
+def _insert_entries(ctx: Context, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the batch's entry rows; their ids, in the order of ``rows``.
+
+    PostgreSQL: one multi-row ``INSERT … RETURNING`` whose rows SQLAlchemy sorts back into
+    parameter order. SQLite cannot promise the order of ``RETURNING`` rows, and SQLAlchemy would
+    then insert row by row; instead the rows go in by one executemany and are read back: in a
+    write transaction (``BEGIN IMMEDIATE``, the only writer) they are the table's last
+    ``len(rows)`` rows, with ascending ids, which is checked against their memos."""
+    if ctx.conn.dialect.name != "sqlite":
+        return list(ctx.conn.execute(_INSERT_ENTRIES, rows).scalars())
+    writes.insert_rows(ctx.conn, t.journal_entries, rows)
+    e = t.journal_entries.c
+    written = ctx.conn.execute(
+        select(e.id, e.memo).order_by(e.id.desc()).limit(len(rows))).all()[::-1]
+    if [r.memo for r in written] != [row["memo"] for row in rows]:
+        raise RuntimeError("the journal entries just written are not the table's last rows")
+    return [r.id for r in written]
+
+
 def _check_floors(accounts: dict[str, Account], lines: Sequence[PostingLine],
                   running: dict[int, int]) -> None:
     """Apply one entry to the running (debit-positive) balances, refusing it as the posting
     pipeline would: nothing leaves a frozen account or goes below a floor."""
     deltas: dict[int, int] = defaultdict(int)
-    by_id = {a.id: a for a in accounts.values()}
+    by_id: dict[int, Account] = {}
     for line in lines:
-        deltas[accounts[line.account].id] += line.signed_minor
+        account = accounts[line.account]
+        by_id[account.id] = account
+        deltas[account.id] += line.signed_minor
     for account_id in sorted(deltas):
         delta = deltas[account_id]
         account = by_id[account_id]
@@ -133,7 +154,7 @@ def post_entries(ctx: Context, requests: Sequence[EntryRequest]) -> list[Journal
     for row, r in zip(rows, requests, strict=True):
         row["digest"] = digest_for(ctx, row, ((accounts[ln.account].id, ln.signed_minor,
                                                ln.amount.currency) for ln in r.lines))
-    ids = ctx.conn.execute(_INSERT_ENTRIES, rows).scalars().all()
+    ids = _insert_entries(ctx, rows)
     net: dict[int, int] = defaultdict(int)
     for request in requests:
         for line in request.lines:
@@ -161,3 +182,11 @@ def post_entries(ctx: Context, requests: Sequence[EntryRequest]) -> list[Journal
     for entry in entries:
         ctx.kernel.plugins.call_each("kopcore_after_posting", ctx=ctx, entry=entry)
     return entries
+
+
+def insert_rows(ctx: Context, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows into a plugin's own table in the caller's transaction, in order: one
+    statement on PostgreSQL (the columns as arrays), the driver's executemany on SQLite, from
+    :data:`kopcore.ledger.writes.LARGE` rows on; below that, SQLAlchemy's executemany. For
+    end-of-day work that records a row per account (a month's interest, a day's balances)."""
+    writes.insert_rows(ctx.conn, table, rows)

@@ -1,4 +1,5 @@
-"""The two writes every posting makes, balances and postings rows, sized to the entry.
+"""The two writes every posting makes, balances and postings rows, sized to the entry; and the
+same set-based insert for a plugin's own rows (:func:`insert_rows`).
 
 A teller's entry has two or three lines: each write is one small statement, built once by
 SQLAlchemy. An end-of-day entry can have thousands (a month's jasa simpanan for a chunk of
@@ -15,9 +16,10 @@ most of the end of day's time. From :data:`LARGE` rows on, the writes are set-ba
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 
 #: From this many rows on, balances and postings are written set-based.
 LARGE = 64
@@ -71,3 +73,36 @@ def insert_postings(conn: Connection, rows: Sequence[tuple[int, int, int, str]])
         conn.exec_driver_sql(_PG_POSTINGS, tuple(list(column) for column in columns))
     else:
         conn.exec_driver_sql(_SQLITE_POSTINGS, list(rows))
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (mappings of column name to value, all with the same keys) into a table,
+    in order: set-based from :data:`LARGE` rows on (arrays and ``unnest`` on PostgreSQL, the
+    driver's executemany on SQLite), SQLAlchemy's executemany below. Values go through each
+    column type's bind processing, as they would through SQLAlchemy."""
+    if not rows:
+        return
+    if len(rows) < LARGE:
+        conn.execute(table.insert(), list(rows))
+        return
+    dialect = conn.dialect
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    values: list[list[Any]] = []
+    for column in columns:
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        raw = [row[column.name] for row in rows]
+        values.append([process(v) for v in raw] if process is not None else raw)
+    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    target = dialect.identifier_preparer.format_table(table)
+    if dialect.name == "postgresql":
+        arrays = ", ".join(f"%s::{column.type.dialect_impl(dialect).compile(dialect=dialect)}[]"
+                           for column in columns)
+        aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+        conn.exec_driver_sql(
+            f"INSERT INTO {target} ({quoted}) SELECT {aliases} FROM unnest({arrays}) "
+            f"WITH ORDINALITY AS u({aliases}, n) ORDER BY n", tuple(values))
+    else:
+        marks = ", ".join("?" for _ in columns)
+        conn.exec_driver_sql(f"INSERT INTO {target} ({quoted}) VALUES ({marks})",
+                             list(zip(*values, strict=True)))

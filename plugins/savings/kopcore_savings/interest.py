@@ -143,7 +143,7 @@ def due_products(ctx: Context, day: date) -> list[SavingsProduct]:
     return [p for p in list_products(ctx) if p.earns_interest and period_ends(p, day)]
 
 
-def _spans(ctx: Context, up_to: date, where: sa.ColumnElement[bool]
+def _spans(ctx: Context, up_to: date, where: sa.ColumnElement[bool], ids: tuple[int, int]
            ) -> dict[int, tuple[str, list[RateSpan], date]]:
     """Unposted accrual per account: (product code, spans by rate, first day)."""
     d, s, p = interest_days.c, savings_accounts.c, products.c
@@ -156,7 +156,7 @@ def _spans(ctx: Context, up_to: date, where: sa.ColumnElement[bool]
                   sa.func.min(d.business_date))
         .select_from(interest_days.join(savings_accounts, s.account_id == d.account_id)
                      .join(products, p.code == s.product_code))
-        .where(d.business_date <= up_to, where)
+        .where(d.account_id.between(*ids), d.business_date <= up_to, where)
         .group_by(d.account_id, s.product_code, d.rate_ppm)
         .order_by(d.account_id)
     )
@@ -172,13 +172,15 @@ def _spans(ctx: Context, up_to: date, where: sa.ColumnElement[bool]
     return found
 
 
-def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool], *, memo: str,
-                  idempotency_key: str | None = None) -> int:
+def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
+                  ids: tuple[int, int], *, memo: str, idempotency_key: str | None = None) -> int:
     """Post the unposted interest of the accounts matching ``where`` (a condition on
     ``savings_accounts``) accrued up to ``up_to``, as ONE journal entry: debit each product's
     expense account, credit each member account its net interest, credit the tax payable.
-    Returns the number of accounts settled."""
-    spans = _spans(ctx, up_to, where)
+    ``ids`` is the range of account ids ``where`` stays within: the accrual rows are read and
+    deleted by it directly (an index range), not only through the join. Returns the number of
+    accounts settled."""
+    spans = _spans(ctx, up_to, where, ids)
     if not spans:
         return 0
     by_code = {p.code: p for p in list_products(ctx)}
@@ -217,10 +219,11 @@ def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool], *, m
         entry_id = ledger.post_entry(ctx, lines, memo=memo, idempotency_key=idempotency_key).id
     for record in records:
         record["entry_id"] = entry_id
-    ctx.conn.execute(interest_postings.insert(), records)
+    ledger.insert_rows(ctx, interest_postings, records)
     d = interest_days.c
     ctx.conn.execute(sa.delete(interest_days).where(
-        d.account_id.in_(sa.select(s.account_id).where(where)), d.business_date <= up_to))
+        d.account_id.between(*ids), d.account_id.in_(sa.select(s.account_id).where(where)),
+        d.business_date <= up_to))
     return len(records)
 
 
@@ -232,19 +235,22 @@ def post_chunk(ctx: Context, day: date, low: int, high: int) -> int:
         return 0
     s = savings_accounts.c
     where = sa.and_(s.account_id.between(low, high), s.product_code.in_(codes))
-    return post_interest(ctx, day, where, memo=f"Jasa simpanan s.d. {day.isoformat()}",
+    return post_interest(ctx, day, where, (low, high),
+                         memo=f"Jasa simpanan s.d. {day.isoformat()}",
                          idempotency_key=f"savings.interest:{day.isoformat()}:{low}-{high}")
 
 
 def settle_account(ctx: Context, account_id: int) -> int:
     """Post an account's interest accrued so far (before it is closed or its member leaves)."""
     return post_interest(ctx, ctx.business_date, savings_accounts.c.account_id == account_id,
+                         (account_id, account_id),
                          memo="Jasa simpanan berjalan (penutupan rekening)")
 
 
 def accrued_estimate(ctx: Context, account_id: int, product: SavingsProduct) -> int:
     """Gross interest accrued and not yet posted, rounded as it would be posted now."""
-    spans = _spans(ctx, ctx.business_date, savings_accounts.c.account_id == account_id)
+    spans = _spans(ctx, ctx.business_date, savings_accounts.c.account_id == account_id,
+                   (account_id, account_id))
     if account_id not in spans:
         return 0
     return round_half_up(exact_interest(product, spans[account_id][1]), product.rounding_unit)
