@@ -22,13 +22,15 @@ def test_posting_bench_measures_both_sides_on_tiny_sizes() -> None:
     with open_target("sqlite", "smoke") as target:
         figures = posting.run(target, sizes, lines.append)
     cases = {f.case for f in figures}
-    assert {"deposit 1/tx", "deposit 100/tx", "transfer 1/tx", "transfer 100/tx"} <= cases
+    targeted = {"deposit 1/tx", "deposit 100/tx", "transfer 1/tx", "transfer 100/tx"}
+    assert targeted <= cases
+    assert {f"{case}, vs raw writes only" for case in targeted} <= cases
     for figure in figures:
         assert figure.measured > 0
         assert figure.baseline
         assert figure.baseline > 0
         assert figure.ratio is not None
-        assert figure.met is not None
+        assert (figure.met is not None) == (figure.case in targeted)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("kopcore_savings") is None,
