@@ -71,6 +71,7 @@ class PluginHost:
         self.permissions: dict[str, Claimed[PermissionSpec]] = {}
         self.operations: dict[str, Claimed[Any]] = {}
         self.facts: dict[str, Claimed[Any]] = {}
+        self._implementations_of: dict[str, list[tuple[str, Any, tuple[str, ...]]]] = {}
 
     @property
     def hook(self) -> Any:
@@ -149,6 +150,7 @@ class PluginHost:
     def _register(self, name: str, plugin: object, version: str, *, builtin: bool) -> None:
         try:
             self.pm.register(plugin, name=name)
+            self._implementations_of.clear()
         except (ValueError, pluggy.PluginValidationError) as exc:
             raise PluginError(f"plugin {name!r} ({version}) cannot be registered: {exc}") from exc
         module = getattr(plugin, "__name__", type(plugin).__name__)
@@ -174,14 +176,24 @@ class PluginHost:
     def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call a runtime hook on every plugin, in registration order, keeping each non-None
         result with the name of the plugin that returned it."""
-        caller = getattr(self.pm.hook, hook_name)
         out: list[tuple[str, Any]] = []
-        for impl in reversed(caller.get_hookimpls()):
-            args = {name: kwargs[name] for name in impl.argnames}
-            result = impl.function(**args)
+        for plugin, function, argnames in self._implementations(hook_name):
+            result = function(**{name: kwargs[name] for name in argnames})
             if result is not None:
-                out.append((impl.plugin_name, result))
+                out.append((plugin, result))
         return out
+
+    def _implementations(self, hook_name: str) -> list[tuple[str, Any, tuple[str, ...]]]:
+        """``(plugin, function, argument names)`` of a hook's implementations in registration
+        order; remembered, since posting asks for them several times per entry (the plugins
+        are all registered before the registry is built)."""
+        found = self._implementations_of.get(hook_name)
+        if found is None:
+            caller = getattr(self.pm.hook, hook_name)
+            found = [(impl.plugin_name, impl.function, tuple(impl.argnames))
+                     for impl in reversed(caller.get_hookimpls())]
+            self._implementations_of[hook_name] = found
+        return found
 
     def _claim(self, kind: str, table: dict[str, Claimed[Any]], key: str, value: Any,
                plugin: str) -> None:

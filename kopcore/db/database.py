@@ -63,7 +63,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000, echo: bool = False) -
         parsed = make_url(url)
         if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
             parsed = parsed.set(drivername="sqlite+kopcore")
-        engine = create_engine(parsed, echo=echo, connect_args=connect_args)
+        engine = create_engine(parsed, echo=echo, connect_args=connect_args,
+                               pool_reset_on_return=None)
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
     # No pool pre-ping (a `SELECT 1` round trip per transaction): a pooled connection found

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, Select, bindparam, func, select, update
 
 from kopcore.context import Context
 from kopcore.db import tables as t
@@ -18,6 +18,7 @@ from kopcore.errors import (
     NotFound,
     ValidationError,
 )
+from kopcore.facts import BUSINESS_DATE
 from kopcore.ledger.members import require_active
 from kopcore.ledger.records import Account, AccountStatus
 from kopcore.money import Money
@@ -25,18 +26,26 @@ from kopcore.money import Money
 GL_ACCOUNT_PREFIX = "GL-"
 
 
+#: The columns of ``accounts`` in table order: rows of ``select(t.accounts, ...)`` start with
+#: them, which lets :func:`account_from_row` unpack a row by position.
+_COLUMNS = ("id", "number", "name", "gl_key", "member_id", "product_code", "plugin", "currency",
+            "normal_sign", "status", "balance", "held", "floor", "opened_on", "closed_on")
+if tuple(c.name for c in t.accounts.columns) != _COLUMNS:
+    raise RuntimeError("kopcore.ledger.accounts: the accounts table's columns changed")
+_STATUSES = {status.value: status for status in AccountStatus}
+
+
 def account_from_row(row: Row[Any]) -> Account:
-    m = row._mapping
-    currency = m["currency"]
-    sign = m["normal_sign"]
+    """The :class:`Account` of a row of ``select(t.accounts, ...)`` (its columns first)."""
+    (account_id, number, name, gl_key, member_id, product_code, plugin, currency, sign, status,
+     balance, held, floor, opened_on, closed_on) = tuple(row)[:15]
     return Account(
-        id=m["id"], number=m["number"], name=m["name"], gl_key=m["gl_key"],
-        member_id=m["member_id"], product_code=m["product_code"], plugin=m["plugin"],
-        currency=currency, normal_sign=sign, status=AccountStatus(m["status"]),
-        balance=Money.stored(m["balance"] * sign, currency),
-        held=Money.stored(m["held"], currency),
-        floor=Money.stored(m["floor"], currency) if m["floor"] is not None else None,
-        opened_on=m["opened_on"], closed_on=m["closed_on"],
+        id=account_id, number=number, name=name, gl_key=gl_key, member_id=member_id,
+        product_code=product_code, plugin=plugin, currency=currency, normal_sign=sign,
+        status=_STATUSES[status], balance=Money.stored(balance * sign, currency),
+        held=Money.stored(held, currency),
+        floor=Money.stored(floor, currency) if floor is not None else None,
+        opened_on=opened_on, closed_on=closed_on,
     )
 
 
@@ -54,6 +63,22 @@ def get_account(ctx: Context, number: str) -> Account:
 
 _SELECT_BY_NUMBERS = select(t.accounts).where(
     t.accounts.c.number.in_(bindparam("numbers", expanding=True)))
+#: A teller's entry names two to four accounts: for so few, a statement with that many plain
+#: parameters (built once per count) spares rendering an expanding ``IN`` on every execution.
+_FEW = 8
+_SELECT_FEW = {
+    count: select(t.accounts).where(
+        t.accounts.c.number.in_([bindparam(f"n{i}") for i in range(count)]))
+    for count in range(1, _FEW + 1)
+}
+
+
+def _by_numbers(numbers: list[str]) -> tuple[Select[Any], dict[str, Any], str]:
+    """The statement reading accounts by number, its parameters and a key naming it."""
+    if len(numbers) <= _FEW:
+        return (_SELECT_FEW[len(numbers)], {f"n{i}": n for i, n in enumerate(numbers)},
+                f"accounts.by-{len(numbers)}-numbers")
+    return _SELECT_BY_NUMBERS, {"numbers": numbers}, "accounts.by-numbers"
 
 
 def get_accounts(ctx: Context, numbers: set[str], *, with_facts: bool = False
@@ -62,14 +87,16 @@ def get_accounts(ctx: Context, numbers: set[str], *, with_facts: bool = False
 
     ``with_facts``: read the transaction's facts (:mod:`kopcore.facts`) in the same statement,
     so that they are as current as the accounts (the posting pipeline needs both)."""
+    query, params, key = _by_numbers(sorted(numbers))
     if with_facts:
         facts = ctx.kernel.facts
-        rows = ctx.conn.execute(facts.statement("accounts.by-numbers", _SELECT_BY_NUMBERS),
-                                {"numbers": sorted(numbers)}).all()
+        rows = ctx.conn.execute(facts.statement(key, query), params).all()
         if rows:
-            facts.take(ctx.conn, rows[0])
+            values = facts.take(ctx.conn, rows[0])
+            if ctx._business_date is None:
+                ctx._business_date = values[BUSINESS_DATE]
     else:
-        rows = ctx.conn.execute(_SELECT_BY_NUMBERS, {"numbers": sorted(numbers)}).all()
+        rows = ctx.conn.execute(query, params).all()
     found = {r.number: account_from_row(r) for r in rows}
     missing = sorted(numbers - set(found))
     if missing:

@@ -43,7 +43,6 @@ MAX_LINES = 10000
 
 # Statements built once: posting runs them thousands of times a second.
 _INSERT_ENTRY = t.journal_entries.insert().returning(t.journal_entries.c.id)
-_INSERT_POSTINGS = t.postings.insert()
 _a = t.accounts.c
 _NOT_CLOSED = _a.status != AccountStatus.CLOSED.value
 _IS_OPEN = _a.status == AccountStatus.OPEN.value
@@ -210,9 +209,7 @@ def write_postings(ctx: Context, rows: list[tuple[int, int, int, str]]) -> None:
     if len(rows) >= writes.LARGE:
         writes.insert_postings(ctx.conn, rows)
     else:
-        ctx.conn.execute(_INSERT_POSTINGS, [
-            {"entry_id": entry_id, "account_id": account_id, "amount": amount,
-             "currency": currency} for entry_id, account_id, amount, currency in rows])
+        writes.insert_few_postings(ctx.conn, rows)
 
 
 def _apply_checked(ctx: Context, account_id: int, delta: int) -> None:
@@ -239,6 +236,30 @@ def _explain_refusal(ctx: Context, account_id: int, delta: int) -> None:
         f"{account.floor.to_str() if account.floor else ''}".rstrip(),
         account=account.number, available=account.available.to_str(),
     )
+
+
+def _insert_entry(ctx: Context, row: dict[str, Any], idempotency_key: str | None,
+                  digest: str, reverses_entry_id: int | None) -> int | JournalEntry:
+    """Insert the entry row; its id, or the original entry when the idempotency key was
+    claimed by a concurrent twin of this request meanwhile."""
+    if idempotency_key is None and reverses_entry_id is None:
+        entry_id: int = ctx.conn.execute(_INSERT_ENTRY, row).scalar_one()
+        return entry_id
+    # Claim the key first: a concurrent duplicate blocks here until we commit, then fails.
+    savepoint = ctx.conn.begin_nested()
+    try:
+        entry_id = ctx.conn.execute(_INSERT_ENTRY, row).scalar_one()
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        if idempotency_key is not None:
+            replay = _replay(ctx, idempotency_key, digest)
+            if replay is not None:
+                return replay
+        if reverses_entry_id is not None:
+            raise AlreadyReversed(f"entry {reverses_entry_id} is already reversed") from None
+        raise
+    return entry_id
 
 
 def post_entry(
@@ -277,28 +298,21 @@ def post_entry(
            "operation": ctx.operation, "idempotency_key": idempotency_key,
            "request_digest": digest, "reverses_entry_id": reverses_entry_id,
            "created_at": created_at}
-    row["digest"] = digest_for(ctx, row, ((accounts[ln.account].id, ln.signed_minor,
-                                           ln.amount.currency) for ln in lines))
-    if idempotency_key is None and reverses_entry_id is None:
-        entry_id = ctx.conn.execute(_INSERT_ENTRY, row).scalar_one()
+    postings = [(accounts[ln.account].id, ln.signed_minor, ln.amount.currency) for ln in lines]
+    row["digest"] = digest_for(ctx, row, postings)
+    if idempotency_key is None and reverses_entry_id is None \
+            and ctx.conn.dialect.name == "postgresql" and len(lines) < writes.LARGE:
+        # Balances first (locks and floor checks), then the entry with its postings in one
+        # round trip. Nothing is claimed first: there is no idempotency key to claim.
+        _apply_deltas(ctx, accounts, lines)
+        entry_id = writes.insert_entry_and_postings(ctx.conn, row, postings)
     else:
-        # Claim the key first: a concurrent duplicate blocks here until we commit, then fails.
-        savepoint = ctx.conn.begin_nested()
-        try:
-            entry_id = ctx.conn.execute(_INSERT_ENTRY, row).scalar_one()
-            savepoint.commit()
-        except IntegrityError:
-            savepoint.rollback()
-            if idempotency_key is not None:
-                replay = _replay(ctx, idempotency_key, digest)
-                if replay is not None:
-                    return replay
-            if reverses_entry_id is not None:
-                raise AlreadyReversed(f"entry {reverses_entry_id} is already reversed") from None
-            raise
-    _apply_deltas(ctx, accounts, lines)
-    write_postings(ctx, [(entry_id, accounts[ln.account].id, ln.signed_minor, ln.amount.currency)
-                         for ln in lines])
+        inserted = _insert_entry(ctx, row, idempotency_key, digest, reverses_entry_id)
+        if isinstance(inserted, JournalEntry):
+            return inserted  # an idempotent replay
+        entry_id = inserted
+        _apply_deltas(ctx, accounts, lines)
+        write_postings(ctx, [(entry_id, *posting) for posting in postings])
     entry = JournalEntry(
         id=entry_id, business_date=ctx.business_date, memo=memo, actor=ctx.actor,
         operation=ctx.operation, idempotency_key=idempotency_key,
