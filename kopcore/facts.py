@@ -1,4 +1,4 @@
-"""Transaction facts: small values read once per transaction, in as few statements as possible.
+"""Transaction facts: small values every posting needs, read with its accounts in one statement.
 
 The business date, and whatever plugins declare through ``kopcore_transaction_facts`` (the year
 end's last closed day, say), are needed by every posting. Read one by one they would cost a
