@@ -440,6 +440,11 @@ def run(target: Target, sizes: SavingsSizes, log: Callable[[str], None]) -> list
     ]
     if n >= 1_000_000:
         figures.append(Figure(
+            target.name, "eod", f"savings end of day (accrual), {n:,} accounts in "
+            f"{best['kopcore']:.1f} s", "accounts/s", n / best["kopcore"], n / 60,
+            baseline_name=f"{n:,} accounts in 60 s", target=1.0,
+            target_text="under a minute", details=details))
+        figures.append(Figure(
             target.name, "eod", f"savings month end, {n:,} accounts in "
             f"{month_end['kopcore']:.1f} s", "accounts/s", n / month_end["kopcore"], n / 60,
             baseline_name=f"{n:,} accounts in 60 s", target=1.0,
