@@ -331,6 +331,9 @@ def concurrent_clients(target: Target, kernel: Kernel, seeded: Seeded, sizes: Po
         for r in range(sizes.rounds):
             parts["raw"].append(_concurrent(lambda: RawPoster(target, seeded), clients, sizes,
                                             len(seeded.ids), clients * 10 + r, seconds))
+            # Each raw client connects anew; kopcore's pool starts afresh too, so neither side
+            # runs on connections (and their cached plans) from the single-client rounds.
+            kernel.db.engine.dispose()
             parts["kopcore"].append(_concurrent(lambda: KopcorePoster(kernel, seeded), clients,
                                                 sizes, len(seeded.ids), clients * 10 + r,
                                                 seconds))

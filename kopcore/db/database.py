@@ -70,7 +70,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000, echo: bool = False) -
     # No pool pre-ping (a `SELECT 1` round trip per transaction): a pooled connection found
     # dead (the server restarted) fails its transaction's first statement, the pool drops every
     # connection made before, and Database.write runs the transaction again on a new one.
-    return create_engine(url, echo=echo, pool_size=10, max_overflow=20)
+    # pool_recycle: a connection is replaced after half an hour, so the plans PostgreSQL cached
+    # for it (prepared statements, foreign-key checks) are made again for tables as they are
+    # now, not as they were when the server started on a young database.
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kopcore.context import Context
 from kopcore.db import tables as t
+from kopcore.db.driver import DriverStatement
 from kopcore.errors import (
     AccountClosed,
     AccountFrozen,
@@ -59,6 +60,13 @@ _UPDATE_LOWER_CHECKED = update(t.accounts).where(
     _a.floor.is_(None)
     | ((_a.balance + bindparam("b_delta")) * _a.normal_sign - _a.held >= _a.floor),
 ).values(_NEW_BALANCE).returning(_a.id)
+#: The same, run through the driver when one row at a time (kopcore.db.driver).
+_ENTRY_COLUMNS = ("business_date", "memo", "actor", "operation", "idempotency_key",
+                  "request_digest", "reverses_entry_id", "created_at", "digest")
+_DRIVER_INSERT_ENTRY = DriverStatement(_INSERT_ENTRY, column_keys=_ENTRY_COLUMNS)
+_DRIVER_UPDATE = {"inc": DriverStatement(_UPDATE_RAISE),
+                  "dec-free": DriverStatement(_UPDATE_LOWER_FREE)}
+_DRIVER_UPDATE_CHECKED = DriverStatement(_UPDATE_LOWER_CHECKED)
 
 
 def request_digest(payload: Any) -> str:
@@ -188,10 +196,12 @@ def _apply_batch(ctx: Context, kind: str, batch: list[tuple[int, int]]) -> None:
     if len(batch) >= writes.LARGE:
         done = writes.add_to_balances(ctx.conn, kind, batch)
     else:
-        statement = _UPDATE_LOWER_FREE if kind == "dec-free" else _UPDATE_RAISE
         rows = [{"b_id": account_id, "b_delta": delta} for account_id, delta in batch]
-        # One row: a plain execute (executemany costs a pipeline round of its own on psycopg).
-        done = ctx.conn.execute(statement, rows[0] if len(rows) == 1 else rows).rowcount
+        if len(rows) == 1:  # executemany would cost a pipeline round of its own on psycopg
+            done = _DRIVER_UPDATE[kind](ctx.conn, rows[0]).rowcount
+        else:
+            statement = _UPDATE_LOWER_FREE if kind == "dec-free" else _UPDATE_RAISE
+            done = ctx.conn.execute(statement, rows).rowcount
     if done != len(batch):
         # Some account changed since validation (closed, frozen, given a floor): say which.
         for account_id, delta in batch:
@@ -215,8 +225,7 @@ def write_postings(ctx: Context, rows: list[tuple[int, int, int, str]]) -> None:
 def _apply_checked(ctx: Context, account_id: int, delta: int) -> None:
     """Conditional UPDATE of one account that lowers its balance: status and floor are checked
     on the locked row."""
-    done = ctx.conn.execute(_UPDATE_LOWER_CHECKED,
-                            {"b_id": account_id, "b_delta": delta}).first()
+    done = _DRIVER_UPDATE_CHECKED(ctx.conn, {"b_id": account_id, "b_delta": delta}).first()
     if done is None:
         _explain_refusal(ctx, account_id, delta)
 
@@ -243,7 +252,7 @@ def _insert_entry(ctx: Context, row: dict[str, Any], idempotency_key: str | None
     """Insert the entry row; its id, or the original entry when the idempotency key was
     claimed by a concurrent twin of this request meanwhile."""
     if idempotency_key is None and reverses_entry_id is None:
-        entry_id: int = ctx.conn.execute(_INSERT_ENTRY, row).scalar_one()
+        entry_id: int = _DRIVER_INSERT_ENTRY(ctx.conn, row).scalar_one()
         return entry_id
     # Claim the key first: a concurrent duplicate blocks here until we commit, then fails.
     savepoint = ctx.conn.begin_nested()
