@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, Select, select
 
 from kopcore.db import tables as t
+from kopcore.db.driver import DriverStatement
 
 #: The kernel's own fact; plugins' names must differ (use ``<plugin>.<what>``).
 BUSINESS_DATE = "kopcore.business_date"
@@ -42,13 +43,21 @@ class TransactionFacts:
             expression.label(f"fact_{i}") for i, expression in enumerate(expressions.values()))
         self._alone: Select[Any] = select(*self.columns)
         self._statements: dict[str, Select[Any]] = {}
+        self._drivers: dict[str, DriverStatement] = {}
 
     def statement(self, key: str, query: Select[Any]) -> Select[Any]:
-        """``query`` with the facts' columns added (built once per ``key``): its rows carry
-        the facts, for :meth:`take`."""
+        """``query`` with the facts' columns added at its end (built once per ``key``): its
+        rows carry the facts, for :meth:`take`."""
         built = self._statements.get(key)
         if built is None:
             built = self._statements[key] = query.add_columns(*self.columns)
+        return built
+
+    def driver(self, key: str, query: Select[Any]) -> DriverStatement:
+        """:meth:`statement`, run through the driver (kopcore.db.driver)."""
+        built = self._drivers.get(key)
+        if built is None:
+            built = self._drivers[key] = DriverStatement(self.statement(key, query))
         return built
 
     def cached(self, conn: Connection) -> dict[str, Any] | None:
@@ -66,11 +75,10 @@ class TransactionFacts:
             values = self.take(conn, conn.execute(self._alone).one())
         return values
 
-    def take(self, conn: Connection, row: Row[Any]) -> dict[str, Any]:
-        """Cache the facts carried by ``row`` (a row of a SELECT that included
+    def take(self, conn: Connection, row: Row[Any] | tuple[Any, ...]) -> dict[str, Any]:
+        """Cache the facts carried by ``row`` (a row of a SELECT that ends with
         :attr:`columns`) for the current transaction."""
-        m = row._mapping
-        values = {name: m[f"fact_{i}"] for i, name in enumerate(self.names)}
+        values = dict(zip(self.names, tuple(row)[-len(self.names):], strict=True))
         conn.info[_CACHE_KEY] = (conn.get_transaction(), values)
         return values
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult
+from sqlalchemy import Connection, CursorResult, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -28,6 +28,7 @@ class DriverStatement:
         #: For an INSERT: the columns given values (the others take their defaults).
         self.column_keys = list(column_keys) if column_keys is not None else None
         self._compiled: dict[str, _Compiled] = {}
+        self._result_processors: dict[str, list[Callable[[Any], Any] | None]] = {}
 
     def __call__(self, conn: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
         compiled = self._compiled.get(conn.dialect.name)
@@ -39,6 +40,23 @@ class DriverStatement:
         if order is None:  # named parameters (psycopg)
             return conn.exec_driver_sql(sql, values)
         return conn.exec_driver_sql(sql, tuple(values[name] for name in order))
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run a ``SELECT`` and return its rows as tuples, each value through its column
+        type's result processing (dates read back from SQLite's text, say)."""
+        processors = self._result_processors.get(conn.dialect.name)
+        if processors is None:
+            dialect = conn.dialect
+            assert isinstance(self.statement, Select)
+            processors = self._result_processors[dialect.name] = [
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.statement.selected_columns]
+        rows = self(conn, params).fetchall()
+        if not any(processors):
+            return [tuple(row) for row in rows]
+        return [tuple(value if process is None else process(value)
+                      for process, value in zip(processors, row, strict=True))
+                for row in rows]
 
     def _compile(self, conn: Connection) -> _Compiled:
         dialect = conn.dialect

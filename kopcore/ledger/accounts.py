@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,7 +36,7 @@ if tuple(c.name for c in t.accounts.columns) != _COLUMNS:
 _STATUSES = {status.value: status for status in AccountStatus}
 
 
-def account_from_row(row: Row[Any]) -> Account:
+def account_from_row(row: Row[Any] | tuple[Any, ...]) -> Account:
     """The :class:`Account` of a row of ``select(t.accounts, ...)`` (its columns first)."""
     (account_id, number, name, gl_key, member_id, product_code, plugin, currency, sign, status,
      balance, held, floor, opened_on, closed_on) = tuple(row)[:15]
@@ -88,16 +89,20 @@ def get_accounts(ctx: Context, numbers: set[str], *, with_facts: bool = False
     ``with_facts``: read the transaction's facts (:mod:`kopcore.facts`) in the same statement,
     so that they are as current as the accounts (the posting pipeline needs both)."""
     query, params, key = _by_numbers(sorted(numbers))
+    rows: Sequence[Row[Any] | tuple[Any, ...]]
     if with_facts:
         facts = ctx.kernel.facts
-        rows = ctx.conn.execute(facts.statement(key, query), params).all()
+        if len(numbers) <= _FEW:  # a teller's entry: through the driver (kopcore.db.driver)
+            rows = facts.driver(key, query).rows(ctx.conn, params)
+        else:  # an expanding IN is rendered by SQLAlchemy at execution
+            rows = ctx.conn.execute(facts.statement(key, query), params).all()
         if rows:
             values = facts.take(ctx.conn, rows[0])
             if ctx._business_date is None:
                 ctx._business_date = values[BUSINESS_DATE]
     else:
         rows = ctx.conn.execute(query, params).all()
-    found = {r.number: account_from_row(r) for r in rows}
+    found = {account.number: account for account in map(account_from_row, rows)}
     missing = sorted(numbers - set(found))
     if missing:
         raise NotFound(f"account {', '.join(missing)} not found", field="account")
