@@ -92,18 +92,19 @@ def _balance(value: Any) -> int | None:
         return None
 
 
-def _seconds(text: str, variable: str) -> float:
-    """The HTTP timeout setting: seconds, more than 0 and at most 120 (``0.5`` allowed).
+def _timeout_ms(text: str, variable: str) -> int:
+    """The HTTP timeout setting, given in seconds (``0.5`` allowed), more than 0 and at most 120,
+    as whole milliseconds (kept as an integer, like ``sqlite_busy_timeout_ms``).
 
-    Checked as a Decimal (``float()`` would take ``nan``, ``inf`` or ``-1``); the one conversion
-    to a float is for the HTTP client, which counts time in floats. Never an amount of money."""
+    Read as a Decimal, so ``nan``, ``inf``, ``-1`` and ``1e-9`` are refused."""
     try:
         seconds = Decimal(text.strip())
     except InvalidOperation:
         seconds = Decimal(-1)
-    if not seconds.is_finite() or not 0 < seconds <= 120:
-        raise ProviderUnavailable(f"{variable} must be seconds, more than 0 and at most 120")
-    return float(seconds)
+    if not seconds.is_finite() or not 0 < seconds <= 120 or (seconds * 1000) % 1:
+        raise ProviderUnavailable(
+            f"{variable} must be seconds, more than 0 and at most 120, in whole milliseconds")
+    return int(seconds * 1000)
 
 
 class DigiflazzProvider:
@@ -114,7 +115,7 @@ class DigiflazzProvider:
         self._api_key = config.require("api_key")
         self._config = config
         self.url = config.get("url", DEFAULT_URL).rstrip("/")
-        self.timeout = _seconds(config.get("timeout", "20"), config.variable("timeout"))
+        self.timeout_ms = _timeout_ms(config.get("timeout", "20"), config.variable("timeout"))
         self.testing = config.get("testing").lower() in ("1", "true", "yes")
 
     def __repr__(self) -> str:
@@ -126,7 +127,8 @@ class DigiflazzProvider:
                            usedforsecurity=False).hexdigest()
 
     def _post(self, path: str, payload: dict[str, Any]) -> Any:
-        timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0))
+        # httpx counts seconds; a timeout is a duration, never an amount of money.
+        timeout = httpx.Timeout(self.timeout_ms / 1000, connect=min(self.timeout_ms, 5000) / 1000)
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:
             response = client.post(self.url + path, json=payload)
         try:
@@ -143,7 +145,7 @@ class DigiflazzProvider:
             return self._post(path, payload)
         except httpx.TimeoutException:
             raise ProviderUnavailable(f"Digiflazz did not answer {path} within "
-                                      f"{self.timeout:g} s; try again") from None
+                                      f"{self.timeout_ms / 1000:g} s; try again") from None
         except httpx.HTTPError as exc:
             raise ProviderUnavailable(f"Digiflazz {path}: {type(exc).__name__}") from None
         except MalformedAnswer as exc:

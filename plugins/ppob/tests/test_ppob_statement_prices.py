@@ -4,7 +4,7 @@ notation, and the HTTP timeout setting."""
 from __future__ import annotations
 
 import pytest
-from kopcore_ppob.digiflazz import _seconds
+from kopcore_ppob.digiflazz import _timeout_ms
 from kopcore_ppob.errors import ProviderUnavailable
 from kopcore_ppob.reconcile import _price
 
@@ -26,12 +26,13 @@ def test_a_price_that_is_not_whole_rupiah_is_refused(text: str) -> None:
         _price(text, "R1")
 
 
-@pytest.mark.parametrize("text", ["nan", "inf", "-1", "0", "121", "soon", ""])
-def test_a_digiflazz_timeout_that_is_not_a_sane_number_of_seconds_is_refused(text: str) -> None:
+@pytest.mark.parametrize("text", ["nan", "inf", "-1", "0", "121", "soon", "", "0.0005"])
+def test_a_digiflazz_timeout_that_is_not_a_sane_number_of_timeout_ms_is_refused(text: str) -> None:
     with pytest.raises(ProviderUnavailable, match="must be seconds"):
-        _seconds(text, "KOPCORE_PPOB_DIGIFLAZZ_TIMEOUT")
+        _timeout_ms(text, "KOPCORE_PPOB_DIGIFLAZZ_TIMEOUT")
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("20", 20), ("0.5", 0.5), (" 120 ", 120)])
-def test_a_digiflazz_timeout_in_seconds_is_read(text: str, seconds: float) -> None:
-    assert _seconds(text, "KOPCORE_PPOB_DIGIFLAZZ_TIMEOUT") == seconds
+@pytest.mark.parametrize(("text", "milliseconds"),
+                         [("20", 20_000), ("0.5", 500), (" 120 ", 120_000)])
+def test_a_digiflazz_timeout_in_timeout_ms_is_read(text: str, milliseconds: int) -> None:
+    assert _timeout_ms(text, "KOPCORE_PPOB_DIGIFLAZZ_TIMEOUT") == milliseconds
