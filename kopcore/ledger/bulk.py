@@ -30,7 +30,6 @@ from kopcore.ledger.posting import (
     _ask_plugins,
     _check_shape,
     _validate,
-    write_postings,
 )
 from kopcore.ledger.records import Account, AccountStatus, JournalEntry, PostingView, ProposedEntry
 from kopcore.money import Money
@@ -164,7 +163,7 @@ def post_entries(ctx: Context, requests: Sequence[EntryRequest]) -> list[Journal
         writes.add_to_balances(ctx.conn, "any", changes, locked=True)
     elif changes:
         ctx.conn.execute(_ADD_TO_BALANCE, [{"b_id": i, "b_delta": d} for i, d in changes])
-    write_postings(ctx, [
+    writes.insert_postings(ctx.conn, [
         (entry_id, accounts[ln.account].id, ln.signed_minor, ln.amount.currency)
         for entry_id, request in zip(ids, requests, strict=True) for ln in request.lines
     ])

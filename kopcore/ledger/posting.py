@@ -45,27 +45,20 @@ MAX_LINES = 10000
 # Statements built once: posting runs them thousands of times a second.
 _INSERT_ENTRY = t.journal_entries.insert().returning(t.journal_entries.c.id)
 _a = t.accounts.c
-_NOT_CLOSED = _a.status != AccountStatus.CLOSED.value
-_IS_OPEN = _a.status == AccountStatus.OPEN.value
 _NEW_BALANCE = {"balance": _a.balance + bindparam("b_delta")}
-#: Raises a normal balance: anything but a closed account takes it.
-_UPDATE_RAISE = update(t.accounts).where(_a.id == bindparam("b_id"), _NOT_CLOSED) \
-    .values(_NEW_BALANCE)
-#: Lowers the balance of an account without a floor: it must be open (not frozen).
-_UPDATE_LOWER_FREE = update(t.accounts) \
-    .where(_a.id == bindparam("b_id"), _IS_OPEN, _a.floor.is_(None)).values(_NEW_BALANCE)
+#: Raises a normal balance, or lowers one without a floor (writes.CONDITIONS says which
+#: accounts take each).
+_UPDATE = {kind: update(t.accounts).where(_a.id == bindparam("b_id"), writes.CONDITIONS[kind])
+           .values(_NEW_BALANCE) for kind in ("inc", "dec-free")}
 #: Lowers the balance of an account with a floor: checked against the locked row.
 _UPDATE_LOWER_CHECKED = update(t.accounts).where(
-    _a.id == bindparam("b_id"), _IS_OPEN,
+    _a.id == bindparam("b_id"), _a.status == AccountStatus.OPEN.value,
     _a.floor.is_(None)
     | ((_a.balance + bindparam("b_delta")) * _a.normal_sign - _a.held >= _a.floor),
 ).values(_NEW_BALANCE).returning(_a.id)
 #: The same, run through the driver when one row at a time (kopcore.db.driver).
-_ENTRY_COLUMNS = ("business_date", "memo", "actor", "operation", "idempotency_key",
-                  "request_digest", "reverses_entry_id", "created_at", "digest")
-_DRIVER_INSERT_ENTRY = DriverStatement(_INSERT_ENTRY, column_keys=_ENTRY_COLUMNS)
-_DRIVER_UPDATE = {"inc": DriverStatement(_UPDATE_RAISE),
-                  "dec-free": DriverStatement(_UPDATE_LOWER_FREE)}
+_DRIVER_INSERT_ENTRY = DriverStatement(_INSERT_ENTRY, column_keys=writes.ENTRY_COLUMNS)
+_DRIVER_UPDATE = {kind: DriverStatement(statement) for kind, statement in _UPDATE.items()}
 _DRIVER_UPDATE_CHECKED = DriverStatement(_UPDATE_LOWER_CHECKED)
 
 
@@ -200,8 +193,7 @@ def _apply_batch(ctx: Context, kind: str, batch: list[tuple[int, int]]) -> None:
         if len(rows) == 1:  # executemany would cost a pipeline round of its own on psycopg
             done = _DRIVER_UPDATE[kind](ctx.conn, rows[0]).rowcount
         else:
-            statement = _UPDATE_LOWER_FREE if kind == "dec-free" else _UPDATE_RAISE
-            done = ctx.conn.execute(statement, rows).rowcount
+            done = ctx.conn.execute(_UPDATE[kind], rows).rowcount
     if done != len(batch):
         # Some account changed since validation (closed, frozen, given a floor): say which.
         for account_id, delta in batch:
@@ -212,14 +204,6 @@ def _apply_batch(ctx: Context, kind: str, batch: list[tuple[int, int]]) -> None:
             if refused:
                 _explain_refusal(ctx, account_id, delta)
         raise RuntimeError("a batched balance update was refused without a reason")
-
-
-def write_postings(ctx: Context, rows: list[tuple[int, int, int, str]]) -> None:
-    """Write postings rows ``(entry id, account id, signed amount, currency)``, in order."""
-    if len(rows) >= writes.LARGE:
-        writes.insert_postings(ctx.conn, rows)
-    else:
-        writes.insert_few_postings(ctx.conn, rows)
 
 
 def _apply_checked(ctx: Context, account_id: int, delta: int) -> None:
@@ -321,7 +305,7 @@ def post_entry(
             return inserted  # an idempotent replay
         entry_id = inserted
         _apply_deltas(ctx, accounts, lines)
-        write_postings(ctx, [(entry_id, *posting) for posting in postings])
+        writes.insert_postings(ctx.conn, [(entry_id, *posting) for posting in postings])
     entry = JournalEntry(
         id=entry_id, business_date=ctx.business_date, memo=memo, actor=ctx.actor,
         operation=ctx.operation, idempotency_key=idempotency_key,

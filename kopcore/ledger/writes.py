@@ -19,20 +19,37 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import ColumnElement, Connection, Table, and_, true
+
+from kopcore.db import tables as t
+from kopcore.ledger.records import AccountStatus
 
 #: From this many rows on, balances and postings are written set-based.
 LARGE = 64
 
-#: What must hold of an account row for a batched balance change (by kind of change).
-CONDITIONS = {
+_a = t.accounts.c
+#: What must hold of an account row for a change to its balance that needs no floor check, by
+#: kind of change. The posting pipeline's one-row statements use the same expressions.
+CONDITIONS: dict[str, ColumnElement[bool]] = {
     #: Raises a normal balance: anything but a closed account takes it.
-    "inc": "status <> 'closed'",
+    "inc": _a.status != AccountStatus.CLOSED.value,
     #: Lowers the balance of an account without a floor: it must be open (not frozen).
-    "dec-free": "status = 'open' AND floor IS NULL",
+    "dec-free": and_(_a.status == AccountStatus.OPEN.value, _a.floor.is_(None)),
     #: Already checked against the locked rows by the caller (the bulk path).
-    "any": "TRUE",
+    "any": true(),
 }
+_conditions_sql: dict[tuple[str, str], str] = {}
+
+
+def _condition(conn: Connection, kind: str) -> str:
+    """:data:`CONDITIONS` ``[kind]`` as SQL text for this connection's dialect."""
+    key = (conn.dialect.name, kind)
+    sql = _conditions_sql.get(key)
+    if sql is None:
+        sql = _conditions_sql[key] = str(CONDITIONS[kind].compile(
+            dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    return sql
+
 
 _PG_LOCK = ("SELECT count(*) FROM (SELECT id FROM accounts WHERE id = ANY(%s::bigint[]) "
             "ORDER BY id FOR UPDATE) AS locked")
@@ -48,7 +65,8 @@ _SQLITE_POSTINGS = "INSERT INTO postings (entry_id, account_id, amount, currency
     "VALUES (?, ?, ?, ?)"
 
 
-_ENTRY_COLUMNS = ("business_date", "memo", "actor", "operation", "idempotency_key",
+#: The columns of a journal entry row the posting pipeline writes.
+ENTRY_COLUMNS = ("business_date", "memo", "actor", "operation", "idempotency_key",
                   "request_digest", "reverses_entry_id", "created_at", "digest")
 _entry_and_postings_sql: dict[int, str] = {}
 _small_postings_sql: dict[tuple[str, int], str] = {}
@@ -64,21 +82,20 @@ def insert_entry_and_postings(conn: Connection, entry: Mapping[str, Any],
         values = ", ".join(f"({n}, %s::bigint, %s::bigint, %s::text)"
                            for n in range(len(postings)))
         sql = _entry_and_postings_sql[len(postings)] = (
-            f"WITH e AS (INSERT INTO journal_entries ({', '.join(_ENTRY_COLUMNS)}) VALUES "
-            f"({', '.join('%s' for _ in _ENTRY_COLUMNS)}) RETURNING id), "
+            f"WITH e AS (INSERT INTO journal_entries ({', '.join(ENTRY_COLUMNS)}) VALUES "
+            f"({', '.join('%s' for _ in ENTRY_COLUMNS)}) RETURNING id), "
             "p AS (INSERT INTO postings (entry_id, account_id, amount, currency) "
             "SELECT e.id, v.account_id, v.amount, v.currency FROM e CROSS JOIN "
             f"(VALUES {values}) AS v(n, account_id, amount, currency) ORDER BY v.n) "
             "SELECT id FROM e")
-    params = [entry[column] for column in _ENTRY_COLUMNS]
+    params = [entry[column] for column in ENTRY_COLUMNS]
     for posting in postings:
         params.extend(posting)
     return int(conn.exec_driver_sql(sql, tuple(params)).scalar_one())
 
 
-def insert_few_postings(conn: Connection, rows: Sequence[tuple[int, int, int, str]]) -> None:
-    """Write a few postings rows by one multi-row ``INSERT`` (no executemany round of its
-    own)."""
+def _insert_few_postings(conn: Connection, rows: Sequence[tuple[int, int, int, str]]) -> None:
+    """A few postings rows by one multi-row ``INSERT`` (no executemany round of its own)."""
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
     key = (mark, len(rows))
     sql = _small_postings_sql.get(key)
@@ -95,7 +112,7 @@ def add_to_balances(conn: Connection, kind: str, changes: Sequence[tuple[int, in
     """Add ``(account id, delta)`` changes (ascending ids, at least :data:`LARGE`) to the
     balances of the accounts meeting the condition of ``kind``; returns how many rows changed.
     ``locked``: the caller already holds the rows' locks (the bulk path)."""
-    condition = CONDITIONS[kind]
+    condition = _condition(conn, kind)
     if conn.dialect.name == "postgresql":
         ids = [account_id for account_id, _ in changes]
         if not locked:
@@ -109,8 +126,11 @@ def add_to_balances(conn: Connection, kind: str, changes: Sequence[tuple[int, in
 
 
 def insert_postings(conn: Connection, rows: Sequence[tuple[int, int, int, str]]) -> None:
-    """Write ``(entry id, account id, signed amount, currency)`` postings rows, in order."""
-    if conn.dialect.name == "postgresql":
+    """Write ``(entry id, account id, signed amount, currency)`` postings rows, in order: a
+    few by one multi-row ``INSERT``, from :data:`LARGE` on set-based."""
+    if len(rows) < LARGE:
+        _insert_few_postings(conn, rows)
+    elif conn.dialect.name == "postgresql":
         columns = list(zip(*rows, strict=True))
         conn.exec_driver_sql(_PG_POSTINGS, tuple(list(column) for column in columns))
     else:
