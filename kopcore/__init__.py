@@ -12,7 +12,7 @@ The public API for plugins and embedding applications::
 
 import pluggy
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
 
 #: Marker for hook implementations in plugins: ``@kopcore.hookimpl``.
 hookimpl = pluggy.HookimplMarker("kopcore")

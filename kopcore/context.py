@@ -36,10 +36,6 @@ class Context:
     _business_date: date | None = attrs.field(default=None, alias="_business_date")
 
     @property
-    def hook(self) -> Any:
-        return self.kernel.plugins.hook
-
-    @property
     def settings(self) -> Settings:
         return self.kernel.settings
 

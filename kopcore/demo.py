@@ -88,7 +88,7 @@ def create_demo(database: str, plugins: tuple[str, ...] | None = None
     try:
         keys = kernel.write("admin", seed_kernel, operation="demo")
         seeds = sorted(
-            ((plugin, seed) for plugin, result in kernel.plugins.results("kopcore_demo_seed")
+            ((plugin, seed) for plugin, result in kernel.plugins.call("kopcore_demo_seed")
              for seed in result),
             key=lambda ps: (ps[1].order, ps[1].name),
         )

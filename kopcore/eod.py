@@ -45,16 +45,9 @@ def current_business_date(kernel: Kernel) -> date:
 
 
 def eod_tasks(kernel: Kernel) -> list[tuple[str, EodTask]]:
-    tasks = [(plugin, task) for plugin, result in kernel.plugins.results("kopcore_eod_tasks")
-             for task in result]
-    names: dict[str, str] = {}
-    for plugin, task in tasks:
-        if task.name in names:
-            from kopcore.errors import PluginError
-
-            raise PluginError(f"EOD task {task.name!r} is declared by both plugin "
-                              f"{names[task.name]!r} and plugin {plugin!r}")
-        names[task.name] = plugin
+    """Every enabled plugin's end-of-day tasks, in running order (declared and checked for
+    name conflicts at start-up)."""
+    tasks = [(claimed.plugin, claimed.value) for claimed in kernel.plugins.eod_tasks.values()]
     return sorted(tasks, key=lambda pt: (pt[1].order, pt[1].name))
 
 

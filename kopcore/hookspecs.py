@@ -1,8 +1,12 @@
 """Hook specifications: the whole plugin contract of kopcore.
 
 Every hook is named ``kopcore_*``. A plugin implements any subset with ``@kopcore.hookimpl``; the
-kernel calls them as described in each docstring. docs/hooks.md has a section per hook, and a
-test per hook exercises it (tests/test_hook_contract.py fails when either is missing).
+kernel calls them as described in each docstring, always through
+:meth:`kopcore.plugin_manager.PluginHost.call` (``ctx.kernel.plugins.call(hook, **kwargs)``):
+every implementation in registration order — the kernel's built-in plugins first, then the
+installed plugins by name — and, for a ``firstresult`` hook, up to the first answer.
+docs/hooks.md has a section per hook, and a test per hook exercises it
+(tests/test_hook_contract.py fails when either is missing).
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ def kopcore_add_hookspecs(pluginmanager: pluggy.PluginManager) -> None:
     plugin's payment providers, say) calls ``pluginmanager.add_hookspecs(module)`` here, and
     plugins implementing those hooks then load instead of failing as unknown hooks. Name the
     added hooks ``kopcore_<plugin>_*`` and document them with the plugin; call them through
-    ``ctx.kernel.plugins.hook``. The same pattern as pytest's ``pytest_addhooks``.
+    ``ctx.kernel.plugins.call("kopcore_<plugin>_...", ...)`` like the kernel's own. The same
+    pattern as pytest's ``pytest_addhooks``.
 
     :param pluginmanager: The kernel's ``pluggy.PluginManager`` (project name ``kopcore``).
     """
@@ -189,10 +194,11 @@ def kopcore_settlement_account(
 
     Lets one plugin move a member's money through another without importing it: loans asks for
     an account to disburse into (``purpose="disbursement"``) or collect from
-    (``purpose="collection"``); PPOB asks for one to pay a bill from (``purpose="payment"``).
-    Stops at the first non-None result. The kernel's helper
-    :meth:`kopcore.ledger.Ledger.settlement_account` calls it and returns ``None`` when no
-    plugin answers (pay in cash instead).
+    (``purpose="collection"``); PPOB asks for one to pay a bill from (``purpose="payment"``);
+    :class:`~kopcore.records.SettlementPurpose` lists every purpose with the direction money
+    moves and who answers. Stops at the first non-None result, in registration order. The
+    kernel's helper :func:`kopcore.ledger.settlement_account` calls it and returns ``None``
+    when no plugin answers (pay in cash instead).
 
     :param ctx: the operation context.
     :param member: the member whose money moves.
@@ -210,7 +216,7 @@ def kopcore_settlement_account(
 def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
     """Refuse a member's exit, or contribute lines to the exit settlement.
 
-    Called by :meth:`kopcore.ledger.Ledger.exit_member` for an active member. If any plugin
+    Called by :func:`kopcore.ledger.exit_member` for an active member. If any plugin
     returns a refusal, the exit fails with :class:`~kopcore.errors.ExitRefused` listing every
     refusal and nothing is written. Otherwise the contributions' lines (moving balances out of
     the plugin's accounts) and a balancing line to the payout account are posted as one entry,
@@ -228,9 +234,11 @@ def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None
 
 @hookspec
 def kopcore_eod_tasks() -> Sequence[EodTask]:
-    """Return this plugin's end-of-day tasks for a business date.
+    """Return this plugin's end-of-day tasks.
 
-    Called by the end-of-day runner for each business date it closes. Each task's chunks are
+    Called once at start-up: two plugins declaring the same task name (or a name outside the
+    plugin's namespace) stop start-up, naming them. The end-of-day runner runs every task for
+    each business date it closes, in ``order`` then name. Each task's chunks are
     recorded as they finish, in the same transaction as the chunk's writes, so a crashed run
     resumes where it stopped and no chunk is applied twice. Write tasks as set-based SQL over
     the chunk's id range, not as a Python loop over rows.

@@ -122,6 +122,32 @@ class ExitContribution:
     note: str = ""
 
 
+class SettlementPurpose(enum.StrEnum):
+    """Why a plugin asks ``kopcore_settlement_account`` for a member's account.
+
+    The purposes are strings: a plugin may ask for a purpose of its own (``"<plugin>.<what>"``)
+    that plugins it knows answer. Money moves between the member's account and the cooperative:
+
+    ========================  ================================  ==========  ====================
+    purpose                   money moves                       asked by    answered by
+    ========================  ================================  ==========  ====================
+    ``disbursement``          cooperative → member's account    loans; SHU  savings (sukarela)
+    ``collection``            member's account → cooperative    loans       savings (sukarela)
+    ``payment``               member's account → a biller       PPOB        savings (sukarela)
+    ``shu-credit``            SHU share → member's account      year end   celengan (example)
+    ========================  ================================  ==========  ====================
+
+    The year end asks ``shu-credit`` first, then ``disbursement``. A plugin answers only the
+    purposes it serves and returns ``None`` for the rest; the first answer wins (registration
+    order), and ``None`` from every plugin means the caller falls back to cash.
+    """
+
+    DISBURSEMENT = "disbursement"
+    COLLECTION = "collection"
+    PAYMENT = "payment"
+    SHU_CREDIT = "shu-credit"
+
+
 @attrs.frozen
 class SettlementAccount:
     """An account that can pay or receive money for a member (a voluntary savings account)."""

@@ -29,7 +29,7 @@ from kopcore.testing import START_DATE, KernelFactory
 from tests.builders import active_member
 
 PRODUCT = "test.harian"
-TASK = "test.daily-credit"
+TASK = "daily.credit"
 EXPENSE = ledger.gl_account_number("expense.general")
 
 

@@ -21,8 +21,8 @@ class SchoolFees:
 
 def test_hook_add_hookspecs_lets_celengan_declare_a_hook_other_plugins_implement() -> None:
     host = PluginHost.load(("celengan",), extra=[("school", SchoolFees())])
-    assert host.hook.kopcore_celengan_goal_labels() == [["Biaya sekolah"]]
-    assert host.hook.kopcore_celengan_goal_labels.has_spec()
+    assert host.call("kopcore_celengan_goal_labels") == [("school", ["Biaya sekolah"])]
+    assert host.pm.hook.kopcore_celengan_goal_labels.has_spec()
 
 
 def test_hook_add_hookspecs_without_the_declaring_plugin_the_hook_is_unknown() -> None:

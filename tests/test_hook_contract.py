@@ -117,3 +117,44 @@ def test_every_hook_is_exercised_by_a_test() -> None:
         if not any(name == stem or name.startswith(stem + "_") for name in names):
             missing.append(f"{hook} (write a test named {stem}_...)")
     assert missing == [], "hooks without a test:\n  " + "\n  ".join(missing)
+
+
+def _documented_signatures() -> dict[str, tuple[str, bool]]:
+    """Each hook's signature as docs/hooks.md shows it under its heading: the ``def`` line(s)
+    of the first Python block, and whether the block marks it firstresult."""
+    text = HOOKS_DOC.read_text(encoding="utf-8")
+    found: dict[str, tuple[str, bool]] = {}
+    for section in re.split(r"^## ", text, flags=re.MULTILINE)[1:]:
+        name = section.split("\n", 1)[0].strip()
+        block = re.search(r"```python\n(?P<code>.*?)```", section, re.DOTALL)
+        if not name.startswith("kopcore_") or block is None:
+            continue
+        code = block["code"]
+        signature = re.search(rf"def {name}\((?P<sig>.*?)\)\s*(->\s*(?P<ret>[^\n:]+))?\n",
+                              code, re.DOTALL)
+        if signature is not None:
+            text_sig = f"({signature['sig']}) -> {(signature['ret'] or 'None').strip()}"
+            found[name] = (" ".join(text_sig.split()), "firstresult=True" in code)
+    return found
+
+
+def _spec_signature(fn: Callable[..., Any]) -> str:
+    signature = inspect.signature(fn)
+    params = ", ".join(f"{p.name}: {p.annotation}" for p in signature.parameters.values())
+    return f"({params}) -> {signature.return_annotation}"
+
+
+def test_each_hooks_documented_signature_is_its_specification() -> None:
+    documented = _documented_signatures()
+    problems = []
+    for name, fn in hookspec_functions().items():
+        if name not in documented:
+            problems.append(f"{name}: no `def {name}(...)` block under its heading")
+            continue
+        shown, first = documented[name]
+        wanted = _spec_signature(fn)
+        if shown.replace(", )", ")") != wanted:
+            problems.append(f"{name}: docs/hooks.md shows {shown}, the spec is {wanted}")
+        if first != bool(fn.kopcore_spec.get("firstresult")):  # type: ignore[attr-defined]
+            problems.append(f"{name}: firstresult differs between docs/hooks.md and the spec")
+    assert problems == [], "docs/hooks.md signatures:\n  " + "\n  ".join(problems)

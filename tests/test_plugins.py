@@ -233,21 +233,18 @@ class Copycat:
 
 
 COLLISIONS = {
-    "GL key": (Copycat(gl=[GLAccountSpec("celengan", "2999", "Tiruan", GLType.LIABILITY)]),
-               "GL account 'celengan'", "celengan"),
-    "GL code": (Copycat(gl=[GLAccountSpec("tiruan", "2150", "Tiruan", GLType.LIABILITY)]),
+    "GL code": (Copycat(gl=[GLAccountSpec("copycat", "2150", "Tiruan", GLType.LIABILITY)]),
                 "GL code '2150'", "celengan"),
     "GL code of the kernel's chart": (
-        Copycat(gl=[GLAccountSpec("tiruan", "1101", "Kas Tiruan", GLType.ASSET)]),
+        Copycat(gl=[GLAccountSpec("copycat", "1101", "Kas Tiruan", GLType.ASSET)]),
         "GL code '1101'", "kopcore.chart"),
-    "product code": (Copycat(products=[ProductType("celengan", "Tiruan", gl_key="celengan")]),
-                     "product code 'celengan'", "celengan"),
-    "operation name": (
-        Copycat(operations=[Operation("celengan.deposit", MoveInput, MoveOutput, deposit,
-                                      permission="celengan.manage", mutates=True)]),
-        "operation 'celengan.deposit'", "celengan"),
-    "permission": (Copycat(permissions=[PermissionSpec("celengan.manage", "Tiruan", ())]),
-                   "permission 'celengan.manage'", "celengan"),
+    "command": (
+        Copycat(operations=[Operation("copycat.make_deposit", MoveInput, MoveOutput, deposit,
+                                      permission="copycat.manage", mutates=True),
+                            Operation("copycat.make-deposit", MoveInput, MoveOutput, deposit,
+                                      permission="copycat.manage", mutates=True)],
+                permissions=[PermissionSpec("copycat.manage", "Tiruan", ())]),
+        "command 'copycat make-deposit'", "copycat"),
 }
 
 
@@ -266,12 +263,36 @@ def test_two_plugins_claiming_the_same_thing_are_refused_naming_both(
     assert "plugin 'copycat'" in message
 
 
+#: A name another plugin owns cannot even be claimed: it is outside the claimant's namespace.
+SQUATTING = {
+    "GL key": Copycat(gl=[GLAccountSpec("celengan", "2999", "Tiruan", GLType.LIABILITY)]),
+    "product code": Copycat(products=[ProductType("celengan", "Tiruan", gl_key="celengan")]),
+    "operation name": Copycat(
+        operations=[Operation("celengan.deposit", MoveInput, MoveOutput, deposit,
+                              permission="celengan.manage", mutates=True)]),
+    "permission": Copycat(permissions=[PermissionSpec("celengan.manage", "Tiruan", ())]),
+}
+
+
+@pytest.mark.parametrize("what", sorted(SQUATTING))
+def test_a_plugin_claiming_another_plugins_name_is_refused_as_outside_its_namespace(
+    make_kernel: KernelFactory, what: str,
+) -> None:
+    with pytest.raises(PluginError) as refused:
+        make_kernel(plugins=CELENGAN, extra_plugins=[("copycat", SQUATTING[what])])
+
+    message = str(refused.value)
+    assert "plugin 'copycat'" in message
+    assert "'celengan" in message
+    assert "outside its namespace" in message
+
+
 def test_a_product_rolling_up_to_an_unknown_gl_account_is_refused(
     make_kernel: KernelFactory,
 ) -> None:
-    plugin = Copycat(products=[ProductType("arisan", "Arisan", gl_key="arisan")])
+    plugin = Copycat(products=[ProductType("copycat", "Arisan", gl_key="copycat.arisan")])
 
-    with pytest.raises(PluginError, match=r"'copycat'.*'arisan'.*unknown GL account"):
+    with pytest.raises(PluginError, match=r"'copycat'.*'copycat'.*unknown GL account"):
         make_kernel(extra_plugins=[("copycat", plugin)])
 
 
@@ -413,7 +434,7 @@ def test_hook_demo_seed_opens_a_celengan_for_the_first_demo_member(
     make_kernel: KernelFactory,
 ) -> None:
     kernel = make_kernel(plugins=CELENGAN)
-    seeds = dict(kernel.plugins.results("kopcore_demo_seed"))["celengan"]
+    seeds = dict(kernel.plugins.call("kopcore_demo_seed"))["celengan"]
     [seed] = seeds
     assert kernel.write("admin", seed.seed) is None  # no member yet: nothing to do
     first = kernel.write("admin", lambda ctx: active_member(ctx, name="Komang Sari"))

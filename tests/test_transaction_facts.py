@@ -151,9 +151,16 @@ class _FactPlugin:
 
 def test_hook_transaction_facts_a_name_declared_twice_or_undotted_stops_start_up() -> None:
     count = select(func.count()).select_from(t.members).scalar_subquery()
-    with pytest.raises(PluginError, match=r"transaction fact 'kopcore.yearend.closed_through' is "
-                                          r"claimed by both plugin '(copycat|kopcore.yearend)' "
-                                          r"and plugin '(kopcore.yearend|copycat)'"):
+    # "copycat-two.members" is in both namespaces: "copycat" owns what starts "copycat-".
+    with pytest.raises(PluginError, match=r"transaction fact 'copycat-two.members' is "
+                                          r"claimed by both plugin 'copycat' "
+                                          r"and plugin 'copycat-two'"):
+        PluginHost.load((), extra=[
+            ("copycat", _FactPlugin({"copycat-two.members": count})),
+            ("copycat-two", _FactPlugin({"copycat-two.members": count}))])
+    with pytest.raises(PluginError, match=r"plugin 'copycat': transaction fact "
+                                          r"'kopcore.yearend.closed_through' is outside its "
+                                          r"namespace"):
         PluginHost.load((), extra=[("copycat", _FactPlugin({
             closing.CLOSED_THROUGH_FACT: count}))])
     with pytest.raises(PluginError, match="plugin 'plain': transaction fact 'members' must be"):

@@ -179,7 +179,7 @@ def post_entries(ctx: Context, requests: Sequence[EntryRequest]) -> list[Journal
         for entry_id, request in zip(ids, requests, strict=True)
     ]
     for entry in entries:
-        ctx.kernel.plugins.call_each("kopcore_after_posting", ctx=ctx, entry=entry)
+        ctx.kernel.plugins.call("kopcore_after_posting", ctx=ctx, entry=entry)
     return entries
 
 

@@ -174,7 +174,7 @@ def exit_member(
     if member.status is not MemberStatus.ACTIVE:
         raise MemberNotActive(f"member {member_number} is {member.status.value}")
     payout = get_account(ctx, payout_account)
-    contributions: list[tuple[str, ExitContribution]] = ctx.kernel.plugins.call_each(
+    contributions: list[tuple[str, ExitContribution]] = ctx.kernel.plugins.call(
         "kopcore_member_exit", ctx=ctx, member=member
     )
     refusals = [(plugin, c.refusal) for plugin, c in contributions if c.refusal]

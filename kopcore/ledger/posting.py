@@ -141,7 +141,7 @@ def _replay(ctx: Context, key: str, digest: str) -> JournalEntry | None:
 
 
 def _ask_plugins(ctx: Context, proposed: ProposedEntry) -> None:
-    for plugin, veto in ctx.kernel.plugins.call_each(
+    for plugin, veto in ctx.kernel.plugins.call(
         "kopcore_veto_entry", ctx=ctx, entry=proposed
     ):
         if isinstance(veto, Veto):
@@ -314,7 +314,7 @@ def post_entry(
                               Money.stored(ln.signed_minor, ln.amount.currency))
                   for ln in lines],
     )
-    ctx.kernel.plugins.call_each("kopcore_after_posting", ctx=ctx, entry=entry)
+    ctx.kernel.plugins.call("kopcore_after_posting", ctx=ctx, entry=entry)
     return entry
 
 

@@ -14,9 +14,8 @@ def settlement_account(
 
     Returns ``None`` when no enabled plugin offers one (the caller falls back to cash).
     """
-    answer = ctx.hook.kopcore_settlement_account(
-        ctx=ctx, member=member, purpose=purpose, currency=currency or ctx.settings.currency
-    )
-    if answer is None:
-        return None
-    return get_account(ctx, answer.account_number)
+    for _plugin, answer in ctx.kernel.plugins.call(
+            "kopcore_settlement_account", ctx=ctx, member=member, purpose=purpose,
+            currency=currency or ctx.settings.currency):
+        return get_account(ctx, answer.account_number)
+    return None

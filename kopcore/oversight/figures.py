@@ -133,7 +133,7 @@ def plugin_figures(ctx: Context, as_of: date, currency: str) -> dict[str, Plugin
     """The ``kopcore_health_figures`` of every plugin, added up per key (other currencies
     left out)."""
     found: dict[str, PluginFigure] = {}
-    for plugin, figures in ctx.kernel.plugins.call_each("kopcore_health_figures", ctx=ctx,
+    for plugin, figures in ctx.kernel.plugins.call("kopcore_health_figures", ctx=ctx,
                                                         as_of=as_of):
         for figure in figures:
             if not isinstance(figure, HealthFigure):

@@ -198,7 +198,7 @@ def _run_period_end(ctx: Context, kind: str, start: date, end: date, operation: 
     e = t.journal_entries.c
     last_id: int = ctx.conn.execute(select(func.coalesce(func.max(e.id), 0))).scalar_one()
     dated = attrs.evolve(ctx, operation=operation, _business_date=end)
-    ctx.kernel.plugins.call_each("kopcore_period_end", ctx=dated,
+    ctx.kernel.plugins.call("kopcore_period_end", ctx=dated,
                                  period=Period(kind, start, end))
     return [(r.id, r.memo) for r in ctx.conn.execute(
         select(e.id, e.memo).where(e.id > last_id, e.operation == operation,

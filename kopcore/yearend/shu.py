@@ -36,7 +36,14 @@ from kopcore.ledger.members import get_member_by_id
 from kopcore.ledger.posting import post_entry
 from kopcore.ledger.records import AccountStatus, MemberStatus
 from kopcore.money import Money, allocate
-from kopcore.records import MemberBasis, PostingLine, ShuBasis, ShuBasisKind, Side
+from kopcore.records import (
+    MemberBasis,
+    PostingLine,
+    SettlementPurpose,
+    ShuBasis,
+    ShuBasisKind,
+    Side,
+)
 from kopcore.settings import SHU_POOLS
 from kopcore.yearend.closing import SHU_CURRENT, YEAR, get_period, year_bounds
 from kopcore.yearend.tables import shu_drafts, shu_members, shu_pools
@@ -64,7 +71,7 @@ MEMBER_POOLS: dict[str, ShuBasisKind] = {
     "jasa_usaha": ShuBasisKind.PATRONAGE,
 }
 #: Settlement purposes asked, in order, for the account a member's share is credited to.
-CREDIT_PURPOSES = ("shu-credit", "disbursement")
+CREDIT_PURPOSES = (SettlementPurpose.SHU_CREDIT, SettlementPurpose.DISBURSEMENT)
 #: Member lines per journal entry when posting (an entry has at most 10,000 postings).
 MEMBERS_PER_ENTRY = 2000
 
@@ -137,7 +144,7 @@ def member_bases(ctx: Context, year: int, kind: ShuBasisKind) -> dict[int, int]:
     start, end = year_bounds(year)
     basis = ShuBasis(kind, _method(ctx, kind))
     totals: dict[int, int] = defaultdict(int)
-    for plugin, answer in ctx.kernel.plugins.call_each(
+    for plugin, answer in ctx.kernel.plugins.call(
             "kopcore_shu_bases", ctx=ctx, year_start=start, year_end=end, basis=basis):
         for item in answer:
             if not isinstance(item, MemberBasis):
@@ -317,11 +324,11 @@ def _member_account(ctx: Context, member_id: int, currency: str, payout: str) ->
     if member.status is not MemberStatus.ACTIVE:
         return payable
     for purpose in CREDIT_PURPOSES:
-        answer = ctx.hook.kopcore_settlement_account(ctx=ctx, member=member, purpose=purpose,
-                                                     currency=currency)
-        if answer is None:
+        answers = ctx.kernel.plugins.call("kopcore_settlement_account", ctx=ctx, member=member,
+                                          purpose=purpose, currency=currency)
+        if not answers:
             continue
-        account = get_account(ctx, answer.account_number)
+        account = get_account(ctx, answers[0][1].account_number)
         if account.status is AccountStatus.OPEN and account.currency == currency \
                 and account.member_id == member_id:
             return account.number

@@ -50,7 +50,9 @@ from kopcore_loans.health import health_figures
 from kopcore_loans.products import ProductTerms, create_product
 from kopcore_loans.schedule import Frequency, InterestMethod
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
+#: The kernel contract this plugin is written for (see kopcore.contract).
+KOPCORE_CONTRACT = "1.0"
 
 #: The veto's stable reason code.
 MANAGED_ACCOUNT = "loans.managed-account"

@@ -256,7 +256,7 @@ def sandbox_factory(config: ProviderConfig) -> Provider:
 def registry(ctx: Context) -> dict[str, ProviderSpec]:
     """Every provider offered by the enabled plugins, by name."""
     found: dict[str, tuple[str, ProviderSpec]] = {}
-    for plugin, specs in ctx.kernel.plugins.results("kopcore_ppob_providers"):
+    for plugin, specs in ctx.kernel.plugins.call("kopcore_ppob_providers"):
         for spec in specs:
             if spec.name in found:
                 raise PluginError(f"PPOB provider {spec.name!r} is offered by both plugin "

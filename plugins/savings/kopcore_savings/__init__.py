@@ -43,7 +43,9 @@ from kopcore_savings import chart, demo, dormancy, eod, membership
 from kopcore_savings import shu as shu_bases
 from kopcore_savings.operations import OPERATIONS
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
+#: The kernel contract this plugin is written for (see kopcore.contract).
+KOPCORE_CONTRACT = "1.0"
 
 
 @kopcore.hookimpl

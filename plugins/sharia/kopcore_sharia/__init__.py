@@ -52,7 +52,9 @@ from kopcore_sharia import (
     veto,
 )
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
+#: The kernel contract this plugin is written for (see kopcore.contract).
+KOPCORE_CONTRACT = "1.0"
 
 
 @kopcore.hookimpl

@@ -53,6 +53,8 @@ from kopcore_celengan.goals import BONUS_GL_KEY, GL_KEY, PRODUCT
 from kopcore_celengan.operations import MANAGE, OPERATIONS, READ
 
 __version__ = "0.1.0"
+#: The kernel contract this plugin is written for (see kopcore.contract).
+KOPCORE_CONTRACT = "1.0"
 
 #: The veto's stable reason code.
 LOCKED = "celengan.locked"
