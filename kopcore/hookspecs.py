@@ -381,7 +381,10 @@ def kopcore_check_access(ctx: Context, operation: Operation, data: Any) -> Acces
                 return None
             if operation.name not in ("celengan.deposit", "celengan.balance"):
                 return Access.refuse("a collector only takes deposits and shows balances")
-            if owner_of(ctx, data.account) == ctx.principal.member_id:
+            saver = member_of_celengan(ctx, data.account)  # None: not a celengan
+            if saver is None:
+                return Access.refuse("a collector serves celengan accounts only")
+            if operation.name == "celengan.deposit" and saver == ctx.principal.member_id:
                 return Access.refuse("a collector's own deposits go through a teller")
             return Access.allow("a collector serves every saver's celengan")
     """

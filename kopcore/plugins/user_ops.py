@@ -28,7 +28,8 @@ class CreateUserIn:
         "help": "admin, manager, teller, auditor, member or a role a plugin declares",
         "max_length": 32})
     member: str | None = attrs.field(default=None, metadata={
-        "help": "Member number (member role only)", "max_length": 32})
+        "help": "Member number (member and other member-scoped roles only)",
+        "max_length": 32})
 
 
 @attrs.frozen
