@@ -39,9 +39,10 @@ STATUSES = ("pending", "approved", "rejected")
 
 @attrs.frozen
 class Approval:
-    """A request that waited (or waits) for a second person, with its decision."""
+    """A request that waited (or waits) for a second person, with its decision; ``result`` is
+    the answer of the approved request."""
 
-    id: int
+    approval_id: int
     operation: str
     status: str
     maker: str

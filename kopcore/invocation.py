@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -135,24 +135,23 @@ def check_records(ctx: Context, op: Operation, data: Any, principal: Principal) 
 
 
 def _check_own_records(ctx: Context, op: Operation, data: Any, principal: Principal) -> None:
-    # A number that does not exist is refused like someone else's: a member learns nothing
-    # about which account or member numbers exist.
-    for name in op.account_fields:
-        number = getattr(data, name)
-        try:
-            owner = get_account(ctx, number).member_id if number is not None else None
-        except NotFound:
-            owner = None
-        if owner is None or owner != principal.member_id:
-            raise Forbidden("members may only use their own accounts")
-    for name in op.member_fields:
-        number = getattr(data, name)
-        try:
-            member_id = get_member(ctx, number).id if number is not None else None
-        except NotFound:
-            member_id = None
-        if member_id is None or member_id != principal.member_id:
-            raise Forbidden("members may only see their own membership")
+    owners: tuple[tuple[tuple[str, ...], Callable[[str], int | None], str], ...] = (
+        (op.account_fields, lambda number: get_account(ctx, number).member_id,
+         "members may only use their own accounts"),
+        (op.member_fields, lambda number: get_member(ctx, number).id,
+         "members may only see their own membership"),
+    )
+    for fields, owner_of, refusal in owners:
+        for name in fields:
+            number = getattr(data, name)
+            # A number that does not exist is refused like someone else's: a member learns
+            # nothing about which account or member numbers exist.
+            try:
+                owner = owner_of(number) if number is not None else None
+            except NotFound:
+                owner = None
+            if owner is None or owner != principal.member_id:
+                raise Forbidden(refusal)
 
 
 # --- 4. idempotency guard -------------------------------------------------------------------

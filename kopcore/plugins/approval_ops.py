@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 
 from kopcore import approvals, hookimpl
+from kopcore.approvals import Approval
 from kopcore.context import Context
 from kopcore.errors import Conflict, Forbidden, NotFound
 from kopcore.operations import Operation
@@ -27,39 +26,23 @@ class ApprovalIn:
 
 
 @attrs.frozen
-class ApprovalOut:
-    approval_id: int
-    operation: str
-    status: str
-    maker: str
-    checker: str | None
-    input: dict[str, Any]
-    result: Any
-
-
-@attrs.frozen
 class ApprovalsOut:
-    approvals: list[ApprovalOut]
-
-
-def _out(approval: approvals.Approval) -> ApprovalOut:
-    return ApprovalOut(approval.id, approval.operation, approval.status, approval.maker,
-                       approval.checker, approval.input, approval.result)
+    approvals: list[Approval]
 
 
 def list_approvals(ctx: Context, data: ApprovalsIn) -> ApprovalsOut:
     """Requests waiting for (or decided by) a second person."""
-    return ApprovalsOut([_out(a) for a in approvals.list_approvals(ctx, data.status)])
+    return ApprovalsOut(approvals.list_approvals(ctx, data.status))
 
 
-def approve(ctx: Context, data: ApprovalIn) -> ApprovalOut:
+def approve(ctx: Context, data: ApprovalIn) -> Approval:
     """Approve a waiting request: it runs now, as its maker, in this transaction."""
-    return _out(approvals.approve(ctx, data.approval_id))
+    return approvals.approve(ctx, data.approval_id)
 
 
-def reject(ctx: Context, data: ApprovalIn) -> ApprovalOut:
+def reject(ctx: Context, data: ApprovalIn) -> Approval:
     """Reject a waiting request; nothing of it is posted."""
-    return _out(approvals.reject(ctx, data.approval_id))
+    return approvals.reject(ctx, data.approval_id)
 
 
 @hookimpl
@@ -67,10 +50,10 @@ def kopcore_operations() -> list[Operation]:
     return [
         Operation("approvals.list", ApprovalsIn, ApprovalsOut, list_approvals,
                   permission=DECIDE, mutates=False, summary="List approvals"),
-        Operation("approvals.approve", ApprovalIn, ApprovalOut, approve,
+        Operation("approvals.approve", ApprovalIn, Approval, approve,
                   permission=DECIDE, mutates=True, summary="Approve a request",
                   errors=(NotFound, Conflict, Forbidden)),
-        Operation("approvals.reject", ApprovalIn, ApprovalOut, reject,
+        Operation("approvals.reject", ApprovalIn, Approval, reject,
                   permission=DECIDE, mutates=True, summary="Reject a request",
                   errors=(NotFound, Conflict, Forbidden)),
     ]
