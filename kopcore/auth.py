@@ -2,9 +2,11 @@
 
 API keys look like ``kop_<key id>_<secret>``. Only the SHA-256 of the secret is stored (the
 secret is 32 random bytes, so a fast hash is enough), and it is compared in constant time. A user
-has one role: ``admin`` (every permission), ``manager``, ``teller``, ``auditor`` or ``member``; a
-member user is linked to one member and may only see and move that member's money. Which role
-holds which permission is declared by the plugins (``kopcore_permissions``).
+has one role. The kernel's roles are ``admin`` (every permission), ``manager``, ``teller``,
+``auditor`` and ``member``; plugins add their own (``kopcore_roles``). A user of the ``member``
+role (or of another member-scoped role) is linked to one member and may only see and move that
+member's money. Which role holds which permission is declared by the plugins
+(``kopcore_permissions``, and a role's own ``permissions``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,14 +24,28 @@ from sqlalchemy import Connection, select, update
 
 from kopcore.db import tables as t
 from kopcore.errors import Conflict, NotFound, Unauthorized, ValidationError
+from kopcore.records import RoleSpec
 
-ROLES = ("admin", "manager", "teller", "auditor", "member")
+ADMIN = "admin"
 KEY_PATTERN = re.compile(r"^kop_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$")
+
+#: The kernel's roles, declared by its built-in plugin ``kopcore.users`` like any plugin's.
+KERNEL_ROLES: Mapping[str, RoleSpec] = {role.name: role for role in (
+    RoleSpec(ADMIN, "Administrator: holds every permission"),
+    RoleSpec("manager", "Manager (pengurus or manajer): decides, approves, closes the day"),
+    RoleSpec("teller", "Teller: serves members at the counter"),
+    RoleSpec("auditor", "Auditor (pengawas): reads the books and the audit trail"),
+    RoleSpec("member", "Member: sees their own accounts and membership", member_scoped=True),
+)}
 
 
 @attrs.frozen
 class Principal:
-    """Who is acting: the username, role, linked member (member role) and permissions."""
+    """Who is acting: the username, role, linked member (member-scoped roles) and permissions.
+
+    Established by an API key (:func:`authenticate`), by the CLI's operator or by any other
+    front end that knows the username (:func:`principal_for`); the invocation steps take it
+    from there the same way."""
 
     username: str
     role: str
@@ -36,30 +53,46 @@ class Principal:
     permissions: frozenset[str]
 
     def can(self, permission: str) -> bool:
-        return self.role == "admin" or permission in self.permissions
+        return self.role == ADMIN or permission in self.permissions
+
+    @property
+    def member_scoped(self) -> bool:
+        """Acting for one member: only about that member's own accounts and membership."""
+        return self.member_id is not None
+
+
+def declared_roles(plugins: Any) -> dict[str, RoleSpec]:
+    """Every role the loaded plugins declare (the kernel's among them), by name."""
+    return {name: claimed.value for name, claimed in plugins.roles.items()}
 
 
 def role_permissions(plugins: Any, role: str) -> frozenset[str]:
-    if role == "admin":
+    """The permissions a role holds: those declared for it and its own; ``admin``: all."""
+    if role == ADMIN:
         return frozenset(plugins.permissions)
+    declared = plugins.roles.get(role)
+    own = declared.value.permissions if declared is not None else ()
     return frozenset(name for name, claimed in plugins.permissions.items()
-                     if role in claimed.value.roles)
+                     if role in claimed.value.roles).union(own)
 
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_user(conn: Connection, username: str, role: str, member_id: int | None = None
-                ) -> dict[str, Any]:
+def create_user(conn: Connection, username: str, role: str, member_id: int | None = None, *,
+                roles: Mapping[str, RoleSpec] = KERNEL_ROLES) -> dict[str, Any]:
+    """Create an active user with one of ``roles`` (the kernel's, unless the plugins' are
+    given); a member-scoped role's user is linked to ``member_id``."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,63}", username or ""):
         raise ValidationError("username: 2-64 lowercase letters, digits, '.', '_' or '-'",
                               field="username")
-    if role not in ROLES:
-        raise ValidationError(f"role must be one of {', '.join(ROLES)}", field="role")
-    if (role == "member") != (member_id is not None):
-        raise ValidationError("a member user needs a member, and only member users have one",
-                              field="member")
+    spec = roles.get(role)
+    if spec is None:
+        raise ValidationError(f"role must be one of {', '.join(roles)}", field="role")
+    if spec.member_scoped != (member_id is not None):
+        raise ValidationError(f"a {role} user needs a member" if spec.member_scoped
+                              else f"a {role} user is not linked to a member", field="member")
     if conn.execute(select(t.users.c.id).where(t.users.c.username == username)).first():
         raise Conflict(f"user {username} already exists", field="username")
     conn.execute(t.users.insert().values(username=username, role=role, member_id=member_id,

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from kopcore.ledger.records import JournalEntry, Member, ProposedEntry
     from kopcore.operations import Operation
     from kopcore.records import (
+        Access,
         DemoSeed,
         EodTask,
         ExitContribution,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         Period,
         PermissionSpec,
         ProductType,
+        RoleSpec,
         SettlementAccount,
         ShuBasis,
         Veto,
@@ -329,3 +331,68 @@ def kopcore_shu_bases(ctx: Context, year_start: date, year_end: date,
                     for member_id, balance in balances_on(ctx, year_end)]
     """
 
+
+
+# -------------------------------------------------------------------------------------------
+# Roles and access
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_roles() -> Sequence[RoleSpec]:
+    """Return the roles this plugin adds, each with the permissions it holds.
+
+    Called once at start-up, after ``kopcore_permissions``. The kernel's own roles (``admin``,
+    ``manager``, ``teller``, ``auditor`` and ``member``) are declared the same way, by its
+    built-in plugin ``kopcore.users``. A role named by two plugins, or holding a permission no
+    plugin declares, stops start-up naming the plugin. ``users create --role <name>`` then
+    accepts the role. Its users hold the role's ``permissions`` and every permission whose
+    :class:`~kopcore.records.PermissionSpec` lists the role; the users of a ``member_scoped``
+    role are linked to one member and limited, like members, to that member's own accounts and
+    membership (a plugin widens that for its own operations with ``kopcore_check_access``).
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_roles():
+            return [RoleSpec("celengan.collector", "Collects celengan deposits door to door",
+                             permissions=("celengan.read", "celengan.manage"),
+                             member_scoped=True)]
+    """
+
+
+@hookspec
+def kopcore_check_access(ctx: Context, operation: Operation, data: Any) -> Access | None:
+    """Allow or refuse a call on the records its input names, or return ``None``.
+
+    Called by the authorise step of every call of every operation (API, CLI, approvals, the
+    Python ``invoke``), after the caller's role was found to hold the operation's permission
+    and the input was loaded, inside the call's transaction and before anything is changed.
+    Every plugin is asked, not only the operation's (not firstresult): any
+    :meth:`~kopcore.records.Access.refuse` refuses the call with ``Forbidden`` and its
+    reason; an :meth:`~kopcore.records.Access.allow` from the plugin that declared
+    ``operation`` lets a member-scoped caller past the kernel's own-accounts-and-membership
+    check for this call (an allowance from another plugin counts for nothing). Answer only
+    for the operations you know, and refuse a record that does not exist as you refuse one the
+    caller may not see, so a refusal reveals nothing.
+
+    :param ctx: the call's context; ``ctx.principal`` is the caller (username, role, member,
+        permissions).
+    :param operation: the operation called (``operation.plugin`` names its plugin).
+    :param data: the loaded input, an instance of ``operation.input``.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_check_access(ctx, operation, data):
+            if ctx.principal.role != "celengan.collector" or operation.group != "celengan":
+                return None
+            if operation.name not in ("celengan.deposit", "celengan.balance"):
+                return Access.refuse("a collector only takes deposits and shows balances")
+            saver = member_of_celengan(ctx, data.account)  # None: not a celengan
+            if saver is None:
+                return Access.refuse("a collector serves celengan accounts only")
+            if operation.name == "celengan.deposit" and saver == ctx.principal.member_id:
+                return Access.refuse("a collector's own deposits go through a teller")
+            return Access.allow("a collector serves every saver's celengan")
+    """

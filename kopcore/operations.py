@@ -8,36 +8,58 @@ generates from it:
   mutations, with the ``Idempotency-Key`` header, problem+json errors and an OpenAPI schema;
 - ``kopcore <group> <action> --<field> ...`` with ``--json`` output.
 
-Both go through :func:`kopcore.service.invoke`, so validation, authorisation, idempotency,
-maker-checker approval and the audit trail are the same code for both interfaces.
+Both run the steps of :mod:`kopcore.invocation` through :func:`kopcore.service.invoke`, so
+authorisation, validation, idempotency, maker-checker approval and the audit trail are the same
+code for both interfaces.
 
-Example::
+``Operation[In, Out]`` is generic over its input class ``In`` and output class ``Out``; both are
+inferred from the arguments, and the handler is checked against them. Example::
 
     @attrs.frozen
     class DepositInput:
         account: str = attrs.field(metadata={"help": "Account number"})
         amount: Decimal = attrs.field(metadata={"help": "Amount in rupiah"})
 
-    Operation("celengan.deposit", DepositInput, EntryOutput, deposit,
-              permission="celengan.deposit", mutates=True, subject="account")
+    def deposit(ctx: Context, data: DepositInput) -> EntryOut:
+        ...
+
+    Operation("celengan.deposit", DepositInput, EntryOut, deposit,
+              permission="celengan.manage", mutates=True, account_fields=("account",))
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic
 
 import attrs
+from attrs import AttrsInstance
+from typing_extensions import TypeVar
 
 from kopcore.errors import KopcoreError
 
+if TYPE_CHECKING:
+    from kopcore.context import Context
+
+#: The input and output classes. Their defaults let a registry say plain ``Operation`` for an
+#: operation of any input and output.
+In = TypeVar("In", bound=AttrsInstance, default=Any)
+Out = TypeVar("Out", bound=AttrsInstance, default=Any)
+
 
 @attrs.frozen
-class Operation:
+class Operation(Generic[In, Out]):
+    """One operation: ``handler(ctx, input) -> output`` with what the interfaces need to know.
+
+    ``name`` is ``group.action``; ``input`` and ``output`` are attrs classes; ``permission`` is
+    the permission a caller's role must hold; ``mutates`` says whether it changes anything (a
+    ``POST`` route with the ``Idempotency-Key`` header, audited) or only reads (``GET``).
+    """
+
     name: str
-    input: type
-    output: type
-    handler: Callable[[Any, Any], Any]
+    input: type[In]
+    output: type[Out]
+    handler: Callable[[Context, In], Out]
     permission: str
     mutates: bool
     summary: str = ""

@@ -25,7 +25,7 @@ import pluggy
 from kopcore import __version__, contract, hookspecs
 from kopcore.errors import KopcoreError, PluginError
 from kopcore.facts import BUSINESS_DATE
-from kopcore.records import EodTask, GLAccountSpec, PermissionSpec, ProductType
+from kopcore.records import EodTask, GLAccountSpec, PermissionSpec, ProductType, RoleSpec
 
 ENTRY_POINT_GROUP = "kopcore"
 
@@ -35,7 +35,12 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("kopcore.members", "kopcore.plugins.member_ops"),
     ("kopcore.accounts", "kopcore.plugins.account_ops"),
     ("kopcore.ledger", "kopcore.plugins.ledger_ops"),
-    ("kopcore.admin", "kopcore.plugins.admin_ops"),
+    ("kopcore.system", "kopcore.plugins.system_ops"),
+    ("kopcore.eod", "kopcore.plugins.eod_ops"),
+    ("kopcore.users", "kopcore.plugins.user_ops"),
+    ("kopcore.keys", "kopcore.plugins.key_ops"),
+    ("kopcore.audit", "kopcore.plugins.audit_ops"),
+    ("kopcore.approvals", "kopcore.plugins.approval_ops"),
     ("kopcore.oversight", "kopcore.plugins.oversight_ops"),
     ("kopcore.yearend", "kopcore.plugins.yearend_ops"),
     ("kopcore.integrity", "kopcore.plugins.integrity_ops"),
@@ -69,6 +74,7 @@ class PluginHost:
         self.gl_accounts: dict[str, Claimed[GLAccountSpec]] = {}
         self.products: dict[str, Claimed[ProductType]] = {}
         self.permissions: dict[str, Claimed[PermissionSpec]] = {}
+        self.roles: dict[str, Claimed[RoleSpec]] = {}
         self.operations: dict[str, Claimed[Any]] = {}
         self.facts: dict[str, Claimed[Any]] = {}
         self.eod_tasks: dict[str, Claimed[EodTask]] = {}
@@ -258,6 +264,13 @@ class PluginHost:
         for plugin, perms in self.call("kopcore_permissions"):
             for perm in perms:
                 self._claim("permission", self.permissions, perm.name, perm, plugin)
+        for plugin, roles in self.call("kopcore_roles"):
+            for role in roles:
+                self._claim("role", self.roles, role.name, role, plugin)
+                unknown = sorted(set(role.permissions) - set(self.permissions))
+                if unknown:
+                    raise PluginError(f"plugin {plugin!r}: role {role.name!r} holds unknown "
+                                      f"permission(s) {', '.join(unknown)}")
         routes: dict[str, Claimed[Any]] = {}
         commands: dict[str, Claimed[Any]] = {}
         for plugin, operations in self.call("kopcore_operations"):

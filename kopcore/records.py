@@ -7,6 +7,7 @@ that collide when two claim the same thing.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -255,3 +256,49 @@ class Period:
     start: date
     end: date
 
+
+
+#: A role's name: lowercase letters, digits, '.', '_' or '-', at most 32 characters (a plugin's
+#: own roles are best named ``<plugin>.<what>``).
+ROLE_NAME = re.compile(r"[a-z][a-z0-9._-]{1,31}")
+
+
+@attrs.frozen
+class RoleSpec:
+    """A role users can be given (``kopcore_roles``).
+
+    ``permissions`` are held besides those whose :class:`PermissionSpec` lists the role, so a
+    plugin's role may hold the kernel's or another plugin's permissions. A ``member_scoped``
+    role's users are linked to one member and, like the ``member`` role, may call only
+    operations about that member's own accounts and membership (or self-service ones).
+    """
+
+    name: str
+    description: str
+    permissions: tuple[str, ...] = ()
+    member_scoped: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if not ROLE_NAME.fullmatch(self.name):
+            raise ValueError(f"role name {self.name!r}: 2-32 lowercase letters, digits, '.', "
+                             "'_' or '-', starting with a letter")
+
+
+@attrs.frozen
+class Access:
+    """A plugin's answer to ``kopcore_check_access`` about one call: allow or refuse, and why.
+
+    Build it with :meth:`allow` or :meth:`refuse`; ``reason`` is shown to the caller when the
+    call is refused, so say what is refused without revealing what the caller may not see.
+    """
+
+    allowed: bool
+    reason: str
+
+    @classmethod
+    def allow(cls, reason: str) -> Access:
+        return cls(True, reason)
+
+    @classmethod
+    def refuse(cls, reason: str) -> Access:
+        return cls(False, reason)

@@ -10,14 +10,15 @@ from typing import Any
 
 import attrs
 import pytest
+from sqlalchemy import update
 
 from kopcore import hookimpl, ledger
 from kopcore.auth import principal_for
 from kopcore.context import Context
 from kopcore.db import tables as t
 from kopcore.errors import InsufficientFunds, KopcoreError, NotFound
-from kopcore.interfaces.convert import dump, load
-from kopcore.ledger.posting import request_digest
+from kopcore.interfaces.convert import load
+from kopcore.invocation import input_digest
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import PostingLine, Side
@@ -164,9 +165,6 @@ def test_another_manager_approves_and_it_runs_once_as_the_maker(env: Env) -> Non
     ]
     assert f"by {SECOND_MANAGER}" in rows[1]["detail"]
     assert rows[1]["input_digest"] == rows[0]["input_digest"]
-    op = env.op("approvaltest.transfer")
-    assert rows[0]["input_digest"] == request_digest(
-        {"op": op.name, "input": dump(load(op.input, move(CASH, OWN_ACCOUNT, "1500000")))})
     # Approving twice is a conflict; so is rejecting what was approved. Nothing more posts.
     assert_problem(env.call("approvals.approve", {"approval_id": approval}, user="admin"), 409,
                    "conflict")
@@ -174,6 +172,49 @@ def test_another_manager_approves_and_it_runs_once_as_the_maker(env: Env) -> Non
                    "conflict")
     assert env.count(t.journal_entries) == entries + 1
     assert env.ok("approvals.list", {"status": "approved"})["approvals"][0]["result"] == entry
+
+
+def test_an_approved_requests_audit_rows_share_the_digest_of_its_loaded_input(env: Env) -> None:
+    """The maker's "approval-required" row and the approval's "ok" row carry one digest: that
+    of the loaded input, computed by the same step, however the amount was written."""
+    op = env.op("approvaltest.transfer")
+    approval = pending(env, "1500000.00")
+    env.ok("approvals.approve", {"approval_id": approval}, user=SECOND_MANAGER)
+    rows = env.ok("audit.list", {"operation": op.name}, user="auditor")["items"]
+    assert [(r["interface"], r["outcome"]) for r in rows] == \
+        [("api", "approval-required"), ("approval", "ok")]
+    assert rows[0]["input_digest"] == rows[1]["input_digest"] == \
+        input_digest(op, load(op.input, move(CASH, OWN_ACCOUNT, "1500000")))
+    # The same request sent again (amount written another way) is recorded with that digest.
+    env.call(op.name, move(CASH, OWN_ACCOUNT, "1500000"), user="manajer")
+    again = env.ok("audit.list", {"operation": op.name}, user="auditor")["items"][-1]
+    assert again["input_digest"] == rows[0]["input_digest"]
+
+
+def test_approving_authorises_the_maker_again_with_the_same_step(env: Env) -> None:
+    """The maker's role lost the permission after the request was queued: the approval is
+    refused by the authorise step every call runs, nothing posts, and it stays pending."""
+    approval = pending(env, "1500000")
+    before = env.snapshot()
+    env.kernel.db.write(lambda conn: conn.execute(
+        update(t.users).where(t.users.c.username == "manajer").values(role="teller")))
+    problem = assert_problem(env.call("approvals.approve", {"approval_id": approval},
+                                      user=SECOND_MANAGER), 403, "forbidden")
+    assert problem["detail"] == "role teller may not approvaltest.transfer (needs ledger.post)"
+    after = env.snapshot()
+    assert after["journal_entries"] == before["journal_entries"]
+    assert after["audit_log"] == before["audit_log"] + 1  # the refused approval, on record
+    assert env.ok("approvals.list", {}, user=SECOND_MANAGER)["approvals"][0]["status"] == \
+        "pending"
+    # The approver needs approvals.decide for approvals.approve; the four-eyes rule holds too.
+    env.kernel.db.write(lambda conn: conn.execute(
+        update(t.users).where(t.users.c.username == "manajer").values(role="manager")))
+    assert_problem(env.call("approvals.approve", {"approval_id": approval}, user="teller"),
+                   403, "forbidden")
+    assert_problem(env.call("approvals.approve", {"approval_id": approval}, user="manajer"),
+                   403, "forbidden")
+    assert env.ok("approvals.approve", {"approval_id": approval},
+                  user=SECOND_MANAGER)["status"] == "approved"
 
 
 def test_reject_posts_nothing(env: Env) -> None:

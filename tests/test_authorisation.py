@@ -5,17 +5,21 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
-from kopcore import ledger
-from kopcore.auth import Principal, role_permissions
+from kopcore import hookimpl, ledger
+from kopcore.auth import Principal, declared_roles, role_permissions
+from kopcore.context import Context
 from kopcore.db import tables as t
-from kopcore.errors import Forbidden, KopcoreError
+from kopcore.errors import Forbidden, KopcoreError, PluginError, ValidationError
 from kopcore.interfaces.convert import load
+from kopcore.invocation import check_permission
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.plugin_manager import PluginHost
-from kopcore.service import authorise
+from kopcore.records import Access, RoleSpec
+from kopcore.testing import Cooperative, KernelFactory
 from tests import interfaces_support as support
 from tests.authorisation_support import (
     AUDIT,
@@ -159,7 +163,7 @@ def test_every_operation_of_every_installed_plugin_by_role() -> None:
             if role == "member" and subject:
                 continue  # depends on whose account it is: covered over HTTP below
             try:
-                authorise(None, op, None, principal)  # type: ignore[arg-type]
+                check_permission(op, principal)
                 allowed = True
             except Forbidden:
                 allowed = False
@@ -361,6 +365,162 @@ def test_a_member_cannot_move_money_even_from_their_own_account(env: Env) -> Non
     after["audit_log"] = before["audit_log"]
     assert after == before
     assert env.balance(OTHER_ACCOUNT).to_str() == "500000.00"
+
+
+# --- the permission before the input -----------------------------------------------------------
+
+#: Inputs that do not load, sent by a user whose role lacks the permission: (operation, input,
+#: user, the refusal). The permission is checked first, so none of the field rules show.
+REFUSED_BEFORE_LOADING: list[tuple[str, dict[str, Any], str, str]] = [
+    ("users.create", {"username": "Bukan Nama!", "role": "raja", "gelar": "x"}, "teller",
+     "role teller may not users.create (needs users.manage)"),
+    ("users.create", {}, "auditor", "role auditor may not users.create (needs users.manage)"),
+    ("entries.post", {"memo": "x", "lines": "bukan daftar"}, "teller",
+     "role teller may not entries.post (needs ledger.post)"),
+    ("audit.list", {"limit": "0"}, "teller", "role teller may not audit.list (needs audit.read)"),
+    ("members.list", {"limit": "banyak"}, "anggota",
+     "role member may not members.list (needs members.manage)"),
+]
+
+
+def test_a_call_without_the_permission_is_refused_before_its_input_is_read(env: Env) -> None:
+    for name, data, user, refusal in REFUSED_BEFORE_LOADING:
+        audited = env.count(t.audit_log)
+        problem = assert_problem(env.call(name, data, user=user), 403, "forbidden")
+        assert (problem["detail"], "field" in problem) == (refusal, False), name
+        # A refused mutation is still on the record.
+        assert env.count(t.audit_log) == audited + env.op(name).mutates
+    # Whoever holds the permission is told what is wrong with the input.
+    for name, data, _, _ in REFUSED_BEFORE_LOADING:
+        problem = assert_problem(env.call(name, data), 422, "validation-error")
+        assert problem["field"] in (*data, "username"), (name, problem)
+
+
+def test_the_cli_refuses_a_call_without_the_permission_before_reading_its_options(env: Env
+                                                                                  ) -> None:
+    for args, operator in (
+        (("users", "create", "--username", "Bukan Nama!", "--role", "raja"), "teller"),
+        (("entries", "post", "--memo", "x", "--lines", "bukan json"), "auditor"),
+        (("audit", "list", "--limit", "0"), "teller"),
+    ):
+        refused = env.cli(*args, operator=operator)
+        assert (refused.exit_code, refused.error_code) == (1, "forbidden"), refused.stderr
+        assert "must" not in refused.stderr, refused.stderr
+        invalid = env.cli(*args, operator="admin")
+        assert (invalid.exit_code, invalid.error_code) == (1, "validation-error"), args
+
+
+# --- roles and record checks declared by plugins ------------------------------------------------
+
+COLLECTOR = "celengan.collector"
+
+
+@pytest.fixture
+def collectors(make_kernel: KernelFactory) -> tuple[Cooperative, str]:
+    """A cooperative with celengan where the user ``kader`` (its member number returned too)
+    collects deposits for the neighbours."""
+    coop = Cooperative(make_kernel(plugins=("celengan",)))
+    kader = coop.member("Wayan Kader")
+    coop.call("users.create", username="kader", role=COLLECTOR, member=kader)
+    return coop, kader
+
+
+def test_hook_roles_declares_a_role_users_are_given_with_its_permissions(
+        collectors: tuple[Cooperative, str]) -> None:
+    coop, _ = collectors
+    plugins = coop.kernel.plugins
+    assert set(declared_roles(plugins)) == {"admin", "manager", "teller", "auditor", "member",
+                                            COLLECTOR}
+    assert (plugins.roles[COLLECTOR].plugin, plugins.roles["teller"].plugin) == \
+        ("celengan", "kopcore.users")
+    kader = coop.principal("kader")
+    assert (kader.role, kader.member_scoped) == (COLLECTOR, True)
+    assert kader.permissions == {"celengan.read", "celengan.manage"}
+    # A member-scoped role's user is linked to a member; an undeclared role is no role.
+    coop.refused(ValidationError, "users.create", username="kader2", role=COLLECTOR)
+    coop.refused(ValidationError, "users.create", username="pak-rt", role="ketua-rt")
+    assert COLLECTOR not in PluginHost.load(()).roles
+
+
+def test_a_role_claimed_twice_misnamed_or_holding_an_unknown_permission_stops_start_up() -> None:
+    for role, message in (
+        (lambda: RoleSpec("manager", "Another manager"),
+         "plugin 'arisan': role 'manager' is outside its namespace"),
+        (lambda: RoleSpec("arisan.leader", "Group leader", permissions=("arisan.lead",)),
+         "plugin 'arisan': role 'arisan.leader' holds unknown permission(s) arisan.lead"),
+        (lambda: RoleSpec("Ketua Arisan", "Group leader"),
+         "plugin 'arisan' failed in kopcore_roles: ValueError: role name 'Ketua Arisan'"),
+    ):
+        class Declares:
+            @hookimpl
+            def kopcore_roles(self, role: Any = role) -> list[RoleSpec]:
+                return [role()]
+
+        with pytest.raises(PluginError) as refused:
+            PluginHost.load((), extra=[("arisan", Declares())])
+        assert message in str(refused.value)
+
+
+def test_hook_check_access_lets_a_collector_serve_the_neighbours_celengan_but_not_their_own(
+        collectors: tuple[Cooperative, str]) -> None:
+    coop, kader = collectors
+    saver = coop.member("Ni Luh Ayu")
+    coop.call("users.create", username="ayu", role="member", member=saver)
+    own = coop.call("celengan.open", member=kader, target="500000")["account"]
+    theirs = coop.call("celengan.open", member=saver, target="500000")["account"]
+    cash = {"amount": "25000", "cash_account": coop.CASH}
+    # Celengan allows what the kernel's rule alone refuses a member-scoped user: another's.
+    assert coop.call("celengan.deposit", as_user="kader", account=theirs, **cash)["balance"] \
+        == "25000.00"
+    assert coop.call("celengan.balance", as_user="kader", account=theirs)["balance"] == \
+        "25000.00"
+    # Celengan refuses; nothing moves.
+    deposits_only = "a collector only takes celengan deposits and shows balances"
+    for operation, raw, reason in (
+        ("celengan.deposit", {"account": own, **cash},
+         "a collector's own deposits go through a teller"),
+        ("celengan.withdraw", {"account": theirs, **cash}, deposits_only),
+        ("celengan.open", {"member": saver, "target": "100000"}, deposits_only),
+        ("celengan.deposit", {"account": coop.CASH, **cash},
+         "a collector serves celengan accounts only"),
+        ("celengan.deposit", {"account": "TIDAK-ADA", **cash},
+         "a collector serves celengan accounts only"),
+    ):
+        assert coop.refused(Forbidden, operation, as_user="kader", **raw).detail == reason
+    # Where celengan says nothing, the kernel's rule decides: the collector's own celengan, and
+    # a plain member, who still sees only their own.
+    assert coop.call("celengan.balance", as_user="kader", account=own)["balance"] == "0.00"
+    assert coop.call("celengan.balance", as_user="ayu", account=theirs)["balance"] == "25000.00"
+    assert coop.refused(Forbidden, "celengan.balance", as_user="ayu", account=own).detail == \
+        "members may only use their own accounts"
+
+
+class HiddenMember:
+    """A plugin that refuses any look at member AG-002 and would let anyone read any account."""
+
+    @hookimpl
+    def kopcore_check_access(self, ctx: Context, operation: Operation, data: Any
+                             ) -> Access | None:
+        if operation.name == "members.get" and data.member == OTHER_MEMBER:
+            return Access.refuse("member AG-002 is hidden")
+        if operation.name == "accounts.get":
+            return Access.allow("every account is public")
+        return None
+
+
+def test_a_refusal_counts_from_any_plugin_an_allowance_only_from_the_operations_own(
+        env_factory: Any) -> None:
+    env = env_factory(extra_plugins=[("hidden", HiddenMember())])
+    for user in ("admin", USER["member"]):
+        problem = assert_problem(env.call("members.get", {"member": OTHER_MEMBER}, user=user),
+                                 403, "forbidden")
+        assert problem["detail"] == "member AG-002 is hidden"
+    assert env.ok("members.get", {"member": OWN_MEMBER}, user=USER["member"])["name"] == \
+        "Made Wirawan"
+    # accounts.get is the kernel's: another plugin's allowance does not widen it.
+    assert_problem(env.call("accounts.get", {"account": OTHER_ACCOUNT}, user=USER["member"]),
+                   403, "forbidden")
+    assert env.ok("accounts.get", {"account": OWN_ACCOUNT}, user=USER["member"])
 
 
 # --- API keys --------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ def test_plugins_lists_the_builtins_with_versions(env: Env) -> None:
     assert result.exit_code == 0, result.stderr
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:]}
     for name in ("kopcore.chart", "kopcore.members", "kopcore.accounts", "kopcore.ledger",
-                 "kopcore.admin"):
+                 "kopcore.users", "kopcore.approvals"):
         assert rows[name][1:3] == [__version__, "built-in"], rows
     operations_per_plugin = {name: int(row[4]) for name, row in rows.items()}
     assert sum(operations_per_plugin.values()) == len(env.kernel.plugins.operations)

@@ -23,10 +23,10 @@ from kopcore.auth import Principal, role_permissions
 from kopcore.db import tables as t
 from kopcore.errors import Forbidden, Unauthorized
 from kopcore.interfaces.convert import DEFAULT_MAX_LENGTH, fields_of, unwrap_optional
+from kopcore.invocation import authorise
 from kopcore.kernel import Kernel
 from kopcore.money import Money
 from kopcore.plugin_manager import PluginHost
-from kopcore.service import authorise
 from kopcore.settings import Settings
 from kopcore.testing import Cooperative, KernelFactory
 from tests import interfaces_support as support

@@ -24,10 +24,12 @@ import pluggy
 import kopcore
 from kopcore import ledger
 from kopcore.context import Context
+from kopcore.errors import NotFound
 from kopcore.ledger import JournalEntry, Member, MemberStatus, ProposedEntry
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import (
+    Access,
     DemoSeed,
     EodTask,
     ExitContribution,
@@ -41,6 +43,7 @@ from kopcore.records import (
     PermissionSpec,
     PostingLine,
     ProductType,
+    RoleSpec,
     SettlementAccount,
     ShuBasis,
     Side,
@@ -61,6 +64,9 @@ LOCKED = "celengan.locked"
 
 #: The only settlement purpose celengan serves: crediting a member's SHU share.
 SHU_CREDIT = "shu-credit"
+
+#: A member who collects celengan deposits from the neighbours (a kader of the cooperative).
+COLLECTOR = "celengan.collector"
 
 
 @kopcore.hookimpl
@@ -218,3 +224,29 @@ def seed_demo(ctx: Context) -> str | None:
 @kopcore.hookimpl
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
     return [DemoSeed("celengan", seed_demo, order=200)]
+
+
+@kopcore.hookimpl
+def kopcore_roles() -> Sequence[RoleSpec]:
+    return [RoleSpec(COLLECTOR, "Member who collects celengan deposits door to door",
+                     permissions=(READ, MANAGE), member_scoped=True)]
+
+
+@kopcore.hookimpl
+def kopcore_check_access(ctx: Context, operation: Operation, data: Any) -> Access | None:
+    """A collector takes deposits into any saver's celengan and shows its balance, except
+    deposits into their own (those go through a teller), and does nothing else with celengan."""
+    principal = ctx.principal
+    if principal is None or principal.role != COLLECTOR or operation.group != "celengan":
+        return None
+    if operation.name not in ("celengan.deposit", "celengan.balance"):
+        return Access.refuse("a collector only takes celengan deposits and shows balances")
+    try:
+        account = ledger.get_account(ctx, data.account)
+    except NotFound:
+        account = None
+    if account is None or account.product_code != PRODUCT:
+        return Access.refuse("a collector serves celengan accounts only")
+    if operation.name == "celengan.deposit" and account.member_id == principal.member_id:
+        return Access.refuse("a collector's own deposits go through a teller")
+    return Access.allow("a collector serves every saver's celengan")

@@ -1,0 +1,91 @@
+"""Built-in plugin: users and the kernel's roles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from kopcore import auth, hookimpl, ledger
+from kopcore.context import Context
+from kopcore.errors import Conflict, NotFound, ValidationError
+from kopcore.operations import Operation
+from kopcore.records import RoleSpec
+
+MANAGE = "users.manage"
+
+
+@attrs.frozen
+class NoInput:
+    """No parameters."""
+
+
+@attrs.frozen
+class CreateUserIn:
+    username: str = attrs.field(metadata={"help": "Login name", "max_length": 64})
+    role: str = attrs.field(metadata={
+        "help": "admin, manager, teller, auditor, member or a role a plugin declares",
+        "max_length": 32})
+    member: str | None = attrs.field(default=None, metadata={
+        "help": "Member number (member and other member-scoped roles only)",
+        "max_length": 32})
+
+
+@attrs.frozen
+class UserIn:
+    username: str = attrs.field(metadata={"help": "Login name", "max_length": 64})
+
+
+@attrs.frozen
+class UserOut:
+    username: str
+    role: str
+    member_id: int | None
+    active: bool
+
+
+@attrs.frozen
+class UsersOut:
+    users: list[UserOut]
+
+
+def _user_out(row: dict[str, Any]) -> UserOut:
+    return UserOut(row["username"], row["role"], row["member_id"], bool(row["active"]))
+
+
+def create_user(ctx: Context, data: CreateUserIn) -> UserOut:
+    """Create a user with a role; member users are linked to their member number."""
+    member_id = ledger.get_member(ctx, data.member).id if data.member else None
+    return _user_out(auth.create_user(ctx.conn, data.username, data.role, member_id,
+                                      roles=auth.declared_roles(ctx.kernel.plugins)))
+
+
+def list_users(ctx: Context, data: NoInput) -> UsersOut:
+    """Every user and role."""
+    return UsersOut([_user_out(u) for u in auth.list_users(ctx.conn)])
+
+
+def deactivate_user(ctx: Context, data: UserIn) -> UserOut:
+    """Deactivate a user and revoke all their keys."""
+    if data.username == ctx.actor:
+        raise Conflict("you cannot deactivate yourself")
+    return _user_out(auth.set_active(ctx.conn, data.username, False))
+
+
+@hookimpl
+def kopcore_roles() -> Sequence[RoleSpec]:
+    return tuple(auth.KERNEL_ROLES.values())
+
+
+@hookimpl
+def kopcore_operations() -> list[Operation]:
+    return [
+        Operation("users.create", CreateUserIn, UserOut, create_user, mutates=True,
+                  summary="Create a user", errors=(ValidationError, Conflict, NotFound),
+                  permission=MANAGE),
+        Operation("users.list", NoInput, UsersOut, list_users, mutates=False,
+                  summary="List users", permission=MANAGE),
+        Operation("users.deactivate", UserIn, UserOut, deactivate_user, mutates=True,
+                  summary="Deactivate a user", errors=(NotFound, Conflict), permission=MANAGE),
+    ]
