@@ -38,15 +38,6 @@ from kopcore_savings.operations.accounts import (
     withdraw,
 )
 from kopcore_savings.operations.common import SavingsAccountOut
-from kopcore_savings.operations.deposits import (
-    DepositOut,
-    DepositWithdrawIn,
-    PlaceDepositIn,
-    deposit_get,
-    deposit_mature,
-    deposit_withdraw,
-    place_deposit,
-)
 from kopcore_savings.operations.products import (
     ProductCreateIn,
     ProductListIn,
@@ -54,6 +45,15 @@ from kopcore_savings.operations.products import (
     ProductsOut,
     product_create,
     product_list,
+)
+from kopcore_savings.operations.time_deposits import (
+    DepositOut,
+    DepositWithdrawIn,
+    PlaceDepositIn,
+    deposit_get,
+    deposit_mature,
+    deposit_withdraw,
+    place_deposit,
 )
 from kopcore_savings.operations.wajib import (
     ArrearsIn,
