@@ -211,7 +211,7 @@ def kopcore_operations() -> list[Operation]:
                   errors=(NotFound, Conflict, AccountClosed)),
         Operation("accounts.hold", HoldIn, HoldOut, hold, permission="accounts.manage",
                   mutates=True, summary="Hold part of the balance",
-                  errors=(NotFound, InsufficientFunds, AccountClosed, ValidationError)),
+                  errors=(NotFound, InsufficientFunds, AccountClosed, ValidationError, Conflict)),
         Operation("accounts.release-hold", ReleaseHoldIn, AccountOut, release_hold,
                   permission="accounts.manage", mutates=True, summary="Release a hold",
                   errors=(NotFound,)),

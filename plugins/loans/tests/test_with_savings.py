@@ -214,7 +214,8 @@ def test_disbursement_goes_into_the_members_sukarela_net_of_fees(coop: Coop) -> 
     assert coop.call("accounts.get", account=CASH)["balance"] == cash_before  # no cash moved
     assert rp(coop.loan(number)["outstanding_principal"]) == LOAN
     # The savings statement shows the disbursement as a credit to the member.
-    statement = coop.call("savings.statement", account=sukarela, from_date=START_DATE.isoformat(),
+    statement = coop.call("accounts.statement", account=sukarela,
+                          from_date=START_DATE.isoformat(),
                           to_date=START_DATE.isoformat())
     assert rp(statement["closing_balance"]) == coop.balance(sukarela)
     coop.books_balance()
@@ -284,7 +285,7 @@ def test_repayment_from_savings_beyond_the_balance_is_refused(coop: Coop) -> Non
                  amount=str(INSTALLMENT), from_savings=True)
     assert coop.balance(sukarela) == Decimal(400_000)
     # A hold keeps its part: only the available balance pays.
-    coop.call("savings.hold", as_user="manager", account=sukarela, amount="150000",
+    coop.call("accounts.hold", as_user="manager", account=sukarela, amount="150000",
               reason="jaminan")
     coop.refused(InsufficientFunds, "loans.repay", as_user="teller", loan=number,
                  amount="300000", from_savings=True)
@@ -306,9 +307,9 @@ def test_auto_debit_takes_only_what_savings_hold_and_the_loan_falls_past_due(coo
                   cash_account=CASH)
         coop.call("savings.deposit", as_user="teller", account=accounts[member],
                   amount="500000", cash_account=CASH)
-    hold = coop.call("savings.hold", as_user="manager", account=accounts[poor],
+    hold = coop.call("accounts.hold", as_user="manager", account=accounts[poor],
                      amount="100000", reason="jaminan")["hold_id"]
-    coop.call("savings.freeze", as_user="manager", account=accounts[frozen])
+    coop.call("accounts.freeze", as_user="manager", account=accounts[frozen])
 
     coop.close_days(FIRST_DUE + timedelta(days=2))
 
@@ -339,7 +340,7 @@ def test_auto_debit_takes_only_what_savings_hold_and_the_loan_falls_past_due(coo
     coop.books_balance()
 
     # Money arriving later is collected by the next end of day and the loan is current again.
-    coop.call("savings.release-hold", as_user="manager", account=accounts[poor],
+    coop.call("accounts.release-hold", as_user="manager", account=accounts[poor],
               hold_id=hold)
     coop.call("savings.deposit", as_user="teller", account=accounts[poor], amount="2000000",
               cash_account=CASH)

@@ -54,6 +54,6 @@ PERMISSIONS: tuple[PermissionSpec, ...] = (
                    ("manager", "teller", "member")),
     PermissionSpec(TRANSACT, "Open savings accounts, take deposits and pay withdrawals",
                    ("manager", "teller")),
-    PermissionSpec(MANAGE, "Configure products; hold, freeze, close; billing runs",
+    PermissionSpec(MANAGE, "Configure products; reactivate accounts; billing runs; maturity",
                    ("manager",)),
 )

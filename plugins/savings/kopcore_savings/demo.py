@@ -9,7 +9,7 @@ from kopcore.context import Context
 from kopcore.errors import NotFound
 from kopcore.ledger import MemberStatus
 from kopcore.money import Money
-from kopcore_savings import deposits, movements
+from kopcore_savings import movements, time_deposits
 from kopcore_savings.accounts import open_savings_account
 from kopcore_savings.products import (
     InterestMethod,
@@ -57,7 +57,7 @@ def seed(ctx: Context) -> list[str]:
         movements.withdraw(ctx, s.number, Money.parse("75000", cur), CASH)
         opened += [p.number, w.number, s.number]
         if index == 0:
-            placed, _ = deposits.place(ctx, member, berjangka, Money.parse("2000000", cur), CASH,
-                                       deposits.PAYOUT, s.number)
+            placed, _ = time_deposits.place(ctx, member, berjangka, Money.parse("2000000", cur),
+                                            CASH, time_deposits.PAYOUT, s.number)
             opened.append(placed.savings.number)
     return opened

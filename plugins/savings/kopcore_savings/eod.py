@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from kopcore.context import Context
 from kopcore.records import EodTask
-from kopcore_savings import deposits, dormancy, interest
+from kopcore_savings import dormancy, interest, time_deposits
 from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import products
 
@@ -83,9 +83,9 @@ TASKS: tuple[EodTask, ...] = (
           "Record end-of-day balances of interest-earning sukarela accounts"),
     _task("savings.interest-posting", _posting_chunks, interest.post_chunk, 910,
           "Post jasa simpanan where a product's period ends"),
-    _task("savings.deposit-accrual", _deposit_chunks, deposits.accrue_chunk, 920,
+    _task("savings.deposit-accrual", _deposit_chunks, time_deposits.accrue_chunk, 920,
           "Expense time-deposit interest to interest payable at month end"),
-    _task("savings.deposit-maturity", _deposit_chunks, deposits.mature_chunk, 930,
+    _task("savings.deposit-maturity", _deposit_chunks, time_deposits.mature_chunk, 930,
           "Pay out or roll over time deposits that mature"),
     _task("savings.dormancy", _dormancy_chunks, dormancy.mark_chunk, 940,
           "Mark accounts without member activity for N days dormant"),

@@ -1,5 +1,5 @@
-"""Deposits, withdrawals, transfers, holds, freezes and closing; every refusal is typed and
-changes nothing."""
+"""Deposits, withdrawals, transfers, closing, and the kernel's holds, freezes and statements on
+savings accounts; every refusal is typed and changes nothing."""
 
 from __future__ import annotations
 
@@ -84,23 +84,49 @@ def test_pokok_is_paid_once_at_its_fixed_amount(coop: Coop) -> None:
 def test_frozen_account_takes_deposits_but_pays_nothing_out(
         coop: Coop, member_accounts: dict[str, str]) -> None:
     sukarela = member_accounts["SUKARELA"]
-    assert coop.call("savings.freeze", account=sukarela)["account"]["status"] == "frozen"
+    assert coop.call("accounts.freeze", account=sukarela)["status"] == "frozen"
     coop.refused(AccountFrozen, "savings.withdraw", account=sukarela, amount="1000",
                  cash_account=CASH)
     coop.deposit(sukarela, "1000")
-    coop.call("savings.unfreeze", account=sukarela)
+    coop.call("accounts.unfreeze", account=sukarela)
     coop.withdraw(sukarela, "1000")
 
 
 def test_a_hold_reduces_what_can_be_withdrawn_until_released(
         coop: Coop, member_accounts: dict[str, str]) -> None:
     sukarela = member_accounts["SUKARELA"]
-    held = coop.call("savings.hold", account=sukarela, amount="300000", reason="PPOB pending")
-    assert held["account"]["account"]["available"]["amount"] == "200000.00"
+    held = coop.call("accounts.hold", account=sukarela, amount="300000", reason="PPOB pending")
+    assert held["account"]["available"]["amount"] == "200000.00"
     coop.refused(InsufficientFunds, "savings.withdraw", account=sukarela, amount="190001",
                  cash_account=CASH)
-    coop.call("savings.release-hold", account=sukarela, hold_id=held["hold_id"])
+    coop.call("accounts.release-hold", account=sukarela, hold_id=held["hold_id"])
     coop.withdraw(sukarela, "490000")
+
+
+def test_a_second_hold_with_the_same_reference_is_a_conflict(
+        coop: Coop, member_accounts: dict[str, str]) -> None:
+    sukarela = member_accounts["SUKARELA"]
+    coop.call("accounts.hold", account=sukarela, amount="1000", reason="jaminan",
+              reference="JMN-7")
+    coop.refused(Conflict, "accounts.hold", account=sukarela, amount="1000", reason="jaminan",
+                 reference="JMN-7")
+    assert coop.call("accounts.get", account=sukarela)["held"]["amount"] == "1000.00"
+
+
+def test_a_member_reads_their_own_savings_statement_and_no_one_elses(
+        coop: Coop, member_accounts: dict[str, str]) -> None:
+    ayu = member_accounts["SUKARELA"]
+    made = coop.open(coop.member("I Made Wirawan"), "SUKARELA")
+    coop.deposit(made, "70000")
+    user = coop.member_user(member_accounts["member"])
+    today = coop.today().isoformat()
+    own = coop.call("accounts.statement", as_user=user, account=ayu, from_date=today,
+                    to_date=today)
+    assert own["closing_balance"]["amount"] == "500000.00"
+    assert [line["credit"]["amount"] for line in own["lines"]] == ["500000.00"]
+    with pytest.raises(Forbidden):
+        coop.call("accounts.statement", as_user=user, account=made, from_date=today,
+                  to_date=today)
 
 
 def test_transfer_between_members_and_member_principals_touch_only_their_own(

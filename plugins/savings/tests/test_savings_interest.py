@@ -30,7 +30,7 @@ def closed_form(daily: list[Decimal], rate: Fraction, year: int, minimum: Decima
 
 def daily_balances(coop: Coop, account: str) -> list[Decimal]:
     """End-of-day balance of each April day, read back from the statement."""
-    statement = coop.call("savings.statement", account=account, from_date="2026-04-01",
+    statement = coop.call("accounts.statement", account=account, from_date="2026-04-01",
                           to_date="2026-04-30")
     balance = rupiah(statement["opening_balance"])
     out = []
@@ -43,7 +43,7 @@ def daily_balances(coop: Coop, account: str) -> list[Decimal]:
 
 
 def posted_interest(coop: Coop, account: str) -> Decimal:
-    statement = coop.call("savings.statement", account=account, from_date="2026-04-30",
+    statement = coop.call("accounts.statement", account=account, from_date="2026-04-30",
                           to_date="2026-04-30")
     credits = [rupiah(x["credit"]) for x in statement["lines"] if "Jasa simpanan" in x["memo"]]
     assert len(credits) == 1

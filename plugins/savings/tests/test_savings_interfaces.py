@@ -57,6 +57,15 @@ def test_a_teller_and_a_member_use_savings_through_the_api(coop: Coop) -> None:
         theirs = client.get("/api/v1/savings/balance",
                             params={"account": other["account"]["number"]}, headers=headers)
         assert theirs.status_code == 403
+        # The member's statement is the kernel's, scoped to their own accounts the same way.
+        day = {"from_date": coop.today().isoformat(), "to_date": coop.today().isoformat()}
+        statement = client.get("/api/v1/accounts/statement", params={"account": number, **day},
+                               headers=headers)
+        assert statement.json()["closing_balance"]["amount"] == "150000.00"
+        theirs = client.get("/api/v1/accounts/statement",
+                            params={"account": other["account"]["number"], **day},
+                            headers=headers)
+        assert theirs.status_code == 403
         moved = post("transfer", member_key, {"from_account": number,
                                               "to_account": other["account"]["number"],
                                               "amount": "50000"})
@@ -64,6 +73,9 @@ def test_a_teller_and_a_member_use_savings_through_the_api(coop: Coop) -> None:
         spec = client.get("/docs/openapi.json").json()
         assert {"/api/v1/savings/deposit", "/api/v1/savings/wajib-bill",
                 "/api/v1/savings/place-deposit"} <= set(spec["paths"])
+        # Holds, freezes and statements have one route each, the kernel's.
+        assert not {f"/api/v1/savings/{action}" for action in (
+            "statement", "hold", "release-hold", "freeze", "unfreeze")} & set(spec["paths"])
     assert coop.balance(number) == "100000.00"
     coop.books_balance()
 

@@ -56,7 +56,7 @@ def test_auto_debit_collects_arrears_from_sukarela_above_its_minimum(wajib_coop:
         wajib, sukarela = coop.open(member, "WAJIB"), coop.open(member, "SUKARELA")
         coop.deposit(sukarela, saved)
         accounts[member] = (wajib, sukarela)
-    coop.call("savings.freeze", account=accounts[frozen][1])
+    coop.call("accounts.freeze", account=accounts[frozen][1])
     run = coop.call("savings.wajib-bill", product="WAJIB", period="2026-01")
     assert (run["billed"], run["collected"]) == (3, 2)
     assert coop.balance(accounts[rich][0]) == "25000.00"
@@ -107,7 +107,7 @@ def test_exit_is_refused_while_savings_are_frozen_and_nothing_changes(wajib_coop
     member = coop.member()
     sukarela = coop.open(member, "SUKARELA")
     coop.deposit(sukarela, "50000")
-    coop.call("savings.freeze", account=sukarela)
+    coop.call("accounts.freeze", account=sukarela)
     refused = coop.refused(ExitRefused, "members.exit", member=member, reason="resigned",
                            payout_account=CASH)
     assert "frozen" in refused.detail

@@ -19,43 +19,25 @@ from kopcore.errors import (
     ValidationError,
 )
 from kopcore.operations import Operation
-from kopcore.views import EntryOut, StatementOut
+from kopcore.views import EntryOut
 from kopcore_savings import chart
 from kopcore_savings.operations.accounts import (
     AccountIn,
     CloseIn,
     CloseOut,
-    HoldIn,
-    HoldOut,
     MoveIn,
     OpenIn,
     ReactivateIn,
-    ReleaseIn,
-    StatementIn,
     TransferIn,
     balance,
     close,
     deposit,
-    freeze,
-    hold,
     open_account,
     reactivate_account,
-    release_hold,
-    statement,
     transfer,
-    unfreeze,
     withdraw,
 )
 from kopcore_savings.operations.common import SavingsAccountOut
-from kopcore_savings.operations.deposits import (
-    DepositOut,
-    DepositWithdrawIn,
-    PlaceDepositIn,
-    deposit_get,
-    deposit_mature,
-    deposit_withdraw,
-    place_deposit,
-)
 from kopcore_savings.operations.products import (
     ProductCreateIn,
     ProductListIn,
@@ -63,6 +45,15 @@ from kopcore_savings.operations.products import (
     ProductsOut,
     product_create,
     product_list,
+)
+from kopcore_savings.operations.time_deposits import (
+    DepositOut,
+    DepositWithdrawIn,
+    PlaceDepositIn,
+    deposit_get,
+    deposit_mature,
+    deposit_withdraw,
+    place_deposit,
 )
 from kopcore_savings.operations.wajib import (
     ArrearsIn,
@@ -104,18 +95,6 @@ OPERATIONS: tuple[Operation, ...] = (
         approval_amount_field="amount", errors=(*POSTING, NotWithdrawable, Conflict)),
     _op("balance", AccountIn, SavingsAccountOut, balance, chart.READ, mutates=False,
         summary="Balance of a savings account", account_fields=OWN, errors=(NotFound,)),
-    _op("statement", StatementIn, StatementOut, statement, chart.READ, mutates=False,
-        summary="Statement of a savings account", account_fields=OWN,
-        errors=(NotFound, ValidationError)),
-    _op("hold", HoldIn, HoldOut, hold, chart.MANAGE, mutates=True,
-        summary="Hold part of a balance", errors=(NotFound, InsufficientFunds, AccountClosed,
-                                                  ValidationError, Conflict)),
-    _op("release-hold", ReleaseIn, SavingsAccountOut, release_hold, chart.MANAGE,
-        mutates=True, summary="Release a hold", errors=(NotFound,)),
-    _op("freeze", AccountIn, SavingsAccountOut, freeze, chart.MANAGE, mutates=True,
-        summary="Freeze a savings account", errors=(NotFound, Conflict, AccountClosed)),
-    _op("unfreeze", AccountIn, SavingsAccountOut, unfreeze, chart.MANAGE, mutates=True,
-        summary="Unfreeze a savings account", errors=(NotFound, Conflict, AccountClosed)),
     _op("close", CloseIn, CloseOut, close, chart.TRANSACT, mutates=True,
         summary="Close a sukarela account", errors=(*POSTING, NotWithdrawable, Conflict)),
     _op("reactivate", ReactivateIn, SavingsAccountOut, reactivate_account, chart.MANAGE,

@@ -1,18 +1,22 @@
-"""Operations on savings accounts: open, deposit, withdraw, transfer, balance, statement,
-holds, freezes, closing and reactivation."""
+"""Operations on savings accounts: open, deposit, withdraw, transfer, balance, closing and
+reactivation.
+
+Statements, holds and freezes of savings accounts are the kernel's account operations
+(``accounts.statement``, ``accounts.hold``, ``accounts.release-hold``, ``accounts.freeze``,
+``accounts.unfreeze``): the ledger does them the same way for every member account.
+"""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import attrs
 
 from kopcore import ledger
 from kopcore.context import Context
-from kopcore.errors import NotFound, ValidationError
+from kopcore.errors import ValidationError
 from kopcore.money import Money
-from kopcore.views import EntryOut, StatementOut
+from kopcore.views import EntryOut
 from kopcore_savings import movements
 from kopcore_savings.accounts import get_savings_account, open_savings_account, reactivate
 from kopcore_savings.operations.common import (
@@ -56,34 +60,6 @@ class TransferIn:
                                             "max_length": 64})
     amount: Decimal = attrs.field(metadata={"help": "Amount in rupiah"})
     memo: str = attrs.field(default="", metadata=MEMO)
-
-
-@attrs.frozen
-class StatementIn:
-    account: str = attrs.field(metadata=ACCOUNT)
-    from_date: date = attrs.field(metadata={"help": "First business date"})
-    to_date: date = attrs.field(metadata={"help": "Last business date"})
-
-
-@attrs.frozen
-class HoldIn:
-    account: str = attrs.field(metadata=ACCOUNT)
-    amount: Decimal = attrs.field(metadata={"help": "Amount to set aside"})
-    reason: str = attrs.field(metadata={"help": "Why (shown on the account)", "max_length": 200})
-    reference: str | None = attrs.field(default=None, metadata={"help": "Unique reference",
-                                                                "max_length": 200})
-
-
-@attrs.frozen
-class HoldOut:
-    hold_id: int
-    account: SavingsAccountOut
-
-
-@attrs.frozen
-class ReleaseIn:
-    account: str = attrs.field(metadata=ACCOUNT)
-    hold_id: int = attrs.field(metadata={"help": "Hold id", "minimum": 1, "maximum": 2**62})
 
 
 @attrs.frozen
@@ -142,42 +118,6 @@ def transfer(ctx: Context, data: TransferIn) -> EntryOut:
 
 def balance(ctx: Context, data: AccountIn) -> SavingsAccountOut:
     """Balance, available, accrued interest (not yet posted) and wajib arrears."""
-    return savings_out(ctx, data.account)
-
-
-def statement(ctx: Context, data: StatementIn) -> StatementOut:
-    """Postings between two business dates with opening, running and closing balances."""
-    get_savings_account(ctx, data.account)
-    s = ledger.statement(ctx, data.account, data.from_date, data.to_date)
-    return s
-
-
-def hold(ctx: Context, data: HoldIn) -> HoldOut:
-    """Hold part of the available balance (blokir sebagian)."""
-    savings = get_savings_account(ctx, data.account)
-    hold_id = ledger.place_hold(ctx, savings.number, _money(ctx, data.account, data.amount),
-                                reason=data.reason, reference=data.reference)
-    return HoldOut(hold_id, savings_out(ctx, savings.number))
-
-
-def release_hold(ctx: Context, data: ReleaseIn) -> SavingsAccountOut:
-    """Release a hold on this account."""
-    savings = get_savings_account(ctx, data.account)
-    if not any(h["id"] == data.hold_id for h in ledger.active_holds(ctx, savings.number)):
-        raise NotFound(f"no active hold {data.hold_id} on account {data.account}")
-    ledger.release_hold(ctx, data.hold_id)
-    return savings_out(ctx, savings.number)
-
-
-def freeze(ctx: Context, data: AccountIn) -> SavingsAccountOut:
-    """Freeze (blokir): nothing may leave the account until it is unfrozen."""
-    ledger.freeze_account(ctx, get_savings_account(ctx, data.account).number)
-    return savings_out(ctx, data.account)
-
-
-def unfreeze(ctx: Context, data: AccountIn) -> SavingsAccountOut:
-    """Lift a freeze."""
-    ledger.unfreeze_account(ctx, get_savings_account(ctx, data.account).number)
     return savings_out(ctx, data.account)
 
 

@@ -13,7 +13,7 @@ from kopcore.context import Context
 from kopcore.errors import Conflict
 from kopcore.money import Money
 from kopcore.views import EntryOut
-from kopcore_savings import deposits, interest
+from kopcore_savings import interest, time_deposits
 from kopcore_savings.operations.accounts import AccountIn
 from kopcore_savings.operations.common import (
     ACCOUNT,
@@ -69,7 +69,7 @@ class DepositWithdrawIn:
 
 
 def deposit_out(ctx: Context, number: str) -> DepositOut:
-    d = deposits.get_deposit(ctx, number)
+    d = time_deposits.get_deposit(ctx, number)
     product = d.savings.product
     gross = interest.round_half_up(d.interest_for(d.term_days), product.rounding_unit)
     return DepositOut(savings_out(ctx, number), product.money(d.principal),
@@ -82,8 +82,8 @@ def place_deposit(ctx: Context, data: PlaceDepositIn) -> DepositOut:
     product = get_product(ctx, data.product)
     member = ledger.get_member(ctx, data.member)
     amount = Money.parse(data.amount, product.currency)
-    placed, _ = deposits.place(ctx, member, product, amount, data.source_account,
-                               data.instruction.value, data.payout_account)
+    placed, _ = time_deposits.place(ctx, member, product, amount, data.source_account,
+                                    data.instruction.value, data.payout_account)
     return deposit_out(ctx, placed.savings.number)
 
 
@@ -94,14 +94,14 @@ def deposit_get(ctx: Context, data: AccountIn) -> DepositOut:
 
 def deposit_withdraw(ctx: Context, data: DepositWithdrawIn) -> EntryOut:
     """Withdraw a time deposit: before maturity interest is forfeited and the penalty taken."""
-    return EntryOut.of(deposits.withdraw(ctx, data.account, data.destination))
+    return EntryOut.of(time_deposits.withdraw(ctx, data.account, data.destination))
 
 
 def deposit_mature(ctx: Context, data: AccountIn) -> DepositOut:
     """Settle a deposit whose maturity date has come (end of day does this by itself)."""
-    d = deposits.get_deposit(ctx, data.account)
+    d = time_deposits.get_deposit(ctx, data.account)
     if d.status != "active" or d.maturity_on > ctx.business_date:
         raise Conflict(f"time deposit {data.account} is {d.status}, maturing on "
                        f"{d.maturity_on}")
-    deposits.mature(ctx, d)
+    time_deposits.mature(ctx, d)
     return deposit_out(ctx, data.account)
