@@ -83,8 +83,7 @@ def _apply_deltas(ctx: Context, accounts: dict[str, Account], lines: Sequence[Po
     """
     batch: list[tuple[int, int]] = []
     batch_kind = ""
-    for account, delta in rules.balance_changes(lines, accounts):
-        kind = rules.change_kind(account, delta)
+    for account, delta, kind in rules.balance_changes(lines, accounts):
         if batch and kind != batch_kind:
             _apply_batch(ctx, batch_kind, batch)
             batch = []

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 import attrs
 
@@ -33,9 +33,7 @@ if TYPE_CHECKING:
 #: direct call from Python (a script, a test, a ``kernel.write`` under a name of its own).
 PYTHON_API = "python-api"
 
-_SOURCES: WeakKeyDictionary[PluginHost, dict[str, str]] = WeakKeyDictionary()
-
-
+@lru_cache(maxsize=8)  # one plugin host per running kernel
 def _source_table(plugins: PluginHost) -> dict[str, str]:
     """Operation name → plugin, for every name the kernel runs a plugin's work under."""
     table = {name: claimed.plugin for name, claimed in plugins.operations.items()}
@@ -57,11 +55,7 @@ def entry_source(ctx: Context) -> str:
     The API and the CLI only ever run declared operations, so no request can pass itself off
     as another plugin's. Work a plugin does inside a hook called by another plugin's operation
     (a month's close, an after-posting reaction) is attributed to that operation's plugin."""
-    plugins = ctx.kernel.plugins
-    table = _SOURCES.get(plugins)
-    if table is None:
-        table = _SOURCES[plugins] = _source_table(plugins)
-    return table.get(ctx.operation, PYTHON_API)
+    return _source_table(ctx.kernel.plugins).get(ctx.operation, PYTHON_API)
 
 
 @attrs.frozen

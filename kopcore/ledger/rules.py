@@ -12,9 +12,9 @@ alone or in a batch; the writes then rely on them.
   of 1 to :data:`MAX_MEMO` characters.
 - **Against the accounts** (:func:`check_against_accounts`): each line in its account's currency,
   no account closed, debits equal to credits in each currency.
-- **Balance changes** (:func:`balance_changes`, :func:`change_kind`, :func:`apply_changes`): each
-  account's net change in ascending id order (the order accounts are locked in), which changes
-  need a floor check, and the refusals of a frozen account or a floor.
+- **Balance changes** (:func:`balance_changes`, :func:`apply_changes`): each account's net change
+  in ascending id order (the order accounts are locked in) and whether it needs a floor check;
+  the refusals of a frozen account or a floor.
 - **Reversal** (:func:`mirror_lines`) and **idempotency** (:func:`replay_digest`).
 
 One account may appear on several lines, on both sides: it moves by the net amount.
@@ -52,6 +52,9 @@ ChangeKind = Literal["inc", "dec-free", "dec-checked"]
 """How a balance change is written (:data:`kopcore.ledger.writes.CONDITIONS`): ``inc`` raises
 the account's normal balance, ``dec-free`` lowers one without a floor, ``dec-checked`` lowers one
 with a floor, checked against the locked row."""
+
+BalanceChange = tuple[Account, int, ChangeKind]
+"""An account, its net change in debit-positive minor units, and the kind of change."""
 
 
 def request_digest(payload: Any) -> str:
@@ -124,34 +127,35 @@ def check_against_accounts(lines: Sequence[PostingLine], accounts: Mapping[str, 
 
 
 def balance_changes(lines: Iterable[PostingLine], accounts: Mapping[str, Account]
-                    ) -> list[tuple[Account, int]]:
-    """Each account's net change (debit-positive minor units) in ascending account id order,
-    the order every posting locks accounts in, so that two entries cannot deadlock; accounts
-    whose lines cancel out are left out."""
+                    ) -> list[BalanceChange]:
+    """Each account's net change in ascending account id order, the order every posting locks
+    accounts in, so that two entries cannot deadlock; accounts whose lines cancel out are left
+    out. A change that raises the account's normal balance is ``inc``; one that lowers it is
+    ``dec-checked`` when the account has a floor, else ``dec-free``."""
     deltas: dict[int, int] = defaultdict(int)
     by_id: dict[int, Account] = {}
     for line in lines:
         account = accounts[line.account]
         by_id[account.id] = account
         deltas[account.id] += line.signed_minor
-    return [(by_id[account_id], deltas[account_id]) for account_id in sorted(deltas)
-            if deltas[account_id]]
+    changes: list[BalanceChange] = []
+    for account_id in sorted(deltas):
+        delta = deltas[account_id]
+        if not delta:
+            continue
+        account = by_id[account_id]
+        kind: ChangeKind = "inc" if delta * account.normal_sign > 0 else (
+            "dec-free" if account.floor is None else "dec-checked")
+        changes.append((account, delta, kind))
+    return changes
 
 
-def change_kind(account: Account, delta: int) -> ChangeKind:
-    """Whether a change raises the account's normal balance or lowers it, with or without a
-    floor to check."""
-    if delta * account.normal_sign >= 0:
-        return "inc"
-    return "dec-free" if account.floor is None else "dec-checked"
-
-
-def apply_changes(changes: Sequence[tuple[Account, int]], running: dict[int, int]) -> None:
+def apply_changes(changes: Sequence[BalanceChange], running: dict[int, int]) -> None:
     """Apply one entry's changes to ``running`` (account id → debit-positive balance), refusing
     them as the database would: nothing leaves a frozen account or goes below a floor (the bulk
     path checks its batch this way, on balances it holds locked)."""
-    for account, delta in changes:
-        if delta * account.normal_sign >= 0:
+    for account, delta, kind in changes:
+        if kind == "inc":
             continue
         if account.status is AccountStatus.FROZEN:
             raise account_frozen(account)
@@ -162,7 +166,7 @@ def apply_changes(changes: Sequence[tuple[Account, int]], running: dict[int, int
             available = Money(running[account.id] * account.normal_sign - account.held.minor,
                               account.currency)
             raise insufficient_funds(account, available, delta)
-    for account, delta in changes:
+    for account, delta, _kind in changes:
         running[account.id] += delta
 
 
