@@ -88,8 +88,9 @@ def canonical(row: Mapping[str, Any], postings: Iterable[PostingKey]) -> bytes:
         row["request_digest"], row["reverses_entry_id"], _micros(row["created_at"]),
         sorted((int(a), int(m), str(c)) for a, m, c in postings),
     ]
-    if row["source"] is not None:
-        fields.append(row["source"])
+    source = row.get("source")
+    if source is not None:
+        fields.append(source)
     return _ENCODER.encode(fields).encode("ascii")
 
 
