@@ -33,12 +33,18 @@ def test_member_without_accounts_leaves(kernel):
     assert entry is None
 
 
+def member_with_two_accounts(ctx: Context) -> ledger.Member:
+    """An active member holding SAV-01 and SAV-02, and the teller's CASH-01."""
+    member = active_member(ctx)
+    cash_account(ctx)
+    member_account(ctx, member, "SAV-01")
+    member_account(ctx, member, "SAV-02")
+    return member
+
+
 def test_exit_closes_the_members_zero_balance_accounts(kernel):
     def work(ctx: Context) -> ledger.Member:
-        member = active_member(ctx)
-        cash_account(ctx)
-        member_account(ctx, member, "SAV-01")
-        member_account(ctx, member, "SAV-02")
+        member = member_with_two_accounts(ctx)
         transfer(ctx, "CASH-01", "SAV-02", rp("1000"))
         transfer(ctx, "SAV-02", "CASH-01", rp("1000"))
         return member
@@ -53,10 +59,7 @@ def test_exit_closes_the_members_zero_balance_accounts(kernel):
 
 def test_exit_is_refused_while_a_balance_is_left_that_no_plugin_settles(kernel):
     def work(ctx: Context) -> ledger.Member:
-        member = active_member(ctx)
-        cash_account(ctx)
-        member_account(ctx, member, "SAV-01")
-        member_account(ctx, member, "SAV-02")
+        member = member_with_two_accounts(ctx)
         transfer(ctx, "CASH-01", "SAV-02", rp("1000"))
         return member
 
@@ -153,6 +156,8 @@ def test_exit_pays_out_the_plugins_lines_and_closes_the_emptied_accounts(make_ke
     assert [(p.account_number, p.amount) for p in entry.postings] == [
         ("SAV-01", rp("125000")), ("CASH-01", rp("-125000"))]
     assert entry.idempotency_key == "exit-A000001"
+    # Posted under members.exit however the exit was called (here: directly from Python).
+    assert (entry.operation, entry.source) == ("members.exit", "kopcore.members")
     savings = kernel.read("auditor", lambda ctx: ledger.get_account(ctx, "SAV-01"))
     assert savings.balance == Money(0)
     assert savings.status is AccountStatus.CLOSED
@@ -196,23 +201,3 @@ def test_a_vetoed_exit_asks_no_plugin_to_contribute_and_writes_nothing(make_kern
     assert hold.contributions_asked == 0
     still = kernel.read("auditor", lambda ctx: ledger.get_member(ctx, member.member_number))
     assert still.status is MemberStatus.ACTIVE
-
-
-def test_the_exit_entry_comes_from_the_members_exit_operation_however_it_was_called(
-        make_kernel):
-    kernel = make_kernel(extra_plugins=[("savings-test", RefundSavings())])
-
-    def setup(ctx: Context) -> ledger.Member:
-        member = active_member(ctx)
-        cash_account(ctx)
-        capitalise(ctx, "CASH-01", rp("1000"))
-        member_account(ctx, member, "SAV-01")
-        transfer(ctx, "CASH-01", "SAV-01", rp("1000"))
-        return member
-
-    member = kernel.write("teller", setup)
-    _left, entry = kernel.write("manager", lambda ctx: ledger.exit_member(
-        ctx, member.member_number, reason="keluar", payout_account="CASH-01"))
-    assert (entry.operation, entry.source) == ("members.exit", "kopcore.members")
-    stored = kernel.read("auditor", lambda ctx: ledger.get_entry(ctx, entry.id))
-    assert stored.source == "kopcore.members"

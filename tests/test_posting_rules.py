@@ -15,14 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kopcore.errors import (
-    AccountClosed,
-    AccountFrozen,
-    CurrencyMismatch,
-    InsufficientFunds,
-    UnbalancedEntry,
-    ValidationError,
-)
+from kopcore import errors
 from kopcore.ledger import rules
 from kopcore.ledger.records import Account, AccountStatus, PostingView
 from kopcore.money import Money
@@ -89,7 +82,7 @@ def test_well_formed_lines_pass_the_shape_check_as_a_list() -> None:
 ])
 def test_a_line_without_a_positive_money_amount_or_a_side_is_refused(line: PostingLine,
                                                                      field: str) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(errors.ValidationError) as caught:
         rules.check_shape([credit(SAVINGS.number, 5), line])
     assert caught.value.extra["field"] == field
 
@@ -98,22 +91,22 @@ def test_a_line_without_a_positive_money_amount_or_a_side_is_refused(line: Posti
 
 
 def test_an_entry_needs_two_lines() -> None:
-    with pytest.raises(UnbalancedEntry, match="at least two"):
+    with pytest.raises(errors.UnbalancedEntry, match="at least two"):
         rules.check_entry([debit(CASH.number, 1)], "satu kaki")
-    with pytest.raises(UnbalancedEntry):
+    with pytest.raises(errors.UnbalancedEntry):
         rules.check_entry([], "kosong")
 
 
 def test_an_entry_has_at_most_max_lines_postings() -> None:
     lines = [debit(CASH.number, 1), credit(SAVINGS.number, 1)] * (rules.MAX_LINES // 2)
     rules.check_entry(lines, "penuh")
-    with pytest.raises(ValidationError, match=f"at most {rules.MAX_LINES} postings"):
+    with pytest.raises(errors.ValidationError, match=f"at most {rules.MAX_LINES} postings"):
         rules.check_entry([*lines, credit(SAVINGS.number, 1)], "satu terlalu banyak")
 
 
 @pytest.mark.parametrize("memo", ["", "x" * (rules.MAX_MEMO + 1)])
 def test_a_memo_is_required_and_bounded(memo: str) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(errors.ValidationError) as caught:
         rules.check_entry([debit(CASH.number, 1), credit(SAVINGS.number, 1)], memo)
     assert caught.value.extra["field"] == "memo"
     rules.check_entry([debit(CASH.number, 1), credit(SAVINGS.number, 1)], "x" * rules.MAX_MEMO)
@@ -123,7 +116,7 @@ def test_a_memo_is_required_and_bounded(memo: str) -> None:
 
 
 def test_a_line_in_another_currency_than_its_account_is_refused() -> None:
-    with pytest.raises(CurrencyMismatch, match="AC-4 is in USD"):
+    with pytest.raises(errors.CurrencyMismatch, match="AC-4 is in USD"):
         rules.check_against_accounts([debit(USD_CASH.number, 100), credit(SAVINGS.number, 100)],
                                      BOOKS)
 
@@ -132,7 +125,7 @@ def test_a_closed_account_takes_no_line_either_way() -> None:
     closed = by_number(CASH, attrs.evolve(SAVINGS, status=AccountStatus.CLOSED))
     for lines in ([debit(CASH.number, 1), credit(SAVINGS.number, 1)],
                   [debit(SAVINGS.number, 1), credit(CASH.number, 1)]):
-        with pytest.raises(AccountClosed) as caught:
+        with pytest.raises(errors.AccountClosed) as caught:
             rules.check_against_accounts(lines, closed)
         assert caught.value.extra["account"] == SAVINGS.number
 
@@ -145,7 +138,7 @@ def test_a_frozen_account_passes_validation_its_floor_is_checked_with_the_balanc
 def test_an_unbalanced_entry_is_refused_naming_each_currency_difference() -> None:
     lines = [debit(CASH.number, 10_000), credit(SAVINGS.number, 9_999),
              debit(USD_CASH.number, 250, "USD")]
-    with pytest.raises(UnbalancedEntry) as caught:
+    with pytest.raises(errors.UnbalancedEntry) as caught:
         rules.check_against_accounts(lines, BOOKS)
     assert caught.value.detail == ("entry does not balance: IDR debits exceed credits by 0.01, "
                                    "USD debits exceed credits by 2.50")
@@ -192,7 +185,7 @@ def test_property_changing_any_amount_unbalances_the_entry(lines: list[PostingLi
                                                            extra: int) -> None:
     first = lines[0]
     bigger = attrs.evolve(first, amount=Money(first.amount.minor + extra))
-    with pytest.raises(UnbalancedEntry):
+    with pytest.raises(errors.UnbalancedEntry):
         rules.check_against_accounts([bigger, *lines[1:]], BOOKS)
 
 
@@ -218,7 +211,7 @@ def test_money_may_leave_down_to_the_floor_and_not_below_it() -> None:
     running = {saver.id: -1000}  # debit-positive: a liability holding 1000
     rules.apply_changes([(saver, 500, "dec-checked")], running)  # available 800 → 300: at the floor
     assert running == {saver.id: -500}
-    with pytest.raises(InsufficientFunds) as caught:
+    with pytest.raises(errors.InsufficientFunds) as caught:
         rules.apply_changes([(saver, 1, "dec-checked")], running)
     assert caught.value.extra == {"account": saver.number, "available": "3.00"}  # minor units
     assert caught.value.detail == ("account AC-2 has 3.00 available; 0.01 would take it "
@@ -230,7 +223,7 @@ def test_nothing_leaves_a_frozen_account_but_money_comes_in() -> None:
     frozen = attrs.evolve(INCOME, status=AccountStatus.FROZEN)  # credit-normal, no floor
     running = {frozen.id: 0}
     rules.apply_changes([(frozen, -5, "inc")], running)  # a credit raises it: money comes in
-    with pytest.raises(AccountFrozen, match="AC-3 is frozen"):
+    with pytest.raises(errors.AccountFrozen, match="AC-3 is frozen"):
         rules.apply_changes([(frozen, 1, "dec-free")], running)  # a debit lowers it
     assert running == {frozen.id: -5}
 
@@ -247,7 +240,7 @@ def test_property_changes_apply_entirely_within_the_floors_or_not_at_all(
     before = dict(running)
     try:
         rules.apply_changes(changes, running)
-    except (InsufficientFunds, AccountFrozen):
+    except (errors.InsufficientFunds, errors.AccountFrozen):
         assert running == before
         return
     for changed, delta, _kind in changes:

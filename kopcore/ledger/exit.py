@@ -22,7 +22,6 @@ from kopcore.ledger.records import (
     AccountStatus,
     JournalEntry,
     Member,
-    MemberChange,
     MemberChangeKind,
     MemberStatus,
 )
@@ -49,7 +48,7 @@ def exit_member(
     if member.status is not MemberStatus.ACTIVE:
         raise MemberNotActive(f"member {member_number} is {member.status.value}")
     payout = get_account(ctx, payout_account)
-    ask_vetoes(ctx, member, MemberChange(MemberChangeKind.EXIT, reason=reason))
+    ask_vetoes(ctx, member, MemberChangeKind.EXIT, reason=reason)
     contributions: list[tuple[str, ExitContribution]] = ctx.kernel.plugins.call_each(
         "kopcore_member_exit", ctx=ctx, member=member
     )

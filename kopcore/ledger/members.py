@@ -48,11 +48,13 @@ def _clean_contact(phone: str | None, email: str | None) -> tuple[str | None, st
     return phone or None, email or None
 
 
-def ask_vetoes(ctx: Context, member: Member | None, change: MemberChange) -> None:
-    """Show a change the kernel is about to make to every plugin's
-    ``kopcore_veto_member_change``; the first veto raises
+def ask_vetoes(ctx: Context, member: Member | None, kind: MemberChangeKind,
+               **details: str | None) -> None:
+    """Show a change the kernel is about to make (a :class:`MemberChange` of ``kind`` with
+    ``details``) to every plugin's ``kopcore_veto_member_change``; the first veto raises
     :class:`~kopcore.errors.MemberChangeVetoed` with its reason code and the plugin's name.
     ``member`` is the member as it is, ``None`` for a registration."""
+    change = MemberChange(kind, **details)
     for plugin, veto in ctx.kernel.plugins.call_each(
         "kopcore_veto_member_change", ctx=ctx, member=member, change=change
     ):
@@ -91,9 +93,8 @@ def register_member(
         select(t.members.c.id).where(t.members.c.member_number == member_number)
     ).first():
         raise ValidationError("member number already in use", field="member_number")
-    ask_vetoes(ctx, None, MemberChange(
-        MemberChangeKind.REGISTER, name=name, nik=nik, phone=phone, email=email, address=address,
-        member_number=member_number))
+    ask_vetoes(ctx, None, MemberChangeKind.REGISTER, name=name, nik=nik, phone=phone,
+               email=email, address=address, member_number=member_number)
     placeholder = member_number or "tmp-" + uuid.uuid4().hex[:24]
     member_id = conn.execute(
         t.members.insert().values(
@@ -139,7 +140,7 @@ def activate_member(ctx: Context, member_number: str) -> Member:
     member = get_member(ctx, member_number)
     if member.status is not MemberStatus.APPLICANT:
         raise MemberNotActive(f"member {member_number} is {member.status.value}, not an applicant")
-    ask_vetoes(ctx, member, MemberChange(MemberChangeKind.ACTIVATE))
+    ask_vetoes(ctx, member, MemberChangeKind.ACTIVATE)
     ctx.conn.execute(
         update(t.members).where(t.members.c.id == member.id)
         .values(status=MemberStatus.ACTIVE.value, joined_on=ctx.business_date)
@@ -162,7 +163,7 @@ def update_contact(
     if address is not None:
         values["address"] = address
     if values:
-        ask_vetoes(ctx, member, MemberChange(MemberChangeKind.UPDATE_CONTACT, **values))
+        ask_vetoes(ctx, member, MemberChangeKind.UPDATE_CONTACT, **values)
         ctx.conn.execute(update(t.members).where(t.members.c.id == member.id).values(**values))
     return get_member_by_id(ctx, member.id)
 
