@@ -93,7 +93,7 @@ def create_demo(database: str, plugins: tuple[str, ...] | None = None
             key=lambda ps: (ps[1].order, ps[1].name),
         )
         for _plugin, seed in seeds:
-            kernel.write("admin", seed.seed, operation=f"demo.{seed.name}")
+            kernel.write("admin", seed.seed, operation=seed.operation)
     finally:
         kernel.close()
     return settings, keys

@@ -123,7 +123,7 @@ def close_business_date(kernel: Kernel, *, progress: Progress | None = None,
     kernel.write(SYSTEM_ACTOR, start, operation="eod")
     touched: dict[str, int] = {}
     for _plugin, task in eod_tasks(kernel):
-        op = f"eod.{task.name}"
+        op = task.operation
         kernel.write(SYSTEM_ACTOR, partial(_plan, day=day, task=task, chunk_size=chunk_size),
                      operation=op)
         touched[task.name] = 0

@@ -121,16 +121,29 @@ class ExitRefused(Conflict):
     title = "Member exit refused"
 
 
-class PostingVetoed(Conflict):
-    """A plugin refused an entry; ``reason`` is the plugin's stable reason code."""
-
-    code = "posting-vetoed"
-    title = "Posting refused by a plugin"
+class Vetoed(Conflict):
+    """A plugin refused a change through a veto hook; ``reason`` is the plugin's stable reason
+    code, ``plugin`` its name."""
 
     def __init__(self, detail: str, *, reason: str, plugin: str) -> None:
         super().__init__(detail, reason=reason, plugin=plugin)
         self.reason = reason
         self.plugin = plugin
+
+
+class PostingVetoed(Vetoed):
+    """A plugin refused an entry (``kopcore_veto_entry``)."""
+
+    code = "posting-vetoed"
+    title = "Posting refused by a plugin"
+
+
+class MemberChangeVetoed(Vetoed):
+    """A plugin refused a member's registration, activation, contact change or exit
+    (``kopcore_veto_member_change``)."""
+
+    code = "member-change-vetoed"
+    title = "Member change refused by a plugin"
 
 
 class BusinessDateError(Conflict):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
 
     from kopcore.context import Context
-    from kopcore.ledger.records import JournalEntry, Member, ProposedEntry
+    from kopcore.ledger.records import JournalEntry, Member, MemberChange, ProposedEntry
     from kopcore.operations import Operation
     from kopcore.records import (
         Access,
@@ -156,7 +156,7 @@ def kopcore_transaction_facts() -> Mapping[str, ColumnElement[Any]]:
 
 
 # -------------------------------------------------------------------------------------------
-# Posting
+# Vetoes and posting
 # -------------------------------------------------------------------------------------------
 
 
@@ -170,8 +170,50 @@ def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
     :class:`~kopcore.errors.PostingVetoed`, carrying the veto's stable ``reason`` code and the
     plugin's name, and nothing is written.
 
+    ``entry.source`` names who is posting, as the kernel knows it: the plugin whose operation or
+    end-of-day task caused the entry (``kopcore.ledger`` for a teller's manual entry,
+    ``kopcore.members`` for a member's exit), or ``python-api`` for a direct call. Rely on it,
+    not on ``ctx.operation``, to tell the plugin's own postings from others'.
+
     :param ctx: the operation context (connection, actor, business date).
-    :param entry: the entry as requested: lines with resolved accounts, memo, operation.
+    :param entry: the entry as requested: lines with resolved accounts, memo, operation, source.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_veto_entry(ctx, entry):
+            if entry.source != "celengan" and takes_money_out_of_a_celengan(entry):
+                return Veto("celengan.other-plugin", "only celengan pays out of a celengan")
+            return None
+    """
+
+
+@hookspec
+def kopcore_veto_member_change(ctx: Context, member: Member | None,
+                               change: MemberChange) -> Veto | None:
+    """Refuse a change to a member, or return ``None`` to let it pass.
+
+    Called inside the transaction of every registration, activation, contact change and exit
+    (:func:`kopcore.ledger.register_member`, ``activate_member``, ``update_contact``,
+    ``exit_member``), after the kernel's own checks and before anything is written; for an
+    exit, before any plugin's ``kopcore_member_exit``. Every plugin is asked (not firstresult);
+    the first :class:`~kopcore.records.Veto` stops the change with
+    :class:`~kopcore.errors.MemberChangeVetoed`, carrying the veto's stable ``reason`` code and
+    the plugin's name, and nothing is written. A cooperative's membership rules that several
+    plugins must respect (an age limit, no exit while a guarantee is pending) live here.
+
+    :param ctx: the operation context (connection, actor, business date).
+    :param member: the member as it is now; ``None`` when registering an applicant.
+    :param change: what is about to happen (:class:`~kopcore.ledger.MemberChange`): its
+        ``kind`` (``register``, ``activate``, ``update-contact``, ``exit``) and the new values.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_veto_member_change(ctx, member, change):
+            if change.kind is MemberChangeKind.REGISTER and age(change.nik) < 17:
+                return Veto("celengan.underage", "members join from 17 years of age")
+            return None
     """
 
 
@@ -218,7 +260,8 @@ def kopcore_settlement_account(
 def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
     """Refuse a member's exit, or contribute lines to the exit settlement.
 
-    Called by :func:`kopcore.ledger.exit_member` for an active member. If any plugin
+    Called by :func:`kopcore.ledger.exit_member` for an active member, after the plugins'
+    ``kopcore_veto_member_change`` let the exit pass. If any plugin
     returns a refusal, the exit fails with :class:`~kopcore.errors.ExitRefused` listing every
     refusal and nothing is written. Otherwise the contributions' lines (moving balances out of
     the plugin's accounts) and a balancing line to the payout account are posted as one entry,

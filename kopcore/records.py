@@ -174,6 +174,11 @@ class EodTask:
     order: int = 100
     description: str = ""
 
+    @property
+    def operation(self) -> str:
+        """The operation name its chunks run under: ``eod.<name>``."""
+        return f"eod.{self.name}"
+
 
 @attrs.frozen
 class DemoSeed:
@@ -182,6 +187,11 @@ class DemoSeed:
     name: str
     seed: Callable[[Context], Any]
     order: int = 100
+
+    @property
+    def operation(self) -> str:
+        """The operation name it runs under: ``demo.<name>``."""
+        return f"demo.{self.name}"
 
 
 class FigureUnit(enum.StrEnum):

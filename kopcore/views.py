@@ -71,13 +71,15 @@ class PostingOut:
 
 @attrs.frozen
 class EntryOut:
-    """A posted journal entry."""
+    """A posted journal entry. ``source``: the plugin whose operation or end-of-day task posted
+    it, or ``python-api``; empty for entries posted before sources were recorded."""
 
     entry_id: int
     business_date: date
     memo: str
     actor: str
     operation: str
+    source: str | None
     reverses_entry_id: int | None
     created_at: datetime
     postings: list[PostingOut]
@@ -85,7 +87,7 @@ class EntryOut:
     @classmethod
     def of(cls, e: JournalEntry) -> EntryOut:
         return cls(
-            e.id, e.business_date, e.memo, e.actor, e.operation, e.reverses_entry_id,
+            e.id, e.business_date, e.memo, e.actor, e.operation, e.source, e.reverses_entry_id,
             e.created_at,
             [PostingOut(p.account_number, p.side,
                         Money(abs(p.amount.minor), p.amount.currency)) for p in e.postings],

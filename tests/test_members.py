@@ -1,4 +1,5 @@
-"""Members (anggota): NIK validation, registration, activation, contact details and exit."""
+"""Members (anggota): NIK validation, registration, activation, contact details, and the
+plugins' vetoes on each change (a member's exit: test_member_exit.py)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,15 @@ import kopcore
 from kopcore import ledger
 from kopcore.context import Context
 from kopcore.db import tables as t
-from kopcore.errors import ExitRefused, MemberNotActive, NotFound, ValidationError
-from kopcore.ledger import AccountStatus, MemberStatus
+from kopcore.errors import MemberChangeVetoed, MemberNotActive, NotFound, ValidationError
+from kopcore.ledger import AccountStatus, MemberChange, MemberChangeKind, MemberStatus
 from kopcore.money import Money
-from kopcore.records import ExitContribution, PostingLine, Side
+from kopcore.records import Veto
 from tests.builders import (
     active_member,
-    capitalise,
     cash_account,
     member_account,
     nik,
-    rp,
-    transfer,
 )
 from tests.conftest import START_DATE
 
@@ -232,146 +230,95 @@ def test_active_member_opens_an_account_rolling_up_to_a_gl_account(kernel):
             ctx, name="x", gl_key="no.such.gl", plugin="kopcore"))
 
 
-# --- exit -------------------------------------------------------------------------------------
+# --- the plugins' vetoes ------------------------------------------------------------------------
 
 
-def test_member_without_accounts_leaves(kernel):
-    def work(ctx: Context) -> tuple[ledger.Member, object]:
-        member = active_member(ctx)
-        cash_account(ctx)
-        return ledger.exit_member(ctx, member.member_number, reason="mengundurkan diri",
-                                  payout_account="CASH-01")
+class Gatekeeper:
+    """Records every member change shown to it and vetoes the kinds it is told to refuse."""
 
-    member, entry = kernel.write("manager", work)
-    assert member.status is MemberStatus.LEFT
-    assert member.left_on == START_DATE
-    assert member.exit_reason == "mengundurkan diri"
-    assert entry is None
-
-
-def test_exit_closes_the_members_zero_balance_accounts(kernel):
-    def work(ctx: Context) -> ledger.Member:
-        member = active_member(ctx)
-        cash_account(ctx)
-        member_account(ctx, member, "SAV-01")
-        member_account(ctx, member, "SAV-02")
-        transfer(ctx, "CASH-01", "SAV-02", rp("1000"))
-        transfer(ctx, "SAV-02", "CASH-01", rp("1000"))
-        return member
-
-    member = kernel.write("teller", work)
-    kernel.write("manager", lambda ctx: ledger.exit_member(
-        ctx, member.member_number, reason="pindah", payout_account="CASH-01"))
-    accounts = kernel.read("auditor", lambda ctx: ledger.member_accounts(ctx, member.id))
-    assert [(a.number, a.status, a.closed_on) for a in accounts] == [
-        ("SAV-01", AccountStatus.CLOSED, START_DATE), ("SAV-02", AccountStatus.CLOSED, START_DATE)]
-
-
-def test_exit_is_refused_while_a_balance_is_left_that_no_plugin_settles(kernel):
-    def work(ctx: Context) -> ledger.Member:
-        member = active_member(ctx)
-        cash_account(ctx)
-        member_account(ctx, member, "SAV-01")
-        member_account(ctx, member, "SAV-02")
-        transfer(ctx, "CASH-01", "SAV-02", rp("1000"))
-        return member
-
-    member = kernel.write("teller", work)
-    with pytest.raises(ExitRefused, match="SAV-02") as caught:
-        kernel.write("manager", lambda ctx: ledger.exit_member(
-            ctx, member.member_number, reason="pindah", payout_account="CASH-01"))
-    assert caught.value.extra["accounts"] == ["SAV-02"]
-    still = kernel.read("auditor", lambda ctx: ledger.get_member(ctx, member.member_number))
-    assert still.status is MemberStatus.ACTIVE
-    accounts = kernel.read("auditor", lambda ctx: ledger.member_accounts(ctx, member.id))
-    assert {a.status for a in accounts} == {AccountStatus.OPEN}
-
-
-def test_only_an_active_member_can_exit(kernel):
-    def work(ctx: Context) -> None:
-        ledger.register_member(ctx, name="Made", nik=MAN)
-        cash_account(ctx)
-
-    kernel.write("teller", work)
-    with pytest.raises(MemberNotActive):
-        kernel.write("manager", lambda ctx: ledger.exit_member(
-            ctx, "A000001", reason="batal", payout_account="CASH-01"))
-    kernel.write("teller", lambda ctx: ledger.activate_member(ctx, "A000001"))
-    kernel.write("manager", lambda ctx: ledger.exit_member(
-        ctx, "A000001", reason="keluar", payout_account="CASH-01"))
-    with pytest.raises(MemberNotActive):
-        kernel.write("manager", lambda ctx: ledger.exit_member(
-            ctx, "A000001", reason="lagi", payout_account="CASH-01"))
-
-
-def test_exit_needs_an_existing_payout_account(kernel):
-    member = kernel.write("teller", active_member)
-    with pytest.raises(NotFound):
-        kernel.write("manager", lambda ctx: ledger.exit_member(
-            ctx, member.member_number, reason="keluar", payout_account="NOPE"))
-    still = kernel.read("auditor", lambda ctx: ledger.get_member(ctx, member.member_number))
-    assert still.status is MemberStatus.ACTIVE
-
-
-class RefuseWhileLoanOutstanding:
-    @kopcore.hookimpl
-    def kopcore_member_exit(self, ctx, member):
-        return ExitContribution(refusal="pinjaman masih berjalan")
-
-
-class RefundSavings:
-    """Moves the balance of the member's accounts to the exit payout."""
+    def __init__(self, *refuse: MemberChangeKind) -> None:
+        self.refuse = set(refuse)
+        self.seen: list[tuple[str | None, MemberChange]] = []
 
     @kopcore.hookimpl
-    def kopcore_member_exit(self, ctx, member):
-        lines = [PostingLine(a.number, Side.DEBIT, a.balance)
-                 for a in ledger.member_accounts(ctx, member.id) if a.balance.is_positive()]
-        return ExitContribution(lines=lines)
+    def kopcore_veto_member_change(self, ctx: Context, member: ledger.Member | None,
+                                   change: MemberChange) -> Veto | None:
+        self.seen.append((member.member_number if member else None, change))
+        if change.kind in self.refuse:
+            return Veto("gate.closed", f"no {change.kind.value} today")
+        return None
 
 
-def test_a_plugin_refusal_stops_the_exit_and_writes_nothing(make_kernel):
-    kernel = make_kernel(extra_plugins=[("loans-test", RefuseWhileLoanOutstanding())])
+def test_hook_veto_member_change_sees_every_change_before_it_is_made(make_kernel):
+    gate = Gatekeeper()
+    kernel = make_kernel(extra_plugins=[("gate", gate)])
 
-    def setup(ctx: Context) -> ledger.Member:
-        member = active_member(ctx)
+    def lifecycle(ctx: Context) -> None:
         cash_account(ctx)
-        member_account(ctx, member, "SAV-01")
-        return member
+        ledger.register_member(ctx, name=" Made ", nik=MAN, phone="0812-3456-7890")
+        ledger.activate_member(ctx, "A000001")
+        ledger.update_contact(ctx, "A000001", phone=None, email=None, address="Gianyar")
+        ledger.update_contact(ctx, "A000001", phone=None, email=None, address=None)  # no change
+        ledger.exit_member(ctx, "A000001", reason="pindah", payout_account="CASH-01")
 
-    member = kernel.write("teller", setup)
-    with pytest.raises(ExitRefused, match="pinjaman masih berjalan") as caught:
-        kernel.write("manager", lambda ctx: ledger.exit_member(
-            ctx, member.member_number, reason="keluar", payout_account="CASH-01"))
-    assert caught.value.extra["refusals"] == [
-        {"plugin": "loans-test", "reason": "pinjaman masih berjalan"}]
-    still = kernel.read("auditor", lambda ctx: ledger.get_member(ctx, member.member_number))
-    assert still.status is MemberStatus.ACTIVE
-    account = kernel.read("auditor", lambda ctx: ledger.get_account(ctx, "SAV-01"))
-    assert account.status is AccountStatus.OPEN
+    kernel.write("teller", lifecycle)
+
+    assert gate.seen == [
+        (None, MemberChange(MemberChangeKind.REGISTER, name="Made", nik=MAN,
+                            phone="081234567890")),
+        ("A000001", MemberChange(MemberChangeKind.ACTIVATE)),
+        ("A000001", MemberChange(MemberChangeKind.UPDATE_CONTACT, address="Gianyar")),
+        ("A000001", MemberChange(MemberChangeKind.EXIT, reason="pindah")),
+    ]
 
 
-def test_exit_pays_out_the_plugins_lines_and_closes_the_emptied_accounts(make_kernel):
-    kernel = make_kernel(extra_plugins=[("savings-test", RefundSavings())])
+def members_table(kernel) -> list[tuple[object, ...]]:
+    return kernel.read("auditor", lambda ctx: [tuple(r) for r in ctx.conn.execute(
+        select(t.members).order_by(t.members.c.id))])
 
-    def setup(ctx: Context) -> ledger.Member:
-        member = active_member(ctx)
-        cash_account(ctx)
-        capitalise(ctx, "CASH-01", rp("500000"))
-        member_account(ctx, member, "SAV-01")
-        transfer(ctx, "CASH-01", "SAV-01", rp("125000"))
-        return member
 
-    member = kernel.write("teller", setup)
-    left, entry = kernel.write("manager", lambda ctx: ledger.exit_member(
-        ctx, member.member_number, reason="keluar", payout_account="CASH-01",
-        idempotency_key="exit-A000001"))
-    assert left.status is MemberStatus.LEFT
-    assert [(p.account_number, p.amount) for p in entry.postings] == [
-        ("SAV-01", rp("125000")), ("CASH-01", rp("-125000"))]
-    assert entry.idempotency_key == "exit-A000001"
-    savings = kernel.read("auditor", lambda ctx: ledger.get_account(ctx, "SAV-01"))
-    assert savings.balance == Money(0)
-    assert savings.status is AccountStatus.CLOSED
-    assert kernel.read("auditor", lambda ctx: ledger.get_account(ctx, "CASH-01")).balance == \
-        rp("500000")
-    assert kernel.read("auditor", ledger.ledger_invariants) == []
+@pytest.mark.parametrize("kind", list(MemberChangeKind))
+def test_hook_veto_member_change_refuses_with_its_reason_and_nothing_is_written(make_kernel,
+                                                                               kind):
+    gate = Gatekeeper(kind)
+    kernel = make_kernel(extra_plugins=[("gate", gate)])
+    applicant = "A000001"
+    if kind is not MemberChangeKind.REGISTER:
+        kernel.write("teller", lambda ctx: ledger.register_member(ctx, name="Made", nik=MAN))
+    if kind is MemberChangeKind.EXIT:
+        kernel.write("teller", lambda ctx: ledger.activate_member(ctx, applicant))
+        kernel.write("teller", cash_account)
+    change = {
+        MemberChangeKind.REGISTER: lambda ctx: ledger.register_member(ctx, name="Made", nik=MAN),
+        MemberChangeKind.ACTIVATE: lambda ctx: ledger.activate_member(ctx, applicant),
+        MemberChangeKind.UPDATE_CONTACT: lambda ctx: ledger.update_contact(
+            ctx, applicant, phone="081234567890", email=None, address=None),
+        MemberChangeKind.EXIT: lambda ctx: ledger.exit_member(
+            ctx, applicant, reason="keluar", payout_account="CASH-01"),
+    }[kind]
+    before = members_table(kernel)
+
+    with pytest.raises(MemberChangeVetoed) as vetoed:
+        kernel.write("teller", change)
+
+    assert (vetoed.value.reason, vetoed.value.plugin) == ("gate.closed", "gate")
+    problem = vetoed.value.to_problem()
+    assert (problem["status"], problem["code"]) == (409, "member-change-vetoed")
+    assert members_table(kernel) == before
+
+
+def test_hook_veto_member_change_celengan_admits_members_from_seventeen(make_kernel):
+    kernel = make_kernel(plugins=("celengan",))
+    # Born 6 January 2009: 16 on the business date, 5 January 2026 (a woman: day + 40).
+    sixteen = "5171014601090001"
+    # Born 5 January 2009: 17 that very day.
+    seventeen = "5171010501090002"
+
+    with pytest.raises(MemberChangeVetoed, match="the applicant with NIK 5171014601090001 is 16") \
+            as vetoed:
+        kernel.write("teller", lambda ctx: ledger.register_member(ctx, name="Ayu", nik=sixteen))
+    member = kernel.write("teller", lambda ctx: ledger.register_member(
+        ctx, name="Putu", nik=seventeen))
+
+    assert (vetoed.value.reason, vetoed.value.plugin) == ("celengan.underage", "celengan")
+    assert [m.nik for m in kernel.read("auditor", ledger.list_members)] == [member.nik]

@@ -134,6 +134,9 @@ journal_entries = Table(
     Column("memo", String(500), nullable=False),
     Column("actor", String(64), nullable=False),
     Column("operation", String(128), nullable=False),
+    #: The plugin whose operation or end-of-day task posted the entry, or ``python-api``
+    #: (kopcore.ledger.prepare.entry_source); NULL only for entries posted before k0003.
+    Column("source", String(128), nullable=True),
     Column("idempotency_key", String(200), nullable=True, unique=True),
     Column("request_digest", String(64), nullable=False),
     Column("reverses_entry_id", Integer, ForeignKey("journal_entries.id"), nullable=True,

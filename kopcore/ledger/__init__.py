@@ -19,9 +19,9 @@ from kopcore.ledger.accounts import (
     unfreeze_account,
 )
 from kopcore.ledger.bulk import EntryRequest, insert_rows, post_entries
+from kopcore.ledger.exit import exit_member
 from kopcore.ledger.members import (
     activate_member,
-    exit_member,
     get_member,
     get_member_by_id,
     list_members,
@@ -36,6 +36,8 @@ from kopcore.ledger.records import (
     AccountStatus,
     JournalEntry,
     Member,
+    MemberChange,
+    MemberChangeKind,
     MemberStatus,
     PostingView,
     ProposedEntry,
@@ -56,6 +58,8 @@ __all__ = [
     "EntryRequest",
     "JournalEntry",
     "Member",
+    "MemberChange",
+    "MemberChangeKind",
     "MemberStatus",
     "PostingView",
     "ProposedEntry",

@@ -3,8 +3,10 @@
 :func:`post_entries` gives the same result as calling :func:`~kopcore.ledger.post_entry` for
 each entry in order, in the caller's transaction, with far fewer statements: the accounts of the
 whole batch are read (and on PostgreSQL locked) once, in ascending id order; each entry is
-validated, shown to the veto hooks and checked against floors *in order* on the locked balances
-held in memory, so an entry that would overdraw fails exactly as it would alone; then the
+prepared as a single one is (:func:`~kopcore.ledger.prepare.prepare_entry`: the posting rules,
+its source, the plugins' vetoes) and checked against floors *in order* on the locked balances
+held in memory (:func:`~kopcore.ledger.rules.apply_changes`), so an entry that would overdraw
+fails exactly as it would alone; then the
 entries, one balance update per account and all postings are written in three batched
 statements. Any refusal raises its typed error and, as always, the caller's transaction writes
 nothing.
@@ -12,7 +14,6 @@ nothing.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -22,17 +23,11 @@ from sqlalchemy import Table, bindparam, select, update
 
 from kopcore.context import Context
 from kopcore.db import tables as t
-from kopcore.errors import AccountFrozen, InsufficientFunds, NotFound
-from kopcore.ledger import writes
+from kopcore.errors import NotFound, ValidationError
+from kopcore.ledger import rules, writes
 from kopcore.ledger.accounts import account_from_row
-from kopcore.ledger.integrity import digest_for
-from kopcore.ledger.posting import (
-    _ask_plugins,
-    _check_shape,
-    _validate,
-)
-from kopcore.ledger.records import Account, AccountStatus, JournalEntry, PostingView, ProposedEntry
-from kopcore.money import Money
+from kopcore.ledger.prepare import prepare_entry
+from kopcore.ledger.records import Account, JournalEntry
 from kopcore.records import PostingLine
 
 _a = t.accounts.c
@@ -93,91 +88,35 @@ def _insert_entries(ctx: Context, rows: list[dict[str, Any]]) -> list[int]:
     return [r.id for r in written]
 
 
-def _check_floors(accounts: dict[str, Account], lines: Sequence[PostingLine],
-                  running: dict[int, int]) -> None:
-    """Apply one entry to the running (debit-positive) balances, refusing it as the posting
-    pipeline would: nothing leaves a frozen account or goes below a floor."""
-    deltas: dict[int, int] = defaultdict(int)
-    by_id: dict[int, Account] = {}
-    for line in lines:
-        account = accounts[line.account]
-        by_id[account.id] = account
-        deltas[account.id] += line.signed_minor
-    for account_id in sorted(deltas):
-        delta = deltas[account_id]
-        account = by_id[account_id]
-        after = running[account_id] + delta
-        if delta * account.normal_sign < 0:
-            if account.status is AccountStatus.FROZEN:
-                raise AccountFrozen(f"account {account.number} is frozen: nothing may leave it",
-                                    account=account.number)
-            if account.floor is not None and \
-                    after * account.normal_sign - account.held.minor < account.floor.minor:
-                available = Money(running[account_id] * account.normal_sign
-                                  - account.held.minor, account.currency)
-                raise InsufficientFunds(
-                    f"account {account.number} has {available.to_str()} available; "
-                    f"{Money(abs(delta), account.currency).to_str()} would take it below its "
-                    f"floor {account.floor.to_str()}",
-                    account=account.number, available=available.to_str())
-    for account_id, delta in deltas.items():
-        running[account_id] += delta
-
-
 def post_entries(ctx: Context, requests: Sequence[EntryRequest]) -> list[JournalEntry]:
     """Post a batch of balanced entries, in order, dated with the current business date."""
     if not requests:
         return []
     if len(requests) > MAX_ENTRIES:
-        from kopcore.errors import ValidationError
-
         raise ValidationError(f"a batch has at most {MAX_ENTRIES} entries")
-    for request in requests:
-        _check_shape(list(request.lines))
-    accounts = _lock_accounts(ctx, {ln.account for r in requests for ln in r.lines})
-    running = {a.id: a.balance.minor * a.normal_sign for a in accounts.values()}
-    day = ctx.business_date
-    for request in requests:
-        lines = list(request.lines)
-        entry_accounts = _validate(ctx, lines, request.memo, accounts)
-        _ask_plugins(ctx, ProposedEntry(lines=lines, accounts=entry_accounts, memo=request.memo,
-                                        operation=ctx.operation, business_date=day))
-        _check_floors(accounts, lines, running)
+    batch = [rules.check_shape(request.lines) for request in requests]
+    accounts = _lock_accounts(ctx, {line.account for lines in batch for line in lines})
+    before = {a.id: a.balance.minor * a.normal_sign for a in accounts.values()}
+    running = dict(before)
+    prepared = []
+    for request, lines in zip(requests, batch, strict=True):
+        prepared.append(prepare_entry(ctx, lines, request.memo, accounts=accounts))
+        rules.apply_changes(rules.balance_changes(lines, accounts), running)
     created_at = datetime.now(UTC)
-    rows: list[dict[str, Any]] = [
-        {"business_date": day, "memo": r.memo, "actor": ctx.actor, "operation": ctx.operation,
-         "idempotency_key": None, "request_digest": "-", "reverses_entry_id": None,
-         "created_at": created_at}
-        for r in requests
-    ]
-    for row, r in zip(rows, requests, strict=True):
-        row["digest"] = digest_for(ctx, row, ((accounts[ln.account].id, ln.signed_minor,
-                                               ln.amount.currency) for ln in r.lines))
+    rows = [entry.row(ctx, created_at=created_at) for entry in prepared]
     ids = _insert_entries(ctx, rows)
-    net: dict[int, int] = defaultdict(int)
-    for request in requests:
-        for line in request.lines:
-            net[accounts[line.account].id] += line.signed_minor
-    changes = [(i, d) for i, d in sorted(net.items()) if d]
+    changes = [(account_id, running[account_id] - before[account_id])
+               for account_id in sorted(running) if running[account_id] != before[account_id]]
     if len(changes) >= writes.LARGE:  # checked above on the locked rows: no condition
         writes.add_to_balances(ctx.conn, "any", changes, locked=True)
     elif changes:
         ctx.conn.execute(_ADD_TO_BALANCE, [{"b_id": i, "b_delta": d} for i, d in changes])
     writes.insert_postings(ctx.conn, [
-        (entry_id, accounts[ln.account].id, ln.signed_minor, ln.amount.currency)
-        for entry_id, request in zip(ids, requests, strict=True) for ln in request.lines
+        (entry_id, *posting)
+        for entry_id, entry in zip(ids, prepared, strict=True) for posting in entry.postings
     ])
-    entries = [
-        JournalEntry(
-            id=entry_id, business_date=day, memo=request.memo, actor=ctx.actor,
-            operation=ctx.operation, idempotency_key=None, reverses_entry_id=None,
-            created_at=created_at,
-            postings=[PostingView(accounts[ln.account].id, ln.account,
-                                  Money.stored(ln.signed_minor, ln.amount.currency))
-                      for ln in request.lines],
-        )
-        for entry_id, request in zip(ids, requests, strict=True)
-    ]
+    entries = [entry.posted(entry_id, row)
+               for entry_id, entry, row in zip(ids, prepared, rows, strict=True)]
     for entry in entries:
         ctx.kernel.plugins.call("kopcore_after_posting", ctx=ctx, entry=entry)
     return entries

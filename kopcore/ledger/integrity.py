@@ -8,11 +8,11 @@ Two layers, described for operators and auditors in docs/integrity.md:
       digest = "h1:" + nonce + ":" + HMAC-SHA256(key, nonce || canonical(entry, postings))
 
   with ``s1`` and plain SHA-256 when no ``integrity_key`` is configured. The canonical encoding
-  covers every stored field of the entry (business date, memo, actor, operation, idempotency
-  key, request digest, reversal link, creation time to the microsecond) and its postings
-  (account id, signed amount, currency; sorted). The random nonce makes every digest unique, so a
-  copied entry shows up as a duplicate digest. The entry id is *not* covered: it is assigned by
-  the INSERT that stores the digest. The chain binds ids.
+  covers every stored field of the entry (business date, memo, actor, operation, source,
+  idempotency key, request digest, reversal link, creation time to the microsecond) and its
+  postings (account id, signed amount, currency; sorted). The random nonce makes every digest
+  unique, so a copied entry shows up as a duplicate digest. The entry id is *not* covered: it
+  is assigned by the INSERT that stores the digest. The chain binds ids.
 - **Seal chain**: :func:`seal_journal` (end of day and on demand) appends one ``journal_seals``
   row covering the entries posted since the previous seal, in id order::
 
@@ -78,7 +78,9 @@ def _micros(moment: datetime) -> int:
 
 
 def canonical(row: Mapping[str, Any], postings: Iterable[PostingKey]) -> bytes:
-    """The bytes a digest covers: the entry's stored fields and its postings, sorted."""
+    """The bytes a digest covers: the entry's stored fields and its postings, sorted. The
+    source comes last, and only when recorded (revision k0003), so the digests of entries
+    posted before it still match."""
     day = row["business_date"]
     fields = [
         day.isoformat() if isinstance(day, date) else str(day),
@@ -86,6 +88,9 @@ def canonical(row: Mapping[str, Any], postings: Iterable[PostingKey]) -> bytes:
         row["request_digest"], row["reverses_entry_id"], _micros(row["created_at"]),
         sorted((int(a), int(m), str(c)) for a, m, c in postings),
     ]
+    source = row.get("source")
+    if source is not None:
+        fields.append(source)
     return _ENCODER.encode(fields).encode("ascii")
 
 

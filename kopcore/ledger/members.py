@@ -1,4 +1,6 @@
-"""Members (anggota): registration, activation, contact, exit."""
+"""Members (anggota): registration, activation and contact details, each shown to the plugins'
+vetoes (``kopcore_veto_member_change``) before anything is written. A member's exit, a
+settlement across plugins, is :mod:`kopcore.ledger.exit`."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from sqlalchemy import Row, select, update
 
 from kopcore.context import Context
 from kopcore.db import tables as t
-from kopcore.errors import ExitRefused, MemberNotActive, NotFound, ValidationError
-from kopcore.ledger.records import AccountStatus, JournalEntry, Member, MemberStatus
-from kopcore.records import ExitContribution, PostingLine, Side
+from kopcore.errors import MemberChangeVetoed, MemberNotActive, NotFound, ValidationError
+from kopcore.ledger.records import Member, MemberChange, MemberChangeKind, MemberStatus
+from kopcore.records import Veto
 
 _PHONE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -46,6 +48,20 @@ def _clean_contact(phone: str | None, email: str | None) -> tuple[str | None, st
     return phone or None, email or None
 
 
+def ask_vetoes(ctx: Context, member: Member | None, kind: MemberChangeKind,
+               **details: str | None) -> None:
+    """Show a change the kernel is about to make (a :class:`MemberChange` of ``kind`` with
+    ``details``) to every plugin's ``kopcore_veto_member_change``; the first veto raises
+    :class:`~kopcore.errors.MemberChangeVetoed` with its reason code and the plugin's name.
+    ``member`` is the member as it is, ``None`` for a registration."""
+    change = MemberChange(kind, **details)
+    for plugin, veto in ctx.kernel.plugins.call(
+        "kopcore_veto_member_change", ctx=ctx, member=member, change=change
+    ):
+        if isinstance(veto, Veto):
+            raise MemberChangeVetoed(veto.message, reason=veto.reason, plugin=plugin)
+
+
 def member_from_row(row: Row[Any]) -> Member:
     m = row._mapping
     return Member(
@@ -77,6 +93,8 @@ def register_member(
         select(t.members.c.id).where(t.members.c.member_number == member_number)
     ).first():
         raise ValidationError("member number already in use", field="member_number")
+    ask_vetoes(ctx, None, MemberChangeKind.REGISTER, name=name, nik=nik, phone=phone,
+               email=email, address=address, member_number=member_number)
     placeholder = member_number or "tmp-" + uuid.uuid4().hex[:24]
     member_id = conn.execute(
         t.members.insert().values(
@@ -122,6 +140,7 @@ def activate_member(ctx: Context, member_number: str) -> Member:
     member = get_member(ctx, member_number)
     if member.status is not MemberStatus.APPLICANT:
         raise MemberNotActive(f"member {member_number} is {member.status.value}, not an applicant")
+    ask_vetoes(ctx, member, MemberChangeKind.ACTIVATE)
     ctx.conn.execute(
         update(t.members).where(t.members.c.id == member.id)
         .values(status=MemberStatus.ACTIVE.value, joined_on=ctx.business_date)
@@ -133,6 +152,7 @@ def update_contact(
     ctx: Context, member_number: str, *, phone: str | None, email: str | None,
     address: str | None,
 ) -> Member:
+    """Change a member's phone, email or address; ``None`` leaves one as it is."""
     member = get_member(ctx, member_number)
     phone, email = _clean_contact(phone, email)
     values: dict[str, Any] = {}
@@ -143,6 +163,7 @@ def update_contact(
     if address is not None:
         values["address"] = address
     if values:
+        ask_vetoes(ctx, member, MemberChangeKind.UPDATE_CONTACT, **values)
         ctx.conn.execute(update(t.members).where(t.members.c.id == member.id).values(**values))
     return get_member_by_id(ctx, member.id)
 
@@ -155,64 +176,3 @@ def require_active(ctx: Context, member_id: int) -> Member:
             "hold accounts and transact"
         )
     return member
-
-
-def exit_member(
-    ctx: Context, member_number: str, *, reason: str, payout_account: str,
-    idempotency_key: str | None = None,
-) -> tuple[Member, JournalEntry | None]:
-    """Settle and close a member's membership (keluar).
-
-    Every plugin is asked through ``kopcore_member_exit``; any refusal stops the exit. The
-    plugins' lines and one balancing line on ``payout_account`` (cash, or an exit-payable
-    account) are posted as one entry; the member's accounts then at zero are closed.
-    """
-    from kopcore.ledger.accounts import close_account, get_account, member_accounts
-    from kopcore.ledger.posting import post_entry
-
-    member = get_member(ctx, member_number)
-    if member.status is not MemberStatus.ACTIVE:
-        raise MemberNotActive(f"member {member_number} is {member.status.value}")
-    payout = get_account(ctx, payout_account)
-    contributions: list[tuple[str, ExitContribution]] = ctx.kernel.plugins.call(
-        "kopcore_member_exit", ctx=ctx, member=member
-    )
-    refusals = [(plugin, c.refusal) for plugin, c in contributions if c.refusal]
-    if refusals:
-        raise ExitRefused(
-            "; ".join(f"{plugin}: {why}" for plugin, why in refusals),
-            refusals=[{"plugin": p, "reason": r} for p, r in refusals],
-        )
-    lines = [line for _, c in contributions for line in c.lines]
-    entry = None
-    net = sum(line.signed_minor for line in lines)
-    if lines:
-        from kopcore.money import Money
-
-        if net:
-            side = Side.CREDIT if net > 0 else Side.DEBIT
-            lines.append(PostingLine(payout.number, side, Money(abs(net), payout.currency)))
-        notes = "; ".join(c.note for _, c in contributions if c.note)
-        memo = f"Member exit {member_number}: {reason}" + (f" ({notes})" if notes else "")
-        # Plugins' veto hooks see the operation "members.exit", however the exit was called.
-        entry = post_entry(ctx.for_operation("members.exit"), lines, memo=memo[:500],
-                           idempotency_key=idempotency_key)
-    left_behind = [a for a in member_accounts(ctx, member.id)
-                   if a.status is not AccountStatus.CLOSED
-                   and (a.balance.minor != 0 or a.held.minor != 0)]
-    if left_behind:
-        raise ExitRefused(
-            "no plugin settles the balance of "
-            + ", ".join(f"{a.number} ({a.balance.to_str()})" for a in left_behind)
-            + "; settle or transfer it before the exit",
-            accounts=[a.number for a in left_behind],
-        )
-    for account in member_accounts(ctx, member.id):
-        if account.status is not AccountStatus.CLOSED:
-            close_account(ctx, account.number)
-    ctx.conn.execute(
-        update(t.members).where(t.members.c.id == member.id).values(
-            status=MemberStatus.LEFT.value, left_on=ctx.business_date, exit_reason=reason[:32]
-        )
-    )
-    return get_member_by_id(ctx, member.id), entry

@@ -1,15 +1,17 @@
 """The posting pipeline: the only code that writes journal entries and balances.
 
-validate → claim the idempotency key → ask plugins (veto) → lock the accounts in ascending id
-order, checking status and floors in the same conditional UPDATE → write postings → after-posting
-hook. Everything runs in the caller's transaction: an exception anywhere leaves nothing written.
+Check the lines' shape → replay an idempotency key already used → prepare the entry
+(:func:`kopcore.ledger.prepare.prepare_entry`: the posting rules, the accounts with the
+transaction's facts, the entry's source, the plugins' vetoes) → claim the idempotency key by
+inserting the entry row → lock the accounts in ascending id order, checking status and floors in
+the same conditional UPDATE → write the postings → after-posting hook. Without an idempotency
+key, on PostgreSQL, the balances come first and the entry and its postings follow in one
+statement. Everything runs in the caller's transaction: an exception anywhere leaves nothing
+written.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -22,25 +24,18 @@ from kopcore.context import Context
 from kopcore.db import tables as t
 from kopcore.db.driver import DriverStatement
 from kopcore.errors import (
-    AccountClosed,
-    AccountFrozen,
     AlreadyReversed,
-    CurrencyMismatch,
     IdempotencyConflict,
-    InsufficientFunds,
     NotFound,
-    PostingVetoed,
-    UnbalancedEntry,
     ValidationError,
 )
-from kopcore.ledger import writes
-from kopcore.ledger.accounts import account_from_row, get_accounts
-from kopcore.ledger.integrity import digest_for
-from kopcore.ledger.records import Account, AccountStatus, JournalEntry, PostingView, ProposedEntry
+from kopcore.ledger import rules, writes
+from kopcore.ledger.accounts import account_from_row
+from kopcore.ledger.prepare import prepare_entry
+from kopcore.ledger.records import Account, AccountStatus, JournalEntry, PostingView
+from kopcore.ledger.rules import request_digest as request_digest  # kopcore.service uses it
 from kopcore.money import Money
-from kopcore.records import PostingLine, Side, Veto
-
-MAX_LINES = 10000
+from kopcore.records import PostingLine
 
 # Statements built once: posting runs them thousands of times a second.
 _INSERT_ENTRY = t.journal_entries.insert().returning(t.journal_entries.c.id)
@@ -62,70 +57,6 @@ _DRIVER_UPDATE = {kind: DriverStatement(statement) for kind, statement in _UPDAT
 _DRIVER_UPDATE_CHECKED = DriverStatement(_UPDATE_LOWER_CHECKED)
 
 
-def request_digest(payload: Any) -> str:
-    """SHA-256 of a canonical JSON rendering; equal requests have equal digests."""
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _check_shape(lines: Sequence[PostingLine]) -> None:
-    """Refuse lines the request digest cannot even be computed from (a float amount, a side
-    given as a plain string) with a typed error."""
-    for line in lines:
-        if not isinstance(line.amount, Money):
-            raise ValidationError("posting amounts must be Money", field="amount")
-        if line.amount.minor <= 0:
-            raise ValidationError(
-                f"posting amounts must be positive (line on {line.account} is "
-                f"{line.amount.to_str()}); use the side to say debit or credit",
-                field="amount",
-            )
-        if not isinstance(line.side, Side):
-            raise ValidationError("posting side must be debit or credit", field="side")
-
-
-def _validate(ctx: Context, lines: Sequence[PostingLine], memo: str,
-              known: dict[str, Account] | None = None) -> dict[str, Account]:
-    if len(lines) < 2:
-        raise UnbalancedEntry("a journal entry needs at least two postings")
-    if len(lines) > MAX_LINES:
-        raise ValidationError(f"a journal entry has at most {MAX_LINES} postings")
-    if not memo or len(memo) > 500:
-        raise ValidationError("memo is required (at most 500 characters)", field="memo")
-    numbers = {line.account for line in lines}
-    accounts = (get_accounts(ctx, numbers, with_facts=True) if known is None
-                else {n: known[n] for n in numbers})
-    totals: dict[str, int] = defaultdict(int)
-    for line in lines:
-        account = accounts[line.account]
-        if line.amount.currency != account.currency:
-            raise CurrencyMismatch(
-                f"account {account.number} is in {account.currency}, the posting in "
-                f"{line.amount.currency}"
-            )
-        if account.status is AccountStatus.CLOSED:
-            raise AccountClosed(f"account {account.number} is closed", account=account.number)
-        totals[line.amount.currency] += line.signed_minor
-    unbalanced = {c: v for c, v in totals.items() if v != 0}
-    if unbalanced:
-        detail = ", ".join(
-            f"{c} debits exceed credits by {Money(v, c).to_str()}" if v > 0
-            else f"{c} credits exceed debits by {Money(-v, c).to_str()}"
-            for c, v in sorted(unbalanced.items())
-        )
-        raise UnbalancedEntry(f"entry does not balance: {detail}")
-    return accounts
-
-
-def _digest_of(lines: Sequence[PostingLine], memo: str, reverses: int | None) -> str:
-    return request_digest({
-        "lines": [[ln.account, ln.side.value, ln.amount.minor, ln.amount.currency]
-                  for ln in lines],
-        "memo": memo,
-        "reverses": reverses,
-    })
-
-
 def _replay(ctx: Context, key: str, digest: str) -> JournalEntry | None:
     row = ctx.conn.execute(
         select(t.journal_entries.c.id, t.journal_entries.c.request_digest)
@@ -140,14 +71,6 @@ def _replay(ctx: Context, key: str, digest: str) -> JournalEntry | None:
     return attrs.evolve(get_entry(ctx, row.id), replayed=True)
 
 
-def _ask_plugins(ctx: Context, proposed: ProposedEntry) -> None:
-    for plugin, veto in ctx.kernel.plugins.call(
-        "kopcore_veto_entry", ctx=ctx, entry=proposed
-    ):
-        if isinstance(veto, Veto):
-            raise PostingVetoed(veto.message, reason=veto.reason, plugin=plugin)
-
-
 def _apply_deltas(ctx: Context, accounts: dict[str, Account], lines: Sequence[PostingLine]) -> None:
     """Update balances in ascending account id order (two entries touching the same accounts
     then lock them in the same order and cannot deadlock).
@@ -158,27 +81,16 @@ def _apply_deltas(ctx: Context, accounts: dict[str, Account], lines: Sequence[Po
     account with a floor is a conditional UPDATE of its own, so the floor is checked against
     the locked row.
     """
-    deltas: dict[int, int] = defaultdict(int)
-    by_id = {acc.id: acc for acc in accounts.values()}
-    for line in lines:
-        deltas[accounts[line.account].id] += line.signed_minor
     batch: list[tuple[int, int]] = []
     batch_kind = ""
-    for account_id in sorted(deltas):
-        delta = deltas[account_id]
-        if delta == 0:
-            continue
-        account = by_id[account_id]
-        decreases = delta * account.normal_sign < 0
-        kind = "dec-checked" if decreases and account.floor is not None else (
-            "dec-free" if decreases else "inc")
+    for account, delta, kind in rules.balance_changes(lines, accounts):
         if batch and kind != batch_kind:
             _apply_batch(ctx, batch_kind, batch)
             batch = []
         if kind == "dec-checked":
-            _apply_checked(ctx, account_id, delta)
+            _apply_checked(ctx, account.id, delta)
         else:
-            batch.append((account_id, delta))
+            batch.append((account.id, delta))
             batch_kind = kind
     if batch:
         _apply_batch(ctx, batch_kind, batch)
@@ -218,17 +130,10 @@ def _explain_refusal(ctx: Context, account_id: int, delta: int) -> None:
     row = ctx.conn.execute(select(t.accounts).where(t.accounts.c.id == account_id)).one()
     account = account_from_row(row)
     if account.status is AccountStatus.CLOSED:
-        raise AccountClosed(f"account {account.number} is closed", account=account.number)
+        raise rules.account_closed(account)
     if account.status is AccountStatus.FROZEN:
-        raise AccountFrozen(
-            f"account {account.number} is frozen: nothing may leave it", account=account.number
-        )
-    raise InsufficientFunds(
-        f"account {account.number} has {account.available.to_str()} available; "
-        f"{Money(abs(delta), account.currency).to_str()} would take it below its floor "
-        f"{account.floor.to_str() if account.floor else ''}".rstrip(),
-        account=account.number, available=account.available.to_str(),
-    )
+        raise rules.account_frozen(account)
+    raise rules.insufficient_funds(account, account.available, delta)
 
 
 def _insert_entry(ctx: Context, row: dict[str, Any], idempotency_key: str | None,
@@ -270,50 +175,34 @@ def post_entry(
     :class:`~kopcore.errors.IdempotencyConflict`. Raises a typed
     :class:`~kopcore.errors.KopcoreError` for every refusal; nothing is written then.
     """
-    lines = list(lines)
-    _check_shape(lines)
+    checked = rules.check_shape(lines)
     # The digest only serves idempotent replays; without a key there is nothing to compare.
-    digest = _digest_of(lines, memo, reverses_entry_id) if idempotency_key is not None else "-"
+    digest = "-"
     if idempotency_key is not None:
         if not 1 <= len(idempotency_key) <= 200:
             raise ValidationError("idempotency key: 1-200 characters", field="idempotency_key")
+        digest = rules.replay_digest(checked, memo, reverses_entry_id)
         replay = _replay(ctx, idempotency_key, digest)
         if replay is not None:
             return replay
-    accounts = _validate(ctx, lines, memo)
-    proposed = ProposedEntry(
-        lines=lines, accounts=accounts, memo=memo, operation=ctx.operation,
-        business_date=ctx.business_date, reverses_entry_id=reverses_entry_id,
-    )
-    _ask_plugins(ctx, proposed)
-    created_at = datetime.now(UTC)
-    row = {"business_date": ctx.business_date, "memo": memo, "actor": ctx.actor,
-           "operation": ctx.operation, "idempotency_key": idempotency_key,
-           "request_digest": digest, "reverses_entry_id": reverses_entry_id,
-           "created_at": created_at}
-    postings = [(accounts[ln.account].id, ln.signed_minor, ln.amount.currency) for ln in lines]
-    row["digest"] = digest_for(ctx, row, postings)
+    prepared = prepare_entry(ctx, checked, memo, reverses_entry_id=reverses_entry_id)
+    accounts = prepared.entry.accounts
+    row = prepared.row(ctx, created_at=datetime.now(UTC), idempotency_key=idempotency_key,
+                       request_digest=digest)
     if idempotency_key is None and reverses_entry_id is None \
-            and ctx.conn.dialect.name == "postgresql" and len(lines) < writes.LARGE:
+            and ctx.conn.dialect.name == "postgresql" and len(checked) < writes.LARGE:
         # Balances first (locks and floor checks), then the entry with its postings in one
         # round trip. Nothing is claimed first: there is no idempotency key to claim.
-        _apply_deltas(ctx, accounts, lines)
-        entry_id = writes.insert_entry_and_postings(ctx.conn, row, postings)
+        _apply_deltas(ctx, accounts, checked)
+        entry_id = writes.insert_entry_and_postings(ctx.conn, row, prepared.postings)
     else:
         inserted = _insert_entry(ctx, row, idempotency_key, digest, reverses_entry_id)
         if isinstance(inserted, JournalEntry):
             return inserted  # an idempotent replay
         entry_id = inserted
-        _apply_deltas(ctx, accounts, lines)
-        writes.insert_postings(ctx.conn, [(entry_id, *posting) for posting in postings])
-    entry = JournalEntry(
-        id=entry_id, business_date=ctx.business_date, memo=memo, actor=ctx.actor,
-        operation=ctx.operation, idempotency_key=idempotency_key,
-        reverses_entry_id=reverses_entry_id, created_at=created_at,
-        postings=[PostingView(accounts[ln.account].id, ln.account,
-                              Money.stored(ln.signed_minor, ln.amount.currency))
-                  for ln in lines],
-    )
+        _apply_deltas(ctx, accounts, checked)
+        writes.insert_postings(ctx.conn, [(entry_id, *posting) for posting in prepared.postings])
+    entry = prepared.posted(entry_id, row)
     ctx.kernel.plugins.call("kopcore_after_posting", ctx=ctx, entry=entry)
     return entry
 
@@ -333,15 +222,9 @@ def reverse_entry(
         ).first()
         if already is not None:
             raise AlreadyReversed(f"entry {entry_id} was already reversed by entry {already.id}")
-    lines = [
-        PostingLine(p.account_number, Side.CREDIT if p.amount.minor > 0 else Side.DEBIT,
-                    Money(abs(p.amount.minor), p.amount.currency))
-        for p in original.postings
-    ]
-    return post_entry(
-        ctx, lines, memo=memo or f"Reversal of entry {entry_id}: {original.memo}"[:500],
-        idempotency_key=idempotency_key, reverses_entry_id=entry_id,
-    )
+    memo = memo or f"Reversal of entry {entry_id}: {original.memo}"[:rules.MAX_MEMO]
+    return post_entry(ctx, rules.mirror_lines(original.postings), memo=memo,
+                      idempotency_key=idempotency_key, reverses_entry_id=entry_id)
 
 
 def get_entry(ctx: Context, entry_id: int) -> JournalEntry:
@@ -359,7 +242,7 @@ def get_entry(ctx: Context, entry_id: int) -> JournalEntry:
     m = row._mapping
     return JournalEntry(
         id=m["id"], business_date=m["business_date"], memo=m["memo"], actor=m["actor"],
-        operation=m["operation"], idempotency_key=m["idempotency_key"],
+        operation=m["operation"], source=m["source"], idempotency_key=m["idempotency_key"],
         reverses_entry_id=m["reverses_entry_id"], created_at=m["created_at"],
         postings=[PostingView(r.account_id, r.number, Money.stored(r.amount, r.currency))
                   for r in posting_rows],

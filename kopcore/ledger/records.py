@@ -83,11 +83,19 @@ class PostingView:
 
 @attrs.frozen
 class JournalEntry:
+    """A posted journal entry with its postings.
+
+    ``source`` is the plugin whose operation or end-of-day task posted it, or ``python-api``
+    (see :func:`kopcore.ledger.prepare.entry_source`); ``None`` for entries posted before the
+    kernel recorded sources.
+    """
+
     id: int
     business_date: date
     memo: str
     actor: str
     operation: str
+    source: str | None
     idempotency_key: str | None
     reverses_entry_id: int | None
     created_at: datetime
@@ -98,11 +106,47 @@ class JournalEntry:
 
 @attrs.frozen
 class ProposedEntry:
-    """An entry as requested, after validation, before locks: what veto hooks see."""
+    """An entry as requested, after validation, before locks: what veto hooks see.
+
+    ``source`` is what a veto can rely on to tell who is posting: the plugin whose operation or
+    end-of-day task caused the entry (``savings``, ``kopcore.ledger`` for a teller's manual
+    entry, ``kopcore.members`` for a member's exit), or ``python-api`` for a direct call from
+    Python (:func:`kopcore.ledger.prepare.entry_source`).
+    """
 
     lines: Sequence[PostingLine]
     accounts: dict[str, Account]
     memo: str
     operation: str
+    source: str
     business_date: date
     reverses_entry_id: int | None = None
+
+
+class MemberChangeKind(enum.StrEnum):
+    """What is about to happen to a member."""
+
+    REGISTER = "register"
+    ACTIVATE = "activate"
+    UPDATE_CONTACT = "update-contact"
+    EXIT = "exit"
+
+
+@attrs.frozen
+class MemberChange:
+    """A change to a member the kernel is about to make: what ``kopcore_veto_member_change``
+    sees, after the kernel's own checks and before anything is written.
+
+    ``register``: the applicant's ``name``, ``nik``, contact details and ``member_number`` (None
+    when the kernel numbers the member). ``update-contact``: the new ``phone``, ``email`` and
+    ``address`` (None: unchanged). ``exit``: the ``reason`` given. ``activate``: nothing more.
+    """
+
+    kind: MemberChangeKind
+    name: str | None = None
+    nik: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    member_number: str | None = None
+    reason: str | None = None

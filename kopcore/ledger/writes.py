@@ -66,8 +66,8 @@ _SQLITE_POSTINGS = "INSERT INTO postings (entry_id, account_id, amount, currency
 
 
 #: The columns of a journal entry row the posting pipeline writes.
-ENTRY_COLUMNS = ("business_date", "memo", "actor", "operation", "idempotency_key",
-                  "request_digest", "reverses_entry_id", "created_at", "digest")
+ENTRY_COLUMNS = ("business_date", "memo", "actor", "operation", "source", "idempotency_key",
+                 "request_digest", "reverses_entry_id", "created_at", "digest")
 _entry_and_postings_sql: dict[int, str] = {}
 _small_postings_sql: dict[tuple[str, int], str] = {}
 

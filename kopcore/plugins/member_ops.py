@@ -6,7 +6,14 @@ import attrs
 
 from kopcore import hookimpl, ledger
 from kopcore.context import Context
-from kopcore.errors import ExitRefused, MemberNotActive, NotFound, ValidationError
+from kopcore.errors import (
+    ExitRefused,
+    MemberChangeVetoed,
+    MemberNotActive,
+    NotFound,
+    PostingVetoed,
+    ValidationError,
+)
 from kopcore.ledger import MemberStatus
 from kopcore.operations import Operation
 from kopcore.plugins.paging import page_fields
@@ -113,7 +120,7 @@ def exit_member(ctx: Context, data: ExitMemberIn) -> ExitMemberOut:
 
 @hookimpl
 def kopcore_operations() -> list[Operation]:
-    errors = (ValidationError, NotFound)
+    errors = (ValidationError, NotFound, MemberChangeVetoed)
     return [
         Operation("members.register", RegisterMemberIn, MemberOut, register,
                   permission="members.manage", mutates=True, summary="Register an applicant",
@@ -131,5 +138,5 @@ def kopcore_operations() -> list[Operation]:
                   permission="members.manage", mutates=False, summary="List members"),
         Operation("members.exit", ExitMemberIn, ExitMemberOut, exit_member,
                   permission="members.exit", mutates=True, summary="Settle a member's exit",
-                  errors=(*errors, ExitRefused, MemberNotActive)),
+                  errors=(*errors, ExitRefused, MemberNotActive, PostingVetoed)),
     ]

@@ -25,7 +25,7 @@ import kopcore
 from kopcore import ledger
 from kopcore.context import Context
 from kopcore.errors import NotFound
-from kopcore.ledger import JournalEntry, Member, MemberStatus, ProposedEntry
+from kopcore.ledger import JournalEntry, Member, MemberChange, MemberStatus, ProposedEntry
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import (
@@ -49,7 +49,7 @@ from kopcore.records import (
     Side,
     Veto,
 )
-from kopcore_celengan import goals, yearend
+from kopcore_celengan import goals, membership, yearend
 from kopcore_celengan import hookspecs as celengan_hookspecs
 from kopcore_celengan.bonus import DAILY_BONUS
 from kopcore_celengan.goals import BONUS_GL_KEY, GL_KEY, PRODUCT
@@ -59,8 +59,14 @@ __version__ = "0.1.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
 KOPCORE_CONTRACT = "1.0"
 
-#: The veto's stable reason code.
+#: The veto's stable reason codes.
 LOCKED = "celengan.locked"
+OTHER_PLUGIN = "celengan.other-plugin"
+
+#: Entry sources that may take money out of a celengan: celengan's own operations and end of
+#: day, a teller's manual entry (kopcore.ledger), a member's exit (kopcore.members), and direct
+#: calls from Python.
+PAYING_SOURCES = frozenset({goals.PLUGIN, "kopcore.ledger", "kopcore.members", "python-api"})
 
 #: The only settlement purpose celengan serves: crediting a member's SHU share.
 SHU_CREDIT = "shu-credit"
@@ -111,8 +117,12 @@ def kopcore_operations() -> Sequence[Operation]:
 
 @kopcore.hookimpl
 def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
-    """Refuse money leaving a celengan whose goal is neither reached nor released.
+    """Refuse money leaving a celengan when another plugin's operation or end-of-day task takes
+    it (goal savings are nobody's settlement account), or when the goal is neither reached nor
+    released.
 
+    The entry's source says who is posting: celengan itself, the kernel's own operations (a
+    teller's manual entry, a member's exit) and direct calls from Python may take money out.
     Reversals pass: undoing a mistaken deposit is a correction, not a withdrawal.
     """
     if entry.reverses_entry_id is not None:
@@ -123,6 +133,9 @@ def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
         if account.product_code == PRODUCT:
             net[account.id] = net.get(account.id, 0) + line.signed_minor
     leaving = {account_id for account_id, debit in net.items() if debit > 0}
+    if leaving and entry.source not in PAYING_SOURCES:
+        return Veto(OTHER_PLUGIN, f"{entry.source} may not take money out of a celengan "
+                                  f"({entry.operation}); only celengan pays out of it")
     by_id = {account.id: account for account in entry.accounts.values()}
     for account_id, goal in sorted(goals.goal_rows(ctx, leaving).items()):
         account = by_id[account_id]
@@ -179,6 +192,13 @@ def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None
     lines = [PostingLine(account.number, Side.DEBIT, account.balance)
              for account in accounts if account.balance.is_positive()]
     return ExitContribution(lines=lines, note=f"{len(lines)} celengan refunded")
+
+
+@kopcore.hookimpl
+def kopcore_veto_member_change(ctx: Context, member: Member | None,
+                               change: MemberChange) -> Veto | None:
+    """Members join from 17, the age of a KTP: refuse registering a younger applicant."""
+    return membership.veto(ctx.business_date, member, change)
 
 
 @kopcore.hookimpl
