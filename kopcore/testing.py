@@ -187,8 +187,9 @@ class Cooperative:
         return self.kernel.read(username, lambda ctx: auth.principal_for(
             ctx.conn, self.kernel.plugins, username))
 
-    def call(self, operation: str, *, as_user: str = "admin", **raw: Any) -> Any:
-        """Run ``operation`` as ``as_user`` and return its JSON payload."""
+    def call(self, operation: str, /, *, as_user: str = "admin", **raw: Any) -> Any:
+        """Run ``operation`` as ``as_user`` and return its JSON payload. ``raw`` is the input
+        as a route or a command receives it (``audit.list`` takes ``operation=...`` too)."""
         from kopcore.service import invoke
 
         op = self.kernel.plugins.operations[operation].value
@@ -237,7 +238,7 @@ class Cooperative:
 
         return self.kernel.read("auditor", read)
 
-    def refused(self, error: type[Exception], operation: str, **raw: Any) -> Any:
+    def refused(self, error: type[Exception], operation: str, /, **raw: Any) -> Any:
         """Run an operation that must be refused with ``error`` and change nothing."""
         before = self.snapshot()
         with pytest.raises(error) as caught:
