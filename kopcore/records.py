@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -53,6 +54,23 @@ class GLAccountSpec:
     def normal_sign(self) -> int:
         debit = self.type.debit_normal != self.contra
         return 1 if debit else -1
+
+
+#: The default GL codes (``GLAccountSpec.code``) kopcore's own plugins declare, as inclusive
+#: ranges: ``kopcore`` is the kernel's chart and its built-in plugins, the others kopcore's
+#: product plugins. Codes run 1000-5999, the first digit the type (1 asset ... 5 expense); every
+#: code of that span outside these ranges is free for other plugins. docs/plugin-guide.md
+#: publishes the table, and the tests hold each plugin to its ranges.
+GL_CODE_RANGES: Mapping[str, tuple[tuple[int, int], ...]] = MappingProxyType({
+    "kopcore": ((1100, 1104), (1190, 1194), (1300, 1399), (2190, 2194), (2199, 2199),
+                (2400, 2499), (3100, 3399), (4100, 4109), (4900, 4999), (5100, 5109),
+                (5900, 5999)),
+    "savings": ((2110, 2119), (4180, 4189), (5180, 5189)),
+    "loans": ((1140, 1149), (4140, 4149), (5140, 5149)),
+    "sharia": ((1105, 1109), (1150, 1159), (1195, 1199), (2120, 2139), (2195, 2198),
+               (4150, 4159), (5151, 5159)),
+    "ppob": ((2160, 2169), (4160, 4169), (5160, 5169)),
+})
 
 
 @attrs.frozen

@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from kopcore.context import Context
 from kopcore.kernel import Kernel
 from kopcore.settings import Settings
 
@@ -139,6 +140,22 @@ def kernel(make_kernel: KernelFactory) -> Kernel:
     return make_kernel()
 
 
+def add_user(ctx: Context, username: str, role: str, member_id: int | None = None) -> None:
+    """Create the user ``username`` with ``role`` (``member_id``: the member a user with the
+    ``member`` role is), inside ``kernel.write``."""
+    from kopcore import auth
+
+    auth.create_user(ctx.conn, username, role, member_id)
+
+
+def api_key(ctx: Context, username: str) -> str:
+    """Issue an API key for ``username``, inside ``kernel.write``; returns the key to send as
+    ``Authorization: Bearer <key>``."""
+    from kopcore import auth
+
+    return auth.issue_key(ctx.conn, username, "test")[1]
+
+
 class Cooperative:
     """A test cooperative for plugin suites, driven through the public interfaces.
 
@@ -152,13 +169,11 @@ class Cooperative:
     _serial = itertools.count(1)
 
     def __init__(self, kernel: Kernel, *, capital: str = "1000000000") -> None:
-        from kopcore import auth
-
         self.kernel = kernel
 
-        def users(ctx: Any) -> None:
-            auth.create_user(ctx.conn, "admin", "admin")
-            auth.create_user(ctx.conn, "teller", "teller")
+        def users(ctx: Context) -> None:
+            add_user(ctx, "admin", "admin")
+            add_user(ctx, "teller", "teller")
 
         kernel.write("system", users)
         self.call("accounts.open-internal", name="Kas Teller", gl_key="cash", number=self.CASH)
@@ -172,8 +187,9 @@ class Cooperative:
         return self.kernel.read(username, lambda ctx: auth.principal_for(
             ctx.conn, self.kernel.plugins, username))
 
-    def call(self, operation: str, *, as_user: str = "admin", **raw: Any) -> Any:
-        """Run ``operation`` as ``as_user`` and return its JSON payload."""
+    def call(self, operation: str, /, *, as_user: str = "admin", **raw: Any) -> Any:
+        """Run ``operation`` as ``as_user`` and return its JSON payload. ``raw`` is the input
+        as a route or a command receives it (``audit.list`` takes ``operation=...`` too)."""
         from kopcore.service import invoke
 
         op = self.kernel.plugins.operations[operation].value
@@ -187,11 +203,21 @@ class Cooperative:
         self.call("members.activate", member=number)
         return str(number)
 
+    def user(self, username: str, role: str) -> str:
+        """Create a user with ``role`` (``users.create``); returns ``username``."""
+        self.call("users.create", username=username, role=role)
+        return username
+
     def member_user(self, member: str) -> str:
-        """A user with the member role, linked to ``member``."""
+        """A user with the member role, linked to the member numbered ``member``; returns
+        the username."""
         username = f"m-{member.lower()}"
         self.call("users.create", username=username, role="member", member=member)
         return username
+
+    def api_key(self, username: str) -> str:
+        """A new API key of ``username`` (``keys.issue``), for ``Authorization: Bearer``."""
+        return str(self.call("keys.issue", username=username, label="test")["api_key"])
 
     def snapshot(self) -> tuple[Any, ...]:
         """Everything money: entries, postings and every account's balance, hold and status."""
@@ -199,19 +225,20 @@ class Cooperative:
         def read(ctx: Any) -> tuple[Any, ...]:
             from sqlalchemy import func, select
 
-            from kopcore.db import tables as t
+            from kopcore import query
 
-            a = t.accounts.c
+            a = query.accounts.c
             return (
-                ctx.conn.execute(select(func.count()).select_from(t.journal_entries)).scalar(),
-                ctx.conn.execute(select(func.count()).select_from(t.postings)).scalar(),
+                ctx.conn.execute(select(func.count()).select_from(query.journal_entries))
+                .scalar(),
+                ctx.conn.execute(select(func.count()).select_from(query.postings)).scalar(),
                 tuple(ctx.conn.execute(select(a.number, a.balance, a.held, a.status)
                                        .order_by(a.id)).all()),
             )
 
         return self.kernel.read("auditor", read)
 
-    def refused(self, error: type[Exception], operation: str, **raw: Any) -> Any:
+    def refused(self, error: type[Exception], operation: str, /, **raw: Any) -> Any:
         """Run an operation that must be refused with ``error`` and change nothing."""
         before = self.snapshot()
         with pytest.raises(error) as caught:

@@ -18,12 +18,12 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
     if isinstance(value, list):
-        return f"[{len(value)}]"
+        return ", ".join(_cell(item) for item in value) if value else "-"
     return str(value)
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    """Rows of dicts as an aligned text table; nested lists are summarised."""
+    """Rows of dicts as an aligned text table; a list in a cell shows its items."""
     if not rows:
         return "(none)"
     columns = list(rows[0])

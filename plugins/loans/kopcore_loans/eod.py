@@ -23,9 +23,8 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.errors import KopcoreError
 from kopcore.money import Money, exponent
 from kopcore.records import EodTask, PostingLine, Side
@@ -118,8 +117,8 @@ def figures_query(dialect: str, accrual_only: bool = False) -> sa.Select[Any]:
     The tests check these against the Python rules on hand-computed schedules. Built once per
     dialect: a chunk only binds its parameters."""
     c, i, p = loans.c, installments.c, products.c
-    principal_account = kt.accounts.alias("principal_account")
-    interest_account = kt.accounts.alias("interest_account")
+    principal_account = query.accounts.alias("principal_account")
+    interest_account = query.accounts.alias("interest_account")
     today = sa.bindparam("day", type_=sa.Date)
     condition = c.id.between(sa.bindparam("low", type_=sa.Integer),
                              sa.bindparam("high", type_=sa.Integer)) & (
@@ -165,7 +164,7 @@ def figures_query(dialect: str, accrual_only: bool = False) -> sa.Select[Any]:
         sa.select(
             g.id, g.status, g.product_id, g.penalty_due, g.days_past_due, g.collectibility,
             g.allowance, g.interest_recognized,
-            (principal_account.c.balance * principal_account.c.normal_sign).label("outstanding"),
+            query.normal_balance(principal_account).label("outstanding"),
             interest_account.c.number.label("interest_number"),
             sa.case((accrues, 1), else_=0).label("accrues"), g.earned, g.dpd, g.overdue)
         .select_from(

@@ -25,8 +25,8 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 
+from kopcore import query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.money import exponent
 from kopcore.records import FigureUnit, HealthFigure
 from kopcore_loans import gl
@@ -46,12 +46,12 @@ _RESTRUCTURED_SUFFIX = re.compile(r"-R[0-9]+$")
 
 def outstanding_by_loan(ctx: Context, as_of: date) -> dict[str, int]:
     """Loan number → principal outstanding at the end of ``as_of`` (non-zero only)."""
-    p, e, a = kt.postings.c, kt.journal_entries.c, kt.accounts.c
+    p, e, a = query.postings.c, query.journal_entries.c, query.accounts.c
     rows = ctx.conn.execute(
         sa.select(a.number, sa.func.sum(p.amount * a.normal_sign).label("outstanding"))
-        .select_from(kt.postings)
-        .join(kt.journal_entries, e.id == p.entry_id)
-        .join(kt.accounts, a.id == p.account_id)
+        .select_from(query.postings)
+        .join(query.journal_entries, e.id == p.entry_id)
+        .join(query.accounts, a.id == p.account_id)
         .where(a.plugin == gl.PLUGIN, a.gl_key.in_((gl.RECEIVABLE, gl.RESTRUCTURED)),
                e.business_date <= as_of)
         .group_by(a.number)
@@ -64,11 +64,11 @@ def outstanding_by_loan(ctx: Context, as_of: date) -> dict[str, int]:
 
 def allowance_formed(ctx: Context, as_of: date) -> int:
     """The PPAP balance (credit-normal, so positive when formed) at the end of ``as_of``."""
-    p, e, a = kt.postings.c, kt.journal_entries.c, kt.accounts.c
+    p, e, a = query.postings.c, query.journal_entries.c, query.accounts.c
     total = ctx.conn.execute(
         sa.select(sa.func.coalesce(sa.func.sum(p.amount), 0))
-        .join(kt.journal_entries, e.id == p.entry_id)
-        .join(kt.accounts, a.id == p.account_id)
+        .join(query.journal_entries, e.id == p.entry_id)
+        .join(query.accounts, a.id == p.account_id)
         .where(a.gl_key == gl.ALLOWANCE, e.business_date <= as_of)
     ).scalar_one()
     return -int(total)

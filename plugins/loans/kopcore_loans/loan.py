@@ -11,9 +11,8 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.errors import Conflict, Forbidden, NotFound
 from kopcore.ledger import Account
 from kopcore_loans.schedule import Frequency, InterestMethod, accrued_through
@@ -121,10 +120,10 @@ def get_loan(ctx: Context, number: str, *, lock: bool = False) -> Loan:
     """The loan with this number. ``lock``: hold its row until the transaction ends, so two
     repayments of one loan never allocate the same installment (PostgreSQL; SQLite writers are
     serialised already)."""
-    query = sa.select(loans).where(loans.c.number == number)
+    statement = sa.select(loans).where(loans.c.number == number)
     if lock and ctx.conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = ctx.conn.execute(query).first()
+        statement = statement.with_for_update()
+    row = ctx.conn.execute(statement).first()
     if row is None:
         raise NotFound(f"loan {number} not found", field="loan")
     return loan_from_row(row)
@@ -153,18 +152,17 @@ def require_status(loan: Loan, *allowed: LoanStatus) -> None:
 def schedule_rows(ctx: Context, loan_id: int, *, include_superseded: bool = False
                   ) -> list[ScheduleRow]:
     i = installments.c
-    query = sa.select(installments).where(i.loan_id == loan_id)
+    statement = sa.select(installments).where(i.loan_id == loan_id)
     if not include_superseded:
-        query = query.where(i.status != "superseded")
+        statement = statement.where(i.status != "superseded")
     return [row_from_db(r) for r in
-            ctx.conn.execute(query.order_by(i.version, i.due_date, i.seq))]
+            ctx.conn.execute(statement.order_by(i.version, i.due_date, i.seq))]
 
 
 def account_number(ctx: Context, account_id: int | None) -> str:
     if account_id is None:
         raise Conflict("the loan has no account yet (not disbursed)")
-    return str(ctx.conn.execute(
-        sa.select(kt.accounts.c.number).where(kt.accounts.c.id == account_id)).scalar_one())
+    return query.account_number(ctx, account_id)
 
 
 def principal_account(ctx: Context, loan: Loan) -> Account:

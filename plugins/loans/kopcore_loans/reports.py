@@ -14,8 +14,8 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
+from kopcore import query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.money import Money
 from kopcore_loans.loan import LoanStatus
 from kopcore_loans.products import collectibility
@@ -35,17 +35,13 @@ def percent(part: int, whole: int) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}"
 
 
-def _outstanding() -> sa.ColumnElement[Any]:
-    return kt.accounts.c.balance * kt.accounts.c.normal_sign
-
-
 def active_loans(ctx: Context) -> list[Any]:
-    a = kt.accounts.c
+    a = query.accounts.c
     return list(ctx.conn.execute(
         sa.select(loans.c.id, loans.c.number, loans.c.member_id, loans.c.days_past_due,
                   loans.c.collectibility, loans.c.allowance, loans.c.penalty_due,
-                  products.c.code.label("product"), _outstanding().label("outstanding"))
-        .join(kt.accounts, a.id == loans.c.account_id)
+                  products.c.code.label("product"), query.normal_balance().label("outstanding"))
+        .join(query.accounts, a.id == loans.c.account_id)
         .join(products, products.c.id == loans.c.product_id)
         .where(loans.c.status == LoanStatus.ACTIVE.value).order_by(loans.c.id)
     ).all())
@@ -154,7 +150,7 @@ class ArrearsList:
 
 def arrears(ctx: Context, min_days: int = 1) -> ArrearsList:
     cur = ctx.settings.currency
-    i, a, m = installments.c, kt.accounts.c, kt.members.c
+    i, a, m = installments.c, query.accounts.c, query.members.c
     overdue = (sa.select(sa.func.coalesce(sa.func.sum(
         i.principal - i.principal_paid + i.interest - i.interest_waived - i.interest_paid), 0))
         .where(i.loan_id == loans.c.id, i.status == "open", i.due_date < ctx.business_date)
@@ -162,9 +158,9 @@ def arrears(ctx: Context, min_days: int = 1) -> ArrearsList:
     rows = ctx.conn.execute(
         sa.select(loans.c.number, m.member_number, m.name, m.phone, loans.c.days_past_due,
                   loans.c.collectibility, overdue.label("overdue"), loans.c.penalty_due,
-                  _outstanding().label("outstanding"))
-        .join(kt.accounts, a.id == loans.c.account_id)
-        .join(kt.members, m.id == loans.c.member_id)
+                  query.normal_balance().label("outstanding"))
+        .join(query.accounts, a.id == loans.c.account_id)
+        .join(query.members, m.id == loans.c.member_id)
         .where(loans.c.status == LoanStatus.ACTIVE.value, loans.c.days_past_due >= min_days)
         .order_by(loans.c.days_past_due.desc(), loans.c.id)
     )

@@ -9,12 +9,13 @@ from click.testing import CliRunner
 from litestar.testing import TestClient
 from loans_helpers import cash, member
 
-from kopcore import auth, ledger
+from kopcore import ledger
 from kopcore.cli import make_cli
 from kopcore.context import Context
 from kopcore.errors import Forbidden
 from kopcore.interfaces.api import make_app
 from kopcore.kernel import Kernel
+from kopcore.testing import add_user, api_key
 
 PRODUCT = {
     "code": "PMU", "name": "Pinjaman Modal Usaha", "method": "anuitas",
@@ -32,9 +33,8 @@ def seed(kernel: Kernel) -> dict[str, Any]:
                                           ("teller", "teller", None),
                                           ("siti", "member", borrower.id),
                                           ("budi", "member", other.id)):
-            auth.create_user(ctx.conn, username, role, member_id)
-            keys[username] = {"Authorization": "Bearer "
-                              + auth.issue_key(ctx.conn, username, "tests")[1]}
+            add_user(ctx, username, role, member_id)
+            keys[username] = {"Authorization": f"Bearer {api_key(ctx, username)}"}
         return {"keys": keys, "borrower": borrower.member_number,
                 "other": other.member_number}
     return kernel.write("admin", work)

@@ -13,7 +13,6 @@ from loans_helpers import CASH, as_user, books_balance, cash, disbursed_loan, me
 
 from kopcore import ledger
 from kopcore.context import Context
-from kopcore.demo import seed_kernel
 from kopcore.eod import run_end_of_day
 from kopcore.errors import ValidationError
 from kopcore.kernel import Kernel
@@ -45,7 +44,12 @@ def test_bad_class_tables_are_refused(loans_kernel: Kernel) -> None:
 
 
 def test_demo_seed_disburses_loans_in_cash(loans_kernel: Kernel) -> None:
-    loans_kernel.write("admin", seed_kernel)
+    def demo_cooperative(ctx: Context) -> None:  # what `kopcore demo` seeds before plugins
+        cash(ctx)
+        member(ctx, "Ni Luh Putu Ayu")
+        member(ctx, "I Made Wirawan")
+
+    loans_kernel.write("admin", demo_cooperative)
     numbers = loans_kernel.write("admin", seed_demo, operation="demo.loans")
     assert len(numbers) == 2
     for number in numbers:

@@ -3,15 +3,14 @@
 Both plugins are enabled; they never import each other. Loans pays out to and collects from the
 member's primary sukarela account through the kernel's ``kopcore_settlement_account`` hook, the
 savings multiple reads that account, and member exit asks both plugins. Every step here runs an
-operation with :func:`kopcore.service.invoke` as an identified user (teller, manager, admin), or
-end of day with :func:`kopcore.eod.run_end_of_day`.
+operation as an identified user (teller, manager, admin) through
+:class:`kopcore.testing.Cooperative`, or end of day with :func:`kopcore.eod.run_end_of_day`.
 
 The module is skipped when kopcore-savings is not installed, so the loans suite still runs alone.
 """
 
 from __future__ import annotations
 
-import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,27 +19,21 @@ import pytest
 
 pytest.importorskip("kopcore_savings")
 
-from sqlalchemy import func, select
-
-from kopcore import auth, eod, ledger
+from kopcore import eod, ledger
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import (
     ExitRefused,
     Forbidden,
     InsufficientFunds,
-    KopcoreError,
     PostingVetoed,
     ValidationError,
 )
 from kopcore.kernel import Kernel
-from kopcore.service import invoke
-from kopcore.testing import START_DATE, KernelFactory
+from kopcore.testing import START_DATE, Cooperative, KernelFactory
 
-CASH = "CASH-01"
+CASH = Cooperative.CASH
 FIRST_DUE = date(2026, 2, 5)  # monthly loans disbursed on START_DATE (2026-01-05)
 SECOND_DUE = date(2026, 3, 5)
-_serial = itertools.count(1)
 
 #: 12,000,000 flat over 12 months at 18 %: 1,000,000 principal + 180,000 interest a month.
 LOAN = Decimal(12_000_000)
@@ -55,21 +48,12 @@ def rp(value: Any) -> Decimal:
     return Decimal(value["amount"] if isinstance(value, dict) else value)
 
 
-class Coop:
+class Coop(Cooperative):
     """A cooperative with loans and savings: users, teller cash, savings and loan products."""
 
     def __init__(self, kernel: Kernel) -> None:
-        self.kernel = kernel
-
-        def users(ctx: Context) -> None:
-            for name in ("admin", "manager", "teller"):
-                auth.create_user(ctx.conn, name, name)
-
-        kernel.write("system", users)
-        self.call("accounts.open-internal", name="Kas Teller", gl_key="cash", number=CASH)
-        self.call("entries.post", memo="Modal awal", lines=[
-            {"account": CASH, "side": "debit", "amount": "1000000000"},
-            {"account": "GL-equity.grants", "side": "credit", "amount": "1000000000"}])
+        super().__init__(kernel)
+        self.user("manager", "manager")
         self.call("savings.product-create", code="POKOK", name="Simpanan Pokok", type="pokok",
                   amount="100000")
         self.call("savings.product-create", code="WAJIB", name="Simpanan Wajib", type="wajib",
@@ -87,32 +71,7 @@ class Coop:
         terms.update(overrides)
         return terms
 
-    # --- running operations -------------------------------------------------------------------
-
-    def principal(self, username: str) -> auth.Principal:
-        return self.kernel.read(username, lambda ctx: auth.principal_for(
-            ctx.conn, self.kernel.plugins, username))
-
-    def call(self, operation: str, *, as_user: str = "admin", **raw: Any) -> Any:
-        op = self.kernel.plugins.operations[operation].value
-        return invoke(self.kernel, op, raw, self.principal(as_user), interface="api").payload
-
-    def refused(self, error: type[KopcoreError], operation: str, *, as_user: str = "admin",
-                **raw: Any) -> KopcoreError:
-        """Run an operation that must be refused with ``error`` and change no money."""
-        before = self.snapshot()
-        with pytest.raises(error) as caught:
-            self.call(operation, as_user=as_user, **raw)
-        assert self.snapshot() == before
-        return caught.value
-
-    # --- members, savings and loans -------------------------------------------------------------
-
-    def member(self, name: str = "Ni Luh Ayu") -> str:
-        number = self.call("members.register", name=name,
-                           nik=f"517101150890{next(_serial):04d}")["member_number"]
-        self.call("members.activate", member=number)
-        return str(number)
+    # --- savings and loans ----------------------------------------------------------------------
 
     def open(self, member: str, product: str, deposit: str | None = None) -> str:
         account = str(self.call("savings.open", as_user="teller", member=member,
@@ -151,20 +110,6 @@ class Coop:
             return Decimal(0)
         (line,) = found
         return rp(line["debit"]) - rp(line["credit"])
-
-    def snapshot(self) -> tuple[Any, ...]:
-        """Entries, postings and every account's balance, hold and status."""
-
-        def read(ctx: Context) -> tuple[Any, ...]:
-            a = t.accounts.c
-            return (
-                ctx.conn.execute(select(func.count()).select_from(t.journal_entries)).scalar(),
-                ctx.conn.execute(select(func.count()).select_from(t.postings)).scalar(),
-                tuple(ctx.conn.execute(select(a.number, a.balance, a.held, a.status)
-                                       .order_by(a.id)).all()),
-            )
-
-        return self.kernel.read("auditor", read)
 
     def books_balance(self) -> None:
         """Trial balance at zero and the ledger's invariants (cached balances = postings...)."""

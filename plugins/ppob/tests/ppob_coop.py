@@ -10,7 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from kopcore import hookimpl, ledger
+import sqlalchemy as sa
+
+from kopcore import hookimpl, ledger, query
 from kopcore.context import Context
 from kopcore.kernel import Kernel
 from kopcore.ledger import Member
@@ -80,8 +82,5 @@ class Coop(Cooperative):
         return self.kernel.read("admin", lambda ctx: ledger.active_holds(ctx, number))
 
     def entries_count(self) -> int:
-        from sqlalchemy import func, select
-
-        from kopcore.db import tables as t
         return int(self.kernel.read("admin", lambda ctx: ctx.conn.execute(
-            select(func.count()).select_from(t.journal_entries)).scalar_one()))
+            sa.select(sa.func.count()).select_from(query.journal_entries)).scalar_one()))

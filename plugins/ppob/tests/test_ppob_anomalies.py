@@ -16,9 +16,8 @@ from litestar.testing import TestClient
 from ppob_coop import CASH, FEE, PAYABLE, SUSPENSE, Coop, SettlementStandIn
 from ppob_fake_digiflazz import FakeDigiflazz
 
-from kopcore import auth, eod
+from kopcore import eod
 from kopcore.cli import make_cli
-from kopcore.db import tables as t
 from kopcore.errors import InsufficientFunds, KopcoreError
 from kopcore.interfaces.api import make_app
 from kopcore.kernel import Kernel
@@ -39,10 +38,8 @@ def anomaly(coop: Coop, ref: str, **paid_by: str) -> dict[str, Any]:
 
 
 def audit(coop: Coop) -> list[tuple[str, str, str, str | None]]:
-    a = t.audit_log.c
-    return [tuple(r) for r in coop.kernel.read("admin", lambda ctx: ctx.conn.execute(
-        sa.select(a.actor, a.interface, a.outcome, a.detail)
-        .where(a.operation == "ppob.anomaly-resolve").order_by(a.id)).all())]
+    trail = coop.call("audit.list", operation="ppob.anomaly-resolve")["items"]
+    return [(x["actor"], x["interface"], x["outcome"], x["detail"]) for x in trail]
 
 
 def test_charged_through_the_api_with_a_second_person(
@@ -52,11 +49,9 @@ def test_charged_through_the_api_with_a_second_person(
                             approval_thresholds={"ppob.anomaly-resolve": D("1")}), standin)
     keys = {}
     for name, role in (("manajer1", "manager"), ("manajer2", "manager"), ("teller", None)):
-        def issue(ctx: Any, name: str = name, role: str | None = role) -> str:
-            if role:
-                auth.create_user(ctx.conn, name, role)
-            return auth.issue_key(ctx.conn, name, "test")[1]
-        keys[name] = coop.kernel.write("admin", issue)
+        if role:
+            coop.user(name, role)
+        keys[name] = coop.api_key(name)
     member = coop.member("100000")
     account = coop.account_of(member)
     found = anomaly(coop, "AN-API-1", member=member)

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from kopcore_ppob import demo
 from ppob_coop import CASH, FEE, PAYABLE, Coop
 
-from kopcore import auth
-from kopcore.context import Context
 from kopcore.kernel import Kernel
-from kopcore.service import invoke
+from kopcore.testing import Cooperative
 
 
 def test_demo_seed_syncs_and_sells_one_pulsa(coop: Coop) -> None:
@@ -31,23 +28,7 @@ def test_demo_seed_syncs_and_sells_one_pulsa(coop: Coop) -> None:
 
 def test_paying_from_a_real_savings_account(make_kernel: Callable[..., Kernel]) -> None:
     pytest.importorskip("kopcore_savings")
-    kernel = make_kernel(plugins=("savings", "ppob"))
-
-    def users(ctx: Context) -> None:
-        auth.create_user(ctx.conn, "admin", "admin")
-
-    kernel.write("system", users)
-    principal = kernel.read("admin", lambda ctx: auth.principal_for(
-        ctx.conn, kernel.plugins, "admin"))
-
-    def call(operation: str, **raw: Any) -> Any:
-        op = kernel.plugins.operations[operation].value
-        return invoke(kernel, op, raw, principal, interface="test").payload
-
-    call("accounts.open-internal", name="Kas Teller", gl_key="cash", number=CASH)
-    call("entries.post", memo="Modal", lines=[
-        {"account": CASH, "side": "debit", "amount": "1000000"},
-        {"account": "GL-equity.grants", "side": "credit", "amount": "1000000"}])
+    call = Cooperative(make_kernel(plugins=("savings", "ppob")), capital="1000000").call
     call("savings.product-create", code="SUKARELA", name="Sukarela", type="sukarela")
     member = call("members.register", name="Ni Luh Ayu", nik="5171011508900999")
     call("members.activate", member=member["member_number"])

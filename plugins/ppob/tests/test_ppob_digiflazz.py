@@ -19,8 +19,7 @@ from litestar.testing import TestClient
 from ppob_coop import CASH, FEE, PAYABLE, SUSPENSE, Coop
 from ppob_fake_digiflazz import API_KEY, SECRET, USERNAME, FakeDigiflazz, md5
 
-from kopcore import auth, eod
-from kopcore.db import tables
+from kopcore import eod
 from kopcore.errors import Conflict, InsufficientFunds, NotFound, ValidationError
 from kopcore.interfaces.api import make_app
 from kopcore.testing import ON_POSTGRES
@@ -287,12 +286,8 @@ def test_forged_callback_is_refused_logged_and_changes_nothing(digiflazz: Coop,
     assert [c["verdict"] for c in log] == ["bad-signature"] * 5
     assert all(c["ref_id"] is None for c in log)  # nothing of a forged body is trusted
 
-    def audited(ctx: Any) -> list[tuple[str, str]]:
-        a = tables.audit_log.c
-        return [tuple(r) for r in ctx.conn.execute(
-            sa.select(a.actor, a.outcome).where(a.operation == "ppob.callback"))]
-
-    assert digiflazz.kernel.read("auditor", audited) == \
+    audited = digiflazz.call("audit.list", operation="ppob.callback")["items"]
+    assert [(x["actor"], x["outcome"]) for x in audited] == \
         [("callback", "ppob-bad-signature")] * 4 + [("admin", "ppob-bad-signature")]
     pending = digiflazz.call("ppob.transactions", status="pending")["transactions"]
     assert [t["ref_id"] for t in pending] == ["DF-FORGE-1"]
@@ -388,8 +383,7 @@ def test_bad_requests_are_typed_errors_and_nothing_reaches_the_provider(
                       cash_account=digiflazz.account_of(rich))
     assert fake.requests == []
     with TestClient(app=app(digiflazz)) as client:
-        key = digiflazz.kernel.write("admin", lambda ctx: auth.issue_key(ctx.conn, "teller",
-                                                                          "t")[1])
+        key = digiflazz.api_key("teller")
         bad = client.post("/api/v1/ppob/pay", headers={"Authorization": f"Bearer {key}"},
                           json={"ref_id": "DF-X-5", "sku": "DF-TSEL10", "customer_no": "0812",
                                 "member": rich})

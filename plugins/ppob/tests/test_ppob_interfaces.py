@@ -11,18 +11,13 @@ from click.testing import CliRunner
 from litestar.testing import TestClient
 from ppob_coop import FEE, PAYABLE, Coop
 
-from kopcore import auth
 from kopcore.cli import make_cli
 from kopcore.errors import NotFound
 from kopcore.interfaces.api import make_app
 
 
-def key_for(coop: Coop, username: str) -> str:
-    return coop.kernel.write("admin", lambda ctx: auth.issue_key(ctx.conn, username, "test")[1])
-
-
 def test_a_teller_pays_through_the_api(coop: Coop) -> None:
-    teller = key_for(coop, "teller")
+    teller = coop.api_key("teller")
     member = coop.member("100000")
     account = coop.account_of(member)
     with TestClient(app=make_app(coop.kernel)) as client:
@@ -94,7 +89,7 @@ SANDBOX_STEPS = [("0", "success", "success", "89500.00", "0.00"),
 
 
 def test_every_sandbox_outcome_through_the_api(coop: Coop) -> None:
-    teller = key_for(coop, "teller")
+    teller = coop.api_key("teller")
     member = coop.member("100000")
     account = coop.account_of(member)
     with TestClient(app=make_app(coop.kernel)) as client:

@@ -18,8 +18,8 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from kopcore import query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.ledger import ProposedEntry
 from kopcore.records import Veto
 from kopcore_savings import chart
@@ -32,7 +32,7 @@ DORMANT = "savings.dormant"
 
 def mark_chunk(ctx: Context, day: date, low: int, high: int) -> int:
     """Mark the accounts in ``[low, high]`` idle for their product's N days as dormant."""
-    s, p, a = savings_accounts.c, products.c, kt.accounts.c
+    s, p, a = savings_accounts.c, products.c, query.accounts.c
     idle_days = sa.select(p.dormant_after_days).where(p.code == s.product_code).scalar_subquery()
     open_ = sa.select(a.status).where(a.id == s.account_id).scalar_subquery()
     candidates = [

@@ -27,9 +27,8 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_savings import chart
@@ -106,14 +105,14 @@ def interest_amount(product: SavingsProduct, exact: Fraction) -> InterestAmount:
 def accrue_chunk(ctx: Context, day: date, low: int, high: int) -> int:
     """Record the end-of-day balance of the interest-earning accounts with ids in
     ``[low, high]`` not yet accrued for ``day``: one INSERT ... SELECT and one UPDATE."""
-    s, a, p = savings_accounts.c, kt.accounts.c, products.c
+    s, a, p = savings_accounts.c, query.accounts.c, products.c
     pending = sa.and_(
         s.account_id.between(low, high),
         sa.or_(s.accrued_through.is_(None), s.accrued_through < day),
     )
     source = (
-        sa.select(s.account_id, sa.literal(day, sa.Date), a.balance * a.normal_sign, p.rate_ppm)
-        .select_from(savings_accounts.join(kt.accounts, a.id == s.account_id)
+        sa.select(s.account_id, sa.literal(day, sa.Date), query.normal_balance(), p.rate_ppm)
+        .select_from(savings_accounts.join(query.accounts, a.id == s.account_id)
                      .join(products, p.code == s.product_code))
         .where(pending, p.type == "sukarela", p.rate_ppm > 0, a.status != "closed",
                s.opened_on <= day)
@@ -184,7 +183,7 @@ def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
     if not spans:
         return 0
     by_code = {p.code: p for p in list_products(ctx)}
-    a, s = kt.accounts.c, savings_accounts.c
+    a, s = query.accounts.c, savings_accounts.c
     # The accounts are those ``where`` selects: a join, not a list of thousands of ids.
     numbers = {row.id: row.number for row in ctx.conn.execute(
         sa.select(a.id, a.number).join(savings_accounts, s.account_id == a.id)

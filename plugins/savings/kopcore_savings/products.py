@@ -15,8 +15,8 @@ from decimal import Decimal
 import attrs
 import sqlalchemy as sa
 
+from kopcore import query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore.records import GLType
@@ -139,11 +139,10 @@ def percent_to_ppm(value: Decimal, field: str) -> int:
 
 
 def _gl_type(ctx: Context, key: str, field: str) -> GLType:
-    row = ctx.conn.execute(sa.select(kt.gl_accounts.c.type).where(kt.gl_accounts.c.key == key)
-                           ).first()
-    if row is None:
+    found = query.gl_account_type(ctx, key)
+    if found is None:
         raise NotFound(f"GL account {key!r} is not in the chart", field=field)
-    return GLType(row.type)
+    return found
 
 
 def _positive(value: Money, field: str, *, zero_ok: bool = True) -> int:
@@ -246,7 +245,7 @@ def get_product(ctx: Context, code: str) -> SavingsProduct:
 
 
 def list_products(ctx: Context, type_: SavingsType | None = None) -> list[SavingsProduct]:
-    query = sa.select(products).order_by(products.c.code)
+    statement = sa.select(products).order_by(products.c.code)
     if type_ is not None:
-        query = query.where(products.c.type == type_.value)
-    return [product_from_row(r) for r in ctx.conn.execute(query)]
+        statement = statement.where(products.c.type == type_.value)
+    return [product_from_row(r) for r in ctx.conn.execute(statement)]

@@ -17,8 +17,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from kopcore import query
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.money import Money
 from kopcore.records import MemberBasis, ShuBasis, ShuBasisKind
 from kopcore_savings.chart import PLUGIN
@@ -31,13 +31,13 @@ def bases(ctx: Context, year_start: date, year_end: date, basis: ShuBasis
     if basis.kind is not ShuBasisKind.CAPITAL or basis.method not in ("year-end", "average"):
         return None
     currency = ctx.settings.currency
-    p, e, a = t.postings.c, t.journal_entries.c, t.accounts.c
+    p, e, a = query.postings.c, query.journal_entries.c, query.accounts.c
     # Credit-normal equity: the member's balance is minus the debit-positive sum.
     rows = ctx.conn.execute(
         sa.select(a.member_id, e.business_date.label("day"), sa.func.sum(p.amount).label("net"))
-        .select_from(t.postings)
-        .join(t.journal_entries, e.id == p.entry_id)
-        .join(t.accounts, a.id == p.account_id)
+        .select_from(query.postings)
+        .join(query.journal_entries, e.id == p.entry_id)
+        .join(query.accounts, a.id == p.account_id)
         .where(a.plugin == PLUGIN, a.product_code.in_(CAPITAL_PRODUCTS),
                a.member_id.is_not(None), p.currency == currency, e.business_date <= year_end)
         .group_by(a.member_id, e.business_date)

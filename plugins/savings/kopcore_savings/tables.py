@@ -2,7 +2,7 @@
 
 Amounts are BIGINT minor units; rates are integer parts per million of one (3 % a year is
 ``30000``), so no value ever passes through a float. The plugin writes only these tables; the
-kernel's tables are read (``kopcore.db.tables``) and changed only through ``kopcore.ledger``.
+kernel's tables are read (``kopcore.query``) and changed only through ``kopcore.ledger``.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
 from kopcore.errors import Conflict, KopcoreError, ValidationError
 from kopcore.ledger import JournalEntry, Member
@@ -248,9 +248,7 @@ def withdraw(ctx: Context, number: str, destination: str) -> JournalEntry:
 
 
 def _active(ctx: Context, low: int, high: int, *extra: sa.ColumnElement[bool]) -> list[str]:
-    from kopcore.db import tables as kt
-
-    d, a = deposits.c, kt.accounts.c
+    d, a = deposits.c, query.accounts.c
     return list(ctx.conn.execute(
         sa.select(a.number).join(deposits, d.account_id == a.id)
         .where(d.account_id.between(low, high), d.status == "active", *extra).order_by(a.id)

@@ -20,9 +20,8 @@ from datetime import date
 import attrs
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.errors import KopcoreError, ValidationError
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
@@ -55,13 +54,13 @@ def bill(ctx: Context, product: SavingsProduct, period: str) -> int:
     last_day = period_end(period)
     if last_day.replace(day=1) > ctx.business_date:
         raise ValidationError(f"period {period} has not started yet", field="period")
-    s, a, m, d = savings_accounts.c, kt.accounts.c, kt.members.c, wajib_dues.c
+    s, a, m, d = savings_accounts.c, query.accounts.c, query.members.c, wajib_dues.c
     source = (
         sa.select(s.account_id, sa.literal(period, sa.String), sa.literal(product.amount,
                                                                          sa.BigInteger),
                   sa.literal(ctx.business_date, sa.Date))
-        .select_from(savings_accounts.join(kt.accounts, a.id == s.account_id)
-                     .join(kt.members, m.id == s.member_id))
+        .select_from(savings_accounts.join(query.accounts, a.id == s.account_id)
+                     .join(query.members, m.id == s.member_id))
         .where(s.product_code == product.code, a.status != "closed", m.status == "active",
                s.opened_on <= last_day,
                ~sa.exists().where(d.account_id == s.account_id, d.period == period))
@@ -88,23 +87,23 @@ class Arrears:
 def arrears(ctx: Context, *, product_code: str | None = None, member_id: int | None = None,
             account_id: int | None = None) -> list[Arrears]:
     """Accounts whose billed dues exceed what they paid, oldest account first."""
-    s, a, d = savings_accounts.c, kt.accounts.c, wajib_dues.c
-    query = (
+    s, a, d = savings_accounts.c, query.accounts.c, wajib_dues.c
+    statement = (
         sa.select(s.account_id, a.number, s.member_id, sa.func.sum(d.amount).label("billed"),
-                  (a.balance * a.normal_sign).label("paid"))
+                  query.normal_balance().label("paid"))
         .select_from(wajib_dues.join(savings_accounts, s.account_id == d.account_id)
-                     .join(kt.accounts, a.id == d.account_id))
+                     .join(query.accounts, a.id == d.account_id))
         .group_by(s.account_id, a.number, s.member_id, a.balance, a.normal_sign)
-        .having(sa.func.sum(d.amount) > a.balance * a.normal_sign)
+        .having(sa.func.sum(d.amount) > query.normal_balance())
         .order_by(s.account_id)
     )
     if product_code is not None:
-        query = query.where(s.product_code == product_code)
+        statement = statement.where(s.product_code == product_code)
     if member_id is not None:
-        query = query.where(s.member_id == member_id)
+        statement = statement.where(s.member_id == member_id)
     if account_id is not None:
-        query = query.where(s.account_id == account_id)
-    rows = ctx.conn.execute(query).all()
+        statement = statement.where(s.account_id == account_id)
+    rows = ctx.conn.execute(statement).all()
     found = []
     for row in rows:
         dues = ctx.conn.execute(sa.select(d.period, d.amount).where(d.account_id == row.account_id)

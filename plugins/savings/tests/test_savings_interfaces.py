@@ -9,21 +9,16 @@ from click.testing import CliRunner
 from litestar.testing import TestClient
 from savings_coop import CASH, Coop
 
-from kopcore import auth
 from kopcore.cli import make_cli
 from kopcore.errors import NotWithdrawable
 from kopcore.interfaces.api import make_app
 
 
-def key_for(coop: Coop, username: str) -> str:
-    return coop.kernel.write("admin", lambda ctx: auth.issue_key(ctx.conn, username, "test")[1])
-
-
 def test_a_teller_and_a_member_use_savings_through_the_api(coop: Coop) -> None:
-    admin, teller = key_for(coop, "admin"), key_for(coop, "teller")
+    admin, teller = coop.api_key("admin"), coop.api_key("teller")
     member = coop.member()
     stranger = coop.member("Someone Else")
-    member_key = key_for(coop, coop.member_user(member))
+    member_key = coop.api_key(coop.member_user(member))
     with TestClient(app=make_app(coop.kernel)) as client:
         def post(path: str, key: str, body: dict[str, object], **headers: str) -> Any:
             return client.post(f"/api/v1/savings/{path}", json=body,

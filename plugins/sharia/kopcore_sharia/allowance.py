@@ -27,9 +27,8 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.money import Money, exponent
 from kopcore.operations import Operation
 from kopcore.records import PostingLine, Side
@@ -56,12 +55,12 @@ def required(base: int, rate_bp: int, unit: int) -> int:
 
 
 def _rows(ctx: Context, where: sa.ColumnElement[bool]) -> Sequence[Any]:
-    m, a = murabahah.c, kt.accounts.c
+    m, a = murabahah.c, query.accounts.c
     base = sa.case((m.status == ACTIVE,
-                    a.balance * a.normal_sign - (m.margin - m.margin_recognised)), else_=0)
+                    query.normal_balance() - (m.margin - m.margin_recognised)), else_=0)
     return (ctx.conn.execute(
         sa.select(m.account_id, m.collectibility, m.allowance, base.label("base"))
-        .join(kt.accounts, a.id == m.account_id).where(where).order_by(m.account_id)).all())
+        .join(query.accounts, a.id == m.account_id).where(where).order_by(m.account_id)).all())
 
 
 def _rates(ctx: Context) -> tuple[dict[str, int], str | None]:

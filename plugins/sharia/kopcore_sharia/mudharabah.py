@@ -36,9 +36,8 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.ledger import Account, Member
 from kopcore.money import Money, allocate
@@ -252,7 +251,7 @@ def maturing(day: date) -> sa.ColumnElement[bool]:
     """Deposits to pay out or roll over at the end of ``day``: matured, instructed, open with
     money in them and nothing on hold, and not yet settled for this maturity date."""
     h, done = mudharabah_accounts.c, deposit_maturities.c
-    a = kt.accounts.alias("deposit_account").c
+    a = query.accounts.alias("deposit_account").c
     return sa.and_(
         h.kind == Kind.DEPOSIT.value, h.maturity_on <= day,
         h.at_maturity.in_((AtMaturity.PAYOUT.value, AtMaturity.ROLLOVER.value)),
@@ -269,15 +268,15 @@ def mature_chunk(ctx: Context, day: date, low: int, high: int) -> int:
     profit-share account when none was named) in one entry for the chunk, closes the deposits
     and sends their last month's share to the same account. A deposit whose settlement account
     is not open waits."""
-    h, a = mudharabah_accounts.c, kt.accounts.c
+    h, a = mudharabah_accounts.c, query.accounts.c
     target = sa.func.coalesce(h.settlement_account_id, h.payout_account_id)
-    to = kt.accounts.alias("target")
+    to = query.accounts.alias("target")
     rows = ctx.conn.execute(
         sa.select(h.account_id, h.maturity_on, h.at_maturity, h.opened_on, h.term_months,
                   h.rollovers, h.payout_account_id, a.number,
-                  (a.balance * a.normal_sign).label("balance"), target.label("target_id"),
+                  query.normal_balance().label("balance"), target.label("target_id"),
                   to.c.number.label("target_number"), to.c.status.label("target_status"))
-        .join(kt.accounts, a.id == h.account_id).outerjoin(to, to.c.id == target)
+        .join(query.accounts, a.id == h.account_id).outerjoin(to, to.c.id == target)
         .where(h.account_id.between(low, high), maturing(day)).order_by(h.account_id)).all()
     currency = ctx.settings.currency
     records: list[dict[str, Any]] = []
@@ -324,11 +323,11 @@ def mature_chunk(ctx: Context, day: date, low: int, high: int) -> int:
 def accumulate_chunk(ctx: Context, day: date, low: int, high: int) -> int:
     """Record the end-of-day balance of the open mudharabah accounts ``[low, high]`` not yet
     recorded for ``day``: one INSERT ... SELECT and one UPDATE. Zero balances need no row."""
-    h, a = mudharabah_accounts.c, kt.accounts.c
+    h, a = mudharabah_accounts.c, query.accounts.c
     pending = sa.and_(h.account_id.between(low, high),
                       sa.or_(h.accumulated_through.is_(None), h.accumulated_through < day))
-    source = (sa.select(h.account_id, sa.literal(day, sa.Date), a.balance * a.normal_sign)
-              .select_from(mudharabah_accounts.join(kt.accounts, a.id == h.account_id))
+    source = (sa.select(h.account_id, sa.literal(day, sa.Date), query.normal_balance())
+              .select_from(mudharabah_accounts.join(query.accounts, a.id == h.account_id))
               .where(pending, a.status != "closed", a.balance != 0, h.opened_on <= day))
     ctx.conn.execute(sa.insert(mudharabah_days).from_select(
         ["account_id", "business_date", "balance"], source))
@@ -348,13 +347,13 @@ def balance_sums(ctx: Context, first: date, last: date, pool_code: str | None = 
                  ) -> dict[int, tuple[str, int]]:
     """Per account: (pool, sum of end-of-day balances from ``first`` to ``last``)."""
     d, h = mudharabah_days.c, mudharabah_accounts.c
-    query = (sa.select(d.account_id, h.pool_code, sa.func.sum(d.balance))
+    statement = (sa.select(d.account_id, h.pool_code, sa.func.sum(d.balance))
              .join(mudharabah_accounts, h.account_id == d.account_id)
              .where(d.business_date.between(first, last))
              .group_by(d.account_id, h.pool_code).order_by(d.account_id))
     if pool_code is not None:
-        query = query.where(h.pool_code == pool_code)
-    return {int(r[0]): (str(r[1]), int(r[2])) for r in ctx.conn.execute(query)}
+        statement = statement.where(h.pool_code == pool_code)
+    return {int(r[0]): (str(r[1]), int(r[2])) for r in ctx.conn.execute(statement)}
 
 
 def unit_income(ctx: Context, first: date, last: date, basis: Basis) -> int:
@@ -439,7 +438,7 @@ def distribute(ctx: Context, pool: Pool, month: date, distributable: Money | Non
     if d <= 0:
         raise Conflict(f"pool {pool.code} has no income to distribute for {first:%Y-%m}",
                        field="distributable_income")
-    h, a = mudharabah_accounts.c, kt.accounts.c
+    h, a = mudharabah_accounts.c, query.accounts.c
     rows = ctx.conn.execute(sa.select(h.account_id, h.nisbah_ppm, h.payout_account_id)
                             .where(h.account_id.in_(sorted(sums)))).all()
     nisbah = nisbah_at(ctx, {r.account_id: r.nisbah_ppm for r in rows}, last)

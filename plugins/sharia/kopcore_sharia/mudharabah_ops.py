@@ -8,9 +8,8 @@ from decimal import Decimal
 import attrs
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.errors import (
     AccountClosed,
     AccountFrozen,
@@ -220,8 +219,7 @@ def _pool_out(ctx: Context, pool: mudharabah.Pool) -> PoolOut:
 def _number(ctx: Context, account_id: int | None) -> str | None:
     if account_id is None:
         return None
-    a = kt.accounts.c
-    return str(ctx.conn.execute(sa.select(a.number).where(a.id == account_id)).scalar_one())
+    return query.account_number(ctx, account_id)
 
 
 def _holding_out(ctx: Context, h: mudharabah.Holding) -> HoldingOut:
@@ -339,14 +337,14 @@ def _report(ctx: Context, pool: str, month: date) -> DistributionOut:
                                                           c.period_to == last)).first()
     if row is None:
         raise NotFound(f"pool {pool} has no distribution for {first:%Y-%m}", field="month")
-    s, a, m = shares.c, kt.accounts.c, kt.members.c
+    s, a, m = shares.c, query.accounts.c, query.members.c
     currency = ctx.settings.currency
     lines = [ShareOut(r.number, r.member_number, Money(r.average_balance, currency),
                       _percent(r.nisbah_ppm), Money(r.amount, currency))
              for r in ctx.conn.execute(
                  sa.select(a.number, m.member_number, s.average_balance, s.nisbah_ppm, s.amount)
-                 .join(kt.accounts, a.id == s.account_id)
-                 .outerjoin(kt.members, m.id == a.member_id)
+                 .join(query.accounts, a.id == s.account_id)
+                 .outerjoin(query.members, m.id == a.member_id)
                  .where(s.distribution_id == row.id).order_by(a.number))]
     return DistributionOut(
         row.pool_code, row.period_from, row.period_to, row.basis,

@@ -9,9 +9,8 @@ from decimal import Decimal
 import attrs
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import (
     AccountClosed,
     AccountFrozen,
@@ -467,7 +466,7 @@ def zis_report(ctx: Context, data: ZisReportIn) -> ZisReportOut:
     """The ZIS and social funds over a period: opening, received, disbursed, closing."""
     if data.to_date < data.from_date:
         raise ValidationError("to_date is before from_date", field="to_date")
-    p, e, a = t.postings.c, t.journal_entries.c, t.accounts.c
+    p, e, a = query.postings.c, query.journal_entries.c, query.accounts.c
     numbers = {chart.gl(key): name for name, key in FUNDS}
     # Credit-normal funds: received = credits (negative amounts), disbursed = debits.
     rows = ctx.conn.execute(
@@ -481,8 +480,8 @@ def zis_report(ctx: Context, data: ZisReportIn) -> ZisReportOut:
             sa.func.coalesce(sa.func.sum(sa.case(
                 (sa.and_(e.business_date >= data.from_date, p.amount > 0), p.amount),
                 else_=0)), 0),
-        ).select_from(t.postings.join(t.journal_entries, p.entry_id == e.id)
-                      .join(t.accounts, p.account_id == a.id))
+        ).select_from(query.postings.join(query.journal_entries, p.entry_id == e.id)
+                      .join(query.accounts, p.account_id == a.id))
         .where(a.number.in_(list(numbers)), e.business_date <= data.to_date)
         .group_by(a.number)).all()
     found = {row[0]: (-int(row[1]), int(row[2]), int(row[3])) for row in rows}

@@ -8,8 +8,8 @@ from decimal import Decimal
 import attrs
 import sqlalchemy as sa
 
+from kopcore import query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.errors import (
     AccountClosed,
     AccountFrozen,
@@ -83,7 +83,7 @@ class ProposalsOut:
 
 
 def _out(ctx: Context, p: proposals.Proposal) -> ProposalOut:
-    a = kt.accounts.c
+    a = query.accounts.c
     number, currency = ctx.conn.execute(sa.select(a.number, a.currency)
                                         .where(a.id == p.account_id)).one()
     return ProposalOut(p.id, p.kind.value, number, Money(p.amount, currency), p.period, p.memo,

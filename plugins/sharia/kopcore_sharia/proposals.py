@@ -16,9 +16,8 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.errors import Conflict, Forbidden, NotFound, ValidationError
 from kopcore.ledger import JournalEntry
 from kopcore.money import Money
@@ -60,10 +59,10 @@ def get(ctx: Context, proposal_id: int) -> Proposal:
 
 
 def listed(ctx: Context, status: str | None) -> list[Proposal]:
-    query = sa.select(proposals.c.id).order_by(proposals.c.id)
+    statement = sa.select(proposals.c.id).order_by(proposals.c.id)
     if status is not None:
-        query = query.where(proposals.c.status == status)
-    return [get(ctx, i) for i in ctx.conn.execute(query).scalars()]
+        statement = statement.where(proposals.c.status == status)
+    return [get(ctx, i) for i in ctx.conn.execute(statement).scalars()]
 
 
 def propose(ctx: Context, kind: Kind, account_id: int, amount: Money, memo: str, *,
@@ -114,16 +113,11 @@ def _claim(ctx: Context, proposal_id: int, status: str) -> Proposal:
     return proposal
 
 
-def _number(ctx: Context, account_id: int) -> str:
-    a = kt.accounts.c
-    return str(ctx.conn.execute(sa.select(a.number).where(a.id == account_id)).scalar_one())
-
-
 def approve(ctx: Context, proposal_id: int) -> tuple[Proposal, JournalEntry]:
     """Approve and post: the bonus to the wadiah account, or the early settlement with the
     muqasah."""
     proposal = _claim(ctx, proposal_id, APPROVED)
-    number = _number(ctx, proposal.account_id)
+    number = query.account_number(ctx, proposal.account_id)
     if proposal.kind is Kind.WADIAH_BONUS:
         account = ledger.get_account(ctx, number)
         amount = Money(proposal.amount, account.currency)

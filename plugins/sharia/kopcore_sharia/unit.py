@@ -24,9 +24,8 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.db import tables as kt
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore.operations import Operation
@@ -126,8 +125,7 @@ def _section(title: str, lines: list[LineOut], *types: GLType, currency: str) ->
 
 def unit_include(ctx: Context, data: UnitIncludeIn) -> UnitAccountsOut:
     """Add a GL account to (or remove it from) the sharia unit's books."""
-    g = kt.gl_accounts.c
-    if ctx.conn.execute(sa.select(g.key).where(g.key == data.gl_key)).first() is None:
+    if query.gl_account_type(ctx, data.gl_key) is None:
         raise NotFound(f"GL account {data.gl_key!r} not in the chart", field="gl_key")
     present = ctx.conn.execute(sa.select(unit_gl.c.gl_key)
                                .where(unit_gl.c.gl_key == data.gl_key)).first()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from kopcore import auth, eod, ledger
+from kopcore import eod, ledger
 from kopcore.kernel import Kernel
 from kopcore.testing import Cooperative
 
@@ -20,9 +20,9 @@ CASH = Cooperative.CASH
 class Coop(Cooperative):
     def __init__(self, kernel: Kernel, **kwargs: Any) -> None:
         super().__init__(kernel, **kwargs)
-        kernel.write("system", lambda ctx: [auth.create_user(ctx.conn, name, role) for name, role
-                                            in (("manager", "manager"), ("manager2", "manager"),
-                                                ("auditor", "auditor"))])
+        for name, role in (("manager", "manager"), ("manager2", "manager"),
+                           ("auditor", "auditor")):
+            self.user(name, role)
 
     def member(self, name: str = "Siti Aminah", *, nik_prefix: str = "327101150890") -> str:
         return super().member(name, nik_prefix=nik_prefix)

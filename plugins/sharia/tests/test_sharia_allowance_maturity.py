@@ -14,7 +14,7 @@ from kopcore_sharia import mudharabah
 from kopcore_sharia.tables import deposit_maturities
 from sharia_coop import CASH, Coop
 
-from kopcore.db import tables as kt
+from kopcore import query
 from kopcore.errors import Conflict, ValidationError
 
 ALLOWANCE = "sharia.financing_allowance"
@@ -23,10 +23,10 @@ EXPENSE = "sharia.allowance_expense"
 
 def allowance_entries(coop: Coop) -> list[tuple[date, int]]:
     """(date, debit total) of the allowance adjustments, in order."""
-    e = kt.journal_entries.c
+    e, p = query.journal_entries.c, query.postings.c
     return coop.kernel.read("auditor", lambda ctx: [
-        (r.business_date, len(ctx.conn.execute(
-            sa.select(kt.postings.c.id).where(kt.postings.c.entry_id == r.id)).all()))
+        (r.business_date, ctx.conn.execute(
+            sa.select(sa.func.count()).where(p.entry_id == r.id)).scalar_one())
         for r in ctx.conn.execute(sa.select(e.id, e.business_date)
                                   .where(e.memo.like("Penyesuaian PPAP%")).order_by(e.id))])
 

@@ -9,17 +9,12 @@ from click.testing import CliRunner
 from litestar.testing import TestClient
 from sharia_coop import CASH, Coop
 
-from kopcore import auth
 from kopcore.cli import make_cli
 from kopcore.interfaces.api import make_app
 
 
-def key_for(coop: Coop, username: str) -> str:
-    return coop.kernel.write("admin", lambda ctx: auth.issue_key(ctx.conn, username, "test")[1])
-
-
 def test_a_murabahah_through_the_api(coop: Coop) -> None:
-    teller = key_for(coop, "teller")
+    teller = coop.api_key("teller")
     member = coop.member()
     with TestClient(app=make_app(coop.kernel)) as client:
         def post(path: str, body: dict[str, object], **headers: str) -> Any:
@@ -49,7 +44,7 @@ def test_a_murabahah_through_the_api(coop: Coop) -> None:
         bonus = post("wadiah-bonus-propose", {"account": number, "amount": "1",
                                               "period": "2026-01"})
         assert bonus.status_code == 403  # a bonus is the managers' decision
-        manager = key_for(coop, "manager")
+        manager = coop.api_key("manager")
         pool = client.post("/api/v1/sharia/mudharabah-pool-create",
                            json={"code": "TMB", "name": "Tabungan Mudharabah", "nisbah": "55",
                                  "basis": "profit"},

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
 from kopcore.money import Money
 from kopcore.records import EodTask, PostingLine, Side
-from kopcore_celengan.goals import BONUS_GL_KEY, goals, kernel_accounts, normal_balance
+from kopcore_celengan.goals import BONUS_GL_KEY, goals
 
 #: Bonus per account per business date, in major units of the cooperative's currency.
 BONUS_PER_DAY = Decimal("1")
@@ -52,13 +52,13 @@ def chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
 def pay_chunk(ctx: Context, day: date, low_id: int, high_id: int) -> int:
     """Pay the day's bonus to the qualifying accounts with ids in ``[low_id, high_id]``."""
     currency = ctx.settings.currency
-    a = kernel_accounts.c
+    a = query.accounts.c
     numbers = list(ctx.conn.execute(
         sa.select(a.number)
         .join(goals, goals.c.account_id == a.id)
         .where(goals.c.account_id.between(low_id, high_id), a.status != "closed",
                a.currency == currency, goals.c.released_on.is_(None),
-               normal_balance() >= goals.c.target_minor)
+               query.normal_balance() >= goals.c.target_minor)
         .order_by(a.id)
     ).scalars())
     if not numbers:

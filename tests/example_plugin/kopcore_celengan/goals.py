@@ -5,9 +5,9 @@ is at least its target (the after-posting hook stamps ``reached_on``), and *rele
 member leaves (the member-exit hook stamps ``released_on``). Money may leave the account only
 when the goal is reached or released.
 
-The plugin writes only its own table. It reads the kernel's ``accounts`` table (declared here as
-a lightweight, read-only table clause) so that its end-of-day work is set-based SQL; every
-change to balances goes through :func:`kopcore.ledger.post_entry`.
+The plugin writes only its own table. It reads the kernel's accounts through the read-only view
+:data:`kopcore.query.accounts`, so that its end-of-day work is set-based SQL; every change to
+balances goes through :func:`kopcore.ledger.post_entry`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
 from kopcore.errors import NotFound, ValidationError
 from kopcore.ledger import Account, Member
@@ -43,31 +43,12 @@ goals = sa.Table(
     sa.Column("released_on", sa.Date, nullable=True),
 )
 
-#: The kernel's accounts, for reading only. ``balance`` is debit-positive minor units;
-#: ``balance * normal_sign`` is the balance a person reads.
-kernel_accounts = sa.table(
-    "accounts",
-    sa.column("id", sa.Integer),
-    sa.column("number", sa.String),
-    sa.column("member_id", sa.Integer),
-    sa.column("product_code", sa.String),
-    sa.column("currency", sa.String),
-    sa.column("normal_sign", sa.SmallInteger),
-    sa.column("status", sa.String),
-    sa.column("balance", sa.BigInteger),
-)
-
-
 #: Transaction fact (``kopcore_transaction_facts``): how many goals are neither reached nor
 #: released. Read with each entry's accounts at no statement of its own, it lets the
 #: after-posting hook skip its UPDATE while no goal is waiting.
 WAITING_FACT = "celengan.goals_waiting"
 WAITING = sa.select(sa.func.count()).select_from(goals).where(
     goals.c.reached_on.is_(None), goals.c.released_on.is_(None)).scalar_subquery()
-
-
-def normal_balance() -> sa.ColumnElement[Any]:
-    return kernel_accounts.c.balance * kernel_accounts.c.normal_sign
 
 
 def open_goal(ctx: Context, member: Member, target: Money, purpose: str) -> Account:
@@ -115,8 +96,7 @@ def mark_reached(ctx: Context, account_ids: Collection[int], on: date) -> int:
     target, in one UPDATE. Returns how many goals were reached just now."""
     if not account_ids:
         return 0
-    a = kernel_accounts.c
-    balance = (sa.select(normal_balance()).where(a.id == goals.c.account_id)
+    balance = (sa.select(query.normal_balance()).where(query.accounts.c.id == goals.c.account_id)
                .scalar_subquery())
     result = ctx.conn.execute(
         sa.update(goals)

@@ -13,10 +13,11 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from kopcore import query
 from kopcore.context import Context
 from kopcore.money import Money
 from kopcore.records import MemberBasis, Period, ShuBasis, ShuBasisKind
-from kopcore_celengan.goals import goals, kernel_accounts, mark_reached
+from kopcore_celengan.goals import goals, mark_reached
 
 
 def period_end(ctx: Context, period: Period) -> int:
@@ -29,21 +30,6 @@ def period_end(ctx: Context, period: Period) -> int:
     return mark_reached(ctx, pending, period.end)
 
 
-#: The kernel's journal, for reading only: entries and their debit-positive postings.
-journal_entries = sa.table(
-    "journal_entries",
-    sa.column("id", sa.Integer),
-    sa.column("business_date", sa.Date),
-    sa.column("operation", sa.String),
-)
-postings = sa.table(
-    "postings",
-    sa.column("entry_id", sa.Integer),
-    sa.column("account_id", sa.Integer),
-    sa.column("amount", sa.BigInteger),
-)
-
-
 def shu_bases(ctx: Context, year_start: date, year_end: date, basis: ShuBasis
               ) -> list[MemberBasis] | None:
     """Members' celengan deposits (``celengan.deposit``) of the year; bonuses and SHU credited
@@ -51,12 +37,12 @@ def shu_bases(ctx: Context, year_start: date, year_end: date, basis: ShuBasis
     if basis.kind is not ShuBasisKind.PATRONAGE or basis.method != "transactions":
         return None
     currency = ctx.settings.currency
-    a, p, e = kernel_accounts.c, postings.c, journal_entries.c
+    a, p, e = query.accounts.c, query.postings.c, query.journal_entries.c
     rows = ctx.conn.execute(
         sa.select(a.member_id, sa.func.sum(-p.amount).label("paid_in"))
-        .select_from(postings)
-        .join(journal_entries, e.id == p.entry_id)
-        .join(kernel_accounts, a.id == p.account_id)
+        .select_from(query.postings)
+        .join(query.journal_entries, e.id == p.entry_id)
+        .join(query.accounts, a.id == p.account_id)
         .join(goals, goals.c.account_id == a.id)
         .where(e.operation == "celengan.deposit", e.business_date >= year_start,
                e.business_date <= year_end, a.currency == currency)
