@@ -1,7 +1,7 @@
 """API: deposits over HTTP through a real ``kopcore serve`` (uvicorn) subprocess.
 
 The bench prepares the database (migrated, seeded, an admin user ``bench`` with a key from
-:func:`kopcore.auth.issue_key`), starts ``kopcore serve --host 127.0.0.1 --port <free port>``
+:func:`kopcore._auth.issue_key`), starts ``kopcore serve --host 127.0.0.1 --port <free port>``
 with ``KOPCORE_DATABASE_URL`` set, ``KOPCORE_PLUGINS=""`` and ``KOPCORE_SETTINGS`` unset, in an
 empty working directory, and drives it with N concurrent keep-alive clients (httpx, asyncio).
 Each client loop is bounded in request count and in time; only 127.0.0.1 is ever contacted; the
@@ -29,7 +29,7 @@ import attrs
 
 from bench.report import Figure
 from bench.targets import CASH, Target, seed_members
-from kopcore import auth
+from kopcore import _auth as auth
 
 HOST = "127.0.0.1"
 

@@ -25,8 +25,8 @@ import kopcore
 from bench.report import Figure
 from bench.targets import Target, seed_members
 from kopcore import eod
+from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.records import EodTask
 
 PRODUCT = "bench.eod"

@@ -43,7 +43,7 @@ from bench.ops import CASH, Operator
 from bench.report import Figure
 from bench.targets import CURRENCY, DIGEST, ENTRY_DIGEST, START_DATE, Target, clone_target
 from kopcore import eod
-from kopcore.ledger.integrity import seal_journal
+from kopcore.ledger._integrity import seal_journal
 
 PLUGINS = ("loans",)
 PRODUCT = "BENCH-PL"

@@ -1,5 +1,5 @@
 """Running kopcore operations from the bench, as an identified user, through
-:func:`kopcore.service.invoke` (the path behind every API route and CLI command). The benches use
+:func:`kopcore._service.invoke` (the path behind every API route and CLI command). The benches use
 it to create products and a few reference accounts the way an operator would, before seeding the
 bulk of the data set-based."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kopcore import auth
-from kopcore.auth import Principal
+from kopcore import _auth as auth
+from kopcore._auth import Principal
+from kopcore._service import invoke
 from kopcore.context import Context
 from kopcore.kernel import Kernel
-from kopcore.service import invoke
 
 CASH = "BENCH-TELLER"
 

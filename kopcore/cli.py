@@ -17,10 +17,10 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from kopcore import __version__
+from kopcore._plugin_manager import PluginHost
 from kopcore.errors import ConfigurationError, KopcoreError, PluginError
-from kopcore.interfaces.commands import add_operation_commands, print_outcome
+from kopcore.interfaces._commands import add_operation_commands, print_outcome
 from kopcore.operations import Operation
-from kopcore.plugin_manager import PluginHost
 from kopcore.settings import Settings
 
 log = logging.getLogger("kopcore.cli")
@@ -93,8 +93,8 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
         ctx.obj = {"operator": operator}
 
     def run(op: Operation, raw: dict[str, Any], key: str | None, as_json: bool) -> None:
-        from kopcore.auth import principal_for
-        from kopcore.service import invoke
+        from kopcore._auth import principal_for
+        from kopcore._service import invoke
 
         operator = _operator(click.get_current_context().find_root().obj["operator"])
         kernel = session.kernel()
@@ -121,8 +121,8 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
                as_json: bool) -> None:
         """Check the books and the journal's tamper evidence (books verify); exits with
         status 1 when anything is wrong. See docs/integrity.md."""
-        from kopcore.auth import principal_for
-        from kopcore.service import invoke
+        from kopcore._auth import principal_for
+        from kopcore._service import invoke
 
         operator = _operator(click.get_current_context().find_root().obj["operator"])
         kernel = session.kernel()
@@ -155,7 +155,7 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
                          "kind": "built-in" if p.builtin else "installed",
                          "products": len(products), "operations": len(ops),
                          "gl_accounts": len(gl)})
-        from kopcore.interfaces.render import table
+        from kopcore.interfaces._render import table
 
         click.echo(table(rows))
 
@@ -167,14 +167,14 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
     def db_upgrade() -> None:
         """Create or upgrade the kernel's tables and every enabled plugin's."""
         kernel = start_kernel(settings, plugins, migrate=True)
-        from kopcore.db.migrate import current_heads
+        from kopcore._db.migrate import current_heads
 
         click.echo(f"database at revision(s): {', '.join(current_heads(kernel))}")
 
     @db.command("heads")
     def db_heads() -> None:
         """Show the database's current migration revisions."""
-        from kopcore.db.migrate import current_heads
+        from kopcore._db.migrate import current_heads
 
         click.echo(", ".join(current_heads(session.kernel())) or "(empty database)")
 
@@ -183,7 +183,7 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
                   help="Username of the first administrator")
     def init(admin_name: str) -> None:
         """Create the database and the first administrator; prints their API key once."""
-        from kopcore import auth
+        from kopcore import _auth as auth
 
         kernel = start_kernel(settings, plugins, migrate=True)
 
@@ -220,7 +220,7 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
     def demo(database: str, host: str, port: int, no_serve: bool,
              plugin_names: str | None) -> None:
         """Create a demo cooperative (SQLite, seeded data) and serve its API and docs."""
-        from kopcore.demo import create_demo
+        from kopcore._demo import create_demo
 
         chosen = None if plugin_names is None else tuple(
             name for name in plugin_names.split(",") if name)

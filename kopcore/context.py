@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from sqlalchemy import Connection
 
-from kopcore.facts import BUSINESS_DATE
+from kopcore._facts import BUSINESS_DATE
 
 if TYPE_CHECKING:
-    from kopcore.auth import Principal
+    from kopcore._auth import Principal
     from kopcore.kernel import Kernel
     from kopcore.settings import Settings
 
@@ -43,7 +43,7 @@ class Context:
     def business_date(self) -> date:
         """The cooperative's current business date (from the database, not the clock).
 
-        Read with the transaction's other facts (see :mod:`kopcore.facts`), once per
+        Read with the transaction's other facts (see :mod:`kopcore._facts`), once per
         transaction."""
         if self._business_date is None:
             self._business_date = self.fact(BUSINESS_DATE)

@@ -5,7 +5,7 @@
 
 Only the kernel's built-in plugins are loaded (``PluginHost.load(())``), so the output does not
 depend on what else is installed. The CLI synopsis and options come from the same click
-commands ``kopcore`` builds (:func:`kopcore.interfaces.commands.command_for`), the field types
+commands ``kopcore`` builds (:func:`kopcore.interfaces._commands.command_for`), the field types
 from the same converter the API and the CLI use, so the reference cannot drift from either.
 tests/test_docs.py fails when the committed file is out of date.
 """
@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 import click
 
+from kopcore._plugin_manager import PluginHost
 from kopcore.errors import (
     Forbidden,
     IdempotencyConflict,
@@ -33,11 +34,10 @@ from kopcore.errors import (
     Unauthorized,
     ValidationError,
 )
-from kopcore.interfaces.commands import command_for
-from kopcore.interfaces.convert import fields_of, help_of, is_required, unwrap_optional
+from kopcore.interfaces._commands import command_for
+from kopcore.interfaces._convert import fields_of, help_of, is_required, unwrap_optional
 from kopcore.money import Money
 from kopcore.operations import Operation
-from kopcore.plugin_manager import PluginHost
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "reference" / "operations.md"

@@ -21,8 +21,8 @@ import attrs
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import BusinessDateError
 from kopcore.kernel import SYSTEM_ACTOR, Kernel
 from kopcore.records import EodTask
@@ -154,7 +154,7 @@ def _seal(kernel: Kernel) -> None:
     """Seal the day's journal entries (docs/integrity.md). A tampered entry is left unsealed
     and logged, not allowed to stop the day: ``kopcore verify`` reports it."""
     from kopcore.errors import Conflict
-    from kopcore.ledger.integrity import seal_now
+    from kopcore.ledger._integrity import seal_now
 
     try:
         seal_now(kernel, SYSTEM_ACTOR)

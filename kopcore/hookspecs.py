@@ -2,7 +2,7 @@
 
 Every hook is named ``kopcore_*``. A plugin implements any subset with ``@kopcore.hookimpl``; the
 kernel calls them as described in each docstring, always through
-:meth:`kopcore.plugin_manager.PluginHost.call` (``ctx.kernel.plugins.call(hook, **kwargs)``):
+:meth:`kopcore._plugin_manager.PluginHost.call` (``ctx.kernel.plugins.call(hook, **kwargs)``):
 every implementation in registration order — the kernel's built-in plugins first, then the
 installed plugins by name — and, for a ``firstresult`` hook, up to the first answer.
 docs/hooks.md has a section per hook, and a test per hook exercises it
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
 
     from kopcore.context import Context
-    from kopcore.ledger.records import JournalEntry, Member, MemberChange, ProposedEntry
+    from kopcore.ledger._records import JournalEntry, Member, MemberChange, ProposedEntry
     from kopcore.operations import Operation
     from kopcore.records import (
         Access,

@@ -9,13 +9,13 @@ from typing import TypeVar
 from sqlalchemy import Connection, inspect, select
 from sqlalchemy.engine import make_url
 
+from kopcore._db import Database, make_engine
+from kopcore._db import tables as t
+from kopcore._facts import TransactionFacts
+from kopcore._plugin_manager import PluginHost
 from kopcore.context import Context
-from kopcore.db import Database, make_engine
-from kopcore.db import tables as t
 from kopcore.errors import ConfigurationError
-from kopcore.facts import TransactionFacts
-from kopcore.ledger.chart import chart_in_sync, effective_chart, sync_chart
-from kopcore.plugin_manager import PluginHost
+from kopcore.ledger._chart import chart_in_sync, effective_chart, sync_chart
 from kopcore.settings import Settings
 
 T = TypeVar("T")
@@ -56,7 +56,7 @@ class Kernel:
                              busy_timeout_ms=settings.sqlite_busy_timeout_ms)
         kernel = cls(settings, Database(engine, retries=settings.transaction_retries), plugins)
         if migrate:
-            from kopcore.db.migrate import upgrade
+            from kopcore._db.migrate import upgrade
 
             upgrade(kernel)
         kernel.prepare(initial_date=initial_date)

@@ -8,7 +8,7 @@ generates from it:
   mutations, with the ``Idempotency-Key`` header, problem+json errors and an OpenAPI schema;
 - ``kopcore <group> <action> --<field> ...`` with ``--json`` output.
 
-Both run the steps of :mod:`kopcore.invocation` through :func:`kopcore.service.invoke`, so
+Both run the steps of :mod:`kopcore._invocation` through :func:`kopcore._service.invoke`, so
 authorisation, validation, idempotency, maker-checker approval and the audit trail are the same
 code for both interfaces.
 

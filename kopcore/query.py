@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 
-from kopcore.db import tables as t
+from kopcore._db import tables as t
 from kopcore.errors import NotFound
 from kopcore.records import GLType
 

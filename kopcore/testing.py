@@ -143,7 +143,7 @@ def kernel(make_kernel: KernelFactory) -> Kernel:
 def add_user(ctx: Context, username: str, role: str, member_id: int | None = None) -> None:
     """Create the user ``username`` with ``role`` (``member_id``: the member a user with the
     ``member`` role is), inside ``kernel.write``."""
-    from kopcore import auth
+    from kopcore import _auth as auth
 
     auth.create_user(ctx.conn, username, role, member_id)
 
@@ -151,7 +151,7 @@ def add_user(ctx: Context, username: str, role: str, member_id: int | None = Non
 def api_key(ctx: Context, username: str) -> str:
     """Issue an API key for ``username``, inside ``kernel.write``; returns the key to send as
     ``Authorization: Bearer <key>``."""
-    from kopcore import auth
+    from kopcore import _auth as auth
 
     return auth.issue_key(ctx.conn, username, "test")[1]
 
@@ -160,7 +160,7 @@ class Cooperative:
     """A test cooperative for plugin suites, driven through the public interfaces.
 
     It creates ``admin`` and ``teller`` users and a teller cash account ``CASH-01`` funded with
-    ``capital``; :meth:`call` runs an operation with :func:`kopcore.service.invoke` (the path
+    ``capital``; :meth:`call` runs an operation with :func:`kopcore._service.invoke` (the path
     behind every route and command) as an identified user. Subclass it to add a plugin's own
     steps.
     """
@@ -182,7 +182,7 @@ class Cooperative:
             {"account": "GL-equity.grants", "side": "credit", "amount": capital}])
 
     def principal(self, username: str) -> Any:
-        from kopcore import auth
+        from kopcore import _auth as auth
 
         return self.kernel.read(username, lambda ctx: auth.principal_for(
             ctx.conn, self.kernel.plugins, username))
@@ -190,7 +190,7 @@ class Cooperative:
     def call(self, operation: str, /, *, as_user: str = "admin", **raw: Any) -> Any:
         """Run ``operation`` as ``as_user`` and return its JSON payload. ``raw`` is the input
         as a route or a command receives it (``audit.list`` takes ``operation=...`` too)."""
-        from kopcore.service import invoke
+        from kopcore._service import invoke
 
         op = self.kernel.plugins.operations[operation].value
         return invoke(self.kernel, op, raw, self.principal(as_user), interface="test").payload

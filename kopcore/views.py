@@ -9,8 +9,8 @@ from datetime import date, datetime
 
 import attrs
 
-from kopcore.ledger.records import Account, JournalEntry, Member
-from kopcore.ledger.reports import Statement
+from kopcore.ledger._records import Account, JournalEntry, Member
+from kopcore.ledger._reports import Statement
 from kopcore.money import Money
 
 

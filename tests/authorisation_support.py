@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 from sqlalchemy import inspect, text
 
-from kopcore.interfaces.convert import fields_of, int_bounds, is_required, unwrap_optional
+from kopcore.interfaces._convert import fields_of, int_bounds, is_required, unwrap_optional
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation
 

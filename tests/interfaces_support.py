@@ -33,9 +33,10 @@ from click.testing import CliRunner
 from litestar.testing import TestClient
 from sqlalchemy import create_engine, func, select, text
 
-from kopcore import auth, ledger
+from kopcore import _auth as auth
+from kopcore import ledger
+from kopcore._db import tables as t
 from kopcore.cli import main as cli_main
-from kopcore.db import tables as t
 from kopcore.interfaces.api import make_app
 from kopcore.kernel import Kernel
 from kopcore.money import Money

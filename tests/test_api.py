@@ -12,8 +12,8 @@ from typing import Any
 import jsonschema_rs
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 
-from kopcore.db import tables as t
-from kopcore.interfaces.convert import object_schema
+from kopcore._db import tables as t
+from kopcore.interfaces._convert import object_schema
 from tests import interfaces_support as support
 from tests.interfaces_support import (
     CASH,

@@ -13,16 +13,16 @@ import pytest
 from sqlalchemy import update
 
 from kopcore import hookimpl, ledger
-from kopcore.auth import principal_for
+from kopcore._auth import principal_for
+from kopcore._db import tables as t
+from kopcore._invocation import input_digest
+from kopcore._service import Outcome, invoke
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import InsufficientFunds, KopcoreError, NotFound
-from kopcore.interfaces.convert import load
-from kopcore.invocation import input_digest
+from kopcore.interfaces._convert import load
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import PostingLine, Side
-from kopcore.service import Outcome, invoke
 from kopcore.views import EntryOut
 from tests import interfaces_support as support
 from tests.interfaces_support import (

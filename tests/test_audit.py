@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from kopcore.db import tables as t
-from kopcore.interfaces.convert import dump, load
-from kopcore.ledger.posting import request_digest
+from kopcore._db import tables as t
+from kopcore.interfaces._convert import dump, load
+from kopcore.ledger._posting import request_digest
 from tests import interfaces_support as support
 from tests.interfaces_support import (
     CASH,

@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import select, update
 
 from kopcore import hookimpl, ledger
-from kopcore.auth import Principal, declared_roles, role_permissions
+from kopcore._auth import Principal, declared_roles, role_permissions
+from kopcore._db import tables as t
+from kopcore._invocation import check_permission
+from kopcore._plugin_manager import PluginHost
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import Forbidden, KopcoreError, PluginError, ValidationError
-from kopcore.interfaces.convert import load
-from kopcore.invocation import check_permission
+from kopcore.interfaces._convert import load
 from kopcore.money import Money
 from kopcore.operations import Operation
-from kopcore.plugin_manager import PluginHost
 from kopcore.records import Access, RoleSpec
 from kopcore.testing import Cooperative, KernelFactory
 from tests import interfaces_support as support

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from kopcore import ledger
+from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import AccountFrozen, InsufficientFunds, KopcoreError, UnbalancedEntry
 from kopcore.kernel import Kernel
 from kopcore.ledger import EntryRequest

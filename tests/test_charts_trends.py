@@ -8,8 +8,8 @@ from xml.etree import ElementTree
 
 import pytest
 
+from kopcore._oversight.charts import month_ends
 from kopcore.errors import Forbidden, ValidationError
-from kopcore.oversight.charts import month_ends
 from tests.test_statements_rat import (
     BANK_INTEREST,
     CAPITAL,

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect
 
 from kopcore import __version__, hookimpl
-from kopcore.auth import KEY_PATTERN
+from kopcore._auth import KEY_PATTERN
+from kopcore._db import tables as t
 from kopcore.cli import make_cli
-from kopcore.db import tables as t
 from kopcore.interfaces.api import make_app
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import func, select
 
 from kopcore import ledger
+from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import IdempotencyConflict, InsufficientFunds
 from kopcore.kernel import Kernel
 from kopcore.money import Money
@@ -166,7 +166,7 @@ def test_opposite_transfers_under_load_never_deadlock_and_conserve_money(
     """Threads move money X→Y, Y→X, Y→Z, Z→X... with the entry lines in random order. Locks are
     taken in account-id order whatever the line order, so PostgreSQL never even has to break a
     deadlock (no retry for one is logged), and no error reaches a caller."""
-    caplog.set_level(logging.INFO, logger="kopcore.db.database")
+    caplog.set_level(logging.INFO, logger="kopcore._db.database")
     start = rp("1000000")
     numbers = funded_savings(kernel, start, accounts=3)
     pairs = [(a, b) for a in numbers for b in numbers if a != b]

@@ -21,8 +21,8 @@ import click
 import pytest
 
 from kopcore import docsgen, errors, hookspecs
+from kopcore._plugin_manager import PluginHost
 from kopcore.cli import make_cli
-from kopcore.plugin_manager import PluginHost
 from kopcore.plugins.chart import DEFAULT_CHART, KERNEL_PERMISSIONS
 from kopcore.settings import Settings
 

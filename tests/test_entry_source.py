@@ -15,17 +15,18 @@ from sqlalchemy import Connection, select, text, update
 
 import kopcore
 from kopcore import eod, ledger
+from kopcore._db import Database, make_engine
+from kopcore._db import tables as t
+from kopcore._db.migrate import current_heads, upgrade
+from kopcore._plugin_manager import PluginHost
 from kopcore.context import Context
-from kopcore.db import Database, make_engine
-from kopcore.db import tables as t
-from kopcore.db.migrate import current_heads, upgrade
 from kopcore.errors import PostingVetoed
 from kopcore.kernel import Kernel
-from kopcore.ledger import EntryRequest, ProposedEntry, integrity
-from kopcore.ledger.prepare import entry_source
-from kopcore.ledger.verify import verify_books
+from kopcore.ledger import EntryRequest, ProposedEntry
+from kopcore.ledger import _integrity as integrity
+from kopcore.ledger._prepare import entry_source
+from kopcore.ledger._verify import verify_books
 from kopcore.operations import Operation
-from kopcore.plugin_manager import PluginHost
 from kopcore.records import PermissionSpec, PostingLine, Side, Veto
 from kopcore.settings import Settings
 from kopcore.testing import START_DATE, Cooperative, KernelFactory

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 import kopcore
 from kopcore import eod, ledger
+from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import BusinessDateError
 from kopcore.kernel import Kernel
 from kopcore.money import Money

@@ -8,7 +8,7 @@ import re
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from kopcore.plugin_manager import PluginHost
+from kopcore._plugin_manager import PluginHost
 from kopcore.records import GL_CODE_RANGES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from kopcore import eod
+from kopcore._oversight.scoring import load_regime, parse_regime, percent_text
 from kopcore.errors import Forbidden, ValidationError
 from kopcore.kernel import Kernel
-from kopcore.oversight.scoring import load_regime, parse_regime, percent_text
 from kopcore.testing import START_DATE, Cooperative, KernelFactory
 
 pytest.importorskip("kopcore_loans")

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import pytest
 
 import kopcore
+from kopcore._plugin_manager import PluginHost
 from kopcore.errors import PluginError
-from kopcore.plugin_manager import PluginHost
 
 
 class SchoolFees:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kopcore import hookspecs
-from kopcore.plugin_manager import PluginHost
+from kopcore._plugin_manager import PluginHost
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from kopcore.auth import principal_for
-from kopcore.db import tables as t
+from kopcore._auth import principal_for
+from kopcore._db import tables as t
+from kopcore._service import Outcome, invoke
 from kopcore.errors import KopcoreError
 from kopcore.interfaces.api import make_app
-from kopcore.service import Outcome, invoke
 from tests import interfaces_support as support
 from tests.interfaces_support import (
     CASH,

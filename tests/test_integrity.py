@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
-from kopcore.db import tables as t
+from kopcore._db import tables as t
 from kopcore.errors import Conflict
 from kopcore.kernel import Kernel
-from kopcore.ledger import integrity
-from kopcore.ledger.integrity import seal_journal
-from kopcore.ledger.verify import VerifyReport, verify_books
+from kopcore.ledger import _integrity as integrity
+from kopcore.ledger._integrity import seal_journal
+from kopcore.ledger._verify import VerifyReport, verify_books
 from kopcore.testing import Cooperative, KernelFactory
 
 KEY = "test-integrity-key-0123456789abcdef"

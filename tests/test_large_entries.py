@@ -1,5 +1,5 @@
 """Entries with many lines (an end of day's jasa simpanan for thousands of accounts) take the
-set-based writes of kopcore.ledger.writes: the same balances, postings in line order, digests that
+set-based writes of kopcore.ledger._writes: the same balances, postings in line order, digests that
 verify, the same refusals, and no deadlock against tellers posting at the same time."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from kopcore import ledger
 from kopcore.context import Context
 from kopcore.errors import AccountFrozen
 from kopcore.kernel import Kernel
-from kopcore.ledger import writes
-from kopcore.ledger.verify import verify_books
+from kopcore.ledger import _writes as writes
+from kopcore.ledger._verify import verify_books
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from tests.builders import active_member, capitalise, cash_account, rp
@@ -69,7 +69,7 @@ def test_a_large_entry_moves_every_balance_and_keeps_its_lines_in_order(kernel: 
     with statements(kernel.db.engine) as sent:
         entry = kernel.write("system", pay_each(numbers, 10_000))
 
-    # The set-based writes: the postings by one statement of kopcore.ledger.writes (arrays on
+    # The set-based writes: the postings by one statement of kopcore.ledger._writes (arrays on
     # PostgreSQL, the driver's executemany on SQLite), not SQLAlchemy's per-row parameters.
     expected = writes._PG_POSTINGS if kernel.db.dialect == "postgresql" \
         else writes._SQLITE_POSTINGS
@@ -131,7 +131,7 @@ def test_large_entries_racing_teller_transfers_never_deadlock(
     numbers = open_members(kernel, MANY)
     kernel.write("system", pay_each(numbers, 1_000_000))
     errors: list[BaseException] = []
-    caplog.set_level(logging.INFO, logger="kopcore.db.database")
+    caplog.set_level(logging.INFO, logger="kopcore._db.database")
 
     def large_entries() -> None:
         try:

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, select, text
 
 from kopcore import ledger
+from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import (
     AccountFrozen,
     AlreadyReversed,

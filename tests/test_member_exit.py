@@ -1,4 +1,4 @@
-"""A member's exit (kopcore.ledger.exit): the plugins' vetoes, then each plugin refuses or
+"""A member's exit (kopcore.ledger._exit): the plugins' vetoes, then each plugin refuses or
 contributes lines; one entry pays out; the emptied accounts close and the member leaves."""
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 import kopcore
 from kopcore import ledger
+from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import MemberChangeVetoed, MemberNotActive, NotFound, ValidationError
 from kopcore.ledger import AccountStatus, MemberChange, MemberChangeKind, MemberStatus
 from kopcore.money import Money

@@ -2,7 +2,7 @@
 
 A :class:`hypothesis.stateful.RuleBasedStateMachine` runs members, savings (sukarela and wajib),
 loans, sharia (wadiah, murabahah, ZIS) and PPOB operations in random order through
-:func:`kopcore.service.invoke` (the path behind every API route and CLI command), as the users a
+:func:`kopcore._service.invoke` (the path behind every API route and CLI command), as the users a
 cooperative has (a teller enters, a manager approves), and against a plain reference model of
 what every account must hold. Refusals the model predicts (a withdrawal beyond the balance or
 the minimum balance, wajib paid out before exit, a repayment above what the schedule asks, an
@@ -12,7 +12,7 @@ and change nothing.
 After every step: each modelled account (members' savings, wadiah, loans, murabahah, teller
 cash, the ZIS funds) holds exactly the model's balance and hold; the trial balance is zero;
 every cached balance equals the sum of its postings; no account is below its floor. The
-``verify_books`` report (``kopcore.ledger.verify``, when the kernel has it) must be clean after
+``verify_books`` report (``kopcore.ledger._verify``, when the kernel has it) must be clean after
 every fourth step and at the end of each example (after every step under the heavy profile):
 it reads the whole journal, which would otherwise dominate the run.
 
@@ -60,9 +60,11 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
-from kopcore import auth, ledger
+from kopcore import _auth as auth
+from kopcore import ledger
+from kopcore._db import tables as t
+from kopcore._service import invoke
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import (
     AlreadyReversed,
     Conflict,
@@ -73,7 +75,6 @@ from kopcore.errors import (
     ValidationError,
 )
 from kopcore.kernel import Kernel
-from kopcore.service import invoke
 from tests.model_support import INSTALLED, fresh_kernel_factory
 
 CASH = "CASH-01"
@@ -234,7 +235,7 @@ def cooperative_template(tmp_path_factory: pytest.TempPathFactory,
 
 
 class Driver:
-    """Runs operations through :func:`kopcore.service.invoke` as an identified user."""
+    """Runs operations through :func:`kopcore._service.invoke` as an identified user."""
 
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
@@ -821,7 +822,7 @@ class CooperativeMachine(RuleBasedStateMachine):
 
 
 def _verify_books() -> Callable[[Context], Any] | None:
-    """``kopcore.ledger.verify.verify_books`` when the kernel has it."""
+    """``kopcore.ledger._verify.verify_books`` when the kernel has it."""
     try:
         from kopcore.ledger import verify  # type: ignore[attr-defined,unused-ignore]
     except ImportError:

@@ -25,11 +25,11 @@ import attrs
 import click
 import pytest
 
+from kopcore._plugin_manager import PluginHost
 from kopcore.cli import make_cli
+from kopcore.interfaces._convert import fields_of, is_required, unwrap_optional
 from kopcore.interfaces.api import make_app
-from kopcore.interfaces.convert import fields_of, is_required, unwrap_optional
 from kopcore.operations import Operation
-from kopcore.plugin_manager import PluginHost
 from kopcore.settings import Settings
 from tests import interfaces_support as support
 from tests.interfaces_support import CASH, OTHER_ACCOUNT, OWN_ACCOUNT, OWN_MEMBER, Env, cli_args

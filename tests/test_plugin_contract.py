@@ -12,10 +12,10 @@ import pytest
 
 import kopcore
 from kopcore import contract
+from kopcore._plugin_manager import PluginHost, in_namespace
 from kopcore.context import Context
 from kopcore.errors import PluginError, PostingVetoed
 from kopcore.ledger import ProposedEntry
-from kopcore.plugin_manager import PluginHost, in_namespace
 from kopcore.records import (
     EodTask,
     GLAccountSpec,

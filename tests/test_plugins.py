@@ -22,9 +22,10 @@ from sqlalchemy import func, inspect, select
 
 import kopcore
 from kopcore import eod, ledger
+from kopcore._db import tables as t
+from kopcore._db.migrate import current_heads, upgrade
+from kopcore._plugin_manager import LoadedPlugin
 from kopcore.context import Context
-from kopcore.db import tables as t
-from kopcore.db.migrate import current_heads, upgrade
 from kopcore.errors import (
     Conflict,
     ExitRefused,
@@ -35,7 +36,6 @@ from kopcore.kernel import Kernel
 from kopcore.ledger import Member, MemberStatus
 from kopcore.money import Money
 from kopcore.operations import Operation
-from kopcore.plugin_manager import LoadedPlugin
 from kopcore.records import (
     ExitContribution,
     GLAccountSpec,

@@ -11,8 +11,8 @@ from sqlalchemy.exc import DBAPIError
 
 import kopcore
 from kopcore import ledger
+from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import (
     AccountClosed,
     AccountFrozen,

@@ -1,4 +1,4 @@
-"""The posting rules on their own: no database, no kernel, only records (kopcore.ledger.rules).
+"""The posting rules on their own: no database, no kernel, only records (kopcore.ledger._rules).
 
 The posting tests (test_posting.py, test_bulk_posting.py) show the same rules at work through
 the pipeline; these pin each rule down fast, with property-based tests where a rule is a law.
@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kopcore import errors
-from kopcore.ledger import rules
-from kopcore.ledger.records import Account, AccountStatus, PostingView
+from kopcore.ledger import _rules as rules
+from kopcore.ledger._records import Account, AccountStatus, PostingView
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 
@@ -61,7 +61,7 @@ def test_the_rules_module_needs_no_database() -> None:
         {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
          for alias in node.names}
     kopcore_modules = {name for name in imported if name.startswith("kopcore")}
-    assert kopcore_modules <= {"kopcore.errors", "kopcore.ledger.records", "kopcore.money",
+    assert kopcore_modules <= {"kopcore.errors", "kopcore.ledger._records", "kopcore.money",
                                "kopcore.records"}
     assert not any(name.startswith("sqlalchemy") for name in imported)
 

@@ -88,9 +88,9 @@ def test_the_public_and_testing_modules_are_kernel_modules_listed_once() -> None
 
 
 def test_the_boundary_check_sees_each_way_of_importing_a_private_module() -> None:
-    for source in ("from kopcore.db import tables", "from kopcore import db",
-                   "import kopcore.db.tables as kt", "from kopcore.ledger.posting import x",
-                   "if TYPE_CHECKING:\n    from kopcore.auth import Principal"):
+    for source in ("from kopcore._db import tables", "from kopcore import db",
+                   "import kopcore._db.tables as kt", "from kopcore.ledger._posting import x",
+                   "if TYPE_CHECKING:\n    from kopcore._auth import Principal"):
         assert crossings(source, own="kopcore_celengan", test=False), source
     assert crossings("from kopcore import auth", own="kopcore_celengan", test=True)
     assert crossings("from kopcore.testing import Cooperative", own="kopcore_celengan",

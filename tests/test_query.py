@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 import kopcore
 from kopcore import ledger, query
+from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import NotFound
 from kopcore.kernel import Kernel
 from kopcore.records import GLType, PostingLine, Side

@@ -1,8 +1,8 @@
-"""The CLI's human output (kopcore.interfaces.render): what a reader sees in each cell."""
+"""The CLI's human output (kopcore.interfaces._render): what a reader sees in each cell."""
 
 from __future__ import annotations
 
-from kopcore.interfaces.render import render, table
+from kopcore.interfaces._render import render, table
 from tests import interfaces_support as support
 from tests.interfaces_support import Env
 

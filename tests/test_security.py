@@ -18,15 +18,16 @@ import attrs
 import pytest
 from sqlalchemy import select
 
-from kopcore import auth, ledger
-from kopcore.auth import Principal, role_permissions
-from kopcore.db import tables as t
+from kopcore import _auth as auth
+from kopcore import ledger
+from kopcore._auth import Principal, role_permissions
+from kopcore._db import tables as t
+from kopcore._invocation import authorise
+from kopcore._plugin_manager import PluginHost
 from kopcore.errors import Forbidden, Unauthorized
-from kopcore.interfaces.convert import DEFAULT_MAX_LENGTH, fields_of, unwrap_optional
-from kopcore.invocation import authorise
+from kopcore.interfaces._convert import DEFAULT_MAX_LENGTH, fields_of, unwrap_optional
 from kopcore.kernel import Kernel
 from kopcore.money import Money
-from kopcore.plugin_manager import PluginHost
 from kopcore.settings import Settings
 from kopcore.testing import Cooperative, KernelFactory
 from tests import interfaces_support as support

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kopcore._yearend.shu import allocate_shu
 from kopcore.errors import ConfigurationError, ValidationError
 from kopcore.money import Money
 from kopcore.settings import SHU_POOLS, Settings, ShuSettings
 from kopcore.testing import use_hypothesis_profile
-from kopcore.yearend.shu import allocate_shu
 
 use_hypothesis_profile()
 

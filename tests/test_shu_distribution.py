@@ -20,6 +20,8 @@ from sqlalchemy import select, text
 
 import kopcore
 from kopcore import ledger
+from kopcore._yearend import shu
+from kopcore._yearend.tables import shu_drafts
 from kopcore.cli import make_cli
 from kopcore.context import Context
 from kopcore.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -28,8 +30,6 @@ from kopcore.money import Money
 from kopcore.records import MemberBasis, ShuBasis, ShuBasisKind
 from kopcore.settings import ShuSettings
 from kopcore.testing import ON_POSTGRES, Cooperative
-from kopcore.yearend import shu
-from kopcore.yearend.tables import shu_drafts
 from tests.test_yearend_closing import book, close_months, gl_balance, move_to
 
 CASH = Cooperative.CASH

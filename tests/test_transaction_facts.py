@@ -18,16 +18,16 @@ from sqlalchemy.pool import NullPool
 
 import kopcore
 from kopcore import ledger
+from kopcore._db import tables as t
+from kopcore._facts import BUSINESS_DATE
+from kopcore._plugin_manager import PluginHost
+from kopcore._yearend import closing
+from kopcore._yearend.tables import periods
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import PluginError, PostingVetoed
-from kopcore.facts import BUSINESS_DATE
 from kopcore.kernel import Kernel
-from kopcore.plugin_manager import PluginHost
 from kopcore.records import PostingLine, Side
 from kopcore.testing import START_DATE, KernelFactory
-from kopcore.yearend import closing
-from kopcore.yearend.tables import periods
 from tests.builders import active_member, capitalise, cash_account, member_account, rp
 
 CELENGAN = ("celengan",)

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, event, func, select, text, update
 
-from kopcore.db import tables as t
+from kopcore._db import tables as t
 from kopcore.kernel import Kernel
-from kopcore.ledger import integrity
-from kopcore.ledger.bulk import EntryRequest, post_entries
-from kopcore.ledger.verify import KINDS, VerifyReport, verify_books
+from kopcore.ledger import _integrity as integrity
+from kopcore.ledger._bulk import EntryRequest, post_entries
+from kopcore.ledger._verify import KINDS, VerifyReport, verify_books
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore.testing import Cooperative, KernelFactory

@@ -17,8 +17,9 @@ from sqlalchemy import update
 
 import kopcore
 from kopcore import ledger
+from kopcore._db import tables as t
+from kopcore._oversight.figures import income_and_expenses
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import (
     BusinessDateError,
     Conflict,
@@ -29,7 +30,6 @@ from kopcore.errors import (
 )
 from kopcore.kernel import Kernel
 from kopcore.money import Money
-from kopcore.oversight.figures import income_and_expenses
 from kopcore.records import Period, PostingLine, Side
 from kopcore.testing import Cooperative
 
@@ -382,7 +382,7 @@ def test_celengan_stamps_goals_reached_unnoticed_at_month_end(make_kernel: Any) 
 def test_closing_through_the_web_api(coop: Cooperative) -> None:
     from litestar.testing import TestClient
 
-    from kopcore import auth
+    from kopcore import _auth as auth
     from kopcore.interfaces.api import make_app
 
     keys = coop.kernel.write("admin", lambda ctx: {

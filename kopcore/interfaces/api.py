@@ -28,7 +28,8 @@ from sqlalchemy.exc import OperationalError
 from swagger_ui_bundle import swagger_ui_path
 
 from kopcore import __version__
-from kopcore.auth import Principal, authenticate
+from kopcore._auth import Principal, authenticate
+from kopcore._service import invoke
 from kopcore.errors import (
     PROBLEM_BASE,
     Forbidden,
@@ -37,10 +38,9 @@ from kopcore.errors import (
     Unauthorized,
     ValidationError,
 )
-from kopcore.interfaces.convert import object_schema, query_parameters
+from kopcore.interfaces._convert import object_schema, query_parameters
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation
-from kopcore.service import invoke
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"

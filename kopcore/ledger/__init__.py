@@ -4,7 +4,7 @@ Every function takes a :class:`~kopcore.context.Context` (a connection inside an
 plus the acting user) and leaves committing to the caller — :meth:`kopcore.kernel.Kernel.write`.
 """
 
-from kopcore.ledger.accounts import (
+from kopcore.ledger._accounts import (
     active_holds,
     close_account,
     freeze_account,
@@ -18,9 +18,9 @@ from kopcore.ledger.accounts import (
     set_floor,
     unfreeze_account,
 )
-from kopcore.ledger.bulk import EntryRequest, insert_rows, post_entries
-from kopcore.ledger.exit import exit_member
-from kopcore.ledger.members import (
+from kopcore.ledger._bulk import EntryRequest, insert_rows, post_entries
+from kopcore.ledger._exit import exit_member
+from kopcore.ledger._members import (
     activate_member,
     get_member,
     get_member_by_id,
@@ -30,8 +30,8 @@ from kopcore.ledger.members import (
     update_contact,
     validate_nik,
 )
-from kopcore.ledger.posting import get_entry, post_entry, reverse_entry
-from kopcore.ledger.records import (
+from kopcore.ledger._posting import get_entry, post_entry, reverse_entry
+from kopcore.ledger._records import (
     Account,
     AccountStatus,
     JournalEntry,
@@ -42,7 +42,7 @@ from kopcore.ledger.records import (
     PostingView,
     ProposedEntry,
 )
-from kopcore.ledger.reports import (
+from kopcore.ledger._reports import (
     balance_as_of,
     financial_position,
     ledger_invariants,
@@ -50,7 +50,7 @@ from kopcore.ledger.reports import (
     statement,
     trial_balance,
 )
-from kopcore.ledger.settlement import settlement_account
+from kopcore.ledger._settlement import settlement_account
 
 __all__ = [
     "Account",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import attrs
 
-from kopcore import approvals, hookimpl
-from kopcore.approvals import Approval
+from kopcore import _approvals as approvals
+from kopcore import hookimpl
+from kopcore._approvals import Approval
 from kopcore.context import Context
 from kopcore.errors import Conflict, Forbidden, NotFound
 from kopcore.operations import Operation

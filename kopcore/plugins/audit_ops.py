@@ -8,8 +8,8 @@ import attrs
 from sqlalchemy import select
 
 from kopcore import hookimpl
+from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.operations import Operation
 from kopcore.plugins.paging import page_fields
 

@@ -7,8 +7,8 @@ import attrs
 from kopcore import hookimpl
 from kopcore.context import Context
 from kopcore.errors import Conflict
-from kopcore.ledger.integrity import seal_now
-from kopcore.ledger.verify import verify_books
+from kopcore.ledger._integrity import seal_now
+from kopcore.ledger._verify import verify_books
 from kopcore.operations import Operation
 from kopcore.records import PermissionSpec
 
@@ -94,7 +94,7 @@ def seal(ctx: Context, data: SealIn) -> SealOut:
     made = seal_now(ctx.kernel, ctx.actor)
     keyed = ctx.settings.integrity_key is not None
     if made is None:
-        from kopcore.ledger.integrity import last_seal
+        from kopcore.ledger._integrity import last_seal
 
         previous = last_seal(ctx.conn)
         return SealOut(False, None, None, None, 0,

@@ -7,9 +7,10 @@ from datetime import datetime
 import attrs
 from sqlalchemy import select
 
-from kopcore import auth, hookimpl
+from kopcore import _auth as auth
+from kopcore import hookimpl
+from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import Conflict, NotFound
 from kopcore.operations import Operation
 

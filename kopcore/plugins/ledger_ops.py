@@ -21,7 +21,7 @@ from kopcore.errors import (
     UnbalancedEntry,
     ValidationError,
 )
-from kopcore.ledger.reports import GLBalance, ReportSection
+from kopcore.ledger._reports import GLBalance, ReportSection
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import GLType, PostingLine, Side
@@ -208,7 +208,7 @@ def chart(ctx: Context, data: ChartIn) -> ChartOut:
     """The chart of accounts in force (with the operator's renumbering)."""
     from sqlalchemy import select
 
-    from kopcore.db import tables as t
+    from kopcore._db import tables as t
 
     g = t.gl_accounts.c
     query = select(g.key, g.code, g.name, g.type, g.contra, g.plugin).order_by(g.code)

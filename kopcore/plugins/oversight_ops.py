@@ -15,14 +15,14 @@ from pathlib import Path
 import attrs
 
 from kopcore import hookimpl
+from kopcore._oversight import charts, documents, statements
+from kopcore._oversight.assessment import Assessment, IndicatorResult, assess
+from kopcore._oversight.questionnaire import answers_as_of, record_answer
+from kopcore._oversight.scoring import DEFAULT_REGIME, load_regime, percent_text
 from kopcore.context import Context
 from kopcore.errors import ValidationError
 from kopcore.money import Money
 from kopcore.operations import Operation
-from kopcore.oversight import charts, documents, statements
-from kopcore.oversight.assessment import Assessment, IndicatorResult, assess
-from kopcore.oversight.questionnaire import answers_as_of, record_answer
-from kopcore.oversight.scoring import DEFAULT_REGIME, load_regime, percent_text
 from kopcore.records import FigureUnit, MigrationSource, PermissionSpec
 
 #: Who may answer the non-financial questionnaire.
@@ -32,7 +32,7 @@ READ = "reports.read"
 
 
 class RegimeCode(enum.StrEnum):
-    """The scoring tables shipped in ``kopcore/oversight/regimes``."""
+    """The scoring tables shipped in ``kopcore/_oversight/regimes``."""
 
     PERMENKOP_9_2020 = "permenkop-9-2020"
     PERDEP_06_2016 = "perdep-06-2016"

@@ -7,7 +7,8 @@ from typing import Any
 
 import attrs
 
-from kopcore import auth, hookimpl, ledger
+from kopcore import _auth as auth
+from kopcore import hookimpl, ledger
 from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.operations import Operation

@@ -17,8 +17,9 @@ import attrs
 from sqlalchemy import ColumnElement, select
 
 from kopcore import hookimpl, ledger
+from kopcore._db import tables as t
+from kopcore._yearend import closing, shu
 from kopcore.context import Context
-from kopcore.db import tables as t
 from kopcore.errors import (
     AccountClosed,
     AccountFrozen,
@@ -31,7 +32,7 @@ from kopcore.errors import (
     UnbalancedEntry,
     ValidationError,
 )
-from kopcore.ledger.records import ProposedEntry
+from kopcore.ledger._records import ProposedEntry
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.plugins.paging import PAGE_LIMIT, page_fields
@@ -45,7 +46,6 @@ from kopcore.records import (
     Veto,
 )
 from kopcore.views import EntryOut
-from kopcore.yearend import closing, shu
 
 PERIODS_READ = "periods.read"
 PERIODS_CLOSE = "periods.close"

@@ -35,9 +35,9 @@ from typing import Any
 import attrs
 import httpx
 
-from kopcore import auth
+from kopcore import _auth as auth
 from kopcore.context import Context
-from kopcore.interfaces.convert import dump, load
+from kopcore.interfaces._convert import dump, load
 from kopcore.kernel import Kernel
 from kopcore.money import Money
 from kopcore.settings import Settings
@@ -284,7 +284,7 @@ def seed(database_url: str, *, members: int, loans: int = 0, deposit: str = "500
 
 def books_problems(kernel: Kernel) -> list[str]:
     """What is wrong with the books: the trial balance (total debits = total credits, per
-    currency), then ``kopcore verify`` (:func:`kopcore.ledger.verify.verify_books`) when the
+    currency), then ``kopcore verify`` (:func:`kopcore.ledger._verify.verify_books`) when the
     kernel has it, else the ledger's invariants (every entry balanced, cached balance = sum of
     postings). Findings of severity ``info`` (entries not sealed yet) are not problems."""
     from kopcore import ledger
@@ -296,7 +296,7 @@ def books_problems(kernel: Kernel) -> list[str]:
             if debit != credit:
                 problems.append(f"trial balance in {currency}: debits {debit} != credits {credit}")
         try:
-            from kopcore.ledger.verify import verify_books
+            from kopcore.ledger._verify import verify_books
         except ImportError:
             return problems + list(ledger.ledger_invariants(ctx))
         report = verify_books(ctx)
@@ -324,7 +324,7 @@ def business_date(kernel: Kernel) -> date:
 def entry_count(kernel: Kernel) -> int:
     from sqlalchemy import func, select
 
-    from kopcore.db import tables as t
+    from kopcore._db import tables as t
 
     return int(kernel.read("auditor", lambda ctx: ctx.conn.execute(
         select(func.count()).select_from(t.journal_entries)).scalar_one()))
@@ -553,7 +553,7 @@ def entries(kernel: Kernel, ids: Iterable[int]) -> dict[int, tuple[str, int]]:
     """Memo and number of postings of the given journal entries that exist."""
     from sqlalchemy import func, select
 
-    from kopcore.db import tables as t
+    from kopcore._db import tables as t
 
     wanted = sorted(set(ids))
     e, p = t.journal_entries.c, t.postings.c

@@ -2,7 +2,7 @@
 
 tests/test_concurrency.py covers the kernel (many postings to one account, opposite transfers,
 one idempotency key sent many times). Here sixteen threads run the savings and loans operations
-through :func:`kopcore.service.invoke`, the path behind every route and command, each call in its
+through :func:`kopcore._service.invoke`, the path behind every route and command, each call in its
 own transaction and connection, as concurrent API workers would:
 
 - the teller cash account is the hot row: every deposit and withdrawal of every member touches it;
@@ -29,11 +29,12 @@ from typing import Any
 import attrs
 import pytest
 
-from kopcore import auth, eod, ledger
+from kopcore import _auth as auth
+from kopcore import eod, ledger
+from kopcore._service import invoke
 from kopcore.errors import InsufficientFunds
 from kopcore.kernel import Kernel
 from kopcore.money import Money
-from kopcore.service import invoke
 from kopcore.testing import START_DATE
 from tests.reliability.support import CASH, balances, books_problems, seed, start_kernel
 
@@ -119,7 +120,7 @@ def run_threads(n: int, work: Callable[[int, threading.Barrier], None]) -> None:
 @pytest.fixture
 def no_deadlocks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Fails the test if any transaction was retried after a deadlock."""
-    caplog.set_level(logging.INFO, logger="kopcore.db.database")
+    caplog.set_level(logging.INFO, logger="kopcore._db.database")
     yield
     deadlocks = [r.getMessage() for r in caplog.records if "Deadlock" in r.getMessage()]
     assert deadlocks == []

@@ -2,7 +2,7 @@
 
 The stand-in names, per member, an account opened here under ``payable.other`` with a zero
 floor — what the savings plugin's sukarela account is to ppob. Operations run through
-:func:`kopcore.service.invoke`, the path behind every API route and CLI command.
+:func:`kopcore._service.invoke`, the path behind every API route and CLI command.
 """
 
 from __future__ import annotations

@@ -1,0 +1,302 @@
+"""The kernel's tables (SQLAlchemy Core).
+
+Money columns are BIGINT minor units, never NUMERIC (SQLite's NUMERIC affinity goes through
+float). Signed posting amounts are debit-positive: an account's ``balance`` is the plain sum of its
+postings, and ``normal_sign`` (+1 debit-normal, -1 credit-normal) turns it into the balance a
+person reads. The migrations in ``kopcore/_db/migrations`` create exactly these tables.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, on every database (SQLite keeps
+    no zone, so values are stored as UTC and given the zone back when read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+business_calendar = Table(
+    "business_calendar",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("business_date", Date, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
+gl_accounts = Table(
+    "gl_accounts",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("contra", Boolean, nullable=False, default=False),
+    Column("parent_key", String(64), nullable=True),
+    Column("plugin", String(64), nullable=False),
+    CheckConstraint(
+        "type IN ('asset','liability','equity','income','expense')", name="type_known"
+    ),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("member_number", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("nik", String(16), nullable=False, unique=True),
+    Column("phone", String(32), nullable=True),
+    Column("email", String(200), nullable=True),
+    Column("address", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("applied_on", Date, nullable=False),
+    Column("joined_on", Date, nullable=True),
+    Column("left_on", Date, nullable=True),
+    Column("exit_reason", String(32), nullable=True),
+    CheckConstraint("status IN ('applicant','active','left')", name="status_known"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("gl_key", String(64), ForeignKey("gl_accounts.key"), nullable=False),
+    Column("member_id", Integer, ForeignKey("members.id"), nullable=True),
+    Column("product_code", String(64), nullable=True),
+    Column("plugin", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("normal_sign", SmallInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("balance", BigInteger, nullable=False, default=0),
+    Column("held", BigInteger, nullable=False, default=0),
+    Column("floor", BigInteger, nullable=True),
+    Column("opened_on", Date, nullable=False),
+    Column("closed_on", Date, nullable=True),
+    CheckConstraint("status IN ('open','frozen','closed')", name="status_known"),
+    CheckConstraint("normal_sign IN (1,-1)", name="normal_sign_unit"),
+    CheckConstraint("held >= 0", name="held_not_negative"),
+    Index("ix_accounts_member", "member_id"),
+    Index("ix_accounts_gl", "gl_key"),
+)
+
+journal_entries = Table(
+    "journal_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("business_date", Date, nullable=False),
+    Column("memo", String(500), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("operation", String(128), nullable=False),
+    #: The plugin whose operation or end-of-day task posted the entry, or ``python-api``
+    #: (kopcore.ledger._prepare.entry_source); NULL only for entries posted before k0003.
+    Column("source", String(128), nullable=True),
+    Column("idempotency_key", String(200), nullable=True, unique=True),
+    Column("request_digest", String(64), nullable=False),
+    Column("reverses_entry_id", Integer, ForeignKey("journal_entries.id"), nullable=True,
+           unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    #: Tamper evidence (kopcore.ledger._integrity): ``<scheme>:<nonce>:<hex>`` over the entry
+    #: and its postings; NULL only for entries posted before revision k0002.
+    Column("digest", String(100), nullable=True),
+    Index("ix_journal_entries_date", "business_date"),
+)
+
+#: Append-only chain over the journal in id order (kopcore.ledger._integrity.seal_journal).
+journal_seals = Table(
+    "journal_seals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("first_entry_id", Integer, nullable=False),
+    Column("last_entry_id", Integer, nullable=False),
+    Column("entry_count", Integer, nullable=False),
+    Column("chain_hash", String(64), nullable=False),
+    Column("keyed", Boolean, nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("sealed_at", UTCDateTime(), nullable=False),
+    CheckConstraint("entry_count > 0", name="count_positive"),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entry_id", Integer, ForeignKey("journal_entries.id"), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    CheckConstraint("amount <> 0", name="amount_not_zero"),
+    Index("ix_postings_account_entry", "account_id", "entry_id"),
+    Index("ix_postings_entry", "entry_id"),
+)
+
+account_holds = Table(
+    "account_holds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("reference", String(200), nullable=True, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("released_at", UTCDateTime(), nullable=True),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("status IN ('active','released')", name="status_known"),
+    Index("ix_account_holds_account", "account_id"),
+)
+
+eod_runs = Table(
+    "eod_runs",
+    metadata,
+    Column("business_date", Date, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    CheckConstraint("status IN ('running','done')", name="status_known"),
+)
+
+eod_chunks = Table(
+    "eod_chunks",
+    metadata,
+    Column("business_date", Date, primary_key=True),
+    Column("task", String(128), primary_key=True),
+    Column("chunk_no", Integer, primary_key=True),
+    Column("low_id", BigInteger, nullable=False),
+    Column("high_id", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("rows", Integer, nullable=True),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    CheckConstraint("status IN ('pending','done')", name="status_known"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("role", String(32), nullable=False),
+    Column("member_id", Integer, ForeignKey("members.id"), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("key_id", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("label", String(100), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+idempotency_records = Table(
+    "idempotency_records",
+    metadata,
+    Column("actor", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("operation", String(128), nullable=False),
+    Column("request_digest", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("interface", String(16), nullable=False),
+    Column("operation", String(128), nullable=False),
+    Column("input_digest", String(64), nullable=False),
+    Column("outcome", String(64), nullable=False),
+    Column("detail", String(500), nullable=True),
+    Index("ix_audit_log_at", "at"),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("operation", String(128), nullable=False),
+    Column("input", Text, nullable=False),
+    Column("maker", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("checker", String(64), nullable=True),
+    Column("result", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    CheckConstraint("status IN ('pending','approved','rejected')", name="status_known"),
+)
+
+__all__ = [
+    "account_holds",
+    "accounts",
+    "api_keys",
+    "approvals",
+    "audit_log",
+    "business_calendar",
+    "eod_chunks",
+    "eod_runs",
+    "gl_accounts",
+    "idempotency_records",
+    "journal_entries",
+    "journal_seals",
+    "members",
+    "metadata",
+    "postings",
+    "users",
+]

@@ -1,0 +1,100 @@
+"""The demo cooperative: ``kopcore demo`` seeds it and serves its API.
+
+Kernel data: users for every role (with API keys), members, a teller cash drawer, the vault and a
+bank account with opening capital, a few days of business. Then every enabled plugin adds its own
+products and transactions through ``kopcore_demo_seed``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from kopcore import _auth as auth
+from kopcore import ledger
+from kopcore._plugin_manager import ENTRY_POINT_GROUP
+from kopcore.context import Context
+from kopcore.kernel import Kernel
+from kopcore.money import Money
+from kopcore.records import PostingLine, Side
+from kopcore.settings import Settings
+
+DEMO_MEMBERS = (
+    ("Ni Luh Putu Ayu", "5171014508900001", "081237001001"),
+    ("I Made Wirawan", "5171011203850002", "081237001002"),
+    ("Siti Aminah", "3201016107920003", "081237001003"),
+    ("Budi Santoso", "3578010101800004", "081237001004"),
+    ("Ketut Sudarma", "5104021706750005", "081237001005"),
+)
+DEMO_START = date(2026, 1, 5)
+
+
+def _reset_sqlite(database: str) -> None:
+    url = make_url(database)
+    if url.get_backend_name() == "sqlite" and url.database:
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.database + suffix).unlink(missing_ok=True)
+
+
+def seed_kernel(ctx: Context) -> dict[str, str]:
+    """Users, members and internal accounts with opening capital; returns API keys."""
+    keys: dict[str, str] = {}
+    for username, role in (("admin", "admin"), ("manager", "manager"), ("teller", "teller"),
+                           ("auditor", "auditor")):
+        auth.create_user(ctx.conn, username, role)
+        keys[username] = auth.issue_key(ctx.conn, username, "demo")[1]
+    for name, nik, phone in DEMO_MEMBERS:
+        member = ledger.register_member(ctx, name=name, nik=nik, phone=phone)
+        ledger.activate_member(ctx, member.member_number)
+    first = ledger.list_members(ctx, limit=1)[0]
+    auth.create_user(ctx.conn, "anggota", "member", first.id)
+    keys["anggota"] = auth.issue_key(ctx.conn, "anggota", "demo")[1]
+    floor = Money(0, ctx.settings.currency)
+    for number, name, gl in (("CASH-01", "Kas Teller 1", "cash"), ("VAULT", "Brankas", "vault"),
+                             ("BANK-BPD", "Bank BPD", "bank")):
+        ledger.open_account(ctx, name=name, gl_key=gl, plugin="kopcore", number=number,
+                            floor=floor)
+    capital = Money.parse("250000000", ctx.settings.currency)
+    ledger.post_entry(ctx, [PostingLine("BANK-BPD", Side.DEBIT, capital),
+                            PostingLine("GL-equity.grants", Side.CREDIT, capital)],
+                      memo="Hibah modal awal koperasi")
+    opening_cash = Money.parse("20000000", ctx.settings.currency)
+    ledger.post_entry(ctx, [PostingLine("CASH-01", Side.DEBIT, opening_cash),
+                            PostingLine("BANK-BPD", Side.CREDIT, opening_cash)],
+                      memo="Pengisian kas teller")
+    return keys
+
+
+#: The product plugins the demo enables when they are installed.
+PRODUCT_PLUGINS = ("savings", "loans", "ppob", "sharia")
+
+
+def installed_product_plugins() -> tuple[str, ...]:
+    installed = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return tuple(name for name in PRODUCT_PLUGINS if name in installed)
+
+
+def create_demo(database: str, plugins: tuple[str, ...] | None = None
+                ) -> tuple[Settings, dict[str, str]]:
+    """Recreate the demo database with the given plugins (default: every installed product
+    plugin); returns the settings and the demo users' API keys."""
+    _reset_sqlite(database)
+    settings = Settings(database_url=database, cooperative_name="Koperasi Demo Sejahtera",
+                        plugins=installed_product_plugins() if plugins is None else plugins,
+                        source="demo")
+    kernel = Kernel.start(settings, migrate=True, initial_date=DEMO_START)
+    try:
+        keys = kernel.write("admin", seed_kernel, operation="demo")
+        seeds = sorted(
+            ((plugin, seed) for plugin, result in kernel.plugins.call("kopcore_demo_seed")
+             for seed in result),
+            key=lambda ps: (ps[1].order, ps[1].name),
+        )
+        for _plugin, seed in seeds:
+            kernel.write("admin", seed.seed, operation=seed.operation)
+    finally:
+        kernel.close()
+    return settings, keys

@@ -1,0 +1,167 @@
+"""The figures behind the health ratios and the trends, as they stood at the end of a date.
+
+Ledger figures come from postings (through :func:`kopcore.ledger._reports.gl_balances`); figures
+only a product plugin knows come from the ``kopcore_health_figures`` hook, added up per key.
+
+- Assets are net of contra accounts (PPAP, accumulated depreciation).
+- Equity includes the surplus not yet closed (income less expenses to date), as in the
+  statement of financial position.
+- Cash and bank are the kernel chart's ``cash``, ``vault`` and ``bank`` GL accounts.
+- Short-term liabilities are all liabilities: the chart does not separate maturities, and a
+  cooperative's savings, time deposits and payables fall due within a year.
+- Savings are the balances of member accounts rolling up to liability or equity GL accounts
+  (pokok, wajib, sukarela, berjangka and any plugin's member deposits).
+- Active members on a date joined on or before it and had not left by it.
+- Income and expenses of a period leave out the year-closing entry, which moves them into equity
+  on 31 December: the year's operations are what happened before the books were closed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import attrs
+import sqlalchemy as sa
+
+from kopcore._db import tables as t
+from kopcore._yearend.closing import YEAR_CLOSE_OPERATION
+from kopcore.context import Context
+from kopcore.ledger._reports import gl_balances
+from kopcore.records import FigureUnit, GLType, HealthFigure
+
+CASH_KEYS = ("cash", "vault", "bank")
+#: Operations whose entries close income and expenses into equity. Plugins' year-end work
+#: (``years.period-end``, dated 31 December) is part of the year's operations and stays in.
+CLOSING_OPERATIONS = (YEAR_CLOSE_OPERATION,)
+
+
+@attrs.frozen
+class PluginFigure:
+    key: str
+    label: str
+    unit: FigureUnit
+    value: int
+    plugins: tuple[str, ...]
+
+
+@attrs.frozen
+class Figures:
+    """Everything the assessment needs for one date, in minor units of ``currency``."""
+
+    as_of: date
+    currency: str
+    total_assets: int
+    total_liabilities: int
+    equity: int
+    cash_and_bank: int
+    income_year_to_date: int
+    expenses_year_to_date: int
+    savings: int
+    members: int
+    plugin: dict[str, PluginFigure]
+
+    def value(self, key: str) -> int | None:
+        figure = self.plugin.get(key)
+        return None if figure is None else figure.value
+
+
+def _balance_totals(ctx: Context, as_of: date, currency: str) -> dict[GLType, int]:
+    totals: dict[GLType, int] = defaultdict(int)
+    for b in gl_balances(ctx, as_of=as_of):
+        if b.currency == currency:
+            totals[b.type] += b.balance.minor
+    return totals
+
+
+def income_and_expenses(ctx: Context, first: date, last: date, currency: str
+                        ) -> tuple[int, int]:
+    """Income and expenses (each on its normal side) posted from ``first`` to ``last``, the
+    year-closing entries left out."""
+    p, e, a, g = t.postings.c, t.journal_entries.c, t.accounts.c, t.gl_accounts.c
+    rows = ctx.conn.execute(
+        sa.select(g.type, sa.func.sum(p.amount).label("net"))
+        .select_from(t.postings)
+        .join(t.journal_entries, e.id == p.entry_id)
+        .join(t.accounts, a.id == p.account_id)
+        .join(t.gl_accounts, g.key == a.gl_key)
+        .where(e.business_date >= first, e.business_date <= last, p.currency == currency,
+               e.operation.not_in(CLOSING_OPERATIONS),
+               g.type.in_((GLType.INCOME.value, GLType.EXPENSE.value)))
+        .group_by(g.type)
+    )
+    nets = {GLType(r.type): int(r.net) for r in rows}
+    return -nets.get(GLType.INCOME, 0), nets.get(GLType.EXPENSE, 0)
+
+
+def equity_on(ctx: Context, as_of: date, currency: str) -> int:
+    """Equity at the end of ``as_of``, with the surplus not yet closed."""
+    totals = _balance_totals(ctx, as_of, currency)
+    return totals[GLType.EQUITY] + totals[GLType.INCOME] - totals[GLType.EXPENSE]
+
+
+def cash_and_bank(ctx: Context, as_of: date, currency: str) -> int:
+    return sum(b.balance.minor for b in gl_balances(ctx, as_of=as_of)
+               if b.key in CASH_KEYS and b.currency == currency)
+
+
+def member_savings(ctx: Context, as_of: date, currency: str) -> int:
+    """Member deposits: member accounts under liability or equity GL accounts."""
+    p, e, a, g = t.postings.c, t.journal_entries.c, t.accounts.c, t.gl_accounts.c
+    total = ctx.conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(-p.amount), 0))
+        .select_from(t.postings)
+        .join(t.journal_entries, e.id == p.entry_id)
+        .join(t.accounts, a.id == p.account_id)
+        .join(t.gl_accounts, g.key == a.gl_key)
+        .where(a.member_id.is_not(None), p.currency == currency, e.business_date <= as_of,
+               g.type.in_((GLType.LIABILITY.value, GLType.EQUITY.value)))
+    ).scalar_one()
+    return int(total)
+
+
+def active_members(ctx: Context, as_of: date) -> int:
+    m = t.members.c
+    return int(ctx.conn.execute(
+        sa.select(sa.func.count()).select_from(t.members)
+        .where(m.joined_on.is_not(None), m.joined_on <= as_of,
+               sa.or_(m.left_on.is_(None), m.left_on > as_of))
+    ).scalar_one())
+
+
+def plugin_figures(ctx: Context, as_of: date, currency: str) -> dict[str, PluginFigure]:
+    """The ``kopcore_health_figures`` of every plugin, added up per key (other currencies
+    left out)."""
+    found: dict[str, PluginFigure] = {}
+    for plugin, figures in ctx.kernel.plugins.call("kopcore_health_figures", ctx=ctx,
+                                                        as_of=as_of):
+        for figure in figures:
+            if not isinstance(figure, HealthFigure):
+                continue
+            if figure.unit is FigureUnit.MONEY and (figure.currency or currency) != currency:
+                continue
+            known = found.get(figure.key)
+            if known is None:
+                found[figure.key] = PluginFigure(figure.key, figure.label or figure.key,
+                                                 figure.unit, figure.value, (plugin,))
+            else:
+                found[figure.key] = attrs.evolve(known, value=known.value + figure.value,
+                                                 plugins=(*known.plugins, plugin))
+    return dict(sorted(found.items()))
+
+
+def figures_on(ctx: Context, as_of: date, currency: str) -> Figures:
+    totals = _balance_totals(ctx, as_of, currency)
+    income, expenses = income_and_expenses(ctx, date(as_of.year, 1, 1), as_of, currency)
+    return Figures(
+        as_of=as_of, currency=currency,
+        total_assets=totals[GLType.ASSET],
+        total_liabilities=totals[GLType.LIABILITY],
+        equity=totals[GLType.EQUITY] + totals[GLType.INCOME] - totals[GLType.EXPENSE],
+        cash_and_bank=cash_and_bank(ctx, as_of, currency),
+        income_year_to_date=income,
+        expenses_year_to_date=expenses,
+        savings=member_savings(ctx, as_of, currency),
+        members=active_members(ctx, as_of),
+        plugin=plugin_figures(ctx, as_of, currency),
+    )

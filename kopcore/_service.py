@@ -1,0 +1,135 @@
+"""Invoking an operation: the single entry behind every route, command and test call.
+
+:func:`invoke` composes the steps of :mod:`kopcore._invocation`: permit → load → (in one
+transaction) authorise the records → for a mutation, the idempotency guard → the approval gate
+→ execute and audit. A refused mutation is audited in a transaction of its own, so refusals are
+on the record too. A front end only establishes the :class:`~kopcore._auth.Principal` and passes
+the raw input: the web API from an API key, the CLI from its operator, a web app from its
+session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from kopcore import _approvals as approvals
+from kopcore._auth import Principal
+from kopcore._invocation import (
+    Audit,
+    IdempotencyGuard,
+    Outcome,
+    check_permission,
+    check_records,
+    execute,
+    input_digest,
+    refusal_digest,
+)
+from kopcore.context import Context
+from kopcore.errors import Conflict, KopcoreError
+from kopcore.interfaces._convert import load
+from kopcore.kernel import Kernel
+from kopcore.operations import Operation
+
+__all__ = ["Outcome", "invoke"]
+
+Progress = Callable[[str, int, int], None]
+
+
+def invoke(
+    kernel: Kernel,
+    op: Operation,
+    raw: Mapping[str, Any],
+    principal: Principal,
+    *,
+    interface: str,
+    idempotency_key: str | None = None,
+    from_text: bool = False,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Run ``op`` for ``principal`` on raw input; raises KopcoreError for every refusal.
+
+    ``interface`` names the front end in the audit trail (``api``, ``cli``, ``test``...);
+    ``from_text``: the raw values are text to parse (query parameters, CLI options);
+    ``progress``: told of a long operation's progress (end of day)."""
+    try:
+        check_permission(op, principal)
+        data = load(op.input, raw, from_text=from_text)
+    except KopcoreError as exc:
+        if op.mutates:
+            digest = refusal_digest(op, raw, from_text=from_text)
+            Audit(op, principal.username, interface, digest).refused(kernel, exc)
+        raise
+    if not op.mutates:
+        def read(ctx: Context) -> Outcome:
+            check_records(ctx, op, data, principal)
+            return execute(ctx, op, data, None)
+
+        return kernel.read(principal.username, read, operation=op.name, principal=principal)
+
+    audit = Audit(op, principal.username, interface, input_digest(op, data))
+    guard = IdempotencyGuard(op, principal.username, idempotency_key, audit.digest)
+    if op.own_transactions:
+        return _run_own_transactions(kernel, op, data, principal, audit, guard, progress)
+
+    def mutate(ctx: Context) -> Outcome:
+        check_records(ctx, op, data, principal)
+        outcome = guard.replay(ctx)
+        if outcome is not None:
+            return outcome
+        guard.claim(ctx)
+        outcome = approvals.gate(ctx, op, data, principal, audit) or \
+            execute(ctx, op, data, audit)
+        guard.answer(ctx, outcome)
+        return outcome
+
+    try:
+        return kernel.write(principal.username, mutate, operation=op.name, principal=principal)
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer with its result.
+        replayed = guard.replay_after_race(kernel)
+        if replayed is not None:
+            return replayed
+        # A unique constraint lost a race with a concurrent request (the same NIK registered
+        # twice at once, say): nothing of this request was written.
+        error = Conflict(f"{op.name} conflicts with a concurrent change; nothing was written. "
+                         "Check the current state and retry.")
+        audit.refused(kernel, error)
+        raise error from None
+    except KopcoreError as exc:
+        audit.refused(kernel, exc)
+        raise
+
+
+def _run_own_transactions(kernel: Kernel, op: Operation, data: Any, principal: Principal,
+                          audit: Audit, guard: IdempotencyGuard, progress: Progress | None
+                          ) -> Outcome:
+    """An operation whose handler runs its own transactions (end of day): it is called inside
+    a read-only transaction, and its audit row and idempotency record are written after it."""
+    def run(ctx: Context) -> Outcome:
+        ctx.progress = progress
+        check_records(ctx, op, data, principal)
+        return guard.replay(ctx) or execute(ctx, op, data, None)
+
+    try:
+        outcome = kernel.read(principal.username, run, operation=op.name, principal=principal)
+    except KopcoreError as exc:
+        audit.refused(kernel, exc)
+        raise
+    if outcome.replayed:
+        return outcome
+
+    def record(ctx: Context) -> None:
+        audit.record(ctx, "ok")
+        guard.claim(ctx, outcome)
+
+    try:
+        kernel.write(principal.username, record, operation=op.name)
+    except IntegrityError:
+        # A concurrent run with the same key recorded first (the handler guards its own work,
+        # as end of day never applies a day twice): keep the audit row.
+        kernel.write(principal.username, lambda ctx: audit.record(ctx, "ok"),
+                     operation=op.name)
+    return outcome

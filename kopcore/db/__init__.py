@@ -1,5 +1,0 @@
-"""Storage: engine, transaction runner, tables and migrations."""
-
-from kopcore.db.database import Database, make_engine
-
-__all__ = ["Database", "make_engine"]

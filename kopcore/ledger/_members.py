@@ -1,0 +1,178 @@
+"""Members (anggota): registration, activation and contact details, each shown to the plugins'
+vetoes (``kopcore_veto_member_change``) before anything is written. A member's exit, a
+settlement across plugins, is :mod:`kopcore.ledger._exit`."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from sqlalchemy import Row, select, update
+
+from kopcore._db import tables as t
+from kopcore.context import Context
+from kopcore.errors import MemberChangeVetoed, MemberNotActive, NotFound, ValidationError
+from kopcore.ledger._records import Member, MemberChange, MemberChangeKind, MemberStatus
+from kopcore.records import Veto
+
+_PHONE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def validate_nik(nik: str) -> str:
+    """Check an Indonesian NIK: 16 digits, a province code 11-94, a birth date DDMMYY (women
+    add 40 to the day) and a non-zero serial. Returns the NIK or raises ValidationError."""
+    if not isinstance(nik, str) or not re.fullmatch(r"[0-9]{16}", nik):
+        raise ValidationError("NIK must be exactly 16 digits", field="nik")
+    province = int(nik[0:2])
+    day, month = int(nik[6:8]), int(nik[8:10])
+    if not 11 <= province <= 94:
+        raise ValidationError(f"NIK province code {nik[0:2]} does not exist", field="nik")
+    if day > 40:
+        day -= 40
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        raise ValidationError("NIK digits 7-12 are not a birth date (DDMMYY)", field="nik")
+    if nik[12:] == "0000":
+        raise ValidationError("NIK serial (last 4 digits) cannot be 0000", field="nik")
+    return nik
+
+
+def _clean_contact(phone: str | None, email: str | None) -> tuple[str | None, str | None]:
+    if phone:
+        phone = phone.replace(" ", "").replace("-", "")
+        if not _PHONE.fullmatch(phone):
+            raise ValidationError("phone must be an Indonesian mobile number", field="phone")
+    if email and not _EMAIL.fullmatch(email):
+        raise ValidationError("email address is not valid", field="email")
+    return phone or None, email or None
+
+
+def ask_vetoes(ctx: Context, member: Member | None, kind: MemberChangeKind,
+               **details: str | None) -> None:
+    """Show a change the kernel is about to make (a :class:`MemberChange` of ``kind`` with
+    ``details``) to every plugin's ``kopcore_veto_member_change``; the first veto raises
+    :class:`~kopcore.errors.MemberChangeVetoed` with its reason code and the plugin's name.
+    ``member`` is the member as it is, ``None`` for a registration."""
+    change = MemberChange(kind, **details)
+    for plugin, veto in ctx.kernel.plugins.call(
+        "kopcore_veto_member_change", ctx=ctx, member=member, change=change
+    ):
+        if isinstance(veto, Veto):
+            raise MemberChangeVetoed(veto.message, reason=veto.reason, plugin=plugin)
+
+
+def member_from_row(row: Row[Any]) -> Member:
+    m = row._mapping
+    return Member(
+        id=m["id"], member_number=m["member_number"], name=m["name"], nik=m["nik"],
+        phone=m["phone"], email=m["email"], address=m["address"],
+        status=MemberStatus(m["status"]), applied_on=m["applied_on"], joined_on=m["joined_on"],
+        left_on=m["left_on"], exit_reason=m["exit_reason"],
+    )
+
+
+def register_member(
+    ctx: Context, *, name: str, nik: str, phone: str | None = None, email: str | None = None,
+    address: str | None = None, member_number: str | None = None,
+) -> Member:
+    """Register an applicant. The member number is the cooperative's own or, when omitted,
+    ``A`` followed by the zero-padded member id."""
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationError("name is required (at most 200 characters)", field="name")
+    validate_nik(nik)
+    phone, email = _clean_contact(phone, email)
+    if member_number is not None and not re.fullmatch(r"[A-Za-z0-9./-]{1,32}", member_number):
+        raise ValidationError("member number: 1-32 letters, digits, '.', '/' or '-'",
+                              field="member_number")
+    conn = ctx.conn
+    if conn.execute(select(t.members.c.id).where(t.members.c.nik == nik)).first():
+        raise ValidationError("a member with this NIK is already registered", field="nik")
+    if member_number and conn.execute(
+        select(t.members.c.id).where(t.members.c.member_number == member_number)
+    ).first():
+        raise ValidationError("member number already in use", field="member_number")
+    ask_vetoes(ctx, None, MemberChangeKind.REGISTER, name=name, nik=nik, phone=phone,
+               email=email, address=address, member_number=member_number)
+    placeholder = member_number or "tmp-" + uuid.uuid4().hex[:24]
+    member_id = conn.execute(
+        t.members.insert().values(
+            member_number=placeholder, name=name, nik=nik, phone=phone, email=email,
+            address=address, status=MemberStatus.APPLICANT.value, applied_on=ctx.business_date,
+        ).returning(t.members.c.id)
+    ).scalar_one()
+    if member_number is None:
+        conn.execute(
+            update(t.members).where(t.members.c.id == member_id)
+            .values(member_number=f"A{member_id:06d}")
+        )
+    return get_member_by_id(ctx, member_id)
+
+
+def get_member_by_id(ctx: Context, member_id: int) -> Member:
+    row = ctx.conn.execute(select(t.members).where(t.members.c.id == member_id)).first()
+    if row is None:
+        raise NotFound(f"member id {member_id} not found")
+    return member_from_row(row)
+
+
+def get_member(ctx: Context, member_number: str) -> Member:
+    row = ctx.conn.execute(
+        select(t.members).where(t.members.c.member_number == member_number)
+    ).first()
+    if row is None:
+        raise NotFound(f"member {member_number} not found", field="member_number")
+    return member_from_row(row)
+
+
+def list_members(
+    ctx: Context, *, status: MemberStatus | None = None, after: int = 0, limit: int = 50
+) -> list[Member]:
+    query = select(t.members).where(t.members.c.id > after).order_by(t.members.c.id).limit(limit)
+    if status is not None:
+        query = query.where(t.members.c.status == status.value)
+    return [member_from_row(r) for r in ctx.conn.execute(query)]
+
+
+def activate_member(ctx: Context, member_number: str) -> Member:
+    """Make an applicant an active member from the current business date."""
+    member = get_member(ctx, member_number)
+    if member.status is not MemberStatus.APPLICANT:
+        raise MemberNotActive(f"member {member_number} is {member.status.value}, not an applicant")
+    ask_vetoes(ctx, member, MemberChangeKind.ACTIVATE)
+    ctx.conn.execute(
+        update(t.members).where(t.members.c.id == member.id)
+        .values(status=MemberStatus.ACTIVE.value, joined_on=ctx.business_date)
+    )
+    return get_member_by_id(ctx, member.id)
+
+
+def update_contact(
+    ctx: Context, member_number: str, *, phone: str | None, email: str | None,
+    address: str | None,
+) -> Member:
+    """Change a member's phone, email or address; ``None`` leaves one as it is."""
+    member = get_member(ctx, member_number)
+    phone, email = _clean_contact(phone, email)
+    values: dict[str, Any] = {}
+    if phone is not None:
+        values["phone"] = phone
+    if email is not None:
+        values["email"] = email
+    if address is not None:
+        values["address"] = address
+    if values:
+        ask_vetoes(ctx, member, MemberChangeKind.UPDATE_CONTACT, **values)
+        ctx.conn.execute(update(t.members).where(t.members.c.id == member.id).values(**values))
+    return get_member_by_id(ctx, member.id)
+
+
+def require_active(ctx: Context, member_id: int) -> Member:
+    member = get_member_by_id(ctx, member_id)
+    if member.status is not MemberStatus.ACTIVE:
+        raise MemberNotActive(
+            f"member {member.member_number} is {member.status.value}; only active members "
+            "hold accounts and transact"
+        )
+    return member

@@ -1,0 +1,152 @@
+"""Read-side records of the ledger: what the kernel hands to plugins and handlers."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import attrs
+
+from kopcore.money import Money
+from kopcore.records import PostingLine
+
+
+class MemberStatus(enum.StrEnum):
+    APPLICANT = "applicant"
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+class AccountStatus(enum.StrEnum):
+    OPEN = "open"
+    FROZEN = "frozen"
+    CLOSED = "closed"
+
+
+@attrs.frozen
+class Member:
+    id: int
+    member_number: str
+    name: str
+    nik: str
+    phone: str | None
+    email: str | None
+    address: str | None
+    status: MemberStatus
+    applied_on: date
+    joined_on: date | None
+    left_on: date | None
+    exit_reason: str | None
+
+
+@attrs.frozen
+class Account:
+    """A ledger account: a member's sub-ledger account, an internal account or a GL account.
+
+    ``balance`` is on the account's normal side (a savings account with Rp100 in it shows +100);
+    ``available`` is that minus active holds.
+    """
+
+    id: int
+    number: str
+    name: str
+    gl_key: str
+    member_id: int | None
+    product_code: str | None
+    plugin: str
+    currency: str
+    normal_sign: int
+    status: AccountStatus
+    balance: Money
+    held: Money
+    floor: Money | None
+    opened_on: date
+    closed_on: date | None
+
+    @property
+    def available(self) -> Money:
+        return self.balance - self.held
+
+
+@attrs.frozen
+class PostingView:
+    account_id: int
+    account_number: str
+    amount: Money
+    """Signed, debit-positive."""
+
+    @property
+    def side(self) -> str:
+        return "debit" if self.amount.minor > 0 else "credit"
+
+
+@attrs.frozen
+class JournalEntry:
+    """A posted journal entry with its postings.
+
+    ``source`` is the plugin whose operation or end-of-day task posted it, or ``python-api``
+    (see :func:`kopcore.ledger._prepare.entry_source`); ``None`` for entries posted before the
+    kernel recorded sources.
+    """
+
+    id: int
+    business_date: date
+    memo: str
+    actor: str
+    operation: str
+    source: str | None
+    idempotency_key: str | None
+    reverses_entry_id: int | None
+    created_at: datetime
+    postings: Sequence[PostingView]
+    #: True when this call posted nothing because the idempotency key was seen before.
+    replayed: bool = False
+
+
+@attrs.frozen
+class ProposedEntry:
+    """An entry as requested, after validation, before locks: what veto hooks see.
+
+    ``source`` is what a veto can rely on to tell who is posting: the plugin whose operation or
+    end-of-day task caused the entry (``savings``, ``kopcore.ledger`` for a teller's manual
+    entry, ``kopcore.members`` for a member's exit), or ``python-api`` for a direct call from
+    Python (:func:`kopcore.ledger._prepare.entry_source`).
+    """
+
+    lines: Sequence[PostingLine]
+    accounts: dict[str, Account]
+    memo: str
+    operation: str
+    source: str
+    business_date: date
+    reverses_entry_id: int | None = None
+
+
+class MemberChangeKind(enum.StrEnum):
+    """What is about to happen to a member."""
+
+    REGISTER = "register"
+    ACTIVATE = "activate"
+    UPDATE_CONTACT = "update-contact"
+    EXIT = "exit"
+
+
+@attrs.frozen
+class MemberChange:
+    """A change to a member the kernel is about to make: what ``kopcore_veto_member_change``
+    sees, after the kernel's own checks and before anything is written.
+
+    ``register``: the applicant's ``name``, ``nik``, contact details and ``member_number`` (None
+    when the kernel numbers the member). ``update-contact``: the new ``phone``, ``email`` and
+    ``address`` (None: unchanged). ``exit``: the ``reason`` given. ``activate``: nothing more.
+    """
+
+    kind: MemberChangeKind
+    name: str | None = None
+    nik: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    member_number: str | None = None
+    reason: str | None = None
