@@ -438,7 +438,7 @@ def charts_trends(ctx: Context, data: TrendsIn) -> TrendsOut:
 @hookimpl
 def kopcore_migrations() -> MigrationSource:
     return MigrationSource(branch="kopcore_oversight",
-                           path=Path(__file__).resolve().parent.parent / "oversight"
+                           path=Path(__file__).resolve().parent.parent / "_oversight"
                            / "migrations")
 
 
