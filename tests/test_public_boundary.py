@@ -42,8 +42,8 @@ def is_kernel_module(name: str) -> bool:
 
 
 def imports(source: str) -> Iterator[tuple[int, str]]:
-    """(line, module) of every absolute import in ``source``. ``from kopcore import db``
-    imports the module ``kopcore.db``; ``from kopcore import hookimpl`` imports ``kopcore``."""
+    """(line, module) of every absolute import in ``source``. ``from kopcore import _db``
+    imports the module ``kopcore._db``; ``from kopcore import hookimpl`` imports ``kopcore``."""
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -88,11 +88,11 @@ def test_the_public_and_testing_modules_are_kernel_modules_listed_once() -> None
 
 
 def test_the_boundary_check_sees_each_way_of_importing_a_private_module() -> None:
-    for source in ("from kopcore._db import tables", "from kopcore import db",
+    for source in ("from kopcore._db import tables", "from kopcore import _db",
                    "import kopcore._db.tables as kt", "from kopcore.ledger._posting import x",
                    "if TYPE_CHECKING:\n    from kopcore._auth import Principal"):
         assert crossings(source, own="kopcore_celengan", test=False), source
-    assert crossings("from kopcore import auth", own="kopcore_celengan", test=True)
+    assert crossings("from kopcore import _auth", own="kopcore_celengan", test=True)
     assert crossings("from kopcore.testing import Cooperative", own="kopcore_celengan",
                      test=False)
     assert crossings("from kopcore_savings.tables import accounts", own="kopcore_loans",

@@ -136,7 +136,7 @@ def get_loan_by_id(ctx: Context, loan_id: int) -> Loan:
 def require_access(ctx: Context, loan: Loan) -> Loan:
     """Member principals may only see and act on their own loans."""
     principal = ctx.principal
-    if principal is not None and principal.role == "member" \
+    if principal is not None and principal.member_scoped \
             and principal.member_id != loan.member_id:
         raise Forbidden("members may only see their own loans")
     return loan

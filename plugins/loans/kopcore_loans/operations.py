@@ -285,7 +285,7 @@ def _loan(ctx: Context, number: str, *, lock: bool = False) -> Loan:
     try:
         loan = get_loan(ctx, number, lock=lock)
     except NotFound:
-        if ctx.principal is not None and ctx.principal.role == "member":
+        if ctx.principal is not None and ctx.principal.member_scoped:
             raise Forbidden("members may only see their own loans") from None
         raise
     return require_access(ctx, loan)
