@@ -8,7 +8,8 @@ is recorded in ``ppob_callbacks``:
 verdict        what happened
 ============== ===============================================================================
 applied        the transaction was pending and is now settled (posted or released)
-pending        the provider reports it still pending: nothing changes
+pending        the provider reports it still pending, or answers with a code that settles
+               nothing (it stays pending; an operator is told): nothing is posted
 duplicate      the transaction already has this outcome (a repeated or late delivery)
 contradicted   the provider contradicts a final outcome: recorded as an anomaly, never posted
 unknown-ref    no transaction with this ref_id (or it belongs to another provider)
@@ -79,7 +80,7 @@ def receive(ctx: Context, body: str, signature: str) -> Delivery:
             log.warning("PPOB callback from %s about unknown ref_id %s", name, result.ref_id)
             return Delivery("unknown-ref", result.ref_id, None)
         after, settled = flow.settle(w, txn.ref_id, result)
-        if result.outcome is Outcome.PENDING:
+        if result.outcome is Outcome.PENDING or after.status == flow.PENDING:
             verdict = "pending"
         elif settled:
             verdict = "applied"

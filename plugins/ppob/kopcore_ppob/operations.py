@@ -107,11 +107,38 @@ class TxnOut:
     resolution_note: str | None = None
     #: The entry the resolution posted (the sale when charged, the loss when absorbed).
     resolution_entry_id: int | None = None
+    #: What the provider actually charged (a success); it can differ from the catalogue.
+    cost: Money | None = None
+    #: Why a pending transaction needs an operator (the provider refused a status re-send).
+    attention: str | None = None
 
 
 @attrs.frozen
 class TxnsOut:
     transactions: list[TxnOut]
+
+
+@attrs.frozen
+class PriceChangeOut:
+    """A sale whose cost differed from what the catalogue (or the bill's quote) expected."""
+
+    ref_id: str
+    sku: str
+    provider: str
+    resolved_on: date | None
+    selling_price: Money
+    expected_cost: Money
+    cost: Money
+    #: The margin the sale really made (selling price less the cost actually charged).
+    margin: Money
+    expected_margin: Money
+
+
+@attrs.frozen
+class PriceChangesOut:
+    sales: list[PriceChangeOut]
+    #: The margin lost (negative: gained) to price changes over these sales.
+    margin_difference: Money
 
 
 @attrs.frozen
@@ -206,7 +233,8 @@ def txn_out(ctx: Context, t: flow.Txn) -> TxnOut:
                   money(ctx, t.selling_price), money(ctx, t.bill), t.paid_by, t.source_account,
                   t.sn, receipts.token_of(ctx, t), t.message, t.anomaly, t.entry_id,
                   t.created_on, t.resolved_on, t.resolution, t.resolved_by, t.resolution_on,
-                  t.resolution_note, t.resolution_entry_id)
+                  t.resolution_note, t.resolution_entry_id,
+                  money(ctx, t.cost) if t.cost is not None else None, t.attention)
 
 
 # -- inputs and handlers ----------------------------------------------------------------------
@@ -269,6 +297,16 @@ class TxnsIn:
         "help": "inquired, pending, success or failed", "max_length": 16})
     anomalies_only: bool = attrs.field(default=False, metadata={
         "help": "Only transactions the provider contradicted after the fact"})
+    attention_only: bool = attrs.field(default=False, metadata={
+        "help": "Only pending transactions raised to an operator (provider refused a re-send)"})
+
+
+@attrs.frozen
+class PeriodIn:
+    date_from: date | None = attrs.field(default=None, metadata={
+        "help": "First business date (default: the business date)"})
+    date_to: date | None = attrs.field(default=None, metadata={
+        "help": "Last business date (default: date_from)"})
 
 
 @attrs.frozen
@@ -478,12 +516,32 @@ def status(ctx: Context, data: RefIn) -> TxnOut:
 
 def transactions(ctx: Context, data: TxnsIn) -> TxnsOut:
     """Recent PPOB transactions, by status; anomalies for the operator to follow up."""
-    return TxnsOut([txn_out(ctx, t)
-                    for t in flow.list_txns(ctx, data.status, data.anomalies_only)])
+    return TxnsOut([txn_out(ctx, t) for t in flow.list_txns(
+        ctx, data.status, data.anomalies_only, attention_only=data.attention_only)])
+
+
+def price_changes(ctx: Context, data: PeriodIn) -> PriceChangesOut:
+    """Sales whose cost differed from the catalogue's buy price (or the bill's quote), with the
+    margin each really made: the provider's price changed after the price list was synced."""
+    first = data.date_from or ctx.business_date
+    last = data.date_to or first
+    if last < first:
+        raise ValidationError("date_to is before date_from", field="date_to")
+    sales = []
+    difference = 0
+    for t in flow.price_changes(ctx, first, last):
+        cost = flow.cost_of(t)
+        difference += cost - t.buy_price
+        sales.append(PriceChangeOut(
+            t.ref_id, t.sku, t.provider, t.resolved_on, money(ctx, t.selling_price),
+            money(ctx, t.buy_price), money(ctx, cost), money(ctx, t.selling_price - cost),
+            money(ctx, t.selling_price - t.buy_price)))
+    return PriceChangesOut(sales, money(ctx, difference))
 
 
 def anomalies(ctx: Context, data: AnomaliesIn) -> TxnsOut:
-    """Transactions the provider reported successful after we recorded them failed."""
+    """Transactions the provider contradicted (success reported after a failure) or cannot
+    answer about (a ref_id it holds for another transaction): an operator settles them."""
     return TxnsOut([txn_out(ctx, t) for t in flow.list_anomalies(ctx, data.state)])
 
 
@@ -532,6 +590,9 @@ OPERATIONS: tuple[Operation, ...] = (
         summary="Check and settle a pending transaction", errors=(NotFound, *PAYING)),
     _op("transactions", TxnsIn, TxnsOut, transactions, chart.READ, mutates=False,
         summary="Recent PPOB transactions"),
+    _op("price-changes", PeriodIn, PriceChangesOut, price_changes, chart.READ, mutates=False,
+        summary="Sales whose cost differed from the catalogue, with their real margin",
+        errors=(ValidationError,)),
     _op("receipt", RefIn, ReceiptOut, receipt, chart.READ, mutates=False,
         summary="Receipt of a PPOB transaction", errors=(NotFound,)),
     _op("providers", NoIn, ProvidersOut, providers, chart.READ, mutates=False,

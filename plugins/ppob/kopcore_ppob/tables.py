@@ -84,6 +84,23 @@ transactions = sa.Table(
     sa.Column("resolution_on", sa.Date, nullable=True),
     #: The entry the resolution posted (charged: the sale; absorbed: the loss).
     sa.Column("resolution_entry_id", sa.Integer, nullable=True),
+    #: What the provider actually charged for a successful purchase (ppob0004); it differs
+    #: from ``buy_price`` (the catalogue's, or the quote's) when the provider's price changed.
+    sa.Column("cost", sa.BigInteger, nullable=True),
+    #: Why a pending transaction needs an operator (ppob0004): the provider answered a status
+    #: re-send with a code that refused the request only (bad key, unknown IP, rate limit).
+    sa.Column("attention", sa.String(200), nullable=True),
+)
+
+#: Each period of a postpaid bill as the provider detailed it at inquiry (ppob0004).
+bill_periods = sa.Table(
+    "ppob_bill_periods",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("ref_id", sa.String(64), nullable=False, index=True),
+    sa.Column("period", sa.String(32), nullable=False),
+    sa.Column("bill", sa.BigInteger, nullable=False),
+    sa.Column("penalty", sa.BigInteger, nullable=False),
 )
 
 #: Every callback received, verified or not (ppob0002): forged ones are kept here with
