@@ -23,6 +23,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import attrs
@@ -33,7 +34,7 @@ from kopcore.context import Context
 from kopcore.errors import Conflict, KopcoreError, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
-from kopcore_ppob import catalogue, chart, clock, tables
+from kopcore_ppob import catalogue, chart, clock, routing, tables
 from kopcore_ppob.errors import AnomalyResolved, DepositExhausted
 from kopcore_ppob.providers import (
     Outcome,
@@ -83,6 +84,7 @@ class Txn:
     resolution_entry_id: int | None
     cost: int | None = None
     attention: str | None = None
+    requested_sku: str | None = None
 
 
 def check_ref_id(ref_id: str) -> str:
@@ -192,18 +194,9 @@ def price_changes(ctx: Context, first: date, last: date) -> list[Txn]:
 
 
 def _same_request(txn: Txn, sku: str, customer_no: str) -> None:
-    if txn.sku != sku or txn.customer_no != customer_no:
-        raise Conflict(f"ref_id {txn.ref_id!r} was used for {txn.sku} {txn.customer_no}")
-
-
-def _available(ctx: Context, sku: str) -> catalogue.Product:
-    product = catalogue.get_product(ctx, sku)
-    if not product.available:
-        raise Conflict(f"PPOB product {sku} is not available now")
-    if product.provider != catalogue.provider_name(ctx):
-        raise Conflict(f"PPOB product {sku} belongs to provider {product.provider}; "
-                       "sync the catalogue")
-    return product
+    asked = txn.requested_sku or txn.sku
+    if asked != sku or txn.customer_no != customer_no:
+        raise Conflict(f"ref_id {txn.ref_id!r} was used for {asked} {txn.customer_no}")
 
 
 # -- inquiry ----------------------------------------------------------------------------------
@@ -219,11 +212,11 @@ def inquiry(ctx: Context, ref_id: str, sku: str, customer_no: str) -> Txn:
     if existing is not None:
         _same_request(existing, sku, customer_no)
         return existing
-    product = _available(ctx, sku)
+    product = catalogue.get_product(ctx, sku)
     if not product.postpaid:
         raise ValidationError(f"{sku} is prepaid: pay it directly", field="sku")
     check_customer_for(product.category, customer_no)
-    catalogue.check_cutoff(ctx, product)
+    routing.sellable(ctx, product)
     provider = provider_for(ctx, product.provider)
     bill = calling(product.provider, lambda: provider.inquiry(ref_id, sku, customer_no))
     unit = catalogue.scale(ctx)
@@ -273,19 +266,22 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
         _same_request(existing, req.sku, req.customer_no)
         if existing.status != INQUIRED:
             return existing, False
-    product = _available(ctx, req.sku)
+    product = catalogue.get_product(ctx, req.sku)
     check_customer_for(product.category, req.customer_no)
-    catalogue.check_cutoff(ctx, product)
+    chosen = product
     if product.postpaid:
+        routing.sellable(ctx, product)
         if existing is None:
             raise Conflict(f"{req.sku} is a bill: inquire it first with this ref_id")
         if existing.created_on != ctx.business_date:
             raise Conflict(f"the quote for {req.ref_id} is from {existing.created_on}; "
                            "inquire again")
         selling, buy, bill = existing.selling_price, existing.buy_price, existing.bill
+        check_deposit(ctx, product.provider, buy)
     else:
-        selling, buy, bill = product.selling_price, product.buy_price, product.selling_price
-    check_deposit(ctx, product.provider, buy)
+        # The member pays the price of the product asked for, whichever provider sells it.
+        chosen = routing.candidates(ctx, product, check_deposit=check_deposit)[0]
+        selling, buy, bill = product.selling_price, chosen.buy_price, product.selling_price
     amount = Money(selling, ctx.settings.currency)
     member = ledger.get_member(ctx, req.member) if req.member else None
     if member is not None:
@@ -318,7 +314,8 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
                   created_at=clock.now().astimezone(UTC))
     if existing is None:
         ctx.conn.execute(tables.transactions.insert().values(
-            ref_id=req.ref_id, provider=product.provider, sku=req.sku,
+            ref_id=req.ref_id, provider=chosen.provider, sku=chosen.sku,
+            requested_sku=req.sku if chosen.sku != req.sku else None,
             customer_no=req.customer_no, bill=bill, selling_price=selling, buy_price=buy,
             created_on=ctx.business_date, **values))
     else:
@@ -535,8 +532,46 @@ def pay(ctx: Context, req: PayRequest) -> Txn:
         return other
     if not fresh:
         return txn
-    result = ask(provider_for(ctx, txn.provider), txn, first=True, unit=catalogue.scale(ctx))
-    return _write(ctx, lambda w: resolve(w, req.ref_id, result, first=True))
+    unit = catalogue.scale(ctx)
+    tried: list[str] = []
+    while True:
+        result = ask(provider_for(ctx, txn.provider), txn, first=True, unit=unit)
+        tried.append(txn.provider)
+        if _created_nothing(result) and txn.customer_name is None:
+            fallback = _write(ctx, partial(fall_back, txn=txn, result=result,
+                                           tried=tuple(tried)))
+            if fallback is not None:
+                txn = fallback
+                continue
+        return _write(ctx, partial(resolve, ref_id=req.ref_id, result=result, first=True))
+
+
+def _created_nothing(result: Result) -> bool:
+    """A first answer refusing the request without creating a transaction: no stock, deposit
+    short, request refused. Another provider may be asked: nothing can be bought twice."""
+    return (result.outcome is Outcome.FAILED and not result.settles
+            and result.reason is not Reason.UNKNOWN_CODE)
+
+
+def fall_back(ctx: Context, txn: Txn, result: Result, tried: tuple[str, ...]) -> Txn | None:
+    """Send a pending prepaid purchase to the next provider of its route after ``result``
+    refused it at ``txn.provider`` creating nothing; ``None`` when no provider is left."""
+    if result.reason is Reason.DEPOSIT_EXHAUSTED:
+        record_deposit(ctx, txn.provider, 0)
+    asked = catalogue.get_product(ctx, txn.requested_sku or txn.sku)
+    left = routing.candidates(ctx, asked, tried=tried, check_deposit=check_deposit)
+    if not left:
+        return None
+    chosen = left[0]
+    note = f"{txn.provider} refused {_explained(result)}; sent to {chosen.provider}"
+    c = tables.transactions.c
+    moved = ctx.conn.execute(
+        sa.update(tables.transactions).where(c.ref_id == txn.ref_id, c.status == PENDING)
+        .values(provider=chosen.provider, sku=chosen.sku, buy_price=chosen.buy_price,
+                requested_sku=asked.sku if chosen.sku != asked.sku else None,
+                message=note[:200])).rowcount
+    log.info("PPOB %s: %s", txn.ref_id, note)
+    return require_txn(ctx, txn.ref_id) if moved == 1 else None
 
 
 #: A networked provider is not asked about a transaction older than this: Digiflazz takes a

@@ -25,7 +25,7 @@ from kopcore.errors import (
 )
 from kopcore.money import Money
 from kopcore.operations import Operation
-from kopcore_ppob import callbacks, catalogue, chart, flow, receipts, reconcile
+from kopcore_ppob import callbacks, catalogue, chart, flow, receipts, reconcile, routing
 from kopcore_ppob.errors import (
     AnomalyResolved,
     BadSignature,
@@ -73,6 +73,8 @@ class ProductOut:
     #: The provider's daily cut-off window (WIB), if any.
     cutoff_start: str | None
     cutoff_end: str | None
+    #: Products of one group are the same product at different providers (routing).
+    group: str | None = None
 
 
 @attrs.frozen
@@ -152,6 +154,30 @@ class ProviderInfo:
     name: str
     description: str
     networked: bool
+    #: Its products are sold (the chosen provider and every provider a route names).
+    enabled: bool = False
+    #: Why it is marked down (no sale is sent to it), or null.
+    down: str | None = None
+
+
+@attrs.frozen
+class RouteOut:
+    scope: str
+    key: str
+    providers: list[str]
+
+
+@attrs.frozen
+class RoutesOut:
+    routes: list[RouteOut]
+    #: The providers whose products are sold, the chosen one first.
+    enabled: list[str]
+
+
+@attrs.frozen
+class ProviderStateOut:
+    provider: str
+    down: str | None
 
 
 @attrs.frozen
@@ -225,7 +251,7 @@ def money(ctx: Context, minor: int) -> Money:
 def product_out(ctx: Context, p: catalogue.Product) -> ProductOut:
     return ProductOut(p.sku, p.provider, p.category, p.brand, p.name, p.postpaid,
                       money(ctx, p.buy_price), money(ctx, p.selling_price), p.available,
-                      p.synced_on, p.cutoff_start, p.cutoff_end)
+                      p.synced_on, p.cutoff_start, p.cutoff_end, p.group_code)
 
 
 def txn_out(ctx: Context, t: flow.Txn) -> TxnOut:
@@ -329,6 +355,33 @@ class ResolveIn:
 
 
 @attrs.frozen
+class RouteSetIn:
+    scope: str = attrs.field(metadata={"help": "category or group", "max_length": 8})
+    key: str = attrs.field(metadata={
+        "help": "The category (pulsa, pln_token...) or the product group", "max_length": 64})
+    providers: str = attrs.field(default="", metadata={
+        "help": "Providers in order of preference, comma-separated (empty: clear the route)",
+        "max_length": 200})
+
+
+@attrs.frozen
+class GroupSetIn:
+    sku: str = attrs.field(metadata=SKU)
+    group: str | None = attrs.field(default=None, metadata={
+        "help": "The group: the same product at several providers (omit to take it out)",
+        "max_length": 64})
+
+
+@attrs.frozen
+class ProviderStateIn:
+    name: str = attrs.field(metadata={"help": "Provider name", "max_length": 32})
+    down: bool = attrs.field(default=False, metadata={
+        "help": "Mark it down (no sale is sent to it; routes fall back); false: up again"})
+    note: str | None = attrs.field(default=None, metadata={
+        "help": "Why, shown to tellers", "max_length": 150})
+
+
+@attrs.frozen
 class CutoffSetIn:
     category: str = attrs.field(metadata={
         "help": "pln_token, pulsa, paket_data, pln_postpaid, bpjs, pdam or telkom",
@@ -371,10 +424,42 @@ class ReconcileIn:
 
 
 def providers(ctx: Context, data: NoIn) -> ProvidersOut:
-    """The PPOB providers the installed plugins offer, and the one in use."""
+    """The PPOB providers the installed plugins offer, the one chosen, which are in use and
+    which are marked down."""
+    enabled = catalogue.enabled_providers(ctx)
     return ProvidersOut(catalogue.provider_name(ctx), [
-        ProviderInfo(spec.name, spec.description, spec.networked)
+        ProviderInfo(spec.name, spec.description, spec.networked, spec.name in enabled,
+                     catalogue.provider_down(ctx, spec.name))
         for spec in sorted(registry(ctx).values(), key=lambda s: s.name)])
+
+
+def _routes_out(ctx: Context) -> RoutesOut:
+    return RoutesOut([RouteOut(*r) for r in routing.routes(ctx)],
+                     catalogue.enabled_providers(ctx))
+
+
+def route_set(ctx: Context, data: RouteSetIn) -> RoutesOut:
+    """Prefer providers, in order, for a category or a product group; the next one is used
+    when one is down, out of stock or refuses. Sync the catalogue afterwards."""
+    names = [n.strip() for n in data.providers.split(",") if n.strip()]
+    routing.set_route(ctx, data.scope, data.key, names)
+    return _routes_out(ctx)
+
+
+def routes(ctx: Context, data: NoIn) -> RoutesOut:
+    """The routes, and the providers whose products are sold."""
+    return _routes_out(ctx)
+
+
+def product_group_set(ctx: Context, data: GroupSetIn) -> ProductOut:
+    """Put a product in a group: the same product at several providers, for routing."""
+    return product_out(ctx, routing.set_group(ctx, data.sku, data.group))
+
+
+def provider_state(ctx: Context, data: ProviderStateIn) -> ProviderStateOut:
+    """Mark a provider down (routes fall back to the next) or up again."""
+    return ProviderStateOut(data.name,
+                            routing.set_provider_state(ctx, data.name, data.down, data.note))
 
 
 def cutoff_set(ctx: Context, data: CutoffSetIn) -> CutoffOut:
@@ -482,10 +567,10 @@ def sync(ctx: Context, data: NoIn) -> ProductsOut:
     """Sync the catalogue from the provider's price list, at the current markups.
 
     The price list is fetched with no write transaction open; it is stored in one."""
-    name, items = catalogue.fetch_price_list(ctx)
+    lists = catalogue.fetch_price_lists(ctx)
 
     def store(w: Context) -> ProductsOut:
-        return ProductsOut([product_out(w, p) for p in catalogue.store_price_list(w, name, items)])
+        return ProductsOut([product_out(w, p) for p in catalogue.store_price_lists(w, lists)])
 
     return ctx.kernel.write(ctx.actor, store, operation=ctx.operation, principal=ctx.principal)
 
@@ -597,6 +682,16 @@ OPERATIONS: tuple[Operation, ...] = (
         summary="Receipt of a PPOB transaction", errors=(NotFound,)),
     _op("providers", NoIn, ProvidersOut, providers, chart.READ, mutates=False,
         summary="PPOB providers offered by the installed plugins"),
+    _op("route-set", RouteSetIn, RoutesOut, route_set, chart.MANAGE, mutates=True,
+        summary="Prefer providers for a category or product group",
+        errors=(NotFound, ValidationError)),
+    _op("routes", NoIn, RoutesOut, routes, chart.READ, mutates=False,
+        summary="PPOB routes and the providers in use"),
+    _op("product-group-set", GroupSetIn, ProductOut, product_group_set, chart.MANAGE,
+        mutates=True, summary="Group the same product at several providers",
+        errors=(NotFound, ValidationError)),
+    _op("provider-state", ProviderStateIn, ProviderStateOut, provider_state, chart.MANAGE,
+        mutates=True, summary="Mark a PPOB provider down or up", errors=(NotFound,)),
     _op("cutoff-set", CutoffSetIn, CutoffOut, cutoff_set, chart.MANAGE, mutates=True,
         summary="Set a category's daily cut-off window", errors=(ValidationError,)),
     _op("deposit", NoIn, DepositOut, deposit, chart.MANAGE, mutates=True,

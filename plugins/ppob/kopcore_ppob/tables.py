@@ -35,6 +35,8 @@ products = sa.Table(
     #: The provider's daily cut-off window from its price list, WIB ``HH:MM`` (ppob0002).
     sa.Column("cutoff_start", sa.String(5), nullable=True),
     sa.Column("cutoff_end", sa.String(5), nullable=True),
+    #: Products of one group are the same product at different providers (ppob0005).
+    sa.Column("group_code", sa.String(64), nullable=True),
 )
 
 markups = sa.Table(
@@ -90,6 +92,8 @@ transactions = sa.Table(
     #: Why a pending transaction needs an operator (ppob0004): the provider answered a status
     #: re-send with a code that refused the request only (bad key, unknown IP, rate limit).
     sa.Column("attention", sa.String(200), nullable=True),
+    #: The product the member asked for, when routing sold another provider's (ppob0005).
+    sa.Column("requested_sku", sa.String(64), nullable=True),
 )
 
 #: Each period of a postpaid bill as the provider detailed it at inquiry (ppob0004).
