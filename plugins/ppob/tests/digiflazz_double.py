@@ -131,7 +131,6 @@ class DigiflazzDouble:
         #: Periods of a customer's postpaid bill: (periode, nilai_tagihan, denda).
         self.bills: dict[str, list[tuple[str, int, int]]] = {}
         self.webhook_url = ""
-        self.deliveries: list[tuple[int, dict[str, Any]]] = []
         self.lock = threading.Lock()
         double = self
 
@@ -201,6 +200,25 @@ class DigiflazzDouble:
                 txn.update(status="Gagal", rc="02", sn="", message=MESSAGES["02"])
             txn["buyer_last_saldo"] = float(self.deposit)
 
+    # -- the scenario suite's controls (kopcore_ppob.testing.ProviderDouble) --------------------
+    def behave(self, customer_no: str, behaviour: str) -> None:
+        self.script[customer_no] = behaviour
+
+    def send_forged_webhook(self, ref_id: str) -> httpx.Response:
+        with self.lock:
+            forged = {**self.txns[ref_id], "status": "Sukses", "rc": "00", "sn": "FORGED"}
+        return self.send_webhook(ref_id, secret="guessed-secret",  # noqa: S106 (a forger's)
+                                 body=json.dumps({"data": forged}).encode())
+
+    def break_credentials(self) -> None:
+        self.api_key = "rotated-key"
+
+    def restore_credentials(self) -> None:
+        self.api_key = API_KEY
+
+    def purchases(self, ref_id: str) -> int:
+        return int(ref_id in self.txns)
+
     def webhook(self, ref_id: str, secret: str = SECRET) -> tuple[str, str]:
         """(body, X-Hub-Signature) of the webhook about ``ref_id`` now, to deliver by hand."""
         body = self.webhook_body(ref_id)
@@ -218,7 +236,6 @@ class DigiflazzDouble:
             "X-Digiflazz-Event": event, "X-Hub-Signature": hub_signature(body, secret),
             "User-Agent": "Digiflazz-Pasca-Hookshot" if postpaid else "Digiflazz-Hookshot",
             "Content-Type": "application/json"})
-        self.deliveries.append((response.status_code, response.json()))
         return response
 
     # -- the protocol -----------------------------------------------------------------------------
