@@ -113,6 +113,10 @@ class TxnOut:
     cost: Money | None = None
     #: Why a pending transaction needs an operator (the provider refused a status re-send).
     attention: str | None = None
+    #: The provider that sold it (``sku`` is its product code).
+    provider: str | None = None
+    #: The product the member asked for, when a route sold another provider's.
+    requested_sku: str | None = None
 
 
 @attrs.frozen
@@ -260,7 +264,8 @@ def txn_out(ctx: Context, t: flow.Txn) -> TxnOut:
                   t.sn, receipts.token_of(ctx, t), t.message, t.anomaly, t.entry_id,
                   t.created_on, t.resolved_on, t.resolution, t.resolved_by, t.resolution_on,
                   t.resolution_note, t.resolution_entry_id,
-                  money(ctx, t.cost) if t.cost is not None else None, t.attention)
+                  money(ctx, t.cost) if t.cost is not None else None, t.attention, t.provider,
+                  t.requested_sku)
 
 
 # -- inputs and handlers ----------------------------------------------------------------------
