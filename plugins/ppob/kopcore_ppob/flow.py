@@ -124,7 +124,7 @@ def known_deposit(ctx: Context, provider: str) -> int | None:
     return int(value) if value is not None else None
 
 
-def _utc(moment: datetime) -> datetime:
+def utc(moment: datetime) -> datetime:
     # SQLite gives back naive datetimes for timezone-aware columns: they were stored as UTC.
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -135,7 +135,7 @@ def record_deposit(ctx: Context, provider: str, rupiah: int, as_of: datetime | N
     about a later moment is already known: a late or out-of-order callback never overwrites a
     newer balance. A ``fresh`` report (the provider answering now) wins a tie. Returns whether
     it was kept."""
-    moment = _utc(as_of or clock.now())
+    moment = utc(as_of or clock.now())
     known = catalogue.get_setting(ctx, f"deposit_at.{provider}")
     if known is not None:
         previous = datetime.fromisoformat(known)

@@ -25,7 +25,16 @@ from kopcore.errors import (
 )
 from kopcore.money import Money
 from kopcore.operations import Operation
-from kopcore_ppob import callbacks, catalogue, chart, flow, receipts, reconcile, routing
+from kopcore_ppob import (
+    callbacks,
+    catalogue,
+    chart,
+    deposits,
+    flow,
+    receipts,
+    reconcile,
+    routing,
+)
 from kopcore_ppob.errors import (
     AnomalyResolved,
     BadSignature,
@@ -205,6 +214,8 @@ class DepositOut:
     #: Below this, ``low`` is true (and the operator should top up).
     threshold: Money | None
     low: bool
+    #: The deposit the books expect (null until a top-up was recorded with ``ppob topup``).
+    expected: Money | None = None
 
 
 @attrs.frozen
@@ -236,6 +247,16 @@ class ReconLine:
 
 
 @attrs.frozen
+class ProposalOut:
+    """An adjustment to agree with the provider, then post with ``ppob reconcile-adjust``."""
+
+    ref_id: str
+    kind: str
+    provider_price: Money
+    amount: Money
+
+
+@attrs.frozen
 class ReconcileOut:
     provider: str
     statement_rows: int
@@ -243,9 +264,26 @@ class ReconcileOut:
     mismatched: list[ReconLine]
     missing_locally: list[ReconLine]
     missing_at_provider: list[ReconLine]
-    #: Successful purchases at the buy price: on the statement, and in our books.
+    #: Successful purchases at the price charged: on the statement, and in our books.
     provider_total: Money
     local_total: Money
+    proposed: list[ProposalOut] = attrs.field(factory=list)
+    #: The deposit kopcore expects (null until a top-up was recorded with ``ppob topup``),
+    #: the provider's (the statement's closing balance or its last report), and the difference.
+    expected_deposit: Money | None = None
+    provider_deposit: Money | None = None
+    deposit_difference: Money | None = None
+
+
+@attrs.frozen
+class MoveOut:
+    provider: str
+    kind: str
+    ref_id: str | None
+    amount: Money
+    entry_id: int | None
+    #: The deposit kopcore now expects the provider to hold.
+    expected_deposit: Money
 
 
 def money(ctx: Context, minor: int) -> Money:
@@ -418,10 +456,42 @@ class CallbacksIn:
 
 
 @attrs.frozen
+class TopUpIn:
+    provider: str = attrs.field(metadata={"help": "The provider whose deposit was topped up",
+                                          "max_length": 32})
+    amount: Decimal = attrs.field(metadata={"help": "Rupiah paid to the provider"})
+    from_account: str = attrs.field(metadata={
+        "help": "The internal account it was paid from (bank, cash)", "max_length": 64})
+    note: str | None = attrs.field(default=None, metadata={
+        "help": "The transfer's reference", "max_length": 200})
+
+
+@attrs.frozen
+class AdjustIn:
+    ref_id: str = attrs.field(metadata=REF)
+    kind: str = attrs.field(metadata={
+        "help": "price (charged at another price than booked) or unrecorded (on the "
+                "statement only)", "max_length": 16})
+    provider_price: Decimal = attrs.field(metadata={"help": "The price on the statement"})
+    amount: Decimal = attrs.field(metadata={
+        "help": "The adjustment, as the reconciliation proposed it (compared with the "
+                "maker-checker threshold)"})
+    provider: str | None = attrs.field(default=None, metadata={
+        "help": "For an unrecorded purchase: the provider whose statement lists it",
+        "max_length": 32})
+    note: str | None = attrs.field(default=None, metadata={
+        "help": "What was agreed with the provider (its ticket)", "max_length": 200})
+
+
+@attrs.frozen
 class ReconcileIn:
     csv: str = attrs.field(metadata={
         "help": "The provider's statement as CSV text with columns ref_id, status, price",
         "max_length": 4_000_000})
+    provider: str | None = attrs.field(default=None, metadata={
+        "help": "Whose statement it is (default: the chosen provider)", "max_length": 32})
+    closing_balance: Decimal | None = attrs.field(default=None, metadata={
+        "help": "The deposit at the statement's end (default: the provider's last report)"})
     date_from: date | None = attrs.field(default=None, metadata={
         "help": "First day of our transactions to compare (default: the business date)"})
     date_to: date | None = attrs.field(default=None, metadata={
@@ -481,7 +551,9 @@ def _deposit_out(ctx: Context) -> DepositOut:
     deposit = money(ctx, known * unit) if known is not None else None
     limit = money(ctx, int(threshold)) if threshold is not None else None
     low = deposit is not None and limit is not None and deposit.minor < limit.minor
-    return DepositOut(name, deposit, limit, low)
+    expected = (money(ctx, deposits.expected(ctx, name)) if deposits.recorded(ctx, name)
+                else None)
+    return DepositOut(name, deposit, limit, low, expected)
 
 
 def deposit(ctx: Context, data: NoIn) -> DepositOut:
@@ -533,14 +605,47 @@ def callback_log(ctx: Context, data: CallbacksIn) -> DeliveriesOut:
 def reconcile_statement(ctx: Context, data: ReconcileIn) -> ReconcileOut:
     """Compare the provider's statement (CSV) with our transactions: matched, mismatched and
     missing on either side. Nothing is posted."""
-    r = reconcile.reconcile(ctx, data.csv, data.date_from, data.date_to)
+    closing = (None if data.closing_balance is None
+               else _units(ctx, data.closing_balance, "closing_balance"))
+    r = reconcile.reconcile(ctx, data.csv, data.date_from, data.date_to, data.provider,
+                            closing)
 
     def lines(items: list[reconcile.Line]) -> list[ReconLine]:
         return [ReconLine(i.ref_id, i.detail) for i in items]
 
+    def opt(minor: int | None) -> Money | None:
+        return None if minor is None else money(ctx, minor)
+
+    difference = (None if r.expected_deposit is None or r.provider_deposit is None
+                  else r.provider_deposit - r.expected_deposit)
     return ReconcileOut(r.provider, r.statement_rows, r.matched, lines(r.mismatched),
                         lines(r.missing_locally), lines(r.missing_at_provider),
-                        money(ctx, r.provider_total), money(ctx, r.local_total))
+                        money(ctx, r.provider_total), money(ctx, r.local_total),
+                        [ProposalOut(p.ref_id, p.kind, money(ctx, p.provider_price),
+                                     money(ctx, p.amount)) for p in r.proposed],
+                        opt(r.expected_deposit), opt(r.provider_deposit), opt(difference))
+
+
+def _move_out(ctx: Context, move: deposits.Move) -> MoveOut:
+    return MoveOut(move.provider, move.kind, move.ref_id, money(ctx, move.amount),
+                   move.entry_id, money(ctx, deposits.expected(ctx, move.provider)))
+
+
+def topup(ctx: Context, data: TopUpIn) -> MoveOut:
+    """Record a top-up of a provider's deposit (Dr provider payable / Cr the account paid
+    from); kopcore then knows the deposit it expects the provider to hold."""
+    return _move_out(ctx, deposits.top_up(ctx, data.provider,
+                                          _units(ctx, data.amount, "amount"),
+                                          data.from_account, data.note))
+
+
+def reconcile_adjust(ctx: Context, data: AdjustIn) -> MoveOut:
+    """Post an adjustment agreed at reconciliation, once per ref_id: a price charged other than
+    booked, or a purchase on the statement only (a second person approves it above the
+    maker-checker threshold)."""
+    return _move_out(ctx, deposits.adjust(
+        ctx, data.ref_id, data.kind, _units(ctx, data.provider_price, "provider_price"),
+        _units(ctx, data.amount, "amount"), data.provider, data.note))
 
 
 def provider_set(ctx: Context, data: ProviderSetIn) -> ProviderOut:
@@ -720,5 +825,12 @@ OPERATIONS: tuple[Operation, ...] = (
                 AccountClosed, AccountFrozen, PostingVetoed)),
     _op("reconcile", ReconcileIn, ReconcileOut, reconcile_statement, chart.MANAGE,
         mutates=True, summary="Reconcile the provider's statement (CSV)",
-        errors=(ValidationError,)),
+        errors=(ValidationError, NotFound)),
+    _op("topup", TopUpIn, MoveOut, topup, chart.MANAGE, mutates=True,
+        approval_amount_field="amount", summary="Record a top-up of a provider's deposit",
+        errors=(NotFound, ValidationError, InsufficientFunds, AccountClosed, AccountFrozen,
+                PostingVetoed)),
+    _op("reconcile-adjust", AdjustIn, MoveOut, reconcile_adjust, chart.MANAGE, mutates=True,
+        approval_amount_field="amount", summary="Post an adjustment agreed at reconciliation",
+        errors=(NotFound, ValidationError, Conflict, PostingVetoed)),
 )

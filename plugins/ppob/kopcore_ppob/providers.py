@@ -199,6 +199,9 @@ class ProviderSpec:
     #: Talks to a server. End of day asks only offline providers (the sandbox); networked ones
     #: are polled by ``ppob poll`` outside any database transaction, and by their callbacks.
     networked: bool = True
+    #: How long the provider documents a purchase may stay pending; a networked purchase
+    #: pending longer at end of day is flagged (``ppob.overdue-pending``).
+    settlement_minutes: int = 60
 
 
 SANDBOX_PRICES: tuple[PriceItem, ...] = (

@@ -123,3 +123,20 @@ callbacks = sa.Table(
     sa.Column("body_sha256", sa.String(64), nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+#: Changes to a provider's deposit other than purchases (ppob0006): ``topup`` (positive) and
+#: the adjustments agreed at reconciliation, ``price`` and ``unrecorded`` (negative: the
+#: provider took more). With the purchases' costs they give the deposit kopcore expects.
+deposit_moves = sa.Table(
+    "ppob_deposit_moves",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("provider", sa.String(32), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("ref_id", sa.String(64), nullable=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=True),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("note", sa.String(200), nullable=True),
+    sa.UniqueConstraint("ref_id", "kind", name="uq_ppob_deposit_moves_ref_kind"),
+)

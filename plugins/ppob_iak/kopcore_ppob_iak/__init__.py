@@ -38,4 +38,6 @@ KOPCORE_CONTRACT = "1.0"
 def kopcore_ppob_providers() -> Sequence[ProviderSpec]:
     return [ProviderSpec("iak", adapter.factory,
                          "IAK prepaid API v2 (md5-signed; callbacks confirmed by a status "
-                         "check); settings KOPCORE_PPOB_IAK_*")]
+                         "check); settings KOPCORE_PPOB_IAK_*",
+                         # "Estimated processing time ... approximately 1 to 30 seconds".
+                         settlement_minutes=1)]
