@@ -158,6 +158,16 @@ class DigiflazzProvider:
             raise MalformedAnswer(f"{path}: HTTP {response.status_code}, no 'data'")
         return body["data"]
 
+    @staticmethod
+    def _refusal(path: str, data: Any) -> ProviderUnavailable | None:
+        """The typed error of an answer refusing the request (its ``rc``), if it is one."""
+        if not isinstance(data, dict) or not data.get("rc") or str(data["rc"]) == "00":
+            return None
+        rc = str(data["rc"])[:4]
+        code = RESPONSE_CODES.get(rc)
+        return ProviderUnavailable(f"Digiflazz refused {path}: rc {rc} "
+                                   f"{code.message if code else ''}".rstrip())
+
     def _call(self, path: str, payload: dict[str, Any]) -> Any:
         """For catalogue, balance and inquiry: any failure is a typed error."""
         try:
@@ -177,7 +187,8 @@ class DigiflazzProvider:
             rows = self._call("/price-list", {"cmd": cmd, "username": self.username,
                                               "sign": self._sign("pricelist")})
             if not isinstance(rows, list):
-                raise ProviderUnavailable(f"Digiflazz price list ({cmd}) is not a list")
+                raise self._refusal("/price-list", rows) or ProviderUnavailable(
+                    f"Digiflazz price list ({cmd}) is not a list")
             for row in rows:
                 try:
                     item = self._price_item(row, postpaid=cmd == "pasca")
@@ -214,7 +225,8 @@ class DigiflazzProvider:
         except (KeyError, TypeError):
             deposit = None
         if deposit is None:
-            raise ProviderUnavailable("Digiflazz answered the balance without a deposit")
+            raise self._refusal("/cek-saldo", data) or ProviderUnavailable(
+                "Digiflazz answered the balance without a deposit")
         return deposit
 
     # -- transactions ----------------------------------------------------------------------------
@@ -289,6 +301,18 @@ class DigiflazzProvider:
                 "/transaction", self._request(ref_id, sku, customer_no, "status-pasca")))
         # Prepaid: "Cek Status" is the exact same top-up request sent again.
         return self.transaction(ref_id, sku, customer_no, max_price=max_price)
+
+    def go_live_checks(self) -> list[tuple[str, bool, str]]:
+        """Digiflazz's own go-live items for ``ppob doctor``."""
+        secret = bool(self._config.get("webhook_secret"))
+        return [
+            ("testing-off", not self.testing,
+             "development mode: purchases are not real; unset "
+             f"{self._config.variable('testing')}" if self.testing else "production mode"),
+            ("webhook-secret", secret,
+             "set" if secret else f"set {self._config.variable('webhook_secret')} to the secret "
+             "of the webhook in Digiflazz's dashboard"),
+        ]
 
     # -- webhook ---------------------------------------------------------------------------------
     def parse_callback(self, body: str, signature: str) -> Result:

@@ -35,6 +35,7 @@ from kopcore_ppob import (
     reconcile,
     routing,
 )
+from kopcore_ppob import doctor as ppob_doctor
 from kopcore_ppob.errors import (
     AnomalyResolved,
     BadSignature,
@@ -276,6 +277,23 @@ class ReconcileOut:
 
 
 @attrs.frozen
+class CheckOut:
+    #: The provider checked ("" for the callback URL, which serves them all).
+    provider: str
+    item: str
+    ok: bool
+    detail: str
+
+
+@attrs.frozen
+class DoctorOut:
+    """The go-live checklist: every item, and whether all pass."""
+
+    ok: bool
+    checks: list[CheckOut]
+
+
+@attrs.frozen
 class MoveOut:
     provider: str
     kind: str
@@ -456,6 +474,12 @@ class CallbacksIn:
 
 
 @attrs.frozen
+class DoctorIn:
+    provider: str | None = attrs.field(default=None, metadata={
+        "help": "Check only this provider (default: every provider in use)", "max_length": 32})
+
+
+@attrs.frozen
 class TopUpIn:
     provider: str = attrs.field(metadata={"help": "The provider whose deposit was topped up",
                                           "max_length": 32})
@@ -624,6 +648,15 @@ def reconcile_statement(ctx: Context, data: ReconcileIn) -> ReconcileOut:
                         [ProposalOut(p.ref_id, p.kind, money(ctx, p.provider_price),
                                      money(ctx, p.amount)) for p in r.proposed],
                         opt(r.expected_deposit), opt(r.provider_deposit), opt(difference))
+
+
+def doctor(ctx: Context, data: DoctorIn) -> DoctorOut:
+    """Check the go-live checklist against the configured providers: credentials, signature
+    accepted, IP whitelisted, deposit readable and reconciled, testing mode off, catalogue
+    synced, callback URL reachable."""
+    checks = [CheckOut(c.provider, c.item, c.ok, c.detail)
+              for c in ppob_doctor.doctor(ctx, data.provider)]
+    return DoctorOut(all(c.ok for c in checks), checks)
 
 
 def _move_out(ctx: Context, move: deposits.Move) -> MoveOut:
@@ -826,6 +859,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("reconcile", ReconcileIn, ReconcileOut, reconcile_statement, chart.MANAGE,
         mutates=True, summary="Reconcile the provider's statement (CSV)",
         errors=(ValidationError, NotFound)),
+    _op("doctor", DoctorIn, DoctorOut, doctor, chart.MANAGE, mutates=False,
+        summary="Check the go-live checklist against the configured providers"),
     _op("topup", TopUpIn, MoveOut, topup, chart.MANAGE, mutates=True,
         approval_amount_field="amount", summary="Record a top-up of a provider's deposit",
         errors=(NotFound, ValidationError, InsufficientFunds, AccountClosed, AccountFrozen,

@@ -206,6 +206,12 @@ class IakProvider:
                                                    "sign": self._sign(ref_id)})
         return self._result(ref_id, status, data)
 
+    def go_live_checks(self) -> list[tuple[str, bool, str]]:
+        """IAK's own go-live item for ``ppob doctor``: the production server."""
+        development = "iak.dev" in self.url
+        return [("production-server", not development,
+                 f"{self.url} is IAK's development server" if development else self.url)]
+
     # -- callback --------------------------------------------------------------------------------
     def parse_callback(self, body: str, signature: str) -> Result:
         """Verify the ``sign`` in the callback's body, then confirm its outcome with
