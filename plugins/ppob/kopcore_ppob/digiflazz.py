@@ -41,7 +41,7 @@ import hmac
 import json
 import logging
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
 import httpx
@@ -100,7 +100,7 @@ def _charged(value: Any) -> int | None:
         return None
     if amount is None or not amount.is_finite() or amount < 0:
         return None
-    return int(amount.to_integral_value(rounding="ROUND_CEILING"))
+    return int(amount.to_integral_value(rounding=ROUND_CEILING))
 
 
 def _balance(value: Any) -> int | None:

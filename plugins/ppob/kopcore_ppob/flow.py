@@ -397,6 +397,8 @@ def _keep_pending(ctx: Context, txn: Txn, result: Result, first: bool) -> tuple[
                 "credentials, IP whitelist and limits")
         values["attention"] = note[:200]
         log.warning("PPOB %s: %s", txn.ref_id, note)
+    elif txn.attention is not None:
+        values["attention"] = None  # the provider answers about the purchase again
     if values:
         ctx.conn.execute(sa.update(tables.transactions)
                          .where(c.ref_id == txn.ref_id, c.status == PENDING).values(**values))

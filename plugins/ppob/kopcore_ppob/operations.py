@@ -121,6 +121,8 @@ class TxnOut:
     resolution_entry_id: int | None = None
     #: What the provider actually charged (a success); it can differ from the catalogue.
     cost: Money | None = None
+    #: The provider charged another price than expected: see ``ppob price-changes``.
+    price_changed: bool = False
     #: Why a pending transaction needs an operator (the provider refused a status re-send).
     attention: str | None = None
     #: The provider that sold it (``sku`` is its product code).
@@ -320,7 +322,8 @@ def txn_out(ctx: Context, t: flow.Txn) -> TxnOut:
                   t.sn, receipts.token_of(ctx, t), t.message, t.anomaly, t.entry_id,
                   t.created_on, t.resolved_on, t.resolution, t.resolved_by, t.resolution_on,
                   t.resolution_note, t.resolution_entry_id,
-                  money(ctx, t.cost) if t.cost is not None else None, t.attention, t.provider,
+                  money(ctx, t.cost) if t.cost is not None else None,
+                  t.cost is not None and t.cost != t.buy_price, t.attention, t.provider,
                   t.requested_sku)
 
 

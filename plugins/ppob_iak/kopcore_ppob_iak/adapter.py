@@ -35,7 +35,7 @@ import hmac
 import json
 import logging
 from collections.abc import Sequence
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 import httpx
@@ -61,13 +61,15 @@ class MalformedAnswer(Exception):
 def _amount(value: Any, what: str, *, up: bool = True) -> int:
     """Whole rupiah from IAK's Double (a JSON number or a numeric string): a price is rounded
     up (a cost is never understated), a balance down."""
+    if isinstance(value, bool):
+        raise MalformedAnswer(f"{what}: not a number")
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
         raise MalformedAnswer(f"{what}: not a number") from None
-    if not amount.is_finite() or amount < 0 or isinstance(value, bool):
+    if not amount.is_finite() or amount < 0:
         raise MalformedAnswer(f"{what}: not a non-negative amount")
-    return int(amount.to_integral_value(rounding=ROUND_CEILING if up else "ROUND_FLOOR"))
+    return int(amount.to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR))
 
 
 def _timeout_ms(text: str, variable: str) -> int:
