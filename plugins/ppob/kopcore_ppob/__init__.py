@@ -29,7 +29,7 @@ from kopcore_ppob import chart, demo, digiflazz, eod, hookspecs
 from kopcore_ppob.operations import OPERATIONS
 from kopcore_ppob.providers import ProviderSpec, sandbox_factory
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 
 @kopcore.hookimpl
