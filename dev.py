@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / "kopcore-install.stamp"
-PLUGINS = ("savings", "loans", "ppob", "sharia")
+PLUGINS = ("savings", "loans", "ppob", "ppob_iak", "sharia")
 EXAMPLE_PLUGIN = Path("tests", "example_plugin")
 TOX_ENVS = "sqlite,postgres,lint,types,audit"
 #: What pytest runs unless ARGS name a path: the kernel's tests and each plugin's own tests.

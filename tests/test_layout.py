@@ -26,3 +26,17 @@ def test_every_plugin_is_its_own_distribution_with_an_entry_point() -> None:
         text = (plugin / "pyproject.toml").read_text(encoding="utf-8")
         assert '[project.entry-points.kopcore]' in text, plugin.name
         assert f'{plugin.name} = "kopcore_{plugin.name}"' in text, plugin.name
+
+
+def test_every_plugin_is_registered_where_the_repository_lists_plugins() -> None:
+    """A plugin directory is installed by dev.py, by every tox env and type-checked: one left
+    out of a list is silently never tested."""
+    dev = (ROOT / "dev.py").read_text(encoding="utf-8")
+    tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for plugin in sorted(p for p in (ROOT / "plugins").iterdir() if p.is_dir()):
+        assert f'"{plugin.name}"' in dev, f"dev.py PLUGINS lacks {plugin.name}"
+        assert f"-e plugins/{plugin.name}\n" in tox, f"tox.ini deps lack {plugin.name}"
+        assert f"mypy plugins/{plugin.name}/kopcore_{plugin.name}" in tox, plugin.name
+        assert f"[testenv:plugin-{plugin.name}]" in tox, plugin.name
+        assert f"(plugins/{plugin.name}/README.md)" in readme, plugin.name

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import importlib
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,18 @@ def packages(distribution: Path) -> list[Path]:
 PLUGIN_PACKAGES = {package.name for d in DISTRIBUTIONS for package in packages(d)}
 
 
+def required_plugins(distribution: Path) -> set[str]:
+    """The plugin packages a distribution declares it requires: a provider plugin of a product
+    plugin (a PPOB aggregator) requires that plugin and implements its provider contract."""
+    project = tomllib.loads((distribution / "pyproject.toml").read_text(encoding="utf-8"))
+    names = {re.split(r"[<>=!~ \[;]", requirement, maxsplit=1)[0].replace("-", "_")
+             for requirement in project["project"].get("dependencies", [])}
+    return names & PLUGIN_PACKAGES
+
+
+REQUIRED = {package.name: required_plugins(d) for d in DISTRIBUTIONS for package in packages(d)}
+
+
 def is_kernel_module(name: str) -> bool:
     path = KERNEL.parent.joinpath(*name.split("."))
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
@@ -56,7 +69,8 @@ def imports(source: str) -> Iterator[tuple[int, str]]:
 
 def crossings(source: str, *, own: str | None, test: bool) -> list[str]:
     """What ``source``, code of the plugin package ``own`` (its tests when ``test``), imports
-    across the boundary."""
+    across the boundary. A plugin may import a plugin its distribution requires (a provider
+    plugin and the product plugin whose provider contract it implements)."""
     allowed = set(kopcore.PUBLIC_MODULES) | (set(kopcore.TESTING_MODULES) if test else set())
     found = []
     for line, module in imports(source):
@@ -64,7 +78,7 @@ def crossings(source: str, *, own: str | None, test: bool) -> list[str]:
         if top == "kopcore" and module not in allowed:
             found.append(f"{line}: {module} is not public"
                          + ("" if test else " (kopcore.PUBLIC_MODULES)"))
-        elif top in PLUGIN_PACKAGES and top != own:
+        elif top in PLUGIN_PACKAGES and top != own and top not in REQUIRED.get(own or "", ()):
             found.append(f"{line}: imports the plugin {top}")
     return found
 
@@ -77,7 +91,9 @@ def plugin_sources() -> Iterator[tuple[Path, str | None, bool]]:
             parts = path.relative_to(distribution).parts
             if any(part.endswith(".egg-info") or part == "build" for part in parts):
                 continue
-            yield path, own.name, parts[0] != own.name
+            # A plugin's testing kit (``<package>/testing.py``, like kopcore.testing) is test
+            # code: the plugin's tests and its provider plugins' tests import it.
+            yield path, own.name, parts[0] != own.name or parts[1:] == ("testing.py",)
 
 
 def test_the_public_and_testing_modules_are_kernel_modules_listed_once() -> None:

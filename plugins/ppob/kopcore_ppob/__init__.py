@@ -3,8 +3,10 @@
 Members buy PLN tokens, phone credit and data packages and pay PLN, BPJS Kesehatan, PDAM and
 Telkom bills through a payment aggregator, paying from savings (the account the settlement hook
 names for ``payment``) or in cash at a teller. Funds are held while a transaction is pending and
-released on failure; success posts member → provider payable at the buy price and the margin as
-fee income. ``ref_id`` is the idempotency key end to end. See README.md.
+released on failure; success posts member → provider payable at the price the provider charged
+and the margin as fee income. ``ref_id`` is the idempotency key end to end. Providers are plugins
+(:mod:`kopcore_ppob.hookspecs`), routed per product group or category with a fallback. See
+README.md.
 
 The plugin imports only kopcore's public API and is found through its entry point::
 

@@ -1,14 +1,17 @@
 """Signed provider callbacks (webhooks): resolve a pending transaction, exactly once.
 
 The callback route is public — the provider holds no API key — and authenticated by the
-provider's signature over the raw body instead (Digiflazz: ``X-Hub-Signature``). Every delivery
+provider's signature instead (Digiflazz: ``X-Hub-Signature`` over the raw body; a provider plugin
+may sign a field of the body). Each provider in use checks its own; the transaction must belong
+to the provider whose signature verified. Every delivery
 is recorded in ``ppob_callbacks``:
 
 ============== ===============================================================================
 verdict        what happened
 ============== ===============================================================================
 applied        the transaction was pending and is now settled (posted or released)
-pending        the provider reports it still pending: nothing changes
+pending        the provider reports it still pending, or answers with a code that settles
+               nothing (it stays pending; an operator is told): nothing is posted
 duplicate      the transaction already has this outcome (a repeated or late delivery)
 contradicted   the provider contradicts a final outcome: recorded as an anomaly, never posted
 unknown-ref    no transaction with this ref_id (or it belongs to another provider)
@@ -31,8 +34,8 @@ import attrs
 from kopcore.context import Context
 from kopcore.errors import ValidationError
 from kopcore_ppob import catalogue, flow, tables
-from kopcore_ppob.errors import BadSignature
-from kopcore_ppob.providers import Outcome, make_provider
+from kopcore_ppob.errors import BadSignature, ProviderUnavailable
+from kopcore_ppob.providers import Outcome, Result, make_provider
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +56,37 @@ def _record(ctx: Context, provider: str, body: str, verdict: str, ref_id: str | 
         received_at=datetime.now(UTC)))
 
 
+def _verify(ctx: Context, body: str, signature: str) -> tuple[str, Result]:
+    """The provider whose signature verifies over the callback, and what it reports.
+
+    Every enabled provider is tried, the chosen one first: each checks its own signature (a
+    header, or a field of the body) and refuses what is not its own. A provider without its
+    settings here cannot have sent it. Raises :class:`BadSignature` when none verifies and the
+    :class:`ValidationError` of a provider whose signature verified over a body it cannot
+    read."""
+    for name in catalogue.enabled_providers(ctx):
+        try:
+            provider = make_provider(ctx, name)
+            return name, provider.parse_callback(body, signature)
+        except (BadSignature, ProviderUnavailable):
+            continue
+    raise BadSignature("the callback's signature verifies for no provider in use; ignored")
+
+
 def receive(ctx: Context, body: str, signature: str) -> Delivery:
     """Verify and apply one callback. ``ctx`` is read-only; each outcome commits on its own."""
-    name = catalogue.provider_name(ctx)
-    provider = make_provider(ctx, name)
+    chosen = catalogue.provider_name(ctx)
     try:
-        result = provider.parse_callback(body, signature)
+        name, result = _verify(ctx, body, signature)
     except BadSignature:
-        log.warning("PPOB callback for provider %s refused: bad signature (%d bytes)",
-                    name, len(body))
-        ctx.kernel.write(ctx.actor, lambda w: _record(w, name, body, "bad-signature"),
+        log.warning("PPOB callback refused: bad signature (%d bytes)", len(body))
+        ctx.kernel.write(ctx.actor, lambda w: _record(w, chosen, body, "bad-signature"),
                          operation=ctx.operation)
         raise
     except ValidationError as exc:
         detail = exc.detail
         ctx.kernel.write(ctx.actor,
-                         lambda w: _record(w, name, body, "malformed", detail=detail),
+                         lambda w: _record(w, chosen, body, "malformed", detail=detail),
                          operation=ctx.operation)
         raise
 
@@ -79,7 +97,7 @@ def receive(ctx: Context, body: str, signature: str) -> Delivery:
             log.warning("PPOB callback from %s about unknown ref_id %s", name, result.ref_id)
             return Delivery("unknown-ref", result.ref_id, None)
         after, settled = flow.settle(w, txn.ref_id, result)
-        if result.outcome is Outcome.PENDING:
+        if result.outcome is Outcome.PENDING or after.status == flow.PENDING:
             verdict = "pending"
         elif settled:
             verdict = "applied"

@@ -72,6 +72,29 @@ def provider(ctx: Context) -> Provider:
     return make_provider(ctx, provider_name(ctx))
 
 
+def route(ctx: Context, scope: str, key: str) -> list[str]:
+    """The providers preferred for a category (``scope`` ``category``) or a product group
+    (``group``), in order; empty when none is set."""
+    value = get_setting(ctx, f"route.{scope}.{key}")
+    return value.split(",") if value else []
+
+
+def enabled_providers(ctx: Context) -> list[str]:
+    """The providers whose products are sold: the chosen one first, then every provider a
+    route names. The catalogue is synced from each of them."""
+    names = [provider_name(ctx)]
+    s = tables.settings.c
+    for value in ctx.conn.execute(sa.select(s.value).where(s.key.like("route.%"))
+                                  .order_by(s.key)).scalars():
+        names += [n for n in str(value).split(",") if n not in names]
+    return names
+
+
+def provider_down(ctx: Context, name: str) -> str | None:
+    """Why the provider is marked down (no sale is sent to it), or ``None``."""
+    return get_setting(ctx, f"down.{name}")
+
+
 # -- cut-off windows --------------------------------------------------------------------------
 
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]?\d)")
@@ -193,28 +216,48 @@ class Product:
     synced_on: date
     cutoff_start: str | None = None
     cutoff_end: str | None = None
+    #: Products of one group are the same product at different providers (routing).
+    group_code: str | None = None
 
 
 def sync(ctx: Context) -> list[Product]:
-    """Replace the catalogue with the chosen provider's price list at current markups.
+    """Replace the catalogue with the enabled providers' price lists at current markups.
 
-    Products the provider no longer lists stay, marked unavailable. The provider is asked with
+    Products a provider no longer lists stay, marked unavailable. The providers are asked with
     ``ctx``'s transaction open: for an offline provider (the demo's sandbox). The ``ppob sync``
-    operation asks first and stores in its own transaction (:func:`fetch_price_list`,
-    :func:`store_price_list`)."""
-    name, items = fetch_price_list(ctx)
-    return store_price_list(ctx, name, items)
+    operation asks first and stores in its own transaction (:func:`fetch_price_lists`,
+    :func:`store_price_lists`)."""
+    return store_price_lists(ctx, fetch_price_lists(ctx))
 
 
-def fetch_price_list(ctx: Context) -> tuple[str, list[PriceItem]]:
-    """The chosen provider's name and price list (a network call for a real aggregator)."""
-    chosen = provider(ctx)
-    return chosen.name, list(calling(chosen.name, chosen.price_list))
+def fetch_price_lists(ctx: Context) -> list[tuple[str, list[PriceItem]]]:
+    """Each enabled provider's name and price list (network calls for real aggregators)."""
+    lists = []
+    for name in enabled_providers(ctx):
+        chosen = make_provider(ctx, name)
+        lists.append((name, list(calling(name, chosen.price_list))))
+    return lists
+
+
+def store_price_lists(ctx: Context, lists: list[tuple[str, list[PriceItem]]]) -> list[Product]:
+    """Write the fetched price lists; products of providers no longer enabled become
+    unavailable."""
+    names = [name for name, _ in lists]
+    if names != enabled_providers(ctx):
+        raise Conflict("the providers were changed while their price lists were fetched: "
+                       "sync again")
+    for name, items in lists:
+        store_price_list(ctx, name, items)
+    p = tables.products.c
+    ctx.conn.execute(sa.update(tables.products).where(p.provider.not_in(names))
+                     .values(available=False))
+    return list_products(ctx)
 
 
 def store_price_list(ctx: Context, provider_name: str, items: list[PriceItem]) -> list[Product]:
-    """Write a fetched price list into the catalogue at current markups."""
-    if provider(ctx).name != provider_name:
+    """Write one provider's fetched price list into the catalogue at current markups; its
+    products it no longer lists become unavailable."""
+    if provider_name not in enabled_providers(ctx):
         raise Conflict("the provider was changed while its price list was fetched: sync again")
     unit = scale(ctx)
     p = tables.products.c
@@ -241,7 +284,12 @@ def store_price_list(ctx: Context, provider_name: str, items: list[PriceItem]) -
         if ctx.conn.execute(sa.update(tables.products).where(p.sku == item.sku)
                             .values(**values)).rowcount == 0:
             ctx.conn.execute(tables.products.insert().values(sku=item.sku, **values))
-    ctx.conn.execute(sa.update(tables.products).where(p.sku.not_in(listed))
+    ctx.conn.execute(sa.update(tables.products)
+                     .where(p.sku.not_in(listed), p.provider == provider_name)
+                     .values(available=False))
+    other = [name for name in enabled_providers(ctx) if name != provider_name]
+    ctx.conn.execute(sa.update(tables.products)
+                     .where(p.sku.not_in(listed), p.provider.not_in(other))
                      .values(available=False))
     return list_products(ctx)
 

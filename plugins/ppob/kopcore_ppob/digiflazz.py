@@ -14,10 +14,15 @@ endpoint           body                                                        s
 =================  ==========================================================  ==============
 
 Answers are wrapped in ``data``; a transaction's ``status`` is ``Sukses``, ``Pending`` or
-``Gagal`` and ``rc`` its response code (00 success, 03 pending, 41 bad signature, 44 deposit
-exhausted, 49 ref_id not unique, 58 cut-off, 60 bill not available...). The status of a prepaid
-transaction is asked by sending the same request again with the same ``ref_id``; Digiflazz then
-answers about the first one and never buys twice. Webhooks carry ``X-Hub-Signature:
+``Gagal`` and ``rc`` its response code, read through the documented table in
+:mod:`kopcore_ppob.digiflazz_codes`: only a code that refers to a created transaction settles one
+(a ``Gagal`` with 41 bad signature, 45 unknown IP or 85 rate limit refuses the request only).
+The status of a prepaid transaction is asked by sending the same request again with the same
+``ref_id``; Digiflazz then answers about the first one and never buys twice. A prepaid purchase
+is sent with ``max_price`` (the member's price: never a sale at a loss); the answer's ``price``
+is what Digiflazz actually took. A postpaid bill is read from ``selling_price``, ``admin`` and
+the periods in ``desc.detail`` (``nilai_tagihan`` and ``denda``); ``price`` is the cooperative's
+cost, its commission already off. Webhooks carry ``X-Hub-Signature:
 sha1=<HMAC-SHA1(secret, body)>``.
 
 Settings (environment): ``KOPCORE_PPOB_DIGIFLAZZ_USERNAME``, ``..._API_KEY``,
@@ -36,15 +41,17 @@ import hmac
 import json
 import logging
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
 import httpx
 
 from kopcore.errors import NotFound, ValidationError
-from kopcore_ppob.errors import BadSignature, ProviderUnavailable
+from kopcore_ppob.digiflazz_codes import RESPONSE_CODES
+from kopcore_ppob.errors import BadSignature, CutOff, ProviderUnavailable
 from kopcore_ppob.providers import (
     Bill,
+    BillPeriod,
     Outcome,
     PriceItem,
     ProviderConfig,
@@ -60,7 +67,7 @@ STATUS = {"sukses": Outcome.SUCCESS, "success": Outcome.SUCCESS,
           "gagal": Outcome.FAILED, "failed": Outcome.FAILED}
 REASONS = {"41": Reason.BAD_SIGNATURE, "44": Reason.DEPOSIT_EXHAUSTED,
            "49": Reason.REF_ID_NOT_UNIQUE, "58": Reason.CUT_OFF,
-           "60": Reason.BILL_NOT_AVAILABLE}
+           "60": Reason.BILL_NOT_AVAILABLE, "69": Reason.PRICE_ABOVE_MAXIMUM}
 #: Digiflazz prepaid categories and postpaid brands -> kopcore-ppob categories.
 PREPAID_CATEGORIES = {"pulsa": "pulsa", "data": "paket_data", "pln": "pln_token"}
 POSTPAID_BRANDS = {"pln pascabayar": "pln_postpaid", "bpjs kesehatan": "bpjs", "pdam": "pdam",
@@ -82,6 +89,18 @@ def _rupiah(value: Any, what: str) -> int:
     if amount != amount.to_integral_value() or amount < 0:
         raise MalformedAnswer(f"{what}: not a whole, non-negative rupiah amount")
     return int(amount)
+
+
+def _charged(value: Any) -> int | None:
+    """The answer's ``price`` in whole rupiah, rounded up (a cost is never understated);
+    ``None`` when absent or not a number."""
+    try:
+        amount = Decimal(str(value)) if value is not None and value != "" else None
+    except InvalidOperation:
+        return None
+    if amount is None or not amount.is_finite() or amount < 0:
+        return None
+    return int(amount.to_integral_value(rounding=ROUND_CEILING))
 
 
 def _balance(value: Any) -> int | None:
@@ -139,6 +158,16 @@ class DigiflazzProvider:
             raise MalformedAnswer(f"{path}: HTTP {response.status_code}, no 'data'")
         return body["data"]
 
+    @staticmethod
+    def _refusal(path: str, data: Any) -> ProviderUnavailable | None:
+        """The typed error of an answer refusing the request (its ``rc``), if it is one."""
+        if not isinstance(data, dict) or not data.get("rc") or str(data["rc"]) == "00":
+            return None
+        rc = str(data["rc"])[:4]
+        code = RESPONSE_CODES.get(rc)
+        return ProviderUnavailable(f"Digiflazz refused {path}: rc {rc} "
+                                   f"{code.message if code else ''}".rstrip())
+
     def _call(self, path: str, payload: dict[str, Any]) -> Any:
         """For catalogue, balance and inquiry: any failure is a typed error."""
         try:
@@ -158,7 +187,8 @@ class DigiflazzProvider:
             rows = self._call("/price-list", {"cmd": cmd, "username": self.username,
                                               "sign": self._sign("pricelist")})
             if not isinstance(rows, list):
-                raise ProviderUnavailable(f"Digiflazz price list ({cmd}) is not a list")
+                raise self._refusal("/price-list", rows) or ProviderUnavailable(
+                    f"Digiflazz price list ({cmd}) is not a list")
             for row in rows:
                 try:
                     item = self._price_item(row, postpaid=cmd == "pasca")
@@ -195,7 +225,8 @@ class DigiflazzProvider:
         except (KeyError, TypeError):
             deposit = None
         if deposit is None:
-            raise ProviderUnavailable("Digiflazz answered the balance without a deposit")
+            raise self._refusal("/cek-saldo", data) or ProviderUnavailable(
+                "Digiflazz answered the balance without a deposit")
         return deposit
 
     # -- transactions ----------------------------------------------------------------------------
@@ -214,20 +245,25 @@ class DigiflazzProvider:
         data = self._call("/transaction", self._request(ref_id, sku, customer_no, "inq-pasca"))
         if not isinstance(data, dict):
             raise ProviderUnavailable("Digiflazz answered the inquiry without data")
-        rc = str(data.get("rc", ""))
+        rc = str(data.get("rc", ""))[:4]
         if rc != "00":
-            if rc == "60" or STATUS.get(str(data.get("status", "")).lower()) is Outcome.FAILED:
-                raise NotFound(f"no bill to pay for {customer_no}: "
-                               f"{str(data.get('message', ''))[:100]} (rc {rc})")
-            raise ProviderUnavailable(f"Digiflazz inquiry answered rc {rc or '?'}")
+            raise self._inquiry_refused(rc, str(data.get("message", ""))[:100], customer_no)
         try:
-            total = _rupiah(data.get("price"), "price")
-            admin = _rupiah(data.get("admin", 0), "admin")
-        except MalformedAnswer as exc:
-            raise ProviderUnavailable(f"Digiflazz answered {exc}") from None
-        if admin > total:
-            raise ProviderUnavailable("Digiflazz inquiry: admin fee above the total")
-        return Bill(str(data.get("customer_name", ""))[:200], total - admin, admin)
+            return _bill(data)
+        except (MalformedAnswer, TypeError, AttributeError) as exc:
+            raise ProviderUnavailable(f"Digiflazz inquiry answered {exc}") from None
+
+    @staticmethod
+    def _inquiry_refused(rc: str, message: str, customer_no: str) -> Exception:
+        """The typed error for an inquiry not answered 00: a refused *request* (bad signature,
+        unknown IP, deposit…) is the provider's error, never "no bill to pay"."""
+        code = RESPONSE_CODES.get(rc)
+        if code is None or not code.created:
+            return ProviderUnavailable(f"Digiflazz refused the inquiry: rc {rc or '?'} "
+                                       f"{code.message if code else message}")
+        if rc == "58":
+            return CutOff(f"Digiflazz is in its cut-off window (rc 58): {message}")
+        return NotFound(f"no bill to pay for {customer_no}: {message} (rc {rc})")
 
     def _result(self, ref_id: str, data: Any) -> Result:
         if not isinstance(data, dict):
@@ -238,25 +274,45 @@ class DigiflazzProvider:
         if outcome is None:
             raise MalformedAnswer(f"unknown transaction status {str(data.get('status'))[:20]!r}")
         rc = str(data.get("rc", ""))[:4]
-        reason = REASONS.get(rc, Reason.NONE)
+        code = RESPONSE_CODES.get(rc)
+        reason = REASONS.get(rc, Reason.NONE if code is not None else Reason.UNKNOWN_CODE)
+        settles = code is not None and code.settles
         if reason is Reason.REF_ID_NOT_UNIQUE:
-            # Digiflazz already knows this ref_id: its outcome is asked again, never assumed.
+            # Digiflazz already holds another transaction under this ref_id: its outcome is
+            # not this answer's, so nothing is assumed.
             outcome = Outcome.PENDING
         sn = str(data.get("sn") or "")[:200] if outcome is Outcome.SUCCESS else ""
         return Result(ref_id, outcome, sn, str(data.get("message", ""))[:150], rc, reason,
-                      _balance(data.get("buyer_last_saldo")))
+                      _balance(data.get("buyer_last_saldo")), _charged(data.get("price")),
+                      settles)
 
     def transaction(self, ref_id: str, sku: str, customer_no: str, *,
-                    postpaid: bool = False) -> Result:
+                    postpaid: bool = False, max_price: int | None = None) -> Result:
         command = "pay-pasca" if postpaid else None
-        return self._result(ref_id, self._post(
-            "/transaction", self._request(ref_id, sku, customer_no, command)))
+        payload = self._request(ref_id, sku, customer_no, command)
+        if max_price is not None and not postpaid:  # documented for the prepaid top-up only
+            payload["max_price"] = max_price
+        return self._result(ref_id, self._post("/transaction", payload))
 
     def status(self, ref_id: str, sku: str, customer_no: str, *,
-               postpaid: bool = False) -> Result:
-        command = "status-pasca" if postpaid else None  # prepaid: the same request again
-        return self._result(ref_id, self._post(
-            "/transaction", self._request(ref_id, sku, customer_no, command)))
+               postpaid: bool = False, max_price: int | None = None) -> Result:
+        if postpaid:
+            return self._result(ref_id, self._post(
+                "/transaction", self._request(ref_id, sku, customer_no, "status-pasca")))
+        # Prepaid: "Cek Status" is the exact same top-up request sent again.
+        return self.transaction(ref_id, sku, customer_no, max_price=max_price)
+
+    def go_live_checks(self) -> list[tuple[str, bool, str]]:
+        """Digiflazz's own go-live items for ``ppob doctor``."""
+        secret = bool(self._config.get("webhook_secret"))
+        return [
+            ("testing-off", not self.testing,
+             "development mode: purchases are not real; unset "
+             f"{self._config.variable('testing')}" if self.testing else "production mode"),
+            ("webhook-secret", secret,
+             "set" if secret else f"set {self._config.variable('webhook_secret')} to the secret "
+             "of the webhook in Digiflazz's dashboard"),
+        ]
 
     # -- webhook ---------------------------------------------------------------------------------
     def parse_callback(self, body: str, signature: str) -> Result:
@@ -273,6 +329,33 @@ class DigiflazzProvider:
         except (ValueError, KeyError, TypeError, MalformedAnswer) as exc:
             raise ValidationError(f"not a Digiflazz transaction callback: {exc}",
                                   field="body") from None
+
+
+def _bill(data: dict[str, Any]) -> Bill:
+    """A postpaid bill from an inquiry answer: the periods of ``desc.detail`` (bill and
+    penalty each), the admin fee, and ``price`` (the cooperative's cost). The member's bill is
+    ``selling_price`` less ``admin``; where the periods carry amounts they must add up to it."""
+    selling = _rupiah(data.get("selling_price"), "selling_price")
+    admin = _rupiah(data.get("admin", 0), "admin")
+    if admin > selling:
+        raise MalformedAnswer("admin fee above the selling price")
+    amount = selling - admin
+    desc = data.get("desc")
+    details = desc.get("detail") if isinstance(desc, dict) else None
+    periods: list[BillPeriod] = []
+    for line in details if isinstance(details, list) else ():
+        if not isinstance(line, dict):
+            raise MalformedAnswer("desc.detail holds a line that is not an object")
+        bill = line.get("nilai_tagihan")
+        periods.append(BillPeriod(
+            str(line.get("periode", ""))[:32],
+            _rupiah(bill, "nilai_tagihan") if bill not in (None, "") else 0,
+            _rupiah(line.get("denda") or 0, "denda")))
+    if periods and any(p.bill for p in periods) and \
+            sum(p.bill + p.penalty for p in periods) != amount:
+        raise MalformedAnswer("the bill periods do not add up to selling_price less admin")
+    cost = _charged(data.get("price"))
+    return Bill(str(data.get("customer_name", ""))[:200], amount, admin, tuple(periods), cost)
 
 
 def factory(config: ProviderConfig) -> DigiflazzProvider:

@@ -23,6 +23,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import attrs
@@ -33,7 +34,7 @@ from kopcore.context import Context
 from kopcore.errors import Conflict, KopcoreError, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
-from kopcore_ppob import catalogue, chart, clock, tables
+from kopcore_ppob import catalogue, chart, clock, routing, tables
 from kopcore_ppob.errors import AnomalyResolved, DepositExhausted
 from kopcore_ppob.providers import (
     Outcome,
@@ -81,6 +82,9 @@ class Txn:
     resolved_by: str | None
     resolution_on: date | None
     resolution_entry_id: int | None
+    cost: int | None = None
+    attention: str | None = None
+    requested_sku: str | None = None
 
 
 def check_ref_id(ref_id: str) -> str:
@@ -120,8 +124,26 @@ def known_deposit(ctx: Context, provider: str) -> int | None:
     return int(value) if value is not None else None
 
 
-def record_deposit(ctx: Context, provider: str, rupiah: int) -> None:
+def utc(moment: datetime) -> datetime:
+    # SQLite gives back naive datetimes for timezone-aware columns: they were stored as UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def record_deposit(ctx: Context, provider: str, rupiah: int, as_of: datetime | None = None, *,
+                   fresh: bool = True) -> bool:
+    """Keep the provider's deposit as reported at ``as_of`` (default: now), unless a report
+    about a later moment is already known: a late or out-of-order callback never overwrites a
+    newer balance. A ``fresh`` report (the provider answering now) wins a tie. Returns whether
+    it was kept."""
+    moment = utc(as_of or clock.now())
+    known = catalogue.get_setting(ctx, f"deposit_at.{provider}")
+    if known is not None:
+        previous = datetime.fromisoformat(known)
+        if moment < previous or (moment == previous and not fresh):
+            return False
     catalogue.put_setting(ctx, f"deposit.{provider}", str(max(rupiah, 0)))
+    catalogue.put_setting(ctx, f"deposit_at.{provider}", moment.isoformat())
+    return True
 
 
 def check_deposit(ctx: Context, provider: str, buy_minor: int) -> None:
@@ -149,29 +171,32 @@ def require_txn(ctx: Context, ref_id: str) -> Txn:
 
 
 def list_txns(ctx: Context, status: str | None, anomalies_only: bool,
-              limit: int = 100) -> list[Txn]:
+              limit: int = 100, *, attention_only: bool = False) -> list[Txn]:
     c = tables.transactions.c
     query = sa.select(c.ref_id).order_by(c.id.desc()).limit(limit)
     if status is not None:
         query = query.where(c.status == status)
     if anomalies_only:
         query = query.where(c.anomaly.is_not(None))
+    if attention_only:
+        query = query.where(c.attention.is_not(None), c.status == PENDING)
+    return [require_txn(ctx, r) for r in ctx.conn.execute(query).scalars()]
+
+
+def price_changes(ctx: Context, first: date, last: date) -> list[Txn]:
+    """Successful sales settled between ``first`` and ``last`` whose cost differed from the
+    buy price expected when they were sold."""
+    c = tables.transactions.c
+    query = (sa.select(c.ref_id).where(
+        c.status == SUCCESS, c.cost.is_not(None), c.cost != c.buy_price,
+        c.resolved_on >= first, c.resolved_on <= last).order_by(c.id))
     return [require_txn(ctx, r) for r in ctx.conn.execute(query).scalars()]
 
 
 def _same_request(txn: Txn, sku: str, customer_no: str) -> None:
-    if txn.sku != sku or txn.customer_no != customer_no:
-        raise Conflict(f"ref_id {txn.ref_id!r} was used for {txn.sku} {txn.customer_no}")
-
-
-def _available(ctx: Context, sku: str) -> catalogue.Product:
-    product = catalogue.get_product(ctx, sku)
-    if not product.available:
-        raise Conflict(f"PPOB product {sku} is not available now")
-    if product.provider != catalogue.provider_name(ctx):
-        raise Conflict(f"PPOB product {sku} belongs to provider {product.provider}; "
-                       "sync the catalogue")
-    return product
+    asked = txn.requested_sku or txn.sku
+    if asked != sku or txn.customer_no != customer_no:
+        raise Conflict(f"ref_id {txn.ref_id!r} was used for {asked} {txn.customer_no}")
 
 
 # -- inquiry ----------------------------------------------------------------------------------
@@ -187,23 +212,29 @@ def inquiry(ctx: Context, ref_id: str, sku: str, customer_no: str) -> Txn:
     if existing is not None:
         _same_request(existing, sku, customer_no)
         return existing
-    product = _available(ctx, sku)
+    product = catalogue.get_product(ctx, sku)
     if not product.postpaid:
         raise ValidationError(f"{sku} is prepaid: pay it directly", field="sku")
     check_customer_for(product.category, customer_no)
-    catalogue.check_cutoff(ctx, product)
+    routing.sellable(ctx, product)
     provider = provider_for(ctx, product.provider)
     bill = calling(product.provider, lambda: provider.inquiry(ref_id, sku, customer_no))
     unit = catalogue.scale(ctx)
     amount, admin_buy = bill.amount * unit, bill.admin_fee * unit
     admin_sell = catalogue.get_markup(ctx, product.category).apply(admin_buy)
+    # The cost the provider quotes (its commission already off); bill plus admin otherwise.
+    cost = (bill.cost if bill.cost is not None else bill.amount + bill.admin_fee) * unit
 
     def record(w: Context) -> Txn:
         w.conn.execute(tables.transactions.insert().values(
             ref_id=ref_id, provider=product.provider, sku=sku, customer_no=customer_no,
             customer_name=bill.customer_name[:200], status=INQUIRED, bill=amount,
-            selling_price=amount + admin_sell, buy_price=amount + admin_buy,
+            selling_price=amount + admin_sell, buy_price=cost,
             created_on=w.business_date))
+        for period in bill.periods:
+            w.conn.execute(tables.bill_periods.insert().values(
+                ref_id=ref_id, period=period.period[:32], bill=period.bill * unit,
+                penalty=period.penalty * unit))
         return require_txn(w, ref_id)
 
     try:
@@ -235,19 +266,22 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
         _same_request(existing, req.sku, req.customer_no)
         if existing.status != INQUIRED:
             return existing, False
-    product = _available(ctx, req.sku)
+    product = catalogue.get_product(ctx, req.sku)
     check_customer_for(product.category, req.customer_no)
-    catalogue.check_cutoff(ctx, product)
+    chosen = product
     if product.postpaid:
+        routing.sellable(ctx, product)
         if existing is None:
             raise Conflict(f"{req.sku} is a bill: inquire it first with this ref_id")
         if existing.created_on != ctx.business_date:
             raise Conflict(f"the quote for {req.ref_id} is from {existing.created_on}; "
                            "inquire again")
         selling, buy, bill = existing.selling_price, existing.buy_price, existing.bill
+        check_deposit(ctx, product.provider, buy)
     else:
-        selling, buy, bill = product.selling_price, product.buy_price, product.selling_price
-    check_deposit(ctx, product.provider, buy)
+        # The member pays the price of the product asked for, whichever provider sells it.
+        chosen = routing.candidates(ctx, product, check_deposit=check_deposit)[0]
+        selling, buy, bill = product.selling_price, chosen.buy_price, product.selling_price
     amount = Money(selling, ctx.settings.currency)
     member = ledger.get_member(ctx, req.member) if req.member else None
     if member is not None:
@@ -280,7 +314,8 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
                   created_at=clock.now().astimezone(UTC))
     if existing is None:
         ctx.conn.execute(tables.transactions.insert().values(
-            ref_id=req.ref_id, provider=product.provider, sku=req.sku,
+            ref_id=req.ref_id, provider=chosen.provider, sku=chosen.sku,
+            requested_sku=req.sku if chosen.sku != req.sku else None,
             customer_no=req.customer_no, bill=bill, selling_price=selling, buy_price=buy,
             created_on=ctx.business_date, **values))
     else:
@@ -293,13 +328,28 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
     return require_txn(ctx, req.ref_id), True
 
 
-def ask(provider: Provider, txn: Txn, *, first: bool) -> Result:
+def bill_periods(ctx: Context, ref_id: str) -> list[tuple[str, int, int]]:
+    """(period, bill, penalty) of a postpaid quote, minor units, in the provider's order."""
+    b = tables.bill_periods.c
+    return [(r.period, r.bill, r.penalty) for r in ctx.conn.execute(
+        sa.select(b.period, b.bill, b.penalty).where(b.ref_id == ref_id).order_by(b.id))]
+
+
+def max_price(txn: Txn, unit: int) -> int | None:
+    """The most the provider may charge for a prepaid purchase, in rupiah: the member's price,
+    so a price rise never turns a sale into a loss (the provider refuses it instead)."""
+    return None if txn.customer_name is not None else txn.selling_price // unit
+
+
+def ask(provider: Provider, txn: Txn, *, first: bool, unit: int = 1) -> Result:
     """The provider's answer; any error talking to it means the outcome is unknown: pending."""
     postpaid = txn.customer_name is not None  # only an inquired bill has a customer name
     try:
         if first:
-            return provider.transaction(txn.ref_id, txn.sku, txn.customer_no, postpaid=postpaid)
-        return provider.status(txn.ref_id, txn.sku, txn.customer_no, postpaid=postpaid)
+            return provider.transaction(txn.ref_id, txn.sku, txn.customer_no, postpaid=postpaid,
+                                        max_price=max_price(txn, unit))
+        return provider.status(txn.ref_id, txn.sku, txn.customer_no, postpaid=postpaid,
+                               max_price=max_price(txn, unit))
     except Exception as exc:  # network, timeout, malformed answer: ask again later
         log.warning("PPOB %s: provider %s did not answer: %s", txn.ref_id, provider.name, exc)
         return Result(txn.ref_id, Outcome.PENDING, "", f"no answer: {type(exc).__name__}")
@@ -309,39 +359,92 @@ REASON_TEXT = {Reason.DEPOSIT_EXHAUSTED: "provider deposit exhausted",
                Reason.CUT_OFF: "provider cut-off",
                Reason.BAD_SIGNATURE: "request signature refused",
                Reason.BILL_NOT_AVAILABLE: "bill not available",
-               Reason.REF_ID_NOT_UNIQUE: "ref_id not unique"}
+               Reason.REF_ID_NOT_UNIQUE: "ref_id not unique",
+               Reason.PRICE_ABOVE_MAXIMUM: "provider price above the member's price",
+               Reason.UNKNOWN_CODE: "undocumented response code"}
 
 
-def resolve(ctx: Context, ref_id: str, result: Result) -> Txn:
+def resolve(ctx: Context, ref_id: str, result: Result, *, first: bool = False) -> Txn:
     """Apply the provider's answer to a transaction, exactly once."""
-    return settle(ctx, ref_id, result)[0]
+    return settle(ctx, ref_id, result, first=first)[0]
 
 
-def settle(ctx: Context, ref_id: str, result: Result) -> tuple[Txn, bool]:
-    """:func:`resolve`, also saying whether this call was the one that settled it."""
-    txn = require_txn(ctx, ref_id)
-    if result.balance is not None:
-        record_deposit(ctx, txn.provider, result.balance)
-    elif result.reason is Reason.DEPOSIT_EXHAUSTED:
-        record_deposit(ctx, txn.provider, 0)
-    c = tables.transactions.c
-    if result.outcome is Outcome.PENDING:
-        if result.message and result.message != txn.message:
-            ctx.conn.execute(sa.update(tables.transactions)
-                             .where(c.ref_id == ref_id, c.status == PENDING)
-                             .values(message=result.message[:200]))
-            return require_txn(ctx, ref_id), False
-        return txn, False
-    new = SUCCESS if result.outcome is Outcome.SUCCESS else FAILED
+def _explained(result: Result) -> str:
     message = result.message
     if result.reason is not Reason.NONE:
         message = f"{REASON_TEXT.get(result.reason, result.reason.value)}: {message}"
-    if result.code:
-        message = f"[{result.code}] {message}"
+    return f"[{result.code}] {message}" if result.code else message
+
+
+def _keep_pending(ctx: Context, txn: Txn, result: Result, first: bool) -> tuple[Txn, bool]:
+    """The answer does not settle the purchase: it stays pending, with its hold. An answer
+    that refused the request (not about the purchase) is raised to an operator: ``attention``
+    (asked again by the polling job) or, for a ref_id the provider holds for another
+    transaction, ``anomaly`` (asking again cannot help: an operator settles it with the
+    provider, then with ``ppob anomaly-resolve``)."""
+    c = tables.transactions.c
+    values: dict[str, Any] = {}
+    if result.message and result.message != txn.message:
+        values["message"] = result.message[:200]
+    if result.reason is Reason.REF_ID_NOT_UNIQUE and txn.anomaly is None:
+        note = (f"{_explained(result)}: the provider holds another transaction under this "
+                "ref_id; settle with the provider")
+        values["anomaly"] = note[:200]
+        log.warning("PPOB %s: %s", txn.ref_id, note)
+    elif result.outcome is not Outcome.PENDING or not result.settles:
+        note = (f"{'first answer' if first else 'status re-send'} refused by the provider "
+                f"{_explained(result)}: the purchase's outcome is unknown; check the provider's "
+                "credentials, IP whitelist and limits")
+        values["attention"] = note[:200]
+        log.warning("PPOB %s: %s", txn.ref_id, note)
+    elif txn.attention is not None:
+        values["attention"] = None  # the provider answers about the purchase again
+    if values:
+        ctx.conn.execute(sa.update(tables.transactions)
+                         .where(c.ref_id == txn.ref_id, c.status == PENDING).values(**values))
+        return require_txn(ctx, txn.ref_id), False
+    return txn, False
+
+
+def _settles(result: Result, first: bool) -> bool:
+    """Whether the answer decides the purchase. A success always does. A failure does when its
+    code refers to the created transaction — or, on the first request, when the code says the
+    request created nothing (then nothing was bought). A code the documentation does not list,
+    or a ref_id the provider already holds, decides nothing."""
+    if result.outcome is Outcome.PENDING or result.reason in (Reason.REF_ID_NOT_UNIQUE,
+                                                              Reason.UNKNOWN_CODE):
+        return False
+    return result.outcome is Outcome.SUCCESS or result.settles or first
+
+
+def settle(ctx: Context, ref_id: str, result: Result, *,
+           first: bool = False) -> tuple[Txn, bool]:
+    """:func:`resolve`, also saying whether this call was the one that settled it.
+
+    ``first``: the answer to the purchase request itself; otherwise a status re-send's or a
+    callback's, which settles only with a code about the created transaction."""
+    txn = require_txn(ctx, ref_id)
+    # A status or callback answer reports the deposit after *this* purchase: dated by it.
+    as_of = None if first or txn.created_at is None else txn.created_at
+    if result.balance is not None:
+        record_deposit(ctx, txn.provider, result.balance, as_of, fresh=first)
+    elif result.reason is Reason.DEPOSIT_EXHAUSTED:
+        record_deposit(ctx, txn.provider, 0, as_of, fresh=first)
+    c = tables.transactions.c
+    if txn.status == PENDING and not _settles(result, first):
+        return _keep_pending(ctx, txn, result, first)
+    if result.outcome is Outcome.PENDING or not _settles(result, first):
+        return txn, False
+    new = SUCCESS if result.outcome is Outcome.SUCCESS else FAILED
+    message = _explained(result)
+    cost = None
+    if new == SUCCESS:
+        unit = catalogue.scale(ctx)
+        cost = result.price * unit if result.price is not None else txn.buy_price
     claimed = ctx.conn.execute(
         sa.update(tables.transactions).where(c.ref_id == ref_id, c.status == PENDING)
         .values(status=new, sn=result.sn[:200] or None, message=message[:200],
-                resolved_on=ctx.business_date)
+                resolved_on=ctx.business_date, cost=cost, attention=None)
     ).rowcount
     if claimed != 1:
         return _late_answer(ctx, require_txn(ctx, ref_id), new, result), False
@@ -352,8 +455,8 @@ def settle(ctx: Context, ref_id: str, result: Result) -> tuple[Txn, bool]:
     source = suspense if txn.paid_by == "cash" else str(txn.source_account)
     memo = f"PPOB {txn.sku} {txn.customer_no} ({ref_id})"
     if new == SUCCESS:
-        entry = ledger.post_entry(ctx, sale_lines(ctx, txn, source), memo=memo,
-                                  idempotency_key=f"ppob:{ref_id}")
+        entry = ledger.post_entry(ctx, sale_lines(ctx, require_txn(ctx, ref_id), source),
+                                  memo=memo, idempotency_key=f"ppob:{ref_id}")
         ctx.conn.execute(sa.update(tables.transactions).where(c.ref_id == ref_id)
                          .values(entry_id=entry.id))
     elif txn.paid_by == "cash":
@@ -366,17 +469,28 @@ def settle(ctx: Context, ref_id: str, result: Result) -> tuple[Txn, bool]:
     return require_txn(ctx, ref_id), True
 
 
+def cost_of(txn: Txn) -> int:
+    """What the purchase cost the cooperative: the price the provider actually charged, or the
+    buy price it was expected at."""
+    return txn.cost if txn.cost is not None else txn.buy_price
+
+
 def sale_lines(ctx: Context, txn: Txn, source: str) -> list[PostingLine]:
-    """A sale: Dr ``source`` selling price / Cr provider payable buy price / Cr fee income the
-    margin."""
+    """A sale: Dr ``source`` selling price / Cr provider payable the price actually charged /
+    Cr fee income the margin — or, when the provider charged more than the member paid,
+    Dr ``ppob.loss`` the difference."""
     cur = ctx.settings.currency
-    fee = txn.selling_price - txn.buy_price
+    cost = cost_of(txn)
+    fee = txn.selling_price - cost
     lines = [PostingLine(source, Side.DEBIT, Money(txn.selling_price, cur)),
              PostingLine(ledger.gl_account_number(chart.PAYABLE_GL), Side.CREDIT,
-                         Money(txn.buy_price, cur))]
+                         Money(cost, cur))]
     if fee > 0:
         lines.append(PostingLine(ledger.gl_account_number(chart.FEE_INCOME_GL),
                                  Side.CREDIT, Money(fee, cur)))
+    elif fee < 0:
+        lines.append(PostingLine(ledger.gl_account_number(chart.LOSS_GL),
+                                 Side.DEBIT, Money(-fee, cur)))
     return lines
 
 
@@ -420,8 +534,46 @@ def pay(ctx: Context, req: PayRequest) -> Txn:
         return other
     if not fresh:
         return txn
-    result = ask(provider_for(ctx, txn.provider), txn, first=True)
-    return _write(ctx, lambda w: resolve(w, req.ref_id, result))
+    unit = catalogue.scale(ctx)
+    tried: list[str] = []
+    while True:
+        result = ask(provider_for(ctx, txn.provider), txn, first=True, unit=unit)
+        tried.append(txn.provider)
+        if _created_nothing(result) and txn.customer_name is None:
+            fallback = _write(ctx, partial(fall_back, txn=txn, result=result,
+                                           tried=tuple(tried)))
+            if fallback is not None:
+                txn = fallback
+                continue
+        return _write(ctx, partial(resolve, ref_id=req.ref_id, result=result, first=True))
+
+
+def _created_nothing(result: Result) -> bool:
+    """A first answer refusing the request without creating a transaction: no stock, deposit
+    short, request refused. Another provider may be asked: nothing can be bought twice."""
+    return (result.outcome is Outcome.FAILED and not result.settles
+            and result.reason is not Reason.UNKNOWN_CODE)
+
+
+def fall_back(ctx: Context, txn: Txn, result: Result, tried: tuple[str, ...]) -> Txn | None:
+    """Send a pending prepaid purchase to the next provider of its route after ``result``
+    refused it at ``txn.provider`` creating nothing; ``None`` when no provider is left."""
+    if result.reason is Reason.DEPOSIT_EXHAUSTED:
+        record_deposit(ctx, txn.provider, 0)
+    asked = catalogue.get_product(ctx, txn.requested_sku or txn.sku)
+    left = routing.candidates(ctx, asked, tried=tried, check_deposit=check_deposit)
+    if not left:
+        return None
+    chosen = left[0]
+    note = f"{txn.provider} refused {_explained(result)}; sent to {chosen.provider}"
+    c = tables.transactions.c
+    moved = ctx.conn.execute(
+        sa.update(tables.transactions).where(c.ref_id == txn.ref_id, c.status == PENDING)
+        .values(provider=chosen.provider, sku=chosen.sku, buy_price=chosen.buy_price,
+                requested_sku=asked.sku if chosen.sku != asked.sku else None,
+                message=note[:200])).rowcount
+    log.info("PPOB %s: %s", txn.ref_id, note)
+    return require_txn(ctx, txn.ref_id) if moved == 1 else None
 
 
 #: A networked provider is not asked about a transaction older than this: Digiflazz takes a
@@ -446,7 +598,7 @@ def check_status(ctx: Context, ref_id: str) -> Txn:
         return _write(ctx, lambda w: (w.conn.execute(
             sa.update(tables.transactions).where(c.ref_id == ref_id, c.anomaly.is_(None))
             .values(anomaly=note)), require_txn(w, ref_id))[1])
-    result = ask(provider_for(ctx, txn.provider), txn, first=False)
+    result = ask(provider_for(ctx, txn.provider), txn, first=False, unit=catalogue.scale(ctx))
     return _write(ctx, lambda w: resolve(w, ref_id, result))
 
 
@@ -487,56 +639,87 @@ def list_anomalies(ctx: Context, state: str, limit: int = 100) -> list[Txn]:
 
 def resolve_anomaly(ctx: Context, ref_id: str, resolution: str, amount_minor: int,
                     note: str | None) -> Txn:
-    """Resolve a success reported after the transaction was recorded failed, exactly once.
+    """Resolve an anomaly once, as agreed with the provider.
 
-    ``charged``: the member pays now, as the sale would have been posted (savings only: the
-    cash was handed back at the counter). ``absorbed``: the cooperative bears the provider's
-    price as a loss (Dr ``ppob.loss`` / Cr provider payable). ``refunded``: the provider
-    reversed the purchase; nothing is posted. Charged and absorbed become ``success`` (the
-    provider delivered and charged us); refunded stays ``failed``. ``amount_minor`` must repeat
-    the transaction's amount (it is what maker-checker compares)."""
+    Two kinds: a success reported after the transaction was recorded failed, and a pending
+    transaction the provider cannot answer about (a ref_id it holds for another transaction),
+    whose money is still held. ``charged``: the member pays, as the sale would have been posted
+    (a failed one: savings only, the cash was handed back at the counter; a pending one: from
+    the held savings or the cash waiting in suspense). ``absorbed``: the provider delivered and
+    the cooperative bears its price as a loss (Dr ``ppob.loss`` / Cr provider payable); a pending
+    one's money goes back to the member. ``refunded``: the provider did not deliver or reversed
+    the purchase; a pending one's money goes back. Charged and absorbed become ``success``;
+    refunded becomes (or stays) ``failed``. ``amount_minor`` must repeat the transaction's
+    amount (it is what maker-checker compares)."""
     if resolution not in RESOLUTIONS:
         raise ValidationError("resolution: charged, absorbed or refunded", field="resolution")
     txn = require_txn(ctx, ref_id)
     if txn.resolution is not None:
         raise AnomalyResolved(f"the anomaly of {ref_id} was already resolved ({txn.resolution}, "
                               f"by {txn.resolved_by} on {txn.resolution_on})")
-    if txn.anomaly is None or txn.status != FAILED:
-        raise Conflict(f"{ref_id} has no success reported after a failure to resolve "
-                       f"(status {txn.status}); pending ones are settled by 'ppob status'")
+    if txn.anomaly is None or txn.status not in (FAILED, PENDING):
+        raise Conflict(f"{ref_id} has no anomaly to resolve (status {txn.status}); pending "
+                       "ones are settled by 'ppob status'")
     if amount_minor != txn.selling_price:
         raise ValidationError(
             f"amount: repeat the transaction's amount, "
             f"{Money(txn.selling_price, ctx.settings.currency).format()}", field="amount")
-    if resolution == CHARGED and txn.paid_by != "savings":
+    held = txn.status == PENDING
+    if resolution == CHARGED and txn.paid_by != "savings" and not held:
         raise Conflict(f"{ref_id} was paid in cash and the cash handed back: collect it at the "
                        "counter as a new sale, or resolve it as absorbed")
     c = tables.transactions.c
     claimed = ctx.conn.execute(
         sa.update(tables.transactions)
-        .where(c.ref_id == ref_id, c.status == FAILED, c.anomaly.is_not(None),
+        .where(c.ref_id == ref_id, c.status == txn.status, c.anomaly.is_not(None),
                c.resolution.is_(None))
         .values(resolution=resolution, resolution_note=(note or None) and note[:200],
                 resolved_by=ctx.actor[:64], resolution_on=ctx.business_date,
+                resolved_on=txn.resolved_on or ctx.business_date, attention=None,
                 status=FAILED if resolution == REFUNDED else SUCCESS)).rowcount
     if claimed != 1:  # a concurrent resolution committed first
         raise AnomalyResolved(f"the anomaly of {ref_id} was already resolved")
     memo = f"PPOB {txn.sku} {txn.customer_no} ({ref_id})"
+    source = str(txn.source_account)
+    if held:
+        source = _release(ctx, txn, keep=resolution == CHARGED, memo=memo)
     entry_id = None
     if resolution == CHARGED:
         entry_id = ledger.post_entry(
-            ctx, sale_lines(ctx, txn, str(txn.source_account)),
-            memo=memo + ": delivered after a failure, charged", idempotency_key=f"ppob:{ref_id}",
-        ).id
+            ctx, sale_lines(ctx, txn, source),
+            memo=memo + (": settled with the provider, charged" if held
+                         else ": delivered after a failure, charged"),
+            idempotency_key=f"ppob:{ref_id}").id
     elif resolution == ABSORBED:
-        buy = Money(txn.buy_price, ctx.settings.currency)
+        buy = Money(cost_of(txn), ctx.settings.currency)
         entry_id = ledger.post_entry(ctx, [
             PostingLine(ledger.gl_account_number(chart.LOSS_GL), Side.DEBIT, buy),
             PostingLine(ledger.gl_account_number(chart.PAYABLE_GL), Side.CREDIT, buy),
-        ], memo=memo + ": delivered after a failure, absorbed",
-            idempotency_key=f"ppob:{ref_id}:absorbed").id
+        ], memo=memo + ": delivered, absorbed", idempotency_key=f"ppob:{ref_id}:absorbed").id
     if entry_id is not None:
         ctx.conn.execute(sa.update(tables.transactions).where(c.ref_id == ref_id)
                          .values(resolution_entry_id=entry_id))
     log.info("PPOB %s: anomaly resolved as %s by %s", ref_id, resolution, ctx.actor)
     return require_txn(ctx, ref_id)
+
+
+def _release(ctx: Context, txn: Txn, *, keep: bool, memo: str) -> str:
+    """Free a pending transaction's money: the hold on the member's savings goes; cash waiting
+    in suspense is handed back unless ``keep`` (then the sale is posted from suspense). Returns
+    the account the sale is posted from."""
+    if txn.hold_id is not None:
+        ledger.release_hold(ctx, txn.hold_id)
+    if txn.paid_by != "cash":
+        return str(txn.source_account)
+    suspense = ledger.gl_account_number(chart.SUSPENSE_GL)
+    if not keep:
+        money = Money(txn.selling_price, ctx.settings.currency)
+        entry = ledger.post_entry(ctx, [
+            PostingLine(suspense, Side.DEBIT, money),
+            PostingLine(str(txn.source_account), Side.CREDIT, money),
+        ], memo=memo + ": not delivered, cash returned",
+            idempotency_key=f"ppob:{txn.ref_id}:refund")
+        c = tables.transactions.c
+        ctx.conn.execute(sa.update(tables.transactions).where(c.ref_id == txn.ref_id)
+                         .values(entry_id=entry.id))
+    return suspense

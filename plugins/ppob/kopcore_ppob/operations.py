@@ -25,7 +25,17 @@ from kopcore.errors import (
 )
 from kopcore.money import Money
 from kopcore.operations import Operation
-from kopcore_ppob import callbacks, catalogue, chart, flow, receipts, reconcile
+from kopcore_ppob import (
+    callbacks,
+    catalogue,
+    chart,
+    deposits,
+    flow,
+    receipts,
+    reconcile,
+    routing,
+)
+from kopcore_ppob import doctor as ppob_doctor
 from kopcore_ppob.errors import (
     AnomalyResolved,
     BadSignature,
@@ -73,6 +83,8 @@ class ProductOut:
     #: The provider's daily cut-off window (WIB), if any.
     cutoff_start: str | None
     cutoff_end: str | None
+    #: Products of one group are the same product at different providers (routing).
+    group: str | None = None
 
 
 @attrs.frozen
@@ -107,11 +119,44 @@ class TxnOut:
     resolution_note: str | None = None
     #: The entry the resolution posted (the sale when charged, the loss when absorbed).
     resolution_entry_id: int | None = None
+    #: What the provider actually charged (a success); it can differ from the catalogue.
+    cost: Money | None = None
+    #: The provider charged another price than expected: see ``ppob price-changes``.
+    price_changed: bool = False
+    #: Why a pending transaction needs an operator (the provider refused a status re-send).
+    attention: str | None = None
+    #: The provider that sold it (``sku`` is its product code).
+    provider: str | None = None
+    #: The product the member asked for, when a route sold another provider's.
+    requested_sku: str | None = None
 
 
 @attrs.frozen
 class TxnsOut:
     transactions: list[TxnOut]
+
+
+@attrs.frozen
+class PriceChangeOut:
+    """A sale whose cost differed from what the catalogue (or the bill's quote) expected."""
+
+    ref_id: str
+    sku: str
+    provider: str
+    resolved_on: date | None
+    selling_price: Money
+    expected_cost: Money
+    cost: Money
+    #: The margin the sale really made (selling price less the cost actually charged).
+    margin: Money
+    expected_margin: Money
+
+
+@attrs.frozen
+class PriceChangesOut:
+    sales: list[PriceChangeOut]
+    #: The margin lost (negative: gained) to price changes over these sales.
+    margin_difference: Money
 
 
 @attrs.frozen
@@ -125,6 +170,30 @@ class ProviderInfo:
     name: str
     description: str
     networked: bool
+    #: Its products are sold (the chosen provider and every provider a route names).
+    enabled: bool = False
+    #: Why it is marked down (no sale is sent to it), or null.
+    down: str | None = None
+
+
+@attrs.frozen
+class RouteOut:
+    scope: str
+    key: str
+    providers: list[str]
+
+
+@attrs.frozen
+class RoutesOut:
+    routes: list[RouteOut]
+    #: The providers whose products are sold, the chosen one first.
+    enabled: list[str]
+
+
+@attrs.frozen
+class ProviderStateOut:
+    provider: str
+    down: str | None
 
 
 @attrs.frozen
@@ -148,6 +217,8 @@ class DepositOut:
     #: Below this, ``low`` is true (and the operator should top up).
     threshold: Money | None
     low: bool
+    #: The deposit the books expect (null until a top-up was recorded with ``ppob topup``).
+    expected: Money | None = None
 
 
 @attrs.frozen
@@ -179,6 +250,16 @@ class ReconLine:
 
 
 @attrs.frozen
+class ProposalOut:
+    """An adjustment to agree with the provider, then post with ``ppob reconcile-adjust``."""
+
+    ref_id: str
+    kind: str
+    provider_price: Money
+    amount: Money
+
+
+@attrs.frozen
 class ReconcileOut:
     provider: str
     statement_rows: int
@@ -186,9 +267,43 @@ class ReconcileOut:
     mismatched: list[ReconLine]
     missing_locally: list[ReconLine]
     missing_at_provider: list[ReconLine]
-    #: Successful purchases at the buy price: on the statement, and in our books.
+    #: Successful purchases at the price charged: on the statement, and in our books.
     provider_total: Money
     local_total: Money
+    proposed: list[ProposalOut] = attrs.field(factory=list)
+    #: The deposit kopcore expects (null until a top-up was recorded with ``ppob topup``),
+    #: the provider's (the statement's closing balance or its last report), and the difference.
+    expected_deposit: Money | None = None
+    provider_deposit: Money | None = None
+    deposit_difference: Money | None = None
+
+
+@attrs.frozen
+class CheckOut:
+    #: The provider checked ("" for the callback URL, which serves them all).
+    provider: str
+    item: str
+    ok: bool
+    detail: str
+
+
+@attrs.frozen
+class DoctorOut:
+    """The go-live checklist: every item, and whether all pass."""
+
+    ok: bool
+    checks: list[CheckOut]
+
+
+@attrs.frozen
+class MoveOut:
+    provider: str
+    kind: str
+    ref_id: str | None
+    amount: Money
+    entry_id: int | None
+    #: The deposit kopcore now expects the provider to hold.
+    expected_deposit: Money
 
 
 def money(ctx: Context, minor: int) -> Money:
@@ -198,7 +313,7 @@ def money(ctx: Context, minor: int) -> Money:
 def product_out(ctx: Context, p: catalogue.Product) -> ProductOut:
     return ProductOut(p.sku, p.provider, p.category, p.brand, p.name, p.postpaid,
                       money(ctx, p.buy_price), money(ctx, p.selling_price), p.available,
-                      p.synced_on, p.cutoff_start, p.cutoff_end)
+                      p.synced_on, p.cutoff_start, p.cutoff_end, p.group_code)
 
 
 def txn_out(ctx: Context, t: flow.Txn) -> TxnOut:
@@ -206,7 +321,10 @@ def txn_out(ctx: Context, t: flow.Txn) -> TxnOut:
                   money(ctx, t.selling_price), money(ctx, t.bill), t.paid_by, t.source_account,
                   t.sn, receipts.token_of(ctx, t), t.message, t.anomaly, t.entry_id,
                   t.created_on, t.resolved_on, t.resolution, t.resolved_by, t.resolution_on,
-                  t.resolution_note, t.resolution_entry_id)
+                  t.resolution_note, t.resolution_entry_id,
+                  money(ctx, t.cost) if t.cost is not None else None,
+                  t.cost is not None and t.cost != t.buy_price, t.attention, t.provider,
+                  t.requested_sku)
 
 
 # -- inputs and handlers ----------------------------------------------------------------------
@@ -269,6 +387,16 @@ class TxnsIn:
         "help": "inquired, pending, success or failed", "max_length": 16})
     anomalies_only: bool = attrs.field(default=False, metadata={
         "help": "Only transactions the provider contradicted after the fact"})
+    attention_only: bool = attrs.field(default=False, metadata={
+        "help": "Only pending transactions raised to an operator (provider refused a re-send)"})
+
+
+@attrs.frozen
+class PeriodIn:
+    date_from: date | None = attrs.field(default=None, metadata={
+        "help": "First business date (default: the business date)"})
+    date_to: date | None = attrs.field(default=None, metadata={
+        "help": "Last business date (default: date_from)"})
 
 
 @attrs.frozen
@@ -288,6 +416,33 @@ class ResolveIn:
                 "maker-checker threshold)"})
     note: str | None = attrs.field(default=None, metadata={
         "help": "Why, for the audit trail (e.g. the provider's ticket)", "max_length": 200})
+
+
+@attrs.frozen
+class RouteSetIn:
+    scope: str = attrs.field(metadata={"help": "category or group", "max_length": 8})
+    key: str = attrs.field(metadata={
+        "help": "The category (pulsa, pln_token...) or the product group", "max_length": 64})
+    providers: str = attrs.field(default="", metadata={
+        "help": "Providers in order of preference, comma-separated (empty: clear the route)",
+        "max_length": 200})
+
+
+@attrs.frozen
+class GroupSetIn:
+    sku: str = attrs.field(metadata=SKU)
+    group: str | None = attrs.field(default=None, metadata={
+        "help": "The group: the same product at several providers (omit to take it out)",
+        "max_length": 64})
+
+
+@attrs.frozen
+class ProviderStateIn:
+    name: str = attrs.field(metadata={"help": "Provider name", "max_length": 32})
+    down: bool = attrs.field(default=False, metadata={
+        "help": "Mark it down (no sale is sent to it; routes fall back); false: up again"})
+    note: str | None = attrs.field(default=None, metadata={
+        "help": "Why, shown to tellers", "max_length": 150})
 
 
 @attrs.frozen
@@ -322,10 +477,48 @@ class CallbacksIn:
 
 
 @attrs.frozen
+class DoctorIn:
+    provider: str | None = attrs.field(default=None, metadata={
+        "help": "Check only this provider (default: every provider in use)", "max_length": 32})
+
+
+@attrs.frozen
+class TopUpIn:
+    provider: str = attrs.field(metadata={"help": "The provider whose deposit was topped up",
+                                          "max_length": 32})
+    amount: Decimal = attrs.field(metadata={"help": "Rupiah paid to the provider"})
+    from_account: str = attrs.field(metadata={
+        "help": "The internal account it was paid from (bank, cash)", "max_length": 64})
+    note: str | None = attrs.field(default=None, metadata={
+        "help": "The transfer's reference", "max_length": 200})
+
+
+@attrs.frozen
+class AdjustIn:
+    ref_id: str = attrs.field(metadata=REF)
+    kind: str = attrs.field(metadata={
+        "help": "price (charged at another price than booked) or unrecorded (on the "
+                "statement only)", "max_length": 16})
+    provider_price: Decimal = attrs.field(metadata={"help": "The price on the statement"})
+    amount: Decimal = attrs.field(metadata={
+        "help": "The adjustment, as the reconciliation proposed it (compared with the "
+                "maker-checker threshold)"})
+    provider: str | None = attrs.field(default=None, metadata={
+        "help": "For an unrecorded purchase: the provider whose statement lists it",
+        "max_length": 32})
+    note: str | None = attrs.field(default=None, metadata={
+        "help": "What was agreed with the provider (its ticket)", "max_length": 200})
+
+
+@attrs.frozen
 class ReconcileIn:
     csv: str = attrs.field(metadata={
         "help": "The provider's statement as CSV text with columns ref_id, status, price",
         "max_length": 4_000_000})
+    provider: str | None = attrs.field(default=None, metadata={
+        "help": "Whose statement it is (default: the chosen provider)", "max_length": 32})
+    closing_balance: Decimal | None = attrs.field(default=None, metadata={
+        "help": "The deposit at the statement's end (default: the provider's last report)"})
     date_from: date | None = attrs.field(default=None, metadata={
         "help": "First day of our transactions to compare (default: the business date)"})
     date_to: date | None = attrs.field(default=None, metadata={
@@ -333,10 +526,42 @@ class ReconcileIn:
 
 
 def providers(ctx: Context, data: NoIn) -> ProvidersOut:
-    """The PPOB providers the installed plugins offer, and the one in use."""
+    """The PPOB providers the installed plugins offer, the one chosen, which are in use and
+    which are marked down."""
+    enabled = catalogue.enabled_providers(ctx)
     return ProvidersOut(catalogue.provider_name(ctx), [
-        ProviderInfo(spec.name, spec.description, spec.networked)
+        ProviderInfo(spec.name, spec.description, spec.networked, spec.name in enabled,
+                     catalogue.provider_down(ctx, spec.name))
         for spec in sorted(registry(ctx).values(), key=lambda s: s.name)])
+
+
+def _routes_out(ctx: Context) -> RoutesOut:
+    return RoutesOut([RouteOut(*r) for r in routing.routes(ctx)],
+                     catalogue.enabled_providers(ctx))
+
+
+def route_set(ctx: Context, data: RouteSetIn) -> RoutesOut:
+    """Prefer providers, in order, for a category or a product group; the next one is used
+    when one is down, out of stock or refuses. Sync the catalogue afterwards."""
+    names = [n.strip() for n in data.providers.split(",") if n.strip()]
+    routing.set_route(ctx, data.scope, data.key, names)
+    return _routes_out(ctx)
+
+
+def routes(ctx: Context, data: NoIn) -> RoutesOut:
+    """The routes, and the providers whose products are sold."""
+    return _routes_out(ctx)
+
+
+def product_group_set(ctx: Context, data: GroupSetIn) -> ProductOut:
+    """Put a product in a group: the same product at several providers, for routing."""
+    return product_out(ctx, routing.set_group(ctx, data.sku, data.group))
+
+
+def provider_state(ctx: Context, data: ProviderStateIn) -> ProviderStateOut:
+    """Mark a provider down (routes fall back to the next) or up again."""
+    return ProviderStateOut(data.name,
+                            routing.set_provider_state(ctx, data.name, data.down, data.note))
 
 
 def cutoff_set(ctx: Context, data: CutoffSetIn) -> CutoffOut:
@@ -353,7 +578,9 @@ def _deposit_out(ctx: Context) -> DepositOut:
     deposit = money(ctx, known * unit) if known is not None else None
     limit = money(ctx, int(threshold)) if threshold is not None else None
     low = deposit is not None and limit is not None and deposit.minor < limit.minor
-    return DepositOut(name, deposit, limit, low)
+    expected = (money(ctx, deposits.expected(ctx, name)) if deposits.recorded(ctx, name)
+                else None)
+    return DepositOut(name, deposit, limit, low, expected)
 
 
 def deposit(ctx: Context, data: NoIn) -> DepositOut:
@@ -405,14 +632,56 @@ def callback_log(ctx: Context, data: CallbacksIn) -> DeliveriesOut:
 def reconcile_statement(ctx: Context, data: ReconcileIn) -> ReconcileOut:
     """Compare the provider's statement (CSV) with our transactions: matched, mismatched and
     missing on either side. Nothing is posted."""
-    r = reconcile.reconcile(ctx, data.csv, data.date_from, data.date_to)
+    closing = (None if data.closing_balance is None
+               else _units(ctx, data.closing_balance, "closing_balance"))
+    r = reconcile.reconcile(ctx, data.csv, data.date_from, data.date_to, data.provider,
+                            closing)
 
     def lines(items: list[reconcile.Line]) -> list[ReconLine]:
         return [ReconLine(i.ref_id, i.detail) for i in items]
 
+    def opt(minor: int | None) -> Money | None:
+        return None if minor is None else money(ctx, minor)
+
+    difference = (None if r.expected_deposit is None or r.provider_deposit is None
+                  else r.provider_deposit - r.expected_deposit)
     return ReconcileOut(r.provider, r.statement_rows, r.matched, lines(r.mismatched),
                         lines(r.missing_locally), lines(r.missing_at_provider),
-                        money(ctx, r.provider_total), money(ctx, r.local_total))
+                        money(ctx, r.provider_total), money(ctx, r.local_total),
+                        [ProposalOut(p.ref_id, p.kind, money(ctx, p.provider_price),
+                                     money(ctx, p.amount)) for p in r.proposed],
+                        opt(r.expected_deposit), opt(r.provider_deposit), opt(difference))
+
+
+def doctor(ctx: Context, data: DoctorIn) -> DoctorOut:
+    """Check the go-live checklist against the configured providers: credentials, signature
+    accepted, IP whitelisted, deposit readable and reconciled, testing mode off, catalogue
+    synced, callback URL reachable."""
+    checks = [CheckOut(c.provider, c.item, c.ok, c.detail)
+              for c in ppob_doctor.doctor(ctx, data.provider)]
+    return DoctorOut(all(c.ok for c in checks), checks)
+
+
+def _move_out(ctx: Context, move: deposits.Move) -> MoveOut:
+    return MoveOut(move.provider, move.kind, move.ref_id, money(ctx, move.amount),
+                   move.entry_id, money(ctx, deposits.expected(ctx, move.provider)))
+
+
+def topup(ctx: Context, data: TopUpIn) -> MoveOut:
+    """Record a top-up of a provider's deposit (Dr provider payable / Cr the account paid
+    from); kopcore then knows the deposit it expects the provider to hold."""
+    return _move_out(ctx, deposits.top_up(ctx, data.provider,
+                                          _units(ctx, data.amount, "amount"),
+                                          data.from_account, data.note))
+
+
+def reconcile_adjust(ctx: Context, data: AdjustIn) -> MoveOut:
+    """Post an adjustment agreed at reconciliation, once per ref_id: a price charged other than
+    booked, or a purchase on the statement only (a second person approves it above the
+    maker-checker threshold)."""
+    return _move_out(ctx, deposits.adjust(
+        ctx, data.ref_id, data.kind, _units(ctx, data.provider_price, "provider_price"),
+        _units(ctx, data.amount, "amount"), data.provider, data.note))
 
 
 def provider_set(ctx: Context, data: ProviderSetIn) -> ProviderOut:
@@ -444,10 +713,10 @@ def sync(ctx: Context, data: NoIn) -> ProductsOut:
     """Sync the catalogue from the provider's price list, at the current markups.
 
     The price list is fetched with no write transaction open; it is stored in one."""
-    name, items = catalogue.fetch_price_list(ctx)
+    lists = catalogue.fetch_price_lists(ctx)
 
     def store(w: Context) -> ProductsOut:
-        return ProductsOut([product_out(w, p) for p in catalogue.store_price_list(w, name, items)])
+        return ProductsOut([product_out(w, p) for p in catalogue.store_price_lists(w, lists)])
 
     return ctx.kernel.write(ctx.actor, store, operation=ctx.operation, principal=ctx.principal)
 
@@ -478,12 +747,32 @@ def status(ctx: Context, data: RefIn) -> TxnOut:
 
 def transactions(ctx: Context, data: TxnsIn) -> TxnsOut:
     """Recent PPOB transactions, by status; anomalies for the operator to follow up."""
-    return TxnsOut([txn_out(ctx, t)
-                    for t in flow.list_txns(ctx, data.status, data.anomalies_only)])
+    return TxnsOut([txn_out(ctx, t) for t in flow.list_txns(
+        ctx, data.status, data.anomalies_only, attention_only=data.attention_only)])
+
+
+def price_changes(ctx: Context, data: PeriodIn) -> PriceChangesOut:
+    """Sales whose cost differed from the catalogue's buy price (or the bill's quote), with the
+    margin each really made: the provider's price changed after the price list was synced."""
+    first = data.date_from or ctx.business_date
+    last = data.date_to or first
+    if last < first:
+        raise ValidationError("date_to is before date_from", field="date_to")
+    sales = []
+    difference = 0
+    for t in flow.price_changes(ctx, first, last):
+        cost = flow.cost_of(t)
+        difference += cost - t.buy_price
+        sales.append(PriceChangeOut(
+            t.ref_id, t.sku, t.provider, t.resolved_on, money(ctx, t.selling_price),
+            money(ctx, t.buy_price), money(ctx, cost), money(ctx, t.selling_price - cost),
+            money(ctx, t.selling_price - t.buy_price)))
+    return PriceChangesOut(sales, money(ctx, difference))
 
 
 def anomalies(ctx: Context, data: AnomaliesIn) -> TxnsOut:
-    """Transactions the provider reported successful after we recorded them failed."""
+    """Transactions the provider contradicted (success reported after a failure) or cannot
+    answer about (a ref_id it holds for another transaction): an operator settles them."""
     return TxnsOut([txn_out(ctx, t) for t in flow.list_anomalies(ctx, data.state)])
 
 
@@ -532,10 +821,23 @@ OPERATIONS: tuple[Operation, ...] = (
         summary="Check and settle a pending transaction", errors=(NotFound, *PAYING)),
     _op("transactions", TxnsIn, TxnsOut, transactions, chart.READ, mutates=False,
         summary="Recent PPOB transactions"),
+    _op("price-changes", PeriodIn, PriceChangesOut, price_changes, chart.READ, mutates=False,
+        summary="Sales whose cost differed from the catalogue, with their real margin",
+        errors=(ValidationError,)),
     _op("receipt", RefIn, ReceiptOut, receipt, chart.READ, mutates=False,
         summary="Receipt of a PPOB transaction", errors=(NotFound,)),
     _op("providers", NoIn, ProvidersOut, providers, chart.READ, mutates=False,
         summary="PPOB providers offered by the installed plugins"),
+    _op("route-set", RouteSetIn, RoutesOut, route_set, chart.MANAGE, mutates=True,
+        summary="Prefer providers for a category or product group",
+        errors=(NotFound, ValidationError)),
+    _op("routes", NoIn, RoutesOut, routes, chart.READ, mutates=False,
+        summary="PPOB routes and the providers in use"),
+    _op("product-group-set", GroupSetIn, ProductOut, product_group_set, chart.MANAGE,
+        mutates=True, summary="Group the same product at several providers",
+        errors=(NotFound, ValidationError)),
+    _op("provider-state", ProviderStateIn, ProviderStateOut, provider_state, chart.MANAGE,
+        mutates=True, summary="Mark a PPOB provider down or up", errors=(NotFound,)),
     _op("cutoff-set", CutoffSetIn, CutoffOut, cutoff_set, chart.MANAGE, mutates=True,
         summary="Set a category's daily cut-off window", errors=(ValidationError,)),
     _op("deposit", NoIn, DepositOut, deposit, chart.MANAGE, mutates=True,
@@ -559,5 +861,14 @@ OPERATIONS: tuple[Operation, ...] = (
                 AccountClosed, AccountFrozen, PostingVetoed)),
     _op("reconcile", ReconcileIn, ReconcileOut, reconcile_statement, chart.MANAGE,
         mutates=True, summary="Reconcile the provider's statement (CSV)",
-        errors=(ValidationError,)),
+        errors=(ValidationError, NotFound)),
+    _op("doctor", DoctorIn, DoctorOut, doctor, chart.MANAGE, mutates=False,
+        summary="Check the go-live checklist against the configured providers"),
+    _op("topup", TopUpIn, MoveOut, topup, chart.MANAGE, mutates=True,
+        approval_amount_field="amount", summary="Record a top-up of a provider's deposit",
+        errors=(NotFound, ValidationError, InsufficientFunds, AccountClosed, AccountFrozen,
+                PostingVetoed)),
+    _op("reconcile-adjust", AdjustIn, MoveOut, reconcile_adjust, chart.MANAGE, mutates=True,
+        approval_amount_field="amount", summary="Post an adjustment agreed at reconciliation",
+        errors=(NotFound, ValidationError, Conflict, PostingVetoed)),
 )

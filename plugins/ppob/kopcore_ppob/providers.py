@@ -62,12 +62,27 @@ class PriceItem:
 
 
 @attrs.frozen
+class BillPeriod:
+    """One period of a postpaid bill, as the provider details it (rupiah)."""
+
+    period: str
+    bill: int
+    penalty: int = 0
+
+
+@attrs.frozen
 class Bill:
-    """A postpaid inquiry's answer: what is owed and the provider's admin fee."""
+    """A postpaid inquiry's answer: what the member owes and the provider's admin fee (rupiah).
+
+    ``amount`` is the bills plus penalties of every period, never the provider's price less the
+    admin fee (that price has the cooperative's commission taken off). ``cost`` is what the
+    provider will take from the deposit for bill and admin together, when it says."""
 
     customer_name: str
     amount: int
     admin_fee: int
+    periods: tuple[BillPeriod, ...] = ()
+    cost: int | None = None
 
 
 class Reason(enum.StrEnum):
@@ -79,6 +94,9 @@ class Reason(enum.StrEnum):
     BAD_SIGNATURE = "bad-signature"
     BILL_NOT_AVAILABLE = "bill-not-available"
     REF_ID_NOT_UNIQUE = "ref-id-not-unique"
+    PRICE_ABOVE_MAXIMUM = "price-above-maximum"
+    #: A code the provider's documentation does not list: its meaning is not assumed.
+    UNKNOWN_CODE = "unknown-code"
 
 
 @attrs.frozen
@@ -92,6 +110,13 @@ class Result:
     reason: Reason = Reason.NONE
     #: The provider's deposit after this transaction, in rupiah, when it says.
     balance: int | None = None
+    #: What the provider actually took from the deposit for this purchase (rupiah), when it
+    #: says; it can differ from the price list fetched earlier.
+    price: int | None = None
+    #: Whether the answer states the outcome of the purchase made under ``ref_id``. ``False``
+    #: for an answer that only refuses *this request* (bad signature, unknown IP, rate limit…):
+    #: on a status re-send it says nothing about the original purchase, which stays pending.
+    settles: bool = True
 
 
 class Provider(Protocol):
@@ -108,13 +133,17 @@ class Provider(Protocol):
     def inquiry(self, ref_id: str, sku: str, customer_no: str) -> Bill: ...
 
     def transaction(self, ref_id: str, sku: str, customer_no: str, *,
-                    postpaid: bool = False) -> Result:
-        """Buy (prepaid) or pay the inquired bill (``postpaid``) under ``ref_id``."""
+                    postpaid: bool = False, max_price: int | None = None) -> Result:
+        """Buy (prepaid) or pay the inquired bill (``postpaid``) under ``ref_id``.
+
+        ``max_price`` (rupiah): the provider must refuse the sale rather than charge more, where
+        it supports that."""
         ...
 
     def status(self, ref_id: str, sku: str, customer_no: str, *,
-               postpaid: bool = False) -> Result:
-        """Ask again about ``ref_id``; never a second purchase."""
+               postpaid: bool = False, max_price: int | None = None) -> Result:
+        """Ask again about ``ref_id``; never a second purchase. ``max_price`` repeats the
+        purchase's, for providers whose status check is the same request sent again."""
         ...
 
     def balance(self) -> int:
@@ -170,6 +199,9 @@ class ProviderSpec:
     #: Talks to a server. End of day asks only offline providers (the sandbox); networked ones
     #: are polled by ``ppob poll`` outside any database transaction, and by their callbacks.
     networked: bool = True
+    #: How long the provider documents a purchase may stay pending; a networked purchase
+    #: pending longer at end of day is flagged (``ppob.overdue-pending``).
+    settlement_minutes: int = 60
 
 
 SANDBOX_PRICES: tuple[PriceItem, ...] = (
@@ -222,7 +254,7 @@ class SandboxProvider:
         return Result(ref_id, Outcome.FAILED, "", "Transaksi gagal")
 
     def transaction(self, ref_id: str, sku: str, customer_no: str, *,
-                    postpaid: bool = False) -> Result:
+                    postpaid: bool = False, max_price: int | None = None) -> Result:
         self._item(sku)
         last = customer_no[-1]
         if last in "15":
@@ -232,7 +264,7 @@ class SandboxProvider:
         return self._final(ref_id, sku, customer_no, True)
 
     def status(self, ref_id: str, sku: str, customer_no: str, *,
-               postpaid: bool = False) -> Result:
+               postpaid: bool = False, max_price: int | None = None) -> Result:
         last = customer_no[-1]
         if last == "4":
             return Result(ref_id, Outcome.PENDING, "", "Transaksi sedang diproses")

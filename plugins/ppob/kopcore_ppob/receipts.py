@@ -5,7 +5,7 @@ from __future__ import annotations
 from kopcore.context import Context
 from kopcore.money import Money
 from kopcore_ppob import catalogue
-from kopcore_ppob.flow import Txn
+from kopcore_ppob.flow import Txn, bill_periods
 
 STATUS_TEXT = {"success": "BERHASIL", "failed": "GAGAL", "pending": "DALAM PROSES",
                "inquired": "TAGIHAN (BELUM DIBAYAR)"}
@@ -34,6 +34,10 @@ def text(ctx: Context, txn: Txn) -> str:
         f"Pelanggan: {txn.customer_no}" + (f" {txn.customer_name}" if txn.customer_name else ""),
     ]
     if product.postpaid:
+        # Each period as PLN and BPJS receipts show it: the bill and its penalty.
+        for period, bill, penalty in bill_periods(ctx, txn.ref_id):
+            line = f"Periode  : {period} {Money(bill, cur).format()}"
+            lines.append(line + (f" + denda {Money(penalty, cur).format()}" if penalty else ""))
         lines.append(f"Tagihan  : {Money(txn.bill, cur).format()}")
         lines.append(f"Admin    : {Money(txn.selling_price - txn.bill, cur).format()}")
     lines.append(f"Total    : {Money(txn.selling_price, cur).format()}")

@@ -11,7 +11,14 @@ with that provider created between ``date_from`` and ``date_to``:
 - **missing locally**: on the statement, not in our books (or outside the dates);
 - **missing at the provider**: in our books (success or pending), not on the statement.
 
-Nothing is posted: the report is for the operator, who settles differences with the provider.
+The buy price compared is what the provider actually charged (its answer's price). The report
+also shows the deposit kopcore expects (:mod:`kopcore_ppob.deposits`) next to the provider's
+(the statement's closing balance, or the last one it reported), and proposes the adjustments to
+agree: a ``price`` adjustment for each success charged at another price, an ``unrecorded`` one
+for each success on the statement only. Nothing is posted here: the operator agrees them with
+the provider and posts each with ``ppob reconcile-adjust`` (maker-checker). A status that
+differs is settled as usual: a pending one by ``ppob status``, a contradicted one by
+``ppob anomaly-resolve``.
 """
 
 from __future__ import annotations
@@ -25,8 +32,9 @@ import attrs
 import sqlalchemy as sa
 
 from kopcore.context import Context
-from kopcore.errors import ValidationError
-from kopcore_ppob import catalogue, flow, tables
+from kopcore.errors import NotFound, ValidationError
+from kopcore_ppob import catalogue, deposits, flow, tables
+from kopcore_ppob.providers import registry
 
 STATUS = {"sukses": "success", "success": "success", "gagal": "failed", "failed": "failed",
           "pending": "pending", "processing": "pending"}
@@ -40,6 +48,18 @@ class Line:
 
 
 @attrs.frozen
+class Proposal:
+    """An adjustment to agree with the provider and post with ``ppob reconcile-adjust``."""
+
+    ref_id: str
+    kind: str
+    #: The statement's price (minor units).
+    provider_price: int
+    #: The amount of the adjustment (minor units), as ``reconcile-adjust`` takes it.
+    amount: int
+
+
+@attrs.frozen
 class Report:
     provider: str
     statement_rows: int
@@ -49,6 +69,10 @@ class Report:
     missing_at_provider: list[Line]
     provider_total: int
     local_total: int
+    proposed: list[Proposal] = attrs.field(factory=list)
+    #: The deposit kopcore expects (``None`` until a top-up was recorded) and the provider's.
+    expected_deposit: int | None = None
+    provider_deposit: int | None = None
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -99,8 +123,13 @@ def _price(value: str, ref_id: str) -> int:
     return int(amount)
 
 
-def reconcile(ctx: Context, text: str, date_from: date | None, date_to: date | None) -> Report:
-    provider = catalogue.provider_name(ctx)
+def reconcile(ctx: Context, text: str, date_from: date | None, date_to: date | None,
+              provider: str | None = None, closing_balance: int | None = None) -> Report:
+    """Compare the statement with our transactions (see the module). ``closing_balance``: the
+    statement's deposit at its end, minor units; the last reported deposit otherwise."""
+    provider = provider or catalogue.provider_name(ctx)
+    if provider not in registry(ctx):
+        raise NotFound(f"no PPOB provider named {provider!r}")
     first = date_from or ctx.business_date
     last = date_to or first
     if last < first:
@@ -125,22 +154,31 @@ def reconcile(ctx: Context, text: str, date_from: date | None, date_to: date | N
             .order_by(c.id)).scalars())}
     matched = 0
     mismatched, missing_locally, missing_at_provider = [], [], []
+    proposed: list[Proposal] = []
     for ref_id, (status, price) in statement.items():
         txn = local.get(ref_id)
         if txn is None:
             missing_locally.append(Line(ref_id, f"{status} Rp{price:,} on the statement only"))
+            if status == "success" and flow.get_txn(ctx, ref_id) is None:
+                proposed.append(Proposal(ref_id, deposits.UNRECORDED, price * unit,
+                                         price * unit))
             continue
-        ours = txn.buy_price // unit
+        ours = flow.cost_of(txn) // unit
         if txn.status != status:
             mismatched.append(Line(ref_id, f"statement {status}, ours {txn.status}"))
         elif status == "success" and price != ours:
             mismatched.append(Line(ref_id, f"statement price Rp{price:,}, ours Rp{ours:,}"))
+            proposed.append(Proposal(ref_id, deposits.PRICE, price * unit,
+                                     abs(price - ours) * unit))
         else:
             matched += 1
     for ref_id, txn in local.items():
         if ref_id not in statement and txn.status in (flow.SUCCESS, flow.PENDING):
             missing_at_provider.append(Line(ref_id, f"ours {txn.status}, not on the statement"))
     provider_total = sum(p for s, p in statement.values() if s == "success") * unit
-    local_total = sum(t.buy_price for t in local.values() if t.status == flow.SUCCESS)
+    local_total = sum(flow.cost_of(t) for t in local.values() if t.status == flow.SUCCESS)
+    expected = deposits.expected(ctx, provider) if deposits.recorded(ctx, provider) else None
+    reported = closing_balance if closing_balance is not None else \
+        deposits.reported(ctx, provider)
     return Report(provider, len(rows), matched, mismatched, missing_locally, missing_at_provider,
-                  provider_total, local_total)
+                  provider_total, local_total, proposed, expected, reported)

@@ -35,6 +35,8 @@ products = sa.Table(
     #: The provider's daily cut-off window from its price list, WIB ``HH:MM`` (ppob0002).
     sa.Column("cutoff_start", sa.String(5), nullable=True),
     sa.Column("cutoff_end", sa.String(5), nullable=True),
+    #: Products of one group are the same product at different providers (ppob0005).
+    sa.Column("group_code", sa.String(64), nullable=True),
 )
 
 markups = sa.Table(
@@ -84,6 +86,25 @@ transactions = sa.Table(
     sa.Column("resolution_on", sa.Date, nullable=True),
     #: The entry the resolution posted (charged: the sale; absorbed: the loss).
     sa.Column("resolution_entry_id", sa.Integer, nullable=True),
+    #: What the provider actually charged for a successful purchase (ppob0004); it differs
+    #: from ``buy_price`` (the catalogue's, or the quote's) when the provider's price changed.
+    sa.Column("cost", sa.BigInteger, nullable=True),
+    #: Why a pending transaction needs an operator (ppob0004): the provider answered a status
+    #: re-send with a code that refused the request only (bad key, unknown IP, rate limit).
+    sa.Column("attention", sa.String(200), nullable=True),
+    #: The product the member asked for, when routing sold another provider's (ppob0005).
+    sa.Column("requested_sku", sa.String(64), nullable=True),
+)
+
+#: Each period of a postpaid bill as the provider detailed it at inquiry (ppob0004).
+bill_periods = sa.Table(
+    "ppob_bill_periods",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("ref_id", sa.String(64), nullable=False, index=True),
+    sa.Column("period", sa.String(32), nullable=False),
+    sa.Column("bill", sa.BigInteger, nullable=False),
+    sa.Column("penalty", sa.BigInteger, nullable=False),
 )
 
 #: Every callback received, verified or not (ppob0002): forged ones are kept here with
@@ -101,4 +122,21 @@ callbacks = sa.Table(
     #: SHA-256 of the body, to recognise a delivery repeated byte for byte.
     sa.Column("body_sha256", sa.String(64), nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: Changes to a provider's deposit other than purchases (ppob0006): ``topup`` (positive) and
+#: the adjustments agreed at reconciliation, ``price`` and ``unrecorded`` (negative: the
+#: provider took more). With the purchases' costs they give the deposit kopcore expects.
+deposit_moves = sa.Table(
+    "ppob_deposit_moves",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("provider", sa.String(32), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("ref_id", sa.String(64), nullable=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=True),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("note", sa.String(200), nullable=True),
+    sa.UniqueConstraint("ref_id", "kind", name="uq_ppob_deposit_moves_ref_kind"),
 )

@@ -11,10 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from click.testing import CliRunner
+from digiflazz_double import DigiflazzDouble
 from kopcore_ppob import tables as ppob_tables
 from litestar.testing import TestClient
 from ppob_coop import CASH, FEE, PAYABLE, SUSPENSE, Coop, SettlementStandIn
-from ppob_fake_digiflazz import FakeDigiflazz
 
 from kopcore import eod
 from kopcore.cli import make_cli
@@ -168,7 +168,7 @@ def test_absorbed_refunded_and_refusals_through_the_cli(coop: Coop) -> None:
     coop.books_ok()
 
 
-def test_end_of_day_marks_overdue_networked_pending(digiflazz: Coop, fake: FakeDigiflazz,
+def test_end_of_day_marks_overdue_networked_pending(digiflazz: Coop, fake: DigiflazzDouble,
                                                     wib: Callable[[int, int], None]) -> None:
     member = digiflazz.member("100000")
     fake.script["081211110022"] = "pending"
