@@ -39,6 +39,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("kopcore.oversight", "kopcore.plugins.oversight_ops"),
     ("kopcore.yearend", "kopcore.plugins.yearend_ops"),
     ("kopcore.integrity", "kopcore.plugins.integrity_ops"),
+    ("kopcore.cutover", "kopcore.plugins.cutover_ops"),
 )
 
 
