@@ -5,8 +5,9 @@
    sheet reports for it (:attr:`~kopcore.records.SheetWritten.subledger`); a GL account a sheet
    reports on (a time deposit's accrued interest, a loan's allowance) likewise. Otherwise the
    import is refused with every difference listed.
-2. Every other GL account receives the file's balance on its GL posting account, in one entry
-   against the opening account.
+2. What is left of the file's balance of each GL account (all of it for an account without
+   member or internal accounts; what a sheet reports for it) goes to its GL posting account,
+   in one entry against the opening account.
 3. Then kopcore's trial balance, computed from the postings as the reports compute it, must
    equal the file's line by line, and the opening account must be back at zero.
 """
@@ -107,9 +108,8 @@ def reconcile(run: ImportRun, legacy: Mapping[str, int], subledger: Mapping[str,
         if key == OPENING_GL:
             continue
         remainder = legacy.get(key, 0) - posted.get(key, 0)
-        if key in controls or key in subledger:
-            if remainder != subledger.get(key, 0):
-                differences.append(difference(key, posted.get(key, 0) + subledger.get(key, 0)))
+        if (key in controls or key in subledger) and remainder != subledger.get(key, 0):
+            differences.append(difference(key, posted.get(key, 0) + subledger.get(key, 0)))
         elif remainder:
             plugs.append((key, remainder))
     if differences:
