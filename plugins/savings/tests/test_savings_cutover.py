@@ -7,6 +7,7 @@ import base64
 import io
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -126,8 +127,8 @@ def test_interest_carried_over_is_paid_with_the_first_month_in_kopcore(cutover: 
     eod.run_end_of_day(cutover.kernel, until=date(2026, 2, 1))
 
     # 27 days of January at 3 % on Rp1,000,000 (5 to 31 January), plus the Rp1,234 carried.
-    january = Money.parse("1000000") .minor * 30000 * 27 / (365 * 1_000_000)
-    expected = Money(round(january / 100) * 100 + 123400, "IDR")
+    january = Fraction(Money.parse("1000000").minor * 30000 * 27, 365 * 1_000_000)
+    expected = Money((january + 123400 + 50) // 100 * 100, "IDR")  # half up to the rupiah
     assert cutover.balance("SS-1") - Money.parse("1000000") == expected
 
 
