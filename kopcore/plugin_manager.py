@@ -40,6 +40,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("kopcore.yearend", "kopcore.plugins.yearend_ops"),
     ("kopcore.integrity", "kopcore.plugins.integrity_ops"),
     ("kopcore.cutover", "kopcore.plugins.cutover_ops"),
+    ("kopcore.export", "kopcore.plugins.export_ops"),
 )
 
 
