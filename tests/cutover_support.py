@@ -20,14 +20,18 @@ from kopcore.service import Outcome, invoke
 Rows = Sequence[Mapping[str, Any]]
 
 
+def columns_of(rows: Rows) -> list[str]:
+    return list(dict.fromkeys(column for row in rows for column in row))
+
+
 def xlsx(sheets: Mapping[str, Rows], *, headers: Mapping[str, Sequence[str]] | None = None
          ) -> bytes:
-    """A workbook with one sheet per name; the header row is the first row's keys (or
-    ``headers[name]``); ``None`` values stay empty cells."""
+    """A workbook with one sheet per name; the header row is every key of the rows, in the
+    order first seen (or ``headers[name]``); ``None`` values stay empty cells."""
     workbook = Workbook(write_only=True)
     for name, rows in sheets.items():
         sheet = workbook.create_sheet(name)
-        columns = list((headers or {}).get(name) or (rows[0].keys() if rows else []))
+        columns = list((headers or {}).get(name) or columns_of(rows))
         sheet.append(columns)
         for row in rows:
             sheet.append([row.get(c) for c in columns])
@@ -41,7 +45,7 @@ def csv_zip(sheets: Mapping[str, Rows], *, delimiter: str = ",") -> bytes:
     with zipfile.ZipFile(out, "w") as archive:
         for name, rows in sheets.items():
             text = io.StringIO()
-            columns = list(rows[0].keys()) if rows else []
+            columns = columns_of(rows)
             writer = csv.writer(text, delimiter=delimiter)
             writer.writerow(columns)
             for row in rows:

@@ -35,6 +35,7 @@ from kopcore.records import (
     GLAccountSpec,
     GLType,
     HealthFigure,
+    ImportSheet,
     MemberBasis,
     MigrationSource,
     Period,
@@ -46,7 +47,7 @@ from kopcore.records import (
     Side,
     Veto,
 )
-from kopcore_celengan import goals, yearend
+from kopcore_celengan import cutover, goals, yearend
 from kopcore_celengan import hookspecs as celengan_hookspecs
 from kopcore_celengan.bonus import DAILY_BONUS
 from kopcore_celengan.goals import BONUS_GL_KEY, GL_KEY, PRODUCT
@@ -216,3 +217,9 @@ def seed_demo(ctx: Context) -> str | None:
 @kopcore.hookimpl
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
     return [DemoSeed("celengan", seed_demo, order=200)]
+
+
+@kopcore.hookimpl
+def kopcore_import_sheets() -> Sequence[ImportSheet]:
+    """The sheet ``celengan`` of a cut-over import: goals and balances from the old books."""
+    return [cutover.SHEET]
