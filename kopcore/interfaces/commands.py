@@ -66,7 +66,7 @@ def command_for(op: Operation, run: Runner) -> click.Command:
                                      if f.name != op.upload_field]
     if op.upload_field is not None:
         params.append(click.Option(
-            ["--file", "upload_path"], required=True, metavar="PATH",
+            ["--file", op.upload_field], required=True, metavar="PATH",
             type=click.Path(exists=True, dir_okay=False, readable=True),
             help=f"The file to send ('{op.upload_field}'): read and base64-encoded"))
     if op.mutates and not op.sensitive_output:
@@ -85,11 +85,10 @@ def command_for(op: Operation, run: Runner) -> click.Command:
         as_json = values.pop("as_json")
         values.pop("output_path", None)
         key = values.pop("idempotency_key", None)
-        upload = values.pop("upload_path", None)
         raw = {k: (str(v).lower() if isinstance(v, bool) else v)
                for k, v in values.items() if v is not None}
-        if op.upload_field is not None and upload is not None:
-            with open(upload, "rb") as sent:
+        if op.upload_field is not None:  # the option holds the path: send the file itself
+            with open(raw[op.upload_field], "rb") as sent:
                 raw[op.upload_field] = base64.b64encode(sent.read()).decode("ascii")
         run(op, raw, key, as_json)
 
