@@ -46,6 +46,8 @@ from kopcore.records import (
     Side,
 )
 
+#: The operation the import's writes are made under (the dry run's too).
+IMPORT_OPERATION = "import.run"
 #: Problems reported at most: past that the file needs fixing before the rest is useful.
 MAX_PROBLEMS = 10_000
 
@@ -277,7 +279,9 @@ def import_file(ctx: Context, content: bytes, as_of: date, *, record: bool = Tru
     file = _open(content, as_of)
     try:
         ordered = sheets(ctx)
-        dated = attrs.evolve(ctx, _business_date=as_of)
+        # Dated the cut-over date; the same operation for the dry run, so plugins' vetoes
+        # judge its entries as they will judge the import's.
+        dated = attrs.evolve(ctx, _business_date=as_of, operation=IMPORT_OPERATION)
         run = _new_run(dated, as_of)
         counts, headers = _check(run, file, ordered)
         if run.problems:

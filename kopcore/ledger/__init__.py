@@ -30,6 +30,7 @@ from kopcore.ledger.members import (
     update_contact,
     validate_nik,
 )
+from kopcore.ledger.opening import AccountOpening, open_accounts
 from kopcore.ledger.posting import get_entry, post_entry, reverse_entry
 from kopcore.ledger.records import (
     Account,
@@ -52,6 +53,7 @@ from kopcore.ledger.settlement import settlement_account
 
 __all__ = [
     "Account",
+    "AccountOpening",
     "AccountStatus",
     "EntryRequest",
     "JournalEntry",
@@ -77,6 +79,7 @@ __all__ = [
     "list_members",
     "member_accounts",
     "open_account",
+    "open_accounts",
     "operating_results",
     "place_hold",
     "post_entries",

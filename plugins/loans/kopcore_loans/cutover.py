@@ -189,45 +189,70 @@ def check_loan(run: ImportRun, row: ImportRow) -> None:
                                             "jangka, metode dan suku bunga")
 
 
+#: Loans written per batch (two accounts each, opened together).
+BATCH = 500
+
+
 def write_loans(run: ImportRun, rows: Iterable[ImportRow]) -> SheetWritten:
+    allowance_total = 0
+    count = 0
+    batch: list[ImportRow] = []
+    for row in rows:
+        batch.append(row)
+        allowance_total += _amount(row, "ppap")
+        count += 1
+        if len(batch) >= BATCH:
+            _write_batch(run, batch)
+            batch = []
+    if batch:
+        _write_batch(run, batch)
+    # The allowance is a contra asset (credit-normal): debit-positive, it is negative.
+    return SheetWritten(count, {gl.ALLOWANCE: -allowance_total})
+
+
+def _write_batch(run: ImportRun, rows: list[ImportRow]) -> None:
     ctx = run.ctx
     products = _products(run)
     classes = collectibility(ctx)
-    allowance_total = 0
-    count = 0
+    openings = []
     for row in rows:
+        product = products[row["produk"]]
+        number, member_id = row["nomor_pinjaman"], run.member_id(row["nomor_anggota"])
+        openings += [
+            ledger.AccountOpening(
+                name=f"Pinjaman {number} {row['nomor_anggota']}"[:200], gl_key=gl.RECEIVABLE,
+                plugin=gl.PLUGIN, number=number, member_id=member_id,
+                product_code=f"loans.{_terms(row, product).method.value}",
+                currency=product.currency),
+            ledger.AccountOpening(
+                name=f"Piutang jasa {number}"[:200], gl_key=gl.INTEREST_RECEIVABLE,
+                plugin=gl.PLUGIN, number=f"{number}-J", member_id=member_id,
+                product_code=gl.INTEREST_PRODUCT, currency=product.currency)]
+    opened = ledger.open_accounts(ctx, openings)
+    for index, row in enumerate(rows):
+        account, interest = opened[2 * index], opened[2 * index + 1]
         product = products[row["produk"]]
         terms = _terms(row, product)
         schedule = paid_schedule(row, product, run.as_of)
-        member_id = run.member_id(row["nomor_anggota"])
-        number = row["nomor_pinjaman"]
-        account = ledger.open_account(
-            ctx, name=f"Pinjaman {number} {row['nomor_anggota']}"[:200], gl_key=gl.RECEIVABLE,
-            plugin=gl.PLUGIN, member_id=member_id, product_code=f"loans.{terms.method.value}",
-            number=number, currency=product.currency)
-        interest = ledger.open_account(
-            ctx, name=f"Piutang jasa {number}"[:200], gl_key=gl.INTEREST_RECEIVABLE,
-            plugin=gl.PLUGIN, member_id=member_id, product_code=gl.INTEREST_PRODUCT,
-            number=f"{number}-J", currency=product.currency)
         receivable = _amount(row, "piutang_bunga")
-        allowance = _amount(row, "ppap")
-        allowance_total += allowance
         dpd = schedule.days_past_due(run.as_of)
         disbursed = row["tanggal_pencairan"]
         values: dict[str, Any] = {
-            "number": number, "member_id": member_id, "product_id": product.id,
-            "status": LoanStatus.ACTIVE.value, "currency": product.currency,
-            "principal": row["pokok_awal"].minor, "term": row["jangka"],
-            "method": terms.method.value, "frequency": product.frequency.value,
-            "annual_rate": str(terms.rate), "rounding_unit": str(product.rounding_unit),
-            "provisi_fee": 0, "admin_fee": 0, "purpose": "Pindahan pembukuan lama",
-            "auto_debit": False, "applied_by": ctx.actor, "applied_on": disbursed,
-            "decided_by": ctx.actor, "decided_on": disbursed, "disbursed_on": disbursed,
-            "account_id": account.id, "interest_account_id": interest.id,
+            "number": row["nomor_pinjaman"], "member_id": account.member_id,
+            "product_id": product.id, "status": LoanStatus.ACTIVE.value,
+            "currency": product.currency, "principal": row["pokok_awal"].minor,
+            "term": row["jangka"], "method": terms.method.value,
+            "frequency": product.frequency.value, "annual_rate": str(terms.rate),
+            "rounding_unit": str(product.rounding_unit), "provisi_fee": 0, "admin_fee": 0,
+            "purpose": "Pindahan pembukuan lama", "auto_debit": False,
+            "applied_by": ctx.actor, "applied_on": disbursed, "decided_by": ctx.actor,
+            "decided_on": disbursed, "disbursed_on": disbursed, "account_id": account.id,
+            "interest_account_id": interest.id,
             "interest_recognized": schedule.interest_paid_total + receivable,
             "penalty_due": _amount(row, "denda"), "days_past_due": dpd,
-            "collectibility": classify(classes, dpd).code, "allowance": allowance,
-            "schedule_version": 1, "written_off": 0, "recovered": 0,
+            "collectibility": classify(classes, dpd).code,
+            "allowance": _amount(row, "ppap"), "schedule_version": 1, "written_off": 0,
+            "recovered": 0,
         }
         loan_id = ctx.conn.execute(loans.insert().values(**values).returning(loans.c.id)
                                    ).scalar_one()
@@ -241,9 +266,6 @@ def write_loans(run: ImportRun, rows: Iterable[ImportRow]) -> SheetWritten:
                 added_by=ctx.actor))
         run.open_balance(account, row["sisa_pokok"])
         run.open_balance(interest, Money(receivable, product.currency))
-        count += 1
-    # The allowance is a contra asset (credit-normal): debit-positive, it is negative.
-    return SheetWritten(count, {gl.ALLOWANCE: -allowance_total})
 
 
 def _mark_paid(run: ImportRun, loan_id: int, schedule: PaidSchedule) -> None:

@@ -36,7 +36,6 @@ from kopcore.records import (
     SheetWritten,
 )
 from kopcore_savings import chart
-from kopcore_savings.accounts import PREFIX
 from kopcore_savings.deposits import PAYOUT, ROLLOVER, add_months
 from kopcore_savings.products import SavingsProduct, SavingsType, list_products, percent_to_ppm
 from kopcore_savings.tables import accounts as savings_accounts
@@ -196,28 +195,69 @@ def check_deposit(run: ImportRun, row: ImportRow) -> None:
         run.problem(row, "jatuh_tempo", "harus sesudah tanggal penempatan")
 
 
+@attrs.frozen
+class _Pending:
+    """A row waiting for its batch to be opened: the account, its balance, its savings row
+    and the rows of other tables that need its id."""
+
+    row: ImportRow
+    product: SavingsProduct
+    balance: Money
+    opened: date
+    last_activity: date
+    extra: list[tuple[Any, dict[str, Any]]]
+
+
 @attrs.define
 class _Batch:
-    """Accounts opened and not yet given their plugin rows (inserted together)."""
+    """Accounts opened a thousand at a time (``ledger.open_accounts``), then their savings
+    rows and the other tables' rows inserted together."""
 
     run: ImportRun
-    accounts: list[dict[str, Any]] = attrs.field(factory=list)
-    extra: list[tuple[Any, dict[str, Any]]] = attrs.field(factory=list)
+    pending: list[_Pending] = attrs.field(factory=list)
     #: (account number, hold, reason, frozen) applied once the balances are posted.
     states: list[tuple[str, Money | None, str | None, bool]] = attrs.field(factory=list)
 
+    def add(self, pending: _Pending) -> None:
+        self.pending.append(pending)
+        if len(self.pending) >= BATCH:
+            self.flush()
+
     def flush(self) -> None:
-        ledger.insert_rows(self.run.ctx, savings_accounts, self.accounts)
-        by_table: dict[Any, list[dict[str, Any]]] = {}
-        for table, values in self.extra:
-            by_table.setdefault(table, []).append(values)
-        for table, rows in by_table.items():
-            ledger.insert_rows(self.run.ctx, table, rows)
-        self.accounts.clear()
-        self.extra.clear()
+        run = self.run
+        opened = ledger.open_accounts(run.ctx, [
+            ledger.AccountOpening(
+                name=f"{p.product.name} {p.row['nomor_anggota']}"[:200],
+                gl_key=p.product.gl_key, plugin=chart.PLUGIN,
+                number=p.row["nomor_rekening"], member_id=run.member_id(p.row["nomor_anggota"]),
+                product_code=p.product.type.product_type, currency=p.product.currency,
+                floor=Money(0, p.product.currency))
+            for p in self.pending])
+        accounts: list[dict[str, Any]] = []
+        extra: dict[Any, list[dict[str, Any]]] = {}
+        for p, account in zip(self.pending, opened, strict=True):
+            accounts.append({
+                "account_id": account.id, "product_code": p.product.code,
+                "member_id": account.member_id, "opened_on": p.opened,
+                "last_activity_on": p.last_activity,
+                # Accrual in kopcore starts the day after the cut-over: the previous books'
+                # interest up to it is the row's ``bunga_berjalan``.
+                "accrued_through": run.as_of if p.product.earns_interest else None,
+            })
+            for table, values in p.extra:
+                extra.setdefault(table, []).append({"account_id": account.id, **values})
+            run.open_balance(account, p.balance)
+            if p.row["ditahan"] is not None or p.row["dibekukan"]:
+                self.states.append((account.number, p.row["ditahan"], p.row["alasan_tahan"],
+                                    bool(p.row["dibekukan"])))
+        ledger.insert_rows(run.ctx, savings_accounts, accounts)
+        for table, rows in extra.items():
+            ledger.insert_rows(run.ctx, table, rows)
+        self.pending.clear()
 
     def finish(self) -> None:
-        self.flush()
+        if self.pending:
+            self.flush()
         self.run.flush()
         ctx = self.run.ctx
         for number, held, reason, frozen in self.states:
@@ -225,29 +265,6 @@ class _Batch:
                 ledger.place_hold(ctx, number, held, reason=reason or "cut-over")
             if frozen:
                 ledger.freeze_account(ctx, number)
-
-
-def _open(batch: _Batch, row: ImportRow, product: SavingsProduct, balance: Money,
-          opened: date, last_activity: date) -> ledger.Account:
-    run = batch.run
-    member_id = run.member_id(row["nomor_anggota"])
-    account = ledger.open_account(
-        run.ctx, name=f"{product.name} {row['nomor_anggota']}"[:200], gl_key=product.gl_key,
-        plugin=chart.PLUGIN, member_id=member_id, product_code=product.type.product_type,
-        number=row["nomor_rekening"], currency=product.currency,
-        floor=Money(0, product.currency), prefix=PREFIX[product.type])
-    batch.accounts.append({
-        "account_id": account.id, "product_code": product.code, "member_id": member_id,
-        "opened_on": opened, "last_activity_on": last_activity,
-        # Accrual in kopcore starts the day after the cut-over: the previous books' interest
-        # up to it is the row's ``bunga_berjalan``.
-        "accrued_through": run.as_of if product.earns_interest else None,
-    })
-    run.open_balance(account, balance)
-    if row["ditahan"] is not None or row["dibekukan"]:
-        batch.states.append((account.number, row["ditahan"], row["alasan_tahan"],
-                             bool(row["dibekukan"])))
-    return account
 
 
 def write_accounts(run: ImportRun, rows: Iterable[ImportRow]) -> SheetWritten:
@@ -258,22 +275,20 @@ def write_accounts(run: ImportRun, rows: Iterable[ImportRow]) -> SheetWritten:
     for row in rows:
         product = products[row["produk"]]
         balance: Money = row["saldo"]
-        account = _open(batch, row, product, balance, row["tanggal_buka"] or run.as_of,
-                        row["aktivitas_terakhir"] or run.as_of)
+        extra: list[tuple[Any, dict[str, Any]]] = []
         if product.type is SavingsType.WAJIB:
             arrears = row["tunggakan_wajib"] or _zero(run)
             billed = balance.minor + arrears.minor
             if billed:
-                batch.extra.append((wajib_dues, {"account_id": account.id, "period": period,
-                                                 "amount": billed, "billed_on": run.as_of}))
+                extra.append((wajib_dues, {"period": period, "amount": billed,
+                                           "billed_on": run.as_of}))
         accrued = row["bunga_berjalan"]
         if accrued is not None and accrued.is_positive():
-            batch.extra.append((carried_interest, {"account_id": account.id,
-                                                   "amount": accrued.minor,
-                                                   "through": run.as_of}))
+            extra.append((carried_interest, {"amount": accrued.minor,
+                                             "through": run.as_of}))
+        batch.add(_Pending(row, product, balance, row["tanggal_buka"] or run.as_of,
+                           row["aktivitas_terakhir"] or run.as_of, extra))
         count += 1
-        if len(batch.accounts) >= BATCH:
-            batch.flush()
     batch.finish()
     return SheetWritten(count)
 
@@ -287,12 +302,11 @@ def write_deposits(run: ImportRun, rows: Iterable[ImportRow]) -> SheetWritten:
         product = products[row["produk"]]
         placed: date = row["tanggal_penempatan"]
         principal: Money = row["pokok"]
-        account = _open(batch, row, product, principal, placed, run.as_of)
         rate = row["bunga_per_tahun"]
         accrued = (row["bunga_diakui"] or _zero(run)).minor
         accrued_total += accrued
-        batch.extra.append((deposits, {
-            "account_id": account.id, "principal": principal.minor,
+        batch.add(_Pending(row, product, principal, placed, run.as_of, [(deposits, {
+            "principal": principal.minor,
             "rate_ppm": product.rate_ppm if rate is None
             else percent_to_ppm(rate, "bunga_per_tahun"),
             "term_months": product.term_months,
@@ -301,10 +315,8 @@ def write_deposits(run: ImportRun, rows: Iterable[ImportRow]) -> SheetWritten:
             "instruction": PAYOUT if row["instruksi"] == "cair" else ROLLOVER,
             "payout_account": row["rekening_pencairan"], "accrued": accrued,
             "status": "active",
-        }))
+        })]))
         count += 1
-        if len(batch.accounts) >= BATCH:
-            batch.flush()
     batch.finish()
     # The interest already expensed sits in interest payable (credit-normal): the opening
     # trial balance must show exactly this there.
