@@ -117,7 +117,25 @@ class _Sheets:
         return mistake is None
 
 
-def write_workbook(path: Path, members: int, *, errors: int = 0, seed: int = 2026) -> Legacy:
+@attrs.frozen
+class Mix:
+    """Which members hold what (every member holds pokok)."""
+
+    wajib: bool = True
+    #: Out of ten members, how many have a sukarela account.
+    sukarela_in_ten: int = 7
+    #: One member in ``deposit_every`` has a time deposit, one in ``loan_every`` a loan.
+    deposit_every: int = 20
+    loan_every: int = 10
+
+
+#: About 150,000 accounts for 100,000 members: pokok for all, sukarela for four in ten, a
+#: loan (two accounts) for one in twenty.
+LEAN = Mix(wajib=False, sukarela_in_ten=4, deposit_every=10**9, loan_every=20)
+
+
+def write_workbook(path: Path, members: int, *, errors: int = 0, seed: int = 2026,
+                   mix: Mix = Mix(), as_of: date = AS_OF) -> Legacy:
     """Stream the cooperative's XLSX file (write-only mode) and return what it holds."""
     rng = random.Random(seed)
     book = Workbook(write_only=True)
@@ -130,13 +148,13 @@ def write_workbook(path: Path, members: int, *, errors: int = 0, seed: int = 202
         due = None
         if errors and i % spacing == 0 and len(sheets.mistakes) < errors:
             due = MISTAKES[len(sheets.mistakes) % len(MISTAKES)]
-        joined = AS_OF - timedelta(days=rng.randint(30, 3000))
+        joined = as_of - timedelta(days=rng.randint(30, 3000))
         sheets.add("anggota", {
             "nomor_anggota": number, "nama": f"Anggota {i}", "nik": _nik(rng, i),
             "tanggal_masuk": joined.isoformat(),
             "telepon": f"0812{rng.randint(10_000_000, 99_999_999)}"},
             due if due and due[0] == "anggota" else None)
-        for kind, product, balance, extra in _savings(rng, i):
+        for kind, product, balance, extra in _savings(rng, i, mix):
             planted = due if due and due[0] == "simpanan" and kind == "SS" else None
             if sheets.add("simpanan", {
                     "nomor_rekening": f"{kind}{i:07d}", "nomor_anggota": number,
@@ -144,19 +162,19 @@ def write_workbook(path: Path, members: int, *, errors: int = 0, seed: int = 202
                     "tanggal_buka": joined.isoformat()}, planted):
                 totals[{"SP": "3101", "SW": "3102", "SS": "2111"}[kind]] -= balance
             accounts += 1
-        if i % 20 == 0:
+        if i % mix.deposit_every == 0:
             principal = rng.randint(10, 100) * 100_000_00
             planted = due if due and due[0] == "simpanan_berjangka" else None
             if sheets.add("simpanan_berjangka", {
                     "nomor_rekening": f"SB{i:07d}", "nomor_anggota": number, "produk": "DEPO12",
                     "pokok": rp(principal), "tanggal_penempatan":
-                    (AS_OF - timedelta(days=rng.randint(1, 300))).isoformat(),
+                    (as_of - timedelta(days=rng.randint(1, 300))).isoformat(),
                     "instruksi": "cair", "bunga_diakui": 0}, planted):
                 totals["2112"] -= principal
             accounts += 1
-        if i % 10 == 0:
+        if i % mix.loan_every == 0:
             loans += 1
-            row, outstanding = _loan(rng, i, number)
+            row, outstanding = _loan(rng, i, number, as_of)
             if sheets.add("pinjaman", row, due if due and due[0] == "pinjaman" else None):
                 totals["1141"] += outstanding
     totals["1101"] += 50_000_000_00
@@ -170,13 +188,15 @@ def write_workbook(path: Path, members: int, *, errors: int = 0, seed: int = 202
     return Legacy(members, accounts, loans, sheets.mistakes)
 
 
-def _savings(rng: random.Random, i: int) -> Iterator[tuple[str, str, int, dict[str, Any]]]:
+def _savings(rng: random.Random, i: int, mix: Mix
+             ) -> Iterator[tuple[str, str, int, dict[str, Any]]]:
     months = rng.randint(6, 60)
     arrears = rng.randint(1, 3) if i % 10 == 3 else 0
     yield "SP", "POKOK", POKOK * 100, {}
-    yield "SW", "WAJIB", (months - arrears) * WAJIB * 100, (
-        {"tunggakan_wajib": arrears * WAJIB} if arrears else {})
-    if i % 10 < 7:
+    if mix.wajib:
+        yield "SW", "WAJIB", (months - arrears) * WAJIB * 100, (
+            {"tunggakan_wajib": arrears * WAJIB} if arrears else {})
+    if i % 10 < mix.sukarela_in_ten:
         extra: dict[str, Any] = {}
         balance = rng.randint(0, 20_000_000) * 100
         if i % 97 == 0 and balance >= 100_000_00:
@@ -184,13 +204,13 @@ def _savings(rng: random.Random, i: int) -> Iterator[tuple[str, str, int, dict[s
         yield "SS", "SUKARELA", balance, extra
 
 
-def _loan(rng: random.Random, i: int, member: str) -> tuple[dict[str, Any], int]:
+def _loan(rng: random.Random, i: int, member: str, as_of: date) -> tuple[dict[str, Any], int]:
     principal = rng.randint(5, 50) * 1_000_000_00
     term = rng.choice((12, 18, 24))
-    disbursed = AS_OF - timedelta(days=rng.randint(40, 330))
+    disbursed = as_of - timedelta(days=rng.randint(40, 330))
     rows = build_schedule(principal, LOAN_RATE, term, InterestMethod.FLAT, Frequency.MONTHLY,
                           disbursed, 100)
-    due = [r for r in rows if r.due_date <= AS_OF]
+    due = [r for r in rows if r.due_date <= as_of]
     late = due[-1:] if i % 50 == 0 and due else []  # the last installment due is unpaid
     paid = sum(r.principal for r in due) - sum(r.principal for r in late)
     row = {"nomor_pinjaman": f"PJ{i:07d}", "nomor_anggota": member, "produk": "FLAT18",
