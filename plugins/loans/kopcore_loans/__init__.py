@@ -112,7 +112,8 @@ def kopcore_eod_tasks() -> Sequence[EodTask]:
 @kopcore.hookimpl
 def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
     """Keep a loan's accounts in step with its schedule: only the loans operations, its end of
-    day, a member's exit and embedding code may post to them (no manual entry or reversal)."""
+    day, a member's exit, the cut-over import and embedding code may post to them (no manual
+    entry or reversal)."""
     touches_loan = any(
         account.plugin == gl.PLUGIN and account.member_id is not None
         for account in entry.accounts.values()
