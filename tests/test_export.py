@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import io
 import os
 import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,9 +27,11 @@ import pytest
 from openpyxl import load_workbook
 
 from kopcore import eod, ledger
+from kopcore.db import tables as t
 from kopcore.demo import DEMO_START, create_demo
+from kopcore.errors import Conflict
 from kopcore.kernel import Kernel
-from tests.cutover_support import call
+from tests.cutover_support import call, xlsx
 
 DAYS = 365 if os.environ.get("KOPCORE_FULL_TESTS") else 31
 BEAN_CHECK = shutil.which("bean-check", path=str(Path(sys.executable).parent)) \
@@ -190,3 +194,60 @@ def test_an_empty_ledger_exports_an_empty_journal(kernel: Kernel) -> None:
     assert len(text.splitlines()) == 1
     assert call(kernel, "export.journal", format="csv").payload["to_date"] == \
         date(2026, 1, 5).isoformat()
+
+
+YEAR_END = date(2025, 12, 31)
+CLOSED_BOOKS = [
+    {"kode_akun": "1101", "debit": 2500000},
+    {"kode_akun": "1103", "debit": 40000000},
+    {"kode_akun": "3103", "kredit": 30000000},
+    {"kode_akun": "4101", "kredit": 15000000},
+    {"kode_akun": "5102", "debit": 2500000},
+]
+
+
+@pytest.fixture
+def closed_year(make_kernel: Any) -> Kernel:
+    """A cooperative brought in from its books at the end of 2025 (a year's income and
+    expenses in the trial balance), its December and its year 2025 closed."""
+    kernel = make_kernel()
+    # The test kernel starts on 5 January; this cooperative started kopcore on 1 January.
+    kernel.write("system", lambda ctx: ctx.conn.execute(
+        t.business_calendar.update().values(business_date=date(2026, 1, 1))))
+    call(kernel, "import.run", xlsx({"neraca_saldo": CLOSED_BOOKS}), as_of=YEAR_END)
+    call(kernel, "periods.close", year=2025, month=12)
+    call(kernel, "years.close", year=2025)
+    return kernel
+
+
+def test_the_rat_statements_export_as_a_workbook(closed_year: Kernel) -> None:
+    book = load_workbook(io.BytesIO(document(closed_year, "export.rat", year=2025)),
+                         read_only=True)
+
+    assert book.sheetnames == ["Laporan Posisi Keuangan", "Laporan Hasil Usaha",
+                               "Laporan Perubahan Ekuitas", "Laporan Arus Kas"]
+    results = list(book["Laporan Hasil Usaha"].iter_rows(values_only=True))
+    surplus = next(row for row in results if row[2] == "Sisa hasil usaha (SHU)")
+    assert Decimal(str(surplus[3])) == Decimal("12500000")
+
+
+def test_a_closed_year_archives_as_one_file_that_bean_check_accepts(closed_year: Kernel,
+                                                                     tmp_path: Path) -> None:
+    content = document(closed_year, "export.year-archive", year=2025)
+    archive = zipfile.ZipFile(io.BytesIO(content))
+
+    names = set(archive.namelist())
+    assert {"MANIFEST.txt", "laporan-rat-2025.xlsx", "laporan-rat-2025.html",
+            "laporan-rat-2025.csv", "jurnal-2025.xlsx", "neraca-saldo-2025.xlsx",
+            "rekening-anggota-2025.xlsx", "buku-2025.beancount",
+            "penilaian-kesehatan-2025.json"} <= names
+    manifest = archive.read("MANIFEST.txt").decode()
+    for name in names - {"MANIFEST.txt"}:
+        assert f"{hashlib.sha256(archive.read(name)).hexdigest()}  {name}" in manifest
+    checked = bean_check(archive.read("buku-2025.beancount").decode(), tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_an_open_year_is_not_archived(kernel: Kernel) -> None:
+    with pytest.raises(Conflict, match="not closed"):
+        call(kernel, "export.year-archive", year=2025)

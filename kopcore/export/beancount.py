@@ -73,6 +73,14 @@ class _Accounts:
             self.currency[r.id] = r.currency
             self.opened[r.id] = r.opened_on
             self.closed[r.id] = r.closed_on
+        # An account opened after its first entry (a GL posting account, made when the chart
+        # was set up, receiving a cut-over's opening balances dated the day before) opens on
+        # the day of that entry.
+        p, e = t.postings.c, t.journal_entries.c
+        for account_id, first in ctx.conn.execute(
+                select(p.account_id, func.min(e.business_date))
+                .join(t.journal_entries, e.id == p.entry_id).group_by(p.account_id)):
+            self.opened[account_id] = min(self.opened[account_id], first)
 
     def open_at(self, account_id: int, day: date) -> bool:
         closed = self.closed[account_id]

@@ -12,8 +12,10 @@ import attrs
 
 from kopcore import hookimpl
 from kopcore.context import Context
-from kopcore.export import beancount, books, sheets
+from kopcore.errors import Conflict, ValidationError
+from kopcore.export import archive, beancount, books, sheets
 from kopcore.operations import Operation
+from kopcore.oversight import statements
 from kopcore.records import PermissionSpec
 
 EXPORT = "books.export"
@@ -111,6 +113,48 @@ def export_beancount(ctx: Context, data: BooksIn) -> BeancountOut:
                         text)
 
 
+@attrs.frozen
+class YearIn:
+    year: int = attrs.field(metadata={"help": "Financial year", "minimum": 1900,
+                                      "maximum": 9999})
+
+
+@attrs.frozen
+class YearDocumentOut:
+    """A year's file: ``document`` is its bytes, base64-encoded (``--output`` writes it)."""
+
+    year: int
+    filename: str
+    media_type: str
+    document: str
+
+
+def _year(ctx: Context, year: int) -> int:
+    if year > ctx.business_date.year:
+        raise ValidationError(f"financial year {year} has not started (business date "
+                              f"{ctx.business_date})", field="year")
+    return year
+
+
+def export_rat(ctx: Context, data: YearIn) -> YearDocumentOut:
+    """The statements for the RAT (financial position, operating results, changes in equity,
+    cash flows) as an XLSX workbook, one sheet per statement, beside the HTML and CSV of
+    ``statements rat``."""
+    rat = statements.rat_statements(ctx, _year(ctx, data.year), ctx.settings.currency)
+    return YearDocumentOut(data.year, f"laporan-rat-{data.year}.xlsx", XLSX,
+                           base64.b64encode(archive.rat_xlsx(rat)).decode("ascii"))
+
+
+def export_year_archive(ctx: Context, data: YearIn) -> YearDocumentOut:
+    """The archive of a closed financial year for the supervisor, as one ZIP: the RAT
+    statements (XLSX, HTML, CSV), the journal, GL balances and member accounts (XLSX), the
+    books in beancount format, the members' SHU and the health assessment at the year's end,
+    with a manifest of each file's SHA-256."""
+    content = archive.year_archive(ctx, _year(ctx, data.year))
+    return YearDocumentOut(data.year, f"arsip-{data.year}.zip", "application/zip",
+                           base64.b64encode(content).decode("ascii"))
+
+
 OPERATIONS: tuple[Operation, ...] = (
     Operation("export.journal", PeriodIn, DocumentOut, export_journal, permission=EXPORT,
               mutates=False, summary="Export the journal of a period (XLSX or CSV)",
@@ -124,6 +168,14 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("export.beancount", BooksIn, BeancountOut, export_beancount, permission=EXPORT,
               mutates=False, summary="Export the books in beancount format",
               document_field="document"),
+    Operation("export.rat", YearIn, YearDocumentOut, export_rat, permission=EXPORT,
+              mutates=False, summary="Export the RAT statements of a year as XLSX",
+              errors=(ValidationError,), document_field="document", document_base64=True),
+    Operation("export.year-archive", YearIn, YearDocumentOut, export_year_archive,
+              permission=EXPORT, mutates=False,
+              summary="Export the archive of a closed financial year (one ZIP)",
+              errors=(Conflict, ValidationError), document_field="document",
+              document_base64=True),
 )
 
 
