@@ -7,7 +7,7 @@
    import is refused with every difference listed.
 2. What is left of the file's balance of each GL account (all of it for an account without
    member or internal accounts; what a sheet reports for it) goes to its GL posting account,
-   in one entry against the opening account.
+   in one entry per plugin owning them (as the year's closing), against the opening account.
 3. Then kopcore's trial balance, computed from the postings as the reports compute it, must
    equal the file's line by line, and the opening account must be back at zero.
 """
@@ -115,15 +115,23 @@ def reconcile(run: ImportRun, legacy: Mapping[str, int], subledger: Mapping[str,
     if differences:
         _refuse(differences, "rincian tidak sama dengan neraca saldo (akun induk harus sama "
                              "dengan jumlah rekening anggotanya)")
-    if plugs:
+    # One entry per plugin owning the GL accounts, as the year's closing does: a plugin's rules
+    # about which accounts may meet in one entry (sharia and interest accounts never do) hold.
+    owners = dict(ctx.conn.execute(select(t.gl_accounts.c.key, t.gl_accounts.c.plugin)).all())
+    by_plugin: dict[str, list[tuple[str, int]]] = {}
+    for key, amount in plugs:
+        by_plugin.setdefault(owners[key], []).append((key, amount))
+    for plugin, amounts in sorted(by_plugin.items()):
         lines = [PostingLine(ledger.gl_account_number(key),
                              Side.DEBIT if amount > 0 else Side.CREDIT,
-                             Money(abs(amount), currency)) for key, amount in plugs]
-        net = sum(amount for _, amount in plugs)
+                             Money(abs(amount), currency)) for key, amount in amounts]
+        net = sum(amount for _, amount in amounts)
         if net:
             lines.append(PostingLine(run.opening_account, Side.CREDIT if net > 0 else Side.DEBIT,
                                      Money(abs(net), currency)))
-        ledger.post_entry(ctx, lines, memo=f"Saldo awal buku besar per {run.as_of.isoformat()}")
+        if len(lines) >= 2:
+            ledger.post_entry(ctx, lines, memo=f"Saldo awal buku besar per "
+                                               f"{run.as_of.isoformat()} ({plugin})")
     check_trial_balance(run, legacy)
 
 
