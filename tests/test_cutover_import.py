@@ -239,3 +239,31 @@ def test_hook_import_sheets_a_plugins_rows_are_checked_in_its_own_terms(
 
     assert [(p["sheet"], p["row"], p["column"]) for p in report["problems"]] == [
         ("celengan", 2, "nomor_anggota"), ("celengan", 2, "target")]
+
+
+def test_the_api_takes_the_file_base64_and_answers_as_the_cli(database_url: str, tmp_path: Path,
+                                                              make_kernel: KernelFactory) -> None:
+    from litestar.testing import TestClient
+
+    from kopcore import auth
+    from kopcore.interfaces.api import make_app
+
+    kernel = make_kernel()
+    key = kernel.write("system", lambda ctx: (auth.create_user(ctx.conn, "admin", "admin"),
+                                              auth.issue_key(ctx.conn, "admin")[1])[1])
+    content = cutover_file(anggota=[*MEMBERS, dict(MEMBERS[0], nomor_anggota="A3")])
+    upload = tmp_path / "cutover.xlsx"
+    upload.write_bytes(content)
+    body = {"content": base64.b64encode(content).decode(), "as_of": AS_OF.isoformat()}
+
+    with TestClient(app=make_app(kernel)) as client:
+        answer = client.post("/api/v1/import/check", json=body,
+                             headers={"Authorization": f"Bearer {key}"})
+    cli = run_console(write_settings(tmp_path / "kopcore.toml", database_url), "import",
+                      "check", "--file", str(upload), "--as-of", AS_OF.isoformat(), "--json",
+                      env={"KOPCORE_OPERATOR": "admin"})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["problems"] == [{"sheet": "anggota", "row": 4, "column": "nik",
+                                          "message": "NIK sudah dipakai anggota di baris 2"}]
+    assert cli.json() == answer.json()
