@@ -267,3 +267,17 @@ def test_the_api_takes_the_file_base64_and_answers_as_the_cli(database_url: str,
     assert answer.json()["problems"] == [{"sheet": "anggota", "row": 4, "column": "nik",
                                           "message": "NIK sudah dipakai anggota di baris 2"}]
     assert cli.json() == answer.json()
+
+
+def test_a_header_without_a_required_column_is_reported_on_row_one(kernel: Kernel) -> None:
+    members = [{"nomor_anggota": "A1", "nama": "Siti", "tanggal_masuk": "2019-03-01",
+                "umur": 33}]
+
+    report = call(kernel, "import.check", cutover_file(anggota=members), as_of=AS_OF).payload
+
+    assert [(p["sheet"], p["row"], p["column"], p["message"][:20])
+            for p in report["problems"]] == [
+        ("anggota", 1, "umur", "kolom tidak dikenal;"),
+        ("anggota", 1, "nik", "kolom wajib tidak ad")]
+    assert [(s["sheet"], s["rows"]) for s in report["sheets"]] == [
+        ("anggota", 0), ("rekening_internal", 1), ("neraca_saldo", 3)]

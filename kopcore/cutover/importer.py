@@ -160,10 +160,9 @@ def _check(run: ImportRun, file: ImportFile, ordered: list[ImportSheet]
         if sheet.name not in present:
             continue
         header = next(file.rows(sheet.name), (1, ()))[1]
-        names, problems = header_problems(sheet, header)
+        names, problems, usable = header_problems(sheet, header)
         run.problems.extend(problems)
-        if any(p.message.startswith("kolom wajib") or "dua kali" in p.message
-               for p in problems):
+        if not usable:  # a required column missing or one given twice: rows cannot be read
             counts.append(SheetCount(sheet.name, sheet.title, 0))
             continue
         headers[sheet.name] = names
@@ -255,7 +254,7 @@ def _problem_text(problems: list[ImportProblem], limit: int = 100) -> str:
     return "\n".join(lines)
 
 
-def _open(content: bytes, as_of: date) -> ImportFile:
+def _open(content: bytes) -> ImportFile:
     try:
         return ImportFile(content)
     except UnreadableFile as exc:
@@ -276,7 +275,7 @@ def import_file(ctx: Context, content: bytes, as_of: date, *, record: bool = Tru
         if earlier is not None:
             return earlier
     check_preconditions(ctx, as_of)
-    file = _open(content, as_of)
+    file = _open(content)
     try:
         ordered = sheets(ctx)
         # Dated the cut-over date; the same operation for the dry run, so plugins' vetoes
@@ -286,7 +285,8 @@ def import_file(ctx: Context, content: bytes, as_of: date, *, record: bool = Tru
         counts, headers = _check(run, file, ordered)
         if run.problems:
             raise ImportRefused(_problem_text(run.problems),
-                                problems=[attrs.asdict(p) for p in run.problems])
+                                problems=[attrs.asdict(p) for p in run.problems],
+                                sheets=[attrs.asdict(c) for c in counts])
         _write(run, file, ordered, headers)
     finally:
         file.close()
@@ -323,7 +323,8 @@ def check_file(ctx: Context, content: bytes, as_of: date) -> Outcome:
             outcome = import_file(write_ctx, content, as_of, record=False)
         except ImportRefused as refused:
             problems = [ImportProblem(**p) for p in refused.extra.get("problems", [])]
-            outcome = Outcome(as_of, digest, [], problems,
+            counts = [SheetCount(**c) for c in refused.extra.get("sheets", [])]
+            outcome = Outcome(as_of, digest, counts, problems,
                               list(refused.extra.get("differences", [])))
             if not problems and not outcome.differences:
                 outcome = attrs.evolve(outcome, problems=[

@@ -244,14 +244,16 @@ def read_cell(column: ImportColumn, value: Any, currency: str) -> tuple[Any, str
 # --- rows of a sheet --------------------------------------------------------------------------
 
 
-def header_problems(sheet: ImportSheet, header: Sequence[Any]) -> tuple[list[str | None],
-                                                                           list[ImportProblem]]:
-    """The column name of each position, and what is wrong with the header row."""
+def header_problems(sheet: ImportSheet, header: Sequence[Any]
+                    ) -> tuple[list[str | None], list[ImportProblem], bool]:
+    """The column name of each position, what is wrong with the header row, and whether the
+    rows can be read under it (no required column missing, none given twice)."""
     names = [header_name(v) or None for v in header]
     known = {c.name for c in sheet.columns}
     listed = ", ".join(c.name for c in sheet.columns)
     problems = []
     seen: set[str] = set()
+    usable = True
     for name in names:
         if name is None:
             continue
@@ -260,12 +262,14 @@ def header_problems(sheet: ImportSheet, header: Sequence[Any]) -> tuple[list[str
                                           f"kolom tidak dikenal; kolom lembar ini: {listed}"))
         elif name in seen:
             problems.append(ImportProblem(sheet.name, 1, name, "kolom ini muncul dua kali"))
+            usable = False
         seen.add(name)
     for column in sheet.columns:
         if column.required and column.name not in seen:
             problems.append(ImportProblem(sheet.name, 1, column.name,
                                           "kolom wajib tidak ada di baris judul"))
-    return names, problems
+            usable = False
+    return names, problems, usable
 
 
 def data_rows(file: ImportFile, sheet: ImportSheet, names: list[str | None]

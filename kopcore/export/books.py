@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, func, select
 
 from kopcore.context import Context
 from kopcore.db import tables as t
+from kopcore.errors import ValidationError
 from kopcore.money import Money
 from kopcore.records import GLType
 
@@ -115,8 +116,6 @@ def first_day(ctx: Context) -> date:
 
 def period(ctx: Context, from_date: date | None, to_date: date | None) -> tuple[date, date]:
     """The period asked for, defaulting to the whole books up to the business date."""
-    from kopcore.errors import ValidationError
-
     start = from_date or first_day(ctx)
     end = to_date or ctx.business_date
     if start > end:
