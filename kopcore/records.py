@@ -396,7 +396,8 @@ class ImportSheet:
     ``run.opening_account`` and raises a ``KopcoreError`` to refuse (the whole import rolls
     back). Sheets are checked and written in ``(order, name)`` order: the kernel's members
     (10) and internal accounts (20) before the plugins' accounts (100 and up), the opening
-    trial balance last.
+    trial balance last. ``finish(run)``, when given, is called once every row of the sheet is
+    checked, for what only the whole sheet shows (totals, rows of another sheet left over).
     """
 
     name: str
@@ -405,3 +406,4 @@ class ImportSheet:
     check: Callable[[ImportRun, ImportRow], None]
     write: Callable[[ImportRun, Iterable[ImportRow]], SheetWritten]
     order: int = 100
+    finish: Callable[[ImportRun], None] | None = None

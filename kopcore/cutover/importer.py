@@ -176,13 +176,8 @@ def _check(run: ImportRun, file: ImportFile, ordered: list[ImportSheet]
                                                   "ini dulu lalu periksa lagi"))
                 return counts, headers
         counts.append(SheetCount(sheet.name, sheet.title, count))
-    totals = run.shared.get(kernel_sheets.TOTALS)
-    if totals and totals[0] != totals[1]:
-        currency = run.ctx.settings.currency
-        run.problems.append(ImportProblem(
-            kernel_sheets.TRIAL_BALANCE, None, None,
-            f"neraca saldo tidak seimbang: jumlah debit {Money(totals[0], currency).format()},"
-            f" jumlah kredit {Money(totals[1], currency).format()}"))
+        if sheet.finish is not None:
+            sheet.finish(run)
     return counts, headers
 
 

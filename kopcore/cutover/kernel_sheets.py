@@ -22,6 +22,7 @@ from kopcore.records import (
     ColumnType,
     GLType,
     ImportColumn,
+    ImportProblem,
     ImportRow,
     ImportRun,
     ImportSheet,
@@ -245,6 +246,17 @@ def check_trial_balance_line(run: ImportRun, row: ImportRow) -> None:
     totals[1] += credit.minor
 
 
+def check_trial_balance(run: ImportRun) -> None:
+    """Debits and credits of the whole trial balance are equal."""
+    debit, credit = run.shared.get(TOTALS, [0, 0])
+    if debit != credit:
+        currency = run.ctx.settings.currency
+        run.problems.append(ImportProblem(
+            TRIAL_BALANCE, None, None,
+            f"neraca saldo tidak seimbang: jumlah debit {Money(debit, currency).format()}, "
+            f"jumlah kredit {Money(credit, currency).format()}"))
+
+
 def write_trial_balance(run: ImportRun, rows: Iterable[ImportRow]) -> SheetWritten:
     """Written last: plug each GL account without member or internal accounts to the file's
     balance, and refuse unless every control account already equals it (see reconcile)."""
@@ -260,5 +272,5 @@ SHEETS: tuple[ImportSheet, ...] = (
                 check_internal, write_internal, order=20),
     ImportSheet(TRIAL_BALANCE, "Neraca saldo pembukaan (dari pembukuan lama)",
                 TRIAL_BALANCE_COLUMNS, check_trial_balance_line, write_trial_balance,
-                order=1000),
+                order=1000, finish=check_trial_balance),
 )

@@ -34,6 +34,7 @@ from kopcore.money import Money
 from kopcore.records import (
     ColumnType,
     ImportColumn,
+    ImportProblem,
     ImportRow,
     ImportRun,
     ImportSheet,
@@ -47,7 +48,11 @@ from kopcore_loans.schedule import Installment, InterestMethod, build_schedule
 from kopcore_loans.tables import collateral, installments, loans
 
 LOANS = "pinjaman"
+SCHEDULES = "jadwal_angsuran"
 PRODUCTS = "loans.products"
+#: ``run.shared`` keys: each imported schedule's sums (checking), its rows (writing).
+SCHEDULE_SUMS = "loans.schedule_sums"
+SCHEDULE_ROWS = "loans.schedule_rows"
 
 COLUMNS = (
     ImportColumn("nomor_pinjaman", ColumnType.TEXT, "Nomor pinjaman (paling banyak 30 "
@@ -83,6 +88,89 @@ COLUMNS = (
     ImportColumn("agunan_nilai", ColumnType.AMOUNT, "Nilai taksiran agunan", required=False),
     ImportColumn("agunan_dokumen", ColumnType.TEXT, "Nomor dokumen agunan", required=False),
 )
+
+
+SCHEDULE_COLUMNS = (
+    ImportColumn("nomor_pinjaman", ColumnType.TEXT, "Nomor pinjaman (dari lembar pinjaman)",
+                 example="PJ-000123"),
+    ImportColumn("angsuran_ke", ColumnType.INTEGER, "Nomor urut angsuran", example="1"),
+    ImportColumn("jatuh_tempo", ColumnType.DATE, "Tanggal jatuh tempo", example="2025-09-10"),
+    ImportColumn("pokok", ColumnType.AMOUNT, "Pokok angsuran", example="1000000"),
+    ImportColumn("bunga", ColumnType.AMOUNT, "Bunga angsuran", example="180000"),
+    ImportColumn("pokok_dibayar", ColumnType.AMOUNT, "Pokok yang sudah dibayar (kosong: 0)",
+                 required=False),
+    ImportColumn("bunga_dibayar", ColumnType.AMOUNT, "Bunga yang sudah dibayar (kosong: 0)",
+                 required=False),
+)
+
+
+@attrs.define
+class ScheduleSums:
+    """What a loan's imported schedule adds up to, for checking it against the loan's row."""
+
+    first_row: int
+    principal: int = 0
+    principal_paid: int = 0
+    principal_arrears: int = 0
+    interest_arrears: int = 0
+    numbers: set[int] = attrs.field(factory=set)
+    used: bool = False
+
+
+def check_schedule_row(run: ImportRun, row: ImportRow) -> None:
+    principal, interest = row["pokok"].minor, row["bunga"].minor
+    paid_p, paid_i = _amount(row, "pokok_dibayar"), _amount(row, "bunga_dibayar")
+    for column, value in (("pokok", principal), ("bunga", interest),
+                          ("pokok_dibayar", paid_p), ("bunga_dibayar", paid_i)):
+        if value < 0:
+            run.problem(row, column, "tidak boleh negatif")
+    if paid_p > principal:
+        run.problem(row, "pokok_dibayar", "lebih besar dari pokok angsuran")
+    if paid_i > interest:
+        run.problem(row, "bunga_dibayar", "lebih besar dari bunga angsuran")
+    sums: dict[str, ScheduleSums] = run.shared.setdefault(SCHEDULE_SUMS, {})
+    found = sums.setdefault(row["nomor_pinjaman"], ScheduleSums(row.number))
+    if row["angsuran_ke"] in found.numbers:
+        run.problem(row, "angsuran_ke", f"angsuran ke-{row['angsuran_ke']} sudah ada")
+    found.numbers.add(row["angsuran_ke"])
+    found.principal += principal
+    found.principal_paid += paid_p
+    if row["jatuh_tempo"] <= run.as_of:
+        found.principal_arrears += principal - paid_p
+        found.interest_arrears += interest - paid_i
+
+
+def write_schedule_rows(run: ImportRun, rows: Iterable[ImportRow]) -> SheetWritten:
+    """Keep each loan's rows for the loans sheet, written next (they need the loan)."""
+    kept: dict[str, list[tuple[int, date, int, int, int, int]]] = \
+        run.shared.setdefault(SCHEDULE_ROWS, {})
+    count = 0
+    for row in rows:
+        kept.setdefault(row["nomor_pinjaman"], []).append((
+            row["angsuran_ke"], row["jatuh_tempo"], row["pokok"].minor, row["bunga"].minor,
+            _amount(row, "pokok_dibayar"), _amount(row, "bunga_dibayar")))
+        count += 1
+    return SheetWritten(count)
+
+
+def _check_imported_schedule(run: ImportRun, row: ImportRow, sums: ScheduleSums) -> None:
+    sums.used = True
+    cur = row["pokok_awal"].currency
+    for column, expected, found in (
+            ("pokok_awal", row["pokok_awal"].minor, sums.principal),
+            ("sisa_pokok", row["sisa_pokok"].minor, sums.principal - sums.principal_paid),
+            ("tunggakan_pokok", _amount(row, "tunggakan_pokok"), sums.principal_arrears),
+            ("tunggakan_bunga", _amount(row, "tunggakan_bunga"), sums.interest_arrears)):
+        if expected != found:
+            run.problem(row, column, f"lembar {SCHEDULES} memberi {Money(found, cur).format()}")
+
+
+def check_schedules_used(run: ImportRun) -> None:
+    """Every imported schedule belongs to a loan of the sheet."""
+    for number, sums in run.shared.get(SCHEDULE_SUMS, {}).items():
+        if not sums.used:
+            run.problems.append(ImportProblem(SCHEDULES, sums.first_row, "nomor_pinjaman",
+                                              f"pinjaman {number} tidak ada di lembar {LOANS}"))
 
 
 def _products(run: ImportRun) -> dict[str, Product]:
@@ -148,6 +236,22 @@ def paid_schedule(row: ImportRow, product: Product, as_of: date) -> PaidSchedule
     return PaidSchedule(rows, principal_paid, interest_paid, arrears, interest_total)
 
 
+def imported_schedule(rows: list[tuple[int, date, int, int, int, int]], disbursed: date,
+                      as_of: date) -> PaidSchedule:
+    """A schedule as it stands in the old books, with what was paid on each installment."""
+    ordered = sorted(rows, key=lambda r: (r[1], r[0]))
+    installments, start = [], disbursed
+    outstanding = sum(r[2] for r in ordered)
+    for seq, (_number, due, principal, interest, _pp, _ip) in enumerate(ordered, start=1):
+        outstanding -= principal
+        installments.append(Installment(seq, start, due, principal, interest, outstanding))
+        start = due
+    principal_paid = [r[4] for r in ordered]
+    interest_paid = [r[5] for r in ordered]
+    arrears = sum(r[2] - r[4] for r in ordered if r[1] <= as_of)
+    return PaidSchedule(installments, principal_paid, interest_paid, arrears, sum(interest_paid))
+
+
 def check_loan(run: ImportRun, row: ImportRow) -> None:
     number = row["nomor_pinjaman"]
     if len(number) > 30:
@@ -176,6 +280,10 @@ def check_loan(run: ImportRun, row: ImportRow) -> None:
         run.problem(row, "tanggal_pencairan", "sesudah tanggal cut-over")
     if row["agunan_jenis"] and not (row["agunan_uraian"] and row["agunan_nilai"] is not None):
         run.problem(row, "agunan_uraian", "agunan perlu jenis, uraian dan nilai")
+    imported = run.shared.get(SCHEDULE_SUMS, {}).get(number)
+    if imported is not None:
+        _check_imported_schedule(run, row, imported)
+        return
     if product is None or principal <= 0 or not 0 < outstanding <= principal:
         return
     schedule = paid_schedule(row, product, run.as_of)
@@ -233,7 +341,9 @@ def _write_batch(run: ImportRun, rows: list[ImportRow]) -> None:
         account, interest = opened[2 * index], opened[2 * index + 1]
         product = products[row["produk"]]
         terms = _terms(row, product)
-        schedule = paid_schedule(row, product, run.as_of)
+        kept = run.shared.get(SCHEDULE_ROWS, {}).get(row["nomor_pinjaman"])
+        schedule = paid_schedule(row, product, run.as_of) if kept is None \
+            else imported_schedule(kept, row["tanggal_pencairan"], run.as_of)
         receivable = _amount(row, "piutang_bunga")
         dpd = schedule.days_past_due(run.as_of)
         disbursed = row["tanggal_pencairan"]
@@ -290,6 +400,9 @@ def _mark_paid(run: ImportRun, loan_id: int, schedule: PaidSchedule) -> None:
 
 
 SHEETS: tuple[ImportSheet, ...] = (
+    ImportSheet(SCHEDULES, "Jadwal angsuran seperti di pembukuan lama (pilihan: bila kosong, "
+                "jadwal dibentuk ulang dari syarat pinjaman)", SCHEDULE_COLUMNS,
+                check_schedule_row, write_schedule_rows, order=190),
     ImportSheet(LOANS, "Pinjaman anggota yang sedang berjalan", COLUMNS, check_loan,
-                write_loans, order=200),
+                write_loans, order=200, finish=check_schedules_used),
 )

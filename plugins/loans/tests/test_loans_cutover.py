@@ -13,6 +13,7 @@ from typing import Any
 
 from kopcore_loans import repayment
 from kopcore_loans.loan import get_loan, schedule_rows
+from kopcore_loans.schedule import add_months
 from kopcore_loans.tables import collateral
 from loans_helpers import CASH, balance, cash, disbursed_loan, member, product, rp
 from openpyxl import Workbook
@@ -143,3 +144,56 @@ def test_an_imported_loan_earns_what_the_same_loan_earns_in_kopcore(tmp_path: Pa
     assert interest_income(copy, AS_OF.replace(day=5)) == \
         interest_income(direct, AS_OF.replace(day=5)) > 0
     assert balance(copy, "PJ-7-J") == balance(direct, f"{number}-J")
+
+
+def legacy_schedule(loan: str = "PJ-7") -> list[dict[str, Any]]:
+    """Twelve installments as another system rounded them (Rp1,000,100 then a smaller last),
+    the first paid."""
+    rows = []
+    for seq in range(1, 13):
+        principal = 1000100 if seq < 12 else 12000000 - 11 * 1000100
+        due = add_months(DISBURSED, seq)
+        paid = seq == 1
+        rows.append({"nomor_pinjaman": loan, "angsuran_ke": seq, "jatuh_tempo": due.isoformat(),
+                     "pokok": principal, "bunga": 180000,
+                     "pokok_dibayar": principal if paid else None,
+                     "bunga_dibayar": 180000 if paid else None})
+    return rows
+
+
+def test_a_schedule_as_it_stands_in_the_old_books_is_kept(tmp_path: Path) -> None:
+    kernel = start(tmp_path, "schedule.db", AS_OF.replace(day=5))
+    kernel.write("admin", lambda ctx: product(ctx, code="FLAT18", annual_rate=Decimal(18)))
+    loan = dict(LOAN, sisa_pokok=12000000 - 1000100)
+    content = workbook({
+        "anggota": [{"nomor_anggota": "A1", "nama": "Made Wirawan", "nik": "5171011508900001",
+                     "tanggal_masuk": "2020-01-01"}],
+        "jadwal_angsuran": legacy_schedule(),
+        "pinjaman": [loan],
+        "neraca_saldo": [{"kode_akun": "1141", "debit": 12000000 - 1000100},
+                         {"kode_akun": "1101", "kredit": 12000000 - 1000100}]})
+
+    run(kernel, "import.run", content)
+
+    rows = kernel.read("auditor", lambda ctx: schedule_rows(ctx, get_loan(ctx, "PJ-7").id))
+    assert [r.principal for r in rows[:2]] == [rp("1000100").minor] * 2
+    assert rows[-1].principal == rp(str(12000000 - 11 * 1000100)).minor
+    assert [r.status for r in rows[:2]] == ["paid", "open"]
+
+
+def test_an_imported_schedule_that_does_not_add_up_to_its_loan_is_reported(
+        tmp_path: Path) -> None:
+    kernel = start(tmp_path, "schedule-check.db", AS_OF.replace(day=5))
+    kernel.write("admin", lambda ctx: product(ctx, code="FLAT18", annual_rate=Decimal(18)))
+    content = workbook({
+        "anggota": [{"nomor_anggota": "A1", "nama": "Made Wirawan", "nik": "5171011508900001",
+                     "tanggal_masuk": "2020-01-01"}],
+        "jadwal_angsuran": [*legacy_schedule(), *legacy_schedule("PJ-9")[:1]],
+        "pinjaman": [LOAN],
+        "neraca_saldo": [{"kode_akun": "1141", "debit": 11000000},
+                         {"kode_akun": "1101", "kredit": 11000000}]})
+
+    report = run(kernel, "import.check", content)
+
+    assert [(p["sheet"], p["row"], p["column"]) for p in report["problems"]] == [
+        ("pinjaman", 2, "sisa_pokok"), ("jadwal_angsuran", 14, "nomor_pinjaman")]
