@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from kopcore_loans.schedule import Frequency, InterestMethod, build_schedule
 from openpyxl import Workbook
 
 AS_OF = date(2026, 1, 31)
@@ -205,6 +204,9 @@ def _savings(rng: random.Random, i: int, mix: Mix
 
 
 def _loan(rng: random.Random, i: int, member: str, as_of: date) -> tuple[dict[str, Any], int]:
+    # The plugins are imported where used: ``python -m bench`` loads without them.
+    from kopcore_loans.schedule import Frequency, InterestMethod, build_schedule
+
     principal = rng.randint(5, 50) * 1_000_000_00
     term = rng.choice((12, 18, 24))
     disbursed = as_of - timedelta(days=rng.randint(40, 330))
@@ -229,6 +231,7 @@ def create_products(ctx: Any) -> None:
     before the cut-over."""
     from kopcore_loans.products import ProductTerms
     from kopcore_loans.products import create_product as loan_product
+    from kopcore_loans.schedule import Frequency, InterestMethod
     from kopcore_savings.products import ProductParams, SavingsType
     from kopcore_savings.products import create_product as savings_product
 
