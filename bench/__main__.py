@@ -21,12 +21,12 @@ from typing import Any
 
 import attrs
 
-from bench import api, environment, eod, loans_eod, peer, posting, savings_eod
+from bench import api, cutover, environment, eod, loans_eod, peer, posting, savings_eod
 from bench.report import Figure, render_table, write_json
 from bench.targets import Target, open_target, postgres_admin_url
 
 DEFAULT_OUTPUT = Path(__file__).parent / "results" / "latest.json"
-GROUPS = ("posting", "eod", "savings-eod", "loans-eod", "api", "peer")
+GROUPS = ("posting", "eod", "savings-eod", "loans-eod", "api", "peer", "cutover")
 
 
 def log(message: str) -> None:
@@ -42,6 +42,7 @@ WORKLOADS: dict[str, tuple[Any, Any, Callable[[Target, Any, Callable[[str], None
     "savings-eod": (savings_eod.QUICK, savings_eod.FULL, savings_eod.run),
     "loans-eod": (loans_eod.QUICK, loans_eod.FULL, loans_eod.run),
     "api": (api.QUICK, api.FULL, api.run),
+    "cutover": (cutover.QUICK, cutover.FULL, cutover.run),
 }
 
 

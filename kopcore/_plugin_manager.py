@@ -44,6 +44,8 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("kopcore.oversight", "kopcore.plugins.oversight_ops"),
     ("kopcore.yearend", "kopcore.plugins.yearend_ops"),
     ("kopcore.integrity", "kopcore.plugins.integrity_ops"),
+    ("kopcore.cutover", "kopcore.plugins.cutover_ops"),
+    ("kopcore.export", "kopcore.plugins.export_ops"),
 )
 
 

@@ -182,3 +182,11 @@ class PluginError(Exception):
 
 class ConfigurationError(Exception):
     """The settings file or environment is wrong; start-up stops with this message."""
+
+
+class ImportRefused(ValidationError):
+    """A cut-over import file was refused: ``problems`` lists each one with its sheet, row and
+    column, and ``differences`` the accounts whose balances do not reconcile."""
+
+    code = "import-refused"
+    title = "Import refused"

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         ExitContribution,
         GLAccountSpec,
         HealthFigure,
+        ImportSheet,
         MemberBasis,
         MigrationSource,
         Period,
@@ -438,4 +439,33 @@ def kopcore_check_access(ctx: Context, operation: Operation, data: Any) -> Acces
             if operation.name == "celengan.deposit" and saver == ctx.principal.member_id:
                 return Access.refuse("a collector's own deposits go through a teller")
             return Access.allow("a collector serves every saver's celengan")
+    """
+
+
+# -------------------------------------------------------------------------------------------
+# Cut-over import (bringing an existing cooperative in from spreadsheets)
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_import_sheets() -> Sequence[ImportSheet]:
+    """Return the sheets this plugin's records take in a cut-over import file.
+
+    Called by the operations ``import.template``, ``import.check`` and ``import.run``. Each
+    :class:`~kopcore.records.ImportSheet` names a sheet of the template (``simpanan``), its
+    columns with their types and Indonesian help, a row check and a writer. ``import check``
+    reads every row of every sheet, calls the sheet's ``check`` for each and reports every
+    problem with its sheet, row and column, writing nothing. ``import run`` then calls each
+    sheet's ``write`` in ``(order, name)`` order inside one transaction dated the cut-over
+    date; the writers post opening balances through :mod:`kopcore.ledger` against
+    ``run.opening_account``, and the kernel refuses the whole import unless kopcore's trial
+    balance then equals the file's to the rupiah. A sheet name claimed twice stops the import,
+    naming both plugins.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_import_sheets():
+            return [ImportSheet("celengan", "Celengan anggota", COLUMNS, check_row, write_rows,
+                                order=150)]
     """

@@ -91,6 +91,12 @@ class Operation(Generic[In, Out]):
     #: Output field holding a document as text (CSV, HTML). The CLI command then takes
     #: ``--output PATH``, writes the document there and prints the rest of the result.
     document_field: str | None = None
+    #: The document is a file's bytes, base64-encoded (an XLSX workbook, a ZIP): the CLI
+    #: writes the decoded bytes with ``--output PATH``.
+    document_base64: bool = False
+    #: Input field taking a file's bytes, base64-encoded (a spreadsheet to import). The CLI
+    #: command takes ``--file PATH`` instead, reads the file and encodes it.
+    upload_field: str | None = None
     #: Filled in by the plugin host: the plugin that declared the operation.
     plugin: str = ""
 
@@ -107,6 +113,10 @@ class Operation(Generic[In, Out]):
                 f.name for f in attrs.fields(self.output)}:
             raise ValueError(f"operation {self.name}: document_field {self.document_field!r} "
                              "is not a field of its output")
+        if self.upload_field is not None and self.upload_field not in {
+                f.name for f in attrs.fields(self.input)}:
+            raise ValueError(f"operation {self.name}: upload_field {self.upload_field!r} "
+                             "is not a field of its input")
         if self.signature_header is not None:
             fields = {f.name for f in attrs.fields(self.input)}
             if not self.mutates or not {"body", "signature"} <= fields:

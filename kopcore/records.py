@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -20,6 +20,7 @@ from kopcore.money import Money
 
 if TYPE_CHECKING:
     from kopcore.context import Context
+    from kopcore.ledger._records import Account
 
 
 class GLType(enum.StrEnum):
@@ -330,3 +331,177 @@ class Access:
     @classmethod
     def refuse(cls, reason: str) -> Access:
         return cls(False, reason)
+# -------------------------------------------------------------------------------------------
+# Cut-over import (kopcore_import_sheets): the sheets a legacy cooperative's file carries
+# -------------------------------------------------------------------------------------------
+
+
+class ColumnType(enum.StrEnum):
+    """How a column of an import sheet is read (the template names each in Indonesian)."""
+
+    TEXT = "text"  # any text; numbers typed in the spreadsheet are read as their digits
+    INTEGER = "integer"
+    AMOUNT = "amount"  # rupiah with at most two decimals → Money in the cooperative's currency
+    PERCENT = "percent"  # a rate in percent → Decimal
+    DATE = "date"  # a date cell, or YYYY-MM-DD / DD/MM/YYYY text
+    CHOICE = "choice"  # one of the column's ``choices``
+    FLAG = "flag"  # ya / tidak → bool
+
+
+@attrs.frozen
+class ImportColumn:
+    """One column of an import sheet: its header (``nomor_anggota``), type and help text."""
+
+    name: str
+    type: ColumnType
+    help: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    example: str = ""
+
+
+@attrs.frozen
+class ImportRow:
+    """One data row of a sheet: its spreadsheet row number and its values by column name,
+    already read by type (``None`` for an empty optional cell)."""
+
+    sheet: str
+    number: int
+    values: dict[str, Any]
+
+    def __getitem__(self, column: str) -> Any:
+        return self.values.get(column)
+
+
+@attrs.frozen
+class ImportProblem:
+    """Something to fix in the file, in Indonesian: where (sheet, row, column) and what."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+
+@attrs.frozen
+class SheetWritten:
+    """What a sheet's writer did: how many rows it wrote, and the balances it stands for in
+    GL accounts without member accounts (``{"savings.interest_payable": -1500000}``,
+    debit-positive minor units): the reconciliation expects the opening trial balance to
+    show exactly these there."""
+
+    rows: int
+    subledger: Mapping[str, int] = attrs.field(factory=dict)
+
+
+#: Opening lines per entry (an entry takes at most 10,000 lines).
+OPENING_BATCH = 5000
+#: ``ImportRun.shared`` key: account numbers claimed by the file or existing in kopcore.
+ACCOUNT_NUMBERS = "kopcore.account_numbers"
+
+
+@attrs.define
+class ImportRun:
+    """One import (or dry run) of a file, as the sheets' checks and writers see it.
+
+    - ``ctx``: the context; while writing, its business date is the cut-over date, so what
+      writers post and open is dated ``as_of``;
+    - ``as_of``: the cut-over date: the file gives the books at the end of that day;
+    - ``opening_account``: the GL posting account opening balances are posted against;
+    - ``members``: member numbers known to the import (the file's and the database's), each
+      with its member id once written (``None`` before);
+    - ``shared``: a dict for the plugins' own state across rows and sheets (keys seen,
+      products read once), named ``<plugin>.<what>``.
+    """
+
+    ctx: Context
+    as_of: date
+    opening_account: str
+    members: dict[str, int | None] = attrs.field(factory=dict)
+    shared: dict[str, Any] = attrs.field(factory=dict)
+    problems: list[ImportProblem] = attrs.field(factory=list)
+    #: Set by the kernel while writing: posts opening lines, balanced on the opening account.
+    poster: Callable[[list[PostingLine]], None] | None = None
+    pending: list[PostingLine] = attrs.field(factory=list)
+
+    def problem(self, row: ImportRow, column: str | None, message: str) -> None:
+        """Report a problem with ``row`` (``column`` names the cell; ``None``: the row)."""
+        self.problems.append(ImportProblem(row.sheet, row.number, column, message))
+
+    def open_balance(self, account: Account, balance: Money) -> None:
+        """Post ``balance`` (on the account's normal side, as people read it; negative for an
+        overdrawn one) as ``account``'s opening balance against the opening account.
+
+        Buffered: the lines go in entries of up to 5,000 lines, each balanced by one line on
+        the opening account; the kernel posts what is left when the sheet is written."""
+        if balance.minor == 0:
+            return
+        debit = (balance.minor > 0) == (account.normal_sign > 0)
+        self.pending.append(PostingLine(account.number, Side.DEBIT if debit else Side.CREDIT,
+                                        Money(abs(balance.minor), balance.currency)))
+        if len(self.pending) >= OPENING_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Post the buffered opening lines now."""
+        if not self.pending:
+            return
+        if self.poster is None:
+            raise RuntimeError("opening balances are posted only while an import writes")
+        lines, self.pending = self.pending, []
+        self.poster(lines)
+
+    def has_member(self, row: ImportRow, column: str, number: str) -> bool:
+        """Whether the file or kopcore has member ``number``; reported on ``row`` when not."""
+        if number in self.members:
+            return True
+        self.problem(row, column, f"anggota {number} tidak ada di lembar anggota maupun di "
+                                  "kopcore")
+        return False
+
+    def claim_account(self, row: ImportRow, column: str, number: str) -> bool:
+        """Claim an account number for ``row``; reported when it is not a valid number or
+        another row of the file, or an account in kopcore, has it already."""
+        if not re.fullmatch(r"[A-Za-z0-9./_-]{1,64}", number) or number.startswith("GL-"):
+            self.problem(row, column, "nomor rekening: 1-64 huruf, angka, '.', '/', '_' atau "
+                                      "'-', tidak diawali 'GL-'")
+            return False
+        taken: dict[str, tuple[str, int] | None] = self.shared.setdefault(ACCOUNT_NUMBERS, {})
+        if number in taken:
+            where = taken[number]
+            self.problem(row, column, f"nomor rekening {number} sudah dipakai " + (
+                f"di lembar {where[0]} baris {where[1]}" if where else "di kopcore"))
+            return False
+        taken[number] = (row.sheet, row.number)
+        return True
+
+    def member_id(self, number: str) -> int:
+        """The id of a member the file or the database holds (the writers' side)."""
+        member_id = self.members.get(number)
+        if member_id is None:
+            raise KeyError(f"member {number} is not written yet")
+        return member_id
+
+
+@attrs.frozen
+class ImportSheet:
+    """A kind of record a legacy cooperative's file carries, one sheet of the template.
+
+    ``check(run, row)`` validates one row and reports every problem through
+    ``run.problem(row, column, message)`` (in Indonesian: the staff fix the spreadsheet), and
+    writes nothing. ``write(run, rows)`` writes the sheet's rows, all checked already, in the
+    import's transaction; it posts balances only through ``kopcore.ledger`` against
+    ``run.opening_account`` and raises a ``KopcoreError`` to refuse (the whole import rolls
+    back). Sheets are checked and written in ``(order, name)`` order: the kernel's members
+    (10) and internal accounts (20) before the plugins' accounts (100 and up), the opening
+    trial balance last. ``finish(run)``, when given, is called once every row of the sheet is
+    checked, for what only the whole sheet shows (totals, rows of another sheet left over).
+    """
+
+    name: str
+    title: str
+    columns: tuple[ImportColumn, ...]
+    check: Callable[[ImportRun, ImportRow], None]
+    write: Callable[[ImportRun, Iterable[ImportRow]], SheetWritten]
+    order: int = 100
+    finish: Callable[[ImportRun], None] | None = None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -156,6 +156,26 @@ def api_key(ctx: Context, username: str) -> str:
     return auth.issue_key(ctx.conn, username, "test")[1]
 
 
+def principal(kernel: Kernel, username: str) -> Any:
+    """The authenticated principal of ``username``, as the API and the CLI establish it."""
+    from kopcore import _auth as auth
+
+    return kernel.read(username, lambda ctx: auth.principal_for(ctx.conn, kernel.plugins,
+                                                                username))
+
+
+def run_operation(kernel: Kernel, operation: str, raw: Mapping[str, Any], *, as_user: str,
+                  from_text: bool = False) -> Any:
+    """Run ``operation`` as ``as_user`` through the steps behind every route and command, on
+    ``raw`` input as a route (or, with ``from_text``, a command line) receives it; return its
+    JSON payload. Refusals raise :class:`~kopcore.errors.KopcoreError`."""
+    from kopcore._service import invoke
+
+    op = kernel.plugins.operations[operation].value
+    return invoke(kernel, op, raw, principal(kernel, as_user), interface="test",
+                  from_text=from_text).payload
+
+
 class Cooperative:
     """A test cooperative for plugin suites, driven through the public interfaces.
 
@@ -182,18 +202,12 @@ class Cooperative:
             {"account": "GL-equity.grants", "side": "credit", "amount": capital}])
 
     def principal(self, username: str) -> Any:
-        from kopcore import _auth as auth
-
-        return self.kernel.read(username, lambda ctx: auth.principal_for(
-            ctx.conn, self.kernel.plugins, username))
+        return principal(self.kernel, username)
 
     def call(self, operation: str, /, *, as_user: str = "admin", **raw: Any) -> Any:
         """Run ``operation`` as ``as_user`` and return its JSON payload. ``raw`` is the input
         as a route or a command receives it (``audit.list`` takes ``operation=...`` too)."""
-        from kopcore._service import invoke
-
-        op = self.kernel.plugins.operations[operation].value
-        return invoke(self.kernel, op, raw, self.principal(as_user), interface="test").payload
+        return run_operation(self.kernel, operation, raw, as_user=as_user)
 
     def member(self, name: str = "Ni Luh Ayu", *, nik_prefix: str = "517101150890") -> str:
         """Register and activate a member (a fresh valid NIK each time); returns the number."""

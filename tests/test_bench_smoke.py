@@ -66,3 +66,20 @@ def test_bench_writes_its_json_and_refuses_unknown_groups(tmp_path: Path,
     assert result["targets"] == [{"database": "sqlite", "group": "eod", "case": "tiny",
                                   "target": "within 3x raw", "ratio": 0.5, "met": True}]
     assert "durability" in result["databases"]["sqlite"]
+
+
+@pytest.mark.skipif(any(importlib.util.find_spec(name) is None
+                        for name in ("kopcore_savings", "kopcore_loans")),
+                    reason="the cut-over bench imports savings and loans")
+def test_cutover_bench_checks_and_imports_in_child_processes_and_reports_their_memory() -> None:
+    from bench import cutover
+
+    lines: list[str] = []
+    with open_target("sqlite", "smoke") as target:
+        figures = cutover.run(target, cutover.CutoverSizes(200), lines.append)
+
+    assert [f.case for f in figures] == ["import check 200 members", "import run 200 members"]
+    for figure in figures:
+        assert figure.measured > 0
+        assert figure.details["accounts"] == 300
+        assert figure.details["peak_rss_mib"] >= figure.details["rss_after_start_mib"] > 0

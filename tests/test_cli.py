@@ -60,7 +60,10 @@ def test_help_for_the_root_every_group_and_every_command(env: Env) -> None:
         assert result.exit_code == 0, (op.name, result.output)
         assert "--json" in result.output
         for field in op.input.__attrs_attrs__:
-            assert "--" + field.name.replace("_", "-") in result.output, (op.name, field.name)
+            # A file's content is sent with --file PATH (the command reads the file).
+            option = "--file" if field.name == op.upload_field else \
+                "--" + field.name.replace("_", "-")
+            assert option in result.output, (op.name, field.name)
         assert ("--idempotency-key" in result.output) == (op.mutates
                                                           and not op.sensitive_output), op.name
     version = runner.invoke(cli, ["--version"])

@@ -10,6 +10,7 @@ the API's JSON; otherwise a table. Every command acts as an identified operator
 
 from __future__ import annotations
 
+import base64
 import enum
 import json
 import typing
@@ -61,7 +62,13 @@ Runner = Callable[[Operation, dict[str, Any], str | None, bool], None]
 
 def command_for(op: Operation, run: Runner) -> click.Command:
     """A click command for ``op``; ``run(op, raw, idempotency_key, as_json)`` executes it."""
-    params: list[click.Parameter] = [_option(f) for f in fields_of(op.input)]
+    params: list[click.Parameter] = [_option(f) for f in fields_of(op.input)
+                                     if f.name != op.upload_field]
+    if op.upload_field is not None:
+        params.append(click.Option(
+            ["--file", op.upload_field], required=True, metavar="PATH",
+            type=click.Path(exists=True, dir_okay=False, readable=True),
+            help=f"The file to send ('{op.upload_field}'): read and base64-encoded"))
     if op.mutates and not op.sensitive_output:
         params.append(click.Option(
             ["--idempotency-key"], default=None,
@@ -80,6 +87,9 @@ def command_for(op: Operation, run: Runner) -> click.Command:
         key = values.pop("idempotency_key", None)
         raw = {k: (str(v).lower() if isinstance(v, bool) else v)
                for k, v in values.items() if v is not None}
+        if op.upload_field is not None:  # the option holds the path: send the file itself
+            with open(raw[op.upload_field], "rb") as sent:
+                raw[op.upload_field] = base64.b64encode(sent.read()).decode("ascii")
         run(op, raw, key, as_json)
 
     doc = op.description or op.summary
@@ -101,7 +111,8 @@ def _write_document(payload: Any) -> Any:
     ctx = click.get_current_context(silent=True)
     if ctx is None or not isinstance(ctx.command, OperationCommand):
         return payload
-    field = ctx.command.operation.document_field
+    operation = ctx.command.operation
+    field = operation.document_field
     path = ctx.params.get("output_path")
     if field is None or path is None or not isinstance(payload, dict):
         return payload
@@ -109,12 +120,13 @@ def _write_document(payload: Any) -> Any:
     if document is None:
         raise click.ClickException(f"this result has no document to write ('{field}' is "
                                    "empty): choose a document format")
+    content = base64.b64decode(document) if operation.document_base64 else document.encode()
     try:
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            out.write(document)
+        with open(path, "wb") as out:
+            out.write(content)
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
-    return {**payload, field: f"written to {path} ({len(document.encode())} bytes)"}
+    return {**payload, field: f"written to {path} ({len(content)} bytes)"}
 
 
 def add_operation_commands(root: click.Group, operations: list[Operation], run: Runner) -> None:

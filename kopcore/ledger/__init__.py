@@ -30,6 +30,7 @@ from kopcore.ledger._members import (
     update_contact,
     validate_nik,
 )
+from kopcore.ledger._opening import AccountOpening, open_accounts
 from kopcore.ledger._posting import get_entry, post_entry, reverse_entry
 from kopcore.ledger._records import (
     Account,
@@ -54,6 +55,7 @@ from kopcore.ledger._settlement import settlement_account
 
 __all__ = [
     "Account",
+    "AccountOpening",
     "AccountStatus",
     "EntryRequest",
     "JournalEntry",
@@ -81,6 +83,7 @@ __all__ = [
     "list_members",
     "member_accounts",
     "open_account",
+    "open_accounts",
     "operating_results",
     "place_hold",
     "post_entries",

@@ -35,6 +35,7 @@ from kopcore.records import (
     ExitContribution,
     GLAccountSpec,
     HealthFigure,
+    ImportSheet,
     MemberBasis,
     MigrationSource,
     PermissionSpec,
@@ -42,7 +43,7 @@ from kopcore.records import (
     ShuBasis,
     Veto,
 )
-from kopcore_loans import gl, lifecycle, operations
+from kopcore_loans import cutover, gl, lifecycle, operations
 from kopcore_loans import shu as shu_bases
 from kopcore_loans.eod import EOD_TASKS
 from kopcore_loans.exit import member_exit
@@ -58,8 +59,9 @@ KOPCORE_CONTRACT = "1.0"
 MANAGED_ACCOUNT = "loans.managed-account"
 
 #: Operations (besides the plugin's own and its end of day) that may post to a loan's
-#: accounts: a member's exit settlement, the demo seed, and embedding Python code.
-TRUSTED_OPERATIONS = ("members.exit", "python-api")
+#: accounts: a member's exit settlement, the demo seed, embedding Python code, and the
+#: cut-over import's opening balances.
+TRUSTED_OPERATIONS = ("members.exit", "python-api", "import.run")
 
 
 @kopcore.hookimpl
@@ -112,7 +114,8 @@ def kopcore_eod_tasks() -> Sequence[EodTask]:
 @kopcore.hookimpl
 def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
     """Keep a loan's accounts in step with its schedule: only the loans operations, its end of
-    day, a member's exit and embedding code may post to them (no manual entry or reversal)."""
+    day, a member's exit, the cut-over import and embedding code may post to them (no manual
+    entry or reversal)."""
     touches_loan = any(
         account.plugin == gl.PLUGIN and account.member_id is not None
         for account in entry.accounts.values()
@@ -177,3 +180,9 @@ def seed_demo(ctx: Context) -> list[str]:
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
     return [DemoSeed("loans", seed_demo, order=300)]
 
+
+
+@kopcore.hookimpl
+def kopcore_import_sheets() -> Sequence[ImportSheet]:
+    """The sheet ``pinjaman`` of a cut-over import: loans mid-term."""
+    return cutover.SHEETS

@@ -31,6 +31,7 @@ from kopcore.records import (
     EodTask,
     ExitContribution,
     GLAccountSpec,
+    ImportSheet,
     MemberBasis,
     MigrationSource,
     PermissionSpec,
@@ -39,7 +40,7 @@ from kopcore.records import (
     ShuBasis,
     Veto,
 )
-from kopcore_savings import chart, demo, dormancy, eod, membership
+from kopcore_savings import chart, cutover, demo, dormancy, eod, membership
 from kopcore_savings import shu as shu_bases
 from kopcore_savings.operations import OPERATIONS
 
@@ -107,3 +108,9 @@ def kopcore_eod_tasks() -> Sequence[EodTask]:
 @kopcore.hookimpl
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
     return [DemoSeed("savings", demo.seed, order=100)]
+
+
+@kopcore.hookimpl
+def kopcore_import_sheets() -> Sequence[ImportSheet]:
+    """The sheets ``simpanan`` and ``simpanan_berjangka`` of a cut-over import."""
+    return cutover.SHEETS

@@ -14,6 +14,10 @@ The exact result (a fraction of a sen) is rounded **once**, half up to the produ
 (Rp1 by default), when it is posted. Withholding tax (PPh final) is then taken when that rounded
 gross interest of the period is **above** the product's threshold: ``tax = gross * rate``,
 rounded half up to the same unit; the member is credited ``gross - tax``.
+
+Interest an account had accrued in the cooperative's previous books when it moved to kopcore
+(``savings_carried_interest``, written by the cut-over import) is added to the exact amount of
+its first posting, before rounding and tax: it belongs to the same period.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from kopcore.records import PostingLine, Side
 from kopcore_savings import chart
 from kopcore_savings.products import PPM, InterestMethod, SavingsProduct, list_products
 from kopcore_savings.tables import accounts as savings_accounts
-from kopcore_savings.tables import interest_days, interest_postings, products
+from kopcore_savings.tables import carried_interest, interest_days, interest_postings, products
 
 
 def round_half_up(value: Fraction, unit: int) -> int:
@@ -182,6 +186,7 @@ def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
     spans = _spans(ctx, up_to, where, ids)
     if not spans:
         return 0
+    carried = _carried(ctx, where, ids)
     by_code = {p.code: p for p in list_products(ctx)}
     a, s = query.accounts.c, savings_accounts.c
     # The accounts are those ``where`` selects: a join, not a list of thousands of ids.
@@ -195,7 +200,8 @@ def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
     records: list[dict[str, Any]] = []
     for account_id, (code, account_spans, first) in spans.items():
         product = by_code[code]
-        amount = interest_amount(product, exact_interest(product, account_spans))
+        amount = interest_amount(product, exact_interest(product, account_spans)
+                                 + carried.get(account_id, 0))
         if account_id not in numbers:  # closed outside savings (at zero): nothing to credit
             amount = InterestAmount(0, 0)
         records.append({"account_id": account_id, "period_from": first, "period_to": up_to,
@@ -223,7 +229,21 @@ def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
     ctx.conn.execute(sa.delete(interest_days).where(
         d.account_id.between(*ids), d.account_id.in_(sa.select(s.account_id).where(where)),
         d.business_date <= up_to))
+    paid_carried = sorted(set(carried) & set(spans))
+    if paid_carried:
+        ctx.conn.execute(sa.delete(carried_interest).where(
+            carried_interest.c.account_id.in_(paid_carried)))
     return len(records)
+
+
+def _carried(ctx: Context, where: sa.ColumnElement[bool], ids: tuple[int, int]
+             ) -> dict[int, int]:
+    """Interest carried over from the previous books (a cut-over) of the accounts ``where``
+    selects, paid with their first posting in kopcore."""
+    c, s = carried_interest.c, savings_accounts.c
+    return {account_id: int(amount) for account_id, amount in ctx.conn.execute(
+        sa.select(c.account_id, c.amount).where(
+            c.account_id.between(*ids), c.account_id.in_(sa.select(s.account_id).where(where))))}
 
 
 def post_chunk(ctx: Context, day: date, low: int, high: int) -> int:
@@ -250,6 +270,7 @@ def accrued_estimate(ctx: Context, account_id: int, product: SavingsProduct) -> 
     """Gross interest accrued and not yet posted, rounded as it would be posted now."""
     spans = _spans(ctx, ctx.business_date, savings_accounts.c.account_id == account_id,
                    (account_id, account_id))
-    if account_id not in spans:
-        return 0
-    return round_half_up(exact_interest(product, spans[account_id][1]), product.rounding_unit)
+    carried = _carried(ctx, savings_accounts.c.account_id == account_id,
+                       (account_id, account_id)).get(account_id, 0)
+    exact = exact_interest(product, spans[account_id][1]) if account_id in spans else Fraction(0)
+    return round_half_up(exact + carried, product.rounding_unit)

@@ -120,3 +120,13 @@ events = sa.Table(
     sa.Column("note", sa.String(200), nullable=True),
     sa.Index("ix_savings_account_events_account", "account_id"),
 )
+
+#: Interest accrued in the previous books and not yet posted at the cut-over (exact minor
+#: units, accrued through ``through``); the next posting adds it to the account's interest.
+carried_interest = sa.Table(
+    "savings_carried_interest",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("through", sa.Date, nullable=False),
+)

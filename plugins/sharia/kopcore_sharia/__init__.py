@@ -32,6 +32,7 @@ from kopcore.records import (
     EodTask,
     ExitContribution,
     GLAccountSpec,
+    ImportSheet,
     MigrationSource,
     PermissionSpec,
     PostingLine,
@@ -43,6 +44,7 @@ from kopcore_sharia import (
     allowance,
     chart,
     collectibility,
+    cutover,
     demo,
     eod,
     mudharabah_ops,
@@ -121,3 +123,9 @@ def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None
 @kopcore.hookimpl
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
     return [DemoSeed("sharia", demo.seed, order=300)]
+
+
+@kopcore.hookimpl
+def kopcore_import_sheets() -> Sequence[ImportSheet]:
+    """The sheets ``murabahah`` and ``mudharabah`` of a cut-over import."""
+    return cutover.SHEETS

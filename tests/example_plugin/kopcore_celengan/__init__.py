@@ -37,6 +37,7 @@ from kopcore.records import (
     GLAccountSpec,
     GLType,
     HealthFigure,
+    ImportSheet,
     MemberBasis,
     MigrationSource,
     Period,
@@ -49,7 +50,7 @@ from kopcore.records import (
     Side,
     Veto,
 )
-from kopcore_celengan import goals, membership, yearend
+from kopcore_celengan import cutover, goals, membership, yearend
 from kopcore_celengan import hookspecs as celengan_hookspecs
 from kopcore_celengan.bonus import DAILY_BONUS
 from kopcore_celengan.goals import BONUS_GL_KEY, GL_KEY, PRODUCT
@@ -270,3 +271,9 @@ def kopcore_check_access(ctx: Context, operation: Operation, data: Any) -> Acces
     if operation.name == "celengan.deposit" and account.member_id == principal.member_id:
         return Access.refuse("a collector's own deposits go through a teller")
     return Access.allow("a collector serves every saver's celengan")
+
+
+@kopcore.hookimpl
+def kopcore_import_sheets() -> Sequence[ImportSheet]:
+    """The sheet ``celengan`` of a cut-over import: goals and balances from the old books."""
+    return [cutover.SHEET]
