@@ -64,7 +64,7 @@ class GLAccountSpec:
 #: publishes the table, and the tests hold each plugin to its ranges.
 GL_CODE_RANGES: Mapping[str, tuple[tuple[int, int], ...]] = MappingProxyType({
     "kopcore": ((1100, 1104), (1190, 1194), (1300, 1399), (2190, 2194), (2199, 2199),
-                (2400, 2499), (3100, 3399), (4100, 4109), (4900, 4999), (5100, 5109),
+                (2400, 2499), (3100, 3399), (3900, 3999), (4100, 4109), (4900, 4999), (5100, 5109),
                 (5900, 5999)),
     "savings": ((2110, 2119), (4180, 4189), (5180, 5189)),
     "loans": ((1140, 1149), (4140, 4149), (5140, 5149)),
