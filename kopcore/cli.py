@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from kopcore import __version__
 from kopcore.errors import ConfigurationError, KopcoreError, PluginError
+from kopcore.interfaces import edge
 from kopcore.interfaces.commands import add_operation_commands, print_outcome
 from kopcore.operations import Operation
 from kopcore.plugin_manager import PluginHost
@@ -55,6 +56,7 @@ def _operator(explicit: str | None) -> str:
             "who is acting? pass --operator USERNAME (or set KOPCORE_OPERATOR); "
             "every command runs as an identified user"
         )
+    edge.check_text((name,), "the operator's name")
     return name
 
 
@@ -262,6 +264,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        edge.check_arguments(args)
         cli = make_cli(_settings_from_argv(args))
         cli.main(args=args, prog_name="kopcore", standalone_mode=False)
     except KopcoreError as exc:

@@ -42,6 +42,14 @@ class KopcoreError(Exception):
         return problem
 
 
+class BadRequest(KopcoreError):
+    """The request itself is malformed (not a value a field's rules could judge): text no
+    database can store, JSON nested beyond any input's depth, a body of the wrong type."""
+
+    code = "bad-request"
+    title = "Bad request"
+
+
 class ValidationError(KopcoreError):
     code = "validation-error"
     title = "Invalid input"

@@ -37,6 +37,7 @@ from kopcore.errors import (
     Unauthorized,
     ValidationError,
 )
+from kopcore.interfaces import edge
 from kopcore.interfaces.convert import object_schema, query_parameters
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation
@@ -190,12 +191,7 @@ async def _input(op: Operation, request: Request[Any, Any, Any]) -> dict[str, An
     body = await request.body()
     if not body.strip():
         return {}
-    import json
-
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise ValidationError("request body is not valid JSON") from None
+    data = edge.parse_json(body)
     if not isinstance(data, dict):
         raise ValidationError("request body must be a JSON object")
     return data

@@ -17,7 +17,6 @@ and ``X | None``. Field metadata: ``help`` (documentation), ``max_length`` (stri
 from __future__ import annotations
 
 import enum
-import json
 import re
 import types
 import typing
@@ -29,6 +28,7 @@ from typing import Any, TypeVar, Union
 import attrs
 
 from kopcore.errors import InvalidAmount, KopcoreError, ValidationError
+from kopcore.interfaces import edge
 from kopcore.money import Money, to_decimal
 
 T = TypeVar("T")
@@ -174,8 +174,8 @@ def _list_of(field: attrs.Attribute[Any], item: type, raw: Any, from_text: bool)
     name = field.name
     if from_text and isinstance(raw, str):
         try:
-            raw = json.loads(raw)
-        except ValueError:
+            raw = edge.parse_json(raw, name)
+        except ValidationError:
             raise ValidationError(f"{name} must be a JSON array", field=name) from None
     if not isinstance(raw, list) or len(raw) > MAX_ITEMS:
         raise ValidationError(f"{name} must be an array of at most {MAX_ITEMS} objects",
