@@ -12,15 +12,28 @@ from typing import Any, ClassVar
 
 PROBLEM_BASE = "https://kopcore.org/problems/"
 
+#: The members RFC 9457 defines, plus kopcore's ``code``: each has one meaning (``status`` is the
+#: HTTP status, an integer), so an error's extra members may not take their names.
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "code"})
+
 
 class KopcoreError(Exception):
-    """Base of every error that is the caller's to fix (never a bug)."""
+    """Base of every error that is the caller's to fix (never a bug).
+
+    ``extra`` members are added to the problem document; naming one after a member in
+    :data:`RESERVED_MEMBERS` is a programming error (``TypeError``): a loan's status travels as
+    ``loan_status``, never as ``status``.
+    """
 
     code: ClassVar[str] = "error"
     title: ClassVar[str] = "Request refused"
     status: ClassVar[int] = 400
 
     def __init__(self, detail: str, **extra: Any) -> None:
+        clash = RESERVED_MEMBERS.intersection(extra)
+        if clash:
+            raise TypeError(f"{type(self).__name__}: {', '.join(sorted(clash))} is a reserved "
+                            "problem member; name the extra member after what it holds")
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
@@ -30,16 +43,9 @@ class KopcoreError(Exception):
         return PROBLEM_BASE + self.code
 
     def to_problem(self) -> dict[str, Any]:
-        """RFC 9457 problem details document."""
-        problem: dict[str, Any] = {
-            "type": self.type_uri,
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-            "code": self.code,
-        }
-        problem.update(self.extra)
-        return problem
+        """RFC 9457 problem details document: the reserved members, then the extra ones."""
+        return {"type": self.type_uri, "title": self.title, "status": self.status,
+                "detail": self.detail, "code": self.code, **self.extra}
 
 
 class BadRequest(KopcoreError):
