@@ -5,7 +5,8 @@ aggregate queries, whatever the size of the journal); the journal check reads th
 in id order and in batches, recomputing each digest and the seal chain
 (:mod:`kopcore.ledger.integrity`). Every finding is a :class:`Problem` with a ``kind``; findings
 of severity ``info`` (id gaps left by rolled-back transactions, entries not sealed yet) do not
-make the books fail.
+make the books fail. Each enabled plugin then checks its own records against the ledger
+(``kopcore_verify``); its findings are errors of kind ``<plugin>.<kind>``.
 """
 
 from __future__ import annotations
@@ -344,7 +345,8 @@ def verify_books(source: Connection | Context, *, key: bytes | str | None = None
     """Check the books and say what is wrong; writes nothing.
 
     ``source`` is a connection (``key`` then says which integrity key to check with) or a
-    :class:`~kopcore.context.Context` (the key comes from its settings unless given).
+    :class:`~kopcore.context.Context` (the key comes from its settings unless given; each
+    enabled plugin then checks its own records through ``kopcore_verify`` too).
     ``digests=False`` skips the journal pass (digests, seals, gaps) and runs only the set-based
     accounting checks. ``expect_seal``/``expect_chain`` compare the chain with a head recorded
     outside the database, which also catches the removal of the most recent seals.
@@ -360,6 +362,11 @@ def verify_books(source: Connection | Context, *, key: bytes | str | None = None
     _ledger_checks(conn, found)
     _reversal_checks(conn, found)
     _head_checks(conn, found)
+    if isinstance(source, Context):
+        for plugin, findings in source.kernel.plugins.call_each("kopcore_verify", ctx=source):
+            for finding in findings:
+                found.add(f"{plugin}.{finding.kind}", finding.detail, entry_id=finding.entry_id,
+                          account_id=finding.account_id)
     seals, sealed_through, head = 0, 0, None
     if digests:
         seals, sealed_through, head = _journal_checks(conn, key_bytes, found, expect_seal,

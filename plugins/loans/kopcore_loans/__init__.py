@@ -33,6 +33,7 @@ from kopcore.records import (
     DemoSeed,
     EodTask,
     ExitContribution,
+    Finding,
     GLAccountSpec,
     HealthFigure,
     MemberBasis,
@@ -49,6 +50,7 @@ from kopcore_loans.exit import member_exit
 from kopcore_loans.health import health_figures
 from kopcore_loans.products import ProductTerms, create_product
 from kopcore_loans.schedule import Frequency, InterestMethod
+from kopcore_loans.verify import findings as verify_findings
 
 __version__ = "0.2.0"
 
@@ -175,3 +177,8 @@ def seed_demo(ctx: Context) -> list[str]:
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
     return [DemoSeed("loans", seed_demo, order=300)]
 
+
+@kopcore.hookimpl
+def kopcore_verify(ctx: Context) -> Sequence[Finding]:
+    """Each loan's schedule against its principal account and its recorded payments."""
+    return verify_findings(ctx)

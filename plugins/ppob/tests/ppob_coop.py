@@ -14,6 +14,7 @@ from kopcore import hookimpl, ledger
 from kopcore.context import Context
 from kopcore.kernel import Kernel
 from kopcore.ledger import Member
+from kopcore.ledger.verify import verify_books
 from kopcore.money import Money
 from kopcore.records import SettlementAccount
 from kopcore.testing import Cooperative
@@ -71,6 +72,7 @@ class Coop(Cooperative):
     def books_ok(self) -> None:
         def check(ctx: Context) -> None:
             assert ledger.ledger_invariants(ctx) == []
+            assert verify_books(ctx, digests=False).errors == []
             totals = ledger.trial_balance(ctx, ctx.business_date)["totals"]
             for debit, credit in totals.values():
                 assert debit == credit

@@ -30,6 +30,7 @@ from kopcore.records import (
     DemoSeed,
     EodTask,
     ExitContribution,
+    Finding,
     GLAccountSpec,
     MemberBasis,
     MigrationSource,
@@ -42,6 +43,7 @@ from kopcore.records import (
 from kopcore_savings import chart, demo, dormancy, eod, membership
 from kopcore_savings import shu as shu_bases
 from kopcore_savings.operations import OPERATIONS
+from kopcore_savings.verify import findings as verify_findings
 
 __version__ = "0.2.0"
 
@@ -105,3 +107,9 @@ def kopcore_eod_tasks() -> Sequence[EodTask]:
 @kopcore.hookimpl
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
     return [DemoSeed("savings", demo.seed, order=100)]
+
+
+@kopcore.hookimpl
+def kopcore_verify(ctx: Context) -> Sequence[Finding]:
+    """Time-deposit accruals and interest records against the ledger."""
+    return verify_findings(ctx)

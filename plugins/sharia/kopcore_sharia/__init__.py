@@ -31,6 +31,7 @@ from kopcore.records import (
     DemoSeed,
     EodTask,
     ExitContribution,
+    Finding,
     GLAccountSpec,
     MigrationSource,
     PermissionSpec,
@@ -51,6 +52,7 @@ from kopcore_sharia import (
     unit,
     veto,
 )
+from kopcore_sharia.verify import findings as verify_findings
 
 __version__ = "0.2.0"
 
@@ -119,3 +121,9 @@ def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None
 @kopcore.hookimpl
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
     return [DemoSeed("sharia", demo.seed, order=300)]
+
+
+@kopcore.hookimpl
+def kopcore_verify(ctx: Context) -> Sequence[Finding]:
+    """Mudharabah distributions against their parts and the entries that paid them."""
+    return verify_findings(ctx)

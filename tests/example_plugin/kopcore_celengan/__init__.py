@@ -32,6 +32,7 @@ from kopcore.records import (
     EodTask,
     ExitContribution,
     FigureUnit,
+    Finding,
     GLAccountSpec,
     GLType,
     HealthFigure,
@@ -216,3 +217,9 @@ def seed_demo(ctx: Context) -> str | None:
 @kopcore.hookimpl
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
     return [DemoSeed("celengan", seed_demo, order=200)]
+
+
+@kopcore.hookimpl
+def kopcore_verify(ctx: Context) -> Sequence[Finding]:
+    """Goals marked reached although the account never held its target."""
+    return goals.reached_without_target(ctx)
