@@ -20,6 +20,7 @@ from kopcore import __version__
 from kopcore.errors import ConfigurationError, KopcoreError, PluginError
 from kopcore.interfaces import edge
 from kopcore.interfaces.commands import add_operation_commands, print_outcome
+from kopcore.interfaces.logs import redact_handlers
 from kopcore.operations import Operation
 from kopcore.plugin_manager import PluginHost
 from kopcore.settings import Settings
@@ -262,6 +263,7 @@ def _settings_from_argv(argv: Sequence[str]) -> Settings:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: turns every expected failure into a message and an exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    redact_handlers(logging.getLogger())
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         edge.check_arguments(args)

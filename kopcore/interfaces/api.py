@@ -39,6 +39,7 @@ from kopcore.errors import (
 )
 from kopcore.interfaces import edge
 from kopcore.interfaces.convert import object_schema, query_parameters
+from kopcore.interfaces.logs import app_log_config
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation
 from kopcore.service import invoke
@@ -283,5 +284,6 @@ def make_app(kernel: Kernel, *, debug: bool = False) -> Litestar:
             Exception: _internal_error,
         },
         request_max_body_size=kernel.settings.max_request_bytes,
+        logging_config=app_log_config(),
         debug=debug,
     )
