@@ -39,6 +39,7 @@ from kopcore.errors import (
 )
 from kopcore.interfaces import edge
 from kopcore.interfaces.convert import object_schema, query_parameters
+from kopcore.interfaces.headers import add_common_headers, html_page_headers
 from kopcore.interfaces.logs import app_log_config
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation
@@ -285,5 +286,7 @@ def make_app(kernel: Kernel, *, debug: bool = False) -> Litestar:
         },
         request_max_body_size=kernel.settings.max_request_bytes,
         logging_config=app_log_config(),
+        before_send=[add_common_headers],
+        middleware=[html_page_headers],
         debug=debug,
     )
