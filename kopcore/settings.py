@@ -158,6 +158,9 @@ class Settings:
     api_port: int = attrs.field(default=8000, validator=_positive_int)
     #: Largest request body the API accepts, in bytes.
     max_request_bytes: int = attrs.field(default=65536, validator=_positive_int)
+    #: Requests per minute one client address may send to a public signed route (provider
+    #: callbacks), per worker process.
+    callback_requests_per_minute: int = attrs.field(default=60, validator=_positive_int)
     #: How the year's surplus is shared (``[shu]``).
     shu: ShuSettings = attrs.field(factory=ShuSettings)
     #: Secret for the journal's tamper evidence (HMAC-SHA256); ``None``: plain SHA-256, which

@@ -7,9 +7,10 @@ import json
 import logging
 
 import pytest
+from sqlalchemy import select
 
 from kopcore.db import tables as t
-from kopcore.errors import BadRequest, ValidationError
+from kopcore.errors import BadRequest, NotFound, ValidationError
 from kopcore.interfaces import edge
 from tests import interfaces_support as support
 from tests.interfaces_support import CASH, OWN_ACCOUNT, Env, assert_problem
@@ -108,3 +109,61 @@ def test_json_must_be_utf8_even_where_the_parser_could_guess() -> None:
     assert json.loads(utf16) == {"name": "Made"}  # what the standard library would accept
     with pytest.raises(ValidationError):
         edge.parse_json(utf16)
+
+
+NOT_JSON = [
+    ("text/plain", b'{"name": "Made", "nik": "5171011508909001"}'),
+    ("application/xml", b"<member><name>Made</name></member>"),
+    ("application/x-www-form-urlencoded", b"name=Made&nik=5171011508909001"),
+    ("multipart/form-data; boundary=x",
+     b'--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nMade\r\n--x--\r\n'),
+    ("application/json; charset=utf-16",
+     '{"name": "Made", "nik": "5171011508909001"}'.encode("utf-16")),
+    (None, b'{"name": "Made", "nik": "5171011508909001"}'),
+]
+
+
+def test_a_body_not_sent_as_json_is_refused_with_415(env: Env) -> None:
+    before = env.snapshot()
+    for content_type, body in NOT_JSON:
+        headers = env.headers("teller")
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        response = env.client.post("/api/v1/members/register", content=body, headers=headers)
+        problem = assert_problem(response, 415, "unsupported-media-type")
+        assert "application/json" in problem["detail"], content_type
+    assert env.snapshot()["members"] == before["members"]
+    # JSON with its charset spelt out is JSON.
+    sent = env.client.post(
+        "/api/v1/members/register", content=b'{"name": "Made", "nik": "5171011508909101"}',
+        headers=env.headers("teller") | {"Content-Type": "application/json; charset=UTF-8"})
+    assert sent.status_code == 200, sent.text
+    spec = env.client.get("/docs/openapi.json").json()
+    responses = spec["paths"]["/api/v1/members/register"]["post"]["responses"]
+    assert "unsupported-media-type" in responses["415"]["description"]
+
+
+def test_a_refusal_quoting_control_characters_is_audited_with_them_escaped(
+        env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    before = env.count(t.audit_log)
+    response = env.client.post("/api/v1/members/update-contact",
+                               content=b'{"member": "AG-001", "a\\u0000b\\u001b[2J": "x"}',
+                               headers=env.headers("teller") | JSON)
+    problem = assert_problem(response, 422, "validation-error")
+    assert problem["detail"] == "unknown field(s): a\\x00b\\x1b[2J"
+    assert problem["field"] == "a\\x00b\\x1b[2J"
+    rows = env.rows(select(t.audit_log.c.outcome, t.audit_log.c.detail)
+                    .order_by(t.audit_log.c.id.desc()).limit(1))
+    assert env.count(t.audit_log) == before + 1
+    assert tuple(rows[0]) == ("validation-error", "unknown field(s): a\\x00b\\x1b[2J")
+    assert "could not audit" not in caplog.text
+
+
+def test_the_cli_prints_a_refusal_without_raw_control_characters(env: Env) -> None:
+    result = env.cli("accounts", "get", "--account", "SAV\x1b[2J", operator="teller")
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr
+    # Whatever quotes its input, the error escapes it: the detail and every text member.
+    refused = NotFound("account SAV\x1b[2J not found", field="acc\x00ount", count=2)
+    assert refused.detail == "account SAV\\x1b[2J not found"
+    assert refused.extra == {"field": "acc\\x00ount", "count": 2}

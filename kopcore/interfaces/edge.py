@@ -12,6 +12,10 @@ on the CLI) instead of failing deep inside with a server error:
   body of thirty thousand ``[`` would otherwise exhaust the parser's recursion.
 - **Encoding.** JSON is UTF-8 (RFC 8259 §8.1). Bytes that are not are not JSON, even where
   the parser could guess UTF-16 from them.
+- **Media type.** An operation's JSON body must be sent as ``application/json`` (a
+  ``charset``, if given, UTF-8): a form, a multipart upload, XML or text is refused with
+  :class:`~kopcore.errors.UnsupportedMediaType` (415) instead of being read as JSON. Signed
+  provider callbacks are not operations' JSON bodies: they keep their provider's own type.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from kopcore.errors import BadRequest, ValidationError
+from kopcore.errors import BadRequest, UnsupportedMediaType, ValidationError
 
 #: Deepest nesting of any operation's input is an object in a list in an object (3 levels);
 #: the margin leaves room for future inputs without letting a body exhaust the parser.
@@ -72,6 +76,21 @@ def check_structure(data: Any, what: str = "the request body") -> None:
             pending.extend((item, depth + 1) for item in value)
 
 
+JSON_MEDIA_TYPE = "application/json"
+
+
+def require_json(content_type: str | None) -> None:
+    """Refuse a request body whose ``Content-Type`` is not JSON in UTF-8."""
+    media_type, _, parameters = (content_type or "").partition(";")
+    charset = next((value.strip().strip('"').lower() for name, _, value in
+                    (p.partition("=") for p in parameters.split(";"))
+                    if name.strip().lower() == "charset"), "utf-8")
+    if media_type.strip().lower() != JSON_MEDIA_TYPE or charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(
+            f"send the body as '{JSON_MEDIA_TYPE}' (UTF-8), not "
+            f"'{content_type.strip() if content_type else 'no Content-Type'}'")
+
+
 def parse_json(raw: str | bytes, what: str = "the request body") -> Any:
     """Parse JSON text (bytes must be UTF-8) and run :func:`check_structure` on the result.
 
@@ -93,5 +112,5 @@ def parse_json(raw: str | bytes, what: str = "the request body") -> Any:
     return data
 
 
-__all__ = ["MAX_DEPTH", "check_arguments", "check_structure", "check_text",
-           "has_lone_surrogate", "parse_json"]
+__all__ = ["JSON_MEDIA_TYPE", "MAX_DEPTH", "check_arguments", "check_structure", "check_text",
+           "has_lone_surrogate", "parse_json", "require_json"]

@@ -13,8 +13,12 @@ duplicate      the transaction already has this outcome (a repeated or late deli
 contradicted   the provider contradicts a final outcome: recorded as an anomaly, never posted
 unknown-ref    no transaction with this ref_id (or it belongs to another provider)
 bad-signature  the signature does not verify: nothing else is read or changed; refused (401)
-malformed      the signature verifies but the body is not a callback; refused (422)
+malformed      the signature verifies but the JSON is not a callback; refused (422)
 ============== ===============================================================================
+
+A body that cannot be a provider's callback — not a JSON object — is refused (422) before the
+signature is checked and before anything is written, so junk sent to the public route leaves no
+row behind; the kernel also rate-limits the route per client address.
 
 A callback and the status-polling job may answer the same transaction at once: the conditional
 update in :func:`kopcore_ppob.flow.resolve` lets exactly one of them post.
@@ -23,6 +27,7 @@ update in :func:`kopcore_ppob.flow.resolve` lets exactly one of them post.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -53,8 +58,21 @@ def _record(ctx: Context, provider: str, body: str, verdict: str, ref_id: str | 
         received_at=datetime.now(UTC)))
 
 
+def could_be_a_callback(body: str) -> bool:
+    """Whether ``body`` is a JSON object, as every provider's callback is."""
+    if not body.lstrip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(body), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
 def receive(ctx: Context, body: str, signature: str) -> Delivery:
     """Verify and apply one callback. ``ctx`` is read-only; each outcome commits on its own."""
+    if not could_be_a_callback(body):
+        raise ValidationError("not a provider callback: the body is not a JSON object; "
+                              "nothing was recorded", field="body")
     name = catalogue.provider_name(ctx)
     provider = make_provider(ctx, name)
     try:
