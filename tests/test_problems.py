@@ -115,3 +115,31 @@ def test_no_error_is_raised_anywhere_with_a_reserved_member() -> None:
             if reserved:
                 offending.append(f"{path.name}:{node.lineno} {callee}({', '.join(reserved)}=)")
     assert offending == []
+
+
+#: Their refusals' wording changes together with the shortfall they name (the posting
+#: pipeline's insufficient funds, a member exit's accounts left behind): to do there.
+MONEY_WORDING_ELSEWHERE = {"posting.py", "bulk.py", "members.py"}
+
+
+def test_error_details_show_money_as_people_read_it() -> None:
+    """A detail is for people: amounts in it are ``Rp1.500.000,00`` (``Money.format``), never
+    the JSON form ``1500000.00`` (``Money.to_str``), which belongs in the problem's extra
+    members for programs."""
+    names = {cls.__name__ for cls in ERRORS}
+    raw = []
+    for path in _python_files():
+        if path.name in MONEY_WORDING_ELSEWHERE and path.parent.name == "ledger":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            callee = node.func.attr if isinstance(node.func, ast.Attribute) else \
+                getattr(node.func, "id", None)
+            if callee not in names:
+                continue
+            for inner in ast.walk(node.args[0]):
+                if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) \
+                        and inner.func.attr == "to_str":
+                    raw.append(f"{path.name}:{node.lineno} {callee}")
+    assert raw == []
