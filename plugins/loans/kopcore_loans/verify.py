@@ -26,6 +26,11 @@ PAYMENT_EVENTS = ("repayment", "auto-debit", "settlement", "exit-netting")
 CHECKED = (LoanStatus.ACTIVE.value, LoanStatus.CLOSED.value)
 
 
+def _rp(minor: Any, currency: str) -> str:
+    # Sums come back as Decimal on PostgreSQL (SUM of BIGINT is NUMERIC), as int on SQLite.
+    return Money(int(minor), currency).format()
+
+
 def _principal_findings(ctx: Context) -> list[Finding]:
     i, ln, a = installments.c, loans.c, kt.accounts.c
     unpaid = (sa.select(i.loan_id, sa.func.sum(i.principal - i.principal_paid).label("unpaid"))
@@ -39,9 +44,9 @@ def _principal_findings(ctx: Context) -> list[Finding]:
                      .outerjoin(unpaid, unpaid.c.loan_id == ln.id))
         .where(ln.status.in_(CHECKED), owed != schedule).order_by(ln.id))
     return [Finding("schedule_differs_from_ledger",
-                    f"loan {r.number}: the schedule has {Money(r.unpaid, r.currency).format()} "
-                    f"of principal unpaid; account {r.account} in the ledger holds "
-                    f"{Money(r.owed, r.currency).format()}", account_id=r.id) for r in rows]
+                    f"loan {r.number}: the schedule has {_rp(r.unpaid, r.currency)} of "
+                    f"principal unpaid; account {r.account} in the ledger holds "
+                    f"{_rp(r.owed, r.currency)}", account_id=r.id) for r in rows]
 
 
 def _interest_findings(ctx: Context) -> list[Finding]:
@@ -59,10 +64,9 @@ def _interest_findings(ctx: Context) -> list[Finding]:
                      .outerjoin(received, received.c.loan_id == ln.id))
         .where(ln.status.in_(CHECKED), scheduled != paid).order_by(ln.id))
     return [Finding("interest_paid_differs",
-                    f"loan {r.number}: the schedule counts "
-                    f"{Money(r.scheduled, r.currency).format()} of interest paid; its payments "
-                    f"brought {Money(r.paid, r.currency).format()}", account_id=r.account_id)
-            for r in rows]
+                    f"loan {r.number}: the schedule counts {_rp(r.scheduled, r.currency)} of "
+                    f"interest paid; its payments brought {_rp(r.paid, r.currency)}",
+                    account_id=r.account_id) for r in rows]
 
 
 def findings(ctx: Context) -> list[Finding]:

@@ -39,5 +39,5 @@ def findings(ctx: Context) -> list[Finding]:
                     f"{Money(r.buy_price, cur).format()} from the provider; "
                     + ("no entry posted it" if r.entry_id is None else
                        f"entry {r.entry_id} credits the provider payable "
-                       f"{Money(r.credited, cur).format()}"),
+                       f"{Money(int(r.credited), cur).format()}"),
                     account_id=payable.id, entry_id=r.entry_id) for r in rows]

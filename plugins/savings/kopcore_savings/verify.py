@@ -47,7 +47,7 @@ def _posting_findings(ctx: Context) -> list[Finding]:
     return [Finding("interest_posting_differs",
                     f"account {r.number}: interest to {r.period_to.isoformat()} is recorded as "
                     f"{Money(r.gross - r.tax, r.currency).format()} net; entry {r.entry_id} "
-                    f"credited {Money(r.credited, r.currency).format()}",
+                    f"credited {Money(int(r.credited), r.currency).format()}",
                     account_id=r.account_id, entry_id=r.entry_id) for r in rows]
 
 

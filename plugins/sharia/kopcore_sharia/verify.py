@@ -33,7 +33,7 @@ def _total_findings(ctx: Context, currency: str) -> list[Finding]:
     return [Finding("distribution_parts_differ",
                     f"distribution {r.id} of pool {r.pool_code} to {r.period_to.isoformat()}: "
                     f"the members' share is {Money(r.members_share, currency).format()}; its "
-                    f"accounts' parts add up to {Money(r.total, currency).format()}")
+                    f"accounts' parts add up to {Money(int(r.total), currency).format()}")
             for r in rows]
 
 
@@ -48,8 +48,8 @@ def _posting_findings(ctx: Context, expense: int, currency: str) -> list[Finding
         .where(debited != paid.c.parts).order_by(paid.c.entry_id))
     found = [Finding("share_posting_differs",
                      f"entry {r.entry_id} paid mudharabah shares recorded as "
-                     f"{Money(r.parts, currency).format()}; it debits the profit-sharing "
-                     f"expense {Money(r.debited, currency).format()}", account_id=expense,
+                     f"{Money(int(r.parts), currency).format()}; it debits the profit-sharing "
+                     f"expense {Money(int(r.debited), currency).format()}", account_id=expense,
                      entry_id=r.entry_id) for r in rows]
     unpaid: Any = ctx.conn.execute(
         sa.select(s.distribution_id, s.account_id, s.amount)

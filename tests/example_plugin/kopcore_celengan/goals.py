@@ -171,7 +171,7 @@ def reached_without_target(ctx: Context) -> list[Finding]:
         sa.select(running.c.account_id, sa.func.max(running.c.running * a.normal_sign)
                   .label("peak"))
         .join(kernel_accounts, a.id == running.c.account_id)
-        .group_by(running.c.account_id).subquery()
+        .group_by(running.c.account_id, a.normal_sign).subquery()
     )
     highest = sa.func.coalesce(peak.c.peak, 0)
     rows = ctx.conn.execute(
@@ -181,6 +181,6 @@ def reached_without_target(ctx: Context) -> list[Finding]:
         .where(g.reached_on.is_not(None), highest < g.target_minor).order_by(a.id))
     return [Finding("goal_reached_without_target",
                     f"celengan {row.number} is marked reached on {row.reached_on.isoformat()}, "
-                    f"but its balance peaked at {Money(row[5], row.currency).format()}, short "
+                    f"but its balance peaked at {Money(int(row[5]), row.currency).format()}, short "
                     f"of its {Money(row.target_minor, row.currency).format()} goal",
                     account_id=row.id) for row in rows]
