@@ -12,8 +12,9 @@
 Every command first makes sure ``.venv`` exists and holds the kernel (editable, with the test,
 lint and types extras), the plugins under ``plugins/``, the test-only example plugin and tox. The
 install is skipped while the pyproject.toml files are unchanged since the last one (their hash is
-kept in ``.venv/kopcore-install.stamp``). Standard library only, so it runs on a fresh machine
-with any Python 3.11 or newer.
+kept in ``.venv/kopcore-install.stamp``). Setting up prints one line per step; the installer's
+own output goes to ``.venv/kopcore-install.log`` and is shown only when a step fails. Standard
+library only, so it runs on a fresh machine with any Python 3.11 or newer.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / "kopcore-install.stamp"
+LOG = VENV / "kopcore-install.log"
 PLUGINS = ("savings", "loans", "ppob", "ppob_iak", "sharia")
 EXAMPLE_PLUGIN = Path("tests", "example_plugin")
 TOX_ENVS = "sqlite,postgres,lint,types,audit"
@@ -65,11 +68,22 @@ def install_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def run(command: list[str], env: dict[str, str] | None = None) -> int:
-    """Run a command from the repository root, echoing it; return a shell-style exit code."""
-    print("$ " + shlex.join(command), flush=True)
+def run(command: list[str], env: dict[str, str] | None = None, *,
+        log: Path | None = None) -> int:
+    """Run a command from the repository root; return a shell-style exit code. With ``log``
+    its output is appended to that file instead of shown; without, the command is echoed and
+    its output shown as it runs."""
+    if log is None:
+        print("$ " + shlex.join(command), flush=True)
     try:
-        process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+        if log is None:
+            process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+        else:
+            with log.open("a", encoding="utf-8") as out:
+                out.write("$ " + shlex.join(command) + "\n")
+                out.flush()
+                process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,  # noqa: S603
+                                           stderr=subprocess.STDOUT)
     except FileNotFoundError as exc:
         print(f"dev.py: cannot run {command[0]}: {exc}", file=sys.stderr)
         return 127
@@ -83,25 +97,45 @@ def run(command: list[str], env: dict[str, str] | None = None) -> int:
     return code if code >= 0 else 128 - code
 
 
+def step(message: str, command: list[str]) -> int:
+    """One quiet set-up step: a progress line, then ``done``, or ``failed`` and the output."""
+    print(f"dev.py: {message} ...", end=" ", flush=True)
+    LOG.touch()
+    start = LOG.stat().st_size
+    started = time.monotonic()
+    code = run(command, log=LOG)
+    if code == 0:
+        print(f"done ({time.monotonic() - started:.0f} s)", flush=True)
+        return 0
+    print("failed", flush=True)
+    with LOG.open("rb") as out:
+        out.seek(start)
+        output = out.read().decode("utf-8", errors="replace")
+    print(f"{output}dev.py: the output above is also in {LOG}", file=sys.stderr)
+    return code
+
+
 def ensure_venv() -> int:
     """Create ``.venv`` and install the project into it unless the stamp says it is current."""
     python = BIN / "python"
     if not python.exists():
-        print(f"dev.py: creating the virtual environment {VENV}", flush=True)
-        code = run([sys.executable, "-m", "venv", str(VENV)])
+        VENV.mkdir(exist_ok=True)  # venv fills an existing directory; the log can start first
+        code = step(f"creating the virtual environment {VENV}",
+                    [sys.executable, "-m", "venv", str(VENV)])
         if code:
             return code
         # The pip and setuptools bundled with the interpreter may be old releases with known
         # advisories; the dependency audit (tox env audit) checks .venv as it is.
-        code = run([str(python), "-m", "pip", "install", "--upgrade", "pip", "setuptools"])
+        code = step("upgrading pip and setuptools",
+                    [str(python), "-m", "pip", "install", "--upgrade", "pip", "setuptools"])
         if code:
             return code
     fingerprint = install_fingerprint()
     if STAMP.exists() and STAMP.read_text().strip() == fingerprint:
         print("dev.py: .venv is up to date with the pyproject.toml files; skipping install")
         return 0
-    print("dev.py: installing the kernel, plugins and tools into .venv", flush=True)
-    code = run([str(python), "-m", "pip", "install", *install_args()])
+    code = step("installing the kernel, plugins and tools into .venv (a few minutes the first "
+                "time)", [str(python), "-m", "pip", "install", *install_args()])
     if code == 0:
         STAMP.write_text(fingerprint + "\n")
     return code

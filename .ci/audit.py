@@ -8,23 +8,23 @@ envs (the kernel and the plugins with their runtime requirements and the test, l
 extras), so the audit needs no installation of its own beyond pip-audit.
 
 pip-audit does the audit and its verdict stands: advisories found fail the run. It is asked to use
-PyPI's per-release JSON API (``https://pypi.org/pypi/NAME/VERSION/json``). Some networks do not
-let that API through (a package mirror or proxy that answers 404 for it) and OSV, pip-audit's
-other service, is not always reachable either; pip-audit then skips every dependency and would
-report success having checked nothing. The distributions it could not check are audited here
-instead, against PyPI's project JSON (``https://pypi.org/pypi/NAME/json``), which carries the
-advisories of the project's LATEST release only:
+the package index's per-release JSON API (:data:`INDEX_SERVICE`). Some networks do not let that
+API through (a package mirror or proxy that answers 404 for it) and OSV, pip-audit's other
+service, is not always reachable either; pip-audit then skips every dependency and would report
+success having checked nothing. The distributions it could not check are audited here instead,
+against the package index's project JSON (:data:`PROJECT_URL`), which carries the advisories of
+the project's LATEST release only:
 
 - installed version is the latest release: its advisories (withdrawn ones ignored) are checked,
   and any advisory fails the run, listing package, version, advisory id and fixed versions;
-- installed version is not the latest (a pin, or the package index lagging behind pypi.org):
+- installed version is not the latest (a pin, or a mirror lagging behind the package index):
   reported as not checked, not a failure. The project JSON cannot tell whether that release is
   affected; pinning an older release is a decision made elsewhere, and failing on every pin
   would make the audit fail for reasons unrelated to security;
-- a project pypi.org does not know: reported as not checked;
-- pypi.org cannot be reached (for any distribution): a failure when ``CI=true``, since an audit
-  that silently checks nothing is worse than a red build; elsewhere the reason is printed and
-  the exit code is 0, so that working offline stays possible.
+- a project the package index does not know: reported as not checked;
+- the package index cannot be reached (for any distribution): a failure when ``CI=true``, since
+  an audit that silently checks nothing is worse than a red build; elsewhere the reason is
+  printed and the exit code is 0, so that working offline stays possible.
 
 Exit code 0 when nothing known is found (or, outside CI, when the audit could not be done),
 1 otherwise. Standard library only.
@@ -49,8 +49,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+#: The package index's JSON API for one project (the advisories of its latest release).
 PROJECT_URL = "https://pypi.org/pypi/{name}/json"
-#: Seconds for one request to pypi.org.
+#: pip-audit's name for the package index's per-release advisory service.
+INDEX_SERVICE = "pypi"
+#: Seconds for one request to the package index.
 DEFAULT_TIMEOUT = 15.0
 #: Seconds for the whole pip-audit run before it counts as unable to reach its service.
 PIP_AUDIT_TIME_LIMIT = 180.0
@@ -74,7 +77,8 @@ class Finding:
     """The outcome for one distribution.
 
     ``status`` is one of ``clean``, ``vulnerable``, ``older`` (not checked: not the latest
-    release), ``unknown`` (not on pypi.org) or ``unreachable`` (pypi.org could not be asked).
+    release), ``unknown`` (not on the package index) or ``unreachable`` (the package index
+    could not be asked).
     """
 
     dist: Installed
@@ -99,8 +103,8 @@ class PipAuditResult:
     reason: str = ""
 
 
-class NotOnPyPI(Exception):
-    """pypi.org answered 404 for the project."""
+class NotOnIndex(Exception):
+    """The package index answered 404 for the project."""
 
 
 def canonical(name: str) -> str:
@@ -152,7 +156,7 @@ def run_pip_audit(timeout: float, paths: Sequence[str] = ()) -> PipAuditResult:
         report = Path(tmp, "pip-audit.json")
         command = [
             sys.executable, "-m", "pip_audit", "--skip-editable", "--vulnerability-service",
-            "pypi", "--format", "json", "--output", str(report), "--progress-spinner", "off",
+            INDEX_SERVICE, "--format", "json", "--output", str(report), "--progress-spinner", "off",
             "--timeout", str(int(timeout)),
         ]  # fmt: skip
         for path in paths:
@@ -170,7 +174,7 @@ def run_pip_audit(timeout: float, paths: Sequence[str] = ()) -> PipAuditResult:
     return interpret_pip_audit(done.returncode, output, done.stderr)
 
 
-# --- the fallback: pypi.org's project JSON ------------------------------------------------------
+# --- the fallback: the package index's project JSON ---------------------------------------------
 
 
 def local_listing() -> dict[str, Any]:
@@ -208,7 +212,8 @@ def installed_distributions() -> list[Installed]:
 
 
 def fetch_project(name: str, timeout: float) -> Mapping[str, Any]:
-    """pypi.org's JSON for the project; NotOnPyPI on 404, OSError/ValueError otherwise."""
+    """The package index's JSON for the project; NotOnIndex on 404, OSError/ValueError
+    otherwise."""
     request = urllib.request.Request(  # noqa: S310 - a fixed https URL
         PROJECT_URL.format(name=canonical(name)), headers={"Accept": "application/json"}
     )
@@ -217,7 +222,7 @@ def fetch_project(name: str, timeout: float) -> Mapping[str, Any]:
             data: Mapping[str, Any] = json.load(response)
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
-            raise NotOnPyPI(name) from exc
+            raise NotOnIndex(name) from exc
         raise
     return data
 
@@ -251,7 +256,7 @@ def audit(
     def one(dist: Installed) -> Finding:
         try:
             return check(dist, fetch(dist.name, timeout))
-        except NotOnPyPI:
+        except NotOnIndex:
             return Finding(dist, "unknown")
         except (OSError, ValueError) as exc:
             return Finding(dist, "unreachable", reason=str(exc) or type(exc).__name__)
@@ -276,16 +281,17 @@ def verdict(findings: Sequence[Finding], ci: bool) -> tuple[int, list[str]]:
         relation = "older than" if _release(f.dist.version) < _release(f.latest) else "not"
         lines.append(
             f"not checked: {f.dist.name} {f.dist.version} ({relation} the latest release "
-            f"{f.latest}, whose advisories pypi.org gives here only for the latest)"
+            f"{f.latest}, whose advisories the package index gives here only for the latest)"
         )
     for f in by_status.get("unknown", []):
-        lines.append(f"not checked: {f.dist.name} {f.dist.version} (not on pypi.org)")
+        lines.append(f"not checked: {f.dist.name} {f.dist.version} (not on the package index)")
     unreachable = by_status.get("unreachable", [])
     if unreachable and len(unreachable) == len(findings):
-        lines.append(f"not checked: any of them (pypi.org: {unreachable[0].reason})")
+        lines.append(f"not checked: any of them (the package index: {unreachable[0].reason})")
     else:
         for f in unreachable:
-            lines.append(f"not checked: {f.dist.name} {f.dist.version} (pypi.org: {f.reason})")
+            lines.append(f"not checked: {f.dist.name} {f.dist.version} "
+                         f"(the package index: {f.reason})")
     checked = len(by_status.get("clean", [])) + len(by_status.get("vulnerable", []))
     lines.append(
         f"{checked} of {len(findings)} distributions checked against their latest release's "
@@ -296,9 +302,11 @@ def verdict(findings: Sequence[Finding], ci: bool) -> tuple[int, list[str]]:
     if unreachable:
         what = "nothing" if len(unreachable) == len(findings) else "not everything"
         if ci:
-            lines.append(f"FAILED: pypi.org could not be reached, {what} was audited (CI=true)")
+            lines.append(f"FAILED: the package index could not be reached, {what} was audited "
+                         "(CI=true)")
             return 1, lines
-        lines.append(f"skipped: pypi.org could not be reached, {what} was audited (not in CI)")
+        lines.append(f"skipped: the package index could not be reached, {what} was audited "
+                     "(not in CI)")
     return 0, lines
 
 
@@ -354,18 +362,20 @@ def main(
         return 1
     if result.status == "incomplete":
         # Only the third-party ones: pip-audit may also list this checkout's editable projects,
-        # which are not on pypi.org.
+        # which are not on the package index.
         todo = [d for d in installed if canonical(d.name) in result.skipped]
         if not todo:
             print(f"pip-audit: no known vulnerabilities in {len(installed)} distributions")
             return 0
         print(
             f"pip-audit could not audit {len(todo)} of the {len(installed)} distributions (its "
-            "per-release API is not available here); checking them against pypi.org's project JSON"
+            "per-release API is not available here); checking them against the package index's "
+            "project JSON"
         )
     else:
         todo = installed
-        print(f"pip-audit did not complete ({result.reason}); using pypi.org's project JSON")
+        print(f"pip-audit did not complete ({result.reason}); using the package index's "
+              "project JSON")
     code, lines = verdict(audit(todo, fetch, args.timeout), ci)
     print("\n".join(lines))
     return code

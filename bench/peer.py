@@ -1,4 +1,4 @@
-"""Peer: the same posting workload through python-accounting (PyPI), on SQLite.
+"""Peer: the same posting workload through python-accounting (from the package index), on SQLite.
 
 python-accounting is an open-source double-entry library on the SQLAlchemy ORM. It is not a
 kopcore dependency: install it into the bench's environment only, without its hard

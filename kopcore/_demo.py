@@ -8,14 +8,13 @@ products and transactions through ``kopcore_demo_seed``.
 from __future__ import annotations
 
 from datetime import date
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from kopcore import _auth as auth
 from kopcore import ledger
-from kopcore._plugin_manager import ENTRY_POINT_GROUP
+from kopcore._installed import product_plugins
 from kopcore.context import Context
 from kopcore.kernel import Kernel
 from kopcore.money import Money
@@ -68,22 +67,13 @@ def seed_kernel(ctx: Context) -> dict[str, str]:
     return keys
 
 
-#: The product plugins the demo enables when they are installed.
-PRODUCT_PLUGINS = ("savings", "loans", "ppob", "sharia")
-
-
-def installed_product_plugins() -> tuple[str, ...]:
-    installed = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    return tuple(name for name in PRODUCT_PLUGINS if name in installed)
-
-
 def create_demo(database: str, plugins: tuple[str, ...] | None = None
                 ) -> tuple[Settings, dict[str, str]]:
     """Recreate the demo database with the given plugins (default: every installed product
     plugin); returns the settings and the demo users' API keys."""
     _reset_sqlite(database)
     settings = Settings(database_url=database, cooperative_name="Koperasi Demo Sejahtera",
-                        plugins=installed_product_plugins() if plugins is None else plugins,
+                        plugins=product_plugins() if plugins is None else plugins,
                         source="demo")
     kernel = Kernel.start(settings, migrate=True, initial_date=DEMO_START)
     try:

@@ -19,7 +19,9 @@ from sqlalchemy.exc import OperationalError
 from kopcore import __version__
 from kopcore._plugin_manager import PluginHost
 from kopcore.errors import ConfigurationError, KopcoreError, PluginError
+from kopcore.interfaces import _edge as edge
 from kopcore.interfaces._commands import add_operation_commands, print_outcome
+from kopcore.interfaces._logs import redact_handlers
 from kopcore.operations import Operation
 from kopcore.settings import Settings
 
@@ -55,7 +57,13 @@ def _operator(explicit: str | None) -> str:
             "who is acting? pass --operator USERNAME (or set KOPCORE_OPERATOR); "
             "every command runs as an identified user"
         )
+    edge.check_text((name,), "the operator's name")
     return name
+
+
+def interactive() -> bool:
+    """Whether someone at a terminal can answer a question."""
+    return sys.stdin.isatty()
 
 
 def _progress_bar() -> Any:
@@ -181,11 +189,24 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
     @root.command("init")
     @click.option("--admin", "admin_name", default="admin", show_default=True,
                   help="Username of the first administrator")
-    def init(admin_name: str) -> None:
-        """Create the database and the first administrator; prints their API key once."""
+    @click.option("--name", "cooperative_name", default=None, metavar="NAME",
+                  help="The cooperative's name, as its reports print it (asked at a terminal; "
+                       "required otherwise)")
+    @click.option("--plugins", "plugin_names", default=None, metavar="NAMES",
+                  help="Comma-separated plugins to enable (default: every installed product "
+                       "plugin, never a test fixture)")
+    def init(admin_name: str, cooperative_name: str | None, plugin_names: str | None) -> None:
+        """Record the cooperative's name and plugins in the settings file, create the database
+        and the first administrator; prints their API key once."""
         from kopcore import _auth as auth
+        from kopcore._initialise import record_settings, settings_file
 
-        kernel = start_kernel(settings, plugins, migrate=True)
+        ask = (lambda: str(click.prompt("The cooperative's name"))) if interactive() else None
+        chosen, added = record_settings(settings, name=cooperative_name, plugins=plugin_names,
+                                        ask_name=ask)
+        if added:
+            click.echo(f"{settings_file(settings)}: recorded {', '.join(added)}")
+        kernel = start_kernel(chosen, PluginHost.load(chosen.plugins), migrate=True)
 
         def bootstrap(ctx: Any) -> str:
             if auth.list_users(ctx.conn):
@@ -194,7 +215,9 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
             return auth.issue_key(ctx.conn, admin_name, "created by kopcore init")[1]
 
         key = kernel.write("system", bootstrap, operation="init")
-        click.echo(f"administrator {admin_name} created. API key (shown once):\n{key}")
+        enabled = ", ".join(chosen.plugins or ()) or "none"
+        click.echo(f"{chosen.cooperative_name} (plugins: {enabled}): administrator "
+                   f"{admin_name} created. API key (shown once):\n{key}")
 
     @root.command("serve")
     @click.option("--host", default=None, help="Address to listen on (default: settings)")
@@ -216,7 +239,7 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
     @click.option("--no-serve", is_flag=True, help="Seed only; do not start the server")
     @click.option("--plugins", "plugin_names", default=None, metavar="NAMES",
                   help="Comma-separated plugins to enable (default: every installed product "
-                       "plugin: savings, loans, ppob, sharia)")
+                       "plugin, never a test fixture)")
     def demo(database: str, host: str, port: int, no_serve: bool,
              plugin_names: str | None) -> None:
         """Create a demo cooperative (SQLite, seeded data) and serve its API and docs."""
@@ -260,8 +283,10 @@ def _settings_from_argv(argv: Sequence[str]) -> Settings:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: turns every expected failure into a message and an exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    redact_handlers(logging.getLogger())
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        edge.check_arguments(args)
         cli = make_cli(_settings_from_argv(args))
         cli.main(args=args, prog_name="kopcore", standalone_mode=False)
     except KopcoreError as exc:

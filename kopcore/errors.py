@@ -8,38 +8,82 @@ own codes) and never need to know which interface called them.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 PROBLEM_BASE = "https://kopcore.org/problems/"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters escaped (``\\x00``, ``\\n``, ``\\x1b``): safe to
+    store in any database, to log and to print on a terminal."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+#: The members RFC 9457 defines, plus kopcore's ``code``: each has one meaning (``status`` is the
+#: HTTP status, an integer), so an error's extra members may not take their names.
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "code"})
 
 
 class KopcoreError(Exception):
-    """Base of every error that is the caller's to fix (never a bug)."""
+    """Base of every error that is the caller's to fix (never a bug).
+
+    ``extra`` members are added to the problem document; naming one after a member in
+    :data:`RESERVED_MEMBERS` is a programming error (``TypeError``): a loan's status travels as
+    ``loan_status``, never as ``status``. Control characters in the detail and in text members
+    are escaped (:func:`printable`): a refusal quoting its input (an unknown field named with a
+    NUL, an account number with a terminal escape) is always auditable and printable.
+    """
 
     code: ClassVar[str] = "error"
     title: ClassVar[str] = "Request refused"
     status: ClassVar[int] = 400
 
     def __init__(self, detail: str, **extra: Any) -> None:
+        clash = RESERVED_MEMBERS.intersection(extra)
+        if clash:
+            raise TypeError(f"{type(self).__name__}: {', '.join(sorted(clash))} is a reserved "
+                            "problem member; name the extra member after what it holds")
+        detail = printable(detail)
         super().__init__(detail)
         self.detail = detail
-        self.extra = extra
+        self.extra: dict[str, Any] = {
+            key: printable(value) if isinstance(value, str) else value
+            for key, value in extra.items()}
 
     @property
     def type_uri(self) -> str:
         return PROBLEM_BASE + self.code
 
     def to_problem(self) -> dict[str, Any]:
-        """RFC 9457 problem details document."""
-        problem: dict[str, Any] = {
-            "type": self.type_uri,
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-            "code": self.code,
-        }
-        problem.update(self.extra)
-        return problem
+        """RFC 9457 problem details document: the reserved members, then the extra ones."""
+        return {"type": self.type_uri, "title": self.title, "status": self.status,
+                "detail": self.detail, "code": self.code, **self.extra}
+
+
+class BadRequest(KopcoreError):
+    """The request itself is malformed (not a value a field's rules could judge): text no
+    database can store, JSON nested beyond any input's depth, a body of the wrong type."""
+
+    code = "bad-request"
+    title = "Bad request"
+
+
+class UnsupportedMediaType(KopcoreError):
+    """A body sent as something else than what the operation reads (JSON: application/json)."""
+
+    code = "unsupported-media-type"
+    title = "Unsupported media type"
+    status = 415
+
+
+class TooManyRequests(KopcoreError):
+    """A public route's rate limit is spent; ``retry_after`` says in how many seconds."""
+
+    code = "too-many-requests"
+    title = "Too many requests"
+    status = 429
 
 
 class ValidationError(KopcoreError):

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         DemoSeed,
         EodTask,
         ExitContribution,
+        Finding,
         GLAccountSpec,
         HealthFigure,
         ImportSheet,
@@ -468,4 +469,32 @@ def kopcore_import_sheets() -> Sequence[ImportSheet]:
         def kopcore_import_sheets():
             return [ImportSheet("celengan", "Celengan anggota", COLUMNS, check_row, write_rows,
                                 order=150)]
+    """
+
+
+# -------------------------------------------------------------------------------------------
+# Checking the books
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_verify(ctx: Context) -> Sequence[Finding] | None:
+    """Check this plugin's own records against the ledger and return what disagrees.
+
+    Called by ``books.verify`` (``kopcore verify``) after the kernel's own checks, inside its
+    read-only transaction; write nothing. Every plugin is asked. Each
+    :class:`~kopcore.records.Finding` is reported as kind ``<plugin>.<finding.kind>``, an error
+    that makes ``ok`` false. Compare what only the plugin records (an installment marked paid,
+    a share distributed, an accrual) with the postings or balances that should stand behind
+    it, in set-based SQL: verify runs on books of any size. Return an empty sequence (or
+    ``None``) when all agrees.
+
+    :param ctx: the operation context of the verify (read-only use).
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_verify(ctx):
+            return [Finding("goal_reached_without_target", f"goal of {number} ...", account_id)
+                    for number, account_id in goals_reached_below_target(ctx)]
     """

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -88,6 +89,63 @@ def to_decimal(value: Any, *, field: str = "amount") -> Decimal:
     if not result.is_finite():
         raise InvalidAmount(f"{field} must be finite, got {value!r}")
     return result
+
+
+#: How people and programs write an amount (or a rate) as text; see :func:`read_amount`.
+PLAIN = r"[0-9]{1,18}(?:\.[0-9]{1,6})?"
+GROUPED = r"[1-9][0-9]{0,2}(?:\.[0-9]{3}){1,5}(?:,[0-9]{1,6})?"
+DECIMAL_COMMA = r"[0-9]{1,18},[0-9]{1,6}"
+#: Readable two ways: one separator followed by exactly three digits. "50.000" is fifty
+#: thousand in Indonesian and fifty in plain notation; "1,000" is one in Indonesian and a
+#: thousand in English.
+AMBIGUOUS = r"[1-9][0-9]{0,2}[.,][0-9]{3}"
+AMOUNT_TEXT = re.compile(rf"(-?)({PLAIN}|{GROUPED}|{DECIMAL_COMMA})")
+#: The same grammar as a JSON Schema (ECMA-262) pattern, for the OpenAPI document.
+AMOUNT_TEXT_PATTERN = rf"^-?(?!{AMBIGUOUS}$)(?:{PLAIN}|{GROUPED}|{DECIMAL_COMMA})$"
+
+
+def _ambiguous(field: str, text: str) -> InvalidAmount:
+    sign = "-" if text.startswith("-") else ""
+    whole, separator, fraction = text.lstrip("-").partition("." if "." in text else ",")
+    thousands = f"{sign}{whole}{fraction}"
+    grouped = f"{sign}{whole}.{fraction},00"
+    decimal = format(Decimal(f"{sign}{whole}.{fraction}").normalize(), "f")
+    if re.fullmatch(rf"-?{AMBIGUOUS}", decimal):
+        decimal += "0"  # four decimals say it is not a thousands group
+    name, role = ("dot", "point") if separator == "." else ("comma", "comma")
+    return InvalidAmount(
+        f"{field} '{text}' is ambiguous: write '{thousands}' (or '{grouped}') if the {name} "
+        f"groups thousands, or '{decimal}' if it is a decimal {role}", field=field)
+
+
+def read_amount(text: str, *, field: str = "amount") -> Decimal:
+    """Read an amount or a rate written by a person or a program, exactly, or refuse it.
+
+    Two notations are understood, with an optional leading ``-``:
+
+    - **plain**, as kopcore's JSON writes amounts: digits and an optional decimal point,
+      ``1500000``, ``1500000.50``, ``1.5``, ``0.125``;
+    - **Indonesian**, as kopcore prints them for people: dots group thousands and a comma is
+      the decimal separator, ``1.500.000``, ``1.500.000,50``, ``1500000,50``, ``1,5``.
+
+    One dot or comma followed by exactly three digits (``50.000``, ``1,000``) reads two ways:
+    it is refused as ambiguous, never guessed, with both unambiguous spellings in the message.
+    Anything else (spaces inside, ``Rp``, ``1,500,000``, ``1.50.000``) is refused too, with an
+    :class:`~kopcore.errors.InvalidAmount` that says how to write it.
+    """
+    stripped = text.strip()
+    if re.fullmatch(rf"-?{AMBIGUOUS}", stripped):
+        raise _ambiguous(field, stripped)
+    match = AMOUNT_TEXT.fullmatch(stripped)
+    if match is None:
+        raise InvalidAmount(
+            f"{field} '{text}' is not an amount: write digits with a decimal point, like "
+            "1500000 or 1500000.50, or as kopcore prints them, like 1.500.000 or 1.500.000,50",
+            field=field)
+    sign, number = match.groups()
+    if "," in number or number.count(".") > 1:
+        number = number.replace(".", "").replace(",", ".")
+    return Decimal(sign + number)
 
 
 @attrs.frozen(order=False)

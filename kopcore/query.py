@@ -83,6 +83,7 @@ COLUMNS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType({
                      "`python-api`.",
     }),
     "postings": MappingProxyType({
+        "id": "The posting's id: ascending in the order postings were written.",
         "entry_id": "The journal entry (`journal_entries.id`).",
         "account_id": "The account (`accounts.id`).",
         "amount": "Debit-positive minor units (a credit is negative), never zero.",

@@ -505,3 +505,16 @@ class ImportSheet:
     write: Callable[[ImportRun, Iterable[ImportRow]], SheetWritten]
     order: int = 100
     finish: Callable[[ImportRun], None] | None = None
+@attrs.frozen
+class Finding:
+    """Something a plugin's own records and the ledger disagree on (``kopcore_verify``).
+
+    ``kind`` names the check in the plugin's words (``installment_paid_without_repayment``);
+    ``verify`` reports it as ``<plugin>.<kind>``, an error. ``account_id`` and ``entry_id``
+    point at the ledger account or journal entry concerned, when there is one.
+    """
+
+    kind: str
+    detail: str
+    account_id: int | None = None
+    entry_id: int | None = None

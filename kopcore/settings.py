@@ -2,8 +2,9 @@
 
 Where the file is found, in order: the ``path`` argument, ``$KOPCORE_SETTINGS``, ``./kopcore.toml``.
 No file means all defaults (an SQLite file ``kopcore.db`` in the working directory and every
-installed plugin enabled). ``$KOPCORE_DATABASE_URL`` overrides ``database_url`` and
-``$KOPCORE_PLUGINS`` (comma-separated) overrides ``plugins``.
+installed plugin enabled that is not a test fixture, see :mod:`kopcore._installed`).
+``$KOPCORE_DATABASE_URL`` overrides ``database_url`` and ``$KOPCORE_PLUGINS`` (comma-separated)
+overrides ``plugins``.
 See docs/settings.md for every key.
 """
 
@@ -141,6 +142,8 @@ def _without_password(url: str) -> str:
 class Settings:
     database_url: str = attrs.field(default="sqlite:///kopcore.db", repr=_without_password)
     #: Entry-point names of the plugins to enable; ``None`` enables every installed plugin.
+    #: :meth:`load` never leaves it ``None``: unset, it names the installed plugins that are
+    #: not test fixtures.
     plugins: tuple[str, ...] | None = None
     cooperative_name: str = "Koperasi"
     currency: str = DEFAULT_CURRENCY
@@ -158,6 +161,9 @@ class Settings:
     api_port: int = attrs.field(default=8000, validator=_positive_int)
     #: Largest request body the API accepts, in bytes.
     max_request_bytes: int = attrs.field(default=65536, validator=_positive_int)
+    #: Requests per minute one client address may send to a public signed route (provider
+    #: callbacks), per worker process.
+    callback_requests_per_minute: int = attrs.field(default=60, validator=_positive_int)
     #: How the year's surplus is shared (``[shu]``).
     shu: ShuSettings = attrs.field(factory=ShuSettings)
     #: Secret for the journal's tamper evidence (HMAC-SHA256); ``None``: plain SHA-256, which
@@ -189,6 +195,10 @@ class Settings:
             data["integrity_key"] = key
         if (enabled := os.environ.get("KOPCORE_PLUGINS")) is not None:
             data["plugins"] = [p for p in enabled.split(",") if p]
+        if "plugins" not in data:
+            from kopcore._installed import product_plugins
+
+            data["plugins"] = list(product_plugins())  # never a test fixture
         return cls.from_mapping(data, source=source)
 
     @classmethod

@@ -261,9 +261,13 @@ class Cooperative:
         return caught.value
 
     def books_balance(self) -> None:
-        """Trial balance at zero (debits = credits) and cached balances = postings."""
+        """Trial balance at zero (debits = credits), cached balances = postings, and every
+        enabled plugin's records agree with the ledger (``verify`` without the journal pass)."""
         from kopcore import ledger
+        from kopcore.ledger._verify import verify_books
 
         tb = self.call("reports.trial-balance")
         assert tb["total_debit"] == tb["total_credit"]
         assert self.kernel.read("auditor", ledger.ledger_invariants) == []
+        report = self.kernel.read("auditor", lambda ctx: verify_books(ctx, digests=False))
+        assert report.errors == []

@@ -90,10 +90,16 @@ def fresh_kernel_factory(tmp_path_factory: pytest.TempPathFactory,
         kernel.close()
         with engine.begin() as conn:
             names = ", ".join(f'"{table.name}"' for table in tables)
+            # The journal refuses TRUNCATE (revision k0004): the tables' owner switches their
+            # triggers off for this reset, in this transaction only.
+            for table in tables:
+                conn.execute(text(f'ALTER TABLE "{table.name}" DISABLE TRIGGER USER'))
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             for table in tables:
                 if rows[table.name]:
                     conn.execute(insert(table), rows[table.name])
+            for table in tables:
+                conn.execute(text(f'ALTER TABLE "{table.name}" ENABLE TRIGGER USER'))
             for table_name, column in sequences:
                 conn.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('{table_name}', '{column}'), "

@@ -132,7 +132,8 @@ def test_amount_that_is_not_an_exact_decimal_string_is_refused(env: Env) -> None
 
 def test_a_json_float_is_refused_even_when_it_is_whole(env: Env) -> None:
     """``1000.0`` parses to a float: a client sending floats must learn it at once."""
-    response = env.client.post("/api/v1/entries/post", headers=env.headers(),
+    response = env.client.post("/api/v1/entries/post",
+                               headers=env.headers(**{"Content-Type": "application/json"}),
                                content=b'{"memo": "x", "lines": [{"account": "CASH-01", '
                                        b'"side": "debit", "amount": 1000.0}, {"account": '
                                        b'"GL-equity.grants", "side": "credit", "amount": "1000"}]}')

@@ -148,7 +148,7 @@ def test_plugins_lists_the_builtins_with_versions(env: Env) -> None:
 
 def test_init_creates_the_first_admin_once(database_url: str, tmp_path: Path) -> None:
     settings = write_settings(tmp_path / "kopcore.toml", database_url)
-    result = run_console(settings, "init", "--admin", "ketua")
+    result = run_console(settings, "init", "--admin", "ketua", "--name", "Koperasi Sejahtera")
     assert result.exit_code == 0, (result.stderr, result.exception)
     key = result.stdout.strip().splitlines()[-1]
     assert KEY_PATTERN.fullmatch(key), result.stdout

@@ -1,4 +1,5 @@
-"""The dependency audit's decisions (.ci/audit.py), on canned pip-audit output and pypi.org JSON."""
+"""The dependency audit's decisions (.ci/audit.py), on canned pip-audit output and the package
+index's JSON."""
 
 from __future__ import annotations
 
@@ -43,12 +44,13 @@ def project(latest: str, *vulns: dict[str, Any]) -> dict[str, Any]:
 
 
 def fetcher(projects: Mapping[str, Any]) -> Callable[[str, float], Mapping[str, Any]]:
-    """pypi.org stand-in: a dict per project, NotOnPyPI for missing ones, or an exception."""
+    """The package index's stand-in: a dict per project, NotOnIndex for missing ones, or an
+    exception."""
 
     def fetch(name: str, timeout: float) -> Mapping[str, Any]:
         answer = projects.get(name)
         if answer is None:
-            raise audit.NotOnPyPI(name)
+            raise audit.NotOnIndex(name)
         if isinstance(answer, BaseException):
             raise answer
         return answer  # type: ignore[no-any-return]
@@ -57,7 +59,7 @@ def fetcher(projects: Mapping[str, Any]) -> Callable[[str, float], Mapping[str, 
 
 
 def unavailable(timeout: float) -> Any:
-    return audit.PipAuditResult("unavailable", reason="Could not connect to PyPI")
+    return audit.PipAuditResult("unavailable", reason="Could not connect to the package index")
 
 
 def run(
@@ -117,39 +119,41 @@ def test_older_release_is_reported_not_failed(capsys: pytest.CaptureFixture[str]
     assert code == 0
     assert (
         "not checked: httpx 2.3.9 (older than the latest release 2.10.0, whose advisories "
-        "pypi.org gives here only for the latest)"
+        "the package index gives here only for the latest)"
     ) in out
     assert "GHSA" not in out
     assert "0 of 1 distributions checked" in out
 
 
-def test_project_unknown_to_pypi_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+def test_project_unknown_to_the_package_index_is_reported(
+        capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run(capsys, {"in-house": "1.0"}, {}, ci=True)
     assert code == 0
-    assert "not checked: in-house 1.0 (not on pypi.org)" in out
+    assert "not checked: in-house 1.0 (not on the package index)" in out
 
 
-def test_unreachable_pypi_fails_in_ci(capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_package_index_fails_in_ci(capsys: pytest.CaptureFixture[str]) -> None:
     down = TimeoutError("timed out")
     code, out = run(capsys, {"httpx": "2.4.0", "click": "8.3.0"}, {"httpx": down, "click": down},
                     ci=True)  # fmt: skip
     assert code == 1
-    assert "not checked: any of them (pypi.org: timed out)" in out
-    assert "FAILED: pypi.org could not be reached, nothing was audited (CI=true)" in out
+    assert "not checked: any of them (the package index: timed out)" in out
+    assert "FAILED: the package index could not be reached, nothing was audited (CI=true)" in out
 
 
-def test_unreachable_pypi_is_skipped_outside_ci(capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_package_index_is_skipped_outside_ci(
+        capsys: pytest.CaptureFixture[str]) -> None:
     down = OSError("Name or service not known")
     code, out = run(capsys, {"httpx": "2.4.0"}, {"httpx": down}, ci=False)
     assert code == 0
-    assert "skipped: pypi.org could not be reached, nothing was audited (not in CI)" in out
+    assert "skipped: the package index could not be reached, nothing was audited (not in CI)" in out
     # One project unreachable among reachable ones still fails CI: it was not audited.
     code, out = run(
         capsys, {"httpx": "2.4.0", "click": "8.3.0"}, {"httpx": down, "click": project("8.3.0")},
         ci=True,
     )  # fmt: skip
     assert code == 1
-    assert "not checked: httpx 2.4.0 (pypi.org: Name or service not known)" in out
+    assert "not checked: httpx 2.4.0 (the package index: Name or service not known)" in out
     assert "not everything was audited" in out
 
 
@@ -175,10 +179,11 @@ PIP_AUDIT_VULNERABLE = {
     ],
     "fixes": [],
 }  # fmt: skip
+NOT_FOUND = "Dependency not found on the package index and could not be audited"
 PIP_AUDIT_SKIPPED_ALL = {
     "dependencies": [
-        {"name": "httpx", "skip_reason": "Dependency not found on PyPI and could not be audited"},
-        {"name": "click", "skip_reason": "Dependency not found on PyPI and could not be audited"},
+        {"name": "httpx", "skip_reason": NOT_FOUND},
+        {"name": "click", "skip_reason": NOT_FOUND},
     ],
     "fixes": [],
 }
@@ -247,3 +252,26 @@ def test_only_this_checkouts_projects_skipped_is_a_complete_audit(
     code, out = run(capsys, {"click": "8.3.0"}, {}, ci=True, pip_audit=skipped_plugin)
     assert code == 0
     assert "pip-audit: no known vulnerabilities in 1 distributions" in out
+
+
+def test_the_package_index_host_is_written_in_one_constant_only() -> None:
+    """Prose, comments and docs say "the package index"; the one working URL is a constant."""
+    root = Path(__file__).resolve().parent.parent
+    host = ".".join(("pypi", "org"))
+    skipped = {".venv", ".tox", ".git", "__pycache__", ".mypy_cache", ".ruff_cache",
+               ".pytest_cache", ".hypothesis"}
+    found = []
+    for path in root.rglob("*"):
+        if not path.is_file() or skipped & set(path.relative_to(root).parts) or \
+                path.suffix not in {".py", ".md", ".toml", ".ini", ".txt", ".cfg", ""}:
+            continue
+        for number, line in enumerate(path.read_text("utf-8", errors="replace").splitlines(), 1):
+            if host in line.lower():
+                found.append(f"{path.relative_to(root)}:{number}")
+    assert found == [".ci/audit.py:" + str(audit_line(root, host))]
+
+
+def audit_line(root: Path, host: str) -> int:
+    lines = (root / ".ci" / "audit.py").read_text("utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.startswith("PROJECT_URL = ")
+                and host in line)

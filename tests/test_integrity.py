@@ -178,8 +178,10 @@ def test_delete_of_a_sealed_entry_is_detected_even_with_the_seal_rewritten(
 
     insider(coop.kernel, rewrite)
     report = verify(coop.kernel)
-    assert kinds(report) == {"seal_broken"}
-    assert report.errors[0].detail.endswith("and the chain differs")
+    # The rewritten seal no longer matches the head kept outside the journal's tables either.
+    assert kinds(report) == {"seal_broken", "journal_head_mismatch"}
+    broken = [p for p in report.errors if p.kind == "seal_broken"]
+    assert broken[0].detail.endswith("and the chain differs")
 
 
 def test_delete_of_an_unsealed_entry_is_only_a_gap(coop: Cooperative) -> None:
@@ -253,8 +255,11 @@ def test_insert_into_a_sealed_range_is_detected(coop: Cooperative) -> None:
 
     insider(coop.kernel, renumber)
     report = verify(coop.kernel)
-    assert {p.kind for p in report.errors} == {"seal_broken"}
-    assert len(report.errors) == 2  # both seals: the first's chain, the second's count
+    assert {p.kind for p in report.errors} == {"seal_broken", "journal_shortened"}
+    # Both seals: the first's chain, the second's count.
+    assert report.counts["seal_broken"] == 2
+    # Entry 6 was sealed as the journal's last: the journal now ends before it.
+    assert report.counts["journal_shortened"] == 1
 
 
 def test_removing_the_latest_seal_is_caught_by_the_recorded_head(coop: Cooperative) -> None:
@@ -272,7 +277,19 @@ def test_removing_the_latest_seal_is_caught_by_the_recorded_head(coop: Cooperati
         fix_balances(conn)
 
     insider(coop.kernel, truncate)
-    assert verify(coop.kernel).ok  # without the head recorded elsewhere: invisible
+    # The head kept in journal_head still names seal 2 and entry 6.
+    assert kinds(verify(coop.kernel)) == {"journal_shortened"}
+
+    def rewind_head(conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP TRIGGER journal_head_forward_only ON journal_head"))
+        else:
+            conn.execute(text("DROP TRIGGER journal_head_forward_only"))
+        conn.execute(update(t.journal_head).values(seal_id=1, last_entry_id=5,
+                                                   chain_hash=first.chain_hash))
+
+    insider(coop.kernel, rewind_head)
+    assert verify(coop.kernel).ok  # the head rewound too: only a head recorded elsewhere sees it
     report = verify(coop.kernel, expect_seal=2, expect_chain=second.chain_hash)
     assert kinds(report) == {"seal_head_mismatch"}
     assert verify(coop.kernel, expect_seal=1, expect_chain=first.chain_hash).ok

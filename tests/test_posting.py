@@ -484,7 +484,8 @@ def test_a_hold_is_released_only_once(branch):
 
 def test_account_with_a_balance_cannot_be_closed(branch):
     assert_refused_and_nothing_written(
-        branch, Conflict, lambda ctx: ledger.close_account(ctx, SAVINGS), match="balance 250000")
+        branch, Conflict, lambda ctx: ledger.close_account(ctx, SAVINGS),
+        match=r"balance Rp250\.000,00")
     post(branch, [debit(SAVINGS, "250000"), credit(CASH, "250000")], memo="kosongkan")
     closed = branch.write("teller", lambda ctx: ledger.close_account(ctx, SAVINGS))
     assert closed.status is ledger.AccountStatus.CLOSED
@@ -503,7 +504,7 @@ def test_account_with_an_active_hold_cannot_be_closed(branch):
 
     hold_id = branch.write("teller", open_and_hold)
     assert_refused_and_nothing_written(
-        branch, Conflict, lambda ctx: ledger.close_account(ctx, "SUS-01"), match="held 100")
+        branch, Conflict, lambda ctx: ledger.close_account(ctx, "SUS-01"), match=r"held Rp100,00")
     branch.write("teller", lambda ctx: ledger.release_hold(ctx, hold_id))
     closed = branch.write("teller", lambda ctx: ledger.close_account(ctx, "SUS-01"))
     assert closed.status is ledger.AccountStatus.CLOSED

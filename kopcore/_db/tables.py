@@ -164,6 +164,20 @@ journal_seals = Table(
     CheckConstraint("entry_count > 0", name="count_positive"),
 )
 
+#: The sealed head, kept apart from the journal's tables (revision k0004): one row that moves
+#: forward by one seal at a time in the transaction that appends it, so a journal emptied or
+#: shortened behind kopcore's back (TRUNCATE, DELETE with the triggers dropped) no longer
+#: reaches the head it once had (kopcore.ledger._verify).
+journal_head = Table(
+    "journal_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seal_id", Integer, nullable=False),
+    Column("last_entry_id", Integer, nullable=False),
+    Column("chain_hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
 postings = Table(
     "postings",
     metadata,

@@ -3,10 +3,15 @@
 ``load(cls, data)`` turns a mapping (a JSON body, query parameters or CLI options) into an
 instance of an attrs input class, refusing unknown fields, missing required fields and values of
 the wrong type with :class:`~kopcore.errors.ValidationError` naming the field. Amounts
-(``Decimal`` fields) must be decimal strings or integers — JSON floats are refused, so no client
-can lose a rupiah to binary floating point. ``dump(obj)`` renders an output instance as JSON data
-(Money as ``{"amount": "1500000.00", "currency": "IDR"}``). ``schema(cls)`` is the JSON Schema of
-either, for the OpenAPI document.
+(``Decimal`` fields) must be strings or integers — JSON floats are refused, so no client can
+lose a rupiah to binary floating point; a string is read by :func:`kopcore.money.read_amount`
+(``1500000.50`` or ``1.500.000,50``; ``50.000`` is refused as ambiguous). ``dump(obj)``
+renders an output instance as JSON data (Money as ``{"amount": "1500000.00", "currency":
+"IDR"}``). ``schema(cls)`` is the JSON Schema of either, for the OpenAPI document.
+
+Text is normalised to NFC and may not hold control characters (line breaks and tabs aside)
+or bidirectional overrides; names and memos (fields ``name``, ``memo``, ``*_name``) are one line
+of visible text, without line breaks or invisible formatting characters either.
 
 Supported field types: ``str``, ``int``, ``bool``, ``Decimal``, ``date``, ``datetime``,
 ``StrEnum`` subclasses, ``Money`` (outputs), nested attrs classes and ``list[...]`` (outputs),
@@ -17,10 +22,10 @@ and ``X | None``. Field metadata: ``help`` (documentation), ``max_length`` (stri
 from __future__ import annotations
 
 import enum
-import json
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,7 +34,8 @@ from typing import Any, TypeVar, Union
 import attrs
 
 from kopcore.errors import InvalidAmount, KopcoreError, ValidationError
-from kopcore.money import Money, to_decimal
+from kopcore.interfaces import _edge as edge
+from kopcore.money import AMOUNT_TEXT_PATTERN, Money, read_amount, to_decimal
 
 T = TypeVar("T")
 DECIMAL_PATTERN = r"^-?[0-9]{1,18}(\.[0-9]{1,6})?$"
@@ -130,11 +136,8 @@ def _value(field: attrs.Attribute[Any], raw: Any, from_text: bool) -> Any:
             raise ValidationError(f"{name} must be between {low} and {high}", field=name)
         return value
     if tp is Decimal:
-        if isinstance(raw, str) and not re.fullmatch(DECIMAL_PATTERN, raw.strip()):
-            raise InvalidAmount(
-                f"{name} must be a decimal number written as a string, like \"150000.00\"",
-                field=name,
-            )
+        if isinstance(raw, str):
+            return read_amount(raw, field=name)
         try:
             return to_decimal(raw, field=name)
         except InvalidAmount as exc:
@@ -142,12 +145,14 @@ def _value(field: attrs.Attribute[Any], raw: Any, from_text: bool) -> Any:
     if tp is str:
         if not isinstance(raw, str):
             raise ValidationError(f"{name} must be a string", field=name)
-        limit = field.metadata.get("max_length", DEFAULT_MAX_LENGTH)
-        if len(raw) > limit:
-            raise ValidationError(f"{name} is longer than {limit} characters", field=name)
         if "\x00" in raw:
             raise ValidationError(f"{name} contains a NUL character", field=name)
-        return raw
+        # The limit applies to the text as stored, after normalisation (which may lengthen it).
+        text = _text(name, raw)
+        limit = field.metadata.get("max_length", DEFAULT_MAX_LENGTH)
+        if len(text) > limit:
+            raise ValidationError(f"{name} is longer than {limit} characters", field=name)
+        return text
     if tp is date or tp is datetime:
         if isinstance(raw, str):
             try:
@@ -166,6 +171,40 @@ def _value(field: attrs.Attribute[Any], raw: Any, from_text: bool) -> Any:
     raise TypeError(f"field {name}: type {tp!r} is not supported in operation inputs")
 
 
+#: Characters that make text display otherwise than it reads (Trojan Source, CVE-2021-42574):
+#: bidirectional embeddings, overrides and isolates. Refused in every text input.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Line breaks and tabs, allowed in free text (an address) but not in a name or a memo.
+LAYOUT = frozenset("\t\n\r")
+
+
+def single_line(field_name: str) -> bool:
+    """Names and memos (fields ``name``, ``memo`` and ``*_name``) are one line of visible
+    text: what a statement, a receipt or a list of members prints."""
+    return field_name in ("name", "memo") or field_name.endswith("_name")
+
+
+def _text(name: str, raw: str) -> str:
+    """Text input in NFC, without control or bidirectional-override characters; in a name or a
+    memo, without line breaks, tabs or invisible format characters (zero-width spaces and
+    joiners, bidirectional marks, soft hyphens) either, so what is stored is what is seen."""
+    text = unicodedata.normalize("NFC", raw)
+    strict = single_line(name)
+    for char in text:
+        category = unicodedata.category(char)
+        if char in BIDI_CONTROLS:
+            why = "a bidirectional override"
+        elif category == "Cc" and (strict or char not in LAYOUT):
+            why = "a control character"
+        elif category == "Cf" and strict:
+            why = "an invisible formatting character"
+        else:
+            continue
+        raise ValidationError(f"{name} contains {why} (U+{ord(char):04X}); send visible text "
+                              "only", field=name)
+    return text
+
+
 MAX_ITEMS = 1000
 
 
@@ -174,8 +213,8 @@ def _list_of(field: attrs.Attribute[Any], item: type, raw: Any, from_text: bool)
     name = field.name
     if from_text and isinstance(raw, str):
         try:
-            raw = json.loads(raw)
-        except ValueError:
+            raw = edge.parse_json(raw, name)
+        except ValidationError:
             raise ValidationError(f"{name} must be a JSON array", field=name) from None
     if not isinstance(raw, list) or len(raw) > MAX_ITEMS:
         raise ValidationError(f"{name} must be an array of at most {MAX_ITEMS} objects",
@@ -243,7 +282,8 @@ def type_schema(tp: Any, field: attrs.Attribute[Any] | None = None, *, for_input
             if "maximum" in field.metadata:
                 schema["maximum"] = field.metadata["maximum"]
     elif tp is Decimal:
-        schema = {"type": "string", "pattern": DECIMAL_PATTERN, "format": "decimal"}
+        schema = {"type": "string", "pattern": AMOUNT_TEXT_PATTERN if for_input
+                  else DECIMAL_PATTERN, "format": "decimal"}
     elif tp is str:
         limit = field.metadata.get("max_length", DEFAULT_MAX_LENGTH) if field and for_input \
             else None

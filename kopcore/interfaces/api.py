@@ -35,10 +35,16 @@ from kopcore.errors import (
     Forbidden,
     IdempotencyConflict,
     KopcoreError,
+    TooManyRequests,
     Unauthorized,
+    UnsupportedMediaType,
     ValidationError,
 )
+from kopcore.interfaces import _edge as edge
 from kopcore.interfaces._convert import object_schema, query_parameters
+from kopcore.interfaces._headers import add_common_headers, html_page_headers
+from kopcore.interfaces._logs import app_log_config
+from kopcore.interfaces._ratelimit import RateLimit
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation
 
@@ -79,7 +85,9 @@ def problem_response(status: int, code: str, title: str, detail: str, **extra: A
 
 
 def _kopcore_error(_: Request[Any, Any, Any], exc: KopcoreError) -> Response[Any]:
-    return Response(exc.to_problem(), status_code=exc.status, media_type=PROBLEM_JSON)
+    retry = exc.extra.get("retry_after")
+    return Response(exc.to_problem(), status_code=exc.status, media_type=PROBLEM_JSON,
+                    headers={"Retry-After": str(retry)} if retry is not None else None)
 
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -123,6 +131,7 @@ def _responses(op: Operation) -> dict[str, Any]:
     errors: list[type[KopcoreError]] = [Unauthorized, Forbidden, ValidationError, *op.errors]
     if op.mutates:
         errors.append(IdempotencyConflict)
+        errors.append(UnsupportedMediaType if op.signature_header is None else TooManyRequests)
     for error in errors:
         by_status[error.status].add(error.code)
     by_status[400].add("bad-request")
@@ -190,12 +199,8 @@ async def _input(op: Operation, request: Request[Any, Any, Any]) -> dict[str, An
     body = await request.body()
     if not body.strip():
         return {}
-    import json
-
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise ValidationError("request body is not valid JSON") from None
+    edge.require_json(request.headers.get("content-type"))
+    data = edge.parse_json(body)
     if not isinstance(data, dict):
         raise ValidationError("request body must be a JSON object")
     return data
@@ -212,9 +217,13 @@ async def _signed_input(op: Operation, request: Request[Any, Any, Any]) -> dict[
 
 
 def route_for(kernel: Kernel, op: Operation) -> Any:
+    public = RateLimit(kernel.settings.callback_requests_per_minute) \
+        if op.signature_header is not None else None
+
     async def endpoint(request: Request[Any, Any, Any]) -> Response[Any]:
-        if op.signature_header is not None:
+        if public is not None:
             # Deliberately public: the handler authenticates the body by its signature.
+            public.take(request.client.host if request.client else "unknown")
             principal = Principal("callback", "callback", None, frozenset({op.permission}))
             data = await _signed_input(op, request)
             key = None
@@ -287,5 +296,8 @@ def make_app(kernel: Kernel, *, debug: bool = False) -> Litestar:
             Exception: _internal_error,
         },
         request_max_body_size=kernel.settings.max_request_bytes,
+        logging_config=app_log_config(),
+        before_send=[add_common_headers],
+        middleware=[html_page_headers],
         debug=debug,
     )

@@ -1,10 +1,14 @@
-"""Serving the API: an ASGI app factory for uvicorn and the ``kopcore serve`` entry."""
+"""Serving the API: an ASGI app factory for uvicorn and the ``kopcore serve`` entry.
+
+uvicorn logs through :func:`~kopcore.interfaces._logs.server_log_config`: its access log never
+holds a query string's values or a credential."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
+from kopcore.interfaces._logs import server_log_config
 from kopcore.settings import Settings
 
 
@@ -26,7 +30,8 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         from kopcore.kernel import Kernel
 
         app = make_app(Kernel.start(settings))
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True,
+                    log_config=server_log_config())
         return
     if os.path.isfile(settings.source):
         os.environ["KOPCORE_SETTINGS"] = os.path.abspath(settings.source)
@@ -34,4 +39,5 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     if settings.plugins is not None:
         os.environ["KOPCORE_PLUGINS"] = ",".join(settings.plugins)
     uvicorn.run("kopcore.interfaces.asgi:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="info", proxy_headers=True)
+                workers=workers, log_level="info", proxy_headers=True,
+                log_config=server_log_config())

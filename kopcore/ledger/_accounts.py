@@ -203,8 +203,8 @@ def close_account(ctx: Context, number: str) -> Account:
         raise AccountClosed(f"account {number} is already closed")
     if account.balance.minor != 0 or account.held.minor != 0:
         raise Conflict(
-            f"account {number} cannot be closed: balance {account.balance.to_str()}, "
-            f"held {account.held.to_str()}"
+            f"account {number} cannot be closed: balance {account.balance.format()}, "
+            f"held {account.held.format()}"
         )
     ctx.conn.execute(
         update(t.accounts).where(t.accounts.c.id == account.id)
@@ -260,8 +260,8 @@ def place_hold(
     ).first()
     if updated is None:
         raise InsufficientFunds(
-            f"account {number} has {account.available.to_str()} available; cannot hold "
-            f"{amount.to_str()}", available=account.available.to_str(),
+            f"account {number} has {account.available.format()} available; cannot hold "
+            f"{amount.format()}", available=account.available.to_str(),
         )
     return int(ctx.conn.execute(
         t.account_holds.insert().values(

@@ -21,7 +21,10 @@ Two layers, described for operators and auditors in docs/integrity.md:
 
   storing the range, the number of entries and the final chain value. Deleting, inserting,
   renumbering or editing an entry inside a sealed range changes the count or the chain; without
-  the key the chain cannot be recomputed to hide it.
+  the key the chain cannot be recomputed to hide it. The same transaction moves the one-row
+  ``journal_head`` forward to the new seal, outside the journal's tables, so removing the most
+  recent seals with their entries (or emptying the journal) leaves a head the seals no longer
+  reach.
 
 Entries posted before the digest column existed have no digest; the chain then covers
 ``legacy:`` + SHA-256 of their canonical encoding, computed when they are first sealed.
@@ -40,7 +43,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 import attrs
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 
 from kopcore._db import tables as t
 from kopcore.context import Context
@@ -262,6 +265,13 @@ def seal_journal(ctx: Context, *, until_id: int | None = None) -> Seal | None:
         id=seal.seal_id, first_entry_id=first, last_entry_id=last, entry_count=count,
         chain_hash=chain, keyed=seal.keyed, business_date=ctx.business_date, actor=ctx.actor,
         sealed_at=datetime.now(UTC)))
+    h = t.journal_head.c
+    moved = conn.execute(update(t.journal_head).where(h.seal_id == seal.seal_id - 1).values(
+        seal_id=seal.seal_id, last_entry_id=last, chain_hash=chain)).rowcount
+    if moved != 1:
+        raise Conflict(f"the journal head is not at seal {seal.seal_id - 1}, the last seal "
+                       "found: seals or the head were changed behind kopcore; run "
+                       "`kopcore verify` and investigate before sealing")
     return seal
 
 

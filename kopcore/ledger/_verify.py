@@ -5,7 +5,8 @@ aggregate queries, whatever the size of the journal); the journal check reads th
 in id order and in batches, recomputing each digest and the seal chain
 (:mod:`kopcore.ledger._integrity`). Every finding is a :class:`Problem` with a ``kind``; findings
 of severity ``info`` (id gaps left by rolled-back transactions, entries not sealed yet) do not
-make the books fail.
+make the books fail. Each enabled plugin then checks its own records against the ledger
+(``kopcore_verify``); its findings are errors of kind ``<plugin>.<kind>``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ KINDS: dict[str, str] = {
     "seal_sequence": "seal numbers or ranges are not consecutive",
     "outside_seals": "an entry lies between two sealed ranges (inserted after sealing)",
     "seal_head_mismatch": "the chain does not end at the seal head recorded by the auditor",
+    "journal_shortened": "the journal or its seals end before the sealed head kept in "
+                         "journal_head: sealed rows were removed (TRUNCATE, or DELETE with the "
+                         "triggers dropped)",
+    "journal_head_mismatch": "the last seal is not the one journal_head recorded when it was "
+                             "made, or the head row is missing",
     "unsealed_gap": "ids missing among the entries not sealed yet (a rolled-back transaction "
                     "leaves one; see docs/integrity.md)",
     "unsealed_entries": "entries posted since the last seal",
@@ -308,13 +314,39 @@ def _journal_checks(conn: Connection, key: bytes | None, found: _Findings,
     return len(seals), sealed_through, head
 
 
+def _head_checks(conn: Connection, found: _Findings) -> None:
+    """Compare the journal and its last seal with the head kept outside them."""
+    heads = conn.execute(select(t.journal_head)).all()
+    if len(heads) != 1:
+        found.add("journal_head_mismatch", "the journal head row is missing: the seals "
+                  "cannot be compared with the head kopcore kept")
+        return
+    head = heads[0]
+    last = integrity.last_seal(conn)
+    sealed = f"seal {head.seal_id} through entry {head.last_entry_id}"
+    if head.seal_id > (last.seal_id if last else 0):
+        found.add("journal_shortened", f"the journal head records {sealed}; the seals end "
+                  + (f"at seal {last.seal_id}" if last else "before the first"))
+    elif last is not None and (last.seal_id, last.last_entry_id, last.chain_hash) != (
+            head.seal_id, head.last_entry_id, head.chain_hash):
+        found.add("journal_head_mismatch", f"the journal head records {sealed} with chain "
+                  f"{head.chain_hash}; seal {last.seal_id} ends at entry {last.last_entry_id} "
+                  f"with chain {last.chain_hash}")
+    newest = conn.execute(select(func.max(t.journal_entries.c.id))).scalar_one() or 0
+    if newest < head.last_entry_id:
+        found.add("journal_shortened", f"entries through {head.last_entry_id} were sealed; "
+                  + (f"the journal ends at entry {newest}" if newest else "the journal is empty"),
+                  entry_id=head.last_entry_id)
+
+
 def verify_books(source: Connection | Context, *, key: bytes | str | None = None,
                  digests: bool = True, expect_seal: int | None = None,
                  expect_chain: str | None = None) -> VerifyReport:
     """Check the books and say what is wrong; writes nothing.
 
     ``source`` is a connection (``key`` then says which integrity key to check with) or a
-    :class:`~kopcore.context.Context` (the key comes from its settings unless given).
+    :class:`~kopcore.context.Context` (the key comes from its settings unless given; each
+    enabled plugin then checks its own records through ``kopcore_verify`` too).
     ``digests=False`` skips the journal pass (digests, seals, gaps) and runs only the set-based
     accounting checks. ``expect_seal``/``expect_chain`` compare the chain with a head recorded
     outside the database, which also catches the removal of the most recent seals.
@@ -329,6 +361,12 @@ def verify_books(source: Connection | Context, *, key: bytes | str | None = None
     found = _Findings()
     _ledger_checks(conn, found)
     _reversal_checks(conn, found)
+    _head_checks(conn, found)
+    if isinstance(source, Context):
+        for plugin, findings in source.kernel.plugins.call("kopcore_verify", ctx=source):
+            for finding in findings:
+                found.add(f"{plugin}.{finding.kind}", finding.detail, entry_id=finding.entry_id,
+                          account_id=finding.account_id)
     seals, sealed_through, head = 0, 0, None
     if digests:
         seals, sealed_through, head = _journal_checks(conn, key_bytes, found, expect_seal,

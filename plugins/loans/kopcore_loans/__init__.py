@@ -33,6 +33,7 @@ from kopcore.records import (
     DemoSeed,
     EodTask,
     ExitContribution,
+    Finding,
     GLAccountSpec,
     HealthFigure,
     ImportSheet,
@@ -50,6 +51,7 @@ from kopcore_loans.exit import member_exit
 from kopcore_loans.health import health_figures
 from kopcore_loans.products import ProductTerms, create_product
 from kopcore_loans.schedule import Frequency, InterestMethod
+from kopcore_loans.verify import findings as verify_findings
 
 __version__ = "0.3.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
@@ -186,3 +188,9 @@ def kopcore_demo_seed() -> Sequence[DemoSeed]:
 def kopcore_import_sheets() -> Sequence[ImportSheet]:
     """The sheet ``pinjaman`` of a cut-over import: loans mid-term."""
     return cutover.SHEETS
+
+
+@kopcore.hookimpl
+def kopcore_verify(ctx: Context) -> Sequence[Finding]:
+    """Each loan's schedule against its principal account and its recorded payments."""
+    return verify_findings(ctx)

@@ -84,8 +84,8 @@ def check_limits(ctx: Context, product: Product, member: Member, principal: int,
     cur = product.currency
     if not product.min_amount <= principal <= product.max_amount:
         raise ValidationError(
-            f"amount must be between {Money(product.min_amount, cur).to_str()} and "
-            f"{Money(product.max_amount, cur).to_str()} for product {product.code}",
+            f"amount must be between {Money(product.min_amount, cur).format()} and "
+            f"{Money(product.max_amount, cur).format()} for product {product.code}",
             field="amount")
     if not product.min_term <= term <= product.max_term:
         raise ValidationError(f"term must be {product.min_term}-{product.max_term} "
@@ -102,7 +102,7 @@ def check_limits(ctx: Context, product: Product, member: Member, principal: int,
         if principal > ceiling:
             raise ValidationError(
                 f"amount exceeds {product.savings_multiple}x the member's savings "
-                f"({account.balance.to_str()})", field="amount")
+                f"({account.balance.format()})", field="amount")
 
 
 def apply(ctx: Context, member: Member, product_code: str, amount: Money, term: int, *,
@@ -211,7 +211,7 @@ def disburse(ctx: Context, loan: Loan, member: Member, *, use_savings: bool,
                        interest_account_id=interest.id,
                        collectibility=collectibility(ctx)[0].code)
     record_event(ctx, loan, "disbursement", loan.principal, entry_id=entry.id,
-                 note=f"to {payout.number}; fees {Money(fees, cur).to_str()}")
+                 note=f"to {payout.number}; fees {Money(fees, cur).format()}")
     return loan, entry
 
 
@@ -272,7 +272,7 @@ def recover(ctx: Context, loan: Loan, source: Account, amount: Money) -> tuple[L
         raise ValidationError("amount must be positive", field="amount")
     left = loan.written_off - loan.recovered
     if amount.minor > left:
-        raise ValidationError(f"only {Money(left, loan.currency).to_str()} of the written-off "
+        raise ValidationError(f"only {Money(left, loan.currency).format()} of the written-off "
                               "claim is left to recover", field="amount")
     entry = ledger.post_entry(ctx, [
         PostingLine(source.number, Side.DEBIT, amount),

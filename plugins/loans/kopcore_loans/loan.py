@@ -146,7 +146,7 @@ def require_status(loan: Loan, *allowed: LoanStatus) -> None:
     if loan.status not in allowed:
         wanted = " or ".join(s.value for s in allowed)
         raise Conflict(f"loan {loan.number} is {loan.status.value}; this needs it {wanted}",
-                       status=loan.status.value)
+                       loan_status=loan.status.value)
 
 
 def schedule_rows(ctx: Context, loan_id: int, *, include_superseded: bool = False

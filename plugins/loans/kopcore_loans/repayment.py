@@ -268,7 +268,7 @@ def repay(ctx: Context, loan: Loan, source: Account, amount: Money, *, memo: str
         owed = Money(alloc.total, loan.currency)
         raise ValidationError(
             f"payment exceeds what loan {loan.number} still owes on its schedule "
-            f"({owed.to_str()}); settle it early with loans.settle", field="amount")
+            f"({owed.format()}); settle it early with loans.settle", field="amount")
     loan, entry = post_payment(ctx, loan, source, alloc, kind=kind, memo=memo,
                                idempotency_key=idempotency_key)
     return loan, entry, alloc

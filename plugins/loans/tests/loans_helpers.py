@@ -16,6 +16,7 @@ from kopcore import ledger
 from kopcore.context import Context
 from kopcore.kernel import Kernel
 from kopcore.ledger import Member
+from kopcore.ledger._verify import verify_books
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 
@@ -72,9 +73,11 @@ def disbursed_loan(ctx: Context, borrower: Member, code: str, amount: str = "120
 
 
 def books_balance(kernel: Kernel) -> None:
-    """Trial balance at zero and the ledger's invariants hold."""
+    """Trial balance at zero, the ledger's invariants hold and every loan's schedule agrees
+    with the ledger (verify's accounting checks and the plugins' own)."""
     def check(ctx: Context) -> None:
         assert ledger.ledger_invariants(ctx) == []
+        assert verify_books(ctx, digests=False).errors == []
         tb = ledger.trial_balance(ctx, ctx.business_date)
         for debit, credit in tb["totals"].values():
             assert debit == credit

@@ -185,3 +185,23 @@ def test_guarantors_and_collateral_show_on_the_loan(loans_kernel: Kernel) -> Non
             "value": "15000000", "document_ref": "BPKB-123"}).json()
         assert [g["member_number"] for g in shown["guarantors"]] == [data["other"]]
         assert shown["collateral"][0]["value"]["amount"] == "15000000.00"
+
+
+def test_rejecting_an_active_loan_is_a_problem_whose_status_is_the_http_status(
+        loans_kernel: Kernel) -> None:
+    data = seed(loans_kernel)
+    keys = data["keys"]
+    with TestClient(make_app(loans_kernel)) as client:
+        client.post("/api/v1/loans/product-create", json=PRODUCT, headers=keys["manager"])
+        number = client.post("/api/v1/loans/apply", headers=keys["teller"], json={
+            "member": data["borrower"], "product": "PMU", "amount": "5000000",
+            "term": 6}).json()["number"]
+        client.post("/api/v1/loans/approve", json={"loan": number}, headers=keys["manager"])
+        client.post("/api/v1/loans/disburse", json={"loan": number, "cash_account": "CASH-01"},
+                    headers=keys["teller"])
+        refused = client.post("/api/v1/loans/reject", json={"loan": number},
+                              headers=keys["manager"])
+        assert refused.status_code == 409
+        problem = refused.json()
+        assert (problem["status"], problem["code"], problem["loan_status"]) == (
+            409, "conflict", "active")

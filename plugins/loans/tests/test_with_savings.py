@@ -442,7 +442,7 @@ def test_savings_multiple_limits_the_loan_to_the_sukarela_balance(coop: Coop) ->
     sukarela = coop.open(member, "SUKARELA", deposit="1000000")
     err = coop.refused(ValidationError, "loans.apply", as_user="teller", member=member,
                        product="PSM", amount="3000001", term=6)
-    assert "1000000.00" in err.detail
+    assert "Rp1.000.000,00" in err.detail
     coop.call("loans.apply", as_user="teller", member=member, product="PSM",
               amount="3000000", term=6)
     # The ceiling follows the account: after a withdrawal it is lower...

@@ -22,12 +22,21 @@ from pathlib import Path
 import pluggy
 
 import kopcore
+from kopcore.context import Context
 from kopcore.errors import PluginError
 from kopcore.operations import Operation
-from kopcore.records import DemoSeed, EodTask, GLAccountSpec, MigrationSource, PermissionSpec
+from kopcore.records import (
+    DemoSeed,
+    EodTask,
+    Finding,
+    GLAccountSpec,
+    MigrationSource,
+    PermissionSpec,
+)
 from kopcore_ppob import chart, demo, digiflazz, eod, hookspecs
 from kopcore_ppob.operations import OPERATIONS
 from kopcore_ppob.providers import ProviderSpec, sandbox_factory
+from kopcore_ppob.verify import findings as verify_findings
 
 __version__ = "0.3.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
@@ -88,3 +97,9 @@ def kopcore_eod_tasks() -> Sequence[EodTask]:
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
     # After savings (order 100) has opened and funded the members' accounts.
     return [DemoSeed("ppob", demo.seed, order=200)]
+
+
+@kopcore.hookimpl
+def kopcore_verify(ctx: Context) -> Sequence[Finding]:
+    """Successful purchases against their postings to the provider payable."""
+    return verify_findings(ctx)

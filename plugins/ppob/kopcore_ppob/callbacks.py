@@ -16,8 +16,12 @@ duplicate      the transaction already has this outcome (a repeated or late deli
 contradicted   the provider contradicts a final outcome: recorded as an anomaly, never posted
 unknown-ref    no transaction with this ref_id (or it belongs to another provider)
 bad-signature  the signature does not verify: nothing else is read or changed; refused (401)
-malformed      the signature verifies but the body is not a callback; refused (422)
+malformed      the signature verifies but the JSON is not a callback; refused (422)
 ============== ===============================================================================
+
+A body that cannot be a provider's callback — not a JSON object — is refused (422) before the
+signature is checked and before anything is written, so junk sent to the public route leaves no
+row behind; the kernel also rate-limits the route per client address.
 
 A callback and the status-polling job may answer the same transaction at once: the conditional
 update in :func:`kopcore_ppob.flow.resolve` lets exactly one of them post.
@@ -26,6 +30,7 @@ update in :func:`kopcore_ppob.flow.resolve` lets exactly one of them post.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -56,6 +61,16 @@ def _record(ctx: Context, provider: str, body: str, verdict: str, ref_id: str | 
         received_at=datetime.now(UTC)))
 
 
+def could_be_a_callback(body: str) -> bool:
+    """Whether ``body`` is a JSON object, as every provider's callback is."""
+    if not body.lstrip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(body), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
 def _verify(ctx: Context, body: str, signature: str) -> tuple[str, Result]:
     """The provider whose signature verifies over the callback, and what it reports.
 
@@ -75,6 +90,9 @@ def _verify(ctx: Context, body: str, signature: str) -> tuple[str, Result]:
 
 def receive(ctx: Context, body: str, signature: str) -> Delivery:
     """Verify and apply one callback. ``ctx`` is read-only; each outcome commits on its own."""
+    if not could_be_a_callback(body):
+        raise ValidationError("not a provider callback: the body is not a JSON object; "
+                              "nothing was recorded", field="body")
     chosen = catalogue.provider_name(ctx)
     try:
         name, result = _verify(ctx, body, signature)

@@ -30,6 +30,7 @@ from kopcore.records import (
     DemoSeed,
     EodTask,
     ExitContribution,
+    Finding,
     GLAccountSpec,
     ImportSheet,
     MemberBasis,
@@ -43,6 +44,7 @@ from kopcore.records import (
 from kopcore_savings import chart, cutover, demo, dormancy, eod, membership
 from kopcore_savings import shu as shu_bases
 from kopcore_savings.operations import OPERATIONS
+from kopcore_savings.verify import findings as verify_findings
 
 __version__ = "0.3.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
@@ -114,3 +116,9 @@ def kopcore_demo_seed() -> Sequence[DemoSeed]:
 def kopcore_import_sheets() -> Sequence[ImportSheet]:
     """The sheets ``simpanan`` and ``simpanan_berjangka`` of a cut-over import."""
     return cutover.SHEETS
+
+
+@kopcore.hookimpl
+def kopcore_verify(ctx: Context) -> Sequence[Finding]:
+    """Time-deposit accruals and interest records against the ledger."""
+    return verify_findings(ctx)

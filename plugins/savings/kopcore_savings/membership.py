@@ -79,7 +79,7 @@ def exit_contribution(ctx: Context, member: Member) -> ExitContribution | None:
             lines.append(PostingLine(ledger.gl_account_number(product.arrears_gl_key), Side.CREDIT,
                                      Money(deduction, product.currency)))
             left -= deduction
-            note += f"; wajib arrears {Money(deduction, product.currency).to_str()} deducted"
+            note += f"; wajib arrears {Money(deduction, product.currency).format()} deducted"
     return ExitContribution(lines=lines, note=note)
 
 

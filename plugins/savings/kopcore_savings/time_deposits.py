@@ -176,7 +176,7 @@ def mature(ctx: Context, deposit: TimeDeposit, payout_to: str | None = None
             principal=principal, rate_ppm=product.rate_ppm, placed_on=deposit.maturity_on,
             maturity_on=add_months(deposit.maturity_on, deposit.term_months), accrued=0))
         record_event(ctx, deposit.savings.account.id, "rolled-over",
-                     f"new principal {Money(principal, cur).to_str()}")
+                     f"new principal {Money(principal, cur).format()}")
         return entry
     balance = ledger.get_account(ctx, number).balance
     payout = [PostingLine(number, Side.DEBIT, balance)] if balance.is_positive() else []
@@ -233,7 +233,7 @@ def withdraw(ctx: Context, number: str, destination: str) -> JournalEntry:
         if penalty:
             lines.append(PostingLine(_gl(chart.PENALTY_INCOME_GL), Side.CREDIT,
                                      Money(penalty, cur)))
-        memo = f"Pencairan sebelum jatuh tempo {number} (denda {Money(penalty, cur).to_str()})"
+        memo = f"Pencairan sebelum jatuh tempo {number} (denda {Money(penalty, cur).format()})"
     if balance.minor - penalty:
         lines.append(PostingLine(destination, Side.CREDIT, balance - Money(penalty, cur)))
     entry = ledger.post_entry(ctx, lines, memo=memo)

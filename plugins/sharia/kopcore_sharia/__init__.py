@@ -31,6 +31,7 @@ from kopcore.records import (
     DemoSeed,
     EodTask,
     ExitContribution,
+    Finding,
     GLAccountSpec,
     ImportSheet,
     MigrationSource,
@@ -53,6 +54,7 @@ from kopcore_sharia import (
     unit,
     veto,
 )
+from kopcore_sharia.verify import findings as verify_findings
 
 __version__ = "0.3.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
@@ -129,3 +131,9 @@ def kopcore_demo_seed() -> Sequence[DemoSeed]:
 def kopcore_import_sheets() -> Sequence[ImportSheet]:
     """The sheets ``murabahah`` and ``mudharabah`` of a cut-over import."""
     return cutover.SHEETS
+
+
+@kopcore.hookimpl
+def kopcore_verify(ctx: Context) -> Sequence[Finding]:
+    """Mudharabah distributions against their parts and the entries that paid them."""
+    return verify_findings(ctx)

@@ -34,6 +34,7 @@ from kopcore.records import (
     EodTask,
     ExitContribution,
     FigureUnit,
+    Finding,
     GLAccountSpec,
     GLType,
     HealthFigure,
@@ -277,3 +278,9 @@ def kopcore_check_access(ctx: Context, operation: Operation, data: Any) -> Acces
 def kopcore_import_sheets() -> Sequence[ImportSheet]:
     """The sheet ``celengan`` of a cut-over import: goals and balances from the old books."""
     return [cutover.SHEET]
+
+
+@kopcore.hookimpl
+def kopcore_verify(ctx: Context) -> Sequence[Finding]:
+    """Goals marked reached although the account never held its target."""
+    return goals.reached_without_target(ctx)

@@ -23,6 +23,7 @@ from kopcore.context import Context
 from kopcore.errors import NotFound, ValidationError
 from kopcore.ledger import Account, Member
 from kopcore.money import Money
+from kopcore.records import Finding
 
 PLUGIN = "celengan"
 PRODUCT = "celengan"
@@ -125,3 +126,33 @@ def member_celengan(ctx: Context, member_id: int) -> list[Account]:
     """The member's celengan accounts that are not closed, oldest first."""
     return [acc for acc in ledger.member_accounts(ctx, member_id)
             if acc.product_code == PRODUCT and acc.status is not ledger.AccountStatus.CLOSED]
+
+
+def reached_without_target(ctx: Context) -> list[Finding]:
+    """Goals stamped reached whose account never held its target, by its postings (a goal
+    marked reached in the database would unlock the money). One query: the running balance
+    of each reached goal's account in posting order, and its peak."""
+    p, a, g = query.postings.c, query.accounts.c, goals.c
+    running = (
+        sa.select(p.account_id, sa.func.sum(p.amount).over(
+            partition_by=p.account_id, order_by=p.id).label("running"))
+        .where(p.account_id.in_(sa.select(g.account_id).where(g.reached_on.is_not(None))))
+        .subquery()
+    )
+    peak = (
+        sa.select(running.c.account_id, sa.func.max(running.c.running * a.normal_sign)
+                  .label("peak"))
+        .join(query.accounts, a.id == running.c.account_id)
+        .group_by(running.c.account_id, a.normal_sign).subquery()
+    )
+    highest = sa.func.coalesce(peak.c.peak, 0)
+    rows = ctx.conn.execute(
+        sa.select(a.id, a.number, a.currency, g.target_minor, g.reached_on, highest)
+        .select_from(goals.join(query.accounts, a.id == g.account_id)
+                     .outerjoin(peak, peak.c.account_id == g.account_id))
+        .where(g.reached_on.is_not(None), highest < g.target_minor).order_by(a.id))
+    return [Finding("goal_reached_without_target",
+                    f"celengan {row.number} is marked reached on {row.reached_on.isoformat()}, "
+                    f"but its balance peaked at {Money(int(row[5]), row.currency).format()}, short "
+                    f"of its {Money(row.target_minor, row.currency).format()} goal",
+                    account_id=row.id) for row in rows]
