@@ -156,6 +156,14 @@ def api_key(ctx: Context, username: str) -> str:
     return auth.issue_key(ctx.conn, username, "test")[1]
 
 
+def verify_books(ctx: Context, *, digests: bool = True) -> Any:
+    """What ``kopcore verify`` reports of the books in ``ctx``'s transaction: every check of the
+    kernel's and every plugin's ``kopcore_verify``; ``.errors`` is empty when all hold."""
+    from kopcore.ledger._verify import verify_books as verify
+
+    return verify(ctx, digests=digests)
+
+
 def principal(kernel: Kernel, username: str) -> Any:
     """The authenticated principal of ``username``, as the API and the CLI establish it."""
     from kopcore import _auth as auth

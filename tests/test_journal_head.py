@@ -130,7 +130,7 @@ def test_the_head_starts_at_the_last_seal_of_an_existing_database(coop: Cooperat
     config = alembic_config(coop.kernel)
     with coop.kernel.db.engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "k0002")
+        command.downgrade(config, "k0003")
     with coop.kernel.db.engine.begin() as conn:
         assert not inspect(conn).has_table("journal_head")
         config.attributes["connection"] = conn

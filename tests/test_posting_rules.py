@@ -214,8 +214,8 @@ def test_money_may_leave_down_to_the_floor_and_not_below_it() -> None:
     with pytest.raises(errors.InsufficientFunds) as caught:
         rules.apply_changes([(saver, 1, "dec-checked")], running)
     assert caught.value.extra == {"account": saver.number, "available": "3.00"}  # minor units
-    assert caught.value.detail == ("account AC-2 has 3.00 available; 0.01 would take it "
-                                   "below its floor 3.00")
+    assert caught.value.detail == ("account AC-2 has Rp3,00 available; Rp0,01 would take it "
+                                   "below its floor Rp3,00")
     assert running == {saver.id: -500}
 
 

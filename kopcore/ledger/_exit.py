@@ -75,7 +75,7 @@ def exit_member(
     if left_behind:
         raise ExitRefused(
             "no plugin settles the balance of "
-            + ", ".join(f"{a.number} ({a.balance.to_str()})" for a in left_behind)
+            + ", ".join(f"{a.number} ({a.balance.format()})" for a in left_behind)
             + "; settle or transfer it before the exit",
             accounts=[a.number for a in left_behind],
         )

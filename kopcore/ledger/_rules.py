@@ -83,7 +83,7 @@ def check_shape(lines: Iterable[PostingLine]) -> CheckedLines:
         if line.amount.minor <= 0:
             raise ValidationError(
                 f"posting amounts must be positive (line on {line.account} is "
-                f"{line.amount.to_str()}); use the side to say debit or credit",
+                f"{line.amount.format()}); use the side to say debit or credit",
                 field="amount",
             )
         if not isinstance(line.side, Side):
@@ -190,9 +190,9 @@ def account_frozen(account: Account) -> AccountFrozen:
 
 def insufficient_funds(account: Account, available: Money, delta: int) -> InsufficientFunds:
     """The refusal of a change that would take ``account`` below its floor."""
-    floor = f" {account.floor.to_str()}" if account.floor is not None else ""
+    floor = f" {account.floor.format()}" if account.floor is not None else ""
     return InsufficientFunds(
-        f"account {account.number} has {available.to_str()} available; "
-        f"{Money(abs(delta), account.currency).to_str()} would take it below its floor{floor}",
+        f"account {account.number} has {available.format()} available; "
+        f"{Money(abs(delta), account.currency).format()} would take it below its floor{floor}",
         account=account.number, available=available.to_str(),
     )

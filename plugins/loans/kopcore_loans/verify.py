@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from kopcore._db import tables as kt
+from kopcore import query as kt
 from kopcore.context import Context
 from kopcore.money import Money
 from kopcore.records import Finding

@@ -16,9 +16,9 @@ from kopcore import ledger
 from kopcore.context import Context
 from kopcore.kernel import Kernel
 from kopcore.ledger import Member
-from kopcore.ledger._verify import verify_books
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
+from kopcore.testing import verify_books
 
 _serial = itertools.count(1)
 CASH = "CASH-01"

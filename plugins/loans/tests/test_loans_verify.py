@@ -11,7 +11,7 @@ from loans_helpers import CASH, cash, disbursed_loan, member, product, rp
 from kopcore import ledger
 from kopcore.context import Context
 from kopcore.kernel import Kernel
-from kopcore.ledger._verify import verify_books
+from kopcore.testing import verify_books
 
 
 def errors(kernel: Kernel) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from kopcore_ppob.tables import transactions
 from ppob_coop import Coop
 
-from kopcore.ledger._verify import verify_books
+from kopcore.testing import verify_books
 
 
 def errors(coop: Coop) -> list[tuple[str, str]]:

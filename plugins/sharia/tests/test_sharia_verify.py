@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from kopcore_sharia.tables import shares
 from sharia_coop import CASH, Coop
 
-from kopcore.ledger._verify import verify_books
+from kopcore.testing import verify_books
 
 
 def errors(coop: Coop) -> list[str]:
