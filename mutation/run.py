@@ -123,7 +123,7 @@ def measure(target: Target, equivalents: Sequence[Equivalent], *, parallel: int 
     with tempfile.TemporaryDirectory(prefix="kopcore-mutation-") as folder:
         logs = Path(folder)
         calls = logs / "calls.json"
-        baseline = worker.Job(module, path, None, tests, logs / "baseline.log", calls)
+        baseline = worker.Job(module, path, source, None, tests, logs / "baseline.log", calls)
         outcome: dict[str, tuple[int | None, float]] = {}
 
         def baseline_done(job: worker.Job, status: int | None, seconds: float) -> None:
@@ -179,7 +179,7 @@ def measure(target: Target, equivalents: Sequence[Equivalent], *, parallel: int 
                 elapsed = time.monotonic() - started
                 log(f"  {finished}/{len(runnable)} run in {elapsed:.0f} s")
 
-        jobs = [worker.Job(module, path, m.number, tests, logs / f"{m.number}.log")
+        jobs = [worker.Job(module, path, source, m.number, tests, logs / f"{m.number}.log")
                 for m in runnable]
         _run_all(jobs, parallel, timeout, done)
 

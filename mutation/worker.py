@@ -48,6 +48,8 @@ class Job:
 
     module: str
     path: Path
+    #: The module's source as the mutants were numbered from it (the file may change meanwhile).
+    source: str
     number: int | None
     tests: tuple[str, ...]
     log: Path
@@ -117,8 +119,7 @@ class _MutantFinder(importlib.abc.MetaPathFinder):
 
 def install(job: Job) -> _MutantLoader:
     """Make the next import of the job's module load its mutant (or its compiled source)."""
-    source = job.path.read_text(encoding="utf-8")
-    tree: Any = source if job.number is None else mutate(source, job.number)
+    tree: Any = job.source if job.number is None else mutate(job.source, job.number)
     code = compile(tree, str(job.path), "exec", dont_inherit=True)
     loader = _MutantLoader(job.module, str(job.path), code)
     sys.meta_path.insert(0, _MutantFinder(loader))
