@@ -12,8 +12,10 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from kopcore_savings import eod
+from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import interest_days, interest_postings, products
-from savings_coop import Coop
+from savings_coop import CASH, Coop
 
 from kopcore import ledger
 from kopcore.db import tables as kt
@@ -55,17 +57,27 @@ def test_a_month_of_interest_to_the_rupiah_with_its_records(coop: Coop) -> None:
         coop.product(code, "sukarela", interest_rate="3", interest_method=method,
                      interest_min_balance="500000")
     coop.product("KECIL", "sukarela", interest_rate="3")
+    coop.product("MIKRO", "sukarela", interest_rate="0.0001")  # the smallest rate: 1 ppm
+    coop.product("NOL", "sukarela")  # earns no interest
     member = coop.member()
-    account = {code: coop.open(member, code)
-               for code in ("NAIK", "BESAR", "HARIAN", "RATA", "TERENDAH", "KECIL")}
+    account = {code: coop.open(member, code) for code in (
+        "NAIK", "BESAR", "HARIAN", "RATA", "TERENDAH", "KECIL", "MIKRO", "NOL")}
     coop.deposit(account["NAIK"], "1000000")
     coop.deposit(account["BESAR"], "200000000")
     for code in ("HARIAN", "RATA", "TERENDAH"):
         coop.deposit(account[code], "500000")  # exactly the minimum for interest
     coop.deposit(account["KECIL"], "100")
+    coop.deposit(account["MIKRO"], "1000000000")
+    coop.deposit(account["NOL"], "1000000")
 
     coop.close_days_until(RATE_CHANGE)  # 5-14 January accrued at 3 %
     change_rate(coop, "NAIK", 60_000)  # 6 % from the 15th
+    coop.close_days_until(MONTH_END)
+    # The last day's end-of-day tasks, run here to read what each did: 7 accounts accrue
+    # (NOL has no rate) and 7 are settled, one record each.
+    done = {task.name: coop.kernel.write("system", lambda ctx, task=task: task.run(
+        ctx, MONTH_END, 0, 2**31 - 1), operation=f"eod.{task.name}") for task in eod.TASKS}
+    assert (done["savings.interest-accrual"], done["savings.interest-posting"]) == (7, 7)
     coop.close_days_until(FEBRUARY)
 
     # NAIK: Rp1,000,000 x (3 % x 10 days + 6 % x 17 days) / 365 = 1,320,000 / 365
@@ -80,6 +92,12 @@ def test_a_month_of_interest_to_the_rupiah_with_its_records(coop: Coop) -> None:
         assert coop.balance(account[code]) == "501110.00", code
     # KECIL: Rp100 x 3 % x 27 / 365 = Rp0.22 -> Rp0: nothing credited, nothing posted.
     assert coop.balance(account["KECIL"]) == "100.00"
+    # MIKRO: Rp1,000,000,000 x 0.0001 % x 27 / 365 = 27,000 / 365 = Rp73.97 -> Rp74.
+    assert coop.balance(account["MIKRO"]) == "1000000074.00"
+    # NOL: no rate, no accrual at all: no record, nothing marked as accrued.
+    assert coop.balance(account["NOL"]) == "1000000.00"
+    assert accrued_through(coop) == {
+        account[code]: None if code == "NOL" else MONTH_END for code in account}
 
     found = records(coop)
     entry_id = found[account["NAIK"]]["entry_id"]
@@ -95,18 +113,19 @@ def test_a_month_of_interest_to_the_rupiah_with_its_records(coop: Coop) -> None:
         account["TERENDAH"]: {"number": account["TERENDAH"], **period, "gross": 111_000,
                               "tax": 0},
         account["KECIL"]: {"number": account["KECIL"], **period, "gross": 0, "tax": 0},
+        account["MIKRO"]: {"number": account["MIKRO"], **period, "gross": 7_400, "tax": 0},
     }
 
-    # The one entry: expense = 3,616 + 443,836 + 3 x 1,110 = Rp450,782 debited; each member
-    # credited the net; the tax payable credited Rp44,384.
+    # The one entry: expense = 3,616 + 443,836 + 3 x 1,110 + 74 = Rp450,856 debited; each
+    # member credited the net; the tax payable credited Rp44,384.
     memo, lines = entry_lines(coop, entry_id)
     assert memo == "Jasa simpanan s.d. 2026-01-31"
     expense = ledger_number(coop, "savings.interest_expense")
     tax = ledger_number(coop, "payable.tax")
     assert lines == {
-        expense: 45_078_200, tax: -4_438_400, account["NAIK"]: -361_600,
+        expense: 45_085_600, tax: -4_438_400, account["NAIK"]: -361_600,
         account["BESAR"]: -39_945_200, account["HARIAN"]: -111_000,
-        account["RATA"]: -111_000, account["TERENDAH"]: -111_000,
+        account["RATA"]: -111_000, account["TERENDAH"]: -111_000, account["MIKRO"]: -7_400,
     }
     assert accrual_rows(coop) == 0  # January's accrual rows are settled, not carried over
     coop.books_balance()
@@ -127,6 +146,18 @@ def test_a_period_in_which_every_account_earned_nothing_posts_nothing(coop: Coop
     assert coop.balance(account) == "499999.99"
 
 
+def accrued_through(coop: Coop) -> dict[str, date | None]:
+    """Each savings account's last accrued day, by account number."""
+
+    def read(ctx: Any) -> dict[str, date | None]:
+        s, a = savings_accounts.c, kt.accounts.c
+        rows = ctx.conn.execute(sa.select(a.number, s.accrued_through)
+                                .join(kt.accounts, a.id == s.account_id))
+        return {row.number: row.accrued_through for row in rows}
+
+    return coop.kernel.read("auditor", read)
+
+
 def ledger_number(coop: Coop, key: str) -> str:
     return str(coop.kernel.read("auditor", lambda ctx: ledger.gl_account_number(key)))
 
@@ -134,3 +165,51 @@ def ledger_number(coop: Coop, key: str) -> str:
 def accrual_rows(coop: Coop) -> int:
     return int(coop.kernel.read("auditor", lambda ctx: ctx.conn.execute(
         sa.select(sa.func.count()).select_from(interest_days)).scalar()))
+
+
+def test_closing_an_account_mid_period_settles_its_interest_to_that_day(coop: Coop) -> None:
+    coop.product("SUKA", "sukarela", interest_rate="6")
+    coop.product("KUARTAL", "sukarela", interest_rate="3", posting_months=3)
+    coop.product("TURUN", "sukarela", interest_rate="6")
+    closed, emptied = coop.open(coop.member(), "SUKA"), coop.open(coop.member(), "SUKA")
+    member = coop.member()
+    turun, quarterly = coop.open(member, "TURUN"), coop.open(member, "KUARTAL")
+    fresh = coop.call("savings.balance", account=closed)["accrued_interest"]
+    assert fresh["amount"] == "0.00"  # nothing accrued before the first end of day
+    for account in (closed, emptied, turun, quarterly):
+        coop.deposit(account, "1000000")
+    coop.close_days_until(RATE_CHANGE)
+    change_rate(coop, "TURUN", 30_000)  # 6 % for 5-14 January, 3 % from the 15th
+
+    # Closed by savings on the 15th after 10 days: 1,000,000 x 6 % x 10 / 365 = 600,000 / 365
+    #     = Rp1,643.84 -> Rp1,644 credited, then paid out with the balance.
+    payout = coop.call("savings.close", account=closed, payout_account=CASH)["payout"]
+    assert {line["amount"]["amount"] for line in payout["postings"]} == {"1001644.00"}
+    # Emptied and closed by the kernel at zero: its 10 accrual days earn it nothing after.
+    coop.withdraw(emptied, "1000000")
+    coop.call("accounts.close", account=emptied)
+    coop.close_days_until(FEBRUARY)
+
+    found = records(coop)
+    assert found[closed] == {"number": closed, "period_from": date(2026, 1, 5),
+                             "period_to": RATE_CHANGE, "days": 10, "gross": 164_400, "tax": 0,
+                             "entry_id": found[closed]["entry_id"]}
+    memo, lines = entry_lines(coop, found[closed]["entry_id"])
+    assert memo == "Jasa simpanan berjalan (penutupan rekening)"
+    assert lines[closed] == -164_400
+    assert found[emptied] == {"number": emptied, "period_from": date(2026, 1, 5),
+                              "period_to": MONTH_END, "days": 10, "gross": 0, "tax": 0,
+                              "entry_id": found[emptied]["entry_id"]}
+    # TURUN: 1,000,000 x (6 % x 10 + 3 % x 17) / 365 = 1,110,000 / 365 = Rp3,041.10 -> Rp3,041,
+    #     over the whole period from the 5th whichever rate's days are read first.
+    assert found[turun]["period_from"] == date(2026, 1, 5)
+    assert (found[turun]["days"], found[turun]["gross"]) == (27, 304_100)
+    assert coop.balance(turun) == "1003041.00"
+    # KUARTAL posts at the end of March: January's 27 days stay accrued, Rp2,219 so far
+    #     (1,000,000 x 3 % x 27 / 365 = 810,000 / 365 = Rp2,219.18).
+    assert quarterly not in found
+    assert coop.balance(quarterly) == "1000000.00"
+    accrued = coop.call("savings.balance", account=quarterly)["accrued_interest"]
+    assert accrued["amount"] == "2219.00"
+    assert accrual_rows(coop) == 27
+    coop.books_balance()
