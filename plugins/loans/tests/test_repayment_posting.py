@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from kopcore_loans.loan import get_loan
 from kopcore_loans.repayment import repay
@@ -17,6 +18,7 @@ from loans_helpers import CASH, books_balance, cash, disbursed_loan, member, pro
 from kopcore import ledger
 from kopcore.context import Context
 from kopcore.eod import run_end_of_day
+from kopcore.errors import ValidationError
 from kopcore.kernel import Kernel
 from kopcore.money import Money
 
@@ -84,7 +86,8 @@ def test_a_cash_basis_payment_recognises_its_interest_when_paid(loans_kernel: Ke
     books_balance(loans_kernel)
 
 
-def test_a_long_memo_is_cut_to_500_characters(loans_kernel: Kernel) -> None:
+def test_a_long_memo_is_cut_to_500_characters_and_nothing_is_no_payment(
+        loans_kernel: Kernel) -> None:
     def disburse(ctx: Context) -> str:
         cash(ctx)
         return disbursed_loan(ctx, member(ctx), product(ctx, accounting="cash").code).number
@@ -94,6 +97,9 @@ def test_a_long_memo_is_cut_to_500_characters(loans_kernel: Kernel) -> None:
 
     def work(ctx: Context) -> str:
         loan = get_loan(ctx, number)
+        for amount in ("0", "-1"):
+            with pytest.raises(ValidationError, match="amount must be positive"):
+                repay(ctx, loan, ledger.get_account(ctx, CASH), Money.parse(amount), memo="x")
         _, entry, _ = repay(ctx, loan, ledger.get_account(ctx, CASH), Money.parse("1180000"),
                             memo="x" * 501)
         assert entry is not None
