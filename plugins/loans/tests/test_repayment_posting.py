@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from kopcore_loans.loan import get_loan
-from kopcore_loans.repayment import repay
+from kopcore_loans.loan import get_loan, schedule_rows
+from kopcore_loans.repayment import repay, settle
 from kopcore_loans.tables import events
 from loans_helpers import CASH, books_balance, cash, disbursed_loan, member, product
 
@@ -106,3 +106,61 @@ def test_a_long_memo_is_cut_to_500_characters_and_nothing_is_no_payment(
         return entry.memo
 
     assert loans_kernel.write("teller", work) == "x" * 500
+
+
+def test_an_early_settlement_charges_accrued_interest_and_waives_the_rest(
+        loans_kernel: Kernel) -> None:
+    # On 11 February the first installment and its penalty are paid, with Rp10,000 more that
+    # prepays period 2's interest (Rp1,192,360). Then the loan is settled (interest accrued to
+    # date): period 2 has run 6 of its 28 days, 18,000,000 sen x 6 / 28 = 3,857,142.86 sen
+    # -> Rp38,571, of which Rp10,000 is paid: Rp28,571 interest and Rp11,000,000 principal.
+    # Waived: 180,000 - 38,571 = Rp141,429 of period 2 and 10 x Rp180,000 of periods 3-12.
+    paid = pay(loans_kernel, "accrual", "1192360")
+
+    def work(ctx: Context) -> dict[str, Any]:
+        loan, entry, quote = settle(ctx, get_loan(ctx, paid["number"]),
+                                    ledger.get_account(ctx, CASH))
+        assert entry is not None
+        return {"loan": loan, "quote": quote, "rows": schedule_rows(ctx, loan.id),
+                "lines": {p.account_number: p.amount.minor for p in entry.postings}}
+
+    done = loans_kernel.write("teller", work)
+    quote, number = done["quote"], paid["number"]
+    assert (quote.penalty, quote.interest, quote.principal) == (0, 2_857_100, 1_100_000_000)
+    assert quote.interest_waived == 14_142_900 + 10 * 18_000_000
+    # Receivable left after the first payment: 21,214,285 - 19,000,000 = 2,214,285 sen; the
+    # rest of the 2,857,100 is income now.
+    assert done["lines"] == {CASH: 1_102_857_100, number: -1_100_000_000,
+                             f"{number}-J": -2_214_285, "GL-loans.interest_income": -642_815}
+    rows = done["rows"]
+    assert [(r.interest_paid, r.interest_waived, r.status) for r in rows[:3]] == [
+        (18_000_000, 0, "paid"), (3_857_100, 14_142_900, "paid"), (0, 18_000_000, "paid")]
+    assert {r.status for r in rows} == {"paid"}
+    assert done["loan"].status.value == "closed"
+    books_balance(loans_kernel)
+
+
+def test_principal_first_then_one_sen_of_interest(loans_kernel: Kernel) -> None:
+    # Principal first, cash basis, paid on 5 February: Rp1,000,000 is all principal (nothing
+    # recognised); then Rp0.01 is one sen of the first installment's interest, income at once.
+    def disburse(ctx: Context) -> str:
+        cash(ctx)
+        code = product(ctx, accounting="cash", allocation_order="principal,interest,penalty")
+        return disbursed_loan(ctx, member(ctx), code.code).number
+
+    number = loans_kernel.write("admin", disburse)
+    run_end_of_day(loans_kernel, until=date(2026, 2, 5))
+
+    def work(ctx: Context) -> list[tuple[dict[str, int], int]]:
+        done = []
+        for amount in ("1000000", "0.01"):
+            loan, entry, _ = repay(ctx, get_loan(ctx, number), ledger.get_account(ctx, CASH),
+                                   Money.parse(amount), memo="angsuran")
+            assert entry is not None
+            done.append(({p.account_number: p.amount.minor for p in entry.postings},
+                         loan.interest_recognized))
+        return done
+
+    assert loans_kernel.write("teller", work) == [
+        ({CASH: 100_000_000, number: -100_000_000}, 0),
+        ({CASH: 1, "GL-loans.interest_income": -1}, 1)]
