@@ -106,8 +106,14 @@ def _run_all(jobs: Sequence[worker.Job], parallel: int, timeout: float,
 
 
 def _explanations(target: Target, equivalents: Sequence[Equivalent]
-                  ) -> dict[tuple[str, str], Equivalent]:
-    return {(e.code, e.mutant): e for e in equivalents if e.file == target.path}
+                  ) -> dict[tuple[str, str, int], Equivalent]:
+    return {(e.code, e.mutant, e.line): e for e in equivalents if e.file == target.path}
+
+
+def _key(m: Mutant, code: str, ambiguous: set[tuple[str, str]]) -> tuple[str, str, int]:
+    """How a mutant is looked up in equivalent.toml: by its line's text and its description,
+    and by its line number too where the same text and mutant occur on several lines."""
+    return (code, m.description, m.line if (code, m.description) in ambiguous else 0)
 
 
 def measure(target: Target, equivalents: Sequence[Equivalent], *, parallel: int = 1,
@@ -119,7 +125,13 @@ def measure(target: Target, equivalents: Sequence[Equivalent], *, parallel: int 
     module = worker.module_name(path)
     tests = target.quick_tests if sample and target.quick_tests else target.tests
     found = [m for m in mutants(source) if target.covers(m.scope, quick=bool(sample))]
-    explained = _explanations(target, equivalents)
+    seen: set[tuple[str, str]] = set()
+    ambiguous: set[tuple[str, str]] = set()
+    for m in found:
+        pair = (lines[m.line - 1].strip(), m.description)
+        (ambiguous if pair in seen else seen).add(pair)
+    explained = {(code, mutant, line if (code, mutant) in ambiguous else 0): e
+                 for (code, mutant, line), e in _explanations(target, equivalents).items()}
     with tempfile.TemporaryDirectory(prefix="kopcore-mutation-") as folder:
         logs = Path(folder)
         calls = logs / "calls.json"
@@ -151,7 +163,7 @@ def measure(target: Target, equivalents: Sequence[Equivalent], *, parallel: int 
                 results[m.number] = Result(m, Outcome.NOT_COVERED, code_of(m))
         runnable = [m for m in found if m.number not in results]
         if sample:
-            candidates = [m for m in runnable if (code_of(m), m.description) not in explained]
+            candidates = [m for m in runnable if _key(m, code_of(m), ambiguous) not in explained]
             step = max(1, len(candidates) // sample)
             runnable = candidates[::step][:sample]
             results.clear()
@@ -184,10 +196,10 @@ def measure(target: Target, equivalents: Sequence[Equivalent], *, parallel: int 
         _run_all(jobs, parallel, timeout, done)
 
     final: list[Result] = []
-    used: set[tuple[str, str]] = set()
+    used: set[tuple[str, str, int]] = set()
     for number in sorted(results):
         result = results[number]
-        key = (result.code, result.mutant.description)
+        key = _key(result.mutant, result.code, ambiguous)
         if result.outcome in (Outcome.SURVIVED, Outcome.NOT_COVERED) and key in explained:
             used.add(key)
             result = attrs.evolve(result, outcome=Outcome.EQUIVALENT, why=explained[key].why)
