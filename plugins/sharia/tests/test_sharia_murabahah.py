@@ -4,9 +4,10 @@ settlement with muqasah, refusals that change nothing, and member exit."""
 from __future__ import annotations
 
 from datetime import date
+from fractions import Fraction
 
 import pytest
-from kopcore_sharia.murabahah import schedule
+from kopcore_sharia.murabahah import Recognition, implied_rate, schedule
 from sharia_coop import CASH, Coop
 
 from kopcore.errors import (
@@ -253,3 +254,31 @@ def test_annuity_recognition_carries_more_margin_early(coop: Coop) -> None:
     assert lines[(INCOME, "credit")] == "346015.00"
     assert gl_balances(coop) == (10800000, 1653985, 346015)
     coop.books_balance()
+
+
+@pytest.mark.parametrize(("cost", "margin", "margins"), [
+    # 3 x Rp1,331,000 repays Rp3,310,000 at exactly 10 % a month (3,310,000 x 0.1 / (1 -
+    # 1.1^-3) = 1,331,000): margins 331,000, then (3,310,000 - 1,000,000) x 10 % = 231,000,
+    # then (2,310,000 - 1,100,000) x 10 % = 121,000.
+    (3_310_000, 683_000, [331_000, 231_000, 121_000]),
+    # 2 x Rp1,800,000 repays Rp800,000 at 200 % a month (800,000 x 2 / (1 - 3^-2)): margins
+    # 1,600,000 then (800,000 - 200,000) x 200 % = 1,200,000.
+    (800_000, 2_800_000, [1_600_000, 1_200_000]),
+    (900_000, 0, [0, 0, 0]),  # no margin: a rate of exactly 0
+])
+def test_annuity_margins_at_a_rate_that_can_be_checked_by_hand(cost: int, margin: int,
+                                                               margins: list[int]) -> None:
+    rows = schedule(cost=cost * 100, margin=margin * 100, down_payment=0,
+                    installments=len(margins), rounding_unit=100,
+                    contract_on=date(2026, 1, 5), recognition=Recognition.ANNUITY)
+    assert [r.margin // 100 for r in rows] == margins
+    each = (cost + margin) // len(margins)
+    assert [r.principal // 100 for r in rows] == [each - m for m in margins]
+
+
+def test_the_implied_rate_is_exact_to_far_below_a_sen() -> None:
+    rate = implied_rate(331_000_000, Fraction(133_100_000), 3)
+    assert abs(rate - Fraction(1, 10)) < Fraction(1, 10**25)
+    assert abs(implied_rate(80_000_000, Fraction(180_000_000), 2) - 2) < Fraction(1, 10**25)
+    # Payments that only return the principal carry no margin: exactly 0, no search.
+    assert implied_rate(90_000_000, Fraction(30_000_000), 3) == 0
