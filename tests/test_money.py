@@ -381,6 +381,8 @@ def test_each_rounding_mode_names_the_decimal_rounding_of_the_same_rule():
         assert Decimal("2.5").quantize(Decimal(1), rounding=mode.decimal_mode) == up
         assert Decimal("-2.5").quantize(Decimal(1), rounding=mode.decimal_mode) == down
     assert Decimal("2.7").quantize(Decimal(1), rounding=Rounding.DOWN.decimal_mode) == 2
+    # Rp3.50: half even 4 (to the even rupiah), down 3.
+    assert Decimal("3.5").quantize(Decimal(1), rounding=Rounding.HALF_EVEN.decimal_mode) == 4
 
 
 # --- formatting -------------------------------------------------------------------------------
