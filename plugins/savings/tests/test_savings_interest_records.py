@@ -213,3 +213,24 @@ def test_closing_an_account_mid_period_settles_its_interest_to_that_day(coop: Co
     assert accrued["amount"] == "2219.00"
     assert accrual_rows(coop) == 27
     coop.books_balance()
+
+
+def test_days_below_the_minimum_add_nothing_even_at_half_a_sen(coop: Coop) -> None:
+    # 100 % a year over a 360-day year, rounded to the sen. Each account holds Rp1.00 (below
+    # its minimum) for 26 days, then reaches its minimum on the 31st, the one day that earns:
+    # Rp1.80 x 100 % / 360 = 0.5 sen -> 1 sen (half up); Rp1.79 -> 0.497 sen -> 0. The 26 days
+    # below the minimum add nothing, not even a fraction of a sen.
+    for code, minimum in (("SETENGAH", "1.80"), ("KURANG", "1.79")):
+        coop.product(code, "sukarela", interest_rate="100", days_in_year=360,
+                     rounding_unit="0.01", interest_min_balance=minimum)
+    member = coop.member()
+    half, under = coop.open(member, "SETENGAH"), coop.open(member, "KURANG")
+    for account in (half, under):
+        coop.deposit(account, "1")
+    coop.close_days_until(MONTH_END)
+    coop.deposit(half, "0.80")
+    coop.deposit(under, "0.79")
+    coop.close_days_until(FEBRUARY)
+    found = records(coop)
+    assert (found[half]["gross"], found[under]["gross"]) == (1, 0)
+    assert (coop.balance(half), coop.balance(under)) == ("1.81", "1.79")
