@@ -173,7 +173,8 @@ def test_closing_an_account_mid_period_settles_its_interest_to_that_day(coop: Co
     coop.product("TURUN", "sukarela", interest_rate="6")
     closed, emptied = coop.open(coop.member(), "SUKA"), coop.open(coop.member(), "SUKA")
     member = coop.member()
-    turun, quarterly = coop.open(member, "TURUN"), coop.open(member, "KUARTAL")
+    # The quarterly account between two monthly ones: January's posting covers its id too.
+    quarterly, turun = coop.open(member, "KUARTAL"), coop.open(member, "TURUN")
     fresh = coop.call("savings.balance", account=closed)["accrued_interest"]
     assert fresh["amount"] == "0.00"  # nothing accrued before the first end of day
     for account in (closed, emptied, turun, quarterly):
@@ -200,6 +201,8 @@ def test_closing_an_account_mid_period_settles_its_interest_to_that_day(coop: Co
     assert found[emptied] == {"number": emptied, "period_from": date(2026, 1, 5),
                               "period_to": MONTH_END, "days": 10, "gross": 0, "tax": 0,
                               "entry_id": found[emptied]["entry_id"]}
+    # It stopped accruing the day it closed: its last accrual day is the 14th.
+    assert accrued_through(coop)[emptied] == date(2026, 1, 14)
     # TURUN: 1,000,000 x (6 % x 10 + 3 % x 17) / 365 = 1,110,000 / 365 = Rp3,041.10 -> Rp3,041,
     #     over the whole period from the 5th whichever rate's days are read first.
     assert found[turun]["period_from"] == date(2026, 1, 5)
