@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -88,6 +88,27 @@ def test_yen_has_no_decimals():
         Money.parse("0.5", "JPY")
 
 
+@pytest.mark.parametrize(("currency", "symbol"),
+                         [("IDR", "Rp"), ("USD", "US$"), ("SGD", "S$"), ("MYR", "RM"),
+                          ("SAR", "SAR ")])
+def test_currencies_with_cents_keep_two_decimals(currency, symbol):
+    # 12.34 in a currency of 100 minor units to the major unit is 1,234 minor units.
+    money = Money.parse("12.34", currency)
+    assert money.minor == 1234
+    assert money.to_str() == "12.34"
+    assert money.format() == f"{symbol}12,34"
+    assert Money.from_decimal(Decimal("0.015"), currency, rounding=Rounding.HALF_UP).minor == 2
+    with pytest.raises(InvalidAmount, match="at most 2 decimals"):
+        Money.parse("12.345", currency)
+
+
+def test_yen_amounts_are_whole_yen():
+    # JPY has no minor unit: ¥1,500 is 1,500 minor units; ¥2.5 rounds half up to ¥3.
+    assert Money.parse("1500", "JPY").minor == 1500
+    assert Money(1500, "JPY").format() == "JPY 1.500"
+    assert Money.from_decimal(Decimal("2.5"), "JPY", rounding=Rounding.HALF_UP).minor == 3
+
+
 @pytest.mark.parametrize(
     "value", ["1000000000000000.01", "-1000000000000000.01", 10**16, "1e17", "1e999999",
               Decimal("-1E+40")]
@@ -128,6 +149,22 @@ def test_money_refuses_booleans_and_out_of_range_minor_units():
     with pytest.raises(InvalidAmount, match="out of range"):
         Money(MAX_MINOR + 1)
     assert Money(-MAX_MINOR).minor == -MAX_MINOR
+
+
+def test_negative_amounts_have_the_same_range():
+    # The limit is Rp1,000 trillion (10^17 sen) either side of zero, and no further.
+    assert Money(-MAX_MINOR).minor == -MAX_MINOR
+    assert Money.parse("-1000000000000000.00").minor == -MAX_MINOR
+    for build in (lambda: Money(-MAX_MINOR - 1),
+                  lambda: Money(-MAX_MINOR) - Money(1),
+                  lambda: -Money(MAX_MINOR) + Money(-1),
+                  lambda: Money.from_decimal(Decimal("-1000000000000000.01"),
+                                             rounding=Rounding.DOWN)):
+        with pytest.raises(InvalidAmount, match="out of range"):
+            build()
+    # Rounding brings -Rp1,000 trillion - 0.004 back to the limit, which is allowed.
+    assert Money.from_decimal(Decimal("-1000000000000000.004"),
+                              rounding=Rounding.HALF_UP).minor == -MAX_MINOR
 
 
 @given(st.integers(-MAX_MINOR, MAX_MINOR))
@@ -205,6 +242,42 @@ def test_rounding_to_the_minor_unit_by_default():
     assert Money.from_decimal(Decimal("10.009"), rounding=Rounding.DOWN) == Money(1000)
 
 
+def test_the_rounding_unit_may_be_from_1e_minus_18_to_below_1e19_major_units():
+    # Zero rounds to zero at any unit the range allows; one power of ten further is refused.
+    for unit in ("1e-18", "1e18", "9e18"):
+        assert Money.from_decimal(Decimal(0), rounding=Rounding.HALF_UP,
+                                  unit=Decimal(unit)) == Money(0)
+    for unit in ("1e-19", "1e19"):
+        with pytest.raises(InvalidAmount, match="rounding unit out of range"):
+            Money.from_decimal(Decimal(0), rounding=Rounding.HALF_UP, unit=Decimal(unit))
+
+
+def test_an_amount_far_below_a_sen_rounds_to_zero():
+    # 10^-41 and 10^-50 rupiah are nothing at any rounding.
+    for amount in ("1e-41", "1e-50", "-1e-50"):
+        for mode in Rounding:
+            assert Money.from_decimal(Decimal(amount), rounding=mode) == Money(0)
+
+
+def test_an_enormous_amount_is_refused_before_any_arithmetic_on_it():
+    # 10^5000 rupiah: its minor units would have more digits than Python turns into text.
+    with pytest.raises(InvalidAmount, match="out of range"):
+        Money.from_decimal(Decimal("1e5000"), rounding=Rounding.HALF_UP)
+
+
+def test_a_value_out_of_range_is_refused_naming_its_field():
+    # 1,000 trillion and one sen is one sen over the limit.
+    with pytest.raises(InvalidAmount, match=r"^deposit out of range"):
+        Money.parse("1000000000000000.01", field="deposit")
+    with pytest.raises(InvalidAmount, match=r"^deposit out of range"):
+        Money.parse("99999999999999999999", field="deposit")
+
+
+def test_a_stored_amount_is_the_same_money():
+    assert Money.stored(150, "IDR") == Money(150)
+    assert Money.stored(-5, "USD").format() == "-US$0,05"
+
+
 def test_rounding_is_done_once_on_the_exact_value():
     # Just below half a rupiah, with more digits than a 28-digit context keeps.
     amount = Decimal("2.4999999999999999999999999999999")
@@ -222,24 +295,94 @@ def test_rounding_refuses_floats_bad_units_and_out_of_range_results():
         Money.from_decimal(Decimal("1.2345"), rounding=Rounding.HALF_UP, unit=Decimal("0.001"))
 
 
+def exact_rounding(amount: Decimal, unit: Decimal, mode: Rounding) -> Decimal:
+    """An oracle independent of the code under test: the two multiples of ``unit`` around
+    ``amount`` and the distance to each, compared exactly as fractions."""
+    q = Fraction(amount) / Fraction(unit)
+    below = q.numerator // q.denominator  # floor
+    above = below if below == q else below + 1
+    toward_zero = below if q >= 0 else above
+    if mode is Rounding.DOWN:
+        units = toward_zero
+    elif q - below != above - q:
+        units = below if q - below < above - q else above
+    elif mode is Rounding.HALF_UP:  # a tie: away from zero
+        units = above if q > 0 else below
+    else:  # a tie: to the even multiple
+        units = below if below % 2 == 0 else above
+    return Decimal(units) * unit
+
+
+def test_the_oracle_agrees_with_hand_rounded_figures():
+    assert exact_rounding(Decimal("2.5"), RP1, Rounding.HALF_UP) == 3
+    assert exact_rounding(Decimal("-2.5"), RP1, Rounding.HALF_UP) == -3
+    assert exact_rounding(Decimal("2.5"), RP1, Rounding.HALF_EVEN) == 2
+    assert exact_rounding(Decimal("-3.5"), RP1, Rounding.HALF_EVEN) == -4
+    assert exact_rounding(Decimal("0.6"), RP1, Rounding.HALF_UP) == 1
+    assert exact_rounding(Decimal("-0.6"), RP1, Rounding.HALF_EVEN) == -1
+    assert exact_rounding(Decimal("-2.99"), RP1, Rounding.DOWN) == -2
+    assert exact_rounding(Decimal("5650"), RP100, Rounding.HALF_EVEN) == 5600
+
+
 @given(
     st.decimals(min_value=Decimal("-1e14"), max_value=Decimal("1e14"), allow_nan=False,
                 allow_infinity=False, places=6),
     st.sampled_from([Decimal("0.01"), RP1, Decimal("50"), RP100, Decimal("1000")]),
     st.sampled_from(list(Rounding)),
 )
-def test_rounding_matches_exact_decimal_rounding(amount, unit, mode):
-    with localcontext() as exact:
-        exact.prec = 60
-        expected = (amount / unit).quantize(Decimal(1), rounding=mode.decimal_mode) * unit
+def test_rounding_matches_exact_rounding(amount, unit, mode):
     result = Money.from_decimal(amount, rounding=mode, unit=unit)
-    assert result.amount == expected
+    assert result.amount == exact_rounding(amount, unit, mode)
     error = abs(Fraction(amount) - Fraction(result.amount))
     if mode is Rounding.DOWN:
         assert error < Fraction(unit)
         assert abs(result.amount) <= abs(amount)
     else:
         assert error <= Fraction(unit) / 2
+
+
+@given(st.integers(-(10**6), 10**6), st.sampled_from(list(Rounding)))
+def test_ties_round_by_the_mode(whole, mode):
+    # Exactly half a rupiah above or below a whole rupiah: the case the mode exists for.
+    for amount in (Decimal(whole) + Decimal("0.5"), Decimal(whole) - Decimal("0.5")):
+        assert Money.from_decimal(amount, rounding=mode, unit=RP1).amount == exact_rounding(
+            amount, RP1, mode)
+
+
+@pytest.mark.parametrize(
+    ("amount", "mode", "expected"),
+    [
+        # Between half a rupiah and one: the sign decides the direction, not the size.
+        ("0.60", Rounding.HALF_UP, "1"),
+        ("0.60", Rounding.HALF_EVEN, "1"),
+        ("0.60", Rounding.DOWN, "0"),
+        ("0.50", Rounding.HALF_UP, "1"),
+        ("0.50", Rounding.HALF_EVEN, "0"),
+        ("0.99", Rounding.HALF_UP, "1"),
+        ("-0.60", Rounding.HALF_UP, "-1"),
+        ("-0.60", Rounding.HALF_EVEN, "-1"),
+        ("-0.60", Rounding.DOWN, "0"),
+        ("-0.50", Rounding.HALF_UP, "-1"),
+        ("-0.50", Rounding.HALF_EVEN, "0"),
+        ("1.50", Rounding.HALF_EVEN, "2"),
+        ("-1.50", Rounding.HALF_EVEN, "-2"),
+        ("-1.00", Rounding.HALF_UP, "-1"),
+        ("0.40", Rounding.HALF_UP, "0"),
+    ],
+)
+def test_amounts_under_one_rupiah_round_by_hand(amount, mode, expected):
+    assert Money.parse(amount).round(RP1, mode) == Money.parse(expected)
+
+
+def test_each_rounding_mode_names_the_decimal_rounding_of_the_same_rule():
+    # Rp2.50 and -Rp2.50 to the rupiah, by hand: half up 3 / -3, half even 2 / -2, down 2 / -2.
+    for mode, up, down in ((Rounding.HALF_UP, 3, -3), (Rounding.HALF_EVEN, 2, -2),
+                           (Rounding.DOWN, 2, -2)):
+        assert Decimal("2.5").quantize(Decimal(1), rounding=mode.decimal_mode) == up
+        assert Decimal("-2.5").quantize(Decimal(1), rounding=mode.decimal_mode) == down
+    assert Decimal("2.7").quantize(Decimal(1), rounding=Rounding.DOWN.decimal_mode) == 2
+    # Rp3.50: half even 4 (to the even rupiah), down 3.
+    assert Decimal("3.5").quantize(Decimal(1), rounding=Rounding.HALF_EVEN.decimal_mode) == 4
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -253,6 +396,8 @@ def test_rounding_matches_exact_decimal_rounding(amount, unit, mode):
         (Money(5), "Rp0,05"),
         (Money.parse("999.99"), "Rp999,99"),
         (Money.parse("-1234.56"), "-Rp1.234,56"),
+        (Money(-1), "-Rp0,01"),
+        (Money(-100), "-Rp1,00"),
         (Money.parse("1000000000000000"), "Rp1.000.000.000.000.000,00"),
         (Money.parse("1234.5", "USD"), "US$1.234,50"),
     ],
@@ -287,6 +432,26 @@ def test_arithmetic_and_comparison_within_one_currency():
     assert not Money.zero().is_positive()
     assert a.is_positive()
     assert not (-a).is_positive()
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "lt", "le", "gt", "ge"),
+    [
+        (100, 100, False, True, False, True),  # equal: only <= and >= hold
+        (100, 101, True, True, False, False),  # one sen less
+        (101, 100, False, False, True, True),  # one sen more
+        (-1, 0, True, True, False, False),
+    ],
+)
+def test_comparisons_at_equality_and_one_sen_apart(left, right, lt, le, gt, ge):
+    a, b = Money(left), Money(right)
+    assert (a < b, a <= b, a > b, a >= b) == (lt, le, gt, ge)
+
+
+def test_only_amounts_above_zero_are_positive():
+    assert Money(1).is_positive()
+    assert not Money(0).is_positive()
+    assert not Money(-1).is_positive()
 
 
 @pytest.mark.parametrize(
@@ -347,7 +512,7 @@ def test_allocate_keeps_the_currency_and_gives_zero_weights_nothing():
     assert {p.currency for p in parts} == {"USD"}
 
 
-@pytest.mark.parametrize("weights", [[], [0, 0], [1, -1], [-3]])
+@pytest.mark.parametrize("weights", [[], [0, 0], [1, -1], [-3], [-1], [3, -1], [0, -1, 2]])
 def test_allocate_refuses_weights_that_cannot_share(weights):
     with pytest.raises(InvalidAmount):
         allocate(Money(100), weights)

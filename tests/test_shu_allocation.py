@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kopcore._yearend.shu import allocate_shu
+import kopcore
+from kopcore._yearend.shu import allocate_shu, member_bases
+from kopcore.context import Context
 from kopcore.errors import ConfigurationError, ValidationError
 from kopcore.money import Money
+from kopcore.records import MemberBasis, ShuBasis, ShuBasisKind
 from kopcore.settings import SHU_POOLS, Settings, ShuSettings
 from kopcore.testing import use_hypothesis_profile
 
@@ -103,3 +108,67 @@ def test_random_allocations_sum_exactly(surplus: int, weights: list[int],
         for member, share in shares.items():
             assert share >= 0
             assert abs(share - Fraction(amount * basis.get(member, 0), total)) < 1
+
+
+def test_pool_weights_and_a_deficit_are_refused() -> None:
+    weights = ShuSettings().weights()
+    with pytest.raises(ValidationError, match="SHU needs 8 pool weights"):
+        allocate_shu(Money.parse("1000"), weights[:-1], {1: 1}, {1: 1})
+    # One sen of deficit is a deficit; nothing is no SHU but allocates zeros.
+    with pytest.raises(ValidationError, match="closed with a deficit"):
+        allocate_shu(Money(-1), weights, {1: 1}, {1: 1})
+    nothing = allocate_shu(Money(0), weights, {1: 1}, {1: 1})
+    assert set(nothing.pools.values()) == {Money(0)}
+    assert nothing.members == {1: (Money(0), Money(0))}
+
+
+def test_a_member_with_a_zero_basis_gets_nothing_and_a_negative_one_is_refused() -> None:
+    # Jasa modal Rp200,000 (20 % of Rp1,000,000) shared by capital 3 : 1 : 0.
+    weights = ShuSettings(jasa_usaha=Decimal(0), reserve=Decimal(60)).weights()
+    result = allocate_shu(Money.parse("1000000"), weights, {1: 300, 2: 100, 3: 0}, {})
+    assert result.members == {1: (Money.parse("150000"), Money(0)),
+                              2: (Money.parse("50000"), Money(0)),
+                              3: (Money(0), Money(0))}
+    with pytest.raises(ValidationError, match="jasa_modal: a member's basis is negative"):
+        allocate_shu(Money.parse("1000000"), weights, {1: 300, 2: -1}, {})
+    # Only zero bases is no basis at all: the pool cannot be shared.
+    with pytest.raises(ValidationError, match="no member has a capital basis"):
+        allocate_shu(Money.parse("1000000"), weights, {1: 0, 2: 0}, {})
+
+
+class Bases:
+    """A plugin answering kopcore_shu_bases with whatever it is given."""
+
+    def __init__(self, answer: list[object]) -> None:
+        self.answer = answer
+
+    @kopcore.hookimpl
+    def kopcore_shu_bases(self, ctx: Context, year_start: date, year_end: date,
+                          basis: ShuBasis) -> list[object]:
+        return self.answer
+
+
+def bases(make_kernel: Any, *answers: list[object]) -> dict[int, int]:
+    kernel = make_kernel(extra_plugins=[(f"bases-{n}", Bases(answer))
+                                        for n, answer in enumerate(answers)])
+    return kernel.read("x", lambda ctx: member_bases(ctx, 2026, ShuBasisKind.CAPITAL))
+
+
+def test_bases_from_several_plugins_add_up_and_zero_is_no_basis(make_kernel: Any) -> None:
+    # Member 1: Rp100 + Rp50.25 = 15,025 sen; member 2: Rp0 (left out); member 3: 1 sen.
+    assert bases(make_kernel,
+                 [MemberBasis(1, Money.parse("100")), MemberBasis(2, Money(0))],
+                 [MemberBasis(1, Money.parse("50.25")), MemberBasis(3, Money(1))]) == {
+        1: 15_025, 3: 1}
+
+
+@pytest.mark.parametrize(("answer", "error", "message"), [
+    ([("member", 1)], TypeError, "must return MemberBasis records"),
+    ([MemberBasis(1, Money(100, "USD"))], ValidationError, "an SHU basis in USD, not IDR"),
+    ([MemberBasis(1, Money(-1))], ValidationError, "member id 1 a negative capital basis"),
+])
+def test_a_plugins_wrong_basis_is_refused_naming_it(make_kernel: Any, answer: list[object],
+                                                     error: type[Exception],
+                                                     message: str) -> None:
+    with pytest.raises(error, match=message):
+        bases(make_kernel, answer)

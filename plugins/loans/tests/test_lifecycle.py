@@ -216,6 +216,8 @@ def test_settling_after_prepaying_all_principal_waives_future_interest(
     assert loans_kernel.write("teller", settle) is None
     done = loans_kernel.read("x", lambda ctx: get_loan(ctx, loan.number))
     assert done.status is LoanStatus.CLOSED
+    # Cash basis: the 2 x Rp18,000 paid were recognised when paid; the settlement adds nothing.
+    assert done.interest_recognized == 36_000 * 100
     books_balance(loans_kernel)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from kopcore_loans.schedule import (
     Frequency,
     InterestMethod,
+    accrued_through,
     add_months,
     build_schedule,
     round_half_up,
@@ -102,11 +104,43 @@ def test_zero_rate_annuity_is_equal_principal() -> None:
 
 
 def test_round_half_up() -> None:
-    from fractions import Fraction
-
     assert round_half_up(Fraction(50), 100) == 100
     assert round_half_up(Fraction(49), 100) == 0
     assert round_half_up(Fraction(-50), 100) == -100
+    assert round_half_up(Fraction(0), 100) == 0
+
+
+@pytest.mark.parametrize("unit", [0, -1, -100])
+def test_a_rounding_unit_must_be_positive(unit: int) -> None:
+    with pytest.raises(ValueError, match="rounding unit must be positive"):
+        round_half_up(Fraction(50), unit)
+
+
+@pytest.mark.parametrize("rate", [Decimal("-0.5"), Decimal("-0.01"), Decimal(-18)])
+def test_a_negative_rate_is_refused(rate: Decimal) -> None:
+    with pytest.raises(ValueError, match="rate cannot be negative"):
+        build_schedule(1_000_000 * RP, rate, 12, InterestMethod.FLAT, Frequency.MONTHLY,
+                       START, RP)
+
+
+def test_each_period_starts_on_the_previous_due_date() -> None:
+    rows = worked(InterestMethod.ANUITAS)
+    assert [(r.period_start, r.due_date) for r in rows[:3]] == [
+        (date(2026, 1, 5), date(2026, 2, 5)), (date(2026, 2, 5), date(2026, 3, 5)),
+        (date(2026, 3, 5), date(2026, 4, 5))]
+
+
+def test_interest_accrues_pro_rata_by_whole_days_rounded_down() -> None:
+    start, due = date(2026, 1, 5), date(2026, 2, 4)  # a 30-day period
+    # Rp300.01 of interest (30,001 sen): after 10 days 30,001 x 10 / 30 = 10,000.33 -> 10,000.
+    assert accrued_through(start, due, 30_001, date(2026, 1, 15)) == 10_000
+    assert accrued_through(start, due, 30_001, date(2026, 1, 6)) == 1_000  # 1,000.03
+    assert accrued_through(start, due, 30_001, date(2026, 2, 3)) == 29_000  # 29,000.97
+    # Nothing on or before the period's first day; all of it from the due date on.
+    assert accrued_through(start, due, 30_001, start) == 0
+    assert accrued_through(start, due, 30_001, date(2026, 1, 1)) == 0
+    assert accrued_through(start, due, 30_001, due) == 30_001
+    assert accrued_through(start, due, 30_001, date(2026, 3, 1)) == 30_001
 
 
 @pytest.mark.parametrize("bad", [{"principal": 0}, {"term": 0}])

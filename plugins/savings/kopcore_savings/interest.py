@@ -53,7 +53,10 @@ def round_half_up(value: Fraction, unit: int) -> int:
 @attrs.frozen
 class RateSpan:
     """The accrual days of one account at one rate: how many, the sum of their balances, the
-    sum of those at or above the minimum balance for interest, and the lowest balance."""
+    sum of those at or above the minimum balance for interest, and the lowest balance.
+
+    Balances are never negative (a savings account's floor is zero at least): a negative one
+    would make the interest negative, which :func:`round_half_up` refuses."""
 
     rate_ppm: int
     days: int
@@ -74,12 +77,11 @@ def exact_interest(product: SavingsProduct, spans: Iterable[RateSpan]) -> Fracti
         return Fraction(sum(s.eligible_sum * s.rate_ppm for s in spans), year)
     days = sum(s.days for s in spans)
     if method is InterestMethod.AVERAGE:
-        total = sum(s.balance_sum for s in spans)
-        if total <= 0 or Fraction(total, days) < minimum:
+        if Fraction(sum(s.balance_sum for s in spans), days) < minimum:
             return Fraction(0)
         return Fraction(sum(s.balance_sum * s.rate_ppm for s in spans), year)
     lowest = min(s.lowest for s in spans)
-    if lowest <= 0 or lowest < minimum:
+    if lowest < minimum:
         return Fraction(0)
     return Fraction(sum(lowest * s.days * s.rate_ppm for s in spans), year)
 
@@ -150,12 +152,10 @@ def _spans(ctx: Context, up_to: date, where: sa.ColumnElement[bool], ids: tuple[
            ) -> dict[int, tuple[str, list[RateSpan], date]]:
     """Unposted accrual per account: (product code, spans by rate, first day)."""
     d, s, p = interest_days.c, savings_accounts.c, products.c
-    positive = sa.case((d.balance > 0, d.balance), else_=0)
-    eligible = sa.case((sa.and_(d.balance > 0, d.balance >= p.interest_min_balance),
-                        d.balance), else_=0)
+    eligible = sa.case((d.balance >= p.interest_min_balance, d.balance), else_=0)
     rows = ctx.conn.execute(
         sa.select(d.account_id, s.product_code, d.rate_ppm, sa.func.count(),
-                  sa.func.sum(positive), sa.func.sum(eligible), sa.func.min(d.balance),
+                  sa.func.sum(d.balance), sa.func.sum(eligible), sa.func.min(d.balance),
                   sa.func.min(d.business_date))
         .select_from(interest_days.join(savings_accounts, s.account_id == d.account_id)
                      .join(products, p.code == s.product_code))

@@ -6,13 +6,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-import pytest
 from kopcore_savings import eod
-from kopcore_savings.interest import RateSpan, exact_interest, interest_amount, round_half_up
-from kopcore_savings.products import DormantPolicy, InterestMethod, SavingsProduct, SavingsType
 from savings_coop import Coop
-
-from kopcore.money import Money
 
 APRIL = [date(2026, 4, 1) + timedelta(days=n) for n in range(30)]
 MONTH_END = date(2026, 4, 30)
@@ -111,56 +106,3 @@ def test_a_month_of_end_of_day_gives_the_worked_example_and_the_closed_form(coop
                 ctx, day, 0, 2**31 - 1), operation=f"eod.{task.name}")
             assert rows == 0, task.name
     assert coop.snapshot() == before
-
-
-def _product(method: InterestMethod, minimum: int = 0, year: int = 365) -> SavingsProduct:
-    return SavingsProduct(
-        "T", "T", SavingsType.SUKARELA, "IDR",
-        "savings.sukarela", None, 0, 30000, method, year, minimum, 1, 100, 100000, 24000000,
-        "savings.interest_expense", None,
-        DormantPolicy.ALLOW, False,
-        "income.other", None, 0, date(2026, 1, 5))
-
-
-def test_the_three_methods_agree_with_the_formulas_in_minor_units() -> None:
-    spans = [RateSpan(30000, 10, 10 * 100_000_000, 10 * 100_000_000, 100_000_000),
-             RateSpan(30000, 20, 20 * 300_000_000, 20 * 300_000_000, 300_000_000)]
-    daily = exact_interest(_product(InterestMethod.DAILY), spans)
-    average = exact_interest(_product(InterestMethod.AVERAGE), spans)
-    lowest = exact_interest(_product(InterestMethod.LOWEST), spans)
-    assert daily == average == Fraction(7_000_000_000 * 3, 100 * 365)
-    assert lowest == Fraction(100_000_000 * 3 * 30, 100 * 365)
-    assert round_half_up(daily, 100) == 575300
-    assert round_half_up(lowest, 100) == 246600
-
-
-def test_the_minimum_balance_for_interest_applies_per_method() -> None:
-    spans = [RateSpan(30000, 15, 15 * 40_000_000, 0, 40_000_000),
-             RateSpan(30000, 15, 15 * 80_000_000, 15 * 80_000_000, 80_000_000)]
-    minimum = 50_000_000  # Rp500,000
-    assert exact_interest(_product(InterestMethod.DAILY, minimum), spans) == Fraction(
-        15 * 80_000_000 * 3, 100 * 365)
-    assert exact_interest(_product(InterestMethod.AVERAGE, minimum), spans) == Fraction(
-        (15 * 40_000_000 + 15 * 80_000_000) * 3, 100 * 365)
-    assert exact_interest(_product(InterestMethod.LOWEST, minimum), spans) == 0
-    assert exact_interest(_product(InterestMethod.AVERAGE, 70_000_000), spans) == 0
-
-
-@pytest.mark.parametrize(("exact", "unit", "rounded"), [
-    (Fraction(575342, 1), 100, 575300),
-    (Fraction(575350, 1), 100, 575400),  # exactly half a rupiah goes up
-    (Fraction(575349, 1) + Fraction(99, 100), 100, 575300),
-    (Fraction(1234_50, 1), 10000, 1200_00),  # Rp1,234.50 to Rp100 → Rp1,200
-    (Fraction(1250_00, 1), 10000, 1300_00),
-])
-def test_rounding_is_half_up_once_to_the_unit(exact: Fraction, unit: int, rounded: int) -> None:
-    assert round_half_up(exact, unit) == rounded
-
-
-def test_withholding_tax_starts_above_the_threshold() -> None:
-    product = _product(InterestMethod.DAILY)  # 10 % above Rp240,000
-    at = interest_amount(product, Fraction(24_000_000))
-    above = interest_amount(product, Fraction(24_000_100))
-    assert (at.gross, at.tax) == (24_000_000, 0)
-    assert (above.gross, above.tax, above.net) == (24_000_100, 2_400_000, 21_600_100)
-    assert Money(above.net).to_str() == "216001.00"

@@ -4,9 +4,11 @@ settlement with muqasah, refusals that change nothing, and member exit."""
 from __future__ import annotations
 
 from datetime import date
+from fractions import Fraction
+from typing import Any
 
 import pytest
-from kopcore_sharia.murabahah import schedule
+from kopcore_sharia.murabahah import Recognition, implied_rate, schedule, settle_early
 from sharia_coop import CASH, Coop
 
 from kopcore.errors import (
@@ -17,6 +19,7 @@ from kopcore.errors import (
     NotFound,
     ValidationError,
 )
+from kopcore.money import Money
 
 DEFERRED = "GL-sharia.murabahah_deferred_margin"
 INCOME = "GL-sharia.murabahah_margin_income"
@@ -253,3 +256,116 @@ def test_annuity_recognition_carries_more_margin_early(coop: Coop) -> None:
     assert lines[(INCOME, "credit")] == "346015.00"
     assert gl_balances(coop) == (10800000, 1653985, 346015)
     coop.books_balance()
+
+
+@pytest.mark.parametrize(("cost", "margin", "margins"), [
+    # 3 x Rp1,331,000 repays Rp3,310,000 at exactly 10 % a month (3,310,000 x 0.1 / (1 -
+    # 1.1^-3) = 1,331,000): margins 331,000, then (3,310,000 - 1,000,000) x 10 % = 231,000,
+    # then (2,310,000 - 1,100,000) x 10 % = 121,000.
+    (3_310_000, 683_000, [331_000, 231_000, 121_000]),
+    # 2 x Rp1,800,000 repays Rp800,000 at 200 % a month (800,000 x 2 / (1 - 3^-2)): margins
+    # 1,600,000 then (800,000 - 200,000) x 200 % = 1,200,000.
+    (800_000, 2_800_000, [1_600_000, 1_200_000]),
+    (900_000, 0, [0, 0, 0]),  # no margin: a rate of exactly 0
+])
+def test_annuity_margins_at_a_rate_that_can_be_checked_by_hand(cost: int, margin: int,
+                                                               margins: list[int]) -> None:
+    rows = schedule(cost=cost * 100, margin=margin * 100, down_payment=0,
+                    installments=len(margins), rounding_unit=100,
+                    contract_on=date(2026, 1, 5), recognition=Recognition.ANNUITY)
+    assert [r.margin // 100 for r in rows] == margins
+    each = (cost + margin) // len(margins)
+    assert [r.principal // 100 for r in rows] == [each - m for m in margins]
+
+
+def test_the_implied_rate_is_exact_to_far_below_a_sen() -> None:
+    rate = implied_rate(331_000_000, Fraction(133_100_000), 3)
+    assert abs(rate - Fraction(1, 10)) < Fraction(1, 10**25)
+    assert abs(implied_rate(80_000_000, Fraction(180_000_000), 2) - 2) < Fraction(1, 10**25)
+    # Payments that only return the principal carry no margin: exactly 0, no search.
+    assert implied_rate(90_000_000, Fraction(30_000_000), 3) == 0
+
+
+@pytest.mark.parametrize(("terms", "message"), [
+    ({"cost": 0}, "cost must be positive"),
+    ({"margin": -1}, "margin may not be negative"),
+    ({"down_payment": -1}, "down payment"),
+    ({"down_payment": 100}, "down payment"),  # all of the cost
+    ({"installments": 0}, "installments: 1-360"),
+    ({"installments": 361}, "installments: 1-360"),
+    ({"rounding_unit": 0}, "rounding unit must be positive"),
+    ({"rounding_unit": -1}, "rounding unit must be positive"),
+    # Rp5 of margin over 4 at a unit of 2: 5/4 = 1.25 -> 2 each, the last 5 - 6 = -1.
+    ({"margin": 5, "installments": 4, "rounding_unit": 2}, "amounts too small"),
+])
+def test_each_impossible_term_is_refused_by_name(terms: dict[str, int], message: str) -> None:
+    given = {"cost": 100, "margin": 0, "down_payment": 0, "installments": 1,
+             "rounding_unit": 1} | terms
+    with pytest.raises(ValidationError, match=message):
+        schedule(contract_on=date(2026, 1, 5), **given)
+
+
+def test_the_smallest_possible_terms_are_accepted() -> None:
+    def sen(rows: list) -> list[tuple[int, int]]:
+        return [(r.principal, r.margin) for r in rows]
+
+    day = date(2026, 1, 5)
+    # One sen of cost in one installment; three sen in three installments of one sen each.
+    assert sen(schedule(cost=1, margin=0, down_payment=0, installments=1, rounding_unit=1,
+                        contract_on=day)) == [(1, 0)]
+    assert sen(schedule(cost=3, margin=0, down_payment=0, installments=3, rounding_unit=1,
+                        contract_on=day)) == [(1, 0)] * 3
+    # 1 sen cost + 1 sen margin over 2: 1/2 rounds up, so the first installment is all margin.
+    assert sen(schedule(cost=1, margin=1, down_payment=0, installments=2, rounding_unit=1,
+                        contract_on=day)) == [(0, 1), (1, 0)]
+    assert len(schedule(cost=36_000, margin=0, down_payment=0, installments=360,
+                        rounding_unit=1, contract_on=day)) == 360
+
+
+def test_annuity_margins_follow_the_financed_principal_after_a_down_payment() -> None:
+    # Cost 3,410,000 less a 100,000 down payment: 3,310,000 financed at 10 % a month, the
+    # margins of the first case above.
+    rows = schedule(cost=341_000_000, margin=68_300_000, down_payment=10_000_000,
+                    installments=3, rounding_unit=100, contract_on=date(2026, 1, 5),
+                    recognition=Recognition.ANNUITY)
+    assert [r.margin // 100 for r in rows] == [331_000, 231_000, 121_000]
+
+
+def test_settling_with_all_the_unrecognised_margin_as_muqasah(coop: Coop) -> None:
+    number = contract(coop, coop.member())["murabahah"]["account"]["number"]
+    for _ in range(4):  # 4 x 1,200,000 paid, each recognising Rp200,000 of margin
+        paid = coop.call("sharia.murabahah-pay", account=number, cash_account=CASH)
+    assert paid["murabahah"]["days_past_due"] == 0  # paid before the next due date
+
+    def settle(discount: Money) -> Any:
+        return coop.kernel.write("teller", lambda ctx: settle_early(ctx, number, CASH,
+                                                                    discount))
+
+    # Outstanding 7,200,000 of which 1,200,000 is margin not yet recognised.
+    for wrong in (Money(-1), Money(120_000_001)):
+        with pytest.raises(ValidationError, match="between 0 and the unrecognised margin"):
+            settle(wrong)
+    with pytest.raises(ValidationError, match="discount currency"):
+        settle(Money(1, "USD"))
+    with pytest.raises(ValidationError, match="must be an internal account"):
+        coop.kernel.write("teller", lambda ctx: settle_early(ctx, number, number, Money(0)))
+    # All of it waived: the member pays 7,200,000 - 1,200,000 = 6,000,000; no margin income.
+    contract_after, paid_amount, entry = settle(Money(120_000_000))
+    assert paid_amount == Money(600_000_000)
+    assert {p.account_number: p.amount.minor for p in entry.postings} == {
+        number: -720_000_000, CASH: 600_000_000, DEFERRED: 120_000_000}
+    assert entry.memo == f"Pelunasan dipercepat murabahah {number}, muqasah Rp1.200.000,00"
+    assert (contract_after.status, contract_after.margin_recognised, contract_after.muqasah,
+            contract_after.deferred_margin, contract_after.days_past_due,
+            contract_after.next_due_on) == ("settled", 80_000_000, 120_000_000, 0, 0, None)
+    assert contract_after.account.status.value == "closed"
+    coop.books_balance()
+
+
+def test_an_installment_is_paid_from_an_internal_account_only(coop: Coop) -> None:
+    number = contract(coop, coop.member())["murabahah"]["account"]["number"]
+    coop.refused(ValidationError, "sharia.murabahah-pay", account=number, cash_account=number)
+    for _ in range(10):
+        paid = coop.call("sharia.murabahah-pay", account=number, cash_account=CASH)
+    # The last one settles the contract: nothing is late, nothing is due any more.
+    assert (paid["murabahah"]["status"], paid["murabahah"]["days_past_due"]) == ("settled", 0)
