@@ -3,7 +3,7 @@
 - :class:`Coop`: a cooperative with kopcore-ppob and a stand-in for the savings plugin
   (:class:`SettlementStandIn` names, per member, an account under ``payable.other`` with a zero
   floor — what the savings plugin's sukarela account is to ppob). Operations run through
-  :func:`kopcore._service.invoke`, the path behind every API route and CLI command.
+  :func:`kopcore.testing.run_operation`, the path behind every API route and CLI command.
 - :class:`RunningServer` serves a kernel's web API under uvicorn on an ephemeral loopback port
   in a thread, so a provider's test double delivers its webhooks over real HTTP, as the provider
   would, to the public callback route ``/api/v1/ppob/callback``.

@@ -1,7 +1,7 @@
 """A test cooperative with only the kernel and savings enabled (see conftest.py for the fixture).
 
 Everything goes through the public interfaces: operations are run with
-:func:`kopcore._service.invoke` (the path behind every API route and CLI command) as an
+:func:`kopcore.testing.run_operation` (the path behind every API route and CLI command) as an
 identified user, and end of day with :mod:`kopcore.eod`.
 """
 

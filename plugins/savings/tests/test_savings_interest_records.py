@@ -18,7 +18,7 @@ from kopcore_savings.tables import interest_days, interest_postings, products
 from savings_coop import CASH, Coop
 
 from kopcore import ledger
-from kopcore._db import tables as kt
+from kopcore import query as kt
 
 RATE_CHANGE = date(2026, 1, 15)
 MONTH_END = date(2026, 1, 31)
