@@ -8,12 +8,14 @@ from kopcore.errors import TooManyRequests
 from kopcore.interfaces import _ratelimit as ratelimit
 from kopcore.interfaces._ratelimit import RateLimit
 
+SECOND = 1_000_000_000
+
 
 class Clock:
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = 1000 * SECOND
 
-    def __call__(self) -> float:
+    def __call__(self) -> int:
         return self.now
 
 
@@ -27,11 +29,11 @@ def test_a_burst_of_the_rate_then_one_request_per_interval() -> None:
     assert refused.value.extra == {"retry_after": 1}
     assert refused.value.status == 429
     limit.take("10.0.0.2")  # another address has its own bucket
-    clock.now += 1.0
+    clock.now += SECOND
     limit.take("10.0.0.1")  # one second refills one request
     with pytest.raises(TooManyRequests):
         limit.take("10.0.0.1")
-    clock.now += 3600
+    clock.now += 3600 * SECOND
     for _ in range(60):  # an hour later: a full burst again, never more
         limit.take("10.0.0.1")
     with pytest.raises(TooManyRequests):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -129,8 +130,9 @@ def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        # The shortest text that reads back as this float: what the person typed.
-        return Decimal(repr(value)) if value == value and abs(value) != float("inf") else None
+        # A spreadsheet stores a typed number as a binary double; the shortest text that reads
+        # back as it is what the person typed, so the amount is taken exactly from that text.
+        return Decimal(repr(value)) if math.isfinite(value) else None
     if isinstance(value, Decimal):
         return value
     text = str(value).strip().replace(" ", "").replace("\u00a0", "")

@@ -9,7 +9,6 @@ worker processes an address gets N times the rate; a real provider sends far few
 
 from __future__ import annotations
 
-import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,29 +18,32 @@ from kopcore.errors import TooManyRequests
 #: Addresses remembered at once; the least recently seen is forgotten first (bounded memory
 #: whatever the number of addresses a flood comes from).
 MAX_ADDRESSES = 10_000
+NS_PER_SECOND = 1_000_000_000
 
 
 class RateLimit:
-    """``per_minute`` requests per client address, as a token bucket."""
+    """``per_minute`` requests per client address, as a token bucket kept in integer
+    nanoseconds: each address's bucket is the time its budget is next full again."""
 
-    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = float(per_minute)
-        self.refill_per_second = per_minute / 60
+    def __init__(self, per_minute: int, *, clock: Callable[[], int] = time.monotonic_ns) -> None:
+        #: What one request costs, and how far ahead of now the bucket may run (the burst).
+        self.interval_ns = 60 * NS_PER_SECOND // per_minute
+        self.burst_ns = per_minute * self.interval_ns
         self._clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._buckets: OrderedDict[str, int] = OrderedDict()
 
     def take(self, address: str) -> None:
         """Spend one request of ``address``; raise :class:`TooManyRequests` when none is
         left, saying in how many seconds the next one is."""
         now = self._clock()
-        tokens, seen = self._buckets.pop(address, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - seen) * self.refill_per_second)
-        if tokens < 1:
-            self._buckets[address] = (tokens, now)
-            wait = math.ceil((1 - tokens) / self.refill_per_second)
+        full_at = max(self._buckets.pop(address, now), now)
+        spent = full_at + self.interval_ns
+        if spent - now > self.burst_ns:
+            self._buckets[address] = full_at
+            wait = -(-(spent - now - self.burst_ns) // NS_PER_SECOND)  # whole seconds, rounded up
             raise TooManyRequests(f"too many requests from {address}; retry in {wait} s",
                                   retry_after=wait)
-        self._buckets[address] = (tokens - 1, now)
+        self._buckets[address] = spent
         while len(self._buckets) > MAX_ADDRESSES:
             self._buckets.popitem(last=False)
 

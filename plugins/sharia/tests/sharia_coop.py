@@ -1,6 +1,7 @@
 """A test cooperative with the kernel and the sharia plugin (plus ``extra`` plugins).
 
-Operations run through :func:`kopcore.testing.run_operation`, the path behind every route and command.
+Operations run through :func:`kopcore.testing.run_operation`, the path behind every route and
+command.
 Users: ``admin``, ``teller``, ``auditor`` and two managers, ``manager`` and ``manager2`` (maker
 and checker).
 """
