@@ -150,6 +150,13 @@ class InsufficientFunds(Conflict):
     title = "Insufficient funds"
 
 
+class BalanceOutOfRange(Conflict):
+    """A posting would take a balance beyond the money range (``kopcore.money.MAX_MINOR``)."""
+
+    code = "balance-out-of-range"
+    title = "Balance out of range"
+
+
 class NotWithdrawable(Conflict):
     code = "not-withdrawable"
     title = "Not withdrawable"

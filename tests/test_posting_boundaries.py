@@ -8,13 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 import kopcore
 from kopcore import ledger
 from kopcore.context import Context
-from kopcore.errors import AccountFrozen, InsufficientFunds, ValidationError
+from kopcore.errors import AccountFrozen, BalanceOutOfRange, InsufficientFunds, ValidationError
 from kopcore.ledger import ProposedEntry
-from kopcore.money import Money
+from kopcore.money import MAX_MINOR, Money
 from tests.builders import active_member, capitalise, cash_account, member_account, rp, transfer
 from tests.test_posting import (
     CASH,
@@ -110,3 +111,73 @@ def test_an_account_frozen_after_validation_is_refused_by_name(make_kernel: Any)
     changer.change = None
     post(kernel, [debit(grants, "100"), credit(SAVINGS, "100")])
     assert balance(kernel, SAVINGS) == rp("100")
+
+
+# --- the money range bounds balances, not only single amounts (docs/guarantees.md) -------------
+
+LARGEST = Money(MAX_MINOR)
+
+
+def _largest_in(kernel: Any) -> None:
+    # Cash (Rp1,250,000 with the member's deposit) filled up to the largest balance there is.
+    def work(ctx: Context) -> None:
+        transfer(ctx, CASH, INCOME, LARGEST - rp("1250000"), memo="to the limit")
+    kernel.write("teller", work)
+
+
+def test_a_deposit_that_would_take_a_balance_beyond_the_range_is_refused(branch: Any) -> None:
+    # Cash holds Rp1,000,000; one more rupiah than the range allows is refused with the account
+    # and the limit named, and nothing is written. Up to the limit, it posts.
+    _largest_in(branch)
+    assert balance(branch, CASH) == LARGEST
+    error = assert_refused_and_nothing_written(
+        branch, BalanceOutOfRange,
+        lambda ctx: ledger.post_entry(ctx, [debit(CASH, "0.01"), credit(INCOME, "0.01")],
+                                      memo="one sen too many"),
+        match=rf"account {CASH} cannot take Rp0,01 more: a balance is at most Rp1\.000\.000")
+    assert error.extra["account"] == CASH
+
+
+def test_the_database_itself_refuses_a_balance_beyond_the_range(branch: Any) -> None:
+    # Whatever path writes a balance, the database refuses the out-of-range value.
+    from sqlalchemy import update
+
+    from kopcore._db import tables as t
+
+    def raw(ctx: Context) -> None:
+        ctx.conn.execute(update(t.accounts).where(t.accounts.c.number == CASH)
+                         .values(balance=MAX_MINOR + 1))
+
+    with pytest.raises(IntegrityError, match="ck_accounts_balance_in_range"):
+        branch.write("teller", raw)
+    assert balance(branch, CASH) == rp("1250000")
+
+
+def test_the_bulk_path_bounds_the_running_balance_of_its_batch(branch: Any) -> None:
+    # Two entries, each within the range, whose sum on one account is not: the batch is refused
+    # as a whole.
+    half = Money(MAX_MINOR // 2)
+    requests = [ledger.EntryRequest([debit(CASH, half.to_str()), credit(INCOME, half.to_str())],
+                                    memo=f"half {n}") for n in (1, 2)]
+    assert_refused_and_nothing_written(
+        branch, BalanceOutOfRange, lambda ctx: ledger.post_entries(ctx, requests),
+        match=f"account {CASH}")
+
+
+def test_a_member_short_of_money_hears_of_their_own_shortfall_before_the_tills(
+        branch: Any) -> None:
+    # The member has Rp250,000 and asks for Rp2,000,000, more than the till's Rp1,250,000 too.
+    # The till's account is older (checked first, in id order), yet the member is named.
+    error = assert_refused_and_nothing_written(
+        branch, InsufficientFunds,
+        lambda ctx: ledger.post_entry(ctx, [debit(SAVINGS, "2000000"), credit(CASH, "2000000")],
+                                      memo="tarik tunai"))
+    assert error.extra["account"] == SAVINGS
+    assert "Rp250.000,00 available" in str(error)
+    # With enough in the member's account, the till's own shortfall is the one named.
+    post(branch, [debit(INCOME, "5000000"), credit(SAVINGS, "5000000")])
+    error = assert_refused_and_nothing_written(
+        branch, InsufficientFunds,
+        lambda ctx: ledger.post_entry(ctx, [debit(SAVINGS, "2000000"), credit(CASH, "2000000")],
+                                      memo="tarik tunai"))
+    assert error.extra["account"] == CASH

@@ -26,6 +26,7 @@ from kopcore.context import Context
 from kopcore.errors import (
     AlreadyReversed,
     IdempotencyConflict,
+    InsufficientFunds,
     NotFound,
     ValidationError,
 )
@@ -82,9 +83,42 @@ def _apply_deltas(ctx: Context, accounts: dict[str, Account], lines: Sequence[Po
     account with a floor is a conditional UPDATE of its own, so the floor is checked against
     the locked row.
     """
+    changes = rules.balance_changes(lines, accounts)
+    try:
+        _apply_changes(ctx, changes)
+    except IntegrityError as error:
+        # The database bounds every balance (migration k0007): name the account in a typed error.
+        if writes.BALANCE_RANGE_CONSTRAINT in str(error.orig):
+            raise rules.out_of_range(changes) from None
+        raise
+    except InsufficientFunds:
+        # Accounts are changed in id order, so a teller's cash account (opened before any
+        # member's) is checked first; a member asking for more than they have must hear about
+        # their own shortfall, not the till's.
+        shortfall = _member_shortfall(ctx, changes)
+        if shortfall is not None:
+            raise shortfall from None
+        raise
+
+
+def _member_shortfall(ctx: Context, changes: Sequence[rules.BalanceChange]
+                      ) -> InsufficientFunds | None:
+    """The refusal a member's account in ``changes`` would give on its current row, if any."""
+    for account, delta, kind in changes:
+        if kind != "dec-checked" or account.member_id is None:
+            continue
+        row = ctx.conn.execute(select(t.accounts).where(t.accounts.c.id == account.id)).one()
+        current = account_from_row(row)
+        if current.floor is not None and current.available.minor + delta * current.normal_sign \
+                < current.floor.minor:
+            return rules.insufficient_funds(current, current.available, delta)
+    return None
+
+
+def _apply_changes(ctx: Context, changes: Sequence[rules.BalanceChange]) -> None:
     batch: list[tuple[int, int]] = []
     batch_kind = ""
-    for account, delta, kind in rules.balance_changes(lines, accounts):
+    for account, delta, kind in changes:
         if batch and kind != batch_kind:
             _apply_batch(ctx, batch_kind, batch)
             batch = []

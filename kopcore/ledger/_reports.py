@@ -50,7 +50,7 @@ def balance_as_of(ctx: Context, number: str, as_of: date) -> Money:
         .join(t.journal_entries, e.id == p.entry_id)
         .where(p.account_id == account.id, e.business_date <= as_of)
     ).scalar_one()
-    return Money(int(total) * account.normal_sign, account.currency)
+    return Money.stored(int(total) * account.normal_sign, account.currency)
 
 
 def statement(ctx: Context, number: str, from_date: date, to_date: date,
@@ -81,12 +81,12 @@ def statement(ctx: Context, number: str, from_date: date, to_date: date,
         running += r.amount
         lines.append(StatementLine(
             entry_id=r.id, business_date=r.business_date, memo=r.memo,
-            debit=Money(max(r.amount, 0), cur), credit=Money(max(-r.amount, 0), cur),
-            balance=Money(running * sign, cur),
+            debit=Money.stored(max(r.amount, 0), cur), credit=Money.stored(max(-r.amount, 0), cur),
+            balance=Money.stored(running * sign, cur),
         ))
     # The closing balance is summed on its own: ``limit`` may cut the lines off early.
     closing = balance_as_of(ctx, number, to_date)
-    return Statement(number, cur, from_date, to_date, Money(int(opening) * sign, cur),
+    return Statement(number, cur, from_date, to_date, Money.stored(int(opening) * sign, cur),
                      closing, lines)
 
 
@@ -103,16 +103,16 @@ class GLBalance:
 
     @property
     def debit(self) -> Money:
-        return Money(max(self.net, 0), self.currency)
+        return Money.stored(max(self.net, 0), self.currency)
 
     @property
     def credit(self) -> Money:
-        return Money(max(-self.net, 0), self.currency)
+        return Money.stored(max(-self.net, 0), self.currency)
 
     @property
     def balance(self) -> Money:
         """On the GL type's normal side (contra accounts show negative)."""
-        return Money(self.net if self.type.debit_normal else -self.net, self.currency)
+        return Money.stored(self.net if self.type.debit_normal else -self.net, self.currency)
 
 
 def gl_balances(ctx: Context, *, as_of: date, from_date: date | None = None) -> list[GLBalance]:
@@ -149,7 +149,7 @@ def trial_balance(ctx: Context, as_of: date) -> dict[str, Any]:
     return {
         "as_of": as_of,
         "lines": balances,
-        "totals": {c: (Money(d, c), Money(cr, c)) for c, (d, cr) in totals.items()},
+        "totals": {c: (Money.stored(d, c), Money.stored(cr, c)) for c, (d, cr) in totals.items()},
     }
 
 
@@ -164,7 +164,7 @@ def _section(title: str, balances: list[GLBalance], types: set[GLType], currency
              ) -> ReportSection:
     lines = [b for b in balances if b.type in types and b.currency == currency]
     total = sum((b.balance.minor for b in lines), 0)
-    return ReportSection(title, lines, Money(total, currency))
+    return ReportSection(title, lines, Money.stored(total, currency))
 
 
 def financial_position(ctx: Context, as_of: date, currency: str) -> dict[str, Any]:

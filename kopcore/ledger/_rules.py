@@ -31,13 +31,14 @@ from typing import Any, Literal, NewType
 from kopcore.errors import (
     AccountClosed,
     AccountFrozen,
+    BalanceOutOfRange,
     CurrencyMismatch,
     InsufficientFunds,
     UnbalancedEntry,
     ValidationError,
 )
 from kopcore.ledger._records import Account, AccountStatus, PostingView
-from kopcore.money import Money
+from kopcore.money import MAX_MINOR, Money
 from kopcore.records import PostingLine, Side
 
 #: The most postings one journal entry may have.
@@ -167,6 +168,9 @@ def apply_changes(changes: Sequence[BalanceChange], running: dict[int, int]) -> 
                               account.currency)
             raise insufficient_funds(account, available, delta)
     for account, delta, _kind in changes:
+        if abs(running[account.id] + delta) > MAX_MINOR:
+            raise balance_out_of_range(account, delta)
+    for account, delta, _kind in changes:
         running[account.id] += delta
 
 
@@ -175,6 +179,24 @@ def mirror_lines(postings: Iterable[PostingView]) -> list[PostingLine]:
     return [PostingLine(p.account_number, Side.CREDIT if p.amount.minor > 0 else Side.DEBIT,
                         Money(abs(p.amount.minor), p.amount.currency))
             for p in postings]
+
+
+def balance_out_of_range(account: Account, delta: int) -> BalanceOutOfRange:
+    """The refusal of a change that would take ``account``'s balance beyond the money range."""
+    limit = Money.stored(MAX_MINOR, account.currency).format()
+    amount = Money.stored(abs(delta), account.currency).format()
+    return BalanceOutOfRange(f"account {account.number} cannot take {amount} more: a balance is "
+                             f"at most {limit}", account=account.number)
+
+
+def out_of_range(changes: Sequence[BalanceChange]) -> BalanceOutOfRange:
+    """The refusal for an entry the database refused as taking a balance out of range: the
+    account named is the first whose balance, as read before the entry, would leave the range."""
+    for account, delta, _kind in changes:
+        if abs(account.balance.minor * account.normal_sign + delta) > MAX_MINOR:
+            return balance_out_of_range(account, delta)
+    account, delta, _kind = changes[0]
+    return balance_out_of_range(account, delta)
 
 
 def account_closed(account: Account) -> AccountClosed:

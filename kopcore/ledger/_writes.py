@@ -24,6 +24,8 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, true
 from kopcore._db import tables as t
 from kopcore.ledger._records import AccountStatus
 
+#: The database's refusal of a balance beyond the money range (migration k0007) names this.
+BALANCE_RANGE_CONSTRAINT = "ck_accounts_balance_in_range"
 #: From this many rows on, balances and postings are written set-based.
 LARGE = 64
 
