@@ -181,3 +181,33 @@ def test_a_member_short_of_money_hears_of_their_own_shortfall_before_the_tills(
         lambda ctx: ledger.post_entry(ctx, [debit(SAVINGS, "2000000"), credit(CASH, "2000000")],
                                       memo="tarik tunai"))
     assert error.extra["account"] == CASH
+
+
+def test_reports_sum_balances_beyond_the_range_of_one_amount(branch: Any) -> None:
+    # Two cash accounts each holding 60 % of the largest balance: their GL's total (120 %) is
+    # beyond the range of one amount, and the trial balance and position still add up exactly.
+    share = Money(MAX_MINOR * 6 // 10)
+
+    def work(ctx: Context) -> None:
+        cash_account(ctx, "CASH-02")
+        transfer(ctx, CASH, INCOME, share, memo="first")
+        transfer(ctx, "CASH-02", "GL-equity.grants", share, memo="second")
+
+    branch.write("teller", work)
+    today = branch.read("auditor", lambda ctx: ctx.business_date)
+    trial = branch.read("auditor", lambda ctx: ledger.trial_balance(ctx, today))
+    debit_total, credit_total = trial["totals"]["IDR"]
+    assert debit_total == credit_total
+    assert debit_total.minor > MAX_MINOR
+    position = branch.read("auditor", lambda ctx: ledger.financial_position(ctx, today, "IDR"))
+    assert position["assets"].total.minor == share.minor * 2 + rp("1250000").minor
+    assert position["assets"].total == position["liabilities_and_equity"]
+
+
+def test_many_lines_on_one_account_cannot_overflow_the_database(branch: Any) -> None:
+    # 93 lines of the largest amount on one account sum past the 64-bit integer the database
+    # stores: refused as out of range before the database is asked.
+    lines = [debit(CASH, LARGEST.to_str())] * 93 + [credit(INCOME, LARGEST.to_str())] * 93
+    assert_refused_and_nothing_written(
+        branch, BalanceOutOfRange,
+        lambda ctx: ledger.post_entry(ctx, lines, memo="overflow"), match="cannot take Rp93.000")

@@ -176,12 +176,19 @@ def financial_position(ctx: Context, as_of: date, currency: str) -> dict[str, An
     equity = _section("Ekuitas", balances, {GLType.EQUITY}, currency)
     income = _section("Pendapatan", balances, {GLType.INCOME}, currency)
     expenses = _section("Beban", balances, {GLType.EXPENSE}, currency)
-    surplus = income.total - expenses.total
+    surplus = _net(income.total, expenses.total)
     return {
         "as_of": as_of, "currency": currency, "assets": assets, "liabilities": liabilities,
         "equity": equity, "current_surplus": surplus,
-        "liabilities_and_equity": liabilities.total + equity.total + surplus,
+        "liabilities_and_equity": Money.stored(
+            liabilities.total.minor + equity.total.minor + surplus.minor, currency),
     }
+
+
+def _net(income: Money, expenses: Money) -> Money:
+    """Income less expenses, exact: a report's totals are sums of bounded balances, not amounts
+    entered, so they are not held to the range of one amount."""
+    return Money.stored(income.minor - expenses.minor, income.currency)
 
 
 def operating_results(ctx: Context, from_date: date, to_date: date, currency: str
@@ -192,7 +199,7 @@ def operating_results(ctx: Context, from_date: date, to_date: date, currency: st
     expenses = _section("Beban", balances, {GLType.EXPENSE}, currency)
     return {
         "from_date": from_date, "to_date": to_date, "currency": currency,
-        "income": income, "expenses": expenses, "surplus": income.total - expenses.total,
+        "income": income, "expenses": expenses, "surplus": _net(income.total, expenses.total),
     }
 
 

@@ -145,6 +145,8 @@ def balance_changes(lines: Iterable[PostingLine], accounts: Mapping[str, Account
         if not delta:
             continue
         account = by_id[account_id]
+        if abs(delta) > 2 * MAX_MINOR:  # no balance in range can take it (nor can a BIGINT)
+            raise balance_out_of_range(account, delta)
         kind: ChangeKind = "inc" if delta * account.normal_sign > 0 else (
             "dec-free" if account.floor is None else "dec-checked")
         changes.append((account, delta, kind))
