@@ -4,6 +4,8 @@
     python3 dev.py test                  the full suite: tox envs sqlite, postgres, lint, types,
                                          audit
     python3 dev.py test -e sqlite,lint   only the named tox envs
+    python3 dev.py test -j 1             one env at a time (default: two at once where there
+                                         are two processors)
     python3 dev.py test --quick [ARGS]   pytest on SQLite only (tests/ and plugins/ unless ARGS
                                          name a path), stopping at the first failure
     python3 dev.py test -e sqlite -- -k money
@@ -37,6 +39,9 @@ LOG = VENV / "kopcore-install.log"
 PLUGINS = ("savings", "loans", "ppob", "ppob_iak", "sharia")
 EXAMPLE_PLUGIN = Path("tests", "example_plugin")
 TOX_ENVS = "sqlite,postgres,lint,types,audit"
+#: The two database envs take most of the time and run side by side on two processors.
+MAX_JOBS = 2
+DEFAULT_JOBS = max(1, min(MAX_JOBS, os.cpu_count() or 1))
 #: What pytest runs unless ARGS name a path: the kernel's tests and each plugin's own tests.
 TEST_PATHS = ("tests", "plugins")
 
@@ -147,7 +152,7 @@ def demo(args: list[str]) -> int:
     return run([str(BIN / "kopcore"), "demo", *args])
 
 
-def test(quick: bool, envs: str, args: list[str]) -> int:
+def test(quick: bool, envs: str, jobs: int, args: list[str]) -> int:
     if quick:
         print("dev.py: quick run: pytest on SQLite, stopping at the first failure", flush=True)
         env = {**os.environ, "KOPCORE_TEST_DATABASE": "sqlite"}
@@ -157,8 +162,52 @@ def test(quick: bool, envs: str, args: list[str]) -> int:
                            for arg in args if not arg.startswith("-"))
         paths = [] if names_a_path else list(TEST_PATHS)
         return run([str(BIN / "pytest"), "-q", "-x", *args, *paths], env=env)
-    print(f"dev.py: running tox envs {envs}", flush=True)
-    return run([str(BIN / "tox"), "run", "-e", envs, *args])
+    names = [name for name in envs.split(",") if name]
+    if jobs <= 1 or len(names) == 1:
+        print(f"dev.py: running tox envs {envs}", flush=True)
+        return run([str(BIN / "tox"), "run", "-e", envs, *args])
+    return run_parallel(names, jobs, args)
+
+
+def run_parallel(names: list[str], jobs: int, args: list[str]) -> int:
+    """Run the tox envs ``names``, ``jobs`` at a time, each into a log of its own; print each
+    log whole as its env finishes (so no two envs' lines interleave) and return the worst exit
+    code. The envs are independent: each has its own directory and, on PostgreSQL, its own
+    database."""
+    logs = ROOT / ".tox" / "dev-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    print(f"dev.py: running tox envs {','.join(names)}, {jobs} at a time; each env's output "
+          "is shown when it finishes", flush=True)
+    waiting = list(names)
+    running: dict[str, tuple[subprocess.Popen[bytes], Path, float]] = {}
+    worst = 0
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                name = waiting.pop(0)
+                log = logs / f"{name}.log"
+                with log.open("wb") as out:
+                    process = subprocess.Popen(  # noqa: S603
+                        [str(BIN / "tox"), "run", "-e", name, *args], cwd=ROOT, stdout=out,
+                        stderr=subprocess.STDOUT)
+                running[name] = (process, log, time.monotonic())
+            time.sleep(0.5)
+            for name, (process, log, started) in list(running.items()):
+                code = process.poll()
+                if code is None:
+                    continue
+                del running[name]
+                sys.stdout.write(log.read_text(encoding="utf-8", errors="replace"))
+                verdict = "passed" if code == 0 else f"FAILED (exit code {code})"
+                print(f"dev.py: tox env {name} {verdict} in {time.monotonic() - started:.0f} s",
+                      flush=True)
+                worst = max(worst, code if code >= 0 else 128 - code)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        for process, _log, _started in running.values():
+            process.terminate()
+    return worst
 
 
 def main(argv: list[str]) -> int:
@@ -176,6 +225,9 @@ def main(argv: list[str]) -> int:
                              help="only pytest -q -x on SQLite; other ARGS go to pytest")
     test_parser.add_argument("-e", dest="envs", default=TOX_ENVS,
                              help=f"tox envs to run (default {TOX_ENVS})")
+    test_parser.add_argument("-j", dest="jobs", type=int, default=DEFAULT_JOBS,
+                             help="how many tox envs run at once (default: the number of "
+                                  f"processors, at most {MAX_JOBS})")
     options, rest = parser.parse_known_args(argv)
     if options.command == "test" and options.quick and options.envs != TOX_ENVS:
         parser.error("--quick runs pytest directly; -e does not apply")
@@ -185,7 +237,7 @@ def main(argv: list[str]) -> int:
         return code
     if options.command == "demo":
         return demo(rest)
-    return test(options.quick, options.envs, rest)
+    return test(options.quick, options.envs, options.jobs, rest)
 
 
 if __name__ == "__main__":
