@@ -2,13 +2,20 @@
 
 Kernel data: users for every role (with API keys), members, a teller cash drawer, the vault and a
 bank account with opening capital, a few days of business. Then every enabled plugin adds its own
-products and transactions through ``kopcore_demo_seed``.
+products and transactions through ``kopcore_demo_seed``. With ``months``, the demo then plays
+through that many months of business from :data:`DEMO_START`: end of day runs every day (interest
+accrues and is posted, installments fall due, the health and trend figures are recorded) and, on
+the 7th of each month, every plugin's ``each_month`` posts a month of its members' activity,
+so that reports and charts show a real history.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -16,9 +23,10 @@ from kopcore import _auth as auth
 from kopcore import ledger
 from kopcore._installed import product_plugins
 from kopcore.context import Context
+from kopcore.eod import run_end_of_day
 from kopcore.kernel import Kernel
 from kopcore.money import Money
-from kopcore.records import PostingLine, Side
+from kopcore.records import DemoSeed, PostingLine, Side
 from kopcore.settings import Settings
 
 DEMO_MEMBERS = (
@@ -29,6 +37,10 @@ DEMO_MEMBERS = (
     ("Ketut Sudarma", "5104021706750005", "081237001005"),
 )
 DEMO_START = date(2026, 1, 5)
+#: The history ``kopcore demo`` plays through by default: January to December.
+DEMO_MONTHS = 11
+#: The day of each month on which members come in (after the installments due on the 5th).
+HISTORY_DAY = 7
 
 
 def _reset_sqlite(database: str) -> None:
@@ -67,10 +79,33 @@ def seed_kernel(ctx: Context) -> dict[str, str]:
     return keys
 
 
-def create_demo(database: str, plugins: tuple[str, ...] | None = None
+def month_day(first: date, months: int) -> date:
+    """Day :data:`HISTORY_DAY` of the month ``months`` after ``first``'s."""
+    year, month = divmod(first.month - 1 + months, 12)
+    return date(first.year + year, month + 1, HISTORY_DAY)
+
+
+def _play_history(kernel: Kernel, seeds: list[tuple[str, DemoSeed]], months: int) -> None:
+    """End of day through ``months`` months from the demo's start, with each plugin's month of
+    activity on the 7th of every month."""
+    for n in range(1, months + 1):
+        day = month_day(DEMO_START, n)
+        run_end_of_day(kernel, until=day)
+        for _plugin, seed in seeds:
+            each_month = seed.each_month
+            if each_month is not None:
+                kernel.write("admin", partial(_month, each_month, day), operation=seed.operation)
+
+
+def _month(each_month: Callable[[Context, date], Any], day: date, ctx: Context) -> Any:
+    return each_month(ctx, day)
+
+
+def create_demo(database: str, plugins: tuple[str, ...] | None = None, *, months: int = 0
                 ) -> tuple[Settings, dict[str, str]]:
     """Recreate the demo database with the given plugins (default: every installed product
-    plugin); returns the settings and the demo users' API keys."""
+    plugin), with ``months`` months of history played through; returns the settings and the
+    demo users' API keys."""
     _reset_sqlite(database)
     settings = Settings(database_url=database, cooperative_name="Koperasi Demo Sejahtera",
                         plugins=product_plugins() if plugins is None else plugins,
@@ -85,6 +120,7 @@ def create_demo(database: str, plugins: tuple[str, ...] | None = None
         )
         for _plugin, seed in seeds:
             kernel.write("admin", seed.seed, operation=seed.operation)
+        _play_history(kernel, seeds, months)
     finally:
         kernel.close()
     return settings, keys

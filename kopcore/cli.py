@@ -240,14 +240,22 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
     @click.option("--plugins", "plugin_names", default=None, metavar="NAMES",
                   help="Comma-separated plugins to enable (default: every installed product "
                        "plugin, never a test fixture)")
+    @click.option("--months", type=click.IntRange(0, 12), default=None, metavar="N",
+                  help="Months of business history to play through from January 2026, end of "
+                       "day every day (default 11: to December; 0: the seed only)")
     def demo(database: str, host: str, port: int, no_serve: bool,
-             plugin_names: str | None) -> None:
-        """Create a demo cooperative (SQLite, seeded data) and serve its API and docs."""
-        from kopcore._demo import create_demo
+             plugin_names: str | None, months: int | None) -> None:
+        """Create a demo cooperative (SQLite, seeded data and a year of history) and serve its
+        API and docs."""
+        from kopcore._demo import DEMO_MONTHS, create_demo
 
         chosen = None if plugin_names is None else tuple(
             name for name in plugin_names.split(",") if name)
-        demo_settings, keys = create_demo(database, chosen)
+        if months is None:
+            months = DEMO_MONTHS
+        if months:
+            click.echo(f"Playing through {months} months of business (end of day every day) ...")
+        demo_settings, keys = create_demo(database, chosen, months=months)
         enabled = ", ".join(demo_settings.plugins or ()) or "none"
         click.echo(f"Demo cooperative '{demo_settings.cooperative_name}' seeded in {database} "
                    f"(plugins: {enabled})")

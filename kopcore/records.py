@@ -206,6 +206,10 @@ class DemoSeed:
     name: str
     seed: Callable[[Context], Any]
     order: int = 100
+    #: Optional: a month of the demo's history, called on the 7th of each month the demo
+    #: plays through (``kopcore demo --months``), after end of day reached it:
+    #: the plugin posts what its members would do in a month (deposits, installments...).
+    each_month: Callable[[Context, date], Any] | None = None
 
     @property
     def operation(self) -> str:

@@ -22,11 +22,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import attrs
+import sqlalchemy as sa
 
 import kopcore
 from kopcore import ledger
 from kopcore.context import Context
-from kopcore.ledger import Member, MemberStatus, ProposedEntry
+from kopcore.ledger import Account, Member, MemberStatus, ProposedEntry
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import (
@@ -44,11 +45,12 @@ from kopcore.records import (
     ShuBasis,
     Veto,
 )
-from kopcore_loans import cutover, gl, lifecycle, operations
+from kopcore_loans import cutover, gl, lifecycle, operations, repayment, tables
 from kopcore_loans import shu as shu_bases
 from kopcore_loans.eod import EOD_TASKS
 from kopcore_loans.exit import member_exit
 from kopcore_loans.health import health_figures
+from kopcore_loans.loan import LoanStatus, get_loan, schedule_rows
 from kopcore_loans.products import ProductTerms, create_product
 from kopcore_loans.schedule import Frequency, InterestMethod
 from kopcore_loans.verify import findings as verify_findings
@@ -150,7 +152,6 @@ def kopcore_shu_bases(ctx: Context, year_start: date, year_end: date,
 
 def seed_demo(ctx: Context) -> list[str]:
     """A flat-interest product and two disbursed loans (cash) for the first demo members."""
-    currency = ctx.settings.currency
     product = create_product(ctx, ProductTerms(
         code="PMU-FLAT", name="Pinjaman Modal Usaha (flat 18%)", method=InterestMethod.FLAT,
         frequency=Frequency.MONTHLY, annual_rate=Decimal(18), min_amount=Decimal(500000),
@@ -162,25 +163,60 @@ def seed_demo(ctx: Context) -> list[str]:
         method=InterestMethod.ANUITAS, frequency=Frequency.MONTHLY, annual_rate=Decimal(15),
         min_amount=Decimal(1000000), max_amount=Decimal(100000000), min_term=6, max_term=60))
     members = ledger.list_members(ctx, status=MemberStatus.ACTIVE, limit=2)
-    cash = next((a for a in ledger.list_accounts(ctx, gl_key="cash", limit=10)
-                 if a.member_id is None and not a.number.startswith("GL-")), None)
+    cash = _demo_cash(ctx)
     if cash is None:
         return []
-    numbers = []
+    return [_demo_loan(ctx, member, product.code, amount, cash)
+            for member, amount in zip(members, ("5000000", "3000000"), strict=False)]
+
+
+#: The demo borrower who falls behind for a few months (the second loan), and when.
+DEMO_LATE_MONTHS = (6, 7, 8)
+
+
+def demo_month(ctx: Context, day: date) -> None:
+    """A month of borrowers at the counter: every active loan's dues paid in cash, except the
+    second borrower's from June to August (arrears that the quality figures show, paid off in
+    September); in April a third member borrows."""
+    cash = _demo_cash(ctx)
+    if cash is None:
+        return
     teller = attrs.evolve(ctx, actor="teller")
-    for member, amount in zip(members, ("5000000", "3000000"), strict=False):
-        loan = lifecycle.apply(teller, member, product.code, Money.parse(amount, currency), 12,
-                               purpose="Modal warung")
-        loan = lifecycle.decide(ctx, loan, approve=True, note="Rapat komite kredit")
-        loan, _entry = lifecycle.disburse(ctx, loan, member, use_savings=False,
-                                          cash_account=cash.number, fee_account=None)
-        numbers.append(loan.number)
-    return numbers
+    numbers = ctx.conn.execute(
+        sa.select(tables.loans.c.number).where(tables.loans.c.status == LoanStatus.ACTIVE.value)
+        .order_by(tables.loans.c.id)).scalars().all()
+    for position, number in enumerate(numbers):
+        if position == 1 and day.month in DEMO_LATE_MONTHS:
+            continue
+        loan = get_loan(ctx, number, lock=True)
+        due = repayment.dues(loan, schedule_rows(ctx, loan.id), ctx.business_date)
+        if due:
+            repayment.repay(teller, loan, cash, Money(due, loan.currency),
+                            memo=f"Angsuran pinjaman {loan.number}")
+    if day.month == 4:
+        members = ledger.list_members(ctx, status=MemberStatus.ACTIVE, limit=3)
+        if len(members) == 3:
+            _demo_loan(ctx, members[2], "PKONS-ANUITAS", "4000000", cash)
+
+
+def _demo_cash(ctx: Context) -> Account | None:
+    return next((a for a in ledger.list_accounts(ctx, gl_key="cash", limit=10)
+                 if a.member_id is None and not a.number.startswith("GL-")), None)
+
+
+def _demo_loan(ctx: Context, member: Member, product: str, amount: str, cash: Account) -> str:
+    teller = attrs.evolve(ctx, actor="teller")
+    loan = lifecycle.apply(teller, member, product, Money.parse(amount, ctx.settings.currency),
+                           12, purpose="Modal warung")
+    loan = lifecycle.decide(ctx, loan, approve=True, note="Rapat komite kredit")
+    loan, _entry = lifecycle.disburse(ctx, loan, member, use_savings=False,
+                                      cash_account=cash.number, fee_account=None)
+    return loan.number
 
 
 @kopcore.hookimpl
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
-    return [DemoSeed("loans", seed_demo, order=300)]
+    return [DemoSeed("loans", seed_demo, order=300, each_month=demo_month)]
 
 
 

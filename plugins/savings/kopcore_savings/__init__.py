@@ -109,7 +109,7 @@ def kopcore_eod_tasks() -> Sequence[EodTask]:
 
 @kopcore.hookimpl
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
-    return [DemoSeed("savings", demo.seed, order=100)]
+    return [DemoSeed("savings", demo.seed, order=100, each_month=demo.each_month)]
 
 
 @kopcore.hookimpl

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from kopcore import ledger
 from kopcore.context import Context
 from kopcore.errors import NotFound
-from kopcore.ledger import MemberStatus
+from kopcore.ledger import AccountStatus, MemberStatus
 from kopcore.money import Money
 from kopcore_savings import movements, time_deposits
 from kopcore_savings.accounts import open_savings_account
@@ -61,3 +62,25 @@ def seed(ctx: Context) -> list[str]:
                                             CASH, time_deposits.PAYOUT, s.number)
             opened.append(placed.savings.number)
     return opened
+
+
+def each_month(ctx: Context, day: date) -> None:
+    """A month at the counter: every active member pays into their sukarela account (more for
+    later members), and every third month takes some out again."""
+    cur = ctx.settings.currency
+    try:
+        ledger.get_account(ctx, CASH)
+    except NotFound:
+        return
+    members = ledger.list_members(ctx, status=MemberStatus.ACTIVE, limit=50)
+    for index, member in enumerate(members):
+        for account in ledger.list_accounts(ctx, member_id=member.id, limit=50):
+            if account.product_code != "savings.sukarela" \
+                    or account.status is not AccountStatus.OPEN:
+                continue
+            amount = 150000 + 50000 * ((index + day.month) % 5)
+            movements.deposit(ctx, account.number, Money.parse(amount, cur), CASH,
+                              memo="Setoran bulanan")
+            if (day.month + index) % 3 == 0:
+                movements.withdraw(ctx, account.number, Money.parse(amount // 2, cur), CASH,
+                                   memo="Penarikan tunai")
