@@ -17,12 +17,13 @@ from kopcore.testing import verify_books
 
 pytest.importorskip("kopcore_savings", reason="the demo's activity needs the savings plugin")
 pytest.importorskip("kopcore_loans", reason="the demo's activity needs the loans plugin")
+pytest.importorskip("kopcore_sharia", reason="the demo's activity needs the sharia plugin")
 
 
 @pytest.fixture(scope="module")
 def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
     folder = tmp_path_factory.mktemp("demo")
-    settings, _keys = create_demo(f"sqlite:///{folder / 'demo.db'}", ("savings", "loans"),
+    settings, _keys = create_demo(f"sqlite:///{folder / 'demo.db'}", ("savings", "loans", "sharia"),
                                   months=2)
     kernel = Kernel.start(settings)
     yield kernel
@@ -48,6 +49,9 @@ def test_members_paid_in_every_month_and_borrowers_paid_their_installments(
     # installments, each paid on the 7th.
     for number in ("PJ00000001", "PJ00000002"):
         assert _entries(played, f"Angsuran pinjaman {number}%") == 2
+    # The sharia unit's murabahah: the first installment at signing, then one a month.
+    assert _entries(played, "Angsuran murabahah % ke-3/10") == 1
+    assert _entries(played, "Angsuran murabahah %") == 3
 
 
 def test_end_of_day_ran_every_day_and_the_books_verify(played: Kernel) -> None:

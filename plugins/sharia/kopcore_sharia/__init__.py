@@ -124,7 +124,7 @@ def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None
 
 @kopcore.hookimpl
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
-    return [DemoSeed("sharia", demo.seed, order=300)]
+    return [DemoSeed("sharia", demo.seed, order=300, each_month=demo.each_month)]
 
 
 @kopcore.hookimpl

@@ -3,12 +3,13 @@ mudharabah pool with one savings account."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from kopcore import ledger
 from kopcore.context import Context
 from kopcore.errors import NotFound
-from kopcore.ledger import MemberStatus
+from kopcore.ledger import AccountStatus, MemberStatus
 from kopcore.money import Money
 from kopcore_sharia import mudharabah, mudharabah_ops, murabahah, operations
 
@@ -45,3 +46,23 @@ def seed(ctx: Context) -> list[str]:
             holding.account.number, Decimal(1000000), CASH))
         opened.append(holding.account.number)
     return opened
+
+
+def each_month(ctx: Context, day: date) -> None:
+    """A month of the sharia unit: every murabahah still owed pays its installment, and the
+    members' wadiah and mudharabah savings are topped up."""
+    try:
+        ledger.get_account(ctx, CASH)
+    except NotFound:
+        return
+    for account in ledger.list_accounts(ctx, limit=200):
+        if account.plugin != "sharia" or account.member_id is None \
+                or account.status is not AccountStatus.OPEN:
+            continue
+        if account.product_code == "sharia.murabahah" and account.balance.is_positive():
+            murabahah.pay_installment(ctx, account.number, CASH)
+        elif account.product_code in ("sharia.wadiah", "sharia.mudharabah"):
+            amount = Decimal(100000 + 25000 * (day.month % 4))
+            mover = (operations.wadiah_deposit if account.product_code == "sharia.wadiah"
+                     else mudharabah_ops.deposit)
+            mover(ctx, operations.MoveIn(account.number, amount, CASH))
