@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from sqlalchemy import Connection
 
+from kopcore._db.tables import HEAD_OFFICE_ID
 from kopcore._facts import BUSINESS_DATE
 
 if TYPE_CHECKING:
@@ -48,6 +49,14 @@ class Context:
         if self._business_date is None:
             self._business_date = self.fact(BUSINESS_DATE)
         return self._business_date
+
+    @property
+    def office_id(self) -> int:
+        """The office the call is made at (contract 1.1): the acting user's office, or the
+        head office for the kernel's own work (end of day) and direct calls from Python.
+        Accounts opened without an office are opened here."""
+        office_id: int | None = getattr(self.principal, "office_id", None)
+        return office_id if office_id is not None else HEAD_OFFICE_ID
 
     def fact(self, name: str) -> Any:
         """A transaction fact (``kopcore_transaction_facts``), read once per transaction

@@ -300,12 +300,16 @@ class RoleSpec:
     plugin's role may hold the kernel's or another plugin's permissions. A ``member_scoped``
     role's users are linked to one member and, like the ``member`` role, may call only
     operations about that member's own accounts and membership (or self-service ones).
+    A ``spans_offices`` role's users see and move the money of every office (an auditor, an
+    internal control unit); any other role's users, that of their own office and the offices
+    under it (contract 1.1).
     """
 
     name: str
     description: str
     permissions: tuple[str, ...] = ()
     member_scoped: bool = False
+    spans_offices: bool = False
 
     def __attrs_post_init__(self) -> None:
         if not ROLE_NAME.fullmatch(self.name):

@@ -115,12 +115,17 @@ class GLBalance:
         return Money(self.net if self.type.debit_normal else -self.net, self.currency)
 
 
-def gl_balances(ctx: Context, *, as_of: date, from_date: date | None = None) -> list[GLBalance]:
-    """Net postings per GL account and currency up to ``as_of`` (and from ``from_date``)."""
+def gl_balances(ctx: Context, *, as_of: date, from_date: date | None = None,
+                office_id: int | None = None) -> list[GLBalance]:
+    """Net postings per GL account and currency up to ``as_of`` (and from ``from_date``), of
+    one office's books (``office_id``) or, by default, consolidated: every office's, where the
+    inter-office (RAK) accounts net to zero and so do not show."""
     p, e, a, g = t.postings.c, t.journal_entries.c, t.accounts.c, t.gl_accounts.c
     date_filter = [e.business_date <= as_of]
     if from_date is not None:
         date_filter.append(e.business_date >= from_date)
+    if office_id is not None:
+        date_filter.append(p.office_id == office_id)
     sums = (
         select(a.gl_key.label("gl_key"), p.currency.label("currency"),
                func.sum(p.amount).label("net"))
@@ -139,9 +144,11 @@ def gl_balances(ctx: Context, *, as_of: date, from_date: date | None = None) -> 
                       int(r.net)) for r in rows if int(r.net) != 0]
 
 
-def trial_balance(ctx: Context, as_of: date) -> dict[str, Any]:
-    """Neraca saldo: each GL account's debit or credit balance; totals equal per currency."""
-    balances = gl_balances(ctx, as_of=as_of)
+def trial_balance(ctx: Context, as_of: date, *, office_id: int | None = None
+                  ) -> dict[str, Any]:
+    """Neraca saldo: each GL account's debit or credit balance; totals equal per currency.
+    ``office_id``: that office's books only (its RAK account included); default consolidated."""
+    balances = gl_balances(ctx, as_of=as_of, office_id=office_id)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for b in balances:
         totals[b.currency][0] += b.debit.minor
@@ -167,10 +174,13 @@ def _section(title: str, balances: list[GLBalance], types: set[GLType], currency
     return ReportSection(title, lines, Money(total, currency))
 
 
-def financial_position(ctx: Context, as_of: date, currency: str) -> dict[str, Any]:
+def financial_position(ctx: Context, as_of: date, currency: str, *,
+                       office_id: int | None = None) -> dict[str, Any]:
     """Laporan posisi keuangan: assets = liabilities + equity, with the current period's
-    surplus (SHU tahun berjalan, income less expenses not yet closed) shown within equity."""
-    balances = gl_balances(ctx, as_of=as_of)
+    surplus (SHU tahun berjalan, income less expenses not yet closed) shown within equity.
+    ``office_id``: one office's books, whose RAK account is an asset when the office is owed
+    and shows as a negative asset when it owes; default consolidated."""
+    balances = gl_balances(ctx, as_of=as_of, office_id=office_id)
     assets = _section("Aset", balances, {GLType.ASSET}, currency)
     liabilities = _section("Liabilitas", balances, {GLType.LIABILITY}, currency)
     equity = _section("Ekuitas", balances, {GLType.EQUITY}, currency)
@@ -184,10 +194,11 @@ def financial_position(ctx: Context, as_of: date, currency: str) -> dict[str, An
     }
 
 
-def operating_results(ctx: Context, from_date: date, to_date: date, currency: str
-                      ) -> dict[str, Any]:
-    """Laporan hasil usaha: income and expenses for a period and the surplus (SHU)."""
-    balances = gl_balances(ctx, as_of=to_date, from_date=from_date)
+def operating_results(ctx: Context, from_date: date, to_date: date, currency: str, *,
+                      office_id: int | None = None) -> dict[str, Any]:
+    """Laporan hasil usaha: income and expenses for a period and the surplus (SHU), of one
+    office (``office_id``) or consolidated."""
+    balances = gl_balances(ctx, as_of=to_date, from_date=from_date, office_id=office_id)
     income = _section("Pendapatan", balances, {GLType.INCOME}, currency)
     expenses = _section("Beban", balances, {GLType.EXPENSE}, currency)
     return {
