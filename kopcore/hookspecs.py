@@ -413,7 +413,10 @@ def kopcore_check_access(ctx: Context, operation: Operation, data: Any) -> Acces
     Called by the authorise step of every call of every operation (API, CLI, approvals, the
     Python ``invoke``), after the caller's role was found to hold the operation's permission
     and the input was loaded, inside the call's transaction and before anything is changed.
-    Every plugin is asked, not only the operation's (not firstresult): any
+    The kernel's office dimension (a caller whose role does not span offices uses only their
+    offices' internal accounts and reports; docs/offices.md) is checked after every plugin's
+    answer and is not lifted by an allowance. Every plugin is asked, not only the operation's
+    (not firstresult): any
     :meth:`~kopcore.records.Access.refuse` refuses the call with ``Forbidden`` and its
     reason; an :meth:`~kopcore.records.Access.allow` from the plugin that declared
     ``operation`` lets a member-scoped caller past the kernel's own-accounts-and-membership

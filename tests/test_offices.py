@@ -399,3 +399,32 @@ def test_a_single_office_database_migrates_to_its_head_office(database_url: str)
             == rp("25000")
     finally:
         kernel.close()
+
+
+def test_a_plugin_sees_the_office_through_the_contract(make_kernel: KernelFactory) -> None:
+    """The example plugin (contract 1.1) names a celengan's office; savings and loans (written
+    for 1.0) ran unchanged in the tests above."""
+    kernel = make_kernel(plugins=("celengan",))
+    kernel.write("system", lambda ctx: add_user(ctx, "admin", "admin"))
+
+    def call(operation: str, as_user: str = "admin", **raw: Any) -> Any:
+        return run_operation(kernel, operation, raw, as_user=as_user)
+
+    call("offices.create", code="CAB01", name="Kantor Cabang Satu", kind="cabang")
+    kernel.write("system", lambda ctx: add_user(ctx, "teller1", "teller", office="CAB01"))
+    call("accounts.open-internal", name="Kas CAB01", gl_key="cash", number="KAS-CAB01",
+         office="CAB01")
+    call("entries.post", memo="Modal kerja", lines=[
+        {"account": "KAS-CAB01", "side": "debit", "amount": "1000000"},
+        {"account": "GL-equity.grants", "side": "credit", "amount": "1000000"}])
+    member = call("members.register", as_user="teller1", name="Ni Luh Ayu",
+                  nik="5171011508900001")["member_number"]
+    call("members.activate", as_user="teller1", member=member)
+
+    opened = call("celengan.open", as_user="teller1", member=member, target="100000")
+
+    assert opened["office"] == "CAB01"
+    call("celengan.deposit", as_user="teller1", account=opened["account"], amount="50000",
+         cash_account="KAS-CAB01")
+    assert call("celengan.balance", account=opened["account"])["balance"] == "50000.00"
+    assert kernel.read("auditor", verify_books).errors == []
