@@ -234,6 +234,10 @@ class HealthFigure:
     - ``loans.borrowers``: members with outstanding loans (count).
 
     Other keys are shown with the assessment as information.
+
+    An assessment of one office's books (``ctx.books_office_id`` set) takes only the figures
+    narrowed to that office, saying so with ``office_id`` (contract 1.1); the cooperative's
+    figures of a plugin that does not are left out of it, not mixed in.
     """
 
     key: str
@@ -241,6 +245,7 @@ class HealthFigure:
     unit: FigureUnit = FigureUnit.MONEY
     label: str = ""
     currency: str | None = None
+    office_id: int | None = None
 
 
 class ShuBasisKind(enum.StrEnum):

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, select, update
 
@@ -78,6 +80,16 @@ def get_office_by_id(conn: Connection, office_id: int) -> Office:
     if row is None:
         raise NotFound(f"office {office_id} not found", field="office")
     return office_from_row(row)
+
+
+#: The input field of a report operation naming the office whose books it reads
+#: (``Operation.office_fields``).
+REPORT_OFFICE_FIELDS = ("office",)
+
+
+def books_of(conn: Connection, code: str | None) -> int | None:
+    """The id of the office whose books a report is asked for; ``None``: consolidated."""
+    return get_office(conn, code).id if code is not None else None
 
 
 def subtree(conn: Connection, office_id: int) -> frozenset[int]:
@@ -157,28 +169,54 @@ def _ensure_rak_account(ctx: Context, office: Office) -> None:
                  number=number, office=office.code)
 
 
-def _rak_accounts(ctx: Context, office_ids: Sequence[int]) -> dict[int, Account]:
-    from kopcore.ledger._accounts import account_from_row
+#: Office id → its RAK account's number, per running kernel: office codes never change, so the
+#: number is read once. A number that no longer fits (an office created in a transaction that
+#: rolled back, its id then given to another) is found out below and read again.
+_RAK_NUMBERS: WeakKeyDictionary[Any, dict[int, str]] = WeakKeyDictionary()
 
-    a, o = t.accounts.c, t.offices.c
-    rows = ctx.conn.execute(
-        select(t.accounts).join(t.offices, o.id == a.office_id)
-        .where(a.office_id.in_(office_ids), a.gl_key == RAK_GL,
-               a.number == RAK_PREFIX + o.code))
-    return {account.office_id: account for account in map(account_from_row, rows)}
+
+def _rak_accounts(ctx: Context, office_ids: Sequence[int], known: Mapping[str, Account]
+                  ) -> dict[int, Account]:
+    """The RAK account of each office: from ``known`` (the accounts a batch already holds) or
+    read by number, without a query for the numbers once they are known."""
+    from kopcore.ledger._accounts import get_accounts
+
+    numbers = _RAK_NUMBERS.setdefault(ctx.kernel, {})
+    missing = [office_id for office_id in office_ids if office_id not in numbers]
+    if missing:
+        o = t.offices.c
+        numbers.update((row.id, RAK_PREFIX + row.code) for row in ctx.conn.execute(
+            select(o.id, o.code).where(o.id.in_(missing))))
+    wanted = {numbers[office_id] for office_id in office_ids if office_id in numbers}
+    found = {number: known[number] for number in wanted if number in known}
+    try:
+        found.update(get_accounts(ctx, wanted - set(found)) if wanted - set(found) else {})
+    except NotFound:
+        found = {}
+    raks = {account.office_id: account for account in found.values()
+            if account.gl_key == RAK_GL}
+    if any(raks.get(office_id) is None or raks[office_id].number != numbers.get(office_id)
+           for office_id in office_ids):
+        if missing == list(office_ids):
+            return raks  # read just now: an office without a RAK account
+        for office_id in office_ids:
+            numbers.pop(office_id, None)
+        return _rak_accounts(ctx, office_ids, known)
+    return raks
 
 
 def inter_office_lines(ctx: Context, lines: Sequence[PostingLine],
-                       accounts: Mapping[str, Account]
+                       accounts: Mapping[str, Account], *,
+                       known: Mapping[str, Account] | None = None
                        ) -> tuple[list[PostingLine], dict[str, Account]]:
     """The entry's lines with one RAK line per office whose own lines do not balance, and the
     accounts with those RAK accounts. Called by the posting pipeline only for an entry whose
-    accounts are in more than one office."""
+    accounts are in more than one office; ``known``: accounts a batch already read."""
     nets: dict[tuple[int, str], int] = defaultdict(int)
     for line in lines:
         nets[(accounts[line.account].office_id, line.amount.currency)] += line.signed_minor
     owing = sorted(key for key, net in nets.items() if net)
-    raks = _rak_accounts(ctx, sorted({office_id for office_id, _ in owing}))
+    raks = _rak_accounts(ctx, sorted({office_id for office_id, _ in owing}), known or {})
     added, found = list(lines), dict(accounts)
     for office_id, currency in owing:
         rak = raks.get(office_id)

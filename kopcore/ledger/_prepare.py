@@ -121,7 +121,8 @@ def prepare_entry(ctx: Context, lines: rules.CheckedLines, memo: str, *,
              else {number: accounts[number] for number in numbers})
     rules.check_against_accounts(lines, found)
     if len({account.office_id for account in found.values()}) > 1:
-        lines, found = inter_office_lines(ctx, lines, found)  # type: ignore[assignment]
+        lines, found = inter_office_lines(ctx, lines, found,  # type: ignore[assignment]
+                                          known=accounts)
     entry = ProposedEntry(
         lines=lines, accounts=found, memo=memo, operation=ctx.operation,
         source=entry_source(ctx), business_date=ctx.business_date,

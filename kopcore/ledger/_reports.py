@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import attrs
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from kopcore._db import tables as t
 from kopcore.context import Context
@@ -115,17 +115,24 @@ class GLBalance:
         return Money(self.net if self.type.debit_normal else -self.net, self.currency)
 
 
+def office_books(ctx: Context, postings: Any, office_id: int | None = None
+                 ) -> list[ColumnElement[bool]]:
+    """The condition keeping the postings (``postings``: the columns of the postings table or
+    an alias) of the books a report reads: office ``office_id``'s, else those of
+    :attr:`Context.books_office_id`; none for the consolidated books."""
+    office_id = office_id if office_id is not None else ctx.books_office_id
+    return [] if office_id is None else [postings.office_id == office_id]
+
+
 def gl_balances(ctx: Context, *, as_of: date, from_date: date | None = None,
                 office_id: int | None = None) -> list[GLBalance]:
     """Net postings per GL account and currency up to ``as_of`` (and from ``from_date``), of
-    one office's books (``office_id``) or, by default, consolidated: every office's, where the
-    inter-office (RAK) accounts net to zero and so do not show."""
+    one office's books (``office_id``, else :attr:`Context.books_office_id`) or consolidated:
+    every office's, where the inter-office (RAK) accounts net to zero and so do not show."""
     p, e, a, g = t.postings.c, t.journal_entries.c, t.accounts.c, t.gl_accounts.c
-    date_filter = [e.business_date <= as_of]
+    date_filter = [e.business_date <= as_of, *office_books(ctx, p, office_id)]
     if from_date is not None:
         date_filter.append(e.business_date >= from_date)
-    if office_id is not None:
-        date_filter.append(p.office_id == office_id)
     sums = (
         select(a.gl_key.label("gl_key"), p.currency.label("currency"),
                func.sum(p.amount).label("net"))

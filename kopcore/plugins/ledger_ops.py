@@ -21,7 +21,7 @@ from kopcore.errors import (
     UnbalancedEntry,
     ValidationError,
 )
-from kopcore.ledger._offices import get_office
+from kopcore.ledger._offices import REPORT_OFFICE_FIELDS, books_of
 from kopcore.ledger._reports import GLBalance, ReportSection
 from kopcore.money import Money
 from kopcore.operations import Operation
@@ -186,15 +186,10 @@ def reverse(ctx: Context, data: ReverseIn) -> EntryOut:
     return EntryOut.of(ledger.reverse_entry(ctx, data.entry_id, memo=data.memo))
 
 
-def office_id(ctx: Context, code: str | None) -> int | None:
-    """The id of the office a report is asked for; ``None``: consolidated."""
-    return get_office(ctx.conn, code).id if code is not None else None
-
-
 def trial_balance(ctx: Context, data: AsOfIn) -> TrialBalanceOut:
     """Trial balance at the end of a business date."""
     tb = ledger.trial_balance(ctx, data.as_of or ctx.business_date,
-                              office_id=office_id(ctx, data.office))
+                              office_id=books_of(ctx.conn, data.office))
     return TrialBalanceOut(tb["as_of"], [GLLineOut.of(b) for b in tb["lines"]],
                            [d for d, _ in tb["totals"].values()],
                            [c for _, c in tb["totals"].values()], data.office)
@@ -204,7 +199,7 @@ def financial_position(ctx: Context, data: AsOfIn) -> FinancialPositionOut:
     """Statement of financial position (neraca) at the end of a business date."""
     r = ledger.financial_position(ctx, data.as_of or ctx.business_date,
                                   data.currency or ctx.settings.currency,
-                                  office_id=office_id(ctx, data.office))
+                                  office_id=books_of(ctx.conn, data.office))
     return FinancialPositionOut(r["as_of"], SectionOut.of(r["assets"]),
                                 SectionOut.of(r["liabilities"]), SectionOut.of(r["equity"]),
                                 r["current_surplus"], r["liabilities_and_equity"], data.office)
@@ -216,7 +211,7 @@ def operating_results(ctx: Context, data: PeriodIn) -> OperatingResultsOut:
         raise ValidationError("from_date is after to_date", field="from_date")
     r = ledger.operating_results(ctx, data.from_date, data.to_date,
                                  data.currency or ctx.settings.currency,
-                                 office_id=office_id(ctx, data.office))
+                                 office_id=books_of(ctx.conn, data.office))
     return OperatingResultsOut(r["from_date"], r["to_date"], SectionOut.of(r["income"]),
                                SectionOut.of(r["expenses"]), r["surplus"], data.office)
 
@@ -239,10 +234,6 @@ POSTING_ERRORS = (ValidationError, UnbalancedEntry, NotFound, AccountClosed, Acc
                   InsufficientFunds, CurrencyMismatch, PostingVetoed, IdempotencyConflict)
 
 
-#: The input field naming the office whose books a report shows.
-OFFICE = ("office",)
-
-
 @hookimpl
 def kopcore_operations() -> list[Operation]:
     return [
@@ -256,15 +247,15 @@ def kopcore_operations() -> list[Operation]:
                   errors=(*POSTING_ERRORS, AlreadyReversed)),
         Operation("reports.trial-balance", AsOfIn, TrialBalanceOut, trial_balance,
                   permission="reports.read", mutates=False, summary="Trial balance",
-                  office_fields=OFFICE, errors=(NotFound,)),
+                  office_fields=REPORT_OFFICE_FIELDS, errors=(NotFound,)),
         Operation("reports.financial-position", AsOfIn, FinancialPositionOut,
                   financial_position, permission="reports.read", mutates=False,
-                  summary="Statement of financial position", office_fields=OFFICE,
+                  summary="Statement of financial position", office_fields=REPORT_OFFICE_FIELDS,
                   errors=(NotFound,)),
         Operation("reports.operating-results", PeriodIn, OperatingResultsOut,
                   operating_results, permission="reports.read", mutates=False,
                   summary="Statement of operating results", errors=(ValidationError, NotFound),
-                  office_fields=OFFICE),
+                  office_fields=REPORT_OFFICE_FIELDS),
         Operation("reports.chart", ChartIn, ChartOut, chart, permission="reports.read",
                   mutates=False, summary="Chart of accounts"),
     ]
