@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         RoleSpec,
         SettlementAccount,
         ShuBasis,
+        UnitSpec,
         Veto,
     )
 
@@ -315,6 +316,28 @@ def kopcore_health_figures(ctx: Context, as_of: date) -> Sequence[HealthFigure]:
         @kopcore.hookimpl
         def kopcore_health_figures(ctx, as_of):
             return [HealthFigure("loans.outstanding", outstanding_minor(ctx, as_of))]
+    """
+
+
+@hookspec
+def kopcore_units(ctx: Context) -> Sequence[UnitSpec]:
+    """Return the units with books of their own this plugin keeps (contract 1.1).
+
+    Called by the unit reports (``units.*``) and ``verify``, inside their transaction, so the
+    GL accounts of a unit may depend on what the operator chose. Every plugin is asked (not
+    firstresult); the kernel's built-in ``kopcore.units`` answers with the units of the
+    settings' ``[units.<key>]`` tables (a KSU's USP). A unit key or a GL account claimed by two
+    units stops the report, naming both plugins. See docs/offices.md#units-with-books-of-their-own.
+
+    :param ctx: the operation context (read-only use).
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_units(ctx):
+            return [UnitSpec("syariah", "Unit Syariah", frozenset(unit_gl_keys(ctx)),
+                             inter_unit_gl_keys=frozenset({"sharia.unit_funds",
+                                                           "sharia.head_office_investment"}))]
     """
 
 

@@ -248,6 +248,29 @@ class HealthFigure:
     office_id: int | None = None
 
 
+@attrs.frozen
+class UnitSpec:
+    """A unit with books of its own inside the cooperative (``kopcore_units``; contract 1.1):
+    a KSU's savings-and-loan unit (USP), a sharia unit (USPPS) beside a conventional business.
+
+    ``gl_keys`` are the GL accounts of the unit's books; every GL account of no unit is in the
+    cooperative's main books. ``inter_unit_gl_keys`` are the inter-unit accounts, on both
+    sides (the unit's account of what it owes the main books, and the main books' account of
+    what the unit owes them): an entry between a unit and the main books posts a balanced half
+    in each, through these accounts, which then net to zero in the consolidated books.
+    """
+
+    key: str
+    name: str
+    gl_keys: frozenset[str]
+    inter_unit_gl_keys: frozenset[str] = frozenset()
+
+    def __attrs_post_init__(self) -> None:
+        if not ROLE_NAME.fullmatch(self.key):
+            raise ValueError(f"unit key {self.key!r}: 2-32 lowercase letters, digits, '.', "
+                             "'_' or '-', starting with a letter")
+
+
 class ShuBasisKind(enum.StrEnum):
     """The two bases members' SHU is shared by."""
 

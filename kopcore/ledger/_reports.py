@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from kopcore._db import tables as t
 from kopcore.context import Context
 from kopcore.ledger._accounts import get_account
+from kopcore.ledger._units import unit_filter
 from kopcore.money import Money
 from kopcore.records import GLType
 
@@ -151,11 +152,23 @@ def gl_balances(ctx: Context, *, as_of: date, from_date: date | None = None,
                       int(r.net)) for r in rows if int(r.net) != 0]
 
 
-def trial_balance(ctx: Context, as_of: date, *, office_id: int | None = None
-                  ) -> dict[str, Any]:
+def book_balances(ctx: Context, *, as_of: date, from_date: date | None = None,
+                  office_id: int | None = None, unit: str | None = None) -> list[GLBalance]:
+    """:func:`gl_balances` of one office's books and of one unit's (its GL accounts,
+    :mod:`kopcore.ledger._units`), or consolidated."""
+    balances = gl_balances(ctx, as_of=as_of, from_date=from_date, office_id=office_id)
+    if unit is None:
+        return balances
+    in_unit = unit_filter(ctx, unit)
+    return [b for b in balances if in_unit(b.key)]
+
+
+def trial_balance(ctx: Context, as_of: date, *, office_id: int | None = None,
+                  unit: str | None = None) -> dict[str, Any]:
     """Neraca saldo: each GL account's debit or credit balance; totals equal per currency.
-    ``office_id``: that office's books only (its RAK account included); default consolidated."""
-    balances = gl_balances(ctx, as_of=as_of, office_id=office_id)
+    ``office_id``: that office's books only (its RAK account included); ``unit``: that unit's
+    books only; default consolidated."""
+    balances = book_balances(ctx, as_of=as_of, office_id=office_id, unit=unit)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for b in balances:
         totals[b.currency][0] += b.debit.minor
@@ -182,12 +195,14 @@ def _section(title: str, balances: list[GLBalance], types: set[GLType], currency
 
 
 def financial_position(ctx: Context, as_of: date, currency: str, *,
-                       office_id: int | None = None) -> dict[str, Any]:
+                       office_id: int | None = None, unit: str | None = None
+                       ) -> dict[str, Any]:
     """Laporan posisi keuangan: assets = liabilities + equity, with the current period's
     surplus (SHU tahun berjalan, income less expenses not yet closed) shown within equity.
     ``office_id``: one office's books, whose RAK account is an asset when the office is owed
-    and shows as a negative asset when it owes; default consolidated."""
-    balances = gl_balances(ctx, as_of=as_of, office_id=office_id)
+    and shows as a negative asset when it owes; ``unit``: one unit's books; default
+    consolidated."""
+    balances = book_balances(ctx, as_of=as_of, office_id=office_id, unit=unit)
     assets = _section("Aset", balances, {GLType.ASSET}, currency)
     liabilities = _section("Liabilitas", balances, {GLType.LIABILITY}, currency)
     equity = _section("Ekuitas", balances, {GLType.EQUITY}, currency)
@@ -202,10 +217,12 @@ def financial_position(ctx: Context, as_of: date, currency: str, *,
 
 
 def operating_results(ctx: Context, from_date: date, to_date: date, currency: str, *,
-                      office_id: int | None = None) -> dict[str, Any]:
+                      office_id: int | None = None, unit: str | None = None
+                      ) -> dict[str, Any]:
     """Laporan hasil usaha: income and expenses for a period and the surplus (SHU), of one
-    office (``office_id``) or consolidated."""
-    balances = gl_balances(ctx, as_of=to_date, from_date=from_date, office_id=office_id)
+    office (``office_id``), of one unit (``unit``) or consolidated."""
+    balances = book_balances(ctx, as_of=to_date, from_date=from_date, office_id=office_id,
+                             unit=unit)
     income = _section("Pendapatan", balances, {GLType.INCOME}, currency)
     expenses = _section("Beban", balances, {GLType.EXPENSE}, currency)
     return {

@@ -22,6 +22,7 @@ from kopcore.context import Context
 from kopcore.ledger import _integrity as integrity
 from kopcore.ledger._integrity import GENESIS, KEYED
 from kopcore.ledger._offices import RAK_GL
+from kopcore.ledger._units import declared_units
 
 ERROR = "error"
 INFO = "info"
@@ -61,11 +62,15 @@ KINDS: dict[str, str] = {
     "office_unknown": "an account, posting or user names an office that does not exist",
     "rak_not_netting": "the inter-office (RAK) accounts do not net to zero in the consolidated "
                        "books",
+    "inter_unit_not_netting": "the inter-unit accounts of the units with books of their own do "
+                              "not net to zero in the consolidated books",
+    "unit_unbalanced": "a unit's books do not balance on their own: an entry between the unit "
+                       "and the main books did not go through the inter-unit accounts",
     "unsealed_gap": "ids missing among the entries not sealed yet (a rolled-back transaction "
                     "leaves one; see docs/integrity.md)",
     "unsealed_entries": "entries posted since the last seal",
 }
-INFO_KINDS = frozenset({"unsealed_gap", "unsealed_entries"})
+INFO_KINDS = frozenset({"unsealed_gap", "unsealed_entries", "unit_unbalanced"})
 
 
 @attrs.frozen
@@ -203,6 +208,29 @@ def _office_checks(conn: Connection, found: _Findings) -> None:
                             .group_by(a.currency).having(rak != 0)):
         found.add("rak_not_netting", f"{row[0]}: the RAK accounts sum to {row[1]} (minor "
                   "units) instead of 0")
+
+
+def _unit_checks(ctx: Context, found: _Findings) -> None:
+    """The inter-unit accounts net to zero; each unit's books balance (information only: a
+    unit's books are separable by the operator's choice of GL accounts)."""
+    row: Any
+    p, a = t.postings.c, t.accounts.c
+    units = [spec for _, spec in declared_units(ctx).values()]
+    total = func.sum(p.amount)
+
+    def nets(gl_keys: frozenset[str]) -> Any:
+        return ctx.conn.execute(
+            select(p.currency, total).join(t.accounts, a.id == p.account_id)
+            .where(a.gl_key.in_(sorted(gl_keys))).group_by(p.currency).having(total != 0))
+
+    inter = frozenset().union(*(spec.inter_unit_gl_keys for spec in units))
+    for row in nets(inter) if inter else ():
+        found.add("inter_unit_not_netting", f"{row[0]}: the inter-unit accounts sum to {row[1]} "
+                  "(minor units) instead of 0")
+    for spec in units:
+        for row in nets(spec.gl_keys):
+            found.add("unit_unbalanced", f"unit {spec.key}: {row[0]} postings sum to {row[1]} "
+                      "(minor units) instead of 0")
 
 
 def _reversal_checks(conn: Connection, found: _Findings) -> None:
@@ -408,6 +436,7 @@ def verify_books(source: Connection | Context, *, key: bytes | str | None = None
     _reversal_checks(conn, found)
     _head_checks(conn, found)
     if isinstance(source, Context):
+        _unit_checks(source, found)
         for plugin, findings in source.kernel.plugins.call("kopcore_verify", ctx=source):
             for finding in findings:
                 found.add(f"{plugin}.{finding.kind}", finding.detail, entry_id=finding.entry_id,

@@ -72,6 +72,9 @@ class AsOfIn:
                                                                "max_length": 3})
     office: str | None = attrs.field(default=None, metadata={
         "help": "One office's books (office code); default: consolidated", "max_length": 16})
+    unit: str | None = attrs.field(default=None, metadata={
+        "help": "One unit's books (units list; utama: the main books); default: all",
+        "max_length": 32})
 
 
 @attrs.frozen
@@ -82,6 +85,9 @@ class PeriodIn:
                                                                "max_length": 3})
     office: str | None = attrs.field(default=None, metadata={
         "help": "One office's books (office code); default: consolidated", "max_length": 16})
+    unit: str | None = attrs.field(default=None, metadata={
+        "help": "One unit's books (units list; utama: the main books); default: all",
+        "max_length": 32})
 
 
 @attrs.frozen
@@ -109,6 +115,8 @@ class TrialBalanceOut:
     total_credit: list[Money]
     #: The office whose books these are; ``None``: consolidated.
     office: str | None = None
+    #: The unit whose books these are; ``None``: every unit's.
+    unit: str | None = None
 
 
 @attrs.frozen
@@ -133,6 +141,7 @@ class FinancialPositionOut:
     current_surplus: Money
     liabilities_and_equity: Money
     office: str | None = None
+    unit: str | None = None
 
 
 @attrs.frozen
@@ -145,6 +154,7 @@ class OperatingResultsOut:
     expenses: SectionOut
     surplus: Money
     office: str | None = None
+    unit: str | None = None
 
 
 @attrs.frozen
@@ -189,20 +199,21 @@ def reverse(ctx: Context, data: ReverseIn) -> EntryOut:
 def trial_balance(ctx: Context, data: AsOfIn) -> TrialBalanceOut:
     """Trial balance at the end of a business date."""
     tb = ledger.trial_balance(ctx, data.as_of or ctx.business_date,
-                              office_id=books_of(ctx.conn, data.office))
+                              office_id=books_of(ctx.conn, data.office), unit=data.unit)
     return TrialBalanceOut(tb["as_of"], [GLLineOut.of(b) for b in tb["lines"]],
                            [d for d, _ in tb["totals"].values()],
-                           [c for _, c in tb["totals"].values()], data.office)
+                           [c for _, c in tb["totals"].values()], data.office, data.unit)
 
 
 def financial_position(ctx: Context, data: AsOfIn) -> FinancialPositionOut:
     """Statement of financial position (neraca) at the end of a business date."""
     r = ledger.financial_position(ctx, data.as_of or ctx.business_date,
                                   data.currency or ctx.settings.currency,
-                                  office_id=books_of(ctx.conn, data.office))
+                                  office_id=books_of(ctx.conn, data.office), unit=data.unit)
     return FinancialPositionOut(r["as_of"], SectionOut.of(r["assets"]),
                                 SectionOut.of(r["liabilities"]), SectionOut.of(r["equity"]),
-                                r["current_surplus"], r["liabilities_and_equity"], data.office)
+                                r["current_surplus"], r["liabilities_and_equity"], data.office,
+                                data.unit)
 
 
 def operating_results(ctx: Context, data: PeriodIn) -> OperatingResultsOut:
@@ -211,9 +222,10 @@ def operating_results(ctx: Context, data: PeriodIn) -> OperatingResultsOut:
         raise ValidationError("from_date is after to_date", field="from_date")
     r = ledger.operating_results(ctx, data.from_date, data.to_date,
                                  data.currency or ctx.settings.currency,
-                                 office_id=books_of(ctx.conn, data.office))
+                                 office_id=books_of(ctx.conn, data.office), unit=data.unit)
     return OperatingResultsOut(r["from_date"], r["to_date"], SectionOut.of(r["income"]),
-                               SectionOut.of(r["expenses"]), r["surplus"], data.office)
+                               SectionOut.of(r["expenses"]), r["surplus"], data.office,
+                               data.unit)
 
 
 def chart(ctx: Context, data: ChartIn) -> ChartOut:
