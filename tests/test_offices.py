@@ -24,7 +24,7 @@ from kopcore._db import Database, make_engine
 from kopcore._db import tables as t
 from kopcore._db.migrate import current_heads, upgrade
 from kopcore._plugin_manager import PluginHost
-from kopcore.errors import Conflict, Forbidden, NotFound, ValidationError
+from kopcore.errors import BusinessDateError, Conflict, Forbidden, NotFound, ValidationError
 from kopcore.interfaces.api import make_app
 from kopcore.kernel import Kernel
 from kopcore.ledger import _integrity as integrity
@@ -461,3 +461,55 @@ def test_a_plugin_sees_the_office_through_the_contract(make_kernel: KernelFactor
          cash_account="KAS-CAB01")
     assert call("celengan.balance", account=opened["account"])["balance"] == "50000.00"
     assert kernel.read("auditor", verify_books).errors == []
+
+
+def test_end_of_day_waits_for_each_office_to_close_its_day_with_its_cash_counted(
+        coop: ThreeBranches, tmp_path: Path) -> None:
+    coop.deposit(at=2, into=1, amount="500000")
+    day = coop.kernel.read("x", lambda ctx: ctx.business_date)
+    progress = coop.call("offices.days", as_user="auditor")
+    assert (progress["closed"], progress["to_close"]) == (0, 4)
+    with pytest.raises(BusinessDateError, match="KP, CAB01, CAB02, CAB03 still open"):
+        coop.call("eod.run", as_user="admin")
+
+    # Branch 2 counts its cash: a shortfall is refused, the right count closes its day.
+    with pytest.raises(Conflict, match="selisih kas"):
+        coop.call("offices.close-day", as_user="manajer2", office="CAB02",
+                  counts=[{"account": "KAS-CAB02", "amount": "100490000"}])
+    closed = coop.call("offices.close-day", as_user="manajer2", office="CAB02",
+                       counts=[{"account": "KAS-CAB02", "amount": "100500000"}])
+    assert (closed["office"], closed["closed"], closed["closed_by"]) == ("CAB02", True,
+                                                                        "manajer2")
+    assert closed["counted"]["amount"] == "100500000.00"
+    with pytest.raises(Conflict, match="already closed"):
+        coop.call("offices.close-day", as_user="manajer2", office="CAB02")
+    with pytest.raises(Forbidden):  # another branch's day is not branch 2's to close
+        coop.call("offices.close-day", as_user="manajer2", office="CAB01",
+                  counts=[{"account": "KAS-CAB01", "amount": "100000000"}])
+    with pytest.raises(Forbidden):  # nor is another branch's cash
+        coop.call("offices.close-day", as_user="manajer1", office="CAB01",
+                  counts=[{"account": "KAS-CAB02", "amount": "100500000"}])
+    with pytest.raises(ValidationError, match="not an open cash or vault account"):
+        coop.call("offices.close-day", as_user="admin", office="CAB01",
+                  counts=[{"account": "KAS-CAB02", "amount": "100500000"}])
+    # The CLI closes a day the same way.
+    settings = write_settings(tmp_path / "kopcore.toml", coop.kernel.settings.database_url,
+                              plugins=["savings", "loans"])
+    cli = run_console(settings, "--operator", "manajer1", "offices", "close-day",
+                      "--office", "CAB01", "--counts",
+                      '[{"account": "KAS-CAB01", "amount": "100000000"}]', "--json")
+    assert cli.exit_code == 0, cli.stderr
+    with pytest.raises(BusinessDateError, match="KP, CAB03 still open"):
+        coop.call("eod.run", as_user="admin")
+    seen = coop.call("offices.days", as_user="manajer2")
+    assert [o["office"] for o in seen["offices"]] == ["CAB02"]  # their own office only
+    assert (seen["closed"], seen["to_close"]) == (2, 4)
+
+    coop.call("offices.close-day", as_user="admin", office="CAB03",
+              counts=[{"account": "KAS-CAB03", "amount": "100000000"}])
+    coop.call("offices.close-day", as_user="admin", office="KP")
+    closed_days = coop.call("eod.run", as_user="admin")["closed"]
+    assert [d["business_date"] for d in closed_days] == [str(day)]
+    after = coop.call("offices.days", as_user="auditor")
+    assert (after["closed"], after["to_close"]) == (0, 4)
+    coop.books_verify()

@@ -119,6 +119,27 @@ offices = Table(
     Index("ix_offices_parent", "parent_id"),
 )
 
+#: An office's business day closed before the cooperative's end of day (revision k0005):
+#: who closed it, when, and (``office_cash_counts``) the teller cash counted against the books.
+office_days = Table(
+    "office_days",
+    metadata,
+    Column("office_id", Integer, ForeignKey("offices.id"), primary_key=True),
+    Column("business_date", Date, primary_key=True),
+    Column("actor", String(64), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=False),
+)
+
+office_cash_counts = Table(
+    "office_cash_counts",
+    metadata,
+    Column("office_id", Integer, primary_key=True),
+    Column("business_date", Date, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("counted", BigInteger, nullable=False),
+    Column("balance", BigInteger, nullable=False),
+)
+
 #: The head office's id: the root of :data:`offices`, and the office of every account, posting
 #: and user that names none.
 HEAD_OFFICE_ID = 1
@@ -346,6 +367,8 @@ __all__ = [
     "journal_seals",
     "members",
     "metadata",
+    "office_cash_counts",
+    "office_days",
     "offices",
     "postings",
     "users",

@@ -4,7 +4,8 @@ Revision ID: k0005
 Revises: k0004
 Create Date: 2026-12-07
 
-Creates ``offices`` with the head office (id 1, code ``KP``, "Kantor Pusat") and gives
+Creates ``offices`` with the head office (id 1, code ``KP``, "Kantor Pusat"), the closing of an
+office's day (``office_days``, ``office_cash_counts``), and gives
 ``accounts``, ``postings`` and ``users`` an ``office_id`` whose default is the head office, so an
 existing single-office cooperative becomes a cooperative with one head office and every account,
 posting and user in it.
@@ -58,6 +59,28 @@ def upgrade() -> None:
     op.bulk_insert(offices, [HEAD_OFFICE])
     if postgresql:  # the head office was inserted with its id: the sequence starts after it
         op.execute("SELECT setval(pg_get_serial_sequence('offices', 'id'), 1)")
+    op.create_table(
+        "office_days",
+        sa.Column("office_id", sa.Integer(), nullable=False),
+        sa.Column("business_date", sa.Date(), nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["office_id"], ["offices.id"],
+                                name=op.f("fk_office_days_office_id_offices")),
+        sa.PrimaryKeyConstraint("office_id", "business_date", name=op.f("pk_office_days")),
+    )
+    op.create_table(
+        "office_cash_counts",
+        sa.Column("office_id", sa.Integer(), nullable=False),
+        sa.Column("business_date", sa.Date(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("counted", sa.BigInteger(), nullable=False),
+        sa.Column("balance", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"],
+                                name=op.f("fk_office_cash_counts_account_id_accounts")),
+        sa.PrimaryKeyConstraint("office_id", "business_date", "account_id",
+                                name=op.f("pk_office_cash_counts")),
+    )
     for table in WITH_OFFICE:
         op.add_column(table, sa.Column("office_id", sa.Integer(), nullable=False,
                                        server_default=sa.text("1")))
@@ -73,5 +96,7 @@ def downgrade() -> None:
             op.drop_constraint(f"fk_{table}_office_id_offices", table, type_="foreignkey")
         # SQLite (3.35 and later) drops a column that no index, key or trigger names in place.
         op.execute(f"ALTER TABLE {table} DROP COLUMN office_id")
+    op.drop_table("office_cash_counts")
+    op.drop_table("office_days")
     op.drop_index(op.f("ix_offices_parent"), table_name="offices")
     op.drop_table("offices")
