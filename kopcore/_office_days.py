@@ -5,8 +5,8 @@ office's day records each count against the books: each open cash or vault accou
 office is counted (an account not named counts zero), and each count must equal its balance
 (a difference, *selisih kas*, is posted first, so the books say where it went). The
 cooperative's end of day then runs only when every office holding cash has closed the business
-date: :func:`offices_still_open` is what :func:`kopcore.eod.run_end_of_day` asks. A cooperative with one office (the head office alone)
-closes its day as before, without it.
+date: :func:`offices_still_open` is what :func:`kopcore.eod.run_end_of_day` asks. A
+cooperative with one office (the head office alone) closes its day as before, without it.
 """
 
 from __future__ import annotations
