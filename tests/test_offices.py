@@ -513,3 +513,40 @@ def test_end_of_day_waits_for_each_office_to_close_its_day_with_its_cash_counted
     after = coop.call("offices.days", as_user="auditor")
     assert (after["closed"], after["to_close"]) == (0, 4)
     coop.books_verify()
+
+
+def test_an_office_rolled_back_leaves_no_stale_rak_account_behind(
+        make_kernel: KernelFactory) -> None:
+    """The RAK account numbers are kept per kernel once read; an office created in a
+    transaction that rolled back may see its id given to the next office (SQLite reuses it)."""
+    kernel = make_kernel()
+
+    def branch_entry(ctx: Any, code: str) -> Any:
+        ledger.open_account(ctx, name="Kas", gl_key="cash", plugin="kopcore",
+                            number=f"KAS-{code}", office=code)
+        return ledger.post_entry(ctx, [PostingLine(f"KAS-{code}", Side.DEBIT, rp("1000")),
+                                       PostingLine("GL-equity.grants", Side.CREDIT, rp("1000"))],
+                                 memo="Modal kerja")
+
+    class Abandoned(Exception):
+        pass
+
+    def abandoned(ctx: Any) -> None:
+        from kopcore.ledger._offices import create_office
+
+        create_office(ctx, code="CAB09", name="Batal", kind="cabang", parent="KP")
+        branch_entry(ctx, "CAB09")
+        raise Abandoned
+
+    with pytest.raises(Abandoned):
+        kernel.write("admin", abandoned)
+
+    def kept(ctx: Any) -> Any:
+        from kopcore.ledger._offices import create_office
+
+        create_office(ctx, code="CAB10", name="Jadi", kind="cabang", parent="KP")
+        return branch_entry(ctx, "CAB10")
+
+    entry = kernel.write("admin", kept)
+    assert "RAK-CAB10" in {p.account_number for p in entry.postings}
+    assert kernel.read("auditor", verify_books).errors == []
