@@ -21,12 +21,12 @@ from typing import Any
 
 import attrs
 
-from bench import api, cutover, environment, eod, loans_eod, peer, posting, savings_eod
+from bench import api, cutover, environment, eod, loans_eod, offices, peer, posting, savings_eod
 from bench.report import Figure, render_table, write_json
 from bench.targets import Target, open_target, postgres_admin_url
 
 DEFAULT_OUTPUT = Path(__file__).parent / "results" / "latest.json"
-GROUPS = ("posting", "eod", "savings-eod", "loans-eod", "api", "peer", "cutover")
+GROUPS = ("posting", "eod", "savings-eod", "loans-eod", "api", "peer", "cutover", "offices")
 
 
 def log(message: str) -> None:
@@ -43,6 +43,7 @@ WORKLOADS: dict[str, tuple[Any, Any, Callable[[Target, Any, Callable[[str], None
     "loans-eod": (loans_eod.QUICK, loans_eod.FULL, loans_eod.run),
     "api": (api.QUICK, api.FULL, api.run),
     "cutover": (cutover.QUICK, cutover.FULL, cutover.run),
+    "offices": (offices.QUICK, offices.FULL, offices.run),
 }
 
 

@@ -7,6 +7,11 @@ has one role. The kernel's roles are ``admin`` (every permission), ``manager``, 
 role (or of another member-scoped role) is linked to one member and may only see and move that
 member's money. Which role holds which permission is declared by the plugins
 (``kopcore_permissions``, and a role's own ``permissions``).
+
+Every user belongs to one office (the head office unless told otherwise). Unless the role spans
+offices (``admin``, ``auditor``, a plugin's role declared ``spans_offices``) or is
+member-scoped, the user sees and moves the money of that office and the offices under it
+(:attr:`Principal.offices`); the authorise step checks it (kopcore._invocation.check_records).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import attrs
 from sqlalchemy import Connection, select, update
 
 from kopcore._db import tables as t
+from kopcore._db.tables import HEAD_OFFICE_ID
 from kopcore.errors import Conflict, NotFound, Unauthorized, ValidationError
 from kopcore.records import RoleSpec
 
@@ -34,7 +40,8 @@ KERNEL_ROLES: Mapping[str, RoleSpec] = {role.name: role for role in (
     RoleSpec(ADMIN, "Administrator: holds every permission"),
     RoleSpec("manager", "Manager (pengurus or manajer): decides, approves, closes the day"),
     RoleSpec("teller", "Teller: serves members at the counter"),
-    RoleSpec("auditor", "Auditor (pengawas): reads the books and the audit trail"),
+    RoleSpec("auditor", "Auditor (pengawas): reads the books and the audit trail",
+             spans_offices=True),
     RoleSpec("member", "Member: sees their own accounts and membership", member_scoped=True),
 )}
 
@@ -51,6 +58,12 @@ class Principal:
     role: str
     member_id: int | None
     permissions: frozenset[str]
+    #: The user's office: where the calls are made (kopcore.context.Context.office_id).
+    office_id: int = HEAD_OFFICE_ID
+    #: The offices whose money the user sees and moves: their office and those under it;
+    #: ``None``: every office (a role that spans offices, a member-scoped one, or a user of
+    #: the head office).
+    offices: frozenset[int] | None = None
 
     def can(self, permission: str) -> bool:
         return self.role == ADMIN or permission in self.permissions
@@ -81,9 +94,10 @@ def _hash(secret: str) -> str:
 
 
 def create_user(conn: Connection, username: str, role: str, member_id: int | None = None, *,
-                roles: Mapping[str, RoleSpec] = KERNEL_ROLES) -> dict[str, Any]:
+                roles: Mapping[str, RoleSpec] = KERNEL_ROLES,
+                office_id: int = HEAD_OFFICE_ID) -> dict[str, Any]:
     """Create an active user with one of ``roles`` (the kernel's, unless the plugins' are
-    given); a member-scoped role's user is linked to ``member_id``."""
+    given) in office ``office_id``; a member-scoped role's user is linked to ``member_id``."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,63}", username or ""):
         raise ValidationError("username: 2-64 lowercase letters, digits, '.', '_' or '-'",
                               field="username")
@@ -96,7 +110,8 @@ def create_user(conn: Connection, username: str, role: str, member_id: int | Non
     if conn.execute(select(t.users.c.id).where(t.users.c.username == username)).first():
         raise Conflict(f"user {username} already exists", field="username")
     conn.execute(t.users.insert().values(username=username, role=role, member_id=member_id,
-                                         active=True, created_at=datetime.now(UTC)))
+                                         active=True, created_at=datetime.now(UTC),
+                                         office_id=office_id))
     return get_user(conn, username)
 
 
@@ -151,11 +166,32 @@ def list_keys(conn: Connection, username: str) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
+def set_office(conn: Connection, username: str, office_id: int) -> dict[str, Any]:
+    """Move a user to another office."""
+    user = get_user(conn, username)
+    conn.execute(update(t.users).where(t.users.c.id == user["id"]).values(office_id=office_id))
+    return get_user(conn, username)
+
+
+def office_scope(conn: Connection, plugins: Any, role: str, member_id: int | None,
+                 office_id: int) -> frozenset[int] | None:
+    """:attr:`Principal.offices` of a user of ``role`` in office ``office_id``."""
+    declared = plugins.roles.get(role)
+    if role == ADMIN or member_id is not None or office_id == HEAD_OFFICE_ID or (
+            declared is not None and declared.value.spans_offices):
+        return None
+    from kopcore.ledger._offices import subtree
+
+    return subtree(conn, office_id)
+
+
 def principal_for(conn: Connection, plugins: Any, username: str) -> Principal:
     row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
     if row is None or not row.active:
         raise Unauthorized(f"no active user {username!r}")
-    return Principal(row.username, row.role, row.member_id, role_permissions(plugins, row.role))
+    return Principal(row.username, row.role, row.member_id, role_permissions(plugins, row.role),
+                     row.office_id,
+                     office_scope(conn, plugins, row.role, row.member_id, row.office_id))
 
 
 def authenticate(conn: Connection, plugins: Any, key: str) -> Principal:

@@ -14,8 +14,9 @@ waiting request is approved.
    equal for equal requests, whichever interface they came through and however their amounts
    are written.
 3. **Authorise** (:func:`authorise`): the permission (step 1) and the records the input names
-   (:func:`check_records`): a member-scoped caller's own accounts and membership, and every
-   plugin's ``kopcore_check_access``. This is the one authorisation path.
+   (:func:`check_records`): a member-scoped caller's own accounts and membership, every
+   plugin's ``kopcore_check_access``, and the office dimension (a caller whose role does not
+   span offices uses only their offices' books and cash). This is the one authorisation path.
 4. **Idempotency guard** (:class:`IdempotencyGuard`): with an Idempotency-Key, replay the first
    answer or refuse a different request, claim the key before acting and record the answer.
 5. **Approval gate** (:func:`kopcore.approvals.gate`): at or above its threshold the request is
@@ -132,6 +133,50 @@ def check_records(ctx: Context, op: Operation, data: Any, principal: Principal) 
         allowed = allowed or plugin == op.plugin
     if principal.member_scoped and not allowed:
         _check_own_records(ctx, op, data, principal)
+    if principal.offices is not None:
+        _check_offices(ctx, op, data, principal.offices)
+
+
+#: The longest string that can name an account (kopcore.ledger._accounts.open_account).
+_ACCOUNT_NUMBER_LENGTH = 64
+
+
+def _named_strings(value: Any, found: set[str]) -> set[str]:
+    """Every short string in the loaded input, at any depth (lines of an entry included)."""
+    if isinstance(value, str):
+        if 0 < len(value) <= _ACCOUNT_NUMBER_LENGTH:
+            found.add(value)
+    elif attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            _named_strings(getattr(value, field.name), found)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _named_strings(item, found)
+    return found
+
+
+def _check_offices(ctx: Context, op: Operation, data: Any, offices: frozenset[int]) -> None:
+    """The office dimension, for a caller whose role does not span offices: every office the
+    input names (``op.office_fields``; none named means every office) is theirs or under
+    theirs, and so is every internal account (cash, vault, a GL posting account) the input
+    names anywhere. A member's own accounts are served at every office: a member of branch A
+    pays in at branch B's counter, into B's cash."""
+    refusal = "your office may only use its own offices' books and cash"
+    for name in op.office_fields:
+        code = getattr(data, name)
+        if code is None:
+            raise Forbidden(f"your office sees its own offices only: name one ({name})")
+        row = ctx.conn.execute(select(t.offices.c.id).where(t.offices.c.code == code)).first()
+        if row is None or row.id not in offices:
+            raise Forbidden(refusal)
+    numbers = _named_strings(data, set())
+    if not numbers:
+        return
+    a = t.accounts.c
+    for row in ctx.conn.execute(select(a.number, a.office_id).where(
+            a.number.in_(sorted(numbers)), a.member_id.is_(None))):
+        if row.office_id not in offices:
+            raise Forbidden(f"account {row.number} belongs to another office: {refusal}")
 
 
 def _check_own_records(ctx: Context, op: Operation, data: Any, principal: Principal) -> None:

@@ -38,6 +38,8 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("kopcore.system", "kopcore.plugins.system_ops"),
     ("kopcore.eod", "kopcore.plugins.eod_ops"),
     ("kopcore.users", "kopcore.plugins.user_ops"),
+    ("kopcore.offices", "kopcore.plugins.office_ops"),
+    ("kopcore.units", "kopcore.plugins.unit_ops"),
     ("kopcore.keys", "kopcore.plugins.key_ops"),
     ("kopcore.audit", "kopcore.plugins.audit_ops"),
     ("kopcore.approvals", "kopcore.plugins.approval_ops"),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from sqlalchemy import Connection
 
+from kopcore._db.tables import HEAD_OFFICE_ID
 from kopcore._facts import BUSINESS_DATE
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ class Context:
     #: Set by the CLI for long-running operations (end of day): progress(label, done, total).
     progress: Callable[[str, int, int], None] | None = None
     _business_date: date | None = attrs.field(default=None, alias="_business_date")
+    _books_office_id: int | None = attrs.field(default=None, alias="_books_office_id")
 
     @property
     def settings(self) -> Settings:
@@ -48,6 +50,27 @@ class Context:
         if self._business_date is None:
             self._business_date = self.fact(BUSINESS_DATE)
         return self._business_date
+
+    @property
+    def office_id(self) -> int:
+        """The office the call is made at (contract 1.1): the acting user's office, or the
+        head office for the kernel's own work (end of day) and direct calls from Python.
+        Accounts opened without an office are opened here."""
+        office_id: int | None = getattr(self.principal, "office_id", None)
+        return office_id if office_id is not None else HEAD_OFFICE_ID
+
+    @property
+    def books_office_id(self) -> int | None:
+        """Whose books the reports of this unit of work read (contract 1.1): one office's
+        (its id), or ``None`` for the consolidated books. A report operation asked for one
+        office (``--office``) sets it; a plugin's ``kopcore_health_figures`` may narrow its
+        figures to the accounts of that office (``kopcore.query.accounts.c.office_id``)."""
+        return self._books_office_id
+
+    def for_books_of(self, office_id: int | None) -> Context:
+        """The same unit of work, reading the books of office ``office_id`` (``None``:
+        consolidated)."""
+        return attrs.evolve(self, _books_office_id=office_id)
 
     def fact(self, name: str) -> Any:
         """A transaction fact (``kopcore_transaction_facts``), read once per transaction

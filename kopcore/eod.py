@@ -5,7 +5,9 @@ date: every enabled plugin's :class:`~kopcore.records.EodTask` runs in chunks; e
 and its "done" mark commit together, so a crashed run resumes after the last finished chunk and no
 chunk is applied twice. When every chunk of the date is done the date advances, guarded by its old
 value so two workers can never advance it twice. Several worker processes may run this at once:
-on PostgreSQL they claim chunks with ``FOR UPDATE SKIP LOCKED``.
+on PostgreSQL they claim chunks with ``FOR UPDATE SKIP LOCKED``. A cooperative with several
+offices closes its day only after each office holding cash has closed it
+(:mod:`kopcore._office_days`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kopcore._db import tables as t
+from kopcore._office_days import offices_still_open
 from kopcore.context import Context
 from kopcore.errors import BusinessDateError
 from kopcore.kernel import SYSTEM_ACTOR, Kernel
@@ -105,6 +108,11 @@ def close_business_date(kernel: Kernel, *, progress: Progress | None = None,
     """Run end of day for the current business date and advance it by one day."""
     day = current_business_date(kernel)
     chunk_size = kernel.settings.eod_chunk_size
+    still_open = kernel.read(SYSTEM_ACTOR, lambda ctx: offices_still_open(ctx, day))
+    if still_open:
+        raise BusinessDateError(
+            f"end of day {day}: the offices close their day first (offices close-day): "
+            f"{', '.join(office.code for office in still_open)} still open")
 
     def start(ctx: Context) -> None:
         exists = ctx.conn.execute(

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         RoleSpec,
         SettlementAccount,
         ShuBasis,
+        UnitSpec,
         Veto,
     )
 
@@ -318,6 +319,28 @@ def kopcore_health_figures(ctx: Context, as_of: date) -> Sequence[HealthFigure]:
     """
 
 
+@hookspec
+def kopcore_units(ctx: Context) -> Sequence[UnitSpec]:
+    """Return the units with books of their own this plugin keeps (contract 1.1).
+
+    Called by the unit reports (``units.*``) and ``verify``, inside their transaction, so the
+    GL accounts of a unit may depend on what the operator chose. Every plugin is asked (not
+    firstresult); the kernel's built-in ``kopcore.units`` answers with the units of the
+    settings' ``[units.<key>]`` tables (a KSU's USP). A unit key or a GL account claimed by two
+    units stops the report, naming both plugins. See docs/offices.md#units-with-books-of-their-own.
+
+    :param ctx: the operation context (read-only use).
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_units(ctx):
+            return [UnitSpec("syariah", "Unit Syariah", frozenset(unit_gl_keys(ctx)),
+                             inter_unit_gl_keys=frozenset({"sharia.unit_funds",
+                                                           "sharia.head_office_investment"}))]
+    """
+
+
 # -------------------------------------------------------------------------------------------
 # Period and year end, SHU
 # -------------------------------------------------------------------------------------------
@@ -413,7 +436,10 @@ def kopcore_check_access(ctx: Context, operation: Operation, data: Any) -> Acces
     Called by the authorise step of every call of every operation (API, CLI, approvals, the
     Python ``invoke``), after the caller's role was found to hold the operation's permission
     and the input was loaded, inside the call's transaction and before anything is changed.
-    Every plugin is asked, not only the operation's (not firstresult): any
+    The kernel's office dimension (a caller whose role does not span offices uses only their
+    offices' internal accounts and reports; docs/offices.md) is checked after every plugin's
+    answer and is not lifted by an allowance. Every plugin is asked, not only the operation's
+    (not firstresult): any
     :meth:`~kopcore.records.Access.refuse` refuses the call with ``Forbidden`` and its
     reason; an :meth:`~kopcore.records.Access.allow` from the plugin that declared
     ``operation`` lets a member-scoped caller past the kernel's own-accounts-and-membership

@@ -68,6 +68,10 @@ class Operation(Generic[In, Out]):
     #: with no subject is refused to member principals.
     account_fields: tuple[str, ...] = ()
     member_fields: tuple[str, ...] = ()
+    #: Input fields that name an office (an office code; ``None``: every office, consolidated).
+    #: A caller whose role does not span offices may only name their own office or one under
+    #: it (contract 1.1).
+    office_fields: tuple[str, ...] = ()
     #: Member principals may call it without naming an account or member (their own profile,
     #: the business date); the handler then scopes to ``ctx.principal.member_id`` itself.
     self_service: bool = False

@@ -67,6 +67,7 @@ COLUMNS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType({
                    "reads (`normal_balance()`).",
         "held": "Minor units on hold, never negative; the available balance is the "
                 "balance less this.",
+        "office_id": "The office the account belongs to (`offices.id`; 1: the head office).",
     }),
     "members": MappingProxyType({
         "id": "The member's id.",
@@ -88,10 +89,20 @@ COLUMNS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType({
         "account_id": "The account (`accounts.id`).",
         "amount": "Debit-positive minor units (a credit is negative), never zero.",
         "currency": "ISO 4217 code, the account's currency.",
+        "office_id": "The office whose books the posting is in (`offices.id`): its "
+                     "account's, each office's postings of an entry summing to zero.",
     }),
     "gl_accounts": MappingProxyType({
         "key": "The GL account's key (`loans.receivable`), as plugins declare it.",
         "type": "`asset`, `liability`, `equity`, `income` or `expense`.",
+    }),
+    "offices": MappingProxyType({
+        "id": "The office's id (`accounts.office_id`, `postings.office_id`); 1 is the head "
+              "office.",
+        "code": "The office code people use (`KP`, `CAB01`); it never changes.",
+        "name": "The office's name.",
+        "kind": "`pusat` (head office), `cabang` (branch) or `kas` (cash office).",
+        "parent_id": "The office it reports to; NULL only for the head office.",
     }),
 })
 
@@ -110,6 +121,8 @@ journal_entries: Final = _view(t.journal_entries)
 postings: Final = _view(t.postings)
 #: The chart of accounts in force.
 gl_accounts: Final = _view(t.gl_accounts)
+#: The cooperative's offices: the head office, branches and cash offices (docs/offices.md).
+offices: Final = _view(t.offices)
 
 
 def normal_balance(view: sa.FromClause = accounts) -> sa.ColumnElement[Any]:
@@ -125,6 +138,15 @@ def account_number(ctx: Context, account_id: int) -> str:
     if number is None:
         raise NotFound(f"no account has id {account_id}")
     return str(number)
+
+
+def office_code(ctx: Context, office_id: int) -> str:
+    """The code of the office with id ``office_id`` (``KP`` for the head office);
+    :class:`NotFound` if there is none."""
+    code = ctx.conn.execute(sa.select(offices.c.code).where(offices.c.id == office_id)).scalar()
+    if code is None:
+        raise NotFound(f"no office has id {office_id}")
+    return str(code)
 
 
 def gl_account_type(ctx: Context, key: str) -> GLType | None:

@@ -238,6 +238,10 @@ class HealthFigure:
     - ``loans.borrowers``: members with outstanding loans (count).
 
     Other keys are shown with the assessment as information.
+
+    An assessment of one office's books (``ctx.books_office_id`` set) takes only the figures
+    narrowed to that office, saying so with ``office_id`` (contract 1.1); the cooperative's
+    figures of a plugin that does not are left out of it, not mixed in.
     """
 
     key: str
@@ -245,6 +249,30 @@ class HealthFigure:
     unit: FigureUnit = FigureUnit.MONEY
     label: str = ""
     currency: str | None = None
+    office_id: int | None = None
+
+
+@attrs.frozen
+class UnitSpec:
+    """A unit with books of its own inside the cooperative (``kopcore_units``; contract 1.1):
+    a KSU's savings-and-loan unit (USP), a sharia unit (USPPS) beside a conventional business.
+
+    ``gl_keys`` are the GL accounts of the unit's books; every GL account of no unit is in the
+    cooperative's main books. ``inter_unit_gl_keys`` are the inter-unit accounts, on both
+    sides (the unit's account of what it owes the main books, and the main books' account of
+    what the unit owes them): an entry between a unit and the main books posts a balanced half
+    in each, through these accounts, which then net to zero in the consolidated books.
+    """
+
+    key: str
+    name: str
+    gl_keys: frozenset[str]
+    inter_unit_gl_keys: frozenset[str] = frozenset()
+
+    def __attrs_post_init__(self) -> None:
+        if not ROLE_NAME.fullmatch(self.key):
+            raise ValueError(f"unit key {self.key!r}: 2-32 lowercase letters, digits, '.', "
+                             "'_' or '-', starting with a letter")
 
 
 class ShuBasisKind(enum.StrEnum):
@@ -304,12 +332,16 @@ class RoleSpec:
     plugin's role may hold the kernel's or another plugin's permissions. A ``member_scoped``
     role's users are linked to one member and, like the ``member`` role, may call only
     operations about that member's own accounts and membership (or self-service ones).
+    A ``spans_offices`` role's users see and move the money of every office (an auditor, an
+    internal control unit); any other role's users, that of their own office and the offices
+    under it (contract 1.1).
     """
 
     name: str
     description: str
     permissions: tuple[str, ...] = ()
     member_scoped: bool = False
+    spans_offices: bool = False
 
     def __attrs_post_init__(self) -> None:
         if not ROLE_NAME.fullmatch(self.name):

@@ -36,6 +36,33 @@ class ChartOverride:
     name: str | None = None
 
 
+@attrs.frozen
+class UnitSettings:
+    """A unit with books of its own declared by the operator (``[units.<key>]``): a KSU's
+    savings-and-loan unit, say (docs/offices.md#units-with-books-of-their-own)."""
+
+    name: str
+    gl_keys: tuple[str, ...]
+    inter_unit_gl_keys: tuple[str, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, key: str, data: object, source: str) -> UnitSettings:
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str) or \
+                not _strings(data.get("gl_keys")) or \
+                not _strings(data.get("inter_unit_gl_keys", []), empty=True) or \
+                set(data) - {"name", "gl_keys", "inter_unit_gl_keys"}:
+            raise ConfigurationError(
+                f"{source}: [units.{key}] takes name (text), gl_keys (a list of GL keys) and "
+                "inter_unit_gl_keys (a list of GL keys)")
+        return cls(data["name"], tuple(data["gl_keys"]),
+                   tuple(data.get("inter_unit_gl_keys", ())))
+
+
+def _strings(value: object, *, empty: bool = False) -> bool:
+    return isinstance(value, list) and (empty or bool(value)) and \
+        all(isinstance(item, str) for item in value)
+
+
 #: SHU pools, in the order allocations list them: setting name -> what it funds.
 SHU_POOLS: tuple[str, ...] = ("reserve", "jasa_modal", "jasa_usaha", "management", "staff",
                               "education", "social", "other")
@@ -166,6 +193,8 @@ class Settings:
     callback_requests_per_minute: int = attrs.field(default=60, validator=_positive_int)
     #: How the year's surplus is shared (``[shu]``).
     shu: ShuSettings = attrs.field(factory=ShuSettings)
+    #: Units with books of their own, by key (``[units.<key>]``).
+    units: dict[str, UnitSettings] = attrs.field(factory=dict)
     #: Secret for the journal's tamper evidence (HMAC-SHA256); ``None``: plain SHA-256, which
     #: detects accidents but not a database insider (docs/integrity.md). Never shown in a repr.
     integrity_key: str | None = attrs.field(default=None, repr=False,
@@ -230,6 +259,11 @@ class Settings:
             kwargs["approval_thresholds"] = thresholds
         if "shu" in kwargs:
             kwargs["shu"] = ShuSettings.from_mapping(kwargs["shu"], source)
+        if "units" in kwargs:
+            if not isinstance(kwargs["units"], dict):
+                raise ConfigurationError(f"{source}: units must be [units.<key>] tables")
+            kwargs["units"] = {key: UnitSettings.from_mapping(key, value, source)
+                               for key, value in kwargs["units"].items()}
         try:
             settings = cls(**kwargs)
         except TypeError as exc:

@@ -140,12 +140,16 @@ def kernel(make_kernel: KernelFactory) -> Kernel:
     return make_kernel()
 
 
-def add_user(ctx: Context, username: str, role: str, member_id: int | None = None) -> None:
+def add_user(ctx: Context, username: str, role: str, member_id: int | None = None, *,
+             office: str | None = None) -> None:
     """Create the user ``username`` with ``role`` (``member_id``: the member a user with the
-    ``member`` role is), inside ``kernel.write``."""
+    ``member`` role is), inside ``kernel.write``, in ``office`` (an office code; default: the
+    head office)."""
     from kopcore import _auth as auth
+    from kopcore.ledger._offices import get_office
 
-    auth.create_user(ctx.conn, username, role, member_id)
+    office_id = get_office(ctx.conn, office).id if office is not None else ctx.office_id
+    auth.create_user(ctx.conn, username, role, member_id, office_id=office_id)
 
 
 def api_key(ctx: Context, username: str) -> str:

@@ -54,12 +54,15 @@ class AccountOut:
     floor: Money | None
     opened_on: date
     closed_on: date | None
+    #: The code of the office the account belongs to (contract 1.1).
+    office: str | None = None
 
     @classmethod
-    def of(cls, a: Account, member_number: str | None = None) -> AccountOut:
+    def of(cls, a: Account, member_number: str | None = None,
+           office: str | None = None) -> AccountOut:
         return cls(a.number, a.name, a.gl_key, member_number, a.product_code, a.plugin,
                    a.currency, a.status.value, a.balance, a.held, a.available, a.floor,
-                   a.opened_on, a.closed_on)
+                   a.opened_on, a.closed_on, office)
 
 
 @attrs.frozen

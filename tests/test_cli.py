@@ -162,7 +162,8 @@ def test_init_creates_the_first_admin_once(database_url: str, tmp_path: Path) ->
             users = client.get("/api/v1/users/list", headers={"Authorization": f"Bearer {key}"})
             assert users.status_code == 200, users.text
             assert users.json()["users"] == [
-                {"username": "ketua", "role": "admin", "member_id": None, "active": True}]
+                {"username": "ketua", "role": "admin", "member_id": None, "active": True,
+                 "office": "KP"}]
         again = run_console(settings, "init", "--admin", "lain")
         assert again.exit_code != 0
         assert "users already exist" in again.stderr

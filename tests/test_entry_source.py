@@ -219,7 +219,7 @@ def test_entries_posted_before_sources_were_recorded_have_none_and_still_verify(
 
         upgrade(kernel)
 
-        assert "k0004" in current_heads(kernel)  # k0003 and the revisions after it
+        assert "k0005" in current_heads(kernel)  # k0003 and the revisions after it
         entry = kernel.read("auditor", lambda ctx: ledger.get_entry(ctx, 1))
         assert (entry.operation, entry.source) == ("entries.post", None)
         assert EntryOut.of(entry).source is None

@@ -284,18 +284,25 @@ class Declared:
         self.KOPCORE_CONTRACT = version
 
 
-def test_the_kernel_implements_contract_1_0_and_every_plugin_here_is_written_for_it() -> None:
-    assert contract.CONTRACT == "1.0"
+def test_the_kernel_implements_contract_1_1_and_every_plugin_here_is_written_for_1_x() -> None:
+    assert contract.CONTRACT == "1.1"
     host = PluginHost.load()
     external = [loaded for loaded in host.loaded if not loaded.builtin]
     assert external, "no product plugin installed"
+    declared = set()
     for loaded in external:
         module = __import__(loaded.module)
-        assert contract.parse(module.KOPCORE_CONTRACT) == contract.CONTRACT_VERSION
+        wanted = contract.parse(module.KOPCORE_CONTRACT)
+        assert wanted is not None
+        assert wanted[0] == contract.CONTRACT_VERSION[0]
+        assert wanted <= contract.CONTRACT_VERSION
+        declared.add(wanted)
+    # Plugins written for 1.0 keep loading next to those written for 1.1.
+    assert {(1, 0), (1, 1)} <= declared
 
 
 @pytest.mark.parametrize(("declared", "advice"), [
-    ("2.0", "upgrade kopcore"), ("1.1", "upgrade kopcore"), ("0.9", "written for this contract"),
+    ("2.0", "upgrade kopcore"), ("1.2", "upgrade kopcore"), ("0.9", "written for this contract"),
 ])
 def test_a_plugin_written_for_another_contract_is_refused_naming_it(declared: str,
                                                                     advice: str) -> None:
@@ -304,14 +311,14 @@ def test_a_plugin_written_for_another_contract_is_refused_naming_it(declared: st
 
     message = str(refused.value)
     assert f"plugin 'arisan' (local) was written for kernel contract {declared}" in message
-    assert "this kernel implements contract 1.0" in message
+    assert "this kernel implements contract 1.1" in message
     assert advice in message
 
 
 @pytest.mark.parametrize("declared", [None, "1", "satu", "1.0.0", 1.0])
 def test_an_installed_plugin_must_declare_its_contract(declared: object) -> None:
     with pytest.raises(PluginError, match=r"'arisan' \(0\.1\.0\) does not declare the kernel "
-                                          r"contract.*KOPCORE_CONTRACT = \"1\.0\""):
+                                          r"contract.*KOPCORE_CONTRACT = \"1\.1\""):
         contract.check("arisan", "0.1.0", declared)
 
 
@@ -322,9 +329,10 @@ def test_a_plugin_written_for_an_older_minor_contract_loads() -> None:
 def test_every_plugins_kopcore_requirement_matches_the_contract_it_declares() -> None:
     root = Path(__file__).resolve().parent.parent
     major = contract.CONTRACT_VERSION[0]
-    wanted = f'"kopcore>={contract.CONTRACT},<{major + 1}"'
+    wanted = {f'"kopcore>={major}.{minor},<{major + 1}"'
+              for minor in range(contract.CONTRACT_VERSION[1] + 1)}
     projects = [*sorted((root / "plugins").glob("*/pyproject.toml")),
                 root / "tests" / "example_plugin" / "pyproject.toml"]
     unbounded = [str(path.relative_to(root)) for path in projects
-                 if wanted not in path.read_text(encoding="utf-8")]
+                 if not any(bound in path.read_text(encoding="utf-8") for bound in wanted)]
     assert unbounded == []

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 
@@ -101,6 +102,49 @@ members = Table(
     CheckConstraint("status IN ('applicant','active','left')", name="status_known"),
 )
 
+#: The cooperative's offices as a tree (revision k0005): the head office (kantor pusat, id 1,
+#: created by the migration, the root), branches (kantor cabang) and cash offices (kantor kas).
+#: Accounts, postings and users carry an office; ``HEAD_OFFICE_ID`` is their default, so rows
+#: written before offices existed belong to the head office (kopcore.ledger._offices).
+offices = Table(
+    "offices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("parent_id", Integer, ForeignKey("offices.id"), nullable=True),
+    CheckConstraint("kind IN ('pusat','cabang','kas')", name="kind_known"),
+    CheckConstraint("(parent_id IS NULL) = (kind = 'pusat')", name="root_is_head"),
+    Index("ix_offices_parent", "parent_id"),
+)
+
+#: An office's business day closed before the cooperative's end of day (revision k0005):
+#: who closed it, when, and (``office_cash_counts``) the teller cash counted against the books.
+office_days = Table(
+    "office_days",
+    metadata,
+    Column("office_id", Integer, ForeignKey("offices.id"), primary_key=True),
+    Column("business_date", Date, primary_key=True),
+    Column("actor", String(64), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=False),
+)
+
+office_cash_counts = Table(
+    "office_cash_counts",
+    metadata,
+    Column("office_id", Integer, primary_key=True),
+    Column("business_date", Date, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("counted", BigInteger, nullable=False),
+    Column("balance", BigInteger, nullable=False),
+)
+
+#: The head office's id: the root of :data:`offices`, and the office of every account, posting
+#: and user that names none.
+HEAD_OFFICE_ID = 1
+_HEAD = text(str(HEAD_OFFICE_ID))
+
 accounts = Table(
     "accounts",
     metadata,
@@ -119,6 +163,9 @@ accounts = Table(
     Column("floor", BigInteger, nullable=True),
     Column("opened_on", Date, nullable=False),
     Column("closed_on", Date, nullable=True),
+    #: The office the account belongs to (revision k0005).
+    Column("office_id", Integer, ForeignKey("offices.id"), nullable=False,
+           server_default=_HEAD),
     CheckConstraint("status IN ('open','frozen','closed')", name="status_known"),
     CheckConstraint("normal_sign IN (1,-1)", name="normal_sign_unit"),
     CheckConstraint("held >= 0", name="held_not_negative"),
@@ -186,6 +233,10 @@ postings = Table(
     Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
     Column("amount", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
+    #: The office whose books the posting is in: its account's office when posted, or the
+    #: office of a RAK account's leg (revision k0005; earlier postings: the head office).
+    Column("office_id", Integer, ForeignKey("offices.id"), nullable=False,
+           server_default=_HEAD),
     CheckConstraint("amount <> 0", name="amount_not_zero"),
     Index("ix_postings_account_entry", "account_id", "entry_id"),
     Index("ix_postings_entry", "entry_id"),
@@ -241,6 +292,10 @@ users = Table(
     Column("member_id", Integer, ForeignKey("members.id"), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    #: The user's office (revision k0005): unless the role spans offices, the user sees and
+    #: moves the money of this office and the offices under it.
+    Column("office_id", Integer, ForeignKey("offices.id"), nullable=False,
+           server_default=_HEAD),
 )
 
 api_keys = Table(
@@ -297,6 +352,7 @@ approvals = Table(
 )
 
 __all__ = [
+    "HEAD_OFFICE_ID",
     "account_holds",
     "accounts",
     "api_keys",
@@ -311,6 +367,9 @@ __all__ = [
     "journal_seals",
     "members",
     "metadata",
+    "office_cash_counts",
+    "office_days",
+    "offices",
     "postings",
     "users",
 ]

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from kopcore._db import tables as t
 from kopcore._yearend.closing import YEAR_CLOSE_OPERATION
 from kopcore.context import Context
-from kopcore.ledger._reports import gl_balances
+from kopcore.ledger._reports import gl_balances, office_books
 from kopcore.records import FigureUnit, GLType, HealthFigure
 
 CASH_KEYS = ("cash", "vault", "bank")
@@ -87,7 +87,7 @@ def income_and_expenses(ctx: Context, first: date, last: date, currency: str
         .join(t.gl_accounts, g.key == a.gl_key)
         .where(e.business_date >= first, e.business_date <= last, p.currency == currency,
                e.operation.not_in(CLOSING_OPERATIONS),
-               g.type.in_((GLType.INCOME.value, GLType.EXPENSE.value)))
+               g.type.in_((GLType.INCOME.value, GLType.EXPENSE.value)), *office_books(ctx, p))
         .group_by(g.type)
     )
     nets = {GLType(r.type): int(r.net) for r in rows}
@@ -115,18 +115,22 @@ def member_savings(ctx: Context, as_of: date, currency: str) -> int:
         .join(t.accounts, a.id == p.account_id)
         .join(t.gl_accounts, g.key == a.gl_key)
         .where(a.member_id.is_not(None), p.currency == currency, e.business_date <= as_of,
-               g.type.in_((GLType.LIABILITY.value, GLType.EQUITY.value)))
+               g.type.in_((GLType.LIABILITY.value, GLType.EQUITY.value)), *office_books(ctx, p))
     ).scalar_one()
     return int(total)
 
 
 def active_members(ctx: Context, as_of: date) -> int:
-    m = t.members.c
-    return int(ctx.conn.execute(
-        sa.select(sa.func.count()).select_from(t.members)
-        .where(m.joined_on.is_not(None), m.joined_on <= as_of,
-               sa.or_(m.left_on.is_(None), m.left_on > as_of))
-    ).scalar_one())
+    """Members active at the end of ``as_of``; of one office's books, those with an account
+    in that office."""
+    m, a = t.members.c, t.accounts.c
+    query = sa.select(sa.func.count()).select_from(t.members).where(
+        m.joined_on.is_not(None), m.joined_on <= as_of,
+        sa.or_(m.left_on.is_(None), m.left_on > as_of))
+    if ctx.books_office_id is not None:
+        query = query.where(sa.exists().where(a.member_id == m.id,
+                                              a.office_id == ctx.books_office_id))
+    return int(ctx.conn.execute(query).scalar_one())
 
 
 def plugin_figures(ctx: Context, as_of: date, currency: str) -> dict[str, PluginFigure]:
@@ -139,6 +143,8 @@ def plugin_figures(ctx: Context, as_of: date, currency: str) -> dict[str, Plugin
             if not isinstance(figure, HealthFigure):
                 continue
             if figure.unit is FigureUnit.MONEY and (figure.currency or currency) != currency:
+                continue
+            if figure.office_id != ctx.books_office_id:  # one office's books: its figures only
                 continue
             known = found.get(figure.key)
             if known is None:

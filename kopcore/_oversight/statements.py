@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from kopcore._db import tables as t
 from kopcore._oversight.figures import CASH_KEYS, CLOSING_OPERATIONS, cash_and_bank
 from kopcore.context import Context
-from kopcore.ledger._reports import financial_position, gl_balances
+from kopcore.ledger._reports import financial_position, gl_balances, office_books
 from kopcore.records import GLType
 
 INVESTING_KEYS = ("fixed_assets", "fixed_assets.depreciation")
@@ -158,7 +158,7 @@ def income_by_business(ctx: Context, first: date, last: date, currency: str
         .outerjoin(member_entries, member_entries.c.entry_id == p.entry_id)
         .where(e.business_date >= first, e.business_date <= last, p.currency == currency,
                e.operation.not_in(CLOSING_OPERATIONS),
-               g.type.in_((GLType.INCOME.value, GLType.EXPENSE.value)))
+               g.type.in_((GLType.INCOME.value, GLType.EXPENSE.value)), *office_books(ctx, p))
         .group_by(g.key, g.code, g.name, g.type, member)
     )
     out: dict[tuple[GLType, bool], dict[str, tuple[str, str, int]]] = defaultdict(dict)
@@ -215,7 +215,7 @@ def _equity_movements(ctx: Context, year: int, currency: str) -> list[EquityMove
         .join(t.accounts, a.id == p.account_id)
         .join(t.gl_accounts, g.key == a.gl_key)
         .where(e.business_date >= first, e.business_date <= last, p.currency == currency,
-               g.type == GLType.EQUITY.value)
+               g.type == GLType.EQUITY.value, *office_books(ctx, p))
         .group_by(g.key, g.code, g.name)
     )
     moved = {r.key: r for r in rows}
@@ -284,7 +284,8 @@ def cash_flows_by_account(ctx: Context, first: date, last: date, currency: str
     cash_entries = (
         sa.select(p.entry_id).select_from(t.postings)
         .join(t.accounts, a.id == p.account_id)
-        .where(a.gl_key.in_(CASH_KEYS), p.currency == currency).distinct().subquery())
+        .where(a.gl_key.in_(CASH_KEYS), p.currency == currency, *office_books(ctx, p))
+        .distinct().subquery())
     rows = ctx.conn.execute(
         sa.select(g.key, g.code, g.name, g.type, sa.func.sum(p.amount).label("net"))
         .select_from(t.postings)
@@ -293,7 +294,7 @@ def cash_flows_by_account(ctx: Context, first: date, last: date, currency: str
         .join(t.accounts, a.id == p.account_id)
         .join(t.gl_accounts, g.key == a.gl_key)
         .where(e.business_date >= first, e.business_date <= last, p.currency == currency,
-               a.gl_key.not_in(CASH_KEYS))
+               a.gl_key.not_in(CASH_KEYS), *office_books(ctx, p))
         .group_by(g.key, g.code, g.name, g.type)
     )
     out: dict[str, dict[str, tuple[str, str, int]]] = defaultdict(dict)

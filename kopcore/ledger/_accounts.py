@@ -21,6 +21,7 @@ from kopcore.errors import (
     ValidationError,
 )
 from kopcore.ledger._members import require_active
+from kopcore.ledger._offices import get_office
 from kopcore.ledger._records import Account, AccountStatus
 from kopcore.money import Money
 
@@ -30,7 +31,8 @@ GL_ACCOUNT_PREFIX = "GL-"
 #: The columns of ``accounts`` in table order: rows of ``select(t.accounts, ...)`` start with
 #: them, which lets :func:`account_from_row` unpack a row by position.
 _COLUMNS = ("id", "number", "name", "gl_key", "member_id", "product_code", "plugin", "currency",
-            "normal_sign", "status", "balance", "held", "floor", "opened_on", "closed_on")
+            "normal_sign", "status", "balance", "held", "floor", "opened_on", "closed_on",
+            "office_id")
 if tuple(c.name for c in t.accounts.columns) != _COLUMNS:
     raise RuntimeError("kopcore.ledger._accounts: the accounts table's columns changed")
 _STATUSES = {status.value: status for status in AccountStatus}
@@ -39,14 +41,14 @@ _STATUSES = {status.value: status for status in AccountStatus}
 def account_from_row(row: Row[Any] | tuple[Any, ...]) -> Account:
     """The :class:`Account` of a row of ``select(t.accounts, ...)`` (its columns first)."""
     (account_id, number, name, gl_key, member_id, product_code, plugin, currency, sign, status,
-     balance, held, floor, opened_on, closed_on) = tuple(row)[:15]
+     balance, held, floor, opened_on, closed_on, office_id) = tuple(row)[:16]
     return Account(
         id=account_id, number=number, name=name, gl_key=gl_key, member_id=member_id,
         product_code=product_code, plugin=plugin, currency=currency, normal_sign=sign,
         status=_STATUSES[status], balance=Money.stored(balance * sign, currency),
         held=Money.stored(held, currency),
         floor=Money.stored(floor, currency) if floor is not None else None,
-        opened_on=opened_on, closed_on=closed_on,
+        opened_on=opened_on, closed_on=closed_on, office_id=office_id,
     )
 
 
@@ -118,9 +120,12 @@ def member_accounts(ctx: Context, member_id: int) -> list[Account]:
 
 def list_accounts(
     ctx: Context, *, member_id: int | None = None, gl_key: str | None = None,
-    after: int = 0, limit: int = 50,
+    after: int = 0, limit: int = 50, office_ids: frozenset[int] | None = None,
 ) -> list[Account]:
+    """Accounts in id order after ``after``; only those in ``office_ids`` when given."""
     query = select(t.accounts).where(t.accounts.c.id > after).order_by(t.accounts.c.id)
+    if office_ids is not None:
+        query = query.where(t.accounts.c.office_id.in_(sorted(office_ids)))
     if member_id is not None:
         query = query.where(t.accounts.c.member_id == member_id)
     if gl_key is not None:
@@ -131,15 +136,17 @@ def list_accounts(
 def open_account(
     ctx: Context, *, name: str, gl_key: str, plugin: str, member_id: int | None = None,
     product_code: str | None = None, number: str | None = None, currency: str | None = None,
-    floor: Money | None = None, prefix: str = "AC",
+    floor: Money | None = None, prefix: str = "AC", office: str | None = None,
 ) -> Account:
-    """Open an account rolling up to GL account ``gl_key``.
+    """Open an account rolling up to GL account ``gl_key``, in ``office`` (an office code;
+    ``None``: the office the call is made at, :attr:`kopcore.context.Context.office_id`).
 
     A member account needs an active member. ``floor`` is the lowest *available* balance (normal
     side, after holds) that postings may leave; ``None`` means no floor (GL accounts). Without a
     ``number`` one is made from ``prefix`` and the account id.
     """
     currency = currency or ctx.settings.currency
+    office_id = get_office(ctx.conn, office).id if office is not None else ctx.office_id
     gl = ctx.conn.execute(select(t.gl_accounts).where(t.gl_accounts.c.key == gl_key)).first()
     if gl is None:
         raise NotFound(f"GL account {gl_key!r} not in the chart", field="gl_key")
@@ -163,7 +170,7 @@ def open_account(
             member_id=member_id, product_code=product_code, plugin=plugin, currency=currency,
             normal_sign=1 if debit_normal else -1, status=AccountStatus.OPEN.value, balance=0,
             held=0, floor=floor.minor if floor is not None else None,
-            opened_on=ctx.business_date,
+            opened_on=ctx.business_date, office_id=office_id,
         ).returning(t.accounts.c.id)
     ).scalar_one()
     if number is None:

@@ -101,8 +101,14 @@ def post_entries(ctx: Context, requests: Sequence[EntryRequest]) -> list[Journal
     running = dict(before)
     prepared = []
     for request, lines in zip(requests, batch, strict=True):
-        prepared.append(prepare_entry(ctx, lines, request.memo, accounts=accounts))
-        rules.apply_changes(rules.balance_changes(lines, accounts), running)
+        ready = prepare_entry(ctx, lines, request.memo, accounts=accounts)
+        prepared.append(ready)
+        for number, account in ready.entry.accounts.items():  # RAK accounts join the batch
+            if number not in accounts:
+                accounts[number] = account
+                before[account.id] = running[account.id] = \
+                    account.balance.minor * account.normal_sign
+        rules.apply_changes(rules.balance_changes(ready.entry.lines, accounts), running)
     created_at = datetime.now(UTC)
     rows = [entry.row(ctx, created_at=created_at) for entry in prepared]
     ids = _insert_entries(ctx, rows)
@@ -113,11 +119,11 @@ def post_entries(ctx: Context, requests: Sequence[EntryRequest]) -> list[Journal
     elif changes:
         ctx.conn.execute(_ADD_TO_BALANCE, [{"b_id": i, "b_delta": d} for i, d in changes])
     writes.insert_postings(ctx.conn, [
-        (entry_id, *posting)
-        for entry_id, entry in zip(ids, prepared, strict=True) for posting in entry.postings
+        posting for entry_id, ready in zip(ids, prepared, strict=True)
+        for posting in ready.rows(entry_id)
     ])
-    entries = [entry.posted(entry_id, row)
-               for entry_id, entry, row in zip(ids, prepared, rows, strict=True)]
+    entries = [ready.posted(entry_id, row)
+               for entry_id, ready, row in zip(ids, prepared, rows, strict=True)]
     for entry in entries:
         ctx.kernel.plugins.call("kopcore_after_posting", ctx=ctx, entry=entry)
     return entries

@@ -221,22 +221,24 @@ def post_entry(
         if replay is not None:
             return replay
     prepared = prepare_entry(ctx, checked, memo, reverses_entry_id=reverses_entry_id)
-    accounts = prepared.entry.accounts
+    # The lines as prepared: with the RAK lines of an entry between offices.
+    accounts, lines = prepared.entry.accounts, prepared.entry.lines
     row = prepared.row(ctx, created_at=datetime.now(UTC), idempotency_key=idempotency_key,
                        request_digest=digest)
     if idempotency_key is None and reverses_entry_id is None \
-            and ctx.conn.dialect.name == "postgresql" and len(checked) < writes.LARGE:
+            and ctx.conn.dialect.name == "postgresql" and len(lines) < writes.LARGE:
         # Balances first (locks and floor checks), then the entry with its postings in one
         # round trip. Nothing is claimed first: there is no idempotency key to claim.
-        _apply_deltas(ctx, accounts, checked)
-        entry_id = writes.insert_entry_and_postings(ctx.conn, row, prepared.postings)
+        _apply_deltas(ctx, accounts, lines)
+        entry_id = writes.insert_entry_and_postings(
+            ctx.conn, row, [posting[1:] for posting in prepared.rows(0)])
     else:
         inserted = _insert_entry(ctx, row, idempotency_key, digest, reverses_entry_id)
         if isinstance(inserted, JournalEntry):
             return inserted  # an idempotent replay
         entry_id = inserted
-        _apply_deltas(ctx, accounts, checked)
-        writes.insert_postings(ctx.conn, [(entry_id, *posting) for posting in prepared.postings])
+        _apply_deltas(ctx, accounts, lines)
+        writes.insert_postings(ctx.conn, prepared.rows(entry_id))
     entry = prepared.posted(entry_id, row)
     ctx.kernel.plugins.call("kopcore_after_posting", ctx=ctx, entry=entry)
     return entry
@@ -270,7 +272,7 @@ def get_entry(ctx: Context, entry_id: int) -> JournalEntry:
         raise NotFound(f"journal entry {entry_id} not found")
     p, a = t.postings.c, t.accounts.c
     posting_rows = ctx.conn.execute(
-        select(p.account_id, a.number, p.amount, p.currency)
+        select(p.account_id, a.number, p.amount, p.currency, p.office_id)
         .join(t.accounts, a.id == p.account_id)
         .where(p.entry_id == entry_id).order_by(p.id)
     )
@@ -279,6 +281,6 @@ def get_entry(ctx: Context, entry_id: int) -> JournalEntry:
         id=m["id"], business_date=m["business_date"], memo=m["memo"], actor=m["actor"],
         operation=m["operation"], source=m["source"], idempotency_key=m["idempotency_key"],
         reverses_entry_id=m["reverses_entry_id"], created_at=m["created_at"],
-        postings=[PostingView(r.account_id, r.number, Money.stored(r.amount, r.currency))
-                  for r in posting_rows],
+        postings=[PostingView(r.account_id, r.number, Money.stored(r.amount, r.currency),
+                              r.office_id) for r in posting_rows],
     )

@@ -2,10 +2,11 @@
 (:func:`kopcore.ledger.post_entry`) or in a batch (:func:`kopcore.ledger.post_entries`).
 
 :func:`prepare_entry` checks the entry against the posting rules (:mod:`kopcore.ledger._rules`),
-resolves its accounts, names its source (:func:`entry_source`) and asks every plugin's
-``kopcore_veto_entry``. The :class:`PreparedEntry` it returns is what the writes take: the entry
-as the vetoes accepted it, its postings with resolved account ids, the journal row and the
-posted :class:`~kopcore.ledger._records.JournalEntry`.
+resolves its accounts, adds the RAK lines of an entry between offices
+(:func:`kopcore.ledger._offices.inter_office_lines`), names its source (:func:`entry_source`)
+and asks every plugin's ``kopcore_veto_entry``. The :class:`PreparedEntry` it returns is what
+the writes take: the entry as the vetoes accepted it, its postings with resolved account ids
+and offices, the journal row and the posted :class:`~kopcore.ledger._records.JournalEntry`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kopcore.errors import PostingVetoed
 from kopcore.ledger import _rules as rules
 from kopcore.ledger._accounts import get_accounts
 from kopcore.ledger._integrity import PostingKey, digest_for
+from kopcore.ledger._offices import inter_office_lines
 from kopcore.ledger._records import Account, JournalEntry, PostingView, ProposedEntry
 from kopcore.money import Money
 from kopcore.records import Veto
@@ -66,6 +68,13 @@ class PreparedEntry:
     entry: ProposedEntry
     #: ``(account id, signed minor amount, currency)`` of each line, in line order.
     postings: list[PostingKey]
+    #: The office of each line (its account's), in line order.
+    offices: list[int]
+
+    def rows(self, entry_id: int) -> list[tuple[int, int, int, str, int]]:
+        """The postings rows: ``(entry id, account id, signed amount, currency, office id)``."""
+        return [(entry_id, *posting, office)
+                for posting, office in zip(self.postings, self.offices, strict=True)]
 
     def row(self, ctx: Context, *, created_at: datetime, idempotency_key: str | None = None,
             request_digest: str = "-") -> dict[str, Any]:
@@ -87,9 +96,10 @@ class PreparedEntry:
             operation=entry.operation, source=entry.source,
             idempotency_key=row["idempotency_key"], reverses_entry_id=entry.reverses_entry_id,
             created_at=row["created_at"],
-            postings=[PostingView(account_id, line.account, Money.stored(amount, currency))
-                      for line, (account_id, amount, currency)
-                      in zip(entry.lines, self.postings, strict=True)],
+            postings=[PostingView(account_id, line.account, Money.stored(amount, currency),
+                                  office_id)
+                      for line, (account_id, amount, currency), office_id
+                      in zip(entry.lines, self.postings, self.offices, strict=True)],
         )
 
 
@@ -110,6 +120,9 @@ def prepare_entry(ctx: Context, lines: rules.CheckedLines, memo: str, *,
     found = (get_accounts(ctx, numbers, with_facts=True) if accounts is None
              else {number: accounts[number] for number in numbers})
     rules.check_against_accounts(lines, found)
+    if len({account.office_id for account in found.values()}) > 1:
+        lines, found = inter_office_lines(ctx, lines, found,  # type: ignore[assignment]
+                                          known=accounts)
     entry = ProposedEntry(
         lines=lines, accounts=found, memo=memo, operation=ctx.operation,
         source=entry_source(ctx), business_date=ctx.business_date,
@@ -119,4 +132,5 @@ def prepare_entry(ctx: Context, lines: rules.CheckedLines, memo: str, *,
         if isinstance(veto, Veto):
             raise PostingVetoed(veto.message, reason=veto.reason, plugin=plugin)
     return PreparedEntry(entry, [(found[line.account].id, line.signed_minor,
-                                  line.amount.currency) for line in lines])
+                                  line.amount.currency) for line in lines],
+                         [found[line.account].office_id for line in lines])

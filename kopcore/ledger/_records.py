@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import attrs
 
+from kopcore._db.tables import HEAD_OFFICE_ID
 from kopcore.money import Money
 from kopcore.records import PostingLine
 
@@ -16,6 +17,26 @@ class MemberStatus(enum.StrEnum):
     APPLICANT = "applicant"
     ACTIVE = "active"
     LEFT = "left"
+
+
+class OfficeKind(enum.StrEnum):
+    """The kinds of office (DOMAIN.md §9), from the root of the tree down."""
+
+    PUSAT = "pusat"  #: the head office (kantor pusat): the one root
+    CABANG = "cabang"  #: a branch (kantor cabang)
+    KAS = "kas"  #: a cash office (kantor kas), under a branch or the head office
+
+
+@attrs.frozen
+class Office:
+    """An office of the cooperative: ``code`` (``KP``, ``CAB01``), name, kind and the office it
+    reports to (``parent_id``; ``None`` only for the head office)."""
+
+    id: int
+    code: str
+    name: str
+    kind: OfficeKind
+    parent_id: int | None
 
 
 class AccountStatus(enum.StrEnum):
@@ -63,6 +84,8 @@ class Account:
     floor: Money | None
     opened_on: date
     closed_on: date | None
+    #: The office the account belongs to (contract 1.1).
+    office_id: int = HEAD_OFFICE_ID
 
     @property
     def available(self) -> Money:
@@ -75,6 +98,8 @@ class PostingView:
     account_number: str
     amount: Money
     """Signed, debit-positive."""
+    #: The office whose books the posting is in (contract 1.1).
+    office_id: int = HEAD_OFFICE_ID
 
     @property
     def side(self) -> str:

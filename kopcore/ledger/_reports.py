@@ -11,11 +11,12 @@ from datetime import date
 from typing import Any
 
 import attrs
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from kopcore._db import tables as t
 from kopcore.context import Context
 from kopcore.ledger._accounts import get_account
+from kopcore.ledger._units import unit_filter
 from kopcore.money import Money
 from kopcore.records import GLType
 
@@ -115,10 +116,22 @@ class GLBalance:
         return Money.stored(self.net if self.type.debit_normal else -self.net, self.currency)
 
 
-def gl_balances(ctx: Context, *, as_of: date, from_date: date | None = None) -> list[GLBalance]:
-    """Net postings per GL account and currency up to ``as_of`` (and from ``from_date``)."""
+def office_books(ctx: Context, postings: Any, office_id: int | None = None
+                 ) -> list[ColumnElement[bool]]:
+    """The condition keeping the postings (``postings``: the columns of the postings table or
+    an alias) of the books a report reads: office ``office_id``'s, else those of
+    :attr:`Context.books_office_id`; none for the consolidated books."""
+    office_id = office_id if office_id is not None else ctx.books_office_id
+    return [] if office_id is None else [postings.office_id == office_id]
+
+
+def gl_balances(ctx: Context, *, as_of: date, from_date: date | None = None,
+                office_id: int | None = None) -> list[GLBalance]:
+    """Net postings per GL account and currency up to ``as_of`` (and from ``from_date``), of
+    one office's books (``office_id``, else :attr:`Context.books_office_id`) or consolidated:
+    every office's, where the inter-office (RAK) accounts net to zero and so do not show."""
     p, e, a, g = t.postings.c, t.journal_entries.c, t.accounts.c, t.gl_accounts.c
-    date_filter = [e.business_date <= as_of]
+    date_filter = [e.business_date <= as_of, *office_books(ctx, p, office_id)]
     if from_date is not None:
         date_filter.append(e.business_date >= from_date)
     sums = (
@@ -139,9 +152,23 @@ def gl_balances(ctx: Context, *, as_of: date, from_date: date | None = None) -> 
                       int(r.net)) for r in rows if int(r.net) != 0]
 
 
-def trial_balance(ctx: Context, as_of: date) -> dict[str, Any]:
-    """Neraca saldo: each GL account's debit or credit balance; totals equal per currency."""
-    balances = gl_balances(ctx, as_of=as_of)
+def book_balances(ctx: Context, *, as_of: date, from_date: date | None = None,
+                  office_id: int | None = None, unit: str | None = None) -> list[GLBalance]:
+    """:func:`gl_balances` of one office's books and of one unit's (its GL accounts,
+    :mod:`kopcore.ledger._units`), or consolidated."""
+    balances = gl_balances(ctx, as_of=as_of, from_date=from_date, office_id=office_id)
+    if unit is None:
+        return balances
+    in_unit = unit_filter(ctx, unit)
+    return [b for b in balances if in_unit(b.key)]
+
+
+def trial_balance(ctx: Context, as_of: date, *, office_id: int | None = None,
+                  unit: str | None = None) -> dict[str, Any]:
+    """Neraca saldo: each GL account's debit or credit balance; totals equal per currency.
+    ``office_id``: that office's books only (its RAK account included); ``unit``: that unit's
+    books only; default consolidated."""
+    balances = book_balances(ctx, as_of=as_of, office_id=office_id, unit=unit)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for b in balances:
         totals[b.currency][0] += b.debit.minor
@@ -167,10 +194,15 @@ def _section(title: str, balances: list[GLBalance], types: set[GLType], currency
     return ReportSection(title, lines, Money.stored(total, currency))
 
 
-def financial_position(ctx: Context, as_of: date, currency: str) -> dict[str, Any]:
+def financial_position(ctx: Context, as_of: date, currency: str, *,
+                       office_id: int | None = None, unit: str | None = None
+                       ) -> dict[str, Any]:
     """Laporan posisi keuangan: assets = liabilities + equity, with the current period's
-    surplus (SHU tahun berjalan, income less expenses not yet closed) shown within equity."""
-    balances = gl_balances(ctx, as_of=as_of)
+    surplus (SHU tahun berjalan, income less expenses not yet closed) shown within equity.
+    ``office_id``: one office's books, whose RAK account is an asset when the office is owed
+    and shows as a negative asset when it owes; ``unit``: one unit's books; default
+    consolidated."""
+    balances = book_balances(ctx, as_of=as_of, office_id=office_id, unit=unit)
     assets = _section("Aset", balances, {GLType.ASSET}, currency)
     liabilities = _section("Liabilitas", balances, {GLType.LIABILITY}, currency)
     equity = _section("Ekuitas", balances, {GLType.EQUITY}, currency)
@@ -191,10 +223,13 @@ def _net(income: Money, expenses: Money) -> Money:
     return Money.stored(income.minor - expenses.minor, income.currency)
 
 
-def operating_results(ctx: Context, from_date: date, to_date: date, currency: str
+def operating_results(ctx: Context, from_date: date, to_date: date, currency: str, *,
+                      office_id: int | None = None, unit: str | None = None
                       ) -> dict[str, Any]:
-    """Laporan hasil usaha: income and expenses for a period and the surplus (SHU)."""
-    balances = gl_balances(ctx, as_of=to_date, from_date=from_date)
+    """Laporan hasil usaha: income and expenses for a period and the surplus (SHU), of one
+    office (``office_id``), of one unit (``unit``) or consolidated."""
+    balances = book_balances(ctx, as_of=to_date, from_date=from_date, office_id=office_id,
+                             unit=unit)
     income = _section("Pendapatan", balances, {GLType.INCOME}, currency)
     expenses = _section("Beban", balances, {GLType.EXPENSE}, currency)
     return {

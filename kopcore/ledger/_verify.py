@@ -21,6 +21,8 @@ from kopcore._db import tables as t
 from kopcore.context import Context
 from kopcore.ledger import _integrity as integrity
 from kopcore.ledger._integrity import GENESIS, KEYED
+from kopcore.ledger._offices import RAK_GL
+from kopcore.ledger._units import declared_units
 
 ERROR = "error"
 INFO = "info"
@@ -54,11 +56,21 @@ KINDS: dict[str, str] = {
                          "triggers dropped)",
     "journal_head_mismatch": "the last seal is not the one journal_head recorded when it was "
                              "made, or the head row is missing",
+    "office_unbalanced": "an entry's postings in one office do not sum to zero in a currency "
+                         "(a RAK line is missing)",
+    "posting_office_mismatch": "a posting is in another office than its account",
+    "office_unknown": "an account, posting or user names an office that does not exist",
+    "rak_not_netting": "the inter-office (RAK) accounts do not net to zero in the consolidated "
+                       "books",
+    "inter_unit_not_netting": "the inter-unit accounts of the units with books of their own do "
+                              "not net to zero in the consolidated books",
+    "unit_unbalanced": "a unit's books do not balance on their own: an entry between the unit "
+                       "and the main books did not go through the inter-unit accounts",
     "unsealed_gap": "ids missing among the entries not sealed yet (a rolled-back transaction "
                     "leaves one; see docs/integrity.md)",
     "unsealed_entries": "entries posted since the last seal",
 }
-INFO_KINDS = frozenset({"unsealed_gap", "unsealed_entries"})
+INFO_KINDS = frozenset({"unsealed_gap", "unsealed_entries", "unit_unbalanced"})
 
 
 @attrs.frozen
@@ -159,6 +171,66 @@ def _ledger_checks(conn: Connection, found: _Findings) -> None:
                             .having(cached != 0)):
         found.add("trial_balance", f"{row[0]}: cached account balances sum to {row[1]} "
                   "(minor units) instead of 0")
+
+
+def _office_checks(conn: Connection, found: _Findings) -> None:
+    """Each office's books balance on their own, and the RAK accounts net to zero
+    (kopcore.ledger._offices)."""
+    row: Any
+    p, a, o = t.postings.c, t.accounts.c, t.offices.c
+    total = func.sum(p.amount)
+    for row in conn.execute(
+        select(p.entry_id, p.office_id, p.currency, total)
+        .group_by(p.entry_id, p.office_id, p.currency).having(total != 0)
+        .order_by(p.entry_id, p.office_id)
+    ):
+        found.add("office_unbalanced", f"entry {row[0]}: {row[2]} postings in office "
+                  f"{row[1]} sum to {row[3]} (minor units) instead of 0", entry_id=row[0])
+    for row in conn.execute(
+        select(p.id, p.entry_id, p.account_id, p.office_id, a.number, a.office_id)
+        .join(t.accounts, a.id == p.account_id).where(p.office_id != a.office_id)
+        .order_by(p.id)
+    ):
+        found.add("posting_office_mismatch", f"posting {row[0]} of entry {row[1]} is in office "
+                  f"{row[3]}; account {row[4]} is in office {row[5]}", entry_id=row[1],
+                  account_id=row[2])
+    for table in (t.accounts, t.postings, t.users):
+        office_id = table.c.office_id
+        for row in conn.execute(
+            select(office_id, func.count()).select_from(
+                table.outerjoin(t.offices, o.id == office_id))
+            .where(o.id.is_(None)).group_by(office_id)
+        ):
+            found.add("office_unknown", f"{row[1]} row(s) of {table.name} name office {row[0]}, "
+                      "which does not exist")
+    rak = func.sum(a.balance)
+    for row in conn.execute(select(a.currency, rak).where(a.gl_key == RAK_GL)
+                            .group_by(a.currency).having(rak != 0)):
+        found.add("rak_not_netting", f"{row[0]}: the RAK accounts sum to {row[1]} (minor "
+                  "units) instead of 0")
+
+
+def _unit_checks(ctx: Context, found: _Findings) -> None:
+    """The inter-unit accounts net to zero; each unit's books balance (information only: a
+    unit's books are separable by the operator's choice of GL accounts)."""
+    row: Any
+    p, a = t.postings.c, t.accounts.c
+    units = [spec for _, spec in declared_units(ctx).values()]
+    total = func.sum(p.amount)
+
+    def nets(gl_keys: frozenset[str]) -> Any:
+        return ctx.conn.execute(
+            select(p.currency, total).join(t.accounts, a.id == p.account_id)
+            .where(a.gl_key.in_(sorted(gl_keys))).group_by(p.currency).having(total != 0))
+
+    inter = frozenset().union(*(spec.inter_unit_gl_keys for spec in units))
+    for row in nets(inter) if inter else ():
+        found.add("inter_unit_not_netting", f"{row[0]}: the inter-unit accounts sum to {row[1]} "
+                  "(minor units) instead of 0")
+    for spec in units:
+        for row in nets(spec.gl_keys):
+            found.add("unit_unbalanced", f"unit {spec.key}: {row[0]} postings sum to {row[1]} "
+                      "(minor units) instead of 0")
 
 
 def _reversal_checks(conn: Connection, found: _Findings) -> None:
@@ -360,9 +432,11 @@ def verify_books(source: Connection | Context, *, key: bytes | str | None = None
     key_bytes = key.encode("utf-8") if isinstance(key, str) else key
     found = _Findings()
     _ledger_checks(conn, found)
+    _office_checks(conn, found)
     _reversal_checks(conn, found)
     _head_checks(conn, found)
     if isinstance(source, Context):
+        _unit_checks(source, found)
         for plugin, findings in source.kernel.plugins.call("kopcore_verify", ctx=source):
             for finding in findings:
                 found.add(f"{plugin}.{finding.kind}", finding.detail, entry_id=finding.entry_id,

@@ -58,13 +58,16 @@ _PG_LOCK = ("SELECT count(*) FROM (SELECT id FROM accounts WHERE id = ANY(%s::bi
 _PG_ADD = ("UPDATE accounts SET balance = accounts.balance + d.delta "
            "FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, delta) "
            "WHERE accounts.id = d.id AND {condition}")
-_PG_POSTINGS = ("INSERT INTO postings (entry_id, account_id, amount, currency) "
-                "SELECT d.entry_id, d.account_id, d.amount, d.currency "
-                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[]) "
-                "WITH ORDINALITY AS d(entry_id, account_id, amount, currency, n) ORDER BY d.n")
+_PG_POSTINGS = ("INSERT INTO postings (entry_id, account_id, amount, currency, office_id) "
+                "SELECT d.entry_id, d.account_id, d.amount, d.currency, d.office_id "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::int[]) "
+                "WITH ORDINALITY AS d(entry_id, account_id, amount, currency, office_id, n) "
+                "ORDER BY d.n")
 _SQLITE_ADD = "UPDATE accounts SET balance = balance + ? WHERE id = ? AND {condition}"
-_SQLITE_POSTINGS = "INSERT INTO postings (entry_id, account_id, amount, currency) " \
-    "VALUES (?, ?, ?, ?)"
+_SQLITE_POSTINGS = "INSERT INTO postings (entry_id, account_id, amount, currency, office_id) " \
+    "VALUES (?, ?, ?, ?, ?)"
+#: A postings row: ``(entry id, account id, signed amount, currency, office id)``.
+PostingRow = tuple[int, int, int, str, int]
 
 
 #: The columns of a journal entry row the posting pipeline writes.
@@ -75,20 +78,21 @@ _small_postings_sql: dict[tuple[str, int], str] = {}
 
 
 def insert_entry_and_postings(conn: Connection, entry: Mapping[str, Any],
-                              postings: Sequence[tuple[int, int, str]]) -> int:
-    """PostgreSQL: write an entry row and its ``(account id, signed amount, currency)`` postings
+                              postings: Sequence[tuple[int, int, str, int]]) -> int:
+    """PostgreSQL: write an entry row and its ``(account id, signed amount, currency, office
+    id)`` postings
     by one statement (the entry ``INSERT`` as a data-modifying ``WITH``, the postings inserted
     from it in line order); returns the entry's id. One round trip where two would do."""
     sql = _entry_and_postings_sql.get(len(postings))
     if sql is None:
-        values = ", ".join(f"({n}, %s::bigint, %s::bigint, %s::text)"
+        values = ", ".join(f"({n}, %s::bigint, %s::bigint, %s::text, %s::int)"
                            for n in range(len(postings)))
         sql = _entry_and_postings_sql[len(postings)] = (
             f"WITH e AS (INSERT INTO journal_entries ({', '.join(ENTRY_COLUMNS)}) VALUES "
             f"({', '.join('%s' for _ in ENTRY_COLUMNS)}) RETURNING id), "
-            "p AS (INSERT INTO postings (entry_id, account_id, amount, currency) "
-            "SELECT e.id, v.account_id, v.amount, v.currency FROM e CROSS JOIN "
-            f"(VALUES {values}) AS v(n, account_id, amount, currency) ORDER BY v.n) "
+            "p AS (INSERT INTO postings (entry_id, account_id, amount, currency, office_id) "
+            "SELECT e.id, v.account_id, v.amount, v.currency, v.office_id FROM e CROSS JOIN "
+            f"(VALUES {values}) AS v(n, account_id, amount, currency, office_id) ORDER BY v.n) "
             "SELECT id FROM e")
     params = [entry[column] for column in ENTRY_COLUMNS]
     for posting in postings:
@@ -96,15 +100,15 @@ def insert_entry_and_postings(conn: Connection, entry: Mapping[str, Any],
     return int(conn.exec_driver_sql(sql, tuple(params)).scalar_one())
 
 
-def _insert_few_postings(conn: Connection, rows: Sequence[tuple[int, int, int, str]]) -> None:
+def _insert_few_postings(conn: Connection, rows: Sequence[PostingRow]) -> None:
     """A few postings rows by one multi-row ``INSERT`` (no executemany round of its own)."""
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
     key = (mark, len(rows))
     sql = _small_postings_sql.get(key)
     if sql is None:
-        row = f"({mark}, {mark}, {mark}, {mark})"
+        row = f"({mark}, {mark}, {mark}, {mark}, {mark})"
         sql = _small_postings_sql[key] = (
-            "INSERT INTO postings (entry_id, account_id, amount, currency) VALUES "
+            "INSERT INTO postings (entry_id, account_id, amount, currency, office_id) VALUES "
             + ", ".join(row for _ in rows))
     conn.exec_driver_sql(sql, tuple(value for row in rows for value in row))
 
@@ -127,8 +131,8 @@ def add_to_balances(conn: Connection, kind: str, changes: Sequence[tuple[int, in
     return int(result.rowcount)
 
 
-def insert_postings(conn: Connection, rows: Sequence[tuple[int, int, int, str]]) -> None:
-    """Write ``(entry id, account id, signed amount, currency)`` postings rows, in order: a
+def insert_postings(conn: Connection, rows: Sequence[PostingRow]) -> None:
+    """Write :data:`PostingRow` postings rows, in order: a
     few by one multi-row ``INSERT``, from :data:`LARGE` on set-based."""
     if len(rows) < LARGE:
         _insert_few_postings(conn, rows)

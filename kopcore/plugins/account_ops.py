@@ -17,6 +17,7 @@ from kopcore.errors import (
     ValidationError,
 )
 from kopcore.ledger import Account
+from kopcore.ledger import _offices as offices
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.plugins.paging import page_fields
@@ -30,7 +31,8 @@ def account_out(ctx: Context, account: Account) -> AccountOut:
     member_number = None
     if account.member_id is not None:
         member_number = ledger.get_member_by_id(ctx, account.member_id).member_number
-    return AccountOut.of(account, member_number)
+    office = offices.get_office_by_id(ctx.conn, account.office_id).code
+    return AccountOut.of(account, member_number, office)
 
 
 @attrs.frozen
@@ -46,6 +48,8 @@ class OpenInternalIn:
         default=Decimal(0), metadata={"help": "Lowest balance allowed (null: none)"})
     currency: str | None = attrs.field(default=None, metadata={"help": "Default: settings",
                                                                "max_length": 3})
+    office: str | None = attrs.field(default=None, metadata={
+        "help": "Office code (default: the office of the user opening it)", "max_length": 16})
 
 
 @attrs.frozen
@@ -59,6 +63,8 @@ class ListAccountsIn:
                                                              "max_length": 32})
     gl_key: str | None = attrs.field(default=None, metadata={"help": "Only under this GL account",
                                                              "max_length": 64})
+    office: str | None = attrs.field(default=None, metadata={
+        "help": "Only this office's (default: every office the caller sees)", "max_length": 16})
     after: int = attrs.field(default=0, metadata=page_fields["after"])
     limit: int = attrs.field(default=50, metadata=page_fields["limit"])
 
@@ -122,7 +128,7 @@ def open_internal(ctx: Context, data: OpenInternalIn) -> AccountOut:
     floor = Money.parse(data.floor, currency, field="floor") if data.floor is not None else None
     return account_out(ctx, ledger.open_account(
         ctx, name=data.name, gl_key=data.gl_key, plugin="kopcore", number=data.number,
-        currency=currency, floor=floor, prefix="IN"))
+        currency=currency, floor=floor, prefix="IN", office=data.office))
 
 
 def get(ctx: Context, data: AccountIn) -> AccountOut:
@@ -131,10 +137,16 @@ def get(ctx: Context, data: AccountIn) -> AccountOut:
 
 
 def list_accounts(ctx: Context, data: ListAccountsIn) -> AccountPage:
-    """Accounts, optionally of one member or under one GL account, a page at a time."""
+    """Accounts, optionally of one member, under one GL account or of one office, a page at a
+    time. A caller whose role does not span offices sees their offices' accounts only."""
     member_id = ledger.get_member(ctx, data.member).id if data.member else None
+    # A member's accounts are served at every office (docs/offices.md).
+    seen = ctx.principal.offices if ctx.principal is not None and member_id is None else None
+    if data.office is not None:
+        one = frozenset({offices.get_office(ctx.conn, data.office).id})
+        seen = one if seen is None else one & seen
     accounts = ledger.list_accounts(ctx, member_id=member_id, gl_key=data.gl_key,
-                                    after=data.after, limit=data.limit)
+                                    after=data.after, limit=data.limit, office_ids=seen)
     next_after = accounts[-1].id if len(accounts) == data.limit else None
     return AccountPage([account_out(ctx, a) for a in accounts], next_after)
 

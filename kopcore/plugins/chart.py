@@ -21,6 +21,7 @@ DEFAULT_CHART: tuple[GLAccountSpec, ...] = (
     GLAccountSpec("bank", "1103", "Bank", ASSET),
     GLAccountSpec("receivable.other", "1190", "Piutang Lain-lain", ASSET),
     GLAccountSpec("prepaid", "1191", "Biaya Dibayar di Muka", ASSET),
+    GLAccountSpec("rak", "1192", "Rekening Antar Kantor (RAK)", ASSET),
     GLAccountSpec("fixed_assets", "1301", "Aset Tetap", ASSET),
     GLAccountSpec("fixed_assets.depreciation", "1302", "Akumulasi Penyusutan Aset Tetap", ASSET,
                   contra=True),

@@ -21,6 +21,7 @@ from kopcore.errors import (
     UnbalancedEntry,
     ValidationError,
 )
+from kopcore.ledger._offices import REPORT_OFFICE_FIELDS, books_of
 from kopcore.ledger._reports import GLBalance, ReportSection
 from kopcore.money import Money
 from kopcore.operations import Operation
@@ -69,6 +70,11 @@ class AsOfIn:
                                      metadata={"help": "Business date (default: current)"})
     currency: str | None = attrs.field(default=None, metadata={"help": "Default: settings",
                                                                "max_length": 3})
+    office: str | None = attrs.field(default=None, metadata={
+        "help": "One office's books (office code); default: consolidated", "max_length": 16})
+    unit: str | None = attrs.field(default=None, metadata={
+        "help": "One unit's books (units list; utama: the main books); default: all",
+        "max_length": 32})
 
 
 @attrs.frozen
@@ -77,6 +83,11 @@ class PeriodIn:
     to_date: date = attrs.field(metadata={"help": "Last business date"})
     currency: str | None = attrs.field(default=None, metadata={"help": "Default: settings",
                                                                "max_length": 3})
+    office: str | None = attrs.field(default=None, metadata={
+        "help": "One office's books (office code); default: consolidated", "max_length": 16})
+    unit: str | None = attrs.field(default=None, metadata={
+        "help": "One unit's books (units list; utama: the main books); default: all",
+        "max_length": 32})
 
 
 @attrs.frozen
@@ -102,6 +113,10 @@ class TrialBalanceOut:
     lines: list[GLLineOut]
     total_debit: list[Money]
     total_credit: list[Money]
+    #: The office whose books these are; ``None``: consolidated.
+    office: str | None = None
+    #: The unit whose books these are; ``None``: every unit's.
+    unit: str | None = None
 
 
 @attrs.frozen
@@ -125,6 +140,8 @@ class FinancialPositionOut:
     equity: SectionOut
     current_surplus: Money
     liabilities_and_equity: Money
+    office: str | None = None
+    unit: str | None = None
 
 
 @attrs.frozen
@@ -136,6 +153,8 @@ class OperatingResultsOut:
     income: SectionOut
     expenses: SectionOut
     surplus: Money
+    office: str | None = None
+    unit: str | None = None
 
 
 @attrs.frozen
@@ -179,19 +198,22 @@ def reverse(ctx: Context, data: ReverseIn) -> EntryOut:
 
 def trial_balance(ctx: Context, data: AsOfIn) -> TrialBalanceOut:
     """Trial balance at the end of a business date."""
-    tb = ledger.trial_balance(ctx, data.as_of or ctx.business_date)
+    tb = ledger.trial_balance(ctx, data.as_of or ctx.business_date,
+                              office_id=books_of(ctx.conn, data.office), unit=data.unit)
     return TrialBalanceOut(tb["as_of"], [GLLineOut.of(b) for b in tb["lines"]],
                            [d for d, _ in tb["totals"].values()],
-                           [c for _, c in tb["totals"].values()])
+                           [c for _, c in tb["totals"].values()], data.office, data.unit)
 
 
 def financial_position(ctx: Context, data: AsOfIn) -> FinancialPositionOut:
     """Statement of financial position (neraca) at the end of a business date."""
     r = ledger.financial_position(ctx, data.as_of or ctx.business_date,
-                                  data.currency or ctx.settings.currency)
+                                  data.currency or ctx.settings.currency,
+                                  office_id=books_of(ctx.conn, data.office), unit=data.unit)
     return FinancialPositionOut(r["as_of"], SectionOut.of(r["assets"]),
                                 SectionOut.of(r["liabilities"]), SectionOut.of(r["equity"]),
-                                r["current_surplus"], r["liabilities_and_equity"])
+                                r["current_surplus"], r["liabilities_and_equity"], data.office,
+                                data.unit)
 
 
 def operating_results(ctx: Context, data: PeriodIn) -> OperatingResultsOut:
@@ -199,9 +221,11 @@ def operating_results(ctx: Context, data: PeriodIn) -> OperatingResultsOut:
     if data.from_date > data.to_date:
         raise ValidationError("from_date is after to_date", field="from_date")
     r = ledger.operating_results(ctx, data.from_date, data.to_date,
-                                 data.currency or ctx.settings.currency)
+                                 data.currency or ctx.settings.currency,
+                                 office_id=books_of(ctx.conn, data.office), unit=data.unit)
     return OperatingResultsOut(r["from_date"], r["to_date"], SectionOut.of(r["income"]),
-                               SectionOut.of(r["expenses"]), r["surplus"])
+                               SectionOut.of(r["expenses"]), r["surplus"], data.office,
+                               data.unit)
 
 
 def chart(ctx: Context, data: ChartIn) -> ChartOut:
@@ -234,13 +258,16 @@ def kopcore_operations() -> list[Operation]:
                   mutates=True, summary="Reverse a journal entry",
                   errors=(*POSTING_ERRORS, AlreadyReversed)),
         Operation("reports.trial-balance", AsOfIn, TrialBalanceOut, trial_balance,
-                  permission="reports.read", mutates=False, summary="Trial balance"),
+                  permission="reports.read", mutates=False, summary="Trial balance",
+                  office_fields=REPORT_OFFICE_FIELDS, errors=(NotFound,)),
         Operation("reports.financial-position", AsOfIn, FinancialPositionOut,
                   financial_position, permission="reports.read", mutates=False,
-                  summary="Statement of financial position"),
+                  summary="Statement of financial position", office_fields=REPORT_OFFICE_FIELDS,
+                  errors=(NotFound,)),
         Operation("reports.operating-results", PeriodIn, OperatingResultsOut,
                   operating_results, permission="reports.read", mutates=False,
-                  summary="Statement of operating results", errors=(ValidationError,)),
+                  summary="Statement of operating results", errors=(ValidationError, NotFound),
+                  office_fields=REPORT_OFFICE_FIELDS),
         Operation("reports.chart", ChartIn, ChartOut, chart, permission="reports.read",
                   mutates=False, summary="Chart of accounts"),
     ]

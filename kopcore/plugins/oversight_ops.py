@@ -20,7 +20,8 @@ from kopcore._oversight.assessment import Assessment, IndicatorResult, assess
 from kopcore._oversight.questionnaire import answers_as_of, record_answer
 from kopcore._oversight.scoring import DEFAULT_REGIME, load_regime, percent_text
 from kopcore.context import Context
-from kopcore.errors import ValidationError
+from kopcore.errors import NotFound, ValidationError
+from kopcore.ledger._offices import REPORT_OFFICE_FIELDS, books_of
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import FigureUnit, MigrationSource, PermissionSpec
@@ -72,6 +73,8 @@ class AssessIn:
     as_of: date | None = attrs.field(default=None,
                                      metadata={"help": "Business date (default: current)"})
     regime: RegimeCode = attrs.field(default=RegimeCode(DEFAULT_REGIME), metadata=REGIME_HELP)
+    office: str | None = attrs.field(default=None, metadata={
+        "help": "One office's books (office code); default: consolidated", "max_length": 16})
 
 
 @attrs.frozen
@@ -166,6 +169,7 @@ def health_assess(ctx: Context, data: AssessIn) -> AssessmentOut:
     the loans figures plugins report), the questionnaire answers, the category and what pulls
     it down."""
     regime = load_regime(data.regime.value)
+    ctx = ctx.for_books_of(books_of(ctx.conn, data.office))
     return assessment_out(assess(ctx, regime, _as_of(ctx, data.as_of), ctx.settings.currency))
 
 
@@ -248,6 +252,8 @@ class RatIn:
         default=DocumentFormat.JSON,
         metadata={"help": "json (the statements as data), csv or html (the document text in "
                           "'document')"})
+    office: str | None = attrs.field(default=None, metadata={
+        "help": "One office's books (office code); default: consolidated", "max_length": 16})
 
 
 @attrs.frozen
@@ -380,6 +386,7 @@ def statements_rat(ctx: Context, data: RatIn) -> RatOut:
     if data.year > ctx.business_date.year:
         raise ValidationError(f"financial year {data.year} has not started "
                               f"(business date {ctx.business_date})", field="year")
+    ctx = ctx.for_books_of(books_of(ctx.conn, data.office))
     return rat_out(statements.rat_statements(ctx, data.year, ctx.settings.currency),
                    data.format)
 
@@ -395,6 +402,8 @@ class TrendsIn:
                                      metadata={"help": "Last date (default: current business "
                                                        "date)"})
     regime: RegimeCode = attrs.field(default=RegimeCode(DEFAULT_REGIME), metadata=REGIME_HELP)
+    office: str | None = attrs.field(default=None, metadata={
+        "help": "One office's books (office code); default: consolidated", "max_length": 16})
 
 
 @attrs.frozen
@@ -421,6 +430,7 @@ def charts_trends(ctx: Context, data: TrendsIn) -> TrendsOut:
     an HTML page with SVG charts (no script, nothing fetched). On the CLI:
     ``kopcore charts trends --output trends.html``."""
     regime = load_regime(data.regime.value)
+    ctx = ctx.for_books_of(books_of(ctx.conn, data.office))
     cur = ctx.settings.currency
     days = charts.month_ends(_as_of(ctx, data.until), data.months)
     points = charts.trend_points(ctx, regime, days, cur)
@@ -453,7 +463,7 @@ def kopcore_operations() -> list[Operation]:
     return [
         Operation("health.assess", AssessIn, AssessmentOut, health_assess, permission=READ,
                   mutates=False, summary="Health assessment as of a date",
-                  errors=(ValidationError,)),
+                  errors=(ValidationError, NotFound), office_fields=REPORT_OFFICE_FIELDS),
         Operation("health.questionnaire-show", QuestionnaireIn, QuestionnaireOut,
                   questionnaire_show, permission=READ, mutates=False,
                   summary="Questionnaire and its answers", errors=(ValidationError,)),
@@ -462,8 +472,10 @@ def kopcore_operations() -> list[Operation]:
                   errors=(ValidationError,)),
         Operation("statements.rat", RatIn, RatOut, statements_rat, permission=READ,
                   mutates=False, summary="Financial statements for the RAT",
-                  errors=(ValidationError,), document_field="document"),
+                  errors=(ValidationError, NotFound), document_field="document",
+                  office_fields=REPORT_OFFICE_FIELDS),
         Operation("charts.trends", TrendsIn, TrendsOut, charts_trends, permission=READ,
                   mutates=False, summary="Trend charts (HTML with SVG)",
-                  errors=(ValidationError,), document_field="document"),
+                  errors=(ValidationError, NotFound), document_field="document",
+                  office_fields=REPORT_OFFICE_FIELDS),
     ]

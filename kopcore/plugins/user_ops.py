@@ -11,6 +11,7 @@ from kopcore import _auth as auth
 from kopcore import hookimpl, ledger
 from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError
+from kopcore.ledger import _offices as offices
 from kopcore.operations import Operation
 from kopcore.records import RoleSpec
 
@@ -31,6 +32,8 @@ class CreateUserIn:
     member: str | None = attrs.field(default=None, metadata={
         "help": "Member number (member and other member-scoped roles only)",
         "max_length": 32})
+    office: str | None = attrs.field(default=None, metadata={
+        "help": "Office code (default: the office of the user creating it)", "max_length": 16})
 
 
 @attrs.frozen
@@ -44,6 +47,7 @@ class UserOut:
     role: str
     member_id: int | None
     active: bool
+    office: str | None = None
 
 
 @attrs.frozen
@@ -51,27 +55,37 @@ class UsersOut:
     users: list[UserOut]
 
 
-def _user_out(row: dict[str, Any]) -> UserOut:
-    return UserOut(row["username"], row["role"], row["member_id"], bool(row["active"]))
+def _user_out(row: dict[str, Any], codes: dict[int, str]) -> UserOut:
+    return UserOut(row["username"], row["role"], row["member_id"], bool(row["active"]),
+                   codes.get(row["office_id"]))
+
+
+def _office_codes(ctx: Context) -> dict[int, str]:
+    return {office.id: office.code for office in offices.list_offices(ctx.conn)}
 
 
 def create_user(ctx: Context, data: CreateUserIn) -> UserOut:
-    """Create a user with a role; member users are linked to their member number."""
+    """Create a user with a role in an office; member users are linked to their member
+    number."""
     member_id = ledger.get_member(ctx, data.member).id if data.member else None
+    office_id = (offices.get_office(ctx.conn, data.office).id if data.office is not None
+                 else ctx.office_id)
     return _user_out(auth.create_user(ctx.conn, data.username, data.role, member_id,
-                                      roles=auth.declared_roles(ctx.kernel.plugins)))
+                                      roles=auth.declared_roles(ctx.kernel.plugins),
+                                      office_id=office_id), _office_codes(ctx))
 
 
 def list_users(ctx: Context, data: NoInput) -> UsersOut:
-    """Every user and role."""
-    return UsersOut([_user_out(u) for u in auth.list_users(ctx.conn)])
+    """Every user, role and office."""
+    codes = _office_codes(ctx)
+    return UsersOut([_user_out(u, codes) for u in auth.list_users(ctx.conn)])
 
 
 def deactivate_user(ctx: Context, data: UserIn) -> UserOut:
     """Deactivate a user and revoke all their keys."""
     if data.username == ctx.actor:
         raise Conflict("you cannot deactivate yourself")
-    return _user_out(auth.set_active(ctx.conn, data.username, False))
+    return _user_out(auth.set_active(ctx.conn, data.username, False), _office_codes(ctx))
 
 
 @hookimpl

@@ -3,7 +3,8 @@ interest (riba).
 
 - a sharia chart of accounts, with a veto refusing any entry that touches a sharia account
   together with an interest account (reason ``sharia.interest-account``), and the sharia unit's
-  own trial balance, financial position and operating results (:mod:`kopcore_sharia.unit`);
+  own books, a unit of the kernel's (``kopcore_units``): its trial balance, financial position
+  and operating results (:mod:`kopcore_sharia.unit`);
 - wadiah yad dhamanah savings, a bonus only by a proposal approved by a second person;
 - mudharabah savings and term deposits: nisbah fixed at opening, monthly profit distribution
   from a pool, exact to the rupiah, deposits paid out or rolled over at maturity
@@ -39,6 +40,7 @@ from kopcore.records import (
     PostingLine,
     ProductType,
     Side,
+    UnitSpec,
     Veto,
 )
 from kopcore_sharia import (
@@ -58,7 +60,7 @@ from kopcore_sharia.verify import findings as verify_findings
 
 __version__ = "0.3.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
-KOPCORE_CONTRACT = "1.0"
+KOPCORE_CONTRACT = "1.1"
 
 
 @kopcore.hookimpl
@@ -137,3 +139,10 @@ def kopcore_import_sheets() -> Sequence[ImportSheet]:
 def kopcore_verify(ctx: Context) -> Sequence[Finding]:
     """Mudharabah distributions against their parts and the entries that paid them."""
     return verify_findings(ctx)
+
+
+@kopcore.hookimpl
+def kopcore_units(ctx: Context) -> Sequence[UnitSpec]:
+    """The sharia unit: one case of the kernel's units with books of their own (contract
+    1.1)."""
+    return [unit.unit_spec(ctx)]

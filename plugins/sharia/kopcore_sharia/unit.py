@@ -1,5 +1,6 @@
-"""The sharia unit's own books: trial balance, financial position and operating results
-restricted to its GL accounts.
+"""The sharia unit's own books: the kernel's unit mechanism (``kopcore_units``, contract 1.1)
+with the plugin's GL accounts, and its trial balance, financial position and operating results
+(the kernel's reports of unit ``syariah``, also read with ``reports ... --unit syariah``).
 
 A sharia unit (USPPS) beside a conventional business keeps separable books: its GL accounts are
 the plugin's own (financing, wadiah, mudharabah, ZIS, the unit's cash ``sharia.cash`` and the
@@ -29,14 +30,24 @@ from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore.operations import Operation
-from kopcore.records import GLType
+from kopcore.records import GLType, UnitSpec
 from kopcore_sharia import chart
 from kopcore_sharia.tables import unit_gl
+
+#: The sharia unit's key among the cooperative's units (``units list``).
+UNIT = "syariah"
+#: The inter-office account between the unit and the head office, on both sides.
+INTER_UNIT = frozenset({chart.UNIT_FUNDS, chart.HEAD_OFFICE_INVESTMENT})
 
 
 def unit_keys(ctx: Context) -> set[str]:
     own = {s.key for s in chart.GL_ACCOUNTS if s.key not in chart.HEAD_OFFICE_KEYS}
     return own | set(ctx.conn.execute(sa.select(unit_gl.c.gl_key)).scalars())
+
+
+def unit_spec(ctx: Context) -> UnitSpec:
+    """The sharia unit as the kernel's units know it (``kopcore_units``)."""
+    return UnitSpec(UNIT, "Unit Syariah", frozenset(unit_keys(ctx)), INTER_UNIT)
 
 
 @attrs.frozen
@@ -111,11 +122,10 @@ class OperatingResultsOut:
 
 
 def _lines(ctx: Context, balances: Sequence[Any]) -> list[LineOut]:
-    """The unit's lines among the kernel's GL balances, in the settings' currency."""
-    keys = unit_keys(ctx)
+    """The unit's GL balances (the kernel's report of the unit), in the settings' currency."""
     currency = ctx.settings.currency
     return [LineOut(b.key, b.code, b.name, b.type.value, b.debit, b.credit, b.balance)
-            for b in balances if b.key in keys and b.currency == currency]
+            for b in balances if b.currency == currency]
 
 
 def _section(title: str, lines: list[LineOut], *types: GLType, currency: str) -> SectionOut:
@@ -151,7 +161,7 @@ class NoInput:
 def trial_balance(ctx: Context, data: AsOfIn) -> TrialBalanceOut:
     """Trial balance of the sharia unit alone."""
     as_of = data.as_of or ctx.business_date
-    lines = _lines(ctx, ledger.trial_balance(ctx, as_of)["lines"])
+    lines = _lines(ctx, ledger.trial_balance(ctx, as_of, unit=UNIT)["lines"])
     currency = ctx.settings.currency
     debit = Money(sum(x.debit.minor for x in lines), currency)
     credit = Money(sum(x.credit.minor for x in lines), currency)
@@ -162,7 +172,7 @@ def financial_position(ctx: Context, data: AsOfIn) -> FinancialPositionOut:
     """Statement of financial position of the sharia unit alone."""
     as_of = data.as_of or ctx.business_date
     currency = ctx.settings.currency
-    lines = _lines(ctx, ledger.trial_balance(ctx, as_of)["lines"])
+    lines = _lines(ctx, ledger.trial_balance(ctx, as_of, unit=UNIT)["lines"])
     assets = _section("Aset", lines, GLType.ASSET, currency=currency)
     liabilities = _section("Liabilitas", lines, GLType.LIABILITY, currency=currency)
     equity = _section("Ekuitas", lines, GLType.EQUITY, currency=currency)
@@ -177,7 +187,7 @@ def operating_results(ctx: Context, data: PeriodIn) -> OperatingResultsOut:
     if data.from_date > data.to_date:
         raise ValidationError("from_date is after to_date", field="from_date")
     currency = ctx.settings.currency
-    r = ledger.operating_results(ctx, data.from_date, data.to_date, currency)
+    r = ledger.operating_results(ctx, data.from_date, data.to_date, currency, unit=UNIT)
     lines = _lines(ctx, [*r["income"].lines, *r["expenses"].lines])
     income = _section("Pendapatan", lines, GLType.INCOME, currency=currency)
     expenses = _section("Beban", lines, GLType.EXPENSE, currency=currency)

@@ -49,6 +49,7 @@ from kopcore.records import (
     SettlementAccount,
     ShuBasis,
     Side,
+    UnitSpec,
     Veto,
 )
 from kopcore_celengan import cutover, goals, membership, yearend
@@ -59,7 +60,7 @@ from kopcore_celengan.operations import MANAGE, OPERATIONS, READ
 
 __version__ = "0.1.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
-KOPCORE_CONTRACT = "1.0"
+KOPCORE_CONTRACT = "1.1"
 
 #: The veto's stable reason codes.
 LOCKED = "celengan.locked"
@@ -284,3 +285,11 @@ def kopcore_import_sheets() -> Sequence[ImportSheet]:
 def kopcore_verify(ctx: Context) -> Sequence[Finding]:
     """Goals marked reached although the account never held its target."""
     return goals.reached_without_target(ctx)
+
+
+@kopcore.hookimpl
+def kopcore_units(ctx: Context) -> Sequence[UnitSpec]:
+    """Celengan keeps no books of its own: its accounts are in the cooperative's main books
+    (contract 1.1). A plugin whose business is a unit with separable books declares it here,
+    as the sharia plugin declares its sharia unit."""
+    return ()

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import attrs
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
 from kopcore.errors import (
     AccountClosed,
@@ -50,6 +50,9 @@ class CelenganOutput:
     reached_on: date | None = attrs.field(
         metadata={"help": "Business date the goal was reached; empty while locked"})
     locked: bool = attrs.field(metadata={"help": "True while money cannot be withdrawn"})
+    office: str = attrs.field(default="", metadata={
+        "help": "Code of the office the celengan belongs to: the office of the teller who "
+                "opened it"})
 
 
 @attrs.frozen
@@ -86,6 +89,8 @@ def _describe(ctx: Context, number: str) -> CelenganOutput:
         balance=account.balance.to_str(),
         reached_on=goal.reached_on,
         locked=goal.reached_on is None and goal.released_on is None,
+        # Contract 1.1: every account is in an office (docs/offices.md).
+        office=query.office_code(ctx, account.office_id),
     )
 
 
