@@ -1,0 +1,102 @@
+"""What members owe, across plugins, and settling it as one journal entry.
+
+A collector (payroll deduction, a payment gateway) never knows savings, loans or financing: it
+asks every plugin for a member's dues (``kopcore_member_dues``) and hands amounts back against
+them (``kopcore_settle_dues``). :func:`settle_dues` composes the one entry of a collection:
+the collector's funding lines (the employer's transfer into the bank) and every owner's
+settling lines, posts it, then lets each owner record the settlement in its own tables.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from kopcore.context import Context
+from kopcore.errors import ValidationError
+from kopcore.ledger._posting import post_composed
+from kopcore.ledger._records import JournalEntry
+from kopcore.records import DueLines, DuePriority, DueSettlement, MemberDue, PostingLine
+
+#: The order :func:`member_dues` returns a member's dues in, when the collector gives none.
+DEFAULT_PRIORITY: tuple[DuePriority, ...] = (
+    DuePriority.WAJIB, DuePriority.OVERDUE, DuePriority.CURRENT, DuePriority.OTHER)
+
+
+def member_dues(ctx: Context, member_ids: Iterable[int], start: date, end: date, *,
+                priority: Sequence[DuePriority] = DEFAULT_PRIORITY) -> list[MemberDue]:
+    """Every plugin's dues of ``member_ids`` falling due up to ``end`` (overdue ones dated
+    before ``start`` included), ordered by member, then ``priority``, then due date, owner and
+    reference: the order a collector settles them in."""
+    if start > end:
+        raise ValidationError("the period's first day is after its last", field="start")
+    ids = sorted(set(member_ids))
+    if not ids:
+        return []
+    rank = {klass: index for index, klass in enumerate(priority)}
+    found: list[MemberDue] = []
+    for plugin, dues in ctx.kernel.plugins.call("kopcore_member_dues", ctx=ctx, member_ids=ids,
+                                                start=start, end=end):
+        for due in dues:
+            if due.owner != plugin:
+                raise ValidationError(f"plugin {plugin!r} declared a due owned by {due.owner!r}")
+            found.append(due)
+    return sorted(found, key=lambda d: (d.member_id, rank.get(d.priority, len(rank)),
+                                        d.due_date, d.owner, d.reference))
+
+
+def _check(settlements: Sequence[DueSettlement]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for settlement in settlements:
+        due, amount = settlement.due, settlement.amount
+        key = (due.owner, due.reference)
+        if key in seen:
+            raise ValidationError(f"due {due.reference} of {due.owner} is settled twice")
+        seen.add(key)
+        if amount.currency != due.amount.currency:
+            raise ValidationError(f"due {due.reference}: settled in {amount.currency}, owed in "
+                                  f"{due.amount.currency}")
+        if amount.minor < 0 or amount.minor > due.amount.minor:
+            raise ValidationError(f"due {due.reference} of {due.owner}: settled "
+                                  f"{amount.format()}, owed {due.amount.format()}")
+        if not due.partial and amount.minor not in (0, due.amount.minor):
+            raise ValidationError(f"due {due.reference} of {due.owner} is settled whole or "
+                                  "not at all")
+
+
+def settle_dues(ctx: Context, settlements: Sequence[DueSettlement],
+                funding: Sequence[PostingLine], *, memo: str,
+                idempotency_key: str | None = None) -> JournalEntry | None:
+    """Settle ``settlements`` as ONE entry: ``funding`` (the collector's debit lines, such as
+    the employer's transfer into the bank, plus any lines of its own, such as a suspense
+    credit) and every owner's settling lines; then each owner records the settlement.
+
+    Every settlement must find its owner among the enabled plugins, and each amount must lie
+    between zero and the due's amount (a due not ``partial``: zero or all of it); the entry
+    must balance like any other. Returns the entry, or ``None`` when nothing was to be posted
+    (no funding and every amount zero: the dues were presented and nothing came). Raises a
+    typed :class:`~kopcore.errors.KopcoreError` for every refusal; the caller's transaction
+    then holds nothing of it.
+    """
+    _check(settlements)
+    answers: list[DueLines] = []
+    claimed: dict[str, set[str]] = defaultdict(set)
+    lines: list[PostingLine] = list(funding)
+    if settlements:
+        for plugin, answer in ctx.kernel.plugins.call("kopcore_settle_dues", ctx=ctx,
+                                                      settlements=settlements):
+            claimed[plugin].update(answer.references)
+            answers.append(answer)
+            lines.extend(answer.lines)
+    unclaimed = sorted({s.due.kind for s in settlements
+                        if s.due.reference not in claimed.get(s.due.owner, set())})
+    if unclaimed:
+        raise ValidationError(f"no enabled plugin settles these dues: {', '.join(unclaimed)}")
+    entry = None
+    if lines:
+        entry = post_composed(ctx, lines, memo=memo, idempotency_key=idempotency_key,
+                              settles_dues=True)
+    for answer in answers:
+        answer.apply(ctx, entry)
+    return entry
