@@ -15,6 +15,7 @@ from datetime import date
 
 from kopcore.context import Context
 from kopcore.errors import ValidationError
+from kopcore.ledger._accounts import get_account
 from kopcore.ledger._posting import post_composed
 from kopcore.ledger._records import JournalEntry
 from kopcore.records import DueLines, DuePriority, DueSettlement, MemberDue, PostingLine
@@ -68,9 +69,9 @@ def _check(settlements: Sequence[DueSettlement]) -> None:
 def settle_dues(ctx: Context, settlements: Sequence[DueSettlement],
                 funding: Sequence[PostingLine], *, memo: str,
                 idempotency_key: str | None = None) -> JournalEntry | None:
-    """Settle ``settlements`` as ONE entry: ``funding`` (the collector's debit lines, such as
-    the employer's transfer into the bank, plus any lines of its own, such as a suspense
-    credit) and every owner's settling lines; then each owner records the settlement.
+    """Settle ``settlements`` as ONE entry: ``funding`` (the collector's lines on internal
+    accounts: the employer's transfer into the bank, a suspense credit for money no due
+    claims) and every owner's settling lines; then each owner records the settlement.
 
     Every settlement must find its owner among the enabled plugins, and each amount must lie
     between zero and the due's amount (a due not ``partial``: zero or all of it); the entry
@@ -80,6 +81,11 @@ def settle_dues(ctx: Context, settlements: Sequence[DueSettlement],
     then holds nothing of it.
     """
     _check(settlements)
+    for line in funding:
+        if get_account(ctx, line.account).member_id is not None:
+            raise ValidationError(f"funding line on {line.account}: a collection is funded "
+                                  "through internal accounts (bank, cash, suspense), not a "
+                                  "member's account", field="funding")
     answers: list[DueLines] = []
     claimed: dict[str, set[str]] = defaultdict(set)
     lines: list[PostingLine] = list(funding)
