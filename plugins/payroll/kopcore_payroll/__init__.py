@@ -49,7 +49,7 @@ def kopcore_permissions() -> Sequence[PermissionSpec]:
 
 
 @kopcore.hookimpl
-def kopcore_operations() -> Sequence[Operation]:  # type: ignore[type-arg]
+def kopcore_operations() -> Sequence[Operation]:
     return OPERATIONS
 
 

@@ -160,7 +160,7 @@ def listed_members(ctx: Context, batch: Batch) -> list[ListedMember]:
             "name": row.name, "classes": [0, 0, 0, 0]})
         entry["classes"][CLASSES.index(DuePriority(row.priority))] += int(row.amount)
     return sorted((ListedMember(member_id, v["employee_number"], v["member_number"], v["name"],
-                                tuple(v["classes"]))  # type: ignore[arg-type]
+                                tuple(v["classes"]))
                    for member_id, v in found.items()), key=lambda x: x.employee_number)
 
 

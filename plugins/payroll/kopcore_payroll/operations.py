@@ -278,8 +278,9 @@ def _result_out(ctx: Context, row: Any) -> ResultOut:
 def _batch_out(ctx: Context, employer: Employer, batch: batches.Batch,
                replayed: bool = False) -> BatchOut:
     cur = batch.currency
-    members = [ListedOut(m.employee_number, m.member_number, m.name,
-                         *(Money(v, cur) for v in m.classes), Money(m.total, cur))
+    members = [ListedOut(m.employee_number, m.member_number, m.name, Money(m.classes[0], cur),
+                         Money(m.classes[1], cur), Money(m.classes[2], cur),
+                         Money(m.classes[3], cur), Money(m.total, cur))
                for m in batches.listed_members(ctx, batch)]
     return BatchOut(
         employer.code, batch.period, batches.cut_off(employer, batch.period), batch.status,

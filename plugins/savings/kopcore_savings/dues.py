@@ -57,11 +57,11 @@ def wajib_dues_of(ctx: Context, member_ids: Sequence[int], start: date, end: dat
     if not accounts:
         return []
     billed: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in ctx.conn.execute(
+    for due in ctx.conn.execute(
             sa.select(d.account_id, d.period, d.amount)
             .where(d.account_id.in_([r.account_id for r in accounts]),
                    d.period <= f"{end.year:04d}-{end.month:02d}")):
-        billed[row.account_id][row.period] = int(row.amount)
+        billed[due.account_id][due.period] = int(due.amount)
     window = _months(start, end)
     found = []
     for row in accounts:
@@ -114,10 +114,10 @@ def _record_months(ctx: Context, references: Sequence[str]) -> None:
     """Bill every month settled or presented that was not billed yet, at its product amount."""
     s, p, d = savings_accounts.c, products.c, wajib_dues.c
     wanted = {(int(ref.split(":")[0]), ref.split(":")[1]) for ref in references}
-    amounts: dict[int, int | None] = dict(ctx.conn.execute(  # type: ignore[arg-type]
+    amounts: dict[int, int | None] = dict(ctx.conn.execute(
         sa.select(s.account_id, p.amount).join(products, p.code == s.product_code)
         .where(s.account_id.in_({account for account, _ in wanted}))).all())
-    have: set[tuple[int, str]] = set(ctx.conn.execute(  # type: ignore[arg-type]
+    have: set[tuple[int, str]] = set(ctx.conn.execute(
         sa.select(d.account_id, d.period)
         .where(d.account_id.in_({account for account, _ in wanted}))).all())
     rows = [{"account_id": account, "period": period, "amount": int(amounts[account] or 0),
