@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 from payroll_coop import Kpri
 
-from kopcore.testing import KernelFactory
+from kopcore.testing import KernelFactory, use_hypothesis_profile
+
+use_hypothesis_profile()
 
 
 @pytest.fixture
