@@ -3,6 +3,7 @@ the contract version a plugin is written for, and each plugin's namespace."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -284,18 +285,21 @@ class Declared:
         self.KOPCORE_CONTRACT = version
 
 
-def test_the_kernel_implements_contract_1_0_and_every_plugin_here_is_written_for_it() -> None:
-    assert contract.CONTRACT == "1.0"
+def test_the_kernel_implements_contract_1_1_and_every_plugin_here_is_written_for_it() -> None:
+    assert contract.CONTRACT == "1.1"
     host = PluginHost.load()
     external = [loaded for loaded in host.loaded if not loaded.builtin]
     assert external, "no product plugin installed"
     for loaded in external:
         module = __import__(loaded.module)
-        assert contract.parse(module.KOPCORE_CONTRACT) == contract.CONTRACT_VERSION
+        declared = contract.parse(module.KOPCORE_CONTRACT)
+        assert declared is not None, loaded.name
+        assert declared[0] == contract.CONTRACT_VERSION[0], loaded.name
+        assert declared <= contract.CONTRACT_VERSION, loaded.name
 
 
 @pytest.mark.parametrize(("declared", "advice"), [
-    ("2.0", "upgrade kopcore"), ("1.1", "upgrade kopcore"), ("0.9", "written for this contract"),
+    ("2.0", "upgrade kopcore"), ("1.2", "upgrade kopcore"), ("0.9", "written for this contract"),
 ])
 def test_a_plugin_written_for_another_contract_is_refused_naming_it(declared: str,
                                                                     advice: str) -> None:
@@ -304,27 +308,39 @@ def test_a_plugin_written_for_another_contract_is_refused_naming_it(declared: st
 
     message = str(refused.value)
     assert f"plugin 'arisan' (local) was written for kernel contract {declared}" in message
-    assert "this kernel implements contract 1.0" in message
+    assert "this kernel implements contract 1.1" in message
     assert advice in message
 
 
 @pytest.mark.parametrize("declared", [None, "1", "satu", "1.0.0", 1.0])
 def test_an_installed_plugin_must_declare_its_contract(declared: object) -> None:
     with pytest.raises(PluginError, match=r"'arisan' \(0\.1\.0\) does not declare the kernel "
-                                          r"contract.*KOPCORE_CONTRACT = \"1\.0\""):
+                                          r"contract.*KOPCORE_CONTRACT = \"1\.1\""):
         contract.check("arisan", "0.1.0", declared)
 
 
 def test_a_plugin_written_for_an_older_minor_contract_loads() -> None:
     contract.check("arisan", "0.1.0", "1.0")
+    contract.check("arisan", "0.1.0", "1.1")
 
 
 def test_every_plugins_kopcore_requirement_matches_the_contract_it_declares() -> None:
+    """A plugin requires ``kopcore>=<the contract it declares>,<next major>``: written for 1.1,
+    it cannot be installed beside a 1.0 kernel that lacks the hooks it implements."""
     root = Path(__file__).resolve().parent.parent
     major = contract.CONTRACT_VERSION[0]
-    wanted = f'"kopcore>={contract.CONTRACT},<{major + 1}"'
     projects = [*sorted((root / "plugins").glob("*/pyproject.toml")),
                 root / "tests" / "example_plugin" / "pyproject.toml"]
-    unbounded = [str(path.relative_to(root)) for path in projects
-                 if wanted not in path.read_text(encoding="utf-8")]
+    unbounded = []
+    for path in projects:
+        text = path.read_text(encoding="utf-8")
+        module = re.search(r'^\w+ = "(\w+)"$', text.split("[project.entry-points.kopcore]")[1],
+                           re.MULTILINE)
+        assert module is not None, path
+        init = path.parent / module[1] / "__init__.py"
+        declared = re.search(r'^KOPCORE_CONTRACT = "(\d+\.\d+)"$',
+                             init.read_text(encoding="utf-8"), re.MULTILINE)
+        assert declared is not None, init
+        if f'"kopcore>={declared[1]},<{major + 1}"' not in text:
+            unbounded.append(str(path.relative_to(root)))
     assert unbounded == []

@@ -27,7 +27,7 @@ from kopcore_payroll.operations import MANAGE, OPERATIONS, POST, READ
 
 __version__ = "0.1.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
-KOPCORE_CONTRACT = "1.0"
+KOPCORE_CONTRACT = "1.1"
 
 PERMISSIONS = (
     PermissionSpec(READ, "See employers, employments, deduction lists and their results",

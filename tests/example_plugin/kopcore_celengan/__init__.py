@@ -62,7 +62,7 @@ from kopcore_celengan.operations import MANAGE, OPERATIONS, READ
 
 __version__ = "0.1.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
-KOPCORE_CONTRACT = "1.0"
+KOPCORE_CONTRACT = "1.1"
 
 #: The veto's stable reason codes.
 LOCKED = "celengan.locked"
