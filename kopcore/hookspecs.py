@@ -273,7 +273,7 @@ def kopcore_member_dues(ctx: Context, member_ids: Sequence[int], start: date,
     ``DuePriority.OVERDUE`` when their due date is before ``start`` — with the amount still
     owed, a ``kind`` and ``reference`` of your own, and ``owner`` set to your plugin's name.
     Answer for many members in a few set-based queries: a collector asks for an employer's
-    whole payroll at once.
+    whole payroll, in calls of at most 5,000 members (``member_ids`` fits one ``IN``).
 
     :param ctx: the operation context (read-only use).
     :param member_ids: the members asked about (ids of :class:`~kopcore.ledger.Member`).

@@ -20,6 +20,10 @@ from kopcore.ledger._posting import post_composed
 from kopcore.ledger._records import JournalEntry
 from kopcore.records import DueLines, DuePriority, DueSettlement, MemberDue, PostingLine
 
+#: Members asked about per call of ``kopcore_member_dues``: an implementation may then name
+#: them all in one ``IN (...)`` (SQLite takes at most 32,766 parameters a statement).
+MEMBERS_PER_CALL = 5000
+
 #: The order :func:`member_dues` returns a member's dues in, when the collector gives none.
 DEFAULT_PRIORITY: tuple[DuePriority, ...] = (
     DuePriority.WAJIB, DuePriority.OVERDUE, DuePriority.CURRENT, DuePriority.OTHER)
@@ -29,7 +33,8 @@ def member_dues(ctx: Context, member_ids: Iterable[int], start: date, end: date,
                 priority: Sequence[DuePriority] = DEFAULT_PRIORITY) -> list[MemberDue]:
     """Every plugin's dues of ``member_ids`` falling due up to ``end`` (overdue ones dated
     before ``start`` included), ordered by member, then ``priority``, then due date, owner and
-    reference: the order a collector settles them in."""
+    reference: the order a collector settles them in. The plugins are asked about at most
+    :data:`MEMBERS_PER_CALL` members at a time."""
     if start > end:
         raise ValidationError("the period's first day is after its last", field="start")
     ids = sorted(set(member_ids))
@@ -37,12 +42,15 @@ def member_dues(ctx: Context, member_ids: Iterable[int], start: date, end: date,
         return []
     rank = {klass: index for index, klass in enumerate(priority)}
     found: list[MemberDue] = []
-    for plugin, dues in ctx.kernel.plugins.call("kopcore_member_dues", ctx=ctx, member_ids=ids,
-                                                start=start, end=end):
-        for due in dues:
-            if due.owner != plugin:
-                raise ValidationError(f"plugin {plugin!r} declared a due owned by {due.owner!r}")
-            found.append(due)
+    for first in range(0, len(ids), MEMBERS_PER_CALL):
+        chunk = ids[first:first + MEMBERS_PER_CALL]
+        for plugin, dues in ctx.kernel.plugins.call("kopcore_member_dues", ctx=ctx,
+                                                    member_ids=chunk, start=start, end=end):
+            for due in dues:
+                if due.owner != plugin:
+                    raise ValidationError(f"plugin {plugin!r} declared a due owned by "
+                                          f"{due.owner!r}")
+                found.append(due)
     return sorted(found, key=lambda d: (d.member_id, rank.get(d.priority, len(rank)),
                                         d.due_date, d.owner, d.reference))
 

@@ -21,6 +21,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from kopcore import query
 from kopcore.context import Context
 from kopcore.errors import Conflict
 from kopcore.ledger import JournalEntry
@@ -32,7 +33,6 @@ from kopcore_loans.loan import (
     LoanStatus,
     ScheduleRow,
     get_loan_by_id,
-    loan_from_row,
     principal_account,
     record_event,
     schedule_rows,
@@ -46,52 +46,46 @@ from kopcore_loans.repayment import (
     close_if_repaid,
     interest_lines,
 )
-from kopcore_loans.tables import loans
+from kopcore_loans.tables import installments, loans
 
 INSTALLMENT = "loans.installment"
 PENALTY = "loans.penalty"
 
 
-def _active_loans(ctx: Context, member_ids: Sequence[int]) -> list[Loan]:
-    rows = ctx.conn.execute(sa.select(loans).where(
-        loans.c.member_id.in_(member_ids), loans.c.status == LoanStatus.ACTIVE.value)
-        .order_by(loans.c.id))
-    return [loan_from_row(row) for row in rows]
-
-
-def _loan_dues(ctx: Context, loan: Loan, rows: Sequence[ScheduleRow], start: date,
-               end: date) -> list[MemberDue]:
-    number = _number(ctx, loan)
-    found = []
-    for row in rows:
-        if row.status != "open" or row.due_date > end or row.unpaid <= 0:
-            continue
-        overdue = row.due_date < start
-        found.append(MemberDue(
-            member_id=loan.member_id, owner=gl.PLUGIN, kind=INSTALLMENT,
-            priority=DuePriority.OVERDUE if overdue else DuePriority.CURRENT,
-            amount=Money(row.unpaid, loan.currency), due_date=row.due_date,
-            reference=f"{loan.id}:{row.id}", account=number,
-            description=f"Angsuran ke-{row.seq} pinjaman {loan.number}"
-                        + (" (tunggakan)" if overdue else "")))
-    if loan.penalty_due > 0:
-        found.append(MemberDue(
-            member_id=loan.member_id, owner=gl.PLUGIN, kind=PENALTY, priority=DuePriority.OTHER,
-            amount=Money(loan.penalty_due, loan.currency), due_date=ctx.business_date,
-            reference=f"{loan.id}:penalty", account=number,
-            description=f"Denda pinjaman {loan.number}"))
-    return found
-
-
-def _number(ctx: Context, loan: Loan) -> str:
-    return principal_account(ctx, loan).number
-
-
 def loan_dues_of(ctx: Context, member_ids: Sequence[int], start: date, end: date
                  ) -> list[MemberDue]:
-    found: list[MemberDue] = []
-    for loan in _active_loans(ctx, member_ids):
-        found += _loan_dues(ctx, loan, schedule_rows(ctx, loan.id), start, end)
+    """Every open installment due by ``end`` and every unpaid penalty of the members' active
+    loans, in two queries."""
+    ln, i, a = loans.c, installments.c, query.accounts.c
+    active = (ln.member_id.in_(member_ids), ln.status == LoanStatus.ACTIVE.value)
+    unpaid = (i.principal - i.principal_paid) + (i.interest - i.interest_waived - i.interest_paid)
+    rows = ctx.conn.execute(
+        sa.select(ln.id, ln.number, ln.member_id, ln.currency, a.number.label("account"),
+                  i.id.label("row_id"), i.seq, i.due_date, unpaid.label("unpaid"))
+        .select_from(loans.join(installments, i.loan_id == ln.id)
+                     .join(query.accounts, a.id == ln.account_id))
+        .where(*active, i.status == "open", i.due_date <= end, unpaid > 0)
+        .order_by(ln.id, i.due_date, i.version, i.seq)).all()
+    found = []
+    for r in rows:
+        overdue = r.due_date < start
+        found.append(MemberDue(
+            member_id=r.member_id, owner=gl.PLUGIN, kind=INSTALLMENT,
+            priority=DuePriority.OVERDUE if overdue else DuePriority.CURRENT,
+            amount=Money(int(r.unpaid), r.currency), due_date=r.due_date,
+            reference=f"{r.id}:{r.row_id}", account=r.account,
+            description=f"Angsuran ke-{r.seq} pinjaman {r.number}"
+                        + (" (tunggakan)" if overdue else "")))
+    penalties = ctx.conn.execute(
+        sa.select(ln.id, ln.number, ln.member_id, ln.currency, ln.penalty_due,
+                  a.number.label("account"))
+        .select_from(loans.join(query.accounts, a.id == ln.account_id))
+        .where(*active, ln.penalty_due > 0).order_by(ln.id)).all()
+    found += [MemberDue(
+        member_id=r.member_id, owner=gl.PLUGIN, kind=PENALTY, priority=DuePriority.OTHER,
+        amount=Money(int(r.penalty_due), r.currency), due_date=ctx.business_date,
+        reference=f"{r.id}:penalty", account=r.account,
+        description=f"Denda pinjaman {r.number}") for r in penalties]
     return found
 
 
@@ -140,7 +134,7 @@ def settle(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | Non
         alloc = Allocation(penalty, sum(p.interest for p in paid.values()),
                            sum(p.principal for p in paid.values()), paid, 0)
         if alloc.principal:
-            lines.append(PostingLine(_number(ctx, loan), Side.CREDIT,
+            lines.append(PostingLine(principal_account(ctx, loan).number, Side.CREDIT,
                                      Money(alloc.principal, loan.currency)))
         credit, recognised = interest_lines(ctx, loan, product.accounting, alloc.interest)
         lines += credit

@@ -233,60 +233,96 @@ def post_result(ctx: Context, employer: Employer, period: str, rows: Sequence[Re
     for due in ledger.member_dues(ctx, [m.member_id for m in listed.values()], first, last,
                                   priority=employer.priority):
         owed[due.member_id].append(due)
-    settlements: list[DueSettlement] = []
-    settled: dict[tuple[int, str], int] = {}
-    result_rows: list[dict[str, Any]] = []
-    suspense = 0
+    parts: list[_Part] = []
     for number, member in listed.items():
         row = deducted.get(number)
         amount = row.deducted if row is not None else 0
         shares, left = allocate(amount, owed[member.member_id])
-        for due, share in shares:
-            settlements.append(DueSettlement(due, Money(share, due.amount.currency)))
-            settled[(member.member_id, due.reference)] = share
-        suspense += left
         outcome = ("missing" if amount == 0 and member.total else
                    "partial" if amount < member.total else "full")
-        result_rows.append({"employee_number": number, "member_id": member.member_id,
-                            "name": member.name, "listed": member.total, "deducted": amount,
-                            "allocated": amount - left, "outcome": outcome})
+        parts.append(_Part(
+            [DueSettlement(due, Money(share, due.amount.currency)) for due, share in shares],
+            amount, left, {"employee_number": number, "member_id": member.member_id,
+                           "name": member.name, "listed": member.total, "deducted": amount,
+                           "allocated": amount - left, "outcome": outcome}))
     for row in rows:
         if row.employee_number not in listed:
-            suspense += row.deducted
-            result_rows.append({"employee_number": row.employee_number, "member_id": None,
-                                "name": row.name or "(tidak dikenal)", "listed": 0,
-                                "deducted": row.deducted, "allocated": 0,
-                                "outcome": "unknown"})
+            parts.append(_Part([], row.deducted, row.deducted, {
+                "employee_number": row.employee_number, "member_id": None,
+                "name": row.name or "(tidak dikenal)", "listed": 0, "deducted": row.deducted,
+                "allocated": 0, "outcome": "unknown"}))
     bank = bank_account or employer.bank_account
     if ledger.get_account(ctx, bank).member_id is not None:
         raise ValidationError("bank_account must be an internal account", field="bank_account")
-    funding = []
-    if total:
-        funding.append(PostingLine(bank, Side.DEBIT, Money(total, currency)))
-    if suspense:
-        funding.append(PostingLine(SUSPENSE, Side.CREDIT, Money(suspense, currency)))
-    entry = ledger.settle_dues(ctx, settlements, funding,
-                               memo=f"Potongan gaji {employer.name} {period}"[:500],
-                               idempotency_key=f"payroll-batch-{batch.id}")
-    _record(ctx, batch, settled, result_rows)
+    memo = f"Potongan gaji {employer.name} {period}"
+    entries = []
+    for index, chunk in enumerate(_chunks(parts)):
+        funding = []
+        received = sum(part.deducted for part in chunk)
+        unclaimed = sum(part.left for part in chunk)
+        if received:
+            funding.append(PostingLine(bank, Side.DEBIT, Money(received, currency)))
+        if unclaimed:
+            funding.append(PostingLine(SUSPENSE, Side.CREDIT, Money(unclaimed, currency)))
+        entry = ledger.settle_dues(
+            ctx, [s for part in chunk for s in part.settlements], funding,
+            memo=(memo if index == 0 else f"{memo} ({index + 1})")[:500],
+            idempotency_key=f"payroll-batch-{batch.id}-{index + 1}")
+        entries.append(entry.id if entry else None)
+        for part in chunk:
+            part.result["entry_id"] = entry.id if entry else None
+    suspense = sum(part.left for part in parts)
+    _record(ctx, batch, parts)
     ctx.conn.execute(sa.update(batches).where(batches.c.id == batch.id).values(
         status="posted", result_digest=digest, transfer=total, allocated=total - suspense,
-        suspense=suspense, bank_account=bank, entry_id=entry.id if entry else None,
+        suspense=suspense, bank_account=bank,
+        entry_id=next((e for e in entries if e is not None), None),
         posted_on=ctx.business_date, posted_by=ctx.actor))
     return Posted(get_batch(ctx, employer, period), replayed=False)
 
 
-def _record(ctx: Context, batch: Batch, settled: dict[tuple[int, str], int],
-            result_rows: list[dict[str, Any]]) -> None:
+#: Settlements per journal entry: an entry holds at most 10,000 postings, and an owner writes
+#: at most four lines for a due (a loan: principal, interest receivable, interest income,
+#: penalty). Batches above it are posted as several entries in the same transaction.
+SETTLEMENTS_PER_ENTRY = 2400
+
+
+@attrs.define
+class _Part:
+    """One row of the result: its settlements, what was deducted, what no due claimed."""
+
+    settlements: list[DueSettlement]
+    deducted: int
+    left: int
+    result: dict[str, Any]
+
+
+def _chunks(parts: list[_Part]) -> list[list[_Part]]:
+    """The result's rows in groups of at most :data:`SETTLEMENTS_PER_ENTRY` settlements, one
+    member never split (an owner sees all of a member's dues in one call)."""
+    chunks: list[list[_Part]] = [[]]
+    count = 0
+    for part in parts:
+        if chunks[-1] and count + len(part.settlements) > SETTLEMENTS_PER_ENTRY:
+            chunks.append([])
+            count = 0
+        chunks[-1].append(part)
+        count += len(part.settlements)
+    return chunks
+
+
+def _record(ctx: Context, batch: Batch, parts: list[_Part]) -> None:
     ln = lines.c
+    settled = {(s.due.member_id, s.due.reference): s.amount.minor
+               for part in parts for s in part.settlements}
     updates = [{"line_id": row.id, "settled": settled.get((row.member_id, row.reference), 0)}
                for row in ctx.conn.execute(sa.select(ln.id, ln.member_id, ln.reference)
                                            .where(ln.batch_id == batch.id))]
     if updates:
         ctx.conn.execute(sa.update(lines).where(ln.id == sa.bindparam("line_id"))
                          .values(settled=sa.bindparam("settled")), updates)
-    if result_rows:
-        ctx.conn.execute(results.insert(), [{"batch_id": batch.id, **r} for r in result_rows])
+    if parts:
+        ctx.conn.execute(results.insert(), [{"batch_id": batch.id, **p.result} for p in parts])
 
 
 def result_rows(ctx: Context, batch: Batch, outcomes: Sequence[str] | None = None) -> list[Any]:

@@ -248,6 +248,7 @@ class ResultOut:
     allocated: Money
     shortfall: Money
     outcome: str
+    entry_id: int | None
 
 
 @attrs.frozen
@@ -262,7 +263,9 @@ class BatchOut:
     allocated: Money | None
     suspense: Money | None
     bank_account: str | None
+    #: The batch's entry: the first, when a batch above 2,400 dues took several.
     entry_id: int | None
+    entry_ids: list[int]
     posted_on: date | None
     results: list[ResultOut]
     replayed: bool = False
@@ -272,7 +275,7 @@ def _result_out(ctx: Context, row: Any) -> ResultOut:
     cur = ctx.settings.currency
     return ResultOut(row.employee_number, row.member_number, row.name, Money(row.listed, cur),
                      Money(row.deducted, cur), Money(row.allocated, cur),
-                     Money(max(0, row.listed - row.deducted), cur), row.outcome)
+                     Money(max(0, row.listed - row.deducted), cur), row.outcome, row.entry_id)
 
 
 def _batch_out(ctx: Context, employer: Employer, batch: batches.Batch,
@@ -282,12 +285,13 @@ def _batch_out(ctx: Context, employer: Employer, batch: batches.Batch,
                          Money(m.classes[1], cur), Money(m.classes[2], cur),
                          Money(m.classes[3], cur), Money(m.total, cur))
                for m in batches.listed_members(ctx, batch)]
+    results = [_result_out(ctx, r) for r in batches.result_rows(ctx, batch)]
     return BatchOut(
         employer.code, batch.period, batches.cut_off(employer, batch.period), batch.status,
         Money(batch.listed_total, cur), members, _money(ctx, batch.transfer),
         _money(ctx, batch.allocated), _money(ctx, batch.suspense), batch.bank_account,
-        batch.entry_id, batch.posted_on,
-        [_result_out(ctx, r) for r in batches.result_rows(ctx, batch)], replayed)
+        batch.entry_id, sorted({r.entry_id for r in results if r.entry_id is not None}),
+        batch.posted_on, results, replayed)
 
 
 def make_list(ctx: Context, data: BatchIn) -> BatchOut:

@@ -112,5 +112,7 @@ results = sa.Table(
     sa.Column("allocated", sa.BigInteger, nullable=False),
     #: ``full``, ``partial``, ``missing`` or ``unknown``
     sa.Column("outcome", sa.String(16), nullable=False),
+    #: The entry that posted the row (a batch above 2,400 dues is posted as several entries).
+    sa.Column("entry_id", sa.Integer, nullable=True),
     sa.UniqueConstraint("batch_id", "employee_number", name="uq_payroll_results_row"),
 )

@@ -91,13 +91,18 @@ def test_the_export_is_the_documented_layout_in_xlsx_and_csv(kpri: Kpri) -> None
     assert table[-1][3:9] == ["JUMLAH", "150000", "840000", "840000", "0", "1830000"]
 
 
-def post_disdik(kpri: Kpri, transfer: str = "850000") -> dict:
+def disdik_result(kpri: Kpri) -> str:
+    """DISDIK's March result, as its payroll office sends it back (base64)."""
     kpri.call("payroll.list", employer="DISDIK", period=PERIOD)
     exported = kpri.call("payroll.export", employer="DISDIK", period=PERIOD)["document"]
-    result = filled_result(exported, {"001": 700000, "002": 50000, "003": 0},
-                           [("999", "Dewa", 100000)])
+    return filled_result(exported, {"001": 700000, "002": 50000, "003": 0},
+                         [("999", "Dewa", 100000)])
+
+
+def post_disdik(kpri: Kpri, transfer: str = "850000", result: str | None = None) -> dict:
     return dict(kpri.call("payroll.import", as_user="manager", employer="DISDIK",
-                          period=PERIOD, transfer=transfer, content=result))
+                          period=PERIOD, transfer=transfer,
+                          content=result if result is not None else disdik_result(kpri)))
 
 
 def test_the_result_is_allocated_by_priority_in_one_balanced_entry(kpri: Kpri) -> None:
@@ -147,19 +152,14 @@ def test_the_result_is_allocated_by_priority_in_one_balanced_entry(kpri: Kpri) -
 
 def test_the_same_result_twice_posts_once_and_another_is_refused(kpri: Kpri) -> None:
     setup_march(kpri)
-    first = post_disdik(kpri)
-    exported = kpri.call("payroll.export", employer="DISDIK", period=PERIOD)["document"]
-    again = kpri.call("payroll.import", as_user="manager", employer="DISDIK", period=PERIOD,
-                      transfer="850000", content=filled_result(
-                          exported, {"001": 700000, "002": 50000, "003": 0},
-                          [("999", "Dewa", 100000)]))
-    # openpyxl writes the same bytes for the same workbook only by chance: the batch
-    # answers a replay by the file's digest, so compare what was posted.
-    if again["replayed"]:
-        assert again["entry_id"] == first["entry_id"]
-    with pytest.raises(Conflict):
+    result = disdik_result(kpri)
+    first = post_disdik(kpri, result=result)
+    again = post_disdik(kpri, result=result)
+    assert (again["replayed"], again["entry_ids"]) == (True, first["entry_ids"])
+    assert kpri.balance(BANK) == rp("850000")
+    with pytest.raises(Conflict):  # another result for the same batch
         kpri.call("payroll.import", as_user="manager", employer="DISDIK", period=PERIOD,
-                  transfer="0", as_sent=True)
+                  transfer="1830000", as_sent=True)
     assert kpri.balance(BANK) == rp("850000")
     with pytest.raises(Conflict):  # a posted list is not made again
         kpri.call("payroll.list", employer="DISDIK", period=PERIOD)
@@ -228,4 +228,29 @@ def test_a_csv_result_with_loans_absent(kpri_without_loans: Kpri) -> None:
     assert kpri.owed("Budi") == {"savings.wajib:wajib": rp("30000")}
     assert kpri.owed("Citra") == {"savings.wajib:wajib": rp("50000")}
     assert kpri.balance("GL-suspense") == rp("5000")
+    kpri.books_balance()
+
+
+def test_a_batch_above_the_entry_size_is_several_balanced_entries(
+        kpri: Kpri, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry holds at most 10,000 postings: a large batch is split by member (never inside
+    one), in one transaction. Here two settlements an entry stand for 2,400."""
+    import kopcore_payroll.batches as payroll_batches
+
+    monkeypatch.setattr(payroll_batches, "SETTLEMENTS_PER_ENTRY", 2)
+    setup_march(kpri)
+    posted = post_disdik(kpri)
+    # Ayu (3 dues), Budi, Citra (3 dues, nothing deducted: no entry), Dewa
+    assert len(posted["entry_ids"]) == 3
+    assert posted["entry_id"] == posted["entry_ids"][0]
+    bank = 0
+    for entry_id in posted["entry_ids"]:
+        entry = kpri.entry(entry_id)
+        assert sum(p.amount.minor for p in entry.postings) == 0
+        bank += sum(p.amount.minor for p in entry.postings if p.account_number == BANK)
+    assert bank == rp("850000").minor
+    by_member = {r["employee_number"]: r["entry_id"] for r in posted["results"]}
+    assert by_member["003"] is None
+    assert len({by_member[n] for n in ("001", "002", "999")}) == 3
+    assert kpri.owed("Ayu") == {"loans.installment:current": rp("470000")}
     kpri.books_balance()

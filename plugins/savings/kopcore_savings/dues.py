@@ -90,8 +90,9 @@ def settle(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | Non
         return None
     start = min(s.due.due_date for s in mine).replace(day=1)
     end = max(s.due.due_date for s in mine)
-    owed = {due.reference: due for due in
-            wajib_dues_of(ctx, sorted({s.due.member_id for s in mine}), start, end)}
+    members = sorted({s.due.member_id for s in mine})
+    owed = {due.reference: due for first in range(0, len(members), CHUNK)
+            for due in wajib_dues_of(ctx, members[first:first + CHUNK], start, end)}
     credits: dict[str, int] = defaultdict(int)
     currency: dict[str, str] = {}
     for settlement in mine:
@@ -110,10 +111,19 @@ def settle(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | Non
     return DueLines(lines, [s.due.reference for s in mine], apply)
 
 
+#: Accounts named in one ``IN (...)``.
+CHUNK = 5000
+
+
 def _record_months(ctx: Context, references: Sequence[str]) -> None:
     """Bill every month settled or presented that was not billed yet, at its product amount."""
+    pairs = sorted({(int(ref.split(":")[0]), ref.split(":")[1]) for ref in references})
+    for first in range(0, len(pairs), CHUNK):
+        _record_chunk(ctx, set(pairs[first:first + CHUNK]))
+
+
+def _record_chunk(ctx: Context, wanted: set[tuple[int, str]]) -> None:
     s, p, d = savings_accounts.c, products.c, wajib_dues.c
-    wanted = {(int(ref.split(":")[0]), ref.split(":")[1]) for ref in references}
     amounts: dict[int, int | None] = dict(ctx.conn.execute(
         sa.select(s.account_id, p.amount).join(products, p.code == s.product_code)
         .where(s.account_id.in_({account for account, _ in wanted}))).all())

@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("deducted", sa.BigInteger(), nullable=False),
         sa.Column("allocated", sa.BigInteger(), nullable=False),
         sa.Column("outcome", sa.String(16), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=True),
         sa.UniqueConstraint("batch_id", "employee_number", name="uq_payroll_results_row"),
     )
 
