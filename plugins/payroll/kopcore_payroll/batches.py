@@ -335,6 +335,26 @@ def result_rows(ctx: Context, batch: Batch, outcomes: Sequence[str] | None = Non
     return list(ctx.conn.execute(statement).all())
 
 
+@attrs.frozen
+class ResultSummary:
+    entry_ids: list[int]
+    outcomes: dict[str, int]
+    shortfall: int
+
+
+def result_summary(ctx: Context, batch: Batch) -> ResultSummary:
+    """The posted result in three aggregates: its entries, employees per outcome, shortfall."""
+    r = results.c
+    entries = ctx.conn.execute(sa.select(r.entry_id).distinct().where(
+        r.batch_id == batch.id, r.entry_id.is_not(None)).order_by(r.entry_id)).scalars().all()
+    outcomes = {row.outcome: int(row.n) for row in ctx.conn.execute(
+        sa.select(r.outcome, sa.func.count().label("n")).where(r.batch_id == batch.id)
+        .group_by(r.outcome))}
+    short = ctx.conn.execute(sa.select(sa.func.coalesce(sa.func.sum(r.listed - r.deducted), 0))
+                             .where(r.batch_id == batch.id, r.listed > r.deducted)).scalar_one()
+    return ResultSummary([int(e) for e in entries], outcomes, int(short))
+
+
 def collection(ctx: Context, employer_id: int | None, start: str, end: str) -> list[Any]:
     """Posted batches between two periods: listed, deducted, collection rate."""
     b = batches.c

@@ -379,7 +379,27 @@ class ImportIn:
         "help": "Account the transfer arrived in (default: the employer's)", "max_length": 64})
 
 
-def import_result(ctx: Context, data: ImportIn) -> BatchOut:
+@attrs.frozen
+class ImportOut:
+    """What the import posted; ``payroll show`` lists the result per employee."""
+
+    employer: str
+    period: str
+    status: str
+    listed_total: Money
+    transfer: Money
+    allocated: Money
+    suspense: Money
+    bank_account: str
+    entry_id: int | None
+    entry_ids: list[int]
+    #: employees per outcome: ``full``, ``partial``, ``missing``, ``unknown``
+    outcomes: dict[str, int]
+    shortfall: Money
+    replayed: bool
+
+
+def import_result(ctx: Context, data: ImportIn) -> ImportOut:
     """Post the employer's result as one entry, all or nothing; the same result twice posts
     once."""
     employer = employers.get_employer(ctx, data.employer)
@@ -399,7 +419,13 @@ def import_result(ctx: Context, data: ImportIn) -> BatchOut:
     rows = None if content is None else sheets.read_result(content, ctx.settings.currency)
     posted = batches.post_result(ctx, employer, data.period, rows, transfer,
                                  batches.digest_of(content), data.bank_account)
-    return _batch_out(ctx, employer, posted.batch, posted.replayed)
+    batch, cur = posted.batch, posted.batch.currency
+    summary = batches.result_summary(ctx, batch)
+    return ImportOut(
+        employer.code, batch.period, batch.status, Money(batch.listed_total, cur),
+        Money(batch.transfer or 0, cur), Money(batch.allocated or 0, cur),
+        Money(batch.suspense or 0, cur), batch.bank_account or "", batch.entry_id,
+        summary.entry_ids, summary.outcomes, Money(summary.shortfall, cur), posted.replayed)
 
 
 # --- reports -----------------------------------------------------------------------------------
@@ -499,7 +525,7 @@ OPERATIONS: tuple[Operation[Any, Any], ...] = (
     Operation("payroll.export", ExportIn, DocumentOut, export, permission=READ, mutates=False,
               summary="The deduction list as XLSX or CSV for the payroll office",
               errors=ERRORS, document_field="document", document_base64=True),
-    Operation("payroll.import", ImportIn, BatchOut, import_result, permission=POST,
+    Operation("payroll.import", ImportIn, ImportOut, import_result, permission=POST,
               mutates=True, upload_field="content", approval_amount_field="transfer",
               summary="Post an employer's deduction result (one entry per batch)",
               errors=POST_ERRORS),

@@ -15,9 +15,11 @@ import io
 import zipfile
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import attrs
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -96,25 +98,29 @@ def _total_values(rows: Sequence[SummaryRow], currency: str) -> list[object]:
             _number(sum(sums), currency), ""]
 
 
+def _bold(sheet: Any, values: Sequence[Any]) -> list[Any]:
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    return cells
+
+
 def xlsx(about: Sequence[tuple[str, str]], rows: Sequence[SummaryRow],
          details: Sequence[DetailRow], currency: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = SUMMARY
-    sheet.append(list(SUMMARY_COLUMNS))
-    for index, row in enumerate(rows, start=1):
-        sheet.append(_summary_values(index, row, currency))
-    sheet.append(_total_values(rows, currency))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+    """The workbook, written row by row (openpyxl's write-only mode: large lists stay fast)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(SUMMARY)
     for column, width in zip("ABCDEFGHIJ", (5, 16, 14, 32, 16, 18, 18, 14, 18, 14),
                              strict=True):
         sheet.column_dimensions[column].width = width
+    sheet.append(_bold(sheet, SUMMARY_COLUMNS))
+    for index, row in enumerate(rows, start=1):
+        sheet.append(_summary_values(index, row, currency))
+    sheet.append(_bold(sheet, _total_values(rows, currency)))
     detail = book.create_sheet(DETAIL)
-    detail.append(list(DETAIL_COLUMNS))
+    detail.append(_bold(detail, DETAIL_COLUMNS))
     for d in details:
         detail.append([d.employee_number, d.member_number, d.name, d.kind, d.description,
                        d.account, d.due_date, _number(d.amount, currency)])

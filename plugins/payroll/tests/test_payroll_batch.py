@@ -110,8 +110,12 @@ def test_the_result_is_allocated_by_priority_in_one_balanced_entry(kpri: Kpri) -
     posted = post_disdik(kpri)
     assert (posted["status"], posted["transfer"]["amount"], posted["allocated"]["amount"],
             posted["suspense"]["amount"]) == ("posted", "850000.00", "750000.00", "100000.00")
+    assert posted["outcomes"] == {"full": 1, "partial": 1, "missing": 1, "unknown": 1}
+    assert posted["shortfall"]["amount"] == "1080000.00"
+    shown = kpri.call("payroll.show", employer="DISDIK", period=PERIOD)
+    assert shown["entry_ids"] == posted["entry_ids"] == [posted["entry_id"]]
     outcomes = {r["employee_number"]: (r["outcome"], r["deducted"]["amount"],
-                                       r["shortfall"]["amount"]) for r in posted["results"]}
+                                       r["shortfall"]["amount"]) for r in shown["results"]}
     assert outcomes == {"001": ("partial", "700000.00", "470000.00"),
                         "002": ("full", "50000.00", "0.00"),
                         "003": ("missing", "0.00", "610000.00"),
@@ -222,7 +226,9 @@ def test_a_csv_result_with_loans_absent(kpri_without_loans: Kpri) -> None:
     result = "No. Pegawai;Nama;Dipotong\r\n001;Ayu;50.000,00\r\n002;Budi;20000\r\n999;Dewa;5000\r\n"
     posted = kpri.call("payroll.import", as_user="manager", employer="DISDIK", period=PERIOD,
                        transfer="75000", content=base64.b64encode(result.encode()).decode())
-    assert {r["employee_number"]: r["outcome"] for r in posted["results"]} == {
+    assert posted["suspense"]["amount"] == "5000.00"
+    shown = kpri.call("payroll.show", employer="DISDIK", period=PERIOD)
+    assert {r["employee_number"]: r["outcome"] for r in shown["results"]} == {
         "001": "full", "002": "partial", "003": "missing", "999": "unknown"}
     assert kpri.balance(kpri.wajib["Budi"]) == rp("20000")
     assert kpri.owed("Budi") == {"savings.wajib:wajib": rp("30000")}
@@ -249,7 +255,8 @@ def test_a_batch_above_the_entry_size_is_several_balanced_entries(
         assert sum(p.amount.minor for p in entry.postings) == 0
         bank += sum(p.amount.minor for p in entry.postings if p.account_number == BANK)
     assert bank == rp("850000").minor
-    by_member = {r["employee_number"]: r["entry_id"] for r in posted["results"]}
+    shown = kpri.call("payroll.show", employer="DISDIK", period=PERIOD)
+    by_member = {r["employee_number"]: r["entry_id"] for r in shown["results"]}
     assert by_member["003"] is None
     assert len({by_member[n] for n in ("001", "002", "999")}) == 3
     assert kpri.owed("Ayu") == {"loans.installment:current": rp("470000")}
