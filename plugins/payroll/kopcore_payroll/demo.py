@@ -1,4 +1,4 @@
-"""Demo data: two employers of a KPRI, the demo members employed by them, and this month's
+"""Demo data: two employers of a KPRI, the demo members employed by them, and next month's
 deduction lists (made after every product plugin seeded its accounts and loans)."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ BANK = "BANK-BPD"
 
 
 def seed(ctx: Context) -> list[str]:
-    """Employers DISDIK and RSUD; active members alternate between them; lists for the
-    current month. Returns the employer codes."""
+    """Employers DISDIK and RSUD; active members alternate between them; lists for next
+    month. Returns the employer codes."""
     try:
         ledger.get_account(ctx, BANK)
     except NotFound:  # the kernel's demo opens the bank account; without it, nothing
@@ -37,7 +37,9 @@ def seed(ctx: Context) -> list[str]:
         employer = made[index % 2]
         employers.start_employment(ctx, member.id, employer, f"19{index + 1:06d}",
                                    ctx.business_date.replace(day=1))
-    period = f"{ctx.business_date.year:04d}-{ctx.business_date.month:02d}"
+    # Next month's lists: the demo's loans fall due then, and its wajib is paid for this one.
+    year, month = ctx.business_date.year, ctx.business_date.month + 1
+    period = f"{year + 1:04d}-01" if month == 13 else f"{year:04d}-{month:02d}"
     for employer in made:
         batches.make_list(ctx, employer, period)
     return [e.code for e in made]

@@ -20,7 +20,8 @@ def test_demo_seed_makes_employers_employments_and_lists(make_kernel: KernelFact
     staff = {e["member"] for code in employers
              for e in coop.call("payroll.employees", employer=code)["items"]}
     assert staff == set(members)
-    period = coop.kernel.read("admin", lambda ctx: f"{ctx.business_date:%Y-%m}")
+    period = coop.kernel.read("admin", lambda ctx: f"{ctx.business_date:%Y}-"
+                                                   f"{ctx.business_date.month + 1:02d}")
     for code in employers:
         shown = coop.call("payroll.show", employer=code, period=period)
         assert shown["status"] == "listed"
