@@ -312,15 +312,28 @@ def _chunks(parts: list[_Part]) -> list[list[_Part]]:
 
 
 def _record(ctx: Context, batch: Batch, parts: list[_Part]) -> None:
+    """What each listed due got, and the dues settled that were not listed (a due arisen
+    since the list was made) as lines of their own: the batch keeps every settlement."""
     ln = lines.c
-    settled = {(s.due.member_id, s.due.reference): s.amount.minor
-               for part in parts for s in part.settlements}
-    updates = [{"line_id": row.id, "settled": settled.get((row.member_id, row.reference), 0)}
-               for row in ctx.conn.execute(sa.select(ln.id, ln.member_id, ln.reference)
-                                           .where(ln.batch_id == batch.id))]
+    settled = {(s.due.member_id, s.due.reference): s for part in parts for s in part.settlements}
+    updates = []
+    for row in ctx.conn.execute(sa.select(ln.id, ln.member_id, ln.reference)
+                                .where(ln.batch_id == batch.id)):
+        found = settled.pop((row.member_id, row.reference), None)
+        updates.append({"line_id": row.id, "settled": found.amount.minor if found else 0})
     if updates:
         ctx.conn.execute(sa.update(lines).where(ln.id == sa.bindparam("line_id"))
                          .values(settled=sa.bindparam("settled")), updates)
+    employee = {p.result["member_id"]: p.result["employee_number"] for p in parts}
+    added = [{"batch_id": batch.id, "member_id": s.due.member_id,
+              "employee_number": employee[s.due.member_id], "owner": s.due.owner,
+              "kind": s.due.kind, "priority": s.due.priority.value,
+              "reference": s.due.reference, "account": s.due.account,
+              "description": s.due.description[:200], "due_date": s.due.due_date,
+              "amount": 0, "settled": s.amount.minor}
+             for s in settled.values()]
+    if added:
+        ctx.conn.execute(lines.insert(), added)
     if parts:
         ctx.conn.execute(results.insert(), [{"batch_id": batch.id, **p.result} for p in parts])
 

@@ -73,7 +73,8 @@ batches = sa.Table(
     sa.CheckConstraint("status IN ('listed','posted')", name="ck_payroll_batches_status"),
 )
 
-#: The dues listed in a batch, one row per member and due, in allocation order.
+#: The dues listed in a batch, one row per member and due, in allocation order; once posted,
+#: also the dues settled that were not listed (``amount`` 0: they arose after the list).
 lines = sa.Table(
     "payroll_lines",
     metadata,
