@@ -13,9 +13,9 @@ mechanism, and the read-only kernel tables. Its version is ``MAJOR.MINOR``:
 
 A plugin declares the contract it was written for in its top-level module::
 
-    KOPCORE_CONTRACT = "1.0"
+    KOPCORE_CONTRACT = "1.1"
 
-and bounds its ``kopcore`` requirement the same way (``kopcore>=1.0,<2``). The kernel refuses,
+and bounds its ``kopcore`` requirement the same way (``kopcore>=1.1,<2``). The kernel refuses,
 at start-up and naming the plugin, one written for another major version or for a newer minor
 one. docs/plugin-guide.md keeps the changelog of the contract.
 """

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from kopcore.records import (
         Access,
         DemoSeed,
+        DueLines,
+        DueSettlement,
         EodTask,
         ExitContribution,
         Finding,
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
         HealthFigure,
         ImportSheet,
         MemberBasis,
+        MemberDue,
         MigrationSource,
         Period,
         PermissionSpec,
@@ -251,6 +254,73 @@ def kopcore_settlement_account(
     :param member: the member whose money moves.
     :param purpose: why the account is wanted; plugins ignore purposes they do not serve.
     :param currency: the currency of the movement.
+    """
+
+
+# -------------------------------------------------------------------------------------------
+# What members owe (collection by payroll deduction, payment gateways, ...)
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_member_dues(ctx: Context, member_ids: Sequence[int], start: date,
+                        end: date) -> Sequence[MemberDue] | None:
+    """Declare what the given members owe this plugin for a period.
+
+    Called by :func:`kopcore.ledger.member_dues` (a collector building a deduction list, a
+    payment gateway showing a member's bill), inside the caller's transaction; write nothing.
+    Every plugin is asked (not firstresult) and the dues of all plugins are gathered. Return
+    each due still unpaid that falls due on or before ``end`` — earlier ones too, as
+    ``DuePriority.OVERDUE`` when their due date is before ``start`` — with the amount still
+    owed, a ``kind`` and ``reference`` of your own, and ``owner`` set to your plugin's name.
+    Answer for many members in a few set-based queries: a collector asks for an employer's
+    whole payroll, in calls of at most 5,000 members (``member_ids`` fits one ``IN``).
+
+    :param ctx: the operation context (read-only use).
+    :param member_ids: the members asked about (ids of :class:`~kopcore.ledger.Member`).
+    :param start: the period's first day: a due dated before it is overdue.
+    :param end: the period's last day: dues dated after it are not asked for.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_member_dues(ctx, member_ids, start, end):
+            return [MemberDue(m, "celengan", "celengan.setoran", DuePriority.OTHER,
+                              amount, due, f"{account_id}:{due:%Y-%m}", account=number)
+                    for m, account_id, number, amount, due in targets_due(ctx, member_ids, end)]
+    """
+
+
+@hookspec
+def kopcore_settle_dues(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | None:
+    """Settle amounts against this plugin's dues, as lines of an entry the caller posts.
+
+    Called by :func:`kopcore.ledger.settle_dues` with every settlement of one collection (a
+    payroll batch: one entry for a whole employer); every plugin is called and takes only the
+    settlements whose ``due.owner`` is its name (return ``None`` when there are none). Check
+    each against your state now (raise :class:`~kopcore.errors.Conflict` when a due is paid or
+    changed since it was declared, or an amount exceeds what is owed; a zero amount means the
+    due was presented and not paid) and return :class:`~kopcore.records.DueLines`: the lines
+    that settle them (credits to your accounts, summing to the settled amounts), the references
+    you settled, and ``apply``. The kernel posts every plugin's lines and the collector's
+    funding lines as ONE journal entry (vetoes see ``entry.settles_dues``), then calls each
+    ``apply(ctx, entry)`` to record the settlement in your tables; a refusal anywhere leaves
+    nothing written. Write nothing before ``apply``.
+
+    :param ctx: the operation context (the collector's operation).
+    :param settlements: every settlement of the collection, of every owner.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_settle_dues(ctx, settlements):
+            mine = [s for s in settlements if s.due.owner == "celengan"]
+            if not mine:
+                return None
+            lines = [PostingLine(s.due.account, Side.CREDIT, s.amount)
+                     for s in mine if s.amount.is_positive()]
+            return DueLines(lines, [s.due.reference for s in mine],
+                            lambda ctx, entry: record_deposits(ctx, mine, entry.id))
     """
 
 

@@ -20,7 +20,7 @@ from kopcore.money import Money
 
 if TYPE_CHECKING:
     from kopcore.context import Context
-    from kopcore.ledger._records import Account
+    from kopcore.ledger._records import Account, JournalEntry
 
 
 class GLType(enum.StrEnum):
@@ -316,6 +316,77 @@ class Period:
     kind: str
     start: date
     end: date
+
+
+class DuePriority(enum.StrEnum):
+    """The class of a member's due, for a collector allocating an amount too small for all.
+
+    A collector (payroll deduction, a payment gateway) settles the classes in the order its
+    operator chose; the usual order is the members' duties first and penalties last.
+    """
+
+    #: compulsory savings (simpanan wajib) and other membership duties
+    WAJIB = "wajib"
+    #: an installment whose due date is before the period asked about (a tunggakan)
+    OVERDUE = "overdue"
+    #: an installment falling due within the period asked about
+    CURRENT = "current"
+    #: anything else a plugin collects: late penalties, fees, bills
+    OTHER = "other"
+
+
+@attrs.frozen
+class MemberDue:
+    """Something a member owes a plugin, declared through ``kopcore_member_dues``.
+
+    ``owner`` is the declaring plugin's name and ``kind`` a name in its namespace
+    (``loans.installment``). ``reference`` is opaque to everyone but the owner: a collector
+    hands it back unchanged in a :class:`DueSettlement`. ``account`` is the member account the
+    due belongs to (a loan, a wajib account, a financing contract), for display and for the
+    ordering rule: dues of one account are settled in due-date order. ``partial`` says whether
+    the owner accepts less than ``amount`` (a murabahah installment is collected whole).
+    """
+
+    member_id: int
+    owner: str
+    kind: str
+    priority: DuePriority
+    amount: Money
+    due_date: date
+    reference: str
+    account: str = ""
+    description: str = ""
+    partial: bool = True
+
+
+@attrs.frozen
+class DueSettlement:
+    """An amount a collector settles against one declared due (``kopcore_settle_dues``).
+
+    ``amount`` may be zero: the due was presented for collection and nothing came, which the
+    owner records as it would an unpaid due (a wajib month billed, say).
+    """
+
+    due: MemberDue
+    amount: Money
+
+
+@attrs.frozen
+class DueLines:
+    """A plugin's answer to ``kopcore_settle_dues``: the lines settling its dues and what to
+    record once they are posted.
+
+    ``lines`` (usually credits to the plugin's accounts) go unchanged into the one entry the
+    collector posts; ``references`` are the settled dues' references, so the collector knows
+    every settlement found its owner; ``apply(ctx, entry)`` is called once that entry is
+    posted, in the same transaction, to record the settlement in the plugin's own tables
+    (installments marked paid, a wajib month recorded) with the entry's id; ``entry`` is
+    ``None`` when nothing was posted (every amount of the collection was zero).
+    """
+
+    lines: Sequence[PostingLine]
+    references: Sequence[str]
+    apply: Callable[[Context, JournalEntry | None], None]
 
 
 

@@ -19,6 +19,7 @@ from kopcore.ledger._accounts import (
     unfreeze_account,
 )
 from kopcore.ledger._bulk import EntryRequest, insert_rows, post_entries
+from kopcore.ledger._dues import member_dues, settle_dues
 from kopcore.ledger._exit import exit_member
 from kopcore.ledger._members import (
     activate_member,
@@ -82,6 +83,7 @@ __all__ = [
     "list_accounts",
     "list_members",
     "member_accounts",
+    "member_dues",
     "open_account",
     "open_accounts",
     "operating_results",
@@ -93,6 +95,7 @@ __all__ = [
     "require_active",
     "reverse_entry",
     "set_floor",
+    "settle_dues",
     "settlement_account",
     "statement",
     "trial_balance",

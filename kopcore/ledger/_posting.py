@@ -210,6 +210,15 @@ def post_entry(
     :class:`~kopcore.errors.IdempotencyConflict`. Raises a typed
     :class:`~kopcore.errors.KopcoreError` for every refusal; nothing is written then.
     """
+    return post_composed(ctx, lines, memo=memo, idempotency_key=idempotency_key,
+                         reverses_entry_id=reverses_entry_id)
+
+
+def post_composed(ctx: Context, lines: Sequence[PostingLine], *, memo: str,
+                  idempotency_key: str | None = None, reverses_entry_id: int | None = None,
+                  settles_dues: bool = False) -> JournalEntry:
+    """:func:`post_entry`, for an entry the kernel composed from several plugins' lines
+    (``settles_dues``: :func:`kopcore.ledger.settle_dues`)."""
     checked = rules.check_shape(lines)
     # The digest only serves idempotent replays; without a key there is nothing to compare.
     digest = "-"
@@ -220,7 +229,8 @@ def post_entry(
         replay = _replay(ctx, idempotency_key, digest)
         if replay is not None:
             return replay
-    prepared = prepare_entry(ctx, checked, memo, reverses_entry_id=reverses_entry_id)
+    prepared = prepare_entry(ctx, checked, memo, reverses_entry_id=reverses_entry_id,
+                             settles_dues=settles_dues)
     # The lines as prepared: with the RAK lines of an entry between offices.
     accounts, lines = prepared.entry.accounts, prepared.entry.lines
     row = prepared.row(ctx, created_at=datetime.now(UTC), idempotency_key=idempotency_key,

@@ -105,7 +105,8 @@ class PreparedEntry:
 
 def prepare_entry(ctx: Context, lines: rules.CheckedLines, memo: str, *,
                   reverses_entry_id: int | None = None,
-                  accounts: Mapping[str, Account] | None = None) -> PreparedEntry:
+                  accounts: Mapping[str, Account] | None = None,
+                  settles_dues: bool = False) -> PreparedEntry:
     """Check an entry and ask the plugins, writing nothing.
 
     ``lines`` come from :func:`kopcore.ledger._rules.check_shape`. The entry's accounts are read
@@ -126,7 +127,7 @@ def prepare_entry(ctx: Context, lines: rules.CheckedLines, memo: str, *,
     entry = ProposedEntry(
         lines=lines, accounts=found, memo=memo, operation=ctx.operation,
         source=entry_source(ctx), business_date=ctx.business_date,
-        reverses_entry_id=reverses_entry_id,
+        reverses_entry_id=reverses_entry_id, settles_dues=settles_dues,
     )
     for plugin, veto in ctx.kernel.plugins.call("kopcore_veto_entry", ctx=ctx, entry=entry):
         if isinstance(veto, Veto):

@@ -136,7 +136,8 @@ class ProposedEntry:
     ``source`` is what a veto can rely on to tell who is posting: the plugin whose operation or
     end-of-day task caused the entry (``savings``, ``kopcore.ledger`` for a teller's manual
     entry, ``kopcore.members`` for a member's exit), or ``python-api`` for a direct call from
-    Python (:func:`kopcore.ledger._prepare.entry_source`).
+    Python (:func:`kopcore.ledger._prepare.entry_source`). ``settles_dues`` marks the entry of
+    a collection composed by :func:`kopcore.ledger.settle_dues`.
     """
 
     lines: Sequence[PostingLine]
@@ -146,6 +147,9 @@ class ProposedEntry:
     source: str
     business_date: date
     reverses_entry_id: int | None = None
+    #: Posted by :func:`kopcore.ledger.settle_dues`: one collection settling several plugins'
+    #: dues of a member (a salary deduction paying a loan installment and a murabahah one).
+    settles_dues: bool = False
 
 
 class MemberChangeKind(enum.StrEnum):

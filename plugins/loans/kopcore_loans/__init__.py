@@ -32,6 +32,8 @@ from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import (
     DemoSeed,
+    DueLines,
+    DueSettlement,
     EodTask,
     ExitContribution,
     Finding,
@@ -39,13 +41,14 @@ from kopcore.records import (
     HealthFigure,
     ImportSheet,
     MemberBasis,
+    MemberDue,
     MigrationSource,
     PermissionSpec,
     ProductType,
     ShuBasis,
     Veto,
 )
-from kopcore_loans import cutover, gl, lifecycle, operations, repayment, tables
+from kopcore_loans import cutover, dues, gl, lifecycle, operations, repayment, tables
 from kopcore_loans import shu as shu_bases
 from kopcore_loans.eod import EOD_TASKS
 from kopcore_loans.exit import member_exit
@@ -57,7 +60,7 @@ from kopcore_loans.verify import findings as verify_findings
 
 __version__ = "0.3.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
-KOPCORE_CONTRACT = "1.0"
+KOPCORE_CONTRACT = "1.1"
 
 #: The veto's stable reason code.
 MANAGED_ACCOUNT = "loans.managed-account"
@@ -126,10 +129,23 @@ def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
     )
     operation = entry.operation
     if not touches_loan or operation.startswith(("loans.", "eod.loans.", "demo.")) \
-            or operation in TRUSTED_OPERATIONS:
+            or operation in TRUSTED_OPERATIONS or entry.settles_dues:
         return None
     return Veto(MANAGED_ACCOUNT, "loan accounts change only through the loans operations "
                                  "(repay, settle, restructure, write-off...)")
+
+
+@kopcore.hookimpl
+def kopcore_member_dues(ctx: Context, member_ids: Sequence[int], start: date,
+                        end: date) -> Sequence[MemberDue]:
+    """Open installments due by ``end`` (overdue before ``start``) and unpaid penalties."""
+    return dues.loan_dues_of(ctx, member_ids, start, end)
+
+
+@kopcore.hookimpl
+def kopcore_settle_dues(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | None:
+    """Credit installments and penalties as a repayment would; mark the schedule once posted."""
+    return dues.settle(ctx, settlements)
 
 
 @kopcore.hookimpl

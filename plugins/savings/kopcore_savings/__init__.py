@@ -28,12 +28,15 @@ from kopcore.ledger import Member, ProposedEntry
 from kopcore.operations import Operation
 from kopcore.records import (
     DemoSeed,
+    DueLines,
+    DueSettlement,
     EodTask,
     ExitContribution,
     Finding,
     GLAccountSpec,
     ImportSheet,
     MemberBasis,
+    MemberDue,
     MigrationSource,
     PermissionSpec,
     ProductType,
@@ -41,14 +44,14 @@ from kopcore.records import (
     ShuBasis,
     Veto,
 )
-from kopcore_savings import chart, cutover, demo, dormancy, eod, membership
+from kopcore_savings import chart, cutover, demo, dormancy, dues, eod, membership
 from kopcore_savings import shu as shu_bases
 from kopcore_savings.operations import OPERATIONS
 from kopcore_savings.verify import findings as verify_findings
 
 __version__ = "0.3.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
-KOPCORE_CONTRACT = "1.0"
+KOPCORE_CONTRACT = "1.1"
 
 
 @kopcore.hookimpl
@@ -93,6 +96,19 @@ def kopcore_settlement_account(ctx: Context, member: Member, purpose: str,
 def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
     """Refund pokok, wajib and sukarela net of wajib arrears, or refuse."""
     return membership.exit_contribution(ctx, member)
+
+
+@kopcore.hookimpl
+def kopcore_member_dues(ctx: Context, member_ids: Sequence[int], start: date,
+                        end: date) -> Sequence[MemberDue]:
+    """Unpaid simpanan wajib months (arrears and the period's month not billed yet)."""
+    return dues.wajib_dues_of(ctx, member_ids, start, end)
+
+
+@kopcore.hookimpl
+def kopcore_settle_dues(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | None:
+    """Credit the wajib accounts; record each month settled or presented as billed."""
+    return dues.settle(ctx, settlements)
 
 
 @kopcore.hookimpl

@@ -21,6 +21,7 @@ are refunded. See README.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import kopcore
@@ -30,11 +31,14 @@ from kopcore.ledger import Member, ProposedEntry
 from kopcore.operations import Operation
 from kopcore.records import (
     DemoSeed,
+    DueLines,
+    DueSettlement,
     EodTask,
     ExitContribution,
     Finding,
     GLAccountSpec,
     ImportSheet,
+    MemberDue,
     MigrationSource,
     PermissionSpec,
     PostingLine,
@@ -49,6 +53,7 @@ from kopcore_sharia import (
     collectibility,
     cutover,
     demo,
+    dues,
     eod,
     mudharabah_ops,
     operations,
@@ -98,6 +103,19 @@ def kopcore_eod_tasks() -> Sequence[EodTask]:
 def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
     """Refuse any entry mixing sharia and interest accounts (``sharia.interest-account``)."""
     return veto.veto(entry)
+
+
+@kopcore.hookimpl
+def kopcore_member_dues(ctx: Context, member_ids: Sequence[int], start: date,
+                        end: date) -> Sequence[MemberDue]:
+    """Unpaid murabahah installments due by ``end`` (overdue before ``start``), each whole."""
+    return dues.murabahah_dues_of(ctx, member_ids, start, end)
+
+
+@kopcore.hookimpl
+def kopcore_settle_dues(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | None:
+    """Collect whole murabahah installments in order and recognise their margin."""
+    return dues.settle(ctx, settlements)
 
 
 @kopcore.hookimpl

@@ -17,12 +17,14 @@ def is_interest_key(gl_key: str) -> bool:
 
 #: The kernel's member-exit settlement is one entry gathering every plugin's lines for the
 #: leaving member: a conventional loan's interest netted by its own plugin may sit beside the
-#: wadiah refund. That entry is not a sharia product's posting, so it is let through.
+#: wadiah refund. That entry is not a sharia product's posting, so it is let through; so is a
+#: collection settling members' dues (``entry.settles_dues``: one salary deduction paying a
+#: murabahah installment and a conventional loan's, each plugin writing its own lines).
 EXEMPT_OPERATIONS = frozenset({"members.exit"})
 
 
 def veto(entry: ProposedEntry) -> Veto | None:
-    if entry.operation in EXEMPT_OPERATIONS:
+    if entry.operation in EXEMPT_OPERATIONS or entry.settles_dues:
         return None
     keys = {account.gl_key for account in entry.accounts.values()}
     sharia = sorted(keys & SHARIA_GL_KEYS)

@@ -31,6 +31,8 @@ from kopcore.operations import Operation
 from kopcore.records import (
     Access,
     DemoSeed,
+    DueLines,
+    DueSettlement,
     EodTask,
     ExitContribution,
     FigureUnit,
@@ -40,6 +42,7 @@ from kopcore.records import (
     HealthFigure,
     ImportSheet,
     MemberBasis,
+    MemberDue,
     MigrationSource,
     Period,
     PermissionSpec,
@@ -52,7 +55,7 @@ from kopcore.records import (
     UnitSpec,
     Veto,
 )
-from kopcore_celengan import cutover, goals, membership, yearend
+from kopcore_celengan import cutover, dues, goals, membership, yearend
 from kopcore_celengan import hookspecs as celengan_hookspecs
 from kopcore_celengan.bonus import DAILY_BONUS
 from kopcore_celengan.goals import BONUS_GL_KEY, GL_KEY, PRODUCT
@@ -173,6 +176,19 @@ def kopcore_settlement_account(ctx: Context, member: Member, purpose: str,
         if account.currency == currency and account.status is ledger.AccountStatus.OPEN:
             return SettlementAccount(account.number, "Celengan: SHU credited to the goal")
     return None
+
+
+@kopcore.hookimpl
+def kopcore_member_dues(ctx: Context, member_ids: Sequence[int], start: date,
+                        end: date) -> Sequence[MemberDue]:
+    """What each open goal still lacks, so payroll deduction or a payment can fill it."""
+    return dues.dues_of(ctx, member_ids, end)
+
+
+@kopcore.hookimpl
+def kopcore_settle_dues(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | None:
+    """Credit the celengan accounts settled."""
+    return dues.settle(ctx, settlements)
 
 
 @kopcore.hookimpl
