@@ -28,11 +28,13 @@ def configure_xendit(xendit: XenditDouble, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 @pytest.fixture
-def coop(make_kernel: Callable[..., Kernel], xendit: XenditDouble, configure_xendit: None
-         ) -> Iterator[PayCoop]:
+def coop(request: pytest.FixtureRequest, make_kernel: Callable[..., Kernel],
+         xendit: XenditDouble, configure_xendit: None) -> Iterator[PayCoop]:
+    """Settings overrides come from indirect parametrisation (``approval_thresholds``...)."""
     standin = StandIn()
+    overrides = getattr(request, "param", {})
     coop = PayCoop(make_kernel(plugins=("payments", "payments_xendit"),
-                               extra_plugins=[("standin", standin)]), standin)
+                               extra_plugins=[("standin", standin)], **overrides), standin)
     coop.call("payments.settings-set", gateway="xendit", banks="BRI,BNI")
     # Xendit's Indonesian pricing: IDR 4,000 per VA payment, 0.7% MDR per QRIS, plus 11% VAT.
     coop.call("payments.fee-set", kind="va", fixed="4440")
