@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kopcore import ledger, operations
 from kopcore.context import Context
-from kopcore.errors import KopcoreError
+from kopcore.errors import Conflict, KopcoreError
 from kopcore.ledger import MemberStatus
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
@@ -115,7 +115,7 @@ def credit(ctx: Context, gateway: str, paid: GatewayPayment, via: str) -> Credit
     channel = find_channel(ctx, gateway, paid)
     savepoint = ctx.conn.begin_nested()
     try:
-        row_id = ctx.conn.execute(tables.payments.insert().values(
+        inserted = ctx.conn.execute(tables.payments.insert().values(
             gateway=gateway, payment_id=paid.payment_id, kind=paid.kind.value,
             channel_ref=(channel.gateway_ref if channel
                          else paid.channel_ref or paid.external_id)[:64],
@@ -123,14 +123,23 @@ def credit(ctx: Context, gateway: str, paid: GatewayPayment, via: str) -> Credit
             member_id=channel.member_id if channel else None,
             amount=rupiah(ctx, paid.amount).minor, fee=0,
             currency=currency, paid_at=paid.paid_at, received_via=via, status="received",
-            received_on=ctx.business_date)).inserted_primary_key[0]
+            received_on=ctx.business_date)).inserted_primary_key
     except IntegrityError:
         savepoint.rollback()  # a concurrent report of the same payment inserted it first
         found = existing(ctx, gateway, paid.payment_id)
+        if found is None:  # not yet visible to this transaction's snapshot
+            raise Conflict(f"payment {paid.payment_id} is being booked by a concurrent "
+                           "report; retry") from None
         return _as_result(found, "duplicate")
     savepoint.commit()
+    assert inserted is not None
+    row_id = int(inserted[0])
     amount = rupiah(ctx, paid.amount)
     memo = f"Pembayaran {paid.kind.value.upper()} {gateway} {paid.payment_id}"[:500]
+    status: str
+    target: str | None
+    reason: str | None
+    entry: int | None
     if paid.currency != currency:
         status, target, reason, entry = _suspense(ctx, amount, memo, "currency-mismatch")
     else:

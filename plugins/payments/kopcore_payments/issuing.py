@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -42,9 +44,9 @@ def va_name(name: str) -> str:
 def _record_channel(ctx: Context, gateway: str, channel: Channel, member_id: int,
                     bill_id: int | None) -> dict[str, Any]:
     c = tables.channels.c
-    found = ctx.conn.execute(sa.select(tables.channels).where(
+    row = ctx.conn.execute(sa.select(tables.channels).where(
         c.gateway == gateway, c.gateway_ref == channel.gateway_ref)).first()
-    if found is None:
+    if row is None:
         ctx.conn.execute(tables.channels.insert().values(
             gateway=gateway, kind=channel.kind.value, gateway_ref=channel.gateway_ref,
             external_id=channel.external_id, number=channel.number,
@@ -52,9 +54,19 @@ def _record_channel(ctx: Context, gateway: str, channel: Channel, member_id: int
             amount=crediting.rupiah(ctx, channel.amount).minor
             if channel.amount is not None else None, expires_at=channel.expires_at,
             created_on=ctx.business_date))
-        found = ctx.conn.execute(sa.select(tables.channels).where(
+        row = ctx.conn.execute(sa.select(tables.channels).where(
             c.gateway == gateway, c.gateway_ref == channel.gateway_ref)).one()
-    return dict(found._mapping)
+    return dict(row._mapping)
+
+
+def _va_request(gateway: Gateway, external_id: str, bank: str, name: str
+                ) -> Callable[[], Channel]:
+    return lambda: gateway.create_va(external_id, bank, name)
+
+
+def _recording(gateway: str, channel: Channel, member_id: int, bill_id: int | None
+               ) -> Callable[[Context], dict[str, Any]]:
+    return lambda w: _record_channel(w, gateway, channel, member_id, bill_id)
 
 
 def open_member_vas(ctx: Context, member_number: str, banks: list[str]) -> list[dict[str, Any]]:
@@ -74,16 +86,10 @@ def open_member_vas(ctx: Context, member_number: str, banks: list[str]) -> list[
         if existing is not None:
             opened.append(dict(existing._mapping))
             continue
-        channel = calling(name, lambda bank=bank, external_id=external_id: gateway.create_va(
-            external_id, bank, va_name(member.name)))
-        opened.append(ctx.kernel.write(ctx.actor, lambda w, ch=channel: _record_channel(
-            w, name, ch, member.id, None), operation=ctx.operation))
+        channel = calling(name, _va_request(gateway, external_id, bank, va_name(member.name)))
+        opened.append(ctx.kernel.write(ctx.actor, _recording(name, channel, member.id, None),
+                                       operation=ctx.operation))
     return opened
-
-
-def _bill_number(ctx: Context) -> str:
-    last = ctx.conn.execute(sa.select(sa.func.max(tables.bills.c.id))).scalar() or 0
-    return f"TG{ctx.business_date:%y%m%d}{last + 1:06d}"
 
 
 def create_bill(ctx: Context, *, member_number: str, amount: Decimal, kind: Kind, bank: str,
@@ -109,14 +115,19 @@ def create_bill(ctx: Context, *, member_number: str, amount: Decimal, kind: Kind
         raise ValidationError("a bill paid by VA names its bank (bank_code)", field="bank_code")
 
     def reserve(w: Context) -> tuple[int, str]:
-        number = _bill_number(w)
-        bill_id = w.conn.execute(tables.bills.insert().values(
-            number=number, member_id=member.id, amount=money.minor, currency=money.currency,
+        inserted = w.conn.execute(tables.bills.insert().values(
+            number=f"new-{uuid.uuid4().hex[:24]}", member_id=member.id, amount=money.minor,
+            currency=money.currency,
             description=description[:200], target_operation=operation,
             target_input=json.dumps(target, sort_keys=True), expires_at=expires,
             status="creating", created_by=ctx.actor,
-            created_on=w.business_date)).inserted_primary_key[0]
-        return int(bill_id), number
+            created_on=w.business_date)).inserted_primary_key
+        assert inserted is not None
+        bill_id = int(inserted[0])
+        number = f"TG{w.business_date:%y%m%d}{bill_id:06d}"
+        w.conn.execute(tables.bills.update().where(tables.bills.c.id == bill_id).values(
+            number=number))
+        return bill_id, number
 
     bill_id, number = ctx.kernel.write(ctx.actor, reserve, operation=ctx.operation)
     try:

@@ -19,6 +19,7 @@ Each run is stored; end of day warns while the last reconciliation has differenc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -44,16 +45,20 @@ def _report(ctx: Context, since: datetime, until: datetime) -> tuple[str, list[G
     return name, list(calling(name, lambda: gateway.payments(since, until)))
 
 
+def _crediting(gateway: str, paid: GatewayPayment, via: str
+               ) -> Callable[[Context], crediting.Credited]:
+    return lambda w: crediting.credit(w, gateway, paid, via)
+
+
 def poll(ctx: Context, since: datetime, until: datetime) -> list[crediting.Credited]:
     """Credit what the report has and the books do not. ``ctx`` is read-only."""
     name, report = _report(ctx, since, until)
-    done = []
+    done: list[crediting.Credited] = []
     for paid in report:
         if crediting.existing(ctx, name, paid.payment_id) is not None:
             continue
-        done.append(ctx.kernel.write(
-            ctx.actor, lambda w, p=paid: crediting.credit(w, name, p, "poll"),
-            operation=ctx.operation))
+        done.append(ctx.kernel.write(ctx.actor, _crediting(name, paid, "poll"),
+                                     operation=ctx.operation))
     return [d for d in done if d.verdict == "applied"]
 
 
@@ -75,8 +80,8 @@ def reconcile(ctx: Context, since: datetime, until: datetime, credit_missing: bo
                 "reported_fee": fee, "booked_amount": None, "booked_fee": None}
         if row is None:
             if credit_missing:
-                ctx.kernel.write(ctx.actor, lambda w, x=paid: crediting.credit(
-                    w, name, x, "reconcile"), operation=ctx.operation)
+                ctx.kernel.write(ctx.actor, _crediting(name, paid, "reconcile"),
+                                 operation=ctx.operation)
             result["missing"].append(line)
             continue
         line.update(booked_amount=row.amount, booked_fee=row.fee)

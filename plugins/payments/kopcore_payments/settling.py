@@ -79,6 +79,7 @@ def resolve(ctx: Context, payment_id: str, amount: Money, action: str, *, accoun
         raise ValidationError(f"the amount must repeat the payment's, {held.format()}",
                               field="amount")
     memo = f"Penyelesaian titipan {row.gateway} {payment_id}: {note}".strip(": ")[:500]
+    entry_id: int | None
     if action == "refund":
         source = refund_from or crediting.GATEWAY_ACCOUNT
         entry = ledger.post_entry(ctx, [
@@ -93,7 +94,8 @@ def resolve(ctx: Context, payment_id: str, amount: Money, action: str, *, accoun
         raw.update(amount=str(held.amount), cash_account=crediting.SUSPENSE_ACCOUNT)
         operations.check_call(ctx, operation, raw)
         answer = operations.call(ctx, operation, raw, caller=chart.PLUGIN)
-        entry_id = answer.get("entry_id") if isinstance(answer, dict) else None
+        given = answer.get("entry_id") if isinstance(answer, dict) else None
+        entry_id = given if isinstance(given, int) else None
         status, to = crediting.ASSIGNED, f"{operation} {json.dumps(target, sort_keys=True)}"
     elif account is not None:
         target_account = ledger.get_account(ctx, account)
@@ -108,8 +110,8 @@ def resolve(ctx: Context, payment_id: str, amount: Money, action: str, *, accoun
     updated = ctx.conn.execute(tables.payments.update().where(
         tables.payments.c.id == row.id, tables.payments.c.status == crediting.SUSPENSE).values(
         status=status, credited_to=to[:200],
-        resolution_entry_id=entry_id if isinstance(entry_id, int) else None))
+        resolution_entry_id=entry_id))
     if updated.rowcount != 1:
         raise AlreadyResolved(f"payment {payment_id} was resolved meanwhile")
     return {"payment_id": payment_id, "status": status, "credited_to": to[:200],
-            "entry_id": entry_id if isinstance(entry_id, int) else None}
+            "entry_id": entry_id}

@@ -97,7 +97,7 @@ class PayCoop(Cooperative):
         self.call("accounts.open-internal", name="Bank BRI Koperasi", gl_key="bank",
                   number=BANK)
 
-    def member(self, name: str = "Siti Aminah", *,  # type: ignore[override]
+    def member(self, name: str = "Siti Aminah", *,
                nik_prefix: str = "517101150890") -> str:
         """A new active member with a savings account (empty)."""
         number = super().member(name, nik_prefix=nik_prefix)

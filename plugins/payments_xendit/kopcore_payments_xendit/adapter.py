@@ -96,7 +96,7 @@ class XenditGateway:
 
     # -- transport -------------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, body: dict[str, Any] | None = None,
-                 params: list[tuple[str, str]] | None = None,
+                 params: list[tuple[str, str | int | float | bool | None]] | None = None,
                  headers: dict[str, str] | None = None) -> Any:
         try:
             with httpx.Client(timeout=httpx.Timeout(self.timeout, connect=5.0),
@@ -191,9 +191,10 @@ class XenditGateway:
         found: list[GatewayPayment] = []
         after: str | None = None
         for _page in range(1000):
-            params = [("types", "PAYMENT"), ("channel_categories", "VIRTUAL_ACCOUNT"),
-                      ("channel_categories", "QR_CODE"), ("created[gte]", _iso(since)),
-                      ("created[lt]", _iso(until)), ("limit", str(PAGE))]
+            params: list[tuple[str, str | int | float | bool | None]] = [
+                ("types", "PAYMENT"), ("channel_categories", "VIRTUAL_ACCOUNT"),
+                ("channel_categories", "QR_CODE"), ("created[gte]", _iso(since)),
+                ("created[lt]", _iso(until)), ("limit", str(PAGE))]
             if after:
                 params.append(("after_id", after))
             answer = self._request("GET", "/transactions", params=params)

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from kopcore_payments import tables
 from kopcore_payments.testing import FEE, GATEWAY, SUSPENSE, PayCoop
 from xendit_double import QR_API_VERSION, XenditDouble
 
@@ -97,8 +98,8 @@ def test_a_payment_after_expiry_goes_to_suspense_a_late_callback_in_time_pays(
     assert xendit.deliver(body).json()["reason"] == "bill-expired"
     in_time = bill(coop, member, loan, "100000", bank_code="BNI", hours=1)
     paid = xendit.pay_va(in_time["number"], 100_000)  # paid in time, callback delayed
-    coop.kernel.write("admin", lambda ctx: ctx.conn.exec_driver_sql(
-        "UPDATE payments_bills SET status = 'expired' WHERE number = '%s'" % in_time["number"]))
+    coop.kernel.write("admin", lambda ctx: ctx.conn.execute(tables.bills.update().where(
+        tables.bills.c.number == in_time["number"]).values(status="expired")))
     assert xendit.deliver(paid).json()["status"] == "credited"
     assert coop.balance(loan) == D(900000)
     assert coop.balance(SUSPENSE) == D(100000)

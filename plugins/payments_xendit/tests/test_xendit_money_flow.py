@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from kopcore_payments import tables
 from kopcore_payments.testing import BANK, FEE, GATEWAY, SUSPENSE, PayCoop
 from xendit_double import XenditDouble
 
@@ -136,9 +137,9 @@ def test_end_of_day_expires_bills_and_a_wrong_amount_waits_in_suspense(
     stale = coop.call("payments.bill-create", as_user="teller", member=member,
                       amount="10000", operation="standin.repay", input=f'{{"loan": "{loan}"}}',
                       bank_code="BRI", hours=1)
-    coop.kernel.write("admin", lambda ctx: ctx.conn.exec_driver_sql(
-        "UPDATE payments_bills SET expires_at = '2020-01-01 00:00:00' WHERE number = '%s'"
-        % stale["number"]))
+    coop.kernel.write("admin", lambda ctx: ctx.conn.execute(tables.bills.update().where(
+        tables.bills.c.number == stale["number"]).values(
+            expires_at=datetime(2020, 1, 1, tzinfo=UTC))))
     eod.run_end_of_day(coop.kernel)
     assert coop.call("payments.bill-get", number=stale["number"])["status"] == "expired"
     assert coop.call("payments.bills", status="expired")["bills"][0]["number"] == \
