@@ -34,7 +34,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / "kopcore-install.stamp"
 LOG = VENV / "kopcore-install.log"
-PLUGINS = ("savings", "loans", "ppob", "ppob_iak", "sharia")
+PLUGINS = ("savings", "loans", "ppob", "ppob_iak", "sharia", "payments", "payments_xendit")
 EXAMPLE_PLUGIN = Path("tests", "example_plugin")
 TOX_ENVS = "sqlite,postgres,lint,types,audit"
 #: What pytest runs unless ARGS name a path: the kernel's tests and each plugin's own tests.

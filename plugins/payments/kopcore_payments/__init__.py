@@ -19,8 +19,15 @@ import kopcore
 from kopcore.context import Context
 from kopcore.errors import PluginError
 from kopcore.operations import Operation
-from kopcore.records import EodTask, Finding, GLAccountSpec, MigrationSource, PermissionSpec
-from kopcore_payments import chart, eod, hookspecs
+from kopcore.records import (
+    DemoSeed,
+    EodTask,
+    Finding,
+    GLAccountSpec,
+    MigrationSource,
+    PermissionSpec,
+)
+from kopcore_payments import chart, demo, eod, hookspecs, sandbox
 from kopcore_payments.gateways import GatewaySpec
 from kopcore_payments.operations import OPERATIONS
 from kopcore_payments.verify import findings as verify_findings
@@ -46,6 +53,12 @@ def kopcore_add_hookspecs(pluginmanager: pluggy.PluginManager) -> None:
 
 
 @kopcore.hookimpl
+def kopcore_payments_gateways() -> Sequence[GatewaySpec]:
+    return [GatewaySpec("sandbox", sandbox.factory, "Offline gateway for training, the demo "
+                        "and tests; settings KOPCORE_PAYMENTS_SANDBOX_CALLBACK_TOKEN")]
+
+
+@kopcore.hookimpl
 def kopcore_gl_accounts() -> Sequence[GLAccountSpec]:
     return chart.GL_ACCOUNTS
 
@@ -68,6 +81,12 @@ def kopcore_operations() -> Sequence[Operation]:
 @kopcore.hookimpl
 def kopcore_eod_tasks() -> Sequence[EodTask]:
     return eod.TASKS
+
+
+@kopcore.hookimpl
+def kopcore_demo_seed() -> Sequence[DemoSeed]:
+    # After savings (order 100) has opened the members' accounts.
+    return [DemoSeed("payments", demo.seed, order=210)]
 
 
 @kopcore.hookimpl

@@ -41,7 +41,7 @@ def va_name(name: str) -> str:
     return (cleaned or "Anggota Koperasi")[:50]
 
 
-def _record_channel(ctx: Context, gateway: str, channel: Channel, member_id: int,
+def record_channel(ctx: Context, gateway: str, channel: Channel, member_id: int,
                     bill_id: int | None) -> dict[str, Any]:
     c = tables.channels.c
     row = ctx.conn.execute(sa.select(tables.channels).where(
@@ -66,7 +66,7 @@ def _va_request(gateway: Gateway, external_id: str, bank: str, name: str
 
 def _recording(gateway: str, channel: Channel, member_id: int, bill_id: int | None
                ) -> Callable[[Context], dict[str, Any]]:
-    return lambda w: _record_channel(w, gateway, channel, member_id, bill_id)
+    return lambda w: record_channel(w, gateway, channel, member_id, bill_id)
 
 
 def open_member_vas(ctx: Context, member_number: str, banks: list[str]) -> list[dict[str, Any]]:
@@ -143,7 +143,7 @@ def create_bill(ctx: Context, *, member_number: str, amount: Decimal, kind: Kind
         raise
 
     def record(w: Context) -> dict[str, Any]:
-        row = _record_channel(w, name, channel, member.id, bill_id)
+        row = record_channel(w, name, channel, member.id, bill_id)
         w.conn.execute(tables.bills.update().where(tables.bills.c.id == bill_id).values(
             status="open"))
         return row

@@ -37,6 +37,8 @@ GATEWAY = "GL-payments.gateway"
 SUSPENSE = "GL-payments.suspense"
 FEE = "GL-payments.fee"
 BANK = "BANK-01"
+#: The sandbox gateway's callback token in tests (KOPCORE_PAYMENTS_SANDBOX_CALLBACK_TOKEN).
+SANDBOX_TOKEN = "sandbox-callback-token"  # noqa: S105
 
 
 @attrs.frozen
