@@ -11,8 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from kopcore_payments import tables
 from kopcore_payments.testing import BANK, FEE, GATEWAY, SUSPENSE, PayCoop
+from sqlalchemy.exc import OperationalError
 from xendit_double import XenditDouble
 
 from kopcore import eod
@@ -144,4 +146,32 @@ def test_end_of_day_expires_bills_and_a_wrong_amount_waits_in_suspense(
     assert coop.call("payments.bill-get", number=stale["number"])["status"] == "expired"
     assert coop.call("payments.bills", status="expired")["bills"][0]["number"] == \
         stale["number"]
+    coop.books_ok()
+
+
+def test_a_callback_while_the_database_is_down_is_refused_and_counted_on_retry(
+        coop: PayCoop, xendit: XenditDouble) -> None:
+    member = coop.member()
+    va = open_va(coop, member)
+    body = xendit.pay_va(va["external_id"], 40_000)
+    down = threading.Event()
+
+    def refuse_writes(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if down.is_set() and statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            raise OperationalError(statement[:40], None, Exception("the database is down"))
+
+    engine = coop.kernel.db.engine
+    sa.event.listen(engine, "before_cursor_execute", refuse_writes)
+    try:
+        down.set()
+        refused = xendit.deliver(body)
+        assert refused.status_code == 503, refused.text
+        down.clear()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", refuse_writes)
+    assert coop.call("payments.payments")["payments"] == []
+    assert coop.balance(coop.savings_of(member)) == D(0)
+    retried = xendit.deliver(body)  # Xendit retries a delivery not answered 2xx
+    assert retried.json()["verdict"] == "applied"
+    assert coop.balance(coop.savings_of(member)) == D(40000)
     coop.books_ok()
