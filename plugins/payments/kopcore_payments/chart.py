@@ -33,8 +33,9 @@ MANAGE = "payments.manage"
 CALLBACK = "payments.callback"
 
 PERMISSIONS: tuple[PermissionSpec, ...] = (
-    PermissionSpec(READ, "See virtual accounts, QRIS, bills, payments and suspense",
-                   ("manager", "teller", "auditor")),
+    PermissionSpec(READ, "See virtual accounts, QRIS, bills, payments and suspense (members: "
+                   "their own VAs, bills and payments)", ("manager", "teller", "auditor",
+                                                        "member")),
     PermissionSpec(ISSUE, "Open members' virtual accounts and issue bills", ("manager", "teller")),
     PermissionSpec(MANAGE, "Choose the gateway and fees, poll, reconcile, record settlements and "
                    "resolve suspense", ("manager",)),

@@ -56,6 +56,25 @@ REFUNDED = "refunded"
 
 
 @attrs.frozen
+class Booked:
+    """A payment just booked, as ``kopcore_payments_booked`` receives it."""
+
+    gateway: str
+    payment_id: str
+    kind: str
+    amount: Money
+    fee: Money
+    #: ``credited`` or ``suspense``.
+    status: str
+    #: The member whose VA or bill it was, when known.
+    member_id: int | None
+    #: The account number or ``<operation> <bill>`` credited; ``None`` in suspense.
+    credited_to: str | None
+    reason: str | None
+    entry_id: int | None
+
+
+@attrs.frozen
 class Credited:
     #: ``applied`` (posted now) or ``duplicate`` (already in the books; nothing posted).
     verdict: str
@@ -160,6 +179,9 @@ def credit(ctx: Context, gateway: str, paid: GatewayPayment, via: str) -> Credit
         entry_id=entry, fee=fee, fee_entry_id=fee_entry))
     if status == SUSPENSE:
         log.warning("payment %s %s to suspense: %s", gateway, paid.payment_id, reason)
+    booked = Booked(gateway, paid.payment_id, paid.kind.value, amount, Money(fee, currency),
+                    status, channel.member_id if channel else None, target, reason, entry)
+    ctx.kernel.plugins.call("kopcore_payments_booked", ctx=ctx, payment=booked)
     return Credited("applied", paid.payment_id, status, target, reason)
 
 

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from kopcore.context import Context
+    from kopcore_payments.crediting import Booked
     from kopcore_payments.gateways import GatewaySpec
 
 hookspec = pluggy.HookspecMarker("kopcore")
@@ -32,4 +34,15 @@ def kopcore_payments_gateways() -> Sequence[GatewaySpec]:  # type: ignore[empty-
     building it from its :class:`~kopcore_payments.gateways.GatewayConfig` (environment
     variables ``KOPCORE_PAYMENTS_<NAME>_*``). Two plugins offering the same name stop start-up,
     naming both. Keep it cheap: build no clients and read no secrets here.
+    """
+
+
+@hookspec
+def kopcore_payments_booked(ctx: Context, payment: Booked) -> None:
+    """React to a payment just booked (credited to its target, or put in suspense): tell the
+    member their transfer arrived, say.
+
+    Called once per payment, in the transaction that books it, after its entries are posted;
+    an exception rolls the booking back (the gateway's callback is then refused and retried).
+    Do nothing outside the database here: write a row to your own outbox and send from there.
     """

@@ -68,10 +68,17 @@ def repay(ctx: Context, data: RepayIn) -> RepaidOut:
 
 
 class StandIn:
-    """Answers ``disbursement`` with the member's account opened here; ``standin.repay``."""
+    """Answers ``disbursement`` with the member's account opened here; ``standin.repay``;
+    records the ``kopcore_payments_booked`` events."""
 
     def __init__(self) -> None:
         self.accounts: dict[str, str] = {}
+        #: Every ``kopcore_payments_booked`` event: (payment id, status, member id).
+        self.booked: list[tuple[str, str, int | None]] = []
+
+    @hookimpl
+    def kopcore_payments_booked(self, ctx: Context, payment: Any) -> None:
+        self.booked.append((payment.payment_id, payment.status, payment.member_id))
 
     @hookimpl
     def kopcore_settlement_account(self, ctx: Context, member: Member, purpose: str,

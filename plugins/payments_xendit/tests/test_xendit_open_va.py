@@ -11,6 +11,9 @@ import pytest
 from kopcore_payments.testing import FEE, GATEWAY, SUSPENSE, PayCoop
 from xendit_double import XenditDouble
 
+from kopcore import ledger
+from kopcore.errors import Forbidden
+
 D = Decimal
 
 
@@ -146,3 +149,25 @@ def test_the_callback_replayed_from_the_cli_is_verified_too(
                      signature="kopcore-callback-verification-token")
     assert done["verdict"] == "applied"
     assert coop.balance(coop.savings_of(member)) == D(10000)
+
+
+def test_the_member_sees_their_own_vas_and_payments_and_the_arrival_is_an_event(
+        coop: PayCoop, xendit: XenditDouble) -> None:
+    member, other = coop.member(), coop.member("Made Wirawan")
+    bri = open_va(coop, member)
+    username = coop.member_user(member)
+    body = xendit.pay_va(bri["external_id"], 60_000)
+    xendit.deliver(body)
+    xendit.deliver(body)
+    member_id = coop.kernel.read("admin", lambda ctx: ledger.get_member(ctx, member).id)
+    assert coop.standin.booked == [(body["payment_id"], "credited", member_id)]
+    own = coop.call("payments.vas", as_user=username, member=member)
+    assert {c["number"] for c in own["channels"]} >= {bri["number"]}
+    arrived = coop.call("payments.payments", as_user=username,
+                        member=member)["payments"]
+    assert [(p["payment_id"], p["amount"]["amount"]) for p in arrived] == \
+        [(body["payment_id"], "60000.00")]
+    for operation in ("payments.vas", "payments.payments"):
+        assert coop.refused(Forbidden, operation, as_user=username,
+                            member=other)
+    assert coop.refused(Forbidden, "payments.payments", as_user=username)
