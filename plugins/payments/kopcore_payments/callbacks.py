@@ -11,6 +11,8 @@ verdict        what happened
 applied        the payment was new: credited to its target, or to suspense
 duplicate      the payment is already in the books (a repeated or late delivery, or a poll
                got there first): nothing is posted
+ignored        verified, but about something other than a payment (a VA became active, a
+               QR code expired): acknowledged (200) so the gateway stops retrying
 bad-token      the token does not verify: refused (401), nothing else read or changed
 malformed      the token verifies but the body is not a payment callback: refused (422)
 =============  ===========================================================================
@@ -76,9 +78,15 @@ def receive(ctx: Context, body: str, token: str) -> crediting.Credited:
                          operation=ctx.operation)
         raise
 
+    if paid is None:
+        ctx.kernel.write(ctx.actor, lambda w: _record(w, name, body, "ignored"),
+                         operation=ctx.operation)
+        return crediting.Credited("ignored", "", "ignored", None, "not a payment")
+    payment = paid
+
     def apply(w: Context) -> crediting.Credited:
-        done = crediting.credit(w, name, paid, "callback")
-        _record(w, name, body, done.verdict, paid.payment_id, done.reason)
+        done = crediting.credit(w, name, payment, "callback")
+        _record(w, name, body, done.verdict, payment.payment_id, done.reason)
         return done
 
     return ctx.kernel.write(ctx.actor, apply, operation=ctx.operation)

@@ -241,14 +241,21 @@ def _pay_bill(ctx: Context, bill_id: int, amount: Money, memo: str, row_id: int,
     if amount.minor != bill.amount:
         return _suspense(ctx, amount, memo,
                          f"amount-mismatch: bill {Money(bill.amount, amount.currency).format()}")
+    b = tables.bills.c
+    # Claim the bill before running its target: of two payments racing for one bill, the
+    # second finds it paid (PostgreSQL re-reads the row after the first commits).
+    claimed = ctx.conn.execute(tables.bills.update().where(
+        b.id == bill_id, b.status == bill.status).values(status="paid", payment_row_id=row_id))
+    if claimed.rowcount != 1:
+        return _suspense(ctx, amount, memo, "bill-paid")
     try:
         answer = operations.call(ctx, bill.target_operation,
                                  target_input(bill, amount, GATEWAY_ACCOUNT),
                                  caller=chart.PLUGIN)
     except KopcoreError as refused:
+        ctx.conn.execute(tables.bills.update().where(b.id == bill_id).values(
+            status=bill.status, payment_row_id=None))
         return _suspense(ctx, amount, memo, f"target-refused: {refused.code}: {refused.detail}")
-    ctx.conn.execute(tables.bills.update().where(tables.bills.c.id == bill_id).values(
-        status="paid", payment_row_id=row_id))
     entry_id = answer.get("entry_id") if isinstance(answer, dict) else None
     return CREDITED, f"{bill.target_operation} {bill.number}", None, \
         entry_id if isinstance(entry_id, int) else None

@@ -83,8 +83,10 @@ class Gateway(Protocol):
         """A dynamic QRIS code for ``amount`` rupiah, valid until ``expires_at``."""
         ...
 
-    def parse_callback(self, body: str, token: str) -> GatewayPayment:
-        """Verify a callback as the gateway documents it, then read the payment it reports.
+    def parse_callback(self, body: str, token: str) -> GatewayPayment | None:
+        """Verify a callback as the gateway documents it, then read the payment it reports;
+        ``None`` for a verified callback about something else (a VA became active, a QR code
+        expired), which is acknowledged and ignored.
 
         Raises :class:`~kopcore_payments.errors.BadCallbackToken` when it does not verify
         (nothing else is read) and :class:`~kopcore.errors.ValidationError` when a verified

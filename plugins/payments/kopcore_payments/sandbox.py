@@ -46,7 +46,7 @@ class SandboxGateway:
         return Channel(Kind.QRIS, "sbx-qr-" + reference_id, reference_id, qr, "", amount,
                        expires_at)
 
-    def parse_callback(self, body: str, token: str) -> GatewayPayment:
+    def parse_callback(self, body: str, token: str) -> GatewayPayment | None:
         if not self._token or not hmac.compare_digest(
                 self._token.encode(), token.encode("utf-8", "surrogateescape")):
             raise BadCallbackToken("the sandbox callback token does not match; ignored")

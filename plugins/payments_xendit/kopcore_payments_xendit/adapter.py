@@ -153,7 +153,7 @@ class XenditGateway:
             raise GatewayUnavailable(f"Xendit answered a QR code without {exc}") from None
 
     # -- callbacks -------------------------------------------------------------------------------
-    def parse_callback(self, body: str, token: str) -> GatewayPayment:
+    def parse_callback(self, body: str, token: str) -> GatewayPayment | None:
         if not hmac.compare_digest(self._token.encode(),
                                    token.encode("utf-8", "surrogateescape")):
             raise BadCallbackToken("the x-callback-token does not match the Xendit callback "
@@ -162,6 +162,11 @@ class XenditGateway:
             data = json.loads(body)
             if data.get("event") == "qr.payment":
                 return self._qr_payment(data["data"])
+            if str(data.get("event", "")).startswith("qr."):
+                return None  # another QR event (an expired code): nothing paid
+            if "callback_virtual_account_id" not in data and "account_number" in data \
+                    and "status" in data:
+                return None  # the FVA created / updated callback: a VA became active
             if "callback_virtual_account_id" in data:
                 return GatewayPayment(
                     str(data["payment_id"])[:128], Kind.VA,
@@ -176,10 +181,9 @@ class XenditGateway:
         raise ValidationError("not a Xendit payment callback (neither a fixed VA payment nor "
                               "qr.payment)", field="body")
 
-    def _qr_payment(self, data: dict[str, Any]) -> GatewayPayment:
+    def _qr_payment(self, data: dict[str, Any]) -> GatewayPayment | None:
         if data.get("status") != "SUCCEEDED":
-            raise ValidationError(f"QR payment status {str(data.get('status'))[:20]}: not a "
-                                  "completed payment", field="body")
+            return None  # a payment that did not complete credits nothing
         return GatewayPayment(str(data["id"])[:128], Kind.QRIS, str(data["qr_id"])[:64],
                               _rupiah(data["amount"], "amount"),
                               _moment(data["created"], "created"),

@@ -142,3 +142,18 @@ def test_a_bill_is_checked_against_the_callers_rights_and_input(coop: PayCoop) -
                         amount="1000.50", operation="standin.repay",
                         input=json.dumps({"loan": loan}), bank_code="BRI")
     assert coop.call("payments.bills")["bills"] == []
+
+
+def test_a_bill_is_paid_once_a_second_payment_waits_in_suspense(
+        coop: PayCoop, xendit: XenditDouble) -> None:
+    member = coop.member()
+    loan = coop.loan(member, "1000000")
+    made = bill(coop, member, loan, "100000", bank_code="BRI")
+    first = xendit.pay_va(made["number"], 100_000)
+    second = xendit.pay_va(made["number"], 100_000, enforce_bank_rules=False)
+    assert xendit.deliver(first).json()["status"] == "credited"
+    done = xendit.deliver(second).json()
+    assert (done["status"], done["reason"]) == ("suspense", "bill-paid")
+    assert coop.balance(loan) == D(900000)
+    assert coop.balance(SUSPENSE) == D(100000)
+    coop.books_ok()

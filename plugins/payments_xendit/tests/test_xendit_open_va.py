@@ -171,3 +171,15 @@ def test_the_member_sees_their_own_vas_and_payments_and_the_arrival_is_an_event(
         assert coop.refused(Forbidden, operation, as_user=username,
                             member=other)
     assert coop.refused(Forbidden, "payments.payments", as_user=username)
+
+
+def test_the_va_activated_callback_is_acknowledged_and_ignored(
+        coop: PayCoop, xendit: XenditDouble) -> None:
+    member = coop.member()
+    bri = open_va(coop, member)
+    before = coop.snapshot()
+    answer = xendit.deliver(xendit.va_activated(bri["external_id"]))
+    assert (answer.status_code, answer.json()["verdict"]) == (200, "ignored")
+    assert coop.snapshot() == before
+    assert coop.call("payments.payments")["payments"] == []
+    assert [c["verdict"] for c in coop.call("payments.callbacks")["callbacks"]] == ["ignored"]

@@ -30,6 +30,12 @@ documentation, section by section:
   ``currency``, ``country``, ``created``, ``updated``. Xendit retries a delivery that is not
   answered 2xx. A closed VA takes only ``expected_amount``; a single-use VA one payment; an
   expired VA none (the bank refuses them).
+- **Fixed Virtual Accounts > Fixed Virtual Account created / updated callback** (same page):
+  sent to the FVA created callback URL when a VA becomes ``ACTIVE``, with the VA's fields
+  (``id``, ``owner_id``, ``external_id``, ``bank_code``, ``merchant_code``, ``name``,
+  ``account_number``, ``is_closed``, ``expected_amount``, ``expiration_date``,
+  ``is_single_use``, ``status``, ``currency``, ``country``, ``created``, ``updated``) and
+  ``x-callback-token``.
 - **QR Codes (api-version 2022-07-31) > Create QR Code**
   (developers.xendit.co/api-reference/#create-qr-code, docs.xendit.co/qr-codes/test-guideline):
   ``POST /qr_codes`` with headers ``api-version: 2022-07-31`` and Basic auth; request
@@ -324,6 +330,14 @@ class XenditDouble:
         self._transaction(payment_id, "VIRTUAL_ACCOUNT", va["bank_code"], va["external_id"],
                           amount, 4000, at)
         return body
+
+    def va_activated(self, external_id: str) -> dict[str, Any]:
+        """The FVA created / updated callback body once the bank activated the VA."""
+        va = self.va_by_external_id(external_id)
+        va["status"] = "ACTIVE"
+        now = iso(datetime.now(UTC))
+        return {key: value for key, value in va.items() if key != "paid"} | {
+            "created": now, "updated": now}
 
     def pay_qr(self, qr_id: str, *, at: datetime | None = None) -> dict[str, Any]:
         qr = self.qrs[qr_id]
