@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from kopcore import ledger
+from kopcore import ledger, query
 from kopcore.context import Context
 from kopcore.errors import (
     Conflict,
@@ -482,22 +482,22 @@ def callback(ctx: Context, data: CallbackIn) -> CallbackOut:
 
 def payments_list(ctx: Context, data: PaymentsIn) -> PaymentsOut:
     """Payments received, newest first; ``--status suspense`` lists what waits for staff."""
-    p = tables.payments.c
-    query = sa.select(tables.payments).order_by(p.id.desc()).limit(data.limit)
+    p, m = tables.payments.c, query.members.c
+    select = sa.select(tables.payments, m.member_number).outerjoin(
+        query.members, m.id == p.member_id).order_by(p.id.desc()).limit(data.limit)
     if data.status is not None:
-        query = query.where(p.status == data.status)
+        select = select.where(p.status == data.status)
     if data.member is not None:
-        query = query.where(p.member_id == ledger.get_member(ctx, data.member).id)
+        select = select.where(p.member_id == ledger.get_member(ctx, data.member).id)
     out = []
     total = Money.zero(ctx.settings.currency)
-    for row in ctx.conn.execute(query):
-        member = ledger.get_member_by_id(ctx, row.member_id).member_number \
-            if row.member_id is not None else None
+    for row in ctx.conn.execute(select):
         amount = Money(row.amount, row.currency)
         total = total + amount
         out.append(PaymentOut(row.gateway, row.payment_id, row.kind, amount,
                               Money(row.fee, row.currency), row.paid_at, row.received_via,
-                              row.status, row.credited_to, row.reason, member, row.entry_id))
+                              row.status, row.credited_to, row.reason, row.member_number,
+                              row.entry_id))
     return PaymentsOut(out, total)
 
 
