@@ -7,6 +7,8 @@ key                       default         meaning
 ``open_va_purpose``       ``disbursement``  the settlement purpose asked for the account a
                                           member's open VA credits (answered by kopcore-savings
                                           with the member's sukarela account)
+``open_va_rule``          ``savings``     ``savings``: all to that account; ``wajib-first``: the
+                                          member's simpanan wajib arrears first
 ``banks``                 ``BRI,BNI``     the banks at which members' VAs are opened, in order
 ``bill_hours``            ``72``          a bill's default validity, hours
 ``last_reconciliation``   (none)          the last reconciliation's start and differences
@@ -20,7 +22,8 @@ import sqlalchemy as sa
 from kopcore.context import Context
 from kopcore_payments import tables
 
-DEFAULTS = {"gateway": "", "open_va_purpose": "disbursement", "banks": "BRI,BNI",
+DEFAULTS = {"gateway": "", "open_va_purpose": "disbursement", "open_va_rule": "savings",
+            "banks": "BRI,BNI",
             "bill_hours": "72", "last_reconciliation": ""}
 
 

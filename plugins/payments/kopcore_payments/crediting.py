@@ -9,7 +9,9 @@ What a payment credits:
 
 - into a **member's open VA**: the account the ``kopcore_settlement_account`` hook names for the
   member and the purpose in the setting ``open_va_purpose`` (default ``disbursement``: the
-  member's sukarela savings with kopcore-savings);
+  member's sukarela savings with kopcore-savings); with the setting ``open_va_rule``
+  ``wajib-first``, the member's simpanan wajib arrears (``savings.wajib-arrears``) are paid
+  first, oldest first, in the same entry;
 - into a **bill's VA or QRIS**: the bill's target operation (``loans.repay``,
   ``savings.deposit``…), run through :func:`kopcore.operations.call` with the paid ``amount``
   and ``cash_account`` set to the gateway balance account, so the operation takes the money
@@ -36,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kopcore import ledger, operations
 from kopcore.context import Context
-from kopcore.errors import Conflict, KopcoreError
+from kopcore.errors import Conflict, KopcoreError, NotFound
 from kopcore.ledger import MemberStatus
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
@@ -49,6 +51,8 @@ GATEWAY_ACCOUNT = ledger.gl_account_number(chart.GATEWAY_GL)
 SUSPENSE_ACCOUNT = ledger.gl_account_number(chart.SUSPENSE_GL)
 FEE_ACCOUNT = ledger.gl_account_number(chart.FEE_GL)
 
+#: ``open_va_rule``: simpanan wajib arrears first, the rest to the settlement account.
+WAJIB_FIRST = "wajib-first"
 CREDITED = "credited"
 SUSPENSE = "suspense"
 ASSIGNED = "assigned"
@@ -203,21 +207,44 @@ def _apply(ctx: Context, channel: Any, amount: Money, memo: str, row_id: int,
     member = ledger.get_member_by_id(ctx, channel.member_id)
     if member.status is not MemberStatus.ACTIVE:
         return _suspense(ctx, amount, memo, f"member-{member.status.value}")
+    lines = [PostingLine(GATEWAY_ACCOUNT, Side.DEBIT, amount)]
+    remaining = amount
+    if config.get(ctx, "open_va_rule") == WAJIB_FIRST:
+        for wajib, due in wajib_arrears(ctx, member.member_number, amount.currency):
+            take = min(due, remaining)
+            if take.is_positive():
+                lines.append(PostingLine(wajib, Side.CREDIT, take))
+                remaining = remaining - take
     purpose = config.get(ctx, "open_va_purpose")
     account = ledger.settlement_account(ctx, member, purpose, amount.currency)
-    if account is None:
-        return _suspense(ctx, amount, memo, f"no-account-for-{purpose}")
+    if remaining.is_positive():
+        if account is None:
+            return _suspense(ctx, amount, memo, f"no-account-for-{purpose}")
+        lines.append(PostingLine(account.number, Side.CREDIT, remaining))
     savepoint = ctx.conn.begin_nested()
     try:
-        entry = ledger.post_entry(ctx, [
-            PostingLine(GATEWAY_ACCOUNT, Side.DEBIT, amount),
-            PostingLine(account.number, Side.CREDIT, amount),
-        ], memo=memo)
+        entry = ledger.post_entry(ctx, lines, memo=memo)
     except KopcoreError as refused:
         savepoint.rollback()
         return _suspense(ctx, amount, memo, f"account-refused: {refused.code}")
     savepoint.commit()
-    return CREDITED, account.number, None, entry.id
+    return CREDITED, ", ".join(line.account for line in lines[1:])[:200], None, entry.id
+
+
+def wajib_arrears(ctx: Context, member_number: str, currency: str) -> list[tuple[str, Money]]:
+    """The member's simpanan wajib arrears, oldest first, as kopcore-savings' public operation
+    ``savings.wajib-arrears`` answers them; none when that operation is not enabled."""
+    try:
+        answer = operations.call(ctx, "savings.wajib-arrears", {"member": member_number},
+                                 caller=chart.PLUGIN)
+    except NotFound:
+        return []
+    found = []
+    for item in answer.get("items", []) if isinstance(answer, dict) else []:
+        due = Money.parse(str(item["arrears"]["amount"]), currency)
+        if due.is_positive():
+            found.append((str(item["account"]), due))
+    return found
 
 
 def target_input(bill: Any, amount: Money, cash_account: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ callback run their own transactions: the gateway is never called with a transact
 
 from __future__ import annotations
 
+import enum
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -172,6 +173,7 @@ class ResolvedOut:
 class SettingsOut:
     gateway: str
     open_va_purpose: str
+    open_va_rule: str
     banks: str
     bill_hours: int
     gateways: list[str]
@@ -212,6 +214,11 @@ class NoIn:
     pass
 
 
+class OpenVaRule(enum.StrEnum):
+    SAVINGS = "savings"
+    WAJIB_FIRST = "wajib-first"
+
+
 @attrs.frozen
 class SettingsIn:
     gateway: str | None = attrs.field(default=None, metadata={
@@ -220,6 +227,8 @@ class SettingsIn:
     open_va_purpose: str | None = attrs.field(default=None, metadata={
         "help": "Settlement purpose asked for the account an open VA credits "
                 "(default disbursement: the member's sukarela savings)", "max_length": 64})
+    open_va_rule: OpenVaRule | None = attrs.field(default=None, metadata={
+        "help": "savings: all to that account; wajib-first: simpanan wajib arrears first"})
     banks: str | None = attrs.field(default=None, metadata={
         "help": "Banks at which members' VAs are opened, comma-separated (BRI,BNI,MANDIRI)",
         "max_length": 200})
@@ -402,7 +411,8 @@ def _credited_out(done: crediting.Credited) -> CallbackOut:
 def settings(ctx: Context, data: NoIn) -> SettingsOut:
     """The gateway in use, the crediting rule, the banks and the installed gateways."""
     values = config.everything(ctx)
-    return SettingsOut(values["gateway"], values["open_va_purpose"], values["banks"],
+    return SettingsOut(values["gateway"], values["open_va_purpose"], values["open_va_rule"],
+                       values["banks"],
                        int(values["bill_hours"]), sorted(registry(ctx)),
                        values["last_reconciliation"])
 
@@ -416,6 +426,8 @@ def settings_set(ctx: Context, data: SettingsIn) -> SettingsOut:
         config.put(ctx, "gateway", data.gateway)
     if data.open_va_purpose is not None:
         config.put(ctx, "open_va_purpose", data.open_va_purpose.strip())
+    if data.open_va_rule is not None:
+        config.put(ctx, "open_va_rule", data.open_va_rule.value)
     if data.banks is not None:
         config.put(ctx, "banks", ",".join(b.strip().upper() for b in data.banks.split(",")
                                           if b.strip()))

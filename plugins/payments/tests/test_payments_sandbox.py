@@ -71,10 +71,15 @@ def test_an_unknown_channel_waits_in_suspense_and_verify_agrees(sandbox: PayCoop
 def test_the_crediting_rule_is_a_setting(sandbox: PayCoop) -> None:
     member = sandbox.member()
     [va] = sandbox.call("payments.va-open", member=member)["channels"]
+    # wajib first, without kopcore-savings enabled: no arrears to pay, all to the savings
+    sandbox.call("payments.settings-set", open_va_rule="wajib-first")
+    assert callback(sandbox, "P-5", va["number"], 7000)["credited_to"] == \
+        sandbox.savings_of(member)
     sandbox.call("payments.settings-set", open_va_purpose="payments.nobody-answers")
     done = callback(sandbox, "P-4", va["number"], 5000)
     assert done["reason"] == "no-account-for-payments.nobody-answers"
     assert sandbox.balance(SUSPENSE) == D(5000)
+    assert sandbox.refused(ValidationError, "payments.settings-set", open_va_rule="loans-first")
     sandbox.books_ok()
 
 

@@ -53,3 +53,31 @@ def test_open_va_to_sukarela_and_a_bill_repaying_a_loan(
     assert call("accounts.get", account=loan)["balance"]["amount"] == "2000000.00"
     assert Decimal(coop.call("accounts.get", account=GATEWAY)["balance"]["amount"]) == \
         Decimal("1180000.00")
+
+
+def test_wajib_arrears_first_then_sukarela(make_kernel: Callable[..., Kernel],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("kopcore_savings")
+    monkeypatch.setenv("KOPCORE_PAYMENTS_SANDBOX_CALLBACK_TOKEN", SANDBOX_TOKEN)
+    coop = Cooperative(make_kernel(plugins=("savings", "payments")), capital="1000000")
+    call = coop.call
+    call("savings.product-create", code="SUKARELA", name="Sukarela", type="sukarela")
+    call("savings.product-create", code="WAJIB", name="Wajib", type="wajib", amount="20000")
+    member = coop.member("Siti Aminah")
+    sukarela = call("savings.open", member=member, product="SUKARELA")["account"]["number"]
+    wajib = call("savings.open", member=member, product="WAJIB")["account"]["number"]
+    call("savings.wajib-bill", product="WAJIB", period="2026-01")
+    call("payments.settings-set", gateway="sandbox", banks="BRI", open_va_rule="wajib-first")
+    [va] = call("payments.va-open", member=member)["channels"]
+    done = call("payments.callback", signature=SANDBOX_TOKEN, body=json.dumps(
+        {"payment_id": "W-1", "channel": va["number"], "amount": 100_000}))
+    assert done["credited_to"] == f"{wajib}, {sukarela}"
+
+    def balance(account: str) -> str:
+        return str(call("accounts.get", account=account)["balance"]["amount"])
+
+    assert (balance(wajib), balance(sukarela)) == ("20000.00", "80000.00")
+    assert call("savings.wajib-arrears", member=member)["total"]["amount"] == "0.00"
+    small = call("payments.callback", signature=SANDBOX_TOKEN, body=json.dumps(
+        {"payment_id": "W-2", "channel": va["number"], "amount": 5_000}))
+    assert small["credited_to"] == sukarela
