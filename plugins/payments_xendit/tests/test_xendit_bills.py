@@ -8,7 +8,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from kopcore_payments import tables
+from kopcore_payments.errors import GatewayRefused, GatewayUnavailable
 from kopcore_payments.testing import FEE, GATEWAY, SUSPENSE, PayCoop
 from xendit_double import QR_API_VERSION, XenditDouble
 
@@ -156,4 +158,24 @@ def test_a_bill_is_paid_once_a_second_payment_waits_in_suspense(
     assert (done["status"], done["reason"]) == ("suspense", "bill-paid")
     assert coop.balance(loan) == D(900000)
     assert coop.balance(SUSPENSE) == D(100000)
+    coop.books_ok()
+
+
+def test_xendits_refusals_reach_the_caller_typed_and_nothing_is_half_written(
+        coop: PayCoop, xendit: XenditDouble, monkeypatch: pytest.MonkeyPatch) -> None:
+    member = coop.member()
+    loan = coop.loan(member, "100000")
+    refused = coop.refused(GatewayRefused, "payments.va-open", member=member, banks="BTPN")
+    assert refused.extra["gateway_code"] == "BANK_NOT_SUPPORTED_ERROR"
+    xendit.fail_next = 500
+    unavailable = coop.refused(GatewayUnavailable, "payments.bill-create", member=member,
+                               amount="10000", operation="standin.repay",
+                               input=json.dumps({"loan": loan}), channel="qris")
+    assert unavailable.status == 503
+    [failed] = coop.call("payments.bills", status="failed")["bills"]
+    assert failed["channel"] is None
+    monkeypatch.setenv("KOPCORE_PAYMENTS_XENDIT_SECRET_KEY", "xnd_development_rotated")
+    wrong_key = coop.refused(GatewayRefused, "payments.va-open", member=member)
+    assert wrong_key.extra["gateway_code"] == "INVALID_API_KEY"
+    assert coop.call("payments.vas", member=member)["channels"] == []
     coop.books_ok()
