@@ -174,8 +174,9 @@ def call(ctx: Context, name: str, raw: Mapping[str, Any], *, caller: str) -> Any
     go on. A mutation is audited in the same transaction (actor ``ctx.actor``, interface
     ``plugin:<caller>``). Neither the permission nor an approval threshold is checked here:
     ``caller`` (the calling plugin's name) takes responsibility, having checked with
-    :func:`check_call` when the call was arranged. An operation that runs its own transactions, a signed callback or one taking
-    a file cannot be called this way. Added in contract 1.0 (additive)."""
+    :func:`check_call` when the call was arranged. An operation that runs its own
+    transactions, a signed callback or one taking a file cannot be called this way. Added in
+    contract 1.0 (additive)."""
     from kopcore._service import call_within
 
     return call_within(ctx, name, raw, caller=caller)
