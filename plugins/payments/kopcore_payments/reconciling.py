@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from kopcore.context import Context
+from kopcore.errors import Conflict, NotFound
 from kopcore_payments import config, crediting, tables
 from kopcore_payments.gateways import GatewayPayment, calling, make_gateway
 
@@ -39,7 +40,6 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 def _report(ctx: Context, since: datetime, until: datetime) -> tuple[str, list[GatewayPayment]]:
     name = config.get(ctx, "gateway")
     if not name:
-        from kopcore.errors import NotFound
         raise NotFound("no payment gateway chosen: run payments gateway-set first")
     gateway = make_gateway(ctx, name)
     return name, list(calling(name, lambda: gateway.payments(since, until)))
@@ -57,8 +57,11 @@ def poll(ctx: Context, since: datetime, until: datetime) -> list[crediting.Credi
     for paid in report:
         if crediting.existing(ctx, name, paid.payment_id) is not None:
             continue
-        done.append(ctx.kernel.write(ctx.actor, _crediting(name, paid, "poll"),
-                                     operation=ctx.operation))
+        try:
+            done.append(ctx.kernel.write(ctx.actor, _crediting(name, paid, "poll"),
+                                         operation=ctx.operation))
+        except Conflict:
+            continue  # a concurrent callback is booking it: it is booked once, by that one
     return [d for d in done if d.verdict == "applied"]
 
 
