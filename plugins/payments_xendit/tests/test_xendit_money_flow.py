@@ -62,6 +62,42 @@ def test_a_callback_racing_polls_posts_once(coop: PayCoop, xendit: XenditDouble)
     coop.books_ok()
 
 
+def race(coop: PayCoop, xendit: XenditDouble, body: dict[str, Any]) -> int:
+    """Deliver ``body`` twice and poll, all at once; how many of them booked it."""
+    barrier = threading.Barrier(3)
+    answers: list[Any] = []
+
+    def run(work: Any) -> None:
+        barrier.wait(timeout=30)
+        answers.append(work())
+
+    workers = [threading.Thread(target=run, args=(lambda: xendit.deliver(body),)),
+               threading.Thread(target=run, args=(lambda: xendit.deliver(body),)),
+               threading.Thread(target=run, args=(lambda: coop.call("payments.poll"),))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    callbacks = [a for a in answers if not isinstance(a, dict)]
+    # 409: a concurrent report is booking it and not yet visible; the gateway retries
+    assert all(c.status_code in (200, 409) for c in callbacks), [c.text for c in callbacks]
+    applied = [c for c in callbacks if c.status_code == 200 and c.json()["verdict"] == "applied"]
+    polled = next(a for a in answers if isinstance(a, dict))["credited"]
+    return len(applied) + len(polled)
+
+
+def test_one_payment_raced_by_its_callback_twice_and_a_poll_is_booked_once(
+        coop: PayCoop, xendit: XenditDouble) -> None:
+    member = coop.member()
+    savings = coop.savings_of(member)
+    va = open_va(coop, member)
+    for round_ in range(3):
+        assert race(coop, xendit, xendit.pay_va(va["external_id"], 1_000 * (round_ + 1))) == 1
+    assert coop.balance(savings) == D(6000)
+    assert len(coop.call("payments.payments", member=member)["payments"]) == 3
+    coop.books_ok()
+
+
 def test_fees_and_settlement_leave_the_gateway_account_at_what_xendit_holds(
         coop: PayCoop, xendit: XenditDouble) -> None:
     member = coop.member()
