@@ -28,12 +28,12 @@ from kopcore._invocation import (
     refusal_digest,
 )
 from kopcore.context import Context
-from kopcore.errors import Conflict, KopcoreError
+from kopcore.errors import Conflict, Forbidden, KopcoreError, NotFound, ValidationError
 from kopcore.interfaces._convert import load
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation
 
-__all__ = ["Outcome", "invoke"]
+__all__ = ["Outcome", "call_within", "check_within", "invoke"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -133,3 +133,44 @@ def _run_own_transactions(kernel: Kernel, op: Operation, data: Any, principal: P
         kernel.write(principal.username, lambda ctx: audit.record(ctx, "ok"),
                      operation=op.name)
     return outcome
+
+
+def _nested_operation(ctx: Context, name: str) -> Operation:
+    claimed = ctx.kernel.plugins.operations.get(name)
+    if claimed is None:
+        raise NotFound(f"no operation {name!r} is enabled")
+    op: Operation = claimed.value
+    if op.own_transactions or op.signature_header is not None or op.upload_field is not None:
+        raise ValidationError(f"operation {name} cannot be called from another operation "
+                              "(it runs its own transactions, is a signed callback or takes "
+                              "a file)", field="operation")
+    return op
+
+
+def check_within(ctx: Context, name: str, raw: Mapping[str, Any]) -> None:
+    """Load ``raw`` as ``name``'s input and authorise ``ctx.principal`` for it (permission and
+    records, as :func:`invoke` does) without running it. Raises the refusal's KopcoreError."""
+    op = _nested_operation(ctx, name)
+    if ctx.principal is None:
+        raise Forbidden(f"{name}: no authenticated caller to authorise")
+    check_permission(op, ctx.principal)
+    check_records(ctx, op, load(op.input, raw), ctx.principal)
+
+
+def call_within(ctx: Context, name: str, raw: Mapping[str, Any], *, caller: str) -> Any:
+    """Run operation ``name`` on ``raw`` input in ``ctx``'s transaction, inside a savepoint:
+    a refusal raises its KopcoreError with nothing of the call written, and the caller's own
+    work stands. The call is audited (actor ``ctx.actor``, interface ``plugin:<caller>``) in
+    the same transaction. No permission is checked here: the calling plugin decided, with
+    :func:`check_within` when the call was arranged."""
+    op = _nested_operation(ctx, name)
+    data = load(op.input, raw)
+    audit = Audit(op, ctx.actor, f"plugin:{caller}"[:16], input_digest(op, data))
+    savepoint = ctx.conn.begin_nested()
+    try:
+        outcome = execute(ctx.for_operation(op.name), op, data, audit if op.mutates else None)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return outcome.payload

@@ -29,7 +29,7 @@ inferred from the arguments, and the handler is checked against them. Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic
 
 import attrs
@@ -154,3 +154,33 @@ class Operation(Generic[In, Out]):
     @property
     def description(self) -> str:
         return (self.handler.__doc__ or self.summary or "").strip()
+
+
+def check_call(ctx: Context, name: str, raw: Mapping[str, Any]) -> None:
+    """Check, without running it, that ``ctx.principal`` may call operation ``name`` on ``raw``
+    (its input as a route receives it): the input loads, the caller's role holds the
+    permission, and the records it names pass every plugin's ``kopcore_check_access`` and the
+    member-scoped rule. Raises the refusal (``NotFound`` for an operation not enabled,
+    ``ValidationError``, ``Forbidden``). A plugin that will run an operation later on a
+    caller's behalf (a bill paid through a gateway) checks it here when the caller arranges
+    it. Added in contract 1.0 (additive)."""
+    from kopcore._service import check_within
+
+    check_within(ctx, name, raw)
+
+
+def call(ctx: Context, name: str, raw: Mapping[str, Any], *, caller: str) -> Any:
+    """Run operation ``name`` on ``raw`` input inside ``ctx``'s transaction and return its
+    JSON payload (what the route would answer).
+
+    The call runs in a savepoint: a refusal raises its ``KopcoreError`` with nothing of the
+    call written, and the caller's own writes stand, so the caller can record the refusal and
+    go on. A mutation is audited in the same transaction (actor ``ctx.actor``, interface
+    ``plugin:<caller>``). Neither the permission nor an approval threshold is checked here:
+    ``caller`` (the calling plugin's name) takes responsibility, having checked with
+    :func:`check_call` when the call was arranged. An operation that runs its own
+    transactions, a signed callback or one taking a file cannot be called this way. Added in
+    contract 1.0 (additive)."""
+    from kopcore._service import call_within
+
+    return call_within(ctx, name, raw, caller=caller)
