@@ -80,6 +80,26 @@ interest_postings = sa.Table(
     sa.UniqueConstraint("account_id", "period_to", name="uq_savings_interest_postings_period"),
 )
 
+#: Interest paid, per account and calendar month it was earned in: withholding tax (PPh final,
+#: PP 15/2009) is judged on these, and the withholding slips and the monthly recap read them.
+#: One payment (a period's posting, a deposit's maturity) writes one row per month it covers.
+interest_months = sa.Table(
+    "savings_interest_months",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, nullable=False),
+    sa.Column("member_id", sa.Integer, nullable=False),
+    #: ``YYYY-MM``: the month the interest was earned in.
+    sa.Column("month", sa.String(7), nullable=False),
+    #: ``sukarela`` or ``berjangka``
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("gross", sa.BigInteger, nullable=False),
+    sa.Column("tax", sa.BigInteger, nullable=False),
+    sa.Column("paid_on", sa.Date, nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=True),
+    sa.Index("ix_savings_interest_months_month", "month", "member_id"),
+)
+
 wajib_dues = sa.Table(
     "savings_wajib_dues",
     metadata,

@@ -46,6 +46,7 @@ from kopcore_savings.operations.products import (
     product_create,
     product_list,
 )
+from kopcore_savings.operations.tax import TaxRecapIn, TaxRecapOut, tax_recap
 from kopcore_savings.operations.time_deposits import (
     DepositOut,
     DepositWithdrawIn,
@@ -113,4 +114,7 @@ OPERATIONS: tuple[Operation, ...] = (
         mutates=True, summary="Withdraw a time deposit", errors=(*POSTING, Conflict)),
     _op("deposit-mature", AccountIn, DepositOut, deposit_mature, chart.MANAGE, mutates=True,
         summary="Settle a matured time deposit", errors=(*POSTING, Conflict)),
+    _op("tax-recap", TaxRecapIn, TaxRecapOut, tax_recap, chart.READ, mutates=False,
+        summary="Withholding tax on interest of a month (recap, or one member's slip)",
+        member_fields=("member",), self_service=True, errors=(NotFound, ValidationError)),
 )
