@@ -49,7 +49,7 @@ from kopcore_loans.schedule import (
     build_schedule,
     round_half_up,
 )
-from kopcore_loans.tables import collateral, guarantors, installments, loans
+from kopcore_loans.tables import guarantors, installments, loans
 
 DISBURSEMENT = "disbursement"
 COLLECTION = "collection"
@@ -377,20 +377,6 @@ def add_guarantor(ctx: Context, loan: Loan, guarantor: Member, relationship: str
     ctx.conn.execute(guarantors.insert().values(
         loan_id=loan.id, member_id=guarantor.id, relationship=relationship.strip()[:100],
         added_on=ctx.business_date, added_by=ctx.actor))
-
-
-def add_collateral(ctx: Context, loan: Loan, kind: str, description: str, value: Money,
-                   document_ref: str | None) -> None:
-    if value.minor < 0:
-        raise ValidationError("collateral value cannot be negative", field="value")
-    if not kind.strip() or not description.strip():
-        raise ValidationError("collateral needs a kind and a description", field="kind")
-    if loan.status in (LoanStatus.CLOSED, LoanStatus.REJECTED, LoanStatus.CANCELLED):
-        raise Conflict(f"loan {loan.number} is {loan.status.value}")
-    ctx.conn.execute(collateral.insert().values(
-        loan_id=loan.id, kind=kind.strip()[:64], description=description.strip()[:500],
-        value=value.minor, document_ref=document_ref, added_on=ctx.business_date,
-        added_by=ctx.actor))
 
 
 def member_of(ctx: Context, loan: Loan) -> Member:

@@ -135,6 +135,8 @@ guarantors = sa.Table(
     sa.Column("relationship", sa.String(100), nullable=False),
     sa.Column("added_on", sa.Date, nullable=False),
     sa.Column("added_by", sa.String(64), nullable=False),
+    #: The day the loan was paid off and the guarantee ended.
+    sa.Column("released_on", sa.Date, nullable=True),
     sa.UniqueConstraint("loan_id", "member_id", name="uq_loans_guarantors_pair"),
 )
 
@@ -145,10 +147,29 @@ collateral = sa.Table(
     sa.Column("loan_id", sa.Integer, sa.ForeignKey("loans_loans.id"), nullable=False),
     sa.Column("kind", sa.String(64), nullable=False),
     sa.Column("description", sa.String(500), nullable=False),
+    #: Appraised value (nilai taksasi).
     sa.Column("value", sa.BigInteger, nullable=False),
+    #: Liquidation value (nilai likuidasi); the appraised value counts when empty.
+    sa.Column("liquidation_value", sa.BigInteger, nullable=True),
+    #: ``fidusia``, ``hak_tanggungan``, ``gadai`` or ``none``
+    sa.Column("binding", sa.String(16), nullable=False, server_default="none"),
+    #: The binding's deed or certificate number (akta/sertifikat fidusia, APHT/SHT).
+    sa.Column("binding_ref", sa.String(100), nullable=True),
+    #: The owner when it is not the borrower (spouse, parent…).
+    sa.Column("owner", sa.String(200), nullable=True),
+    #: The documents the cooperative holds (BPKB asli, SHM asli, kuitansi…).
+    sa.Column("documents", sa.String(500), nullable=True),
+    sa.Column("appraised_on", sa.Date, nullable=True),
     sa.Column("document_ref", sa.String(100), nullable=True),
+    #: ``held``, ``released`` or ``returned``
+    sa.Column("status", sa.String(16), nullable=False, server_default="held"),
     sa.Column("added_on", sa.Date, nullable=False),
     sa.Column("added_by", sa.String(64), nullable=False),
+    sa.Column("released_on", sa.Date, nullable=True),
+    sa.Column("released_by", sa.String(64), nullable=True),
+    sa.Column("release_note", sa.String(200), nullable=True),
+    sa.Column("returned_on", sa.Date, nullable=True),
+    sa.Column("returned_to", sa.String(200), nullable=True),
 )
 
 collectibility_classes = sa.Table(

@@ -11,6 +11,7 @@ from kopcore import ledger
 from kopcore.context import Context
 from kopcore.money import Money
 from kopcore.views import EntryOut
+from kopcore_loans.collateral import Collateral, loan_collateral
 from kopcore_loans.loan import (
     Loan,
     LoanStatus,
@@ -21,7 +22,7 @@ from kopcore_loans.loan import (
 )
 from kopcore_loans.products import CollectibilityClass, Product, get_product_by_id
 from kopcore_loans.schedule import Installment
-from kopcore_loans.tables import collateral, events, guarantors
+from kopcore_loans.tables import events, guarantors
 
 
 @attrs.frozen
@@ -142,15 +143,41 @@ class GuarantorOut:
     name: str
     relationship: str
     added_on: date
+    released_on: date | None
 
 
 @attrs.frozen
 class CollateralOut:
+    """An agunan: what it is, its values, its binding, the documents held and its status."""
+
+    id: int
     kind: str
     description: str
     value: Money
+    liquidation_value: Money | None
+    cover: Money
+    binding: str
+    binding_ref: str | None
+    owner: str | None
+    documents: str | None
+    appraised_on: date | None
     document_ref: str | None
+    status: str
     added_on: date
+    added_by: str
+    released_on: date | None
+    release_note: str | None
+    returned_on: date | None
+    returned_to: str | None
+
+    @classmethod
+    def of(cls, c: Collateral, currency: str) -> CollateralOut:
+        liquidation = None if c.liquidation_value is None else Money(c.liquidation_value,
+                                                                     currency)
+        return cls(c.id, c.kind, c.description, Money(c.value, currency), liquidation,
+                   Money(c.cover, currency), c.binding.value, c.binding_ref, c.owner,
+                   c.documents, c.appraised_on, c.document_ref, c.status.value, c.added_on,
+                   c.added_by, c.released_on, c.release_note, c.returned_on, c.returned_to)
 
 
 @attrs.frozen
@@ -207,9 +234,6 @@ def loan_out(ctx: Context, loan: Loan) -> LoanOut:
     g, m = guarantors.c, ledger.get_member_by_id
     guarantor_rows = ctx.conn.execute(sa.select(guarantors).where(g.loan_id == loan.id)
                                       .order_by(g.id)).all()
-    collateral_rows = ctx.conn.execute(sa.select(collateral)
-                                       .where(collateral.c.loan_id == loan.id)
-                                       .order_by(collateral.c.id)).all()
     return LoanOut(
         loan.number, member.member_number, member.name, product.code, loan.status.value,
         Money(loan.principal, cur), loan.term, loan.method.value, loan.frequency.value,
@@ -223,9 +247,8 @@ def loan_out(ctx: Context, loan: Loan) -> LoanOut:
         Money(upcoming[0].unpaid if upcoming else 0, cur),
         Money(loan.written_off, cur), Money(loan.recovered, cur), loan.schedule_version,
         [GuarantorOut(m(ctx, r.member_id).member_number, m(ctx, r.member_id).name,
-                      r.relationship, r.added_on) for r in guarantor_rows],
-        [CollateralOut(r.kind, r.description, Money(r.value, cur), r.document_ref, r.added_on)
-         for r in collateral_rows],
+                      r.relationship, r.added_on, r.released_on) for r in guarantor_rows],
+        [CollateralOut.of(c, cur) for c in loan_collateral(ctx, loan.id)],
     )
 
 
