@@ -114,17 +114,23 @@ def get_collateral(ctx: Context, loan: Loan, collateral_id: int) -> Collateral:
     return _from_row(row)
 
 
-def cover_by_loan(ctx: Context, loan_ids: Iterable[int]) -> dict[int, int]:
-    """Held collateral's cover (:attr:`Collateral.cover`) per loan, minor units."""
+def _cover(ctx: Context, where: sa.ColumnElement[bool]) -> dict[int, int]:
     c = collateral.c
     cover = sa.func.sum(sa.func.coalesce(c.liquidation_value, c.value))
-    ids = list(loan_ids)
-    if not ids:
-        return {}
     return {int(loan_id): int(total) for loan_id, total in ctx.conn.execute(
-        sa.select(c.loan_id, cover).where(c.loan_id.in_(ids),
-                                          c.status == CollateralStatus.HELD.value)
+        sa.select(c.loan_id, cover).where(where, c.status == CollateralStatus.HELD.value)
         .group_by(c.loan_id))}
+
+
+def cover_by_loan(ctx: Context, loan_ids: Iterable[int]) -> dict[int, int]:
+    """Held collateral's cover (:attr:`Collateral.cover`) per loan, minor units."""
+    ids = list(loan_ids)
+    return _cover(ctx, collateral.c.loan_id.in_(ids)) if ids else {}
+
+
+def cover_by_range(ctx: Context, low: int, high: int) -> dict[int, int]:
+    """:func:`cover_by_loan` of the loans with ids from ``low`` to ``high``."""
+    return _cover(ctx, collateral.c.loan_id.between(low, high))
 
 
 def _check_values(value: Money, liquidation: Money | None) -> None:

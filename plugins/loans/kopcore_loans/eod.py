@@ -25,10 +25,12 @@ import sqlalchemy as sa
 
 from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.errors import KopcoreError
+from kopcore.errors import ConfigurationError, KopcoreError
 from kopcore.money import Money, exponent
 from kopcore.records import EodTask, PostingLine, Side
 from kopcore_loans import gl
+from kopcore_loans.collateral import cover_by_range
+from kopcore_loans.kolektibilitas import Arrears, classify_ksp, load_regime, policy
 from kopcore_loans.lifecycle import COLLECTION
 from kopcore_loans.loan import (
     LoanStatus,
@@ -38,13 +40,15 @@ from kopcore_loans.loan import (
 )
 from kopcore_loans.products import (
     Accounting,
+    CollectibilityClass,
     PenaltyBase,
     classify,
     collectibility,
+    role_of,
 )
 from kopcore_loans.repayment import dues, repay
 from kopcore_loans.schedule import round_half_up
-from kopcore_loans.tables import installments, loans, products
+from kopcore_loans.tables import events, installments, loans, products
 
 #: One entry per chunk: stay well under the kernel's 10,000 postings per entry.
 MAX_LOANS_PER_CHUNK = 4000
@@ -141,6 +145,12 @@ def figures_query(dialect: str, accrual_only: bool = False) -> sa.Select[Any]:
     oldest = sa.func.min(sa.case((owing & (i.due_date <= today), i.due_date)))
     base = sa.case((p.penalty_base == PenaltyBase.INSTALLMENT.value, unpaid),
                    else_=principal_unpaid)
+    due_by_today = (i.status == "open") & (i.due_date <= today)
+    interest_unpaid = charged - i.interest_paid
+    principal_since = sa.func.min(sa.case((due_by_today & (principal_unpaid > 0), i.due_date)))
+    interest_since = sa.func.min(sa.case((due_by_today & (interest_unpaid > 0), i.due_date)))
+    interest_arrears = sa.func.sum(sa.case((due_by_today, interest_unpaid),
+                                           else_=sa.literal(0, sa.BigInteger)))
     overdue = sa.func.sum(sa.case((owing & (late > p.grace_days), base),
                                   else_=sa.literal(0, sa.BigInteger)))
     # Grouped by the loan's id alone (its other columns depend on it), then joined to what
@@ -151,7 +161,11 @@ def figures_query(dialect: str, accrual_only: bool = False) -> sa.Select[Any]:
             c.allowance, c.interest_recognized, c.account_id, c.interest_account_id,
             sa.func.coalesce(sa.cast(earned, sa.BigInteger), 0).label("earned"),
             sa.func.coalesce(_days(dialect, today, oldest), 0).label("dpd"),
-            sa.func.coalesce(sa.cast(overdue, sa.BigInteger), 0).label("overdue"))
+            sa.func.coalesce(sa.cast(overdue, sa.BigInteger), 0).label("overdue"),
+            principal_since.label("principal_since"), interest_since.label("interest_since"),
+            sa.func.coalesce(sa.cast(interest_arrears, sa.BigInteger), 0
+                             ).label("interest_arrears"),
+            c.frequency, c.doubtful_since, c.rescuable)
         .select_from(loans.join(products, p.id == c.product_id)
                      .outerjoin(installments, i.loan_id == c.id))
         .where(condition)
@@ -166,7 +180,9 @@ def figures_query(dialect: str, accrual_only: bool = False) -> sa.Select[Any]:
             g.allowance, g.interest_recognized,
             query.normal_balance(principal_account).label("outstanding"),
             interest_account.c.number.label("interest_number"),
-            sa.case((accrues, 1), else_=0).label("accrues"), g.earned, g.dpd, g.overdue)
+            sa.case((accrues, 1), else_=0).label("accrues"), g.earned, g.dpd, g.overdue,
+            g.principal_since, g.interest_since, g.interest_arrears, g.frequency,
+            g.doubtful_since, g.rescuable)
         .select_from(
             grouped.join(products, p.id == g.product_id)
             .outerjoin(principal_account, principal_account.c.id == g.account_id)
@@ -177,9 +193,9 @@ def figures_query(dialect: str, accrual_only: bool = False) -> sa.Select[Any]:
 
 #: A :func:`figures_query` row: (id, status, product_id, penalty_due, days_past_due,
 #: collectibility, allowance, interest_recognized, outstanding, interest_number, accrues,
-#: earned, dpd, overdue).
-Figures = list[tuple[int, str, int, int, int, str | None, int, int, int | None, str | None, int,
-                     int, int, int]]
+#: earned, dpd, overdue, principal_since, interest_since, interest_arrears, frequency,
+#: doubtful_since, rescuable).
+Figures = list[tuple[Any, ...]]
 
 
 def chunk_figures(ctx: Context, day: date, low: int, high: int, *, accrual_only: bool = False
@@ -297,8 +313,8 @@ def accrue_interest(ctx: Context, day: date, low: int, high: int,
     lines: list[PostingLine] = []
     updates: list[tuple[int, int]] = []
     debit = Side.DEBIT
-    for (loan_id, _status, _product, _penalty, _dpd, _class, _allowance, recognised,
-         _outstanding, number, accrues, earned, _new_dpd, _overdue) in figures:
+    for row in figures:
+        loan_id, recognised, number, accrues, earned = row[0], row[7], row[9], row[10], row[11]
         if accrues and number is not None and earned > recognised:
             lines.append(PostingLine(number, debit, Money(earned - recognised, currency)))
             updates.append((loan_id, earned))
@@ -342,11 +358,55 @@ def daily_penalty(rows: Sequence[ScheduleRow], day: date, grace_days: int,
     return round_half_up(overdue * percent_per_day / 100, unit)
 
 
+def _last_payments(ctx: Context, low: int, high: int) -> dict[int, date]:
+    """The day of each loan's last repayment (any kind of payment), for loans in the range."""
+    e = events.c
+    return {int(loan_id): day for loan_id, day in ctx.conn.execute(
+        sa.select(e.loan_id, sa.func.max(e.business_date))
+        .where(e.loan_id.between(low, high), e.kind.in_(PAYMENT_KINDS), e.amount > 0)
+        .group_by(e.loan_id))}
+
+
+#: Loan events that are a payment by (or for) the borrower.
+PAYMENT_KINDS = ("repayment", "auto-debit", "settlement", "exit-netting")
+
+
+class _Judge:
+    """The class of each running loan in a chunk under the cooperative's regime."""
+
+    def __init__(self, ctx: Context, day: date, low: int, high: int,
+                 classes: list[CollectibilityClass]) -> None:
+        self.day = day
+        self.policy = policy(ctx)
+        self.regime = load_regime(self.policy.regime)
+        self.classes = classes
+        self.by_days: dict[int, str] = {}
+        ksp = self.regime.kind == "frequency"
+        self.cover = cover_by_range(ctx, low, high) \
+            if ksp or self.policy.deduct_collateral else {}
+        self.paid = _last_payments(ctx, low, high) if ksp else {}
+
+    def code(self, row: tuple[Any, ...]) -> str:
+        if self.regime.kind == "days":
+            dpd = row[12]
+            code = self.by_days.get(dpd)
+            if code is None:
+                code = self.by_days[dpd] = classify(self.classes, dpd).code
+            return code
+        loan_id = row[0]
+        return classify_ksp(self.regime, Arrears(
+            frequency=row[17], principal_since=row[14], interest_since=row[15],
+            debt=int(row[8] or 0) + int(row[16]), cover=self.cover.get(loan_id, 0),
+            rescuable=None if row[19] is None else bool(row[19]), doubtful_since=row[18],
+            last_paid=self.paid.get(loan_id)), self.day)
+
+
 def classify_arrears(ctx: Context, day: date, low: int, high: int,
                      figures: Figures | None = None,
                      recognized: dict[int, int] | None = None) -> int:
-    """Days past due, the day's penalty, the class and the allowance of each loan; one entry
-    moves the chunk's net allowance change between PPAP expense and the allowance.
+    """Days past due, the day's penalty, the class (under the cooperative's regime) and the
+    allowance of each loan; one entry moves the chunk's net allowance change between PPAP
+    expense and the allowance.
     ``figures``: the chunk's :func:`chunk_figures` (of the loans matching
     :func:`arrears_condition`), when the caller has read them already.
     ``recognized``: new ``interest_recognized`` by loan (from :func:`accrue_interest`), written
@@ -360,18 +420,23 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
     if not figures:
         return 0
     classes = collectibility(ctx)
+    judge = _Judge(ctx, day, low, high, classes)
     allowance_of = {cls.code: Fraction(cls.allowance_percent) / 100 for cls in classes}
+    role = {cls.code: role_of(cls) for cls in classes}
     p = products.c
     penalty_of = {pid: Fraction(Decimal(percent)) / 100 for pid, percent in ctx.conn.execute(
         sa.select(p.id, p.penalty_percent_per_day))}
-    class_of: dict[int, str] = {}  # days past due -> class code
     rupiah = _rupiah(ctx)
     active = LoanStatus.ACTIVE.value
     updates: list[tuple[int, int, int, int, str | None, int]] = []
+    doubtful: list[dict[str, Any]] = []
     change = 0
-    for (loan_id, status, product_id, penalty_due, old_dpd, old_class, allowance, recognised,
-         outstanding, _number, _accrues, _earned, dpd, overdue) in figures:
-        new_recognised = recognized.get(loan_id, recognised)
+    for row in figures:
+        (loan_id, status, product_id, penalty_due, old_dpd, old_class, allowance, recognised,
+         outstanding, _number, _accrues, _earned, dpd, overdue) = row[:14]
+        new_recognised: int = recognised
+        if loan_id in recognized:
+            new_recognised = recognized[loan_id]
         new: tuple[int, int, int, int, str | None, int]
         if status != active:
             new = (loan_id, new_recognised, old_dpd, penalty_due, old_class, 0)
@@ -379,15 +444,26 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
         else:
             percent = penalty_of[product_id]
             penalty = _share(overdue, percent, rupiah) if percent else 0
-            code = class_of.get(dpd)
-            if code is None:
-                code = class_of[dpd] = classify(classes, dpd).code
+            code = judge.code(row)
+            if code not in allowance_of:
+                raise ConfigurationError(
+                    f"regime {judge.regime.code} classes a loan {code}, which the classes "
+                    "table lacks (loans set-regime resets it)")
             target = _share(int(outstanding or 0), allowance_of[code], rupiah)
             change += target - allowance
             new = (loan_id, new_recognised, dpd, penalty_due + penalty, code, target)
+            since = row[18]
+            if role[code] == "doubtful" and since is None:
+                doubtful.append({"loan_id": loan_id, "since": day})
+            elif role[code] in ("current", "special-mention", "substandard") \
+                    and since is not None:
+                doubtful.append({"loan_id": loan_id, "since": None})
         if new != (loan_id, recognised, old_dpd, penalty_due, old_class, allowance):
             updates.append(new)
     _write_loans(ctx, updates)
+    if doubtful:
+        ctx.conn.execute(sa.update(loans).where(loans.c.id == sa.bindparam("loan_id"))
+                         .values(doubtful_since=sa.bindparam("since")), doubtful)
     if change:
         amount = Money(abs(change), ctx.settings.currency)
         expense, allowance_gl = gl.gl(gl.ALLOWANCE_EXPENSE), gl.gl(gl.ALLOWANCE)

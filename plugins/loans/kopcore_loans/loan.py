@@ -64,6 +64,11 @@ class Loan:
     schedule_version: int
     written_off: int
     recovered: int
+    doubtful_since: date | None = None
+    rescuable: bool | None = None
+    judged_by: str | None = None
+    judged_on: date | None = None
+    judgement_note: str | None = None
 
 
 @attrs.frozen
@@ -107,6 +112,8 @@ def loan_from_row(row: sa.Row[Any]) -> Loan:
     m["annual_rate"] = Decimal(m["annual_rate"])
     m["rounding_unit"] = Decimal(m["rounding_unit"])
     m["auto_debit"] = bool(m["auto_debit"])
+    if m["rescuable"] is not None:
+        m["rescuable"] = bool(m["rescuable"])
     return Loan(**m)
 
 

@@ -33,6 +33,7 @@ from kopcore.views import EntryOut
 from kopcore_loans import collateral as agunan
 from kopcore_loans import lifecycle, repayment, reports
 from kopcore_loans.collateral import Binding
+from kopcore_loans.kolektibilitas import policy
 from kopcore_loans.loan import (
     Loan,
     LoanStatus,
@@ -52,6 +53,8 @@ from kopcore_loans.products import (
     replace_classes,
     set_product_active,
 )
+from kopcore_loans.quality_ops import OPERATIONS as QUALITY_OPERATIONS
+from kopcore_loans.quality_ops import check_classes_fit
 from kopcore_loans.schedule import InterestMethod, build_schedule
 from kopcore_loans.tables import loans
 from kopcore_loans.views import (
@@ -311,6 +314,9 @@ class ClassIn:
                                           "minimum": 0, "maximum": 100000})
     allowance_percent: Decimal = attrs.field(metadata={"help": "PPAP, percent of outstanding"})
     non_performing: bool = attrs.field(metadata={"help": "Counts as NPL"})
+    role: str | None = attrs.field(default=None, metadata={
+        "help": "current, special-mention, substandard, doubtful or loss (default: by code)",
+        "max_length": 16})
 
 
 @attrs.frozen
@@ -564,7 +570,8 @@ def classes(ctx: Context, data: NoInput) -> ClassesOut:
 def set_classes(ctx: Context, data: ClassesIn) -> ClassesOut:
     """Replace the kolektibilitas classes; loans are reclassified at the next end of day."""
     new = [CollectibilityClass(c.code, c.name, c.min_days, c.allowance_percent,
-                               c.non_performing) for c in data.classes]
+                               c.non_performing, c.role) for c in data.classes]
+    check_classes_fit(ctx, policy(ctx).regime, new)
     return ClassesOut([ClassOut.of(c) for c in replace_classes(ctx, new)])
 
 
@@ -669,4 +676,5 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("loans.member-history", MemberIn, MemberHistoryOut, member_history,
               permission=READ, mutates=False, summary="A member's loans and their history",
               member_fields=("member",), errors=(NotFound,)),
+    *QUALITY_OPERATIONS,
 )

@@ -259,6 +259,26 @@ class CollectibilityClass:
     min_days: int
     allowance_percent: Decimal
     non_performing: bool
+    #: current, special-mention, substandard, doubtful or loss (the problem-loan risk weighs
+    #: the last three); derived from the code when not given (see :func:`role_of`).
+    role: str | None = None
+
+
+KNOWN_ROLES = {"L": "current", "DPK": "special-mention", "KL": "substandard",
+               "D": "doubtful", "M": "loss"}
+ROLES = ("current", "special-mention", "substandard", "doubtful", "loss")
+
+
+def role_of(cls: CollectibilityClass) -> str:
+    """The class's role as given, else by its usual code (L, DPK, KL, D, M), else substandard
+    for a non-performing class, special mention for a later performing one, current."""
+    if cls.role is not None:
+        return cls.role
+    if cls.code in KNOWN_ROLES:
+        return KNOWN_ROLES[cls.code]
+    if cls.non_performing:
+        return "substandard"
+    return "special-mention" if cls.min_days else "current"
 
 
 def collectibility(ctx: Context) -> list[CollectibilityClass]:
@@ -266,7 +286,7 @@ def collectibility(ctx: Context) -> list[CollectibilityClass]:
     c = collectibility_classes.c
     rows = ctx.conn.execute(sa.select(collectibility_classes).order_by(c.min_days))
     return [CollectibilityClass(r.code, r.name, r.min_days, Decimal(r.allowance_percent),
-                                bool(r.non_performing)) for r in rows]
+                                bool(r.non_performing), r.role) for r in rows]
 
 
 def classify(classes: list[CollectibilityClass], days_past_due: int) -> CollectibilityClass:
@@ -296,11 +316,15 @@ def replace_classes(ctx: Context, classes: list[CollectibilityClass]) -> list[Co
         if not previous <= cls.allowance_percent <= 100:
             raise ValidationError("allowance percentages must be 0-100 and never decrease",
                                   field="classes")
+        if role_of(cls) not in ROLES:
+            raise ValidationError(f"class {cls.code}: role is one of {', '.join(ROLES)}",
+                                  field="classes")
         previous = cls.allowance_percent
     ctx.conn.execute(sa.delete(collectibility_classes))
     ctx.conn.execute(collectibility_classes.insert(), [
         {"code": c.code, "name": c.name[:100], "min_days": c.min_days,
-         "allowance_percent": str(c.allowance_percent), "non_performing": c.non_performing}
+         "allowance_percent": str(c.allowance_percent), "non_performing": c.non_performing,
+         "role": role_of(c)}
         for c in ordered
     ])
     return collectibility(ctx)

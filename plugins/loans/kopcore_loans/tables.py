@@ -75,6 +75,13 @@ loans = sa.Table(
     sa.Column("collectibility", sa.String(16), nullable=True),
     sa.Column("allowance", sa.BigInteger, nullable=False, default=0),
     sa.Column("schedule_version", sa.Integer, nullable=False, default=1),
+    #: KSP regime: the day the loan became Diragukan (Macet after 21 months without repayment).
+    sa.Column("doubtful_since", sa.Date, nullable=True),
+    #: An officer's recorded judgement: can the loan still be rescued (dapat diselamatkan)?
+    sa.Column("rescuable", sa.Boolean, nullable=True),
+    sa.Column("judged_by", sa.String(64), nullable=True),
+    sa.Column("judged_on", sa.Date, nullable=True),
+    sa.Column("judgement_note", sa.String(200), nullable=True),
     sa.Column("written_off", sa.BigInteger, nullable=False, default=0),
     sa.Column("recovered", sa.BigInteger, nullable=False, default=0),
     sa.CheckConstraint(
@@ -180,4 +187,15 @@ collectibility_classes = sa.Table(
     sa.Column("min_days", sa.Integer, nullable=False, unique=True),
     sa.Column("allowance_percent", sa.String(32), nullable=False),
     sa.Column("non_performing", sa.Boolean, nullable=False),
+    #: ``current``, ``special-mention``, ``substandard``, ``doubtful`` or ``loss``
+    sa.Column("role", sa.String(16), nullable=False, server_default="current"),
+)
+
+#: The cooperative's loan policy: ``collectibility_regime``, ``allowance_deducts_collateral``,
+#: ``allowance_posting``.
+settings = sa.Table(
+    "loans_settings",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
 )

@@ -20,7 +20,7 @@ from kopcore_loans.loan import (
     outstanding_principal,
     schedule_rows,
 )
-from kopcore_loans.products import CollectibilityClass, Product, get_product_by_id
+from kopcore_loans.products import CollectibilityClass, Product, get_product_by_id, role_of
 from kopcore_loans.schedule import Installment
 from kopcore_loans.tables import events, guarantors
 
@@ -218,6 +218,12 @@ class LoanOut:
     schedule_version: int
     guarantors: list[GuarantorOut]
     collateral: list[CollateralOut]
+    #: KSP regime: when the loan became Diragukan; an officer's judgement of its rescue.
+    doubtful_since: date | None
+    rescuable: bool | None
+    judged_by: str | None
+    judged_on: date | None
+    judgement_note: str | None
 
 
 def loan_out(ctx: Context, loan: Loan) -> LoanOut:
@@ -249,6 +255,8 @@ def loan_out(ctx: Context, loan: Loan) -> LoanOut:
         [GuarantorOut(m(ctx, r.member_id).member_number, m(ctx, r.member_id).name,
                       r.relationship, r.added_on, r.released_on) for r in guarantor_rows],
         [CollateralOut.of(c, cur) for c in loan_collateral(ctx, loan.id)],
+        loan.doubtful_since, loan.rescuable, loan.judged_by, loan.judged_on,
+        loan.judgement_note,
     )
 
 
@@ -354,10 +362,12 @@ class ClassOut:
     min_days: int
     allowance_percent: str
     non_performing: bool
+    role: str
 
     @classmethod
     def of(cls, c: CollectibilityClass) -> ClassOut:
-        return cls(c.code, c.name, c.min_days, str(c.allowance_percent), c.non_performing)
+        return cls(c.code, c.name, c.min_days, str(c.allowance_percent), c.non_performing,
+                   role_of(c))
 
 
 @attrs.frozen
