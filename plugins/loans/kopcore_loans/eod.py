@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
@@ -30,9 +30,16 @@ from kopcore.money import Money, exponent
 from kopcore.records import EodTask, PostingLine, Side
 from kopcore_loans import gl
 from kopcore_loans.collateral import cover_by_range
-from kopcore_loans.kolektibilitas import Arrears, classify_ksp, load_regime, policy
+from kopcore_loans.kolektibilitas import (
+    AllowancePosting,
+    Arrears,
+    classify_ksp,
+    load_regime,
+    policy,
+)
 from kopcore_loans.lifecycle import COLLECTION
 from kopcore_loans.loan import (
+    PAYMENT_KINDS,
     LoanStatus,
     ScheduleRow,
     loan_from_row,
@@ -367,10 +374,6 @@ def _last_payments(ctx: Context, low: int, high: int) -> dict[int, date]:
         .group_by(e.loan_id))}
 
 
-#: Loan events that are a payment by (or for) the borrower.
-PAYMENT_KINDS = ("repayment", "auto-debit", "settlement", "exit-netting")
-
-
 class _Judge:
     """The class of each running loan in a chunk under the cooperative's regime."""
 
@@ -385,6 +388,23 @@ class _Judge:
         self.cover = cover_by_range(ctx, low, high) \
             if ksp or self.policy.deduct_collateral else {}
         self.paid = _last_payments(ctx, low, high) if ksp else {}
+        self.rate = {cls.code: Fraction(cls.allowance_percent) / 100 for cls in classes}
+        self.non_performing = {cls.code for cls in classes if cls.non_performing}
+        self.rupiah = _rupiah(ctx)
+        self.books_allowance = (self.policy.allowance_posting is AllowancePosting.DAILY
+                                or (day + timedelta(days=1)).day == 1)
+
+    def allowance(self, loan_id: int, outstanding: int, code: str, formed: int) -> int:
+        """The allowance a running loan should carry: the class's rate of the outstanding,
+        less the held collateral's cover for a non-performing class when the cooperative
+        deducts it, in whole rupiah (half up). With the allowance booked at month end, what
+        was formed stays until then."""
+        if not self.books_allowance:
+            return formed
+        base = outstanding
+        if self.policy.deduct_collateral and code in self.non_performing:
+            base = max(0, outstanding - self.cover.get(loan_id, 0))
+        return _share(base, self.rate[code], self.rupiah)
 
     def code(self, row: tuple[Any, ...]) -> str:
         if self.regime.kind == "days":
@@ -421,7 +441,7 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
         return 0
     classes = collectibility(ctx)
     judge = _Judge(ctx, day, low, high, classes)
-    allowance_of = {cls.code: Fraction(cls.allowance_percent) / 100 for cls in classes}
+    allowance_of = judge.rate
     role = {cls.code: role_of(cls) for cls in classes}
     p = products.c
     penalty_of = {pid: Fraction(Decimal(percent)) / 100 for pid, percent in ctx.conn.execute(
@@ -449,7 +469,7 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
                 raise ConfigurationError(
                     f"regime {judge.regime.code} classes a loan {code}, which the classes "
                     "table lacks (loans set-regime resets it)")
-            target = _share(int(outstanding or 0), allowance_of[code], rupiah)
+            target = judge.allowance(loan_id, int(outstanding or 0), code, allowance)
             change += target - allowance
             new = (loan_id, new_recognised, dpd, penalty_due + penalty, code, target)
             since = row[18]

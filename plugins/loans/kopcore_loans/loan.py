@@ -18,6 +18,9 @@ from kopcore.ledger import Account
 from kopcore_loans.schedule import Frequency, InterestMethod, accrued_through
 from kopcore_loans.tables import events, installments, loans
 
+#: Loan events that are a payment by (or for) the borrower.
+PAYMENT_KINDS = ("repayment", "auto-debit", "settlement", "exit-netting")
+
 
 class LoanStatus(enum.StrEnum):
     APPLIED = "applied"
