@@ -35,6 +35,7 @@ from kopcore_loans.kolektibilitas import (
     Arrears,
     classify_ksp,
     load_regime,
+    non_accrual_codes,
     policy,
 )
 from kopcore_loans.lifecycle import COLLECTION
@@ -320,8 +321,11 @@ def accrue_interest(ctx: Context, day: date, low: int, high: int,
     lines: list[PostingLine] = []
     updates: list[tuple[int, int]] = []
     debit = Side.DEBIT
+    suspended = non_accrual_codes(ctx)
     for row in figures:
         loan_id, recognised, number, accrues, earned = row[0], row[7], row[9], row[10], row[11]
+        if row[5] in suspended:  # Diragukan or Macet: interest waits until it is received
+            continue
         if accrues and number is not None and earned > recognised:
             lines.append(PostingLine(number, debit, Money(earned - recognised, currency)))
             updates.append((loan_id, earned))
@@ -336,6 +340,14 @@ def accrue_interest(ctx: Context, day: date, low: int, high: int,
     else:
         recognized.update(updates)
     return len(updates)
+
+
+def _receivables(ctx: Context, numbers: Sequence[str]) -> dict[str, int]:
+    a = query.accounts.c
+    if not numbers:
+        return {}
+    return {str(number): int(balance) for number, balance in ctx.conn.execute(
+        sa.select(a.number, query.normal_balance()).where(a.number.in_(list(numbers))))}
 
 
 def _update_recognized(ctx: Context, values: Sequence[tuple[int, int]]) -> None:
@@ -450,6 +462,8 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
     active = LoanStatus.ACTIVE.value
     updates: list[tuple[int, int, int, int, str | None, int]] = []
     doubtful: list[dict[str, Any]] = []
+    suspended = non_accrual_codes(ctx)
+    to_suspend: list[tuple[int, str]] = []
     change = 0
     for row in figures:
         (loan_id, status, product_id, penalty_due, old_dpd, old_class, allowance, recognised,
@@ -472,6 +486,8 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
             target = judge.allowance(loan_id, int(outstanding or 0), code, allowance)
             change += target - allowance
             new = (loan_id, new_recognised, dpd, penalty_due + penalty, code, target)
+            if code in suspended and row[9] is not None:
+                to_suspend.append((loan_id, row[9]))
             since = row[18]
             if role[code] == "doubtful" and since is None:
                 doubtful.append({"loan_id": loan_id, "since": day})
@@ -480,6 +496,7 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
                 doubtful.append({"loan_id": loan_id, "since": None})
         if new != (loan_id, recognised, old_dpd, penalty_due, old_class, allowance):
             updates.append(new)
+    updates = _suspend_interest(ctx, day, low, high, to_suspend, updates, figures)
     _write_loans(ctx, updates)
     if doubtful:
         ctx.conn.execute(sa.update(loans).where(loans.c.id == sa.bindparam("loan_id"))
@@ -493,6 +510,41 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
                           memo=f"Penyesuaian PPAP pinjaman {day.isoformat()}",
                           idempotency_key=f"loans.allowance:{day.isoformat()}:{low}-{high}")
     return len(figures)
+
+
+def _suspend_interest(ctx: Context, day: date, low: int, high: int,
+                      loans_: list[tuple[int, str]],
+                      updates: list[tuple[int, int, int, int, str | None, int]],
+                      figures: Figures) -> list[tuple[int, int, int, int, str | None, int]]:
+    """Non-accrual: interest accrued and not received on loans now Diragukan or Macet leaves
+    income (Dr interest income, Cr the loan's interest receivable, one entry for the chunk) and
+    is kept in memorandum; the loans' recognised interest falls by as much."""
+    balances = _receivables(ctx, [number for _, number in loans_])
+    reversed_ = {loan_id: balances.get(number, 0) for loan_id, number in loans_
+                 if balances.get(number, 0) > 0}
+    if not reversed_:
+        return updates
+    currency = ctx.settings.currency
+    number_of = dict(loans_)
+    lines = [PostingLine(number_of[loan_id], Side.CREDIT, Money(amount, currency))
+             for loan_id, amount in sorted(reversed_.items())]
+    lines.append(PostingLine(gl.gl(gl.INTEREST_INCOME), Side.DEBIT,
+                             Money(sum(reversed_.values()), currency)))
+    ledger.post_entry(ctx, lines, memo=f"Jasa pinjaman non-akrual {day.isoformat()}",
+                      idempotency_key=f"loans.non-accrual:{day.isoformat()}:{low}-{high}")
+    out = []
+    written = {u[0]: u for u in updates}
+    stored = {row[0]: row for row in figures}
+    for loan_id in sorted(set(written) | set(reversed_)):
+        if loan_id in written:
+            u = written[loan_id]
+        else:
+            row = stored[loan_id]
+            u = (loan_id, row[7], row[4], row[3], row[5], row[6])
+        if loan_id in reversed_:
+            u = (u[0], u[1] - reversed_[loan_id], *u[2:])
+        out.append(u)
+    return out
 
 
 def close_day_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:

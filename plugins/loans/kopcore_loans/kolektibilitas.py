@@ -196,6 +196,15 @@ def store_policy(ctx: Context, chosen: Policy) -> None:
     ctx.conn.execute(settings.insert(), [{"key": k, "value": v} for k, v in values.items()])
 
 
+def non_accrual_codes(ctx: Context) -> frozenset[str]:
+    """Codes of the classes whose interest is not income until received: those whose role the
+    regime in force names (Diragukan and Macet)."""
+    from kopcore_loans.products import collectibility, role_of
+
+    roles = load_regime(policy(ctx).regime).non_accrual
+    return frozenset(c.code for c in collectibility(ctx) if role_of(c) in roles)
+
+
 # --- the KSP judgement -------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import attrs
 import sqlalchemy as sa
@@ -12,10 +12,12 @@ from kopcore.context import Context
 from kopcore.money import Money
 from kopcore.views import EntryOut
 from kopcore_loans.collateral import Collateral, loan_collateral
+from kopcore_loans.kolektibilitas import non_accrual_codes
 from kopcore_loans.loan import (
     Loan,
     LoanStatus,
     ScheduleRow,
+    earned_interest,
     interest_account,
     outstanding_principal,
     schedule_rows,
@@ -218,6 +220,9 @@ class LoanOut:
     schedule_version: int
     guarantors: list[GuarantorOut]
     collateral: list[CollateralOut]
+    #: Non-accrual (Diragukan, Macet): interest earned and not received, kept in memorandum
+    #: and not income until it is paid.
+    interest_memorandum: Money
     #: KSP regime: when the loan became Diragukan; an officer's judgement of its rescue.
     doubtful_since: date | None
     rescuable: bool | None
@@ -234,9 +239,14 @@ def loan_out(ctx: Context, loan: Loan) -> LoanOut:
     today = ctx.business_date
     overdue = sum(r.unpaid for r in rows if r.due_date < today)
     upcoming = [r for r in rows if r.unpaid > 0 and r.due_date >= today]
-    receivable = 0
+    receivable = memorandum = 0
     if loan.status is LoanStatus.ACTIVE:
         receivable = interest_account(ctx, loan).balance.minor
+        if loan.collectibility in non_accrual_codes(ctx):
+            # As far as end of day has gone (the day before the business date).
+            earned = earned_interest(schedule_rows(ctx, loan.id, include_superseded=True),
+                                     today - timedelta(days=1))
+            memorandum = max(0, earned - loan.interest_recognized)
     g, m = guarantors.c, ledger.get_member_by_id
     guarantor_rows = ctx.conn.execute(sa.select(guarantors).where(g.loan_id == loan.id)
                                       .order_by(g.id)).all()
@@ -255,7 +265,7 @@ def loan_out(ctx: Context, loan: Loan) -> LoanOut:
         [GuarantorOut(m(ctx, r.member_id).member_number, m(ctx, r.member_id).name,
                       r.relationship, r.added_on, r.released_on) for r in guarantor_rows],
         [CollateralOut.of(c, cur) for c in loan_collateral(ctx, loan.id)],
-        loan.doubtful_since, loan.rescuable, loan.judged_by, loan.judged_on,
+        Money(memorandum, cur), loan.doubtful_since, loan.rescuable, loan.judged_by, loan.judged_on,
         loan.judgement_note,
     )
 
