@@ -106,8 +106,9 @@ def check_limits(ctx: Context, product: Product, member: Member, principal: int,
 
 
 def apply(ctx: Context, member: Member, product_code: str, amount: Money, term: int, *,
-          purpose: str = "", auto_debit: bool = False) -> Loan:
-    """Record an application (permohonan) on the product's current terms."""
+          purpose: str = "", auto_debit: bool = False, group_id: int | None = None) -> Loan:
+    """Record an application (permohonan) on the product's current terms; ``group_id``: a
+    group loan, for a member of that group."""
     ledger.require_active(ctx, member.id)
     product = get_product(ctx, product_code)
     if not product.active:
@@ -126,7 +127,7 @@ def apply(ctx: Context, member: Member, product_code: str, amount: Money, term: 
         provisi_fee=provisi, admin_fee=product.admin_fee, purpose=purpose.strip()[:200],
         auto_debit=auto_debit, applied_by=ctx.actor, applied_on=ctx.business_date,
         interest_recognized=0, penalty_due=0, days_past_due=0, allowance=0,
-        schedule_version=1, written_off=0, recovered=0,
+        schedule_version=1, written_off=0, recovered=0, group_id=group_id,
     ).returning(loans.c.id)).scalar_one()
     ctx.conn.execute(sa.update(loans).where(loans.c.id == loan_id)
                      .values(number=f"PJ{loan_id:08d}"))

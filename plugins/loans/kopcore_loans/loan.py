@@ -72,6 +72,7 @@ class Loan:
     judged_by: str | None = None
     judged_on: date | None = None
     judgement_note: str | None = None
+    group_id: int | None = None
 
 
 @attrs.frozen

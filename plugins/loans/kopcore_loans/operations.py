@@ -31,8 +31,9 @@ from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.views import EntryOut
 from kopcore_loans import collateral as agunan
-from kopcore_loans import lifecycle, repayment, reports
+from kopcore_loans import groups, lifecycle, repayment, reports
 from kopcore_loans.collateral import Binding
+from kopcore_loans.group_ops import OPERATIONS as GROUP_OPERATIONS
 from kopcore_loans.kolektibilitas import policy
 from kopcore_loans.loan import (
     Loan,
@@ -134,6 +135,8 @@ class ApplyIn:
                                                      "max_length": 200})
     auto_debit: bool = attrs.field(
         default=False, metadata={"help": "Collect installments from savings at end of day"})
+    group: str | None = attrs.field(default=None, metadata={
+        "help": "Group code, for a group loan (tanggung renteng)", "max_length": 32})
 
 
 @attrs.frozen
@@ -383,8 +386,16 @@ def simulate(ctx: Context, data: SimulateIn) -> ScheduleOut:
 def apply(ctx: Context, data: ApplyIn) -> LoanOut:
     """Enter a loan application (permohonan pinjaman) for a member."""
     member = ledger.get_member(ctx, data.member)
+    group_id = None
+    if data.group is not None:
+        group = groups.get_group(ctx, data.group)
+        if groups.group_of_member(ctx, member.id) != group.id:
+            raise ValidationError(f"member {member.member_number} is not in group "
+                                  f"{group.code}", field="group")
+        group_id = group.id
     loan = lifecycle.apply(ctx, member, data.product, _money(ctx, data.amount), data.term,
-                           purpose=data.purpose, auto_debit=data.auto_debit)
+                           purpose=data.purpose, auto_debit=data.auto_debit,
+                           group_id=group_id)
     return loan_out(ctx, loan)
 
 
@@ -677,4 +688,5 @@ OPERATIONS: tuple[Operation, ...] = (
               permission=READ, mutates=False, summary="A member's loans and their history",
               member_fields=("member",), errors=(NotFound,)),
     *QUALITY_OPERATIONS,
+    *GROUP_OPERATIONS,
 )

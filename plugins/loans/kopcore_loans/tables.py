@@ -82,6 +82,8 @@ loans = sa.Table(
     sa.Column("judged_by", sa.String(64), nullable=True),
     sa.Column("judged_on", sa.Date, nullable=True),
     sa.Column("judgement_note", sa.String(200), nullable=True),
+    #: A group loan: the group (kelompok) whose members are jointly liable.
+    sa.Column("group_id", sa.Integer, nullable=True),
     sa.Column("written_off", sa.BigInteger, nullable=False, default=0),
     sa.Column("recovered", sa.BigInteger, nullable=False, default=0),
     sa.CheckConstraint(
@@ -198,4 +200,28 @@ settings = sa.Table(
     metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(200), nullable=False),
+)
+
+#: Groups for group loans (kelompok, tanggung renteng).
+groups = sa.Table(
+    "loans_groups",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("leader_member_id", sa.Integer, nullable=False),
+    #: ``monday`` … ``sunday``
+    sa.Column("meeting_day", sa.String(16), nullable=False),
+    sa.Column("created_on", sa.Date, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+)
+
+#: A member belongs to one group at a time.
+group_members = sa.Table(
+    "loans_group_members",
+    metadata,
+    sa.Column("member_id", sa.Integer, primary_key=True),
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("loans_groups.id"), nullable=False,
+              index=True),
+    sa.Column("joined_on", sa.Date, nullable=False),
 )
