@@ -53,8 +53,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("loans_settings")
-    with op.batch_alter_table("loans_loans") as batch:
-        for name, _type in reversed(LOAN_COLUMNS):
-            batch.drop_column(name)
-    with op.batch_alter_table("loans_collectibility_classes") as batch:
-        batch.drop_column("role")
+    # ALTER TABLE … DROP COLUMN in place: a copy of loans_loans would break the references to it.
+    for name, _type in reversed(LOAN_COLUMNS):
+        op.execute(f"ALTER TABLE loans_loans DROP COLUMN {name}")
+    op.execute("ALTER TABLE loans_collectibility_classes DROP COLUMN role")

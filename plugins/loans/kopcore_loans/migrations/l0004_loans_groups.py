@@ -41,7 +41,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_column("loans_loans", "group_id")
+    # ALTER TABLE … DROP COLUMN in place: a table copy would break the references to it.
+    op.execute("ALTER TABLE loans_loans DROP COLUMN group_id")
     op.drop_index("ix_loans_group_members_group_id", "loans_group_members")
     op.drop_table("loans_group_members")
     op.drop_table("loans_groups")
