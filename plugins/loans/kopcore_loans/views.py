@@ -24,7 +24,7 @@ from kopcore_loans.loan import (
 )
 from kopcore_loans.products import CollectibilityClass, Product, get_product_by_id, role_of
 from kopcore_loans.schedule import Installment
-from kopcore_loans.tables import events, guarantors
+from kopcore_loans.tables import events, groups, guarantors
 
 
 @attrs.frozen
@@ -229,6 +229,8 @@ class LoanOut:
     judged_by: str | None
     judged_on: date | None
     judgement_note: str | None
+    #: A group loan's group code (tanggung renteng).
+    group: str | None
 
 
 def loan_out(ctx: Context, loan: Loan) -> LoanOut:
@@ -265,9 +267,16 @@ def loan_out(ctx: Context, loan: Loan) -> LoanOut:
         [GuarantorOut(m(ctx, r.member_id).member_number, m(ctx, r.member_id).name,
                       r.relationship, r.added_on, r.released_on) for r in guarantor_rows],
         [CollateralOut.of(c, cur) for c in loan_collateral(ctx, loan.id)],
-        Money(memorandum, cur), loan.doubtful_since, loan.rescuable, loan.judged_by, loan.judged_on,
-        loan.judgement_note,
+        Money(memorandum, cur), loan.doubtful_since, loan.rescuable, loan.judged_by,
+        loan.judged_on, loan.judgement_note, _group_code(ctx, loan.group_id),
     )
+
+
+def _group_code(ctx: Context, group_id: int | None) -> str | None:
+    if group_id is None:
+        return None
+    return str(ctx.conn.execute(sa.select(groups.c.code).where(groups.c.id == group_id)
+                                ).scalar_one())
 
 
 @attrs.frozen

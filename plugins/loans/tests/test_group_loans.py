@@ -51,6 +51,7 @@ def test_a_meeting_collects_under_joint_liability(coop: LoansCoop) -> None:
         coop.call("loans.approve", as_user="manager", loan=number)
         coop.call("loans.disburse", as_user="teller", loan=number, cash_account=CASH)
         loans[m] = number
+    assert coop.get(loans[budi])["group"] == "KLP-MAWAR"
 
     # First meeting, Monday 12 January: each loan asks its first installment.
     coop.close_days_until(date(2026, 1, 12))
