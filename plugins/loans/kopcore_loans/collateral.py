@@ -23,11 +23,12 @@ from datetime import date
 import attrs
 import sqlalchemy as sa
 
+from kopcore import ledger
 from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore_loans.loan import Loan, LoanStatus, record_event
-from kopcore_loans.tables import collateral, guarantors
+from kopcore_loans.tables import collateral, guarantors, loans
 
 
 class Binding(enum.StrEnum):
@@ -227,7 +228,12 @@ def hand_back(ctx: Context, loan: Loan, collateral_id: int, returned_to: str) ->
 
 
 def release_on_payoff(ctx: Context, loan: Loan) -> None:
-    """A loan paid off (closed): its held collateral and its guarantors are released."""
+    """A loan paid off (closed): its held collateral, its guarantors and the savings it blocked
+    (simpanan wajib pinjam) are released."""
+    if loan.blocked_hold_id is not None:
+        ledger.release_hold(ctx, loan.blocked_hold_id)
+        ctx.conn.execute(sa.update(loans).where(loans.c.id == loan.id)
+                         .values(blocked_hold_id=None, blocked_savings=0))
     c, g = collateral.c, guarantors.c
     held = list(ctx.conn.execute(sa.select(c.id).where(
         c.loan_id == loan.id, c.status == CollateralStatus.HELD.value)).scalars())

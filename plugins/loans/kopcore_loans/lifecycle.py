@@ -206,14 +206,36 @@ def disburse(ctx: Context, loan: Loan, member: Member, *, use_savings: bool,
     entry = ledger.post_entry(ctx, lines, memo=f"Pencairan pinjaman {loan.number} "
                                                f"({member.member_number})")
     insert_schedule(ctx, loan.id, 1, loan_schedule(loan, ctx.business_date))
+    hold_id, blocked = _block_savings(ctx, loan, member, product)
     # A new loan is current; its allowance is booked at end of day.
     loan = update_loan(ctx, loan, status=LoanStatus.ACTIVE.value,
                        disbursed_on=ctx.business_date, account_id=account.id,
                        interest_account_id=interest.id,
-                       collectibility=collectibility(ctx)[0].code)
+                       collectibility=collectibility(ctx)[0].code, blocked_hold_id=hold_id,
+                       blocked_savings=blocked)
     record_event(ctx, loan, "disbursement", loan.principal, entry_id=entry.id,
                  note=f"to {payout.number}; fees {Money(fees, cur).format()}")
     return loan, entry
+
+
+def _block_savings(ctx: Context, loan: Loan, member: Member, product: Product
+                   ) -> tuple[int | None, int]:
+    """Simpanan wajib pinjam: hold the product's percentage of the principal (rounded half up
+    to the loan's unit) in the member's savings until payoff; refused when no savings account
+    answers or it cannot spare the amount."""
+    blocked = round_half_up(Fraction(loan.principal) * Fraction(product.blocked_savings_percent)
+                            / 100, product.unit_minor)
+    if not blocked:
+        return None, 0
+    account = ledger.settlement_account(ctx, member, DISBURSEMENT, loan.currency)
+    if account is None:
+        raise ValidationError(f"product {product.code} blocks {product.blocked_savings_percent}% "
+                              "of the loan in savings (simpanan wajib pinjam) and no savings "
+                              "account answers for this member", field="loan")
+    hold_id = ledger.place_hold(ctx, account.number, Money(blocked, loan.currency),
+                                reason=f"Simpanan wajib pinjam {loan.number}",
+                                reference=f"loans.blocked:{loan.number}")
+    return hold_id, blocked
 
 
 # --- write-off and recovery -------------------------------------------------------------------

@@ -73,6 +73,9 @@ class Loan:
     judged_on: date | None = None
     judgement_note: str | None = None
     group_id: int | None = None
+    #: Simpanan wajib pinjam: the hold on the member's savings and its amount.
+    blocked_hold_id: int | None = None
+    blocked_savings: int = 0
 
 
 @attrs.frozen

@@ -74,6 +74,9 @@ class Product:
     exit_netting: bool
     active: bool
     created_on: date
+    #: Simpanan wajib pinjam: this percentage of the principal is blocked in the member's
+    #: savings from disbursement until the loan is paid off.
+    blocked_savings_percent: Decimal = Decimal(0)
 
     @property
     def unit_minor(self) -> int:
@@ -115,6 +118,7 @@ def product_from_row(row: sa.Row[Any]) -> Product:
         settlement_interest=SettlementInterest(m["settlement_interest"]),
         exit_netting=bool(m["exit_netting"]), active=bool(m["active"]),
         created_on=m["created_on"],
+        blocked_savings_percent=Decimal(m["blocked_savings_percent"]),
     )
 
 
@@ -166,12 +170,16 @@ class ProductTerms:
     exit_netting: bool = attrs.field(
         default=False, metadata=_help("On member exit, net the loan against the refund "
                                       "(else exit is refused while it is outstanding)"))
+    blocked_savings_percent: Decimal = attrs.field(
+        default=Decimal(0), metadata=_help("Simpanan wajib pinjam: percent of the principal "
+                                           "blocked in the member's savings until payoff"))
 
 
 def _percent(value: Decimal, field: str, *, high: Decimal = Decimal(100)) -> str:
     if not Decimal(0) <= value <= high:
         raise ValidationError(f"{field} must be between 0 and {high}", field=field)
-    return str(value.normalize()) if value else "0"
+    # Positional notation: str(Decimal("10").normalize()) would be "1E+1".
+    return format(value.normalize(), "f") if value else "0"
 
 
 def create_product(ctx: Context, terms: ProductTerms) -> Product:
@@ -216,6 +224,8 @@ def create_product(ctx: Context, terms: ProductTerms) -> Product:
         allocation_order=",".join(parse_allocation(terms.allocation_order)),
         accounting=terms.accounting.value, settlement_interest=terms.settlement_interest.value,
         exit_netting=terms.exit_netting, active=True, created_on=ctx.business_date,
+        blocked_savings_percent=_percent(terms.blocked_savings_percent,
+                                         "blocked_savings_percent"),
     ).returning(products.c.id)).scalar_one()
     return get_product_by_id(ctx, product_id)
 

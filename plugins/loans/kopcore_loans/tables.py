@@ -39,6 +39,8 @@ products = sa.Table(
     sa.Column("exit_netting", sa.Boolean, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_on", sa.Date, nullable=False),
+    #: Simpanan wajib pinjam: percent of the principal blocked in savings until payoff.
+    sa.Column("blocked_savings_percent", sa.String(32), nullable=False, server_default="0"),
 )
 
 loans = sa.Table(
@@ -84,6 +86,9 @@ loans = sa.Table(
     sa.Column("judgement_note", sa.String(200), nullable=True),
     #: A group loan: the group (kelompok) whose members are jointly liable.
     sa.Column("group_id", sa.Integer, nullable=True),
+    #: Simpanan wajib pinjam: the kernel hold on the member's savings, and its amount.
+    sa.Column("blocked_hold_id", sa.Integer, nullable=True),
+    sa.Column("blocked_savings", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("written_off", sa.BigInteger, nullable=False, default=0),
     sa.Column("recovered", sa.BigInteger, nullable=False, default=0),
     sa.CheckConstraint(

@@ -53,6 +53,7 @@ class ProductOut:
     settlement_interest: str
     exit_netting: bool
     active: bool
+    blocked_savings_percent: str
 
     @classmethod
     def of(cls, p: Product) -> ProductOut:
@@ -65,7 +66,9 @@ class ProductOut:
             str(p.provisi_percent), Money(p.admin_fee, cur), p.fees_deducted,
             str(p.penalty_percent_per_day), p.penalty_base.value, p.grace_days,
             ",".join(p.allocation_order), p.accounting.value, p.settlement_interest.value,
-            p.exit_netting, p.active)
+            p.exit_netting, p.active,
+            format(p.blocked_savings_percent.normalize(), "f") if p.blocked_savings_percent
+            else "0")
 
 
 @attrs.frozen
@@ -231,6 +234,8 @@ class LoanOut:
     judgement_note: str | None
     #: A group loan's group code (tanggung renteng).
     group: str | None
+    #: Simpanan wajib pinjam blocked in the member's savings until payoff.
+    blocked_savings: Money
 
 
 def loan_out(ctx: Context, loan: Loan) -> LoanOut:
@@ -269,6 +274,7 @@ def loan_out(ctx: Context, loan: Loan) -> LoanOut:
         [CollateralOut.of(c, cur) for c in loan_collateral(ctx, loan.id)],
         Money(memorandum, cur), loan.doubtful_since, loan.rescuable, loan.judged_by,
         loan.judged_on, loan.judgement_note, _group_code(ctx, loan.group_id),
+        Money(loan.blocked_savings, cur),
     )
 
 
