@@ -41,7 +41,13 @@ from kopcore.money import exponent
 from kopcore.records import FigureUnit, HealthFigure
 from kopcore_loans import gl
 from kopcore_loans.collateral import cover_by_loan
-from kopcore_loans.kolektibilitas import Arrears, classify_ksp, load_regime, policy
+from kopcore_loans.kolektibilitas import (
+    Arrears,
+    classify_ksp,
+    load_regime,
+    policy,
+    problem_loan_risk,
+)
 from kopcore_loans.loan import PAYMENT_KINDS, ScheduleRow, row_from_db
 from kopcore_loans.products import classify, collectibility, role_of
 from kopcore_loans.schedule import round_half_up
@@ -53,11 +59,10 @@ ALLOWANCE_REQUIRED = "loans.allowance_required"
 ALLOWANCE_FORMED = "loans.allowance_formed"
 BORROWERS = "loans.borrowers"
 PROBLEM_LOAN_RISK = "loans.problem_loan_risk"
-#: Outstanding per role of the class, and the worksheet's weight of each in the problem-loan
-#: risk (Perdep 06/Per/Dep.6/IV/2016 annex: 50 % KL + 75 % D + 100 % M).
-PROBLEM_ROLES = {"substandard": ("loans.substandard", "Pinjaman kurang lancar", Fraction(1, 2)),
-                 "doubtful": ("loans.doubtful", "Pinjaman diragukan", Fraction(3, 4)),
-                 "loss": ("loans.loss", "Pinjaman macet", Fraction(1))}
+#: The outstanding per role of the class the problem-loan risk weighs.
+PROBLEM_ROLES = {"substandard": ("loans.substandard", "Pinjaman kurang lancar"),
+                 "doubtful": ("loans.doubtful", "Pinjaman diragukan"),
+                 "loss": ("loans.loss", "Pinjaman macet")}
 
 _RESTRUCTURED_SUFFIX = re.compile(r"-R[0-9]+$")
 
@@ -171,14 +176,13 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
         required += round_half_up(Fraction(base) * Fraction(cls.allowance_percent) / 100,
                                   rupiah)
     borrowers = len({loan.member_id for loan in chosen})
-    risk = round_half_up(sum((by_role[role] * weight for role, (_, _, weight)
-                              in PROBLEM_ROLES.items()), Fraction(0)), rupiah)
+    risk = problem_loan_risk(by_role, rupiah)
     return [
         HealthFigure(OUTSTANDING, total, label="Pinjaman beredar", currency=currency),
         HealthFigure(NON_PERFORMING, non_performing, label="Pinjaman bermasalah (NPL)",
                      currency=currency),
         *(HealthFigure(key, by_role[role], label=label, currency=currency)
-          for role, (key, label, _) in PROBLEM_ROLES.items()),
+          for role, (key, label) in PROBLEM_ROLES.items()),
         HealthFigure(PROBLEM_LOAN_RISK, risk,
                      label="Risiko pinjaman bermasalah (50% KL + 75% D + 100% M)",
                      currency=currency),

@@ -50,6 +50,20 @@ class Role(enum.StrEnum):
     LOSS = "loss"
 
 
+#: The KSP health worksheet's problem-loan risk weighs the outstanding of each class by its role
+#: (Perdep 06/Per/Dep.6/IV/2016 annex: 50 % Kurang Lancar + 75 % Diragukan + 100 % Macet).
+PROBLEM_LOAN_WEIGHTS = {"substandard": Fraction(1, 2), "doubtful": Fraction(3, 4),
+                        "loss": Fraction(1)}
+
+
+def problem_loan_risk(outstanding_by_role: dict[str, int], unit: int) -> int:
+    """50 % x substandard + 75 % x doubtful + 100 % x loss, rounded half up once to ``unit``."""
+    exact = sum((outstanding_by_role.get(role, 0) * weight
+                 for role, weight in PROBLEM_LOAN_WEIGHTS.items()), Fraction(0))
+    return (2 * exact.numerator + exact.denominator * unit) // (2 * exact.denominator * unit) \
+        * unit
+
+
 class AllowancePosting(enum.StrEnum):
     """When end of day books the allowance (PPAP): every day, or at each month's end."""
 

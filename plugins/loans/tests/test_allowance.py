@@ -83,6 +83,12 @@ def test_collateral_deducted_and_booked_at_month_end(coop: LoansCoop) -> None:
     assert Decimal(figures["loans.allowance_formed"]["amount"]["amount"]) == RP(12_000_000)
     ratio = {i["key"]: i for i in result["indicators"]}["allowance_to_risk"]
     assert ratio["value_percent"] == "57.14"
+    portfolio = coop.call("loans.portfolio")
+    assert portfolio["regime"] == "ksp-permenkukm-14-2009"
+    assert Decimal(portfolio["problem_loan_risk"]["amount"]) == RP(21_000_000)
+    assert [(c["code"], c["role"], c["loans"]) for c in portfolio["classes"]] == [
+        ("L", "current", 0), ("KL", "substandard", 0), ("D", "doubtful", 1),
+        ("M", "loss", 1)]
     coop.books_balance()
 
 
