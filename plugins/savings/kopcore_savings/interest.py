@@ -129,18 +129,20 @@ class MonthAmount:
     tax: int
 
 
-def month_tax(product: SavingsProduct, gross: int) -> int:
-    """PPh final on one month's gross interest: nothing up to the threshold, otherwise the rate
-    on the whole month, rounded half up to the product's unit."""
-    if gross > product.tax_threshold and product.tax_rate_ppm:
-        return round_half_up(Fraction(gross * product.tax_rate_ppm, PPM), product.rounding_unit)
+def month_tax(product: SavingsProduct, gross: int, month: date = date.min) -> int:
+    """PPh final on one month's gross interest: nothing up to the threshold in force for the
+    month, otherwise the rate on the whole month, rounded half up to the product's unit."""
+    rate, threshold = product.tax_in(month)
+    if gross > threshold and rate:
+        return round_half_up(Fraction(gross * rate, PPM), product.rounding_unit)
     return 0
 
 
-def interest_amount(product: SavingsProduct, exact: Fraction) -> InterestAmount:
+def interest_amount(product: SavingsProduct, exact: Fraction,
+                    month: date = date.min) -> InterestAmount:
     """Round one month's exact interest and take withholding tax above the threshold."""
     gross = round_half_up(exact, product.rounding_unit)
-    return InterestAmount(gross, month_tax(product, gross))
+    return InterestAmount(gross, month_tax(product, gross, month))
 
 
 def monthly_amounts(product: SavingsProduct, exact_by_month: Iterable[tuple[date, Fraction]]
@@ -152,7 +154,7 @@ def monthly_amounts(product: SavingsProduct, exact_by_month: Iterable[tuple[date
     for month, exact in exact_by_month:
         running += exact
         total = round_half_up(running, product.rounding_unit)
-        out.append(MonthAmount(month, total - paid, month_tax(product, total - paid)))
+        out.append(MonthAmount(month, total - paid, month_tax(product, total - paid, month)))
         paid = total
     return out
 

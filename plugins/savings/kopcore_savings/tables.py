@@ -100,6 +100,17 @@ interest_months = sa.Table(
     sa.Index("ix_savings_interest_months_month", "month", "member_id"),
 )
 
+#: Withholding-tax rate and threshold changes of a product, each in force from the first day of
+#: a month (the product's own figures apply before the first).
+tax_changes = sa.Table(
+    "savings_tax_changes",
+    metadata,
+    sa.Column("product_code", sa.String(32), primary_key=True),
+    sa.Column("valid_from", sa.Date, primary_key=True),
+    sa.Column("rate_ppm", sa.Integer, nullable=False),
+    sa.Column("threshold", sa.BigInteger, nullable=False),
+)
+
 wajib_dues = sa.Table(
     "savings_wajib_dues",
     metadata,

@@ -153,3 +153,25 @@ def test_the_recap_refuses_a_bad_month_and_a_member_sees_only_their_slip(
     for refused in ({"member": other}, {}):
         with pytest.raises(Forbidden):
             coop.call("savings.tax-recap", month="2026-01", as_user=user, **refused)
+
+
+def test_a_rate_and_threshold_apply_from_the_month_they_are_dated(tax_coop: Coop) -> None:
+    coop = tax_coop
+    coop.refused(ValidationError, "savings.product-set-tax", product="TRIWULAN",
+                 valid_from="2026-03-05", tax_rate="15", tax_threshold="250000")
+    coop.refused(ValidationError, "savings.product-set-tax", product="TRIWULAN",
+                 valid_from="2025-12-01", tax_rate="15", tax_threshold="250000")
+    changed = coop.call("savings.product-set-tax", product="TRIWULAN",
+                        valid_from="2026-03-01", tax_rate="15", tax_threshold="250000")
+    assert [(c["valid_from"], c["tax_rate"], c["tax_threshold"]["amount"])
+            for c in changed["tax_changes"]] == [("2026-03-01", "15", "250000.00")]
+    account = coop.open(coop.member(), "TRIWULAN")
+    coop.deposit(account, "100000000")
+    coop.close_days_until(date(2026, 4, 1))
+    # As in the quarterly example, only March (Rp254,794) is above a threshold, now the one in
+    # force from March: 15 % of Rp254,794 = Rp38,219.10 → Rp38,219. January and February keep
+    # the product's Rp240,000 and stay untaxed.
+    recap = {m: coop.call("savings.tax-recap", month=m) for m in ("2026-01", "2026-02",
+                                                                  "2026-03")}
+    assert [Decimal(r["tax"]["amount"]) for r in recap.values()] == [0, 0, Decimal(38_219)]
+    assert Decimal(coop.balance(account)) == Decimal(100_000_000 + 706_849 - 38_219)
