@@ -30,7 +30,6 @@ from kopcore_loans.loan import outstanding_principal
 READ = "loans.read"
 RECORDS = "loans.records"
 REPAY = "loans.repay"
-REPORTS = "loans.reports"
 
 GROUP = {"help": "Group code, e.g. KLP-MAWAR", "max_length": 32}
 MEMBER = {"help": "Member number", "max_length": 32}
@@ -227,10 +226,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("loans.group-add-member", GroupMemberIn, GroupOut, group_add_member,
               permission=RECORDS, mutates=True, summary="Add a member to a loan group",
               errors=(NotFound, Conflict, MemberNotActive)),
-    Operation("loans.group-get", GroupIn, GroupOut, group_get, permission=REPORTS,
+    Operation("loans.group-get", GroupIn, GroupOut, group_get, permission=READ,
               mutates=False, summary="A loan group, its loans and arrears",
               errors=(NotFound,)),
-    Operation("loans.group-sheet", SheetIn, SheetOut, group_sheet, permission=REPORTS,
+    Operation("loans.group-sheet", SheetIn, SheetOut, group_sheet, permission=READ,
               mutates=False, summary="A group meeting's collection sheet", errors=(NotFound,)),
     Operation("loans.group-collect", CollectIn, CollectOut, group_collect, permission=REPAY,
               mutates=True, summary="Enter a group meeting's collections as one batch",

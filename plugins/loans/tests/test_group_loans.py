@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from loans_coop import CASH, LoansCoop
 
-from kopcore.errors import Conflict, ValidationError
+from kopcore.errors import Conflict, Forbidden, ValidationError
 from kopcore.kernel import Kernel
 
 
@@ -53,9 +53,12 @@ def test_a_meeting_collects_under_joint_liability(coop: LoansCoop) -> None:
         loans[m] = number
     assert coop.get(loans[budi])["group"] == "KLP-MAWAR"
 
-    # First meeting, Monday 12 January: each loan asks its first installment.
+    # First meeting, Monday 12 January: each loan asks its first installment. The teller prints
+    # the sheet; a member may not read the group's.
     coop.close_days_until(date(2026, 1, 12))
-    sheet = coop.call("loans.group-sheet", group="KLP-MAWAR")
+    with pytest.raises(Forbidden):
+        coop.call("loans.group-sheet", group="KLP-MAWAR", as_user=coop.member_user(ayu))
+    sheet = coop.call("loans.group-sheet", group="KLP-MAWAR", as_user="teller")
     assert [(x["member_number"], rp(x["due"])) for x in sheet["lines"]] == [
         (ayu, Decimal(106_000)), (budi, Decimal(106_000)), (citra, Decimal(106_000))]
     assert rp(sheet["total_due"]) == Decimal(318_000)
