@@ -201,8 +201,15 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
     # Equity/assets 84.7 % is outside every better band (40-60 best, 20-40 and 60-80 next):
     # 25; NPL > 15 %: 25; coverage < 25 %: 25; efficiency > 100 %: 25; cash ratio > 20 %: 25.
     assessed = {k: v["score"] for k, v in got.items() if v["score"] is not None}
-    assert assessed == {"equity_to_assets": 25, "npl": 25, "allowance_coverage": 25,
+    assert assessed == {"equity_to_assets": 25, "npl": 25, "allowance_to_risk": 25,
                         "operating_efficiency": 25, "liquidity": 25}
+    # The worksheet compares the allowance with the problem-loan risk: 50 % of loan B (Kurang
+    # Lancar) = Rp1,300,000; allowance Rp285,500 → 21.96 %, under 25 %.
+    reported = {f["key"]: f for f in result["plugin_figures"]}
+    assert minor(reported["loans.substandard"]["amount"]) == outstanding_b
+    assert minor(reported["loans.problem_loan_risk"]["amount"]) == outstanding_b // 2
+    assert got["allowance_to_risk"]["value_percent"] == percent_text(
+        Fraction(allowance, outstanding_b // 2) * 100) == "21.96"
     assert result["score"] == "25.00"
     assert result["category"] == "Dalam Pengawasan Khusus"
     assert "Perdep" in result["regime_name"]

@@ -5,6 +5,9 @@ Ratios (exact fractions, shown in percent with two decimals rounded half up):
 - ``equity_to_assets`` = equity / total assets;
 - ``npl`` = non-performing outstanding / outstanding loans (``loans.*`` figures);
 - ``allowance_coverage`` = allowance formed / non-performing outstanding;
+- ``problem_loan_risk`` = problem-loan risk (50 % Kurang Lancar + 75 % Diragukan + 100 % Macet
+  outstanding, the KSP worksheet's) / outstanding loans;
+- ``allowance_to_risk`` = allowance formed / problem-loan risk;
 - ``liquidity`` = cash and bank / short-term liabilities;
 - ``operating_efficiency`` = expenses / income, from 1 January of the year to the date;
 - ``equity_growth`` = (equity now - equity a year earlier) / equity a year earlier.
@@ -33,6 +36,7 @@ from kopcore.context import Context
 OUTSTANDING = "loans.outstanding"
 NON_PERFORMING = "loans.non_performing"
 ALLOWANCE_FORMED = "loans.allowance_formed"
+PROBLEM_LOAN_RISK = "loans.problem_loan_risk"
 
 
 @attrs.frozen
@@ -72,6 +76,13 @@ def compute_ratios(ctx: Context, f: Figures) -> dict[str, Ratio]:
                                      f.value(NON_PERFORMING),
                                      no_loans if f.value(OUTSTANDING) is None
                                      else "no loans outstanding", "no non-performing loans"),
+        "problem_loan_risk": _ratio(f.value(PROBLEM_LOAN_RISK), f.value(OUTSTANDING), no_loans,
+                                    "no loans outstanding"),
+        "allowance_to_risk": _ratio(
+            f.value(ALLOWANCE_FORMED) if f.value(OUTSTANDING) else None,
+            f.value(PROBLEM_LOAN_RISK),
+            no_loans if f.value(OUTSTANDING) is None else "no loans outstanding",
+            "no problem-loan risk"),
         "liquidity": _ratio(f.cash_and_bank, f.total_liabilities, "", "no liabilities"),
         "operating_efficiency": _ratio(f.expenses_year_to_date, f.income_year_to_date, "",
                                        "no income this year"),

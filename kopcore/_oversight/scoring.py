@@ -24,8 +24,8 @@ REGIMES_DIR = Path(__file__).parent / "regimes"
 DEFAULT_REGIME = "permenkop-9-2020"
 
 #: The ratios the assessment computes from the ledger and the plugins' figures.
-RATIOS = ("equity_to_assets", "npl", "allowance_coverage", "liquidity",
-          "operating_efficiency", "equity_growth")
+RATIOS = ("equity_to_assets", "npl", "allowance_coverage", "problem_loan_risk",
+          "allowance_to_risk", "liquidity", "operating_efficiency", "equity_growth")
 
 
 def percent_text(value: Fraction, places: int = 2) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
@@ -25,12 +25,22 @@ import sqlalchemy as sa
 
 from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.errors import KopcoreError
+from kopcore.errors import ConfigurationError, KopcoreError
 from kopcore.money import Money, exponent
 from kopcore.records import EodTask, PostingLine, Side
 from kopcore_loans import gl
+from kopcore_loans.collateral import cover_by_range
+from kopcore_loans.kolektibilitas import (
+    AllowancePosting,
+    Arrears,
+    classify_ksp,
+    load_regime,
+    non_accrual_codes,
+    policy,
+)
 from kopcore_loans.lifecycle import COLLECTION
 from kopcore_loans.loan import (
+    PAYMENT_KINDS,
     LoanStatus,
     ScheduleRow,
     loan_from_row,
@@ -38,13 +48,15 @@ from kopcore_loans.loan import (
 )
 from kopcore_loans.products import (
     Accounting,
+    CollectibilityClass,
     PenaltyBase,
     classify,
     collectibility,
+    role_of,
 )
 from kopcore_loans.repayment import dues, repay
 from kopcore_loans.schedule import round_half_up
-from kopcore_loans.tables import installments, loans, products
+from kopcore_loans.tables import events, installments, loans, products
 
 #: One entry per chunk: stay well under the kernel's 10,000 postings per entry.
 MAX_LOANS_PER_CHUNK = 4000
@@ -141,6 +153,12 @@ def figures_query(dialect: str, accrual_only: bool = False) -> sa.Select[Any]:
     oldest = sa.func.min(sa.case((owing & (i.due_date <= today), i.due_date)))
     base = sa.case((p.penalty_base == PenaltyBase.INSTALLMENT.value, unpaid),
                    else_=principal_unpaid)
+    due_by_today = (i.status == "open") & (i.due_date <= today)
+    interest_unpaid = charged - i.interest_paid
+    principal_since = sa.func.min(sa.case((due_by_today & (principal_unpaid > 0), i.due_date)))
+    interest_since = sa.func.min(sa.case((due_by_today & (interest_unpaid > 0), i.due_date)))
+    interest_arrears = sa.func.sum(sa.case((due_by_today, interest_unpaid),
+                                           else_=sa.literal(0, sa.BigInteger)))
     overdue = sa.func.sum(sa.case((owing & (late > p.grace_days), base),
                                   else_=sa.literal(0, sa.BigInteger)))
     # Grouped by the loan's id alone (its other columns depend on it), then joined to what
@@ -151,7 +169,11 @@ def figures_query(dialect: str, accrual_only: bool = False) -> sa.Select[Any]:
             c.allowance, c.interest_recognized, c.account_id, c.interest_account_id,
             sa.func.coalesce(sa.cast(earned, sa.BigInteger), 0).label("earned"),
             sa.func.coalesce(_days(dialect, today, oldest), 0).label("dpd"),
-            sa.func.coalesce(sa.cast(overdue, sa.BigInteger), 0).label("overdue"))
+            sa.func.coalesce(sa.cast(overdue, sa.BigInteger), 0).label("overdue"),
+            principal_since.label("principal_since"), interest_since.label("interest_since"),
+            sa.func.coalesce(sa.cast(interest_arrears, sa.BigInteger), 0
+                             ).label("interest_arrears"),
+            c.frequency, c.doubtful_since, c.rescuable)
         .select_from(loans.join(products, p.id == c.product_id)
                      .outerjoin(installments, i.loan_id == c.id))
         .where(condition)
@@ -166,7 +188,9 @@ def figures_query(dialect: str, accrual_only: bool = False) -> sa.Select[Any]:
             g.allowance, g.interest_recognized,
             query.normal_balance(principal_account).label("outstanding"),
             interest_account.c.number.label("interest_number"),
-            sa.case((accrues, 1), else_=0).label("accrues"), g.earned, g.dpd, g.overdue)
+            sa.case((accrues, 1), else_=0).label("accrues"), g.earned, g.dpd, g.overdue,
+            g.principal_since, g.interest_since, g.interest_arrears, g.frequency,
+            g.doubtful_since, g.rescuable)
         .select_from(
             grouped.join(products, p.id == g.product_id)
             .outerjoin(principal_account, principal_account.c.id == g.account_id)
@@ -177,9 +201,9 @@ def figures_query(dialect: str, accrual_only: bool = False) -> sa.Select[Any]:
 
 #: A :func:`figures_query` row: (id, status, product_id, penalty_due, days_past_due,
 #: collectibility, allowance, interest_recognized, outstanding, interest_number, accrues,
-#: earned, dpd, overdue).
-Figures = list[tuple[int, str, int, int, int, str | None, int, int, int | None, str | None, int,
-                     int, int, int]]
+#: earned, dpd, overdue, principal_since, interest_since, interest_arrears, frequency,
+#: doubtful_since, rescuable).
+Figures = list[tuple[Any, ...]]
 
 
 def chunk_figures(ctx: Context, day: date, low: int, high: int, *, accrual_only: bool = False
@@ -297,8 +321,11 @@ def accrue_interest(ctx: Context, day: date, low: int, high: int,
     lines: list[PostingLine] = []
     updates: list[tuple[int, int]] = []
     debit = Side.DEBIT
-    for (loan_id, _status, _product, _penalty, _dpd, _class, _allowance, recognised,
-         _outstanding, number, accrues, earned, _new_dpd, _overdue) in figures:
+    suspended = non_accrual_codes(ctx)
+    for row in figures:
+        loan_id, recognised, number, accrues, earned = row[0], row[7], row[9], row[10], row[11]
+        if row[5] in suspended:  # Diragukan or Macet: interest waits until it is received
+            continue
         if accrues and number is not None and earned > recognised:
             lines.append(PostingLine(number, debit, Money(earned - recognised, currency)))
             updates.append((loan_id, earned))
@@ -313,6 +340,14 @@ def accrue_interest(ctx: Context, day: date, low: int, high: int,
     else:
         recognized.update(updates)
     return len(updates)
+
+
+def _receivables(ctx: Context, numbers: Sequence[str]) -> dict[str, int]:
+    a = query.accounts.c
+    if not numbers:
+        return {}
+    return {str(number): int(balance) for number, balance in ctx.conn.execute(
+        sa.select(a.number, query.normal_balance()).where(a.number.in_(list(numbers))))}
 
 
 def _update_recognized(ctx: Context, values: Sequence[tuple[int, int]]) -> None:
@@ -342,11 +377,68 @@ def daily_penalty(rows: Sequence[ScheduleRow], day: date, grace_days: int,
     return round_half_up(overdue * percent_per_day / 100, unit)
 
 
+def _last_payments(ctx: Context, low: int, high: int) -> dict[int, date]:
+    """The day of each loan's last repayment (any kind of payment), for loans in the range."""
+    e = events.c
+    return {int(loan_id): day for loan_id, day in ctx.conn.execute(
+        sa.select(e.loan_id, sa.func.max(e.business_date))
+        .where(e.loan_id.between(low, high), e.kind.in_(PAYMENT_KINDS), e.amount > 0)
+        .group_by(e.loan_id))}
+
+
+class _Judge:
+    """The class of each running loan in a chunk under the cooperative's regime."""
+
+    def __init__(self, ctx: Context, day: date, low: int, high: int,
+                 classes: list[CollectibilityClass]) -> None:
+        self.day = day
+        self.policy = policy(ctx)
+        self.regime = load_regime(self.policy.regime)
+        self.classes = classes
+        self.by_days: dict[int, str] = {}
+        ksp = self.regime.kind == "frequency"
+        self.cover = cover_by_range(ctx, low, high) \
+            if ksp or self.policy.deduct_collateral else {}
+        self.paid = _last_payments(ctx, low, high) if ksp else {}
+        self.rate = {cls.code: Fraction(cls.allowance_percent) / 100 for cls in classes}
+        self.non_performing = {cls.code for cls in classes if cls.non_performing}
+        self.rupiah = _rupiah(ctx)
+        self.books_allowance = (self.policy.allowance_posting is AllowancePosting.DAILY
+                                or (day + timedelta(days=1)).day == 1)
+
+    def allowance(self, loan_id: int, outstanding: int, code: str, formed: int) -> int:
+        """The allowance a running loan should carry: the class's rate of the outstanding,
+        less the held collateral's cover for a non-performing class when the cooperative
+        deducts it, in whole rupiah (half up). With the allowance booked at month end, what
+        was formed stays until then."""
+        if not self.books_allowance:
+            return formed
+        base = outstanding
+        if self.policy.deduct_collateral and code in self.non_performing:
+            base = max(0, outstanding - self.cover.get(loan_id, 0))
+        return _share(base, self.rate[code], self.rupiah)
+
+    def code(self, row: tuple[Any, ...]) -> str:
+        if self.regime.kind == "days":
+            dpd = row[12]
+            code = self.by_days.get(dpd)
+            if code is None:
+                code = self.by_days[dpd] = classify(self.classes, dpd).code
+            return code
+        loan_id = row[0]
+        return classify_ksp(self.regime, Arrears(
+            frequency=row[17], principal_since=row[14], interest_since=row[15],
+            debt=int(row[8] or 0) + int(row[16]), cover=self.cover.get(loan_id, 0),
+            rescuable=None if row[19] is None else bool(row[19]), doubtful_since=row[18],
+            last_paid=self.paid.get(loan_id)), self.day)
+
+
 def classify_arrears(ctx: Context, day: date, low: int, high: int,
                      figures: Figures | None = None,
                      recognized: dict[int, int] | None = None) -> int:
-    """Days past due, the day's penalty, the class and the allowance of each loan; one entry
-    moves the chunk's net allowance change between PPAP expense and the allowance.
+    """Days past due, the day's penalty, the class (under the cooperative's regime) and the
+    allowance of each loan; one entry moves the chunk's net allowance change between PPAP
+    expense and the allowance.
     ``figures``: the chunk's :func:`chunk_figures` (of the loans matching
     :func:`arrears_condition`), when the caller has read them already.
     ``recognized``: new ``interest_recognized`` by loan (from :func:`accrue_interest`), written
@@ -360,18 +452,25 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
     if not figures:
         return 0
     classes = collectibility(ctx)
-    allowance_of = {cls.code: Fraction(cls.allowance_percent) / 100 for cls in classes}
+    judge = _Judge(ctx, day, low, high, classes)
+    allowance_of = judge.rate
+    role = {cls.code: role_of(cls) for cls in classes}
     p = products.c
     penalty_of = {pid: Fraction(Decimal(percent)) / 100 for pid, percent in ctx.conn.execute(
         sa.select(p.id, p.penalty_percent_per_day))}
-    class_of: dict[int, str] = {}  # days past due -> class code
     rupiah = _rupiah(ctx)
     active = LoanStatus.ACTIVE.value
     updates: list[tuple[int, int, int, int, str | None, int]] = []
+    doubtful: list[dict[str, Any]] = []
+    suspended = non_accrual_codes(ctx)
+    to_suspend: list[tuple[int, str]] = []
     change = 0
-    for (loan_id, status, product_id, penalty_due, old_dpd, old_class, allowance, recognised,
-         outstanding, _number, _accrues, _earned, dpd, overdue) in figures:
-        new_recognised = recognized.get(loan_id, recognised)
+    for row in figures:
+        (loan_id, status, product_id, penalty_due, old_dpd, old_class, allowance, recognised,
+         outstanding, _number, _accrues, _earned, dpd, overdue) = row[:14]
+        new_recognised: int = recognised
+        if loan_id in recognized:
+            new_recognised = recognized[loan_id]
         new: tuple[int, int, int, int, str | None, int]
         if status != active:
             new = (loan_id, new_recognised, old_dpd, penalty_due, old_class, 0)
@@ -379,15 +478,29 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
         else:
             percent = penalty_of[product_id]
             penalty = _share(overdue, percent, rupiah) if percent else 0
-            code = class_of.get(dpd)
-            if code is None:
-                code = class_of[dpd] = classify(classes, dpd).code
-            target = _share(int(outstanding or 0), allowance_of[code], rupiah)
+            code = judge.code(row)
+            if code not in allowance_of:
+                raise ConfigurationError(
+                    f"regime {judge.regime.code} classes a loan {code}, which the classes "
+                    "table lacks (loans set-regime resets it)")
+            target = judge.allowance(loan_id, int(outstanding or 0), code, allowance)
             change += target - allowance
             new = (loan_id, new_recognised, dpd, penalty_due + penalty, code, target)
+            if code in suspended and row[9] is not None:
+                to_suspend.append((loan_id, row[9]))
+            since = row[18]
+            if role[code] == "doubtful" and since is None:
+                doubtful.append({"loan_id": loan_id, "since": day})
+            elif role[code] in ("current", "special-mention", "substandard") \
+                    and since is not None:
+                doubtful.append({"loan_id": loan_id, "since": None})
         if new != (loan_id, recognised, old_dpd, penalty_due, old_class, allowance):
             updates.append(new)
+    updates = _suspend_interest(ctx, day, low, high, to_suspend, updates, figures)
     _write_loans(ctx, updates)
+    if doubtful:
+        ctx.conn.execute(sa.update(loans).where(loans.c.id == sa.bindparam("loan_id"))
+                         .values(doubtful_since=sa.bindparam("since")), doubtful)
     if change:
         amount = Money(abs(change), ctx.settings.currency)
         expense, allowance_gl = gl.gl(gl.ALLOWANCE_EXPENSE), gl.gl(gl.ALLOWANCE)
@@ -397,6 +510,41 @@ def classify_arrears(ctx: Context, day: date, low: int, high: int,
                           memo=f"Penyesuaian PPAP pinjaman {day.isoformat()}",
                           idempotency_key=f"loans.allowance:{day.isoformat()}:{low}-{high}")
     return len(figures)
+
+
+def _suspend_interest(ctx: Context, day: date, low: int, high: int,
+                      loans_: list[tuple[int, str]],
+                      updates: list[tuple[int, int, int, int, str | None, int]],
+                      figures: Figures) -> list[tuple[int, int, int, int, str | None, int]]:
+    """Non-accrual: interest accrued and not received on loans now Diragukan or Macet leaves
+    income (Dr interest income, Cr the loan's interest receivable, one entry for the chunk) and
+    is kept in memorandum; the loans' recognised interest falls by as much."""
+    balances = _receivables(ctx, [number for _, number in loans_])
+    reversed_ = {loan_id: balances.get(number, 0) for loan_id, number in loans_
+                 if balances.get(number, 0) > 0}
+    if not reversed_:
+        return updates
+    currency = ctx.settings.currency
+    number_of = dict(loans_)
+    lines = [PostingLine(number_of[loan_id], Side.CREDIT, Money(amount, currency))
+             for loan_id, amount in sorted(reversed_.items())]
+    lines.append(PostingLine(gl.gl(gl.INTEREST_INCOME), Side.DEBIT,
+                             Money(sum(reversed_.values()), currency)))
+    ledger.post_entry(ctx, lines, memo=f"Jasa pinjaman non-akrual {day.isoformat()}",
+                      idempotency_key=f"loans.non-accrual:{day.isoformat()}:{low}-{high}")
+    out = []
+    written = {u[0]: u for u in updates}
+    stored = {row[0]: row for row in figures}
+    for loan_id in sorted(set(written) | set(reversed_)):
+        if loan_id in written:
+            u = written[loan_id]
+        else:
+            row = stored[loan_id]
+            u = (loan_id, row[7], row[4], row[3], row[5], row[6])
+        if loan_id in reversed_:
+            u = (u[0], u[1] - reversed_[loan_id], *u[2:])
+        out.append(u)
+    return out
 
 
 def close_day_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:

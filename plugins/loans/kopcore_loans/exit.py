@@ -15,6 +15,7 @@ from kopcore.ledger import Member
 from kopcore.money import Money
 from kopcore.records import ExitContribution, PostingLine, Side
 from kopcore_loans import gl
+from kopcore_loans.collateral import release_on_payoff
 from kopcore_loans.loan import (
     Loan,
     LoanStatus,
@@ -55,6 +56,7 @@ def _net_loan(ctx: Context, loan: Loan) -> list[PostingLine]:
     waivers = {rid: by_id[rid].interest_charged - charge for rid, charge in quote.charges.items()}
     apply_to_schedule(ctx, loan, Allocation(quote.penalty, quote.interest, quote.principal,
                                             pays, 0), waivers)
+    release_on_payoff(ctx, loan)
     loan = update_loan(ctx, loan, status=LoanStatus.CLOSED.value, closed_on=ctx.business_date,
                        penalty_due=0, interest_recognized=loan.interest_recognized + recognised)
     record_event(ctx, loan, "exit-netting", quote.total, penalty=quote.penalty,

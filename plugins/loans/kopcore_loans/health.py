@@ -8,9 +8,19 @@ figures, not today's:
 - days past due on that day come from the schedule in force then (the version before a later
   restructuring): the oldest installment due on or before the day and not fully paid by it
   (``paid_on`` after the day counts as unpaid then, as does a part-paid installment);
-- the class follows from the days past due and the classification table in force now (the
-  table has no history); the allowance required is the class's percentage of the outstanding,
-  rounded half up to the rupiah per loan, as end of day books it.
+- the class follows from the regime in force now and the classification table in force now
+  (neither has history): by days past due, or under the KSP regime by the arrears on that day
+  (principal and interest counted from the oldest installment then unpaid, the interest of the
+  installments then due and unpaid as the interest in arrears), the collateral held now, the
+  officer's judgement and the day the loan became Diragukan as recorded, and the last repayment
+  up to that day;
+- the allowance required is the class's percentage of the outstanding — less the held
+  collateral's cover for a non-performing class when the cooperative deducts collateral —
+  rounded half up to the rupiah per loan, as end of day books it;
+- the problem-loan risk of the KSP health worksheet (Perdep 06/2016 annex, productive-asset
+  quality) is 50 % of the substandard (Kurang Lancar), 75 % of the doubtful (Diragukan) and
+  100 % of the loss (Macet) classes' outstanding, rounded half up to the rupiah once on the
+  total; each of the three is reported as its own figure too.
 
 The allowance formed is the balance of the PPAP GL account (every account rolling up to it) from
 its postings up to that day.
@@ -30,8 +40,16 @@ from kopcore.context import Context
 from kopcore.money import exponent
 from kopcore.records import FigureUnit, HealthFigure
 from kopcore_loans import gl
-from kopcore_loans.loan import ScheduleRow, row_from_db
-from kopcore_loans.products import classify, collectibility
+from kopcore_loans.collateral import cover_by_loan
+from kopcore_loans.kolektibilitas import (
+    Arrears,
+    classify_ksp,
+    load_regime,
+    policy,
+    problem_loan_risk,
+)
+from kopcore_loans.loan import PAYMENT_KINDS, ScheduleRow, row_from_db
+from kopcore_loans.products import classify, collectibility, role_of
 from kopcore_loans.schedule import round_half_up
 from kopcore_loans.tables import events, installments, loans
 
@@ -40,6 +58,11 @@ NON_PERFORMING = "loans.non_performing"
 ALLOWANCE_REQUIRED = "loans.allowance_required"
 ALLOWANCE_FORMED = "loans.allowance_formed"
 BORROWERS = "loans.borrowers"
+PROBLEM_LOAN_RISK = "loans.problem_loan_risk"
+#: The outstanding per role of the class the problem-loan risk weighs.
+PROBLEM_ROLES = {"substandard": ("loans.substandard", "Pinjaman kurang lancar"),
+                 "doubtful": ("loans.doubtful", "Pinjaman diragukan"),
+                 "loss": ("loans.loss", "Pinjaman macet")}
 
 _RESTRUCTURED_SUFFIX = re.compile(r"-R[0-9]+$")
 
@@ -86,40 +109,82 @@ def days_past_due_on(rows: list[ScheduleRow], as_of: date) -> int:
     return (as_of - min(unpaid)).days if unpaid else 0
 
 
+def interest_arrears_on(rows: list[ScheduleRow], as_of: date) -> int:
+    """Interest of the installments due by ``as_of`` and not fully paid by then."""
+    return sum(r.interest_charged for r in rows if r.due_date <= as_of
+               and (r.paid_on is None or r.paid_on > as_of))
+
+
+def oldest_unpaid_on(rows: list[ScheduleRow], as_of: date) -> date | None:
+    unpaid = [r.due_date for r in rows if r.due_date <= as_of
+              and (r.paid_on is None or r.paid_on > as_of)]
+    return min(unpaid) if unpaid else None
+
+
 def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
     outstanding = outstanding_by_loan(ctx, as_of)
     currency = ctx.settings.currency
     chosen = ctx.conn.execute(
-        sa.select(loans.c.id, loans.c.number, loans.c.member_id)
+        sa.select(loans.c.id, loans.c.number, loans.c.member_id, loans.c.frequency,
+                  loans.c.rescuable, loans.c.doubtful_since)
         .where(loans.c.number.in_(list(outstanding)))
     ).all()
     ids = [r.id for r in chosen]
     restructured: dict[int, list[date]] = defaultdict(list)
-    for loan_id, day in ctx.conn.execute(
-            sa.select(events.c.loan_id, events.c.business_date)
-            .where(events.c.loan_id.in_(ids), events.c.kind == "restructure")
+    last_paid: dict[int, date] = {}
+    for loan_id, day, kind, amount in ctx.conn.execute(
+            sa.select(events.c.loan_id, events.c.business_date, events.c.kind, events.c.amount)
+            .where(events.c.loan_id.in_(ids), events.c.business_date <= as_of)
             .order_by(events.c.business_date, events.c.id)):
-        restructured[loan_id].append(day)
+        if kind == "restructure":
+            restructured[loan_id].append(day)
+        elif kind in PAYMENT_KINDS and amount > 0:
+            last_paid[loan_id] = day
     schedule: dict[int, list[ScheduleRow]] = defaultdict(list)
     for row in ctx.conn.execute(sa.select(installments).where(installments.c.loan_id.in_(ids))):
         schedule[row.loan_id].append(row_from_db(row))
+    chosen_policy = policy(ctx)
+    regime = load_regime(chosen_policy.regime)
+    cover = cover_by_loan(ctx, ids) \
+        if regime.kind == "frequency" or chosen_policy.deduct_collateral else {}
     classes = collectibility(ctx)
+    by_code = {c.code: c for c in classes}
     rupiah = int(10 ** exponent(currency))
     total = non_performing = required = 0
+    by_role: dict[str, int] = defaultdict(int)
     for loan in chosen:
         amount = outstanding[loan.number]
         version = version_in_force(restructured[loan.id], as_of)
         rows = [r for r in schedule[loan.id] if r.version == version]
-        cls = classify(classes, days_past_due_on(rows, as_of))
+        if regime.kind == "days":
+            cls = classify(classes, days_past_due_on(rows, as_of))
+        else:
+            since = oldest_unpaid_on(rows, as_of)
+            doubtful_since = loan.doubtful_since if loan.doubtful_since is not None \
+                and loan.doubtful_since <= as_of else None
+            cls = by_code[classify_ksp(regime, Arrears(
+                loan.frequency, since, since, amount + interest_arrears_on(rows, as_of),
+                cover.get(loan.id, 0), None if loan.rescuable is None else bool(loan.rescuable),
+                doubtful_since, last_paid.get(loan.id)), as_of)]
         total += amount
         if cls.non_performing:
             non_performing += amount
-        required += round_half_up(Fraction(amount) * Fraction(cls.allowance_percent) / 100,
+        by_role[role_of(cls)] += amount
+        base = amount
+        if chosen_policy.deduct_collateral and cls.non_performing:
+            base = max(0, amount - cover.get(loan.id, 0))
+        required += round_half_up(Fraction(base) * Fraction(cls.allowance_percent) / 100,
                                   rupiah)
     borrowers = len({loan.member_id for loan in chosen})
+    risk = problem_loan_risk(by_role, rupiah)
     return [
         HealthFigure(OUTSTANDING, total, label="Pinjaman beredar", currency=currency),
         HealthFigure(NON_PERFORMING, non_performing, label="Pinjaman bermasalah (NPL)",
+                     currency=currency),
+        *(HealthFigure(key, by_role[role], label=label, currency=currency)
+          for role, (key, label) in PROBLEM_ROLES.items()),
+        HealthFigure(PROBLEM_LOAN_RISK, risk,
+                     label="Risiko pinjaman bermasalah (50% KL + 75% D + 100% M)",
                      currency=currency),
         HealthFigure(ALLOWANCE_REQUIRED, required, label="PPAP wajib dibentuk",
                      currency=currency),

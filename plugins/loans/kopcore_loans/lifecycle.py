@@ -49,7 +49,7 @@ from kopcore_loans.schedule import (
     build_schedule,
     round_half_up,
 )
-from kopcore_loans.tables import collateral, guarantors, installments, loans
+from kopcore_loans.tables import guarantors, installments, loans
 
 DISBURSEMENT = "disbursement"
 COLLECTION = "collection"
@@ -106,8 +106,9 @@ def check_limits(ctx: Context, product: Product, member: Member, principal: int,
 
 
 def apply(ctx: Context, member: Member, product_code: str, amount: Money, term: int, *,
-          purpose: str = "", auto_debit: bool = False) -> Loan:
-    """Record an application (permohonan) on the product's current terms."""
+          purpose: str = "", auto_debit: bool = False, group_id: int | None = None) -> Loan:
+    """Record an application (permohonan) on the product's current terms; ``group_id``: a
+    group loan, for a member of that group."""
     ledger.require_active(ctx, member.id)
     product = get_product(ctx, product_code)
     if not product.active:
@@ -126,7 +127,7 @@ def apply(ctx: Context, member: Member, product_code: str, amount: Money, term: 
         provisi_fee=provisi, admin_fee=product.admin_fee, purpose=purpose.strip()[:200],
         auto_debit=auto_debit, applied_by=ctx.actor, applied_on=ctx.business_date,
         interest_recognized=0, penalty_due=0, days_past_due=0, allowance=0,
-        schedule_version=1, written_off=0, recovered=0,
+        schedule_version=1, written_off=0, recovered=0, group_id=group_id,
     ).returning(loans.c.id)).scalar_one()
     ctx.conn.execute(sa.update(loans).where(loans.c.id == loan_id)
                      .values(number=f"PJ{loan_id:08d}"))
@@ -205,14 +206,36 @@ def disburse(ctx: Context, loan: Loan, member: Member, *, use_savings: bool,
     entry = ledger.post_entry(ctx, lines, memo=f"Pencairan pinjaman {loan.number} "
                                                f"({member.member_number})")
     insert_schedule(ctx, loan.id, 1, loan_schedule(loan, ctx.business_date))
+    hold_id, blocked = _block_savings(ctx, loan, member, product)
     # A new loan is current; its allowance is booked at end of day.
     loan = update_loan(ctx, loan, status=LoanStatus.ACTIVE.value,
                        disbursed_on=ctx.business_date, account_id=account.id,
                        interest_account_id=interest.id,
-                       collectibility=collectibility(ctx)[0].code)
+                       collectibility=collectibility(ctx)[0].code, blocked_hold_id=hold_id,
+                       blocked_savings=blocked)
     record_event(ctx, loan, "disbursement", loan.principal, entry_id=entry.id,
                  note=f"to {payout.number}; fees {Money(fees, cur).format()}")
     return loan, entry
+
+
+def _block_savings(ctx: Context, loan: Loan, member: Member, product: Product
+                   ) -> tuple[int | None, int]:
+    """Simpanan wajib pinjam: hold the product's percentage of the principal (rounded half up
+    to the loan's unit) in the member's savings until payoff; refused when no savings account
+    answers or it cannot spare the amount."""
+    blocked = round_half_up(Fraction(loan.principal) * Fraction(product.blocked_savings_percent)
+                            / 100, product.unit_minor)
+    if not blocked:
+        return None, 0
+    account = ledger.settlement_account(ctx, member, DISBURSEMENT, loan.currency)
+    if account is None:
+        raise ValidationError(f"product {product.code} blocks {product.blocked_savings_percent}% "
+                              "of the loan in savings (simpanan wajib pinjam) and no savings "
+                              "account answers for this member", field="loan")
+    hold_id = ledger.place_hold(ctx, account.number, Money(blocked, loan.currency),
+                                reason=f"Simpanan wajib pinjam {loan.number}",
+                                reference=f"loans.blocked:{loan.number}")
+    return hold_id, blocked
 
 
 # --- write-off and recovery -------------------------------------------------------------------
@@ -377,20 +400,6 @@ def add_guarantor(ctx: Context, loan: Loan, guarantor: Member, relationship: str
     ctx.conn.execute(guarantors.insert().values(
         loan_id=loan.id, member_id=guarantor.id, relationship=relationship.strip()[:100],
         added_on=ctx.business_date, added_by=ctx.actor))
-
-
-def add_collateral(ctx: Context, loan: Loan, kind: str, description: str, value: Money,
-                   document_ref: str | None) -> None:
-    if value.minor < 0:
-        raise ValidationError("collateral value cannot be negative", field="value")
-    if not kind.strip() or not description.strip():
-        raise ValidationError("collateral needs a kind and a description", field="kind")
-    if loan.status in (LoanStatus.CLOSED, LoanStatus.REJECTED, LoanStatus.CANCELLED):
-        raise Conflict(f"loan {loan.number} is {loan.status.value}")
-    ctx.conn.execute(collateral.insert().values(
-        loan_id=loan.id, kind=kind.strip()[:64], description=description.strip()[:500],
-        value=value.minor, document_ref=document_ref, added_on=ctx.business_date,
-        added_by=ctx.actor))
 
 
 def member_of(ctx: Context, loan: Loan) -> Member:

@@ -18,6 +18,9 @@ from kopcore.ledger import Account
 from kopcore_loans.schedule import Frequency, InterestMethod, accrued_through
 from kopcore_loans.tables import events, installments, loans
 
+#: Loan events that are a payment by (or for) the borrower.
+PAYMENT_KINDS = ("repayment", "auto-debit", "settlement", "exit-netting")
+
 
 class LoanStatus(enum.StrEnum):
     APPLIED = "applied"
@@ -64,6 +67,15 @@ class Loan:
     schedule_version: int
     written_off: int
     recovered: int
+    doubtful_since: date | None = None
+    rescuable: bool | None = None
+    judged_by: str | None = None
+    judged_on: date | None = None
+    judgement_note: str | None = None
+    group_id: int | None = None
+    #: Simpanan wajib pinjam: the hold on the member's savings and its amount.
+    blocked_hold_id: int | None = None
+    blocked_savings: int = 0
 
 
 @attrs.frozen
@@ -107,6 +119,8 @@ def loan_from_row(row: sa.Row[Any]) -> Loan:
     m["annual_rate"] = Decimal(m["annual_rate"])
     m["rounding_unit"] = Decimal(m["rounding_unit"])
     m["auto_debit"] = bool(m["auto_debit"])
+    if m["rescuable"] is not None:
+        m["rescuable"] = bool(m["rescuable"])
     return Loan(**m)
 
 

@@ -30,7 +30,11 @@ from kopcore.errors import (
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.views import EntryOut
-from kopcore_loans import lifecycle, repayment, reports
+from kopcore_loans import collateral as agunan
+from kopcore_loans import groups, lifecycle, repayment, reports
+from kopcore_loans.collateral import Binding
+from kopcore_loans.group_ops import OPERATIONS as GROUP_OPERATIONS
+from kopcore_loans.kolektibilitas import policy
 from kopcore_loans.loan import (
     Loan,
     LoanStatus,
@@ -50,6 +54,8 @@ from kopcore_loans.products import (
     replace_classes,
     set_product_active,
 )
+from kopcore_loans.quality_ops import OPERATIONS as QUALITY_OPERATIONS
+from kopcore_loans.quality_ops import check_classes_fit
 from kopcore_loans.schedule import InterestMethod, build_schedule
 from kopcore_loans.tables import loans
 from kopcore_loans.views import (
@@ -129,6 +135,8 @@ class ApplyIn:
                                                      "max_length": 200})
     auto_debit: bool = attrs.field(
         default=False, metadata={"help": "Collect installments from savings at end of day"})
+    group: str | None = attrs.field(default=None, metadata={
+        "help": "Group code, for a group loan (tanggung renteng)", "max_length": 32})
 
 
 @attrs.frozen
@@ -220,11 +228,53 @@ class GuarantorIn:
 @attrs.frozen
 class CollateralIn:
     loan: str = attrs.field(metadata=LOAN)
-    kind: str = attrs.field(metadata={"help": "BPKB, sertifikat, SK...", "max_length": 64})
+    kind: str = attrs.field(metadata={"help": "What kind: BPKB kendaraan, SHM tanah, "
+                                              "deposito, emas...", "max_length": 64})
     description: str = attrs.field(metadata={"help": "What it is", "max_length": 500})
-    value: Decimal = attrs.field(metadata={"help": "Appraised value"})
+    value: Decimal = attrs.field(metadata={"help": "Appraised value (nilai taksasi)"})
+    liquidation_value: Decimal | None = attrs.field(default=None, metadata={
+        "help": "Liquidation value (nilai likuidasi); default: the appraised value"})
+    binding: Binding = attrs.field(default=Binding.NONE, metadata={
+        "help": "fidusia, hak_tanggungan, gadai or none"})
+    binding_ref: str | None = attrs.field(default=None, metadata={
+        "help": "Deed or certificate number of the binding", "max_length": 100})
+    owner: str | None = attrs.field(default=None, metadata={
+        "help": "Owner when not the borrower", "max_length": 200})
+    documents: str | None = attrs.field(default=None, metadata={
+        "help": "Documents the cooperative holds (BPKB asli, SHM asli...)", "max_length": 500})
+    appraised_on: date | None = attrs.field(default=None,
+                                            metadata={"help": "Date of the appraisal"})
     document_ref: str | None = attrs.field(default=None, metadata={"help": "Document number",
                                                                    "max_length": 100})
+
+
+COLLATERAL = {"help": "Collateral id (as loans get shows it)", "minimum": 1, "maximum": 2**31}
+
+
+@attrs.frozen
+class RevalueIn:
+    loan: str = attrs.field(metadata=LOAN)
+    collateral: int = attrs.field(metadata=COLLATERAL)
+    value: Decimal = attrs.field(metadata={"help": "New appraised value"})
+    liquidation_value: Decimal | None = attrs.field(default=None, metadata={
+        "help": "New liquidation value (default: the appraised value)"})
+    appraised_on: date | None = attrs.field(default=None,
+                                            metadata={"help": "Appraisal date (default: today)"})
+
+
+@attrs.frozen
+class CollateralReleaseIn:
+    loan: str = attrs.field(metadata=LOAN)
+    collateral: int = attrs.field(metadata=COLLATERAL)
+    note: str = attrs.field(metadata={"help": "Why (decision reference)", "max_length": 200})
+
+
+@attrs.frozen
+class CollateralReturnIn:
+    loan: str = attrs.field(metadata=LOAN)
+    collateral: int = attrs.field(metadata=COLLATERAL)
+    returned_to: str = attrs.field(metadata={"help": "Who received the documents",
+                                             "max_length": 200})
 
 
 @attrs.frozen
@@ -267,6 +317,9 @@ class ClassIn:
                                           "minimum": 0, "maximum": 100000})
     allowance_percent: Decimal = attrs.field(metadata={"help": "PPAP, percent of outstanding"})
     non_performing: bool = attrs.field(metadata={"help": "Counts as NPL"})
+    role: str | None = attrs.field(default=None, metadata={
+        "help": "current, special-mention, substandard, doubtful or loss (default: by code)",
+        "max_length": 16})
 
 
 @attrs.frozen
@@ -333,8 +386,16 @@ def simulate(ctx: Context, data: SimulateIn) -> ScheduleOut:
 def apply(ctx: Context, data: ApplyIn) -> LoanOut:
     """Enter a loan application (permohonan pinjaman) for a member."""
     member = ledger.get_member(ctx, data.member)
+    group_id = None
+    if data.group is not None:
+        group = groups.get_group(ctx, data.group)
+        if groups.group_of_member(ctx, member.id) != group.id:
+            raise ValidationError(f"member {member.member_number} is not in group "
+                                  f"{group.code}", field="group")
+        group_id = group.id
     loan = lifecycle.apply(ctx, member, data.product, _money(ctx, data.amount), data.term,
-                           purpose=data.purpose, auto_debit=data.auto_debit)
+                           purpose=data.purpose, auto_debit=data.auto_debit,
+                           group_id=group_id)
     return loan_out(ctx, loan)
 
 
@@ -465,11 +526,40 @@ def add_guarantor(ctx: Context, data: GuarantorIn) -> LoanOut:
     return loan_out(ctx, loan)
 
 
+def _optional_money(ctx: Context, amount: Decimal | None, field: str) -> Money | None:
+    return None if amount is None else _money(ctx, amount, field)
+
+
 def add_collateral(ctx: Context, data: CollateralIn) -> LoanOut:
-    """Record collateral (agunan) held for a loan."""
+    """Record collateral (agunan) held for a loan: values, binding, documents held."""
     loan = _loan(ctx, data.loan)
-    lifecycle.add_collateral(ctx, loan, data.kind, data.description,
-                             _money(ctx, data.value, "value"), data.document_ref)
+    agunan.add(ctx, loan, agunan.CollateralParams(
+        data.kind, data.description, _money(ctx, data.value, "value"),
+        _optional_money(ctx, data.liquidation_value, "liquidation_value"), data.binding,
+        data.binding_ref, data.owner, data.documents, data.appraised_on, data.document_ref))
+    return loan_out(ctx, loan)
+
+
+def revalue_collateral(ctx: Context, data: RevalueIn) -> LoanOut:
+    """Record a new appraisal of a held collateral."""
+    loan = _loan(ctx, data.loan)
+    agunan.revalue(ctx, loan, data.collateral, _money(ctx, data.value, "value"),
+                   _optional_money(ctx, data.liquidation_value, "liquidation_value"),
+                   data.appraised_on)
+    return loan_out(ctx, loan)
+
+
+def release_collateral(ctx: Context, data: CollateralReleaseIn) -> LoanOut:
+    """Release a collateral while the loan runs (payoff releases it by itself)."""
+    loan = _loan(ctx, data.loan)
+    agunan.release(ctx, loan, data.collateral, data.note)
+    return loan_out(ctx, loan)
+
+
+def return_collateral(ctx: Context, data: CollateralReturnIn) -> LoanOut:
+    """Record that a released collateral's documents were handed back."""
+    loan = _loan(ctx, data.loan)
+    agunan.hand_back(ctx, loan, data.collateral, data.returned_to)
     return loan_out(ctx, loan)
 
 
@@ -491,7 +581,8 @@ def classes(ctx: Context, data: NoInput) -> ClassesOut:
 def set_classes(ctx: Context, data: ClassesIn) -> ClassesOut:
     """Replace the kolektibilitas classes; loans are reclassified at the next end of day."""
     new = [CollectibilityClass(c.code, c.name, c.min_days, c.allowance_percent,
-                               c.non_performing) for c in data.classes]
+                               c.non_performing, c.role) for c in data.classes]
+    check_classes_fit(ctx, policy(ctx).regime, new)
     return ClassesOut([ClassOut.of(c) for c in replace_classes(ctx, new)])
 
 
@@ -572,6 +663,16 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("loans.add-collateral", CollateralIn, LoanOut, add_collateral,
               permission=RECORDS, mutates=True, summary="Record collateral",
               errors=(*LOOKUP, Conflict, ValidationError)),
+    Operation("loans.revalue-collateral", RevalueIn, LoanOut, revalue_collateral,
+              permission=MANAGE, mutates=True, summary="Record a new appraisal of collateral",
+              errors=(*LOOKUP, Conflict, ValidationError)),
+    Operation("loans.release-collateral", CollateralReleaseIn, LoanOut, release_collateral,
+              permission=MANAGE, mutates=True, summary="Release collateral of a running loan",
+              errors=(*LOOKUP, Conflict, ValidationError)),
+    Operation("loans.return-collateral", CollateralReturnIn, LoanOut, return_collateral,
+              permission=RECORDS, mutates=True,
+              summary="Record collateral documents handed back",
+              errors=(*LOOKUP, Conflict, ValidationError)),
     Operation("loans.auto-debit", AutoDebitIn, LoanOut, set_auto_debit, permission=RECORDS,
               mutates=True, summary="Opt in or out of auto-debit", errors=(*LOOKUP, Conflict)),
     Operation("loans.classes", NoInput, ClassesOut, classes, permission=READ, mutates=False,
@@ -586,4 +687,6 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("loans.member-history", MemberIn, MemberHistoryOut, member_history,
               permission=READ, mutates=False, summary="A member's loans and their history",
               member_fields=("member",), errors=(NotFound,)),
+    *QUALITY_OPERATIONS,
+    *GROUP_OPERATIONS,
 )

@@ -74,6 +74,9 @@ class Product:
     exit_netting: bool
     active: bool
     created_on: date
+    #: Simpanan wajib pinjam: this percentage of the principal is blocked in the member's
+    #: savings from disbursement until the loan is paid off.
+    blocked_savings_percent: Decimal = Decimal(0)
 
     @property
     def unit_minor(self) -> int:
@@ -115,6 +118,7 @@ def product_from_row(row: sa.Row[Any]) -> Product:
         settlement_interest=SettlementInterest(m["settlement_interest"]),
         exit_netting=bool(m["exit_netting"]), active=bool(m["active"]),
         created_on=m["created_on"],
+        blocked_savings_percent=Decimal(m["blocked_savings_percent"]),
     )
 
 
@@ -166,12 +170,16 @@ class ProductTerms:
     exit_netting: bool = attrs.field(
         default=False, metadata=_help("On member exit, net the loan against the refund "
                                       "(else exit is refused while it is outstanding)"))
+    blocked_savings_percent: Decimal = attrs.field(
+        default=Decimal(0), metadata=_help("Simpanan wajib pinjam: percent of the principal "
+                                           "blocked in the member's savings until payoff"))
 
 
 def _percent(value: Decimal, field: str, *, high: Decimal = Decimal(100)) -> str:
     if not Decimal(0) <= value <= high:
         raise ValidationError(f"{field} must be between 0 and {high}", field=field)
-    return str(value.normalize()) if value else "0"
+    # Positional notation: str(Decimal("10").normalize()) would be "1E+1".
+    return format(value.normalize(), "f") if value else "0"
 
 
 def create_product(ctx: Context, terms: ProductTerms) -> Product:
@@ -216,6 +224,8 @@ def create_product(ctx: Context, terms: ProductTerms) -> Product:
         allocation_order=",".join(parse_allocation(terms.allocation_order)),
         accounting=terms.accounting.value, settlement_interest=terms.settlement_interest.value,
         exit_netting=terms.exit_netting, active=True, created_on=ctx.business_date,
+        blocked_savings_percent=_percent(terms.blocked_savings_percent,
+                                         "blocked_savings_percent"),
     ).returning(products.c.id)).scalar_one()
     return get_product_by_id(ctx, product_id)
 
@@ -259,6 +269,26 @@ class CollectibilityClass:
     min_days: int
     allowance_percent: Decimal
     non_performing: bool
+    #: current, special-mention, substandard, doubtful or loss (the problem-loan risk weighs
+    #: the last three); derived from the code when not given (see :func:`role_of`).
+    role: str | None = None
+
+
+KNOWN_ROLES = {"L": "current", "DPK": "special-mention", "KL": "substandard",
+               "D": "doubtful", "M": "loss"}
+ROLES = ("current", "special-mention", "substandard", "doubtful", "loss")
+
+
+def role_of(cls: CollectibilityClass) -> str:
+    """The class's role as given, else by its usual code (L, DPK, KL, D, M), else substandard
+    for a non-performing class, special mention for a later performing one, current."""
+    if cls.role is not None:
+        return cls.role
+    if cls.code in KNOWN_ROLES:
+        return KNOWN_ROLES[cls.code]
+    if cls.non_performing:
+        return "substandard"
+    return "special-mention" if cls.min_days else "current"
 
 
 def collectibility(ctx: Context) -> list[CollectibilityClass]:
@@ -266,7 +296,7 @@ def collectibility(ctx: Context) -> list[CollectibilityClass]:
     c = collectibility_classes.c
     rows = ctx.conn.execute(sa.select(collectibility_classes).order_by(c.min_days))
     return [CollectibilityClass(r.code, r.name, r.min_days, Decimal(r.allowance_percent),
-                                bool(r.non_performing)) for r in rows]
+                                bool(r.non_performing), r.role) for r in rows]
 
 
 def classify(classes: list[CollectibilityClass], days_past_due: int) -> CollectibilityClass:
@@ -296,11 +326,15 @@ def replace_classes(ctx: Context, classes: list[CollectibilityClass]) -> list[Co
         if not previous <= cls.allowance_percent <= 100:
             raise ValidationError("allowance percentages must be 0-100 and never decrease",
                                   field="classes")
+        if role_of(cls) not in ROLES:
+            raise ValidationError(f"class {cls.code}: role is one of {', '.join(ROLES)}",
+                                  field="classes")
         previous = cls.allowance_percent
     ctx.conn.execute(sa.delete(collectibility_classes))
     ctx.conn.execute(collectibility_classes.insert(), [
         {"code": c.code, "name": c.name[:100], "min_days": c.min_days,
-         "allowance_percent": str(c.allowance_percent), "non_performing": c.non_performing}
+         "allowance_percent": str(c.allowance_percent), "non_performing": c.non_performing,
+         "role": role_of(c)}
         for c in ordered
     ])
     return collectibility(ctx)

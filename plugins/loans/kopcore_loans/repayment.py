@@ -28,6 +28,7 @@ from kopcore.ledger import Account, JournalEntry
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_loans import gl
+from kopcore_loans.collateral import release_on_payoff
 from kopcore_loans.loan import (
     Loan,
     LoanStatus,
@@ -249,6 +250,7 @@ def close_if_repaid(ctx: Context, loan: Loan) -> Loan:
         return loan
     for account in (principal_account(ctx, loan), interest_account(ctx, loan)):
         ledger.close_account(ctx, account.number)
+    release_on_payoff(ctx, loan)
     return update_loan(ctx, get_loan_by_id(ctx, loan.id), status=LoanStatus.CLOSED.value,
                        closed_on=ctx.business_date)
 

@@ -16,9 +16,10 @@ import sqlalchemy as sa
 
 from kopcore import query
 from kopcore.context import Context
-from kopcore.money import Money
+from kopcore.money import Money, exponent
+from kopcore_loans.kolektibilitas import policy, problem_loan_risk
 from kopcore_loans.loan import LoanStatus
-from kopcore_loans.products import collectibility
+from kopcore_loans.products import collectibility, role_of
 from kopcore_loans.schedule import round_half_up
 from kopcore_loans.tables import installments, loans, products
 
@@ -51,6 +52,7 @@ def active_loans(ctx: Context) -> list[Any]:
 class ClassLine:
     code: str
     name: str
+    role: str
     min_days: int
     allowance_percent: str
     loans: int
@@ -79,9 +81,13 @@ class Portfolio:
     """Outstanding portfolio with collectibility, NPL and portfolio at risk."""
 
     as_of: date
+    #: The kolektibilitas regime the classes were judged by.
+    regime: str
     loans: int
     outstanding: Money
     allowance: Money
+    #: 50 % Kurang Lancar + 75 % Diragukan + 100 % Macet (the KSP health worksheet's).
+    problem_loan_risk: Money
     npl_percent: str
     par_1_percent: str
     par_30_percent: str
@@ -98,13 +104,15 @@ def portfolio(ctx: Context) -> Portfolio:
     classes = collectibility(ctx)
     class_lines = []
     npl = 0
+    by_role: dict[str, int] = {}
     for cls in classes:
         mine = [r for r in rows if r.collectibility == cls.code]
         amount = sum(int(r.outstanding) for r in mine)
         if cls.non_performing:
             npl += amount
+        by_role[role_of(cls)] = by_role.get(role_of(cls), 0) + amount
         class_lines.append(ClassLine(
-            cls.code, cls.name, cls.min_days, str(cls.allowance_percent), len(mine),
+            cls.code, cls.name, role_of(cls), cls.min_days, str(cls.allowance_percent), len(mine),
             Money(amount, cur), Money(sum(r.allowance for r in mine), cur),
             percent(amount, total)))
     by_product: dict[str, list[int]] = {}
@@ -118,8 +126,9 @@ def portfolio(ctx: Context) -> Portfolio:
         aging.append(AgingLine(low, high, len(mine),
                                Money(sum(int(r.outstanding) for r in mine), cur)))
     return Portfolio(
-        ctx.business_date, len(rows), Money(total, cur),
-        Money(sum(r.allowance for r in rows), cur), percent(npl, total),
+        ctx.business_date, policy(ctx).regime, len(rows), Money(total, cur),
+        Money(sum(r.allowance for r in rows), cur),
+        Money(problem_loan_risk(by_role, 10 ** exponent(cur)), cur), percent(npl, total),
         percent(par[1], total), percent(par[30], total), percent(par[90], total),
         class_lines,
         [ProductLine(code, len(v), Money(sum(v), cur)) for code, v in sorted(by_product.items())],

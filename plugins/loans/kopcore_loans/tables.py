@@ -39,6 +39,8 @@ products = sa.Table(
     sa.Column("exit_netting", sa.Boolean, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_on", sa.Date, nullable=False),
+    #: Simpanan wajib pinjam: percent of the principal blocked in savings until payoff.
+    sa.Column("blocked_savings_percent", sa.String(32), nullable=False, server_default="0"),
 )
 
 loans = sa.Table(
@@ -75,6 +77,18 @@ loans = sa.Table(
     sa.Column("collectibility", sa.String(16), nullable=True),
     sa.Column("allowance", sa.BigInteger, nullable=False, default=0),
     sa.Column("schedule_version", sa.Integer, nullable=False, default=1),
+    #: KSP regime: the day the loan became Diragukan (Macet after 21 months without repayment).
+    sa.Column("doubtful_since", sa.Date, nullable=True),
+    #: An officer's recorded judgement: can the loan still be rescued (dapat diselamatkan)?
+    sa.Column("rescuable", sa.Boolean, nullable=True),
+    sa.Column("judged_by", sa.String(64), nullable=True),
+    sa.Column("judged_on", sa.Date, nullable=True),
+    sa.Column("judgement_note", sa.String(200), nullable=True),
+    #: A group loan: the group (kelompok) whose members are jointly liable.
+    sa.Column("group_id", sa.Integer, nullable=True),
+    #: Simpanan wajib pinjam: the kernel hold on the member's savings, and its amount.
+    sa.Column("blocked_hold_id", sa.Integer, nullable=True),
+    sa.Column("blocked_savings", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("written_off", sa.BigInteger, nullable=False, default=0),
     sa.Column("recovered", sa.BigInteger, nullable=False, default=0),
     sa.CheckConstraint(
@@ -135,6 +149,8 @@ guarantors = sa.Table(
     sa.Column("relationship", sa.String(100), nullable=False),
     sa.Column("added_on", sa.Date, nullable=False),
     sa.Column("added_by", sa.String(64), nullable=False),
+    #: The day the loan was paid off and the guarantee ended.
+    sa.Column("released_on", sa.Date, nullable=True),
     sa.UniqueConstraint("loan_id", "member_id", name="uq_loans_guarantors_pair"),
 )
 
@@ -145,10 +161,29 @@ collateral = sa.Table(
     sa.Column("loan_id", sa.Integer, sa.ForeignKey("loans_loans.id"), nullable=False),
     sa.Column("kind", sa.String(64), nullable=False),
     sa.Column("description", sa.String(500), nullable=False),
+    #: Appraised value (nilai taksasi).
     sa.Column("value", sa.BigInteger, nullable=False),
+    #: Liquidation value (nilai likuidasi); the appraised value counts when empty.
+    sa.Column("liquidation_value", sa.BigInteger, nullable=True),
+    #: ``fidusia``, ``hak_tanggungan``, ``gadai`` or ``none``
+    sa.Column("binding", sa.String(16), nullable=False, server_default="none"),
+    #: The binding's deed or certificate number (akta/sertifikat fidusia, APHT/SHT).
+    sa.Column("binding_ref", sa.String(100), nullable=True),
+    #: The owner when it is not the borrower (spouse, parent…).
+    sa.Column("owner", sa.String(200), nullable=True),
+    #: The documents the cooperative holds (BPKB asli, SHM asli, kuitansi…).
+    sa.Column("documents", sa.String(500), nullable=True),
+    sa.Column("appraised_on", sa.Date, nullable=True),
     sa.Column("document_ref", sa.String(100), nullable=True),
+    #: ``held``, ``released`` or ``returned``
+    sa.Column("status", sa.String(16), nullable=False, server_default="held"),
     sa.Column("added_on", sa.Date, nullable=False),
     sa.Column("added_by", sa.String(64), nullable=False),
+    sa.Column("released_on", sa.Date, nullable=True),
+    sa.Column("released_by", sa.String(64), nullable=True),
+    sa.Column("release_note", sa.String(200), nullable=True),
+    sa.Column("returned_on", sa.Date, nullable=True),
+    sa.Column("returned_to", sa.String(200), nullable=True),
 )
 
 collectibility_classes = sa.Table(
@@ -159,4 +194,39 @@ collectibility_classes = sa.Table(
     sa.Column("min_days", sa.Integer, nullable=False, unique=True),
     sa.Column("allowance_percent", sa.String(32), nullable=False),
     sa.Column("non_performing", sa.Boolean, nullable=False),
+    #: ``current``, ``special-mention``, ``substandard``, ``doubtful`` or ``loss``
+    sa.Column("role", sa.String(16), nullable=False, server_default="current"),
+)
+
+#: The cooperative's loan policy: ``collectibility_regime``, ``allowance_deducts_collateral``,
+#: ``allowance_posting``.
+settings = sa.Table(
+    "loans_settings",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+)
+
+#: Groups for group loans (kelompok, tanggung renteng).
+groups = sa.Table(
+    "loans_groups",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("leader_member_id", sa.Integer, nullable=False),
+    #: ``monday`` … ``sunday``
+    sa.Column("meeting_day", sa.String(16), nullable=False),
+    sa.Column("created_on", sa.Date, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+)
+
+#: A member belongs to one group at a time.
+group_members = sa.Table(
+    "loans_group_members",
+    metadata,
+    sa.Column("member_id", sa.Integer, primary_key=True),
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("loans_groups.id"), nullable=False,
+              index=True),
+    sa.Column("joined_on", sa.Date, nullable=False),
 )

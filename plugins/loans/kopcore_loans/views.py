@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import attrs
 import sqlalchemy as sa
@@ -11,17 +11,20 @@ from kopcore import ledger
 from kopcore.context import Context
 from kopcore.money import Money
 from kopcore.views import EntryOut
+from kopcore_loans.collateral import Collateral, loan_collateral
+from kopcore_loans.kolektibilitas import non_accrual_codes
 from kopcore_loans.loan import (
     Loan,
     LoanStatus,
     ScheduleRow,
+    earned_interest,
     interest_account,
     outstanding_principal,
     schedule_rows,
 )
-from kopcore_loans.products import CollectibilityClass, Product, get_product_by_id
+from kopcore_loans.products import CollectibilityClass, Product, get_product_by_id, role_of
 from kopcore_loans.schedule import Installment
-from kopcore_loans.tables import collateral, events, guarantors
+from kopcore_loans.tables import events, groups, guarantors
 
 
 @attrs.frozen
@@ -50,6 +53,7 @@ class ProductOut:
     settlement_interest: str
     exit_netting: bool
     active: bool
+    blocked_savings_percent: str
 
     @classmethod
     def of(cls, p: Product) -> ProductOut:
@@ -62,7 +66,9 @@ class ProductOut:
             str(p.provisi_percent), Money(p.admin_fee, cur), p.fees_deducted,
             str(p.penalty_percent_per_day), p.penalty_base.value, p.grace_days,
             ",".join(p.allocation_order), p.accounting.value, p.settlement_interest.value,
-            p.exit_netting, p.active)
+            p.exit_netting, p.active,
+            format(p.blocked_savings_percent.normalize(), "f") if p.blocked_savings_percent
+            else "0")
 
 
 @attrs.frozen
@@ -142,15 +148,41 @@ class GuarantorOut:
     name: str
     relationship: str
     added_on: date
+    released_on: date | None
 
 
 @attrs.frozen
 class CollateralOut:
+    """An agunan: what it is, its values, its binding, the documents held and its status."""
+
+    id: int
     kind: str
     description: str
     value: Money
+    liquidation_value: Money | None
+    cover: Money
+    binding: str
+    binding_ref: str | None
+    owner: str | None
+    documents: str | None
+    appraised_on: date | None
     document_ref: str | None
+    status: str
     added_on: date
+    added_by: str
+    released_on: date | None
+    release_note: str | None
+    returned_on: date | None
+    returned_to: str | None
+
+    @classmethod
+    def of(cls, c: Collateral, currency: str) -> CollateralOut:
+        liquidation = None if c.liquidation_value is None else Money(c.liquidation_value,
+                                                                     currency)
+        return cls(c.id, c.kind, c.description, Money(c.value, currency), liquidation,
+                   Money(c.cover, currency), c.binding.value, c.binding_ref, c.owner,
+                   c.documents, c.appraised_on, c.document_ref, c.status.value, c.added_on,
+                   c.added_by, c.released_on, c.release_note, c.returned_on, c.returned_to)
 
 
 @attrs.frozen
@@ -191,6 +223,19 @@ class LoanOut:
     schedule_version: int
     guarantors: list[GuarantorOut]
     collateral: list[CollateralOut]
+    #: Non-accrual (Diragukan, Macet): interest earned and not received, kept in memorandum
+    #: and not income until it is paid.
+    interest_memorandum: Money
+    #: KSP regime: when the loan became Diragukan; an officer's judgement of its rescue.
+    doubtful_since: date | None
+    rescuable: bool | None
+    judged_by: str | None
+    judged_on: date | None
+    judgement_note: str | None
+    #: A group loan's group code (tanggung renteng).
+    group: str | None
+    #: Simpanan wajib pinjam blocked in the member's savings until payoff.
+    blocked_savings: Money
 
 
 def loan_out(ctx: Context, loan: Loan) -> LoanOut:
@@ -201,15 +246,17 @@ def loan_out(ctx: Context, loan: Loan) -> LoanOut:
     today = ctx.business_date
     overdue = sum(r.unpaid for r in rows if r.due_date < today)
     upcoming = [r for r in rows if r.unpaid > 0 and r.due_date >= today]
-    receivable = 0
+    receivable = memorandum = 0
     if loan.status is LoanStatus.ACTIVE:
         receivable = interest_account(ctx, loan).balance.minor
+        if loan.collectibility in non_accrual_codes(ctx):
+            # As far as end of day has gone (the day before the business date).
+            earned = earned_interest(schedule_rows(ctx, loan.id, include_superseded=True),
+                                     today - timedelta(days=1))
+            memorandum = max(0, earned - loan.interest_recognized)
     g, m = guarantors.c, ledger.get_member_by_id
     guarantor_rows = ctx.conn.execute(sa.select(guarantors).where(g.loan_id == loan.id)
                                       .order_by(g.id)).all()
-    collateral_rows = ctx.conn.execute(sa.select(collateral)
-                                       .where(collateral.c.loan_id == loan.id)
-                                       .order_by(collateral.c.id)).all()
     return LoanOut(
         loan.number, member.member_number, member.name, product.code, loan.status.value,
         Money(loan.principal, cur), loan.term, loan.method.value, loan.frequency.value,
@@ -223,10 +270,19 @@ def loan_out(ctx: Context, loan: Loan) -> LoanOut:
         Money(upcoming[0].unpaid if upcoming else 0, cur),
         Money(loan.written_off, cur), Money(loan.recovered, cur), loan.schedule_version,
         [GuarantorOut(m(ctx, r.member_id).member_number, m(ctx, r.member_id).name,
-                      r.relationship, r.added_on) for r in guarantor_rows],
-        [CollateralOut(r.kind, r.description, Money(r.value, cur), r.document_ref, r.added_on)
-         for r in collateral_rows],
+                      r.relationship, r.added_on, r.released_on) for r in guarantor_rows],
+        [CollateralOut.of(c, cur) for c in loan_collateral(ctx, loan.id)],
+        Money(memorandum, cur), loan.doubtful_since, loan.rescuable, loan.judged_by,
+        loan.judged_on, loan.judgement_note, _group_code(ctx, loan.group_id),
+        Money(loan.blocked_savings, cur),
     )
+
+
+def _group_code(ctx: Context, group_id: int | None) -> str | None:
+    if group_id is None:
+        return None
+    return str(ctx.conn.execute(sa.select(groups.c.code).where(groups.c.id == group_id)
+                                ).scalar_one())
 
 
 @attrs.frozen
@@ -331,10 +387,12 @@ class ClassOut:
     min_days: int
     allowance_percent: str
     non_performing: bool
+    role: str
 
     @classmethod
     def of(cls, c: CollectibilityClass) -> ClassOut:
-        return cls(c.code, c.name, c.min_days, str(c.allowance_percent), c.non_performing)
+        return cls(c.code, c.name, c.min_days, str(c.allowance_percent), c.non_performing,
+                   role_of(c))
 
 
 @attrs.frozen

@@ -11,9 +11,13 @@ rate) and days-in-year ``Y``:
 - lowest balance: min_d balance_d * i * n / Y, nothing when the lowest is below the minimum.
 
 The exact result (a fraction of a sen) is rounded **once**, half up to the product's rounding unit
-(Rp1 by default), when it is posted. Withholding tax (PPh final) is then taken when that rounded
-gross interest of the period is **above** the product's threshold: ``tax = gross * rate``,
-rounded half up to the same unit; the member is credited ``gross - tax``.
+(Rp1 by default), when it is posted. Withholding tax (PPh final, PP 15/2009) is judged **per
+calendar month**, never on a posting period as a whole: a period's interest is split by the
+month its days fall in, each month's gross is the difference of the rounded running total (so the
+months add up to the period's once-rounded gross exactly), and a month whose gross is **above**
+the product's threshold is taxed ``gross * rate`` on the whole month, rounded half up to the same
+unit. The member is credited ``gross - tax``; each month's figures are kept in
+``savings_interest_months`` (the withholding slip and the monthly recap read them).
 
 Interest an account had accrued in the cooperative's previous books when it moved to kopcore
 (``savings_carried_interest``, written by the cut-over import) is added to the exact amount of
@@ -23,7 +27,7 @@ its first posting, before rounding and tax: it belongs to the same period.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
@@ -38,7 +42,13 @@ from kopcore.records import PostingLine, Side
 from kopcore_savings import chart
 from kopcore_savings.products import PPM, InterestMethod, SavingsProduct, list_products
 from kopcore_savings.tables import accounts as savings_accounts
-from kopcore_savings.tables import carried_interest, interest_days, interest_postings, products
+from kopcore_savings.tables import (
+    carried_interest,
+    interest_days,
+    interest_months,
+    interest_postings,
+    products,
+)
 
 
 def round_half_up(value: Fraction, unit: int) -> int:
@@ -65,25 +75,39 @@ class RateSpan:
     lowest: int
 
 
-def exact_interest(product: SavingsProduct, spans: Iterable[RateSpan]) -> Fraction:
-    """Interest of one account for its accrual days, exactly (in minor units)."""
-    spans = list(spans)
-    if not spans:
-        return Fraction(0)
+def monthly_exact(product: SavingsProduct, by_month: Mapping[date, Iterable[RateSpan]]
+                  ) -> list[tuple[date, Fraction]]:
+    """Interest of one account for its accrual days, exactly (in minor units), per month
+    (``by_month`` keys: the first day of each month), in month order.
+
+    The minimum balance applies as the method says, over all the days given (the period): the
+    average and the lowest balance are the period's, a month's share is its days' part."""
+    months = sorted(by_month)
+    spans = {m: list(by_month[m]) for m in months}
+    every = [s for m in months for s in spans[m]]
+    if not every:
+        return []
     year = product.days_in_year * PPM
     minimum = product.interest_min_balance
     method = product.interest_method
     if method is InterestMethod.DAILY:
-        return Fraction(sum(s.eligible_sum * s.rate_ppm for s in spans), year)
-    days = sum(s.days for s in spans)
+        return [(m, Fraction(sum(s.eligible_sum * s.rate_ppm for s in spans[m]), year))
+                for m in months]
     if method is InterestMethod.AVERAGE:
-        if Fraction(sum(s.balance_sum for s in spans), days) < minimum:
-            return Fraction(0)
-        return Fraction(sum(s.balance_sum * s.rate_ppm for s in spans), year)
-    lowest = min(s.lowest for s in spans)
+        if Fraction(sum(s.balance_sum for s in every), sum(s.days for s in every)) < minimum:
+            return [(m, Fraction(0)) for m in months]
+        return [(m, Fraction(sum(s.balance_sum * s.rate_ppm for s in spans[m]), year))
+                for m in months]
+    lowest = min(s.lowest for s in every)
     if lowest < minimum:
-        return Fraction(0)
-    return Fraction(sum(lowest * s.days * s.rate_ppm for s in spans), year)
+        return [(m, Fraction(0)) for m in months]
+    return [(m, Fraction(sum(lowest * s.days * s.rate_ppm for s in spans[m]), year))
+            for m in months]
+
+
+def exact_interest(product: SavingsProduct, spans: Iterable[RateSpan]) -> Fraction:
+    """Interest of one account for its accrual days, exactly (in minor units)."""
+    return sum((x for _, x in monthly_exact(product, {date.min: spans})), Fraction(0))
 
 
 @attrs.frozen
@@ -96,13 +120,56 @@ class InterestAmount:
         return self.gross - self.tax
 
 
-def interest_amount(product: SavingsProduct, exact: Fraction) -> InterestAmount:
-    """Round the period's exact interest and take withholding tax above the threshold."""
+@attrs.frozen
+class MonthAmount:
+    """One calendar month's interest of an account: the withholding tax is judged on it."""
+
+    month: date
+    gross: int
+    tax: int
+
+
+def month_tax(product: SavingsProduct, gross: int, month: date = date.min) -> int:
+    """PPh final on one month's gross interest: nothing up to the threshold in force for the
+    month, otherwise the rate on the whole month, rounded half up to the product's unit."""
+    rate, threshold = product.tax_in(month)
+    if gross > threshold and rate:
+        return round_half_up(Fraction(gross * rate, PPM), product.rounding_unit)
+    return 0
+
+
+def interest_amount(product: SavingsProduct, exact: Fraction,
+                    month: date = date.min) -> InterestAmount:
+    """Round one month's exact interest and take withholding tax above the threshold."""
     gross = round_half_up(exact, product.rounding_unit)
-    tax = 0
-    if gross > product.tax_threshold and product.tax_rate_ppm:
-        tax = round_half_up(Fraction(gross * product.tax_rate_ppm, PPM), product.rounding_unit)
-    return InterestAmount(gross, tax)
+    return InterestAmount(gross, month_tax(product, gross, month))
+
+
+def monthly_amounts(product: SavingsProduct, exact_by_month: Iterable[tuple[date, Fraction]]
+                    ) -> list[MonthAmount]:
+    """Each month's gross (the rounded running total less what earlier months got, so the
+    months sum to the whole rounded once) and its tax."""
+    out: list[MonthAmount] = []
+    running, paid = Fraction(0), 0
+    for month, exact in exact_by_month:
+        running += exact
+        total = round_half_up(running, product.rounding_unit)
+        out.append(MonthAmount(month, total - paid, month_tax(product, total - paid, month)))
+        paid = total
+    return out
+
+
+def total_amount(months: Iterable[MonthAmount]) -> InterestAmount:
+    months = list(months)
+    return InterestAmount(sum(m.gross for m in months), sum(m.tax for m in months))
+
+
+def month_rows(account_id: int, member_id: int, months: Iterable[MonthAmount], *,
+               source: str, paid_on: date) -> list[dict[str, Any]]:
+    """``savings_interest_months`` rows of one payment (``entry_id`` set by the caller)."""
+    return [{"account_id": account_id, "member_id": member_id,
+             "month": m.month.strftime("%Y-%m"), "source": source, "gross": m.gross,
+             "tax": m.tax, "paid_on": paid_on} for m in months if m.gross]
 
 
 # --- accrual (end of day) ---------------------------------------------------------------------
@@ -148,31 +215,44 @@ def due_products(ctx: Context, day: date) -> list[SavingsProduct]:
     return [p for p in list_products(ctx) if p.earns_interest and period_ends(p, day)]
 
 
+Spans = dict[date, list[RateSpan]]
+
+
 def _spans(ctx: Context, up_to: date, where: sa.ColumnElement[bool], ids: tuple[int, int]
-           ) -> dict[int, tuple[str, list[RateSpan], date]]:
-    """Unposted accrual per account: (product code, spans by rate, first day)."""
+           ) -> dict[int, tuple[str, Spans, date]]:
+    """Unposted accrual per account: (product code, spans by month and rate, first day)."""
     d, s, p = interest_days.c, savings_accounts.c, products.c
     eligible = sa.case((d.balance >= p.interest_min_balance, d.balance), else_=0)
+    year, month = sa.extract("year", d.business_date), sa.extract("month", d.business_date)
     rows = ctx.conn.execute(
-        sa.select(d.account_id, s.product_code, d.rate_ppm, sa.func.count(),
+        sa.select(d.account_id, s.product_code, year, month, d.rate_ppm, sa.func.count(),
                   sa.func.sum(d.balance), sa.func.sum(eligible), sa.func.min(d.balance),
                   sa.func.min(d.business_date))
         .select_from(interest_days.join(savings_accounts, s.account_id == d.account_id)
                      .join(products, p.code == s.product_code))
         .where(d.account_id.between(*ids), d.business_date <= up_to, where)
-        .group_by(d.account_id, s.product_code, d.rate_ppm)
+        .group_by(d.account_id, s.product_code, year, month, d.rate_ppm)
         .order_by(d.account_id)
     )
-    found: dict[int, tuple[str, list[RateSpan], date]] = {}
-    for account_id, code, rate, days, total, eligible_sum, lowest, first in rows:
+    found: dict[int, tuple[str, Spans, date]] = {}
+    for account_id, code, y, m, rate, days, total, eligible_sum, lowest, first in rows:
         span = RateSpan(int(rate), int(days), int(total), int(eligible_sum), int(lowest))
+        key = date(int(y), int(m), 1)
         if account_id in found:
             _, spans, earlier = found[account_id]
-            spans.append(span)
+            spans.setdefault(key, []).append(span)
             found[account_id] = (code, spans, min(earlier, first))
         else:
-            found[account_id] = (code, [span], first)
+            found[account_id] = (code, {key: [span]}, first)
     return found
+
+
+def _months(product: SavingsProduct, spans: Spans, carried: int) -> list[MonthAmount]:
+    """The months of an account's unposted interest; carried-over interest joins the first."""
+    exact = monthly_exact(product, spans)
+    if carried and exact:
+        exact[0] = (exact[0][0], exact[0][1] + carried)
+    return monthly_amounts(product, exact)
 
 
 def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
@@ -190,30 +270,34 @@ def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
     by_code = {p.code: p for p in list_products(ctx)}
     a, s = query.accounts.c, savings_accounts.c
     # The accounts are those ``where`` selects: a join, not a list of thousands of ids.
-    numbers = {row.id: row.number for row in ctx.conn.execute(
-        sa.select(a.id, a.number).join(savings_accounts, s.account_id == a.id)
+    numbers: dict[int, tuple[str, int]] = {row.id: (row.number, row.member_id) for row in
+                                           ctx.conn.execute(
+        sa.select(a.id, a.number, s.member_id).join(savings_accounts, s.account_id == a.id)
         .where(where, a.status != "closed"))}
     currency = ctx.settings.currency
     expense: dict[str, int] = defaultdict(int)
     tax_total = 0
     lines: list[PostingLine] = []
     records: list[dict[str, Any]] = []
+    monthly: list[dict[str, Any]] = []
     for account_id, (code, account_spans, first) in spans.items():
         product = by_code[code]
-        amount = interest_amount(product, exact_interest(product, account_spans)
-                                 + carried.get(account_id, 0))
+        months = _months(product, account_spans, carried.get(account_id, 0))
         if account_id not in numbers:  # closed outside savings (at zero): nothing to credit
-            amount = InterestAmount(0, 0)
+            months = []
+        amount = total_amount(months)
         records.append({"account_id": account_id, "period_from": first, "period_to": up_to,
-                        "days": sum(s.days for s in account_spans), "gross": amount.gross,
-                        "tax": amount.tax})
+                        "days": sum(s.days for m in account_spans.values() for s in m),
+                        "gross": amount.gross, "tax": amount.tax})
         if amount.gross == 0:
             continue
+        number, member_id = numbers[account_id]
+        monthly += month_rows(account_id, member_id, months, source="sukarela",
+                              paid_on=ctx.business_date)
         expense[product.expense_gl_key] += amount.gross
         tax_total += amount.tax
         if amount.net:
-            lines.append(PostingLine(numbers[account_id], Side.CREDIT,
-                                     Money(amount.net, currency)))
+            lines.append(PostingLine(number, Side.CREDIT, Money(amount.net, currency)))
     entry_id = None
     if expense:
         lines += [PostingLine(ledger.gl_account_number(key), Side.DEBIT, Money(total, currency))
@@ -222,9 +306,10 @@ def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
             lines.append(PostingLine(ledger.gl_account_number(chart.TAX_PAYABLE_GL),
                                      Side.CREDIT, Money(tax_total, currency)))
         entry_id = ledger.post_entry(ctx, lines, memo=memo, idempotency_key=idempotency_key).id
-    for record in records:
+    for record in records + monthly:
         record["entry_id"] = entry_id
     ledger.insert_rows(ctx, interest_postings, records)
+    ledger.insert_rows(ctx, interest_months, monthly)
     d = interest_days.c
     ctx.conn.execute(sa.delete(interest_days).where(
         d.account_id.between(*ids), d.account_id.in_(sa.select(s.account_id).where(where)),
@@ -272,5 +357,6 @@ def accrued_estimate(ctx: Context, account_id: int, product: SavingsProduct) -> 
                    (account_id, account_id))
     carried = _carried(ctx, savings_accounts.c.account_id == account_id,
                        (account_id, account_id)).get(account_id, 0)
-    exact = exact_interest(product, spans[account_id][1]) if account_id in spans else Fraction(0)
-    return round_half_up(exact + carried, product.rounding_unit)
+    if account_id not in spans:
+        return round_half_up(Fraction(carried), product.rounding_unit)
+    return total_amount(_months(product, spans[account_id][1], carried)).gross

@@ -21,7 +21,7 @@ from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore.records import GLType
 from kopcore_savings import chart
-from kopcore_savings.tables import products
+from kopcore_savings.tables import products, tax_changes
 
 PPM = 1_000_000
 
@@ -68,6 +68,15 @@ GL_TYPE = {
 
 
 @attrs.frozen
+class TaxChange:
+    """A withholding-tax rate and threshold in force from ``valid_from`` (a month's first day)."""
+
+    valid_from: date
+    rate_ppm: int
+    threshold: int
+
+
+@attrs.frozen
 class SavingsProduct:
     code: str
     name: str
@@ -92,9 +101,20 @@ class SavingsProduct:
     term_months: int | None
     penalty_ppm: int
     created_on: date
+    #: Withholding-tax rate and threshold changes, each from the first of a month, oldest first.
+    tax_changes: tuple[TaxChange, ...] = ()
 
     def money(self, minor: int) -> Money:
         return Money(minor, self.currency)
+
+    def tax_in(self, month: date) -> tuple[int, int]:
+        """(rate in ppm, threshold) in force for the interest of ``month``: the latest change
+        from that month or earlier, else the product's own."""
+        rate, threshold = self.tax_rate_ppm, self.tax_threshold
+        for change in self.tax_changes:
+            if change.valid_from <= month:
+                rate, threshold = change.rate_ppm, change.threshold
+        return rate, threshold
 
     @property
     def earns_interest(self) -> bool:
@@ -237,15 +257,47 @@ def product_from_row(row: sa.Row[object]) -> SavingsProduct:
     return SavingsProduct(**m)
 
 
+def _with_tax_changes(ctx: Context, found: list[SavingsProduct]) -> list[SavingsProduct]:
+    t = tax_changes.c
+    changes: dict[str, list[TaxChange]] = {}
+    for code, valid_from, rate, threshold in ctx.conn.execute(
+            sa.select(t.product_code, t.valid_from, t.rate_ppm, t.threshold)
+            .where(t.product_code.in_([p.code for p in found])).order_by(t.valid_from)):
+        changes.setdefault(code, []).append(TaxChange(valid_from, int(rate), int(threshold)))
+    return [attrs.evolve(p, tax_changes=tuple(changes.get(p.code, ()))) for p in found]
+
+
 def get_product(ctx: Context, code: str) -> SavingsProduct:
     row = ctx.conn.execute(sa.select(products).where(products.c.code == code)).first()
     if row is None:
         raise NotFound(f"savings product {code} not found", field="product")
-    return product_from_row(row)
+    return _with_tax_changes(ctx, [product_from_row(row)])[0]
 
 
 def list_products(ctx: Context, type_: SavingsType | None = None) -> list[SavingsProduct]:
     statement = sa.select(products).order_by(products.c.code)
     if type_ is not None:
         statement = statement.where(products.c.type == type_.value)
-    return [product_from_row(r) for r in ctx.conn.execute(statement)]
+    return _with_tax_changes(ctx, [product_from_row(r) for r in ctx.conn.execute(statement)])
+
+
+def set_tax(ctx: Context, code: str, valid_from: date, rate: Decimal, threshold: Money
+            ) -> SavingsProduct:
+    """Record a withholding-tax rate and threshold in force from the first day of a month, not
+    before the current month (interest already paid keeps the tax it was judged on)."""
+    product = get_product(ctx, code)
+    if valid_from.day != 1:
+        raise ValidationError("a tax change applies from the first day of a month",
+                              field="valid_from")
+    if valid_from < ctx.business_date.replace(day=1):
+        raise ValidationError("a tax change cannot apply to a month before the current one",
+                              field="valid_from")
+    rate_ppm = percent_to_ppm(rate, "tax_rate")
+    minor = _positive(threshold, "tax_threshold")
+    t = tax_changes.c
+    ctx.conn.execute(sa.delete(tax_changes).where(t.product_code == product.code,
+                                                  t.valid_from == valid_from))
+    ctx.conn.execute(tax_changes.insert().values(product_code=product.code,
+                                                 valid_from=valid_from, rate_ppm=rate_ppm,
+                                                 threshold=minor))
+    return get_product(ctx, code)

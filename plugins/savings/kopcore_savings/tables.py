@@ -80,6 +80,37 @@ interest_postings = sa.Table(
     sa.UniqueConstraint("account_id", "period_to", name="uq_savings_interest_postings_period"),
 )
 
+#: Interest paid, per account and calendar month it was earned in: withholding tax (PPh final,
+#: PP 15/2009) is judged on these, and the withholding slips and the monthly recap read them.
+#: One payment (a period's posting, a deposit's maturity) writes one row per month it covers.
+interest_months = sa.Table(
+    "savings_interest_months",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, nullable=False),
+    sa.Column("member_id", sa.Integer, nullable=False),
+    #: ``YYYY-MM``: the month the interest was earned in.
+    sa.Column("month", sa.String(7), nullable=False),
+    #: ``sukarela`` or ``berjangka``
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("gross", sa.BigInteger, nullable=False),
+    sa.Column("tax", sa.BigInteger, nullable=False),
+    sa.Column("paid_on", sa.Date, nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=True),
+    sa.Index("ix_savings_interest_months_month", "month", "member_id"),
+)
+
+#: Withholding-tax rate and threshold changes of a product, each in force from the first day of
+#: a month (the product's own figures apply before the first).
+tax_changes = sa.Table(
+    "savings_tax_changes",
+    metadata,
+    sa.Column("product_code", sa.String(32), primary_key=True),
+    sa.Column("valid_from", sa.Date, primary_key=True),
+    sa.Column("rate_ppm", sa.Integer, nullable=False),
+    sa.Column("threshold", sa.BigInteger, nullable=False),
+)
+
 wajib_dues = sa.Table(
     "savings_wajib_dues",
     metadata,

@@ -1,9 +1,14 @@
 """Simpanan berjangka: time deposits placed for a term at a fixed rate.
 
 Interest is simple: ``principal * rate * days / Y`` for the days from placement to maturity,
-rounded half up once to the product's rounding unit, taxed like sukarela interest. At each month
-end the interest earned so far (rounded the same way) is expensed to
-``savings.interest_payable``; at maturity the payable is cleared and the rest expensed.
+rounded half up once to the product's rounding unit. At each month end the interest earned so far
+(rounded the same way) is expensed to ``savings.interest_payable``; at maturity the payable is
+cleared and the rest expensed.
+
+Withholding tax is judged like sukarela interest, **per calendar month** (PP 15/2009), not on the
+whole term paid at maturity: each month the deposit ran gets the difference of the rounded
+running interest at its end (the figure its month-end accrual expensed), and only a month above
+the threshold is taxed. Rp40,000,000 at 6 % for 12 months earns about Rp200,000 a month: no tax.
 
 At maturity (end of day of the maturity date) a deposit either pays principal plus net interest
 to its payout account and closes, or rolls over: the net interest is added to the principal and a
@@ -38,10 +43,16 @@ from kopcore_savings.accounts import (
     primary_sukarela,
     record_event,
 )
-from kopcore_savings.interest import interest_amount, round_half_up
+from kopcore_savings.interest import (
+    MonthAmount,
+    month_rows,
+    monthly_amounts,
+    round_half_up,
+    total_amount,
+)
 from kopcore_savings.products import PPM, SavingsProduct, SavingsType
 from kopcore_savings.tables import accounts as savings_accounts
-from kopcore_savings.tables import deposits
+from kopcore_savings.tables import deposits, interest_months
 
 PAYOUT = "payout"
 ROLLOVER = "rollover"
@@ -74,6 +85,30 @@ class TimeDeposit:
         product = self.savings.product
         return Fraction(self.principal * self.rate_ppm * min(days, self.term_days),
                         PPM * product.days_in_year)
+
+
+def deposit_months(deposit: TimeDeposit) -> list[MonthAmount]:
+    """The term's interest per calendar month, each month's gross the rounded running interest
+    at its end less the earlier months', with that month's withholding tax."""
+    exact: list[tuple[date, Fraction]] = []
+    month = deposit.placed_on.replace(day=1)
+    before = Fraction(0)
+    while month < deposit.maturity_on:
+        following = add_months(month, 1)
+        through = deposit.interest_for((min(following, deposit.maturity_on)
+                                        - deposit.placed_on).days)
+        exact.append((month, through - before))
+        before, month = through, following
+    return monthly_amounts(deposit.savings.product, exact)
+
+
+def _record_months(ctx: Context, deposit: TimeDeposit, months: list[MonthAmount],
+                   entry: JournalEntry | None) -> None:
+    rows = month_rows(deposit.savings.account.id, deposit.savings.member_id, months,
+                      source="berjangka", paid_on=ctx.business_date)
+    for row in rows:
+        row["entry_id"] = entry.id if entry is not None else None
+    ledger.insert_rows(ctx, interest_months, rows)
 
 
 def get_deposit(ctx: Context, number: str) -> TimeDeposit:
@@ -159,7 +194,8 @@ def mature(ctx: Context, deposit: TimeDeposit, payout_to: str | None = None
     """Settle a deposit at maturity: pay out (to ``payout_to`` or its payout account) or roll
     over as instructed."""
     product = deposit.savings.product
-    amount = interest_amount(product, deposit.interest_for(deposit.term_days))
+    months = deposit_months(deposit)
+    amount = total_amount(months)
     number = deposit.savings.number
     cur = deposit.savings.account.currency
     lines = _interest_lines(deposit, amount.gross, amount.tax)
@@ -171,6 +207,7 @@ def mature(ctx: Context, deposit: TimeDeposit, payout_to: str | None = None
             lines.append(PostingLine(number, Side.CREDIT, Money(amount.net, cur)))
         entry = ledger.post_entry(ctx, lines, memo=f"Perpanjangan simpanan berjangka {number}") \
             if len(lines) >= 2 else None
+        _record_months(ctx, deposit, months, entry)
         principal = deposit.principal + amount.net
         ctx.conn.execute(sa.update(deposits).where(where).values(
             principal=principal, rate_ppm=product.rate_ppm, placed_on=deposit.maturity_on,
@@ -195,12 +232,14 @@ def mature(ctx: Context, deposit: TimeDeposit, payout_to: str | None = None
             ctx.conn.execute(sa.update(deposits).where(where).values(status="closed",
                                                                      accrued=0))
             ledger.close_account(ctx, number)
+            _record_months(ctx, deposit, months, entry)
             return entry
     # No payout possible: the interest joins the deposit, which waits for the member.
     if amount.net:
         lines.append(PostingLine(number, Side.CREDIT, Money(amount.net, cur)))
     entry = ledger.post_entry(ctx, lines, memo=f"Jasa simpanan berjangka {number} jatuh tempo") \
         if len(lines) >= 2 else None
+    _record_months(ctx, deposit, months, entry)
     ctx.conn.execute(sa.update(deposits).where(where).values(status="matured", accrued=0))
     return entry
 

@@ -43,9 +43,12 @@ from kopcore_savings.operations.products import (
     ProductListIn,
     ProductOut,
     ProductsOut,
+    ProductTaxIn,
     product_create,
     product_list,
+    product_set_tax,
 )
+from kopcore_savings.operations.tax import TaxRecapIn, TaxRecapOut, tax_recap
 from kopcore_savings.operations.time_deposits import (
     DepositOut,
     DepositWithdrawIn,
@@ -81,6 +84,9 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(ValidationError, NotFound, Conflict)),
     _op("product-list", ProductListIn, ProductsOut, product_list, chart.READ, mutates=False,
         summary="List savings products", self_service=True),
+    _op("product-set-tax", ProductTaxIn, ProductOut, product_set_tax, chart.MANAGE,
+        mutates=True, summary="Change a product's withholding tax from a month",
+        errors=(ValidationError, NotFound)),
     _op("open", OpenIn, SavingsAccountOut, open_account, chart.TRANSACT, mutates=True,
         summary="Open a savings account", member_fields=("member",),
         errors=(NotFound, ValidationError, Conflict, MemberNotActive)),
@@ -113,4 +119,7 @@ OPERATIONS: tuple[Operation, ...] = (
         mutates=True, summary="Withdraw a time deposit", errors=(*POSTING, Conflict)),
     _op("deposit-mature", AccountIn, DepositOut, deposit_mature, chart.MANAGE, mutates=True,
         summary="Settle a matured time deposit", errors=(*POSTING, Conflict)),
+    _op("tax-recap", TaxRecapIn, TaxRecapOut, tax_recap, chart.READ, mutates=False,
+        summary="Withholding tax on interest of a month (recap, or one member's slip)",
+        member_fields=("member",), self_service=True, errors=(NotFound, ValidationError)),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import attrs
@@ -18,6 +19,7 @@ from kopcore_savings.products import (
     SavingsType,
     create_product,
     list_products,
+    set_tax,
 )
 
 
@@ -48,7 +50,7 @@ class ProductCreateIn:
     tax_rate: Decimal = attrs.field(default=Decimal(10), metadata={
         "help": "Withholding tax (PPh final) on interest, percent"})
     tax_threshold: Decimal = attrs.field(default=Decimal(240000), metadata={
-        "help": "Interest of a period above this amount is taxed"})
+        "help": "Interest of a calendar month above this amount is taxed (PP 15/2009)"})
     gl_key: str | None = attrs.field(default=None, metadata={
         "help": "GL control account (default by type)", "max_length": 64})
     expense_gl_key: str = attrs.field(default=chart.INTEREST_EXPENSE_GL, metadata={
@@ -66,6 +68,25 @@ class ProductCreateIn:
         "help": "berjangka: term in months", "minimum": 1, "maximum": 120})
     penalty_rate: Decimal = attrs.field(default=Decimal(0), metadata={
         "help": "berjangka: early withdrawal penalty, percent of principal"})
+
+
+@attrs.frozen
+class TaxChangeOut:
+    """A withholding-tax rate and threshold in force from the first day of a month."""
+
+    valid_from: date
+    tax_rate: Decimal
+    tax_threshold: Money
+
+
+@attrs.frozen
+class ProductTaxIn:
+    product: str = attrs.field(metadata={"help": "Savings product code", "max_length": 32})
+    valid_from: date = attrs.field(metadata={
+        "help": "First day of the month the rate and threshold apply from"})
+    tax_rate: Decimal = attrs.field(metadata={"help": "Withholding tax, percent"})
+    tax_threshold: Decimal = attrs.field(metadata={
+        "help": "A month's interest above this is taxed"})
 
 
 @attrs.frozen
@@ -93,6 +114,7 @@ class ProductOut:
     arrears_gl_key: str
     term_months: int | None
     penalty_rate: Decimal
+    tax_changes: list[TaxChangeOut]
 
     @classmethod
     def of(cls, p: SavingsProduct) -> ProductOut:
@@ -102,7 +124,9 @@ class ProductOut:
                    p.days_in_year, p.money(p.interest_min_balance), p.posting_months,
                    p.money(p.rounding_unit), percent(p.tax_rate_ppm), p.money(p.tax_threshold),
                    p.expense_gl_key, p.dormant_after_days, p.dormant_policy.value, p.auto_debit,
-                   p.arrears_gl_key, p.term_months, percent(p.penalty_ppm))
+                   p.arrears_gl_key, p.term_months, percent(p.penalty_ppm),
+                   [TaxChangeOut(c.valid_from, percent(c.rate_ppm), p.money(c.threshold))
+                    for c in p.tax_changes])
 
 
 @attrs.frozen
@@ -124,3 +148,10 @@ def product_create(ctx: Context, data: ProductCreateIn) -> ProductOut:
 def product_list(ctx: Context, data: ProductListIn) -> ProductsOut:
     """The savings products on offer."""
     return ProductsOut([ProductOut.of(p) for p in list_products(ctx, data.type)])
+
+
+def product_set_tax(ctx: Context, data: ProductTaxIn) -> ProductOut:
+    """Change a product's withholding-tax rate and threshold from the first day of a month."""
+    return ProductOut.of(set_tax(ctx, data.product, data.valid_from, data.tax_rate,
+                                 Money.parse(data.tax_threshold, ctx.settings.currency,
+                                             field="tax_threshold")))

@@ -1,0 +1,243 @@
+"""Agunan (collateral) and penjamin (guarantors) of a loan.
+
+A collateral record says what it is (``kind``: BPKB kendaraan, SHM tanah…), whose it is, its
+appraised value and its liquidation value (nilai likuidasi: what a forced sale would bring, the
+figure the KSP collectibility and the allowance rely on; the appraised value when none is
+given), when it was appraised, how it is bound — fidusia (movables, UU 42/1999), hak tanggungan
+(land and buildings, UU 4/1996), gadai (pledged goods in the cooperative's possession) or not
+bound — with the binding's deed or certificate number, and the documents the cooperative holds.
+
+Its life: ``held`` while the loan runs; ``released`` when the loan is paid off (automatically,
+the day it closes) or by a manager's recorded decision while it runs (a substitution, a partial
+release); ``returned`` once the documents are handed back, to whom and when. A loan written off
+keeps its collateral held: it is what recovery works with. Guarantors are released with the
+loan's payoff too (``released_on``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date
+
+import attrs
+import sqlalchemy as sa
+
+from kopcore import ledger
+from kopcore.context import Context
+from kopcore.errors import Conflict, NotFound, ValidationError
+from kopcore.money import Money
+from kopcore_loans.loan import Loan, LoanStatus, record_event
+from kopcore_loans.tables import collateral, guarantors, loans
+
+
+class Binding(enum.StrEnum):
+    """How a collateral is bound (pengikatan)."""
+
+    FIDUSIA = "fidusia"
+    HAK_TANGGUNGAN = "hak_tanggungan"
+    GADAI = "gadai"
+    NONE = "none"
+
+
+class CollateralStatus(enum.StrEnum):
+    HELD = "held"
+    RELEASED = "released"
+    RETURNED = "returned"
+
+
+@attrs.frozen
+class CollateralParams:
+    kind: str
+    description: str
+    value: Money
+    liquidation_value: Money | None = None
+    binding: Binding = Binding.NONE
+    binding_ref: str | None = None
+    owner: str | None = None
+    documents: str | None = None
+    appraised_on: date | None = None
+    document_ref: str | None = None
+
+
+@attrs.frozen
+class Collateral:
+    id: int
+    loan_id: int
+    kind: str
+    description: str
+    value: int
+    liquidation_value: int | None
+    binding: Binding
+    binding_ref: str | None
+    owner: str | None
+    documents: str | None
+    appraised_on: date | None
+    document_ref: str | None
+    status: CollateralStatus
+    added_on: date
+    added_by: str
+    released_on: date | None
+    released_by: str | None
+    release_note: str | None
+    returned_on: date | None
+    returned_to: str | None
+
+    @property
+    def cover(self) -> int:
+        """What the collateral counts for against the debt: its liquidation value, else its
+        appraised value; nothing once released."""
+        if self.status is not CollateralStatus.HELD:
+            return 0
+        return self.value if self.liquidation_value is None else self.liquidation_value
+
+
+def _from_row(row: sa.Row[object]) -> Collateral:
+    m = dict(row._mapping)
+    m["binding"] = Binding(m["binding"])
+    m["status"] = CollateralStatus(m["status"])
+    return Collateral(**m)
+
+
+def loan_collateral(ctx: Context, loan_id: int) -> list[Collateral]:
+    c = collateral.c
+    return [_from_row(r) for r in ctx.conn.execute(
+        sa.select(collateral).where(c.loan_id == loan_id).order_by(c.id))]
+
+
+def get_collateral(ctx: Context, loan: Loan, collateral_id: int) -> Collateral:
+    c = collateral.c
+    row = ctx.conn.execute(sa.select(collateral).where(c.id == collateral_id,
+                                                       c.loan_id == loan.id)).first()
+    if row is None:
+        raise NotFound(f"loan {loan.number} has no collateral {collateral_id}",
+                       field="collateral")
+    return _from_row(row)
+
+
+def _cover(ctx: Context, where: sa.ColumnElement[bool]) -> dict[int, int]:
+    c = collateral.c
+    cover = sa.func.sum(sa.func.coalesce(c.liquidation_value, c.value))
+    return {int(loan_id): int(total) for loan_id, total in ctx.conn.execute(
+        sa.select(c.loan_id, cover).where(where, c.status == CollateralStatus.HELD.value)
+        .group_by(c.loan_id))}
+
+
+def cover_by_loan(ctx: Context, loan_ids: Iterable[int]) -> dict[int, int]:
+    """Held collateral's cover (:attr:`Collateral.cover`) per loan, minor units."""
+    ids = list(loan_ids)
+    return _cover(ctx, collateral.c.loan_id.in_(ids)) if ids else {}
+
+
+def cover_by_range(ctx: Context, low: int, high: int) -> dict[int, int]:
+    """:func:`cover_by_loan` of the loans with ids from ``low`` to ``high``."""
+    return _cover(ctx, collateral.c.loan_id.between(low, high))
+
+
+def _check_values(value: Money, liquidation: Money | None) -> None:
+    if value.minor < 0:
+        raise ValidationError("collateral value cannot be negative", field="value")
+    if liquidation is not None and not 0 <= liquidation.minor <= value.minor:
+        raise ValidationError("liquidation value is from zero up to the appraised value",
+                              field="liquidation_value")
+
+
+def add(ctx: Context, loan: Loan, p: CollateralParams) -> Collateral:
+    """Record a collateral held for ``loan``."""
+    _check_values(p.value, p.liquidation_value)
+    if not p.kind.strip() or not p.description.strip():
+        raise ValidationError("collateral needs a kind and a description", field="kind")
+    if p.binding is not Binding.NONE and not (p.binding_ref or "").strip():
+        raise ValidationError(f"a {p.binding.value} binding needs its deed or certificate "
+                              "number", field="binding_ref")
+    if p.appraised_on is not None and p.appraised_on > ctx.business_date:
+        raise ValidationError("appraisal date is in the future", field="appraised_on")
+    if loan.status in (LoanStatus.CLOSED, LoanStatus.REJECTED, LoanStatus.CANCELLED):
+        raise Conflict(f"loan {loan.number} is {loan.status.value}")
+    new_id = ctx.conn.execute(collateral.insert().values(
+        loan_id=loan.id, kind=p.kind.strip()[:64], description=p.description.strip()[:500],
+        value=p.value.minor,
+        liquidation_value=None if p.liquidation_value is None else p.liquidation_value.minor,
+        binding=p.binding.value, binding_ref=_text(p.binding_ref, 100),
+        owner=_text(p.owner, 200), documents=_text(p.documents, 500),
+        appraised_on=p.appraised_on, document_ref=_text(p.document_ref, 100),
+        status=CollateralStatus.HELD.value, added_on=ctx.business_date, added_by=ctx.actor,
+    ).returning(collateral.c.id)).scalar_one()
+    return get_collateral(ctx, loan, new_id)
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    value = (value or "").strip()
+    return value[:limit] or None
+
+
+def revalue(ctx: Context, loan: Loan, collateral_id: int, value: Money,
+            liquidation: Money | None, appraised_on: date | None) -> Collateral:
+    """A new appraisal of a held collateral (recorded in the loan's history)."""
+    found = get_collateral(ctx, loan, collateral_id)
+    if found.status is not CollateralStatus.HELD:
+        raise Conflict(f"collateral {collateral_id} is {found.status.value}")
+    _check_values(value, liquidation)
+    on = appraised_on or ctx.business_date
+    if on > ctx.business_date:
+        raise ValidationError("appraisal date is in the future", field="appraised_on")
+    ctx.conn.execute(sa.update(collateral).where(collateral.c.id == found.id).values(
+        value=value.minor, liquidation_value=None if liquidation is None else liquidation.minor,
+        appraised_on=on))
+    record_event(ctx, loan, "collateral-revalued", value.minor,
+                 note=f"collateral {found.id} {found.kind}: appraised "
+                      f"{value.format()}"
+                      + (f", liquidation {liquidation.format()}" if liquidation else ""))
+    return get_collateral(ctx, loan, found.id)
+
+
+def release(ctx: Context, loan: Loan, collateral_id: int, note: str) -> Collateral:
+    """Release a held collateral while the loan runs (a manager's decision, with its reason)."""
+    found = get_collateral(ctx, loan, collateral_id)
+    if found.status is not CollateralStatus.HELD:
+        raise Conflict(f"collateral {collateral_id} is {found.status.value} already")
+    if not note.strip():
+        raise ValidationError("say why the collateral is released", field="note")
+    _release(ctx, [found.id], note.strip())
+    record_event(ctx, loan, "collateral-released", found.value,
+                 note=f"collateral {found.id} {found.kind}: {note.strip()}")
+    return get_collateral(ctx, loan, found.id)
+
+
+def _release(ctx: Context, ids: list[int], note: str) -> None:
+    if ids:
+        ctx.conn.execute(sa.update(collateral).where(collateral.c.id.in_(ids)).values(
+            status=CollateralStatus.RELEASED.value, released_on=ctx.business_date,
+            released_by=ctx.actor, release_note=note[:200]))
+
+
+def hand_back(ctx: Context, loan: Loan, collateral_id: int, returned_to: str) -> Collateral:
+    """Record that a released collateral's documents were handed back, to whom."""
+    found = get_collateral(ctx, loan, collateral_id)
+    if found.status is not CollateralStatus.RELEASED:
+        raise Conflict(f"collateral {collateral_id} is {found.status.value}; only released "
+                       "collateral is handed back")
+    if not returned_to.strip():
+        raise ValidationError("name who received the documents", field="returned_to")
+    ctx.conn.execute(sa.update(collateral).where(collateral.c.id == found.id).values(
+        status=CollateralStatus.RETURNED.value, returned_on=ctx.business_date,
+        returned_to=returned_to.strip()[:200]))
+    record_event(ctx, loan, "collateral-returned", 0,
+                 note=f"collateral {found.id} {found.kind} to {returned_to.strip()}")
+    return get_collateral(ctx, loan, found.id)
+
+
+def release_on_payoff(ctx: Context, loan: Loan) -> None:
+    """A loan paid off (closed): its held collateral, its guarantors and the savings it blocked
+    (simpanan wajib pinjam) are released."""
+    if loan.blocked_hold_id is not None:
+        ledger.release_hold(ctx, loan.blocked_hold_id)
+        ctx.conn.execute(sa.update(loans).where(loans.c.id == loan.id)
+                         .values(blocked_hold_id=None, blocked_savings=0))
+    c, g = collateral.c, guarantors.c
+    held = list(ctx.conn.execute(sa.select(c.id).where(
+        c.loan_id == loan.id, c.status == CollateralStatus.HELD.value)).scalars())
+    _release(ctx, held, "lunas")
+    ctx.conn.execute(sa.update(guarantors).where(g.loan_id == loan.id,
+                                                 g.released_on.is_(None))
+                     .values(released_on=ctx.business_date))

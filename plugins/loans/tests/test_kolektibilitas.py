@@ -1,0 +1,175 @@
+"""Kolektibilitas under the KSP regime (Permen KUKM 14/2009 criteria, DOMAIN.md §3) and the
+bank-style day count, each rule with a case that tells the two apart."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from kopcore_loans.kolektibilitas import Arrears, classify_ksp, load_regime, months_over
+from kopcore_loans.products import CollectibilityClass, classify
+from loans_coop import LoansCoop
+
+from kopcore.errors import Forbidden, ValidationError
+from kopcore.kernel import Kernel
+
+KSP = load_regime("ksp-permenkukm-14-2009")
+BANK = load_regime("bank-days")
+BANK_CLASSES = [CollectibilityClass(c.code, c.name, c.min_days, c.allowance_percent,
+                                    c.non_performing) for c in BANK.classes]
+DAY = date(2026, 9, 1)
+
+
+def ksp(frequency: str, principal_days: int | None, interest_days: int | None = None, *,
+        debt: int = 100, cover: int = 0, rescuable: bool | None = None,
+        doubtful_since: date | None = None, last_paid: date | None = None,
+        day: date = DAY) -> str:
+    """The KSP class of a loan whose oldest unpaid principal (interest) fell due that many
+    days before ``day``; interest arrears default to the principal's."""
+    if interest_days is None:
+        interest_days = principal_days
+    since = [None if d is None else day - timedelta(days=d)
+             for d in (principal_days, interest_days)]
+    return classify_ksp(KSP, Arrears(frequency, since[0], since[1], debt, cover, rescuable,
+                                     doubtful_since, last_paid), day)
+
+
+def bank(days: int) -> str:
+    return classify(BANK_CLASSES, days).code
+
+
+def test_months_are_calendar_months_after_the_due_date() -> None:
+    due = date(2026, 1, 31)
+    assert not months_over(due, date(2026, 2, 28), 1)  # one month after 31 January
+    assert months_over(due, date(2026, 3, 1), 1)
+    assert not months_over(None, DAY, 0)
+
+
+def test_a_weekly_loan_five_weeks_in_arrears() -> None:
+    # More frequent than monthly: principal arrears over 1 month is Kurang Lancar already; by
+    # days past due it is 35 days, still Lancar.
+    assert ksp("weekly", 35) == "KL"
+    assert bank(35) == "L"
+    assert ksp("weekly", 28) == "L"
+    # Over 2 months of principal arrears is worse than Kurang Lancar: without collateral Macet.
+    assert ksp("weekly", 63) == "M"
+    assert bank(63) == "L"
+    # Interest arrears alone: over 1 up to 3 months.
+    assert ksp("weekly", None, 40) == "KL"
+    assert ksp("weekly", None, 80) == "KL"
+    assert ksp("weekly", None, 95) == "M"
+
+
+def test_a_monthly_loan_in_arrears_with_and_without_collateral() -> None:
+    # Two months: Lancar under both regimes (monthly installments: over 3 months is needed).
+    assert ksp("monthly", 61) == ksp("monthly", 61, cover=200) == "L"
+    assert bank(61) == "L"
+    # Four months: Kurang Lancar; by days (122) already Diragukan.
+    assert ksp("monthly", 122) == "KL"
+    assert bank(122) == "D"
+    # Seven months: worse than Kurang Lancar; the collateral decides, the days do not.
+    seven = 214
+    assert bank(seven) == "M"
+    assert ksp("monthly", seven, cover=100, debt=100) == "D"  # at least 100 % of the debt
+    assert ksp("monthly", seven, cover=99, debt=100) == "M"  # not judged rescuable
+    assert ksp("monthly", seven, cover=75, debt=100, rescuable=True) == "D"  # 75 %: rescuable
+    assert ksp("monthly", seven, cover=74, debt=100, rescuable=True) == "M"
+    assert ksp("monthly", seven, cover=80, debt=100, rescuable=False) == "M"
+    assert ksp("monthly", seven) == "M"
+    # Interest arrears over 3 up to 6 months make a monthly loan Kurang Lancar.
+    assert ksp("monthly", 30, 100) == "KL"
+    assert ksp("monthly", 30, 190) == "M"
+
+
+def test_longer_installments_have_longer_bounds() -> None:
+    assert ksp("quarterly", 150) == "KL"  # 2- and 3-monthly: the monthly group
+    assert ksp("semiannual", 150, 0) == "L"  # 6-monthly: principal over 6 months needed
+    assert ksp("semiannual", 250, 0) == "KL"
+    assert ksp("semiannual", 400, 0) == "M"
+
+
+def test_diragukan_becomes_macet_after_21_months_without_repayment() -> None:
+    doubtful = date(2024, 12, 1)  # 21 months before 1 September 2026
+    assert ksp("monthly", 700, cover=200, doubtful_since=doubtful) == "M"
+    assert ksp("monthly", 700, cover=200, doubtful_since=doubtful + timedelta(days=1)) == "D"
+    # A repayment within the 21 months starts the count again.
+    assert ksp("monthly", 700, cover=200, doubtful_since=doubtful,
+               last_paid=date(2026, 3, 1)) == "D"
+
+
+# --- end to end: end of day, the regime setting and the officer's judgement ---------------------
+
+
+@pytest.fixture
+def coop(loans_kernel: Kernel) -> LoansCoop:
+    c = LoansCoop(loans_kernel)
+    c.product("BULANAN")
+    c.product("MINGGUAN", frequency="weekly", annual_rate="26")
+    return c
+
+
+def classes(coop: LoansCoop, *loans: str) -> list[str]:
+    return [coop.get(loan)["collectibility"] for loan in loans]
+
+
+def test_end_of_day_classes_by_the_chosen_regime(coop: LoansCoop) -> None:
+    shown = coop.call("loans.regime")
+    assert (shown["regime"], shown["kind"]) == ("bank-days", "days")
+    coop.refused(ValidationError, "loans.set-regime", regime="ojk-bank")
+    with pytest.raises(Forbidden):
+        coop.call("loans.set-regime", as_user="teller", regime="ksp-permenkukm-14-2009")
+    chosen = coop.call("loans.set-regime", as_user="manager", regime="ksp-permenkukm-14-2009")
+    assert [(f["name"], f["principal_current_months"]) for f in chosen["frequencies"]][:2] == [
+        ("more frequent than monthly", 1), ("monthly to 3-monthly", 3)]
+    assert "14/Per/M.KUKM/XII/2009" in chosen["source"]
+    # Under the KSP regime the table keeps the regime's codes.
+    coop.refused(ValidationError, "loans.set-classes", classes=[
+        {"code": "L", "name": "Lancar", "min_days": 0, "allowance_percent": "1",
+         "non_performing": False},
+        {"code": "X", "name": "Buruk", "min_days": 90, "allowance_percent": "100",
+         "non_performing": True}])
+
+    weekly = coop.loan(coop.member("Mingguan"), product="MINGGUAN")
+    covered, judged, bare = (coop.loan(coop.member(name), product="BULANAN")
+                             for name in ("Agunan", "Dinilai", "Tanpa"))
+    # Flat 18 %: 12,000,000 and 180,000 interest a month. By 6 August seven installments are
+    # due (5 February to 5 August): debt 12,000,000 + 7 x 180,000 = 13,260,000.
+    coop.call("loans.add-collateral", as_user="teller", loan=covered, kind="SHM tanah",
+              description="SHM 1", value="20000000", liquidation_value="13260000",
+              binding="hak_tanggungan", binding_ref="SHT 1/2026")
+    coop.call("loans.add-collateral", as_user="teller", loan=judged, kind="BPKB mobil",
+              description="Avanza 2019", value="15000000", liquidation_value="11000000",
+              binding="fidusia", binding_ref="F-2")
+    # The weekly loan's first installment fell due on 12 January: five weeks later it is
+    # Kurang Lancar under the KSP regime and Lancar by days.
+    coop.close_days_until(date(2026, 2, 17))
+    assert classes(coop, weekly) == ["KL"]
+    coop.call("loans.set-regime", as_user="manager", regime="bank-days")
+    coop.close_days_until(date(2026, 2, 18))
+    assert classes(coop, weekly) == ["L"]
+    coop.call("loans.set-regime", as_user="manager", regime="ksp-permenkukm-14-2009")
+
+    # Two months in arrears (since 5 February): Lancar with and without collateral.
+    coop.close_days_until(date(2026, 4, 7))
+    assert classes(coop, covered, judged, bare) == ["L", "L", "L"]
+    coop.close_days_until(date(2026, 8, 7))
+    # Over six months: Diragukan with collateral covering the whole debt, Macet without; 83 %
+    # is enough only once an officer judges the loan rescuable.
+    assert classes(coop, covered, judged, bare) == ["D", "M", "M"]
+    assert coop.get(covered)["allowance"]["amount"] == "6000000.00"  # 50 %
+    assert coop.get(bare)["allowance"]["amount"] == "12000000.00"  # 100 %
+    coop.refused(ValidationError, "loans.judge", loan=judged, rescuable=True, note=" ")
+    with pytest.raises(Forbidden):
+        coop.call("loans.judge", as_user="teller", loan=judged, rescuable=True, note="x")
+    coop.call("loans.judge", as_user="manager", loan=judged, rescuable=True,
+              note="usaha masih berjalan, sanggup mengangsur (BA 4/2026)")
+    coop.close_days_until(date(2026, 8, 8))
+    assert classes(coop, covered, judged, bare) == ["D", "D", "M"]
+    shown = coop.get(judged)
+    assert (shown["rescuable"], shown["judged_by"]) == (True, "manager")
+    assert shown["doubtful_since"] == "2026-08-07"
+    # The same books by days past due (over 180): all Macet.
+    coop.call("loans.set-regime", as_user="manager", regime="bank-days")
+    coop.close_days_until(date(2026, 8, 9))
+    assert classes(coop, covered, judged, bare) == ["M", "M", "M"]
+    coop.books_balance()
