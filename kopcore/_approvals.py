@@ -30,7 +30,7 @@ from kopcore._auth import Principal, principal_for
 from kopcore._db import tables as t
 from kopcore._invocation import Audit, Outcome, authorise, execute, input_digest
 from kopcore.context import Context
-from kopcore.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
+from kopcore.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError, message
 from kopcore.interfaces._convert import dump, load
 from kopcore.operations import Operation
 
@@ -129,11 +129,12 @@ def _pending(ctx: Context, approval_id: int) -> Any:
         query = query.with_for_update()
     row = ctx.conn.execute(query).first()
     if row is None:
-        raise NotFound(f"approval {approval_id} not found")
+        raise NotFound(message("approval {approval} not found", approval=approval_id))
     if row.status != "pending":
-        raise Conflict(f"approval {approval_id} is already {row.status}")
+        raise Conflict(message("approval {approval} is already {approval_status}",
+                               approval=approval_id, approval_status=message(row.status)))
     if row.maker == ctx.actor:
-        raise Forbidden("the maker of a request cannot approve or reject it")
+        raise Forbidden(message("the maker of a request cannot approve or reject it"))
     return row
 
 

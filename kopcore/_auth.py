@@ -23,7 +23,7 @@ import attrs
 from sqlalchemy import Connection, select, update
 
 from kopcore._db import tables as t
-from kopcore.errors import Conflict, NotFound, Unauthorized, ValidationError
+from kopcore.errors import Conflict, NotFound, Unauthorized, ValidationError, message
 from kopcore.records import RoleSpec
 
 ADMIN = "admin"
@@ -94,7 +94,8 @@ def create_user(conn: Connection, username: str, role: str, member_id: int | Non
         raise ValidationError(f"a {role} user needs a member" if spec.member_scoped
                               else f"a {role} user is not linked to a member", field="member")
     if conn.execute(select(t.users.c.id).where(t.users.c.username == username)).first():
-        raise Conflict(f"user {username} already exists", field="username")
+        raise Conflict(message("user {username} already exists", username=username),
+                       field="username")
     conn.execute(t.users.insert().values(username=username, role=role, member_id=member_id,
                                          active=True, created_at=datetime.now(UTC)))
     return get_user(conn, username)
@@ -103,7 +104,8 @@ def create_user(conn: Connection, username: str, role: str, member_id: int | Non
 def get_user(conn: Connection, username: str) -> dict[str, Any]:
     row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
     if row is None:
-        raise NotFound(f"user {username} not found", field="username")
+        raise NotFound(message("user {username} not found", username=username),
+                       field="username")
     return dict(row._mapping)
 
 
@@ -125,7 +127,7 @@ def issue_key(conn: Connection, username: str, label: str | None = None) -> tupl
     """Create an API key for a user; returns (key id, the full key shown once)."""
     user = get_user(conn, username)
     if not user["active"]:
-        raise Conflict(f"user {username} is deactivated")
+        raise Conflict(message("user {username} is deactivated", username=username))
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     conn.execute(t.api_keys.insert().values(
@@ -140,7 +142,7 @@ def revoke_key(conn: Connection, key_id: str) -> None:
         .values(revoked_at=datetime.now(UTC)).returning(t.api_keys.c.id)
     ).first()
     if done is None:
-        raise NotFound(f"no active key {key_id}", field="key_id")
+        raise NotFound(message("no active key {key}", key=key_id), field="key_id")
 
 
 def list_keys(conn: Connection, username: str) -> list[dict[str, Any]]:
@@ -154,13 +156,13 @@ def list_keys(conn: Connection, username: str) -> list[dict[str, Any]]:
 def principal_for(conn: Connection, plugins: Any, username: str) -> Principal:
     row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
     if row is None or not row.active:
-        raise Unauthorized(f"no active user {username!r}")
+        raise Unauthorized(message("no active user '{username}'", username=username))
     return Principal(row.username, row.role, row.member_id, role_permissions(plugins, row.role))
 
 
 def authenticate(conn: Connection, plugins: Any, key: str) -> Principal:
     """The principal of an API key, or Unauthorized (same message for every failure)."""
-    refused = Unauthorized("invalid or revoked API key")
+    refused = Unauthorized(message("invalid or revoked API key"))
     match = KEY_PATTERN.fullmatch(key or "")
     if match is None:
         raise refused

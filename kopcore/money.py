@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from kopcore.errors import CurrencyMismatch, InvalidAmount
+from kopcore.errors import CurrencyMismatch, InvalidAmount, message
 
 #: ISO 4217 minor-unit exponents of the currencies the kernel knows. IDR has two (sen) by ISO,
 #: even though cooperatives round to whole rupiah; products pick their rounding unit.
@@ -71,9 +71,9 @@ def _check_range(minor: int) -> int:
 def to_decimal(value: Any, *, field: str = "amount") -> Decimal:
     """Turn user input into a finite Decimal; refuse floats, booleans, NaN and infinities."""
     if isinstance(value, bool | float):
-        raise InvalidAmount(
-            f"{field} must be a decimal string or an integer, not a float ({value!r})"
-        )
+        raise InvalidAmount(message(
+            "{field} must be a decimal string or an integer, not a float ({value})",
+            field=field, value=repr(value)))
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
@@ -83,7 +83,8 @@ def to_decimal(value: Any, *, field: str = "amount") -> Decimal:
         try:
             result = Decimal(text)
         except InvalidOperation:
-            raise InvalidAmount(f"{field} is not a decimal number: {value!r}") from None
+            raise InvalidAmount(message("{field} is not a decimal number: {value}",
+                                        field=field, value=repr(value))) from None
     else:
         raise InvalidAmount(f"{field} must be a decimal string, got {type(value).__name__}")
     if not result.is_finite():
@@ -112,10 +113,15 @@ def _ambiguous(field: str, text: str) -> InvalidAmount:
     decimal = format(Decimal(f"{sign}{whole}.{fraction}").normalize(), "f")
     if re.fullmatch(rf"-?{AMBIGUOUS}", decimal):
         decimal += "0"  # four decimals say it is not a thousands group
-    name, role = ("dot", "point") if separator == "." else ("comma", "comma")
-    return InvalidAmount(
-        f"{field} '{text}' is ambiguous: write '{thousands}' (or '{grouped}') if the {name} "
-        f"groups thousands, or '{decimal}' if it is a decimal {role}", field=field)
+    values = {"field": field, "text": text, "thousands": thousands, "grouped": grouped,
+              "decimal": decimal}
+    if separator == ".":
+        return InvalidAmount(message(
+            "{field} '{text}' is ambiguous: write '{thousands}' (or '{grouped}') if the dot "
+            "groups thousands, or '{decimal}' if it is a decimal point", **values), field=field)
+    return InvalidAmount(message(
+        "{field} '{text}' is ambiguous: write '{thousands}' (or '{grouped}') if the comma "
+        "groups thousands, or '{decimal}' if it is a decimal comma", **values), field=field)
 
 
 def read_amount(text: str, *, field: str = "amount") -> Decimal:
@@ -138,10 +144,10 @@ def read_amount(text: str, *, field: str = "amount") -> Decimal:
         raise _ambiguous(field, stripped)
     match = AMOUNT_TEXT.fullmatch(stripped)
     if match is None:
-        raise InvalidAmount(
-            f"{field} '{text}' is not an amount: write digits with a decimal point, like "
+        raise InvalidAmount(message(
+            "{field} '{text}' is not an amount: write digits with a decimal point, like "
             "1500000 or 1500000.50, or as kopcore prints them, like 1.500.000 or 1.500.000,50",
-            field=field)
+            field=field, text=text), field=field)
     sign, number = match.groups()
     if "," in number or number.count(".") > 1:
         number = number.replace(".", "").replace(",", ".")
@@ -190,9 +196,9 @@ class Money:
         if not coefficient:
             return cls(0, currency)
         if shift < 0:
-            raise InvalidAmount(
-                f"{currency} amounts have at most {exp} decimals, got {str(value)!r}"
-            )
+            raise InvalidAmount(message(
+                "{currency} amounts have at most {count} decimals, got '{value}'",
+                currency=currency, count=exp, value=str(value)))
         if len(coefficient) + shift > len(str(MAX_MINOR)):
             raise InvalidAmount(f"{field} out of range: {value!r}")
         minor = int(coefficient) * 10**shift

@@ -13,10 +13,10 @@ from sqlalchemy import update
 
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import ExitRefused, MemberNotActive
+from kopcore.errors import ExitRefused, MemberNotActive, message
 from kopcore.ledger import _rules as rules
 from kopcore.ledger._accounts import close_account, get_account, member_accounts
-from kopcore.ledger._members import ask_vetoes, get_member, get_member_by_id
+from kopcore.ledger._members import ask_vetoes, get_member, get_member_by_id, status_text
 from kopcore.ledger._posting import post_entry
 from kopcore.ledger._records import (
     AccountStatus,
@@ -46,7 +46,8 @@ def exit_member(
     """
     member = get_member(ctx, member_number)
     if member.status is not MemberStatus.ACTIVE:
-        raise MemberNotActive(f"member {member_number} is {member.status.value}")
+        raise MemberNotActive(message("member {member} is {status}", member=member_number,
+                                      status=status_text(member.status)))
     payout = get_account(ctx, payout_account)
     ask_vetoes(ctx, member, MemberChangeKind.EXIT, reason=reason)
     contributions: list[tuple[str, ExitContribution]] = ctx.kernel.plugins.call(

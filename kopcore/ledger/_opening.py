@@ -17,8 +17,9 @@ from sqlalchemy import bindparam, select
 
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import Conflict, MemberNotActive, NotFound, ValidationError
+from kopcore.errors import Conflict, MemberNotActive, NotFound, ValidationError, message
 from kopcore.ledger._accounts import account_from_row
+from kopcore.ledger._members import not_active
 from kopcore.ledger._records import Account, AccountStatus, MemberStatus
 from kopcore.money import Money
 from kopcore.records import GLType
@@ -60,7 +61,8 @@ def open_accounts(ctx: Context, openings: Sequence[AccountOpening]) -> list[Acco
         raise Conflict("an account number is given twice in the batch", field="number")
     taken = ctx.conn.execute(_TAKEN, {"numbers": numbers}).scalars().first()
     if taken is not None:
-        raise Conflict(f"account number {taken} already exists", field="number")
+        raise Conflict(message("account number {number} already exists", number=taken),
+                       field="number")
     keys = {o.gl_key for o in openings}
     chart = {r.key: GLType(r.type).debit_normal != bool(r.contra) for r in ctx.conn.execute(
         select(_g.key, _g.type, _g.contra).where(_g.key.in_(keys)))}
@@ -72,10 +74,10 @@ def open_accounts(ctx: Context, openings: Sequence[AccountOpening]) -> list[Acco
         for member_id, number, status in ctx.conn.execute(_MEMBERS, {"ids": sorted(member_ids)}):
             member_ids.discard(member_id)
             if status != MemberStatus.ACTIVE.value:
-                raise MemberNotActive(f"member {number} is {status}; only active members "
-                                      "hold accounts and transact")
+                raise MemberNotActive(not_active(number, status))
         if member_ids:
-            raise NotFound(f"member id {min(member_ids)} not found")
+            raise NotFound(message("member id {member_id} not found",
+                                   member_id=min(member_ids)))
     rows = []
     for o in openings:
         currency = o.currency or ctx.settings.currency

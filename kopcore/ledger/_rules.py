@@ -33,8 +33,10 @@ from kopcore.errors import (
     AccountFrozen,
     CurrencyMismatch,
     InsufficientFunds,
+    Message,
     UnbalancedEntry,
     ValidationError,
+    message,
 )
 from kopcore.ledger._records import Account, AccountStatus, PostingView
 from kopcore.money import Money
@@ -81,9 +83,9 @@ def check_shape(lines: Iterable[PostingLine]) -> CheckedLines:
         if not isinstance(line.amount, Money):
             raise ValidationError("posting amounts must be Money", field="amount")
         if line.amount.minor <= 0:
-            raise ValidationError(
-                f"posting amounts must be positive (line on {line.account} is "
-                f"{line.amount.format()}); use the side to say debit or credit",
+            raise ValidationError(message(
+                "posting amounts must be positive (line on {account} is {amount}); use the "
+                "side to say debit or credit", account=line.account, amount=line.amount),
                 field="amount",
             )
         if not isinstance(line.side, Side):
@@ -97,9 +99,11 @@ def check_entry(lines: Sequence[PostingLine], memo: str) -> None:
     if len(lines) < 2:
         raise UnbalancedEntry("a journal entry needs at least two postings")
     if len(lines) > MAX_LINES:
-        raise ValidationError(f"a journal entry has at most {MAX_LINES} postings")
+        raise ValidationError(message("a journal entry has at most {count} postings",
+                                      count=MAX_LINES))
     if not memo or len(memo) > MAX_MEMO:
-        raise ValidationError(f"memo is required (at most {MAX_MEMO} characters)", field="memo")
+        raise ValidationError(message("memo is required (at most {count} characters)",
+                                      count=MAX_MEMO), field="memo")
 
 
 def check_against_accounts(lines: Sequence[PostingLine], accounts: Mapping[str, Account]) -> None:
@@ -109,10 +113,10 @@ def check_against_accounts(lines: Sequence[PostingLine], accounts: Mapping[str, 
     for line in lines:
         account = accounts[line.account]
         if line.amount.currency != account.currency:
-            raise CurrencyMismatch(
-                f"account {account.number} is in {account.currency}, the posting in "
-                f"{line.amount.currency}"
-            )
+            raise CurrencyMismatch(message(
+                "account {account} is in {currency}, the posting in {posting_currency}",
+                account=account.number, currency=account.currency,
+                posting_currency=line.amount.currency))
         if account.status is AccountStatus.CLOSED:
             raise account_closed(account)
         totals[line.amount.currency] += line.signed_minor
@@ -179,20 +183,32 @@ def mirror_lines(postings: Iterable[PostingView]) -> list[PostingLine]:
 
 def account_closed(account: Account) -> AccountClosed:
     """The refusal of a posting on a closed account."""
-    return AccountClosed(f"account {account.number} is closed", account=account.number)
+    return AccountClosed(message("account {account} is closed", account=account.number),
+                         account=account.number)
 
 
 def account_frozen(account: Account) -> AccountFrozen:
     """The refusal of money leaving a frozen account."""
-    return AccountFrozen(f"account {account.number} is frozen: nothing may leave it",
-                         account=account.number)
+    return AccountFrozen(message("account {account} is frozen: nothing may leave it",
+                                 account=account.number), account=account.number)
 
 
 def insufficient_funds(account: Account, available: Money, delta: int) -> InsufficientFunds:
     """The refusal of a change that would take ``account`` below its floor."""
-    floor = f" {account.floor.format()}" if account.floor is not None else ""
     return InsufficientFunds(
-        f"account {account.number} has {available.format()} available; "
-        f"{Money(abs(delta), account.currency).format()} would take it below its floor{floor}",
+        shortfall(account.number, available, Money(abs(delta), account.currency), account.floor),
         account=account.number, available=available.to_str(),
     )
+
+
+def shortfall(number: str, available: Money, requested: Money, floor: Money | None = None
+              ) -> Message:
+    """What a person reads when ``requested`` is more than an account can give: the amount
+    that can still leave it (``available`` above a non-zero ``floor``) and the amount asked."""
+    if floor is None or floor.minor == 0:
+        return message("Insufficient balance: available {available}, requested {requested}",
+                       available=available, requested=requested)
+    spendable = Money(max(available.minor - floor.minor, 0), available.currency)
+    return message("Insufficient balance: available {available}, requested {requested}; the "
+                   "balance of {account} may not go below {floor}", available=spendable,
+                   requested=requested, account=number, floor=floor)
