@@ -204,11 +204,13 @@ def insufficient_funds(account: Account, available: Money, delta: int) -> Insuff
 def shortfall(number: str, available: Money, requested: Money, floor: Money | None = None
               ) -> Message:
     """What a person reads when ``requested`` is more than an account can give: the amount
-    that can still leave it (``available`` above a non-zero ``floor``) and the amount asked."""
+    that can still leave it (``available`` above a non-zero ``floor``), the amount asked and
+    the account (an entry may take from several)."""
     if floor is None or floor.minor == 0:
-        return message("Insufficient balance: available {available}, requested {requested}",
-                       available=available, requested=requested)
+        return message("Insufficient balance: available {available}, requested {requested} "
+                       "(account {account})", available=available, requested=requested,
+                       account=number)
     spendable = Money(max(available.minor - floor.minor, 0), available.currency)
-    return message("Insufficient balance: available {available}, requested {requested}; the "
-                   "balance of {account} may not go below {floor}", available=spendable,
+    return message("Insufficient balance: available {available}, requested {requested} "
+                   "(account {account}, minimum balance {floor})", available=spendable,
                    requested=requested, account=number, floor=floor)
