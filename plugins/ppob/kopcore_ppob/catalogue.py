@@ -22,6 +22,7 @@ from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import exponent
 from kopcore_ppob import clock, tables
 from kopcore_ppob.errors import CutOff
+from kopcore_ppob.messages import _
 from kopcore_ppob.providers import (
     DEFAULT_PROVIDER,
     PriceItem,
@@ -148,13 +149,18 @@ def check_cutoff(ctx: Context, product: Product, at: datetime | None = None) -> 
     local = (at or clock.now()).astimezone(clock.WIB).time()
     windows = []
     if product.cutoff_start and product.cutoff_end:
-        windows.append((product.cutoff_start, product.cutoff_end, "the provider's"))
+        windows.append((product.cutoff_start, product.cutoff_end,
+                        _("{sku} cannot be sold between {start} and {end} WIB (the provider's "
+                          "cut-off window); try again after {end} WIB", sku=product.sku,
+                          start=product.cutoff_start, end=product.cutoff_end)))
     if (cat := category_cutoff(ctx, product.category)) is not None:
-        windows.append((cat[0], cat[1], f"the {product.category} category's"))
-    for start, end, whose in windows:
+        windows.append((cat[0], cat[1], _(
+            "{sku} cannot be sold between {start} and {end} WIB (the {category} category's "
+            "cut-off window); try again after {end} WIB", sku=product.sku, start=cat[0],
+            end=cat[1], category=product.category)))
+    for start, end, refusal in windows:
         if in_window(local, parse_hhmm(start, "start"), parse_hhmm(end, "end")):
-            raise CutOff(f"{product.sku} cannot be sold between {start} and {end} WIB "
-                         f"({whose} cut-off window); try again after {end} WIB")
+            raise CutOff(refusal)
 
 
 # -- markups ----------------------------------------------------------------------------------
@@ -310,5 +316,5 @@ def get_product(ctx: Context, sku: str) -> Product:
     row = ctx.conn.execute(sa.select(tables.products)
                            .where(tables.products.c.sku == sku)).first()
     if row is None:
-        raise NotFound(f"no PPOB product {sku!r} (sync the catalogue first?)")
+        raise NotFound(_("no PPOB product '{sku}' (sync the catalogue first?)", sku=sku))
     return _product(row)

@@ -36,6 +36,7 @@ from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_ppob import catalogue, chart, clock, routing, tables
 from kopcore_ppob.errors import AnomalyResolved, DepositExhausted
+from kopcore_ppob.messages import _
 from kopcore_ppob.providers import (
     Outcome,
     Provider,
@@ -95,7 +96,7 @@ def check_ref_id(ref_id: str) -> str:
 
 def check_customer_no(customer_no: str) -> str:
     if not (customer_no.isascii() and customer_no.isdigit() and 6 <= len(customer_no) <= 20):
-        raise ValidationError("customer number: 6-20 digits", field="customer_no")
+        raise ValidationError(_("customer number: 6-20 digits"), field="customer_no")
     return customer_no
 
 
@@ -114,7 +115,8 @@ def check_customer_for(category: str, customer_no: str) -> str:
     """The category's own format (phone number, meter number...) on top of digits only."""
     fmt = CUSTOMER_FORMATS.get(category)
     if fmt is not None and not fmt[0].fullmatch(customer_no):
-        raise ValidationError(f"customer number for {category}: {fmt[1]}", field="customer_no")
+        raise ValidationError(_("customer number for {category}: {expected}",
+                                category=category, expected=fmt[1]), field="customer_no")
     return customer_no
 
 
@@ -150,9 +152,10 @@ def check_deposit(ctx: Context, provider: str, buy_minor: int) -> None:
     """Refuse before sending when the provider's last reported deposit cannot pay."""
     deposit = known_deposit(ctx, provider)
     if deposit is not None and deposit * catalogue.scale(ctx) < buy_minor:
-        raise DepositExhausted(
-            f"the deposit with provider {provider} (Rp{deposit:,} at last report) cannot pay "
-            "this purchase; top it up, then refresh it with 'ppob deposit'")
+        raise DepositExhausted(_(
+            "the deposit with provider {provider} ({deposit} at last report) cannot pay this "
+            "purchase; top it up, then refresh it with 'ppob deposit'", provider=provider,
+            deposit=Money(deposit * catalogue.scale(ctx), ctx.settings.currency)))
 
 
 def get_txn(ctx: Context, ref_id: str) -> Txn | None:
@@ -166,7 +169,7 @@ def get_txn(ctx: Context, ref_id: str) -> Txn | None:
 def require_txn(ctx: Context, ref_id: str) -> Txn:
     txn = get_txn(ctx, ref_id)
     if txn is None:
-        raise NotFound(f"no PPOB transaction {ref_id!r}")
+        raise NotFound(_("no PPOB transaction '{ref_id}'", ref_id=ref_id))
     return txn
 
 
@@ -214,7 +217,7 @@ def inquiry(ctx: Context, ref_id: str, sku: str, customer_no: str) -> Txn:
         return existing
     product = catalogue.get_product(ctx, sku)
     if not product.postpaid:
-        raise ValidationError(f"{sku} is prepaid: pay it directly", field="sku")
+        raise ValidationError(_("{sku} is prepaid: pay it directly", sku=sku), field="sku")
     check_customer_for(product.category, customer_no)
     routing.sellable(ctx, product)
     provider = provider_for(ctx, product.provider)
@@ -272,7 +275,7 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
     if product.postpaid:
         routing.sellable(ctx, product)
         if existing is None:
-            raise Conflict(f"{req.sku} is a bill: inquire it first with this ref_id")
+            raise Conflict(_("{sku} is a bill: inquire it first with this ref_id", sku=req.sku))
         if existing.created_on != ctx.business_date:
             raise Conflict(f"the quote for {req.ref_id} is from {existing.created_on}; "
                            "inquire again")
@@ -289,8 +292,8 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
     values: dict[str, Any]
     if req.cash_account:
         if ledger.get_account(ctx, req.cash_account).member_id is not None:
-            raise ValidationError("cash_account must be an internal account (teller cash, "
-                                  "bank), not a member's", field="cash_account")
+            raise ValidationError(_("cash_account must be an internal account (teller cash, "
+                                    "bank), not a member's"), field="cash_account")
         entry = ledger.post_entry(ctx, [
             PostingLine(req.cash_account, Side.DEBIT, amount),
             PostingLine(ledger.gl_account_number(chart.SUSPENSE_GL), Side.CREDIT, amount),
@@ -301,14 +304,15 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
     elif member is not None:
         account = ledger.settlement_account(ctx, member, "payment")
         if account is None:
-            raise ValidationError(f"member {member.member_number} has no account that pays; "
-                                  "take cash (cash_account)", field="cash_account")
+            raise ValidationError(_("member {member} has no account that pays; take cash "
+                                    "(cash_account)", member=member.member_number),
+                                  field="cash_account")
         hold_id = ledger.place_hold(ctx, account.number, amount,
                                     reason=f"PPOB {req.sku} {req.customer_no}",
                                     reference=f"ppob:{req.ref_id}")
         values = {"paid_by": "savings", "source_account": account.number, "hold_id": hold_id}
     else:
-        raise ValidationError("name the member paying from savings, or the cash_account",
+        raise ValidationError(_("name the member paying from savings, or the cash_account"),
                               field="member")
     values.update(status=PENDING, member_id=member.id if member else None,
                   created_at=clock.now().astimezone(UTC))
@@ -324,7 +328,7 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
                                    .where(c.ref_id == req.ref_id, c.status == INQUIRED)
                                    .values(**values)).rowcount
         if claimed != 1:
-            raise Conflict(f"ref_id {req.ref_id!r} is already being paid")
+            raise Conflict(_("ref_id '{ref_id}' is already being paid", ref_id=req.ref_id))
     return require_txn(ctx, req.ref_id), True
 
 

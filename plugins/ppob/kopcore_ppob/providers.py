@@ -37,6 +37,7 @@ import attrs
 from kopcore.context import Context
 from kopcore.errors import KopcoreError, NotFound, PluginError, ValidationError
 from kopcore_ppob.errors import ProviderUnavailable
+from kopcore_ppob.messages import _
 
 
 class Outcome(enum.StrEnum):
@@ -184,8 +185,9 @@ class ProviderConfig:
     def require(self, key: str) -> str:
         value = self.values.get(key, "")
         if not value:
-            raise ProviderUnavailable(f"PPOB provider {self.name} is not configured: "
-                                      f"set {self.variable(key)}")
+            raise ProviderUnavailable(_("PPOB provider {provider} is not configured: set "
+                                        "{variable}", provider=self.name,
+                                        variable=self.variable(key)))
         return value
 
 
@@ -236,9 +238,9 @@ class SandboxProvider:
     def inquiry(self, ref_id: str, sku: str, customer_no: str) -> Bill:
         item = self._item(sku)
         if not item.postpaid:
-            raise NotFound(f"{sku} is prepaid: it has no bill to inquire")
+            raise NotFound(_("{sku} is prepaid: it has no bill to inquire", sku=sku))
         if customer_no.endswith("9"):
-            raise NotFound(f"no outstanding bill for {customer_no}")
+            raise NotFound(_("no outstanding bill for {customer}", customer=customer_no))
         amount = 50_000 + int(customer_no[-4:]) * 25
         return Bill(f"PELANGGAN {customer_no[-4:]}", amount, item.price)
 

@@ -20,15 +20,20 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from kopcore.context import Context
-from kopcore.errors import Conflict, KopcoreError, NotFound, ValidationError
+from kopcore.errors import Conflict, KopcoreError, Message, NotFound, ValidationError
 from kopcore_ppob import catalogue, tables
 from kopcore_ppob.catalogue import Product
+from kopcore_ppob.messages import _
 from kopcore_ppob.providers import registry
 
 SCOPES = ("category", "group")
 
 #: Raises when a provider's deposit, as last reported, cannot pay ``buy_minor``.
 DepositCheck = Callable[[Context, str, int], None]
+
+
+def not_available(sku: str) -> Message:
+    return _("PPOB product {sku} is not available now", sku=sku)
 
 
 def group_of(ctx: Context, product: Product) -> list[Product]:
@@ -74,7 +79,7 @@ def candidates(ctx: Context, product: Product, *, tried: tuple[str, ...] = (),
     if not chosen and not tried:
         if refusal is not None:
             raise refusal
-        raise Conflict(f"PPOB product {product.sku} is not available now")
+        raise Conflict(not_available(product.sku))
     return chosen
 
 
@@ -82,13 +87,14 @@ def sellable(ctx: Context, product: Product,
              check_deposit: DepositCheck | None = None) -> None:
     """Raise why ``product`` cannot be sent to its provider now, if it cannot."""
     if not product.available:
-        raise Conflict(f"PPOB product {product.sku} is not available now")
+        raise Conflict(not_available(product.sku))
     if product.provider not in catalogue.enabled_providers(ctx):
         raise Conflict(f"PPOB product {product.sku} belongs to provider {product.provider}, "
                        "which is not in use; sync the catalogue")
     down = catalogue.provider_down(ctx, product.provider)
     if down is not None:
-        raise Conflict(f"PPOB provider {product.provider} is marked down: {down}")
+        raise Conflict(_("PPOB provider {provider} is marked down: {reason}",
+                         provider=product.provider, reason=down))
     catalogue.check_cutoff(ctx, product)
     if check_deposit is not None:
         check_deposit(ctx, product.provider, product.buy_price)

@@ -44,6 +44,7 @@ from kopcore_ppob.providers import Bill, Outcome, PriceItem, ProviderConfig, Rea
 
 from kopcore.errors import NotFound, ValidationError
 from kopcore_ppob_iak.codes import RESPONSE_CODES
+from kopcore_ppob_iak.messages import _
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +120,9 @@ class IakProvider:
         try:
             status, data = self._post(service, payload)
         except httpx.TimeoutException:
-            raise ProviderUnavailable(f"IAK did not answer {service} within "
-                                      f"{self.timeout_ms / 1000:g} s; try again") from None
+            raise ProviderUnavailable(_("IAK did not answer {service} within {seconds} s; try "
+                                        "again", service=service,
+                                        seconds=f"{self.timeout_ms / 1000:g}")) from None
         except httpx.HTTPError as exc:
             raise ProviderUnavailable(f"IAK {service}: {type(exc).__name__}") from None
         except MalformedAnswer as exc:
@@ -168,7 +170,7 @@ class IakProvider:
             raise ProviderUnavailable("IAK answered the balance without one") from None
 
     def inquiry(self, ref_id: str, sku: str, customer_no: str) -> Bill:
-        raise NotFound("the IAK adapter sells prepaid products only: no bill to inquire")
+        raise NotFound(_("the IAK adapter sells prepaid products only: no bill to inquire"))
 
     # -- transactions ----------------------------------------------------------------------------
     def _result(self, ref_id: str, http_status: int, data: dict[str, Any]) -> Result:
@@ -196,7 +198,7 @@ class IakProvider:
     def transaction(self, ref_id: str, sku: str, customer_no: str, *,
                     postpaid: bool = False, max_price: int | None = None) -> Result:
         if postpaid:
-            raise ValidationError("the IAK adapter sells prepaid products only", field="sku")
+            raise ValidationError(_("the IAK adapter sells prepaid products only"), field="sku")
         status, data = self._post("top-up", {
             "username": self.username, "ref_id": ref_id, "customer_id": customer_no,
             "product_code": sku, "sign": self._sign(ref_id)})

@@ -48,6 +48,7 @@ from kopcore.ledger import Account, JournalEntry, Member
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_sharia import chart
+from kopcore_sharia.messages import _
 from kopcore_sharia.tables import collectibility_classes, murabahah, tazir
 
 ACTIVE = "active"
@@ -205,7 +206,8 @@ def get_contract(ctx: Context, number: str, *, lock: bool = False) -> Contract:
         query = query.with_for_update()
     row = ctx.conn.execute(query).first()
     if row is None:
-        raise NotFound(f"{number} is not a murabahah contract", field="account")
+        raise NotFound(_("{account} is not a murabahah contract", account=number),
+                       field="account")
     if lock:
         account = ledger.get_account(ctx, number)
     values: dict[str, Any] = dict(row._mapping)
@@ -251,15 +253,15 @@ def internal_account(ctx: Context, number: str, field: str = "cash_account") -> 
     """``number`` if it is an internal account (teller cash, bank: no member owns it); money a
     member pays in or takes out never passes through another member's account."""
     if ledger.get_account(ctx, number).member_id is not None:
-        raise ValidationError(f"{field} must be an internal account (teller cash, bank), not "
-                              "a member's account", field=field)
+        raise ValidationError(_("{field} must be an internal account (teller cash, bank), "
+                                "not a member's account", field=field), field=field)
     return number
 
 
 def _require_active(contract: Contract) -> None:
     if contract.status != ACTIVE:
-        raise Conflict(f"murabahah {contract.account.number} is already settled",
-                       field="account")
+        raise Conflict(_("murabahah {account} is already settled",
+                         account=contract.account.number), field="account")
 
 
 def pay_installment(ctx: Context, number: str, cash_account: str
@@ -345,8 +347,8 @@ def charge_tazir(ctx: Context, number: str, cash_account: str, amount: Money, *,
         raise ValidationError("record why the member is found able but late", field="reason")
     due = contract.schedule()[contract.paid_installments]
     if due.due_on >= ctx.business_date:
-        raise Conflict(f"murabahah {number} has no installment past due (next due "
-                       f"{due.due_on.isoformat()})", field="account")
+        raise Conflict(_("murabahah {account} has no installment past due (next due {due})",
+                         account=number, due=due.due_on), field="account")
     if amount.currency != contract.account.currency:
         raise ValidationError("amount currency differs from the contract's", field="amount")
     entry = ledger.post_entry(
