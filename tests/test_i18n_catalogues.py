@@ -94,7 +94,8 @@ def test_a_message_is_its_english_text_and_translates_when_shown() -> None:
     assert shortfall.text_in("id") == \
         "Saldo tidak cukup: tersedia Rp1.250.000,00, diminta Rp2.000.000,00"
     error = InsufficientFunds(shortfall, account="SAV-1")
-    assert error.detail == shortfall and str(error) == shortfall
+    assert error.detail == shortfall
+    assert str(error) == shortfall
     assert error.to_problem() == {  # no language asked: the English msgids, as before
         "type": "https://kopcore.org/problems/insufficient-funds", "title": "Insufficient funds",
         "status": 409, "detail": str(shortfall), "code": "insufficient-funds",
@@ -105,7 +106,8 @@ def test_a_message_is_its_english_text_and_translates_when_shown() -> None:
     assert {k: v for k, v in problem.items() if k not in ("title", "detail")} == \
         {k: v for k, v in error.to_problem("en").items() if k not in ("title", "detail")}
     revived = pickle.loads(pickle.dumps(shortfall))
-    assert isinstance(revived, Message) and revived.text_in("id") == shortfall.text_in("id")
+    assert isinstance(revived, Message)
+    assert revived.text_in("id") == shortfall.text_in("id")
 
 
 def test_parameters_are_escaped_and_nested_messages_translate_with_their_parent() -> None:
