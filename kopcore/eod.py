@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import BusinessDateError
+from kopcore.errors import BusinessDateError, message
 from kopcore.kernel import SYSTEM_ACTOR, Kernel
 from kopcore.records import EodTask
 
@@ -198,11 +198,10 @@ def run_end_of_day(kernel: Kernel, *, until: date | None = None,
     today = current_business_date(kernel)
     target = until or today + timedelta(days=1)
     if target <= today:
-        raise BusinessDateError(
-            f"business date is already {today}; end of day moves it forward only"
-        )
+        raise BusinessDateError(message(
+            "business date is already {today}; end of day moves it forward only", today=today))
     if (target - today).days > 366:
-        raise BusinessDateError("end of day catches up at most 366 days at once")
+        raise BusinessDateError(message("end of day catches up at most 366 days at once"))
     closed = []
     while current_business_date(kernel) < target:
         closed.append(close_business_date(kernel, progress=progress))

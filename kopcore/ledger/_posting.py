@@ -28,6 +28,7 @@ from kopcore.errors import (
     IdempotencyConflict,
     NotFound,
     ValidationError,
+    message,
 )
 from kopcore.ledger import _rules as rules
 from kopcore.ledger import _writes as writes
@@ -156,7 +157,8 @@ def _insert_entry(ctx: Context, row: dict[str, Any], idempotency_key: str | None
             if replay is not None:
                 return replay
         if reverses_entry_id is not None:
-            raise AlreadyReversed(f"entry {reverses_entry_id} is already reversed") from None
+            raise AlreadyReversed(message("entry {entry} is already reversed",
+                                          entry=reverses_entry_id)) from None
         raise
     return entry_id
 
@@ -215,14 +217,16 @@ def reverse_entry(
     itself reversible (post a new entry instead). Floors and statuses apply as usual."""
     original = get_entry(ctx, entry_id)
     if original.reverses_entry_id is not None:
-        raise ValidationError(f"entry {entry_id} is a reversal and cannot be reversed")
+        raise ValidationError(message("entry {entry} is a reversal and cannot be reversed",
+                                      entry=entry_id))
     if idempotency_key is None:
         already = ctx.conn.execute(
             select(t.journal_entries.c.id)
             .where(t.journal_entries.c.reverses_entry_id == entry_id)
         ).first()
         if already is not None:
-            raise AlreadyReversed(f"entry {entry_id} was already reversed by entry {already.id}")
+            raise AlreadyReversed(message("entry {entry} was already reversed by entry "
+                                          "{reversal}", entry=entry_id, reversal=already.id))
     memo = memo or f"Reversal of entry {entry_id}: {original.memo}"[:rules.MAX_MEMO]
     return post_entry(ctx, rules.mirror_lines(original.postings), memo=memo,
                       idempotency_key=idempotency_key, reverses_entry_id=entry_id)
@@ -233,7 +237,7 @@ def get_entry(ctx: Context, entry_id: int) -> JournalEntry:
         select(t.journal_entries).where(t.journal_entries.c.id == entry_id)
     ).first()
     if row is None:
-        raise NotFound(f"journal entry {entry_id} not found")
+        raise NotFound(message("journal entry {entry} not found", entry=entry_id))
     p, a = t.postings.c, t.accounts.c
     posting_rows = ctx.conn.execute(
         select(p.account_id, a.number, p.amount, p.currency)
