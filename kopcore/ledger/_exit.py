@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import ExitRefused, MemberNotActive, message
+from kopcore.errors import ExitRefused, MemberNotActive, Message, message
 from kopcore.ledger import _rules as rules
 from kopcore.ledger._accounts import close_account, get_account, member_accounts
 from kopcore.ledger._members import ask_vetoes, get_member, get_member_by_id, status_text
@@ -56,8 +56,8 @@ def exit_member(
     refusals = [(plugin, c.refusal) for plugin, c in contributions if c.refusal]
     if refusals:
         raise ExitRefused(
-            "; ".join(f"{plugin}: {why}" for plugin, why in refusals),
-            refusals=[{"plugin": p, "reason": r} for p, r in refusals],
+            _listed([message("{plugin}: {reason}", plugin=p, reason=r) for p, r in refusals]),
+            refusals=[{"plugin": p, "reason": str(r)} for p, r in refusals],
         )
     lines = [line for _, c in contributions for line in c.lines]
     entry = None
@@ -75,9 +75,9 @@ def exit_member(
                    and (a.balance.minor != 0 or a.held.minor != 0)]
     if left_behind:
         raise ExitRefused(
-            "no plugin settles the balance of "
-            + ", ".join(f"{a.number} ({a.balance.format()})" for a in left_behind)
-            + "; settle or transfer it before the exit",
+            message("no plugin settles the balance of {accounts}; settle or transfer it before "
+                    "the exit", accounts=", ".join(f"{a.number} ({a.balance.format()})"
+                                                   for a in left_behind)),
             accounts=[a.number for a in left_behind],
         )
     for account in member_accounts(ctx, member.id):
@@ -89,3 +89,11 @@ def exit_member(
         )
     )
     return get_member_by_id(ctx, member.id), entry
+
+
+def _listed(parts: list[Message]) -> Message:
+    """``first; second; ...``, each part translated with the whole."""
+    listed = parts[0]
+    for part in parts[1:]:
+        listed = message("{first}; {second}", first=listed, second=part)
+    return listed
