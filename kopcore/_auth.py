@@ -85,14 +85,17 @@ def create_user(conn: Connection, username: str, role: str, member_id: int | Non
     """Create an active user with one of ``roles`` (the kernel's, unless the plugins' are
     given); a member-scoped role's user is linked to ``member_id``."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,63}", username or ""):
-        raise ValidationError("username: 2-64 lowercase letters, digits, '.', '_' or '-'",
-                              field="username")
+        raise ValidationError(message("username: 2-64 lowercase letters, digits, '.', '_' or "
+                                      "'-'"), field="username")
     spec = roles.get(role)
     if spec is None:
-        raise ValidationError(f"role must be one of {', '.join(roles)}", field="role")
+        raise ValidationError(message("role must be one of {roles}", roles=", ".join(roles)),
+                              field="role")
     if spec.member_scoped != (member_id is not None):
-        raise ValidationError(f"a {role} user needs a member" if spec.member_scoped
-                              else f"a {role} user is not linked to a member", field="member")
+        raise ValidationError(message("a {role} user needs a member", role=role)
+                              if spec.member_scoped else
+                              message("a {role} user is not linked to a member", role=role),
+                              field="member")
     if conn.execute(select(t.users.c.id).where(t.users.c.username == username)).first():
         raise Conflict(message("user {username} already exists", username=username),
                        field="username")

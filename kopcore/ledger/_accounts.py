@@ -27,6 +27,10 @@ from kopcore.ledger._rules import shortfall
 from kopcore.money import Money
 
 GL_ACCOUNT_PREFIX = "GL-"
+#: What an account number may be, as a refusal says it.
+ACCOUNT_NUMBER_RULE = message("account number: 1-64 letters, digits, '.', '/', '_' or '-'")
+#: A floor in another currency than its account's.
+FLOOR_CURRENCY = message("floor currency differs from the account's")
 
 
 #: The columns of ``accounts`` in table order: rows of ``select(t.accounts, ...)`` start with
@@ -145,19 +149,19 @@ def open_account(
     currency = currency or ctx.settings.currency
     gl = ctx.conn.execute(select(t.gl_accounts).where(t.gl_accounts.c.key == gl_key)).first()
     if gl is None:
-        raise NotFound(f"GL account {gl_key!r} not in the chart", field="gl_key")
+        raise NotFound(message("GL account '{gl_key}' not in the chart", gl_key=gl_key),
+                       field="gl_key")
     if member_id is not None:
         require_active(ctx, member_id)
     if number is not None and not re.fullmatch(r"[A-Za-z0-9./_-]{1,64}", number):
-        raise ValidationError("account number: 1-64 letters, digits, '.', '/', '_' or '-'",
-                              field="number")
+        raise ValidationError(ACCOUNT_NUMBER_RULE, field="number")
     if number is not None and ctx.conn.execute(
         select(t.accounts.c.id).where(t.accounts.c.number == number)
     ).first():
         raise Conflict(message("account number {number} already exists", number=number),
                        field="number")
     if floor is not None and floor.currency != currency:
-        raise ValidationError("floor currency differs from the account's", field="floor")
+        raise ValidationError(FLOOR_CURRENCY, field="floor")
     from kopcore.records import GLType
 
     debit_normal = GLType(gl.type).debit_normal != bool(gl.contra)
@@ -185,7 +189,8 @@ def _set_status(ctx: Context, number: str, status: AccountStatus, *, allowed_fro
     if account.status is AccountStatus.CLOSED:
         raise AccountClosed(message("account {account} is closed", account=number))
     if account.status.value not in allowed_from:
-        raise Conflict(f"account {number} is {account.status.value}")
+        raise Conflict(message("account {account} is {account_status}", account=number,
+                               account_status=message(account.status.value)))
     ctx.conn.execute(update(t.accounts).where(t.accounts.c.id == account.id)
                      .values(status=status.value))
     return get_account(ctx, number)
@@ -227,7 +232,7 @@ def set_floor(ctx: Context, number: str, floor: Money | None) -> Account:
     if account.status is AccountStatus.CLOSED:
         raise AccountClosed(message("account {account} is closed", account=number))
     if floor is not None and floor.currency != account.currency:
-        raise ValidationError("floor currency differs from the account's", field="floor")
+        raise ValidationError(FLOOR_CURRENCY, field="floor")
     ctx.conn.execute(update(t.accounts).where(t.accounts.c.id == account.id)
                      .values(floor=floor.minor if floor is not None else None))
     return get_account(ctx, number)
@@ -246,15 +251,17 @@ def place_hold(
     """
     account = get_account(ctx, number)
     if not amount.is_positive():
-        raise ValidationError("hold amount must be positive", field="amount")
+        raise ValidationError(message("hold amount must be positive"), field="amount")
     if amount.currency != account.currency:
-        raise ValidationError("hold currency differs from the account's", field="amount")
+        raise ValidationError(message("hold currency differs from the account's"),
+                              field="amount")
     if account.status is AccountStatus.CLOSED:
         raise AccountClosed(message("account {account} is closed", account=number))
     if reference is not None and ctx.conn.execute(
         select(t.account_holds.c.id).where(t.account_holds.c.reference == reference)
     ).first():
-        raise Conflict(f"a hold with reference {reference!r} already exists")
+        raise Conflict(message("a hold with reference '{reference}' already exists",
+                               reference=reference))
     a = t.accounts.c
     floor_ok = (a.floor.is_(None)) | (a.balance * a.normal_sign - a.held - amount.minor >= a.floor)
     updated = ctx.conn.execute(

@@ -109,7 +109,7 @@ def register_member(
     validate_nik(nik)
     phone, email = _clean_contact(phone, email)
     if member_number is not None and not re.fullmatch(r"[A-Za-z0-9./-]{1,32}", member_number):
-        raise ValidationError("member number: 1-32 letters, digits, '.', '/' or '-'",
+        raise ValidationError(message("member number: 1-32 letters, digits, '.', '/' or '-'"),
                               field="member_number")
     conn = ctx.conn
     if conn.execute(select(t.members.c.id).where(t.members.c.nik == nik)).first():

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from kopcore._db import tables as t
 from kopcore.context import Context
 from kopcore.errors import Conflict, MemberNotActive, NotFound, ValidationError, message
-from kopcore.ledger._accounts import account_from_row
+from kopcore.ledger._accounts import ACCOUNT_NUMBER_RULE, FLOOR_CURRENCY, account_from_row
 from kopcore.ledger._members import not_active
 from kopcore.ledger._records import Account, AccountStatus, MemberStatus
 from kopcore.money import Money
@@ -55,10 +55,10 @@ def open_accounts(ctx: Context, openings: Sequence[AccountOpening]) -> list[Acco
     numbers = [o.number for o in openings]
     for opening in openings:
         if not _NUMBER.fullmatch(opening.number):
-            raise ValidationError("account number: 1-64 letters, digits, '.', '/', '_' or "
-                                  "'-'", field="number")
+            raise ValidationError(ACCOUNT_NUMBER_RULE, field="number")
     if len(set(numbers)) != len(numbers):
-        raise Conflict("an account number is given twice in the batch", field="number")
+        raise Conflict(message("an account number is given twice in the batch"),
+                       field="number")
     taken = ctx.conn.execute(_TAKEN, {"numbers": numbers}).scalars().first()
     if taken is not None:
         raise Conflict(message("account number {number} already exists", number=taken),
@@ -68,7 +68,8 @@ def open_accounts(ctx: Context, openings: Sequence[AccountOpening]) -> list[Acco
         select(_g.key, _g.type, _g.contra).where(_g.key.in_(keys)))}
     missing = sorted(keys - set(chart))
     if missing:
-        raise NotFound(f"GL account {missing[0]!r} not in the chart", field="gl_key")
+        raise NotFound(message("GL account '{gl_key}' not in the chart", gl_key=missing[0]),
+                       field="gl_key")
     member_ids = {o.member_id for o in openings if o.member_id is not None}
     if member_ids:
         for member_id, number, status in ctx.conn.execute(_MEMBERS, {"ids": sorted(member_ids)}):
@@ -82,7 +83,7 @@ def open_accounts(ctx: Context, openings: Sequence[AccountOpening]) -> list[Acco
     for o in openings:
         currency = o.currency or ctx.settings.currency
         if o.floor is not None and o.floor.currency != currency:
-            raise ValidationError("floor currency differs from the account's", field="floor")
+            raise ValidationError(FLOOR_CURRENCY, field="floor")
         rows.append({
             "number": o.number, "name": o.name, "gl_key": o.gl_key, "member_id": o.member_id,
             "product_code": o.product_code, "plugin": o.plugin, "currency": currency,

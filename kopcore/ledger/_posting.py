@@ -67,9 +67,9 @@ def _replay(ctx: Context, key: str, digest: str) -> JournalEntry | None:
     if row is None:
         return None
     if row.request_digest != digest:
-        raise IdempotencyConflict(
-            f"idempotency key {key!r} was used for a different entry (entry {row.id})"
-        )
+        raise IdempotencyConflict(message(
+            "idempotency key '{key}' was used for a different entry (entry {entry})", key=key,
+            entry=row.id))
     return attrs.evolve(get_entry(ctx, row.id), replayed=True)
 
 
@@ -183,7 +183,8 @@ def post_entry(
     digest = "-"
     if idempotency_key is not None:
         if not 1 <= len(idempotency_key) <= 200:
-            raise ValidationError("idempotency key: 1-200 characters", field="idempotency_key")
+            raise ValidationError(message("idempotency key: 1-200 characters"),
+                                  field="idempotency_key")
         digest = rules.replay_digest(checked, memo, reverses_entry_id)
         replay = _replay(ctx, idempotency_key, digest)
         if replay is not None:

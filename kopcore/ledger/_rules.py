@@ -81,7 +81,7 @@ def check_shape(lines: Iterable[PostingLine]) -> CheckedLines:
     checked = list(lines)
     for line in checked:
         if not isinstance(line.amount, Money):
-            raise ValidationError("posting amounts must be Money", field="amount")
+            raise ValidationError(message("posting amounts must be Money"), field="amount")
         if line.amount.minor <= 0:
             raise ValidationError(message(
                 "posting amounts must be positive (line on {account} is {amount}); use the "
@@ -89,7 +89,7 @@ def check_shape(lines: Iterable[PostingLine]) -> CheckedLines:
                 field="amount",
             )
         if not isinstance(line.side, Side):
-            raise ValidationError("posting side must be debit or credit", field="side")
+            raise ValidationError(message("posting side must be debit or credit"), field="side")
     return CheckedLines(checked)
 
 
@@ -97,7 +97,7 @@ def check_entry(lines: Sequence[PostingLine], memo: str) -> None:
     """Refuse an entry with fewer than two or more than :data:`MAX_LINES` lines, or without a
     memo of at most :data:`MAX_MEMO` characters."""
     if len(lines) < 2:
-        raise UnbalancedEntry("a journal entry needs at least two postings")
+        raise UnbalancedEntry(message("a journal entry needs at least two postings"))
     if len(lines) > MAX_LINES:
         raise ValidationError(message("a journal entry has at most {count} postings",
                                       count=MAX_LINES))
@@ -122,12 +122,15 @@ def check_against_accounts(lines: Sequence[PostingLine], accounts: Mapping[str, 
         totals[line.amount.currency] += line.signed_minor
     unbalanced = {c: v for c, v in totals.items() if v != 0}
     if unbalanced:
-        detail = ", ".join(
-            f"{c} debits exceed credits by {Money(v, c).to_str()}" if v > 0
-            else f"{c} credits exceed debits by {Money(-v, c).to_str()}"
-            for c, v in sorted(unbalanced.items())
-        )
-        raise UnbalancedEntry(f"entry does not balance: {detail}")
+        parts = [message("{currency} debits exceed credits by {difference}", currency=c,
+                         difference=Money(v, c).to_str()) if v > 0
+                 else message("{currency} credits exceed debits by {difference}", currency=c,
+                              difference=Money(-v, c).to_str())
+                 for c, v in sorted(unbalanced.items())]
+        detail = parts[0]
+        for part in parts[1:]:
+            detail = message("{first}, {second}", first=detail, second=part)
+        raise UnbalancedEntry(message("entry does not balance: {detail}", detail=detail))
 
 
 def balance_changes(lines: Iterable[PostingLine], accounts: Mapping[str, Account]
