@@ -98,9 +98,10 @@ def check_limits(ctx: Context, product: Product, member: Member, principal: int,
         # disbursement; without one the limit cannot be checked and the loan is refused.
         account = ledger.settlement_account(ctx, member, DISBURSEMENT, cur)
         if account is None:
-            raise ValidationError(f"product {product.code} limits loans to "
-                                  f"{product.savings_multiple}x the member's savings, and no "
-                                  "savings account answers for this member", field="amount")
+            raise ValidationError(_("product {product} limits loans to {savings_multiple}x the "
+                                    "member's savings, and no savings account answers for this "
+                                    "member", product=product.code,
+                                    savings_multiple=product.savings_multiple), field="amount")
         ceiling = Fraction(account.balance.minor) * Fraction(product.savings_multiple)
         if principal > ceiling:
             raise ValidationError(_(
@@ -117,7 +118,7 @@ def apply(ctx: Context, member: Member, product_code: str, amount: Money, term: 
         raise Conflict(_("loan product {product} is not offered any more",
                          product=product.code), field="product")
     if amount.currency != product.currency:
-        raise ValidationError("amount currency differs from the product's", field="amount")
+        raise ValidationError(_("amount currency differs from the product's"), field="amount")
     check_limits(ctx, product, member, amount.minor, term)
     provisi = round_half_up(Fraction(amount.minor) * Fraction(product.provisi_percent) / 100,
                             product.unit_minor)
@@ -200,8 +201,8 @@ def disburse(ctx: Context, loan: Loan, member: Member, *, use_savings: bool,
         lines.append(PostingLine(payout.number, Side.CREDIT, Money(loan.principal, cur)))
         if fees:
             if fee_account is None:
-                raise ValidationError("fees are paid apart: name the fee_account (cash) that "
-                                      "receives them", field="fee_account")
+                raise ValidationError(_("fees are paid apart: name the fee_account (cash) that "
+                                        "receives them"), field="fee_account")
             lines.append(PostingLine(ledger.get_account(ctx, fee_account).number, Side.DEBIT,
                                      Money(fees, cur)))
     if fees:
@@ -273,7 +274,7 @@ def recover(ctx: Context, loan: Loan, source: Account, amount: Money) -> tuple[L
     """Money collected on a written-off loan: income (pendapatan pemulihan), up to the claim."""
     require_status(loan, LoanStatus.WRITTEN_OFF)
     if not amount.is_positive():
-        raise ValidationError("amount must be positive", field="amount")
+        raise ValidationError(_("amount must be positive"), field="amount")
     left = loan.written_off - loan.recovered
     if amount.minor > left:
         raise ValidationError(_("only {left} of the written-off claim is left to recover",
@@ -323,9 +324,9 @@ def restructure(ctx: Context, loan: Loan, member: Member, *, term: int,
     """
     require_status(loan, LoanStatus.ACTIVE)
     if not 1 <= term <= 600:
-        raise ValidationError("term: 1-600 installments", field="term")
+        raise ValidationError(_("term: 1-600 installments"), field="term")
     if annual_rate is not None and not Decimal(0) <= annual_rate <= 1000:
-        raise ValidationError("annual rate: 0-1000 percent", field="annual_rate")
+        raise ValidationError(_("annual rate: 0-1000 percent"), field="annual_rate")
     today = ctx.business_date
     old = principal_account(ctx, loan)
     outstanding = old.balance.minor
@@ -388,9 +389,9 @@ def add_guarantor(ctx: Context, loan: Loan, guarantor: Member, relationship: str
 def add_collateral(ctx: Context, loan: Loan, kind: str, description: str, value: Money,
                    document_ref: str | None) -> None:
     if value.minor < 0:
-        raise ValidationError("collateral value cannot be negative", field="value")
+        raise ValidationError(_("collateral value cannot be negative"), field="value")
     if not kind.strip() or not description.strip():
-        raise ValidationError("collateral needs a kind and a description", field="kind")
+        raise ValidationError(_("collateral needs a kind and a description"), field="kind")
     if loan.status in (LoanStatus.CLOSED, LoanStatus.REJECTED, LoanStatus.CANCELLED):
         raise Conflict(not_open(loan))
     ctx.conn.execute(collateral.insert().values(

@@ -90,7 +90,7 @@ class Txn:
 
 def check_ref_id(ref_id: str) -> str:
     if not 1 <= len(ref_id) <= 64 or not all(c.isalnum() or c in "-_" for c in ref_id):
-        raise ValidationError("ref_id: 1-64 letters, digits, '-' or '_'", field="ref_id")
+        raise ValidationError(_("ref_id: 1-64 letters, digits, '-' or '_'"), field="ref_id")
     return ref_id
 
 
@@ -199,7 +199,9 @@ def price_changes(ctx: Context, first: date, last: date) -> list[Txn]:
 def _same_request(txn: Txn, sku: str, customer_no: str) -> None:
     asked = txn.requested_sku or txn.sku
     if asked != sku or txn.customer_no != customer_no:
-        raise Conflict(f"ref_id {txn.ref_id!r} was used for {asked} {txn.customer_no}")
+        raise Conflict(_("ref_id '{ref_id}' was used for {asked} {customer_no}",
+                         ref_id=txn.ref_id, asked=asked,
+                         customer_no=txn.customer_no))
 
 
 # -- inquiry ----------------------------------------------------------------------------------
@@ -277,8 +279,8 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
         if existing is None:
             raise Conflict(_("{sku} is a bill: inquire it first with this ref_id", sku=req.sku))
         if existing.created_on != ctx.business_date:
-            raise Conflict(f"the quote for {req.ref_id} is from {existing.created_on}; "
-                           "inquire again")
+            raise Conflict(_("the quote for {ref_id} is from {created_on}; inquire again",
+                             ref_id=req.ref_id, created_on=existing.created_on))
         selling, buy, bill = existing.selling_price, existing.buy_price, existing.bill
         check_deposit(ctx, product.provider, buy)
     else:
@@ -637,7 +639,7 @@ def list_anomalies(ctx: Context, state: str, limit: int = 100) -> list[Txn]:
     elif state == "resolved":
         query = query.where(c.resolution.is_not(None))
     elif state != "all":
-        raise ValidationError("state: open, resolved or all", field="state")
+        raise ValidationError(_("state: open, resolved or all"), field="state")
     return [require_txn(ctx, r) for r in ctx.conn.execute(query).scalars()]
 
 
@@ -656,22 +658,27 @@ def resolve_anomaly(ctx: Context, ref_id: str, resolution: str, amount_minor: in
     refunded becomes (or stays) ``failed``. ``amount_minor`` must repeat the transaction's
     amount (it is what maker-checker compares)."""
     if resolution not in RESOLUTIONS:
-        raise ValidationError("resolution: charged, absorbed or refunded", field="resolution")
+        raise ValidationError(_("resolution: charged, absorbed or refunded"), field="resolution")
     txn = require_txn(ctx, ref_id)
     if txn.resolution is not None:
-        raise AnomalyResolved(f"the anomaly of {ref_id} was already resolved ({txn.resolution}, "
-                              f"by {txn.resolved_by} on {txn.resolution_on})")
+        raise AnomalyResolved(_("the anomaly of {ref_id} was already resolved ({resolution}, by "
+                                "{resolved_by} on {resolution_on})",
+                                ref_id=ref_id, resolution=txn.resolution,
+                                resolved_by=txn.resolved_by,
+                                resolution_on=txn.resolution_on))
     if txn.anomaly is None or txn.status not in (FAILED, PENDING):
-        raise Conflict(f"{ref_id} has no anomaly to resolve (status {txn.status}); pending "
-                       "ones are settled by 'ppob status'")
+        raise Conflict(_("{ref_id} has no anomaly to resolve (status {status}); pending ones are "
+                         "settled by 'ppob status'", ref_id=ref_id,
+                         status=txn.status))
     if amount_minor != txn.selling_price:
         raise ValidationError(
-            f"amount: repeat the transaction's amount, "
-            f"{Money(txn.selling_price, ctx.settings.currency).format()}", field="amount")
+            _("amount: repeat the transaction's amount, {amount}",
+              amount=Money(txn.selling_price, ctx.settings.currency)), field="amount")
     held = txn.status == PENDING
     if resolution == CHARGED and txn.paid_by != "savings" and not held:
-        raise Conflict(f"{ref_id} was paid in cash and the cash handed back: collect it at the "
-                       "counter as a new sale, or resolve it as absorbed")
+        raise Conflict(_("{ref_id} was paid in cash and the cash handed back: collect it at the "
+                         "counter as a new sale, or resolve it as absorbed",
+                         ref_id=ref_id))
     c = tables.transactions.c
     claimed = ctx.conn.execute(
         sa.update(tables.transactions)
@@ -682,7 +689,8 @@ def resolve_anomaly(ctx: Context, ref_id: str, resolution: str, amount_minor: in
                 resolved_on=txn.resolved_on or ctx.business_date, attention=None,
                 status=FAILED if resolution == REFUNDED else SUCCESS)).rowcount
     if claimed != 1:  # a concurrent resolution committed first
-        raise AnomalyResolved(f"the anomaly of {ref_id} was already resolved")
+        raise AnomalyResolved(_("the anomaly of {ref_id} was already resolved",
+                                ref_id=ref_id))
     memo = f"PPOB {txn.sku} {txn.customer_no} ({ref_id})"
     source = str(txn.source_account)
     if held:

@@ -233,7 +233,7 @@ class SandboxProvider:
         for item in SANDBOX_PRICES:
             if item.sku == sku:
                 return item
-        raise NotFound(f"provider sandbox has no product {sku!r}")
+        raise NotFound(_("provider sandbox has no product '{sku}'", sku=sku))
 
     def inquiry(self, ref_id: str, sku: str, customer_no: str) -> Bill:
         item = self._item(sku)
@@ -276,7 +276,7 @@ class SandboxProvider:
         return 10_000_000
 
     def parse_callback(self, body: str, signature: str) -> Result:
-        raise ValidationError("the sandbox provider sends no callbacks", field="body")
+        raise ValidationError(_("the sandbox provider sends no callbacks"), field="body")
 
 
 DEFAULT_PROVIDER = "sandbox"
@@ -311,12 +311,13 @@ def calling(name: str, what: Callable[[], T]) -> T:
         raise
     except Exception as exc:
         log.warning("PPOB provider %s failed: %s", name, type(exc).__name__)
-        raise ProviderUnavailable(f"PPOB provider {name} did not answer "
-                                  f"({type(exc).__name__}); try again") from None
+        raise ProviderUnavailable(_("PPOB provider {name} did not answer ({error}); try again",
+                                    name=name, error=type(exc).__name__)) from None
 
 
 def make_provider(ctx: Context, name: str) -> Provider:
     specs = registry(ctx)
     if name not in specs:
-        raise NotFound(f"no PPOB provider named {name!r}; known: {sorted(specs)}")
+        raise NotFound(_("no PPOB provider named '{name}'; known: {known}",
+                         name=name, known=sorted(specs)))
     return specs[name].factory(ProviderConfig.from_env(name))

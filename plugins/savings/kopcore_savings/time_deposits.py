@@ -95,9 +95,10 @@ def place(ctx: Context, member: Member, product: SavingsProduct, amount: Money, 
     from kopcore_savings.movements import check_can_pay_out, check_minimum_left
 
     if product.type is not SavingsType.BERJANGKA:
-        raise ValidationError(f"{product.code} is not a berjangka product", field="product")
+        raise ValidationError(_("{product} is not a berjangka product",
+                                product=product.code), field="product")
     if instruction not in (PAYOUT, ROLLOVER):
-        raise ValidationError("instruction is payout or rollover", field="instruction")
+        raise ValidationError(_("instruction is payout or rollover"), field="instruction")
     if not amount.is_positive() or amount.minor < product.min_balance:
         raise ValidationError(_("a deposit of {product} is at least {minimum}",
                                 product=product.code,
@@ -105,8 +106,8 @@ def place(ctx: Context, member: Member, product: SavingsProduct, amount: Money, 
     if payout_account is None:
         primary = primary_sukarela(ctx, member.id, product.currency)
         if primary is None and instruction == PAYOUT:
-            raise ValidationError("name the payout_account (the member has no sukarela "
-                                  "account)", field="payout_account")
+            raise ValidationError(_("name the payout_account (the member has no sukarela "
+                                    "account)"), field="payout_account")
         payout_account = primary.number if primary else None
     if payout_account is not None:
         ledger.get_account(ctx, payout_account)
@@ -216,7 +217,8 @@ def withdraw(ctx: Context, number: str, destination: str) -> JournalEntry:
     if deposit.status == "active" and ctx.business_date >= deposit.maturity_on:
         entry = mature(ctx, deposit, payout_to=destination)
         if entry is None or get_deposit(ctx, number).status != "closed":
-            raise Conflict(f"time deposit {number} could not be paid to {destination}")
+            raise Conflict(_("time deposit {number} could not be paid to {destination}",
+                             number=number, destination=destination))
         return entry
     cur = deposit.savings.account.currency
     balance = ledger.get_account(ctx, number).balance

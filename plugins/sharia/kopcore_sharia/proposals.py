@@ -73,12 +73,13 @@ def propose(ctx: Context, kind: Kind, account_id: int, amount: Money, memo: str,
         raise ValidationError(_("amount must be positive"), field="amount")
     if kind is Kind.WADIAH_BONUS:
         if period is None or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-            raise ValidationError("period: the month the bonus is for, YYYY-MM", field="period")
+            raise ValidationError(_("period: the month the bonus is for, YYYY-MM"), field="period")
         p = proposals.c
         if ctx.conn.execute(sa.select(p.id).where(
                 p.kind == kind.value, p.account_id == account_id, p.period == period,
                 p.status != REJECTED)).first():
-            raise Conflict(f"a bonus for {period} is already proposed or granted", field="period")
+            raise Conflict(_("a bonus for {period} is already proposed or granted",
+                             period=period), field="period")
     try:
         new_id = ctx.conn.execute(proposals.insert().values(
             kind=kind.value, account_id=account_id, amount=amount.minor, period=period,
@@ -88,14 +89,17 @@ def propose(ctx: Context, kind: Kind, account_id: int, amount: Money, memo: str,
     except sa.exc.IntegrityError as exc:
         # Another proposal for this account and period was made at the same moment: the
         # partial unique index ``uq_sharia_proposals_period`` keeps one.
-        raise Conflict(f"a bonus for {period} is already proposed or granted",
+        raise Conflict(_("a bonus for {period} is already proposed or granted",
+                         period=period),
                        field="period") from exc
     return get(ctx, int(new_id))
 
 
 def _decidable(ctx: Context, proposal: Proposal) -> None:
     if proposal.status != PENDING:
-        raise Conflict(f"proposal {proposal.id} is already {proposal.status}", field="proposal")
+        raise Conflict(_("proposal {proposal} is already {proposal_status}",
+                         proposal=proposal.id, proposal_status=_(proposal.status)),
+                       field="proposal")
     if proposal.maker == ctx.actor:
         raise Forbidden(_("proposal {proposal} needs a second person: {actor} proposed it",
                           proposal=proposal.id, actor=ctx.actor))
