@@ -169,10 +169,10 @@ def _others_done(kernel: Kernel, day: date, task: str, waiting_since: int,
     if done == total:
         return True
     if time.monotonic_ns() - waiting_since > wait_seconds * 1_000_000_000:
-        raise BusinessDateError(
-            f"end of day {day}: {total - done} chunk(s) of {task} still held by another "
-            f"worker ({socket.gethostname()} gave up waiting)"
-        )
+        raise BusinessDateError(message(
+            "end of day {day}: {count} chunk(s) of {task} still held by another worker ({host} "
+            "gave up waiting)", day=day, count=total - done, task=task,
+            host=socket.gethostname()))
     return False
 
 

@@ -59,12 +59,15 @@ def exponent(currency: str) -> int:
     try:
         return CURRENCY_EXPONENTS[currency]
     except KeyError:
-        raise InvalidAmount(f"unknown currency {currency!r}") from None
+        raise InvalidAmount(message("unknown currency '{currency}'",
+                                    currency=currency)) from None
 
 
 def _check_range(minor: int) -> int:
     if abs(minor) > MAX_MINOR:
-        raise InvalidAmount(f"amount out of range: {minor} minor units (limit {MAX_MINOR})")
+        raise InvalidAmount(message("amount out of range: {minor} minor units (limit "
+                                    "{max_minor})", minor=minor,
+                                    max_minor=MAX_MINOR))
     return minor
 
 
@@ -86,9 +89,11 @@ def to_decimal(value: Any, *, field: str = "amount") -> Decimal:
             raise InvalidAmount(message("{field} is not a decimal number: {value}",
                                         field=field, value=repr(value))) from None
     else:
-        raise InvalidAmount(f"{field} must be a decimal string, got {type(value).__name__}")
+        raise InvalidAmount(message("{field} must be a decimal string, got {kind}",
+                                    field=field, kind=type(value).__name__))
     if not result.is_finite():
-        raise InvalidAmount(f"{field} must be finite, got {value!r}")
+        raise InvalidAmount(message("{field} must be finite, got '{value}'",
+                                    field=field, value=value))
     return result
 
 
@@ -163,7 +168,7 @@ class Money:
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.minor, bool):
-            raise InvalidAmount("amount must be an integer number of minor units")
+            raise InvalidAmount(message("amount must be an integer number of minor units"))
         exponent(self.currency)
         _check_range(self.minor)
 
@@ -200,10 +205,12 @@ class Money:
                 "{currency} amounts have at most {count} decimals, got '{value}'",
                 currency=currency, count=exp, value=str(value)))
         if len(coefficient) + shift > len(str(MAX_MINOR)):
-            raise InvalidAmount(f"{field} out of range: {value!r}")
+            raise InvalidAmount(message("{field} out of range: '{value}'",
+                                        field=field, value=value))
         minor = int(coefficient) * 10**shift
         if abs(minor) > MAX_MINOR:
-            raise InvalidAmount(f"{field} out of range: {value!r}")
+            raise InvalidAmount(message("{field} out of range: '{value}'",
+                                        field=field, value=value))
         return cls(-minor if sign else minor, currency)
 
     @classmethod
@@ -220,14 +227,16 @@ class Money:
         exp = exponent(currency)
         step = to_decimal(unit, field="unit") if unit is not None else Decimal(1).scaleb(-exp)
         if step <= 0:
-            raise InvalidAmount("rounding unit must be positive")
+            raise InvalidAmount(message("rounding unit must be positive"))
         if not -18 <= step.adjusted() <= 18:
-            raise InvalidAmount(f"rounding unit out of range: {unit!r}")
+            raise InvalidAmount(message("rounding unit out of range: '{unit}'",
+                                        unit=unit))
         # Bound the magnitudes before exact Fraction arithmetic: dividing Decimals in the
         # default 28-digit context rounds once before the explicit rounding (double rounding)
         # and fails untyped on large values.
         if amount and amount.adjusted() > 40:
-            raise InvalidAmount(f"amount out of range: {amount!r}")
+            raise InvalidAmount(message("amount out of range: '{amount}'",
+                                        amount=amount))
         if amount and amount.adjusted() < -40:
             amount = Decimal(0)  # far below half of any allowed unit: rounds to zero
         quotient = Fraction(amount) / Fraction(step)
@@ -240,7 +249,8 @@ class Money:
         minor = units * Fraction(step) * 10**exp
         if minor.denominator != 1:
             raise InvalidAmount(
-                f"{currency} amounts have at most {exp} decimals; rounding unit {unit!r} is finer"
+                message("{currency} amounts have at most {exp} decimals; rounding unit '{unit}' "
+                        "is finer", currency=currency, exp=exp, unit=unit)
             )
         return cls(_check_range(int(minor)), currency)
 
@@ -276,7 +286,9 @@ class Money:
         if not isinstance(other, Money):
             raise TypeError(f"cannot combine Money with {type(other).__name__}")
         if other.currency != self.currency:
-            raise CurrencyMismatch(f"cannot combine {self.currency} and {other.currency}")
+            raise CurrencyMismatch(message("cannot combine {currency} and {other_currency}",
+                                           currency=self.currency,
+                                           other_currency=other.currency))
 
     def __add__(self, other: Money) -> Money:
         self._same(other)
@@ -322,7 +334,7 @@ def allocate(total: Money, weights: list[int]) -> list[Money]:
     [34, 33, 33]
     """
     if not weights or any(w < 0 for w in weights) or sum(weights) == 0:
-        raise InvalidAmount("allocation weights must be non-negative and not all zero")
+        raise InvalidAmount(message("allocation weights must be non-negative and not all zero"))
     weight_sum = sum(weights)
     shares = [total.minor * w // weight_sum for w in weights]
     remainders = [total.minor * w % weight_sum for w in weights]

@@ -20,6 +20,7 @@ from kopcore.errors import (
     PostingVetoed,
     UnbalancedEntry,
     ValidationError,
+    message,
 )
 from kopcore.ledger._reports import GLBalance, ReportSection
 from kopcore.money import Money
@@ -197,7 +198,7 @@ def financial_position(ctx: Context, data: AsOfIn) -> FinancialPositionOut:
 def operating_results(ctx: Context, data: PeriodIn) -> OperatingResultsOut:
     """Statement of operating results (laporan hasil usaha) for a period."""
     if data.from_date > data.to_date:
-        raise ValidationError("from_date is after to_date", field="from_date")
+        raise ValidationError(message("from_date is after to_date"), field="from_date")
     r = ledger.operating_results(ctx, data.from_date, data.to_date,
                                  data.currency or ctx.settings.currency)
     return OperatingResultsOut(r["from_date"], r["to_date"], SectionOut.of(r["income"]),
