@@ -52,6 +52,20 @@ def marked(package: Path) -> Iterator[Marked]:
                 yield Marked(node.args[0].value, f"{package.name}/{relative}:{node.lineno}")
 
 
+def unmarked_refusals(package: Path, errors: set[str]) -> Iterator[str]:
+    """``path:line`` of every construction of an error named in ``errors`` whose detail is
+    written as text (a literal or an f-string) instead of a marked message."""
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        if "tests" in relative.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in errors and node.args \
+                    and isinstance(node.args[0], ast.JoinedStr | ast.Constant | ast.BinOp):
+                yield f"{package.name}/{relative}:{node.lineno}"
+
+
 def catalogues(package: Path, domain: str) -> dict[str, Path]:
     """locale -> ``.po`` file of ``package``'s catalogue ``domain``."""
     return {po.parent.parent.name: po

@@ -77,6 +77,22 @@ def test_a_plugins_error_titles_are_translated(plugin: str) -> None:
         assert found, f"{cls.__qualname__}.title {msgid!r} has no Indonesian translation"
 
 
+#: Modules whose refusals are still written as text: the cut-over import speaks Indonesian only.
+NOT_YET_MARKED = ("kopcore/_cutover/",)
+
+
+@pytest.mark.parametrize("name", ["kopcore", *sorted(support.PLUGINS)])
+def test_every_refusal_is_written_as_a_message(name: str) -> None:
+    """A refusal whose detail is an f-string cannot be translated: its figures are already in
+    the text. Each is a message with named parameters (``message``, or the plugin's ``_``)."""
+    package, _domain = support.KERNEL if name == "kopcore" else support.PLUGINS[name]
+    errors = {cls.__name__ for cls in support.error_classes((package.name,))}
+    assert {"InsufficientFunds", "NotFound", "ValidationError"} <= errors
+    unmarked = [where for where in support.unmarked_refusals(package, errors)
+                if not where.startswith(NOT_YET_MARKED)]
+    assert unmarked == []
+
+
 @pytest.mark.parametrize(("name", "locale", "po"), CATALOGUES,
                          ids=[f"{name}-{locale}" for name, locale, _po in CATALOGUES])
 def test_every_translation_has_its_msgids_placeholders(name: str, locale: str, po: Path) -> None:
