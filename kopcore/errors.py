@@ -107,7 +107,14 @@ def _render(msgid: str, catalogue: Messages | None, params: dict[str, object],
     text = _i18n.translate(msgid, locale, catalogue=where)
     values = {name: value.text_in(locale) if isinstance(value, Message) else value
               for name, value in params.items()}
-    return _i18n.fill(text, values, locale)
+    try:
+        return _i18n.fill(text, values, locale)
+    except (KeyError, IndexError, ValueError):
+        if text == msgid:
+            raise  # the code's own message names a value it does not give: a bug
+        # A translation that names a placeholder the msgid does not have (a vendor's typo)
+        # never turns a refusal into a server error: the person reads the English text.
+        return _i18n.fill(msgid, values, locale)
 
 
 def message(msgid: str, /, **params: object) -> Message:

@@ -147,7 +147,8 @@ def test_a_plugin_catalogue_is_found_in_its_package_and_falls_back_to_the_kernel
     (package / "__init__.py").write_text("")
     (package / "locale" / "id" / "LC_MESSAGES" / "arisan.po").write_text(
         'msgid ""\nmsgstr ""\n"Language: id\\n"\n\n'
-        'msgid "round {round} is drawn"\nmsgstr "putaran {round} sudah diundi"\n',
+        'msgid "round {round} is drawn"\nmsgstr "putaran {round} sudah diundi"\n\n'
+        'msgid "round {round} is late"\nmsgstr "putaran {putaran} terlambat"\n',
         encoding="utf-8")
     import sys
 
@@ -158,6 +159,8 @@ def test_a_plugin_catalogue_is_found_in_its_package_and_falls_back_to_the_kernel
         assert _("round {round} is drawn", round=3).text_in("id") == "putaran 3 sudah diundi"
         assert _("Not found").text_in("id") == "Tidak ditemukan"  # the kernel's
         assert _("no one translates this").text_in("id") == "no one translates this"
+        # A translation naming a placeholder its msgid lacks falls back to English.
+        assert _("round {round} is late", round=4).text_in("id") == "round 4 is late"
         assert read_catalogue(package / "locale", "arisan", "en") == {}
     finally:
         sys.path.remove(str(tmp_path))
