@@ -30,7 +30,7 @@ from kopcore._auth import Principal, principal_for
 from kopcore._db import tables as t
 from kopcore._invocation import Audit, Outcome, authorise, execute, input_digest
 from kopcore.context import Context
-from kopcore.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
+from kopcore.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError, message
 from kopcore.interfaces._convert import dump, load
 from kopcore.operations import Operation
 
@@ -91,7 +91,8 @@ def queue(ctx: Context, op: Operation, data: Any, maker: Principal) -> int:
 def list_approvals(ctx: Context, status: str) -> list[Approval]:
     """The requests with ``status`` (pending, approved or rejected), oldest first."""
     if status not in STATUSES:
-        raise ValidationError("status must be pending, approved or rejected", field="status")
+        raise ValidationError(message("status must be pending, approved or rejected"),
+                              field="status")
     rows = ctx.conn.execute(select(t.approvals).where(t.approvals.c.status == status)
                             .order_by(t.approvals.c.id))
     return [Approval.of(row) for row in rows]
@@ -102,13 +103,14 @@ def approve(ctx: Context, approval_id: int) -> Approval:
     row = _pending(ctx, approval_id)
     claimed = ctx.kernel.plugins.operations.get(row.operation)
     if claimed is None:
-        raise Conflict(f"approval {row.id}: operation {row.operation} is not enabled here")
+        raise Conflict(message("approval {approval}: operation {operation} is not enabled "
+                               "here", approval=row.id, operation=row.operation))
     op: Operation = claimed.value
     try:
         maker = principal_for(ctx.conn, ctx.kernel.plugins, row.maker)
     except Unauthorized:
-        raise Conflict(f"approval {row.id}: its maker {row.maker} is no longer an active "
-                       "user; reject it") from None
+        raise Conflict(message("approval {approval}: its maker {maker} is no longer an active "
+                               "user; reject it", approval=row.id, maker=row.maker)) from None
     as_maker = Context(ctx.kernel, ctx.conn, maker.username, op.name, maker)
     data = load(op.input, json.loads(row.input))
     authorise(as_maker, op, data, maker)
@@ -129,11 +131,12 @@ def _pending(ctx: Context, approval_id: int) -> Any:
         query = query.with_for_update()
     row = ctx.conn.execute(query).first()
     if row is None:
-        raise NotFound(f"approval {approval_id} not found")
+        raise NotFound(message("approval {approval} not found", approval=approval_id))
     if row.status != "pending":
-        raise Conflict(f"approval {approval_id} is already {row.status}")
+        raise Conflict(message("approval {approval} is already {approval_status}",
+                               approval=approval_id, approval_status=message(row.status)))
     if row.maker == ctx.actor:
-        raise Forbidden("the maker of a request cannot approve or reject it")
+        raise Forbidden(message("the maker of a request cannot approve or reject it"))
     return row
 
 

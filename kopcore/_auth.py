@@ -29,7 +29,7 @@ from sqlalchemy import Connection, select, update
 
 from kopcore._db import tables as t
 from kopcore._db.tables import HEAD_OFFICE_ID
-from kopcore.errors import Conflict, NotFound, Unauthorized, ValidationError
+from kopcore.errors import Conflict, NotFound, Unauthorized, ValidationError, message
 from kopcore.records import RoleSpec
 
 ADMIN = "admin"
@@ -99,16 +99,20 @@ def create_user(conn: Connection, username: str, role: str, member_id: int | Non
     """Create an active user with one of ``roles`` (the kernel's, unless the plugins' are
     given) in office ``office_id``; a member-scoped role's user is linked to ``member_id``."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,63}", username or ""):
-        raise ValidationError("username: 2-64 lowercase letters, digits, '.', '_' or '-'",
-                              field="username")
+        raise ValidationError(message("username: 2-64 lowercase letters, digits, '.', '_' or "
+                                      "'-'"), field="username")
     spec = roles.get(role)
     if spec is None:
-        raise ValidationError(f"role must be one of {', '.join(roles)}", field="role")
+        raise ValidationError(message("role must be one of {roles}", roles=", ".join(roles)),
+                              field="role")
     if spec.member_scoped != (member_id is not None):
-        raise ValidationError(f"a {role} user needs a member" if spec.member_scoped
-                              else f"a {role} user is not linked to a member", field="member")
+        raise ValidationError(message("a {role} user needs a member", role=role)
+                              if spec.member_scoped else
+                              message("a {role} user is not linked to a member", role=role),
+                              field="member")
     if conn.execute(select(t.users.c.id).where(t.users.c.username == username)).first():
-        raise Conflict(f"user {username} already exists", field="username")
+        raise Conflict(message("user {username} already exists", username=username),
+                       field="username")
     conn.execute(t.users.insert().values(username=username, role=role, member_id=member_id,
                                          active=True, created_at=datetime.now(UTC),
                                          office_id=office_id))
@@ -118,7 +122,8 @@ def create_user(conn: Connection, username: str, role: str, member_id: int | Non
 def get_user(conn: Connection, username: str) -> dict[str, Any]:
     row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
     if row is None:
-        raise NotFound(f"user {username} not found", field="username")
+        raise NotFound(message("user {username} not found", username=username),
+                       field="username")
     return dict(row._mapping)
 
 
@@ -140,7 +145,7 @@ def issue_key(conn: Connection, username: str, label: str | None = None) -> tupl
     """Create an API key for a user; returns (key id, the full key shown once)."""
     user = get_user(conn, username)
     if not user["active"]:
-        raise Conflict(f"user {username} is deactivated")
+        raise Conflict(message("user {username} is deactivated", username=username))
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     conn.execute(t.api_keys.insert().values(
@@ -155,7 +160,7 @@ def revoke_key(conn: Connection, key_id: str) -> None:
         .values(revoked_at=datetime.now(UTC)).returning(t.api_keys.c.id)
     ).first()
     if done is None:
-        raise NotFound(f"no active key {key_id}", field="key_id")
+        raise NotFound(message("no active key {key}", key=key_id), field="key_id")
 
 
 def list_keys(conn: Connection, username: str) -> list[dict[str, Any]]:
@@ -188,7 +193,7 @@ def office_scope(conn: Connection, plugins: Any, role: str, member_id: int | Non
 def principal_for(conn: Connection, plugins: Any, username: str) -> Principal:
     row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
     if row is None or not row.active:
-        raise Unauthorized(f"no active user {username!r}")
+        raise Unauthorized(message("no active user '{username}'", username=username))
     return Principal(row.username, row.role, row.member_id, role_permissions(plugins, row.role),
                      row.office_id,
                      office_scope(conn, plugins, row.role, row.member_id, row.office_id))
@@ -196,7 +201,7 @@ def principal_for(conn: Connection, plugins: Any, username: str) -> Principal:
 
 def authenticate(conn: Connection, plugins: Any, key: str) -> Principal:
     """The principal of an API key, or Unauthorized (same message for every failure)."""
-    refused = Unauthorized("invalid or revoked API key")
+    refused = Unauthorized(message("invalid or revoked API key"))
     match = KEY_PATTERN.fullmatch(key or "")
     if match is None:
         raise refused

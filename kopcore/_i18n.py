@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import string
 from pathlib import Path
 from typing import Final, Literal
 
@@ -53,20 +54,66 @@ def negotiate(accept_language: str | None, default: Locale = DEFAULT_LOCALE) -> 
 
 
 @functools.cache
-def _catalogue(locale: str) -> dict[str, str]:
-    path = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+def read_catalogue(directory: Path, domain: str, locale: str) -> dict[str, str]:
+    """The translated messages of ``<directory>/<locale>/LC_MESSAGES/<domain>.po`` (empty when
+    there is no such file); fuzzy and untranslated entries are left out."""
+    path = directory / locale / "LC_MESSAGES" / f"{domain}.po"
     if not path.exists():
         return {}
     with path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale, domain=DOMAIN)
+        catalog = read_po(handle, locale=locale, domain=domain)
     return {str(message.id): str(message.string) for message in catalog
             if message.id and message.string and not message.fuzzy}
 
 
+def _catalogue(locale: str) -> dict[str, str]:
+    return read_catalogue(LOCALE_DIR, DOMAIN, locale)
+
+
+def translate(message: str, locale: str = DEFAULT_LOCALE, /, *,
+              catalogue: tuple[Path, str] | None = None) -> str:
+    """``message`` in ``locale``, unfilled: from ``catalogue`` (a plugin's locale directory and
+    domain) first, then the kernel's, else the English msgid itself."""
+    if locale == "en":
+        return message
+    if catalogue is not None:
+        found = read_catalogue(catalogue[0], catalogue[1], locale).get(message)
+        if found is not None:
+            return found
+    return _catalogue(locale).get(message, message)
+
+
+def format_value(value: object, locale: str = DEFAULT_LOCALE) -> str:
+    """A message parameter as the person reads it: amounts as ``Rp1.250.000,00``, dates as
+    ``7 Desember 2026`` (``December 7, 2026`` in English), anything else as its text."""
+    if isinstance(value, Money):
+        return format_money(value)
+    if isinstance(value, datetime.datetime):
+        return f"{format_date(value.date(), locale)} {value:%H:%M}"
+    if isinstance(value, datetime.date):
+        return format_date(value, locale)
+    return str(value)
+
+
+def placeholders(text: str) -> set[str]:
+    """The names of the ``{placeholders}`` in ``text`` (``{{`` and ``}}`` are literal braces)."""
+    return {name for _literal, name, _spec, _conversion in string.Formatter().parse(text)
+            if name is not None}
+
+
 def gettext(message: str, locale: str = DEFAULT_LOCALE, /, **params: object) -> str:
     """``message`` in ``locale``, with ``{name}`` placeholders filled from ``params``."""
-    text = _catalogue(locale).get(message, message) if locale != "en" else message
-    return text.format(**params) if params else text
+    return fill(translate(message, locale), params, locale)
+
+
+def fill(text: str, params: dict[str, object], locale: str = DEFAULT_LOCALE) -> str:
+    """``text`` with its ``{name}`` placeholders filled: amounts and dates as people read them
+    in ``locale`` (:func:`format_value`), other values as they are (a format spec applies)."""
+    if not params:
+        return text
+    return text.format(**{name: format_value(value, locale)
+                          if isinstance(value, Money | datetime.date) else value
+                          for name, value in params.items()})
 
 
 _ = gettext
@@ -130,5 +177,19 @@ def amount_in_words(amount: Money) -> str:
     return text
 
 
-__all__ = ["DEFAULT_LOCALE", "LOCALES", "Locale", "_", "amount_in_words",
-           "format_date", "format_money", "gettext", "negotiate"]
+__all__ = [
+    "DEFAULT_LOCALE",
+    "LOCALES",
+    "Locale",
+    "_",
+    "amount_in_words",
+    "fill",
+    "format_date",
+    "format_money",
+    "format_value",
+    "gettext",
+    "negotiate",
+    "placeholders",
+    "read_catalogue",
+    "translate",
+]

@@ -45,7 +45,14 @@ from sqlalchemy import select, update
 from kopcore._auth import Principal
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import Forbidden, IdempotencyConflict, KopcoreError, NotFound, ValidationError
+from kopcore.errors import (
+    Forbidden,
+    IdempotencyConflict,
+    KopcoreError,
+    NotFound,
+    ValidationError,
+    message,
+)
 from kopcore.interfaces._convert import dump, load
 from kopcore.kernel import Kernel
 from kopcore.ledger._accounts import get_account
@@ -73,10 +80,12 @@ def check_permission(op: Operation, principal: Principal) -> None:
     member-scoped principal, the operation names accounts or members (checked in step 3) or is
     self-service."""
     if not principal.can(op.permission):
-        raise Forbidden(f"role {principal.role} may not {op.name} (needs {op.permission})")
+        raise Forbidden(message("role {role} may not {operation} (needs {permission})",
+                                role=principal.role, operation=op.name,
+                                permission=op.permission))
     if principal.member_scoped and not (op.account_fields or op.member_fields
                                         or op.self_service):
-        raise Forbidden(f"members may not call {op.name}")
+        raise Forbidden(message("members may not call {operation}", operation=op.name))
 
 
 # --- 2. load --------------------------------------------------------------------------------
@@ -182,9 +191,9 @@ def _check_offices(ctx: Context, op: Operation, data: Any, offices: frozenset[in
 def _check_own_records(ctx: Context, op: Operation, data: Any, principal: Principal) -> None:
     owners: tuple[tuple[tuple[str, ...], Callable[[str], int | None], str], ...] = (
         (op.account_fields, lambda number: get_account(ctx, number).member_id,
-         "members may only use their own accounts"),
+         message("members may only use their own accounts")),
         (op.member_fields, lambda number: get_member(ctx, number).id,
-         "members may only see their own membership"),
+         message("members may only see their own membership")),
     )
     for fields, owner_of, refusal in owners:
         for name in fields:
@@ -217,11 +226,12 @@ class IdempotencyGuard:
         if self.key is None:
             return
         if not 1 <= len(self.key) <= 200:
-            raise ValidationError("Idempotency-Key must be 1-200 characters",
+            raise ValidationError(message("Idempotency-Key must be 1-200 characters"),
                                   field="Idempotency-Key")
         if self.op.sensitive_output:
-            raise ValidationError(f"{self.op.name} returns a secret once and takes no "
-                                  "Idempotency-Key", field="Idempotency-Key")
+            raise ValidationError(message("{operation} returns a secret once and takes no "
+                                          "Idempotency-Key", operation=self.op.name),
+                                  field="Idempotency-Key")
 
     def replay(self, ctx: Context) -> Outcome | None:
         """The first answer given to this key, or None when the key is new (or absent)."""
@@ -233,8 +243,9 @@ class IdempotencyGuard:
         if row is None:
             return None
         if row.operation != self.op.name or row.request_digest != self.digest:
-            raise IdempotencyConflict(
-                f"Idempotency-Key {self.key!r} was already used for a different request")
+            raise IdempotencyConflict(message(
+                "Idempotency-Key '{key}' was already used for a different request",
+                key=self.key))
         return Outcome(row.status_code, json.loads(row.response), replayed=True)
 
     def replay_after_race(self, kernel: Kernel) -> Outcome | None:

@@ -28,7 +28,7 @@ from kopcore._invocation import (
     refusal_digest,
 )
 from kopcore.context import Context
-from kopcore.errors import Conflict, Forbidden, KopcoreError, NotFound, ValidationError
+from kopcore.errors import Conflict, Forbidden, KopcoreError, NotFound, ValidationError, message
 from kopcore.interfaces._convert import load
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation
@@ -94,8 +94,9 @@ def invoke(
             return replayed
         # A unique constraint lost a race with a concurrent request (the same NIK registered
         # twice at once, say): nothing of this request was written.
-        error = Conflict(f"{op.name} conflicts with a concurrent change; nothing was written. "
-                         "Check the current state and retry.")
+        error = Conflict(message("{operation} conflicts with a concurrent change; nothing was "
+                                 "written. Check the current state and retry.",
+                                 operation=op.name))
         audit.refused(kernel, error)
         raise error from None
     except KopcoreError as exc:

@@ -3,6 +3,8 @@
 Built-in: ``init``, ``db upgrade``, ``db heads``, ``serve``, ``demo``, ``plugins``,
 ``verify``. Generated: ``kopcore <group> <action>`` for every operation of every enabled plugin
 (see docs/cli.md). Settings come from ``--settings`` / ``$KOPCORE_SETTINGS`` / ``./kopcore.toml``.
+Messages are in Indonesian unless ``--lang en`` / ``$KOPCORE_LANGUAGE`` / the ``language``
+setting says otherwise (docs/i18n.md).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from kopcore import __version__
+from kopcore._i18n import DEFAULT_LOCALE, LOCALES, gettext
 from kopcore._plugin_manager import PluginHost
-from kopcore.errors import ConfigurationError, KopcoreError, PluginError
+from kopcore.errors import ConfigurationError, KopcoreError, PluginError, message
 from kopcore.interfaces import _edge as edge
 from kopcore.interfaces._commands import add_operation_commands, print_outcome
 from kopcore.interfaces._logs import redact_handlers
@@ -53,12 +56,26 @@ def start_kernel(settings: Settings, plugins: PluginHost, *, migrate: bool = Fal
 def _operator(explicit: str | None) -> str:
     name = explicit or os.environ.get("KOPCORE_OPERATOR")
     if not name:
-        raise click.UsageError(
+        raise click.UsageError(gettext(
             "who is acting? pass --operator USERNAME (or set KOPCORE_OPERATOR); "
-            "every command runs as an identified user"
-        )
-    edge.check_text((name,), "the operator's name")
+            "every command runs as an identified user", _language()))
+    edge.check_text((name,), message("the operator's name"))
     return name
+
+
+def _language() -> str:
+    """The language chosen for this invocation (``--lang``, ``$KOPCORE_LANGUAGE``, the
+    ``language`` setting, Indonesian)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    if isinstance(obj, dict) and obj.get("language"):
+        return str(obj["language"])
+    return _environment_language() or DEFAULT_LOCALE
+
+
+def _environment_language() -> str | None:
+    chosen = os.environ.get("KOPCORE_LANGUAGE")
+    return chosen if chosen in LOCALES else None
 
 
 def interactive() -> bool:
@@ -95,10 +112,14 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
                   help="Settings file (default: $KOPCORE_SETTINGS or ./kopcore.toml)")
     @click.option("--operator", envvar="KOPCORE_OPERATOR", metavar="USERNAME",
                   help="The user acting (or $KOPCORE_OPERATOR); required for operations")
+    @click.option("--lang", "language", type=click.Choice(LOCALES), default=None,
+                  help="Language of messages: id (Indonesian) or en (English); default "
+                       "$KOPCORE_LANGUAGE, else the language setting, else id")
     @click.pass_context
-    def root(ctx: click.Context, settings_path: str | None, operator: str | None) -> None:
+    def root(ctx: click.Context, settings_path: str | None, operator: str | None,
+             language: str | None) -> None:
         """kopcore: core banking for cooperatives (koperasi)."""
-        ctx.obj = {"operator": operator}
+        ctx.obj = {"operator": operator, "language": language or settings.language}
 
     def run(op: Operation, raw: dict[str, Any], key: str | None, as_json: bool) -> None:
         from kopcore._auth import principal_for
@@ -274,9 +295,26 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
     return root
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
+def _fail(message: str, code: int, locale: str = DEFAULT_LOCALE) -> NoReturn:
+    click.echo(f"{gettext('Error', locale)}: {message}", err=True)
     sys.exit(code)
+
+
+def _language_from_argv(argv: Sequence[str]) -> str | None:
+    """``--lang`` as given on the command line (before click reads it), when it is ours."""
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            return argv[index + 1] if argv[index + 1] in LOCALES else None
+        if arg.startswith("--lang="):
+            chosen = arg.split("=", 1)[1]
+            return chosen if chosen in LOCALES else None
+    return None
+
+
+def problem_text(exc: KopcoreError, locale: str) -> str:
+    """An error as the CLI prints it: ``title [code]: detail``, then the extra members."""
+    extra = "".join(f"\n  {k}: {v}" for k, v in exc.extra.items())
+    return f"{exc.title_in(locale)} [{exc.code}]: {exc.detail_in(locale)}{extra}"
 
 
 def _settings_from_argv(argv: Sequence[str]) -> Settings:
@@ -293,17 +331,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     redact_handlers(logging.getLogger())
     args = list(sys.argv[1:] if argv is None else argv)
+    chosen = _language_from_argv(args)
+    locale = chosen or _environment_language() or DEFAULT_LOCALE
     try:
         edge.check_arguments(args)
-        cli = make_cli(_settings_from_argv(args))
+        settings = _settings_from_argv(args)
+        locale = chosen or settings.language
+        cli = make_cli(settings)
         cli.main(args=args, prog_name="kopcore", standalone_mode=False)
     except KopcoreError as exc:
-        extra = "".join(f"\n  {k}: {v}" for k, v in exc.extra.items())
-        _fail(f"{exc.title} [{exc.code}]: {exc.detail}{extra}", 1)
+        _fail(problem_text(exc, locale), 1, locale)
     except (ConfigurationError, PluginError) as exc:
-        _fail(str(exc), 2)
+        _fail(str(exc), 2, locale)
     except click.exceptions.Abort:
-        _fail("aborted", 1)
+        _fail(gettext("aborted", locale), 1, locale)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -311,9 +352,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except OperationalError as exc:
         # The database cannot be reached or opened: say so, without a traceback.
-        _fail(f"the database is unavailable: {exc.orig}", 2)
+        _fail(gettext("the database is unavailable: {reason}", locale, reason=exc.orig), 2,
+              locale)
     except Exception as exc:
         if os.environ.get("KOPCORE_DEBUG"):
             log.exception("internal error")
-        _fail(f"internal error ({type(exc).__name__}); nothing was half-written. "
-              "Run with KOPCORE_DEBUG=1 to see the details.", 3)
+        _fail(gettext("internal error ({kind}); nothing was half-written. Run with "
+                      "KOPCORE_DEBUG=1 to see the details.", locale, kind=type(exc).__name__),
+              3, locale)

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from kopcore._db import tables as t
 from kopcore._office_days import offices_still_open
 from kopcore.context import Context
-from kopcore.errors import BusinessDateError
+from kopcore.errors import BusinessDateError, message
 from kopcore.kernel import SYSTEM_ACTOR, Kernel
 from kopcore.records import EodTask
 
@@ -177,10 +177,10 @@ def _others_done(kernel: Kernel, day: date, task: str, waiting_since: int,
     if done == total:
         return True
     if time.monotonic_ns() - waiting_since > wait_seconds * 1_000_000_000:
-        raise BusinessDateError(
-            f"end of day {day}: {total - done} chunk(s) of {task} still held by another "
-            f"worker ({socket.gethostname()} gave up waiting)"
-        )
+        raise BusinessDateError(message(
+            "end of day {day}: {count} chunk(s) of {task} still held by another worker ({host} "
+            "gave up waiting)", day=day, count=total - done, task=task,
+            host=socket.gethostname()))
     return False
 
 
@@ -206,11 +206,10 @@ def run_end_of_day(kernel: Kernel, *, until: date | None = None,
     today = current_business_date(kernel)
     target = until or today + timedelta(days=1)
     if target <= today:
-        raise BusinessDateError(
-            f"business date is already {today}; end of day moves it forward only"
-        )
+        raise BusinessDateError(message(
+            "business date is already {today}; end of day moves it forward only", today=today))
     if (target - today).days > 366:
-        raise BusinessDateError("end of day catches up at most 366 days at once")
+        raise BusinessDateError(message("end of day catches up at most 366 days at once"))
     closed = []
     while current_business_date(kernel) < target:
         closed.append(close_business_date(kernel, progress=progress))

@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from kopcore.errors import CurrencyMismatch, InvalidAmount
+from kopcore.errors import CurrencyMismatch, InvalidAmount, message
 
 #: ISO 4217 minor-unit exponents of the currencies the kernel knows. IDR has two (sen) by ISO,
 #: even though cooperatives round to whole rupiah; products pick their rounding unit.
@@ -59,21 +59,24 @@ def exponent(currency: str) -> int:
     try:
         return CURRENCY_EXPONENTS[currency]
     except KeyError:
-        raise InvalidAmount(f"unknown currency {currency!r}") from None
+        raise InvalidAmount(message("unknown currency '{currency}'",
+                                    currency=currency)) from None
 
 
 def _check_range(minor: int) -> int:
     if abs(minor) > MAX_MINOR:
-        raise InvalidAmount(f"amount out of range: {minor} minor units (limit {MAX_MINOR})")
+        raise InvalidAmount(message("amount out of range: {minor} minor units (limit "
+                                    "{max_minor})", minor=minor,
+                                    max_minor=MAX_MINOR))
     return minor
 
 
 def to_decimal(value: Any, *, field: str = "amount") -> Decimal:
     """Turn user input into a finite Decimal; refuse floats, booleans, NaN and infinities."""
     if isinstance(value, bool | float):
-        raise InvalidAmount(
-            f"{field} must be a decimal string or an integer, not a float ({value!r})"
-        )
+        raise InvalidAmount(message(
+            "{field} must be a decimal string or an integer, not a float ({value})",
+            field=field, value=repr(value)))
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
@@ -83,11 +86,14 @@ def to_decimal(value: Any, *, field: str = "amount") -> Decimal:
         try:
             result = Decimal(text)
         except InvalidOperation:
-            raise InvalidAmount(f"{field} is not a decimal number: {value!r}") from None
+            raise InvalidAmount(message("{field} is not a decimal number: {value}",
+                                        field=field, value=repr(value))) from None
     else:
-        raise InvalidAmount(f"{field} must be a decimal string, got {type(value).__name__}")
+        raise InvalidAmount(message("{field} must be a decimal string, got {kind}",
+                                    field=field, kind=type(value).__name__))
     if not result.is_finite():
-        raise InvalidAmount(f"{field} must be finite, got {value!r}")
+        raise InvalidAmount(message("{field} must be finite, got '{value}'",
+                                    field=field, value=value))
     return result
 
 
@@ -112,10 +118,15 @@ def _ambiguous(field: str, text: str) -> InvalidAmount:
     decimal = format(Decimal(f"{sign}{whole}.{fraction}").normalize(), "f")
     if re.fullmatch(rf"-?{AMBIGUOUS}", decimal):
         decimal += "0"  # four decimals say it is not a thousands group
-    name, role = ("dot", "point") if separator == "." else ("comma", "comma")
-    return InvalidAmount(
-        f"{field} '{text}' is ambiguous: write '{thousands}' (or '{grouped}') if the {name} "
-        f"groups thousands, or '{decimal}' if it is a decimal {role}", field=field)
+    values = {"field": field, "text": text, "thousands": thousands, "grouped": grouped,
+              "decimal": decimal}
+    if separator == ".":
+        return InvalidAmount(message(
+            "{field} '{text}' is ambiguous: write '{thousands}' (or '{grouped}') if the dot "
+            "groups thousands, or '{decimal}' if it is a decimal point", **values), field=field)
+    return InvalidAmount(message(
+        "{field} '{text}' is ambiguous: write '{thousands}' (or '{grouped}') if the comma "
+        "groups thousands, or '{decimal}' if it is a decimal comma", **values), field=field)
 
 
 def read_amount(text: str, *, field: str = "amount") -> Decimal:
@@ -138,10 +149,10 @@ def read_amount(text: str, *, field: str = "amount") -> Decimal:
         raise _ambiguous(field, stripped)
     match = AMOUNT_TEXT.fullmatch(stripped)
     if match is None:
-        raise InvalidAmount(
-            f"{field} '{text}' is not an amount: write digits with a decimal point, like "
+        raise InvalidAmount(message(
+            "{field} '{text}' is not an amount: write digits with a decimal point, like "
             "1500000 or 1500000.50, or as kopcore prints them, like 1.500.000 or 1.500.000,50",
-            field=field)
+            field=field, text=text), field=field)
     sign, number = match.groups()
     if "," in number or number.count(".") > 1:
         number = number.replace(".", "").replace(",", ".")
@@ -157,7 +168,7 @@ class Money:
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.minor, bool):
-            raise InvalidAmount("amount must be an integer number of minor units")
+            raise InvalidAmount(message("amount must be an integer number of minor units"))
         exponent(self.currency)
         _check_range(self.minor)
 
@@ -190,14 +201,16 @@ class Money:
         if not coefficient:
             return cls(0, currency)
         if shift < 0:
-            raise InvalidAmount(
-                f"{currency} amounts have at most {exp} decimals, got {str(value)!r}"
-            )
+            raise InvalidAmount(message(
+                "{currency} amounts have at most {count} decimals, got '{value}'",
+                currency=currency, count=exp, value=str(value)))
         if len(coefficient) + shift > len(str(MAX_MINOR)):
-            raise InvalidAmount(f"{field} out of range: {value!r}")
+            raise InvalidAmount(message("{field} out of range: '{value}'",
+                                        field=field, value=value))
         minor = int(coefficient) * 10**shift
         if abs(minor) > MAX_MINOR:
-            raise InvalidAmount(f"{field} out of range: {value!r}")
+            raise InvalidAmount(message("{field} out of range: '{value}'",
+                                        field=field, value=value))
         return cls(-minor if sign else minor, currency)
 
     @classmethod
@@ -214,14 +227,16 @@ class Money:
         exp = exponent(currency)
         step = to_decimal(unit, field="unit") if unit is not None else Decimal(1).scaleb(-exp)
         if step <= 0:
-            raise InvalidAmount("rounding unit must be positive")
+            raise InvalidAmount(message("rounding unit must be positive"))
         if not -18 <= step.adjusted() <= 18:
-            raise InvalidAmount(f"rounding unit out of range: {unit!r}")
+            raise InvalidAmount(message("rounding unit out of range: '{unit}'",
+                                        unit=unit))
         # Bound the magnitudes before exact Fraction arithmetic: dividing Decimals in the
         # default 28-digit context rounds once before the explicit rounding (double rounding)
         # and fails untyped on large values.
         if amount and amount.adjusted() > 40:
-            raise InvalidAmount(f"amount out of range: {amount!r}")
+            raise InvalidAmount(message("amount out of range: '{amount}'",
+                                        amount=amount))
         if amount and amount.adjusted() < -40:
             amount = Decimal(0)  # far below half of any allowed unit: rounds to zero
         quotient = Fraction(amount) / Fraction(step)
@@ -234,7 +249,8 @@ class Money:
         minor = units * Fraction(step) * 10**exp
         if minor.denominator != 1:
             raise InvalidAmount(
-                f"{currency} amounts have at most {exp} decimals; rounding unit {unit!r} is finer"
+                message("{currency} amounts have at most {exp} decimals; rounding unit '{unit}' "
+                        "is finer", currency=currency, exp=exp, unit=unit)
             )
         return cls(_check_range(int(minor)), currency)
 
@@ -270,7 +286,9 @@ class Money:
         if not isinstance(other, Money):
             raise TypeError(f"cannot combine Money with {type(other).__name__}")
         if other.currency != self.currency:
-            raise CurrencyMismatch(f"cannot combine {self.currency} and {other.currency}")
+            raise CurrencyMismatch(message("cannot combine {currency} and {other_currency}",
+                                           currency=self.currency,
+                                           other_currency=other.currency))
 
     def __add__(self, other: Money) -> Money:
         self._same(other)
@@ -316,7 +334,7 @@ def allocate(total: Money, weights: list[int]) -> list[Money]:
     [34, 33, 33]
     """
     if not weights or any(w < 0 for w in weights) or sum(weights) == 0:
-        raise InvalidAmount("allocation weights must be non-negative and not all zero")
+        raise InvalidAmount(message("allocation weights must be non-negative and not all zero"))
     weight_sum = sum(weights)
     shares = [total.minor * w // weight_sum for w in weights]
     remainders = [total.minor * w % weight_sum for w in weights]

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 import sqlalchemy as sa
 
 from kopcore._db import tables as t
-from kopcore.errors import NotFound
+from kopcore.errors import NotFound, message
 from kopcore.records import GLType
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ def account_number(ctx: Context, account_id: int) -> str:
     number = ctx.conn.execute(
         sa.select(accounts.c.number).where(accounts.c.id == account_id)).scalar()
     if number is None:
-        raise NotFound(f"no account has id {account_id}")
+        raise NotFound(message("no account has id {account_id}", account_id=account_id))
     return str(number)
 
 

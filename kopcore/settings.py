@@ -28,6 +28,14 @@ def _positive_int(_instance: object, attribute: attrs.Attribute[int], value: obj
                                  f"got {value!r}")
 
 
+def _language(_instance: object, _attribute: attrs.Attribute[str], value: object) -> None:
+    from kopcore._i18n import LOCALES
+
+    if value not in LOCALES:
+        raise ConfigurationError(f"setting language must be one of {', '.join(LOCALES)}, "
+                                 f"got {value!r}")
+
+
 @attrs.frozen
 class ChartOverride:
     """Operator's renumbering/renaming of one GL account, addressed by its stable key."""
@@ -199,6 +207,9 @@ class Settings:
     #: detects accidents but not a database insider (docs/integrity.md). Never shown in a repr.
     integrity_key: str | None = attrs.field(default=None, repr=False,
                                             validator=_integrity_key)
+    #: The language of messages, problems and documents when the person asks for none
+    #: (``id`` Indonesian, ``en`` English); ``$KOPCORE_LANGUAGE`` overrides it (docs/i18n.md).
+    language: str = attrs.field(default="id", validator=_language)
     #: Where the settings came from (for messages); not a setting.
     source: str = "defaults"
 
@@ -222,6 +233,8 @@ class Settings:
             data["database_url"] = url
         if key := os.environ.get("KOPCORE_INTEGRITY_KEY"):
             data["integrity_key"] = key
+        if language := os.environ.get("KOPCORE_LANGUAGE"):
+            data["language"] = language
         if (enabled := os.environ.get("KOPCORE_PLUGINS")) is not None:
             data["plugins"] = [p for p in enabled.split(",") if p]
         if "plugins" not in data:

@@ -11,6 +11,10 @@
 - a Litestar ``TestClient`` on ``make_app(kernel)`` and a CLI runner going through
   ``kopcore.cli.main`` (the console entry point, with its error messages and exit codes).
 
+The tests that read problem titles and details read them in English: ``Env.headers`` sends
+``Accept-Language: en`` and the CLI runs with ``KOPCORE_LANGUAGE=en`` unless a test asks for
+another language (Indonesian, the default of both, is tested in ``tests/test_i18n_interfaces.py``).
+
 Bind the fixtures a test module uses at its top: ``env = support.env`` (after
 ``from tests import interfaces_support as support``).
 """
@@ -54,7 +58,9 @@ OWN_MEMBER, OTHER_MEMBER = "AG-001", "AG-002"
 CASH, OWN_ACCOUNT, OTHER_ACCOUNT = "CASH-01", "SAV-001", "SAV-002"
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://kopcore.org/problems/"
-CLI_ERROR = re.compile(r"^Error: .*\[([a-z0-9-]+)\]: ", re.MULTILINE)
+#: The language the tests that read texts ask for (see the module's docstring).
+ENGLISH = "en"
+CLI_ERROR = re.compile(r"^(?:Kesalahan|Error): .*\[([a-z0-9-]+)\]: ", re.MULTILINE)
 
 
 # --- the seeded cooperative ------------------------------------------------------------------
@@ -135,7 +141,8 @@ def run_console(settings_path: Path, *args: str, env: Mapping[str, str | None] |
                 ) -> CliResult:
     """``kopcore --settings PATH ARGS...`` through ``kopcore.cli.main``."""
     environment: dict[str, str | None] = {"KOPCORE_SETTINGS": None, "KOPCORE_DATABASE_URL": None,
-                                          "KOPCORE_PLUGINS": None, "KOPCORE_OPERATOR": None}
+                                          "KOPCORE_PLUGINS": None, "KOPCORE_OPERATOR": None,
+                                          "KOPCORE_LANGUAGE": ENGLISH}
     environment.update(env or {})
     result = CliRunner().invoke(_console, ["--settings", str(settings_path), *args],
                                 env=environment, catch_exceptions=True)
@@ -194,7 +201,8 @@ class Env:
         return self.kernel.plugins.operations[name].value  # type: ignore[no-any-return]
 
     def headers(self, user: str = "admin", **extra: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys[user]}", **extra}
+        return {"Authorization": f"Bearer {self.keys[user]}", "Accept-Language": ENGLISH,
+                **extra}
 
     def call(self, name: str, data: Mapping[str, Any] | None = None, *, user: str = "admin",
              key: str | None = None, headers: Mapping[str, str] | None = None

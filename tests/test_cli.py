@@ -281,10 +281,11 @@ def test_an_unreachable_database_is_a_message_not_a_traceback(
     monkeypatch.setenv("KOPCORE_DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/kopcore.db")
     monkeypatch.setenv("KOPCORE_PLUGINS", "")
     monkeypatch.delenv("KOPCORE_SETTINGS", raising=False)
+    monkeypatch.delenv("KOPCORE_LANGUAGE", raising=False)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exit_info:
         main(["--operator", "admin", "reports", "trial-balance"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert "the database is unavailable" in err
+    assert err.startswith("Kesalahan: basis data tidak dapat dihubungi: ")  # Indonesian first
     assert "Traceback" not in err

@@ -69,8 +69,8 @@ def test_the_floor_holds_to_the_sen(branch: Any) -> None:
     # Savings Rp250,000 with a floor of 0: Rp250,000.01 is one sen too many, Rp250,000 is all.
     error = assert_refused_and_nothing_written(
         branch, InsufficientFunds, lambda ctx: transfer(ctx, SAVINGS, CASH, rp("250000.01")))
-    assert str(error) == (f"account {SAVINGS} has Rp250.000,00 available; Rp250.000,01 would "
-                          "take it below its floor Rp0,00")
+    assert str(error) == ("Insufficient balance: available Rp250.000,00, requested "
+                          f"Rp250.000,01 (account {SAVINGS})")
     transfer_all = post(branch, [debit(SAVINGS, "250000"), credit(CASH, "250000")])
     assert transfer_all.postings[0].amount == rp("250000")
     assert balance(branch, SAVINGS) == Money(0)

@@ -214,8 +214,11 @@ def test_money_may_leave_down_to_the_floor_and_not_below_it() -> None:
     with pytest.raises(errors.InsufficientFunds) as caught:
         rules.apply_changes([(saver, 1, "dec-checked")], running)
     assert caught.value.extra == {"account": saver.number, "available": "3.00"}  # minor units
-    assert caught.value.detail == ("account AC-2 has Rp3,00 available; Rp0,01 would take it "
-                                   "below its floor Rp3,00")
+    # What can still leave (nothing above the floor), what was asked, the account, the floor.
+    assert caught.value.detail == ("Insufficient balance: available Rp0,00, requested Rp0,01 "
+                                   "(account AC-2, minimum balance Rp3,00)")
+    assert caught.value.detail_in("id") == ("Saldo tidak cukup: tersedia Rp0,00, diminta Rp0,01 "
+                                            "(rekening AC-2, saldo minimum Rp3,00)")
     assert running == {saver.id: -500}
 
 

@@ -20,7 +20,7 @@ from kopcore._oversight.assessment import assess
 from kopcore._oversight.scoring import DEFAULT_REGIME, load_regime
 from kopcore._yearend import closing, shu
 from kopcore.context import Context
-from kopcore.errors import Conflict, NotFound
+from kopcore.errors import Conflict, NotFound, message
 from kopcore.interfaces._convert import dump
 from kopcore.money import Money
 from kopcore.plugins.oversight_ops import assessment_out
@@ -68,8 +68,8 @@ def year_archive(ctx: Context, year: int) -> bytes:
     """The ZIP of a closed financial year (refused while the year is open)."""
     start, end = closing.year_bounds(year)
     if closing.get_period(ctx, closing.YEAR, end) is None:
-        raise Conflict(f"the financial year {year} is not closed: close it first "
-                       f"(years close --year {year})", field="year")
+        raise Conflict(message("the financial year {year} is not closed: close it first (years "
+                               "close --year {year})", year=year), field="year")
     currency = ctx.settings.currency
     rat = statements.rat_statements(ctx, year, currency)
     files: dict[str, bytes] = {

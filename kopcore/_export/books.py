@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, func, select
 
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import ValidationError
+from kopcore.errors import ValidationError, message
 from kopcore.money import Money
 from kopcore.records import GLType
 
@@ -119,5 +119,5 @@ def period(ctx: Context, from_date: date | None, to_date: date | None) -> tuple[
     start = from_date or first_day(ctx)
     end = to_date or ctx.business_date
     if start > end:
-        raise ValidationError("from_date is after to_date", field="from_date")
+        raise ValidationError(message("from_date is after to_date"), field="from_date")
     return start, end

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from kopcore.errors import ConfigurationError, ValidationError
+from kopcore.errors import ConfigurationError, ValidationError, message
 
 REGIMES_DIR = Path(__file__).parent / "regimes"
 DEFAULT_REGIME = "permenkop-9-2020"
@@ -112,7 +112,9 @@ class Regime:
             if question.key == key:
                 return question
         known = ", ".join(q.key for q in self.questions)
-        raise ValidationError(f"regime {self.code} has no question {key!r} (questions: {known})",
+        raise ValidationError(message("regime {code} has no question '{key}' (questions: "
+                                      "{known})", code=self.code, key=key,
+                                      known=known),
                               field="question")
 
 
@@ -181,7 +183,9 @@ def regime_codes() -> list[str]:
 def load_regime(code: str) -> Regime:
     """A shipped regime by code (``permenkop-9-2020``, ``perdep-06-2016``)."""
     if code not in regime_codes():
-        raise ValidationError(f"unknown regime {code!r} (shipped: {', '.join(regime_codes())})",
+        raise ValidationError(message("unknown regime '{code}' (shipped: {shipped})",
+                                      code=code,
+                                      shipped=', '.join(regime_codes())),
                               field="regime")
     path = REGIMES_DIR / f"{code}.toml"
     return parse_regime(tomllib.loads(path.read_text(encoding="utf-8")), path.name)

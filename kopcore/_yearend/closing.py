@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 from kopcore._db import tables as t
 from kopcore._yearend.tables import adjustments, periods, snapshot_lines
 from kopcore.context import Context
-from kopcore.errors import BusinessDateError, Conflict, NotFound, ValidationError
+from kopcore.errors import BusinessDateError, Conflict, NotFound, ValidationError, message
 from kopcore.ledger._accounts import gl_account_number
 from kopcore.ledger._posting import post_entry
 from kopcore.ledger._records import JournalEntry, ProposedEntry
@@ -84,15 +84,15 @@ class ClosedPeriod:
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
     if not 1 <= month <= 12:
-        raise ValidationError("month must be 1 to 12", field="month")
+        raise ValidationError(message("month must be 1 to 12"), field="month")
     if not 1900 <= year <= 9999:
-        raise ValidationError("year must be 1900 to 9999", field="year")
+        raise ValidationError(message("year must be 1900 to 9999"), field="year")
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
 def year_bounds(year: int) -> tuple[date, date]:
     if not 1900 <= year <= 9999:
-        raise ValidationError("year must be 1900 to 9999", field="year")
+        raise ValidationError(message("year must be 1900 to 9999"), field="year")
     return date(year, 1, 1), date(year, 12, 31)
 
 
@@ -214,17 +214,21 @@ def close_month(ctx: Context, year: int, month: int) -> ClosedPeriod:
     start, end = month_bounds(year, month)
     if ctx.business_date <= end:
         raise BusinessDateError(
-            f"{start:%Y-%m} can be closed once the business date has passed {end.isoformat()} "
-            f"(it is {ctx.business_date.isoformat()}): run end of day first")
+            message("{start} can be closed once the business date has passed {end} (it is "
+                    "{business_date}): run end of day first",
+                    start=format(start, '%Y-%m'), end=end.isoformat(),
+                    business_date=ctx.business_date.isoformat()))
     through = closed_through(ctx)
     if through is not None:
         if end <= through:
-            raise Conflict(f"{start:%Y-%m} is already closed (the books are closed through "
-                           f"{through.isoformat()})")
+            raise Conflict(message("{start} is already closed (the books are closed through "
+                                   "{through})", start=format(start, '%Y-%m'),
+                                   through=through.isoformat()))
         expected = through + timedelta(days=1)
         if start != expected:
-            raise Conflict(f"months close in order: close {expected:%Y-%m} before "
-                           f"{start:%Y-%m}")
+            raise Conflict(message("months close in order: close {expected} before {start}",
+                                   expected=format(expected, '%Y-%m'),
+                                   start=format(start, '%Y-%m')))
     _run_period_end(ctx, MONTH, start, end, MONTH_CLOSE_OPERATION)
     period = _insert_period(ctx, MONTH, start, end)
     _remember(ctx, end)
@@ -240,13 +244,14 @@ def adjust(ctx: Context, adjusting_date: date, lines: Sequence[PostingLine], *, 
     (in a closed month or not). Recorded as a late entry of the closed periods it changes."""
     if adjusting_date >= ctx.business_date:
         raise ValidationError(
-            f"an adjusting entry is dated before the business date "
-            f"({ctx.business_date.isoformat()}); post today's entries as usual",
+            message("an adjusting entry is dated before the business date ({business_date}); "
+                    "post today's entries as usual",
+                    business_date=ctx.business_date.isoformat()),
             field="date")
     year = last_closed_year(ctx)
     if year is not None and adjusting_date <= year.end:
-        raise Conflict(f"the financial year {year.end.year} is closed: post the correction in "
-                       f"the current year")
+        raise Conflict(message("the financial year {year} is closed: post the correction in the "
+                               "current year", year=year.end.year))
     dated = attrs.evolve(ctx, operation=ADJUST_OPERATION, _business_date=adjusting_date)
     entry = post_entry(dated, lines, memo=memo)
     _record_late_entry(ctx, entry.id, entry.business_date, f"adjustment: {memo}")
@@ -284,11 +289,14 @@ def close_year(ctx: Context, year: int) -> ClosedPeriod:
     start, end = year_bounds(year)
     through = closed_through(ctx)
     if through is None or through < end:
-        raise Conflict(f"close every month of {year} first: the books are closed through "
-                       f"{through.isoformat() if through else 'no month yet'} "
-                       f"(periods close --year {year} --month 12)")
+        raise Conflict(message("close every month of {year} first: the books are closed "
+                               "through {through} (periods close --year {year} --month 12)",
+                               year=year, through=through) if through else
+                       message("close every month of {year} first: no month is closed yet "
+                               "(periods close --year {year} --month 12)", year=year))
     if get_period(ctx, YEAR, end) is not None:
-        raise Conflict(f"the financial year {year} is already closed")
+        raise Conflict(message("the financial year {year} is already closed",
+                               year=year))
     previous = last_closed_year(ctx)
     if previous is not None:
         expected_year = previous.end.year + 1
@@ -297,7 +305,8 @@ def close_year(ctx: Context, year: int) -> ClosedPeriod:
                                        .where(periods.c.kind == MONTH)).scalar_one()
         expected_year = first.year
     if year != expected_year:
-        raise Conflict(f"years close in order: close {expected_year} before {year}")
+        raise Conflict(message("years close in order: close {expected_year} before {year}",
+                               expected_year=expected_year, year=year))
     # Plugins' year-end work first: dated in the closed December, its entries are late entries
     # of that month, and the income and expenses they book are closed below with the rest.
     for work_id, memo in _run_period_end(ctx, YEAR, start, end, YEAR_END_OPERATION):
@@ -361,16 +370,17 @@ class Verification:
 def find_period(ctx: Context, kind: str, year: int, month: int | None) -> ClosedPeriod:
     if kind == MONTH:
         if month is None:
-            raise ValidationError("a month period needs --month", field="month")
+            raise ValidationError(message("a month period needs --month"), field="month")
         _start, end = month_bounds(year, month)
     elif kind == YEAR:
         _start, end = year_bounds(year)
     else:
-        raise ValidationError("kind must be month or year", field="kind")
+        raise ValidationError(message("kind must be month or year"), field="kind")
     found = get_period(ctx, kind, end)
     if found is None:
         label = f"{end:%Y-%m}" if kind == MONTH else str(year)
-        raise NotFound(f"{kind} {label} is not closed", field="year")
+        raise NotFound(message("{kind} {label} is not closed", kind=kind,
+                               label=label), field="year")
     return found
 
 

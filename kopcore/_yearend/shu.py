@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from kopcore._yearend.closing import SHU_CURRENT, YEAR, get_period, year_bounds
 from kopcore._yearend.tables import shu_drafts, shu_members, shu_pools
 from kopcore.context import Context
-from kopcore.errors import Conflict, NotFound, ValidationError
+from kopcore.errors import Conflict, NotFound, ValidationError, message
 from kopcore.ledger._accounts import get_account, gl_account_number
 from kopcore.ledger._members import get_member_by_id
 from kopcore.ledger._posting import post_entry
@@ -102,9 +102,10 @@ def allocate_shu(surplus: Money, weights: Sequence[int], capital: Mapping[int, i
     ['240000.00', '1000000.00']
     """
     if len(weights) != len(SHU_POOLS):
-        raise ValidationError(f"SHU needs {len(SHU_POOLS)} pool weights")
+        raise ValidationError(message("SHU needs {count} pool weights",
+                                      count=len(SHU_POOLS)))
     if surplus.minor < 0:
-        raise ValidationError("there is no SHU to share: the year closed with a deficit")
+        raise ValidationError(message("there is no SHU to share: the year closed with a deficit"))
     parts = allocate(surplus, list(weights)) if surplus.minor else \
         [Money(0, surplus.currency)] * len(SHU_POOLS)
     pools = dict(zip(SHU_POOLS, parts, strict=True))
@@ -119,14 +120,16 @@ def allocate_shu(surplus: Money, weights: Sequence[int], capital: Mapping[int, i
 
 def _share(pool: str, amount: Money, bases: Mapping[int, int]) -> dict[int, Money]:
     if any(v < 0 for v in bases.values()):
-        raise ValidationError(f"{pool}: a member's basis is negative")
+        raise ValidationError(message("{pool}: a member's basis is negative",
+                                      pool=pool))
     ids = sorted(m for m, v in bases.items() if v > 0)
     if not ids:
         if amount.minor:
             kind = MEMBER_POOLS[pool].value
             raise ValidationError(
-                f"no member has a {kind} basis to share {pool} ({amount.format()}) by: set "
-                f"shu.{pool} to 0 or choose another shu.{kind}_basis")
+                message("no member has a {kind} basis to share {pool} ({amount}) by: set "
+                        "shu.{pool} to 0 or choose another shu.{kind}_basis",
+                        kind=kind, pool=pool, amount=amount))
         return {}
     return dict(zip(ids, allocate(amount, [bases[m] for m in ids]), strict=True))
 
@@ -151,11 +154,17 @@ def member_bases(ctx: Context, year: int, kind: ShuBasisKind) -> dict[int, int]:
                 raise TypeError(f"plugin {plugin!r}: kopcore_shu_bases must return "
                                 f"MemberBasis records, got {type(item).__name__}")
             if item.amount.currency != ctx.settings.currency:
-                raise ValidationError(f"plugin {plugin!r} gave an SHU basis in "
-                                      f"{item.amount.currency}, not {ctx.settings.currency}")
+                raise ValidationError(message("plugin '{plugin}' gave an SHU basis in "
+                                              "{currency}, not {cooperative_currency}",
+                                              plugin=plugin,
+                                              currency=item.amount.currency,
+                                              cooperative_currency=ctx.settings.currency))
             if item.amount.minor < 0:
-                raise ValidationError(f"plugin {plugin!r} gave member id {item.member_id} a "
-                                      f"negative {kind.value} basis")
+                raise ValidationError(message("plugin '{plugin}' gave member id {member_id} a "
+                                              "negative {kind} basis",
+                                              plugin=plugin,
+                                              member_id=item.member_id,
+                                              kind=kind.value))
             totals[item.member_id] += item.amount.minor
     return {m: v for m, v in totals.items() if v}
 
@@ -209,7 +218,8 @@ def _draft_of(ctx: Context, row: Any) -> Draft:
 def get_draft(ctx: Context, draft_id: int) -> Draft:
     row = ctx.conn.execute(select(shu_drafts).where(shu_drafts.c.id == draft_id)).first()
     if row is None:
-        raise NotFound(f"SHU draft {draft_id} not found", field="draft_id")
+        raise NotFound(message("SHU draft {draft_id} not found",
+                               draft_id=draft_id), field="draft_id")
     return _draft_of(ctx, row)
 
 
@@ -219,7 +229,8 @@ def current_draft(ctx: Context, year: int) -> Draft:
         select(shu_drafts).where(shu_drafts.c.year == year, shu_drafts.c.status != SUPERSEDED)
         .order_by(shu_drafts.c.id.desc()).limit(1)).first()
     if row is None:
-        raise NotFound(f"no SHU draft for {year}: run shu draft --year {year}", field="year")
+        raise NotFound(message("no SHU draft for {year}: run shu draft --year {year}",
+                               year=year), field="year")
     return _draft_of(ctx, row)
 
 
@@ -253,17 +264,19 @@ def draft(ctx: Context, year: int) -> Draft:
     _start, end = year_bounds(year)
     closed = get_period(ctx, YEAR, end)
     if closed is None:
-        raise Conflict(f"the financial year {year} is not closed: run years close --year "
-                       f"{year} first", field="year")
+        raise Conflict(message("the financial year {year} is not closed: run years close --year "
+                               "{year} first", year=year), field="year")
     assert closed.surplus is not None
     if not closed.surplus.is_positive():
-        raise Conflict(f"the financial year {year} closed with a surplus of "
-                       f"{closed.surplus.format()}: there is no SHU to share", field="year")
+        raise Conflict(message("the financial year {year} closed with a surplus of {surplus}: "
+                               "there is no SHU to share", year=year,
+                               surplus=closed.surplus), field="year")
     d = shu_drafts.c
     final = ctx.conn.execute(select(d.id, d.status).where(
         d.year == year, d.status.in_([APPROVED, POSTED]))).first()
     if final is not None:
-        raise Conflict(f"the SHU of {year} is already {final.status} (draft {final.id})",
+        raise Conflict(message("the SHU of {year} is already {shu_status} (draft {draft})",
+                               year=year, shu_status=message(final.status), draft=final.id),
                        field="year")
     shu = ctx.settings.shu
     capital = member_bases(ctx, year, ShuBasisKind.CAPITAL)
@@ -281,8 +294,9 @@ def draft(ctx: Context, year: int) -> Draft:
         ).returning(d.id)).scalar_one()
     except IntegrityError:
         # The unique index on the year's live draft: a concurrent draft (or approval) won.
-        raise Conflict(f"the SHU of {year} was drafted or approved at the same time by another "
-                       f"request: nothing was written; see shu show --year {year}",
+        raise Conflict(message("the SHU of {year} was drafted or approved at the same time by "
+                               "another request: nothing was written; see shu show --year {year}",
+                               year=year),
                        field="year") from None
     ctx.conn.execute(shu_pools.insert(), [
         {"draft_id": draft_id, "pool": pool, "seq": seq, "weight": weight,
@@ -301,18 +315,20 @@ def approve(ctx: Context, draft_id: int) -> Draft:
     """Approve a draft (as decided by the RAT): someone other than its drafter."""
     found = get_draft(ctx, draft_id)
     if found.status != DRAFT:
-        raise Conflict(f"SHU draft {draft_id} is {found.status}, not a draft",
+        raise Conflict(message("SHU draft {draft_id} is {found}, not a draft",
+                               draft_id=draft_id, found=message(found.status)),
                        field="draft_id")
     if found.drafted_by == ctx.actor:
-        raise Conflict(f"SHU draft {draft_id} was drafted by {ctx.actor}: another user "
-                       f"approves it", field="draft_id")
+        raise Conflict(message("SHU draft {draft_id} was drafted by {actor}: another user "
+                               "approves it", draft_id=draft_id,
+                               actor=ctx.actor), field="draft_id")
     approved = ctx.conn.execute(update(shu_drafts).where(shu_drafts.c.id == draft_id,
                                                          shu_drafts.c.status == DRAFT)
                                 .values(status=APPROVED, approved_by=ctx.actor,
                                         approved_at=datetime.now(UTC)))
     if approved.rowcount != 1:  # superseded or approved by a concurrent request
-        raise Conflict(f"SHU draft {draft_id} changed while it was being approved: it is no "
-                       f"longer a draft", field="draft_id")
+        raise Conflict(message("SHU draft {draft_id} changed while it was being approved: it is "
+                               "no longer a draft", draft_id=draft_id), field="draft_id")
     return get_draft(ctx, draft_id)
 
 
@@ -340,27 +356,31 @@ def post(ctx: Context, draft_id: int) -> Draft:
     payable), each entry debiting the current-year SHU. Posted at most once."""
     found = get_draft(ctx, draft_id)
     if found.status != APPROVED:
-        raise Conflict(f"SHU draft {draft_id} is {found.status}: only an approved draft is "
-                       f"posted", field="draft_id")
+        raise Conflict(message("SHU draft {draft_id} is {found}: only an approved draft is "
+                               "posted", draft_id=draft_id, found=message(found.status)),
+                       field="draft_id")
     d = shu_drafts.c
     posted = ctx.conn.execute(select(d.id).where(d.year == found.year, d.status == POSTED,
                                                  d.id != draft_id)).first()
     if posted is not None:
-        raise Conflict(f"the SHU of {found.year} is already posted (draft {posted.id})",
+        raise Conflict(message("the SHU of {year} is already posted (draft {posted})",
+                               year=found.year, posted=posted.id),
                        field="draft_id")
     # Claim the draft first: the row lock makes a concurrent post wait, then find it posted.
     claimed = ctx.conn.execute(update(shu_drafts).where(d.id == draft_id, d.status == APPROVED)
                                .values(status=POSTED, posted_by=ctx.actor,
                                        posted_on=ctx.business_date))
     if claimed.rowcount != 1:
-        raise Conflict(f"SHU draft {draft_id} was posted by a concurrent request",
+        raise Conflict(message("SHU draft {draft_id} was posted by a concurrent request",
+                               draft_id=draft_id),
                        field="draft_id")
     cur = found.currency
     shu_account = gl_account_number(SHU_CURRENT)
     available = get_account(ctx, shu_account).balance
     if available < found.surplus:
-        raise Conflict(f"the current-year SHU holds {available.format()}, less than the "
-                       f"{found.surplus.format()} to share")
+        raise Conflict(message("the current-year SHU holds {available}, less than the {surplus} "
+                               "to share", available=available,
+                               surplus=found.surplus))
     shares = member_shares(ctx, found)
     pool_lines = [PostingLine(gl_account_number(POOL_GL[pool]), Side.CREDIT, amount)
                   for pool, (_w, amount) in found.pools.items()

@@ -33,7 +33,7 @@ from typing import Any, TypeVar, Union
 
 import attrs
 
-from kopcore.errors import InvalidAmount, KopcoreError, ValidationError
+from kopcore.errors import InvalidAmount, KopcoreError, ValidationError, message
 from kopcore.interfaces import _edge as edge
 from kopcore.money import AMOUNT_TEXT_PATTERN, Money, read_amount, to_decimal
 
@@ -90,17 +90,19 @@ def load(cls: type[T], data: Mapping[str, Any], *, from_text: bool = False) -> T
     """Build an input instance from ``data``. ``from_text``: values are strings (query
     parameters, CLI) and are parsed; otherwise they are JSON values and must have the type."""
     if not isinstance(data, Mapping):
-        raise ValidationError("request body must be a JSON object")
+        raise ValidationError(message("request body must be a JSON object"))
     fields = fields_of(cls)
     known = {f.name for f in fields}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ValidationError(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
+        raise ValidationError(message("unknown field(s): {fields}", fields=", ".join(unknown)),
+                              field=unknown[0])
     kwargs: dict[str, Any] = {}
     for field in fields:
         if field.name not in data or (from_text and data[field.name] in (None, "")):
             if is_required(field):
-                raise ValidationError(f"{field.name} is required", field=field.name)
+                raise ValidationError(message("{field} is required", field=field.name),
+                                      field=field.name)
             continue
         kwargs[field.name] = _value(field, data[field.name], from_text)
     try:
@@ -117,23 +119,26 @@ def _value(field: attrs.Attribute[Any], raw: Any, from_text: bool) -> Any:
     if raw is None:
         if optional:
             return None
-        raise ValidationError(f"{name} may not be null", field=name)
+        raise ValidationError(message("{field} may not be null", field=name), field=name)
     if tp is bool:
         if isinstance(raw, bool):
             return raw
         if from_text and isinstance(raw, str) and raw.lower() in ("true", "false", "1", "0"):
             return raw.lower() in ("true", "1")
-        raise ValidationError(f"{name} must be true or false", field=name)
+        raise ValidationError(message("{field} must be true or false", field=name),
+                              field=name)
     if tp is int:
         if isinstance(raw, int) and not isinstance(raw, bool):
             value = raw
         elif from_text and isinstance(raw, str) and re.fullmatch(r"-?[0-9]{1,18}", raw.strip()):
             value = int(raw)
         else:
-            raise ValidationError(f"{name} must be an integer", field=name)
+            raise ValidationError(message("{field} must be an integer", field=name),
+                                  field=name)
         low, high = int_bounds(field)
         if not low <= value <= high:
-            raise ValidationError(f"{name} must be between {low} and {high}", field=name)
+            raise ValidationError(message("{field} must be between {low} and {high}",
+                                          field=name, low=low, high=high), field=name)
         return value
     if tp is Decimal:
         if isinstance(raw, str):
@@ -144,14 +149,17 @@ def _value(field: attrs.Attribute[Any], raw: Any, from_text: bool) -> Any:
             raise InvalidAmount(exc.detail, field=name) from None
     if tp is str:
         if not isinstance(raw, str):
-            raise ValidationError(f"{name} must be a string", field=name)
+            raise ValidationError(message("{field} must be a string", field=name),
+                                  field=name)
         if "\x00" in raw:
-            raise ValidationError(f"{name} contains a NUL character", field=name)
+            raise ValidationError(message("{field} contains a NUL character", field=name),
+                                  field=name)
         # The limit applies to the text as stored, after normalisation (which may lengthen it).
         text = _text(name, raw)
         limit = field.metadata.get("max_length", DEFAULT_MAX_LENGTH)
         if len(text) > limit:
-            raise ValidationError(f"{name} is longer than {limit} characters", field=name)
+            raise ValidationError(message("{field} is longer than {count} characters",
+                                          field=name, count=limit), field=name)
         return text
     if tp is date or tp is datetime:
         if isinstance(raw, str):
@@ -159,7 +167,8 @@ def _value(field: attrs.Attribute[Any], raw: Any, from_text: bool) -> Any:
                 return tp.fromisoformat(raw)
             except ValueError:
                 pass
-        raise ValidationError(f"{name} must be an ISO date (YYYY-MM-DD)", field=name)
+        raise ValidationError(message("{field} must be an ISO date (YYYY-MM-DD)", field=name),
+                              field=name)
     if typing.get_origin(tp) is list and attrs.has(typing.get_args(tp)[0]):
         return _list_of(field, typing.get_args(tp)[0], raw, from_text)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
@@ -167,7 +176,8 @@ def _value(field: attrs.Attribute[Any], raw: Any, from_text: bool) -> Any:
             return tp(raw)
         except ValueError:
             choices = ", ".join(str(m.value) for m in tp)
-            raise ValidationError(f"{name} must be one of: {choices}", field=name) from None
+            raise ValidationError(message("{field} must be one of: {choices}", field=name,
+                                          choices=choices), field=name) from None
     raise TypeError(f"field {name}: type {tp!r} is not supported in operation inputs")
 
 
@@ -193,15 +203,16 @@ def _text(name: str, raw: str) -> str:
     for char in text:
         category = unicodedata.category(char)
         if char in BIDI_CONTROLS:
-            why = "a bidirectional override"
+            why = message("a bidirectional override")
         elif category == "Cc" and (strict or char not in LAYOUT):
-            why = "a control character"
+            why = message("a control character")
         elif category == "Cf" and strict:
-            why = "an invisible formatting character"
+            why = message("an invisible formatting character")
         else:
             continue
-        raise ValidationError(f"{name} contains {why} (U+{ord(char):04X}); send visible text "
-                              "only", field=name)
+        raise ValidationError(message("{field} contains {why} (U+{code}); send visible text "
+                                      "only", field=name, why=why, code=format(ord(char), "04X")),
+                              field=name)
     return text
 
 
@@ -215,10 +226,11 @@ def _list_of(field: attrs.Attribute[Any], item: type, raw: Any, from_text: bool)
         try:
             raw = edge.parse_json(raw, name)
         except ValidationError:
-            raise ValidationError(f"{name} must be a JSON array", field=name) from None
+            raise ValidationError(message("{field} must be a JSON array", field=name),
+                                  field=name) from None
     if not isinstance(raw, list) or len(raw) > MAX_ITEMS:
-        raise ValidationError(f"{name} must be an array of at most {MAX_ITEMS} objects",
-                              field=name)
+        raise ValidationError(message("{field} must be an array of at most {count} objects",
+                                      field=name, count=MAX_ITEMS), field=name)
     items: list[Any] = []
     for index, element in enumerate(raw):
         try:
@@ -226,7 +238,8 @@ def _list_of(field: attrs.Attribute[Any], item: type, raw: Any, from_text: bool)
         except ValidationError as exc:
             inner = exc.extra.get("field")
             where = f"{name}[{index}]" + (f".{inner}" if inner else "")
-            raise type(exc)(f"{where}: {exc.detail}", field=where) from None
+            raise type(exc)(message("{where}: {detail}", where=where, detail=exc.detail),
+                            field=where) from None
     return items
 
 

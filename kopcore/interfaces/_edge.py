@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from kopcore.errors import BadRequest, UnsupportedMediaType, ValidationError
+from kopcore.errors import BadRequest, UnsupportedMediaType, ValidationError, message
 
 #: Deepest nesting of any operation's input is an object in a list in an object (3 levels);
 #: the margin leaves room for future inputs without letting a body exhaust the parser.
@@ -43,8 +43,9 @@ def check_text(values: Iterable[str], what: str) -> None:
     """Refuse strings no database can store; ``what`` names them in the message."""
     for value in values:
         if has_lone_surrogate(value):
-            raise BadRequest(f"{what} holds a lone UTF-16 surrogate (an escape such as "
-                             "\\ud800 without its pair); send text as valid Unicode")
+            raise BadRequest(message("{what} holds a lone UTF-16 surrogate (an escape such "
+                                     "as \\ud800 without its pair); send text as valid "
+                                     "Unicode", what=what))
 
 
 def check_arguments(arguments: Iterable[str]) -> None:
@@ -52,11 +53,16 @@ def check_arguments(arguments: Iterable[str]) -> None:
     for argument in arguments:
         if has_lone_surrogate(argument):
             shown = argument.encode("utf-8", "backslashreplace").decode("utf-8")
-            raise BadRequest(f"argument '{shown}' is not valid UTF-8 text; check the "
-                             "terminal's encoding (the locale should be UTF-8)")
+            raise BadRequest(message("argument '{argument}' is not valid UTF-8 text; check "
+                                     "the terminal's encoding (the locale should be UTF-8)",
+                                     argument=shown))
 
 
-def check_structure(data: Any, what: str = "the request body") -> None:
+#: What a request's body is called in messages.
+REQUEST_BODY = message("the request body")
+
+
+def check_structure(data: Any, what: str = REQUEST_BODY) -> None:
     """Refuse nesting deeper than :data:`MAX_DEPTH` and lone surrogates anywhere in parsed
     JSON (keys included). Iterative, so no input can make it recurse."""
     pending: list[tuple[Any, int]] = [(data, 1)]
@@ -68,12 +74,16 @@ def check_structure(data: Any, what: str = "the request body") -> None:
         if not isinstance(value, dict | list):
             continue
         if depth > MAX_DEPTH:
-            raise BadRequest(f"{what} nests deeper than {MAX_DEPTH} levels")
+            raise BadRequest(too_deep(what))
         if isinstance(value, dict):
-            check_text(value, f"a field name in {what}")
+            check_text(value, message("a field name in {what}", what=what))
             pending.extend((item, depth + 1) for item in value.values())
         else:
             pending.extend((item, depth + 1) for item in value)
+
+
+def too_deep(what: str) -> str:
+    return message("{what} nests deeper than {count} levels", what=what, count=MAX_DEPTH)
 
 
 JSON_MEDIA_TYPE = "application/json"
@@ -86,12 +96,16 @@ def require_json(content_type: str | None) -> None:
                     (p.partition("=") for p in parameters.split(";"))
                     if name.strip().lower() == "charset"), "utf-8")
     if media_type.strip().lower() != JSON_MEDIA_TYPE or charset not in ("utf-8", "utf8"):
-        raise UnsupportedMediaType(
-            f"send the body as '{JSON_MEDIA_TYPE}' (UTF-8), not "
-            f"'{content_type.strip() if content_type else 'no Content-Type'}'")
+        if not content_type:
+            raise UnsupportedMediaType(message(
+                "send the body as '{media_type}' (UTF-8), not without a Content-Type",
+                media_type=JSON_MEDIA_TYPE))
+        raise UnsupportedMediaType(message(
+            "send the body as '{media_type}' (UTF-8), not '{content_type}'",
+            media_type=JSON_MEDIA_TYPE, content_type=content_type.strip()))
 
 
-def parse_json(raw: str | bytes, what: str = "the request body") -> Any:
+def parse_json(raw: str | bytes, what: str = REQUEST_BODY) -> Any:
     """Parse JSON text (bytes must be UTF-8) and run :func:`check_structure` on the result.
 
     Text that is not JSON raises :class:`~kopcore.errors.ValidationError`, as any value that
@@ -101,13 +115,14 @@ def parse_json(raw: str | bytes, what: str = "the request body") -> Any:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise ValidationError(f"{what} is not valid JSON: JSON is UTF-8 text") from None
+            raise ValidationError(message("{what} is not valid JSON: JSON is UTF-8 text",
+                                          what=what)) from None
     try:
         data = json.loads(raw)
     except RecursionError:
-        raise BadRequest(f"{what} nests deeper than {MAX_DEPTH} levels") from None
+        raise BadRequest(too_deep(what)) from None
     except ValueError:
-        raise ValidationError(f"{what} is not valid JSON") from None
+        raise ValidationError(message("{what} is not valid JSON", what=what)) from None
     check_structure(data, what)
     return data
 

@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from kopcore.errors import TooManyRequests
+from kopcore.errors import TooManyRequests, message
 
 #: Addresses remembered at once; the least recently seen is forgotten first (bounded memory
 #: whatever the number of addresses a flood comes from).
@@ -41,7 +41,8 @@ class RateLimit:
         if spent - now > self.burst_ns:
             self._buckets[address] = full_at
             wait = -(-(spent - now - self.burst_ns) // NS_PER_SECOND)  # whole seconds, rounded up
-            raise TooManyRequests(f"too many requests from {address}; retry in {wait} s",
+            raise TooManyRequests(message("too many requests from {address}; retry in "
+                                          "{seconds} s", address=address, seconds=wait),
                                   retry_after=wait)
         self._buckets[address] = spent
         while len(self._buckets) > MAX_ADDRESSES:

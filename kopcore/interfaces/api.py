@@ -17,6 +17,7 @@ from typing import Any
 
 import anyio
 from litestar import Litestar, MediaType, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -29,6 +30,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from kopcore import __version__
 from kopcore._auth import Principal, authenticate
+from kopcore._i18n import DEFAULT_LOCALE, Locale, negotiate
 from kopcore._service import invoke
 from kopcore.errors import (
     PROBLEM_BASE,
@@ -39,6 +41,8 @@ from kopcore.errors import (
     Unauthorized,
     UnsupportedMediaType,
     ValidationError,
+    message,
+    translated,
 )
 from kopcore.interfaces import _edge as edge
 from kopcore.interfaces._convert import object_schema, query_parameters
@@ -72,45 +76,70 @@ APPROVAL_SCHEMA: dict[str, Any] = {
                    "detail": {"type": "string"}},
     "required": ["status", "approval_id", "detail"],
 }
-HTTP_TITLES = {400: "Bad request", 401: "Authentication required", 403: "Not allowed",
-               404: "Not found", 405: "Method not allowed", 413: "Request too large",
-               415: "Unsupported media type", 429: "Too many requests"}
+HTTP_TITLES = {400: message("Bad request"), 401: message("Authentication required"),
+               403: message("Not allowed"), 404: message("Not found"),
+               405: message("Method not allowed"), 413: message("Request too large"),
+               415: message("Unsupported media type"), 429: message("Too many requests")}
 
 
-def problem_response(status: int, code: str, title: str, detail: str, **extra: Any
-                     ) -> Response[Any]:
+def request_locale(request: Request[Any, Any, Any]) -> Locale:
+    """The language of a request's problems: its ``Accept-Language``, else the cooperative's
+    ``language`` setting (Indonesian unless the operator chose otherwise)."""
+    default = getattr(request.app.state, "language", DEFAULT_LOCALE)
+    return negotiate(request.headers.get("accept-language"), default)
+
+
+def _language_headers(locale: str) -> dict[str, str]:
+    return {"Content-Language": locale, "Vary": "Accept-Language"}
+
+
+def problem_response(status: int, code: str, title: str, detail: str, *,
+                     locale: str | None = None, **extra: Any) -> Response[Any]:
+    """A problem document; with ``locale``, ``title`` and ``detail`` are msgids translated into
+    it and the response says so (``Content-Language``)."""
+    if locale is not None:
+        title, detail = translated(title, locale), translated(detail, locale)
     body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail,
             "code": code, **extra}
-    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON,
+                    headers=_language_headers(locale) if locale is not None else None)
 
 
-def _kopcore_error(_: Request[Any, Any, Any], exc: KopcoreError) -> Response[Any]:
+def _kopcore_error(request: Request[Any, Any, Any], exc: KopcoreError) -> Response[Any]:
+    locale = request_locale(request)
+    headers = _language_headers(locale)
     retry = exc.extra.get("retry_after")
-    return Response(exc.to_problem(), status_code=exc.status, media_type=PROBLEM_JSON,
-                    headers={"Retry-After": str(retry)} if retry is not None else None)
+    if retry is not None:
+        headers["Retry-After"] = str(retry)
+    return Response(exc.to_problem(locale), status_code=exc.status, media_type=PROBLEM_JSON,
+                    headers=headers)
 
 
-def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     if status >= 500:
-        return _internal_error(_, exc)
+        return _internal_error(request, exc)
     code = {404: "not-found", 405: "method-not-allowed", 413: "request-too-large",
             401: "unauthorized", 403: "forbidden"}.get(status, "bad-request")
     detail = exc.detail if isinstance(exc.detail, str) else HTTP_TITLES.get(status, "")
-    return problem_response(status, code, HTTP_TITLES.get(status, "Request refused"), detail)
+    return problem_response(status, code, HTTP_TITLES.get(status, message("Request refused")),
+                            detail,
+                            locale=request_locale(request))
 
 
 def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-    return problem_response(503, "service-unavailable", "Service unavailable",
-                            "The database cannot be reached; nothing was written. Retry later "
-                            "with the same Idempotency-Key.")
+    return problem_response(503, "service-unavailable", message("Service unavailable"),
+                            message("The database cannot be reached; nothing was written. "
+                                    "Retry later with the same Idempotency-Key."),
+                            locale=request_locale(request))
 
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem_response(500, "internal-error", "Internal error",
-                            "The request could not be completed; it has been logged.")
+    return problem_response(500, "internal-error", message("Internal error"),
+                            message("The request could not be completed; it has been logged."),
+                            locale=request_locale(request))
 
 
 def _security_required(op: Operation) -> list[dict[str, list[str]]]:
@@ -185,7 +214,7 @@ async def _principal(kernel: Kernel, request: Request[Any, Any, Any]) -> Princip
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("send an API key as 'Authorization: Bearer kop_...'")
+        raise Unauthorized(message("send an API key as 'Authorization: Bearer kop_...'"))
 
     def lookup() -> Principal:
         return kernel.db.read(lambda conn: authenticate(conn, kernel.plugins, token.strip()))
@@ -202,7 +231,7 @@ async def _input(op: Operation, request: Request[Any, Any, Any]) -> dict[str, An
     edge.require_json(request.headers.get("content-type"))
     data = edge.parse_json(body)
     if not isinstance(data, dict):
-        raise ValidationError("request body must be a JSON object")
+        raise ValidationError(message("request body must be a JSON object"))
     return data
 
 
@@ -212,7 +241,7 @@ async def _signed_input(op: Operation, request: Request[Any, Any, Any]) -> dict[
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValidationError("request body is not UTF-8", field="body") from None
+        raise ValidationError(message("request body is not UTF-8"), field="body") from None
     return {"body": text, "signature": request.headers.get(str(op.signature_header), "")}
 
 
@@ -296,6 +325,7 @@ def make_app(kernel: Kernel, *, debug: bool = False) -> Litestar:
             Exception: _internal_error,
         },
         request_max_body_size=kernel.settings.max_request_bytes,
+        state=State({"language": kernel.settings.language}),
         logging_config=app_log_config(),
         before_send=[add_common_headers],
         middleware=[html_page_headers],

@@ -19,13 +19,19 @@ from kopcore.errors import (
     InsufficientFunds,
     NotFound,
     ValidationError,
+    message,
 )
 from kopcore.ledger._members import require_active
 from kopcore.ledger._offices import get_office
 from kopcore.ledger._records import Account, AccountStatus
+from kopcore.ledger._rules import shortfall
 from kopcore.money import Money
 
 GL_ACCOUNT_PREFIX = "GL-"
+#: What an account number may be, as a refusal says it.
+ACCOUNT_NUMBER_RULE = message("account number: 1-64 letters, digits, '.', '/', '_' or '-'")
+#: A floor in another currency than its account's.
+FLOOR_CURRENCY = message("floor currency differs from the account's")
 
 
 #: The columns of ``accounts`` in table order: rows of ``select(t.accounts, ...)`` start with
@@ -60,7 +66,7 @@ def gl_account_number(gl_key: str) -> str:
 def get_account(ctx: Context, number: str) -> Account:
     row = ctx.conn.execute(select(t.accounts).where(t.accounts.c.number == number)).first()
     if row is None:
-        raise NotFound(f"account {number} not found", field="account")
+        raise NotFound(message("account {account} not found", account=number), field="account")
     return account_from_row(row)
 
 
@@ -107,7 +113,8 @@ def get_accounts(ctx: Context, numbers: set[str], *, with_facts: bool = False
     found = {account.number: account for account in map(account_from_row, rows)}
     missing = sorted(numbers - set(found))
     if missing:
-        raise NotFound(f"account {', '.join(missing)} not found", field="account")
+        raise NotFound(message("account {account} not found", account=", ".join(missing)),
+                       field="account")
     return found
 
 
@@ -149,18 +156,19 @@ def open_account(
     office_id = get_office(ctx.conn, office).id if office is not None else ctx.office_id
     gl = ctx.conn.execute(select(t.gl_accounts).where(t.gl_accounts.c.key == gl_key)).first()
     if gl is None:
-        raise NotFound(f"GL account {gl_key!r} not in the chart", field="gl_key")
+        raise NotFound(message("GL account '{gl_key}' not in the chart", gl_key=gl_key),
+                       field="gl_key")
     if member_id is not None:
         require_active(ctx, member_id)
     if number is not None and not re.fullmatch(r"[A-Za-z0-9./_-]{1,64}", number):
-        raise ValidationError("account number: 1-64 letters, digits, '.', '/', '_' or '-'",
-                              field="number")
+        raise ValidationError(ACCOUNT_NUMBER_RULE, field="number")
     if number is not None and ctx.conn.execute(
         select(t.accounts.c.id).where(t.accounts.c.number == number)
     ).first():
-        raise Conflict(f"account number {number} already exists", field="number")
+        raise Conflict(message("account number {number} already exists", number=number),
+                       field="number")
     if floor is not None and floor.currency != currency:
-        raise ValidationError("floor currency differs from the account's", field="floor")
+        raise ValidationError(FLOOR_CURRENCY, field="floor")
     from kopcore.records import GLType
 
     debit_normal = GLType(gl.type).debit_normal != bool(gl.contra)
@@ -186,9 +194,10 @@ def _set_status(ctx: Context, number: str, status: AccountStatus, *, allowed_fro
                 ) -> Account:
     account = get_account(ctx, number)
     if account.status is AccountStatus.CLOSED:
-        raise AccountClosed(f"account {number} is closed")
+        raise AccountClosed(message("account {account} is closed", account=number))
     if account.status.value not in allowed_from:
-        raise Conflict(f"account {number} is {account.status.value}")
+        raise Conflict(message("account {account} is {account_status}", account=number,
+                               account_status=message(account.status.value)))
     ctx.conn.execute(update(t.accounts).where(t.accounts.c.id == account.id)
                      .values(status=status.value))
     return get_account(ctx, number)
@@ -207,12 +216,11 @@ def close_account(ctx: Context, number: str) -> Account:
     """Close an account at zero balance with no active hold; closed accounts take no postings."""
     account = get_account(ctx, number)
     if account.status is AccountStatus.CLOSED:
-        raise AccountClosed(f"account {number} is already closed")
+        raise AccountClosed(message("account {account} is already closed", account=number))
     if account.balance.minor != 0 or account.held.minor != 0:
-        raise Conflict(
-            f"account {number} cannot be closed: balance {account.balance.format()}, "
-            f"held {account.held.format()}"
-        )
+        raise Conflict(message(
+            "account {account} cannot be closed: balance {balance}, held {held}",
+            account=number, balance=account.balance, held=account.held))
     ctx.conn.execute(
         update(t.accounts).where(t.accounts.c.id == account.id)
         .values(status=AccountStatus.CLOSED.value, closed_on=ctx.business_date)
@@ -229,9 +237,9 @@ def set_floor(ctx: Context, number: str, floor: Money | None) -> Account:
     """
     account = get_account(ctx, number)
     if account.status is AccountStatus.CLOSED:
-        raise AccountClosed(f"account {number} is closed")
+        raise AccountClosed(message("account {account} is closed", account=number))
     if floor is not None and floor.currency != account.currency:
-        raise ValidationError("floor currency differs from the account's", field="floor")
+        raise ValidationError(FLOOR_CURRENCY, field="floor")
     ctx.conn.execute(update(t.accounts).where(t.accounts.c.id == account.id)
                      .values(floor=floor.minor if floor is not None else None))
     return get_account(ctx, number)
@@ -250,15 +258,17 @@ def place_hold(
     """
     account = get_account(ctx, number)
     if not amount.is_positive():
-        raise ValidationError("hold amount must be positive", field="amount")
+        raise ValidationError(message("hold amount must be positive"), field="amount")
     if amount.currency != account.currency:
-        raise ValidationError("hold currency differs from the account's", field="amount")
+        raise ValidationError(message("hold currency differs from the account's"),
+                              field="amount")
     if account.status is AccountStatus.CLOSED:
-        raise AccountClosed(f"account {number} is closed")
+        raise AccountClosed(message("account {account} is closed", account=number))
     if reference is not None and ctx.conn.execute(
         select(t.account_holds.c.id).where(t.account_holds.c.reference == reference)
     ).first():
-        raise Conflict(f"a hold with reference {reference!r} already exists")
+        raise Conflict(message("a hold with reference '{reference}' already exists",
+                               reference=reference))
     a = t.accounts.c
     floor_ok = (a.floor.is_(None)) | (a.balance * a.normal_sign - a.held - amount.minor >= a.floor)
     updated = ctx.conn.execute(
@@ -266,10 +276,8 @@ def place_hold(
         .values(held=a.held + amount.minor).returning(a.id)
     ).first()
     if updated is None:
-        raise InsufficientFunds(
-            f"account {number} has {account.available.format()} available; cannot hold "
-            f"{amount.format()}", available=account.available.to_str(),
-        )
+        raise InsufficientFunds(shortfall(number, account.available, amount, account.floor),
+                                account=number, available=account.available.to_str())
     return int(ctx.conn.execute(
         t.account_holds.insert().values(
             account_id=account.id, amount=amount.minor, reason=reason[:200], reference=reference,
@@ -287,7 +295,7 @@ def release_hold(ctx: Context, hold_id: int) -> None:
         .returning(h.account_id, h.amount)
     ).first()
     if row is None:
-        raise NotFound(f"no active hold {hold_id}")
+        raise NotFound(message("no active hold {hold}", hold=hold_id))
     a = t.accounts.c
     ctx.conn.execute(update(t.accounts).where(a.id == row.account_id)
                      .values(held=a.held - row.amount))

@@ -23,7 +23,7 @@ from sqlalchemy import Table, bindparam, select, update
 
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import NotFound, ValidationError
+from kopcore.errors import NotFound, ValidationError, message
 from kopcore.ledger import _rules as rules
 from kopcore.ledger import _writes as writes
 from kopcore.ledger._accounts import account_from_row
@@ -66,7 +66,8 @@ def _lock_accounts(ctx: Context, numbers: set[str]) -> dict[str, Account]:
     found = {r.number: account_from_row(r) for r in rows}
     missing = sorted(numbers - set(found))
     if missing:
-        raise NotFound(f"account {', '.join(missing)} not found", field="account")
+        raise NotFound(message("account {account} not found", account=", ".join(missing)),
+                       field="account")
     return found
 
 
@@ -94,7 +95,7 @@ def post_entries(ctx: Context, requests: Sequence[EntryRequest]) -> list[Journal
     if not requests:
         return []
     if len(requests) > MAX_ENTRIES:
-        raise ValidationError(f"a batch has at most {MAX_ENTRIES} entries")
+        raise ValidationError(message("a batch has at most {count} entries", count=MAX_ENTRIES))
     batch = [rules.check_shape(request.lines) for request in requests]
     accounts = _lock_accounts(ctx, {line.account for lines in batch for line in lines})
     before = {a.id: a.balance.minor * a.normal_sign for a in accounts.values()}

@@ -13,10 +13,10 @@ from sqlalchemy import update
 
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import ExitRefused, MemberNotActive
+from kopcore.errors import ExitRefused, MemberNotActive, Message, message
 from kopcore.ledger import _rules as rules
 from kopcore.ledger._accounts import close_account, get_account, member_accounts
-from kopcore.ledger._members import ask_vetoes, get_member, get_member_by_id
+from kopcore.ledger._members import ask_vetoes, get_member, get_member_by_id, status_text
 from kopcore.ledger._posting import post_entry
 from kopcore.ledger._records import (
     AccountStatus,
@@ -46,7 +46,8 @@ def exit_member(
     """
     member = get_member(ctx, member_number)
     if member.status is not MemberStatus.ACTIVE:
-        raise MemberNotActive(f"member {member_number} is {member.status.value}")
+        raise MemberNotActive(message("member {member} is {status}", member=member_number,
+                                      status=status_text(member.status)))
     payout = get_account(ctx, payout_account)
     ask_vetoes(ctx, member, MemberChangeKind.EXIT, reason=reason)
     contributions: list[tuple[str, ExitContribution]] = ctx.kernel.plugins.call(
@@ -55,8 +56,8 @@ def exit_member(
     refusals = [(plugin, c.refusal) for plugin, c in contributions if c.refusal]
     if refusals:
         raise ExitRefused(
-            "; ".join(f"{plugin}: {why}" for plugin, why in refusals),
-            refusals=[{"plugin": p, "reason": r} for p, r in refusals],
+            _listed([message("{plugin}: {reason}", plugin=p, reason=r) for p, r in refusals]),
+            refusals=[{"plugin": p, "reason": str(r)} for p, r in refusals],
         )
     lines = [line for _, c in contributions for line in c.lines]
     entry = None
@@ -74,9 +75,9 @@ def exit_member(
                    and (a.balance.minor != 0 or a.held.minor != 0)]
     if left_behind:
         raise ExitRefused(
-            "no plugin settles the balance of "
-            + ", ".join(f"{a.number} ({a.balance.format()})" for a in left_behind)
-            + "; settle or transfer it before the exit",
+            message("no plugin settles the balance of {accounts}; settle or transfer it before "
+                    "the exit", accounts=", ".join(f"{a.number} ({a.balance.format()})"
+                                                   for a in left_behind)),
             accounts=[a.number for a in left_behind],
         )
     for account in member_accounts(ctx, member.id):
@@ -88,3 +89,11 @@ def exit_member(
         )
     )
     return get_member_by_id(ctx, member.id), entry
+
+
+def _listed(parts: list[Message]) -> Message:
+    """``first; second; ...``, each part translated with the whole."""
+    listed = parts[0]
+    for part in parts[1:]:
+        listed = message("{first}; {second}", first=listed, second=part)
+    return listed

@@ -47,7 +47,7 @@ from sqlalchemy import Connection, func, select, update
 
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import Conflict
+from kopcore.errors import Conflict, message
 
 KEYED = "h1"
 PLAIN = "s1"
@@ -250,8 +250,9 @@ def seal_journal(ctx: Context, *, until_id: int | None = None) -> Seal | None:
         if entry.digest is not None:
             why = check_digest(key, entry.digest, entry.row, entry.postings)
             if why is not None:
-                raise Conflict(f"journal entry {entry.id} cannot be sealed: {why}; run "
-                               "`kopcore verify` and investigate before sealing")
+                raise Conflict(message("journal entry {entry} cannot be sealed: {why}; run "
+                                       "`kopcore verify` and investigate before sealing",
+                                       entry=entry.id, why=why))
         chain = chain_step(key, chain, entry.id,
                            chain_input(entry.digest, entry.row, entry.postings))
         first = entry.id if first is None else first
@@ -269,9 +270,9 @@ def seal_journal(ctx: Context, *, until_id: int | None = None) -> Seal | None:
     moved = conn.execute(update(t.journal_head).where(h.seal_id == seal.seal_id - 1).values(
         seal_id=seal.seal_id, last_entry_id=last, chain_hash=chain)).rowcount
     if moved != 1:
-        raise Conflict(f"the journal head is not at seal {seal.seal_id - 1}, the last seal "
-                       "found: seals or the head were changed behind kopcore; run "
-                       "`kopcore verify` and investigate before sealing")
+        raise Conflict(message("the journal head is not at seal {seal}, the last seal found: "
+                               "seals or the head were changed behind kopcore; run `kopcore "
+                               "verify` and investigate before sealing", seal=seal.seal_id - 1))
     return seal
 
 

@@ -12,7 +12,14 @@ from sqlalchemy import Row, select, update
 
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import MemberChangeVetoed, MemberNotActive, NotFound, ValidationError
+from kopcore.errors import (
+    MemberChangeVetoed,
+    MemberNotActive,
+    Message,
+    NotFound,
+    ValidationError,
+    message,
+)
 from kopcore.ledger._records import Member, MemberChange, MemberChangeKind, MemberStatus
 from kopcore.records import Veto
 
@@ -24,17 +31,20 @@ def validate_nik(nik: str) -> str:
     """Check an Indonesian NIK: 16 digits, a province code 11-94, a birth date DDMMYY (women
     add 40 to the day) and a non-zero serial. Returns the NIK or raises ValidationError."""
     if not isinstance(nik, str) or not re.fullmatch(r"[0-9]{16}", nik):
-        raise ValidationError("NIK must be exactly 16 digits", field="nik")
+        raise ValidationError(message("NIK must be exactly 16 digits"), field="nik")
     province = int(nik[0:2])
     day, month = int(nik[6:8]), int(nik[8:10])
     if not 11 <= province <= 94:
-        raise ValidationError(f"NIK province code {nik[0:2]} does not exist", field="nik")
+        raise ValidationError(message("NIK province code {code} does not exist",
+                                      code=nik[0:2]), field="nik")
     if day > 40:
         day -= 40
     if not (1 <= day <= 31 and 1 <= month <= 12):
-        raise ValidationError("NIK digits 7-12 are not a birth date (DDMMYY)", field="nik")
+        raise ValidationError(message("NIK digits 7-12 are not a birth date (DDMMYY)"),
+                              field="nik")
     if nik[12:] == "0000":
-        raise ValidationError("NIK serial (last 4 digits) cannot be 0000", field="nik")
+        raise ValidationError(message("NIK serial (last 4 digits) cannot be 0000"),
+                              field="nik")
     return nik
 
 
@@ -42,9 +52,10 @@ def _clean_contact(phone: str | None, email: str | None) -> tuple[str | None, st
     if phone:
         phone = phone.replace(" ", "").replace("-", "")
         if not _PHONE.fullmatch(phone):
-            raise ValidationError("phone must be an Indonesian mobile number", field="phone")
+            raise ValidationError(message("phone must be an Indonesian mobile number"),
+                                  field="phone")
     if email and not _EMAIL.fullmatch(email):
-        raise ValidationError("email address is not valid", field="email")
+        raise ValidationError(message("email address is not valid"), field="email")
     return phone or None, email or None
 
 
@@ -60,6 +71,19 @@ def ask_vetoes(ctx: Context, member: Member | None, kind: MemberChangeKind,
     ):
         if isinstance(veto, Veto):
             raise MemberChangeVetoed(veto.message, reason=veto.reason, plugin=plugin)
+
+
+def status_text(status: str) -> Message:
+    """A member's status as people read it (``calon anggota``, ``aktif``, ``keluar``)."""
+    texts = {"applicant": message("applicant"), "active": message("active"),
+             "left": message("left")}
+    return texts.get(str(status), message(str(status)))
+
+
+def not_active(member_number: str, status: str) -> Message:
+    """Why a member who is not active may not hold an account or transact."""
+    return message("member {member} is {status}; only active members hold accounts and "
+                   "transact", member=member_number, status=status_text(status))
 
 
 def member_from_row(row: Row[Any]) -> Member:
@@ -80,19 +104,22 @@ def register_member(
     ``A`` followed by the zero-padded member id."""
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise ValidationError("name is required (at most 200 characters)", field="name")
+        raise ValidationError(message("name is required (at most 200 characters)"),
+                              field="name")
     validate_nik(nik)
     phone, email = _clean_contact(phone, email)
     if member_number is not None and not re.fullmatch(r"[A-Za-z0-9./-]{1,32}", member_number):
-        raise ValidationError("member number: 1-32 letters, digits, '.', '/' or '-'",
+        raise ValidationError(message("member number: 1-32 letters, digits, '.', '/' or '-'"),
                               field="member_number")
     conn = ctx.conn
     if conn.execute(select(t.members.c.id).where(t.members.c.nik == nik)).first():
-        raise ValidationError("a member with this NIK is already registered", field="nik")
+        raise ValidationError(message("a member with this NIK is already registered"),
+                              field="nik")
     if member_number and conn.execute(
         select(t.members.c.id).where(t.members.c.member_number == member_number)
     ).first():
-        raise ValidationError("member number already in use", field="member_number")
+        raise ValidationError(message("member number already in use"),
+                              field="member_number")
     ask_vetoes(ctx, None, MemberChangeKind.REGISTER, name=name, nik=nik, phone=phone,
                email=email, address=address, member_number=member_number)
     placeholder = member_number or "tmp-" + uuid.uuid4().hex[:24]
@@ -113,7 +140,7 @@ def register_member(
 def get_member_by_id(ctx: Context, member_id: int) -> Member:
     row = ctx.conn.execute(select(t.members).where(t.members.c.id == member_id)).first()
     if row is None:
-        raise NotFound(f"member id {member_id} not found")
+        raise NotFound(message("member id {member_id} not found", member_id=member_id))
     return member_from_row(row)
 
 
@@ -122,7 +149,8 @@ def get_member(ctx: Context, member_number: str) -> Member:
         select(t.members).where(t.members.c.member_number == member_number)
     ).first()
     if row is None:
-        raise NotFound(f"member {member_number} not found", field="member_number")
+        raise NotFound(message("member {member} not found", member=member_number),
+                       field="member_number")
     return member_from_row(row)
 
 
@@ -139,7 +167,8 @@ def activate_member(ctx: Context, member_number: str) -> Member:
     """Make an applicant an active member from the current business date."""
     member = get_member(ctx, member_number)
     if member.status is not MemberStatus.APPLICANT:
-        raise MemberNotActive(f"member {member_number} is {member.status.value}, not an applicant")
+        raise MemberNotActive(message("member {member} is {status}, not an applicant",
+                                      member=member_number, status=status_text(member.status)))
     ask_vetoes(ctx, member, MemberChangeKind.ACTIVATE)
     ctx.conn.execute(
         update(t.members).where(t.members.c.id == member.id)
@@ -171,8 +200,5 @@ def update_contact(
 def require_active(ctx: Context, member_id: int) -> Member:
     member = get_member_by_id(ctx, member_id)
     if member.status is not MemberStatus.ACTIVE:
-        raise MemberNotActive(
-            f"member {member.member_number} is {member.status.value}; only active members "
-            "hold accounts and transact"
-        )
+        raise MemberNotActive(not_active(member.member_number, member.status))
     return member

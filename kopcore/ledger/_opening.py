@@ -17,8 +17,9 @@ from sqlalchemy import bindparam, select
 
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import Conflict, MemberNotActive, NotFound, ValidationError
-from kopcore.ledger._accounts import account_from_row
+from kopcore.errors import Conflict, MemberNotActive, NotFound, ValidationError, message
+from kopcore.ledger._accounts import ACCOUNT_NUMBER_RULE, FLOOR_CURRENCY, account_from_row
+from kopcore.ledger._members import not_active
 from kopcore.ledger._records import Account, AccountStatus, MemberStatus
 from kopcore.money import Money
 from kopcore.records import GLType
@@ -54,33 +55,35 @@ def open_accounts(ctx: Context, openings: Sequence[AccountOpening]) -> list[Acco
     numbers = [o.number for o in openings]
     for opening in openings:
         if not _NUMBER.fullmatch(opening.number):
-            raise ValidationError("account number: 1-64 letters, digits, '.', '/', '_' or "
-                                  "'-'", field="number")
+            raise ValidationError(ACCOUNT_NUMBER_RULE, field="number")
     if len(set(numbers)) != len(numbers):
-        raise Conflict("an account number is given twice in the batch", field="number")
+        raise Conflict(message("an account number is given twice in the batch"),
+                       field="number")
     taken = ctx.conn.execute(_TAKEN, {"numbers": numbers}).scalars().first()
     if taken is not None:
-        raise Conflict(f"account number {taken} already exists", field="number")
+        raise Conflict(message("account number {number} already exists", number=taken),
+                       field="number")
     keys = {o.gl_key for o in openings}
     chart = {r.key: GLType(r.type).debit_normal != bool(r.contra) for r in ctx.conn.execute(
         select(_g.key, _g.type, _g.contra).where(_g.key.in_(keys)))}
     missing = sorted(keys - set(chart))
     if missing:
-        raise NotFound(f"GL account {missing[0]!r} not in the chart", field="gl_key")
+        raise NotFound(message("GL account '{gl_key}' not in the chart", gl_key=missing[0]),
+                       field="gl_key")
     member_ids = {o.member_id for o in openings if o.member_id is not None}
     if member_ids:
         for member_id, number, status in ctx.conn.execute(_MEMBERS, {"ids": sorted(member_ids)}):
             member_ids.discard(member_id)
             if status != MemberStatus.ACTIVE.value:
-                raise MemberNotActive(f"member {number} is {status}; only active members "
-                                      "hold accounts and transact")
+                raise MemberNotActive(not_active(number, status))
         if member_ids:
-            raise NotFound(f"member id {min(member_ids)} not found")
+            raise NotFound(message("member id {member_id} not found",
+                                   member_id=min(member_ids)))
     rows = []
     for o in openings:
         currency = o.currency or ctx.settings.currency
         if o.floor is not None and o.floor.currency != currency:
-            raise ValidationError("floor currency differs from the account's", field="floor")
+            raise ValidationError(FLOOR_CURRENCY, field="floor")
         rows.append({
             "number": o.number, "name": o.name, "gl_key": o.gl_key, "member_id": o.member_id,
             "product_code": o.product_code, "plugin": o.plugin, "currency": currency,

@@ -29,6 +29,7 @@ from kopcore.errors import (
     InsufficientFunds,
     NotFound,
     ValidationError,
+    message,
 )
 from kopcore.ledger import _rules as rules
 from kopcore.ledger import _writes as writes
@@ -67,9 +68,9 @@ def _replay(ctx: Context, key: str, digest: str) -> JournalEntry | None:
     if row is None:
         return None
     if row.request_digest != digest:
-        raise IdempotencyConflict(
-            f"idempotency key {key!r} was used for a different entry (entry {row.id})"
-        )
+        raise IdempotencyConflict(message(
+            "idempotency key '{key}' was used for a different entry (entry {entry})", key=key,
+            entry=row.id))
     return attrs.evolve(get_entry(ctx, row.id), replayed=True)
 
 
@@ -190,7 +191,8 @@ def _insert_entry(ctx: Context, row: dict[str, Any], idempotency_key: str | None
             if replay is not None:
                 return replay
         if reverses_entry_id is not None:
-            raise AlreadyReversed(f"entry {reverses_entry_id} is already reversed") from None
+            raise AlreadyReversed(message("entry {entry} is already reversed",
+                                          entry=reverses_entry_id)) from None
         raise
     return entry_id
 
@@ -224,7 +226,8 @@ def post_composed(ctx: Context, lines: Sequence[PostingLine], *, memo: str,
     digest = "-"
     if idempotency_key is not None:
         if not 1 <= len(idempotency_key) <= 200:
-            raise ValidationError("idempotency key: 1-200 characters", field="idempotency_key")
+            raise ValidationError(message("idempotency key: 1-200 characters"),
+                                  field="idempotency_key")
         digest = rules.replay_digest(checked, memo, reverses_entry_id)
         replay = _replay(ctx, idempotency_key, digest)
         if replay is not None:
@@ -261,14 +264,16 @@ def reverse_entry(
     itself reversible (post a new entry instead). Floors and statuses apply as usual."""
     original = get_entry(ctx, entry_id)
     if original.reverses_entry_id is not None:
-        raise ValidationError(f"entry {entry_id} is a reversal and cannot be reversed")
+        raise ValidationError(message("entry {entry} is a reversal and cannot be reversed",
+                                      entry=entry_id))
     if idempotency_key is None:
         already = ctx.conn.execute(
             select(t.journal_entries.c.id)
             .where(t.journal_entries.c.reverses_entry_id == entry_id)
         ).first()
         if already is not None:
-            raise AlreadyReversed(f"entry {entry_id} was already reversed by entry {already.id}")
+            raise AlreadyReversed(message("entry {entry} was already reversed by entry "
+                                          "{reversal}", entry=entry_id, reversal=already.id))
     memo = memo or f"Reversal of entry {entry_id}: {original.memo}"[:rules.MAX_MEMO]
     return post_entry(ctx, rules.mirror_lines(original.postings), memo=memo,
                       idempotency_key=idempotency_key, reverses_entry_id=entry_id)
@@ -279,7 +284,7 @@ def get_entry(ctx: Context, entry_id: int) -> JournalEntry:
         select(t.journal_entries).where(t.journal_entries.c.id == entry_id)
     ).first()
     if row is None:
-        raise NotFound(f"journal entry {entry_id} not found")
+        raise NotFound(message("journal entry {entry} not found", entry=entry_id))
     p, a = t.postings.c, t.accounts.c
     posting_rows = ctx.conn.execute(
         select(p.account_id, a.number, p.amount, p.currency, p.office_id)

@@ -57,10 +57,10 @@ def balance_as_of(ctx: Context, number: str, as_of: date) -> Money:
 def statement(ctx: Context, number: str, from_date: date, to_date: date,
               *, limit: int = 1000) -> Statement:
     """Postings of an account between two business dates with a running balance."""
-    from kopcore.errors import ValidationError
+    from kopcore.errors import ValidationError, message
 
     if from_date > to_date:
-        raise ValidationError("from_date is after to_date", field="from_date")
+        raise ValidationError(message("from_date is after to_date"), field="from_date")
     account = get_account(ctx, number)
     sign, cur = account.normal_sign, account.currency
     p, e = t.postings.c, t.journal_entries.c

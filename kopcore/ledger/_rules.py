@@ -34,8 +34,10 @@ from kopcore.errors import (
     BalanceOutOfRange,
     CurrencyMismatch,
     InsufficientFunds,
+    Message,
     UnbalancedEntry,
     ValidationError,
+    message,
 )
 from kopcore.ledger._records import Account, AccountStatus, PostingView
 from kopcore.money import MAX_MINOR, Money
@@ -80,15 +82,15 @@ def check_shape(lines: Iterable[PostingLine]) -> CheckedLines:
     checked = list(lines)
     for line in checked:
         if not isinstance(line.amount, Money):
-            raise ValidationError("posting amounts must be Money", field="amount")
+            raise ValidationError(message("posting amounts must be Money"), field="amount")
         if line.amount.minor <= 0:
-            raise ValidationError(
-                f"posting amounts must be positive (line on {line.account} is "
-                f"{line.amount.format()}); use the side to say debit or credit",
+            raise ValidationError(message(
+                "posting amounts must be positive (line on {account} is {amount}); use the "
+                "side to say debit or credit", account=line.account, amount=line.amount),
                 field="amount",
             )
         if not isinstance(line.side, Side):
-            raise ValidationError("posting side must be debit or credit", field="side")
+            raise ValidationError(message("posting side must be debit or credit"), field="side")
     return CheckedLines(checked)
 
 
@@ -96,11 +98,13 @@ def check_entry(lines: Sequence[PostingLine], memo: str) -> None:
     """Refuse an entry with fewer than two or more than :data:`MAX_LINES` lines, or without a
     memo of at most :data:`MAX_MEMO` characters."""
     if len(lines) < 2:
-        raise UnbalancedEntry("a journal entry needs at least two postings")
+        raise UnbalancedEntry(message("a journal entry needs at least two postings"))
     if len(lines) > MAX_LINES:
-        raise ValidationError(f"a journal entry has at most {MAX_LINES} postings")
+        raise ValidationError(message("a journal entry has at most {count} postings",
+                                      count=MAX_LINES))
     if not memo or len(memo) > MAX_MEMO:
-        raise ValidationError(f"memo is required (at most {MAX_MEMO} characters)", field="memo")
+        raise ValidationError(message("memo is required (at most {count} characters)",
+                                      count=MAX_MEMO), field="memo")
 
 
 def check_against_accounts(lines: Sequence[PostingLine], accounts: Mapping[str, Account]) -> None:
@@ -110,21 +114,24 @@ def check_against_accounts(lines: Sequence[PostingLine], accounts: Mapping[str, 
     for line in lines:
         account = accounts[line.account]
         if line.amount.currency != account.currency:
-            raise CurrencyMismatch(
-                f"account {account.number} is in {account.currency}, the posting in "
-                f"{line.amount.currency}"
-            )
+            raise CurrencyMismatch(message(
+                "account {account} is in {currency}, the posting in {posting_currency}",
+                account=account.number, currency=account.currency,
+                posting_currency=line.amount.currency))
         if account.status is AccountStatus.CLOSED:
             raise account_closed(account)
         totals[line.amount.currency] += line.signed_minor
     unbalanced = {c: v for c, v in totals.items() if v != 0}
     if unbalanced:
-        detail = ", ".join(
-            f"{c} debits exceed credits by {Money(v, c).to_str()}" if v > 0
-            else f"{c} credits exceed debits by {Money(-v, c).to_str()}"
-            for c, v in sorted(unbalanced.items())
-        )
-        raise UnbalancedEntry(f"entry does not balance: {detail}")
+        parts = [message("{currency} debits exceed credits by {difference}", currency=c,
+                         difference=Money(v, c).to_str()) if v > 0
+                 else message("{currency} credits exceed debits by {difference}", currency=c,
+                              difference=Money(-v, c).to_str())
+                 for c, v in sorted(unbalanced.items())]
+        detail = parts[0]
+        for part in parts[1:]:
+            detail = message("{first}, {second}", first=detail, second=part)
+        raise UnbalancedEntry(message("entry does not balance: {detail}", detail=detail))
 
 
 def balance_changes(lines: Iterable[PostingLine], accounts: Mapping[str, Account]
@@ -203,20 +210,34 @@ def out_of_range(changes: Sequence[BalanceChange]) -> BalanceOutOfRange:
 
 def account_closed(account: Account) -> AccountClosed:
     """The refusal of a posting on a closed account."""
-    return AccountClosed(f"account {account.number} is closed", account=account.number)
+    return AccountClosed(message("account {account} is closed", account=account.number),
+                         account=account.number)
 
 
 def account_frozen(account: Account) -> AccountFrozen:
     """The refusal of money leaving a frozen account."""
-    return AccountFrozen(f"account {account.number} is frozen: nothing may leave it",
-                         account=account.number)
+    return AccountFrozen(message("account {account} is frozen: nothing may leave it",
+                                 account=account.number), account=account.number)
 
 
 def insufficient_funds(account: Account, available: Money, delta: int) -> InsufficientFunds:
     """The refusal of a change that would take ``account`` below its floor."""
-    floor = f" {account.floor.format()}" if account.floor is not None else ""
     return InsufficientFunds(
-        f"account {account.number} has {available.format()} available; "
-        f"{Money(abs(delta), account.currency).format()} would take it below its floor{floor}",
+        shortfall(account.number, available, Money(abs(delta), account.currency), account.floor),
         account=account.number, available=available.to_str(),
     )
+
+
+def shortfall(number: str, available: Money, requested: Money, floor: Money | None = None
+              ) -> Message:
+    """What a person reads when ``requested`` is more than an account can give: the amount
+    that can still leave it (``available`` above a non-zero ``floor``), the amount asked and
+    the account (an entry may take from several)."""
+    if floor is None or floor.minor == 0:
+        return message("Insufficient balance: available {available}, requested {requested} "
+                       "(account {account})", available=available, requested=requested,
+                       account=number)
+    spendable = Money(max(available.minor - floor.minor, 0), available.currency)
+    return message("Insufficient balance: available {available}, requested {requested} "
+                   "(account {account}, minimum balance {floor})", available=spendable,
+                   requested=requested, account=number, floor=floor)

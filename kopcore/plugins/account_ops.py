@@ -15,6 +15,7 @@ from kopcore.errors import (
     InsufficientFunds,
     NotFound,
     ValidationError,
+    message,
 )
 from kopcore.ledger import Account
 from kopcore.ledger import _offices as offices
@@ -122,7 +123,8 @@ def open_internal(ctx: Context, data: OpenInternalIn) -> AccountOut:
     """Open an internal account (not a member's): teller cash, vault, bank."""
     gl = {a.value.key: a.value for a in ctx.kernel.plugins.gl_accounts.values()}.get(data.gl_key)
     if gl is None or gl.type.value not in INTERNAL_GL_TYPES:
-        raise ValidationError("internal accounts roll up to an asset or liability GL account",
+        raise ValidationError(message("internal accounts roll up to an asset or liability GL "
+                                      "account"),
                               field="gl_key")
     currency = data.currency or ctx.settings.currency
     floor = Money.parse(data.floor, currency, field="floor") if data.floor is not None else None
@@ -179,7 +181,8 @@ def release_hold(ctx: Context, data: ReleaseHoldIn) -> AccountOut:
     """Release a hold on this account."""
     account = ledger.get_account(ctx, data.account)
     if not any(h["id"] == data.hold_id for h in ledger.active_holds(ctx, data.account)):
-        raise NotFound(f"no active hold {data.hold_id} on account {data.account}")
+        raise NotFound(message("no active hold {hold_id} on account {account}",
+                               hold_id=data.hold_id, account=data.account))
     ledger.release_hold(ctx, data.hold_id)
     return account_out(ctx, ledger.get_account(ctx, account.number))
 

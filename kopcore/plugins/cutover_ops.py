@@ -21,7 +21,7 @@ from kopcore import hookimpl
 from kopcore._cutover import importer, kernel_sheets, template
 from kopcore._cutover.reconcile import OPENING_GL
 from kopcore.context import Context
-from kopcore.errors import BusinessDateError, Conflict, ImportRefused, ValidationError
+from kopcore.errors import BusinessDateError, Conflict, ImportRefused, ValidationError, message
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import (
@@ -76,7 +76,7 @@ class FileIn:
         try:
             return base64.b64decode(self.content, validate=True)
         except (binascii.Error, ValueError):
-            raise ValidationError("content is not base64", field="content") from None
+            raise ValidationError(message("content is not base64"), field="content") from None
 
 
 @attrs.frozen

@@ -14,7 +14,7 @@ from kopcore import hookimpl
 from kopcore._export import archive, beancount, books, sheets
 from kopcore._oversight import statements
 from kopcore.context import Context
-from kopcore.errors import Conflict, ValidationError
+from kopcore.errors import Conflict, ValidationError, message
 from kopcore.operations import Operation
 from kopcore.records import PermissionSpec
 
@@ -131,8 +131,9 @@ class YearDocumentOut:
 
 def _year(ctx: Context, year: int) -> int:
     if year > ctx.business_date.year:
-        raise ValidationError(f"financial year {year} has not started (business date "
-                              f"{ctx.business_date})", field="year")
+        raise ValidationError(message("financial year {year} has not started (business date "
+                                      "{business_date})", year=year,
+                                      business_date=ctx.business_date), field="year")
     return year
 
 

@@ -11,7 +11,7 @@ from kopcore import _auth as auth
 from kopcore import hookimpl
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import Conflict, NotFound
+from kopcore.errors import Conflict, NotFound, message
 from kopcore.operations import Operation
 
 #: Keys are managed by those who manage users.
@@ -85,7 +85,7 @@ def rotate_key(ctx: Context, data: RotateKeyIn) -> KeyOut:
     owner = ctx.conn.execute(select(u.username).join(t.api_keys, k.user_id == u.id)
                              .where(k.key_id == data.key_id, k.revoked_at.is_(None))).first()
     if owner is None:
-        raise NotFound(f"no active key {data.key_id}", field="key_id")
+        raise NotFound(message("no active key {key_id}", key_id=data.key_id), field="key_id")
     auth.revoke_key(ctx.conn, data.key_id)
     return KeyOut(*auth.issue_key(ctx.conn, owner.username, data.label))
 

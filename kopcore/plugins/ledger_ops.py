@@ -20,6 +20,7 @@ from kopcore.errors import (
     PostingVetoed,
     UnbalancedEntry,
     ValidationError,
+    message,
 )
 from kopcore.ledger._offices import REPORT_OFFICE_FIELDS, books_of
 from kopcore.ledger._reports import GLBalance, ReportSection
@@ -219,7 +220,7 @@ def financial_position(ctx: Context, data: AsOfIn) -> FinancialPositionOut:
 def operating_results(ctx: Context, data: PeriodIn) -> OperatingResultsOut:
     """Statement of operating results (laporan hasil usaha) for a period."""
     if data.from_date > data.to_date:
-        raise ValidationError("from_date is after to_date", field="from_date")
+        raise ValidationError(message("from_date is after to_date"), field="from_date")
     r = ledger.operating_results(ctx, data.from_date, data.to_date,
                                  data.currency or ctx.settings.currency,
                                  office_id=books_of(ctx.conn, data.office), unit=data.unit)

@@ -20,7 +20,7 @@ from kopcore._oversight.assessment import Assessment, IndicatorResult, assess
 from kopcore._oversight.questionnaire import answers_as_of, record_answer
 from kopcore._oversight.scoring import DEFAULT_REGIME, load_regime, percent_text
 from kopcore.context import Context
-from kopcore.errors import NotFound, ValidationError
+from kopcore.errors import NotFound, ValidationError, message
 from kopcore.ledger._offices import REPORT_OFFICE_FIELDS, books_of
 from kopcore.money import Money
 from kopcore.operations import Operation
@@ -56,8 +56,9 @@ REGIME_HELP = {"help": f"Scoring table (default: {DEFAULT_REGIME})"}
 def _as_of(ctx: Context, as_of: date | None) -> date:
     day = as_of or ctx.business_date
     if day > ctx.business_date:
-        raise ValidationError(f"as_of {day} is after the current business date "
-                              f"{ctx.business_date}", field="as_of")
+        raise ValidationError(message("as_of {day} is after the current business date "
+                                      "{business_date}", day=day,
+                                      business_date=ctx.business_date), field="as_of")
     return day
 
 
@@ -384,8 +385,9 @@ def statements_rat(ctx: Context, data: RatIn) -> RatOut:
     and cash flows; as data (json) or as a CSV or printable HTML document. On the CLI:
     ``kopcore statements rat --year 2026 --format html --output rat.html``."""
     if data.year > ctx.business_date.year:
-        raise ValidationError(f"financial year {data.year} has not started "
-                              f"(business date {ctx.business_date})", field="year")
+        raise ValidationError(message("financial year {year} has not started (business date "
+                                      "{business_date})", year=data.year,
+                                      business_date=ctx.business_date), field="year")
     ctx = ctx.for_books_of(books_of(ctx.conn, data.office))
     return rat_out(statements.rat_statements(ctx, data.year, ctx.settings.currency),
                    data.format)

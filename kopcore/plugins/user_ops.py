@@ -10,7 +10,7 @@ import attrs
 from kopcore import _auth as auth
 from kopcore import hookimpl, ledger
 from kopcore.context import Context
-from kopcore.errors import Conflict, NotFound, ValidationError
+from kopcore.errors import Conflict, NotFound, ValidationError, message
 from kopcore.ledger import _offices as offices
 from kopcore.operations import Operation
 from kopcore.records import RoleSpec
@@ -84,7 +84,7 @@ def list_users(ctx: Context, data: NoInput) -> UsersOut:
 def deactivate_user(ctx: Context, data: UserIn) -> UserOut:
     """Deactivate a user and revoke all their keys."""
     if data.username == ctx.actor:
-        raise Conflict("you cannot deactivate yourself")
+        raise Conflict(message("you cannot deactivate yourself"))
     return _user_out(auth.set_active(ctx.conn, data.username, False), _office_codes(ctx))
 
 

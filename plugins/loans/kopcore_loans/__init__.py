@@ -54,6 +54,7 @@ from kopcore_loans.eod import EOD_TASKS
 from kopcore_loans.exit import member_exit
 from kopcore_loans.health import health_figures
 from kopcore_loans.loan import LoanStatus, get_loan, schedule_rows
+from kopcore_loans.messages import _
 from kopcore_loans.products import ProductTerms, create_product
 from kopcore_loans.schedule import Frequency, InterestMethod
 from kopcore_loans.verify import findings as verify_findings
@@ -131,8 +132,8 @@ def kopcore_veto_entry(ctx: Context, entry: ProposedEntry) -> Veto | None:
     if not touches_loan or operation.startswith(("loans.", "eod.loans.", "demo.")) \
             or operation in TRUSTED_OPERATIONS or entry.settles_dues:
         return None
-    return Veto(MANAGED_ACCOUNT, "loan accounts change only through the loans operations "
-                                 "(repay, settle, restructure, write-off...)")
+    return Veto(MANAGED_ACCOUNT, _("loan accounts change only through the loans operations "
+                                   "(repay, settle, restructure, write-off...)"))
 
 
 @kopcore.hookimpl

@@ -25,6 +25,7 @@ from kopcore_loans.loan import (
     schedule_rows,
     update_loan,
 )
+from kopcore_loans.messages import _
 from kopcore_loans.products import get_product_by_id
 from kopcore_loans.repayment import (
     Allocation,
@@ -74,12 +75,13 @@ def member_exit(ctx: Context, member: Member) -> ExitContribution | None:
         .where(guarantors.c.member_id == member.id,
                loans.c.status == LoanStatus.ACTIVE.value).order_by(loans.c.id)).scalars().all()
     if guaranteed:
-        return ExitContribution(refusal=f"member guarantees running loan(s) "
-                                        f"{', '.join(guaranteed)}")
+        return ExitContribution(refusal=_("member guarantees running loan(s) {loans}",
+                                          loans=", ".join(guaranteed)))
     refused = [x.number for x in active
                if not get_product_by_id(ctx, x.product_id).exit_netting]
     if refused:
-        return ExitContribution(refusal=f"loan(s) {', '.join(refused)} still outstanding")
+        return ExitContribution(refusal=_("loan(s) {loans} still outstanding",
+                                          loans=", ".join(refused)))
     for pending in own:
         if pending.status in (LoanStatus.APPLIED, LoanStatus.APPROVED):
             update_loan(ctx, pending, status=LoanStatus.CANCELLED.value,

@@ -28,12 +28,14 @@ from kopcore_loans.loan import (
     ScheduleRow,
     get_loan_by_id,
     interest_account,
+    not_open,
     principal_account,
     record_event,
     require_status,
     schedule_rows,
     update_loan,
 )
+from kopcore_loans.messages import _
 from kopcore_loans.products import (
     Product,
     collectibility,
@@ -67,12 +69,12 @@ def money_account(ctx: Context, member: Member, purpose: str, *, use_savings: bo
         if account is not None:
             return account
     if cash_account is None:
-        raise ValidationError("no savings account answers for this member: name a "
-                              "cash_account", field="cash_account")
+        raise ValidationError(_("no savings account answers for this member: name a "
+                                "cash_account"), field="cash_account")
     account = ledger.get_account(ctx, cash_account)
     if account.member_id is not None:
-        raise ValidationError("cash_account must be an internal account (teller cash, bank)",
-                              field="cash_account")
+        raise ValidationError(_("cash_account must be an internal account (teller cash, "
+                                "bank)"), field="cash_account")
     return account
 
 
@@ -83,26 +85,28 @@ def check_limits(ctx: Context, product: Product, member: Member, principal: int,
                  term: int) -> None:
     cur = product.currency
     if not product.min_amount <= principal <= product.max_amount:
-        raise ValidationError(
-            f"amount must be between {Money(product.min_amount, cur).format()} and "
-            f"{Money(product.max_amount, cur).format()} for product {product.code}",
-            field="amount")
+        raise ValidationError(_(
+            "amount must be between {low} and {high} for product {product}",
+            low=Money(product.min_amount, cur), high=Money(product.max_amount, cur),
+            product=product.code), field="amount")
     if not product.min_term <= term <= product.max_term:
-        raise ValidationError(f"term must be {product.min_term}-{product.max_term} "
-                              f"installments for product {product.code}", field="term")
+        raise ValidationError(_("term must be {low}-{high} installments for product {product}",
+                                low=product.min_term, high=product.max_term,
+                                product=product.code), field="term")
     if product.savings_multiple is not None:
         # The member's savings are read from the account the settlement hook names for
         # disbursement; without one the limit cannot be checked and the loan is refused.
         account = ledger.settlement_account(ctx, member, DISBURSEMENT, cur)
         if account is None:
-            raise ValidationError(f"product {product.code} limits loans to "
-                                  f"{product.savings_multiple}x the member's savings, and no "
-                                  "savings account answers for this member", field="amount")
+            raise ValidationError(_("product {product} limits loans to {savings_multiple}x the "
+                                    "member's savings, and no savings account answers for this "
+                                    "member", product=product.code,
+                                    savings_multiple=product.savings_multiple), field="amount")
         ceiling = Fraction(account.balance.minor) * Fraction(product.savings_multiple)
         if principal > ceiling:
-            raise ValidationError(
-                f"amount exceeds {product.savings_multiple}x the member's savings "
-                f"({account.balance.format()})", field="amount")
+            raise ValidationError(_(
+                "amount exceeds {multiple}x the member's savings ({savings})",
+                multiple=product.savings_multiple, savings=account.balance), field="amount")
 
 
 def apply(ctx: Context, member: Member, product_code: str, amount: Money, term: int, *,
@@ -112,9 +116,10 @@ def apply(ctx: Context, member: Member, product_code: str, amount: Money, term: 
     ledger.require_active(ctx, member.id)
     product = get_product(ctx, product_code)
     if not product.active:
-        raise Conflict(f"loan product {product.code} is not offered any more", field="product")
+        raise Conflict(_("loan product {product} is not offered any more",
+                         product=product.code), field="product")
     if amount.currency != product.currency:
-        raise ValidationError("amount currency differs from the product's", field="amount")
+        raise ValidationError(_("amount currency differs from the product's"), field="amount")
     check_limits(ctx, product, member, amount.minor, term)
     provisi = round_half_up(Fraction(amount.minor) * Fraction(product.provisi_percent) / 100,
                             product.unit_minor)
@@ -140,8 +145,8 @@ def decide(ctx: Context, loan: Loan, *, approve: bool, note: str = "") -> Loan:
     """Approve or reject an application; never by the person who entered it."""
     require_status(loan, LoanStatus.APPLIED)
     if ctx.actor == loan.applied_by:
-        raise Forbidden(f"{ctx.actor} entered application {loan.number}; another person must "
-                        "decide it")
+        raise Forbidden(_("{actor} entered application {loan}; another person must decide it",
+                          actor=ctx.actor, loan=loan.number))
     status = LoanStatus.APPROVED if approve else LoanStatus.REJECTED
     loan = update_loan(ctx, loan, status=status.value, decided_by=ctx.actor,
                        decided_on=ctx.business_date, decision_note=note[:200] or None)
@@ -181,7 +186,7 @@ def disburse(ctx: Context, loan: Loan, member: Member, *, use_savings: bool,
     cur = loan.currency
     fees = loan.provisi_fee + loan.admin_fee
     if product.fees_deducted and fees >= loan.principal:
-        raise ValidationError("fees would take the whole loan", field="amount")
+        raise ValidationError(_("fees would take the whole loan"), field="amount")
     account = ledger.open_account(
         ctx, name=f"Pinjaman {loan.number} {member.name}"[:200], gl_key=gl.RECEIVABLE,
         plugin=gl.PLUGIN, member_id=member.id, product_code=f"loans.{loan.method.value}",
@@ -197,8 +202,8 @@ def disburse(ctx: Context, loan: Loan, member: Member, *, use_savings: bool,
         lines.append(PostingLine(payout.number, Side.CREDIT, Money(loan.principal, cur)))
         if fees:
             if fee_account is None:
-                raise ValidationError("fees are paid apart: name the fee_account (cash) that "
-                                      "receives them", field="fee_account")
+                raise ValidationError(_("fees are paid apart: name the fee_account (cash) that "
+                                        "receives them"), field="fee_account")
             lines.append(PostingLine(ledger.get_account(ctx, fee_account).number, Side.DEBIT,
                                      Money(fees, cur)))
     if fees:
@@ -272,7 +277,7 @@ def write_off(ctx: Context, loan: Loan, *, reason: str) -> tuple[Loan, JournalEn
         lines += [PostingLine(gl.gl(gl.INTEREST_INCOME), Side.DEBIT, Money(accrued, cur)),
                   PostingLine(receivable.number, Side.CREDIT, Money(accrued, cur))]
     if not lines:
-        raise Conflict(f"loan {loan.number} has nothing left to write off")
+        raise Conflict(_("loan {loan} has nothing left to write off", loan=loan.number))
     entry = ledger.post_entry(ctx, lines, memo=f"Hapus buku pinjaman {loan.number}: "
                                                f"{reason}"[:500])
     penalty = loan.penalty_due
@@ -292,11 +297,11 @@ def recover(ctx: Context, loan: Loan, source: Account, amount: Money) -> tuple[L
     """Money collected on a written-off loan: income (pendapatan pemulihan), up to the claim."""
     require_status(loan, LoanStatus.WRITTEN_OFF)
     if not amount.is_positive():
-        raise ValidationError("amount must be positive", field="amount")
+        raise ValidationError(_("amount must be positive"), field="amount")
     left = loan.written_off - loan.recovered
     if amount.minor > left:
-        raise ValidationError(f"only {Money(left, loan.currency).format()} of the written-off "
-                              "claim is left to recover", field="amount")
+        raise ValidationError(_("only {left} of the written-off claim is left to recover",
+                                left=Money(left, loan.currency)), field="amount")
     entry = ledger.post_entry(ctx, [
         PostingLine(source.number, Side.DEBIT, amount),
         PostingLine(gl.gl(gl.RECOVERY_INCOME), Side.CREDIT, amount),
@@ -342,14 +347,14 @@ def restructure(ctx: Context, loan: Loan, member: Member, *, term: int,
     """
     require_status(loan, LoanStatus.ACTIVE)
     if not 1 <= term <= 600:
-        raise ValidationError("term: 1-600 installments", field="term")
+        raise ValidationError(_("term: 1-600 installments"), field="term")
     if annual_rate is not None and not Decimal(0) <= annual_rate <= 1000:
-        raise ValidationError("annual rate: 0-1000 percent", field="annual_rate")
+        raise ValidationError(_("annual rate: 0-1000 percent"), field="annual_rate")
     today = ctx.business_date
     old = principal_account(ctx, loan)
     outstanding = old.balance.minor
     if outstanding <= 0:
-        raise Conflict(f"loan {loan.number} has no principal left to reschedule")
+        raise Conflict(_("loan {loan} has no principal left to reschedule", loan=loan.number))
     rows = schedule_rows(ctx, loan.id)
     arrears = _arrears_rows(rows, today)
     version = loan.schedule_version + 1
@@ -389,14 +394,16 @@ def restructure(ctx: Context, loan: Loan, member: Member, *, term: int,
 
 def add_guarantor(ctx: Context, loan: Loan, guarantor: Member, relationship: str) -> None:
     if guarantor.id == loan.member_id:
-        raise ValidationError("a borrower cannot guarantee their own loan", field="guarantor")
+        raise ValidationError(_("a borrower cannot guarantee their own loan"),
+                              field="guarantor")
     ledger.require_active(ctx, guarantor.id)
     if loan.status in (LoanStatus.CLOSED, LoanStatus.REJECTED, LoanStatus.CANCELLED):
-        raise Conflict(f"loan {loan.number} is {loan.status.value}")
+        raise Conflict(not_open(loan))
     g = guarantors.c
     if ctx.conn.execute(sa.select(g.id).where(g.loan_id == loan.id,
                                               g.member_id == guarantor.id)).first():
-        raise Conflict(f"{guarantor.member_number} already guarantees loan {loan.number}")
+        raise Conflict(_("{member} already guarantees loan {loan}",
+                         member=guarantor.member_number, loan=loan.number))
     ctx.conn.execute(guarantors.insert().values(
         loan_id=loan.id, member_id=guarantor.id, relationship=relationship.strip()[:100],
         added_on=ctx.business_date, added_by=ctx.actor))

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 
 from kopcore import ledger, query
 from kopcore.context import Context
-from kopcore.errors import Conflict, Forbidden, NotFound
+from kopcore.errors import Conflict, Forbidden, Message, NotFound
 from kopcore.ledger import Account
+from kopcore_loans.messages import _
 from kopcore_loans.schedule import Frequency, InterestMethod, accrued_through
 from kopcore_loans.tables import events, installments, loans
 
@@ -139,7 +140,7 @@ def get_loan(ctx: Context, number: str, *, lock: bool = False) -> Loan:
         statement = statement.with_for_update()
     row = ctx.conn.execute(statement).first()
     if row is None:
-        raise NotFound(f"loan {number} not found", field="loan")
+        raise NotFound(_("loan {loan} not found", loan=number), field="loan")
     return loan_from_row(row)
 
 
@@ -152,15 +153,34 @@ def require_access(ctx: Context, loan: Loan) -> Loan:
     principal = ctx.principal
     if principal is not None and principal.member_scoped \
             and principal.member_id != loan.member_id:
-        raise Forbidden("members may only see their own loans")
+        raise Forbidden(_("members may only see their own loans"))
     return loan
 
 
 def require_status(loan: Loan, *allowed: LoanStatus) -> None:
     if loan.status not in allowed:
-        wanted = " or ".join(s.value for s in allowed)
-        raise Conflict(f"loan {loan.number} is {loan.status.value}; this needs it {wanted}",
+        wanted = status_text(allowed[0])
+        for other in allowed[1:]:
+            wanted = _("{first} or {second}", first=wanted, second=status_text(other))
+        raise Conflict(_("loan {loan} is {loan_status}; this needs it {wanted}",
+                         loan=loan.number, loan_status=status_text(loan.status), wanted=wanted),
                        loan_status=loan.status.value)
+
+
+def status_text(status: LoanStatus) -> Message:
+    """A loan's status as people read it (``aktif``, ``lunas``, ``dihapusbukukan``)."""
+    return {
+        LoanStatus.APPLIED: _("applied"), LoanStatus.APPROVED: _("approved"),
+        LoanStatus.REJECTED: _("rejected"), LoanStatus.CANCELLED: _("cancelled"),
+        LoanStatus.ACTIVE: _("active"), LoanStatus.CLOSED: _("closed"),
+        LoanStatus.WRITTEN_OFF: _("written off"),
+    }[status]
+
+
+def not_open(loan: Loan) -> Message:
+    """Why a loan in its present status cannot take this action."""
+    return _("loan {loan} is {loan_status}", loan=loan.number,
+             loan_status=status_text(loan.status))
 
 
 def schedule_rows(ctx: Context, loan_id: int, *, include_superseded: bool = False
@@ -175,7 +195,7 @@ def schedule_rows(ctx: Context, loan_id: int, *, include_superseded: bool = Fals
 
 def account_number(ctx: Context, account_id: int | None) -> str:
     if account_id is None:
-        raise Conflict("the loan has no account yet (not disbursed)")
+        raise Conflict(_("the loan has no account yet (not disbursed)"))
     return query.account_number(ctx, account_id)
 
 

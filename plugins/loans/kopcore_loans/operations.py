@@ -40,9 +40,11 @@ from kopcore_loans.loan import (
     LoanStatus,
     get_loan,
     loan_from_row,
+    not_open,
     require_access,
     schedule_rows,
 )
+from kopcore_loans.messages import _
 from kopcore_loans.products import (
     CollectibilityClass,
     ProductTerms,
@@ -339,7 +341,7 @@ def _loan(ctx: Context, number: str, *, lock: bool = False) -> Loan:
         loan = get_loan(ctx, number, lock=lock)
     except NotFound:
         if ctx.principal is not None and ctx.principal.member_scoped:
-            raise Forbidden("members may only see their own loans") from None
+            raise Forbidden(_("members may only see their own loans")) from None
         raise
     return require_access(ctx, loan)
 
@@ -376,7 +378,7 @@ def simulate(ctx: Context, data: SimulateIn) -> ScheduleOut:
     product = get_product(ctx, data.product)
     principal = _money(ctx, data.amount)
     if not principal.is_positive():
-        raise ValidationError("amount must be positive", field="amount")
+        raise ValidationError(_("amount must be positive"), field="amount")
     rows = build_schedule(principal.minor, product.annual_rate, data.term, product.method,
                           product.frequency, data.start or ctx.business_date, product.unit_minor)
     return simulated_schedule(principal, data.term, product.method.value,
@@ -426,7 +428,7 @@ def repay(ctx: Context, data: RepayIn) -> PaymentOut:
     """Take a repayment: partial, a full installment or a prepayment of future ones."""
     loan = _loan(ctx, data.loan, lock=True)
     if loan.status is not LoanStatus.ACTIVE:
-        raise Conflict(f"loan {loan.number} is {loan.status.value}")
+        raise Conflict(not_open(loan))
     source = lifecycle.money_account(ctx, lifecycle.member_of(ctx, loan), lifecycle.COLLECTION,
                                      use_savings=data.from_savings,
                                      cash_account=data.cash_account)
@@ -441,7 +443,7 @@ def settlement_quote(ctx: Context, data: LoanIn) -> SettlementQuoteOut:
     """What it takes to settle the loan today under the product's early-settlement rule."""
     loan = _loan(ctx, data.loan)
     if loan.status is not LoanStatus.ACTIVE:
-        raise Conflict(f"loan {loan.number} is {loan.status.value}")
+        raise Conflict(not_open(loan))
     rule = get_product_by_id(ctx, loan.product_id).settlement_interest
     quote = repayment.settlement_quote(loan, schedule_rows(ctx, loan.id), ctx.business_date,
                                        rule)
@@ -455,7 +457,7 @@ def settle(ctx: Context, data: SettleIn) -> PaymentOut:
     """Settle the loan early (pelunasan dipercepat) and close it."""
     loan = _loan(ctx, data.loan, lock=True)
     if loan.status is not LoanStatus.ACTIVE:
-        raise Conflict(f"loan {loan.number} is {loan.status.value}")
+        raise Conflict(not_open(loan))
     source = lifecycle.money_account(ctx, lifecycle.member_of(ctx, loan), lifecycle.COLLECTION,
                                      use_savings=data.from_savings,
                                      cash_account=data.cash_account)
@@ -567,7 +569,7 @@ def set_auto_debit(ctx: Context, data: AutoDebitIn) -> LoanOut:
     """Opt a loan in (or out) of auto-debit from the member's savings at end of day."""
     loan = _loan(ctx, data.loan, lock=True)
     if loan.status in (LoanStatus.CLOSED, LoanStatus.WRITTEN_OFF):
-        raise Conflict(f"loan {loan.number} is {loan.status.value}")
+        raise Conflict(not_open(loan))
     ctx.conn.execute(sa.update(loans).where(loans.c.id == loan.id)
                      .values(auto_debit=data.enabled))
     return loan_out(ctx, get_loan(ctx, loan.number))

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money, exponent
+from kopcore_loans.messages import _
 from kopcore_loans.schedule import Frequency, InterestMethod
 from kopcore_loans.tables import collectibility_classes, products
 
@@ -87,16 +88,17 @@ def unit_minor(unit: Decimal, currency: str) -> int:
     """A rounding unit in major units (Rp100) as minor units (10000 sen)."""
     value = unit.scaleb(exponent(currency))
     if value != value.to_integral_value() or value <= 0:
-        raise ValidationError(f"rounding unit {unit} is not a positive multiple of the "
-                              f"currency's minor unit", field="rounding_unit")
+        raise ValidationError(_("rounding unit {unit} is not a positive multiple of the "
+                                "currency's minor unit", unit=unit), field="rounding_unit")
     return int(value)
 
 
 def parse_allocation(text: str) -> tuple[str, ...]:
     parts = tuple(p.strip() for p in text.split(",") if p.strip())
     if sorted(parts) != sorted(ALLOCATION_PARTS):
-        raise ValidationError("allocation order must name penalty, interest and principal once "
-                              "each, e.g. 'penalty,interest,principal'", field="allocation_order")
+        raise ValidationError(_("allocation order must name penalty, interest and principal "
+                                "once each, e.g. 'penalty,interest,principal'"),
+                              field="allocation_order")
     return parts
 
 
@@ -177,7 +179,8 @@ class ProductTerms:
 
 def _percent(value: Decimal, field: str, *, high: Decimal = Decimal(100)) -> str:
     if not Decimal(0) <= value <= high:
-        raise ValidationError(f"{field} must be between 0 and {high}", field=field)
+        raise ValidationError(_("{field} must be between 0 and {high}",
+                                field=field, high=high), field=field)
     # Positional notation: str(Decimal("10").normalize()) would be "1E+1".
     return format(value.normalize(), "f") if value else "0"
 
@@ -187,27 +190,27 @@ def create_product(ctx: Context, terms: ProductTerms) -> Product:
     currency = ctx.settings.currency
     code = terms.code.strip()
     if not code or not all(c.isalnum() or c in "-_." for c in code) or len(code) > 32:
-        raise ValidationError("product code: 1-32 letters, digits, '-', '_' or '.'",
+        raise ValidationError(_("product code: 1-32 letters, digits, '-', '_' or '.'"),
                               field="code")
     if not terms.name.strip():
-        raise ValidationError("product name is required", field="name")
+        raise ValidationError(_("product name is required"), field="name")
     if ctx.conn.execute(sa.select(products.c.id).where(products.c.code == code)).first():
-        raise Conflict(f"loan product {code} already exists", field="code")
+        raise Conflict(_("loan product {code} already exists", code=code), field="code")
     low = Money.parse(terms.min_amount, currency, field="min_amount")
     high = Money.parse(terms.max_amount, currency, field="max_amount")
     if not low.is_positive() or high < low:
-        raise ValidationError("amounts: 0 < min_amount <= max_amount", field="max_amount")
+        raise ValidationError(_("amounts: 0 < min_amount <= max_amount"), field="max_amount")
     if not 1 <= terms.min_term <= terms.max_term <= 600:
-        raise ValidationError("terms: 1 <= min_term <= max_term <= 600 installments",
+        raise ValidationError(_("terms: 1 <= min_term <= max_term <= 600 installments"),
                               field="max_term")
     unit_minor(terms.rounding_unit, currency)
     admin = Money.parse(terms.admin_fee, currency, field="admin_fee")
     if admin.minor < 0:
-        raise ValidationError("admin fee cannot be negative", field="admin_fee")
+        raise ValidationError(_("admin fee cannot be negative"), field="admin_fee")
     if terms.savings_multiple is not None and terms.savings_multiple <= 0:
-        raise ValidationError("savings multiple must be positive", field="savings_multiple")
+        raise ValidationError(_("savings multiple must be positive"), field="savings_multiple")
     if terms.grace_days < 0:
-        raise ValidationError("grace days cannot be negative", field="grace_days")
+        raise ValidationError(_("grace days cannot be negative"), field="grace_days")
     parse_allocation(terms.allocation_order)
     product_id = ctx.conn.execute(products.insert().values(
         code=code, name=terms.name.strip()[:200], method=terms.method.value,
@@ -233,7 +236,7 @@ def create_product(ctx: Context, terms: ProductTerms) -> Product:
 def get_product(ctx: Context, code: str) -> Product:
     row = ctx.conn.execute(sa.select(products).where(products.c.code == code)).first()
     if row is None:
-        raise NotFound(f"loan product {code} not found", field="product")
+        raise NotFound(_("loan product {code} not found", code=code), field="product")
     return product_from_row(row)
 
 
@@ -314,17 +317,17 @@ def replace_classes(ctx: Context, classes: list[CollectibilityClass]) -> list[Co
     allowance adjusted) at the next end of day."""
     ordered = sorted(classes, key=lambda c: c.min_days)
     if not ordered or ordered[0].min_days != 0:
-        raise ValidationError("the first class must start at 0 days past due", field="classes")
+        raise ValidationError(_("the first class must start at 0 days past due"), field="classes")
     codes = [c.code for c in ordered]
     if len(set(codes)) != len(codes) or len({c.min_days for c in ordered}) != len(ordered):
-        raise ValidationError("class codes and thresholds must be unique", field="classes")
+        raise ValidationError(_("class codes and thresholds must be unique"), field="classes")
     previous = Decimal(0)
     for cls in ordered:
         if not cls.code or len(cls.code) > 16 or not cls.name:
-            raise ValidationError("each class needs a code (1-16 characters) and a name",
+            raise ValidationError(_("each class needs a code (1-16 characters) and a name"),
                                   field="classes")
         if not previous <= cls.allowance_percent <= 100:
-            raise ValidationError("allowance percentages must be 0-100 and never decrease",
+            raise ValidationError(_("allowance percentages must be 0-100 and never decrease"),
                                   field="classes")
         if role_of(cls) not in ROLES:
             raise ValidationError(f"class {cls.code}: role is one of {', '.join(ROLES)}",

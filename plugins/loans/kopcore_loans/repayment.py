@@ -40,6 +40,7 @@ from kopcore_loans.loan import (
     schedule_rows,
     update_loan,
 )
+from kopcore_loans.messages import _
 from kopcore_loans.products import (
     Accounting,
     SettlementInterest,
@@ -261,16 +262,16 @@ def repay(ctx: Context, loan: Loan, source: Account, amount: Money, *, memo: str
     """Take ``amount`` from ``source`` and allocate it; refuses an amount above what the whole
     schedule still asks for (use early settlement to close a loan with its interest rule)."""
     if not amount.is_positive():
-        raise ValidationError("amount must be positive", field="amount")
+        raise ValidationError(_("amount must be positive"), field="amount")
     product = get_product_by_id(ctx, loan.product_id)
     rows = schedule_rows(ctx, loan.id)
     alloc = allocate_payment(amount.minor, loan.penalty_due, rows, ctx.business_date,
                              product.allocation_order, dues_only=dues_only)
     if alloc.left:
         owed = Money(alloc.total, loan.currency)
-        raise ValidationError(
-            f"payment exceeds what loan {loan.number} still owes on its schedule "
-            f"({owed.format()}); settle it early with loans.settle", field="amount")
+        raise ValidationError(_(
+            "payment exceeds what loan {loan} still owes on its schedule ({owed}); settle it "
+            "early with loans.settle", loan=loan.number, owed=owed), field="amount")
     loan, entry = post_payment(ctx, loan, source, alloc, kind=kind, memo=memo,
                                idempotency_key=idempotency_key)
     return loan, entry, alloc

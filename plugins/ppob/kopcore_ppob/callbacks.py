@@ -40,6 +40,7 @@ from kopcore.context import Context
 from kopcore.errors import ValidationError
 from kopcore_ppob import catalogue, flow, tables
 from kopcore_ppob.errors import BadSignature, ProviderUnavailable
+from kopcore_ppob.messages import _
 from kopcore_ppob.providers import Outcome, Result, make_provider
 
 log = logging.getLogger(__name__)
@@ -85,14 +86,14 @@ def _verify(ctx: Context, body: str, signature: str) -> tuple[str, Result]:
             return name, provider.parse_callback(body, signature)
         except (BadSignature, ProviderUnavailable):
             continue
-    raise BadSignature("the callback's signature verifies for no provider in use; ignored")
+    raise BadSignature(_("the callback's signature verifies for no provider in use; ignored"))
 
 
 def receive(ctx: Context, body: str, signature: str) -> Delivery:
     """Verify and apply one callback. ``ctx`` is read-only; each outcome commits on its own."""
     if not could_be_a_callback(body):
-        raise ValidationError("not a provider callback: the body is not a JSON object; "
-                              "nothing was recorded", field="body")
+        raise ValidationError(_("not a provider callback: the body is not a JSON object; "
+                                "nothing was recorded"), field="body")
     chosen = catalogue.provider_name(ctx)
     try:
         name, result = _verify(ctx, body, signature)

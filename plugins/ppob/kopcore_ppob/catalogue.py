@@ -22,6 +22,7 @@ from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import exponent
 from kopcore_ppob import clock, tables
 from kopcore_ppob.errors import CutOff
+from kopcore_ppob.messages import _
 from kopcore_ppob.providers import (
     DEFAULT_PROVIDER,
     PriceItem,
@@ -63,7 +64,8 @@ def provider_name(ctx: Context) -> str:
 def set_provider(ctx: Context, name: str) -> str:
     known = registry(ctx)
     if name not in known:
-        raise NotFound(f"no PPOB provider named {name!r}; known: {sorted(known)}")
+        raise NotFound(_("no PPOB provider named '{name}'; known: {known}",
+                         name=name, known=sorted(known)))
     put_setting(ctx, "provider", name)
     return name
 
@@ -103,7 +105,8 @@ _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]?\d)")
 def parse_hhmm(value: str, field: str) -> time:
     match = _HHMM.fullmatch(value.strip())
     if match is None:
-        raise ValidationError(f"{field}: a time HH:MM (00:00-23:59)", field=field)
+        raise ValidationError(_("{field}: a time HH:MM (00:00-23:59)",
+                                field=field), field=field)
     return time(int(match[1]), int(match[2]))
 
 
@@ -128,16 +131,17 @@ def set_category_cutoff(ctx: Context, category: str, start: str | None,
                         end: str | None) -> tuple[str, str] | None:
     """The operator's daily cut-off window for a category (WIB); both ``None`` clears it."""
     if category not in CATEGORIES:
-        raise ValidationError(f"category must be one of {', '.join(CATEGORIES)}",
+        raise ValidationError(_("category must be one of {categories}",
+                                categories=', '.join(CATEGORIES)),
                               field="category")
     if start is None and end is None:
         put_setting(ctx, f"cutoff.{category}", None)
         return None
     if start is None or end is None:
-        raise ValidationError("give both start and end, or neither to clear", field="start")
+        raise ValidationError(_("give both start and end, or neither to clear"), field="start")
     a, b = parse_hhmm(start, "start"), parse_hhmm(end, "end")
     if a == b:
-        raise ValidationError("start and end must differ", field="end")
+        raise ValidationError(_("start and end must differ"), field="end")
     window = (a.strftime("%H:%M"), b.strftime("%H:%M"))
     put_setting(ctx, f"cutoff.{category}", "-".join(window))
     return window
@@ -148,13 +152,18 @@ def check_cutoff(ctx: Context, product: Product, at: datetime | None = None) -> 
     local = (at or clock.now()).astimezone(clock.WIB).time()
     windows = []
     if product.cutoff_start and product.cutoff_end:
-        windows.append((product.cutoff_start, product.cutoff_end, "the provider's"))
+        windows.append((product.cutoff_start, product.cutoff_end,
+                        _("{sku} cannot be sold between {start} and {end} WIB (the provider's "
+                          "cut-off window); try again after {end} WIB", sku=product.sku,
+                          start=product.cutoff_start, end=product.cutoff_end)))
     if (cat := category_cutoff(ctx, product.category)) is not None:
-        windows.append((cat[0], cat[1], f"the {product.category} category's"))
-    for start, end, whose in windows:
+        windows.append((cat[0], cat[1], _(
+            "{sku} cannot be sold between {start} and {end} WIB (the {category} category's "
+            "cut-off window); try again after {end} WIB", sku=product.sku, start=cat[0],
+            end=cat[1], category=product.category)))
+    for start, end, refusal in windows:
         if in_window(local, parse_hhmm(start, "start"), parse_hhmm(end, "end")):
-            raise CutOff(f"{product.sku} cannot be sold between {start} and {end} WIB "
-                         f"({whose} cut-off window); try again after {end} WIB")
+            raise CutOff(refusal)
 
 
 # -- markups ----------------------------------------------------------------------------------
@@ -188,10 +197,11 @@ def get_markup(ctx: Context, category: str) -> Markup:
 
 def set_markup(ctx: Context, markup: Markup) -> Markup:
     if markup.category not in CATEGORIES:
-        raise ValidationError(f"category must be one of {', '.join(CATEGORIES)}",
+        raise ValidationError(_("category must be one of {categories}",
+                                categories=', '.join(CATEGORIES)),
                               field="category")
     if markup.flat < 0 or markup.percent_ppm < 0 or markup.round_to < 0:
-        raise ValidationError("markup values cannot be negative")
+        raise ValidationError(_("markup values cannot be negative"))
     m = tables.markups.c
     values = attrs.asdict(markup)
     if ctx.conn.execute(sa.update(tables.markups).where(m.category == markup.category)
@@ -244,8 +254,8 @@ def store_price_lists(ctx: Context, lists: list[tuple[str, list[PriceItem]]]) ->
     unavailable."""
     names = [name for name, _ in lists]
     if names != enabled_providers(ctx):
-        raise Conflict("the providers were changed while their price lists were fetched: "
-                       "sync again")
+        raise Conflict(_("the providers were changed while their price lists were fetched: sync "
+                         "again"))
     for name, items in lists:
         store_price_list(ctx, name, items)
     p = tables.products.c
@@ -258,7 +268,7 @@ def store_price_list(ctx: Context, provider_name: str, items: list[PriceItem]) -
     """Write one provider's fetched price list into the catalogue at current markups; its
     products it no longer lists become unavailable."""
     if provider_name not in enabled_providers(ctx):
-        raise Conflict("the provider was changed while its price list was fetched: sync again")
+        raise Conflict(_("the provider was changed while its price list was fetched: sync again"))
     unit = scale(ctx)
     p = tables.products.c
     listed = set()
@@ -266,7 +276,8 @@ def store_price_list(ctx: Context, provider_name: str, items: list[PriceItem]) -
         if item.category not in CATEGORIES:
             continue
         if item.price < 0:
-            raise Conflict(f"provider lists {item.sku} at a negative price")
+            raise Conflict(_("provider lists {sku} at a negative price",
+                             sku=item.sku))
         buy = item.price * unit
         cutoff: tuple[str | None, str | None] = (None, None)
         if item.cutoff_start and item.cutoff_end:
@@ -310,5 +321,5 @@ def get_product(ctx: Context, sku: str) -> Product:
     row = ctx.conn.execute(sa.select(tables.products)
                            .where(tables.products.c.sku == sku)).first()
     if row is None:
-        raise NotFound(f"no PPOB product {sku!r} (sync the catalogue first?)")
+        raise NotFound(_("no PPOB product '{sku}' (sync the catalogue first?)", sku=sku))
     return _product(row)

@@ -26,6 +26,7 @@ from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_ppob import catalogue, chart, flow, tables
+from kopcore_ppob.messages import _
 from kopcore_ppob.providers import registry
 
 TOPUP, PRICE, UNRECORDED = "topup", "price", "unrecorded"
@@ -54,12 +55,13 @@ def top_up(ctx: Context, provider: str, amount_minor: int, from_account: str,
            note: str | None) -> Move:
     """Record a top-up of ``provider``'s deposit paid from an internal account."""
     if provider not in registry(ctx):
-        raise NotFound(f"no PPOB provider named {provider!r}")
+        raise NotFound(_("no PPOB provider named '{provider}'",
+                         provider=provider))
     if amount_minor <= 0:
-        raise ValidationError("amount must be more than zero", field="amount")
+        raise ValidationError(_("amount must be more than zero"), field="amount")
     if ledger.get_account(ctx, from_account).member_id is not None:
-        raise ValidationError("from_account must be an internal account (bank, cash), not a "
-                              "member's", field="from_account")
+        raise ValidationError(_("from_account must be an internal account (bank, cash), not a "
+                                "member's"), field="from_account")
     money = Money(amount_minor, ctx.settings.currency)
     entry = ledger.post_entry(ctx, [
         PostingLine(ledger.gl_account_number(chart.PAYABLE_GL), Side.DEBIT, money),
@@ -75,31 +77,35 @@ def adjust(ctx: Context, ref_id: str, kind: str, provider_price_minor: int, amou
     ``provider_price_minor`` is the price on the provider's statement; ``amount_minor`` repeats
     the difference it makes (what maker-checker compares)."""
     if kind not in ADJUSTMENTS:
-        raise ValidationError("kind: price or unrecorded", field="kind")
+        raise ValidationError(_("kind: price or unrecorded"), field="kind")
     if provider_price_minor < 0:
-        raise ValidationError("provider_price cannot be negative", field="provider_price")
+        raise ValidationError(_("provider_price cannot be negative"), field="provider_price")
     txn = flow.get_txn(ctx, ref_id)
     if kind == PRICE:
         if txn is None or txn.status != flow.SUCCESS:
-            raise Conflict(f"{ref_id} is not a successful purchase in our books")
+            raise Conflict(_("{ref_id} is not a successful purchase in our books",
+                             ref_id=ref_id))
         provider = txn.provider
         delta = provider_price_minor - flow.cost_of(txn)
         if delta == 0:
-            raise Conflict(f"{ref_id} was booked at the statement's price: nothing to adjust")
+            raise Conflict(_("{ref_id} was booked at the statement's price: nothing to adjust",
+                             ref_id=ref_id))
     else:
         if txn is not None:
-            raise Conflict(f"{ref_id} is in our books: adjust its price, or settle it")
+            raise Conflict(_("{ref_id} is in our books: adjust its price, or settle it",
+                             ref_id=ref_id))
         if provider is None or provider not in registry(ctx):
-            raise ValidationError("provider: the provider whose statement lists it",
+            raise ValidationError(_("provider: the provider whose statement lists it"),
                                   field="provider")
         delta = provider_price_minor
     if amount_minor != abs(delta):
-        raise ValidationError(f"amount: repeat the adjustment, "
-                              f"{Money(abs(delta), ctx.settings.currency).format()}",
+        raise ValidationError(_("amount: repeat the adjustment, {amount}",
+                                amount=Money(abs(delta), ctx.settings.currency)),
                               field="amount")
     t = tables.deposit_moves.c
     if ctx.conn.execute(sa.select(t.id).where(t.ref_id == ref_id, t.kind == kind)).first():
-        raise Conflict(f"{ref_id} was already adjusted ({kind})")
+        raise Conflict(_("{ref_id} was already adjusted ({kind})",
+                         ref_id=ref_id, kind=kind))
     money = Money(abs(delta), ctx.settings.currency)
     payable = ledger.gl_account_number(chart.PAYABLE_GL)
     if delta > 0:  # the provider took more than we booked: a loss

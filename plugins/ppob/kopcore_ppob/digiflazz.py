@@ -49,6 +49,7 @@ import httpx
 from kopcore.errors import NotFound, ValidationError
 from kopcore_ppob.digiflazz_codes import RESPONSE_CODES
 from kopcore_ppob.errors import BadSignature, CutOff, ProviderUnavailable
+from kopcore_ppob.messages import _
 from kopcore_ppob.providers import (
     Bill,
     BillPeriod,
@@ -122,7 +123,8 @@ def _timeout_ms(text: str, variable: str) -> int:
         seconds = Decimal(-1)
     if not seconds.is_finite() or not 0 < seconds <= 120 or (seconds * 1000) % 1:
         raise ProviderUnavailable(
-            f"{variable} must be seconds, more than 0 and at most 120, in whole milliseconds")
+            _("{variable} must be seconds, more than 0 and at most 120, in whole milliseconds",
+              variable=variable))
     return int(seconds * 1000)
 
 
@@ -173,12 +175,14 @@ class DigiflazzProvider:
         try:
             return self._post(path, payload)
         except httpx.TimeoutException:
-            raise ProviderUnavailable(f"Digiflazz did not answer {path} within "
-                                      f"{self.timeout_ms / 1000:g} s; try again") from None
+            raise ProviderUnavailable(_("Digiflazz did not answer {path} within {seconds} s; "
+                                        "try again", path=path,
+                                        seconds=format(self.timeout_ms / 1000, "g"))) from None
         except httpx.HTTPError as exc:
-            raise ProviderUnavailable(f"Digiflazz {path}: {type(exc).__name__}") from None
+            raise ProviderUnavailable(_("Digiflazz {path}: {error}", path=path,
+                                        error=type(exc).__name__)) from None
         except MalformedAnswer as exc:
-            raise ProviderUnavailable(f"Digiflazz answered {exc}") from None
+            raise ProviderUnavailable(_("Digiflazz answered {exc}", exc=exc)) from None
 
     # -- catalogue and balance -------------------------------------------------------------------
     def price_list(self) -> Sequence[PriceItem]:
@@ -188,13 +192,14 @@ class DigiflazzProvider:
                                               "sign": self._sign("pricelist")})
             if not isinstance(rows, list):
                 raise self._refusal("/price-list", rows) or ProviderUnavailable(
-                    f"Digiflazz price list ({cmd}) is not a list")
+                    _("Digiflazz price list ({cmd}) is not a list", cmd=cmd))
             for row in rows:
                 try:
                     item = self._price_item(row, postpaid=cmd == "pasca")
                 except (MalformedAnswer, KeyError, TypeError, AttributeError) as exc:
                     raise ProviderUnavailable(
-                        f"Digiflazz price list ({cmd}) has a malformed item: {exc}") from None
+                        _("Digiflazz price list ({cmd}) has a malformed item: {exc}",
+                          cmd=cmd, exc=exc)) from None
                 if item is not None:
                     items.append(item)
         return items
@@ -226,7 +231,7 @@ class DigiflazzProvider:
             deposit = None
         if deposit is None:
             raise self._refusal("/cek-saldo", data) or ProviderUnavailable(
-                "Digiflazz answered the balance without a deposit")
+                _("Digiflazz answered the balance without a deposit"))
         return deposit
 
     # -- transactions ----------------------------------------------------------------------------
@@ -244,14 +249,15 @@ class DigiflazzProvider:
     def inquiry(self, ref_id: str, sku: str, customer_no: str) -> Bill:
         data = self._call("/transaction", self._request(ref_id, sku, customer_no, "inq-pasca"))
         if not isinstance(data, dict):
-            raise ProviderUnavailable("Digiflazz answered the inquiry without data")
+            raise ProviderUnavailable(_("Digiflazz answered the inquiry without data"))
         rc = str(data.get("rc", ""))[:4]
         if rc != "00":
             raise self._inquiry_refused(rc, str(data.get("message", ""))[:100], customer_no)
         try:
             return _bill(data)
         except (MalformedAnswer, TypeError, AttributeError) as exc:
-            raise ProviderUnavailable(f"Digiflazz inquiry answered {exc}") from None
+            raise ProviderUnavailable(_("Digiflazz inquiry answered {exc}",
+                                        exc=exc)) from None
 
     @staticmethod
     def _inquiry_refused(rc: str, message: str, customer_no: str) -> Exception:
@@ -259,11 +265,13 @@ class DigiflazzProvider:
         unknown IP, deposit…) is the provider's error, never "no bill to pay"."""
         code = RESPONSE_CODES.get(rc)
         if code is None or not code.created:
-            return ProviderUnavailable(f"Digiflazz refused the inquiry: rc {rc or '?'} "
-                                       f"{code.message if code else message}")
+            return ProviderUnavailable(_("Digiflazz refused the inquiry: rc {rc} {reason}",
+                                         rc=rc or "?", reason=code.message if code else message))
         if rc == "58":
-            return CutOff(f"Digiflazz is in its cut-off window (rc 58): {message}")
-        return NotFound(f"no bill to pay for {customer_no}: {message} (rc {rc})")
+            return CutOff(_("Digiflazz is in its cut-off window (rc 58): {message}",
+                            message=message))
+        return NotFound(_("no bill to pay for {customer_no}: {message} (rc {rc})",
+                          customer_no=customer_no, message=message, rc=rc))
 
     def _result(self, ref_id: str, data: Any) -> Result:
         if not isinstance(data, dict):
@@ -321,13 +329,14 @@ class DigiflazzProvider:
         # Bytes: compare_digest refuses str holding non-ASCII, and the header is the sender's.
         given = signature.strip().encode("utf-8", "surrogateescape")
         if not hmac.compare_digest(expected.encode(), given):
-            raise BadSignature("the callback's X-Hub-Signature does not verify; ignored")
+            raise BadSignature(_("the callback's X-Hub-Signature does not verify; ignored"))
         try:
             data = json.loads(body)["data"]
             ref_id = str(data["ref_id"])
             return self._result(ref_id, data)
         except (ValueError, KeyError, TypeError, MalformedAnswer) as exc:
-            raise ValidationError(f"not a Digiflazz transaction callback: {exc}",
+            raise ValidationError(_("not a Digiflazz transaction callback: {exc}",
+                                    exc=exc),
                                   field="body") from None
 
 

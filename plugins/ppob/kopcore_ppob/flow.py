@@ -36,6 +36,7 @@ from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_ppob import catalogue, chart, clock, routing, tables
 from kopcore_ppob.errors import AnomalyResolved, DepositExhausted
+from kopcore_ppob.messages import _
 from kopcore_ppob.providers import (
     Outcome,
     Provider,
@@ -89,13 +90,13 @@ class Txn:
 
 def check_ref_id(ref_id: str) -> str:
     if not 1 <= len(ref_id) <= 64 or not all(c.isalnum() or c in "-_" for c in ref_id):
-        raise ValidationError("ref_id: 1-64 letters, digits, '-' or '_'", field="ref_id")
+        raise ValidationError(_("ref_id: 1-64 letters, digits, '-' or '_'"), field="ref_id")
     return ref_id
 
 
 def check_customer_no(customer_no: str) -> str:
     if not (customer_no.isascii() and customer_no.isdigit() and 6 <= len(customer_no) <= 20):
-        raise ValidationError("customer number: 6-20 digits", field="customer_no")
+        raise ValidationError(_("customer number: 6-20 digits"), field="customer_no")
     return customer_no
 
 
@@ -114,7 +115,8 @@ def check_customer_for(category: str, customer_no: str) -> str:
     """The category's own format (phone number, meter number...) on top of digits only."""
     fmt = CUSTOMER_FORMATS.get(category)
     if fmt is not None and not fmt[0].fullmatch(customer_no):
-        raise ValidationError(f"customer number for {category}: {fmt[1]}", field="customer_no")
+        raise ValidationError(_("customer number for {category}: {expected}",
+                                category=category, expected=fmt[1]), field="customer_no")
     return customer_no
 
 
@@ -150,9 +152,10 @@ def check_deposit(ctx: Context, provider: str, buy_minor: int) -> None:
     """Refuse before sending when the provider's last reported deposit cannot pay."""
     deposit = known_deposit(ctx, provider)
     if deposit is not None and deposit * catalogue.scale(ctx) < buy_minor:
-        raise DepositExhausted(
-            f"the deposit with provider {provider} (Rp{deposit:,} at last report) cannot pay "
-            "this purchase; top it up, then refresh it with 'ppob deposit'")
+        raise DepositExhausted(_(
+            "the deposit with provider {provider} ({deposit} at last report) cannot pay this "
+            "purchase; top it up, then refresh it with 'ppob deposit'", provider=provider,
+            deposit=Money(deposit * catalogue.scale(ctx), ctx.settings.currency)))
 
 
 def get_txn(ctx: Context, ref_id: str) -> Txn | None:
@@ -166,7 +169,7 @@ def get_txn(ctx: Context, ref_id: str) -> Txn | None:
 def require_txn(ctx: Context, ref_id: str) -> Txn:
     txn = get_txn(ctx, ref_id)
     if txn is None:
-        raise NotFound(f"no PPOB transaction {ref_id!r}")
+        raise NotFound(_("no PPOB transaction '{ref_id}'", ref_id=ref_id))
     return txn
 
 
@@ -196,7 +199,9 @@ def price_changes(ctx: Context, first: date, last: date) -> list[Txn]:
 def _same_request(txn: Txn, sku: str, customer_no: str) -> None:
     asked = txn.requested_sku or txn.sku
     if asked != sku or txn.customer_no != customer_no:
-        raise Conflict(f"ref_id {txn.ref_id!r} was used for {asked} {txn.customer_no}")
+        raise Conflict(_("ref_id '{ref_id}' was used for {asked} {customer_no}",
+                         ref_id=txn.ref_id, asked=asked,
+                         customer_no=txn.customer_no))
 
 
 # -- inquiry ----------------------------------------------------------------------------------
@@ -214,7 +219,7 @@ def inquiry(ctx: Context, ref_id: str, sku: str, customer_no: str) -> Txn:
         return existing
     product = catalogue.get_product(ctx, sku)
     if not product.postpaid:
-        raise ValidationError(f"{sku} is prepaid: pay it directly", field="sku")
+        raise ValidationError(_("{sku} is prepaid: pay it directly", sku=sku), field="sku")
     check_customer_for(product.category, customer_no)
     routing.sellable(ctx, product)
     provider = provider_for(ctx, product.provider)
@@ -272,10 +277,10 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
     if product.postpaid:
         routing.sellable(ctx, product)
         if existing is None:
-            raise Conflict(f"{req.sku} is a bill: inquire it first with this ref_id")
+            raise Conflict(_("{sku} is a bill: inquire it first with this ref_id", sku=req.sku))
         if existing.created_on != ctx.business_date:
-            raise Conflict(f"the quote for {req.ref_id} is from {existing.created_on}; "
-                           "inquire again")
+            raise Conflict(_("the quote for {ref_id} is from {created_on}; inquire again",
+                             ref_id=req.ref_id, created_on=existing.created_on))
         selling, buy, bill = existing.selling_price, existing.buy_price, existing.bill
         check_deposit(ctx, product.provider, buy)
     else:
@@ -289,8 +294,8 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
     values: dict[str, Any]
     if req.cash_account:
         if ledger.get_account(ctx, req.cash_account).member_id is not None:
-            raise ValidationError("cash_account must be an internal account (teller cash, "
-                                  "bank), not a member's", field="cash_account")
+            raise ValidationError(_("cash_account must be an internal account (teller cash, "
+                                    "bank), not a member's"), field="cash_account")
         entry = ledger.post_entry(ctx, [
             PostingLine(req.cash_account, Side.DEBIT, amount),
             PostingLine(ledger.gl_account_number(chart.SUSPENSE_GL), Side.CREDIT, amount),
@@ -301,14 +306,15 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
     elif member is not None:
         account = ledger.settlement_account(ctx, member, "payment")
         if account is None:
-            raise ValidationError(f"member {member.member_number} has no account that pays; "
-                                  "take cash (cash_account)", field="cash_account")
+            raise ValidationError(_("member {member} has no account that pays; take cash "
+                                    "(cash_account)", member=member.member_number),
+                                  field="cash_account")
         hold_id = ledger.place_hold(ctx, account.number, amount,
                                     reason=f"PPOB {req.sku} {req.customer_no}",
                                     reference=f"ppob:{req.ref_id}")
         values = {"paid_by": "savings", "source_account": account.number, "hold_id": hold_id}
     else:
-        raise ValidationError("name the member paying from savings, or the cash_account",
+        raise ValidationError(_("name the member paying from savings, or the cash_account"),
                               field="member")
     values.update(status=PENDING, member_id=member.id if member else None,
                   created_at=clock.now().astimezone(UTC))
@@ -324,7 +330,7 @@ def begin(ctx: Context, req: PayRequest) -> tuple[Txn, bool]:
                                    .where(c.ref_id == req.ref_id, c.status == INQUIRED)
                                    .values(**values)).rowcount
         if claimed != 1:
-            raise Conflict(f"ref_id {req.ref_id!r} is already being paid")
+            raise Conflict(_("ref_id '{ref_id}' is already being paid", ref_id=req.ref_id))
     return require_txn(ctx, req.ref_id), True
 
 
@@ -633,7 +639,7 @@ def list_anomalies(ctx: Context, state: str, limit: int = 100) -> list[Txn]:
     elif state == "resolved":
         query = query.where(c.resolution.is_not(None))
     elif state != "all":
-        raise ValidationError("state: open, resolved or all", field="state")
+        raise ValidationError(_("state: open, resolved or all"), field="state")
     return [require_txn(ctx, r) for r in ctx.conn.execute(query).scalars()]
 
 
@@ -652,22 +658,27 @@ def resolve_anomaly(ctx: Context, ref_id: str, resolution: str, amount_minor: in
     refunded becomes (or stays) ``failed``. ``amount_minor`` must repeat the transaction's
     amount (it is what maker-checker compares)."""
     if resolution not in RESOLUTIONS:
-        raise ValidationError("resolution: charged, absorbed or refunded", field="resolution")
+        raise ValidationError(_("resolution: charged, absorbed or refunded"), field="resolution")
     txn = require_txn(ctx, ref_id)
     if txn.resolution is not None:
-        raise AnomalyResolved(f"the anomaly of {ref_id} was already resolved ({txn.resolution}, "
-                              f"by {txn.resolved_by} on {txn.resolution_on})")
+        raise AnomalyResolved(_("the anomaly of {ref_id} was already resolved ({resolution}, by "
+                                "{resolved_by} on {resolution_on})",
+                                ref_id=ref_id, resolution=txn.resolution,
+                                resolved_by=txn.resolved_by,
+                                resolution_on=txn.resolution_on))
     if txn.anomaly is None or txn.status not in (FAILED, PENDING):
-        raise Conflict(f"{ref_id} has no anomaly to resolve (status {txn.status}); pending "
-                       "ones are settled by 'ppob status'")
+        raise Conflict(_("{ref_id} has no anomaly to resolve (status {status}); pending ones are "
+                         "settled by 'ppob status'", ref_id=ref_id,
+                         status=txn.status))
     if amount_minor != txn.selling_price:
         raise ValidationError(
-            f"amount: repeat the transaction's amount, "
-            f"{Money(txn.selling_price, ctx.settings.currency).format()}", field="amount")
+            _("amount: repeat the transaction's amount, {amount}",
+              amount=Money(txn.selling_price, ctx.settings.currency)), field="amount")
     held = txn.status == PENDING
     if resolution == CHARGED and txn.paid_by != "savings" and not held:
-        raise Conflict(f"{ref_id} was paid in cash and the cash handed back: collect it at the "
-                       "counter as a new sale, or resolve it as absorbed")
+        raise Conflict(_("{ref_id} was paid in cash and the cash handed back: collect it at the "
+                         "counter as a new sale, or resolve it as absorbed",
+                         ref_id=ref_id))
     c = tables.transactions.c
     claimed = ctx.conn.execute(
         sa.update(tables.transactions)
@@ -678,7 +689,8 @@ def resolve_anomaly(ctx: Context, ref_id: str, resolution: str, amount_minor: in
                 resolved_on=txn.resolved_on or ctx.business_date, attention=None,
                 status=FAILED if resolution == REFUNDED else SUCCESS)).rowcount
     if claimed != 1:  # a concurrent resolution committed first
-        raise AnomalyResolved(f"the anomaly of {ref_id} was already resolved")
+        raise AnomalyResolved(_("the anomaly of {ref_id} was already resolved",
+                                ref_id=ref_id))
     memo = f"PPOB {txn.sku} {txn.customer_no} ({ref_id})"
     source = str(txn.source_account)
     if held:

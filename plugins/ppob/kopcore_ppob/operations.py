@@ -43,6 +43,7 @@ from kopcore_ppob.errors import (
     DepositExhausted,
     ProviderUnavailable,
 )
+from kopcore_ppob.messages import _
 from kopcore_ppob.providers import calling, registry
 
 REF = {"help": "The transaction's ref_id: the idempotency key sent to the provider",
@@ -599,7 +600,7 @@ def deposit_threshold_set(ctx: Context, data: ThresholdIn) -> DepositOut:
     """Set the provider deposit's low-balance threshold."""
     minor = _units(ctx, data.threshold, "threshold")
     if minor < 0:
-        raise ValidationError("threshold cannot be negative", field="threshold")
+        raise ValidationError(_("threshold cannot be negative"), field="threshold")
     catalogue.put_setting(ctx, "deposit_threshold", str(minor) if minor else None)
     return _deposit_out(ctx)
 
@@ -702,7 +703,7 @@ def markup_set(ctx: Context, data: MarkupSetIn) -> MarkupOut:
     """Set a category's markup rule (takes effect at the next catalogue sync)."""
     ppm = data.percent * 10000
     if ppm != ppm.to_integral_value() or not 0 <= ppm <= 1_000_000:
-        raise ValidationError("percent: 0-100 with at most 4 decimals", field="percent")
+        raise ValidationError(_("percent: 0-100 with at most 4 decimals"), field="percent")
     m = catalogue.set_markup(ctx, catalogue.Markup(
         data.category, _units(ctx, data.flat, "flat"), int(ppm),
         _units(ctx, data.round_to, "round_to")))
@@ -757,7 +758,7 @@ def price_changes(ctx: Context, data: PeriodIn) -> PriceChangesOut:
     first = data.date_from or ctx.business_date
     last = data.date_to or first
     if last < first:
-        raise ValidationError("date_to is before date_from", field="date_to")
+        raise ValidationError(_("date_to is before date_from"), field="date_to")
     sales = []
     difference = 0
     for t in flow.price_changes(ctx, first, last):

@@ -37,6 +37,7 @@ import attrs
 from kopcore.context import Context
 from kopcore.errors import KopcoreError, NotFound, PluginError, ValidationError
 from kopcore_ppob.errors import ProviderUnavailable
+from kopcore_ppob.messages import _
 
 
 class Outcome(enum.StrEnum):
@@ -184,8 +185,9 @@ class ProviderConfig:
     def require(self, key: str) -> str:
         value = self.values.get(key, "")
         if not value:
-            raise ProviderUnavailable(f"PPOB provider {self.name} is not configured: "
-                                      f"set {self.variable(key)}")
+            raise ProviderUnavailable(_("PPOB provider {provider} is not configured: set "
+                                        "{variable}", provider=self.name,
+                                        variable=self.variable(key)))
         return value
 
 
@@ -231,14 +233,14 @@ class SandboxProvider:
         for item in SANDBOX_PRICES:
             if item.sku == sku:
                 return item
-        raise NotFound(f"provider sandbox has no product {sku!r}")
+        raise NotFound(_("provider sandbox has no product '{sku}'", sku=sku))
 
     def inquiry(self, ref_id: str, sku: str, customer_no: str) -> Bill:
         item = self._item(sku)
         if not item.postpaid:
-            raise NotFound(f"{sku} is prepaid: it has no bill to inquire")
+            raise NotFound(_("{sku} is prepaid: it has no bill to inquire", sku=sku))
         if customer_no.endswith("9"):
-            raise NotFound(f"no outstanding bill for {customer_no}")
+            raise NotFound(_("no outstanding bill for {customer}", customer=customer_no))
         amount = 50_000 + int(customer_no[-4:]) * 25
         return Bill(f"PELANGGAN {customer_no[-4:]}", amount, item.price)
 
@@ -274,7 +276,7 @@ class SandboxProvider:
         return 10_000_000
 
     def parse_callback(self, body: str, signature: str) -> Result:
-        raise ValidationError("the sandbox provider sends no callbacks", field="body")
+        raise ValidationError(_("the sandbox provider sends no callbacks"), field="body")
 
 
 DEFAULT_PROVIDER = "sandbox"
@@ -309,12 +311,13 @@ def calling(name: str, what: Callable[[], T]) -> T:
         raise
     except Exception as exc:
         log.warning("PPOB provider %s failed: %s", name, type(exc).__name__)
-        raise ProviderUnavailable(f"PPOB provider {name} did not answer "
-                                  f"({type(exc).__name__}); try again") from None
+        raise ProviderUnavailable(_("PPOB provider {name} did not answer ({error}); try again",
+                                    name=name, error=type(exc).__name__)) from None
 
 
 def make_provider(ctx: Context, name: str) -> Provider:
     specs = registry(ctx)
     if name not in specs:
-        raise NotFound(f"no PPOB provider named {name!r}; known: {sorted(specs)}")
+        raise NotFound(_("no PPOB provider named '{name}'; known: {known}",
+                         name=name, known=sorted(specs)))
     return specs[name].factory(ProviderConfig.from_env(name))

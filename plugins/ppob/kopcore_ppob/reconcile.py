@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from kopcore.context import Context
 from kopcore.errors import NotFound, ValidationError
 from kopcore_ppob import catalogue, deposits, flow, tables
+from kopcore_ppob.messages import _
 from kopcore_ppob.providers import registry
 
 STATUS = {"sukses": "success", "success": "success", "gagal": "failed", "failed": "failed",
@@ -82,12 +83,14 @@ def _rows(text: str) -> list[dict[str, str]]:
     fields = {f.strip().lower() for f in reader.fieldnames or []}
     missing = {"ref_id", "status", "price"} - fields
     if missing:
-        raise ValidationError(f"statement: missing column(s) {', '.join(sorted(missing))}",
+        raise ValidationError(_("statement: missing column(s) {columns}",
+                                columns=', '.join(sorted(missing))),
                               field="csv")
     rows = []
     for number, raw in enumerate(reader, start=2):
         if number > MAX_ROWS:
-            raise ValidationError(f"statement: more than {MAX_ROWS} rows", field="csv")
+            raise ValidationError(_("statement: more than {max_rows} rows",
+                                    max_rows=MAX_ROWS), field="csv")
         rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()})
     return rows
 
@@ -118,7 +121,8 @@ def _price(value: str, ref_id: str) -> int:
     except InvalidOperation:
         amount = Decimal(-1)
     if not amount.is_finite() or amount < 0 or amount != amount.to_integral_value():
-        raise ValidationError(f"statement: ref_id {ref_id}: price {value!r} is not whole rupiah",
+        raise ValidationError(_("statement: ref_id {ref_id}: price '{price}' is not whole rupiah",
+                                ref_id=ref_id, price=value),
                               field="csv")
     return int(amount)
 
@@ -129,11 +133,12 @@ def reconcile(ctx: Context, text: str, date_from: date | None, date_to: date | N
     statement's deposit at its end, minor units; the last reported deposit otherwise."""
     provider = provider or catalogue.provider_name(ctx)
     if provider not in registry(ctx):
-        raise NotFound(f"no PPOB provider named {provider!r}")
+        raise NotFound(_("no PPOB provider named '{provider}'",
+                         provider=provider))
     first = date_from or ctx.business_date
     last = date_to or first
     if last < first:
-        raise ValidationError("date_to is before date_from", field="date_to")
+        raise ValidationError(_("date_to is before date_from"), field="date_to")
     unit = catalogue.scale(ctx)
     statement: dict[str, tuple[str, int]] = {}
     rows = _rows(text)
@@ -141,10 +146,12 @@ def reconcile(ctx: Context, text: str, date_from: date | None, date_to: date | N
         ref_id = row.get("ref_id", "")
         status = STATUS.get(row.get("status", "").lower())
         if not ref_id or status is None:
-            raise ValidationError(f"statement: row {ref_id or '?'} has no ref_id or an unknown "
-                                  f"status {row.get('status', '')!r}", field="csv")
+            raise ValidationError(_("statement: row {ref_id} has no ref_id or an unknown status "
+                                    "'{status}'", ref_id=ref_id or "?",
+                                    status=row.get("status", "")), field="csv")
         if ref_id in statement:
-            raise ValidationError(f"statement: ref_id {ref_id} appears twice", field="csv")
+            raise ValidationError(_("statement: ref_id {ref_id} appears twice",
+                                    ref_id=ref_id), field="csv")
         statement[ref_id] = (status, _price(row.get("price", ""), ref_id))
     c = tables.transactions.c
     local = {t.ref_id: t for t in (

@@ -20,15 +20,20 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from kopcore.context import Context
-from kopcore.errors import Conflict, KopcoreError, NotFound, ValidationError
+from kopcore.errors import Conflict, KopcoreError, Message, NotFound, ValidationError
 from kopcore_ppob import catalogue, tables
 from kopcore_ppob.catalogue import Product
+from kopcore_ppob.messages import _
 from kopcore_ppob.providers import registry
 
 SCOPES = ("category", "group")
 
 #: Raises when a provider's deposit, as last reported, cannot pay ``buy_minor``.
 DepositCheck = Callable[[Context, str, int], None]
+
+
+def not_available(sku: str) -> Message:
+    return _("PPOB product {sku} is not available now", sku=sku)
 
 
 def group_of(ctx: Context, product: Product) -> list[Product]:
@@ -74,7 +79,7 @@ def candidates(ctx: Context, product: Product, *, tried: tuple[str, ...] = (),
     if not chosen and not tried:
         if refusal is not None:
             raise refusal
-        raise Conflict(f"PPOB product {product.sku} is not available now")
+        raise Conflict(not_available(product.sku))
     return chosen
 
 
@@ -82,13 +87,15 @@ def sellable(ctx: Context, product: Product,
              check_deposit: DepositCheck | None = None) -> None:
     """Raise why ``product`` cannot be sent to its provider now, if it cannot."""
     if not product.available:
-        raise Conflict(f"PPOB product {product.sku} is not available now")
+        raise Conflict(not_available(product.sku))
     if product.provider not in catalogue.enabled_providers(ctx):
-        raise Conflict(f"PPOB product {product.sku} belongs to provider {product.provider}, "
-                       "which is not in use; sync the catalogue")
+        raise Conflict(_("PPOB product {sku} belongs to provider {provider}, which is not in "
+                         "use; sync the catalogue", sku=product.sku,
+                         provider=product.provider))
     down = catalogue.provider_down(ctx, product.provider)
     if down is not None:
-        raise Conflict(f"PPOB provider {product.provider} is marked down: {down}")
+        raise Conflict(_("PPOB provider {provider} is marked down: {reason}",
+                         provider=product.provider, reason=down))
     catalogue.check_cutoff(ctx, product)
     if check_deposit is not None:
         check_deposit(ctx, product.provider, product.buy_price)
@@ -97,18 +104,20 @@ def sellable(ctx: Context, product: Product,
 def set_route(ctx: Context, scope: str, key: str, providers: list[str]) -> list[str]:
     """Set (or, with no providers, clear) the preferred providers of a category or group."""
     if scope not in SCOPES:
-        raise ValidationError("scope: category or group", field="scope")
+        raise ValidationError(_("scope: category or group"), field="scope")
     if scope == "category" and key not in catalogue.CATEGORIES:
-        raise ValidationError(f"category must be one of {', '.join(catalogue.CATEGORIES)}",
+        raise ValidationError(_("category must be one of {categories}",
+                                categories=', '.join(catalogue.CATEGORIES)),
                               field="key")
     if not key or len(key) > 64:
-        raise ValidationError("key: 1-64 characters", field="key")
+        raise ValidationError(_("key: 1-64 characters"), field="key")
     known = registry(ctx)
     for name in providers:
         if name not in known:
-            raise NotFound(f"no PPOB provider named {name!r}; known: {sorted(known)}")
+            raise NotFound(_("no PPOB provider named '{name}'; known: {known}",
+                             name=name, known=sorted(known)))
     if len(set(providers)) != len(providers):
-        raise ValidationError("providers: each once", field="providers")
+        raise ValidationError(_("providers: each once"), field="providers")
     catalogue.put_setting(ctx, f"route.{scope}.{key}", ",".join(providers) or None)
     return providers
 
@@ -128,7 +137,7 @@ def set_group(ctx: Context, sku: str, group: str | None) -> Product:
     """Put a product in a group (the same product at several providers), or out of any."""
     catalogue.get_product(ctx, sku)
     if group is not None and not 1 <= len(group) <= 64:
-        raise ValidationError("group: 1-64 characters", field="group")
+        raise ValidationError(_("group: 1-64 characters"), field="group")
     p = tables.products.c
     ctx.conn.execute(sa.update(tables.products).where(p.sku == sku).values(group_code=group))
     return catalogue.get_product(ctx, sku)
@@ -137,7 +146,7 @@ def set_group(ctx: Context, sku: str, group: str | None) -> Product:
 def set_provider_state(ctx: Context, name: str, down: bool, note: str | None) -> str | None:
     """Mark a provider down (no sale is sent to it; routes fall back) or up again."""
     if name not in registry(ctx):
-        raise NotFound(f"no PPOB provider named {name!r}")
+        raise NotFound(_("no PPOB provider named '{name}'", name=name))
     reason = (note or "marked down by an operator")[:150] if down else None
     catalogue.put_setting(ctx, f"down.{name}", reason)
     return reason

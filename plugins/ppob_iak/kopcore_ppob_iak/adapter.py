@@ -44,6 +44,7 @@ from kopcore_ppob.providers import Bill, Outcome, PriceItem, ProviderConfig, Rea
 
 from kopcore.errors import NotFound, ValidationError
 from kopcore_ppob_iak.codes import RESPONSE_CODES
+from kopcore_ppob_iak.messages import _
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,8 @@ def _timeout_ms(text: str, variable: str) -> int:
         seconds = Decimal(-1)
     if not seconds.is_finite() or not 0 < seconds <= 120 or (seconds * 1000) % 1:
         raise ProviderUnavailable(
-            f"{variable} must be seconds, more than 0 and at most 120, in whole milliseconds")
+            _("{variable} must be seconds, more than 0 and at most 120, in whole milliseconds",
+              variable=variable))
     return int(seconds * 1000)
 
 
@@ -119,12 +121,15 @@ class IakProvider:
         try:
             status, data = self._post(service, payload)
         except httpx.TimeoutException:
-            raise ProviderUnavailable(f"IAK did not answer {service} within "
-                                      f"{self.timeout_ms / 1000:g} s; try again") from None
+            raise ProviderUnavailable(_("IAK did not answer {service} within {seconds} s; try "
+                                        "again", service=service,
+                                        seconds=f"{self.timeout_ms / 1000:g}")) from None
         except httpx.HTTPError as exc:
-            raise ProviderUnavailable(f"IAK {service}: {type(exc).__name__}") from None
+            raise ProviderUnavailable(_("IAK {service}: {error}",
+                                        service=service,
+                                        error=type(exc).__name__)) from None
         except MalformedAnswer as exc:
-            raise ProviderUnavailable(f"IAK answered {exc}") from None
+            raise ProviderUnavailable(_("IAK answered {exc}", exc=exc)) from None
         rc = str(data.get("rc", ""))
         if status != 200 or rc not in ("", "00"):
             code = RESPONSE_CODES.get(rc)
@@ -138,13 +143,14 @@ class IakProvider:
                                         "status": "all"})
         rows = data.get("pricelist")
         if not isinstance(rows, list):
-            raise ProviderUnavailable("IAK price list is not a list")
+            raise ProviderUnavailable(_("IAK price list is not a list"))
         items = []
         for row in rows:
             try:
                 item = self._price_item(row)
             except (MalformedAnswer, KeyError, TypeError, AttributeError) as exc:
-                raise ProviderUnavailable(f"IAK price list has a malformed item: {exc}") from None
+                raise ProviderUnavailable(_("IAK price list has a malformed item: {exc}",
+                                            exc=exc)) from None
             if item is not None:
                 items.append(item)
         return items
@@ -165,10 +171,10 @@ class IakProvider:
         try:
             return _amount(data["balance"], "balance", up=False)
         except (KeyError, MalformedAnswer):
-            raise ProviderUnavailable("IAK answered the balance without one") from None
+            raise ProviderUnavailable(_("IAK answered the balance without one")) from None
 
     def inquiry(self, ref_id: str, sku: str, customer_no: str) -> Bill:
-        raise NotFound("the IAK adapter sells prepaid products only: no bill to inquire")
+        raise NotFound(_("the IAK adapter sells prepaid products only: no bill to inquire"))
 
     # -- transactions ----------------------------------------------------------------------------
     def _result(self, ref_id: str, http_status: int, data: dict[str, Any]) -> Result:
@@ -196,7 +202,7 @@ class IakProvider:
     def transaction(self, ref_id: str, sku: str, customer_no: str, *,
                     postpaid: bool = False, max_price: int | None = None) -> Result:
         if postpaid:
-            raise ValidationError("the IAK adapter sells prepaid products only", field="sku")
+            raise ValidationError(_("the IAK adapter sells prepaid products only"), field="sku")
         status, data = self._post("top-up", {
             "username": self.username, "ref_id": ref_id, "customer_id": customer_no,
             "product_code": sku, "sign": self._sign(ref_id)})
@@ -223,10 +229,10 @@ class IakProvider:
             ref_id = str(data["ref_id"])
             given = str(data["sign"])
         except (ValueError, KeyError, TypeError):
-            raise BadSignature("not an IAK callback signed with its sign field") from None
+            raise BadSignature(_("not an IAK callback signed with its sign field")) from None
         if not 1 <= len(ref_id) <= 64 or not hmac.compare_digest(
                 self._sign(ref_id).encode(), given.encode("utf-8", "surrogateescape")):
-            raise BadSignature("the IAK callback's sign does not verify; ignored")
+            raise BadSignature(_("the IAK callback's sign does not verify; ignored"))
         try:
             return self.status(ref_id, str(data.get("product_code", "")),
                                str(data.get("customer_id", "")))

@@ -18,6 +18,7 @@ from kopcore.errors import Conflict, NotFound
 from kopcore.ledger import Account, AccountStatus, Member
 from kopcore.money import Money
 from kopcore_savings import chart
+from kopcore_savings.messages import _
 from kopcore_savings.products import SavingsProduct, SavingsType, get_product
 from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import events
@@ -55,7 +56,8 @@ def open_savings_account(ctx: Context, member: Member, product: SavingsProduct,
                                           s.product_code == product.code)
         ).first()
         if existing is not None:
-            raise Conflict(f"member {member.member_number} already has a {product.code} account",
+            raise Conflict(_("member {member} already has a {product} account",
+                             member=member.member_number, product=product.code),
                            field="product")
     account = ledger.open_account(
         ctx, name=f"{product.name} {member.name}"[:200], gl_key=product.gl_key,
@@ -77,7 +79,8 @@ def get_savings_account(ctx: Context, number: str) -> SavingsAccount:
         sa.select(savings_accounts).where(savings_accounts.c.account_id == account.id)
     ).first()
     if row is None or account.plugin != chart.PLUGIN:
-        raise NotFound(f"account {number} is not a savings account", field="account")
+        raise NotFound(_("account {account} is not a savings account", account=number),
+                       field="account")
     return SavingsAccount(account, get_product(ctx, row.product_code), row.member_id,
                           row.opened_on, row.last_activity_on, row.dormant_since)
 
@@ -127,7 +130,7 @@ def record_activity(ctx: Context, savings: SavingsAccount) -> None:
 def reactivate(ctx: Context, savings: SavingsAccount, note: str) -> None:
     """Staff reactivate a dormant account (after checking the member, say)."""
     if savings.dormant_since is None:
-        raise Conflict(f"account {savings.number} is not dormant")
+        raise Conflict(_("account {account} is not dormant", account=savings.number))
     ctx.conn.execute(sa.update(savings_accounts)
                      .where(savings_accounts.c.account_id == savings.account.id)
                      .values(dormant_since=None, last_activity_on=ctx.business_date))

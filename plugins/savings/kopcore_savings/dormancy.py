@@ -23,6 +23,7 @@ from kopcore.context import Context
 from kopcore.ledger import ProposedEntry
 from kopcore.records import Veto
 from kopcore_savings import chart
+from kopcore_savings.messages import _
 from kopcore_savings.products import DormantPolicy
 from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import events, products
@@ -82,9 +83,10 @@ def veto(ctx: Context, entry: ProposedEntry) -> Veto | None:
         number = ours[account_id].number
         policy = DormantPolicy(policy)
         if policy is DormantPolicy.NONE:
-            return Veto(DORMANT, f"account {number} is dormant since {since}; staff must "
-                                 "reactivate it first")
+            return Veto(DORMANT, _("account {account} is dormant since {since}; staff must "
+                                   "reactivate it first", account=number, since=since))
         if policy is DormantPolicy.DEPOSITS_ONLY and net.get(account_id, 0) < 0:
-            return Veto(DORMANT, f"account {number} is dormant since {since}: it may receive "
-                                 "deposits, but nothing may leave it until reactivated")
+            return Veto(DORMANT, _("account {account} is dormant since {since}: it may "
+                                   "receive deposits, but nothing may leave it until "
+                                   "reactivated", account=number, since=since))
     return None

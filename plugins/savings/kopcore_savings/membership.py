@@ -17,6 +17,7 @@ from kopcore.money import Money
 from kopcore.records import ExitContribution, PostingLine, SettlementAccount, Side
 from kopcore_savings import interest, wajib
 from kopcore_savings.accounts import member_savings, primary_sukarela, reactivate
+from kopcore_savings.messages import _
 from kopcore_savings.products import SavingsType, get_product
 from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import deposits
@@ -38,15 +39,16 @@ def _refusal(ctx: Context, member: Member) -> str | None:
     for savings in member_savings(ctx, member.id):
         number = savings.number
         if savings.account.status is AccountStatus.FROZEN:
-            return f"savings account {number} is frozen"
+            return _("savings account {account} is frozen", account=number)
         if savings.account.held.is_positive():
-            return f"savings account {number} has {savings.account.held.format()} on hold"
+            return _("savings account {account} has {held} on hold", account=number,
+                     held=savings.account.held)
         if savings.type is SavingsType.BERJANGKA:
             status = ctx.conn.execute(sa.select(deposits.c.status).where(
                 deposits.c.account_id == savings.account.id)).scalar()
             if status == "active":
-                return (f"time deposit {number} is still running: withdraw it "
-                        "(savings.deposit-withdraw) first")
+                return _("time deposit {account} is still running: withdraw it "
+                         "(savings.deposit-withdraw) first", account=number)
     return None
 
 

@@ -17,59 +17,65 @@ from __future__ import annotations
 
 from kopcore import ledger
 from kopcore.context import Context
-from kopcore.errors import Conflict, InsufficientFunds, NotWithdrawable, ValidationError
+from kopcore.errors import Conflict, InsufficientFunds, NotWithdrawable, ValidationError, message
 from kopcore.ledger import JournalEntry
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_savings import interest
 from kopcore_savings.accounts import SavingsAccount, get_savings_account, record_activity
+from kopcore_savings.messages import _
 from kopcore_savings.products import SavingsType
 
 
 def _amount(savings: SavingsAccount, amount: Money) -> Money:
     if amount.currency != savings.account.currency:
-        raise ValidationError("amount currency differs from the account's", field="amount")
+        raise ValidationError(_("amount currency differs from the account's"), field="amount")
     if not amount.is_positive():
-        raise ValidationError("amount must be positive", field="amount")
+        raise ValidationError(_("amount must be positive"), field="amount")
     return amount
 
 
 def check_can_receive(savings: SavingsAccount, amount: Money) -> None:
     """Pokok is paid once, at its fixed amount; a time deposit takes no top-up."""
     if savings.type is SavingsType.BERJANGKA:
-        raise Conflict(f"account {savings.number} is a time deposit: place a new deposit "
-                       "instead of topping it up")
+        raise Conflict(_("account {account} is a time deposit: place a new deposit instead "
+                         "of topping it up", account=savings.number))
     if savings.type is SavingsType.POKOK:
         fixed = Money(savings.product.amount or 0, amount.currency)
         if savings.account.balance + amount > fixed:
-            raise ValidationError(
-                f"simpanan pokok is {fixed.format()}; {savings.account.balance.format()} is "
-                f"paid already, so at most {(fixed - savings.account.balance).format()} more",
-                field="amount")
+            raise ValidationError(_(
+                "simpanan pokok is {fixed}; {paid} is paid already, so at most {left} more",
+                fixed=fixed, paid=savings.account.balance,
+                left=fixed - savings.account.balance), field="amount")
 
 
 def check_can_pay_out(savings: SavingsAccount) -> None:
     """Only sukarela pays out on request; pokok and wajib only on exit."""
     if savings.type in (SavingsType.POKOK, SavingsType.WAJIB):
-        raise NotWithdrawable(
-            f"simpanan {savings.type.value} ({savings.number}) is withdrawable only when the "
-            "member leaves the cooperative", account=savings.number)
-    if savings.type is SavingsType.BERJANGKA:
-        raise NotWithdrawable(
-            f"{savings.number} is a time deposit: it pays out at maturity or through "
-            "savings.deposit-withdraw (early withdrawal penalty applies)",
+        raise NotWithdrawable(_(
+            "simpanan {savings_type} ({account}) is withdrawable only when the member leaves "
+            "the cooperative", savings_type=savings.type.value, account=savings.number),
             account=savings.number)
+    if savings.type is SavingsType.BERJANGKA:
+        raise NotWithdrawable(_(
+            "{account} is a time deposit: it pays out at maturity or through "
+            "savings.deposit-withdraw (early withdrawal penalty applies)",
+            account=savings.number), account=savings.number)
 
 
 def check_minimum_left(ctx: Context, savings: SavingsAccount) -> None:
-    """Refuse (InsufficientFunds) when the available balance is now below the minimum."""
+    """Refuse (InsufficientFunds) when the available balance is now below the minimum: the
+    kernel's shortfall message, with what could leave above the minimum and what was asked."""
     after = ledger.get_account(ctx, savings.number)
     minimum = Money(savings.product.min_balance, after.currency)
     if after.available < minimum:
-        raise InsufficientFunds(
-            f"account {savings.number} must keep its minimum balance of {minimum.format()}; "
-            f"{(savings.account.available - minimum).format()} can be withdrawn",
-            account=savings.number, available=savings.account.available.to_str())
+        before = savings.account.available
+        spendable = Money(max((before - minimum).minor, 0), before.currency)
+        raise InsufficientFunds(message(
+            "Insufficient balance: available {available}, requested {requested} "
+            "(account {account}, minimum balance {floor})", available=spendable,
+            requested=before - after.available, account=savings.number, floor=minimum),
+            account=savings.number, available=before.to_str())
 
 
 def _post(ctx: Context, debit: str, credit: str, amount: Money, memo: str) -> JournalEntry:
@@ -106,7 +112,7 @@ def transfer(ctx: Context, source: str, target: str, amount: Money, memo: str = 
     """Move money from a sukarela account to any member's savings account (paying wajib,
     pokok, or another member's sukarela)."""
     if source == target:
-        raise ValidationError("source and target are the same account", field="to_account")
+        raise ValidationError(_("source and target are the same account"), field="to_account")
     paying = get_savings_account(ctx, source)
     receiving = get_savings_account(ctx, target)
     _amount(paying, amount)
@@ -128,14 +134,16 @@ def close(ctx: Context, number: str, payout: str | None) -> tuple[SavingsAccount
     savings = get_savings_account(ctx, number)
     check_can_pay_out(savings)
     if savings.account.held.is_positive():
-        raise Conflict(f"account {number} has {savings.account.held.format()} on hold")
+        raise Conflict(_("account {account} has {held} on hold", account=number,
+                         held=savings.account.held))
     interest.settle_account(ctx, savings.account.id)
     balance = ledger.get_account(ctx, number).balance
     entry = None
     if balance.is_positive():
         if payout is None:
-            raise ValidationError(f"account {number} holds {balance.format()}: name the "
-                                  "payout_account that receives it", field="payout_account")
+            raise ValidationError(_("account {account} holds {balance}: name the "
+                                    "payout_account that receives it", account=number,
+                                    balance=balance), field="payout_account")
         entry = ledger.post_entry(
             ctx, [PostingLine(number, Side.DEBIT, balance),
                   PostingLine(payout, Side.CREDIT, balance)],

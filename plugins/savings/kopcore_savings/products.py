@@ -21,6 +21,7 @@ from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore.records import GLType
 from kopcore_savings import chart
+from kopcore_savings.messages import _
 from kopcore_savings.tables import products, tax_changes
 
 PPM = 1_000_000
@@ -153,76 +154,78 @@ def percent_to_ppm(value: Decimal, field: str) -> int:
     """``Decimal("3.25")`` percent → 32500 ppm; at most four decimals, 0 to 100 %."""
     ppm = value * 10_000
     if ppm != ppm.to_integral_value() or not 0 <= ppm <= PPM:
-        raise ValidationError(f"{field} must be a percentage from 0 to 100 with at most 4 "
-                              "decimals", field=field)
+        raise ValidationError(_("{field} must be a percentage from 0 to 100 with at most 4 "
+                                "decimals", field=field), field=field)
     return int(ppm)
 
 
 def _gl_type(ctx: Context, key: str, field: str) -> GLType:
     found = query.gl_account_type(ctx, key)
     if found is None:
-        raise NotFound(f"GL account {key!r} is not in the chart", field=field)
+        raise NotFound(_("GL account '{key}' is not in the chart", key=key), field=field)
     return found
 
 
 def _positive(value: Money, field: str, *, zero_ok: bool = True) -> int:
     if value.minor < 0 or (not zero_ok and value.minor == 0):
-        raise ValidationError(f"{field} must be {'zero or ' if zero_ok else ''}positive",
-                              field=field)
+        raise ValidationError(_("{field} must be zero or positive", field=field) if zero_ok
+                              else _("{field} must be positive", field=field), field=field)
     return value.minor
 
 
 def create_product(ctx: Context, p: ProductParams) -> SavingsProduct:
     """Validate and store a new product. Parameters a type does not use must stay default."""
     if not re.fullmatch(r"[A-Z0-9][A-Z0-9._-]{0,31}", p.code):
-        raise ValidationError("code: 1-32 capital letters, digits, '.', '_' or '-'",
+        raise ValidationError(_("code: 1-32 capital letters, digits, '.', '_' or '-'"),
                               field="code")
     if ctx.conn.execute(sa.select(products.c.code).where(products.c.code == p.code)).first():
-        raise Conflict(f"savings product {p.code} already exists", field="code")
+        raise Conflict(_("savings product {code} already exists", code=p.code), field="code")
     name = p.name.strip()
     if not name:
-        raise ValidationError("name is required", field="name")
+        raise ValidationError(_("name is required"), field="name")
     gl_key = p.gl_key or DEFAULT_GL[p.type]
     if _gl_type(ctx, gl_key, "gl_key") is not GL_TYPE[p.type]:
-        raise ValidationError(f"{p.type.value} savings roll up to an {GL_TYPE[p.type].value} "
-                              "GL account", field="gl_key")
+        raise ValidationError(_("{type} savings roll up to an {gl_type} GL account",
+                                type=p.type.value,
+                                gl_type=GL_TYPE[p.type].value), field="gl_key")
     if _gl_type(ctx, p.expense_gl_key, "expense_gl_key") is not GLType.EXPENSE:
-        raise ValidationError("interest expense must go to an expense GL account",
+        raise ValidationError(_("interest expense must go to an expense GL account"),
                               field="expense_gl_key")
     if _gl_type(ctx, p.arrears_gl_key, "arrears_gl_key") not in (GLType.INCOME, GLType.EQUITY):
-        raise ValidationError("arrears kept at exit go to an income or equity GL account",
+        raise ValidationError(_("arrears kept at exit go to an income or equity GL account"),
                               field="arrears_gl_key")
     cur = p.currency
     amount = None
     if p.type in (SavingsType.POKOK, SavingsType.WAJIB):
         if p.amount is None:
-            raise ValidationError(f"a {p.type.value} product needs its amount", field="amount")
+            raise ValidationError(_("a {type} product needs its amount",
+                                    type=p.type.value), field="amount")
         amount = _positive(Money.parse(p.amount, cur, field="amount"), "amount", zero_ok=False)
     elif p.amount is not None:
-        raise ValidationError("only pokok and wajib products have a fixed amount",
+        raise ValidationError(_("only pokok and wajib products have a fixed amount"),
                               field="amount")
     rate = percent_to_ppm(p.interest_rate, "interest_rate")
     if rate and p.type not in (SavingsType.SUKARELA, SavingsType.BERJANGKA):
-        raise ValidationError("pokok and wajib earn SHU, not interest", field="interest_rate")
+        raise ValidationError(_("pokok and wajib earn SHU, not interest"), field="interest_rate")
     if p.days_in_year not in (360, 365):
-        raise ValidationError("days_in_year is 365 or 360", field="days_in_year")
+        raise ValidationError(_("days_in_year is 365 or 360"), field="days_in_year")
     if p.posting_months not in (1, 2, 3, 4, 6, 12):
-        raise ValidationError("posting_months divides a year: 1, 2, 3, 4, 6 or 12",
+        raise ValidationError(_("posting_months divides a year: 1, 2, 3, 4, 6 or 12"),
                               field="posting_months")
     unit = _positive(Money.parse(p.rounding_unit, cur, field="rounding_unit"), "rounding_unit",
                      zero_ok=False)
     term = p.term_months
     if p.type is SavingsType.BERJANGKA:
         if term is None or not 1 <= term <= 120:
-            raise ValidationError("a berjangka product needs term_months from 1 to 120",
+            raise ValidationError(_("a berjangka product needs term_months from 1 to 120"),
                                   field="term_months")
     elif term is not None:
-        raise ValidationError("only berjangka products have a term", field="term_months")
+        raise ValidationError(_("only berjangka products have a term"), field="term_months")
     if p.dormant_after_days is not None and not 1 <= p.dormant_after_days <= 36500:
-        raise ValidationError("dormant_after_days: 1 to 36500, or empty for never",
+        raise ValidationError(_("dormant_after_days: 1 to 36500, or empty for never"),
                               field="dormant_after_days")
     if p.auto_debit and p.type is not SavingsType.WAJIB:
-        raise ValidationError("auto-debit of arrears applies to wajib products",
+        raise ValidationError(_("auto-debit of arrears applies to wajib products"),
                               field="auto_debit")
     row = {
         "code": p.code, "name": name[:200], "type": p.type.value, "currency": cur,
@@ -270,7 +273,7 @@ def _with_tax_changes(ctx: Context, found: list[SavingsProduct]) -> list[Savings
 def get_product(ctx: Context, code: str) -> SavingsProduct:
     row = ctx.conn.execute(sa.select(products).where(products.c.code == code)).first()
     if row is None:
-        raise NotFound(f"savings product {code} not found", field="product")
+        raise NotFound(_("savings product {code} not found", code=code), field="product")
     return _with_tax_changes(ctx, [product_from_row(row)])[0]
 
 

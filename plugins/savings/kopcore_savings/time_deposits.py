@@ -50,6 +50,7 @@ from kopcore_savings.interest import (
     round_half_up,
     total_amount,
 )
+from kopcore_savings.messages import _
 from kopcore_savings.products import PPM, SavingsProduct, SavingsType
 from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import deposits, interest_months
@@ -116,7 +117,8 @@ def get_deposit(ctx: Context, number: str) -> TimeDeposit:
     row = ctx.conn.execute(sa.select(deposits).where(deposits.c.account_id == savings.account.id)
                            ).first()
     if row is None:
-        raise ValidationError(f"account {number} is not a time deposit", field="account")
+        raise ValidationError(_("account {account} is not a time deposit", account=number),
+                              field="account")
     m: dict[str, Any] = dict(row._mapping)
     m.pop("account_id")
     return TimeDeposit(savings=savings, **m)
@@ -128,17 +130,19 @@ def place(ctx: Context, member: Member, product: SavingsProduct, amount: Money, 
     from kopcore_savings.movements import check_can_pay_out, check_minimum_left
 
     if product.type is not SavingsType.BERJANGKA:
-        raise ValidationError(f"{product.code} is not a berjangka product", field="product")
+        raise ValidationError(_("{product} is not a berjangka product",
+                                product=product.code), field="product")
     if instruction not in (PAYOUT, ROLLOVER):
-        raise ValidationError("instruction is payout or rollover", field="instruction")
+        raise ValidationError(_("instruction is payout or rollover"), field="instruction")
     if not amount.is_positive() or amount.minor < product.min_balance:
-        raise ValidationError(f"a deposit of {product.code} is at least "
-                              f"{product.money(product.min_balance).format()}", field="amount")
+        raise ValidationError(_("a deposit of {product} is at least {minimum}",
+                                product=product.code,
+                                minimum=product.money(product.min_balance)), field="amount")
     if payout_account is None:
         primary = primary_sukarela(ctx, member.id, product.currency)
         if primary is None and instruction == PAYOUT:
-            raise ValidationError("name the payout_account (the member has no sukarela "
-                                  "account)", field="payout_account")
+            raise ValidationError(_("name the payout_account (the member has no sukarela "
+                                    "account)"), field="payout_account")
         payout_account = primary.number if primary else None
     if payout_account is not None:
         ledger.get_account(ctx, payout_account)
@@ -248,11 +252,12 @@ def withdraw(ctx: Context, number: str, destination: str) -> JournalEntry:
     """Take a deposit out: early (interest forfeited, penalty charged), or once matured."""
     deposit = get_deposit(ctx, number)
     if deposit.status == "closed":
-        raise Conflict(f"time deposit {number} is already paid out")
+        raise Conflict(_("time deposit {account} is already paid out", account=number))
     if deposit.status == "active" and ctx.business_date >= deposit.maturity_on:
         entry = mature(ctx, deposit, payout_to=destination)
         if entry is None or get_deposit(ctx, number).status != "closed":
-            raise Conflict(f"time deposit {number} could not be paid to {destination}")
+            raise Conflict(_("time deposit {number} could not be paid to {destination}",
+                             number=number, destination=destination))
         return entry
     cur = deposit.savings.account.currency
     balance = ledger.get_account(ctx, number).balance

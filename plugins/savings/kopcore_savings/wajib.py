@@ -26,6 +26,7 @@ from kopcore.errors import KopcoreError, ValidationError
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_savings.accounts import primary_sukarela, record_event
+from kopcore_savings.messages import _
 from kopcore_savings.products import SavingsProduct, SavingsType, get_product
 from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import wajib_dues
@@ -36,7 +37,7 @@ BATCH = 4000
 
 def period_end(period: str) -> date:
     if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", period):
-        raise ValidationError("period is a month written YYYY-MM", field="period")
+        raise ValidationError(_("period is a month written YYYY-MM"), field="period")
     year, month = int(period[:4]), int(period[5:])
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -44,7 +45,8 @@ def period_end(period: str) -> date:
 def wajib_product(ctx: Context, code: str) -> SavingsProduct:
     product = get_product(ctx, code)
     if product.type is not SavingsType.WAJIB:
-        raise ValidationError(f"{code} is a {product.type.value} product, not wajib",
+        raise ValidationError(_("{code} is a {product} product, not wajib",
+                                code=code, product=product.type.value),
                               field="product")
     return product
 
@@ -53,7 +55,8 @@ def bill(ctx: Context, product: SavingsProduct, period: str) -> int:
     """Record the period's due for every eligible account; returns how many were billed."""
     last_day = period_end(period)
     if last_day.replace(day=1) > ctx.business_date:
-        raise ValidationError(f"period {period} has not started yet", field="period")
+        raise ValidationError(_("period {period} has not started yet",
+                                period=period), field="period")
     s, a, m, d = savings_accounts.c, query.accounts.c, query.members.c, wajib_dues.c
     source = (
         sa.select(s.account_id, sa.literal(period, sa.String), sa.literal(product.amount,

@@ -61,6 +61,7 @@ from kopcore_sharia import (
     unit,
     veto,
 )
+from kopcore_sharia.messages import _
 from kopcore_sharia.verify import findings as verify_findings
 
 __version__ = "0.3.0"
@@ -127,16 +128,17 @@ def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None
     owing = [a for a in accounts
              if a.product_code in chart.FINANCING_PRODUCTS and a.balance.minor != 0]
     if owing:
-        return ExitContribution(refusal="outstanding sharia financing: " + ", ".join(
-            f"{a.number} ({a.balance.format()})" for a in owing))
+        return ExitContribution(refusal=_("outstanding sharia financing: {accounts}",
+                                          accounts=", ".join(f"{a.number} ({a.balance.format()})"
+                                                             for a in owing)))
     savings = [a for a in accounts
                if a.product_code in (chart.WADIAH_PRODUCT, *chart.MUDHARABAH_PRODUCTS)]
     for account in savings:
         if account.status is ledger.AccountStatus.FROZEN:
-            return ExitContribution(refusal=f"{account.number} is frozen")
+            return ExitContribution(refusal=_("{account} is frozen", account=account.number))
         if account.held.is_positive():
-            return ExitContribution(
-                refusal=f"{account.number} has {account.held.format()} on hold")
+            return ExitContribution(refusal=_("{account} has {held} on hold",
+                                              account=account.number, held=account.held))
     lines = [PostingLine(a.number, Side.DEBIT, a.balance) for a in savings
              if a.balance.is_positive()]
     return ExitContribution(lines=lines, note=f"{len(lines)} wadiah/mudharabah refunded")

@@ -18,6 +18,7 @@ from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.operations import Operation
 from kopcore_sharia import chart
+from kopcore_sharia.messages import _
 from kopcore_sharia.tables import collectibility_classes
 
 
@@ -67,7 +68,7 @@ def classes(ctx: Context, data: object = None) -> ClassesOut:
 def _check(ctx: Context) -> ClassesOut:
     found = classes(ctx)
     if not found.classes or found.classes[0].min_days != 0:
-        raise ValidationError("one class must start at 0 days past due", field="min_days")
+        raise ValidationError(_("one class must start at 0 days past due"), field="min_days")
     return found
 
 
@@ -76,12 +77,13 @@ def set_class(ctx: Context, data: ClassIn) -> ClassesOut:
     class starts at 0 days. Contracts are reclassified and their allowance adjusted at the next
     end of day."""
     if not data.code.strip() or not data.name.strip():
-        raise ValidationError("a class needs a code and a name", field="code")
+        raise ValidationError(_("a class needs a code and a name"), field="code")
     c = collectibility_classes.c
     clash = ctx.conn.execute(sa.select(c.code).where(c.min_days == data.min_days,
                                                      c.code != data.code)).first()
     if clash:
-        raise Conflict(f"class {clash.code} already starts at {data.min_days} days",
+        raise Conflict(_("class {clash} already starts at {min_days} days",
+                         clash=clash.code, min_days=data.min_days),
                        field="min_days")
     if data.allowance_rate is None:
         rate = ctx.conn.execute(sa.select(c.allowance_bp).where(c.code == data.code)
@@ -89,7 +91,7 @@ def set_class(ctx: Context, data: ClassIn) -> ClassesOut:
     else:
         scaled = data.allowance_rate * 100
         if scaled != scaled.to_integral_value() or not 0 <= scaled <= 10_000:
-            raise ValidationError("allowance rate: 0-100 percent, 2 decimals at most",
+            raise ValidationError(_("allowance rate: 0-100 percent, 2 decimals at most"),
                                   field="allowance_rate")
         rate = int(scaled)
     ctx.conn.execute(sa.delete(collectibility_classes).where(c.code == data.code))
@@ -103,7 +105,7 @@ def remove_class(ctx: Context, data: CodeIn) -> ClassesOut:
     c = collectibility_classes.c
     if not ctx.conn.execute(sa.delete(collectibility_classes).where(c.code == data.code)
                             ).rowcount:
-        raise NotFound(f"no class {data.code}", field="code")
+        raise NotFound(_("no class {code}", code=data.code), field="code")
     return _check(ctx)
 
 

@@ -43,6 +43,7 @@ from kopcore.ledger import Account, Member
 from kopcore.money import Money, allocate
 from kopcore.records import GLType, PostingLine, Side
 from kopcore_sharia import chart
+from kopcore_sharia.messages import _
 from kopcore_sharia.murabahah import add_months, round_half_up
 from kopcore_sharia.tables import (
     deposit_maturities,
@@ -115,7 +116,7 @@ class Holding:
 
 def check_nisbah(ppm: int, field: str = "nisbah") -> int:
     if not 0 < ppm < PPM:
-        raise ValidationError("the member's nisbah must be above 0 % and below 100 %",
+        raise ValidationError(_("the member's nisbah must be above 0 % and below 100 %"),
                               field=field)
     return ppm
 
@@ -123,12 +124,12 @@ def check_nisbah(ppm: int, field: str = "nisbah") -> int:
 def create_pool(ctx: Context, *, code: str, name: str, basis: Basis, nisbah_ppm: int,
                 rounding_unit: int) -> Pool:
     if not code.strip() or not name.strip():
-        raise ValidationError("a pool needs a code and a name", field="code")
+        raise ValidationError(_("a pool needs a code and a name"), field="code")
     check_nisbah(nisbah_ppm)
     if rounding_unit <= 0:
-        raise ValidationError("rounding unit must be positive", field="rounding_unit")
+        raise ValidationError(_("rounding unit must be positive"), field="rounding_unit")
     if ctx.conn.execute(sa.select(pools.c.code).where(pools.c.code == code)).first():
-        raise Conflict(f"pool {code} already exists", field="code")
+        raise Conflict(_("pool {code} already exists", code=code), field="code")
     ctx.conn.execute(pools.insert().values(code=code, name=name.strip(), basis=basis.value,
                                            nisbah_ppm=nisbah_ppm, rounding_unit=rounding_unit,
                                            created_on=ctx.business_date))
@@ -138,7 +139,7 @@ def create_pool(ctx: Context, *, code: str, name: str, basis: Basis, nisbah_ppm:
 def get_pool(ctx: Context, code: str) -> Pool:
     row = ctx.conn.execute(sa.select(pools).where(pools.c.code == code)).first()
     if row is None:
-        raise NotFound(f"no mudharabah pool {code}", field="pool")
+        raise NotFound(_("no mudharabah pool {code}", code=code), field="pool")
     values: dict[str, Any] = dict(row._mapping)
     return Pool(**{**values, "basis": Basis(values["basis"])})
 
@@ -153,7 +154,7 @@ def get_holding(ctx: Context, number: str) -> Holding:
     row = ctx.conn.execute(sa.select(mudharabah_accounts).where(
         mudharabah_accounts.c.account_id == account.id)).first()
     if row is None:
-        raise NotFound(f"{number} is not a mudharabah account", field="account")
+        raise NotFound(_("{number} is not a mudharabah account", number=number), field="account")
     return Holding(account, row.pool_code, Kind(row.kind), row.nisbah_ppm, row.opened_on,
                    row.term_months, row.maturity_on, row.payout_account_id,
                    AtMaturity(row.at_maturity), row.settlement_account_id, row.rollovers)
@@ -162,15 +163,16 @@ def get_holding(ctx: Context, number: str) -> Holding:
 def _members_savings(account: Account | None, member_id: int, field: str, what: str) -> None:
     if account is not None and (account.member_id != member_id or account.product_code not in (
             chart.WADIAH_PRODUCT, chart.MUDHARABAH_SAVINGS_PRODUCT)):
-        raise ValidationError(f"{what} the member's own wadiah or mudharabah savings account",
+        raise ValidationError(_("{what} the member's own wadiah or mudharabah savings account",
+                                what=what),
                               field=field)
 
 
 def _check_instruction(at_maturity: AtMaturity, settlement: Account | None,
                        payout: int | None) -> None:
     if at_maturity is AtMaturity.PAYOUT and settlement is None and payout is None:
-        raise ValidationError("a deposit paid out at maturity needs the member's account to pay "
-                              "it to", field="settlement_account")
+        raise ValidationError(_("a deposit paid out at maturity needs the member's account to "
+                                "pay it to"), field="settlement_account")
 
 
 def open_holding(ctx: Context, member: Member, pool: Pool, kind: Kind, *,
@@ -183,16 +185,16 @@ def open_holding(ctx: Context, member: Member, pool: Pool, kind: Kind, *,
     maturity = None
     if kind is Kind.DEPOSIT:
         if term_months is None or not 1 <= term_months <= 120:
-            raise ValidationError("a deposit needs a term of 1-120 months", field="term_months")
+            raise ValidationError(_("a deposit needs a term of 1-120 months"), field="term_months")
         maturity = add_months(ctx.business_date, term_months)
         _check_instruction(at_maturity or AtMaturity.HOLD, settlement,
                            payout.id if payout else None)
     elif term_months is not None:
-        raise ValidationError("only deposits have a term", field="term_months")
+        raise ValidationError(_("only deposits have a term"), field="term_months")
     elif at_maturity is not None or settlement is not None:
-        raise ValidationError("only deposits mature", field="at_maturity")
-    _members_savings(payout, member.id, "payout_account", "profit shares are paid to")
-    _members_savings(settlement, member.id, "settlement_account", "a deposit is paid out to")
+        raise ValidationError(_("only deposits mature"), field="at_maturity")
+    _members_savings(payout, member.id, "payout_account", _("profit shares are paid to"))
+    _members_savings(settlement, member.id, "settlement_account", _("a deposit is paid out to"))
     account = ledger.open_account(
         ctx, name=f"Mudharabah {member.name}"[:200], gl_key=GL_KEY[kind], plugin=chart.PLUGIN,
         member_id=member.id, product_code=PRODUCT[kind], number=number,
@@ -210,10 +212,10 @@ def change_nisbah(ctx: Context, holding: Holding, nisbah_ppm: int, consent: str)
     """Change an account's nisbah; only with the member's consent, recorded with it."""
     check_nisbah(nisbah_ppm)
     if not consent.strip():
-        raise ValidationError("record the member's consent (a signed letter's reference)",
+        raise ValidationError(_("record the member's consent (a signed letter's reference)"),
                               field="consent")
     if nisbah_ppm == holding.nisbah_ppm:
-        raise Conflict("the nisbah is already that", field="nisbah")
+        raise Conflict(_("the nisbah is already that"), field="nisbah")
     ctx.conn.execute(nisbah_changes.insert().values(
         account_id=holding.account.id, old_ppm=holding.nisbah_ppm, new_ppm=nisbah_ppm,
         consent=consent.strip()[:200], business_date=ctx.business_date, actor=ctx.actor))
@@ -228,14 +230,15 @@ def change_instruction(ctx: Context, holding: Holding, at_maturity: AtMaturity,
     """Change what happens to a deposit at maturity; only before its maturity date."""
     number = holding.account.number
     if holding.kind is not Kind.DEPOSIT or holding.maturity_on is None:
-        raise Conflict(f"{number} is not a term deposit", field="account")
+        raise Conflict(_("{number} is not a term deposit", number=number), field="account")
     if holding.account.status is ledger.AccountStatus.CLOSED:
-        raise Conflict(f"deposit {number} is closed", field="account")
+        raise Conflict(_("deposit {number} is closed", number=number), field="account")
     if ctx.business_date >= holding.maturity_on:
-        raise Conflict(f"deposit {number} matured on {holding.maturity_on.isoformat()}: its "
-                       "instruction can no longer change", field="account")
+        raise Conflict(_("deposit {number} matured on {maturity_on}: its instruction can no "
+                         "longer change", number=number,
+                         maturity_on=holding.maturity_on.isoformat()), field="account")
     _members_savings(settlement, holding.account.member_id or 0, "settlement_account",
-                     "a deposit is paid out to")
+                     _("a deposit is paid out to"))
     settlement_id = settlement.id if settlement else holding.settlement_account_id
     _check_instruction(at_maturity, settlement, settlement_id or holding.payout_account_id)
     ctx.conn.execute(sa.update(mudharabah_accounts)
@@ -404,7 +407,7 @@ def allocate_shares(distributable: int, sums: dict[int, int], nisbah: dict[int, 
     pool_sum = sum(sums.values())
     ids = sorted(i for i in sums if sums[i] > 0)
     if pool_sum <= 0 or not ids:
-        raise Conflict("the pool had no balance in the period", field="pool")
+        raise Conflict(_("the pool had no balance in the period"), field="pool")
     weights = [sums[i] * nisbah[i] for i in ids]
     exact = Fraction(distributable * sum(weights), pool_sum * PPM)
     # Never more than the income itself (a large rounding unit could round past it).
@@ -420,12 +423,13 @@ def distribute(ctx: Context, pool: Pool, month: date, distributable: Money | Non
     """Share the pool's income of ``month`` among its accounts; returns the distribution id."""
     first, last = month_of(month)
     if ctx.business_date <= last:
-        raise Conflict(f"{first:%Y-%m} is not closed yet: end of day of {last.isoformat()} must "
-                       "run first", field="month")
+        raise Conflict(_("{first} is not closed yet: end of day of {last} must run first",
+                         first=format(first, '%Y-%m'), last=last.isoformat()), field="month")
     c = distributions.c
     if ctx.conn.execute(sa.select(c.id).where(c.pool_code == pool.code,
                                               c.period_to == last)).first():
-        raise Conflict(f"pool {pool.code} has already distributed {first:%Y-%m}", field="month")
+        raise Conflict(_("pool {pool} has already distributed {first}",
+                         pool=pool.code, first=format(first, '%Y-%m')), field="month")
     sums_all = balance_sums(ctx, first, last)
     sums = {i: s for i, (code, s) in sums_all.items() if code == pool.code}
     if distributable is None:
@@ -436,7 +440,8 @@ def distribute(ctx: Context, pool: Pool, month: date, distributable: Money | Non
     else:
         d = distributable.minor
     if d <= 0:
-        raise Conflict(f"pool {pool.code} has no income to distribute for {first:%Y-%m}",
+        raise Conflict(_("pool {pool} has no income to distribute for {first}",
+                         pool=pool.code, first=format(first, '%Y-%m')),
                        field="distributable_income")
     h, a = mudharabah_accounts.c, query.accounts.c
     rows = ctx.conn.execute(sa.select(h.account_id, h.nisbah_ppm, h.payout_account_id)
@@ -451,7 +456,7 @@ def distribute(ctx: Context, pool: Pool, month: date, distributable: Money | Non
     # exact share; the share of one whose payout account has closed since (its member left)
     # cannot be paid and stays with the cooperative. The others get their own share, never
     # more.
-    _, apportioned = allocate_shares(d, sums, nisbah, pool.rounding_unit, currency)
+    _shares, apportioned = allocate_shares(d, sums, nisbah, pool.rounding_unit, currency)
     parts = [p for p in apportioned if payout[p.account_id] in targets]
     total = sum(p.amount for p in parts)
     days = (last - first).days + 1
@@ -463,7 +468,8 @@ def distribute(ctx: Context, pool: Pool, month: date, distributable: Money | Non
         ).returning(c.id)).scalar_one()
     except sa.exc.IntegrityError as exc:
         # Another distribution of the same pool and month committed meanwhile.
-        raise Conflict(f"pool {pool.code} has already distributed {first:%Y-%m}",
+        raise Conflict(_("pool {pool} has already distributed {first}",
+                         pool=pool.code, first=format(first, '%Y-%m')),
                        field="month") from exc
     records = []
     paying = [p for p in parts if p.amount > 0]

@@ -25,6 +25,7 @@ from kopcore.operations import Operation
 from kopcore.records import PostingLine, Side
 from kopcore.views import AccountOut, EntryOut
 from kopcore_sharia import chart, mudharabah
+from kopcore_sharia.messages import _
 from kopcore_sharia.mudharabah import AtMaturity, Basis, Kind
 from kopcore_sharia.operations import (
     ACCOUNT,
@@ -48,7 +49,7 @@ ERRORS = (NotFound, MemberNotActive, Conflict, InsufficientFunds, AccountClosed,
 def _ppm(value: Decimal, field: str = "nisbah") -> int:
     scaled = value * 10_000
     if scaled != scaled.to_integral_value():
-        raise ValidationError("nisbah: at most 4 decimals of a percent", field=field)
+        raise ValidationError(_("nisbah: at most 4 decimals of a percent"), field=field)
     return mudharabah.check_nisbah(int(scaled), field)
 
 
@@ -255,9 +256,9 @@ def open_account(ctx: Context, data: OpenIn) -> HoldingEntryOut:
                   if data.settlement_account else None)
     amount = _positive(ctx, data.amount, "amount") if data.amount is not None else None
     if data.kind is Kind.DEPOSIT and amount is None:
-        raise ValidationError("a deposit is placed at opening: give the amount", field="amount")
+        raise ValidationError(_("a deposit is placed at opening: give the amount"), field="amount")
     if amount is not None and not data.cash_account:
-        raise ValidationError("name the account the deposit is paid through",
+        raise ValidationError(_("name the account the deposit is paid through"),
                               field="cash_account")
     holding = mudharabah.open_holding(
         ctx, member, pool, data.kind, nisbah_ppm=None if data.nisbah is None else
@@ -279,13 +280,15 @@ def _move(ctx: Context, data: MoveIn, deposit: bool) -> HoldingEntryOut:
     number = holding.account.number
     if holding.kind is Kind.DEPOSIT:
         if deposit:
-            raise Conflict(f"{number} is a term deposit: it is placed once, at opening",
+            raise Conflict(_("{number} is a term deposit: it is placed once, at opening",
+                             number=number),
                            field="account")
         if not mudharabah.withdrawable_on(holding, ctx.business_date):
-            raise Conflict(f"deposit {number} matures on {holding.maturity_on}", field="account")
+            raise Conflict(_("deposit {number} matures on {maturity_on}",
+                             number=number, maturity_on=holding.maturity_on), field="account")
         if amount != holding.account.balance:
-            raise ValidationError(f"a matured deposit is withdrawn in full "
-                                  f"({holding.account.balance.format()})", field="amount")
+            raise ValidationError(_("a matured deposit is withdrawn in full ({balance})",
+                                    balance=holding.account.balance), field="amount")
     side, other = (Side.CREDIT, Side.DEBIT) if deposit else (Side.DEBIT, Side.CREDIT)
     memo = "Setoran mudharabah" if deposit else "Penarikan mudharabah"
     entry = ledger.post_entry(ctx, [PostingLine(number, side, amount),
@@ -336,7 +339,8 @@ def _report(ctx: Context, pool: str, month: date) -> DistributionOut:
     row = ctx.conn.execute(sa.select(distributions).where(c.pool_code == pool,
                                                           c.period_to == last)).first()
     if row is None:
-        raise NotFound(f"pool {pool} has no distribution for {first:%Y-%m}", field="month")
+        raise NotFound(_("pool {pool} has no distribution for {first}",
+                         pool=pool, first=format(first, '%Y-%m')), field="month")
     s, a, m = shares.c, query.accounts.c, query.members.c
     currency = ctx.settings.currency
     lines = [ShareOut(r.number, r.member_number, Money(r.average_balance, currency),

@@ -48,6 +48,7 @@ from kopcore.ledger import Account, JournalEntry, Member
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_sharia import chart
+from kopcore_sharia.messages import _
 from kopcore_sharia.tables import collectibility_classes, murabahah, tazir
 
 ACTIVE = "active"
@@ -130,16 +131,17 @@ def schedule(*, cost: int, margin: int, down_payment: int, installments: int,
              recognition: Recognition = Recognition.PROPORTIONAL) -> list[Installment]:
     """The installment schedule (minor units); raises ValidationError for impossible terms."""
     if cost <= 0:
-        raise ValidationError("cost must be positive", field="cost")
+        raise ValidationError(_("cost must be positive"), field="cost")
     if margin < 0:
-        raise ValidationError("margin may not be negative", field="margin")
+        raise ValidationError(_("margin may not be negative"), field="margin")
     if not 0 <= down_payment < cost:
-        raise ValidationError("down payment must be at least 0 and below the cost",
+        raise ValidationError(_("down payment must be at least 0 and below the cost"),
                               field="down_payment")
     if not 1 <= installments <= MAX_INSTALLMENTS:
-        raise ValidationError(f"installments: 1-{MAX_INSTALLMENTS}", field="installments")
+        raise ValidationError(_("installments: 1-{max_installments}",
+                                max_installments=MAX_INSTALLMENTS), field="installments")
     if rounding_unit <= 0:
-        raise ValidationError("rounding unit must be positive", field="rounding_unit")
+        raise ValidationError(_("rounding unit must be positive"), field="rounding_unit")
     financed = cost + margin - down_payment
     each_total = round_half_up(Fraction(financed, installments), rounding_unit)
     margins = _margins(margin, financed, cost - down_payment, installments, rounding_unit,
@@ -149,8 +151,8 @@ def schedule(*, cost: int, margin: int, down_payment: int, installments: int,
         total = each_total if number < installments else (
             financed - each_total * (installments - 1))
         if total <= 0 or part < 0 or part > total:
-            raise ValidationError("amounts too small for this many installments at this "
-                                  "rounding unit", field="installments")
+            raise ValidationError(_("amounts too small for this many installments at this "
+                                    "rounding unit"), field="installments")
         rows.append(Installment(number, add_months(contract_on, number), total - part, part))
     return rows
 
@@ -205,7 +207,8 @@ def get_contract(ctx: Context, number: str, *, lock: bool = False) -> Contract:
         query = query.with_for_update()
     row = ctx.conn.execute(query).first()
     if row is None:
-        raise NotFound(f"{number} is not a murabahah contract", field="account")
+        raise NotFound(_("{account} is not a murabahah contract", account=number),
+                       field="account")
     if lock:
         account = ledger.get_account(ctx, number)
     values: dict[str, Any] = dict(row._mapping)
@@ -224,7 +227,7 @@ def create(ctx: Context, member: Member, *, asset: str, cost: Money, margin: Mon
                     installments=installments, rounding_unit=rounding_unit.minor,
                     contract_on=ctx.business_date, recognition=recognition)
     if not asset.strip():
-        raise ValidationError("name the asset sold", field="asset")
+        raise ValidationError(_("name the asset sold"), field="asset")
     cash_account = internal_account(ctx, cash_account)
     account = ledger.open_account(
         ctx, name=f"Murabahah {member.name}"[:200], gl_key=chart.MURABAHAH_RECEIVABLE,
@@ -251,15 +254,15 @@ def internal_account(ctx: Context, number: str, field: str = "cash_account") -> 
     """``number`` if it is an internal account (teller cash, bank: no member owns it); money a
     member pays in or takes out never passes through another member's account."""
     if ledger.get_account(ctx, number).member_id is not None:
-        raise ValidationError(f"{field} must be an internal account (teller cash, bank), not "
-                              "a member's account", field=field)
+        raise ValidationError(_("{field} must be an internal account (teller cash, bank), "
+                                "not a member's account", field=field), field=field)
     return number
 
 
 def _require_active(contract: Contract) -> None:
     if contract.status != ACTIVE:
-        raise Conflict(f"murabahah {contract.account.number} is already settled",
-                       field="account")
+        raise Conflict(_("murabahah {account} is already settled",
+                         account=contract.account.number), field="account")
 
 
 def pay_installment(ctx: Context, number: str, cash_account: str
@@ -301,11 +304,11 @@ def settle_early(ctx: Context, number: str, cash_account: str, discount: Money
     contract = get_contract(ctx, number, lock=True)
     _require_active(contract)
     if discount.currency != contract.account.currency:
-        raise ValidationError("discount currency differs from the contract's", field="discount")
+        raise ValidationError(_("discount currency differs from the contract's"), field="discount")
     deferred = contract.deferred_margin
     if discount.minor < 0 or discount.minor > deferred:
-        raise ValidationError(f"muqasah must be between 0 and the unrecognised margin "
-                              f"{contract.money(deferred).format()}", field="discount")
+        raise ValidationError(_("muqasah must be between 0 and the unrecognised margin {margin}",
+                                margin=contract.money(deferred)), field="discount")
     outstanding = contract.account.balance
     paid = outstanding - discount
     money = contract.money
@@ -339,16 +342,16 @@ def charge_tazir(ctx: Context, number: str, cash_account: str, amount: Money, *,
     contract = get_contract(ctx, number, lock=True)
     _require_active(contract)
     if not able_to_pay:
-        raise ValidationError("ta'zir is only for a member able to pay but late; a member in "
-                              "hardship is given time instead", field="able_to_pay")
+        raise ValidationError(_("ta'zir is only for a member able to pay but late; a member in "
+                                "hardship is given time instead"), field="able_to_pay")
     if not reason.strip():
-        raise ValidationError("record why the member is found able but late", field="reason")
+        raise ValidationError(_("record why the member is found able but late"), field="reason")
     due = contract.schedule()[contract.paid_installments]
     if due.due_on >= ctx.business_date:
-        raise Conflict(f"murabahah {number} has no installment past due (next due "
-                       f"{due.due_on.isoformat()})", field="account")
+        raise Conflict(_("murabahah {account} has no installment past due (next due {due})",
+                         account=number, due=due.due_on), field="account")
     if amount.currency != contract.account.currency:
-        raise ValidationError("amount currency differs from the contract's", field="amount")
+        raise ValidationError(_("amount currency differs from the contract's"), field="amount")
     entry = ledger.post_entry(
         ctx, [PostingLine(cash_account, Side.DEBIT, amount),
               PostingLine(chart.gl(chart.SOCIAL_FUND), Side.CREDIT, amount)],

@@ -27,6 +27,7 @@ from kopcore.operations import Operation
 from kopcore.records import PostingLine, Side
 from kopcore.views import AccountOut, EntryOut
 from kopcore_sharia import chart, murabahah
+from kopcore_sharia.messages import _
 
 ACCOUNT = {"help": "Sharia account number", "max_length": 64}
 MEMBER = {"help": "Member number", "max_length": 32}
@@ -39,14 +40,14 @@ MOVE_ERRORS = (NotFound, AccountClosed, AccountFrozen, InsufficientFunds, Postin
 def _money(ctx: Context, value: Decimal, field: str, currency: str | None = None) -> Money:
     amount = Money.parse(value, currency or ctx.settings.currency, field=field)
     if amount.minor < 0:
-        raise ValidationError(f"{field} may not be negative", field=field)
+        raise ValidationError(_("{field} may not be negative", field=field), field=field)
     return amount
 
 
 def _positive(ctx: Context, value: Decimal, field: str, currency: str | None = None) -> Money:
     amount = _money(ctx, value, field, currency)
     if not amount.is_positive():
-        raise ValidationError(f"{field} must be positive", field=field)
+        raise ValidationError(_("{field} must be positive", field=field), field=field)
     return amount
 
 
@@ -58,7 +59,8 @@ def _cash(ctx: Context, number: str) -> str:
 def _account(ctx: Context, number: str, product: str, what: str) -> Account:
     account = ledger.get_account(ctx, number)
     if account.product_code != product:
-        raise NotFound(f"{number} is not a {what} account", field="account")
+        raise NotFound(_("{account} is not a {product} account", account=number, product=what),
+                       field="account")
     return account
 
 
@@ -294,7 +296,8 @@ def qardh_disburse(ctx: Context, data: QardhDisburseIn) -> AccountEntryOut:
     amount = _positive(ctx, data.amount, "amount")
     fee = _money(ctx, data.admin_fee, "admin_fee")
     if fee >= amount:
-        raise ValidationError("the admin fee must be below the principal", field="admin_fee")
+        raise ValidationError(_("the admin fee must be below the principal"),
+                              field="admin_fee")
     account = ledger.open_account(
         ctx, name=f"Qardh {member.name}"[:200], gl_key=chart.QARDH_RECEIVABLE,
         plugin=chart.PLUGIN, member_id=member.id, product_code=chart.QARDH_PRODUCT,
@@ -315,8 +318,9 @@ def qardh_repay(ctx: Context, data: MoveIn) -> AccountEntryOut:
     account = _account(ctx, data.account, chart.QARDH_PRODUCT, "qardh")
     amount = _positive(ctx, data.amount, "amount", account.currency)
     if amount > account.balance:
-        raise InsufficientFunds(f"qardh {account.number} has only {account.balance.format()} "
-                                f"outstanding", field="amount")
+        raise InsufficientFunds(_("qardh {account} has only {outstanding} outstanding",
+                                  account=account.number, outstanding=account.balance),
+                                field="amount")
     entry = ledger.post_entry(ctx, [PostingLine(_cash(ctx, data.cash_account), Side.DEBIT, amount),
                                     PostingLine(account.number, Side.CREDIT, amount)],
                               memo=(data.memo.strip() or f"Angsuran qardh {account.number}"))
@@ -450,11 +454,11 @@ def zis_disburse(ctx: Context, data: ZisIn) -> ZisOut:
     never more than the fund holds."""
     amount = _positive(ctx, data.amount, "amount")
     if not data.memo.strip():
-        raise ValidationError("name the recipient (mustahik) and purpose", field="memo")
+        raise ValidationError(_("name the recipient (mustahik) and purpose"), field="memo")
     held = _fund_out(ctx, data.fund).balance
     if amount > held:
-        raise InsufficientFunds(f"the {data.fund.value} fund holds only {held.format()}",
-                                field="amount")
+        raise InsufficientFunds(_("the {fund} fund holds only {held}", fund=data.fund.value,
+                                  held=held), field="amount")
     entry = ledger.post_entry(
         ctx, [PostingLine(chart.gl(FUND_GL[data.fund]), Side.DEBIT, amount),
               PostingLine(_cash(ctx, data.cash_account), Side.CREDIT, amount)],
@@ -465,7 +469,7 @@ def zis_disburse(ctx: Context, data: ZisIn) -> ZisOut:
 def zis_report(ctx: Context, data: ZisReportIn) -> ZisReportOut:
     """The ZIS and social funds over a period: opening, received, disbursed, closing."""
     if data.to_date < data.from_date:
-        raise ValidationError("to_date is before from_date", field="to_date")
+        raise ValidationError(_("to_date is before from_date"), field="to_date")
     p, e, a = query.postings.c, query.journal_entries.c, query.accounts.c
     numbers = {chart.gl(key): name for name, key in FUNDS}
     # Credit-normal funds: received = credits (negative amounts), disbursed = debits.

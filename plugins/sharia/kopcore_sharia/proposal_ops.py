@@ -24,6 +24,7 @@ from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.views import EntryOut
 from kopcore_sharia import chart, murabahah, proposals
+from kopcore_sharia.messages import _
 from kopcore_sharia.operations import ACCOUNT, CASH, MEMO, _account, _positive
 
 
@@ -106,11 +107,12 @@ def muqasah_propose(ctx: Context, data: MuqasahIn) -> ProposalOut:
     settled; the discount reduces margin income, never booked as an expense."""
     contract = murabahah.get_contract(ctx, data.account)
     if contract.status != murabahah.ACTIVE:
-        raise Conflict(f"murabahah {data.account} is already settled", field="account")
+        raise Conflict(_("murabahah {account} is already settled",
+                         account=data.account), field="account")
     discount = _positive(ctx, data.discount, "discount", contract.account.currency)
     if discount.minor > contract.deferred_margin:
-        raise ValidationError(f"muqasah must be at most the unrecognised margin "
-                              f"{contract.money(contract.deferred_margin).format()}",
+        raise ValidationError(_("muqasah must be at most the unrecognised margin {margin}",
+                                margin=contract.money(contract.deferred_margin)),
                               field="discount")
     return _out(ctx, proposals.propose(ctx, proposals.Kind.MUQASAH, contract.account.id,
                                        discount, data.memo or "Muqasah pelunasan dipercepat",
@@ -133,7 +135,7 @@ def reject(ctx: Context, data: DecideIn) -> DecidedOut:
 def listing(ctx: Context, data: ListIn) -> ProposalsOut:
     """Proposals (wadiah bonuses, muqasah), oldest first."""
     if data.status not in (None, proposals.PENDING, proposals.APPROVED, proposals.REJECTED):
-        raise ValidationError("status: pending, approved or rejected", field="status")
+        raise ValidationError(_("status: pending, approved or rejected"), field="status")
     return ProposalsOut([_out(ctx, p) for p in proposals.listed(ctx, data.status)])
 
 

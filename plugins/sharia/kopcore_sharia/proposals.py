@@ -23,6 +23,7 @@ from kopcore.ledger import JournalEntry
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_sharia import chart, murabahah
+from kopcore_sharia.messages import _
 from kopcore_sharia.tables import proposals
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -53,7 +54,8 @@ class Proposal:
 def get(ctx: Context, proposal_id: int) -> Proposal:
     row = ctx.conn.execute(sa.select(proposals).where(proposals.c.id == proposal_id)).first()
     if row is None:
-        raise NotFound(f"no sharia proposal {proposal_id}", field="proposal")
+        raise NotFound(_("no sharia proposal {proposal}", proposal=proposal_id),
+                       field="proposal")
     values: dict[str, Any] = dict(row._mapping)
     return Proposal(**{**values, "kind": Kind(values["kind"])})
 
@@ -68,15 +70,16 @@ def listed(ctx: Context, status: str | None) -> list[Proposal]:
 def propose(ctx: Context, kind: Kind, account_id: int, amount: Money, memo: str, *,
             period: str | None = None, cash_account: str | None = None) -> Proposal:
     if not amount.is_positive():
-        raise ValidationError("amount must be positive", field="amount")
+        raise ValidationError(_("amount must be positive"), field="amount")
     if kind is Kind.WADIAH_BONUS:
         if period is None or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-            raise ValidationError("period: the month the bonus is for, YYYY-MM", field="period")
+            raise ValidationError(_("period: the month the bonus is for, YYYY-MM"), field="period")
         p = proposals.c
         if ctx.conn.execute(sa.select(p.id).where(
                 p.kind == kind.value, p.account_id == account_id, p.period == period,
                 p.status != REJECTED)).first():
-            raise Conflict(f"a bonus for {period} is already proposed or granted", field="period")
+            raise Conflict(_("a bonus for {period} is already proposed or granted",
+                             period=period), field="period")
     try:
         new_id = ctx.conn.execute(proposals.insert().values(
             kind=kind.value, account_id=account_id, amount=amount.minor, period=period,
@@ -86,16 +89,20 @@ def propose(ctx: Context, kind: Kind, account_id: int, amount: Money, memo: str,
     except sa.exc.IntegrityError as exc:
         # Another proposal for this account and period was made at the same moment: the
         # partial unique index ``uq_sharia_proposals_period`` keeps one.
-        raise Conflict(f"a bonus for {period} is already proposed or granted",
+        raise Conflict(_("a bonus for {period} is already proposed or granted",
+                         period=period),
                        field="period") from exc
     return get(ctx, int(new_id))
 
 
 def _decidable(ctx: Context, proposal: Proposal) -> None:
     if proposal.status != PENDING:
-        raise Conflict(f"proposal {proposal.id} is already {proposal.status}", field="proposal")
+        raise Conflict(_("proposal {proposal} is already {proposal_status}",
+                         proposal=proposal.id, proposal_status=_(proposal.status)),
+                       field="proposal")
     if proposal.maker == ctx.actor:
-        raise Forbidden(f"proposal {proposal.id} needs a second person: {ctx.actor} proposed it")
+        raise Forbidden(_("proposal {proposal} needs a second person: {actor} proposed it",
+                          proposal=proposal.id, actor=ctx.actor))
 
 
 def _claim(ctx: Context, proposal_id: int, status: str) -> Proposal:
@@ -109,7 +116,8 @@ def _claim(ctx: Context, proposal_id: int, status: str) -> Proposal:
     proposal = get(ctx, proposal_id)
     if done.rowcount != 1:
         _decidable(ctx, proposal)
-        raise Conflict(f"proposal {proposal_id} is no longer pending", field="proposal")
+        raise Conflict(_("proposal {proposal} is no longer pending", proposal=proposal_id),
+                       field="proposal")
     return proposal
 
 

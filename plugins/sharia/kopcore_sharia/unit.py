@@ -32,6 +32,7 @@ from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import GLType, UnitSpec
 from kopcore_sharia import chart
+from kopcore_sharia.messages import _
 from kopcore_sharia.tables import unit_gl
 
 #: The sharia unit's key among the cooperative's units (``units list``).
@@ -136,11 +137,12 @@ def _section(title: str, lines: list[LineOut], *types: GLType, currency: str) ->
 def unit_include(ctx: Context, data: UnitIncludeIn) -> UnitAccountsOut:
     """Add a GL account to (or remove it from) the sharia unit's books."""
     if query.gl_account_type(ctx, data.gl_key) is None:
-        raise NotFound(f"GL account {data.gl_key!r} not in the chart", field="gl_key")
+        raise NotFound(_("GL account '{gl_key}' not in the chart",
+                         gl_key=data.gl_key), field="gl_key")
     present = ctx.conn.execute(sa.select(unit_gl.c.gl_key)
                                .where(unit_gl.c.gl_key == data.gl_key)).first()
     if data.gl_key in chart.SHARIA_GL_KEYS:
-        raise Conflict("the plugin's own GL accounts are placed by the plugin", field="gl_key")
+        raise Conflict(_("the plugin's own GL accounts are placed by the plugin"), field="gl_key")
     if data.include and not present:
         ctx.conn.execute(unit_gl.insert().values(gl_key=data.gl_key))
     elif not data.include and present:
@@ -185,7 +187,7 @@ def financial_position(ctx: Context, data: AsOfIn) -> FinancialPositionOut:
 def operating_results(ctx: Context, data: PeriodIn) -> OperatingResultsOut:
     """Statement of operating results of the sharia unit alone, for a period."""
     if data.from_date > data.to_date:
-        raise ValidationError("from_date is after to_date", field="from_date")
+        raise ValidationError(_("from_date is after to_date"), field="from_date")
     currency = ctx.settings.currency
     r = ledger.operating_results(ctx, data.from_date, data.to_date, currency, unit=UNIT)
     lines = _lines(ctx, [*r["income"].lines, *r["expenses"].lines])

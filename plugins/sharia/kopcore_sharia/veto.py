@@ -5,6 +5,7 @@ from __future__ import annotations
 from kopcore.ledger import ProposedEntry
 from kopcore.records import Veto
 from kopcore_sharia.chart import SHARIA_GL_KEYS
+from kopcore_sharia.messages import _
 
 INTEREST_ACCOUNT = "sharia.interest-account"
 
@@ -30,7 +31,7 @@ def veto(entry: ProposedEntry) -> Veto | None:
     sharia = sorted(keys & SHARIA_GL_KEYS)
     interest = sorted(key for key in keys if is_interest_key(key))
     if sharia and interest:
-        return Veto(INTEREST_ACCOUNT,
-                    f"an entry on sharia account(s) {', '.join(sharia)} may not touch interest "
-                    f"account(s) {', '.join(interest)}")
+        return Veto(INTEREST_ACCOUNT, _(
+            "an entry on sharia account(s) {sharia} may not touch interest account(s) "
+            "{interest}", sharia=", ".join(sharia), interest=", ".join(interest)))
     return None

@@ -19,6 +19,7 @@ from kopcore.money import Money
 from kopcore.views import EntryOut
 from kopcore_savings import movements
 from kopcore_savings.accounts import get_savings_account, open_savings_account, reactivate
+from kopcore_savings.messages import _
 from kopcore_savings.operations.common import (
     ACCOUNT,
     CASH,
@@ -85,7 +86,7 @@ def open_account(ctx: Context, data: OpenIn) -> SavingsAccountOut:
     """Open a pokok, wajib or sukarela account for an active member."""
     product = get_product(ctx, data.product)
     if product.type is SavingsType.BERJANGKA:
-        raise ValidationError("time deposits are opened with savings.place-deposit",
+        raise ValidationError(_("time deposits are opened with savings.place-deposit"),
                               field="product")
     member = ledger.get_member(ctx, data.member)
     return savings_out(ctx, open_savings_account(ctx, member, product, data.number).number)

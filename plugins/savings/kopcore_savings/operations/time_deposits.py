@@ -14,6 +14,7 @@ from kopcore.errors import Conflict
 from kopcore.money import Money
 from kopcore.views import EntryOut
 from kopcore_savings import interest, time_deposits
+from kopcore_savings.messages import _
 from kopcore_savings.operations.accounts import AccountIn
 from kopcore_savings.operations.common import (
     ACCOUNT,
@@ -101,7 +102,8 @@ def deposit_mature(ctx: Context, data: AccountIn) -> DepositOut:
     """Settle a deposit whose maturity date has come (end of day does this by itself)."""
     d = time_deposits.get_deposit(ctx, data.account)
     if d.status != "active" or d.maturity_on > ctx.business_date:
-        raise Conflict(f"time deposit {data.account} is {d.status}, maturing on "
-                       f"{d.maturity_on}")
+        raise Conflict(_("time deposit {account} is {status}, maturing on {maturity_on}",
+                         account=data.account, status=d.status,
+                         maturity_on=d.maturity_on))
     time_deposits.mature(ctx, d)
     return deposit_out(ctx, data.account)
