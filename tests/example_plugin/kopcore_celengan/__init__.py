@@ -50,6 +50,7 @@ from kopcore.records import (
     ShuBasis,
     Side,
     Veto,
+    WebPage,
 )
 from kopcore_celengan import cutover, goals, membership, yearend
 from kopcore_celengan import hookspecs as celengan_hookspecs
@@ -284,3 +285,11 @@ def kopcore_import_sheets() -> Sequence[ImportSheet]:
 def kopcore_verify(ctx: Context) -> Sequence[Finding]:
     """Goals marked reached although the account never held its target."""
     return goals.reached_without_target(ctx)
+
+
+@kopcore.hookimpl
+def kopcore_web_pages() -> Sequence[WebPage]:
+    """The goals at a glance, as a page of the staff web app and a panel on its home page."""
+    return [WebPage("celengan.overview", "Celengan goals", READ, goals.overview,
+                    dashboard=True)]
+

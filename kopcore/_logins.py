@@ -1,0 +1,208 @@
+"""People's logins to the staff web app: passwords, lockout and server-side sessions.
+
+A user signs in to the web app with their username and a password. Only the password's argon2id
+hash is kept (``web_logins``). A password set by an administrator (``users set-password``) is
+temporary: it must be changed at the first login. After :data:`MAX_FAILURES` failed attempts in
+a row the login is locked for :data:`LOCKOUT`; every failure answers the same refusal, so a
+guess learns nothing about which usernames exist.
+
+A session is a random token in an HttpOnly cookie; the database keeps only its SHA-256
+(``web_sessions``), with the CSRF token of its forms, and ends it after :data:`IDLE` without a
+request or :data:`LIFETIME` after login, whichever comes first. Logging out deletes the session;
+logging out everywhere deletes every session of the user, as do a password change and a
+deactivation.
+
+Nothing here knows HTTP: the web app (:mod:`kopcore.interfaces.web`) calls these functions and
+establishes the :class:`~kopcore._auth.Principal` from the session, then runs operations through
+:func:`kopcore._service.invoke` like every other front end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, delete, select, update
+
+from kopcore._auth import Principal, get_user, principal_for
+from kopcore._db import tables as t
+from kopcore.errors import Unauthorized, ValidationError
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+IDLE = timedelta(minutes=30)
+LIFETIME = timedelta(hours=12)
+MIN_PASSWORD = 10
+_HASHER = PasswordHasher()
+#: Verified against when the username is unknown, so both refusals take the same time.
+_ABSENT = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+class LoginRefused(Unauthorized):
+    """Wrong username or password, or a locked or deactivated login: one message for all."""
+
+    code = "login-refused"
+    title = "Login refused"
+
+
+@attrs.frozen
+class Session:
+    """A signed-in person: who, the CSRF token of their forms and whether they must first
+    change their password."""
+
+    token_hash: str
+    principal: Principal
+    csrf_token: str
+    must_change: bool
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def check_password_rules(username: str, password: str) -> None:
+    """Refuse a password too short or equal to the username."""
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(f"a password has at least {MIN_PASSWORD} characters",
+                              field="password", minimum=MIN_PASSWORD)
+    if password.strip().lower() == username.lower():
+        raise ValidationError("a password may not be the username", field="password")
+
+
+def set_password(conn: Connection, username: str, password: str, *, temporary: bool) -> None:
+    """Set a user's web password (a ``temporary`` one must be changed at the next login),
+    clear the lockout and end the user's sessions."""
+    user = get_user(conn, username)
+    check_password_rules(username, password)
+    values: dict[str, Any] = {"password_hash": _HASHER.hash(password), "must_change": temporary,
+                              "failed_attempts": 0, "locked_until": None, "changed_at": _now()}
+    l = t.web_logins.c  # noqa: E741
+    if conn.execute(select(l.user_id).where(l.user_id == user["id"])).first():
+        conn.execute(update(t.web_logins).where(l.user_id == user["id"]).values(**values))
+    else:
+        conn.execute(t.web_logins.insert().values(user_id=user["id"], **values))
+    end_sessions(conn, user["id"])
+
+
+def temporary_password() -> str:
+    """A temporary password an administrator hands over: 12 characters, easy to read aloud."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
+
+
+def log_in(conn: Connection, plugins: Any, username: str, password: str
+           ) -> tuple[str, Session] | None:
+    """Check the password and open a session: returns the cookie's token and the session, or
+    ``None`` when refused. A wrong password is counted in ``conn``'s transaction, so the caller
+    commits it (it does not raise, which would roll the count back) and refuses with
+    :class:`LoginRefused`."""
+    u, l = t.users.c, t.web_logins.c  # noqa: E741
+    row = conn.execute(
+        select(u.id, u.username, u.active, l.password_hash, l.must_change, l.failed_attempts,
+               l.locked_until).join(t.web_logins, l.user_id == u.id)
+        .where(u.username == username.strip().lower())
+    ).first()
+    stored = row.password_hash if row is not None else _ABSENT
+    try:
+        valid: bool = _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        valid = False
+    if row is None or not row.active:
+        return None
+    now = _now()
+    if row.locked_until is not None and row.locked_until > now:
+        return None
+    if not valid:
+        failures = row.failed_attempts + 1
+        locked = now + LOCKOUT if failures >= MAX_FAILURES else None
+        conn.execute(update(t.web_logins).where(l.user_id == row.id).values(
+            failed_attempts=0 if locked else failures, locked_until=locked))
+        return None
+    if _HASHER.check_needs_rehash(row.password_hash):
+        conn.execute(update(t.web_logins).where(l.user_id == row.id)
+                     .values(password_hash=_HASHER.hash(password)))
+    conn.execute(update(t.web_logins).where(l.user_id == row.id)
+                 .values(failed_attempts=0, locked_until=None))
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    conn.execute(t.web_sessions.insert().values(
+        token_hash=_digest(token), user_id=row.id, csrf_token=csrf, created_at=now,
+        last_seen_at=now, expires_at=now + LIFETIME))
+    return token, Session(_digest(token), principal_for(conn, plugins, row.username), csrf,
+                          bool(row.must_change))
+
+
+def session_for(conn: Connection, plugins: Any, token: str | None) -> Session | None:
+    """The live session of a cookie's token, its last use moved to now; ``None`` when there is
+    none, it expired (idle or past its lifetime; the row is deleted) or the user was
+    deactivated."""
+    if not token:
+        return None
+    s, u, l = t.web_sessions.c, t.users.c, t.web_logins.c  # noqa: E741
+    row = conn.execute(
+        select(s.token_hash, s.csrf_token, s.last_seen_at, s.expires_at, u.username, u.active,
+               l.must_change).join(t.users, u.id == s.user_id)
+        .join(t.web_logins, l.user_id == s.user_id)
+        .where(s.token_hash == _digest(token))
+    ).first()
+    if row is None:
+        return None
+    now = _now()
+    if not row.active or row.expires_at <= now or row.last_seen_at + IDLE <= now:
+        conn.execute(delete(t.web_sessions).where(s.token_hash == row.token_hash))
+        return None
+    conn.execute(update(t.web_sessions).where(s.token_hash == row.token_hash)
+                 .values(last_seen_at=now))
+    return Session(row.token_hash, principal_for(conn, plugins, row.username), row.csrf_token,
+                   bool(row.must_change))
+
+
+def csrf_matches(session: Session, sent: str | None) -> bool:
+    """The form's CSRF token is the session's (compared in constant time)."""
+    return bool(sent) and hmac.compare_digest(session.csrf_token.encode(),
+                                              str(sent).encode())
+
+
+def change_password(conn: Connection, session: Session, current: str, new: str) -> None:
+    """Change the signed-in user's password: the current one must be right, the new one
+    follow the rules and differ from it. Every other session of the user ends."""
+    username = session.principal.username
+    l = t.web_logins.c  # noqa: E741
+    user = get_user(conn, username)
+    stored = conn.execute(select(l.password_hash).where(l.user_id == user["id"])).scalar_one()
+    try:
+        _HASHER.verify(stored, current)
+    except (VerificationError, InvalidHashError):
+        raise ValidationError("the current password is wrong", field="current") from None
+    if new == current:
+        raise ValidationError("the new password must differ from the current one",
+                              field="password")
+    check_password_rules(username, new)
+    conn.execute(update(t.web_logins).where(l.user_id == user["id"]).values(
+        password_hash=_HASHER.hash(new), must_change=False, changed_at=_now()))
+    s = t.web_sessions.c
+    conn.execute(delete(t.web_sessions).where(s.user_id == user["id"],
+                                              s.token_hash != session.token_hash))
+
+
+def log_out(conn: Connection, session: Session) -> None:
+    conn.execute(delete(t.web_sessions).where(t.web_sessions.c.token_hash == session.token_hash))
+
+
+def log_out_everywhere(conn: Connection, session: Session) -> None:
+    end_sessions(conn, get_user(conn, session.principal.username)["id"])
+
+
+def end_sessions(conn: Connection, user_id: int) -> None:
+    """End every web session of a user."""
+    conn.execute(delete(t.web_sessions).where(t.web_sessions.c.user_id == user_id))

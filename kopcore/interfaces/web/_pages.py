@@ -1,0 +1,254 @@
+"""The web app's own pages: login, password, logout, the home page, the generated form and
+result of every operation, and the plugins' pages (``kopcore_web_pages``)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from litestar import Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect
+
+from kopcore import _logins as logins
+from kopcore._i18n import gettext
+from kopcore.errors import KopcoreError
+from kopcore.interfaces._convert import dump
+from kopcore.interfaces.web._base import (
+    LANGUAGE_COOKIE,
+    LOGIN_COOKIE,
+    NO_STORE,
+    PREFIX,
+    SESSION_COOKIE,
+    AnyRequest,
+    Web,
+    may_call,
+)
+from kopcore.interfaces.web._forms import form_fields, money_fields, raw_input
+from kopcore.interfaces.web._show import amount_of, refusal, show
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _next(target: str | None) -> str:
+    """Where to go after logging in: a page of the web app only (never another site)."""
+    if target and target.startswith(PREFIX + "/") and not target.startswith("//") \
+            and "\\" not in target and not target.startswith(PREFIX + "/login"):
+        return target
+    return PREFIX + "/"
+
+
+def page_handlers(web: Web) -> list[Any]:
+    """The route handlers of the login and the generated pages."""
+    kernel = web.kernel
+
+    @get("/login", sync_to_thread=True)
+    def login_form(request: AnyRequest) -> Response[Any]:
+        token = secrets.token_urlsafe(24)
+        locale = web.locale(request)
+        notice = ""
+        if request.query_params.get("expired"):
+            notice = gettext("Your session has ended. Please log in again.", locale)
+        elif request.query_params.get("bye"):
+            notice = gettext("You have logged out.", locale)
+        from litestar.datastructures import Cookie
+
+        return web.render(request, "login.html", session=None, login_token=token,
+                          next=_next(request.query_params.get("next")), notice=notice,
+                          cookies=[Cookie(key=LOGIN_COOKIE, value=token, path=PREFIX,
+                                          httponly=True, samesite="strict",
+                                          secure=request.url.scheme == "https")])
+
+    @post("/login", sync_to_thread=True, status_code=200)
+    def login(request: AnyRequest, data: Form) -> Response[Any]:
+        locale = web.locale(request)
+        sent = data.get("login_token", "")
+        expected = request.cookies.get(LOGIN_COOKIE, "")
+        if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
+            return web.message(request, None, 403, gettext("Form refused", locale), gettext(
+                "This form has expired or did not come from this page. Reload the page "
+                "and try again.", locale))
+        signed = kernel.db.write(lambda conn: logins.log_in(
+            conn, kernel.plugins, data.get("username", ""), data.get("password", "")))
+        if signed is None:
+            fresh = secrets.token_urlsafe(24)
+            from litestar.datastructures import Cookie
+
+            return web.render(
+                request, "login.html", session=None, status=401, login_token=fresh,
+                next=_next(data.get("next")), username=data.get("username", ""),
+                error=gettext("Wrong username or password, or the login is locked for a "
+                              "while after repeated failures.", locale),
+                cookies=[Cookie(key=LOGIN_COOKIE, value=fresh, path=PREFIX, httponly=True,
+                                samesite="strict", secure=request.url.scheme == "https")])
+        token, session = signed
+        target = PREFIX + "/password" if session.must_change else _next(data.get("next"))
+        response = Redirect(path=target, status_code=303, headers=NO_STORE,
+                            cookies=[web.session_cookie(request, token)])
+        response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
+        return response
+
+    def _csrf_refused(request: AnyRequest, session: logins.Session) -> Response[Any]:
+        locale = web.locale(request)
+        return web.message(request, session, 403, gettext("Form refused", locale), gettext(
+            "This form has expired or did not come from this page. Reload the page and try "
+            "again.", locale))
+
+    @post("/logout", sync_to_thread=True, status_code=200)
+    def logout(request: AnyRequest, data: Form) -> Response[Any]:
+        session = web.session(request)
+        if session is not None:
+            if not logins.csrf_matches(session, data.get("csrf")):
+                return _csrf_refused(request, session)
+            everywhere = data.get("everywhere") == "1"
+            kernel.db.write(lambda conn: (logins.log_out_everywhere if everywhere
+                                          else logins.log_out)(conn, session))
+        response = Redirect(path=f"{PREFIX}/login?bye=1", status_code=303, headers=NO_STORE)
+        response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+        return response
+
+    @get("/password", sync_to_thread=True)
+    def password_form(request: AnyRequest) -> Response[Any]:
+        session = web.signed_in(request, password_page=True)
+        if isinstance(session, Response):
+            return session
+        return web.render(request, "password.html", session=session)
+
+    @post("/password", sync_to_thread=True, status_code=200)
+    def change_password(request: AnyRequest, data: Form) -> Response[Any]:
+        session = web.signed_in(request, password_page=True)
+        if isinstance(session, Response):
+            return session
+        if not logins.csrf_matches(session, data.get("csrf")):
+            return _csrf_refused(request, session)
+        locale = web.locale(request)
+        new = data.get("new_password", "")
+        if new != data.get("repeat_password", ""):
+            error = gettext("The two new passwords differ.", locale)
+        else:
+            try:
+                kernel.db.write(lambda conn: logins.change_password(
+                    conn, session, data.get("current_password", ""), new))
+            except KopcoreError as exc:
+                error = gettext(exc.detail[:1].upper() + exc.detail[1:] + ".", locale,
+                                minimum=logins.MIN_PASSWORD)
+            else:
+                return Redirect(path=f"{PREFIX}/?changed=1", status_code=303, headers=NO_STORE)
+        return web.render(request, "password.html", session=session, status=400, error=error)
+
+    @get("/language/{code:str}", sync_to_thread=True)
+    def language(request: AnyRequest, code: FromPath[str]) -> Response[Any]:
+        response = Redirect(path=_next(request.query_params.get("next")), status_code=303)
+        response.set_cookie(LANGUAGE_COOKIE, code if code in ("id", "en") else "id",
+                            path=PREFIX, httponly=True, samesite="lax")
+        return response
+
+    @get("/", sync_to_thread=True)
+    def home(request: AnyRequest) -> Response[Any]:
+        session = web.signed_in(request)
+        if isinstance(session, Response):
+            return session
+        locale = web.locale(request)
+        panels = []
+        for name, page in web.pages.items():
+            if page.dashboard and session.principal.can(page.permission) \
+                    and not session.principal.member_scoped:
+                panels.append((gettext(page.title, locale), f"{PREFIX}/pages/{name}",
+                               _render_page(web, page, session, {}, locale)))
+        changed = bool(request.query_params.get("changed"))
+        return web.render(request, "home.html", session=session, panels=panels,
+                          changed=changed,
+                          teller=web.has("members.search", session.principal))
+
+    @get("/pages/{name:str}", sync_to_thread=True)
+    def plugin_page(request: AnyRequest, name: FromPath[str]) -> Response[Any]:
+        session = web.signed_in(request)
+        if isinstance(session, Response):
+            return session
+        locale = web.locale(request)
+        page = web.pages.get(name)
+        if page is None:
+            return web.message(request, session, 404, gettext("Not found", locale),
+                               gettext("There is no such page.", locale))
+        if not session.principal.can(page.permission) or session.principal.member_scoped:
+            return web.message(request, session, 403, gettext("Not allowed", locale), gettext(
+                "Your role ({role}) may not open this page.", locale,
+                role=session.principal.role))
+        body = _render_page(web, page, session, dict(request.query_params), locale)
+        return web.render(request, "page.html", session=session, title=gettext(page.title,
+                                                                                locale),
+                          body=body)
+
+    @get("/op/{name:str}", sync_to_thread=True)
+    def operation_form(request: AnyRequest, name: FromPath[str]) -> Response[Any]:
+        session = web.signed_in(request)
+        if isinstance(session, Response):
+            return session
+        return _operation(web, request, session, name, dict(request.query_params), None)
+
+    @post("/op/{name:str}", sync_to_thread=True, status_code=200)
+    def operation_post(request: AnyRequest, name: FromPath[str], data: Form) -> Response[Any]:
+        session = web.signed_in(request)
+        if isinstance(session, Response):
+            return session
+        if not logins.csrf_matches(session, data.get("csrf")):
+            return _csrf_refused(request, session)
+        return _operation(web, request, session, name, data, data.get("idempotency_key"))
+
+    return [login_form, login, logout, password_form, change_password, language, home,
+            plugin_page, operation_form, operation_post]
+
+
+def _render_page(web: Web, page: Any, session: logins.Session, query: dict[str, str],
+                 locale: str) -> Any:
+    try:
+        result = web.kernel.read(session.principal.username,
+                                 lambda ctx: page.render(ctx, query),
+                                 operation=f"web:{page.name}", principal=session.principal)
+    except KopcoreError as exc:
+        return refusal(exc, locale)
+    return show(dump(result), locale)
+
+
+def _operation(web: Web, request: AnyRequest, session: logins.Session, name: str,
+               values: dict[str, str], key: str | None) -> Response[Any]:
+    """The form of an operation, and its result or refusal when it was run."""
+    locale = web.locale(request)
+    op = web.operations.get(name)
+    if op is None:
+        return web.message(request, session, 404, gettext("Not found", locale),
+                           gettext("There is no such page.", locale))
+    if not may_call(op, session.principal):
+        return web.message(request, session, 403, gettext("Not allowed", locale), gettext(
+            "Your role ({role}) may not do this: {operation}.", locale,
+            role=session.principal.role, operation=gettext(op.summary or op.name, locale)))
+    submitted = key is not None or (not op.mutates and (
+        values.get("run") == "1" or all(not f.required for f in form_fields(
+            op.input, {}, locale))))
+    result = error = None
+    status = 200
+    replayed = False
+    if submitted:
+        raw = raw_input(op.input, values)
+        try:
+            outcome = web.run(op, raw, session.principal, key=key)
+        except KopcoreError as exc:
+            amounts = money_fields(op.input)
+            requested = amount_of(values.get(amounts[0]), web.kernel.settings.currency) \
+                if amounts else None
+            error = refusal(exc, locale, requested=requested)
+            status = exc.status
+        else:
+            replayed = outcome.replayed
+            status = outcome.status
+            result = show(outcome.payload, locale)
+            if op.mutates:
+                key = None  # done: a new form gets a new key
+    return web.render(
+        request, "operation.html", session=session, status=status, op=op,
+        title=gettext(op.summary or op.name, locale),
+        description=gettext(op.description, locale) if op.description else "",
+        fields=form_fields(op.input, values, locale), result=result, error=error,
+        replayed=replayed, waiting=status == 202,
+        key=key or web.new_key(), money=bool(money_fields(op.input)))
