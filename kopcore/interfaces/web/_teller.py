@@ -95,22 +95,28 @@ def teller_handlers(web: Web) -> list[Any]:
             member = web.read("members.get", principal, member=number)
             accounts = web.read("accounts.list", principal, member=number,
                                 limit=500)["items"]
-            loans = web.read("loans.list", principal, member=number, limit=100)["items"] \
+            summaries = web.read("loans.list", principal, member=number, limit=100)["items"] \
                 if web.has("loans.list", principal) else []
+            # The summary has no arrears or next installment: read each running loan whole.
+            loans = [web.read("loans.get", principal, loan=loan["number"])
+                     for loan in summaries if loan["status"] == "active"]
         except KopcoreError as exc:
             return refused(request, session, exc)
         actions = {key: web.has(action.operation, principal) for key, action in ACTIONS.items()}
         return web.render(request, "teller_member.html", session=session, member=member,
-                          accounts=accounts, loans=[ln for ln in loans
-                                                    if ln["status"] not in ("closed",)],
+                          accounts=accounts, loans=loans,
                           actions=actions, money=money_of)
 
     def cash_accounts(session: logins.Session) -> list[Any]:
+        """The tellers' cash drawers: internal accounts under the cash GL account (not the GL
+        account's own ledger account)."""
         try:
-            return list(web.read("accounts.list", session.principal, gl_key="cash",
-                                 limit=100)["items"])
+            found = web.read("accounts.list", session.principal, gl_key="cash",
+                             limit=100)["items"]
         except KopcoreError:
             return []
+        return [a for a in found if a["member_number"] is None
+                and not a["number"].startswith("GL-") and a["status"] == "open"]
 
     def products(session: logins.Session) -> list[Any]:
         try:

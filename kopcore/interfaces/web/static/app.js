@@ -22,6 +22,10 @@
       if (first) { event.preventDefault(); first.focus(); }
     }
   });
+  // On a phone the menu starts folded, so the page's own content comes first.
+  if (window.matchMedia("(max-width: 800px)").matches) {
+    document.querySelectorAll("details.menu").forEach(function (d) { d.open = false; });
+  }
   // A page shown again from the browser's history after logging out is reloaded, so the
   // server answers (with the login page) instead of the browser's copy.
   window.addEventListener("pageshow", function (event) {
