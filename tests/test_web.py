@@ -295,3 +295,49 @@ def test_a_search_of_one_character_is_refused(demo_kernel: Kernel) -> None:
     assert principal(demo_kernel, "teller").can("members.manage")
     with pytest.raises(Exception, match="at least 2 characters"):
         run_operation(demo_kernel, "members.search", {"q": "s"}, as_user="teller")
+
+
+def test_a_ppob_purchase_at_the_counter_prints_its_token(demo_kernel: Kernel) -> None:
+    with client_for(demo_kernel) as client:
+        log_in(client, "teller")
+        form = client.get("/app/teller/ppob?member=A000003").text
+        assert "Token PLN 20.000" in form
+        data = {"csrf": hidden(form, "csrf"), "idempotency_key": hidden(form, "idempotency_key"),
+                "member": "A000003", "target": "", "sku": "PLN20",
+                "customer_no": "532100001236", "cash_account": "CASH-01"}
+        confirm = client.post("/app/teller/ppob/confirm", data=data).text
+        assert "dua puluh ribu lima ratus rupiah" in confirm
+        posted = client.post("/app/teller/ppob/post", data=data, follow_redirects=False)
+        assert posted.status_code == 303
+        slip = client.get(f"/app/teller/slip/{data['idempotency_key']}").text
+        assert "Rp20.500,00" in slip
+        assert re.search(r"<th>Token</th><td>\d{4}(-\d{4}){4}</td>", slip)
+        assert "<th>Status</th><td>Berhasil</td>" in slip
+        again = client.post("/app/teller/ppob/post", data=data, follow_redirects=False)
+        assert again.headers["location"] == posted.headers["location"]
+
+
+def test_a_person_may_switch_the_app_to_english_and_back(demo_kernel: Kernel) -> None:
+    with client_for(demo_kernel) as client:
+        log_in(client, "teller")
+        assert "Loket teller" in client.get("/app/").text
+        client.get("/app/language/en?next=/app/")
+        english = client.get("/app/").text
+        assert "Teller counter" in english
+        assert "Loket teller" not in english
+        client.get("/app/language/id?next=https://elsewhere.example/")
+        assert "Loket teller" in client.get("/app/").text
+
+
+def test_a_generated_form_offers_choices_and_bounds_from_the_input_class(demo_kernel: Kernel
+                                                                          ) -> None:
+    with client_for(demo_kernel) as client:
+        log_in(client, "teller")
+        form = client.get("/app/op/members.list?run=1&status=active")
+        assert form.status_code == 200
+        assert '<option value="active" selected>' in form.text
+        assert 'name="limit" type="number" step="1" min="1" max="500"' in form.text
+        assert "Siti Aminah" in form.text
+        wrong = client.get("/app/op/members.list?run=1&limit=5000")
+        assert wrong.status_code == 422
+        assert "Batas jumlah" in wrong.text
