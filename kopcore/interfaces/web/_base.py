@@ -140,6 +140,35 @@ class Web:
             return Redirect(path=f"{PREFIX}/password", status_code=303, headers=NO_STORE)
         return session
 
+    def form_sent(self, request: AnyRequest, form: Mapping[str, str], *,
+                  password_page: bool = False) -> logins.Session | Response[Any]:
+        """The session of a submitted form, or the answer to send instead: the login page, the
+        password page, or a refusal when the form's CSRF token is not the session's."""
+        session = self.signed_in(request, password_page=password_page)
+        if isinstance(session, Response) or logins.csrf_matches(session, form.get("csrf")):
+            return session
+        return self.csrf_refused(request, session)
+
+    def csrf_refused(self, request: AnyRequest, session: logins.Session | None
+                     ) -> Response[Any]:
+        locale = self.locale(request)
+        return self.message(request, session, 403, gettext("Form refused", locale), gettext(
+            "This form has expired or did not come from this page. Reload the page and try "
+            "again.", locale))
+
+    def not_found(self, request: AnyRequest, session: logins.Session | None) -> Response[Any]:
+        locale = self.locale(request)
+        return self.message(request, session, 404, gettext("Not found", locale),
+                            gettext("There is no such page.", locale))
+
+    def not_allowed(self, request: AnyRequest, session: logins.Session, what: str
+                    ) -> Response[Any]:
+        """The refusal of a task the person's role may not do (``what``: its title)."""
+        locale = self.locale(request)
+        return self.message(request, session, 403, gettext("Not allowed", locale), gettext(
+            "Your role ({role}) may not do this: {operation}.", locale,
+            role=session.principal.role, operation=gettext(what, locale)))
+
     def session_cookie(self, request: AnyRequest, token: str) -> Cookie:
         return Cookie(key=SESSION_COOKIE, value=token, path=PREFIX, httponly=True,
                       samesite="lax", secure=request.url.scheme == "https")

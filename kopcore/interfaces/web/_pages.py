@@ -66,9 +66,7 @@ def page_handlers(web: Web) -> list[Any]:
         sent = data.get("login_token", "")
         expected = request.cookies.get(LOGIN_COOKIE, "")
         if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
-            return web.message(request, None, 403, gettext("Form refused", locale), gettext(
-                "This form has expired or did not come from this page. Reload the page "
-                "and try again.", locale))
+            return web.csrf_refused(request, None)
         signed = kernel.db.write(lambda conn: logins.log_in(
             conn, kernel.plugins, data.get("username", ""), data.get("password", "")))
         if signed is None:
@@ -89,18 +87,12 @@ def page_handlers(web: Web) -> list[Any]:
         response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
         return response
 
-    def _csrf_refused(request: AnyRequest, session: logins.Session) -> Response[Any]:
-        locale = web.locale(request)
-        return web.message(request, session, 403, gettext("Form refused", locale), gettext(
-            "This form has expired or did not come from this page. Reload the page and try "
-            "again.", locale))
-
     @post("/logout", sync_to_thread=True, status_code=200)
     def logout(request: AnyRequest, data: Form) -> Response[Any]:
         session = web.session(request)
         if session is not None:
             if not logins.csrf_matches(session, data.get("csrf")):
-                return _csrf_refused(request, session)
+                return web.csrf_refused(request, session)
             everywhere = data.get("everywhere") == "1"
             kernel.db.write(lambda conn: (logins.log_out_everywhere if everywhere
                                           else logins.log_out)(conn, session))
@@ -117,11 +109,9 @@ def page_handlers(web: Web) -> list[Any]:
 
     @post("/password", sync_to_thread=True, status_code=200)
     def change_password(request: AnyRequest, data: Form) -> Response[Any]:
-        session = web.signed_in(request, password_page=True)
+        session = web.form_sent(request, data, password_page=True)
         if isinstance(session, Response):
             return session
-        if not logins.csrf_matches(session, data.get("csrf")):
-            return _csrf_refused(request, session)
         locale = web.locale(request)
         new = data.get("new_password", "")
         if new != data.get("repeat_password", ""):
@@ -169,8 +159,7 @@ def page_handlers(web: Web) -> list[Any]:
         locale = web.locale(request)
         page = web.pages.get(name)
         if page is None:
-            return web.message(request, session, 404, gettext("Not found", locale),
-                               gettext("There is no such page.", locale))
+            return web.not_found(request, session)
         if not session.principal.can(page.permission) or session.principal.member_scoped:
             return web.message(request, session, 403, gettext("Not allowed", locale), gettext(
                 "Your role ({role}) may not open this page.", locale,
@@ -189,11 +178,9 @@ def page_handlers(web: Web) -> list[Any]:
 
     @post("/op/{name:str}", sync_to_thread=True, status_code=200)
     def operation_post(request: AnyRequest, name: FromPath[str], data: Form) -> Response[Any]:
-        session = web.signed_in(request)
+        session = web.form_sent(request, data)
         if isinstance(session, Response):
             return session
-        if not logins.csrf_matches(session, data.get("csrf")):
-            return _csrf_refused(request, session)
         return _operation(web, request, session, name, data, data.get("idempotency_key"))
 
     return [login_form, login, logout, password_form, change_password, language, home,
@@ -217,12 +204,9 @@ def _operation(web: Web, request: AnyRequest, session: logins.Session, name: str
     locale = web.locale(request)
     op = web.operations.get(name)
     if op is None:
-        return web.message(request, session, 404, gettext("Not found", locale),
-                           gettext("There is no such page.", locale))
+        return web.not_found(request, session)
     if not may_call(op, session.principal):
-        return web.message(request, session, 403, gettext("Not allowed", locale), gettext(
-            "Your role ({role}) may not do this: {operation}.", locale,
-            role=session.principal.role, operation=gettext(op.summary or op.name, locale)))
+        return web.not_allowed(request, session, op.summary or op.name)
     submitted = key is not None or (not op.mutates and (
         values.get("run") == "1" or all(not f.required for f in form_fields(
             op.input, {}, locale))))

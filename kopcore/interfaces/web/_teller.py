@@ -141,27 +141,24 @@ def teller_handlers(web: Web) -> list[Any]:
             products=products(session) if action.key == "ppob" else [],
             key=values.get("idempotency_key") or web.new_key(), error=error)
 
-    def action_of(request: AnyRequest, session: logins.Session, name: str
-                  ) -> Action | Response[Any]:
-        locale = web.locale(request)
+    def action_of(request: AnyRequest, session: logins.Session | Response[Any], name: str
+                  ) -> tuple[logins.Session, Action] | Response[Any]:
+        """The counter's action ``name`` for the person, or the refusal to send."""
+        if isinstance(session, Response):
+            return session
         action = ACTIONS.get(name)
         if action is None or action.operation not in kernel.plugins.operations:
-            return web.message(request, session, 404, gettext("Not found", locale),
-                               gettext("There is no such page.", locale))
+            return web.not_found(request, session)
         if not web.has(action.operation, session.principal):
-            return web.message(request, session, 403, gettext("Not allowed", locale), gettext(
-                "Your role ({role}) may not do this: {operation}.", locale,
-                role=session.principal.role, operation=gettext(action.title, locale)))
-        return action
+            return web.not_allowed(request, session, action.title)
+        return session, action
 
     @get("/teller/{name:str}", sync_to_thread=True)
     def transaction_form(request: AnyRequest, name: FromPath[str]) -> Response[Any]:
-        session = web.signed_in(request)
-        if isinstance(session, Response):
-            return session
-        action = action_of(request, session, name)
-        if isinstance(action, Response):
-            return action
+        begun = action_of(request, web.signed_in(request), name)
+        if isinstance(begun, Response):
+            return begun
+        session, action = begun
         return form_page(request, session, action, dict(request.query_params))
 
     def amount_of(action: Action, session: logins.Session, values: dict[str, str]) -> Money:
@@ -180,16 +177,10 @@ def teller_handlers(web: Web) -> list[Any]:
 
     @post("/teller/{name:str}/confirm", sync_to_thread=True, status_code=200)
     def confirm(request: AnyRequest, name: FromPath[str], data: Form) -> Response[Any]:
-        session = web.signed_in(request)
-        if isinstance(session, Response):
-            return session
-        action = action_of(request, session, name)
-        if isinstance(action, Response):
-            return action
-        if not logins.csrf_matches(session, data.get("csrf")):
-            return web.message(request, session, 403, gettext("Form refused", web.locale(
-                request)), gettext("This form has expired or did not come from this page. "
-                                   "Reload the page and try again.", web.locale(request)))
+        begun = action_of(request, web.form_sent(request, data), name)
+        if isinstance(begun, Response):
+            return begun
+        session, action = begun
         locale = web.locale(request)
         try:
             amount = amount_of(action, session, data)
@@ -204,17 +195,11 @@ def teller_handlers(web: Web) -> list[Any]:
 
     @post("/teller/{name:str}/post", sync_to_thread=True, status_code=200)
     def post_transaction(request: AnyRequest, name: FromPath[str], data: Form) -> Response[Any]:
-        session = web.signed_in(request)
-        if isinstance(session, Response):
-            return session
-        action = action_of(request, session, name)
-        if isinstance(action, Response):
-            return action
+        begun = action_of(request, web.form_sent(request, data), name)
+        if isinstance(begun, Response):
+            return begun
+        session, action = begun
         locale = web.locale(request)
-        if not logins.csrf_matches(session, data.get("csrf")):
-            return web.message(request, session, 403, gettext("Form refused", locale), gettext(
-                "This form has expired or did not come from this page. Reload the page "
-                "and try again.", locale))
         key = data.get("idempotency_key", "")
         op = kernel.plugins.operations[action.operation].value
         raw = _raw_input(action, data, key)
@@ -244,9 +229,7 @@ def teller_handlers(web: Web) -> list[Any]:
             return session
         slip = _load_slip(web, session.principal.username, key)
         if slip is None:
-            locale = web.locale(request)
-            return web.message(request, session, 404, gettext("Not found", locale),
-                               gettext("There is no such page.", locale))
+            return web.not_found(request, session)
         return web.render(request, "teller_done.html", session=session, slip=slip[0], key=key)
 
     @get("/teller/slip/{key:str}", sync_to_thread=True)
@@ -256,9 +239,7 @@ def teller_handlers(web: Web) -> list[Any]:
             return session
         found = _load_slip(web, session.principal.username, key, printing=True)
         if found is None:
-            locale = web.locale(request)
-            return web.message(request, session, 404, gettext("Not found", locale),
-                               gettext("There is no such page.", locale))
+            return web.not_found(request, session)
         size = request.query_params.get("size", "80")
         return web.render(request, "slip.html", session=session, slip=found[0],
                           reprint=found[1] > 0, size=size if size in SLIP_SIZES else "80",
@@ -273,14 +254,9 @@ def teller_handlers(web: Web) -> list[Any]:
 
     @post("/cash", sync_to_thread=True, status_code=200)
     def cash_count(request: AnyRequest, data: Form) -> Response[Any]:
-        session = web.signed_in(request)
+        session = web.form_sent(request, data)
         if isinstance(session, Response):
             return session
-        if not logins.csrf_matches(session, data.get("csrf")):
-            locale = web.locale(request)
-            return web.message(request, session, 403, gettext("Form refused", locale), gettext(
-                "This form has expired or did not come from this page. Reload the page "
-                "and try again.", locale))
         return _cash_page(web, request, session, cash_accounts(session), data)
 
     return [counter, member_page, done, slip_page, transaction_form, confirm,

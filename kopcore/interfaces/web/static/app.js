@@ -15,7 +15,13 @@
       form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
     }, 0);
   });
-  // Enter on the member search moves to the first result when there is one.
+  // Escape on a confirmation goes back without posting (the page's Cancel link).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var cancel = document.querySelector("[data-cancel]");
+    if (cancel) { event.preventDefault(); window.location.href = cancel.href; }
+  });
+  // Down on the member search moves to the first result when there is one.
   document.addEventListener("keydown", function (event) {
     if (event.key === "ArrowDown" && event.target.id === "q") {
       var first = document.querySelector("[data-first]");
