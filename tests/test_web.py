@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from sqlalchemy import func, select, update
 
@@ -341,3 +343,36 @@ def test_a_generated_form_offers_choices_and_bounds_from_the_input_class(demo_ke
         wrong = client.get("/app/op/members.list?run=1&limit=5000")
         assert wrong.status_code == 422
         assert "Batas jumlah" in wrong.text
+
+
+def test_a_large_deposit_waits_for_a_managers_approval_in_the_app(demo_kernel: Kernel) -> None:
+    settings = attrs.evolve(demo_kernel.settings,
+                            approval_thresholds={"savings.deposit": Decimal(10_000_000)})
+    kernel = Kernel.start(settings)
+    try:
+        with client_for(kernel) as teller:
+            log_in(teller, "teller")
+            member, account = sukarela_of(teller, "Budi")
+            form = teller.get(f"/app/teller/setor?member={member}&target={account}").text
+            before = entries(kernel)
+            waiting = teller.post("/app/teller/setor/post", data={
+                "csrf": hidden(form, "csrf"), "idempotency_key": hidden(form, "idempotency_key"),
+                "member": member, "target": account, "amount": "25.000.000",
+                "cash_account": "CASH-01"})
+            assert waiting.status_code == 202
+            assert "Menunggu persetujuan" in waiting.text
+            approval = re.search(r"permintaan (\d+)", waiting.text)
+            assert approval is not None
+            assert entries(kernel) == before
+        with client_for(kernel) as manager:
+            log_in(manager, "manager")
+            queue = manager.get("/app/op/approvals.list").text
+            assert "savings.deposit" in queue
+            form = manager.get("/app/op/approvals.approve").text
+            done = manager.post("/app/op/approvals.approve", data={
+                "csrf": hidden(form, "csrf"), "idempotency_key": hidden(form, "idempotency_key"),
+                "approval_id": approval.group(1)})
+            assert done.status_code == 200
+            assert entries(kernel) == before + 1
+    finally:
+        kernel.close()

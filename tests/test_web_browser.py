@@ -318,3 +318,23 @@ def test_the_back_button_after_logout_shows_no_data(browser: Any, server: tuple[
     left.wait_for("#username")
     assert "Ketut Sudarma" not in browser.page_source
     left.shot("back")
+
+
+def test_a_manager_reads_the_rat_statements_as_a_printable_page(
+        browser: Any, server: tuple[str, Kernel]) -> None:
+    manager = Journey(browser, server[0], "rat")
+    manager.log_in("manager")
+    manager.open("/app/op/statements.rat?run=1&year=2026&format=html")
+    frame = manager.wait_for("iframe.document")
+    assert manager.find(".result a[data-print]").text == "Cetak"
+    browser.switch_to.frame(frame)
+    body = manager.wait_for("body")
+    assert "2026" in body.text
+    browser.switch_to.default_content()
+    manager.shot("rat-statements")
+    manager.open("/app/op/charts.trends?run=1")
+    frame = manager.wait_for("iframe.document")
+    browser.switch_to.frame(frame)
+    assert browser.find_elements("css selector", "svg")
+    browser.switch_to.default_content()
+    manager.shot("trends")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Response, get, post
 from litestar.enums import RequestEncodingType
@@ -210,7 +211,7 @@ def _operation(web: Web, request: AnyRequest, session: logins.Session, name: str
     submitted = key is not None or (not op.mutates and (
         values.get("run") == "1" or all(not f.required for f in form_fields(
             op.input, {}, locale))))
-    result = error = None
+    result = error = document = None
     status = 200
     replayed = False
     if submitted:
@@ -226,7 +227,11 @@ def _operation(web: Web, request: AnyRequest, session: logins.Session, name: str
         else:
             replayed = outcome.replayed
             status = outcome.status
-            result = show(outcome.payload, locale)
+            payload = outcome.payload
+            if op.document_field and isinstance(payload, dict) and payload.get(op.document_field):
+                payload = dict(payload)
+                document = _document(op, payload, payload.pop(op.document_field))
+            result = show(payload, locale)
             if op.mutates:
                 key = None  # done: a new form gets a new key
     return web.render(
@@ -234,5 +239,20 @@ def _operation(web: Web, request: AnyRequest, session: logins.Session, name: str
         title=gettext(op.summary or op.name, locale),
         description=gettext(op.description, locale) if op.description else "",
         fields=form_fields(op.input, values, locale), result=result, error=error,
-        replayed=replayed, waiting=status == 202,
+        replayed=replayed, waiting=status == 202, document=document,
         key=key or web.new_key(), money=bool(money_fields(op.input)))
+
+
+def _document(op: Any, payload: dict[str, Any], content: str) -> dict[str, str]:
+    """A result's document: an HTML page shown in the page (and printed from there), text
+    (CSV, beancount) shown and offered as a file, a binary file (XLSX, ZIP) offered as a file."""
+    name = str(payload.get("filename") or op.name.replace(".", "-"))
+    media = str(payload.get("media_type") or "")
+    if op.document_base64:
+        return {"kind": "file", "name": name,
+                "href": f"data:{media or 'application/octet-stream'};base64,{content}"}
+    if content.lstrip().startswith("<"):
+        return {"kind": "html", "name": name, "html": content}
+    return {"kind": "text", "name": name, "text": content,
+            "href": "data:text/plain;charset=utf-8," + quote(content)}
+

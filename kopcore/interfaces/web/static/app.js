@@ -3,7 +3,11 @@
   "use strict";
   document.addEventListener("click", function (event) {
     var target = event.target.closest("[data-print]");
-    if (target) { window.print(); }
+    if (!target) { return; }
+    event.preventDefault();
+    // A report shown in the page prints alone, as the document it is.
+    var frame = document.querySelector("iframe.document");
+    if (frame && target.closest(".result")) { frame.contentWindow.print(); } else { window.print(); }
   });
   // A form is sent once: its buttons are disabled after the first submit (the server also
   // posts once per idempotency key, so this only spares the person a second wait).
