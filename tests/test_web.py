@@ -376,3 +376,56 @@ def test_a_large_deposit_waits_for_a_managers_approval_in_the_app(demo_kernel: K
             assert entries(kernel) == before + 1
     finally:
         kernel.close()
+
+
+def test_two_step_login_asks_for_the_authenticators_code_once(demo_kernel: Kernel) -> None:
+    add_user(demo_kernel, "manajer.dua", "manager", "sandi-manajer-dua")
+    with client_for(demo_kernel) as client:
+        log_in(client, "manajer.dua", "sandi-manajer-dua")
+        page = client.get("/app/two-step").text
+        secret = hidden(page, "secret")
+        wrong = client.post("/app/two-step", data={"csrf": hidden(page, "csrf"),
+                                                   "secret": secret, "code": "000000"})
+        assert wrong.status_code == 400
+        assert logins.totp_code(secret, logins.current_step()) != "000000"
+        first = logins.totp_code(secret, logins.current_step() - 1)
+        client.post("/app/two-step", data={"csrf": hidden(page, "csrf"), "secret": secret,
+                                           "code": first})
+        assert 'data-testid="two-step-on"' in client.get("/app/two-step").text
+    with client_for(demo_kernel) as client:
+        answer = log_in(client, "manajer.dua", "sandi-manajer-dua")
+        assert answer.headers["location"] == "/app/code"
+        assert client.get("/app/teller", follow_redirects=False
+                          ).headers["location"] == "/app/code"
+        form = client.get("/app/code").text
+        # The code used to turn it on is spent; the current one lets the manager in, once.
+        spent = client.post("/app/code", data={"csrf": hidden(form, "csrf"), "code": first})
+        assert spent.status_code == 400
+        assert "Kode salah atau sudah pernah dipakai." in spent.text
+        code = logins.totp_code(secret, logins.current_step())
+        done = client.post("/app/code", data={"csrf": hidden(form, "csrf"), "code": code},
+                           follow_redirects=False)
+        assert done.headers["location"] == "/app/"
+        assert "Selamat datang, manajer.dua" in client.get("/app/").text
+    with client_for(demo_kernel) as client:
+        log_in(client, "manajer.dua", "sandi-manajer-dua")
+        form = client.get("/app/code").text
+        replay = client.post("/app/code", data={"csrf": hidden(form, "csrf"), "code": code})
+        assert replay.status_code == 400
+
+
+def test_wrong_authenticator_codes_lock_the_login(demo_kernel: Kernel) -> None:
+    add_user(demo_kernel, "admin.dua", "admin", "sandi-admin-dua")
+    secret = logins.new_totp_secret()
+    demo_kernel.write("admin", lambda ctx: ctx.conn.execute(
+        update(t.web_logins).where(t.web_logins.c.user_id == auth.get_user(
+            ctx.conn, "admin.dua")["id"]).values(totp_secret=secret)))
+    with client_for(demo_kernel) as client:
+        log_in(client, "admin.dua", "sandi-admin-dua")
+        for _ in range(logins.MAX_FAILURES):
+            form = client.get("/app/code", follow_redirects=False)
+            if form.status_code != 200:
+                break
+            client.post("/app/code", data={"csrf": hidden(form.text, "csrf"), "code": "12345"})
+        assert client.get("/app/", follow_redirects=False).status_code == 303
+        assert log_in(client, "admin.dua", "sandi-admin-dua").status_code == 401

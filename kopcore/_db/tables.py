@@ -264,6 +264,8 @@ web_logins = Table(
     Column("failed_attempts", Integer, nullable=False),
     Column("locked_until", UTCDateTime(), nullable=True),
     Column("changed_at", UTCDateTime(), nullable=False),
+    Column("totp_secret", String(64), nullable=True),
+    Column("totp_last_step", BigInteger, nullable=True),
 )
 
 web_sessions = Table(
@@ -275,6 +277,7 @@ web_sessions = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_seen_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+    Column("needs_code", Boolean, nullable=False),
     Index("ix_web_sessions_user_id", "user_id"),
 )
 

@@ -129,22 +129,25 @@ class Web:
             response.delete_cookie(SESSION_COOKIE, path=PREFIX)
         return response
 
-    def signed_in(self, request: AnyRequest, *, password_page: bool = False
-                  ) -> logins.Session | Response[Any]:
+    def signed_in(self, request: AnyRequest, *, step: str = "") -> logins.Session | Response[Any]:
         """The person's live session, or the answer to send instead: the login page (the
-        session is missing or expired) or the password page (a temporary password)."""
+        session is missing or expired), the authenticator code page (two-step login) or the
+        password page (a temporary password). ``step`` names the page asking (``code`` or
+        ``password``), which the session may reach before the others."""
         session = self.session(request)
         if session is None:
             return self.to_login(request, expired=SESSION_COOKIE in request.cookies)
-        if session.must_change and not password_page:
+        if session.needs_code and step != "code":
+            return Redirect(path=f"{PREFIX}/code", status_code=303, headers=NO_STORE)
+        if session.must_change and not session.needs_code and step != "password":
             return Redirect(path=f"{PREFIX}/password", status_code=303, headers=NO_STORE)
         return session
 
-    def form_sent(self, request: AnyRequest, form: Mapping[str, str], *,
-                  password_page: bool = False) -> logins.Session | Response[Any]:
-        """The session of a submitted form, or the answer to send instead: the login page, the
-        password page, or a refusal when the form's CSRF token is not the session's."""
-        session = self.signed_in(request, password_page=password_page)
+    def form_sent(self, request: AnyRequest, form: Mapping[str, str], *, step: str = ""
+                  ) -> logins.Session | Response[Any]:
+        """The session of a submitted form, or the answer to send instead (see
+        :meth:`signed_in`), or a refusal when the form's CSRF token is not the session's."""
+        session = self.signed_in(request, step=step)
         if isinstance(session, Response) or logins.csrf_matches(session, form.get("csrf")):
             return session
         return self.csrf_refused(request, session)
@@ -226,8 +229,8 @@ class Web:
         html = self.env.get_template(template).render(
             _=translate, locale=locale, prefix=PREFIX, session=session, principal=principal,
             cooperative=self.kernel.settings.cooperative_name,
-            nav=self.navigation(principal, locale) if principal is not None
-            and not session.must_change else [],  # type: ignore[union-attr]
+            nav=self.navigation(session.principal, locale) if session is not None
+            and not (session.must_change or session.needs_code) else [],
             business_date=format_date(self.business_date(), locale)
             if principal is not None else "",
             format_money=format_money, format_date=lambda d: format_date(d, locale),

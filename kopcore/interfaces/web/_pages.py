@@ -82,7 +82,8 @@ def page_handlers(web: Web) -> list[Any]:
                 cookies=[Cookie(key=LOGIN_COOKIE, value=fresh, path=PREFIX, httponly=True,
                                 samesite="strict", secure=request.url.scheme == "https")])
         token, session = signed
-        target = PREFIX + "/password" if session.must_change else _next(data.get("next"))
+        target = PREFIX + "/code" if session.needs_code else \
+            PREFIX + "/password" if session.must_change else _next(data.get("next"))
         response = Redirect(path=target, status_code=303, headers=NO_STORE,
                             cookies=[web.session_cookie(request, token)])
         response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
@@ -103,14 +104,14 @@ def page_handlers(web: Web) -> list[Any]:
 
     @get("/password", sync_to_thread=True)
     def password_form(request: AnyRequest) -> Response[Any]:
-        session = web.signed_in(request, password_page=True)
+        session = web.signed_in(request, step="password")
         if isinstance(session, Response):
             return session
         return web.render(request, "password.html", session=session)
 
     @post("/password", sync_to_thread=True, status_code=200)
     def change_password(request: AnyRequest, data: Form) -> Response[Any]:
-        session = web.form_sent(request, data, password_page=True)
+        session = web.form_sent(request, data, step="password")
         if isinstance(session, Response):
             return session
         locale = web.locale(request)
@@ -127,6 +128,57 @@ def page_handlers(web: Web) -> list[Any]:
             else:
                 return Redirect(path=f"{PREFIX}/?changed=1", status_code=303, headers=NO_STORE)
         return web.render(request, "password.html", session=session, status=400, error=error)
+
+    @get("/code", sync_to_thread=True)
+    def code_form(request: AnyRequest) -> Response[Any]:
+        session = web.signed_in(request, step="code")
+        if isinstance(session, Response):
+            return session
+        if not session.needs_code:
+            return Redirect(path=f"{PREFIX}/", status_code=303, headers=NO_STORE)
+        return web.render(request, "code.html", session=session)
+
+    @post("/code", sync_to_thread=True, status_code=200)
+    def code(request: AnyRequest, data: Form) -> Response[Any]:
+        session = web.form_sent(request, data, step="code")
+        if isinstance(session, Response):
+            return session
+        try:
+            kernel.db.write(lambda conn: logins.complete_login(conn, session,
+                                                               data.get("code", "")))
+        except KopcoreError:
+            kernel.db.write(lambda conn: logins.code_refused(conn, session))
+            if web.session(request) is None:  # locked: every session ended
+                return web.to_login(request, expired=True)
+            return web.render(request, "code.html", session=session, status=400,
+                              error=gettext("Wrong or already used code.", web.locale(request)))
+        return Redirect(path=PREFIX + ("/password" if session.must_change else "/"),
+                        status_code=303, headers=NO_STORE)
+
+    @get("/two-step", sync_to_thread=True)
+    def two_step_form(request: AnyRequest) -> Response[Any]:
+        session = web.signed_in(request)
+        if isinstance(session, Response):
+            return session
+        return _two_step_page(web, request, session, {})
+
+    @post("/two-step", sync_to_thread=True, status_code=200)
+    def two_step(request: AnyRequest, data: Form) -> Response[Any]:
+        session = web.form_sent(request, data)
+        if isinstance(session, Response):
+            return session
+        secret = data.get("secret", "")
+        try:
+            if secret:
+                kernel.db.write(lambda conn: logins.enable_totp(conn, session, secret,
+                                                                data.get("code", "")))
+            else:
+                kernel.db.write(lambda conn: logins.disable_totp(conn, session,
+                                                                 data.get("code", "")))
+        except KopcoreError:
+            return _two_step_page(web, request, session, data, error=gettext(
+                "Wrong or already used code.", web.locale(request)))
+        return Redirect(path=f"{PREFIX}/two-step", status_code=303, headers=NO_STORE)
 
     @get("/language/{code:str}", sync_to_thread=True)
     def language(request: AnyRequest, code: FromPath[str]) -> Response[Any]:
@@ -184,7 +236,8 @@ def page_handlers(web: Web) -> list[Any]:
             return session
         return _operation(web, request, session, name, data, data.get("idempotency_key"))
 
-    return [login_form, login, logout, password_form, change_password, language, home,
+    return [login_form, login, logout, password_form, change_password, code_form, code,
+            two_step_form, two_step, language, home,
             plugin_page, operation_form, operation_post]
 
 
@@ -255,4 +308,19 @@ def _document(op: Any, payload: dict[str, Any], content: str) -> dict[str, str]:
         return {"kind": "html", "name": name, "html": content}
     return {"kind": "text", "name": name, "text": content,
             "href": "data:text/plain;charset=utf-8," + quote(content)}
+
+
+def _two_step_page(web: Web, request: AnyRequest, session: logins.Session,
+                   values: dict[str, str], *, error: str | None = None) -> Response[Any]:
+    """Turning two-step login on (a new secret to put in the authenticator app, then its code)
+    or off (the app's code)."""
+    enabled = web.kernel.db.read(
+        lambda conn: logins.totp_enabled(conn, session.principal.username))
+    secret = "" if enabled else (values.get("secret") or logins.new_totp_secret())
+    return web.render(
+        request, "two_step.html", session=session, status=400 if error else 200,
+        enabled=enabled, secret=secret, error=error,
+        grouped=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        uri=logins.totp_uri(secret, session.principal.username,
+                            web.kernel.settings.cooperative_name) if secret else "")
 

@@ -6,11 +6,13 @@ Create Date: 2026-12-07
 
 The staff web app (``/app``) signs people in with a username and a password. ``web_logins``
 holds, per user, the argon2 hash of the password, whether it must be changed at the next login
-(a password set by an administrator is temporary), the count of failed attempts and the time
-until which the login is locked. ``web_sessions`` holds the server-side sessions: the SHA-256 of
-the session cookie (the cookie itself is never stored), the CSRF token of its forms, when it
-was last used and when it expires. Logging out deletes the row; "log out everywhere" deletes
-every row of the user.
+(a password set by an administrator is temporary), the count of failed attempts, the time until
+which the login is locked and, when the person turned on two-step login, the secret of their
+authenticator app (TOTP, RFC 6238) with the last time step used, so that a code is accepted
+once. ``web_sessions`` holds the server-side sessions: the SHA-256 of the session cookie (the
+cookie itself is never stored), the CSRF token of its forms, when it was last used, when it
+expires and whether it still waits for the authenticator's code. Logging out deletes the row;
+"log out everywhere" deletes every row of the user.
 
 ``web_slips`` keeps the slip (struk) of each money transaction a teller posted from the web app,
 as it was when posted (member, account, amount, entry number, new balance), keyed by the
@@ -38,6 +40,8 @@ def upgrade() -> None:
         sa.Column("failed_attempts", sa.Integer(), nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("totp_secret", sa.String(length=64), nullable=True),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"],
                                 name=op.f("fk_web_logins_user_id_users")),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_web_logins")),
@@ -50,6 +54,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("needs_code", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"],
                                 name=op.f("fk_web_sessions_user_id_users")),
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_web_sessions")),
