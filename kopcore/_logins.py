@@ -87,12 +87,16 @@ def check_password_rules(username: str, password: str) -> None:
 
 
 def set_password(conn: Connection, username: str, password: str, *, temporary: bool) -> None:
-    """Set a user's web password (a ``temporary`` one must be changed at the next login),
-    clear the lockout and end the user's sessions."""
+    """Set a user's web password (a ``temporary`` one must be changed at the next login and
+    turns two-step login off), clear the lockout and end the user's sessions."""
     user = get_user(conn, username)
     check_password_rules(username, password)
     values: dict[str, Any] = {"password_hash": _HASHER.hash(password), "must_change": temporary,
                               "failed_attempts": 0, "locked_until": None, "changed_at": _now()}
+    if temporary:
+        # A new start for someone who lost their password or their phone: two-step login is
+        # off until they turn it on again.
+        values.update(totp_secret=None, totp_last_step=None)
     l = t.web_logins.c  # noqa: E741
     if conn.execute(select(l.user_id).where(l.user_id == user["id"])).first():
         conn.execute(update(t.web_logins).where(l.user_id == user["id"]).values(**values))

@@ -429,3 +429,15 @@ def test_wrong_authenticator_codes_lock_the_login(demo_kernel: Kernel) -> None:
             client.post("/app/code", data={"csrf": hidden(form.text, "csrf"), "code": "12345"})
         assert client.get("/app/", follow_redirects=False).status_code == 303
         assert log_in(client, "admin.dua", "sandi-admin-dua").status_code == 401
+
+
+def test_a_temporary_password_turns_two_step_login_off(demo_kernel: Kernel) -> None:
+    add_user(demo_kernel, "manajer.hp", "manager", "sandi-manajer-hp")
+    demo_kernel.write("admin", lambda ctx: ctx.conn.execute(
+        update(t.web_logins).where(t.web_logins.c.user_id == auth.get_user(
+            ctx.conn, "manajer.hp")["id"]).values(totp_secret=logins.new_totp_secret())))
+    given = run_operation(demo_kernel, "users.set-password", {"username": "manajer.hp"},
+                          as_user="admin")
+    with client_for(demo_kernel) as client:
+        answer = log_in(client, "manajer.hp", given["temporary_password"])
+        assert answer.headers["location"] == "/app/password"

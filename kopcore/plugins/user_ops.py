@@ -84,7 +84,8 @@ class PasswordOut:
 
 def set_password(ctx: Context, data: UserIn) -> PasswordOut:
     """Give a user a temporary password for the web app, shown once: they must change it at
-    their first login. Clears a lockout and ends the user's web sessions."""
+    their first login. Clears a lockout, turns two-step login off (a lost phone) and ends the
+    user's web sessions."""
     password = logins.temporary_password()
     logins.set_password(ctx.conn, data.username, password, temporary=True)
     return PasswordOut(data.username, password, True)
