@@ -441,3 +441,17 @@ def test_a_temporary_password_turns_two_step_login_off(demo_kernel: Kernel) -> N
     with client_for(demo_kernel) as client:
         answer = log_in(client, "manajer.hp", given["temporary_password"])
         assert answer.headers["location"] == "/app/password"
+
+
+def test_the_demo_prints_a_web_app_login_for_each_role(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from kopcore.cli import make_cli
+
+    database = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = CliRunner().invoke(make_cli(), ["demo", "--database", database, "--no-serve",
+                                             "--plugins", "savings"])
+    assert result.exit_code == 0, result.output
+    assert "Web app: http://127.0.0.1:8000/app/" in result.output
+    for username in ("admin", "manager", "teller", "auditor", "anggota"):
+        assert f"{username:<8} password: {username}-demo" in result.output
