@@ -342,7 +342,10 @@ def test_a_generated_form_offers_choices_and_bounds_from_the_input_class(demo_ke
         assert "Siti Aminah" in form.text
         wrong = client.get("/app/op/members.list?run=1&limit=5000")
         assert wrong.status_code == 422
-        assert "Batas jumlah" in wrong.text
+        assert "Batas jumlah harus antara 1 dan 500." in wrong.text
+        missing = client.get("/app/op/members.get?run=1")
+        assert "Member wajib diisi." not in missing.text
+        assert "Anggota wajib diisi." in missing.text
 
 
 def test_a_large_deposit_waits_for_a_managers_approval_in_the_app(demo_kernel: Kernel) -> None:

@@ -23,6 +23,19 @@ from kopcore.interfaces.web._forms import AMOUNT_EXAMPLE, label
 from kopcore.money import Money
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The converter's refusals of a field (kopcore.interfaces._convert), said to the person.
+_FIELD_REFUSALS = (
+    (re.compile(r"^(?P<field>\w+) is required$"), "{field} must be filled in."),
+    (re.compile(r"^(?P<field>\w+) must be an integer$"), "{field} must be a whole number."),
+    (re.compile(r"^(?P<field>\w+) must be between (?P<low>-?\d+) and (?P<high>-?\d+)$"),
+     "{field} must be between {low} and {high}."),
+    (re.compile(r"^(?P<field>\w+) must be one of: (?P<choices>.*)$"),
+     "{field} must be one of: {choices}."),
+    (re.compile(r"^(?P<field>\w+) is longer than (?P<limit>\d+) characters$"),
+     "{field} may hold at most {limit} characters."),
+    (re.compile(r"^(?P<field>\w+) must be an ISO date \(YYYY-MM-DD\)$"),
+     "{field} must be a date."),
+)
 _MAX_ROWS = 500
 
 
@@ -101,6 +114,12 @@ def refusal(error: KopcoreError, locale: str, *, requested: Money | None = None)
                        "1500000: dots group thousands, a comma comes before the sen.", locale,
                        field=label(str(field or "amount"), locale),
                        value=typed.group(1) if typed else "", example=AMOUNT_EXAMPLE)
+    for pattern, message in _FIELD_REFUSALS:
+        match = pattern.match(error.detail)
+        if match:
+            found = match.groupdict()
+            found["field"] = label(found["field"], locale)
+            return gettext(message, locale, **found)
     field = error.extra.get("field")
     where = f"{label(str(field), locale)}: " if field else ""
     return f"{title}. {where}{error.detail}"
