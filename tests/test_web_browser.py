@@ -253,8 +253,14 @@ def test_the_counter_fits_a_phone(browser: Any, server: tuple[str, Kernel]) -> N
     phone = Journey(browser, server[0], "phone")
     phone.log_in("teller")
     browser.set_window_size(*PHONE)
-    phone.open("/app/teller?q=Budi")
-    phone.wait_for(".members a").send_keys(Keys.ENTER)
+    phone.open("/app/teller")
+    # Results appear while typing (htmx, served by the app itself), without pressing Enter.
+    phone.wait_for("#q").send_keys("Budi")
+    found = phone.wait_for(".members a")
+    assert "Budi Santoso" in found.text
+    assert "q=Budi" in browser.current_url
+    phone.shot("typed")
+    found.send_keys(Keys.ENTER)
     phone.wait_for("table.accounts")
     phone.shot("member")
     width = browser.execute_script("return document.documentElement.clientWidth")

@@ -52,6 +52,14 @@ AnyRequest = Request[Any, Any, Any]
 WIB = timezone(timedelta(hours=7), "WIB")
 
 
+def grouped(number: str | None) -> str:
+    """A long number grouped by four for reading aloud: ``3201 0161 0792 0003``."""
+    text = str(number or "")
+    if len(text) < 10 or not text.isdigit():
+        return text
+    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
 def _wall_clock(moment: str) -> str:
     """``2026-12-07T02:05:00+00:00`` → ``09.05 WIB``."""
     return datetime.fromisoformat(moment).astimezone(WIB).strftime("%H.%M WIB")
@@ -94,6 +102,7 @@ class Web:
                                trim_blocks=True, lstrip_blocks=True)
         self.env.filters["todate"] = lambda text: date.fromisoformat(str(text)[:10])
         self.env.filters["wib"] = _wall_clock
+        self.env.filters["grouped"] = grouped
         self.env.globals["money_of"] = money_of
         self.operations: dict[str, Operation] = {
             name: claimed.value for name, claimed in sorted(kernel.plugins.operations.items())
