@@ -13,10 +13,14 @@ import attrs
 import pytest
 from sqlalchemy import func, select, update
 
+import kopcore
 from kopcore import _auth as auth
 from kopcore import _logins as logins
 from kopcore._db import tables as t
+from kopcore._plugin_manager import PluginHost
+from kopcore.errors import PluginError
 from kopcore.kernel import Kernel
+from kopcore.records import WebPage
 from kopcore.testing import principal, run_operation
 from tests.web_support import client_for, demo_kernel, hidden, log_in
 
@@ -458,3 +462,32 @@ def test_the_demo_prints_a_web_app_login_for_each_role(tmp_path: Any) -> None:
     assert "Web app: http://127.0.0.1:8000/app/" in result.output
     for username in ("admin", "manager", "teller", "auditor", "anggota"):
         assert f"{username:<8} password: {username}-demo" in result.output
+
+
+class _PagesOf:
+    """A plugin object offering the given web pages."""
+
+    def __init__(self, *pages: Any) -> None:
+        self.pages = pages
+
+    @kopcore.hookimpl
+    def kopcore_web_pages(self) -> Any:
+        return self.pages
+
+
+def _nothing(ctx: Any, query: Any) -> Any:
+    return None
+
+
+@pytest.mark.parametrize(("page", "refusal"), [
+    (WebPage("celengan.other", "Other", "members.read", _nothing), "outside its namespace"),
+    (WebPage("arisan.board", "Board", "arisan.read", _nothing), "unknown permission"),
+])
+def test_hook_web_pages_refuses_a_page_outside_the_rules(page: WebPage, refusal: str) -> None:
+    with pytest.raises(PluginError, match=refusal):
+        PluginHost.load((), extra=[("arisan", _PagesOf(page))])
+
+
+def test_a_web_page_name_says_its_plugin() -> None:
+    with pytest.raises(ValueError, match=re.escape("must be '<plugin>.<page>'")):
+        WebPage("overview", "Overview", "members.read", _nothing)
