@@ -491,3 +491,22 @@ def test_hook_web_pages_refuses_a_page_outside_the_rules(page: WebPage, refusal:
 def test_a_web_page_name_says_its_plugin() -> None:
     with pytest.raises(ValueError, match=re.escape("must be '<plugin>.<page>'")):
         WebPage("overview", "Overview", "members.read", _nothing)
+
+
+def test_every_operation_an_administrator_may_call_has_a_page(demo_kernel: Kernel) -> None:
+    with client_for(demo_kernel) as client:
+        log_in(client, "admin")
+        home = client.get("/app/").text
+        names = sorted(set(re.findall(r'href="/app/op/([^"]+)"', home)))
+        on_web = {name for name, claimed in demo_kernel.plugins.operations.items()
+                  if claimed.value.signature_header is None
+                  and claimed.value.upload_field is None}
+        assert set(names) == on_web
+        for name in names:
+            page = client.get(f"/app/op/{name}")
+            # A read without required input runs at once and may be refused (no closed year
+            # yet, say); never a server error. A form unless there is nothing to fill in.
+            assert page.status_code in (200, 404, 409, 422), (name, page.status_code)
+            op = demo_kernel.plugins.operations[name].value
+            has_form = f'action="/app/op/{name}"' in page.text
+            assert has_form == (op.mutates or bool(attrs.fields(op.input))), name
