@@ -510,3 +510,17 @@ def test_every_operation_an_administrator_may_call_has_a_page(demo_kernel: Kerne
             op = demo_kernel.plugins.operations[name].value
             has_form = f'action="/app/op/{name}"' in page.text
             assert has_form == (op.mutates or bool(attrs.fields(op.input))), name
+
+
+def test_the_statement_link_of_the_counter_shows_the_accounts_movements(demo_kernel: Kernel
+                                                                          ) -> None:
+    with client_for(demo_kernel) as client:
+        log_in(client, "teller")
+        found = re.findall(r"/app/teller/member/(\w+)", client.get("/app/teller?q=Siti").text)
+        page = client.get(f"/app/teller/member/{found[0]}").text
+        link = re.search(r'href="(/app/op/accounts\.statement\?[^"]+)"', page)
+        assert link is not None
+        statement = client.get(link.group(1).replace("&amp;", "&"))
+        assert statement.status_code == 200
+        assert 'data-testid="result"' in statement.text
+        assert "Rp" in statement.text

@@ -15,7 +15,7 @@ after the first is marked "CETAK ULANG".
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -103,7 +103,12 @@ def teller_handlers(web: Web) -> list[Any]:
         except KopcoreError as exc:
             return refused(request, session, exc)
         actions = {key: web.has(action.operation, principal) for key, action in ACTIONS.items()}
+        today = web.business_date()
+        # The statement link shows this month and the last one.
+        since = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
         return web.render(request, "teller_member.html", session=session, member=member,
+                          statement_from=since.isoformat(), statement_to=today.isoformat(),
+                          statements=web.has("accounts.statement", principal),
                           accounts=accounts, loans=loans,
                           actions=actions, money=money_of)
 
