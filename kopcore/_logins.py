@@ -34,7 +34,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from kopcore._auth import Principal, get_user, principal_for
 from kopcore._db import tables as t
-from kopcore.errors import Unauthorized, ValidationError
+from kopcore.errors import ValidationError
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -47,13 +47,6 @@ TOTP_DIGITS = 6
 _HASHER = PasswordHasher()
 #: Verified against when the username is unknown, so both refusals take the same time.
 _ABSENT = _HASHER.hash(secrets.token_urlsafe(16))
-
-
-class LoginRefused(Unauthorized):
-    """Wrong username or password, or a locked or deactivated login: one message for all."""
-
-    code = "login-refused"
-    title = "Login refused"
 
 
 @attrs.frozen
@@ -114,9 +107,9 @@ def temporary_password() -> str:
 def log_in(conn: Connection, plugins: Any, username: str, password: str
            ) -> tuple[str, Session] | None:
     """Check the password and open a session: returns the cookie's token and the session, or
-    ``None`` when refused. A wrong password is counted in ``conn``'s transaction, so the caller
-    commits it (it does not raise, which would roll the count back) and refuses with
-    :class:`LoginRefused`."""
+    ``None`` when refused, whatever the reason (a wrong username or password, a locked or a
+    deactivated login), so a refusal tells nothing. A wrong password is counted in ``conn``'s
+    transaction: this returns instead of raising, which would roll the count back."""
     u, l = t.users.c, t.web_logins.c  # noqa: E741
     row = conn.execute(
         select(u.id, u.username, u.active, l.password_hash, l.must_change, l.failed_attempts,

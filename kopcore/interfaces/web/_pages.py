@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Response, get, post
+from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect
@@ -44,26 +45,30 @@ def page_handlers(web: Web) -> list[Any]:
     """The route handlers of the login and the generated pages."""
     kernel = web.kernel
 
+    def login_page(request: AnyRequest, *, status: int = 200, notice: str = "",
+                   error: str = "", target: str | None = None, username: str = ""
+                   ) -> Response[Any]:
+        """The login form with a fresh token of its own (its CSRF token: the page has no
+        session yet), kept in a cookie of the login form's path."""
+        token = secrets.token_urlsafe(24)
+        cookie = Cookie(key=LOGIN_COOKIE, value=token, path=PREFIX, httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https")
+        return web.render(request, "login.html", session=None, status=status,
+                          login_token=token, next=_next(target), notice=notice, error=error,
+                          username=username, cookies=[cookie])
+
     @get("/login", sync_to_thread=True)
     def login_form(request: AnyRequest) -> Response[Any]:
-        token = secrets.token_urlsafe(24)
         locale = web.locale(request)
         notice = ""
         if request.query_params.get("expired"):
             notice = gettext("Your session has ended. Please log in again.", locale)
         elif request.query_params.get("bye"):
             notice = gettext("You have logged out.", locale)
-        from litestar.datastructures import Cookie
-
-        return web.render(request, "login.html", session=None, login_token=token,
-                          next=_next(request.query_params.get("next")), notice=notice,
-                          cookies=[Cookie(key=LOGIN_COOKIE, value=token, path=PREFIX,
-                                          httponly=True, samesite="strict",
-                                          secure=request.url.scheme == "https")])
+        return login_page(request, notice=notice, target=request.query_params.get("next"))
 
     @post("/login", sync_to_thread=True, status_code=200)
     def login(request: AnyRequest, data: Form) -> Response[Any]:
-        locale = web.locale(request)
         sent = data.get("login_token", "")
         expected = request.cookies.get(LOGIN_COOKIE, "")
         if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
@@ -71,16 +76,10 @@ def page_handlers(web: Web) -> list[Any]:
         signed = kernel.db.write(lambda conn: logins.log_in(
             conn, kernel.plugins, data.get("username", ""), data.get("password", "")))
         if signed is None:
-            fresh = secrets.token_urlsafe(24)
-            from litestar.datastructures import Cookie
-
-            return web.render(
-                request, "login.html", session=None, status=401, login_token=fresh,
-                next=_next(data.get("next")), username=data.get("username", ""),
+            return login_page(
+                request, status=401, target=data.get("next"), username=data.get("username", ""),
                 error=gettext("Wrong username or password, or the login is locked for a "
-                              "while after repeated failures.", locale),
-                cookies=[Cookie(key=LOGIN_COOKIE, value=fresh, path=PREFIX, httponly=True,
-                                samesite="strict", secure=request.url.scheme == "https")])
+                              "while after repeated failures.", web.locale(request)))
         token, session = signed
         target = PREFIX + "/code" if session.needs_code else \
             PREFIX + "/password" if session.must_change else _next(data.get("next"))
