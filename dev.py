@@ -148,8 +148,8 @@ def ensure_venv() -> int:
 
 
 def demo(args: list[str]) -> int:
-    print("dev.py: starting the demo; the API will be on http://127.0.0.1:8000 "
-          "(docs at http://127.0.0.1:8000/docs) unless ARGS say otherwise", flush=True)
+    print("dev.py: starting the demo; the web app will be on http://127.0.0.1:8000/app/ "
+          "(the API docs at /docs) unless ARGS say otherwise", flush=True)
     return run([str(BIN / "kopcore"), "demo", *args])
 
 

@@ -138,6 +138,7 @@ def set_active(conn: Connection, username: str, active: bool) -> dict[str, Any]:
         conn.execute(update(t.api_keys).where(t.api_keys.c.user_id == user["id"],
                                               t.api_keys.c.revoked_at.is_(None))
                      .values(revoked_at=datetime.now(UTC)))
+        conn.execute(t.web_sessions.delete().where(t.web_sessions.c.user_id == user["id"]))
     return get_user(conn, username)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from kopcore import _auth as auth
+from kopcore import _logins as logins
 from kopcore import ledger
 from kopcore._installed import product_plugins
 from kopcore.context import Context
@@ -50,19 +51,27 @@ def _reset_sqlite(database: str) -> None:
             Path(url.database + suffix).unlink(missing_ok=True)
 
 
+def demo_password(username: str) -> str:
+    """The demo users' web app password: known, printed, and only ever a demo's."""
+    return f"{username}-demo"
+
+
 def seed_kernel(ctx: Context) -> dict[str, str]:
-    """Users, members and internal accounts with opening capital; returns API keys."""
+    """Users (with a web app password each), members and internal accounts with opening
+    capital; returns API keys."""
     keys: dict[str, str] = {}
     for username, role in (("admin", "admin"), ("manager", "manager"), ("teller", "teller"),
                            ("auditor", "auditor")):
         auth.create_user(ctx.conn, username, role)
         keys[username] = auth.issue_key(ctx.conn, username, "demo")[1]
+        logins.set_password(ctx.conn, username, demo_password(username), temporary=False)
     for name, nik, phone in DEMO_MEMBERS:
         member = ledger.register_member(ctx, name=name, nik=nik, phone=phone)
         ledger.activate_member(ctx, member.member_number)
     first = ledger.list_members(ctx, limit=1)[0]
     auth.create_user(ctx.conn, "anggota", "member", first.id)
     keys["anggota"] = auth.issue_key(ctx.conn, "anggota", "demo")[1]
+    logins.set_password(ctx.conn, "anggota", demo_password("anggota"), temporary=False)
     floor = Money(0, ctx.settings.currency)
     for number, name, gl in (("CASH-01", "Kas Teller 1", "cash"), ("VAULT", "Brankas", "vault"),
                              ("BANK-BPD", "Bank BPD", "bank")):

@@ -25,7 +25,14 @@ import pluggy
 from kopcore import __version__, contract, hookspecs
 from kopcore._facts import BUSINESS_DATE
 from kopcore.errors import KopcoreError, PluginError
-from kopcore.records import EodTask, GLAccountSpec, PermissionSpec, ProductType, RoleSpec
+from kopcore.records import (
+    EodTask,
+    GLAccountSpec,
+    PermissionSpec,
+    ProductType,
+    RoleSpec,
+    WebPage,
+)
 
 ENTRY_POINT_GROUP = "kopcore"
 
@@ -82,6 +89,7 @@ class PluginHost:
         self.operations: dict[str, Claimed[Any]] = {}
         self.facts: dict[str, Claimed[Any]] = {}
         self.eod_tasks: dict[str, Claimed[EodTask]] = {}
+        self.web_pages: dict[str, Claimed[WebPage]] = {}
         self._starting = False
         self._implementations_of: dict[
             str, tuple[bool, list[tuple[str, Any, tuple[str, ...]]]]] = {}
@@ -304,6 +312,12 @@ class PluginHost:
         for plugin, tasks in self.call("kopcore_eod_tasks"):
             for task in tasks:
                 self._claim("end-of-day task", self.eod_tasks, task.name, task, plugin)
+        for plugin, pages in self.call("kopcore_web_pages"):
+            for page in pages:
+                self._claim("web page", self.web_pages, page.name, page, plugin)
+                if page.permission not in self.permissions:
+                    raise PluginError(f"plugin {plugin!r}: web page {page.name!r} requires "
+                                      f"unknown permission {page.permission!r}")
 
     def _is_builtin(self, plugin: str) -> bool:
         return any(loaded.builtin for loaded in self.loaded if loaded.name == plugin)

@@ -267,8 +267,8 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
     def demo(database: str, host: str, port: int, no_serve: bool,
              plugin_names: str | None, months: int | None) -> None:
         """Create a demo cooperative (SQLite, seeded data and a year of history) and serve its
-        API and docs."""
-        from kopcore._demo import DEMO_MONTHS, create_demo
+        web app and API."""
+        from kopcore._demo import DEMO_MONTHS, create_demo, demo_password
 
         chosen = None if plugin_names is None else tuple(
             name for name in plugin_names.split(",") if name)
@@ -280,6 +280,9 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
         enabled = ", ".join(demo_settings.plugins or ()) or "none"
         click.echo(f"Demo cooperative '{demo_settings.cooperative_name}' seeded in {database} "
                    f"(plugins: {enabled})")
+        click.echo(f"Web app: http://{host}:{port}/app/ — log in as:")
+        for username in keys:
+            click.echo(f"  {username:<8} password: {demo_password(username)}")
         for username, key in keys.items():
             click.echo(f"  {username:<8} API key: {key}")
         plugin_list = ",".join(demo_settings.plugins or ())
@@ -289,7 +292,8 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
             return
         from kopcore.interfaces.asgi import serve as run_server
 
-        click.echo(f"API docs: http://{host}:{port}/docs   (Ctrl+C to stop)")
+        click.echo(f"Web app: http://{host}:{port}/app/   API docs: http://{host}:{port}/docs"
+                   "   (Ctrl+C to stop)")
         run_server(demo_settings, host, port, 1)
 
     return root

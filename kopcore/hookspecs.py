@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         ShuBasis,
         UnitSpec,
         Veto,
+        WebPage,
     )
 
 hookspec = pluggy.HookspecMarker("kopcore")
@@ -594,3 +595,32 @@ def kopcore_verify(ctx: Context) -> Sequence[Finding] | None:
             return [Finding("goal_reached_without_target", f"goal of {number} ...", account_id)
                     for number, account_id in goals_reached_below_target(ctx)]
     """
+
+
+# -------------------------------------------------------------------------------------------
+# The staff web app
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_web_pages() -> Sequence[WebPage]:
+    """Return the pages and dashboard panels this plugin adds to the staff web app.
+
+    Called once at start-up, while the plugin registry is built (not firstresult: every
+    plugin's pages are collected; a page name claimed by two plugins stops start-up naming
+    both). Each operation of a plugin already gets a generated form and result page; a
+    :class:`~kopcore.records.WebPage` is for what is not one operation: an overview, a
+    worklist, a panel of figures on the home page. The web app lists a page under its plugin
+    for people whose role holds its ``permission``, serves it at ``/app/pages/<name>`` and
+    calls ``render(ctx, query)`` in a read-only transaction; the attrs instance it returns is
+    shown like an operation's result (docs/web.md). A page changes nothing: money moves only
+    through operations.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_web_pages():
+            return [WebPage("celengan.overview", "Celengan", "celengan.read", overview,
+                            dashboard=True)]
+    """
+

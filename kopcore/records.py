@@ -421,6 +421,31 @@ class RoleSpec:
 
 
 @attrs.frozen
+class WebPage:
+    """A page a plugin adds to the staff web app (``kopcore_web_pages``).
+
+    It is served at ``/app/pages/<name>`` to signed-in people whose role holds ``permission``,
+    listed in the navigation under the plugin with ``title`` (a message the kernel's catalogue
+    translates, else shown as written), and, with ``dashboard``, also shown as a panel on the
+    home page. ``render(ctx, query)`` runs in a read-only transaction with ``ctx.principal``
+    the person; ``query`` holds the page's query parameters. It returns an attrs instance,
+    shown the way the web app shows an operation's result (amounts as ``Rp1.500.000,00``,
+    dates as ``7 Desember 2026``, lists as tables), so a plugin writes no HTML.
+    """
+
+    name: str
+    title: str
+    permission: str
+    render: Callable[[Context, Mapping[str, str]], Any]
+    dashboard: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+", self.name):
+            raise ValueError(f"web page name {self.name!r} must be '<plugin>.<page>' in "
+                             "lowercase letters, digits, '-' and '_'")
+
+
+@attrs.frozen
 class Access:
     """A plugin's answer to ``kopcore_check_access`` about one call: allow or refuse, and why.
 

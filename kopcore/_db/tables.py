@@ -310,6 +310,42 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime(), nullable=True),
 )
 
+web_logins = Table(
+    "web_logins",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("must_change", Boolean, nullable=False),
+    Column("failed_attempts", Integer, nullable=False),
+    Column("locked_until", UTCDateTime(), nullable=True),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Column("totp_secret", String(64), nullable=True),
+    Column("totp_last_step", BigInteger, nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("needs_code", Boolean, nullable=False),
+    Index("ix_web_sessions_user_id", "user_id"),
+)
+
+web_slips = Table(
+    "web_slips",
+    metadata,
+    Column("actor", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("content", Text, nullable=False),
+    Column("prints", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
 idempotency_records = Table(
     "idempotency_records",
     metadata,
@@ -372,4 +408,7 @@ __all__ = [
     "offices",
     "postings",
     "users",
+    "web_logins",
+    "web_sessions",
+    "web_slips",
 ]

@@ -49,6 +49,7 @@ from kopcore.interfaces._convert import object_schema, query_parameters
 from kopcore.interfaces._headers import add_common_headers, html_page_headers
 from kopcore.interfaces._logs import app_log_config
 from kopcore.interfaces._ratelimit import RateLimit
+from kopcore.interfaces.web import web_router
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation
 
@@ -278,7 +279,7 @@ def route_for(kernel: Kernel, op: Operation) -> Any:
 
 @get("/", include_in_schema=False)
 async def _root() -> Redirect:
-    return Redirect(path="/docs")
+    return Redirect(path="/app/")
 
 
 @get("/health", include_in_schema=False, media_type=MediaType.TEXT)
@@ -315,6 +316,7 @@ def make_app(kernel: Kernel, *, debug: bool = False) -> Litestar:
             *(route_for(kernel, op) for op in operations),
             create_static_files_router(path=ASSETS, directories=[swagger_ui_path],
                                        include_in_schema=False),
+            web_router(kernel),
             _root, _health,
         ],
         openapi_config=openapi,

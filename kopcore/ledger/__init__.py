@@ -28,6 +28,7 @@ from kopcore.ledger._members import (
     list_members,
     register_member,
     require_active,
+    search_members,
     update_contact,
     validate_nik,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "release_hold",
     "require_active",
     "reverse_entry",
+    "search_members",
     "set_floor",
     "settle_dues",
     "settlement_account",

@@ -8,7 +8,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, case, func, or_, select, update
 
 from kopcore._db import tables as t
 from kopcore.context import Context
@@ -160,6 +160,31 @@ def list_members(
     query = select(t.members).where(t.members.c.id > after).order_by(t.members.c.id).limit(limit)
     if status is not None:
         query = query.where(t.members.c.status == status.value)
+    return [member_from_row(r) for r in ctx.conn.execute(query)]
+
+
+def search_members(ctx: Context, text: str, *, limit: int = 20) -> list[Member]:
+    """Members whose name contains ``text`` (any case), or whose member number, NIK or phone
+    starts with it (spaces, dots and dashes in numbers ignored): what a teller types to find
+    the member at the counter. Exact number matches come first, then by name."""
+    text = " ".join(text.split())
+    if len(text) < 2:
+        raise ValidationError("type at least 2 characters to search", field="q")
+    m = t.members.c
+
+    def escaped(value: str) -> str:
+        return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+    found = [func.lower(m.name).like("%" + escaped(text.lower()) + "%", escape="\\"),
+             func.lower(m.member_number).like(escaped(text.lower()) + "%", escape="\\")]
+    exact = [func.lower(m.member_number) == text.lower()]
+    digits = "".join(ch for ch in text if ch not in " .-+")
+    if digits.isdigit():
+        found += [m.nik.like(digits + "%"), m.phone.like(digits + "%"),
+                  m.phone.like("0" + digits.removeprefix("62") + "%")]
+        exact += [m.nik == digits, m.phone == digits]
+    query = (select(t.members).where(or_(*found))
+             .order_by(case((or_(*exact), 0), else_=1), m.name, m.id).limit(limit))
     return [member_from_row(r) for r in ctx.conn.execute(query)]
 
 

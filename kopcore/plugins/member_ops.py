@@ -59,6 +59,19 @@ class ListMembersIn:
 
 
 @attrs.frozen
+class SearchMembersIn:
+    q: str = attrs.field(metadata={"help": "Name, member number, NIK or phone (at least 2 "
+                                           "characters)", "max_length": 200})
+    limit: int = attrs.field(default=20, metadata={"help": "At most this many", "minimum": 1,
+                                                   "maximum": 100})
+
+
+@attrs.frozen
+class MemberList:
+    items: list[MemberOut]
+
+
+@attrs.frozen
 class MemberPage:
     items: list[MemberOut]
     next_after: int | None
@@ -85,6 +98,12 @@ def register(ctx: Context, data: RegisterMemberIn) -> MemberOut:
     return MemberOut.of(ledger.register_member(
         ctx, name=data.name, nik=data.nik, phone=data.phone, email=data.email,
         address=data.address, member_number=data.member_number))
+
+
+def search(ctx: Context, data: SearchMembersIn) -> MemberList:
+    """Find members by name, member number, NIK or phone: exact numbers first, then by name."""
+    return MemberList([MemberOut.of(m) for m in ledger.search_members(ctx, data.q,
+                                                                       limit=data.limit)])
 
 
 def activate(ctx: Context, data: MemberIn) -> MemberOut:
@@ -136,6 +155,10 @@ def kopcore_operations() -> list[Operation]:
                   errors=(NotFound,)),
         Operation("members.list", ListMembersIn, MemberPage, list_members,
                   permission="members.manage", mutates=False, summary="List members"),
+        Operation("members.search", SearchMembersIn, MemberList, search,
+                  permission="members.manage", mutates=False,
+                  summary="Find members by name, number, NIK or phone",
+                  errors=(ValidationError,)),
         Operation("members.exit", ExitMemberIn, ExitMemberOut, exit_member,
                   permission="members.exit", mutates=True, summary="Settle a member's exit",
                   errors=(*errors, ExitRefused, MemberNotActive, PostingVetoed)),

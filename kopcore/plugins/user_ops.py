@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 
 from kopcore import _auth as auth
+from kopcore import _logins as logins
 from kopcore import hookimpl, ledger
 from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError, message
@@ -88,6 +89,22 @@ def deactivate_user(ctx: Context, data: UserIn) -> UserOut:
     return _user_out(auth.set_active(ctx.conn, data.username, False), _office_codes(ctx))
 
 
+@attrs.frozen
+class PasswordOut:
+    username: str
+    temporary_password: str
+    must_change: bool
+
+
+def set_password(ctx: Context, data: UserIn) -> PasswordOut:
+    """Give a user a temporary password for the web app, shown once: they must change it at
+    their first login. Clears a lockout, turns two-step login off (a lost phone) and ends the
+    user's web sessions."""
+    password = logins.temporary_password()
+    logins.set_password(ctx.conn, data.username, password, temporary=True)
+    return PasswordOut(data.username, password, True)
+
+
 @hookimpl
 def kopcore_roles() -> Sequence[RoleSpec]:
     return tuple(auth.KERNEL_ROLES.values())
@@ -103,4 +120,7 @@ def kopcore_operations() -> list[Operation]:
                   summary="List users", permission=MANAGE),
         Operation("users.deactivate", UserIn, UserOut, deactivate_user, mutates=True,
                   summary="Deactivate a user", errors=(NotFound, Conflict), permission=MANAGE),
+        Operation("users.set-password", UserIn, PasswordOut, set_password, mutates=True,
+                  summary="Give a user a temporary web app password", errors=(NotFound,),
+                  permission=MANAGE, sensitive_output=True),
     ]

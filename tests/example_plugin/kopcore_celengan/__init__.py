@@ -54,6 +54,7 @@ from kopcore.records import (
     Side,
     UnitSpec,
     Veto,
+    WebPage,
 )
 from kopcore_celengan import cutover, dues, goals, membership, yearend
 from kopcore_celengan import hookspecs as celengan_hookspecs
@@ -309,3 +310,10 @@ def kopcore_units(ctx: Context) -> Sequence[UnitSpec]:
     (contract 1.1). A plugin whose business is a unit with separable books declares it here,
     as the sharia plugin declares its sharia unit."""
     return ()
+
+
+@kopcore.hookimpl
+def kopcore_web_pages() -> Sequence[WebPage]:
+    """The goals at a glance, as a page of the staff web app and a panel on its home page."""
+    return [WebPage("celengan.overview", "Celengan goals", READ, goals.overview,
+                    dashboard=True)]

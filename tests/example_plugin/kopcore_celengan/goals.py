@@ -12,10 +12,11 @@ balances goes through :func:`kopcore.ledger.post_entry`.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 from kopcore import ledger, query
@@ -156,3 +157,22 @@ def reached_without_target(ctx: Context) -> list[Finding]:
                     f"but its balance peaked at {Money(int(row[5]), row.currency).format()}, short "
                     f"of its {Money(row.target_minor, row.currency).format()} goal",
                     account_id=row.id) for row in rows]
+
+
+@attrs.frozen
+class GoalsOverview:
+    """The celengan goals at a glance: how many are waiting, reached and released."""
+
+    waiting: int
+    reached: int
+    released: int
+
+
+def overview(ctx: Context, query: Mapping[str, str]) -> GoalsOverview:
+    """The web app's page and dashboard panel ``celengan.overview`` (``kopcore_web_pages``)."""
+    g = goals.c
+    row = ctx.conn.execute(sa.select(
+        sa.func.count().filter(g.reached_on.is_(None), g.released_on.is_(None)),
+        sa.func.count().filter(g.reached_on.is_not(None), g.released_on.is_(None)),
+        sa.func.count().filter(g.released_on.is_not(None)))).one()
+    return GoalsOverview(int(row[0]), int(row[1]), int(row[2]))

@@ -1,0 +1,40 @@
+"""The staff web app at ``/app``: the third face of every operation, beside route and command.
+
+Server-rendered pages (Jinja2 templates), a small vendored script (htmx, with its licence in
+``static/``), no build step and nothing from the internet: everything is served from this
+package. People sign in with a username and a password (:mod:`kopcore._logins`); every action
+runs through :func:`kopcore._service.invoke`, so the web app has the same users, roles,
+permission checks, idempotency, approvals and audit trail as the API and the CLI.
+
+- ``/app/`` the home page: the business date, the person's tasks, plugins' dashboard panels;
+- ``/app/op/<operation>`` the generated form and result of every operation the person's role
+  may call, grouped by plugin in the navigation;
+- ``/app/teller`` the teller's counter: find a member, their accounts and loans, deposit,
+  withdraw, repay, pay a bill, confirm, print the slip;
+- ``/app/pages/<name>`` the pages plugins add (``kopcore_web_pages``).
+
+docs/web.md describes it for operators and plugin vendors.
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.static_files import create_static_files_router
+
+from kopcore.interfaces.web._base import PREFIX, STATIC, Web
+from kopcore.interfaces.web._pages import page_handlers
+from kopcore.interfaces.web._teller import teller_handlers
+from kopcore.kernel import Kernel
+
+
+def web_router(kernel: Kernel) -> Router:
+    """The web app's routes for a started kernel, mounted at ``/app``."""
+    web = Web(kernel)
+    static = create_static_files_router(path="/static", directories=[STATIC],
+                                        include_in_schema=False,
+                                        cache_control=None)
+    return Router(path=PREFIX, route_handlers=[*page_handlers(web), *teller_handlers(web),
+                                                static], include_in_schema=False)
+
+
+__all__ = ["web_router"]
