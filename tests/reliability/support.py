@@ -93,7 +93,8 @@ def write_settings(directory: Path, database_url: str, **extra: Any) -> Path:
 
 def child_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("KOPCORE_DATABASE_URL", "KOPCORE_PLUGINS", "KOPCORE_SETTINGS")}
+           if k not in ("KOPCORE_DATABASE_URL", "KOPCORE_PLUGINS", "KOPCORE_SETTINGS",
+                         "KOPCORE_LANGUAGE")}
     env.update(extra)
     return env
 

@@ -113,7 +113,7 @@ def test_postgres_crash_and_restart_under_load_fails_cleanly_then_recovers(
         code, output = run_command(processes, deposit, name="cli-down", env=child_env())
         assert code == 2, output
         assert "Traceback" not in output
-        assert "database is unavailable" in output
+        assert "Kesalahan: basis data tidak dapat dihubungi: " in output  # Indonesian first
         wait_for(lambda: sum(503 in r.attempts for r in list(load.requests)) >= 4,
                  "clients to be refused")
 
