@@ -1,7 +1,7 @@
 """web app logins and sessions
 
 Revision ID: k0006
-Revises: k0004
+Revises: k0005
 Create Date: 2026-12-07
 
 The staff web app (``/app``) signs people in with a username and a password. ``web_logins``
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "k0006"
-down_revision: str | None = "k0004"
+down_revision: str | None = "k0005"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 

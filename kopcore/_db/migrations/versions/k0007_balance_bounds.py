@@ -1,7 +1,7 @@
 """account balances bounded by the money range
 
 Revision ID: k0007
-Revises: k0005
+Revises: k0006
 Create Date: 2026-12-07
 
 Every amount entered is bounded by ``kopcore.money.MAX_MINOR`` (10^17 minor units, Rp1,000
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "k0007"
-down_revision: str | None = "k0005"
+down_revision: str | None = "k0006"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
