@@ -65,8 +65,9 @@ def command_for(op: Operation, run: Runner) -> click.Command:
     params: list[click.Parameter] = [_option(f) for f in fields_of(op.input)
                                      if f.name != op.upload_field]
     if op.upload_field is not None:
+        upload = next(f for f in fields_of(op.input) if f.name == op.upload_field)
         params.append(click.Option(
-            ["--file", op.upload_field], required=True, metavar="PATH",
+            ["--file", op.upload_field], required=is_required(upload), metavar="PATH",
             type=click.Path(exists=True, dir_okay=False, readable=True),
             help=f"The file to send ('{op.upload_field}'): read and base64-encoded"))
     if op.mutates and not op.sensitive_output:
@@ -87,7 +88,7 @@ def command_for(op: Operation, run: Runner) -> click.Command:
         key = values.pop("idempotency_key", None)
         raw = {k: (str(v).lower() if isinstance(v, bool) else v)
                for k, v in values.items() if v is not None}
-        if op.upload_field is not None:  # the option holds the path: send the file itself
+        if op.upload_field in raw:  # the option holds the path: send the file itself
             with open(raw[op.upload_field], "rb") as sent:
                 raw[op.upload_field] = base64.b64encode(sent.read()).decode("ascii")
         run(op, raw, key, as_json)

@@ -62,6 +62,23 @@ def test_the_cli_exports_the_list_and_imports_the_result(kpri: Kpri, tmp_path: P
     kpri.books_balance()
 
 
+def test_the_cli_imports_a_list_fully_deducted_without_a_file(kpri: Kpri) -> None:
+    # --as-sent: the result is the list as sent; --file is then optional.
+    setup_march(kpri)
+    cli = make_cli(kpri.kernel.settings, kpri.kernel.plugins)
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["--operator", "teller", "payroll", "list", "--employer",
+                                 "DISDIK", "--period", PERIOD])
+    assert listed.exit_code == 0, listed.output
+    result = runner.invoke(cli, ["--operator", "manager", "payroll", "import", "--employer",
+                                 "DISDIK", "--period", PERIOD, "--transfer", "1830000",
+                                 "--as-sent", "--json"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert json.loads(result.output)["status"] == "posted"
+    assert kpri.balance(BANK) == Money.parse("1830000")
+    kpri.books_balance()
+
+
 def test_the_api_holds_a_large_import_for_a_second_person(make_kernel: KernelFactory) -> None:
     kpri = Kpri(make_kernel(plugins=("savings", "loans", "payroll"),
                             approval_thresholds={"payroll.import": Decimal("500000")}),
