@@ -32,6 +32,13 @@ HEAD_OFFICE_INVESTMENT = "sharia.head_office_investment"
 FINANCING_ALLOWANCE = "sharia.financing_allowance"
 ALLOWANCE_EXPENSE = "sharia.allowance_expense"
 
+#: Mudharabah funds received are dana syirkah temporer (PSAK 405, DOMAIN.md section 6): the
+#: cooperative manages them but does not owe them back whatever happens (the fund owner bears a
+#: loss of the business under profit-loss sharing), so the statements of financial position
+#: present them between liabilities and equity, not as ordinary liabilities. Their GL type stays
+#: liability (credit-normal) for posting and the trial balance.
+TEMPORARY_SYIRKAH = "Dana Syirkah Temporer"
+
 GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(UNIT_CASH, "1105", "Kas Unit Syariah", GLType.ASSET),
     GLAccountSpec(HEAD_OFFICE_INVESTMENT, "1195", "Rekening Antar Kantor Unit Syariah",
@@ -43,8 +50,10 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(FINANCING_ALLOWANCE, "1159", "Penyisihan Penghapusan Pembiayaan (PPAP)",
                   GLType.ASSET, contra=True),
     GLAccountSpec(WADIAH, "2121", "Simpanan Wadiah", GLType.LIABILITY),
-    GLAccountSpec(MUDHARABAH_SAVINGS, "2122", "Tabungan Mudharabah", GLType.LIABILITY),
-    GLAccountSpec(MUDHARABAH_DEPOSITS, "2123", "Deposito Mudharabah", GLType.LIABILITY),
+    GLAccountSpec(MUDHARABAH_SAVINGS, "2122", "Tabungan Mudharabah", GLType.LIABILITY,
+                  position_section=TEMPORARY_SYIRKAH),
+    GLAccountSpec(MUDHARABAH_DEPOSITS, "2123", "Deposito Mudharabah", GLType.LIABILITY,
+                  position_section=TEMPORARY_SYIRKAH),
     GLAccountSpec(SOCIAL_FUND, "2131", "Dana Kebajikan", GLType.LIABILITY),
     GLAccountSpec(ZAKAT_FUND, "2132", "Dana Zakat", GLType.LIABILITY),
     GLAccountSpec(INFAQ_FUND, "2133", "Dana Infaq dan Sadaqah", GLType.LIABILITY),
