@@ -31,6 +31,7 @@ UNIT_FUNDS = "sharia.unit_funds"
 HEAD_OFFICE_INVESTMENT = "sharia.head_office_investment"
 FINANCING_ALLOWANCE = "sharia.financing_allowance"
 ALLOWANCE_EXPENSE = "sharia.allowance_expense"
+TAWIDH_INCOME = "sharia.tawidh_income"
 
 #: Mudharabah funds received are dana syirkah temporer (PSAK 405, DOMAIN.md section 6): the
 #: cooperative manages them but does not owe them back whatever happens (the fund owner bears a
@@ -59,6 +60,7 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(INFAQ_FUND, "2133", "Dana Infaq dan Sadaqah", GLType.LIABILITY),
     GLAccountSpec(MURABAHAH_MARGIN_INCOME, "4151", "Pendapatan Margin Murabahah", GLType.INCOME),
     GLAccountSpec(QARDH_ADMIN_INCOME, "4152", "Pendapatan Administrasi Qardh", GLType.INCOME),
+    GLAccountSpec(TAWIDH_INCOME, "4153", "Pendapatan Ta'widh", GLType.INCOME),
     GLAccountSpec(UNIT_FUNDS, "2195", "Rekening Antar Kantor Kantor Pusat", GLType.LIABILITY),
     GLAccountSpec(WADIAH_BONUS, "5151", "Beban Bonus Wadiah", GLType.EXPENSE),
     GLAccountSpec(PROFIT_SHARE_EXPENSE, "5152", "Beban Bagi Hasil Mudharabah", GLType.EXPENSE),

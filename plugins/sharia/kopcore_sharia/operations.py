@@ -26,7 +26,7 @@ from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import PostingLine, Side
 from kopcore.views import AccountOut, EntryOut
-from kopcore_sharia import chart, murabahah
+from kopcore_sharia import chart, murabahah, tables
 
 ACCOUNT = {"help": "Sharia account number", "max_length": 64}
 MEMBER = {"help": "Member number", "max_length": 32}
@@ -94,6 +94,11 @@ class MurabahahContractIn:
         default=murabahah.Recognition.PROPORTIONAL, metadata={
             "help": "Margin recognition: proportional (equal margin per installment) or "
                     "annuity (more margin early)"})
+    tazir_flat: Decimal = attrs.field(default=Decimal(0), metadata={
+        "help": "Ta'zir agreed at signing: rupiah per late installment (with tazir_daily; "
+                "none agreed, none can be charged)"})
+    tazir_daily: Decimal = attrs.field(default=Decimal(0), metadata={
+        "help": "Ta'zir agreed at signing: rupiah per day an installment is late"})
 
 
 @attrs.frozen
@@ -113,16 +118,33 @@ class MurabahahSettleIn:
     cash_account: str = attrs.field(metadata=CASH)
 
 
+ABLE_TO_PAY = {"help": "The operator's finding that the member is able to pay but late "
+                       "(required true: a member in hardship is given time, never charged)"}
+
+
 @attrs.frozen
 class MurabahahTazirIn:
     account: str = attrs.field(metadata=ACCOUNT)
-    amount: Decimal = attrs.field(metadata={"help": "Late charge in rupiah"})
     cash_account: str = attrs.field(metadata=CASH)
-    able_to_pay: bool = attrs.field(metadata={
-        "help": "The operator's finding that the member is able to pay but late (required "
-                "true: a member in hardship is given time, never charged)"})
+    able_to_pay: bool = attrs.field(metadata=ABLE_TO_PAY)
     reason: str = attrs.field(metadata={"help": "Why the member is found able but late",
                                         "max_length": 200})
+    amount: Decimal | None = attrs.field(default=None, metadata={
+        "help": "Ta'zir in rupiah, at most what the contract agreed for the late installment "
+                "(default: exactly that)"})
+
+
+@attrs.frozen
+class MurabahahTawidhIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    amount: Decimal = attrs.field(metadata={
+        "help": "The real cost the delay caused, in rupiah (not an opportunity loss)"})
+    cash_account: str = attrs.field(metadata=CASH)
+    able_to_pay: bool = attrs.field(metadata=ABLE_TO_PAY)
+    cost: str = attrs.field(metadata={"help": "The cost incurred, e.g. 'Biaya penagihan ke "
+                                              "rumah anggota'", "max_length": 200})
+    evidence: str = attrs.field(metadata={"help": "Reference of its evidence: receipt, voucher",
+                                          "max_length": 200})
 
 
 @attrs.frozen
@@ -157,6 +179,12 @@ class MurabahahOut:
     recognition: str
     days_past_due: int
     collectibility: str | None
+    #: The ta'zir agreed at signing: per late installment, and per day late.
+    tazir_flat: Money
+    tazir_daily: Money
+    #: The ta'zir the contract allows today on its late installment (0 when none is late).
+    tazir_agreed_now: Money
+    tawidh: Money
 
 
 @attrs.frozen
@@ -200,7 +228,9 @@ def _murabahah_out(ctx: Context, c: murabahah.Contract) -> MurabahahOut:
         c.money(c.down_payment), c.money(c.cost + c.margin), c.installments,
         c.paid_installments, c.money(c.margin_recognised), c.money(c.deferred_margin),
         c.money(c.muqasah), c.money(c.tazir), c.account.balance, upcoming, c.status,
-        c.contract_on, c.settled_on, c.recognition.value, c.days_past_due, c.collectibility)
+        c.contract_on, c.settled_on, c.recognition.value, c.days_past_due, c.collectibility,
+        c.money(c.tazir_flat), c.money(c.tazir_daily),
+        c.money(murabahah.agreed_tazir(c, ctx.business_date)[1]), c.money(c.tawidh))
 
 
 def murabahah_contract(ctx: Context, data: MurabahahContractIn) -> MurabahahEntryOut:
@@ -215,7 +245,9 @@ def murabahah_contract(ctx: Context, data: MurabahahContractIn) -> MurabahahEntr
         down_payment=_money(ctx, data.down_payment, "down_payment"),
         installments=data.installments,
         rounding_unit=_positive(ctx, data.rounding_unit, "rounding_unit", currency),
-        cash_account=data.cash_account, number=data.number, recognition=data.recognition)
+        cash_account=data.cash_account, number=data.number, recognition=data.recognition,
+        tazir_flat=_money(ctx, data.tazir_flat, "tazir_flat", currency),
+        tazir_daily=_money(ctx, data.tazir_daily, "tazir_daily", currency))
     return MurabahahEntryOut(_murabahah_out(ctx, contract), EntryOut.of(entry))
 
 
@@ -238,13 +270,68 @@ def murabahah_settle(ctx: Context, data: MurabahahSettleIn) -> MurabahahSettleOu
 
 
 def murabahah_tazir(ctx: Context, data: MurabahahTazirIn) -> MurabahahEntryOut:
-    """Collect a late charge (ta'zir) from a member able to pay but late, while an installment
-    is past due. It goes to the social fund (dana kebajikan), never to income."""
+    """Collect the late charge (ta'zir) agreed at signing from a member able to pay but late,
+    once per late installment, at most the agreed amount. It goes to the social fund (dana
+    kebajikan), never to income."""
     current = murabahah.get_contract(ctx, data.account)
-    amount = _positive(ctx, data.amount, "amount", current.account.currency)
+    amount = None if data.amount is None else _positive(ctx, data.amount, "amount",
+                                                        current.account.currency)
     contract, entry = murabahah.charge_tazir(ctx, data.account, data.cash_account, amount,
                                              able_to_pay=data.able_to_pay, reason=data.reason)
     return MurabahahEntryOut(_murabahah_out(ctx, contract), EntryOut.of(entry))
+
+
+def murabahah_tawidh(ctx: Context, data: MurabahahTawidhIn) -> MurabahahEntryOut:
+    """Collect a ta'widh: the real cost the cooperative incurred through a member's delay,
+    named with its evidence, from a member able to pay but late. It is income (ta'widh), apart
+    from the ta'zir that goes to the social fund."""
+    current = murabahah.get_contract(ctx, data.account)
+    amount = _positive(ctx, data.amount, "amount", current.account.currency)
+    contract, entry = murabahah.charge_tawidh(ctx, data.account, data.cash_account, amount,
+                                              able_to_pay=data.able_to_pay, cost=data.cost,
+                                              evidence=data.evidence)
+    return MurabahahEntryOut(_murabahah_out(ctx, contract), EntryOut.of(entry))
+
+
+@attrs.frozen
+class LateChargeOut:
+    kind: str
+    installment: int | None
+    business_date: date
+    amount: Money
+    #: The reason a ta'zir was charged, or the cost a ta'widh compensates.
+    ground: str
+    #: The evidence of a ta'widh's real cost (none for a ta'zir).
+    evidence: str | None
+    actor: str
+    entry_id: int
+
+
+@attrs.frozen
+class LateChargesOut:
+    account: str
+    tazir: Money
+    tawidh: Money
+    charges: list[LateChargeOut]
+
+
+def murabahah_charges(ctx: Context, data: AccountIn) -> LateChargesOut:
+    """The ta'zir and ta'widh charged on a murabahah, each with its ground, evidence, user and
+    entry, in the order charged."""
+    contract = murabahah.get_contract(ctx, data.account)
+    money, out = contract.money, []
+    for kind, table, ground, evidence in (
+            ("tazir", tables.tazir, tables.tazir.c.reason, sa.null()),
+            ("tawidh", tables.tawidh, tables.tawidh.c.cost, tables.tawidh.c.evidence)):
+        c = table.c
+        for r in ctx.conn.execute(sa.select(c.installment, c.business_date, c.amount,
+                                            ground.label("ground"),
+                                            evidence.label("evidence"), c.actor, c.entry_id)
+                                  .where(c.account_id == contract.account.id)):
+            out.append(LateChargeOut(kind, r.installment, r.business_date, money(r.amount),
+                                     r.ground, r.evidence, r.actor, r.entry_id))
+    out.sort(key=lambda x: x.entry_id)
+    return LateChargesOut(data.account, money(contract.tazir), money(contract.tawidh), out)
 
 
 def murabahah_detail(ctx: Context, data: AccountIn) -> MurabahahOut:
@@ -513,9 +600,18 @@ OPERATIONS: tuple[Operation, ...] = (
               account_fields=("account",), errors=(Conflict, *MOVE_ERRORS)),
     Operation("sharia.murabahah-tazir", MurabahahTazirIn, MurabahahEntryOut, murabahah_tazir,
               permission=chart.TRANSACT, mutates=True,
-              summary="Collect a ta'zir late charge into the social fund",
+              summary="Collect the ta'zir agreed at signing into the social fund",
               account_fields=("account",), approval_amount_field="amount",
               errors=(Conflict, *MOVE_ERRORS)),
+    Operation("sharia.murabahah-tawidh", MurabahahTawidhIn, MurabahahEntryOut,
+              murabahah_tawidh, permission=chart.TRANSACT, mutates=True,
+              summary="Collect a ta'widh: the real cost of a delay, with its evidence",
+              account_fields=("account",), approval_amount_field="amount",
+              errors=(Conflict, *MOVE_ERRORS)),
+    Operation("sharia.murabahah-charges", AccountIn, LateChargesOut, murabahah_charges,
+              permission=chart.READ, mutates=False,
+              summary="The ta'zir and ta'widh charged on a murabahah",
+              account_fields=("account",), errors=(NotFound,)),
     Operation("sharia.murabahah-detail", AccountIn, MurabahahOut, murabahah_detail,
               permission=chart.READ, mutates=False, summary="Show a murabahah contract",
               account_fields=("account",), errors=(NotFound,)),

@@ -33,6 +33,11 @@ murabahah = sa.Table(
     sa.Column("collectibility", sa.String(16), nullable=True),
     # Revision sharia0003: the allowance (PPAP) formed for the contract at the last end of day.
     sa.Column("allowance", sa.BigInteger, nullable=False),
+    # Revision sharia0005: the ta'zir agreed at signing (a flat amount per late installment
+    # plus an amount per day it is late) and the ta'widh collected.
+    sa.Column("tazir_flat", sa.BigInteger, nullable=False, default=0),
+    sa.Column("tazir_daily", sa.BigInteger, nullable=False, default=0),
+    sa.Column("tawidh", sa.BigInteger, nullable=False, default=0),
 )
 #: Ta'zir charges, each with the operator's finding that the member was able to pay.
 tazir = sa.Table(
@@ -43,6 +48,22 @@ tazir = sa.Table(
     sa.Column("business_date", sa.Date, nullable=False),
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=False),
+    # Revision sharia0005: the late installment charged (unique per contract; null before).
+    sa.Column("installment", sa.SmallInteger, nullable=True),
+)
+#: Ta'widh: the real cost a member's late payment caused the cooperative, with its evidence.
+tawidh = sa.Table(
+    "sharia_tawidh",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, nullable=False),
+    sa.Column("installment", sa.SmallInteger, nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("cost", sa.String(200), nullable=False),
+    sa.Column("evidence", sa.String(200), nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("entry_id", sa.Integer, nullable=False),
 )

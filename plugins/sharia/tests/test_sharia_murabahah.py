@@ -188,7 +188,9 @@ def test_member_exit_is_refused_while_a_murabahah_is_outstanding(coop: Coop) -> 
 
 def test_tazir_lands_in_the_social_fund_only_when_late(coop: Coop) -> None:
     member = coop.member()
-    number = contract(coop, member)["murabahah"]["account"]["number"]
+    # Ta'zir agreed at signing: Rp45,000 per late installment plus Rp5,000 a day.
+    number = contract(coop, member, tazir_flat="45000", tazir_daily="5000")[
+        "murabahah"]["account"]["number"]
     # Business date 2026-01-05; the first installment is due 2026-02-05.
     late = {"account": number, "amount": "50000", "cash_account": CASH}
     coop.refused(Conflict, "sharia.murabahah-tazir", **late, able_to_pay=True,
@@ -209,9 +211,14 @@ def test_tazir_lands_in_the_social_fund_only_when_late(coop: Coop) -> None:
                  reason="Gagal panen")
     coop.refused(ValidationError, "sharia.murabahah-tazir", **late, able_to_pay=True,
                  reason=" ")
+    # On 6 February installment 1 is a day late: 45,000 + 1 x 5,000 agreed, no more.
+    coop.refused(ValidationError, "sharia.murabahah-tazir", **{**late, "amount": "50000.01"},
+                 able_to_pay=True, reason="Usaha berjalan, menunda tanpa alasan")
     out = coop.call("sharia.murabahah-tazir", **late, able_to_pay=True,
                     reason="Usaha berjalan, menunda tanpa alasan")
     assert out["murabahah"]["tazir"]["amount"] == "50000.00"
+    coop.refused(Conflict, "sharia.murabahah-tazir", **late, able_to_pay=True,
+                 reason="Sekali lagi")  # once per late installment
     assert out["murabahah"]["outstanding"]["amount"] == "12000000.00"
     net = coop.gl_net()
     assert net["sharia.social_fund"] == -5_000_000
