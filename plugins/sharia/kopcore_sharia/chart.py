@@ -32,6 +32,8 @@ HEAD_OFFICE_INVESTMENT = "sharia.head_office_investment"
 FINANCING_ALLOWANCE = "sharia.financing_allowance"
 ALLOWANCE_EXPENSE = "sharia.allowance_expense"
 TAWIDH_INCOME = "sharia.tawidh_income"
+MURABAHAH_INVENTORY = "sharia.murabahah_inventory"
+WAKALAH_ADVANCE = "sharia.wakalah_advance"
 
 #: Mudharabah funds received are dana syirkah temporer (PSAK 405, DOMAIN.md section 6): the
 #: cooperative manages them but does not owe them back whatever happens (the fund owner bears a
@@ -48,6 +50,8 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(MURABAHAH_DEFERRED_MARGIN, "1152", "Margin Murabahah Ditangguhkan",
                   GLType.ASSET, contra=True),
     GLAccountSpec(QARDH_RECEIVABLE, "1153", "Piutang Qardh", GLType.ASSET),
+    GLAccountSpec(MURABAHAH_INVENTORY, "1154", "Persediaan Murabahah", GLType.ASSET),
+    GLAccountSpec(WAKALAH_ADVANCE, "1155", "Uang Muka Wakalah Murabahah", GLType.ASSET),
     GLAccountSpec(FINANCING_ALLOWANCE, "1159", "Penyisihan Penghapusan Pembiayaan (PPAP)",
                   GLType.ASSET, contra=True),
     GLAccountSpec(WADIAH, "2121", "Simpanan Wadiah", GLType.LIABILITY),

@@ -18,9 +18,11 @@ The margin never compounds: it is fixed at the contract and only ever recognised
 settlement) partly forgone as a discretionary discount (muqasah).
 
 Books:
-- contract: Dr receivable (member account) ``financed``; Cr deferred margin (contra-asset)
-  ``margin``; Cr the paying account ``cost - down payment`` (the asset bought from the supplier,
-  net of the urbun the member paid in);
+- before the contract, the cooperative acquires the goods (:mod:`kopcore_sharia.acquisition`):
+  Dr inventory / Cr the paying account ``cost`` (directly, or through the member as agent);
+- contract: Dr receivable (member account) ``financed``; Dr the paying account the down payment
+  (urbun), if any; Cr inventory ``cost`` (the goods sold); Cr deferred margin (contra-asset)
+  ``margin``;
 - installment: Dr cash / Cr receivable the installment; Dr deferred margin / Cr margin income
   its margin part;
 - ta'zir (Fatwa DSN-MUI 17/2000; late charge, only for a member able to pay but late, an
@@ -221,16 +223,22 @@ def get_contract(ctx: Context, number: str, *, lock: bool = False) -> Contract:
     return Contract(account=account, **values)
 
 
-def create(ctx: Context, member: Member, *, asset: str, cost: Money, margin: Money,
-           down_payment: Money, installments: int, rounding_unit: Money, cash_account: str,
-           number: str | None = None,
+def create(ctx: Context, member: Member, *, acquisition_id: int, margin: Money,
+           down_payment: Money, installments: int, rounding_unit: Money,
+           cash_account: str | None, number: str | None = None,
            recognition: Recognition = Recognition.PROPORTIONAL,
            tazir_flat: Money | None = None, tazir_daily: Money | None = None
            ) -> tuple[Contract, JournalEntry]:
-    """Contract a murabahah: open the receivable and post the sale as one entry. The ta'zir
-    terms (``tazir_flat`` per late installment plus ``tazir_daily`` per day late) are agreed
-    here, once; none agreed, none can be charged."""
-    currency = cost.currency
+    """Contract a murabahah: sell the goods of an owned acquisition (:mod:`acquisition`) at
+    their cost plus ``margin``, opening the receivable, as one entry. The ta'zir terms
+    (``tazir_flat`` per late installment plus ``tazir_daily`` per day late) are agreed here,
+    once; none agreed, none can be charged. A down payment (urbun) comes in through
+    ``cash_account``."""
+    from kopcore_sharia import acquisition
+
+    goods = acquisition.claim_for_sale(ctx, acquisition_id, member)
+    currency = margin.currency
+    cost = Money(goods.cost, currency)
     flat = 0 if tazir_flat is None else tazir_flat.minor
     daily = 0 if tazir_daily is None else tazir_daily.minor
     if flat < 0 or daily < 0:
@@ -239,15 +247,17 @@ def create(ctx: Context, member: Member, *, asset: str, cost: Money, margin: Mon
     rows = schedule(cost=cost.minor, margin=margin.minor, down_payment=down_payment.minor,
                     installments=installments, rounding_unit=rounding_unit.minor,
                     contract_on=ctx.business_date, recognition=recognition)
-    if not asset.strip():
-        raise ValidationError("name the asset sold", field="asset")
-    cash_account = internal_account(ctx, cash_account)
+    if down_payment.is_positive():
+        if cash_account is None:
+            raise ValidationError("name the account the down payment comes in to",
+                                  field="cash_account")
+        cash_account = internal_account(ctx, cash_account)
     account = ledger.open_account(
         ctx, name=f"Murabahah {member.name}"[:200], gl_key=chart.MURABAHAH_RECEIVABLE,
         plugin=chart.PLUGIN, member_id=member.id, product_code=chart.MURABAHAH_PRODUCT,
         number=number, currency=currency, floor=Money.zero(currency), prefix="MB")
     ctx.conn.execute(murabahah.insert().values(
-        account_id=account.id, member_id=member.id, asset=asset.strip()[:200], cost=cost.minor,
+        account_id=account.id, member_id=member.id, asset=goods.asset, cost=cost.minor,
         margin=margin.minor, down_payment=down_payment.minor, installments=installments,
         rounding_unit=rounding_unit.minor, contract_on=ctx.business_date, paid_installments=0,
         margin_recognised=0, muqasah=0, tazir=0, status=ACTIVE, settled_on=None,
@@ -255,11 +265,14 @@ def create(ctx: Context, member: Member, *, asset: str, cost: Money, margin: Mon
         collectibility=None, allowance=0, tazir_flat=flat, tazir_daily=daily, tawidh=0))
     financed = cost + margin - down_payment
     lines = [PostingLine(account.number, Side.DEBIT, financed),
-             PostingLine(cash_account, Side.CREDIT, cost - down_payment)]
+             PostingLine(chart.gl(chart.MURABAHAH_INVENTORY), Side.CREDIT, cost)]
+    if down_payment.is_positive() and cash_account is not None:
+        lines.append(PostingLine(cash_account, Side.DEBIT, down_payment))
     if margin.is_positive():
         lines.append(PostingLine(chart.gl(chart.MURABAHAH_DEFERRED_MARGIN), Side.CREDIT, margin))
     entry = ledger.post_entry(ctx, lines, memo=f"Akad murabahah {account.number}: "
-                                               f"{asset.strip()}"[:500])
+                                               f"{goods.asset}"[:500])
+    acquisition.mark_sold(ctx, acquisition_id, account.id)
     return get_contract(ctx, account.number), entry
 
 

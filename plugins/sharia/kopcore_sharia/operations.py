@@ -26,7 +26,7 @@ from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import PostingLine, Side
 from kopcore.views import AccountOut, EntryOut
-from kopcore_sharia import chart, murabahah, tables
+from kopcore_sharia import acquisition, chart, murabahah, tables
 
 ACCOUNT = {"help": "Sharia account number", "max_length": 64}
 MEMBER = {"help": "Member number", "max_length": 32}
@@ -70,18 +70,83 @@ def _account_out(ctx: Context, account: Account) -> AccountOut:
 # --- murabahah ---------------------------------------------------------------------------------
 
 @attrs.frozen
-class MurabahahContractIn:
-    member: str = attrs.field(metadata=MEMBER)
-    asset: str = attrs.field(metadata={"help": "The goods sold, e.g. 'Motor Honda Beat'",
+class MurabahahAcquireIn:
+    member: str = attrs.field(metadata={"help": "Member the goods are bought for",
+                                        "max_length": 32})
+    asset: str = attrs.field(metadata={"help": "The goods, e.g. 'Motor Honda Beat'",
                                        "max_length": 200})
     cost: Decimal = attrs.field(metadata={"help": "Purchase cost of the goods in rupiah"})
+    cash_account: str = attrs.field(metadata={
+        "help": "Account paying the supplier (purchase) or advancing the agent (wakalah)",
+        "max_length": 64})
+    document: str = attrs.field(metadata={
+        "help": "purchase: the supplier's invoice; wakalah: the wakalah agreement",
+        "max_length": 200})
+    method: acquisition.Method = attrs.field(default=acquisition.Method.PURCHASE, metadata={
+        "help": "purchase (the cooperative buys from the supplier) or wakalah (the member "
+                "buys as the cooperative's agent)"})
+    supplier: str | None = attrs.field(default=None, metadata={
+        "help": "The supplier (required for a purchase)", "max_length": 200})
+
+
+@attrs.frozen
+class WakalahPurchaseIn:
+    acquisition: int = attrs.field(metadata={"help": "Acquisition id (murabahah-acquisitions)"})
+    supplier: str = attrs.field(metadata={"help": "The supplier the agent bought from",
+                                          "max_length": 200})
+    document: str = attrs.field(metadata={"help": "The supplier's invoice", "max_length": 200})
+
+
+@attrs.frozen
+class AcquisitionsIn:
+    member: str | None = attrs.field(default=None, metadata={
+        "help": "Only this member's (member number)", "max_length": 32})
+    status: str | None = attrs.field(default=None, metadata={
+        "help": "agent, owned or sold", "max_length": 16})
+
+
+@attrs.frozen
+class AcquisitionOut:
+    id: int
+    member: str
+    asset: str
+    cost: Money
+    method: str
+    supplier: str | None
+    wakalah_document: str | None
+    purchase_document: str | None
+    status: str
+    recorded_on: date
+    owned_on: date | None
+    entry_id: int
+    purchase_entry_id: int | None
+    contract: str | None
+    actor: str
+
+
+@attrs.frozen
+class AcquisitionEntryOut:
+    acquisition: AcquisitionOut
+    entry: EntryOut
+
+
+@attrs.frozen
+class AcquisitionsOut:
+    acquisitions: list[AcquisitionOut]
+
+
+@attrs.frozen
+class MurabahahContractIn:
+    member: str = attrs.field(metadata=MEMBER)
+    acquisition: int = attrs.field(metadata={
+        "help": "The goods the cooperative owns (murabahah-acquire); the sale is refused before"})
     margin: Decimal = attrs.field(metadata={
         "help": "Margin agreed at the contract in rupiah; fixed, it never compounds"})
     installments: int = attrs.field(metadata={"help": "Number of monthly installments",
                                               "minimum": 1,
                                               "maximum": murabahah.MAX_INSTALLMENTS})
-    cash_account: str = attrs.field(metadata={
-        "help": "Account paying the supplier the cost, net of the down payment received",
+    cash_account: str | None = attrs.field(default=None, metadata={
+        "help": "Account the down payment comes in to (required with one)",
         "max_length": 64})
     down_payment: Decimal = attrs.field(default=Decimal(0), metadata={
         "help": "Down payment (urbun) received from the member, in rupiah"})
@@ -233,14 +298,58 @@ def _murabahah_out(ctx: Context, c: murabahah.Contract) -> MurabahahOut:
         c.money(murabahah.agreed_tazir(c, ctx.business_date)[1]), c.money(c.tawidh))
 
 
+def _acquisition_out(ctx: Context, a: acquisition.Acquisition) -> AcquisitionOut:
+    member = ledger.get_member_by_id(ctx, a.member_id)
+    contract = None
+    if a.contract_account_id is not None:
+        contract = ctx.conn.execute(sa.select(query.accounts.c.number).where(
+            query.accounts.c.id == a.contract_account_id)).scalar_one()
+    return AcquisitionOut(a.id, member.member_number, a.asset,
+                          Money(a.cost, ctx.settings.currency), a.method.value, a.supplier,
+                          a.wakalah_document, a.purchase_document, a.status, a.recorded_on,
+                          a.owned_on, a.entry_id, a.purchase_entry_id, contract, a.actor)
+
+
+def murabahah_acquire(ctx: Context, data: MurabahahAcquireIn) -> AcquisitionEntryOut:
+    """Record the cooperative's acquisition of a murabahah's goods before the sale: bought from
+    the supplier into inventory (purchase, with the supplier's invoice), or the money advanced
+    to the member as its agent (wakalah, with the agreement) until the member reports the
+    purchase."""
+    member = ledger.get_member(ctx, data.member)
+    found, entry = acquisition.record(
+        ctx, member, asset=data.asset, cost=_positive(ctx, data.cost, "cost"),
+        cash_account=data.cash_account, method=data.method, supplier=data.supplier,
+        document=data.document)
+    return AcquisitionEntryOut(_acquisition_out(ctx, found), EntryOut.of(entry))
+
+
+def murabahah_wakalah_purchase(ctx: Context, data: WakalahPurchaseIn) -> AcquisitionEntryOut:
+    """The member, as agent, reports the goods bought with the supplier's invoice: the advance
+    becomes the cooperative's inventory, which may then be sold."""
+    found, entry = acquisition.report_purchase(ctx, data.acquisition, supplier=data.supplier,
+                                               document=data.document)
+    return AcquisitionEntryOut(_acquisition_out(ctx, found), EntryOut.of(entry))
+
+
+def murabahah_acquisitions(ctx: Context, data: AcquisitionsIn) -> AcquisitionsOut:
+    """Murabahah acquisitions with their documents: awaiting the agent, owned, sold."""
+    member_id = None if data.member is None else ledger.get_member(ctx, data.member).id
+    if data.status is not None and data.status not in (acquisition.AGENT, acquisition.OWNED,
+                                                       acquisition.SOLD):
+        raise ValidationError("status: agent, owned or sold", field="status")
+    return AcquisitionsOut([_acquisition_out(ctx, a) for a in acquisition.listing(
+        ctx, member_id=member_id, status=data.status)])
+
+
 def murabahah_contract(ctx: Context, data: MurabahahContractIn) -> MurabahahEntryOut:
-    """Contract a murabahah: the cooperative buys the goods at cost and sells them to the member
+    """Contract a murabahah: the cooperative sells goods it owns (an acquisition) to the member
     at cost plus the agreed margin, paid in monthly installments. Posts the receivable, the
-    deferred margin (contra-asset) and the payment of the cost net of the down payment."""
+    deferred margin (contra-asset) and the goods out of inventory at cost; refused before the
+    goods are the cooperative's."""
     member = ledger.get_member(ctx, data.member)
     currency = ctx.settings.currency
     contract, entry = murabahah.create(
-        ctx, member, asset=data.asset, cost=_positive(ctx, data.cost, "cost"),
+        ctx, member, acquisition_id=data.acquisition,
         margin=_money(ctx, data.margin, "margin"),
         down_payment=_money(ctx, data.down_payment, "down_payment"),
         installments=data.installments,
@@ -586,10 +695,23 @@ CONTRACT_ERRORS = (NotFound, MemberNotActive, Conflict, InsufficientFunds, Accou
                    AccountFrozen, PostingVetoed, ValidationError)
 
 OPERATIONS: tuple[Operation, ...] = (
+    Operation("sharia.murabahah-acquire", MurabahahAcquireIn, AcquisitionEntryOut,
+              murabahah_acquire, permission=chart.TRANSACT, mutates=True,
+              summary="Buy a murabahah's goods, or advance the member as agent (wakalah)",
+              member_fields=("member",), approval_amount_field="cost",
+              errors=CONTRACT_ERRORS),
+    Operation("sharia.murabahah-wakalah-purchase", WakalahPurchaseIn, AcquisitionEntryOut,
+              murabahah_wakalah_purchase, permission=chart.TRANSACT, mutates=True,
+              summary="Record the goods the member bought as agent, with the invoice",
+              errors=CONTRACT_ERRORS),
+    Operation("sharia.murabahah-acquisitions", AcquisitionsIn, AcquisitionsOut,
+              murabahah_acquisitions, permission=chart.REPORTS, mutates=False,
+              summary="Murabahah acquisitions with their documents",
+              errors=(NotFound, ValidationError)),
     Operation("sharia.murabahah-contract", MurabahahContractIn, MurabahahEntryOut,
               murabahah_contract, permission=chart.TRANSACT, mutates=True,
-              summary="Contract a murabahah sale", member_fields=("member",),
-              approval_amount_field="cost", errors=CONTRACT_ERRORS),
+              summary="Contract a murabahah sale of goods the cooperative owns",
+              member_fields=("member",), errors=CONTRACT_ERRORS),
     Operation("sharia.murabahah-pay", MurabahahPayIn, MurabahahPayOut, murabahah_pay,
               permission=chart.TRANSACT, mutates=True,
               summary="Collect the next murabahah installment", account_fields=("account",),

@@ -206,3 +206,28 @@ unit_gl = sa.Table(
     metadata,
     sa.Column("gl_key", sa.String(64), primary_key=True),
 )
+
+#: The cooperative's acquisition of the goods of a murabahah before it sells them (revision
+#: sharia0006): bought from the supplier (``purchase``) or through the member as its agent
+#: (``wakalah``: the money advanced, then the supplier's invoice reported). Status ``agent``
+#: (wakalah, goods not yet bought), ``owned`` (the cooperative's inventory) or ``sold`` (the
+#: murabahah ``contract_account_id`` sold them).
+acquisitions = sa.Table(
+    "sharia_murabahah_acquisitions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("member_id", sa.Integer, nullable=False),
+    sa.Column("asset", sa.String(200), nullable=False),
+    sa.Column("cost", sa.BigInteger, nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("supplier", sa.String(200), nullable=True),
+    sa.Column("wakalah_document", sa.String(200), nullable=True),
+    sa.Column("purchase_document", sa.String(200), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("recorded_on", sa.Date, nullable=False),
+    sa.Column("owned_on", sa.Date, nullable=True),
+    sa.Column("entry_id", sa.Integer, nullable=False),
+    sa.Column("purchase_entry_id", sa.Integer, nullable=True),
+    sa.Column("contract_account_id", sa.Integer, nullable=True),
+    sa.Column("actor", sa.String(64), nullable=False),
+)

@@ -18,9 +18,10 @@ from kopcore.interfaces.api import make_app
 
 
 def contract(coop: Coop, **terms: str) -> str:
-    made = coop.call("sharia.murabahah-contract", member=coop.member(), asset="Motor",
-                     cost="10000000", margin="2000000", installments=10, cash_account=CASH,
-                     **terms)
+    member = coop.member()
+    made = coop.call("sharia.murabahah-contract", member=member,
+                     acquisition=coop.acquire(member, "10000000", asset="Motor"),
+                     margin="2000000", installments=10, **terms)
     return str(made["murabahah"]["account"]["number"])
 
 
@@ -80,8 +81,9 @@ def test_tazir_as_agreed_and_tawidh_with_its_evidence(coop: Coop) -> None:
 
 def test_no_tazir_without_terms_agreed_at_signing(coop: Coop) -> None:
     number = contract(coop)
-    coop.refused(ValidationError, "sharia.murabahah-contract", member=coop.member(),
-                 asset="Motor", cost="1000000", margin="0", installments=2, cash_account=CASH,
+    member = coop.member("Budi Santoso")
+    coop.refused(ValidationError, "sharia.murabahah-contract", member=member,
+                 acquisition=coop.acquire(member, "1000000"), margin="0", installments=2,
                  tazir_flat="-1")
     coop.close_days(date(2026, 2, 10))
     error = coop.refused(Conflict, "sharia.murabahah-tazir", account=number, cash_account=CASH,

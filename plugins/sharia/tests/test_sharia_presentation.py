@@ -28,8 +28,9 @@ def funded(coop: Coop) -> None:
               amount="5000000", cash_account=CASH)
     wadiah = coop.call("sharia.wadiah-open", member=budi)["number"]
     coop.call("sharia.wadiah-deposit", account=wadiah, amount="500000", cash_account=CASH)
-    coop.call("sharia.murabahah-contract", member=siti, asset="Motor", cost="10000000",
-              margin="2000000", installments=10, cash_account=CASH)
+    coop.call("sharia.murabahah-contract", member=siti,
+              acquisition=coop.acquire(siti, "10000000", asset="Motor"), margin="2000000",
+              installments=10)
 
 
 def keyed(section: dict) -> dict[str, str]:

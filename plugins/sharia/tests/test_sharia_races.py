@@ -42,8 +42,8 @@ def murabahah(coop: Coop, member: str) -> str:
     # Financed 12,000,000 in 10 installments of 1,200,000 (1,000,000 cost + 200,000 margin);
     # ta'zir agreed at Rp10,000 per late installment.
     made = coop.call("sharia.murabahah-contract", as_user="teller", member=member,
-                     asset="Kulkas dua pintu", cost="10000000", margin="2000000",
-                     installments=10, cash_account=CASH, tazir_flat="10000")
+                     acquisition=coop.acquire(member, "10000000"), margin="2000000",
+                     installments=10, tazir_flat="10000")
     return str(made["murabahah"]["account"]["number"])
 
 
@@ -174,8 +174,11 @@ def test_money_passes_only_through_internal_accounts(coop: Coop) -> None:
         ("sharia.murabahah-settle", {"account": number}),
         ("sharia.murabahah-tazir", {"account": number, "amount": "1000", "able_to_pay": True,
                                     "reason": "Mampu bayar"}),
-        ("sharia.murabahah-contract", {"member": ani, "asset": "Motor", "cost": "1000000",
-                                       "margin": "100000", "installments": 2}),
+        ("sharia.murabahah-acquire", {"member": ani, "asset": "Motor", "cost": "1000000",
+                                      "supplier": "Dealer", "document": "Faktur 9"}),
+        ("sharia.murabahah-contract", {"member": ani, "acquisition": coop.acquire(ani, "1000"),
+                                       "margin": "100000", "installments": 2,
+                                       "down_payment": "100"}),
         ("sharia.wadiah-deposit", {"account": anis, "amount": "1000"}),
         ("sharia.wadiah-withdraw", {"account": anis, "amount": "1"}),
         ("sharia.qardh-disburse", {"member": ani, "amount": "1000"}),
