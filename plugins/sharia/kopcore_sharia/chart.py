@@ -34,6 +34,7 @@ ALLOWANCE_EXPENSE = "sharia.allowance_expense"
 TAWIDH_INCOME = "sharia.tawidh_income"
 MURABAHAH_INVENTORY = "sharia.murabahah_inventory"
 WAKALAH_ADVANCE = "sharia.wakalah_advance"
+LOSS_BORNE_BY_OWNERS = "sharia.loss_borne_by_owners"
 
 #: Mudharabah funds received are dana syirkah temporer (PSAK 405, DOMAIN.md section 6): the
 #: cooperative manages them but does not owe them back whatever happens (the fund owner bears a
@@ -65,6 +66,8 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(MURABAHAH_MARGIN_INCOME, "4151", "Pendapatan Margin Murabahah", GLType.INCOME),
     GLAccountSpec(QARDH_ADMIN_INCOME, "4152", "Pendapatan Administrasi Qardh", GLType.INCOME),
     GLAccountSpec(TAWIDH_INCOME, "4153", "Pendapatan Ta'widh", GLType.INCOME),
+    GLAccountSpec(LOSS_BORNE_BY_OWNERS, "4154",
+                  "Kerugian Mudharabah Ditanggung Pemilik Dana", GLType.INCOME),
     GLAccountSpec(UNIT_FUNDS, "2195", "Rekening Antar Kantor Kantor Pusat", GLType.LIABILITY),
     GLAccountSpec(WADIAH_BONUS, "5151", "Beban Bonus Wadiah", GLType.EXPENSE),
     GLAccountSpec(PROFIT_SHARE_EXPENSE, "5152", "Beban Bagi Hasil Mudharabah", GLType.EXPENSE),

@@ -149,6 +149,9 @@ distributions = sa.Table(
     sa.Column("accounts", sa.Integer, nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("business_date", sa.Date, nullable=False),
+    # Revision sharia0007: a loss month (distributable and shares negative) whose loss the
+    # cooperative bears for the manager's negligence recorded here.
+    sa.Column("negligence", sa.String(200), nullable=True),
     sa.UniqueConstraint("pool_code", "period_to", name="uq_sharia_distributions_period"),
 )
 
