@@ -35,6 +35,8 @@ TAWIDH_INCOME = "sharia.tawidh_income"
 MURABAHAH_INVENTORY = "sharia.murabahah_inventory"
 WAKALAH_ADVANCE = "sharia.wakalah_advance"
 LOSS_BORNE_BY_OWNERS = "sharia.loss_borne_by_owners"
+AMIL_FUND = "sharia.amil"
+NON_HALAL_FUND = "sharia.non_halal"
 
 #: Mudharabah funds received are dana syirkah temporer (PSAK 405, DOMAIN.md section 6): the
 #: cooperative manages them but does not owe them back whatever happens (the fund owner bears a
@@ -63,6 +65,8 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(SOCIAL_FUND, "2131", "Dana Kebajikan", GLType.LIABILITY),
     GLAccountSpec(ZAKAT_FUND, "2132", "Dana Zakat", GLType.LIABILITY),
     GLAccountSpec(INFAQ_FUND, "2133", "Dana Infaq dan Sadaqah", GLType.LIABILITY),
+    GLAccountSpec(AMIL_FUND, "2134", "Dana Amil", GLType.LIABILITY),
+    GLAccountSpec(NON_HALAL_FUND, "2135", "Dana Non Halal", GLType.LIABILITY),
     GLAccountSpec(MURABAHAH_MARGIN_INCOME, "4151", "Pendapatan Margin Murabahah", GLType.INCOME),
     GLAccountSpec(QARDH_ADMIN_INCOME, "4152", "Pendapatan Administrasi Qardh", GLType.INCOME),
     GLAccountSpec(TAWIDH_INCOME, "4153", "Pendapatan Ta'widh", GLType.INCOME),

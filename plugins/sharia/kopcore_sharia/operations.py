@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date
 from decimal import Decimal
 
@@ -567,130 +566,6 @@ def wadiah_balance(ctx: Context, data: AccountIn) -> AccountOut:
     return _account_out(ctx, _account(ctx, data.account, chart.WADIAH_PRODUCT, "wadiah"))
 
 
-# --- ZIS ---------------------------------------------------------------------------------------
-
-class Fund(enum.StrEnum):
-    ZAKAT = "zakat"
-    INFAQ = "infaq"
-    SOCIAL = "social"
-
-
-FUND_GL = {Fund.ZAKAT: chart.ZAKAT_FUND, Fund.INFAQ: chart.INFAQ_FUND,
-           Fund.SOCIAL: chart.SOCIAL_FUND}
-FUNDS = tuple((fund.value, FUND_GL[fund]) for fund in Fund)
-
-
-@attrs.frozen
-class ZisIn:
-    fund: Fund = attrs.field(metadata={"help": "zakat, infaq (infaq and sadaqah) or social "
-                                               "(dana kebajikan / qardhul hasan: ta'zir and "
-                                               "other non-halal receipts)"})
-    amount: Decimal = attrs.field(metadata={"help": "Amount in rupiah"})
-    cash_account: str = attrs.field(metadata=CASH)
-    memo: str = attrs.field(metadata={"help": "Payer (muzakki/munfiq) or recipient "
-                                              "(mustahik) and purpose", "max_length": 200})
-
-
-@attrs.frozen
-class FundOut:
-    fund: str
-    balance: Money
-
-
-@attrs.frozen
-class ZisOut:
-    fund: FundOut
-    entry: EntryOut
-
-
-@attrs.frozen
-class ZisReportIn:
-    from_date: date = attrs.field(metadata={"help": "First business date"})
-    to_date: date = attrs.field(metadata={"help": "Last business date"})
-
-
-@attrs.frozen
-class FundLineOut:
-    fund: str
-    gl_account: str
-    opening: Money
-    received: Money
-    disbursed: Money
-    closing: Money
-
-
-@attrs.frozen
-class ZisReportOut:
-    from_date: date
-    to_date: date
-    funds: list[FundLineOut]
-
-
-def _fund_out(ctx: Context, fund: Fund) -> FundOut:
-    return FundOut(fund.value, ledger.get_account(ctx, chart.gl(FUND_GL[fund])).balance)
-
-
-def zis_receive(ctx: Context, data: ZisIn) -> ZisOut:
-    """Receive zakat, infaq/sadaqah or a social-fund receipt into its fund (maal), apart from
-    the financing business."""
-    amount = _positive(ctx, data.amount, "amount")
-    entry = ledger.post_entry(
-        ctx, [PostingLine(_cash(ctx, data.cash_account), Side.DEBIT, amount),
-              PostingLine(chart.gl(FUND_GL[data.fund]), Side.CREDIT, amount)],
-        memo=f"Penerimaan {data.fund.value}: {data.memo.strip()}"[:500])
-    return ZisOut(_fund_out(ctx, data.fund), EntryOut.of(entry))
-
-
-def zis_disburse(ctx: Context, data: ZisIn) -> ZisOut:
-    """Disburse from the zakat, infaq/sadaqah or social fund (a qardhul hasan, a donation);
-    never more than the fund holds."""
-    amount = _positive(ctx, data.amount, "amount")
-    if not data.memo.strip():
-        raise ValidationError("name the recipient (mustahik) and purpose", field="memo")
-    held = _fund_out(ctx, data.fund).balance
-    if amount > held:
-        raise InsufficientFunds(f"the {data.fund.value} fund holds only {held.format()}",
-                                field="amount")
-    entry = ledger.post_entry(
-        ctx, [PostingLine(chart.gl(FUND_GL[data.fund]), Side.DEBIT, amount),
-              PostingLine(_cash(ctx, data.cash_account), Side.CREDIT, amount)],
-        memo=f"Penyaluran {data.fund.value}: {data.memo.strip()}"[:500])
-    return ZisOut(_fund_out(ctx, data.fund), EntryOut.of(entry))
-
-
-def zis_report(ctx: Context, data: ZisReportIn) -> ZisReportOut:
-    """The ZIS and social funds over a period: opening, received, disbursed, closing."""
-    if data.to_date < data.from_date:
-        raise ValidationError("to_date is before from_date", field="to_date")
-    p, e, a = query.postings.c, query.journal_entries.c, query.accounts.c
-    numbers = {chart.gl(key): name for name, key in FUNDS}
-    # Credit-normal funds: received = credits (negative amounts), disbursed = debits.
-    rows = ctx.conn.execute(
-        sa.select(
-            a.number,
-            sa.func.coalesce(sa.func.sum(sa.case((e.business_date < data.from_date, p.amount),
-                                                 else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case(
-                (sa.and_(e.business_date >= data.from_date, p.amount < 0), -p.amount),
-                else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case(
-                (sa.and_(e.business_date >= data.from_date, p.amount > 0), p.amount),
-                else_=0)), 0),
-        ).select_from(query.postings.join(query.journal_entries, p.entry_id == e.id)
-                      .join(query.accounts, p.account_id == a.id))
-        .where(a.number.in_(list(numbers)), e.business_date <= data.to_date)
-        .group_by(a.number)).all()
-    found = {row[0]: (-int(row[1]), int(row[2]), int(row[3])) for row in rows}
-    currency = ctx.settings.currency
-    lines = []
-    for name, key in FUNDS:
-        opening, received, disbursed = found.get(chart.gl(key), (0, 0, 0))
-        lines.append(FundLineOut(name, chart.gl(key), Money(opening, currency),
-                                 Money(received, currency), Money(disbursed, currency),
-                                 Money(opening + received - disbursed, currency)))
-    return ZisReportOut(data.from_date, data.to_date, lines)
-
-
 CONTRACT_ERRORS = (NotFound, MemberNotActive, Conflict, InsufficientFunds, AccountClosed,
                    AccountFrozen, PostingVetoed, ValidationError)
 
@@ -762,13 +637,4 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("sharia.wadiah-balance", AccountIn, AccountOut, wadiah_balance,
               permission=chart.READ, mutates=False, summary="Show a wadiah account",
               account_fields=("account",), errors=(NotFound,)),
-    Operation("sharia.zis-receive", ZisIn, ZisOut, zis_receive, permission=chart.TRANSACT,
-              mutates=True, summary="Receive zakat, infaq/sadaqah or a social-fund receipt",
-              approval_amount_field="amount", errors=MOVE_ERRORS),
-    Operation("sharia.zis-disburse", ZisIn, ZisOut, zis_disburse, permission=chart.TRANSACT,
-              mutates=True, summary="Disburse from the zakat, infaq/sadaqah or social fund",
-              approval_amount_field="amount", errors=MOVE_ERRORS),
-    Operation("sharia.zis-report", ZisReportIn, ZisReportOut, zis_report,
-              permission=chart.READ, mutates=False, summary="ZIS and social fund report",
-              errors=(ValidationError,)),
 )

@@ -234,3 +234,19 @@ acquisitions = sa.Table(
     sa.Column("contract_account_id", sa.Integer, nullable=True),
     sa.Column("actor", sa.String(64), nullable=False),
 )
+
+#: ZIS per PSAK 409 (revision sharia0008): each receipt (``in``) and distribution (``out``) of a
+#: fund, a zakat distribution with its asnaf.
+zis_movements = sa.Table(
+    "sharia_zis_movements",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("fund", sa.String(16), nullable=False),
+    sa.Column("direction", sa.String(8), nullable=False),
+    sa.Column("asnaf", sa.String(16), nullable=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("memo", sa.String(200), nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=False),
+)

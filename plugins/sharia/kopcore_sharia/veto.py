@@ -32,5 +32,7 @@ def veto(entry: ProposedEntry) -> Veto | None:
     if sharia and interest:
         return Veto(INTEREST_ACCOUNT,
                     f"an entry on sharia account(s) {', '.join(sharia)} may not touch interest "
-                    f"account(s) {', '.join(interest)}")
+                    f"account(s) {', '.join(interest)}; interest the cooperative receives (a "
+                    "bank's) is non-halal: receive it into the non-halal fund (sharia "
+                    "zis-receive --fund non_halal), never into income")
     return None

@@ -183,7 +183,8 @@ def test_money_passes_only_through_internal_accounts(coop: Coop) -> None:
         ("sharia.wadiah-withdraw", {"account": anis, "amount": "1"}),
         ("sharia.qardh-disburse", {"member": ani, "amount": "1000"}),
         ("sharia.zis-receive", {"fund": "zakat", "amount": "1000", "memo": "Zakat maal"}),
-        ("sharia.zis-disburse", {"fund": "zakat", "amount": "1", "memo": "Mustahik"}),
+        ("sharia.zis-disburse", {"fund": "zakat", "amount": "1", "memo": "Mustahik",
+                                  "asnaf": "fakir"}),
         ("sharia.muqasah-propose", {"account": number, "discount": "1000"}),
     ]
     for operation, raw in refused:
