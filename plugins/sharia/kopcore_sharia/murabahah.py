@@ -183,9 +183,9 @@ class Contract:
     days_past_due: int
     collectibility: str | None
     allowance: int
-    tazir_flat: int = 0
-    tazir_daily: int = 0
-    tawidh: int = 0
+    tazir_flat: int
+    tazir_daily: int
+    tawidh: int
 
     def money(self, minor: int) -> Money:
         return Money(minor, self.account.currency)
