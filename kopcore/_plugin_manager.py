@@ -28,6 +28,7 @@ from kopcore.errors import KopcoreError, PluginError
 from kopcore.records import (
     EodTask,
     GLAccountSpec,
+    GLType,
     PermissionSpec,
     ProductType,
     RoleSpec,
@@ -265,6 +266,12 @@ class PluginHost:
                     raise PluginError(f"GL code {spec.code!r} is claimed by both plugin "
                                       f"{codes[spec.code]!r} and plugin {plugin!r}")
                 codes[spec.code] = plugin
+                if spec.position_section is not None and (
+                        spec.type not in (GLType.LIABILITY, GLType.EQUITY) or spec.contra
+                        or not spec.position_section.strip()):
+                    raise PluginError(
+                        f"plugin {plugin!r}: GL account {spec.key!r} names a position section, "
+                        "which only a liability or equity account (not contra) may, with a title")
         for plugin, products in self.call("kopcore_product_types"):
             for product in products:
                 self._claim("product code", self.products, product.code, product, plugin)

@@ -42,6 +42,12 @@ class GLAccountSpec:
     ``key`` is stable and what code refers to; ``code`` and ``name`` are the defaults an operator
     may change in settings (``[chart.<key>]``). ``contra`` flips the normal side (allowance for
     loan losses is a contra-asset, credit-normal).
+
+    ``position_section`` (contract 1.1): the title of a section of the statement of financial
+    position, presented between liabilities and equity, where this account shows instead of in
+    its type's section; accounts naming the same title share the section. Only for liability and
+    equity accounts (credit-normal): a sharia plugin presents mudharabah savings and deposits as
+    *dana syirkah temporer* (PSAK 405) this way. The account keeps its type everywhere else.
     """
 
     key: str
@@ -50,6 +56,7 @@ class GLAccountSpec:
     type: GLType
     parent: str | None = None
     contra: bool = False
+    position_section: str | None = None
 
     @property
     def normal_sign(self) -> int:

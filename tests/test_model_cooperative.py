@@ -642,13 +642,20 @@ class CooperativeMachine(RuleBasedStateMachine):
           margin=st.integers(1_000, 900_000), n=st.integers(1, 6))
     def murabahah_contract(self, who: int, cost: int, margin: int, n: int) -> None:
         member = self.pick(self.members, who)
+        # The cooperative buys the goods first (paying the supplier), then sells them.
+        bought = self.do("sharia.murabahah-acquire", as_user="teller", member=member,
+                         asset="Mesin jahit", cost=str(cost), cash_account=CASH,
+                         supplier="Toko Jahit", document="Faktur 1")
+        deltas = self.entry_deltas(bought["entry"])
+        assert deltas == {CASH: -cost * RP}
+        self.apply(deltas)
         out = self.do("sharia.murabahah-contract", as_user="teller", member=member,
-                      asset="Mesin jahit", cost=str(cost), margin=str(margin), installments=n,
-                      cash_account=CASH)
+                      acquisition=bought["acquisition"]["id"], margin=str(margin),
+                      installments=n)
         number = out["murabahah"]["account"]["number"]
         self.accounts[number] = Account(number, "murabahah", member)
         deltas = self.entry_deltas(out["entry"])
-        assert deltas == {number: (cost + margin) * RP, CASH: -cost * RP}
+        assert deltas == {number: (cost + margin) * RP}
         self.apply(deltas)
         financed = cost + margin
         each = round_half_up(Fraction(financed, n), 1)

@@ -6,12 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
+import kopcore
 from kopcore import ledger
 from kopcore.context import Context
 from kopcore.eod import current_business_date, run_end_of_day
-from kopcore.errors import NotFound, ValidationError
+from kopcore.errors import NotFound, PluginError, ValidationError
 from kopcore.money import Money
-from kopcore.records import GLType
+from kopcore.records import GLAccountSpec, GLType
 from tests.builders import active_member, capitalise, cash_account, member_account, rp, transfer
 from tests.conftest import START_DATE
 
@@ -252,3 +253,41 @@ def test_operating_results_cover_only_the_period(kernel):
         "expense.general": rp("40000"), "expense.depreciation": rp("5000")}
     assert {line.key: line.balance for line in full["income"].lines} == {
         "income.fees": rp("2500")}
+
+
+class TemporaryFunds:
+    """A plugin presenting one liability account between liabilities and equity."""
+
+    def __init__(self, gl_type: GLType = GLType.LIABILITY) -> None:
+        self.gl_type = gl_type
+
+    @kopcore.hookimpl
+    def kopcore_gl_accounts(self) -> list[GLAccountSpec]:
+        return [GLAccountSpec("tf.syirkah", "2991", "Tabungan Mudharabah", self.gl_type,
+                              position_section="Dana Syirkah Temporer")]
+
+
+def test_a_declared_position_section_stands_between_liabilities_and_equity(make_kernel):
+    kernel = make_kernel(extra_plugins=(("tf", TemporaryFunds()),))
+    three_days(kernel)
+
+    def place(ctx: Context) -> None:
+        transfer(ctx, CASH, "GL-tf.syirkah", rp("400000"), memo="setoran mudharabah")
+
+    kernel.write("admin", place)
+    position = read(kernel, lambda ctx: ledger.financial_position(ctx, DAY3, "IDR"))
+    (section,) = position["between_liabilities_and_equity"]
+    assert section.title == "Dana Syirkah Temporer"
+    assert [(b.key, b.balance) for b in section.lines] == [("tf.syirkah", rp("400000"))]
+    assert section.total == rp("400000")
+    assert "tf.syirkah" not in {b.key for b in position["liabilities"].lines}
+    assert position["liabilities"].total == rp("97500")
+    assert position["liabilities_and_equity"] == position["assets"].total == rp("1455000")
+    # The account keeps its type everywhere else.
+    lines = read(kernel, lambda ctx: ledger.trial_balance(ctx, DAY3)["lines"])
+    assert {b.key: b.type for b in lines}["tf.syirkah"] is GLType.LIABILITY
+
+
+def test_only_a_liability_or_equity_account_may_name_a_position_section(make_kernel):
+    with pytest.raises(PluginError, match="position section"):
+        make_kernel(extra_plugins=(("tf", TemporaryFunds(GLType.ASSET)),))

@@ -25,13 +25,15 @@ def statement_rows(s: RatStatements) -> Iterator[tuple[str, str, list[Row]]]:
     with a leading statement key; ``None`` amounts mark headings."""
     fp = s.financial_position
     rows: list[Row] = []
-    for section in (fp.assets, fp.liabilities, fp.equity):
+    for section in (fp.assets, fp.liabilities, *fp.between, fp.equity):
         rows += _section_rows("financial_position", section, "Jumlah ")
     rows.append(("financial_position", fp.equity.title, fp.current_surplus.code,
                  fp.current_surplus.name, fp.current_surplus.current,
                  fp.current_surplus.previous))
     total = fp.liabilities_and_equity
-    rows.append(("financial_position", "", "", "Jumlah liabilitas dan ekuitas", *total))
+    between = "".join(f", {x.title.lower()}" for x in fp.between)
+    rows.append(("financial_position", "", "", f"Jumlah liabilitas{between} dan ekuitas",
+                 *total))
     yield "financial_position", "Laporan Posisi Keuangan", rows
 
     op = s.operating_results

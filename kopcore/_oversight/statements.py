@@ -84,12 +84,16 @@ class FinancialPosition:
     liabilities: Section
     equity: Section
     current_surplus: Line
+    #: Sections between liabilities and equity (dana syirkah temporer): GL accounts declared
+    #: with a ``position_section``.
+    between: list[Section] = attrs.field(factory=list)
 
     @property
     def liabilities_and_equity(self) -> tuple[int, int]:
-        return (self.liabilities.current + self.equity.current + self.current_surplus.current,
-                self.liabilities.previous + self.equity.previous
-                + self.current_surplus.previous)
+        return (self.liabilities.current + sum(s.current for s in self.between)
+                + self.equity.current + self.current_surplus.current,
+                self.liabilities.previous + sum(s.previous for s in self.between)
+                + self.equity.previous + self.current_surplus.previous)
 
 
 def _position_lines(report: dict[str, Any], section: str) -> dict[str, tuple[str, str, int]]:
@@ -108,7 +112,19 @@ def statement_of_financial_position(ctx: Context, year: int, currency: str
     surplus = Line("", "SHU tahun berjalan (belum ditutup)", now["current_surplus"].minor,
                    before["current_surplus"].minor)
     return FinancialPosition(sections["assets"], sections["liabilities"], sections["equity"],
-                             surplus)
+                             surplus, _between_pairs(now, before))
+
+
+def _between_pairs(now: dict[str, Any], before: dict[str, Any]) -> list[Section]:
+    """The sections between liabilities and equity of either year, by title, in order."""
+    def by_title(report: dict[str, Any]) -> dict[str, dict[str, tuple[str, str, int]]]:
+        return {s.title: {b.key: (b.code, b.name, b.balance.minor) for b in s.lines}
+                for s in report["between_liabilities_and_equity"]}
+
+    current, previous = by_title(now), by_title(before)
+    titles = list(dict.fromkeys([*current, *previous]))
+    return [Section(title, _pair(current.get(title, {}), previous.get(title, {})))
+            for title in titles]
 
 
 # --- operating results ----------------------------------------------------------------------

@@ -194,26 +194,55 @@ def _section(title: str, balances: list[GLBalance], types: set[GLType], currency
     return ReportSection(title, lines, Money.stored(total, currency))
 
 
+def position_sections(ctx: Context) -> dict[str, str]:
+    """GL key -> title of the section between liabilities and equity it is presented in
+    (:attr:`~kopcore.records.GLAccountSpec.position_section`, contract 1.1)."""
+    return {key: claimed.value.position_section
+            for key, claimed in ctx.kernel.plugins.gl_accounts.items()
+            if claimed.value.position_section is not None}
+
+
+def _between(balances: list[GLBalance], sections: dict[str, str], currency: str
+             ) -> list[ReportSection]:
+    """The sections between liabilities and equity, in the order of their first GL code."""
+    titles = list(dict.fromkeys(sections[b.key] for b in balances if b.key in sections))
+    out = []
+    for title in titles:
+        lines = [b for b in balances if sections.get(b.key) == title and b.currency == currency]
+        if lines:
+            out.append(ReportSection(title, lines, Money.stored(
+                sum(b.balance.minor for b in lines), currency)))
+    return out
+
+
 def financial_position(ctx: Context, as_of: date, currency: str, *,
                        office_id: int | None = None, unit: str | None = None
                        ) -> dict[str, Any]:
-    """Laporan posisi keuangan: assets = liabilities + equity, with the current period's
-    surplus (SHU tahun berjalan, income less expenses not yet closed) shown within equity.
+    """Laporan posisi keuangan: assets = liabilities + the sections between liabilities and
+    equity + equity, with the current period's surplus (SHU tahun berjalan, income less
+    expenses not yet closed) shown within equity. A liability or equity account whose
+    declaration names a ``position_section`` (dana syirkah temporer) is presented in that
+    section, under ``between_liabilities_and_equity``, not in its type's section.
     ``office_id``: one office's books, whose RAK account is an asset when the office is owed
     and shows as a negative asset when it owes; ``unit``: one unit's books; default
     consolidated."""
     balances = book_balances(ctx, as_of=as_of, office_id=office_id, unit=unit)
+    sections = position_sections(ctx)
+    between = _between(balances, sections, currency)
+    ordinary = [b for b in balances if b.key not in sections]
     assets = _section("Aset", balances, {GLType.ASSET}, currency)
-    liabilities = _section("Liabilitas", balances, {GLType.LIABILITY}, currency)
-    equity = _section("Ekuitas", balances, {GLType.EQUITY}, currency)
+    liabilities = _section("Liabilitas", ordinary, {GLType.LIABILITY}, currency)
+    equity = _section("Ekuitas", ordinary, {GLType.EQUITY}, currency)
     income = _section("Pendapatan", balances, {GLType.INCOME}, currency)
     expenses = _section("Beban", balances, {GLType.EXPENSE}, currency)
     surplus = _net(income.total, expenses.total)
     return {
         "as_of": as_of, "currency": currency, "assets": assets, "liabilities": liabilities,
+        "between_liabilities_and_equity": between,
         "equity": equity, "current_surplus": surplus,
         "liabilities_and_equity": Money.stored(
-            liabilities.total.minor + equity.total.minor + surplus.minor, currency),
+            liabilities.total.minor + sum(s.total.minor for s in between)
+            + equity.total.minor + surplus.minor, currency),
     }
 
 

@@ -143,6 +143,10 @@ class FinancialPositionOut:
     liabilities_and_equity: Money
     office: str | None = None
     unit: str | None = None
+    #: Sections presented between liabilities and equity (dana syirkah temporer), from the GL
+    #: accounts' ``position_section`` (contract 1.1); their totals are in
+    #: ``liabilities_and_equity``.
+    between_liabilities_and_equity: list[SectionOut] = attrs.field(factory=list)
 
 
 @attrs.frozen
@@ -214,7 +218,8 @@ def financial_position(ctx: Context, data: AsOfIn) -> FinancialPositionOut:
     return FinancialPositionOut(r["as_of"], SectionOut.of(r["assets"]),
                                 SectionOut.of(r["liabilities"]), SectionOut.of(r["equity"]),
                                 r["current_surplus"], r["liabilities_and_equity"], data.office,
-                                data.unit)
+                                data.unit, [SectionOut.of(x) for x in
+                                            r["between_liabilities_and_equity"]])
 
 
 def operating_results(ctx: Context, data: PeriodIn) -> OperatingResultsOut:

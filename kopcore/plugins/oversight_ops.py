@@ -281,6 +281,9 @@ class FinancialPositionOut:
     current_surplus: LineOut
     liabilities_and_equity_current: Money
     liabilities_and_equity_previous: Money
+    #: Sections presented between liabilities and equity (dana syirkah temporer), included in
+    #: the totals of liabilities and equity (contract 1.1).
+    between_liabilities_and_equity: list[StatementSectionOut] = attrs.field(factory=list)
 
 
 @attrs.frozen
@@ -362,7 +365,9 @@ def rat_out(s: statements.RatStatements, fmt: DocumentFormat) -> RatOut:
         s.year, cur, fmt.value,
         FinancialPositionOut(_section(fp.assets, cur), _section(fp.liabilities, cur),
                              _section(fp.equity, cur), _line(fp.current_surplus, cur),
-                             *(Money(v, cur) for v in fp.liabilities_and_equity)),
+                             Money(fp.liabilities_and_equity[0], cur),
+                             Money(fp.liabilities_and_equity[1], cur),
+                             [_section(x, cur) for x in fp.between]),
         OperatingResultsOut(_section(op.member_income, cur), _section(op.non_member_income, cur),
                             _section(op.member_expenses, cur), _section(op.other_expenses, cur),
                             *(Money(v, cur) for v in op.member_surplus),

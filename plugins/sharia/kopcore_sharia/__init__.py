@@ -60,6 +60,7 @@ from kopcore_sharia import (
     proposal_ops,
     unit,
     veto,
+    zis,
 )
 from kopcore_sharia.messages import _
 from kopcore_sharia.verify import findings as verify_findings
@@ -92,7 +93,8 @@ def kopcore_permissions() -> Sequence[PermissionSpec]:
 @kopcore.hookimpl
 def kopcore_operations() -> Sequence[Operation]:
     return (*operations.OPERATIONS, *proposal_ops.OPERATIONS, *mudharabah_ops.OPERATIONS,
-            *collectibility.OPERATIONS, *allowance.OPERATIONS, *unit.OPERATIONS)
+            *collectibility.OPERATIONS, *allowance.OPERATIONS, *unit.OPERATIONS,
+            *zis.OPERATIONS)
 
 
 @kopcore.hookimpl

@@ -31,6 +31,19 @@ UNIT_FUNDS = "sharia.unit_funds"
 HEAD_OFFICE_INVESTMENT = "sharia.head_office_investment"
 FINANCING_ALLOWANCE = "sharia.financing_allowance"
 ALLOWANCE_EXPENSE = "sharia.allowance_expense"
+TAWIDH_INCOME = "sharia.tawidh_income"
+MURABAHAH_INVENTORY = "sharia.murabahah_inventory"
+WAKALAH_ADVANCE = "sharia.wakalah_advance"
+LOSS_BORNE_BY_OWNERS = "sharia.loss_borne_by_owners"
+AMIL_FUND = "sharia.amil"
+NON_HALAL_FUND = "sharia.non_halal"
+
+#: Mudharabah funds received are dana syirkah temporer (PSAK 405, DOMAIN.md section 6): the
+#: cooperative manages them but does not owe them back whatever happens (the fund owner bears a
+#: loss of the business under profit-loss sharing), so the statements of financial position
+#: present them between liabilities and equity, not as ordinary liabilities. Their GL type stays
+#: liability (credit-normal) for posting and the trial balance.
+TEMPORARY_SYIRKAH = "Dana Syirkah Temporer"
 
 GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(UNIT_CASH, "1105", "Kas Unit Syariah", GLType.ASSET),
@@ -40,16 +53,25 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(MURABAHAH_DEFERRED_MARGIN, "1152", "Margin Murabahah Ditangguhkan",
                   GLType.ASSET, contra=True),
     GLAccountSpec(QARDH_RECEIVABLE, "1153", "Piutang Qardh", GLType.ASSET),
+    GLAccountSpec(MURABAHAH_INVENTORY, "1154", "Persediaan Murabahah", GLType.ASSET),
+    GLAccountSpec(WAKALAH_ADVANCE, "1155", "Uang Muka Wakalah Murabahah", GLType.ASSET),
     GLAccountSpec(FINANCING_ALLOWANCE, "1159", "Penyisihan Penghapusan Pembiayaan (PPAP)",
                   GLType.ASSET, contra=True),
     GLAccountSpec(WADIAH, "2121", "Simpanan Wadiah", GLType.LIABILITY),
-    GLAccountSpec(MUDHARABAH_SAVINGS, "2122", "Tabungan Mudharabah", GLType.LIABILITY),
-    GLAccountSpec(MUDHARABAH_DEPOSITS, "2123", "Deposito Mudharabah", GLType.LIABILITY),
+    GLAccountSpec(MUDHARABAH_SAVINGS, "2122", "Tabungan Mudharabah", GLType.LIABILITY,
+                  position_section=TEMPORARY_SYIRKAH),
+    GLAccountSpec(MUDHARABAH_DEPOSITS, "2123", "Deposito Mudharabah", GLType.LIABILITY,
+                  position_section=TEMPORARY_SYIRKAH),
     GLAccountSpec(SOCIAL_FUND, "2131", "Dana Kebajikan", GLType.LIABILITY),
     GLAccountSpec(ZAKAT_FUND, "2132", "Dana Zakat", GLType.LIABILITY),
     GLAccountSpec(INFAQ_FUND, "2133", "Dana Infaq dan Sadaqah", GLType.LIABILITY),
+    GLAccountSpec(AMIL_FUND, "2134", "Dana Amil", GLType.LIABILITY),
+    GLAccountSpec(NON_HALAL_FUND, "2135", "Dana Non Halal", GLType.LIABILITY),
     GLAccountSpec(MURABAHAH_MARGIN_INCOME, "4151", "Pendapatan Margin Murabahah", GLType.INCOME),
     GLAccountSpec(QARDH_ADMIN_INCOME, "4152", "Pendapatan Administrasi Qardh", GLType.INCOME),
+    GLAccountSpec(TAWIDH_INCOME, "4153", "Pendapatan Ta'widh", GLType.INCOME),
+    GLAccountSpec(LOSS_BORNE_BY_OWNERS, "4154",
+                  "Kerugian Mudharabah Ditanggung Pemilik Dana", GLType.INCOME),
     GLAccountSpec(UNIT_FUNDS, "2195", "Rekening Antar Kantor Kantor Pusat", GLType.LIABILITY),
     GLAccountSpec(WADIAH_BONUS, "5151", "Beban Bonus Wadiah", GLType.EXPENSE),
     GLAccountSpec(PROFIT_SHARE_EXPENSE, "5152", "Beban Bagi Hasil Mudharabah", GLType.EXPENSE),

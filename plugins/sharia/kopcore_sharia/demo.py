@@ -30,9 +30,11 @@ def seed(ctx: Context) -> list[str]:
             wadiah.number, Decimal(250000 * (index + 1)), CASH))
         opened.append(wadiah.number)
     if members:
+        goods = operations.murabahah_acquire(ctx, operations.MurabahahAcquireIn(
+            members[0].member_number, "Sepeda motor bekas", Decimal(10000000), CASH,
+            "Faktur 0017/DLR/2026", supplier="Dealer Motor Sejahtera"))
         contract = operations.murabahah_contract(ctx, operations.MurabahahContractIn(
-            members[0].member_number, "Sepeda motor bekas", Decimal(10000000),
-            Decimal(2000000), 10, CASH))
+            members[0].member_number, goods.acquisition.id, Decimal(2000000), 10))
         number = contract.murabahah.account.number
         murabahah.pay_installment(ctx, number, CASH)
         opened.append(number)

@@ -359,22 +359,35 @@ def balance_sums(ctx: Context, first: date, last: date, pool_code: str | None = 
     return {int(r[0]): (str(r[1]), int(r[2])) for r in ctx.conn.execute(statement)}
 
 
-def unit_income(ctx: Context, first: date, last: date, basis: Basis) -> int:
-    """The sharia unit's income for the period (minor units), less its expenses other than
-    profit sharing, wadiah bonuses and the allowance (PPAP) when the basis is profit-loss
-    sharing."""
+def unit_loss(ctx: Context, first: date, last: date) -> int:
+    """The sharia unit's loss for the period under profit-loss sharing (minor units, 0 when it
+    made a profit): its expenses other than profit sharing, wadiah bonuses and the allowance,
+    less its income."""
+    return max(-_unit_result(ctx, first, last, Basis.PROFIT), 0)
+
+
+def _unit_result(ctx: Context, first: date, last: date, basis: Basis) -> int:
+    """Income (less the expenses shared under profit-loss sharing), credit-positive."""
     own = [s.key for s in chart.GL_ACCOUNTS if s.key not in chart.HEAD_OFFICE_KEYS]
     keys = set(own) | set(ctx.conn.execute(sa.select(unit_gl.c.gl_key)).scalars())
     wanted = {GLType.INCOME}
     if basis is Basis.PROFIT:
         wanted.add(GLType.EXPENSE)
-    # The allowance (PPAP) is a provision, not a realised cost of the month: it is not shared.
-    excluded = {chart.PROFIT_SHARE_EXPENSE, chart.WADIAH_BONUS, chart.ALLOWANCE_EXPENSE}
+    # The allowance (PPAP) is a provision, not a realised cost of the month: it is not shared;
+    # nor is a loss already borne by the fund owners.
+    excluded = {chart.PROFIT_SHARE_EXPENSE, chart.WADIAH_BONUS, chart.ALLOWANCE_EXPENSE,
+                chart.LOSS_BORNE_BY_OWNERS}
     results = ledger.operating_results(ctx, first, last, ctx.settings.currency)
     lines = [*results["income"].lines, *results["expenses"].lines]
-    net = sum(b.net for b in lines
-              if b.key in keys and b.key not in excluded and b.type in wanted)
-    return max(-int(net), 0)
+    return -int(sum(b.net for b in lines
+                    if b.key in keys and b.key not in excluded and b.type in wanted))
+
+
+def unit_income(ctx: Context, first: date, last: date, basis: Basis) -> int:
+    """The sharia unit's income for the period (minor units), less its expenses other than
+    profit sharing, wadiah bonuses and the allowance (PPAP) when the basis is profit-loss
+    sharing."""
+    return max(_unit_result(ctx, first, last, basis), 0)
 
 
 def nisbah_at(ctx: Context, current: dict[int, int], day: date) -> dict[int, int]:
@@ -418,9 +431,10 @@ def allocate_shares(distributable: int, sums: dict[int, int], nisbah: dict[int, 
                    for i, part in zip(ids, parts, strict=True)]
 
 
-def distribute(ctx: Context, pool: Pool, month: date, distributable: Money | None
-               ) -> int:
-    """Share the pool's income of ``month`` among its accounts; returns the distribution id."""
+def _open_month(ctx: Context, pool: Pool, month: date
+                ) -> tuple[date, date, dict[int, int], Any]:
+    """A closed month the pool has not yet distributed: its first and last day, each account's
+    balance sum and the function giving the pool's part of a unit-wide amount (by ``S_P``)."""
     first, last = month_of(month)
     if ctx.business_date <= last:
         raise Conflict(_("{first} is not closed yet: end of day of {last} must run first",
@@ -432,11 +446,104 @@ def distribute(ctx: Context, pool: Pool, month: date, distributable: Money | Non
                          pool=pool.code, first=format(first, '%Y-%m')), field="month")
     sums_all = balance_sums(ctx, first, last)
     sums = {i: s for i, (code, s) in sums_all.items() if code == pool.code}
+    all_pools = sum(s for _, s in sums_all.values() if s > 0)
+    mine = sum(s for s in sums.values() if s > 0)
+
+    def portion(amount: int) -> int:
+        return int(Fraction(amount * mine, all_pools)) if all_pools else 0
+
+    return first, last, sums, portion
+
+
+def _record_month(ctx: Context, pool: Pool, first: date, last: date, sums: dict[int, int],
+                  result: int, members: int, accounts: int,
+                  negligence: str | None = None) -> int:
+    """The pool's distribution row of the month (one per pool and month)."""
+    days = (last - first).days + 1
+    try:
+        return int(ctx.conn.execute(distributions.insert().values(
+            pool_code=pool.code, period_from=first, period_to=last, basis=pool.basis.value,
+            distributable=result, pool_average=sum(sums.values()) // days,
+            members_share=members, accounts=accounts, actor=ctx.actor,
+            business_date=ctx.business_date, negligence=negligence,
+        ).returning(distributions.c.id)).scalar_one())
+    except sa.exc.IntegrityError as exc:
+        # Another distribution of the same pool and month committed meanwhile.
+        raise Conflict(f"pool {pool.code} has already distributed {first:%Y-%m}",
+                       field="month") from exc
+
+
+def share_loss(ctx: Context, pool: Pool, month: date, loss: Money | None,
+               negligence: str | None) -> int:
+    """A profit-loss sharing pool's loss of ``month``, borne by its fund owners in proportion
+    to their capital (``S_m / S_P``; the manager loses its work, not the owners' nisbah), or by
+    the cooperative when the manager's negligence is recorded. Each account's part is
+    allocated exactly in the pool's rounding unit (largest remainder) and capped at what the
+    account holds (less money on hold); what an account cannot bear (emptied, closed) stays
+    with the cooperative. Posted Dr each mudharabah account / Cr
+    ``sharia.loss_borne_by_owners``, one entry per 5,000 accounts; recorded as the month's
+    distribution with negative shares."""
+    if pool.basis is not Basis.PROFIT:
+        raise Conflict(f"pool {pool.code} shares revenue: there is revenue to share, never a "
+                       "loss", field="pool")
+    first, last, sums, portion = _open_month(ctx, pool, month)
+    total = portion(unit_loss(ctx, first, last)) if loss is None else loss.minor
+    if total <= 0:
+        raise Conflict(f"pool {pool.code} made no loss in {first:%Y-%m}", field="loss")
+    ids = sorted(i for i in sums if sums[i] > 0)
+    if not ids:
+        raise Conflict("the pool had no balance in the period", field="pool")
+    currency = ctx.settings.currency
+    if negligence is not None and negligence.strip():
+        parts = {i: 0 for i in ids}
+    else:
+        negligence = None
+        # In the pool's rounding unit (Rp1 by default), like the shares of a profit: a
+        # remainder below one unit stays with the cooperative.
+        unit = pool.rounding_unit
+        split = allocate(Money(total // unit, currency), [sums[i] for i in ids])
+        parts = dict(zip(ids, (m.minor * unit for m in split), strict=True))
+    a, h = query.accounts.c, mudharabah_accounts.c
+    rows = {r.id: r for r in ctx.conn.execute(
+        sa.select(a.id, a.number, a.status, query.normal_balance().label("balance"),
+                  h.nisbah_ppm)
+        .join(mudharabah_accounts, h.account_id == a.id).where(a.id.in_(ids)))}
+    borne: dict[int, int] = {}
+    for i in ids:
+        row = rows[i]
+        held = sum(int(x["amount"]) for x in ledger.active_holds(ctx, row.number)) \
+            if parts[i] else 0
+        able = 0 if row.status == "closed" else max(int(row.balance) - held, 0)
+        borne[i] = min(parts[i], able)
+    days = (last - first).days + 1
+    distribution_id = _record_month(ctx, pool, first, last, sums, -total,
+                                    -sum(borne.values()), len(ids), negligence)
+    entry_of: dict[int, int] = {}
+    bearing = [i for i in ids if borne[i] > 0]
+    for start in range(0, len(bearing), LINES_PER_ENTRY):
+        batch = bearing[start:start + LINES_PER_ENTRY]
+        lines = [PostingLine(rows[i].number, Side.DEBIT, Money(borne[i], currency))
+                 for i in batch]
+        lines.append(PostingLine(chart.gl(chart.LOSS_BORNE_BY_OWNERS), Side.CREDIT,
+                                 Money(sum(borne[i] for i in batch), currency)))
+        entry = ledger.post_entry(
+            ctx, lines, memo=f"Kerugian mudharabah {pool.code} {first:%Y-%m} ditanggung "
+                             "pemilik dana",
+            idempotency_key=f"sharia.loss:{distribution_id}:{start}")
+        entry_of.update({i: entry.id for i in batch})
+    ctx.conn.execute(shares.insert(), [
+        {"distribution_id": distribution_id, "account_id": i,
+         "average_balance": sums[i] // days, "nisbah_ppm": int(rows[i].nisbah_ppm),
+         "amount": -borne[i], "entry_id": entry_of.get(i)} for i in ids])
+    return distribution_id
+
+
+def distribute(ctx: Context, pool: Pool, month: date, distributable: Money | None
+               ) -> int:
+    """Share the pool's income of ``month`` among its accounts; returns the distribution id."""
+    first, last, sums, portion = _open_month(ctx, pool, month)
     if distributable is None:
-        income = unit_income(ctx, first, last, pool.basis)
-        all_pools = sum(s for _, s in sums_all.values() if s > 0)
-        mine = sum(s for s in sums.values() if s > 0)
-        d = int(Fraction(income * mine, all_pools)) if all_pools else 0
+        d = portion(unit_income(ctx, first, last, pool.basis))
     else:
         d = distributable.minor
     if d <= 0:
@@ -460,17 +567,7 @@ def distribute(ctx: Context, pool: Pool, month: date, distributable: Money | Non
     parts = [p for p in apportioned if payout[p.account_id] in targets]
     total = sum(p.amount for p in parts)
     days = (last - first).days + 1
-    try:
-        distribution_id = ctx.conn.execute(distributions.insert().values(
-            pool_code=pool.code, period_from=first, period_to=last, basis=pool.basis.value,
-            distributable=d, pool_average=sum(sums.values()) // days, members_share=total,
-            accounts=len(parts), actor=ctx.actor, business_date=ctx.business_date,
-        ).returning(c.id)).scalar_one()
-    except sa.exc.IntegrityError as exc:
-        # Another distribution of the same pool and month committed meanwhile.
-        raise Conflict(_("pool {pool} has already distributed {first}",
-                         pool=pool.code, first=format(first, '%Y-%m')),
-                       field="month") from exc
+    distribution_id = _record_month(ctx, pool, first, last, sums, d, total, len(parts))
     records = []
     paying = [p for p in parts if p.amount > 0]
     for start in range(0, len(paying), LINES_PER_ENTRY):

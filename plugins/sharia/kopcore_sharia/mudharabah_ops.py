@@ -165,6 +165,18 @@ class DistributeIn:
 
 
 @attrs.frozen
+class LossIn:
+    pool: str = attrs.field(metadata=POOL)
+    month: date = attrs.field(metadata={"help": "Any date in the month of the loss (closed)"})
+    loss: Decimal | None = attrs.field(default=None, metadata={
+        "help": "The pool's loss in rupiah (default: the sharia unit's loss of the month from "
+                "the ledger, the pool's part by its balances)"})
+    negligence: str | None = attrs.field(default=None, metadata={
+        "help": "The finding of the manager's negligence (reference and ground): the "
+                "cooperative then bears the loss, not the fund owners", "max_length": 200})
+
+
+@attrs.frozen
 class ReportIn:
     pool: str = attrs.field(metadata=POOL)
     month: date = attrs.field(metadata={"help": "Any date in the month"})
@@ -191,6 +203,9 @@ class DistributionOut:
     cooperative_share: Money
     accounts: int
     shares: list[ShareOut]
+    #: A loss month: the recorded negligence of the manager that keeps the loss with the
+    #: cooperative (None: the fund owners bore it). A loss shows as negative amounts.
+    negligence: str | None = None
 
 
 @attrs.frozen
@@ -354,7 +369,19 @@ def _report(ctx: Context, pool: str, month: date) -> DistributionOut:
         row.pool_code, row.period_from, row.period_to, row.basis,
         Money(row.distributable, currency), Money(row.pool_average, currency),
         Money(row.members_share, currency),
-        Money(row.distributable - row.members_share, currency), row.accounts, lines)
+        Money(row.distributable - row.members_share, currency), row.accounts, lines,
+        row.negligence)
+
+
+def loss(ctx: Context, data: LossIn) -> DistributionOut:
+    """Record a profit-loss sharing pool's loss of a closed month: borne by the fund owners in
+    proportion to their average balances (debited to their mudharabah accounts), unless the
+    manager's negligence is recorded, when the cooperative bears it. Revenue-sharing pools
+    have revenue to share, never a loss."""
+    pool = mudharabah.get_pool(ctx, data.pool)
+    given = None if data.loss is None else _positive(ctx, data.loss, "loss")
+    mudharabah.share_loss(ctx, pool, data.month, given, data.negligence)
+    return _report(ctx, pool.code, data.month)
 
 
 def distribute(ctx: Context, data: DistributeIn) -> DistributionOut:
@@ -377,7 +404,8 @@ def report(ctx: Context, data: ReportIn) -> DistributionOut:
 
 
 def account_shares(ctx: Context, data: AccountIn) -> AccountSharesOut:
-    """Every profit share an account received (the member's distribution report)."""
+    """Every profit share an account received, and every loss it bore (negative), month by
+    month: the member's distribution statement."""
     holding = mudharabah.get_holding(ctx, data.account)
     s, d = shares.c, distributions.c
     currency = ctx.settings.currency
@@ -424,6 +452,10 @@ OPERATIONS: tuple[Operation, ...] = (
               permission=chart.MANAGE, mutates=True,
               summary="Distribute a pool's monthly profit", errors=ERRORS,
               approval_amount_field="distributable_income"),
+    Operation("sharia.mudharabah-loss", LossIn, DistributionOut, loss,
+              permission=chart.MANAGE, mutates=True,
+              summary="Record a profit-loss sharing pool's monthly loss", errors=ERRORS,
+              approval_amount_field="loss"),
     Operation("sharia.mudharabah-report", ReportIn, DistributionOut, report,
               permission=chart.REPORTS, mutates=False,
               summary="A pool's monthly distribution, per member", errors=(NotFound,)),

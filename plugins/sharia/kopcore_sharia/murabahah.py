@@ -18,13 +18,19 @@ The margin never compounds: it is fixed at the contract and only ever recognised
 settlement) partly forgone as a discretionary discount (muqasah).
 
 Books:
-- contract: Dr receivable (member account) ``financed``; Cr deferred margin (contra-asset)
-  ``margin``; Cr the paying account ``cost - down payment`` (the asset bought from the supplier,
-  net of the urbun the member paid in);
+- before the contract, the cooperative acquires the goods (:mod:`kopcore_sharia.acquisition`):
+  Dr inventory / Cr the paying account ``cost`` (directly, or through the member as agent);
+- contract: Dr receivable (member account) ``financed``; Dr the paying account the down payment
+  (urbun), if any; Cr inventory ``cost`` (the goods sold); Cr deferred margin (contra-asset)
+  ``margin``;
 - installment: Dr cash / Cr receivable the installment; Dr deferred margin / Cr margin income
   its margin part;
-- ta'zir (late charge, only for a member able to pay but late, an operator's judgement): Dr cash /
+- ta'zir (Fatwa DSN-MUI 17/2000; late charge, only for a member able to pay but late, an
+  operator's judgement), at most once per late installment and at most what the contract agreed
+  at signing (``tazir_flat`` + ``tazir_daily`` x days the installment is late): Dr cash /
   Cr the social fund (dana kebajikan), never income; it does not reduce the receivable;
+- ta'widh (Fatwa DSN-MUI 43/2004; the real cost the delay caused, with its evidence): Dr cash /
+  Cr ta'widh income; it does not reduce the receivable either;
 - early settlement: the outstanding receivable is closed, the rest of the deferred margin goes to
   income less the muqasah, and the member pays the outstanding less the muqasah.
 """
@@ -49,7 +55,7 @@ from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_sharia import chart
 from kopcore_sharia.messages import _
-from kopcore_sharia.tables import collectibility_classes, murabahah, tazir
+from kopcore_sharia.tables import collectibility_classes, murabahah, tawidh, tazir
 
 ACTIVE = "active"
 SETTLED = "settled"
@@ -179,6 +185,9 @@ class Contract:
     days_past_due: int
     collectibility: str | None
     allowance: int
+    tazir_flat: int
+    tazir_daily: int
+    tawidh: int
 
     def money(self, minor: int) -> Money:
         return Money(minor, self.account.currency)
@@ -217,36 +226,56 @@ def get_contract(ctx: Context, number: str, *, lock: bool = False) -> Contract:
     return Contract(account=account, **values)
 
 
-def create(ctx: Context, member: Member, *, asset: str, cost: Money, margin: Money,
-           down_payment: Money, installments: int, rounding_unit: Money, cash_account: str,
-           number: str | None = None,
-           recognition: Recognition = Recognition.PROPORTIONAL) -> tuple[Contract, JournalEntry]:
-    """Contract a murabahah: open the receivable and post the sale as one entry."""
-    currency = cost.currency
+def create(ctx: Context, member: Member, *, acquisition_id: int, margin: Money,
+           down_payment: Money, installments: int, rounding_unit: Money,
+           cash_account: str | None, number: str | None = None,
+           recognition: Recognition = Recognition.PROPORTIONAL,
+           tazir_flat: Money | None = None, tazir_daily: Money | None = None
+           ) -> tuple[Contract, JournalEntry]:
+    """Contract a murabahah: sell the goods of an owned acquisition (:mod:`acquisition`) at
+    their cost plus ``margin``, opening the receivable, as one entry. The ta'zir terms
+    (``tazir_flat`` per late installment plus ``tazir_daily`` per day late) are agreed here,
+    once; none agreed, none can be charged. A down payment (urbun) comes in through
+    ``cash_account``."""
+    from kopcore_sharia import acquisition
+
+    goods = acquisition.claim_for_sale(ctx, acquisition_id, member)
+    currency = margin.currency
+    cost = Money(goods.cost, currency)
+    flat = 0 if tazir_flat is None else tazir_flat.minor
+    daily = 0 if tazir_daily is None else tazir_daily.minor
+    if flat < 0 or daily < 0:
+        raise ValidationError("ta'zir terms may not be negative",
+                              field="tazir_flat" if flat < 0 else "tazir_daily")
     rows = schedule(cost=cost.minor, margin=margin.minor, down_payment=down_payment.minor,
                     installments=installments, rounding_unit=rounding_unit.minor,
                     contract_on=ctx.business_date, recognition=recognition)
-    if not asset.strip():
-        raise ValidationError(_("name the asset sold"), field="asset")
-    cash_account = internal_account(ctx, cash_account)
+    if down_payment.is_positive():
+        if cash_account is None:
+            raise ValidationError("name the account the down payment comes in to",
+                                  field="cash_account")
+        cash_account = internal_account(ctx, cash_account)
     account = ledger.open_account(
         ctx, name=f"Murabahah {member.name}"[:200], gl_key=chart.MURABAHAH_RECEIVABLE,
         plugin=chart.PLUGIN, member_id=member.id, product_code=chart.MURABAHAH_PRODUCT,
         number=number, currency=currency, floor=Money.zero(currency), prefix="MB")
     ctx.conn.execute(murabahah.insert().values(
-        account_id=account.id, member_id=member.id, asset=asset.strip()[:200], cost=cost.minor,
+        account_id=account.id, member_id=member.id, asset=goods.asset, cost=cost.minor,
         margin=margin.minor, down_payment=down_payment.minor, installments=installments,
         rounding_unit=rounding_unit.minor, contract_on=ctx.business_date, paid_installments=0,
         margin_recognised=0, muqasah=0, tazir=0, status=ACTIVE, settled_on=None,
         recognition=recognition.value, next_due_on=rows[0].due_on, days_past_due=0,
-        collectibility=None, allowance=0))
+        collectibility=None, allowance=0, tazir_flat=flat, tazir_daily=daily, tawidh=0))
     financed = cost + margin - down_payment
     lines = [PostingLine(account.number, Side.DEBIT, financed),
-             PostingLine(cash_account, Side.CREDIT, cost - down_payment)]
+             PostingLine(chart.gl(chart.MURABAHAH_INVENTORY), Side.CREDIT, cost)]
+    if down_payment.is_positive() and cash_account is not None:
+        lines.append(PostingLine(cash_account, Side.DEBIT, down_payment))
     if margin.is_positive():
         lines.append(PostingLine(chart.gl(chart.MURABAHAH_DEFERRED_MARGIN), Side.CREDIT, margin))
     entry = ledger.post_entry(ctx, lines, memo=f"Akad murabahah {account.number}: "
-                                               f"{asset.strip()}"[:500])
+                                               f"{goods.asset}"[:500])
+    acquisition.mark_sold(ctx, acquisition_id, account.id)
     return get_contract(ctx, account.number), entry
 
 
@@ -333,25 +362,68 @@ def settle_early(ctx: Context, number: str, cash_account: str, discount: Money
     return get_contract(ctx, number), paid, entry
 
 
-def charge_tazir(ctx: Context, number: str, cash_account: str, amount: Money, *,
-                 able_to_pay: bool, reason: str) -> tuple[Contract, JournalEntry]:
-    """Collect a ta'zir on a murabahah with an installment past due, from a member the operator
-    found able to pay (never from one in hardship). It goes to the social fund, never to income,
-    and is recorded with its reason."""
-    cash_account = internal_account(ctx, cash_account)
-    contract = get_contract(ctx, number, lock=True)
+def late_installment(contract: Contract, day: date) -> Installment | None:
+    """The oldest unpaid installment if it is past due at ``day``, else None."""
+    if contract.status != ACTIVE:
+        return None
+    due = contract.schedule()[contract.paid_installments]
+    return due if due.due_on < day else None
+
+
+def agreed_tazir(contract: Contract, day: date) -> tuple[Installment | None, int]:
+    """The late installment at ``day`` and the ta'zir the contract agreed for it then:
+    ``tazir_flat + tazir_daily x days late`` (0 when nothing is late or nothing was agreed)."""
+    due = late_installment(contract, day)
+    if due is None:
+        return None, 0
+    return due, contract.tazir_flat + contract.tazir_daily * (day - due.due_on).days
+
+
+def _late_member(contract: Contract, day: date, *, able_to_pay: bool, why: str, field: str,
+                 what: str) -> Installment:
+    """The late installment a charge is for, after the finding that the member is able to pay
+    but late (never a member in hardship) and its recorded ground."""
     _require_active(contract)
     if not able_to_pay:
-        raise ValidationError(_("ta'zir is only for a member able to pay but late; a member in "
-                                "hardship is given time instead"), field="able_to_pay")
-    if not reason.strip():
-        raise ValidationError(_("record why the member is found able but late"), field="reason")
-    due = contract.schedule()[contract.paid_installments]
-    if due.due_on >= ctx.business_date:
-        raise Conflict(_("murabahah {account} has no installment past due (next due {due})",
-                         account=number, due=due.due_on), field="account")
+        raise ValidationError(f"{what} is only for a member able to pay but late; a member in "
+                              "hardship is given time instead", field="able_to_pay")
+    if not why.strip():
+        raise ValidationError(f"record the ground for the {what}", field=field)
+    due = late_installment(contract, day)
+    if due is None:
+        upcoming = contract.schedule()[contract.paid_installments].due_on
+        raise Conflict(f"murabahah {contract.account.number} has no installment past due "
+                       f"(next due {upcoming.isoformat()})", field="account")
+    return due
+
+
+def charge_tazir(ctx: Context, number: str, cash_account: str, amount: Money | None, *,
+                 able_to_pay: bool, reason: str) -> tuple[Contract, JournalEntry]:
+    """Collect the ta'zir agreed at signing on a murabahah's late installment, from a member
+    the operator found able to pay (never from one in hardship): at most once per installment,
+    ``amount`` at most the agreed ta'zir (default exactly it). It goes to the social fund, never
+    to income, and is recorded with its reason."""
+    cash_account = internal_account(ctx, cash_account)
+    contract = get_contract(ctx, number, lock=True)
+    due = _late_member(contract, ctx.business_date, able_to_pay=able_to_pay, why=reason,
+                       field="reason", what="ta'zir")
+    _, agreed = agreed_tazir(contract, ctx.business_date)
+    if agreed == 0:
+        raise Conflict(f"murabahah {number} agreed no ta'zir at signing: none can be charged",
+                       field="account")
+    charged = ctx.conn.execute(sa.select(tazir.c.id).where(
+        tazir.c.account_id == contract.account.id, tazir.c.installment == due.number)).first()
+    if charged is not None:
+        raise Conflict(f"the ta'zir of installment {due.number} of murabahah {number} is "
+                       "already charged", field="account")
+    if amount is None:
+        amount = contract.money(agreed)
     if amount.currency != contract.account.currency:
-        raise ValidationError(_("amount currency differs from the contract's"), field="amount")
+        raise ValidationError("amount currency differs from the contract's", field="amount")
+    if amount.minor > agreed:
+        raise ValidationError(f"the contract agreed a ta'zir of "
+                              f"{contract.money(agreed).format()} for installment "
+                              f"{due.number} today; no more may be charged", field="amount")
     entry = ledger.post_entry(
         ctx, [PostingLine(cash_account, Side.DEBIT, amount),
               PostingLine(chart.gl(chart.SOCIAL_FUND), Side.CREDIT, amount)],
@@ -360,7 +432,38 @@ def charge_tazir(ctx: Context, number: str, cash_account: str, amount: Money, *,
                      .values(tazir=contract.tazir + amount.minor))
     ctx.conn.execute(tazir.insert().values(
         account_id=contract.account.id, business_date=ctx.business_date, amount=amount.minor,
-        reason=reason.strip()[:200], actor=ctx.actor, entry_id=entry.id))
+        reason=reason.strip()[:200], actor=ctx.actor, entry_id=entry.id,
+        installment=due.number))
+    return get_contract(ctx, number), entry
+
+
+def charge_tawidh(ctx: Context, number: str, cash_account: str, amount: Money, *,
+                  able_to_pay: bool, cost: str, evidence: str) -> tuple[Contract, JournalEntry]:
+    """Collect a ta'widh: compensation of a real cost the cooperative incurred through a
+    member's delay (a collection visit, a notice), named with its evidence (a receipt's
+    reference), from a member able to pay but late. Unlike ta'zir it may be income; an
+    opportunity loss is not a real cost, so the amount is the cost evidenced, entered by the
+    operator, never a rate on the debt."""
+    cash_account = internal_account(ctx, cash_account)
+    contract = get_contract(ctx, number, lock=True)
+    due = _late_member(contract, ctx.business_date, able_to_pay=able_to_pay, why=cost,
+                       field="cost", what="ta'widh")
+    if not evidence.strip():
+        raise ValidationError("name the evidence of the real cost (a receipt, a voucher)",
+                              field="evidence")
+    if amount.currency != contract.account.currency:
+        raise ValidationError("amount currency differs from the contract's", field="amount")
+    entry = ledger.post_entry(
+        ctx, [PostingLine(cash_account, Side.DEBIT, amount),
+              PostingLine(chart.gl(chart.TAWIDH_INCOME), Side.CREDIT, amount)],
+        memo=f"Ta'widh murabahah {number} angsuran ke-{due.number}: {cost.strip()} "
+             f"({evidence.strip()})"[:500])
+    ctx.conn.execute(sa.update(murabahah).where(murabahah.c.account_id == contract.account.id)
+                     .values(tawidh=contract.tawidh + amount.minor))
+    ctx.conn.execute(tawidh.insert().values(
+        account_id=contract.account.id, installment=due.number, business_date=ctx.business_date,
+        amount=amount.minor, cost=cost.strip()[:200], evidence=evidence.strip()[:200],
+        actor=ctx.actor, entry_id=entry.id))
     return get_contract(ctx, number), entry
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date
 from decimal import Decimal
 
@@ -26,7 +25,7 @@ from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import PostingLine, Side
 from kopcore.views import AccountOut, EntryOut
-from kopcore_sharia import chart, murabahah
+from kopcore_sharia import acquisition, chart, murabahah, tables
 from kopcore_sharia.messages import _
 
 ACCOUNT = {"help": "Sharia account number", "max_length": 64}
@@ -72,18 +71,83 @@ def _account_out(ctx: Context, account: Account) -> AccountOut:
 # --- murabahah ---------------------------------------------------------------------------------
 
 @attrs.frozen
-class MurabahahContractIn:
-    member: str = attrs.field(metadata=MEMBER)
-    asset: str = attrs.field(metadata={"help": "The goods sold, e.g. 'Motor Honda Beat'",
+class MurabahahAcquireIn:
+    member: str = attrs.field(metadata={"help": "Member the goods are bought for",
+                                        "max_length": 32})
+    asset: str = attrs.field(metadata={"help": "The goods, e.g. 'Motor Honda Beat'",
                                        "max_length": 200})
     cost: Decimal = attrs.field(metadata={"help": "Purchase cost of the goods in rupiah"})
+    cash_account: str = attrs.field(metadata={
+        "help": "Account paying the supplier (purchase) or advancing the agent (wakalah)",
+        "max_length": 64})
+    document: str = attrs.field(metadata={
+        "help": "purchase: the supplier's invoice; wakalah: the wakalah agreement",
+        "max_length": 200})
+    method: acquisition.Method = attrs.field(default=acquisition.Method.PURCHASE, metadata={
+        "help": "purchase (the cooperative buys from the supplier) or wakalah (the member "
+                "buys as the cooperative's agent)"})
+    supplier: str | None = attrs.field(default=None, metadata={
+        "help": "The supplier (required for a purchase)", "max_length": 200})
+
+
+@attrs.frozen
+class WakalahPurchaseIn:
+    acquisition: int = attrs.field(metadata={"help": "Acquisition id (murabahah-acquisitions)"})
+    supplier: str = attrs.field(metadata={"help": "The supplier the agent bought from",
+                                          "max_length": 200})
+    document: str = attrs.field(metadata={"help": "The supplier's invoice", "max_length": 200})
+
+
+@attrs.frozen
+class AcquisitionsIn:
+    member: str | None = attrs.field(default=None, metadata={
+        "help": "Only this member's (member number)", "max_length": 32})
+    status: str | None = attrs.field(default=None, metadata={
+        "help": "agent, owned or sold", "max_length": 16})
+
+
+@attrs.frozen
+class AcquisitionOut:
+    id: int
+    member: str
+    asset: str
+    cost: Money
+    method: str
+    supplier: str | None
+    wakalah_document: str | None
+    purchase_document: str | None
+    status: str
+    recorded_on: date
+    owned_on: date | None
+    entry_id: int
+    purchase_entry_id: int | None
+    contract: str | None
+    actor: str
+
+
+@attrs.frozen
+class AcquisitionEntryOut:
+    acquisition: AcquisitionOut
+    entry: EntryOut
+
+
+@attrs.frozen
+class AcquisitionsOut:
+    acquisitions: list[AcquisitionOut]
+
+
+@attrs.frozen
+class MurabahahContractIn:
+    member: str = attrs.field(metadata=MEMBER)
+    acquisition: int = attrs.field(metadata={
+        "help": "The goods the cooperative owns (murabahah-acquire); the sale is refused before"})
     margin: Decimal = attrs.field(metadata={
         "help": "Margin agreed at the contract in rupiah; fixed, it never compounds"})
     installments: int = attrs.field(metadata={"help": "Number of monthly installments",
                                               "minimum": 1,
                                               "maximum": murabahah.MAX_INSTALLMENTS})
-    cash_account: str = attrs.field(metadata={
-        "help": "Account paying the supplier the cost, net of the down payment received",
+    cash_account: str | None = attrs.field(default=None, metadata={
+        "help": "Account the down payment comes in to (required with one)",
         "max_length": 64})
     down_payment: Decimal = attrs.field(default=Decimal(0), metadata={
         "help": "Down payment (urbun) received from the member, in rupiah"})
@@ -96,6 +160,11 @@ class MurabahahContractIn:
         default=murabahah.Recognition.PROPORTIONAL, metadata={
             "help": "Margin recognition: proportional (equal margin per installment) or "
                     "annuity (more margin early)"})
+    tazir_flat: Decimal = attrs.field(default=Decimal(0), metadata={
+        "help": "Ta'zir agreed at signing: rupiah per late installment (with tazir_daily; "
+                "none agreed, none can be charged)"})
+    tazir_daily: Decimal = attrs.field(default=Decimal(0), metadata={
+        "help": "Ta'zir agreed at signing: rupiah per day an installment is late"})
 
 
 @attrs.frozen
@@ -115,16 +184,33 @@ class MurabahahSettleIn:
     cash_account: str = attrs.field(metadata=CASH)
 
 
+ABLE_TO_PAY = {"help": "The operator's finding that the member is able to pay but late "
+                       "(required true: a member in hardship is given time, never charged)"}
+
+
 @attrs.frozen
 class MurabahahTazirIn:
     account: str = attrs.field(metadata=ACCOUNT)
-    amount: Decimal = attrs.field(metadata={"help": "Late charge in rupiah"})
     cash_account: str = attrs.field(metadata=CASH)
-    able_to_pay: bool = attrs.field(metadata={
-        "help": "The operator's finding that the member is able to pay but late (required "
-                "true: a member in hardship is given time, never charged)"})
+    able_to_pay: bool = attrs.field(metadata=ABLE_TO_PAY)
     reason: str = attrs.field(metadata={"help": "Why the member is found able but late",
                                         "max_length": 200})
+    amount: Decimal | None = attrs.field(default=None, metadata={
+        "help": "Ta'zir in rupiah, at most what the contract agreed for the late installment "
+                "(default: exactly that)"})
+
+
+@attrs.frozen
+class MurabahahTawidhIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    amount: Decimal = attrs.field(metadata={
+        "help": "The real cost the delay caused, in rupiah (not an opportunity loss)"})
+    cash_account: str = attrs.field(metadata=CASH)
+    able_to_pay: bool = attrs.field(metadata=ABLE_TO_PAY)
+    cost: str = attrs.field(metadata={"help": "The cost incurred, e.g. 'Biaya penagihan ke "
+                                              "rumah anggota'", "max_length": 200})
+    evidence: str = attrs.field(metadata={"help": "Reference of its evidence: receipt, voucher",
+                                          "max_length": 200})
 
 
 @attrs.frozen
@@ -159,6 +245,12 @@ class MurabahahOut:
     recognition: str
     days_past_due: int
     collectibility: str | None
+    #: The ta'zir agreed at signing: per late installment, and per day late.
+    tazir_flat: Money
+    tazir_daily: Money
+    #: The ta'zir the contract allows today on its late installment (0 when none is late).
+    tazir_agreed_now: Money
+    tawidh: Money
 
 
 @attrs.frozen
@@ -202,22 +294,70 @@ def _murabahah_out(ctx: Context, c: murabahah.Contract) -> MurabahahOut:
         c.money(c.down_payment), c.money(c.cost + c.margin), c.installments,
         c.paid_installments, c.money(c.margin_recognised), c.money(c.deferred_margin),
         c.money(c.muqasah), c.money(c.tazir), c.account.balance, upcoming, c.status,
-        c.contract_on, c.settled_on, c.recognition.value, c.days_past_due, c.collectibility)
+        c.contract_on, c.settled_on, c.recognition.value, c.days_past_due, c.collectibility,
+        c.money(c.tazir_flat), c.money(c.tazir_daily),
+        c.money(murabahah.agreed_tazir(c, ctx.business_date)[1]), c.money(c.tawidh))
+
+
+def _acquisition_out(ctx: Context, a: acquisition.Acquisition) -> AcquisitionOut:
+    member = ledger.get_member_by_id(ctx, a.member_id)
+    contract = None
+    if a.contract_account_id is not None:
+        contract = ctx.conn.execute(sa.select(query.accounts.c.number).where(
+            query.accounts.c.id == a.contract_account_id)).scalar_one()
+    return AcquisitionOut(a.id, member.member_number, a.asset,
+                          Money(a.cost, ctx.settings.currency), a.method.value, a.supplier,
+                          a.wakalah_document, a.purchase_document, a.status, a.recorded_on,
+                          a.owned_on, a.entry_id, a.purchase_entry_id, contract, a.actor)
+
+
+def murabahah_acquire(ctx: Context, data: MurabahahAcquireIn) -> AcquisitionEntryOut:
+    """Record the cooperative's acquisition of a murabahah's goods before the sale: bought from
+    the supplier into inventory (purchase, with the supplier's invoice), or the money advanced
+    to the member as its agent (wakalah, with the agreement) until the member reports the
+    purchase."""
+    member = ledger.get_member(ctx, data.member)
+    found, entry = acquisition.record(
+        ctx, member, asset=data.asset, cost=_positive(ctx, data.cost, "cost"),
+        cash_account=data.cash_account, method=data.method, supplier=data.supplier,
+        document=data.document)
+    return AcquisitionEntryOut(_acquisition_out(ctx, found), EntryOut.of(entry))
+
+
+def murabahah_wakalah_purchase(ctx: Context, data: WakalahPurchaseIn) -> AcquisitionEntryOut:
+    """The member, as agent, reports the goods bought with the supplier's invoice: the advance
+    becomes the cooperative's inventory, which may then be sold."""
+    found, entry = acquisition.report_purchase(ctx, data.acquisition, supplier=data.supplier,
+                                               document=data.document)
+    return AcquisitionEntryOut(_acquisition_out(ctx, found), EntryOut.of(entry))
+
+
+def murabahah_acquisitions(ctx: Context, data: AcquisitionsIn) -> AcquisitionsOut:
+    """Murabahah acquisitions with their documents: awaiting the agent, owned, sold."""
+    member_id = None if data.member is None else ledger.get_member(ctx, data.member).id
+    if data.status is not None and data.status not in (acquisition.AGENT, acquisition.OWNED,
+                                                       acquisition.SOLD):
+        raise ValidationError("status: agent, owned or sold", field="status")
+    return AcquisitionsOut([_acquisition_out(ctx, a) for a in acquisition.listing(
+        ctx, member_id=member_id, status=data.status)])
 
 
 def murabahah_contract(ctx: Context, data: MurabahahContractIn) -> MurabahahEntryOut:
-    """Contract a murabahah: the cooperative buys the goods at cost and sells them to the member
+    """Contract a murabahah: the cooperative sells goods it owns (an acquisition) to the member
     at cost plus the agreed margin, paid in monthly installments. Posts the receivable, the
-    deferred margin (contra-asset) and the payment of the cost net of the down payment."""
+    deferred margin (contra-asset) and the goods out of inventory at cost; refused before the
+    goods are the cooperative's."""
     member = ledger.get_member(ctx, data.member)
     currency = ctx.settings.currency
     contract, entry = murabahah.create(
-        ctx, member, asset=data.asset, cost=_positive(ctx, data.cost, "cost"),
+        ctx, member, acquisition_id=data.acquisition,
         margin=_money(ctx, data.margin, "margin"),
         down_payment=_money(ctx, data.down_payment, "down_payment"),
         installments=data.installments,
         rounding_unit=_positive(ctx, data.rounding_unit, "rounding_unit", currency),
-        cash_account=data.cash_account, number=data.number, recognition=data.recognition)
+        cash_account=data.cash_account, number=data.number, recognition=data.recognition,
+        tazir_flat=_money(ctx, data.tazir_flat, "tazir_flat", currency),
+        tazir_daily=_money(ctx, data.tazir_daily, "tazir_daily", currency))
     return MurabahahEntryOut(_murabahah_out(ctx, contract), EntryOut.of(entry))
 
 
@@ -240,13 +380,68 @@ def murabahah_settle(ctx: Context, data: MurabahahSettleIn) -> MurabahahSettleOu
 
 
 def murabahah_tazir(ctx: Context, data: MurabahahTazirIn) -> MurabahahEntryOut:
-    """Collect a late charge (ta'zir) from a member able to pay but late, while an installment
-    is past due. It goes to the social fund (dana kebajikan), never to income."""
+    """Collect the late charge (ta'zir) agreed at signing from a member able to pay but late,
+    once per late installment, at most the agreed amount. It goes to the social fund (dana
+    kebajikan), never to income."""
     current = murabahah.get_contract(ctx, data.account)
-    amount = _positive(ctx, data.amount, "amount", current.account.currency)
+    amount = None if data.amount is None else _positive(ctx, data.amount, "amount",
+                                                        current.account.currency)
     contract, entry = murabahah.charge_tazir(ctx, data.account, data.cash_account, amount,
                                              able_to_pay=data.able_to_pay, reason=data.reason)
     return MurabahahEntryOut(_murabahah_out(ctx, contract), EntryOut.of(entry))
+
+
+def murabahah_tawidh(ctx: Context, data: MurabahahTawidhIn) -> MurabahahEntryOut:
+    """Collect a ta'widh: the real cost the cooperative incurred through a member's delay,
+    named with its evidence, from a member able to pay but late. It is income (ta'widh), apart
+    from the ta'zir that goes to the social fund."""
+    current = murabahah.get_contract(ctx, data.account)
+    amount = _positive(ctx, data.amount, "amount", current.account.currency)
+    contract, entry = murabahah.charge_tawidh(ctx, data.account, data.cash_account, amount,
+                                              able_to_pay=data.able_to_pay, cost=data.cost,
+                                              evidence=data.evidence)
+    return MurabahahEntryOut(_murabahah_out(ctx, contract), EntryOut.of(entry))
+
+
+@attrs.frozen
+class LateChargeOut:
+    kind: str
+    installment: int | None
+    business_date: date
+    amount: Money
+    #: The reason a ta'zir was charged, or the cost a ta'widh compensates.
+    ground: str
+    #: The evidence of a ta'widh's real cost (none for a ta'zir).
+    evidence: str | None
+    actor: str
+    entry_id: int
+
+
+@attrs.frozen
+class LateChargesOut:
+    account: str
+    tazir: Money
+    tawidh: Money
+    charges: list[LateChargeOut]
+
+
+def murabahah_charges(ctx: Context, data: AccountIn) -> LateChargesOut:
+    """The ta'zir and ta'widh charged on a murabahah, each with its ground, evidence, user and
+    entry, in the order charged."""
+    contract = murabahah.get_contract(ctx, data.account)
+    money, out = contract.money, []
+    for kind, table, ground, evidence in (
+            ("tazir", tables.tazir, tables.tazir.c.reason, sa.null()),
+            ("tawidh", tables.tawidh, tables.tawidh.c.cost, tables.tawidh.c.evidence)):
+        c = table.c
+        for r in ctx.conn.execute(sa.select(c.installment, c.business_date, c.amount,
+                                            ground.label("ground"),
+                                            evidence.label("evidence"), c.actor, c.entry_id)
+                                  .where(c.account_id == contract.account.id)):
+            out.append(LateChargeOut(kind, r.installment, r.business_date, money(r.amount),
+                                     r.ground, r.evidence, r.actor, r.entry_id))
+    out.sort(key=lambda x: x.entry_id)
+    return LateChargesOut(data.account, money(contract.tazir), money(contract.tawidh), out)
 
 
 def murabahah_detail(ctx: Context, data: AccountIn) -> MurabahahOut:
@@ -375,138 +570,27 @@ def wadiah_balance(ctx: Context, data: AccountIn) -> AccountOut:
     return _account_out(ctx, _account(ctx, data.account, chart.WADIAH_PRODUCT, "wadiah"))
 
 
-# --- ZIS ---------------------------------------------------------------------------------------
-
-class Fund(enum.StrEnum):
-    ZAKAT = "zakat"
-    INFAQ = "infaq"
-    SOCIAL = "social"
-
-
-FUND_GL = {Fund.ZAKAT: chart.ZAKAT_FUND, Fund.INFAQ: chart.INFAQ_FUND,
-           Fund.SOCIAL: chart.SOCIAL_FUND}
-FUNDS = tuple((fund.value, FUND_GL[fund]) for fund in Fund)
-
-
-@attrs.frozen
-class ZisIn:
-    fund: Fund = attrs.field(metadata={"help": "zakat, infaq (infaq and sadaqah) or social "
-                                               "(dana kebajikan / qardhul hasan: ta'zir and "
-                                               "other non-halal receipts)"})
-    amount: Decimal = attrs.field(metadata={"help": "Amount in rupiah"})
-    cash_account: str = attrs.field(metadata=CASH)
-    memo: str = attrs.field(metadata={"help": "Payer (muzakki/munfiq) or recipient "
-                                              "(mustahik) and purpose", "max_length": 200})
-
-
-@attrs.frozen
-class FundOut:
-    fund: str
-    balance: Money
-
-
-@attrs.frozen
-class ZisOut:
-    fund: FundOut
-    entry: EntryOut
-
-
-@attrs.frozen
-class ZisReportIn:
-    from_date: date = attrs.field(metadata={"help": "First business date"})
-    to_date: date = attrs.field(metadata={"help": "Last business date"})
-
-
-@attrs.frozen
-class FundLineOut:
-    fund: str
-    gl_account: str
-    opening: Money
-    received: Money
-    disbursed: Money
-    closing: Money
-
-
-@attrs.frozen
-class ZisReportOut:
-    from_date: date
-    to_date: date
-    funds: list[FundLineOut]
-
-
-def _fund_out(ctx: Context, fund: Fund) -> FundOut:
-    return FundOut(fund.value, ledger.get_account(ctx, chart.gl(FUND_GL[fund])).balance)
-
-
-def zis_receive(ctx: Context, data: ZisIn) -> ZisOut:
-    """Receive zakat, infaq/sadaqah or a social-fund receipt into its fund (maal), apart from
-    the financing business."""
-    amount = _positive(ctx, data.amount, "amount")
-    entry = ledger.post_entry(
-        ctx, [PostingLine(_cash(ctx, data.cash_account), Side.DEBIT, amount),
-              PostingLine(chart.gl(FUND_GL[data.fund]), Side.CREDIT, amount)],
-        memo=f"Penerimaan {data.fund.value}: {data.memo.strip()}"[:500])
-    return ZisOut(_fund_out(ctx, data.fund), EntryOut.of(entry))
-
-
-def zis_disburse(ctx: Context, data: ZisIn) -> ZisOut:
-    """Disburse from the zakat, infaq/sadaqah or social fund (a qardhul hasan, a donation);
-    never more than the fund holds."""
-    amount = _positive(ctx, data.amount, "amount")
-    if not data.memo.strip():
-        raise ValidationError(_("name the recipient (mustahik) and purpose"), field="memo")
-    held = _fund_out(ctx, data.fund).balance
-    if amount > held:
-        raise InsufficientFunds(_("the {fund} fund holds only {held}", fund=data.fund.value,
-                                  held=held), field="amount")
-    entry = ledger.post_entry(
-        ctx, [PostingLine(chart.gl(FUND_GL[data.fund]), Side.DEBIT, amount),
-              PostingLine(_cash(ctx, data.cash_account), Side.CREDIT, amount)],
-        memo=f"Penyaluran {data.fund.value}: {data.memo.strip()}"[:500])
-    return ZisOut(_fund_out(ctx, data.fund), EntryOut.of(entry))
-
-
-def zis_report(ctx: Context, data: ZisReportIn) -> ZisReportOut:
-    """The ZIS and social funds over a period: opening, received, disbursed, closing."""
-    if data.to_date < data.from_date:
-        raise ValidationError(_("to_date is before from_date"), field="to_date")
-    p, e, a = query.postings.c, query.journal_entries.c, query.accounts.c
-    numbers = {chart.gl(key): name for name, key in FUNDS}
-    # Credit-normal funds: received = credits (negative amounts), disbursed = debits.
-    rows = ctx.conn.execute(
-        sa.select(
-            a.number,
-            sa.func.coalesce(sa.func.sum(sa.case((e.business_date < data.from_date, p.amount),
-                                                 else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case(
-                (sa.and_(e.business_date >= data.from_date, p.amount < 0), -p.amount),
-                else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case(
-                (sa.and_(e.business_date >= data.from_date, p.amount > 0), p.amount),
-                else_=0)), 0),
-        ).select_from(query.postings.join(query.journal_entries, p.entry_id == e.id)
-                      .join(query.accounts, p.account_id == a.id))
-        .where(a.number.in_(list(numbers)), e.business_date <= data.to_date)
-        .group_by(a.number)).all()
-    found = {row[0]: (-int(row[1]), int(row[2]), int(row[3])) for row in rows}
-    currency = ctx.settings.currency
-    lines = []
-    for name, key in FUNDS:
-        opening, received, disbursed = found.get(chart.gl(key), (0, 0, 0))
-        lines.append(FundLineOut(name, chart.gl(key), Money(opening, currency),
-                                 Money(received, currency), Money(disbursed, currency),
-                                 Money(opening + received - disbursed, currency)))
-    return ZisReportOut(data.from_date, data.to_date, lines)
-
-
 CONTRACT_ERRORS = (NotFound, MemberNotActive, Conflict, InsufficientFunds, AccountClosed,
                    AccountFrozen, PostingVetoed, ValidationError)
 
 OPERATIONS: tuple[Operation, ...] = (
+    Operation("sharia.murabahah-acquire", MurabahahAcquireIn, AcquisitionEntryOut,
+              murabahah_acquire, permission=chart.TRANSACT, mutates=True,
+              summary="Buy a murabahah's goods, or advance the member as agent (wakalah)",
+              member_fields=("member",), approval_amount_field="cost",
+              errors=CONTRACT_ERRORS),
+    Operation("sharia.murabahah-wakalah-purchase", WakalahPurchaseIn, AcquisitionEntryOut,
+              murabahah_wakalah_purchase, permission=chart.TRANSACT, mutates=True,
+              summary="Record the goods the member bought as agent, with the invoice",
+              errors=CONTRACT_ERRORS),
+    Operation("sharia.murabahah-acquisitions", AcquisitionsIn, AcquisitionsOut,
+              murabahah_acquisitions, permission=chart.REPORTS, mutates=False,
+              summary="Murabahah acquisitions with their documents",
+              errors=(NotFound, ValidationError)),
     Operation("sharia.murabahah-contract", MurabahahContractIn, MurabahahEntryOut,
               murabahah_contract, permission=chart.TRANSACT, mutates=True,
-              summary="Contract a murabahah sale", member_fields=("member",),
-              approval_amount_field="cost", errors=CONTRACT_ERRORS),
+              summary="Contract a murabahah sale of goods the cooperative owns",
+              member_fields=("member",), errors=CONTRACT_ERRORS),
     Operation("sharia.murabahah-pay", MurabahahPayIn, MurabahahPayOut, murabahah_pay,
               permission=chart.TRANSACT, mutates=True,
               summary="Collect the next murabahah installment", account_fields=("account",),
@@ -517,9 +601,18 @@ OPERATIONS: tuple[Operation, ...] = (
               account_fields=("account",), errors=(Conflict, *MOVE_ERRORS)),
     Operation("sharia.murabahah-tazir", MurabahahTazirIn, MurabahahEntryOut, murabahah_tazir,
               permission=chart.TRANSACT, mutates=True,
-              summary="Collect a ta'zir late charge into the social fund",
+              summary="Collect the ta'zir agreed at signing into the social fund",
               account_fields=("account",), approval_amount_field="amount",
               errors=(Conflict, *MOVE_ERRORS)),
+    Operation("sharia.murabahah-tawidh", MurabahahTawidhIn, MurabahahEntryOut,
+              murabahah_tawidh, permission=chart.TRANSACT, mutates=True,
+              summary="Collect a ta'widh: the real cost of a delay, with its evidence",
+              account_fields=("account",), approval_amount_field="amount",
+              errors=(Conflict, *MOVE_ERRORS)),
+    Operation("sharia.murabahah-charges", AccountIn, LateChargesOut, murabahah_charges,
+              permission=chart.READ, mutates=False,
+              summary="The ta'zir and ta'widh charged on a murabahah",
+              account_fields=("account",), errors=(NotFound,)),
     Operation("sharia.murabahah-detail", AccountIn, MurabahahOut, murabahah_detail,
               permission=chart.READ, mutates=False, summary="Show a murabahah contract",
               account_fields=("account",), errors=(NotFound,)),
@@ -548,13 +641,4 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("sharia.wadiah-balance", AccountIn, AccountOut, wadiah_balance,
               permission=chart.READ, mutates=False, summary="Show a wadiah account",
               account_fields=("account",), errors=(NotFound,)),
-    Operation("sharia.zis-receive", ZisIn, ZisOut, zis_receive, permission=chart.TRANSACT,
-              mutates=True, summary="Receive zakat, infaq/sadaqah or a social-fund receipt",
-              approval_amount_field="amount", errors=MOVE_ERRORS),
-    Operation("sharia.zis-disburse", ZisIn, ZisOut, zis_disburse, permission=chart.TRANSACT,
-              mutates=True, summary="Disburse from the zakat, infaq/sadaqah or social fund",
-              approval_amount_field="amount", errors=MOVE_ERRORS),
-    Operation("sharia.zis-report", ZisReportIn, ZisReportOut, zis_report,
-              permission=chart.READ, mutates=False, summary="ZIS and social fund report",
-              errors=(ValidationError,)),
 )

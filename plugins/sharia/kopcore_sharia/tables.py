@@ -33,6 +33,11 @@ murabahah = sa.Table(
     sa.Column("collectibility", sa.String(16), nullable=True),
     # Revision sharia0003: the allowance (PPAP) formed for the contract at the last end of day.
     sa.Column("allowance", sa.BigInteger, nullable=False),
+    # Revision sharia0005: the ta'zir agreed at signing (a flat amount per late installment
+    # plus an amount per day it is late) and the ta'widh collected.
+    sa.Column("tazir_flat", sa.BigInteger, nullable=False, default=0),
+    sa.Column("tazir_daily", sa.BigInteger, nullable=False, default=0),
+    sa.Column("tawidh", sa.BigInteger, nullable=False, default=0),
 )
 #: Ta'zir charges, each with the operator's finding that the member was able to pay.
 tazir = sa.Table(
@@ -43,6 +48,22 @@ tazir = sa.Table(
     sa.Column("business_date", sa.Date, nullable=False),
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=False),
+    # Revision sharia0005: the late installment charged (unique per contract; null before).
+    sa.Column("installment", sa.SmallInteger, nullable=True),
+)
+#: Ta'widh: the real cost a member's late payment caused the cooperative, with its evidence.
+tawidh = sa.Table(
+    "sharia_tawidh",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, nullable=False),
+    sa.Column("installment", sa.SmallInteger, nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("cost", sa.String(200), nullable=False),
+    sa.Column("evidence", sa.String(200), nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("entry_id", sa.Integer, nullable=False),
 )
@@ -128,6 +149,9 @@ distributions = sa.Table(
     sa.Column("accounts", sa.Integer, nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("business_date", sa.Date, nullable=False),
+    # Revision sharia0007: a loss month (distributable and shares negative) whose loss the
+    # cooperative bears for the manager's negligence recorded here.
+    sa.Column("negligence", sa.String(200), nullable=True),
     sa.UniqueConstraint("pool_code", "period_to", name="uq_sharia_distributions_period"),
 )
 
@@ -184,4 +208,45 @@ unit_gl = sa.Table(
     "sharia_unit_gl",
     metadata,
     sa.Column("gl_key", sa.String(64), primary_key=True),
+)
+
+#: The cooperative's acquisition of the goods of a murabahah before it sells them (revision
+#: sharia0006): bought from the supplier (``purchase``) or through the member as its agent
+#: (``wakalah``: the money advanced, then the supplier's invoice reported). Status ``agent``
+#: (wakalah, goods not yet bought), ``owned`` (the cooperative's inventory) or ``sold`` (the
+#: murabahah ``contract_account_id`` sold them).
+acquisitions = sa.Table(
+    "sharia_murabahah_acquisitions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("member_id", sa.Integer, nullable=False),
+    sa.Column("asset", sa.String(200), nullable=False),
+    sa.Column("cost", sa.BigInteger, nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("supplier", sa.String(200), nullable=True),
+    sa.Column("wakalah_document", sa.String(200), nullable=True),
+    sa.Column("purchase_document", sa.String(200), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("recorded_on", sa.Date, nullable=False),
+    sa.Column("owned_on", sa.Date, nullable=True),
+    sa.Column("entry_id", sa.Integer, nullable=False),
+    sa.Column("purchase_entry_id", sa.Integer, nullable=True),
+    sa.Column("contract_account_id", sa.Integer, nullable=True),
+    sa.Column("actor", sa.String(64), nullable=False),
+)
+
+#: ZIS per PSAK 409 (revision sharia0008): each receipt (``in``) and distribution (``out``) of a
+#: fund, a zakat distribution with its asnaf.
+zis_movements = sa.Table(
+    "sharia_zis_movements",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("fund", sa.String(16), nullable=False),
+    sa.Column("direction", sa.String(8), nullable=False),
+    sa.Column("asnaf", sa.String(16), nullable=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("memo", sa.String(200), nullable=False),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("entry_id", sa.Integer, nullable=False),
 )

@@ -111,6 +111,9 @@ class FinancialPositionOut:
     equity: SectionOut
     current_surplus: Money
     liabilities_and_equity: Money
+    #: Dana syirkah temporer (mudharabah savings and deposits), between liabilities and equity;
+    #: in ``liabilities_and_equity``.
+    temporary_syirkah: SectionOut
 
 
 @attrs.frozen
@@ -171,17 +174,22 @@ def trial_balance(ctx: Context, data: AsOfIn) -> TrialBalanceOut:
 
 
 def financial_position(ctx: Context, data: AsOfIn) -> FinancialPositionOut:
-    """Statement of financial position of the sharia unit alone."""
+    """Statement of financial position of the sharia unit alone: the kernel's, of unit
+    ``syariah``, with mudharabah funds as dana syirkah temporer between liabilities and
+    equity."""
     as_of = data.as_of or ctx.business_date
     currency = ctx.settings.currency
-    lines = _lines(ctx, ledger.trial_balance(ctx, as_of, unit=UNIT)["lines"])
-    assets = _section("Aset", lines, GLType.ASSET, currency=currency)
-    liabilities = _section("Liabilitas", lines, GLType.LIABILITY, currency=currency)
-    equity = _section("Ekuitas", lines, GLType.EQUITY, currency=currency)
-    surplus = (_section("", lines, GLType.INCOME, currency=currency).total
-               - _section("", lines, GLType.EXPENSE, currency=currency).total)
-    return FinancialPositionOut(as_of, assets, liabilities, equity, surplus,
-                                liabilities.total + equity.total + surplus)
+    r = ledger.financial_position(ctx, as_of, currency, unit=UNIT)
+
+    def section(s: Any) -> SectionOut:
+        return SectionOut(s.title, _lines(ctx, s.lines), s.total)
+
+    between = {s.title: section(s) for s in r["between_liabilities_and_equity"]}
+    return FinancialPositionOut(as_of, section(r["assets"]), section(r["liabilities"]),
+                                section(r["equity"]), r["current_surplus"],
+                                r["liabilities_and_equity"],
+                                between.get(chart.TEMPORARY_SYIRKAH, SectionOut(
+                                    chart.TEMPORARY_SYIRKAH, [], Money(0, currency))))
 
 
 def operating_results(ctx: Context, data: PeriodIn) -> OperatingResultsOut:

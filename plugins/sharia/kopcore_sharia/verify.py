@@ -3,7 +3,9 @@
 A distribution records the members' share of the pool's income and each account's part. The
 parts add up to the members' share, and each journal entry that paid them debits the
 profit-sharing expense with exactly the parts it paid: a share edited in the database, or
-recorded without its entry, is reported.
+recorded without its entry, is reported. A loss borne by the fund owners is recorded the same
+way with negative parts, and its entry credits ``sharia.loss_borne_by_owners`` with exactly
+those parts.
 """
 
 from __future__ import annotations
@@ -37,12 +39,15 @@ def _total_findings(ctx: Context, currency: str) -> list[Finding]:
             for r in rows]
 
 
-def _posting_findings(ctx: Context, expense: int, currency: str) -> list[Finding]:
+def _posting_findings(ctx: Context, expense: int, loss: int, currency: str) -> list[Finding]:
     s, p = shares.c, kt.postings.c
     paid = (sa.select(s.entry_id, sa.func.sum(s.amount).label("parts"))
             .where(s.entry_id.is_not(None)).group_by(s.entry_id).subquery())
+    # A share is a debit of the expense (positive); a loss borne a credit of the loss account
+    # (negative): either way the entry's lines on the two accounts equal its parts.
     debited = (sa.select(sa.func.coalesce(sa.func.sum(p.amount), 0))
-               .where(p.entry_id == paid.c.entry_id, p.account_id == expense).scalar_subquery())
+               .where(p.entry_id == paid.c.entry_id, p.account_id.in_((expense, loss)))
+               .scalar_subquery())
     rows: Any = ctx.conn.execute(
         sa.select(paid.c.entry_id, paid.c.parts, debited.label("debited"))
         .where(debited != paid.c.parts).order_by(paid.c.entry_id))
@@ -53,7 +58,7 @@ def _posting_findings(ctx: Context, expense: int, currency: str) -> list[Finding
                      entry_id=r.entry_id) for r in rows]
     unpaid: Any = ctx.conn.execute(
         sa.select(s.distribution_id, s.account_id, s.amount)
-        .where(s.amount > 0, s.entry_id.is_(None)).order_by(s.distribution_id, s.account_id))
+        .where(s.amount != 0, s.entry_id.is_(None)).order_by(s.distribution_id, s.account_id))
     found += [Finding("share_not_posted",
                       f"distribution {r.distribution_id} records a share of "
                       f"{Money(r.amount, currency).format()} for account id {r.account_id} "
@@ -65,4 +70,6 @@ def findings(ctx: Context) -> list[Finding]:
     """Distributions whose parts or postings disagree."""
     expense = ledger.get_account(ctx, chart.gl(chart.PROFIT_SHARE_EXPENSE))
     currency = expense.currency
-    return _total_findings(ctx, currency) + _posting_findings(ctx, expense.id, currency)
+    loss = ledger.get_account(ctx, chart.gl(chart.LOSS_BORNE_BY_OWNERS))
+    return _total_findings(ctx, currency) + _posting_findings(ctx, expense.id, loss.id,
+                                                              currency)

@@ -33,5 +33,7 @@ def veto(entry: ProposedEntry) -> Veto | None:
     if sharia and interest:
         return Veto(INTEREST_ACCOUNT, _(
             "an entry on sharia account(s) {sharia} may not touch interest account(s) "
-            "{interest}", sharia=", ".join(sharia), interest=", ".join(interest)))
+            "{interest}; interest the cooperative receives (a bank's) is non-halal: receive it "
+            "into the non-halal fund (sharia zis-receive --fund non_halal), never into income",
+            sharia=", ".join(sharia), interest=", ".join(interest)))
     return None

@@ -42,3 +42,11 @@ class Coop(Cooperative):
 
     def approve(self, proposal: int, as_user: str = "manager2") -> Any:
         return self.call("sharia.proposal-approve", as_user=as_user, proposal=proposal)
+
+    def acquire(self, member: str, cost: str, *, asset: str = "Kulkas dua pintu",
+                cash_account: str = CASH, as_user: str = "teller") -> int:
+        """The cooperative buys goods for a murabahah from a supplier; the acquisition's id."""
+        out = self.call("sharia.murabahah-acquire", as_user=as_user, member=member, asset=asset,
+                        cost=cost, cash_account=cash_account, supplier="Toko Elektronik Amanah",
+                        document="Faktur 001/2026")
+        return int(out["acquisition"]["id"])

@@ -61,13 +61,14 @@ def test_allowance_and_deposit_maturity_over_one_month(
     coop.refused(Conflict, "sharia.mudharabah-withdraw", account=r, amount="2000000",
                  cash_account=CASH)
 
-    terms = {"asset": "Kulkas", "cash_account": CASH}
     # Base = receivable net of deferred margin: 12,000,000 - 2,000,000 = 10,000,000.
-    a = coop.call("sharia.murabahah-contract", member=siti, cost="10000000", margin="2000000",
-                  installments=10, **terms)["murabahah"]["account"]["number"]
+    a = coop.call("sharia.murabahah-contract", member=siti,
+                  acquisition=coop.acquire(siti, "10000000"), margin="2000000",
+                  installments=10)["murabahah"]["account"]["number"]
     # Base 3,333,333: one installment of 4,000,000 due 28 February.
-    b = coop.call("sharia.murabahah-contract", member=budi, cost="3333333", margin="666667",
-                  installments=1, **terms)["murabahah"]["account"]["number"]
+    b = coop.call("sharia.murabahah-contract", member=budi,
+                  acquisition=coop.acquire(budi, "3333333"), margin="666667",
+                  installments=1)["murabahah"]["account"]["number"]
     rates = {c["code"]: c["allowance_rate"] for c in coop.call(
         "sharia.collectibility-classes", as_user="auditor")["classes"]}
     assert rates == {"1": "0.5", "2": "10", "3": "50", "4": "100"}  # DOMAIN.md §3

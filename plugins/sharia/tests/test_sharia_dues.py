@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sharia_coop import CASH, Coop
+from sharia_coop import Coop
 
 from kopcore import ledger
 from kopcore.context import Context
@@ -22,8 +22,8 @@ MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 def setup(coop: Coop) -> tuple[str, int]:
     member = coop.member()
     made = coop.call("sharia.murabahah-contract", as_user="teller", member=member,
-                     asset="Kulkas dua pintu", cost="10000000", margin="2000000",
-                     installments=10, cash_account=CASH)
+                     acquisition=coop.acquire(member, "10000000"), margin="2000000",
+                     installments=10)
     coop.call("accounts.open-internal", name="Bank", gl_key="bank", number=BANK)
     run_end_of_day(coop.kernel, until=date(2026, 3, 20))
     member_id = coop.kernel.read("admin", lambda ctx: ledger.get_member(ctx, member).id)

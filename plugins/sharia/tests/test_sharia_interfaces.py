@@ -21,9 +21,14 @@ def test_a_murabahah_through_the_api(coop: Coop) -> None:
             return client.post(f"/api/v1/sharia/{path}", json=body,
                                headers={"Authorization": f"Bearer {teller}", **headers})
 
-        made = post("murabahah-contract", {"member": member, "asset": "Laptop", "cost": "10000000",
-                                           "margin": "2000000", "installments": 10,
-                                           "cash_account": CASH})
+        bought = post("murabahah-acquire", {"member": member, "asset": "Laptop",
+                                            "cost": "10000000", "cash_account": CASH,
+                                            "supplier": "Toko Komputer", "document": "INV-77"})
+        assert bought.status_code == 200, bought.text
+        assert bought.json()["acquisition"]["status"] == "owned"
+        made = post("murabahah-contract", {"member": member,
+                                           "acquisition": bought.json()["acquisition"]["id"],
+                                           "margin": "2000000", "installments": 10})
         assert made.status_code == 200, made.text
         number = made.json()["murabahah"]["account"]["number"]
         headers = {"Idempotency-Key": "angsuran-1"}
@@ -85,9 +90,23 @@ def test_the_cli_as_an_identified_operator(coop: Coop) -> None:
                                  "--account", number, "--amount", "75000.01",
                                  "--cash-account", CASH])
     assert result.exit_code == 1
-    made = json.loads(run("sharia", "murabahah-contract", "--member", member, "--asset",
-                          "Mesin jahit", "--cost", "3000000", "--margin", "450000",
-                          "--installments", "3", "--cash-account", CASH, "--json"))
+    # Wakalah: the member buys the goods as the cooperative's agent; the sale waits for the
+    # invoice.
+    agent = json.loads(run("sharia", "murabahah-acquire", "--member", member, "--asset",
+                           "Mesin jahit", "--cost", "3000000", "--cash-account", CASH,
+                           "--method", "wakalah", "--document", "Akad wakalah 12/2026",
+                           "--json"))["acquisition"]
+    assert agent["status"] == "agent"
+    sale = ["sharia", "murabahah-contract", "--member", member, "--acquisition",
+            str(agent["id"]), "--margin", "450000", "--installments", "3", "--json"]
+    early = runner.invoke(cli, ["--operator", "teller", *sale])
+    assert early.exit_code == 1
+    assert "as agent (wakalah)" in str(early.exception)
+    owned = json.loads(run("sharia", "murabahah-wakalah-purchase", "--acquisition",
+                           str(agent["id"]), "--supplier", "Toko Jahit Makmur", "--document",
+                           "Nota 5531", "--json"))["acquisition"]
+    assert (owned["status"], owned["purchase_document"]) == ("owned", "Nota 5531")
+    made = json.loads(run(*sale))
     schedule = json.loads(run("sharia", "murabahah-schedule", "--account",
                               made["murabahah"]["account"]["number"], "--json"))
     assert [row["total"]["amount"] for row in schedule["installments"]] == [

@@ -102,8 +102,9 @@ def test_shares_from_the_ledgers_income_with_movements_and_two_nisbah(
                    amount="1000000", cash_account=CASH)["holding"]["account"]["number"]
     # January's income of the sharia unit: one murabahah installment's margin (200,000) and a
     # qardh admin fee (10,000).
-    made = coop.call("sharia.murabahah-contract", member=z, asset="Kulkas", cost="10000000",
-                     margin="2000000", installments=10, cash_account=CASH)
+    made = coop.call("sharia.murabahah-contract", member=z,
+                     acquisition=coop.acquire(z, "10000000", asset="Kulkas"),
+                     margin="2000000", installments=10)
     coop.call("sharia.murabahah-pay", account=made["murabahah"]["account"]["number"],
               cash_account=CASH)
     coop.call("sharia.qardh-disburse", member=z, amount="500000", admin_fee="10000",
@@ -169,8 +170,9 @@ def test_two_pools_share_the_units_income_by_revenue_and_by_profit(
     # January: margin income 200,000; a general expense of the unit, 50,000; a wadiah bonus of
     # 5,000 (paid out of the cooperative's share, not deducted from the pools' profit).
     coop.call("sharia.unit-include", as_user="manager", gl_key="expense.general")
-    made = coop.call("sharia.murabahah-contract", member=u, asset="Mesin", cost="10000000",
-                     margin="2000000", installments=10, cash_account=CASH)
+    made = coop.call("sharia.murabahah-contract", member=u,
+                     acquisition=coop.acquire(u, "10000000", asset="Mesin"),
+                     margin="2000000", installments=10)
     coop.call("sharia.murabahah-pay", account=made["murabahah"]["account"]["number"],
               cash_account=CASH)
     coop.call("entries.post", memo="Biaya operasional unit syariah", lines=[

@@ -21,13 +21,17 @@ from kopcore.errors import (
 )
 from kopcore.money import Money
 
+INVENTORY = "GL-sharia.murabahah_inventory"
 DEFERRED = "GL-sharia.murabahah_deferred_margin"
 INCOME = "GL-sharia.murabahah_margin_income"
 
 
 def contract(coop: Coop, member: str, **terms: str | int) -> dict:
-    raw = {"member": member, "asset": "Kulkas dua pintu", "cost": "10000000",
-           "margin": "2000000", "installments": 10, "cash_account": CASH, **terms}
+    """The cooperative buys the goods for 10,000,000, then sells them to the member."""
+    raw = {"member": member, "acquisition": coop.acquire(member, "10000000"),
+           "margin": "2000000", "installments": 10, **terms}
+    if "down_payment" in terms:
+        raw["cash_account"] = CASH
     return dict(coop.call("sharia.murabahah-contract", as_user="teller", **raw))
 
 
@@ -47,8 +51,10 @@ def test_the_domain_example_exactly(coop: Coop) -> None:
     assert made["murabahah"]["selling_price"]["amount"] == "12000000.00"
     postings = {(p["account"], p["side"]): p["amount"]["amount"]
                 for p in made["entry"]["postings"]}
-    assert postings == {(number, "debit"): "12000000.00", (CASH, "credit"): "10000000.00",
+    # The goods bought for 10,000,000 leave inventory at cost.
+    assert postings == {(number, "debit"): "12000000.00", (INVENTORY, "credit"): "10000000.00",
                         (DEFERRED, "credit"): "2000000.00"}
+    assert coop.balance(CASH) == "990000000.00"  # paid to the supplier at the acquisition
     # At contract: receivable 12,000,000 and deferred margin (contra-asset) 2,000,000.
     assert gl_balances(coop) == (12000000, 2000000, 0)
     assert coop.balance(number) == "12000000.00"
@@ -160,19 +166,22 @@ def test_early_settlement_without_discount(coop: Coop) -> None:
 
 def test_refusals_change_nothing(coop: Coop) -> None:
     member = coop.member()
-    coop.refused(NotFound, "sharia.murabahah-contract", member="A999999", asset="x",
-                 cost="1000", margin="100", installments=2, cash_account=CASH)
-    coop.refused(ValidationError, "sharia.murabahah-contract", member=member, asset="x",
-                 cost="1000", margin="100", installments=2, cash_account=CASH,
+    goods = coop.acquire(member, "1000")
+    coop.refused(NotFound, "sharia.murabahah-contract", member="A999999", acquisition=goods,
+                 margin="100", installments=2)
+    coop.refused(ValidationError, "sharia.murabahah-contract", member=member,
+                 acquisition=goods, margin="100", installments=2, cash_account=CASH,
                  down_payment="1000")
-    coop.refused(ValidationError, "sharia.murabahah-contract", member=member, asset=" ",
-                 cost="1000", margin="100", installments=2, cash_account=CASH)
+    coop.refused(ValidationError, "sharia.murabahah-acquire", member=member, asset=" ",
+                 cost="1000", cash_account=CASH, supplier="Toko", document="Faktur 1")
     coop.refused(NotFound, "sharia.murabahah-pay", account=CASH, cash_account=CASH)
-    # Not enough cash in the paying account: the contract is not made.
+    # Not enough cash in the paying account: the goods are not bought.
     coop.call("accounts.open-internal", name="Kas kosong", gl_key="cash", number="CASH-EMPTY",
               floor="0")
-    coop.refused(InsufficientFunds, "sharia.murabahah-contract", member=member, asset="x",
-                 cost="1000", margin="100", installments=2, cash_account="CASH-EMPTY")
+    coop.refused(InsufficientFunds, "sharia.murabahah-acquire", member=member, asset="x",
+                 cost="1000", cash_account="CASH-EMPTY", supplier="Toko", document="Faktur 1")
+    listed = coop.call("sharia.murabahah-acquisitions", as_user="auditor")["acquisitions"]
+    assert [(a["id"], a["status"]) for a in listed] == [(goods, "owned")]
 
 
 def test_member_exit_is_refused_while_a_murabahah_is_outstanding(coop: Coop) -> None:
@@ -188,7 +197,9 @@ def test_member_exit_is_refused_while_a_murabahah_is_outstanding(coop: Coop) -> 
 
 def test_tazir_lands_in_the_social_fund_only_when_late(coop: Coop) -> None:
     member = coop.member()
-    number = contract(coop, member)["murabahah"]["account"]["number"]
+    # Ta'zir agreed at signing: Rp45,000 per late installment plus Rp5,000 a day.
+    number = contract(coop, member, tazir_flat="45000", tazir_daily="5000")[
+        "murabahah"]["account"]["number"]
     # Business date 2026-01-05; the first installment is due 2026-02-05.
     late = {"account": number, "amount": "50000", "cash_account": CASH}
     coop.refused(Conflict, "sharia.murabahah-tazir", **late, able_to_pay=True,
@@ -209,9 +220,14 @@ def test_tazir_lands_in_the_social_fund_only_when_late(coop: Coop) -> None:
                  reason="Gagal panen")
     coop.refused(ValidationError, "sharia.murabahah-tazir", **late, able_to_pay=True,
                  reason=" ")
+    # On 6 February installment 1 is a day late: 45,000 + 1 x 5,000 agreed, no more.
+    coop.refused(ValidationError, "sharia.murabahah-tazir", **{**late, "amount": "50000.01"},
+                 able_to_pay=True, reason="Usaha berjalan, menunda tanpa alasan")
     out = coop.call("sharia.murabahah-tazir", **late, able_to_pay=True,
                     reason="Usaha berjalan, menunda tanpa alasan")
     assert out["murabahah"]["tazir"]["amount"] == "50000.00"
+    coop.refused(Conflict, "sharia.murabahah-tazir", **late, able_to_pay=True,
+                 reason="Sekali lagi")  # once per late installment
     assert out["murabahah"]["outstanding"]["amount"] == "12000000.00"
     net = coop.gl_net()
     assert net["sharia.social_fund"] == -5_000_000

@@ -84,7 +84,7 @@ def test_zis_funds_are_kept_apart_and_reported(coop: Coop) -> None:
     coop.call("sharia.zis-receive", fund="infaq", amount="150000", cash_account=CASH,
               memo="Kotak infaq Jumat")
     out = coop.call("sharia.zis-disburse", fund="zakat", amount="1000000", cash_account=CASH,
-                    memo="Mustahik: Ibu Sumi, biaya sekolah")
+                    memo="Mustahik: Ibu Sumi, biaya sekolah", asnaf="miskin")
     assert out["fund"]["balance"]["amount"] == "1500000.00"
     coop.refused(InsufficientFunds, "sharia.zis-disburse", fund="infaq", amount="150000.01",
                  cash_account=CASH, memo="Mustahik")
@@ -97,6 +97,8 @@ def test_zis_funds_are_kept_apart_and_reported(coop: Coop) -> None:
              for f in report["funds"]}
     assert funds == {"zakat": ("0.00", "2500000.00", "1000000.00", "1500000.00"),
                      "infaq": ("0.00", "150000.00", "0.00", "150000.00"),
+                     "amil": ("0.00", "0.00", "0.00", "0.00"),
+                     "non_halal": ("0.00", "0.00", "0.00", "0.00"),
                      "social": ("0.00", "0.00", "0.00", "0.00")}
     # Nothing of it is financing income.
     assert "sharia.murabahah_margin_income" not in coop.gl_net()

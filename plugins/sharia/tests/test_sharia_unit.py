@@ -38,8 +38,10 @@ def test_a_sharia_unit_beside_a_conventional_business(make_kernel: Callable[...,
         line("GL-sharia.head_office_investment", "debit", "100000000"),
         line(CASH, "credit", "100000000")])
     member = coop.member()
-    made = coop.call("sharia.murabahah-contract", member=member, asset="Motor", cost="10000000",
-                     margin="2000000", installments=10, cash_account=UNIT_CASH)
+    made = coop.call("sharia.murabahah-contract", member=member,
+                     acquisition=coop.acquire(member, "10000000", asset="Motor",
+                                              cash_account=UNIT_CASH),
+                     margin="2000000", installments=10)
     coop.call("sharia.murabahah-pay", account=made["murabahah"]["account"]["number"],
               cash_account=UNIT_CASH)
     wadiah = coop.call("sharia.wadiah-open", member=member)["number"]
