@@ -220,7 +220,7 @@ def post_result(ctx: Context, employer: Employer, period: str, rows: Sequence[Re
             return Posted(batch, replayed=True)
         raise Conflict(_("the {period} deduction of {employer} was posted on {posted_on}: a "
                          "different result is refused", period=period,
-                         employer=employer.code, posted_on=batch.posted_on.isoformat()),
+                         employer=employer.code, posted_on=str(batch.posted_on)),
                        field="content")
     listed = {m.employee_number: m for m in listed_members(ctx, batch)}
     if rows is None:
