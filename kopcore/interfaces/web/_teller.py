@@ -63,7 +63,7 @@ def teller_handlers(web: Web) -> list[Any]:
     def refused(request: AnyRequest, session: logins.Session, exc: KopcoreError
                 ) -> Response[Any]:
         locale = web.locale(request)
-        return web.message(request, session, exc.status, gettext(exc.title, locale),
+        return web.message(request, session, exc.status, exc.title_in(locale),
                            refusal(exc, locale))
 
     @get("/teller", sync_to_thread=True)
