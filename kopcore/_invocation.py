@@ -170,7 +170,7 @@ def _check_offices(ctx: Context, op: Operation, data: Any, offices: frozenset[in
     theirs, and so is every internal account (cash, vault, a GL posting account) the input
     names anywhere. A member's own accounts are served at every office: a member of branch A
     pays in at branch B's counter, into B's cash."""
-    refusal = "your office may only use its own offices' books and cash"
+    refusal = message("your office may only use its own offices' books and cash")
     for name in op.office_fields:
         code = getattr(data, name)
         if code is None:

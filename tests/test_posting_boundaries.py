@@ -173,7 +173,7 @@ def test_a_member_short_of_money_hears_of_their_own_shortfall_before_the_tills(
         lambda ctx: ledger.post_entry(ctx, [debit(SAVINGS, "2000000"), credit(CASH, "2000000")],
                                       memo="tarik tunai"))
     assert error.extra["account"] == SAVINGS
-    assert "Rp250.000,00 available" in str(error)
+    assert "available Rp250.000,00" in str(error)
     # With enough in the member's account, the till's own shortfall is the one named.
     post(branch, [debit(INCOME, "5000000"), credit(SAVINGS, "5000000")])
     error = assert_refused_and_nothing_written(
