@@ -65,7 +65,7 @@ class SandboxGateway:
                 ("sbx-va-" if kind is Kind.VA else "sbx-qr-") + channel, amount,
                 paid_at if paid_at.tzinfo else paid_at.replace(tzinfo=UTC))
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValidationError(_("not a sandbox callback: {problem}", problem=exc),
+            raise ValidationError(_("not a sandbox callback: {problem}", problem=str(exc)),
                                   field="body") from None
 
     def payments(self, since: datetime, until: datetime) -> Sequence[GatewayPayment]:

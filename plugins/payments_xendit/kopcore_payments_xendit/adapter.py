@@ -143,7 +143,7 @@ class XenditGateway:
                            if answer.get("expiration_date") else None)
         except (KeyError, Malformed) as exc:
             raise GatewayUnavailable(_("Xendit answered a VA without {problem}",
-                                       problem=exc)) from None
+                                       problem=str(exc))) from None
 
     def create_qris(self, reference_id: str, amount: int, expires_at: datetime) -> Channel:
         answer = self._request("POST", "/qr_codes", headers={"api-version": QR_API_VERSION},
@@ -157,7 +157,7 @@ class XenditGateway:
                            _moment(answer["expires_at"], "expires_at"))
         except (KeyError, Malformed) as exc:
             raise GatewayUnavailable(_("Xendit answered a QR code without {problem}",
-                                       problem=exc)) from None
+                                       problem=str(exc))) from None
 
     # -- callbacks -------------------------------------------------------------------------------
     def parse_callback(self, body: str, token: str) -> GatewayPayment | None:
@@ -184,7 +184,7 @@ class XenditGateway:
                         data.get("currency", "IDR")))
         except (ValueError, KeyError, TypeError, AttributeError, Malformed) as exc:
             raise ValidationError(_("not a Xendit payment callback: {problem}",
-                                    problem=exc), field="body") \
+                                    problem=str(exc)), field="body") \
                 from None
         raise ValidationError(_("not a Xendit payment callback (neither a fixed VA payment nor "
                                 "qr.payment)"), field="body")
@@ -218,7 +218,7 @@ class XenditGateway:
                     paid = self._transaction(row)
                 except (KeyError, TypeError, Malformed) as exc:
                     raise GatewayUnavailable(_("Xendit transactions: malformed row: {problem}",
-                                               problem=exc)) \
+                                               problem=str(exc))) \
                         from None
                 if paid is not None:
                     found.append(paid)
