@@ -170,11 +170,12 @@ def _check_offices(ctx: Context, op: Operation, data: Any, offices: frozenset[in
     theirs, and so is every internal account (cash, vault, a GL posting account) the input
     names anywhere. A member's own accounts are served at every office: a member of branch A
     pays in at branch B's counter, into B's cash."""
-    refusal = "your office may only use its own offices' books and cash"
+    refusal = message("your office may only use its own offices' books and cash")
     for name in op.office_fields:
         code = getattr(data, name)
         if code is None:
-            raise Forbidden(f"your office sees its own offices only: name one ({name})")
+            raise Forbidden(message("your office sees its own offices only: name one ({name})",
+                                    name=name))
         row = ctx.conn.execute(select(t.offices.c.id).where(t.offices.c.code == code)).first()
         if row is None or row.id not in offices:
             raise Forbidden(refusal)
@@ -185,7 +186,8 @@ def _check_offices(ctx: Context, op: Operation, data: Any, offices: frozenset[in
     for row in ctx.conn.execute(select(a.number, a.office_id).where(
             a.number.in_(sorted(numbers)), a.member_id.is_(None))):
         if row.office_id not in offices:
-            raise Forbidden(f"account {row.number} belongs to another office: {refusal}")
+            raise Forbidden(message("account {account} belongs to another office: {refusal}",
+                                    account=row.number, refusal=refusal))
 
 
 def _check_own_records(ctx: Context, op: Operation, data: Any, principal: Principal) -> None:

@@ -34,7 +34,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from kopcore._auth import Principal, get_user, principal_for
 from kopcore._db import tables as t
-from kopcore.errors import ValidationError
+from kopcore.errors import ValidationError, message
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -73,10 +73,11 @@ def _now() -> datetime:
 def check_password_rules(username: str, password: str) -> None:
     """Refuse a password too short or equal to the username."""
     if len(password) < MIN_PASSWORD:
-        raise ValidationError(f"a password has at least {MIN_PASSWORD} characters",
+        raise ValidationError(message("a password has at least {minimum} characters",
+                                      minimum=MIN_PASSWORD),
                               field="password", minimum=MIN_PASSWORD)
     if password.strip().lower() == username.lower():
-        raise ValidationError("a password may not be the username", field="password")
+        raise ValidationError(message("a password may not be the username"), field="password")
 
 
 def set_password(conn: Connection, username: str, password: str, *, temporary: bool) -> None:
@@ -189,9 +190,9 @@ def change_password(conn: Connection, session: Session, current: str, new: str) 
     try:
         _HASHER.verify(stored, current)
     except (VerificationError, InvalidHashError):
-        raise ValidationError("the current password is wrong", field="current") from None
+        raise ValidationError(message("the current password is wrong"), field="current") from None
     if new == current:
-        raise ValidationError("the new password must differ from the current one",
+        raise ValidationError(message("the new password must differ from the current one"),
                               field="password")
     check_password_rules(username, new)
     conn.execute(update(t.web_logins).where(l.user_id == user["id"]).values(
@@ -258,8 +259,8 @@ def enable_totp(conn: Connection, session: Session, secret: str, code: str) -> N
     """Turn on two-step login with ``secret`` once the app shows the right ``code``."""
     step = _matching_step(secret, code, None)
     if step is None:
-        raise ValidationError("the code does not match: check the phone's clock and type the "
-                              "code the app shows now", field="code")
+        raise ValidationError(message("the code does not match: check the phone's clock and "
+                                      "type the code the app shows now"), field="code")
     user = get_user(conn, session.principal.username)
     conn.execute(update(t.web_logins).where(t.web_logins.c.user_id == user["id"])
                  .values(totp_secret=secret, totp_last_step=step))
@@ -287,7 +288,7 @@ def _accept_code(conn: Connection, session: Session, code: str) -> None:
     step = _matching_step(row.totp_secret, code, row.totp_last_step) \
         if row.totp_secret else None
     if step is None:
-        raise ValidationError("wrong or already used code", field="code")
+        raise ValidationError(message("wrong or already used code"), field="code")
     conn.execute(update(t.web_logins).where(l.user_id == user["id"])
                  .values(totp_last_step=step))
 

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, func, select
 
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import Conflict, ValidationError
+from kopcore.errors import Conflict, ValidationError, message
 from kopcore.ledger._offices import get_office, list_offices
 from kopcore.ledger._records import AccountStatus, Office
 from kopcore.money import Money
@@ -56,24 +56,28 @@ def close_office_day(ctx: Context, code: str, counts: Mapping[str, Money]) -> Of
     d = t.office_days.c
     if ctx.conn.execute(select(d.actor).where(d.office_id == office.id,
                                               d.business_date == day)).first():
-        raise Conflict(f"the day {day} of office {code} is already closed", field="office")
+        raise Conflict(message("the day {day} of office {code} is already closed",
+                               day=day.isoformat(), code=code), field="office")
     accounts = _cash_accounts(ctx.conn, office.id)
     numbers = {row.number for row in accounts}
     stray = sorted(set(counts) - numbers)
     if stray:
-        raise ValidationError(f"{', '.join(stray)}: not an open cash or vault account of office "
-                              f"{code}", field="counts")
+        raise ValidationError(message("{stray}: not an open cash or vault account of office "
+                                      "{code}", stray=', '.join(stray), code=code), field="counts")
     differences = []
     for row in accounts:
         books = Money.stored(row.balance * row.normal_sign, row.currency)
         counted = counts.get(row.number, Money.zero(row.currency))
         if counted.currency != row.currency or counted.minor != books.minor:
-            differences.append(f"{row.number}: counted {counted.format()}, the books say "
-                               f"{books.format()}")
+            differences.append(message("{account}: counted {counted}, the books say {books}",
+                                       account=row.number, counted=counted, books=books))
     if differences:
-        raise Conflict("the cash counted differs from the books (selisih kas): "
-                       + "; ".join(differences) + ". Post the difference first, then close.",
-                       field="counts")
+        listed = differences[0]
+        for more in differences[1:]:
+            listed = message("{listed}; {more}", listed=listed, more=more)
+        raise Conflict(message("the cash counted differs from the books (selisih kas): "
+                               "{differences}. Post the difference first, then close.",
+                               differences=listed), field="counts")
     ctx.conn.execute(t.office_days.insert().values(office_id=office.id, business_date=day,
                                                    actor=ctx.actor, closed_at=datetime.now(UTC)))
     if accounts:

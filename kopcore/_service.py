@@ -139,12 +139,12 @@ def _run_own_transactions(kernel: Kernel, op: Operation, data: Any, principal: P
 def _nested_operation(ctx: Context, name: str) -> Operation:
     claimed = ctx.kernel.plugins.operations.get(name)
     if claimed is None:
-        raise NotFound(f"no operation {name!r} is enabled")
+        raise NotFound(message("no operation {name!r} is enabled", name=name))
     op: Operation = claimed.value
     if op.own_transactions or op.signature_header is not None or op.upload_field is not None:
-        raise ValidationError(f"operation {name} cannot be called from another operation "
-                              "(it runs its own transactions, is a signed callback or takes "
-                              "a file)", field="operation")
+        raise ValidationError(message("operation {name} cannot be called from another "
+                                      "operation (it runs its own transactions, is a signed "
+                                      "callback or takes a file)", name=name), field="operation")
     return op
 
 
@@ -153,7 +153,8 @@ def check_within(ctx: Context, name: str, raw: Mapping[str, Any]) -> None:
     records, as :func:`invoke` does) without running it. Raises the refusal's KopcoreError."""
     op = _nested_operation(ctx, name)
     if ctx.principal is None:
-        raise Forbidden(f"{name}: no authenticated caller to authorise")
+        raise Forbidden(message("{name}: no authenticated caller to authorise",
+                                name=name))
     check_permission(op, ctx.principal)
     check_records(ctx, op, load(op.input, raw), ctx.principal)
 

@@ -111,8 +111,9 @@ def close_business_date(kernel: Kernel, *, progress: Progress | None = None,
     still_open = kernel.read(SYSTEM_ACTOR, lambda ctx: offices_still_open(ctx, day))
     if still_open:
         raise BusinessDateError(
-            f"end of day {day}: the offices close their day first (offices close-day): "
-            f"{', '.join(office.code for office in still_open)} still open")
+            message("end of day {day}: the offices close their day first (offices close-day): "
+                    "{still_open} still open", day=day.isoformat(),
+                    still_open=', '.join(office.code for office in still_open)))
 
     def start(ctx: Context) -> None:
         exists = ctx.conn.execute(

@@ -145,7 +145,7 @@ def office_code(ctx: Context, office_id: int) -> str:
     :class:`NotFound` if there is none."""
     code = ctx.conn.execute(sa.select(offices.c.code).where(offices.c.id == office_id)).scalar()
     if code is None:
-        raise NotFound(f"no office has id {office_id}")
+        raise NotFound(message("no office has id {office_id}", office_id=office_id))
     return str(code)
 
 

@@ -28,6 +28,10 @@ PLUGINS = {
     "ppob": (ROOT / "plugins/ppob/kopcore_ppob", "ppob"),
     "ppob_iak": (ROOT / "plugins/ppob_iak/kopcore_ppob_iak", "ppob_iak"),
     "sharia": (ROOT / "plugins/sharia/kopcore_sharia", "sharia"),
+    "payroll": (ROOT / "plugins/payroll/kopcore_payroll", "payroll"),
+    "payments": (ROOT / "plugins/payments/kopcore_payments", "payments"),
+    "payments_xendit": (ROOT / "plugins/payments_xendit/kopcore_payments_xendit",
+                        "payments_xendit"),
 }
 KERNEL = (ROOT / "kopcore", "kopcore")
 

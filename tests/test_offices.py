@@ -296,7 +296,9 @@ def test_a_teller_is_refused_another_branchs_cash_through_the_api_and_the_cli(
                               headers={"Authorization": f"Bearer {keys['teller2']}"})
         assert refused.status_code == 403, refused.text
         assert refused.headers["content-type"].startswith("application/problem+json")
-        assert "KAS-CAB01 belongs to another office" in refused.json()["detail"]
+        assert refused.json()["detail"] == (  # Indonesian: the default language
+            "rekening KAS-CAB01 milik kantor lain: kantor Anda hanya boleh memakai pembukuan dan "
+            "kas kantornya sendiri")
         seen = client.get("/api/v1/accounts/get", params={"account": "KAS-CAB01"},
                           headers={"Authorization": f"Bearer {keys['teller2']}"})
         assert seen.status_code == 403

@@ -303,6 +303,23 @@ def test_a_search_of_one_character_is_refused(demo_kernel: Kernel) -> None:
         run_operation(demo_kernel, "members.search", {"q": "s"}, as_user="teller")
 
 
+def test_a_refusal_in_the_app_reads_as_the_api_translates_it(demo_kernel: Kernel) -> None:
+    """The app shows a refusal's title and detail in the person's language, from the same
+    catalogues as the API and the CLI: the kernel's, and a plugin's for the plugin's messages."""
+    with client_for(demo_kernel) as client:
+        log_in(client, "manager")
+        search = client.get("/app/teller?q=s").text  # the kernel refuses it
+        assert "ketik paling sedikit 2 karakter untuk mencari" in search
+        assert "type at least 2 characters" not in search
+        loan = client.get("/app/op/loans.get?loan=PIN-TIDAK-ADA&run=1")  # the loans plugin
+        assert loan.status_code == 404
+        assert "Tidak ditemukan. Pinjaman: pinjaman PIN-TIDAK-ADA tidak ditemukan" in loan.text
+        assert "not found" not in loan.text
+        client.get("/app/language/en?next=/app/")
+        english = client.get("/app/op/loans.get?loan=PIN-TIDAK-ADA&run=1").text
+        assert "Not found. Loan: loan PIN-TIDAK-ADA not found" in english
+
+
 def test_a_ppob_purchase_at_the_counter_prints_its_token(demo_kernel: Kernel) -> None:
     with client_for(demo_kernel) as client:
         log_in(client, "teller")

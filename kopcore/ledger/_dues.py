@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from kopcore.context import Context
-from kopcore.errors import ValidationError
+from kopcore.errors import ValidationError, message
 from kopcore.ledger._accounts import get_account
 from kopcore.ledger._posting import post_composed
 from kopcore.ledger._records import JournalEntry
@@ -36,7 +36,7 @@ def member_dues(ctx: Context, member_ids: Iterable[int], start: date, end: date,
     reference: the order a collector settles them in. The plugins are asked about at most
     :data:`MEMBERS_PER_CALL` members at a time."""
     if start > end:
-        raise ValidationError("the period's first day is after its last", field="start")
+        raise ValidationError(message("the period's first day is after its last"), field="start")
     ids = sorted(set(member_ids))
     if not ids:
         return []
@@ -48,8 +48,9 @@ def member_dues(ctx: Context, member_ids: Iterable[int], start: date, end: date,
                                                     member_ids=chunk, start=start, end=end):
             for due in dues:
                 if due.owner != plugin:
-                    raise ValidationError(f"plugin {plugin!r} declared a due owned by "
-                                          f"{due.owner!r}")
+                    raise ValidationError(message("plugin {plugin!r} declared a due owned by "
+                                                  "{owner!r}", plugin=plugin,
+                                                  owner=due.owner))
                 found.append(due)
     return sorted(found, key=lambda d: (d.member_id, rank.get(d.priority, len(rank)),
                                         d.due_date, d.owner, d.reference))
@@ -61,17 +62,23 @@ def _check(settlements: Sequence[DueSettlement]) -> None:
         due, amount = settlement.due, settlement.amount
         key = (due.owner, due.reference)
         if key in seen:
-            raise ValidationError(f"due {due.reference} of {due.owner} is settled twice")
+            raise ValidationError(message("due {reference} of {owner} is settled twice",
+                                          reference=due.reference, owner=due.owner))
         seen.add(key)
         if amount.currency != due.amount.currency:
-            raise ValidationError(f"due {due.reference}: settled in {amount.currency}, owed in "
-                                  f"{due.amount.currency}")
+            raise ValidationError(message("due {reference}: settled in {currency}, owed in "
+                                          "{owed_currency}", reference=due.reference,
+                                          currency=amount.currency,
+                                          owed_currency=due.amount.currency))
         if amount.minor < 0 or amount.minor > due.amount.minor:
-            raise ValidationError(f"due {due.reference} of {due.owner}: settled "
-                                  f"{amount.format()}, owed {due.amount.format()}")
+            raise ValidationError(message("due {reference} of {owner}: settled {amount}, owed "
+                                          "{owed}", reference=due.reference,
+                                          owner=due.owner, amount=amount,
+                                          owed=due.amount))
         if not due.partial and amount.minor not in (0, due.amount.minor):
-            raise ValidationError(f"due {due.reference} of {due.owner} is settled whole or "
-                                  "not at all")
+            raise ValidationError(message("due {reference} of {owner} is settled whole or not "
+                                          "at all", reference=due.reference,
+                                          owner=due.owner))
 
 
 def settle_dues(ctx: Context, settlements: Sequence[DueSettlement],
@@ -91,9 +98,10 @@ def settle_dues(ctx: Context, settlements: Sequence[DueSettlement],
     _check(settlements)
     for line in funding:
         if get_account(ctx, line.account).member_id is not None:
-            raise ValidationError(f"funding line on {line.account}: a collection is funded "
-                                  "through internal accounts (bank, cash, suspense), not a "
-                                  "member's account", field="funding")
+            raise ValidationError(message("funding line on {account}: a collection is funded "
+                                          "through internal accounts (bank, cash, suspense), "
+                                          "not a member's account", account=line.account),
+                                  field="funding")
     answers: list[DueLines] = []
     claimed: dict[str, set[str]] = defaultdict(set)
     lines: list[PostingLine] = list(funding)
@@ -106,7 +114,8 @@ def settle_dues(ctx: Context, settlements: Sequence[DueSettlement],
     unclaimed = sorted({s.due.kind for s in settlements
                         if s.due.reference not in claimed.get(s.due.owner, set())})
     if unclaimed:
-        raise ValidationError(f"no enabled plugin settles these dues: {', '.join(unclaimed)}")
+        raise ValidationError(message("no enabled plugin settles these dues: {unclaimed}",
+                                      unclaimed=', '.join(unclaimed)))
     entry = None
     if lines:
         entry = post_composed(ctx, lines, memo=memo, idempotency_key=idempotency_key,

@@ -169,7 +169,7 @@ def search_members(ctx: Context, text: str, *, limit: int = 20) -> list[Member]:
     the member at the counter. Exact number matches come first, then by name."""
     text = " ".join(text.split())
     if len(text) < 2:
-        raise ValidationError("type at least 2 characters to search", field="q")
+        raise ValidationError(message("type at least 2 characters to search"), field="q")
     m = t.members.c
 
     def escaped(value: str) -> str:

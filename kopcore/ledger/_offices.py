@@ -28,7 +28,7 @@ from sqlalchemy import Connection, select, update
 from kopcore._db import tables as t
 from kopcore._db.tables import HEAD_OFFICE_ID
 from kopcore.context import Context
-from kopcore.errors import Conflict, NotFound, ValidationError
+from kopcore.errors import Conflict, NotFound, ValidationError, message
 from kopcore.ledger._records import Account, Office, OfficeKind
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
@@ -71,14 +71,14 @@ def list_offices(conn: Connection) -> list[Office]:
 def get_office(conn: Connection, code: str) -> Office:
     row = conn.execute(select(t.offices).where(t.offices.c.code == code)).first()
     if row is None:
-        raise NotFound(f"office {code} not found", field="office")
+        raise NotFound(message("office {code} not found", code=code), field="office")
     return office_from_row(row)
 
 
 def get_office_by_id(conn: Connection, office_id: int) -> Office:
     row = conn.execute(select(t.offices).where(t.offices.c.id == office_id)).first()
     if row is None:
-        raise NotFound(f"office {office_id} not found", field="office")
+        raise NotFound(message("office {office_id} not found", office_id=office_id), field="office")
     return office_from_row(row)
 
 
@@ -113,8 +113,10 @@ def _check_parent(kind: OfficeKind, parent: Office) -> None:
     allowed = PARENT_KINDS[kind]
     if parent.kind not in allowed:
         raise ValidationError(
-            f"a kantor {kind.value} reports to a kantor "
-            f"{' or '.join(k.value for k in allowed)}, not to {parent.code} ({parent.kind.value})",
+            message("a kantor {kind} reports to a kantor {allowed}, not to {parent} "
+                    "({parent_kind})", kind=kind.value,
+                    allowed=' or '.join(k.value for k in allowed), parent=parent.code,
+                    parent_kind=parent.kind.value),
             field="parent")
 
 
@@ -122,19 +124,20 @@ def create_office(ctx: Context, *, code: str, name: str, kind: str, parent: str)
     """Open a branch or a cash office under ``parent``; its RAK account (and the head office's,
     with the first office after it) is opened with it."""
     if not CODE.fullmatch(code or ""):
-        raise ValidationError("office code: 2-16 capital letters, digits, '_' or '-'",
+        raise ValidationError(message("office code: 2-16 capital letters, digits, '_' or '-'"),
                               field="code")
     name = (name or "").strip()
     if not 1 <= len(name) <= 200:
-        raise ValidationError("office name: 1-200 characters", field="name")
+        raise ValidationError(message("office name: 1-200 characters"), field="name")
     chosen = _KINDS.get(kind)
     if chosen is None or chosen is OfficeKind.PUSAT:
-        raise ValidationError("kind must be cabang or kas (the head office is the only pusat)",
+        raise ValidationError(message("kind must be cabang or kas (the head office is the only "
+                                      "pusat)"),
                               field="kind")
     above = get_office(ctx.conn, parent)
     _check_parent(chosen, above)
     if ctx.conn.execute(select(t.offices.c.id).where(t.offices.c.code == code)).first():
-        raise Conflict(f"office {code} already exists", field="code")
+        raise Conflict(message("office {code} already exists", code=code), field="code")
     office_id = ctx.conn.execute(t.offices.insert().values(
         code=code, name=name, kind=chosen.value, parent_id=above.id,
     ).returning(t.offices.c.id)).scalar_one()
@@ -149,10 +152,11 @@ def move_office(ctx: Context, *, code: str, parent: str) -> Office:
     report to itself or to an office under it."""
     office = get_office(ctx.conn, code)
     if office.kind is OfficeKind.PUSAT:
-        raise ValidationError("the head office is the root of the tree", field="office")
+        raise ValidationError(message("the head office is the root of the tree"), field="office")
     above = get_office(ctx.conn, parent)
     if above.id in subtree(ctx.conn, office.id):
-        raise ValidationError(f"{parent} is {code} or under it", field="parent")
+        raise ValidationError(message("{parent} is {code} or under it", parent=parent,
+                                      code=code), field="parent")
     _check_parent(office.kind, above)
     ctx.conn.execute(update(t.offices).where(t.offices.c.id == office.id)
                      .values(parent_id=above.id))
@@ -222,11 +226,15 @@ def inter_office_lines(ctx: Context, lines: Sequence[PostingLine],
         rak = raks.get(office_id)
         if rak is None:
             office = get_office_by_id(ctx.conn, office_id)
-            raise NotFound(f"office {office.code} has no RAK account {rak_account_number(office)}",
+            raise NotFound(message("office {office} has no RAK account {rak_account_number}",
+                                   office=office.code,
+                                   rak_account_number=rak_account_number(office)),
                            field="account")
         if rak.currency != currency:
-            raise ValidationError(f"an entry between offices is in {rak.currency} only "
-                                  f"(RAK accounts), not {currency}", field="lines")
+            raise ValidationError(message("an entry between offices is in {rak_currency} only "
+                                          "(RAK accounts), not {currency}",
+                                          rak_currency=rak.currency, currency=currency),
+                                  field="lines")
         net = nets[(office_id, currency)]
         side = Side.CREDIT if net > 0 else Side.DEBIT
         added.append(PostingLine(rak.number, side, Money.stored(abs(net), currency)))

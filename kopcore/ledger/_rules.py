@@ -194,8 +194,9 @@ def balance_out_of_range(account: Account, delta: int) -> BalanceOutOfRange:
     """The refusal of a change that would take ``account``'s balance beyond the money range."""
     limit = Money.stored(MAX_MINOR, account.currency).format()
     amount = Money.stored(abs(delta), account.currency).format()
-    return BalanceOutOfRange(f"account {account.number} cannot take {amount} more: a balance is "
-                             f"at most {limit}", account=account.number)
+    return BalanceOutOfRange(message("account {account} cannot take {amount} more: a balance "
+                                     "is at most {limit}", account=account.number,
+                                     amount=amount, limit=limit), account=account.number)
 
 
 def out_of_range(changes: Sequence[BalanceChange]) -> BalanceOutOfRange:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kopcore.context import Context
-from kopcore.errors import Conflict, NotFound
+from kopcore.errors import Conflict, NotFound, message
 from kopcore.records import UnitSpec
 
 #: The cooperative's main books: every GL account in no declared unit.
@@ -29,12 +29,16 @@ def declared_units(ctx: Context) -> dict[str, tuple[str, UnitSpec]]:
         for spec in specs or ():
             if spec.key == MAIN or spec.key in found:
                 other = found[spec.key][0] if spec.key in found else "kopcore"
-                raise Conflict(f"unit {spec.key!r} is declared by {other!r} and {plugin!r}")
+                raise Conflict(message("unit {unit_key!r} is declared by {other!r} and "
+                                       "{plugin!r}", unit_key=spec.key, other=other,
+                                       plugin=plugin))
             for gl_key in sorted(spec.gl_keys):
                 if gl_key in owners:
                     unit, other = owners[gl_key]
-                    raise Conflict(f"GL account {gl_key!r} is in unit {unit!r} ({other}) and "
-                                      f"in unit {spec.key!r} ({plugin})")
+                    raise Conflict(message("GL account {gl_key!r} is in unit {unit!r} "
+                                           "({other}) and in unit {unit_key!r} ({plugin})",
+                                           gl_key=gl_key, unit=unit, other=other,
+                                           unit_key=spec.key, plugin=plugin))
                 owners[gl_key] = (spec.key, plugin)
             found[spec.key] = (plugin, spec)
     return found
@@ -48,7 +52,7 @@ def unit_filter(ctx: Context, unit: str) -> Callable[[str], bool]:
         elsewhere = frozenset().union(*(spec.gl_keys for _, spec in units.values()))
         return lambda gl_key: gl_key not in elsewhere
     if unit not in units:
-        raise NotFound(f"unit {unit} is not declared (units: "
-                       f"{', '.join([MAIN, *sorted(units)])})", field="unit")
+        raise NotFound(message("unit {unit} is not declared (units: {units})", unit=unit,
+                               units=', '.join([MAIN, *sorted(units)])), field="unit")
     keys = units[unit][1].gl_keys
     return lambda gl_key: gl_key in keys

@@ -16,7 +16,7 @@ from kopcore import _auth as auth
 from kopcore import _office_days as days
 from kopcore import hookimpl, ledger
 from kopcore.context import Context
-from kopcore.errors import Conflict, NotFound, ValidationError
+from kopcore.errors import Conflict, NotFound, ValidationError, message
 from kopcore.ledger import _offices as offices
 from kopcore.ledger._records import Office
 from kopcore.money import Money
@@ -168,7 +168,8 @@ def close_day(ctx: Context, data: CloseDayIn) -> OfficeDayOut:
     counts: dict[str, Money] = {}
     for count in data.counts:
         if count.account in counts:
-            raise ValidationError(f"{count.account} is counted twice", field="counts")
+            raise ValidationError(message("{account} is counted twice",
+                                          account=count.account), field="counts")
         counts[count.account] = Money.parse(count.amount, ctx.settings.currency, field="counts")
     return _day_out(ctx, days.close_office_day(ctx, data.office, counts))
 

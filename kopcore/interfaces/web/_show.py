@@ -4,7 +4,8 @@
 the same payload the API sends) as HTML: amounts as ``Rp1.500.000,00`` right-aligned, dates as
 ``7 Desember 2026``, lists of records as tables, nested records as definition lists.
 :func:`refusal` turns a :class:`~kopcore.errors.KopcoreError` into the sentence shown above the
-form: its title through the catalogue, then what is wrong with the figures.
+form: its title and detail in the person's language, translated as the API and the CLI translate
+them (``title_in``/``detail_in``: a plugin's messages from the plugin's catalogue).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def show(payload: Any, locale: str) -> Markup:
 #: Refusals whose sentence the web app writes from the error's figures.
 def refusal(error: KopcoreError, locale: str, *, requested: Money | None = None) -> str:
     """What is wrong, in the person's language, with the figures and what to do."""
-    title = gettext(error.title, locale)
+    title = error.title_in(locale)
     if error.code == "insufficient-funds" and "available" in error.extra and requested:
         available = Money.parse(str(error.extra["available"]), requested.currency)
         if error.extra.get("account"):
@@ -122,7 +123,7 @@ def refusal(error: KopcoreError, locale: str, *, requested: Money | None = None)
             return gettext(message, locale, **found)
     field = error.extra.get("field")
     where = f"{label(str(field), locale)}: " if field else ""
-    return f"{title}. {where}{error.detail}"
+    return f"{title}. {where}{error.detail_in(locale)}"
 
 
 def amount_of(text: str | None, currency: str) -> Money | None:

@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from kopcore import _logins as logins
 from kopcore._db import tables as t
 from kopcore._i18n import amount_in_words, format_money, gettext
-from kopcore.errors import KopcoreError, ValidationError
+from kopcore.errors import KopcoreError, ValidationError, message
 from kopcore.interfaces.web._base import NO_STORE, PREFIX, AnyRequest, Web
 from kopcore.interfaces.web._pages import Form
 from kopcore.interfaces.web._show import money_of, refusal
@@ -63,7 +63,7 @@ def teller_handlers(web: Web) -> list[Any]:
     def refused(request: AnyRequest, session: logins.Session, exc: KopcoreError
                 ) -> Response[Any]:
         locale = web.locale(request)
-        return web.message(request, session, exc.status, gettext(exc.title, locale),
+        return web.message(request, session, exc.status, exc.title_in(locale),
                            refusal(exc, locale))
 
     @get("/teller", sync_to_thread=True)
@@ -171,13 +171,13 @@ def teller_handlers(web: Web) -> list[Any]:
             for product in products(session):
                 if product["sku"] == values.get("sku"):
                     return money_of(product["selling_price"])
-            raise ValidationError("choose a product", field="sku")
+            raise ValidationError(message("choose a product"), field="sku")
         text = values.get("amount", "")
         if not text.strip():
-            raise ValidationError("amount is required", field="amount")
+            raise ValidationError(message("amount is required"), field="amount")
         amount = Money.parse(str(read_amount(text, field="amount")), currency)
         if amount.amount <= 0:
-            raise ValidationError("the amount must be more than zero", field="amount")
+            raise ValidationError(message("the amount must be more than zero"), field="amount")
         return amount
 
     @post("/teller/{name:str}/confirm", sync_to_thread=True, status_code=200)

@@ -28,6 +28,7 @@ from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore_loans.loan import Loan, LoanStatus, record_event
+from kopcore_loans.messages import _
 from kopcore_loans.tables import collateral, guarantors, loans
 
 
@@ -110,7 +111,8 @@ def get_collateral(ctx: Context, loan: Loan, collateral_id: int) -> Collateral:
     row = ctx.conn.execute(sa.select(collateral).where(c.id == collateral_id,
                                                        c.loan_id == loan.id)).first()
     if row is None:
-        raise NotFound(f"loan {loan.number} has no collateral {collateral_id}",
+        raise NotFound(_("loan {loan} has no collateral {collateral_id}",
+                         loan=loan.number, collateral_id=collateral_id),
                        field="collateral")
     return _from_row(row)
 
@@ -136,9 +138,9 @@ def cover_by_range(ctx: Context, low: int, high: int) -> dict[int, int]:
 
 def _check_values(value: Money, liquidation: Money | None) -> None:
     if value.minor < 0:
-        raise ValidationError("collateral value cannot be negative", field="value")
+        raise ValidationError(_("collateral value cannot be negative"), field="value")
     if liquidation is not None and not 0 <= liquidation.minor <= value.minor:
-        raise ValidationError("liquidation value is from zero up to the appraised value",
+        raise ValidationError(_("liquidation value is from zero up to the appraised value"),
                               field="liquidation_value")
 
 
@@ -146,14 +148,15 @@ def add(ctx: Context, loan: Loan, p: CollateralParams) -> Collateral:
     """Record a collateral held for ``loan``."""
     _check_values(p.value, p.liquidation_value)
     if not p.kind.strip() or not p.description.strip():
-        raise ValidationError("collateral needs a kind and a description", field="kind")
+        raise ValidationError(_("collateral needs a kind and a description"), field="kind")
     if p.binding is not Binding.NONE and not (p.binding_ref or "").strip():
-        raise ValidationError(f"a {p.binding.value} binding needs its deed or certificate "
-                              "number", field="binding_ref")
+        raise ValidationError(_("a {binding} binding needs its deed or certificate number",
+                                binding=p.binding.value), field="binding_ref")
     if p.appraised_on is not None and p.appraised_on > ctx.business_date:
-        raise ValidationError("appraisal date is in the future", field="appraised_on")
+        raise ValidationError(_("appraisal date is in the future"), field="appraised_on")
     if loan.status in (LoanStatus.CLOSED, LoanStatus.REJECTED, LoanStatus.CANCELLED):
-        raise Conflict(f"loan {loan.number} is {loan.status.value}")
+        raise Conflict(_("loan {loan} is {status}", loan=loan.number,
+                         status=loan.status.value))
     new_id = ctx.conn.execute(collateral.insert().values(
         loan_id=loan.id, kind=p.kind.strip()[:64], description=p.description.strip()[:500],
         value=p.value.minor,
@@ -176,11 +179,12 @@ def revalue(ctx: Context, loan: Loan, collateral_id: int, value: Money,
     """A new appraisal of a held collateral (recorded in the loan's history)."""
     found = get_collateral(ctx, loan, collateral_id)
     if found.status is not CollateralStatus.HELD:
-        raise Conflict(f"collateral {collateral_id} is {found.status.value}")
+        raise Conflict(_("collateral {collateral_id} is {status}",
+                         collateral_id=collateral_id, status=found.status.value))
     _check_values(value, liquidation)
     on = appraised_on or ctx.business_date
     if on > ctx.business_date:
-        raise ValidationError("appraisal date is in the future", field="appraised_on")
+        raise ValidationError(_("appraisal date is in the future"), field="appraised_on")
     ctx.conn.execute(sa.update(collateral).where(collateral.c.id == found.id).values(
         value=value.minor, liquidation_value=None if liquidation is None else liquidation.minor,
         appraised_on=on))
@@ -195,9 +199,10 @@ def release(ctx: Context, loan: Loan, collateral_id: int, note: str) -> Collater
     """Release a held collateral while the loan runs (a manager's decision, with its reason)."""
     found = get_collateral(ctx, loan, collateral_id)
     if found.status is not CollateralStatus.HELD:
-        raise Conflict(f"collateral {collateral_id} is {found.status.value} already")
+        raise Conflict(_("collateral {collateral_id} is {status} already",
+                         collateral_id=collateral_id, status=found.status.value))
     if not note.strip():
-        raise ValidationError("say why the collateral is released", field="note")
+        raise ValidationError(_("say why the collateral is released"), field="note")
     _release(ctx, [found.id], note.strip())
     record_event(ctx, loan, "collateral-released", found.value,
                  note=f"collateral {found.id} {found.kind}: {note.strip()}")
@@ -215,10 +220,11 @@ def hand_back(ctx: Context, loan: Loan, collateral_id: int, returned_to: str) ->
     """Record that a released collateral's documents were handed back, to whom."""
     found = get_collateral(ctx, loan, collateral_id)
     if found.status is not CollateralStatus.RELEASED:
-        raise Conflict(f"collateral {collateral_id} is {found.status.value}; only released "
-                       "collateral is handed back")
+        raise Conflict(_("collateral {collateral_id} is {status}; only released collateral is "
+                         "handed back", collateral_id=collateral_id,
+                         status=found.status.value))
     if not returned_to.strip():
-        raise ValidationError("name who received the documents", field="returned_to")
+        raise ValidationError(_("name who received the documents"), field="returned_to")
     ctx.conn.execute(sa.update(collateral).where(collateral.c.id == found.id).values(
         status=CollateralStatus.RETURNED.value, returned_on=ctx.business_date,
         returned_to=returned_to.strip()[:200]))

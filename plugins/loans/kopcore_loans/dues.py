@@ -38,6 +38,7 @@ from kopcore_loans.loan import (
     schedule_rows,
     update_loan,
 )
+from kopcore_loans.messages import _
 from kopcore_loans.products import get_product_by_id
 from kopcore_loans.repayment import (
     Allocation,
@@ -113,7 +114,7 @@ def settle(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | Non
     for loan_id in sorted(by_loan):
         loan = get_loan_by_id(ctx, loan_id)
         if loan.status is not LoanStatus.ACTIVE:
-            raise Conflict(f"loan {loan.number} is no longer active", field="dues")
+            raise Conflict(_("loan {loan} is no longer active", loan=loan.number), field="dues")
         rows = {row.id: row for row in schedule_rows(ctx, loan.id)}
         product = get_product_by_id(ctx, loan.product_id)
         penalty, paid = 0, {}
@@ -121,14 +122,14 @@ def settle(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | Non
             kind, amount = settlement.due.reference.split(":")[1], settlement.amount.minor
             if kind == "penalty":
                 if amount > loan.penalty_due:
-                    raise Conflict(f"the penalty of loan {loan.number} changed since it was "
-                                   "listed", field="dues")
+                    raise Conflict(_("the penalty of loan {loan} changed since it was listed",
+                                     loan=loan.number), field="dues")
                 penalty = amount
                 continue
             row = rows.get(int(kind))
             if row is None or row.status != "open" or amount > row.unpaid:
-                raise Conflict(f"installment {kind} of loan {loan.number} is paid or changed "
-                               "since it was listed", field="dues")
+                raise Conflict(_("installment {kind} of loan {loan} is paid or changed since "
+                                 "it was listed", kind=kind, loan=loan.number), field="dues")
             if amount:
                 paid[row.id] = _split(amount, row, product.allocation_order)
         alloc = Allocation(penalty, sum(p.interest for p in paid.values()),

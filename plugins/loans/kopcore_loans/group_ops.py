@@ -26,6 +26,7 @@ from kopcore.operations import Operation
 from kopcore_loans import groups
 from kopcore_loans.lifecycle import money_account
 from kopcore_loans.loan import outstanding_principal
+from kopcore_loans.messages import _
 
 READ = "loans.read"
 RECORDS = "loans.records"
@@ -200,10 +201,11 @@ def group_collect(ctx: Context, data: CollectIn) -> CollectOut:
         member = ledger.get_member(ctx, line.member)
         amount = Money.parse(line.amount, ctx.settings.currency, field="payments")
         if member.id in paid:
-            raise ValidationError(f"member {line.member} is listed twice", field="payments")
+            raise ValidationError(_("member {member} is listed twice",
+                                    member=line.member), field="payments")
         paid[member.id] = amount.minor
     if not paid:
-        raise ValidationError("enter what the members paid", field="payments")
+        raise ValidationError(_("enter what the members paid"), field="payments")
     source = money_account(ctx, ledger.get_member_by_id(ctx, group.leader_member_id),
                            "collection", use_savings=False, cash_account=data.cash_account)
     applied = groups.collect(ctx, group, paid, source)

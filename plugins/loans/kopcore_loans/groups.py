@@ -35,6 +35,7 @@ from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.ledger import Account, Member
 from kopcore.money import Money
 from kopcore_loans.loan import Loan, LoanStatus, loan_from_row, schedule_rows
+from kopcore_loans.messages import _
 from kopcore_loans.products import collectibility
 from kopcore_loans.repayment import dues, repay
 from kopcore_loans.tables import group_members, groups, loans
@@ -60,7 +61,7 @@ def _group(row: sa.Row[object]) -> Group:
 def get_group(ctx: Context, code: str) -> Group:
     row = ctx.conn.execute(sa.select(groups).where(groups.c.code == code)).first()
     if row is None:
-        raise NotFound(f"group {code} not found", field="group")
+        raise NotFound(_("group {code} not found", code=code), field="group")
     return _group(row)
 
 
@@ -72,14 +73,15 @@ def members_of(ctx: Context, group: Group) -> list[int]:
 
 def create(ctx: Context, code: str, name: str, leader: Member, meeting_day: str) -> Group:
     if not re.fullmatch(r"[A-Z0-9][A-Z0-9._-]{0,31}", code):
-        raise ValidationError("group code: 1-32 capital letters, digits, '.', '_' or '-'",
+        raise ValidationError(_("group code: 1-32 capital letters, digits, '.', '_' or '-'"),
                               field="code")
     if not name.strip():
-        raise ValidationError("a group needs a name", field="name")
+        raise ValidationError(_("a group needs a name"), field="name")
     if meeting_day not in DAYS:
-        raise ValidationError(f"meeting_day is one of {', '.join(DAYS)}", field="meeting_day")
+        raise ValidationError(_("meeting_day is one of {days}", days=', '.join(DAYS)),
+                              field="meeting_day")
     if ctx.conn.execute(sa.select(groups.c.id).where(groups.c.code == code)).first():
-        raise Conflict(f"group {code} already exists", field="code")
+        raise Conflict(_("group {code} already exists", code=code), field="code")
     ledger.require_active(ctx, leader.id)
     group_id = ctx.conn.execute(groups.insert().values(
         code=code, name=name.strip()[:200], leader_member_id=leader.id,
@@ -95,7 +97,8 @@ def add_member(ctx: Context, group: Group, member: Member) -> None:
     ledger.require_active(ctx, member.id)
     m = group_members.c
     if ctx.conn.execute(sa.select(m.member_id).where(m.member_id == member.id)).first():
-        raise Conflict(f"member {member.member_number} already belongs to a group",
+        raise Conflict(_("member {member_number} already belongs to a group",
+                         member_number=member.member_number),
                        field="member")
     ctx.conn.execute(group_members.insert().values(
         group_id=group.id, member_id=member.id, joined_on=ctx.business_date))
@@ -162,9 +165,9 @@ def collect(ctx: Context, group: Group, paid: dict[int, int], source: Account
         by_member[line.member_id].append(line)
     strangers = sorted(set(paid) - set(members_of(ctx, group)))
     if strangers:
-        raise ValidationError("only members of the group pay at its meeting", field="payments")
+        raise ValidationError(_("only members of the group pay at its meeting"), field="payments")
     if any(amount <= 0 for amount in paid.values()):
-        raise ValidationError("each amount paid must be positive", field="payments")
+        raise ValidationError(_("each amount paid must be positive"), field="payments")
     own: dict[int, int] = defaultdict(int)  # loan id -> from its borrower
     spare: dict[int, int] = {}  # member id -> beyond their own dues
     for member_id, amount in paid.items():
@@ -194,8 +197,8 @@ def collect(ctx: Context, group: Group, paid: dict[int, int], source: Account
         if left:
             mine = by_member.get(member_id)
             if not mine:
-                raise ValidationError("a member without a running loan paid more than the "
-                                      "group's shortfalls", field="payments")
+                raise ValidationError(_("a member without a running loan paid more than the "
+                                        "group's shortfalls"), field="payments")
             own[mine[0].loan.id] += left
     applied = []
     numbers = {m: ledger.get_member_by_id(ctx, m).member_number for m in paid}

@@ -35,6 +35,7 @@ import sqlalchemy as sa
 
 from kopcore.context import Context
 from kopcore.errors import ConfigurationError, ValidationError
+from kopcore_loans.messages import _
 from kopcore_loans.schedule import add_months
 from kopcore_loans.tables import settings
 
@@ -176,8 +177,9 @@ def regime_codes() -> list[str]:
 def load_regime(code: str) -> Regime:
     """A shipped regime by code (``bank-days``, ``ksp-permenkukm-14-2009``)."""
     if code not in regime_codes():
-        raise ValidationError(f"unknown kolektibilitas regime {code!r} (shipped: "
-                              f"{', '.join(regime_codes())})", field="regime")
+        raise ValidationError(_("unknown kolektibilitas regime {code!r} (shipped: "
+                                "{regime_codes})", code=code,
+                                regime_codes=', '.join(regime_codes())), field="regime")
     path = REGIMES_DIR / f"{code}.toml"
     return parse_regime(tomllib.loads(path.read_text(encoding="utf-8")), path.name)
 

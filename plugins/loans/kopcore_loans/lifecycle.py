@@ -234,9 +234,10 @@ def _block_savings(ctx: Context, loan: Loan, member: Member, product: Product
         return None, 0
     account = ledger.settlement_account(ctx, member, DISBURSEMENT, loan.currency)
     if account is None:
-        raise ValidationError(f"product {product.code} blocks {product.blocked_savings_percent}% "
-                              "of the loan in savings (simpanan wajib pinjam) and no savings "
-                              "account answers for this member", field="loan")
+        raise ValidationError(_("product {product} blocks {percent}% of the loan in savings "
+                                "(simpanan wajib pinjam) and no savings account answers for "
+                                "this member", product=product.code,
+                                percent=product.blocked_savings_percent), field="loan")
     hold_id = ledger.place_hold(ctx, account.number, Money(blocked, loan.currency),
                                 reason=f"Simpanan wajib pinjam {loan.number}",
                                 reference=f"loans.blocked:{loan.number}")

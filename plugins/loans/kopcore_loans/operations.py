@@ -392,8 +392,9 @@ def apply(ctx: Context, data: ApplyIn) -> LoanOut:
     if data.group is not None:
         group = groups.get_group(ctx, data.group)
         if groups.group_of_member(ctx, member.id) != group.id:
-            raise ValidationError(f"member {member.member_number} is not in group "
-                                  f"{group.code}", field="group")
+            raise ValidationError(_("member {member_number} is not in group {group}",
+                                    member_number=member.member_number, group=group.code),
+                                  field="group")
         group_id = group.id
     loan = lifecycle.apply(ctx, member, data.product, _money(ctx, data.amount), data.term,
                            purpose=data.purpose, auto_debit=data.auto_debit,

@@ -330,7 +330,8 @@ def replace_classes(ctx: Context, classes: list[CollectibilityClass]) -> list[Co
             raise ValidationError(_("allowance percentages must be 0-100 and never decrease"),
                                   field="classes")
         if role_of(cls) not in ROLES:
-            raise ValidationError(f"class {cls.code}: role is one of {', '.join(ROLES)}",
+            raise ValidationError(_("class {class_code}: role is one of {roles}",
+                                    class_code=cls.code, roles=', '.join(ROLES)),
                                   field="classes")
         previous = cls.allowance_percent
     ctx.conn.execute(sa.delete(collectibility_classes))

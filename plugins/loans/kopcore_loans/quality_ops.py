@@ -20,6 +20,7 @@ from kopcore_loans.kolektibilitas import (
     store_policy,
 )
 from kopcore_loans.loan import LoanStatus, get_loan, record_event, require_access, update_loan
+from kopcore_loans.messages import _
 from kopcore_loans.products import CollectibilityClass, collectibility, replace_classes
 from kopcore_loans.views import ClassOut, LoanOut, loan_out
 
@@ -130,9 +131,10 @@ def check_classes_fit(ctx: Context, regime_code: str,
         return
     missing = sorted({c.code for c in regime.classes} - {c.code for c in classes})
     if missing:
-        raise ValidationError(f"the {regime.code} regime classes loans as "
-                              f"{', '.join(c.code for c in regime.classes)}; the table lacks "
-                              f"{', '.join(missing)}", field="classes")
+        raise ValidationError(_("the {regime} regime classes loans as {classes}; the table "
+                                "lacks {missing}", regime=regime.code,
+                                classes=', '.join(c.code for c in regime.classes),
+                                missing=', '.join(missing)), field="classes")
 
 
 def judge(ctx: Context, data: JudgeIn) -> LoanOut:
@@ -141,10 +143,11 @@ def judge(ctx: Context, data: JudgeIn) -> LoanOut:
     day."""
     loan = require_access(ctx, get_loan(ctx, data.loan, lock=True))
     if loan.status is not LoanStatus.ACTIVE:
-        raise Conflict(f"loan {loan.number} is {loan.status.value}")
+        raise Conflict(_("loan {loan} is {status}", loan=loan.number,
+                         status=loan.status.value))
     note = data.note.strip()
     if not note:
-        raise ValidationError("record the grounds of the judgement", field="note")
+        raise ValidationError(_("record the grounds of the judgement"), field="note")
     loan = update_loan(ctx, loan, rescuable=data.rescuable, judged_by=ctx.actor,
                        judged_on=ctx.business_date, judgement_note=note[:200])
     record_event(ctx, loan, "judgement", 0,

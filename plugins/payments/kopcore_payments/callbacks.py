@@ -34,6 +34,7 @@ from kopcore.errors import ValidationError
 from kopcore_payments import config, crediting, tables
 from kopcore_payments.errors import BadCallbackToken
 from kopcore_payments.gateways import make_gateway
+from kopcore_payments.messages import _
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +61,12 @@ def _json_object(body: str) -> bool:
 def receive(ctx: Context, body: str, token: str) -> crediting.Credited:
     """Verify and apply one callback. ``ctx`` is read-only; each outcome commits on its own."""
     if not _json_object(body):
-        raise ValidationError("not a gateway callback: the body is not a JSON object; nothing "
-                              "was recorded", field="body")
+        raise ValidationError(_("not a gateway callback: the body is not a JSON object; "
+                                "nothing was recorded"), field="body")
     name = config.get(ctx, "gateway")
     try:
         if not name:
-            raise BadCallbackToken("no payment gateway is in use; callback ignored")
+            raise BadCallbackToken(_("no payment gateway is in use; callback ignored"))
         paid = make_gateway(ctx, name).parse_callback(body, token)
     except BadCallbackToken:
         log.warning("payments callback refused: token does not verify (%d bytes)", len(body))

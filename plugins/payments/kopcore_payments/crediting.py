@@ -44,6 +44,7 @@ from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_payments import chart, config, tables
 from kopcore_payments.gateways import GatewayPayment
+from kopcore_payments.messages import _
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +152,8 @@ def credit(ctx: Context, gateway: str, paid: GatewayPayment, via: str) -> Credit
         savepoint.rollback()  # a concurrent report of the same payment inserted it first
         found = existing(ctx, gateway, paid.payment_id)
         if found is None:  # not yet visible to this transaction's snapshot
-            raise Conflict(f"payment {paid.payment_id} is being booked by a concurrent "
-                           "report; retry") from None
+            raise Conflict(_("payment {payment_id} is being booked by a concurrent report; "
+                             "retry", payment_id=paid.payment_id)) from None
         return _as_result(found, "duplicate")
     savepoint.commit()
     assert inserted is not None

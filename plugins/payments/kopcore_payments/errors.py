@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kopcore.errors import Conflict, KopcoreError
+from kopcore_payments.messages import _
 
 
 class GatewayUnavailable(Conflict):
@@ -10,7 +11,7 @@ class GatewayUnavailable(Conflict):
     (``payments-gateway-unavailable``)."""
 
     code = "payments-gateway-unavailable"
-    title = "Payment gateway unavailable"
+    title = _("Payment gateway unavailable")
     status = 503
 
 
@@ -19,7 +20,7 @@ class GatewayRefused(Conflict):
     (``payments-gateway-refused``)."""
 
     code = "payments-gateway-refused"
-    title = "Payment gateway refused the request"
+    title = _("Payment gateway refused the request")
 
 
 class BadCallbackToken(KopcoreError):
@@ -27,7 +28,7 @@ class BadCallbackToken(KopcoreError):
     Nothing of it is read or credited."""
 
     code = "payments-bad-callback-token"
-    title = "Callback token does not verify"
+    title = _("Callback token does not verify")
     status = 401
 
 
@@ -35,4 +36,4 @@ class AlreadyResolved(Conflict):
     """The payment is not waiting in suspense (``payments-not-in-suspense``)."""
 
     code = "payments-not-in-suspense"
-    title = "Payment not in suspense"
+    title = _("Payment not in suspense")

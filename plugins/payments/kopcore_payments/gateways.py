@@ -22,6 +22,7 @@ import attrs
 from kopcore.context import Context
 from kopcore.errors import KopcoreError, NotFound, PluginError
 from kopcore_payments.errors import GatewayUnavailable
+from kopcore_payments.messages import _
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +125,9 @@ class GatewayConfig:
     def require(self, key: str) -> str:
         value = self.values.get(key, "")
         if not value:
-            raise GatewayUnavailable(f"payment gateway {self.name} is not configured: "
-                                     f"set {self.variable(key)}")
+            raise GatewayUnavailable(_("payment gateway {gateway} is not configured: set "
+                                       "{variable}", gateway=self.name,
+                                       variable=self.variable(key)))
         return value
 
 
@@ -153,7 +155,8 @@ def registry(ctx: Context) -> dict[str, GatewaySpec]:
 def make_gateway(ctx: Context, name: str) -> Gateway:
     specs = registry(ctx)
     if name not in specs:
-        raise NotFound(f"no payment gateway named {name!r}; known: {sorted(specs)}")
+        raise NotFound(_("no payment gateway named {name!r}; known: {known}", name=name,
+                         known=sorted(specs)))
     return specs[name].factory(GatewayConfig.from_env(name))
 
 
@@ -169,5 +172,5 @@ def calling(name: str, what: Callable[[], T]) -> T:
         raise
     except Exception as exc:
         log.warning("payment gateway %s failed: %s", name, type(exc).__name__)
-        raise GatewayUnavailable(f"payment gateway {name} did not answer "
-                                 f"({type(exc).__name__}); try again") from None
+        raise GatewayUnavailable(_("payment gateway {name} did not answer ({error}); try again",
+                                   name=name, error=type(exc).__name__)) from None

@@ -26,12 +26,13 @@ from kopcore.errors import KopcoreError, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore_payments import config, crediting, tables
 from kopcore_payments.gateways import Channel, Gateway, Kind, calling, make_gateway
+from kopcore_payments.messages import _
 
 
 def gateway_in_use(ctx: Context) -> tuple[str, Gateway]:
     name = config.get(ctx, "gateway")
     if not name:
-        raise NotFound("no payment gateway chosen: run payments gateway-set first")
+        raise NotFound(_("no payment gateway chosen: run payments gateway-set first"))
     return name, make_gateway(ctx, name)
 
 
@@ -78,7 +79,8 @@ def open_member_vas(ctx: Context, member_number: str, banks: list[str]) -> list[
     for bank in banks or config.get(ctx, "banks").split(","):
         bank = bank.strip().upper()
         if not re.fullmatch(r"[A-Z_]{2,32}", bank):
-            raise ValidationError(f"bank code {bank!r}: 2-32 letters (BRI, BNI, MANDIRI...)",
+            raise ValidationError(_("bank code {bank!r}: 2-32 letters (BRI, BNI, MANDIRI...)",
+                                    bank=bank),
                                   field="banks")
         external_id = f"M{member.member_number}-{bank}"[:64]
         existing = ctx.conn.execute(sa.select(tables.channels).where(
@@ -100,19 +102,19 @@ def create_bill(ctx: Context, *, member_number: str, amount: Decimal, kind: Kind
     member = ledger.require_active(ctx, ledger.get_member(ctx, member_number).id)
     money = Money.parse(str(amount), ctx.settings.currency)
     if not money.is_positive() or money.amount != money.amount.to_integral_value():
-        raise ValidationError("a bill's amount is positive whole rupiah (gateways take no "
-                              "sen)", field="amount")
+        raise ValidationError(_("a bill's amount is positive whole rupiah (gateways take no "
+                                "sen)"), field="amount")
     whole = int(money.amount)
     if "amount" in target or "cash_account" in target:
-        raise ValidationError("the payment sets the target's amount and cash_account; leave "
-                              "them out of the input", field="input")
+        raise ValidationError(_("the payment sets the target's amount and cash_account; leave "
+                                "them out of the input"), field="input")
     probe = dict(target, amount=str(money.amount), cash_account=crediting.GATEWAY_ACCOUNT)
     operations.check_call(ctx, operation, probe)
     name, gateway = gateway_in_use(ctx)
     expires = datetime.now(UTC).replace(microsecond=0) + timedelta(
         hours=hours if hours is not None else int(config.get(ctx, "bill_hours")))
     if kind is Kind.VA and not re.fullmatch(r"[A-Z_]{2,32}", bank.strip().upper()):
-        raise ValidationError("a bill paid by VA names its bank (bank_code)", field="bank_code")
+        raise ValidationError(_("a bill paid by VA names its bank (bank_code)"), field="bank_code")
 
     def reserve(w: Context) -> tuple[int, str]:
         inserted = w.conn.execute(tables.bills.insert().values(

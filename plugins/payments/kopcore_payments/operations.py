@@ -44,6 +44,7 @@ from kopcore_payments.errors import (
     GatewayUnavailable,
 )
 from kopcore_payments.gateways import Kind, registry
+from kopcore_payments.messages import _
 
 MEMBER = {"help": "Member number", "max_length": 32}
 PAYMENT = {"help": "The gateway's payment id", "max_length": 128}
@@ -372,9 +373,9 @@ def _json_input(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text or "{}")
     except ValueError:
-        raise ValidationError("input: not JSON", field="input") from None
+        raise ValidationError(_("input: not JSON"), field="input") from None
     if not isinstance(value, dict):
-        raise ValidationError("input: a JSON object", field="input")
+        raise ValidationError(_("input: a JSON object"), field="input")
     return value
 
 
@@ -421,8 +422,8 @@ def settings_set(ctx: Context, data: SettingsIn) -> SettingsOut:
     """Choose the gateway, the account an open VA credits, the banks and the bill validity."""
     if data.gateway is not None:
         if data.gateway not in registry(ctx):
-            raise NotFound(f"no payment gateway named {data.gateway!r}; installed: "
-                           f"{sorted(registry(ctx))}")
+            raise NotFound(_("no payment gateway named {gateway!r}; installed: {installed}",
+                             gateway=data.gateway, installed=sorted(registry(ctx))))
         config.put(ctx, "gateway", data.gateway)
     if data.open_va_purpose is not None:
         config.put(ctx, "open_va_purpose", data.open_va_purpose.strip())
@@ -473,7 +474,7 @@ def bill_get(ctx: Context, data: BillIn) -> BillOut:
     row = ctx.conn.execute(sa.select(tables.bills).where(
         tables.bills.c.number == data.number)).first()
     if row is None:
-        raise NotFound(f"no bill {data.number!r}")
+        raise NotFound(_("no bill {bill!r}", bill=data.number))
     return _bill_out(ctx, row)
 
 
@@ -519,7 +520,7 @@ def _period(ctx: Context, data: PeriodIn) -> tuple[datetime, datetime]:
     since = since if since.tzinfo else since.replace(tzinfo=UTC)
     until = until if until.tzinfo else until.replace(tzinfo=UTC)
     if until <= since or until - since > timedelta(days=31):
-        raise ValidationError("the period runs forwards and spans at most 31 days",
+        raise ValidationError(_("the period runs forwards and spans at most 31 days"),
                               field="until")
     return since, until
 
@@ -558,7 +559,7 @@ def resolve(ctx: Context, data: ResolveIn) -> ResolvedOut:
     """Resolve a payment waiting in suspense: assign it to a member's account or an operation,
     or record its refund. Above the approval threshold a second person approves."""
     if data.action not in ("assign", "refund"):
-        raise ValidationError("action: assign or refund", field="action")
+        raise ValidationError(_("action: assign or refund"), field="action")
     target = _json_input(data.input) if data.operation else None
     done = settling.resolve(ctx, data.payment_id,
                             Money.parse(str(data.amount), ctx.settings.currency), data.action,
@@ -572,10 +573,10 @@ def fee_set(ctx: Context, data: FeeSetIn) -> FeeOut:
     Used when the gateway's callback does not state the fee."""
     gateway = data.gateway or config.get(ctx, "gateway")
     if gateway not in registry(ctx):
-        raise NotFound(f"no payment gateway named {gateway!r}")
+        raise NotFound(_("no payment gateway named {gateway!r}", gateway=gateway))
     fixed = Money.parse(str(data.fixed), ctx.settings.currency)
     if fixed.minor < 0:
-        raise ValidationError("fixed: not negative", field="fixed")
+        raise ValidationError(_("fixed: not negative"), field="fixed")
     f = tables.fees.c
     ctx.conn.execute(tables.fees.delete().where(f.gateway == gateway, f.kind == data.kind.value))
     ctx.conn.execute(tables.fees.insert().values(gateway=gateway, kind=data.kind.value,

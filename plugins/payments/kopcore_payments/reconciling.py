@@ -29,6 +29,7 @@ from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound
 from kopcore_payments import config, crediting, tables
 from kopcore_payments.gateways import GatewayPayment, calling, make_gateway
+from kopcore_payments.messages import _
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -40,7 +41,7 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 def _report(ctx: Context, since: datetime, until: datetime) -> tuple[str, list[GatewayPayment]]:
     name = config.get(ctx, "gateway")
     if not name:
-        raise NotFound("no payment gateway chosen: run payments gateway-set first")
+        raise NotFound(_("no payment gateway chosen: run payments gateway-set first"))
     gateway = make_gateway(ctx, name)
     return name, list(calling(name, lambda: gateway.payments(since, until)))
 

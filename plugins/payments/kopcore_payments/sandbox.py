@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from kopcore.errors import ValidationError
 from kopcore_payments.errors import BadCallbackToken
 from kopcore_payments.gateways import Channel, GatewayConfig, GatewayPayment, Kind
+from kopcore_payments.messages import _
 
 MERCHANT = {"BRI": "26215", "BNI": "8808", "MANDIRI": "88608", "BCA": "10766",
             "PERMATA": "8214", "BSI": "9347"}
@@ -49,7 +50,7 @@ class SandboxGateway:
     def parse_callback(self, body: str, token: str) -> GatewayPayment | None:
         if not self._token or not hmac.compare_digest(
                 self._token.encode(), token.encode("utf-8", "surrogateescape")):
-            raise BadCallbackToken("the sandbox callback token does not match; ignored")
+            raise BadCallbackToken(_("the sandbox callback token does not match; ignored"))
         try:
             data = json.loads(body)
             channel = str(data["channel"])
@@ -64,7 +65,8 @@ class SandboxGateway:
                 ("sbx-va-" if kind is Kind.VA else "sbx-qr-") + channel, amount,
                 paid_at if paid_at.tzinfo else paid_at.replace(tzinfo=UTC))
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValidationError(f"not a sandbox callback: {exc}", field="body") from None
+            raise ValidationError(_("not a sandbox callback: {problem}", problem=str(exc)),
+                                  field="body") from None
 
     def payments(self, since: datetime, until: datetime) -> Sequence[GatewayPayment]:
         return ()

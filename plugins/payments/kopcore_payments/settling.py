@@ -24,23 +24,26 @@ from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_payments import chart, config, crediting, tables
 from kopcore_payments.errors import AlreadyResolved
+from kopcore_payments.messages import _
 
 
 def settle(ctx: Context, reference: str, amount: Money, bank_account: str,
            settled_on: date | None) -> dict[str, Any]:
     gateway = config.get(ctx, "gateway")
     if not gateway:
-        raise NotFound("no payment gateway chosen: run payments gateway-set first")
+        raise NotFound(_("no payment gateway chosen: run payments gateway-set first"))
     s = tables.settlements.c
     if ctx.conn.execute(sa.select(s.id).where(s.gateway == gateway, s.reference == reference)
                         ).first() is not None:
-        raise Conflict(f"settlement {reference} of {gateway} is already recorded")
+        raise Conflict(_("settlement {reference} of {gateway} is already recorded",
+                         reference=reference, gateway=gateway))
     bank = ledger.get_account(ctx, bank_account)
     if bank.member_id is not None or bank.gl_key != "bank":
-        raise ValidationError(f"{bank_account} is not one of the cooperative's bank accounts "
-                              "(an internal account under the bank GL)", field="bank_account")
+        raise ValidationError(_("{bank_account} is not one of the cooperative's bank accounts "
+                                "(an internal account under the bank GL)",
+                                bank_account=bank_account), field="bank_account")
     if not amount.is_positive():
-        raise ValidationError("a settlement's amount must be positive", field="amount")
+        raise ValidationError(_("a settlement's amount must be positive"), field="amount")
     entry = ledger.post_entry(ctx, [
         PostingLine(bank.number, Side.DEBIT, amount),
         PostingLine(crediting.GATEWAY_ACCOUNT, Side.CREDIT, amount),
@@ -53,7 +56,8 @@ def settle(ctx: Context, reference: str, amount: Money, bank_account: str,
                 bank_account=bank.number, entry_id=entry.id,
                 settled_on=settled_on or ctx.business_date))
     except IntegrityError:
-        raise Conflict(f"settlement {reference} of {gateway} is already recorded") from None
+        raise Conflict(_("settlement {reference} of {gateway} is already recorded",
+                         reference=reference, gateway=gateway)) from None
     return {"gateway": gateway, "reference": reference, "amount": amount,
             "bank_account": bank.number, "entry_id": entry.id,
             "gateway_balance": ledger.get_account(ctx, crediting.GATEWAY_ACCOUNT).balance}
@@ -64,9 +68,10 @@ def suspense_item(ctx: Context, payment_id: str) -> Any:
     row = ctx.conn.execute(sa.select(tables.payments).where(p.payment_id == payment_id)
                            .order_by(p.id)).first()
     if row is None:
-        raise NotFound(f"no payment {payment_id!r}")
+        raise NotFound(_("no payment {payment_id!r}", payment_id=payment_id))
     if row.status != crediting.SUSPENSE:
-        raise AlreadyResolved(f"payment {payment_id} is {row.status}, not in suspense")
+        raise AlreadyResolved(_("payment {payment_id} is {status}, not in suspense",
+                                payment_id=payment_id, status=row.status))
     return row
 
 
@@ -76,7 +81,8 @@ def resolve(ctx: Context, payment_id: str, amount: Money, action: str, *, accoun
     row = suspense_item(ctx, payment_id)
     held = Money(row.amount, row.currency)
     if amount != held:
-        raise ValidationError(f"the amount must repeat the payment's, {held.format()}",
+        raise ValidationError(_("the amount must repeat the payment's, {held}",
+                                held=held),
                               field="amount")
     memo = f"Penyelesaian titipan {row.gateway} {payment_id}: {note}".strip(": ")[:500]
     entry_id: int | None
@@ -89,7 +95,7 @@ def resolve(ctx: Context, payment_id: str, amount: Money, action: str, *, accoun
     elif operation is not None:
         raw = dict(target or {})
         if "amount" in raw or "cash_account" in raw:
-            raise ValidationError("the resolution sets the target's amount and cash_account",
+            raise ValidationError(_("the resolution sets the target's amount and cash_account"),
                                   field="input")
         raw.update(amount=str(held.amount), cash_account=crediting.SUSPENSE_ACCOUNT)
         operations.check_call(ctx, operation, raw)
@@ -100,18 +106,20 @@ def resolve(ctx: Context, payment_id: str, amount: Money, action: str, *, accoun
     elif account is not None:
         target_account = ledger.get_account(ctx, account)
         if target_account.member_id is None:
-            raise ValidationError(f"{account} is not a member's account", field="account")
+            raise ValidationError(_("{account} is not a member's account",
+                                    account=account), field="account")
         entry = ledger.post_entry(ctx, [
             PostingLine(crediting.SUSPENSE_ACCOUNT, Side.DEBIT, held),
             PostingLine(target_account.number, Side.CREDIT, held)], memo=memo)
         status, to, entry_id = crediting.ASSIGNED, target_account.number, entry.id
     else:
-        raise ValidationError("assign names an account or an operation", field="account")
+        raise ValidationError(_("assign names an account or an operation"), field="account")
     updated = ctx.conn.execute(tables.payments.update().where(
         tables.payments.c.id == row.id, tables.payments.c.status == crediting.SUSPENSE).values(
         status=status, credited_to=to[:200],
         resolution_entry_id=entry_id))
     if updated.rowcount != 1:
-        raise AlreadyResolved(f"payment {payment_id} was resolved meanwhile")
+        raise AlreadyResolved(_("payment {payment_id} was resolved meanwhile",
+                                payment_id=payment_id))
     return {"payment_id": payment_id, "status": status, "credited_to": to[:200],
             "entry_id": entry_id}

@@ -32,6 +32,7 @@ from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import PermissionSpec, PostingLine, SettlementAccount, Side
 from kopcore.testing import Cooperative
+from kopcore_payments.messages import _
 
 GATEWAY = "GL-payments.gateway"
 SUSPENSE = "GL-payments.suspense"
@@ -60,7 +61,8 @@ def repay(ctx: Context, data: RepayIn) -> RepaidOut:
     loan = ledger.get_account(ctx, data.loan)
     amount = Money.parse(str(data.amount), loan.currency)
     if amount > loan.balance:
-        raise Conflict(f"loan {loan.number} owes only {loan.balance.format()}")
+        raise Conflict(_("loan {loan} owes only {balance}", loan=loan.number,
+                         balance=loan.balance))
     entry = ledger.post_entry(ctx, [PostingLine(data.cash_account, Side.DEBIT, amount),
                                     PostingLine(loan.number, Side.CREDIT, amount)],
                               memo=f"Angsuran {loan.number}")

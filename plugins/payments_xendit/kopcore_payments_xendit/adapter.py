@@ -42,6 +42,7 @@ from kopcore_payments.errors import BadCallbackToken, GatewayRefused, GatewayUna
 from kopcore_payments.gateways import Channel, GatewayConfig, GatewayPayment, Kind
 
 from kopcore.errors import ValidationError
+from kopcore_payments_xendit.messages import _
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,8 @@ class XenditGateway:
         try:
             self.timeout = float(Decimal(config.get("timeout", "20")))
         except InvalidOperation:
-            raise GatewayUnavailable(f"{config.variable('timeout')} must be seconds") from None
+            raise GatewayUnavailable(_("{variable} must be seconds",
+                                       variable=config.variable('timeout'))) from None
 
     def __repr__(self) -> str:
         return f"XenditGateway(url={self.url!r})"
@@ -104,7 +106,8 @@ class XenditGateway:
                 response = client.request(method, self.url + path, json=body, params=params,
                                           headers=headers)
         except httpx.HTTPError as exc:
-            raise GatewayUnavailable(f"Xendit {path}: {type(exc).__name__}; try again") \
+            raise GatewayUnavailable(_("Xendit {path}: {error}; try again", path=path,
+                                       error=type(exc).__name__)) \
                 from None
         try:
             answer = response.json()
@@ -113,10 +116,12 @@ class XenditGateway:
         if 400 <= response.status_code < 500 and isinstance(answer, dict) \
                 and "error_code" in answer:
             code = str(answer["error_code"])[:64]
-            raise GatewayRefused(f"Xendit refused {path}: {code}: "
-                                 f"{str(answer.get('message', ''))[:200]}", gateway_code=code)
+            raise GatewayRefused(_("Xendit refused {path}: {code}: {reason}", path=path,
+                                   code=code,
+                                   reason=str(answer.get('message', ''))[:200]), gateway_code=code)
         if response.status_code != 200 or not isinstance(answer, dict):
-            raise GatewayUnavailable(f"Xendit {path}: HTTP {response.status_code}")
+            raise GatewayUnavailable(_("Xendit {path}: HTTP {status}", path=path,
+                                       status=response.status_code))
         return answer
 
     # -- channels --------------------------------------------------------------------------------
@@ -137,7 +142,8 @@ class XenditGateway:
                            _moment(answer["expiration_date"], "expiration_date")
                            if answer.get("expiration_date") else None)
         except (KeyError, Malformed) as exc:
-            raise GatewayUnavailable(f"Xendit answered a VA without {exc}") from None
+            raise GatewayUnavailable(_("Xendit answered a VA without {problem}",
+                                       problem=str(exc))) from None
 
     def create_qris(self, reference_id: str, amount: int, expires_at: datetime) -> Channel:
         answer = self._request("POST", "/qr_codes", headers={"api-version": QR_API_VERSION},
@@ -150,14 +156,15 @@ class XenditGateway:
                            _rupiah(answer["amount"], "amount"),
                            _moment(answer["expires_at"], "expires_at"))
         except (KeyError, Malformed) as exc:
-            raise GatewayUnavailable(f"Xendit answered a QR code without {exc}") from None
+            raise GatewayUnavailable(_("Xendit answered a QR code without {problem}",
+                                       problem=str(exc))) from None
 
     # -- callbacks -------------------------------------------------------------------------------
     def parse_callback(self, body: str, token: str) -> GatewayPayment | None:
         if not hmac.compare_digest(self._token.encode(),
                                    token.encode("utf-8", "surrogateescape")):
-            raise BadCallbackToken("the x-callback-token does not match the Xendit callback "
-                                   "verification token; ignored")
+            raise BadCallbackToken(_("the x-callback-token does not match the Xendit callback "
+                                     "verification token; ignored"))
         try:
             data = json.loads(body)
             if data.get("event") == "qr.payment":
@@ -176,10 +183,11 @@ class XenditGateway:
                     str(data.get("external_id", ""))[:64], currency=str(
                         data.get("currency", "IDR")))
         except (ValueError, KeyError, TypeError, AttributeError, Malformed) as exc:
-            raise ValidationError(f"not a Xendit payment callback: {exc}", field="body") \
+            raise ValidationError(_("not a Xendit payment callback: {problem}",
+                                    problem=str(exc)), field="body") \
                 from None
-        raise ValidationError("not a Xendit payment callback (neither a fixed VA payment nor "
-                              "qr.payment)", field="body")
+        raise ValidationError(_("not a Xendit payment callback (neither a fixed VA payment nor "
+                                "qr.payment)"), field="body")
 
     def _qr_payment(self, data: dict[str, Any]) -> GatewayPayment | None:
         if data.get("status") != "SUCCEEDED":
@@ -204,19 +212,20 @@ class XenditGateway:
             answer = self._request("GET", "/transactions", params=params)
             rows = answer.get("data")
             if not isinstance(rows, list):
-                raise GatewayUnavailable("Xendit transactions: no data list")
+                raise GatewayUnavailable(_("Xendit transactions: no data list"))
             for row in rows:
                 try:
                     paid = self._transaction(row)
                 except (KeyError, TypeError, Malformed) as exc:
-                    raise GatewayUnavailable(f"Xendit transactions: malformed row: {exc}") \
+                    raise GatewayUnavailable(_("Xendit transactions: malformed row: {problem}",
+                                               problem=str(exc))) \
                         from None
                 if paid is not None:
                     found.append(paid)
             if not answer.get("has_more") or not rows:
                 return found
             after = str(rows[-1]["id"])
-        raise GatewayUnavailable("Xendit transactions: too many pages")
+        raise GatewayUnavailable(_("Xendit transactions: too many pages"))
 
     def _transaction(self, row: dict[str, Any]) -> GatewayPayment | None:
         if row.get("type") != "PAYMENT" or row.get("status") != "SUCCESS":

@@ -37,6 +37,7 @@ from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore.records import DuePriority, DueSettlement, MemberDue, PostingLine, Side
 from kopcore_payroll.employers import Employer, employees_on
+from kopcore_payroll.messages import _
 from kopcore_payroll.sheets import ResultRow
 from kopcore_payroll.tables import batches, lines, results
 
@@ -46,7 +47,7 @@ CLASSES = (DuePriority.WAJIB, DuePriority.OVERDUE, DuePriority.CURRENT, DuePrior
 
 def period_days(period: str) -> tuple[date, date]:
     if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", period):
-        raise ValidationError("period is a month written YYYY-MM", field="period")
+        raise ValidationError(_("period is a month written YYYY-MM"), field="period")
     year, month = int(period[:4]), int(period[5:])
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
@@ -85,8 +86,8 @@ def find_batch(ctx: Context, employer: Employer, period: str) -> Batch | None:
 def get_batch(ctx: Context, employer: Employer, period: str) -> Batch:
     batch = find_batch(ctx, employer, period_or_raise(period))
     if batch is None:
-        raise NotFound(f"no deduction list of {employer.code} for {period}: make it with "
-                       "payroll list", field="period")
+        raise NotFound(_("no deduction list of {employer} for {period}: make it with payroll "
+                         "list", employer=employer.code, period=period), field="period")
     return batch
 
 
@@ -103,7 +104,8 @@ def make_list(ctx: Context, employer: Employer, period: str) -> Batch:
     first, last = period_days(period)
     batch = find_batch(ctx, employer, period)
     if batch is not None and batch.status == "posted":
-        raise Conflict(f"the {period} deduction of {employer.code} is posted already",
+        raise Conflict(_("the {period} deduction of {employer} is posted already",
+                         period=period, employer=employer.code),
                        field="period")
     staff = {e.member_id: e.employee_number for e in employees_on(ctx, employer,
                                                                   cut_off(employer, period))}
@@ -216,8 +218,10 @@ def post_result(ctx: Context, employer: Employer, period: str, rows: Sequence[Re
     if batch.status == "posted":
         if batch.result_digest == digest:
             return Posted(batch, replayed=True)
-        raise Conflict(f"the {period} deduction of {employer.code} was posted on "
-                       f"{batch.posted_on}: a different result is refused", field="content")
+        raise Conflict(_("the {period} deduction of {employer} was posted on {posted_on}: a "
+                         "different result is refused", period=period,
+                         employer=employer.code, posted_on=str(batch.posted_on)),
+                       field="content")
     listed = {m.employee_number: m for m in listed_members(ctx, batch)}
     if rows is None:
         rows = [ResultRow(0, m.employee_number, m.name, m.total) for m in listed.values()]
@@ -226,8 +230,9 @@ def post_result(ctx: Context, employer: Employer, period: str, rows: Sequence[Re
     total = sum(r.deducted for r in rows)
     if transfer is not None and transfer.minor != total:
         raise ValidationError(
-            f"the transfer ({transfer.format()}) is not the result's total "
-            f"({Money(total, currency).format()}): check the employer's figures", field="transfer")
+            _("the transfer ({transfer}) is not the result's total ({total}): check the "
+              "employer's figures", transfer=transfer, total=Money(total, currency)),
+            field="transfer")
     first, last = period_days(period)
     owed = defaultdict(list)
     for due in ledger.member_dues(ctx, [m.member_id for m in listed.values()], first, last,
@@ -253,7 +258,7 @@ def post_result(ctx: Context, employer: Employer, period: str, rows: Sequence[Re
                 "allocated": 0, "outcome": "unknown"}))
     bank = bank_account or employer.bank_account
     if ledger.get_account(ctx, bank).member_id is not None:
-        raise ValidationError("bank_account must be an internal account", field="bank_account")
+        raise ValidationError(_("bank_account must be an internal account"), field="bank_account")
     memo = f"Potongan gaji {employer.name} {period}"
     entries = []
     for index, chunk in enumerate(_chunks(parts)):

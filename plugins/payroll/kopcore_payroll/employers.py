@@ -21,6 +21,7 @@ from kopcore import ledger
 from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.records import DuePriority
+from kopcore_payroll.messages import _
 from kopcore_payroll.tables import employers, employments
 
 DEFAULT_PRIORITY = "wajib,overdue,current,other"
@@ -52,8 +53,9 @@ def parse_priority(text: str) -> tuple[DuePriority, ...]:
     names = [part.strip() for part in text.split(",") if part.strip()]
     known = {p.value for p in DuePriority}
     if sorted(names) != sorted(known):
-        raise ValidationError(f"priority names each of {', '.join(sorted(known))} once, in the "
-                              "order a member's deduction is allocated", field="priority")
+        raise ValidationError(_("priority names each of {known} once, in the order a member's "
+                                "deduction is allocated", known=', '.join(sorted(known))),
+                              field="priority")
     return tuple(DuePriority(name) for name in names)
 
 
@@ -68,7 +70,7 @@ def _employer(row: Any) -> Employer:
 def get_employer(ctx: Context, code: str) -> Employer:
     row = ctx.conn.execute(sa.select(employers).where(employers.c.code == code)).first()
     if row is None:
-        raise NotFound(f"no employer has code {code!r}", field="employer")
+        raise NotFound(_("no employer has code {code!r}", code=code), field="employer")
     return _employer(row)
 
 
@@ -80,14 +82,14 @@ def list_employers(ctx: Context) -> list[Employer]:
 def _bank(ctx: Context, number: str) -> str:
     account = ledger.get_account(ctx, number)
     if account.member_id is not None:
-        raise ValidationError("bank_account must be an internal account (the cooperative's "
-                              "bank account), not a member's", field="bank_account")
+        raise ValidationError(_("bank_account must be an internal account (the cooperative's "
+                                "bank account), not a member's"), field="bank_account")
     return account.number
 
 
 def _check_cut_off(day: int) -> int:
     if not 1 <= day <= 28:
-        raise ValidationError("cut_off_day: 1-28 (a day every month has)", field="cut_off_day")
+        raise ValidationError(_("cut_off_day: 1-28 (a day every month has)"), field="cut_off_day")
     return day
 
 
@@ -96,9 +98,9 @@ def create_employer(ctx: Context, *, code: str, name: str, kind: EmployerKind,
                     cut_off_day: int, bank_account: str, priority: str) -> Employer:
     code = code.strip().upper()
     if not code or not name.strip() or not contact_name.strip():
-        raise ValidationError("code, name and contact_name are required", field="code")
+        raise ValidationError(_("code, name and contact_name are required"), field="code")
     if ctx.conn.execute(sa.select(employers.c.id).where(employers.c.code == code)).first():
-        raise Conflict(f"employer {code} exists already", field="code")
+        raise Conflict(_("employer {code} exists already", code=code), field="code")
     ctx.conn.execute(employers.insert().values(
         code=code, name=name.strip(), kind=kind.value, contact_name=contact_name.strip(),
         contact_phone=contact_phone, contact_email=contact_email,
@@ -150,20 +152,21 @@ def start_employment(ctx: Context, member_id: int, employer: Employer, employee_
     open elsewhere ends the day before (a move between employers)."""
     employee_number = employee_number.strip()
     if not employee_number:
-        raise ValidationError("employee_number is required", field="employee_number")
+        raise ValidationError(_("employee_number is required"), field="employee_number")
     e = employments.c
     taken = ctx.conn.execute(sa.select(e.member_id).where(
         e.employer_id == employer.id, e.employee_number == employee_number,
         e.member_id != member_id, sa.or_(e.end_on.is_(None), e.end_on >= start_on))).first()
     if taken is not None:
-        raise Conflict(f"employee number {employee_number} of {employer.code} belongs to "
-                       "another member", field="employee_number")
+        raise Conflict(_("employee number {employee_number} of {employer} belongs to another "
+                         "member", employee_number=employee_number,
+                         employer=employer.code), field="employee_number")
     for current in member_employments(ctx, member_id):
         if current.end_on is not None and current.end_on < start_on:
             continue
         if current.start_on >= start_on:
-            raise Conflict("the member has an employment starting on or after "
-                           f"{current.start_on.isoformat()}", field="start_on")
+            raise Conflict(_("the member has an employment starting on or after {start_on}",
+                             start_on=current.start_on.isoformat()), field="start_on")
         ctx.conn.execute(sa.update(employments).where(e.id == current.id)
                          .values(end_on=start_on - timedelta(days=1)))
     new_id = ctx.conn.execute(employments.insert().values(
@@ -176,10 +179,10 @@ def end_employment(ctx: Context, member_id: int, end_on: date) -> Employment:
     e = employments.c
     current = [x for x in member_employments(ctx, member_id) if x.end_on is None]
     if not current:
-        raise Conflict("the member has no current employment", field="member")
+        raise Conflict(_("the member has no current employment"), field="member")
     employment = current[-1]
     if end_on < employment.start_on:
-        raise ValidationError("end_on is before the employment started", field="end_on")
+        raise ValidationError(_("end_on is before the employment started"), field="end_on")
     ctx.conn.execute(sa.update(employments).where(e.id == employment.id).values(end_on=end_on))
     return attrs.evolve(employment, end_on=end_on)
 

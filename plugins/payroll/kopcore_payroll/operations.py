@@ -18,6 +18,7 @@ from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore_payroll import batches, employers, sheets
 from kopcore_payroll.employers import Employer, EmployerKind
+from kopcore_payroll.messages import _
 
 READ = "payroll.read"
 MANAGE = "payroll.manage"
@@ -298,7 +299,8 @@ def make_list(ctx: Context, data: BatchIn) -> BatchOut:
     """Make (or, before the result is posted, refresh) an employer's deduction list."""
     employer = employers.get_employer(ctx, data.employer)
     if not employer.active:
-        raise Conflict(f"employer {employer.code} is inactive", field="employer")
+        raise Conflict(_("employer {employer} is inactive", employer=employer.code),
+                       field="employer")
     return _batch_out(ctx, employer, batches.make_list(ctx, employer, data.period))
 
 
@@ -405,17 +407,17 @@ def import_result(ctx: Context, data: ImportIn) -> ImportOut:
     employer = employers.get_employer(ctx, data.employer)
     batches.period_or_raise(data.period)
     if data.as_sent == (data.content is not None):
-        raise ValidationError("send the result as content, or as_sent when everything listed "
-                              "was deducted (one of the two)", field="content")
+        raise ValidationError(_("send the result as content, or as_sent when everything listed "
+                                "was deducted (one of the two)"), field="content")
     transfer = Money.parse(data.transfer, ctx.settings.currency, field="transfer")
     if transfer.minor < 0:
-        raise ValidationError("transfer may not be negative", field="transfer")
+        raise ValidationError(_("transfer may not be negative"), field="transfer")
     content = None
     if data.content is not None:
         try:
             content = base64.b64decode(data.content, validate=True)
         except (binascii.Error, ValueError):
-            raise ValidationError("content is not base64", field="content") from None
+            raise ValidationError(_("content is not base64"), field="content") from None
     rows = None if content is None else sheets.read_result(content, ctx.settings.currency)
     posted = batches.post_result(ctx, employer, data.period, rows, transfer,
                                  batches.digest_of(content), data.bank_account)
@@ -444,7 +446,8 @@ def shortfalls(ctx: Context, data: BatchIn) -> ShortfallsOut:
     employer = employers.get_employer(ctx, data.employer)
     batch = batches.get_batch(ctx, employer, data.period)
     if batch.status != "posted":
-        raise Conflict(f"the {data.period} result of {employer.code} is not posted yet",
+        raise Conflict(_("the {period} result of {employer} is not posted yet",
+                         period=data.period, employer=employer.code),
                        field="period")
     items = [_result_out(ctx, r) for r in batches.result_rows(
         ctx, batch, ("partial", "missing", "unknown"))]

@@ -25,6 +25,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from kopcore.errors import ValidationError
 from kopcore.money import Money, read_amount
+from kopcore_payroll.messages import _
 
 SUMMARY = "Potongan"
 DETAIL = "Rincian"
@@ -149,7 +150,7 @@ def csv_text(rows: Sequence[SummaryRow], currency: str) -> str:
 def _cell_amount(value: object, line: int, currency: str) -> int:
     field = f"{DEDUCTED} (baris {line})"
     if isinstance(value, bool):
-        raise ValidationError(f"{field}: bukan jumlah uang", field="content")
+        raise ValidationError(_("{field}: bukan jumlah uang", field=field), field="content")
     if isinstance(value, int):
         text = str(value)
     elif isinstance(value, float):
@@ -159,24 +160,27 @@ def _cell_amount(value: object, line: int, currency: str) -> int:
     else:
         text = str(value).strip()
     if text == "":
-        raise ValidationError(f"{field} kosong: tulis 0 bila gaji tidak dipotong",
+        raise ValidationError(_("{field} kosong: tulis 0 bila gaji tidak dipotong",
+                                field=field),
                               field="content")
     money = Money.parse(read_amount(text, field=field), currency, field=field)
     if money.minor < 0:
-        raise ValidationError(f"{field}: tidak boleh negatif", field="content")
+        raise ValidationError(_("{field}: tidak boleh negatif", field=field), field="content")
     return money.minor
 
 
 def _rows(table: Sequence[Sequence[object]], currency: str) -> list[ResultRow]:
     if not table:
-        raise ValidationError("the result has no rows", field="content")
+        raise ValidationError(_("the result has no rows"), field="content")
     header = [str(v or "").strip().lower() for v in table[0]]
     try:
         employee_at = header.index(EMPLOYEE.lower())
         deducted_at = header.index(DEDUCTED.lower())
     except ValueError:
-        raise ValidationError(f"the result needs the columns {EMPLOYEE!r} and {DEDUCTED!r} in "
-                              "its first row", field="content") from None
+        raise ValidationError(_("the result needs the columns {employee_column!r} and "
+                                "{deducted_column!r} in its first row",
+                                employee_column=EMPLOYEE, deducted_column=DEDUCTED),
+                              field="content") from None
     name_at = header.index("nama") if "nama" in header else None
     found: list[ResultRow] = []
     seen: set[str] = set()
@@ -186,7 +190,9 @@ def _rows(table: Sequence[Sequence[object]], currency: str) -> list[ResultRow]:
         if not employee:
             continue  # the JUMLAH row, blank rows
         if employee in seen:
-            raise ValidationError(f"{EMPLOYEE} {employee} appears twice (row {line})",
+            raise ValidationError(_("{employee_column} {employee} appears twice (row {line})",
+                                    employee_column=EMPLOYEE, employee=employee,
+                                    line=line),
                                   field="content")
         seen.add(employee)
         name = str(cells[name_at] or "").strip() if name_at is not None else ""
@@ -202,7 +208,7 @@ def read_result(content: bytes, currency: str) -> list[ResultRow]:
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-            raise ValidationError("the file is not an XLSX workbook", field="content") from None
+            raise ValidationError(_("the file is not an XLSX workbook"), field="content") from None
         sheet = book[SUMMARY] if SUMMARY in book.sheetnames else book.worksheets[0]
         table = [list(row) for row in sheet.iter_rows(values_only=True)]
         book.close()
@@ -210,7 +216,7 @@ def read_result(content: bytes, currency: str) -> list[ResultRow]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError("a CSV result is UTF-8 text", field="content") from None
+        raise ValidationError(_("a CSV result is UTF-8 text"), field="content") from None
     first = text.splitlines()[0] if text else ""
     delimiter = ";" if ";" in first else ","
     return _rows(list(csv.reader(io.StringIO(text), delimiter=delimiter)), currency)

@@ -24,6 +24,7 @@ from kopcore.ledger import JournalEntry
 from kopcore.money import Money
 from kopcore.records import DueLines, DuePriority, DueSettlement, MemberDue, PostingLine, Side
 from kopcore_savings.chart import PLUGIN
+from kopcore_savings.messages import _
 from kopcore_savings.products import SavingsType
 from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import products, wajib_dues
@@ -98,8 +99,8 @@ def settle(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | Non
     for settlement in mine:
         current = owed.get(settlement.due.reference)
         if current is None or settlement.amount.minor > current.amount.minor:
-            raise Conflict(f"simpanan wajib {settlement.due.reference} is paid or changed since "
-                           "it was listed", field="dues")
+            raise Conflict(_("simpanan wajib {reference} is paid or changed since it was listed",
+                             reference=settlement.due.reference), field="dues")
         credits[current.account] += settlement.amount.minor
         currency[current.account] = current.amount.currency
     lines = [PostingLine(number, Side.CREDIT, Money(amount, currency[number]))

@@ -290,10 +290,10 @@ def set_tax(ctx: Context, code: str, valid_from: date, rate: Decimal, threshold:
     before the current month (interest already paid keeps the tax it was judged on)."""
     product = get_product(ctx, code)
     if valid_from.day != 1:
-        raise ValidationError("a tax change applies from the first day of a month",
+        raise ValidationError(_("a tax change applies from the first day of a month"),
                               field="valid_from")
     if valid_from < ctx.business_date.replace(day=1):
-        raise ValidationError("a tax change cannot apply to a month before the current one",
+        raise ValidationError(_("a tax change cannot apply to a month before the current one"),
                               field="valid_from")
     rate_ppm = percent_to_ppm(rate, "tax_rate")
     minor = _positive(threshold, "tax_threshold")

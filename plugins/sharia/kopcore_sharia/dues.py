@@ -23,6 +23,7 @@ from kopcore.errors import Conflict
 from kopcore.ledger import JournalEntry
 from kopcore.records import DueLines, DuePriority, DueSettlement, MemberDue, PostingLine, Side
 from kopcore_sharia import chart
+from kopcore_sharia.messages import _
 from kopcore_sharia.murabahah import ACTIVE, SETTLED, Contract, get_contract
 from kopcore_sharia.tables import murabahah
 
@@ -75,15 +76,17 @@ def settle(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | Non
         paid = margin = last_paid = 0
         for number, amount in sorted(by_contract[account]):
             if contract.status != ACTIVE or number < expected or number > len(schedule):
-                raise Conflict(f"installment {number} of murabahah {account} is paid or "
-                               "changed since it was listed", field="dues")
+                raise Conflict(_("installment {number} of murabahah {account} is paid or "
+                                 "changed since it was listed", number=number,
+                                 account=account), field="dues")
             if amount == 0:
                 expected = len(schedule) + 1  # nothing later of this contract may be paid
                 continue
             row = schedule[number - 1]
             if number != expected or amount != row.total:
-                raise Conflict(f"murabahah {account}: installment {number} is collected whole "
-                               "and after the ones before it", field="dues")
+                raise Conflict(_("murabahah {account}: installment {number} is collected whole "
+                                 "and after the ones before it", account=account,
+                                 number=number), field="dues")
             expected, last_paid = expected + 1, number
             paid += row.total
             margin += row.margin
