@@ -170,6 +170,10 @@ class Settings:
     #: detects accidents but not a database insider (docs/integrity.md). Never shown in a repr.
     integrity_key: str | None = attrs.field(default=None, repr=False,
                                             validator=_integrity_key)
+    #: The notification channel that reaches members (the member app's login codes): a name
+    #: from ``kopcore_notification_channels``. ``development`` sends nothing and keeps each
+    #: message in the outbox (``kopcore notify outbox``): for a demo and tests only.
+    notification_channel: str = "development"
     #: Where the settings came from (for messages); not a setting.
     source: str = "defaults"
 

@@ -1,0 +1,14 @@
+// kopcore member app: installable (service worker for the offline shell) and a money form is
+// sent once even when the button is pressed twice (the server posts once anyway: the form
+// carries an idempotency key).
+"use strict";
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/anggota/sw.js", { scope: "/anggota/" }).catch(function () {});
+}
+document.addEventListener("submit", function (event) {
+  var button = event.target.querySelector("button[data-once]");
+  if (!button) { return; }
+  if (button.dataset.sent) { event.preventDefault(); return; }
+  button.dataset.sent = "1";
+  setTimeout(function () { button.disabled = true; }, 0);
+});
