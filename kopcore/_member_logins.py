@@ -7,7 +7,8 @@ types it, then sets a PIN of :data:`PIN_DIGITS` digits at the first login (or af
 was blocked), or types the PIN they set. The PIN also confirms every money movement.
 
 - Codes and PINs are kept only as argon2id hashes (``member_logins``); a code is accepted once.
-- A new code is sent at most once per :data:`CODE_RESEND`; until then the one sent stands.
+- A new code is sent at most once per :data:`CODE_RESEND`; until then the one sent stands
+  (and a voided one is not replaced), so codes cannot be guessed faster than five a minute.
 - :data:`MAX_CODE_FAILURES` wrong codes in a row void the code (a new one must be asked for).
 - :data:`MAX_PIN_FAILURES` wrong PINs in a row (at login or confirming a payment) block the PIN
   and end every session of the member: they sign in again with a new code and set a new PIN.
@@ -157,7 +158,7 @@ def begin(ctx: Context, identifier: str, device: str) -> str:
     now = _now()
     conn.execute(t.member_sessions.insert().values(
         token_hash=_digest(token), member_id=member_id, csrf_token=secrets.token_urlsafe(32),
-        stage=CODE, device=(device or "?")[:200], created_at=now, last_seen_at=now,
+        stage=CODE, device=(device or "?")[:200], code_failures=0, created_at=now, last_seen_at=now,
         expires_at=now + CODE_LIFETIME))
     return token
 
@@ -166,9 +167,9 @@ def _send_code(ctx: Context, member: Any, user_id: int) -> None:
     conn = ctx.conn
     now = _now()
     row = _login_row(conn, member.id)
-    if row is not None and row.code_hash is not None and row.code_sent_at is not None \
+    if row is not None and row.code_sent_at is not None \
             and row.code_sent_at + CODE_RESEND > now:
-        return  # the code sent a moment ago still stands
+        return  # the code sent a moment ago stands (or, voided, none until the minute is up)
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
     values = {"user_id": user_id, "code_hash": _HASHER.hash(code), "code_sent_at": now,
               "code_expires_at": now + CODE_LIFETIME, "code_failures": 0}
@@ -240,20 +241,28 @@ def check_code(conn: Connection, session: MemberSession, code: str) -> str:
     code = re.sub(r"\s", "", code or "")
     row = _login_row(conn, session.member_id) if session.member_id is not None else None
     valid = _verify(row.code_hash if row is not None else None, code)
-    l = t.member_logins.c  # noqa: E741
-    if row is None or row.code_hash is None or row.code_expires_at is None \
-            or row.code_expires_at <= _now():
+    l, s = t.member_logins.c, t.member_sessions.c  # noqa: E741
+    if row is not None and (row.code_hash is None or row.code_expires_at is None
+                            or row.code_expires_at <= _now()):
         end_session(conn, session)
         return "void"
-    if not valid:
-        failures = row.code_failures + 1
+    if row is None or not valid:
+        # Counted in the session and for the member, so a login that cannot succeed (an
+        # unknown number) answers exactly as a member's does.
+        in_session = conn.execute(select(s.code_failures).where(
+            s.token_hash == session.token_hash)).scalar_one() + 1
+        failures = max(in_session, row.code_failures + 1 if row is not None else 0)
         if failures >= MAX_CODE_FAILURES:
-            conn.execute(update(t.member_logins).where(l.member_id == row.member_id)
-                         .values(code_hash=None, code_expires_at=None, code_failures=0))
+            if row is not None:
+                conn.execute(update(t.member_logins).where(l.member_id == row.member_id)
+                             .values(code_hash=None, code_expires_at=None, code_failures=0))
             end_session(conn, session)
             return "void"
-        conn.execute(update(t.member_logins).where(l.member_id == row.member_id)
-                     .values(code_failures=failures))
+        conn.execute(update(t.member_sessions).where(s.token_hash == session.token_hash)
+                     .values(code_failures=in_session))
+        if row is not None:
+            conn.execute(update(t.member_logins).where(l.member_id == row.member_id)
+                         .values(code_failures=failures))
         return "wrong"
     conn.execute(update(t.member_logins).where(l.member_id == row.member_id)
                  .values(code_hash=None, code_expires_at=None, code_failures=0))
@@ -264,7 +273,7 @@ def check_code(conn: Connection, session: MemberSession, code: str) -> str:
 
 def check_pin_rules(pin: str) -> None:
     """A PIN is :data:`PIN_DIGITS` digits, not one digit repeated and not a run (123456)."""
-    if not re.fullmatch(rf"\d{{{PIN_DIGITS}}}", pin or ""):
+    if not re.fullmatch(rf"[0-9]{{{PIN_DIGITS}}}", pin or ""):
         raise ValidationError(f"a PIN is {PIN_DIGITS} digits", field="pin")
     digits = [int(c) for c in pin]
     steps = {b - a for a, b in itertools.pairwise(digits)}

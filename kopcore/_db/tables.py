@@ -314,6 +314,7 @@ member_sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("stage", String(16), nullable=False),
     Column("device", String(200), nullable=False),
+    Column("code_failures", Integer, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_seen_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),

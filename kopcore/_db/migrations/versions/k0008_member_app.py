@@ -12,8 +12,9 @@ expiry, when it was sent and how many wrong codes were typed, and the argon2 has
 with the count of wrong PINs and when it was blocked. ``member_sessions`` holds the app's
 server-side sessions: the SHA-256 of the cookie, the CSRF token of its forms, the stage of the
 login (waiting for the code, for a new PIN, for the PIN, or signed in), the device (its browser
-as it names itself) and the times. ``notification_outbox`` keeps the messages of the kernel's
-``development`` channel, which sends nothing: ``kopcore notify outbox`` shows them.
+as it names itself), the wrong codes typed in it and the times. ``notification_outbox`` keeps
+the messages of the kernel's ``development`` channel, which sends nothing: ``kopcore notify
+outbox`` shows them.
 """
 
 from collections.abc import Sequence
@@ -53,6 +54,7 @@ def upgrade() -> None:
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
         sa.Column("stage", sa.String(length=16), nullable=False),
         sa.Column("device", sa.String(length=200), nullable=False),
+        sa.Column("code_failures", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
