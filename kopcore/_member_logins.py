@@ -45,7 +45,7 @@ from kopcore import _auth as auth
 from kopcore._db import tables as t
 from kopcore._notify import notify
 from kopcore.context import Context
-from kopcore.errors import ValidationError
+from kopcore.errors import KopcoreError, ValidationError
 from kopcore.records import Notification
 
 CODE_DIGITS = 6
@@ -142,34 +142,54 @@ def _login_row(conn: Connection, member_id: int) -> Any:
         t.member_logins.c.member_id == member_id)).first()
 
 
-def begin(ctx: Context, identifier: str, device: str) -> str:
-    """Start a login: send a one-time code to the member's phone (unless one was sent less
-    than :data:`CODE_RESEND` ago) and open a session waiting for it. Returns the session's
-    cookie token; the same whether or not the number is a member's."""
+def begin(ctx: Context, identifier: str, device: str) -> tuple[str, Notification | None]:
+    """Start a login: a new one-time code for the member (unless one was sent less than
+    :data:`CODE_RESEND` ago) and a session waiting for it. Returns the session's cookie token,
+    the same whether or not the number is a member's, and the message carrying the code, to
+    :func:`deliver` once this transaction committed (``None``: no new code)."""
     conn = ctx.conn
     member = find_member(conn, identifier)
     member_id = None
+    message = None
     if member is not None and member.status == "active" and member.phone:
         user_id = _member_user(conn, ctx.kernel.plugins, member)
         if user_id is not None:
             member_id = int(member.id)
-            _send_code(ctx, member, user_id)
+            message = _new_code(ctx, member, user_id)
     token = secrets.token_urlsafe(32)
     now = _now()
     conn.execute(t.member_sessions.insert().values(
         token_hash=_digest(token), member_id=member_id, csrf_token=secrets.token_urlsafe(32),
         stage=CODE, device=(device or "?")[:200], code_failures=0, created_at=now, last_seen_at=now,
         expires_at=now + CODE_LIFETIME))
-    return token
+    return token, message
 
 
-def _send_code(ctx: Context, member: Any, user_id: int) -> None:
+def deliver(kernel: Any, message: Notification) -> bool:
+    """Send a login code through the cooperative's channel, in a transaction of its own after
+    the code was committed. A channel's refusal voids the code, so the member may ask again at
+    once; returns whether the message went."""
+    try:
+        kernel.write("member-app", lambda ctx: notify(ctx, message), operation="member-app")
+    except KopcoreError:
+        def void(conn: Connection) -> None:
+            member = conn.execute(select(t.members.c.id).where(
+                t.members.c.member_number == message.member_number)).scalar_one()
+            conn.execute(update(t.member_logins).where(t.member_logins.c.member_id == member)
+                         .values(code_hash=None, code_expires_at=None, code_sent_at=None))
+
+        kernel.db.write(void)
+        return False
+    return True
+
+
+def _new_code(ctx: Context, member: Any, user_id: int) -> Notification | None:
     conn = ctx.conn
     now = _now()
     row = _login_row(conn, member.id)
     if row is not None and row.code_sent_at is not None \
             and row.code_sent_at + CODE_RESEND > now:
-        return  # the code sent a moment ago stands (or, voided, none until the minute is up)
+        return None  # the code sent a moment ago stands (or, voided, none until the minute)
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
     values = {"user_id": user_id, "code_hash": _HASHER.hash(code), "code_sent_at": now,
               "code_expires_at": now + CODE_LIFETIME, "code_failures": 0}
@@ -180,11 +200,11 @@ def _send_code(ctx: Context, member: Any, user_id: int) -> None:
         conn.execute(update(t.member_logins).where(t.member_logins.c.member_id == member.id)
                      .values(**values))
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
-    notify(ctx, Notification(
+    return Notification(
         LOGIN_CODE, member.member_number, member.phone,
         f"{code} adalah kode masuk aplikasi anggota {ctx.settings.cooperative_name}. "
         f"Berlaku {minutes} menit. JANGAN berikan kode ini kepada siapa pun, termasuk "
-        "petugas koperasi."))
+        "petugas koperasi.")
 
 
 def session_for(conn: Connection, plugins: Any, token: str | None) -> MemberSession | None:

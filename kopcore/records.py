@@ -566,11 +566,11 @@ class NotificationChannel:
     """A way to reach members: WhatsApp, SMS, e-mail, or the kernel's ``development`` outbox.
 
     The setting ``notification_channel`` names the one the cooperative uses. ``deliver(ctx,
-    notification)`` is called inside the transaction that creates the message (the login
-    code's hash is written in it): it returns once the message is handed over, or raises a
-    :class:`~kopcore.errors.KopcoreError` (a provider refusing, a timeout), which rolls the
-    transaction back and tells the member the message could not be sent. ``ctx.conn`` lets a
-    channel keep its own records in its own tables.
+    notification)`` is called after the transaction that created the message committed, in a
+    write transaction of its own (``ctx.conn`` lets a channel keep its own records in its own
+    tables; a retried transaction delivers the same message again: at least once). It returns
+    once the message is handed over, or raises a :class:`~kopcore.errors.KopcoreError` (a
+    provider refusing, a timeout): the member is told the message could not be sent.
     """
 
     name: str

@@ -5,19 +5,26 @@ The browser journey is in test_member_app_browser.py."""
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import func, select, update
 
+import kopcore
 from kopcore import _member_logins as ml
 from kopcore import _notify
 from kopcore._db import tables as t
+from kopcore._plugin_manager import PluginHost
+from kopcore.errors import ConfigurationError, Conflict, PluginError
+from kopcore.interfaces.api import make_app
 from kopcore.kernel import Kernel
+from kopcore.records import Notification, NotificationChannel
 from kopcore.testing import principal, run_operation
 from tests.web_support import client_for, demo_kernel, hidden
 
@@ -426,3 +433,94 @@ def test_phone_forms() -> None:
                                                 "+6281237001001"}
     assert ml.phone_forms("+62 812 3700 1001") == ml.phone_forms("081237001001")
     assert ml.phone_forms("1234") == set()
+
+
+class _Channels:
+    """A plugin object offering the given notification channels."""
+
+    def __init__(self, *channels: NotificationChannel) -> None:
+        self.channels = channels
+
+    @kopcore.hookimpl
+    def kopcore_notification_channels(self) -> Any:
+        return self.channels
+
+
+def _refuse(ctx: Any, notification: Notification) -> None:
+    raise Conflict("the gateway did not answer")
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.said: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append(record.getMessage())
+
+
+def test_hook_notification_channels_delivers_through_the_channel_the_settings_name(
+        demo_kernel: Kernel) -> None:
+    member = members(demo_kernel)[4]
+    reset_login(demo_kernel, member.id)
+    settings = attrs.evolve(demo_kernel.settings, notification_channel="celengan.collector")
+    kernel = Kernel.start(settings)
+    sent = outbox_count(demo_kernel)
+    sheet = logging.getLogger("kopcore_celengan.route_sheet")
+    kept = _Kept()
+    sheet.addHandler(kept)
+    sheet.setLevel(logging.INFO)
+    try:
+        with client_for(kernel) as client:
+            assert start(client, member.member_number).headers["location"] == "/anggota/kode"
+            said = kept.said
+            assert len(said) == 1
+            assert said[0].startswith(f"{member.member_number} ({member.phone}): ")
+            code = re.search(r": (\d{6}) adalah kode masuk", said[0])
+            assert code
+            assert send_code(client, code.group(1)).headers["location"] == "/anggota/pin-baru"
+        assert outbox_count(demo_kernel) == sent  # the development channel was not used
+    finally:
+        sheet.removeHandler(kept)
+        kernel.close()
+
+
+def test_hook_notification_channels_a_refusing_channel_voids_the_code(demo_kernel: Kernel
+                                                                       ) -> None:
+    member = members(demo_kernel)[4]
+    reset_login(demo_kernel, member.id)
+    settings = attrs.evolve(demo_kernel.settings, notification_channel="gateway")
+    kernel = Kernel.start(settings, extra_plugins=[("gateway", _Channels(
+        NotificationChannel("gateway", "A gateway that is down", _refuse)))])
+    try:
+        with client_for(kernel) as client:
+            refused = start(client, member.member_number)
+            assert refused.status_code == 503
+            assert "Kode belum dapat dikirim" in refused.text
+            row = kernel.db.read(lambda conn: conn.execute(select(t.member_logins).where(
+                t.member_logins.c.member_id == member.id)).one())
+            assert row.code_hash is None
+            assert row.code_sent_at is None  # the member may ask again at once
+    finally:
+        kernel.close()
+
+
+@pytest.mark.parametrize(("plugin", "channels", "refusal"), [
+    ("arisan", ("gateway",), "outside its namespace"),
+    ("arisan", ("arisan.wa", "arisan.wa"), "claimed by both"),
+])
+def test_hook_notification_channels_refuses_a_channel_outside_the_rules(
+        plugin: str, channels: tuple[str, ...], refusal: str) -> None:
+    offered = _Channels(*(NotificationChannel(name, name, _refuse) for name in channels))
+    with pytest.raises(PluginError, match=refusal):
+        PluginHost.load((), extra=[(plugin, offered)])
+
+
+def test_an_unknown_channel_in_the_settings_stops_the_server(demo_kernel: Kernel) -> None:
+    settings = attrs.evolve(demo_kernel.settings, notification_channel="whatsapp")
+    kernel = Kernel.start(settings)
+    try:
+        with pytest.raises(ConfigurationError, match="notification_channel 'whatsapp'"):
+            make_app(kernel)
+    finally:
+        kernel.close()

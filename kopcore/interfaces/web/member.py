@@ -31,6 +31,7 @@ from litestar.static_files import create_static_files_router
 
 from kopcore import _member_logins as ml
 from kopcore._i18n import amount_in_words, format_date, format_money
+from kopcore._notify import channel
 from kopcore.errors import KopcoreError, ValidationError
 from kopcore.interfaces.web._base import NO_STORE, STATIC, AnyRequest, Web, grouped
 from kopcore.interfaces.web._pages import Form
@@ -131,6 +132,8 @@ def _amount(text: str, currency: str) -> Money:
 def member_router(kernel: Kernel) -> Router:
     """The member app's routes for a started kernel, mounted at ``/anggota``."""
     app = MemberApp(kernel)
+    # The channel the settings name must be loaded: refused at start-up, not at a login.
+    channel(kernel.plugins, kernel.settings.notification_channel)
     static = create_static_files_router(path="/static", directories=[STATIC],
                                         include_in_schema=False, cache_control=None)
     return Router(path=MEMBER_PREFIX, route_handlers=[
@@ -172,12 +175,11 @@ def _login_handlers(app: MemberApp) -> list[Any]:
         if not identifier:
             return start_page(request, status=400,
                               error="Isi nomor anggota atau nomor HP Anda.")
-        try:
-            token = kernel.write("member-app", lambda ctx: ml.begin(
-                ctx, identifier, request.headers.get("user-agent", "")), operation="member-app")
-        except KopcoreError:
+        token, message = kernel.write("member-app", lambda ctx: ml.begin(
+            ctx, identifier, request.headers.get("user-agent", "")), operation="member-app")
+        if message is not None and not ml.deliver(kernel, message):
             return start_page(request, status=503, error="Kode belum dapat dikirim. Coba "
-                              "lagi beberapa saat lagi atau hubungi kantor koperasi.")
+                              "lagi sebentar lagi atau hubungi kantor koperasi.")
         response = Redirect(path=f"{MEMBER_PREFIX}/kode", status_code=303, headers=NO_STORE,
                             cookies=[_session_cookie(request, token)])
         response.delete_cookie(START_COOKIE, path=MEMBER_PREFIX)
