@@ -5,11 +5,10 @@ to ``test-artifacts/web/member-*`` (git-ignored)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from kopcore import _member_logins as ml
 from kopcore._db import tables as t
@@ -17,7 +16,7 @@ from kopcore._i18n import format_money
 from kopcore.kernel import Kernel
 from kopcore.money import Money
 from kopcore.testing import run_operation
-from tests.test_member_app import last_code, members
+from tests.test_member_app import a_minute_later, last_code, members
 from tests.test_web_browser import PHONE, Journey, browser, server
 
 __all__ = ["browser", "server"]
@@ -119,9 +118,7 @@ def test_wrong_pins_lock_the_pin(browser: Any, server: tuple[str, Kernel]) -> No
     way.wait_for(".ok")
     way.find("#keluar").click()
     way.wait_for(".notice", "Anda sudah keluar")
-    kernel.db.write(lambda conn: conn.execute(update(t.member_logins).where(
-        t.member_logins.c.member_id == member.id).values(
-        code_sent_at=datetime.now(UTC) - timedelta(minutes=2))))
+    a_minute_later(kernel, member.id)
     sign_in_with_code(way, kernel, member.member_number)
     way.wait_for("#pin")
     for attempt in range(1, ml.MAX_PIN_FAILURES):

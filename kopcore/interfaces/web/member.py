@@ -19,6 +19,7 @@ docs/member-app.md describes it for members, operators and plugin vendors.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,13 @@ class MemberApp:
         if session.stage != stage:
             return Redirect(path=_stage_path(session.stage), status_code=303, headers=NO_STORE)
         return session
+
+    def stage_page(self, request: AnyRequest, stage: str, template: str) -> Response[Any]:
+        """The form of a login's stage (the code, a new PIN, the PIN)."""
+        session = self.at_stage(request, stage)
+        if isinstance(session, Response):
+            return session
+        return self.render(request, template, session=session)
 
     def form_at(self, request: AnyRequest, data: dict[str, str], stage: str
                 ) -> ml.MemberSession | Response[Any]:
@@ -187,10 +195,7 @@ def _login_handlers(app: MemberApp) -> list[Any]:
 
     @get("/kode", sync_to_thread=True)
     def code_form(request: AnyRequest) -> Response[Any]:
-        session = app.at_stage(request, ml.CODE)
-        if isinstance(session, Response):
-            return session
-        return app.render(request, "kode.html", session=session)
+        return app.stage_page(request, ml.CODE, "kode.html")
 
     @post("/kode", sync_to_thread=True, status_code=200)
     def code(request: AnyRequest, data: Form) -> Response[Any]:
@@ -210,10 +215,7 @@ def _login_handlers(app: MemberApp) -> list[Any]:
 
     @get("/pin-baru", sync_to_thread=True)
     def new_pin_form(request: AnyRequest) -> Response[Any]:
-        session = app.at_stage(request, ml.NEW_PIN)
-        if isinstance(session, Response):
-            return session
-        return app.render(request, "pin_baru.html", session=session)
+        return app.stage_page(request, ml.NEW_PIN, "pin_baru.html")
 
     @post("/pin-baru", sync_to_thread=True, status_code=200)
     def new_pin(request: AnyRequest, data: Form) -> Response[Any]:
@@ -237,10 +239,7 @@ def _login_handlers(app: MemberApp) -> list[Any]:
 
     @get("/pin", sync_to_thread=True)
     def pin_form(request: AnyRequest) -> Response[Any]:
-        session = app.at_stage(request, ml.PIN)
-        if isinstance(session, Response):
-            return session
-        return app.render(request, "pin.html", session=session)
+        return app.stage_page(request, ml.PIN, "pin.html")
 
     @post("/pin", sync_to_thread=True, status_code=200)
     def pin(request: AnyRequest, data: Form) -> Response[Any]:
@@ -388,8 +387,10 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
         recipient = app.read("savings.recipient", session, account=to)
         return amount, recipient
 
-    @post("/transfer/periksa", sync_to_thread=True, status_code=200)
-    def transfer_check(request: AnyRequest, data: Form) -> Response[Any]:
+    def transfer_sent(request: AnyRequest, data: dict[str, str]
+                      ) -> tuple[ml.MemberSession, Money, dict[str, Any]] | Response[Any]:
+        """The session, the amount and ``recipient`` of a submitted transfer form, or the
+        answer to send instead (the form again with the refusal)."""
         session = app.form_at(request, data, ml.READY)
         if isinstance(session, Response):
             return session
@@ -398,23 +399,7 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
         except KopcoreError as exc:
             return transfer_form(request, session, data, error=refusal(exc, LOCALE),
                                  status=exc.status)
-        return app.render(request, "konfirmasi.html", session=session, kind="transfer",
-                          values=data, amount=amount, recipient=recipient)
-
-    @post("/transfer/kirim", sync_to_thread=True, status_code=200)
-    def transfer_post(request: AnyRequest, data: Form) -> Response[Any]:
-        session = app.form_at(request, data, ml.READY)
-        if isinstance(session, Response):
-            return session
-        try:
-            amount, recipient = checked(session, data)
-        except KopcoreError as exc:
-            return transfer_form(request, session, data, error=refusal(exc, LOCALE),
-                                 status=exc.status)
-        raw = {"from_account": data.get("sumber", ""), "to_account": recipient["account"],
-               "amount": amount.to_str(), "memo": data.get("berita", "").strip()[:100]}
-        return _confirmed(app, request, session, data, "savings.transfer", raw, amount,
-                          kind="transfer", recipient=recipient)
+        return session, amount, {"recipient": recipient}
 
     @get("/angsuran", sync_to_thread=True)
     def installment_page(request: AnyRequest) -> Response[Any]:
@@ -425,8 +410,10 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
         return app.render(request, "angsuran.html", session=session, loans=loans,
                           values=dict(request.query_params), key=app.web.new_key(), error="")
 
-    @post("/angsuran/periksa", sync_to_thread=True, status_code=200)
-    def installment_check(request: AnyRequest, data: Form) -> Response[Any]:
+    def installment_sent(request: AnyRequest, data: dict[str, str]
+                         ) -> tuple[ml.MemberSession, Money, dict[str, Any]] | Response[Any]:
+        """The session, the amount and ``loan`` of a submitted installment form, or the
+        answer to send instead (the form again with the refusal)."""
         session = app.form_at(request, data, ml.READY)
         if isinstance(session, Response):
             return session
@@ -438,26 +425,46 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
                               loans=_loans(app, session), values=data,
                               key=data.get("idempotency_key") or app.web.new_key(),
                               error=refusal(exc, LOCALE), status=exc.status)
-        return app.render(request, "konfirmasi.html", session=session, kind="angsuran",
-                          values=data, amount=amount, loan=loan)
+        return session, amount, {"loan": loan}
 
-    @post("/angsuran/bayar", sync_to_thread=True, status_code=200)
-    def installment_post(request: AnyRequest, data: Form) -> Response[Any]:
-        session = app.form_at(request, data, ml.READY)
-        if isinstance(session, Response):
-            return session
-        try:
-            amount = _amount(data.get("jumlah", ""), currency)
-            loan = app.read("loans.get", session, loan=data.get("pinjaman", ""))
-        except KopcoreError as exc:
-            return app.render(request, "pesan.html", session=session, status=exc.status,
-                              title="Pembayaran ditolak", text=refusal(exc, LOCALE))
-        raw = {"loan": loan["number"], "amount": amount.to_str()}
-        return _confirmed(app, request, session, data, "loans.repay-own", raw, amount,
-                          kind="angsuran", loan=loan)
+    def paying(kind: str, path: str, send: str, operation: str, sent: Any,
+               raw_of: Callable[[dict[str, str], Money, dict[str, Any]], dict[str, str]]
+               ) -> list[Any]:
+        """The two steps of a payment: ``<path>/periksa`` shows what will happen (the
+        confirmation page), ``<path>/<send>`` checks the PIN and runs ``operation``."""
 
-    return [transfer_page, transfer_check, transfer_post, installment_page,
-            installment_check, installment_post]
+        @post(f"/{path}/periksa", sync_to_thread=True, status_code=200,
+              name=f"anggota-{kind}-periksa")
+        def check(request: AnyRequest, data: Form) -> Response[Any]:
+            found = sent(request, data)
+            if isinstance(found, Response):
+                return found
+            session, amount, shown = found
+            return app.render(request, "konfirmasi.html", session=session, kind=kind,
+                              values=data, amount=amount, **shown)
+
+        @post(f"/{path}/{send}", sync_to_thread=True, status_code=200,
+              name=f"anggota-{kind}-{send}")
+        def pay(request: AnyRequest, data: Form) -> Response[Any]:
+            found = sent(request, data)
+            if isinstance(found, Response):
+                return found
+            session, amount, shown = found
+            return _confirmed(app, request, session, data, operation,
+                              raw_of(data, amount, shown), amount, kind=kind, **shown)
+
+        return [check, pay]
+
+    transfer = paying("transfer", "transfer", "kirim", "savings.transfer", transfer_sent,
+                      lambda data, amount, shown: {
+                          "from_account": data.get("sumber", ""),
+                          "to_account": shown["recipient"]["account"],
+                          "amount": amount.to_str(),
+                          "memo": data.get("berita", "").strip()[:100]})
+    installment = paying("angsuran", "angsuran", "bayar", "loans.repay-own", installment_sent,
+                         lambda data, amount, shown: {"loan": shown["loan"]["number"],
+                                                      "amount": amount.to_str()})
+    return [transfer_page, installment_page, *transfer, *installment]
 
 
 def _confirmed(app: MemberApp, request: AnyRequest, session: ml.MemberSession,
