@@ -288,6 +288,7 @@ def test_home_and_statement_show_only_the_members_own_money(demo_kernel: Kernel)
         # Another member's account is refused, exactly as the API refuses it.
         foreign = client.get(f"/anggota/rekening/{theirs[0]['number']}")
         assert foreign.status_code == 403
+        assert "rekening dan pinjaman Anda sendiri" in foreign.text
         assert theirs[0]["name"] not in foreign.text
         bad = client.get(f"/anggota/rekening/{sukarela['number']}?dari=2026-02-01"
                          "&sampai=2026-01-01")
@@ -338,6 +339,17 @@ def test_a_transfer_shows_the_recipient_asks_the_pin_and_posts_once(demo_kernel:
                 "csrf": hidden(form, "csrf"), "idempotency_key": "x", "sumber": source,
                 "tujuan": to, "jumlah": "1000"})
             assert refused.status_code == 404
+            assert "Rekening tujuan tidak ditemukan" in refused.text
+        # More than the balance: said in Indonesian with the figures, nothing posted.
+        check = client.post("/anggota/transfer/periksa", data={
+            "csrf": hidden(form, "csrf"), "idempotency_key": "web-too-much", "sumber": source,
+            "tujuan": target["number"], "jumlah": "99.000.000,00"})
+        too_much = client.post("/anggota/transfer/kirim", data={**confirm_form(check.text),
+                                                               "pin": PIN})
+        assert too_much.status_code == 409
+        assert "Saldo tidak cukup" in too_much.text
+        assert "diminta Rp99.000.000,00" in too_much.text
+        assert entries(demo_kernel) == posted + 1
 
 
 def test_an_installment_from_savings_is_confirmed_with_the_pin(demo_kernel: Kernel) -> None:

@@ -123,6 +123,28 @@ class MemberApp:
         return session.principal is not None and self.web.has(name, session.principal)
 
 
+#: What a member is told of a refusal whose detail the kernel writes in English: the sentence
+#: in Indonesian, without the figures (the staff app shows those).
+_SAID = {
+    "not-found": "Data tidak ditemukan. Periksa nomor yang Anda ketik.",
+    "forbidden": "Anda hanya dapat melihat dan memakai rekening dan pinjaman Anda sendiri.",
+}
+
+
+def said(exc: KopcoreError, *, requested: Money | None = None) -> str:
+    """A refusal in Indonesian: the staff app's sentence where it has one (insufficient
+    funds with the figures, a field missing or unclear), else the refusal's title and what to
+    do, never an English detail."""
+    sentence = refusal(exc, LOCALE, requested=requested)
+    if exc.code in _SAID:
+        return _SAID[exc.code]
+    if exc.detail and exc.detail in sentence and not sentence.startswith(exc.detail):
+        # The sentence ends with the kernel's English detail: say the title and what to do.
+        title = sentence[:sentence.index(". ") + 1] if ". " in sentence else sentence
+        return f"{title} Periksa isian Anda, atau hubungi kantor koperasi."
+    return sentence
+
+
 def _stage_path(stage: str) -> str:
     return MEMBER_PREFIX + {ml.CODE: "/kode", ml.NEW_PIN: "/pin-baru", ml.PIN: "/pin"}.get(
         stage, "/")
@@ -293,7 +315,7 @@ def _home_handlers(app: MemberApp) -> list[Any]:
     def refused(request: AnyRequest, session: ml.MemberSession, exc: KopcoreError
                 ) -> Response[Any]:
         return app.render(request, "pesan.html", session=session, status=exc.status,
-                          title="Tidak dapat ditampilkan", text=refusal(exc, LOCALE))
+                          title="Tidak dapat ditampilkan", text=said(exc))
 
     @get("/", sync_to_thread=True)
     def home(request: AnyRequest) -> Response[Any]:
@@ -397,7 +419,11 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
         try:
             amount, recipient = checked(session, data)
         except KopcoreError as exc:
-            return transfer_form(request, session, data, error=refusal(exc, LOCALE),
+            if exc.code == "not-found":
+                return transfer_form(request, session, data, status=exc.status, error=(
+                    "Rekening tujuan tidak ditemukan atau tidak dapat menerima transfer. "
+                    "Periksa nomor rekening simpanan penerima."))
+            return transfer_form(request, session, data, error=said(exc),
                                  status=exc.status)
         return session, amount, {"recipient": recipient}
 
@@ -424,7 +450,7 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
             return app.render(request, "angsuran.html", session=session,
                               loans=_loans(app, session), values=data,
                               key=data.get("idempotency_key") or app.web.new_key(),
-                              error=refusal(exc, LOCALE), status=exc.status)
+                              error=said(exc), status=exc.status)
         return session, amount, {"loan": loan}
 
     def paying(kind: str, path: str, send: str, operation: str, sent: Any,
@@ -486,7 +512,7 @@ def _confirmed(app: MemberApp, request: AnyRequest, session: ml.MemberSession,
     except KopcoreError as exc:
         return app.render(request, "konfirmasi.html", session=session, status=exc.status,
                           values=data, amount=amount,
-                          error=refusal(exc, LOCALE, requested=amount), **shown)
+                          error=said(exc, requested=amount), **shown)
     if outcome.status == 202:
         return app.render(request, "pesan.html", session=session, status=202,
                           title="Menunggu persetujuan",
