@@ -355,6 +355,37 @@ def pin_failures(conn: Connection, member_id: int) -> int:
     return int(row.pin_failures) if row is not None else 0
 
 
+@attrs.frozen
+class Device:
+    """A phone (or browser) signed in to the member app."""
+
+    key: str  # the first characters of the session's hash: names it, opens nothing
+    device: str
+    signed_in_at: datetime
+    last_seen_at: datetime
+    this_one: bool
+
+
+def devices(conn: Connection, session: MemberSession) -> list[Device]:
+    """The member's signed-in devices, the latest used first."""
+    s = t.member_sessions.c
+    rows = conn.execute(select(s.token_hash, s.device, s.created_at, s.last_seen_at)
+                        .where(s.member_id == session.member_id, s.stage == READY)
+                        .order_by(s.last_seen_at.desc())).all()
+    return [Device(r.token_hash[:12], r.device, r.created_at, r.last_seen_at,
+                   r.token_hash == session.token_hash) for r in rows]
+
+
+def end_device(conn: Connection, session: MemberSession, key: str) -> bool:
+    """Sign out the member's device named ``key`` (:attr:`Device.key`); only their own."""
+    if len(key) != 12 or session.member_id is None:
+        return False
+    s = t.member_sessions.c
+    done = conn.execute(delete(t.member_sessions).where(
+        s.member_id == session.member_id, s.token_hash.startswith(key, autoescape=True)))
+    return bool(done.rowcount)
+
+
 def end_session(conn: Connection, session: MemberSession) -> None:
     conn.execute(delete(t.member_sessions).where(
         t.member_sessions.c.token_hash == session.token_hash))

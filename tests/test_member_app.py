@@ -537,3 +537,36 @@ def test_an_unknown_channel_in_the_settings_stops_the_server(demo_kernel: Kernel
             make_app(kernel)
     finally:
         kernel.close()
+
+
+def test_devices_are_listed_and_one_is_signed_out_from_another(demo_kernel: Kernel) -> None:
+    member, other = members(demo_kernel)[0], members(demo_kernel)[1]
+    with client_for(demo_kernel) as phone, client_for(demo_kernel) as tablet, \
+            client_for(demo_kernel) as stranger:
+        first_login(demo_kernel, stranger, other)
+        first_login(demo_kernel, phone, member)
+        a_minute_later(demo_kernel, member.id)
+        start(tablet, member.member_number)
+        send_code(tablet, last_code(demo_kernel, member.member_number))
+        assert enter_pin(tablet, PIN).headers["location"] == "/anggota/"
+        page = phone.get("/anggota/perangkat").text
+        keys = re.findall(r'name="perangkat" value="(\w+)"', page)
+        assert len(keys) == 2
+        assert "(perangkat ini)" in page
+        # The tablet's key is the one not marked as this device.
+        this_one = re.search(r'\(perangkat ini\).*?name="perangkat" value="(\w+)"', page,
+                             re.S)
+        assert this_one
+        tablet_key = next(k for k in keys if k != this_one.group(1))
+        # Another member cannot sign the tablet out.
+        theirs = stranger.get("/anggota/perangkat").text
+        stranger.post("/anggota/perangkat", data={"csrf": hidden(theirs, "csrf"),
+                                                  "perangkat": tablet_key})
+        assert tablet.get("/anggota/", follow_redirects=False).status_code == 200
+        done = phone.post("/anggota/perangkat", data={"csrf": hidden(page, "csrf"),
+                                                      "perangkat": tablet_key},
+                          follow_redirects=False)
+        assert done.headers["location"] == "/anggota/perangkat?keluar=1"
+        assert tablet.get("/anggota/", follow_redirects=False).headers["location"] \
+            .startswith("/anggota/masuk")
+        assert phone.get("/anggota/", follow_redirects=False).status_code == 200

@@ -359,7 +359,28 @@ def _home_handlers(app: MemberApp) -> list[Any]:
         return app.render(request, "mutasi.html", session=session, account=account,
                           statement=lines, since=since, until=until, error=error)
 
-    return [home, statement]
+    @get("/perangkat", sync_to_thread=True)
+    def device_list(request: AnyRequest) -> Response[Any]:
+        session = app.at_stage(request, ml.READY)
+        if isinstance(session, Response):
+            return session
+        found = app.kernel.db.read(lambda conn: ml.devices(conn, session))
+        return app.render(request, "perangkat.html", session=session, devices=found,
+                          done=bool(request.query_params.get("keluar")))
+
+    @post("/perangkat", sync_to_thread=True, status_code=200)
+    def device_sign_out(request: AnyRequest, data: Form) -> Response[Any]:
+        session = app.form_at(request, data, ml.READY)
+        if isinstance(session, Response):
+            return session
+        key = data.get("perangkat", "")
+        app.kernel.db.write(lambda conn: ml.end_device(conn, session, key))
+        if key == session.token_hash[:12]:
+            return app.to_start("keluar")
+        return Redirect(path=f"{MEMBER_PREFIX}/perangkat?keluar=1", status_code=303,
+                        headers=NO_STORE)
+
+    return [home, statement, device_list, device_sign_out]
 
 
 def _loans(app: MemberApp, session: ml.MemberSession) -> list[dict[str, Any]]:
