@@ -21,7 +21,7 @@ from kopcore import _member_logins as ml
 from kopcore import _notify
 from kopcore._db import tables as t
 from kopcore._plugin_manager import PluginHost
-from kopcore.errors import ConfigurationError, Conflict, PluginError
+from kopcore.errors import ConfigurationError, Conflict, Forbidden, PluginError, ValidationError
 from kopcore.interfaces.api import make_app
 from kopcore.kernel import Kernel
 from kopcore.records import Notification, NotificationChannel
@@ -378,7 +378,6 @@ def test_the_members_operations_on_the_api_refuse_anothers_loan(demo_kernel: Ker
     own_member = principal(demo_kernel, "anggota")
     assert own_member.member_id == member.id
     from kopcore._service import invoke
-    from kopcore.errors import Forbidden
 
     for loan in theirs[:1]:
         with pytest.raises(Forbidden):
@@ -422,7 +421,6 @@ def test_the_outbox_is_an_administrators_operation(demo_kernel: Kernel) -> None:
     assert shown["channel"] == "development"
     assert shown["messages"][0]["text"].startswith(last_code(demo_kernel, member.member_number))
     from kopcore._service import invoke
-    from kopcore.errors import Forbidden
 
     teller = principal(demo_kernel, "teller")
     with pytest.raises(Forbidden):
@@ -433,7 +431,6 @@ def test_the_outbox_is_an_administrators_operation(demo_kernel: Kernel) -> None:
 def test_pin_rules() -> None:
     for pin in ("258014", "864209", "102938"):
         ml.check_pin_rules(pin)
-    from kopcore.errors import ValidationError
 
     fullwidth = "\uff12\uff15\uff18\uff10\uff11\uff14"
     for pin in ("123456", "654321", "000000", "12345", "1234567", "abcdef", "", fullwidth):
@@ -570,3 +567,37 @@ def test_devices_are_listed_and_one_is_signed_out_from_another(demo_kernel: Kern
         assert tablet.get("/anggota/", follow_redirects=False).headers["location"] \
             .startswith("/anggota/masuk")
         assert phone.get("/anggota/", follow_redirects=False).status_code == 200
+
+
+def test_a_pln_token_bought_from_savings_is_shown_large_and_bought_once(demo_kernel: Kernel
+                                                                        ) -> None:
+    member = members(demo_kernel)[0]
+    with client_for(demo_kernel) as client:
+        first_login(demo_kernel, client, member)
+        form = client.get("/anggota/ppob").text
+        assert "Token PLN 20.000" in form
+        assert "buy" not in form.lower()  # the cooperative's buying price is not the member's
+        check = client.post("/anggota/ppob/periksa", data={
+            "csrf": hidden(form, "csrf"), "idempotency_key": hidden(form, "idempotency_key"),
+            "produk": "PLN20", "nomor": "5321 0000 1236"})
+        assert check.status_code == 200
+        assert "Token PLN 20.000" in check.text
+        assert "dua puluh ribu lima ratus rupiah" in check.text
+        posted = entries(demo_kernel)
+        values = {**confirm_form(check.text), "pin": PIN}
+        done = client.post("/anggota/ppob/beli", data=values)
+        assert "Pembelian berhasil" in done.text
+        token = re.search(r'data-testid="token">([\d-]+)<', done.text)
+        assert token
+        again = client.post("/anggota/ppob/beli", data=values)
+        assert "sudah dikirim sebelumnya" in again.text
+        assert token.group(1) in again.text
+        assert entries(demo_kernel) == posted + 1
+        bad = client.post("/anggota/ppob/periksa", data={
+            "csrf": hidden(form, "csrf"), "idempotency_key": "x", "produk": "PLN20",
+            "nomor": "meter"})
+        assert bad.status_code == 400
+    with pytest.raises(Forbidden):
+        run_operation(demo_kernel, "ppob.buy-own", {"reference": "r1", "sku": "PLN20",
+                                                    "customer_no": "532100001236"},
+                      as_user="teller")

@@ -511,7 +511,42 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
     installment = paying("angsuran", "angsuran", "bayar", "loans.repay-own", installment_sent,
                          lambda data, amount, shown: {"loan": shown["loan"]["number"],
                                                       "amount": amount.to_str()})
-    return [transfer_page, installment_page, *transfer, *installment]
+    def ppob_form(request: AnyRequest, session: ml.MemberSession, values: dict[str, str],
+                  *, error: str = "", status: int = 200) -> Response[Any]:
+        products = app.read("ppob.own-products", session)["products"] \
+            if app.has("ppob.own-products", session) else []
+        return app.render(request, "ppob.html", session=session, status=status,
+                          products=products, values=values, error=error,
+                          key=values.get("idempotency_key") or app.web.new_key())
+
+    @get("/ppob", sync_to_thread=True)
+    def ppob_page(request: AnyRequest) -> Response[Any]:
+        session = app.at_stage(request, ml.READY)
+        if isinstance(session, Response):
+            return session
+        return ppob_form(request, session, dict(request.query_params))
+
+    def ppob_sent(request: AnyRequest, data: dict[str, str]
+                  ) -> tuple[ml.MemberSession, Money, dict[str, Any]] | Response[Any]:
+        """The session, the price and ``product`` of a submitted purchase form, or the
+        answer to send instead (the form again with the refusal)."""
+        session = app.form_at(request, data, ml.READY)
+        if isinstance(session, Response):
+            return session
+        number = "".join(data.get("nomor", "").split())
+        product = next((p for p in app.read("ppob.own-products", session)["products"]
+                        if p["sku"] == data.get("produk")), None)
+        if product is None or not number.isdigit() or not 6 <= len(number) <= 32:
+            return ppob_form(request, session, data, status=400, error=(
+                "Pilih produk dan ketik nomor HP atau nomor meter (angka saja)."))
+        return session, money_of(product["price"]), {"product": product, "number": number}
+
+    ppob = paying("ppob", "ppob", "beli", "ppob.buy-own", ppob_sent,
+                  lambda data, amount, shown: {
+                      "reference": data.get("idempotency_key", "")[:31],
+                      "sku": shown["product"]["sku"], "customer_no": shown["number"]})
+
+    return [transfer_page, installment_page, ppob_page, *transfer, *installment, *ppob]
 
 
 def _confirmed(app: MemberApp, request: AnyRequest, session: ml.MemberSession,

@@ -12,3 +12,11 @@ document.addEventListener("submit", function (event) {
   button.dataset.sent = "1";
   setTimeout(function () { button.disabled = true; }, 0);
 });
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("button[data-copy]") : null;
+  if (!button) { return; }
+  var text = document.getElementById(button.dataset.copy).textContent.trim();
+  if (navigator.clipboard) {
+    navigator.clipboard.writeText(text).then(function () { button.textContent = "Tersalin"; });
+  }
+});
