@@ -5,6 +5,7 @@ to ``test-artifacts/web/member-*`` (git-ignored)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -104,6 +105,20 @@ def test_a_members_first_login_balances_and_a_transfer(browser: Any,
     after = Decimal(admin_call(kernel, "accounts.get", account=target["number"])
                     ["balance"]["amount"])
     assert after - before == Decimal(75000)
+
+    # A PLN token from savings: the token shown large, to copy.
+    way.open("/anggota/ppob")
+    way.wait_for("#produk")
+    from selenium.webdriver.support.ui import Select
+
+    Select(way.find("#produk")).select_by_value("PLN20")
+    way.find("#nomor").send_keys("532100001236", Keys.ENTER)
+    way.wait_for("[data-testid=produk]", "Token PLN 20.000")
+    way.find("#pin").send_keys(PIN, Keys.ENTER)
+    token = way.wait_for("[data-testid=token]")
+    assert re.fullmatch(r"\d{4}(-\d{4}){4}", token.text)
+    assert float(token.value_of_css_property("font-size").removesuffix("px")) >= 24
+    way.shot("pln-token")
 
 
 def test_wrong_pins_lock_the_pin(browser: Any, server: tuple[str, Kernel]) -> None:
