@@ -246,9 +246,10 @@ def csrf_matches(session: MemberSession, sent: str | None) -> bool:
 
 def _to_stage(conn: Connection, session: MemberSession, stage: str) -> None:
     now = _now()
-    values: dict[str, Any] = {"stage": stage, "last_seen_at": now}
-    if stage == READY:
-        values["expires_at"] = now + LIFETIME
+    # Signed in: the session's lifetime; a step of the login: a few minutes for the next one.
+    values: dict[str, Any] = {"stage": stage, "last_seen_at": now,
+                              "expires_at": now + (LIFETIME if stage == READY
+                                                   else CODE_LIFETIME)}
     conn.execute(update(t.member_sessions)
                  .where(t.member_sessions.c.token_hash == session.token_hash).values(**values))
 
