@@ -601,3 +601,37 @@ def test_a_pln_token_bought_from_savings_is_shown_large_and_bought_once(demo_ker
         run_operation(demo_kernel, "ppob.buy-own", {"reference": "r1", "sku": "PLN20",
                                                     "customer_no": "532100001236"},
                       as_user="teller")
+
+
+def test_another_members_money_is_never_reachable_from_the_app(demo_kernel: Kernel) -> None:
+    member, other = members(demo_kernel)[0], members(demo_kernel)[1]
+    theirs = admin_call(demo_kernel, "accounts.list", member=other.member_number,
+                        limit=200)["items"]
+    their_sukarela = next(a["number"] for a in theirs
+                          if a["product_code"] == "savings.sukarela")
+    own_sukarela = next(a["number"] for a in admin_call(
+        demo_kernel, "accounts.list", member=member.member_number, limit=200)["items"]
+        if a["product_code"] == "savings.sukarela")
+    their_loans = admin_call(demo_kernel, "loans.list", member=other.member_number)["items"]
+    assert their_loans
+    posted = entries(demo_kernel)
+    with client_for(demo_kernel) as client:
+        first_login(demo_kernel, client, member)
+        page = client.get("/anggota/transfer").text
+        token = hidden(page, "csrf")
+        for account in theirs:
+            assert client.get(f"/anggota/rekening/{account['number']}").status_code == 403
+        # Paying from their account, to one's own: refused by the operation's own rule.
+        check = client.post("/anggota/transfer/periksa", data={
+            "csrf": token, "idempotency_key": "web-theirs", "sumber": their_sukarela,
+            "tujuan": own_sukarela, "jumlah": "1000"})
+        refused = client.post("/anggota/transfer/kirim", data={**confirm_form(check.text),
+                                                              "pin": PIN})
+        assert refused.status_code == 403
+        assert "rekening dan pinjaman Anda sendiri" in refused.text
+        for loan in their_loans:
+            answer = client.post("/anggota/angsuran/periksa", data={
+                "csrf": token, "idempotency_key": "web-their-loan",
+                "pinjaman": loan["number"], "jumlah": "1000"})
+            assert answer.status_code == 403
+    assert entries(demo_kernel) == posted
