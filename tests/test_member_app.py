@@ -601,6 +601,10 @@ def test_a_pln_token_bought_from_savings_is_shown_large_and_bought_once(demo_ker
         run_operation(demo_kernel, "ppob.buy-own", {"reference": "r1", "sku": "PLN20",
                                                     "customer_no": "532100001236"},
                       as_user="teller")
+    with pytest.raises(Conflict, match="member's purchase from their own savings"):
+        run_operation(demo_kernel, "ppob.buy-own", {"reference": "r1", "sku": "PLN20",
+                                                    "customer_no": "532100001236"},
+                      as_user="admin")
 
 
 def test_another_members_money_is_never_reachable_from_the_app(demo_kernel: Kernel) -> None:

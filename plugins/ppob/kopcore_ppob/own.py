@@ -15,7 +15,7 @@ import attrs
 
 from kopcore import ledger
 from kopcore.context import Context
-from kopcore.errors import Forbidden
+from kopcore.errors import Conflict
 from kopcore.money import Money
 from kopcore_ppob import catalogue, flow, receipts
 
@@ -75,7 +75,10 @@ def money(ctx: Context, minor: int) -> Money:
 def _member_number(ctx: Context) -> str:
     principal = ctx.principal
     if principal is None or principal.member_id is None:
-        raise Forbidden("only a member buys from their own savings")
+        # The role may hold the permission (an administrator holds every one): the call is
+        # allowed, but there are no own savings to pay from.
+        raise Conflict("ppob.buy-own is a member's purchase from their own savings; staff "
+                       "sell with ppob.pay")
     return ledger.get_member_by_id(ctx, principal.member_id).member_number
 
 
