@@ -133,3 +133,14 @@ def create_demo(database: str, plugins: tuple[str, ...] | None = None, *, months
     finally:
         kernel.close()
     return settings, keys
+
+
+def demo_member(settings: Settings) -> tuple[str, str]:
+    """The member number and phone of the demo's first member, who signs in to the member
+    app (the one-time code is kept by the development channel: ``kopcore notify outbox``)."""
+    kernel = Kernel.start(settings)
+    try:
+        member = kernel.read("admin", lambda ctx: ledger.list_members(ctx, limit=1)[0])
+    finally:
+        kernel.close()
+    return member.member_number, member.phone or ""

@@ -29,6 +29,7 @@ from kopcore.records import (
     EodTask,
     GLAccountSpec,
     GLType,
+    NotificationChannel,
     PermissionSpec,
     ProductType,
     RoleSpec,
@@ -56,6 +57,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("kopcore.integrity", "kopcore.plugins.integrity_ops"),
     ("kopcore.cutover", "kopcore.plugins.cutover_ops"),
     ("kopcore.export", "kopcore.plugins.export_ops"),
+    ("kopcore.notify", "kopcore.plugins.notify_ops"),
 )
 
 
@@ -91,6 +93,7 @@ class PluginHost:
         self.facts: dict[str, Claimed[Any]] = {}
         self.eod_tasks: dict[str, Claimed[EodTask]] = {}
         self.web_pages: dict[str, Claimed[WebPage]] = {}
+        self.notification_channels: dict[str, Claimed[NotificationChannel]] = {}
         self._starting = False
         self._implementations_of: dict[
             str, tuple[bool, list[tuple[str, Any, tuple[str, ...]]]]] = {}
@@ -325,6 +328,10 @@ class PluginHost:
                 if page.permission not in self.permissions:
                     raise PluginError(f"plugin {plugin!r}: web page {page.name!r} requires "
                                       f"unknown permission {page.permission!r}")
+        for plugin, channels in self.call("kopcore_notification_channels"):
+            for channel in channels:
+                self._claim("notification channel", self.notification_channels, channel.name,
+                            channel, plugin)
 
     def _is_builtin(self, plugin: str) -> bool:
         return any(loaded.builtin for loaded in self.loaded if loaded.name == plugin)

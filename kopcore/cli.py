@@ -268,7 +268,7 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
              plugin_names: str | None, months: int | None) -> None:
         """Create a demo cooperative (SQLite, seeded data and a year of history) and serve its
         web app and API."""
-        from kopcore._demo import DEMO_MONTHS, create_demo, demo_password
+        from kopcore._demo import DEMO_MONTHS, create_demo, demo_member, demo_password
 
         chosen = None if plugin_names is None else tuple(
             name for name in plugin_names.split(",") if name)
@@ -286,8 +286,13 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
         for username, key in keys.items():
             click.echo(f"  {username:<8} API key: {key}")
         plugin_list = ",".join(demo_settings.plugins or ())
-        click.echo(f"CLI: KOPCORE_DATABASE_URL={database} KOPCORE_PLUGINS={plugin_list} "
-                   "KOPCORE_OPERATOR=admin kopcore ...")
+        cli_prefix = (f"KOPCORE_DATABASE_URL={database} KOPCORE_PLUGINS={plugin_list} "
+                      "KOPCORE_OPERATOR=admin kopcore")
+        click.echo(f"CLI: {cli_prefix} ...")
+        number, phone = demo_member(demo_settings)
+        click.echo(f"Member app: http://{host}:{port}/anggota/ — member number {number} (or "
+                   f"phone {phone}); the one-time code is not sent but kept in the outbox: "
+                   f"{cli_prefix} notify outbox --member {number}")
         if no_serve:
             return
         from kopcore.interfaces.asgi import serve as run_server

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         MemberBasis,
         MemberDue,
         MigrationSource,
+        NotificationChannel,
         Period,
         PermissionSpec,
         ProductType,
@@ -624,3 +625,31 @@ def kopcore_web_pages() -> Sequence[WebPage]:
                             dashboard=True)]
     """
 
+
+
+# -------------------------------------------------------------------------------------------
+# Notifications to members
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_notification_channels() -> Sequence[NotificationChannel]:
+    """Return the channels through which this plugin reaches members (WhatsApp, SMS, e-mail).
+
+    Called once at start-up, while the plugin registry is built (not firstresult: every
+    plugin's channels are collected; a channel name is in the plugin's namespace, ``<plugin>``
+    or ``<plugin>.<what>``, and one claimed twice stops start-up naming both). The setting
+    ``notification_channel`` names the channel the cooperative uses; the kernel's own
+    ``development`` channel keeps each message in the outbox table (``kopcore notify
+    outbox``) instead of sending it. The kernel calls ``deliver(ctx, notification)`` inside
+    the transaction that creates the message (the member app's login code); raising a
+    ``KopcoreError`` there rolls it back and tells the member the message was not sent.
+    docs/member-app.md describes writing one.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_notification_channels():
+            return [NotificationChannel("wa_gateway", "WhatsApp through the gateway",
+                                        send_whatsapp)]
+    """

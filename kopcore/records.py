@@ -657,3 +657,41 @@ class Finding:
     detail: str
     account_id: int | None = None
     entry_id: int | None = None
+
+
+@attrs.frozen
+class Notification:
+    """A message to one member through a notification channel (``kopcore_notification_channels``).
+
+    ``kind`` says what it is about (``member.login-code``: the one-time code of the member
+    app's login); ``recipient`` is the member's phone number (or e-mail address, for a channel
+    that sends mail) as the member register holds it; ``text`` is the message in Indonesian,
+    ready to send as it is. ``member_number`` names the member, for the channel's own records.
+    """
+
+    kind: str
+    member_number: str
+    recipient: str
+    text: str
+
+
+@attrs.frozen
+class NotificationChannel:
+    """A way to reach members: WhatsApp, SMS, e-mail, or the kernel's ``development`` outbox.
+
+    The setting ``notification_channel`` names the one the cooperative uses. ``deliver(ctx,
+    notification)`` is called after the transaction that created the message committed, in a
+    write transaction of its own (``ctx.conn`` lets a channel keep its own records in its own
+    tables; a retried transaction delivers the same message again: at least once). It returns
+    once the message is handed over, or raises a :class:`~kopcore.errors.KopcoreError` (a
+    provider refusing, a timeout): the member is told the message could not be sent.
+    """
+
+    name: str
+    description: str
+    deliver: Callable[[Context, Notification], None]
+
+    def __attrs_post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*", self.name):
+            raise ValueError(f"notification channel name {self.name!r}: lowercase letters, "
+                             "digits, '-', '_' and '.'")

@@ -210,6 +210,10 @@ class Settings:
     #: The language of messages, problems and documents when the person asks for none
     #: (``id`` Indonesian, ``en`` English); ``$KOPCORE_LANGUAGE`` overrides it (docs/i18n.md).
     language: str = attrs.field(default="id", validator=_language)
+    #: The notification channel that reaches members (the member app's login codes): a name
+    #: from ``kopcore_notification_channels``. ``development`` sends nothing and keeps each
+    #: message in the outbox (``kopcore notify outbox``): for a demo and tests only.
+    notification_channel: str = "development"
     #: Where the settings came from (for messages); not a setting.
     source: str = "defaults"
 

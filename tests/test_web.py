@@ -479,6 +479,9 @@ def test_the_demo_prints_a_web_app_login_for_each_role(tmp_path: Any) -> None:
     assert "Web app: http://127.0.0.1:8000/app/" in result.output
     for username in ("admin", "manager", "teller", "auditor", "anggota"):
         assert f"{username:<8} password: {username}-demo" in result.output
+    assert "Member app: http://127.0.0.1:8000/anggota/ — member number A000001" in \
+        result.output
+    assert "notify outbox --member A000001" in result.output
 
 
 class _PagesOf:

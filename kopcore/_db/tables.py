@@ -346,6 +346,48 @@ web_slips = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
+member_logins = Table(
+    "member_logins",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("code_hash", String(200), nullable=True),
+    Column("code_expires_at", UTCDateTime(), nullable=True),
+    Column("code_sent_at", UTCDateTime(), nullable=True),
+    Column("code_failures", Integer, nullable=False),
+    Column("pin_hash", String(200), nullable=True),
+    Column("pin_failures", Integer, nullable=False),
+    Column("pin_locked_at", UTCDateTime(), nullable=True),
+    Column("pin_set_at", UTCDateTime(), nullable=True),
+)
+
+member_sessions = Table(
+    "member_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id"), nullable=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("device", String(200), nullable=False),
+    Column("code_failures", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    CheckConstraint("stage IN ('code','new-pin','pin','ready')", name="stage_known"),
+    Index("ix_member_sessions_member_id", "member_id"),
+)
+
+notification_outbox = Table(
+    "notification_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("member_number", String(32), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+)
+
 idempotency_records = Table(
     "idempotency_records",
     metadata,
@@ -401,8 +443,11 @@ __all__ = [
     "idempotency_records",
     "journal_entries",
     "journal_seals",
+    "member_logins",
+    "member_sessions",
     "members",
     "metadata",
+    "notification_outbox",
     "office_cash_counts",
     "office_days",
     "offices",

@@ -50,6 +50,7 @@ from kopcore.interfaces._headers import add_common_headers, html_page_headers
 from kopcore.interfaces._logs import app_log_config
 from kopcore.interfaces._ratelimit import RateLimit
 from kopcore.interfaces.web import web_router
+from kopcore.interfaces.web.member import member_router
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation
 
@@ -317,6 +318,7 @@ def make_app(kernel: Kernel, *, debug: bool = False) -> Litestar:
             create_static_files_router(path=ASSETS, directories=[swagger_ui_path],
                                        include_in_schema=False),
             web_router(kernel),
+            member_router(kernel),
             _root, _health,
         ],
         openapi_config=openapi,

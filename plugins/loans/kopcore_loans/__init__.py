@@ -100,6 +100,8 @@ def kopcore_permissions() -> Sequence[PermissionSpec]:
         PermissionSpec(operations.DISBURSE, "Disburse approved loans", ("manager", "teller")),
         PermissionSpec(operations.REPAY, "Take repayments and early settlements",
                        ("manager", "teller")),
+        PermissionSpec(operations.REPAY_OWN, "Pay one's own installment from one's savings",
+                       ("member",)),
         PermissionSpec(operations.MANAGE, "Write off, recover and restructure loans",
                        ("manager",)),
         PermissionSpec(operations.RECORDS, "Record guarantors, collateral and auto-debit",

@@ -86,6 +86,7 @@ APPLY = "loans.apply"
 APPROVE = "loans.approve"
 DISBURSE = "loans.disburse"
 REPAY = "loans.repay"
+REPAY_OWN = "loans.repay-own"
 MANAGE = "loans.manage"
 RECORDS = "loans.records"
 REPORTS = "loans.reports"
@@ -179,6 +180,12 @@ class RepayIn:
     from_savings: bool = attrs.field(
         default=False, metadata={"help": "Take it from the member's savings (else cash)"})
     cash_account: str | None = attrs.field(default=None, metadata=CASH)
+
+
+@attrs.frozen
+class RepayOwnIn:
+    loan: str = attrs.field(metadata=LOAN)
+    amount: Decimal = attrs.field(metadata={"help": "Amount paid"})
 
 
 @attrs.frozen
@@ -440,6 +447,12 @@ def repay(ctx: Context, data: RepayIn) -> PaymentOut:
                       Money(alloc.interest, cur), Money(alloc.principal, cur))
 
 
+def repay_own(ctx: Context, data: RepayOwnIn) -> PaymentOut:
+    """A member pays an installment of their own loan from their own savings (the member
+    app): the repayment a teller takes with ``from_savings``, refused on another's loan."""
+    return repay(ctx, RepayIn(data.loan, data.amount, from_savings=True))
+
+
 def settlement_quote(ctx: Context, data: LoanIn) -> SettlementQuoteOut:
     """What it takes to settle the loan today under the product's early-settlement rule."""
     loan = _loan(ctx, data.loan)
@@ -638,6 +651,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("loans.repay", RepayIn, PaymentOut, repay, permission=REPAY, mutates=True,
               summary="Take a repayment", approval_amount_field="amount",
               errors=MONEY_ERRORS),
+    Operation("loans.repay-own", RepayOwnIn, PaymentOut, repay_own, permission=REPAY_OWN,
+              mutates=True, summary="Pay one's own installment from savings",
+              self_service=True, approval_amount_field="amount", errors=MONEY_ERRORS),
     Operation("loans.settlement-quote", LoanIn, SettlementQuoteOut, settlement_quote,
               permission=READ, mutates=False, summary="Early settlement amount",
               self_service=True, errors=(*LOOKUP, Conflict)),

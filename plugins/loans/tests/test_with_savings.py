@@ -459,3 +459,29 @@ def test_savings_multiple_limits_the_loan_to_the_sukarela_balance(coop: Coop) ->
     coop.call("loans.disburse", as_user="teller", loan=number)
     assert coop.balance(sukarela) == Decimal(750_000 + 2_250_000 - 22_500 - 50_000)
     coop.books_balance()
+
+
+def test_a_member_pays_their_own_installment_from_their_savings(coop: Coop) -> None:
+    member, other = coop.member(), coop.member("Wayan Sudarsa")
+    sukarela = coop.open(member, "SUKARELA", deposit="500000")
+    coop.open(other, "SUKARELA", deposit="500000")
+    number = coop.approved_loan(member)
+    theirs = coop.approved_loan(other)
+    coop.call("loans.disburse", as_user="teller", loan=number)
+    coop.call("loans.disburse", as_user="teller", loan=theirs)
+    own = coop.member_user(member)
+    before = coop.balance(sukarela)
+
+    paid = coop.call("loans.repay-own", as_user=own, loan=number, amount=str(INSTALLMENT))
+
+    assert rp(paid["principal"]) + rp(paid["interest"]) == INSTALLMENT
+    assert coop.balance(sukarela) == before - INSTALLMENT
+    assert rp(coop.loan(number)["outstanding_principal"]) == LOAN - Decimal(1_000_000)
+    # Another member's loan is refused; staff take repayments with loans.repay instead.
+    with pytest.raises(Forbidden):
+        coop.call("loans.repay-own", as_user=own, loan=theirs, amount="1000")
+    with pytest.raises(Forbidden):
+        coop.call("loans.repay-own", as_user=own, loan="PJ99999999", amount="1000")
+    with pytest.raises(Forbidden):
+        coop.call("loans.repay-own", as_user="teller", loan=number, amount="1000")
+    coop.books_balance()

@@ -31,6 +31,7 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
 READ = "ppob.read"
 TRANSACT = "ppob.transact"
 MANAGE = "ppob.manage"
+BUY_OWN = "ppob.buy-own"
 #: Held only by the ``callback`` principal of the public, signature-authenticated webhook route.
 CALLBACK = "ppob.callback"
 
@@ -39,6 +40,8 @@ PERMISSIONS: tuple[PermissionSpec, ...] = (
                    ("manager", "teller", "auditor")),
     PermissionSpec(TRANSACT, "Inquire and pay bills and top-ups; check pending ones",
                    ("manager", "teller")),
+    PermissionSpec(BUY_OWN, "Buy top-ups and tokens from one's own savings (the member app)",
+                   ("member",)),
     PermissionSpec(MANAGE, "Choose the provider, set markups and sync the catalogue; "
                    "resolve anomalies",
                    ("manager",)),

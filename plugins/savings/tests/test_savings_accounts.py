@@ -15,6 +15,7 @@ from kopcore.errors import (
     Conflict,
     Forbidden,
     InsufficientFunds,
+    NotFound,
     NotWithdrawable,
     ValidationError,
 )
@@ -150,6 +151,22 @@ def test_transfer_between_members_and_member_principals_touch_only_their_own(
     own = coop.call("savings.balance", as_user=user, account=ayu)
     assert own["account"]["balance"]["amount"] == "375000.00"
     coop.books_balance()
+
+
+def test_the_payer_sees_whose_savings_account_receives_a_transfer(
+        coop: Coop, member_accounts: dict[str, str]) -> None:
+    made = coop.open(coop.member("I Made Wirawan"), "SUKARELA")
+    user = coop.member_user(member_accounts["member"])
+    found = coop.call("savings.recipient", as_user=user, account=made)
+    assert found == {"account": made, "name": "I Made Wirawan",
+                     "product_code": "savings.sukarela"}
+    # Only an open member savings account receives: not an internal account, not an unknown
+    # number, not a closed account; each refused alike.
+    closed = coop.open(coop.member("Ketut Sudarma"), "SUKARELA")
+    coop.call("savings.close", account=closed, payout_account=CASH)
+    for number in (CASH, "SS99999999", closed):
+        with pytest.raises(NotFound, match="can receive a transfer"):
+            coop.call("savings.recipient", as_user=user, account=number)
 
 
 def test_closing_posts_accrued_interest_pays_out_and_refuses_further_postings(

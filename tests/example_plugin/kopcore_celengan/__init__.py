@@ -14,6 +14,7 @@ It imports only kopcore's public API (``kopcore``, ``kopcore.ledger``, ``kopcore
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -44,6 +45,8 @@ from kopcore.records import (
     MemberBasis,
     MemberDue,
     MigrationSource,
+    Notification,
+    NotificationChannel,
     Period,
     PermissionSpec,
     PostingLine,
@@ -317,3 +320,21 @@ def kopcore_web_pages() -> Sequence[WebPage]:
     """The goals at a glance, as a page of the staff web app and a panel on its home page."""
     return [WebPage("celengan.overview", "Celengan goals", READ, goals.overview,
                     dashboard=True)]
+
+
+#: The collector's route sheet: the messages a door-to-door collector reads out to savers who
+#: have no phone of their own (a log the collector's printout is made from).
+route_sheet = logging.getLogger("kopcore_celengan.route_sheet")
+
+
+def read_out_by_the_collector(ctx: Context, notification: Notification) -> None:
+    """Deliver a message by putting it on the collector's route sheet."""
+    route_sheet.info("%s (%s): %s", notification.member_number, notification.recipient,
+                     notification.text)
+
+
+@kopcore.hookimpl
+def kopcore_notification_channels() -> Sequence[NotificationChannel]:
+    """Messages to savers read out by the celengan collector on the next round."""
+    return [NotificationChannel("celengan.collector", "Read out by the celengan collector",
+                                read_out_by_the_collector)]

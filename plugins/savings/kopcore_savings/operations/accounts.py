@@ -14,7 +14,7 @@ import attrs
 
 from kopcore import ledger
 from kopcore.context import Context
-from kopcore.errors import ValidationError
+from kopcore.errors import NotFound, ValidationError
 from kopcore.money import Money
 from kopcore.views import EntryOut
 from kopcore_savings import movements
@@ -61,6 +61,15 @@ class TransferIn:
                                             "max_length": 64})
     amount: Decimal = attrs.field(metadata={"help": "Amount in rupiah"})
     memo: str = attrs.field(default="", metadata=MEMO)
+
+
+@attrs.frozen
+class RecipientOut:
+    """Whose savings account receives a transfer: shown to the payer before confirming."""
+
+    account: str
+    name: str
+    product_code: str | None
 
 
 @attrs.frozen
@@ -115,6 +124,22 @@ def transfer(ctx: Context, data: TransferIn) -> EntryOut:
     return EntryOut.of(movements.transfer(
         ctx, data.from_account, data.to_account,
         _money(ctx, data.from_account, data.amount), data.memo))
+
+
+def recipient(ctx: Context, data: AccountIn) -> RecipientOut:
+    """The holder's name of an open savings account that can receive a transfer (any
+    member's): the payer checks it before confirming. Any other number is not found."""
+    refused = NotFound(f"no savings account {data.account} can receive a transfer",
+                       field="account")
+    try:
+        account = ledger.get_account(ctx, data.account)
+    except NotFound:
+        raise refused from None
+    if account.plugin != "savings" or account.member_id is None \
+            or account.status.value != "open":
+        raise refused
+    holder = ledger.get_member_by_id(ctx, account.member_id)
+    return RecipientOut(account.number, holder.name, account.product_code)
 
 
 def balance(ctx: Context, data: AccountIn) -> SavingsAccountOut:

@@ -1,0 +1,45 @@
+// kopcore member app service worker: keeps the app shell (stylesheet, script, icon, manifest
+// and the offline page) for use without a connection. Pages with balances are never cached:
+// they are always fetched, and without a connection the offline page is shown instead.
+"use strict";
+var SHELL_CACHE = "kopcore-anggota-shell-v1";
+var SHELL = ["/anggota/offline", "/anggota/static/member.css", "/anggota/static/member.js",
+             "/anggota/static/icon.svg", "/anggota/manifest.webmanifest"];
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) { return cache.addAll(SHELL); })
+    .then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (name) { return name !== SHELL_CACHE; })
+      .map(function (name) { return caches.delete(name); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  var url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) { return; }
+  if (SHELL.indexOf(url.pathname) >= 0) {
+    // The shell: from the cache, refreshed from the network when it answers.
+    event.respondWith(caches.match(url.pathname).then(function (cached) {
+      var fresh = fetch(request).then(function (response) {
+        if (response.ok) {
+          var copy = response.clone();
+          caches.open(SHELL_CACHE).then(function (cache) { cache.put(url.pathname, copy); });
+        }
+        return response;
+      }).catch(function () { return cached; });
+      return cached || fresh;
+    }));
+    return;
+  }
+  if (request.mode === "navigate") {
+    // Pages (balances, statements): the network only; offline, the offline page.
+    event.respondWith(fetch(request).catch(function () {
+      return caches.match("/anggota/offline");
+    }));
+  }
+});

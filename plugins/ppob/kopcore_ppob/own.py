@@ -1,0 +1,105 @@
+"""A member buys for themselves from their own savings (the member app, or a member's API key):
+the catalogue's prepaid products at the member's price, and a purchase paid from the member's
+settlement account for payments, never in cash.
+
+A member's references live in their own namespace (``<member number>-<reference>``), so a
+reference can never name another member's purchase, and repeating one returns the purchase as
+it stands without buying again. Neither answer carries the provider's price or cost.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import attrs
+
+from kopcore import ledger
+from kopcore.context import Context
+from kopcore.errors import Conflict
+from kopcore.money import Money
+from kopcore_ppob import catalogue, flow, receipts
+
+
+@attrs.frozen
+class OwnProductsIn:
+    category: str | None = attrs.field(default=None, metadata={
+        "help": "Only this category (pulsa, data, pln...)", "max_length": 32})
+
+
+@attrs.frozen
+class OwnProductOut:
+    sku: str
+    category: str
+    brand: str
+    name: str
+    #: What the member pays.
+    price: Money
+
+
+@attrs.frozen
+class OwnProductsOut:
+    products: list[OwnProductOut]
+
+
+@attrs.frozen
+class BuyOwnIn:
+    reference: str = attrs.field(metadata={
+        "help": "A new reference for each purchase (repeating it returns that purchase)",
+        "max_length": 31})
+    sku: str = attrs.field(metadata={"help": "Product code from the catalogue",
+                                     "max_length": 64})
+    customer_no: str = attrs.field(metadata={"help": "Phone or meter number (digits)",
+                                             "max_length": 32})
+
+
+@attrs.frozen
+class OwnPurchaseOut:
+    reference: str
+    status: str
+    sku: str
+    customer_no: str
+    customer_name: str | None
+    amount: Money
+    #: The PLN token (prepaid electricity), once the provider gave it.
+    token: str | None
+    sn: str | None
+    message: str | None
+    entry_id: int | None
+    created_on: date
+
+
+def money(ctx: Context, minor: int) -> Money:
+    return Money(minor, ctx.settings.currency)
+
+
+def _member_number(ctx: Context) -> str:
+    principal = ctx.principal
+    if principal is None or principal.member_id is None:
+        # The role may hold the permission (an administrator holds every one): the call is
+        # allowed, but there are no own savings to pay from.
+        raise Conflict("ppob.buy-own is a member's purchase from their own savings; staff "
+                       "sell with ppob.pay")
+    return ledger.get_member_by_id(ctx, principal.member_id).member_number
+
+
+def own_products(ctx: Context, data: OwnProductsIn) -> OwnProductsOut:
+    """The prepaid products a member can buy now, at the member's price."""
+    return OwnProductsOut([
+        OwnProductOut(p.sku, p.category, p.brand, p.name, money(ctx, p.selling_price))
+        for p in catalogue.list_products(ctx, data.category)
+        if p.available and not p.postpaid])
+
+
+def buy_own(ctx: Context, data: BuyOwnIn) -> OwnPurchaseOut:
+    """Buy a prepaid product (pulsa, data, a PLN token) from the member's own savings."""
+    number = _member_number(ctx)
+    ref_id = f"{number}-{data.reference}"
+    txn = flow.pay(ctx, flow.PayRequest(ref_id, data.sku, data.customer_no, number, None))
+
+    def shown(r: Context) -> OwnPurchaseOut:
+        return OwnPurchaseOut(data.reference, txn.status, txn.sku, txn.customer_no,
+                              txn.customer_name, money(r, txn.selling_price),
+                              receipts.token_of(r, txn), txn.sn, txn.message, txn.entry_id,
+                              txn.created_on)
+
+    return ctx.kernel.read(ctx.actor, shown)

@@ -1,0 +1,151 @@
+"""The member's journeys through the member app in a real browser on a phone-sized window
+(390x844): the system's headless Chromium driven by Selenium against a real server, as in
+test_web_browser.py (whose server, browser and screenshots this module shares). Screenshots go
+to ``test-artifacts/web/member-*`` (git-ignored)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from kopcore import _member_logins as ml
+from kopcore._db import tables as t
+from kopcore._i18n import format_money
+from kopcore.kernel import Kernel
+from kopcore.money import Money
+from kopcore.testing import run_operation
+from tests.test_member_app import a_minute_later, last_code, members
+from tests.test_web_browser import PHONE, Journey, browser, server
+
+__all__ = ["browser", "server"]
+PIN = "258014"
+
+
+def on_phone(driver: Any, base: str, name: str) -> Journey:
+    journey = Journey(driver, base, name)
+    driver.set_window_size(*PHONE)
+    return journey
+
+
+def sign_in_with_code(way: Journey, kernel: Kernel, member_number: str) -> None:
+    """Member number, then the code that reached the phone (the development channel)."""
+    from selenium.webdriver.common.keys import Keys
+
+    way.open("/anggota/")
+    way.wait_for("#identitas")
+    way.keys(member_number, Keys.ENTER)
+    way.wait_for("#kode")
+    way.shot("code")
+    way.keys(last_code(kernel, member_number), Keys.ENTER)
+
+
+def admin_call(kernel: Kernel, operation: str, **raw: Any) -> Any:
+    return run_operation(kernel, operation, raw, as_user="admin")
+
+
+def test_a_members_first_login_balances_and_a_transfer(browser: Any,
+                                                       server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    base, kernel = server
+    member, other = members(kernel)[0], members(kernel)[1]
+    way = on_phone(browser, base, "member-first-login")
+    sign_in_with_code(way, kernel, member.member_number)
+    way.wait_for("#pin")
+    way.shot("new-pin")
+    way.keys(PIN, Keys.TAB, PIN, Keys.ENTER)
+    way.wait_for(".ok", "PIN Anda sudah tersimpan")
+    way.shot("home")
+
+    # Every account's balance, as the API gives it to the member; the loan's next installment.
+    own = admin_call(kernel, "accounts.list", member=member.member_number, limit=200)["items"]
+    shown = [e.text for e in browser.find_elements("css selector", "[data-testid=saldo]")]
+    expected = [format_money(Money.parse(a["balance"]["amount"], a["balance"]["currency"]))
+                for a in own if a["plugin"] != "loans" and a["status"] != "closed"]
+    assert shown == expected
+    assert "Angsuran berikutnya" in way.find("[data-testid=angsuran]").text
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+
+    # Installed: the service worker controls the app's scope.
+    scope = browser.execute_async_script(
+        "const done = arguments[0];"
+        "navigator.serviceWorker.ready.then(r => done(r.scope)).catch(e => done(String(e)));")
+    assert scope == base + "/anggota/"
+
+    # The statement of the sukarela account.
+    source = next(a for a in own if a["product_code"] == "savings.sukarela")
+    way.open(f"/anggota/rekening/{source['number']}?dari=2026-01-01")
+    way.wait_for("ul.lines")
+    way.shot("statement")
+
+    # Transfer to another member: the name shown before the PIN; posted once.
+    target = next(a for a in admin_call(kernel, "accounts.list", member=other.member_number,
+                                        limit=200)["items"]
+                  if a["product_code"] == "savings.sukarela")
+    before = Decimal(admin_call(kernel, "accounts.get", account=target["number"])
+                     ["balance"]["amount"])
+    way.open("/anggota/transfer")
+    way.wait_for("#tujuan").send_keys(target["number"])
+    way.find("#jumlah").send_keys("75000")
+    way.find("#berita").send_keys("bayar arisan")
+    way.shot("transfer")
+    way.find("#berita").send_keys(Keys.ENTER)
+    holder = admin_call(kernel, "members.get", member=other.member_number)["name"]
+    way.wait_for("[data-testid=penerima]", holder)
+    assert way.find("[data-testid=jumlah]").text == "Rp75.000,00"
+    assert "tujuh puluh lima ribu rupiah" in browser.page_source
+    way.shot("confirm")
+    way.find("#pin").send_keys(PIN, Keys.ENTER)
+    way.wait_for("h1.done", "Transfer berhasil")
+    way.shot("done")
+    assert way.find("[data-testid=transaksi]").text.isdigit()
+    after = Decimal(admin_call(kernel, "accounts.get", account=target["number"])
+                    ["balance"]["amount"])
+    assert after - before == Decimal(75000)
+
+    # A PLN token from savings: the token shown large, to copy.
+    way.open("/anggota/ppob")
+    way.wait_for("#produk")
+    from selenium.webdriver.support.ui import Select
+
+    Select(way.find("#produk")).select_by_value("PLN20")
+    way.find("#nomor").send_keys("532100001236", Keys.ENTER)
+    way.wait_for("[data-testid=produk]", "Token PLN 20.000")
+    way.find("#pin").send_keys(PIN, Keys.ENTER)
+    token = way.wait_for("[data-testid=token]")
+    assert re.fullmatch(r"\d{4}(-\d{4}){4}", token.text)
+    assert float(token.value_of_css_property("font-size").removesuffix("px")) >= 24
+    way.shot("pln-token")
+
+
+def test_wrong_pins_lock_the_pin(browser: Any, server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    base, kernel = server
+    member = members(kernel)[2]
+    way = on_phone(browser, base, "member-pin-locked")
+    sign_in_with_code(way, kernel, member.member_number)
+    way.wait_for("#pin")
+    way.keys(PIN, Keys.TAB, PIN, Keys.ENTER)
+    way.wait_for(".ok")
+    way.find("#keluar").click()
+    way.wait_for(".notice", "Anda sudah keluar")
+    a_minute_later(kernel, member.id)
+    sign_in_with_code(way, kernel, member.member_number)
+    way.wait_for("#pin")
+    for attempt in range(1, ml.MAX_PIN_FAILURES):
+        way.find("#pin").send_keys("975310", Keys.ENTER)
+        way.wait_for(".error", f"Sisa {ml.MAX_PIN_FAILURES - attempt} kali")
+    way.shot("last-try")
+    way.find("#pin").send_keys("975310", Keys.ENTER)
+    way.wait_for(".notice", "PIN Anda diblokir")
+    way.shot("locked")
+    locked = kernel.db.read(lambda conn: conn.execute(select(t.member_logins.c.pin_locked_at)
+                                                      .where(t.member_logins.c.member_id
+                                                             == member.id)).scalar())
+    assert locked is not None
+    way.open("/anggota/")
+    way.wait_for("#identitas")
