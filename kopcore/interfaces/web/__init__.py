@@ -11,7 +11,9 @@ permission checks, idempotency, approvals and audit trail as the API and the CLI
   may call, grouped by plugin in the navigation;
 - ``/app/teller`` the teller's counter: find a member, their accounts and loans, deposit,
   withdraw, repay, pay a bill, confirm, print the slip;
-- ``/app/pages/<name>`` the pages plugins add (``kopcore_web_pages``).
+- ``/app/pages/<name>`` the pages plugins add (``kopcore_web_pages``);
+- ``/app/approvals`` the managers' approvals inbox (maker-checker);
+- ``/app/eod`` end of day with each task's progress while it runs.
 
 docs/web.md describes it for operators and plugin vendors.
 """
@@ -22,6 +24,8 @@ from litestar import Router
 from litestar.static_files import create_static_files_router
 
 from kopcore.interfaces.web._base import PREFIX, STATIC, Web
+from kopcore.interfaces.web._eod import eod_handlers
+from kopcore.interfaces.web._inbox import inbox_handlers
 from kopcore.interfaces.web._pages import page_handlers
 from kopcore.interfaces.web._teller import teller_handlers
 from kopcore.kernel import Kernel
@@ -34,6 +38,7 @@ def web_router(kernel: Kernel) -> Router:
                                         include_in_schema=False,
                                         cache_control=None)
     return Router(path=PREFIX, route_handlers=[*page_handlers(web), *teller_handlers(web),
+                                                *inbox_handlers(web), *eod_handlers(web),
                                                 static], include_in_schema=False)
 
 

@@ -1,0 +1,176 @@
+"""The staff web app's task screens over HTTP (without a browser): the approvals inbox, end of
+day, the reports as pages and the audit trail search. Browser journeys are in
+test_web_browser.py; the login, the counter and the generated forms in test_web.py."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pytest
+
+from kopcore.kernel import Kernel
+from tests.test_web import add_user, entries, sukarela_of
+from tests.web_support import client_for, demo_kernel, hidden, log_in
+
+__all__ = ["demo_kernel"]
+
+
+@pytest.fixture
+def strict_kernel(demo_kernel: Kernel) -> Iterator[Kernel]:
+    """The demo cooperative where a deposit of Rp10.000.000 or more waits for a second
+    person."""
+    settings = attrs.evolve(demo_kernel.settings,
+                            approval_thresholds={"savings.deposit": Decimal(10_000_000)})
+    kernel = Kernel.start(settings)
+    yield kernel
+    kernel.close()
+
+
+def request_deposit(kernel: Kernel, username: str, amount: str, password: str | None = None
+                    ) -> tuple[int, str, str]:
+    """A deposit made at the counter by ``username`` that waits for approval: its approval
+    id, the member and the account."""
+    with client_for(kernel) as client:
+        log_in(client, username, password)
+        member, account = sukarela_of(client, "Budi")
+        form = client.get(f"/app/teller/setor?member={member}&target={account}").text
+        waiting = client.post("/app/teller/setor/post", data={
+            "csrf": hidden(form, "csrf"), "idempotency_key": hidden(form, "idempotency_key"),
+            "member": member, "target": account, "amount": amount,
+            "cash_account": "CASH-01"})
+        assert waiting.status_code == 202
+        found = re.search(r"permintaan (\d+)", waiting.text)
+        assert found is not None
+        return int(found.group(1)), member, account
+
+
+def decide(client: Any, approval: int, decision: str) -> Any:
+    inbox = client.get("/app/approvals").text
+    form = re.search(rf'action="/app/approvals/{approval}/{decision}".*?name="csrf" '
+                     r'value="([^"]+)".*?name="idempotency_key" value="([^"]+)"', inbox, re.S)
+    assert form is not None, f"the inbox offers to {decision} request {approval}"
+    return client.post(f"/app/approvals/{approval}/{decision}",
+                       data={"csrf": form.group(1), "idempotency_key": form.group(2)})
+
+
+def test_the_inbox_says_what_a_request_would_do_and_a_second_manager_approves_it(
+        strict_kernel: Kernel) -> None:
+    approval, member, account = request_deposit(strict_kernel, "teller", "25.000.000")
+    before = entries(strict_kernel)
+    with client_for(strict_kernel) as manager:
+        log_in(manager, "manager")
+        assert 'href="/app/approvals"' in manager.get("/app/").text
+        inbox = manager.get("/app/approvals")
+        assert inbox.status_code == 200
+        request = inbox.text.split(f'data-testid="request-{approval}"')[1].split("</section>")[0]
+        assert "Setor" in request or "Deposit" in request
+        assert "savings.deposit" in request
+        assert member in request
+        assert account in request
+        assert "Rp25.000.000,00" in request
+        assert "dua puluh lima juta rupiah" in request
+        assert "teller" in request
+        done = decide(manager, approval, "approve")
+        assert done.status_code == 200
+        assert f"Disetujui: permintaan {approval} telah dijalankan" in done.text
+        assert entries(strict_kernel) == before + 1
+        assert f'data-testid="request-{approval}"' not in done.text  # no longer waiting
+        decided = manager.get("/app/approvals?status=approved").text
+        assert f'data-testid="request-{approval}"' in decided
+        # Deciding it again is refused by the operation, with nothing posted.
+        again = manager.post(f"/app/approvals/{approval}/reject", data={
+            "csrf": hidden(done.text, "csrf"), "idempotency_key": "web-again"})
+        assert again.status_code == 409
+        assert entries(strict_kernel) == before + 1
+
+
+def test_the_maker_of_a_request_cannot_approve_it(strict_kernel: Kernel) -> None:
+    add_user(strict_kernel, "manajer.pembuat", "manager", "sandi-pembuat-1")
+    approval, _member, _account = request_deposit(strict_kernel, "manajer.pembuat",
+                                                  "12.500.000", "sandi-pembuat-1")
+    before = entries(strict_kernel)
+    with client_for(strict_kernel) as maker:
+        log_in(maker, "manajer.pembuat", "sandi-pembuat-1")
+        inbox = maker.get("/app/approvals").text
+        request = inbox.split(f'data-testid="request-{approval}"')[1].split("</section>")[0]
+        assert "Anda yang membuat permintaan ini" in request
+        assert f"/app/approvals/{approval}/approve" not in request
+        # Posting the decision anyway is refused by approvals.approve itself.
+        refused = maker.post(f"/app/approvals/{approval}/approve", data={
+            "csrf": hidden(inbox, "csrf"), "idempotency_key": "web-own-approval"})
+        assert refused.status_code == 403
+        assert 'data-testid="error"' in refused.text
+        assert entries(strict_kernel) == before
+    with client_for(strict_kernel) as checker:
+        log_in(checker, "manager")
+        rejected = decide(checker, approval, "reject")
+        assert f"Ditolak: tidak ada yang dibukukan dari permintaan {approval}" in rejected.text
+        assert entries(strict_kernel) == before
+
+
+def test_the_inbox_is_for_those_who_decide(demo_kernel: Kernel) -> None:
+    with client_for(demo_kernel) as teller:
+        log_in(teller, "teller")
+        assert 'href="/app/approvals"' not in teller.get("/app/").text
+        assert teller.get("/app/approvals").status_code == 403
+        page = teller.get("/app/").text
+        refused = teller.post("/app/approvals/1/approve", data={
+            "csrf": hidden(page, "csrf"), "idempotency_key": "web-teller-approves"})
+        assert refused.status_code == 403
+
+
+def test_end_of_day_runs_from_the_web_with_its_progress_and_result(demo_kernel: Kernel
+                                                                     ) -> None:
+    from kopcore.interfaces.web._eod import job_of
+
+    with client_for(demo_kernel) as manager:
+        log_in(manager, "manager")
+        page = manager.get("/app/eod")
+        assert page.status_code == 200
+        assert 'href="/app/eod"' in page.text
+        before = demo_kernel.read("manager", lambda ctx: ctx.business_date)
+        key = hidden(page.text, "idempotency_key")
+        started = manager.post("/app/eod", data={"csrf": hidden(page.text, "csrf"),
+                                                 "idempotency_key": key},
+                               follow_redirects=False)
+        assert started.status_code == 303
+        assert started.headers["location"] == f"/app/eod/run/{key}"
+        job = job_of("manager", key)
+        assert job is not None
+        assert job.thread is not None
+        job.thread.join(timeout=120)
+        # The page htmx polls answers a fragment; once the run ended it polls no more.
+        fragment = manager.get(f"/app/eod/run/{key}", headers={"HX-Request": "true"})
+        assert fragment.status_code == 200
+        assert "<html" not in fragment.text
+        assert "hx-trigger" not in fragment.text
+        after = demo_kernel.read("manager", lambda ctx: ctx.business_date)
+        assert job.error is None
+        assert not job.failed
+        assert after == before + timedelta(days=1)
+        assert 'data-testid="eod-done"' in fragment.text
+        assert "Tutup hari selesai" in fragment.text
+        # Sending the form again does not close another day.
+        manager.post("/app/eod", data={"csrf": hidden(page.text, "csrf"),
+                                       "idempotency_key": key})
+        job.thread.join(timeout=120)
+        assert demo_kernel.read("manager", lambda ctx: ctx.business_date) == after
+        status = manager.get("/app/eod").text
+        assert 'data-testid="eod-tasks"' in status
+
+
+def test_the_end_of_day_status_shows_a_running_days_tasks(demo_kernel: Kernel) -> None:
+    from kopcore.testing import run_operation
+
+    status = run_operation(demo_kernel, "eod.status", {}, as_user="manager")
+    assert status["running"] is False
+    assert status["business_date"] == str(demo_kernel.read(
+        "manager", lambda ctx: ctx.business_date))
+    with client_for(demo_kernel) as teller:
+        log_in(teller, "teller")
+        assert teller.get("/app/eod").status_code == 403
