@@ -174,3 +174,84 @@ def test_the_end_of_day_status_shows_a_running_days_tasks(demo_kernel: Kernel) -
     with client_for(demo_kernel) as teller:
         log_in(teller, "teller")
         assert teller.get("/app/eod").status_code == 403
+
+
+@pytest.mark.parametrize(("key", "marker"), [
+    ("neraca-saldo", 'data-testid="trial-balance"'),
+    ("posisi-keuangan", 'data-testid="liabilities-and-equity"'),
+    ("hasil-usaha", 'data-testid="surplus"'),
+    ("kesehatan", 'data-testid="indicators"'),
+])
+def test_a_report_is_a_page_with_its_period_and_signatures(demo_kernel: Kernel, key: str,
+                                                           marker: str) -> None:
+    with client_for(demo_kernel) as auditor:
+        log_in(auditor, "auditor")
+        index = auditor.get("/app/reports")
+        assert index.status_code == 200
+        assert f'href="/app/reports/{key}"' in index.text
+        page = auditor.get(f"/app/reports/{key}")
+        assert page.status_code == 200
+        assert marker in page.text
+        assert "Koperasi Demo Sejahtera" in page.text
+        assert 'data-testid="period"' in page.text
+        for signer in ("Ketua", "Bendahara", "Pengawas"):
+            assert signer in page.text
+        assert re.search(r"Rp[\d.]+,\d\d", page.text)
+
+
+def test_the_trial_balance_balances_and_follows_the_office_chosen(demo_kernel: Kernel) -> None:
+    from kopcore.testing import run_operation
+
+    expected = run_operation(demo_kernel, "reports.trial-balance", {}, as_user="manager")
+    with client_for(demo_kernel) as manager:
+        log_in(manager, "manager")
+        page = manager.get("/app/reports/neraca-saldo").text
+        totals = re.findall(r'<tr class="total"><td></td><td>Jumlah</td><td class="num money">'
+                            r"([^<]+)</td><td class=\"num money\">([^<]+)</td>", page)
+        assert totals
+        assert totals[0][0] == totals[0][1]
+        debit = Decimal(expected["total_debit"][0]["amount"])
+        assert totals[0][0] == f"Rp{debit:,.2f}".replace(",", "_").replace(".", ",") \
+            .replace("_", ".")
+        # The office is a choice of the offices there are.
+        assert '<select id="f-office" name="office">' in page
+        offices = run_operation(demo_kernel, "offices.list", {}, as_user="manager")["offices"]
+        code = offices[0]["code"]
+        assert f'<option value="{code}"' in page
+        one = manager.get(f"/app/reports/neraca-saldo?office={code}").text
+        assert f"Kantor {code}" in one
+        unknown = manager.get("/app/reports/neraca-saldo?office=NOPE")
+        assert unknown.status_code == 404
+        assert 'data-testid="error"' in unknown.text
+
+
+def test_the_rat_statements_and_a_members_statement_are_pages(demo_kernel: Kernel) -> None:
+    with client_for(demo_kernel) as manager:
+        log_in(manager, "manager")
+        year = demo_kernel.read("manager", lambda ctx: ctx.business_date).year
+        rat = manager.get(f"/app/reports/rat?year={year}")
+        assert rat.status_code == 200
+        for part in ("rat-position", "rat-results", "rat-equity", "rat-cash"):
+            assert f'data-testid="{part}"' in rat.text
+        assert f"Tahun buku {year} (pembanding {year - 1})" in rat.text
+        future = manager.get(f"/app/reports/rat?year={year + 1}")
+        assert future.status_code == 422
+        assert 'data-testid="error"' in future.text
+        # The member's statement needs an account; it names the member.
+        member, account = sukarela_of(manager, "Budi")
+        asked = manager.get("/app/reports/mutasi")
+        assert 'data-testid="report"' not in asked.text
+        statement = manager.get(f"/app/reports/mutasi?account={account}&from_date=2000-01-01")
+        assert statement.status_code == 200
+        assert 'data-testid="statement"' in statement.text
+        assert "Budi" in statement.text
+        assert member in statement.text
+        assert 'data-testid="signatures"' not in statement.text
+
+
+def test_reports_are_for_the_roles_that_read_them(demo_kernel: Kernel) -> None:
+    with client_for(demo_kernel) as teller:
+        log_in(teller, "teller")
+        assert 'href="/app/reports"' not in teller.get("/app/").text
+        assert teller.get("/app/reports/neraca-saldo").status_code == 403
+        assert teller.get("/app/reports/tidak-ada").status_code == 404

@@ -13,7 +13,8 @@ permission checks, idempotency, approvals and audit trail as the API and the CLI
   withdraw, repay, pay a bill, confirm, print the slip;
 - ``/app/pages/<name>`` the pages plugins add (``kopcore_web_pages``);
 - ``/app/approvals`` the managers' approvals inbox (maker-checker);
-- ``/app/eod`` end of day with each task's progress while it runs.
+- ``/app/eod`` end of day with each task's progress while it runs;
+- ``/app/reports`` the reports as pages that print on A4.
 
 docs/web.md describes it for operators and plugin vendors.
 """
@@ -27,6 +28,7 @@ from kopcore.interfaces.web._base import PREFIX, STATIC, Web
 from kopcore.interfaces.web._eod import eod_handlers
 from kopcore.interfaces.web._inbox import inbox_handlers
 from kopcore.interfaces.web._pages import page_handlers
+from kopcore.interfaces.web._reports import reports_handlers
 from kopcore.interfaces.web._teller import teller_handlers
 from kopcore.kernel import Kernel
 
@@ -39,6 +41,7 @@ def web_router(kernel: Kernel) -> Router:
                                         cache_control=None)
     return Router(path=PREFIX, route_handlers=[*page_handlers(web), *teller_handlers(web),
                                                 *inbox_handlers(web), *eod_handlers(web),
+                                                *reports_handlers(web),
                                                 static], include_in_schema=False)
 
 
