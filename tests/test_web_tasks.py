@@ -255,3 +255,52 @@ def test_reports_are_for_the_roles_that_read_them(demo_kernel: Kernel) -> None:
         assert 'href="/app/reports"' not in teller.get("/app/").text
         assert teller.get("/app/reports/neraca-saldo").status_code == 403
         assert teller.get("/app/reports/tidak-ada").status_code == 404
+
+
+def test_an_auditor_searches_the_audit_trail_by_user_operation_and_days(
+        demo_kernel: Kernel) -> None:
+    from kopcore.testing import run_operation
+
+    with client_for(demo_kernel) as teller:
+        log_in(teller, "teller")
+        member, account = sukarela_of(teller, "Siti")
+        form = teller.get(f"/app/teller/setor?member={member}&target={account}").text
+        posted = teller.post("/app/teller/setor/post", data={
+            "csrf": hidden(form, "csrf"), "idempotency_key": hidden(form, "idempotency_key"),
+            "member": member, "target": account, "amount": "75.000,00",
+            "cash_account": "CASH-01"}, follow_redirects=False)
+        assert posted.status_code == 303
+    trail = run_operation(demo_kernel, "audit.list", {"actor": "teller", "limit": 500},
+                          as_user="auditor")["items"]
+    made = trail[-1]
+    assert made["operation"] == "savings.deposit"
+    today = made["at"][:10]
+    with client_for(demo_kernel) as auditor:
+        log_in(auditor, "auditor")
+        assert 'href="/app/audit"' in auditor.get("/app/").text
+        found = auditor.get("/app/audit?actor=teller&operation=savings.deposit&limit=500")
+        assert found.status_code == 200
+        rows = found.text.count('data-testid="audit-row"')
+        assert rows >= 1
+        assert "<td>web</td>" in found.text
+        assert '<option value="savings.deposit" selected>' in found.text
+        # Nobody else's rows, and the days bound the search.
+        assert "<td>manager</td>" not in found.text
+        assert auditor.get("/app/audit?actor=teller&since=2000-01-01&until=2000-01-02"
+                           ).text.count('data-testid="audit-row"') == 0
+        assert rows == auditor.get("/app/audit?actor=teller&operation=savings.deposit"
+                                   "&limit=500&since=2000-01-01").text.count(
+                                       'data-testid="audit-row"')
+        around = auditor.get(f"/app/audit?actor=teller&operation=savings.deposit&limit=500"
+                             f"&since={today}")
+        assert around.text.count('data-testid="audit-row"') >= 1
+        # A page at a time, with a link to the next.
+        first = auditor.get("/app/audit?limit=1")
+        assert first.text.count('data-testid="audit-row"') == 1
+        assert 'id="more"' in first.text
+        bad = auditor.get("/app/audit?limit=0")
+        assert bad.status_code == 422
+        assert 'data-testid="error"' in bad.text
+    with client_for(demo_kernel) as teller:
+        log_in(teller, "teller")
+        assert teller.get("/app/audit").status_code == 403

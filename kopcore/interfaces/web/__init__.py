@@ -14,7 +14,8 @@ permission checks, idempotency, approvals and audit trail as the API and the CLI
 - ``/app/pages/<name>`` the pages plugins add (``kopcore_web_pages``);
 - ``/app/approvals`` the managers' approvals inbox (maker-checker);
 - ``/app/eod`` end of day with each task's progress while it runs;
-- ``/app/reports`` the reports as pages that print on A4.
+- ``/app/reports`` the reports as pages that print on A4;
+- ``/app/audit`` the audit trail search for auditors.
 
 docs/web.md describes it for operators and plugin vendors.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 from litestar import Router
 from litestar.static_files import create_static_files_router
 
+from kopcore.interfaces.web._audit import audit_handlers
 from kopcore.interfaces.web._base import PREFIX, STATIC, Web
 from kopcore.interfaces.web._eod import eod_handlers
 from kopcore.interfaces.web._inbox import inbox_handlers
@@ -41,7 +43,7 @@ def web_router(kernel: Kernel) -> Router:
                                         cache_control=None)
     return Router(path=PREFIX, route_handlers=[*page_handlers(web), *teller_handlers(web),
                                                 *inbox_handlers(web), *eod_handlers(web),
-                                                *reports_handlers(web),
+                                                *reports_handlers(web), *audit_handlers(web),
                                                 static], include_in_schema=False)
 
 
