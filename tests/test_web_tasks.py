@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import attrs
 import pytest
+from sqlalchemy import delete
 
+from kopcore._db import tables as t
 from kopcore.kernel import Kernel
 from tests.test_web import add_user, entries, sukarela_of
 from tests.web_support import client_for, demo_kernel, hidden, log_in
@@ -169,8 +171,40 @@ def test_the_end_of_day_status_shows_a_running_days_tasks(demo_kernel: Kernel) -
 
     status = run_operation(demo_kernel, "eod.status", {}, as_user="manager")
     assert status["running"] is False
-    assert status["business_date"] == str(demo_kernel.read(
-        "manager", lambda ctx: ctx.business_date))
+    day = demo_kernel.read("manager", lambda ctx: ctx.business_date)
+    assert status["business_date"] == str(day)
+    task = status["tasks"][0]["task"]
+
+    # A run another worker is doing: one of two chunks of the first task done.
+    def begin(ctx: Any) -> None:
+        ctx.conn.execute(t.eod_runs.insert().values(business_date=day, status="running",
+                                                    started_at=datetime.now(UTC)))
+        ctx.conn.execute(t.eod_chunks.insert(), [
+            {"business_date": day, "task": task, "chunk_no": 0, "low_id": 1, "high_id": 10,
+             "status": "done", "rows": 7},
+            {"business_date": day, "task": task, "chunk_no": 1, "low_id": 11, "high_id": 20,
+             "status": "pending", "rows": None}])
+
+    def end(ctx: Any) -> None:
+        ctx.conn.execute(delete(t.eod_chunks).where(t.eod_chunks.c.business_date == day))
+        ctx.conn.execute(delete(t.eod_runs).where(t.eod_runs.c.business_date == day))
+
+    demo_kernel.write("admin", begin)
+    try:
+        running = run_operation(demo_kernel, "eod.status", {}, as_user="manager")
+        assert running["running"] is True
+        assert running["day"] == str(day)
+        assert running["tasks"][0] == {"task": task, "plugin": status["tasks"][0]["plugin"],
+                                       "chunks_done": 1, "chunks": 2, "rows": 7}
+        with client_for(demo_kernel) as manager:
+            log_in(manager, "manager")
+            page = manager.get("/app/eod").text
+            assert 'data-testid="eod-running"' in page
+            assert 'hx-get="/app/eod/run/-" hx-trigger="every 1s"' in page
+            assert '<progress max="2" value="1"></progress>' in page
+            assert 'id="run-eod"' not in page  # no second start while it runs
+    finally:
+        demo_kernel.write("admin", end)
     with client_for(demo_kernel) as teller:
         log_in(teller, "teller")
         assert teller.get("/app/eod").status_code == 403

@@ -50,6 +50,8 @@ class Job:
         return self.thread is not None and not self.thread.is_alive()
 
 
+#: Finished runs whose result this process keeps to show.
+KEEP = 20
 #: The runs started here, by (user, idempotency key).
 _jobs: dict[tuple[str, str], Job] = {}
 _jobs_lock = threading.Lock()
@@ -64,6 +66,8 @@ def _start(web: Web, principal: Principal, raw: dict[str, str], key: str) -> Non
     with _jobs_lock:
         if (principal.username, key) in _jobs:
             return
+        for done in [k for k, j in _jobs.items() if j.finished][:-KEEP]:
+            del _jobs[done]  # the oldest results; eod.status still tells the last run
         job = _jobs[(principal.username, key)] = Job()
     op = web.kernel.plugins.operations[RUN].value
 
