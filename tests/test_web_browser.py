@@ -17,9 +17,11 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from sqlalchemy import update
 
@@ -36,6 +38,7 @@ CHROMIUM = os.environ.get("KOPCORE_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("KOPCORE_CHROMEDRIVER", "/usr/bin/chromedriver")
 OFFICE = (1366, 768)
 PHONE = (390, 844)
+LARGE = Decimal(50_000_000)
 
 
 def _missing() -> str | None:
@@ -56,6 +59,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, postgres_database: str | No
     import uvicorn
 
     settings, _url = demo_database(tmp_path_factory.mktemp("browser"), postgres_database)
+    # A deposit of Rp50.000.000 or more waits for a second person (the approval journey).
+    settings = attrs.evolve(settings, approval_thresholds={"savings.deposit": LARGE})
     kernel = Kernel.start(settings)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -344,3 +349,85 @@ def test_a_manager_reads_the_rat_statements_as_a_printable_page(
     assert browser.find_elements("css selector", "svg")
     browser.switch_to.default_content()
     manager.shot("trends")
+
+
+def test_a_large_deposit_is_posted_when_a_second_person_approves_it(
+        browser: Any, server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    teller = Journey(browser, server[0], "approval")
+    teller.log_in("teller")
+    teller.open("/app/teller?q=Budi")
+    teller.wait_for(".members a").send_keys(Keys.ENTER)
+    next(a for a in browser.find_elements("css selector", "a.button")
+         if a.text == "Setor" and "target=SS" in a.get_attribute("href")).send_keys(Keys.ENTER)
+    teller.wait_for("#amount")
+    teller.keys("60.000.000", Keys.ENTER)
+    teller.wait_for("#post").send_keys(Keys.ENTER)
+    teller.wait_for("h1", "Menunggu persetujuan")
+    teller.shot("waiting")
+    approval = re.search(r"permintaan (\d+)", browser.page_source)
+    assert approval is not None
+
+    manager = Journey(browser, server[0], "approval")
+    manager.step = teller.step
+    manager.log_in("manager")
+    manager.find("a[href='/app/approvals']").send_keys(Keys.ENTER)
+    request = manager.wait_for(f"[data-testid=request-{approval.group(1)}]")
+    assert "Rp60.000.000,00" in request.text
+    assert "enam puluh juta rupiah" in request.text
+    assert "Budi Santoso" in request.text
+    manager.shot("inbox")
+    manager.find(f"#approve-{approval.group(1)}").send_keys(Keys.ENTER)
+    decided = manager.wait_for("[data-testid=decided]")
+    assert f"Disetujui: permintaan {approval.group(1)} telah dijalankan" in decided.text
+    manager.shot("approved")
+
+
+def test_a_printed_rat_statement_is_a4_with_its_heading_on_every_page(
+        browser: Any, server: tuple[str, Kernel]) -> None:
+    import base64
+
+    year = server[1].read("manager", lambda ctx: ctx.business_date).year
+    manager = Journey(browser, server[0], "rat-print")
+    manager.log_in("manager")
+    manager.open(f"/app/reports/rat?year={year}")
+    report = manager.wait_for("[data-testid=report]")
+    assert f"Tahun buku {year} (pembanding {year - 1})" in report.text
+    assert "Koperasi Demo Sejahtera" in report.text
+    manager.shot("screen")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not manager.find("form.filters").is_displayed()
+        assert not manager.find("nav.side").is_displayed()
+        manager.shot("print")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    options = PrintOptions()
+    options.page_width, options.page_height = 21.0, 29.7
+    pdf = base64.b64decode(browser.print_page(options))
+    (ARTIFACTS / "rat-print-statements.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages >= 4, "each of the four statements starts a page"
+
+
+def test_end_of_day_runs_from_the_web_and_shows_its_result(
+        browser: Any, server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    kernel = server[1]
+    before = kernel.read("manager", lambda ctx: ctx.business_date)
+    manager = Journey(browser, server[0], "end-of-day")
+    manager.log_in("manager")
+    manager.find("a[href='/app/eod']").send_keys(Keys.ENTER)
+    manager.wait_for("#run-eod")
+    manager.shot("before")
+    manager.find("#run-eod").send_keys(Keys.ENTER)
+    # The page asks for eod.status every second until the run's result replaces it.
+    done = manager.wait_for("[data-testid=eod-done]", timeout=120)
+    assert "Tutup hari selesai" in done.text
+    assert "/app/eod/run/" in browser.current_url
+    assert kernel.read("manager", lambda ctx: ctx.business_date) == before + timedelta(days=1)
+    manager.shot("done")

@@ -11,7 +11,11 @@ permission checks, idempotency, approvals and audit trail as the API and the CLI
   may call, grouped by plugin in the navigation;
 - ``/app/teller`` the teller's counter: find a member, their accounts and loans, deposit,
   withdraw, repay, pay a bill, confirm, print the slip;
-- ``/app/pages/<name>`` the pages plugins add (``kopcore_web_pages``).
+- ``/app/pages/<name>`` the pages plugins add (``kopcore_web_pages``);
+- ``/app/approvals`` the managers' approvals inbox (maker-checker);
+- ``/app/eod`` end of day with each task's progress while it runs;
+- ``/app/reports`` the reports as pages that print on A4;
+- ``/app/audit`` the audit trail search for auditors.
 
 docs/web.md describes it for operators and plugin vendors.
 """
@@ -21,8 +25,12 @@ from __future__ import annotations
 from litestar import Router
 from litestar.static_files import create_static_files_router
 
+from kopcore.interfaces.web._audit import audit_handlers
 from kopcore.interfaces.web._base import PREFIX, STATIC, Web
+from kopcore.interfaces.web._eod import eod_handlers
+from kopcore.interfaces.web._inbox import inbox_handlers
 from kopcore.interfaces.web._pages import page_handlers
+from kopcore.interfaces.web._reports import reports_handlers
 from kopcore.interfaces.web._teller import teller_handlers
 from kopcore.kernel import Kernel
 
@@ -34,6 +42,8 @@ def web_router(kernel: Kernel) -> Router:
                                         include_in_schema=False,
                                         cache_control=None)
     return Router(path=PREFIX, route_handlers=[*page_handlers(web), *teller_handlers(web),
+                                                *inbox_handlers(web), *eod_handlers(web),
+                                                *reports_handlers(web), *audit_handlers(web),
                                                 static], include_in_schema=False)
 
 
