@@ -45,7 +45,7 @@ from kopcore import _auth as auth
 from kopcore._db import tables as t
 from kopcore._notify import notify
 from kopcore.context import Context
-from kopcore.errors import KopcoreError, ValidationError
+from kopcore.errors import KopcoreError, ValidationError, message
 from kopcore.records import Notification
 
 CODE_DIGITS = 6
@@ -295,11 +295,11 @@ def check_code(conn: Connection, session: MemberSession, code: str) -> str:
 def check_pin_rules(pin: str) -> None:
     """A PIN is :data:`PIN_DIGITS` digits, not one digit repeated and not a run (123456)."""
     if not re.fullmatch(rf"[0-9]{{{PIN_DIGITS}}}", pin or ""):
-        raise ValidationError(f"a PIN is {PIN_DIGITS} digits", field="pin")
+        raise ValidationError(message("a PIN is {digits} digits", digits=PIN_DIGITS), field="pin")
     digits = [int(c) for c in pin]
     steps = {b - a for a, b in itertools.pairwise(digits)}
     if len(set(digits)) == 1 or steps in ({1}, {-1}):
-        raise ValidationError("a PIN may not be one digit repeated or a run of digits",
+        raise ValidationError(message("a PIN may not be one digit repeated or a run of digits"),
                               field="pin")
 
 
@@ -307,7 +307,8 @@ def set_pin(conn: Connection, session: MemberSession, pin: str) -> None:
     """Set the PIN of a session that passed the code: the member is then signed in, and every
     other session of theirs ends."""
     if session.stage != NEW_PIN or session.member_id is None:
-        raise ValidationError("the PIN is set right after the one-time code", field="pin")
+        raise ValidationError(message("the PIN is set right after the one-time code"),
+                              field="pin")
     check_pin_rules(pin)
     l = t.member_logins.c  # noqa: E741
     conn.execute(update(t.member_logins).where(l.member_id == session.member_id).values(

@@ -33,7 +33,7 @@ from litestar.static_files import create_static_files_router
 from kopcore import _member_logins as ml
 from kopcore._i18n import amount_in_words, format_date, format_money
 from kopcore._notify import channel
-from kopcore.errors import KopcoreError, ValidationError
+from kopcore.errors import KopcoreError, ValidationError, message
 from kopcore.interfaces.web._base import NO_STORE, STATIC, AnyRequest, Web, grouped
 from kopcore.interfaces.web._pages import Form
 from kopcore.interfaces.web._show import money_of, refusal
@@ -152,10 +152,10 @@ def _stage_path(stage: str) -> str:
 
 def _amount(text: str, currency: str) -> Money:
     if not (text or "").strip():
-        raise ValidationError("amount is required", field="amount")
+        raise ValidationError(message("amount is required"), field="amount")
     amount = Money.parse(str(read_amount(text, field="amount")), currency)
     if amount.amount <= 0:
-        raise ValidationError("the amount must be more than zero", field="amount")
+        raise ValidationError(message("the amount must be more than zero"), field="amount")
     return amount
 
 
@@ -426,7 +426,7 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
         amount = _amount(data.get("jumlah", ""), currency)
         to = "".join(data.get("tujuan", "").split())
         if not to:
-            raise ValidationError("to_account is required", field="to_account")
+            raise ValidationError(message("to_account is required"), field="to_account")
         recipient = app.read("savings.recipient", session, account=to)
         return amount, recipient
 

@@ -18,6 +18,7 @@ from kopcore.context import Context
 from kopcore.errors import Conflict
 from kopcore.money import Money
 from kopcore_ppob import catalogue, flow, receipts
+from kopcore_ppob.messages import _
 
 
 @attrs.frozen
@@ -77,8 +78,8 @@ def _member_number(ctx: Context) -> str:
     if principal is None or principal.member_id is None:
         # The role may hold the permission (an administrator holds every one): the call is
         # allowed, but there are no own savings to pay from.
-        raise Conflict("ppob.buy-own is a member's purchase from their own savings; staff "
-                       "sell with ppob.pay")
+        raise Conflict(_("ppob.buy-own is a member's purchase from their own savings; staff "
+                         "sell with ppob.pay"))
     return ledger.get_member_by_id(ctx, principal.member_id).member_number
 
 

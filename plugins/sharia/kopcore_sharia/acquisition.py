@@ -31,6 +31,7 @@ from kopcore.ledger import JournalEntry, Member
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_sharia import chart
+from kopcore_sharia.messages import _
 from kopcore_sharia.tables import acquisitions
 
 AGENT, OWNED, SOLD = "agent", "owned", "sold"
@@ -68,7 +69,8 @@ def get(ctx: Context, acquisition_id: int, *, lock: bool = False) -> Acquisition
         query = query.with_for_update()
     row = ctx.conn.execute(query).first()
     if row is None:
-        raise NotFound(f"no murabahah acquisition {acquisition_id}", field="acquisition")
+        raise NotFound(_("no murabahah acquisition {acquisition}", acquisition=acquisition_id),
+                       field="acquisition")
     return _of(row)
 
 
@@ -80,7 +82,7 @@ def _of(row: Any) -> Acquisition:
 
 def _text(value: str | None, field: str, what: str) -> str:
     if value is None or not value.strip():
-        raise ValidationError(f"name {what}", field=field)
+        raise ValidationError(_("name {what}", what=what), field=field)
     return value.strip()[:200]
 
 
@@ -91,17 +93,17 @@ def record(ctx: Context, member: Member, *, asset: str, cost: Money, cash_accoun
     from kopcore_sharia.murabahah import internal_account
 
     ledger.require_active(ctx, member.id)
-    asset = _text(asset, "asset", "the goods")
+    asset = _text(asset, "asset", _("the goods"))
     if not cost.is_positive():
-        raise ValidationError("cost must be positive", field="cost")
+        raise ValidationError(_("cost must be positive"), field="cost")
     cash_account = internal_account(ctx, cash_account)
     if method is Method.PURCHASE:
-        supplier = _text(supplier, "supplier", "the supplier")
-        document = _text(document, "document", "the supplier's invoice")
+        supplier = _text(supplier, "supplier", _("the supplier"))
+        document = _text(document, "document", _("the supplier's invoice"))
         debit, status, memo = chart.MURABAHAH_INVENTORY, OWNED, (
             f"Pembelian barang murabahah: {asset} dari {supplier} ({document})")
     else:
-        document = _text(document, "document", "the wakalah agreement")
+        document = _text(document, "document", _("the wakalah agreement"))
         supplier = supplier.strip()[:200] if supplier and supplier.strip() else None
         debit, status, memo = chart.WAKALAH_ADVANCE, AGENT, (
             f"Wakalah pembelian barang murabahah kepada {member.name}: {asset} ({document})")
@@ -126,10 +128,12 @@ def report_purchase(ctx: Context, acquisition_id: int, *, supplier: str, documen
     invoice: the advance becomes the cooperative's inventory."""
     found = get(ctx, acquisition_id, lock=True)
     if found.method is not Method.WAKALAH or found.status != AGENT:
-        raise Conflict(f"acquisition {acquisition_id} awaits no agent's purchase "
-                       f"({found.method.value}, {found.status})", field="acquisition")
-    supplier = _text(supplier, "supplier", "the supplier")
-    document = _text(document, "document", "the supplier's invoice")
+        raise Conflict(_("acquisition {acquisition} awaits no agent's purchase "
+                         "({method}, {status})",
+                         acquisition=acquisition_id, method=found.method.value,
+                         status=found.status), field="acquisition")
+    supplier = _text(supplier, "supplier", _("the supplier"))
+    document = _text(document, "document", _("the supplier's invoice"))
     cost = Money(found.cost, ctx.settings.currency)
     entry = ledger.post_entry(
         ctx, [PostingLine(chart.gl(chart.MURABAHAH_INVENTORY), Side.DEBIT, cost),
@@ -146,14 +150,15 @@ def claim_for_sale(ctx: Context, acquisition_id: int, member: Member) -> Acquisi
     for another member's goods, or goods already sold."""
     found = get(ctx, acquisition_id, lock=True)
     if found.member_id != member.id:
-        raise Conflict(f"acquisition {acquisition_id} was made for another member",
-                       field="acquisition")
+        raise Conflict(_("acquisition {acquisition} was made for another member",
+                         acquisition=acquisition_id), field="acquisition")
     if found.status == AGENT:
-        raise Conflict(f"acquisition {acquisition_id}: the member, as agent (wakalah), has not "
-                       "reported buying the goods; they are not the cooperative's to sell yet",
-                       field="acquisition")
+        raise Conflict(_("acquisition {acquisition}: the member, as agent (wakalah), has not "
+                         "reported buying the goods; they are not the cooperative's to sell yet",
+                         acquisition=acquisition_id), field="acquisition")
     if found.status == SOLD:
-        raise Conflict(f"acquisition {acquisition_id} is already sold", field="acquisition")
+        raise Conflict(_("acquisition {acquisition} is already sold", acquisition=acquisition_id),
+                       field="acquisition")
     return found
 
 

@@ -469,8 +469,8 @@ def _record_month(ctx: Context, pool: Pool, first: date, last: date, sums: dict[
         ).returning(distributions.c.id)).scalar_one())
     except sa.exc.IntegrityError as exc:
         # Another distribution of the same pool and month committed meanwhile.
-        raise Conflict(f"pool {pool.code} has already distributed {first:%Y-%m}",
-                       field="month") from exc
+        raise Conflict(_("pool {pool} has already distributed {month}", pool=pool.code,
+                         month=f"{first:%Y-%m}"), field="month") from exc
 
 
 def share_loss(ctx: Context, pool: Pool, month: date, loss: Money | None,
@@ -484,15 +484,16 @@ def share_loss(ctx: Context, pool: Pool, month: date, loss: Money | None,
     ``sharia.loss_borne_by_owners``, one entry per 5,000 accounts; recorded as the month's
     distribution with negative shares."""
     if pool.basis is not Basis.PROFIT:
-        raise Conflict(f"pool {pool.code} shares revenue: there is revenue to share, never a "
-                       "loss", field="pool")
+        raise Conflict(_("pool {pool} shares revenue: there is revenue to share, never a loss",
+                         pool=pool.code), field="pool")
     first, last, sums, portion = _open_month(ctx, pool, month)
     total = portion(unit_loss(ctx, first, last)) if loss is None else loss.minor
     if total <= 0:
-        raise Conflict(f"pool {pool.code} made no loss in {first:%Y-%m}", field="loss")
+        raise Conflict(_("pool {pool} made no loss in {month}", pool=pool.code,
+                         month=f"{first:%Y-%m}"), field="loss")
     ids = sorted(i for i in sums if sums[i] > 0)
     if not ids:
-        raise Conflict("the pool had no balance in the period", field="pool")
+        raise Conflict(_("the pool had no balance in the period"), field="pool")
     currency = ctx.settings.currency
     if negligence is not None and negligence.strip():
         parts = {i: 0 for i in ids}

@@ -245,14 +245,14 @@ def create(ctx: Context, member: Member, *, acquisition_id: int, margin: Money,
     flat = 0 if tazir_flat is None else tazir_flat.minor
     daily = 0 if tazir_daily is None else tazir_daily.minor
     if flat < 0 or daily < 0:
-        raise ValidationError("ta'zir terms may not be negative",
+        raise ValidationError(_("ta'zir terms may not be negative"),
                               field="tazir_flat" if flat < 0 else "tazir_daily")
     rows = schedule(cost=cost.minor, margin=margin.minor, down_payment=down_payment.minor,
                     installments=installments, rounding_unit=rounding_unit.minor,
                     contract_on=ctx.business_date, recognition=recognition)
     if down_payment.is_positive():
         if cash_account is None:
-            raise ValidationError("name the account the down payment comes in to",
+            raise ValidationError(_("name the account the down payment comes in to"),
                                   field="cash_account")
         cash_account = internal_account(ctx, cash_account)
     account = ledger.open_account(
@@ -385,15 +385,16 @@ def _late_member(contract: Contract, day: date, *, able_to_pay: bool, why: str, 
     but late (never a member in hardship) and its recorded ground."""
     _require_active(contract)
     if not able_to_pay:
-        raise ValidationError(f"{what} is only for a member able to pay but late; a member in "
-                              "hardship is given time instead", field="able_to_pay")
+        raise ValidationError(_("{what} is only for a member able to pay but late; a member in "
+                                "hardship is given time instead", what=what), field="able_to_pay")
     if not why.strip():
-        raise ValidationError(f"record the ground for the {what}", field=field)
+        raise ValidationError(_("record the ground for the {what}", what=what), field=field)
     due = late_installment(contract, day)
     if due is None:
         upcoming = contract.schedule()[contract.paid_installments].due_on
-        raise Conflict(f"murabahah {contract.account.number} has no installment past due "
-                       f"(next due {upcoming.isoformat()})", field="account")
+        raise Conflict(_("murabahah {account} has no installment past due (next due {due})",
+                         account=contract.account.number, due=upcoming.isoformat()),
+                       field="account")
     return due
 
 
@@ -407,23 +408,25 @@ def charge_tazir(ctx: Context, number: str, cash_account: str, amount: Money | N
     contract = get_contract(ctx, number, lock=True)
     due = _late_member(contract, ctx.business_date, able_to_pay=able_to_pay, why=reason,
                        field="reason", what="ta'zir")
-    _, agreed = agreed_tazir(contract, ctx.business_date)
+    agreed = agreed_tazir(contract, ctx.business_date)[1]
     if agreed == 0:
-        raise Conflict(f"murabahah {number} agreed no ta'zir at signing: none can be charged",
-                       field="account")
+        raise Conflict(_("murabahah {account} agreed no ta'zir at signing: none can be charged",
+                         account=number), field="account")
     charged = ctx.conn.execute(sa.select(tazir.c.id).where(
         tazir.c.account_id == contract.account.id, tazir.c.installment == due.number)).first()
     if charged is not None:
-        raise Conflict(f"the ta'zir of installment {due.number} of murabahah {number} is "
-                       "already charged", field="account")
+        raise Conflict(_("the ta'zir of installment {installment} of murabahah {account} is "
+                         "already charged", installment=due.number, account=number),
+                       field="account")
     if amount is None:
         amount = contract.money(agreed)
     if amount.currency != contract.account.currency:
-        raise ValidationError("amount currency differs from the contract's", field="amount")
+        raise ValidationError(_("amount currency differs from the contract's"), field="amount")
     if amount.minor > agreed:
-        raise ValidationError(f"the contract agreed a ta'zir of "
-                              f"{contract.money(agreed).format()} for installment "
-                              f"{due.number} today; no more may be charged", field="amount")
+        raise ValidationError(_("the contract agreed a ta'zir of {agreed} for installment "
+                                "{installment} today; no more may be charged",
+                                agreed=contract.money(agreed), installment=due.number),
+                              field="amount")
     entry = ledger.post_entry(
         ctx, [PostingLine(cash_account, Side.DEBIT, amount),
               PostingLine(chart.gl(chart.SOCIAL_FUND), Side.CREDIT, amount)],
@@ -449,10 +452,10 @@ def charge_tawidh(ctx: Context, number: str, cash_account: str, amount: Money, *
     due = _late_member(contract, ctx.business_date, able_to_pay=able_to_pay, why=cost,
                        field="cost", what="ta'widh")
     if not evidence.strip():
-        raise ValidationError("name the evidence of the real cost (a receipt, a voucher)",
+        raise ValidationError(_("name the evidence of the real cost (a receipt, a voucher)"),
                               field="evidence")
     if amount.currency != contract.account.currency:
-        raise ValidationError("amount currency differs from the contract's", field="amount")
+        raise ValidationError(_("amount currency differs from the contract's"), field="amount")
     entry = ledger.post_entry(
         ctx, [PostingLine(cash_account, Side.DEBIT, amount),
               PostingLine(chart.gl(chart.TAWIDH_INCOME), Side.CREDIT, amount)],

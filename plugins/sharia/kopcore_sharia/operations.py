@@ -337,7 +337,7 @@ def murabahah_acquisitions(ctx: Context, data: AcquisitionsIn) -> AcquisitionsOu
     member_id = None if data.member is None else ledger.get_member(ctx, data.member).id
     if data.status is not None and data.status not in (acquisition.AGENT, acquisition.OWNED,
                                                        acquisition.SOLD):
-        raise ValidationError("status: agent, owned or sold", field="status")
+        raise ValidationError(_("status: agent, owned or sold"), field="status")
     return AcquisitionsOut([_acquisition_out(ctx, a) for a in acquisition.listing(
         ctx, member_id=member_id, status=data.status)])
 

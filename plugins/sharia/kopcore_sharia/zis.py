@@ -43,6 +43,7 @@ from kopcore.operations import Operation
 from kopcore.records import PostingLine, Side
 from kopcore.views import EntryOut
 from kopcore_sharia import chart
+from kopcore_sharia.messages import _
 from kopcore_sharia.murabahah import internal_account, round_half_up
 from kopcore_sharia.tables import zis_movements
 
@@ -149,7 +150,7 @@ def _fund_out(ctx: Context, fund: Fund) -> FundOut:
 def _amount(ctx: Context, value: Decimal) -> Money:
     amount = Money.parse(value, ctx.settings.currency, field="amount")
     if not amount.is_positive():
-        raise ValidationError("amount must be positive", field="amount")
+        raise ValidationError(_("amount must be positive"), field="amount")
     return amount
 
 
@@ -173,17 +174,17 @@ def zis_receive(ctx: Context, data: ZisIn) -> ZisOut:
     receipt, or non-halal income into its fund (maal), apart from the financing business."""
     amount = _amount(ctx, data.amount)
     if data.asnaf is not None:
-        raise ValidationError("asnaf names a distribution's recipient, not a receipt",
+        raise ValidationError(_("asnaf names a distribution's recipient, not a receipt"),
                               field="asnaf")
     share = data.amil_share
     if share:
         top = AMIL_SHARE_MAX.get(data.fund)
         if top is None:
-            raise ValidationError("the amil's share is taken from zakat or infaq only",
+            raise ValidationError(_("the amil's share is taken from zakat or infaq only"),
                                   field="amil_share")
         exponent = share.as_tuple().exponent
         if not Decimal(0) <= share <= top or not isinstance(exponent, int) or exponent < -2:
-            raise ValidationError(f"amil_share: 0-{top} percent, 2 decimals at most",
+            raise ValidationError(_("amil_share: 0-{top} percent, 2 decimals at most", top=top),
                                   field="amil_share")
     amil = amil_part(amount, share) if share else Money.zero(amount.currency)
     memo = data.memo.strip()
@@ -207,17 +208,19 @@ def zis_disburse(ctx: Context, data: ZisIn) -> ZisOut:
     amount = _amount(ctx, data.amount)
     memo = data.memo.strip()
     if not memo:
-        raise ValidationError("name the recipient (mustahik) and purpose", field="memo")
+        raise ValidationError(_("name the recipient (mustahik) and purpose"), field="memo")
     if data.fund is Fund.ZAKAT and data.asnaf is None:
-        raise ValidationError("zakat goes to one of the eight asnaf: name it", field="asnaf")
+        raise ValidationError(_("zakat goes to one of the eight asnaf: name it"), field="asnaf")
     if data.fund in (Fund.NON_HALAL, Fund.AMIL, Fund.SOCIAL) and data.asnaf is not None:
-        raise ValidationError(f"the {data.fund.value} fund is not zakat: it takes no asnaf",
+        raise ValidationError(_("the {fund} fund is not zakat: it takes no asnaf",
+                                fund=data.fund.value),
                               field="asnaf")
     if data.amil_share:
-        raise ValidationError("the amil's share is taken on a receipt", field="amil_share")
+        raise ValidationError(_("the amil's share is taken on a receipt"), field="amil_share")
     held = _fund_out(ctx, data.fund).balance
     if amount > held:
-        raise InsufficientFunds(f"the {data.fund.value} fund holds only {held.format()}",
+        raise InsufficientFunds(_("the {fund} fund holds only {held}", fund=data.fund.value,
+                                  held=held),
                                 field="amount")
     entry = ledger.post_entry(
         ctx, [PostingLine(chart.gl(FUND_GL[data.fund]), Side.DEBIT, amount),
@@ -232,7 +235,7 @@ def zis_report(ctx: Context, data: ZisReportIn) -> ZisReportOut:
     """The ZIS, amil, non-halal and social funds over a period: opening, received, disbursed,
     closing (from the ledger), and the distributions per fund and asnaf."""
     if data.to_date < data.from_date:
-        raise ValidationError("to_date is before from_date", field="to_date")
+        raise ValidationError(_("to_date is before from_date"), field="to_date")
     p, e, a = query.postings.c, query.journal_entries.c, query.accounts.c
     numbers = {chart.gl(key): name for name, key in FUNDS}
     # Credit-normal funds: received = credits (negative amounts), disbursed = debits.

@@ -129,8 +129,8 @@ def transfer(ctx: Context, data: TransferIn) -> EntryOut:
 def recipient(ctx: Context, data: AccountIn) -> RecipientOut:
     """The holder's name of an open savings account that can receive a transfer (any
     member's): the payer checks it before confirming. Any other number is not found."""
-    refused = NotFound(f"no savings account {data.account} can receive a transfer",
-                       field="account")
+    refused = NotFound(_("no savings account {account} can receive a transfer",
+                         account=data.account), field="account")
     try:
         account = ledger.get_account(ctx, data.account)
     except NotFound:
