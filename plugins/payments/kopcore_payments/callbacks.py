@@ -2,7 +2,9 @@
 
 The route is public (the gateway holds no API key) and authenticated by what the gateway sends
 (Xendit: the ``x-callback-token`` header, compared with the account's verification token). The
-gateway in use verifies it; nothing else of the body is read before it does. Every delivery is
+gateway in use tries first, then any other gateway that issued channels here and is still
+configured (a cooperative that changed gateways still books the old one's late payments);
+nothing else of the body is read before one verifies it. Every delivery is
 recorded in ``payments_callbacks``:
 
 =============  ===========================================================================
@@ -29,11 +31,13 @@ import json
 import logging
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+
 from kopcore.context import Context
-from kopcore.errors import ValidationError
+from kopcore.errors import NotFound, ValidationError
 from kopcore_payments import config, crediting, tables
-from kopcore_payments.errors import BadCallbackToken
-from kopcore_payments.gateways import make_gateway
+from kopcore_payments.errors import BadCallbackToken, GatewayUnavailable
+from kopcore_payments.gateways import GatewayPayment, make_gateway
 from kopcore_payments.messages import _
 
 log = logging.getLogger(__name__)
@@ -58,6 +62,30 @@ def _json_object(body: str) -> bool:
         return False
 
 
+def gateways_with_channels(ctx: Context) -> list[str]:
+    """The gateway in use first, then every other gateway that issued channels here: a
+    cooperative that changed gateways still receives the old one's late callbacks."""
+    current = config.get(ctx, "gateway")
+    c = tables.channels.c
+    others = ctx.conn.execute(sa.select(c.gateway).distinct().order_by(c.gateway)).scalars()
+    return ([current] if current else []) + [g for g in others if g != current]
+
+
+def _verify(ctx: Context, body: str, token: str) -> tuple[str, GatewayPayment | None]:
+    """The gateway whose verification passes, and what it reads. A gateway without its
+    settings here cannot have sent it; :class:`BadCallbackToken` when none verifies."""
+    for name in gateways_with_channels(ctx):
+        try:
+            gateway = make_gateway(ctx, name)
+        except (GatewayUnavailable, NotFound):
+            continue
+        try:
+            return name, gateway.parse_callback(body, token)
+        except BadCallbackToken:
+            continue
+    raise BadCallbackToken(_("the callback verifies for no payment gateway in use; ignored"))
+
+
 def receive(ctx: Context, body: str, token: str) -> crediting.Credited:
     """Verify and apply one callback. ``ctx`` is read-only; each outcome commits on its own."""
     if not _json_object(body):
@@ -65,9 +93,7 @@ def receive(ctx: Context, body: str, token: str) -> crediting.Credited:
                                 "nothing was recorded"), field="body")
     name = config.get(ctx, "gateway")
     try:
-        if not name:
-            raise BadCallbackToken(_("no payment gateway is in use; callback ignored"))
-        paid = make_gateway(ctx, name).parse_callback(body, token)
+        name, paid = _verify(ctx, body, token)
     except BadCallbackToken:
         log.warning("payments callback refused: token does not verify (%d bytes)", len(body))
         ctx.kernel.write(ctx.actor, lambda w: _record(w, name, body, "bad-token"),

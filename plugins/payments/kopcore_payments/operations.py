@@ -305,6 +305,9 @@ class PeriodIn:
         "help": "From (default: three days before until)"})
     until: datetime | None = attrs.field(default=None, metadata={
         "help": "Until, exclusive (default: now)"})
+    gateway: str | None = attrs.field(default=None, metadata={
+        "help": "Another gateway than the one in use (one the cooperative used before)",
+        "max_length": 32})
 
 
 @attrs.frozen
@@ -313,6 +316,9 @@ class ReconcileIn:
         "help": "The day reconciled, WIB (default: the business date)"})
     credit_missing: bool = attrs.field(default=True, metadata={
         "help": "Credit payments the report has and the books do not"})
+    gateway: str | None = attrs.field(default=None, metadata={
+        "help": "Another gateway than the one in use (one the cooperative used before)",
+        "max_length": 32})
 
 
 @attrs.frozen
@@ -529,14 +535,15 @@ def poll(ctx: Context, data: PeriodIn) -> PolledOut:
     """Ask the gateway's transaction report and credit every payment not yet in the books
     (a callback that never came). Schedule it, e.g. every 15 minutes."""
     since, until = _period(ctx, data)
-    return PolledOut([_credited_out(d) for d in reconciling.poll(ctx, since, until)])
+    return PolledOut([_credited_out(d) for d in reconciling.poll(ctx, since, until,
+                                                                 data.gateway)])
 
 
 def reconcile(ctx: Context, data: ReconcileIn) -> ReconOut:
     """Compare a day's gateway report with the books: matched, missing, different,
     unreported."""
     since, until = reconciling.day_bounds(data.day or ctx.business_date)
-    found = reconciling.reconcile(ctx, since, until, data.credit_missing)
+    found = reconciling.reconcile(ctx, since, until, data.credit_missing, data.gateway)
 
     def line(item: dict[str, Any]) -> ReconLine:
         return ReconLine(item["payment_id"], _money(ctx, item["reported_amount"]),

@@ -38,12 +38,13 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _report(ctx: Context, since: datetime, until: datetime) -> tuple[str, list[GatewayPayment]]:
-    name = config.get(ctx, "gateway")
+def _report(ctx: Context, since: datetime, until: datetime, gateway: str | None
+            ) -> tuple[str, list[GatewayPayment]]:
+    name = gateway or config.get(ctx, "gateway")
     if not name:
         raise NotFound(_("no payment gateway chosen: run payments gateway-set first"))
-    gateway = make_gateway(ctx, name)
-    return name, list(calling(name, lambda: gateway.payments(since, until)))
+    client = make_gateway(ctx, name)
+    return name, list(calling(name, lambda: client.payments(since, until)))
 
 
 def _crediting(gateway: str, paid: GatewayPayment, via: str
@@ -51,9 +52,10 @@ def _crediting(gateway: str, paid: GatewayPayment, via: str
     return lambda w: crediting.credit(w, gateway, paid, via)
 
 
-def poll(ctx: Context, since: datetime, until: datetime) -> list[crediting.Credited]:
+def poll(ctx: Context, since: datetime, until: datetime, gateway: str | None = None
+         ) -> list[crediting.Credited]:
     """Credit what the report has and the books do not. ``ctx`` is read-only."""
-    name, report = _report(ctx, since, until)
+    name, report = _report(ctx, since, until, gateway)
     done: list[crediting.Credited] = []
     for paid in report:
         if crediting.existing(ctx, name, paid.payment_id) is not None:
@@ -66,9 +68,9 @@ def poll(ctx: Context, since: datetime, until: datetime) -> list[crediting.Credi
     return [d for d in done if d.verdict == "applied"]
 
 
-def reconcile(ctx: Context, since: datetime, until: datetime, credit_missing: bool
-              ) -> dict[str, list[dict[str, Any]]]:
-    name, report = _report(ctx, since, until)
+def reconcile(ctx: Context, since: datetime, until: datetime, credit_missing: bool,
+              gateway: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    name, report = _report(ctx, since, until, gateway)
     p = tables.payments.c
     booked = {row.payment_id: row for row in ctx.conn.execute(sa.select(tables.payments).where(
         p.gateway == name, p.paid_at >= since, p.paid_at < until))}

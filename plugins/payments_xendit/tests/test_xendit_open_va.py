@@ -183,3 +183,19 @@ def test_the_va_activated_callback_is_acknowledged_and_ignored(
     assert coop.snapshot() == before
     assert coop.call("payments.payments")["payments"] == []
     assert [c["verdict"] for c in coop.call("payments.callbacks")["callbacks"]] == ["ignored"]
+
+
+def test_after_changing_gateways_the_old_ones_late_callbacks_and_report_still_count(
+        coop: PayCoop, xendit: XenditDouble) -> None:
+    member = coop.member()
+    savings = coop.savings_of(member)
+    bri = open_va(coop, member)
+    late = xendit.pay_va(bri["external_id"], 20_000)
+    missing = xendit.pay_va(bri["external_id"], 30_000)
+    coop.call("payments.settings-set", gateway="sandbox")
+    assert xendit.deliver(late).json()["verdict"] == "applied"
+    assert xendit.deliver(late, token="forged").status_code == 401  # noqa: S106
+    [polled] = coop.call("payments.poll", gateway="xendit")["credited"]
+    assert polled["payment_id"] == missing["payment_id"]
+    assert coop.balance(savings) == D(50000)
+    coop.books_ok()
