@@ -21,3 +21,8 @@ def kpri(make_kernel: KernelFactory) -> Kpri:
 @pytest.fixture
 def kpri_without_loans(make_kernel: KernelFactory) -> Kpri:
     return Kpri(make_kernel(plugins=("savings", "payroll")), loans=False)
+
+
+@pytest.fixture
+def kpri_without_savings(make_kernel: KernelFactory) -> Kpri:
+    return Kpri(make_kernel(plugins=("loans", "payroll")), loans=True, savings=False)

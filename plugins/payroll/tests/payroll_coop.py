@@ -26,16 +26,19 @@ from kopcore.testing import Cooperative
 BANK = "BANK-01"
 PERIOD = "2026-03"
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+APRIL = (date(2026, 4, 1), date(2026, 4, 30))
 
 
 class Kpri(Cooperative):
-    def __init__(self, kernel: Kernel, *, loans: bool) -> None:
+    def __init__(self, kernel: Kernel, *, loans: bool, savings: bool = True) -> None:
         super().__init__(kernel)
         self.loans = loans
+        self.savings = savings
         self.user("manager", "manager")
         self.call("accounts.open-internal", name="Bank BPD", gl_key="bank", number=BANK)
-        self.call("savings.product-create", code="WAJIB", name="Simpanan Wajib", type="wajib",
-                  amount="50000")
+        if savings:
+            self.call("savings.product-create", code="WAJIB", name="Simpanan Wajib",
+                      type="wajib", amount="50000")
         if loans:
             self.call("loans.product-create", code="KPRI", name="Pinjaman Anggota",
                       method="flat", frequency="monthly", annual_rate="12",
@@ -51,8 +54,9 @@ class Kpri(Cooperative):
                  start_on: date = date(2026, 1, 5)) -> str:
         number = self.member(name)
         self.members[name] = number
-        self.wajib[name] = str(self.call("savings.open", member=number,
-                                         product="WAJIB")["account"]["number"])
+        if self.savings:
+            self.wajib[name] = str(self.call("savings.open", member=number,
+                                             product="WAJIB")["account"]["number"])
         self.call("payroll.employment-start", member=number, employer=employer,
                   employee_number=nip, start_on=start_on.isoformat())
         if loan is not None and self.loans:
@@ -71,15 +75,15 @@ class Kpri(Cooperative):
         number = self.members[name]
         return self.kernel.read("admin", lambda ctx: ledger.get_member(ctx, number).id)
 
-    def dues(self, name: str) -> list[MemberDue]:
+    def dues(self, name: str, period: tuple[date, date] = MARCH) -> list[MemberDue]:
         member_id = self.member_id(name)
         return self.kernel.read("admin", lambda ctx: ledger.member_dues(ctx, [member_id],
-                                                                        *MARCH))
+                                                                        *period))
 
-    def owed(self, name: str) -> dict[str, Money]:
-        """What the member still owes for March, by kind and account."""
+    def owed(self, name: str, period: tuple[date, date] = MARCH) -> dict[str, Money]:
+        """What the member still owes for the month, by kind and class."""
         found: dict[str, Money] = {}
-        for due in self.dues(name):
+        for due in self.dues(name, period):
             key = f"{due.kind}:{due.priority.value}"
             found[key] = found.get(key, Money.zero()) + due.amount
         return found

@@ -24,7 +24,7 @@ import io
 from datetime import date
 
 import pytest
-from payroll_coop import BANK, PERIOD, Kpri, filled_result, workbook_rows
+from payroll_coop import APRIL, BANK, PERIOD, Kpri, filled_result, workbook_rows
 
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money
@@ -234,6 +234,38 @@ def test_a_csv_result_with_loans_absent(kpri_without_loans: Kpri) -> None:
     assert kpri.owed("Budi") == {"savings.wajib:wajib": rp("30000")}
     assert kpri.owed("Citra") == {"savings.wajib:wajib": rp("50000")}
     assert kpri.balance("GL-suspense") == rp("5000")
+    kpri.books_balance()
+
+
+def test_savings_absent_over_two_months_the_shortfall_is_next_months_arrears(
+        kpri_without_savings: Kpri) -> None:
+    kpri = kpri_without_savings
+    setup_march(kpri)
+    assert listed(kpri, "DISDIK") == {
+        "001": ("Ayu", "0.00", "560000.00", "560000.00", "1120000.00"),
+        "003": ("Citra", "0.00", "280000.00", "280000.00", "560000.00")}
+    result = "No. Pegawai;Dipotong\r\n001;700000\r\n003;280000\r\n002;50000\r\n"
+    posted = kpri.call("payroll.import", as_user="manager", employer="DISDIK", period=PERIOD,
+                       transfer="1030000", content=base64.b64encode(result.encode()).decode())
+    # Budi owes nothing here (no savings): he is not listed, his 50,000 waits in suspense.
+    assert (posted["allocated"]["amount"], posted["suspense"]["amount"]) == (
+        "980000.00", "50000.00")
+    assert kpri.owed("Ayu") == {"loans.installment:current": rp("420000")}
+    assert kpri.owed("Citra") == {"loans.installment:current": rp("280000")}
+    # April: what March left is overdue, April's installment current.
+    kpri.close_days_until(date(2026, 4, 10))
+    out = kpri.call("payroll.list", employer="DISDIK", period="2026-04")
+    assert {m["employee_number"]: (m["overdue"]["amount"], m["current"]["amount"])
+            for m in out["members"]} == {"001": ("420000.00", "560000.00"),
+                                         "003": ("280000.00", "280000.00")}
+    april = kpri.call("payroll.import", as_user="manager", employer="DISDIK", period="2026-04",
+                      transfer="1540000", as_sent=True)
+    assert april["outcomes"] == {"full": 2}
+    assert kpri.owed("Ayu", APRIL) == {}
+    assert kpri.owed("Citra", APRIL) == {}
+    rates = kpri.call("payroll.collection", start="2026-03", end="2026-04")["items"]
+    assert [(r["period"], r["rate"]) for r in rates] == [("2026-03", "58.33"),
+                                                        ("2026-04", "100.00")]
     kpri.books_balance()
 
 
