@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import functools
 import string
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Final, Literal
 
@@ -36,15 +37,17 @@ def negotiate(accept_language: str | None, default: Locale = DEFAULT_LOCALE) -> 
     """The locale for an ``Accept-Language`` header: the first of ours the client lists."""
     if not accept_language:
         return default
-    weighted: list[tuple[float, int, str]] = []
+    weighted: list[tuple[Decimal, int, str]] = []
     for position, part in enumerate(accept_language.split(",")):
         tag, _, params = part.strip().partition(";")
-        quality = 1.0
+        quality = Decimal(1)
         if params.strip().startswith("q="):
             try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
+                quality = Decimal(params.strip()[2:])
+            except InvalidOperation:
+                quality = Decimal(0)
+            if not quality.is_finite():
+                quality = Decimal(0)
         weighted.append((-quality, position, tag.strip().lower()))
     for _quality, _position, tag in sorted(weighted):
         language = tag.split("-")[0]

@@ -56,6 +56,7 @@ def test_amounts_in_words(amount: str, words: str) -> None:
 @pytest.mark.parametrize(("header", "locale"), [
     (None, "id"), ("", "id"), ("fr-FR", "id"), ("en-US,en;q=0.9", "en"),
     ("en;q=0.5,id;q=0.8", "id"), ("id-ID", "id"), ("de, en;q=0.1", "en"),
+    ("en;q=abc,id;q=0.1", "id"), ("en;q=NaN,id;q=0.1", "id"), ("en;q=0.9,id;q=0.8", "en"),
 ])
 def test_the_locale_is_negotiated_from_accept_language(header: str | None, locale: str) -> None:
     assert negotiate(header) == locale
