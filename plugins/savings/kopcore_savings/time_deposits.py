@@ -12,8 +12,8 @@ the threshold is taxed. Rp40,000,000 at 6 % for 12 months earns about Rp200,000 
 
 At maturity (end of day of the maturity date) a deposit either pays principal plus net interest
 to its payout account and closes, or rolls over: the net interest is added to the principal and a
-new term starts at the product's current rate. When the payout account refuses (frozen, closed)
-the interest is credited to the deposit, which waits as ``matured`` for the member.
+new term starts at the product's current rate. When the payout account refuses the money (it
+was closed, say) the interest is credited to the deposit, which waits as ``matured`` for the member.
 
 Early withdrawal forfeits the interest (the accrual is reversed) and costs the product's penalty
 rate on the principal, credited to penalty income.
@@ -52,7 +52,6 @@ from kopcore_savings.interest import (
 )
 from kopcore_savings.messages import _
 from kopcore_savings.products import PPM, SavingsProduct, SavingsType
-from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import deposits, interest_months
 
 PAYOUT = "payout"
@@ -336,9 +335,3 @@ def mature_chunk(ctx: Context, day: date, low: int, high: int) -> int:
     for number in numbers:
         mature(ctx, get_deposit(ctx, number))
     return len(numbers)
-
-
-def active_deposit_ids(member_id: int) -> sa.Select[tuple[int]]:
-    s, d = savings_accounts.c, deposits.c
-    return (sa.select(d.account_id).join(savings_accounts, s.account_id == d.account_id)
-            .where(s.member_id == member_id, d.status != "closed"))
