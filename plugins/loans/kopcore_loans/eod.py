@@ -108,7 +108,7 @@ def _greatest(dialect: str, a: sa.ColumnElement[int], b: sa.ColumnElement[int]
 
 
 @functools.cache
-def figures_query(dialect: str, accrual_only: bool = False) -> sa.Select[Any]:
+def figures_query(dialect: str, accrual_only: bool) -> sa.Select[Any]:
     """One row per loan with an id from ``:low`` to ``:high`` matching
     :func:`arrears_condition` (or, ``accrual_only``, :func:`accrual_condition`), in id order:
     the loan's stored figures and what end of day computes from its schedule, aggregated by
