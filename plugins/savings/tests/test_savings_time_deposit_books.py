@@ -301,3 +301,77 @@ def test_an_early_withdrawal_pays_the_principal_less_the_rounded_penalty(depo: C
                                                          "GL-savings.penalty_income"}
     assert gl(coop, "savings.penalty_income") == (12_346 + 2_000_000) * RP
     coop.books_balance()
+
+
+def _matured_today(coop: Coop, number: str) -> None:
+    """Backdate a deposit placed today to 5 December 2025, so it matures today, 5 January."""
+    def work(ctx: Context) -> None:
+        account_id = ledger.get_account(ctx, number).id
+        ctx.conn.execute(sa.update(deposits).where(deposits.c.account_id == account_id)
+                         .values(placed_on=date(2025, 12, 5), maturity_on=date(2026, 1, 5)))
+    books(coop, work)
+
+
+def test_a_matured_deposit_is_paid_once_on_or_after_its_maturity_date(depo: Coop) -> None:
+    coop = depo
+    saver = coop.member()
+    sukarela = coop.open(saver, "SUKARELA")
+    number = number_of(place(coop, saver))
+    _matured_today(coop, number)
+    coop.call("accounts.close", account=sukarela)
+    # End of day's maturity of today settles one deposit; its payout account is closed, so the
+    # Rp50,959 interest (27 days of December Rp44,384, 4 of January Rp6,575) joins it.
+    assert books(coop, lambda ctx: time_deposits.mature_chunk(
+        ctx, date(2026, 1, 5), 0, 10**9)) == 1
+    assert minor(coop, number) == 10_050_959 * RP
+    assert [m[:3] for m in months(coop, number)] == [("2025-12", 44_384 * RP, 0),
+                                                    ("2026-01", 6_575 * RP, 0)]
+    # Taken today, it pays what it holds, once: no interest again, no penalty.
+    taken = coop.call("savings.deposit-withdraw", account=number, destination=CASH)
+    assert postings(taken) == {number: ("debit", 10_050_959), CASH: ("credit", 10_050_959)}
+    assert gl(coop, "savings.interest_expense") == 50_959 * RP
+    assert len(months(coop, number)) == 2
+    closed = deposit(coop, number)
+    assert (closed.status, closed.accrued) == ("closed", 0)
+    assert [event for event, _ in history(coop, number)] == ["payout-refused", "withdrawn"]
+    assert history(coop, number)[1][1] == f"Pencairan simpanan berjangka {number}"
+    coop.books_balance()
+
+
+def test_an_early_withdrawal_reverses_the_accrual_and_says_what_it_cost(depo: Coop) -> None:
+    coop = depo
+    saver = coop.member()
+    coop.open(saver, "SUKARELA")
+    number = number_of(place(coop, saver))
+    books(coop, lambda ctx: time_deposits.accrue_chunk(ctx, date(2026, 1, 31), 0, 10**9))
+    assert deposit(coop, number).accrued == 44_384 * RP
+    # Withdrawn early: the Rp44,384 accrued leaves the expense again; 1 % of Rp10,000,000,
+    # Rp100,000, is the penalty; Rp9,900,000 is paid.
+    taken = coop.call("savings.deposit-withdraw", account=number, destination=CASH)
+    assert postings(taken) == {
+        number: ("debit", 10_000_000), "GL-savings.interest_payable": ("debit", 44_384),
+        "GL-savings.interest_expense": ("credit", 44_384),
+        "GL-savings.penalty_income": ("credit", 100_000), CASH: ("credit", 9_900_000)}
+    closed = deposit(coop, number)
+    assert (closed.status, closed.accrued) == ("closed", 0)
+    assert history(coop, number) == [
+        ("withdrawn", f"Pencairan sebelum jatuh tempo {number} (denda Rp100.000,00)")]
+    coop.books_balance()
+
+
+def test_a_penalty_rounded_above_the_deposit_takes_the_deposit_and_no_more(
+        coop: Coop) -> None:
+    coop.product("DEPO-KASAR", "berjangka", interest_rate="6", term_months=1,
+                 penalty_rate="60", rounding_unit="1000")
+    saver = coop.member()
+    coop.product("SUKARELA", "sukarela")
+    coop.open(saver, "SUKARELA")
+    # 60 % of Rp900 is Rp540, Rp1,000 rounded half up to the product's Rp1,000: more than
+    # the Rp900 the deposit holds, so the penalty is Rp900 and nothing is paid out.
+    number = number_of(place(coop, saver, "900", product="DEPO-KASAR"))
+    taken = coop.call("savings.deposit-withdraw", account=number, destination=CASH)
+    assert postings(taken) == {number: ("debit", 900),
+                               "GL-savings.penalty_income": ("credit", 900)}
+    assert history(coop, number) == [
+        ("withdrawn", f"Pencairan sebelum jatuh tempo {number} (denda Rp900,00)")]
+    coop.books_balance()
