@@ -102,6 +102,19 @@ def test_the_implied_rate_is_exact_to_far_below_a_sen() -> None:
     assert implied_rate(90_000_000, Fraction(30_000_000), 3) == 0
 
 
+def test_annuity_margins_when_each_installment_equals_the_principal() -> None:
+    # 2 x Rp1,000,000 repay Rp1,000,000: 1,000,000 = 1,000,000 x (1 - (1 + r)^-2) / r gives
+    # r^2 + r = 1, so r = (sqrt 5 - 1) / 2 = 0.618034 (61.8 % a month). Installment 1 carries
+    # 1,000,000 x r = 618,034 of margin; installment 2 the rest, 381,966 (= 618,034 x r).
+    rows = schedule(cost=100_000_000, margin=100_000_000, down_payment=0, installments=2,
+                    rounding_unit=100, contract_on=date(2026, 1, 5),
+                    recognition=Recognition.ANNUITY)
+    assert [(r.principal // 100, r.margin // 100) for r in rows] == [
+        (381_966, 618_034), (618_034, 381_966)]
+    rate = implied_rate(100_000_000, Fraction(100_000_000), 2)
+    assert abs(rate * rate + rate - 1) < Fraction(1, 10**29)
+
+
 @pytest.mark.parametrize(("terms", "message"), [
     ({"cost": 0}, "cost must be positive"),
     ({"margin": -1}, "margin may not be negative"),
