@@ -87,6 +87,29 @@ def test_the_sale_is_posted_at_what_the_provider_charged(coop: Coop, charged: in
     coop.books_ok()
 
 
+@pytest.mark.parametrize(("markup", "charged", "lines"), [
+    # A sen of markup on the bill: fee income of one sen.
+    ("0.01", None, {PAYABLE: -5_460_000, FEE: -1}),
+    # 99 sen of markup, but the provider charged Rp1 more than quoted: a loss of one sen.
+    ("0.99", 54_601, {PAYABLE: -5_460_100, LOSS: 1}),
+])
+def test_a_fee_or_a_loss_of_one_sen(coop: Coop, markup: str, charged: int | None,
+                                    lines: dict[str, int]) -> None:
+    member = coop.member("100000")
+    account = coop.account_of(member)
+    coop.call("ppob.markup-set", category="pln_postpaid", flat=markup)
+    # Sandbox bill of customer ...0124: Rp50,000 + 124 x 25 = Rp53,100, admin Rp1,500.
+    quote = coop.call("ppob.inquiry", as_user="teller", ref_id="R-SEN", sku="PLNPOST",
+                      customer_no="5300000124")
+    assert quote["amount"]["amount"] == str(D("54600") + D(markup))
+    request = flow.PayRequest("R-SEN", "PLNPOST", "5300000124", member=member)
+    coop.kernel.write("teller", lambda ctx: flow.begin(ctx, request))
+    txn, _ = answer(coop, "R-SEN", Outcome.SUCCESS, first=True, sn="SN5", price=charged)
+    selling = 5_460_000 + int(D(markup) * 100)
+    assert postings(coop, txn.entry_id) == {account: selling, **lines}
+    coop.books_ok()
+
+
 def test_without_a_price_the_sale_is_posted_at_the_expected_buy_price(coop: Coop) -> None:
     begin(coop, "R-CASH", cash_account=CASH)
     txn, settled = answer(coop, "R-CASH", Outcome.SUCCESS, first=True, sn="SN2")
@@ -230,8 +253,8 @@ def test_a_contradicting_answer_is_recorded_as_an_anomaly_and_posts_nothing(
 
 
 def resolve(coop: Coop, ref: str, resolution: str, amount: int = 1_050_000,
-            note: str | None = None) -> flow.Txn:
-    return coop.kernel.write("manager", lambda ctx: flow.resolve_anomaly(
+            note: str | None = None, actor: str = "manager") -> flow.Txn:
+    return coop.kernel.write(actor, lambda ctx: flow.resolve_anomaly(
         ctx, ref, resolution, amount, note))
 
 
@@ -303,8 +326,11 @@ def test_refunded_after_a_failure_posts_nothing(managed: Coop) -> None:
     member = coop.member("100000")
     failed_then_delivered(coop, "AN-REF", member=member)
     entries = coop.entries_count()
-    txn = resolve(coop, "AN-REF", "refunded")
+    manager = "m" * 64  # the longest user name there can be is kept whole
+    coop.user(manager, "manager")
+    txn = resolve(coop, "AN-REF", "refunded", actor=manager)
     assert (txn.status, txn.resolution, txn.resolution_entry_id) == ("failed", "refunded", None)
+    assert txn.resolved_by == manager
     assert coop.entries_count() == entries
     assert coop.balance(coop.account_of(member)) == D("100000.00")
 
