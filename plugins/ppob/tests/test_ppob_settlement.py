@@ -64,6 +64,165 @@ def deposit(coop: Coop) -> int | None:
     return read(coop, lambda ctx: flow.known_deposit(ctx, "sandbox"))
 
 
+# -- resolving anomalies (first: they settle purchases too) -----------------------------------
+
+
+def resolve(coop: Coop, ref: str, resolution: str, amount: int = 1_050_000,
+            note: str | None = None, actor: str = "manager") -> flow.Txn:
+    return coop.kernel.write(actor, lambda ctx: flow.resolve_anomaly(
+        ctx, ref, resolution, amount, note))
+
+
+def failed_then_delivered(coop: Coop, ref: str, **paid_by: str) -> flow.Txn:
+    begin(coop, ref, **paid_by)
+    answer(coop, ref, Outcome.FAILED, first=True)
+    txn, _ = answer(coop, ref, Outcome.SUCCESS, sn="SN-" + ref)
+    assert txn.anomaly is not None
+    return txn
+
+
+def held_by_another(coop: Coop, ref: str, **paid_by: str) -> flow.Txn:
+    """A pending purchase whose ref_id the provider holds for another transaction."""
+    begin(coop, ref, **paid_by)
+    txn, _ = answer(coop, ref, Outcome.FAILED, code="49", reason=Reason.REF_ID_NOT_UNIQUE)
+    assert (txn.status, txn.anomaly is not None) == ("pending", True)
+    return txn
+
+
+@pytest.fixture
+def managed(coop: Coop) -> Coop:
+    coop.user("manager", "manager")
+    return coop
+
+
+def test_charged_after_a_failure_takes_the_sale_from_savings(
+        managed: Coop, caplog: pytest.LogCaptureFixture) -> None:
+    coop = managed
+    member = coop.member("100000")
+    account = coop.account_of(member)
+    failed_then_delivered(coop, "AN-1", member=member)
+    eod.run_end_of_day(coop.kernel)  # resolved a day after the failure was recorded
+    note = "tiket " + "7" * 300
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="kopcore_ppob.flow"):
+        txn = resolve(coop, "AN-1", "charged", note=note)
+    assert logged(caplog) == [
+        "PPOB AN-1: anomaly resolved as charged by manager"]
+    assert (txn.status, txn.resolution, txn.resolved_by) == ("success", "charged", "manager")
+    assert txn.resolution_note == note[:200]
+    # Resolved on 6 January; the outcome stays dated the day the failure was recorded.
+    assert (txn.resolved_on, txn.resolution_on) == (date(2026, 1, 5), date(2026, 1, 6))
+    # As the sale would have been: Rp10,500 from savings, Rp10,125 payable, Rp375 fee.
+    assert postings(coop, txn.resolution_entry_id) == {
+        account: 1_050_000, PAYABLE: -1_012_500, FEE: -37_500}
+    assert coop.state(account) == (D("89500.00"), D("0.00"))
+    with pytest.raises(AnomalyResolved):
+        resolve(coop, "AN-1", "absorbed")
+    coop.books_ok()
+
+
+def test_a_cash_failure_cannot_be_charged_but_can_be_absorbed(managed: Coop) -> None:
+    coop = managed
+    failed_then_delivered(coop, "AN-CASH", cash_account=CASH)
+    cash = coop.balance(CASH)
+    with pytest.raises(Conflict, match="paid in cash"):
+        resolve(coop, "AN-CASH", "charged")
+    txn = resolve(coop, "AN-CASH", "absorbed", note="")
+    assert (txn.status, txn.resolution, txn.resolution_note) == ("success", "absorbed", None)
+    # The provider took Rp10,125 for a product the member did not pay for: the cooperative's
+    # loss.
+    assert postings(coop, txn.resolution_entry_id) == {LOSS: 1_012_500, PAYABLE: -1_012_500}
+    assert (coop.balance(CASH), coop.balance(SUSPENSE)) == (cash, D("0.00"))
+    coop.books_ok()
+
+
+def test_refunded_after_a_failure_posts_nothing(managed: Coop) -> None:
+    coop = managed
+    member = coop.member("100000")
+    failed_then_delivered(coop, "AN-REF", member=member)
+    entries = coop.entries_count()
+    manager = "m" * 64  # the longest user name there can be is kept whole
+    coop.user(manager, "manager")
+    txn = resolve(coop, "AN-REF", "refunded", actor=manager)
+    assert (txn.status, txn.resolution, txn.resolution_entry_id) == ("failed", "refunded", None)
+    assert txn.resolved_by == manager
+    assert coop.entries_count() == entries
+    assert coop.balance(coop.account_of(member)) == D("100000.00")
+
+
+def test_a_pending_anomaly_charged_from_the_held_savings_or_the_waiting_cash(
+        managed: Coop) -> None:
+    coop = managed
+    member = coop.member("100000")
+    account = coop.account_of(member)
+    held_by_another(coop, "AN-HELD", member=member)
+    assert coop.state(account) == (D("100000.00"), D("10500.00"))
+    txn = resolve(coop, "AN-HELD", "charged")
+    assert (txn.status, txn.resolved_on, txn.attention) == ("success", date(2026, 1, 5), None)
+    assert postings(coop, txn.resolution_entry_id) == {
+        account: 1_050_000, PAYABLE: -1_012_500, FEE: -37_500}
+    assert coop.state(account) == (D("89500.00"), D("0.00"))
+    cash = coop.balance(CASH)
+    held_by_another(coop, "AN-SUSP", cash_account=CASH)
+    txn = resolve(coop, "AN-SUSP", "charged")
+    # The cash waiting in suspense pays for the sale: nothing goes back to the till.
+    assert postings(coop, txn.resolution_entry_id) == {
+        SUSPENSE: 1_050_000, PAYABLE: -1_012_500, FEE: -37_500}
+    assert (coop.balance(CASH), coop.balance(SUSPENSE)) == (cash + D("10500.00"), D("0.00"))
+    coop.books_ok()
+
+
+def test_a_pending_anomaly_refunded_or_absorbed_gives_the_money_back(managed: Coop) -> None:
+    coop = managed
+    cash = coop.balance(CASH)
+    held_by_another(coop, "AN-BACK", cash_account=CASH)
+    txn = resolve(coop, "AN-BACK", "refunded")
+    assert (txn.status, txn.resolution, txn.resolution_entry_id) == ("failed", "refunded", None)
+    # The cash goes back from suspense to the till.
+    assert postings(coop, txn.entry_id) == {SUSPENSE: 1_050_000, CASH: -1_050_000}
+    assert (coop.balance(CASH), coop.balance(SUSPENSE)) == (cash, D("0.00"))
+    member = coop.member("100000")
+    account = coop.account_of(member)
+    held_by_another(coop, "AN-ABS", member=member)
+    txn = resolve(coop, "AN-ABS", "absorbed")
+    assert postings(coop, txn.resolution_entry_id) == {LOSS: 1_012_500, PAYABLE: -1_012_500}
+    assert coop.state(account) == (D("100000.00"), D("0.00"))
+    coop.books_ok()
+
+
+def test_resolutions_refused_change_nothing(managed: Coop,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    coop = managed
+    member = coop.member("100000")
+    failed_then_delivered(coop, "AN-X", member=member)
+    entries = coop.entries_count()
+    with pytest.raises(ValidationError, match="resolution"):
+        resolve(coop, "AN-X", "forgiven")
+    with pytest.raises(ValidationError, match="repeat the transaction's amount"):
+        resolve(coop, "AN-X", "charged", amount=1_000_000)
+    # A failure nobody contradicted, and a success contradicted by a late failure: nothing to
+    # resolve.
+    begin(coop, "AN-PLAIN", member=member)
+    answer(coop, "AN-PLAIN", Outcome.FAILED, first=True)
+    with pytest.raises(Conflict, match="no anomaly"):
+        resolve(coop, "AN-PLAIN", "refunded")
+    begin(coop, "AN-SOLD", member=member)
+    answer(coop, "AN-SOLD", Outcome.SUCCESS, first=True)
+    assert answer(coop, "AN-SOLD", Outcome.FAILED)[0].anomaly is not None
+    with pytest.raises(Conflict, match="no anomaly"):
+        resolve(coop, "AN-SOLD", "refunded")
+    assert coop.entries_count() == entries + 1  # the sale of AN-SOLD only
+    # Two managers at once: the one whose claim finds the anomaly already resolved is refused.
+    stale = read(coop, lambda ctx: flow.require_txn(ctx, "AN-X"))
+    resolve(coop, "AN-X", "refunded")
+    monkeypatch.setattr(flow, "require_txn", lambda ctx, ref_id: stale)
+    with pytest.raises(AnomalyResolved):
+        resolve(coop, "AN-X", "charged")
+
+
+# -- settling ---------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize(("charged", "lines"), [
     # Cheaper than expected: payable Rp10,000, the fee Rp10,500 - 10,000 = Rp500.
     (10_000, {PAYABLE: -1_000_000, FEE: -50_000}),
@@ -247,159 +406,3 @@ def test_a_contradicting_answer_is_recorded_as_an_anomaly_and_posts_nothing(
                             "2026-01-05: not posted; settle with the provider")
     assert (late.status, late.sn) == ("success", "SN4")
     coop.books_ok()
-
-
-# -- resolving anomalies ----------------------------------------------------------------------
-
-
-def resolve(coop: Coop, ref: str, resolution: str, amount: int = 1_050_000,
-            note: str | None = None, actor: str = "manager") -> flow.Txn:
-    return coop.kernel.write(actor, lambda ctx: flow.resolve_anomaly(
-        ctx, ref, resolution, amount, note))
-
-
-def failed_then_delivered(coop: Coop, ref: str, **paid_by: str) -> flow.Txn:
-    begin(coop, ref, **paid_by)
-    answer(coop, ref, Outcome.FAILED, first=True)
-    txn, _ = answer(coop, ref, Outcome.SUCCESS, sn="SN-" + ref)
-    assert txn.anomaly is not None
-    return txn
-
-
-def held_by_another(coop: Coop, ref: str, **paid_by: str) -> flow.Txn:
-    """A pending purchase whose ref_id the provider holds for another transaction."""
-    begin(coop, ref, **paid_by)
-    txn, _ = answer(coop, ref, Outcome.FAILED, code="49", reason=Reason.REF_ID_NOT_UNIQUE)
-    assert (txn.status, txn.anomaly is not None) == ("pending", True)
-    return txn
-
-
-@pytest.fixture
-def managed(coop: Coop) -> Coop:
-    coop.user("manager", "manager")
-    return coop
-
-
-def test_charged_after_a_failure_takes_the_sale_from_savings(
-        managed: Coop, caplog: pytest.LogCaptureFixture) -> None:
-    coop = managed
-    member = coop.member("100000")
-    account = coop.account_of(member)
-    failed_then_delivered(coop, "AN-1", member=member)
-    eod.run_end_of_day(coop.kernel)  # resolved a day after the failure was recorded
-    note = "tiket " + "7" * 300
-    caplog.clear()
-    with caplog.at_level(logging.INFO, logger="kopcore_ppob.flow"):
-        txn = resolve(coop, "AN-1", "charged", note=note)
-    assert logged(caplog) == [
-        "PPOB AN-1: anomaly resolved as charged by manager"]
-    assert (txn.status, txn.resolution, txn.resolved_by) == ("success", "charged", "manager")
-    assert txn.resolution_note == note[:200]
-    # Resolved on 6 January; the outcome stays dated the day the failure was recorded.
-    assert (txn.resolved_on, txn.resolution_on) == (date(2026, 1, 5), date(2026, 1, 6))
-    # As the sale would have been: Rp10,500 from savings, Rp10,125 payable, Rp375 fee.
-    assert postings(coop, txn.resolution_entry_id) == {
-        account: 1_050_000, PAYABLE: -1_012_500, FEE: -37_500}
-    assert coop.state(account) == (D("89500.00"), D("0.00"))
-    with pytest.raises(AnomalyResolved):
-        resolve(coop, "AN-1", "absorbed")
-    coop.books_ok()
-
-
-def test_a_cash_failure_cannot_be_charged_but_can_be_absorbed(managed: Coop) -> None:
-    coop = managed
-    failed_then_delivered(coop, "AN-CASH", cash_account=CASH)
-    cash = coop.balance(CASH)
-    with pytest.raises(Conflict, match="paid in cash"):
-        resolve(coop, "AN-CASH", "charged")
-    txn = resolve(coop, "AN-CASH", "absorbed", note="")
-    assert (txn.status, txn.resolution, txn.resolution_note) == ("success", "absorbed", None)
-    # The provider took Rp10,125 for a product the member did not pay for: the cooperative's
-    # loss.
-    assert postings(coop, txn.resolution_entry_id) == {LOSS: 1_012_500, PAYABLE: -1_012_500}
-    assert (coop.balance(CASH), coop.balance(SUSPENSE)) == (cash, D("0.00"))
-    coop.books_ok()
-
-
-def test_refunded_after_a_failure_posts_nothing(managed: Coop) -> None:
-    coop = managed
-    member = coop.member("100000")
-    failed_then_delivered(coop, "AN-REF", member=member)
-    entries = coop.entries_count()
-    manager = "m" * 64  # the longest user name there can be is kept whole
-    coop.user(manager, "manager")
-    txn = resolve(coop, "AN-REF", "refunded", actor=manager)
-    assert (txn.status, txn.resolution, txn.resolution_entry_id) == ("failed", "refunded", None)
-    assert txn.resolved_by == manager
-    assert coop.entries_count() == entries
-    assert coop.balance(coop.account_of(member)) == D("100000.00")
-
-
-def test_a_pending_anomaly_charged_from_the_held_savings_or_the_waiting_cash(
-        managed: Coop) -> None:
-    coop = managed
-    member = coop.member("100000")
-    account = coop.account_of(member)
-    held_by_another(coop, "AN-HELD", member=member)
-    assert coop.state(account) == (D("100000.00"), D("10500.00"))
-    txn = resolve(coop, "AN-HELD", "charged")
-    assert (txn.status, txn.resolved_on, txn.attention) == ("success", date(2026, 1, 5), None)
-    assert postings(coop, txn.resolution_entry_id) == {
-        account: 1_050_000, PAYABLE: -1_012_500, FEE: -37_500}
-    assert coop.state(account) == (D("89500.00"), D("0.00"))
-    cash = coop.balance(CASH)
-    held_by_another(coop, "AN-SUSP", cash_account=CASH)
-    txn = resolve(coop, "AN-SUSP", "charged")
-    # The cash waiting in suspense pays for the sale: nothing goes back to the till.
-    assert postings(coop, txn.resolution_entry_id) == {
-        SUSPENSE: 1_050_000, PAYABLE: -1_012_500, FEE: -37_500}
-    assert (coop.balance(CASH), coop.balance(SUSPENSE)) == (cash + D("10500.00"), D("0.00"))
-    coop.books_ok()
-
-
-def test_a_pending_anomaly_refunded_or_absorbed_gives_the_money_back(managed: Coop) -> None:
-    coop = managed
-    cash = coop.balance(CASH)
-    held_by_another(coop, "AN-BACK", cash_account=CASH)
-    txn = resolve(coop, "AN-BACK", "refunded")
-    assert (txn.status, txn.resolution, txn.resolution_entry_id) == ("failed", "refunded", None)
-    # The cash goes back from suspense to the till.
-    assert postings(coop, txn.entry_id) == {SUSPENSE: 1_050_000, CASH: -1_050_000}
-    assert (coop.balance(CASH), coop.balance(SUSPENSE)) == (cash, D("0.00"))
-    member = coop.member("100000")
-    account = coop.account_of(member)
-    held_by_another(coop, "AN-ABS", member=member)
-    txn = resolve(coop, "AN-ABS", "absorbed")
-    assert postings(coop, txn.resolution_entry_id) == {LOSS: 1_012_500, PAYABLE: -1_012_500}
-    assert coop.state(account) == (D("100000.00"), D("0.00"))
-    coop.books_ok()
-
-
-def test_resolutions_refused_change_nothing(managed: Coop,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    coop = managed
-    member = coop.member("100000")
-    failed_then_delivered(coop, "AN-X", member=member)
-    entries = coop.entries_count()
-    with pytest.raises(ValidationError, match="resolution"):
-        resolve(coop, "AN-X", "forgiven")
-    with pytest.raises(ValidationError, match="repeat the transaction's amount"):
-        resolve(coop, "AN-X", "charged", amount=1_000_000)
-    # A failure nobody contradicted, and a success contradicted by a late failure: nothing to
-    # resolve.
-    begin(coop, "AN-PLAIN", member=member)
-    answer(coop, "AN-PLAIN", Outcome.FAILED, first=True)
-    with pytest.raises(Conflict, match="no anomaly"):
-        resolve(coop, "AN-PLAIN", "refunded")
-    begin(coop, "AN-SOLD", member=member)
-    answer(coop, "AN-SOLD", Outcome.SUCCESS, first=True)
-    assert answer(coop, "AN-SOLD", Outcome.FAILED)[0].anomaly is not None
-    with pytest.raises(Conflict, match="no anomaly"):
-        resolve(coop, "AN-SOLD", "refunded")
-    assert coop.entries_count() == entries + 1  # the sale of AN-SOLD only
-    # Two managers at once: the one whose claim finds the anomaly already resolved is refused.
-    stale = read(coop, lambda ctx: flow.require_txn(ctx, "AN-X"))
-    resolve(coop, "AN-X", "refunded")
-    monkeypatch.setattr(flow, "require_txn", lambda ctx, ref_id: stale)
-    with pytest.raises(AnomalyResolved):
-        resolve(coop, "AN-X", "charged")
