@@ -62,3 +62,6 @@ def test_shares_worked_by_hand() -> None:
         500, [Share(2, 5, 500_000, 500)])
     with pytest.raises(Conflict, match="no balance"):
         allocate_shares(1000, {1: 0}, {1: 500_000}, 1, "IDR")
+    # Nor has a pool whose balance sums net to nothing, though one of them is in credit.
+    with pytest.raises(Conflict, match="no balance"):
+        allocate_shares(1000, {1: 5, 2: -5}, {1: 500_000, 2: 500_000}, 1, "IDR")
