@@ -40,8 +40,12 @@ def begin(coop: Coop, ref: str, **paid_by: str) -> flow.Txn:
 
 def answer(coop: Coop, ref: str, outcome: Outcome, *, first: bool = False,
            **extra: Any) -> tuple[flow.Txn, bool]:
+    """Apply the provider's answer: to the purchase request itself (``first``), or else as a
+    callback or a status re-send is applied (settle's default)."""
     result = Result(ref, outcome, **extra)
-    return coop.kernel.write("teller", lambda ctx: flow.settle(ctx, ref, result, first=first))
+    if first:
+        return coop.kernel.write("teller", lambda ctx: flow.settle(ctx, ref, result, first=True))
+    return coop.kernel.write("teller", lambda ctx: flow.settle(ctx, ref, result))
 
 
 def read(coop: Coop, work: Callable[[Context], Any]) -> Any:
