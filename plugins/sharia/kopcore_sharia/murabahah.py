@@ -83,18 +83,23 @@ class Recognition(enum.StrEnum):
     ANNUITY = "annuity"
 
 
+#: Significant digits of the implied rate's search, and its halvings of the interval from zero
+#: to ``installment / principal``: 2^-110 of it, below 1e-30 for any rate under 100 % a month.
+RATE_DIGITS = 60
+RATE_HALVINGS = 110
+
+
 def implied_rate(principal: int, installment: Fraction, n: int) -> Fraction:
     """The periodic rate ``r`` at which ``n`` payments of ``installment`` repay ``principal``
-    (an annuity), found by bisection to 1e-30; zero when there is no margin."""
+    (an annuity), found by bisection to 1e-30; zero when there is no margin. It lies between
+    0 and ``installment / principal``, as ``r = installment / principal * (1 - (1 + r)^-n)``."""
     if installment * n <= principal:
         return Fraction(0)
     with localcontext() as dec:
-        dec.prec = 60
+        dec.prec = RATE_DIGITS
         p, a = Decimal(principal), Decimal(installment.numerator) / installment.denominator
-        low, high = Decimal(0), Decimal(1)
-        while a * (1 - (1 + high) ** -n) / high > p:
-            high *= 2
-        for _ in range(110):
+        low, high = Decimal(0), a / p
+        for _ in range(RATE_HALVINGS):
             mid = (low + high) / 2
             if a * (1 - (1 + mid) ** -n) / mid > p:
                 low = mid

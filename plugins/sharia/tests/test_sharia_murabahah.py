@@ -44,6 +44,122 @@ def gl_balances(coop: Coop) -> tuple[int, int, int]:
             -net.get("sharia.murabahah_margin_income", 0) // 100)
 
 
+def test_the_last_installment_absorbs_the_rounding_remainder() -> None:
+    # Rp1,000,001 cost + Rp100,000 margin over 3: 366,667 each; margin 33,333, 33,333, 33,334.
+    rows = schedule(cost=100_000_100, margin=10_000_000, down_payment=0, installments=3,
+                    rounding_unit=100, contract_on=date(2026, 1, 31))
+    assert [r.total for r in rows] == [36_666_700, 36_666_700, 36_666_700]
+    assert [r.margin for r in rows] == [3_333_300, 3_333_300, 3_333_400]
+    assert sum(r.principal for r in rows) == 100_000_100
+    assert [r.due_on for r in rows] == [date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+    # Rounding to Rp100: 1,000,000 / 3 gives 333,300 twice; the last takes 333,400.
+    rows = schedule(cost=80_000_000, margin=20_000_000, down_payment=0, installments=3,
+                    rounding_unit=10_000, contract_on=date(2026, 1, 5))
+    assert [r.total for r in rows] == [33_330_000, 33_330_000, 33_340_000]
+    assert sum(r.margin for r in rows) == 20_000_000
+
+
+@pytest.mark.parametrize("terms", [
+    {"cost": 1, "margin": 0, "down_payment": 0, "installments": 3, "rounding_unit": 100},
+    {"cost": 100, "margin": 5, "down_payment": 100, "installments": 1, "rounding_unit": 1},
+    {"cost": 100, "margin": -1, "down_payment": 0, "installments": 1, "rounding_unit": 1},
+])
+def test_impossible_terms_are_refused(terms: dict[str, int]) -> None:
+    with pytest.raises(ValidationError):
+        schedule(contract_on=date(2026, 1, 5), **terms)
+
+
+@pytest.mark.parametrize(("cost", "margin", "margins"), [
+    # 3 x Rp1,331,000 repays Rp3,310,000 at exactly 10 % a month (3,310,000 x 0.1 / (1 -
+    # 1.1^-3) = 1,331,000): margins 331,000, then (3,310,000 - 1,000,000) x 10 % = 231,000,
+    # then (2,310,000 - 1,100,000) x 10 % = 121,000.
+    (3_310_000, 683_000, [331_000, 231_000, 121_000]),
+    # 2 x Rp1,800,000 repays Rp800,000 at 200 % a month (800,000 x 2 / (1 - 3^-2)): margins
+    # 1,600,000 then (800,000 - 200,000) x 200 % = 1,200,000.
+    (800_000, 2_800_000, [1_600_000, 1_200_000]),
+    (900_000, 0, [0, 0, 0]),  # no margin: a rate of exactly 0
+])
+def test_annuity_margins_at_a_rate_that_can_be_checked_by_hand(cost: int, margin: int,
+                                                               margins: list[int]) -> None:
+    rows = schedule(cost=cost * 100, margin=margin * 100, down_payment=0,
+                    installments=len(margins), rounding_unit=100,
+                    contract_on=date(2026, 1, 5), recognition=Recognition.ANNUITY)
+    assert [r.margin // 100 for r in rows] == margins
+    each = (cost + margin) // len(margins)
+    assert [r.principal // 100 for r in rows] == [each - m for m in margins]
+
+
+def test_the_implied_rate_is_exact_to_far_below_a_sen() -> None:
+    # Found to 1e-30, as documented: far below what could move a sen of margin.
+    rate = implied_rate(331_000_000, Fraction(133_100_000), 3)
+    assert abs(rate - Fraction(1, 10)) < Fraction(1, 10**30)
+    assert abs(implied_rate(80_000_000, Fraction(180_000_000), 2) - 2) < Fraction(1, 10**30)
+    # An installment in fractions of a sen (financed / n need not be whole): 3 x 133.1 sen
+    # repay 331 sen at exactly 10 % a month (331 x 0.1 / (1 - 1.1^-3) = 133.1).
+    rate = implied_rate(331, Fraction(1331, 10), 3)
+    assert abs(rate - Fraction(1, 10)) < Fraction(1, 10**30)
+    # Payments that only return the principal carry no margin: exactly 0, no search.
+    assert implied_rate(90_000_000, Fraction(30_000_000), 3) == 0
+
+
+def test_annuity_margins_when_each_installment_equals_the_principal() -> None:
+    # 2 x Rp1,000,000 repay Rp1,000,000: 1,000,000 = 1,000,000 x (1 - (1 + r)^-2) / r gives
+    # r^2 + r = 1, so r = (sqrt 5 - 1) / 2 = 0.618034 (61.8 % a month). Installment 1 carries
+    # 1,000,000 x r = 618,034 of margin; installment 2 the rest, 381,966 (= 618,034 x r).
+    rows = schedule(cost=100_000_000, margin=100_000_000, down_payment=0, installments=2,
+                    rounding_unit=100, contract_on=date(2026, 1, 5),
+                    recognition=Recognition.ANNUITY)
+    assert [(r.principal // 100, r.margin // 100) for r in rows] == [
+        (381_966, 618_034), (618_034, 381_966)]
+    rate = implied_rate(100_000_000, Fraction(100_000_000), 2)
+    assert abs(rate * rate + rate - 1) < Fraction(1, 10**29)
+
+
+@pytest.mark.parametrize(("terms", "message"), [
+    ({"cost": 0}, "cost must be positive"),
+    ({"margin": -1}, "margin may not be negative"),
+    ({"down_payment": -1}, "down payment"),
+    ({"down_payment": 100}, "down payment"),  # all of the cost
+    ({"installments": 0}, "installments: 1-360"),
+    ({"installments": 361}, "installments: 1-360"),
+    ({"rounding_unit": 0}, "rounding unit must be positive"),
+    ({"rounding_unit": -1}, "rounding unit must be positive"),
+    # Rp5 of margin over 4 at a unit of 2: 5/4 = 1.25 -> 2 each, the last 5 - 6 = -1.
+    ({"margin": 5, "installments": 4, "rounding_unit": 2}, "amounts too small"),
+])
+def test_each_impossible_term_is_refused_by_name(terms: dict[str, int], message: str) -> None:
+    given = {"cost": 100, "margin": 0, "down_payment": 0, "installments": 1,
+             "rounding_unit": 1} | terms
+    with pytest.raises(ValidationError, match=message):
+        schedule(contract_on=date(2026, 1, 5), **given)
+
+
+def test_the_smallest_possible_terms_are_accepted() -> None:
+    def sen(rows: list) -> list[tuple[int, int]]:
+        return [(r.principal, r.margin) for r in rows]
+
+    day = date(2026, 1, 5)
+    # One sen of cost in one installment; three sen in three installments of one sen each.
+    assert sen(schedule(cost=1, margin=0, down_payment=0, installments=1, rounding_unit=1,
+                        contract_on=day)) == [(1, 0)]
+    assert sen(schedule(cost=3, margin=0, down_payment=0, installments=3, rounding_unit=1,
+                        contract_on=day)) == [(1, 0)] * 3
+    # 1 sen cost + 1 sen margin over 2: 1/2 rounds up, so the first installment is all margin.
+    assert sen(schedule(cost=1, margin=1, down_payment=0, installments=2, rounding_unit=1,
+                        contract_on=day)) == [(0, 1), (1, 0)]
+    assert len(schedule(cost=36_000, margin=0, down_payment=0, installments=360,
+                        rounding_unit=1, contract_on=day)) == 360
+
+
+def test_annuity_margins_follow_the_financed_principal_after_a_down_payment() -> None:
+    # Cost 3,410,000 less a 100,000 down payment: 3,310,000 financed at 10 % a month, the
+    # margins of the first case above.
+    rows = schedule(cost=341_000_000, margin=68_300_000, down_payment=10_000_000,
+                    installments=3, rounding_unit=100, contract_on=date(2026, 1, 5),
+                    recognition=Recognition.ANNUITY)
+    assert [r.margin // 100 for r in rows] == [331_000, 231_000, 121_000]
+
+
 def test_the_domain_example_exactly(coop: Coop) -> None:
     member = coop.member()
     made = contract(coop, member)
@@ -83,31 +199,6 @@ def test_the_domain_example_exactly(coop: Coop) -> None:
     assert detail["margin_recognised"]["amount"] == "2000000.00"
     assert detail["next_installment"] is None
     coop.refused(Conflict, "sharia.murabahah-pay", account=number, cash_account=CASH)
-
-
-def test_the_last_installment_absorbs_the_rounding_remainder() -> None:
-    # Rp1,000,001 cost + Rp100,000 margin over 3: 366,667 each; margin 33,333, 33,333, 33,334.
-    rows = schedule(cost=100_000_100, margin=10_000_000, down_payment=0, installments=3,
-                    rounding_unit=100, contract_on=date(2026, 1, 31))
-    assert [r.total for r in rows] == [36_666_700, 36_666_700, 36_666_700]
-    assert [r.margin for r in rows] == [3_333_300, 3_333_300, 3_333_400]
-    assert sum(r.principal for r in rows) == 100_000_100
-    assert [r.due_on for r in rows] == [date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
-    # Rounding to Rp100: 1,000,000 / 3 gives 333,300 twice; the last takes 333,400.
-    rows = schedule(cost=80_000_000, margin=20_000_000, down_payment=0, installments=3,
-                    rounding_unit=10_000, contract_on=date(2026, 1, 5))
-    assert [r.total for r in rows] == [33_330_000, 33_330_000, 33_340_000]
-    assert sum(r.margin for r in rows) == 20_000_000
-
-
-@pytest.mark.parametrize("terms", [
-    {"cost": 1, "margin": 0, "down_payment": 0, "installments": 3, "rounding_unit": 100},
-    {"cost": 100, "margin": 5, "down_payment": 100, "installments": 1, "rounding_unit": 1},
-    {"cost": 100, "margin": -1, "down_payment": 0, "installments": 1, "rounding_unit": 1},
-])
-def test_impossible_terms_are_refused(terms: dict[str, int]) -> None:
-    with pytest.raises(ValidationError):
-        schedule(contract_on=date(2026, 1, 5), **terms)
 
 
 def test_down_payment_reduces_the_receivable_not_the_margin(coop: Coop) -> None:
@@ -272,79 +363,6 @@ def test_annuity_recognition_carries_more_margin_early(coop: Coop) -> None:
     assert lines[(INCOME, "credit")] == "346015.00"
     assert gl_balances(coop) == (10800000, 1653985, 346015)
     coop.books_balance()
-
-
-@pytest.mark.parametrize(("cost", "margin", "margins"), [
-    # 3 x Rp1,331,000 repays Rp3,310,000 at exactly 10 % a month (3,310,000 x 0.1 / (1 -
-    # 1.1^-3) = 1,331,000): margins 331,000, then (3,310,000 - 1,000,000) x 10 % = 231,000,
-    # then (2,310,000 - 1,100,000) x 10 % = 121,000.
-    (3_310_000, 683_000, [331_000, 231_000, 121_000]),
-    # 2 x Rp1,800,000 repays Rp800,000 at 200 % a month (800,000 x 2 / (1 - 3^-2)): margins
-    # 1,600,000 then (800,000 - 200,000) x 200 % = 1,200,000.
-    (800_000, 2_800_000, [1_600_000, 1_200_000]),
-    (900_000, 0, [0, 0, 0]),  # no margin: a rate of exactly 0
-])
-def test_annuity_margins_at_a_rate_that_can_be_checked_by_hand(cost: int, margin: int,
-                                                               margins: list[int]) -> None:
-    rows = schedule(cost=cost * 100, margin=margin * 100, down_payment=0,
-                    installments=len(margins), rounding_unit=100,
-                    contract_on=date(2026, 1, 5), recognition=Recognition.ANNUITY)
-    assert [r.margin // 100 for r in rows] == margins
-    each = (cost + margin) // len(margins)
-    assert [r.principal // 100 for r in rows] == [each - m for m in margins]
-
-
-def test_the_implied_rate_is_exact_to_far_below_a_sen() -> None:
-    rate = implied_rate(331_000_000, Fraction(133_100_000), 3)
-    assert abs(rate - Fraction(1, 10)) < Fraction(1, 10**25)
-    assert abs(implied_rate(80_000_000, Fraction(180_000_000), 2) - 2) < Fraction(1, 10**25)
-    # Payments that only return the principal carry no margin: exactly 0, no search.
-    assert implied_rate(90_000_000, Fraction(30_000_000), 3) == 0
-
-
-@pytest.mark.parametrize(("terms", "message"), [
-    ({"cost": 0}, "cost must be positive"),
-    ({"margin": -1}, "margin may not be negative"),
-    ({"down_payment": -1}, "down payment"),
-    ({"down_payment": 100}, "down payment"),  # all of the cost
-    ({"installments": 0}, "installments: 1-360"),
-    ({"installments": 361}, "installments: 1-360"),
-    ({"rounding_unit": 0}, "rounding unit must be positive"),
-    ({"rounding_unit": -1}, "rounding unit must be positive"),
-    # Rp5 of margin over 4 at a unit of 2: 5/4 = 1.25 -> 2 each, the last 5 - 6 = -1.
-    ({"margin": 5, "installments": 4, "rounding_unit": 2}, "amounts too small"),
-])
-def test_each_impossible_term_is_refused_by_name(terms: dict[str, int], message: str) -> None:
-    given = {"cost": 100, "margin": 0, "down_payment": 0, "installments": 1,
-             "rounding_unit": 1} | terms
-    with pytest.raises(ValidationError, match=message):
-        schedule(contract_on=date(2026, 1, 5), **given)
-
-
-def test_the_smallest_possible_terms_are_accepted() -> None:
-    def sen(rows: list) -> list[tuple[int, int]]:
-        return [(r.principal, r.margin) for r in rows]
-
-    day = date(2026, 1, 5)
-    # One sen of cost in one installment; three sen in three installments of one sen each.
-    assert sen(schedule(cost=1, margin=0, down_payment=0, installments=1, rounding_unit=1,
-                        contract_on=day)) == [(1, 0)]
-    assert sen(schedule(cost=3, margin=0, down_payment=0, installments=3, rounding_unit=1,
-                        contract_on=day)) == [(1, 0)] * 3
-    # 1 sen cost + 1 sen margin over 2: 1/2 rounds up, so the first installment is all margin.
-    assert sen(schedule(cost=1, margin=1, down_payment=0, installments=2, rounding_unit=1,
-                        contract_on=day)) == [(0, 1), (1, 0)]
-    assert len(schedule(cost=36_000, margin=0, down_payment=0, installments=360,
-                        rounding_unit=1, contract_on=day)) == 360
-
-
-def test_annuity_margins_follow_the_financed_principal_after_a_down_payment() -> None:
-    # Cost 3,410,000 less a 100,000 down payment: 3,310,000 financed at 10 % a month, the
-    # margins of the first case above.
-    rows = schedule(cost=341_000_000, margin=68_300_000, down_payment=10_000_000,
-                    installments=3, rounding_unit=100, contract_on=date(2026, 1, 5),
-                    recognition=Recognition.ANNUITY)
-    assert [r.margin // 100 for r in rows] == [331_000, 231_000, 121_000]
 
 
 def test_settling_with_all_the_unrecognised_margin_as_muqasah(coop: Coop) -> None:
