@@ -25,7 +25,9 @@ from kopcore.ledger import EntryRequest
 from kopcore.ledger._offices import create_office
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
+from kopcore.testing import START_DATE
 from tests.builders import active_member, capitalise, cash_account, member_account, rp
+from tests.test_transaction_facts import statements
 
 ACCOUNTS = ("CASH-01", "SAV-1", "SAV-2", "SAV-3")
 
@@ -215,3 +217,32 @@ def test_entries_between_offices_in_a_batch_move_each_rak_account(kernel: Kernel
                      "RAK-CAB01": rak_before["RAK-CAB01"] + 350_00,
                      "SAV-C1": 350_00, "CASH-01": 1_300_350_00}
     assert kernel.read("x", ledger.ledger_invariants) == []
+
+
+def test_a_batch_reads_its_accounts_and_facts_once_and_writes_its_entries_at_once(
+        kernel: Kernel) -> None:
+    # The business date and the other facts of the transaction come as extra columns of the one
+    # SELECT of the batch's accounts (kopcore._facts): no statement of their own. The three
+    # entries go in by one INSERT statement (not one each).
+    books(kernel)
+    requests = [EntryRequest([PostingLine("CASH-01", Side.DEBIT, rp("5")),
+                              PostingLine(number, Side.CREDIT, rp("5"))], memo="setor")
+                for number in ("SAV-1", "SAV-2", "SAV-2")]
+    with statements(kernel.db.engine) as sent:
+        entries = kernel.write("teller", lambda ctx: ledger.post_entries(ctx, requests))
+    facts = [sql for sql in sent if "business_calendar" in sql]
+    assert len(facts) == 1, sent
+    assert "FROM accounts" in facts[0]
+    assert [e.business_date for e in entries] == [START_DATE] * 3
+    inserts = [sql for sql in sent if sql.startswith("INSERT INTO journal_entries")]
+    assert len(inserts) == 1, inserts
+
+
+def test_a_batch_touching_a_single_account_moves_nothing(kernel: Kernel) -> None:
+    # One entry debiting and crediting SAV-1 Rp5 each: posted, its balance unchanged.
+    books(kernel)
+    entries = kernel.write("teller", lambda ctx: ledger.post_entries(ctx, [
+        EntryRequest([PostingLine("SAV-1", Side.DEBIT, rp("5")),
+                      PostingLine("SAV-1", Side.CREDIT, rp("5"))], memo="koreksi")]))
+    assert [p.amount for p in entries[0].postings] == [rp("5"), -rp("5")]
+    assert kernel.read("x", lambda ctx: ledger.get_account(ctx, "SAV-1").balance) == rp("300000")
