@@ -9,15 +9,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+import kopcore
 from kopcore import ledger
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import AccountFrozen, InsufficientFunds, KopcoreError, UnbalancedEntry
+from kopcore.errors import (
+    AccountFrozen,
+    InsufficientFunds,
+    KopcoreError,
+    NotFound,
+    UnbalancedEntry,
+)
 from kopcore.kernel import Kernel
 from kopcore.ledger import EntryRequest
+from kopcore.ledger._offices import create_office
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
+from kopcore.testing import START_DATE
 from tests.builders import active_member, capitalise, cash_account, member_account, rp
+from tests.test_transaction_facts import statements
 
 ACCOUNTS = ("CASH-01", "SAV-1", "SAV-2", "SAV-3")
 
@@ -121,3 +131,118 @@ def test_one_bad_entry_refuses_the_whole_batch(kernel: Kernel, lines: list[Posti
             ctx, [good, EntryRequest(lines, memo="buruk")]))
     assert kernel.read("x", lambda ctx: ledger.get_account(ctx, "SAV-2").balance) == Money(0)
     assert kernel.read("x", ledger.ledger_invariants) == []
+
+
+def test_an_empty_batch_posts_nothing(kernel: Kernel) -> None:
+    # The books as they were: cash Rp1,000,000 of capital plus SAV-1's Rp300,000 deposit.
+    books(kernel)
+    assert outcome(kernel, lambda ctx: ledger.post_entries(ctx, [])) == (
+        "ok", {"CASH-01": 1_300_000_00, "SAV-1": 300_000_00, "SAV-2": 0, "SAV-3": 0}, 2)
+
+
+def test_a_batch_naming_an_unknown_account_is_refused_by_name(kernel: Kernel) -> None:
+    books(kernel)
+    requests = [EntryRequest([PostingLine("CASH-01", Side.DEBIT, rp("5")),
+                              PostingLine(number, Side.CREDIT, rp("5"))], memo="setor")
+                for number in ("SAV-2", "SAV-9", "SAV-8")]
+    with pytest.raises(NotFound, match="account SAV-8, SAV-9 not found"):
+        kernel.write("teller", lambda ctx: ledger.post_entries(ctx, requests))
+    assert kernel.read("x", lambda ctx: ledger.get_account(ctx, "SAV-2").balance) == Money(0)
+
+
+def test_a_batch_has_at_most_10000_entries(kernel: Kernel) -> None:
+    # 10,000 deposits of one sen each into SAV-2 post (Rp100 in all); 10,001 are refused before
+    # anything is read or written.
+    books(kernel)
+    one_sen = EntryRequest([PostingLine("CASH-01", Side.DEBIT, Money(1)),
+                            PostingLine("SAV-2", Side.CREDIT, Money(1))], memo="satu sen")
+    assert outcome(kernel, lambda ctx: ledger.post_entries(ctx, [one_sen] * 10_001)) == (
+        "validation-error", {}, 0)
+    entries = kernel.write("teller", lambda ctx: ledger.post_entries(ctx, [one_sen] * 10_000))
+    assert len(entries) == 10_000
+    assert kernel.read("x", lambda ctx: ledger.get_account(ctx, "SAV-2").balance) == rp("100")
+    assert kernel.read("x", lambda ctx: ledger.get_account(ctx, "CASH-01").balance) \
+        == rp("1300100")
+
+
+class AfterPosting:
+    """Records the entries the after-posting hook is called with."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, str, list[int]]] = []
+
+    @kopcore.hookimpl
+    def kopcore_after_posting(self, ctx: Context, entry: ledger.JournalEntry) -> None:
+        self.seen.append((entry.id, entry.memo, [p.amount.minor for p in entry.postings]))
+
+
+def test_the_after_posting_hook_sees_every_entry_of_a_batch_in_order(make_kernel: Any) -> None:
+    hook = AfterPosting()
+    kernel = books(make_kernel(extra_plugins=[("after", hook)]))
+    hook.seen.clear()
+    requests = [EntryRequest([PostingLine("CASH-01", Side.DEBIT, rp(amount)),
+                              PostingLine("SAV-2", Side.CREDIT, rp(amount))], memo=f"setor {n}")
+                for n, amount in enumerate(("10", "20", "30.50"), 1)]
+    entries = kernel.write("teller", lambda ctx: ledger.post_entries(ctx, requests))
+    assert hook.seen == [(entries[0].id, "setor 1", [1000, -1000]),
+                         (entries[1].id, "setor 2", [2000, -2000]),
+                         (entries[2].id, "setor 3", [3050, -3050])]
+    assert [e.id for e in entries] == list(range(entries[0].id, entries[0].id + 3))
+
+
+def test_entries_between_offices_in_a_batch_move_each_rak_account(kernel: Kernel) -> None:
+    # The head office's till (CASH-01, Rp1,300,000) takes Rp100 and then Rp250 for a member's
+    # savings account at branch CAB01: each entry adds a RAK line per office, the head office's
+    # credited and the branch's debited (as at a branch's counter, test_offices.py), Rp350 in
+    # all. No request names a RAK account: they join the batch with the first entry.
+    books(kernel)
+
+    def branch(ctx: Context) -> None:
+        create_office(ctx, code="CAB01", name="Kantor Cabang 1", kind="cabang", parent="KP")
+        ledger.open_account(ctx, name="Titipan Anggota Cabang", gl_key="payable.other",
+                            plugin="kopcore", member_id=active_member(ctx, "Anggota Cabang").id,
+                            number="SAV-C1", floor=Money(0), office="CAB01")
+    kernel.write("teller", branch)
+    rak_before = kernel.read("x", lambda ctx: {
+        n: ledger.get_account(ctx, n).balance.minor for n in ("RAK-KP", "RAK-CAB01")})
+    requests = [EntryRequest([PostingLine("CASH-01", Side.DEBIT, rp(amount)),
+                              PostingLine("SAV-C1", Side.CREDIT, rp(amount))], memo="setor")
+                for amount in ("100", "250")]
+    entries = kernel.write("teller", lambda ctx: ledger.post_entries(ctx, requests))
+    assert [len(e.postings) for e in entries] == [4, 4]
+    after = kernel.read("x", lambda ctx: {
+        n: ledger.get_account(ctx, n).balance.minor for n in ("RAK-KP", "RAK-CAB01", "SAV-C1",
+                                                             "CASH-01")})
+    assert after == {"RAK-KP": rak_before["RAK-KP"] - 350_00,
+                     "RAK-CAB01": rak_before["RAK-CAB01"] + 350_00,
+                     "SAV-C1": 350_00, "CASH-01": 1_300_350_00}
+    assert kernel.read("x", ledger.ledger_invariants) == []
+
+
+def test_a_batch_reads_its_accounts_and_facts_once_and_writes_its_entries_at_once(
+        kernel: Kernel) -> None:
+    # The business date and the other facts of the transaction come as extra columns of the one
+    # SELECT of the batch's accounts (kopcore._facts): no statement of their own. The three
+    # entries go in by one INSERT statement (not one each).
+    books(kernel)
+    requests = [EntryRequest([PostingLine("CASH-01", Side.DEBIT, rp("5")),
+                              PostingLine(number, Side.CREDIT, rp("5"))], memo="setor")
+                for number in ("SAV-1", "SAV-2", "SAV-2")]
+    with statements(kernel.db.engine) as sent:
+        entries = kernel.write("teller", lambda ctx: ledger.post_entries(ctx, requests))
+    facts = [sql for sql in sent if "business_calendar" in sql]
+    assert len(facts) == 1, sent
+    assert "FROM accounts" in facts[0]
+    assert [e.business_date for e in entries] == [START_DATE] * 3
+    inserts = [sql for sql in sent if sql.startswith("INSERT INTO journal_entries")]
+    assert len(inserts) == 1, inserts
+
+
+def test_a_batch_touching_a_single_account_moves_nothing(kernel: Kernel) -> None:
+    # One entry debiting and crediting SAV-1 Rp5 each: posted, its balance unchanged.
+    books(kernel)
+    entries = kernel.write("teller", lambda ctx: ledger.post_entries(ctx, [
+        EntryRequest([PostingLine("SAV-1", Side.DEBIT, rp("5")),
+                      PostingLine("SAV-1", Side.CREDIT, rp("5"))], memo="koreksi")]))
+    assert [p.amount for p in entries[0].postings] == [rp("5"), -rp("5")]
+    assert kernel.read("x", lambda ctx: ledger.get_account(ctx, "SAV-1").balance) == rp("300000")

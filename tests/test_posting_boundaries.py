@@ -13,9 +13,18 @@ from sqlalchemy.exc import IntegrityError
 import kopcore
 from kopcore import ledger
 from kopcore.context import Context
-from kopcore.errors import AccountFrozen, BalanceOutOfRange, InsufficientFunds, ValidationError
+from kopcore.errors import (
+    AccountClosed,
+    AccountFrozen,
+    BalanceOutOfRange,
+    IdempotencyConflict,
+    InsufficientFunds,
+    PostingVetoed,
+    ValidationError,
+)
 from kopcore.ledger import ProposedEntry
 from kopcore.money import MAX_MINOR, Money
+from kopcore.records import Veto
 from tests.builders import active_member, capitalise, cash_account, member_account, rp, transfer
 from tests.test_posting import (
     CASH,
@@ -211,3 +220,177 @@ def test_many_lines_on_one_account_cannot_overflow_the_database(branch: Any) -> 
     assert_refused_and_nothing_written(
         branch, BalanceOutOfRange,
         lambda ctx: ledger.post_entry(ctx, lines, memo="overflow"), match="cannot take Rp93.000")
+
+
+# --- idempotency keys at their lengths' bounds -------------------------------------------------
+
+
+@pytest.mark.parametrize("length", [1, 200])
+def test_an_idempotency_key_of_1_or_200_characters_is_accepted(branch: Any, length: int) -> None:
+    # 0 and 201 characters are refused (test_posting.py); 1 and 200 post, and replay.
+    key = "k" * length
+    lines = [debit(CASH, "100"), credit(SAVINGS, "100")]
+    entry = post(branch, lines, idempotency_key=key)
+    assert entry.idempotency_key == key
+    again = post(branch, lines, idempotency_key=key)
+    assert (again.id, again.replayed) == (entry.id, True)
+    assert balance(branch, SAVINGS) == rp("250100")  # Rp250,000 + Rp100, once
+
+
+# --- accounts changed after validation: the one that changed is named --------------------------
+
+
+def _changed_books(make_kernel: Any) -> tuple[Any, Changer]:
+    """Cash Rp1,000,000 from grants (so grants hold Rp1,000,000) and a member's empty savings
+    account; a veto hook that changes an account after validation."""
+    changer = Changer()
+    kernel = make_kernel(extra_plugins=[("changer", changer)])
+
+    def setup(ctx: Context) -> None:
+        cash_account(ctx, CASH)
+        capitalise(ctx, CASH, rp("1000000"))
+        member_account(ctx, active_member(ctx), SAVINGS)
+
+    kernel.write("teller", setup)
+    return kernel, changer
+
+
+def test_an_account_closed_after_validation_takes_no_deposit_and_is_named(
+        make_kernel: Any) -> None:
+    # Cash debited and savings credited both raise a balance: one batch of updates. Closing
+    # the (empty) savings account meanwhile refuses it by name, not the till next to it.
+    kernel, changer = _changed_books(make_kernel)
+    changer.change = lambda ctx: ledger.close_account(ctx, SAVINGS)
+    error = assert_refused_and_nothing_written(
+        kernel, AccountClosed, lambda ctx: transfer(ctx, CASH, SAVINGS, rp("100")))
+    assert str(error) == f"account {SAVINGS} is closed"
+    assert balance(kernel, SAVINGS) == Money(0)
+    assert balance(kernel, CASH) == rp("1000000")
+
+
+def test_of_two_accounts_lowered_together_the_one_frozen_meanwhile_is_named(
+        make_kernel: Any) -> None:
+    # Grants and income (neither has a floor) each debited Rp100 and savings credited Rp200:
+    # both debits go in one batch. Freezing the later of the two (in id order) refuses it by
+    # name; the earlier one, still open, is not blamed.
+    kernel, changer = _changed_books(make_kernel)
+    grants = "GL-equity.grants"
+    ids = kernel.read("x", lambda ctx: {n: ledger.get_account(ctx, n).id for n in (grants, INCOME)})
+    later = max(ids, key=ids.__getitem__)
+    changer.change = lambda ctx: ledger.freeze_account(ctx, later)
+    lines = [debit(grants, "100"), debit(INCOME, "100"), credit(SAVINGS, "200")]
+    error = assert_refused_and_nothing_written(
+        kernel, AccountFrozen, lambda ctx: ledger.post_entry(ctx, lines, memo="dua debit"))
+    assert str(error) == f"account {later} is frozen: nothing may leave it"
+    changer.change = None
+    post(kernel, lines)
+    assert balance(kernel, SAVINGS) == rp("200")
+    assert balance(kernel, grants) == rp("999900")
+
+
+def test_an_account_given_a_floor_after_validation_keeps_it(make_kernel: Any) -> None:
+    # Grants hold Rp1,000,000 and have no floor when the entry is validated; a floor of
+    # Rp999,950 set meanwhile leaves Rp50 that may leave, so Rp100 is refused, naming both.
+    kernel, changer = _changed_books(make_kernel)
+    grants = "GL-equity.grants"
+    changer.change = lambda ctx: ledger.set_floor(ctx, grants, rp("999950"))
+    error = assert_refused_and_nothing_written(
+        kernel, InsufficientFunds, lambda ctx: transfer(ctx, grants, SAVINGS, rp("100")))
+    assert str(error) == ("Insufficient balance: available Rp50,00, requested Rp100,00 "
+                          f"(account {grants}, minimum balance Rp999.950,00)")
+    assert balance(kernel, grants) == rp("1000000")
+
+
+def test_a_till_short_of_money_is_named_when_the_member_leaves_exactly_their_floor(
+        branch: Any) -> None:
+    # The till holds Rp150,000 after Rp1,100,000 is moved out; the member withdraws all of
+    # their Rp250,000, which leaves their account exactly at its floor of 0: the till, Rp100,000
+    # short, is the account named.
+    post(branch, [debit(INCOME, "1100000"), credit(CASH, "1100000")])
+    assert balance(branch, CASH) == rp("150000")
+    error = assert_refused_and_nothing_written(
+        branch, InsufficientFunds,
+        lambda ctx: ledger.post_entry(ctx, [debit(SAVINGS, "250000"), credit(CASH, "250000")],
+                                      memo="tarik semua"))
+    assert error.extra["account"] == CASH
+    assert "available Rp150.000,00, requested Rp250.000,00" in str(error)
+
+
+def test_a_member_below_their_floor_who_is_paid_in_is_not_blamed_for_the_tills_shortfall(
+        branch: Any) -> None:
+    # A second member's account holds 0 under a floor raised to Rp500. An entry pays Rp100 into
+    # it and Rp2,000,000 out of the till, which holds Rp1,250,000: the till is the one short (money
+    # coming in is never refused by a floor), so the till is named.
+    def second(ctx: Context) -> None:
+        member_account(ctx, active_member(ctx, "Komang Adi"), "SAV-02")
+        ledger.set_floor(ctx, "SAV-02", rp("500"))
+    branch.write("teller", second)
+    error = assert_refused_and_nothing_written(
+        branch, InsufficientFunds,
+        lambda ctx: ledger.post_entry(ctx, [debit(INCOME, "2000100"), credit(CASH, "2000000"),
+                                            credit("SAV-02", "100")], memo="bayar"))
+    assert error.extra["account"] == CASH
+    assert "available Rp1.250.000,00, requested Rp2.000.000,00" in str(error)
+
+
+class Twin:
+    """A veto hook that posts a request under an idempotency key first: the twin of a request
+    that claimed the key between this one's replay check and its insert (as a concurrent
+    request can, on PostgreSQL)."""
+
+    def __init__(self) -> None:
+        self.request: tuple[list[Any], str, str] | None = None
+        self.posted: ledger.JournalEntry | None = None
+
+    @kopcore.hookimpl
+    def kopcore_veto_entry(self, ctx: Context, entry: ProposedEntry) -> None:
+        if self.request is not None:
+            lines, memo, key = self.request
+            self.request = None
+            self.posted = ledger.post_entry(ctx, lines, memo=memo, idempotency_key=key)
+
+
+def test_a_key_claimed_meanwhile_by_the_same_request_replays_it(make_kernel: Any) -> None:
+    # The twin deposits Rp20,000 under key "req-1" while this request, the same deposit under
+    # the same key, is being prepared: this one answers with the twin's entry, and the money
+    # moves once (Rp250,000 + Rp20,000).
+    twin = Twin()
+    kernel = make_kernel(extra_plugins=[("twin", twin)])
+    kernel.write("teller", lambda ctx: (cash_account(ctx, CASH),
+                                        capitalise(ctx, CASH, rp("1000000")),
+                                        member_account(ctx, active_member(ctx), SAVINGS),
+                                        transfer(ctx, CASH, SAVINGS, rp("250000"))))
+    lines = [debit(CASH, "20000"), credit(SAVINGS, "20000")]
+    twin.request = (lines, "setoran", "req-1")
+    entry = post(kernel, lines, memo="setoran", idempotency_key="req-1")
+    assert twin.posted is not None
+    assert (entry.id, entry.replayed) == (twin.posted.id, True)
+    assert balance(kernel, SAVINGS) == rp("270000")
+    # A different request (another memo) whose key was claimed meanwhile is a conflict.
+    twin.request = (lines, "setoran", "req-2")
+    assert_refused_and_nothing_written(
+        kernel, IdempotencyConflict,
+        lambda ctx: ledger.post_entry(ctx, lines, memo="setoran lain", idempotency_key="req-2"),
+        match="req-2")
+    assert balance(kernel, SAVINGS) == rp("270000")
+
+
+class DuesOnly:
+    """Vetoes every entry on the member's savings account except a collection settling dues (as
+    the loans and sharia plugins exempt those)."""
+
+    @kopcore.hookimpl
+    def kopcore_veto_entry(self, ctx: Context, entry: ProposedEntry) -> Veto | None:
+        if SAVINGS in entry.accounts and not entry.settles_dues:
+            return Veto("dues-only", "only a collection of dues may touch this account")
+        return None
+
+
+def test_an_entry_posted_directly_does_not_pass_for_a_collection_of_dues(
+        make_kernel: Any) -> None:
+    kernel = make_kernel(extra_plugins=[("dues-only", DuesOnly())])
+    kernel.write("teller", lambda ctx: (cash_account(ctx, CASH),
+                                        member_account(ctx, active_member(ctx), SAVINGS)))
+    assert_refused_and_nothing_written(
+        kernel, PostingVetoed,
+        lambda ctx: transfer(ctx, CASH, SAVINGS, rp("100")), match="only a collection")
