@@ -232,7 +232,7 @@ class RawPoster:
         if self.target.name == "sqlite":
             cur.executemany(self.insert_posting, postings)
         else:
-            cur.execute(PG_POSTINGS, tuple(list(column) for column in zip(*postings)))
+            cur.execute(PG_POSTINGS, tuple(list(column) for column in zip(*postings, strict=True)))
 
     def _legs(self, entry: Entry, found: dict[str, int] | None) -> list[tuple[int, int, int]]:
         """``(account id, balance delta, normal sign)`` of an entry's two accounts: the debit
