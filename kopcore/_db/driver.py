@@ -104,7 +104,7 @@ class DriverStatement:
         prepared = [{name: processors[name](value) if name in processors else value
                      for name, value in {**fixed, **params}.items()} for params in rows]
         if order is None:
-            return executemany(conn, sql, prepared)  # type: ignore[arg-type]
+            return executemany(conn, sql, prepared)
         return executemany(conn, sql, [tuple(values[name] for name in order)
                                        for values in prepared])
 
@@ -115,10 +115,12 @@ class DriverStatement:
         if processors is None:
             dialect = conn.dialect
             assert isinstance(self.statement, Select)
-            processors = self._result_processors[dialect.name] = [
-                (index, process) for index, column in enumerate(self.statement.selected_columns)
-                if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
-                is not None]
+            processors = []
+            for index, column in enumerate(self.statement.selected_columns):
+                process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+                if process is not None:
+                    processors.append((index, process))
+            self._result_processors[dialect.name] = processors
         cursor = self(conn, params)
         rows = cursor.fetchall()
         cursor.close()
@@ -127,8 +129,8 @@ class DriverStatement:
         out = []
         for row in rows:  # only the columns whose type processes results (dates on SQLite)
             values = list(row)
-            for index, process in processors:
-                values[index] = process(values[index])
+            for index, convert in processors:
+                values[index] = convert(values[index])
             out.append(tuple(values))
         return out
 

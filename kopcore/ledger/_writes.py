@@ -99,9 +99,11 @@ def insert_entry_and_postings(conn: Connection, entry: Mapping[str, Any],
     for posting in postings:
         params.extend(posting)
     cursor = driver.execute(conn, sql, tuple(params))
-    entry_id = cursor.fetchone()[0]
+    row = cursor.fetchone()
     cursor.close()
-    return int(entry_id)
+    if row is None:
+        raise RuntimeError("the entry INSERT returned no id")
+    return int(row[0])
 
 
 def _insert_few_postings(conn: Connection, rows: Sequence[PostingRow]) -> None:
