@@ -397,8 +397,8 @@ def single_client(target: Target, kernel: Kernel, seeded: Seeded, sizes: Posting
             figures.append(Figure(
                 target.name, "posting", f"{kind} {per_tx}/tx, client CPU per entry "
                 f"(kopcore {k_cpu:.3f} ms, raw {r_cpu:.3f} ms)", "entries/CPU-s",
-                1000 / k_cpu, 1000 / r_cpu, target=CPU_TARGET,
-                target_text="CPU <= 1.5x raw", details=details))
+                1000 / k_cpu, 1000 / r_cpu, target=CPU_TARGET if per_tx == 1 else None,
+                target_text="CPU <= 1.5x raw" if per_tx == 1 else "", details=details))
             figures.append(Figure(
                 target.name, "posting", f"{kind} {per_tx}/tx, vs raw writes only",
                 "entries/s", res["kopcore"]["rate"], res["writes"]["rate"],
@@ -496,7 +496,8 @@ def concurrent_clients(target: Target, kernel: Kernel, seeded: Seeded, sizes: Po
 
 def run(target: Target, sizes: PostingSizes, log: Callable[[str], None]) -> list[Figure]:
     log(f"[{target.name}] posting: seeding {sizes.accounts:,} member accounts")
-    seeded = seed_members(target, sizes.accounts)
+    # One opening entry per account: the journal the cases start on has some history.
+    seeded = seed_members(target, sizes.accounts, entry_per_account=True)
     kernel = target.kernel()
     log(f"[{target.name}] posting: single client")
     figures = single_client(target, kernel, seeded, sizes, log)

@@ -28,7 +28,7 @@ def test_posting_bench_measures_both_sides_on_tiny_sizes() -> None:
     assert {f"{case}, vs raw writes only" for case in posted} <= cases
     cpu = [f for f in figures if "client CPU per entry" in f.case]
     assert sorted(f.case.split(",")[0] for f in cpu) == sorted(posted)
-    targeted = posted | {f.case for f in cpu}
+    targeted = posted | {f.case for f in cpu if "1/tx" in f.case}  # the hot path's CPU
     for figure in figures:
         assert figure.measured > 0
         assert figure.baseline
@@ -40,7 +40,8 @@ def test_posting_bench_measures_both_sides_on_tiny_sizes() -> None:
         kopcore_ms = figure.details["kopcore"]["cpu_ms_per_entry"]
         assert figure.measured == pytest.approx(1000 / kopcore_ms)
         assert f"kopcore {kopcore_ms:.3f} ms" in figure.case
-        assert figure.target == posting.CPU_TARGET == pytest.approx(0.667)
+        assert figure.target == (posting.CPU_TARGET if "1/tx" in figure.case else None)
+    assert posting.CPU_TARGET == pytest.approx(0.667)
 
 
 def _books(target: object) -> tuple[list[tuple[int, int]], int, int]:
