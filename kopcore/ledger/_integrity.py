@@ -44,6 +44,7 @@ from typing import Any, cast
 import attrs
 from sqlalchemy import Connection, func, select, update
 
+from kopcore._db import driver
 from kopcore._db import tables as t
 from kopcore.context import Context
 from kopcore.errors import Conflict, message
@@ -201,6 +202,13 @@ def _stored_time(value: Any) -> datetime:
     return cast(datetime, value)
 
 
+def _fetch(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    cursor = driver.execute(conn, sql, params)
+    rows = cursor.fetchall()
+    cursor.close()
+    return list(rows)
+
+
 def journal_rows(conn: Connection, after_id: int = 0,
                  until_id: int | None = None) -> Iterator[JournalRow]:
     """Entries with ``after_id < id <= until_id`` in id order, with their postings, read in
@@ -213,13 +221,12 @@ def journal_rows(conn: Connection, after_id: int = 0,
     postings_sql = _POSTINGS.format(mark=mark)
     end = _NO_END if until_id is None else until_id
     while True:
-        entries = conn.exec_driver_sql(entries_sql, (cursor, end)).fetchall()
+        entries = _fetch(conn, entries_sql, (cursor, end))
         if not entries:
             return
         low, high = entries[0][0], entries[-1][0]
         by_entry: dict[int, list[PostingKey]] = {}
-        for entry_id, account_id, amount, currency in conn.exec_driver_sql(
-                postings_sql, (low, high)).fetchall():
+        for entry_id, account_id, amount, currency in _fetch(conn, postings_sql, (low, high)):
             found = by_entry.get(entry_id)
             if found is None:
                 found = by_entry[entry_id] = []
