@@ -6,6 +6,8 @@ import os
 import platform
 import sqlite3
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from bench.targets import Target
@@ -58,6 +60,34 @@ def load_average() -> list[float] | None:
         return None
 
 
+#: What decides how current a PostgreSQL plan is: autovacuum's ANALYZE and the plan cache.
+PLAN_SETTINGS = ("autovacuum", "autovacuum_naptime", "autovacuum_analyze_threshold",
+                 "autovacuum_analyze_scale_factor", "autovacuum_vacuum_threshold",
+                 "autovacuum_vacuum_scale_factor", "plan_cache_mode", "track_counts")
+
+
+def fsync_rate(folder: Path, seconds: float = 1.0) -> int:
+    """How many 4 KiB write + ``fdatasync`` pairs the disk under ``folder`` completes a second
+    (SQLite in WAL mode with ``synchronous=FULL`` syncs the log at every commit, so this bounds
+    its single-writer commits a second, for kopcore and the raw driver alike)."""
+    path = folder / "fsync-probe"
+    sync = getattr(os, "fdatasync", os.fsync)
+    block = b"\0" * 4096
+    done = 0
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        deadline = time.perf_counter() + seconds
+        start = time.perf_counter()
+        while time.perf_counter() < deadline or done < 10:
+            os.pwrite(fd, block, 0)
+            sync(fd)
+            done += 1
+        return round(done / (time.perf_counter() - start))
+    finally:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+
+
 def durability(target: Target) -> dict[str, Any]:
     """The settings in force on a kopcore connection of this target."""
     kernel = target.kernels[0] if target.kernels else target.kernel()
@@ -70,10 +100,17 @@ def durability(target: Target) -> dict[str, Any]:
                 out["synchronous"], out["synchronous"])
             out["write_transactions"] = "BEGIN IMMEDIATE"
             out["isolation"] = "SERIALIZABLE (SQLite: one writer at a time)"
+            if target.path is not None:
+                out["disk_fsyncs_per_s"] = fsync_rate(target.path.parent)
         else:
             out["server_version"] = conn.exec_driver_sql("SHOW server_version").scalar()
             for name in ("synchronous_commit", "fsync", "full_page_writes", "wal_sync_method",
-                         "default_transaction_isolation", "shared_buffers", "max_connections"):
+                         "default_transaction_isolation", "shared_buffers", "max_connections",
+                         *PLAN_SETTINGS):
                 out[name] = conn.exec_driver_sql(f"SHOW {name}").scalar()
             out["isolation"] = conn.get_isolation_level()
+            driver = conn.connection.driver_connection
+            # psycopg prepares a statement on the server from its n-th execution on.
+            out["psycopg_prepare_threshold"] = getattr(driver, "prepare_threshold", None)
+            out["kopcore_pool_recycle_s"] = getattr(kernel.db.engine.pool, "_recycle", None)
     return out

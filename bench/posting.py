@@ -62,6 +62,24 @@ UPDATE_DOWN = (
 )
 INSERT_POSTING = ("INSERT INTO postings (entry_id, account_id, amount, currency) "
                   "VALUES (%s, %s, %s, %s)")
+RAW_ENTRIES = ("INSERT INTO journal_entries (business_date, memo, actor, operation, "
+               "idempotency_key, request_digest, reverses_entry_id, created_at, digest) VALUES ")
+PG_ENTRIES = (
+    "INSERT INTO journal_entries (business_date, memo, actor, operation, request_digest, "
+    f"created_at, digest) SELECT d.day, d.memo, '{ACTOR}', '{OPERATION}', '{DIGEST}', d.at, "
+    f"'{ENTRY_DIGEST}' FROM unnest(%s::date[], %s::text[], %s::timestamptz[]) WITH ORDINALITY "
+    "AS d(day, memo, at, n) ORDER BY d.n RETURNING id")
+#: A batch's net change of one account: any change to an account not closed; a change lowering
+#: the normal balance only to an open account within its floor.
+_NET_CONDITION = ("status <> 'closed' AND ({delta} * normal_sign >= 0 OR (status = 'open' AND "
+                  "(floor IS NULL OR (balance + {delta}) * normal_sign - held >= floor)))")
+SQLITE_UPDATE_ANY = ("UPDATE accounts SET balance = balance + ? WHERE id = ? AND "
+                     + _NET_CONDITION.replace("{delta}", "?"))
+PG_UPDATE_ANY = ("UPDATE accounts SET balance = accounts.balance + d.delta FROM "
+                 "unnest(%s::bigint[], %s::bigint[]) AS d(id, delta) WHERE accounts.id = d.id "
+                 "AND " + _NET_CONDITION.format(delta="d.delta"))
+PG_POSTINGS = ("INSERT INTO postings (entry_id, account_id, amount, currency) SELECT * FROM "
+               "unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[])")
 LOOKUP = ("SELECT id, number, normal_sign, status, floor, currency, "
           "(SELECT business_date FROM business_calendar) FROM accounts WHERE number IN ({})")
 
@@ -81,6 +99,8 @@ class PostingSizes:
 QUICK = PostingSizes(1_000, 200, 1_000, 4.0, 300, 3.0, 1)
 FULL = PostingSizes(10_000, 3_000, 20_000, 60.0, 4_000, 30.0, 2)
 BULK = 100
+#: Client CPU per entry at most 1.5 x the raw driver's: entries per CPU second >= 1 / 1.5 raw's.
+CPU_TARGET = round(1 / 1.5, 3)
 
 
 def make_entries(kind: str, accounts: int, count: int, seed: int) -> list[Entry]:
@@ -121,8 +141,10 @@ class RawPoster:
             try:
                 with self.target.raw_transaction(self.conn) as cur:
                     found = self._read_accounts(cur, batch) if self.lookup else None
-                    for entry in batch:
-                        self._one(cur, entry, memo, found)
+                    if len(batch) == 1:
+                        self._one(cur, batch[0], memo, found)
+                    else:
+                        self._batch(cur, batch, memo, found)
                 return
             except Exception as exc:  # deadlock / serialization failure on PostgreSQL
                 if getattr(exc, "sqlstate", None) not in ("40001", "40P01") or attempt > 8:
@@ -169,6 +191,60 @@ class RawPoster:
                 raise RuntimeError(f"raw baseline: account {account_id} refused {delta}")
         cur.executemany(self.insert_posting, [(entry_id, debit_id, amount, CURRENCY),
                                               (entry_id, credit_id, -amount, CURRENCY)])
+
+    def _batch(self, cur: Any, batch: Sequence[Entry], memo: str,
+               found: dict[str, int] | None) -> None:
+        """A batch set-based, as kopcore's bulk path writes it: the entries by one multi-row
+        statement, one conditional balance change per account (ascending ids; the floor
+        checked on the batch's net change, which this workload never reaches), the postings by
+        one statement (PostgreSQL: arrays and ``unnest``; SQLite: the driver's executemany,
+        there being no round trip to save)."""
+        legs = [self._legs(entry, found) for entry in batch]
+        now = self.target.now()
+        if self.target.name == "sqlite":
+            row = "(?, ?, ?, ?, NULL, ?, NULL, ?, ?)"
+            params: list[Any] = []
+            for _ in batch:
+                params.extend((self.day, memo, ACTOR, OPERATION, DIGEST, now, ENTRY_DIGEST))
+            cur.execute(RAW_ENTRIES + ", ".join(row for _ in batch), params)
+            # BEGIN IMMEDIATE: the only writer, so the batch's ids are the last ones, in order.
+            last = cur.execute("SELECT last_insert_rowid()").fetchone()[0]
+            ids = list(range(last - len(batch) + 1, last + 1))
+        else:
+            n = len(batch)
+            cur.execute(PG_ENTRIES, ([self.day] * n, [memo] * n, [now] * n))
+            ids = sorted(r[0] for r in cur.fetchall())  # nextval in the rows' order
+        net: dict[int, list[int]] = {}  # account id -> [delta, normal sign]
+        postings: list[tuple[int, int, int, str]] = []
+        for entry_id, entry_legs in zip(ids, legs, strict=True):
+            for account_id, delta, sign in entry_legs:
+                net.setdefault(account_id, [0, sign])[0] += delta
+                postings.append((entry_id, account_id, delta, CURRENCY))
+        changes = sorted((account_id, delta, sign) for account_id, (delta, sign) in net.items()
+                         if delta)
+        if self.target.name == "sqlite":
+            cur.executemany(SQLITE_UPDATE_ANY, [(delta, account_id, delta, delta)
+                                                for account_id, delta, _ in changes])
+        else:
+            cur.execute(PG_UPDATE_ANY, ([c[0] for c in changes], [c[1] for c in changes]))
+        if cur.rowcount != len(changes):
+            raise RuntimeError("raw baseline: a balance change was refused")
+        if self.target.name == "sqlite":
+            cur.executemany(self.insert_posting, postings)
+        else:
+            cur.execute(PG_POSTINGS, tuple(list(column) for column in zip(*postings, strict=True)))
+
+    def _legs(self, entry: Entry, found: dict[str, int] | None) -> list[tuple[int, int, int]]:
+        """``(account id, balance delta, normal sign)`` of an entry's two accounts: the debit
+        lowers the stored (signed) balance, the credit raises it; cash is debit-normal."""
+        debit, credit, amount = entry
+        if found is None:
+            debit_id = self.cash_id if debit < 0 else self.ids[debit]
+            credit_id = self.cash_id if credit < 0 else self.ids[credit]
+        else:
+            debit_id, credit_id = found[self._number(debit)], found[self._number(credit)]
+        return [(debit_id, amount, 1 if debit < 0 else -1),
+                (credit_id, -amount, 1 if credit < 0 else -1)]
 
     def close(self) -> None:
         self.conn.close()
@@ -226,54 +302,108 @@ def _measure_sides(sides: dict[str, Callable[[Sequence[Entry], str], None]],
     step = per_tx * max(1, 20 // per_tx)
     done = dict.fromkeys(sides, 0)
     spent = dict.fromkeys(sides, 0.0)
+    cpu = dict.fromkeys(sides, 0.0)
     order = list(sides.items())
     deadline = time.perf_counter() + sizes.seconds
     turn = 0
     while time.perf_counter() < deadline and min(done.values()) < len(entries):
         for name, post in order[turn % len(order):] + order[:turn % len(order)]:
             if done[name] < len(entries):
+                used = time.process_time()
                 n, secs = drive(post, entries[done[name]:done[name] + step], per_tx,
                                 float("inf"), memo)
+                cpu[name] += time.process_time() - used
                 done[name] += n
                 spent[name] += secs
         turn += 1
     return {name: {"rate": done[name] / spent[name], "entries": done[name],
-                   "seconds": round(spent[name], 3), "slices": turn} for name in sides}
+                   "seconds": round(spent[name], 3), "slices": turn,
+                   "cpu_seconds": round(cpu[name], 3),
+                   "cpu_ms_per_entry": round(1000 * cpu[name] / done[name], 4)}
+            for name in sides}
+
+
+def fresh_plans(target: Target, kernel: Kernel) -> None:
+    """Start a case on current statistics and fresh plans (PostgreSQL): ``ANALYZE`` the
+    tables the previous case grew, and close kopcore's pooled connections, whose cached plans
+    (the foreign-key checks' among them) were made when the tables were smaller. Each side's
+    raw connection is opened anew by the caller. Without this, a plan made when
+    ``journal_entries`` had one row (a sequential scan for every foreign-key check of a
+    posting) lasts the whole phase and slows both sides several times over."""
+    kernel.db.engine.dispose()
+    if target.name != "postgres":
+        return
+    conn = target.raw_connect()
+    try:
+        conn.autocommit = True
+        conn.execute("ANALYZE")
+    finally:
+        conn.close()
+
+
+def seq_scans(target: Target) -> dict[str, int] | None:
+    """PostgreSQL: sequential scans so far of the tables a posting writes (a figure that grows
+    by thousands in a case points at stale plans)."""
+    if target.name != "postgres":
+        return None
+    conn = target.raw_connect()
+    try:
+        rows = conn.execute("SELECT relname, seq_scan FROM pg_stat_user_tables WHERE relname "
+                            "IN ('journal_entries', 'postings', 'accounts')").fetchall()
+    finally:
+        conn.close()
+    return {str(name): int(count) for name, count in rows}
 
 
 def single_client(target: Target, kernel: Kernel, seeded: Seeded, sizes: PostingSizes,
                   log: Callable[[str], None] = lambda _: None) -> list[Figure]:
+    """Each case starts on fresh plans (:func:`fresh_plans`) and new connections on every
+    side."""
     figures: list[Figure] = []
-    raw = RawPoster(target, seeded)
-    writes_only = RawPoster(target, seeded, lookup=False)
     kop = KopcorePoster(kernel, seeded)
     target_1tx = 0.5 if target.name == "sqlite" else 0.7
-    try:
-        for kind, memo in (("deposit", "Setoran tunai"), ("transfer", "Pindah buku")):
-            for per_tx in (1, BULK):
-                count = sizes.single_entries if per_tx == 1 else sizes.bulk_entries
-                entries = make_entries(kind, len(seeded.ids), count, seed=per_tx)
+    for kind, memo in (("deposit", "Setoran tunai"), ("transfer", "Pindah buku")):
+        for per_tx in (1, BULK):
+            count = sizes.single_entries if per_tx == 1 else sizes.bulk_entries
+            entries = make_entries(kind, len(seeded.ids), count, seed=per_tx)
+            fresh_plans(target, kernel)
+            scans = seq_scans(target)
+            raw = RawPoster(target, seeded)
+            writes_only = RawPoster(target, seeded, lookup=False)
+            try:
                 res = _measure_sides({"raw": raw.post, "writes": writes_only.post,
                                       "kopcore": kop.post}, entries, per_tx, sizes, memo)
-                log(f"[{target.name}] posting {kind} {per_tx}/tx: raw {res['raw']['rate']:.1f}, "
-                    f"raw writes only {res['writes']['rate']:.1f}, "
-                    f"kopcore {res['kopcore']['rate']:.1f} entries/s")
-                wanted = target_1tx if per_tx == 1 else 0.5
-                details = {"accounts": len(seeded.ids), "entries_per_tx": per_tx,
-                           "kopcore": res["kopcore"], "raw": res["raw"],
-                           "raw_writes_only": res["writes"]}
-                figures.append(Figure(
-                    target.name, "posting", f"{kind} {per_tx}/tx", "entries/s",
-                    res["kopcore"]["rate"], res["raw"]["rate"], target=wanted,
-                    target_text=f">= {wanted}x raw", details=details))
-                figures.append(Figure(
-                    target.name, "posting", f"{kind} {per_tx}/tx, vs raw writes only",
-                    "entries/s", res["kopcore"]["rate"], res["writes"]["rate"],
-                    baseline_name="raw driver, writes only (ids known up front)",
-                    details=details))
-    finally:
-        raw.close()
-        writes_only.close()
+            finally:
+                raw.close()
+                writes_only.close()
+            after = seq_scans(target)
+            log(f"[{target.name}] posting {kind} {per_tx}/tx: raw {res['raw']['rate']:.1f}, "
+                f"raw writes only {res['writes']['rate']:.1f}, "
+                f"kopcore {res['kopcore']['rate']:.1f} entries/s; client CPU per entry raw "
+                f"{res['raw']['cpu_ms_per_entry']:.3f} ms, kopcore "
+                f"{res['kopcore']['cpu_ms_per_entry']:.3f} ms")
+            wanted = target_1tx if per_tx == 1 else 0.5
+            details: dict[str, Any] = {
+                "accounts": len(seeded.ids), "entries_per_tx": per_tx,
+                "kopcore": res["kopcore"], "raw": res["raw"], "raw_writes_only": res["writes"]}
+            if scans is not None and after is not None:
+                details["sequential_scans_during_case"] = {
+                    name: after.get(name, 0) - scans.get(name, 0) for name in after}
+            figures.append(Figure(
+                target.name, "posting", f"{kind} {per_tx}/tx", "entries/s",
+                res["kopcore"]["rate"], res["raw"]["rate"], target=wanted,
+                target_text=f">= {wanted}x raw", details=details))
+            k_cpu, r_cpu = (res[side]["cpu_ms_per_entry"] for side in ("kopcore", "raw"))
+            figures.append(Figure(
+                target.name, "posting", f"{kind} {per_tx}/tx, client CPU per entry "
+                f"(kopcore {k_cpu:.3f} ms, raw {r_cpu:.3f} ms)", "entries/CPU-s",
+                1000 / k_cpu, 1000 / r_cpu, target=CPU_TARGET if per_tx == 1 else None,
+                target_text="CPU <= 1.5x raw" if per_tx == 1 else "", details=details))
+            figures.append(Figure(
+                target.name, "posting", f"{kind} {per_tx}/tx, vs raw writes only",
+                "entries/s", res["kopcore"]["rate"], res["writes"]["rate"],
+                baseline_name="raw driver, writes only (ids known up front)",
+                details=details))
     return figures
 
 
@@ -329,11 +459,12 @@ def concurrent_clients(target: Target, kernel: Kernel, seeded: Seeded, sizes: Po
     for clients in sizes.clients:
         parts: dict[str, list[dict[str, Any]]] = {"raw": [], "kopcore": []}
         for r in range(sizes.rounds):
+            fresh_plans(target, kernel)  # both sides start each round on fresh statistics
             parts["raw"].append(_concurrent(lambda: RawPoster(target, seeded), clients, sizes,
                                             len(seeded.ids), clients * 10 + r, seconds))
             # Each raw client connects anew; kopcore's pool starts afresh too, so neither side
-            # runs on connections (and their cached plans) from the single-client rounds.
-            kernel.db.engine.dispose()
+            # runs on connections (and their cached plans) from the rounds before.
+            fresh_plans(target, kernel)
             parts["kopcore"].append(_concurrent(lambda: KopcorePoster(kernel, seeded), clients,
                                                 sizes, len(seeded.ids), clients * 10 + r,
                                                 seconds))
@@ -365,7 +496,8 @@ def concurrent_clients(target: Target, kernel: Kernel, seeded: Seeded, sizes: Po
 
 def run(target: Target, sizes: PostingSizes, log: Callable[[str], None]) -> list[Figure]:
     log(f"[{target.name}] posting: seeding {sizes.accounts:,} member accounts")
-    seeded = seed_members(target, sizes.accounts)
+    # One opening entry per account: the journal the cases start on has some history.
+    seeded = seed_members(target, sizes.accounts, entry_per_account=True)
     kernel = target.kernel()
     log(f"[{target.name}] posting: single client")
     figures = single_client(target, kernel, seeded, sizes, log)

@@ -163,11 +163,14 @@ class Seeded:
 
 
 def seed_members(target: Target, count: int, *, product: str = MEMBER_PRODUCT,
-                 prefix: str = "BM", opening_minor: int = OPENING_MINOR) -> Seeded:
+                 prefix: str = "BM", opening_minor: int = OPENING_MINOR,
+                 entry_per_account: bool = False) -> Seeded:
     """Set-based seed: ``count`` active members, each with one liability account (floor 0)
     holding ``opening_minor``, funded from the cash account (created on first use) by one
-    opening entry so the ledger balances. Written with the raw driver in one transaction
-    (seeding is not measured).
+    opening entry so the ledger balances, or with ``entry_per_account`` by one opening entry
+    per account (a journal with some history, so PostgreSQL's statistics and plans after
+    ``ANALYZE`` are those of a journal, not of a one-row table). Written with the raw driver
+    in one transaction (seeding is not measured); on PostgreSQL ``ANALYZE`` follows.
     """
     conn = target.raw_connect()
     q = target.sql
@@ -204,19 +207,34 @@ def seed_members(target: Target, count: int, *, product: str = MEMBER_PRODUCT,
             cur.execute(q("SELECT id, number FROM accounts WHERE product_code = %s ORDER BY id"),
                         (product,))
             rows = cur.fetchall()
-            cur.execute(
-                q("INSERT INTO journal_entries (business_date, memo, actor, operation, "
-                  "request_digest, created_at) VALUES (%s, %s, 'bench', 'bench.seed', %s, %s) "
-                  "RETURNING id"),
-                (day, f"Saldo awal {product}", DIGEST, target.now()),
-            )
-            entry_id = int(cur.fetchone()[0])
-            cur.executemany(
-                q("INSERT INTO postings (entry_id, account_id, amount, currency) "
-                  "VALUES (%s, %s, %s, %s)"),
-                [(entry_id, cash_id, opening_minor * len(rows), CURRENCY)]
-                + [(entry_id, int(r[0]), -opening_minor, CURRENCY) for r in rows],
-            )
+            insert_posting = q("INSERT INTO postings (entry_id, account_id, amount, currency) "
+                               "VALUES (%s, %s, %s, %s)")
+            if entry_per_account:
+                memo = f"Saldo awal {product} "
+                cur.executemany(
+                    q("INSERT INTO journal_entries (business_date, memo, actor, operation, "
+                      "request_digest, created_at) VALUES (%s, %s, 'bench', 'bench.seed', %s, "
+                      "%s)"),
+                    [(day, memo + str(r[1]), DIGEST, target.now()) for r in rows])
+                cur.execute(q("SELECT id, memo FROM journal_entries WHERE memo LIKE %s"),
+                            (memo + "%",))
+                entry_of = {str(m)[len(memo):]: int(i) for i, m in cur.fetchall()}
+                cur.executemany(insert_posting, [
+                    posting for r in rows for posting in (
+                        (entry_of[str(r[1])], cash_id, opening_minor, CURRENCY),
+                        (entry_of[str(r[1])], int(r[0]), -opening_minor, CURRENCY))])
+            else:
+                cur.execute(
+                    q("INSERT INTO journal_entries (business_date, memo, actor, operation, "
+                      "request_digest, created_at) VALUES (%s, %s, 'bench', 'bench.seed', %s, "
+                      "%s) RETURNING id"),
+                    (day, f"Saldo awal {product}", DIGEST, target.now()),
+                )
+                entry_id = int(cur.fetchone()[0])
+                cur.executemany(insert_posting,
+                                [(entry_id, cash_id, opening_minor * len(rows), CURRENCY)]
+                                + [(entry_id, int(r[0]), -opening_minor, CURRENCY)
+                                   for r in rows])
             cur.execute(q("UPDATE accounts SET balance = balance + %s WHERE id = %s"),
                         (opening_minor * len(rows), cash_id))
         if target.name == "postgres":

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bench import __main__ as bench_main
-from bench import eod, posting, savings_eod
+from bench import environment, eod, posting, savings_eod
+from bench import targets as bench_targets
 from bench.report import Figure
 from bench.targets import open_target
 
@@ -22,15 +23,91 @@ def test_posting_bench_measures_both_sides_on_tiny_sizes() -> None:
     with open_target("sqlite", "smoke") as target:
         figures = posting.run(target, sizes, lines.append)
     cases = {f.case for f in figures}
-    targeted = {"deposit 1/tx", "deposit 100/tx", "transfer 1/tx", "transfer 100/tx"}
-    assert targeted <= cases
-    assert {f"{case}, vs raw writes only" for case in targeted} <= cases
+    posted = {"deposit 1/tx", "deposit 100/tx", "transfer 1/tx", "transfer 100/tx"}
+    assert posted <= cases
+    assert {f"{case}, vs raw writes only" for case in posted} <= cases
+    cpu = [f for f in figures if "client CPU per entry" in f.case]
+    assert sorted(f.case.split(",")[0] for f in cpu) == sorted(posted)
+    targeted = posted | {f.case for f in cpu if "1/tx" in f.case}  # the hot path's CPU
     for figure in figures:
         assert figure.measured > 0
         assert figure.baseline
         assert figure.baseline > 0
         assert figure.ratio is not None
         assert (figure.met is not None) == (figure.case in targeted)
+    for figure in cpu:
+        # Entries per CPU-second: 1000 / the milliseconds per entry in the case's text.
+        kopcore_ms = figure.details["kopcore"]["cpu_ms_per_entry"]
+        assert figure.measured == pytest.approx(1000 / kopcore_ms)
+        assert f"kopcore {kopcore_ms:.3f} ms" in figure.case
+        assert figure.target == (posting.CPU_TARGET if "1/tx" in figure.case else None)
+    assert posting.CPU_TARGET == pytest.approx(0.667)
+
+
+def _books(target: object) -> tuple[list[tuple[int, int]], int, int]:
+    """(id, balance) of every account, the number of entries and the sum of all postings."""
+    conn = target.raw_connect()  # type: ignore[attr-defined]
+    try:
+        balances = [tuple(r) for r in conn.execute("SELECT id, balance FROM accounts "
+                                                   "ORDER BY id").fetchall()]
+        entries = conn.execute("SELECT count(*) FROM journal_entries").fetchone()[0]
+        total = conn.execute("SELECT sum(amount) FROM postings").fetchone()[0]
+    finally:
+        conn.close()
+    return balances, entries, total
+
+
+def test_the_raw_bulk_baseline_writes_what_entry_by_entry_posting_writes() -> None:
+    """The set-based 100/tx baseline (one statement per kind of row) leaves the books exactly
+    as posting the same entries one transaction each does: same balances, entry count, and a
+    ledger whose balances equal the sums of their postings."""
+    from kopcore.ledger._verify import verify_books
+
+    entries = (posting.make_entries("deposit", 30, 25, seed=3)
+               + posting.make_entries("transfer", 30, 25, seed=4))
+    books = []
+    for per_tx in (1, 50):
+        with open_target("sqlite", "rawbulk") as target:
+            seeded = bench_targets.seed_members(target, 30)
+            raw = posting.RawPoster(target, seeded)
+            try:
+                posting.drive(raw.post, entries, per_tx, 60.0, "Setoran")
+            finally:
+                raw.close()
+            books.append(_books(target))
+            report = target.kernels[0].db.read(lambda conn: verify_books(conn, digests=False))
+            assert report.ok, report.problems
+    assert books[0] == books[1]
+    balances, count, total = books[1]
+    assert count == 1 + 50
+    assert total == 0
+    # A deposit of Rp a credits the member (stored balance a lower, credit-normal) and debits
+    # the cash: the cash balance is the opening funding plus every deposit.
+    deposits = sum(amount for _, _, amount in entries[:25])
+    cash = dict(balances)[seeded.cash_id]
+    assert cash == bench_targets.OPENING_MINOR * 30 + deposits
+
+
+def test_the_end_of_day_bench_reports_its_first_run_and_the_seal() -> None:
+    sizes = eod.EodSizes(200, 50, 2)
+    with open_target("sqlite", "smoke") as target:
+        figures = eod.run(target, sizes, lambda _: None)
+    best, first = figures
+    assert "first run" in first.case
+    assert first.target == 0.5
+    seals = best.details["seals"]
+    # The first end of day seals the seed's opening entry (200 members + the cash: 201
+    # postings); the second has nothing new to seal.
+    assert [(s["entries"], s["postings"]) for s in seals] == [(1, 201), (0, 0)]
+    runs = best.details["rounds_seconds"]
+    assert first.measured == pytest.approx(200 / runs["kopcore"][0])
+    assert first.baseline == pytest.approx(200 / runs["raw"][0])
+
+
+def test_the_disk_fsync_rate_is_measured_where_the_databases_are(tmp_path: Path) -> None:
+    rate = environment.fsync_rate(tmp_path, seconds=0.05)
+    assert rate > 0
+    assert list(tmp_path.iterdir()) == []  # the probe file is removed
 
 
 @pytest.mark.skipif(importlib.util.find_spec("kopcore_savings") is None,

@@ -36,8 +36,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
@@ -45,6 +44,7 @@ from typing import Any, cast
 import attrs
 from sqlalchemy import Connection, func, select, update
 
+from kopcore._db import driver
 from kopcore._db import tables as t
 from kopcore.context import Context
 from kopcore.errors import Conflict, message
@@ -84,12 +84,17 @@ def canonical(row: Mapping[str, Any], postings: Iterable[PostingKey]) -> bytes:
     """The bytes a digest covers: the entry's stored fields and its postings, sorted. The
     source comes last, and only when recorded (revision k0003), so the digests of entries
     posted before it still match."""
+    return _encode(row, sorted((int(a), int(m), str(c)) for a, m, c in postings))
+
+
+def _encode(row: Mapping[str, Any], postings: list[PostingKey]) -> bytes:
+    """:func:`canonical` of postings already given as sorted ``(int, int, str)`` tuples."""
     day = row["business_date"]
     fields = [
         day.isoformat() if isinstance(day, date) else str(day),
         row["memo"], row["actor"], row["operation"], row["idempotency_key"],
         row["request_digest"], row["reverses_entry_id"], _micros(row["created_at"]),
-        sorted((int(a), int(m), str(c)) for a, m, c in postings),
+        postings,
     ]
     source = row.get("source")
     if source is not None:
@@ -106,8 +111,11 @@ def _mac(key: bytes | None, data: bytes) -> str:
 def entry_digest(key: bytes | None, row: Mapping[str, Any], postings: Iterable[PostingKey],
                  nonce: str | None = None) -> str:
     """A fresh digest for an entry about to be inserted (``row`` is the INSERT's values)."""
+    return _digest_of(key, canonical(row, postings), nonce)
+
+
+def _digest_of(key: bytes | None, body: bytes, nonce: str | None = None) -> str:
     nonce = os.urandom(8).hex() if nonce is None else nonce
-    body = canonical(row, postings)
     return f"{KEYED if key is not None else PLAIN}:{nonce}:{_mac(key, nonce.encode() + body)}"
 
 
@@ -119,6 +127,11 @@ def digest_for(ctx: Context, row: Mapping[str, Any], postings: Iterable[PostingK
 def check_digest(key: bytes | None, stored: str | None, row: Mapping[str, Any],
                  postings: Iterable[PostingKey]) -> str | None:
     """``None`` when the stored digest matches the entry as it is now, else why not."""
+    return _check_body(key, stored, lambda: canonical(row, postings))
+
+
+def _check_body(key: bytes | None, stored: str | None, body: Callable[[], bytes]
+                ) -> str | None:
     if stored is None:
         return "the entry has no digest"
     parts = stored.split(":")
@@ -127,7 +140,7 @@ def check_digest(key: bytes | None, stored: str | None, row: Mapping[str, Any],
     scheme, nonce, _mac_hex = parts
     if scheme == KEYED and key is None:
         return "the digest is keyed and no integrity_key is configured to check it"
-    expected = entry_digest(key if scheme == KEYED else None, row, postings, nonce)
+    expected = _digest_of(key if scheme == KEYED else None, body(), nonce)
     if not hmac.compare_digest(expected, stored):
         return "the entry or its postings differ from what was posted"
     return None
@@ -153,33 +166,77 @@ class JournalRow:
     id: int
     row: Mapping[str, Any]
     digest: str | None
+    #: ``(account id, signed amount, currency)`` as the database returned them, sorted.
     postings: list[PostingKey]
+
+    def body(self) -> bytes:
+        """:func:`canonical` of the entry (its postings are already sorted plain values)."""
+        return _encode(self.row, self.postings)
+
+    def check(self, key: bytes | None) -> str | None:
+        """:func:`check_digest` of the entry as stored: ``None`` when its digest matches."""
+        return _check_body(key, self.digest, self.body)
+
+    def chain_input(self) -> str:
+        """:func:`chain_input` of the entry."""
+        if self.digest is not None:
+            return self.digest
+        return "legacy:" + hashlib.sha256(self.body()).hexdigest()
+
+
+#: The fields a digest covers, in the order :func:`journal_rows` reads them after the id and
+#: the digest.
+_FIELDS = ("business_date", "memo", "actor", "operation", "idempotency_key", "request_digest",
+           "reverses_entry_id", "created_at", "source")
+_ENTRIES = ("SELECT id, digest, " + ", ".join(_FIELDS) + " FROM journal_entries "
+            "WHERE id > {mark} AND id <= {mark} ORDER BY id LIMIT {batch}")
+_POSTINGS = ("SELECT entry_id, account_id, amount, currency FROM postings "
+             "WHERE entry_id BETWEEN {mark} AND {mark}")
+_NO_END = 2**62
+
+
+def _stored_time(value: Any) -> datetime:
+    """A ``created_at`` as the driver returns it: a datetime (psycopg) or SQLite's text."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return cast(datetime, value)
+
+
+def _fetch(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    cursor = driver.execute(conn, sql, params)
+    rows = cursor.fetchall()
+    cursor.close()
+    return list(rows)
 
 
 def journal_rows(conn: Connection, after_id: int = 0,
                  until_id: int | None = None) -> Iterator[JournalRow]:
     """Entries with ``after_id < id <= until_id`` in id order, with their postings, read in
-    batches of :data:`BATCH` entries (two set-based queries per batch)."""
-    e, p = t.journal_entries.c, t.postings.c
+    batches of :data:`BATCH` entries by two statements through the driver, as plain tuples
+    (no per-row result objects or type processing: an end of day's entries can have hundreds
+    of thousands of postings)."""
     cursor = after_id
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    entries_sql = _ENTRIES.format(mark=mark, batch=int(BATCH))
+    postings_sql = _POSTINGS.format(mark=mark)
+    end = _NO_END if until_id is None else until_id
     while True:
-        query = select(t.journal_entries).where(e.id > cursor).order_by(e.id).limit(BATCH)
-        if until_id is not None:
-            query = query.where(e.id <= until_id)
-        entries = conn.execute(query).mappings().all()
+        entries = _fetch(conn, entries_sql, (cursor, end))
         if not entries:
             return
-        low, high = entries[0]["id"], entries[-1]["id"]
-        by_entry: dict[int, list[PostingKey]] = defaultdict(list)
-        for posting in conn.execute(
-            select(p.entry_id, p.account_id, p.amount, p.currency)
-            .where(p.entry_id >= low, p.entry_id <= high)
-        ):
-            by_entry[posting.entry_id].append(
-                (posting.account_id, posting.amount, posting.currency))
-        for entry in entries:
-            yield JournalRow(entry["id"], cast(Mapping[str, Any], entry), entry["digest"],
-                             by_entry.get(entry["id"], []))
+        low, high = entries[0][0], entries[-1][0]
+        by_entry: dict[int, list[PostingKey]] = {}
+        for entry_id, account_id, amount, currency in _fetch(conn, postings_sql, (low, high)):
+            found = by_entry.get(entry_id)
+            if found is None:
+                found = by_entry[entry_id] = []
+            found.append((account_id, amount, currency))
+        for entry_id, digest, *fields in entries:
+            row = dict(zip(_FIELDS, fields, strict=True))
+            row["created_at"] = _stored_time(row["created_at"])
+            postings = by_entry.get(entry_id, [])
+            postings.sort()
+            yield JournalRow(entry_id, row, digest, postings)
         cursor = high
 
 
@@ -248,13 +305,12 @@ def seal_journal(ctx: Context, *, until_id: int | None = None) -> Seal | None:
     count = 0
     for entry in journal_rows(conn, after, until_id):
         if entry.digest is not None:
-            why = check_digest(key, entry.digest, entry.row, entry.postings)
+            why = entry.check(key)
             if why is not None:
                 raise Conflict(message("journal entry {entry} cannot be sealed: {why}; run "
                                        "`kopcore verify` and investigate before sealing",
                                        entry=entry.id, why=why))
-        chain = chain_step(key, chain, entry.id,
-                           chain_input(entry.digest, entry.row, entry.postings))
+        chain = chain_step(key, chain, entry.id, entry.chain_input())
         first = entry.id if first is None else first
         last = entry.id
         count += 1

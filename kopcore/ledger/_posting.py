@@ -139,9 +139,9 @@ def _apply_batch(ctx: Context, kind: str, batch: list[tuple[int, int]]) -> None:
     else:
         rows = [{"b_id": account_id, "b_delta": delta} for account_id, delta in batch]
         if len(rows) == 1:  # executemany would cost a pipeline round of its own on psycopg
-            done = _DRIVER_UPDATE[kind](ctx.conn, rows[0]).rowcount
+            done = _DRIVER_UPDATE[kind].rowcount(ctx.conn, rows[0])
         else:
-            done = ctx.conn.execute(_UPDATE[kind], rows).rowcount
+            done = _DRIVER_UPDATE[kind].executemany(ctx.conn, rows)
     if done != len(batch):
         # Some account changed since validation (closed, frozen, given a floor): say which.
         for account_id, delta in batch:
@@ -157,7 +157,7 @@ def _apply_batch(ctx: Context, kind: str, batch: list[tuple[int, int]]) -> None:
 def _apply_checked(ctx: Context, account_id: int, delta: int) -> None:
     """Conditional UPDATE of one account that lowers its balance: status and floor are checked
     on the locked row."""
-    done = _DRIVER_UPDATE_CHECKED(ctx.conn, {"b_id": account_id, "b_delta": delta}).first()
+    done = _DRIVER_UPDATE_CHECKED.first_value(ctx.conn, {"b_id": account_id, "b_delta": delta})
     if done is None:
         _explain_refusal(ctx, account_id, delta)
 
@@ -177,7 +177,7 @@ def _insert_entry(ctx: Context, row: dict[str, Any], idempotency_key: str | None
     """Insert the entry row; its id, or the original entry when the idempotency key was
     claimed by a concurrent twin of this request meanwhile."""
     if idempotency_key is None and reverses_entry_id is None:
-        entry_id: int = _DRIVER_INSERT_ENTRY(ctx.conn, row).scalar_one()
+        entry_id: int = _DRIVER_INSERT_ENTRY.first_value(ctx.conn, row)
         return entry_id
     # Claim the key first: a concurrent duplicate blocks here until we commit, then fails.
     savepoint = ctx.conn.begin_nested()

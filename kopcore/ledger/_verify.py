@@ -338,15 +338,14 @@ def _journal_checks(conn: Connection, key: bytes | None, found: _Findings,
             if index < len(seals):
                 open_seal(index)
         if entry.digest is not None:
-            why = integrity.check_digest(key, entry.digest, entry.row, entry.postings)
+            why = entry.check(key)
             if why is not None and key is None and entry.digest.startswith(KEYED + ":"):
                 keyed_missing += 1
             elif why is not None:
                 found.add("digest_mismatch", f"entry {entry.id}: {why}", entry_id=entry.id)
         if index < len(seals) and entry.id >= seals[index].first_entry_id:
             chain = integrity.chain_step(key if seals[index].keyed else None, chain, entry.id,
-                                         integrity.chain_input(entry.digest, entry.row,
-                                                               entry.postings))
+                                         entry.chain_input())
             count += 1
         elif index < len(seals):
             found.add("outside_seals", f"entry {entry.id} lies before seal {seals[index].id} "

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, true
 
+from kopcore._db import driver
 from kopcore._db import tables as t
 from kopcore.ledger._records import AccountStatus
 
@@ -97,7 +98,12 @@ def insert_entry_and_postings(conn: Connection, entry: Mapping[str, Any],
     params = [entry[column] for column in ENTRY_COLUMNS]
     for posting in postings:
         params.extend(posting)
-    return int(conn.exec_driver_sql(sql, tuple(params)).scalar_one())
+    cursor = driver.execute(conn, sql, tuple(params))
+    row = cursor.fetchone()
+    cursor.close()
+    if row is None:
+        raise RuntimeError("the entry INSERT returned no id")
+    return int(row[0])
 
 
 def _insert_few_postings(conn: Connection, rows: Sequence[PostingRow]) -> None:
@@ -110,7 +116,7 @@ def _insert_few_postings(conn: Connection, rows: Sequence[PostingRow]) -> None:
         sql = _small_postings_sql[key] = (
             "INSERT INTO postings (entry_id, account_id, amount, currency, office_id) VALUES "
             + ", ".join(row for _ in rows))
-    conn.exec_driver_sql(sql, tuple(value for row in rows for value in row))
+    driver.execute(conn, sql, tuple(value for row in rows for value in row)).close()
 
 
 def add_to_balances(conn: Connection, kind: str, changes: Sequence[tuple[int, int]], *,
@@ -126,8 +132,8 @@ def add_to_balances(conn: Connection, kind: str, changes: Sequence[tuple[int, in
         result = conn.exec_driver_sql(_PG_ADD.format(condition=condition),
                                       (ids, [delta for _, delta in changes]))
     else:
-        result = conn.exec_driver_sql(_SQLITE_ADD.format(condition=condition),
-                                      [(delta, account_id) for account_id, delta in changes])
+        return driver.executemany(conn, _SQLITE_ADD.format(condition=condition),
+                                  [(delta, account_id) for account_id, delta in changes])
     return int(result.rowcount)
 
 
@@ -140,7 +146,7 @@ def insert_postings(conn: Connection, rows: Sequence[PostingRow]) -> None:
         columns = list(zip(*rows, strict=True))
         conn.exec_driver_sql(_PG_POSTINGS, tuple(list(column) for column in columns))
     else:
-        conn.exec_driver_sql(_SQLITE_POSTINGS, list(rows))
+        driver.executemany(conn, _SQLITE_POSTINGS, rows)
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
