@@ -368,13 +368,13 @@ def _carried(ctx: Context, where: sa.ColumnElement[bool], ids: tuple[int, int]
 def post_chunk(ctx: Context, day: date, low: int, high: int) -> int:
     """End-of-day posting of the period's interest for accounts ``[low, high]`` of the
     products whose period ends on ``day``, computed in the database
-    (:func:`kopcore_savings.interest_sql.settle_sql`)."""
+    (:func:`kopcore_savings.interest_sql.settle_chunk`)."""
     codes = [p.code for p in due_products(ctx, day)]
     if not codes:
         return 0
     s = savings_accounts.c
     where = sa.and_(s.account_id.between(low, high), s.product_code.in_(codes))
-    settlement = interest_sql.settle_sql(ctx, day, where, (low, high))
+    settlement = interest_sql.settle_chunk(ctx, day, codes, (low, high))
     return write_settlement(ctx, settlement, day, where, (low, high),
                             memo=f"Jasa simpanan s.d. {day.isoformat()}",
                             idempotency_key=f"savings.interest:{day.isoformat()}:{low}-{high}")

@@ -46,6 +46,8 @@ remainders below these. The tests post the largest balances at 100 % on both dat
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -86,7 +88,8 @@ def _month_start(dialect: str, day: sa.ColumnElement[date]) -> sa.ColumnElement[
     """The first day of the month of ``day``, as a date."""
     if dialect == "sqlite":  # dates are ISO strings
         return sa.type_coerce(sa.func.date(day, "start of month"), sa.Date)
-    return sa.cast(sa.func.date_trunc("month", day), sa.Date)
+    # On a timestamp without time zone: no time zone conversion for each row.
+    return sa.cast(sa.func.date_trunc("month", sa.cast(day, sa.DateTime)), sa.Date)
 
 
 def _tax_in_force(column: str, code: sa.ColumnElement[str], month: sa.ColumnElement[date],
@@ -101,7 +104,8 @@ def _tax_in_force(column: str, code: sa.ColumnElement[str], month: sa.ColumnElem
 
 def interest_query(dialect: str, where: sa.ColumnElement[bool]) -> sa.Select[Any]:
     """One row per account with accrual rows in ``[:low, :high]`` up to ``:up_to`` matching
-    ``where``, and calendar month of those rows, in account and month order:
+    ``where`` (a condition on ``savings_accounts``), and calendar month of those rows, in
+    account and month order:
 
     ``account_id, number, member_id, closed, expense_gl_key, month, gross, tax, period_from,
     days, lowest, carried`` — ``gross`` and ``tax`` the month's, rounded as
@@ -112,8 +116,13 @@ def interest_query(dialect: str, where: sa.ColumnElement[bool]) -> sa.Select[Any
     low, high = sa.bindparam("low", type_=sa.Integer), sa.bindparam("high", type_=sa.Integer)
     up_to = sa.bindparam("up_to", type_=sa.Date)
     year = p.days_in_year * sa.literal(PPM, sa.BigInteger)
-    b, rate = d.balance, d.rate_ppm
-    eligible = sa.case((b >= p.interest_min_balance, b), else_=_zero())
+    b, rate, method = d.balance, d.rate_ppm, p.interest_method
+    # The balance each day counts with, for the daily and the average balance methods (the
+    # lowest balance method multiplies the period's lowest balance instead).
+    counted = sa.case(
+        (method == InterestMethod.LOWEST.value, _zero()),
+        (sa.and_(method == InterestMethod.DAILY.value, b < p.interest_min_balance), _zero()),
+        else_=b)
     month = _month_start(dialect, d.business_date).label("month")
     # Per account and month: the sums the three methods need, split so none can overflow.
     sums = (
@@ -121,10 +130,8 @@ def interest_query(dialect: str, where: sa.ColumnElement[bool]) -> sa.Select[Any
             d.account_id, month,
             sa.func.count().label("n"),
             _big(sa.func.sum(rate)).label("rates"),
-            _big(sa.func.sum(eligible // year * rate)).label("ea"),
-            _big(sa.func.sum(eligible % year * rate)).label("eb"),
-            _big(sa.func.sum(b // year * rate)).label("ba"),
-            _big(sa.func.sum(b % year * rate)).label("bb"),
+            _big(sa.func.sum(counted // year * rate)).label("pa"),
+            _big(sa.func.sum(counted % year * rate)).label("pb"),
             _big(sa.func.sum(b // K)).label("bh"),
             _big(sa.func.sum(b % K)).label("bl"),
             sa.func.min(b).label("low"),
@@ -138,7 +145,7 @@ def interest_query(dialect: str, where: sa.ColumnElement[bool]) -> sa.Select[Any
     whole = {"partition_by": m.account_id}
     # Over the account's whole period: days, the average's parts, the lowest balance.
     period = sa.select(
-        m.account_id, m.month, m.rates, m.ea, m.eb, m.ba, m.bb,
+        m.account_id, m.month, m.rates, m.pa, m.pb,
         _big(sa.func.sum(m.n).over(**whole)).label("days"),
         _big(sa.func.sum(m.bh).over(**whole)).label("bh"),
         _big(sa.func.sum(m.bl).over(**whole)).label("bl"),
@@ -150,30 +157,30 @@ def interest_query(dialect: str, where: sa.ColumnElement[bool]) -> sa.Select[Any
     a, c = query.accounts.c, carried_interest.c
     average = (q.bh // q.days) * K + ((q.bh % q.days) * K + q.bl) // q.days
     minimum = p.interest_min_balance
-    method = p.interest_method
-    lowest_a, lowest_b = q.lowest // year * q.rates, q.lowest % year * q.rates
     first = sa.case((q.k == 1, sa.func.coalesce(c.amount, _zero())), else_=_zero())
     # This month's exact interest is A + B / D minor units (carried-over interest in the first).
+    nothing = sa.or_(sa.and_(method == InterestMethod.AVERAGE.value, average < minimum),
+                     sa.and_(method == InterestMethod.LOWEST.value, q.lowest < minimum))
     part_a = sa.case(
-        (method == InterestMethod.DAILY.value, q.ea),
-        (sa.and_(method == InterestMethod.AVERAGE.value, average >= minimum), q.ba),
-        (sa.and_(method == InterestMethod.LOWEST.value, q.lowest >= minimum), lowest_a),
-        else_=_zero()) + first
+        (nothing, _zero()),
+        (method == InterestMethod.LOWEST.value, q.lowest // year * q.rates),
+        else_=q.pa) + first
     part_b = sa.case(
-        (method == InterestMethod.DAILY.value, q.eb),
-        (sa.and_(method == InterestMethod.AVERAGE.value, average >= minimum), q.bb),
-        (sa.and_(method == InterestMethod.LOWEST.value, q.lowest >= minimum), lowest_b),
-        else_=_zero())
+        (nothing, _zero()),
+        (method == InterestMethod.LOWEST.value, q.lowest % year * q.rates),
+        else_=q.pb)
     running = {"partition_by": q.account_id, "order_by": q.month}
     exact = (
         sa.select(
             q.account_id, a.number, s.member_id,
             sa.case((a.status == "closed", 1), else_=0).label("closed"),
-            p.code, p.expense_gl_key, p.rounding_unit.label("unit"), year.label("year"),
+            p.expense_gl_key, p.rounding_unit.label("unit"), year.label("year"),
             q.month, q.period_from, q.days, q.lowest, c.amount.label("carried"),
             part_a.label("a"), part_b.label("b"),
             _big(sa.func.sum(part_a).over(**running)).label("ra"),
-            _big(sa.func.sum(part_b).over(**running)).label("rb"))
+            _big(sa.func.sum(part_b).over(**running)).label("rb"),
+            _tax_in_force("rate_ppm", p.code, q.month, p.tax_rate_ppm).label("tax_rate"),
+            _tax_in_force("threshold", p.code, q.month, p.tax_threshold).label("threshold"))
         .select_from(period.join(savings_accounts, s.account_id == q.account_id)
                      .join(products, p.code == s.product_code)
                      .join(query.accounts, a.id == q.account_id)
@@ -185,28 +192,29 @@ def interest_query(dialect: str, where: sa.ColumnElement[bool]) -> sa.Select[Any
     before_a, before_b = e.ra - e.a, e.rb - e.b
     earlier = half_up(before_a + before_b // e.year, before_b % e.year, e.year, e.unit)
     monthly = sa.select(
-        e.account_id, e.number, e.member_id, e.closed, e.code, e.expense_gl_key, e.unit,
-        e.month, e.period_from, e.days, e.lowest, e.carried,
+        e.account_id, e.number, e.member_id, e.closed, e.expense_gl_key, e.unit, e.month,
+        e.period_from, e.days, e.lowest, e.carried, e.tax_rate, e.threshold,
         (total - earlier).label("gross")).subquery("monthly")
     g = monthly.c
-    tax_rate = _tax_in_force("rate_ppm", g.code, g.month, p.tax_rate_ppm)
-    threshold = _tax_in_force("threshold", g.code, g.month, p.tax_threshold)
     # gross * rate / 10^6 = (gross / 10^6) * rate + (gross % 10^6) * rate / 10^6
-    share = g.gross % PPM * tax_rate
+    share = g.gross % PPM * g.tax_rate
     tax = sa.case(
-        (sa.and_(g.gross > threshold, tax_rate != 0),
-         half_up(g.gross // PPM * tax_rate + share // PPM, share % PPM,
+        (sa.and_(g.gross > g.threshold, g.tax_rate != 0),
+         half_up(g.gross // PPM * g.tax_rate + share // PPM, share % PPM,
                  sa.literal(PPM, sa.BigInteger), g.unit)),
         else_=_zero())
     return (
         sa.select(g.account_id, g.number, g.member_id, g.closed, g.expense_gl_key, g.month,
                   g.gross, tax.label("tax"), g.period_from, g.days, g.lowest, g.carried)
-        .select_from(monthly.join(products, p.code == g.code))
         .order_by(g.account_id, g.month))
 
 
-def _month_key(month: date) -> str:
-    return month.strftime("%Y-%m")
+@functools.lru_cache(maxsize=4)
+def _chunk_query(dialect: str) -> sa.Select[Any]:
+    """:func:`interest_query` for the accounts of the products ``:codes`` (an end-of-day
+    chunk), built once per dialect."""
+    codes = sa.bindparam("codes", expanding=True, type_=sa.String)
+    return interest_query(dialect, savings_accounts.c.product_code.in_(codes))
 
 
 def settle_sql(ctx: Context, up_to: date, where: sa.ColumnElement[bool], ids: tuple[int, int]
@@ -215,11 +223,26 @@ def settle_sql(ctx: Context, up_to: date, where: sa.ColumnElement[bool], ids: tu
     (a condition on ``savings_accounts`` within the id range ``ids``) for their accrual up to
     ``up_to``, computed by the database (:func:`interest_query`)."""
     rows = ctx.conn.execute(interest_query(ctx.conn.dialect.name, where),
-                            {"low": ids[0], "high": ids[1], "up_to": up_to}).all()
+                            {"low": ids[0], "high": ids[1], "up_to": up_to})
+    return _settlement(ctx, rows, up_to)
+
+
+def settle_chunk(ctx: Context, up_to: date, codes: list[str], ids: tuple[int, int]
+                 ) -> Settlement:
+    """:func:`settle_sql` for the accounts of the products ``codes`` with ids in ``ids`` (an
+    end-of-day chunk), by a statement built once."""
+    rows = ctx.conn.execute(_chunk_query(ctx.conn.dialect.name),
+                            {"low": ids[0], "high": ids[1], "up_to": up_to, "codes": codes})
+    return _settlement(ctx, rows, up_to)
+
+
+def _settlement(ctx: Context, rows: Iterable[Any], up_to: date) -> Settlement:
+    """Gather :func:`interest_query` rows into a settlement: nothing but sums and rows."""
     out = Settlement()
     records, monthly, credits = out.records, out.monthly, out.credits
     expense: dict[str, int] = {}
     paid_on = ctx.business_date
+    keys: dict[date, str] = {}
     tax_total = 0
     current: int | None = None
     record: dict[str, Any] = {}
@@ -244,9 +267,12 @@ def settle_sql(ctx: Context, up_to: date, where: sa.ColumnElement[bool], ids: tu
         record["tax"] += tax
         tax_total += tax
         expense[expense_key] = expense.get(expense_key, 0) + gross
-        monthly.append({"account_id": account_id, "member_id": member_id,
-                        "month": _month_key(month), "source": "sukarela", "gross": gross,
-                        "tax": tax, "paid_on": paid_on})
+        key = keys.get(month)
+        if key is None:
+            key = keys[month] = month.strftime("%Y-%m")
+        monthly.append({"account_id": account_id, "member_id": member_id, "month": key,
+                        "source": "sukarela", "gross": gross, "tax": tax,
+                        "paid_on": paid_on})
     if record and record["gross"] != record["tax"]:
         credits.append((number, record["gross"] - record["tax"]))
     out.expense = expense
