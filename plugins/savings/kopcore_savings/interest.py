@@ -19,6 +19,12 @@ the product's threshold is taxed ``gross * rate`` on the whole month, rounded ha
 unit. The member is credited ``gross - tax``; each month's figures are kept in
 ``savings_interest_months`` (the withholding slip and the monthly recap read them).
 
+At end of day the database computes these figures (:mod:`kopcore_savings.interest_sql`, one
+``SELECT`` per chunk, exact integer arithmetic); the functions here are the rules it is checked
+against, and compute a single account's settlement when it is closed. A product whose rate is
+set to zero during a period stops accruing, and the days it accrued before are still posted at
+the period's end.
+
 Interest an account had accrued in the cooperative's previous books when it moved to kopcore
 (``savings_carried_interest``, written by the cut-over import) is added to the exact amount of
 its first posting, before rounding and tax: it belongs to the same period.

@@ -251,6 +251,10 @@ def test_a_rate_set_to_zero_mid_period_still_pays_the_days_accrued_before(coop: 
     coop.close_days_until(date(2026, 1, 20))
     change_rate(coop, "BERHENTI", 0)
     change_rate(coop, "BESAR", 0)
+    coop.close_days_until(date(2026, 1, 25))
+    # Still owed, and shown: 10,000,000 x 3 % x 15 / 365 = Rp12,328.77 -> Rp12,329.
+    accrued = coop.call("savings.balance", account=small)["accrued_interest"]
+    assert accrued["amount"] == "12329.00"
     coop.close_days_until(FEBRUARY)
 
     # Rp10,000,000 x 3 % x 15 / 365 = 4,500,000 / 365 = Rp12,328.77 -> Rp12,329, no tax.
