@@ -142,16 +142,16 @@ def interest_query(dialect: str, where: sa.ColumnElement[bool]) -> sa.Select[Any
         .group_by(d.account_id, month)
         .subquery("sums"))
     m = sums.c
-    whole = {"partition_by": m.account_id}
+    whole = m.account_id
     # Over the account's whole period: days, the average's parts, the lowest balance.
     period = sa.select(
         m.account_id, m.month, m.rates, m.pa, m.pb,
-        _big(sa.func.sum(m.n).over(**whole)).label("days"),
-        _big(sa.func.sum(m.bh).over(**whole)).label("bh"),
-        _big(sa.func.sum(m.bl).over(**whole)).label("bl"),
-        sa.func.min(m.low).over(**whole).label("lowest"),
-        sa.func.min(m.first).over(**whole).label("period_from"),
-        sa.func.row_number().over(order_by=m.month, **whole).label("k"),
+        _big(sa.func.sum(m.n).over(partition_by=whole)).label("days"),
+        _big(sa.func.sum(m.bh).over(partition_by=whole)).label("bh"),
+        _big(sa.func.sum(m.bl).over(partition_by=whole)).label("bl"),
+        sa.func.min(m.low).over(partition_by=whole).label("lowest"),
+        sa.func.min(m.first).over(partition_by=whole).label("period_from"),
+        sa.func.row_number().over(partition_by=whole, order_by=m.month).label("k"),
     ).subquery("period")
     q = period.c
     a, c = query.accounts.c, carried_interest.c
@@ -169,7 +169,6 @@ def interest_query(dialect: str, where: sa.ColumnElement[bool]) -> sa.Select[Any
         (nothing, _zero()),
         (method == InterestMethod.LOWEST.value, q.lowest % year * q.rates),
         else_=q.pb)
-    running = {"partition_by": q.account_id, "order_by": q.month}
     exact = (
         sa.select(
             q.account_id, a.number, s.member_id,
@@ -177,8 +176,10 @@ def interest_query(dialect: str, where: sa.ColumnElement[bool]) -> sa.Select[Any
             p.expense_gl_key, p.rounding_unit.label("unit"), year.label("year"),
             q.month, q.period_from, q.days, q.lowest, c.amount.label("carried"),
             part_a.label("a"), part_b.label("b"),
-            _big(sa.func.sum(part_a).over(**running)).label("ra"),
-            _big(sa.func.sum(part_b).over(**running)).label("rb"),
+            _big(sa.func.sum(part_a).over(partition_by=q.account_id, order_by=q.month)
+                 ).label("ra"),
+            _big(sa.func.sum(part_b).over(partition_by=q.account_id, order_by=q.month)
+                 ).label("rb"),
             _tax_in_force("rate_ppm", p.code, q.month, p.tax_rate_ppm).label("tax_rate"),
             _tax_in_force("threshold", p.code, q.month, p.tax_threshold).label("threshold"))
         .select_from(period.join(savings_accounts, s.account_id == q.account_id)
