@@ -19,6 +19,12 @@ the product's threshold is taxed ``gross * rate`` on the whole month, rounded ha
 unit. The member is credited ``gross - tax``; each month's figures are kept in
 ``savings_interest_months`` (the withholding slip and the monthly recap read them).
 
+At end of day the database computes these figures (:mod:`kopcore_savings.interest_sql`, one
+``SELECT`` per chunk, exact integer arithmetic); the functions here are the rules it is checked
+against, and compute a single account's settlement when it is closed. A product whose rate is
+set to zero during a period stops accruing, and the days it accrued before are still posted at
+the period's end.
+
 Interest an account had accrued in the cooperative's previous books when it moved to kopcore
 (``savings_carried_interest``, written by the cut-over import) is added to the exact amount of
 its first posting, before rounding and tax: it belongs to the same period.
@@ -39,8 +45,15 @@ from kopcore import ledger, query
 from kopcore.context import Context
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
-from kopcore_savings import chart
-from kopcore_savings.products import PPM, InterestMethod, SavingsProduct, list_products
+from kopcore_savings import chart, interest_sql
+from kopcore_savings.products import (
+    PPM,
+    InterestMethod,
+    SavingsProduct,
+    SavingsType,
+    list_products,
+)
+from kopcore_savings.settlement import Settlement
 from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import (
     carried_interest,
@@ -212,7 +225,10 @@ def period_ends(product: SavingsProduct, day: date) -> bool:
 
 
 def due_products(ctx: Context, day: date) -> list[SavingsProduct]:
-    return [p for p in list_products(ctx) if p.earns_interest and period_ends(p, day)]
+    """The sukarela products whose posting period ends on ``day``: those with a rate, and those
+    whose rate was set to zero during the period (their earlier days are still owed)."""
+    return [p for p in list_products(ctx)
+            if p.type is SavingsType.SUKARELA and period_ends(p, day)]
 
 
 Spans = dict[date, list[RateSpan]]
@@ -255,17 +271,15 @@ def _months(product: SavingsProduct, spans: Spans, carried: int) -> list[MonthAm
     return monthly_amounts(product, exact)
 
 
-def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
-                  ids: tuple[int, int], *, memo: str, idempotency_key: str | None = None) -> int:
-    """Post the unposted interest of the accounts matching ``where`` (a condition on
-    ``savings_accounts``) accrued up to ``up_to``, as ONE journal entry: debit each product's
-    expense account, credit each member account its net interest, credit the tax payable.
-    ``ids`` is the range of account ids ``where`` stays within: the accrual rows are read and
-    deleted by it directly (an index range), not only through the join. Returns the number of
-    accounts settled."""
+def settle_python(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
+                  ids: tuple[int, int]) -> Settlement:
+    """The :class:`Settlement` of the accounts matching ``where`` (a condition on
+    ``savings_accounts``) for their accrual up to ``up_to``, computed in Python with exact
+    fractions: the rules the database's computation is checked against."""
     spans = _spans(ctx, up_to, where, ids)
+    out = Settlement()
     if not spans:
-        return 0
+        return out
     carried = _carried(ctx, where, ids)
     by_code = {p.code: p for p in list_products(ctx)}
     a, s = query.accounts.c, savings_accounts.c
@@ -274,51 +288,77 @@ def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
                                            ctx.conn.execute(
         sa.select(a.id, a.number, s.member_id).join(savings_accounts, s.account_id == a.id)
         .where(where, a.status != "closed"))}
-    currency = ctx.settings.currency
     expense: dict[str, int] = defaultdict(int)
-    tax_total = 0
-    lines: list[PostingLine] = []
-    records: list[dict[str, Any]] = []
-    monthly: list[dict[str, Any]] = []
-    for account_id, (code, account_spans, first) in spans.items():
+    for account_id, (code, account_spans, first) in sorted(spans.items()):
         product = by_code[code]
         months = _months(product, account_spans, carried.get(account_id, 0))
         if account_id not in numbers:  # closed outside savings (at zero): nothing to credit
             months = []
         amount = total_amount(months)
-        records.append({"account_id": account_id, "period_from": first, "period_to": up_to,
-                        "days": sum(s.days for m in account_spans.values() for s in m),
-                        "gross": amount.gross, "tax": amount.tax})
+        out.records.append({"account_id": account_id, "period_from": first,
+                            "period_to": up_to,
+                            "days": sum(s.days for m in account_spans.values() for s in m),
+                            "gross": amount.gross, "tax": amount.tax})
         if amount.gross == 0:
             continue
         number, member_id = numbers[account_id]
-        monthly += month_rows(account_id, member_id, months, source="sukarela",
-                              paid_on=ctx.business_date)
+        out.monthly += month_rows(account_id, member_id, months, source="sukarela",
+                                  paid_on=ctx.business_date)
         expense[product.expense_gl_key] += amount.gross
-        tax_total += amount.tax
+        out.tax += amount.tax
         if amount.net:
-            lines.append(PostingLine(number, Side.CREDIT, Money(amount.net, currency)))
+            out.credits.append((number, amount.net))
+    out.expense = dict(expense)
+    out.paid_carried = sorted(set(carried) & set(spans))
+    return out
+
+
+def write_settlement(ctx: Context, settlement: Settlement, up_to: date,
+                     where: sa.ColumnElement[bool], ids: tuple[int, int], *, memo: str,
+                     idempotency_key: str | None = None) -> int:
+    """Write a :class:`Settlement` as ONE journal entry: debit each product's expense account,
+    credit each member account its net interest, credit the tax payable; then its records, and
+    delete the accrual rows (and carried-over interest) it paid. Returns the number of accounts
+    settled."""
+    if not settlement.records:
+        return 0
+    currency = ctx.settings.currency
     entry_id = None
-    if expense:
+    if settlement.expense:
+        lines = [PostingLine(number, Side.CREDIT, Money(net, currency))
+                 for number, net in settlement.credits]
         lines += [PostingLine(ledger.gl_account_number(key), Side.DEBIT, Money(total, currency))
-                  for key, total in sorted(expense.items())]
-        if tax_total:
+                  for key, total in sorted(settlement.expense.items())]
+        if settlement.tax:
             lines.append(PostingLine(ledger.gl_account_number(chart.TAX_PAYABLE_GL),
-                                     Side.CREDIT, Money(tax_total, currency)))
+                                     Side.CREDIT, Money(settlement.tax, currency)))
         entry_id = ledger.post_entry(ctx, lines, memo=memo, idempotency_key=idempotency_key).id
-    for record in records + monthly:
+    for record in settlement.records:
         record["entry_id"] = entry_id
-    ledger.insert_rows(ctx, interest_postings, records)
-    ledger.insert_rows(ctx, interest_months, monthly)
-    d = interest_days.c
+    for record in settlement.monthly:
+        record["entry_id"] = entry_id
+    ledger.insert_rows(ctx, interest_postings, settlement.records)
+    ledger.insert_rows(ctx, interest_months, settlement.monthly)
+    d, s = interest_days.c, savings_accounts.c
     ctx.conn.execute(sa.delete(interest_days).where(
         d.account_id.between(*ids), d.account_id.in_(sa.select(s.account_id).where(where)),
         d.business_date <= up_to))
-    paid_carried = sorted(set(carried) & set(spans))
-    if paid_carried:
+    if settlement.paid_carried:
         ctx.conn.execute(sa.delete(carried_interest).where(
-            carried_interest.c.account_id.in_(paid_carried)))
-    return len(records)
+            carried_interest.c.account_id.in_(settlement.paid_carried)))
+    return len(settlement.records)
+
+
+def post_interest(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
+                  ids: tuple[int, int], *, memo: str, idempotency_key: str | None = None) -> int:
+    """Post the unposted interest of the accounts matching ``where`` (a condition on
+    ``savings_accounts``) accrued up to ``up_to``, as ONE journal entry, computed in Python
+    (:func:`settle_python`; a single account's settlement, and the oracle of the end of
+    day's computation in the database). ``ids`` is the range of account ids ``where`` stays
+    within: the accrual rows are read and deleted by it directly (an index range), not only
+    through the join. Returns the number of accounts settled."""
+    return write_settlement(ctx, settle_python(ctx, up_to, where, ids), up_to, where, ids,
+                            memo=memo, idempotency_key=idempotency_key)
 
 
 def _carried(ctx: Context, where: sa.ColumnElement[bool], ids: tuple[int, int]
@@ -333,15 +373,17 @@ def _carried(ctx: Context, where: sa.ColumnElement[bool], ids: tuple[int, int]
 
 def post_chunk(ctx: Context, day: date, low: int, high: int) -> int:
     """End-of-day posting of the period's interest for accounts ``[low, high]`` of the
-    products whose period ends on ``day``."""
+    products whose period ends on ``day``, computed in the database
+    (:func:`kopcore_savings.interest_sql.settle_chunk`)."""
     codes = [p.code for p in due_products(ctx, day)]
     if not codes:
         return 0
     s = savings_accounts.c
     where = sa.and_(s.account_id.between(low, high), s.product_code.in_(codes))
-    return post_interest(ctx, day, where, (low, high),
-                         memo=f"Jasa simpanan s.d. {day.isoformat()}",
-                         idempotency_key=f"savings.interest:{day.isoformat()}:{low}-{high}")
+    settlement = interest_sql.settle_chunk(ctx, day, codes, (low, high))
+    return write_settlement(ctx, settlement, day, where, (low, high),
+                            memo=f"Jasa simpanan s.d. {day.isoformat()}",
+                            idempotency_key=f"savings.interest:{day.isoformat()}:{low}-{high}")
 
 
 def settle_account(ctx: Context, account_id: int) -> int:

@@ -11,6 +11,9 @@ import pytest
 from savings_coop import Coop
 
 from kopcore.kernel import Kernel
+from kopcore.testing import use_hypothesis_profile
+
+use_hypothesis_profile()
 
 
 @pytest.fixture

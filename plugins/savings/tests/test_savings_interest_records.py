@@ -237,3 +237,37 @@ def test_days_below_the_minimum_add_nothing_even_at_half_a_sen(coop: Coop) -> No
     found = records(coop)
     assert (found[half]["gross"], found[under]["gross"]) == (1, 0)
     assert (coop.balance(half), coop.balance(under)) == ("1.81", "1.79")
+
+
+def test_a_rate_set_to_zero_mid_period_still_pays_the_days_accrued_before(coop: Coop) -> None:
+    # Both products at 3 % from 5 January; the board sets them to 0 % from the 20th. The 15
+    # days accrued (5-19 January) are paid at the month end like any others.
+    coop.product("BERHENTI", "sukarela", interest_rate="3")
+    coop.product("BESAR", "sukarela", interest_rate="3", tax_rate="10", tax_threshold="240000")
+    member = coop.member()
+    small, large = coop.open(member, "BERHENTI"), coop.open(member, "BESAR")
+    coop.deposit(small, "10000000")
+    coop.deposit(large, "300000000")
+    coop.close_days_until(date(2026, 1, 20))
+    change_rate(coop, "BERHENTI", 0)
+    change_rate(coop, "BESAR", 0)
+    coop.close_days_until(date(2026, 1, 25))
+    # Still owed, and shown: 10,000,000 x 3 % x 15 / 365 = Rp12,328.77 -> Rp12,329.
+    accrued = coop.call("savings.balance", account=small)["accrued_interest"]
+    assert accrued["amount"] == "12329.00"
+    coop.close_days_until(FEBRUARY)
+
+    # Rp10,000,000 x 3 % x 15 / 365 = 4,500,000 / 365 = Rp12,328.77 -> Rp12,329, no tax.
+    # Rp300,000,000 x 3 % x 15 / 365 = 135,000,000 / 365 = Rp369,863.01 -> Rp369,863, above
+    #     Rp240,000: tax 10 % = Rp36,986.3 -> Rp36,986; net Rp332,877.
+    found = records(coop)
+    period = {"period_from": date(2026, 1, 5), "period_to": MONTH_END, "days": 15,
+              "entry_id": found[small]["entry_id"]}
+    assert period["entry_id"] is not None
+    assert found == {
+        small: {"number": small, **period, "gross": 1_232_900, "tax": 0},
+        large: {"number": large, **period, "gross": 36_986_300, "tax": 3_698_600},
+    }
+    assert (coop.balance(small), coop.balance(large)) == ("10012329.00", "300332877.00")
+    assert accrual_rows(coop) == 0
+    coop.books_balance()

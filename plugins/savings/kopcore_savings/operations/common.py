@@ -44,8 +44,9 @@ class SavingsAccountOut:
 def savings_out(ctx: Context, number: str) -> SavingsAccountOut:
     s = get_savings_account(ctx, number)
     member = ledger.get_member_by_id(ctx, s.member_id)
+    # A sukarela product whose rate was set to zero may still owe the period's earlier days.
     accrued = interest.accrued_estimate(ctx, s.account.id, s.product) \
-        if s.product.earns_interest else 0
+        if s.type is SavingsType.SUKARELA else 0
     arrears = None
     if s.type is SavingsType.WAJIB:
         owed = wajib.arrears(ctx, account_id=s.account.id)
