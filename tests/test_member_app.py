@@ -67,10 +67,29 @@ def reset_login(kernel: Kernel, member_id: int) -> None:
 
 
 def a_minute_later(kernel: Kernel, member_id: int) -> None:
-    """As if the last code was sent more than a minute ago: a new one may go."""
-    kernel.db.write(lambda conn: conn.execute(update(t.member_logins).where(
-        t.member_logins.c.member_id == member_id).values(
-        code_sent_at=datetime.now(UTC) - timedelta(minutes=2))))
+    """As if the last code was sent more than a minute ago: a new one may go (the requests
+    counted in the window stay counted, two minutes older)."""
+    def later(conn: Any) -> None:
+        conn.execute(update(t.member_logins).where(
+            t.member_logins.c.member_id == member_id).values(
+            code_sent_at=datetime.now(UTC) - timedelta(minutes=2)))
+        r = t.login_code_requests.c
+        for row in conn.execute(select(r.id, r.at)).all():
+            conn.execute(update(t.login_code_requests).where(r.id == row.id)
+                         .values(at=row.at - timedelta(minutes=2)))
+
+    kernel.db.write(later)
+
+
+def forget_code_requests(kernel: Kernel) -> None:
+    """As if the last code request was more than the window ago."""
+    kernel.db.write(lambda conn: conn.execute(t.login_code_requests.delete()))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(demo_kernel: Kernel) -> None:
+    """Each test starts with no code request counted (they all come from one client)."""
+    forget_code_requests(demo_kernel)
 
 
 def start(client: TestClient[Any], identifier: str) -> Any:
@@ -95,6 +114,7 @@ def set_pin(client: TestClient[Any], pin: str, repeat: str | None = None) -> Any
 
 def first_login(kernel: Kernel, client: TestClient[Any], member: Any) -> None:
     reset_login(kernel, member.id)
+    forget_code_requests(kernel)
     assert start(client, member.member_number).headers["location"] == "/anggota/kode"
     assert send_code(client, last_code(kernel, member.member_number)).headers["location"] \
         == "/anggota/pin-baru"
@@ -198,16 +218,142 @@ def test_a_code_is_sent_once_a_minute_and_voided_after_repeated_failures(demo_ke
     with client_for(demo_kernel) as client:
         sent = outbox_count(demo_kernel)
         start(client, member.member_number)
-        start(client, member.member_number)
-        assert outbox_count(demo_kernel) == sent + 1  # the second asks within the minute
+        again = start(client, member.member_number)  # within the minute: refused
+        assert again.status_code == 429
+        assert outbox_count(demo_kernel) == sent + 1
+        # The refused request left the first session waiting for its code.
         code = last_code(demo_kernel, member.member_number)
         wrong = "000000" if code != "000000" else "111111"
         for _ in range(ml.MAX_CODE_FAILURES - 1):
             assert send_code(client, wrong).status_code == 400
         assert send_code(client, wrong).headers["location"] == "/anggota/masuk?info=kode"
-        # The right code no longer works: the code was voided and the session ended.
-        start(client, member.member_number)  # within the minute: no new code is sent
-        assert send_code(client, code).headers["location"] == "/anggota/masuk?info=kode"
+        # The right code no longer works: the code was voided and the session ended; a new
+        # code is refused within the minute.
+        assert start(client, member.member_number).status_code == 429
+        assert client.get("/anggota/kode", follow_redirects=False).headers["location"] \
+            .startswith("/anggota/masuk")
+        # A minute later a new code goes; the voided one stays void.
+        a_minute_later(demo_kernel, member.id)
+        assert start(client, member.member_number).headers["location"] == "/anggota/kode"
+        assert outbox_count(demo_kernel) == sent + 2
+        new = last_code(demo_kernel, member.member_number)
+        if new != code:
+            assert send_code(client, code).status_code == 400
+        assert send_code(client, new).headers["location"] == "/anggota/pin-baru"
+
+
+def _without_tokens(page: str) -> str:
+    return re.sub(r'name="start_token" value="[^"]*"', "", page)
+
+
+def test_code_requests_are_limited_per_address_with_a_cool_down(demo_kernel: Kernel) -> None:
+    member = members(demo_kernel)[4]
+    reset_login(demo_kernel, member.id)
+    with client_for(demo_kernel) as client:
+        sent = outbox_count(demo_kernel)
+        assert start(client, member.phone).headers["location"] == "/anggota/kode"
+        # The same phone written the international way is the same address: cooling down.
+        refused = start(client, "+62" + member.phone[1:])
+        assert refused.status_code == 429
+        assert 50 <= int(refused.headers["retry-after"]) <= 60
+        assert re.search(r"Kode masuk terlalu sering diminta; minta lagi dalam (5\d|60) "
+                         r"detik\.", refused.text)
+        # Four more, a minute apart, then the fifteen minutes' five are spent.
+        for _ in range(ml.MAX_CODE_REQUESTS - 1):
+            a_minute_later(demo_kernel, member.id)
+            assert start(client, member.phone).headers["location"] == "/anggota/kode"
+        assert outbox_count(demo_kernel) == sent + ml.MAX_CODE_REQUESTS
+        a_minute_later(demo_kernel, member.id)
+        refused = start(client, member.phone)
+        assert refused.status_code == 429
+        # The first request was 2 x 5 = 10 minutes ago: 5 minutes to wait.
+        assert "minta lagi dalam 5 menit" in refused.text
+        assert outbox_count(demo_kernel) == sent + ml.MAX_CODE_REQUESTS
+        # By the member number, another address: allowed, but the member already had five
+        # codes in the window, so none is sent (the answer is the same).
+        a_minute_later(demo_kernel, member.id)
+        assert start(client, member.member_number).headers["location"] == "/anggota/kode"
+        assert outbox_count(demo_kernel) == sent + ml.MAX_CODE_REQUESTS
+    rows = demo_kernel.db.read(lambda conn: conn.execute(select(
+        t.login_code_requests.c.key)).scalars().all())
+    assert rows
+    assert all(len(key) == 64 for key in rows)
+    assert member.phone not in rows
+    assert member.member_number not in rows
+
+
+def test_an_unknown_number_is_limited_exactly_as_a_members(demo_kernel: Kernel) -> None:
+    member = members(demo_kernel)[3]
+    reset_login(demo_kernel, member.id)
+    answers: dict[str, list[tuple[int, str, int, str]]] = {}
+    for typed in (member.phone, "081299990001"):
+        with client_for(demo_kernel) as client:
+            seen = []
+            for _ in range(ml.MAX_CODE_REQUESTS + 1):
+                for answer in (start(client, typed), start(client, typed)):  # the 2nd at once
+                    seen.append((answer.status_code, answer.headers.get("location", ""),
+                                 int(answer.headers.get("retry-after", 0)),
+                                 _without_tokens(answer.text)))
+                a_minute_later(demo_kernel, member.id)
+            answers[typed] = seen
+    known, unknown = answers[member.phone], answers["081299990001"]
+    assert [a[0] for a in known] == [303, 429] * ml.MAX_CODE_REQUESTS + [429, 429]
+    assert [a[:2] for a in unknown] == [a[:2] for a in known]
+    assert [a[3] for a in unknown] == [a[3] for a in known]
+    # The waits said differ only by the time the requests took.
+    assert all(abs(u[2] - k[2]) <= 2 for u, k in zip(unknown, known, strict=True))
+    assert 50 <= known[1][2] <= 60
+    assert 290 <= known[-1][2] <= 300
+
+
+def test_code_requests_are_limited_per_client_address(demo_kernel: Kernel) -> None:
+    with client_for(demo_kernel) as client:
+        for n in range(ml.MAX_CLIENT_CODE_REQUESTS):
+            assert start(client, f"A9{n:05d}").headers["location"] == "/anggota/kode"
+        refused = start(client, "A800000")  # a fresh address, from the same client
+        assert refused.status_code == 429
+        assert "Kode masuk terlalu sering diminta" in refused.text
+    # Another client asking for the same fresh address is not held back.
+    demo_kernel.write("test", lambda ctx: ml.limit_requests(ctx.conn, "A800000",
+                                                            "203.0.113.9"))
+
+
+def test_the_limits_hold_across_server_processes(demo_kernel: Kernel) -> None:
+    member = members(demo_kernel)[2]
+    reset_login(demo_kernel, member.id)
+    other = Kernel.start(demo_kernel.settings)  # a second server process on the same database
+    try:
+        with client_for(demo_kernel) as client, client_for(other) as elsewhere:
+            assert start(client, member.member_number).headers["location"] == "/anggota/kode"
+            assert start(elsewhere, member.member_number).status_code == 429
+            code = last_code(demo_kernel, member.member_number)
+            wrong = "000000" if code != "000000" else "111111"
+            # Wrong codes typed through both processes count together: the code dies.
+            for _ in range(ml.MAX_CODE_FAILURES - 1):
+                assert send_code(client, wrong).status_code == 400
+            with demo_kernel.db.engine.connect() as conn:
+                token = conn.execute(select(t.member_sessions.c.token_hash).where(
+                    t.member_sessions.c.member_id == member.id)).scalar()
+            assert token is not None
+            failures = other.db.read(lambda conn: conn.execute(select(
+                t.member_logins.c.code_failures).where(
+                t.member_logins.c.member_id == member.id)).scalar_one())
+            assert failures == ml.MAX_CODE_FAILURES - 1
+            a_minute_later(demo_kernel, member.id)
+            # A new code from the other process resets the count for the new code only.
+            assert start(elsewhere, member.member_number).headers["location"] \
+                == "/anggota/kode"
+            fresh = last_code(demo_kernel, member.member_number)
+            assert send_code(elsewhere, fresh).headers["location"] == "/anggota/pin-baru"
+    finally:
+        other.close()
+
+
+def test_address_key_reads_one_address_however_written() -> None:
+    assert ml.address_key("0812 3456 7890") == ml.address_key("+62 812-3456-7890") \
+        == ml.address_key("6281234567890") == "tel:081234567890"
+    assert ml.address_key(" a000001 ") == ml.address_key("A000001") == "id:a000001"
+    assert ml.address_key("A000001") != ml.address_key("A000002")
 
 
 def test_wrong_pins_block_the_pin_and_end_every_session(demo_kernel: Kernel) -> None:

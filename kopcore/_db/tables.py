@@ -377,6 +377,21 @@ member_sessions = Table(
     Index("ix_member_sessions_member_id", "member_id"),
 )
 
+#: Sign-in code requests of the member app in the last few minutes (revision k0009_apps): per
+#: typed address (member number or phone, normalised), per client address and per member, each
+#: as the SHA-256 of what it counts, so the limits hold across server processes.
+login_code_requests = Table(
+    "login_code_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scope", String(16), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    CheckConstraint("scope IN ('address','client','member')", name="scope_known"),
+    Index("ix_login_code_requests_scope_key", "scope", "key", "at"),
+    Index("ix_login_code_requests_at", "at"),
+)
+
 notification_outbox = Table(
     "notification_outbox",
     metadata,
@@ -443,6 +458,7 @@ __all__ = [
     "idempotency_records",
     "journal_entries",
     "journal_seals",
+    "login_code_requests",
     "member_logins",
     "member_sessions",
     "members",

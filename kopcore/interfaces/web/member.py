@@ -33,7 +33,7 @@ from litestar.static_files import create_static_files_router
 from kopcore import _member_logins as ml
 from kopcore._i18n import amount_in_words, format_date, format_money
 from kopcore._notify import channel
-from kopcore.errors import KopcoreError, ValidationError, message
+from kopcore.errors import KopcoreError, TooManyRequests, ValidationError, message
 from kopcore.interfaces.web._base import NO_STORE, STATIC, AnyRequest, Web, grouped
 from kopcore.interfaces.web._pages import Form
 from kopcore.interfaces.web._show import money_of, refusal
@@ -205,9 +205,18 @@ def _login_handlers(app: MemberApp) -> list[Any]:
         if not identifier:
             return start_page(request, status=400,
                               error="Isi nomor anggota atau nomor HP Anda.")
-        token, message = kernel.write("member-app", lambda ctx: ml.begin(
-            ctx, identifier, request.headers.get("user-agent", "")), operation="member-app")
+        client = request.client.host if request.client else ""
+        try:
+            token, message = kernel.write("member-app", lambda ctx: ml.begin(
+                ctx, identifier, request.headers.get("user-agent", ""), client),
+                operation="member-app")
+        except TooManyRequests as exc:
+            said = exc.detail_in(LOCALE)
+            response = start_page(request, status=429, error=said[:1].upper() + said[1:] + ".")
+            response.headers["Retry-After"] = str(exc.extra.get("retry_after", 60))
+            return response
         if message is not None and not ml.deliver(kernel, message):
+            kernel.db.write(lambda conn: ml.withdraw_request(conn, identifier, client))
             return start_page(request, status=503, error="Kode belum dapat dikirim. Coba "
                               "lagi sebentar lagi atau hubungi kantor koperasi.")
         response = Redirect(path=f"{MEMBER_PREFIX}/kode", status_code=303, headers=NO_STORE,

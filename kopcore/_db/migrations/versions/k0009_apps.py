@@ -1,0 +1,43 @@
+"""member app sign-in code request limits
+
+Revision ID: k0009_apps
+Revises: k0008
+Create Date: 2026-12-07
+
+``login_code_requests`` counts the member app's sign-in code requests of the last minutes, per
+address typed (a member number or phone, normalised), per client address and per member, each
+kept as the SHA-256 of what it counts: the limits on asking for codes hold across server
+processes.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "k0009_apps"
+down_revision: str | None = "k0008"
+branch_labels: Sequence[str] | None = None
+depends_on: Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "login_code_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scope", sa.String(length=16), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("scope IN ('address','client','member')",
+                           name=op.f("ck_login_code_requests_scope_known")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_code_requests")),
+    )
+    op.create_index("ix_login_code_requests_scope_key", "login_code_requests",
+                    ["scope", "key", "at"])
+    op.create_index("ix_login_code_requests_at", "login_code_requests", ["at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_login_code_requests_at", table_name="login_code_requests")
+    op.drop_index("ix_login_code_requests_scope_key", table_name="login_code_requests")
+    op.drop_table("login_code_requests")
