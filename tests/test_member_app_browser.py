@@ -149,3 +149,25 @@ def test_wrong_pins_lock_the_pin(browser: Any, server: tuple[str, Kernel]) -> No
     assert locked is not None
     way.open("/anggota/")
     way.wait_for("#identitas")
+
+
+def test_asking_for_codes_too_often_is_refused_in_indonesian(browser: Any,
+                                                             server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    base, _kernel = server
+    way = on_phone(browser, base, "member-code-requests")
+    pages = []
+    for number in ("081299990077", "+62 812-9999-0077"):  # one number, written two ways
+        way.open("/anggota/masuk")
+        way.wait_for("#identitas")
+        way.keys(number, Keys.ENTER)
+        way.wait_for("h1")
+        pages.append(browser.current_url)
+    assert pages[0].endswith("/anggota/kode")  # a stranger's number: "sent if registered"
+    assert pages[1].endswith("/anggota/masuk")
+    refusal = way.find(".error")
+    assert re.fullmatch(r"Kode masuk terlalu sering diminta; minta lagi dalam (5\d|60) detik\.",
+                        refusal.text)
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    way.shot("refused")

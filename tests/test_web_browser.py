@@ -431,3 +431,31 @@ def test_end_of_day_runs_from_the_web_and_shows_its_result(
     assert "/app/eod/run/" in browser.current_url
     assert kernel.read("manager", lambda ctx: ctx.business_date) == before + timedelta(days=1)
     manager.shot("done")
+
+
+def test_an_auditor_sees_failed_logins_and_the_lockout_in_the_audit_trail(
+        browser: Any, server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    from tests.test_web import add_user
+
+    add_user(server[1], "kasir.terkunci", "teller", "sandi-kasir-terkunci")
+    guess = Journey(browser, server[0], "login-audit")
+    for _ in range(logins.MAX_FAILURES):
+        guess.open("/app/login")
+        guess.wait_for("#username")
+        guess.keys("kasir.terkunci", Keys.TAB, "tebak-tebak-sandi", Keys.ENTER)
+        guess.wait_for(".error", "Nama pengguna atau kata sandi salah")
+    guess.shot("refused")
+    auditor = Journey(browser, server[0], "login-audit")
+    auditor.step = guess.step
+    auditor.log_in("auditor")
+    auditor.open("/app/audit?actor=kasir.terkunci&operation=web.login")
+    auditor.wait_for("[data-testid=audit]")
+    outcomes = [e.text for e in browser.find_elements("css selector", "[data-testid=outcome]")]
+    assert outcomes == ["kata sandi salah wrong-password"] * (logins.MAX_FAILURES - 1) + [
+        "dikunci setelah gagal berulang kali lockout"]
+    assert "from 127.0.0.1" in browser.page_source
+    assert "Masuk aplikasi staf" in browser.page_source
+    browser.execute_script("arguments[0].scrollIntoView()", auditor.find("[data-testid=audit]"))
+    auditor.shot("audit-trail")
