@@ -24,6 +24,10 @@ was blocked), or types the PIN they set. The PIN also confirms every money movem
 - An unknown member number or phone, a member who is not active or has no phone, all answer
   as a known one does ("the code was sent if the number is registered"), so nobody learns who
   is a member; such a login can never succeed.
+- A money movement at or above the ``member_step_up_amount`` setting needs, besides the PIN, a
+  fresh code sent for that payment alone (:func:`begin_step_up`, :func:`check_step_up`):
+  bound to the session and to the payment's digest (its kind, form key, amount and recipient),
+  valid for :data:`CODE_LIFETIME`, void after :data:`MAX_STEP_UP_FAILURES` wrong codes.
 - A session is a random token in an HttpOnly cookie; only its SHA-256 is kept
   (``member_sessions``), with the CSRF token of its forms and the stage of the login. It ends
   after :data:`IDLE` without a request or :data:`LIFETIME` after login.
@@ -55,6 +59,7 @@ from kopcore._db import tables as t
 from kopcore._notify import notify
 from kopcore.context import Context
 from kopcore.errors import KopcoreError, TooManyRequests, ValidationError, message
+from kopcore.money import Money
 from kopcore.records import Notification
 
 CODE_DIGITS = 6
@@ -499,3 +504,119 @@ def end_session(conn: Connection, session: MemberSession) -> None:
 def end_sessions(conn: Connection, member_id: int) -> None:
     """End every member app session of a member (every device)."""
     conn.execute(delete(t.member_sessions).where(t.member_sessions.c.member_id == member_id))
+
+
+# --- a fresh code for a large payment (step-up) ---------------------------------------------
+
+STEP_UP_CODE = "member.step-up-code"
+#: Wrong codes after which a payment's fresh code is void (the payment starts again).
+MAX_STEP_UP_FAILURES = 3
+_PASSED = "passed"
+
+
+def step_up_needed(settings: Any, amount: Money) -> bool:
+    """Whether a money movement of ``amount`` in the member app needs a fresh one-time code
+    besides the PIN: at or above the ``member_step_up_amount`` setting."""
+    limit = Money.parse(str(settings.member_step_up_amount), amount.currency)
+    return amount.minor >= limit.minor
+
+
+def payment_digest(*parts: str) -> str:
+    """What a fresh code confirms: the digest of the payment's kind, form key, amount and
+    recipient (a code for one payment never confirms another)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def begin_step_up(ctx: Context, session: MemberSession, payment: str, what: str
+                  ) -> Notification | None:
+    """A fresh code for the payment whose digest is ``payment`` (:func:`payment_digest`),
+    described to the member as ``what``, to :func:`deliver_step_up` once this transaction
+    committed. ``None`` when the code sent for the same payment less than :data:`CODE_RESEND`
+    ago stands, or it was already typed right. Raises :class:`TooManyRequests` when the member
+    was sent :data:`MAX_CODE_REQUESTS` codes within :data:`CODE_REQUEST_WINDOW`."""
+    conn = ctx.conn
+    if session.member_id is None or session.stage != READY:
+        raise ValidationError(message("a payment is confirmed once signed in"), field="pin")
+    s = t.member_sessions.c
+    row = conn.execute(select(s.step_up_hash, s.step_up_for, s.step_up_sent_at).where(
+        s.token_hash == session.token_hash)).one()
+    now = _now()
+    if row.step_up_for == payment and (row.step_up_hash == _PASSED or (
+            row.step_up_hash is not None and row.step_up_sent_at + CODE_RESEND > now)):
+        return None
+    key = _key(MEMBER, str(session.member_id))
+    times = _recent(conn, MEMBER, key, now)
+    wait = _wait(times, MAX_CODE_REQUESTS, now, cool_down=False)
+    if wait:
+        raise TooManyRequests(message("sign-in codes were asked for too often; ask again in "
+                                      "{minutes} minutes", minutes=-(-wait // 60)),
+                              retry_after=wait)
+    conn.execute(t.login_code_requests.insert().values(scope=MEMBER, key=key, at=now))
+    code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    conn.execute(update(t.member_sessions).where(s.token_hash == session.token_hash).values(
+        step_up_hash=_HASHER.hash(code), step_up_for=payment, step_up_sent_at=now,
+        step_up_expires_at=now + CODE_LIFETIME, step_up_failures=0))
+    member = conn.execute(select(t.members.c.member_number, t.members.c.phone).where(
+        t.members.c.id == session.member_id)).one()
+    minutes = int(CODE_LIFETIME.total_seconds() // 60)
+    return Notification(
+        STEP_UP_CODE, member.member_number, member.phone,
+        f"{code} adalah kode konfirmasi {what} di aplikasi anggota "
+        f"{ctx.settings.cooperative_name}. Berlaku {minutes} menit. Jika Anda tidak sedang "
+        "membayar, JANGAN berikan kode ini kepada siapa pun dan hubungi koperasi.")
+
+
+def deliver_step_up(kernel: Any, message: Notification, session: MemberSession) -> bool:
+    """Send a payment's fresh code; a channel's refusal voids it (the member may ask again at
+    once). Returns whether the message went."""
+    try:
+        kernel.write("member-app", lambda ctx: notify(ctx, message), operation="member-app")
+    except KopcoreError:
+        def void(conn: Connection) -> None:
+            conn.execute(update(t.member_sessions)
+                         .where(t.member_sessions.c.token_hash == session.token_hash)
+                         .values(step_up_hash=None, step_up_for=None, step_up_sent_at=None,
+                                 step_up_expires_at=None, step_up_failures=0))
+            _forget_latest(conn, MEMBER, _key(MEMBER, str(session.member_id)))
+
+        kernel.db.write(void)
+        return False
+    return True
+
+
+def check_step_up(conn: Connection, session: MemberSession, payment: str, code: str) -> str:
+    """The fresh code of the payment ``payment``: ``ok`` (it stays accepted for this payment,
+    so sending the same form again shows its first result), ``wrong``, or ``void`` (none sent
+    for this payment, expired, or :data:`MAX_STEP_UP_FAILURES` wrong codes: the payment starts
+    again with a new code). Counted in ``conn``'s transaction: returns instead of raising."""
+    s = t.member_sessions.c
+    row = conn.execute(select(s.step_up_hash, s.step_up_for, s.step_up_expires_at,
+                              s.step_up_failures).where(s.token_hash == session.token_hash)
+                       ).first()
+    if row is None or row.step_up_for != payment or row.step_up_hash is None:
+        return "void"
+    if row.step_up_hash == _PASSED:
+        return "ok"
+    valid = _verify(row.step_up_hash, re.sub(r"\s", "", code or ""))
+    if row.step_up_expires_at is None or row.step_up_expires_at <= _now():
+        valid = False
+        failures = MAX_STEP_UP_FAILURES
+    else:
+        failures = row.step_up_failures + (0 if valid else 1)
+    if valid:
+        conn.execute(update(t.member_sessions).where(s.token_hash == session.token_hash)
+                     .values(step_up_hash=_PASSED, step_up_failures=0))
+        return "ok"
+    if failures >= MAX_STEP_UP_FAILURES:
+        conn.execute(update(t.member_sessions).where(s.token_hash == session.token_hash)
+                     .values(step_up_hash=None, step_up_for=None, step_up_expires_at=None,
+                             step_up_failures=0))
+        return "void"
+    conn.execute(update(t.member_sessions).where(s.token_hash == session.token_hash)
+                 .values(step_up_failures=failures))
+    return "wrong"
+
+
+def step_up_failures(conn: Connection, session: MemberSession) -> int:
+    return int(conn.execute(select(t.member_sessions.c.step_up_failures).where(
+        t.member_sessions.c.token_hash == session.token_hash)).scalar() or 0)

@@ -57,6 +57,16 @@ def last_code(kernel: Kernel, member_number: str) -> str:
     return found.group(1)
 
 
+def last_step_up_code(kernel: Kernel, member_number: str) -> str:
+    """The fresh code of a large payment the development channel kept for the member."""
+    message = kernel.db.read(lambda conn: _notify.outbox(conn, member_number=member_number,
+                                                         limit=1))[0]
+    assert message["kind"] == ml.STEP_UP_CODE, message
+    found = re.match(r"(\d{6}) adalah kode konfirmasi", message["text"])
+    assert found, message["text"]
+    return found.group(1)
+
+
 def reset_login(kernel: Kernel, member_id: int) -> None:
     """A member who never signed in (each test starts from the first login)."""
     def reset(conn: Any) -> None:
@@ -331,10 +341,6 @@ def test_the_limits_hold_across_server_processes(demo_kernel: Kernel) -> None:
             # Wrong codes typed through both processes count together: the code dies.
             for _ in range(ml.MAX_CODE_FAILURES - 1):
                 assert send_code(client, wrong).status_code == 400
-            with demo_kernel.db.engine.connect() as conn:
-                token = conn.execute(select(t.member_sessions.c.token_hash).where(
-                    t.member_sessions.c.member_id == member.id)).scalar()
-            assert token is not None
             failures = other.db.read(lambda conn: conn.execute(select(
                 t.member_logins.c.code_failures).where(
                 t.member_logins.c.member_id == member.id)).scalar_one())
@@ -490,8 +496,9 @@ def test_a_transfer_shows_the_recipient_asks_the_pin_and_posts_once(demo_kernel:
         check = client.post("/anggota/transfer/periksa", data={
             "csrf": hidden(form, "csrf"), "idempotency_key": "web-too-much", "sumber": source,
             "tujuan": target["number"], "jumlah": "99.000.000,00"})
-        too_much = client.post("/anggota/transfer/kirim", data={**confirm_form(check.text),
-                                                               "pin": PIN})
+        too_much = client.post("/anggota/transfer/kirim", data={
+            **confirm_form(check.text), "pin": PIN,
+            "kode": last_step_up_code(demo_kernel, member.member_number)})
         assert too_much.status_code == 409
         assert "Saldo tidak cukup" in too_much.text
         assert "diminta Rp99.000.000,00" in too_much.text
@@ -785,3 +792,142 @@ def test_another_members_money_is_never_reachable_from_the_app(demo_kernel: Kern
                 "pinjaman": loan["number"], "jumlah": "1000"})
             assert answer.status_code == 403
     assert entries(demo_kernel) == posted
+
+
+@pytest.fixture
+def step_up_kernel(demo_kernel: Kernel) -> Any:
+    """The demo cooperative where a member's payment of Rp50.000 or more needs a fresh code."""
+    kernel = Kernel.start(attrs.evolve(demo_kernel.settings,
+                                       member_step_up_amount=Decimal(50_000)))
+    yield kernel
+    kernel.close()
+
+
+def _transfer_check(client: TestClient[Any], form: str, key: str, source: str, to: str,
+                    amount: str) -> Any:
+    return client.post("/anggota/transfer/periksa", data={
+        "csrf": hidden(form, "csrf"), "idempotency_key": key, "sumber": source, "tujuan": to,
+        "jumlah": amount})
+
+
+def test_a_large_transfer_needs_a_fresh_code_for_that_payment(step_up_kernel: Kernel) -> None:
+    kernel = step_up_kernel
+    member, other = members(kernel)[1], members(kernel)[0]
+    source = next(a["number"] for a in admin_call(
+        kernel, "accounts.list", member=member.member_number, limit=200)["items"]
+        if a["product_code"] == "savings.sukarela")
+    target = next(a["number"] for a in admin_call(
+        kernel, "accounts.list", member=other.member_number, limit=200)["items"]
+        if a["product_code"] == "savings.sukarela")
+    holder = admin_call(kernel, "members.get", member=other.member_number)["name"]
+    with client_for(kernel) as client:
+        first_login(kernel, client, member)
+        form = client.get("/anggota/transfer").text
+        # Below the setting: the PIN alone, no code sent.
+        sent = outbox_count(kernel)
+        small = _transfer_check(client, form, "web-small", source, target, "49.999,00")
+        assert 'id="kode"' not in small.text
+        assert outbox_count(kernel) == sent
+        posted = entries(kernel)
+        done = client.post("/anggota/transfer/kirim", data={**confirm_form(small.text),
+                                                            "pin": PIN})
+        assert "Transfer berhasil" in done.text
+        assert entries(kernel) == posted + 1
+        # At the setting: a code sent for this payment, naming it.
+        check = _transfer_check(client, form, "web-large", source, target, "50.000,00")
+        assert 'id="kode"' in check.text
+        assert "kode konfirmasi" in check.text
+        message = kernel.db.read(lambda conn: _notify.outbox(conn, limit=1))[0]
+        assert message["kind"] == ml.STEP_UP_CODE
+        assert f"transfer Rp50.000,00 ke {holder}" in message["text"]
+        code = last_step_up_code(kernel, member.member_number)
+        values = confirm_form(check.text)
+        # Showing the page again keeps the code sent (no second message within the minute).
+        _transfer_check(client, form, "web-large", source, target, "50.000,00")
+        assert outbox_count(kernel) == sent + 1
+        # The PIN alone is not enough; nothing moves.
+        wrong = "000000" if code != "000000" else "111111"
+        refused = client.post("/anggota/transfer/kirim", data={**values, "pin": PIN,
+                                                               "kode": wrong})
+        assert refused.status_code == 400
+        assert f"Kode konfirmasi salah. Sisa {ml.MAX_STEP_UP_FAILURES - 1} kali" in refused.text
+        # The code confirms this payment only: a larger amount with it is refused.
+        other_amount = client.post("/anggota/transfer/kirim", data={
+            **values, "jumlah": "900.000,00", "pin": PIN, "kode": code})
+        assert other_amount.status_code == 400
+        assert "Kode konfirmasi tidak berlaku" in other_amount.text
+        assert entries(kernel) == posted + 1
+        # A wrong PIN with the right code: refused, the code not spent.
+        assert client.post("/anggota/transfer/kirim", data={
+            **values, "pin": "975310", "kode": code}).status_code == 400
+        done = client.post("/anggota/transfer/kirim", data={**values, "pin": PIN, "kode": code})
+        assert "Transfer berhasil" in done.text
+        again = client.post("/anggota/transfer/kirim", data={**values, "pin": PIN,
+                                                             "kode": code})
+        assert "sudah dikirim sebelumnya" in again.text
+        assert entries(kernel) == posted + 2
+
+
+def test_a_payments_fresh_code_dies_after_wrong_tries_and_when_expired(step_up_kernel: Kernel
+                                                                         ) -> None:
+    kernel = step_up_kernel
+    member, other = members(kernel)[1], members(kernel)[0]
+    source = next(a["number"] for a in admin_call(
+        kernel, "accounts.list", member=member.member_number, limit=200)["items"]
+        if a["product_code"] == "savings.sukarela")
+    target = next(a["number"] for a in admin_call(
+        kernel, "accounts.list", member=other.member_number, limit=200)["items"]
+        if a["product_code"] == "savings.sukarela")
+    with client_for(kernel) as client:
+        first_login(kernel, client, member)
+        form = client.get("/anggota/transfer").text
+        posted = entries(kernel)
+        check = _transfer_check(client, form, "web-guess", source, target, "60.000,00")
+        code = last_step_up_code(kernel, member.member_number)
+        values = confirm_form(check.text)
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(ml.MAX_STEP_UP_FAILURES - 1):
+            assert client.post("/anggota/transfer/kirim", data={
+                **values, "pin": PIN, "kode": wrong}).status_code == 400
+        void = client.post("/anggota/transfer/kirim", data={**values, "pin": PIN,
+                                                            "kode": wrong})
+        assert "Kode konfirmasi tidak berlaku" in void.text
+        late = client.post("/anggota/transfer/kirim", data={**values, "pin": PIN, "kode": code})
+        assert "Kode konfirmasi tidak berlaku" in late.text  # the right code, too late
+        # A new code, expired before it is typed.
+        a_minute_later(kernel, member.id)
+        check = _transfer_check(client, form, "web-late", source, target, "60.000,00")
+        code = last_step_up_code(kernel, member.member_number)
+        kernel.db.write(lambda conn: conn.execute(update(t.member_sessions).where(
+            t.member_sessions.c.member_id == member.id).values(
+            step_up_expires_at=datetime.now(UTC) - timedelta(seconds=1))))
+        expired = client.post("/anggota/transfer/kirim", data={
+            **confirm_form(check.text), "pin": PIN, "kode": code})
+        assert "Kode konfirmasi tidak berlaku" in expired.text
+        assert entries(kernel) == posted
+        # An installment and a purchase at the setting need one too.
+        loan = admin_call(kernel, "loans.list", member=member.member_number)["items"]
+        assert loan
+        page = client.get(f"/anggota/angsuran?pinjaman={loan[0]['number']}").text
+        a_minute_later(kernel, member.id)
+        installment = client.post("/anggota/angsuran/periksa", data={
+            "csrf": hidden(page, "csrf"), "idempotency_key": hidden(page, "idempotency_key"),
+            "pinjaman": loan[0]["number"], "jumlah": "50.000,00"})
+        assert 'id="kode"' in installment.text
+        assert "pembayaran angsuran Rp50.000,00" in kernel.db.read(
+            lambda conn: _notify.outbox(conn, limit=1))[0]["text"]
+
+
+def test_the_step_up_amount_is_a_setting_of_one_million_rupiah_by_default() -> None:
+    from kopcore.money import Money
+    from kopcore.settings import Settings
+
+    settings = Settings()
+    assert settings.member_step_up_amount == Decimal(1_000_000)
+    assert not ml.step_up_needed(settings, Money.parse("999999.99", "IDR"))
+    assert ml.step_up_needed(settings, Money.parse("1000000", "IDR"))
+    assert Settings.from_mapping({"member_step_up_amount": "250000"}).member_step_up_amount \
+        == Decimal(250_000)
+    for bad in (2.5e5, "banyak", -1):
+        with pytest.raises(ConfigurationError, match="member_step_up_amount"):
+            Settings.from_mapping({"member_step_up_amount": bad})

@@ -373,6 +373,14 @@ member_sessions = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_seen_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+    # A fresh code confirming one large payment (revision k0009_apps): its hash (``passed``
+    # once typed right), the digest of the payment it confirms, when it was sent and expires,
+    # and the wrong codes typed.
+    Column("step_up_hash", String(200), nullable=True),
+    Column("step_up_for", String(64), nullable=True),
+    Column("step_up_sent_at", UTCDateTime(), nullable=True),
+    Column("step_up_expires_at", UTCDateTime(), nullable=True),
+    Column("step_up_failures", Integer, nullable=False, server_default=text("0")),
     CheckConstraint("stage IN ('code','new-pin','pin','ready')", name="stage_known"),
     Index("ix_member_sessions_member_id", "member_id"),
 )

@@ -18,6 +18,7 @@ docs/member-app.md describes it for members, operators and plugin vendors.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -489,6 +490,13 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
         """The two steps of a payment: ``<path>/periksa`` shows what will happen (the
         confirmation page), ``<path>/<send>`` checks the PIN and runs ``operation``."""
 
+        def payment(data: dict[str, str], amount: Money, shown: dict[str, Any]) -> str | None:
+            """The digest a fresh code confirms, when the amount needs one."""
+            if not ml.step_up_needed(kernel.settings, amount):
+                return None
+            return ml.payment_digest(kind, data.get("idempotency_key", ""),
+                                     json.dumps(raw_of(data, amount, shown), sort_keys=True))
+
         @post(f"/{path}/periksa", sync_to_thread=True, status_code=200,
               name=f"anggota-{kind}-periksa")
         def check(request: AnyRequest, data: Form) -> Response[Any]:
@@ -496,8 +504,13 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
             if isinstance(found, Response):
                 return found
             session, amount, shown = found
+            digest = payment(data, amount, shown)
+            error = ""
+            if digest is not None:
+                error = _send_step_up(app, session, digest, _described(kind, amount, shown))
             return app.render(request, "konfirmasi.html", session=session, kind=kind,
-                              values=data, amount=amount, **shown)
+                              values=data, amount=amount, error=error,
+                              step_up=digest is not None, **shown)
 
         @post(f"/{path}/{send}", sync_to_thread=True, status_code=200,
               name=f"anggota-{kind}-{send}")
@@ -507,7 +520,8 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
                 return found
             session, amount, shown = found
             return _confirmed(app, request, session, data, operation,
-                              raw_of(data, amount, shown), amount, kind=kind, **shown)
+                              raw_of(data, amount, shown), amount,
+                              payment(data, amount, shown), kind=kind, **shown)
 
         return [check, pay]
 
@@ -558,25 +572,70 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
     return [transfer_page, installment_page, ppob_page, *transfer, *installment, *ppob]
 
 
+def _described(kind: str, amount: Money, shown: dict[str, Any]) -> str:
+    """The payment a fresh code confirms, as its message names it."""
+    if kind == "transfer":
+        return f"transfer {format_money(amount)} ke {shown['recipient']['name']}"
+    if kind == "ppob":
+        return f"pembelian {shown['product']['name']} {format_money(amount)}"
+    return f"pembayaran angsuran {format_money(amount)}"
+
+
+def _send_step_up(app: MemberApp, session: ml.MemberSession, payment: str, what: str) -> str:
+    """Send the fresh code of a large payment (unless the one sent for it stands); the refusal
+    to show, or ``""``."""
+    kernel = app.kernel
+    try:
+        sent = kernel.write("member-app", lambda ctx: ml.begin_step_up(ctx, session, payment,
+                                                                       what),
+                            operation="member-app")
+    except TooManyRequests as exc:
+        said = exc.detail_in(LOCALE)
+        return said[:1].upper() + said[1:] + "."
+    if sent is not None and not ml.deliver_step_up(kernel, sent, session):
+        return ("Kode konfirmasi belum dapat dikirim. Coba lagi sebentar lagi atau hubungi "
+                "kantor koperasi.")
+    return ""
+
+
 def _confirmed(app: MemberApp, request: AnyRequest, session: ml.MemberSession,
                data: dict[str, str], operation: str, raw: dict[str, str], amount: Money,
-               **shown: Any) -> Response[Any]:
-    """Check the PIN, then run the money operation with the form's idempotency key: a second
-    submit of the same form posts nothing more and shows the first result."""
+               payment: str | None, **shown: Any) -> Response[Any]:
+    """Check the PIN (and, for a large amount, the payment's fresh code: ``payment`` is its
+    digest), then run the money operation with the form's idempotency key: a second submit of
+    the same form posts nothing more and shows the first result."""
     kernel = app.kernel
+    step_up = payment is not None
     result = kernel.db.write(lambda conn: ml.check_pin(conn, session, data.get("pin", "")))
     if result == "locked":
         return app.to_start("terkunci")
     if result == "wrong":
         return app.render(request, "konfirmasi.html", session=session, status=400,
-                          values=data, amount=amount, error=_wrong_pin(app, session), **shown)
+                          values=data, amount=amount, error=_wrong_pin(app, session),
+                          step_up=step_up, **shown)
+    if payment is not None:
+        code = kernel.db.write(lambda conn: ml.check_step_up(conn, session, payment,
+                                                             data.get("kode", "")))
+        if code == "void":
+            return app.render(request, "pesan.html", session=session, status=400,
+                              title="Kode konfirmasi tidak berlaku",
+                              text="Kode konfirmasi untuk pembayaran ini sudah tidak berlaku "
+                                   "(salah berulang kali atau kedaluwarsa). Tidak ada uang "
+                                   "yang berpindah. Ulangi pembayaran untuk menerima kode "
+                                   "baru.")
+        if code == "wrong":
+            left = ml.MAX_STEP_UP_FAILURES - kernel.db.read(
+                lambda conn: ml.step_up_failures(conn, session))
+            return app.render(request, "konfirmasi.html", session=session, status=400,
+                              values=data, amount=amount, step_up=True,
+                              error=f"Kode konfirmasi salah. Sisa {left} kali lagi.", **shown)
     assert session.principal is not None
     op = kernel.plugins.operations[operation].value
     try:
         outcome = app.web.run(op, raw, session.principal, key=data.get("idempotency_key"))
     except KopcoreError as exc:
         return app.render(request, "konfirmasi.html", session=session, status=exc.status,
-                          values=data, amount=amount,
+                          values=data, amount=amount, step_up=step_up,
                           error=said(exc, requested=amount), **shown)
     if outcome.status == 202:
         return app.render(request, "pesan.html", session=session, status=202,

@@ -1,4 +1,4 @@
-"""member app sign-in code request limits
+"""member app: sign-in code request limits and a fresh code for large payments
 
 Revision ID: k0009_apps
 Revises: k0008
@@ -7,7 +7,9 @@ Create Date: 2026-12-07
 ``login_code_requests`` counts the member app's sign-in code requests of the last minutes, per
 address typed (a member number or phone, normalised), per client address and per member, each
 kept as the SHA-256 of what it counts: the limits on asking for codes hold across server
-processes.
+processes. ``member_sessions`` gains the fresh one-time code that confirms a payment at or above
+the ``member_step_up_amount`` setting: its hash, the digest of the payment, when it was sent and
+expires, and the wrong codes typed.
 """
 
 from collections.abc import Sequence
@@ -35,9 +37,22 @@ def upgrade() -> None:
     op.create_index("ix_login_code_requests_scope_key", "login_code_requests",
                     ["scope", "key", "at"])
     op.create_index("ix_login_code_requests_at", "login_code_requests", ["at"])
+    with op.batch_alter_table("member_sessions") as batch:
+        batch.add_column(sa.Column("step_up_hash", sa.String(length=200), nullable=True))
+        batch.add_column(sa.Column("step_up_for", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("step_up_sent_at", sa.DateTime(timezone=True),
+                                   nullable=True))
+        batch.add_column(sa.Column("step_up_expires_at", sa.DateTime(timezone=True),
+                                   nullable=True))
+        batch.add_column(sa.Column("step_up_failures", sa.Integer(), nullable=False,
+                                   server_default=sa.text("0")))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("member_sessions") as batch:
+        for column in ("step_up_failures", "step_up_expires_at", "step_up_sent_at",
+                       "step_up_for", "step_up_hash"):
+            batch.drop_column(column)
     op.drop_index("ix_login_code_requests_at", table_name="login_code_requests")
     op.drop_index("ix_login_code_requests_scope_key", table_name="login_code_requests")
     op.drop_table("login_code_requests")
