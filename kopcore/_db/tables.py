@@ -140,6 +140,25 @@ office_cash_counts = Table(
     Column("balance", BigInteger, nullable=False),
 )
 
+#: A teller's till count (revision k0009_apps): the drawer's cash account and office, the
+#: business date, who counted and when, the pieces per denomination (JSON), their total and the
+#: book balance at that moment, in minor units.
+till_counts = Table(
+    "till_counts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("office_id", Integer, ForeignKey("offices.id"), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("counted_at", UTCDateTime(), nullable=False),
+    Column("pieces", Text, nullable=False),
+    Column("counted", BigInteger, nullable=False),
+    Column("balance", BigInteger, nullable=False),
+    Column("note", String(200), nullable=True),
+    Index("ix_till_counts_business_date", "business_date"),
+)
+
 #: The head office's id: the root of :data:`offices`, and the office of every account, posting
 #: and user that names none.
 HEAD_OFFICE_ID = 1
@@ -476,6 +495,7 @@ __all__ = [
     "office_days",
     "offices",
     "postings",
+    "till_counts",
     "users",
     "web_logins",
     "web_sessions",
