@@ -931,3 +931,36 @@ def test_the_step_up_amount_is_a_setting_of_one_million_rupiah_by_default() -> N
     for bad in (2.5e5, "banyak", -1):
         with pytest.raises(ConfigurationError, match="member_step_up_amount"):
             Settings.from_mapping({"member_step_up_amount": bad})
+
+
+def test_a_members_loan_schedule_and_settlement_quote(demo_kernel: Kernel) -> None:
+    member, other = members(demo_kernel)[0], members(demo_kernel)[1]
+    loan = admin_call(demo_kernel, "loans.list", member=member.member_number)["items"][0]
+    schedule = admin_call(demo_kernel, "loans.schedule", loan=loan["number"])
+    quote = admin_call(demo_kernel, "loans.settlement-quote", loan=loan["number"])
+    theirs = admin_call(demo_kernel, "loans.list", member=other.member_number)["items"][0]
+    with client_for(demo_kernel) as client:
+        first_login(demo_kernel, client, member)
+        assert f'/anggota/pinjaman/{loan["number"]}' in client.get("/anggota/").text
+        page = client.get(f"/anggota/pinjaman/{loan['number']}")
+        assert page.status_code == 200
+        rows = page.text.count('data-testid="angsuran-ke"')
+        assert rows == len(schedule["installments"]) > 0
+        first = schedule["installments"][0]
+        assert _money(first["installment"]) in page.text
+        assert _money(schedule["total_installments"]) in page.text
+        assert "Pelunasan hari ini" in page.text
+        assert _money(quote["total"]) in page.text
+        paid = sum(1 for r in schedule["installments"] if r["status"] == "paid")
+        assert page.text.count(">Lunas<") == paid
+        # Another member's loan: refused as the API refuses it.
+        foreign = client.get(f"/anggota/pinjaman/{theirs['number']}")
+        assert foreign.status_code == 403
+        assert theirs["number"] not in foreign.text.replace(f"/pinjaman/{theirs['number']}", "")
+
+
+def _money(value: dict[str, str]) -> str:
+    from kopcore._i18n import format_money
+    from kopcore.money import Money
+
+    return format_money(Money.parse(value["amount"], value["currency"]))

@@ -218,3 +218,26 @@ def test_a_large_transfer_is_confirmed_with_a_fresh_code_and_the_pin(
     way.shot("done")
     after = Decimal(admin_call(kernel, "accounts.get", account=target)["balance"]["amount"])
     assert after - before == Decimal(1_500_000)
+
+
+def test_a_member_reads_the_loan_schedule_on_the_phone(browser: Any,
+                                                       server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    base, kernel = server
+    member = members(kernel)[1]
+    loan = admin_call(kernel, "loans.list", member=member.member_number)["items"][0]
+    schedule = admin_call(kernel, "loans.schedule", loan=loan["number"])
+    way = on_phone(browser, base, "member-loan-schedule")
+    sign_in_with_code(way, kernel, member.member_number)
+    way.wait_for("#pin")
+    way.keys(PIN, Keys.TAB, PIN, Keys.ENTER)
+    way.wait_for(".ok")
+    way.find("[data-testid=jadwal]").send_keys(Keys.ENTER)
+    way.wait_for("h1", "Jadwal angsuran")
+    rows = browser.find_elements("css selector", "[data-testid=angsuran-ke]")
+    assert len(rows) == len(schedule["installments"])
+    assert rows[0].text.startswith("Ke-1 · ")
+    assert way.find("[data-testid=pelunasan-total]").text.startswith("Rp")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    way.shot("schedule")

@@ -369,6 +369,27 @@ def _home_handlers(app: MemberApp) -> list[Any]:
         return app.render(request, "mutasi.html", session=session, account=account,
                           statement=lines, since=since, until=until, error=error)
 
+    @get("/pinjaman/{number:str}", sync_to_thread=True)
+    def loan_page(request: AnyRequest, number: FromPath[str]) -> Response[Any]:
+        """A loan of the member's: its installment schedule (what is paid, what is due) and
+        what settles it today (the early-settlement quote)."""
+        session = app.at_stage(request, ml.READY)
+        if isinstance(session, Response):
+            return session
+        try:
+            loan = app.read("loans.get", session, loan=number)
+            schedule = app.read("loans.schedule", session, loan=number)
+        except KopcoreError as exc:
+            return refused(request, session, exc)
+        quote = None
+        if loan["status"] == "active":
+            try:
+                quote = app.read("loans.settlement-quote", session, loan=number)
+            except KopcoreError:
+                quote = None
+        return app.render(request, "pinjaman.html", session=session, loan=loan,
+                          schedule=schedule, quote=quote)
+
     @get("/perangkat", sync_to_thread=True)
     def device_list(request: AnyRequest) -> Response[Any]:
         session = app.at_stage(request, ml.READY)
@@ -390,7 +411,7 @@ def _home_handlers(app: MemberApp) -> list[Any]:
         return Redirect(path=f"{MEMBER_PREFIX}/perangkat?keluar=1", status_code=303,
                         headers=NO_STORE)
 
-    return [home, statement, device_list, device_sign_out]
+    return [home, statement, loan_page, device_list, device_sign_out]
 
 
 def _loans(app: MemberApp, session: ml.MemberSession) -> list[dict[str, Any]]:
