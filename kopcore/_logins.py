@@ -12,6 +12,15 @@ request or :data:`LIFETIME` after login, whichever comes first. Logging out dele
 logging out everywhere deletes every session of the user, as do a password change and a
 deactivation.
 
+Every login, refused login, second step and logout is written to the audit trail
+(``audit_log``, interface ``web``) in the same transaction: the operation :data:`LOGIN`,
+:data:`LOGIN_CODE` or :data:`LOGOUT`, the username typed as the actor, the outcome (``ok``,
+``wrong-password``, ``unknown-user``, ``inactive``, ``locked`` for a try while locked out,
+``lockout`` for the failure that locked the login; ``password-ok`` when the authenticator's
+code is still to come, then ``ok`` or ``wrong-code`` for it; ``everywhere`` for a logout of
+every session) and the client's address as
+the detail. The audit trail search shows them beside the operations.
+
 Nothing here knows HTTP: the web app (:mod:`kopcore.interfaces.web`) calls these functions and
 establishes the :class:`~kopcore._auth.Principal` from the session, then runs operations through
 :func:`kopcore._service.invoke` like every other front end.
@@ -34,7 +43,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from kopcore._auth import Principal, get_user, principal_for
 from kopcore._db import tables as t
-from kopcore.errors import ValidationError, message
+from kopcore.errors import ValidationError, message, printable
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -44,6 +53,16 @@ MIN_PASSWORD = 10
 #: Two-step login (TOTP, RFC 6238): 6 digits, 30-second steps, one step of clock drift allowed.
 TOTP_STEP = 30
 TOTP_DIGITS = 6
+#: The audit trail's names of the login events, with their titles.
+LOGIN, LOGIN_CODE, LOGOUT = "web.login", "web.login-code", "web.logout"
+EVENTS = {LOGIN: "Staff sign-in", LOGIN_CODE: "Staff sign-in: authenticator code",
+          LOGOUT: "Staff sign-out"}
+#: What the outcomes of the login events mean, for the audit trail search.
+OUTCOMES = {"wrong-password": "wrong password", "unknown-user": "unknown username",
+            "inactive": "deactivated user", "locked": "refused: the login is locked",
+            "lockout": "locked after repeated failures",
+            "password-ok": "password right, authenticator code next",
+            "wrong-code": "wrong authenticator code", "everywhere": "from every device"}
 _HASHER = PasswordHasher()
 #: Verified against when the username is unknown, so both refusals take the same time.
 _ABSENT = _HASHER.hash(secrets.token_urlsafe(16))
@@ -105,12 +124,23 @@ def temporary_password() -> str:
     return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
 
 
-def log_in(conn: Connection, plugins: Any, username: str, password: str
+def audit(conn: Connection, event: str, username: str, outcome: str, client: str) -> None:
+    """Write a login event to the audit trail, in ``conn``'s transaction: who (the username
+    typed), when, from where (``client``) and how it ended. The password is never kept."""
+    who = printable(username.strip().lower())[:64] or "?"
+    conn.execute(t.audit_log.insert().values(
+        at=_now(), actor=who, interface="web", operation=event,
+        input_digest=hashlib.sha256(who.encode()).hexdigest(), outcome=outcome,
+        detail=f"from {printable(client)[:100] or '?'}"))
+
+
+def log_in(conn: Connection, plugins: Any, username: str, password: str, client: str = ""
            ) -> tuple[str, Session] | None:
     """Check the password and open a session: returns the cookie's token and the session, or
     ``None`` when refused, whatever the reason (a wrong username or password, a locked or a
-    deactivated login), so a refusal tells nothing. A wrong password is counted in ``conn``'s
-    transaction: this returns instead of raising, which would roll the count back."""
+    deactivated login), so a refusal tells nothing. A wrong password is counted, and the
+    attempt audited with the client's address (``client``), in ``conn``'s transaction: this
+    returns instead of raising, which would roll them back."""
     u, l = t.users.c, t.web_logins.c  # noqa: E741
     row = conn.execute(
         select(u.id, u.username, u.active, l.password_hash, l.must_change, l.failed_attempts,
@@ -123,16 +153,20 @@ def log_in(conn: Connection, plugins: Any, username: str, password: str
     except (VerificationError, InvalidHashError):
         valid = False
     if row is None or not row.active:
+        audit(conn, LOGIN, username, "unknown-user" if row is None else "inactive", client)
         return None
     now = _now()
     if row.locked_until is not None and row.locked_until > now:
+        audit(conn, LOGIN, username, "locked", client)
         return None
     if not valid:
         failures = row.failed_attempts + 1
         locked = now + LOCKOUT if failures >= MAX_FAILURES else None
         conn.execute(update(t.web_logins).where(l.user_id == row.id).values(
             failed_attempts=0 if locked else failures, locked_until=locked))
+        audit(conn, LOGIN, username, "lockout" if locked else "wrong-password", client)
         return None
+    audit(conn, LOGIN, username, "ok" if row.totp_secret is None else "password-ok", client)
     if _HASHER.check_needs_rehash(row.password_hash):
         conn.execute(update(t.web_logins).where(l.user_id == row.id)
                      .values(password_hash=_HASHER.hash(password)))
@@ -202,12 +236,14 @@ def change_password(conn: Connection, session: Session, current: str, new: str) 
                                               s.token_hash != session.token_hash))
 
 
-def log_out(conn: Connection, session: Session) -> None:
+def log_out(conn: Connection, session: Session, client: str = "") -> None:
     conn.execute(delete(t.web_sessions).where(t.web_sessions.c.token_hash == session.token_hash))
+    audit(conn, LOGOUT, session.principal.username, "ok", client)
 
 
-def log_out_everywhere(conn: Connection, session: Session) -> None:
+def log_out_everywhere(conn: Connection, session: Session, client: str = "") -> None:
     end_sessions(conn, get_user(conn, session.principal.username)["id"])
+    audit(conn, LOGOUT, session.principal.username, "everywhere", client)
 
 
 def end_sessions(conn: Connection, user_id: int) -> None:
@@ -293,10 +329,12 @@ def _accept_code(conn: Connection, session: Session, code: str) -> None:
                  .values(totp_last_step=step))
 
 
-def complete_login(conn: Connection, session: Session, code: str) -> Session:
-    """The second step of a login: the authenticator's code, accepted once. The session then
-    lives its full lifetime."""
+def complete_login(conn: Connection, session: Session, code: str, client: str = ""
+                   ) -> Session:
+    """The second step of a login: the authenticator's code, accepted once (and audited). The
+    session then lives its full lifetime."""
     _accept_code(conn, session, code)
+    audit(conn, LOGIN_CODE, session.principal.username, "ok", client)
     s = t.web_sessions.c
     now = _now()
     conn.execute(update(t.web_sessions).where(s.token_hash == session.token_hash)
@@ -304,9 +342,9 @@ def complete_login(conn: Connection, session: Session, code: str) -> Session:
     return attrs.evolve(session, needs_code=False)
 
 
-def code_refused(conn: Connection, session: Session) -> None:
-    """Count a wrong code like a wrong password: after :data:`MAX_FAILURES` the login is locked
-    and every session of the user ends."""
+def code_refused(conn: Connection, session: Session, client: str = "") -> None:
+    """Count (and audit) a wrong code like a wrong password: after :data:`MAX_FAILURES` the
+    login is locked and every session of the user ends."""
     user = get_user(conn, session.principal.username)
     l = t.web_logins.c  # noqa: E741
     failures = conn.execute(select(l.failed_attempts).where(l.user_id == user["id"])
@@ -315,7 +353,9 @@ def code_refused(conn: Connection, session: Session) -> None:
         conn.execute(update(t.web_logins).where(l.user_id == user["id"])
                      .values(failed_attempts=0, locked_until=_now() + LOCKOUT))
         end_sessions(conn, user["id"])
+        audit(conn, LOGIN_CODE, session.principal.username, "lockout", client)
     else:
         conn.execute(update(t.web_logins).where(l.user_id == user["id"])
                      .values(failed_attempts=failures))
+        audit(conn, LOGIN_CODE, session.principal.username, "wrong-code", client)
 

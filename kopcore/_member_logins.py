@@ -7,14 +7,27 @@ types it, then sets a PIN of :data:`PIN_DIGITS` digits at the first login (or af
 was blocked), or types the PIN they set. The PIN also confirms every money movement.
 
 - Codes and PINs are kept only as argon2id hashes (``member_logins``); a code is accepted once.
-- A new code is sent at most once per :data:`CODE_RESEND`; until then the one sent stands
-  (and a voided one is not replaced), so codes cannot be guessed faster than five a minute.
+- Asking for a code is limited per address typed (the member number or phone, normalised:
+  ``0812...``, ``62812...`` and ``+62812...`` are one address) and per client address: one
+  request per :data:`CODE_RESEND` and :data:`MAX_CODE_REQUESTS` per :data:`CODE_REQUEST_WINDOW`
+  for an address, :data:`MAX_CLIENT_CODE_REQUESTS` per window from a client address. Beyond
+  them the request is refused (:class:`~kopcore.errors.TooManyRequests`, saying how long to
+  wait). The limits look only at what was typed and where from, never at whether it is a
+  member's, so a refusal tells nothing about who is a member; they are counted in the database
+  (``login_code_requests``), so they hold across server processes.
+- A member gets at most one code per :data:`CODE_RESEND` and :data:`MAX_CODE_REQUESTS` per
+  window whichever address they are reached by; until then the code sent stands (and a voided
+  one is not replaced), silently: the answer is the same as when a code goes.
 - :data:`MAX_CODE_FAILURES` wrong codes in a row void the code (a new one must be asked for).
 - :data:`MAX_PIN_FAILURES` wrong PINs in a row (at login or confirming a payment) block the PIN
   and end every session of the member: they sign in again with a new code and set a new PIN.
 - An unknown member number or phone, a member who is not active or has no phone, all answer
   as a known one does ("the code was sent if the number is registered"), so nobody learns who
   is a member; such a login can never succeed.
+- A money movement at or above the ``member_step_up_amount`` setting needs, besides the PIN, a
+  fresh code sent for that payment alone (:func:`begin_step_up`, :func:`check_step_up`):
+  bound to the session and to the payment's digest (its kind, form key, amount and recipient),
+  valid for :data:`CODE_LIFETIME`, void after :data:`MAX_STEP_UP_FAILURES` wrong codes.
 - A session is a random token in an HttpOnly cookie; only its SHA-256 is kept
   (``member_sessions``), with the CSRF token of its forms and the stage of the login. It ends
   after :data:`IDLE` without a request or :data:`LIFETIME` after login.
@@ -39,19 +52,26 @@ from typing import Any
 import attrs
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy import Connection, delete, func, or_, select, update
 
 from kopcore import _auth as auth
 from kopcore._db import tables as t
 from kopcore._notify import notify
 from kopcore.context import Context
-from kopcore.errors import KopcoreError, ValidationError, message
+from kopcore.errors import KopcoreError, TooManyRequests, ValidationError, message
+from kopcore.money import Money
 from kopcore.records import Notification
 
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=5)
 CODE_RESEND = timedelta(seconds=60)
 MAX_CODE_FAILURES = 5
+#: The window of the request limits, and how many code requests it allows per address typed
+#: (and per member) and per client address (several members may share one: a mobile
+#: operator's or an office's network).
+CODE_REQUEST_WINDOW = timedelta(minutes=15)
+MAX_CODE_REQUESTS = 5
+MAX_CLIENT_CODE_REQUESTS = 30
 PIN_DIGITS = 6
 MAX_PIN_FAILURES = 5
 IDLE = timedelta(minutes=10)
@@ -142,12 +162,93 @@ def _login_row(conn: Connection, member_id: int) -> Any:
         t.member_logins.c.member_id == member_id)).first()
 
 
-def begin(ctx: Context, identifier: str, device: str) -> tuple[str, Notification | None]:
-    """Start a login: a new one-time code for the member (unless one was sent less than
-    :data:`CODE_RESEND` ago) and a session waiting for it. Returns the session's cookie token,
-    the same whether or not the number is a member's, and the message carrying the code, to
-    :func:`deliver` once this transaction committed (``None``: no new code)."""
+#: What the request limits count: the address typed, the client's address, the member.
+ADDRESS, CLIENT, MEMBER = "address", "client", "member"
+
+
+def address_key(identifier: str) -> str:
+    """The address a code request names, one way however it is written: a phone number in
+    its national form (``0812...``), anything else (a member number) case-folded."""
+    text = identifier.strip()
+    forms = sorted(f for f in phone_forms(text) if f.startswith("0"))
+    return "tel:" + forms[0] if forms else "id:" + text.casefold()
+
+
+def _key(scope: str, value: str) -> str:
+    return hashlib.sha256(f"{scope}:{value}".encode()).hexdigest()
+
+
+def _recent(conn: Connection, scope: str, key: str, now: datetime) -> list[datetime]:
+    """When ``key`` asked within the window, oldest first (older rows of it are deleted)."""
+    r = t.login_code_requests.c
+    since = now - CODE_REQUEST_WINDOW
+    conn.execute(delete(t.login_code_requests).where(r.scope == scope, r.key == key,
+                                                     r.at <= since))
+    return list(conn.execute(select(r.at).where(r.scope == scope, r.key == key)
+                             .order_by(r.at)).scalars())
+
+
+def _wait(times: list[datetime], most: int, now: datetime, *, cool_down: bool) -> int:
+    """Whole seconds until one more request is allowed (0: now)."""
+    waits = [timedelta(0)]
+    if cool_down and times:
+        waits.append(times[-1] + CODE_RESEND - now)
+    if len(times) >= most:
+        waits.append(times[len(times) - most] + CODE_REQUEST_WINDOW - now)
+    return max(0, -(-int(max(waits).total_seconds() * 1000) // 1000))
+
+
+def limit_requests(conn: Connection, identifier: str, client: str) -> None:
+    """Count a code request for the address typed and the client's address, or refuse it
+    (:class:`TooManyRequests`, counting nothing) when either spent its limit. Decided by what
+    was typed alone, so it answers a member's number and a stranger's the same."""
+    now = _now()
+    if secrets.randbelow(100) == 0:  # now and then, forget every old request
+        conn.execute(delete(t.login_code_requests).where(
+            t.login_code_requests.c.at <= now - CODE_REQUEST_WINDOW))
+    address, source = _key(ADDRESS, address_key(identifier)), _key(CLIENT, client or "?")
+    wait = max(_wait(_recent(conn, ADDRESS, address, now), MAX_CODE_REQUESTS, now,
+                     cool_down=True),
+               _wait(_recent(conn, CLIENT, source, now), MAX_CLIENT_CODE_REQUESTS, now,
+                     cool_down=False))
+    if wait:
+        if wait <= 90:
+            said = message("sign-in codes were asked for too often; ask again in {seconds} "
+                           "seconds", seconds=wait)
+        else:
+            said = message("sign-in codes were asked for too often; ask again in {minutes} "
+                           "minutes", minutes=-(-wait // 60))
+        raise TooManyRequests(said, retry_after=wait)
+    conn.execute(t.login_code_requests.insert(), [{"scope": ADDRESS, "key": address, "at": now},
+                                                  {"scope": CLIENT, "key": source, "at": now}])
+
+
+def _forget_latest(conn: Connection, scope: str, key: str) -> None:
+    r = t.login_code_requests.c
+    latest = conn.execute(select(func.max(r.id)).where(r.scope == scope, r.key == key)
+                          ).scalar()
+    if latest is not None:
+        conn.execute(delete(t.login_code_requests).where(r.id == latest))
+
+
+def withdraw_request(conn: Connection, identifier: str, client: str) -> None:
+    """Count a code request no more: its code could not be sent (the channel refused), so the
+    member may ask again at once."""
+    _forget_latest(conn, ADDRESS, _key(ADDRESS, address_key(identifier)))
+    _forget_latest(conn, CLIENT, _key(CLIENT, client or "?"))
+
+
+def begin(ctx: Context, identifier: str, device: str, client: str = ""
+          ) -> tuple[str, Notification | None]:
+    """Start a login: a new one-time code for the member (unless the member was sent one less
+    than :data:`CODE_RESEND` ago, or :data:`MAX_CODE_REQUESTS` within the window) and a
+    session waiting for it. Returns the session's cookie token, the same whether or not the
+    number is a member's, and the message carrying the code, to :func:`deliver` once this
+    transaction committed (``None``: no new code). Raises :class:`TooManyRequests` when the
+    address typed or the client's address (``client``) asked too often
+    (:func:`limit_requests`)."""
     conn = ctx.conn
+    limit_requests(conn, identifier, client)
     member = find_member(conn, identifier)
     member_id = None
     message = None
@@ -156,6 +257,8 @@ def begin(ctx: Context, identifier: str, device: str) -> tuple[str, Notification
         if user_id is not None:
             member_id = int(member.id)
             message = _new_code(ctx, member, user_id)
+    if message is None:
+        _HASHER.hash(secrets.token_urlsafe(8))  # the time a new code's hash takes
     token = secrets.token_urlsafe(32)
     now = _now()
     conn.execute(t.member_sessions.insert().values(
@@ -177,6 +280,7 @@ def deliver(kernel: Any, message: Notification) -> bool:
                 t.members.c.member_number == message.member_number)).scalar_one()
             conn.execute(update(t.member_logins).where(t.member_logins.c.member_id == member)
                          .values(code_hash=None, code_expires_at=None, code_sent_at=None))
+            _forget_latest(conn, MEMBER, _key(MEMBER, str(member)))
 
         kernel.db.write(void)
         return False
@@ -190,6 +294,10 @@ def _new_code(ctx: Context, member: Any, user_id: int) -> Notification | None:
     if row is not None and row.code_sent_at is not None \
             and row.code_sent_at + CODE_RESEND > now:
         return None  # the code sent a moment ago stands (or, voided, none until the minute)
+    key = _key(MEMBER, str(member.id))
+    if len(_recent(conn, MEMBER, key, now)) >= MAX_CODE_REQUESTS:
+        return None  # enough codes for now, by whichever address the member was asked
+    conn.execute(t.login_code_requests.insert().values(scope=MEMBER, key=key, at=now))
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
     values = {"user_id": user_id, "code_hash": _HASHER.hash(code), "code_sent_at": now,
               "code_expires_at": now + CODE_LIFETIME, "code_failures": 0}
@@ -396,3 +504,119 @@ def end_session(conn: Connection, session: MemberSession) -> None:
 def end_sessions(conn: Connection, member_id: int) -> None:
     """End every member app session of a member (every device)."""
     conn.execute(delete(t.member_sessions).where(t.member_sessions.c.member_id == member_id))
+
+
+# --- a fresh code for a large payment (step-up) ---------------------------------------------
+
+STEP_UP_CODE = "member.step-up-code"
+#: Wrong codes after which a payment's fresh code is void (the payment starts again).
+MAX_STEP_UP_FAILURES = 3
+_PASSED = "passed"
+
+
+def step_up_needed(settings: Any, amount: Money) -> bool:
+    """Whether a money movement of ``amount`` in the member app needs a fresh one-time code
+    besides the PIN: at or above the ``member_step_up_amount`` setting."""
+    limit = Money.parse(str(settings.member_step_up_amount), amount.currency)
+    return amount.minor >= limit.minor
+
+
+def payment_digest(*parts: str) -> str:
+    """What a fresh code confirms: the digest of the payment's kind, form key, amount and
+    recipient (a code for one payment never confirms another)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def begin_step_up(ctx: Context, session: MemberSession, payment: str, what: str
+                  ) -> Notification | None:
+    """A fresh code for the payment whose digest is ``payment`` (:func:`payment_digest`),
+    described to the member as ``what``, to :func:`deliver_step_up` once this transaction
+    committed. ``None`` when the code sent for the same payment less than :data:`CODE_RESEND`
+    ago stands, or it was already typed right. Raises :class:`TooManyRequests` when the member
+    was sent :data:`MAX_CODE_REQUESTS` codes within :data:`CODE_REQUEST_WINDOW`."""
+    conn = ctx.conn
+    if session.member_id is None or session.stage != READY:
+        raise ValidationError(message("a payment is confirmed once signed in"), field="pin")
+    s = t.member_sessions.c
+    row = conn.execute(select(s.step_up_hash, s.step_up_for, s.step_up_sent_at).where(
+        s.token_hash == session.token_hash)).one()
+    now = _now()
+    if row.step_up_for == payment and (row.step_up_hash == _PASSED or (
+            row.step_up_hash is not None and row.step_up_sent_at + CODE_RESEND > now)):
+        return None
+    key = _key(MEMBER, str(session.member_id))
+    times = _recent(conn, MEMBER, key, now)
+    wait = _wait(times, MAX_CODE_REQUESTS, now, cool_down=False)
+    if wait:
+        raise TooManyRequests(message("sign-in codes were asked for too often; ask again in "
+                                      "{minutes} minutes", minutes=-(-wait // 60)),
+                              retry_after=wait)
+    conn.execute(t.login_code_requests.insert().values(scope=MEMBER, key=key, at=now))
+    code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    conn.execute(update(t.member_sessions).where(s.token_hash == session.token_hash).values(
+        step_up_hash=_HASHER.hash(code), step_up_for=payment, step_up_sent_at=now,
+        step_up_expires_at=now + CODE_LIFETIME, step_up_failures=0))
+    member = conn.execute(select(t.members.c.member_number, t.members.c.phone).where(
+        t.members.c.id == session.member_id)).one()
+    minutes = int(CODE_LIFETIME.total_seconds() // 60)
+    return Notification(
+        STEP_UP_CODE, member.member_number, member.phone,
+        f"{code} adalah kode konfirmasi {what} di aplikasi anggota "
+        f"{ctx.settings.cooperative_name}. Berlaku {minutes} menit. Jika Anda tidak sedang "
+        "membayar, JANGAN berikan kode ini kepada siapa pun dan hubungi koperasi.")
+
+
+def deliver_step_up(kernel: Any, message: Notification, session: MemberSession) -> bool:
+    """Send a payment's fresh code; a channel's refusal voids it (the member may ask again at
+    once). Returns whether the message went."""
+    try:
+        kernel.write("member-app", lambda ctx: notify(ctx, message), operation="member-app")
+    except KopcoreError:
+        def void(conn: Connection) -> None:
+            conn.execute(update(t.member_sessions)
+                         .where(t.member_sessions.c.token_hash == session.token_hash)
+                         .values(step_up_hash=None, step_up_for=None, step_up_sent_at=None,
+                                 step_up_expires_at=None, step_up_failures=0))
+            _forget_latest(conn, MEMBER, _key(MEMBER, str(session.member_id)))
+
+        kernel.db.write(void)
+        return False
+    return True
+
+
+def check_step_up(conn: Connection, session: MemberSession, payment: str, code: str) -> str:
+    """The fresh code of the payment ``payment``: ``ok`` (it stays accepted for this payment,
+    so sending the same form again shows its first result), ``wrong``, or ``void`` (none sent
+    for this payment, expired, or :data:`MAX_STEP_UP_FAILURES` wrong codes: the payment starts
+    again with a new code). Counted in ``conn``'s transaction: returns instead of raising."""
+    s = t.member_sessions.c
+    row = conn.execute(select(s.step_up_hash, s.step_up_for, s.step_up_expires_at,
+                              s.step_up_failures).where(s.token_hash == session.token_hash)
+                       ).first()
+    if row is None or row.step_up_for != payment or row.step_up_hash is None:
+        return "void"
+    if row.step_up_hash == _PASSED:
+        return "ok"
+    valid = _verify(row.step_up_hash, re.sub(r"\s", "", code or ""))
+    if row.step_up_expires_at is None or row.step_up_expires_at <= _now():
+        valid = False
+        failures = MAX_STEP_UP_FAILURES
+    else:
+        failures = row.step_up_failures + (0 if valid else 1)
+    if valid:
+        conn.execute(update(t.member_sessions).where(s.token_hash == session.token_hash)
+                     .values(step_up_hash=_PASSED, step_up_failures=0))
+        return "ok"
+    if failures >= MAX_STEP_UP_FAILURES:
+        conn.execute(update(t.member_sessions).where(s.token_hash == session.token_hash)
+                     .values(step_up_hash=None, step_up_for=None, step_up_expires_at=None,
+                             step_up_failures=0))
+        return "void"
+    conn.execute(update(t.member_sessions).where(s.token_hash == session.token_hash)
+                 .values(step_up_failures=failures))
+    return "wrong"
+
+
+def step_up_failures(conn: Connection, session: MemberSession) -> int:
+    return int(conn.execute(select(t.member_sessions.c.step_up_failures).where(
+        t.member_sessions.c.token_hash == session.token_hash)).scalar() or 0)

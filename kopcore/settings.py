@@ -214,6 +214,9 @@ class Settings:
     #: from ``kopcore_notification_channels``. ``development`` sends nothing and keeps each
     #: message in the outbox (``kopcore notify outbox``): for a demo and tests only.
     notification_channel: str = "development"
+    #: Amount (major units) at or above which a money movement in the member app (a transfer,
+    #: an installment, a PPOB purchase) needs a fresh one-time code besides the PIN.
+    member_step_up_amount: Decimal = Decimal(1_000_000)
     #: Where the settings came from (for messages); not a setting.
     source: str = "defaults"
 
@@ -274,6 +277,20 @@ class Settings:
                     )
                 thresholds[name] = Decimal(str(value))
             kwargs["approval_thresholds"] = thresholds
+        if "member_step_up_amount" in kwargs:
+            value = kwargs["member_step_up_amount"]
+            if isinstance(value, float | bool) or not isinstance(value, int | str | Decimal):
+                raise ConfigurationError(
+                    f"{source}: member_step_up_amount must be a string or integer")
+            try:
+                amount = Decimal(str(value))
+            except ArithmeticError:
+                raise ConfigurationError(
+                    f"{source}: member_step_up_amount is not an amount: {value!r}") from None
+            if not amount.is_finite() or amount < 0:
+                raise ConfigurationError(
+                    f"{source}: member_step_up_amount must be zero or more")
+            kwargs["member_step_up_amount"] = amount
         if "shu" in kwargs:
             kwargs["shu"] = ShuSettings.from_mapping(kwargs["shu"], source)
         if "units" in kwargs:

@@ -57,6 +57,16 @@ def last_code(kernel: Kernel, member_number: str) -> str:
     return found.group(1)
 
 
+def last_step_up_code(kernel: Kernel, member_number: str) -> str:
+    """The fresh code of a large payment the development channel kept for the member."""
+    message = kernel.db.read(lambda conn: _notify.outbox(conn, member_number=member_number,
+                                                         limit=1))[0]
+    assert message["kind"] == ml.STEP_UP_CODE, message
+    found = re.match(r"(\d{6}) adalah kode konfirmasi", message["text"])
+    assert found, message["text"]
+    return found.group(1)
+
+
 def reset_login(kernel: Kernel, member_id: int) -> None:
     """A member who never signed in (each test starts from the first login)."""
     def reset(conn: Any) -> None:
@@ -67,10 +77,29 @@ def reset_login(kernel: Kernel, member_id: int) -> None:
 
 
 def a_minute_later(kernel: Kernel, member_id: int) -> None:
-    """As if the last code was sent more than a minute ago: a new one may go."""
-    kernel.db.write(lambda conn: conn.execute(update(t.member_logins).where(
-        t.member_logins.c.member_id == member_id).values(
-        code_sent_at=datetime.now(UTC) - timedelta(minutes=2))))
+    """As if the last code was sent more than a minute ago: a new one may go (the requests
+    counted in the window stay counted, two minutes older)."""
+    def later(conn: Any) -> None:
+        conn.execute(update(t.member_logins).where(
+            t.member_logins.c.member_id == member_id).values(
+            code_sent_at=datetime.now(UTC) - timedelta(minutes=2)))
+        r = t.login_code_requests.c
+        for row in conn.execute(select(r.id, r.at)).all():
+            conn.execute(update(t.login_code_requests).where(r.id == row.id)
+                         .values(at=row.at - timedelta(minutes=2)))
+
+    kernel.db.write(later)
+
+
+def forget_code_requests(kernel: Kernel) -> None:
+    """As if the last code request was more than the window ago."""
+    kernel.db.write(lambda conn: conn.execute(t.login_code_requests.delete()))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(demo_kernel: Kernel) -> None:
+    """Each test starts with no code request counted (they all come from one client)."""
+    forget_code_requests(demo_kernel)
 
 
 def start(client: TestClient[Any], identifier: str) -> Any:
@@ -95,6 +124,7 @@ def set_pin(client: TestClient[Any], pin: str, repeat: str | None = None) -> Any
 
 def first_login(kernel: Kernel, client: TestClient[Any], member: Any) -> None:
     reset_login(kernel, member.id)
+    forget_code_requests(kernel)
     assert start(client, member.member_number).headers["location"] == "/anggota/kode"
     assert send_code(client, last_code(kernel, member.member_number)).headers["location"] \
         == "/anggota/pin-baru"
@@ -198,16 +228,138 @@ def test_a_code_is_sent_once_a_minute_and_voided_after_repeated_failures(demo_ke
     with client_for(demo_kernel) as client:
         sent = outbox_count(demo_kernel)
         start(client, member.member_number)
-        start(client, member.member_number)
-        assert outbox_count(demo_kernel) == sent + 1  # the second asks within the minute
+        again = start(client, member.member_number)  # within the minute: refused
+        assert again.status_code == 429
+        assert outbox_count(demo_kernel) == sent + 1
+        # The refused request left the first session waiting for its code.
         code = last_code(demo_kernel, member.member_number)
         wrong = "000000" if code != "000000" else "111111"
         for _ in range(ml.MAX_CODE_FAILURES - 1):
             assert send_code(client, wrong).status_code == 400
         assert send_code(client, wrong).headers["location"] == "/anggota/masuk?info=kode"
-        # The right code no longer works: the code was voided and the session ended.
-        start(client, member.member_number)  # within the minute: no new code is sent
-        assert send_code(client, code).headers["location"] == "/anggota/masuk?info=kode"
+        # The right code no longer works: the code was voided and the session ended; a new
+        # code is refused within the minute.
+        assert start(client, member.member_number).status_code == 429
+        assert client.get("/anggota/kode", follow_redirects=False).headers["location"] \
+            .startswith("/anggota/masuk")
+        # A minute later a new code goes; the voided one stays void.
+        a_minute_later(demo_kernel, member.id)
+        assert start(client, member.member_number).headers["location"] == "/anggota/kode"
+        assert outbox_count(demo_kernel) == sent + 2
+        new = last_code(demo_kernel, member.member_number)
+        if new != code:
+            assert send_code(client, code).status_code == 400
+        assert send_code(client, new).headers["location"] == "/anggota/pin-baru"
+
+
+def _without_tokens(page: str) -> str:
+    return re.sub(r'name="start_token" value="[^"]*"', "", page)
+
+
+def test_code_requests_are_limited_per_address_with_a_cool_down(demo_kernel: Kernel) -> None:
+    member = members(demo_kernel)[4]
+    reset_login(demo_kernel, member.id)
+    with client_for(demo_kernel) as client:
+        sent = outbox_count(demo_kernel)
+        assert start(client, member.phone).headers["location"] == "/anggota/kode"
+        # The same phone written the international way is the same address: cooling down.
+        refused = start(client, "+62" + member.phone[1:])
+        assert refused.status_code == 429
+        assert 50 <= int(refused.headers["retry-after"]) <= 60
+        assert re.search(r"Kode masuk terlalu sering diminta; minta lagi dalam (5\d|60) "
+                         r"detik\.", refused.text)
+        # Four more, a minute apart, then the fifteen minutes' five are spent.
+        for _ in range(ml.MAX_CODE_REQUESTS - 1):
+            a_minute_later(demo_kernel, member.id)
+            assert start(client, member.phone).headers["location"] == "/anggota/kode"
+        assert outbox_count(demo_kernel) == sent + ml.MAX_CODE_REQUESTS
+        a_minute_later(demo_kernel, member.id)
+        refused = start(client, member.phone)
+        assert refused.status_code == 429
+        # The first request was 2 x 5 = 10 minutes ago: 5 minutes to wait.
+        assert "minta lagi dalam 5 menit" in refused.text
+        assert outbox_count(demo_kernel) == sent + ml.MAX_CODE_REQUESTS
+        # By the member number, another address: allowed, but the member already had five
+        # codes in the window, so none is sent (the answer is the same).
+        a_minute_later(demo_kernel, member.id)
+        assert start(client, member.member_number).headers["location"] == "/anggota/kode"
+        assert outbox_count(demo_kernel) == sent + ml.MAX_CODE_REQUESTS
+    rows = demo_kernel.db.read(lambda conn: conn.execute(select(
+        t.login_code_requests.c.key)).scalars().all())
+    assert rows
+    assert all(len(key) == 64 for key in rows)
+    assert member.phone not in rows
+    assert member.member_number not in rows
+
+
+def test_an_unknown_number_is_limited_exactly_as_a_members(demo_kernel: Kernel) -> None:
+    member = members(demo_kernel)[3]
+    reset_login(demo_kernel, member.id)
+    answers: dict[str, list[tuple[int, str, int, str]]] = {}
+    for typed in (member.phone, "081299990001"):
+        with client_for(demo_kernel) as client:
+            seen = []
+            for _ in range(ml.MAX_CODE_REQUESTS + 1):
+                for answer in (start(client, typed), start(client, typed)):  # the 2nd at once
+                    seen.append((answer.status_code, answer.headers.get("location", ""),
+                                 int(answer.headers.get("retry-after", 0)),
+                                 _without_tokens(answer.text)))
+                a_minute_later(demo_kernel, member.id)
+            answers[typed] = seen
+    known, unknown = answers[member.phone], answers["081299990001"]
+    assert [a[0] for a in known] == [303, 429] * ml.MAX_CODE_REQUESTS + [429, 429]
+    assert [a[:2] for a in unknown] == [a[:2] for a in known]
+    assert [a[3] for a in unknown] == [a[3] for a in known]
+    # The waits said differ only by the time the requests took.
+    assert all(abs(u[2] - k[2]) <= 2 for u, k in zip(unknown, known, strict=True))
+    assert 50 <= known[1][2] <= 60
+    assert 290 <= known[-1][2] <= 300
+
+
+def test_code_requests_are_limited_per_client_address(demo_kernel: Kernel) -> None:
+    with client_for(demo_kernel) as client:
+        for n in range(ml.MAX_CLIENT_CODE_REQUESTS):
+            assert start(client, f"A9{n:05d}").headers["location"] == "/anggota/kode"
+        refused = start(client, "A800000")  # a fresh address, from the same client
+        assert refused.status_code == 429
+        assert "Kode masuk terlalu sering diminta" in refused.text
+    # Another client asking for the same fresh address is not held back.
+    demo_kernel.write("test", lambda ctx: ml.limit_requests(ctx.conn, "A800000",
+                                                            "203.0.113.9"))
+
+
+def test_the_limits_hold_across_server_processes(demo_kernel: Kernel) -> None:
+    member = members(demo_kernel)[2]
+    reset_login(demo_kernel, member.id)
+    other = Kernel.start(demo_kernel.settings)  # a second server process on the same database
+    try:
+        with client_for(demo_kernel) as client, client_for(other) as elsewhere:
+            assert start(client, member.member_number).headers["location"] == "/anggota/kode"
+            assert start(elsewhere, member.member_number).status_code == 429
+            code = last_code(demo_kernel, member.member_number)
+            wrong = "000000" if code != "000000" else "111111"
+            # Wrong codes typed through both processes count together: the code dies.
+            for _ in range(ml.MAX_CODE_FAILURES - 1):
+                assert send_code(client, wrong).status_code == 400
+            failures = other.db.read(lambda conn: conn.execute(select(
+                t.member_logins.c.code_failures).where(
+                t.member_logins.c.member_id == member.id)).scalar_one())
+            assert failures == ml.MAX_CODE_FAILURES - 1
+            a_minute_later(demo_kernel, member.id)
+            # A new code from the other process resets the count for the new code only.
+            assert start(elsewhere, member.member_number).headers["location"] \
+                == "/anggota/kode"
+            fresh = last_code(demo_kernel, member.member_number)
+            assert send_code(elsewhere, fresh).headers["location"] == "/anggota/pin-baru"
+    finally:
+        other.close()
+
+
+def test_address_key_reads_one_address_however_written() -> None:
+    assert ml.address_key("0812 3456 7890") == ml.address_key("+62 812-3456-7890") \
+        == ml.address_key("6281234567890") == "tel:081234567890"
+    assert ml.address_key(" a000001 ") == ml.address_key("A000001") == "id:a000001"
+    assert ml.address_key("A000001") != ml.address_key("A000002")
 
 
 def test_wrong_pins_block_the_pin_and_end_every_session(demo_kernel: Kernel) -> None:
@@ -344,8 +496,9 @@ def test_a_transfer_shows_the_recipient_asks_the_pin_and_posts_once(demo_kernel:
         check = client.post("/anggota/transfer/periksa", data={
             "csrf": hidden(form, "csrf"), "idempotency_key": "web-too-much", "sumber": source,
             "tujuan": target["number"], "jumlah": "99.000.000,00"})
-        too_much = client.post("/anggota/transfer/kirim", data={**confirm_form(check.text),
-                                                               "pin": PIN})
+        too_much = client.post("/anggota/transfer/kirim", data={
+            **confirm_form(check.text), "pin": PIN,
+            "kode": last_step_up_code(demo_kernel, member.member_number)})
         assert too_much.status_code == 409
         assert "Saldo tidak cukup" in too_much.text
         assert "diminta Rp99.000.000,00" in too_much.text
@@ -639,3 +792,175 @@ def test_another_members_money_is_never_reachable_from_the_app(demo_kernel: Kern
                 "pinjaman": loan["number"], "jumlah": "1000"})
             assert answer.status_code == 403
     assert entries(demo_kernel) == posted
+
+
+@pytest.fixture
+def step_up_kernel(demo_kernel: Kernel) -> Any:
+    """The demo cooperative where a member's payment of Rp50.000 or more needs a fresh code."""
+    kernel = Kernel.start(attrs.evolve(demo_kernel.settings,
+                                       member_step_up_amount=Decimal(50_000)))
+    yield kernel
+    kernel.close()
+
+
+def _transfer_check(client: TestClient[Any], form: str, key: str, source: str, to: str,
+                    amount: str) -> Any:
+    return client.post("/anggota/transfer/periksa", data={
+        "csrf": hidden(form, "csrf"), "idempotency_key": key, "sumber": source, "tujuan": to,
+        "jumlah": amount})
+
+
+def test_a_large_transfer_needs_a_fresh_code_for_that_payment(step_up_kernel: Kernel) -> None:
+    kernel = step_up_kernel
+    member, other = members(kernel)[1], members(kernel)[0]
+    source = next(a["number"] for a in admin_call(
+        kernel, "accounts.list", member=member.member_number, limit=200)["items"]
+        if a["product_code"] == "savings.sukarela")
+    target = next(a["number"] for a in admin_call(
+        kernel, "accounts.list", member=other.member_number, limit=200)["items"]
+        if a["product_code"] == "savings.sukarela")
+    holder = admin_call(kernel, "members.get", member=other.member_number)["name"]
+    with client_for(kernel) as client:
+        first_login(kernel, client, member)
+        form = client.get("/anggota/transfer").text
+        # Below the setting: the PIN alone, no code sent.
+        sent = outbox_count(kernel)
+        small = _transfer_check(client, form, "web-small", source, target, "49.999,00")
+        assert 'id="kode"' not in small.text
+        assert outbox_count(kernel) == sent
+        posted = entries(kernel)
+        done = client.post("/anggota/transfer/kirim", data={**confirm_form(small.text),
+                                                            "pin": PIN})
+        assert "Transfer berhasil" in done.text
+        assert entries(kernel) == posted + 1
+        # At the setting: a code sent for this payment, naming it.
+        check = _transfer_check(client, form, "web-large", source, target, "50.000,00")
+        assert 'id="kode"' in check.text
+        assert "kode konfirmasi" in check.text
+        message = kernel.db.read(lambda conn: _notify.outbox(conn, limit=1))[0]
+        assert message["kind"] == ml.STEP_UP_CODE
+        assert f"transfer Rp50.000,00 ke {holder}" in message["text"]
+        code = last_step_up_code(kernel, member.member_number)
+        values = confirm_form(check.text)
+        # Showing the page again keeps the code sent (no second message within the minute).
+        _transfer_check(client, form, "web-large", source, target, "50.000,00")
+        assert outbox_count(kernel) == sent + 1
+        # The PIN alone is not enough; nothing moves.
+        wrong = "000000" if code != "000000" else "111111"
+        refused = client.post("/anggota/transfer/kirim", data={**values, "pin": PIN,
+                                                               "kode": wrong})
+        assert refused.status_code == 400
+        assert f"Kode konfirmasi salah. Sisa {ml.MAX_STEP_UP_FAILURES - 1} kali" in refused.text
+        # The code confirms this payment only: a larger amount with it is refused.
+        other_amount = client.post("/anggota/transfer/kirim", data={
+            **values, "jumlah": "900.000,00", "pin": PIN, "kode": code})
+        assert other_amount.status_code == 400
+        assert "Kode konfirmasi tidak berlaku" in other_amount.text
+        assert entries(kernel) == posted + 1
+        # A wrong PIN with the right code: refused, the code not spent.
+        assert client.post("/anggota/transfer/kirim", data={
+            **values, "pin": "975310", "kode": code}).status_code == 400
+        done = client.post("/anggota/transfer/kirim", data={**values, "pin": PIN, "kode": code})
+        assert "Transfer berhasil" in done.text
+        again = client.post("/anggota/transfer/kirim", data={**values, "pin": PIN,
+                                                             "kode": code})
+        assert "sudah dikirim sebelumnya" in again.text
+        assert entries(kernel) == posted + 2
+
+
+def test_a_payments_fresh_code_dies_after_wrong_tries_and_when_expired(step_up_kernel: Kernel
+                                                                         ) -> None:
+    kernel = step_up_kernel
+    member, other = members(kernel)[1], members(kernel)[0]
+    source = next(a["number"] for a in admin_call(
+        kernel, "accounts.list", member=member.member_number, limit=200)["items"]
+        if a["product_code"] == "savings.sukarela")
+    target = next(a["number"] for a in admin_call(
+        kernel, "accounts.list", member=other.member_number, limit=200)["items"]
+        if a["product_code"] == "savings.sukarela")
+    with client_for(kernel) as client:
+        first_login(kernel, client, member)
+        form = client.get("/anggota/transfer").text
+        posted = entries(kernel)
+        check = _transfer_check(client, form, "web-guess", source, target, "60.000,00")
+        code = last_step_up_code(kernel, member.member_number)
+        values = confirm_form(check.text)
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(ml.MAX_STEP_UP_FAILURES - 1):
+            assert client.post("/anggota/transfer/kirim", data={
+                **values, "pin": PIN, "kode": wrong}).status_code == 400
+        void = client.post("/anggota/transfer/kirim", data={**values, "pin": PIN,
+                                                            "kode": wrong})
+        assert "Kode konfirmasi tidak berlaku" in void.text
+        late = client.post("/anggota/transfer/kirim", data={**values, "pin": PIN, "kode": code})
+        assert "Kode konfirmasi tidak berlaku" in late.text  # the right code, too late
+        # A new code, expired before it is typed.
+        a_minute_later(kernel, member.id)
+        check = _transfer_check(client, form, "web-late", source, target, "60.000,00")
+        code = last_step_up_code(kernel, member.member_number)
+        kernel.db.write(lambda conn: conn.execute(update(t.member_sessions).where(
+            t.member_sessions.c.member_id == member.id).values(
+            step_up_expires_at=datetime.now(UTC) - timedelta(seconds=1))))
+        expired = client.post("/anggota/transfer/kirim", data={
+            **confirm_form(check.text), "pin": PIN, "kode": code})
+        assert "Kode konfirmasi tidak berlaku" in expired.text
+        assert entries(kernel) == posted
+        # An installment and a purchase at the setting need one too.
+        loan = admin_call(kernel, "loans.list", member=member.member_number)["items"]
+        assert loan
+        page = client.get(f"/anggota/angsuran?pinjaman={loan[0]['number']}").text
+        a_minute_later(kernel, member.id)
+        installment = client.post("/anggota/angsuran/periksa", data={
+            "csrf": hidden(page, "csrf"), "idempotency_key": hidden(page, "idempotency_key"),
+            "pinjaman": loan[0]["number"], "jumlah": "50.000,00"})
+        assert 'id="kode"' in installment.text
+        assert "pembayaran angsuran Rp50.000,00" in kernel.db.read(
+            lambda conn: _notify.outbox(conn, limit=1))[0]["text"]
+
+
+def test_the_step_up_amount_is_a_setting_of_one_million_rupiah_by_default() -> None:
+    from kopcore.money import Money
+    from kopcore.settings import Settings
+
+    settings = Settings()
+    assert settings.member_step_up_amount == Decimal(1_000_000)
+    assert not ml.step_up_needed(settings, Money.parse("999999.99", "IDR"))
+    assert ml.step_up_needed(settings, Money.parse("1000000", "IDR"))
+    assert Settings.from_mapping({"member_step_up_amount": "250000"}).member_step_up_amount \
+        == Decimal(250_000)
+    for bad in (2.5e5, "banyak", -1):
+        with pytest.raises(ConfigurationError, match="member_step_up_amount"):
+            Settings.from_mapping({"member_step_up_amount": bad})
+
+
+def test_a_members_loan_schedule_and_settlement_quote(demo_kernel: Kernel) -> None:
+    member, other = members(demo_kernel)[0], members(demo_kernel)[1]
+    loan = admin_call(demo_kernel, "loans.list", member=member.member_number)["items"][0]
+    schedule = admin_call(demo_kernel, "loans.schedule", loan=loan["number"])
+    quote = admin_call(demo_kernel, "loans.settlement-quote", loan=loan["number"])
+    theirs = admin_call(demo_kernel, "loans.list", member=other.member_number)["items"][0]
+    with client_for(demo_kernel) as client:
+        first_login(demo_kernel, client, member)
+        assert f'/anggota/pinjaman/{loan["number"]}' in client.get("/anggota/").text
+        page = client.get(f"/anggota/pinjaman/{loan['number']}")
+        assert page.status_code == 200
+        rows = page.text.count('data-testid="angsuran-ke"')
+        assert rows == len(schedule["installments"]) > 0
+        first = schedule["installments"][0]
+        assert _money(first["installment"]) in page.text
+        assert _money(schedule["total_installments"]) in page.text
+        assert "Pelunasan hari ini" in page.text
+        assert _money(quote["total"]) in page.text
+        paid = sum(1 for r in schedule["installments"] if r["status"] == "paid")
+        assert page.text.count(">Lunas<") == paid
+        # Another member's loan: refused as the API refuses it.
+        foreign = client.get(f"/anggota/pinjaman/{theirs['number']}")
+        assert foreign.status_code == 403
+        assert theirs["number"] not in foreign.text.replace(f"/pinjaman/{theirs['number']}", "")
+
+
+def _money(value: dict[str, str]) -> str:
+    from kopcore._i18n import format_money
+    from kopcore.money import Money
+
+    return format_money(Money.parse(value["amount"], value["currency"]))

@@ -149,3 +149,95 @@ def test_wrong_pins_lock_the_pin(browser: Any, server: tuple[str, Kernel]) -> No
     assert locked is not None
     way.open("/anggota/")
     way.wait_for("#identitas")
+
+
+def test_asking_for_codes_too_often_is_refused_in_indonesian(browser: Any,
+                                                             server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    base, _kernel = server
+    way = on_phone(browser, base, "member-code-requests")
+    pages = []
+    for number in ("081299990077", "+62 812-9999-0077"):  # one number, written two ways
+        way.open("/anggota/masuk")
+        way.wait_for("#identitas")
+        way.keys(number, Keys.ENTER)
+        way.wait_for("h1")
+        pages.append(browser.current_url)
+    assert pages[0].endswith("/anggota/kode")  # a stranger's number: "sent if registered"
+    assert pages[1].endswith("/anggota/masuk")
+    refusal = way.find(".error")
+    assert re.fullmatch(r"Kode masuk terlalu sering diminta; minta lagi dalam (5\d|60) detik\.",
+                        refusal.text)
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    way.shot("refused")
+
+
+def test_a_large_transfer_is_confirmed_with_a_fresh_code_and_the_pin(
+        browser: Any, server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    from tests.test_member_app import last_step_up_code
+
+    base, kernel = server
+    member, other = members(kernel)[3], members(kernel)[4]
+    own = admin_call(kernel, "accounts.list", member=member.member_number, limit=200)["items"]
+    source = next(a["number"] for a in own if a["product_code"] == "savings.sukarela")
+    # Enough in the member's savings for Rp1.500.000 (deposited at the counter).
+    run_operation(kernel, "savings.deposit", {"account": source, "amount": "2000000",
+                                              "cash_account": "CASH-01"}, as_user="teller")
+    target = next(a["number"] for a in admin_call(kernel, "accounts.list",
+                                                  member=other.member_number,
+                                                  limit=200)["items"]
+                  if a["product_code"] == "savings.sukarela")
+    before = Decimal(admin_call(kernel, "accounts.get", account=target)["balance"]["amount"])
+    way = on_phone(browser, base, "member-step-up")
+    a_minute_later(kernel, member.id)
+    sign_in_with_code(way, kernel, member.member_number)
+    way.wait_for("#pin")
+    way.keys(PIN, Keys.TAB, PIN, Keys.ENTER)
+    way.wait_for(".ok")
+    way.open("/anggota/transfer")
+    way.wait_for("#tujuan").send_keys(target)
+    way.find("#jumlah").send_keys("1.500.000", Keys.ENTER)
+    way.wait_for("[data-testid=kode-konfirmasi]", "kode konfirmasi")
+    assert way.focused() == way.find("#kode")
+    assert "satu juta lima ratus ribu rupiah" in browser.page_source
+    way.shot("code-asked")
+    code = last_step_up_code(kernel, member.member_number)
+    wrong = "000000" if code != "000000" else "111111"
+    way.find("#kode").send_keys(wrong)
+    way.find("#pin").send_keys(PIN, Keys.ENTER)
+    way.wait_for(".error", f"Kode konfirmasi salah. Sisa {ml.MAX_STEP_UP_FAILURES - 1} kali")
+    way.shot("wrong-code")
+    assert Decimal(admin_call(kernel, "accounts.get", account=target)["balance"]["amount"]) \
+        == before
+    way.find("#kode").send_keys(code)
+    way.find("#pin").send_keys(PIN, Keys.ENTER)
+    way.wait_for("h1.done", "Transfer berhasil")
+    way.shot("done")
+    after = Decimal(admin_call(kernel, "accounts.get", account=target)["balance"]["amount"])
+    assert after - before == Decimal(1_500_000)
+
+
+def test_a_member_reads_the_loan_schedule_on_the_phone(browser: Any,
+                                                       server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    base, kernel = server
+    member = members(kernel)[1]
+    loan = admin_call(kernel, "loans.list", member=member.member_number)["items"][0]
+    schedule = admin_call(kernel, "loans.schedule", loan=loan["number"])
+    way = on_phone(browser, base, "member-loan-schedule")
+    sign_in_with_code(way, kernel, member.member_number)
+    way.wait_for("#pin")
+    way.keys(PIN, Keys.TAB, PIN, Keys.ENTER)
+    way.wait_for(".ok")
+    way.find("[data-testid=jadwal]").send_keys(Keys.ENTER)
+    way.wait_for("h1", "Jadwal angsuran")
+    rows = browser.find_elements("css selector", "[data-testid=angsuran-ke]")
+    assert len(rows) == len(schedule["installments"])
+    assert rows[0].text.startswith("Ke-1 · ")
+    assert way.find("[data-testid=pelunasan-total]").text.startswith("Rp")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    way.shot("schedule")

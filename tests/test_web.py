@@ -17,9 +17,11 @@ import kopcore
 from kopcore import _auth as auth
 from kopcore import _logins as logins
 from kopcore._db import tables as t
+from kopcore._i18n import format_money
 from kopcore._plugin_manager import PluginHost
-from kopcore.errors import PluginError
+from kopcore.errors import Forbidden, NotFound, PluginError, ValidationError
 from kopcore.kernel import Kernel
+from kopcore.money import Money
 from kopcore.records import WebPage
 from kopcore.testing import principal, run_operation
 from tests.web_support import client_for, demo_kernel, hidden, log_in
@@ -544,3 +546,77 @@ def test_the_statement_link_of_the_counter_shows_the_accounts_movements(demo_ker
         assert statement.status_code == 200
         assert 'data-testid="result"' in statement.text
         assert "Rp" in statement.text
+
+
+def test_a_tellers_count_is_recorded_once_and_shown_to_the_supervisor(demo_kernel: Kernel
+                                                                      ) -> None:
+    book = Decimal(run_operation(demo_kernel, "accounts.get", {"account": "CASH-01"},
+                                 as_user="admin")["balance"]["amount"])
+    with client_for(demo_kernel) as client:
+        log_in(client, "teller")
+        page = client.get("/app/cash").text
+        assert 'id="save"' in page
+        form = {"csrf": hidden(page, "csrf"), "idempotency_key": hidden(page, "idempotency_key"),
+                "account": "CASH-01", "n100000": "3", "n20000": "1", "n500": "2",
+                "note": "kurang satu lembar?", "save": "1"}
+        saved = client.post("/app/cash", data=form)
+        assert saved.status_code == 200
+        assert 'data-testid="saved"' in saved.text
+        assert "Hitungan tercatat" in saved.text
+        # A double submit records once, and says so.
+        again = client.post("/app/cash", data=form)
+        assert "sudah dikirim sebelumnya" in again.text
+        # Counting only (no save) records nothing.
+        client.post("/app/cash", data={**form, "idempotency_key": "web-hitung", "save": ""})
+        _member, savings = sukarela_of(client, "Siti")
+        bad = client.post("/app/cash", data={**form, "idempotency_key": "web-asing",
+                                             "account": savings})
+        assert "bukan rekening kas teller yang terbuka" in bad.text
+        # The teller does not read the supervisor's page.
+        assert client.get("/app/cash/counts").status_code == 403
+    day = run_operation(demo_kernel, "offices.till-counts", {}, as_user="auditor")
+    counts = [c for c in day["counts"] if c["note"] == "kurang satu lembar?"]
+    assert len(counts) == 1
+    count = counts[0]
+    # 3 x 100.000 + 1 x 20.000 + 2 x 500 = 321.000, against the books.
+    assert Decimal(count["counted"]["amount"]) == Decimal(321000)
+    assert Decimal(count["book_balance"]["amount"]) == book
+    assert Decimal(count["difference"]["amount"]) == Decimal(321000) - book
+    assert count["counted_by"] == "teller"
+    assert count["account"] == "CASH-01"
+    assert {d["pieces"] for d in count["denominations"]
+            if Decimal(d["denomination"]["amount"]) in (100000, 20000, 500)} == {3, 1, 2}
+    assert day["differing"] >= 1
+    with client_for(demo_kernel) as client:
+        log_in(client, "auditor")
+        assert 'href="/app/cash/counts"' in client.get("/app/").text
+        page = client.get("/app/cash/counts")
+        assert page.status_code == 200
+        assert "Hitungan kas teller" in page.text
+        assert "kurang satu lembar?" in page.text
+        assert "Rp321.000,00" in page.text
+        shortfall = Money.parse(str(Decimal(321000) - book), "IDR")
+        assert format_money(shortfall) in page.text
+        assert ("kurang" if shortfall.minor < 0 else "lebih") in page.text
+        assert client.get("/app/cash/counts?business_date=2000-01-01").text.count(
+            'data-testid="till-count"') == 0
+        assert "Pilih tanggal dari kalender" in client.get(
+            "/app/cash/counts?business_date=kemarin").text
+
+
+def test_the_till_count_operation_checks_its_input(demo_kernel: Kernel) -> None:
+    with pytest.raises(ValidationError):
+        run_operation(demo_kernel, "offices.count-till",
+                      {"account": "CASH-01", "pieces_100000": -1}, as_user="teller")
+    with pytest.raises(NotFound):
+        run_operation(demo_kernel, "offices.count-till", {"account": "TIDAK-ADA"},
+                      as_user="teller")
+    with pytest.raises(Forbidden):
+        run_operation(demo_kernel, "offices.count-till", {"account": "CASH-01"},
+                      as_user="auditor")
+    done = run_operation(demo_kernel, "offices.count-till",
+                         {"account": "CASH-01", "pieces_50000": 4, "pieces_100": 7},
+                         as_user="manager")
+    assert Decimal(done["counted"]["amount"]) == Decimal(200700)
+    assert Decimal(done["difference"]["amount"]) == \
+        Decimal(200700) - Decimal(done["book_balance"]["amount"])

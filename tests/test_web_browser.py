@@ -250,6 +250,13 @@ def test_a_tellers_day_with_the_keyboard_only(browser: Any, server: tuple[str, K
     day.wait_for("[data-testid=counted]", "Rp10.150.000,00")
     assert day.find("[data-testid=difference]").text
     day.shot("cash-count")
+    # Record the count for the supervisor, with a note (Tab to the button, Enter).
+    day.find("#note").send_keys("uang lusuh dipisah")
+    day.find("#save").send_keys(Keys.ENTER)
+    saved = day.wait_for("[data-testid=saved]", "Hitungan tercatat")
+    assert "CASH-01" in saved.text
+    assert "Rp10.150.000,00" in saved.text
+    day.shot("cash-count-saved")
 
 
 def test_the_counter_fits_a_phone(browser: Any, server: tuple[str, Kernel]) -> None:
@@ -431,3 +438,57 @@ def test_end_of_day_runs_from_the_web_and_shows_its_result(
     assert "/app/eod/run/" in browser.current_url
     assert kernel.read("manager", lambda ctx: ctx.business_date) == before + timedelta(days=1)
     manager.shot("done")
+
+
+def test_an_auditor_sees_failed_logins_and_the_lockout_in_the_audit_trail(
+        browser: Any, server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    from tests.test_web import add_user
+
+    add_user(server[1], "kasir.terkunci", "teller", "sandi-kasir-terkunci")
+    guess = Journey(browser, server[0], "login-audit")
+    for _ in range(logins.MAX_FAILURES):
+        guess.open("/app/login")
+        guess.wait_for("#username")
+        guess.keys("kasir.terkunci", Keys.TAB, "tebak-tebak-sandi", Keys.ENTER)
+        guess.wait_for(".error", "Nama pengguna atau kata sandi salah")
+    guess.shot("refused")
+    auditor = Journey(browser, server[0], "login-audit")
+    auditor.step = guess.step
+    auditor.log_in("auditor")
+    auditor.open("/app/audit?actor=kasir.terkunci&operation=web.login")
+    auditor.wait_for("[data-testid=audit]")
+    outcomes = [e.text for e in browser.find_elements("css selector", "[data-testid=outcome]")]
+    assert outcomes == ["kata sandi salah wrong-password"] * (logins.MAX_FAILURES - 1) + [
+        "dikunci setelah gagal berulang kali lockout"]
+    assert "from 127.0.0.1" in browser.page_source
+    assert "Masuk aplikasi staf" in browser.page_source
+    browser.execute_script("arguments[0].scrollIntoView()", auditor.find("[data-testid=audit]"))
+    auditor.shot("audit-trail")
+
+
+def test_a_supervisor_reads_the_tellers_counts_and_their_differences(
+        browser: Any, server: tuple[str, Kernel]) -> None:
+    from kopcore.testing import run_operation
+
+    base, kernel = server
+    book = Decimal(run_operation(kernel, "accounts.get", {"account": "CASH-01"},
+                                 as_user="admin")["balance"]["amount"])
+    # A count Rp50.000 short of the books (the drawer counted in notes of Rp50.000 and Rp100).
+    assert book % 100 == 0  # whole hundreds of rupiah: countable in notes and coins
+    fifties, rest = divmod(int(book) - 50_000, 50_000)
+    run_operation(kernel, "offices.count-till", {
+        "account": "CASH-01", "pieces_50000": fifties, "pieces_100": rest // 100,
+        "note": "kurang Rp50.000"}, as_user="teller")
+    supervisor = Journey(browser, base, "till-counts")
+    supervisor.log_in("auditor")
+    supervisor.find("a[href='/app/cash/counts']").click()
+    supervisor.wait_for("[data-testid=till-counts]")
+    row = next(r for r in browser.find_elements("css selector", "[data-testid=till-count]")
+               if "kurang Rp50.000" in r.text)
+    difference = row.find_element("css selector", "[data-testid=till-difference]").text
+    assert difference == "-Rp50.000,00 kurang"
+    assert "off" in row.get_attribute("class")
+    assert "berselisih" in supervisor.find("[data-testid=differing]").text
+    supervisor.shot("counts")

@@ -338,3 +338,70 @@ def test_an_auditor_searches_the_audit_trail_by_user_operation_and_days(
     with client_for(demo_kernel) as teller:
         log_in(teller, "teller")
         assert teller.get("/app/audit").status_code == 403
+
+
+def test_staff_logins_and_their_failures_are_in_the_audit_trail(demo_kernel: Kernel) -> None:
+    from kopcore import _logins as logins
+    from kopcore.testing import run_operation
+
+    add_user(demo_kernel, "kasir.jejak", "teller", "sandi-kasir-jejak")
+    with client_for(demo_kernel) as client:
+        for _ in range(logins.MAX_FAILURES):
+            assert log_in(client, "kasir.jejak", "salah-salah-salah").status_code == 401
+        assert log_in(client, "kasir.jejak", "sandi-kasir-jejak").status_code == 401  # locked
+        demo_kernel.write("admin", lambda ctx: ctx.conn.execute(
+            t.web_logins.update().values(locked_until=datetime.now(UTC) - timedelta(seconds=1))))
+        assert log_in(client, "kasir.jejak", "sandi-kasir-jejak").status_code == 303
+        home = client.get("/app/").text
+        client.post("/app/logout", data={"csrf": hidden(home, "csrf")})
+        assert log_in(client, "Tidak.Ada", "apa-saja-sandi").status_code == 401
+    trail = run_operation(demo_kernel, "audit.list", {"actor": "kasir.jejak", "limit": 500},
+                          as_user="auditor")["items"]
+    assert [(r["operation"], r["outcome"]) for r in trail] == [
+        *[("web.login", "wrong-password")] * (logins.MAX_FAILURES - 1),
+        ("web.login", "lockout"), ("web.login", "locked"), ("web.login", "ok"),
+        ("web.logout", "ok")]
+    assert {r["interface"] for r in trail} == {"web"}
+    assert {r["detail"] for r in trail} == {"from testclient"}
+    # The password typed is kept nowhere in the trail.
+    assert not any("salah-salah" in str(r) or "sandi-kasir" in str(r) for r in trail)
+    unknown = run_operation(demo_kernel, "audit.list", {"actor": "tidak.ada"},
+                            as_user="auditor")["items"]
+    assert [r["outcome"] for r in unknown] == ["unknown-user"]
+    with client_for(demo_kernel) as auditor:
+        log_in(auditor, "auditor")
+        page = auditor.get("/app/audit?actor=kasir.jejak&operation=web.login&limit=500")
+        assert page.status_code == 200
+        assert '<option value="web.login" selected>' in page.text
+        assert page.text.count('data-testid="audit-row"') == logins.MAX_FAILURES + 2
+        assert "Masuk aplikasi staf" in page.text
+        assert "kata sandi salah" in page.text
+        assert "dikunci setelah gagal berulang kali" in page.text
+        assert "ditolak: login sedang dikunci" in page.text
+        assert "from testclient" in page.text
+
+
+def test_a_wrong_authenticator_code_and_the_lockout_it_causes_are_audited(
+        demo_kernel: Kernel) -> None:
+    from kopcore import _auth as auth
+    from kopcore import _logins as logins
+    from kopcore.testing import run_operation
+
+    add_user(demo_kernel, "manajer.jejak", "manager", "sandi-manajer-jejak")
+    secret = logins.new_totp_secret()
+    demo_kernel.write("admin", lambda ctx: ctx.conn.execute(
+        t.web_logins.update().where(t.web_logins.c.user_id == auth.get_user(
+            ctx.conn, "manajer.jejak")["id"]).values(totp_secret=secret)))
+    with client_for(demo_kernel) as client:
+        log_in(client, "manajer.jejak", "sandi-manajer-jejak")
+        for _ in range(logins.MAX_FAILURES):
+            form = client.get("/app/code", follow_redirects=False)
+            if form.status_code != 200:
+                break
+            client.post("/app/code", data={"csrf": hidden(form.text, "csrf"), "code": "12345"})
+    trail = run_operation(demo_kernel, "audit.list", {"actor": "manajer.jejak"},
+                          as_user="auditor")["items"]
+    assert [(r["operation"], r["outcome"]) for r in trail] == [
+        ("web.login", "password-ok"),
+        *[("web.login-code", "wrong-code")] * (logins.MAX_FAILURES - 1),
+        ("web.login-code", "lockout")]

@@ -140,6 +140,25 @@ office_cash_counts = Table(
     Column("balance", BigInteger, nullable=False),
 )
 
+#: A teller's till count (revision k0009_apps): the drawer's cash account and office, the
+#: business date, who counted and when, the pieces per denomination (JSON), their total and the
+#: book balance at that moment, in minor units.
+till_counts = Table(
+    "till_counts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("office_id", Integer, ForeignKey("offices.id"), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("counted_at", UTCDateTime(), nullable=False),
+    Column("pieces", Text, nullable=False),
+    Column("counted", BigInteger, nullable=False),
+    Column("balance", BigInteger, nullable=False),
+    Column("note", String(200), nullable=True),
+    Index("ix_till_counts_business_date", "business_date"),
+)
+
 #: The head office's id: the root of :data:`offices`, and the office of every account, posting
 #: and user that names none.
 HEAD_OFFICE_ID = 1
@@ -373,8 +392,31 @@ member_sessions = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_seen_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+    # A fresh code confirming one large payment (revision k0009_apps): its hash (``passed``
+    # once typed right), the digest of the payment it confirms, when it was sent and expires,
+    # and the wrong codes typed.
+    Column("step_up_hash", String(200), nullable=True),
+    Column("step_up_for", String(64), nullable=True),
+    Column("step_up_sent_at", UTCDateTime(), nullable=True),
+    Column("step_up_expires_at", UTCDateTime(), nullable=True),
+    Column("step_up_failures", Integer, nullable=False, server_default=text("0")),
     CheckConstraint("stage IN ('code','new-pin','pin','ready')", name="stage_known"),
     Index("ix_member_sessions_member_id", "member_id"),
+)
+
+#: Sign-in code requests of the member app in the last few minutes (revision k0009_apps): per
+#: typed address (member number or phone, normalised), per client address and per member, each
+#: as the SHA-256 of what it counts, so the limits hold across server processes.
+login_code_requests = Table(
+    "login_code_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scope", String(16), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    CheckConstraint("scope IN ('address','client','member')", name="scope_known"),
+    Index("ix_login_code_requests_scope_key", "scope", "key", "at"),
+    Index("ix_login_code_requests_at", "at"),
 )
 
 notification_outbox = Table(
@@ -443,6 +485,7 @@ __all__ = [
     "idempotency_records",
     "journal_entries",
     "journal_seals",
+    "login_code_requests",
     "member_logins",
     "member_sessions",
     "members",
@@ -452,6 +495,7 @@ __all__ = [
     "office_days",
     "offices",
     "postings",
+    "till_counts",
     "users",
     "web_logins",
     "web_sessions",

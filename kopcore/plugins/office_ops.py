@@ -2,18 +2,22 @@
 
 ``offices create`` opens a branch or a cash office (and its RAK account), ``offices move`` makes
 an office report to another, ``offices assign-user`` moves a user to an office. The head office
-(``KP``) exists from the start. See docs/offices.md.
+(``KP``) exists from the start. ``offices count-till`` records a teller's count of their drawer
+at the close of the counter's day and ``offices till-counts`` shows a day's counts with their
+differences to the supervisor. See docs/offices.md.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
 from kopcore import _auth as auth
 from kopcore import _office_days as days
+from kopcore import _till_counts as tills
 from kopcore import hookimpl, ledger
 from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError, message
@@ -27,6 +31,8 @@ from kopcore.records import PermissionSpec
 READ = "offices.read"
 MANAGE = "offices.manage"
 CLOSE_DAY = "offices.close-day"
+COUNT_TILL = "offices.count-till"
+READ_TILL_COUNTS = "offices.till-counts"
 OFFICE = {"help": "Office code (KP is the head office)", "max_length": 16}
 
 
@@ -71,6 +77,72 @@ class CloseDayIn:
     counts: list[CashCountIn] = attrs.field(factory=list, metadata={
         "help": "The cash counted in each cash and vault account of the office "
                 "(an account not named counts zero)"})
+
+
+def _pieces(denomination: int) -> Any:
+    shown = f"{denomination:,}".replace(",", ".")
+    return attrs.field(default=0, metadata={"help": f"Pieces of Rp{shown}", "minimum": 0,
+                                            "maximum": tills.MAX_PIECES})
+
+
+@attrs.frozen
+class TillCountIn:
+    """The count of a teller's drawer: the pieces of each note and coin."""
+
+    account: str = attrs.field(metadata={"help": "The teller's cash account (drawer)",
+                                         "max_length": 64})
+    pieces_100000: int = _pieces(100000)
+    pieces_50000: int = _pieces(50000)
+    pieces_20000: int = _pieces(20000)
+    pieces_10000: int = _pieces(10000)
+    pieces_5000: int = _pieces(5000)
+    pieces_2000: int = _pieces(2000)
+    pieces_1000: int = _pieces(1000)
+    pieces_500: int = _pieces(500)
+    pieces_200: int = _pieces(200)
+    pieces_100: int = _pieces(100)
+    note: str | None = attrs.field(default=None, metadata={
+        "help": "A note for the supervisor (why the count differs)", "max_length": 200})
+
+
+@attrs.frozen
+class TillCountsIn:
+    business_date: date | None = attrs.field(default=None, metadata={
+        "help": "Business date (default: the current one)"})
+    office: str | None = attrs.field(default=None, metadata={
+        "help": "Only this office's drawers (office code)", "max_length": 16})
+
+
+@attrs.frozen
+class DenominationOut:
+    denomination: Money
+    pieces: int
+    value: Money
+
+
+@attrs.frozen
+class TillCountOut:
+    id: int
+    account: str
+    office: str
+    business_date: date
+    counted_by: str
+    counted_at: datetime
+    denominations: list[DenominationOut]
+    counted: Money
+    book_balance: Money
+    #: Counted minus the books: negative is a shortfall (kurang), positive a surplus (lebih).
+    difference: Money
+    note: str | None
+
+
+@attrs.frozen
+class TillCountsOut:
+    business_date: date
+    counts: list[TillCountOut]
+    #: How many counts differ from the books, and the sum of their differences.
+    differing: int
+    total_difference: Money
 
 
 @attrs.frozen
@@ -186,13 +258,48 @@ def list_days(ctx: Context, data: DaysIn) -> OfficeDaysOut:
                          [_day_out(ctx, d) for d in shown])
 
 
+def _till_out(count: tills.TillCount) -> TillCountOut:
+    currency = count.counted.currency
+    return TillCountOut(
+        count.id, count.account, count.office, count.business_date, count.counted_by,
+        count.counted_at,
+        [DenominationOut(Money.parse(str(d), currency), count.pieces.get(d, 0),
+                         Money.parse(str(d * count.pieces.get(d, 0)), currency))
+         for d in tills.DENOMINATIONS],
+        count.counted, count.balance, count.difference, count.note)
+
+
+def count_till(ctx: Context, data: TillCountIn) -> TillCountOut:
+    """Record the count of a teller's drawer (the pieces of each note and coin) against its
+    book balance now; the difference is shown to the supervisor. Nothing is posted."""
+    pieces = {d: getattr(data, f"pieces_{d}") for d in tills.DENOMINATIONS}
+    return _till_out(tills.count_till(ctx, data.account, pieces, data.note))
+
+
+def list_till_counts(ctx: Context, data: TillCountsIn) -> TillCountsOut:
+    """The tellers' counts of a business day (of the offices the caller sees), in the order
+    they were made, with the differences against the books."""
+    day = data.business_date or ctx.business_date
+    seen = ctx.principal.offices if ctx.principal is not None else None
+    found = [_till_out(c) for c in tills.till_counts(ctx, day, office=data.office,
+                                                     offices=seen)]
+    total = Money.zero(ctx.settings.currency)
+    for count in found:
+        total = total + count.difference
+    return TillCountsOut(day, found, sum(1 for c in found if c.difference.minor != 0), total)
+
+
 @hookimpl
 def kopcore_permissions() -> tuple[PermissionSpec, ...]:
     return (PermissionSpec(READ, "See the offices and their days", ("manager", "teller",
                                                                     "auditor")),
             PermissionSpec(MANAGE, "Open and move offices", ()),
             PermissionSpec(CLOSE_DAY, "Close an office's day with its cash counted",
-                           ("manager",)))
+                           ("manager",)),
+            PermissionSpec(COUNT_TILL, "Record the count of a teller's drawer",
+                           ("teller", "manager")),
+            PermissionSpec(READ_TILL_COUNTS, "See the tellers' counts and their differences",
+                           ("manager", "auditor")))
 
 
 @hookimpl
@@ -210,6 +317,13 @@ def kopcore_operations() -> list[Operation]:
                   permission=CLOSE_DAY, mutates=True,
                   summary="Close an office's day with its cash counted",
                   errors=(ValidationError, NotFound, Conflict), office_fields=("office",)),
+        Operation(COUNT_TILL, TillCountIn, TillCountOut, count_till, permission=COUNT_TILL,
+                  mutates=True, summary="Record the count of a teller's drawer",
+                  errors=(ValidationError, NotFound, Conflict)),
+        Operation(READ_TILL_COUNTS, TillCountsIn, TillCountsOut, list_till_counts,
+                  permission=READ_TILL_COUNTS, mutates=False,
+                  summary="The tellers' counts of a day and their differences",
+                  errors=(NotFound,), office_fields=()),
         Operation("offices.days", DaysIn, OfficeDaysOut, list_days, permission=READ,
                   mutates=False, summary="Each office's day and the end of day's progress"),
         Operation("offices.assign-user", AssignUserIn, UserOfficeOut, assign_user,

@@ -11,6 +11,8 @@ permission checks, idempotency, approvals and audit trail as the API and the CLI
   may call, grouped by plugin in the navigation;
 - ``/app/teller`` the teller's counter: find a member, their accounts and loans, deposit,
   withdraw, repay, pay a bill, confirm, print the slip;
+- ``/app/cash`` the teller's cash position and the count of the drawer, recorded;
+  ``/app/cash/counts`` the day's counts and their differences for the supervisor;
 - ``/app/pages/<name>`` the pages plugins add (``kopcore_web_pages``);
 - ``/app/approvals`` the managers' approvals inbox (maker-checker);
 - ``/app/eod`` end of day with each task's progress while it runs;
@@ -32,6 +34,7 @@ from kopcore.interfaces.web._inbox import inbox_handlers
 from kopcore.interfaces.web._pages import page_handlers
 from kopcore.interfaces.web._reports import reports_handlers
 from kopcore.interfaces.web._teller import teller_handlers
+from kopcore.interfaces.web._tills import till_handlers
 from kopcore.kernel import Kernel
 
 
@@ -42,6 +45,7 @@ def web_router(kernel: Kernel) -> Router:
                                         include_in_schema=False,
                                         cache_control=None)
     return Router(path=PREFIX, route_handlers=[*page_handlers(web), *teller_handlers(web),
+                                                *till_handlers(web),
                                                 *inbox_handlers(web), *eod_handlers(web),
                                                 *reports_handlers(web), *audit_handlers(web),
                                                 static], include_in_schema=False)

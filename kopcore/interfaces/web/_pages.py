@@ -41,6 +41,11 @@ def _next(target: str | None) -> str:
     return PREFIX + "/"
 
 
+def _client(request: AnyRequest) -> str:
+    """Where a request came from, for the audit trail."""
+    return request.client.host if request.client else ""
+
+
 def page_handlers(web: Web) -> list[Any]:
     """The route handlers of the login and the generated pages."""
     kernel = web.kernel
@@ -74,7 +79,8 @@ def page_handlers(web: Web) -> list[Any]:
         if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
             return web.csrf_refused(request, None)
         signed = kernel.db.write(lambda conn: logins.log_in(
-            conn, kernel.plugins, data.get("username", ""), data.get("password", "")))
+            conn, kernel.plugins, data.get("username", ""), data.get("password", ""),
+            _client(request)))
         if signed is None:
             return login_page(
                 request, status=401, target=data.get("next"), username=data.get("username", ""),
@@ -96,7 +102,8 @@ def page_handlers(web: Web) -> list[Any]:
                 return web.csrf_refused(request, session)
             everywhere = data.get("everywhere") == "1"
             kernel.db.write(lambda conn: (logins.log_out_everywhere if everywhere
-                                          else logins.log_out)(conn, session))
+                                          else logins.log_out)(conn, session,
+                                                               _client(request)))
         response = Redirect(path=f"{PREFIX}/login?bye=1", status_code=303, headers=NO_STORE)
         response.delete_cookie(SESSION_COOKIE, path=PREFIX)
         return response
@@ -144,9 +151,10 @@ def page_handlers(web: Web) -> list[Any]:
             return session
         try:
             kernel.db.write(lambda conn: logins.complete_login(conn, session,
-                                                               data.get("code", "")))
+                                                               data.get("code", ""),
+                                                               _client(request)))
         except KopcoreError:
-            kernel.db.write(lambda conn: logins.code_refused(conn, session))
+            kernel.db.write(lambda conn: logins.code_refused(conn, session, _client(request)))
             if web.session(request) is None:  # locked: every session ended
                 return web.to_login(request, expired=True)
             return web.render(request, "code.html", session=session, status=400,

@@ -8,6 +8,8 @@ never posts by another path. A transaction's form carries an idempotency key fro
 it is opened, so a double submit or a reload posts once; the confirmation shows the member,
 the account and the amount in figures and words before anything is posted.
 
+The teller's cash position and the count of the drawer are in :mod:`._tills`.
+
 The slip of each posted transaction is kept (``web_slips``) as it was when posted; every print
 after the first is marked "CETAK ULANG".
 """
@@ -31,10 +33,9 @@ from kopcore.errors import KopcoreError, ValidationError, message
 from kopcore.interfaces.web._base import NO_STORE, PREFIX, AnyRequest, Web
 from kopcore.interfaces.web._pages import Form
 from kopcore.interfaces.web._show import money_of, refusal
+from kopcore.interfaces.web._tills import cash_accounts
 from kopcore.money import Money, read_amount
 
-#: Rupiah notes and coins counted at the close of the till, largest first.
-DENOMINATIONS = (100000, 50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100)
 SLIP_SIZES = ("58", "80", "a5")
 
 
@@ -112,17 +113,6 @@ def teller_handlers(web: Web) -> list[Any]:
                           accounts=accounts, loans=loans,
                           actions=actions, money=money_of)
 
-    def cash_accounts(session: logins.Session) -> list[Any]:
-        """The tellers' cash drawers: internal accounts under the cash GL account (not the GL
-        account's own ledger account)."""
-        try:
-            found = web.read("accounts.list", session.principal, gl_key="cash",
-                             limit=100)["items"]
-        except KopcoreError:
-            return []
-        return [a for a in found if a["member_number"] is None
-                and not a["number"].startswith("GL-") and a["status"] == "open"]
-
     def products(session: logins.Session) -> list[Any]:
         try:
             found = web.read("ppob.products", session.principal)["products"]
@@ -142,7 +132,7 @@ def teller_handlers(web: Web) -> list[Any]:
         return web.render(
             request, "teller_form.html", session=session, status=status, action=action,
             title=gettext(action.title, locale), member=member, values=values,
-            cash=cash_accounts(session),
+            cash=cash_accounts(web, session),
             products=products(session) if action.key == "ppob" else [],
             key=values.get("idempotency_key") or web.new_key(), error=error)
 
@@ -250,22 +240,8 @@ def teller_handlers(web: Web) -> list[Any]:
                           reprint=found[1] > 0, size=size if size in SLIP_SIZES else "80",
                           key=key)
 
-    @get("/cash", sync_to_thread=True)
-    def cash_position(request: AnyRequest) -> Response[Any]:
-        session = web.signed_in(request)
-        if isinstance(session, Response):
-            return session
-        return _cash_page(web, request, session, cash_accounts(session), {})
-
-    @post("/cash", sync_to_thread=True, status_code=200)
-    def cash_count(request: AnyRequest, data: Form) -> Response[Any]:
-        session = web.form_sent(request, data)
-        if isinstance(session, Response):
-            return session
-        return _cash_page(web, request, session, cash_accounts(session), data)
-
     return [counter, member_page, done, slip_page, transaction_form, confirm,
-            post_transaction, cash_position, cash_count]
+            post_transaction]
 
 
 def _raw_input(action: Action, data: dict[str, str], key: FromPath[str]) -> dict[str, str]:
@@ -343,35 +319,3 @@ def _load_slip(web: Web, actor: str, key: str, *, printing: bool = False
         return json.loads(row.content), int(row.prints)
 
     return web.kernel.db.write(load)
-
-
-def _cash_page(web: Web, request: AnyRequest, session: logins.Session, accounts: list[Any],
-               counted: dict[str, str]) -> Response[Any]:
-    """The teller's cash position (the cash accounts' balances) and, when counted, the closing
-    count by denomination against the book balance."""
-    locale = web.locale(request)
-    currency = web.kernel.settings.currency
-    lines = []
-    total = 0
-    error = None
-    for note in DENOMINATIONS:
-        text = (counted.get(f"n{note}") or "").strip()
-        pieces = 0
-        if text:
-            if not text.isdigit() or len(text) > 7:
-                error = gettext("Count whole pieces (0, 1, 2...) for each denomination.",
-                                locale)
-            else:
-                pieces = int(text)
-        lines.append((note, text, Money.parse(str(note * pieces), currency)))
-        total += note * pieces
-    chosen = counted.get("account") or (accounts[0]["number"] if accounts else "")
-    book = next((money_of(a["balance"]) for a in accounts if a["number"] == chosen), None)
-    counted_total = Money.parse(str(total), currency)
-    difference = counted_total - book if (counted and book is not None and error is None) \
-        else None
-    return web.render(request, "cash.html", session=session, accounts=accounts, lines=lines,
-                      chosen=chosen, counted=bool(counted), total=counted_total, book=book,
-                      difference=difference, error=error, money=money_of,
-                      format_note=lambda n: format_money(Money.parse(str(n), currency),
-                                                         cents=False))

@@ -18,6 +18,7 @@ docs/member-app.md describes it for members, operators and plugin vendors.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -33,7 +34,7 @@ from litestar.static_files import create_static_files_router
 from kopcore import _member_logins as ml
 from kopcore._i18n import amount_in_words, format_date, format_money
 from kopcore._notify import channel
-from kopcore.errors import KopcoreError, ValidationError, message
+from kopcore.errors import KopcoreError, TooManyRequests, ValidationError, message
 from kopcore.interfaces.web._base import NO_STORE, STATIC, AnyRequest, Web, grouped
 from kopcore.interfaces.web._pages import Form
 from kopcore.interfaces.web._show import money_of, refusal
@@ -205,9 +206,18 @@ def _login_handlers(app: MemberApp) -> list[Any]:
         if not identifier:
             return start_page(request, status=400,
                               error="Isi nomor anggota atau nomor HP Anda.")
-        token, message = kernel.write("member-app", lambda ctx: ml.begin(
-            ctx, identifier, request.headers.get("user-agent", "")), operation="member-app")
+        client = request.client.host if request.client else ""
+        try:
+            token, message = kernel.write("member-app", lambda ctx: ml.begin(
+                ctx, identifier, request.headers.get("user-agent", ""), client),
+                operation="member-app")
+        except TooManyRequests as exc:
+            said = exc.detail_in(LOCALE)
+            response = start_page(request, status=429, error=said[:1].upper() + said[1:] + ".")
+            response.headers["Retry-After"] = str(exc.extra.get("retry_after", 60))
+            return response
         if message is not None and not ml.deliver(kernel, message):
+            kernel.db.write(lambda conn: ml.withdraw_request(conn, identifier, client))
             return start_page(request, status=503, error="Kode belum dapat dikirim. Coba "
                               "lagi sebentar lagi atau hubungi kantor koperasi.")
         response = Redirect(path=f"{MEMBER_PREFIX}/kode", status_code=303, headers=NO_STORE,
@@ -359,6 +369,27 @@ def _home_handlers(app: MemberApp) -> list[Any]:
         return app.render(request, "mutasi.html", session=session, account=account,
                           statement=lines, since=since, until=until, error=error)
 
+    @get("/pinjaman/{number:str}", sync_to_thread=True)
+    def loan_page(request: AnyRequest, number: FromPath[str]) -> Response[Any]:
+        """A loan of the member's: its installment schedule (what is paid, what is due) and
+        what settles it today (the early-settlement quote)."""
+        session = app.at_stage(request, ml.READY)
+        if isinstance(session, Response):
+            return session
+        try:
+            loan = app.read("loans.get", session, loan=number)
+            schedule = app.read("loans.schedule", session, loan=number)
+        except KopcoreError as exc:
+            return refused(request, session, exc)
+        quote = None
+        if loan["status"] == "active":
+            try:
+                quote = app.read("loans.settlement-quote", session, loan=number)
+            except KopcoreError:
+                quote = None
+        return app.render(request, "pinjaman.html", session=session, loan=loan,
+                          schedule=schedule, quote=quote)
+
     @get("/perangkat", sync_to_thread=True)
     def device_list(request: AnyRequest) -> Response[Any]:
         session = app.at_stage(request, ml.READY)
@@ -380,7 +411,7 @@ def _home_handlers(app: MemberApp) -> list[Any]:
         return Redirect(path=f"{MEMBER_PREFIX}/perangkat?keluar=1", status_code=303,
                         headers=NO_STORE)
 
-    return [home, statement, device_list, device_sign_out]
+    return [home, statement, loan_page, device_list, device_sign_out]
 
 
 def _loans(app: MemberApp, session: ml.MemberSession) -> list[dict[str, Any]]:
@@ -480,6 +511,13 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
         """The two steps of a payment: ``<path>/periksa`` shows what will happen (the
         confirmation page), ``<path>/<send>`` checks the PIN and runs ``operation``."""
 
+        def payment(data: dict[str, str], amount: Money, shown: dict[str, Any]) -> str | None:
+            """The digest a fresh code confirms, when the amount needs one."""
+            if not ml.step_up_needed(kernel.settings, amount):
+                return None
+            return ml.payment_digest(kind, data.get("idempotency_key", ""),
+                                     json.dumps(raw_of(data, amount, shown), sort_keys=True))
+
         @post(f"/{path}/periksa", sync_to_thread=True, status_code=200,
               name=f"anggota-{kind}-periksa")
         def check(request: AnyRequest, data: Form) -> Response[Any]:
@@ -487,8 +525,13 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
             if isinstance(found, Response):
                 return found
             session, amount, shown = found
+            digest = payment(data, amount, shown)
+            error = ""
+            if digest is not None:
+                error = _send_step_up(app, session, digest, _described(kind, amount, shown))
             return app.render(request, "konfirmasi.html", session=session, kind=kind,
-                              values=data, amount=amount, **shown)
+                              values=data, amount=amount, error=error,
+                              step_up=digest is not None, **shown)
 
         @post(f"/{path}/{send}", sync_to_thread=True, status_code=200,
               name=f"anggota-{kind}-{send}")
@@ -498,7 +541,8 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
                 return found
             session, amount, shown = found
             return _confirmed(app, request, session, data, operation,
-                              raw_of(data, amount, shown), amount, kind=kind, **shown)
+                              raw_of(data, amount, shown), amount,
+                              payment(data, amount, shown), kind=kind, **shown)
 
         return [check, pay]
 
@@ -549,25 +593,70 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
     return [transfer_page, installment_page, ppob_page, *transfer, *installment, *ppob]
 
 
+def _described(kind: str, amount: Money, shown: dict[str, Any]) -> str:
+    """The payment a fresh code confirms, as its message names it."""
+    if kind == "transfer":
+        return f"transfer {format_money(amount)} ke {shown['recipient']['name']}"
+    if kind == "ppob":
+        return f"pembelian {shown['product']['name']} {format_money(amount)}"
+    return f"pembayaran angsuran {format_money(amount)}"
+
+
+def _send_step_up(app: MemberApp, session: ml.MemberSession, payment: str, what: str) -> str:
+    """Send the fresh code of a large payment (unless the one sent for it stands); the refusal
+    to show, or ``""``."""
+    kernel = app.kernel
+    try:
+        sent = kernel.write("member-app", lambda ctx: ml.begin_step_up(ctx, session, payment,
+                                                                       what),
+                            operation="member-app")
+    except TooManyRequests as exc:
+        said = exc.detail_in(LOCALE)
+        return said[:1].upper() + said[1:] + "."
+    if sent is not None and not ml.deliver_step_up(kernel, sent, session):
+        return ("Kode konfirmasi belum dapat dikirim. Coba lagi sebentar lagi atau hubungi "
+                "kantor koperasi.")
+    return ""
+
+
 def _confirmed(app: MemberApp, request: AnyRequest, session: ml.MemberSession,
                data: dict[str, str], operation: str, raw: dict[str, str], amount: Money,
-               **shown: Any) -> Response[Any]:
-    """Check the PIN, then run the money operation with the form's idempotency key: a second
-    submit of the same form posts nothing more and shows the first result."""
+               payment: str | None, **shown: Any) -> Response[Any]:
+    """Check the PIN (and, for a large amount, the payment's fresh code: ``payment`` is its
+    digest), then run the money operation with the form's idempotency key: a second submit of
+    the same form posts nothing more and shows the first result."""
     kernel = app.kernel
+    step_up = payment is not None
     result = kernel.db.write(lambda conn: ml.check_pin(conn, session, data.get("pin", "")))
     if result == "locked":
         return app.to_start("terkunci")
     if result == "wrong":
         return app.render(request, "konfirmasi.html", session=session, status=400,
-                          values=data, amount=amount, error=_wrong_pin(app, session), **shown)
+                          values=data, amount=amount, error=_wrong_pin(app, session),
+                          step_up=step_up, **shown)
+    if payment is not None:
+        code = kernel.db.write(lambda conn: ml.check_step_up(conn, session, payment,
+                                                             data.get("kode", "")))
+        if code == "void":
+            return app.render(request, "pesan.html", session=session, status=400,
+                              title="Kode konfirmasi tidak berlaku",
+                              text="Kode konfirmasi untuk pembayaran ini sudah tidak berlaku "
+                                   "(salah berulang kali atau kedaluwarsa). Tidak ada uang "
+                                   "yang berpindah. Ulangi pembayaran untuk menerima kode "
+                                   "baru.")
+        if code == "wrong":
+            left = ml.MAX_STEP_UP_FAILURES - kernel.db.read(
+                lambda conn: ml.step_up_failures(conn, session))
+            return app.render(request, "konfirmasi.html", session=session, status=400,
+                              values=data, amount=amount, step_up=True,
+                              error=f"Kode konfirmasi salah. Sisa {left} kali lagi.", **shown)
     assert session.principal is not None
     op = kernel.plugins.operations[operation].value
     try:
         outcome = app.web.run(op, raw, session.principal, key=data.get("idempotency_key"))
     except KopcoreError as exc:
         return app.render(request, "konfirmasi.html", session=session, status=exc.status,
-                          values=data, amount=amount,
+                          values=data, amount=amount, step_up=step_up,
                           error=said(exc, requested=amount), **shown)
     if outcome.status == 202:
         return app.render(request, "pesan.html", session=session, status=202,
