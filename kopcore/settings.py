@@ -3,8 +3,8 @@
 Where the file is found, in order: the ``path`` argument, ``$KOPCORE_SETTINGS``, ``./kopcore.toml``.
 No file means all defaults (an SQLite file ``kopcore.db`` in the working directory and every
 installed plugin enabled that is not a test fixture, see :mod:`kopcore._installed`).
-``$KOPCORE_DATABASE_URL`` overrides ``database_url`` and ``$KOPCORE_PLUGINS`` (comma-separated)
-overrides ``plugins``.
+``$KOPCORE_DATABASE_URL`` overrides ``database_url``, ``$KOPCORE_PLUGINS`` (comma-separated)
+overrides ``plugins`` and ``$KOPCORE_TENANT_REGISTRY_URL`` overrides ``tenant_registry_url``.
 See docs/settings.md for every key.
 """
 
@@ -214,6 +214,16 @@ class Settings:
     #: from ``kopcore_notification_channels``. ``development`` sends nothing and keeps each
     #: message in the outbox (``kopcore notify outbox``): for a demo and tests only.
     notification_channel: str = "development"
+    #: The tenant registry's database (docs/deployment.md#many-cooperatives-on-one-platform):
+    #: set, ``kopcore serve`` serves every cooperative of the registry and ``kopcore tenants``
+    #: manages them; ``$KOPCORE_TENANT_REGISTRY_URL`` overrides it.
+    tenant_registry_url: str | None = attrs.field(default=None, repr=_without_password)
+    #: The domain under which each cooperative has its host name, ``<slug>.<domain>``; unset,
+    #: cooperatives are found by the path prefix ``/t/<slug>/`` only.
+    tenant_base_domain: str | None = None
+    #: Cooperatives whose app one serving process keeps built (least recently used closed
+    #: first).
+    tenant_apps_cached: int = attrs.field(default=200, validator=_positive_int)
     #: Where the settings came from (for messages); not a setting.
     source: str = "defaults"
 
@@ -235,6 +245,8 @@ class Settings:
             source = str(chosen)
         if url := os.environ.get("KOPCORE_DATABASE_URL"):
             data["database_url"] = url
+        if registry := os.environ.get("KOPCORE_TENANT_REGISTRY_URL"):
+            data["tenant_registry_url"] = registry
         if key := os.environ.get("KOPCORE_INTEGRITY_KEY"):
             data["integrity_key"] = key
         if language := os.environ.get("KOPCORE_LANGUAGE"):

@@ -1,0 +1,141 @@
+"""Creating a tenant, rolling migrations out tenant by tenant, suspending and resuming.
+
+``create``: the slug is reserved in the registry (state ``creating``), the database is made on
+the chosen cluster (or the least loaded one), the kernel's and the enabled plugins' migrations
+run, the cooperative's first business date and chart are set and its first administrator is
+created with an API key, shown once; then the tenant is ``active``. A failure at any step drops
+the database and forgets the slug: nothing is half-made.
+
+``migrate``: each tenant in turn, each in its own transaction (:func:`kopcore._db.migrate.upgrade`),
+the revisions before and after and the time taken reported per tenant; a tenant that fails is
+reported and the others go on.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+import attrs
+
+from kopcore import _auth as auth
+from kopcore._db.migrate import current_heads, upgrade
+from kopcore._initialise import _name
+from kopcore._plugin_manager import PluginHost
+from kopcore._tenants import clusters as pg
+from kopcore._tenants.hosting import TenantKernels, own_settings
+from kopcore._tenants.registry import Registry, Tenant, check_slug
+from kopcore.errors import ValidationError, message
+from kopcore.settings import Settings
+
+
+@attrs.frozen
+class Created:
+    tenant: Tenant
+    admin: str
+    api_key: str
+
+
+def create_tenant(platform: Settings, registry: Registry, slug: str, *, name: str,
+                  plugins: tuple[str, ...], cluster: str | None = None, admin: str = "admin",
+                  language: str | None = None, initial_date: date | None = None) -> Created:
+    """Make a new cooperative on the platform; see the module's docstring."""
+    check_slug(slug)
+    try:
+        cooperative_name = _name(name, None)
+    except Exception as exc:
+        raise ValidationError(message("the cooperative's name must be one line of at most "
+                                      "200 characters"), field="name") from exc
+    PluginHost.load(plugins)  # an unknown plugin is refused before anything is made
+    where = registry.cluster(cluster) if cluster else registry.least_loaded()
+    tenant = registry.reserve(slug, where.name, plugins, own_settings(
+        cooperative_name, secrets.token_urlsafe(32), language))
+    made = False
+    try:
+        pg.create_database(where, tenant.database)
+        made = True
+        kernel = TenantKernels(platform).open(tenant, where, prepare=False)
+        try:
+            upgrade(kernel)
+            kernel.prepare(initial_date=initial_date)
+
+            def bootstrap(ctx: Any) -> str:
+                auth.create_user(ctx.conn, admin, "admin")
+                return auth.issue_key(ctx.conn, admin, "created by kopcore tenants create")[1]
+
+            key = kernel.write("system", bootstrap, operation="tenants.create")
+        finally:
+            kernel.close()
+    except BaseException:
+        if made:
+            pg.drop_database(where, tenant.database)
+        registry.forget(slug)
+        raise
+    tenant = registry.update(slug, expect_state=("creating",), state="active")
+    registry.record(slug, "created", {"cluster": where.name, "database": tenant.database,
+                                      "plugins": list(plugins)})
+    return Created(tenant, admin, key)
+
+
+def set_state(registry: Registry, slug: str, state: str) -> Tenant:
+    """Suspend (``suspended``) or resume (``active``) a tenant."""
+    expected = ("active",) if state == "suspended" else ("suspended",)
+    tenant = registry.update(slug, expect_state=expected, state=state)
+    registry.record(slug, "suspended" if state == "suspended" else "resumed", {})
+    return tenant
+
+
+@attrs.frozen
+class MigrationResult:
+    slug: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    seconds: float
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def migrate_tenants(platform: Settings, registry: Registry, slugs: Iterable[str] | None = None,
+                    *, progress: Callable[[MigrationResult], None] | None = None
+                    ) -> list[MigrationResult]:
+    """Upgrade each tenant's database to the newest revisions of its plugins, one tenant at a
+    time; returns one result per tenant (a failure is a result with its ``error``)."""
+    chosen = [registry.get(slug) for slug in slugs] if slugs else registry.all()
+    kernels = TenantKernels(platform)
+    results = []
+    for tenant in chosen:
+        started = time.perf_counter()
+        before: tuple[str, ...] = ()
+        if tenant.state in ("creating", "moving"):
+            result = MigrationResult(tenant.slug, (), (), 0.0,
+                                     error=message("skipped: the cooperative is {state}",
+                                                   state=tenant.state))
+        else:
+            try:
+                kernel = kernels.open(tenant, registry.cluster(tenant.cluster), prepare=False)
+                try:
+                    before = tuple(current_heads(kernel))
+                    upgrade(kernel)
+                    kernel.prepare()
+                    after = tuple(current_heads(kernel))
+                finally:
+                    kernel.close()
+                result = MigrationResult(tenant.slug, before, after,
+                                         time.perf_counter() - started)
+            except Exception as exc:  # reported, and the rollout goes on
+                result = MigrationResult(tenant.slug, before, before,
+                                         time.perf_counter() - started,
+                                         error=f"{type(exc).__name__}: {exc}"[:300])
+        if result.error is None:
+            registry.record(tenant.slug, "migrated", {"before": list(result.before),
+                                                      "after": list(result.after)})
+        results.append(result)
+        if progress is not None:
+            progress(result)
+    return results
