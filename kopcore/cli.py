@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from kopcore import __version__
 from kopcore._i18n import DEFAULT_LOCALE, LOCALES, gettext
@@ -391,9 +391,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         # The database cannot be reached or opened: say so, without a traceback.
         _fail(gettext("the database is unavailable: {reason}", locale, reason=exc.orig), 2,
               locale)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "25006":  # read-only: a cooperative moving
+            _fail(gettext("the cooperative's database accepts no writes for a moment (it is "
+                          "being moved); nothing was written", locale), 2, locale)
+        _internal(exc, locale)
     except Exception as exc:
-        if os.environ.get("KOPCORE_DEBUG"):
-            log.exception("internal error")
-        _fail(gettext("internal error ({kind}); nothing was half-written. Run with "
-                      "KOPCORE_DEBUG=1 to see the details.", locale, kind=type(exc).__name__),
-              3, locale)
+        _internal(exc, locale)
+
+
+def _internal(exc: Exception, locale: str) -> NoReturn:
+    if os.environ.get("KOPCORE_DEBUG"):
+        log.exception("internal error")
+    _fail(gettext("internal error ({kind}); nothing was half-written. Run with "
+                  "KOPCORE_DEBUG=1 to see the details.", locale, kind=type(exc).__name__),
+          3, locale)
