@@ -214,6 +214,11 @@ class Settings:
     #: from ``kopcore_notification_channels``. ``development`` sends nothing and keeps each
     #: message in the outbox (``kopcore notify outbox``): for a demo and tests only.
     notification_channel: str = "development"
+    #: The variables this cooperative's plugins read for their providers and gateways
+    #: (``KOPCORE_PAYMENTS_<NAME>_<KEY>``, ``KOPCORE_PPOB_<NAME>_<KEY>``); unset, the process
+    #: environment. A platform sets it for every cooperative from the registry, so each uses
+    #: its own credentials and none another's (``kopcore.context.Context.environment``).
+    environment: dict[str, str] | None = attrs.field(default=None, repr=False)
     #: The tenant registry's database (docs/deployment.md#many-cooperatives-on-one-platform):
     #: set, ``kopcore serve`` serves every cooperative of the registry and ``kopcore tenants``
     #: manages them; ``$KOPCORE_TENANT_REGISTRY_URL`` overrides it.
@@ -288,6 +293,13 @@ class Settings:
             kwargs["approval_thresholds"] = thresholds
         if "shu" in kwargs:
             kwargs["shu"] = ShuSettings.from_mapping(kwargs["shu"], source)
+        if "environment" in kwargs:
+            environment = kwargs["environment"]
+            if not isinstance(environment, dict) or not all(
+                    isinstance(k, str) and isinstance(v, str) for k, v in environment.items()):
+                raise ConfigurationError(f"{source}: [environment] must be a table of text "
+                                         "values")
+            kwargs["environment"] = dict(environment)
         if "units" in kwargs:
             if not isinstance(kwargs["units"], dict):
                 raise ConfigurationError(f"{source}: units must be [units.<key>] tables")

@@ -172,6 +172,32 @@ def add_tenant_commands(root: click.Group, settings: Settings,
         change_state(slug, "active")
         say(message("cooperative {slug} resumed", slug=slug))
 
+    @tenants.command("configure")
+    @click.argument("slug")
+    @click.option("--env", "variables", multiple=True, metavar="KEY=VALUE",
+                  help="Set a variable of the cooperative's environment (its providers' and "
+                       "gateways' credentials); repeatable")
+    @click.option("--unset-env", "unset", multiple=True, metavar="KEY",
+                  help="Remove a variable of the cooperative's environment; repeatable")
+    def configure(slug: str, variables: tuple[str, ...], unset: tuple[str, ...]) -> None:
+        """Set or remove variables of a cooperative's own environment (never shown back)."""
+        from kopcore._tenants.provision import configure_environment
+
+        pairs = {}
+        for item in variables:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise click.BadParameter(message("write KEY=VALUE").text_in(language()),
+                                         param_hint="--env")
+            pairs[key] = value
+        registry = open_registry(settings)
+        try:
+            names = configure_environment(registry, slug, pairs, unset)
+        finally:
+            registry.close()
+        say(message("cooperative {slug}: environment variables {names}", slug=slug,
+                    names=", ".join(names) or "-"))
+
     @tenants.command("migrate")
     @click.argument("slugs", nargs=-1)
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON")

@@ -43,7 +43,7 @@ GATE_TIMEOUT = 10.0
 #: The settings a tenant may set for itself (the others are the platform's).
 TENANT_KEYS = frozenset({"cooperative_name", "language", "currency", "integrity_key", "chart",
                          "approval_thresholds", "eod_chunk_size", "shu", "units",
-                         "notification_channel"})
+                         "notification_channel", "environment"})
 
 
 class ClusterBusy(KopcoreError):
@@ -109,6 +109,7 @@ class GatedDatabase(Database):
 def tenant_settings(platform: Settings, tenant: Tenant, cluster: Cluster) -> Settings:
     """The platform's settings with the tenant's database, plugins and own keys."""
     own = {key: value for key, value in tenant.settings.items() if key in TENANT_KEYS}
+    own.setdefault("environment", {})  # never the process's: the cooperative's own only
     parsed = Settings.from_mapping({**own, "plugins": list(tenant.plugins)},
                                    source=f"tenant {tenant.slug}")
     url = cluster.database_url(tenant.database)

@@ -224,10 +224,14 @@ class Platform:
             await anyio.to_thread.run_sync(old.kernel.close)
         return built
 
-    def close(self) -> None:
+    def close_apps(self) -> None:
+        """Close every tenant's kernel (their apps are built again on their next request)."""
         for hosted in self._hosted.values():
             hosted.kernel.close()
         self._hosted.clear()
+
+    def close(self) -> None:
+        self.close_apps()
         self.registry.close()
 
     # --- ASGI -------------------------------------------------------------------------------
@@ -290,7 +294,7 @@ class Platform:
             if event["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif event["type"] == "lifespan.shutdown":
-                await anyio.to_thread.run_sync(self.close)
+                await anyio.to_thread.run_sync(self.close_apps)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

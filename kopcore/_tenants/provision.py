@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -86,6 +86,22 @@ def set_state(registry: Registry, slug: str, state: str) -> Tenant:
     tenant = registry.update(slug, expect_state=expected, state=state)
     registry.record(slug, "suspended" if state == "suspended" else "resumed", {})
     return tenant
+
+
+def configure_environment(registry: Registry, slug: str, values: Mapping[str, str],
+                          unset: Iterable[str] = ()) -> list[str]:
+    """Set and remove variables of a tenant's own environment; returns the names it then
+    has (never the values)."""
+    tenant = registry.get(slug)
+    own = dict(tenant.settings)
+    environment = dict(own.get("environment") or {})
+    environment.update(values)
+    for name in unset:
+        environment.pop(name, None)
+    own["environment"] = environment
+    registry.update(slug, settings=own)
+    registry.record(slug, "configured", {"environment": sorted(environment)})
+    return sorted(environment)
 
 
 @attrs.frozen
