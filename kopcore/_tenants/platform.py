@@ -66,6 +66,12 @@ class TenantMoving(KopcoreError):
     status = 503
 
 
+class TenantUnavailable(KopcoreError):
+    code = "service-unavailable"
+    title = "Service unavailable"
+    status = 503
+
+
 class TenantWebByHost(NotFound):
     code = "tenant-web-by-host"
 
@@ -118,6 +124,7 @@ class Platform:
 
     def __init__(self, settings: Settings, registry: Registry, *,
                  make_app: Callable[[Kernel], Any] | None = None,
+                 kernels: TenantKernels | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         if make_app is None:
             from kopcore.interfaces.api import make_app as make_api_app
@@ -127,13 +134,14 @@ class Platform:
         self.registry = registry
         self.base_domain = (settings.tenant_base_domain or "").lower().strip(".") or None
         self.max_apps = settings.tenant_apps_cached
-        self.kernels = TenantKernels(settings)
+        self.kernels = kernels or TenantKernels(settings)
         self._make_app = make_app
         self._clock = clock
         self._records: dict[str, tuple[float, Tenant | None]] = {}
         self._clusters: tuple[float, dict[str, Cluster]] = (-1e9, {})
         self._hosted: OrderedDict[str, Hosted] = OrderedDict()
-        self._building: dict[str, anyio.Lock] = {}
+        self._building: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
         self._warm: dict[str, OrderedDict[str, Kernel]] = {}
         self._warm_lock = threading.Lock()
         tag_log_records()
@@ -201,34 +209,40 @@ class Platform:
         holder.append(kernel)
         return Hosted(key, kernel, self._make_app(kernel))
 
-    async def hosted(self, tenant: Tenant) -> Hosted:
-        cluster = await anyio.to_thread.run_sync(self._cluster, tenant.cluster)
+    def hosted(self, tenant: Tenant) -> Hosted:
+        """The tenant's app, built when it has none or the registry moved or changed it.
+        Runs in a worker thread (building connects to the tenant's database)."""
+        cluster = self._cluster(tenant.cluster)
         key = _app_key(tenant, cluster)
-        current = self._hosted.get(tenant.slug)
-        if current is not None and current.key == key:
-            self._hosted.move_to_end(tenant.slug)
-            return current
-        lock = self._building.setdefault(tenant.slug, anyio.Lock())
-        async with lock:
+        with self._lock:
             current = self._hosted.get(tenant.slug)
             if current is not None and current.key == key:
+                self._hosted.move_to_end(tenant.slug)
                 return current
-            built = await anyio.to_thread.run_sync(self._build, tenant, cluster, key)
-            self._hosted[tenant.slug] = built
-            self._hosted.move_to_end(tenant.slug)
-            retired = [current] if current is not None else []
-            while len(self._hosted) > self.max_apps:
-                retired.append(self._hosted.popitem(last=False)[1])
+            building = self._building.setdefault(tenant.slug, threading.Lock())
+        with building:
+            with self._lock:
+                current = self._hosted.get(tenant.slug)
+                if current is not None and current.key == key:
+                    return current
+            built = self._build(tenant, cluster, key)
+            with self._lock:
+                self._hosted[tenant.slug] = built
+                self._hosted.move_to_end(tenant.slug)
+                retired = [current] if current is not None else []
+                while len(self._hosted) > self.max_apps:
+                    retired.append(self._hosted.popitem(last=False)[1])
         for old in retired:
             log.info("closing the app of a cooperative (moved, changed or least recently used)")
-            await anyio.to_thread.run_sync(old.kernel.close)
+            old.kernel.close()
         return built
 
     def close_apps(self) -> None:
         """Close every tenant's kernel (their apps are built again on their next request)."""
-        for hosted in self._hosted.values():
-            hosted.kernel.close()
-        self._hosted.clear()
+        with self._lock:
+            hosted, self._hosted = list(self._hosted.values()), OrderedDict()
+        for one in hosted:
+            one.kernel.close()
 
     def close(self) -> None:
         self.close_apps()
@@ -258,12 +272,16 @@ class Platform:
     async def _serve(self, slug: str, scope: dict[str, Any], by_path: bool, receive: Any,
                      send: Any) -> None:
         try:
-            tenant = await anyio.to_thread.run_sync(self._record, slug)
+            tenant, hosted = await anyio.to_thread.run_sync(self._resolve, slug, by_path,
+                                                            scope["path"])
+        except KopcoreError as exc:  # the cluster's connections all busy, say
+            await _problem(scope, send, exc)
+            return
         except Exception:
-            log.exception("the tenant registry cannot be read")
-            await _problem(scope, send, TenantMoving(message(
-                "the platform cannot reach its registry; retry in a moment"),
-                retry_after=MOVING_RETRY_AFTER))
+            log.exception("the cooperative cannot be served (registry or database)")
+            await _problem(scope, send, TenantUnavailable(message(
+                "the cooperative cannot be served right now; nothing was written. Retry in a "
+                "moment."), retry_after=MOVING_RETRY_AFTER))
             return
         if tenant is None or tenant.state == "creating":
             await _problem(scope, send, TenantUnknown(message(
@@ -285,8 +303,17 @@ class Platform:
                 "the web apps of a cooperative are served on its own host name, not under "
                 "/t/<slug>/")))
             return
-        hosted = await self.hosted(tenant)
+        assert hosted is not None
         await hosted.app(scope, receive, send)
+
+    def _resolve(self, slug: str, by_path: bool, path: str) -> tuple[Tenant | None,
+                                                                      Hosted | None]:
+        """The tenant's record and, when it is to be served, its app."""
+        tenant = self._record(slug)
+        if tenant is None or tenant.state in ("creating", "suspended") or \
+                (by_path and not path.startswith(PATH_SERVED)):
+            return tenant, None
+        return tenant, self.hosted(tenant)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:
