@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 
 from kopcore._tenants.registry import Cluster
 from kopcore.errors import Conflict, message
@@ -67,14 +68,28 @@ def database_exists(cluster: Cluster, database: str) -> bool:
     return bool(rows)
 
 
-def create_database(cluster: Cluster, database: str) -> None:
-    """Create an empty database owned by the apps' user."""
+def create_database(cluster: Cluster, database: str, *, template: str | None = None) -> None:
+    """Create a database owned by the apps' user: empty, or a copy of ``template``."""
     if database_exists(cluster, database):
         raise ClusterError(message("database {database} already exists on cluster {cluster}",
                                    database=database, cluster=cluster.name))
     owner = app_user(cluster)
     _run_admin(cluster, f"CREATE DATABASE {_quote(database)}"
-               + (f" OWNER {_quote(owner)}" if owner else ""))
+               + (f" OWNER {_quote(owner)}" if owner else "")
+               + (f" TEMPLATE {_quote(template)}" if template else ""))
+
+
+def rename_database(cluster: Cluster, database: str, new_name: str) -> bool:
+    """Rename a database; ``False`` when ``new_name`` is taken (the database is kept)."""
+    if database_exists(cluster, new_name):
+        return False
+    try:
+        _run_admin(cluster, f"ALTER DATABASE {_quote(database)} RENAME TO {_quote(new_name)}")
+    except DBAPIError:
+        if database_exists(cluster, new_name):
+            return False
+        raise
+    return True
 
 
 def drop_database(cluster: Cluster, database: str) -> None:

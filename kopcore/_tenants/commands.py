@@ -7,6 +7,7 @@ one cooperative of the platform with ``kopcore --tenant SLUG ...`` (``$KOPCORE_T
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -223,6 +224,57 @@ def add_tenant_commands(root: click.Group, settings: Settings,
                         failed=", ".join(failed) or "-"))
         if failed:
             raise SystemExit(1)
+
+    @tenants.command("eod")
+    @click.argument("slugs", nargs=-1)
+    @click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
+                  help="Worker processes sharing the cooperatives")
+    @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                  help="Close days until this business date (default: one day each)")
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON")
+    def eod(slugs: tuple[str, ...], workers: int, until: Any, as_json: bool) -> None:
+        """End of day for every active cooperative (or the SLUGS named) across worker
+        processes; reports each; exits with status 1 when any failed."""
+        from kopcore._tenants.fleet import end_of_day
+
+        registry = open_registry(settings)
+        started = time.perf_counter()
+        try:
+            results = end_of_day(settings, registry, slugs or None, workers=workers,
+                                 until=until.date() if until else None)
+        finally:
+            registry.close()
+        rows = [{"slug": r.slug, "before": str(r.before or "-"), "after": str(r.after or "-"),
+                 "days": r.days, "seconds": round(r.seconds, 2), "error": r.error or ""}
+                for r in sorted(results, key=lambda r: r.slug)]
+        click.echo(json.dumps(rows, indent=2) if as_json else table(rows))
+        failed = [r.slug for r in results if r.error and not r.error.startswith("skipped")]
+        if not as_json:
+            say(message("end of day: {done} of {total} cooperatives in {seconds} s with "
+                        "{workers} workers; failed: {failed}",
+                        done=sum(1 for r in results if r.error is None), total=len(results),
+                        seconds=f"{time.perf_counter() - started:.1f}", workers=workers,
+                        failed=", ".join(failed) or "-"))
+        if failed:
+            raise SystemExit(1)
+
+    @tenants.command("usage")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON")
+    def usage_command(as_json: bool) -> None:
+        """Each cooperative's usage: database size, members, accounts, journal entries,
+        business date."""
+        from kopcore._tenants.fleet import usage
+
+        registry = open_registry(settings)
+        try:
+            rows = [{"slug": u.slug, "cluster": u.cluster, "state": u.state,
+                     "database_mb": round(u.database_bytes / 1048576, 1),
+                     "members": u.members, "accounts": u.accounts, "entries": u.entries,
+                     "business_date": str(u.business_date or "-")}
+                    for u in usage(settings, registry)]
+        finally:
+            registry.close()
+        click.echo(json.dumps(rows, indent=2) if as_json else table(rows))
 
     @tenants.command("move")
     @click.argument("slug")
