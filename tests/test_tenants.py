@@ -377,3 +377,26 @@ def test_a_move_freezes_writes_briefly_and_loses_nothing(app: PlatformApp,
     assert verified["entries"] == written
     moved = [detail for _at, kind, detail in registry.events("ksp-c") if kind == "moved"]
     assert [(m["from"], m["to"]) for m in moved] == [("alpha", "beta")]
+
+
+def test_end_of_day_for_every_cooperative_across_processes_and_their_usage(
+        platform: Platform) -> None:
+    registry = platform.registry
+    set_state(registry, "ksp-b", "suspended")
+    try:
+        cli = make_cli(platform.settings, PluginHost.load(platform.settings.plugins))
+        result = CliRunner().invoke(cli, ["tenants", "eod", "--workers", "2", "--json"])
+        assert result.exit_code == 0, result.output
+        rows = {row["slug"]: row for row in json.loads(result.output)}
+        assert (rows["ksp-a"]["before"], rows["ksp-a"]["after"], rows["ksp-a"]["days"]) == \
+            ("2026-01-05", "2026-01-06", 1)
+        assert rows["ksp-b"]["error"] == "skipped: suspended"
+        usage = CliRunner().invoke(cli, ["tenants", "usage", "--json"])
+        figures = {row["slug"]: row for row in json.loads(usage.output)}
+        assert (figures["ksp-a"]["members"], figures["ksp-a"]["business_date"]) == \
+            (2, "2026-01-06")
+        assert (figures["ksp-b"]["members"], figures["ksp-b"]["business_date"]) == \
+            (2, "2026-01-05")
+        assert figures["ksp-a"]["database_mb"] > 1
+    finally:
+        set_state(registry, "ksp-b", "active")

@@ -84,7 +84,11 @@ def rename_database(cluster: Cluster, database: str, new_name: str) -> bool:
     if database_exists(cluster, new_name):
         return False
     try:
-        _run_admin(cluster, f"ALTER DATABASE {_quote(database)} RENAME TO {_quote(new_name)}")
+        _run_admin(cluster,
+                   "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                   "WHERE datname = :name AND pid <> pg_backend_pid()",
+                   f"ALTER DATABASE {_quote(database)} RENAME TO {_quote(new_name)}",
+                   params={"name": database})
     except DBAPIError:
         if database_exists(cluster, new_name):
             return False

@@ -175,3 +175,31 @@ def own_settings(name: str, integrity_key: str, language: str | None,
         values["language"] = language
     values.update(extra or {})
     return values
+
+
+def admin_kernel(platform: Settings, tenant: Tenant, cluster: Cluster, *,
+                 as_app_user: bool = False, writable: bool = False) -> Kernel:
+    """A kernel on the tenant's database through the cluster's administrator URL, directly
+    (never through the pooler), not prepared. ``as_app_user``: every session takes the apps'
+    role (``SET ROLE``), so what it creates is theirs; ``writable``: it writes even while the
+    database is frozen (:func:`kopcore._tenants.clusters.freeze`)."""
+    from sqlalchemy import event
+
+    from kopcore._tenants.clusters import app_user
+
+    settings = tenant_settings(platform, tenant, cluster)
+    url = make_url(cluster.database_url(tenant.database, admin=True)).set(
+        drivername="postgresql+psycopg")
+    engine = create_engine(url, pool_size=1, max_overflow=1)
+    role = app_user(cluster) if as_app_user else None
+    statements = ([f'SET ROLE "{role}"'] if role else []) + \
+        (["SET default_transaction_read_only = off"] if writable else [])
+    if statements:
+        @event.listens_for(engine, "connect")
+        def _session(dbapi_connection: Any, _record: Any) -> None:
+            with dbapi_connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+            dbapi_connection.commit()
+
+    return Kernel(settings, Database(engine), PluginHost.load(settings.plugins))

@@ -27,14 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
-from kopcore._db.database import Database
-from kopcore._plugin_manager import PluginHost
 from kopcore._tenants import clusters as pg
-from kopcore._tenants.hosting import tenant_settings
-from kopcore._tenants.registry import Cluster, Registry, Tenant, TenantConflict
+from kopcore._tenants.hosting import admin_kernel
+from kopcore._tenants.registry import Registry, TenantConflict
 from kopcore.errors import Message, ValidationError, message
 from kopcore.kernel import Kernel
 from kopcore.ledger._integrity import seal_now
@@ -73,23 +70,6 @@ class MoveReport:
     freeze_seconds: float
     sessions_ended: int
     source_dropped: bool
-
-
-def _admin_kernel(platform: Settings, tenant: Tenant, cluster: Cluster) -> Kernel:
-    """A kernel on the tenant's database as the cluster's administrator, writing even while
-    the database is frozen (the mover seals the journal then)."""
-    settings = tenant_settings(platform, tenant, cluster)
-    url = make_url(cluster.database_url(tenant.database, admin=True)).set(
-        drivername="postgresql+psycopg")
-    engine = create_engine(url, pool_size=1, max_overflow=1)
-
-    @event.listens_for(engine, "connect")
-    def _writable(dbapi_connection: Any, _record: Any) -> None:
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET default_transaction_read_only = off")
-        dbapi_connection.commit()
-
-    return Kernel(settings, Database(engine), PluginHost.load(settings.plugins))
 
 
 def figures(kernel: Kernel, *, expect_seal: int | None = None,
@@ -149,7 +129,7 @@ def move_tenant(platform: Settings, registry: Registry, slug: str, target_name: 
         ended = pg.freeze(source, tenant.database)
         tell(message("writes frozen on {cluster} ({sessions} sessions ended)",
                      cluster=source.name, sessions=ended))
-        kernel = _admin_kernel(platform, tenant, source)
+        kernel = admin_kernel(platform, tenant, source, writable=True)
         try:
             seal_now(kernel, PLATFORM_ACTOR)
             before = figures(kernel)
@@ -168,7 +148,7 @@ def move_tenant(platform: Settings, registry: Registry, slug: str, target_name: 
             pg.create_database(target, tenant.database)
             copied = True
             pg.restore(target, tenant.database, dump)
-        kernel = _admin_kernel(platform, tenant, target)
+        kernel = admin_kernel(platform, tenant, target)
         try:
             after = figures(kernel, expect_seal=before.seals or None,
                             expect_chain=before.chain_head)

@@ -30,7 +30,7 @@ from kopcore._db.migrate import alembic_config, current_heads, upgrade
 from kopcore._initialise import _name
 from kopcore._plugin_manager import PluginHost
 from kopcore._tenants import clusters as pg
-from kopcore._tenants.hosting import TenantKernels, own_settings
+from kopcore._tenants.hosting import TenantKernels, admin_kernel, own_settings
 from kopcore._tenants.registry import Cluster, Registry, Tenant, check_slug
 from kopcore.errors import ValidationError, message
 from kopcore.settings import Settings
@@ -103,7 +103,9 @@ def schema_template(platform: Settings, cluster: Cluster, plugins: tuple[str, ..
     try:
         stub = Tenant("template", cluster.name, building, "creating", plugins, {}, 0,
                       datetime.now(UTC))
-        kernel = TenantKernels(platform).open(stub, cluster, prepare=False)
+        # Directly, not through the pooler (whose idle server connection would keep the
+        # template in use), as the apps' user (who must own every table).
+        kernel = admin_kernel(platform, stub, cluster, as_app_user=True)
         try:
             upgrade(kernel)
         finally:
