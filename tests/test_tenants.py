@@ -27,6 +27,7 @@ from kopcore._tenants.move import move_tenant
 from kopcore._tenants.platform import Platform as PlatformApp
 from kopcore._tenants.provision import configure_environment, create_tenant, set_state
 from kopcore.cli import make_cli
+from kopcore.errors import PluginError
 from kopcore.testing import START_DATE
 from tests.tenants_support import Platform, bearer, payload, start_platform
 from tests.web_support import hidden
@@ -267,6 +268,25 @@ def test_a_suspended_cooperative_answers_nothing_and_the_other_goes_on(
             set_state(platform.registry, "ksp-a", "active")
         clock[0] += 5
         assert a.get("/api/v1/users/list", headers=bearer(a_key)).status_code == 200
+
+
+def test_a_failed_creation_leaves_nothing_behind(platform: Platform) -> None:
+    registry = platform.registry
+    alpha = registry.cluster("alpha")
+    pg.create_database(alpha, "kop_ksp_d")  # someone else's database, in the way
+    try:
+        with pytest.raises(pg.ClusterError):
+            create_tenant(platform.settings, registry, "ksp-d", name="Koperasi D",
+                          plugins=("savings",), cluster="alpha")
+        assert registry.find("ksp-d") is None
+        assert pg.database_exists(alpha, "kop_ksp_d")  # not ours: left as it was
+        with pytest.raises(PluginError):
+            create_tenant(platform.settings, registry, "ksp-e", name="Koperasi E",
+                          plugins=("no-such-plugin",))
+        assert registry.find("ksp-e") is None
+        assert not pg.database_exists(alpha, "kop_ksp_e")
+    finally:
+        pg.drop_database(alpha, "kop_ksp_d")
 
 
 def test_connections_to_a_cluster_stay_within_its_budget(app: PlatformApp,
