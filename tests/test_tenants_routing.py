@@ -4,6 +4,7 @@ rules are checked everywhere (the tests on real clusters are in test_tenants.py)
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -204,3 +205,23 @@ def test_a_cluster_gate_lets_limit_transactions_through_and_refuses_the_next() -
     with gate.held():
         assert gate.in_use == 1
     assert (gate.in_use, gate.peak) == (0, 2)
+
+
+def test_the_access_log_of_the_platform_names_the_cooperative() -> None:
+    from uvicorn.logging import AccessFormatter
+
+    from kopcore._tenants.platform import current_tenant, tag_log_records
+    from kopcore.interfaces._logs import server_log_config
+
+    tag_log_records()
+    formatter = AccessFormatter(server_log_config(tenants=True)["formatters"]["access"]["fmt"],
+                                use_colors=False)
+    token = current_tenant.set("ksp-a")
+    try:
+        record = logging.getLogger("uvicorn.access").makeRecord(
+            "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+            ("10.0.0.9:5000", "GET", "/api/v1/users/list", "1.1", 200), None)
+    finally:
+        current_tenant.reset(token)
+    assert formatter.format(record) == \
+        'INFO:     [tenant ksp-a] 10.0.0.9:5000 - "GET /api/v1/users/list HTTP/1.1" 200 OK'

@@ -86,7 +86,9 @@ _tagging_installed = False
 
 def tag_log_records() -> None:
     """Make every log record created while a tenant's request is served start with
-    ``[tenant <slug>]`` (a log record factory, so it holds whatever handlers are configured)."""
+    ``[tenant <slug>]`` and carry the slug as its ``tenant`` attribute (``-`` outside a
+    request), for formats such as uvicorn's access log that do not print the message: a log
+    record factory, so it holds whatever handlers are configured."""
     global _tagging_installed
     if _tagging_installed:
         return
@@ -95,7 +97,7 @@ def tag_log_records() -> None:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         slug = current_tenant.get()
-        record.tenant = slug
+        record.tenant = slug or "-"
         if slug is not None and isinstance(record.msg, str):
             record.msg = f"[tenant {slug}] {record.msg}"
         return record

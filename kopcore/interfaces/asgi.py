@@ -49,7 +49,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         else:
             app = make_app(Kernel.start(settings))
         uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True,
-                    log_config=server_log_config())
+                    log_config=server_log_config(tenants=platform))
         return
     if os.path.isfile(settings.source):
         os.environ["KOPCORE_SETTINGS"] = os.path.abspath(settings.source)
@@ -63,4 +63,4 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         os.environ["KOPCORE_PLUGINS"] = ",".join(settings.plugins)
     uvicorn.run("kopcore.interfaces.asgi:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="info", proxy_headers=True,
-                log_config=server_log_config())
+                log_config=server_log_config(tenants=platform))
