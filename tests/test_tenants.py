@@ -27,7 +27,7 @@ from kopcore._tenants.move import move_tenant
 from kopcore._tenants.platform import Platform as PlatformApp
 from kopcore._tenants.provision import configure_environment, create_tenant, set_state
 from kopcore.cli import make_cli
-from kopcore.errors import PluginError
+from kopcore.errors import PluginError, message
 from kopcore.testing import START_DATE
 from tests.tenants_support import Platform, bearer, payload, start_platform
 from tests.web_support import hidden
@@ -397,6 +397,28 @@ def test_a_move_freezes_writes_briefly_and_loses_nothing(app: PlatformApp,
     assert verified["entries"] == written
     moved = [detail for _at, kind, detail in registry.events("ksp-c") if kind == "moved"]
     assert [(m["from"], m["to"]) for m in moved] == [("alpha", "beta")]
+
+
+def test_a_move_that_fails_after_the_freeze_puts_everything_back(
+        app: PlatformApp, platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = platform.registry
+
+    def broken(*_args: Any) -> None:
+        raise pg.ClusterError(message("{what} failed: {error}", what="pg_restore",
+                                           error="disk full"))
+
+    monkeypatch.setattr(pg, "restore", broken)
+    with pytest.raises(pg.ClusterError):
+        move_tenant(platform.settings, registry, "ksp-b", "alpha", grace_seconds=0)
+    tenant = registry.get("ksp-b")
+    assert (tenant.state, tenant.cluster) == ("active", "beta")
+    assert not pg.database_exists(registry.cluster("alpha"), "kop_ksp_b")
+    time.sleep(1.2)  # the app re-reads the registry
+    b = client(app, "ksp-b.kop.test")
+    key = platform.keys["ksp-b"]
+    written = b.post("/api/v1/accounts/open-internal", headers=bearer(key), json={
+        "name": "Kas Kedua", "gl_key": "cash", "number": "CASH-AFTER"})
+    assert written.status_code == 200, written.text  # the source thawed: it writes again
 
 
 def test_end_of_day_for_every_cooperative_across_processes_and_their_usage(
