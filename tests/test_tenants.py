@@ -26,6 +26,7 @@ from kopcore._tenants.hosting import TenantKernels
 from kopcore._tenants.move import move_tenant
 from kopcore._tenants.platform import Platform as PlatformApp
 from kopcore._tenants.provision import configure_environment, create_tenant, set_state
+from kopcore._tenants.registry import TenantConflict
 from kopcore.cli import make_cli
 from kopcore.errors import PluginError, message
 from kopcore.testing import START_DATE
@@ -419,6 +420,27 @@ def test_a_move_that_fails_after_the_freeze_puts_everything_back(
     written = b.post("/api/v1/accounts/open-internal", headers=bearer(key), json={
         "name": "Kas Kedua", "gl_key": "cash", "number": "CASH-AFTER"})
     assert written.status_code == 200, written.text  # the source thawed: it writes again
+
+
+def test_a_cooperative_left_moving_by_a_dead_move_is_resumed_where_it_was(
+        app: PlatformApp, platform: Platform) -> None:
+    registry = platform.registry
+    registry.update("ksp-b", state="moving")  # as a killed move leaves it: frozen, moving
+    pg.freeze(registry.cluster("beta"), "kop_ksp_b")
+    key = platform.keys["ksp-b"]
+    b = client(app, "ksp-b.kop.test")
+
+    def open_account(number: str) -> Any:
+        return b.post("/api/v1/accounts/open-internal", headers=bearer(key), json={
+            "name": "Kas", "gl_key": "cash", "number": number})
+
+    time.sleep(1.2)
+    assert open_account("CASH-FROZEN").json()["code"] == "tenant-moving"
+    with pytest.raises(TenantConflict):
+        set_state(registry, "ksp-b", "active")  # a plain resume does not touch a move
+    set_state(registry, "ksp-b", "active", interrupted_move=True)
+    time.sleep(1.2)
+    assert open_account("CASH-THAWED").status_code == 200
 
 
 def test_end_of_day_for_every_cooperative_across_processes_and_their_usage(

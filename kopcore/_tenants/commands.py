@@ -150,12 +150,12 @@ def add_tenant_commands(root: click.Group, settings: Settings,
             registry.close()
         click.echo(json.dumps(rows, indent=2) if as_json else table(rows))
 
-    def change_state(slug: str, state: str) -> None:
+    def change_state(slug: str, state: str, *, interrupted_move: bool = False) -> None:
         from kopcore._tenants.provision import set_state
 
         registry = open_registry(settings)
         try:
-            set_state(registry, slug, state)
+            set_state(registry, slug, state, interrupted_move=interrupted_move)
         finally:
             registry.close()
 
@@ -168,9 +168,12 @@ def add_tenant_commands(root: click.Group, settings: Settings,
 
     @tenants.command("resume")
     @click.argument("slug")
-    def resume(slug: str) -> None:
-        """Resume a suspended cooperative."""
-        change_state(slug, "active")
+    @click.option("--interrupted-move", is_flag=True,
+                  help="Resume a cooperative left 'moving' by a move whose process is gone: "
+                       "its source database is thawed (never while the move still runs)")
+    def resume(slug: str, interrupted_move: bool) -> None:
+        """Resume a suspended cooperative (or one a dead move left moving)."""
+        change_state(slug, "active", interrupted_move=interrupted_move)
         say(message("cooperative {slug} resumed", slug=slug))
 
     @tenants.command("configure")

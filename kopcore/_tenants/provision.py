@@ -119,11 +119,21 @@ def schema_template(platform: Settings, cluster: Cluster, plugins: tuple[str, ..
     return name
 
 
-def set_state(registry: Registry, slug: str, state: str) -> Tenant:
-    """Suspend (``suspended``) or resume (``active``) a tenant."""
-    expected = ("active",) if state == "suspended" else ("suspended",)
+def set_state(registry: Registry, slug: str, state: str, *,
+              interrupted_move: bool = False) -> Tenant:
+    """Suspend (``suspended``) or resume (``active``) a tenant. ``interrupted_move``: resume
+    a tenant left ``moving`` by a move whose process is gone (killed, its host lost): its
+    database on the cluster the registry still names, the source, is thawed. Never while the
+    move still runs: what is written after the thaw would not be in its copy."""
+    expected = ("active",) if state == "suspended" else \
+        (("moving",) if interrupted_move else ("suspended",))
+    if interrupted_move:
+        tenant = registry.get(slug)
+        if tenant.state == "moving":
+            pg.thaw(registry.cluster(tenant.cluster), tenant.database)
     tenant = registry.update(slug, expect_state=expected, state=state)
-    registry.record(slug, "suspended" if state == "suspended" else "resumed", {})
+    registry.record(slug, "suspended" if state == "suspended" else "resumed",
+                    {"interrupted_move": interrupted_move})
     return tenant
 
 
