@@ -164,8 +164,10 @@ def _integrity_key(_instance: object, _attribute: object, value: str | None) -> 
                                  "print(secrets.token_urlsafe(32))')")
 
 
-def _without_password(url: str) -> str:
+def _without_password(url: str | None) -> str:
     """The database URL for a repr or a message: any password replaced by ``***``."""
+    if url is None:
+        return repr(url)
     scheme, sep, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
     if not sep or not at or ":" not in credentials:
