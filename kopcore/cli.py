@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from kopcore import __version__
 from kopcore._i18n import DEFAULT_LOCALE, LOCALES, gettext
@@ -115,9 +115,12 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
     @click.option("--lang", "language", type=click.Choice(LOCALES), default=None,
                   help="Language of messages: id (Indonesian) or en (English); default "
                        "$KOPCORE_LANGUAGE, else the language setting, else id")
+    @click.option("--tenant", "tenant", envvar="KOPCORE_TENANT", metavar="SLUG",
+                  help="On a platform (tenant_registry_url set): the cooperative the command "
+                       "runs on (or $KOPCORE_TENANT)")
     @click.pass_context
     def root(ctx: click.Context, settings_path: str | None, operator: str | None,
-             language: str | None) -> None:
+             language: str | None, tenant: str | None) -> None:
         """kopcore: core banking for cooperatives (koperasi)."""
         ctx.obj = {"operator": operator, "language": language or settings.language}
 
@@ -171,6 +174,10 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
         print_outcome(outcome.payload, outcome.status, as_json)
         if not outcome.payload["ok"]:
             sys.exit(1)
+
+    from kopcore._tenants.commands import add_tenant_commands
+
+    add_tenant_commands(root, settings, _language)
 
     @root.command("plugins")
     def plugins_command() -> None:
@@ -246,10 +253,17 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
     @click.option("--workers", type=int, default=1, show_default=True,
                   help="Worker processes (the API is stateless; scale out freely)")
     def serve(host: str | None, port: int | None, workers: int) -> None:
-        """Serve the web API with uvicorn on the configured database."""
+        """Serve the web API with uvicorn on the configured database; on a platform
+        (tenant_registry_url set, no --tenant), every cooperative of its registry."""
         from kopcore.interfaces.asgi import serve as run_server
 
-        session.kernel()  # fail fast on configuration errors, in this process
+        if settings.tenant_registry_url and not click.get_current_context().find_root() \
+                .params.get("tenant"):
+            from kopcore._tenants.commands import open_registry
+
+            open_registry(settings).close()  # fail fast when the registry cannot be read
+        else:
+            session.kernel()  # fail fast on configuration errors, in this process
         run_server(settings, host or settings.api_host, port or settings.api_port, workers)
 
     @root.command("demo")
@@ -326,13 +340,27 @@ def problem_text(exc: KopcoreError, locale: str) -> str:
     return f"{exc.title_in(locale)} [{exc.code}]: {exc.detail_in(locale)}{extra}"
 
 
-def _settings_from_argv(argv: Sequence[str]) -> Settings:
+def _option_from_argv(argv: Sequence[str], name: str) -> str | None:
+    """A root option's value as given on the command line, before click reads it."""
     for index, arg in enumerate(argv):
-        if arg == "--settings" and index + 1 < len(argv):
-            return Settings.load(argv[index + 1])
-        if arg.startswith("--settings="):
-            return Settings.load(arg.split("=", 1)[1])
-    return Settings.load()
+        if arg == name and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _settings_from_argv(argv: Sequence[str]) -> Settings:
+    """The settings file named by ``--settings``; with ``--tenant SLUG`` (or
+    ``$KOPCORE_TENANT``), the settings of that cooperative of the platform."""
+    path = _option_from_argv(argv, "--settings")
+    settings = Settings.load(path) if path is not None else Settings.load()
+    slug = _option_from_argv(argv, "--tenant") or os.environ.get("KOPCORE_TENANT")
+    if slug:
+        from kopcore._tenants.commands import tenant_cli_settings
+
+        return tenant_cli_settings(settings, slug)
+    return settings
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -363,9 +391,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         # The database cannot be reached or opened: say so, without a traceback.
         _fail(gettext("the database is unavailable: {reason}", locale, reason=exc.orig), 2,
               locale)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "25006":  # read-only: a cooperative moving
+            _fail(gettext("the cooperative's database accepts no writes for a moment (it is "
+                          "being moved); nothing was written", locale), 2, locale)
+        _internal(exc, locale)
     except Exception as exc:
-        if os.environ.get("KOPCORE_DEBUG"):
-            log.exception("internal error")
-        _fail(gettext("internal error ({kind}); nothing was half-written. Run with "
-                      "KOPCORE_DEBUG=1 to see the details.", locale, kind=type(exc).__name__),
-              3, locale)
+        _internal(exc, locale)
+
+
+def _internal(exc: Exception, locale: str) -> NoReturn:
+    if os.environ.get("KOPCORE_DEBUG"):
+        log.exception("internal error")
+    _fail(gettext("internal error ({kind}); nothing was half-written. Run with "
+                  "KOPCORE_DEBUG=1 to see the details.", locale, kind=type(exc).__name__),
+          3, locale)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,15 @@ class Context:
     @property
     def settings(self) -> Settings:
         return self.kernel.settings
+
+    @property
+    def environment(self) -> Mapping[str, str]:
+        """Where the cooperative's plugins read their providers' and gateways' variables
+        (``KOPCORE_PAYMENTS_...``, ``KOPCORE_PPOB_...``): the process environment, or on a
+        platform serving many cooperatives the cooperative's own ``environment`` setting,
+        so no cooperative ever uses another's credentials."""
+        own = self.kernel.settings.environment
+        return os.environ if own is None else own
 
     @property
     def business_date(self) -> date:

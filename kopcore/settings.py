@@ -3,8 +3,8 @@
 Where the file is found, in order: the ``path`` argument, ``$KOPCORE_SETTINGS``, ``./kopcore.toml``.
 No file means all defaults (an SQLite file ``kopcore.db`` in the working directory and every
 installed plugin enabled that is not a test fixture, see :mod:`kopcore._installed`).
-``$KOPCORE_DATABASE_URL`` overrides ``database_url`` and ``$KOPCORE_PLUGINS`` (comma-separated)
-overrides ``plugins``.
+``$KOPCORE_DATABASE_URL`` overrides ``database_url``, ``$KOPCORE_PLUGINS`` (comma-separated)
+overrides ``plugins`` and ``$KOPCORE_TENANT_REGISTRY_URL`` overrides ``tenant_registry_url``.
 See docs/settings.md for every key.
 """
 
@@ -164,8 +164,10 @@ def _integrity_key(_instance: object, _attribute: object, value: str | None) -> 
                                  "print(secrets.token_urlsafe(32))')")
 
 
-def _without_password(url: str) -> str:
+def _without_password(url: str | None) -> str:
     """The database URL for a repr or a message: any password replaced by ``***``."""
+    if url is None:
+        return repr(url)
     scheme, sep, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
     if not sep or not at or ":" not in credentials:
@@ -217,6 +219,21 @@ class Settings:
     #: Amount (major units) at or above which a money movement in the member app (a transfer,
     #: an installment, a PPOB purchase) needs a fresh one-time code besides the PIN.
     member_step_up_amount: Decimal = Decimal(1_000_000)
+    #: The variables this cooperative's plugins read for their providers and gateways
+    #: (``KOPCORE_PAYMENTS_<NAME>_<KEY>``, ``KOPCORE_PPOB_<NAME>_<KEY>``); unset, the process
+    #: environment. A platform sets it for every cooperative from the registry, so each uses
+    #: its own credentials and none another's (``kopcore.context.Context.environment``).
+    environment: dict[str, str] | None = attrs.field(default=None, repr=False)
+    #: The tenant registry's database (docs/deployment.md#many-cooperatives-on-one-platform):
+    #: set, ``kopcore serve`` serves every cooperative of the registry and ``kopcore tenants``
+    #: manages them; ``$KOPCORE_TENANT_REGISTRY_URL`` overrides it.
+    tenant_registry_url: str | None = attrs.field(default=None, repr=_without_password)
+    #: The domain under which each cooperative has its host name, ``<slug>.<domain>``; unset,
+    #: cooperatives are found by the path prefix ``/t/<slug>/`` only.
+    tenant_base_domain: str | None = None
+    #: Cooperatives whose app one serving process keeps built (least recently used closed
+    #: first).
+    tenant_apps_cached: int = attrs.field(default=200, validator=_positive_int)
     #: Where the settings came from (for messages); not a setting.
     source: str = "defaults"
 
@@ -238,6 +255,8 @@ class Settings:
             source = str(chosen)
         if url := os.environ.get("KOPCORE_DATABASE_URL"):
             data["database_url"] = url
+        if registry := os.environ.get("KOPCORE_TENANT_REGISTRY_URL"):
+            data["tenant_registry_url"] = registry
         if key := os.environ.get("KOPCORE_INTEGRITY_KEY"):
             data["integrity_key"] = key
         if language := os.environ.get("KOPCORE_LANGUAGE"):
@@ -293,6 +312,13 @@ class Settings:
             kwargs["member_step_up_amount"] = amount
         if "shu" in kwargs:
             kwargs["shu"] = ShuSettings.from_mapping(kwargs["shu"], source)
+        if "environment" in kwargs:
+            environment = kwargs["environment"]
+            if not isinstance(environment, dict) or not all(
+                    isinstance(k, str) and isinstance(v, str) for k, v in environment.items()):
+                raise ConfigurationError(f"{source}: [environment] must be a table of text "
+                                         "values")
+            kwargs["environment"] = dict(environment)
         if "units" in kwargs:
             if not isinstance(kwargs["units"], dict):
                 raise ConfigurationError(f"{source}: units must be [units.<key>] tables")

@@ -56,6 +56,14 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000, echo: bool = False) -
     """Create the engine for a database URL (``sqlite:///file.db`` or ``postgresql://...``)."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    postgres_args: dict[str, Any] = {}
+    if url.startswith("postgresql") and "pooler=" in url:
+        # ``?pooler=pgbouncer``: the server is reached through PgBouncer in transaction pooling
+        # mode, where a server-side prepared statement does not outlive its transaction.
+        parsed = make_url(url)
+        if parsed.query.get("pooler") == "pgbouncer":
+            postgres_args["prepare_threshold"] = None
+        url = parsed.difference_update_query(["pooler"]).render_as_string(hide_password=False)
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
             raise ValueError("use an SQLite file: an in-memory database cannot be shared safely")
@@ -73,7 +81,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000, echo: bool = False) -
     # pool_recycle: a connection is replaced after half an hour, so the plans PostgreSQL cached
     # for it (prepared statements, foreign-key checks) are made again for tables as they are
     # now, not as they were when the server started on a young database.
-    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800)
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800,
+                         connect_args=postgres_args)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -81,15 +81,21 @@ FILTER_NAME = "kopcore_redact"
 _FILTERS: dict[str, Any] = {FILTER_NAME: {"()": RedactCredentials}}
 
 
-def server_log_config() -> dict[str, Any]:
+def server_log_config(*, tenants: bool = False) -> dict[str, Any]:
     """uvicorn's logging configuration with :class:`RedactCredentials` on every handler (the
-    access log included), for ``uvicorn.run(log_config=...)``."""
+    access log included), for ``uvicorn.run(log_config=...)``. ``tenants``: the platform
+    serving many cooperatives, whose access log lines name the cooperative (``[tenant
+    <slug>]``, from the record's ``tenant``, see :mod:`kopcore._tenants.platform`)."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
     config["filters"] = dict(_FILTERS)
     for handler in config["handlers"].values():
         handler["filters"] = [FILTER_NAME]
+    if tenants:
+        access = config["formatters"]["access"]
+        access["fmt"] = access["fmt"].replace("%(levelprefix)s ",
+                                              "%(levelprefix)s [tenant %(tenant)s] ", 1)
     return config
 
 

@@ -25,7 +25,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.openapi.spec import Operation as OpenAPIOperation
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from swagger_ui_bundle import swagger_ui_path
 
 from kopcore import __version__
@@ -135,6 +135,25 @@ def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Re
                             message("The database cannot be reached; nothing was written. "
                                     "Retry later with the same Idempotency-Key."),
                             locale=request_locale(request))
+
+
+#: SQLSTATE of a write in a read-only transaction: the database is frozen (a tenant being moved
+#: between clusters, docs/deployment.md#moving-a-cooperative) or is a replica.
+READ_ONLY_SQLSTATE = "25006"
+
+
+def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    if getattr(exc.orig, "sqlstate", None) != READ_ONLY_SQLSTATE:
+        return _internal_error(request, exc)
+    log.warning("write refused on %s %s: the database is read-only", request.method,
+                request.url.path)
+    response = problem_response(
+        503, "database-read-only", message("Service unavailable"),
+        message("The cooperative's database accepts no writes for a moment (it is being "
+                "moved); nothing was written. Retry later with the same Idempotency-Key."),
+        locale=request_locale(request))
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -326,6 +345,7 @@ def make_app(kernel: Kernel, *, debug: bool = False) -> Litestar:
             KopcoreError: _kopcore_error,
             HTTPException: _http_error,
             OperationalError: _database_unavailable,
+            DBAPIError: _database_error,
             Exception: _internal_error,
         },
         request_max_body_size=kernel.settings.max_request_bytes,

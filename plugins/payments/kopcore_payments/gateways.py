@@ -157,7 +157,7 @@ def make_gateway(ctx: Context, name: str) -> Gateway:
     if name not in specs:
         raise NotFound(_("no payment gateway named {name!r}; known: {known}", name=name,
                          known=sorted(specs)))
-    return specs[name].factory(GatewayConfig.from_env(name))
+    return specs[name].factory(GatewayConfig.from_env(name, ctx.environment))
 
 
 T = TypeVar("T")

@@ -320,4 +320,4 @@ def make_provider(ctx: Context, name: str) -> Provider:
     if name not in specs:
         raise NotFound(_("no PPOB provider named '{name}'; known: {known}",
                          name=name, known=sorted(specs)))
-    return specs[name].factory(ProviderConfig.from_env(name))
+    return specs[name].factory(ProviderConfig.from_env(name, ctx.environment))

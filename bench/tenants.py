@@ -1,0 +1,235 @@
+"""The platform at scale: many cooperatives on three PostgreSQL clusters behind PgBouncer.
+
+``python -m bench.tenants [--tenants 300] [--requests 600] [--threads 4] [--workers 2]``
+
+1. Three scratch clusters (``initdb``/``pg_ctl`` on free ports) with PgBouncer in transaction
+   pooling mode in front of each, and a registry database on the first; ``--tenants``
+   cooperatives placed by the registry (least loaded cluster), each with a teller cash account.
+2. **Requests**: the same workload, half ``accounts.get`` and half ``entries.post`` (a new
+   idempotency key each), sent through the ASGI app by ``--threads`` client threads: once to
+   one cooperative alone (``make_app`` on its own database, directly on its cluster: the
+   baseline), once through the platform app to cooperatives picked at random among all of
+   them. The platform's apps are built first (their build time is reported apart).
+   Ratio = platform requests/s ÷ one cooperative's requests/s.
+3. **End of day**: one business day for every cooperative, ``kopcore tenants eod`` style across
+   ``--workers`` processes, against one cooperative's end of day alone. Ratio = time per
+   cooperative on the platform ÷ one cooperative alone's time.
+
+Everything is removed afterwards. Figures are printed and written as JSON (``--output``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from litestar.testing import TestClient
+from sqlalchemy import create_engine, text
+
+from kopcore._tenants.fleet import end_of_day
+from kopcore._tenants.hosting import TenantKernels
+from kopcore._tenants.local import LocalCluster, LocalPgBouncer, missing_programs
+from kopcore._tenants.platform import Platform
+from kopcore._tenants.provision import create_tenant
+from kopcore._tenants.registry import Registry
+from kopcore.eod import run_end_of_day
+from kopcore.interfaces.api import make_app
+from kopcore.kernel import Kernel
+from kopcore.settings import Settings
+from kopcore.testing import run_operation
+
+START = date(2026, 1, 5)
+PLUGINS = ("savings",)
+
+
+def _seed(kernel: Kernel) -> None:
+    def call(op: str, **raw: Any) -> Any:
+        return run_operation(kernel, op, raw, as_user="admin")
+
+    call("accounts.open-internal", name="Kas Teller", gl_key="cash", number="CASH-T")
+    call("entries.post", memo="Modal awal", lines=[
+        {"account": "CASH-T", "side": "debit", "amount": "1000000"},
+        {"account": "GL-equity.grants", "side": "credit", "amount": "1000000"}])
+
+
+def _workload(clients: list[tuple[TestClient[Any], str]], requests: int,
+              threads: int) -> dict[str, float]:
+    """``requests`` requests over ``threads`` threads; each picks a (client, key) at random."""
+    done: list[int] = []
+    errors: list[str] = []
+    per_thread = requests // threads
+
+    def run(seed: int) -> None:
+        pick = random.Random(seed)
+        for n in range(per_thread):
+            client, key = pick.choice(clients)
+            auth = {"Authorization": f"Bearer {key}"}
+            if n % 2:
+                response = client.get("/api/v1/accounts/get", params={"account": "CASH-T"},
+                                      headers=auth)
+            else:
+                response = client.post("/api/v1/entries/post", headers={
+                    **auth, "Idempotency-Key": f"b-{seed}-{n}"}, json={
+                    "memo": "Setoran", "lines": [
+                        {"account": "CASH-T", "side": "debit", "amount": "1000"},
+                        {"account": "GL-equity.grants", "side": "credit", "amount": "1000"}]})
+            if response.status_code == 200:
+                done.append(1)
+            else:
+                errors.append(f"{response.status_code} {response.text[:120]}")
+
+    workers = [threading.Thread(target=run, args=(seed,)) for seed in range(threads)]
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    seconds = time.perf_counter() - started
+    if errors:
+        print(f"  {len(errors)} errors, first: {errors[0]}")
+    return {"requests": float(len(done)), "seconds": seconds,
+            "per_second": len(done) / seconds, "errors": float(len(errors))}
+
+
+def _timed(what: str, work: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    result = work()
+    seconds = time.perf_counter() - started
+    print(f"  {what}: {seconds:.1f} s")
+    return result, seconds
+
+
+def run(tenants: int, requests: int, threads: int, workers: int) -> dict[str, Any]:
+    missing = missing_programs()
+    if missing:
+        raise SystemExit(f"bench.tenants needs {', '.join(missing)}")
+    directory = Path(tempfile.mkdtemp(prefix="kopcore-bench-tenants-"))
+    directory.chmod(0o755)
+    clusters = [LocalCluster(directory / f"pg{n}", max_connections=200) for n in range(3)]
+    bouncers = [LocalPgBouncer(directory / f"bouncer{n}", cluster, pool_size=20)
+                for n, cluster in enumerate(clusters)]
+    figures: dict[str, Any] = {"tenants": tenants, "requests": requests, "threads": threads,
+                               "eod_workers": workers, "cpus": os.cpu_count()}
+    try:
+        for part in (*clusters, *bouncers):
+            part.start()
+        admin = create_engine(clusters[0].url.replace("postgresql://",
+                                                      "postgresql+psycopg://") + "/postgres",
+                              isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE kopcore_registry"))
+            conn.execute(text("CREATE DATABASE kop_single"))
+        admin.dispose()
+        settings = Settings(plugins=PLUGINS, tenant_registry_url=clusters[0].url
+                            + "/kopcore_registry", tenant_base_domain="kop.test",
+                            tenant_apps_cached=tenants + 10)
+        registry = Registry.open(str(settings.tenant_registry_url))
+        for n, (cluster, bouncer) in enumerate(zip(clusters, bouncers, strict=True)):
+            registry.add_cluster(f"pg{n}", bouncer.url, admin_url=cluster.url,
+                                 max_connections=20, pooler="pgbouncer")
+        print(f"creating {tenants} cooperatives on 3 clusters ...")
+        keys: dict[str, str] = {}
+        kernels = TenantKernels(settings)
+
+        def create_all() -> None:
+            for n in range(tenants):
+                slug = f"kop-{n:04d}"
+                keys[slug] = create_tenant(settings, registry, slug, name=f"Koperasi {n}",
+                                           plugins=PLUGINS, initial_date=START).api_key
+                tenant = registry.get(slug)
+                kernel = kernels.open(tenant, registry.cluster(tenant.cluster))
+                _seed(kernel)
+                kernel.close()
+
+        _, figures["create_seconds"] = _timed("create and seed", create_all)
+        placed: dict[str, int] = {}
+        for tenant in registry.all():
+            placed[tenant.cluster] = placed.get(tenant.cluster, 0) + 1
+        figures["placement"] = placed
+
+        # One cooperative on its own database, directly on its cluster: the baseline.
+        single = Kernel.start(Settings(database_url=clusters[0].url + "/kop_single",
+                                       plugins=PLUGINS), migrate=True, initial_date=START)
+        single_key = single.write("system", lambda ctx: _admin_key(ctx))
+        _seed(single)
+        alone = TestClient(make_app(single))
+        print("requests, one cooperative alone ...")
+        _workload([(alone, single_key)], max(threads * 4, 20), threads)  # warm up
+        figures["single"] = _workload([(alone, single_key)], requests, threads)
+
+        platform = Platform(settings, registry)
+        clients = [(TestClient(platform, base_url=f"http://{slug}.kop.test"),  # type: ignore[arg-type]
+                    key) for slug, key in keys.items()]
+
+        def warm() -> None:
+            for client, key in clients:
+                client.get("/api/v1/accounts/get", params={"account": "CASH-T"},
+                           headers={"Authorization": f"Bearer {key}"})
+
+        _, figures["platform_build_seconds"] = _timed("building every cooperative's app", warm)
+        figures["rss_mb_after_build"] = round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        print("requests, through the platform to every cooperative ...")
+        figures["platform"] = _workload(clients, requests, threads)
+        figures["request_ratio"] = round(figures["platform"]["per_second"]
+                                         / figures["single"]["per_second"], 3)
+        figures["cluster_peak_transactions"] = {
+            name: gate.peak for name, gate in platform.kernels.gates.items()}
+        platform.close_apps()
+
+        print("end of day, one cooperative alone ...")
+        _, figures["eod_single_seconds"] = _timed(
+            "one cooperative", lambda: run_end_of_day(single))
+        single.close()
+        print(f"end of day, {tenants} cooperatives across {workers} processes ...")
+        results, figures["eod_all_seconds"] = _timed(
+            "every cooperative", lambda: end_of_day(settings, registry, workers=workers))
+        failed = [r for r in results if r.error]
+        figures["eod_failed"] = len(failed)
+        if failed:
+            print(f"  {len(failed)} failed, first: {failed[0].slug} {failed[0].error}")
+        figures["eod_seconds_per_cooperative"] = figures["eod_all_seconds"] / tenants
+        figures["eod_ratio"] = round(figures["eod_seconds_per_cooperative"]
+                                     / figures["eod_single_seconds"], 3)
+        registry.close()
+    finally:
+        for part in (*bouncers, *clusters):
+            part.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+    return figures
+
+
+def _admin_key(ctx: Any) -> str:
+    from kopcore import _auth as auth
+
+    auth.create_user(ctx.conn, "admin", "admin")
+    return auth.issue_key(ctx.conn, "admin", "bench")[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", type=int, default=300)
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--output", default="bench/results/tenants.json")
+    args = parser.parse_args()
+    figures = run(args.tenants, args.requests, args.threads, args.workers)
+    print(json.dumps(figures, indent=2))
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

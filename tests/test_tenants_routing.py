@@ -1,0 +1,227 @@
+"""The platform's routing and the tenant registry, without PostgreSQL: the registry in an SQLite
+file and each tenant's app a stand-in that says whose it is, so the refusals and the routing
+rules are checked everywhere (the tests on real clusters are in test_tenants.py)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from kopcore._tenants.hosting import ClusterBusy, ClusterGate, TenantKernels, tenant_settings
+from kopcore._tenants.platform import Platform
+from kopcore._tenants.registry import Registry, TenantConflict, database_name
+from kopcore.errors import ValidationError
+from kopcore.settings import Settings
+
+
+class StandIn:
+    """What the platform needs of a kernel: a settings, an engine to cool, close."""
+
+    def __init__(self, slug: str) -> None:
+        self.slug = slug
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class StandInKernels(TenantKernels):
+    def open(self, tenant: Any, cluster: Any, **_: Any) -> Any:  # type: ignore[override]
+        return StandIn(tenant.slug)
+
+
+def stand_in_app(kernel: Any) -> Any:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        body = f"{kernel.slug} {scope['method']} {scope['path']}".encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": body})
+    return app
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Any:
+    made = Registry.open(f"sqlite:///{tmp_path / 'registry.db'}")
+    made.add_cluster("alpha", "postgresql://kopcore@pg-a:6432", max_connections=10)
+    made.add_cluster("beta", "postgresql://kopcore@pg-b:6432", max_connections=30,
+                     admin_url="postgresql://postgres@pg-b:5432", pooler="pgbouncer")
+    for slug in ("ksp-a", "ksp-b"):
+        made.reserve(slug, "alpha", ("savings",), {"cooperative_name": f"Koperasi {slug}"})
+        made.update(slug, state="active")
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def platform(registry: Registry) -> Any:
+    settings = Settings(tenant_base_domain="kop.test")
+    clock = [0.0]
+    made = Platform(settings, registry, make_app=stand_in_app,
+                    kernels=StandInKernels(settings), clock=lambda: clock[0])
+    made.tick = lambda: clock.__setitem__(0, clock[0] + 5)  # type: ignore[attr-defined]
+    return made
+
+
+def get(platform: Platform, host: str, path: str, method: str = "GET") -> Any:
+    # Without ``with``: no lifespan, whose shutdown closes every tenant's app.
+    client = TestClient(platform, base_url=f"http://{host}")  # type: ignore[arg-type]
+    return client.request(method, path)
+
+
+def test_the_host_name_or_the_path_names_the_cooperative(platform: Platform) -> None:
+    assert get(platform, "ksp-a.kop.test", "/api/v1/users/list").text == \
+        "ksp-a GET /api/v1/users/list"
+    assert get(platform, "KSP-B.kop.test:8000", "/app/").text == "ksp-b GET /app/"
+    assert get(platform, "kop.test", "/t/ksp-b/api/v1/users/list").text == \
+        "ksp-b GET /api/v1/users/list"
+    # A host name that names a cooperative is never overridden by a path.
+    assert get(platform, "ksp-a.kop.test", "/t/ksp-b/api/v1/users/list").text == \
+        "ksp-a GET /t/ksp-b/api/v1/users/list"
+
+
+@pytest.mark.parametrize(("host", "path", "code"), [
+    ("nope.kop.test", "/api/v1/users/list", "tenant-not-found"),
+    ("a.ksp-a.kop.test", "/api/v1/users/list", "tenant-not-found"),
+    ("kop.test", "/api/v1/users/list", "tenant-not-found"),
+    ("kop.test", "/t/../api/v1/users/list", "tenant-not-found"),
+    ("kop.test", "/t/KSP_A/api/v1/users/list", "tenant-not-found"),
+    ("kop.test", "/t/ksp-a/app/", "tenant-web-by-host"),
+    ("kop.test", "/t/ksp-a/anggota/", "tenant-web-by-host"),
+])
+def test_what_names_no_cooperative_is_a_typed_404(platform: Platform, host: str, path: str,
+                                                   code: str) -> None:
+    response = get(platform, host, path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == code
+
+
+def test_a_suspended_cooperative_is_refused_and_a_moving_one_reads_only(
+        platform: Platform, registry: Registry) -> None:
+    registry.update("ksp-a", state="suspended")
+    registry.update("ksp-b", state="moving")
+    platform.tick()  # type: ignore[attr-defined]
+    suspended = get(platform, "ksp-a.kop.test", "/api/v1/users/list")
+    assert (suspended.status_code, suspended.json()["code"]) == (403, "tenant-suspended")
+    assert suspended.json()["title"] == "Koperasi dibekukan"
+    assert get(platform, "ksp-b.kop.test", "/api/v1/users/list").status_code == 200
+    moving = get(platform, "ksp-b.kop.test", "/api/v1/entries/post", method="POST")
+    assert (moving.status_code, moving.json()["code"]) == (503, "tenant-moving")
+    assert moving.headers["retry-after"] == "5"
+    registry.update("ksp-a", state="active")
+    assert get(platform, "ksp-a.kop.test", "/x").status_code == 403  # until re-read
+    platform.tick()  # type: ignore[attr-defined]
+    assert get(platform, "ksp-a.kop.test", "/x").status_code == 200
+
+
+def test_a_moved_cooperative_gets_a_new_kernel_and_the_old_one_is_closed(
+        platform: Platform, registry: Registry) -> None:
+    get(platform, "ksp-a.kop.test", "/")
+    first = platform._hosted["ksp-a"].kernel
+    registry.update("ksp-a", cluster="beta")
+    platform.tick()  # type: ignore[attr-defined]
+    get(platform, "ksp-a.kop.test", "/")
+    assert platform._hosted["ksp-a"].kernel is not first
+    assert first.closed
+
+
+def test_at_most_tenant_apps_cached_apps_are_kept(registry: Registry) -> None:
+    settings = Settings(tenant_base_domain="kop.test", tenant_apps_cached=1)
+    platform = Platform(settings, registry, make_app=stand_in_app,
+                        kernels=StandInKernels(settings))
+    get(platform, "ksp-a.kop.test", "/")
+    first = platform._hosted["ksp-a"].kernel
+    get(platform, "ksp-b.kop.test", "/")
+    assert list(platform._hosted) == ["ksp-b"]
+    assert first.closed
+
+
+def test_the_registry_refuses_bad_slugs_duplicates_and_wrong_states(registry: Registry) -> None:
+    for bad in ("ab", "Ksp", "-ksp", "ksp-", "ksp_a", "k" * 41, "ksp.a"):
+        with pytest.raises(ValidationError):
+            registry.reserve(bad, "alpha", (), {})
+    with pytest.raises(TenantConflict):
+        registry.reserve("ksp-a", "alpha", (), {})
+    with pytest.raises(TenantConflict):
+        registry.update("ksp-a", expect_state=("suspended",), state="active")
+    assert database_name("ksp-maju-2") == "kop_ksp_maju_2"
+
+
+def test_a_new_cooperative_goes_to_the_cluster_with_most_room(registry: Registry) -> None:
+    # alpha: 2 tenants for 10 connections; beta: 0 for 30.
+    assert registry.least_loaded().name == "beta"
+    for n in range(7):
+        registry.reserve(f"ksp-b{n}", "beta", (), {})
+    # alpha 2/10 = 0.2 < beta 7/30 = 0.233
+    assert registry.least_loaded().name == "alpha"
+
+
+def test_a_tenant_has_its_own_settings_and_never_the_process_environment(
+        registry: Registry) -> None:
+    tenant = registry.reserve("ksp-c", "beta", ("savings", "loans"), {
+        "cooperative_name": "KSP Citra", "language": "en", "integrity_key": "k" * 40,
+        "api_port": 9999})
+    platform = Settings(plugins=("savings",), cooperative_name="Platform",
+                        environment=None)
+    own = tenant_settings(platform, tenant, registry.cluster("beta"))
+    assert own.database_url == "postgresql://kopcore@pg-b:6432/kop_ksp_c?pooler=pgbouncer"
+    assert (own.cooperative_name, own.language, own.plugins) == \
+        ("KSP Citra", "en", ("savings", "loans"))
+    assert own.integrity_key == "k" * 40
+    assert own.environment == {}
+    assert own.api_port == platform.api_port  # not a key a tenant may set
+
+
+def test_a_cluster_gate_lets_limit_transactions_through_and_refuses_the_next() -> None:
+    gate = ClusterGate("alpha", 2, timeout=0.2)
+    release = threading.Event()
+    inside = threading.Barrier(3)
+
+    def hold() -> None:
+        # nested on the same thread: counts once, never waits
+        with gate.held(), gate.held():
+            inside.wait()
+            release.wait(5)
+
+    threads = [threading.Thread(target=hold) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    inside.wait()
+    assert gate.in_use == 2
+    started = time.monotonic()
+    with pytest.raises(ClusterBusy) as refused, gate.held():
+        pass
+    assert time.monotonic() - started >= 0.2
+    assert refused.value.status == 503
+    release.set()
+    for thread in threads:
+        thread.join()
+    with gate.held():
+        assert gate.in_use == 1
+    assert (gate.in_use, gate.peak) == (0, 2)
+
+
+def test_the_access_log_of_the_platform_names_the_cooperative() -> None:
+    from uvicorn.logging import AccessFormatter
+
+    from kopcore._tenants.platform import current_tenant, tag_log_records
+    from kopcore.interfaces._logs import server_log_config
+
+    tag_log_records()
+    formatter = AccessFormatter(server_log_config(tenants=True)["formatters"]["access"]["fmt"],
+                                use_colors=False)
+    token = current_tenant.set("ksp-a")
+    try:
+        record = logging.getLogger("uvicorn.access").makeRecord(
+            "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+            ("10.0.0.9:5000", "GET", "/api/v1/users/list", "1.1", 200), None)
+    finally:
+        current_tenant.reset(token)
+    assert formatter.format(record) == \
+        'INFO:     [tenant ksp-a] 10.0.0.9:5000 - "GET /api/v1/users/list HTTP/1.1" 200 OK'
