@@ -17,7 +17,7 @@ from kopcore._i18n import format_money
 from kopcore.kernel import Kernel
 from kopcore.money import Money
 from kopcore.testing import run_operation
-from tests.test_member_app import a_minute_later, last_code, members
+from tests.test_member_app import a_minute_later, last_code, members, reset_login
 from tests.test_web_browser import PHONE, Journey, browser, server
 
 __all__ = ["browser", "server"]
@@ -241,3 +241,34 @@ def test_a_member_reads_the_loan_schedule_on_the_phone(browser: Any,
     assert way.find("[data-testid=pelunasan-total]").text.startswith("Rp")
     assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
     way.shot("schedule")
+
+
+def test_a_member_finds_the_pln_token_again_in_the_purchase_history(
+        browser: Any, server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    base, kernel = server
+    member = members(kernel)[1]
+    way = on_phone(browser, base, "member-ppob-history")
+    reset_login(kernel, member.id)  # a first login, whatever ran before
+    a_minute_later(kernel, member.id)
+    sign_in_with_code(way, kernel, member.member_number)
+    way.wait_for("#pin")
+    way.keys(PIN, Keys.TAB, PIN, Keys.ENTER)
+    way.wait_for(".ok")
+    way.open("/anggota/ppob")
+    Select(way.wait_for("#produk")).select_by_value("PLN20")
+    way.find("#nomor").send_keys("532100001236", Keys.ENTER)
+    way.wait_for("[data-testid=produk]", "Token PLN 20.000")
+    way.find("#pin").send_keys(PIN, Keys.ENTER)
+    token = way.wait_for("[data-testid=token]").text
+    way.open("/anggota/ppob")
+    way.find("#riwayat").send_keys(Keys.ENTER)
+    way.wait_for("h1", "Riwayat pembelian")
+    first = way.find("[data-testid=pembelian]")
+    assert "Token PLN 20.000" in first.text
+    assert way.find("[data-testid=token-riwayat]").text == token
+    assert "Berhasil" in first.text
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    way.shot("history")

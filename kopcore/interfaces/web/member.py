@@ -570,6 +570,23 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
             return session
         return ppob_form(request, session, dict(request.query_params))
 
+    @get("/ppob/riwayat", sync_to_thread=True)
+    def ppob_history(request: AnyRequest) -> Response[Any]:
+        """The member's PPOB purchases, the latest first, each with its status and token."""
+        session = app.at_stage(request, ml.READY)
+        if isinstance(session, Response):
+            return session
+        if not app.has("ppob.own-purchases", session):
+            return app.render(request, "pesan.html", session=session, status=404,
+                              title="Tidak tersedia",
+                              text="Riwayat pembelian belum tersedia di koperasi ini.")
+        try:
+            purchases = app.read("ppob.own-purchases", session, limit=50)["purchases"]
+        except KopcoreError as exc:
+            return app.render(request, "pesan.html", session=session, status=exc.status,
+                              title="Tidak dapat ditampilkan", text=said(exc))
+        return app.render(request, "ppob_riwayat.html", session=session, purchases=purchases)
+
     def ppob_sent(request: AnyRequest, data: dict[str, str]
                   ) -> tuple[ml.MemberSession, Money, dict[str, Any]] | Response[Any]:
         """The session, the price and ``product`` of a submitted purchase form, or the
@@ -590,7 +607,8 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
                       "reference": data.get("idempotency_key", "")[:31],
                       "sku": shown["product"]["sku"], "customer_no": shown["number"]})
 
-    return [transfer_page, installment_page, ppob_page, *transfer, *installment, *ppob]
+    return [transfer_page, installment_page, ppob_page, ppob_history, *transfer, *installment,
+            *ppob]
 
 
 def _described(kind: str, amount: Money, shown: dict[str, Any]) -> str:

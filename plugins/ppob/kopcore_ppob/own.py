@@ -5,6 +5,8 @@ settlement account for payments, never in cash.
 A member's references live in their own namespace (``<member number>-<reference>``), so a
 reference can never name another member's purchase, and repeating one returns the purchase as
 it stands without buying again. Neither answer carries the provider's price or cost.
+``ppob.own-purchases`` lists the member's purchases (in the app and at the counter), newest
+first, each with its status: pending until the provider answers, the PLN token once given.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from __future__ import annotations
 from datetime import date
 
 import attrs
+import sqlalchemy as sa
 
 from kopcore import ledger
 from kopcore.context import Context
-from kopcore.errors import Conflict
+from kopcore.errors import Conflict, NotFound
 from kopcore.money import Money
-from kopcore_ppob import catalogue, flow, receipts
+from kopcore_ppob import catalogue, flow, receipts, tables
 from kopcore_ppob.messages import _
 
 
@@ -104,3 +107,53 @@ def buy_own(ctx: Context, data: BuyOwnIn) -> OwnPurchaseOut:
                               txn.created_on)
 
     return ctx.kernel.read(ctx.actor, shown)
+
+
+@attrs.frozen
+class OwnPurchasesIn:
+    limit: int = attrs.field(default=50, metadata={"help": "How many, the latest first",
+                                                   "minimum": 1, "maximum": 200})
+
+
+@attrs.frozen
+class OwnHistoryOut:
+    reference: str
+    status: str
+    sku: str
+    product: str
+    customer_no: str
+    amount: Money
+    token: str | None
+    message: str | None
+    created_on: date
+    #: Where it was bought: ``app`` (the member's own purchase) or ``counter`` (a teller).
+    where: str
+
+
+@attrs.frozen
+class OwnPurchasesOut:
+    purchases: list[OwnHistoryOut]
+
+
+def own_purchases(ctx: Context, data: OwnPurchasesIn) -> OwnPurchasesOut:
+    """The member's own PPOB purchases, the latest first: in the app and at the counter, with
+    their status (pending until the provider answers) and the PLN token once given."""
+    number = _member_number(ctx)
+    principal = ctx.principal
+    assert principal is not None
+    c = tables.transactions.c
+    refs = ctx.conn.execute(sa.select(c.ref_id).where(c.member_id == principal.member_id)
+                            .order_by(c.id.desc()).limit(data.limit)).scalars().all()
+    found = []
+    for ref_id in refs:
+        txn = flow.require_txn(ctx, ref_id)
+        try:
+            name = catalogue.get_product(ctx, txn.sku).name
+        except NotFound:
+            name = txn.sku
+        own = ref_id.startswith(f"{number}-")
+        found.append(OwnHistoryOut(
+            ref_id.removeprefix(f"{number}-") if own else ref_id, txn.status, txn.sku, name,
+            txn.customer_no, money(ctx, txn.selling_price), receipts.token_of(ctx, txn),
+            txn.message, txn.created_on, "app" if own else "counter"))
+    return OwnPurchasesOut(found)
