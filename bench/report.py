@@ -114,8 +114,9 @@ def render_markdown(payload: dict[str, Any]) -> str:
         case = f["case"]
         d = f["details"]
         if "p50_ms" in d:
+            beside = "raw" if f["group"] == "http" else "/health"
             case += (f" — p50/p99 {d['p50_ms']:.0f}/{d['p99_ms']:.0f} ms "
-                     f"(/health {d['baseline_p50_ms']:.0f}/{d['baseline_p99_ms']:.0f} ms)")
+                     f"({beside} {d['baseline_p50_ms']:.0f}/{d['baseline_p99_ms']:.0f} ms)")
         if f["target"] is not None:
             verdict = f"{f['target_text']}: {'met' if f['met'] else 'missed'}"
         else:
