@@ -234,6 +234,8 @@ def serve(port: int) -> None:
 
     from kopcore.interfaces._logs import server_log_config
 
+    if os.environ.get("BENCH_SWITCH"):
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     uvicorn.run(build_app(), host=HOST, port=port, log_level="info", proxy_headers=True,
                 log_config=server_log_config())
 

@@ -193,10 +193,10 @@ def invoke_authenticated(
         state["audit"].refused(kernel, error)
         raise error from None
     except KopcoreError as exc:
-        principal = state.get("principal")
-        if principal is None or state.get("unaudited"):
+        caller: Principal | None = state.get("principal")
+        if caller is None or state.get("unaudited"):
             raise  # not authenticated (nobody to record), or refused as invoke does not audit
-        audit = state.get("audit") or Audit(op, principal.username, interface,
+        audit = state.get("audit") or Audit(op, caller.username, interface,
                                             refusal_digest(op, state["raw"],
                                                            from_text=from_text))
         audit.refused(kernel, exc)

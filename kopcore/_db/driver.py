@@ -31,6 +31,12 @@ class DriverStatement:
         self._result_processors: dict[str, list[Callable[[Any], Any] | None]] = {}
 
     def __call__(self, conn: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
+        sql, arguments = self._bound(conn, params)
+        return conn.exec_driver_sql(sql, arguments)
+
+    def _bound(self, conn: Connection, params: Mapping[str, Any]
+               ) -> tuple[str, dict[str, Any] | tuple[Any, ...]]:
+        """The SQL and the driver's parameters (named for psycopg, positional for sqlite3)."""
         compiled = self._compiled.get(conn.dialect.name)
         if compiled is None:
             compiled = self._compiled[conn.dialect.name] = self._compile(conn)
@@ -38,8 +44,25 @@ class DriverStatement:
         values = {name: processors[name](value) if name in processors else value
                   for name, value in {**fixed, **params}.items()}
         if order is None:  # named parameters (psycopg)
-            return conn.exec_driver_sql(sql, values)
-        return conn.exec_driver_sql(sql, tuple(values[name] for name in order))
+            return sql, values
+        return sql, tuple(values[name] for name in order)
+
+    def _fetch(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
+        """Run a ``SELECT`` on the driver's own cursor, in ``conn``'s transaction, and fetch
+        its rows. SQLAlchemy's result object is not built: for a small read it costs more than
+        the read (the result's column metadata is made anew on every execution of raw SQL).
+        A driver error is handled as SQLAlchemy handles it on any statement (wrapped in
+        :class:`~sqlalchemy.exc.DBAPIError`, a lost connection invalidated), so the
+        transaction runner retries and reconnects as for any other statement."""
+        sql, arguments = self._bound(conn, params)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, arguments)
+            return list(cursor.fetchall())
+        except conn.dialect.loaded_dbapi.Error as exc:
+            conn._handle_dbapi_exception(exc, sql, arguments, cursor, None)
+        finally:
+            cursor.close()
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run a ``SELECT`` and return its rows as tuples, each value through its column
@@ -51,7 +74,7 @@ class DriverStatement:
             processors = self._result_processors[dialect.name] = [
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in self.statement.selected_columns]
-        rows = self(conn, params).fetchall()
+        rows = self._fetch(conn, params)
         if not any(processors):
             return [tuple(row) for row in rows]
         return [tuple(value if process is None else process(value)
