@@ -28,9 +28,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import html
 import json
 import os
 import random
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -49,11 +51,15 @@ from bench.api import HOST, Server
 from bench.report import Figure
 from bench.targets import CASH, CURRENCY, ENTRY_DIGEST, Target, seed_members
 from kopcore import _auth as auth
+from kopcore import _logins as logins
 
 RAW_DEPOSIT = "/bench/raw/deposit"
 RAW_BALANCE = "/bench/raw/balance"
+RAW_PAGE = "/bench/raw/page"
 KOPCORE_DEPOSIT = "/api/v1/entries/post"
 KOPCORE_BALANCE = "/api/v1/accounts/balance"
+#: The staff web app's page of the balance operation, run (``run=1``) for one account.
+KOPCORE_PAGE = "/app/op/accounts.balance"
 #: The issue's targets: kopcore at least half its raw ceiling; p99 within 50 ms at 8 connections.
 RATIO_TARGET = 0.5
 P99_TARGET_MS = 50.0
@@ -68,8 +74,10 @@ class HttpSizes:
     clients: int = 8
 
 
-QUICK = HttpSizes(1_000, 300, 3.0, 2)
-FULL = HttpSizes(10_000, 1_500, 10.0, 4)
+QUICK = HttpSizes(1_000, 200, 2.0, 3)
+#: Many short rounds: on a shared machine the load changes from second to second, and each
+#: side must see the same share of it.
+FULL = HttpSizes(10_000, 600, 4.0, 10)
 
 
 # --- the server side (run in the server subprocess) -------------------------------------------
@@ -90,6 +98,11 @@ UPDATE_BALANCE = ("UPDATE accounts SET balance = balance + %s WHERE id = %s "
 INSERT_POSTING = ("INSERT INTO postings (entry_id, account_id, amount, currency) "
                   "VALUES (%s, %s, %s, %s)")
 BALANCE = "SELECT number, balance, held, currency FROM accounts WHERE number = %s"
+SESSION = ("SELECT s.expires_at, s.last_seen_at, s.needs_code, u.username, u.active, "
+           "l.must_change FROM web_sessions s JOIN users u ON u.id = s.user_id "
+           "JOIN web_logins l ON l.user_id = s.user_id WHERE s.token_hash = %s")
+PAGE = ("<!doctype html><html lang=id><title>Saldo</title><main><h1>Saldo {account}</h1>"
+        "<p>{balance} {currency} (ditahan {held})</p><p>{user}</p></main></html>")
 DIGEST = "0" * 64
 
 
@@ -185,6 +198,23 @@ class RawRoutes:
                                                        for a, d in legs])
         return {"id": entry_id}
 
+    def page(self, cookie: str | None, number: str) -> str:
+        """The web page's ceiling: the session read by its token's SHA-256 with its user and
+        login (live, not expired, active, no code or password change pending), the balance
+        read, and a small HTML page formatted."""
+        cur = self._conn().cursor()
+        token_hash = hashlib.sha256((cookie or "").encode()).hexdigest()
+        cur.execute(self.sql(SESSION), (token_hash,))
+        session = cur.fetchone()
+        if session is None or not session[4] or session[2] or session[5]:
+            raise Refused
+        cur.execute(self.sql(BALANCE), (number,))
+        row = cur.fetchone()
+        if row is None:
+            raise Refused
+        return PAGE.format(account=html.escape(row[0]), balance=row[1], currency=row[3],
+                           held=row[2], user=html.escape(session[3]))
+
     def balance(self, authorization: str, number: str) -> dict[str, Any]:
         cur = self._conn().cursor()
         user = self._user(cur, authorization)
@@ -223,8 +253,17 @@ def build_app() -> Any:
         header = request.headers.get("authorization", "")
         return answer(lambda: raw.balance(header, account))
 
+    @get(RAW_PAGE, sync_to_thread=True, include_in_schema=False)
+    def raw_page(request: Request[Any, Any, Any], account: str) -> Response[Any]:
+        cookie = request.cookies.get("kopcore_session")
+        try:
+            return Response(raw.page(cookie, account), media_type=MediaType.HTML)
+        except Refused:
+            return Response("refused", status_code=401, media_type=MediaType.TEXT)
+
     app.register(raw_deposit)
     app.register(raw_balance)
+    app.register(raw_page)
     return app
 
 
@@ -234,8 +273,6 @@ def serve(port: int) -> None:
 
     from kopcore.interfaces._logs import server_log_config
 
-    if os.environ.get("BENCH_SWITCH"):
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     uvicorn.run(build_app(), host=HOST, port=port, log_level="info", proxy_headers=True,
                 log_config=server_log_config())
 
@@ -270,10 +307,13 @@ class CeilingServer(Server):
 MakeRequest = Callable[[int], bytes]
 
 
-def _request_bytes(method: str, path: str, key: str, body: dict[str, Any] | None) -> bytes:
+def _request_bytes(method: str, path: str, key: str, body: dict[str, Any] | None, *,
+                   cookie: str | None = None) -> bytes:
+    """An HTTP/1.1 request with the API key, or with a web session's cookie."""
     payload = b"" if body is None else json.dumps(body).encode()
-    head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", f"Authorization: Bearer {key}",
-            "Accept: application/json"]
+    head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}"]
+    head += ([f"Cookie: kopcore_session={cookie}", "Accept: text/html"] if cookie else
+             [f"Authorization: Bearer {key}", "Accept: application/json"])
     if body is not None:
         head += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + payload
@@ -325,9 +365,17 @@ async def _round(port: int, clients: int, requests: int, seconds: float,
             "failures": failures}
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) the server process has used so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     latencies = sorted(x for r in rounds for x in r["latencies"])
     seconds = sum(r["seconds"] for r in rounds)
+    cpu = sum(r["server_cpu"] for r in rounds)
 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
@@ -335,19 +383,23 @@ def _summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     return {"requests": len(latencies), "seconds": round(seconds, 3),
             "rate": len(latencies) / seconds, "p50_ms": round(pct(0.50), 2),
             "p99_ms": round(pct(0.99), 2), "max_ms": round(latencies[-1] * 1000, 2),
-            "round_rates": [round(len(r["latencies"]) / r["seconds"], 1) for r in rounds]}
+            "round_rates": [round(len(r["latencies"]) / r["seconds"], 1) for r in rounds],
+            "server_cpu_ms_per_request": round(1000 * cpu / len(latencies), 3)}
 
 
-def measure(port: int, sizes: HttpSizes,
+def measure(port: int, pid: int, sizes: HttpSizes,
             sides: dict[str, MakeRequest]) -> dict[str, dict[str, Any]]:
-    """Rounds of every side in turn, the side going first rotating; each side's summary."""
+    """Rounds of every side in turn, the side going first rotating; each side's summary, with
+    the server's CPU time per request (what the machine's other work does not change much)."""
     names = list(sides)
     done: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for n in range(sizes.rounds):
         order = names[n % len(names):] + names[:n % len(names)]
         for name in order:
+            cpu = server_cpu_seconds(pid)
             result = asyncio.run(_round(port, sizes.clients, sizes.requests, sizes.seconds,
                                         sides[name]))
+            result["server_cpu"] = server_cpu_seconds(pid) - cpu
             if result["failures"]:
                 raise RuntimeError(f"{name} failed: {result['failures']}")
             done[name].append(result)
@@ -362,7 +414,10 @@ def _figure(target: Target, case: str, kopcore: dict[str, Any], raw: dict[str, A
         target_text=f">= {RATIO_TARGET:g}x raw ceiling",
         details={"p50_ms": kopcore["p50_ms"], "p99_ms": kopcore["p99_ms"],
                  "baseline_p50_ms": raw["p50_ms"], "baseline_p99_ms": raw["p99_ms"],
-                 "p99_target_ms": P99_TARGET_MS, "kopcore": kopcore, "raw": raw,
+                 "p99_target_ms": P99_TARGET_MS,
+                 "server_cpu_ms": kopcore["server_cpu_ms_per_request"],
+                 "baseline_server_cpu_ms": raw["server_cpu_ms_per_request"],
+                 "kopcore": kopcore, "raw": raw,
                  "health": health},
     )
 
@@ -372,11 +427,15 @@ def run(target: Target, sizes: HttpSizes, log: Callable[[str], None]) -> list[Fi
     seeded = seed_members(target, sizes.accounts, product="bench.http", prefix="HT")
     kernel = target.kernel()
 
-    def make_key(ctx: Any) -> str:
+    def make_key(ctx: Any) -> tuple[str, str]:
         auth.create_user(ctx.conn, "bench", "admin")
-        return auth.issue_key(ctx.conn, "bench", "benchmark")[1]
+        password = secrets.token_urlsafe(18)
+        logins.set_password(ctx.conn, "bench", password, temporary=False)
+        signed_in = logins.log_in(ctx.conn, ctx.kernel.plugins, "bench", password)
+        assert signed_in is not None
+        return auth.issue_key(ctx.conn, "bench", "benchmark")[1], signed_in[0]
 
-    key = kernel.write("bench", make_key)
+    key, cookie = kernel.write("bench", make_key)
     kernel.close()
     target.kernels.remove(kernel)
     rng = random.Random(11)
@@ -396,19 +455,27 @@ def run(target: Target, sizes: HttpSizes, log: Callable[[str], None]) -> list[Fi
         return lambda _n: _request_bytes("GET", f"{path}?account={rng.choice(numbers)}", key,
                                          None)
 
+    def page(path: str) -> MakeRequest:
+        return lambda _n: _request_bytes(
+            "GET", f"{path}?account={rng.choice(numbers)}&run=1", key, None, cookie=cookie)
+
     health = _request_bytes("GET", "/health", key, None)
     figures: list[Figure] = []
     server = CeilingServer(target.url)
     try:
         server.wait_ready()
         warm = attrs.evolve(sizes, requests=40, rounds=1)
-        measure(server.port, warm, {"k": deposit(KOPCORE_DEPOSIT), "r": deposit(RAW_DEPOSIT),
-                                    "kb": balance(KOPCORE_BALANCE), "rb": balance(RAW_BALANCE)})
-        for case, make in (("deposit", deposit), ("balance read", balance)):
+        measure(server.port, server.proc.pid, warm, {
+            "k": deposit(KOPCORE_DEPOSIT), "r": deposit(RAW_DEPOSIT),
+            "kb": balance(KOPCORE_BALANCE), "rb": balance(RAW_BALANCE),
+            "kp": page(KOPCORE_PAGE), "rp": page(RAW_PAGE)})
+        cases: tuple[tuple[str, Callable[[str], MakeRequest], str, str], ...] = (
+            ("deposit", deposit, KOPCORE_DEPOSIT, RAW_DEPOSIT),
+            ("balance read", balance, KOPCORE_BALANCE, RAW_BALANCE),
+            ("web page: balance", page, KOPCORE_PAGE, RAW_PAGE))
+        for case, make, kopcore_path, raw_path in cases:
             log(f"[{target.name}] http: {case}, {sizes.clients} connections")
-            kopcore_path, raw_path = ((KOPCORE_DEPOSIT, RAW_DEPOSIT) if case == "deposit"
-                                      else (KOPCORE_BALANCE, RAW_BALANCE))
-            result = measure(server.port, sizes, {
+            result = measure(server.port, server.proc.pid, sizes, {
                 "kopcore": make(kopcore_path), "raw": make(raw_path),
                 "health": lambda _n: health})
             figures.append(_figure(target, case, result["kopcore"], result["raw"],
