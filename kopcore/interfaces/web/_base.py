@@ -123,8 +123,7 @@ class Web:
         token = request.cookies.get(SESSION_COOKIE)
         if not token:
             return None
-        return self.kernel.db.write(
-            lambda conn: logins.session_for(conn, self.kernel.plugins, token))
+        return logins.live_session(self.kernel.db, self.kernel.plugins, token)
 
     def to_login(self, request: AnyRequest, *, expired: bool) -> Response[Any]:
         target = request.url.path
