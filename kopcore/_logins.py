@@ -27,13 +27,13 @@ import hashlib
 import hmac
 import secrets
 import struct
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from kopcore._auth import Principal, get_user, principal_for
 from kopcore._db import tables as t
@@ -66,6 +66,9 @@ class Session:
     must_change: bool
     #: Logged in with the password; the authenticator's code is still to be typed.
     needs_code: bool = False
+    #: The business date when the session was read (in the same statement): what a page shows
+    #: as the day it works on, without a transaction of its own.
+    business_date: date | None = None
 
 
 def _digest(token: str) -> str:
@@ -156,13 +159,17 @@ def log_in(conn: Connection, plugins: Any, username: str, password: str
 
 
 _s, _su, _sl = t.web_sessions.c, t.users.c, t.web_logins.c
-_SESSION = select(_s.token_hash, _s.csrf_token, _s.last_seen_at, _s.expires_at, _s.needs_code,
-                  _su.username, _su.active, _sl.must_change).join(
-    t.users, _su.id == _s.user_id).join(t.web_logins, _sl.user_id == _s.user_id)
+#: A session with its user and login, and the business date; built once.
+_SESSION = select(
+    _s.token_hash, _s.csrf_token, _s.last_seen_at, _s.expires_at, _s.needs_code, _su.username,
+    _su.active, _sl.must_change,
+    select(t.business_calendar.c.business_date).scalar_subquery().label("business_date"),
+).join(t.users, _su.id == _s.user_id).join(t.web_logins, _sl.user_id == _s.user_id).where(
+    _s.token_hash == bindparam("token_hash"))
 
 
 def _session_row(conn: Connection, token: str) -> Any:
-    return conn.execute(_SESSION.where(_s.token_hash == _digest(token))).first()
+    return conn.execute(_SESSION, {"token_hash": _digest(token)}).first()
 
 
 def _ended(row: Any, now: datetime) -> bool:
@@ -171,7 +178,7 @@ def _ended(row: Any, now: datetime) -> bool:
 
 def _session_of(conn: Connection, plugins: Any, row: Any) -> Session:
     return Session(row.token_hash, principal_for(conn, plugins, row.username), row.csrf_token,
-                   bool(row.must_change), bool(row.needs_code))
+                   bool(row.must_change), bool(row.needs_code), row.business_date)
 
 
 def session_for(conn: Connection, plugins: Any, token: str | None) -> Session | None:

@@ -4,8 +4,9 @@
 transaction) authorise the records → for a mutation, the idempotency guard → the approval gate
 → execute and audit. A refused mutation is audited in a transaction of its own, so refusals are
 on the record too. A front end only establishes the :class:`~kopcore._auth.Principal` and passes
-the raw input: the web API from an API key, the CLI from its operator, a web app from its
-session.
+the raw input: the CLI from its operator, a web app from its session; the web API hands its API
+key to :func:`invoke_authenticated`, which establishes the principal inside the call's own
+transaction.
 """
 
 from __future__ import annotations
@@ -183,7 +184,9 @@ def invoke_authenticated(
     try:
         return kernel.db.write(mutate)
     except IntegrityError:
-        guard: IdempotencyGuard = state["guard"]
+        guard: IdempotencyGuard | None = state.get("guard")
+        if guard is None:  # not a race of the call's own writes
+            raise
         replayed = guard.replay_after_race(kernel)
         if replayed is not None:
             return replayed
