@@ -2,7 +2,7 @@
 
 One server process (uvicorn, one worker, the settings of ``kopcore serve``: the same host, log
 level, access log and redacting log configuration) serves kopcore's app and, registered on that
-same app, two **raw ceiling routes** that do the equivalent driver statements with no kopcore:
+same app, three **raw ceiling routes** that do the equivalent driver statements with no kopcore:
 
 - ``POST /bench/raw/deposit`` — a sync handler run on a worker thread (one hop), on a raw
   connection of that thread: the API key looked up by its id with its user (one ``SELECT``,
@@ -11,16 +11,20 @@ same app, two **raw ceiling routes** that do the equivalent driver statements wi
   transaction on PostgreSQL) the audit row ``INSERT``, the accounts read by number with the
   business date (as kopcore does), the entry ``INSERT``, the balance ``UPDATE``\\ s in ascending
   id order (status checked) and the postings ``INSERT``;
-- ``GET /bench/raw/balance`` — the same key lookup and the account's balance ``SELECT``.
+- ``GET /bench/raw/balance`` — the same key lookup and the account's balance ``SELECT``;
+- ``GET /bench/raw/page`` — the web page's ceiling: the session by its token's SHA-256 with
+  its user and login, the balance ``SELECT``, a small HTML page formatted.
 
 kopcore's side is ``POST /api/v1/entries/post`` (a 2-line deposit) and ``GET
-/api/v1/accounts/balance`` with the same bearer key. The client opens N keep-alive connections
-over loopback (plain HTTP/1.1 on asyncio streams: a few microseconds per request, so it costs
-the server's two cores far less than an HTTP library would) and alternates rounds of kopcore
+/api/v1/accounts/balance`` with the same bearer key, and the staff web app's page of the
+balance operation (``GET /app/op/accounts.balance?account=…&run=1``) with a session cookie.
+The client opens N keep-alive connections over loopback (plain HTTP/1.1 on asyncio streams: a
+few microseconds per request, so it costs the server's two cores far less than an HTTP library
+would) and alternates rounds of kopcore
 and raw (the side going first rotates), so both see the same machine load. ``GET /health`` (a
 bare Litestar route) is measured in the same rounds as a reference. Reported per case:
-requests/s, p50 and p99 of each side, the ratio kopcore / raw and whether kopcore's p99 is within
-the target.
+requests/s, p50 and p99 of each side, the server's CPU time per request of each side, the
+ratio kopcore / raw and whether kopcore's p99 is within the target.
 """
 
 from __future__ import annotations
