@@ -87,6 +87,9 @@ def render_table(figures: list[Figure]) -> str:
             if "baseline_p50_ms" in f.details:
                 extra += (f" (baseline p50 {f.details['baseline_p50_ms']:.1f} / "
                           f"p99 {f.details['baseline_p99_ms']:.1f})")
+            if "server_cpu_ms" in f.details:
+                extra += (f", server CPU {f.details['server_cpu_ms']:.2f} ms/request "
+                          f"(baseline {f.details['baseline_server_cpu_ms']:.2f})")
         rows.append((f.database, f.group, f.case + extra, _num(f.measured), _num(f.baseline),
                      "-" if f.ratio is None else f"{f.ratio:.2f}", f.unit, verdict))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(header))]
@@ -128,8 +131,12 @@ def render_markdown(payload: dict[str, Any]) -> str:
         case = f["case"]
         d = f["details"]
         if "p50_ms" in d:
+            beside = "raw" if f["group"] == "http" else "/health"
             case += (f" — p50/p99 {d['p50_ms']:.0f}/{d['p99_ms']:.0f} ms "
-                     f"(/health {d['baseline_p50_ms']:.0f}/{d['baseline_p99_ms']:.0f} ms)")
+                     f"({beside} {d['baseline_p50_ms']:.0f}/{d['baseline_p99_ms']:.0f} ms)")
+            if "server_cpu_ms" in d:
+                case += (f", server CPU {d['server_cpu_ms']:.2f} ms/request "
+                         f"({beside} {d['baseline_server_cpu_ms']:.2f})")
         if f["target"] is not None:
             verdict = f"{f['target_text']}: {'met' if f['met'] else 'missed'}"
         else:

@@ -16,6 +16,7 @@ member-scoped, the user sees and moves the money of that office and the offices 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
@@ -25,9 +26,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from kopcore._db import tables as t
+from kopcore._db.driver import DriverStatement
 from kopcore._db.tables import HEAD_OFFICE_ID
 from kopcore.errors import Conflict, NotFound, Unauthorized, ValidationError, message
 from kopcore.records import RoleSpec
@@ -80,7 +82,25 @@ def declared_roles(plugins: Any) -> dict[str, RoleSpec]:
 
 
 def role_permissions(plugins: Any, role: str) -> frozenset[str]:
-    """The permissions a role holds: those declared for it and its own; ``admin``: all."""
+    """The permissions a role holds: those declared for it and its own; ``admin``: all.
+
+    Worked out once per role and plugin host: the declarations are fixed once the plugins are
+    loaded (the key also holds the registries' sizes, so a host still being filled is never
+    answered from an older state)."""
+    key = (role, len(plugins.permissions), len(plugins.roles))
+    cache: dict[tuple[str, int, int], frozenset[str]] | None = getattr(
+        plugins, "_role_permissions", None)
+    if cache is None:
+        cache = {}
+        with contextlib.suppress(AttributeError):  # else worked out every time
+            plugins._role_permissions = cache
+    held = cache.get(key)
+    if held is None:
+        held = cache[key] = _role_permissions(plugins, role)
+    return held
+
+
+def _role_permissions(plugins: Any, role: str) -> frozenset[str]:
     if role == ADMIN:
         return frozenset(plugins.permissions)
     declared = plugins.roles.get(role)
@@ -200,20 +220,41 @@ def principal_for(conn: Connection, plugins: Any, username: str) -> Principal:
                      office_scope(conn, plugins, row.role, row.member_id, row.office_id))
 
 
+def _refused() -> Unauthorized:
+    return Unauthorized(message("invalid or revoked API key"))
+
+
+def check_key_format(key: str) -> None:
+    """Refuse a string that cannot be an API key at all, before any database is asked (the
+    same refusal as a wrong or revoked key)."""
+    if KEY_PATTERN.fullmatch(key or "") is None:
+        raise _refused()
+
+
+_k, _u = t.api_keys.c, t.users.c
+#: The key and its user in one statement: everything a principal is made of.
+_KEY_AND_USER = DriverStatement(
+    select(_k.secret_hash, _k.revoked_at, _u.username, _u.active, _u.role, _u.member_id,
+           _u.office_id).join(t.users, _u.id == _k.user_id)
+    .where(_k.key_id == bindparam("key_id")))
+
+
 def authenticate(conn: Connection, plugins: Any, key: str) -> Principal:
-    """The principal of an API key, or Unauthorized (same message for every failure)."""
-    refused = Unauthorized(message("invalid or revoked API key"))
+    """The principal of an API key, or Unauthorized (same message for every failure).
+
+    It reads the key and its user as they are in ``conn``'s transaction: run inside the call's
+    own transaction, a key revoked (or a user deactivated, given another role or office) before
+    the call's transaction began is refused, or acts as it is now, with nothing cached."""
     match = KEY_PATTERN.fullmatch(key or "")
     if match is None:
-        raise refused
+        raise _refused()
     key_id, secret = match.groups()
-    k, u = t.api_keys.c, t.users.c
-    row = conn.execute(
-        select(k.secret_hash, k.revoked_at, u.username, u.active)
-        .join(t.users, u.id == k.user_id).where(k.key_id == key_id)
-    ).first()
-    expected = row.secret_hash if row is not None else _hash("absent")
+    rows = _KEY_AND_USER.rows(conn, {"key_id": key_id})
+    row = rows[0] if rows else None
+    expected = row[0] if row is not None else _hash("absent")
     valid = hmac.compare_digest(_hash(secret), expected)
-    if row is None or not valid or row.revoked_at is not None or not row.active:
-        raise refused
-    return principal_for(conn, plugins, row.username)
+    if row is None or not valid or row[1] is not None or not row[3]:
+        raise _refused()
+    _, _, username, _, role, member_id, office_id = row
+    return Principal(username, role, member_id, role_permissions(plugins, role), office_id,
+                     office_scope(conn, plugins, role, member_id, office_id))

@@ -44,6 +44,7 @@ from sqlalchemy import select, update
 
 from kopcore._auth import Principal
 from kopcore._db import tables as t
+from kopcore._db.driver import DriverStatement
 from kopcore.context import Context
 from kopcore.errors import (
     Forbidden,
@@ -282,6 +283,11 @@ class IdempotencyGuard:
 # --- 6. execute and audit -------------------------------------------------------------------
 
 
+#: Every mutation writes one: built once, run through the driver (kopcore._db.driver).
+_INSERT_AUDIT = DriverStatement(t.audit_log.insert(), column_keys=(
+    "at", "actor", "interface", "operation", "input_digest", "outcome", "detail"))
+
+
 @attrs.frozen
 class Audit:
     """The audit trail of one mutation call: who, through which interface, which operation,
@@ -295,10 +301,10 @@ class Audit:
 
     def record(self, ctx: Context, outcome: str, detail: str | None = None) -> None:
         """Write the audit row in the call's transaction."""
-        ctx.conn.execute(t.audit_log.insert().values(
-            at=datetime.now(UTC), actor=self.actor, interface=self.interface,
-            operation=self.op.name, input_digest=self.digest, outcome=outcome,
-            detail=detail[:500] if detail else None))
+        _INSERT_AUDIT.rowcount(ctx.conn, {
+            "at": datetime.now(UTC), "actor": self.actor, "interface": self.interface,
+            "operation": self.op.name, "input_digest": self.digest, "outcome": outcome,
+            "detail": detail[:500] if detail else None})
 
     def refused(self, kernel: Kernel, error: KopcoreError) -> None:
         """Audit a refusal in a transaction of its own: the call's own rolled back."""

@@ -8,7 +8,10 @@ guess learns nothing about which usernames exist.
 
 A session is a random token in an HttpOnly cookie; the database keeps only its SHA-256
 (``web_sessions``), with the CSRF token of its forms, and ends it after :data:`IDLE` without a
-request or :data:`LIFETIME` after login, whichever comes first. Logging out deletes the session;
+request or :data:`LIFETIME` after login, whichever comes first. A session's last request is
+written at most every :data:`TOUCH_EVERY`, so most pages only read their session
+(:func:`live_session`): the idle time counts from the last request written, and a session left
+idle ends up to that much early, never late. Logging out deletes the session;
 logging out everywhere deletes every session of the user, as do a password change and a
 deactivation.
 
@@ -33,22 +36,25 @@ import hashlib
 import hmac
 import secrets
 import struct
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from kopcore._auth import Principal, get_user, principal_for
 from kopcore._db import tables as t
+from kopcore._db.database import Database
 from kopcore.errors import ValidationError, message, printable
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 IDLE = timedelta(minutes=30)
 LIFETIME = timedelta(hours=12)
+#: How often a session's last use is written (see the module's docstring).
+TOUCH_EVERY = timedelta(minutes=1)
 MIN_PASSWORD = 10
 #: Two-step login (TOTP, RFC 6238): 6 digits, 30-second steps, one step of clock drift allowed.
 TOTP_STEP = 30
@@ -79,6 +85,9 @@ class Session:
     must_change: bool
     #: Logged in with the password; the authenticator's code is still to be typed.
     needs_code: bool = False
+    #: The business date when the session was read (in the same statement): what a page shows
+    #: as the day it works on, without a transaction of its own.
+    business_date: date | None = None
 
 
 def _digest(token: str) -> str:
@@ -183,29 +192,68 @@ def log_in(conn: Connection, plugins: Any, username: str, password: str, client:
                           bool(row.must_change), needs_code)
 
 
+_s, _su, _sl = t.web_sessions.c, t.users.c, t.web_logins.c
+#: A session with its user and login, and the business date; built once.
+_SESSION = select(
+    _s.token_hash, _s.csrf_token, _s.last_seen_at, _s.expires_at, _s.needs_code, _su.username,
+    _su.active, _sl.must_change,
+    select(t.business_calendar.c.business_date).scalar_subquery().label("business_date"),
+).join(t.users, _su.id == _s.user_id).join(t.web_logins, _sl.user_id == _s.user_id).where(
+    _s.token_hash == bindparam("token_hash"))
+
+
+def _session_row(conn: Connection, token: str) -> Any:
+    return conn.execute(_SESSION, {"token_hash": _digest(token)}).first()
+
+
+def _ended(row: Any, now: datetime) -> bool:
+    return not row.active or row.expires_at <= now or row.last_seen_at + IDLE <= now
+
+
+def _session_of(conn: Connection, plugins: Any, row: Any) -> Session:
+    return Session(row.token_hash, principal_for(conn, plugins, row.username), row.csrf_token,
+                   bool(row.must_change), bool(row.needs_code), row.business_date)
+
+
 def session_for(conn: Connection, plugins: Any, token: str | None) -> Session | None:
     """The live session of a cookie's token, its last use moved to now; ``None`` when there is
     none, it expired (idle or past its lifetime; the row is deleted) or the user was
-    deactivated."""
+    deactivated. Needs a write transaction."""
     if not token:
         return None
-    s, u, l = t.web_sessions.c, t.users.c, t.web_logins.c  # noqa: E741
-    row = conn.execute(
-        select(s.token_hash, s.csrf_token, s.last_seen_at, s.expires_at, s.needs_code,
-               u.username, u.active, l.must_change).join(t.users, u.id == s.user_id)
-        .join(t.web_logins, l.user_id == s.user_id)
-        .where(s.token_hash == _digest(token))
-    ).first()
+    row = _session_row(conn, token)
     if row is None:
         return None
     now = _now()
-    if not row.active or row.expires_at <= now or row.last_seen_at + IDLE <= now:
-        conn.execute(delete(t.web_sessions).where(s.token_hash == row.token_hash))
+    if _ended(row, now):
+        conn.execute(delete(t.web_sessions).where(_s.token_hash == row.token_hash))
         return None
-    conn.execute(update(t.web_sessions).where(s.token_hash == row.token_hash)
+    conn.execute(update(t.web_sessions).where(_s.token_hash == row.token_hash)
                  .values(last_seen_at=now))
-    return Session(row.token_hash, principal_for(conn, plugins, row.username), row.csrf_token,
-                   bool(row.must_change), bool(row.needs_code))
+    return _session_of(conn, plugins, row)
+
+
+def live_session(db: Database, plugins: Any, token: str | None) -> Session | None:
+    """:func:`session_for`, in a read transaction when there is nothing to write: the session
+    is live and its last use was written less than :data:`TOUCH_EVERY` ago (every page but
+    about one a minute). Otherwise (it ended, or its last use is due) in a write transaction,
+    which decides again on what it reads."""
+    if not token:
+        return None
+
+    def read(conn: Connection) -> tuple[bool, Session | None]:
+        row = _session_row(conn, token)
+        if row is None:
+            return False, None
+        now = _now()
+        if _ended(row, now) or row.last_seen_at + TOUCH_EVERY <= now:
+            return True, None
+        return False, _session_of(conn, plugins, row)
+
+    write, session = db.read(read)
+    if write:
+        return db.write(lambda conn: session_for(conn, plugins, token))
+    return session
 
 
 def csrf_matches(session: Session, sent: str | None) -> bool:

@@ -30,7 +30,9 @@ was blocked), or types the PIN they set. The PIN also confirms every money movem
   valid for :data:`CODE_LIFETIME`, void after :data:`MAX_STEP_UP_FAILURES` wrong codes.
 - A session is a random token in an HttpOnly cookie; only its SHA-256 is kept
   (``member_sessions``), with the CSRF token of its forms and the stage of the login. It ends
-  after :data:`IDLE` without a request or :data:`LIFETIME` after login.
+  after :data:`IDLE` without a request or :data:`LIFETIME` after login. Its last request is
+  written at most every :data:`TOUCH_EVERY` (most pages only read their session,
+  :func:`live_session`), so a session left idle ends up to that much early, never late.
 
 The member app acts as the member's ``member`` user: the same
 :class:`~kopcore._auth.Principal` an API key of that user gives, so every page runs the
@@ -56,6 +58,7 @@ from sqlalchemy import Connection, delete, func, or_, select, update
 
 from kopcore import _auth as auth
 from kopcore._db import tables as t
+from kopcore._db.database import Database
 from kopcore._notify import notify
 from kopcore.context import Context
 from kopcore.errors import KopcoreError, TooManyRequests, ValidationError, message
@@ -315,9 +318,32 @@ def _new_code(ctx: Context, member: Any, user_id: int) -> Notification | None:
         "petugas koperasi.")
 
 
-def session_for(conn: Connection, plugins: Any, token: str | None) -> MemberSession | None:
+#: How often a session's last use is written (see the module's docstring).
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class _WriteDue(Exception):
+    """A session read without writing has something to write (it ended, or its last use is
+    due): it is asked for again in a write transaction."""
+
+
+def live_session(db: Database, plugins: Any, token: str | None) -> MemberSession | None:
+    """:func:`session_for`, in a read transaction when there is nothing to write (the session
+    is live and its last use was written less than :data:`TOUCH_EVERY` ago), otherwise in a
+    write transaction, which decides again on what it reads."""
+    if not token:
+        return None
+    try:
+        return db.read(lambda conn: session_for(conn, plugins, token, read_only=True))
+    except _WriteDue:
+        return db.write(lambda conn: session_for(conn, plugins, token))
+
+
+def session_for(conn: Connection, plugins: Any, token: str | None, *,
+                read_only: bool = False) -> MemberSession | None:
     """The live session of a cookie's token, its last use moved to now; ``None`` when there is
-    none or it expired (the row is deleted)."""
+    none or it expired (the row is deleted). ``read_only``: write nothing, and raise
+    :class:`_WriteDue` when something is to be written (see :func:`live_session`)."""
     if not token:
         return None
     s = t.member_sessions.c
@@ -326,10 +352,16 @@ def session_for(conn: Connection, plugins: Any, token: str | None) -> MemberSess
         return None
     now = _now()
     if row.expires_at <= now or row.last_seen_at + IDLE <= now:
+        if read_only:
+            raise _WriteDue
         conn.execute(delete(t.member_sessions).where(s.token_hash == row.token_hash))
         return None
-    conn.execute(update(t.member_sessions).where(s.token_hash == row.token_hash)
-                 .values(last_seen_at=now))
+    if read_only:
+        if row.last_seen_at + TOUCH_EVERY <= now:
+            raise _WriteDue
+    else:
+        conn.execute(update(t.member_sessions).where(s.token_hash == row.token_hash)
+                     .values(last_seen_at=now))
     principal = None
     number = name = ""
     if row.member_id is not None:
@@ -339,6 +371,8 @@ def session_for(conn: Connection, plugins: Any, token: str | None) -> MemberSess
                            .join(t.users, u.id == l.user_id)
                            .where(m.id == row.member_id)).first()
         if who is None or not who.active:
+            if read_only:
+                raise _WriteDue
             conn.execute(delete(t.member_sessions).where(s.token_hash == row.token_hash))
             return None
         number, name = who.member_number, who.name

@@ -4,8 +4,9 @@
 transaction) authorise the records → for a mutation, the idempotency guard → the approval gate
 → execute and audit. A refused mutation is audited in a transaction of its own, so refusals are
 on the record too. A front end only establishes the :class:`~kopcore._auth.Principal` and passes
-the raw input: the web API from an API key, the CLI from its operator, a web app from its
-session.
+the raw input: the CLI from its operator, a web app from its session; the web API hands its API
+key to :func:`invoke_authenticated`, which establishes the principal inside the call's own
+transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from kopcore import _approvals as approvals
@@ -33,9 +35,13 @@ from kopcore.interfaces._convert import load
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation
 
-__all__ = ["Outcome", "call_within", "check_within", "invoke"]
+__all__ = ["Credential", "Outcome", "call_within", "check_within", "invoke",
+           "invoke_authenticated"]
 
 Progress = Callable[[str, int, int], None]
+#: Establishes the caller from their credential (an API key) in the given transaction, or
+#: raises :class:`~kopcore.errors.Unauthorized`.
+Credential = Callable[[Connection], Principal]
 
 
 def invoke(
@@ -100,6 +106,102 @@ def invoke(
         audit.refused(kernel, error)
         raise error from None
     except KopcoreError as exc:
+        audit.refused(kernel, exc)
+        raise
+
+
+def invoke_authenticated(
+    kernel: Kernel,
+    op: Operation,
+    raw: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
+    credential: Credential,
+    *,
+    interface: str,
+    idempotency_key: str | None = None,
+    from_text: bool = False,
+) -> Outcome:
+    """:func:`invoke`, with the caller established by ``credential`` inside the call's own
+    transaction rather than in one of its own before it.
+
+    The steps and their order are :func:`invoke`'s (authenticate, permit, load, authorise,
+    idempotency guard, approval gate, execute and audit), and a refusal is audited the same
+    way; only the principal is read in the transaction that acts. So a request costs one
+    transaction, and what the credential is worth is what it is worth when the call acts: a
+    key revoked, or a user deactivated or given another role, before the call's transaction
+    began is refused (or acts with its new role) whichever process changed it. An operation
+    that runs its own transactions (end of day) authenticates in a read transaction first.
+
+    ``raw`` may be a function giving the input (a request body to parse): it is called once
+    the caller is authenticated, so an unauthenticated request is refused as such whatever
+    its body, and a body it refuses is not audited (as a request refused before
+    :func:`invoke` is not)."""
+    def given() -> Mapping[str, Any]:
+        return raw() if callable(raw) else raw
+
+    if op.own_transactions:
+        principal = kernel.db.read(credential)
+        return invoke(kernel, op, given(), principal, interface=interface,
+                      idempotency_key=idempotency_key, from_text=from_text)
+    if not op.mutates:
+        def read(conn: Connection) -> Outcome:
+            principal = credential(conn)
+            check_permission(op, principal)
+            data = load(op.input, given(), from_text=from_text)
+            ctx = Context(kernel, conn, principal.username, op.name, principal)
+            check_records(ctx, op, data, principal)
+            return execute(ctx, op, data, None)
+
+        return kernel.db.read(read)
+
+    #: What the call has established so far: who (for a refusal's audit row), and once the
+    #: input is loaded, its audit and idempotency guard.
+    state: dict[str, Any] = {}
+
+    def mutate(conn: Connection) -> Outcome:
+        state.clear()
+        principal = credential(conn)
+        state["raw"] = given()
+        state["principal"] = principal
+        check_permission(op, principal)
+        data = load(op.input, state["raw"], from_text=from_text)
+        audit = state["audit"] = Audit(op, principal.username, interface,
+                                       input_digest(op, data))
+        state["unaudited"] = True  # as in invoke, a malformed Idempotency-Key is not audited
+        guard = state["guard"] = IdempotencyGuard(op, principal.username, idempotency_key,
+                                                  audit.digest)
+        del state["unaudited"]
+        ctx = Context(kernel, conn, principal.username, op.name, principal)
+        check_records(ctx, op, data, principal)
+        outcome = guard.replay(ctx)
+        if outcome is not None:
+            return outcome
+        guard.claim(ctx)
+        outcome = approvals.gate(ctx, op, data, principal, audit) or \
+            execute(ctx, op, data, audit)
+        guard.answer(ctx, outcome)
+        return outcome
+
+    try:
+        return kernel.db.write(mutate)
+    except IntegrityError:
+        guard: IdempotencyGuard | None = state.get("guard")
+        if guard is None:  # not a race of the call's own writes
+            raise
+        replayed = guard.replay_after_race(kernel)
+        if replayed is not None:
+            return replayed
+        error = Conflict(message("{operation} conflicts with a concurrent change; nothing was "
+                                 "written. Check the current state and retry.",
+                                 operation=op.name))
+        state["audit"].refused(kernel, error)
+        raise error from None
+    except KopcoreError as exc:
+        caller: Principal | None = state.get("principal")
+        if caller is None or state.get("unaudited"):
+            raise  # not authenticated (nobody to record), or refused as invoke does not audit
+        audit = state.get("audit") or Audit(op, caller.username, interface,
+                                            refusal_digest(op, state["raw"],
+                                                           from_text=from_text))
         audit.refused(kernel, exc)
         raise
 

@@ -54,7 +54,9 @@ class Kernel:
             plugins = PluginHost.load(settings.plugins, extra=extra_plugins)
         engine = make_engine(settings.database_url,
                              busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-        kernel = cls(settings, Database(engine, retries=settings.transaction_retries), plugins)
+        kernel = cls(settings, Database(engine, retries=settings.transaction_retries,
+                                        writer_wait_s=settings.sqlite_busy_timeout_ms / 1000),
+                     plugins)
         if migrate:
             from kopcore._db.migrate import upgrade
 

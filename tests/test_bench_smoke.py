@@ -160,3 +160,35 @@ def test_cutover_bench_checks_and_imports_in_child_processes_and_reports_their_m
         assert figure.measured > 0
         assert figure.details["accounts"] == 300
         assert figure.details["peak_rss_mib"] >= figure.details["rss_after_start_mib"] > 0
+
+
+def test_http_bench_drives_kopcore_and_its_raw_ceiling_on_one_server() -> None:
+    from bench import http_path
+
+    sizes = http_path.HttpSizes(30, 12, 30.0, 2, clients=2)
+    lines: list[str] = []
+    with open_target("sqlite", "smoke") as target:
+        figures = http_path.run(target, sizes, lines.append)
+        # Every deposit went through, on both sides: 12 a round, 2 rounds each, plus the
+        # warm-up rounds of 40.
+        conn = target.raw_connect()
+        try:
+            entries = conn.execute("SELECT COUNT(*) FROM journal_entries WHERE operation = "
+                                   "'entries.post'").fetchone()[0]
+            audited = conn.execute("SELECT COUNT(*) FROM audit_log WHERE operation = "
+                                   "'entries.post' AND outcome = 'ok'").fetchone()[0]
+        finally:
+            conn.close()
+    assert [f.case for f in figures] == ["deposit, 2 connections", "balance read, 2 connections",
+                                         "web page: balance, 2 connections"]
+    for figure in figures:
+        assert figure.group == "http"
+        assert figure.details["kopcore"]["requests"] == 24
+        assert figure.details["raw"]["requests"] == 24
+        assert figure.measured > 0
+        assert figure.baseline
+        assert figure.target == http_path.RATIO_TARGET
+        assert figure.details["server_cpu_ms"] > 0
+    # Both sides write an entry and an audit row per deposit.
+    assert entries == audited
+    assert entries >= 48

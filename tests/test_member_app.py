@@ -419,6 +419,43 @@ def test_sessions_expire_forms_need_their_token_and_sign_out_ends_them(demo_kern
             == "/anggota/masuk?info=habis"
 
 
+def test_a_member_page_reads_its_session_and_writes_its_last_use_once_a_minute(
+        demo_kernel: Kernel) -> None:
+    member = members(demo_kernel)[0]
+    s = t.member_sessions.c
+
+    def last_seen() -> Any:
+        return demo_kernel.db.read(lambda conn: conn.execute(
+            select(s.last_seen_at).where(s.member_id == member.id)
+            .order_by(s.created_at.desc())).scalar())
+
+    def set_last_seen(at: datetime) -> None:
+        demo_kernel.db.write(lambda conn: conn.execute(update(t.member_sessions).where(
+            s.member_id == member.id).values(last_seen_at=at)))
+
+    def sessions() -> int:
+        return int(demo_kernel.db.read(lambda conn: conn.execute(
+            select(func.count()).select_from(t.member_sessions)
+            .where(s.member_id == member.id)).scalar_one()))
+
+    with client_for(demo_kernel) as client:
+        first_login(demo_kernel, client, member)
+        fifty_seconds_ago = datetime.now(UTC) - timedelta(seconds=50)
+        set_last_seen(fifty_seconds_ago)
+        assert client.get("/anggota/").status_code == 200
+        assert last_seen() == fifty_seconds_ago  # read only within the minute
+        set_last_seen(datetime.now(UTC) - ml.TOUCH_EVERY - timedelta(seconds=1))
+        asked = datetime.now(UTC)
+        assert client.get("/anggota/").status_code == 200
+        assert asked <= last_seen() <= datetime.now(UTC)
+        # Idle past the limit: ended (and deleted) at the next page, read-only path or not.
+        set_last_seen(datetime.now(UTC) - ml.IDLE - timedelta(seconds=1))
+        before = sessions()
+        assert client.get("/anggota/", follow_redirects=False).headers["location"] \
+            == "/anggota/masuk?info=habis"
+        assert sessions() == before - 1
+
+
 def test_home_and_statement_show_only_the_members_own_money(demo_kernel: Kernel) -> None:
     member, other = members(demo_kernel)[0], members(demo_kernel)[1]
     own = admin_call(demo_kernel, "accounts.list", member=member.member_number,

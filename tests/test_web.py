@@ -153,6 +153,38 @@ def test_an_idle_session_ends(demo_kernel: Kernel) -> None:
         assert "Sesi Anda telah berakhir" in client.get(answer.headers["location"]).text
 
 
+def test_a_page_reads_its_session_and_writes_its_last_use_once_a_minute(
+        demo_kernel: Kernel) -> None:
+    s, u = t.web_sessions.c, t.users.c
+
+    def newest_session() -> Any:
+        return demo_kernel.db.read(lambda conn: conn.execute(
+            select(s.token_hash, s.last_seen_at).join(t.users, u.id == s.user_id)
+            .where(u.username == "auditor").order_by(s.created_at.desc())).first())
+
+    def set_last_seen(at: datetime) -> None:
+        token_hash = newest_session().token_hash
+        demo_kernel.write("admin", lambda ctx: ctx.conn.execute(
+            update(t.web_sessions).where(s.token_hash == token_hash).values(last_seen_at=at)))
+
+    with client_for(demo_kernel) as client:
+        log_in(client, "auditor")
+        # Used 50 seconds ago: within the minute, a page only reads its session.
+        fifty_seconds_ago = datetime.now(UTC) - timedelta(seconds=50)
+        set_last_seen(fifty_seconds_ago)
+        assert client.get("/app/").status_code == 200
+        assert newest_session().last_seen_at == fifty_seconds_ago
+        # Used a minute and a second ago: the page writes its use, now.
+        set_last_seen(datetime.now(UTC) - logins.TOUCH_EVERY - timedelta(seconds=1))
+        asked = datetime.now(UTC)
+        assert client.get("/app/").status_code == 200
+        assert asked <= newest_session().last_seen_at <= datetime.now(UTC)
+        # A session read without a write still ends at once when it is ended elsewhere.
+        demo_kernel.write("admin", lambda ctx: ctx.conn.execute(
+            t.web_sessions.delete().where(s.token_hash == newest_session().token_hash)))
+        assert client.get("/app/", follow_redirects=False).status_code == 303
+
+
 def test_log_out_everywhere_ends_every_session_of_the_user(demo_kernel: Kernel) -> None:
     with client_for(demo_kernel) as first, client_for(demo_kernel) as second:
         log_in(first, "manager")

@@ -6,12 +6,21 @@ collide. PostgreSQL (psycopg 3): READ COMMITTED; the posting pipeline takes row 
 account order. Both: :meth:`Database.write` retries serialization failures, deadlocks and SQLite
 busy errors a bounded number of times, so the same code also runs on SERIALIZABLE
 PostgreSQL-compatible engines (CockroachDB, YugabyteDB).
+
+On SQLite the writers of one process also queue in-process, on one lock per database file
+(:func:`writer_lock`), before they say ``BEGIN IMMEDIATE``: SQLite admits one writer at a time,
+and a writer refused by it sleeps in the driver's busy handler (1, 2, 5 ... 100 ms at a time)
+however soon the lock is free, which put a second at the tail of a busy server's answers. The
+queue hands the lock over as soon as the writer before commits. Writers of other processes
+(``kopcore serve --workers``, the CLI) still meet at SQLite's own lock and its busy timeout.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -110,15 +119,39 @@ def is_retryable(exc: BaseException) -> bool:
     return False
 
 
+_WRITER_LOCKS: dict[str, threading.RLock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def writer_lock(engine: Engine) -> threading.RLock | None:
+    """The in-process queue of the writers of an SQLite file (shared by every engine of this
+    process on that file); ``None`` for a server database, whose writers run concurrently.
+
+    Re-entrant, so a thread already writing is never blocked by its own queue: a nested write
+    on a second connection meets SQLite's lock and busy timeout, as it would without one."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return None
+    path = os.path.realpath(engine.url.database)
+    with _WRITER_LOCKS_GUARD:
+        lock = _WRITER_LOCKS.get(path)
+        if lock is None:
+            lock = _WRITER_LOCKS[path] = threading.RLock()
+        return lock
+
+
 class Database:
     """The one way kopcore runs a transaction: all or nothing, retried when it is safe."""
 
     #: Times a transaction is run again after its connection was found dead before it committed.
     DISCONNECT_RETRIES = 2
 
-    def __init__(self, engine: Engine, *, retries: int = 8) -> None:
+    def __init__(self, engine: Engine, *, retries: int = 8, writer_wait_s: float = 30.0) -> None:
         self.engine = engine
         self.retries = retries
+        #: SQLite: the in-process writers' queue, and how long a writer waits in it before it
+        #: tries SQLite's own lock anyway (the busy timeout: the wait a writer had before).
+        self.writer = writer_lock(engine)
+        self.writer_wait_s = writer_wait_s
 
     @property
     def dialect(self) -> str:
@@ -146,6 +179,8 @@ class Database:
         reconnects = 0
         while True:
             committing = False
+            queued = write and self.writer is not None \
+                and self.writer.acquire(timeout=self.writer_wait_s)
             try:
                 with self.engine.connect() as conn:
                     info = conn.connection.info
@@ -169,7 +204,15 @@ class Database:
                     raise
                 delay = min(0.2, 0.005 * 2**attempt) * (0.5 + random.random())
                 log.info("transaction retry %d after %s", attempt, type(exc.orig).__name__)
+                if queued:  # let the others of this process write while this one waits
+                    assert self.writer is not None
+                    self.writer.release()
+                    queued = False
                 time.sleep(delay)
+            finally:
+                if queued:
+                    assert self.writer is not None
+                    self.writer.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

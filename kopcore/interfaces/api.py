@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -25,13 +26,14 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.openapi.spec import Operation as OpenAPIOperation
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 from swagger_ui_bundle import swagger_ui_path
 
 from kopcore import __version__
-from kopcore._auth import Principal, authenticate
+from kopcore._auth import Principal, authenticate, check_key_format
 from kopcore._i18n import DEFAULT_LOCALE, Locale, negotiate
-from kopcore._service import invoke
+from kopcore._service import Credential, invoke, invoke_authenticated
 from kopcore.errors import (
     PROBLEM_BASE,
     Forbidden,
@@ -231,25 +233,38 @@ def operation_spec(op: Operation) -> type[OpenAPIOperation]:
     return OperationSpec
 
 
-async def _principal(kernel: Kernel, request: Request[Any, Any, Any]) -> Principal:
+def _credential(kernel: Kernel, request: Request[Any, Any, Any]) -> Credential:
+    """The request's API key, checked for its form here and authenticated inside the call's
+    own transaction (:func:`~kopcore._service.invoke_authenticated`)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized(message("send an API key as 'Authorization: Bearer kop_...'"))
-
-    def lookup() -> Principal:
-        return kernel.db.read(lambda conn: authenticate(conn, kernel.plugins, token.strip()))
-
-    return await anyio.to_thread.run_sync(lookup)
+    key = token.strip()
+    check_key_format(key)
+    return partial(_authenticate, kernel.plugins, key)
 
 
-async def _input(op: Operation, request: Request[Any, Any, Any]) -> dict[str, Any]:
+def _authenticate(plugins: Any, key: str, conn: Connection) -> Principal:
+    return authenticate(conn, plugins, key)
+
+
+async def _input(op: Operation, request: Request[Any, Any, Any]
+                 ) -> Callable[[], dict[str, Any]]:
+    """The input, parsed once the caller is authenticated (a query string, or the body read
+    here)."""
     if not op.mutates:
-        return {key: request.query_params.getall(key)[-1] for key in request.query_params}
+        query = {key: request.query_params.getall(key)[-1] for key in request.query_params}
+        return lambda: query
     body = await request.body()
+    content_type = request.headers.get("content-type")
+    return partial(_parse_body, body, content_type)
+
+
+def _parse_body(body: bytes, content_type: str | None) -> dict[str, Any]:
     if not body.strip():
         return {}
-    edge.require_json(request.headers.get("content-type"))
+    edge.require_json(content_type)
     data = edge.parse_json(body)
     if not isinstance(data, dict):
         raise ValidationError(message("request body must be a JSON object"))
@@ -276,15 +291,16 @@ def route_for(kernel: Kernel, op: Operation) -> Any:
             public.take(request.client.host if request.client else "unknown")
             principal = Principal("callback", "callback", None, frozenset({op.permission}))
             data = await _signed_input(op, request)
-            key = None
+            call = partial(invoke, kernel, op, data, principal, interface="api")
         else:
-            principal = await _principal(kernel, request)
-            data = await _input(op, request)
+            # One hop to a worker thread, one transaction: the key is authenticated inside
+            # the call's own transaction.
+            credential = _credential(kernel, request)
+            given = await _input(op, request)
             key = request.headers.get("idempotency-key") if op.mutates else None
-        outcome = await anyio.to_thread.run_sync(partial(
-            invoke, kernel, op, data, principal, interface="api", idempotency_key=key,
-            from_text=not op.mutates,
-        ))
+            call = partial(invoke_authenticated, kernel, op, given, credential,
+                           interface="api", idempotency_key=key, from_text=not op.mutates)
+        outcome = await anyio.to_thread.run_sync(call)
         headers = {"Idempotency-Replayed": "true"} if outcome.replayed else {}
         return Response(outcome.payload, status_code=outcome.status, headers=headers,
                         media_type=MediaType.JSON)

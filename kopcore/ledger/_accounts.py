@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row, Select, bindparam, func, select, update
 
 from kopcore._db import tables as t
+from kopcore._db.driver import DriverStatement
 from kopcore._facts import BUSINESS_DATE
 from kopcore.context import Context
 from kopcore.errors import (
@@ -63,10 +64,16 @@ def gl_account_number(gl_key: str) -> str:
     return GL_ACCOUNT_PREFIX + gl_key
 
 
+#: One account by number: read on nearly every call (a balance, a handler's currency), so
+#: built once and run through the driver (kopcore._db.driver).
+_BY_NUMBER = DriverStatement(select(t.accounts).where(t.accounts.c.number == bindparam("number")))
+
+
 def get_account(ctx: Context, number: str) -> Account:
-    row = ctx.conn.execute(select(t.accounts).where(t.accounts.c.number == number)).first()
-    if row is None:
+    rows = _BY_NUMBER.rows(ctx.conn, {"number": number})
+    if not rows:
         raise NotFound(message("account {account} not found", account=number), field="account")
+    row = rows[0]
     return account_from_row(row)
 
 

@@ -97,9 +97,10 @@ class Web:
 
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
+        # The templates ship with kopcore: loaded once, not checked on disk for every page.
         self.env = Environment(loader=FileSystemLoader(TEMPLATES),
                                autoescape=select_autoescape(["html"]),
-                               trim_blocks=True, lstrip_blocks=True)
+                               trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.env.filters["todate"] = lambda text: date.fromisoformat(str(text)[:10])
         self.env.filters["wib"] = _wall_clock
         self.env.filters["grouped"] = grouped
@@ -123,8 +124,7 @@ class Web:
         token = request.cookies.get(SESSION_COOKIE)
         if not token:
             return None
-        return self.kernel.db.write(
-            lambda conn: logins.session_for(conn, self.kernel.plugins, token))
+        return logins.live_session(self.kernel.db, self.kernel.plugins, token)
 
     def to_login(self, request: AnyRequest, *, expired: bool) -> Response[Any]:
         target = request.url.path
@@ -221,7 +221,10 @@ class Web:
         return [NavGroup(plugin, tuple(sorted(items, key=lambda i: i.title)))
                 for plugin, items in sorted(by_plugin.items())]
 
-    def business_date(self) -> Any:
+    def business_date(self, session: logins.Session | None = None) -> Any:
+        """The business date: as read with the request's session, else read now."""
+        if session is not None and session.business_date is not None:
+            return session.business_date
         return self.kernel.db.read(lambda conn: conn.execute(
             select(t.business_calendar.c.business_date)).scalar())
 
@@ -235,12 +238,15 @@ class Web:
             return gettext(message, locale, **params)
 
         principal = session.principal if session is not None else None
+        # A page that only reads shows the date read with its session; after a form was sent
+        # (which may have closed the day), the date as it is now.
+        dated = session if request.method == "GET" else None
         html = self.env.get_template(template).render(
             _=translate, locale=locale, prefix=PREFIX, session=session, principal=principal,
             cooperative=self.kernel.settings.cooperative_name,
             nav=self.navigation(session.principal, locale) if session is not None
             and not (session.must_change or session.needs_code) else [],
-            business_date=format_date(self.business_date(), locale)
+            business_date=format_date(self.business_date(dated), locale)
             if principal is not None else "",
             format_money=format_money, format_date=lambda d: format_date(d, locale),
             amount_in_words=amount_in_words, path=request.url.path, **context)

@@ -140,7 +140,8 @@ def reports_handlers(web: Web) -> list[Any]:
         if not web.has(report.operation, session.principal):
             return web.not_allowed(request, session, report.title)
         op = kernel.plugins.operations[report.operation].value
-        values = {**_defaults(report, web.business_date()), **dict(request.query_params)}
+        values = {**_defaults(report, web.business_date(session)),
+                  **dict(request.query_params)}
         form = fields(report, session, values, locale)
         payload: dict[str, Any] | None = None
         error = None
@@ -159,7 +160,8 @@ def reports_handlers(web: Web) -> list[Any]:
             request, "report.html", session=session, status=status, title=title,
             report=report, fields=form, payload=payload, error=error,
             period=_period(report, payload, locale) if payload else "",
-            office=values.get("office") or "", today=format_date(web.business_date(), locale),
+            office=values.get("office") or "",
+            today=format_date(web.business_date(session), locale),
             **extra)
 
     return [reports_index, report_page]

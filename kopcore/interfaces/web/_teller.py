@@ -104,7 +104,7 @@ def teller_handlers(web: Web) -> list[Any]:
         except KopcoreError as exc:
             return refused(request, session, exc)
         actions = {key: web.has(action.operation, principal) for key, action in ACTIONS.items()}
-        today = web.business_date()
+        today = web.business_date(session)
         # The statement link shows this month and the last one.
         since = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
         return web.render(request, "teller_member.html", session=session, member=member,

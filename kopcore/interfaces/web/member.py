@@ -79,8 +79,7 @@ class MemberApp:
         token = request.cookies.get(MEMBER_COOKIE)
         if not token:
             return None
-        return self.kernel.db.write(lambda conn: ml.session_for(conn, self.kernel.plugins,
-                                                                token))
+        return ml.live_session(self.kernel.db, self.kernel.plugins, token)
 
     def to_start(self, notice: str = "") -> Response[Any]:
         response = Redirect(path=f"{MEMBER_PREFIX}/masuk" + (f"?info={notice}" if notice
