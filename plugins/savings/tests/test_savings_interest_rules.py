@@ -7,7 +7,14 @@ from datetime import date
 from fractions import Fraction
 
 import pytest
-from kopcore_savings.interest import RateSpan, exact_interest, interest_amount, round_half_up
+from kopcore_savings.interest import (
+    MonthAmount,
+    RateSpan,
+    exact_interest,
+    interest_amount,
+    round_half_up,
+    total_amount,
+)
 from kopcore_savings.products import DormantPolicy, InterestMethod, SavingsProduct, SavingsType
 
 from kopcore.money import Money
@@ -119,3 +126,13 @@ def test_one_sen_for_one_day_earns_its_exact_fraction() -> None:
     one_sen = [RateSpan(30000, 1, 1, 1, 1)]
     for method in InterestMethod:
         assert exact_interest(_product(method), one_sen) == Fraction(30000, 365 * 1_000_000)
+
+
+def test_a_period_adds_up_its_months_even_given_them_one_by_one() -> None:
+    # January Rp3,000 gross with Rp300 tax, February Rp1 gross untaxed: Rp3,001, Rp300 tax,
+    # Rp2,701 net, whether the months come as a list or one at a time.
+    months = [MonthAmount(date(2026, 1, 1), 300_000, 30_000),
+              MonthAmount(date(2026, 2, 1), 100, 0)]
+    for given in (months, iter(months)):
+        amount = total_amount(given)
+        assert (amount.gross, amount.tax, amount.net) == (300_100, 30_000, 270_100)

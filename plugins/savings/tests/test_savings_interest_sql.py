@@ -209,6 +209,20 @@ def test_exactly_half_rounds_up_and_just_under_rounds_down(coop: Coop, accounts:
     assert [r["gross"] for r in database.records] == [10_000, 0]
 
 
+def test_days_below_the_minimum_add_nothing_not_even_a_fraction(coop: Coop,
+                                                                 accounts: list[int]) -> None:
+    # Daily balance, 100 % over 360 days, to the sen, minimum Rp1.79: 26 days at Rp1.00 (below
+    # it) then one day at Rp1.80 -> 0.5 sen -> 1 sen, or at Rp1.79 -> 0.497 sen -> 0. Had the
+    # 26 days counted even one sen each, the second would reach 205 / 360 = 0.57 -> 1 sen.
+    below = _days(date(2026, 3, 5), 26, 100, 1_000_000)
+    case = _case([[*below, (date(2026, 3, 31), 180, 1_000_000)],
+                  [*below, (date(2026, 3, 31), 179, 1_000_000)]], year=360, unit=1,
+                 minimum=179)
+    python, database = both(coop, accounts, case)
+    assert database == python
+    assert [(r["gross"], r["days"]) for r in database.records] == [(1, 27), (0, 27)]
+
+
 def test_the_largest_balances_at_a_hundred_percent_do_not_overflow(coop: Coop,
                                                                    accounts: list[int]) -> None:
     # 10^17 sen (the money range) every day of 10,000 days at 100 % a year over 360 days, by
