@@ -137,9 +137,11 @@ class _Walker(ast.NodeTransformer):
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
         first = min([d.lineno for d in node.decorator_list] + [node.lineno])
         self.scopes.append((node.name, first))
-        for default in [*node.args.defaults, *node.args.kw_defaults]:
-            if default is not None:
-                self.visit(default)
+        # A default's mutant is written back into the signature (visiting alone would number
+        # it, yet run the function unchanged: a mutant that could only survive).
+        node.args.defaults = [self._expr(default) for default in node.args.defaults]
+        node.args.kw_defaults = [None if default is None else self._expr(default)
+                                 for default in node.args.kw_defaults]
         node.body = self._body(node.body)
         self.scopes.pop()
         return node
