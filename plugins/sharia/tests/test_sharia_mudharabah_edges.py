@@ -9,12 +9,15 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from kopcore_sharia import mudharabah
+from kopcore_sharia.tables import shares
 from sharia_coop import CASH, Coop
 
 from kopcore import ledger
 from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound
+from kopcore.money import Money
 
 
 def pool(coop: Coop, code: str, nisbah: str = "60", **extra: str) -> None:
@@ -76,7 +79,18 @@ def test_a_share_of_one_sen_is_paid(coop_from: Callable[[date], Coop]) -> None:
     account = open_savings(coop, "Yusuf", "SEN", "1000")
     coop.close_days(date(2026, 2, 1))
     # Two sen of income, the only account's nisbah 50 %: a share of exactly one sen.
-    out = distribute(coop, "SEN", "2026-01-31", distributable_income="0.02")
+    def run(ctx: Context) -> list[tuple[int, int]]:
+        made = mudharabah.distribute(ctx, mudharabah.get_pool(ctx, "SEN"), date(2026, 1, 31),
+                                     Money(2, "IDR"))
+        return [(int(r.account_id), int(r.amount)) for r in ctx.conn.execute(
+            sa.select(shares.c.account_id, shares.c.amount)
+            .where(shares.c.distribution_id == made))]
+
+    # The distribution's id is returned: its one share is the sen.
+    account_id = coop.kernel.read("auditor", lambda ctx: ledger.get_account(ctx, account).id)
+    assert coop.kernel.write("manager", run) == [(account_id, 1)]
+    out = coop.call("sharia.mudharabah-report", as_user="auditor", pool="SEN",
+                    month="2026-01-01")
     assert [(s["account"], s["share"]["amount"]) for s in out["shares"]] == [(account, "0.01")]
     assert out["cooperative_share"]["amount"] == "0.01"
     assert coop.balance(account) == "1000.01"
