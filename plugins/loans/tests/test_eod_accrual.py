@@ -158,3 +158,17 @@ def test_accrual_on_its_own_posts_one_entry_and_recognises_what_was_earned(
     assert loans_kernel.read("x", recognised) == [18_000_000, 9_000_000, 0]
     assert balance(loans_kernel, f"{small.number}-J") == 9_000_000
     books_balance(loans_kernel)
+
+
+def test_a_doubtful_loan_accrues_nothing(loans_kernel: Kernel) -> None:
+    doubtful, current = _loans(loans_kernel, ("accrual", "12000000"), ("accrual", "12000000"))
+
+    def work(ctx: Context) -> tuple[int, list[int]]:
+        # Classed Diragukan (D): its interest waits until it is received.
+        ctx.conn.execute(sa.update(loans).where(loans.c.id == doubtful.id)
+                         .values(collectibility="D"))
+        done = accrue_interest(ctx, date(2026, 1, 15), doubtful.id, current.id)
+        return done, [get_loan(ctx, n.number).interest_recognized for n in (doubtful, current)]
+    # Only the current loan accrues its 10 of 31 days: 18,000,000 x 10 // 31 = 5,806,451 sen.
+    assert loans_kernel.write("system", work) == (1, [0, 5_806_451])
+    assert balance(loans_kernel, f"{doubtful.number}-J") == 0

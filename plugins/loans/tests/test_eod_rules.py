@@ -80,3 +80,12 @@ def test_the_penalty_is_on_what_is_still_unpaid_rounded_half_up() -> None:
     # One sen left unpaid is still overdue: at 100 % a day, to the sen, one sen.
     sen = [row(1, DUE, principal_paid=1_000_000 * RP - 1, interest_paid=180_000 * RP)]
     assert daily_penalty(sen, day, 3, Fraction(100), PenaltyBase.PRINCIPAL, 1) == 1
+
+
+def test_a_share_to_the_sen_rounds_a_negative_half_away_from_zero() -> None:
+    # To one minor unit: -1 x 1 is -1; -3 x 1/2 = -1.5 -> -2, as 1.5 -> 2.
+    assert _share(-1, Fraction(1), 1) == -1
+    assert _share(-3, Fraction(1, 2), 1) == -2
+    assert _share(3, Fraction(1, 2), 1) == 2
+    # 0.15 % a day (3/2000) of Rp1,000,000: Rp1,500.
+    assert _share(1_000_000 * RP, Fraction(3, 2000), RP) == 1_500 * RP
