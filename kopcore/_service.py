@@ -81,15 +81,7 @@ def invoke(
         return _run_own_transactions(kernel, op, data, principal, audit, guard, progress)
 
     def mutate(ctx: Context) -> Outcome:
-        check_records(ctx, op, data, principal)
-        outcome = guard.replay(ctx)
-        if outcome is not None:
-            return outcome
-        guard.claim(ctx)
-        outcome = approvals.gate(ctx, op, data, principal, audit) or \
-            execute(ctx, op, data, audit)
-        guard.answer(ctx, outcome)
-        return outcome
+        return _checked_and_executed(ctx, op, data, principal, audit, guard)
 
     try:
         return kernel.write(principal.username, mutate, operation=op.name, principal=principal)
@@ -171,15 +163,7 @@ def invoke_authenticated(
                                                   audit.digest)
         del state["unaudited"]
         ctx = Context(kernel, conn, principal.username, op.name, principal)
-        check_records(ctx, op, data, principal)
-        outcome = guard.replay(ctx)
-        if outcome is not None:
-            return outcome
-        guard.claim(ctx)
-        outcome = approvals.gate(ctx, op, data, principal, audit) or \
-            execute(ctx, op, data, audit)
-        guard.answer(ctx, outcome)
-        return outcome
+        return _checked_and_executed(ctx, op, data, principal, audit, guard)
 
     try:
         return kernel.db.write(mutate)
@@ -204,6 +188,21 @@ def invoke_authenticated(
                                                            from_text=from_text))
         audit.refused(kernel, exc)
         raise
+
+
+def _checked_and_executed(ctx: Context, op: Operation, data: Any, principal: Principal,
+                          audit: Audit, guard: IdempotencyGuard) -> Outcome:
+    """The call inside its transaction: the records checked, a replay answered from the
+    idempotency record, else the key claimed and the operation executed (or held for approval)
+    and its answer recorded under the key."""
+    check_records(ctx, op, data, principal)
+    outcome = guard.replay(ctx)
+    if outcome is not None:
+        return outcome
+    guard.claim(ctx)
+    outcome = approvals.gate(ctx, op, data, principal, audit) or execute(ctx, op, data, audit)
+    guard.answer(ctx, outcome)
+    return outcome
 
 
 def _run_own_transactions(kernel: Kernel, op: Operation, data: Any, principal: Principal,
