@@ -188,7 +188,9 @@ def test_http_bench_drives_kopcore_and_its_raw_ceiling_on_one_server() -> None:
         assert figure.measured > 0
         assert figure.baseline
         assert figure.target == http_path.RATIO_TARGET
-        assert figure.details["server_cpu_ms"] > 0
+        # The server's CPU time comes from /proc in clock ticks (10 ms): 24 short requests may
+        # fit in none of them, so the smoke run only checks that the figure is reported.
+        assert figure.details["server_cpu_ms"] >= 0
     # Both sides write an entry and an audit row per deposit.
     assert entries == audited
     assert entries >= 48
