@@ -16,7 +16,7 @@ and may change in any release; tests/test_public_boundary.py holds every plugin 
 
 import pluggy
 
-__version__ = "1.1.0"
+__version__ = "1.2.0"
 
 #: Marker for hook implementations in plugins: ``@kopcore.hookimpl``.
 hookimpl = pluggy.HookimplMarker("kopcore")
@@ -30,6 +30,7 @@ PUBLIC_MODULES: tuple[str, ...] = (
     "kopcore.ledger",      # members, accounts, posting, reports
     "kopcore.money",       # Money, exact amounts
     "kopcore.operations",  # Operation: one declaration, a route and a command
+    "kopcore.providers",   # providers of a product plugin: by name, settings, calling
     "kopcore.query",       # read-only views of the kernel's tables (kernel tables contract)
     "kopcore.records",     # what hooks return
     "kopcore.views",       # output classes shared with the kernel's operations

@@ -13,9 +13,9 @@ mechanism, and the read-only kernel tables. Its version is ``MAJOR.MINOR``:
 
 A plugin declares the contract it was written for in its top-level module::
 
-    KOPCORE_CONTRACT = "1.1"
+    KOPCORE_CONTRACT = "1.2"
 
-and bounds its ``kopcore`` requirement the same way (``kopcore>=1.1,<2``). The kernel refuses,
+and bounds its ``kopcore`` requirement the same way (``kopcore>=1.2,<2``). The kernel refuses,
 at start-up and naming the plugin, one written for another major version or for a newer minor
 one. docs/plugin-guide.md keeps the changelog of the contract.
 """
@@ -27,7 +27,7 @@ import re
 from kopcore.errors import PluginError
 
 #: The contract this kernel implements, as (major, minor).
-CONTRACT_VERSION: tuple[int, int] = (1, 1)
+CONTRACT_VERSION: tuple[int, int] = (1, 2)
 CONTRACT = f"{CONTRACT_VERSION[0]}.{CONTRACT_VERSION[1]}"
 #: The module attribute where a plugin declares the contract it was written for.
 DECLARATION = "KOPCORE_CONTRACT"

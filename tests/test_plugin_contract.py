@@ -285,8 +285,8 @@ class Declared:
         self.KOPCORE_CONTRACT = version
 
 
-def test_the_kernel_implements_contract_1_1_and_every_plugin_here_is_written_for_1_x() -> None:
-    assert contract.CONTRACT == "1.1"
+def test_the_kernel_implements_contract_1_2_and_every_plugin_here_is_written_for_1_x() -> None:
+    assert contract.CONTRACT == "1.2"
     host = PluginHost.load()
     external = [loaded for loaded in host.loaded if not loaded.builtin]
     assert external, "no product plugin installed"
@@ -303,7 +303,9 @@ def test_the_kernel_implements_contract_1_1_and_every_plugin_here_is_written_for
 
 
 @pytest.mark.parametrize(("declared", "advice"), [
-    ("2.0", "upgrade kopcore"), ("1.2", "upgrade kopcore"), ("0.9", "written for this contract"),
+    ("2.0", "upgrade kopcore"),
+    (f"{contract.CONTRACT_VERSION[0]}.{contract.CONTRACT_VERSION[1] + 1}", "upgrade kopcore"),
+    ("0.9", "written for this contract"),
 ])
 def test_a_plugin_written_for_another_contract_is_refused_naming_it(declared: str,
                                                                     advice: str) -> None:
@@ -312,14 +314,14 @@ def test_a_plugin_written_for_another_contract_is_refused_naming_it(declared: st
 
     message = str(refused.value)
     assert f"plugin 'arisan' (local) was written for kernel contract {declared}" in message
-    assert "this kernel implements contract 1.1" in message
+    assert f"this kernel implements contract {contract.CONTRACT}" in message
     assert advice in message
 
 
 @pytest.mark.parametrize("declared", [None, "1", "satu", "1.0.0", 1.0])
 def test_an_installed_plugin_must_declare_its_contract(declared: object) -> None:
     with pytest.raises(PluginError, match=r"'arisan' \(0\.1\.0\) does not declare the kernel "
-                                          r"contract.*KOPCORE_CONTRACT = \"1\.1\""):
+                                          r"contract.*KOPCORE_CONTRACT = \"1\.2\""):
         contract.check("arisan", "0.1.0", declared)
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import pluggy
 
 import kopcore
 from kopcore.context import Context
-from kopcore.errors import PluginError
 from kopcore.operations import Operation
+from kopcore.providers import by_name
 from kopcore.records import (
     DemoSeed,
     EodTask,
@@ -34,7 +35,7 @@ from kopcore_payments.verify import findings as verify_findings
 
 __version__ = "0.1.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
-KOPCORE_CONTRACT = "1.0"
+KOPCORE_CONTRACT = "1.2"
 
 
 @kopcore.hookimpl
@@ -42,14 +43,9 @@ def kopcore_add_hookspecs(pluginmanager: pluggy.PluginManager) -> None:
     """Declare ``kopcore_payments_gateways``: gateways are plugins too. Two plugins offering
     the same gateway name stop start-up, naming both."""
     pluginmanager.add_hookspecs(hookspecs)
-    seen: dict[str, str] = {}
-    for impl in pluginmanager.hook.kopcore_payments_gateways.get_hookimpls():
-        specs: Sequence[GatewaySpec] = impl.function() or ()  # type: ignore[assignment]
-        for spec in specs:
-            if spec.name in seen:
-                raise PluginError(f"payment gateway {spec.name!r} is offered by both plugin "
-                                  f"{seen[spec.name]!r} and plugin {impl.plugin_name!r}")
-            seen[spec.name] = impl.plugin_name
+    by_name([(impl.plugin_name, cast(Sequence[GatewaySpec], impl.function()))
+             for impl in pluginmanager.hook.kopcore_payments_gateways.get_hookimpls()],
+            "payment gateway")
 
 
 @kopcore.hookimpl

@@ -11,20 +11,18 @@ come from the environment (:class:`GatewayConfig`), never from the database.
 from __future__ import annotations
 
 import enum
-import logging
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import ClassVar, Protocol, TypeVar
 
 import attrs
 
+from kopcore import providers
 from kopcore.context import Context
-from kopcore.errors import KopcoreError, NotFound, PluginError
+from kopcore.errors import KopcoreError, NotFound
+from kopcore.providers import ProviderSettings, by_name
 from kopcore_payments.errors import GatewayUnavailable
 from kopcore_payments.messages import _
-
-log = logging.getLogger(__name__)
 
 
 class Kind(enum.StrEnum):
@@ -100,35 +98,17 @@ class Gateway(Protocol):
 
 
 @attrs.frozen
-class GatewayConfig:
+class GatewayConfig(ProviderSettings):
     """A gateway's settings: environment variables ``KOPCORE_PAYMENTS_<NAME>_<KEY>``.
 
     Secrets (API keys, callback tokens) live only here; never stored, logged or shown
     (``repr`` hides the values)."""
 
-    name: str
-    values: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    PREFIX: ClassVar[str] = "KOPCORE_PAYMENTS"
 
-    @classmethod
-    def from_env(cls, name: str, environ: Mapping[str, str] | None = None) -> GatewayConfig:
-        prefix = f"KOPCORE_PAYMENTS_{name.upper().replace('-', '_')}_"
-        env = os.environ if environ is None else environ
-        return cls(name, {k[len(prefix):].lower(): v for k, v in env.items()
-                          if k.startswith(prefix)})
-
-    def variable(self, key: str) -> str:
-        return f"KOPCORE_PAYMENTS_{self.name.upper().replace('-', '_')}_{key.upper()}"
-
-    def get(self, key: str, default: str = "") -> str:
-        return self.values.get(key, default)
-
-    def require(self, key: str) -> str:
-        value = self.values.get(key, "")
-        if not value:
-            raise GatewayUnavailable(_("payment gateway {gateway} is not configured: set "
-                                       "{variable}", gateway=self.name,
-                                       variable=self.variable(key)))
-        return value
+    def missing(self, variable: str) -> KopcoreError:
+        return GatewayUnavailable(_("payment gateway {gateway} is not configured: set "
+                                    "{variable}", gateway=self.name, variable=variable))
 
 
 @attrs.frozen
@@ -142,14 +122,7 @@ class GatewaySpec:
 
 def registry(ctx: Context) -> dict[str, GatewaySpec]:
     """Every gateway offered by the enabled plugins, by name."""
-    found: dict[str, tuple[str, GatewaySpec]] = {}
-    for plugin, specs in ctx.kernel.plugins.call("kopcore_payments_gateways"):
-        for spec in specs:
-            if spec.name in found:
-                raise PluginError(f"payment gateway {spec.name!r} is offered by both plugin "
-                                  f"{found[spec.name][0]!r} and plugin {plugin!r}")
-            found[spec.name] = (plugin, spec)
-    return {name: spec for name, (_, spec) in found.items()}
+    return by_name(ctx.kernel.plugins.call("kopcore_payments_gateways"), "payment gateway")
 
 
 def make_gateway(ctx: Context, name: str) -> Gateway:
@@ -163,14 +136,12 @@ def make_gateway(ctx: Context, name: str) -> Gateway:
 T = TypeVar("T")
 
 
+def _unavailable(name: str, error: str) -> KopcoreError:
+    return GatewayUnavailable(_("payment gateway {name} did not answer ({error}); try again",
+                                name=name, error=error))
+
+
 def calling(name: str, what: Callable[[], T]) -> T:
     """Call a gateway: a typed error stays as it is, anything else (a network error) becomes
     ``payments-gateway-unavailable``."""
-    try:
-        return what()
-    except KopcoreError:
-        raise
-    except Exception as exc:
-        log.warning("payment gateway %s failed: %s", name, type(exc).__name__)
-        raise GatewayUnavailable(_("payment gateway {name} did not answer ({error}); try again",
-                                   name=name, error=type(exc).__name__)) from None
+    return providers.calling(name, what, _unavailable)

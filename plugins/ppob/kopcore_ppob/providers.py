@@ -27,15 +27,15 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import logging
-import os
-from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Sequence
+from typing import ClassVar, Protocol, TypeVar
 
 import attrs
 
+from kopcore import providers
 from kopcore.context import Context
-from kopcore.errors import KopcoreError, NotFound, PluginError, ValidationError
+from kopcore.errors import KopcoreError, NotFound, ValidationError
+from kopcore.providers import ProviderSettings, by_name
 from kopcore_ppob.errors import ProviderUnavailable
 from kopcore_ppob.messages import _
 
@@ -160,35 +160,17 @@ class Provider(Protocol):
 
 
 @attrs.frozen
-class ProviderConfig:
+class ProviderConfig(ProviderSettings):
     """A provider's settings: environment variables ``KOPCORE_PPOB_<NAME>_<KEY>``.
 
     Secrets (API keys, webhook secrets) live only here; they are never stored, logged, or
     shown in receipts and error messages (``repr`` hides the values)."""
 
-    name: str
-    values: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    PREFIX: ClassVar[str] = "KOPCORE_PPOB"
 
-    @classmethod
-    def from_env(cls, name: str, environ: Mapping[str, str] | None = None) -> ProviderConfig:
-        prefix = f"KOPCORE_PPOB_{name.upper().replace('-', '_')}_"
-        env = os.environ if environ is None else environ
-        return cls(name, {k[len(prefix):].lower(): v for k, v in env.items()
-                          if k.startswith(prefix)})
-
-    def variable(self, key: str) -> str:
-        return f"KOPCORE_PPOB_{self.name.upper().replace('-', '_')}_{key.upper()}"
-
-    def get(self, key: str, default: str = "") -> str:
-        return self.values.get(key, default)
-
-    def require(self, key: str) -> str:
-        value = self.values.get(key, "")
-        if not value:
-            raise ProviderUnavailable(_("PPOB provider {provider} is not configured: set "
-                                        "{variable}", provider=self.name,
-                                        variable=self.variable(key)))
-        return value
+    def missing(self, variable: str) -> KopcoreError:
+        return ProviderUnavailable(_("PPOB provider {provider} is not configured: set "
+                                     "{variable}", provider=self.name, variable=variable))
 
 
 @attrs.frozen
@@ -280,7 +262,6 @@ class SandboxProvider:
 
 
 DEFAULT_PROVIDER = "sandbox"
-log = logging.getLogger(__name__)
 
 
 def sandbox_factory(config: ProviderConfig) -> Provider:
@@ -289,30 +270,21 @@ def sandbox_factory(config: ProviderConfig) -> Provider:
 
 def registry(ctx: Context) -> dict[str, ProviderSpec]:
     """Every provider offered by the enabled plugins, by name."""
-    found: dict[str, tuple[str, ProviderSpec]] = {}
-    for plugin, specs in ctx.kernel.plugins.call("kopcore_ppob_providers"):
-        for spec in specs:
-            if spec.name in found:
-                raise PluginError(f"PPOB provider {spec.name!r} is offered by both plugin "
-                                  f"{found[spec.name][0]!r} and plugin {plugin!r}")
-            found[spec.name] = (plugin, spec)
-    return {name: spec for name, (_, spec) in found.items()}
+    return by_name(ctx.kernel.plugins.call("kopcore_ppob_providers"), "PPOB provider")
 
 
 T = TypeVar("T")
 
 
+def _unavailable(name: str, error: str) -> KopcoreError:
+    return ProviderUnavailable(_("PPOB provider {name} did not answer ({error}); try again",
+                                 name=name, error=error))
+
+
 def calling(name: str, what: Callable[[], T]) -> T:
     """Call a provider for the catalogue, an inquiry or the balance: a typed error stays as it
     is, anything else (a vendor's network error) becomes ``ppob-provider-unavailable``."""
-    try:
-        return what()
-    except KopcoreError:
-        raise
-    except Exception as exc:
-        log.warning("PPOB provider %s failed: %s", name, type(exc).__name__)
-        raise ProviderUnavailable(_("PPOB provider {name} did not answer ({error}); try again",
-                                    name=name, error=type(exc).__name__)) from None
+    return providers.calling(name, what, _unavailable)
 
 
 def make_provider(ctx: Context, name: str) -> Provider:
