@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -186,6 +189,44 @@ def run_operation(kernel: Kernel, operation: str, raw: Mapping[str, Any], *, as_
     op = kernel.plugins.operations[operation].value
     return invoke(kernel, op, raw, principal(kernel, as_user), interface="test",
                   from_text=from_text).payload
+
+
+class RunningServer:
+    """The kernel's API and web apps served by uvicorn on a free local port, in a thread:
+    ``with RunningServer(kernel) as server: httpx.get(server.url + "/api/v1/...")``.
+
+    For tests that need a real HTTP server: a provider's test double calling back, a browser."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        import uvicorn  # the kernel's own server; imported only where a test serves
+
+        from kopcore.interfaces.api import make_app
+
+        config = uvicorn.Config(make_app(kernel), host="127.0.0.1", port=0, log_level="warning",
+                                lifespan="on")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``, once started."""
+        socket = self._server.servers[0].sockets[0]
+        host, port = socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the kopcore server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
 
 
 class Cooperative:

@@ -12,9 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -28,8 +25,8 @@ from sqlalchemy import update
 from kopcore import _logins as logins
 from kopcore._db import tables as t
 from kopcore._demo import demo_password
-from kopcore.interfaces.api import make_app
 from kopcore.kernel import Kernel
+from kopcore.testing import RunningServer
 from tests.web_support import demo_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,28 +53,12 @@ def _missing() -> str | None:
 def server(tmp_path_factory: pytest.TempPathFactory, postgres_database: str | None
            ) -> Iterator[tuple[str, Kernel]]:
     """The demo cooperative served by uvicorn on a free port: (base URL, kernel)."""
-    import uvicorn
-
     settings, _url = demo_database(tmp_path_factory.mktemp("browser"), postgres_database)
     # A deposit of Rp50.000.000 or more waits for a second person (the approval journey).
     settings = attrs.evolve(settings, approval_thresholds={"savings.deposit": LARGE})
     kernel = Kernel.start(settings)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(make_app(kernel), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        assert thread.is_alive(), "the server stopped while starting"
-        assert time.monotonic() < deadline, "the server did not start in 30 s"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", kernel
-    running.should_exit = True
-    thread.join(timeout=10)
+    with RunningServer(kernel) as running:
+        yield running.url, kernel
     kernel.close()
 
 

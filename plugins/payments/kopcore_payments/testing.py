@@ -13,19 +13,15 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
 from decimal import Decimal
-from types import TracebackType
 from typing import Any
 
 import attrs
 
-from kopcore import hookimpl, ledger
+from kopcore import hookimpl, ledger, testing
 from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound
-from kopcore.interfaces.api import make_app
 from kopcore.kernel import Kernel
 from kopcore.ledger import Member
 from kopcore.money import Money
@@ -156,37 +152,9 @@ class PayCoop(Cooperative):
         assert self.kernel.read("admin", check) == []
 
 
-class RunningServer:
+class RunningServer(testing.RunningServer):
     """``with RunningServer(kernel) as server: ... server.callback_url``."""
-
-    def __init__(self, kernel: Kernel) -> None:
-        import uvicorn  # the kernel's own server; imported only where a test serves
-
-        config = uvicorn.Config(make_app(kernel), host="127.0.0.1", port=0, log_level="warning",
-                                lifespan="on")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        socket = self._server.servers[0].sockets[0]
-        host, port = socket.getsockname()[:2]
-        return f"http://{host}:{port}"
 
     @property
     def callback_url(self) -> str:
         return self.url + "/api/v1/payments/callback"
-
-    def __enter__(self) -> RunningServer:
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the kopcore server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=30)
