@@ -53,7 +53,7 @@ from litestar import MediaType, Request, Response, get, post
 
 from bench.api import HOST, Server
 from bench.report import Figure
-from bench.targets import CASH, CURRENCY, ENTRY_DIGEST, Target, seed_members
+from bench.targets import CASH, CURRENCY, ENTRY_DIGEST, Target, raw_transaction, seed_members
 from kopcore import _auth as auth
 from kopcore import _logins as logins
 
@@ -161,17 +161,10 @@ class RawRoutes:
     def _write(self) -> Iterator[Any]:
         conn = self._conn()
         if self.sqlite:
-            with self._writer:
-                cur = conn.cursor()
-                cur.execute("BEGIN IMMEDIATE")
-                try:
-                    yield cur
-                except BaseException:
-                    cur.execute("ROLLBACK")
-                    raise
-                cur.execute("COMMIT")
+            with self._writer, raw_transaction(conn, sqlite=True) as cur:
+                yield cur
             return
-        with conn.transaction(), conn.cursor() as cur:
+        with raw_transaction(conn, sqlite=False) as cur:
             yield cur
 
     def deposit(self, authorization: str, body: bytes) -> dict[str, Any]:

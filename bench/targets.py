@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,24 @@ def _libpq(url: str) -> str:
     """A plain ``postgresql://`` URL for psycopg (SQLAlchemy's ``+psycopg`` removed)."""
     scheme, rest = url.split("://", 1)
     return "postgresql://" + rest if scheme.startswith("postgres") else url
+
+
+@contextmanager
+def raw_transaction(conn: Any, *, sqlite: bool) -> Iterator[Any]:
+    """One write transaction on a raw driver connection (sqlite3 or psycopg); yields a cursor.
+    SQLite's begins IMMEDIATE: the write lock is taken up front, as kopcore takes it."""
+    if sqlite:
+        cur = conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
+        return
+    with conn.transaction(), conn.cursor() as cur:
+        yield cur
 
 
 @attrs.define
@@ -88,21 +106,9 @@ class Target:
 
         return psycopg.connect(_libpq(self.url))
 
-    @contextmanager
-    def raw_transaction(self, conn: Any) -> Iterator[Any]:
+    def raw_transaction(self, conn: Any) -> AbstractContextManager[Any]:
         """One write transaction on a raw connection; yields a cursor."""
-        if self.name == "sqlite":
-            cur = conn.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
-            return
-        with conn.transaction(), conn.cursor() as cur:
-            yield cur
+        return raw_transaction(conn, sqlite=self.name == "sqlite")
 
     def now(self) -> Any:
         """A ``created_at`` value as this driver stores it."""
