@@ -65,13 +65,13 @@ def _kopcore_command() -> list[str]:
 class Server:
     """``kopcore serve`` in a subprocess; always terminated by :meth:`stop`."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, plugins: str = "") -> None:
         self.port = _free_port()
         self.workdir = tempfile.mkdtemp(prefix="kopcore_bench_serve_")
         self.log_path = Path(self.workdir) / "serve.log"
         env = {k: v for k, v in os.environ.items() if k != "KOPCORE_SETTINGS"}
         env["KOPCORE_DATABASE_URL"] = database_url
-        env["KOPCORE_PLUGINS"] = ""
+        env["KOPCORE_PLUGINS"] = plugins
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [*_kopcore_command(), "serve", "--host", HOST, "--port", str(self.port)],

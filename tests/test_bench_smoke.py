@@ -194,3 +194,33 @@ def test_http_bench_drives_kopcore_and_its_raw_ceiling_on_one_server() -> None:
     # Both sides write an entry and an audit row per deposit.
     assert entries == audited
     assert entries >= 48
+
+
+def test_pages_bench_signs_in_to_both_apps_and_times_every_page() -> None:
+    from bench import pages
+
+    sizes = pages.PageSizes(members=12, months=0, requests=2)
+    lines: list[str] = []
+    with open_target("sqlite", "smoke") as target:
+        figures = pages.run(target, sizes, lines.append)
+        conn = target.raw_connect()
+        try:
+            added = conn.execute("SELECT COUNT(*) FROM members WHERE name LIKE 'Anggota Uji %' "
+                                 "AND status = 'active'").fetchone()[0]
+        finally:
+            conn.close()
+    assert added == 12
+    measured = pages.pages({"search": "x", "member": "x", "account": "x"})
+    assert [f.case for f in figures] == [f"{title} (12 more members)"
+                                         for _who, title, _path in measured]
+    for figure in figures:
+        assert figure.group == "pages"
+        assert figure.unit == "ms p95"
+        # Each page answered 200 (a refusal stops the workload) with a page of its own.
+        assert figure.details["bytes"] > 0
+        assert figure.details["p50_page_ms"] <= figure.details["p95_ms"] \
+            <= figure.details["p99_page_ms"]
+        assert figure.target_text.startswith("p95 <= 100 ms: ")
+    by_path = {f.details["path"]: f.details["as"] for f in figures}
+    assert by_path["/anggota/"] == "member"
+    assert by_path["/app/approvals"] == "manager"
