@@ -339,7 +339,8 @@ def _home_handlers(app: MemberApp) -> list[Any]:
         except KopcoreError as exc:
             return refused(request, session, exc)
         return app.render(request, "beranda.html", session=session, accounts=accounts,
-                          loans=loans, pin_set=bool(request.query_params.get("pin")))
+                          loans=loans, shu=_last_shu(app, session),
+                          pin_set=bool(request.query_params.get("pin")))
 
     @get("/rekening/{number:str}", sync_to_thread=True)
     def statement(request: AnyRequest, number: FromPath[str]) -> Response[Any]:
@@ -411,6 +412,20 @@ def _home_handlers(app: MemberApp) -> list[Any]:
                         headers=NO_STORE)
 
     return [home, statement, loan_page, device_list, device_sign_out]
+
+
+def _last_shu(app: MemberApp, session: ml.MemberSession) -> dict[str, Any] | None:
+    """The member's SHU of last year, once the RAT's allocation is approved or posted; ``None``
+    before (a draft's figures may still change) or when the cooperative has none."""
+    if not app.has("shu.member-statement", session):
+        return None
+    try:
+        found: dict[str, Any] = app.read("shu.member-statement", session,
+                                         year=app.web.business_date().year - 1,
+                                         member=session.member_number)
+    except KopcoreError:  # no allocation for last year (yet)
+        return None
+    return found if found["status"] in ("approved", "posted") else None
 
 
 def _loans(app: MemberApp, session: ml.MemberSession) -> list[dict[str, Any]]:
