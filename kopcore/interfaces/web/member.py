@@ -166,8 +166,12 @@ def member_router(kernel: Kernel) -> Router:
     channel(kernel.plugins, kernel.settings.notification_channel)
     static = create_static_files_router(path="/static", directories=[STATIC],
                                         include_in_schema=False, cache_control=None)
+    # Imported here: the module builds on this one's MemberApp and helpers.
+    from kopcore.interfaces.web._member_loans import loan_application_handlers
+
     return Router(path=MEMBER_PREFIX, route_handlers=[
         *_login_handlers(app), *_home_handlers(app), *_pay_handlers(app),
+        *loan_application_handlers(app),
         *_pwa_handlers(app), static], include_in_schema=False)
 
 
@@ -340,6 +344,7 @@ def _home_handlers(app: MemberApp) -> list[Any]:
             return refused(request, session, exc)
         return app.render(request, "beranda.html", session=session, accounts=accounts,
                           loans=loans, shu=_last_shu(app, session),
+                          can_apply=app.has("loans.apply", session),
                           pin_set=bool(request.query_params.get("pin")))
 
     @get("/rekening/{number:str}", sync_to_thread=True)
