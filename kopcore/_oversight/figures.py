@@ -8,7 +8,11 @@ only a product plugin knows come from the ``kopcore_health_figures`` hook, added
   statement of financial position.
 - Cash and bank are the kernel chart's ``cash``, ``vault`` and ``bank`` GL accounts.
 - Short-term liabilities are all liabilities: the chart does not separate maturities, and a
-  cooperative's savings, time deposits and payables fall due within a year.
+  cooperative's savings, time deposits and payables fall due within a year. Dana syirkah
+  temporer (GL accounts a plugin declares with a ``position_section``: mudharabah savings and
+  deposits) is not a liability here: it sits between liabilities and equity (PSAK 405; Perdep
+  07/Per/Dep.6/IV/2016 counts it with the funds received, not with the obligations), and is
+  kept apart in ``temporary_syirkah``.
 - Savings are the balances of member accounts rolling up to liability or equity GL accounts
   (pokok, wajib, sukarela, berjangka and any plugin's member deposits).
 - Active members on a date joined on or before it and had not left by it.
@@ -27,7 +31,7 @@ import sqlalchemy as sa
 from kopcore._db import tables as t
 from kopcore._yearend.closing import YEAR_CLOSE_OPERATION
 from kopcore.context import Context
-from kopcore.ledger._reports import gl_balances, office_books
+from kopcore.ledger._reports import gl_balances, office_books, position_sections
 from kopcore.records import FigureUnit, GLType, HealthFigure
 
 CASH_KEYS = ("cash", "vault", "bank")
@@ -46,6 +50,19 @@ class PluginFigure:
 
 
 @attrs.frozen
+class GLLine:
+    """One GL account's balance on its normal side, for tracing a ratio to the books."""
+
+    key: str
+    code: str
+    name: str
+    type: GLType
+    amount: int
+    #: Presented between liabilities and equity (dana syirkah temporer).
+    between: bool = False
+
+
+@attrs.frozen
 class Figures:
     """Everything the assessment needs for one date, in minor units of ``currency``."""
 
@@ -60,17 +77,35 @@ class Figures:
     savings: int
     members: int
     plugin: dict[str, PluginFigure]
+    #: Dana syirkah temporer: outside ``total_liabilities`` and ``equity``.
+    temporary_syirkah: int = 0
+    #: Every GL account's balance on the date (normal side, contra accounts negative).
+    lines: tuple[GLLine, ...] = ()
+    #: Income and expenses from 1 January, per GL account, split by member business:
+    #: ``{(type, member): {gl_key: (code, name, amount)}}`` (see statements.income_by_business).
+    business: dict[tuple[GLType, bool], dict[str, tuple[str, str, int]]] = attrs.field(
+        factory=dict)
 
     def value(self, key: str) -> int | None:
         figure = self.plugin.get(key)
         return None if figure is None else figure.value
 
 
+def gl_lines(ctx: Context, as_of: date, currency: str) -> tuple[GLLine, ...]:
+    """Each GL account's balance at the end of ``as_of`` on its type's normal side (a contra
+    account shows negative), flagged when it is dana syirkah temporer."""
+    between = position_sections(ctx)
+    return tuple(GLLine(b.key, b.code, b.name, b.type, b.balance.minor, b.key in between)
+                 for b in sorted(gl_balances(ctx, as_of=as_of), key=lambda b: b.code)
+                 if b.currency == currency)
+
+
 def _balance_totals(ctx: Context, as_of: date, currency: str) -> dict[GLType, int]:
+    """Totals per GL type, dana syirkah temporer left out of its (liability) type."""
     totals: dict[GLType, int] = defaultdict(int)
-    for b in gl_balances(ctx, as_of=as_of):
-        if b.currency == currency:
-            totals[b.type] += b.balance.minor
+    for line in gl_lines(ctx, as_of, currency):
+        if not line.between:
+            totals[line.type] += line.amount
     return totals
 
 
@@ -156,8 +191,16 @@ def plugin_figures(ctx: Context, as_of: date, currency: str) -> dict[str, Plugin
     return dict(sorted(found.items()))
 
 
-def figures_on(ctx: Context, as_of: date, currency: str) -> Figures:
-    totals = _balance_totals(ctx, as_of, currency)
+def figures_on(ctx: Context, as_of: date, currency: str, *, detail: bool = True) -> Figures:
+    """The figures of ``as_of``; ``detail`` adds the GL lines and the member/non-member split
+    of the year's income and expenses the worksheet traces its ratios to."""
+    from kopcore._oversight.statements import income_by_business
+
+    lines = gl_lines(ctx, as_of, currency)
+    totals: dict[GLType, int] = defaultdict(int)
+    for line in lines:
+        if not line.between:
+            totals[line.type] += line.amount
     income, expenses = income_and_expenses(ctx, date(as_of.year, 1, 1), as_of, currency)
     return Figures(
         as_of=as_of, currency=currency,
@@ -170,4 +213,8 @@ def figures_on(ctx: Context, as_of: date, currency: str) -> Figures:
         savings=member_savings(ctx, as_of, currency),
         members=active_members(ctx, as_of),
         plugin=plugin_figures(ctx, as_of, currency),
+        temporary_syirkah=sum(line.amount for line in lines if line.between),
+        lines=lines if detail else (),
+        business=dict(income_by_business(ctx, date(as_of.year, 1, 1), as_of, currency))
+        if detail else {},
     )
