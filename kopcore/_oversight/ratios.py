@@ -262,9 +262,12 @@ def compute_ratios(ctx: Context, f: Figures) -> dict[str, Ratio]:
     add("member_economic_promotion", lambda: (t.figure(ECONOMIC_PROMOTION),
                                               t.keys(MEMBER_CAPITAL_KEYS),
                                               "no simpanan pokok and wajib"))
-    productive = (*(t.lending() or ()), *t.keys(("bank",)))
-    add("productive_to_assets", lambda: (productive, t.assets(), "no assets"))
-    add("loans_to_productive_assets", lambda: (t.lending(), productive,
+    def productive() -> tuple[Part, ...] | None:
+        lent = t.lending()
+        return None if lent is None else (*lent, *t.keys(("bank",)))
+
+    add("productive_to_assets", lambda: (productive(), t.assets(), "no assets"))
+    add("loans_to_productive_assets", lambda: (t.lending(), productive(),
                                                "no productive assets"))
     add("liquid_to_assets", lambda: (cash, t.assets(), "no assets"))
     add("net_margin", lambda: (surplus_ytd, all_income, "no income this year"))
