@@ -1,0 +1,49 @@
+"""The filled worksheet through the API and the CLI: the same figures both ways, the printable
+page written to a file, an unknown regime refused, and the closed-loop slot of the current
+regime (``members.non_member_funding``) left out until a plugin reports the figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kopcore._oversight.scoring import load_regime
+from tests import interfaces_support as support
+from tests.interfaces_support import Env
+
+env = support.env
+
+
+def test_worksheet_through_the_api_and_the_cli(env: Env, tmp_path: Path) -> None:
+    api = env.ok("health.assess", {"regime": "perdep-06-2016", "format": "html"},
+                 user="auditor")
+    cli = env.cli_op("health.assess", {"regime": "perdep-06-2016", "format": "html"},
+                     operator="auditor").json()
+    assert cli == api
+    page = api["document"]
+    assert page.startswith("<!DOCTYPE html>")
+    for aspect in ("Permodalan", "Kualitas aktiva produktif", "Manajemen", "Efisiensi",
+                   "Likuiditas", "Kemandirian dan pertumbuhan", "Jatidiri koperasi"):
+        assert f"<h2>{aspect}</h2>" in page
+    assert "GL 1101" in page  # the cash ratio's numerator traced to the cash GL account
+    for fetched in ("<script", "src=", "href=", "@import"):
+        assert fetched not in page
+    target = tmp_path / "kertas-kerja.html"
+    written = env.cli("health", "assess", "--regime", "perdep-06-2016", "--format", "html",
+                      "--output", str(target), operator="auditor")
+    assert written.exit_code == 0, written.stderr
+    assert target.read_text(encoding="utf-8") == page
+    as_json = env.ok("health.assess", {"regime": "perdep-07-2016"}, user="auditor")
+    assert as_json["document"] is None
+    assert [a["name"] for a in as_json["aspects"]][-1] == "Kepatuhan prinsip syariah"
+    refused = env.call("health.assess", {"regime": "perdep-99"}, user="auditor")
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_closed_loop_indicator_waits_for_its_figure(env: Env) -> None:
+    regime = load_regime("permenkop-9-2020")
+    slot = next(i for i in regime.indicators if i.key == "non_member_funding")
+    assert (slot.aspect, slot.optional, slot.status) == ("Profil risiko", True, "not-found")
+    got = {i["key"]: i for i in env.ok("health.assess", {}, user="auditor")["indicators"]}
+    assert got["non_member_funding"]["score"] is None
+    assert "members.non_member_funding" in got["non_member_funding"]["note"]
