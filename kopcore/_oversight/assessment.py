@@ -1,24 +1,15 @@
 """The health assessment: ratios from the ledger as of a date, scored with a regime's table.
 
-Ratios (exact fractions, shown in percent with two decimals rounded half up):
-
-- ``equity_to_assets`` = equity / total assets;
-- ``npl`` = non-performing outstanding / outstanding loans (``loans.*`` figures);
-- ``allowance_coverage`` = allowance formed / non-performing outstanding;
-- ``problem_loan_risk`` = problem-loan risk (50 % Kurang Lancar + 75 % Diragukan + 100 % Macet
-  outstanding, the KSP worksheet's) / outstanding loans;
-- ``allowance_to_risk`` = allowance formed / problem-loan risk;
-- ``liquidity`` = cash and bank / short-term liabilities;
-- ``operating_efficiency`` = expenses / income, from 1 January of the year to the date;
-- ``equity_growth`` = (equity now - equity a year earlier) / equity a year earlier.
-
-A ratio whose figures no plugin reports (no loans plugin: NPL and coverage), or whose base is
-zero, is *not available* and left out of the score; the regime may say an undefined ratio scores
-best instead (coverage with no problem loans). The score is
-``100 * sum(weight * score / max_score) / sum(weight)`` over the assessed indicators, the category
-the first whose minimum the score reaches. The result says which indicators were left out
-(``complete`` is false then) and which pull the score down: those below the top score, largest
-loss of weighted points first.
+The ratios and what they are made of are in :mod:`kopcore._oversight.ratios` (each numerator
+and denominator traced to GL accounts, the year's income and expenses and plugins' figures);
+the tables in :mod:`kopcore._oversight.scoring`. A ratio whose figures no plugin reports, or
+whose base is zero, is *not available* and left out of the score; the regime may say an
+undefined ratio scores best instead (an allowance against no problem loans). The score is
+``100 * sum(weight * score / max_score) / sum(weight)`` over the assessed indicators (an
+indicator's weight is its aspect's weight shared within the aspect), the category the first
+whose minimum the score reaches. The result says which indicators were left out (``complete``
+is false then, unless the indicator is optional and its figure simply not reported) and which
+pull the score down: those below the top score, largest loss of weighted points first.
 """
 
 from __future__ import annotations
