@@ -47,3 +47,21 @@ def test_the_closed_loop_indicator_waits_for_its_figure(env: Env) -> None:
     got = {i["key"]: i for i in env.ok("health.assess", {}, user="auditor")["indicators"]}
     assert got["non_member_funding"]["score"] is None
     assert "members.non_member_funding" in got["non_member_funding"]["note"]
+
+
+def test_perdep_management_answers_count_exactly(env: Env) -> None:
+    """Perdep 06/2016 manajemen umum: 12 questions, each yes worth 3/12 = 0.25 of the skor
+    (the annex's table: 7 yes -> 1.75), not a rounded nilai (7/12 = 58.33 -> 58 -> 1.74)."""
+    questions = [q for q in env.ok("health.questionnaire-show", {"regime": "perdep-06-2016"},
+                                   user="auditor")["questions"]
+                 if q["indicator"] == "management_general"]
+    assert len(questions) == 12
+    for n, q in enumerate(questions):
+        env.ok("health.questionnaire-set", {"regime": "perdep-06-2016", "question": q["key"],
+                                            "answer": "yes" if n < 7 else "no"},
+               user="manajer")
+    got = {i["key"]: i for i in env.ok("health.assess", {"regime": "perdep-06-2016"},
+                                       user="auditor")["indicators"]}
+    general = got["management_general"]
+    assert (general["score"], general["points"], general["weight"]) == (58, "1.75", "3.00")
+    assert general["value_percent"] == "58.33"

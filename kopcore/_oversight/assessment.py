@@ -70,6 +70,8 @@ class IndicatorResult:
     source: str = ""
     status: str = "verified"
     optional: bool = False
+    #: The score before rounding to a whole one, when the regime counts it exactly.
+    exact: Fraction | None = None
 
     @property
     def assessed(self) -> bool:
@@ -78,14 +80,16 @@ class IndicatorResult:
     @property
     def points(self) -> Fraction | None:
         """Weighted points earned: weight x score / top score (the worksheet's *skor*)."""
-        return None if self.score is None else self.weight * self.score / self.max_score
+        if self.score is None:
+            return None
+        return self.weight * (self.score if self.exact is None else self.exact) / self.max_score
 
     @property
     def lost_points(self) -> Fraction:
         """Weighted points below the top score (what the indicator costs the total)."""
-        if self.score is None:
+        if self.points is None:
             return Fraction(0)
-        return self.weight * (self.max_score - self.score) / self.max_score
+        return self.weight - self.points
 
 
 @attrs.frozen
@@ -156,6 +160,7 @@ def _score_questionnaire(indicator: Indicator, regime: Regime, answers: dict[str
     yes = sum((q.weight for q in questions if answers[q.key].answer), Fraction(0))
     share = yes / total
     band = ""
+    exact_score = share * regime.max_score
     if indicator.bands:
         # Juknis 15/2021: the share met, in percent, through the indicator's bands.
         score = indicator.score(share * 100)
@@ -169,7 +174,8 @@ def _score_questionnaire(indicator: Indicator, regime: Regime, answers: dict[str
                            f"{sum(1 for q in questions if answers[q.key].answer)} of "
                            f"{len(questions)} answered yes", band=band,
                            source=indicator.source, status=indicator.status,
-                           optional=indicator.optional)
+                           optional=indicator.optional,
+                           exact=exact_score if indicator.exact else None)
 
 
 def _score_ratio(indicator: Indicator, regime: Regime, ratio: Ratio) -> IndicatorResult:
@@ -205,7 +211,7 @@ def assess(ctx: Context, regime: Regime, as_of: date, currency: str) -> Assessme
         score = None
         category = None
     else:
-        points = sum((r.weight * (r.score or 0) / r.max_score for r in assessed), Fraction(0))
+        points = sum((r.points or Fraction(0) for r in assessed), Fraction(0))
         score = points / weight * 100
         category = regime.category(score)
     return Assessment(as_of, currency, regime, figures, results, answers, score, category)

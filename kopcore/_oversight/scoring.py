@@ -99,6 +99,9 @@ class Indicator:
     status: str = "verified"
     #: Left out without making the assessment provisional when its figure is not reported.
     optional: bool = False
+    #: A questionnaire whose points are the exact share of yes times the weight (Perdep:
+    #: each yes is worth bobot / number of questions), not a whole score's.
+    exact: bool = False
 
     def band_text(self, percent: Fraction) -> str:
         """The matching band's bounds, as the worksheet prints them."""
@@ -222,7 +225,8 @@ def parse_regime(data: dict[str, Any], origin: str) -> Regime:
             raw.append(Indicator(key, str(item["name"]), str(item["aspect"]),
                                  _fraction(item.get("weight", "1"), where), kind, bands,
                                  when_undefined, ratio, str(item.get("source", "")).strip(),
-                                 status, bool(item.get("optional", False))))
+                                 status, bool(item.get("optional", False)),
+                                 bool(item.get("exact", False))))
         indicators = _spread(raw, aspects, origin)
         questions = tuple(
             Question(str(q["indicator"]), str(q["key"]), str(q["text"]),
