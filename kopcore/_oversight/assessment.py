@@ -196,8 +196,11 @@ def _score_ratio(indicator: Indicator, regime: Regime, ratio: Ratio) -> Indicato
     return result(percent, indicator.score(percent), "")
 
 
-def assess(ctx: Context, regime: Regime, as_of: date, currency: str) -> Assessment:
-    figures = figures_on(ctx, as_of, currency)
+def assess(ctx: Context, regime: Regime, as_of: date, currency: str,
+           unit: str | None = None) -> Assessment:
+    """The assessment of ``as_of`` under ``regime``: of the cooperative's books, or of one
+    unit's (``unit``: a sharia unit under ``perdep-07-2016``)."""
+    figures = figures_on(ctx, as_of, currency, unit=unit)
     ratios = compute_ratios(ctx, figures)
     answers = answers_as_of(ctx, regime, as_of)
     results = [

@@ -6,7 +6,11 @@ only a product plugin knows come from the ``kopcore_health_figures`` hook, added
 - Assets are net of contra accounts (PPAP, accumulated depreciation).
 - Equity includes the surplus not yet closed (income less expenses to date), as in the
   statement of financial position.
-- Cash and bank are the kernel chart's ``cash``, ``vault`` and ``bank`` GL accounts.
+- Cash and bank are the kernel chart's ``cash``, ``vault`` and ``bank`` GL accounts and a unit's
+  own cash (a plugin's GL account keyed ``<plugin>.cash``: the sharia unit's ``sharia.cash``).
+- One unit's books (``unit``: a KSU's USP, a sharia unit) are its GL accounts only
+  (``kopcore_units``), and the plugins' figures whose key starts as its GL accounts' keys do
+  (``sharia.*`` for the sharia unit); members and member savings stay the cooperative's.
 - Short-term liabilities are all liabilities: the chart does not separate maturities, and a
   cooperative's savings, time deposits and payables fall due within a year. Dana syirkah
   temporer (GL accounts a plugin declares with a ``position_section``: mudharabah savings and
@@ -23,6 +27,7 @@ only a product plugin knows come from the ``kopcore_health_figures`` hook, added
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date
 
 import attrs
@@ -32,6 +37,7 @@ from kopcore._db import tables as t
 from kopcore._yearend.closing import YEAR_CLOSE_OPERATION
 from kopcore.context import Context
 from kopcore.ledger._reports import gl_balances, office_books, position_sections
+from kopcore.ledger._units import unit_filter
 from kopcore.records import FigureUnit, GLType, HealthFigure
 
 CASH_KEYS = ("cash", "vault", "bank")
@@ -85,6 +91,8 @@ class Figures:
     #: ``{(type, member): {gl_key: (code, name, amount)}}`` (see statements.income_by_business).
     business: dict[tuple[GLType, bool], dict[str, tuple[str, str, int]]] = attrs.field(
         factory=dict)
+    #: One unit's books (``kopcore_units``); None: the cooperative's.
+    unit: str | None = None
 
     def value(self, key: str) -> int | None:
         figure = self.plugin.get(key)
@@ -98,15 +106,6 @@ def gl_lines(ctx: Context, as_of: date, currency: str) -> tuple[GLLine, ...]:
     return tuple(GLLine(b.key, b.code, b.name, b.type, b.balance.minor, b.key in between)
                  for b in sorted(gl_balances(ctx, as_of=as_of), key=lambda b: b.code)
                  if b.currency == currency)
-
-
-def _balance_totals(ctx: Context, as_of: date, currency: str) -> dict[GLType, int]:
-    """Totals per GL type, dana syirkah temporer left out of its (liability) type."""
-    totals: dict[GLType, int] = defaultdict(int)
-    for line in gl_lines(ctx, as_of, currency):
-        if not line.between:
-            totals[line.type] += line.amount
-    return totals
 
 
 def income_and_expenses(ctx: Context, first: date, last: date, currency: str
@@ -129,15 +128,25 @@ def income_and_expenses(ctx: Context, first: date, last: date, currency: str
     return -nets.get(GLType.INCOME, 0), nets.get(GLType.EXPENSE, 0)
 
 
-def equity_on(ctx: Context, as_of: date, currency: str) -> int:
-    """Equity at the end of ``as_of``, with the surplus not yet closed."""
-    totals = _balance_totals(ctx, as_of, currency)
+def equity_on(ctx: Context, as_of: date, currency: str, unit: str | None = None) -> int:
+    """Equity at the end of ``as_of``, with the surplus not yet closed (of one unit's
+    books with ``unit``)."""
+    keep = in_books(ctx, unit)
+    totals: dict[GLType, int] = defaultdict(int)
+    for line in gl_lines(ctx, as_of, currency):
+        if keep(line.key) and not line.between:
+            totals[line.type] += line.amount
     return totals[GLType.EQUITY] + totals[GLType.INCOME] - totals[GLType.EXPENSE]
+
+
+def is_cash(gl_key: str) -> bool:
+    """Cash and bank: the kernel chart's, and a unit's own cash (``<plugin>.cash``)."""
+    return gl_key in CASH_KEYS or gl_key.endswith(".cash")
 
 
 def cash_and_bank(ctx: Context, as_of: date, currency: str) -> int:
     return sum(b.balance.minor for b in gl_balances(ctx, as_of=as_of)
-               if b.key in CASH_KEYS and b.currency == currency)
+               if is_cash(b.key) and b.currency == currency)
 
 
 def member_savings(ctx: Context, as_of: date, currency: str) -> int:
@@ -191,30 +200,58 @@ def plugin_figures(ctx: Context, as_of: date, currency: str) -> dict[str, Plugin
     return dict(sorted(found.items()))
 
 
-def figures_on(ctx: Context, as_of: date, currency: str, *, detail: bool = True) -> Figures:
+def in_books(ctx: Context, unit: str | None) -> Callable[[str], bool]:
+    """Whether a GL key is in the books assessed: every one, or one unit's."""
+    return (lambda _key: True) if unit is None else unit_filter(ctx, unit)
+
+
+def unit_figures(plugin: dict[str, PluginFigure], gl_keys: Iterable[str]
+                 ) -> dict[str, PluginFigure]:
+    """The plugins' figures of a unit: those whose key's prefix is one of its GL keys'."""
+    prefixes = {key.split(".", 1)[0] for key in gl_keys if "." in key}
+    return {k: v for k, v in plugin.items() if k.split(".", 1)[0] in prefixes}
+
+
+def figures_on(ctx: Context, as_of: date, currency: str, *, detail: bool = True,
+               unit: str | None = None) -> Figures:
     """The figures of ``as_of``; ``detail`` adds the GL lines and the member/non-member split
-    of the year's income and expenses the worksheet traces its ratios to."""
+    of the year's income and expenses the worksheet traces its ratios to; ``unit`` one unit's
+    books."""
     from kopcore._oversight.statements import income_by_business
 
-    lines = gl_lines(ctx, as_of, currency)
+    keep = in_books(ctx, unit)
+    lines = tuple(line for line in gl_lines(ctx, as_of, currency) if keep(line.key))
     totals: dict[GLType, int] = defaultdict(int)
     for line in lines:
         if not line.between:
             totals[line.type] += line.amount
-    income, expenses = income_and_expenses(ctx, date(as_of.year, 1, 1), as_of, currency)
+    business = {kind: {k: v for k, v in by_key.items() if keep(k)}
+                for kind, by_key in income_by_business(
+                    ctx, date(as_of.year, 1, 1), as_of, currency).items()} \
+        if detail or unit is not None else {}
+    if unit is None:
+        income, expenses = income_and_expenses(ctx, date(as_of.year, 1, 1), as_of, currency)
+    else:
+        income, expenses = (sum(v[2] for (kind, _m), by_key in business.items()
+                                if kind is which for v in by_key.values())
+                            for which in (GLType.INCOME, GLType.EXPENSE))
+    plugin = plugin_figures(ctx, as_of, currency)
+    if unit is not None:
+        plugin = unit_figures(plugin, (line.key for line in gl_lines(ctx, as_of, currency)
+                                       if keep(line.key)))
     return Figures(
         as_of=as_of, currency=currency,
         total_assets=totals[GLType.ASSET],
         total_liabilities=totals[GLType.LIABILITY],
         equity=totals[GLType.EQUITY] + totals[GLType.INCOME] - totals[GLType.EXPENSE],
-        cash_and_bank=cash_and_bank(ctx, as_of, currency),
+        cash_and_bank=sum(line.amount for line in lines if is_cash(line.key)),
         income_year_to_date=income,
         expenses_year_to_date=expenses,
         savings=member_savings(ctx, as_of, currency),
         members=active_members(ctx, as_of),
-        plugin=plugin_figures(ctx, as_of, currency),
+        plugin=plugin,
         temporary_syirkah=sum(line.amount for line in lines if line.between),
         lines=lines if detail else (),
-        business=dict(income_by_business(ctx, date(as_of.year, 1, 1), as_of, currency))
-        if detail else {},
+        business=business if detail else {},
+        unit=unit,
     )

@@ -30,7 +30,7 @@ from fractions import Fraction
 
 import attrs
 
-from kopcore._oversight.figures import Figures, GLLine, equity_on
+from kopcore._oversight.figures import Figures, GLLine, equity_on, is_cash
 from kopcore.context import Context
 from kopcore.records import GLType
 
@@ -50,7 +50,6 @@ FINANCING_NON_PERFORMING = "sharia.financing_non_performing"
 FINANCING_PROBLEM_RISK = "sharia.financing_problem_risk"
 FINANCING_ALLOWANCE = "sharia.allowance_formed"
 
-CASH_KEYS = ("cash", "vault", "bank")
 STAFF_KEYS = ("expense.staff",)
 MEMBER_CAPITAL_KEYS = ("equity.pokok", "equity.wajib")
 FIXED_KEYS = ("fixed_assets", "fixed_assets.depreciation")
@@ -202,7 +201,7 @@ def compute_ratios(ctx: Context, f: Figures) -> dict[str, Ratio]:
         out[key] = ratio(numerator, denominator, zero, t.missing)
 
     loans = t.optional_figure(OUTSTANDING) or None
-    cash = t.keys(CASH_KEYS)
+    cash = t.lines(lambda x: is_cash(x.key))
     member_income = t.business(GLType.INCOME, True, "partisipasi anggota")
     member_cost = t.business(GLType.EXPENSE, True, "beban usaha dengan anggota")
     all_income = t.business(GLType.INCOME, None, "pendapatan")
@@ -226,7 +225,7 @@ def compute_ratios(ctx: Context, f: Figures) -> dict[str, Ratio]:
         "no problem-loan risk" if f.value(OUTSTANDING) else "no loans outstanding"))
     add("liquidity", lambda: (cash, t.liabilities(), "no liabilities"))
     add("operating_efficiency", lambda: (all_expenses, all_income, "no income this year"))
-    previous = equity_on(ctx, year_earlier(f.as_of), f.currency)
+    previous = equity_on(ctx, year_earlier(f.as_of), f.currency, f.unit)
     add("equity_growth", lambda: (
         (Part("Modal sendiri pada tanggal", "ledger: equity", f.equity),
          Part("Modal sendiri setahun sebelumnya", f"ledger: equity on "

@@ -86,6 +86,9 @@ class AssessIn:
         default=WorksheetFormat.JSON,
         metadata={"help": "json (the worksheet as data) or html (also the printable worksheet "
                           "in 'document')"})
+    unit: str | None = attrs.field(default=None, metadata={
+        "help": "One unit's books (units list), e.g. syariah for a sharia unit assessed under "
+                "perdep-07-2016; default: the cooperative's", "max_length": 32})
 
 
 @attrs.frozen
@@ -227,8 +230,8 @@ def health_assess(ctx: Context, data: AssessIn) -> AssessmentOut:
     --output worksheet.html``."""
     regime = load_regime(data.regime.value)
     ctx = ctx.for_books_of(books_of(ctx.conn, data.office))
-    return assessment_out(assess(ctx, regime, _as_of(ctx, data.as_of), ctx.settings.currency),
-                          data.format)
+    return assessment_out(assess(ctx, regime, _as_of(ctx, data.as_of), ctx.settings.currency,
+                                 data.unit), data.format)
 
 
 # --- questionnaire ----------------------------------------------------------------------------

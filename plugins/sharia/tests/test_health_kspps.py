@@ -24,6 +24,9 @@ from typing import Any
 from kopcore_sharia import health
 from sharia_coop import CASH, Coop
 
+from kopcore.errors import NotFound
+from kopcore.kernel import Kernel
+
 
 def percent_text(value: Fraction) -> str:
     """Percent with two decimals, half up (as the assessment shows it)."""
@@ -37,6 +40,13 @@ WADIAH = 5_000_000
 COST_A, MARGIN_A, N_A = 10_000_000, 2_000_000, 10
 COST_B, MARGIN_B = 3_333_333, 666_667
 AS_OF = date(2026, 3, 1)
+UNIT_CASH = "KAS-SYARIAH"
+FUNDING = 100_000_000
+CAPITAL_DEFAULT = 1_000_000_000  # the test cooperative's opening capital
+
+
+def line(account: str, side: str, amount: str) -> dict[str, str]:
+    return {"account": account, "side": side, "amount": amount}
 
 
 def rp(payload: dict[str, str] | None) -> Fraction | None:
@@ -170,3 +180,57 @@ def test_sharia_compliance_questionnaire_and_printable_worksheet(
     assert "Kepatuhan prinsip syariah" in page
     assert "GL 2121" in page
     assert "<script" not in page
+
+
+def test_a_sharia_unit_is_assessed_on_its_own_books(make_kernel: Callable[..., Kernel]
+                                                    ) -> None:
+    """A USPPS beside a conventional business: the worksheet of unit ``syariah`` reads the
+    unit's GL accounts and the sharia figures only; its mudharabah savings stay out of its
+    liabilities, the head office's funding (RAK) is one of them."""
+    coop = Coop(make_kernel(plugins=("sharia",)))
+    coop.call("accounts.open-internal", name="Kas Unit Syariah", gl_key="sharia.cash",
+              number=UNIT_CASH)
+    coop.call("entries.post", memo="Modal kerja unit syariah", lines=[
+        line(UNIT_CASH, "debit", str(FUNDING)), line("GL-sharia.unit_funds", "credit",
+                                                      str(FUNDING)),
+        line("GL-sharia.head_office_investment", "debit", str(FUNDING)),
+        line(CASH, "credit", str(FUNDING))])
+    siti = coop.member()
+    contract = coop.call("sharia.murabahah-contract", member=siti,
+                         acquisition=coop.acquire(siti, str(COST_A), cash_account=UNIT_CASH),
+                         margin=str(MARGIN_A), installments=N_A)
+    coop.call("sharia.murabahah-pay", account=contract["murabahah"]["account"]["number"],
+              cash_account=UNIT_CASH)
+    coop.call("sharia.mudharabah-pool-create", as_user="manager", code="TAB", name="Tabungan",
+              nisbah="60")
+    coop.call("sharia.mudharabah-open", member=siti, pool="TAB", amount=str(MUDHARABAH),
+              cash_account=UNIT_CASH)
+    wadiah = coop.call("sharia.wadiah-open", member=siti)["number"]
+    coop.call("sharia.wadiah-deposit", account=wadiah, amount="500000", cash_account=UNIT_CASH)
+    coop.call("entries.post", memo="Pendapatan lain kantor pusat", lines=[
+        line(CASH, "debit", "75000"), line("GL-income.other", "credit", "75000")])
+
+    cash = FUNDING - COST_A + (COST_A + MARGIN_A) // N_A + MUDHARABAH + 500_000
+    financing = COST_A - COST_A // N_A
+    liabilities = FUNDING + 500_000  # RAK kantor pusat + wadiah
+    surplus = MARGIN_A // N_A  # the head office's 75,000 is not the unit's
+    result = coop.call("health.assess", as_user="auditor", regime="perdep-07-2016",
+                       unit="syariah")
+    figures = result["ledger_figures"]
+    assert rp(figures["cash_and_bank"]) == cash == 111_700_000
+    assert rp(figures["total_liabilities"]) == liabilities
+    assert rp(figures["equity"]) == surplus
+    assert rp(figures["total_assets"]) == liabilities + MUDHARABAH + surplus
+    assert {f["key"].split(".")[0] for f in result["plugin_figures"]} == {"sharia"}
+    got = indicators(result)
+    assert got["liquidity"]["value_percent"] == percent_text(Fraction(cash, liabilities) * 100)
+    assert [p["source"] for p in got["liquidity"]["numerator_parts"]] == ["GL 1105"]
+    assert got["npf"]["value_percent"] == "0.00"
+    assert got["financing_to_funds"]["value_percent"] == percent_text(
+        Fraction(financing, liabilities + MUDHARABAH) * 100)
+    assert got["gross_participation"]["value_percent"] == "100.00"
+    # Consolidated, the unit's cash is cash too, and the head office's income counts.
+    whole = coop.call("health.assess", as_user="auditor", regime="perdep-07-2016")
+    assert rp(whole["ledger_figures"]["cash_and_bank"]) == CAPITAL_DEFAULT + 75_000 + cash \
+        - FUNDING
+    coop.refused(NotFound, "health.assess", as_user="auditor", unit="no-such-unit")
