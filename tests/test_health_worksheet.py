@@ -4,9 +4,17 @@ regime (``members.non_member_funding``) left out until a plugin reports the figu
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
-from kopcore._oversight.scoring import load_regime
+import pytest
+
+import kopcore
+from kopcore._oversight.scoring import load_regime, parse_regime
+from kopcore.context import Context
+from kopcore.errors import ConfigurationError
+from kopcore.records import HealthFigure
+from kopcore.testing import Cooperative, KernelFactory
 from tests import interfaces_support as support
 from tests.interfaces_support import Env
 
@@ -65,3 +73,45 @@ def test_perdep_management_answers_count_exactly(env: Env) -> None:
     general = got["management_general"]
     assert (general["score"], general["points"], general["weight"]) == (58, "1.75", "3.00")
     assert general["value_percent"] == "58.33"
+
+
+class ClosedLoop:
+    """Stands in for the members side reporting funding from non-members."""
+
+    def __init__(self, amount: int) -> None:
+        self.amount = amount
+
+    @kopcore.hookimpl
+    def kopcore_health_figures(self, ctx: Context, as_of: date) -> list[HealthFigure]:
+        return [HealthFigure("members.non_member_funding", self.amount,
+                             label="Dana dari non-anggota", currency=ctx.settings.currency)]
+
+
+def test_the_closed_loop_indicator_scores_once_its_figure_is_reported(
+        make_kernel: KernelFactory) -> None:
+    # Assets 10,000,000 (capital in cash); non-member funding 4,500,000.00 = 45 % > 40 % -> 1.
+    coop = Cooperative(make_kernel(extra_plugins=(("closed", ClosedLoop(450_000_000)),)),
+                       capital="10000000")
+    got = {i["key"]: i for i in coop.call("health.assess")["indicators"]}
+    slot = got["non_member_funding"]
+    assert (slot["value_percent"], slot["score"]) == ("45.00", 1)
+    assert slot["numerator_parts"][0]["source"] == "figure members.non_member_funding (closed)"
+
+
+def test_regime_files_name_their_aspects_and_statuses() -> None:
+    base = {"code": "x", "name": "x", "source": "x", "max_score": 4,
+            "categories": [{"name": "Sehat", "min": "80"}],
+            "aspects": [{"name": "Permodalan", "weight": "100"}],
+            "indicators": [{"key": "equity_to_assets", "name": "E", "aspect": "Permodalan",
+                            "bands": [{"score": 4}]}]}
+    assert parse_regime(base, "ok.toml").indicators[0].weight == 100
+    for change, match in (({"aspect": "Elsewhere"}, "undeclared aspects"),
+                          ({"status": "guessed"}, "status is one of"),
+                          ({"ratio": "made_up"}, "unknown ratio")):
+        broken = {**base, "indicators": [{**base["indicators"][0], **change}]}
+        with pytest.raises(ConfigurationError, match=match):
+            parse_regime(broken, "broken.toml")
+    for code in ("permenkop-9-2020", "perdep-06-2016", "perdep-07-2016"):
+        regime = load_regime(code)
+        assert sum(i.weight for i in regime.indicators) == 100, code
+        assert all(i.source for i in regime.indicators), code
