@@ -163,55 +163,118 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
     assert reported["loans.borrowers"]["count"] == 2
     assert reported["loans.outstanding"]["plugins"] == ["loans"]
 
+    # Permenkop 9/2020 with Juknis 15/2021 (1-4). Hand ratios from the amounts posted: all
+    # income is member business (loan A's interest), all expenses are not (salaries, PPAP).
+    got = indicators(result)
     expected = {
         "equity_to_assets": Fraction(equity, assets),
         "npl": Fraction(outstanding_b, outstanding),
-        "allowance_coverage": Fraction(allowance, outstanding_b),
         "liquidity": Fraction(cash, liabilities),
+        "liquid_to_assets": Fraction(cash, assets),
+        "productive_to_assets": Fraction(outstanding, assets),
+        "loans_to_productive_assets": Fraction(1),
         "operating_efficiency": Fraction(expenses, interest_paid),
+        "business_cost_to_gross_shu": Fraction(expenses, interest_paid),
+        "net_margin": Fraction(interest_paid - expenses, interest_paid),
+        "return_on_assets": Fraction(interest_paid - expenses, assets),
     }
-    got = indicators(result)
     for key, ratio in expected.items():
         assert got[key]["value_percent"] == percent_text(ratio * 100), key
     assert got["npl"]["value_percent"] == "33.77"
     assert got["equity_growth"]["score"] is None  # no equity a year earlier
     assert got["equity_growth"]["note"].startswith("not available")
+    # Traced to the books: equity is Hibah (GL 3103) + Simpanan Pokok (GL 3101) + the year's
+    # surplus; the liabilities the sukarela savings' GL account.
+    equity_parts = {p["source"]: minor(p["amount"])
+                    for p in got["equity_to_assets"]["numerator_parts"]}
+    assert equity_parts == {"GL 3101": 3 * POKOK * 100, "GL 3103": CAPITAL * 100,
+                            "ledger: income less expenses not yet closed":
+                                interest_paid - expenses}
+    assert sum(minor(p["amount"]) or 0 for p in got["liquidity"]["denominator_parts"]) \
+        == liabilities
+    assert got["npl"]["numerator_parts"][0]["source"] == "figure loans.non_performing (loans)"
 
-    # Permenkop 9/2020 table (1-4): equity/assets >= 20 % -> 4; NPL > 15 % -> 1; coverage
-    # < 50 % -> 1; liquidity >= 40 % -> 2; efficiency > 100 % -> 1; governance not answered.
-    scores = {"equity_to_assets": 4, "npl": 1, "allowance_coverage": 1, "liquidity": 2,
-              "operating_efficiency": 1}
+    # Juknis bands: equity/assets > 30 % -> 4; NPL > 15 % -> 1; loans/productive > 95 % -> 1;
+    # BOPO >= 100 % -> 1; business cost/gross SHU >= 80 % -> 1; and placeholder bands
+    # (marked not-found): productive/assets 13 % -> 1, liquid/assets and cash ratio > 40 %
+    # -> 2, NPM and ROA negative -> 1. Questionnaires not answered.
+    scores = {"equity_to_assets": 4, "npl": 1, "loans_to_productive_assets": 1,
+              "operating_efficiency": 1, "business_cost_to_gross_shu": 1,
+              "productive_to_assets": 1, "liquid_to_assets": 2, "liquidity": 2,
+              "net_margin": 1, "return_on_assets": 1}
     assert {k: got[k]["score"] for k in scores} == scores
-    assert got["governance"]["score"] is None
-    weights = {"equity_to_assets": 25, "npl": 15, "allowance_coverage": 5, "liquidity": 10,
-               "operating_efficiency": 15}
-    score = Fraction(sum(weights[k] * scores[k] for k in scores) * 100,
-                     4 * sum(weights.values()))
-    assert result["score"] == percent_text(score) == "55.36"
-    assert result["category"] == "Dalam Pengawasan"
+    assert {k for k, v in got.items() if v["score"] is not None} == set(scores)
+    assert got["productive_to_assets"]["status"] == "not-found"
+    assert got["operating_efficiency"]["status"] == "verified"
+    # Each aspect's weight is shared by its indicators: profil risiko 15 over 11, kinerja
+    # keuangan 40 over 6, permodalan 15 over 3.
+    share = {"npl": Fraction(15, 11), "loans_to_productive_assets": Fraction(15, 11),
+             "productive_to_assets": Fraction(15, 11), "liquid_to_assets": Fraction(15, 11),
+             "liquidity": Fraction(15, 11), "operating_efficiency": Fraction(40, 6),
+             "business_cost_to_gross_shu": Fraction(40, 6), "net_margin": Fraction(40, 6),
+             "return_on_assets": Fraction(40, 6), "equity_to_assets": Fraction(15, 3)}
+    points = sum(share[k] * scores[k] / 4 for k in scores)
+    score = points / sum(share.values()) * 100
+    assert result["score"] == percent_text(score) == "36.52"
+    assert result["category"] == "Dalam Pengawasan Khusus"
     assert result["complete"] is False
-    # Lost weighted points: NPL 11.25, efficiency 11.25, liquidity 5, coverage 3.75.
-    assert result["pulling_down"] == ["npl", "operating_efficiency", "liquidity",
-                                      "allowance_coverage"]
+    aspects = {a["name"]: a for a in result["aspects"]}
+    assert aspects["Kinerja keuangan"]["points"] == percent_text(Fraction(40, 6))
+    assert aspects["Tata kelola"]["percent"] is None
     coop.books_balance()
 
-    # The older regime scores the same ratios on its own table.
+    # Perdep 06/2016 (nilai 0-100, bobot per ratio).
     result = coop.call("health.assess", regime="perdep-06-2016", as_of=AS_OF.isoformat())
     got = indicators(result)
-    # Equity/assets 84.7 % is outside every better band (40-60 best, 20-40 and 60-80 next):
-    # 25; NPL > 15 %: 25; coverage < 25 %: 25; efficiency > 100 %: 25; cash ratio > 20 %: 25.
-    assessed = {k: v["score"] for k, v in got.items() if v["score"] is not None}
-    assert assessed == {"equity_to_assets": 25, "npl": 25, "allowance_to_risk": 25,
-                        "operating_efficiency": 25, "liquidity": 25}
-    # The worksheet compares the allowance with the problem-loan risk: 50 % of loan B (Kurang
-    # Lancar) = Rp1,300,000; allowance Rp285,500 → 21.96 %, under 25 %.
     reported = {f["key"]: f for f in result["plugin_figures"]}
     assert minor(reported["loans.substandard"]["amount"]) == outstanding_b
     assert minor(reported["loans.problem_loan_risk"]["amount"]) == outstanding_b // 2
-    assert got["allowance_to_risk"]["value_percent"] == percent_text(
-        Fraction(allowance, outstanding_b // 2) * 100) == "21.96"
-    assert result["score"] == "25.00"
-    assert result["category"] == "Dalam Pengawasan Khusus"
+    funds = liabilities + (CAPITAL + 3 * POKOK) * 100  # savings + hibah + pokok
+    expected = {
+        "equity_to_assets": Fraction(equity, assets),
+        "member_loans": Fraction(1),
+        "problem_loan_risk": Fraction(outstanding_b // 2, outstanding),
+        "allowance_to_risk": Fraction(allowance, outstanding_b // 2),
+        "member_cost_to_participation": Fraction(0),
+        "business_cost_to_gross_shu": Fraction(expenses, interest_paid),
+        "service_efficiency": Fraction(SALARIES * 100, outstanding),
+        "liquidity": Fraction(cash, liabilities),
+        "loans_to_funds": Fraction(outstanding, funds),
+        "return_on_assets": Fraction(interest_paid - expenses, assets),
+        "self_sufficiency": Fraction(interest_paid, expenses),
+        "gross_participation": Fraction(1),
+    }
+    for key, ratio in expected.items():
+        assert got[key]["value_percent"] == percent_text(ratio * 100), key
+    # The worksheet compares the allowance with the problem-loan risk: 50 % of loan B (Kurang
+    # Lancar) = Rp1,300,000; allowance Rp285,500 -> 21.96 %.
+    assert got["allowance_to_risk"]["value_percent"] == "21.96"
+    # Annex bands: equity/assets 84.7 % (> 80) -> 25; loans to members 100 % -> 100; RPM
+    # 16.88 % (10-20) -> 60; allowance/risk 21.96 % (20-30) -> 30; member cost 0 % -> 100;
+    # business cost > 80 % -> 25; staff cost 1.95 % of loans (< 5) -> 100; cash ratio > 20 %
+    # -> 25; loans/funds 13 % (< 50) -> 25; ROA < 5 % -> 25; self-sufficiency <= 100 % -> 25;
+    # gross participation 100 % -> 100. Risky loans, CAR, ROE, PEA: no figure; management
+    # questionnaire not answered.
+    scores = {"equity_to_assets": 25, "member_loans": 100, "problem_loan_risk": 60,
+              "allowance_to_risk": 30, "member_cost_to_participation": 100,
+              "business_cost_to_gross_shu": 25, "service_efficiency": 100, "liquidity": 25,
+              "loans_to_funds": 25, "return_on_assets": 25, "self_sufficiency": 25,
+              "gross_participation": 100}
+    bobot = {"equity_to_assets": 6, "member_loans": 10, "problem_loan_risk": 5,
+             "allowance_to_risk": 5, "member_cost_to_participation": 4,
+             "business_cost_to_gross_shu": 4, "service_efficiency": 2, "liquidity": 10,
+             "loans_to_funds": 5, "return_on_assets": 3, "self_sufficiency": 4,
+             "gross_participation": 7}
+    assert {k: got[k]["score"] for k in scores} == scores
+    assert {k for k, v in got.items() if v["score"] is not None} == set(scores)
+    for key in ("equity_to_risky_loans", "capital_adequacy", "risky_loans",
+                "return_on_equity", "member_economic_promotion"):
+        assert got[key]["note"].startswith("not available: no plugin reports"), key
+    skor = sum(Fraction(bobot[k] * scores[k], 100) for k in scores)
+    assert skor == Fraction(355, 10)
+    assert got["problem_loan_risk"]["points"] == "3.00"
+    assert result["score"] == percent_text(skor / sum(bobot.values()) * 100) == "54.62"
+    assert result["category"] == "Dalam Pengawasan"
     assert "Perdep" in result["regime_name"]
     assert "06/Per/Dep.6" in result["source"]
 
@@ -227,8 +290,11 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
     got = indicators(result)
     assert got["npl"]["value_percent"] == "0.00"
     assert got["npl"]["score"] == 4
-    assert got["allowance_coverage"]["score"] == 4
-    assert "no non-performing loans" in got["allowance_coverage"]["note"]
+    # Perdep 06/2016 scores the allowance against a problem-loan risk of nothing as best.
+    got = indicators(coop.call("health.assess", regime="perdep-06-2016",
+                               as_of=START_DATE.isoformat()))
+    assert got["allowance_to_risk"]["score"] == 100
+    assert "no problem-loan risk" in got["allowance_to_risk"]["note"]
 
     with pytest.raises(ValidationError):
         coop.call("health.assess", as_of="2027-01-01")  # after the business date
@@ -244,15 +310,24 @@ def test_without_the_loans_plugin_the_loan_ratios_are_not_available(
         {"account": "GL-payable.other", "side": "credit", "amount": "2000000"}])
     result = coop.call("health.assess")
     got = indicators(result)
-    assert got["npl"]["score"] is None
-    assert "no plugin reports loans" in got["npl"]["note"]
-    assert got["allowance_coverage"]["score"] is None
-    # Equity 10,000,000 / assets 12,000,000 = 83.33 % -> 4; cash 12,000,000 / liabilities
-    # 2,000,000 = 600 % -> 2: (25 x 4 + 10 x 2) / (4 x 35) = 85.71 -> Sehat, provisional.
+    for key in ("npl", "productive_to_assets", "loans_to_productive_assets"):
+        assert got[key]["score"] is None, key
+        assert "no plugin reports loans" in got[key]["note"], key
+    # Equity 10,000,000 / assets 12,000,000 = 83.33 % (> 30) -> 4; cash 12,000,000 /
+    # liabilities 2,000,000 = 600 % and / assets 100 % (> 40) -> 2 each; ROA 0 % -> 1; no
+    # income: NPM, BOPO and business cost not available.
     assert got["equity_to_assets"]["value_percent"] == "83.33"
     assert got["liquidity"]["value_percent"] == "600.00"
-    assert result["score"] == "85.71"
-    assert result["category"] == "Sehat"
+    assert got["return_on_assets"]["value_percent"] == "0.00"
+    assert got["operating_efficiency"]["note"] == "not available: no income this year"
+    share = {"equity_to_assets": Fraction(15, 3), "liquidity": Fraction(15, 11),
+             "liquid_to_assets": Fraction(15, 11), "return_on_assets": Fraction(40, 6)}
+    scores = {"equity_to_assets": 4, "liquidity": 2, "liquid_to_assets": 2,
+              "return_on_assets": 1}
+    assert {k for k, v in got.items() if v["score"] is not None} == set(scores)
+    score = sum(share[k] * scores[k] / 4 for k in scores) / sum(share.values()) * 100
+    assert result["score"] == percent_text(score) == "55.79"
+    assert result["category"] == "Dalam Pengawasan"
     assert result["complete"] is False
 
 
@@ -265,44 +340,51 @@ def test_governance_answers_enter_the_score_and_are_kept_with_who_and_when(
         {"account": coop.CASH, "side": "debit", "amount": "2000000"},
         {"account": "GL-payable.other", "side": "credit", "amount": "2000000"}])
     questions = coop.call("health.questionnaire-show", as_user="auditor")["questions"]
-    assert len(questions) == 7
+    membership = [q for q in questions if q["indicator"] == "principle_membership"]
+    shu = [q for q in questions if q["indicator"] == "principle_shu"]
+    assert (len(membership), len(shu)) == (4, 3)  # the Juknis' sub-indicators
     assert all(q["answer"] is None for q in questions)
+    first = membership[0]["key"]
     with pytest.raises(Forbidden):
-        coop.call("health.questionnaire-set", as_user="auditor", question="rat-held",
+        coop.call("health.questionnaire-set", as_user="auditor", question=first,
                   answer="yes")
     coop.refused(ValidationError, "health.questionnaire-set", question="no-such-question",
                  answer="yes")
-    coop.call("health.questionnaire-set", as_user="manager", question="four-eyes",
+    coop.call("health.questionnaire-set", as_user="manager", question=first,
               answer="no", note="first reading")
     eod.run_end_of_day(coop.kernel, until=START_DATE + timedelta(days=1))
-    for q in questions:
-        answer = "no" if q["key"] in ("statements-audited", "member-education") else "yes"
+    for q in [*membership, *shu]:
+        answer = "no" if q["key"] == membership[3]["key"] else "yes"
         saved = coop.call("health.questionnaire-set", as_user="manager", question=q["key"],
                           answer=answer, note="RAT 2025 minutes")
         assert saved["answered_by"] == "manager"
         assert saved["business_date"] == "2026-01-06"
     shown = {q["key"]: q for q in coop.call("health.questionnaire-show")["questions"]}
-    assert shown["four-eyes"]["answer"] is True  # the newest answer is in force
-    assert shown["statements-audited"]["answer"] is False
+    assert shown[first]["answer"] is True  # the newest answer is in force
     # The earlier answer stays on record and is the one in force on the earlier date.
     earlier = {q["key"]: q for q in coop.call("health.questionnaire-show",
                                                as_of=START_DATE.isoformat())["questions"]}
-    assert earlier["four-eyes"]["answer"] is False
-    assert earlier["four-eyes"]["note"] == "first reading"
-    assert earlier["rat-held"]["answer"] is None
+    assert earlier[first]["answer"] is False
+    assert earlier[first]["note"] == "first reading"
+    assert earlier[shu[0]["key"]]["answer"] is None
 
     result = coop.call("health.assess", as_user="auditor")
     got = indicators(result)
-    # 5 of 7 yes: 4 x 5/7 = 2.857 -> 3 (half up); the share is 71.43 %. Equity/assets
-    # 10,000,000 / 12,000,000 -> 4; cash 12,000,000 / liabilities 2,000,000 = 600 % -> 2.
-    assert got["governance"]["score"] == 3
-    assert got["governance"]["value_percent"] == "71.43"
-    score = Fraction(25 * 3 + 25 * 4 + 10 * 2, 4 * (25 + 25 + 10)) * 100
-    assert result["score"] == percent_text(score) == "81.25"
-    assert result["category"] == "Sehat"
-    # Without the answers the same books score 85.71 (see the test without loans): the
-    # questionnaire now costs the most points, then liquidity.
-    assert result["pulling_down"] == ["governance", "liquidity"]
+    # Juknis table: 3 of 4 met = 75 % (51-75) -> 3; 3 of 3 = 100 % -> 4.
+    assert (got["principle_membership"]["value_percent"],
+            got["principle_membership"]["score"]) == ("75.00", 3)
+    assert got["principle_shu"]["score"] == 4
+    assert got["principle_shu"]["band"] == "> 75.00"
+    # With the books of the test without loans (55.79 from 4 ratios), the tata kelola aspect
+    # now counts two of its 17 indicators, each 30/17.
+    share = {"equity_to_assets": Fraction(15, 3), "liquidity": Fraction(15, 11),
+             "liquid_to_assets": Fraction(15, 11), "return_on_assets": Fraction(40, 6),
+             "principle_membership": Fraction(30, 17), "principle_shu": Fraction(30, 17)}
+    scores = {"equity_to_assets": 4, "liquidity": 2, "liquid_to_assets": 2,
+              "return_on_assets": 1, "principle_membership": 3, "principle_shu": 4}
+    score = sum(share[k] * scores[k] / 4 for k in scores) / sum(share.values()) * 100
+    assert result["score"] == percent_text(score)
+    assert result["pulling_down"][0] == "return_on_assets"
 
 
 def test_hook_health_figures_adds_up_every_plugins_figures(make_kernel: KernelFactory) -> None:

@@ -1,24 +1,15 @@
 """The health assessment: ratios from the ledger as of a date, scored with a regime's table.
 
-Ratios (exact fractions, shown in percent with two decimals rounded half up):
-
-- ``equity_to_assets`` = equity / total assets;
-- ``npl`` = non-performing outstanding / outstanding loans (``loans.*`` figures);
-- ``allowance_coverage`` = allowance formed / non-performing outstanding;
-- ``problem_loan_risk`` = problem-loan risk (50 % Kurang Lancar + 75 % Diragukan + 100 % Macet
-  outstanding, the KSP worksheet's) / outstanding loans;
-- ``allowance_to_risk`` = allowance formed / problem-loan risk;
-- ``liquidity`` = cash and bank / short-term liabilities;
-- ``operating_efficiency`` = expenses / income, from 1 January of the year to the date;
-- ``equity_growth`` = (equity now - equity a year earlier) / equity a year earlier.
-
-A ratio whose figures no plugin reports (no loans plugin: NPL and coverage), or whose base is
-zero, is *not available* and left out of the score; the regime may say an undefined ratio scores
-best instead (coverage with no problem loans). The score is
-``100 * sum(weight * score / max_score) / sum(weight)`` over the assessed indicators, the category
-the first whose minimum the score reaches. The result says which indicators were left out
-(``complete`` is false then) and which pull the score down: those below the top score, largest
-loss of weighted points first.
+The ratios and what they are made of are in :mod:`kopcore._oversight.ratios` (each numerator
+and denominator traced to GL accounts, the year's income and expenses and plugins' figures);
+the tables in :mod:`kopcore._oversight.scoring`. A ratio whose figures no plugin reports, or
+whose base is zero, is *not available* and left out of the score; the regime may say an
+undefined ratio scores best instead (an allowance against no problem loans). The score is
+``100 * sum(weight * score / max_score) / sum(weight)`` over the assessed indicators (an
+indicator's weight is its aspect's weight shared within the aspect), the category the first
+whose minimum the score reaches. The result says which indicators were left out (``complete``
+is false then, unless the indicator is optional and its figure simply not reported) and which
+pull the score down: those below the top score, largest loss of weighted points first.
 """
 
 from __future__ import annotations
@@ -28,67 +19,34 @@ from fractions import Fraction
 
 import attrs
 
-from kopcore._oversight.figures import Figures, equity_on, figures_on
+from kopcore._oversight.figures import Figures, figures_on
 from kopcore._oversight.questionnaire import Answer, answers_as_of
+from kopcore._oversight.ratios import (
+    ALLOWANCE_FORMED,
+    NON_PERFORMING,
+    OUTSTANDING,
+    PROBLEM_LOAN_RISK,
+    Part,
+    Ratio,
+    compute_ratios,
+    year_earlier,
+)
 from kopcore._oversight.scoring import Indicator, Regime, percent_text
 from kopcore.context import Context
 
-OUTSTANDING = "loans.outstanding"
-NON_PERFORMING = "loans.non_performing"
-ALLOWANCE_FORMED = "loans.allowance_formed"
-PROBLEM_LOAN_RISK = "loans.problem_loan_risk"
-
-
-@attrs.frozen
-class Ratio:
-    """A ratio's parts; ``value`` is ``None`` when it cannot be computed, with the reason."""
-
-    numerator: int | None
-    denominator: int | None
-    value: Fraction | None
-    reason: str = ""
-
-
-def _ratio(numerator: int | None, denominator: int | None, missing: str, zero: str) -> Ratio:
-    if numerator is None or denominator is None:
-        return Ratio(numerator, denominator, None, missing)
-    if denominator <= 0:
-        return Ratio(numerator, denominator, None, zero)
-    return Ratio(numerator, denominator, Fraction(numerator, denominator))
-
-
-def year_earlier(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
-def compute_ratios(ctx: Context, f: Figures) -> dict[str, Ratio]:
-    no_loans = "no plugin reports loans (loans.outstanding)"
-    previous = equity_on(ctx, year_earlier(f.as_of), f.currency)
-    return {
-        "equity_to_assets": _ratio(f.equity, f.total_assets, "", "no assets"),
-        "npl": _ratio(f.value(NON_PERFORMING), f.value(OUTSTANDING), no_loans,
-                      "no loans outstanding"),
-        # With nothing lent there is nothing to cover: not assessed (rather than "best").
-        "allowance_coverage": _ratio(f.value(ALLOWANCE_FORMED) if f.value(OUTSTANDING) else None,
-                                     f.value(NON_PERFORMING),
-                                     no_loans if f.value(OUTSTANDING) is None
-                                     else "no loans outstanding", "no non-performing loans"),
-        "problem_loan_risk": _ratio(f.value(PROBLEM_LOAN_RISK), f.value(OUTSTANDING), no_loans,
-                                    "no loans outstanding"),
-        "allowance_to_risk": _ratio(
-            f.value(ALLOWANCE_FORMED) if f.value(OUTSTANDING) else None,
-            f.value(PROBLEM_LOAN_RISK),
-            no_loans if f.value(OUTSTANDING) is None else "no loans outstanding",
-            "no problem-loan risk"),
-        "liquidity": _ratio(f.cash_and_bank, f.total_liabilities, "", "no liabilities"),
-        "operating_efficiency": _ratio(f.expenses_year_to_date, f.income_year_to_date, "",
-                                       "no income this year"),
-        "equity_growth": _ratio(f.equity - previous, previous, "",
-                                "no equity a year earlier"),
-    }
+__all__ = [
+    "ALLOWANCE_FORMED",
+    "NON_PERFORMING",
+    "OUTSTANDING",
+    "PROBLEM_LOAN_RISK",
+    "AspectResult",
+    "Assessment",
+    "IndicatorResult",
+    "Ratio",
+    "assess",
+    "compute_ratios",
+    "year_earlier",
+]
 
 
 @attrs.frozen
@@ -105,17 +63,48 @@ class IndicatorResult:
     note: str
     numerator: int | None = None
     denominator: int | None = None
+    numerator_parts: tuple[Part, ...] = ()
+    denominator_parts: tuple[Part, ...] = ()
+    #: The bounds of the band the value fell in, as printed on the worksheet.
+    band: str = ""
+    source: str = ""
+    status: str = "verified"
+    optional: bool = False
+    #: The score before rounding to a whole one, when the regime counts it exactly.
+    exact: Fraction | None = None
 
     @property
     def assessed(self) -> bool:
         return self.score is not None
 
     @property
+    def points(self) -> Fraction | None:
+        """Weighted points earned: weight x score / top score (the worksheet's *skor*)."""
+        if self.score is None:
+            return None
+        return self.weight * (self.score if self.exact is None else self.exact) / self.max_score
+
+    @property
     def lost_points(self) -> Fraction:
         """Weighted points below the top score (what the indicator costs the total)."""
-        if self.score is None:
+        if self.points is None:
             return Fraction(0)
-        return self.weight * (self.max_score - self.score) / self.max_score
+        return self.weight - self.points
+
+
+@attrs.frozen
+class AspectResult:
+    """An aspect's total on the worksheet: the points its assessed indicators earned out of
+    their weights, and the weight of those not assessed."""
+
+    name: str
+    weight: Fraction
+    points: Fraction
+    assessed_weight: Fraction
+
+    @property
+    def percent(self) -> Fraction | None:
+        return None if not self.assessed_weight else self.points / self.assessed_weight * 100
 
 
 @attrs.frozen
@@ -131,7 +120,20 @@ class Assessment:
 
     @property
     def complete(self) -> bool:
-        return all(i.assessed for i in self.indicators)
+        return all(i.assessed or i.optional for i in self.indicators)
+
+    @property
+    def aspects(self) -> list[AspectResult]:
+        order = [a.name for a in self.regime.aspects] or list(
+            dict.fromkeys(i.aspect for i in self.indicators))
+        out = []
+        for name in order:
+            members = [i for i in self.indicators if i.aspect == name]
+            out.append(AspectResult(
+                name, sum((i.weight for i in members), Fraction(0)),
+                sum((i.points or Fraction(0) for i in members), Fraction(0)),
+                sum((i.weight for i in members if i.assessed), Fraction(0))))
+        return out
 
     @property
     def pulling_down(self) -> list[IndicatorResult]:
@@ -151,24 +153,39 @@ def _score_questionnaire(indicator: Indicator, regime: Regime, answers: dict[str
         note = ("questions not answered yet: " + ", ".join(unanswered)) if questions \
             else "the regime has no questions for it"
         return IndicatorResult(indicator.key, indicator.name, indicator.aspect, indicator.kind,
-                               indicator.weight, None, None, regime.max_score, note)
+                               indicator.weight, None, None, regime.max_score, note,
+                               source=indicator.source, status=indicator.status,
+                               optional=indicator.optional)
     total = sum((q.weight for q in questions), Fraction(0))
     yes = sum((q.weight for q in questions if answers[q.key].answer), Fraction(0))
     share = yes / total
-    # Scores are whole numbers: the share of the top score, rounded half up.
-    exact = share * regime.max_score
-    score = int(exact) + (1 if exact - int(exact) >= Fraction(1, 2) else 0)
+    band = ""
+    exact_score = share * regime.max_score
+    if indicator.bands:
+        # Juknis 15/2021: the share met, in percent, through the indicator's bands.
+        score = indicator.score(share * 100)
+        band = indicator.band_text(share * 100)
+    else:
+        # Scores are whole numbers: the share of the top score, rounded half up.
+        exact = share * regime.max_score
+        score = int(exact) + (1 if exact - int(exact) >= Fraction(1, 2) else 0)
     return IndicatorResult(indicator.key, indicator.name, indicator.aspect, indicator.kind,
                            indicator.weight, share * 100, score, regime.max_score,
                            f"{sum(1 for q in questions if answers[q.key].answer)} of "
-                           f"{len(questions)} answered yes")
+                           f"{len(questions)} answered yes", band=band,
+                           source=indicator.source, status=indicator.status,
+                           optional=indicator.optional,
+                           exact=exact_score if indicator.exact else None)
 
 
 def _score_ratio(indicator: Indicator, regime: Regime, ratio: Ratio) -> IndicatorResult:
     def result(value: Fraction | None, score: int | None, note: str) -> IndicatorResult:
         return IndicatorResult(indicator.key, indicator.name, indicator.aspect, indicator.kind,
                                indicator.weight, value, score, regime.max_score, note,
-                               ratio.numerator, ratio.denominator)
+                               ratio.numerator, ratio.denominator, ratio.numerator_parts,
+                               ratio.denominator_parts,
+                               indicator.band_text(value) if value is not None else "",
+                               indicator.source, indicator.status, indicator.optional)
 
     if ratio.value is None:
         if indicator.when_undefined == "best" and ratio.numerator is not None:
@@ -179,13 +196,16 @@ def _score_ratio(indicator: Indicator, regime: Regime, ratio: Ratio) -> Indicato
     return result(percent, indicator.score(percent), "")
 
 
-def assess(ctx: Context, regime: Regime, as_of: date, currency: str) -> Assessment:
-    figures = figures_on(ctx, as_of, currency)
+def assess(ctx: Context, regime: Regime, as_of: date, currency: str,
+           unit: str | None = None) -> Assessment:
+    """The assessment of ``as_of`` under ``regime``: of the cooperative's books, or of one
+    unit's (``unit``: a sharia unit under ``perdep-07-2016``)."""
+    figures = figures_on(ctx, as_of, currency, unit=unit)
     ratios = compute_ratios(ctx, figures)
     answers = answers_as_of(ctx, regime, as_of)
     results = [
         _score_questionnaire(i, regime, answers) if i.kind == "questionnaire"
-        else _score_ratio(i, regime, ratios[i.key])
+        else _score_ratio(i, regime, ratios[i.ratio or i.key])
         for i in regime.indicators
     ]
     assessed = [r for r in results if r.assessed]
@@ -194,7 +214,7 @@ def assess(ctx: Context, regime: Regime, as_of: date, currency: str) -> Assessme
         score = None
         category = None
     else:
-        points = sum((r.weight * (r.score or 0) / r.max_score for r in assessed), Fraction(0))
+        points = sum((r.points or Fraction(0) for r in assessed), Fraction(0))
         score = points / weight * 100
         category = regime.category(score)
     return Assessment(as_of, currency, regime, figures, results, answers, score, category)

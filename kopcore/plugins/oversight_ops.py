@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 
 from kopcore import hookimpl
-from kopcore._oversight import charts, documents, statements
+from kopcore._oversight import charts, documents, statements, worksheet
 from kopcore._oversight.assessment import Assessment, IndicatorResult, assess
 from kopcore._oversight.questionnaire import answers_as_of, record_answer
 from kopcore._oversight.scoring import DEFAULT_REGIME, load_regime, percent_text
@@ -37,11 +37,17 @@ class RegimeCode(enum.StrEnum):
 
     PERMENKOP_9_2020 = "permenkop-9-2020"
     PERDEP_06_2016 = "perdep-06-2016"
+    PERDEP_07_2016 = "perdep-07-2016"
 
 
 class YesNo(enum.StrEnum):
     YES = "yes"
     NO = "no"
+
+
+class WorksheetFormat(enum.StrEnum):
+    JSON = "json"
+    HTML = "html"
 
 
 class DocumentFormat(enum.StrEnum):
@@ -76,6 +82,35 @@ class AssessIn:
     regime: RegimeCode = attrs.field(default=RegimeCode(DEFAULT_REGIME), metadata=REGIME_HELP)
     office: str | None = attrs.field(default=None, metadata={
         "help": "One office's books (office code); default: consolidated", "max_length": 16})
+    format: WorksheetFormat = attrs.field(
+        default=WorksheetFormat.JSON,
+        metadata={"help": "json (the worksheet as data) or html (also the printable worksheet "
+                          "in 'document')"})
+    unit: str | None = attrs.field(default=None, metadata={
+        "help": "One unit's books (units list), e.g. syariah for a sharia unit assessed under "
+                "perdep-07-2016; default: the cooperative's", "max_length": 32})
+
+
+@attrs.frozen
+class PartOut:
+    """One term of a ratio's numerator or denominator and where it comes from (a GL account,
+    the year's income or expenses of a GL account, or a plugin's figure)."""
+
+    label: str
+    source: str
+    amount: Money
+
+
+@attrs.frozen
+class AspectOut:
+    """An aspect's total on the worksheet."""
+
+    name: str
+    weight: str
+    #: Weighted points earned by its assessed indicators.
+    points: str
+    #: Points earned out of the weight assessed, in percent; None: nothing assessed.
+    percent: str | None
 
 
 @attrs.frozen
@@ -94,6 +129,16 @@ class IndicatorOut:
     #: Weighted points below the top score, out of 100 for all weights together.
     points_lost: str
     note: str
+    #: The worksheet's columns: what the numerator and denominator are made of, the band the
+    #: value fell in, the weighted points earned (weight x score / top score).
+    numerator_parts: list[PartOut] = attrs.field(factory=list)
+    denominator_parts: list[PartOut] = attrs.field(factory=list)
+    band: str = ""
+    points: str | None = None
+    #: Where the indicator's table comes from, and whether it was read in the regulation
+    #: (verified), taken from a summary (unverified) or not found (placeholder bands).
+    source: str = ""
+    status: str = "verified"
 
 
 @attrs.frozen
@@ -135,6 +180,9 @@ class AssessmentOut:
     indicators: list[IndicatorOut]
     ledger_figures: LedgerFiguresOut
     plugin_figures: list[PluginFigureOut]
+    aspects: list[AspectOut] = attrs.field(factory=list)
+    #: The printable worksheet (format html); None for json.
+    document: str | None = None
 
 
 def _indicator_out(i: IndicatorResult, currency: str, total_weight: Fraction) -> IndicatorOut:
@@ -144,10 +192,16 @@ def _indicator_out(i: IndicatorResult, currency: str, total_weight: Fraction) ->
     lost = i.lost_points * 100 / total_weight if total_weight else Fraction(0)
     return IndicatorOut(i.key, i.name, i.aspect, i.kind, percent_text(i.weight),
                         _pct(i.value), money(i.numerator), money(i.denominator), i.score,
-                        i.max_score, percent_text(lost), i.note)
+                        i.max_score, percent_text(lost), i.note,
+                        [PartOut(p.label, p.source, Money(p.amount, currency))
+                         for p in i.numerator_parts],
+                        [PartOut(p.label, p.source, Money(p.amount, currency))
+                         for p in i.denominator_parts],
+                        i.band, _pct(i.points), i.source, i.status)
 
 
-def assessment_out(a: Assessment) -> AssessmentOut:
+def assessment_out(a: Assessment, fmt: WorksheetFormat = WorksheetFormat.JSON
+                   ) -> AssessmentOut:
     cur, f = a.currency, a.figures
     weight = sum((i.weight for i in a.indicators if i.assessed), Fraction(0))
     return AssessmentOut(
@@ -162,16 +216,22 @@ def assessment_out(a: Assessment) -> AssessmentOut:
                          Money(p.value, cur) if p.unit is FigureUnit.MONEY else None,
                          p.value if p.unit is FigureUnit.COUNT else None, list(p.plugins))
          for p in f.plugin.values()],
+        [AspectOut(x.name, percent_text(x.weight), percent_text(x.points), _pct(x.percent))
+         for x in a.aspects],
+        worksheet.to_html(a) if fmt is WorksheetFormat.HTML else None,
     )
 
 
 def health_assess(ctx: Context, data: AssessIn) -> AssessmentOut:
-    """Score the cooperative's health as of a date: the financial ratios from the ledger (and
-    the loans figures plugins report), the questionnaire answers, the category and what pulls
-    it down."""
+    """Score the cooperative's health as of a date and fill the examiner's worksheet: per
+    aspect each ratio's numerator and denominator traced to GL accounts and plugins' figures,
+    its value, band, score and weighted points, the aspect totals, the category and what pulls
+    it down. On the CLI: ``kopcore health assess --regime perdep-06-2016 --format html
+    --output worksheet.html``."""
     regime = load_regime(data.regime.value)
     ctx = ctx.for_books_of(books_of(ctx.conn, data.office))
-    return assessment_out(assess(ctx, regime, _as_of(ctx, data.as_of), ctx.settings.currency))
+    return assessment_out(assess(ctx, regime, _as_of(ctx, data.as_of), ctx.settings.currency,
+                                 data.unit), data.format)
 
 
 # --- questionnaire ----------------------------------------------------------------------------
@@ -469,8 +529,9 @@ def kopcore_permissions() -> list[PermissionSpec]:
 def kopcore_operations() -> list[Operation]:
     return [
         Operation("health.assess", AssessIn, AssessmentOut, health_assess, permission=READ,
-                  mutates=False, summary="Health assessment as of a date",
-                  errors=(ValidationError, NotFound), office_fields=REPORT_OFFICE_FIELDS),
+                  mutates=False, summary="Health assessment worksheet as of a date",
+                  errors=(ValidationError, NotFound), office_fields=REPORT_OFFICE_FIELDS,
+                  document_field="document"),
         Operation("health.questionnaire-show", QuestionnaireIn, QuestionnaireOut,
                   questionnaire_show, permission=READ, mutates=False,
                   summary="Questionnaire and its answers", errors=(ValidationError,)),

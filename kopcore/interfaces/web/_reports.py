@@ -50,7 +50,8 @@ REPORTS = {r.key: r for r in (
     Report("mutasi", "accounts.statement", "Account statement", signed=False),
     Report("rat", "statements.rat", "Financial statements for the RAT",
            fixed={"format": "json"}, hidden=frozenset({"format"})),
-    Report("kesehatan", "health.assess", "Health assessment"),
+    Report("kesehatan", "health.assess", "Health assessment",
+           fixed={"format": "json"}, hidden=frozenset({"format", "currency"})),
 )}
 
 

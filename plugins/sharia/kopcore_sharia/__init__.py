@@ -37,6 +37,7 @@ from kopcore.records import (
     ExitContribution,
     Finding,
     GLAccountSpec,
+    HealthFigure,
     ImportSheet,
     MemberDue,
     MigrationSource,
@@ -55,6 +56,7 @@ from kopcore_sharia import (
     demo,
     dues,
     eod,
+    health,
     mudharabah_ops,
     operations,
     proposal_ops,
@@ -168,3 +170,10 @@ def kopcore_units(ctx: Context) -> Sequence[UnitSpec]:
     """The sharia unit: one case of the kernel's units with books of their own (contract
     1.1)."""
     return [unit.unit_spec(ctx)]
+
+
+@kopcore.hookimpl
+def kopcore_health_figures(ctx: Context, as_of: date) -> Sequence[HealthFigure]:
+    """Sharia financing outstanding, NPF, problem-financing risk and PPAP formed on ``as_of``
+    (the KSPPS health worksheet, Perdep 07/2016; :mod:`kopcore_sharia.health`)."""
+    return health.health_figures(ctx, as_of)
