@@ -621,13 +621,60 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
                 "Pilih produk dan ketik nomor HP atau nomor meter (angka saja)."))
         return session, money_of(product["price"]), {"product": product, "number": number}
 
-    ppob = paying("ppob", "ppob", "beli", "ppob.buy-own", ppob_sent,
-                  lambda data, amount, shown: {
-                      "reference": data.get("idempotency_key", "")[:31],
-                      "sku": shown["product"]["sku"], "customer_no": shown["number"]})
+    def own_purchase(data: dict[str, str], amount: Money, shown: dict[str, Any]
+                     ) -> dict[str, str]:
+        """``ppob.buy-own``'s input: the form's key is the purchase's (or bill's) reference."""
+        return {"reference": data.get("idempotency_key", "")[:31],
+                "sku": shown["product"]["sku"], "customer_no": shown["number"]}
 
-    return [transfer_page, installment_page, ppob_page, ppob_history, *transfer, *installment,
-            *ppob]
+    ppob = paying("ppob", "ppob", "beli", "ppob.buy-own", ppob_sent, own_purchase)
+
+    def bills_form(request: AnyRequest, session: ml.MemberSession, values: dict[str, str],
+                   *, error: str = "", status: int = 200) -> Response[Any]:
+        products = app.read("ppob.own-products", session, bills=True)["products"] \
+            if app.has("ppob.own-bill", session) else []
+        return app.render(request, "tagihan.html", session=session, status=status,
+                          products=products, values=values, error=error,
+                          key=values.get("idempotency_key") or app.web.new_key())
+
+    @get("/tagihan", sync_to_thread=True)
+    def bills_page(request: AnyRequest) -> Response[Any]:
+        session = app.at_stage(request, ml.READY)
+        if isinstance(session, Response):
+            return session
+        return bills_form(request, session, dict(request.query_params))
+
+    def bill_sent(request: AnyRequest, data: dict[str, str]
+                  ) -> tuple[ml.MemberSession, Money, dict[str, Any]] | Response[Any]:
+        """The session, what the member pays and the ``bill`` the provider quoted (asked once
+        per form: the form's key is the quote's reference), or the form again with the
+        refusal."""
+        session = app.form_at(request, data, ml.READY)
+        if isinstance(session, Response):
+            return session
+        number = "".join(data.get("nomor", "").split())
+        product = next((p for p in app.read("ppob.own-products", session, bills=True)[
+            "products"] if p["sku"] == data.get("produk")), None)
+        if product is None or not number.isdigit() or not 6 <= len(number) <= 32:
+            return bills_form(request, session, data, status=400, error=(
+                "Pilih tagihan dan ketik nomor pelanggan atau nomor peserta (angka saja)."))
+        assert session.principal is not None
+        quote = kernel.plugins.operations["ppob.own-bill"].value
+        try:
+            bill = app.web.run(quote, {"reference": data.get("idempotency_key", "")[:31],
+                                       "sku": product["sku"], "customer_no": number},
+                               session.principal).payload
+        except KopcoreError as exc:
+            return bills_form(request, session, data, status=exc.status, error=(
+                "Tidak ada tagihan untuk nomor ini. Periksa nomor pelanggan atau nomor "
+                "peserta." if exc.code == "not-found" else said(exc)))
+        return session, money_of(bill["amount"]), {"product": product, "number": number,
+                                                   "bill": bill}
+
+    bills = paying("tagihan", "tagihan", "bayar", "ppob.buy-own", bill_sent, own_purchase)
+
+    return [transfer_page, installment_page, ppob_page, ppob_history, bills_page, *transfer,
+            *installment, *ppob, *bills]
 
 
 def _described(kind: str, amount: Money, shown: dict[str, Any]) -> str:
@@ -636,6 +683,8 @@ def _described(kind: str, amount: Money, shown: dict[str, Any]) -> str:
         return f"transfer {format_money(amount)} ke {shown['recipient']['name']}"
     if kind == "ppob":
         return f"pembelian {shown['product']['name']} {format_money(amount)}"
+    if kind == "tagihan":
+        return f"pembayaran {shown['product']['name']} {format_money(amount)}"
     return f"pembayaran angsuran {format_money(amount)}"
 
 

@@ -28,6 +28,9 @@ from kopcore_ppob.messages import _
 class OwnProductsIn:
     category: str | None = attrs.field(default=None, metadata={
         "help": "Only this category (pulsa, data, pln...)", "max_length": 32})
+    bills: bool = attrs.field(default=False, metadata={
+        "help": "Postpaid bills (PLN postpaid, BPJS Kesehatan...) instead of prepaid products; "
+                "their price is the admin fee, the bill comes from ppob.own-bill"})
 
 
 @attrs.frozen
@@ -87,15 +90,72 @@ def _member_number(ctx: Context) -> str:
 
 
 def own_products(ctx: Context, data: OwnProductsIn) -> OwnProductsOut:
-    """The prepaid products a member can buy now, at the member's price."""
+    """The prepaid products a member can buy now, at the member's price; with ``bills``, the
+    postpaid bills a member can pay (the price is then the admin fee)."""
     return OwnProductsOut([
         OwnProductOut(p.sku, p.category, p.brand, p.name, money(ctx, p.selling_price))
         for p in catalogue.list_products(ctx, data.category)
-        if p.available and not p.postpaid])
+        if p.available and p.postpaid == data.bills])
+
+
+@attrs.frozen
+class OwnBillIn:
+    reference: str = attrs.field(metadata={
+        "help": "A new reference for each bill; pay it with ppob.buy-own and the same "
+                "reference, the same day", "max_length": 31})
+    sku: str = attrs.field(metadata={"help": "Bill product code (ppob.own-products --bills)",
+                                     "max_length": 64})
+    customer_no: str = attrs.field(metadata={"help": "Customer or participant number (digits)",
+                                             "max_length": 32})
+
+
+@attrs.frozen
+class OwnBillPeriod:
+    period: str
+    bill: Money
+    penalty: Money
+
+
+@attrs.frozen
+class OwnBillOut:
+    """A postpaid bill as the provider quoted it, and what the member pays for it."""
+
+    reference: str
+    status: str
+    sku: str
+    customer_no: str
+    customer_name: str | None
+    #: The bill itself (every period, penalties included).
+    bill: Money
+    #: The cooperative's admin fee.
+    admin_fee: Money
+    #: What the member pays: bill and admin fee.
+    amount: Money
+    periods: list[OwnBillPeriod]
+    quoted_on: date
+
+
+def own_bill(ctx: Context, data: OwnBillIn) -> OwnBillOut:
+    """Ask the provider for a member's postpaid bill (PLN postpaid, BPJS Kesehatan...), kept
+    under the reference for the day; asking again with the reference returns that quote."""
+    number = _member_number(ctx)
+    ref_id = f"{number}-{data.reference}"
+    txn = flow.inquiry(ctx, ref_id, data.sku, data.customer_no)
+
+    def shown(r: Context) -> OwnBillOut:
+        periods = [OwnBillPeriod(period, money(r, bill), money(r, penalty))
+                   for period, bill, penalty in flow.bill_periods(r, ref_id)]
+        return OwnBillOut(data.reference, txn.status, txn.sku, txn.customer_no,
+                          txn.customer_name, money(r, txn.bill),
+                          money(r, txn.selling_price - txn.bill), money(r, txn.selling_price),
+                          periods, txn.created_on)
+
+    return ctx.kernel.read(ctx.actor, shown)
 
 
 def buy_own(ctx: Context, data: BuyOwnIn) -> OwnPurchaseOut:
-    """Buy a prepaid product (pulsa, data, a PLN token) from the member's own savings."""
+    """Buy a prepaid product (pulsa, data, a PLN token) from the member's own savings, or pay
+    a bill quoted by ``ppob.own-bill`` under the same reference."""
     number = _member_number(ctx)
     ref_id = f"{number}-{data.reference}"
     txn = flow.pay(ctx, flow.PayRequest(ref_id, data.sku, data.customer_no, number, None))
