@@ -38,6 +38,7 @@ from kopcore.errors import KopcoreError, TooManyRequests, ValidationError, messa
 from kopcore.interfaces.web._base import NO_STORE, STATIC, AnyRequest, Web, grouped
 from kopcore.interfaces.web._pages import Form
 from kopcore.interfaces.web._show import money_of, refusal
+from kopcore.interfaces.web._statement_pdf import statement_pdf as pdf_statement
 from kopcore.kernel import Kernel
 from kopcore.money import Money, read_amount
 
@@ -347,23 +348,28 @@ def _home_handlers(app: MemberApp) -> list[Any]:
                           can_apply=app.has("loans.apply", session),
                           pin_set=bool(request.query_params.get("pin")))
 
-    @get("/rekening/{number:str}", sync_to_thread=True)
-    def statement(request: AnyRequest, number: FromPath[str]) -> Response[Any]:
-        session = app.at_stage(request, ml.READY)
-        if isinstance(session, Response):
-            return session
+    def period(request: AnyRequest) -> tuple[date, date, str]:
+        """The statement's period from ``dari`` and ``sampai`` (the last 30 days by default),
+        and what is wrong with them (``""`` when nothing)."""
         today = app.web.business_date()
         since, until = today - timedelta(days=30), today
-        error = ""
         try:
             if request.query_params.get("dari"):
                 since = date.fromisoformat(request.query_params["dari"])
             if request.query_params.get("sampai"):
                 until = date.fromisoformat(request.query_params["sampai"])
         except ValueError:
-            error = "Tanggal tidak dikenali: pilih tanggal dari kalender."
+            return since, until, "Tanggal tidak dikenali: pilih tanggal dari kalender."
         if since > until:
-            error = "Tanggal awal harus sebelum tanggal akhir."
+            return since, until, "Tanggal awal harus sebelum tanggal akhir."
+        return since, until, ""
+
+    @get("/rekening/{number:str}", sync_to_thread=True)
+    def statement(request: AnyRequest, number: FromPath[str]) -> Response[Any]:
+        session = app.at_stage(request, ml.READY)
+        if isinstance(session, Response):
+            return session
+        since, until, error = period(request)
         try:
             account = app.read("accounts.get", session, account=number)
             lines = [] if error else app.read("accounts.statement", session, account=number,
@@ -373,6 +379,29 @@ def _home_handlers(app: MemberApp) -> list[Any]:
             return refused(request, session, exc)
         return app.render(request, "mutasi.html", session=session, account=account,
                           statement=lines, since=since, until=until, error=error)
+
+    @get("/rekening/{number:str}/pdf", sync_to_thread=True)
+    def statement_pdf(request: AnyRequest, number: FromPath[str]) -> Response[Any]:
+        """The same statement as a PDF e-statement, to keep or to show a bank."""
+        session = app.at_stage(request, ml.READY)
+        if isinstance(session, Response):
+            return session
+        since, until, error = period(request)
+        if error:
+            return app.render(request, "pesan.html", session=session, status=400,
+                              title="Tanggal tidak dapat dipakai", text=error)
+        try:
+            account = app.read("accounts.get", session, account=number)
+            found = app.read("accounts.statement", session, account=number,
+                             from_date=since.isoformat(), to_date=until.isoformat())
+        except KopcoreError as exc:
+            return refused(request, session, exc)
+        document = pdf_statement(app.kernel.settings.cooperative_name,
+                                 session.member_name or "", account, found,
+                                 app.web.business_date())
+        name = f"mutasi-{account['number']}-{since.isoformat()}-{until.isoformat()}.pdf"
+        return Response(document, media_type="application/pdf", headers={
+            **NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'})
 
     @get("/pinjaman/{number:str}", sync_to_thread=True)
     def loan_page(request: AnyRequest, number: FromPath[str]) -> Response[Any]:
@@ -416,7 +445,7 @@ def _home_handlers(app: MemberApp) -> list[Any]:
         return Redirect(path=f"{MEMBER_PREFIX}/perangkat?keluar=1", status_code=303,
                         headers=NO_STORE)
 
-    return [home, statement, loan_page, device_list, device_sign_out]
+    return [home, statement, statement_pdf, loan_page, device_list, device_sign_out]
 
 
 def _last_shu(app: MemberApp, session: ml.MemberSession) -> dict[str, Any] | None:
