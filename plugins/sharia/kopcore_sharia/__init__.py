@@ -12,7 +12,9 @@ interest (riba).
 - murabahah financing (PSAK 102): proportional or annuity margin recognition, ta'zir to the
   social fund, muqasah by approval, kolektibilitas and the allowance (PPAP) at end of day;
 - qardh: principal-only benevolent loans with an optional flat admin cost;
-- zakat, infaq/sadaqah and social funds (maal) kept apart from the financing business.
+- zakat, infaq/sadaqah and social funds (maal) kept apart from the financing business;
+- musyarakah and musyarakah mutanaqisah financing (PSAK 406), the cooperative the passive
+  partner (:mod:`kopcore_sharia.musyarakah`).
 
 Member exit is refused while a murabahah or qardh is outstanding; wadiah and mudharabah balances
 are refunded. See README.md.
@@ -56,6 +58,7 @@ from kopcore_sharia import (
     dues,
     eod,
     mudharabah_ops,
+    musyarakah_ops,
     operations,
     proposal_ops,
     unit,
@@ -94,7 +97,7 @@ def kopcore_permissions() -> Sequence[PermissionSpec]:
 def kopcore_operations() -> Sequence[Operation]:
     return (*operations.OPERATIONS, *proposal_ops.OPERATIONS, *mudharabah_ops.OPERATIONS,
             *collectibility.OPERATIONS, *allowance.OPERATIONS, *unit.OPERATIONS,
-            *zis.OPERATIONS)
+            *zis.OPERATIONS, *musyarakah_ops.OPERATIONS)
 
 
 @kopcore.hookimpl
