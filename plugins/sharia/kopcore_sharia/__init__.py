@@ -66,6 +66,7 @@ from kopcore_sharia import (
     zis,
 )
 from kopcore_sharia.messages import _
+from kopcore_sharia.musyarakah import findings as musyarakah_findings
 from kopcore_sharia.verify import findings as verify_findings
 
 __version__ = "0.3.0"
@@ -162,8 +163,9 @@ def kopcore_import_sheets() -> Sequence[ImportSheet]:
 
 @kopcore.hookimpl
 def kopcore_verify(ctx: Context) -> Sequence[Finding]:
-    """Mudharabah distributions against their parts and the entries that paid them."""
-    return verify_findings(ctx)
+    """Mudharabah distributions against their parts and the entries that paid them; musyarakah
+    investments against their contracts."""
+    return [*verify_findings(ctx), *musyarakah_findings(ctx)]
 
 
 @kopcore.hookimpl

@@ -45,7 +45,7 @@ from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.ledger import Account, JournalEntry, Member
 from kopcore.money import Money, exponent
-from kopcore.records import PostingLine, Side
+from kopcore.records import Finding, PostingLine, Side
 from kopcore_sharia import chart
 from kopcore_sharia.messages import _
 from kopcore_sharia.murabahah import add_months, days_between, internal_account, round_half_up
@@ -637,3 +637,25 @@ def outstanding_by_class(ctx: Context) -> list[ClassOutstanding]:
     out += [ClassOutstanding(r.code, r.code, int(r.n), int(r.held)) for r in rows.values()
             if r.code not in {k.code for k in classes}]
     return out
+
+
+# --- verify ------------------------------------------------------------------------------------
+
+
+def findings(ctx: Context) -> list[Finding]:
+    """Contracts whose investment account disagrees with their records (``kopcore verify``):
+    an active one holds its capital less what was returned and the losses borne; a settled or
+    ended one holds nothing."""
+    m, a = musyarakah.c, query.accounts.c
+    expected = sa.case((m.status == ACTIVE, m.capital - m.returned - m.losses), else_=0)
+    rows: Any = ctx.conn.execute(
+        sa.select(m.account_id, a.number, expected.label("expected"),
+                  query.normal_balance().label("held"))
+        .join(query.accounts, a.id == m.account_id)
+        .where(expected != query.normal_balance()).order_by(m.account_id))
+    currency = ctx.settings.currency
+    return [Finding("musyarakah_outstanding_differs",
+                    f"musyarakah {r.number} should hold "
+                    f"{Money(int(r.expected), currency).format()} (capital less returns and "
+                    f"losses); its account holds {Money(int(r.held), currency).format()}",
+                    account_id=r.account_id) for r in rows]

@@ -7,12 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
+import sqlalchemy as sa
+from kopcore_sharia.musyarakah_tables import musyarakah
 from sharia_coop import CASH, Coop
 
 import kopcore
 from kopcore.errors import ExitRefused, PostingVetoed, ValidationError
 from kopcore.kernel import Kernel
 from kopcore.records import GLAccountSpec, GLType
+from kopcore.testing import verify_books
 
 ASSET = "ASET-01"
 GAIN, DEFERRED = "sharia.musyarakah_valuation_gain", "sharia.musyarakah_deferred_gain"
@@ -131,3 +134,20 @@ def test_no_interest_beside_musyarakah(make_kernel: Callable[..., Kernel]) -> No
         coop.refused(PostingVetoed, "entries.post", memo="bunga", lines=[
             {"account": sharia, "side": "debit", "amount": "1000"},
             {"account": "GL-conv.interest_income", "side": "credit", "amount": "1000"}])
+
+
+def test_verify_finds_a_contract_edited_in_the_database(coop: Coop) -> None:
+    member = coop.member()
+    number = coop.call("sharia.musyarakah-contract", member=member, business="Warung makan",
+                       capital="1000000", member_capital="1000000", member_contribution="kas",
+                       term_months=6, nisbah="50", cash_account=CASH)["musyarakah"]["account"][
+        "number"]
+    coop.call("sharia.musyarakah-return", account=number, amount="400000", cash_account=CASH)
+
+    def errors() -> list[str]:
+        return [p.kind for p in coop.kernel.read("auditor", verify_books).errors]
+
+    assert errors() == []
+    with coop.kernel.db.engine.begin() as conn:  # a return recorded without its entry
+        conn.execute(sa.update(musyarakah).values(returned=musyarakah.c.returned + 100000))
+    assert errors() == ["sharia.musyarakah_outstanding_differs"]
