@@ -140,6 +140,7 @@ MUSYARAKAH_INCOME = "sharia.musyarakah_income"
 MUSYARAKAH_VALUATION_GAIN = "sharia.musyarakah_valuation_gain"
 MUSYARAKAH_LOSS = "sharia.musyarakah_loss"
 MUSYARAKAH_VALUATION_LOSS = "sharia.musyarakah_valuation_loss"
+MUSYARAKAH_DEPRECIATION = "sharia.musyarakah_depreciation"
 
 GL_ACCOUNTS += (
     GLAccountSpec(MUSYARAKAH_INVESTMENT, "1171", "Investasi Musyarakah", GLType.ASSET),
@@ -152,6 +153,8 @@ GL_ACCOUNTS += (
     GLAccountSpec(MUSYARAKAH_LOSS, "5171", "Kerugian Investasi Musyarakah", GLType.EXPENSE),
     GLAccountSpec(MUSYARAKAH_VALUATION_LOSS, "5172",
                   "Kerugian Penilaian Aset Nonkas Musyarakah", GLType.EXPENSE),
+    GLAccountSpec(MUSYARAKAH_DEPRECIATION, "5173", "Beban Penyusutan Aset Nonkas Musyarakah",
+                  GLType.EXPENSE),
 )
 
 MUSYARAKAH_PRODUCT = "sharia.musyarakah"

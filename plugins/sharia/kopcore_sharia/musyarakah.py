@@ -12,8 +12,10 @@ Books (the investment is the member account ``MS…``/``MM…`` under ``sharia.m
 - contract, non-cash asset at fair value (par. 28b): Dr investment the fair value / Cr the
   account holding the asset its carrying value; a fair value above it is a deferred gain
   (Cr ``sharia.musyarakah_deferred_gain``, a contra-asset) amortised over the term at end of day
-  (Dr deferred gain / Cr ``sharia.musyarakah_valuation_gain``), one below it a loss at once
-  (Dr ``sharia.musyarakah_valuation_loss``);
+  (Dr deferred gain / Cr ``sharia.musyarakah_valuation_gain``; what is left once the contract
+  closes, at once), one below it a loss at once (Dr ``sharia.musyarakah_valuation_loss``); the
+  investment is reduced by the asset's depreciation over its useful life, month by month at end
+  of day (par. 29: Dr ``sharia.musyarakah_depreciation`` / Cr investment);
 - a period's result reported by the member (par. 34): the cooperative's share
   ``result x nisbah`` (revenue or profit, as agreed) is income when received: Dr cash /
   Cr ``sharia.musyarakah_income``; a loss is borne by capital,
@@ -142,6 +144,8 @@ class Contract:
     returned: int
     deferred_gain: int
     gain_recognised: int
+    useful_life_months: int | None
+    depreciated: int
     status: str
     ended_on: date | None
     next_due_on: date | None
@@ -223,6 +227,7 @@ class Terms:
     installments: int | None = None
     ujrah: Money | None = None
     rounding_unit: Money | None = None
+    useful_life_months: int | None = None
 
 
 def _check_terms(terms: Terms) -> None:
@@ -248,6 +253,10 @@ def _check_terms(terms: Terms) -> None:
                                         or not (terms.asset or "").strip()):
         raise ValidationError(_("a non-cash contribution names the asset and its carrying "
                                 "value"), field="asset")
+    if terms.useful_life_months is not None and (
+            terms.form is Form.CASH or not 1 <= terms.useful_life_months <= 1200):
+        raise ValidationError(_("a useful life (1-1200 months) is for a non-cash asset"),
+                              field="useful_life_months")
 
 
 def create(ctx: Context, member: Member, terms: Terms, *, source_account: str,
@@ -301,7 +310,8 @@ def create(ctx: Context, member: Member, terms: Terms, *, source_account: str,
         installments=terms.installments if diminishing else None,
         ujrah=terms.ujrah.minor if diminishing and terms.ujrah else 0, rounding_unit=unit,
         paid_installments=0, reports=0, income=0, losses=0, returned=0, deferred_gain=gain,
-        gain_recognised=0, status=ACTIVE, ended_on=None, next_due_on=first_due,
+        gain_recognised=0, useful_life_months=terms.useful_life_months, depreciated=0,
+        status=ACTIVE, ended_on=None, next_due_on=first_due,
         days_past_due=0, collectibility=None, allowance=0, receivable_account_id=None,
         shortfall_ground=None))
     kind = "mutanaqisah" if diminishing else ""
@@ -524,9 +534,10 @@ def pay_installment(ctx: Context, number: str, cash_account: str
 
 
 def eod_condition() -> sa.ColumnElement[bool]:
-    """Contracts end of day looks at: active ones, and closed ones still carrying an allowance."""
+    """Contracts end of day looks at: active ones, and closed ones still carrying an allowance or
+    a deferred gain not yet recognised."""
     m = musyarakah.c
-    return sa.or_(m.status == ACTIVE, m.allowance != 0)
+    return sa.or_(m.status == ACTIVE, m.allowance != 0, m.gain_recognised != m.deferred_gain)
 
 
 def age_chunk(ctx: Context, day: date, low: int, high: int) -> int:
@@ -549,42 +560,82 @@ def _months_elapsed(start: date, day: date, term: int) -> int:
     return max(0, min(months, term))
 
 
-def provide_chunk(ctx: Context, day: date, low: int, high: int) -> int:
-    """Bring each contract's allowance to its class's rate of the investment outstanding and
-    amortise the deferred gain on non-cash capital month by month over the term; each net
-    change of the chunk posts as one entry. Returns the contracts changed."""
+@attrs.frozen
+class _Change:
+    account_id: int
+    number: str
+    allowance: int
+    gain: int
+    depreciated: int
+    allowance_change: int
+    gain_change: int
+    depreciation: int
+
+
+def _change(row: Any, day: date, rates: dict[str, int], first: str, unit: int) -> _Change:
+    """What end of day changes on one contract: the deferred gain recognised to
+    ``gain x months elapsed / term`` (all of it once the contract is closed), the non-cash
+    asset depreciated to ``fair value x months elapsed / useful life`` (never beyond what the
+    investment holds), and the allowance at its class's rate of the investment left."""
     from kopcore_sharia.allowance import BASIS_POINTS
 
+    active = row.status == ACTIVE
+    elapsed = _months_elapsed(row.contract_on, day, row.term_months)
+    gain = int(row.deferred_gain)
+    if active:
+        gain = round_half_up(Fraction(gain * elapsed, row.term_months), unit)
+    held, done = max(int(row.held), 0), int(row.depreciated)
+    depreciated = done
+    if active and row.useful_life_months:
+        months = min(elapsed, row.useful_life_months)
+        due = round_half_up(Fraction(int(row.capital) * months, row.useful_life_months), unit)
+        depreciated = max(done, min(due, done + held))
+    base = held - (depreciated - done) if active else 0
+    rate = rates.get(row.collectibility or first, 0)
+    allowance = round_half_up(Fraction(base * rate, BASIS_POINTS), unit)
+    return _Change(row.account_id, row.number, allowance, gain, depreciated,
+                   allowance - int(row.allowance), gain - int(row.gain_recognised),
+                   depreciated - done)
+
+
+def provide_chunk(ctx: Context, day: date, low: int, high: int) -> int:
+    """Depreciate non-cash capital (PSAK 406 par. 29), amortise its deferred gain month by month
+    over the term, and bring each contract's allowance to its class's rate of the investment
+    outstanding; each kind of change of the chunk posts as one entry. Returns the contracts
+    changed."""
     m, a, c = musyarakah.c, query.accounts.c, collectibility_classes.c
     rows = ctx.conn.execute(
-        sa.select(m.account_id, m.status, m.collectibility, m.allowance, m.contract_on,
-                  m.term_months, m.deferred_gain, m.gain_recognised,
-                  query.normal_balance().label("held"))
+        sa.select(m.account_id, a.number, m.status, m.collectibility, m.allowance,
+                  m.contract_on, m.term_months, m.deferred_gain, m.gain_recognised, m.capital,
+                  m.useful_life_months, m.depreciated, query.normal_balance().label("held"))
         .join(query.accounts, a.id == m.account_id)
         .where(m.account_id.between(low, high), eod_condition()).order_by(m.account_id)).all()
     classes = ctx.conn.execute(sa.select(c.code, c.allowance_bp).order_by(c.min_days)).all()
     rates = {r.code: int(r.allowance_bp) for r in classes}
     first = classes[0].code if classes else ""
     unit = _unit(ctx)
-    changed, allowance_change, gain_change = [], 0, 0
-    for row in rows:
-        base = max(int(row.held), 0) if row.status == ACTIVE else 0
-        rate = rates.get(row.collectibility or first, 0)
-        target = round_half_up(Fraction(base * rate, BASIS_POINTS), unit)
-        gain = int(row.gain_recognised)
-        if row.deferred_gain and row.status == ACTIVE:
-            elapsed = _months_elapsed(row.contract_on, day, row.term_months)
-            gain = round_half_up(Fraction(row.deferred_gain * elapsed, row.term_months), unit)
-        if target != row.allowance or gain != row.gain_recognised:
-            changed.append({"id": row.account_id, "formed": target, "gain": gain})
-            allowance_change += target - int(row.allowance)
-            gain_change += gain - int(row.gain_recognised)
+    changed = [x for x in (_change(row, day, rates, first, unit) for row in rows)
+               if x.allowance_change or x.gain_change or x.depreciation]
     if not changed:
         return 0
     ctx.conn.execute(sa.update(musyarakah).where(m.account_id == sa.bindparam("id"))
                      .values(allowance=sa.bindparam("formed"),
-                             gain_recognised=sa.bindparam("gain")), changed)
+                             gain_recognised=sa.bindparam("gain"),
+                             depreciated=sa.bindparam("dep")),
+                     [{"id": x.account_id, "formed": x.allowance, "gain": x.gain,
+                       "dep": x.depreciated} for x in changed])
     currency, stamp = ctx.settings.currency, day.isoformat()
+    key = f"{stamp}:{low}-{high}"
+    wear = [x for x in changed if x.depreciation]
+    if wear:
+        total = Money(sum(x.depreciation for x in wear), currency)
+        ledger.post_entry(ctx, [
+            PostingLine(chart.gl(chart.MUSYARAKAH_DEPRECIATION), Side.DEBIT, total),
+            *(PostingLine(x.number, Side.CREDIT, Money(x.depreciation, currency))
+              for x in wear)],
+            memo=f"Penyusutan aset nonkas musyarakah {stamp}",
+            idempotency_key=f"sharia.musyarakah-depreciation:{key}")
+    allowance_change = sum(x.allowance_change for x in changed)
     if allowance_change:
         amount = Money(abs(allowance_change), currency)
         expense, held = chart.gl(chart.ALLOWANCE_EXPENSE), chart.gl(chart.FINANCING_ALLOWANCE)
@@ -592,14 +643,15 @@ def provide_chunk(ctx: Context, day: date, low: int, high: int) -> int:
         ledger.post_entry(ctx, [PostingLine(debit, Side.DEBIT, amount),
                                 PostingLine(credit, Side.CREDIT, amount)],
                           memo=f"Penyesuaian PPAP musyarakah {stamp}",
-                          idempotency_key=f"sharia.musyarakah-allowance:{stamp}:{low}-{high}")
+                          idempotency_key=f"sharia.musyarakah-allowance:{key}")
+    gain_change = sum(x.gain_change for x in changed)
     if gain_change:
         amount = Money(gain_change, currency)
         ledger.post_entry(ctx, [
             PostingLine(chart.gl(chart.MUSYARAKAH_DEFERRED_GAIN), Side.DEBIT, amount),
             PostingLine(chart.gl(chart.MUSYARAKAH_VALUATION_GAIN), Side.CREDIT, amount)],
             memo=f"Amortisasi keuntungan tangguhan musyarakah {stamp}",
-            idempotency_key=f"sharia.musyarakah-gain:{stamp}:{low}-{high}")
+            idempotency_key=f"sharia.musyarakah-gain:{key}")
     return len(changed)
 
 
@@ -644,10 +696,11 @@ def outstanding_by_class(ctx: Context) -> list[ClassOutstanding]:
 
 def findings(ctx: Context) -> list[Finding]:
     """Contracts whose investment account disagrees with their records (``kopcore verify``):
-    an active one holds its capital less what was returned and the losses borne; a settled or
-    ended one holds nothing."""
+    an active one holds its capital less what was returned, the losses borne and the
+    depreciation of non-cash capital; a settled or ended one holds nothing."""
     m, a = musyarakah.c, query.accounts.c
-    expected = sa.case((m.status == ACTIVE, m.capital - m.returned - m.losses), else_=0)
+    expected = sa.case((m.status == ACTIVE,
+                        m.capital - m.returned - m.losses - m.depreciated), else_=0)
     rows: Any = ctx.conn.execute(
         sa.select(m.account_id, a.number, expected.label("expected"),
                   query.normal_balance().label("held"))
@@ -656,6 +709,6 @@ def findings(ctx: Context) -> list[Finding]:
     currency = ctx.settings.currency
     return [Finding("musyarakah_outstanding_differs",
                     f"musyarakah {r.number} should hold "
-                    f"{Money(int(r.expected), currency).format()} (capital less returns and "
-                    f"losses); its account holds {Money(int(r.held), currency).format()}",
+                    f"{Money(int(r.expected), currency).format()} (capital less returns, losses "
+                    f"and depreciation); its account holds {Money(int(r.held), currency).format()}",
                     account_id=r.account_id) for r in rows]

@@ -94,6 +94,10 @@ class ContractIn:
         "max_length": 64})
     carrying_value: Decimal | None = attrs.field(default=None, metadata={
         "help": "Non-cash: the asset's carrying value in rupiah"})
+    useful_life_months: int | None = attrs.field(default=None, metadata={
+        "help": "Non-cash: the asset's remaining useful life in months; the investment is "
+                "depreciated over it (none: not depreciated, e.g. land)",
+        "minimum": 1, "maximum": 1200})
     rounding_unit: Decimal = attrs.field(default=Decimal(1), metadata={
         "help": "Shares and installments are rounded half up to this many rupiah"})
     number: str | None = attrs.field(default=None, metadata={
@@ -200,6 +204,9 @@ class MusyarakahOut:
     outstanding: Money
     deferred_gain: Money
     gain_recognised: Money
+    useful_life_months: int | None
+    #: Depreciation of a non-cash contribution charged against the investment so far.
+    depreciated: Money
     next_installment: InstallmentOut | None
     next_due_on: date | None
     status: str
@@ -309,7 +316,8 @@ def _out(ctx: Context, c: musyarakah.Contract) -> MusyarakahOut:
         c.money(c.member_capital), c.member_contribution, _percent(c.ownership_ppm),
         c.term_months, c.contract_on, c.maturity_on, c.installments, c.paid_installments,
         c.money(c.ujrah), c.reports, c.money(c.income), c.money(c.losses), c.money(c.returned),
-        c.account.balance, c.money(c.deferred_gain), c.money(c.gain_recognised), upcoming,
+        c.account.balance, c.money(c.deferred_gain), c.money(c.gain_recognised),
+        c.useful_life_months, c.money(c.depreciated), upcoming,
         c.next_due_on, c.status, c.ended_on, c.days_past_due, c.collectibility,
         c.money(c.allowance), receivable, c.shortfall_ground)
 
@@ -342,7 +350,7 @@ def contract(ctx: Context, data: ContractIn) -> MusyarakahEntryOut:
         form=data.form, asset=data.asset,
         carrying_value=None if data.carrying_value is None else _positive(
             ctx, data.carrying_value, "carrying_value", currency),
-        installments=data.installments,
+        installments=data.installments, useful_life_months=data.useful_life_months,
         ujrah=None if data.ujrah is None else _money(ctx, data.ujrah, "ujrah", currency),
         rounding_unit=_positive(ctx, data.rounding_unit, "rounding_unit", currency))
     made, entry = musyarakah.create(ctx, member, terms, source_account=source,

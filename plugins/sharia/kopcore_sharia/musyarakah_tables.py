@@ -47,6 +47,10 @@ musyarakah = sa.Table(
     sa.Column("returned", sa.BigInteger, nullable=False),
     sa.Column("deferred_gain", sa.BigInteger, nullable=False),
     sa.Column("gain_recognised", sa.BigInteger, nullable=False),
+    #: A non-cash contribution's useful life (null: not depreciated, e.g. land) and the
+    #: depreciation charged against the investment so far (PSAK 406 par. 29).
+    sa.Column("useful_life_months", sa.Integer, nullable=True),
+    sa.Column("depreciated", sa.BigInteger, nullable=False),
     #: ``active``, ``settled`` (returned or bought in full) or ``ended`` (with a receivable).
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("ended_on", sa.Date, nullable=True),

@@ -19,6 +19,7 @@ from kopcore.testing import verify_books
 
 ASSET = "ASET-01"
 GAIN, DEFERRED = "sharia.musyarakah_valuation_gain", "sharia.musyarakah_deferred_gain"
+WEAR = "sharia.musyarakah_depreciation"
 
 
 def postings(out: dict) -> dict[tuple[str, str], str]:
@@ -28,27 +29,33 @@ def postings(out: dict) -> dict[tuple[str, str], str]:
 def test_a_machine_handed_over_at_fair_value(coop_from: Callable[[date], Coop]) -> None:
     """A machine carried at Rp50,000,000 goes into the member's business at its fair value
     60,000,000 for 4 months: the investment is 60,000,000, the 10,000,000 over the carrying
-    value a deferred gain amortised 2,500,000 a month (par. 28b(i)). Another carried at
-    50,000,000 and valued 45,000,000: a loss of 5,000,000 at once (par. 28b(ii))."""
+    value a deferred gain amortised 2,500,000 a month (par. 28b(i)); with 40 months of useful
+    life left the investment is depreciated 60,000,000 / 40 = 1,500,000 a month (par. 29).
+    Another carried at 50,000,000 and valued 45,000,000: a loss of 5,000,000 at once
+    (par. 28b(ii)). A third, 12,000,000 for one carried at 10,000,000, returned the day it was
+    handed over: its whole 2,000,000 gain is recognised at that end of day."""
     coop = coop_from(date(2026, 1, 10))
     coop.call("accounts.open-internal", name="Mesin produksi", gl_key="fixed_assets",
               number=ASSET)
     coop.call("entries.post", memo="Pembelian mesin", lines=[
-        {"account": ASSET, "side": "debit", "amount": "100000000"},
-        {"account": CASH, "side": "credit", "amount": "100000000"}])
+        {"account": ASSET, "side": "debit", "amount": "110000000"},
+        {"account": CASH, "side": "credit", "amount": "110000000"}])
     member = coop.member()
     terms = {"member": member, "business": "Konveksi seragam sekolah", "member_capital":
              "20000000", "member_contribution": "tempat usaha dan kas", "term_months": 4,
              "nisbah": "35", "form": "non_cash", "asset": "Mesin bordir komputer",
              "asset_account": ASSET}
     coop.refused(ValidationError, "sharia.musyarakah-contract", **terms, capital="60000000")
+    coop.refused(ValidationError, "sharia.musyarakah-contract", **{
+        **terms, "form": "cash", "cash_account": CASH}, capital="60000000",
+        useful_life_months=40)  # a useful life is a non-cash asset's
     coop.refused(ValidationError, "sharia.musyarakah-contract", **{**terms,
                  "asset_account": None}, capital="60000000", carrying_value="50000000")
     member_acc = coop.call("sharia.wadiah-open", member=member)["number"]
     coop.refused(ValidationError, "sharia.musyarakah-contract", **{**terms,
                  "asset_account": member_acc}, capital="60000000", carrying_value="50000000")
     made = coop.call("sharia.musyarakah-contract", **terms, capital="60000000",
-                     carrying_value="50000000")
+                     carrying_value="50000000", useful_life_months=40)
     number = made["musyarakah"]["account"]["number"]
     assert postings(made) == {(number, "debit"): "60000000.00", (ASSET, "credit"): "50000000.00",
                               (f"GL-{DEFERRED}", "credit"): "10000000.00"}
@@ -61,14 +68,24 @@ def test_a_machine_handed_over_at_fair_value(coop_from: Callable[[date], Coop]) 
     assert coop.call("sharia.musyarakah-detail", account=number)["gain_recognised"][
         "amount"] == "0.00"
     coop.close_days(date(2026, 2, 11))
-    assert coop.call("sharia.musyarakah-detail", account=number)["gain_recognised"][
-        "amount"] == "2500000.00"
-    assert coop.gl_net()[GAIN] == -250_000_000
+    month = coop.call("sharia.musyarakah-detail", account=number)
+    assert (month["gain_recognised"]["amount"], month["depreciated"]["amount"],
+            month["outstanding"]["amount"]) == ("2500000.00", "1500000.00", "58500000.00")
+    assert (coop.gl_net()[GAIN], coop.gl_net()[WEAR]) == (-250_000_000, 150_000_000)
+    quick = coop.call("sharia.musyarakah-contract", **terms, capital="12000000",
+                      carrying_value="10000000")["musyarakah"]["account"]["number"]
+    coop.call("sharia.musyarakah-return", account=quick, amount="12000000", cash_account=CASH)
+    coop.close_days(date(2026, 2, 12))
+    assert coop.call("sharia.musyarakah-detail", account=quick)["gain_recognised"][
+        "amount"] == "2000000.00"
     coop.close_days(date(2026, 5, 20))
-    assert coop.call("sharia.musyarakah-detail", account=number)["gain_recognised"][
-        "amount"] == "10000000.00"
+    whole = coop.call("sharia.musyarakah-detail", account=number)
+    assert (whole["gain_recognised"]["amount"], whole["depreciated"]["amount"],
+            whole["outstanding"]["amount"]) == ("10000000.00", "6000000.00", "54000000.00")
+    assert coop.call("sharia.musyarakah-detail", account=other)["depreciated"][
+        "amount"] == "0.00"
     net = coop.gl_net()
-    assert (net[GAIN], net.get(DEFERRED, 0)) == (-1_000_000_000, 0)
+    assert (net[GAIN], net.get(DEFERRED, 0), net[WEAR]) == (-1_200_000_000, 0, 600_000_000)
     coop.books_balance()
 
 

@@ -45,6 +45,8 @@ def upgrade() -> None:
         sa.Column("returned", sa.BigInteger(), nullable=False),
         sa.Column("deferred_gain", sa.BigInteger(), nullable=False),
         sa.Column("gain_recognised", sa.BigInteger(), nullable=False),
+        sa.Column("useful_life_months", sa.Integer(), nullable=True),
+        sa.Column("depreciated", sa.BigInteger(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("ended_on", sa.Date(), nullable=True),
         sa.Column("next_due_on", sa.Date(), nullable=True),
