@@ -335,7 +335,8 @@ def report_result(ctx: Context, number: str, result: Money, *, cash_account: str
                   negligence: str | None, memo: str
                   ) -> tuple[Contract, int, JournalEntry | None]:
     """Record the member's report of the next month's realised result (revenue or profit, as
-    agreed): the cooperative's share ``result x nisbah`` received as income, or its part of a
+    agreed): the cooperative's share ``result x nisbah`` is income, received into
+    ``cash_account`` or, without one, owed by the partner (its receivable), or its part of a
     loss (by capital) charged against the investment, unless the partner's negligence is
     recorded. Returns the contract, the share (negative for a loss) and the entry."""
     contract = get_contract(ctx, number, lock=True)
@@ -367,12 +368,11 @@ def report_result(ctx: Context, number: str, result: Money, *, cash_account: str
         share = round_half_up(Fraction(result.minor * contract.nisbah_ppm, PPM),
                               contract.rounding_unit)
         if share:
-            if cash_account is None:
-                raise ValidationError(_("name the account the cooperative's share comes in to"),
-                                      field="cash_account")
-            cash = internal_account(ctx, cash_account)
+            # Received now into cash, or agreed and owed by the partner (the receivable).
+            debit = (receivable_account(ctx, contract) if cash_account is None
+                     else internal_account(ctx, cash_account))
             entry = ledger.post_entry(
-                ctx, [PostingLine(cash, Side.DEBIT, money(share)),
+                ctx, [PostingLine(debit, Side.DEBIT, money(share)),
                       PostingLine(chart.gl(chart.MUSYARAKAH_INCOME), Side.CREDIT,
                                   money(share))],
                 memo=(memo.strip() or f"Bagi hasil {label}")[:500])
@@ -393,6 +393,25 @@ def report_result(ctx: Context, number: str, result: Money, *, cash_account: str
             next_due_on=add_months(contract.contract_on, min(period + 1, contract.term_months)),
             days_past_due=0)
     return get_contract(ctx, number), share, entry
+
+
+def receivable_account(ctx: Context, contract: Contract) -> str:
+    """The number of the partner's receivable of this contract (``MP…``, what the partner owes:
+    a share agreed but not yet paid, a shortfall at the end), opened when first needed or when
+    the last one was paid and closed."""
+    if contract.receivable_account_id is not None:
+        number = query.account_number(ctx, contract.receivable_account_id)
+        if ledger.get_account(ctx, number).status is not ledger.AccountStatus.CLOSED:
+            return number
+    member = ledger.get_member_by_id(ctx, contract.member_id)
+    currency = contract.account.currency
+    opened = ledger.open_account(
+        ctx, name=f"Piutang musyarakah {member.name}"[:200], gl_key=chart.MUSYARAKAH_RECEIVABLE,
+        plugin=chart.PLUGIN, member_id=member.id,
+        product_code=chart.MUSYARAKAH_RECEIVABLE_PRODUCT, currency=currency,
+        floor=Money.zero(currency), prefix="MP")
+    _update(ctx, contract, receivable_account_id=opened.id)
+    return opened.number
 
 
 def _settle(ctx: Context, contract: Contract, **values: Any) -> None:
@@ -456,19 +475,13 @@ def end(ctx: Context, number: str, amount: Money, cash_account: str | None, grou
         if not ground.strip():
             raise ValidationError(_("record the ground of the shortfall the partner owes (the "
                                     "finding of negligence)"), field="ground")
-        member = ledger.get_member_by_id(ctx, contract.member_id)
-        receivable = ledger.open_account(
-            ctx, name=f"Piutang musyarakah {member.name}"[:200],
-            gl_key=chart.MUSYARAKAH_RECEIVABLE, plugin=chart.PLUGIN, member_id=member.id,
-            product_code=chart.MUSYARAKAH_RECEIVABLE_PRODUCT, currency=held.currency,
-            floor=Money.zero(held.currency), prefix="MP")
+        receivable = ledger.get_account(ctx, receivable_account(ctx, contract))
         lines.append(PostingLine(receivable.number, Side.DEBIT, shortfall))
     lines.append(PostingLine(number, Side.CREDIT, held))
     entry = ledger.post_entry(ctx, lines, memo=f"Akhir akad musyarakah {number}")
     _settle(ctx, contract, status=ENDED if receivable else SETTLED,
             returned=contract.returned + amount.minor,
-            receivable_account_id=None if receivable is None else receivable.id,
-            shortfall_ground=ground.strip()[:200] or None if receivable else None)
+            shortfall_ground=(ground.strip()[:200] or None) if receivable else None)
     if receivable is not None:
         receivable = ledger.get_account(ctx, receivable.number)
     return get_contract(ctx, number), receivable, entry

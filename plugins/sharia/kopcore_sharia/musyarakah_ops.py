@@ -116,7 +116,8 @@ class ReportIn:
         "help": "The month's realised result in rupiah as agreed: revenue (revenue sharing) or "
                 "profit, negative for a loss (profit-loss sharing)"})
     cash_account: str | None = attrs.field(default=None, metadata={
-        **CASH, "help": "Account the cooperative's share comes in to (required with a share)"})
+        **CASH, "help": "Account the cooperative's share comes in to (none: the share is "
+                        "agreed and owed by the partner, its receivable)"})
     negligence: str | None = attrs.field(default=None, metadata={
         "help": "A loss caused by the partner's negligence: the finding (reference and "
                 "ground); the partner then bears it", "max_length": 200})

@@ -46,12 +46,15 @@ def test_the_catfish_farm_profit_by_nisbah_loss_by_capital(
     report = {"account": number, "cash_account": CASH}
     coop.refused(Conflict, "sharia.musyarakah-report", **report, result="20000000")  # month open
     coop.close_days(date(2026, 2, 5))
-    coop.refused(ValidationError, "sharia.musyarakah-report", account=number, result="20000000")
-    first = coop.call("sharia.musyarakah-report", **report, result="20000000",
+    # Agreed at the report, paid later: the share is income and the partner owes it.
+    first = coop.call("sharia.musyarakah-report", account=number, result="20000000",
                       memo="Laporan usaha Januari")
     assert first["report"]["share"]["amount"] == "8000000.00"  # 20,000,000 x 40 %
-    assert postings(first) == {(CASH, "debit"): "8000000.00",
+    share_owed = first["musyarakah"]["receivable"]
+    assert postings(first) == {(share_owed, "debit"): "8000000.00",
                                (f"GL-{INCOME}", "credit"): "8000000.00"}
+    coop.call("sharia.musyarakah-collect", account=share_owed, amount="8000000",
+              cash_account=CASH)
     coop.close_days(date(2026, 3, 5))
     second = coop.call("sharia.musyarakah-report", **report, result="-40000000")
     assert second["report"]["share"]["amount"] == "-30000000.00"  # 300/400 of the loss
@@ -76,6 +79,7 @@ def test_the_catfish_farm_profit_by_nisbah_loss_by_capital(
                       cash_account=CASH, ground="BA pemeriksaan 03/2026")
     owed = ended["receivable"]["number"]
     assert owed.startswith("MP")
+    assert owed != share_owed  # the first was paid and closed
     assert postings(ended) == {(CASH, "debit"): "250000000.00", (owed, "debit"): "20000000.00",
                                (number, "credit"): "270000000.00"}
     assert (ended["musyarakah"]["status"], ended["musyarakah"]["receivable"],
