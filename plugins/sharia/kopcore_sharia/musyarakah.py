@@ -249,6 +249,9 @@ def _check_terms(terms: Terms) -> None:
     elif terms.installments > terms.term_months:
         raise ValidationError(_("more installments than months in the term"),
                               field="installments")
+    if terms.form is Form.NON_CASH and terms.kind is Kind.DIMINISHING:
+        raise ValidationError(_("a musyarakah mutanaqisah's capital is cash: its investment is "
+                                "what was paid less what the partner paid back"), field="form")
     if terms.form is Form.NON_CASH and (terms.carrying_value is None
                                         or not (terms.asset or "").strip()):
         raise ValidationError(_("a non-cash contribution names the asset and its carrying "

@@ -47,6 +47,10 @@ def test_the_house_bought_share_by_share(coop_from: Callable[[date], Coop]) -> N
     coop.refused(ValidationError, "sharia.musyarakah-contract", member=member,
                  kind="diminishing", cash_account=CASH, **house, installments=121,
                  ujrah="1320000")  # more installments than months
+    coop.refused(ValidationError, "sharia.musyarakah-contract", member=member,
+                 kind="diminishing", **house, installments=120, ujrah="1320000",
+                 form="non_cash", asset="Rumah", asset_account=CASH,
+                 carrying_value="160000000")  # PSAK 406 par. 32: cash paid
     deal = contract(coop, member, **house, installments=120, ujrah="1320000")
     number = deal["account"]["number"]
     assert number.startswith("MM")
