@@ -66,7 +66,7 @@ from kopcore_sharia import (
     zis,
 )
 from kopcore_sharia.messages import _
-from kopcore_sharia.musyarakah import findings as musyarakah_findings
+from kopcore_sharia.musyarakah_eod import findings as musyarakah_findings
 from kopcore_sharia.verify import findings as verify_findings
 
 __version__ = "0.3.0"

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from kopcore.context import Context
 from kopcore.records import EodTask
-from kopcore_sharia import allowance, mudharabah, murabahah, musyarakah
+from kopcore_sharia import allowance, mudharabah, murabahah, musyarakah_eod
 from kopcore_sharia.musyarakah_tables import musyarakah as partnerships
 from kopcore_sharia.tables import mudharabah_accounts
 from kopcore_sharia.tables import murabahah as contracts
@@ -78,14 +78,14 @@ TASKS: tuple[EodTask, ...] = (
 
 def _musyarakah_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
     return id_ranges(ctx, sa.select(partnerships.c.account_id)
-                     .where(musyarakah.eod_condition()), size)
+                     .where(musyarakah_eod.eod_condition()), size)
 
 
-#: Musyarakah (:mod:`kopcore_sharia.musyarakah`): days past due since the installment or the
+#: Musyarakah (:mod:`kopcore_sharia.musyarakah_eod`): days past due since the installment or the
 #: result report not made fell due, kolektibilitas, allowance (PPAP) on the investment and the
 #: deferred gain on non-cash capital amortised, each net change one entry per chunk.
 TASKS += (
-    EodTask("sharia.musyarakah-ageing", _musyarakah_chunks, musyarakah.eod_chunk, order=311,
+    EodTask("sharia.musyarakah-ageing", _musyarakah_chunks, musyarakah_eod.eod_chunk, order=311,
             description="Days past due, kolektibilitas and allowance (PPAP) of musyarakah, "
                         "deferred gain on non-cash capital"),
 )

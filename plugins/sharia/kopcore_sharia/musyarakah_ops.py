@@ -24,7 +24,7 @@ from kopcore.errors import (
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.views import AccountOut, EntryOut
-from kopcore_sharia import chart, musyarakah
+from kopcore_sharia import chart, musyarakah, musyarakah_eod
 from kopcore_sharia.messages import _
 from kopcore_sharia.musyarakah import Basis, Form, Kind
 from kopcore_sharia.musyarakah_tables import musyarakah_reports
@@ -345,7 +345,7 @@ def contract(ctx: Context, data: ContractIn) -> MusyarakahEntryOut:
     terms = musyarakah.Terms(
         kind=data.kind, business=data.business,
         capital=_positive(ctx, data.capital, "capital", currency),
-        member_capital=_money(ctx, data.member_capital, "member_capital", currency),
+        member_capital=_positive(ctx, data.member_capital, "member_capital", currency),
         member_contribution=data.member_contribution, term_months=data.term_months,
         basis=data.basis, nisbah_ppm=None if data.nisbah is None else _ppm(data.nisbah),
         form=data.form, asset=data.asset,
@@ -442,7 +442,7 @@ def portfolio(ctx: Context, data: NoInput) -> PortfolioOut:
     """Active musyarakah financing per kolektibilitas class (at the last end of day): contracts
     and outstanding (the investments' balance), the non-performing part and its ratio (NPF)."""
     currency = ctx.settings.currency
-    lines = musyarakah.outstanding_by_class(ctx)
+    lines = musyarakah_eod.outstanding_by_class(ctx)
     total = sum(line.outstanding for line in lines)
     bad = sum(line.outstanding for line in lines[1:])
     npf = Decimal(0) if total == 0 else (Decimal(bad * 100) / total).quantize(Decimal("0.01"),

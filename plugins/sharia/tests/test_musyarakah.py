@@ -36,6 +36,8 @@ def test_the_catfish_farm_profit_by_nisbah_loss_by_capital(
              "term_months": 3, "cash_account": CASH, "basis": "profit"}
     coop.refused(ValidationError, "sharia.musyarakah-contract", **terms)  # no nisbah agreed
     coop.refused(ValidationError, "sharia.musyarakah-contract", **terms, nisbah="100")
+    coop.refused(ValidationError, "sharia.musyarakah-contract", **{
+        **terms, "member_capital": "0"}, nisbah="40")  # a partnership: both contribute
     made = coop.call("sharia.musyarakah-contract", **terms, nisbah="40")
     deal = made["musyarakah"]
     number = deal["account"]["number"]

@@ -58,7 +58,7 @@ def upgrade() -> None:
         sa.Column("shortfall_ground", sa.String(200), nullable=True),
         sa.CheckConstraint("kind IN ('permanent','diminishing')",
                            name="ck_sharia_musyarakah_kind"),
-        sa.CheckConstraint("capital > 0 AND member_capital >= 0",
+        sa.CheckConstraint("capital > 0 AND member_capital > 0",
                            name="ck_sharia_musyarakah_capital"),
         sa.CheckConstraint("status IN ('active','settled','ended')",
                            name="ck_sharia_musyarakah_status"),
