@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
 from sharia_coop import CASH, Coop
 
 from kopcore.cli import make_cli
+from kopcore.errors import Forbidden
 from kopcore.interfaces.api import make_app
 
 
@@ -94,3 +96,19 @@ def test_a_partnership_through_the_cli(coop: Coop) -> None:
         "settled", "6000000.00")
     assert run("musyarakah-reports", "--account", number)["reports"] == []
     coop.books_balance()
+
+
+def test_a_member_reads_only_their_own_partnership(coop: Coop) -> None:
+    siti, budi = coop.member("Siti Aminah"), coop.member("Budi Santoso")
+    numbers = [coop.call("sharia.musyarakah-contract", member=who, business="Warung",
+                         capital="1000000", member_capital="500000", member_contribution="kas",
+                         term_months=6, nisbah="40", cash_account=CASH)["musyarakah"]["account"][
+        "number"] for who in (siti, budi)]
+    own = coop.call("sharia.musyarakah-detail", as_user=coop.member_user(siti),
+                    account=numbers[0])
+    assert own["capital"]["amount"] == "1000000.00"
+    with pytest.raises(Forbidden):
+        coop.call("sharia.musyarakah-detail", as_user=f"m-{siti.lower()}", account=numbers[1])
+    with pytest.raises(Forbidden):  # reporting a result is the staff's
+        coop.call("sharia.musyarakah-report", as_user=f"m-{siti.lower()}", account=numbers[0],
+                  result="1000", cash_account=CASH)
