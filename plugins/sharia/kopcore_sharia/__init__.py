@@ -16,8 +16,8 @@ interest (riba).
 - musyarakah and musyarakah mutanaqisah financing (PSAK 406), the cooperative the passive
   partner (:mod:`kopcore_sharia.musyarakah`).
 
-Member exit is refused while a murabahah or qardh is outstanding; wadiah and mudharabah balances
-are refunded. See README.md.
+Member exit is refused while a murabahah, qardh or musyarakah is outstanding; wadiah and
+mudharabah balances are refunded. See README.md.
 """
 
 from __future__ import annotations
@@ -127,7 +127,8 @@ def kopcore_settle_dues(ctx: Context, settlements: Sequence[DueSettlement]) -> D
 
 @kopcore.hookimpl
 def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
-    """Refuse the exit while a murabahah or qardh is outstanding; refund wadiah and mudharabah
+    """Refuse the exit while a murabahah, qardh or musyarakah (or what a partner owes after one)
+    is outstanding; refund wadiah and mudharabah
     balances (a deposit before maturity too: its profit share of the running month lapses)."""
     accounts = [a for a in ledger.member_accounts(ctx, member.id) if a.plugin == chart.PLUGIN
                 and a.status is not ledger.AccountStatus.CLOSED]
