@@ -128,8 +128,8 @@ def kopcore_settle_dues(ctx: Context, settlements: Sequence[DueSettlement]) -> D
 @kopcore.hookimpl
 def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
     """Refuse the exit while a murabahah, qardh or musyarakah (or what a partner owes after one)
-    is outstanding; refund wadiah and mudharabah
-    balances (a deposit before maturity too: its profit share of the running month lapses)."""
+    is outstanding; refund wadiah and mudharabah balances (a deposit before maturity too: its
+    profit share of the running month lapses)."""
     accounts = [a for a in ledger.member_accounts(ctx, member.id) if a.plugin == chart.PLUGIN
                 and a.status is not ledger.AccountStatus.CLOSED]
     owing = [a for a in accounts
