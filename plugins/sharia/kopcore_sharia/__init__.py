@@ -12,10 +12,12 @@ interest (riba).
 - murabahah financing (PSAK 102): proportional or annuity margin recognition, ta'zir to the
   social fund, muqasah by approval, kolektibilitas and the allowance (PPAP) at end of day;
 - qardh: principal-only benevolent loans with an optional flat admin cost;
-- zakat, infaq/sadaqah and social funds (maal) kept apart from the financing business.
+- zakat, infaq/sadaqah and social funds (maal) kept apart from the financing business;
+- musyarakah and musyarakah mutanaqisah financing (PSAK 406), the cooperative the passive
+  partner (:mod:`kopcore_sharia.musyarakah`).
 
-Member exit is refused while a murabahah or qardh is outstanding; wadiah and mudharabah balances
-are refunded. See README.md.
+Member exit is refused while a murabahah, qardh or musyarakah is outstanding; wadiah and
+mudharabah balances are refunded. See README.md.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from kopcore_sharia import (
     eod,
     health,
     mudharabah_ops,
+    musyarakah_ops,
     operations,
     proposal_ops,
     unit,
@@ -65,6 +68,7 @@ from kopcore_sharia import (
     zis,
 )
 from kopcore_sharia.messages import _
+from kopcore_sharia.musyarakah_eod import findings as musyarakah_findings
 from kopcore_sharia.verify import findings as verify_findings
 
 __version__ = "0.3.0"
@@ -96,7 +100,7 @@ def kopcore_permissions() -> Sequence[PermissionSpec]:
 def kopcore_operations() -> Sequence[Operation]:
     return (*operations.OPERATIONS, *proposal_ops.OPERATIONS, *mudharabah_ops.OPERATIONS,
             *collectibility.OPERATIONS, *allowance.OPERATIONS, *unit.OPERATIONS,
-            *zis.OPERATIONS)
+            *zis.OPERATIONS, *musyarakah_ops.OPERATIONS)
 
 
 @kopcore.hookimpl
@@ -125,8 +129,9 @@ def kopcore_settle_dues(ctx: Context, settlements: Sequence[DueSettlement]) -> D
 
 @kopcore.hookimpl
 def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None:
-    """Refuse the exit while a murabahah or qardh is outstanding; refund wadiah and mudharabah
-    balances (a deposit before maturity too: its profit share of the running month lapses)."""
+    """Refuse the exit while a murabahah, qardh or musyarakah (or what a partner owes after one)
+    is outstanding; refund wadiah and mudharabah balances (a deposit before maturity too: its
+    profit share of the running month lapses)."""
     accounts = [a for a in ledger.member_accounts(ctx, member.id) if a.plugin == chart.PLUGIN
                 and a.status is not ledger.AccountStatus.CLOSED]
     owing = [a for a in accounts
@@ -161,8 +166,9 @@ def kopcore_import_sheets() -> Sequence[ImportSheet]:
 
 @kopcore.hookimpl
 def kopcore_verify(ctx: Context) -> Sequence[Finding]:
-    """Mudharabah distributions against their parts and the entries that paid them."""
-    return verify_findings(ctx)
+    """Mudharabah distributions against their parts and the entries that paid them; musyarakah
+    investments against their contracts."""
+    return [*verify_findings(ctx), *musyarakah_findings(ctx)]
 
 
 @kopcore.hookimpl

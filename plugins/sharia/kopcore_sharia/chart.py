@@ -84,7 +84,7 @@ MURABAHAH_PRODUCT = "sharia.murabahah"
 QARDH_PRODUCT = "sharia.qardh"
 MUDHARABAH_SAVINGS_PRODUCT = "sharia.mudharabah"
 MUDHARABAH_DEPOSIT_PRODUCT = "sharia.mudharabah-deposit"
-FINANCING_PRODUCTS = (MURABAHAH_PRODUCT, QARDH_PRODUCT)
+FINANCING_PRODUCTS: tuple[str, ...] = (MURABAHAH_PRODUCT, QARDH_PRODUCT)
 MUDHARABAH_PRODUCTS = (MUDHARABAH_SAVINGS_PRODUCT, MUDHARABAH_DEPOSIT_PRODUCT)
 
 PRODUCT_TYPES: tuple[ProductType, ...] = (
@@ -127,3 +127,53 @@ HEAD_OFFICE_KEYS = frozenset({HEAD_OFFICE_INVESTMENT})
 def gl(key: str) -> str:
     """The posting account number of a GL account (``GL-<key>``)."""
     return ledger.gl_account_number(key)
+
+
+# --- musyarakah and musyarakah mutanaqisah (PSAK 406, formerly 106) --------------------------
+# The cooperative is the passive partner (mitra pasif): its capital in a member's business is an
+# investment (asset), its share of the business result income, its share of a loss an expense.
+# See :mod:`kopcore_sharia.musyarakah`.
+MUSYARAKAH_INVESTMENT = "sharia.musyarakah_investment"
+MUSYARAKAH_DEFERRED_GAIN = "sharia.musyarakah_deferred_gain"
+MUSYARAKAH_RECEIVABLE = "sharia.musyarakah_receivable"
+MUSYARAKAH_INCOME = "sharia.musyarakah_income"
+MUSYARAKAH_VALUATION_GAIN = "sharia.musyarakah_valuation_gain"
+MUSYARAKAH_LOSS = "sharia.musyarakah_loss"
+MUSYARAKAH_VALUATION_LOSS = "sharia.musyarakah_valuation_loss"
+MUSYARAKAH_DEPRECIATION = "sharia.musyarakah_depreciation"
+
+GL_ACCOUNTS += (
+    GLAccountSpec(MUSYARAKAH_INVESTMENT, "1171", "Investasi Musyarakah", GLType.ASSET),
+    GLAccountSpec(MUSYARAKAH_DEFERRED_GAIN, "1172", "Keuntungan Tangguhan Aset Nonkas Musyarakah",
+                  GLType.ASSET, contra=True),
+    GLAccountSpec(MUSYARAKAH_RECEIVABLE, "1173", "Piutang Mitra Musyarakah", GLType.ASSET),
+    GLAccountSpec(MUSYARAKAH_INCOME, "4171", "Pendapatan Bagi Hasil Musyarakah", GLType.INCOME),
+    GLAccountSpec(MUSYARAKAH_VALUATION_GAIN, "4172",
+                  "Keuntungan Penilaian Aset Nonkas Musyarakah", GLType.INCOME),
+    GLAccountSpec(MUSYARAKAH_LOSS, "5171", "Kerugian Investasi Musyarakah", GLType.EXPENSE),
+    GLAccountSpec(MUSYARAKAH_VALUATION_LOSS, "5172",
+                  "Kerugian Penilaian Aset Nonkas Musyarakah", GLType.EXPENSE),
+    GLAccountSpec(MUSYARAKAH_DEPRECIATION, "5173", "Beban Penyusutan Aset Nonkas Musyarakah",
+                  GLType.EXPENSE),
+)
+
+MUSYARAKAH_PRODUCT = "sharia.musyarakah"
+MUSYARAKAH_MMQ_PRODUCT = "sharia.musyarakah-mutanaqisah"
+MUSYARAKAH_RECEIVABLE_PRODUCT = "sharia.musyarakah-receivable"
+FINANCING_PRODUCTS += (MUSYARAKAH_PRODUCT, MUSYARAKAH_MMQ_PRODUCT,
+                       MUSYARAKAH_RECEIVABLE_PRODUCT)
+
+PRODUCT_TYPES += (
+    ProductType(MUSYARAKAH_PRODUCT, "Pembiayaan musyarakah", MUSYARAKAH_INVESTMENT,
+                "Partnership: the cooperative's capital in a member's business, the result "
+                "shared by nisbah, a loss by capital (PSAK 406)"),
+    ProductType(MUSYARAKAH_MMQ_PRODUCT, "Pembiayaan musyarakah mutanaqisah",
+                MUSYARAKAH_INVESTMENT,
+                "Diminishing partnership: the member buys the cooperative's share by "
+                "installments, each with the cooperative's part of the ujrah"),
+    ProductType(MUSYARAKAH_RECEIVABLE_PRODUCT, "Piutang mitra musyarakah",
+                MUSYARAKAH_RECEIVABLE,
+                "What a partner still owes at the end of a musyarakah (PSAK 406)"),
+)
+
+SHARIA_GL_KEYS = frozenset(spec.key for spec in GL_ACCOUNTS)

@@ -21,7 +21,8 @@ import sqlalchemy as sa
 
 from kopcore.context import Context
 from kopcore.records import EodTask
-from kopcore_sharia import allowance, mudharabah, murabahah
+from kopcore_sharia import allowance, mudharabah, murabahah, musyarakah_eod
+from kopcore_sharia.musyarakah_tables import musyarakah as partnerships
 from kopcore_sharia.tables import mudharabah_accounts
 from kopcore_sharia.tables import murabahah as contracts
 
@@ -72,4 +73,19 @@ TASKS: tuple[EodTask, ...] = (
             order=905, description="Record end-of-day balances of mudharabah accounts"),
     EodTask("sharia.deposit-maturity", _maturity_chunks, mudharabah.mature_chunk, order=910,
             description="Pay out or roll over mudharabah deposits at maturity"),
+)
+
+
+def _musyarakah_chunks(ctx: Context, day: date, size: int) -> list[tuple[int, int]]:
+    return id_ranges(ctx, sa.select(partnerships.c.account_id)
+                     .where(musyarakah_eod.eod_condition()), size)
+
+
+#: Musyarakah (:mod:`kopcore_sharia.musyarakah_eod`): days past due since the installment or the
+#: result report not made fell due, kolektibilitas, allowance (PPAP) on the investment and the
+#: deferred gain on non-cash capital amortised, each net change one entry per chunk.
+TASKS += (
+    EodTask("sharia.musyarakah-ageing", _musyarakah_chunks, musyarakah_eod.eod_chunk, order=311,
+            description="Days past due, kolektibilitas and allowance (PPAP) of musyarakah, "
+                        "deferred gain on non-cash capital"),
 )
