@@ -6,7 +6,8 @@ Reported through ``kopcore_health_figures`` as they stood at the end of a date:
   the receivable (postings to the contract's account up to the date) net of its deferred margin
   (postings to the deferred-margin GL account in entries touching the contract up to the date:
   the margin not yet recognised), plus the qardh receivables; a cost-basis figure, as the
-  allowance's base (see :mod:`kopcore_sharia.allowance`);
+  allowance's base (see :mod:`kopcore_sharia.allowance`), plus each musyarakah contract's
+  investment (its account's balance);
 - ``sharia.financing_non_performing``: the part of it in Kurang Lancar, Diragukan or Macet (NPF
   numerator); ``sharia.financing_substandard`` / ``_doubtful`` / ``_loss`` per class;
 - ``sharia.financing_problem_risk``: 50 % Kurang Lancar + 75 % Diragukan + 100 % Macet, rounded
@@ -33,7 +34,7 @@ from kopcore import query
 from kopcore.context import Context
 from kopcore.money import exponent
 from kopcore.records import HealthFigure
-from kopcore_sharia import chart
+from kopcore_sharia import chart, musyarakah_tables
 from kopcore_sharia.murabahah import round_half_up
 from kopcore_sharia.tables import collectibility_classes, murabahah
 
@@ -85,18 +86,37 @@ def murabahah_bases(ctx: Context, as_of: date) -> dict[int, int]:
             if int(v) + int(deferred.get(k, 0)) > 0}
 
 
+def balance_bases(ctx: Context, contracts: sa.Table, as_of: date) -> dict[int, int]:
+    """Per contract account of ``contracts`` (a table keyed by ``account_id``, such as
+    musyarakah's investment): its balance at the end of ``as_of``, where positive."""
+    p, e = query.postings.c, query.journal_entries.c
+    return {int(k): int(v) for k, v in ctx.conn.execute(
+        sa.select(p.account_id, sa.func.sum(p.amount))
+        .join(query.journal_entries, e.id == p.entry_id)
+        .join(contracts, contracts.c.account_id == p.account_id)
+        .where(e.business_date <= as_of).group_by(p.account_id)) if int(v) > 0}
+
+
+#: Financings whose outstanding is their contract account's balance, with a stored class.
+BALANCE_FINANCINGS: tuple[sa.Table, ...] = (musyarakah_tables.musyarakah,)
+
+
 def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
     currency = ctx.settings.currency
     bases = murabahah_bases(ctx, as_of)
+    for contracts in BALANCE_FINANCINGS:
+        bases.update(balance_bases(ctx, contracts, as_of))
     c = collectibility_classes.c
     codes = [r.code for r in ctx.conn.execute(sa.select(c.code).order_by(c.min_days))]
     # The first class is always performing; the last ones take the roles from Macet back.
     problem = min(len(ROLES), max(len(codes) - 1, 0))
     role_of = dict(zip(codes[len(codes) - problem:], ROLES[len(ROLES) - problem:],
                        strict=True))
-    stored = _pairs(ctx.conn.execute(
-        sa.select(murabahah.c.account_id, murabahah.c.collectibility)
-        .where(murabahah.c.account_id.in_(list(bases)))))
+    stored: dict[Any, Any] = {}
+    for contracts in (murabahah, *BALANCE_FINANCINGS):
+        stored.update(_pairs(ctx.conn.execute(
+            sa.select(contracts.c.account_id, contracts.c.collectibility)
+            .where(contracts.c.account_id.in_(list(bases))))))
     by_role: dict[str, int] = defaultdict(int)
     for account_id, base in bases.items():
         role = role_of.get(stored.get(account_id) or "")
@@ -108,7 +128,7 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
                              Fraction(0)), rupiah)
     return [
         HealthFigure(OUTSTANDING, sum(bases.values()) + qardh,
-                     label="Pembiayaan yang diberikan (murabahah pokok, qardh)",
+                     label="Pembiayaan yang diberikan (murabahah pokok, musyarakah, qardh)",
                      currency=currency),
         HealthFigure(NON_PERFORMING, sum(by_role.values()),
                      label="Pembiayaan bermasalah (NPF)", currency=currency),

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 import sqlalchemy as sa
+from kopcore_sharia import health
 from kopcore_sharia.musyarakah_tables import musyarakah
 from sharia_coop import CASH, Coop
 
@@ -122,6 +123,12 @@ def test_end_of_day_ages_classifies_and_provides(coop_from: Callable[[date], Coo
         ("1", 1, "7000000.00"), ("2", 1, "3000000.00"), ("3", 0, "0.00"), ("4", 0, "0.00")]
     assert (book["outstanding"]["amount"], book["non_performing"]["amount"], book["npf"]) == (
         "10000000.00", "3000000.00", "30.00")
+    # The health assessment's NPF (KSPPS regime) counts the same investments: Kurang Lancar
+    # weighs 50 % in the problem-financing risk.
+    figures = {f.key: f.value for f in coop.kernel.read(
+        "auditor", lambda ctx: health.health_figures(ctx, date(2026, 2, 2)))}
+    assert (figures[health.OUTSTANDING], figures[health.NON_PERFORMING],
+            figures[health.PROBLEM_RISK]) == (1_000_000_000, 300_000_000, 150_000_000)
     coop.call("sharia.musyarakah-pay", account=mmq, cash_account=CASH)
     coop.close_days(date(2026, 2, 4))
     again = coop.call("sharia.musyarakah-detail", account=mmq)
