@@ -145,6 +145,13 @@ def test_a_member_is_activated_gets_accounts_and_changes_contact(demo_kernel: Ke
             "product": "savings.open|POKOK"})
         assert done(opened.text) == ["Rekening sudah dibuka."]
         assert 'data-product="savings.pokok"' in opened.text
+        # The statement (mutasi rekening) of each account is one click away.
+        pokok = re.search(r'<tr data-product="savings\.pokok">\s*<td class="mono">(\w+)',
+                          opened.text).group(1)
+        assert f'href="/app/reports/mutasi?account={pokok}"' in opened.text
+        statement = client.get(f"/app/reports/mutasi?account={pokok}")
+        assert statement.status_code == 200
+        assert "Dewi Lestari" in statement.text
         changed = client.post(f"/app/cs/member/{number}/contact", data={
             "csrf": hidden(page, "csrf"), "idempotency_key": "web-contact-dewi",
             "phone": "0813-1111-2222", "address": "Jl. Melati 5, Malang"})
@@ -195,6 +202,28 @@ def test_the_exit_shows_what_it_would_pay_and_then_pays_it(demo_kernel: Kernel) 
         assert done(left.text) == ["Keluarnya anggota sudah diselesaikan; rekeningnya ditutup."]
         assert status_of(demo_kernel, number) == "left"
         assert entries(demo_kernel) == before + 1
+
+
+def test_the_exit_preview_deducts_simpanan_wajib_in_arrears(demo_kernel: Kernel) -> None:
+    with client_for(demo_kernel) as teller:
+        log_in(teller, "teller")
+        number, accounts = new_member(teller, "Lina Marpaung", "1271014506870009",
+                                      ("POKOK", "WAJIB"))
+        deposit(teller, accounts["pokok"], "100000")
+    with client_for(demo_kernel) as manager:
+        log_in(manager, "manager")
+        # A month of wajib (Rp25.000 in the demo) billed; nothing to auto-debit it from.
+        form = manager.get("/app/op/savings.wajib-bill").text
+        billed = manager.post("/app/op/savings.wajib-bill", data={
+            "csrf": hidden(form, "csrf"), "idempotency_key": hidden(form, "idempotency_key"),
+            "product": "WAJIB", "period": "2026-01"})
+        assert billed.status_code == 200, billed.text
+        page = manager.get(f"/app/cs/member/{number}/exit").text
+        preview = page.split('data-testid="exit-preview"')[1].split("</section>")[0]
+        # 100.000 pokok, less 25.000 wajib owed: 75.000 paid out.
+        assert re.search(r'data-testid="exit-deducted">\(Rp25\.000,00\)', preview)
+        assert re.search(r'data-testid="exit-total"><strong>Rp75\.000,00', preview)
+        assert "tujuh puluh lima ribu rupiah" in preview
 
 
 def test_an_exit_a_running_loan_stops_is_shown_and_refused(demo_kernel: Kernel) -> None:

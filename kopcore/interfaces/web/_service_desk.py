@@ -193,7 +193,8 @@ def service_desk_handlers(web: Web) -> list[Any]:
             may_activate=web.has("members.activate", principal),
             may_exit=web.has("members.exit", principal),
             contact_fields=contact_fields, key=web.new_key(), money=money_of,
-            teller=web.has("savings.deposit", principal))
+            teller=web.has("savings.deposit", principal),
+            statements=web.has("accounts.statement", principal))
 
     @get("/cs/member/{number:str}", sync_to_thread=True)
     def member(request: AnyRequest, number: FromPath[str]) -> Response[Any]:
@@ -254,7 +255,14 @@ def service_desk_handlers(web: Web) -> list[Any]:
                 if web.has("loans.list", principal) else []
         except KopcoreError as exc:
             return refused(request, session, exc)
-        preview = exit_preview(accounts, loans, kernel.settings.currency)
+        arrears = None
+        if web.has("savings.wajib-arrears", principal):
+            try:
+                arrears = money_of(web.read("savings.wajib-arrears", principal,
+                                            member=number)["total"])
+            except KopcoreError:
+                arrears = None
+        preview = exit_preview(accounts, loans, kernel.settings.currency, arrears)
         return web.render(request, "cs_exit.html", session=session, status=status,
                           member=member, preview=preview, values=values, error=error,
                           cash=cash_accounts(web, session),
@@ -302,11 +310,16 @@ class ExitPreview:
     total: Money
     blockers: list[dict[str, Any]]
     cancelled: list[dict[str, Any]]
+    #: Simpanan wajib in arrears, deducted from the refund (as far as it goes).
+    deducted: Money
+    #: What the member would receive: the balances less the arrears deducted.
+    paid: Money
 
 
 def exit_preview(accounts: list[dict[str, Any]], loans: list[dict[str, Any]],
-                 currency: str) -> ExitPreview:
-    """The balances an exit would pay out and the loans that would refuse it."""
+                 currency: str, arrears: Money | None = None) -> ExitPreview:
+    """The balances an exit would pay out, less the simpanan wajib in ``arrears`` (never below
+    nothing), and the loans that would refuse it."""
     total = Money.zero(currency)
     refunds = []
     for account in accounts:
@@ -318,4 +331,7 @@ def exit_preview(accounts: list[dict[str, Any]], loans: list[dict[str, Any]],
             total = total + balance
     blockers = [loan for loan in loans if loan["status"] == "active"]
     cancelled = [loan for loan in loans if loan["status"] in ("applied", "approved")]
-    return ExitPreview(refunds, total, blockers, cancelled)
+    deducted = Money.zero(currency)
+    if arrears is not None and arrears.amount > 0:
+        deducted = arrears if arrears.amount <= total.amount else total
+    return ExitPreview(refunds, total, blockers, cancelled, deducted, total - deducted)
