@@ -172,6 +172,11 @@ def test_a_member_is_activated_gets_accounts_and_changes_contact(demo_kernel: Ke
             "csrf": "forged", "idempotency_key": "web-forged", "product": "savings.open|WAJIB"})
         assert forged.status_code == 403
         assert 'data-product="savings.wajib"' not in client.get(f"/app/cs/member/{number}").text
+        # Only account-opening operations are run from the product choice.
+        other = client.post(f"/app/cs/member/{number}/open", data={
+            "csrf": hidden(page, "csrf"), "idempotency_key": "web-other",
+            "product": "members.activate|"})
+        assert other.status_code == 404
 
 
 def test_the_exit_shows_what_it_would_pay_and_then_pays_it(demo_kernel: Kernel) -> None:

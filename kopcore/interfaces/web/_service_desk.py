@@ -237,7 +237,7 @@ def service_desk_handlers(web: Web) -> list[Any]:
     def open_account(request: AnyRequest, number: FromPath[str], data: Form) -> Response[Any]:
         operation, _bar, product = data.get("product", "").partition("|")
         if operation not in {o.operation for o in OPENERS}:
-            operation = "savings.open"
+            operation = ""  # not an account-opening operation: refused as not found
         raw = {"member": number}
         if product:
             raw["product"] = product
