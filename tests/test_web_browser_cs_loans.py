@@ -20,7 +20,7 @@ import pytest
 
 from kopcore.kernel import Kernel
 from kopcore.testing import RunningServer
-from tests.test_web_browser import ARTIFACTS, PHONE, Journey, browser
+from tests.test_web_browser import ARTIFACTS, OFFICE, PHONE, Journey, browser
 from tests.web_support import demo_database
 
 __all__ = ["browser"]
@@ -123,6 +123,13 @@ def test_a_loan_from_application_to_disbursement_and_its_printed_schedule(
     officer.wait_for("[data-testid=first-installment]", "Rp590.000,00")
     assert officer.find("[data-testid=total-interest]").text == "Rp1.080.000,00"
     officer.shot("simulated")
+    # The simulated schedule on a phone: the page itself does not scroll sideways.
+    browser.set_window_size(*PHONE)
+    browser.execute_script("document.querySelector('[data-testid=simulation]').scrollIntoView()")
+    officer.shot("simulated-phone")
+    width = browser.execute_script("return document.documentElement.clientWidth")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+    browser.set_window_size(*OFFICE)
     officer.find("[data-testid=submit-application]").send_keys(Keys.ENTER)
     officer.wait_for("[data-testid=loan-status]", "Diajukan")
     loan = str(officer.find("[data-testid=loan-number]").text)
