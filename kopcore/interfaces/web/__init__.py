@@ -11,6 +11,10 @@ permission checks, idempotency, approvals and audit trail as the API and the CLI
   may call, grouped by plugin in the navigation;
 - ``/app/teller`` the teller's counter: find a member, their accounts and loans, deposit,
   withdraw, repay, pay a bill, confirm, print the slip;
+- ``/app/cs`` the customer-service desk: register (the NIK checked as typed), activate, open
+  accounts, change contact details, a member's exit after seeing what it would pay;
+- ``/app/loans`` the loan officer's desk: application, simulation, collateral and guarantors,
+  the managers' queue of applications, disbursement and the printable agreement and schedule;
 - ``/app/cash`` the teller's cash position and the count of the drawer, recorded;
   ``/app/cash/counts`` the day's counts and their differences for the supervisor;
 - ``/app/pages/<name>`` the pages plugins add (``kopcore_web_pages``);
@@ -31,8 +35,10 @@ from kopcore.interfaces.web._audit import audit_handlers
 from kopcore.interfaces.web._base import PREFIX, STATIC, Web
 from kopcore.interfaces.web._eod import eod_handlers
 from kopcore.interfaces.web._inbox import inbox_handlers
+from kopcore.interfaces.web._loan_officer import loan_officer_handlers
 from kopcore.interfaces.web._pages import page_handlers
 from kopcore.interfaces.web._reports import reports_handlers
+from kopcore.interfaces.web._service_desk import service_desk_handlers
 from kopcore.interfaces.web._teller import teller_handlers
 from kopcore.interfaces.web._tills import till_handlers
 from kopcore.kernel import Kernel
@@ -48,6 +54,8 @@ def web_router(kernel: Kernel) -> Router:
                                                 *till_handlers(web),
                                                 *inbox_handlers(web), *eod_handlers(web),
                                                 *reports_handlers(web), *audit_handlers(web),
+                                                *service_desk_handlers(web),
+                                                *loan_officer_handlers(web),
                                                 static], include_in_schema=False)
 
 
