@@ -74,7 +74,8 @@ def test_a_partner_cooperative_is_registered_by_nib_and_npwp_with_its_papers(coo
     assert out["representative_position"] == "Ketua Pengurus"
     member = coop.kernel.read("auditor", lambda ctx: ledger.get_member(
         ctx, out["member_number"]))
-    assert member.is_entity and not member.is_member
+    assert member.is_entity
+    assert not member.is_member
     assert member.legal == LegalDocuments("12", START_DATE.replace(2015, 3, 2),
                                           "AHU-0001234.AH.01.26.2015",
                                           START_DATE.replace(2015, 4, 10), "I Wayan Sudarma",
@@ -295,7 +296,8 @@ def test_migration_down_and_up_keeps_persons_as_members(coop):
         command.downgrade(config, "k0009_apps")
     with coop.kernel.db.engine.begin() as conn:
         columns = {c["name"] for c in inspect(conn).get_columns("members")}
-        assert "kind" not in columns and "nib" not in columns
+        assert "kind" not in columns
+        assert "nib" not in columns
         assert conn.execute(select(t.members.c.nik)
                             .where(t.members.c.member_number == number)).scalar_one()
         config.attributes["connection"] = conn
