@@ -2,7 +2,9 @@
 
 Exit (keluar): every savings balance is refunded — pokok, wajib, sukarela (with its interest
 accrued so far posted first) and a matured time deposit — net of wajib arrears. The arrears
-deducted (at most the refund) are credited to the wajib product's ``arrears_gl_key``. Exit is
+deducted (at most the refund) are credited to the wajib product's ``arrears_gl_key``. When the
+savings policy defers the refund of pokok and wajib (:mod:`kopcore_savings.exit_refunds`), what
+is left of it after the arrears is credited to ``payable.member_exit`` instead of being paid. Exit is
 refused while an account is frozen or has money on hold, or a time deposit is still running.
 """
 
