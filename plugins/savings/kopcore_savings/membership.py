@@ -4,8 +4,8 @@ Exit (keluar): every savings balance is refunded — pokok, wajib, sukarela (wit
 accrued so far posted first) and a matured time deposit — net of wajib arrears. The arrears
 deducted (at most the refund) are credited to the wajib product's ``arrears_gl_key``. When the
 savings policy defers the refund of pokok and wajib (:mod:`kopcore_savings.exit_refunds`), what
-is left of it after the arrears is credited to ``payable.member_exit`` instead of being paid. Exit is
-refused while an account is frozen or has money on hold, or a time deposit is still running.
+is left of it after the arrears is credited to ``payable.member_exit`` instead of being paid.
+Exit is refused while an account is frozen or has money on hold, or a time deposit is still running.
 """
 
 from __future__ import annotations

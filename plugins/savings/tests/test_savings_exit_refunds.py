@@ -13,6 +13,7 @@ from savings_coop import CASH, Coop
 
 from kopcore import ledger
 from kopcore.errors import ValidationError
+from kopcore.testing import verify_books
 
 PAYABLE = "payable.member_exit"
 
@@ -135,3 +136,20 @@ def test_a_non_member_counterparty_holds_no_pokok_or_wajib(exit_coop) -> None:
     account = coop.open(partner, "SUKARELA")
     coop.deposit(account, "1000000")
     assert coop.balance(account) == "1000000.00"
+
+
+def test_verify_finds_refunds_owed_above_what_the_exit_payable_holds(exit_coop) -> None:
+    coop = exit_coop
+    coop.call("savings.policy-set", exit_refund="installments", exit_refund_installments=2)
+    member = coop.member("Nyoman Keluar")
+    coop.deposit(coop.open(member, "POKOK"), "100000")
+    coop.call("members.exit", member=member, reason="resigned", payout_account=CASH)
+    assert coop.kernel.read("auditor", verify_books).errors == []
+    # Rp60,000 taken out of the payable by hand: Rp100,000 is still recorded as owed.
+    coop.call("entries.post", memo="salah bayar", lines=[
+        {"account": "GL-payable.member_exit", "side": "debit", "amount": "60000"},
+        {"account": CASH, "side": "credit", "amount": "60000"}])
+    found = [(p.kind, p.detail) for p in coop.kernel.read("auditor", verify_books).errors]
+    assert [kind for kind, _ in found] == ["savings.exit_refunds_exceed_payable"]
+    assert "Rp100.000" in found[0][1]
+    assert "Rp40.000" in found[0][1]
