@@ -15,8 +15,8 @@ what it pays; the rest stays owed and is withheld by the next payment of the mon
 recorded against the account that earned the interest (a row with gross 0 and that tax), so a
 slip shows each account's interest of the month with the tax on it.
 
-Time deposits paid at maturity are still judged per account when they are paid; their interest
-counts towards the month's sum of the sukarela postings that follow.
+A time deposit paid at maturity is judged the same way (:func:`judge_payment`), month by month
+of its term, on the member's interest of each month paid so far.
 """
 
 from __future__ import annotations
@@ -98,6 +98,25 @@ def aggregate(ctx: Context, settlement: Settlement) -> None:
                                      "month": key[1], "source": source, "gross": 0,
                                      "tax": tax, "paid_on": ctx.business_date})
     _rebuild(ctx, settlement, owed)
+
+
+def judge_payment(ctx: Context, account_id: int, member_id: int, source: str,
+                  months: list[interest.MonthAmount]
+                  ) -> tuple[list[interest.MonthAmount], list[dict[str, Any]]]:
+    """:func:`aggregate` for one account's payment outside a posting run (a time deposit at
+    maturity): its months with their tax judged on the member's month, and the catch-up rows
+    of tax on interest already paid in those months, withheld from this payment."""
+    rows = interest.month_rows(account_id, member_id, months, source=source,
+                               paid_on=ctx.business_date)
+    settlement = Settlement(records=[{"account_id": account_id,
+                                      "gross": sum(m.gross for m in months),
+                                      "tax": sum(m.tax for m in months)}], monthly=rows)
+    aggregate(ctx, settlement)
+    taxed = {r["month"]: r["tax"] for r in settlement.monthly
+             if r["account_id"] == account_id and r["gross"] > 0}
+    judged = [interest.MonthAmount(m.month, m.gross, taxed.get(m.month.strftime("%Y-%m"), m.tax))
+              for m in months]
+    return judged, [r for r in settlement.monthly if r["gross"] == 0]
 
 
 def _rebuild(ctx: Context, settlement: Settlement,

@@ -100,3 +100,32 @@ def test_tax_on_interest_already_paid_in_the_month_is_withheld_from_the_next(
     assert lines(found) == {closed: ("83333.00", "8333.00"), kept: ("225000.00", "22500.00")}
     assert (found["gross"]["amount"], found["tax"]["amount"]) == ("308333.00", "30833.00")
     coop.books_balance()
+
+
+def test_a_time_deposit_at_maturity_is_judged_on_the_members_month(coop5: Coop) -> None:
+    """Sukarela Rp40,000,000 earns Rp150,000 in January, posted untaxed on 31 January (alone
+    under the threshold). A one-month deposit of Rp40,000,000 at 5 % (360-day year) placed on
+    5 January earns Rp172,222 to 5 February (31 days: 172,222.22): Rp150,000 in January
+    (27 days) and Rp22,222 in February. At maturity January is Rp300,000 for the member: the
+    deposit's January is taxed Rp15,000 and the Rp15,000 due on the sukarela's January is
+    withheld too; February (Rp22,222) is not taxed. Paid out: 40,000,000 + 172,222 - 30,000."""
+    coop = coop5
+    coop.product("DEPO-1", "berjangka", interest_rate="5", term_months=1, days_in_year=360)
+    coop.call("savings.policy-set", tax_aggregation="member")
+    member = coop.member("Komang")
+    sukarela = coop.open(member, "BULANAN")
+    coop.deposit(sukarela, "40000000")
+    placed = coop.call("savings.place-deposit", member=member, product="DEPO-1",
+                       amount="40000000", source_account=CASH, payout_account=CASH)
+    deposit = placed["account"]["account"]["number"]
+    coop.close_days_until(date(2026, 2, 1))
+    assert coop.balance(sukarela) == "40150000.00"
+    assert gl(coop, "payable.tax") == 0
+    tb_cash = gl(coop, "cash")
+    coop.close_days_until(date(2026, 2, 6))
+    assert tb_cash - gl(coop, "cash") == Decimal(40_000_000 + 172_222 - 30_000)
+    assert gl(coop, "payable.tax") == Decimal(30_000)
+    assert lines(slip(coop, member)) == {sukarela: ("150000.00", "15000.00"),
+                                         deposit: ("150000.00", "15000.00")}
+    assert lines(slip(coop, member, "2026-02")) == {deposit: ("22222.00", "0.00")}
+    coop.books_balance()
