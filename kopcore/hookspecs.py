@@ -219,7 +219,8 @@ def kopcore_veto_member_change(ctx: Context, member: Member | None,
 
         @kopcore.hookimpl
         def kopcore_veto_member_change(ctx, member, change):
-            if change.kind is MemberChangeKind.REGISTER and age(change.nik) < 17:
+            if change.kind is MemberChangeKind.REGISTER and change.nik is not None \
+                    and age(change.nik) < 17:  # a legal entity has no NIK
                 return Veto("celengan.underage", "members join from 17 years of age")
             return None
     """

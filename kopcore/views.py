@@ -20,7 +20,7 @@ class MemberOut:
 
     member_number: str
     name: str
-    nik: str
+    nik: str | None
     status: str
     phone: str | None
     email: str | None
@@ -29,11 +29,32 @@ class MemberOut:
     joined_on: date | None
     left_on: date | None
     exit_reason: str | None
+    #: ``person``, or a legal entity's form (``koperasi``, ``pt``, ``cv``...).
+    kind: str = "person"
+    #: ``member``, or ``non-member`` for a counterparty served by agreement.
+    membership: str = "member"
+    nib: str | None = None
+    npwp: str | None = None
+    deed_number: str | None = None
+    deed_date: date | None = None
+    legal_decree_number: str | None = None
+    legal_decree_date: date | None = None
+    representative_name: str | None = None
+    representative_nik: str | None = None
+    representative_position: str | None = None
 
     @classmethod
     def of(cls, m: Member) -> MemberOut:
+        legal = m.legal
         return cls(m.member_number, m.name, m.nik, m.status.value, m.phone, m.email, m.address,
-                   m.applied_on, m.joined_on, m.left_on, m.exit_reason)
+                   m.applied_on, m.joined_on, m.left_on, m.exit_reason, m.kind.value,
+                   m.membership.value, m.nib, m.npwp,
+                   legal.deed_number if legal else None, legal.deed_date if legal else None,
+                   legal.legal_decree_number if legal else None,
+                   legal.legal_decree_date if legal else None,
+                   legal.representative_name if legal else None,
+                   legal.representative_nik if legal else None,
+                   legal.representative_position if legal else None)
 
 
 @attrs.frozen

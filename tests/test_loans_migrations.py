@@ -68,6 +68,12 @@ def test_the_loans_branch_upgrades_books_holding_loans_and_downgrades(
             assert roles == {"L": "current", "KL": "substandard", "D": "doubtful",
                              "M": "loss"}
             assert conn.execute(sa.text("SELECT count(*) FROM loans_groups")).scalar_one() == 0
+            # loans0005: each collateral's value starts its history on the day it was added.
+            values = conn.execute(sa.text(
+                "SELECT collateral_id, value, valid_from FROM loans_collateral_values "
+                "ORDER BY collateral_id")).all()
+            assert [(r[1], str(r[2])) for r in values] == [(1500000000, "2026-01-05"),
+                                                           (9000000000, "2026-01-05")]
         with kernel.db.engine.begin() as conn:
             config.attributes["connection"] = conn
             command.downgrade(config, "loans0001")

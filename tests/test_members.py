@@ -265,7 +265,7 @@ def test_hook_veto_member_change_sees_every_change_before_it_is_made(make_kernel
 
     assert gate.seen == [
         (None, MemberChange(MemberChangeKind.REGISTER, name="Made", nik=MAN,
-                            phone="081234567890")),
+                            phone="081234567890", member_kind="person", membership="member")),
         ("A000001", MemberChange(MemberChangeKind.ACTIVATE)),
         ("A000001", MemberChange(MemberChangeKind.UPDATE_CONTACT, address="Gianyar")),
         ("A000001", MemberChange(MemberChangeKind.EXIT, reason="pindah")),

@@ -90,7 +90,8 @@ members = Table(
     Column("id", Integer, primary_key=True),
     Column("member_number", String(32), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
-    Column("nik", String(16), nullable=False, unique=True),
+    #: Required of a person (``kind`` ``person``); a legal entity has ``nib`` and ``npwp``.
+    Column("nik", String(16), nullable=True, unique=True),
     Column("phone", String(32), nullable=True),
     Column("email", String(200), nullable=True),
     Column("address", Text, nullable=True),
@@ -100,6 +101,25 @@ members = Table(
     Column("left_on", Date, nullable=True),
     Column("exit_reason", String(32), nullable=True),
     CheckConstraint("status IN ('applicant','active','left')", name="status_known"),
+    # Revision k0010_counterparties: legal entities and non-member counterparties
+    # (kopcore.ledger._members, docs/members.md).
+    Column("kind", String(16), nullable=False, server_default="person"),
+    Column("membership", String(16), nullable=False, server_default="member"),
+    Column("nib", String(13), nullable=True, unique=True),
+    Column("npwp", String(16), nullable=True, unique=True),
+    Column("deed_number", String(64), nullable=True),
+    Column("deed_date", Date, nullable=True),
+    Column("legal_decree_number", String(64), nullable=True),
+    Column("legal_decree_date", Date, nullable=True),
+    Column("representative_name", String(200), nullable=True),
+    Column("representative_nik", String(16), nullable=True),
+    Column("representative_position", String(100), nullable=True),
+    CheckConstraint("kind IN ('person','koperasi','pt','cv','firma','yayasan','perkumpulan',"
+                    "'other')", name="kind_known"),
+    CheckConstraint("membership IN ('member','non-member')", name="membership_known"),
+    CheckConstraint("(kind = 'person' AND nik IS NOT NULL AND nib IS NULL AND npwp IS NULL) OR "
+                    "(kind <> 'person' AND nik IS NULL AND nib IS NOT NULL "
+                    "AND npwp IS NOT NULL)", name="identity_by_kind"),
 )
 
 #: The cooperative's offices as a tree (revision k0005): the head office (kantor pusat, id 1,

@@ -29,6 +29,7 @@ import attrs
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kopcore._db import tables as t
 from kopcore._yearend.closing import SHU_CURRENT, YEAR, get_period, year_bounds
 from kopcore._yearend.tables import shu_drafts, shu_members, shu_pools
 from kopcore.context import Context
@@ -143,7 +144,8 @@ def _method(ctx: Context, kind: ShuBasisKind) -> str:
 
 
 def member_bases(ctx: Context, year: int, kind: ShuBasisKind) -> dict[int, int]:
-    """Member id -> basis (minor units) for ``year``, added up over every plugin's answer."""
+    """Member id -> basis (minor units) for ``year``, added up over every plugin's answer;
+    non-member counterparties left out."""
     start, end = year_bounds(year)
     basis = ShuBasis(kind, _method(ctx, kind))
     totals: dict[int, int] = defaultdict(int)
@@ -166,7 +168,10 @@ def member_bases(ctx: Context, year: int, kind: ShuBasisKind) -> dict[int, int]:
                                               member_id=item.member_id,
                                               kind=kind.value))
             totals[item.member_id] += item.amount.minor
-    return {m: v for m, v in totals.items() if v}
+    # A counterparty served by agreement who is not a member has no share of the SHU.
+    outsiders = set(ctx.conn.execute(
+        select(t.members.c.id).where(t.members.c.membership == "non-member")).scalars())
+    return {m: v for m, v in totals.items() if v and m not in outsiders}
 
 
 # --- drafts --------------------------------------------------------------------------------

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 from typing import Any
 
+import attrs
 from sqlalchemy import Row, case, func, or_, select, update
 
 from kopcore._db import tables as t
@@ -20,7 +22,15 @@ from kopcore.errors import (
     ValidationError,
     message,
 )
-from kopcore.ledger._records import Member, MemberChange, MemberChangeKind, MemberStatus
+from kopcore.ledger._records import (
+    LegalDocuments,
+    Member,
+    MemberChange,
+    MemberChangeKind,
+    MemberKind,
+    Membership,
+    MemberStatus,
+)
 from kopcore.records import Veto
 
 _PHONE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
@@ -46,6 +56,95 @@ def validate_nik(nik: str) -> str:
         raise ValidationError(message("NIK serial (last 4 digits) cannot be 0000"),
                               field="nik")
     return nik
+
+
+def _digits(value: str) -> str:
+    """A number as typed, without the spaces, dots and dashes people write in it."""
+    return "".join(ch for ch in value if ch not in " .-")
+
+
+def validate_nib(nib: str) -> str:
+    """Check a NIB (Nomor Induk Berusaha, issued through OSS): 13 digits, not all zero.
+    Spaces, dots and dashes are dropped. Returns the 13 digits or raises ValidationError."""
+    digits = _digits(nib) if isinstance(nib, str) else ""
+    if not re.fullmatch(r"[0-9]{13}", digits) or not digits.strip("0"):
+        raise ValidationError(message("NIB must be exactly 13 digits"), field="nib")
+    return digits
+
+
+def validate_npwp(npwp: str) -> str:
+    """Check a legal entity's NPWP and give it in the 16-digit form in use since 2024
+    (PMK 112/PMK.03/2022): 16 digits, or the old 15 digits (``01.234.567.8-901.000``), which
+    become 16 with a leading 0. Spaces, dots and dashes are dropped."""
+    digits = _digits(npwp) if isinstance(npwp, str) else ""
+    if not re.fullmatch(r"[0-9]{15,16}", digits) or not digits.strip("0"):
+        raise ValidationError(message("NPWP must be 16 digits (or the old 15)"), field="npwp")
+    return digits.rjust(16, "0")
+
+
+def _clean_legal(kind: MemberKind, legal: LegalDocuments | None,
+                 today: date) -> LegalDocuments | None:
+    if kind is MemberKind.PERSON:
+        if legal is not None and legal != LegalDocuments():
+            raise ValidationError(message("deed, decree and representative are for a legal "
+                                          "entity, not a person"), field="kind")
+        return None
+    legal = legal or LegalDocuments()
+    name = (legal.representative_name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationError(message("a legal entity needs the name of its representative "
+                                      "(at most 200 characters)"), field="representative_name")
+    if legal.representative_nik is not None:
+        validate_nik(legal.representative_nik)
+    for field, value in (("deed_date", legal.deed_date),
+                         ("legal_decree_date", legal.legal_decree_date)):
+        if value is not None and value > today:
+            raise ValidationError(message("{field} cannot be after the business date",
+                                          field=field), field=field)
+    texts: dict[str, str | None] = {}
+    for field in ("deed_number", "legal_decree_number", "representative_position"):
+        text: str | None = (getattr(legal, field) or "").strip() or None
+        if text is not None and len(text) > (100 if field.startswith("rep") else 64):
+            raise ValidationError(message("{field} is too long", field=field), field=field)
+        texts[field] = text
+    return LegalDocuments(
+        deed_number=texts["deed_number"], deed_date=legal.deed_date,
+        legal_decree_number=texts["legal_decree_number"],
+        legal_decree_date=legal.legal_decree_date, representative_name=name,
+        representative_nik=legal.representative_nik,
+        representative_position=texts["representative_position"])
+
+
+def _identity(ctx: Context, kind: MemberKind, nik: str | None, nib: str | None,
+              npwp: str | None) -> tuple[str | None, str | None, str | None]:
+    """A person's NIK, or a legal entity's NIB and NPWP: checked, and not anyone else's."""
+    m = t.members.c
+    if kind is MemberKind.PERSON:
+        if nib or npwp:
+            raise ValidationError(message("NIB and NPWP are for a legal entity; a person is "
+                                          "registered by NIK"), field="nib" if nib else "npwp")
+        if not nik:
+            raise ValidationError(message("NIK is required for a person"), field="nik")
+        validate_nik(nik)
+        if ctx.conn.execute(select(m.id).where(m.nik == nik)).first():
+            raise ValidationError(message("a member with this NIK is already registered"),
+                                  field="nik")
+        return nik, None, None
+    if nik:
+        raise ValidationError(message("a legal entity has no NIK: give its NIB and NPWP (and "
+                                      "its representative's NIK)"), field="nik")
+    if not nib:
+        raise ValidationError(message("NIB is required for a legal entity"), field="nib")
+    if not npwp:
+        raise ValidationError(message("NPWP is required for a legal entity"), field="npwp")
+    nib, npwp = validate_nib(nib), validate_npwp(npwp)
+    if ctx.conn.execute(select(m.id).where(m.nib == nib)).first():
+        raise ValidationError(message("a member with this NIB is already registered"),
+                              field="nib")
+    if ctx.conn.execute(select(m.id).where(m.npwp == npwp)).first():
+        raise ValidationError(message("a member with this NPWP is already registered"),
+                              field="npwp")
+    return None, nib, npwp
 
 
 def _clean_contact(phone: str | None, email: str | None) -> tuple[str | None, str | None]:
@@ -86,47 +185,67 @@ def not_active(member_number: str, status: str) -> Message:
                    "transact", member=member_number, status=status_text(status))
 
 
+_LEGAL_FIELDS = tuple(f.name for f in attrs.fields(LegalDocuments))
+
+
 def member_from_row(row: Row[Any]) -> Member:
     m = row._mapping
+    kind = MemberKind(m["kind"])
+    legal = None if kind is MemberKind.PERSON else LegalDocuments(
+        **{field: m[field] for field in _LEGAL_FIELDS})
     return Member(
         id=m["id"], member_number=m["member_number"], name=m["name"], nik=m["nik"],
         phone=m["phone"], email=m["email"], address=m["address"],
         status=MemberStatus(m["status"]), applied_on=m["applied_on"], joined_on=m["joined_on"],
-        left_on=m["left_on"], exit_reason=m["exit_reason"],
+        left_on=m["left_on"], exit_reason=m["exit_reason"], kind=kind,
+        membership=Membership(m["membership"]), nib=m["nib"], npwp=m["npwp"], legal=legal,
     )
 
 
 def register_member(
-    ctx: Context, *, name: str, nik: str, phone: str | None = None, email: str | None = None,
-    address: str | None = None, member_number: str | None = None,
+    ctx: Context, *, name: str, nik: str | None = None, phone: str | None = None,
+    email: str | None = None, address: str | None = None, member_number: str | None = None,
+    kind: MemberKind | str = MemberKind.PERSON,
+    membership: Membership | str = Membership.MEMBER, nib: str | None = None,
+    npwp: str | None = None, legal: LegalDocuments | None = None,
 ) -> Member:
-    """Register an applicant. The member number is the cooperative's own or, when omitted,
-    ``A`` followed by the zero-padded member id."""
+    """Register an applicant: a person by NIK, or a legal entity (``kind`` its legal form) by
+    NIB and NPWP with its deed, decree and representative (``legal``). ``membership``
+    ``non-member`` registers a counterparty served by agreement who is not a member. The
+    member number is the cooperative's own or, when omitted, ``A`` followed by the zero-padded
+    member id."""
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise ValidationError(message("name is required (at most 200 characters)"),
                               field="name")
-    validate_nik(nik)
+    try:
+        kind, membership = MemberKind(kind), Membership(membership)
+    except ValueError:
+        raise ValidationError(message("kind must be one of {kinds}; membership member or "
+                                      "non-member", kinds=", ".join(k.value for k in MemberKind)),
+                              field="kind") from None
+    nik, nib, npwp = _identity(ctx, kind, nik or None, nib or None, npwp or None)
+    legal = _clean_legal(kind, legal, ctx.business_date)
     phone, email = _clean_contact(phone, email)
     if member_number is not None and not re.fullmatch(r"[A-Za-z0-9./-]{1,32}", member_number):
         raise ValidationError(message("member number: 1-32 letters, digits, '.', '/' or '-'"),
                               field="member_number")
     conn = ctx.conn
-    if conn.execute(select(t.members.c.id).where(t.members.c.nik == nik)).first():
-        raise ValidationError(message("a member with this NIK is already registered"),
-                              field="nik")
     if member_number and conn.execute(
         select(t.members.c.id).where(t.members.c.member_number == member_number)
     ).first():
         raise ValidationError(message("member number already in use"),
                               field="member_number")
     ask_vetoes(ctx, None, MemberChangeKind.REGISTER, name=name, nik=nik, phone=phone,
-               email=email, address=address, member_number=member_number)
+               email=email, address=address, member_number=member_number,
+               member_kind=kind.value, membership=membership.value, nib=nib, npwp=npwp)
     placeholder = member_number or "tmp-" + uuid.uuid4().hex[:24]
+    papers = attrs.asdict(legal) if legal is not None else {}
     member_id = conn.execute(
         t.members.insert().values(
             member_number=placeholder, name=name, nik=nik, phone=phone, email=email,
             address=address, status=MemberStatus.APPLICANT.value, applied_on=ctx.business_date,
+            kind=kind.value, membership=membership.value, nib=nib, npwp=npwp, **papers,
         ).returning(t.members.c.id)
     ).scalar_one()
     if member_number is None:
@@ -164,9 +283,9 @@ def list_members(
 
 
 def search_members(ctx: Context, text: str, *, limit: int = 20) -> list[Member]:
-    """Members whose name contains ``text`` (any case), or whose member number, NIK or phone
-    starts with it (spaces, dots and dashes in numbers ignored): what a teller types to find
-    the member at the counter. Exact number matches come first, then by name."""
+    """Members whose name contains ``text`` (any case), or whose member number, NIK, phone,
+    NIB or NPWP starts with it (spaces, dots and dashes in numbers ignored): what a teller
+    types to find the member at the counter. Exact number matches come first, then by name."""
     text = " ".join(text.split())
     if len(text) < 2:
         raise ValidationError(message("type at least 2 characters to search"), field="q")
@@ -183,6 +302,9 @@ def search_members(ctx: Context, text: str, *, limit: int = 20) -> list[Member]:
         found += [m.nik.like(digits + "%"), m.phone.like(digits + "%"),
                   m.phone.like("0" + digits.removeprefix("62") + "%")]
         exact += [m.nik == digits, m.phone == digits]
+        found += [m.nib.like(digits + "%"), m.npwp.like(digits + "%"),
+                  m.npwp.like("0" + digits + "%")]
+        exact += [m.nib == digits, m.npwp == digits, m.npwp == "0" + digits]
     query = (select(t.members).where(or_(*found))
              .order_by(case((or_(*exact), 0), else_=1), m.name, m.id).limit(limit))
     return [member_from_row(r) for r in ctx.conn.execute(query)]

@@ -19,6 +19,27 @@ class MemberStatus(enum.StrEnum):
     LEFT = "left"
 
 
+class MemberKind(enum.StrEnum):
+    """A natural person, or a legal entity (badan hukum) by its legal form (docs/members.md)."""
+
+    PERSON = "person"
+    KOPERASI = "koperasi"
+    PT = "pt"
+    CV = "cv"
+    FIRMA = "firma"
+    YAYASAN = "yayasan"
+    PERKUMPULAN = "perkumpulan"
+    OTHER = "other"
+
+
+class Membership(enum.StrEnum):
+    """A member (anggota), or a counterparty served by agreement who is not one (Permenkop
+    8/2023): it holds accounts and loans, has no SHU share, no vote and no simpanan wajib."""
+
+    MEMBER = "member"
+    NON_MEMBER = "non-member"
+
+
 class OfficeKind(enum.StrEnum):
     """The kinds of office (DOMAIN.md §9), from the root of the tree down."""
 
@@ -50,7 +71,7 @@ class Member:
     id: int
     member_number: str
     name: str
-    nik: str
+    nik: str | None
     phone: str | None
     email: str | None
     address: str | None
@@ -59,6 +80,35 @@ class Member:
     joined_on: date | None
     left_on: date | None
     exit_reason: str | None
+    kind: MemberKind = MemberKind.PERSON
+    membership: Membership = Membership.MEMBER
+    nib: str | None = None
+    npwp: str | None = None
+    legal: LegalDocuments | None = None
+
+    @property
+    def is_entity(self) -> bool:
+        """A legal entity (badan hukum), not a person."""
+        return self.kind is not MemberKind.PERSON
+
+    @property
+    def is_member(self) -> bool:
+        """A member (anggota), not a counterparty served by agreement."""
+        return self.membership is Membership.MEMBER
+
+
+@attrs.frozen
+class LegalDocuments:
+    """A legal entity's papers and who acts for it: the deed of establishment (akta pendirian),
+    the decree that made it a legal entity (SK pengesahan badan hukum) and its representative."""
+
+    deed_number: str | None = None
+    deed_date: date | None = None
+    legal_decree_number: str | None = None
+    legal_decree_date: date | None = None
+    representative_name: str | None = None
+    representative_nik: str | None = None
+    representative_position: str | None = None
 
 
 @attrs.frozen
@@ -166,8 +216,9 @@ class MemberChange:
     """A change to a member the kernel is about to make: what ``kopcore_veto_member_change``
     sees, after the kernel's own checks and before anything is written.
 
-    ``register``: the applicant's ``name``, ``nik``, contact details and ``member_number`` (None
-    when the kernel numbers the member). ``update-contact``: the new ``phone``, ``email`` and
+    ``register``: the applicant's ``name``, ``nik`` (None for a legal entity), contact details
+    and ``member_number`` (None when the kernel numbers the member), and its ``member_kind``,
+    ``membership``, ``nib`` and ``npwp``. ``update-contact``: the new ``phone``, ``email`` and
     ``address`` (None: unchanged). ``exit``: the ``reason`` given. ``activate``: nothing more.
     """
 
@@ -179,3 +230,7 @@ class MemberChange:
     address: str | None = None
     member_number: str | None = None
     reason: str | None = None
+    member_kind: str | None = None
+    membership: str | None = None
+    nib: str | None = None
+    npwp: str | None = None

@@ -30,6 +30,7 @@ DEFAULT_CHART: tuple[GLAccountSpec, ...] = (
     GLAccountSpec("payable.tax", "2191", "Utang Pajak", LIAB),
     GLAccountSpec("payable.member_exit", "2192", "Utang Pengembalian Simpanan Anggota Keluar",
                   LIAB),
+    GLAccountSpec("payable.borrowings", "2193", "Pinjaman Diterima (Modal Pinjaman)", LIAB),
     GLAccountSpec("suspense", "2199", "Rekening Titipan (Suspense)", LIAB),
     # 3 Ekuitas
     GLAccountSpec("equity.pokok", "3101", "Simpanan Pokok", EQUITY),

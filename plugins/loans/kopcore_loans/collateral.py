@@ -29,7 +29,7 @@ from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.money import Money
 from kopcore_loans.loan import Loan, LoanStatus, record_event
 from kopcore_loans.messages import _
-from kopcore_loans.tables import collateral, guarantors, loans
+from kopcore_loans.tables import collateral, collateral_values, guarantors, loans
 
 
 class Binding(enum.StrEnum):
@@ -125,14 +125,41 @@ def _cover(ctx: Context, where: sa.ColumnElement[bool]) -> dict[int, int]:
         .group_by(c.loan_id))}
 
 
-def cover_by_loan(ctx: Context, loan_ids: Iterable[int]) -> dict[int, int]:
-    """Held collateral's cover (:attr:`Collateral.cover`) per loan, minor units."""
+def cover_as_of(ctx: Context, loan_ids: Iterable[int], as_of: date) -> dict[int, int]:
+    """Collateral's cover (:attr:`Collateral.cover`) per loan, minor units, as it stood at the
+    end of ``as_of``: the collateral held then
+    (added by that day and not yet released), each at the appraisal recorded by then
+    (``loans_collateral_values``; a collateral with no recorded appraisal at its values now)."""
     ids = list(loan_ids)
-    return _cover(ctx, collateral.c.loan_id.in_(ids)) if ids else {}
+    if not ids:
+        return {}
+    c, v = collateral.c, collateral_values.c
+    # Appraisals are recorded in business-date order, so the latest id is the latest date.
+    latest = (sa.select(v.collateral_id, sa.func.max(v.id).label("value_id"))
+              .where(v.valid_from <= as_of).group_by(v.collateral_id).subquery())
+    recorded = collateral_values.alias("recorded")
+    r = recorded.c
+    cover = sa.case((r.id.is_(None), sa.func.coalesce(c.liquidation_value, c.value)),
+                    else_=sa.func.coalesce(r.liquidation_value, r.value))
+    query = (sa.select(c.loan_id, sa.func.sum(cover))
+             .select_from(collateral.outerjoin(latest, latest.c.collateral_id == c.id)
+                          .outerjoin(recorded, r.id == latest.c.value_id))
+             .where(c.loan_id.in_(ids), c.added_on <= as_of,
+                    sa.or_(c.released_on.is_(None), c.released_on > as_of))
+             .group_by(c.loan_id))
+    return {int(loan_id): int(total) for loan_id, total in ctx.conn.execute(query)}
+
+
+def _record_value(ctx: Context, collateral_id: int, value: int, liquidation: int | None,
+                  valid_from: date) -> None:
+    ctx.conn.execute(collateral_values.insert().values(
+        collateral_id=collateral_id, value=value, liquidation_value=liquidation,
+        valid_from=valid_from))
 
 
 def cover_by_range(ctx: Context, low: int, high: int) -> dict[int, int]:
-    """:func:`cover_by_loan` of the loans with ids from ``low`` to ``high``."""
+    """Held collateral's cover (:attr:`Collateral.cover`) now, per loan with an id from ``low``
+    to ``high`` (end of day's classification)."""
     return _cover(ctx, collateral.c.loan_id.between(low, high))
 
 
@@ -166,6 +193,9 @@ def add(ctx: Context, loan: Loan, p: CollateralParams) -> Collateral:
         appraised_on=p.appraised_on, document_ref=_text(p.document_ref, 100),
         status=CollateralStatus.HELD.value, added_on=ctx.business_date, added_by=ctx.actor,
     ).returning(collateral.c.id)).scalar_one()
+    _record_value(ctx, new_id, p.value.minor,
+                  None if p.liquidation_value is None else p.liquidation_value.minor,
+                  ctx.business_date)
     return get_collateral(ctx, loan, new_id)
 
 
@@ -185,6 +215,12 @@ def revalue(ctx: Context, loan: Loan, collateral_id: int, value: Money,
     on = appraised_on or ctx.business_date
     if on > ctx.business_date:
         raise ValidationError(_("appraisal date is in the future"), field="appraised_on")
+    v = collateral_values.c
+    if ctx.conn.execute(sa.select(v.id).where(v.collateral_id == found.id)).first() is None:
+        # Recorded without history (a cut-over): the value it had until now starts it.
+        _record_value(ctx, found.id, found.value, found.liquidation_value, found.added_on)
+    _record_value(ctx, found.id, value.minor,
+                  None if liquidation is None else liquidation.minor, ctx.business_date)
     ctx.conn.execute(sa.update(collateral).where(collateral.c.id == found.id).values(
         value=value.minor, liquidation_value=None if liquidation is None else liquidation.minor,
         appraised_on=on))

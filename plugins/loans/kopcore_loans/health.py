@@ -11,9 +11,10 @@ figures, not today's:
 - the class follows from the regime in force now and the classification table in force now
   (neither has history): by days past due, or under the KSP regime by the arrears on that day
   (principal and interest counted from the oldest installment then unpaid, the interest of the
-  installments then due and unpaid as the interest in arrears), the collateral held now, the
-  officer's judgement and the day the loan became Diragukan as recorded, and the last repayment
-  up to that day;
+  installments then due and unpaid as the interest in arrears), the collateral held on that day
+  at the appraisal recorded by then, the officer's judgement in force then (the latest recorded
+  by that day), the day the loan became Diragukan as recorded, and the last repayment up to
+  that day;
 - the allowance required is the class's percentage of the outstanding — less the held
   collateral's cover for a non-performing class when the cooperative deducts collateral —
   rounded half up to the rupiah per loan, as end of day books it;
@@ -40,7 +41,7 @@ from kopcore.context import Context
 from kopcore.money import exponent
 from kopcore.records import FigureUnit, HealthFigure
 from kopcore_loans import gl
-from kopcore_loans.collateral import cover_by_loan
+from kopcore_loans.collateral import cover_as_of
 from kopcore_loans.kolektibilitas import (
     Arrears,
     classify_ksp,
@@ -51,7 +52,7 @@ from kopcore_loans.kolektibilitas import (
 from kopcore_loans.loan import PAYMENT_KINDS, ScheduleRow, row_from_db
 from kopcore_loans.products import classify, collectibility, role_of
 from kopcore_loans.schedule import round_half_up
-from kopcore_loans.tables import events, installments, loans
+from kopcore_loans.tables import events, installments, judgements, loans
 
 OUTSTANDING = "loans.outstanding"
 NON_PERFORMING = "loans.non_performing"
@@ -121,6 +122,18 @@ def oldest_unpaid_on(rows: list[ScheduleRow], as_of: date) -> date | None:
     return min(unpaid) if unpaid else None
 
 
+def judgements_as_of(ctx: Context, loan_ids: list[int], as_of: date) -> dict[int, bool]:
+    """Each loan's officer's judgement (rescuable or not) in force at the end of ``as_of``: the
+    latest recorded by then (``loans_judgements``); loans judged only later are absent."""
+    j = judgements.c
+    found: dict[int, bool] = {}
+    for loan_id, rescuable in ctx.conn.execute(
+            sa.select(j.loan_id, j.rescuable)
+            .where(j.loan_id.in_(loan_ids), j.judged_on <= as_of).order_by(j.judged_on, j.id)):
+        found[int(loan_id)] = bool(rescuable)
+    return found
+
+
 def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
     outstanding = outstanding_by_loan(ctx, as_of)
     currency = ctx.settings.currency
@@ -145,8 +158,9 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
         schedule[row.loan_id].append(row_from_db(row))
     chosen_policy = policy(ctx)
     regime = load_regime(chosen_policy.regime)
-    cover = cover_by_loan(ctx, ids) \
+    cover = cover_as_of(ctx, ids, as_of) \
         if regime.kind == "frequency" or chosen_policy.deduct_collateral else {}
+    judged = judgements_as_of(ctx, ids, as_of)
     classes = collectibility(ctx)
     by_code = {c.code: c for c in classes}
     rupiah = int(10 ** exponent(currency))
@@ -164,7 +178,7 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
                 and loan.doubtful_since <= as_of else None
             cls = by_code[classify_ksp(regime, Arrears(
                 loan.frequency, since, since, amount + interest_arrears_on(rows, as_of),
-                cover.get(loan.id, 0), None if loan.rescuable is None else bool(loan.rescuable),
+                cover.get(loan.id, 0), judged.get(loan.id),
                 doubtful_since, last_paid.get(loan.id)), as_of)]
         total += amount
         if cls.non_performing:

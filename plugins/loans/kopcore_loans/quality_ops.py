@@ -22,6 +22,7 @@ from kopcore_loans.kolektibilitas import (
 from kopcore_loans.loan import LoanStatus, get_loan, record_event, require_access, update_loan
 from kopcore_loans.messages import _
 from kopcore_loans.products import CollectibilityClass, collectibility, replace_classes
+from kopcore_loans.tables import judgements
 from kopcore_loans.views import ClassOut, LoanOut, loan_out
 
 READ = "loans.read"
@@ -150,6 +151,9 @@ def judge(ctx: Context, data: JudgeIn) -> LoanOut:
         raise ValidationError(_("record the grounds of the judgement"), field="note")
     loan = update_loan(ctx, loan, rescuable=data.rescuable, judged_by=ctx.actor,
                        judged_on=ctx.business_date, judgement_note=note[:200])
+    ctx.conn.execute(judgements.insert().values(
+        loan_id=loan.id, rescuable=data.rescuable, judged_by=ctx.actor,
+        judged_on=ctx.business_date, note=note[:200]))
     record_event(ctx, loan, "judgement", 0,
                  note=f"{'dapat' if data.rescuable else 'tidak dapat'} diselamatkan: {note}")
     return loan_out(ctx, loan)

@@ -230,3 +230,30 @@ group_members = sa.Table(
               index=True),
     sa.Column("joined_on", sa.Date, nullable=False),
 )
+
+#: Each appraisal of a collateral from the business date it was recorded (revision loans0005):
+#: the cover of a past date (:func:`kopcore_loans.collateral.cover_as_of`).
+collateral_values = sa.Table(
+    "loans_collateral_values",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("collateral_id", sa.Integer, sa.ForeignKey("loans_collateral.id"), nullable=False),
+    sa.Column("value", sa.BigInteger, nullable=False),
+    sa.Column("liquidation_value", sa.BigInteger, nullable=True),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Index("ix_loans_collateral_values_collateral", "collateral_id", "valid_from"),
+)
+
+#: Each officer's judgement of whether a loan can still be rescued (revision loans0005): the
+#: judgement in force on a past date (:func:`kopcore_loans.collateral.judgement_as_of`).
+judgements = sa.Table(
+    "loans_judgements",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("loan_id", sa.Integer, sa.ForeignKey("loans_loans.id"), nullable=False),
+    sa.Column("rescuable", sa.Boolean, nullable=False),
+    sa.Column("judged_by", sa.String(64), nullable=False),
+    sa.Column("judged_on", sa.Date, nullable=False),
+    sa.Column("note", sa.String(200), nullable=True),
+    sa.Index("ix_loans_judgements_loan", "loan_id", "judged_on"),
+)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from kopcore import ledger
 from kopcore.context import Context
-from kopcore.errors import Conflict, NotFound
+from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.ledger import Account, AccountStatus, Member
 from kopcore.money import Money
 from kopcore_savings import chart
@@ -48,8 +48,13 @@ class SavingsAccount:
 def open_savings_account(ctx: Context, member: Member, product: SavingsProduct,
                          number: str | None = None) -> SavingsAccount:
     """Open a member's account of ``product``. A member holds at most one pokok and one wajib
-    account per product; sukarela and berjangka accounts may be many."""
+    account per product; sukarela and berjangka accounts may be many. A non-member
+    counterparty holds no pokok or wajib: those are a member's capital."""
     if product.type in (SavingsType.POKOK, SavingsType.WAJIB):
+        if not member.is_member:
+            raise ValidationError(_("{member} is a non-member counterparty: it holds no "
+                                    "simpanan pokok or wajib", member=member.member_number),
+                                  field="product")
         s = savings_accounts.c
         existing = ctx.conn.execute(
             sa.select(s.account_id).where(s.member_id == member.id,

@@ -45,7 +45,7 @@ from kopcore import ledger, query
 from kopcore.context import Context
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
-from kopcore_savings import chart, interest_sql
+from kopcore_savings import chart, interest_sql, tax_aggregation
 from kopcore_savings.products import (
     PPM,
     InterestMethod,
@@ -316,12 +316,15 @@ def settle_python(ctx: Context, up_to: date, where: sa.ColumnElement[bool],
 def write_settlement(ctx: Context, settlement: Settlement, up_to: date,
                      where: sa.ColumnElement[bool], ids: tuple[int, int], *, memo: str,
                      idempotency_key: str | None = None) -> int:
-    """Write a :class:`Settlement` as ONE journal entry: debit each product's expense account,
+    """Write a :class:`Settlement` as ONE journal entry (its tax judged on the member's
+    accounts together first, when the policy says so: :mod:`kopcore_savings.tax_aggregation`):
+    debit each product's expense account,
     credit each member account its net interest, credit the tax payable; then its records, and
     delete the accrual rows (and carried-over interest) it paid. Returns the number of accounts
     settled."""
     if not settlement.records:
         return 0
+    tax_aggregation.aggregate(ctx, settlement)
     currency = ctx.settings.currency
     entry_id = None
     if settlement.expense:

@@ -2,8 +2,10 @@
 
 Exit (keluar): every savings balance is refunded — pokok, wajib, sukarela (with its interest
 accrued so far posted first) and a matured time deposit — net of wajib arrears. The arrears
-deducted (at most the refund) are credited to the wajib product's ``arrears_gl_key``. Exit is
-refused while an account is frozen or has money on hold, or a time deposit is still running.
+deducted (at most the refund) are credited to the wajib product's ``arrears_gl_key``. When the
+savings policy defers the refund of pokok and wajib (:mod:`kopcore_savings.exit_refunds`), what
+is left of it after the arrears is credited to ``payable.member_exit`` instead of being paid.
+Exit is refused while an account is frozen or has money on hold, or a time deposit is still running.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from kopcore.context import Context
 from kopcore.ledger import AccountStatus, Member
 from kopcore.money import Money
 from kopcore.records import ExitContribution, PostingLine, SettlementAccount, Side
-from kopcore_savings import interest, wajib
+from kopcore_savings import exit_refunds, interest, wajib
 from kopcore_savings.accounts import member_savings, primary_sukarela, reactivate
 from kopcore_savings.messages import _
 from kopcore_savings.products import SavingsType, get_product
@@ -65,12 +67,16 @@ def exit_contribution(ctx: Context, member: Member) -> ExitContribution | None:
         if savings.type is SavingsType.SUKARELA:
             interest.settle_account(ctx, savings.account.id)
     lines: list[PostingLine] = []
-    refund = 0
+    refund = capital = 0
+    currency = ctx.settings.currency
     for savings in member_savings(ctx, member.id):
         current = ledger.get_account(ctx, savings.number).balance
         if current.is_positive():
             lines.append(PostingLine(savings.number, Side.DEBIT, current))
             refund += current.minor
+            if savings.type in (SavingsType.POKOK, SavingsType.WAJIB):
+                capital += current.minor
+                currency = current.currency
     owed = wajib.arrears(ctx, member_id=member.id)
     note = f"{len(lines)} savings account(s) refunded"
     left = refund
@@ -82,6 +88,11 @@ def exit_contribution(ctx: Context, member: Member) -> ExitContribution | None:
                                      Money(deduction, product.currency)))
             left -= deduction
             note += f"; wajib arrears {Money(deduction, product.currency).format()} deducted"
+    # Arrears are set against the capital first; what is left of it may be deferred.
+    deferred = exit_refunds.defer(ctx, member, max(capital - (refund - left), 0), currency)
+    if deferred is not None:
+        lines.append(deferred)
+        note += f"; {deferred.amount.format()} pokok and wajib owed until paid"
     return ExitContribution(lines=lines, note=note)
 
 

@@ -161,3 +161,35 @@ carried_interest = sa.Table(
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("through", sa.Date, nullable=False),
 )
+
+#: The cooperative's savings policy (revision savings_policy0001), one row per setting that
+#: differs from its default (:mod:`kopcore_savings.policy`).
+policy = sa.Table(
+    "savings_policy",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(64), nullable=False),
+    sa.Column("changed_on", sa.Date, nullable=False),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+)
+
+#: Refunds of simpanan pokok and wajib still owed to former members (``payable.member_exit``),
+#: one row per installment: due on ``due_on``, or after the RAT approving the accounts of the
+#: year ``after_rat_of`` (``due_on`` set when it is held). ``paid_on``/``entry_id``: paid.
+exit_refunds = sa.Table(
+    "savings_exit_refunds",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("member_id", sa.Integer, nullable=False),
+    sa.Column("installment", sa.SmallInteger, nullable=False),
+    sa.Column("installments", sa.SmallInteger, nullable=False),
+    sa.Column("left_on", sa.Date, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=True),
+    sa.Column("after_rat_of", sa.SmallInteger, nullable=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("paid_on", sa.Date, nullable=True),
+    sa.Column("entry_id", sa.Integer, nullable=True),
+    sa.Index("ix_savings_exit_refunds_member", "member_id"),
+    sa.Index("ix_savings_exit_refunds_open", "paid_on", "due_on"),
+)

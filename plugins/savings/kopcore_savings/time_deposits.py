@@ -35,7 +35,7 @@ from kopcore.errors import Conflict, KopcoreError, ValidationError
 from kopcore.ledger import JournalEntry, Member
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
-from kopcore_savings import chart
+from kopcore_savings import chart, tax_aggregation
 from kopcore_savings.accounts import (
     SavingsAccount,
     get_savings_account,
@@ -103,9 +103,10 @@ def deposit_months(deposit: TimeDeposit) -> list[MonthAmount]:
 
 
 def _record_months(ctx: Context, deposit: TimeDeposit, months: list[MonthAmount],
-                   entry: JournalEntry | None) -> None:
+                   entry: JournalEntry | None,
+                   catch_up: list[dict[str, Any]] | None = None) -> None:
     rows = month_rows(deposit.savings.account.id, deposit.savings.member_id, months,
-                      source="berjangka", paid_on=ctx.business_date)
+                      source="berjangka", paid_on=ctx.business_date) + list(catch_up or [])
     for row in rows:
         row["entry_id"] = entry.id if entry is not None else None
     ledger.insert_rows(ctx, interest_months, rows)
@@ -197,8 +198,13 @@ def mature(ctx: Context, deposit: TimeDeposit, payout_to: str | None = None
     """Settle a deposit at maturity: pay out (to ``payout_to`` or its payout account) or roll
     over as instructed."""
     product = deposit.savings.product
-    months = deposit_months(deposit)
+    months, catch_up = tax_aggregation.judge_payment(
+        ctx, deposit.savings.account.id, deposit.savings.member_id, "berjangka",
+        deposit_months(deposit))
+    withheld = sum(int(r["tax"]) for r in catch_up)
     amount = total_amount(months)
+    # Tax on interest paid earlier in the term's months is withheld from this payment too.
+    amount = attrs.evolve(amount, tax=amount.tax + withheld)
     number = deposit.savings.number
     cur = deposit.savings.account.currency
     lines = _interest_lines(deposit, amount.gross, amount.tax)
@@ -210,7 +216,7 @@ def mature(ctx: Context, deposit: TimeDeposit, payout_to: str | None = None
             lines.append(PostingLine(number, Side.CREDIT, Money(amount.net, cur)))
         entry = ledger.post_entry(ctx, lines, memo=f"Perpanjangan simpanan berjangka {number}") \
             if len(lines) >= 2 else None
-        _record_months(ctx, deposit, months, entry)
+        _record_months(ctx, deposit, months, entry, catch_up)
         principal = deposit.principal + amount.net
         ctx.conn.execute(sa.update(deposits).where(where).values(
             principal=principal, rate_ppm=product.rate_ppm, placed_on=deposit.maturity_on,
@@ -235,14 +241,14 @@ def mature(ctx: Context, deposit: TimeDeposit, payout_to: str | None = None
             ctx.conn.execute(sa.update(deposits).where(where).values(status="closed",
                                                                      accrued=0))
             ledger.close_account(ctx, number)
-            _record_months(ctx, deposit, months, entry)
+            _record_months(ctx, deposit, months, entry, catch_up)
             return entry
     # No payout possible: the interest joins the deposit, which waits for the member.
     if amount.net:
         lines.append(PostingLine(number, Side.CREDIT, Money(amount.net, cur)))
     entry = ledger.post_entry(ctx, lines, memo=f"Jasa simpanan berjangka {number} jatuh tempo") \
         if len(lines) >= 2 else None
-    _record_months(ctx, deposit, months, entry)
+    _record_months(ctx, deposit, months, entry, catch_up)
     ctx.conn.execute(sa.update(deposits).where(where).values(status="matured", accrued=0))
     return entry
 

@@ -5,6 +5,9 @@
   payable account: an accrual edited in the database would pay out interest never expensed.
 - **Interest postings**: each period's interest recorded for an account (gross less tax) is
   what its journal entry credited to that account.
+- **Exit refunds**: the refunds still owed to former members (``savings_exit_refunds``) are
+  no more than ``payable.member_exit`` holds (it may hold more: refunds an operator chose to pay
+  later through the kernel's exit payout).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from kopcore.context import Context
 from kopcore.money import Money
 from kopcore.records import Finding
 from kopcore_savings import chart
-from kopcore_savings.tables import deposits, interest_postings
+from kopcore_savings.exit_refunds import EXIT_PAYABLE_GL
+from kopcore_savings.tables import deposits, exit_refunds, interest_postings
 
 
 def _accrual_findings(ctx: Context) -> list[Finding]:
@@ -51,6 +55,20 @@ def _posting_findings(ctx: Context) -> list[Finding]:
                     account_id=r.account_id, entry_id=r.entry_id) for r in rows]
 
 
+def _exit_refund_findings(ctx: Context) -> list[Finding]:
+    payable = ledger.get_account(ctx, ledger.gl_account_number(EXIT_PAYABLE_GL))
+    r = exit_refunds.c
+    owed = int(ctx.conn.execute(sa.select(sa.func.coalesce(sa.func.sum(r.amount), 0))
+                                .where(r.paid_on.is_(None))).scalar_one())
+    if owed <= payable.balance.minor:
+        return []
+    return [Finding("exit_refunds_exceed_payable",
+                    f"refunds of {Money(owed, payable.currency).format()} are recorded as owed "
+                    f"to former members; {payable.number} holds only "
+                    f"{payable.balance.format()}", account_id=payable.id)]
+
+
 def findings(ctx: Context) -> list[Finding]:
-    """Time-deposit accruals against interest payable; interest records against entries."""
-    return _accrual_findings(ctx) + _posting_findings(ctx)
+    """Time-deposit accruals against interest payable; interest records against entries;
+    refunds owed to former members against the exit payable."""
+    return _accrual_findings(ctx) + _posting_findings(ctx) + _exit_refund_findings(ctx)

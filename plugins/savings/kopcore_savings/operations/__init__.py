@@ -40,6 +40,21 @@ from kopcore_savings.operations.accounts import (
     withdraw,
 )
 from kopcore_savings.operations.common import SavingsAccountOut
+from kopcore_savings.operations.exit_refunds import (
+    PolicyGetIn,
+    PolicyOut,
+    PolicySetIn,
+    RatHeldIn,
+    RefundsIn,
+    RefundsOut,
+    RefundsPaidOut,
+    RefundsPayIn,
+    policy_get,
+    policy_set,
+    rat_held,
+    refunds,
+    refunds_pay,
+)
 from kopcore_savings.operations.products import (
     ProductCreateIn,
     ProductListIn,
@@ -127,4 +142,16 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("tax-recap", TaxRecapIn, TaxRecapOut, tax_recap, chart.READ, mutates=False,
         summary="Withholding tax on interest of a month (recap, or one member's slip)",
         member_fields=("member",), self_service=True, errors=(NotFound, ValidationError)),
+    _op("policy-get", PolicyGetIn, PolicyOut, policy_get, chart.READ, mutates=False,
+        summary="The savings policy: exit refunds and tax aggregation"),
+    _op("policy-set", PolicySetIn, PolicyOut, policy_set, chart.MANAGE, mutates=True,
+        summary="Change the savings policy (AD/ART)", errors=(ValidationError,)),
+    _op("exit-refunds", RefundsIn, RefundsOut, refunds, chart.READ, mutates=False,
+        summary="Refunds still owed to former members", errors=(NotFound,)),
+    _op("exit-refunds-pay", RefundsPayIn, RefundsPaidOut, refunds_pay, chart.TRANSACT,
+        mutates=True, summary="Pay the refunds due to former members",
+        errors=(*POSTING,)),
+    _op("exit-refunds-rat", RatHeldIn, RefundsOut, rat_held, chart.MANAGE, mutates=True,
+        summary="Record the RAT: refunds waiting for it fall due",
+        errors=(ValidationError,)),
 )

@@ -40,10 +40,12 @@ class TaxMemberOut:
 
     member: str
     name: str
-    nik: str
+    #: None for a legal entity, identified by ``npwp``.
+    nik: str | None
     accounts: list[TaxLineOut]
     gross: Money
     tax: Money
+    npwp: str | None = None
 
 
 @attrs.frozen
@@ -80,7 +82,7 @@ def tax_recap(ctx: Context, data: TaxRecapIn) -> TaxRecapOut:
         members.append(TaxMemberOut(
             member.member_number, member.name, member.nik, lines,
             Money(sum(x.gross.minor for x in lines), cur),
-            Money(sum(x.tax.minor for x in lines), cur)))
+            Money(sum(x.tax.minor for x in lines), cur), member.npwp))
     return TaxRecapOut(data.month, members, Money(sum(x.gross.minor for x in members), cur),
                        Money(sum(x.tax.minor for x in members), cur),
                        sum(1 for x in members if x.tax.is_positive()))

@@ -1,0 +1,63 @@
+"""The collateral cover and the officer's judgement as they were on a past date: a health
+assessment dated before a revaluation or a judgement classes the loans as the books stood then
+(KSP regime, Permen KUKM 14/2009)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from loans_coop import LoansCoop
+
+from kopcore.kernel import Kernel
+
+
+@pytest.fixture
+def coop(loans_kernel: Kernel) -> LoansCoop:
+    c = LoansCoop(loans_kernel)
+    c.product("BULANAN")
+    c.call("loans.set-regime", as_user="manager", regime="ksp-permenkukm-14-2009")
+    return c
+
+
+def figures(coop: LoansCoop, as_of: date) -> dict[str, int]:
+    answers: Any = coop.kernel.read("auditor", lambda ctx: ctx.kernel.plugins.call(
+        "kopcore_health_figures", ctx=ctx, as_of=as_of))
+    return {f.key: f.value for plugin, found in answers if plugin == "loans" for f in found}
+
+
+def test_a_past_date_uses_the_cover_and_judgement_recorded_by_then(coop: LoansCoop) -> None:
+    """Flat 18 %, disbursed 5 January, nothing repaid. On 6 August seven installments are due:
+    the debt of a Rp12,000,000 loan is 12,000,000 + 7 x 180,000 = Rp13,260,000 and of a
+    Rp10,000,000 loan 10,000,000 + 7 x 150,000 = Rp11,050,000, both over six months in
+    arrears. The first is covered 100 % (liquidation Rp13,260,000): Diragukan. The second is
+    covered 11,000,000 / 11,050,000 = 99.5 %, not judged: Macet. On 7 August an officer judges
+    the second rescuable (Diragukan from 75 %) and the first's collateral is reappraised at a
+    liquidation value of Rp5,000,000 (37.7 %): the first becomes Macet, the second Diragukan."""
+    covered = coop.loan(coop.member("Agunan"), product="BULANAN")
+    judged = coop.loan(coop.member("Dinilai"), amount="10000000", product="BULANAN")
+    coop.call("loans.add-collateral", as_user="teller", loan=covered, kind="SHM tanah",
+              description="SHM 1", value="20000000", liquidation_value="13260000",
+              binding="hak_tanggungan", binding_ref="SHT 1/2026")
+    coop.call("loans.add-collateral", as_user="teller", loan=judged, kind="BPKB mobil",
+              description="Avanza 2019", value="15000000", liquidation_value="11000000",
+              binding="fidusia", binding_ref="F-2")
+    coop.close_days_until(date(2026, 8, 7))
+    before = figures(coop, date(2026, 8, 6))
+    assert (before["loans.doubtful"], before["loans.loss"]) == (1_200_000_000, 1_000_000_000)
+
+    coop.call("loans.judge", as_user="manager", loan=judged, rescuable=True,
+              note="usaha masih berjalan (BA 5/2026)")
+    land = coop.get(covered)["collateral"][0]
+    coop.call("loans.revalue-collateral", as_user="manager", loan=covered,
+              collateral=land["id"], value="8000000", liquidation_value="5000000")
+    coop.close_days_until(date(2026, 8, 8))
+    after = figures(coop, date(2026, 8, 7))
+    assert (after["loans.doubtful"], after["loans.loss"]) == (1_000_000_000, 1_200_000_000)
+    # The day before is still read as it was, not with today's cover and judgement.
+    assert figures(coop, date(2026, 8, 6)) == before
+    # Before the collateral was recorded (5 January) nothing was held: no cover then.
+    january = figures(coop, date(2026, 1, 5))
+    assert january["loans.outstanding"] == 2_200_000_000
+    assert (january["loans.doubtful"], january["loans.loss"]) == (0, 0)
