@@ -12,7 +12,9 @@ interest (riba).
 - murabahah financing (PSAK 102): proportional or annuity margin recognition, ta'zir to the
   social fund, muqasah by approval, kolektibilitas and the allowance (PPAP) at end of day;
 - qardh: principal-only benevolent loans with an optional flat admin cost;
-- zakat, infaq/sadaqah and social funds (maal) kept apart from the financing business.
+- zakat, infaq/sadaqah and social funds (maal) kept apart from the financing business, with
+  the PSAK 409 statements; cash wakaf (wakaf uang) with its investments, the nazhir's share and
+  the PSAK 412 statements.
 
 Member exit is refused while a murabahah or qardh is outstanding; wadiah and mudharabah balances
 are refunded. See README.md.
@@ -60,7 +62,10 @@ from kopcore_sharia import (
     proposal_ops,
     unit,
     veto,
+    wakaf,
+    wakaf_statements,
     zis,
+    zis_statements,
 )
 from kopcore_sharia.messages import _
 from kopcore_sharia.verify import findings as verify_findings
@@ -94,7 +99,8 @@ def kopcore_permissions() -> Sequence[PermissionSpec]:
 def kopcore_operations() -> Sequence[Operation]:
     return (*operations.OPERATIONS, *proposal_ops.OPERATIONS, *mudharabah_ops.OPERATIONS,
             *collectibility.OPERATIONS, *allowance.OPERATIONS, *unit.OPERATIONS,
-            *zis.OPERATIONS)
+            *zis.OPERATIONS, *zis_statements.OPERATIONS, *wakaf.OPERATIONS,
+            *wakaf_statements.OPERATIONS)
 
 
 @kopcore.hookimpl
