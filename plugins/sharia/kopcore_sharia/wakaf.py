@@ -82,9 +82,10 @@ def _amount(ctx: Context, value: Decimal, field: str = "amount") -> Money:
 
 
 def _text(value: str, field: str, message: str) -> str:
+    """``value`` stripped; refused with ``message`` (marked by the caller) when empty."""
     text = value.strip()
     if not text:
-        raise ValidationError(_(message), field=field)
+        raise ValidationError(message, field=field)
     return text
 
 
@@ -169,9 +170,9 @@ def wakaf_receive(ctx: Context, data: WakafReceiveIn) -> WakafReceiptOut:
     """Receive a cash wakaf (wakaf uang) from a wakif under an ikrar: permanent, or temporary
     until a date, into its fund; the principal is preserved and only invested."""
     amount = _amount(ctx, data.amount)
-    wakif = _text(data.wakif, "wakif", "name the wakif")
-    ikrar = _text(data.ikrar, "ikrar", "give the ikrar wakaf or certificate number")
-    purpose = _text(data.purpose, "purpose", "name the purpose (mauquf 'alaih)")
+    wakif = _text(data.wakif, "wakif", _("name the wakif"))
+    ikrar = _text(data.ikrar, "ikrar", _("give the ikrar wakaf or certificate number"))
+    purpose = _text(data.purpose, "purpose", _("name the purpose (mauquf 'alaih)"))
     if data.kind is WakafKind.TEMPORARY:
         if data.until is None or data.until <= ctx.business_date:
             raise ValidationError(_("a temporary wakaf names the date it is returned, after "
@@ -296,7 +297,7 @@ def wakaf_invest(ctx: Context, data: WakafInvestIn) -> WakafInvestOut:
     """Invest wakaf principal (never more than is not yet invested): in the cooperative's own
     financing or deposits, or a bank's sharia deposit; the placement is recorded."""
     amount = _amount(ctx, data.amount)
-    placed_with = _text(data.placed_with, "placed_with", "name where the wakaf is placed")
+    placed_with = _text(data.placed_with, "placed_with", _("name where the wakaf is placed"))
     counter = _counter_account(ctx, data.placement, data.cash_account)
     left = funds_out(ctx).uninvested
     if amount > left:
@@ -379,7 +380,7 @@ def wakaf_result(ctx: Context, data: WakafResultIn) -> WakafMovementOut:
     income, the rest to the fund for the mauquf 'alaih. A placement in the cooperative's own
     business is paid by it (its expense); a bank placement's result comes in as cash."""
     amount = _amount(ctx, data.amount)
-    memo = _text(data.memo, "memo", "give the period and basis of the result")
+    memo = _text(data.memo, "memo", _("give the period and basis of the result"))
     share = data.nazhir_share
     exponent = share.as_tuple().exponent
     if not Decimal(0) <= share <= NAZHIR_SHARE_MAX or not isinstance(exponent, int) \
@@ -423,7 +424,7 @@ def wakaf_distribute(ctx: Context, data: WakafDistributeIn) -> WakafMovementOut:
     """Distribute the wakaf's results to the mauquf 'alaih: never more than the results hold,
     never the principal."""
     amount = _amount(ctx, data.amount)
-    memo = _text(data.memo, "memo", "name the mauquf 'alaih and purpose")
+    memo = _text(data.memo, "memo", _("name the mauquf 'alaih and purpose"))
     held = _balance(ctx, chart.WAKAF_BENEFITS)
     if amount > held:
         raise InsufficientFunds(_("the wakaf's results hold only {held}; the principal is "
