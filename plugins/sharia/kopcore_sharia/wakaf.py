@@ -102,6 +102,15 @@ class WakafFundsOut:
     benefits: Money
 
 
+def _still_covered(ctx: Context) -> None:
+    """After posting: the principal still covers the investments. The check before posting
+    gives the message; this one, reading the balances the posting just updated (their rows
+    locked until the transaction ends), refuses what a concurrent call would let through."""
+    if funds_out(ctx).uninvested.minor < 0:
+        raise InsufficientFunds(_("only {left} of wakaf principal is not invested",
+                                  left=Money.zero(ctx.settings.currency)), field="amount")
+
+
 def funds_out(ctx: Context) -> WakafFundsOut:
     permanent, temporary = _balance(ctx, chart.WAKAF_PERMANENT), _balance(ctx,
                                                                           chart.WAKAF_TEMPORARY)
@@ -186,10 +195,14 @@ def wakaf_receive(ctx: Context, data: WakafReceiveIn) -> WakafReceiptOut:
         ctx, [PostingLine(internal_account(ctx, data.cash_account), Side.DEBIT, amount),
               PostingLine(chart.gl(KIND_GL[data.kind]), Side.CREDIT, amount)],
         memo=f"Penerimaan wakaf {data.kind.value} {ikrar}: {wakif}"[:500])
-    wakaf_id = ctx.conn.execute(wakaf.insert().values(
-        wakif=wakif, kind=data.kind.value, amount=amount.minor, ikrar=ikrar, purpose=purpose,
-        received_on=ctx.business_date, until=data.until, status=ACTIVE, actor=ctx.actor,
-        entry_id=entry.id).returning(wakaf.c.id)).scalar_one()
+    try:
+        wakaf_id = ctx.conn.execute(wakaf.insert().values(
+            wakif=wakif, kind=data.kind.value, amount=amount.minor, ikrar=ikrar,
+            purpose=purpose, received_on=ctx.business_date, until=data.until, status=ACTIVE,
+            actor=ctx.actor, entry_id=entry.id).returning(wakaf.c.id)).scalar_one()
+    except sa.exc.IntegrityError as exc:  # the same ikrar recorded at the same moment
+        raise Conflict(_("ikrar {ikrar} is already recorded", ikrar=ikrar),
+                       field="ikrar") from exc
     return WakafReceiptOut(_wakaf_out(ctx, _get_wakaf(ctx, wakaf_id)), EntryOut.of(entry),
                            funds_out(ctx))
 
@@ -224,6 +237,7 @@ def wakaf_return(ctx: Context, data: WakafReturnIn) -> WakafReceiptOut:
         ctx, [PostingLine(chart.gl(chart.WAKAF_TEMPORARY), Side.DEBIT, amount),
               PostingLine(internal_account(ctx, data.cash_account), Side.CREDIT, amount)],
         memo=f"Pengembalian wakaf temporer {r['ikrar']}: {r['wakif']}"[:500])
+    _still_covered(ctx)
     ctx.conn.execute(wakaf.update().where(wakaf.c.id == data.wakaf).values(
         status=RETURNED, returned_on=ctx.business_date, return_entry_id=entry.id))
     return WakafReceiptOut(_wakaf_out(ctx, _get_wakaf(ctx, data.wakaf)), EntryOut.of(entry),
@@ -307,6 +321,7 @@ def wakaf_invest(ctx: Context, data: WakafInvestIn) -> WakafInvestOut:
         ctx, [PostingLine(chart.gl(chart.WAKAF_INVESTMENT), Side.DEBIT, amount),
               PostingLine(counter, Side.CREDIT, amount)],
         memo=f"Investasi dana wakaf ({data.placement.value}): {placed_with}"[:500])
+    _still_covered(ctx)
     investment_id = ctx.conn.execute(investments.insert().values(
         placement=data.placement.value, placed_with=placed_with, amount=amount.minor,
         placed_on=ctx.business_date, status=ACTIVE, actor=ctx.actor, entry_id=entry.id
@@ -434,6 +449,9 @@ def wakaf_distribute(ctx: Context, data: WakafDistributeIn) -> WakafMovementOut:
         ctx, [PostingLine(chart.gl(chart.WAKAF_BENEFITS), Side.DEBIT, amount),
               PostingLine(internal_account(ctx, data.cash_account), Side.CREDIT, amount)],
         memo=f"Penyaluran manfaat wakaf: {memo}"[:500])
+    if _balance(ctx, chart.WAKAF_BENEFITS).minor < 0:  # a concurrent distribution
+        raise InsufficientFunds(_("the wakaf's results hold only {held}; the principal is "
+                                  "preserved and never distributed", held=held), field="amount")
     zero = Money.zero(amount.currency)
     _record(ctx, "distribution", amount, zero, memo, entry.id)
     return WakafMovementOut(funds_out(ctx), EntryOut.of(entry), zero, zero)
