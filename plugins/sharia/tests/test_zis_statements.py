@@ -203,5 +203,6 @@ def test_documents_through_the_api_and_the_cli(make_kernel: Callable[..., Kernel
     assert result.exit_code == 0, result.output
     page = target.read_text(encoding="utf-8")
     assert "<h2>Laporan Perubahan Dana</h2>" in page
-    assert "Rp8.733.333,00" in page and "(Rp3.500.000,00)" in page
+    assert "Rp8.733.333,00" in page
+    assert "(Rp3.500.000,00)" in page
     assert "<script" not in page
