@@ -239,3 +239,30 @@ def test_wakaf_through_the_api_and_the_cli(coop: Coop, tmp_path: Any) -> None:
     text = target.read_text(encoding="utf-8")
     assert "financial_position,Aset,,Kas dan setara kas,1000000.00,0.00" in text
     assert "wakaf_assets,Wakaf uang diterima,AIW-010/2026," in text
+
+
+def test_the_wakaf_share_stays_out_of_the_mudharabah_pool(
+        coop_from: Callable[[date], Coop]) -> None:
+    # February: the unit earns 50,000 of qardh admin income; the wakaf placed in its financing
+    # is paid 1,000,000 (1,000,000 expense, 100,000 of it the nazhir's fee). The pools share
+    # 50,000 under revenue sharing (not 150,000) and under profit-loss sharing (not 0).
+    coop = coop_from(date(2026, 1, 31))
+    for code, basis in (("TMB", "revenue"), ("TPL", "profit")):
+        coop.call("sharia.mudharabah-pool-create", as_user="manager", code=code,
+                  name=code, nisbah="60", basis=basis)
+        coop.call("sharia.mudharabah-open", member=coop.member(f"Anggota {code}"), pool=code,
+                  amount="1000000", cash_account=CASH)
+    coop.close_days(date(2026, 2, 2))
+    coop.call("sharia.qardh-disburse", as_user="teller", member=coop.member("Budi Santoso"),
+              amount="500000", cash_account=CASH, admin_fee="50000")
+    coop.call("sharia.wakaf-receive", wakif="H. Abdullah", ikrar="AIW-001/2026",
+              purpose="Beasiswa", amount="10000000", cash_account=CASH)
+    placed = coop.call("sharia.wakaf-invest", as_user="manager", amount="10000000",
+                       placement="financing", placed_with="Pembiayaan qardh dan murabahah")
+    coop.call("sharia.wakaf-result", as_user="manager", investment=placed["investment"]["id"],
+              amount="1000000", memo="Bagi hasil Februari")
+    coop.close_days(date(2026, 3, 1))
+    shared = [coop.call("sharia.mudharabah-distribute", as_user="manager", pool=code,
+                        month="2026-02-01")["distributable_income"]["amount"]
+              for code in ("TMB", "TPL")]
+    assert shared == ["25000.00", "25000.00"]  # 50,000 split by equal pool balances
