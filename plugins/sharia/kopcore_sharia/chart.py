@@ -85,15 +85,15 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(ALLOWANCE_EXPENSE, "5153", "Beban Penyisihan Pembiayaan (PPAP)",
                   GLType.EXPENSE),
     # Wakaf uang (UU 41/2004, PSAK 412): see kopcore_sharia.wakaf.
-    GLAccountSpec(WAKAF_INVESTMENT, "1181", "Investasi Dana Wakaf", GLType.ASSET),
-    GLAccountSpec(WAKAF_PERMANENT, "2141", "Dana Wakaf Permanen", GLType.LIABILITY),
-    GLAccountSpec(WAKAF_TEMPORARY, "2142", "Dana Wakaf Temporer", GLType.LIABILITY),
-    GLAccountSpec(WAKAF_BENEFITS, "2143", "Dana Hasil Wakaf untuk Mauquf 'Alaih",
+    GLAccountSpec(WAKAF_INVESTMENT, "1158", "Investasi Dana Wakaf", GLType.ASSET),
+    GLAccountSpec(WAKAF_PERMANENT, "2136", "Dana Wakaf Permanen", GLType.LIABILITY),
+    GLAccountSpec(WAKAF_TEMPORARY, "2137", "Dana Wakaf Temporer", GLType.LIABILITY),
+    GLAccountSpec(WAKAF_BENEFITS, "2138", "Dana Hasil Wakaf untuk Mauquf 'Alaih",
                   GLType.LIABILITY),
-    GLAccountSpec(WAKAF_PLACED, "2144", "Dana Wakaf Ditempatkan pada Usaha Koperasi",
+    GLAccountSpec(WAKAF_PLACED, "2139", "Dana Wakaf Ditempatkan pada Usaha Koperasi",
                   GLType.LIABILITY),
-    GLAccountSpec(NAZHIR_INCOME, "4181", "Imbalan Nazhir Wakaf", GLType.INCOME),
-    GLAccountSpec(WAKAF_RESULT_EXPENSE, "5181", "Beban Bagi Hasil Dana Wakaf", GLType.EXPENSE),
+    GLAccountSpec(NAZHIR_INCOME, "4159", "Imbalan Nazhir Wakaf", GLType.INCOME),
+    GLAccountSpec(WAKAF_RESULT_EXPENSE, "5159", "Beban Bagi Hasil Dana Wakaf", GLType.EXPENSE),
 )
 
 WADIAH_PRODUCT = "sharia.wadiah"

@@ -3,19 +3,19 @@
 
 - **Receipt** (``sharia.wakaf-receive``): the wakif's name, the ikrar wakaf or certificate number
   (once), the purpose (mauquf 'alaih), ``permanent`` or ``temporary`` (with the date it is
-  returned). Dr cash / Cr ``sharia.wakaf_permanent`` (2141) or ``sharia.wakaf_temporary``
-  (2142, a liability to the wakif under PSAK 412).
+  returned). Dr cash / Cr ``sharia.wakaf_permanent`` (2136) or ``sharia.wakaf_temporary``
+  (2137, a liability to the wakif under PSAK 412).
 - **Investment** (``sharia.wakaf-invest``): the principal is placed, never spent. ``financing``
   or ``deposit``: in the cooperative's own sharia financing or deposits — the business keeps the
-  money and owes it to the wakaf: Dr ``sharia.wakaf_investment`` (1181) / Cr
-  ``sharia.wakaf_placed`` (2144); ``bank``: a bank's sharia deposit, the money leaves:
-  Dr 1181 / Cr the cash account. At most the principal not yet invested.
+  money and owes it to the wakaf: Dr ``sharia.wakaf_investment`` (1158) / Cr
+  ``sharia.wakaf_placed`` (2139); ``bank``: a bank's sharia deposit, the money leaves:
+  Dr 1158 / Cr the cash account. At most the principal not yet invested.
   ``sharia.wakaf-divest`` takes a placement back (the reverse).
 - **Result** (``sharia.wakaf-result``): what an investment earned (its profit share), realised.
   The nazhir's part is at most 10 % (UU 41/2004 art. 12), ``result x share`` rounded half up
-  to the rupiah, to ``sharia.nazhir_income`` (4181); the rest to ``sharia.wakaf_benefits``
-  (2143), the fund for the mauquf 'alaih. Paid by the cooperative's business for a
-  ``financing``/``deposit`` placement (Dr ``sharia.wakaf_result_expense``, 5181), received in
+  to the rupiah, to ``sharia.nazhir_income`` (4159); the rest to ``sharia.wakaf_benefits``
+  (2138), the fund for the mauquf 'alaih. Paid by the cooperative's business for a
+  ``financing``/``deposit`` placement (Dr ``sharia.wakaf_result_expense``, 5159), received in
   cash for a ``bank`` one.
 - **Distribution** (``sharia.wakaf-distribute``): from the results only, never more than they
   hold: the principal is preserved, so a distribution beyond the results is refused.
