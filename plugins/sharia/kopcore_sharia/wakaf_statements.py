@@ -37,6 +37,7 @@ from kopcore_sharia.zis_statements import (
     StatementsIn,
     StatementsOut,
     counterpart_cash,
+    gl_codes,
     gl_movements,
     periods,
     statements_out,
@@ -160,22 +161,24 @@ def wakaf_document(ctx: Context, first: date, last: date, previous_first: date,
     before = wakaf_figures(ctx, previous_first, previous_last)
     currency = ctx.settings.currency
 
+    codes = gl_codes(ctx, last)
+
     def both(get: Callable[[WakafFigures], int]) -> tuple[int, int]:
         return get(now), get(before)
 
     position: list[Row] = [
         ("Aset", "", "Kas dan setara kas", now.cash_closing, before.cash_closing),
-        ("Aset", chart.gl(chart.WAKAF_INVESTMENT), "Investasi dana wakaf",
+        ("Aset", codes[chart.WAKAF_INVESTMENT], "Investasi dana wakaf",
          *both(lambda f: f.closing(chart.WAKAF_INVESTMENT))),
         ("Aset", "", "Jumlah aset",
          *both(lambda f: f.cash_closing + f.closing(chart.WAKAF_INVESTMENT))),
-        ("Liabilitas", chart.gl(chart.WAKAF_TEMPORARY), "Wakaf temporer",
+        ("Liabilitas", codes[chart.WAKAF_TEMPORARY], "Wakaf temporer",
          *both(lambda f: f.closing(chart.WAKAF_TEMPORARY))),
         ("Liabilitas", "", "Jumlah liabilitas",
          *both(lambda f: f.closing(chart.WAKAF_TEMPORARY))),
-        ("Aset neto", chart.gl(chart.WAKAF_PERMANENT), "Aset neto wakaf permanen",
+        ("Aset neto", codes[chart.WAKAF_PERMANENT], "Aset neto wakaf permanen",
          *both(lambda f: f.closing(chart.WAKAF_PERMANENT))),
-        ("Aset neto", chart.gl(chart.WAKAF_BENEFITS),
+        ("Aset neto", codes[chart.WAKAF_BENEFITS],
          "Hasil pengelolaan wakaf yang belum disalurkan",
          *both(lambda f: f.closing(chart.WAKAF_BENEFITS))),
         ("Aset neto", "", "Jumlah aset neto", *both(lambda f: f.net_assets(1))),

@@ -277,6 +277,14 @@ def gl_movements(ctx: Context, keys: Iterable[str], first: date, last: date
     return {row[0]: (-int(row[1]), -int(row[2])) for row in rows}
 
 
+def gl_codes(ctx: Context, as_of: date) -> dict[str, str]:
+    """The GL code of each sharia GL key: the chart's in force (the settings may change the
+    defaults), the default for an account with nothing posted."""
+    codes = {spec.key: spec.code for spec in chart.GL_ACCOUNTS}
+    codes.update({line.key: line.code for line in ledger.trial_balance(ctx, as_of)["lines"]})
+    return codes
+
+
 def counterpart_cash(ctx: Context, keys: Iterable[str], before: date
                      ) -> dict[tuple[str, str], int]:
     """The entity's cash at the start of ``before``: per account (number, name), the sum of the
@@ -424,6 +432,11 @@ def _cash_rows(section: str, cash: tuple[dict[tuple[str, str], int], dict[tuple[
             for number, name in sorted(set(now) | set(before))]
 
 
+def _decimal(value: Decimal) -> str:
+    """A percentage as Indonesians write it: ``12,5``."""
+    return str(value).replace(".", ",")
+
+
 def _percent(part: int, whole: int) -> str:
     if not whole:
         return "-"
@@ -442,8 +455,9 @@ def zis_document(ctx: Context, first: date, last: date, previous_first: date,
     assets = (sum(now.cash_closing.values()), sum(before.cash_closing.values()))
     position.append(("Aset", "", "Jumlah aset", *assets))
     position.append(("Liabilitas", "", "Jumlah liabilitas", 0, 0))
+    codes = gl_codes(ctx, last)
     for fund, key, title in PSAK_FUNDS:
-        position.append(("Saldo dana", chart.gl(key), title, now.balances[fund][1],
+        position.append(("Saldo dana", codes[key], title, now.balances[fund][1],
                          before.balances[fund][1]))
     funds = (sum(b[1] for b in now.balances.values()),
              sum(b[1] for b in before.balances.values()))
@@ -508,7 +522,8 @@ def zis_document(ctx: Context, first: date, last: date, previous_first: date,
          "disalurkan kepada mustahik dengan atau tanpa asnaf."),
         ("Kebijakan bagian amil",
          f"Bagian amil diambil pada saat penerimaan, paling tinggi "
-         f"{AMIL_SHARE_MAX[Fund.ZAKAT]} % dari zakat dan {AMIL_SHARE_MAX[Fund.INFAQ]} % dari "
+         f"{_decimal(AMIL_SHARE_MAX[Fund.ZAKAT])} % dari zakat dan "
+         f"{_decimal(AMIL_SHARE_MAX[Fund.INFAQ])} % dari "
          f"infak/sedekah, dibulatkan setengah ke atas ke rupiah. Periode ini: "
          f"{_percent(now.amil_from.get(Fund.ZAKAT, 0), zakat_gross)} dari penerimaan zakat, "
          f"{_percent(now.amil_from.get(Fund.INFAQ, 0), infaq_gross)} dari penerimaan "
