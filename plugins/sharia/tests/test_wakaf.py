@@ -230,6 +230,30 @@ def test_wakaf_through_the_api_and_the_cli(coop: Coop, tmp_path: Any) -> None:
                                   "--amount", "1000000.01", "--placement", "deposit",
                                   "--placed-with", "Deposito"])
     assert refused.exit_code != 0
+    investment = json.loads(result.output)["investment"]["id"]
+    with TestClient(app=make_app(coop.kernel)) as client:
+        manager = coop.api_key("manager")
+        # 40,001 at 10 %: the nazhir's 4,000.1 rounds to 4,000; 36,001 for the mauquf 'alaih.
+        got = client.post("/api/v1/sharia/wakaf-result",
+                          json={"investment": investment, "amount": "40001",
+                                "memo": "Bagi hasil deposito Januari"},
+                          headers={"Authorization": f"Bearer {manager}"})
+        assert got.status_code == 200, got.text
+        assert got.json()["benefits_part"]["amount"] == "36001.00"
+        over = client.post("/api/v1/sharia/wakaf-result",
+                           json={"investment": investment, "amount": "1", "memo": "x",
+                                 "nazhir_share": "11"},
+                           headers={"Authorization": f"Bearer {manager}"})
+        assert over.status_code == 422
+    result = runner.invoke(cli, ["--operator", "manager", "sharia", "wakaf-divest",
+                                 "--investment", str(investment), "--json"],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["--operator", "teller", "sharia", "wakaf-list", "--json"],
+                           catch_exceptions=False)
+    listed = json.loads(result.output)
+    assert [i["status"] for i in listed["investments"]] == ["returned"]
+    assert listed["funds"]["benefits"]["amount"] == "36001.00"
     target = tmp_path / "wakaf.csv"
     result = runner.invoke(cli, ["--operator", "auditor", "sharia", "wakaf-report",
                                  "--from-date", "2026-01-05", "--to-date", "2026-01-05",
@@ -237,7 +261,8 @@ def test_wakaf_through_the_api_and_the_cli(coop: Coop, tmp_path: Any) -> None:
                            catch_exceptions=False)
     assert result.exit_code == 0, result.output
     text = target.read_text(encoding="utf-8")
-    assert "financial_position,Aset,,Kas dan setara kas,1000000.00,0.00" in text
+    # 5,000,000 received, 4,000,000 placed and taken back, 36,001 of results.
+    assert "financial_position,Aset,,Kas dan setara kas,5036001.00,0.00" in text
     assert "wakaf_assets,Wakaf uang diterima,AIW-010/2026," in text
 
 
