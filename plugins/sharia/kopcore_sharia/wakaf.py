@@ -212,7 +212,7 @@ def wakaf_receive(ctx: Context, data: WakafReceiveIn) -> WakafReceiptOut:
 
 @attrs.frozen
 class WakafReturnIn:
-    wakaf: int = attrs.field(metadata={"help": "The temporary wakaf's id"})
+    wakaf: int = attrs.field(metadata={"help": "The temporary wakaf's id", "minimum": 1})
     cash_account: str = attrs.field(metadata={
         "help": "Account the money is paid from (teller cash, bank)", "max_length": 64})
 
@@ -332,7 +332,7 @@ def wakaf_invest(ctx: Context, data: WakafInvestIn) -> WakafInvestOut:
 
 @attrs.frozen
 class WakafDivestIn:
-    investment: int = attrs.field(metadata={"help": "The investment's id"})
+    investment: int = attrs.field(metadata={"help": "The investment's id", "minimum": 1})
     cash_account: str | None = attrs.field(default=None, metadata={
         "help": "bank: the account the money comes back into", "max_length": 64})
 
@@ -361,7 +361,8 @@ def wakaf_divest(ctx: Context, data: WakafDivestIn) -> WakafInvestOut:
 
 @attrs.frozen
 class WakafResultIn:
-    investment: int = attrs.field(metadata={"help": "The investment that earned it"})
+    investment: int = attrs.field(metadata={"help": "The investment that earned it",
+                                            "minimum": 1})
     amount: Decimal = attrs.field(metadata={"help": "The result realised (profit share "
                                                     "received), in rupiah"})
     memo: str = attrs.field(metadata={"help": "Period and basis of the result",

@@ -247,9 +247,14 @@ def statements_out(d: Document, fmt: DocumentFormat) -> StatementsOut:
         None if document is None else document(d))
 
 
+#: The longest period: a financial year (statements for several years are run per year).
+MAX_DAYS = 366
+EARLIEST = date(1901, 1, 1)
+
+
 def periods(ctx: Context, data: StatementsIn) -> tuple[date, date, date, date]:
     """The period and the preceding one of the same length; refused when it ends after the
-    business date or before it starts."""
+    business date or before it starts, or is longer than a year."""
     if data.to_date < data.from_date:
         raise ValidationError(_("to_date is before from_date"), field="to_date")
     if data.to_date > ctx.business_date:
@@ -257,6 +262,9 @@ def periods(ctx: Context, data: StatementsIn) -> tuple[date, date, date, date]:
                                 to_date=data.to_date, business_date=ctx.business_date),
                               field="to_date")
     days = (data.to_date - data.from_date).days + 1
+    if days > MAX_DAYS or data.from_date < EARLIEST:
+        raise ValidationError(_("a period of at most {days} days, from {earliest}",
+                                days=MAX_DAYS, earliest=EARLIEST), field="from_date")
     previous_last = data.from_date - timedelta(days=1)
     return data.from_date, data.to_date, previous_last - timedelta(days=days - 1), previous_last
 

@@ -149,6 +149,10 @@ def test_psak_409_statements_with_the_preceding_period(
                  to_date="2026-01-05")
     coop.refused(ValidationError, "sharia.zis-statements", from_date="2026-01-06",
                  to_date="2026-01-07")  # after the business date
+    coop.refused(ValidationError, "sharia.zis-statements", from_date="2025-01-05",
+                 to_date="2026-01-06")  # 367 days: a year at most
+    coop.refused(ValidationError, "sharia.zis-statements", from_date="0001-01-01",
+                 to_date="0001-01-02")
 
 
 def test_a_manual_entry_on_a_fund_shows_as_another_movement(coop: Coop) -> None:
