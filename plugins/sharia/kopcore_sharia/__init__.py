@@ -64,6 +64,7 @@ from kopcore_sharia import (
     veto,
     wakaf,
     wakaf_statements,
+    wakaf_verify,
     zis,
     zis_statements,
 )
@@ -165,8 +166,9 @@ def kopcore_import_sheets() -> Sequence[ImportSheet]:
 
 @kopcore.hookimpl
 def kopcore_verify(ctx: Context) -> Sequence[Finding]:
-    """Mudharabah distributions against their parts and the entries that paid them."""
-    return verify_findings(ctx)
+    """Mudharabah distributions against their parts and the entries that paid them; the wakaf
+    records against the wakaf GL accounts."""
+    return [*verify_findings(ctx), *wakaf_verify.findings(ctx)]
 
 
 @kopcore.hookimpl

@@ -33,7 +33,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from click.testing import CliRunner
+from kopcore_sharia.wakaf_tables import wakaf
 from litestar.testing import TestClient
 from sharia_coop import CASH, Coop
 
@@ -49,6 +51,7 @@ from kopcore.errors import (
 from kopcore.interfaces.api import make_app
 from kopcore.kernel import Kernel
 from kopcore.records import GLAccountSpec, GLType
+from kopcore.testing import verify_books
 
 
 class BankInterest:
@@ -291,3 +294,15 @@ def test_the_wakaf_share_stays_out_of_the_mudharabah_pool(
                         month="2026-02-01")["distributable_income"]["amount"]
               for code in ("TMB", "TPL")]
     assert shared == ["25000.00", "25000.00"]  # 50,000 split by equal pool balances
+
+
+def test_a_wakaf_record_edited_in_the_database_is_found(coop: Coop) -> None:
+    def errors() -> list[str]:
+        return [p.kind for p in coop.kernel.read("auditor", verify_books).errors]
+
+    coop.call("sharia.wakaf-receive", wakif="H. Abdullah", ikrar="AIW-001/2026",
+              purpose="Beasiswa", amount="1000000", cash_account=CASH)
+    assert errors() == []
+    with coop.kernel.db.engine.begin() as conn:
+        conn.execute(sa.update(wakaf).values(amount=wakaf.c.amount + 100))
+    assert errors() == ["sharia.wakaf_records_differ"]
