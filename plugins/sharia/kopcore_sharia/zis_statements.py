@@ -30,7 +30,7 @@ import csv
 import enum
 import html
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -269,7 +269,7 @@ def periods(ctx: Context, data: StatementsIn) -> tuple[date, date, date, date]:
     return data.from_date, data.to_date, previous_last - timedelta(days=days - 1), previous_last
 
 
-def gl_movements(ctx: Context, keys: Iterable[str], first: date, last: date
+def gl_movements(ctx: Context, keys: Sequence[str], first: date, last: date
                  ) -> dict[str, tuple[int, int]]:
     """Per GL key: (balance before ``first``, balance at ``last``), credit-positive."""
     p, e, a = query.postings.c, query.journal_entries.c, query.accounts.c
@@ -293,11 +293,17 @@ def gl_codes(ctx: Context, as_of: date) -> dict[str, str]:
     return codes
 
 
-def counterpart_cash(ctx: Context, keys: Iterable[str], before: date
+#: The kernel's inter-office account: the lines the posting pipeline adds when a branch's cash
+#: receives for the head office's fund net to zero within the entry, so they are no asset.
+INTER_OFFICE = "rak"
+
+
+def counterpart_cash(ctx: Context, keys: Sequence[str], before: date
                      ) -> dict[tuple[str, str], int]:
     """The entity's cash at the start of ``before``: per account (number, name), the sum of the
-    other lines (debit-positive) of every entry touching one of ``keys`` up to the day before.
-    Its funds are kept in those accounts (teller cash, bank), so they add up to the funds."""
+    other lines (debit-positive) of every entry touching one of ``keys`` up to the day before,
+    inter-office lines left out. Its funds are kept in those accounts (teller cash, bank), so
+    they add up to the funds."""
     p, e, a = query.postings.c, query.journal_entries.c, query.accounts.c
     inside = query.accounts.alias("inside")
     touching = (sa.select(p.entry_id).select_from(
@@ -307,7 +313,8 @@ def counterpart_cash(ctx: Context, keys: Iterable[str], before: date
         sa.select(a.number, sa.func.sum(p.amount))
         .select_from(query.postings.join(query.journal_entries, p.entry_id == e.id)
                      .join(query.accounts, p.account_id == a.id))
-        .where(p.entry_id.in_(touching), a.gl_key.not_in(list(keys)), e.business_date < before)
+        .where(p.entry_id.in_(touching), a.gl_key.not_in([*keys, INTER_OFFICE]),
+               e.business_date < before)
         .group_by(a.number).order_by(a.number)).all()
     return {(str(r[0]), ledger.get_account(ctx, str(r[0])).name): int(r[1]) for r in rows
             if int(r[1]) != 0}

@@ -210,3 +210,21 @@ def test_documents_through_the_api_and_the_cli(make_kernel: Callable[..., Kernel
     assert "Rp8.733.333,00" in page
     assert "(Rp3.500.000,00)" in page
     assert "<script" not in page
+
+
+def test_a_branch_teller_receiving_zakat_shows_its_cash_not_the_inter_office_lines(
+        coop: Coop) -> None:
+    # A branch's teller cash receives zakat for the fund in the head office's books: the
+    # entry's inter-office (RAK) lines net to zero and are no asset of the funds.
+    coop.call("offices.create", code="CAB01", name="Kantor Cabang Satu", kind="cabang")
+    coop.call("accounts.open-internal", name="Kas Teller CAB01", gl_key="cash",
+              number="KAS-CAB01", office="CAB01")
+    coop.call("sharia.zis-receive", fund="zakat", amount="2500000", cash_account="KAS-CAB01",
+              memo="Zakat fitrah", amil_share="10")
+    out = coop.call("sharia.zis-statements", from_date="2026-01-05", to_date="2026-01-05")
+    position = _lines(out, "financial_position")
+    assets = {line: amounts for (section, line), amounts in position.items()
+              if section == "Aset"}
+    assert assets == {"Kas Teller CAB01": ("2500000.00", "0.00"),
+                      "Jumlah aset": ("2500000.00", "0.00")}
+    assert position[("", "Jumlah liabilitas dan saldo dana")] == ("2500000.00", "0.00")
