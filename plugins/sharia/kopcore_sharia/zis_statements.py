@@ -253,8 +253,10 @@ EARLIEST = date(1901, 1, 1)
 
 
 def periods(ctx: Context, data: StatementsIn) -> tuple[date, date, date, date]:
-    """The period and the preceding one of the same length; refused when it ends after the
-    business date or before it starts, or is longer than a year."""
+    """The period and the preceding one of the same length — as many whole months before when
+    the period is whole months (2024 beside 2023, leap year or not), else as many days —;
+    refused when it ends after the business date or before it starts, or is longer than a
+    year."""
     if data.to_date < data.from_date:
         raise ValidationError(_("to_date is before from_date"), field="to_date")
     if data.to_date > ctx.business_date:
@@ -266,6 +268,12 @@ def periods(ctx: Context, data: StatementsIn) -> tuple[date, date, date, date]:
         raise ValidationError(_("a period of at most {days} days, from {earliest}",
                                 days=MAX_DAYS, earliest=EARLIEST), field="from_date")
     previous_last = data.from_date - timedelta(days=1)
+    if data.from_date.day == 1 and (data.to_date + timedelta(days=1)).day == 1:
+        # Whole months (a year, a quarter): the same number of months before.
+        months = (data.to_date.year - data.from_date.year) * 12 \
+            + data.to_date.month - data.from_date.month + 1
+        index = data.from_date.year * 12 + data.from_date.month - 1 - months
+        return data.from_date, data.to_date, date(index // 12, index % 12 + 1, 1), previous_last
     return data.from_date, data.to_date, previous_last - timedelta(days=days - 1), previous_last
 
 

@@ -228,3 +228,16 @@ def test_a_branch_teller_receiving_zakat_shows_its_cash_not_the_inter_office_lin
     assert assets == {"Kas Teller CAB01": ("2500000.00", "0.00"),
                       "Jumlah aset": ("2500000.00", "0.00")}
     assert position[("", "Jumlah liabilitas dan saldo dana")] == ("2500000.00", "0.00")
+
+
+def test_the_preceding_period_of_whole_months_is_whole_months(coop: Coop) -> None:
+    # 2024 is a leap year: its 366 days stand beside 2023, not 31 December 2022 - 2023. A
+    # quarter beside the quarter before it; any other period beside as many days before.
+    coop.close_days(date(2026, 3, 2))
+    for first, last, before in (
+            ("2024-01-01", "2024-12-31", ("2023-01-01", "2023-12-31")),
+            ("2025-04-01", "2025-06-30", ("2025-01-01", "2025-03-31")),
+            ("2026-01-01", "2026-02-28", ("2025-11-01", "2025-12-31")),
+            ("2026-01-10", "2026-01-20", ("2025-12-30", "2026-01-09"))):
+        out = coop.call("sharia.zis-statements", from_date=first, to_date=last)
+        assert (out["previous_from"], out["previous_to"]) == before
