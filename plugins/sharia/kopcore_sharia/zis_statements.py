@@ -45,7 +45,7 @@ from kopcore.operations import Operation
 from kopcore_sharia import chart
 from kopcore_sharia.messages import _
 from kopcore_sharia.tables import zis_movements
-from kopcore_sharia.zis import AMIL_SHARE_MAX, Asnaf, Fund
+from kopcore_sharia.zis import AMIL_SHARE_MAX, Asnaf, Fund, Payer
 
 #: The PSAK 409 funds, in the standard's order: (fund, GL key, title).
 PSAK_FUNDS: tuple[tuple[Fund, str, str], ...] = (
@@ -331,6 +331,16 @@ def counterpart_cash(ctx: Context, keys: Sequence[str], before: date
 # --- PSAK 409 figures ---------------------------------------------------------------------
 
 
+RESTRICTED, UNRESTRICTED, UNRECORDED = "restricted", "unrestricted", "unrecorded"
+#: The receipt lines of PSAK 409's statement of changes in funds.
+RECEIPT_LINES: dict[Fund, tuple[tuple[str, str], ...]] = {
+    Fund.ZAKAT: ((Payer.ENTITY.value, "Muzakki entitas"),
+                 (Payer.INDIVIDUAL.value, "Muzakki individual")),
+    Fund.INFAQ: ((RESTRICTED, "Infak/sedekah terikat (muqayyadah)"),
+                 (UNRESTRICTED, "Infak/sedekah tidak terikat (mutlaqah)")),
+}
+
+
 @attrs.frozen
 class ZisFigures:
     """One period's figures, minor units."""
@@ -346,6 +356,9 @@ class ZisFigures:
     #: Cash per account at the start of the period and after it.
     cash_opening: dict[tuple[str, str], int]
     cash_closing: dict[tuple[str, str], int]
+    #: Zakat receipts gross per payer, infak per restriction (UNRECORDED: before revision
+    #: sharia0011 recorded them).
+    gross_by: dict[tuple[Fund, str], int]
 
     def gross(self, fund: Fund) -> int:
         """A zakat or infak receipt before the amil's share."""
@@ -382,19 +395,36 @@ def zis_figures(ctx: Context, first: date, last: date) -> ZisFigures:
         else:
             key = (Fund(fund), None if asnaf is None else Asnaf(asnaf))
             distributed[key] = distributed.get(key, 0) + int(amount)
-    # The amil's share: an amil receipt in the same entry as a zakat or infak receipt.
-    source = zis_movements.alias("source")
-    shares = ctx.conn.execute(
-        sa.select(source.c.fund, sa.func.sum(m.amount))
-        .select_from(zis_movements.join(source, source.c.entry_id == m.entry_id))
-        .where(in_period, m.fund == Fund.AMIL.value, m.direction == "in",
-               source.c.direction == "in",
-               source.c.fund.in_([Fund.ZAKAT.value, Fund.INFAQ.value]))
-        .group_by(source.c.fund)).all()
-    amil_from = {Fund(fund): int(amount) for fund, amount in shares}
+    # Zakat and infak receipts gross: each with the amil's receipt of the same entry (its
+    # share), per payer (zakat) and restriction (infak).
+    amil = zis_movements.alias("amil")
+    gross_rows = ctx.conn.execute(
+        sa.select(m.fund, m.payer, m.restricted, sa.func.sum(m.amount),
+                  sa.func.coalesce(sa.func.sum(amil.c.amount), 0))
+        .select_from(zis_movements.outerjoin(amil, sa.and_(
+            amil.c.entry_id == m.entry_id, amil.c.fund == Fund.AMIL.value,
+            amil.c.direction == "in")))
+        .where(in_period, m.direction == "in",
+               m.fund.in_([Fund.ZAKAT.value, Fund.INFAQ.value]))
+        .group_by(m.fund, m.payer, m.restricted)).all()
+    amil_from: dict[Fund, int] = {}
+    gross_by: dict[tuple[Fund, str], int] = {}
+    for fund, payer, restricted, amount, share in gross_rows:
+        kind = Fund(fund)
+        amil_from[kind] = amil_from.get(kind, 0) + int(share)
+        if kind is Fund.ZAKAT:
+            category = payer or UNRECORDED
+        else:
+            category = UNRECORDED if restricted is None else (
+                RESTRICTED if restricted else UNRESTRICTED)
+        gross_by[(kind, category)] = gross_by.get((kind, category), 0) + int(amount) + int(share)
     return ZisFigures(balances, received, amil_from, distributed,
                       counterpart_cash(ctx, keys, first),
-                      counterpart_cash(ctx, keys, last + timedelta(days=1)))
+                      counterpart_cash(ctx, keys, last + timedelta(days=1)), gross_by)
+
+
+def _gross(fund: Fund, category: str) -> Callable[[ZisFigures], int]:
+    return lambda f: f.gross_by.get((fund, category), 0)
 
 
 def _distributed(fund: Fund, asnaf: Asnaf | None) -> Callable[[ZisFigures], int]:
@@ -413,7 +443,12 @@ def _fund_rows(section: str, now: ZisFigures, before: ZisFigures, fund: Fund) ->
             Fund.NON_HALAL: "nonhalal"}[fund]
     if fund in (Fund.ZAKAT, Fund.INFAQ):
         add("Penerimaan", None)
-        add(f"Penerimaan dana {name}", lambda f: f.gross(fund))
+        for category, line in RECEIPT_LINES[fund]:
+            add(line, _gross(fund, category))
+        if now.gross_by.get((fund, UNRECORDED)) or before.gross_by.get((fund, UNRECORDED)):
+            add("Penerimaan tanpa rincian (dicatat sebelum rincian tersedia)",
+                _gross(fund, UNRECORDED))
+        add(f"Jumlah penerimaan dana {name}", lambda f: f.gross(fund))
         add(f"Bagian amil atas penerimaan dana {name}", lambda f: -f.amil_from.get(fund, 0))
         add(f"Jumlah penerimaan dana {name} setelah bagian amil", lambda f: f.received[fund])
         add("Penyaluran", None)

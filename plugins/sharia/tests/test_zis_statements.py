@@ -13,8 +13,9 @@ Day 1 (5 January, the preceding period):
   zakat to the fakir 3,000,000
   closing: zakat 5,750,000, infak 1,600,000, amil 1,650,000, nonhalal 0 = 9,000,000 = cash
 Day 2 (6 January, the period):
-  zakat 4,000,000 at 10 %    -> zakat 3,600,000, amil 400,000
-  infak 333,333 at 10 %      -> amil 33,333 (33,333.3 rounded half up), infak 300,000
+  zakat 4,000,000 at 10 % from an entity -> zakat 3,600,000, amil 400,000
+  infak 333,333 at 10 % restricted to a mosque -> amil 33,333 (33,333.3 rounded half up),
+  infak 300,000
   amil's other receipt 100,000
   zakat: miskin 2,500,000, gharimin 1,000,000 (3,500,000); infak: fisabilillah 200,000, a
   mustahik with no asnaf 500,000 (700,000); amil's costs 600,000
@@ -35,7 +36,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from click.testing import CliRunner
+from kopcore_sharia.tables import zis_movements
 from litestar.testing import TestClient
 from sharia_coop import CASH, Coop
 
@@ -53,9 +56,10 @@ def _lines(out: dict[str, Any], key: str) -> dict[tuple[str, str], tuple[str | N
 
 
 def _book_two_days(coop: Coop) -> None:
-    def receive(fund: str, amount: str, share: str = "0", memo: str = "Muzakki") -> None:
+    def receive(fund: str, amount: str, share: str = "0", memo: str = "Muzakki",
+                **extra: Any) -> None:
         coop.call("sharia.zis-receive", as_user="teller", fund=fund, amount=amount,
-                  cash_account=CASH, memo=memo, amil_share=share)
+                  cash_account=CASH, memo=memo, amil_share=share, **extra)
 
     def disburse(fund: str, amount: str, asnaf: str | None = None) -> None:
         raw: dict[str, Any] = {"asnaf": asnaf} if asnaf else {}
@@ -66,8 +70,8 @@ def _book_two_days(coop: Coop) -> None:
     receive("infaq", "2000000", "20")
     disburse("zakat", "3000000", "fakir")
     coop.close_days(date(2026, 1, 6))
-    receive("zakat", "4000000", "10")
-    receive("infaq", "333333", "10")
+    receive("zakat", "4000000", "10", memo="PT Amanah Sejahtera", payer="entity")
+    receive("infaq", "333333", "10", memo="Pembangunan masjid", restricted=True)
     receive("amil", "100000", memo="Hibah untuk operasional amil")
     disburse("zakat", "2500000", "miskin")
     disburse("zakat", "1000000", "gharimin")
@@ -88,7 +92,10 @@ def test_psak_409_statements_with_the_preceding_period(
     assert out["document"] is None
 
     changes = _lines(out, "changes_in_funds")
-    assert changes[("Dana zakat", "Penerimaan dana zakat")] == ("4000000.00", "10000000.00")
+    assert changes[("Dana zakat", "Muzakki entitas")] == ("4000000.00", "0.00")
+    assert changes[("Dana zakat", "Muzakki individual")] == ("0.00", "10000000.00")
+    assert changes[("Dana zakat", "Jumlah penerimaan dana zakat")] == (
+        "4000000.00", "10000000.00")
     assert changes[("Dana zakat", "Bagian amil atas penerimaan dana zakat")] == (
         "-400000.00", "-1250000.00")
     assert changes[("Dana zakat", "Fakir")] == ("0.00", "-3000000.00")
@@ -99,6 +106,10 @@ def test_psak_409_statements_with_the_preceding_period(
     assert changes[("Dana zakat", "Surplus (defisit)")] == ("100000.00", "5750000.00")
     assert changes[("Dana zakat", "Saldo awal dana zakat")] == ("5750000.00", "0.00")
     assert changes[("Dana zakat", "Saldo akhir dana zakat")] == ("5850000.00", "5750000.00")
+    assert changes[("Dana infak/sedekah", "Infak/sedekah terikat (muqayyadah)")] == (
+        "333333.00", "0.00")
+    assert changes[("Dana infak/sedekah", "Infak/sedekah tidak terikat (mutlaqah)")] == (
+        "0.00", "2000000.00")
     assert changes[("Dana infak/sedekah", "Bagian amil atas penerimaan dana infak/sedekah")
                    ] == ("-33333.00", "-400000.00")
     assert changes[("Dana infak/sedekah", "Mustahik lainnya (tanpa asnaf)")] == (
@@ -241,3 +252,20 @@ def test_the_preceding_period_of_whole_months_is_whole_months(coop: Coop) -> Non
             ("2026-01-10", "2026-01-20", ("2025-12-30", "2026-01-09"))):
         out = coop.call("sharia.zis-statements", from_date=first, to_date=last)
         assert (out["previous_from"], out["previous_to"]) == before
+
+
+def test_payer_and_restriction_describe_zakat_and_infak_receipts(coop: Coop) -> None:
+    raw = {"amount": "100000", "cash_account": CASH, "memo": "x"}
+    coop.refused(ValidationError, "sharia.zis-receive", fund="zakat", restricted=True, **raw)
+    coop.refused(ValidationError, "sharia.zis-receive", fund="non_halal", payer="entity", **raw)
+    coop.call("sharia.zis-receive", fund="zakat", **raw)
+    coop.refused(ValidationError, "sharia.zis-disburse", fund="zakat", asnaf="fakir",
+                 payer="entity", **raw)
+    # A receipt recorded before revision sharia0011 has neither: shown on a line of its own.
+    with coop.kernel.db.engine.begin() as conn:
+        conn.execute(sa.update(zis_movements).values(payer=None))
+    changes = _lines(coop.call("sharia.zis-statements", from_date="2026-01-05",
+                               to_date="2026-01-05"), "changes_in_funds")
+    assert changes[("Dana zakat", "Penerimaan tanpa rincian (dicatat sebelum rincian "
+                                  "tersedia)")] == ("100000.00", "0.00")
+    assert changes[("Dana zakat", "Muzakki individual")] == ("0.00", "0.00")

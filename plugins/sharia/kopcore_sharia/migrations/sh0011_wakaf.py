@@ -1,5 +1,6 @@
 """Wakaf uang (UU 41/2004, PSAK 412): the wakaf received, its investments, their results and
-the distributions to the mauquf 'alaih
+the distributions to the mauquf 'alaih; a ZIS receipt's payer (individual or entity) and
+whether an infak is restricted (PSAK 409's statement of changes in funds shows both)
 
 Revision ID: sharia0011
 Revises: sharia0008
@@ -75,9 +76,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_sharia_wakaf_movements_date", "sharia_wakaf_movements",
                     ["business_date"])
+    op.add_column("sharia_zis_movements", sa.Column("payer", sa.String(16), nullable=True))
+    op.add_column("sharia_zis_movements", sa.Column("restricted", sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sharia_zis_movements") as batch:
+        batch.drop_column("restricted")
+        batch.drop_column("payer")
     op.drop_index("ix_sharia_wakaf_movements_date", table_name="sharia_wakaf_movements")
     op.drop_table("sharia_wakaf_movements")
     op.drop_table("sharia_wakaf_investments")
