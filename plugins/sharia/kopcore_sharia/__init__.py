@@ -12,7 +12,9 @@ interest (riba).
 - murabahah financing (PSAK 102): proportional or annuity margin recognition, ta'zir to the
   social fund, muqasah by approval, kolektibilitas and the allowance (PPAP) at end of day;
 - qardh: principal-only benevolent loans with an optional flat admin cost;
-- zakat, infaq/sadaqah and social funds (maal) kept apart from the financing business;
+- zakat, infaq/sadaqah and social funds (maal) kept apart from the financing business, with
+  the PSAK 409 statements; cash wakaf (wakaf uang) with its investments, the nazhir's share and
+  the PSAK 412 statements;
 - musyarakah and musyarakah mutanaqisah financing (PSAK 406), the cooperative the passive
   partner (:mod:`kopcore_sharia.musyarakah`).
 
@@ -65,7 +67,11 @@ from kopcore_sharia import (
     proposal_ops,
     unit,
     veto,
+    wakaf,
+    wakaf_statements,
+    wakaf_verify,
     zis,
+    zis_statements,
 )
 from kopcore_sharia.messages import _
 from kopcore_sharia.musyarakah_eod import findings as musyarakah_findings
@@ -100,7 +106,8 @@ def kopcore_permissions() -> Sequence[PermissionSpec]:
 def kopcore_operations() -> Sequence[Operation]:
     return (*operations.OPERATIONS, *proposal_ops.OPERATIONS, *mudharabah_ops.OPERATIONS,
             *collectibility.OPERATIONS, *allowance.OPERATIONS, *unit.OPERATIONS,
-            *zis.OPERATIONS, *musyarakah_ops.OPERATIONS)
+            *zis.OPERATIONS, *zis_statements.OPERATIONS, *wakaf.OPERATIONS,
+            *wakaf_statements.OPERATIONS, *musyarakah_ops.OPERATIONS)
 
 
 @kopcore.hookimpl
@@ -167,8 +174,8 @@ def kopcore_import_sheets() -> Sequence[ImportSheet]:
 @kopcore.hookimpl
 def kopcore_verify(ctx: Context) -> Sequence[Finding]:
     """Mudharabah distributions against their parts and the entries that paid them; musyarakah
-    investments against their contracts."""
-    return [*verify_findings(ctx), *musyarakah_findings(ctx)]
+    investments against their contracts; the wakaf records against the wakaf GL accounts."""
+    return [*verify_findings(ctx), *musyarakah_findings(ctx), *wakaf_verify.findings(ctx)]
 
 
 @kopcore.hookimpl

@@ -37,6 +37,13 @@ WAKALAH_ADVANCE = "sharia.wakalah_advance"
 LOSS_BORNE_BY_OWNERS = "sharia.loss_borne_by_owners"
 AMIL_FUND = "sharia.amil"
 NON_HALAL_FUND = "sharia.non_halal"
+WAKAF_PERMANENT = "sharia.wakaf_permanent"
+WAKAF_TEMPORARY = "sharia.wakaf_temporary"
+WAKAF_BENEFITS = "sharia.wakaf_benefits"
+WAKAF_PLACED = "sharia.wakaf_placed"
+WAKAF_INVESTMENT = "sharia.wakaf_investment"
+NAZHIR_INCOME = "sharia.nazhir_income"
+WAKAF_RESULT_EXPENSE = "sharia.wakaf_result_expense"
 
 #: Mudharabah funds received are dana syirkah temporer (PSAK 405, DOMAIN.md section 6): the
 #: cooperative manages them but does not owe them back whatever happens (the fund owner bears a
@@ -77,6 +84,16 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(PROFIT_SHARE_EXPENSE, "5152", "Beban Bagi Hasil Mudharabah", GLType.EXPENSE),
     GLAccountSpec(ALLOWANCE_EXPENSE, "5153", "Beban Penyisihan Pembiayaan (PPAP)",
                   GLType.EXPENSE),
+    # Wakaf uang (UU 41/2004, PSAK 412): see kopcore_sharia.wakaf.
+    GLAccountSpec(WAKAF_INVESTMENT, "1158", "Investasi Dana Wakaf", GLType.ASSET),
+    GLAccountSpec(WAKAF_PERMANENT, "2136", "Dana Wakaf Permanen", GLType.LIABILITY),
+    GLAccountSpec(WAKAF_TEMPORARY, "2137", "Dana Wakaf Temporer", GLType.LIABILITY),
+    GLAccountSpec(WAKAF_BENEFITS, "2138", "Dana Hasil Wakaf untuk Mauquf 'Alaih",
+                  GLType.LIABILITY),
+    GLAccountSpec(WAKAF_PLACED, "2139", "Dana Wakaf Ditempatkan pada Usaha Koperasi",
+                  GLType.LIABILITY),
+    GLAccountSpec(NAZHIR_INCOME, "4159", "Imbalan Nazhir Wakaf", GLType.INCOME),
+    GLAccountSpec(WAKAF_RESULT_EXPENSE, "5159", "Beban Bagi Hasil Dana Wakaf", GLType.EXPENSE),
 )
 
 WADIAH_PRODUCT = "sharia.wadiah"

@@ -377,6 +377,9 @@ def _unit_result(ctx: Context, first: date, last: date, basis: Basis) -> int:
     # nor is a loss already borne by the fund owners.
     excluded = {chart.PROFIT_SHARE_EXPENSE, chart.WADIAH_BONUS, chart.ALLOWANCE_EXPENSE,
                 chart.LOSS_BORNE_BY_OWNERS}
+    # The wakaf's share of the business it is placed in is, like profit sharing, a share to a
+    # fund provider; the nazhir's fee belongs to the wakaf side (maal), not the pool.
+    excluded |= {chart.WAKAF_RESULT_EXPENSE, chart.NAZHIR_INCOME}
     results = ledger.operating_results(ctx, first, last, ctx.settings.currency)
     lines = [*results["income"].lines, *results["expenses"].lines]
     return -int(sum(b.net for b in lines

@@ -249,4 +249,8 @@ zis_movements = sa.Table(
     sa.Column("business_date", sa.Date, nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("entry_id", sa.Integer, nullable=False),
+    # Revision sharia0011: a zakat or infak receipt's payer (``individual`` or ``entity``) and
+    # whether an infak is restricted to a purpose (muqayyadah); NULL on earlier rows.
+    sa.Column("payer", sa.String(16), nullable=True),
+    sa.Column("restricted", sa.Boolean, nullable=True),
 )

@@ -72,6 +72,14 @@ class Asnaf(enum.StrEnum):
     IBNU_SABIL = "ibnu_sabil"
 
 
+class Payer(enum.StrEnum):
+    """Who pays a zakat or infak/sedekah: a person or an entity (a company, an institution);
+    PSAK 409's statement of changes in funds shows the two apart."""
+
+    INDIVIDUAL = "individual"
+    ENTITY = "entity"
+
+
 FUND_GL = {Fund.ZAKAT: chart.ZAKAT_FUND, Fund.INFAQ: chart.INFAQ_FUND,
            Fund.AMIL: chart.AMIL_FUND, Fund.NON_HALAL: chart.NON_HALAL_FUND,
            Fund.SOCIAL: chart.SOCIAL_FUND}
@@ -95,6 +103,12 @@ class ZisIn:
     amil_share: Decimal = attrs.field(default=Decimal(0), metadata={
         "help": "Receipt of zakat or infaq: the amil's share in percent (at most 12.5 of "
                 "zakat, 20 of infaq), rounded half up to the rupiah"})
+    payer: Payer = attrs.field(default=Payer.INDIVIDUAL, metadata={
+        "help": "Receipt of zakat or infaq: the muzakki or munfiq is an individual (default) "
+                "or an entity"})
+    restricted: bool = attrs.field(default=False, metadata={
+        "help": "Receipt of infaq: restricted by the giver to the purpose in the memo "
+                "(muqayyadah); default unrestricted (mutlaqah)"})
 
 
 @attrs.frozen
@@ -155,11 +169,13 @@ def _amount(ctx: Context, value: Decimal) -> Money:
 
 
 def _record(ctx: Context, fund: Fund, direction: str, amount: Money, memo: str,
-            entry_id: int, asnaf: Asnaf | None = None) -> None:
+            entry_id: int, asnaf: Asnaf | None = None, payer: Payer | None = None,
+            restricted: bool | None = None) -> None:
     ctx.conn.execute(zis_movements.insert().values(
         fund=fund.value, direction=direction, asnaf=None if asnaf is None else asnaf.value,
         amount=amount.minor, memo=memo[:200], business_date=ctx.business_date,
-        actor=ctx.actor, entry_id=entry_id))
+        actor=ctx.actor, entry_id=entry_id, payer=None if payer is None else payer.value,
+        restricted=restricted))
 
 
 def amil_part(amount: Money, percent: Decimal) -> Money:
@@ -176,6 +192,12 @@ def zis_receive(ctx: Context, data: ZisIn) -> ZisOut:
     if data.asnaf is not None:
         raise ValidationError(_("asnaf names a distribution's recipient, not a receipt"),
                               field="asnaf")
+    if data.restricted and data.fund is not Fund.INFAQ:
+        raise ValidationError(_("only an infaq is restricted or not by its giver"),
+                              field="restricted")
+    if data.payer is not Payer.INDIVIDUAL and data.fund not in AMIL_SHARE_MAX:
+        raise ValidationError(_("the payer is recorded for zakat and infaq receipts"),
+                              field="payer")
     share = data.amil_share
     if share:
         top = AMIL_SHARE_MAX.get(data.fund)
@@ -194,7 +216,10 @@ def zis_receive(ctx: Context, data: ZisIn) -> ZisOut:
         lines.append(PostingLine(chart.gl(chart.AMIL_FUND), Side.CREDIT, amil))
     entry = ledger.post_entry(ctx, lines,
                               memo=f"Penerimaan {data.fund.value}: {memo}"[:500])
-    _record(ctx, data.fund, "in", amount - amil, memo, entry.id)
+    paid = data.fund in AMIL_SHARE_MAX
+    _record(ctx, data.fund, "in", amount - amil, memo, entry.id,
+            payer=data.payer if paid else None,
+            restricted=data.restricted if data.fund is Fund.INFAQ else None)
     if amil.is_positive():
         _record(ctx, Fund.AMIL, "in", amil, f"Bagian amil dari {data.fund.value}: {memo}",
                 entry.id)
@@ -217,6 +242,8 @@ def zis_disburse(ctx: Context, data: ZisIn) -> ZisOut:
                               field="asnaf")
     if data.amil_share:
         raise ValidationError(_("the amil's share is taken on a receipt"), field="amil_share")
+    if data.restricted or data.payer is not Payer.INDIVIDUAL:
+        raise ValidationError(_("payer and restricted describe a receipt"), field="payer")
     held = _fund_out(ctx, data.fund).balance
     if amount > held:
         raise InsufficientFunds(_("the {fund} fund holds only {held}", fund=data.fund.value,
