@@ -12,7 +12,10 @@ interest (riba).
 - murabahah financing (PSAK 102): proportional or annuity margin recognition, ta'zir to the
   social fund, muqasah by approval, kolektibilitas and the allowance (PPAP) at end of day;
 - qardh: principal-only benevolent loans with an optional flat admin cost;
-- zakat, infaq/sadaqah and social funds (maal) kept apart from the financing business.
+- zakat, infaq/sadaqah and social funds (maal) kept apart from the financing business;
+- ijarah and ijarah muntahiyah bittamlik (PSAK 107/407): assets bought to lease, rents
+  recognised as they fall due, depreciation, transfer by hibah or sale (:mod:`kopcore_sharia.
+  ijarah`).
 
 Member exit is refused while a murabahah or qardh is outstanding; wadiah and mudharabah balances
 are refunded. See README.md.
@@ -55,6 +58,8 @@ from kopcore_sharia import (
     demo,
     dues,
     eod,
+    ijarah,
+    ijarah_ops,
     mudharabah_ops,
     operations,
     proposal_ops,
@@ -94,7 +99,7 @@ def kopcore_permissions() -> Sequence[PermissionSpec]:
 def kopcore_operations() -> Sequence[Operation]:
     return (*operations.OPERATIONS, *proposal_ops.OPERATIONS, *mudharabah_ops.OPERATIONS,
             *collectibility.OPERATIONS, *allowance.OPERATIONS, *unit.OPERATIONS,
-            *zis.OPERATIONS)
+            *zis.OPERATIONS, *ijarah_ops.OPERATIONS)
 
 
 @kopcore.hookimpl
@@ -129,6 +134,10 @@ def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None
                 and a.status is not ledger.AccountStatus.CLOSED]
     owing = [a for a in accounts
              if a.product_code in chart.FINANCING_PRODUCTS and a.balance.minor != 0]
+    leases = ijarah.active_leases(ctx, member.id)
+    if leases:
+        return ExitContribution(refusal=_("an ijarah lease is running: {accounts}",
+                                          accounts=", ".join(leases)))
     if owing:
         return ExitContribution(refusal=_("outstanding sharia financing: {accounts}",
                                           accounts=", ".join(f"{a.number} ({a.balance.format()})"
