@@ -1,37 +1,44 @@
-"""Revision sharia0009 creates the ijarah tables, downgrades to sharia0008 without them and
-upgrades again."""
+"""Revision sharia0009 (``sh0009_ijarah``): a migrated kernel has the ijarah tables; the
+revision's downgrade drops them, leaving sharia0008's, and its upgrade creates them again."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import command
+import importlib.util
+from pathlib import Path
+from types import ModuleType
 
-from kopcore._db.database import Database, make_engine
-from kopcore._db.migrate import alembic_config, upgrade
-from kopcore._plugin_manager import PluginHost
-from kopcore.kernel import Kernel
-from kopcore.settings import Settings
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sharia_coop import Coop
+
+import kopcore_sharia
 
 TABLES = {"sharia_ijarah_assets", "sharia_ijarah"}
 
 
-def test_the_ijarah_revision_upgrades_and_downgrades(database_url: str) -> None:
-    settings = Settings(database_url=database_url, plugins=("sharia",))
-    kernel = Kernel(settings, Database(make_engine(database_url)),
-                    PluginHost.load(settings.plugins))
-    try:
-        upgrade(kernel)
-        with kernel.db.engine.connect() as conn:
-            assert TABLES <= set(sa.inspect(conn).get_table_names())
-        config = alembic_config(kernel)
-        with kernel.db.engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.downgrade(config, "sharia0008")
-        with kernel.db.engine.connect() as conn:
-            assert not TABLES & set(sa.inspect(conn).get_table_names())
-            assert "sharia_zis_movements" in sa.inspect(conn).get_table_names()
-        upgrade(kernel)
-        with kernel.db.engine.connect() as conn:
-            assert TABLES <= set(sa.inspect(conn).get_table_names())
-    finally:
-        kernel.close()
+def revision() -> ModuleType:
+    path = Path(kopcore_sharia.__file__).parent / "migrations" / "sh0009_ijarah.py"
+    spec = importlib.util.spec_from_file_location("sh0009_ijarah", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_ijarah_revision_downgrades_and_upgrades(coop: Coop) -> None:
+    module = revision()
+    assert (module.revision, module.down_revision) == ("sharia0009", "sharia0008")
+    engine = coop.kernel.db.engine
+    with engine.connect() as conn:
+        assert TABLES <= set(sa.inspect(conn).get_table_names())
+    with engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        module.downgrade()
+    with engine.connect() as conn:
+        names = set(sa.inspect(conn).get_table_names())
+        assert not TABLES & names
+        assert "sharia_zis_movements" in names
+    with engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        module.upgrade()
+    with engine.connect() as conn:
+        assert TABLES <= set(sa.inspect(conn).get_table_names())
