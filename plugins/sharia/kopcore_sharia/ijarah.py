@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -45,7 +46,7 @@ from kopcore.records import PostingLine, Side
 from kopcore_sharia import chart
 from kopcore_sharia.ijarah_tables import ijarah_assets, ijarah_contracts
 from kopcore_sharia.messages import _
-from kopcore_sharia.murabahah import MAX_INSTALLMENTS, add_months, internal_account
+from kopcore_sharia.murabahah import MAX_INSTALLMENTS, add_months, internal_account, round_half_up
 
 AVAILABLE, LEASED, TRANSFERRED = "available", "leased", "transferred"
 ACTIVE, ENDED = "active", "ended"
@@ -64,6 +65,7 @@ class Transfer(enum.StrEnum):
 
     HIBAH = "hibah"
     SALE = "sale"
+    GRADUAL = "gradual"
 
 
 @attrs.frozen
@@ -82,11 +84,13 @@ class Asset:
     contract_account_id: int | None
     entry_id: int
     actor: str
+    sold_cost: int
+    sold_accumulated: int
 
     @property
     def carrying(self) -> int:
-        """Cost less accumulated depreciation."""
-        return self.cost - self.accumulated
+        """Cost less accumulated depreciation, of the part the cooperative still owns."""
+        return (self.cost - self.sold_cost) - (self.accumulated - self.sold_accumulated)
 
 
 def _text(value: str | None, field: str) -> str:
@@ -130,7 +134,8 @@ def acquire(ctx: Context, *, asset: str, cost: Money, residual: Money,
         asset=name, cost=cost.minor, residual=residual.minor,
         useful_life_months=useful_life_months, supplier=supplier, document=document,
         acquired_on=ctx.business_date, accumulated=0, depreciated_months=0, status=AVAILABLE,
-        contract_account_id=None, entry_id=entry.id, actor=ctx.actor)).inserted_primary_key
+        contract_account_id=None, entry_id=entry.id, actor=ctx.actor, sold_cost=0,
+        sold_accumulated=0)).inserted_primary_key
     assert new_id is not None
     return get_asset(ctx, int(new_id[0])), entry
 
@@ -161,15 +166,67 @@ class Rent:
     due_on: date
     ujrah: int
     depreciation: int
+    #: Gradual sale: the price of the part sold with this rent, and that part's cost and
+    #: accumulated depreciation leaving the books.
+    sale_price: int = 0
+    sold_cost: int = 0
+    sold_accumulated: int = 0
+
+    @property
+    def total(self) -> int:
+        """What the member owes for this month: the ujrah (and a part's price)."""
+        return self.ujrah + self.sale_price
 
 
-def rents_of(contract_on: date, term: int, ujrah: int, dep_base: int, dep_months: int,
-             unit: int) -> list[Rent]:
+@attrs.frozen
+class Terms:
+    """What a contract's rents follow (the contract's terms and its asset's cost)."""
+
+    contract_on: date
+    term: int
+    ujrah: int
+    dep_base: int
+    dep_months: int
+    transfer: Transfer | None
+    transfer_price: int
+    cost: int
+    residual: int
+
+
+def rents_of(t: Terms, unit: int) -> list[Rent]:
     """The contract's rents 1..term: due date (the contract date plus k months), ujrah and
-    the month's depreciation."""
-    return [Rent(k, add_months(contract_on, k), ujrah,
-                 monthly_depreciation(dep_base, dep_months, k, unit))
-            for k in range(1, term + 1)]
+    the month's depreciation; for a gradual sale also the part sold with each."""
+    if t.transfer is Transfer.GRADUAL:
+        return _gradual(t, unit)
+    return [Rent(k, add_months(t.contract_on, k), t.ujrah,
+                 monthly_depreciation(t.dep_base, t.dep_months, k, unit))
+            for k in range(1, t.term + 1)]
+
+
+def _gradual(t: Terms, unit: int) -> list[Rent]:
+    """IMBT by gradual sale: with rent k, after its month's depreciation, the member buys
+    ``1/m`` of the part still the cooperative's (``m = term - k + 1``, so 1/term of the asset
+    each month) for ``price / term`` (rounded down to ``unit``, the last part the remainder).
+    What is held depreciates straight line to its share of the residual value over the months
+    left. The part's cost and accumulated depreciation are the held ones / ``m``, rounded half
+    up (the last part: all that is left)."""
+    held_cost, held_acc = t.cost, t.cost - t.residual - t.dep_base
+    each_price = t.transfer_price // (t.term * unit) * unit
+    rents = []
+    for k in range(1, t.term + 1):
+        m = t.term - k + 1
+        held_residual = round_half_up(Fraction(t.residual * m, t.term), unit)
+        left = max(held_cost - held_residual - held_acc, 0)
+        depreciation = left if m == 1 else left // (m * unit) * unit
+        held_acc += depreciation
+        part_cost = held_cost if m == 1 else round_half_up(Fraction(held_cost, m), unit)
+        part_acc = held_acc if m == 1 else round_half_up(Fraction(held_acc, m), unit)
+        price = each_price if k < t.term else t.transfer_price - each_price * (t.term - 1)
+        rents.append(Rent(k, add_months(t.contract_on, k), t.ujrah, depreciation, price,
+                          part_cost, part_acc))
+        held_cost -= part_cost
+        held_acc -= part_acc
+    return rents
 
 
 @attrs.frozen
@@ -195,13 +252,18 @@ class Contract:
     collectibility: str | None
     allowance: int
     actor: str
+    cost: int
+    residual: int
 
     def money(self, minor: int) -> Money:
         return Money(minor, self.account.currency)
 
+    def terms(self) -> Terms:
+        return Terms(self.contract_on, self.term, self.ujrah, self.dep_base, self.dep_months,
+                     self.transfer, self.transfer_price, self.cost, self.residual)
+
     def schedule(self) -> list[Rent]:
-        return rents_of(self.contract_on, self.term, self.ujrah, self.dep_base,
-                        self.dep_months, 10 ** exponent(self.account.currency))
+        return rents_of(self.terms(), 10 ** exponent(self.account.currency))
 
     def due_on(self, k: int) -> date:
         return add_months(self.contract_on, k)
@@ -219,10 +281,12 @@ def get_contract(ctx: Context, number: str, *, lock: bool = False) -> Contract:
     """The lease on account ``number``; ``lock`` holds its row (PostgreSQL) so two payments at
     once collect two rents, never one twice."""
     account = ledger.get_account(ctx, number)
-    query = sa.select(ijarah_contracts).where(ijarah_contracts.c.account_id == account.id)
+    c, s = ijarah_contracts.c, ijarah_assets.c
+    select = (sa.select(ijarah_contracts, s.cost, s.residual)
+              .join(ijarah_assets, s.id == c.asset_id).where(c.account_id == account.id))
     if lock and ctx.conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = ctx.conn.execute(query).first()
+        select = select.with_for_update(of=ijarah_contracts)
+    row = ctx.conn.execute(select).first()
     if row is None:
         raise NotFound(_("{account} is not an ijarah contract", account=number),
                        field="account")
@@ -251,13 +315,13 @@ def create(ctx: Context, member: Member, *, asset_id: int, ujrah: Money, term: i
     elif transfer is None:
         raise ValidationError(_("an IMBT names how the asset passes at the end: hibah or "
                                 "sale"), field="transfer")
-    elif transfer is Transfer.SALE and price <= 0:
+    elif transfer is not Transfer.HIBAH and price <= 0:
         raise ValidationError(_("a sale at the end needs the price agreed in the contract"),
                               field="transfer_price")
     elif transfer is Transfer.HIBAH and price:
         raise ValidationError(_("a hibah has no price"), field="transfer_price")
     goods = get_asset(ctx, asset_id, lock=True)
-    if goods.status != AVAILABLE:
+    if goods.status != AVAILABLE or goods.sold_cost:
         raise Conflict(_("ijarah asset {asset} is not the cooperative's to lease now "
                          "({status})", asset=asset_id, status=goods.status), field="asset")
     base = goods.cost - goods.residual - goods.accumulated
@@ -281,86 +345,117 @@ def create(ctx: Context, member: Member, *, asset_id: int, ujrah: Money, term: i
 # --- rents falling due --------------------------------------------------------------------------
 
 
-def _due(rents: list[Rent], accrued: int, day: date) -> tuple[int, int, int]:
-    """Rents due by ``day`` and not yet recognised (the first ``accrued`` are): how many,
-    their ujrah and their depreciation."""
-    count = ujrah = depreciation = 0
-    for rent in rents[accrued:]:
-        if rent.due_on > day:
-            break
-        count, ujrah = count + 1, ujrah + rent.ujrah
-        depreciation += rent.depreciation
-    return count, ujrah, depreciation
+def _due(rents: list[Rent], accrued: int, day: date) -> list[Rent]:
+    """Rents due by ``day`` and not yet recognised (the first ``accrued`` are)."""
+    return [rent for rent in rents[accrued:] if rent.due_on <= day]
 
 
-def _record_accrual(ctx: Context, account_id: int, asset_id: int, count: int,
-                    depreciation: int) -> None:
-    c, a = ijarah_contracts.c, ijarah_assets.c
-    ctx.conn.execute(sa.update(ijarah_contracts).where(c.account_id == account_id)
-                     .values(accrued=c.accrued + count,
-                             depreciation=c.depreciation + depreciation))
-    ctx.conn.execute(sa.update(ijarah_assets).where(a.id == asset_id).values(
-        accumulated=a.accumulated + depreciation,
-        depreciated_months=a.depreciated_months + count))
+@attrs.define
+class _Accrual:
+    """What rents falling due post: the members' accounts' debits and the GL totals."""
+
+    receivable: dict[str, int] = attrs.Factory(dict)
+    income: int = 0
+    depreciation: int = 0
+    sold_cost: int = 0
+    sold_accumulated: int = 0
+    gain: int = 0
+    loss: int = 0
+    rents: int = 0
+
+    def add(self, ctx: Context, number: str, account_id: int, asset_id: int,
+            due: list[Rent]) -> None:
+        if not due:
+            return
+        self.receivable[number] = self.receivable.get(number, 0) + sum(r.total for r in due)
+        self.income += sum(r.ujrah for r in due)
+        depreciation = sum(r.depreciation for r in due)
+        sold_cost = sum(r.sold_cost for r in due)
+        sold_accumulated = sum(r.sold_accumulated for r in due)
+        self.depreciation += depreciation
+        self.sold_cost += sold_cost
+        self.sold_accumulated += sold_accumulated
+        results = [r.sale_price - (r.sold_cost - r.sold_accumulated) for r in due]
+        self.gain += sum(result for result in results if result > 0)
+        self.loss -= sum(result for result in results if result < 0)
+        self.rents += len(due)
+        c, a = ijarah_contracts.c, ijarah_assets.c
+        ctx.conn.execute(sa.update(ijarah_contracts).where(c.account_id == account_id)
+                         .values(accrued=c.accrued + len(due),
+                                 depreciation=c.depreciation + depreciation))
+        ctx.conn.execute(sa.update(ijarah_assets).where(a.id == asset_id).values(
+            accumulated=a.accumulated + depreciation,
+            depreciated_months=a.depreciated_months + len(due),
+            sold_cost=a.sold_cost + sold_cost,
+            sold_accumulated=a.sold_accumulated + sold_accumulated))
+
+    def lines(self, currency: str) -> list[PostingLine]:
+        def money(minor: int) -> Money:
+            return Money(minor, currency)
+
+        lines = [PostingLine(number, Side.DEBIT, money(amount))
+                 for number, amount in self.receivable.items()]
+        lines.append(PostingLine(chart.gl(chart.IJARAH_INCOME), Side.CREDIT,
+                                 money(self.income)))
+        if self.depreciation:
+            lines.append(PostingLine(chart.gl(chart.IJARAH_DEPRECIATION), Side.DEBIT,
+                                     money(self.depreciation)))
+        accumulated = self.depreciation - self.sold_accumulated
+        if accumulated:
+            lines.append(PostingLine(chart.gl(chart.IJARAH_ACCUMULATED_DEPRECIATION),
+                                     Side.CREDIT if accumulated > 0 else Side.DEBIT,
+                                     money(abs(accumulated))))
+        if self.sold_cost:
+            lines.append(PostingLine(chart.gl(chart.IJARAH_ASSET), Side.CREDIT,
+                                     money(self.sold_cost)))
+        if self.gain:
+            lines.append(PostingLine(chart.gl(chart.IJARAH_SALE_GAIN), Side.CREDIT,
+                                     money(self.gain)))
+        if self.loss:
+            lines.append(PostingLine(chart.gl(chart.IJARAH_SALE_LOSS), Side.DEBIT,
+                                     money(self.loss)))
+        return lines
 
 
 def accrue_chunk(ctx: Context, day: date, low: int, high: int) -> int:
-    """Recognise the rents of the active contracts ``[low, high]`` due by ``day`` and their
-    months' depreciation, as one entry for the chunk. Returns the rents recognised."""
-    c, a = ijarah_contracts.c, query.accounts.c
+    """Recognise the rents of the active contracts ``[low, high]`` due by ``day`` with their
+    months' depreciation (and, for a gradual sale, the parts sold), as one entry for the
+    chunk. Returns the rents recognised."""
+    c, a, s = ijarah_contracts.c, query.accounts.c, ijarah_assets.c
     rows = ctx.conn.execute(
-        sa.select(ijarah_contracts, a.number.label("number"))
-        .join(query.accounts, a.id == c.account_id)
+        sa.select(ijarah_contracts, a.number.label("number"), s.cost, s.residual)
+        .join(query.accounts, a.id == c.account_id).join(ijarah_assets, s.id == c.asset_id)
         .where(c.account_id.between(low, high), c.status == ACTIVE, c.accrued < c.term)
         .order_by(c.account_id)).all()
     currency = ctx.settings.currency
     unit = 10 ** exponent(currency)
-    lines: list[PostingLine] = []
-    total_ujrah = total_dep = rents = 0
+    accrual = _Accrual()
     for row in rows:
-        count, ujrah, depreciation = _due(
-            rents_of(row.contract_on, row.term, row.ujrah, row.dep_base, row.dep_months, unit),
-            row.accrued, day)
-        if not count:
-            continue
-        lines.append(PostingLine(row.number, Side.DEBIT, Money(ujrah, currency)))
-        total_ujrah += ujrah
-        total_dep += depreciation
-        rents += count
-        _record_accrual(ctx, row.account_id, row.asset_id, count, depreciation)
-    if not rents:
+        terms = Terms(row.contract_on, row.term, row.ujrah, row.dep_base, row.dep_months,
+                      None if row.transfer is None else Transfer(row.transfer),
+                      row.transfer_price, row.cost, row.residual)
+        accrual.add(ctx, row.number, row.account_id, row.asset_id,
+                    _due(rents_of(terms, unit), row.accrued, day))
+    if not accrual.rents:
         return 0
-    lines.append(PostingLine(chart.gl(chart.IJARAH_INCOME), Side.CREDIT,
-                             Money(total_ujrah, currency)))
-    if total_dep:
-        lines += [PostingLine(chart.gl(chart.IJARAH_DEPRECIATION), Side.DEBIT,
-                              Money(total_dep, currency)),
-                  PostingLine(chart.gl(chart.IJARAH_ACCUMULATED_DEPRECIATION), Side.CREDIT,
-                              Money(total_dep, currency))]
-    ledger.post_entry(ctx, lines, memo=f"Ujrah ijarah jatuh tempo dan penyusutan aset ijarah "
-                                       f"{day.isoformat()}",
+    ledger.post_entry(ctx, accrual.lines(currency),
+                      memo=f"Ujrah ijarah jatuh tempo dan penyusutan aset ijarah "
+                           f"{day.isoformat()}",
                       idempotency_key=f"sharia.ijarah-due:{day.isoformat()}:{low}-{high}")
-    return rents
+    return accrual.rents
 
 
 def accrue_now(ctx: Context, contract: Contract) -> tuple[Contract, JournalEntry | None]:
     """Recognise the contract's rents due by today (a rent paid on its due date, before end of
     day): its own entry."""
-    count, ujrah, depreciation = _due(contract.schedule(), contract.accrued,
-                                      ctx.business_date)
-    if not count:
+    accrual = _Accrual()
+    accrual.add(ctx, contract.account.number, contract.account.id, contract.asset_id,
+                _due(contract.schedule(), contract.accrued, ctx.business_date))
+    if not accrual.rents:
         return contract, None
-    money = contract.money
-    lines = [PostingLine(contract.account.number, Side.DEBIT, money(ujrah)),
-             PostingLine(chart.gl(chart.IJARAH_INCOME), Side.CREDIT, money(ujrah))]
-    if depreciation:
-        lines += [PostingLine(chart.gl(chart.IJARAH_DEPRECIATION), Side.DEBIT,
-                              money(depreciation)),
-                  PostingLine(chart.gl(chart.IJARAH_ACCUMULATED_DEPRECIATION), Side.CREDIT,
-                              money(depreciation))]
-    entry = ledger.post_entry(ctx, lines, memo=f"Ujrah ijarah {contract.account.number} "
-                                               f"jatuh tempo dan penyusutan")
-    _record_accrual(ctx, contract.account.id, contract.asset_id, count, depreciation)
+    entry = ledger.post_entry(ctx, accrual.lines(contract.account.currency),
+                              memo=f"Ujrah ijarah {contract.account.number} jatuh tempo dan "
+                                   f"penyusutan")
     return get_contract(ctx, contract.account.number), entry
 
 
@@ -382,7 +477,7 @@ def pay(ctx: Context, number: str, cash_account: str) -> tuple[Contract, Rent, J
         raise Conflict(_("ijarah {account} has no rent due (next due {due})",
                          account=number, due=upcoming), field="account")
     rent = contract.schedule()[contract.paid]
-    amount = contract.money(rent.ujrah)
+    amount = contract.money(rent.total)
     entry = ledger.post_entry(ctx, [PostingLine(cash_account, Side.DEBIT, amount),
                                     PostingLine(number, Side.CREDIT, amount)],
                               memo=f"Ujrah ijarah {number} ke-{rent.number}/{contract.term}")
@@ -411,7 +506,9 @@ def end(ctx: Context, number: str, cash_account: str | None
     goods = get_asset(ctx, contract.asset_id, lock=True)
     entry = None
     money = contract.money
-    if contract.kind is Kind.IMBT:
+    if contract.transfer is Transfer.GRADUAL:
+        status = TRANSFERRED  # every part sold with its rent: nothing left to move
+    elif contract.kind is Kind.IMBT:
         lines = [PostingLine(chart.gl(chart.IJARAH_ASSET), Side.CREDIT, money(goods.cost))]
         if goods.accumulated:
             lines.append(PostingLine(chart.gl(chart.IJARAH_ACCUMULATED_DEPRECIATION),

@@ -39,7 +39,8 @@ def rows(ctx: Context, where: sa.ColumnElement[bool]) -> list[Any]:
     """Per contract: id, status, counts, class, allowance formed and the allowance ``base``."""
     c, a, s = ijarah_contracts.c, query.accounts.c, ijarah_assets.c
     base = sa.case((c.status == ijarah.ACTIVE,
-                    query.normal_balance() + s.cost - s.accumulated), else_=0)
+                    query.normal_balance() + (s.cost - s.sold_cost)
+                    - (s.accumulated - s.sold_accumulated)), else_=0)
     return list(ctx.conn.execute(
         sa.select(c.account_id, c.status, c.contract_on, c.paid, c.accrued, c.collectibility,
                   c.allowance, base.label("base"))

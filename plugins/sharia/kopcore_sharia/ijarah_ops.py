@@ -64,6 +64,10 @@ class AssetOut:
     residual: Money
     useful_life_months: int
     accumulated_depreciation: Money
+    #: Gradual sale: the cost and accumulated depreciation of the parts sold so far.
+    sold_cost: Money
+    sold_accumulated_depreciation: Money
+    #: Of the part still the cooperative's.
     carrying_amount: Money
     depreciated_months: int
     supplier: str
@@ -98,9 +102,10 @@ class IjarahContractIn:
         "help": "ijarah (the asset returns at the end) or imbt (ijarah muntahiyah bittamlik: "
                 "it passes to the member)"})
     transfer: ijarah.Transfer | None = attrs.field(default=None, metadata={
-        "help": "imbt: hibah (a gift at the end) or sale (at transfer_price at the end)"})
+        "help": "imbt: hibah (a gift at the end), sale (at transfer_price at the end) or "
+                "gradual (transfer_price in equal parts, one bought with each rent)"})
     transfer_price: Decimal | None = attrs.field(default=None, metadata={
-        "help": "imbt by sale: the price agreed now, paid at the end"})
+        "help": "imbt by sale or gradual sale: the price agreed now"})
     number: str | None = attrs.field(default=None, metadata={
         "help": "Account number (default: IJ + id)", "max_length": 64})
 
@@ -129,6 +134,10 @@ class RentOut:
     due_on: date
     ujrah: Money
     depreciation: Money
+    #: Gradual sale: the price of the part bought with this rent (0 otherwise).
+    sale_price: Money
+    #: What the member pays for the month: ujrah + sale price.
+    total: Money
     recognised: bool
     paid: bool
 
@@ -183,14 +192,17 @@ def _asset_out(ctx: Context, a: ijarah.Asset) -> AssetOut:
         contract = ctx.conn.execute(sa.select(query.accounts.c.number).where(
             query.accounts.c.id == a.contract_account_id)).scalar_one()
     return AssetOut(a.id, a.asset, Money(a.cost, money), Money(a.residual, money),
-                    a.useful_life_months, Money(a.accumulated, money), Money(a.carrying, money),
+                    a.useful_life_months, Money(a.accumulated, money),
+                    Money(a.sold_cost, money), Money(a.sold_accumulated, money),
+                    Money(a.carrying, money),
                     a.depreciated_months, a.supplier, a.document, a.acquired_on, a.status,
                     contract, a.entry_id, a.actor)
 
 
 def _rent_out(c: ijarah.Contract, rent: ijarah.Rent) -> RentOut:
     return RentOut(rent.number, rent.due_on, c.money(rent.ujrah), c.money(rent.depreciation),
-                   rent.number <= c.accrued, rent.number <= c.paid)
+                   c.money(rent.sale_price), c.money(rent.total), rent.number <= c.accrued,
+                   rent.number <= c.paid)
 
 
 def _ijarah_out(ctx: Context, c: ijarah.Contract) -> IjarahOut:

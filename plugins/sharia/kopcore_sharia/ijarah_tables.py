@@ -28,12 +28,16 @@ ijarah_assets = sa.Table(
     sa.Column("contract_account_id", sa.Integer, nullable=True),
     sa.Column("entry_id", sa.Integer, nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
+    # An IMBT by gradual sale: the cost and the accumulated depreciation of the parts sold.
+    sa.Column("sold_cost", sa.BigInteger, nullable=False),
+    sa.Column("sold_accumulated", sa.BigInteger, nullable=False),
 )
 
 #: One row per lease; the ujrah receivable is the member account ``account_id``. ``kind``
-#: ``ijarah`` or ``imbt``; an IMBT's ``transfer`` is ``hibah`` or ``sale`` (at
-#: ``transfer_price``). The contract depreciates ``dep_base`` over ``dep_months`` of its months
-#: (the asset's remaining useful life for an ijarah, the lease term for an IMBT).
+#: ``ijarah`` or ``imbt``; an IMBT's ``transfer`` is ``hibah``, ``sale`` (at
+#: ``transfer_price`` at the end) or ``gradual`` (that price in parts, one with each rent).
+#: The contract depreciates ``dep_base`` over ``dep_months`` of its months (the asset's
+#: remaining useful life for an ijarah, the lease term for an IMBT).
 ijarah_contracts = sa.Table(
     "sharia_ijarah",
     metadata,

@@ -207,3 +207,60 @@ def test_arrears_age_into_kolektibilitas_and_carry_an_allowance(coop: Coop) -> N
     coop.refused(Conflict, "members.exit", member=member, reason="resigned",
                  payout_account=CASH)
     coop.books_balance()
+
+
+def test_imbt_by_gradual_sale_part_by_part(coop: Coop) -> None:
+    """PSAK 107: in a gradual sale the difference between the price of each part and the
+    carrying amount of the part sold is a gain or a loss. An asset of Rp120,000,000 (no
+    residual) leased for 4 months at Rp2,000,000, its price Rp40,000,000 paid in four parts of
+    10,000,000, one with each rent. By hand, with each rent the held part depreciates over the
+    months left, then a quarter of the asset is sold:
+
+    ====  ============  ===========  ==========  ========  ======  ============
+    rent  depreciation  part's cost  part's acc  carrying  price   gain (loss)
+    ====  ============  ===========  ==========  ========  ======  ============
+    1     120/4 = 30    30           30/4 = 7.5  22.5      10      (12.5)
+    2     67.5/3 = 22.5 30           45/3 = 15   15        10      (5)
+    3     30/2 = 15     30           45/2 = 22.5 7.5       10      2.5
+    4     7.5           30           30          0         10      10
+    ====  ============  ===========  ==========  ========  ======  ============
+
+    (millions of rupiah): depreciation 75, sold at cost 120 with 75 accumulated, net loss
+    40 - 45 = 5."""
+    member = coop.member()
+    asset = buy(coop, "120000000", 60, asset="Mesin jahit")
+    number = coop.call("sharia.ijarah-contract", member=member, asset=asset, ujrah="2000000",
+                       term=4, kind="imbt", transfer="gradual", transfer_price="40000000"
+                       )["ijarah"]["account"]["number"]
+    rents = coop.call("sharia.ijarah-schedule", account=number)["rents"]
+    assert [(r["depreciation"]["amount"], r["sale_price"]["amount"], r["total"]["amount"])
+            for r in rents] == [("30000000.00", "10000000.00", "12000000.00"),
+                                ("22500000.00", "10000000.00", "12000000.00"),
+                                ("15000000.00", "10000000.00", "12000000.00"),
+                                ("7500000.00", "10000000.00", "12000000.00")]
+    coop.close_days(date(2026, 2, 6))
+    net = coop.gl_net()
+    # Rent 1: 30,000,000 of cost sold with 7,500,000 accumulated, at a loss of 12,500,000.
+    assert (net[ASSET], net[ACCUMULATED], net[RECEIVABLE], net[INCOME], net[DEPRECIATION],
+            net["sharia.ijarah_sale_loss"]) == (
+        9_000_000_000, -2_250_000_000, 1_200_000_000, -200_000_000, 3_000_000_000,
+        1_250_000_000)
+    paid = coop.call("sharia.ijarah-pay", account=number, cash_account=CASH)
+    assert postings(paid) == {(CASH, "debit"): "12000000.00", (number, "credit"): "12000000.00"}
+    assert (paid["ijarah"]["asset"]["carrying_amount"]["amount"],
+            paid["ijarah"]["asset"]["sold_cost"]["amount"]) == ("67500000.00", "30000000.00")
+    coop.close_days(date(2026, 5, 6))
+    for _ in range(3):
+        coop.call("sharia.ijarah-pay", account=number, cash_account=CASH)
+    ended = coop.call("sharia.ijarah-end", account=number)
+    assert ended["entry"] is None  # every part passed with its rent
+    assert (ended["ijarah"]["asset"]["status"], ended["ijarah"]["depreciation"]["amount"],
+            ended["ijarah"]["asset"]["sold_accumulated_depreciation"]["amount"]) == (
+        "transferred", "75000000.00", "75000000.00")
+    net = coop.gl_net()
+    assert ASSET not in net
+    assert ACCUMULATED not in net
+    # Losses 12,500,000 + 5,000,000; gains 2,500,000 + 10,000,000: a net loss of 5,000,000.
+    assert (net["sharia.ijarah_sale_loss"], net["sharia.ijarah_sale_gain"]) == (
+        1_750_000_000, -1_250_000_000)
+    coop.books_balance()

@@ -34,12 +34,15 @@ def upgrade() -> None:
                   nullable=True),
         sa.Column("entry_id", sa.Integer(), sa.ForeignKey("journal_entries.id"), nullable=False),
         sa.Column("actor", sa.String(64), nullable=False),
+        sa.Column("sold_cost", sa.BigInteger(), nullable=False),
+        sa.Column("sold_accumulated", sa.BigInteger(), nullable=False),
         sa.CheckConstraint("cost > 0", name="ck_sharia_ijarah_assets_cost_positive"),
         sa.CheckConstraint("residual >= 0 AND residual < cost",
                            name="ck_sharia_ijarah_assets_residual"),
         sa.CheckConstraint("useful_life_months > 0", name="ck_sharia_ijarah_assets_life"),
-        sa.CheckConstraint("accumulated >= 0 AND accumulated <= cost - residual",
-                           name="ck_sharia_ijarah_assets_accumulated"),
+        sa.CheckConstraint("accumulated >= sold_accumulated AND sold_accumulated >= 0 AND "
+                           "sold_cost >= 0 AND sold_cost <= cost",
+                           name="ck_sharia_ijarah_assets_depreciation"),
         sa.CheckConstraint("status IN ('available','leased','transferred')",
                            name="ck_sharia_ijarah_assets_status"),
     )
@@ -71,7 +74,7 @@ def upgrade() -> None:
         sa.CheckConstraint("ujrah > 0", name="ck_sharia_ijarah_ujrah_positive"),
         sa.CheckConstraint("kind IN ('ijarah','imbt')", name="ck_sharia_ijarah_kind"),
         sa.CheckConstraint("(kind = 'ijarah' AND transfer IS NULL) OR "
-                           "(kind = 'imbt' AND transfer IN ('hibah','sale'))",
+                           "(kind = 'imbt' AND transfer IN ('hibah','sale','gradual'))",
                            name="ck_sharia_ijarah_transfer"),
         sa.CheckConstraint("paid >= 0 AND paid <= accrued AND accrued <= term",
                            name="ck_sharia_ijarah_counts"),
