@@ -20,6 +20,11 @@ Amounts are integer minor units. Books:
   cost) —, or by ``sale`` at the price agreed in the contract — the difference from the
   carrying amount a gain or a loss.
 
+An IMBT by ``gradual`` sale (penjualan bertahap) sells a part of the asset with each rent
+instead (:func:`_gradual`): the part's price is due with the rent (Dr the member's account),
+the part's cost and accumulated depreciation leave the books, and the difference from its
+carrying amount is a gain or a loss (PSAK 107); the end then moves nothing.
+
 Depreciation (PSAK 107 par. 11-12): straight line over the asset's useful life for an ijarah;
 for an IMBT over the lease term (the economic life to the cooperative is the term), down to
 the residual value. A contract spreads ``dep_base`` (cost - residual - depreciation so far)
@@ -313,8 +318,8 @@ def create(ctx: Context, member: Member, *, asset_id: int, ujrah: Money, term: i
             raise ValidationError(_("a plain ijarah transfers nothing: the asset returns to "
                                     "the cooperative (use kind imbt)"), field="transfer")
     elif transfer is None:
-        raise ValidationError(_("an IMBT names how the asset passes at the end: hibah or "
-                                "sale"), field="transfer")
+        raise ValidationError(_("an IMBT names how the asset passes: hibah, sale or "
+                                "gradual"), field="transfer")
     elif transfer is not Transfer.HIBAH and price <= 0:
         raise ValidationError(_("a sale at the end needs the price agreed in the contract"),
                               field="transfer_price")
