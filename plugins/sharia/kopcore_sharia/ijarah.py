@@ -257,6 +257,8 @@ class Contract:
     collectibility: str | None
     allowance: int
     actor: str
+    tazir_flat: int
+    tazir_daily: int
     cost: int
     residual: int
 
@@ -301,13 +303,18 @@ def get_contract(ctx: Context, number: str, *, lock: bool = False) -> Contract:
 
 
 def create(ctx: Context, member: Member, *, asset_id: int, ujrah: Money, term: int, kind: Kind,
-           transfer: Transfer | None, transfer_price: Money | None, number: str | None
-           ) -> Contract:
+           transfer: Transfer | None, transfer_price: Money | None, number: str | None,
+           tazir_flat: Money | None = None, tazir_daily: Money | None = None) -> Contract:
     """Lease an asset the cooperative owns and has not leased to the member for ``term``
     months at ``ujrah`` a month; an IMBT names how the asset passes at the end (``hibah``, or
     ``sale`` at ``transfer_price``). Refused for an asset not owned (unknown, leased,
     transferred)."""
     ledger.require_active(ctx, member.id)
+    flat = 0 if tazir_flat is None else tazir_flat.minor
+    daily = 0 if tazir_daily is None else tazir_daily.minor
+    if flat < 0 or daily < 0:
+        raise ValidationError(_("ta'zir terms may not be negative"),
+                              field="tazir_flat" if flat < 0 else "tazir_daily")
     if not ujrah.is_positive():
         raise ValidationError(_("ujrah must be positive"), field="ujrah")
     if not 1 <= term <= MAX_INSTALLMENTS:
@@ -341,7 +348,7 @@ def create(ctx: Context, member: Member, *, asset_id: int, ujrah: Money, term: i
         ujrah=ujrah.minor, term=term, contract_on=ctx.business_date, dep_base=max(base, 0),
         dep_months=max(months, 0), accrued=0, paid=0, depreciation=0, status=ACTIVE,
         ended_on=None, end_entry_id=None, days_past_due=0, collectibility=None, allowance=0,
-        actor=ctx.actor))
+        actor=ctx.actor, tazir_flat=flat, tazir_daily=daily))
     ctx.conn.execute(sa.update(ijarah_assets).where(ijarah_assets.c.id == goods.id)
                      .values(status=LEASED, contract_account_id=account.id))
     return get_contract(ctx, account.number)

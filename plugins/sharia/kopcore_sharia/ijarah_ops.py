@@ -25,10 +25,19 @@ from kopcore.errors import (
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.views import AccountOut, EntryOut
-from kopcore_sharia import chart, ijarah
+from kopcore_sharia import chart, ijarah, ijarah_charges
 from kopcore_sharia.messages import _
 from kopcore_sharia.murabahah import MAX_INSTALLMENTS
-from kopcore_sharia.operations import ACCOUNT, CASH, MEMBER, _account_out, _money, _positive
+from kopcore_sharia.operations import (
+    ACCOUNT,
+    CASH,
+    MEMBER,
+    MurabahahTawidhIn,
+    MurabahahTazirIn,
+    _account_out,
+    _money,
+    _positive,
+)
 
 ERRORS = (NotFound, MemberNotActive, Conflict, InsufficientFunds, AccountClosed, AccountFrozen,
           PostingVetoed, ValidationError)
@@ -108,6 +117,11 @@ class IjarahContractIn:
         "help": "imbt by sale or gradual sale: the price agreed now"})
     number: str | None = attrs.field(default=None, metadata={
         "help": "Account number (default: IJ + id)", "max_length": 64})
+    tazir_flat: Decimal = attrs.field(default=Decimal(0), metadata={
+        "help": "Ta'zir agreed at signing: rupiah per late rent (with tazir_daily; none "
+                "agreed, none can be charged)"})
+    tazir_daily: Decimal = attrs.field(default=Decimal(0), metadata={
+        "help": "Ta'zir agreed at signing: rupiah per day a rent is late"})
 
 
 @attrs.frozen
@@ -164,6 +178,10 @@ class IjarahOut:
     days_past_due: int
     collectibility: str | None
     allowance: Money
+    #: The ta'zir agreed at signing, and what it allows today on the late rent.
+    tazir_flat: Money
+    tazir_daily: Money
+    tazir_agreed_now: Money
 
 
 @attrs.frozen
@@ -214,7 +232,9 @@ def _ijarah_out(ctx: Context, c: ijarah.Contract) -> IjarahOut:
         c.kind.value, None if c.transfer is None else c.transfer.value,
         c.money(c.transfer_price), c.money(c.ujrah), c.term, c.contract_on, c.accrued, c.paid,
         c.account.balance, c.money(c.ujrah * c.accrued), c.money(c.depreciation), upcoming,
-        c.status, c.ended_on, c.days_past_due, c.collectibility, c.money(c.allowance))
+        c.status, c.ended_on, c.days_past_due, c.collectibility, c.money(c.allowance),
+        c.money(c.tazir_flat), c.money(c.tazir_daily),
+        c.money(ijarah_charges.agreed_tazir(c, ctx.business_date)))
 
 
 def ijarah_acquire(ctx: Context, data: IjarahAcquireIn) -> AssetEntryOut:
@@ -248,7 +268,8 @@ def ijarah_contract(ctx: Context, data: IjarahContractIn) -> IjarahEntryOut:
     contract = ijarah.create(
         ctx, member, asset_id=data.asset, ujrah=_positive(ctx, data.ujrah, "ujrah", currency),
         term=data.term, kind=data.kind, transfer=data.transfer, transfer_price=price,
-        number=data.number)
+        number=data.number, tazir_flat=_money(ctx, data.tazir_flat, "tazir_flat", currency),
+        tazir_daily=_money(ctx, data.tazir_daily, "tazir_daily", currency))
     return IjarahEntryOut(_ijarah_out(ctx, contract), None)
 
 
@@ -265,6 +286,28 @@ def ijarah_end(ctx: Context, data: IjarahEndIn) -> IjarahEntryOut:
     contract, _asset, entry = ijarah.end(ctx, data.account, data.cash_account)
     return IjarahEntryOut(_ijarah_out(ctx, contract),
                           None if entry is None else EntryOut.of(entry))
+
+
+def ijarah_tazir(ctx: Context, data: MurabahahTazirIn) -> IjarahEntryOut:
+    """Collect the ta'zir agreed at signing on a late rent from a member able to pay but late,
+    once per rent, at most the agreed amount, to the social fund (never income)."""
+    current = ijarah.get_contract(ctx, data.account)
+    amount = None if data.amount is None else _positive(ctx, data.amount, "amount",
+                                                        current.account.currency)
+    contract, entry = ijarah_charges.charge_tazir(ctx, data.account, data.cash_account, amount,
+                                                  able_to_pay=data.able_to_pay,
+                                                  reason=data.reason)
+    return IjarahEntryOut(_ijarah_out(ctx, contract), EntryOut.of(entry))
+
+
+def ijarah_tawidh(ctx: Context, data: MurabahahTawidhIn) -> IjarahEntryOut:
+    """Collect a ta'widh: the real cost a late rent caused, with its evidence, as income."""
+    current = ijarah.get_contract(ctx, data.account)
+    amount = _positive(ctx, data.amount, "amount", current.account.currency)
+    contract, entry = ijarah_charges.charge_tawidh(ctx, data.account, data.cash_account,
+                                                   amount, able_to_pay=data.able_to_pay,
+                                                   cost=data.cost, evidence=data.evidence)
+    return IjarahEntryOut(_ijarah_out(ctx, contract), EntryOut.of(entry))
 
 
 def ijarah_detail(ctx: Context, data: IjarahAccountIn) -> IjarahOut:
@@ -300,6 +343,14 @@ OPERATIONS: tuple[Operation, ...] = (
               permission=chart.TRANSACT, mutates=True,
               summary="End a lease: the asset returns, or passes to the member (IMBT)",
               account_fields=("account",), errors=ERRORS),
+    Operation("sharia.ijarah-tazir", MurabahahTazirIn, IjarahEntryOut, ijarah_tazir,
+              permission=chart.TRANSACT, mutates=True,
+              summary="Collect the ta'zir agreed at signing on a late ijarah rent",
+              account_fields=("account",), approval_amount_field="amount", errors=ERRORS),
+    Operation("sharia.ijarah-tawidh", MurabahahTawidhIn, IjarahEntryOut, ijarah_tawidh,
+              permission=chart.TRANSACT, mutates=True,
+              summary="Collect a ta'widh: the real cost of a late rent, with its evidence",
+              account_fields=("account",), approval_amount_field="amount", errors=ERRORS),
     Operation("sharia.ijarah-detail", IjarahAccountIn, IjarahOut, ijarah_detail,
               permission=chart.READ, mutates=False, summary="Show an ijarah contract",
               account_fields=("account",), errors=(NotFound,)),

@@ -62,4 +62,7 @@ ijarah_contracts = sa.Table(
     sa.Column("collectibility", sa.String(16), nullable=True),
     sa.Column("allowance", sa.BigInteger, nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
+    # The ta'zir agreed at signing: per late rent, and per day it is late.
+    sa.Column("tazir_flat", sa.BigInteger, nullable=False),
+    sa.Column("tazir_daily", sa.BigInteger, nullable=False),
 )

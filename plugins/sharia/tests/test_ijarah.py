@@ -264,3 +264,44 @@ def test_imbt_by_gradual_sale_part_by_part(coop: Coop) -> None:
     assert (net["sharia.ijarah_sale_loss"], net["sharia.ijarah_sale_gain"]) == (
         1_750_000_000, -1_250_000_000)
     coop.books_balance()
+
+
+def test_tazir_as_agreed_and_tawidh_on_a_late_rent(coop: Coop) -> None:
+    """Ta'zir agreed at signing (Fatwa DSN-MUI 17/2000): Rp25,000 per late rent plus Rp1,000 a
+    day; the first rent (due 5 February) 10 days late on 15 February: 25,000 + 10 x 1,000 =
+    35,000 to the social fund. A ta'widh (Fatwa 43/2004) of a collection visit's real cost,
+    Rp150,000 with its receipt, as income. Neither touches the 2,400,000 rent owed."""
+    member = coop.member()
+    machine = buy(coop, "120000000", 60)
+    lease = {"member": member, "asset": machine, "ujrah": "2400000", "term": 24}
+    coop.refused(ValidationError, "sharia.ijarah-contract", **lease, tazir_flat="-1")
+    number = coop.call("sharia.ijarah-contract", **lease, tazir_flat="25000",
+                       tazir_daily="1000")["ijarah"]["account"]["number"]
+    charge = {"account": number, "cash_account": CASH, "able_to_pay": True}
+    coop.refused(Conflict, "sharia.ijarah-tazir", **charge, reason="Menunda")  # nothing late
+    coop.close_days(date(2026, 2, 15))
+    detail = coop.call("sharia.ijarah-detail", account=number)
+    assert (detail["tazir_flat"]["amount"], detail["tazir_agreed_now"]["amount"]) == (
+        "25000.00", "35000.00")
+    coop.refused(ValidationError, "sharia.ijarah-tazir", **{**charge, "able_to_pay": False},
+                 reason="Gagal panen")  # a member in hardship is given time
+    coop.refused(ValidationError, "sharia.ijarah-tazir", **charge, reason="Menunda",
+                 amount="35000.01")
+    out = coop.call("sharia.ijarah-tazir", **charge, reason="Usaha lancar, menunda")
+    assert postings(out) == {(CASH, "debit"): "35000.00",
+                             ("GL-sharia.social_fund", "credit"): "35000.00"}
+    coop.refused(Conflict, "sharia.ijarah-tazir", **charge, reason="Lagi")  # once per rent
+    coop.refused(ValidationError, "sharia.ijarah-tawidh", **charge, amount="150000",
+                 cost="Biaya penagihan", evidence=" ")
+    out = coop.call("sharia.ijarah-tawidh", **charge, amount="150000",
+                    cost="Biaya penagihan ke rumah anggota", evidence="Kuitansi 17/II/2026")
+    assert postings(out) == {(CASH, "debit"): "150000.00",
+                             ("GL-sharia.tawidh_income", "credit"): "150000.00"}
+    assert out["ijarah"]["receivable"]["amount"] == "2400000.00"
+    # A contract that agreed none can never be charged one.
+    other = coop.call("sharia.ijarah-contract", member=member, asset=buy(coop, "1200000", 12),
+                      ujrah="120000", term=3)["ijarah"]["account"]["number"]
+    coop.close_days(date(2026, 3, 20))
+    coop.refused(Conflict, "sharia.ijarah-tazir", account=other, cash_account=CASH,
+                 able_to_pay=True, reason="Menunda")
+    coop.books_balance()

@@ -71,6 +71,10 @@ def upgrade() -> None:
         sa.Column("collectibility", sa.String(16), nullable=True),
         sa.Column("allowance", sa.BigInteger(), nullable=False),
         sa.Column("actor", sa.String(64), nullable=False),
+        sa.Column("tazir_flat", sa.BigInteger(), nullable=False),
+        sa.Column("tazir_daily", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("tazir_flat >= 0 AND tazir_daily >= 0",
+                           name="ck_sharia_ijarah_tazir_terms"),
         sa.CheckConstraint("ujrah > 0", name="ck_sharia_ijarah_ujrah_positive"),
         sa.CheckConstraint("kind IN ('ijarah','imbt')", name="ck_sharia_ijarah_kind"),
         sa.CheckConstraint("(kind = 'ijarah' AND transfer IS NULL) OR "
