@@ -560,6 +560,49 @@ def end(ctx: Context, number: str, cash_account: str | None
     return get_contract(ctx, number), get_asset(ctx, goods.id), entry
 
 
+def sell_early(ctx: Context, number: str, price: Money, cash_account: str
+               ) -> tuple[Contract, Asset, JournalEntry]:
+    """An IMBT's asset sold to the member before the term ends (PSAK 107: a sale before the
+    akad ends, at a price in proportion to the rents left or as agreed), by a separate akad:
+    every rent recognised so far paid, the rents not yet due lapse. Dr cash the price, Dr
+    accumulated depreciation, Cr the asset at cost, the difference from the carrying amount a
+    gain or a loss."""
+    cash_account = internal_account(ctx, cash_account)
+    contract = get_contract(ctx, number, lock=True)
+    _require_active(contract)
+    if contract.kind is not Kind.IMBT or contract.transfer is Transfer.GRADUAL:
+        raise Conflict(_("only an IMBT by hibah or sale may be sold before its term ends"),
+                       field="account")
+    if not price.is_positive():
+        raise ValidationError(_("price must be positive"), field="price")
+    contract, _accrual = accrue_now(ctx, contract)
+    if contract.paid < contract.accrued:
+        raise Conflict(_("ijarah {account} has {owed} in unpaid rent",
+                         account=number, owed=contract.account.balance), field="account")
+    goods = get_asset(ctx, contract.asset_id, lock=True)
+    money = contract.money
+    lines = [PostingLine(cash_account, Side.DEBIT, price),
+             PostingLine(chart.gl(chart.IJARAH_ASSET), Side.CREDIT, money(goods.cost))]
+    if goods.accumulated:
+        lines.append(PostingLine(chart.gl(chart.IJARAH_ACCUMULATED_DEPRECIATION), Side.DEBIT,
+                                 money(goods.accumulated)))
+    result = price.minor - goods.carrying
+    if result > 0:
+        lines.append(PostingLine(chart.gl(chart.IJARAH_SALE_GAIN), Side.CREDIT, money(result)))
+    elif result < 0:
+        lines.append(PostingLine(chart.gl(chart.IJARAH_SALE_LOSS), Side.DEBIT, money(-result)))
+    entry = ledger.post_entry(ctx, lines, memo=f"Penjualan aset IMBT {number} sebelum akad "
+                                               f"berakhir: {goods.asset}"[:500])
+    ctx.conn.execute(sa.update(ijarah_assets).where(ijarah_assets.c.id == goods.id)
+                     .values(status=TRANSFERRED))
+    c = ijarah_contracts.c
+    ctx.conn.execute(sa.update(ijarah_contracts).where(c.account_id == contract.account.id)
+                     .values(status=ENDED, ended_on=ctx.business_date, end_entry_id=entry.id,
+                             days_past_due=0))
+    ledger.close_account(ctx, number)
+    return get_contract(ctx, number), get_asset(ctx, goods.id), entry
+
+
 def active_leases(ctx: Context, member_id: int) -> list[str]:
     """Account numbers of the member's active leases (an exit waits for their end)."""
     c, a = ijarah_contracts.c, query.accounts.c

@@ -143,6 +143,15 @@ class IjarahEndIn:
 
 
 @attrs.frozen
+class IjarahEarlySaleIn:
+    account: str = attrs.field(metadata=ACCOUNT)
+    price: Decimal = attrs.field(metadata={
+        "help": "The price agreed now (in proportion to the rents left, or as agreed)"})
+    cash_account: str = attrs.field(metadata={"help": "Account the price comes in to",
+                                              "max_length": 64})
+
+
+@attrs.frozen
 class RentOut:
     number: int
     due_on: date
@@ -288,6 +297,15 @@ def ijarah_end(ctx: Context, data: IjarahEndIn) -> IjarahEntryOut:
                           None if entry is None else EntryOut.of(entry))
 
 
+def ijarah_early_sale(ctx: Context, data: IjarahEarlySaleIn) -> IjarahEntryOut:
+    """Sell an IMBT's asset to the member before the term ends, every rent due so far paid; the
+    rents not yet due lapse and the difference from the carrying amount is a gain or a loss."""
+    current = ijarah.get_contract(ctx, data.account)
+    price = _positive(ctx, data.price, "price", current.account.currency)
+    contract, _asset, entry = ijarah.sell_early(ctx, data.account, price, data.cash_account)
+    return IjarahEntryOut(_ijarah_out(ctx, contract), EntryOut.of(entry))
+
+
 def ijarah_tazir(ctx: Context, data: MurabahahTazirIn) -> IjarahEntryOut:
     """Collect the ta'zir agreed at signing on a late rent from a member able to pay but late,
     once per rent, at most the agreed amount, to the social fund (never income)."""
@@ -342,6 +360,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("sharia.ijarah-end", IjarahEndIn, IjarahEntryOut, ijarah_end,
               permission=chart.TRANSACT, mutates=True,
               summary="End a lease: the asset returns, or passes to the member (IMBT)",
+              account_fields=("account",), errors=ERRORS),
+    Operation("sharia.ijarah-early-sale", IjarahEarlySaleIn, IjarahEntryOut, ijarah_early_sale,
+              permission=chart.TRANSACT, mutates=True,
+              summary="Sell an IMBT's asset to the member before the term ends",
               account_fields=("account",), errors=ERRORS),
     Operation("sharia.ijarah-tazir", MurabahahTazirIn, IjarahEntryOut, ijarah_tazir,
               permission=chart.TRANSACT, mutates=True,

@@ -305,3 +305,31 @@ def test_tazir_as_agreed_and_tawidh_on_a_late_rent(coop: Coop) -> None:
     coop.refused(Conflict, "sharia.ijarah-tazir", account=other, cash_account=CASH,
                  able_to_pay=True, reason="Menunda")
     coop.books_balance()
+
+
+def test_imbt_sold_before_its_term_ends(coop: Coop) -> None:
+    """The illustration in S. Ariyanto, *Akuntansi Keuangan Syariah* (sale before the akad
+    ends): an asset of Rp500,000,000 with Rp300,000,000 accumulated depreciation sold for
+    Rp250,000,000: carrying 200,000,000, gain 50,000,000 (Dr Kas 250,000,000, Dr Akumulasi
+    300,000,000, Cr Keuntungan 50,000,000, Cr Aset Ijarah 500,000,000). Here an IMBT over 5
+    months (100,000,000 depreciation a month) is sold after its third rent."""
+    member = coop.member()
+    car = buy(coop, "500000000", 60, asset="Mobil")
+    number = coop.call("sharia.ijarah-contract", member=member, asset=car, ujrah="110000000",
+                       term=5, kind="imbt", transfer="hibah")["ijarah"]["account"]["number"]
+    coop.close_days(date(2026, 4, 6))
+    sale = {"account": number, "price": "250000000", "cash_account": CASH}
+    coop.refused(Conflict, "sharia.ijarah-early-sale", **sale)  # three rents unpaid
+    for _ in range(3):
+        coop.call("sharia.ijarah-pay", account=number, cash_account=CASH)
+    sold = coop.call("sharia.ijarah-early-sale", **sale)
+    assert postings(sold) == {(CASH, "debit"): "250000000.00",
+                              (f"GL-{ACCUMULATED}", "debit"): "300000000.00",
+                              ("GL-sharia.ijarah_sale_gain", "credit"): "50000000.00",
+                              (f"GL-{ASSET}", "credit"): "500000000.00"}
+    assert (sold["ijarah"]["status"], sold["ijarah"]["rents_recognised"],
+            sold["ijarah"]["asset"]["status"]) == ("ended", 3, "transferred")
+    coop.close_days(date(2026, 7, 6))  # the rents not yet due lapsed: nothing more falls due
+    net = coop.gl_net()
+    assert (net[INCOME], ASSET in net, RECEIVABLE in net) == (-33_000_000_000, False, False)
+    coop.books_balance()
