@@ -65,7 +65,8 @@ def test_through_the_api(coop: Coop) -> None:
         assert [a["contract"] for a in assets.json()["assets"]] == [number]
         spec = client.get("/docs/openapi.json").json()
         assert {f"/api/v1/sharia/ijarah-{action}" for action in (
-            "acquire", "assets", "contract", "pay", "end", "detail", "schedule")} \
+            "acquire", "assets", "contract", "pay", "end", "early-sale", "tazir", "tawidh",
+            "detail", "schedule")} \
             <= set(spec["paths"])
 
 
