@@ -16,9 +16,12 @@ interest (riba).
   the PSAK 409 statements; cash wakaf (wakaf uang) with its investments, the nazhir's share and
   the PSAK 412 statements;
 - musyarakah and musyarakah mutanaqisah financing (PSAK 406), the cooperative the passive
-  partner (:mod:`kopcore_sharia.musyarakah`).
+  partner (:mod:`kopcore_sharia.musyarakah`);
+- ijarah and ijarah muntahiyah bittamlik (PSAK 107/407): assets bought to lease, rents
+  recognised as they fall due, depreciation, transfer by hibah or sale (:mod:`kopcore_sharia.
+  ijarah`).
 
-Member exit is refused while a murabahah, qardh or musyarakah is outstanding; wadiah and
+Member exit is refused while a murabahah, qardh, ijarah or musyarakah is outstanding; wadiah and
 mudharabah balances are refunded. See README.md.
 """
 
@@ -61,6 +64,8 @@ from kopcore_sharia import (
     dues,
     eod,
     health,
+    ijarah,
+    ijarah_ops,
     mudharabah_ops,
     musyarakah_ops,
     operations,
@@ -107,7 +112,7 @@ def kopcore_operations() -> Sequence[Operation]:
     return (*operations.OPERATIONS, *proposal_ops.OPERATIONS, *mudharabah_ops.OPERATIONS,
             *collectibility.OPERATIONS, *allowance.OPERATIONS, *unit.OPERATIONS,
             *zis.OPERATIONS, *zis_statements.OPERATIONS, *wakaf.OPERATIONS,
-            *wakaf_statements.OPERATIONS, *musyarakah_ops.OPERATIONS)
+            *wakaf_statements.OPERATIONS, *musyarakah_ops.OPERATIONS, *ijarah_ops.OPERATIONS)
 
 
 @kopcore.hookimpl
@@ -143,6 +148,10 @@ def kopcore_member_exit(ctx: Context, member: Member) -> ExitContribution | None
                 and a.status is not ledger.AccountStatus.CLOSED]
     owing = [a for a in accounts
              if a.product_code in chart.FINANCING_PRODUCTS and a.balance.minor != 0]
+    leases = ijarah.active_leases(ctx, member.id)
+    if leases:
+        return ExitContribution(refusal=_("an ijarah lease is running: {accounts}",
+                                          accounts=", ".join(leases)))
     if owing:
         return ExitContribution(refusal=_("outstanding sharia financing: {accounts}",
                                           accounts=", ".join(f"{a.number} ({a.balance.format()})"

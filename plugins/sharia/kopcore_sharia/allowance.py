@@ -144,7 +144,7 @@ def report(ctx: Context, data: NoInput) -> AllowanceReportOut:
     names = {r.code: r.name for r in ctx.conn.execute(
         sa.select(c.code, c.name).order_by(c.min_days))}
     totals = {code: [0, 0, 0, 0] for code in names}  # contracts, base, required, formed
-    for row in _rows(ctx, chunk_condition()):
+    for row in [*_rows(ctx, chunk_condition()), *_ijarah_rows(ctx)]:
         code = row.collectibility or current or ""
         figures = totals.setdefault(code, [0, 0, 0, 0])
         if row.allowance == 0 and int(row.base) == 0:
@@ -162,6 +162,13 @@ def report(ctx: Context, data: NoInput) -> AllowanceReportOut:
     held = ledger.get_account(ctx, chart.gl(chart.FINANCING_ALLOWANCE)).balance
     return AllowanceReportOut(ctx.business_date, lines, Money(need, currency),
                               Money(formed, currency), held, Money(need - formed, currency))
+
+
+def _ijarah_rows(ctx: Context) -> list[Any]:
+    """The ijarah contracts' allowance rows (:mod:`kopcore_sharia.ijarah_eod`)."""
+    from kopcore_sharia import ijarah_eod
+
+    return ijarah_eod.rows(ctx, ijarah_eod.chunk_condition())
 
 
 OPERATIONS: tuple[Operation, ...] = (

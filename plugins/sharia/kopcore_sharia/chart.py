@@ -44,6 +44,14 @@ WAKAF_PLACED = "sharia.wakaf_placed"
 WAKAF_INVESTMENT = "sharia.wakaf_investment"
 NAZHIR_INCOME = "sharia.nazhir_income"
 WAKAF_RESULT_EXPENSE = "sharia.wakaf_result_expense"
+IJARAH_ASSET = "sharia.ijarah_asset"
+IJARAH_ACCUMULATED_DEPRECIATION = "sharia.ijarah_accumulated_depreciation"
+IJARAH_RECEIVABLE = "sharia.ijarah_receivable"
+IJARAH_INCOME = "sharia.ijarah_income"
+IJARAH_SALE_GAIN = "sharia.ijarah_sale_gain"
+IJARAH_DEPRECIATION = "sharia.ijarah_depreciation"
+IJARAH_HIBAH_EXPENSE = "sharia.ijarah_hibah_expense"
+IJARAH_SALE_LOSS = "sharia.ijarah_sale_loss"
 
 #: Mudharabah funds received are dana syirkah temporer (PSAK 405, DOMAIN.md section 6): the
 #: cooperative manages them but does not owe them back whatever happens (the fund owner bears a
@@ -94,6 +102,17 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
                   GLType.LIABILITY),
     GLAccountSpec(NAZHIR_INCOME, "4159", "Imbalan Nazhir Wakaf", GLType.INCOME),
     GLAccountSpec(WAKAF_RESULT_EXPENSE, "5159", "Beban Bagi Hasil Dana Wakaf", GLType.EXPENSE),
+    # Ijarah and ijarah muntahiyah bittamlik (PSAK 107/407).
+    GLAccountSpec(IJARAH_ASSET, "1181", "Aset Ijarah", GLType.ASSET),
+    GLAccountSpec(IJARAH_ACCUMULATED_DEPRECIATION, "1182", "Akumulasi Penyusutan Aset Ijarah",
+                  GLType.ASSET, contra=True),
+    GLAccountSpec(IJARAH_RECEIVABLE, "1183", "Piutang Pendapatan Ijarah", GLType.ASSET),
+    GLAccountSpec(IJARAH_INCOME, "4181", "Pendapatan Ijarah", GLType.INCOME),
+    GLAccountSpec(IJARAH_SALE_GAIN, "4182", "Keuntungan Penjualan Aset Ijarah", GLType.INCOME),
+    GLAccountSpec(IJARAH_DEPRECIATION, "5181", "Beban Penyusutan Aset Ijarah", GLType.EXPENSE),
+    GLAccountSpec(IJARAH_HIBAH_EXPENSE, "5182", "Beban Hibah Aset Ijarah Muntahiyah Bittamlik",
+                  GLType.EXPENSE),
+    GLAccountSpec(IJARAH_SALE_LOSS, "5183", "Kerugian Penjualan Aset Ijarah", GLType.EXPENSE),
 )
 
 WADIAH_PRODUCT = "sharia.wadiah"
@@ -101,7 +120,8 @@ MURABAHAH_PRODUCT = "sharia.murabahah"
 QARDH_PRODUCT = "sharia.qardh"
 MUDHARABAH_SAVINGS_PRODUCT = "sharia.mudharabah"
 MUDHARABAH_DEPOSIT_PRODUCT = "sharia.mudharabah-deposit"
-FINANCING_PRODUCTS: tuple[str, ...] = (MURABAHAH_PRODUCT, QARDH_PRODUCT)
+IJARAH_PRODUCT = "sharia.ijarah"
+FINANCING_PRODUCTS: tuple[str, ...] = (MURABAHAH_PRODUCT, QARDH_PRODUCT, IJARAH_PRODUCT)
 MUDHARABAH_PRODUCTS = (MUDHARABAH_SAVINGS_PRODUCT, MUDHARABAH_DEPOSIT_PRODUCT)
 
 PRODUCT_TYPES: tuple[ProductType, ...] = (
@@ -115,6 +135,9 @@ PRODUCT_TYPES: tuple[ProductType, ...] = (
                 "Profit-sharing savings: a monthly share of a pool's income by nisbah"),
     ProductType(MUDHARABAH_DEPOSIT_PRODUCT, "Deposito mudharabah", MUDHARABAH_DEPOSITS,
                 "Profit-sharing term deposit: withdrawn at maturity, shares paid monthly"),
+    ProductType(IJARAH_PRODUCT, "Pembiayaan ijarah / ijarah muntahiyah bittamlik",
+                IJARAH_RECEIVABLE, "Lease of an asset the cooperative owns for a monthly ujrah "
+                "(PSAK 107), optionally ending in its transfer to the member (IMBT)"),
 )
 
 READ = "sharia.read"

@@ -10,7 +10,9 @@ moves account by account):
   (:mod:`kopcore_sharia.allowance`);
 - ``sharia.deposit-maturity`` (order 910, after the day's balances are recorded): pay out or
   roll over the mudharabah deposits reaching maturity, one entry per chunk for the payouts
-  (:func:`kopcore_sharia.mudharabah.mature_chunk`; closing a paid-out deposit is per account).
+  (:func:`kopcore_sharia.mudharabah.mature_chunk`; closing a paid-out deposit is per account);
+- ``sharia.ijarah-due`` (order 305): ijarah rents falling due with their months' depreciation,
+  then ageing and allowance of the leases (:mod:`kopcore_sharia.ijarah_eod`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sqlalchemy as sa
 
 from kopcore.context import Context
 from kopcore.records import EodTask
-from kopcore_sharia import allowance, mudharabah, murabahah, musyarakah_eod
+from kopcore_sharia import allowance, ijarah_eod, mudharabah, murabahah, musyarakah_eod
 from kopcore_sharia.musyarakah_tables import musyarakah as partnerships
 from kopcore_sharia.tables import mudharabah_accounts
 from kopcore_sharia.tables import murabahah as contracts
@@ -73,6 +75,9 @@ TASKS: tuple[EodTask, ...] = (
             order=905, description="Record end-of-day balances of mudharabah accounts"),
     EodTask("sharia.deposit-maturity", _maturity_chunks, mudharabah.mature_chunk, order=910,
             description="Pay out or roll over mudharabah deposits at maturity"),
+    EodTask("sharia.ijarah-due", ijarah_eod.chunks, ijarah_eod.age_and_provide, order=305,
+            description="Ijarah rents falling due with the month's depreciation, then days "
+                        "past due, kolektibilitas and allowance (PPAP)"),
 )
 
 

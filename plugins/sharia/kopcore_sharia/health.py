@@ -7,7 +7,8 @@ Reported through ``kopcore_health_figures`` as they stood at the end of a date:
   (postings to the deferred-margin GL account in entries touching the contract up to the date:
   the margin not yet recognised), plus the qardh receivables; a cost-basis figure, as the
   allowance's base (see :mod:`kopcore_sharia.allowance`), plus each musyarakah contract's
-  investment (its account's balance);
+  investment and each lease's unpaid ujrah (their accounts' balances: the leased asset stays
+  the cooperative's, in its fixed assets);
 - ``sharia.financing_non_performing``: the part of it in Kurang Lancar, Diragukan or Macet (NPF
   numerator); ``sharia.financing_substandard`` / ``_doubtful`` / ``_loss`` per class;
 - ``sharia.financing_problem_risk``: 50 % Kurang Lancar + 75 % Diragukan + 100 % Macet, rounded
@@ -34,7 +35,7 @@ from kopcore import query
 from kopcore.context import Context
 from kopcore.money import exponent
 from kopcore.records import HealthFigure
-from kopcore_sharia import chart, musyarakah_tables
+from kopcore_sharia import chart, ijarah_tables, musyarakah_tables
 from kopcore_sharia.murabahah import round_half_up
 from kopcore_sharia.tables import collectibility_classes, murabahah
 
@@ -98,7 +99,8 @@ def balance_bases(ctx: Context, contracts: sa.Table, as_of: date) -> dict[int, i
 
 
 #: Financings whose outstanding is their contract account's balance, with a stored class.
-BALANCE_FINANCINGS: tuple[sa.Table, ...] = (musyarakah_tables.musyarakah,)
+BALANCE_FINANCINGS: tuple[sa.Table, ...] = (musyarakah_tables.musyarakah,
+                                            ijarah_tables.ijarah_contracts)
 
 
 def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
@@ -128,7 +130,8 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
                              Fraction(0)), rupiah)
     return [
         HealthFigure(OUTSTANDING, sum(bases.values()) + qardh,
-                     label="Pembiayaan yang diberikan (murabahah pokok, musyarakah, qardh)",
+                     label="Pembiayaan yang diberikan (murabahah pokok, musyarakah, piutang "
+                           "ijarah, qardh)",
                      currency=currency),
         HealthFigure(NON_PERFORMING, sum(by_role.values()),
                      label="Pembiayaan bermasalah (NPF)", currency=currency),

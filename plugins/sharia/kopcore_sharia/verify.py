@@ -71,5 +71,7 @@ def findings(ctx: Context) -> list[Finding]:
     expense = ledger.get_account(ctx, chart.gl(chart.PROFIT_SHARE_EXPENSE))
     currency = expense.currency
     loss = ledger.get_account(ctx, chart.gl(chart.LOSS_BORNE_BY_OWNERS))
-    return _total_findings(ctx, currency) + _posting_findings(ctx, expense.id, loss.id,
-                                                              currency)
+    from kopcore_sharia import ijarah_verify
+
+    return (_total_findings(ctx, currency) + _posting_findings(ctx, expense.id, loss.id, currency)
+            + ijarah_verify.findings(ctx))

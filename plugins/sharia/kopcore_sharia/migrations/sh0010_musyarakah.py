@@ -2,7 +2,7 @@
 monthly result reports
 
 Revision ID: sharia0010
-Revises: sharia0008
+Revises: sharia0009
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "sharia0010"
-down_revision: str | None = "sharia0008"
+down_revision: str | None = "sharia0009"
 branch_labels: Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

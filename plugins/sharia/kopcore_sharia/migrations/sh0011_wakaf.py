@@ -3,7 +3,7 @@ the distributions to the mauquf 'alaih; a ZIS receipt's payer (individual or ent
 whether an infak is restricted (PSAK 409's statement of changes in funds shows both)
 
 Revision ID: sharia0011
-Revises: sharia0008
+Revises: sharia0010
 Create Date: 2026-12-07
 """
 
