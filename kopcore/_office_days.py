@@ -2,8 +2,10 @@
 
 At the end of the counter's day each office counts its tellers' cash and vault. Closing the
 office's day records each count against the books: each open cash or vault account of the
-office is counted (an account not named counts zero), and each count must equal its balance
-(a difference, *selisih kas*, is posted first, so the books say where it went). The
+office is counted — a teller's drawer by the till count the teller recorded that day
+(:mod:`kopcore._till_counts`, note by note) unless the closing names another figure, an account
+nobody counted as zero — and each count must equal its balance (a difference, *selisih kas*, is
+posted first, so the books say where it went). The
 cooperative's end of day then runs only when every office holding cash has closed the business
 date: :func:`offices_still_open` is what :func:`kopcore.eod.run_end_of_day` asks. A
 cooperative with one office (the head office alone) closes its day as before, without it.
@@ -49,8 +51,22 @@ def _cash_accounts(conn: Connection, office_id: int) -> list[Any]:
                a.status != AccountStatus.CLOSED.value).order_by(a.id)))
 
 
+def tills_counted(conn: Connection, account_ids: list[int], day: date) -> dict[str, Money]:
+    """The last till count of ``day`` of each of these accounts that has one (the tellers'
+    counts by denomination, :mod:`kopcore._till_counts`), by account number."""
+    c, a = t.till_counts.c, t.accounts.c
+    last = (select(c.account_id, func.max(c.id).label("id"))
+            .where(c.business_date == day, c.account_id.in_(account_ids))
+            .group_by(c.account_id).subquery())
+    return {r.number: Money.stored(r.counted, r.currency) for r in conn.execute(
+        select(a.number, a.currency, c.counted).select_from(t.till_counts)
+        .join(last, last.c.id == c.id).join(t.accounts, a.id == c.account_id))}
+
+
 def close_office_day(ctx: Context, code: str, counts: Mapping[str, Money]) -> OfficeDay:
-    """Close office ``code``'s current business date with the cash counted per account."""
+    """Close office ``code``'s current business date with the cash counted per account: an
+    account not named takes the last till count a teller recorded for it that day, or zero
+    when nobody counted it."""
     office = get_office(ctx.conn, code)
     day = ctx.business_date
     d = t.office_days.c
@@ -64,6 +80,7 @@ def close_office_day(ctx: Context, code: str, counts: Mapping[str, Money]) -> Of
     if stray:
         raise ValidationError(message("{stray}: not an open cash or vault account of office "
                                       "{code}", stray=', '.join(stray), code=code), field="counts")
+    counts = {**tills_counted(ctx.conn, [row.id for row in accounts], day), **counts}
     differences = []
     for row in accounts:
         books = Money.stored(row.balance * row.normal_sign, row.currency)

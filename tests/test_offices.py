@@ -520,6 +520,27 @@ def test_end_of_day_waits_for_each_office_to_close_its_day_with_its_cash_counted
     coop.books_verify()
 
 
+def test_an_office_closes_its_day_on_the_tellers_till_counts(coop: ThreeBranches) -> None:
+    """The teller's count by denomination is the drawer's count at the office's closing: an
+    account the closing does not name takes the last till count of the day. KAS-CAB03 holds
+    Rp100.000.000: 900 notes of Rp100.000 and 200 of Rp50.000."""
+    coop.call("offices.count-till", as_user="admin", account="KAS-CAB03",
+              pieces_100000=900, pieces_50000=190)  # Rp500.000 short
+    with pytest.raises(Conflict, match="selisih kas"):
+        coop.call("offices.close-day", as_user="admin", office="CAB03")
+    # Counted again: the last count stands.
+    coop.call("offices.count-till", as_user="admin", account="KAS-CAB03",
+              pieces_100000=900, pieces_50000=200)
+    closed = coop.call("offices.close-day", as_user="admin", office="CAB03")
+    assert closed["counted"]["amount"] == "100000000.00"
+    # A figure named at the closing still overrides the till count.
+    coop.call("offices.count-till", as_user="admin", account="KAS-CAB01", pieces_100000=1)
+    with pytest.raises(Conflict, match="selisih kas"):
+        coop.call("offices.close-day", as_user="admin", office="CAB01")
+    coop.call("offices.close-day", as_user="admin", office="CAB01",
+              counts=[{"account": "KAS-CAB01", "amount": "100000000"}])
+
+
 def test_an_office_rolled_back_leaves_no_stale_rak_account_behind(
         make_kernel: KernelFactory) -> None:
     """The RAK account numbers are kept per kernel once read; an office created in a

@@ -75,8 +75,8 @@ class CashCountIn:
 class CloseDayIn:
     office: str = attrs.field(metadata=OFFICE)
     counts: list[CashCountIn] = attrs.field(factory=list, metadata={
-        "help": "The cash counted in each cash and vault account of the office "
-                "(an account not named counts zero)"})
+        "help": "The cash counted in each cash and vault account of the office (an account "
+                "not named takes its last till count of the day, or zero)"})
 
 
 def _pieces(denomination: int) -> Any:
