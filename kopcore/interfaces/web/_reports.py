@@ -50,6 +50,8 @@ REPORTS = {r.key: r for r in (
     Report("mutasi", "accounts.statement", "Account statement", signed=False),
     Report("rat", "statements.rat", "Financial statements for the RAT",
            fixed={"format": "json"}, hidden=frozenset({"format"})),
+    Report("shu", "shu.show", "SHU per member", fixed={"limit": "500"},
+           hidden=frozenset({"after", "limit", "currency"})),
     Report("kesehatan", "health.assess", "Health assessment",
            fixed={"format": "json"}, hidden=frozenset({"format", "currency"})),
 )}
@@ -72,7 +74,7 @@ def _defaults(report: Report, today: date) -> dict[str, str]:
                 "to_date": today.isoformat()}
     if report.operation == "accounts.statement":
         return {"from_date": today.replace(day=1).isoformat(), "to_date": today.isoformat()}
-    if report.operation == "statements.rat":
+    if report.operation in ("statements.rat", "shu.show"):
         return {"year": str(today.year - 1 if today.month < 4 else today.year)}
     return {}
 
@@ -86,6 +88,8 @@ def _period(report: Report, payload: dict[str, Any], locale: str) -> str:
     if "from_date" in payload:
         return gettext("{start} to {end}", locale, start=day(payload["from_date"]),
                        end=day(payload["to_date"]))
+    if report.operation == "shu.show":
+        return gettext("Financial year {year}", locale, year=payload["year"])
     if "year" in payload:
         return gettext("Financial year {year} (compared with {previous})", locale,
                        year=payload["year"], previous=int(payload["year"]) - 1)
