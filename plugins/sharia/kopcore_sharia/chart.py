@@ -107,12 +107,12 @@ GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(IJARAH_ACCUMULATED_DEPRECIATION, "1182", "Akumulasi Penyusutan Aset Ijarah",
                   GLType.ASSET, contra=True),
     GLAccountSpec(IJARAH_RECEIVABLE, "1183", "Piutang Pendapatan Ijarah", GLType.ASSET),
-    GLAccountSpec(IJARAH_INCOME, "4181", "Pendapatan Ijarah", GLType.INCOME),
-    GLAccountSpec(IJARAH_SALE_GAIN, "4182", "Keuntungan Penjualan Aset Ijarah", GLType.INCOME),
-    GLAccountSpec(IJARAH_DEPRECIATION, "5181", "Beban Penyusutan Aset Ijarah", GLType.EXPENSE),
-    GLAccountSpec(IJARAH_HIBAH_EXPENSE, "5182", "Beban Hibah Aset Ijarah Muntahiyah Bittamlik",
+    GLAccountSpec(IJARAH_INCOME, "4191", "Pendapatan Ijarah", GLType.INCOME),
+    GLAccountSpec(IJARAH_SALE_GAIN, "4192", "Keuntungan Penjualan Aset Ijarah", GLType.INCOME),
+    GLAccountSpec(IJARAH_DEPRECIATION, "5191", "Beban Penyusutan Aset Ijarah", GLType.EXPENSE),
+    GLAccountSpec(IJARAH_HIBAH_EXPENSE, "5192", "Beban Hibah Aset Ijarah Muntahiyah Bittamlik",
                   GLType.EXPENSE),
-    GLAccountSpec(IJARAH_SALE_LOSS, "5183", "Kerugian Penjualan Aset Ijarah", GLType.EXPENSE),
+    GLAccountSpec(IJARAH_SALE_LOSS, "5193", "Kerugian Penjualan Aset Ijarah", GLType.EXPENSE),
 )
 
 WADIAH_PRODUCT = "sharia.wadiah"
@@ -183,17 +183,17 @@ MUSYARAKAH_VALUATION_LOSS = "sharia.musyarakah_valuation_loss"
 MUSYARAKAH_DEPRECIATION = "sharia.musyarakah_depreciation"
 
 GL_ACCOUNTS += (
-    GLAccountSpec(MUSYARAKAH_INVESTMENT, "1171", "Investasi Musyarakah", GLType.ASSET),
-    GLAccountSpec(MUSYARAKAH_DEFERRED_GAIN, "1172", "Keuntungan Tangguhan Aset Nonkas Musyarakah",
+    GLAccountSpec(MUSYARAKAH_INVESTMENT, "1161", "Investasi Musyarakah", GLType.ASSET),
+    GLAccountSpec(MUSYARAKAH_DEFERRED_GAIN, "1162", "Keuntungan Tangguhan Aset Nonkas Musyarakah",
                   GLType.ASSET, contra=True),
-    GLAccountSpec(MUSYARAKAH_RECEIVABLE, "1173", "Piutang Mitra Musyarakah", GLType.ASSET),
+    GLAccountSpec(MUSYARAKAH_RECEIVABLE, "1163", "Piutang Mitra Musyarakah", GLType.ASSET),
     GLAccountSpec(MUSYARAKAH_INCOME, "4171", "Pendapatan Bagi Hasil Musyarakah", GLType.INCOME),
     GLAccountSpec(MUSYARAKAH_VALUATION_GAIN, "4172",
                   "Keuntungan Penilaian Aset Nonkas Musyarakah", GLType.INCOME),
-    GLAccountSpec(MUSYARAKAH_LOSS, "5171", "Kerugian Investasi Musyarakah", GLType.EXPENSE),
-    GLAccountSpec(MUSYARAKAH_VALUATION_LOSS, "5172",
+    GLAccountSpec(MUSYARAKAH_LOSS, "5195", "Kerugian Investasi Musyarakah", GLType.EXPENSE),
+    GLAccountSpec(MUSYARAKAH_VALUATION_LOSS, "5196",
                   "Kerugian Penilaian Aset Nonkas Musyarakah", GLType.EXPENSE),
-    GLAccountSpec(MUSYARAKAH_DEPRECIATION, "5173", "Beban Penyusutan Aset Nonkas Musyarakah",
+    GLAccountSpec(MUSYARAKAH_DEPRECIATION, "5197", "Beban Penyusutan Aset Nonkas Musyarakah",
                   GLType.EXPENSE),
 )
 
