@@ -17,7 +17,7 @@ from kopcore import _events, _notify, events, ledger
 from kopcore import _member_logins as ml
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import Conflict, ConfigurationError, Forbidden, KopcoreError, ValidationError
+from kopcore.errors import ConfigurationError, Conflict, Forbidden, KopcoreError, ValidationError
 from kopcore.kernel import Kernel
 from kopcore.records import EventType, Notification, NotificationChannel
 from kopcore.testing import add_user, run_operation
@@ -158,7 +158,8 @@ def test_retried_with_doubling_backoff_then_dead(coop: Kernel, recorder: Recorde
     third = row(coop, event_id)
     assert (third.state, third.attempts) == ("dead", 3)  # event_max_attempts = 3
     assert _events.deliver_due(coop, now=third.next_attempt_at + timedelta(days=1)) == {}
-    assert recorder.calls == [event_id] * 3 and recorder.accepted == {}
+    assert recorder.calls == [event_id] * 3
+    assert recorder.accepted == {}
 
 
 def test_backoff_doubles_up_to_an_hour() -> None:
@@ -193,7 +194,8 @@ def test_dedup_key_records_one_fact_once(coop: Kernel) -> None:
         return [events.emit(ctx, TOLD, {"amount": 1}, member_id=member_id(coop),
                             dedup_key="loan-7-installment-3") for _ in range(2)]
     first, second = coop.write("system", twice)
-    assert first is not None and second is None
+    assert first is not None
+    assert second is None
 
 
 def test_worker_mode_delivers_only_when_asked(make_kernel: Callable[..., Kernel],
@@ -204,7 +206,8 @@ def test_worker_mode_delivers_only_when_asked(make_kernel: Callable[..., Kernel]
         ctx, name="Sari", nik="3201011505900003", phone="0811111111", member_number="A1"),
         add_user(ctx, "manajer", "manager")))
     event_id = emit(kernel)
-    assert recorder.calls == [] and row(kernel, event_id).state == "pending"
+    assert recorder.calls == []
+    assert row(kernel, event_id).state == "pending"
     listed = run_operation(kernel, "events.list", {"state": "pending"}, as_user="manajer")
     assert [e["event_id"] for e in listed["events"]] == [event_id]
     done = run_operation(kernel, "events.deliver", {}, as_user="manajer")
@@ -234,7 +237,8 @@ def test_operators_list_and_show_tellers_may_not(coop: Kernel) -> None:
     event_id = emit(coop)
     shown = run_operation(coop, "events.show", {"event": event_id}, as_user="manajer")
     assert shown["text"] == "Setoran Rp1.250.000 diterima."
-    assert shown["event"]["state"] == "sent" and shown["actor"] == "kasir"
+    assert shown["event"]["state"] == "sent"
+    assert shown["actor"] == "kasir"
     for name in ("events.list", "events.show", "events.replay", "events.deliver"):
         with pytest.raises(Forbidden):
             run_operation(coop, name, {"event": event_id} if name in (
@@ -269,10 +273,12 @@ def test_login_code_goes_through_the_outbox_and_is_erased(make_kernel: Callable[
         return started
 
     _token, event_id = kernel.write("member-app", begin)
-    assert event_id is not None and seen == [0]
+    assert event_id is not None
+    assert seen == [0]
     assert ml.deliver(kernel, event_id)
     kept = kernel.db.read(lambda conn: _notify.outbox(conn, member_number="A1"))
-    assert len(kept) == 1 and kept[0]["kind"] == ml.LOGIN_CODE
+    assert len(kept) == 1
+    assert kept[0]["kind"] == ml.LOGIN_CODE
     got = row(kernel, event_id)
     assert (got.state, got.payload) == ("sent", _events.ERASED)
     with pytest.raises(Conflict):
