@@ -303,3 +303,45 @@ def set_member_channel(ctx: Context, member_id: int, channel_name: str,
     ctx.conn.execute(t.member_notification_channels.insert().values(
         member_id=member_id, channel=channel_name, recipient=recipient or None,
         updated_at=_now()))
+
+
+# --- the worker ---------------------------------------------------------------------------------
+
+
+def work(kernel: Any, *, every: float, rounds: int | None = None,
+         report: Any = None) -> Counter[str]:
+    """Deliver what is due every ``every`` seconds, ``rounds`` times (``None``: until
+    interrupted); ``report(counts)`` after each round that delivered something."""
+    import time
+
+    total: Counter[str] = Counter()
+    done_rounds = 0
+    while rounds is None or done_rounds < rounds:
+        done = deliver_due(kernel)
+        total.update(done)
+        if done and report is not None:
+            report(done)
+        done_rounds += 1
+        if rounds is None or done_rounds < rounds:
+            time.sleep(every)
+    return total
+
+
+def work_command(kernel_of: Any) -> Any:
+    """``kopcore events work``: the delivery worker, as a long-running process."""
+    import click
+
+    @click.command("work")
+    @click.option("--every", type=click.FloatRange(min=1), default=30, show_default=True,
+                  help="Seconds between two rounds of delivering what is due")
+    @click.option("--rounds", type=click.IntRange(min=1), default=None,
+                  help="Stop after this many rounds (default: run until interrupted)")
+    def command(every: float, rounds: int | None) -> None:
+        """Deliver the events that are due, again and again (retries after failures); run it
+        beside `kopcore serve`, one or several (they share the work)."""
+        kernel = kernel_of()
+
+        def report(done: Counter[str]) -> None:
+            click.echo(", ".join(f"{state} {count}" for state, count in sorted(done.items())))
+        work(kernel, every=every, rounds=rounds, report=report)
+    return command

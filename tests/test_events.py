@@ -309,3 +309,31 @@ def test_hook_event_types(make_kernel: Callable[..., Kernel]) -> None:
     rendered = kernel.plugins.event_types["celengan.deposited"].value.render(
         {"account": "C1", "amount": "1250000.00", "balance": "2500000.50"})
     assert rendered == "Setoran celengan C1 sebesar Rp1.250.000 diterima. Saldo Rp2.500.000,50."
+
+
+def test_cli_lists_delivers_and_runs_the_worker(make_kernel: Callable[..., Kernel],
+                                                recorder: Recorder) -> None:
+    from click.testing import CliRunner
+
+    from kopcore.cli import make_cli
+
+    kernel = make_kernel(extra_plugins=[("bank", recorder)], notification_channel="bank",
+                         event_delivery="worker")
+    kernel.write("test", lambda ctx: (ledger.register_member(
+        ctx, name="Sari", nik="3201011505900003", phone="0811111111", member_number="A1"),
+        add_user(ctx, "manajer", "manager")))
+    first, second = emit(kernel), emit(kernel, amount=75_000)
+    cli = make_cli(kernel.settings, kernel.plugins)
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["--operator", "manajer", "events", "list", "--state",
+                                 "pending", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert {first, second} <= set(listed.output.split('"'))
+    refused = runner.invoke(cli, ["--operator", "manajer", "events", "list", "--state", "lost"])
+    assert refused.exit_code != 0
+    worked = runner.invoke(cli, ["events", "work", "--rounds", "1"])
+    assert worked.exit_code == 0, worked.output
+    assert worked.output.strip() == "sent 2"
+    assert recorder.calls == [first, second]
+    assert [m.text for m in recorder.accepted.values()] == [
+        "Setoran Rp1.250.000 diterima.", "Setoran Rp75.000 diterima."]
