@@ -8,9 +8,9 @@ transaction of its own, the channel's call inside a savepoint:
 
 - **after commit**, in the process that emitted it (:func:`kopcore._db.database.after_commit`),
   unless the setting ``event_delivery`` is ``worker``;
-- **by the worker**: ``kopcore events deliver`` (``--loop`` keeps it running), the operation
-  ``events.deliver`` and the end-of-day task ``events.deliver``, which take what is due
-  (claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several may run at once).
+- **by the worker**: ``kopcore events work`` (a long-running process) and the operation
+  ``events.deliver`` (``kopcore events deliver``), which take what is due (claimed with
+  ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several may run at once).
 
 At least once: an event is marked ``sent`` in the transaction in which the channel accepted
 it; a crash between the provider's answer and the commit sends it again, with the same

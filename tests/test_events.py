@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 import kopcore
 from kopcore import _events, _notify, events, ledger
@@ -245,18 +245,6 @@ def test_operators_list_and_show_tellers_may_not(coop: Kernel) -> None:
                 "events.show", "events.replay") else {}, as_user="kasir")
     with pytest.raises(ValidationError):
         run_operation(coop, "events.list", {"state": "lost"}, as_user="manajer")
-
-
-def test_eod_delivers_what_is_due(coop: Kernel, recorder: Recorder) -> None:
-    from kopcore.eod import run_end_of_day
-
-    recorder.failures = 1
-    event_id = emit(coop)
-    assert row(coop, event_id).state == "failed"
-    coop.db.write(lambda conn: conn.execute(update(t.events).values(
-        next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))))
-    run_end_of_day(coop)
-    assert row(coop, event_id).state == "sent"
 
 
 def test_login_code_goes_through_the_outbox_and_is_erased(make_kernel: Callable[..., Kernel]

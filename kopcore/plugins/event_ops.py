@@ -3,8 +3,8 @@
 ``kopcore events list`` (``GET /api/v1/events/list``) shows the events recorded by operations
 and end of day with their delivery state (pending, sent, failed, dead, skipped);
 ``events show`` one with its payload and message; ``events replay`` puts one back to be
-delivered again with the same event id; ``events deliver`` delivers what is due now, as the
-end-of-day task ``events.deliver`` does. ``notify.member-channel`` chooses the channel that
+delivered again with the same event id; ``events deliver`` delivers what is due now (``kopcore
+events work`` keeps doing it). ``notify.member-channel`` chooses the channel that
 reaches one member. See docs/notifications.md.
 """
 
@@ -21,7 +21,7 @@ from kopcore.context import Context
 from kopcore.errors import ConfigurationError, Conflict, Message, NotFound, ValidationError, message
 from kopcore.ledger import get_member
 from kopcore.operations import Operation
-from kopcore.records import EodTask, EventType, PermissionSpec
+from kopcore.records import EventType, PermissionSpec
 
 #: See the outbox: states, attempts, errors; not the payloads.
 READ = "events.read"
@@ -171,14 +171,6 @@ def member_channel(ctx: Context, data: MemberChannelIn) -> MemberChannelOut:
                             data.recipient if chosen != "default" else None)
 
 
-def _one_chunk(_ctx: Context, _day: date, _size: int) -> list[tuple[int, int]]:
-    return [(0, 0)]
-
-
-def _deliver_at_eod(ctx: Context, _day: date, _low: int, _high: int) -> int:
-    return sum(_events.deliver_in(ctx, limit=10000).values())
-
-
 @hookimpl
 def kopcore_permissions() -> list[PermissionSpec]:
     return [PermissionSpec(READ, "See the event outbox: states, attempts, errors",
@@ -197,12 +189,6 @@ def kopcore_event_types() -> list[EventType]:
             EventType(STEP_UP_CODE, "The one-time code confirming a large payment in the app",
                       _notify.message_text, _notify.message_subject, secret=True,
                       max_attempts=1)]
-
-
-@hookimpl
-def kopcore_eod_tasks() -> list[EodTask]:
-    return [EodTask("events.deliver", _one_chunk, _deliver_at_eod, order=900,
-                    description="Deliver the events that are due (retries after failures)")]
 
 
 @hookimpl
