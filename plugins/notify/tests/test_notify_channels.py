@@ -12,6 +12,7 @@ from typing import Any
 
 import kopcore_notify
 import pytest
+from kopcore_notify import sms
 from kopcore_notify.testing import InfobipDouble, SmtpDouble, WhatsAppDouble
 from sqlalchemy import DateTime, bindparam, text
 
@@ -19,7 +20,7 @@ import kopcore
 from kopcore import events, query
 from kopcore.context import Context
 from kopcore.kernel import Kernel
-from kopcore.records import EventType
+from kopcore.records import EventType, Notification, NotificationChannel
 from kopcore.testing import run_operation
 
 TOLD = "teller.told"
@@ -235,3 +236,45 @@ def test_phone_numbers_in_international_form(phone: str) -> None:
     from kopcore_notify.config import international
 
     assert international(phone) == "6281234567890"
+
+
+class Crash(Teller):
+    """A channel that hands the SMS to Infobip, then dies before its transaction commits (a
+    process killed between the provider's answer and the commit)."""
+
+    @kopcore.hookimpl
+    def kopcore_notification_channels(self) -> list[NotificationChannel]:
+        def crash_after_sending(ctx: Context, notification: Notification) -> None:
+            sms.send(ctx, notification)
+            raise RuntimeError("killed before the commit")
+        return [NotificationChannel("teller.crash", "SMS, then a crash", crash_after_sending)]
+
+
+def test_a_crash_after_infobip_accepted_still_reaches_the_member_once(
+        coop: Callable[..., Kernel], infobip: InfobipDouble) -> None:
+    kernel = coop("notify.sms", extra_plugins=[("teller", Crash())])
+    run_operation(kernel, "notify.member-channel", {"member": "A1", "channel": "teller.crash"},
+                  as_user="manajer")
+    event_id = deposit(kernel)
+    assert state(kernel, event_id)["state"] == "failed"  # the commit never happened
+    assert [m["messageId"] for m in infobip.delivered] == [event_id]
+    # The process comes back; the worker sends it again, with the same id.
+    run_operation(kernel, "notify.member-channel", {"member": "A1", "channel": "default"},
+                  as_user="manajer")
+    the_wait_is_over(kernel)
+    assert run_operation(kernel, "events.deliver", {}, as_user="manajer")["sent"] == 1
+    assert [m["messageId"] for m in infobip.delivered] == [event_id]  # once on the handset
+    assert infobip.reports == [(event_id, "DELIVERED_TO_HANDSET"),
+                               (event_id, "REJECTED_DUPLICATE_MESSAGE_ID")]
+
+
+def test_events_recorded_while_no_process_delivered_them_go_with_the_worker(
+        coop: Callable[..., Kernel], infobip: InfobipDouble) -> None:
+    """A server killed between the commit and its after-commit delivery: the event waits in
+    the outbox, pending, and the worker sends it once."""
+    kernel = kernel_with(coop, "notify.sms", event_delivery="worker")
+    event_id = deposit(kernel)
+    assert (state(kernel, event_id)["state"], infobip.requests) == ("pending", [])
+    assert run_operation(kernel, "events.deliver", {}, as_user="manajer")["sent"] == 1
+    assert run_operation(kernel, "events.deliver", {}, as_user="manajer")["sent"] == 0
+    assert [m["messageId"] for m in infobip.delivered] == [event_id]
