@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED, DEAD, SKIPPED = "pending", "sent", "failed", "dead", "skipped"
 STATES = (PENDING, SENT, FAILED, DEAD, SKIPPED)
+#: The kernel's event of a member's SHU share posted (kopcore._yearend.shu.post).
+SHU_CREDITED = "yearend.shu-credited"
 #: The channel name a member chooses to receive no messages (one-time codes still go).
 NO_MESSAGES = "none"
 #: The first wait after a failed delivery; it doubles with each attempt, up to the cap.

@@ -109,3 +109,32 @@ def test_pln_token_purchase_tells_the_token(make_kernel: Callable[..., Kernel]) 
     coop.call("ppob.pay", as_user="teller", ref_id="R-TSEL-1", sku="TSEL10",
               customer_no="081200000000", cash_account=coop.CASH)
     assert len(events_of(coop.kernel, "ppob.settled")) == 1
+
+
+def test_shu_share_tells_the_member(make_kernel: Callable[..., Kernel]) -> None:
+    """The worked example of tests/test_shu_distribution.py: member A's share is
+    Rp1.000.000 jasa usaha + Rp240.000 jasa modal = Rp1.240.000, payable by the cooperative."""
+    from decimal import Decimal
+
+    from kopcore.settings import ShuSettings
+    from tests.test_shu_distribution import FixedBases, close_year
+    from tests.test_yearend_closing import book
+
+    example = ShuSettings(reserve=Decimal(40), jasa_modal=Decimal(20), jasa_usaha=Decimal(25),
+                          management=Decimal(5), staff=Decimal(5), education=Decimal(5),
+                          social=Decimal(0), other=Decimal(0), member_payout="payable")
+    kernel = make_kernel(extra_plugins=[("fixed-bases", FixedBases(1, 2))], shu=example)
+    coop = Cooperative(kernel)
+    coop.call("users.create", username="ketua", role="manager")
+    a, _b = with_phone(coop), coop.member("Komang Adi")
+    book(coop, "GL-income.services", "credit", "75000000", "Jasa layanan 2026")
+    book(coop, "GL-expense.general", "debit", "15000000", "Biaya 2026")
+    close_year(coop, 2026)
+    drafted = coop.call("shu.draft", year=2026)
+    coop.call("shu.approve", as_user="ketua", draft_id=drafted["draft_id"])
+    assert texts(kernel, a) == []
+    coop.call("shu.post", draft_id=drafted["draft_id"])
+    assert texts(kernel, a) == [
+        "Bagian SHU tahun 2026 Anda sebesar Rp1.240.000 siap dibayarkan oleh koperasi."]
+    credited = events_of(kernel, "yearend.shu-credited")
+    assert [(e.state, e.member_id) for e in credited] == [("sent", 1), ("skipped", 2)]

@@ -179,6 +179,22 @@ def kopcore_permissions() -> list[PermissionSpec]:
                            ("manager",))]
 
 
+def shu_credited(payload: Any) -> Message:
+    """``Bagian SHU tahun 2026 Anda sebesar Rp1.240.000 telah masuk ke simpanan S-0001.``"""
+    from kopcore.events import rupiah
+
+    if payload.get("payout") == "savings":
+        return message("Your share of the {year} SHU, {amount}, was credited to savings "
+                       "account {account}.", year=payload["year"],
+                       amount=rupiah(payload["amount"]), account=payload["account"])
+    return message("Your share of the {year} SHU, {amount}, is ready to be paid out by the "
+                   "cooperative.", year=payload["year"], amount=rupiah(payload["amount"]))
+
+
+def shu_subject(_payload: Any) -> Message:
+    return message("Your SHU share")
+
+
 @hookimpl
 def kopcore_event_types() -> list[EventType]:
     from kopcore._member_logins import LOGIN_CODE, STEP_UP_CODE
@@ -188,7 +204,9 @@ def kopcore_event_types() -> list[EventType]:
                       max_attempts=1),
             EventType(STEP_UP_CODE, "The one-time code confirming a large payment in the app",
                       _notify.message_text, _notify.message_subject, secret=True,
-                      max_attempts=1)]
+                      max_attempts=1),
+            EventType(_events.SHU_CREDITED, "A member's share of the year's SHU was posted",
+                      shu_credited, shu_subject)]
 
 
 @hookimpl
