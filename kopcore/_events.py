@@ -45,6 +45,8 @@ PENDING, SENT, FAILED, DEAD, SKIPPED = "pending", "sent", "failed", "dead", "ski
 STATES = (PENDING, SENT, FAILED, DEAD, SKIPPED)
 #: The kernel's event of a member's SHU share posted (kopcore._yearend.shu.post).
 SHU_CREDITED = "yearend.shu-credited"
+#: The kernel's event of a user's password set by an administrator (``users set-password``).
+PASSWORD_RESET = "users.password-reset"  # noqa: S105 (an event type, not a password)
 #: The channel name a member chooses to receive no messages (one-time codes still go).
 NO_MESSAGES = "none"
 #: The first wait after a failed delivery; it doubles with each attempt, up to the cap.
@@ -108,6 +110,17 @@ def schedule(ctx: Context, row_id: int) -> None:
             deliver_due(kernel, rows=[row_id])
 
         after_commit(ctx.conn, deliver_it)
+
+
+def password_reset(ctx: Context, username: str) -> None:
+    """Tell the member whose user ``username`` is that an administrator set a new password
+    (a staff user linked to no member is told nothing); the password itself is never sent."""
+    u = t.users.c
+    member_id = ctx.conn.execute(select(u.member_id).where(u.username == username)).scalar()
+    if member_id is not None:
+        emit(ctx, PASSWORD_RESET, {"username": username, "by": ctx.actor,
+                                   "date": ctx.business_date.isoformat()},
+             member_id=int(member_id))
 
 
 # --- delivery -----------------------------------------------------------------------------------

@@ -325,3 +325,20 @@ def test_cli_lists_delivers_and_runs_the_worker(make_kernel: Callable[..., Kerne
     assert recorder.calls == [first, second]
     assert [m.text for m in recorder.accepted.values()] == [
         "Setoran Rp1.250.000 diterima.", "Setoran Rp75.000 diterima."]
+
+
+def test_a_password_reset_tells_the_member_never_the_password(coop: Kernel,
+                                                              recorder: Recorder) -> None:
+    def member_user(ctx: Context) -> None:
+        add_user(ctx, "anggota-a1", "member", member_id(coop))
+        add_user(ctx, "admin", "admin")
+    coop.write("test", member_user)
+    done = run_operation(coop, "users.set-password", {"username": "anggota-a1"},
+                         as_user="admin")
+    [sent] = recorder.accepted.values()
+    assert sent.kind == "users.password-reset"
+    assert sent.text == ("Kata sandi pengguna anggota-a1 diatur ulang oleh admin pada "
+                         "5 Januari 2026. Jika Anda tidak memintanya, hubungi koperasi.")
+    assert done["temporary_password"] not in sent.text
+    run_operation(coop, "users.set-password", {"username": "kasir"}, as_user="admin")
+    assert len(recorder.accepted) == 1  # a staff user linked to no member: nobody told

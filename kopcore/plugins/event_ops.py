@@ -195,6 +195,13 @@ def shu_subject(_payload: Any) -> Message:
     return message("Your SHU share")
 
 
+def password_reset(payload: Any) -> Message:
+    """``Kata sandi pengguna anggota-A000001 diatur ulang oleh admin pada 5 Januari 2026...``"""
+    return message("The password of user {username} was reset by {by} on {date}. If you did "
+                   "not ask for it, contact the cooperative.", username=payload["username"],
+                   by=payload["by"], date=date.fromisoformat(payload["date"]))
+
+
 @hookimpl
 def kopcore_event_types() -> list[EventType]:
     from kopcore._member_logins import LOGIN_CODE, STEP_UP_CODE
@@ -206,7 +213,9 @@ def kopcore_event_types() -> list[EventType]:
                       _notify.message_text, _notify.message_subject, secret=True,
                       max_attempts=1),
             EventType(_events.SHU_CREDITED, "A member's share of the year's SHU was posted",
-                      shu_credited, shu_subject)]
+                      shu_credited, shu_subject),
+            EventType(_events.PASSWORD_RESET, "An administrator set a new password for a "
+                      "member's user", password_reset, lambda _p: message("Password reset"))]
 
 
 @hookimpl
