@@ -37,7 +37,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / "kopcore-install.stamp"
 LOG = VENV / "kopcore-install.log"
 PLUGINS = ("savings", "loans", "ppob", "ppob_iak", "sharia", "payroll", "payments",
-           "payments_xendit")
+           "payments_xendit", "notify")
 EXAMPLE_PLUGIN = Path("tests", "example_plugin")
 TOX_ENVS = "sqlite,postgres,lint,types,audit"
 #: The two database envs take most of the time and run side by side on two processors.

@@ -27,6 +27,7 @@ PUBLIC_MODULES: tuple[str, ...] = (
     "kopcore.context",     # Context: what handlers, hooks and tasks receive
     "kopcore.contract",    # the kernel contract's version (KOPCORE_CONTRACT)
     "kopcore.errors",      # the refusals handlers raise
+    "kopcore.events",      # emit: facts for members, delivered after commit
     "kopcore.ledger",      # members, accounts, posting, reports
     "kopcore.money",       # Money, exact amounts
     "kopcore.operations",  # Operation: one declaration, a route and a command

@@ -59,9 +59,9 @@ from sqlalchemy import Connection, delete, func, or_, select, update
 from kopcore import _auth as auth
 from kopcore._db import tables as t
 from kopcore._db.database import Database
-from kopcore._notify import notify
+from kopcore._notify import notify, send_now
 from kopcore.context import Context
-from kopcore.errors import KopcoreError, TooManyRequests, ValidationError, message
+from kopcore.errors import TooManyRequests, ValidationError, message
 from kopcore.money import Money
 from kopcore.records import Notification
 
@@ -242,12 +242,13 @@ def withdraw_request(conn: Connection, identifier: str, client: str) -> None:
 
 
 def begin(ctx: Context, identifier: str, device: str, client: str = ""
-          ) -> tuple[str, Notification | None]:
+          ) -> tuple[str, str | None]:
     """Start a login: a new one-time code for the member (unless the member was sent one less
     than :data:`CODE_RESEND` ago, or :data:`MAX_CODE_REQUESTS` within the window) and a
     session waiting for it. Returns the session's cookie token, the same whether or not the
-    number is a member's, and the message carrying the code, to :func:`deliver` once this
-    transaction committed (``None``: no new code). Raises :class:`TooManyRequests` when the
+    number is a member's, and the event carrying the code (recorded in this transaction, in
+    the event outbox), to :func:`deliver` once this transaction committed (``None``: no new
+    code). Raises :class:`TooManyRequests` when the
     address typed or the client's address (``client``) asked too often
     (:func:`limit_requests`)."""
     conn = ctx.conn
@@ -259,7 +260,8 @@ def begin(ctx: Context, identifier: str, device: str, client: str = ""
         user_id = _member_user(conn, ctx.kernel.plugins, member)
         if user_id is not None:
             member_id = int(member.id)
-            message = _new_code(ctx, member, user_id)
+            code = _new_code(ctx, member, user_id)
+            message = notify(ctx, code) if code is not None else None
     if message is None:
         _HASHER.hash(secrets.token_urlsafe(8))  # the time a new code's hash takes
     token = secrets.token_urlsafe(32)
@@ -271,16 +273,14 @@ def begin(ctx: Context, identifier: str, device: str, client: str = ""
     return token, message
 
 
-def deliver(kernel: Any, message: Notification) -> bool:
-    """Send a login code through the cooperative's channel, in a transaction of its own after
-    the code was committed. A channel's refusal voids the code, so the member may ask again at
-    once; returns whether the message went."""
-    try:
-        kernel.write("member-app", lambda ctx: notify(ctx, message), operation="member-app")
-    except KopcoreError:
+def deliver(kernel: Any, event_id: str) -> bool:
+    """Send a login code (the event :func:`begin` recorded with it) through the member's
+    channel, now that the code was committed. A channel's refusal voids the code, so the
+    member may ask again at once; returns whether the message went."""
+    if not send_now(kernel, event_id):
         def void(conn: Connection) -> None:
-            member = conn.execute(select(t.members.c.id).where(
-                t.members.c.member_number == message.member_number)).scalar_one()
+            member = conn.execute(select(t.events.c.member_id).where(
+                t.events.c.event_id == event_id)).scalar_one()
             conn.execute(update(t.member_logins).where(t.member_logins.c.member_id == member)
                          .values(code_hash=None, code_expires_at=None, code_sent_at=None))
             _forget_latest(conn, MEMBER, _key(MEMBER, str(member)))
@@ -562,11 +562,12 @@ def payment_digest(*parts: str) -> str:
 
 
 def begin_step_up(ctx: Context, session: MemberSession, payment: str, what: str
-                  ) -> Notification | None:
+                  ) -> str | None:
     """A fresh code for the payment whose digest is ``payment`` (:func:`payment_digest`),
-    described to the member as ``what``, to :func:`deliver_step_up` once this transaction
-    committed. ``None`` when the code sent for the same payment less than :data:`CODE_RESEND`
-    ago stands, or it was already typed right. Raises :class:`TooManyRequests` when the member
+    described to the member as ``what``: the event carrying it, recorded in this
+    transaction, to :func:`deliver_step_up` once it committed. ``None`` when the code sent
+    for the same payment less than :data:`CODE_RESEND` ago stands, or it was already typed
+    right. Raises :class:`TooManyRequests` when the member
     was sent :data:`MAX_CODE_REQUESTS` codes within :data:`CODE_REQUEST_WINDOW`."""
     conn = ctx.conn
     if session.member_id is None or session.stage != READY:
@@ -593,19 +594,18 @@ def begin_step_up(ctx: Context, session: MemberSession, payment: str, what: str
     member = conn.execute(select(t.members.c.member_number, t.members.c.phone).where(
         t.members.c.id == session.member_id)).one()
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
-    return Notification(
+    return notify(ctx, Notification(
         STEP_UP_CODE, member.member_number, member.phone,
         f"{code} adalah kode konfirmasi {what} di aplikasi anggota "
         f"{ctx.settings.cooperative_name}. Berlaku {minutes} menit. Jika Anda tidak sedang "
-        "membayar, JANGAN berikan kode ini kepada siapa pun dan hubungi koperasi.")
+        "membayar, JANGAN berikan kode ini kepada siapa pun dan hubungi koperasi."))
 
 
-def deliver_step_up(kernel: Any, message: Notification, session: MemberSession) -> bool:
-    """Send a payment's fresh code; a channel's refusal voids it (the member may ask again at
-    once). Returns whether the message went."""
-    try:
-        kernel.write("member-app", lambda ctx: notify(ctx, message), operation="member-app")
-    except KopcoreError:
+def deliver_step_up(kernel: Any, event_id: str, session: MemberSession) -> bool:
+    """Send a payment's fresh code (the event :func:`begin_step_up` recorded with it); a
+    channel's refusal voids it (the member may ask again at once). Returns whether the
+    message went."""
+    if not send_now(kernel, event_id):
         def void(conn: Connection) -> None:
             conn.execute(update(t.member_sessions)
                          .where(t.member_sessions.c.token_hash == session.token_hash)

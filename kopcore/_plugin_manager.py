@@ -27,6 +27,7 @@ from kopcore._facts import BUSINESS_DATE
 from kopcore.errors import KopcoreError, PluginError
 from kopcore.records import (
     EodTask,
+    EventType,
     GLAccountSpec,
     GLType,
     NotificationChannel,
@@ -58,6 +59,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("kopcore.cutover", "kopcore.plugins.cutover_ops"),
     ("kopcore.export", "kopcore.plugins.export_ops"),
     ("kopcore.notify", "kopcore.plugins.notify_ops"),
+    ("kopcore.events", "kopcore.plugins.event_ops"),
 )
 
 
@@ -94,6 +96,7 @@ class PluginHost:
         self.eod_tasks: dict[str, Claimed[EodTask]] = {}
         self.web_pages: dict[str, Claimed[WebPage]] = {}
         self.notification_channels: dict[str, Claimed[NotificationChannel]] = {}
+        self.event_types: dict[str, Claimed[EventType]] = {}
         self._starting = False
         self._implementations_of: dict[
             str, tuple[bool, list[tuple[str, Any, tuple[str, ...]]]]] = {}
@@ -332,6 +335,9 @@ class PluginHost:
             for channel in channels:
                 self._claim("notification channel", self.notification_channels, channel.name,
                             channel, plugin)
+        for plugin, types in self.call("kopcore_event_types"):
+            for event_type in types:
+                self._claim("event type", self.event_types, event_type.name, event_type, plugin)
 
     def _is_builtin(self, plugin: str) -> bool:
         return any(loaded.builtin for loaded in self.loaded if loaded.name == plugin)

@@ -138,6 +138,11 @@ def make_cli(settings: Settings | None = None, plugins: PluginHost | None = None
         print_outcome(outcome.payload, outcome.status, as_json)
 
     add_operation_commands(root, [c.value for c in plugins.operations.values()], run)
+    events = root.commands.get("events")
+    if isinstance(events, click.Group):
+        from kopcore._events import work_command
+
+        events.add_command(work_command(session.kernel))
 
     @root.command("verify")
     @click.option("--seal", is_flag=True,

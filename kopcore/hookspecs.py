@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         DueLines,
         DueSettlement,
         EodTask,
+        EventType,
         ExitContribution,
         Finding,
         GLAccountSpec,
@@ -642,10 +643,13 @@ def kopcore_notification_channels() -> Sequence[NotificationChannel]:
     or ``<plugin>.<what>``, and one claimed twice stops start-up naming both). The setting
     ``notification_channel`` names the channel the cooperative uses; the kernel's own
     ``development`` channel keeps each message in the outbox table (``kopcore notify
-    outbox``) instead of sending it. The kernel calls ``deliver(ctx, notification)`` inside
-    the transaction that creates the message (the member app's login code); raising a
-    ``KopcoreError`` there rolls it back and tells the member the message was not sent.
-    docs/member-app.md describes writing one.
+    outbox``) instead of sending it. A member may be reached through another channel of
+    their own (``notify.member-channel``). The kernel calls ``deliver(ctx, notification)``
+    after the transaction that recorded the event committed, in a transaction of its own
+    (docs/notifications.md): raising a ``KopcoreError`` (or any exception) there rolls back
+    what the channel wrote and the event is tried again later, with the same
+    ``notification.event_id``, which the channel hands its provider as the idempotency key.
+    docs/member-app.md and docs/notifications.md describe writing one.
 
     Example::
 
@@ -653,4 +657,31 @@ def kopcore_notification_channels() -> Sequence[NotificationChannel]:
         def kopcore_notification_channels():
             return [NotificationChannel("wa_gateway", "WhatsApp through the gateway",
                                         send_whatsapp)]
+    """
+
+
+# -------------------------------------------------------------------------------------------
+# The event outbox
+# -------------------------------------------------------------------------------------------
+
+
+@hookspec
+def kopcore_event_types() -> Sequence[EventType]:
+    """Return the kinds of events this plugin records in the kernel's event outbox.
+
+    Called once at start-up, while the plugin registry is built (not firstresult: every
+    plugin's event types are collected; a name is in the plugin's namespace,
+    ``<plugin>.<what>``, and one claimed twice stops start-up naming both). A plugin records
+    an event with :func:`kopcore.events.emit` inside the transaction that caused it (the
+    posting, the end-of-day chunk), so a rolled-back operation leaves no event; the kernel
+    delivers it after commit, at least once, through the member's notification channel,
+    rendering the message with the type's ``render(payload)``. An event of a type no loaded
+    plugin declares is refused when emitted. docs/notifications.md describes the outbox.
+
+    Example::
+
+        @kopcore.hookimpl
+        def kopcore_event_types():
+            return [EventType("celengan.deposited", "Money put into a celengan",
+                              lambda p: f"Setoran celengan Rp{p['amount']} diterima.")]
     """

@@ -674,6 +674,13 @@ class Notification:
     member_number: str
     recipient: str
     text: str
+    #: The event this message tells (``kopcore events show``): the same on every attempt and
+    #: every replay, so a channel hands it to its provider as the idempotency key and a
+    #: message is never sent twice by a provider that honours it. Empty for a message that
+    #: comes from no event.
+    event_id: str = ""
+    #: A short subject, for a channel that sends mail.
+    subject: str = ""
 
 
 @attrs.frozen
@@ -691,8 +698,40 @@ class NotificationChannel:
     name: str
     description: str
     deliver: Callable[[Context, Notification], None]
+    #: What the recipient is: ``phone`` (the member register's phone; WhatsApp, SMS) or
+    #: ``email`` (the member register's e-mail address).
+    address: str = attrs.field(default="phone", validator=attrs.validators.in_(("phone",
+                                                                                  "email")))
 
     def __attrs_post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*", self.name):
             raise ValueError(f"notification channel name {self.name!r}: lowercase letters, "
                              "digits, '-', '_' and '.'")
+
+
+@attrs.frozen
+class EventType:
+    """A kind of fact a plugin records in the kernel's event outbox (``kopcore_event_types``).
+
+    ``name`` is in the plugin's namespace (``savings.entry-posted``). ``render(payload)``
+    returns the message to the member, in the cooperative's language (Indonesian), or ``None``
+    when the event is for no member; ``subject(payload)`` the subject of an e-mail.
+    ``secret``: the payload holds a secret (a one-time code), erased once the event is sent or
+    dead and never shown by ``kopcore events show``. ``max_attempts``: deliveries tried before
+    the event is dead (``None``: the setting ``event_max_attempts``); a one-time code is tried
+    once, since the member asks for a new one.
+    """
+
+    name: str
+    description: str
+    render: Callable[[Mapping[str, Any]], str | None]
+    subject: Callable[[Mapping[str, Any]], str] | None = None
+    secret: bool = False
+    max_attempts: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+", self.name):
+            raise ValueError(f"event type name {self.name!r}: '<plugin>.<what>', lowercase "
+                             "letters, digits, '-' and '_'")
+        if self.max_attempts is not None and self.max_attempts < 1:
+            raise ValueError(f"event type {self.name!r}: max_attempts must be at least 1")

@@ -36,6 +36,12 @@ def _language(_instance: object, _attribute: attrs.Attribute[str], value: object
                                  f"got {value!r}")
 
 
+def _event_delivery(_instance: object, _attribute: attrs.Attribute[str], value: object) -> None:
+    if value not in ("after-commit", "worker"):
+        raise ConfigurationError(f"setting event_delivery must be after-commit or worker, "
+                                 f"got {value!r}")
+
+
 @attrs.frozen
 class ChartOverride:
     """Operator's renumbering/renaming of one GL account, addressed by its stable key."""
@@ -216,6 +222,12 @@ class Settings:
     #: from ``kopcore_notification_channels``. ``development`` sends nothing and keeps each
     #: message in the outbox (``kopcore notify outbox``): for a demo and tests only.
     notification_channel: str = "development"
+    #: When the event outbox delivers (docs/notifications.md): ``after-commit`` (at once, in
+    #: the process that recorded the event, and by the worker for retries) or ``worker`` (only
+    #: by ``kopcore events deliver`` and end of day).
+    event_delivery: str = attrs.field(default="after-commit", validator=_event_delivery)
+    #: Deliveries tried before an event is ``dead`` (unless its type says otherwise).
+    event_max_attempts: int = attrs.field(default=8, validator=_positive_int)
     #: Amount (major units) at or above which a money movement in the member app (a transfer,
     #: an installment, a PPOB purchase) needs a fresh one-time code besides the PIN.
     member_step_up_amount: Decimal = Decimal(1_000_000)

@@ -32,6 +32,7 @@ PLUGINS = {
     "payments": (ROOT / "plugins/payments/kopcore_payments", "payments"),
     "payments_xendit": (ROOT / "plugins/payments_xendit/kopcore_payments_xendit",
                         "payments_xendit"),
+    "notify": (ROOT / "plugins/notify/kopcore_notify", "notify"),
 }
 KERNEL = (ROOT / "kopcore", "kopcore")
 

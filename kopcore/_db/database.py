@@ -40,6 +40,19 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 #: Pooled-connection ``info`` key: the transaction being opened writes (BEGIN IMMEDIATE).
 WRITE_KEY = "kopcore_write"
+#: Pooled-connection ``info`` key: what to run once the transaction committed
+#: (:func:`after_commit`).
+AFTER_COMMIT_KEY = "kopcore_after_commit"
+
+
+def after_commit(conn: Connection, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the write transaction of ``conn`` committed, after its connection
+    went back to the pool (so it may run transactions of its own); never when it rolls back,
+    and once only when the transaction is retried. A callback's exception is logged, never
+    raised: what committed stays committed. Outside :meth:`Database.write` it is not run."""
+    pending = conn.connection.info.get(AFTER_COMMIT_KEY)
+    if pending is not None:
+        pending.append(callback)
 
 
 class KopcoreSQLiteDialect(SQLiteDialect_pysqlite):
@@ -175,6 +188,17 @@ class Database:
         return self._run(work, write=False)
 
     def _run(self, work: Callable[[Connection], T], *, write: bool) -> T:
+        callbacks: list[Callable[[], None]] = []
+        result = self._attempts(work, write=write, callbacks=callbacks)
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit callback failed")
+        return result
+
+    def _attempts(self, work: Callable[[Connection], T], *, write: bool,
+                  callbacks: list[Callable[[], None]]) -> T:
         attempt = 0
         reconnects = 0
         while True:
@@ -185,12 +209,17 @@ class Database:
                 with self.engine.connect() as conn:
                     info = conn.connection.info
                     info[WRITE_KEY] = write
+                    pending: list[Callable[[], None]] = []
+                    if write:
+                        info[AFTER_COMMIT_KEY] = pending
                     try:
                         with conn.begin():
                             result = work(conn)
                             committing = True
                     finally:
                         info.pop(WRITE_KEY, None)
+                        info.pop(AFTER_COMMIT_KEY, None)
+                    callbacks.extend(pending)
                     return result
             except DBAPIError as exc:
                 if exc.connection_invalidated and not committing \

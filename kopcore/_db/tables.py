@@ -521,3 +521,48 @@ __all__ = [
     "web_sessions",
     "web_slips",
 ]
+
+#: The event outbox (revision k0011_events): facts recorded in the transaction that caused them
+#: (an entry posted to a member's account, an installment due, a PPOB token, a login code),
+#: delivered after commit through the member's notification channel, at least once, each with
+#: its ``event_id`` as the provider's idempotency key (kopcore/_events.py).
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("type", String(64), nullable=False),
+    Column("member_id", Integer, ForeignKey("members.id"), nullable=True),
+    #: Set by an emitter that may run twice for one fact (an end-of-day chunk run again): the
+    #: second event with the same key is not recorded.
+    Column("dedup_key", String(200), nullable=True, unique=True),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("last_error", String(500), nullable=True),
+    Column("channel", String(64), nullable=True),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    CheckConstraint("state IN ('pending','sent','failed','dead','skipped')",
+                    name="state_known"),
+    Index("ix_events_state_next_attempt_at", "state", "next_attempt_at"),
+    Index("ix_events_member_id", "member_id"),
+)
+
+#: The channel through which a member is reached, when not the setting
+#: ``notification_channel`` (revision k0011_events): ``channel`` names a loaded channel or is
+#: ``none`` (the member receives no messages but login codes); ``recipient`` overrides the
+#: phone of the member register (an e-mail address for the e-mail channel).
+member_notification_channels = Table(
+    "member_notification_channels",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id"), primary_key=True),
+    Column("channel", String(64), nullable=False),
+    Column("recipient", String(200), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+__all__ += ["events", "member_notification_channels"]

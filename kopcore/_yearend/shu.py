@@ -411,5 +411,12 @@ def post(ctx: Context, draft_id: int) -> Draft:
             ctx.conn.execute(update(shu_members).where(
                 shu_members.c.draft_id == draft_id, shu_members.c.member_id == share.member_id)
                 .values(account=account, entry_id=entry.id))
+            # The member is told after commit (kopcore._events, docs/notifications.md).
+            from kopcore import _events
+
+            _events.emit(ctx, _events.SHU_CREDITED, {
+                "year": found.year, "amount": str(share.total.amount), "account": account,
+                "payout": found.member_payout}, member_id=share.member_id,
+                dedup_key=f"{_events.SHU_CREDITED}:{draft_id}:{share.member_id}")
     ctx.conn.execute(update(shu_drafts).where(d.id == draft_id).values(entry_id=first_entry))
     return get_draft(ctx, draft_id)

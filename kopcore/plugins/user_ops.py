@@ -102,6 +102,9 @@ def set_password(ctx: Context, data: UserIn) -> PasswordOut:
     user's web sessions."""
     password = logins.temporary_password()
     logins.set_password(ctx.conn, data.username, password, temporary=True)
+    from kopcore import _events
+
+    _events.password_reset(ctx, data.username)  # tells a member's user (never the password)
     return PasswordOut(data.username, password, True)
 
 

@@ -35,6 +35,7 @@ from kopcore.records import (
     DueLines,
     DueSettlement,
     EodTask,
+    EventType,
     ExitContribution,
     Finding,
     GLAccountSpec,
@@ -48,7 +49,16 @@ from kopcore.records import (
     ShuBasis,
     Veto,
 )
-from kopcore_loans import cutover, dues, gl, lifecycle, operations, repayment, tables
+from kopcore_loans import (
+    cutover,
+    dues,
+    gl,
+    lifecycle,
+    operations,
+    reminders,
+    repayment,
+    tables,
+)
 from kopcore_loans import shu as shu_bases
 from kopcore_loans.eod import EOD_TASKS
 from kopcore_loans.exit import member_exit
@@ -118,7 +128,7 @@ def kopcore_operations() -> Sequence[Operation]:
 
 @kopcore.hookimpl
 def kopcore_eod_tasks() -> Sequence[EodTask]:
-    return EOD_TASKS
+    return EOD_TASKS + reminders.EOD_TASKS
 
 
 @kopcore.hookimpl
@@ -249,3 +259,9 @@ def kopcore_import_sheets() -> Sequence[ImportSheet]:
 def kopcore_verify(ctx: Context) -> Sequence[Finding]:
     """Each loan's schedule against its principal account and its recorded payments."""
     return verify_findings(ctx)
+
+
+@kopcore.hookimpl
+def kopcore_event_types() -> Sequence[EventType]:
+    """Installments due soon and overdue tell the borrower (docs/notifications.md)."""
+    return reminders.EVENT_TYPES

@@ -29,12 +29,13 @@ from kopcore.providers import by_name
 from kopcore.records import (
     DemoSeed,
     EodTask,
+    EventType,
     Finding,
     GLAccountSpec,
     MigrationSource,
     PermissionSpec,
 )
-from kopcore_ppob import chart, demo, digiflazz, eod, hookspecs
+from kopcore_ppob import chart, demo, digiflazz, eod, events, hookspecs
 from kopcore_ppob.operations import OPERATIONS
 from kopcore_ppob.providers import ProviderSpec, sandbox_factory
 from kopcore_ppob.verify import findings as verify_findings
@@ -99,3 +100,10 @@ def kopcore_demo_seed() -> Sequence[DemoSeed]:
 def kopcore_verify(ctx: Context) -> Sequence[Finding]:
     """Successful purchases against their postings to the provider payable."""
     return verify_findings(ctx)
+
+
+@kopcore.hookimpl
+def kopcore_event_types() -> Sequence[EventType]:
+    """A member's settled purchase tells the member, with the PLN token
+    (docs/notifications.md)."""
+    return events.EVENT_TYPES

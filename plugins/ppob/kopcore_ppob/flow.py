@@ -472,7 +472,11 @@ def settle(ctx: Context, ref_id: str, result: Result, *,
         ], memo=memo + ": failed, cash returned", idempotency_key=f"ppob:{ref_id}:refund")
         ctx.conn.execute(sa.update(tables.transactions).where(c.ref_id == ref_id)
                          .values(entry_id=entry.id))
-    return require_txn(ctx, ref_id), True
+    done = require_txn(ctx, ref_id)
+    from kopcore_ppob import events
+
+    events.settled(ctx, done)
+    return done, True
 
 
 def cost_of(txn: Txn) -> int:

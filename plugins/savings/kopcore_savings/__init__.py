@@ -31,6 +31,7 @@ from kopcore.records import (
     DueLines,
     DueSettlement,
     EodTask,
+    EventType,
     ExitContribution,
     Finding,
     GLAccountSpec,
@@ -44,7 +45,7 @@ from kopcore.records import (
     ShuBasis,
     Veto,
 )
-from kopcore_savings import chart, cutover, demo, dormancy, dues, eod, membership
+from kopcore_savings import chart, cutover, demo, dormancy, dues, eod, events, membership
 from kopcore_savings import shu as shu_bases
 from kopcore_savings.operations import OPERATIONS
 from kopcore_savings.verify import findings as verify_findings
@@ -138,3 +139,9 @@ def kopcore_import_sheets() -> Sequence[ImportSheet]:
 def kopcore_verify(ctx: Context) -> Sequence[Finding]:
     """Time-deposit accruals and interest records against the ledger."""
     return verify_findings(ctx)
+
+
+@kopcore.hookimpl
+def kopcore_event_types() -> Sequence[EventType]:
+    """Each deposit, withdrawal and transfer tells the member (docs/notifications.md)."""
+    return events.EVENT_TYPES

@@ -21,7 +21,7 @@ from kopcore.errors import Conflict, InsufficientFunds, NotWithdrawable, Validat
 from kopcore.ledger import JournalEntry
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
-from kopcore_savings import interest
+from kopcore_savings import events, interest
 from kopcore_savings.accounts import SavingsAccount, get_savings_account, record_activity
 from kopcore_savings.messages import _
 from kopcore_savings.products import SavingsType
@@ -91,6 +91,7 @@ def deposit(ctx: Context, number: str, amount: Money, source: str, memo: str = "
     entry = _post(ctx, source, number, amount,
                   memo or f"Setoran simpanan {savings.type.value} {number}")
     record_activity(ctx, savings)
+    events.entry_posted(ctx, savings.member_id, number, amount, True, entry)
     return entry
 
 
@@ -104,6 +105,7 @@ def withdraw(ctx: Context, number: str, amount: Money, destination: str, memo: s
                   memo or f"Penarikan simpanan {savings.type.value} {number}")
     check_minimum_left(ctx, savings)
     record_activity(ctx, savings)
+    events.entry_posted(ctx, savings.member_id, number, amount, False, entry)
     return entry
 
 
@@ -121,6 +123,8 @@ def transfer(ctx: Context, source: str, target: str, amount: Money, memo: str = 
     entry = _post(ctx, source, target, amount, memo or f"Pemindahbukuan {source} ke {target}")
     check_minimum_left(ctx, paying)
     record_activity(ctx, paying)
+    events.entry_posted(ctx, paying.member_id, source, amount, False, entry)
+    events.entry_posted(ctx, receiving.member_id, target, amount, True, entry)
     return entry
 
 

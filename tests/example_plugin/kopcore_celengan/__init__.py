@@ -35,6 +35,7 @@ from kopcore.records import (
     DueLines,
     DueSettlement,
     EodTask,
+    EventType,
     ExitContribution,
     FigureUnit,
     Finding,
@@ -63,7 +64,7 @@ from kopcore_celengan import cutover, dues, goals, membership, yearend
 from kopcore_celengan import hookspecs as celengan_hookspecs
 from kopcore_celengan.bonus import DAILY_BONUS
 from kopcore_celengan.goals import BONUS_GL_KEY, GL_KEY, PRODUCT
-from kopcore_celengan.operations import MANAGE, OPERATIONS, READ
+from kopcore_celengan.operations import DEPOSITED, MANAGE, OPERATIONS, READ, deposit_message
 
 __version__ = "0.1.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
@@ -338,3 +339,9 @@ def kopcore_notification_channels() -> Sequence[NotificationChannel]:
     """Messages to savers read out by the celengan collector on the next round."""
     return [NotificationChannel("celengan.collector", "Read out by the celengan collector",
                                 read_out_by_the_collector)]
+
+
+@kopcore.hookimpl
+def kopcore_event_types() -> Sequence[EventType]:
+    """A deposit into a celengan tells the saver (docs/notifications.md)."""
+    return [EventType(DEPOSITED, "Money put into a celengan", deposit_message)]

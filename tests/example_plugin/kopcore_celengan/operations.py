@@ -7,12 +7,14 @@ Amounts come in as ``Decimal`` (major units) and go out as canonical decimal str
 
 # No ``from __future__ import annotations``: the interface generators read these field types.
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
-from kopcore import ledger, query
+from kopcore import events, ledger, query
 from kopcore.context import Context
 from kopcore.errors import (
     AccountClosed,
@@ -115,8 +117,23 @@ def _move(ctx: Context, data: MoveInput, side: Side, memo: str) -> MoveOutput:
         memo=(data.memo.strip() or memo)[:500],
     )
     after, goal = get_celengan(ctx, account.number)
+    if side is Side.CREDIT and account.member_id is not None:
+        # A fact for the saver, delivered after commit through their channel.
+        events.emit(ctx, DEPOSITED, {"account": account.number, "amount": str(amount.amount),
+                                     "balance": str(after.balance.amount)},
+                    member_id=account.member_id)
     return MoveOutput(entry_id=entry.id, account=after.number, balance=after.balance.to_str(),
                       reached_on=goal.reached_on)
+
+
+#: The event a deposit records for the saver (``kopcore_event_types``).
+DEPOSITED = "celengan.deposited"
+
+
+def deposit_message(payload: Mapping[str, Any]) -> str:
+    """The saver's message about a deposit, in Indonesian."""
+    return (f"Setoran celengan {payload['account']} sebesar {events.rupiah(payload['amount'])}"
+            f" diterima. Saldo {events.rupiah(payload['balance'])}.")
 
 
 def deposit(ctx: Context, data: MoveInput) -> MoveOutput:

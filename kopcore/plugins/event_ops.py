@@ -1,0 +1,240 @@
+"""Built-in plugin: the event outbox for operators — list, show, replay, deliver.
+
+``kopcore events list`` (``GET /api/v1/events/list``) shows the events recorded by operations
+and end of day with their delivery state (pending, sent, failed, dead, skipped);
+``events show`` one with its payload and message; ``events replay`` puts one back to be
+delivered again with the same event id; ``events deliver`` delivers what is due now (``kopcore
+events work`` keeps doing it). ``notify.member-channel`` chooses the channel that
+reaches one member. See docs/notifications.md.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+from kopcore import _events, _notify, hookimpl
+from kopcore.context import Context
+from kopcore.errors import ConfigurationError, Conflict, Message, NotFound, ValidationError, message
+from kopcore.ledger import get_member
+from kopcore.operations import Operation
+from kopcore.records import EventType, PermissionSpec
+
+#: See the outbox: states, attempts, errors; not the payloads.
+READ = "events.read"
+#: Payloads (PPOB tokens), replay and delivery.
+MANAGE = "events.manage"
+#: Shown instead of the payload of an event carrying a one-time code.
+HIDDEN = "(disembunyikan: kode sekali pakai)"
+
+
+@attrs.frozen
+class EventsIn:
+    state: str | None = attrs.field(default=None, metadata={
+        "help": "Only events in this state: pending, sent, failed, dead or skipped",
+        "max_length": 8})
+    type: str | None = attrs.field(default=None, metadata={
+        "help": "Only events of this type (savings.entry-posted...)", "max_length": 64})
+    member: str | None = attrs.field(default=None, metadata={
+        "help": "Only the events of this member number", "max_length": 32})
+    limit: int = attrs.field(default=50, metadata={"help": "Events shown, newest first",
+                                                   "minimum": 1, "maximum": 500})
+
+
+@attrs.frozen
+class EventOut:
+    event_id: str
+    type: str
+    member: str | None
+    state: str
+    attempts: int
+    created_at: datetime
+    #: When the next delivery is due (pending and failed events).
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    channel: str | None
+    last_error: str | None
+
+
+@attrs.frozen
+class EventsOut:
+    events: list[EventOut]
+
+
+@attrs.frozen
+class EventIn:
+    event: str = attrs.field(metadata={"help": "Event id (from events list)",
+                                       "max_length": 36})
+
+
+@attrs.frozen
+class EventDetailOut:
+    event: EventOut
+    business_date: date
+    actor: str
+    #: The facts the event carries, as JSON (hidden for a one-time code).
+    payload: str
+    #: The message the member is sent (hidden for a one-time code).
+    text: str | None
+
+
+@attrs.frozen
+class DeliverIn:
+    limit: int = attrs.field(default=1000, metadata={
+        "help": "Events delivered at most in this run", "minimum": 1, "maximum": 100000})
+
+
+@attrs.frozen
+class DeliverOut:
+    sent: int
+    failed: int
+    dead: int
+    skipped: int
+
+
+@attrs.frozen
+class MemberChannelIn:
+    member: str = attrs.field(metadata={"help": "Member number", "max_length": 32})
+    channel: str = attrs.field(metadata={
+        "help": "A loaded channel (notify.whatsapp, notify.sms, notify.email...), 'none' for "
+                "no messages but one-time codes, or 'default' for the cooperative's channel",
+        "max_length": 64})
+    recipient: str | None = attrs.field(default=None, metadata={
+        "help": "Phone or e-mail address to use instead of the member register's",
+        "max_length": 200})
+
+
+@attrs.frozen
+class MemberChannelOut:
+    member: str
+    channel: str
+    recipient: str | None
+
+
+def _out(row: Any) -> EventOut:
+    due = row.state in (_events.PENDING, _events.FAILED)
+    return EventOut(row.event_id, row.type, row.member_number, row.state, row.attempts,
+                    row.created_at, row.next_attempt_at if due else None, row.sent_at,
+                    row.channel, row.last_error)
+
+
+def list_events(ctx: Context, data: EventsIn) -> EventsOut:
+    """The outbox's events, newest first."""
+    if data.state is not None and data.state not in _events.STATES:
+        raise ValidationError(message("state must be one of {states}",
+                                      states=", ".join(_events.STATES)), field="state")
+    return EventsOut([_out(row) for row in _events.listing(
+        ctx.conn, state=data.state, type_name=data.type, member_number=data.member,
+        limit=data.limit)])
+
+
+def show_event(ctx: Context, data: EventIn) -> EventDetailOut:
+    """One event, with what it carries and the message it makes."""
+    row = _events.find(ctx.conn, data.event)
+    declared = ctx.kernel.plugins.event_types.get(row.type)
+    kind: EventType | None = declared.value if declared is not None else None
+    if kind is None or kind.secret:
+        return EventDetailOut(_out(row), row.business_date, row.actor, HIDDEN, None)
+    rendered = kind.render(json.loads(row.payload))
+    text = rendered.text_in(ctx.settings.language) if isinstance(rendered, Message) \
+        else rendered
+    return EventDetailOut(_out(row), row.business_date, row.actor, row.payload, text)
+
+
+def replay_event(ctx: Context, data: EventIn) -> EventOut:
+    """Deliver an event again (a dead one, or one the member says never arrived), with the
+    same event id."""
+    return _out(_events.replay(ctx, data.event))
+
+
+def deliver(ctx: Context, data: DeliverIn) -> DeliverOut:
+    """Deliver every event that is due now (pending, and failed ones whose wait is over)."""
+    done = _events.deliver_due(ctx.kernel, limit=data.limit)
+    return DeliverOut(done[_events.SENT], done[_events.FAILED], done[_events.DEAD],
+                      done[_events.SKIPPED])
+
+
+def member_channel(ctx: Context, data: MemberChannelIn) -> MemberChannelOut:
+    """Choose the channel that reaches a member (and the address it sends to)."""
+    member = get_member(ctx, data.member)
+    try:
+        _events.set_member_channel(ctx, member.id, data.channel, data.recipient)
+    except ConfigurationError:
+        raise ValidationError(message("no notification channel {channel}: choose a loaded "
+                                      "channel, none or default", channel=data.channel),
+                              field="channel") from None
+    chosen = "default" if data.channel == "default" else data.channel
+    return MemberChannelOut(member.member_number, chosen,
+                            data.recipient if chosen != "default" else None)
+
+
+@hookimpl
+def kopcore_permissions() -> list[PermissionSpec]:
+    return [PermissionSpec(READ, "See the event outbox: states, attempts, errors",
+                           ("manager", "auditor")),
+            PermissionSpec(MANAGE, "See events' payloads, deliver and replay events",
+                           ("manager",))]
+
+
+def shu_credited(payload: Any) -> Message:
+    """``Bagian SHU tahun 2026 Anda sebesar Rp1.240.000 telah masuk ke simpanan S-0001.``"""
+    from kopcore.events import rupiah
+
+    if payload.get("payout") == "savings":
+        return message("Your share of the {year} SHU, {amount}, was credited to savings "
+                       "account {account}.", year=payload["year"],
+                       amount=rupiah(payload["amount"]), account=payload["account"])
+    return message("Your share of the {year} SHU, {amount}, is ready to be paid out by the "
+                   "cooperative.", year=payload["year"], amount=rupiah(payload["amount"]))
+
+
+def shu_subject(_payload: Any) -> Message:
+    return message("Your SHU share")
+
+
+def password_reset(payload: Any) -> Message:
+    """``Kata sandi pengguna anggota-A000001 diatur ulang oleh admin pada 5 Januari 2026...``"""
+    return message("The password of user {username} was reset by {by} on {date}. If you did "
+                   "not ask for it, contact the cooperative.", username=payload["username"],
+                   by=payload["by"], date=date.fromisoformat(payload["date"]))
+
+
+@hookimpl
+def kopcore_event_types() -> list[EventType]:
+    from kopcore._member_logins import LOGIN_CODE, STEP_UP_CODE
+
+    return [EventType(LOGIN_CODE, "The one-time code of a member app sign-in",
+                      _notify.message_text, _notify.message_subject, secret=True,
+                      max_attempts=1),
+            EventType(STEP_UP_CODE, "The one-time code confirming a large payment in the app",
+                      _notify.message_text, _notify.message_subject, secret=True,
+                      max_attempts=1),
+            EventType(_events.SHU_CREDITED, "A member's share of the year's SHU was posted",
+                      shu_credited, shu_subject),
+            EventType(_events.PASSWORD_RESET, "An administrator set a new password for a "
+                      "member's user", password_reset, lambda _p: message("Password reset"))]
+
+
+@hookimpl
+def kopcore_operations() -> list[Operation]:
+    return [
+        Operation("events.list", EventsIn, EventsOut, list_events, permission=READ,
+                  mutates=False, summary="Events of the outbox and their delivery state",
+                  errors=(ValidationError,)),
+        Operation("events.show", EventIn, EventDetailOut, show_event, permission=MANAGE,
+                  mutates=False, summary="One event: what it carries and its message",
+                  errors=(NotFound,)),
+        Operation("events.replay", EventIn, EventOut, replay_event, permission=MANAGE,
+                  mutates=True, summary="Deliver an event again, with the same event id",
+                  errors=(NotFound, Conflict)),
+        Operation("events.deliver", DeliverIn, DeliverOut, deliver, permission=MANAGE,
+                  mutates=True, own_transactions=True,
+                  summary="Deliver the events that are due now"),
+        Operation("notify.member-channel", MemberChannelIn, MemberChannelOut, member_channel,
+                  permission="members.manage", mutates=True, member_fields=("member",),
+                  summary="Choose the channel that reaches a member",
+                  errors=(NotFound, ValidationError)),
+    ]
