@@ -23,7 +23,7 @@ from kopcore_notify import email, sms, whatsapp
 
 __version__ = "0.1.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
-KOPCORE_CONTRACT = "1.1"
+KOPCORE_CONTRACT = "1.2"
 
 
 @kopcore.hookimpl

@@ -68,7 +68,7 @@ from kopcore_celengan.operations import DEPOSITED, MANAGE, OPERATIONS, READ, dep
 
 __version__ = "0.1.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
-KOPCORE_CONTRACT = "1.1"
+KOPCORE_CONTRACT = "1.2"
 
 #: The veto's stable reason codes.
 LOCKED = "celengan.locked"
