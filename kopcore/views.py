@@ -120,3 +120,19 @@ class EntryOut:
 
 #: Account statement (mutasi rekening): the ledger's own record is the output, as it is.
 StatementOut = Statement
+
+
+#: The stylesheet of the printable statements (RAT statements, the amil's PSAK 409 statements):
+#: A4, the figures right-aligned, each statement on a page of its own.
+PRINT_STYLE = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 11pt; margin: 2cm; color: #111; }
+h1 { font-size: 16pt; margin-bottom: 0; } h2 { font-size: 13pt; margin-top: 1.5em; }
+p.sub { margin-top: 0.2em; color: #444; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 1em; }
+th, td { padding: 3px 6px; border-bottom: 1px solid #ddd; vertical-align: top; }
+th { text-align: left; background: #f2f2f2; } td.amount, th.amount { text-align: right;
+white-space: nowrap; } tr.total td { font-weight: bold; border-top: 1px solid #555; }
+tr.section td { font-weight: bold; background: #fafafa; }
+section { page-break-after: always; } section:last-child { page-break-after: auto; }
+@media print { body { margin: 0; } }
+"""

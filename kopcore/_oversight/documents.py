@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from kopcore._oversight.statements import EquityMovement, RatStatements, Section
 from kopcore.money import Money
+from kopcore.views import PRINT_STYLE as STYLE
 
 Row = tuple[str, str, str, str, int | None, int | None]
 
@@ -107,20 +108,6 @@ def _shown(minor: int | None, currency: str) -> str:
         return ""
     text = Money(abs(minor), currency).format()
     return f"({text})" if minor < 0 else text
-
-
-STYLE = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 11pt; margin: 2cm; color: #111; }
-h1 { font-size: 16pt; margin-bottom: 0; } h2 { font-size: 13pt; margin-top: 1.5em; }
-p.sub { margin-top: 0.2em; color: #444; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 1em; }
-th, td { padding: 3px 6px; border-bottom: 1px solid #ddd; vertical-align: top; }
-th { text-align: left; background: #f2f2f2; } td.amount, th.amount { text-align: right;
-white-space: nowrap; } tr.total td { font-weight: bold; border-top: 1px solid #555; }
-tr.section td { font-weight: bold; background: #fafafa; }
-section { page-break-after: always; } section:last-child { page-break-after: auto; }
-@media print { body { margin: 0; } }
-"""
 
 
 def to_html(s: RatStatements) -> str:

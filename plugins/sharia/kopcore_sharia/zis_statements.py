@@ -42,6 +42,7 @@ from kopcore.context import Context
 from kopcore.errors import ValidationError
 from kopcore.money import Money
 from kopcore.operations import Operation
+from kopcore.views import PRINT_STYLE as STYLE
 from kopcore_sharia import chart
 from kopcore_sharia.messages import _
 from kopcore_sharia.tables import zis_movements
@@ -123,19 +124,6 @@ def to_csv(d: Document) -> str:
         writer.writerow(["notes", title, "", text, "", ""])
     return out.getvalue()
 
-
-STYLE = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 11pt; margin: 2cm; color: #111; }
-h1 { font-size: 16pt; margin-bottom: 0; } h2 { font-size: 13pt; margin-top: 1.5em; }
-p.sub { margin-top: 0.2em; color: #444; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 1em; }
-th, td { padding: 3px 6px; border-bottom: 1px solid #ddd; vertical-align: top; }
-th { text-align: left; background: #f2f2f2; } td.amount, th.amount { text-align: right;
-white-space: nowrap; } tr.total td { font-weight: bold; border-top: 1px solid #555; }
-tr.section td { font-weight: bold; background: #fafafa; }
-section { page-break-after: always; } section:last-child { page-break-after: auto; }
-@media print { body { margin: 0; } }
-"""
 
 TOTALS = ("Jumlah", "Surplus", "Saldo akhir", "Kas bersih", "Kenaikan", "Kas akhir",
           "Aset neto akhir")
