@@ -272,3 +272,59 @@ def test_a_member_finds_the_pln_token_again_in_the_purchase_history(
     assert "Berhasil" in first.text
     assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
     way.shot("history")
+
+
+def test_a_member_applies_for_a_loan_pays_a_bill_and_downloads_the_e_statement(
+        browser: Any, server: tuple[str, Kernel]) -> None:
+    """On the phone: the loan application (simulated first, confirmed with the PIN), a PLN
+    postpaid bill quoted then paid, and the statement's PDF fetched with the member's own
+    session (its type and first bytes checked in the page)."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    base, kernel = server
+    member = members(kernel)[3]
+    way = on_phone(browser, base, "member-loan-bill-pdf")
+    reset_login(kernel, member.id)
+    a_minute_later(kernel, member.id)
+    sign_in_with_code(way, kernel, member.member_number)
+    way.wait_for("#pin")
+    way.keys(PIN, Keys.TAB, PIN, Keys.ENTER)
+    way.wait_for(".ok")
+
+    way.find("[data-testid=ajukan-pinjaman]").send_keys(Keys.ENTER)
+    Select(way.wait_for("#produk")).select_by_value("PMU-FLAT")
+    way.find("#jumlah").send_keys("6.000.000,00")
+    way.find("#tenor").send_keys("12")
+    way.find("#keperluan").send_keys("Modal warung", Keys.ENTER)
+    assert way.wait_for("[data-testid=angsuran-pertama]").text == "Rp590.000,00"
+    way.shot("loan-simulated")
+    way.find("#pin").send_keys(PIN, Keys.ENTER)
+    number = way.wait_for("[data-testid=nomor-pinjaman]").text
+    assert admin_call(kernel, "loans.get", loan=number)["status"] == "applied"
+    way.shot("loan-applied")
+
+    way.open("/anggota/tagihan")
+    Select(way.wait_for("#produk")).select_by_value("PLNPOST")
+    way.find("#nomor").send_keys("512345678906", Keys.ENTER)
+    assert way.wait_for("[data-testid=pelanggan]").text == "PELANGGAN 8906"
+    assert way.find("[data-testid=tagihan]").text == "Rp272.650,00"
+    way.shot("bill-quoted")
+    way.find("#pin").send_keys(PIN, Keys.ENTER)
+    way.wait_for("h1", "Tagihan terbayar")
+    way.shot("bill-paid")
+
+    way.open("/anggota/")
+    way.find("[data-testid=rekening]").send_keys(Keys.ENTER)
+    link = way.wait_for("[data-testid=unduh-pdf]").get_attribute("href")
+    head = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.arrayBuffer()"
+        ".then(b => done([r.headers.get('content-type'),"
+        " String.fromCharCode(...new Uint8Array(b.slice(0, 8)))])));", link)
+    assert head == ["application/pdf", "%PDF-1.4"]
+    way.shot("statement")
+    wide = browser.execute_script(
+        "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
+        ".right > window.innerWidth).map(e => e.tagName + '.' + e.className + '#' + e.id);")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE[0], wide
