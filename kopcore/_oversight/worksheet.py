@@ -12,9 +12,10 @@ import html
 from fractions import Fraction
 
 from kopcore._oversight.assessment import Assessment, IndicatorResult
-from kopcore._oversight.documents import STYLE, _shown
+from kopcore._oversight.documents import _shown
 from kopcore._oversight.ratios import Part
 from kopcore._oversight.scoring import percent_text
+from kopcore.views import PRINT_STYLE as STYLE
 
 WORKSHEET_STYLE = STYLE + """
 td.parts { font-size: 9pt; color: #333; } span.status { font-size: 8pt; color: #a33; }
