@@ -35,6 +35,8 @@ from sqlalchemy import Connection, select, update
 
 from kopcore._db import tables as t
 from kopcore._db.database import after_commit
+from kopcore._event_templates import quiet_until
+from kopcore._event_templates import render as templated
 from kopcore.context import Context
 from kopcore.errors import ConfigurationError, Conflict, Message, NotFound, message
 from kopcore.records import EventType, Notification
@@ -43,6 +45,9 @@ log = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED, DEAD, SKIPPED = "pending", "sent", "failed", "dead", "skipped"
 STATES = (PENDING, SENT, FAILED, DEAD, SKIPPED)
+#: Not a state: what :func:`deliver_in` counts for an event held by the quiet hours (it stays
+#: pending or failed, due when the hours end).
+HELD = "held"
 #: The kernel's event of a member's SHU share posted (kopcore._yearend.shu.post).
 SHU_CREDITED = "yearend.shu-credited"
 #: The kernel's event of a user's password set by an administrator (``users set-password``).
@@ -173,9 +178,16 @@ def _deliver(ctx: Context, row: Any, now: datetime) -> str:
     try:
         if kind is None:
             raise ConfigurationError(f"event type {row.type!r} is no longer declared")
+        held = None if secret else quiet_until(ctx.settings.notification_quiet_hours,
+                                                  ctx.settings.timezone, now)
+        if held is not None:  # quiet hours: the event waits, no attempt spent
+            ctx.conn.execute(update(t.events).where(e.id == row.id).values(
+                next_attempt_at=held))
+            return HELD
         route = _route(ctx, row.member_id, secret)
         payload = json.loads(row.payload)
-        text = _text(ctx, kind.render(payload)) if not isinstance(route, str) else None
+        text = _text(ctx, templated(ctx.conn, kind, payload)) \
+            if not isinstance(route, str) else None
         if isinstance(route, str) or text is None:
             ctx.conn.execute(update(t.events).where(e.id == row.id).values(
                 state=SKIPPED, last_error=route if isinstance(route, str) else "no message",

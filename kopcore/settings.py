@@ -36,6 +36,23 @@ def _language(_instance: object, _attribute: attrs.Attribute[str], value: object
                                  f"got {value!r}")
 
 
+def _quiet_hours(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    from kopcore._event_templates import quiet_window
+
+    quiet_window(value)
+
+
+def _timezone(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(f"setting timezone must name a time zone such as "
+                                 f"Asia/Jakarta, Asia/Makassar or Asia/Jayapura, got {value!r}"
+                                 ) from None
+
+
 def _event_delivery(_instance: object, _attribute: attrs.Attribute[str], value: object) -> None:
     if value not in ("after-commit", "worker"):
         raise ConfigurationError(f"setting event_delivery must be after-commit or worker, "
@@ -228,6 +245,12 @@ class Settings:
     event_delivery: str = attrs.field(default="after-commit", validator=_event_delivery)
     #: Deliveries tried before an event is ``dead`` (unless its type says otherwise).
     event_max_attempts: int = attrs.field(default=8, validator=_positive_int)
+    #: Members' messages (not one-time codes) wait in the outbox during these local hours,
+    #: ``"21:00-07:00"``; ``""``: none. The worker sends them when the hours end.
+    notification_quiet_hours: str = attrs.field(default="", validator=_quiet_hours)
+    #: The cooperative's local time zone (WIB ``Asia/Jakarta``, WITA ``Asia/Makassar``, WIT
+    #: ``Asia/Jayapura``): quiet hours are in it.
+    timezone: str = attrs.field(default="Asia/Jakarta", validator=_timezone)
     #: Amount (major units) at or above which a money movement in the member app (a transfer,
     #: an installment, a PPOB purchase) needs a fresh one-time code besides the PIN.
     member_step_up_amount: Decimal = Decimal(1_000_000)

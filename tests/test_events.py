@@ -211,7 +211,7 @@ def test_worker_mode_delivers_only_when_asked(make_kernel: Callable[..., Kernel]
     listed = run_operation(kernel, "events.list", {"state": "pending"}, as_user="manajer")
     assert [e["event_id"] for e in listed["events"]] == [event_id]
     done = run_operation(kernel, "events.deliver", {}, as_user="manajer")
-    assert done == {"sent": 1, "failed": 0, "dead": 0, "skipped": 0}
+    assert done == {"sent": 1, "failed": 0, "dead": 0, "skipped": 0, "held": 0}
     assert recorder.calls == [event_id]
 
 

@@ -566,3 +566,17 @@ member_notification_channels = Table(
 )
 
 __all__ += ["events", "member_notification_channels"]
+
+#: The cooperative's own wording of an event type's message (``events.template-set``), in place
+#: of the plugin's: ``{field}`` placeholders from the event's payload, ``{amount:rupiah}`` and
+#: ``{date:tanggal}`` formatted (kopcore._event_templates).
+event_templates = Table(
+    "event_templates",
+    metadata,
+    Column("type", String(64), primary_key=True),
+    Column("text", String(1000), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+__all__ += ["event_templates"]

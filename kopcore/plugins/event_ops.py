@@ -15,12 +15,16 @@ from datetime import date, datetime
 from typing import Any
 
 import attrs
+from sqlalchemy import select
 
+from kopcore import _event_templates as templates
 from kopcore import _events, _notify, hookimpl
+from kopcore._db import tables as t
 from kopcore.context import Context
 from kopcore.errors import ConfigurationError, Conflict, Message, NotFound, ValidationError, message
 from kopcore.ledger import get_member
 from kopcore.operations import Operation
+from kopcore.plugins.system_ops import NoInput
 from kopcore.records import EventType, PermissionSpec
 
 #: See the outbox: states, attempts, errors; not the payloads.
@@ -93,6 +97,8 @@ class DeliverOut:
     failed: int
     dead: int
     skipped: int
+    #: Left waiting by the quiet hours (setting ``notification_quiet_hours``).
+    held: int = 0
 
 
 @attrs.frozen
@@ -154,7 +160,7 @@ def deliver(ctx: Context, data: DeliverIn) -> DeliverOut:
     """Deliver every event that is due now (pending, and failed ones whose wait is over)."""
     done = _events.deliver_due(ctx.kernel, limit=data.limit)
     return DeliverOut(done[_events.SENT], done[_events.FAILED], done[_events.DEAD],
-                      done[_events.SKIPPED])
+                      done[_events.SKIPPED], done[_events.HELD])
 
 
 def member_channel(ctx: Context, data: MemberChannelIn) -> MemberChannelOut:
@@ -169,6 +175,86 @@ def member_channel(ctx: Context, data: MemberChannelIn) -> MemberChannelOut:
     chosen = "default" if data.channel == "default" else data.channel
     return MemberChannelOut(member.member_number, chosen,
                             data.recipient if chosen != "default" else None)
+
+
+# --- the cooperative's own wording -------------------------------------------------------------
+
+
+@attrs.frozen
+class TemplateOut:
+    type: str
+    description: str
+    #: The cooperative's wording, or ``None``: the plugin's message is sent.
+    text: str | None
+    updated_by: str | None
+    updated_at: datetime | None
+    #: A one-time code: its wording is the kernel's.
+    fixed: bool
+
+
+@attrs.frozen
+class TemplatesOut:
+    templates: list[TemplateOut]
+
+
+@attrs.frozen
+class TemplateSetIn:
+    type: str = attrs.field(metadata={"help": "The event type (savings.entry-posted...)",
+                                      "max_length": 64})
+    text: str = attrs.field(metadata={
+        "help": "The message, with {field} placeholders from the event's payload; "
+                "{amount:rupiah} and {date:tanggal} are formatted", "max_length": 1000})
+
+
+@attrs.frozen
+class TemplateSetOut:
+    type: str
+    text: str
+    #: The latest event of the type, worded by the new template (empty when none yet).
+    preview: str
+
+
+@attrs.frozen
+class TemplateTypeIn:
+    type: str = attrs.field(metadata={"help": "The event type", "max_length": 64})
+
+
+def _declared(ctx: Context, type_name: str) -> EventType:
+    found = ctx.kernel.plugins.event_types.get(type_name)
+    if found is None:
+        raise NotFound(message("no event type {type}", type=type_name), field="type")
+    kind: EventType = found.value
+    return kind
+
+
+def list_templates(ctx: Context, _data: NoInput) -> TemplatesOut:
+    """Every event type with the cooperative's wording of its message, if it wrote one."""
+    kept = templates.templates(ctx.conn)
+    out = []
+    for name, found in sorted(ctx.kernel.plugins.event_types.items()):
+        kind: EventType = found.value
+        text, by, at = kept.get(name, (None, None, None))
+        out.append(TemplateOut(name, kind.description, text, by, at, kind.secret))
+    return TemplatesOut(out)
+
+
+def set_template(ctx: Context, data: TemplateSetIn) -> TemplateSetOut:
+    """Word an event type's message the cooperative's way (checked against the latest event
+    of the type when there is one)."""
+    kind = _declared(ctx, data.type)
+    e = t.events.c
+    latest = ctx.conn.execute(select(e.payload).where(e.type == kind.name)
+                              .order_by(e.id.desc()).limit(1)).scalar()
+    sample = json.loads(latest) if latest and latest != _events.ERASED else None
+    preview = templates.set_template(ctx.conn, kind, data.text, ctx.actor, sample)
+    return TemplateSetOut(kind.name, data.text.strip(), preview)
+
+
+def reset_template(ctx: Context, data: TemplateTypeIn) -> TemplateOut:
+    """Back to the plugin's message."""
+    kind = _declared(ctx, data.type)
+    templates.reset_template(ctx.conn, kind.name)
+    return TemplateOut(kind.name, kind.description, None, None, None, kind.secret)
 
 
 @hookimpl
@@ -233,6 +319,16 @@ def kopcore_operations() -> list[Operation]:
         Operation("events.deliver", DeliverIn, DeliverOut, deliver, permission=MANAGE,
                   mutates=True, own_transactions=True,
                   summary="Deliver the events that are due now"),
+        Operation("events.templates", NoInput, TemplatesOut, list_templates, permission=READ,
+                  mutates=False, summary="Event types and the cooperative's wording of them"),
+        Operation("events.template-set", TemplateSetIn, TemplateSetOut, set_template,
+                  permission=MANAGE, mutates=True,
+                  summary="Word an event type's message the cooperative's way",
+                  errors=(NotFound, ValidationError)),
+        Operation("events.template-reset", TemplateTypeIn, TemplateOut, reset_template,
+                  permission=MANAGE, mutates=True,
+                  summary="Send an event type's message as its plugin words it again",
+                  errors=(NotFound,)),
         Operation("notify.member-channel", MemberChannelIn, MemberChannelOut, member_channel,
                   permission="members.manage", mutates=True, member_fields=("member",),
                   summary="Choose the channel that reaches a member",
