@@ -195,7 +195,7 @@ def _deliver(ctx: Context, row: Any, now: datetime) -> str:
         most = (kind.max_attempts if kind is not None and kind.max_attempts else None) \
             or ctx.settings.event_max_attempts
         failed = retry(attempts, most, now)
-        state = failed["state"]
+        state: str = failed["state"]
         log.warning("event %s (%s) not delivered, attempt %d: %s", row.event_id, row.type,
                     attempts, exc)
         ctx.conn.execute(update(t.events).where(e.id == row.id).values(

@@ -606,4 +606,4 @@ webhook_deliveries = Table(
     Index("ix_webhook_deliveries_webhook_id", "webhook_id"),
 )
 
-__all__ += ["webhooks", "webhook_deliveries"]
+__all__ += ["webhook_deliveries", "webhooks"]
