@@ -58,9 +58,14 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 def check_url(url: str) -> str:
     """``url`` if it is https, or http to this machine (localhost, 127.0.0.1); else a
     ValidationError."""
-    parts = urlsplit(url.strip())
-    local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
-    if not parts.hostname or not (parts.scheme == "https" or local):
+    try:
+        parts = urlsplit(url.strip())
+        host, _port = parts.hostname, parts.port
+    except ValueError:  # "http://[", a port that is not a number
+        host = None
+    local = host in LOCAL_HOSTS and parts.scheme == "http"
+    if not host or not (parts.scheme == "https" or local) or any(
+            ch.isspace() for ch in url.strip()):
         raise ValidationError(message("the webhook URL must be https (http only to localhost "
                                       "or 127.0.0.1): {url}", url=url), field="url")
     return url.strip()

@@ -239,7 +239,9 @@ def test_the_secret_is_shown_once_never_listed(coop: Cooperative, receiver: Rece
 
 
 @pytest.mark.parametrize("url", ["http://akuntansi.example/kopcore", "ftp://127.0.0.1/x",
-                                 "https://", "akuntansi.example"])
+                                 "https://", "akuntansi.example", "http://[",
+                                 "https://akuntansi.example:port/k",
+                                 "https://akuntansi example/k"])
 def test_a_non_https_non_local_url_is_refused(coop: Cooperative, url: str) -> None:
     with pytest.raises(ValidationError) as refused:
         coop.call("webhooks.create", url=url, types=POSTED)
