@@ -288,3 +288,19 @@ def test_cli_creates_and_lists(coop: Cooperative, receiver: Receiver) -> None:
     assert "https" in str(refused.exception)
     deposit(coop, savings_account(coop))
     assert len(receiver.verified(secret)) == 1
+
+
+def test_a_one_time_code_is_never_sent_to_a_webhook(coop: Cooperative,
+                                                    receiver: Receiver) -> None:
+    from kopcore import _member_logins as ml
+
+    coop.call("webhooks.create", url=receiver.url, types="*")
+    member = coop.member()
+    coop.call("members.update-contact", member=member, phone="081234567890")
+    _token, event_id = coop.kernel.write("member-app", lambda ctx: ml.begin(
+        ctx, member, "test", "127.0.0.1"))
+    assert event_id is not None
+    assert delivery_rows(coop) == []
+    assert receiver.received == []
+    deposit(coop, savings_account(coop))  # while "*" still receives the deposit
+    assert [json.loads(raw)["type"] for _headers, raw in receiver.received] == [POSTED]
