@@ -102,6 +102,9 @@ def emit(ctx: Context, type_name: str, payload: Mapping[str, Any], *,
         next_attempt_at=now)).inserted_primary_key
     assert inserted is not None
     schedule(ctx, int(inserted[0]))
+    from kopcore import _webhooks
+
+    _webhooks.enqueue(ctx, int(inserted[0]), type_name)
     return event_id
 
 
@@ -203,12 +206,12 @@ def _deliver(ctx: Context, row: Any, now: datetime) -> str:
     except Exception as exc:  # a provider's refusal, a timeout, a plugin's bug: try again
         most = (kind.max_attempts if kind is not None and kind.max_attempts else None) \
             or ctx.settings.event_max_attempts
-        state = DEAD if attempts >= most else FAILED
+        failed = retry(attempts, most, now)
+        state: str = failed["state"]
         log.warning("event %s (%s) not delivered, attempt %d: %s", row.event_id, row.type,
                     attempts, exc)
         ctx.conn.execute(update(t.events).where(e.id == row.id).values(
-            state=state, attempts=attempts, next_attempt_at=now + backoff(attempts),
-            last_error=f"{type(exc).__name__}: {exc}"[:500], channel=name,
+            **failed, last_error=f"{type(exc).__name__}: {exc}"[:500], channel=name,
             **({"payload": ERASED} if secret and state == DEAD else {})))
         return state
     ctx.conn.execute(update(t.events).where(e.id == row.id).values(
@@ -226,33 +229,60 @@ def deliver_in(ctx: Context, *, rows: Sequence[int] | None = None, limit: int = 
     now = now or _now()
     e = t.events.c
     for _ in range(limit):
-        query = (select(e.id, e.event_id, e.type, e.member_id, e.payload, e.attempts)
-                 .where(e.state.in_((PENDING, FAILED)), e.next_attempt_at <= now)
-                 .order_by(e.id).limit(1))
-        if rows is not None:
-            query = query.where(e.id.in_(rows))
-        if ctx.conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        row = ctx.conn.execute(query).first()
+        row = claim(ctx, select(e.id, e.event_id, e.type, e.member_id, e.payload, e.attempts),
+                    t.events, now, rows)
         if row is None:
             break
         done[_deliver(ctx, row, now)] += 1
     return done
 
 
-def deliver_due(kernel: Any, *, rows: Sequence[int] | None = None, limit: int = 1000,
-                now: datetime | None = None) -> Counter[str]:
-    """Deliver what is due, one event per transaction, up to ``limit``; counts by state."""
+def claim(ctx: Context, query: Any, table: Any, now: datetime,
+          rows: Sequence[int] | None = None) -> Any:
+    """The first row of ``table`` that is due (``pending``, or ``failed`` with its wait over;
+    ``rows``: only these ids) selected by ``query``, claimed with ``FOR UPDATE SKIP LOCKED``
+    on PostgreSQL so several workers share the work; ``None`` when nothing is due. Shared by
+    the outbox and the webhook deliveries (kopcore._webhooks)."""
+    c = table.c
+    query = (query.where(c.state.in_((PENDING, FAILED)), c.next_attempt_at <= now)
+             .order_by(c.id).limit(1))
+    if rows is not None:
+        query = query.where(c.id.in_(rows))
+    if ctx.conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=table)
+    return ctx.conn.execute(query).first()
+
+
+def retry(attempts: int, most: int, now: datetime) -> dict[str, Any]:
+    """The columns of a delivery that failed at its ``attempts``-th attempt: ``failed`` and
+    due again after :func:`backoff`, or ``dead`` once ``most`` attempts were made."""
+    return {"state": DEAD if attempts >= most else FAILED, "attempts": attempts,
+            "next_attempt_at": now + backoff(attempts)}
+
+
+def drain(kernel: Any, one: Any, limit: int) -> Counter[str]:
+    """Call ``one(ctx)`` (deliver at most one thing, return counts by state) in a transaction
+    of its own, again and again, until it delivers nothing or ``limit`` times."""
     from kopcore.kernel import SYSTEM_ACTOR
 
     done: Counter[str] = Counter()
     for _ in range(limit):
-        one = kernel.write(SYSTEM_ACTOR, lambda ctx: deliver_in(ctx, rows=rows, limit=1,
-                                                                 now=now),
-                           operation="events.deliver")
-        if not one:
+        got = kernel.write(SYSTEM_ACTOR, one, operation="events.deliver")
+        if not got:
             break
-        done.update(one)
+        done.update(got)
+    return done
+
+
+def deliver_due(kernel: Any, *, rows: Sequence[int] | None = None, limit: int = 1000,
+                now: datetime | None = None) -> Counter[str]:
+    """Deliver what is due, one event per transaction, up to ``limit``; counts by state.
+    Without ``rows``, the webhook deliveries that are due too (kopcore._webhooks)."""
+    done = drain(kernel, lambda ctx: deliver_in(ctx, rows=rows, limit=1, now=now), limit)
+    if rows is None:
+        from kopcore import _webhooks
+
+        done.update(_webhooks.deliver_due(kernel, limit=limit, now=now))
     return done
 
 

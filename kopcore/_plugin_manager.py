@@ -60,6 +60,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("kopcore.export", "kopcore.plugins.export_ops"),
     ("kopcore.notify", "kopcore.plugins.notify_ops"),
     ("kopcore.events", "kopcore.plugins.event_ops"),
+    ("kopcore.webhooks", "kopcore.plugins.webhook_ops"),
 )
 
 

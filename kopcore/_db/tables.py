@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -566,6 +567,46 @@ member_notification_channels = Table(
 )
 
 __all__ += ["events", "member_notification_channels"]
+
+#: Integrators' webhook subscriptions (revision k0012_webhooks): ``url`` receives a signed POST
+#: for each event whose type is among ``types`` (names separated by spaces, or ``*``);
+#: ``secret`` signs the bodies (kept to sign them, shown once at creation, never again);
+#: a paused subscription (``active`` false) is sent nothing (kopcore/_webhooks.py).
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(500), nullable=False),
+    Column("types", String(1000), nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("description", String(200), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(64), nullable=False),
+)
+
+#: One delivery of one event to one subscription (revision k0012_webhooks), created with the
+#: event, delivered after commit or by the worker like the event outbox, with its state,
+#: attempts, the receiver's last HTTP status and when the next attempt is due.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_row_id", Integer, ForeignKey("events.id"), nullable=False),
+    Column("webhook_id", Integer, ForeignKey("webhooks.id"), nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("http_status", Integer, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("event_row_id", "webhook_id"),
+    CheckConstraint("state IN ('pending','sent','failed','dead')", name="state_known"),
+    Index("ix_webhook_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
+    Index("ix_webhook_deliveries_webhook_id", "webhook_id"),
+)
+
+__all__ += ["webhook_deliveries", "webhooks"]
 
 #: The cooperative's own wording of an event type's message (``events.template-set``), in place
 #: of the plugin's: ``{field}`` placeholders from the event's payload, ``{amount:rupiah}`` and

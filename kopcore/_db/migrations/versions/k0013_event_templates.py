@@ -1,7 +1,7 @@
 """the cooperative's own wording of event messages
 
 Revision ID: k0013_event_templates
-Revises: k0011_events
+Revises: k0012_webhooks
 Create Date: 2026-12-07
 
 ``event_templates`` keeps, per event type, the message text a cooperative wrote in place of
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "k0013_event_templates"
-down_revision: str | None = "k0011_events"
+down_revision: str | None = "k0012_webhooks"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
