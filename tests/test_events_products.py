@@ -90,6 +90,12 @@ def test_loan_installment_due_in_three_days_then_overdue(make_kernel: Callable[.
     ]
     assert len(events_of(coop.kernel, "loans.installment-due")) == 1
     assert len(events_of(coop.kernel, "loans.installment-overdue")) == 1
+    # Paid at the counter: the borrower hears of the payment and what is left.
+    coop.call("loans.repay", as_user="teller", loan=loan, amount="1180000",
+              cash_account=coop.CASH)
+    assert texts(coop.kernel, member)[-1] == (
+        f"Pembayaran Rp1.180.000 untuk pinjaman {loan} diterima. Sisa pokok Rp11.000.000.")
+    assert len(events_of(coop.kernel, "loans.payment-received")) == 1
 
 
 def test_pln_token_purchase_tells_the_token(make_kernel: Callable[..., Kernel]) -> None:

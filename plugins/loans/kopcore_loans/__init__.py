@@ -55,6 +55,7 @@ from kopcore_loans import (
     gl,
     lifecycle,
     operations,
+    payment_events,
     reminders,
     repayment,
     tables,
@@ -264,4 +265,4 @@ def kopcore_verify(ctx: Context) -> Sequence[Finding]:
 @kopcore.hookimpl
 def kopcore_event_types() -> Sequence[EventType]:
     """Installments due soon and overdue tell the borrower (docs/notifications.md)."""
-    return reminders.EVENT_TYPES
+    return (*reminders.EVENT_TYPES, *payment_events.EVENT_TYPES)

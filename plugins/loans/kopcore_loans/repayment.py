@@ -27,7 +27,7 @@ from kopcore.errors import ValidationError
 from kopcore.ledger import Account, JournalEntry
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
-from kopcore_loans import gl
+from kopcore_loans import gl, payment_events
 from kopcore_loans.collateral import release_on_payoff
 from kopcore_loans.loan import (
     Loan,
@@ -35,6 +35,7 @@ from kopcore_loans.loan import (
     ScheduleRow,
     get_loan_by_id,
     interest_account,
+    outstanding_principal,
     principal_account,
     record_event,
     schedule_rows,
@@ -214,7 +215,12 @@ def post_payment(ctx: Context, loan: Loan, source: Account, alloc: Allocation, *
                        interest_recognized=loan.interest_recognized + recognised)
     record_event(ctx, loan, kind, alloc.total, penalty=alloc.penalty, interest=alloc.interest,
                  principal=alloc.principal, entry_id=entry.id if entry else None, note=memo)
-    return close_if_repaid(ctx, loan), entry
+    loan = close_if_repaid(ctx, loan)
+    if entry is not None:
+        payment_events.payment_received(ctx, loan.member_id, loan.number,
+                                        Money(alloc.total, cur),
+                                        Money(outstanding_principal(ctx, loan), cur), kind)
+    return loan, entry
 
 
 def apply_to_schedule(ctx: Context, loan: Loan, alloc: Allocation,
