@@ -144,3 +144,28 @@ def test_shu_share_tells_the_member(make_kernel: Callable[..., Kernel]) -> None:
         "Bagian SHU tahun 2026 Anda sebesar Rp1.240.000 siap dibayarkan oleh koperasi."]
     credited = events_of(kernel, "yearend.shu-credited")
     assert [(e.state, e.member_id) for e in credited] == [("sent", 1), ("skipped", 2)]
+
+
+def test_a_loan_paid_into_savings_and_repaid_from_it_tells_the_member(
+        make_kernel: Callable[..., Kernel]) -> None:
+    """Disbursed into the member's sukarela (fees taken off: provisi 1 % of Rp6.000.000 and
+    Rp25.000 admin leave Rp5.915.000), then an installment paid from that savings: the member
+    hears of the loan's money and of the savings' both times."""
+    coop = Cooperative(make_kernel(plugins=("savings", "loans")))
+    coop.call("users.create", username="manajer", role="manager")
+    coop.call("savings.product-create", code="SUKARELA", name="Sukarela", type="sukarela")
+    coop.call("loans.product-create", as_user="manajer", code="PMU", name="PMU",
+              method="flat", frequency="monthly", annual_rate="18", min_amount="100000",
+              max_amount="500000000", min_term=1, max_term=60, provisi_percent="1",
+              admin_fee="25000")
+    member = with_phone(coop)
+    savings = coop.call("savings.open", member=member, product="SUKARELA")["account"]["number"]
+    loan = coop.call("loans.apply", as_user="teller", member=member, product="PMU",
+                     amount="6000000", term=12)["number"]
+    coop.call("loans.approve", as_user="manajer", loan=loan)
+    coop.call("loans.disburse", as_user="teller", loan=loan)
+    assert texts(coop.kernel, member) == [
+        f"Pinjaman {loan} sebesar Rp5.915.000 telah dicairkan ke simpanan {savings}."]
+    coop.call("loans.repay", as_user="teller", loan=loan, amount="590000", from_savings=True)
+    assert texts(coop.kernel, member)[-1] == (
+        f"Pembayaran Rp590.000 untuk pinjaman {loan} diterima. Sisa pokok Rp5.500.000.")

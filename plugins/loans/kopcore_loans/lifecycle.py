@@ -21,7 +21,7 @@ from kopcore.errors import Conflict, Forbidden, ValidationError
 from kopcore.ledger import Account, JournalEntry, Member
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
-from kopcore_loans import gl
+from kopcore_loans import gl, payment_events
 from kopcore_loans.loan import (
     Loan,
     LoanStatus,
@@ -220,6 +220,10 @@ def disburse(ctx: Context, loan: Loan, member: Member, *, use_savings: bool,
                        blocked_savings=blocked)
     record_event(ctx, loan, "disbursement", loan.principal, entry_id=entry.id,
                  note=f"to {payout.number}; fees {Money(fees, cur).format()}")
+    if payout.member_id is not None:  # into the member's savings: tell them
+        paid_out = loan.principal - fees if product.fees_deducted else loan.principal
+        payment_events.disbursed(ctx, member.id, loan.number, Money(paid_out, cur),
+                                 payout.number)
     return loan, entry
 
 

@@ -1,7 +1,11 @@
-"""The borrower hears of each payment on their loan (kopcore's event outbox,
-docs/notifications.md): ``loans.payment-received``, recorded in the payment's transaction —
-at the counter, from the member app, by the end of day's auto-debit or by an early
-settlement — and sent after commit through the member's channel."""
+"""The borrower hears of the money of their loan (kopcore's event outbox,
+docs/notifications.md), recorded in the transaction that moved it and sent after commit
+through the member's channel:
+
+- ``loans.disbursed``: the loan paid out into the member's savings account;
+- ``loans.payment-received``: each payment — at the counter, from the member app, by the end
+  of day's auto-debit or by an early settlement.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,21 @@ from kopcore.records import EventType
 from kopcore_loans.messages import _
 
 PAID = "loans.payment-received"
+DISBURSED = "loans.disbursed"
+
+
+def disbursed(ctx: Context, member_id: int, number: str, amount: Money, account: str) -> None:
+    """Record that loan ``number`` paid ``amount`` into savings account ``account``."""
+    events.emit(ctx, DISBURSED, {"loan": number, "amount": str(amount.amount),
+                                 "account": account, "date": ctx.business_date.isoformat()},
+                member_id=member_id)
+
+
+def render_disbursed(payload: Mapping[str, Any]) -> Message:
+    """``Pinjaman P-0001 sebesar Rp5.915.000 telah dicairkan ke simpanan S-0001.``"""
+    return _("Loan {loan}: {amount} was paid into savings account {account}.",
+             loan=payload["loan"], amount=events.rupiah(payload["amount"]),
+             account=payload["account"])
 
 
 def payment_received(ctx: Context, member_id: int, number: str, paid: Money,
@@ -40,4 +59,6 @@ def subject(_payload: Mapping[str, Any]) -> Message:
     return _("Loan payment")
 
 
-EVENT_TYPES = (EventType(PAID, "A payment on a member's loan was received", render, subject),)
+EVENT_TYPES = (EventType(PAID, "A payment on a member's loan was received", render, subject),
+               EventType(DISBURSED, "A member's loan was paid into their savings",
+                         render_disbursed, subject))
