@@ -27,12 +27,13 @@ from kopcore.errors import Conflict
 from kopcore.ledger import JournalEntry
 from kopcore.money import Money
 from kopcore.records import DueLines, DuePriority, DueSettlement, MemberDue, PostingLine, Side
-from kopcore_loans import gl
+from kopcore_loans import gl, payment_events
 from kopcore_loans.loan import (
     Loan,
     LoanStatus,
     ScheduleRow,
     get_loan_by_id,
+    outstanding_principal,
     principal_account,
     record_event,
     schedule_rows,
@@ -156,6 +157,9 @@ def settle(ctx: Context, settlements: Sequence[DueSettlement]) -> DueLines | Non
                          interest=alloc.interest, principal=alloc.principal,
                          entry_id=entry.id if entry else None,
                          note=entry.memo if entry else "")
-            close_if_repaid(ctx, loan)
+            loan = close_if_repaid(ctx, loan)
+            payment_events.payment_received(
+                ctx, loan.member_id, loan.number, Money(alloc.total, loan.currency),
+                Money(outstanding_principal(ctx, loan), loan.currency), "deduction")
 
     return DueLines(lines, [s.due.reference for s in mine], apply)

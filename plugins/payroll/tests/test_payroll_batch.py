@@ -21,9 +21,11 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from payroll_coop import APRIL, BANK, PERIOD, Kpri, filled_result, workbook_rows
 
 from kopcore.errors import Conflict, NotFound, ValidationError
@@ -135,6 +137,11 @@ def test_the_result_is_allocated_by_priority_in_one_balanced_entry(kpri: Kpri) -
     known = {BANK, "GL-suspense", kpri.wajib["Ayu"], kpri.wajib["Budi"], kpri.loan["Ayu"]}
     interest = sum(v for k, v in by_account.items() if k not in known)  # receivable, income
     assert interest == -rp("120000").minor
+    # Ayu hears of it as of any payment on the loan (an event, sent to her channel).
+    told = kpri.kernel.db.read(lambda conn: conn.execute(sa.text(
+        "SELECT payload FROM events WHERE type = 'loans.payment-received'")).scalars().all())
+    assert [json.loads(p)["amount"] for p in told] == ["650000.00"]
+    assert json.loads(told[0])["kind"] == "deduction"
     # Arrears afterwards, on the right obligations.
     assert kpri.owed("Ayu") == {"loans.installment:current": rp("470000")}
     assert kpri.owed("Budi") == {}
