@@ -23,12 +23,13 @@ from kopcore.providers import by_name
 from kopcore.records import (
     DemoSeed,
     EodTask,
+    EventType,
     Finding,
     GLAccountSpec,
     MigrationSource,
     PermissionSpec,
 )
-from kopcore_payments import chart, demo, eod, hookspecs, sandbox
+from kopcore_payments import chart, demo, eod, events, hookspecs, sandbox
 from kopcore_payments.gateways import GatewaySpec
 from kopcore_payments.operations import OPERATIONS
 from kopcore_payments.verify import findings as verify_findings
@@ -83,6 +84,11 @@ def kopcore_eod_tasks() -> Sequence[EodTask]:
 def kopcore_demo_seed() -> Sequence[DemoSeed]:
     # After savings (order 100) has opened the members' accounts.
     return [DemoSeed("payments", demo.seed, order=210)]
+
+
+@kopcore.hookimpl
+def kopcore_event_types() -> Sequence[EventType]:
+    return events.EVENT_TYPES
 
 
 @kopcore.hookimpl

@@ -42,7 +42,7 @@ from kopcore.errors import Conflict, KopcoreError, NotFound
 from kopcore.ledger import MemberStatus
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
-from kopcore_payments import chart, config, tables
+from kopcore_payments import chart, config, events, tables
 from kopcore_payments.gateways import GatewayPayment
 from kopcore_payments.messages import _
 
@@ -229,7 +229,9 @@ def _apply(ctx: Context, channel: Any, amount: Money, memo: str, row_id: int,
         savepoint.rollback()
         return _suspense(ctx, amount, memo, f"account-refused: {refused.code}")
     savepoint.commit()
-    return CREDITED, ", ".join(line.account for line in lines[1:])[:200], None, entry.id
+    credited = ", ".join(line.account for line in lines[1:])[:200]
+    events.received(ctx, member.id, channel.gateway, amount, credited)
+    return CREDITED, credited, None, entry.id
 
 
 def wajib_arrears(ctx: Context, member_number: str, currency: str) -> list[tuple[str, Money]]:

@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from kopcore_payments import demo
 from kopcore_payments.errors import BadCallbackToken
 from kopcore_payments.testing import FEE, GATEWAY, SANDBOX_TOKEN, SUSPENSE, PayCoop
@@ -46,6 +47,11 @@ def test_an_open_va_payment_credits_the_savings_once_with_the_scheduled_fee(
     assert sandbox.balance(savings) == D("123457")
     assert sandbox.balance(FEE) == D("4123.46")  # 4,000 + 123.457, half up to the sen
     assert sandbox.balance(GATEWAY) == D("123457") - D("4123.46")
+    # The member hears of it once (the duplicate report records nothing more).
+    told = sandbox.kernel.db.read(lambda conn: conn.execute(sa.text(
+        "SELECT payload FROM events WHERE type = 'payments.received'")).scalars().all())
+    assert [(json.loads(p)["amount"], json.loads(p)["accounts"]) for p in told] == [
+        ("123457.00", savings)]
     sandbox.books_ok()
 
 
