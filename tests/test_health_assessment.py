@@ -177,6 +177,7 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
         "business_cost_to_gross_shu": Fraction(expenses, interest_paid),
         "net_margin": Fraction(interest_paid - expenses, interest_paid),
         "return_on_assets": Fraction(interest_paid - expenses, assets),
+        "non_member_funding": Fraction(0),  # no non-member counterparty: closed loop
     }
     for key, ratio in expected.items():
         assert got[key]["value_percent"] == percent_text(ratio * 100), key
@@ -197,11 +198,12 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
     # Juknis bands: equity/assets > 30 % -> 4; NPL > 15 % -> 1; loans/productive > 95 % -> 1;
     # BOPO >= 100 % -> 1; business cost/gross SHU >= 80 % -> 1; and placeholder bands
     # (marked not-found): productive/assets 13 % -> 1, liquid/assets and cash ratio > 40 %
-    # -> 2, NPM and ROA negative -> 1. Questionnaires not answered.
+    # -> 2, NPM and ROA negative -> 1; funding from non-members 0 % of assets (at most
+    # 40 %, Permenkop 8/2023) -> 4. Questionnaires not answered.
     scores = {"equity_to_assets": 4, "npl": 1, "loans_to_productive_assets": 1,
               "operating_efficiency": 1, "business_cost_to_gross_shu": 1,
               "productive_to_assets": 1, "liquid_to_assets": 2, "liquidity": 2,
-              "net_margin": 1, "return_on_assets": 1}
+              "net_margin": 1, "return_on_assets": 1, "non_member_funding": 4}
     assert {k: got[k]["score"] for k in scores} == scores
     assert {k for k, v in got.items() if v["score"] is not None} == set(scores)
     assert got["productive_to_assets"]["status"] == "not-found"
@@ -212,10 +214,11 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
              "productive_to_assets": Fraction(15, 11), "liquid_to_assets": Fraction(15, 11),
              "liquidity": Fraction(15, 11), "operating_efficiency": Fraction(40, 6),
              "business_cost_to_gross_shu": Fraction(40, 6), "net_margin": Fraction(40, 6),
-             "return_on_assets": Fraction(40, 6), "equity_to_assets": Fraction(15, 3)}
+             "return_on_assets": Fraction(40, 6), "equity_to_assets": Fraction(15, 3),
+             "non_member_funding": Fraction(15, 11)}
     points = sum(share[k] * scores[k] / 4 for k in scores)
     score = points / sum(share.values()) * 100
-    assert result["score"] == percent_text(score) == "36.52"
+    assert result["score"] == percent_text(score) == "38.69"
     assert result["category"] == "Dalam Pengawasan Khusus"
     assert result["complete"] is False
     aspects = {a["name"]: a for a in result["aspects"]}
@@ -320,13 +323,16 @@ def test_without_the_loans_plugin_the_loan_ratios_are_not_available(
     assert got["liquidity"]["value_percent"] == "600.00"
     assert got["return_on_assets"]["value_percent"] == "0.00"
     assert got["operating_efficiency"]["note"] == "not available: no income this year"
+    # No non-member counterparty: funding from non-members 0 % of assets -> 4.
+    assert got["non_member_funding"]["value_percent"] == "0.00"
     share = {"equity_to_assets": Fraction(15, 3), "liquidity": Fraction(15, 11),
-             "liquid_to_assets": Fraction(15, 11), "return_on_assets": Fraction(40, 6)}
+             "liquid_to_assets": Fraction(15, 11), "return_on_assets": Fraction(40, 6),
+             "non_member_funding": Fraction(15, 11)}
     scores = {"equity_to_assets": 4, "liquidity": 2, "liquid_to_assets": 2,
-              "return_on_assets": 1}
+              "return_on_assets": 1, "non_member_funding": 4}
     assert {k for k, v in got.items() if v["score"] is not None} == set(scores)
     score = sum(share[k] * scores[k] / 4 for k in scores) / sum(share.values()) * 100
-    assert result["score"] == percent_text(score) == "55.79"
+    assert result["score"] == percent_text(score) == "59.62"
     assert result["category"] == "Dalam Pengawasan"
     assert result["complete"] is False
 
@@ -375,13 +381,15 @@ def test_governance_answers_enter_the_score_and_are_kept_with_who_and_when(
             got["principle_membership"]["score"]) == ("75.00", 3)
     assert got["principle_shu"]["score"] == 4
     assert got["principle_shu"]["band"] == "> 75.00"
-    # With the books of the test without loans (55.79 from 4 ratios), the tata kelola aspect
+    # With the books of the test without loans (59.62 from 5 ratios), the tata kelola aspect
     # now counts two of its 17 indicators, each 30/17.
     share = {"equity_to_assets": Fraction(15, 3), "liquidity": Fraction(15, 11),
              "liquid_to_assets": Fraction(15, 11), "return_on_assets": Fraction(40, 6),
+             "non_member_funding": Fraction(15, 11),
              "principle_membership": Fraction(30, 17), "principle_shu": Fraction(30, 17)}
     scores = {"equity_to_assets": 4, "liquidity": 2, "liquid_to_assets": 2,
-              "return_on_assets": 1, "principle_membership": 3, "principle_shu": 4}
+              "return_on_assets": 1, "non_member_funding": 4, "principle_membership": 3,
+              "principle_shu": 4}
     score = sum(share[k] * scores[k] / 4 for k in scores) / sum(share.values()) * 100
     assert result["score"] == percent_text(score)
     assert result["pulling_down"][0] == "return_on_assets"
