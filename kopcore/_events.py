@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import DBAPIError
 
 from kopcore._db import tables as t
 from kopcore._db.database import after_commit
@@ -203,6 +204,10 @@ def _deliver(ctx: Context, row: Any, now: datetime) -> str:
         with ctx.conn.begin_nested():
             channel(ctx.kernel.plugins, name).deliver(
                 ctx.for_operation("events.deliver"), message)
+    except DBAPIError:
+        # The database itself failed (gone, restarting): not the channel's fault. The whole
+        # delivery rolls back and the event stays as it was, for the next attempt.
+        raise
     except Exception as exc:  # a provider's refusal, a timeout, a plugin's bug: try again
         most = (kind.max_attempts if kind is not None and kind.max_attempts else None) \
             or ctx.settings.event_max_attempts

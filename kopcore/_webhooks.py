@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import DBAPIError
 
 from kopcore import _events
 from kopcore._db import tables as t
@@ -207,6 +208,8 @@ def _deliver(ctx: Context, row: Any, now: datetime) -> str:
                 last_error=None))
             return _events.SENT
         error = f"HTTP {status}"
+    except DBAPIError:  # the database failed, not the receiver: roll back, try later
+        raise
     except Exception as exc:  # a refused connection, a timeout: try again
         error = f"{type(exc).__name__}: {exc}"
     failed = _events.retry(attempts, ctx.settings.event_max_attempts, now)

@@ -342,3 +342,26 @@ def test_a_password_reset_tells_the_member_never_the_password(coop: Kernel,
     assert done["temporary_password"] not in sent.text
     run_operation(coop, "users.set-password", {"username": "kasir"}, as_user="admin")
     assert len(recorder.accepted) == 1  # a staff user linked to no member: nobody told
+
+
+def test_an_after_commit_callback_the_database_fails_is_one_line_not_a_traceback(
+        kernel: Kernel, caplog: pytest.LogCaptureFixture) -> None:
+    """The database gone after the commit (a restart): the delivery waits for the worker; the
+    log says so in one line, as for any request refused while the database is away."""
+    import logging
+
+    from sqlalchemy.exc import OperationalError
+
+    from kopcore._db.database import after_commit
+
+    def gone() -> None:
+        raise OperationalError("COMMIT", None, Exception(
+            "consuming input failed: server closed the connection unexpectedly\nmore"))
+
+    with caplog.at_level(logging.WARNING, logger="kopcore._db.database"):
+        kernel.db.write(lambda conn: after_commit(conn, gone))
+    [record] = [r for r in caplog.records if r.name == "kopcore._db.database"]
+    assert record.getMessage() == ("after-commit callback not run, the database is "
+                                   "unavailable: consuming input failed: server closed the "
+                                   "connection unexpectedly")
+    assert record.exc_info is None

@@ -193,6 +193,12 @@ class Database:
         for callback in callbacks:
             try:
                 callback()
+            except DBAPIError as exc:
+                # The database went away after the commit (a restart, a network cut): what the
+                # callback was to do waits (the event outbox's worker delivers it); one line,
+                # no traceback, as for any refusal of an unavailable database.
+                log.warning("after-commit callback not run, the database is unavailable: %s",
+                            str(exc.orig or exc).splitlines()[0][:200])
             except Exception:
                 log.exception("after-commit callback failed")
         return result
