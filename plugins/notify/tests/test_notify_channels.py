@@ -74,7 +74,7 @@ TEXT = "Setoran ke S-A1-01 sebesar Rp1.250.000 diterima."
 
 
 def test_plugin_declares_its_contract() -> None:
-    assert kopcore_notify.KOPCORE_CONTRACT == "1.1"
+    assert kopcore_notify.KOPCORE_CONTRACT == "1.2"
 
 
 def test_whatsapp_template_message_after_commit(coop: Callable[..., Kernel],
