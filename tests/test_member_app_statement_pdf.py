@@ -75,3 +75,27 @@ def test_a_long_document_breaks_into_numbered_pages_and_escapes_its_text() -> No
     assert text.count("Baris ") == 150
     info: Any = PdfReader(io.BytesIO(doc.render())).metadata
     assert info.title == "Uji (tanda kurung) \\ garis miring"
+
+
+def test_the_statement_finds_lines_by_their_description(demo_kernel: Kernel) -> None:
+    member = members(demo_kernel)[0]
+    account = next(a for a in admin_call(demo_kernel, "accounts.list",
+                                         member=member.member_number, limit=200)["items"]
+                   if a["product_code"] == "savings.sukarela")
+    today = demo_kernel.read("x", lambda ctx: ctx.business_date)
+    since = today.replace(day=1, month=1).isoformat()
+    statement = admin_call(demo_kernel, "accounts.statement", account=account["number"],
+                           from_date=since, to_date=today.isoformat())
+    memos = [line["memo"] for line in statement["lines"]]
+    word = memos[0].split()[0]  # the first word of the first line's description
+    wanted = [m for m in memos if word.casefold() in m.casefold()]
+    with client_for(demo_kernel) as client:
+        first_login(demo_kernel, client, member)
+        page = client.get(f"/anggota/rekening/{account['number']}",
+                          params={"dari": since, "cari": word.upper()}).text
+        nothing = client.get(f"/anggota/rekening/{account['number']}",
+                             params={"dari": since, "cari": "tidak-ada-kata-ini"}).text
+    assert 0 < len(wanted) <= len(memos)
+    lines = page.count('class="amount in"') + page.count('class="amount out"')
+    assert lines == len(wanted)
+    assert "Tidak ada transaksi dengan keterangan «tidak-ada-kata-ini»" in nothing

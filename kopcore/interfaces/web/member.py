@@ -377,8 +377,12 @@ def _home_handlers(app: MemberApp) -> list[Any]:
                                               to_date=until.isoformat())
         except KopcoreError as exc:
             return refused(request, session, exc)
+        text = " ".join((request.query_params.get("cari") or "").split())[:100]
+        if text and isinstance(lines, dict):  # the lines whose description holds the words
+            lines = {**lines, "lines": [line for line in lines["lines"]
+                                        if text.casefold() in (line["memo"] or "").casefold()]}
         return app.render(request, "mutasi.html", session=session, account=account,
-                          statement=lines, since=since, until=until, error=error)
+                          statement=lines, since=since, until=until, error=error, text=text)
 
     @get("/rekening/{number:str}/pdf", sync_to_thread=True)
     def statement_pdf(request: AnyRequest, number: FromPath[str]) -> Response[Any]:
