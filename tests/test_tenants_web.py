@@ -247,6 +247,15 @@ def test_a_browser_logs_in_under_a_path_prefix_and_follows_its_links(
             driver.find_element(By.ID, "logout").click()
             wait.until(ec.visibility_of_element_located((By.ID, "username")))
             assert driver.current_url == server.url + "/t/ksp-a/app/login?bye=1"
+            # The member app installs its service worker for its own prefix.
+            driver.get(server.url + "/t/ksp-b/anggota/masuk")
+            wait.until(ec.visibility_of_element_located((By.NAME, "identitas")))
+            driver.set_script_timeout(15)
+            scope = driver.execute_async_script(
+                "const done = arguments[0];"
+                "navigator.serviceWorker.ready.then(r => done(r.scope))"
+                ".catch(e => done(String(e)));")
+            assert scope == server.url + "/t/ksp-b/anggota/"
     finally:
         driver.quit()
 
