@@ -334,3 +334,17 @@ def test_a_rollout_stops_at_its_failure_limit_and_goes_on_without_one(rollout: A
     assert len(tried) == 6
     assert (unlimited.migrated, unlimited.not_attempted, unlimited.stopped) == \
         (["ksp-a", "ksp-c", "ksp-e", "ksp-f"], (), None)
+
+
+def test_a_pause_without_batches_is_refused_before_anything_runs(registry: Registry) -> None:
+    from click.testing import CliRunner
+
+    from kopcore._plugin_manager import PluginHost
+    from kopcore.cli import make_cli
+
+    settings = Settings(tenant_registry_url=str(registry.engine.url), language="en")
+    cli = make_cli(settings, PluginHost.load(()))
+    refused = CliRunner().invoke(cli, ["tenants", "migrate", "--pause", "5"])
+    assert refused.exit_code == 2
+    assert "a pause is between batches: give --batch-size or --canary" in refused.output
+    assert registry.events("ksp-a") == []
