@@ -223,14 +223,19 @@ class RunningServer:
     """The kernel's API and web apps served by uvicorn on a free local port, in a thread:
     ``with RunningServer(kernel) as server: httpx.get(server.url + "/api/v1/...")``.
 
-    For tests that need a real HTTP server: a provider's test double calling back, a browser."""
+    For tests that need a real HTTP server: a provider's test double calling back, a browser.
+    ``app`` serves another ASGI app instead of the kernel's (a platform of many cooperatives:
+    ``RunningServer(None, app=platform)``)."""
 
-    def __init__(self, kernel: Kernel) -> None:
+    def __init__(self, kernel: Kernel | None, *, app: Any = None) -> None:
         import uvicorn  # the kernel's own server; imported only where a test serves
 
         from kopcore.interfaces.api import make_app
 
-        config = uvicorn.Config(make_app(kernel), host="127.0.0.1", port=0, log_level="warning",
+        if app is None:
+            assert kernel is not None, "a kernel or an app to serve"
+            app = make_app(kernel)
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
                                 lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

@@ -314,8 +314,9 @@ def route_for(kernel: Kernel, op: Operation) -> Any:
 
 
 @get("/", include_in_schema=False)
-async def _root() -> Redirect:
-    return Redirect(path="/app/")
+async def _root(request: Request[Any, Any, Any]) -> Redirect:
+    # Behind a platform's path prefix (the ASGI root_path), the staff app under it.
+    return Redirect(path=str(request.scope.get("root_path", "")).rstrip("/") + "/app/")
 
 
 @get("/health", include_in_schema=False, media_type=MediaType.TEXT)

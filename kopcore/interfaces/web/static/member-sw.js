@@ -3,8 +3,13 @@
 // they are always fetched, and without a connection the offline page is shown instead.
 "use strict";
 var SHELL_CACHE = "kopcore-anggota-shell-v1";
-var SHELL = ["/anggota/offline", "/anggota/static/member.css", "/anggota/static/member.js",
-             "/anggota/static/icon.svg", "/anggota/manifest.webmanifest"];
+// Where the app is: /anggota/, or /t/<slug>/anggota/ on a platform that names the cooperative
+// by a path prefix (the worker is served from the app's own path).
+var BASE = self.location.pathname.replace(/sw\.js$/, "");
+var SHELL = ["offline", "static/member.css", "static/member.js",
+             "static/icon.svg", "manifest.webmanifest"].map(function (path) {
+  return BASE + path;
+});
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) { return cache.addAll(SHELL); })
@@ -39,7 +44,7 @@ self.addEventListener("fetch", function (event) {
   if (request.mode === "navigate") {
     // Pages (balances, statements): the network only; offline, the offline page.
     event.respondWith(fetch(request).catch(function () {
-      return caches.match("/anggota/offline");
+      return caches.match(BASE + "offline");
     }));
   }
 });
