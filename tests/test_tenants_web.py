@@ -269,3 +269,21 @@ def test_the_paths_of_both_web_apps_are_made_in_one_place() -> None:
     prefixed = RequestFactory(root_path="/t/ksp-a").get("/app/")
     assert (mounted_at(plain, "/app"), mounted_at(plain, "/anggota")) == ("/app", "/anggota")
     assert mounted_at(prefixed, "/anggota") == "/t/ksp-a/anggota"
+
+
+def test_the_api_docs_under_the_prefix_load_their_files_and_call_this_cooperative(
+        platform: Platform) -> None:
+    """The docs page's scripts, stylesheet and icon come from under the prefix, and its document
+    names the prefix as the server, so "Try it out" reaches this cooperative's API."""
+    with client(platform) as http:
+        page = http.get("/t/ksp-b/docs")
+        assert page.status_code == 200
+        assets = re.findall(r"(?:href|src)='?\"?(/[^'\" >]*)", page.text)
+        assert assets and all(url.startswith("/t/ksp-b/static/swagger-ui/") for url in assets)
+        for url in assets:
+            assert http.get(url).status_code == 200, url
+        assert '"servers":[{"url":"/t/ksp-b"}]' in page.text
+        document = http.get("/t/ksp-b/docs/openapi.json")
+        assert document.status_code == 200
+        assert document.json()["servers"] == [{"url": "/t/ksp-b"}]
+        assert document.json()["info"]["title"].endswith("Koperasi B")
