@@ -256,6 +256,24 @@ def test_a_browser_logs_in_under_a_path_prefix_and_follows_its_links(
                 "navigator.serviceWorker.ready.then(r => done(r.scope))"
                 ".catch(e => done(String(e)));")
             assert scope == server.url + "/t/ksp-b/anggota/"
+            # A second cooperative's member app on the same phone: each keeps its own shell,
+            # and installing one does not remove the other's.
+            driver.get(server.url + "/t/ksp-a/anggota/masuk")
+            wait.until(ec.visibility_of_element_located((By.NAME, "identitas")))
+            shells = driver.execute_async_script(
+                "const done = arguments[0];"
+                "navigator.serviceWorker.ready.then(() => caches.keys())"
+                ".then(names => Promise.all(names.sort().map(name => caches.open(name)"
+                ".then(c => c.keys()).then(rs => [name, rs.map(r => new URL(r.url).pathname)"
+                ".sort()]))))"
+                ".then(done).catch(e => done(String(e)));")
+            assert [name for name, _ in shells] == [
+                "kopcore-anggota-shell-v1 /t/ksp-a/anggota/",
+                "kopcore-anggota-shell-v1 /t/ksp-b/anggota/"]
+            for name, paths in shells:
+                base = name.split(" ", 1)[1]
+                assert base + "offline" in paths and base + "static/member.css" in paths
+                assert all(path.startswith(base) for path in paths), (name, paths)
     finally:
         driver.quit()
 
