@@ -1,0 +1,105 @@
+"""The ledger's own capital and identity figures of the worksheet, on a small book by hand.
+
+Modal tertimbang / ATMR (capital adequacy), SHU bagian anggota (return on equity) and PEA
+(members' economic promotion) come from the GL accounts and the ``[shu]`` settings
+(kopcore/_oversight/capital.py, weights in kopcore/_oversight/weights/capital.toml).
+
+The book (rupiah): hibah 10,000,000 in cash; pokok 1,000,000 and wajib 2,000,000 paid in cash;
+5,000,000 placed in the bank; 3,000,000 of fixed assets bought; income 4,000,000 and expenses
+1,000,000 in cash. Cash ends at 8,000,000; the year's surplus is 3,000,000.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from kopcore.testing import Cooperative, KernelFactory
+
+RP = 100  # minor units per rupiah
+
+
+def minor(value: dict[str, str]) -> int:
+    return int(Decimal(value["amount"]) * RP)
+
+
+def post(coop: Cooperative, debit: str, credit: str, amount: str) -> None:
+    coop.call("entries.post", memo="Buku uji", lines=[
+        {"account": debit, "side": "debit", "amount": amount},
+        {"account": credit, "side": "credit", "amount": amount}])
+
+
+def seeded(make_kernel: KernelFactory) -> Cooperative:
+    coop = Cooperative(make_kernel(plugins=()), capital="10000000")
+    post(coop, coop.CASH, "GL-equity.pokok", "1000000")
+    post(coop, coop.CASH, "GL-equity.wajib", "2000000")
+    post(coop, "GL-bank", coop.CASH, "5000000")
+    post(coop, "GL-fixed_assets", coop.CASH, "3000000")
+    post(coop, coop.CASH, "GL-income.other", "4000000")
+    post(coop, "GL-expense.general", coop.CASH, "1000000")
+    return coop
+
+
+def indicators(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {i["key"]: i for i in result["indicators"]}
+
+
+def test_capital_adequacy_roe_and_pea_by_hand(make_kernel: KernelFactory) -> None:
+    coop = seeded(make_kernel)
+    got = indicators(coop.call("health.assess", regime="perdep-06-2016"))
+
+    # Modal tertimbang: hibah 10,000,000 x 100 % + pokok 1,000,000 x 100 % + wajib 2,000,000
+    # x 100 % + SHU tahun berjalan 3,000,000 x 50 % = 14,500,000.
+    car = got["capital_adequacy"]
+    weighted = {p["source"]: minor(p["amount"]) for p in car["numerator_parts"]}
+    assert weighted == {"GL 3101 x bobot 100 %": 1_000_000 * RP,
+                        "GL 3102 x bobot 100 %": 2_000_000 * RP,
+                        "GL 3103 x bobot 100 %": 10_000_000 * RP,
+                        "ledger: income less expenses x bobot 50 %": 1_500_000 * RP}
+    assert minor(car["numerator"]) == 14_500_000 * RP
+    # ATMR: kas 8,000,000 x 0 % + bank 5,000,000 x 20 % + aset tetap 3,000,000 x 70 %
+    # = 3,100,000.
+    atmr = {p["source"]: minor(p["amount"]) for p in car["denominator_parts"]}
+    assert atmr == {"GL 1101 x bobot 0 %": 0, "GL 1103 x bobot 20 %": 1_000_000 * RP,
+                    "GL 1301 x bobot 70 %": 2_100_000 * RP}
+    assert minor(car["denominator"]) == 3_100_000 * RP
+    # 14,500,000 / 3,100,000 = 467.74 % (8 % or more) -> nilai 100.
+    assert car["value_percent"] == "467.74"
+    assert car["score"] == 100
+
+    # SHU bagian anggota: jasa modal 20 % + jasa usaha 20 % of the surplus 3,000,000
+    # = 600,000 + 600,000; modal sendiri 16,000,000 -> 7.50 % (7.5 up to 10) -> 75.
+    roe = got["return_on_equity"]
+    assert [minor(p["amount"]) for p in roe["numerator_parts"]] == [600_000 * RP,
+                                                                    600_000 * RP]
+    assert minor(roe["denominator"]) == 16_000_000 * RP
+    assert roe["value_percent"] == "7.50"
+    assert roe["score"] == 75
+    # PEA (no MEPPP figure: SHU bagian anggota alone) 1,200,000 / (pokok + wajib 3,000,000)
+    # = 40 % (10 % or more) -> 100.
+    pea = got["member_economic_promotion"]
+    assert minor(pea["numerator"]) == 1_200_000 * RP
+    assert minor(pea["denominator"]) == 3_000_000 * RP
+    assert pea["value_percent"] == "40.00"
+    assert pea["score"] == 100
+
+    # The current regime scores the same capital adequacy (placeholder bands: 8 % or more -> 4).
+    current = indicators(coop.call("health.assess"))
+    assert current["capital_adequacy"]["value_percent"] == "467.74"
+    assert current["capital_adequacy"]["score"] == 4
+
+
+def test_a_deficit_gives_members_no_shu(make_kernel: KernelFactory) -> None:
+    coop = Cooperative(make_kernel(plugins=()), capital="10000000")
+    post(coop, coop.CASH, "GL-equity.pokok", "1000000")
+    post(coop, "GL-expense.general", coop.CASH, "250000")
+    got = indicators(coop.call("health.assess", regime="perdep-06-2016"))
+    # Surplus -250,000: no SHU for members (0 % -> 25; PEA 0 % -> 0); modal tertimbang takes
+    # the loss at its 50 % weight: 11,000,000 - 125,000.
+    assert got["return_on_equity"]["value_percent"] == "0.00"
+    assert got["return_on_equity"]["score"] == 25
+    assert got["member_economic_promotion"]["score"] == 0
+    assert minor(got["capital_adequacy"]["numerator"]) == 10_875_000 * RP
+    # All assets are cash (0 %): no risk-weighted assets, the ratio is not available.
+    assert got["capital_adequacy"]["score"] is None
+    assert got["capital_adequacy"]["note"] == "not available: no risk-weighted assets"
