@@ -12,8 +12,10 @@ The book (rupiah): hibah 10,000,000 in cash; pokok 1,000,000 and wajib 2,000,000
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
+from kopcore._oversight.scoring import load_regime
 from kopcore.testing import Cooperative, KernelFactory
 
 RP = 100  # minor units per rupiah
@@ -103,3 +105,13 @@ def test_a_deficit_gives_members_no_shu(make_kernel: KernelFactory) -> None:
     # All assets are cash (0 %): no risk-weighted assets, the ratio is not available.
     assert got["capital_adequacy"]["score"] is None
     assert got["capital_adequacy"]["note"] == "not available: no risk-weighted assets"
+
+
+def test_juknis_equity_growth_table() -> None:
+    """Juknis 15/2021, pertumbuhan ekuitas: 10 % or more -> 4, 7 to under 10 -> 3, 4 to under
+    7 -> 2, under 4 -> 1."""
+    regime = load_regime("permenkop-9-2020")
+    growth = next(i for i in regime.indicators if i.key == "equity_growth")
+    assert growth.status == "verified"
+    scores = [growth.score(Fraction(p)) for p in ("10", "9.99", "7", "6.99", "4", "3.99", "-5")]
+    assert scores == [4, 3, 3, 2, 2, 1, 1]
