@@ -324,7 +324,7 @@ def write_settlement(ctx: Context, settlement: Settlement, up_to: date,
     settled."""
     if not settlement.records:
         return 0
-    tax_aggregation.aggregate(ctx, settlement)
+    tax_aggregation.judge(ctx, settlement)
     currency = ctx.settings.currency
     entry_id = None
     if settlement.expense:
