@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from kopcore._oversight.scoring import load_regime
+from kopcore.settings import ShuSettings
 from kopcore.testing import Cooperative, KernelFactory
 
 RP = 100  # minor units per rupiah
@@ -115,3 +116,43 @@ def test_juknis_equity_growth_table() -> None:
     assert growth.status == "verified"
     scores = [growth.score(Fraction(p)) for p in ("10", "9.99", "7", "6.99", "4", "3.99", "-5")]
     assert scores == [4, 3, 3, 2, 2, 1, 1]
+
+
+def test_shu_bagian_anggota_comes_from_the_years_draft(make_kernel: KernelFactory) -> None:
+    """The worked example of DOMAIN.md §4 (SHU Rp60,000,000; jasa usaha 25 %, jasa modal
+    20 %): before the draft the worksheet splits the year's surplus by [shu]; once drafted it
+    takes the draft's pools, Rp12,000,000 + Rp15,000,000, whatever the settings say later."""
+    from tests.test_shu_distribution import FixedBases, close_year
+    from tests.test_yearend_closing import book
+
+    example = ShuSettings(reserve=Decimal(40), jasa_modal=Decimal(20), jasa_usaha=Decimal(25),
+                          management=Decimal(5), staff=Decimal(5), education=Decimal(5),
+                          social=Decimal(0), other=Decimal(0), member_payout="payable")
+    coop = Cooperative(make_kernel(extra_plugins=[("fixed-bases", FixedBases(1, 2))],
+                                   shu=example))
+    for name in ("Ni Luh Ayu", "Komang Adi"):  # member ids 1 and 2, as the bases say
+        coop.member(name)
+    book(coop, "GL-income.services", "credit", "75000000", "Jasa layanan 2026")
+    book(coop, "GL-expense.general", "debit", "15000000", "Biaya 2026")
+    close_year(coop, 2026)
+
+    def roe() -> dict[str, Any]:
+        return indicators(coop.call("health.assess", regime="perdep-06-2016",
+                                    as_of="2026-12-31"))["return_on_equity"]
+
+    before = roe()
+    assert [(minor(p["amount"]), p["source"]) for p in before["numerator_parts"]] == [
+        (12_000_000 * RP, "ledger: SHU 1 Jan - 2026-12-31 x [shu] (jasa modal 20 % + "
+                          "jasa usaha 25 %)"),
+        (15_000_000 * RP, "ledger: SHU 1 Jan - 2026-12-31 x [shu] (jasa modal 20 % + "
+                          "jasa usaha 25 %)")]
+    drafted = coop.call("shu.draft", year=2026)
+    after = roe()
+    source = f"SHU 2026 draft #{drafted['draft_id']} (draft)"
+    assert [(minor(p["amount"]), p["source"]) for p in after["numerator_parts"]] == [
+        (12_000_000 * RP, source), (15_000_000 * RP, source)]
+    # Modal sendiri: hibah 1,000,000,000 + the closed year's SHU 60,000,000 -> 27,000,000 /
+    # 1,060,000,000 = 2.55 % (under 5 %) -> 25.
+    assert minor(after["denominator"]) == 1_060_000_000 * RP
+    assert after["value_percent"] == "2.55"
+    assert after["score"] == 25

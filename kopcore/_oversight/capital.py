@@ -7,7 +7,8 @@
   rounded half up to the minor unit; the ratio is their sums'.
 - **SHU bagian anggota** (the members' share of the year's surplus: the jasa modal and jasa
   usaha pools of the ``[shu]`` settings, decided by the AD/ART and the RAT): the pools of the
-  year's SHU draft when one (not superseded) exists, else the year's surplus to the date
+  year's SHU draft when one (not superseded) exists and the whole cooperative is assessed,
+  else the year's surplus to the date (of the books assessed: one office's, one unit's)
   (income less expenses from 1 January, the year-closing entry left out) split by the
   ``[shu]`` percentages exactly as the draft would (largest remainder); nothing when the year
   runs at a deficit.
@@ -150,14 +151,17 @@ class MemberShare:
     basis: str
 
 
-def member_share(ctx: Context, as_of: date, surplus: int, currency: str) -> MemberShare:
-    """SHU bagian anggota of ``as_of``'s year: the year's live SHU draft's member pools, else
-    ``surplus`` (the year's to the date) split by the ``[shu]`` percentages."""
+def member_share(ctx: Context, as_of: date, surplus: int, currency: str, *,
+                 whole: bool = True) -> MemberShare:
+    """SHU bagian anggota of ``as_of``'s year: the year's live SHU draft's member pools (only
+    for the ``whole`` cooperative's books: a draft shares the consolidated surplus), else
+    ``surplus`` (the year's to the date, of the books assessed) split by the ``[shu]``
+    percentages."""
     d, p = shu_drafts.c, shu_pools.c
     draft = ctx.conn.execute(
         sa.select(d.id, d.status, d.surplus)
         .where(d.year == as_of.year, d.status != "superseded", d.currency == currency)
-    ).first()
+    ).first() if whole else None
     if draft is not None:
         pools = {r.pool: int(r.amount) for r in ctx.conn.execute(
             sa.select(p.pool, p.amount).where(p.draft_id == draft.id))}

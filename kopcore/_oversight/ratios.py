@@ -187,7 +187,9 @@ class Terms:
 
     def member_shu(self, surplus: int) -> tuple[Part, ...]:
         """SHU bagian anggota: jasa modal and jasa usaha of the year's SHU."""
-        share = capital.member_share(self.ctx, self.f.as_of, surplus, self.f.currency)
+        share = capital.member_share(
+            self.ctx, self.f.as_of, surplus, self.f.currency,
+            whole=self.f.unit is None and self.ctx.books_office_id is None)
         return (Part(f"Jasa modal ({share.basis})", share.source, share.jasa_modal),
                 Part(f"Jasa usaha ({share.basis})", share.source, share.jasa_usaha))
 
