@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from kopcore_savings.entity_tax import entity_tax, rate_in
 from kopcore_savings.products import DormantPolicy, InterestMethod, SavingsProduct, SavingsType
-from savings_coop import Coop
+from savings_coop import CASH, Coop
 
 
 def _product() -> SavingsProduct:
@@ -60,4 +60,36 @@ def test_an_entity_member_is_withheld_15_percent_and_reported_apart(coop: Coop) 
     assert recap["members_taxed"] == 1
     lines = {line["key"]: line for line in coop.call("reports.trial-balance")["lines"]}
     assert lines["payable.tax"]["balance"]["amount"] == "3329.00"
+    coop.books_balance()
+
+
+def test_an_entitys_time_deposit_is_withheld_at_maturity(coop: Coop) -> None:
+    coop.product("DEPO-1", "berjangka", interest_rate="6", term_months=1,
+                 min_balance="1000000")
+    partner = coop.call("members.register", name="CV Sumber Rejeki", kind="cv",
+                        nib="9120007654321", npwp="0098765432109000",
+                        representative_name="Made Sari")["member_number"]
+    coop.call("members.activate", member=partner)
+    person = coop.member()
+    coop.product("SUKARELA", "sukarela")
+    payout = {who: coop.open(who, "SUKARELA") for who in (partner, person)}
+    coop.close_days_until(date(2026, 2, 1))
+    placed = {who: coop.call("savings.place-deposit", member=who, product="DEPO-1",
+                             amount="10000000", source_account=CASH, instruction="payout")
+              for who in (partner, person)}
+    # Rp10,000,000 at 6 % for February's 28 days: 10,000,000 x 6 % x 28 / 365 = Rp46,027.40
+    # -> Rp46,027, all earned in February.
+    assert {p["interest_at_maturity"]["amount"] for p in placed.values()} == {"46027.00"}
+    coop.close_days_until(date(2026, 3, 2))
+    recap = coop.call("savings.tax-recap", month="2026-02")
+    slips = {x["member"]: x for x in recap["members"]}
+    # The person: Rp46,027 in the month is under Rp240,000, no tax. The CV: 15 % of Rp46,027
+    # = Rp6,904.05 -> Rp6,904.
+    assert (slips[person]["gross"]["amount"], slips[person]["tax"]["amount"]) == (
+        "46027.00", "0.00")
+    assert (slips[partner]["gross"]["amount"], slips[partner]["tax"]["amount"],
+            slips[partner]["basis"]) == ("46027.00", "6904.00", "pph-23")
+    assert recap["tax_pasal_23"]["amount"] == "6904.00"
+    assert Decimal(coop.balance(payout[partner])) == Decimal(10_000_000 + 46_027 - 6_904)
+    assert Decimal(coop.balance(payout[person])) == Decimal(10_000_000 + 46_027)
     coop.books_balance()
