@@ -156,3 +156,13 @@ def test_shu_bagian_anggota_comes_from_the_years_draft(make_kernel: KernelFactor
     assert minor(after["denominator"]) == 1_060_000_000 * RP
     assert after["value_percent"] == "2.55"
     assert after["score"] == 25
+
+
+def test_juknis_return_on_assets_table() -> None:
+    """Juknis 15/2021, rentabilitas aset: 7 % or more -> 4, 5 to under 7 -> 3, 3 to under 5
+    -> 2, under 3 -> 1."""
+    regime = load_regime("permenkop-9-2020")
+    roa = next(i for i in regime.indicators if i.key == "return_on_assets")
+    assert roa.status == "verified"
+    scores = [roa.score(Fraction(p)) for p in ("7", "6.99", "5", "4.99", "3", "2.99", "-1")]
+    assert scores == [4, 3, 3, 2, 2, 1, 1]
