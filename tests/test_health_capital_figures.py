@@ -15,6 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from kopcore._oversight import capital
 from kopcore._oversight.scoring import load_regime
 from kopcore.settings import ShuSettings
 from kopcore.testing import Cooperative, KernelFactory
@@ -166,3 +167,23 @@ def test_juknis_return_on_assets_table() -> None:
     assert roa.status == "verified"
     scores = [roa.score(Fraction(p)) for p in ("7", "6.99", "5", "4.99", "3", "2.99", "-1")]
     assert scores == [4, 3, 3, 2, 2, 1, 1]
+
+
+def test_each_gl_account_takes_the_first_matching_weight() -> None:
+    weights = capital.load_weights()
+    assets = {key: capital.rule_for(weights.assets, key).weight
+              for key in ("cash", "vault", "sharia.cash", "bank", "fixed_assets",
+                          "fixed_assets.depreciation", "loans.receivable", "receivable.other")}
+    assert assets == {"cash": 0, "vault": 0, "sharia.cash": 0, "bank": 20, "fixed_assets": 70,
+                      "fixed_assets.depreciation": 70, "loans.receivable": 100,
+                      "receivable.other": 100}
+    equity = {key: capital.rule_for(weights.capital, key).weight
+              for key in ("equity.pokok", "equity.wajib", "equity.reserve", "equity.grants",
+                          "equity.shu_undistributed", "equity.shu_current", "surplus",
+                          "equity.other")}
+    assert equity == {"equity.pokok": 100, "equity.wajib": 100, "equity.reserve": 100,
+                      "equity.grants": 100, "equity.shu_undistributed": 50,
+                      "equity.shu_current": 50, "surplus": 50, "equity.other": 100}
+    # A contra account's half sen is rounded away from zero, as its asset's would be.
+    assert (capital.weighted(-5, Decimal(50)), capital.weighted(5, Decimal(50))) \
+        == (-3, 3)

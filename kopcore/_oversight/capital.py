@@ -59,8 +59,7 @@ class WeightRule:
             return True
         if self.gl.startswith("*."):
             return key.endswith(self.gl[1:])
-        return key == self.gl or key.startswith(self.gl + ".") or \
-            (self.gl.endswith(".shu") and key.startswith(self.gl + "_"))
+        return key == self.gl or key.startswith(self.gl + ".")
 
 
 @attrs.frozen
