@@ -15,8 +15,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import pytest
+
 from kopcore._oversight import capital
 from kopcore._oversight.scoring import load_regime
+from kopcore.errors import ConfigurationError
 from kopcore.settings import ShuSettings
 from kopcore.testing import Cooperative, KernelFactory
 
@@ -187,3 +190,12 @@ def test_each_gl_account_takes_the_first_matching_weight() -> None:
     # A contra account's half sen is rounded away from zero, as its asset's would be.
     assert (capital.weighted(-5, Decimal(50)), capital.weighted(5, Decimal(50))) \
         == (-3, 3)
+
+
+def test_a_bad_weights_table_is_refused_by_name() -> None:
+    good = {"gl": "*", "label": "Aset lain", "weight": "100", "status": "unverified"}
+    for bad in ([{**good, "weight": "120"}], [{**good, "status": "guessed"}],
+                [{**good, "gl": "cash"}], [{"gl": "*"}], []):
+        with pytest.raises(ConfigurationError, match=r"capital\.toml"):
+            capital._rules(bad, "assets")
+    assert capital._rules([good], "assets")[0].weight == 100
