@@ -178,6 +178,11 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
         "net_margin": Fraction(interest_paid - expenses, interest_paid),
         "return_on_assets": Fraction(interest_paid - expenses, assets),
         "non_member_funding": Fraction(0),  # no non-member counterparty: closed loop
+        # Modal tertimbang: pokok and hibah at 100 %, the year's (negative) surplus at 50 %
+        # (half up to the sen); ATMR: cash 0 %, loans and their PPAP 100 %.
+        "capital_adequacy": Fraction((3 * POKOK + CAPITAL) * 100
+                                     - (expenses - interest_paid + 1) // 2,
+                                     outstanding - allowance),
     }
     for key, ratio in expected.items():
         assert got[key]["value_percent"] == percent_text(ratio * 100), key
@@ -203,7 +208,8 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
     scores = {"equity_to_assets": 4, "npl": 1, "loans_to_productive_assets": 1,
               "operating_efficiency": 1, "business_cost_to_gross_shu": 1,
               "productive_to_assets": 1, "liquid_to_assets": 2, "liquidity": 2,
-              "net_margin": 1, "return_on_assets": 1, "non_member_funding": 4}
+              "net_margin": 1, "return_on_assets": 1, "non_member_funding": 4,
+              "capital_adequacy": 4}
     assert {k: got[k]["score"] for k in scores} == scores
     assert {k for k, v in got.items() if v["score"] is not None} == set(scores)
     assert got["productive_to_assets"]["status"] == "not-found"
@@ -215,10 +221,10 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
              "liquidity": Fraction(15, 11), "operating_efficiency": Fraction(40, 6),
              "business_cost_to_gross_shu": Fraction(40, 6), "net_margin": Fraction(40, 6),
              "return_on_assets": Fraction(40, 6), "equity_to_assets": Fraction(15, 3),
-             "non_member_funding": Fraction(15, 11)}
+             "non_member_funding": Fraction(15, 11), "capital_adequacy": Fraction(15, 3)}
     points = sum(share[k] * scores[k] / 4 for k in scores)
     score = points / sum(share.values()) * 100
-    assert result["score"] == percent_text(score) == "38.69"
+    assert result["score"] == percent_text(score) == "45.52"
     assert result["category"] == "Dalam Pengawasan Khusus"
     assert result["complete"] is False
     aspects = {a["name"]: a for a in result["aspects"]}
@@ -246,7 +252,17 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
         "return_on_assets": Fraction(interest_paid - expenses, assets),
         "self_sufficiency": Fraction(interest_paid, expenses),
         "gross_participation": Fraction(1),
+        # Pinjaman berisiko: loan B, the one loan not Lancar (Kurang Lancar).
+        "risky_loans": Fraction(outstanding_b, outstanding),
+        "equity_to_risky_loans": Fraction(equity, outstanding_b),
+        "capital_adequacy": Fraction((3 * POKOK + CAPITAL) * 100
+                                     - (expenses - interest_paid + 1) // 2,
+                                     outstanding - allowance),
+        # The year runs at a deficit: no SHU for members, so ROE and PEA are 0 %.
+        "return_on_equity": Fraction(0),
+        "member_economic_promotion": Fraction(0),
     }
+    assert minor(reported["loans.risky"]["amount"]) == outstanding_b
     for key, ratio in expected.items():
         assert got[key]["value_percent"] == percent_text(ratio * 100), key
     # The worksheet compares the allowance with the problem-loan risk: 50 % of loan B (Kurang
@@ -256,27 +272,29 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
     # 16.88 % (10-20) -> 60; allowance/risk 21.96 % (20-30) -> 30; member cost 0 % -> 100;
     # business cost > 80 % -> 25; staff cost 1.95 % of loans (< 5) -> 100; cash ratio > 20 %
     # -> 25; loans/funds 13 % (< 50) -> 25; ROA < 5 % -> 25; self-sufficiency <= 100 % -> 25;
-    # gross participation 100 % -> 100. Risky loans, CAR, ROE, PEA: no figure; management
-    # questionnaire not answered.
+    # gross participation 100 % -> 100; equity / risky loans (100 % or more) -> 100; CAR
+    # (8 % or more) -> 100; risky loans 33.77 % (> 30) -> 25; ROE 0 % (< 5) -> 25; PEA 0 %
+    # (< 5) -> 0. Management questionnaire not answered.
     scores = {"equity_to_assets": 25, "member_loans": 100, "problem_loan_risk": 60,
               "allowance_to_risk": 30, "member_cost_to_participation": 100,
               "business_cost_to_gross_shu": 25, "service_efficiency": 100, "liquidity": 25,
               "loans_to_funds": 25, "return_on_assets": 25, "self_sufficiency": 25,
-              "gross_participation": 100}
+              "gross_participation": 100, "equity_to_risky_loans": 100,
+              "capital_adequacy": 100, "risky_loans": 25, "return_on_equity": 25,
+              "member_economic_promotion": 0}
     bobot = {"equity_to_assets": 6, "member_loans": 10, "problem_loan_risk": 5,
              "allowance_to_risk": 5, "member_cost_to_participation": 4,
              "business_cost_to_gross_shu": 4, "service_efficiency": 2, "liquidity": 10,
              "loans_to_funds": 5, "return_on_assets": 3, "self_sufficiency": 4,
-             "gross_participation": 7}
+             "gross_participation": 7, "equity_to_risky_loans": 6, "capital_adequacy": 3,
+             "risky_loans": 5, "return_on_equity": 3, "member_economic_promotion": 3}
     assert {k: got[k]["score"] for k in scores} == scores
     assert {k for k, v in got.items() if v["score"] is not None} == set(scores)
-    for key in ("equity_to_risky_loans", "capital_adequacy", "risky_loans",
-                "return_on_equity", "member_economic_promotion"):
-        assert got[key]["note"].startswith("not available: no plugin reports"), key
+    assert got["risky_loans"]["numerator_parts"][0]["source"] == "figure loans.risky (loans)"
     skor = sum(Fraction(bobot[k] * scores[k], 100) for k in scores)
-    assert skor == Fraction(355, 10)
+    assert skor == Fraction(465, 10)
     assert got["problem_loan_risk"]["points"] == "3.00"
-    assert result["score"] == percent_text(skor / sum(bobot.values()) * 100) == "54.62"
+    assert result["score"] == percent_text(skor / sum(bobot.values()) * 100) == "54.71"
     assert result["category"] == "Dalam Pengawasan"
     assert "Perdep" in result["regime_name"]
     assert "06/Per/Dep.6" in result["source"]

@@ -19,7 +19,14 @@ out):
   beban operasi anggota = YTD expenses in such entries (savings interest, profit shares paid);
 - SHU kotor (gross SHU) = YTD income less the member-business expenses (beban pokok);
   beban usaha = the other YTD expenses (staff, general, depreciation, allowance);
-- aset produktif (productive assets) = loans outstanding + sharia financing outstanding + bank.
+- aset produktif (productive assets) = loans outstanding + sharia financing outstanding + bank;
+- modal tertimbang / ATMR = equity lines x bobot pengakuan / asset lines x bobot risiko
+  (``weights/capital.toml``, see :mod:`kopcore._oversight.capital`);
+- SHU bagian anggota = jasa modal + jasa usaha of the year's SHU (the draft's pools, else the
+  year's surplus split by ``[shu]``); PEA = MEPPP (a plugin's ``members.loan_benefit``) + SHU
+  bagian anggota;
+- pinjaman diberikan yang berisiko = ``loans.risky`` (the loans plugin: every loan not current
+  by its kolektibilitas).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from fractions import Fraction
 
 import attrs
 
+from kopcore._oversight import capital
 from kopcore._oversight.figures import Figures, GLLine, equity_on, is_cash
 from kopcore.context import Context
 from kopcore.records import GLType
@@ -165,6 +173,26 @@ class Terms:
             return None
         return (*self.optional_figure(OUTSTANDING), *self.optional_figure(FINANCING))
 
+    # --- the ledger's own figures (kopcore/_oversight/capital.py) ---------------------------
+
+    def weighted_capital(self) -> tuple[Part, ...]:
+        """Modal tertimbang: equity lines and the surplus not yet closed, each weighted."""
+        return tuple(Part(w.label, w.source, w.amount) for w in
+                     capital.weighted_capital(self.f.lines, self.surplus().amount))
+
+    def risk_weighted_assets(self) -> tuple[Part, ...]:
+        """ATMR: asset lines, contra accounts included, each weighted by its class."""
+        return tuple(Part(w.label, w.source, w.amount) for w in
+                     capital.risk_weighted_assets(self.f.lines))
+
+    def member_shu(self, surplus: int) -> tuple[Part, ...]:
+        """SHU bagian anggota: jasa modal and jasa usaha of the year's SHU."""
+        share = capital.member_share(
+            self.ctx, self.f.as_of, surplus, self.f.currency,
+            whole=self.f.unit is None and self.ctx.books_office_id is None)
+        return (Part(f"Jasa modal ({share.basis})", share.source, share.jasa_modal),
+                Part(f"Jasa usaha ({share.basis})", share.source, share.jasa_usaha))
+
     def optional_figure(self, key: str, sign: int = 1) -> tuple[Part, ...]:
         found = self.f.plugin.get(key)
         return () if found is None else (Part(found.label, f"figure {key}", sign * found.value),)
@@ -235,9 +263,11 @@ def compute_ratios(ctx: Context, f: Figures) -> dict[str, Ratio]:
         "no equity a year earlier"))
     add("equity_to_risky_loans", lambda: (t.equity(), t.figure(RISKY_LOANS),
                                           "no risky loans"))
-    add("capital_adequacy", lambda: (t.figure(WEIGHTED_CAPITAL),
-                                     t.figure(RISK_WEIGHTED_ASSETS),
-                                     "no risk-weighted assets"))
+    # A plugin may report the weighted figures itself; otherwise the ledger's, line by line.
+    add("capital_adequacy", lambda: (
+        t.figure(WEIGHTED_CAPITAL) if WEIGHTED_CAPITAL in f.plugin else t.weighted_capital(),
+        t.figure(RISK_WEIGHTED_ASSETS) if RISK_WEIGHTED_ASSETS in f.plugin
+        else t.risk_weighted_assets(), "no risk-weighted assets"))
     # kopcore's loans plugin lends to members only; a plugin lending to others reports
     # loans.outstanding_non_members, taken off the numerator.
     add("member_loans", lambda: (
@@ -255,12 +285,17 @@ def compute_ratios(ctx: Context, f: Figures) -> dict[str, Ratio]:
         "no loans outstanding"))
     add("loans_to_funds", lambda: (t.lending(), t.funds_received(), "no funds received"))
     add("return_on_assets", lambda: (surplus_ytd, t.assets(), "no assets"))
-    add("return_on_equity", lambda: (t.figure(MEMBER_SHU), t.equity(), "no equity"))
+    surplus_total = f.income_year_to_date - f.expenses_year_to_date
+    add("return_on_equity", lambda: (
+        t.figure(MEMBER_SHU) if MEMBER_SHU in f.plugin else t.member_shu(surplus_total),
+        t.equity(), "no equity"))
     add("self_sufficiency", lambda: (all_income, all_expenses, "no expenses this year"))
     add("gross_participation", lambda: (member_income, all_income, "no income this year"))
-    add("member_economic_promotion", lambda: (t.figure(ECONOMIC_PROMOTION),
-                                              t.keys(MEMBER_CAPITAL_KEYS),
-                                              "no simpanan pokok and wajib"))
+    # PEA = MEPPP + SHU bagian anggota; a plugin reporting PEA whole overrides it.
+    add("member_economic_promotion", lambda: (
+        t.figure(ECONOMIC_PROMOTION) if ECONOMIC_PROMOTION in f.plugin
+        else (*t.optional_figure(capital.LOAN_BENEFIT), *t.member_shu(surplus_total)),
+        t.keys(MEMBER_CAPITAL_KEYS), "no simpanan pokok and wajib"))
     def productive() -> tuple[Part, ...] | None:
         lent = t.lending()
         return None if lent is None else (*lent, *t.keys(("bank",)))

@@ -21,7 +21,12 @@ figures, not today's:
 - the problem-loan risk of the KSP health worksheet (Perdep 06/2016 annex, productive-asset
   quality) is 50 % of the substandard (Kurang Lancar), 75 % of the doubtful (Diragukan) and
   100 % of the loss (Macet) classes' outstanding, rounded half up to the rupiah once on the
-  total; each of the three is reported as its own figure too.
+  total; each of the three is reported as its own figure too;
+- the risky loans (*pinjaman diberikan yang berisiko*, Perdep 06/2016 annex, capital b and
+  productive-asset quality d) are the outstanding of every loan whose class on that day is not
+  current (Lancar): special mention (Dalam Perhatian Khusus) where the classification has it,
+  Kurang Lancar, Diragukan and Macet — the loans carrying a credit risk by their
+  kolektibilitas.
 
 The allowance formed is the balance of the PPAP GL account (every account rolling up to it) from
 its postings up to that day.
@@ -60,6 +65,7 @@ ALLOWANCE_REQUIRED = "loans.allowance_required"
 ALLOWANCE_FORMED = "loans.allowance_formed"
 BORROWERS = "loans.borrowers"
 PROBLEM_LOAN_RISK = "loans.problem_loan_risk"
+RISKY = "loans.risky"
 #: The outstanding per role of the class the problem-loan risk weighs.
 PROBLEM_ROLES = {"substandard": ("loans.substandard", "Pinjaman kurang lancar"),
                  "doubtful": ("loans.doubtful", "Pinjaman diragukan"),
@@ -166,6 +172,7 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
     rupiah = int(10 ** exponent(currency))
     total = non_performing = required = 0
     by_role: dict[str, int] = defaultdict(int)
+    risky = 0
     for loan in chosen:
         amount = outstanding[loan.number]
         version = version_in_force(restructured[loan.id], as_of)
@@ -184,6 +191,8 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
         if cls.non_performing:
             non_performing += amount
         by_role[role_of(cls)] += amount
+        if role_of(cls) != "current":
+            risky += amount
         base = amount
         if chosen_policy.deduct_collateral and cls.non_performing:
             base = max(0, amount - cover.get(loan.id, 0))
@@ -199,6 +208,8 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
           for role, (key, label) in PROBLEM_ROLES.items()),
         HealthFigure(PROBLEM_LOAN_RISK, risk,
                      label="Risiko pinjaman bermasalah (50% KL + 75% D + 100% M)",
+                     currency=currency),
+        HealthFigure(RISKY, risky, label="Pinjaman diberikan yang berisiko (selain Lancar)",
                      currency=currency),
         HealthFigure(ALLOWANCE_REQUIRED, required, label="PPAP wajib dibentuk",
                      currency=currency),

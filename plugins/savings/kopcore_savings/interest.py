@@ -317,14 +317,15 @@ def write_settlement(ctx: Context, settlement: Settlement, up_to: date,
                      where: sa.ColumnElement[bool], ids: tuple[int, int], *, memo: str,
                      idempotency_key: str | None = None) -> int:
     """Write a :class:`Settlement` as ONE journal entry (its tax judged on the member's
-    accounts together first, when the policy says so: :mod:`kopcore_savings.tax_aggregation`):
+    accounts together first, when the policy says so: :mod:`kopcore_savings.tax_aggregation`;
+    a legal entity's by PPh pasal 23: :mod:`kopcore_savings.entity_tax`):
     debit each product's expense account,
     credit each member account its net interest, credit the tax payable; then its records, and
     delete the accrual rows (and carried-over interest) it paid. Returns the number of accounts
     settled."""
     if not settlement.records:
         return 0
-    tax_aggregation.aggregate(ctx, settlement)
+    tax_aggregation.judge(ctx, settlement)
     currency = ctx.settings.currency
     entry_id = None
     if settlement.expense:

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from kopcore import query
 from kopcore.context import Context
-from kopcore_savings import interest
+from kopcore_savings import entity_tax, interest
 from kopcore_savings.policy import TaxAggregation, get_policy
 from kopcore_savings.products import PPM, SavingsProduct, list_products
 from kopcore_savings.settlement import Settlement
@@ -65,6 +65,17 @@ def _earlier(ctx: Context, keys: set[MemberMonth]) -> dict[MemberMonth, list[Any
         if (row.member_id, row.month) in keys:
             found[(row.member_id, row.month)].append(row)
     return found
+
+
+def judge(ctx: Context, settlement: Settlement) -> None:
+    """The settlement's withholding as posted: the person rules per account (as computed),
+    per member when the policy aggregates (:func:`aggregate`), then Pasal 23 for the members
+    that are legal entities (:mod:`kopcore_savings.entity_tax`)."""
+    if not settlement.monthly:
+        return
+    aggregate(ctx, settlement)
+    entity_tax.rejudge(ctx, settlement, _products(
+        ctx, {r["account_id"] for r in settlement.monthly}))
 
 
 def aggregate(ctx: Context, settlement: Settlement) -> None:
@@ -103,7 +114,7 @@ def aggregate(ctx: Context, settlement: Settlement) -> None:
 def judge_payment(ctx: Context, account_id: int, member_id: int, source: str,
                   months: list[interest.MonthAmount]
                   ) -> tuple[list[interest.MonthAmount], list[dict[str, Any]]]:
-    """:func:`aggregate` for one account's payment outside a posting run (a time deposit at
+    """:func:`judge` for one account's payment outside a posting run (a time deposit at
     maturity): its months with their tax judged on the member's month, and the catch-up rows
     of tax on interest already paid in those months, withheld from this payment."""
     rows = interest.month_rows(account_id, member_id, months, source=source,
@@ -111,7 +122,7 @@ def judge_payment(ctx: Context, account_id: int, member_id: int, source: str,
     settlement = Settlement(records=[{"account_id": account_id,
                                       "gross": sum(m.gross for m in months),
                                       "tax": sum(m.tax for m in months)}], monthly=rows)
-    aggregate(ctx, settlement)
+    judge(ctx, settlement)
     taxed = {r["month"]: r["tax"] for r in settlement.monthly
              if r["account_id"] == account_id and r["gross"] > 0}
     judged = [interest.MonthAmount(m.month, m.gross, taxed.get(m.month.strftime("%Y-%m"), m.tax))

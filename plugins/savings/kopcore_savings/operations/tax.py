@@ -1,5 +1,8 @@
-"""Withholding tax on savings interest (PPh final, PP 15/2009): the monthly recap the cooperative
-files with its PPh pasal 4 ayat 2 return, and a member's withholding slip (bukti potong)."""
+"""Withholding tax on savings interest: the monthly recap the cooperative files and a member's
+withholding slip (bukti potong). A person's interest is withheld as PPh final (PP 15/2009) and
+filed with the PPh pasal 4 ayat 2 return; a legal entity's as PPh pasal 23 (15 %, not final;
+:mod:`kopcore_savings.entity_tax`), filed with the PPh pasal 23 return: each member's slip says
+which (``basis``), and the recap totals each apart."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import sqlalchemy as sa
 from kopcore import ledger, query
 from kopcore.context import Context
 from kopcore.money import Money
+from kopcore_savings.entity_tax import BASIS_ENTITY, BASIS_PERSON, basis_of
 from kopcore_savings.operations.common import MEMBER
 from kopcore_savings.tables import interest_months
 from kopcore_savings.wajib import period_end
@@ -46,17 +50,25 @@ class TaxMemberOut:
     gross: Money
     tax: Money
     npwp: str | None = None
+    #: ``pph-4-2`` (a person: PPh final, PP 15/2009) or ``pph-23`` (a legal entity: PPh pasal
+    #: 23, 15 % of the gross with no threshold, not final; 30 % without an NPWP).
+    basis: str = BASIS_PERSON
 
 
 @attrs.frozen
 class TaxRecapOut:
-    """The month's interest paid to members and the PPh final withheld (rekap PPh 4(2))."""
+    """The month's interest paid to members and the tax withheld: PPh final of persons (rekap
+    PPh 4(2)) and PPh pasal 23 of legal entities, each totalled apart."""
 
     month: str
     members: list[TaxMemberOut]
     gross: Money
     tax: Money
     members_taxed: int
+    #: Withheld from persons: PPh final pasal 4 ayat 2 (PP 15/2009).
+    tax_final: Money | None = None
+    #: Withheld from legal entities: PPh pasal 23.
+    tax_pasal_23: Money | None = None
 
 
 def tax_recap(ctx: Context, data: TaxRecapIn) -> TaxRecapOut:
@@ -82,7 +94,9 @@ def tax_recap(ctx: Context, data: TaxRecapIn) -> TaxRecapOut:
         members.append(TaxMemberOut(
             member.member_number, member.name, member.nik, lines,
             Money(sum(x.gross.minor for x in lines), cur),
-            Money(sum(x.tax.minor for x in lines), cur), member.npwp))
+            Money(sum(x.tax.minor for x in lines), cur), member.npwp, basis_of(member.kind)))
     return TaxRecapOut(data.month, members, Money(sum(x.gross.minor for x in members), cur),
                        Money(sum(x.tax.minor for x in members), cur),
-                       sum(1 for x in members if x.tax.is_positive()))
+                       sum(1 for x in members if x.tax.is_positive()),
+                       *(Money(sum(x.tax.minor for x in members if x.basis == basis), cur)
+                         for basis in (BASIS_PERSON, BASIS_ENTITY)))
