@@ -75,6 +75,9 @@ COLUMNS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType({
         "name": "Full name.",
         "phone": "Phone number, or NULL.",
         "status": "`applicant`, `active` or `left`.",
+        "kind": "`person`, or a legal entity's form: `koperasi`, `pt`, `cv`, `firma`, "
+                "`yayasan`, `perkumpulan` or `other` (contract 1.3).",
+        "npwp": "A legal entity's tax number (NPWP); NULL for a person (contract 1.3).",
     }),
     "journal_entries": MappingProxyType({
         "id": "The entry's id (`postings.entry_id`).",

@@ -28,7 +28,7 @@ from fractions import Fraction
 import attrs
 import sqlalchemy as sa
 
-from kopcore import ledger, query
+from kopcore import query
 from kopcore.context import Context
 from kopcore.ledger import MemberKind
 from kopcore_savings import interest
@@ -77,32 +77,10 @@ def entity_tax(product: SavingsProduct, month: str, gross: int, has_npwp: bool) 
 
 def entities(ctx: Context, member_ids: Iterable[int]) -> dict[int, bool]:
     """The legal entities among ``member_ids``: member id -> whether it has an NPWP."""
-    # The kernel's public member view (contract 1.2) has no ``kind``: the members are read
-    # with ``ledger.list_members`` by runs of nearby ids, one query per run (a month's
-    # posting reads its chunk's members in a few queries, not one each).
-    wanted = set(member_ids)
-    found: dict[int, bool] = {}
-    for low, high in _runs(wanted):
-        for member in ledger.list_members(ctx, after=low - 1, limit=high - low + 1):
-            if member.id in wanted and member.kind is not MemberKind.PERSON:
-                found[member.id] = bool(member.npwp)
-    return found
-
-
-#: Ids closer than this share one read (the ids between them are read and skipped).
-RUN_GAP = 64
-
-
-def _runs(ids: Iterable[int]) -> list[tuple[int, int]]:
-    """Sorted ``ids`` as (first, last) runs whose neighbours are at most :data:`RUN_GAP`
-    apart."""
-    runs: list[list[int]] = []
-    for member_id in sorted(ids):
-        if runs and member_id - runs[-1][1] <= RUN_GAP:
-            runs[-1][1] = member_id
-        else:
-            runs.append([member_id, member_id])
-    return [(low, high) for low, high in runs]
+    m = query.members.c
+    wanted = sorted(set(member_ids))
+    return {member_id: npwp is not None for member_id, npwp in ctx.conn.execute(
+        sa.select(m.id, m.npwp).where(m.id.in_(wanted), m.kind != MemberKind.PERSON.value))}
 
 
 def basis_of(kind: MemberKind) -> str:

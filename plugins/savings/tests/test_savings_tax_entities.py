@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from kopcore_savings.entity_tax import _runs, entity_tax, rate_in
+from kopcore_savings.entity_tax import entity_tax, rate_in
 from kopcore_savings.products import DormantPolicy, InterestMethod, SavingsProduct, SavingsType
 from savings_coop import CASH, Coop
 
@@ -93,9 +93,3 @@ def test_an_entitys_time_deposit_is_withheld_at_maturity(coop: Coop) -> None:
     assert Decimal(coop.balance(payout[partner])) == Decimal(10_000_000 + 46_027 - 6_904)
     assert Decimal(coop.balance(payout[person])) == Decimal(10_000_000 + 46_027)
     coop.books_balance()
-
-
-def test_members_are_read_by_runs_of_nearby_ids() -> None:
-    # 5 and 69 are 64 apart: one run; 69 and 134 are 65 apart: two.
-    assert _runs([5, 1, 69, 134, 135, 1000]) == [(1, 69), (134, 135), (1000, 1000)]
-    assert _runs([]) == []
