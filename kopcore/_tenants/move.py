@@ -31,7 +31,8 @@ from sqlalchemy import inspect, text
 
 from kopcore._tenants import clusters as pg
 from kopcore._tenants.hosting import admin_kernel
-from kopcore._tenants.registry import Registry, TenantConflict
+from kopcore._tenants.registry import Cluster, Registry, Tenant, TenantConflict
+from kopcore._tenants.replication import SYNC_TIMEOUT, Replication
 from kopcore.errors import Message, ValidationError, message
 from kopcore.kernel import Kernel
 from kopcore.ledger._integrity import seal_now
@@ -43,6 +44,10 @@ from kopcore.settings import Settings
 GRACE_SECONDS = 2.0
 
 PLATFORM_ACTOR = "platform"
+
+#: How a move copies the database: ``pg_dump``/``pg_restore`` under the freeze, or logical
+#: replication before it (the freeze then lasts only for the catch-up and the checks).
+METHODS = ("dump", "logical")
 
 
 @attrs.frozen
@@ -70,6 +75,10 @@ class MoveReport:
     freeze_seconds: float
     sessions_ended: int
     source_dropped: bool
+    #: ``dump`` or ``logical``.
+    method: str = "dump"
+    #: Seconds of the logical method's initial copy, before the freeze (writes went on).
+    copy_seconds: float = 0.0
 
 
 def figures(kernel: Kernel, *, expect_seal: int | None = None,
@@ -103,11 +112,12 @@ def _differences(before: Figures, after: Figures) -> list[str]:
     return found
 
 
-def move_tenant(platform: Settings, registry: Registry, slug: str, target_name: str, *,
-                keep_source: bool = False, grace_seconds: float = GRACE_SECONDS,
-                say: Callable[[Message], None] | None = None) -> MoveReport:
-    """Move a tenant's database to cluster ``target_name``; see the module's docstring."""
-    tell = say or (lambda _text: None)
+def _check_move(registry: Registry, slug: str, target_name: str,
+                method: str) -> tuple[Tenant, Cluster, Cluster]:
+    if method not in METHODS:
+        raise ValidationError(message("the method of a move is {methods}; got {method}",
+                                      methods=" or ".join(METHODS), method=method[:20]),
+                              field="method")
     tenant = registry.get(slug)
     if tenant.state not in ("active", "suspended"):
         raise TenantConflict(message("cooperative {slug} is {state}; only an active or "
@@ -121,10 +131,72 @@ def move_tenant(platform: Settings, registry: Registry, slug: str, target_name: 
         raise pg.ClusterError(message("database {database} already exists on cluster "
                                       "{cluster}", database=tenant.database,
                                       cluster=target.name))
-    previous = tenant.state
-    registry.update(slug, expect_state=(previous,), state="moving")
+    return tenant, source, target
+
+
+def move_tenant(platform: Settings, registry: Registry, slug: str, target_name: str, *,
+                method: str = "dump", keep_source: bool = False,
+                grace_seconds: float = GRACE_SECONDS, sync_timeout: float = SYNC_TIMEOUT,
+                say: Callable[[Message], None] | None = None) -> MoveReport:
+    """Move a tenant's database to cluster ``target_name`` by ``method`` (``dump`` or
+    ``logical``); see the module's docstring."""
+    tell = say or (lambda _text: None)
+    tenant, source, target = _check_move(registry, slug, target_name, method)
+    replication = Replication(source, target, tenant.database) \
+        if method == "logical" else None
+    if replication is not None:
+        replication.check()
+    with pg.move_lock(source, tenant.database):
+        copy_seconds = 0.0
+        if replication is not None:
+            started = time.monotonic()
+            _replicate(replication, tenant, sync_timeout, tell)
+            copy_seconds = time.monotonic() - started
+        return _frozen_move(platform, registry, tenant, source, target, replication,
+                            keep_source=keep_source, grace_seconds=grace_seconds,
+                            copy_seconds=copy_seconds, tell=tell)
+
+
+def _replicate(replication: Replication, tenant: Tenant, sync_timeout: float,
+               tell: Callable[[Message], None]) -> None:
+    """The schema on the target and the subscription's initial copy, while the cooperative
+    writes on; on failure nothing of it is left."""
+    target = replication.target
+    made = False
+    try:
+        with tempfile.TemporaryDirectory(prefix="kopcore-move-") as workdir:
+            schema = Path(workdir) / f"{tenant.database}.schema.dump"
+            pg.dump(replication.source, tenant.database, schema, schema_only=True)
+            pg.create_database(target, tenant.database)
+            made = True
+            pg.restore(target, tenant.database, schema)
+        replication.start()
+        tell(message("replicating {database} to {cluster}; the cooperative keeps writing",
+                     database=tenant.database, cluster=target.name))
+        tables = replication.wait_synced(sync_timeout)
+        tell(message("initial copy done: {tables} tables", tables=tables))
+    except BaseException:
+        replication.drop()
+        if made:
+            pg.drop_database(target, tenant.database)
+        raise
+
+
+def _frozen_move(platform: Settings, registry: Registry, tenant: Tenant, source: Cluster,
+                 target: Cluster, replication: Replication | None, *, keep_source: bool,
+                 grace_seconds: float, copy_seconds: float,
+                 tell: Callable[[Message], None]) -> MoveReport:
+    """The write freeze: figures before, the last of the copy, figures after, the switch."""
+    slug, previous = tenant.slug, tenant.state
+    copied = replication is not None
+    try:
+        registry.update(slug, expect_state=(previous,), state="moving")
+    except BaseException:
+        if replication is not None:
+            replication.drop()
+            pg.drop_database(target, tenant.database)
+        raise
     frozen_at = time.monotonic()
-    copied = False
     try:
         ended = pg.freeze(source, tenant.database)
         tell(message("writes frozen on {cluster} ({sessions} sessions ended)",
@@ -142,12 +214,17 @@ def move_tenant(platform: Settings, registry: Registry, slug: str, target_name: 
         tell(message("before: {entries} entries, seal {seal}, chain {chain}",
                      entries=before.entries, seal=before.seals,
                      chain=before.chain_head or "-"))
-        with tempfile.TemporaryDirectory(prefix="kopcore-move-") as workdir:
-            dump = Path(workdir) / f"{tenant.database}.dump"
-            pg.dump(source, tenant.database, dump)
-            pg.create_database(target, tenant.database)
-            copied = True
-            pg.restore(target, tenant.database, dump)
+        if replication is not None:
+            replication.catch_up()
+            replication.copy_sequences()
+            replication.finish()
+        else:
+            with tempfile.TemporaryDirectory(prefix="kopcore-move-") as workdir:
+                dump = Path(workdir) / f"{tenant.database}.dump"
+                pg.dump(source, tenant.database, dump)
+                pg.create_database(target, tenant.database)
+                copied = True
+                pg.restore(target, tenant.database, dump)
         kernel = admin_kernel(platform, tenant, target)
         try:
             after = figures(kernel, expect_seal=before.seals or None,
@@ -165,22 +242,27 @@ def move_tenant(platform: Settings, registry: Registry, slug: str, target_name: 
                      chain=after.chain_head or "-"))
         registry.update(slug, expect_state=("moving",), state=previous, cluster=target.name)
     except BaseException:
+        if replication is not None:
+            replication.drop()
         if copied:
             pg.drop_database(target, tenant.database)
         pg.thaw(source, tenant.database)
         registry.update(slug, state=previous)
         raise
     freeze_seconds = time.monotonic() - frozen_at
+    method = "dump" if replication is None else "logical"
     if not keep_source:
         time.sleep(grace_seconds)
         pg.drop_database(source, tenant.database)
     report = MoveReport(slug, source.name, target.name, tenant.database, before, after,
-                        freeze_seconds, ended, not keep_source)
+                        freeze_seconds, ended, not keep_source, method, copy_seconds)
     registry.record(slug, "moved", {
-        "from": source.name, "to": target.name, "freeze_seconds": round(freeze_seconds, 3),
+        "from": source.name, "to": target.name, "method": method,
+        "freeze_seconds": round(freeze_seconds, 3),
+        "copy_seconds": round(copy_seconds, 3),
         "entries": after.entries, "seal": after.seals, "chain": after.chain_head,
         "rows": sum(after.rows.values()), "source_dropped": not keep_source})
     return report
 
 
-__all__ = ["Figures", "MoveReport", "figures", "move_tenant"]
+__all__ = ["METHODS", "Figures", "MoveReport", "figures", "move_tenant"]
