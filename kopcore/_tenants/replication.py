@@ -135,7 +135,10 @@ class Replication:
                 f"CREATE SUBSCRIPTION {_identifier(self.name)} "
                 f"CONNECTION {_literal(conninfo(self.source, self.database))} "
                 f"PUBLICATION {_identifier(self.name)} "
-                f"WITH (copy_data = true, slot_name = {_literal(self.name)})"))
+                f"WITH (copy_data = true, slot_name = {_literal(self.name)}, "
+                # the applied changes are flushed at once, so the slot's confirmed
+                # position follows the source without waiting for the WAL writer
+                "synchronous_commit = 'on')"))
 
     def wait_synced(self, timeout: float = SYNC_TIMEOUT) -> int:
         """Wait until every table's initial copy is done; returns how many tables."""
@@ -176,6 +179,10 @@ class Replication:
         deadline = time.monotonic() + timeout
         with _session(self.source) as conn:
             position = str(conn.execute(text("SELECT pg_current_wal_lsn()")).scalar())
+            # A commit flushed at once flushes all the WAL before it, so the sender has it
+            # now, not when the WAL writer gets to it (asynchronous commits).
+            conn.execute(text("SET synchronous_commit = on"))
+            conn.execute(text("SELECT txid_current()"))
             while True:
                 done = conn.execute(text(
                     "SELECT confirmed_flush_lsn >= CAST(:lsn AS pg_lsn) "
