@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -503,6 +505,30 @@ def test_a_logical_move_is_refused_or_undone_and_the_cooperative_writes_on(
     written = b.post("/api/v1/accounts/open-internal", headers=bearer(platform.keys["ksp-b"]),
                      json={"name": "Kas Ketiga", "gl_key": "cash", "number": "CASH-LOGICAL"})
     assert written.status_code == 200, written.text  # the source thawed: it writes again
+
+    # A logical move killed during its initial copy: the subscription on alpha and the slot
+    # on beta stay until the cooperative's interrupted move is resumed.
+    registry.record("ksp-b", "move-started", {"from": "beta", "to": "alpha",
+                                              "method": "logical"})
+    pg.create_database(alpha, "kop_ksp_b")
+    killed = Replication(beta, alpha, "kop_ksp_b")
+    with tempfile.TemporaryDirectory() as workdir:
+        schema = Path(workdir) / "schema.dump"
+        pg.dump(beta, "kop_ksp_b", schema, schema_only=True)
+        pg.restore(alpha, "kop_ksp_b", schema)
+    killed.start()
+    assert set(_replication_leftovers(platform, "kop_ksp_b")) >= {  # and the copy's slots
+        "alpha: subscription kopcore_move_kop_ksp_b", "beta: publication kopcore_move_kop_ksp_b",
+        "beta: slot kopcore_move_kop_ksp_b"}
+    with pg.move_lock(beta, "kop_ksp_b"), pytest.raises(pg.ClusterError,
+                                                        match="already under way"):
+        set_state(registry, "ksp-b", "active", interrupted_move=True)  # the move still runs
+    set_state(registry, "ksp-b", "active", interrupted_move=True)
+    assert _replication_leftovers(platform, "kop_ksp_b") == []
+    assert not pg.database_exists(alpha, "kop_ksp_b")
+    assert registry.get("ksp-b").state == "active"
+    with pytest.raises(TenantConflict, match="no interrupted move"):
+        set_state(registry, "ksp-b", "active", interrupted_move=True)
 
 
 def test_a_move_that_fails_after_the_freeze_puts_everything_back(

@@ -147,14 +147,58 @@ def move_tenant(platform: Settings, registry: Registry, slug: str, target_name: 
     if replication is not None:
         replication.check()
     with pg.move_lock(source, tenant.database):
-        copy_seconds = 0.0
-        if replication is not None:
-            started = time.monotonic()
-            _replicate(replication, tenant, sync_timeout, tell)
-            copy_seconds = time.monotonic() - started
-        return _frozen_move(platform, registry, tenant, source, target, replication,
-                            keep_source=keep_source, grace_seconds=grace_seconds,
-                            copy_seconds=copy_seconds, tell=tell)
+        registry.record(slug, "move-started", {"from": source.name, "to": target.name,
+                                               "method": method})
+        try:
+            copy_seconds = 0.0
+            if replication is not None:
+                started = time.monotonic()
+                _replicate(replication, tenant, sync_timeout, tell)
+                copy_seconds = time.monotonic() - started
+            return _frozen_move(platform, registry, tenant, source, target, replication,
+                                keep_source=keep_source, grace_seconds=grace_seconds,
+                                copy_seconds=copy_seconds, tell=tell)
+        except BaseException as exc:
+            registry.record(slug, "move-failed", {"to": target.name, "method": method,
+                                                  "error": f"{type(exc).__name__}: "
+                                                           f"{exc}"[:300]})
+            raise
+
+
+def _unfinished_move(registry: Registry, slug: str) -> dict[str, Any] | None:
+    """The ``move-started`` record of a move that never ended (its process died), if any."""
+    last = None
+    for _at, kind, detail in registry.events(slug):
+        if kind in ("move-started", "moved", "move-failed") or \
+                (kind == "resumed" and detail.get("interrupted_move")):
+            last = (kind, detail)
+    return last[1] if last is not None and last[0] == "move-started" else None
+
+
+def resume_interrupted_move(registry: Registry, slug: str) -> Tenant:
+    """Undo what a move whose process died left behind, and make the cooperative ``active``
+    on the cluster the registry names: the source is thawed; on the target the subscription
+    and the partial copy are dropped, on the source the replication slot and publication.
+    Refused while the move still runs (it holds :func:`kopcore._tenants.clusters.move_lock`)
+    and for a cooperative with no interrupted move."""
+    tenant = registry.get(slug)
+    started = _unfinished_move(registry, slug)
+    if tenant.state != "moving" and started is None:
+        raise TenantConflict(message("cooperative {slug} has no interrupted move to resume",
+                                     slug=slug))
+    source = registry.cluster(tenant.cluster)
+    with pg.move_lock(source, tenant.database):
+        if started is not None and started.get("to") != tenant.cluster:
+            target = registry.cluster(str(started["to"]))
+            Replication(source, target, tenant.database).drop()
+            pg.drop_database(target, tenant.database)  # a partial copy: the move made it
+        else:
+            Replication(source, source, tenant.database).drop_source()
+        if tenant.state == "moving":
+            pg.thaw(source, tenant.database)
+            tenant = registry.update(slug, expect_state=("moving",), state="active")
+    registry.record(slug, "resumed", {"interrupted_move": True})
+    return tenant
 
 
 def _replicate(replication: Replication, tenant: Tenant, sync_timeout: float,
@@ -265,4 +309,5 @@ def _frozen_move(platform: Settings, registry: Registry, tenant: Tenant, source:
     return report
 
 
-__all__ = ["METHODS", "Figures", "MoveReport", "figures", "move_tenant"]
+__all__ = ["METHODS", "Figures", "MoveReport", "figures", "move_tenant",
+           "resume_interrupted_move"]

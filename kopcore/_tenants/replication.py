@@ -214,7 +214,7 @@ class Replication:
         """Drop the subscription (and its slot on the source) and the publication."""
         with _session(self.target, self.database) as conn:
             conn.execute(text(f"DROP SUBSCRIPTION IF EXISTS {_identifier(self.name)}"))
-        self._drop_source()
+        self.drop_source()
 
     # --- on failure -------------------------------------------------------------------------
     def drop(self) -> None:
@@ -233,9 +233,9 @@ class Replication:
         except DBAPIError:
             if pg.database_exists(self.target, self.database):
                 raise
-        self._drop_source(found[0] if found is not None else None)
+        self.drop_source(found[0] if found is not None else None)
 
-    def _drop_source(self, subscription: int | None = None) -> None:
+    def drop_source(self, subscription: int | None = None) -> None:
         """Drop the slot (and the initial copy's slots) and the publication on the source."""
         with _session(self.source) as conn:
             for _attempt in range(50):
