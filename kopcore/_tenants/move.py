@@ -1,5 +1,10 @@
 """``kopcore tenants move``: a tenant's database from one cluster to another, nothing lost.
 
+0. With ``method="logical"`` first, while the cooperative writes on
+   (:mod:`kopcore._tenants.replication`): the source is checked (``wal_level``, every table
+   replicable), the schema copied to a new database on the target, a publication on the
+   source and a subscription on the target copy every table; the move waits for the initial
+   copy. A second move of the tenant is refused meanwhile (:func:`clusters.move_lock`).
 1. The tenant is marked ``moving`` in the registry: the serving processes refuse its writes
    (``tenant-moving``, 503 with ``Retry-After``) and keep serving its reads.
 2. Its database is **frozen** on the source cluster (:func:`kopcore._tenants.clusters.freeze`):
@@ -8,14 +13,19 @@
 3. The journal is sealed (the mover's own session may still write) and the **figures before**
    are taken: ``verify`` of the books and the seal chain, and each table's row count and a
    digest of its contents.
-4. ``pg_dump`` on the source, ``pg_restore`` into a new database on the target cluster.
+4. ``dump``: ``pg_dump`` on the source, ``pg_restore`` into a new database on the target.
+   ``logical``: the subscription catches up with the source's WAL position, the sequences are
+   set to the source's values, the subscription, its slot and the publication are dropped.
 5. The **figures after** are taken on the target, ``verify`` with the seal number and chain
    value recorded before (``--expect-seal``/``--expect-chain``); every table must have the same
-   rows and contents. Any difference, or any failure on the way, drops the copy, thaws the
-   source and puts the tenant back as it was.
+   rows and contents. Any difference, or any failure on the way, drops the copy (and the
+   replication), thaws the source and puts the tenant back as it was.
 6. The registry points the tenant at the target and its state back to what it was; the write
-   freeze ends there. After a grace period for the serving processes to notice, the source
-   database is dropped (``--keep-source`` keeps it, frozen).
+   freeze ends there (its length is the report's ``freeze_seconds``). After a grace period for
+   the serving processes to notice, the source database is dropped (``--keep-source`` keeps
+   it, frozen).
+
+A move whose process died is undone by :func:`resume_interrupted_move`.
 """
 
 from __future__ import annotations
