@@ -95,8 +95,9 @@ class LocalCluster:
                     "shared_buffers = 32MB\n"
                     # moves by logical replication: a publication on one, a subscription
                     # on the other
-                    "wal_level = logical\nmax_replication_slots = 10\n"
-                    "max_wal_senders = 10\nmax_logical_replication_workers = 4\n")
+                    "wal_level = logical\nmax_replication_slots = 20\n"
+                    "max_wal_senders = 20\nmax_logical_replication_workers = 8\n"
+                    "max_sync_workers_per_subscription = 4\nmax_worker_processes = 16\n")
         with open(data / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write(settings)
         _run([str(self.bin / "pg_ctl"), "-D", str(data), "-l",

@@ -43,6 +43,11 @@ SYNC_TIMEOUT = 3600.0
 CATCH_UP_TIMEOUT = 120.0
 
 
+#: Errors of the subscription's workers (PostgreSQL starts a failed one again) after which the
+#: move gives up: a passing one (a connection, a slot not yet free) is retried.
+ERRORS_TOLERATED = 10
+
+
 class NotReplicable(pg.ClusterError):
     code = "tenant-not-replicable"
     title = "Cannot move by logical replication"
@@ -167,7 +172,7 @@ class Replication:
             "SELECT coalesce(sum(apply_error_count + sync_error_count), 0) "
             "FROM pg_stat_subscription_stats WHERE subname = :name"),
             {"name": self.name}).scalar()
-        if errors:
+        if errors and int(errors) >= ERRORS_TOLERATED:
             raise pg.ClusterError(message(
                 "the subscription on {cluster} failed to apply changes (see that server's "
                 "log); nothing was moved", cluster=self.target.name))
