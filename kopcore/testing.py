@@ -28,6 +28,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from kopcore._test_templates import MigratedTemplates, is_empty
 from kopcore.context import Context
 from kopcore.kernel import Kernel
 from kopcore.settings import Settings
@@ -55,6 +56,9 @@ START_DATE = date(2026, 1, 5)
 
 TEST_DATABASE = os.environ.get("KOPCORE_TEST_DATABASE", "sqlite")
 ON_POSTGRES = TEST_DATABASE.startswith("postgres")
+#: ``KOPCORE_TEST_TEMPLATES=0`` migrates every test's database for real instead of copying a
+#: migrated template into it (kopcore/_test_templates.py).
+USE_TEMPLATES = os.environ.get("KOPCORE_TEST_TEMPLATES", "1") != "0"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -117,17 +121,41 @@ def database_url(tmp_path: Path, postgres_database: str | None) -> str:
 KernelFactory = Callable[..., Kernel]
 
 
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory,
+                       postgres_database: str | None) -> Iterator[MigratedTemplates]:
+    """Migrated empty databases, one per plugin set, copied into each test's database by
+    ``make_kernel`` instead of migrating it again (kopcore/_test_templates.py)."""
+    workdir = tmp_path_factory.mktemp("templates")
+    if postgres_database is None:
+        templates = MigratedTemplates(workdir)
+    else:
+        session = make_url(postgres_database)
+        admin = session.set(database=make_url(_psycopg(TEST_DATABASE)).database)
+        templates = MigratedTemplates(workdir, admin.render_as_string(hide_password=False),
+                                      session.database or "kopcore_test")
+    yield templates
+    templates.drop()
+
+
 @pytest.fixture
-def make_kernel(database_url: str) -> Iterator[KernelFactory]:
+def make_kernel(database_url: str, migrated_templates: MigratedTemplates
+                ) -> Iterator[KernelFactory]:
     """Build a migrated kernel. Keyword arguments: ``plugins`` (entry-point names to enable;
     default none), ``extra_plugins`` ((name, object) pairs registered directly) and any
-    :class:`Settings` field."""
+    :class:`Settings` field. The first kernel of a test starts from a copy of its plugin set's
+    migrated template; a later one on the same database is migrated for real."""
     made: list[Kernel] = []
 
     def factory(*, plugins: tuple[str, ...] = (), extra_plugins: Any = (),
                 **overrides: Any) -> Kernel:
         settings = Settings(database_url=database_url, plugins=plugins, **overrides)
-        kernel = Kernel.start(settings, extra_plugins=extra_plugins, migrate=True,
+        extra_plugins = tuple(extra_plugins)
+        copied = USE_TEMPLATES and is_empty(database_url)
+        if copied:
+            # The template was migrated to the heads of exactly these migration sources.
+            migrated_templates.copy_into(database_url, plugins, extra_plugins)
+        kernel = Kernel.start(settings, extra_plugins=extra_plugins, migrate=not copied,
                               initial_date=START_DATE)
         made.append(kernel)
         return kernel
@@ -195,14 +223,19 @@ class RunningServer:
     """The kernel's API and web apps served by uvicorn on a free local port, in a thread:
     ``with RunningServer(kernel) as server: httpx.get(server.url + "/api/v1/...")``.
 
-    For tests that need a real HTTP server: a provider's test double calling back, a browser."""
+    For tests that need a real HTTP server: a provider's test double calling back, a browser.
+    ``app`` serves another ASGI app instead of the kernel's (a platform of many cooperatives:
+    ``RunningServer(None, app=platform)``)."""
 
-    def __init__(self, kernel: Kernel) -> None:
+    def __init__(self, kernel: Kernel | None, *, app: Any = None) -> None:
         import uvicorn  # the kernel's own server; imported only where a test serves
 
         from kopcore.interfaces.api import make_app
 
-        config = uvicorn.Config(make_app(kernel), host="127.0.0.1", port=0, log_level="warning",
+        if app is None:
+            assert kernel is not None, "a kernel or an app to serve"
+            app = make_app(kernel)
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
                                 lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

@@ -596,9 +596,9 @@ def test_the_app_installs_and_its_offline_shell_holds_no_balance(demo_kernel: Ke
         assert manifest["lang"] == "id"
         worker = client.get("/anggota/sw.js")
         assert worker.headers["content-type"].startswith("text/javascript")
-        shell = re.search(r"var SHELL = \[(.*?)\];", worker.text, re.S)
+        shell = re.search(r"var SHELL = \[(.*?)\]", worker.text, re.S)
         assert shell
-        cached = re.findall(r'"([^"]+)"', shell.group(1))
+        cached = ["/anggota/" + name for name in re.findall(r'"([^"]+)"', shell.group(1))]
         assert set(cached) == {"/anggota/offline", "/anggota/static/member.css",
                                "/anggota/static/member.js", "/anggota/static/icon.svg",
                                "/anggota/manifest.webmanifest"}

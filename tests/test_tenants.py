@@ -83,9 +83,8 @@ def test_a_cooperative_is_found_by_its_host_name_or_its_path(app: PlatformApp,
         assert unknown.json()["title"] == "Koperasi tidak ditemukan"
         nobody = bare.get("/api/v1/users/list", headers=bearer(key))
         assert (nobody.status_code, nobody.json()["code"]) == (404, "tenant-not-found")
-        web = bare.get("/t/ksp-a/app/login")
-        assert (web.status_code, web.json()["code"]) == (404, "tenant-web-by-host")
-        assert by_host.get("/app/login").status_code == 200
+        assert 'action="/t/ksp-a/app/login"' in bare.get("/t/ksp-a/app/login").text
+        assert 'action="/app/login"' in by_host.get("/app/login").text
     with client(app, "ksp-zz.kop.test") as unknown_host:
         assert unknown_host.get("/api/v1/users/list").json()["code"] == "tenant-not-found"
     with client(app, "x.ksp-a.kop.test") as nested:
@@ -177,6 +176,22 @@ def test_a_web_session_of_one_cooperative_is_nobody_at_the_other(
                        follow_redirects=False)
         assert stolen.status_code == 303
         assert stolen.headers["location"].startswith("/app/login")
+    # Under the path prefixes of one host: the cookie is scoped to A's prefix, and presented
+    # under B's it opens nothing there.
+    with client(app) as bare:
+        form = bare.get("/t/ksp-a/app/login").text
+        signed_in = bare.post("/t/ksp-a/app/login", data={
+            "login_token": hidden(form, "login_token"), "username": "admin",
+            "password": "Rahasia-Koperasi-1", "next": "/t/ksp-a/app/"}, follow_redirects=False)
+        assert signed_in.headers["location"] == "/t/ksp-a/app/"
+        assert "Path=/t/ksp-a/app" in signed_in.headers["set-cookie"]
+        session = bare.cookies.get("kopcore_session")
+        assert bare.get("/t/ksp-a/app/", follow_redirects=False).status_code == 200
+        assert bare.get("/t/ksp-b/app/", follow_redirects=False).headers["location"] == \
+            "/t/ksp-b/app/login?next=/t/ksp-b/app"  # the cookie is not sent there
+        stolen = client(app).get("/t/ksp-b/app/", follow_redirects=False,
+                                 headers={"Cookie": f"kopcore_session={session}"})
+        assert stolen.headers["location"] == "/t/ksp-b/app/login?next=/t/ksp-b/app&expired=1"
 
 
 def test_a_payment_callback_reaches_only_the_cooperative_it_is_sent_to(
@@ -315,25 +330,79 @@ def test_connections_to_a_cluster_stay_within_its_budget(app: PlatformApp,
     assert gate.in_use == 0
 
 
-def test_migrations_roll_out_tenant_by_tenant_and_a_failure_does_not_stop_them(
-        platform: Platform) -> None:
+def test_migrations_roll_out_with_a_canary_and_a_failure_limit(platform: Platform) -> None:
     registry = platform.registry
-    registry.reserve("ksp-ghost", "alpha", ("savings",), {"cooperative_name": "Hantu"})
-    registry.update("ksp-ghost", state="active")  # its database was never made
+    for ghost in ("ksp-ghost", "ksp-ghost-2"):
+        registry.reserve(ghost, "alpha", ("savings",), {"cooperative_name": "Hantu"})
+        registry.update(ghost, state="active")  # its database was never made
+    cli = make_cli(platform.settings, PluginHost.load(platform.settings.plugins))
+
+    def migrate(*arguments: str) -> tuple[int, Any]:
+        result = CliRunner().invoke(cli, ["tenants", "migrate", "--json", *arguments])
+        return result.exit_code, json.loads(result.output)
+
     try:
-        cli = make_cli(platform.settings, PluginHost.load(platform.settings.plugins))
-        result = CliRunner().invoke(cli, ["tenants", "migrate", "--json"])
-        assert result.exit_code == 1
-        rows = {row["slug"]: row for row in json.loads(result.output)}
-        assert {"ksp-a", "ksp-b", "ksp-ghost"} <= set(rows)
+        # No plan: every cooperative tried, the broken ones reported, the others migrated.
+        code, report = migrate()
+        assert code == 1
+        rows = {row["slug"]: row for row in report["tenants"]}
         for slug in ("ksp-a", "ksp-b"):
-            assert rows[slug]["error"] == ""
+            assert rows[slug]["status"] == "migrated"
             assert rows[slug]["before"] == rows[slug]["after"] != "-"
             assert rows[slug]["changed"] is False
         assert "kop_ksp_ghost" in rows["ksp-ghost"]["error"]
+        assert set(report["failed"]) == {"ksp-ghost", "ksp-ghost-2"}
+        assert (report["not_attempted"], report["stopped"]) == ([], None)
+        # A broken canary: nothing else is tried.
+        code, report = migrate("ksp-ghost", "ksp-a", "ksp-b", "--canary", "1",
+                               "--batch-size", "1", "--pause", "0.1")
+        assert code == 1
+        assert (report["migrated"], report["failed"], report["not_attempted"]) == \
+            ([], ["ksp-ghost"], ["ksp-a", "ksp-b"])
+        assert report["stopped"] == "koperasi kanari ksp-ghost gagal: peluncuran dihentikan"
+        # Past the canary, batches of one until the second failure.
+        code, report = migrate("ksp-a", "ksp-ghost", "ksp-ghost-2", "ksp-b", "--canary", "1",
+                               "--batch-size", "1", "--max-failures", "2")
+        assert code == 1
+        assert [(row["slug"], row["status"]) for row in report["tenants"]] == [
+            ("ksp-a", "migrated"), ("ksp-ghost", "failed"), ("ksp-ghost-2", "failed"),
+            ("ksp-b", "not attempted")]
+        # A rollout that reaches every cooperative and migrates each exits 0.
+        code, report = migrate("ksp-a", "ksp-b", "--canary", "1")
+        assert (code, report["migrated"]) == (0, ["ksp-a", "ksp-b"])
     finally:
-        registry.update("ksp-ghost", state="creating")
-        registry.forget("ksp-ghost")
+        for ghost in ("ksp-ghost", "ksp-ghost-2"):
+            registry.update(ghost, state="creating")
+            registry.forget(ghost)
+
+
+def test_the_registry_on_postgresql_is_made_by_its_revisions_and_an_old_one_stamped(
+        platform: Platform) -> None:
+    from sqlalchemy import create_engine, inspect, text
+
+    from kopcore._tenants.registry import VERSION_TABLE, Registry, metadata, upgrade_registry
+
+    assert upgrade_registry(platform.registry.engine) == ["r0001"]
+    assert VERSION_TABLE in inspect(platform.registry.engine).get_table_names()
+    alpha = platform.registry.cluster("alpha")
+    pg.create_database(alpha, "old_registry")
+    url = alpha.database_url("old_registry", admin=True)
+    try:
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        metadata.create_all(engine)  # as a registry was made before its revisions
+        old = Registry(engine)
+        old.add_cluster("alpha", alpha.url)
+        old.close()
+        reopened = Registry.open(url)
+        try:
+            with reopened.engine.connect() as conn:
+                assert conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")
+                                    ).all() == [("r0001",)]
+            assert [c.name for c in reopened.clusters()] == ["alpha"]
+        finally:
+            reopened.close()
+    finally:
+        pg.drop_database(alpha, "old_registry")
 
 
 def _move_under_writes(app: PlatformApp, platform: Platform, slug: str, key: str,

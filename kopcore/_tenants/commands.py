@@ -204,28 +204,57 @@ def add_tenant_commands(root: click.Group, settings: Settings,
 
     @tenants.command("migrate")
     @click.argument("slugs", nargs=-1)
+    @click.option("--canary", type=click.IntRange(1), default=None, metavar="N",
+                  help="Migrate N cooperatives first; stop the rollout if one of them fails")
+    @click.option("--batch-size", type=click.IntRange(1), default=None, metavar="N",
+                  help="After the canaries, migrate the others N at a time")
+    @click.option("--pause", type=click.FloatRange(0), default=0.0, metavar="SECONDS",
+                  help="Seconds to wait between batches (and after the canaries)")
+    @click.option("--max-failures", type=click.IntRange(1), default=None, metavar="K",
+                  help="Stop the rollout when K cooperatives have failed")
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON")
-    def migrate(slugs: tuple[str, ...], as_json: bool) -> None:
-        """Upgrade each cooperative's database (all, or the SLUGS named), one at a time, and
-        report each; exits with status 1 when any failed."""
-        from kopcore._tenants.provision import migrate_tenants
+    def migrate(slugs: tuple[str, ...], canary: int | None, batch_size: int | None,
+                pause: float, max_failures: int | None, as_json: bool) -> None:
+        """Upgrade each cooperative's database (all, or the SLUGS named, in that order), one at
+        a time, throttled by a canary, batches and a failure limit; reports which were
+        migrated, which failed and why, and which were not attempted; exits with status 1
+        unless every one was migrated."""
+        from kopcore._tenants.rollout import Plan, migrate_tenants
 
+        if pause and not (canary or batch_size):
+            raise click.BadParameter(message("a pause is between batches: give --batch-size "
+                                             "or --canary").text_in(language()),
+                                     param_hint="--pause")
         registry = open_registry(settings)
         try:
-            results = migrate_tenants(settings, registry, slugs or None)
+            rollout = migrate_tenants(settings, registry, slugs or None, plan=Plan(
+                canary=canary, batch_size=batch_size, pause=pause, max_failures=max_failures))
         finally:
             registry.close()
-        rows = [{"slug": r.slug, "before": ",".join(r.before) or "-",
+        rows = [{"slug": r.slug, "status": r.status, "before": ",".join(r.before) or "-",
                  "after": ",".join(r.after) or "-",
                  "changed": r.changed, "seconds": round(r.seconds, 2),
-                 "error": r.error or ""} for r in results]
-        click.echo(json.dumps(rows, indent=2) if as_json else table(rows))
-        failed = [r.slug for r in results if r.error is not None]
-        if not as_json:
-            say(message("{done} of {total} cooperatives migrated; failed: {failed}",
-                        done=len(results) - len(failed), total=len(results),
-                        failed=", ".join(failed) or "-"))
-        if failed:
+                 "error": r.error or ""} for r in rollout.results]
+        rows += [{"slug": slug, "status": "not attempted", "before": "-", "after": "-",
+                  "changed": False, "seconds": 0, "error": ""} for slug in rollout.not_attempted]
+        failed = [r.slug for r in rollout.failed]
+        skipped = [r.slug for r in rollout.skipped]
+        if as_json:
+            click.echo(json.dumps({
+                "tenants": rows, "migrated": rollout.migrated, "failed": failed, "skipped": skipped,
+                "not_attempted": list(rollout.not_attempted),
+                "stopped": rollout.stopped.text_in(language()) if rollout.stopped else None},
+                indent=2))
+        else:
+            click.echo(table(rows))
+            if rollout.stopped is not None:
+                say(rollout.stopped)
+            say(message("{done} of {total} cooperatives migrated; failed: {failed}; skipped: "
+                        "{skipped}; not attempted: {pending}", done=len(rollout.migrated),
+                        total=len(rows), failed=", ".join(failed) or "-",
+                        skipped=", ".join(skipped) or "-",
+                        pending=", ".join(rollout.not_attempted) or "-"))
+        if not rollout.complete:
             raise SystemExit(1)
 
     @tenants.command("eod")

@@ -1,10 +1,12 @@
 """The platform's ASGI app: each request is answered by the app of the cooperative it names.
 
-A request names its cooperative by its **host name**, ``<slug>.<tenant_base_domain>`` (the web
-apps and the API), or by a **path prefix**, ``/t/<slug>/api/...`` (the API, its documentation
-and provider callbacks only: the web apps' links and cookies are made for their own host, so
-under a path prefix they are refused with ``tenant-web-by-host``). Where a host name names a
-cooperative, the path is never read for another.
+A request names its cooperative by its **host name**, ``<slug>.<tenant_base_domain>``, or by a
+**path prefix**, ``/t/<slug>/...``: the API, its provider callbacks and both web apps
+(``/t/<slug>/app/``, ``/t/<slug>/anggota/``). Under a path prefix the tenant's app sees the
+prefix as the ASGI ``root_path``, from which the web apps make every link, redirect, form
+action and cookie path (:func:`kopcore.interfaces.web._base.mounted_at`): a session cookie of
+one cooperative is only ever sent back to its own prefix, and presented to another's it names
+no session there. Where a host name names a cooperative, the path is never read for another.
 
 The tenant's record comes from the registry, re-read at most every :data:`REGISTRY_TTL`
 seconds: unknown → ``tenant-not-found`` (404), suspended → ``tenant-suspended`` (403), moving →
@@ -46,8 +48,6 @@ REGISTRY_TTL = 1.0
 #: Seconds a client is asked to wait before retrying a write refused during a move.
 MOVING_RETRY_AFTER = 5
 PATH_PREFIX = "/t/"
-#: What a path prefix serves: the API, its documentation, the health check.
-PATH_SERVED = ("/api/", "/docs", "/static/swagger-ui/", "/health")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 #: The tenant whose request is being served (``None`` outside one).
@@ -70,10 +70,6 @@ class TenantUnavailable(KopcoreError):
     code = "service-unavailable"
     title = "Service unavailable"
     status = 503
-
-
-class TenantWebByHost(NotFound):
-    code = "tenant-web-by-host"
 
 
 class TenantUnknown(NotFound):
@@ -257,7 +253,7 @@ class Platform:
             return
         if scope["type"] != "http":
             return
-        slug, inner, by_path = self.route(scope)
+        slug, inner, _by_path = self.route(scope)
         if slug is None:
             if scope.get("path") == "/health":
                 await _text(send, 200, "ok")
@@ -267,15 +263,14 @@ class Platform:
             return
         token = current_tenant.set(slug or None)
         try:
-            await self._serve(slug, inner, by_path, receive, send)
+            await self._serve(slug, inner, receive, send)
         finally:
             current_tenant.reset(token)
 
-    async def _serve(self, slug: str, scope: dict[str, Any], by_path: bool, receive: Any,
-                     send: Any) -> None:
+    async def _serve(self, slug: str, scope: dict[str, Any], receive: Any, send: Any
+                     ) -> None:
         try:
-            tenant, hosted = await anyio.to_thread.run_sync(self._resolve, slug, by_path,
-                                                            scope["path"])
+            tenant, hosted = await anyio.to_thread.run_sync(self._resolve, slug)
         except KopcoreError as exc:  # the cluster's connections all busy, say
             await _problem(scope, send, exc)
             return
@@ -300,20 +295,13 @@ class Platform:
                 "in a moment with the same Idempotency-Key.", slug=slug),
                 retry_after=MOVING_RETRY_AFTER))
             return
-        if by_path and not scope["path"].startswith(PATH_SERVED):
-            await _problem(scope, send, TenantWebByHost(message(
-                "the web apps of a cooperative are served on its own host name, not under "
-                "/t/<slug>/")))
-            return
         assert hosted is not None
         await hosted.app(scope, receive, send)
 
-    def _resolve(self, slug: str, by_path: bool, path: str) -> tuple[Tenant | None,
-                                                                      Hosted | None]:
+    def _resolve(self, slug: str) -> tuple[Tenant | None, Hosted | None]:
         """The tenant's record and, when it is to be served, its app."""
         tenant = self._record(slug)
-        if tenant is None or tenant.state in ("creating", "suspended") or \
-                (by_path and not path.startswith(PATH_SERVED)):
+        if tenant is None or tenant.state in ("creating", "suspended"):
             return tenant, None
         return tenant, self.hosted(tenant)
 

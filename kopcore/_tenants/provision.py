@@ -1,4 +1,4 @@
-"""Creating a tenant, rolling migrations out tenant by tenant, suspending and resuming.
+"""Creating a tenant, suspending and resuming it, and its own environment.
 
 ``create``: the slug is reserved in the registry (state ``creating``), the database is made on
 the chosen cluster (or the least loaded one), the kernel's and the enabled plugins' migrations
@@ -6,9 +6,8 @@ run, the cooperative's first business date and chart are set and its first admin
 created with an API key, shown once; then the tenant is ``active``. A failure at any step drops
 the database and forgets the slug: nothing is half-made.
 
-``migrate``: each tenant in turn, each in its own transaction (:func:`kopcore._db.migrate.upgrade`),
-the revisions before and after and the time taken reported per tenant; a tenant that fails is
-reported and the others go on.
+``migrate`` (rolling migrations out, with a canary, batches and a failure limit) is in
+:mod:`kopcore._tenants.rollout`.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -26,7 +24,7 @@ import attrs
 from alembic.script import ScriptDirectory
 
 from kopcore import _auth as auth
-from kopcore._db.migrate import alembic_config, current_heads, upgrade
+from kopcore._db.migrate import alembic_config, upgrade
 from kopcore._initialise import _name
 from kopcore._plugin_manager import PluginHost
 from kopcore._tenants import clusters as pg
@@ -150,56 +148,3 @@ def configure_environment(registry: Registry, slug: str, values: Mapping[str, st
     registry.update(slug, settings=own)
     registry.record(slug, "configured", {"environment": sorted(environment)})
     return sorted(environment)
-
-
-@attrs.frozen
-class MigrationResult:
-    slug: str
-    before: tuple[str, ...]
-    after: tuple[str, ...]
-    seconds: float
-    error: str | None = None
-
-    @property
-    def changed(self) -> bool:
-        return self.before != self.after
-
-
-def migrate_tenants(platform: Settings, registry: Registry, slugs: Iterable[str] | None = None,
-                    *, progress: Callable[[MigrationResult], None] | None = None
-                    ) -> list[MigrationResult]:
-    """Upgrade each tenant's database to the newest revisions of its plugins, one tenant at a
-    time; returns one result per tenant (a failure is a result with its ``error``)."""
-    chosen = [registry.get(slug) for slug in slugs] if slugs else registry.all()
-    kernels = TenantKernels(platform)
-    results = []
-    for tenant in chosen:
-        started = time.perf_counter()
-        before: tuple[str, ...] = ()
-        if tenant.state in ("creating", "moving"):
-            result = MigrationResult(tenant.slug, (), (), 0.0,
-                                     error=message("skipped: the cooperative is {state}",
-                                                   state=tenant.state))
-        else:
-            try:
-                kernel = kernels.open(tenant, registry.cluster(tenant.cluster), prepare=False)
-                try:
-                    before = tuple(current_heads(kernel))
-                    upgrade(kernel)
-                    kernel.prepare()
-                    after = tuple(current_heads(kernel))
-                finally:
-                    kernel.close()
-                result = MigrationResult(tenant.slug, before, after,
-                                         time.perf_counter() - started)
-            except Exception as exc:  # reported, and the rollout goes on
-                result = MigrationResult(tenant.slug, before, before,
-                                         time.perf_counter() - started,
-                                         error=f"{type(exc).__name__}: {exc}"[:300])
-        if result.error is None:
-            registry.record(tenant.slug, "migrated", {"before": list(result.before),
-                                                      "after": list(result.after)})
-        results.append(result)
-        if progress is not None:
-            progress(result)
-    return results

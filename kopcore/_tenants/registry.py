@@ -2,7 +2,9 @@
 
 A small database of its own (setting ``tenant_registry_url``, ``$KOPCORE_TENANT_REGISTRY_URL``),
 apart from every cooperative's: PostgreSQL in production, an SQLite file will do for a trial.
-Its tables are created on first use. It holds:
+Its tables are made and changed by its own Alembic revisions (``kopcore/_tenants/migrations``,
+version table ``kopcore_registry_version``), upgraded whenever it is opened
+(:func:`upgrade_registry`); a registry made before them is stamped at the first. It holds:
 
 - ``tenant_clusters``: each PostgreSQL cluster: the URL the apps connect through (PgBouncer in
   production), the administrator's URL (creating databases, dumps and restores), and the most
@@ -25,6 +27,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -41,7 +44,9 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import make_url
 
@@ -49,6 +54,14 @@ from kopcore._db import make_engine
 from kopcore.errors import Conflict, NotFound, ValidationError, message
 
 metadata = MetaData()
+
+#: The registry's own Alembic revisions and version table (never a cooperative's).
+MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "kopcore_registry_version"
+#: The revision whose tables a registry made before the revisions (``create_all``) holds.
+FIRST_REVISION = "r0001"
+#: The transaction-scoped advisory lock two processes opening a new registry take on PostgreSQL.
+UPGRADE_LOCK = 0x6B6F7072  # "kopr"
 
 #: What a tenant can be: ``creating`` (its database is being made), ``active``, ``suspended``
 #: (every request refused), ``moving`` (between clusters: reads served, writes refused).
@@ -165,6 +178,28 @@ def _cluster(row: Any) -> Cluster:
     return Cluster(row.name, row.url, row.admin_url, row.max_connections, row.pooler)
 
 
+def upgrade_registry(engine: Engine) -> list[str]:
+    """Upgrade the registry to its newest revision in one transaction (a registry made by
+    ``create_all`` before the revisions is stamped at :data:`FIRST_REVISION` first); returns
+    the revisions it is then at. Safe to run again, and from two processes at once."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
+        config.attributes["connection"] = conn
+        present = set(inspect(conn).get_table_names())
+        if VERSION_TABLE not in present and "tenants" in present:
+            command.stamp(config, FIRST_REVISION)
+        command.upgrade(config, "head")
+        return sorted(MigrationContext.configure(
+            conn, opts={"version_table": VERSION_TABLE}).get_current_heads())
+
+
 class Registry:
     """The registry database: read and change tenants and clusters."""
 
@@ -173,9 +208,13 @@ class Registry:
 
     @classmethod
     def open(cls, url: str) -> Registry:
-        """Connect to the registry, creating its tables the first time."""
+        """Connect to the registry, upgrading its tables to the newest revision."""
         engine = make_engine(url)
-        metadata.create_all(engine)
+        try:
+            upgrade_registry(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine)
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ locally bundled Swagger UI assets so it works without internet.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections import defaultdict
@@ -22,7 +23,7 @@ from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.openapi.spec import Operation as OpenAPIOperation
 from litestar.response import Redirect
@@ -332,8 +333,40 @@ def route_for(kernel: Kernel, op: Operation) -> Any:
 
 
 @get("/", include_in_schema=False)
-async def _root() -> Redirect:
-    return Redirect(path="/app/")
+async def _root(request: Request[Any, Any, Any]) -> Redirect:
+    # Behind a platform's path prefix (the ASGI root_path), the staff app under it.
+    return Redirect(path=str(request.scope.get("root_path", "")).rstrip("/") + "/app/")
+
+
+class MountedSwagger(SwaggerRenderPlugin):
+    """The docs page of an app mounted under a path (a platform's ``/t/<slug>/``): its scripts,
+    stylesheet and icon are loaded from under that path, and its document names that path as the
+    server, so "Try it out" calls this cooperative's API."""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        mounted = _mounted_path(request)
+        if not mounted:
+            return super().render(request, openapi_schema)
+        page = copy.copy(self)
+        page.js_url, page.css_url, page.standalone_preset_js_url = (
+            mounted + self.js_url, mounted + self.css_url, mounted + self.standalone_preset_js_url)
+        page.favicon = self.favicon.replace(f"href='{ASSETS}", f"href='{mounted}{ASSETS}")
+        return SwaggerRenderPlugin.render(page, request, _served_from(mounted, openapi_schema))
+
+
+class MountedJson(JsonRenderPlugin):
+    """``/docs/openapi.json``, naming the path the app is mounted under as its server."""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, _served_from(_mounted_path(request), openapi_schema))
+
+
+def _mounted_path(request: Request[Any, Any, Any]) -> str:
+    return str(request.scope.get("root_path") or "").rstrip("/")
+
+
+def _served_from(mounted: str, openapi_schema: dict[str, Any]) -> dict[str, Any]:
+    return {**openapi_schema, "servers": [{"url": mounted}]} if mounted else openapi_schema
 
 
 @get("/health", include_in_schema=False, media_type=MediaType.TEXT)
@@ -346,7 +379,7 @@ def make_app(kernel: Kernel, *, debug: bool = False) -> Litestar:
     operations = sorted((c.value for c in kernel.plugins.operations.values()),
                         key=lambda o: o.name)
     plugins = sorted({op.plugin for op in operations})
-    swagger = SwaggerRenderPlugin(
+    swagger = MountedSwagger(
         js_url=f"{ASSETS}/swagger-ui-bundle.js", css_url=f"{ASSETS}/swagger-ui.css",
         standalone_preset_js_url=f"{ASSETS}/swagger-ui-standalone-preset.js",
         favicon=f"<link rel='icon' type='image/png' href='{ASSETS}/favicon-32x32.png'>",
@@ -359,7 +392,7 @@ def make_app(kernel: Kernel, *, debug: bool = False) -> Litestar:
                      "`Authorization: Bearer <API key>`. Amounts are decimal strings. "
                      "Errors are RFC 9457 problem+json."),
         path="/docs",
-        render_plugins=[swagger],
+        render_plugins=[swagger, MountedJson()],
         components=Components(security_schemes={
             "bearer": SecurityScheme(type="http", scheme="bearer",
                                      description="API key issued with `kopcore keys issue`")}),

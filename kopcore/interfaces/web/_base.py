@@ -52,6 +52,14 @@ AnyRequest = Request[Any, Any, Any]
 WIB = timezone(timedelta(hours=7), "WIB")
 
 
+def mounted_at(request: AnyRequest, prefix: str) -> str:
+    """Where an app mounted at ``prefix`` is for this request: ``prefix`` itself, or behind
+    the ASGI ``root_path`` the request came through (``/t/<slug>/app`` when a platform names
+    the cooperative by a path prefix). Every link, redirect and cookie path of the web apps is
+    made from it."""
+    return str(request.scope.get("root_path", "")).rstrip("/") + prefix
+
+
 def grouped(number: str | None) -> str:
     """A long number grouped by four for reading aloud: ``3201 0161 0792 0003``."""
     text = str(number or "")
@@ -119,6 +127,15 @@ class Web:
         chosen = request.cookies.get(LANGUAGE_COOKIE)
         return chosen if chosen in LOCALES else "id"
 
+    @staticmethod
+    def base(request: AnyRequest) -> str:
+        """The staff app's path for this request (see :func:`mounted_at`)."""
+        return mounted_at(request, PREFIX)
+
+    def redirect(self, request: AnyRequest, path: str) -> Response[Any]:
+        """``303 See Other`` to ``path`` of the staff app (``/teller``...) for this request."""
+        return Redirect(path=self.base(request) + path, status_code=303, headers=NO_STORE)
+
     # --- sessions -------------------------------------------------------------------------
     def session(self, request: AnyRequest) -> logins.Session | None:
         token = request.cookies.get(SESSION_COOKIE)
@@ -130,12 +147,13 @@ class Web:
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
-        path = f"{PREFIX}/login?next={quote(target)}" + ("&expired=1" if expired else "")
+        base = self.base(request)
+        path = f"{base}/login?next={quote(target)}" + ("&expired=1" if expired else "")
         if request.headers.get("hx-request"):
             return Response("", status_code=200, headers={"HX-Redirect": path, **NO_STORE})
         response = Redirect(path=path, status_code=303, headers=NO_STORE)
         if expired:
-            response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+            response.delete_cookie(SESSION_COOKIE, path=base)
         return response
 
     def signed_in(self, request: AnyRequest, *, step: str = "") -> logins.Session | Response[Any]:
@@ -147,9 +165,9 @@ class Web:
         if session is None:
             return self.to_login(request, expired=SESSION_COOKIE in request.cookies)
         if session.needs_code and step != "code":
-            return Redirect(path=f"{PREFIX}/code", status_code=303, headers=NO_STORE)
+            return self.redirect(request, "/code")
         if session.must_change and not session.needs_code and step != "password":
-            return Redirect(path=f"{PREFIX}/password", status_code=303, headers=NO_STORE)
+            return self.redirect(request, "/password")
         return session
 
     def form_sent(self, request: AnyRequest, form: Mapping[str, str], *, step: str = ""
@@ -182,7 +200,7 @@ class Web:
             role=session.principal.role, operation=gettext(what, locale)))
 
     def session_cookie(self, request: AnyRequest, token: str) -> Cookie:
-        return Cookie(key=SESSION_COOKIE, value=token, path=PREFIX, httponly=True,
+        return Cookie(key=SESSION_COOKIE, value=token, path=self.base(request), httponly=True,
                       samesite="lax", secure=request.url.scheme == "https")
 
     @staticmethod
@@ -208,16 +226,17 @@ class Web:
         return claimed is not None and may_call(claimed.value, principal)
 
     # --- navigation -----------------------------------------------------------------------
-    def navigation(self, principal: Principal, locale: str) -> list[NavGroup]:
+    def navigation(self, principal: Principal, locale: str, base: str = PREFIX
+                   ) -> list[NavGroup]:
         by_plugin: dict[str, list[NavItem]] = defaultdict(list)
         for name, op in self.operations.items():
             if may_call(op, principal):
                 by_plugin[op.plugin].append(NavItem(
-                    gettext(op.summary or name, locale), f"{PREFIX}/op/{name}", op.mutates))
+                    gettext(op.summary or name, locale), f"{base}/op/{name}", op.mutates))
         for name, page in self.pages.items():
             if principal.can(page.permission) and not principal.member_scoped:
                 by_plugin[self.page_plugin[name]].append(
-                    NavItem(gettext(page.title, locale), f"{PREFIX}/pages/{name}", False))
+                    NavItem(gettext(page.title, locale), f"{base}/pages/{name}", False))
         return [NavGroup(plugin, tuple(sorted(items, key=lambda i: i.title)))
                 for plugin, items in sorted(by_plugin.items())]
 
@@ -233,6 +252,7 @@ class Web:
                status: int = 200, cookies: list[Cookie] | None = None, **context: Any
                ) -> Response[Any]:
         locale = self.locale(request)
+        base = self.base(request)
 
         def translate(message: str, **params: Any) -> str:
             return gettext(message, locale, **params)
@@ -242,9 +262,9 @@ class Web:
         # (which may have closed the day), the date as it is now.
         dated = session if request.method == "GET" else None
         html = self.env.get_template(template).render(
-            _=translate, locale=locale, prefix=PREFIX, session=session, principal=principal,
+            _=translate, locale=locale, prefix=base, session=session, principal=principal,
             cooperative=self.kernel.settings.cooperative_name,
-            nav=self.navigation(session.principal, locale) if session is not None
+            nav=self.navigation(session.principal, locale, base) if session is not None
             and not (session.must_change or session.needs_code) else [],
             business_date=format_date(self.business_date(dated), locale)
             if principal is not None else "",

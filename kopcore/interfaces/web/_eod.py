@@ -20,13 +20,12 @@ from typing import Any
 import attrs
 from litestar import Response, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect
 
 from kopcore import _logins as logins
 from kopcore._auth import Principal
 from kopcore._i18n import gettext
 from kopcore.errors import KopcoreError
-from kopcore.interfaces.web._base import NO_STORE, PREFIX, AnyRequest, Web
+from kopcore.interfaces.web._base import AnyRequest, Web
 from kopcore.interfaces.web._forms import form_fields, raw_input
 from kopcore.interfaces.web._pages import Form
 from kopcore.interfaces.web._show import refusal
@@ -139,7 +138,7 @@ def eod_handlers(web: Web) -> list[Any]:
         key = data.get("idempotency_key") or web.new_key()
         op = kernel.plugins.operations[RUN].value
         _start(web, session.principal, raw_input(op.input, data), key)
-        return Redirect(path=f"{PREFIX}/eod/run/{key}", status_code=303, headers=NO_STORE)
+        return web.redirect(request, f"/eod/run/{key}")
 
     @get("/eod/run/{key:str}", sync_to_thread=True)
     def eod_run_page(request: AnyRequest, key: FromPath[str]) -> Response[Any]:

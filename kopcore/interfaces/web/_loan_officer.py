@@ -19,12 +19,11 @@ from typing import Any
 import attrs
 from litestar import Response, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect
 
 from kopcore import _logins as logins
 from kopcore._i18n import gettext
 from kopcore.errors import KopcoreError
-from kopcore.interfaces.web._base import NO_STORE, PREFIX, AnyRequest, Web
+from kopcore.interfaces.web._base import AnyRequest, Web
 from kopcore.interfaces.web._forms import FormField, form_fields, raw_input
 from kopcore.interfaces.web._pages import Form
 from kopcore.interfaces.web._show import money_of, refusal
@@ -159,8 +158,7 @@ def loan_officer_handlers(web: Web) -> list[Any]:
         except KopcoreError as exc:
             return application_page(request, session, data, schedule=schedule,
                                     status=exc.status, error=refusal(exc, locale))
-        return Redirect(path=f"{PREFIX}/loans/loan/{loan['number']}?done=applied",
-                        status_code=303, headers=NO_STORE)
+        return web.redirect(request, f"/loans/loan/{loan['number']}?done=applied")
 
     def schedule_of(session: logins.Session, loan: dict[str, Any]) -> dict[str, Any] | None:
         """The loan's schedule: its own once disbursed, else simulated on its product."""
@@ -231,10 +229,8 @@ def loan_officer_handlers(web: Web) -> list[Any]:
             return loan_page(request, session, number, error=error, status=exc.status,
                              values=data, failed=task)
         if data.get("back") == "queue":
-            return Redirect(path=f"{PREFIX}/loans/queue?done={task}&loan={number}",
-                            status_code=303, headers=NO_STORE)
-        return Redirect(path=f"{PREFIX}/loans/loan/{number}?done={task}", status_code=303,
-                        headers=NO_STORE)
+            return web.redirect(request, f"/loans/queue?done={task}&loan={number}")
+        return web.redirect(request, f"/loans/loan/{number}?done={task}")
 
     def queue_page(request: AnyRequest, session: logins.Session, *, error: str | None = None,
                    status: int = 200) -> Response[Any]:

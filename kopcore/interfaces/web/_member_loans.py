@@ -104,7 +104,7 @@ def loan_application_handlers(app: MemberApp) -> list[Any]:
         checked = app.kernel.db.write(lambda conn: ml.check_pin(conn, session,
                                                                 data.get("pin", "")))
         if checked == "locked":
-            return app.to_start("terkunci")
+            return app.to_start(request, "terkunci")
         if checked == "wrong":
             return page(request, session, data, schedule=schedule, status=400,
                         error=_wrong_pin(app, session))

@@ -33,12 +33,13 @@ from kopcore.interfaces.web._show import amount_of, refusal, show
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
-def _next(target: str | None) -> str:
-    """Where to go after logging in: a page of the web app only (never another site)."""
-    if target and target.startswith(PREFIX + "/") and not target.startswith("//") \
-            and "\\" not in target and not target.startswith(PREFIX + "/login"):
+def _next(target: str | None, base: str = PREFIX) -> str:
+    """Where to go after logging in: a page of the web app at ``base`` only (never another
+    site, nor another cooperative's path)."""
+    if target and target.startswith(base + "/") and not target.startswith("//") \
+            and "\\" not in target and not target.startswith(base + "/login"):
         return target
-    return PREFIX + "/"
+    return base + "/"
 
 
 def _client(request: AnyRequest) -> str:
@@ -56,11 +57,11 @@ def page_handlers(web: Web) -> list[Any]:
         """The login form with a fresh token of its own (its CSRF token: the page has no
         session yet), kept in a cookie of the login form's path."""
         token = secrets.token_urlsafe(24)
-        cookie = Cookie(key=LOGIN_COOKIE, value=token, path=PREFIX, httponly=True,
+        cookie = Cookie(key=LOGIN_COOKIE, value=token, path=web.base(request), httponly=True,
                         samesite="strict", secure=request.url.scheme == "https")
         return web.render(request, "login.html", session=None, status=status,
-                          login_token=token, next=_next(target), notice=notice, error=error,
-                          username=username, cookies=[cookie])
+                          login_token=token, next=_next(target, web.base(request)),
+                          notice=notice, error=error, username=username, cookies=[cookie])
 
     @get("/login", sync_to_thread=True)
     def login_form(request: AnyRequest) -> Response[Any]:
@@ -87,11 +88,12 @@ def page_handlers(web: Web) -> list[Any]:
                 error=gettext("Wrong username or password, or the login is locked for a "
                               "while after repeated failures.", web.locale(request)))
         token, session = signed
-        target = PREFIX + "/code" if session.needs_code else \
-            PREFIX + "/password" if session.must_change else _next(data.get("next"))
+        base = web.base(request)
+        target = base + "/code" if session.needs_code else \
+            base + "/password" if session.must_change else _next(data.get("next"), base)
         response = Redirect(path=target, status_code=303, headers=NO_STORE,
                             cookies=[web.session_cookie(request, token)])
-        response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
+        response.delete_cookie(LOGIN_COOKIE, path=base)
         return response
 
     @post("/logout", sync_to_thread=True, status_code=200)
@@ -104,8 +106,9 @@ def page_handlers(web: Web) -> list[Any]:
             kernel.db.write(lambda conn: (logins.log_out_everywhere if everywhere
                                           else logins.log_out)(conn, session,
                                                                _client(request)))
-        response = Redirect(path=f"{PREFIX}/login?bye=1", status_code=303, headers=NO_STORE)
-        response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+        base = web.base(request)
+        response = Redirect(path=f"{base}/login?bye=1", status_code=303, headers=NO_STORE)
+        response.delete_cookie(SESSION_COOKIE, path=base)
         return response
 
     @get("/password", sync_to_thread=True)
@@ -132,7 +135,7 @@ def page_handlers(web: Web) -> list[Any]:
                 error = gettext(exc.detail[:1].upper() + exc.detail[1:] + ".", locale,
                                 minimum=logins.MIN_PASSWORD)
             else:
-                return Redirect(path=f"{PREFIX}/?changed=1", status_code=303, headers=NO_STORE)
+                return web.redirect(request, "/?changed=1")
         return web.render(request, "password.html", session=session, status=400, error=error)
 
     @get("/code", sync_to_thread=True)
@@ -141,7 +144,7 @@ def page_handlers(web: Web) -> list[Any]:
         if isinstance(session, Response):
             return session
         if not session.needs_code:
-            return Redirect(path=f"{PREFIX}/", status_code=303, headers=NO_STORE)
+            return web.redirect(request, "/")
         return web.render(request, "code.html", session=session)
 
     @post("/code", sync_to_thread=True, status_code=200)
@@ -159,7 +162,7 @@ def page_handlers(web: Web) -> list[Any]:
                 return web.to_login(request, expired=True)
             return web.render(request, "code.html", session=session, status=400,
                               error=gettext("Wrong or already used code.", web.locale(request)))
-        return Redirect(path=PREFIX + ("/password" if session.must_change else "/"),
+        return Redirect(path=web.base(request) + ("/password" if session.must_change else "/"),
                         status_code=303, headers=NO_STORE)
 
     @get("/two-step", sync_to_thread=True)
@@ -185,13 +188,15 @@ def page_handlers(web: Web) -> list[Any]:
         except KopcoreError:
             return _two_step_page(web, request, session, data, error=gettext(
                 "Wrong or already used code.", web.locale(request)))
-        return Redirect(path=f"{PREFIX}/two-step", status_code=303, headers=NO_STORE)
+        return web.redirect(request, "/two-step")
 
     @get("/language/{code:str}", sync_to_thread=True)
     def language(request: AnyRequest, code: FromPath[str]) -> Response[Any]:
-        response = Redirect(path=_next(request.query_params.get("next")), status_code=303)
+        base = web.base(request)
+        response = Redirect(path=_next(request.query_params.get("next"), base),
+                            status_code=303)
         response.set_cookie(LANGUAGE_COOKIE, code if code in ("id", "en") else "id",
-                            path=PREFIX, httponly=True, samesite="lax")
+                            path=base, httponly=True, samesite="lax")
         return response
 
     @get("/", sync_to_thread=True)
@@ -204,7 +209,7 @@ def page_handlers(web: Web) -> list[Any]:
         for name, page in web.pages.items():
             if page.dashboard and session.principal.can(page.permission) \
                     and not session.principal.member_scoped:
-                panels.append((gettext(page.title, locale), f"{PREFIX}/pages/{name}",
+                panels.append((gettext(page.title, locale), f"{web.base(request)}/pages/{name}",
                                _render_page(web, page, session, {}, locale)))
         changed = bool(request.query_params.get("changed"))
         return web.render(request, "home.html", session=session, panels=panels,

@@ -20,12 +20,11 @@ from typing import Any
 import attrs
 from litestar import Response, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect
 
 from kopcore import _logins as logins
 from kopcore._i18n import gettext
 from kopcore.errors import KopcoreError
-from kopcore.interfaces.web._base import NO_STORE, PREFIX, AnyRequest, Web
+from kopcore.interfaces.web._base import AnyRequest, Web
 from kopcore.interfaces.web._forms import form_fields, raw_input
 from kopcore.interfaces.web._pages import Form
 from kopcore.interfaces.web._show import money_of, refusal
@@ -166,8 +165,7 @@ def service_desk_handlers(web: Web) -> list[Any]:
             return register_page(request, session, data, status=exc.status,
                                  error=refusal(exc, web.locale(request)))
         number = outcome.payload["member_number"]
-        return Redirect(path=f"{PREFIX}/cs/member/{number}?done=registered", status_code=303,
-                        headers=NO_STORE)
+        return web.redirect(request, f"/cs/member/{number}?done=registered")
 
     def member_page(request: AnyRequest, session: logins.Session, number: str, *,
                     error: str | None = None, status: int = 200,
@@ -220,8 +218,7 @@ def service_desk_handlers(web: Web) -> list[Any]:
             return member_page(request, session, number, status=exc.status,
                                error=refusal(exc, web.locale(request)),
                                contact=data if operation == "members.update-contact" else None)
-        return Redirect(path=f"{PREFIX}/cs/member/{number}?done={done}", status_code=303,
-                        headers=NO_STORE)
+        return web.redirect(request, f"/cs/member/{number}?done={done}")
 
     @post("/cs/member/{number:str}/activate", sync_to_thread=True, status_code=200)
     def activate(request: AnyRequest, number: FromPath[str], data: Form) -> Response[Any]:
@@ -291,8 +288,7 @@ def service_desk_handlers(web: Web) -> list[Any]:
         except KopcoreError as exc:
             return exit_page(request, session, number, values=data, status=exc.status,
                              error=refusal(exc, web.locale(request)))
-        return Redirect(path=f"{PREFIX}/cs/member/{number}?done=left", status_code=303,
-                        headers=NO_STORE)
+        return web.redirect(request, f"/cs/member/{number}?done=left")
 
     return [desk, nik_check, register_form, register, member, activate, contact,
             open_account, exit_form, exit_member]

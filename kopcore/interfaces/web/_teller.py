@@ -23,14 +23,13 @@ from typing import Any
 import attrs
 from litestar import Response, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect
 from sqlalchemy import select, update
 
 from kopcore import _logins as logins
 from kopcore._db import tables as t
 from kopcore._i18n import amount_in_words, format_money, gettext
 from kopcore.errors import KopcoreError, ValidationError, message
-from kopcore.interfaces.web._base import NO_STORE, PREFIX, AnyRequest, Web
+from kopcore.interfaces.web._base import AnyRequest, Web
 from kopcore.interfaces.web._pages import Form
 from kopcore.interfaces.web._show import money_of, refusal
 from kopcore.interfaces.web._tills import cash_accounts
@@ -215,7 +214,7 @@ def teller_handlers(web: Web) -> list[Any]:
                                            id=outcome.payload.get("approval_id")))
         slip = _slip(web, session, action, data, requested, outcome.payload)
         _keep_slip(web, session.principal.username, key, slip)
-        return Redirect(path=f"{PREFIX}/teller/done/{key}", status_code=303, headers=NO_STORE)
+        return web.redirect(request, f"/teller/done/{key}")
 
     @get("/teller/done/{key:str}", sync_to_thread=True)
     def done(request: AnyRequest, key: FromPath[str]) -> Response[Any]:

@@ -36,7 +36,7 @@ from kopcore._i18n import amount_in_words, format_date, format_money
 from kopcore._notify import channel
 from kopcore.errors import KopcoreError, TooManyRequests, ValidationError, message
 from kopcore.interfaces._shared import AppRouter
-from kopcore.interfaces.web._base import NO_STORE, STATIC, AnyRequest, Web, grouped
+from kopcore.interfaces.web._base import NO_STORE, STATIC, AnyRequest, Web, grouped, mounted_at
 from kopcore.interfaces.web._pages import Form
 from kopcore.interfaces.web._show import money_of, refusal
 from kopcore.interfaces.web._statement_pdf import statement_pdf as pdf_statement
@@ -66,11 +66,17 @@ class MemberApp:
         self.kernel = kernel
         self.web = Web(kernel)
 
+    @staticmethod
+    def base(request: AnyRequest) -> str:
+        """The member app's path for this request (``/anggota``, or ``/t/<slug>/anggota``
+        under a platform's path prefix)."""
+        return mounted_at(request, MEMBER_PREFIX)
+
     def render(self, request: AnyRequest, template: str, *, session: ml.MemberSession | None,
                status: int = 200, cookies: list[Cookie] | None = None, **context: Any
                ) -> Response[Any]:
         html = self.web.env.get_template(f"anggota/{template}").render(
-            prefix=MEMBER_PREFIX, session=session, path=request.url.path,
+            prefix=self.base(request), session=session, path=request.url.path,
             cooperative=self.kernel.settings.cooperative_name, format_money=format_money,
             format_date=lambda d: format_date(d, LOCALE), money_of=money_of,
             amount_in_words=amount_in_words, grouped=grouped, **context)
@@ -83,20 +89,21 @@ class MemberApp:
             return None
         return ml.live_session(self.kernel.db, self.kernel.plugins, token)
 
-    def to_start(self, notice: str = "") -> Response[Any]:
-        response = Redirect(path=f"{MEMBER_PREFIX}/masuk" + (f"?info={notice}" if notice
-                                                              else ""),
+    def to_start(self, request: AnyRequest, notice: str = "") -> Response[Any]:
+        base = self.base(request)
+        response = Redirect(path=f"{base}/masuk" + (f"?info={notice}" if notice else ""),
                             status_code=303, headers=NO_STORE)
-        response.delete_cookie(MEMBER_COOKIE, path=MEMBER_PREFIX)
+        response.delete_cookie(MEMBER_COOKIE, path=base)
         return response
 
     def at_stage(self, request: AnyRequest, stage: str) -> ml.MemberSession | Response[Any]:
         """The session when it is at ``stage``, else where it belongs."""
         session = self.session(request)
         if session is None:
-            return self.to_start("habis" if MEMBER_COOKIE in request.cookies else "")
+            return self.to_start(request, "habis" if MEMBER_COOKIE in request.cookies else "")
         if session.stage != stage:
-            return Redirect(path=_stage_path(session.stage), status_code=303, headers=NO_STORE)
+            return Redirect(path=_stage_path(self.base(request), session.stage),
+                            status_code=303, headers=NO_STORE)
         return session
 
     def stage_page(self, request: AnyRequest, stage: str, template: str) -> Response[Any]:
@@ -147,8 +154,8 @@ def said(exc: KopcoreError, *, requested: Money | None = None) -> str:
     return sentence
 
 
-def _stage_path(stage: str) -> str:
-    return MEMBER_PREFIX + {ml.CODE: "/kode", ml.NEW_PIN: "/pin-baru", ml.PIN: "/pin"}.get(
+def _stage_path(base: str, stage: str) -> str:
+    return base + {ml.CODE: "/kode", ml.NEW_PIN: "/pin-baru", ml.PIN: "/pin"}.get(
         stage, "/")
 
 
@@ -186,7 +193,7 @@ def _login_handlers(app: MemberApp) -> list[Any]:
     def start_page(request: AnyRequest, *, status: int = 200, error: str = "",
                    notice: str = "") -> Response[Any]:
         token = secrets.token_urlsafe(24)
-        cookie = Cookie(key=START_COOKIE, value=token, path=MEMBER_PREFIX, httponly=True,
+        cookie = Cookie(key=START_COOKIE, value=token, path=app.base(request), httponly=True,
                         samesite="strict", secure=request.url.scheme == "https")
         return app.render(request, "masuk.html", session=None, status=status,
                           start_token=token, error=error, notice=notice, cookies=[cookie])
@@ -225,9 +232,9 @@ def _login_handlers(app: MemberApp) -> list[Any]:
             kernel.db.write(lambda conn: ml.withdraw_request(conn, identifier, client))
             return start_page(request, status=503, error="Kode belum dapat dikirim. Coba "
                               "lagi sebentar lagi atau hubungi kantor koperasi.")
-        response = Redirect(path=f"{MEMBER_PREFIX}/kode", status_code=303, headers=NO_STORE,
-                            cookies=[_session_cookie(request, token)])
-        response.delete_cookie(START_COOKIE, path=MEMBER_PREFIX)
+        response = Redirect(path=f"{app.base(request)}/kode", status_code=303,
+                            headers=NO_STORE, cookies=[_session_cookie(request, token)])
+        response.delete_cookie(START_COOKIE, path=app.base(request))
         return response
 
     @get("/kode", sync_to_thread=True)
@@ -242,13 +249,13 @@ def _login_handlers(app: MemberApp) -> list[Any]:
         result = kernel.db.write(lambda conn: ml.check_code(conn, session,
                                                             data.get("kode", "")))
         if result == "void":
-            return app.to_start("kode")
+            return app.to_start(request, "kode")
         if result == "wrong":
             return app.render(request, "kode.html", session=session, status=400,
                               error="Kode salah. Periksa pesan terakhir dari koperasi.")
         after = app.session(request)
-        return Redirect(path=_stage_path(after.stage if after else ml.CODE), status_code=303,
-                        headers=NO_STORE)
+        return Redirect(path=_stage_path(app.base(request), after.stage if after else ml.CODE),
+                        status_code=303, headers=NO_STORE)
 
     @get("/pin-baru", sync_to_thread=True)
     def new_pin_form(request: AnyRequest) -> Response[Any]:
@@ -272,7 +279,7 @@ def _login_handlers(app: MemberApp) -> list[Any]:
         if error:
             return app.render(request, "pin_baru.html", session=session, status=400,
                               error=error)
-        return Redirect(path=f"{MEMBER_PREFIX}/?pin=1", status_code=303, headers=NO_STORE)
+        return Redirect(path=f"{app.base(request)}/?pin=1", status_code=303, headers=NO_STORE)
 
     @get("/pin", sync_to_thread=True)
     def pin_form(request: AnyRequest) -> Response[Any]:
@@ -285,11 +292,11 @@ def _login_handlers(app: MemberApp) -> list[Any]:
             return session
         result = kernel.db.write(lambda conn: ml.check_pin(conn, session, data.get("pin", "")))
         if result == "locked":
-            return app.to_start("terkunci")
+            return app.to_start(request, "terkunci")
         if result == "wrong":
             return app.render(request, "pin.html", session=session, status=400,
                               error=_wrong_pin(app, session))
-        return Redirect(path=f"{MEMBER_PREFIX}/", status_code=303, headers=NO_STORE)
+        return Redirect(path=f"{app.base(request)}/", status_code=303, headers=NO_STORE)
 
     @post("/keluar", sync_to_thread=True, status_code=200)
     def sign_out(request: AnyRequest, data: Form) -> Response[Any]:
@@ -303,14 +310,14 @@ def _login_handlers(app: MemberApp) -> list[Any]:
             everywhere = data.get("semua") == "1" and member_id is not None
             kernel.db.write(lambda conn: ml.end_sessions(conn, member_id) if everywhere
                             and member_id is not None else ml.end_session(conn, session))
-        return app.to_start("keluar")
+        return app.to_start(request, "keluar")
 
     return [start_form, start, code_form, code, new_pin_form, new_pin, pin_form, pin,
             sign_out]
 
 
 def _session_cookie(request: AnyRequest, token: str) -> Cookie:
-    return Cookie(key=MEMBER_COOKIE, value=token, path=MEMBER_PREFIX, httponly=True,
+    return Cookie(key=MEMBER_COOKIE, value=token, path=MemberApp.base(request), httponly=True,
                   samesite="lax", secure=request.url.scheme == "https")
 
 
@@ -446,8 +453,8 @@ def _home_handlers(app: MemberApp) -> list[Any]:
         key = data.get("perangkat", "")
         app.kernel.db.write(lambda conn: ml.end_device(conn, session, key))
         if key == session.token_hash[:12]:
-            return app.to_start("keluar")
-        return Redirect(path=f"{MEMBER_PREFIX}/perangkat?keluar=1", status_code=303,
+            return app.to_start(request, "keluar")
+        return Redirect(path=f"{app.base(request)}/perangkat?keluar=1", status_code=303,
                         headers=NO_STORE)
 
     return [home, statement, statement_pdf, loan_page, device_list, device_sign_out]
@@ -749,7 +756,7 @@ def _confirmed(app: MemberApp, request: AnyRequest, session: ml.MemberSession,
     step_up = payment is not None
     result = kernel.db.write(lambda conn: ml.check_pin(conn, session, data.get("pin", "")))
     if result == "locked":
-        return app.to_start("terkunci")
+        return app.to_start(request, "terkunci")
     if result == "wrong":
         return app.render(request, "konfirmasi.html", session=session, status=400,
                           values=data, amount=amount, error=_wrong_pin(app, session),
@@ -806,20 +813,21 @@ def _pwa_handlers(app: MemberApp) -> list[Any]:
 
     @get("/manifest.webmanifest", sync_to_thread=False,
          media_type="application/manifest+json")
-    def manifest() -> dict[str, Any]:
+    def manifest(request: AnyRequest) -> dict[str, Any]:
+        base = app.base(request)
         return {"name": f"{name} — Anggota", "short_name": "Anggota", "lang": "id",
-                "start_url": f"{MEMBER_PREFIX}/", "scope": f"{MEMBER_PREFIX}/",
+                "start_url": f"{base}/", "scope": f"{base}/",
                 "display": "standalone", "background_color": "#f5f7fa",
                 "theme_color": "#0b5d3b",
-                "icons": [{"src": f"{MEMBER_PREFIX}/static/icon.svg", "sizes": "any",
+                "icons": [{"src": f"{base}/static/icon.svg", "sizes": "any",
                            "type": "image/svg+xml", "purpose": "any"}]}
 
     @get("/sw.js", sync_to_thread=False, media_type="text/javascript")
-    def service_worker() -> Response[str]:
+    def service_worker(request: AnyRequest) -> Response[str]:
         script = (STATIC / "member-sw.js").read_text(encoding="utf-8")
         return Response(script, media_type="text/javascript",
                         headers={"Cache-Control": "no-cache",
-                                 "Service-Worker-Allowed": f"{MEMBER_PREFIX}/"})
+                                 "Service-Worker-Allowed": f"{app.base(request)}/"})
 
     @get("/offline", sync_to_thread=True)
     def offline(request: AnyRequest) -> Response[Any]:

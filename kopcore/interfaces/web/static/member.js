@@ -3,7 +3,11 @@
 // carries an idempotency key).
 "use strict";
 if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("/anggota/sw.js", { scope: "/anggota/" }).catch(function () {});
+  // The app's path (/anggota/ or /t/<slug>/anggota/) is where its manifest is.
+  var manifest = document.querySelector('link[rel="manifest"]');
+  var base = manifest ? manifest.getAttribute("href").replace(/manifest\.webmanifest$/, "")
+    : "/anggota/";
+  navigator.serviceWorker.register(base + "sw.js", { scope: base }).catch(function () {});
 }
 document.addEventListener("submit", function (event) {
   var button = event.target.querySelector("button[data-once]");
