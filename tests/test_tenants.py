@@ -10,26 +10,30 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
+from sqlalchemy import text
 
 from kopcore import _logins as logins
 from kopcore._plugin_manager import PluginHost
 from kopcore._tenants import clusters as pg
 from kopcore._tenants.hosting import TenantKernels
-from kopcore._tenants.move import move_tenant
+from kopcore._tenants.move import MoveReport, move_tenant
 from kopcore._tenants.platform import Platform as PlatformApp
 from kopcore._tenants.provision import configure_environment, create_tenant, set_state
-from kopcore._tenants.registry import TenantConflict
+from kopcore._tenants.registry import Cluster, TenantConflict
+from kopcore._tenants.replication import NotReplicable, Replication
 from kopcore.cli import make_cli
 from kopcore.errors import PluginError, message
-from kopcore.testing import START_DATE
+from kopcore.testing import START_DATE, TEST_DATABASE
 from tests.tenants_support import Platform, bearer, payload, start_platform
 from tests.web_support import hidden
 
@@ -401,31 +405,19 @@ def test_the_registry_on_postgresql_is_made_by_its_revisions_and_an_old_one_stam
         pg.drop_database(alpha, "old_registry")
 
 
-def test_a_move_freezes_writes_briefly_and_loses_nothing(app: PlatformApp,
-                                                        platform: Platform) -> None:
-    """ksp-c moves from alpha to beta while a client keeps posting; every write refused during
-    the freeze is retried with its key afterwards; the books verify on beta with the seal and
-    chain recorded on alpha, and every entry is there once."""
-    registry = platform.registry
-    key = create_tenant(platform.settings, registry, "ksp-c", name="Koperasi C",
-                        plugins=("savings",), cluster="alpha", initial_date=START_DATE).api_key
-    c = client(app, "ksp-c.kop.test")
-    payload(c.post("/api/v1/accounts/open-internal", headers=bearer(key),
-                   json={"name": "Kas Teller", "gl_key": "cash", "number": "CASH-T"}))
-    for n in range(3):
-        payload(_post_capital(c, key, f"before-{n}", "1000"))
-    payload(c.post("/api/v1/books/seal", headers=bearer(key), json={}))
-    payload(_post_capital(c, key, "after-seal", "1000"))  # unsealed: the move seals it
-
+def _move_under_writes(app: PlatformApp, platform: Platform, slug: str, key: str,
+                       target: str, method: str) -> tuple[MoveReport, list[tuple[str, str]],
+                                                          list[str]]:
+    """Move ``slug`` while a client posts every 20 ms; the writes sent and those refused."""
     refused: list[tuple[str, str]] = []
     sent: list[str] = []
     stop = threading.Event()
 
     def keep_posting() -> None:
-        writer = client(app, "ksp-c.kop.test")
+        writer = client(app, f"{slug}.kop.test")
         n = 0
         while not stop.is_set():
-            name = f"during-{n}"
+            name = f"{method}-{n}"
             n += 1
             response = _post_capital(writer, key, name, "1000")
             sent.append(name)
@@ -437,26 +429,22 @@ def test_a_move_freezes_writes_briefly_and_loses_nothing(app: PlatformApp,
     writer.start()
     try:
         time.sleep(0.3)
-        report = move_tenant(platform.settings, registry, "ksp-c", "beta", grace_seconds=0.5)
+        report = move_tenant(platform.settings, platform.registry, slug, target,
+                             method=method, grace_seconds=0.5)
         time.sleep(1.5)  # serving processes re-read the registry (REGISTRY_TTL)
     finally:
         stop.set()
         writer.join()
-    assert report.before.entries >= 4
+    return report, refused, sent
+
+
+def _check_moved(report: MoveReport, c: TestClient[Any], key: str, written: int) -> None:
+    """The figures before and after match and every write is on the target once."""
     assert report.before.rows == report.after.rows
     assert report.before.contents == report.after.contents
     assert (report.after.seals, report.after.chain_head) == \
         (report.before.seals, report.before.chain_head)
     assert report.after.sealed_through == report.before.entries  # the move sealed them all
-    assert report.freeze_seconds < 60
-    assert refused, "no write fell in the freeze"
-    assert {code for _name, code in refused} <= {"tenant-moving", "database-read-only",
-                                                 "service-unavailable"}
-    for name, _code in refused:
-        payload(_post_capital(c, key, name, "1000"))
-    assert registry.get("ksp-c").cluster == "beta"
-    assert not pg.database_exists(registry.cluster("alpha"), "kop_ksp_c")
-    written = 4 + len(sent)
     balance = payload(c.get("/api/v1/accounts/get", params={"account": "CASH-T"},
                             headers=bearer(key)))["balance"]["amount"]
     assert balance == f"{written * 1000}.00"
@@ -465,8 +453,151 @@ def test_a_move_freezes_writes_briefly_and_loses_nothing(app: PlatformApp,
                                      "expect_chain": report.after.chain_head}))
     assert verified["ok"] is True
     assert verified["entries"] == written
+
+
+def test_a_move_freezes_writes_briefly_and_loses_nothing_by_dump_and_by_replication(
+        app: PlatformApp, platform: Platform) -> None:
+    """ksp-c moves from alpha to beta by pg_dump/pg_restore, then back by logical replication,
+    each while a client keeps posting; every write refused during a freeze is retried with its
+    key afterwards; the books verify on the target with the seal and chain recorded on the
+    source, every entry is there once, and the logical move's freeze (the catch-up and the
+    checks only) is shorter than the dump's (the whole copy) for the same books."""
+    registry = platform.registry
+    key = create_tenant(platform.settings, registry, "ksp-c", name="Koperasi C",
+                        plugins=("savings",), cluster="alpha", initial_date=START_DATE).api_key
+    c = client(app, "ksp-c.kop.test")
+    payload(c.post("/api/v1/accounts/open-internal", headers=bearer(key),
+                   json={"name": "Kas Teller", "gl_key": "cash", "number": "CASH-T"}))
+    for n in range(3):
+        payload(_post_capital(c, key, f"before-{n}", "1000"))
+    payload(c.post("/api/v1/books/seal", headers=bearer(key), json={}))
+    payload(_post_capital(c, key, "after-seal", "1000"))  # unsealed: the move seals it
+
+    dump, refused, sent = _move_under_writes(app, platform, "ksp-c", key, "beta", "dump")
+    assert dump.before.entries >= 4
+    assert refused, "no write fell in the freeze"
+    assert {code for _name, code in refused} <= {"tenant-moving", "database-read-only",
+                                                 "service-unavailable"}
+    for name, _code in refused:
+        payload(_post_capital(c, key, name, "1000"))
+    assert registry.get("ksp-c").cluster == "beta"
+    assert not pg.database_exists(registry.cluster("alpha"), "kop_ksp_c")
+    written = 4 + len(sent)
+    _check_moved(dump, c, key, written)
+
+    logical, refused, sent = _move_under_writes(app, platform, "ksp-c", key, "alpha",
+                                                "logical")
+    assert {code for _name, code in refused} <= {"tenant-moving", "database-read-only",
+                                                 "service-unavailable"}
+    for name, _code in refused:
+        payload(_post_capital(c, key, name, "1000"))
+    assert registry.get("ksp-c").cluster == "alpha"
+    assert not pg.database_exists(registry.cluster("beta"), "kop_ksp_c")
+    written += len(sent)
+    assert logical.before.entries > dump.before.entries  # the writes of the dump move's test
+    _check_moved(logical, c, key, written)  # sequences copied: new entries take new ids
+    assert logical.copy_seconds > 0
+    assert logical.freeze_seconds < dump.freeze_seconds, (logical.freeze_seconds,
+                                                          dump.freeze_seconds)
+    assert _replication_leftovers(platform, "kop_ksp_c") == []
     moved = [detail for _at, kind, detail in registry.events("ksp-c") if kind == "moved"]
-    assert [(m["from"], m["to"]) for m in moved] == [("alpha", "beta")]
+    assert [(m["from"], m["to"], m["method"]) for m in moved] == \
+        [("alpha", "beta", "dump"), ("beta", "alpha", "logical")]
+    assert [m["freeze_seconds"] for m in moved] == \
+        [round(dump.freeze_seconds, 3), round(logical.freeze_seconds, 3)]
+
+
+def _replication_leftovers(platform: Platform, database: str) -> list[str]:
+    """Publications, subscriptions and slots a move left on either cluster."""
+    found = []
+    for name in ("alpha", "beta"):
+        cluster = platform.registry.cluster(name)
+        engine = pg.admin_engine(cluster)
+        try:
+            with engine.connect() as conn:
+                found += [f"{name}: slot {row[0]}" for row in conn.execute(text(
+                    "SELECT slot_name FROM pg_replication_slots"))]
+                found += [f"{name}: subscription {row[0]}" for row in conn.execute(text(
+                    "SELECT subname FROM pg_subscription"))]
+        finally:
+            engine.dispose()
+        if pg.database_exists(cluster, database):
+            engine = pg.admin_engine(cluster, database)
+            try:
+                with engine.connect() as conn:
+                    found += [f"{name}: publication {row[0]}" for row in conn.execute(text(
+                        "SELECT pubname FROM pg_publication"))]
+            finally:
+                engine.dispose()
+    return found
+
+
+def test_a_logical_move_is_refused_or_undone_and_the_cooperative_writes_on(
+        app: PlatformApp, platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = platform.registry
+    alpha, beta = registry.cluster("alpha"), registry.cluster("beta")
+    shared = Cluster("shared", TEST_DATABASE, TEST_DATABASE, 4, "none")
+    engine = pg.admin_engine(shared)
+    with engine.connect() as conn:
+        level = conn.execute(text("SHOW wal_level")).scalar()
+    engine.dispose()
+    if level != "logical":  # the tests' own server, as usually set up
+        with pytest.raises(NotReplicable, match=f"wal_level = {level}"):
+            Replication(shared, alpha, "postgres").check()
+
+    engine = pg.admin_engine(beta, "kop_ksp_b")
+    with engine.connect() as conn:
+        conn.execute(text("CREATE TABLE notes_without_key (note text)"))
+    try:
+        with pytest.raises(NotReplicable, match=r"public\.notes_without_key"):
+            move_tenant(platform.settings, registry, "ksp-b", "alpha", method="logical")
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text("DROP TABLE notes_without_key"))
+        engine.dispose()
+    assert not pg.database_exists(alpha, "kop_ksp_b")
+
+    def broken(_self: Replication) -> int:
+        raise pg.ClusterError(message("{what} failed: {error}", what="setval",
+                                      error="connection lost"))
+
+    monkeypatch.setattr(Replication, "copy_sequences", broken)
+    with pytest.raises(pg.ClusterError, match="connection lost"):
+        move_tenant(platform.settings, registry, "ksp-b", "alpha", method="logical",
+                    grace_seconds=0)
+    tenant = registry.get("ksp-b")
+    assert (tenant.state, tenant.cluster) == ("active", "beta")
+    assert not pg.database_exists(alpha, "kop_ksp_b")
+    assert _replication_leftovers(platform, "kop_ksp_b") == []
+    time.sleep(1.2)  # the app re-reads the registry
+    b = client(app, "ksp-b.kop.test")
+    written = b.post("/api/v1/accounts/open-internal", headers=bearer(platform.keys["ksp-b"]),
+                     json={"name": "Kas Ketiga", "gl_key": "cash", "number": "CASH-LOGICAL"})
+    assert written.status_code == 200, written.text  # the source thawed: it writes again
+
+    # A logical move killed during its initial copy: the subscription on alpha and the slot
+    # on beta stay until the cooperative's interrupted move is resumed.
+    registry.record("ksp-b", "move-started", {"from": "beta", "to": "alpha",
+                                              "method": "logical"})
+    pg.create_database(alpha, "kop_ksp_b")
+    killed = Replication(beta, alpha, "kop_ksp_b")
+    with tempfile.TemporaryDirectory() as workdir:
+        schema = Path(workdir) / "schema.dump"
+        pg.dump(beta, "kop_ksp_b", schema, schema_only=True)
+        pg.restore(alpha, "kop_ksp_b", schema)
+    killed.start()
+    assert set(_replication_leftovers(platform, "kop_ksp_b")) >= {  # and the copy's slots
+        "alpha: subscription kopcore_move_kop_ksp_b", "beta: publication kopcore_move_kop_ksp_b",
+        "beta: slot kopcore_move_kop_ksp_b"}
+    with pg.move_lock(beta, "kop_ksp_b"), pytest.raises(pg.ClusterError,
+                                                        match="already under way"):
+        set_state(registry, "ksp-b", "active", interrupted_move=True)  # the move still runs
+    set_state(registry, "ksp-b", "active", interrupted_move=True)
+    assert _replication_leftovers(platform, "kop_ksp_b") == []
+    assert not pg.database_exists(alpha, "kop_ksp_b")
+    assert registry.get("ksp-b").state == "active"
+    with pytest.raises(TenantConflict, match="no interrupted move"):
+        set_state(registry, "ksp-b", "active", interrupted_move=True)
 
 
 def test_a_move_that_fails_after_the_freeze_puts_everything_back(

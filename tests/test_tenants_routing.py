@@ -348,3 +348,45 @@ def test_a_pause_without_batches_is_refused_before_anything_runs(registry: Regis
     assert refused.exit_code == 2
     assert "a pause is between batches: give --batch-size or --canary" in refused.output
     assert registry.events("ksp-a") == []
+
+
+def test_two_cooperatives_apps_share_only_types_and_each_answers_with_its_own(
+        tmp_path: Path) -> None:
+    """What an app's build shares across cooperatives (handler type hints, OpenAPI operation
+    classes) carries nothing of one: each app's OpenAPI title is its own cooperative's name, an
+    API key works only at the app whose database issued it."""
+    from kopcore import _auth as auth
+    from kopcore.interfaces.api import make_app, operation_spec
+    from kopcore.kernel import Kernel
+
+    apps, keys, kernels = {}, {}, []
+    for slug, name in (("a", "Koperasi Alfa"), ("b", "Koperasi Beta")):
+        kernel = Kernel.start(Settings(database_url=f"sqlite:///{tmp_path / slug}.db",
+                                       cooperative_name=name, plugins=("savings",)),
+                              migrate=True)
+        kernels.append(kernel)
+
+        def bootstrap(ctx: Any) -> str:
+            auth.create_user(ctx.conn, "admin", "admin")
+            return auth.issue_key(ctx.conn, "admin", "test")[1]
+
+        keys[slug] = kernel.write("system", bootstrap)
+        apps[slug] = make_app(kernel)
+    try:
+        a_op = kernels[0].plugins.operations["users.list"].value
+        b_op = kernels[1].plugins.operations["users.list"].value
+        assert a_op is not b_op  # each plugin host declares its own
+        assert operation_spec(a_op) is operation_spec(b_op)
+        with TestClient(apps["a"]) as a, TestClient(apps["b"]) as b:
+            assert a.get("/docs/openapi.json").json()["info"]["title"] == \
+                "kopcore API — Koperasi Alfa"
+            assert b.get("/docs/openapi.json").json()["info"]["title"] == \
+                "kopcore API — Koperasi Beta"
+            for client, own, other in ((a, "a", "b"), (b, "b", "a")):
+                assert client.get("/api/v1/users/list", headers={
+                    "Authorization": f"Bearer {keys[own]}"}).status_code == 200
+                assert client.get("/api/v1/users/list", headers={
+                    "Authorization": f"Bearer {keys[other]}"}).status_code == 401
+    finally:
+        for kernel in kernels:
+            kernel.close()

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -103,14 +105,36 @@ def drop_database(cluster: Cluster, database: str) -> None:
 def freeze(cluster: Cluster, database: str) -> int:
     """Stop every write to ``database``: new transactions start read-only, and the sessions
     open on it (the apps' pooled connections, PgBouncer's server connections) are ended, so
-    none keeps writing. Returns how many sessions were ended."""
+    none keeps writing. Returns how many sessions were ended. A logical replication's sender
+    (a move's subscription reading the database) is left running: it writes nothing there."""
     rows = _run_admin(
         cluster,
         f"ALTER DATABASE {_quote(database)} SET default_transaction_read_only = on",
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = :name AND pid <> pg_backend_pid()",
+        "WHERE datname = :name AND pid <> pg_backend_pid() AND backend_type <> 'walsender'",
         params={"name": database})
     return len(rows[1])
+
+
+@contextmanager
+def move_lock(cluster: Cluster, database: str) -> Iterator[None]:
+    """Held while ``database`` is moved off ``cluster``: a second move of it is refused
+    (``False`` from ``pg_try_advisory_lock``) until this one ends, however it ends (a killed
+    mover's session, and its lock, go with it)."""
+    engine = admin_engine(cluster)
+    try:
+        with engine.connect() as conn:
+            key = {"key": f"kopcore-move:{database}"}
+            if not conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:key))"),
+                                key).scalar():
+                raise ClusterError(message("a move of database {database} is already under "
+                                           "way", database=database))
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), key)
+    finally:
+        engine.dispose()
 
 
 def thaw(cluster: Cluster, database: str) -> None:
@@ -156,10 +180,14 @@ def _run(args: list[str], env: dict[str, str], what: str) -> None:
                                    error=done.stderr.strip()[-500:]))
 
 
-def dump(cluster: Cluster, database: str, path: Path) -> None:
-    """``pg_dump`` the database to ``path`` (custom format)."""
+def dump(cluster: Cluster, database: str, path: Path, *, schema_only: bool = False) -> None:
+    """``pg_dump`` the database to ``path`` (custom format); ``schema_only``: its tables,
+    sequences, indexes and constraints without their rows (publications and subscriptions
+    never)."""
     dsn, env = _libpq(cluster, database)
     _run([_program("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+          "--no-publications", "--no-subscriptions",
+          *(["--schema-only"] if schema_only else []),
           f"--file={path}", f"--dbname={dsn}"], env, "pg_dump")
 
 

@@ -312,24 +312,30 @@ def add_tenant_commands(root: click.Group, settings: Settings,
     @click.argument("slug")
     @click.option("--to", "target", required=True, metavar="CLUSTER",
                   help="The cluster to move it to")
+    @click.option("--method", type=click.Choice(["dump", "logical"]), default="dump",
+                  show_default=True,
+                  help="dump: pg_dump/pg_restore under the write freeze; logical: logical "
+                       "replication while the cooperative writes on, then a short freeze "
+                       "(the source needs wal_level = logical)")
     @click.option("--keep-source", is_flag=True,
                   help="Keep the source database (frozen, read-only) instead of dropping it")
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON")
-    def move(slug: str, target: str, keep_source: bool, as_json: bool) -> None:
-        """Move a cooperative to another cluster (pg_dump/pg_restore) with a short write
-        freeze; verify and the seal chain are checked before and after."""
+    def move(slug: str, target: str, method: str, keep_source: bool, as_json: bool) -> None:
+        """Move a cooperative to another cluster with a short write freeze (pg_dump/pg_restore,
+        or logical replication); verify and the seal chain are checked before and after."""
         from kopcore._tenants.move import move_tenant
 
         registry = open_registry(settings)
         try:
-            report = move_tenant(settings, registry, slug, target, keep_source=keep_source,
-                                 say=None if as_json else say)
+            report = move_tenant(settings, registry, slug, target, method=method,
+                                 keep_source=keep_source, say=None if as_json else say)
         finally:
             registry.close()
         if as_json:
             click.echo(json.dumps({
                 "slug": report.slug, "from": report.source, "to": report.target,
-                "freeze_seconds": round(report.freeze_seconds, 3),
+                "method": report.method, "freeze_seconds": round(report.freeze_seconds, 3),
+                "copy_seconds": round(report.copy_seconds, 3),
                 "entries": report.after.entries, "seal": report.after.seals,
                 "chain": report.after.chain_head, "rows": sum(report.after.rows.values()),
                 "source_dropped": report.source_dropped}, indent=2))

@@ -1,7 +1,8 @@
 """Throw-away PostgreSQL clusters and a PgBouncer on this machine, for the tests and the bench.
 
 :class:`LocalCluster` runs ``initdb`` and ``pg_ctl`` in a directory of its own on a free
-loopback port (trust authentication, fsync off: a scratch server, never a production one);
+loopback port (trust authentication, fsync off: a scratch server, never a production one;
+``wal_level = logical``, so a tenant can move between two of them by logical replication);
 :class:`LocalPgBouncer` puts PgBouncer in transaction pooling mode in front of one. Both run as
 the ``postgres`` user when started by root (PostgreSQL and PgBouncer refuse to run as root).
 The PostgreSQL programs come from ``$KOPCORE_PG_BIN``, else the newest
@@ -91,7 +92,12 @@ class LocalCluster:
                     f"unix_socket_directories = '{self.directory}'\n"
                     f"max_connections = {self.max_connections}\nfsync = off\n"
                     "synchronous_commit = off\nfull_page_writes = off\n"
-                    "shared_buffers = 32MB\n")
+                    "shared_buffers = 32MB\n"
+                    # moves by logical replication: a publication on one, a subscription
+                    # on the other
+                    "wal_level = logical\nmax_replication_slots = 20\n"
+                    "max_wal_senders = 20\nmax_logical_replication_workers = 8\n"
+                    "max_sync_workers_per_subscription = 4\nmax_worker_processes = 16\n")
         with open(data / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write(settings)
         _run([str(self.bin / "pg_ctl"), "-D", str(data), "-l",

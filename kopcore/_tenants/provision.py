@@ -120,15 +120,14 @@ def schema_template(platform: Settings, cluster: Cluster, plugins: tuple[str, ..
 def set_state(registry: Registry, slug: str, state: str, *,
               interrupted_move: bool = False) -> Tenant:
     """Suspend (``suspended``) or resume (``active``) a tenant. ``interrupted_move``: resume
-    a tenant left ``moving`` by a move whose process is gone (killed, its host lost): its
-    database on the cluster the registry still names, the source, is thawed. Never while the
-    move still runs: what is written after the thaw would not be in its copy."""
-    expected = ("active",) if state == "suspended" else \
-        (("moving",) if interrupted_move else ("suspended",))
+    a tenant a move whose process is gone (killed, its host lost) left ``moving`` or half
+    replicated: :func:`kopcore._tenants.move.resume_interrupted_move` (refused while the move
+    still runs)."""
     if interrupted_move:
-        tenant = registry.get(slug)
-        if tenant.state == "moving":
-            pg.thaw(registry.cluster(tenant.cluster), tenant.database)
+        from kopcore._tenants.move import resume_interrupted_move
+
+        return resume_interrupted_move(registry, slug)
+    expected = ("active",) if state == "suspended" else ("suspended",)
     tenant = registry.update(slug, expect_state=expected, state=state)
     registry.record(slug, "suspended" if state == "suspended" else "resumed",
                     {"interrupted_move": interrupted_move})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ from kopcore.interfaces._convert import object_schema, query_parameters
 from kopcore.interfaces._headers import add_common_headers, html_page_headers
 from kopcore.interfaces._logs import app_log_config
 from kopcore.interfaces._ratelimit import RateLimit
+from kopcore.interfaces._shared import resolve_handler_hints
 from kopcore.interfaces.web import web_router
 from kopcore.interfaces.web.member import member_router
 from kopcore.kernel import Kernel
@@ -210,9 +212,25 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
              "schema": {"type": "string", "minLength": 1, "maxLength": 200}}]
 
 
+#: The OpenAPI Operation class of each operation, made once per process: it depends on the
+#: operation's declaration alone (equal declarations from every cooperative's plugin host
+#: share it), never on a cooperative's settings or data.
+_specs: dict[Operation, type[OpenAPIOperation]] = {}
+_specs_lock = threading.Lock()
+
+
 def operation_spec(op: Operation) -> type[OpenAPIOperation]:
     """An OpenAPI Operation class whose request and responses come from the attrs classes."""
+    with _specs_lock:
+        made = _specs.get(op)
+    if made is None:
+        made = _operation_spec(op)
+        with _specs_lock:
+            made = _specs.setdefault(op, made)
+    return made
 
+
+def _operation_spec(op: Operation) -> type[OpenAPIOperation]:
     @dataclass
     class OperationSpec(OpenAPIOperation):
         def __post_init__(self) -> None:
@@ -380,15 +398,17 @@ def make_app(kernel: Kernel, *, debug: bool = False) -> Litestar:
                                      description="API key issued with `kopcore keys issue`")}),
         tags=[Tag(name=p, description=f"Operations of plugin {p}") for p in plugins],
     )
+    handlers = [
+        *(route_for(kernel, op) for op in operations),
+        create_static_files_router(path=ASSETS, directories=[swagger_ui_path],
+                                   include_in_schema=False),
+        web_router(kernel),
+        member_router(kernel),
+        _root, _health,
+    ]
+    resolve_handler_hints(handlers)
     return Litestar(
-        route_handlers=[
-            *(route_for(kernel, op) for op in operations),
-            create_static_files_router(path=ASSETS, directories=[swagger_ui_path],
-                                       include_in_schema=False),
-            web_router(kernel),
-            member_router(kernel),
-            _root, _health,
-        ],
+        route_handlers=handlers,
         openapi_config=openapi,
         exception_handlers={
             KopcoreError: _kopcore_error,

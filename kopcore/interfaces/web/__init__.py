@@ -28,9 +28,9 @@ docs/web.md describes it for operators and plugin vendors.
 
 from __future__ import annotations
 
-from litestar import Router
 from litestar.static_files import create_static_files_router
 
+from kopcore.interfaces._shared import AppRouter
 from kopcore.interfaces.web._audit import audit_handlers
 from kopcore.interfaces.web._base import PREFIX, STATIC, Web
 from kopcore.interfaces.web._eod import eod_handlers
@@ -44,13 +44,13 @@ from kopcore.interfaces.web._tills import till_handlers
 from kopcore.kernel import Kernel
 
 
-def web_router(kernel: Kernel) -> Router:
+def web_router(kernel: Kernel) -> AppRouter:
     """The web app's routes for a started kernel, mounted at ``/app``."""
     web = Web(kernel)
     static = create_static_files_router(path="/static", directories=[STATIC],
                                         include_in_schema=False,
                                         cache_control=None)
-    return Router(path=PREFIX, route_handlers=[*page_handlers(web), *teller_handlers(web),
+    return AppRouter(path=PREFIX, route_handlers=[*page_handlers(web), *teller_handlers(web),
                                                 *till_handlers(web),
                                                 *inbox_handlers(web), *eod_handlers(web),
                                                 *reports_handlers(web), *audit_handlers(web),

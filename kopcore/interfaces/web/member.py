@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from litestar import MediaType, Response, Router, get, post
+from litestar import MediaType, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -35,6 +35,7 @@ from kopcore import _member_logins as ml
 from kopcore._i18n import amount_in_words, format_date, format_money
 from kopcore._notify import channel
 from kopcore.errors import KopcoreError, TooManyRequests, ValidationError, message
+from kopcore.interfaces._shared import AppRouter
 from kopcore.interfaces.web._base import NO_STORE, STATIC, AnyRequest, Web, grouped, mounted_at
 from kopcore.interfaces.web._pages import Form
 from kopcore.interfaces.web._show import money_of, refusal
@@ -167,7 +168,7 @@ def _amount(text: str, currency: str) -> Money:
     return amount
 
 
-def member_router(kernel: Kernel) -> Router:
+def member_router(kernel: Kernel) -> AppRouter:
     """The member app's routes for a started kernel, mounted at ``/anggota``."""
     app = MemberApp(kernel)
     # The channel the settings name must be loaded: refused at start-up, not at a login.
@@ -177,7 +178,7 @@ def member_router(kernel: Kernel) -> Router:
     # Imported here: the module builds on this one's MemberApp and helpers.
     from kopcore.interfaces.web._member_loans import loan_application_handlers
 
-    return Router(path=MEMBER_PREFIX, route_handlers=[
+    return AppRouter(path=MEMBER_PREFIX, route_handlers=[
         *_login_handlers(app), *_home_handlers(app), *_pay_handlers(app),
         *loan_application_handlers(app),
         *_pwa_handlers(app), static], include_in_schema=False)
