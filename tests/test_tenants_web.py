@@ -272,7 +272,8 @@ def test_a_browser_logs_in_under_a_path_prefix_and_follows_its_links(
                 "kopcore-anggota-shell-v1 /t/ksp-b/anggota/"]
             for name, paths in shells:
                 base = name.split(" ", 1)[1]
-                assert base + "offline" in paths and base + "static/member.css" in paths
+                assert base + "offline" in paths
+                assert base + "static/member.css" in paths
                 assert all(path.startswith(base) for path in paths), (name, paths)
     finally:
         driver.quit()
@@ -297,7 +298,8 @@ def test_the_api_docs_under_the_prefix_load_their_files_and_call_this_cooperativ
         page = http.get("/t/ksp-b/docs")
         assert page.status_code == 200
         assets = re.findall(r"(?:href|src)='?\"?(/[^'\" >]*)", page.text)
-        assert assets and all(url.startswith("/t/ksp-b/static/swagger-ui/") for url in assets)
+        assert assets
+        assert all(url.startswith("/t/ksp-b/static/swagger-ui/") for url in assets)
         for url in assets:
             assert http.get(url).status_code == 200, url
         assert '"servers":[{"url":"/t/ksp-b"}]' in page.text
