@@ -174,9 +174,10 @@ def chain_step(key: bytes | None, previous: str, entry_id: int, digest: str) -> 
     return _mac(key, f"{previous}|{entry_id}|{digest}".encode())
 
 
-@attrs.frozen
+@attrs.define
 class JournalRow:
-    """One entry as stored, with its postings, for sealing and verifying.
+    """One entry as stored, with its postings, for sealing and verifying (not frozen: a
+    journal pass builds one per entry, and a frozen record costs a call per field).
 
     The postings come either as ``postings`` (``(account id, signed amount, currency)`` as the
     database returned them, sorted) or as ``postings_json``: their canonical encoding built by
@@ -236,6 +237,10 @@ _ENTRIES = ("SELECT id, digest, " + ", ".join(_FIELDS) + " FROM journal_entries 
 _POSTINGS = ("SELECT entry_id, account_id, amount, currency FROM postings "
              "WHERE entry_id BETWEEN {mark} AND {mark}")
 _ENTRY_POSTINGS = "SELECT account_id, amount, currency FROM postings WHERE entry_id = {mark}"
+_COUNT_POSTINGS = "SELECT count(*) FROM postings WHERE entry_id BETWEEN ? AND ?"
+#: SQLite encodes postings in the same process, and its per-entry sort costs more than reading
+#: the rows of short entries: it encodes a batch only from this many postings an entry on.
+SQLITE_TEXT_FROM = 8
 #: Each entry's postings encoded by the database as :func:`canonical` encodes them
 #: (``[account,amount,"currency"]``, sorted, comma-separated). The currency is quoted as a
 #: JSON string by the database, so the text encodes each posting unambiguously whatever the
@@ -338,7 +343,10 @@ def journal_rows(conn: Connection, after_id: int = 0,
         #: entry id -> its postings' text, None when not ASCII (Python's JSON escapes every
         #: other character); no key: the entry has no postings.
         encoded: dict[int, str | None] = {}
-        if json_sql is not None:
+        by_text = json_sql is not None and (conn.dialect.name != "sqlite" or _fetch(
+            conn, _COUNT_POSTINGS, (low, high))[0][0] >= SQLITE_TEXT_FROM * len(entries))
+        if by_text:
+            assert json_sql is not None
             encoded = {entry_id: text if text.isascii() else None
                        for entry_id, text in _fetch(conn, json_sql, (low, high))
                        if text is not None}
@@ -350,7 +358,7 @@ def journal_rows(conn: Connection, after_id: int = 0,
             text_exact = exact and text is not None and "\\" not in text
             if text is not None and (digest is not None or text_exact):
                 usable[entry_id] = ("[" + text + "]", text_exact)
-            elif json_sql is None or entry_id in encoded:
+            elif not by_text or entry_id in encoded:
                 as_rows.append(entry_id)
         by_entry = _postings_by_entry(conn, postings_sql, as_rows[0], as_rows[-1]) \
             if as_rows else {}
