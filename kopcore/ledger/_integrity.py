@@ -232,12 +232,14 @@ class JournalRow:
 #: the digest.
 _FIELDS = ("business_date", "memo", "actor", "operation", "idempotency_key", "request_digest",
            "reverses_entry_id", "created_at", "source")
-_ENTRIES = ("SELECT id, digest, " + ", ".join(_FIELDS) + " FROM journal_entries "
+_ENTRIES = ("SELECT id, digest, " + ", ".join(_FIELDS) + "{extra} FROM journal_entries "
             "WHERE id > {mark} AND id <= {mark} ORDER BY id LIMIT {batch}")
+#: SQLite: each entry's number of postings too (from the index), to choose how to read them.
+_POSTING_COUNT = (", (SELECT count(*) FROM postings "
+                  "WHERE postings.entry_id = journal_entries.id)")
 _POSTINGS = ("SELECT entry_id, account_id, amount, currency FROM postings "
              "WHERE entry_id BETWEEN {mark} AND {mark}")
 _ENTRY_POSTINGS = "SELECT account_id, amount, currency FROM postings WHERE entry_id = {mark}"
-_COUNT_POSTINGS = "SELECT count(*) FROM postings WHERE entry_id BETWEEN ? AND ?"
 #: SQLite encodes postings in the same process, and its per-entry sort costs more than reading
 #: the rows of short entries: it encodes a batch only from this many postings an entry on.
 SQLITE_TEXT_FROM = 8
@@ -326,7 +328,10 @@ def journal_rows(conn: Connection, after_id: int = 0,
     does not guarantee."""
     cursor = after_id
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    entries_sql = _ENTRIES.format(mark=mark, batch=int(BATCH))
+    sqlite = conn.dialect.name == "sqlite"
+    entries_sql = _ENTRIES.format(mark=mark, batch=int(BATCH),
+                                  extra=_POSTING_COUNT if sqlite else "")
+    width = 2 + len(_FIELDS)
     postings_sql = _POSTINGS.format(mark=mark)
     entry_postings_sql = _ENTRY_POSTINGS.format(mark=mark)
     json_sql, exact = _postings_json_sql(conn)
@@ -343,8 +348,8 @@ def journal_rows(conn: Connection, after_id: int = 0,
         #: entry id -> its postings' text, None when not ASCII (Python's JSON escapes every
         #: other character); no key: the entry has no postings.
         encoded: dict[int, str | None] = {}
-        by_text = json_sql is not None and (conn.dialect.name != "sqlite" or _fetch(
-            conn, _COUNT_POSTINGS, (low, high))[0][0] >= SQLITE_TEXT_FROM * len(entries))
+        by_text = json_sql is not None and (not sqlite or sum(
+            entry[width] for entry in entries) >= SQLITE_TEXT_FROM * len(entries))
         if by_text:
             assert json_sql is not None
             encoded = {entry_id: text if text.isascii() else None
@@ -362,8 +367,9 @@ def journal_rows(conn: Connection, after_id: int = 0,
                 as_rows.append(entry_id)
         by_entry = _postings_by_entry(conn, postings_sql, as_rows[0], as_rows[-1]) \
             if as_rows else {}
-        for entry_id, digest, *fields in entries:
-            row = dict(zip(_FIELDS, fields, strict=True))
+        for entry in entries:
+            entry_id, digest = entry[0], entry[1]
+            row = dict(zip(_FIELDS, entry[2:width], strict=True))
             row["created_at"] = _stored_time(row["created_at"])
             if entry_id in usable:
                 text, text_exact = usable[entry_id]
