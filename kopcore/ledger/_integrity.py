@@ -210,9 +210,10 @@ class JournalRow:
     def check(self, key: bytes | None) -> str | None:
         """:func:`check_digest` of the entry as stored: ``None`` when its digest matches.
 
-        With ``postings_json`` the digest is first checked against the database's encoding;
-        only when that does not match is the entry encoded again from its postings, so an
-        encoding the database orders or formats differently never passes for a changed entry.
+        With ``postings_json`` the digest is first checked against the database's encoding: a
+        match proves the postings are those posted (that text spells one set of postings only).
+        Only when it does not match is the entry encoded again from its postings, read as rows,
+        so a text the database ordered or escaped otherwise never refuses an intact entry.
         """
         if self.postings_json is not None and self.digest is not None:
             json_text = self.postings_json
@@ -243,12 +244,16 @@ _ENTRY_POSTINGS = "SELECT account_id, amount, currency FROM postings WHERE entry
 #: SQLite encodes postings in the same process, and its per-entry sort costs more than reading
 #: the rows of short entries: it encodes a batch only from this many postings an entry on.
 SQLITE_TEXT_FROM = 8
+#: One posting's text on SQLite, whose columns hold any type: a posting whose values are not
+#: an integer, an integer and a text is left out of the text (NULL), which then cannot match.
+_SQLITE_LINE = ("CASE WHEN typeof(account_id) = 'integer' AND typeof(amount) = 'integer' "
+                "AND typeof(currency) = 'text' THEN '[' || account_id || ',' || amount || ',' "
+                "|| json_quote(currency) || ']' END")
 #: Each entry's postings encoded by the database as :func:`canonical` encodes them
 #: (``[account,amount,"currency"]``, sorted, comma-separated). The currency is quoted as a
 #: JSON string by the database, so the text encodes each posting unambiguously whatever the
-#: currency holds; an integer column holds only integers (SQLite: its integer affinity turns
-#: any text spelling an integer into one), whose text is Python's. PostgreSQL sorts inside the
-#: aggregate (byte order for the currency, as Python orders ASCII). SQLite before 3.44 has no
+#: currency holds; an integer's text is Python's. PostgreSQL sorts inside the aggregate (byte
+#: order for the currency, as Python orders ASCII). SQLite before 3.44 has no
 #: ORDER BY inside an aggregate: it concatenates in the order of the sorted subquery, which is
 #: what it does but not what it documents, so there the text only confirms digests (see
 #: :meth:`JournalRow.check`).
@@ -261,14 +266,12 @@ _POSTINGS_JSON = {
     # One correlated subquery per entry: SQLite sorts each entry's postings once and needs
     # no second sort to group them.
     "sqlite": (
-        "SELECT id, (SELECT group_concat(line, ',') FROM (SELECT '[' || account_id || ',' "
-        "|| amount || ',' || json_quote(currency) || ']' AS line FROM postings "
-        "WHERE entry_id = journal_entries.id ORDER BY account_id, amount, currency)) "
-        "FROM journal_entries WHERE id BETWEEN ? AND ?"),
+        "SELECT id, (SELECT group_concat(line, ',') FROM (SELECT " + _SQLITE_LINE + " AS line "
+        "FROM postings WHERE entry_id = journal_entries.id "
+        "ORDER BY account_id, amount, currency)) FROM journal_entries WHERE id BETWEEN ? AND ?"),
     "sqlite-ordered": (
-        "SELECT id, (SELECT group_concat('[' || account_id || ',' || amount || ',' "
-        "|| json_quote(currency) || ']', ',' ORDER BY account_id, amount, currency) "
-        "FROM postings WHERE entry_id = journal_entries.id) "
+        "SELECT id, (SELECT group_concat(" + _SQLITE_LINE + ", ',' ORDER BY account_id, amount, "
+        "currency) FROM postings WHERE entry_id = journal_entries.id) "
         "FROM journal_entries WHERE id BETWEEN ? AND ?"),
 }
 _NO_END = 2**62
