@@ -168,6 +168,19 @@ class Seeded:
     ids: list[int]
 
 
+def seed_digest(memo: str, created: Any, legs: list[tuple[int, int, str]]) -> str:
+    """The entry digest kopcore would store with a seeded opening entry (no integrity key, as
+    the bench's kernels have none), so the seeded journal is sealed as kopcore's own entries
+    are: each digest checked, not hashed as a pre-digest (legacy) entry."""
+    from kopcore.ledger._integrity import entry_digest
+
+    moment = datetime.fromisoformat(created) if isinstance(created, str) else created
+    return entry_digest(None, {
+        "business_date": START_DATE, "memo": memo, "actor": "bench", "operation": "bench.seed",
+        "idempotency_key": None, "request_digest": DIGEST, "reverses_entry_id": None,
+        "created_at": moment}, legs)
+
+
 def seed_members(target: Target, count: int, *, product: str = MEMBER_PRODUCT,
                  prefix: str = "BM", opening_minor: int = OPENING_MINOR,
                  entry_per_account: bool = False) -> Seeded:
@@ -217,11 +230,15 @@ def seed_members(target: Target, count: int, *, product: str = MEMBER_PRODUCT,
                                "VALUES (%s, %s, %s, %s)")
             if entry_per_account:
                 memo = f"Saldo awal {product} "
+                created = target.now()
                 cur.executemany(
                     q("INSERT INTO journal_entries (business_date, memo, actor, operation, "
-                      "request_digest, created_at) VALUES (%s, %s, 'bench', 'bench.seed', %s, "
-                      "%s)"),
-                    [(day, memo + str(r[1]), DIGEST, target.now()) for r in rows])
+                      "request_digest, created_at, digest) VALUES (%s, %s, 'bench', "
+                      "'bench.seed', %s, %s, %s)"),
+                    [(day, memo + str(r[1]), DIGEST, created, seed_digest(
+                        memo + str(r[1]), created, [(cash_id, opening_minor, CURRENCY),
+                                                    (int(r[0]), -opening_minor, CURRENCY)]))
+                     for r in rows])
                 cur.execute(q("SELECT id, memo FROM journal_entries WHERE memo LIKE %s"),
                             (memo + "%",))
                 entry_of = {str(m)[len(memo):]: int(i) for i, m in cur.fetchall()}
@@ -230,17 +247,17 @@ def seed_members(target: Target, count: int, *, product: str = MEMBER_PRODUCT,
                         (entry_of[str(r[1])], cash_id, opening_minor, CURRENCY),
                         (entry_of[str(r[1])], int(r[0]), -opening_minor, CURRENCY))])
             else:
+                legs = [(cash_id, opening_minor * len(rows), CURRENCY)] + [
+                    (int(r[0]), -opening_minor, CURRENCY) for r in rows]
+                memo, created = f"Saldo awal {product}", target.now()
                 cur.execute(
                     q("INSERT INTO journal_entries (business_date, memo, actor, operation, "
-                      "request_digest, created_at) VALUES (%s, %s, 'bench', 'bench.seed', %s, "
-                      "%s) RETURNING id"),
-                    (day, f"Saldo awal {product}", DIGEST, target.now()),
+                      "request_digest, created_at, digest) VALUES (%s, %s, 'bench', "
+                      "'bench.seed', %s, %s, %s) RETURNING id"),
+                    (day, memo, DIGEST, created, seed_digest(memo, created, legs)),
                 )
                 entry_id = int(cur.fetchone()[0])
-                cur.executemany(insert_posting,
-                                [(entry_id, cash_id, opening_minor * len(rows), CURRENCY)]
-                                + [(entry_id, int(r[0]), -opening_minor, CURRENCY)
-                                   for r in rows])
+                cur.executemany(insert_posting, [(entry_id, *leg) for leg in legs])
             cur.execute(q("UPDATE accounts SET balance = balance + %s WHERE id = %s"),
                         (opening_minor * len(rows), cash_id))
         if target.name == "postgres":

@@ -88,6 +88,25 @@ def test_the_raw_bulk_baseline_writes_what_entry_by_entry_posting_writes() -> No
     assert cash == bench_targets.OPENING_MINOR * 30 + deposits
 
 
+def test_seeded_opening_entries_carry_the_digests_kopcore_would_have_given_them() -> None:
+    """The seal checks the seed's entries as it checks kopcore's own (not as digest-less
+    entries from before revision k0002): both shapes of seed verify and seal."""
+    from kopcore.ledger._integrity import seal_journal
+    from kopcore.ledger._verify import verify_books
+
+    for per_account in (False, True):
+        with open_target("sqlite", "seeddigest") as target:
+            bench_targets.seed_members(target, 5, entry_per_account=per_account)
+            kernel = target.kernels[0]
+            report = kernel.db.read(lambda conn: verify_books(conn))
+            assert report.ok, report.problems
+            assert report.entries == (5 if per_account else 1)
+            assert "missing_digest" not in report.counts
+            sealed = kernel.write("bench", seal_journal)
+            assert sealed is not None
+            assert sealed.entry_count == report.entries
+
+
 def test_the_end_of_day_bench_reports_its_first_run_and_the_seal() -> None:
     sizes = eod.EodSizes(200, 50, 2)
     with open_target("sqlite", "smoke") as target:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, func, select, update
+from sqlalchemy import ARRAY, Connection, Row, Select, any_, bindparam, func, select, update
 
 from kopcore._db import tables as t
 from kopcore._db.driver import DriverStatement
@@ -79,6 +79,11 @@ def get_account(ctx: Context, number: str) -> Account:
 
 _SELECT_BY_NUMBERS = select(t.accounts).where(
     t.accounts.c.number.in_(bindparam("numbers", expanding=True)))
+#: PostgreSQL: the numbers as one array parameter (``= ANY(…)``), so the statement is the same
+#: whatever their count: compiled once, and preparable by the server, where an expanding
+#: ``IN`` renders new SQL for every count.
+_SELECT_BY_NUMBER_ARRAY = select(t.accounts).where(
+    t.accounts.c.number == any_(bindparam("numbers", type_=ARRAY(t.accounts.c.number.type))))
 #: A teller's entry names two to four accounts: for so few, a statement with that many plain
 #: parameters (built once per count) spares rendering an expanding ``IN`` on every execution.
 _FEW = 8
@@ -89,11 +94,14 @@ _SELECT_FEW = {
 }
 
 
-def _by_numbers(numbers: list[str]) -> tuple[Select[Any], dict[str, Any], str]:
+def _by_numbers(conn: Connection, numbers: list[str]
+                ) -> tuple[Select[Any], dict[str, Any], str]:
     """The statement reading accounts by number, its parameters and a key naming it."""
     if len(numbers) <= _FEW:
         return (_SELECT_FEW[len(numbers)], {f"n{i}": n for i, n in enumerate(numbers)},
                 f"accounts.by-{len(numbers)}-numbers")
+    if conn.dialect.name == "postgresql":
+        return _SELECT_BY_NUMBER_ARRAY, {"numbers": numbers}, "accounts.by-number-array"
     return _SELECT_BY_NUMBERS, {"numbers": numbers}, "accounts.by-numbers"
 
 
@@ -103,13 +111,13 @@ def get_accounts(ctx: Context, numbers: set[str], *, with_facts: bool = False
 
     ``with_facts``: read the transaction's facts (:mod:`kopcore._facts`) in the same statement,
     so that they are as current as the accounts (the posting pipeline needs both)."""
-    query, params, key = _by_numbers(sorted(numbers))
+    query, params, key = _by_numbers(ctx.conn, sorted(numbers))
     rows: Sequence[Row[Any] | tuple[Any, ...]]
     if with_facts:
         facts = ctx.kernel.facts
         if len(numbers) <= _FEW:  # a teller's entry: through the driver (kopcore._db.driver)
             rows = facts.driver(key, query).rows(ctx.conn, params)
-        else:  # an expanding IN is rendered by SQLAlchemy at execution
+        else:  # an expanding IN is rendered by SQLAlchemy at execution; the array is bound
             rows = ctx.conn.execute(facts.statement(key, query), params).all()
         if rows:
             values = facts.take(ctx.conn, rows[0])

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import attrs
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import ARRAY, Table, any_, bindparam, select, update
 
 from kopcore._db import tables as t
 from kopcore.context import Context
@@ -51,8 +51,12 @@ class EntryRequest:
 
 _SELECT_ACCOUNTS = select(t.accounts).where(_a.number.in_(bindparam("numbers", expanding=True))) \
     .order_by(_a.id)
-#: On PostgreSQL the batch's accounts are locked up front, in ascending id order.
-_LOCK_ACCOUNTS = _SELECT_ACCOUNTS.with_for_update()
+#: On PostgreSQL the batch's accounts are locked up front, in ascending id order; their numbers
+#: are bound as one array (``= ANY(…)``): one statement whatever the batch's size, where an
+#: expanding ``IN`` renders new SQL with a parameter per account on every execution.
+_LOCK_ACCOUNTS = select(t.accounts).where(
+    _a.number == any_(bindparam("numbers", type_=ARRAY(_a.number.type)))
+).order_by(_a.id).with_for_update()
 
 
 def _lock_accounts(ctx: Context, numbers: set[str]) -> dict[str, Account]:

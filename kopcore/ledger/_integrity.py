@@ -102,6 +102,21 @@ def _encode(row: Mapping[str, Any], postings: list[PostingKey]) -> bytes:
     return _ENCODER.encode(fields).encode("ascii")
 
 
+def _encode_around(row: Mapping[str, Any], postings_json: str) -> bytes:
+    """:func:`canonical` with the postings given already encoded (``[[1,-500,"IDR"],…]``):
+    the JSON list of the entry's fields with that text spliced in as its ninth item, byte for
+    byte what encoding the whole list at once gives."""
+    day = row["business_date"]
+    head = _ENCODER.encode([
+        day.isoformat() if isinstance(day, date) else str(day),
+        row["memo"], row["actor"], row["operation"], row["idempotency_key"],
+        row["request_digest"], row["reverses_entry_id"], _micros(row["created_at"]),
+    ])
+    source = row.get("source")
+    tail = "" if source is None else "," + _ENCODER.encode(source)
+    return f"{head[:-1]},{postings_json}{tail}]".encode("ascii")
+
+
 def _mac(key: bytes | None, data: bytes) -> str:
     if key is None:
         return hashlib.sha256(data).hexdigest()
@@ -159,23 +174,53 @@ def chain_step(key: bytes | None, previous: str, entry_id: int, digest: str) -> 
     return _mac(key, f"{previous}|{entry_id}|{digest}".encode())
 
 
-@attrs.frozen
+@attrs.define
 class JournalRow:
-    """One entry as stored, with its postings, for sealing and verifying."""
+    """One entry as stored, with its postings, for sealing and verifying (not frozen: a
+    journal pass builds one per entry, and a frozen record costs a call per field).
+
+    The postings come either as ``postings`` (``(account id, signed amount, currency)`` as the
+    database returned them, sorted) or as ``postings_json``: their canonical encoding built by
+    the database (:func:`journal_rows`). ``exact`` says that text is known to be byte for byte
+    what :func:`canonical` gives; otherwise it only serves to confirm a digest (a match proves
+    the postings are those posted: the text encodes each posting unambiguously) and anything
+    else is decided on ``postings``, read again by ``reread``.
+    """
 
     id: int
     row: Mapping[str, Any]
     digest: str | None
-    #: ``(account id, signed amount, currency)`` as the database returned them, sorted.
-    postings: list[PostingKey]
+    postings: list[PostingKey] | None
+    postings_json: str | None = None
+    exact: bool = False
+    reread: Callable[[int], list[PostingKey]] | None = None
+
+    def _postings(self) -> list[PostingKey]:
+        if self.postings is not None:
+            return self.postings
+        assert self.reread is not None, "a journal row without postings nor a way to read them"
+        return self.reread(self.id)
 
     def body(self) -> bytes:
-        """:func:`canonical` of the entry (its postings are already sorted plain values)."""
-        return _encode(self.row, self.postings)
+        """:func:`canonical` of the entry."""
+        if self.exact and self.postings_json is not None:
+            return _encode_around(self.row, self.postings_json)
+        return _encode(self.row, self._postings())
 
     def check(self, key: bytes | None) -> str | None:
-        """:func:`check_digest` of the entry as stored: ``None`` when its digest matches."""
-        return _check_body(key, self.digest, self.body)
+        """:func:`check_digest` of the entry as stored: ``None`` when its digest matches.
+
+        With ``postings_json`` the digest is first checked against the database's encoding: a
+        match proves the postings are those posted (that text spells one set of postings only).
+        Only when it does not match is the entry encoded again from its postings, read as rows,
+        so a text the database ordered or escaped otherwise never refuses an intact entry.
+        """
+        if self.postings_json is not None and self.digest is not None:
+            json_text = self.postings_json
+            if _check_body(key, self.digest,
+                           lambda: _encode_around(self.row, json_text)) is None:
+                return None
+        return _check_body(key, self.digest, lambda: _encode(self.row, self._postings()))
 
     def chain_input(self) -> str:
         """:func:`chain_input` of the entry."""
@@ -188,10 +233,47 @@ class JournalRow:
 #: the digest.
 _FIELDS = ("business_date", "memo", "actor", "operation", "idempotency_key", "request_digest",
            "reverses_entry_id", "created_at", "source")
-_ENTRIES = ("SELECT id, digest, " + ", ".join(_FIELDS) + " FROM journal_entries "
+_ENTRIES = ("SELECT id, digest, " + ", ".join(_FIELDS) + "{extra} FROM journal_entries "
             "WHERE id > {mark} AND id <= {mark} ORDER BY id LIMIT {batch}")
+#: SQLite: each entry's number of postings too (from the index), to choose how to read them.
+_POSTING_COUNT = (", (SELECT count(*) FROM postings "
+                  "WHERE postings.entry_id = journal_entries.id)")
 _POSTINGS = ("SELECT entry_id, account_id, amount, currency FROM postings "
              "WHERE entry_id BETWEEN {mark} AND {mark}")
+_ENTRY_POSTINGS = "SELECT account_id, amount, currency FROM postings WHERE entry_id = {mark}"
+#: SQLite encodes postings in the same process, and its per-entry sort costs more than reading
+#: the rows of short entries: it encodes a batch only from this many postings an entry on.
+SQLITE_TEXT_FROM = 8
+#: One posting's text on SQLite, whose columns hold any type: a posting whose values are not
+#: an integer, an integer and a text is left out of the text (NULL), which then cannot match.
+_SQLITE_LINE = ("CASE WHEN typeof(account_id) = 'integer' AND typeof(amount) = 'integer' "
+                "AND typeof(currency) = 'text' THEN '[' || account_id || ',' || amount || ',' "
+                "|| json_quote(currency) || ']' END")
+#: Each entry's postings encoded by the database as :func:`canonical` encodes them
+#: (``[account,amount,"currency"]``, sorted, comma-separated). The currency is quoted as a
+#: JSON string by the database, so the text encodes each posting unambiguously whatever the
+#: currency holds; an integer's text is Python's. PostgreSQL sorts inside the aggregate (byte
+#: order for the currency, as Python orders ASCII). SQLite before 3.44 has no
+#: ORDER BY inside an aggregate: it concatenates in the order of the sorted subquery, which is
+#: what it does but not what it documents, so there the text only confirms digests (see
+#: :meth:`JournalRow.check`).
+_POSTINGS_JSON = {
+    "postgresql": (
+        "SELECT entry_id, string_agg('[' || account_id || ',' || amount || ',' "
+        "|| to_json(currency)::text || ']', ',' ORDER BY account_id, amount, "
+        "currency COLLATE \"C\") FROM postings WHERE entry_id BETWEEN %s AND %s "
+        "GROUP BY entry_id"),
+    # One correlated subquery per entry: SQLite sorts each entry's postings once and needs
+    # no second sort to group them.
+    "sqlite": (
+        "SELECT id, (SELECT group_concat(line, ',') FROM (SELECT " + _SQLITE_LINE + " AS line "
+        "FROM postings WHERE entry_id = journal_entries.id "
+        "ORDER BY account_id, amount, currency)) FROM journal_entries WHERE id BETWEEN ? AND ?"),
+    "sqlite-ordered": (
+        "SELECT id, (SELECT group_concat(" + _SQLITE_LINE + ", ',' ORDER BY account_id, amount, "
+        "currency) FROM postings WHERE entry_id = journal_entries.id) "
+        "FROM journal_entries WHERE id BETWEEN ? AND ?"),
+}
 _NO_END = 2**62
 
 
@@ -209,34 +291,94 @@ def _fetch(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
     return list(rows)
 
 
+def _postings_json_sql(conn: Connection) -> tuple[str | None, bool]:
+    """The statement encoding postings in this database (``None``: none), and whether its
+    text is exactly :func:`canonical`'s."""
+    name = conn.dialect.name
+    if name == "postgresql":
+        return _POSTINGS_JSON[name], True
+    version: tuple[int, ...] = getattr(conn.dialect.dbapi, "sqlite_version_info", (0,))
+    if name == "sqlite" and version >= (3, 38):  # json_quote built in
+        ordered = version >= (3, 44)
+        return _POSTINGS_JSON["sqlite-ordered" if ordered else "sqlite"], ordered
+    return None, False
+
+
+def _postings_by_entry(conn: Connection, sql: str, low: int, high: int
+                       ) -> dict[int, list[PostingKey]]:
+    by_entry: dict[int, list[PostingKey]] = {}
+    for entry_id, account_id, amount, currency in _fetch(conn, sql, (low, high)):
+        found = by_entry.get(entry_id)
+        if found is None:
+            found = by_entry[entry_id] = []
+        found.append((account_id, amount, currency))
+    for postings in by_entry.values():
+        postings.sort()
+    return by_entry
+
+
 def journal_rows(conn: Connection, after_id: int = 0,
                  until_id: int | None = None) -> Iterator[JournalRow]:
     """Entries with ``after_id < id <= until_id`` in id order, with their postings, read in
-    batches of :data:`BATCH` entries by two statements through the driver, as plain tuples
-    (no per-row result objects or type processing: an end of day's entries can have hundreds
-    of thousands of postings)."""
+    batches of :data:`BATCH` entries through the driver, as plain tuples (no per-row result
+    objects or type processing: an end of day's entries can have hundreds of thousands of
+    postings).
+
+    Where the database can (PostgreSQL, SQLite), each entry's postings come as one text it
+    encoded (:data:`_POSTINGS_JSON`): one row per entry instead of one per posting. The
+    postings are read as rows only for the entries that need them: no plain encoding, or a
+    digest-less (pre-k0002) entry whose chain input needs the exact encoding the database
+    does not guarantee."""
     cursor = after_id
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    entries_sql = _ENTRIES.format(mark=mark, batch=int(BATCH))
+    sqlite = conn.dialect.name == "sqlite"
+    entries_sql = _ENTRIES.format(mark=mark, batch=int(BATCH),
+                                  extra=_POSTING_COUNT if sqlite else "")
+    width = 2 + len(_FIELDS)
     postings_sql = _POSTINGS.format(mark=mark)
+    entry_postings_sql = _ENTRY_POSTINGS.format(mark=mark)
+    json_sql, exact = _postings_json_sql(conn)
     end = _NO_END if until_id is None else until_id
+
+    def reread(entry_id: int) -> list[PostingKey]:
+        return sorted(_fetch(conn, entry_postings_sql, (entry_id,)))
+
     while True:
         entries = _fetch(conn, entries_sql, (cursor, end))
         if not entries:
             return
         low, high = entries[0][0], entries[-1][0]
-        by_entry: dict[int, list[PostingKey]] = {}
-        for entry_id, account_id, amount, currency in _fetch(conn, postings_sql, (low, high)):
-            found = by_entry.get(entry_id)
-            if found is None:
-                found = by_entry[entry_id] = []
-            found.append((account_id, amount, currency))
-        for entry_id, digest, *fields in entries:
-            row = dict(zip(_FIELDS, fields, strict=True))
+        #: entry id -> its postings' text, None when not ASCII (Python's JSON escapes every
+        #: other character); no key: the entry has no postings.
+        encoded: dict[int, str | None] = {}
+        by_text = json_sql is not None and (not sqlite or sum(
+            entry[width] for entry in entries) >= SQLITE_TEXT_FROM * len(entries))
+        if by_text:
+            assert json_sql is not None
+            encoded = {entry_id: text if text.isascii() else None
+                       for entry_id, text in _fetch(conn, json_sql, (low, high))
+                       if text is not None}
+        usable: dict[int, tuple[str, bool]] = {}  # entry id -> (text, exact)
+        as_rows: list[int] = []
+        for entry_id, digest, *_ in entries:
+            text = encoded.get(entry_id)
+            # The database may escape a character in a currency otherwise than Python does.
+            text_exact = exact and text is not None and "\\" not in text
+            if text is not None and (digest is not None or text_exact):
+                usable[entry_id] = ("[" + text + "]", text_exact)
+            elif not by_text or entry_id in encoded:
+                as_rows.append(entry_id)
+        by_entry = _postings_by_entry(conn, postings_sql, as_rows[0], as_rows[-1]) \
+            if as_rows else {}
+        for entry in entries:
+            entry_id, digest = entry[0], entry[1]
+            row = dict(zip(_FIELDS, entry[2:width], strict=True))
             row["created_at"] = _stored_time(row["created_at"])
-            postings = by_entry.get(entry_id, [])
-            postings.sort()
-            yield JournalRow(entry_id, row, digest, postings)
+            if entry_id in usable:
+                text, text_exact = usable[entry_id]
+                yield JournalRow(entry_id, row, digest, None, text, text_exact, reread)
+            else:
+                yield JournalRow(entry_id, row, digest, by_entry.get(entry_id, []))
         cursor = high
 
 
