@@ -23,9 +23,8 @@ import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import attrs
 from litestar import MediaType, Response, Router, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromPath
@@ -717,8 +716,7 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
             shop_page(BILL), *transfer, *installment, *ppob, *bills]
 
 
-@attrs.frozen
-class _Shop:
+class _Shop(NamedTuple):
     """A form choosing a PPOB product and a customer number at ``/<path>``: a prepaid
     purchase (pulsa, token PLN) or a postpaid bill (PLN pascabayar, BPJS)."""
 
