@@ -5,8 +5,9 @@ the cooperative writes its own (``events.template-set``): plain text with ``{fie
 placeholders from the event's payload (``events.show`` shows a payload), and two formats,
 ``{amount:rupiah}`` (``Rp1.250.000``) and ``{date:tanggal}`` (``7 Desember 2026``). Only plain
 field names are allowed (no ``{a.b}`` or ``{a[0]}``). A template that names a field an event does
-not carry falls back to the plugin's message for that event, with a warning in the log, so a
-member is never sent a broken text. One-time codes keep the kernel's wording.
+not carry, or formats a field as an amount or a date it is not, falls back to the plugin's
+message for that event, with a warning in the log, so a member is never sent a broken text.
+One-time codes keep the kernel's wording.
 
 **Quiet hours.** The setting ``notification_quiet_hours`` (``"21:00-07:00"``, the cooperative's
 local time in ``timezone``) holds messages that are not one-time codes until the quiet hours
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, delete, select
 
 from kopcore._db import tables as t
-from kopcore.errors import ConfigurationError, NotFound, ValidationError, message
+from kopcore.errors import ConfigurationError, InvalidAmount, NotFound, ValidationError, message
 from kopcore.records import EventType
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def render(conn: Connection, kind: EventType, payload: Mapping[str, Any]) -> Any
         if found is not None:
             try:
                 return _Formatter().format(found, **payload)
-            except (KeyError, ValueError, IndexError) as exc:
+            except (KeyError, ValueError, IndexError, InvalidAmount) as exc:
                 log.warning("template of %s does not fit its event (%s): the plugin's "
                             "message is sent", kind.name, exc)
     return kind.render(payload)

@@ -13,12 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from kopcore import _event_templates as templates
-from kopcore import _events
+from kopcore import _events, events
+from kopcore.context import Context
 from kopcore.errors import ConfigurationError, NotFound, ValidationError
 from kopcore.kernel import Kernel
 from kopcore.settings import Settings
 from kopcore.testing import run_operation
-from tests.test_events import TOLD, Recorder, coop, emit, recorder, row
+from tests.test_events import TOLD, Recorder, coop, emit, member_id, recorder, row
 
 __all__ = ["coop", "recorder"]
 
@@ -75,6 +76,23 @@ def test_a_template_an_event_does_not_fit_falls_back_to_the_plugins_message(
     call(coop, "events.template-set", type=TOLD, text="Setoran {amount:rupiah} ke {account}")
     event_id = emit(coop, amount=10_000)  # no 'account' in this event
     assert recorder.accepted[event_id].text == "Setoran Rp10.000 diterima."
+
+
+def test_a_template_formatting_a_non_amount_as_rupiah_falls_back_and_is_delivered(
+        coop: Kernel, recorder: Recorder) -> None:
+    call(coop, "events.template-set", type=TOLD,
+         text="Setoran {amount:rupiah} ke rekening {account:rupiah}")
+    who = member_id(coop)
+
+    def told(ctx: Context) -> str | None:
+        return events.emit(ctx, TOLD, {"amount": 10_000, "account": "SS-000123"},
+                           member_id=who)
+    event_id = coop.write("kasir", told)
+    assert event_id is not None
+    # 'SS-000123' is no amount: the member gets the plugin's text, at the first attempt.
+    assert recorder.accepted[event_id].text == "Setoran Rp10.000 diterima."
+    sent = row(coop, event_id)
+    assert (sent.state, sent.attempts, sent.last_error) == ("sent", 1, None)
 
 
 def test_the_cli_sets_a_template(coop: Kernel) -> None:

@@ -85,6 +85,9 @@ def get_office_by_id(conn: Connection, office_id: int) -> Office:
 #: The input field of a report operation naming the office whose books it reads
 #: (``Operation.office_fields``).
 REPORT_OFFICE_FIELDS = ("office",)
+#: Its metadata (help and length), the same on every report.
+REPORT_OFFICE = {"help": "One office's books (office code); default: consolidated",
+                 "max_length": 16}
 
 
 def books_of(conn: Connection, code: str | None) -> int | None:

@@ -22,13 +22,18 @@ from kopcore.errors import (
     ValidationError,
     message,
 )
-from kopcore.ledger._offices import REPORT_OFFICE_FIELDS, books_of
+from kopcore.ledger._offices import REPORT_OFFICE, REPORT_OFFICE_FIELDS, books_of
 from kopcore.ledger._reports import GLBalance, ReportSection
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import GLType, PostingLine, Side
 from kopcore.views import EntryOut
 
+#: The books a report reads, besides its office's (:data:`REPORT_OFFICE`): the currency and
+#: the unit.
+CURRENCY = {"help": "Default: settings", "max_length": 3}
+UNIT = {"help": "One unit's books (units list; utama: the main books); default: all",
+        "max_length": 32}
 
 @attrs.frozen
 class EntryLineIn:
@@ -69,26 +74,18 @@ class ReverseIn:
 class AsOfIn:
     as_of: date | None = attrs.field(default=None,
                                      metadata={"help": "Business date (default: current)"})
-    currency: str | None = attrs.field(default=None, metadata={"help": "Default: settings",
-                                                               "max_length": 3})
-    office: str | None = attrs.field(default=None, metadata={
-        "help": "One office's books (office code); default: consolidated", "max_length": 16})
-    unit: str | None = attrs.field(default=None, metadata={
-        "help": "One unit's books (units list; utama: the main books); default: all",
-        "max_length": 32})
+    currency: str | None = attrs.field(default=None, metadata=CURRENCY)
+    office: str | None = attrs.field(default=None, metadata=REPORT_OFFICE)
+    unit: str | None = attrs.field(default=None, metadata=UNIT)
 
 
 @attrs.frozen
 class PeriodIn:
     from_date: date = attrs.field(metadata={"help": "First business date"})
     to_date: date = attrs.field(metadata={"help": "Last business date"})
-    currency: str | None = attrs.field(default=None, metadata={"help": "Default: settings",
-                                                               "max_length": 3})
-    office: str | None = attrs.field(default=None, metadata={
-        "help": "One office's books (office code); default: consolidated", "max_length": 16})
-    unit: str | None = attrs.field(default=None, metadata={
-        "help": "One unit's books (units list; utama: the main books); default: all",
-        "max_length": 32})
+    currency: str | None = attrs.field(default=None, metadata=CURRENCY)
+    office: str | None = attrs.field(default=None, metadata=REPORT_OFFICE)
+    unit: str | None = attrs.field(default=None, metadata=UNIT)
 
 
 @attrs.frozen

@@ -21,7 +21,7 @@ from kopcore._oversight.questionnaire import answers_as_of, record_answer
 from kopcore._oversight.scoring import DEFAULT_REGIME, load_regime, percent_text
 from kopcore.context import Context
 from kopcore.errors import NotFound, ValidationError, message
-from kopcore.ledger._offices import REPORT_OFFICE_FIELDS, books_of
+from kopcore.ledger._offices import REPORT_OFFICE, REPORT_OFFICE_FIELDS, books_of
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import FigureUnit, MigrationSource, PermissionSpec
@@ -80,8 +80,7 @@ class AssessIn:
     as_of: date | None = attrs.field(default=None,
                                      metadata={"help": "Business date (default: current)"})
     regime: RegimeCode = attrs.field(default=RegimeCode(DEFAULT_REGIME), metadata=REGIME_HELP)
-    office: str | None = attrs.field(default=None, metadata={
-        "help": "One office's books (office code); default: consolidated", "max_length": 16})
+    office: str | None = attrs.field(default=None, metadata=REPORT_OFFICE)
     format: WorksheetFormat = attrs.field(
         default=WorksheetFormat.JSON,
         metadata={"help": "json (the worksheet as data) or html (also the printable worksheet "
@@ -313,8 +312,7 @@ class RatIn:
         default=DocumentFormat.JSON,
         metadata={"help": "json (the statements as data), csv or html (the document text in "
                           "'document')"})
-    office: str | None = attrs.field(default=None, metadata={
-        "help": "One office's books (office code); default: consolidated", "max_length": 16})
+    office: str | None = attrs.field(default=None, metadata=REPORT_OFFICE)
 
 
 @attrs.frozen
@@ -469,8 +467,7 @@ class TrendsIn:
                                      metadata={"help": "Last date (default: current business "
                                                        "date)"})
     regime: RegimeCode = attrs.field(default=RegimeCode(DEFAULT_REGIME), metadata=REGIME_HELP)
-    office: str | None = attrs.field(default=None, metadata={
-        "help": "One office's books (office code); default: consolidated", "max_length": 16})
+    office: str | None = attrs.field(default=None, metadata=REPORT_OFFICE)
 
 
 @attrs.frozen

@@ -33,7 +33,7 @@ from kopcore._i18n import LOCALES, amount_in_words, format_date, format_money, g
 from kopcore._invocation import Outcome, check_permission
 from kopcore._service import invoke
 from kopcore.errors import KopcoreError
-from kopcore.interfaces.web._show import money_of
+from kopcore.interfaces.web._show import money_of, refusal
 from kopcore.kernel import Kernel
 from kopcore.operations import Operation
 from kopcore.records import WebPage
@@ -278,3 +278,10 @@ class Web:
         """A page that only says something: a refusal, a page not found."""
         return self.render(request, "message.html", session=session, status=status,
                            title=title, text=text)
+
+    def refused(self, request: AnyRequest, session: logins.Session, exc: KopcoreError
+                ) -> Response[Any]:
+        """The page of an operation's refusal, in the person's language."""
+        locale = self.locale(request)
+        return self.message(request, session, exc.status, exc.title_in(locale),
+                            refusal(exc, locale))

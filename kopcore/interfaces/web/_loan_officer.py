@@ -59,12 +59,6 @@ def loan_officer_handlers(web: Web) -> list[Any]:
     """The route handlers of the loan officer's desk and the managers' queue."""
     kernel = web.kernel
 
-    def refused(request: AnyRequest, session: logins.Session, exc: KopcoreError
-                ) -> Response[Any]:
-        locale = web.locale(request)
-        return web.message(request, session, exc.status, exc.title_in(locale),
-                           refusal(exc, locale))
-
     def allowed(request: AnyRequest, session: logins.Session | Response[Any], operation: str,
                 title: str) -> logins.Session | Response[Any]:
         if isinstance(session, Response):
@@ -179,7 +173,7 @@ def loan_officer_handlers(web: Web) -> list[Any]:
         try:
             loan = web.read("loans.get", principal, loan=number)
         except KopcoreError as exc:
-            return refused(request, session, exc)
+            return web.refused(request, session, exc)
         schedule = schedule_of(session, loan)
         hidden = frozenset({"loan"})
         forms: dict[str, list[FormField]] = {}
@@ -239,7 +233,7 @@ def loan_officer_handlers(web: Web) -> list[Any]:
             waiting = [web.read("loans.get", principal, loan=x["number"])
                        for x in loans_of(session, "applied")]
         except KopcoreError as exc:
-            return refused(request, session, exc)
+            return web.refused(request, session, exc)
         terms = {p["code"]: p for p in products(session)}
         items = [_application(x, schedule_of(session, x), terms.get(x["product"]))
                  for x in waiting]
@@ -264,7 +258,7 @@ def loan_officer_handlers(web: Web) -> list[Any]:
         try:
             loan = web.read("loans.get", session.principal, loan=number)
         except KopcoreError as exc:
-            return refused(request, session, exc)
+            return web.refused(request, session, exc)
         terms = {p["code"]: p for p in products(session)}
         return web.render(request, "loans_print.html", session=session, loan=loan,
                           schedule=schedule_of(session, loan),

@@ -68,12 +68,6 @@ def service_desk_handlers(web: Web) -> list[Any]:
     """The route handlers of the customer-service desk."""
     kernel = web.kernel
 
-    def refused(request: AnyRequest, session: logins.Session, exc: KopcoreError
-                ) -> Response[Any]:
-        locale = web.locale(request)
-        return web.message(request, session, exc.status, exc.title_in(locale),
-                           refusal(exc, locale))
-
     def desk_session(request: AnyRequest, session: logins.Session | Response[Any]
                      ) -> logins.Session | Response[Any]:
         """The person's session if their role may use the desk, else the refusal."""
@@ -178,7 +172,7 @@ def service_desk_handlers(web: Web) -> list[Any]:
                                 limit=500)["items"] if web.has("accounts.list", principal) \
                 else []
         except KopcoreError as exc:
-            return refused(request, session, exc)
+            return web.refused(request, session, exc)
         update = kernel.plugins.operations.get("members.update-contact")
         contact_fields = form_fields(update.value.input, contact or {
             "phone": member.get("phone") or "", "email": member.get("email") or "",
@@ -251,7 +245,7 @@ def service_desk_handlers(web: Web) -> list[Any]:
             loans = web.read("loans.list", principal, member=number, limit=100)["items"] \
                 if web.has("loans.list", principal) else []
         except KopcoreError as exc:
-            return refused(request, session, exc)
+            return web.refused(request, session, exc)
         arrears = None
         if web.has("savings.wajib-arrears", principal):
             try:

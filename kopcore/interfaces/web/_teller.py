@@ -60,12 +60,6 @@ def teller_handlers(web: Web) -> list[Any]:
     kernel = web.kernel
     currency = kernel.settings.currency
 
-    def refused(request: AnyRequest, session: logins.Session, exc: KopcoreError
-                ) -> Response[Any]:
-        locale = web.locale(request)
-        return web.message(request, session, exc.status, exc.title_in(locale),
-                           refusal(exc, locale))
-
     @get("/teller", sync_to_thread=True)
     def counter(request: AnyRequest) -> Response[Any]:
         session = web.signed_in(request)
@@ -79,7 +73,7 @@ def teller_handlers(web: Web) -> list[Any]:
                 members = web.read("members.search", session.principal, q=query)["items"]
             except KopcoreError as exc:
                 if exc.status == 403:
-                    return refused(request, session, exc)
+                    return web.refused(request, session, exc)
                 error = refusal(exc, web.locale(request))
         template = "teller_results.html" if request.headers.get("hx-request") else "teller.html"
         return web.render(request, template, session=session, query=query, members=members,
@@ -101,7 +95,7 @@ def teller_handlers(web: Web) -> list[Any]:
             loans = [web.read("loans.get", principal, loan=loan["number"])
                      for loan in summaries if loan["status"] == "active"]
         except KopcoreError as exc:
-            return refused(request, session, exc)
+            return web.refused(request, session, exc)
         actions = {key: web.has(action.operation, principal) for key, action in ACTIONS.items()}
         today = web.business_date(session)
         # The statement link shows this month and the last one.
@@ -127,7 +121,7 @@ def teller_handlers(web: Web) -> list[Any]:
         try:
             member = web.read("members.get", session.principal, member=member_number)
         except KopcoreError as exc:
-            return refused(request, session, exc)
+            return web.refused(request, session, exc)
         return web.render(
             request, "teller_form.html", session=session, status=status, action=action,
             title=gettext(action.title, locale), member=member, values=values,

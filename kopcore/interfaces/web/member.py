@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from litestar import MediaType, Response, get, post
 from litestar.datastructures import Cookie
@@ -615,20 +615,44 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
     installment = paying("angsuran", "angsuran", "bayar", "loans.repay-own", installment_sent,
                          lambda data, amount, shown: {"loan": shown["loan"]["number"],
                                                       "amount": amount.to_str()})
-    def ppob_form(request: AnyRequest, session: ml.MemberSession, values: dict[str, str],
-                  *, error: str = "", status: int = 200) -> Response[Any]:
-        products = app.read("ppob.own-products", session)["products"] \
-            if app.has("ppob.own-products", session) else []
-        return app.render(request, "ppob.html", session=session, status=status,
-                          products=products, values=values, error=error,
+    def products(shop: _Shop, session: ml.MemberSession) -> list[dict[str, Any]]:
+        """The products the member may buy (``shop.bills``: the bills they may pay)."""
+        asked = {"bills": True} if shop.bills else {}
+        found: list[dict[str, Any]] = app.read("ppob.own-products", session,
+                                               **asked)["products"]
+        return found
+
+    def shop_form(shop: _Shop, request: AnyRequest, session: ml.MemberSession,
+                  values: dict[str, str], *, error: str = "", status: int = 200
+                  ) -> Response[Any]:
+        offered = products(shop, session) if app.has(shop.offered_by, session) else []
+        return app.render(request, shop.template, session=session, status=status,
+                          products=offered, values=values, error=error,
                           key=values.get("idempotency_key") or app.web.new_key())
 
-    @get("/ppob", sync_to_thread=True)
-    def ppob_page(request: AnyRequest) -> Response[Any]:
-        session = app.at_stage(request, ml.READY)
+    def shop_page(shop: _Shop) -> Any:
+        @get(f"/{shop.path}", sync_to_thread=True, name=f"anggota-{shop.path}")
+        def page(request: AnyRequest) -> Response[Any]:
+            session = app.at_stage(request, ml.READY)
+            if isinstance(session, Response):
+                return session
+            return shop_form(shop, request, session, dict(request.query_params))
+
+        return page
+
+    def chosen(shop: _Shop, request: AnyRequest, data: dict[str, str]
+               ) -> tuple[ml.MemberSession, dict[str, Any], str] | Response[Any]:
+        """The session, the product and the customer number of a submitted form, or the
+        answer to send instead (the form again with the refusal)."""
+        session = app.form_at(request, data, ml.READY)
         if isinstance(session, Response):
             return session
-        return ppob_form(request, session, dict(request.query_params))
+        number = "".join(data.get("nomor", "").split())
+        product = next((p for p in products(shop, session) if p["sku"] == data.get("produk")),
+                       None)
+        if product is None or not number.isdigit() or not 6 <= len(number) <= 32:
+            return shop_form(shop, request, session, data, status=400, error=shop.refusal)
+        return session, product, number
 
     @get("/ppob/riwayat", sync_to_thread=True)
     def ppob_history(request: AnyRequest) -> Response[Any]:
@@ -651,15 +675,10 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
                   ) -> tuple[ml.MemberSession, Money, dict[str, Any]] | Response[Any]:
         """The session, the price and ``product`` of a submitted purchase form, or the
         answer to send instead (the form again with the refusal)."""
-        session = app.form_at(request, data, ml.READY)
-        if isinstance(session, Response):
-            return session
-        number = "".join(data.get("nomor", "").split())
-        product = next((p for p in app.read("ppob.own-products", session)["products"]
-                        if p["sku"] == data.get("produk")), None)
-        if product is None or not number.isdigit() or not 6 <= len(number) <= 32:
-            return ppob_form(request, session, data, status=400, error=(
-                "Pilih produk dan ketik nomor HP atau nomor meter (angka saja)."))
+        found = chosen(PURCHASE, request, data)
+        if isinstance(found, Response):
+            return found
+        session, product, number = found
         return session, money_of(product["price"]), {"product": product, "number": number}
 
     def own_purchase(data: dict[str, str], amount: Money, shown: dict[str, Any]
@@ -670,35 +689,15 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
 
     ppob = paying("ppob", "ppob", "beli", "ppob.buy-own", ppob_sent, own_purchase)
 
-    def bills_form(request: AnyRequest, session: ml.MemberSession, values: dict[str, str],
-                   *, error: str = "", status: int = 200) -> Response[Any]:
-        products = app.read("ppob.own-products", session, bills=True)["products"] \
-            if app.has("ppob.own-bill", session) else []
-        return app.render(request, "tagihan.html", session=session, status=status,
-                          products=products, values=values, error=error,
-                          key=values.get("idempotency_key") or app.web.new_key())
-
-    @get("/tagihan", sync_to_thread=True)
-    def bills_page(request: AnyRequest) -> Response[Any]:
-        session = app.at_stage(request, ml.READY)
-        if isinstance(session, Response):
-            return session
-        return bills_form(request, session, dict(request.query_params))
-
     def bill_sent(request: AnyRequest, data: dict[str, str]
                   ) -> tuple[ml.MemberSession, Money, dict[str, Any]] | Response[Any]:
         """The session, what the member pays and the ``bill`` the provider quoted (asked once
         per form: the form's key is the quote's reference), or the form again with the
         refusal."""
-        session = app.form_at(request, data, ml.READY)
-        if isinstance(session, Response):
-            return session
-        number = "".join(data.get("nomor", "").split())
-        product = next((p for p in app.read("ppob.own-products", session, bills=True)[
-            "products"] if p["sku"] == data.get("produk")), None)
-        if product is None or not number.isdigit() or not 6 <= len(number) <= 32:
-            return bills_form(request, session, data, status=400, error=(
-                "Pilih tagihan dan ketik nomor pelanggan atau nomor peserta (angka saja)."))
+        found = chosen(BILL, request, data)
+        if isinstance(found, Response):
+            return found
+        session, product, number = found
         assert session.principal is not None
         quote = kernel.plugins.operations["ppob.own-bill"].value
         try:
@@ -706,7 +705,7 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
                                        "sku": product["sku"], "customer_no": number},
                                session.principal).payload
         except KopcoreError as exc:
-            return bills_form(request, session, data, status=exc.status, error=(
+            return shop_form(BILL, request, session, data, status=exc.status, error=(
                 "Tidak ada tagihan untuk nomor ini. Periksa nomor pelanggan atau nomor "
                 "peserta." if exc.code == "not-found" else said(exc)))
         return session, money_of(bill["amount"]), {"product": product, "number": number,
@@ -714,8 +713,28 @@ def _pay_handlers(app: MemberApp) -> list[Any]:
 
     bills = paying("tagihan", "tagihan", "bayar", "ppob.buy-own", bill_sent, own_purchase)
 
-    return [transfer_page, installment_page, ppob_page, ppob_history, bills_page, *transfer,
-            *installment, *ppob, *bills]
+    return [transfer_page, installment_page, shop_page(PURCHASE), ppob_history,
+            shop_page(BILL), *transfer, *installment, *ppob, *bills]
+
+
+class _Shop(NamedTuple):
+    """A form choosing a PPOB product and a customer number at ``/<path>``: a prepaid
+    purchase (pulsa, token PLN) or a postpaid bill (PLN pascabayar, BPJS)."""
+
+    path: str
+    template: str
+    #: The operation a member needs for the form to offer its products.
+    offered_by: str
+    #: The products are bills (quoted by the provider before they are paid).
+    bills: bool
+    #: What the member is told when no product is chosen or the number is not 6-32 digits.
+    refusal: str
+
+
+PURCHASE = _Shop("ppob", "ppob.html", "ppob.own-products", False,
+                 "Pilih produk dan ketik nomor HP atau nomor meter (angka saja).")
+BILL = _Shop("tagihan", "tagihan.html", "ppob.own-bill", True,
+             "Pilih tagihan dan ketik nomor pelanggan atau nomor peserta (angka saja).")
 
 
 def _described(kind: str, amount: Money, shown: dict[str, Any]) -> str:

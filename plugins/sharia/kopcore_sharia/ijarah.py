@@ -52,6 +52,7 @@ from kopcore_sharia import chart
 from kopcore_sharia.ijarah_tables import ijarah_assets, ijarah_contracts
 from kopcore_sharia.messages import _
 from kopcore_sharia.murabahah import MAX_INSTALLMENTS, add_months, internal_account, round_half_up
+from kopcore_sharia.tazir_terms import TazirTerms
 
 AVAILABLE, LEASED, TRANSFERRED = "available", "leased", "transferred"
 ACTIVE, ENDED = "active", "ended"
@@ -257,8 +258,7 @@ class Contract:
     collectibility: str | None
     allowance: int
     actor: str
-    tazir_flat: int
-    tazir_daily: int
+    tazir_terms: TazirTerms
     cost: int
     residual: int
 
@@ -281,6 +281,7 @@ def _contract_of(ctx: Context, account: Account, row: Any) -> Contract:
     values.pop("account_id")
     values["kind"] = Kind(values["kind"])
     values["transfer"] = None if values["transfer"] is None else Transfer(values["transfer"])
+    values["tazir_terms"] = TazirTerms(values.pop("tazir_flat"), values.pop("tazir_daily"))
     return Contract(account=account, **values)
 
 
@@ -310,11 +311,7 @@ def create(ctx: Context, member: Member, *, asset_id: int, ujrah: Money, term: i
     ``sale`` at ``transfer_price``). Refused for an asset not owned (unknown, leased,
     transferred)."""
     ledger.require_active(ctx, member.id)
-    flat = 0 if tazir_flat is None else tazir_flat.minor
-    daily = 0 if tazir_daily is None else tazir_daily.minor
-    if flat < 0 or daily < 0:
-        raise ValidationError(_("ta'zir terms may not be negative"),
-                              field="tazir_flat" if flat < 0 else "tazir_daily")
+    terms = TazirTerms.agreed(tazir_flat, tazir_daily)
     if not ujrah.is_positive():
         raise ValidationError(_("ujrah must be positive"), field="ujrah")
     if not 1 <= term <= MAX_INSTALLMENTS:
@@ -348,7 +345,7 @@ def create(ctx: Context, member: Member, *, asset_id: int, ujrah: Money, term: i
         ujrah=ujrah.minor, term=term, contract_on=ctx.business_date, dep_base=max(base, 0),
         dep_months=max(months, 0), accrued=0, paid=0, depreciation=0, status=ACTIVE,
         ended_on=None, end_entry_id=None, days_past_due=0, collectibility=None, allowance=0,
-        actor=ctx.actor, tazir_flat=flat, tazir_daily=daily))
+        actor=ctx.actor, tazir_flat=terms.flat, tazir_daily=terms.daily))
     ctx.conn.execute(sa.update(ijarah_assets).where(ijarah_assets.c.id == goods.id)
                      .values(status=LEASED, contract_account_id=account.id))
     return get_contract(ctx, account.number)

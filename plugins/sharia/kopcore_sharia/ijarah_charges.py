@@ -43,7 +43,7 @@ def agreed_tazir(contract: ijarah.Contract, day: date) -> int:
     rent = late_rent(contract, day)
     if rent is None:
         return 0
-    return contract.tazir_flat + contract.tazir_daily * (day - rent.due_on).days
+    return contract.tazir_terms.allows(rent.due_on, day)
 
 
 def _late(ctx: Context, number: str, *, able_to_pay: bool, why: str, field: str, what: str

@@ -25,7 +25,7 @@ from kopcore.errors import (
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.views import AccountOut, EntryOut
-from kopcore_sharia import chart, ijarah, ijarah_charges
+from kopcore_sharia import chart, ijarah, ijarah_charges, tazir_terms
 from kopcore_sharia.messages import _
 from kopcore_sharia.murabahah import MAX_INSTALLMENTS
 from kopcore_sharia.operations import (
@@ -117,11 +117,10 @@ class IjarahContractIn:
         "help": "imbt by sale or gradual sale: the price agreed now"})
     number: str | None = attrs.field(default=None, metadata={
         "help": "Account number (default: IJ + id)", "max_length": 64})
-    tazir_flat: Decimal = attrs.field(default=Decimal(0), metadata={
-        "help": "Ta'zir agreed at signing: rupiah per late rent (with tazir_daily; none "
-                "agreed, none can be charged)"})
-    tazir_daily: Decimal = attrs.field(default=Decimal(0), metadata={
-        "help": "Ta'zir agreed at signing: rupiah per day a rent is late"})
+    tazir_flat: Decimal = attrs.field(default=Decimal(0),
+                                      metadata=tazir_terms.flat_help("rent"))
+    tazir_daily: Decimal = attrs.field(default=Decimal(0),
+                                       metadata=tazir_terms.daily_help("a rent"))
 
 
 @attrs.frozen
@@ -242,7 +241,7 @@ def _ijarah_out(ctx: Context, c: ijarah.Contract) -> IjarahOut:
         c.money(c.transfer_price), c.money(c.ujrah), c.term, c.contract_on, c.accrued, c.paid,
         c.account.balance, c.money(c.ujrah * c.accrued), c.money(c.depreciation), upcoming,
         c.status, c.ended_on, c.days_past_due, c.collectibility, c.money(c.allowance),
-        c.money(c.tazir_flat), c.money(c.tazir_daily),
+        c.money(c.tazir_terms.flat), c.money(c.tazir_terms.daily),
         c.money(ijarah_charges.agreed_tazir(c, ctx.business_date)))
 
 

@@ -56,6 +56,7 @@ from kopcore.records import PostingLine, Side
 from kopcore_sharia import chart
 from kopcore_sharia.messages import _
 from kopcore_sharia.tables import collectibility_classes, murabahah, tawidh, tazir
+from kopcore_sharia.tazir_terms import TazirTerms
 
 ACTIVE = "active"
 SETTLED = "settled"
@@ -190,8 +191,7 @@ class Contract:
     days_past_due: int
     collectibility: str | None
     allowance: int
-    tazir_flat: int
-    tazir_daily: int
+    tazir_terms: TazirTerms
     tawidh: int
 
     def money(self, minor: int) -> Money:
@@ -228,6 +228,7 @@ def get_contract(ctx: Context, number: str, *, lock: bool = False) -> Contract:
     values: dict[str, Any] = dict(row._mapping)
     values.pop("account_id")
     values["recognition"] = Recognition(values["recognition"])
+    values["tazir_terms"] = TazirTerms(values.pop("tazir_flat"), values.pop("tazir_daily"))
     return Contract(account=account, **values)
 
 
@@ -247,11 +248,7 @@ def create(ctx: Context, member: Member, *, acquisition_id: int, margin: Money,
     goods = acquisition.claim_for_sale(ctx, acquisition_id, member)
     currency = margin.currency
     cost = Money(goods.cost, currency)
-    flat = 0 if tazir_flat is None else tazir_flat.minor
-    daily = 0 if tazir_daily is None else tazir_daily.minor
-    if flat < 0 or daily < 0:
-        raise ValidationError(_("ta'zir terms may not be negative"),
-                              field="tazir_flat" if flat < 0 else "tazir_daily")
+    terms = TazirTerms.agreed(tazir_flat, tazir_daily)
     rows = schedule(cost=cost.minor, margin=margin.minor, down_payment=down_payment.minor,
                     installments=installments, rounding_unit=rounding_unit.minor,
                     contract_on=ctx.business_date, recognition=recognition)
@@ -270,7 +267,8 @@ def create(ctx: Context, member: Member, *, acquisition_id: int, margin: Money,
         rounding_unit=rounding_unit.minor, contract_on=ctx.business_date, paid_installments=0,
         margin_recognised=0, muqasah=0, tazir=0, status=ACTIVE, settled_on=None,
         recognition=recognition.value, next_due_on=rows[0].due_on, days_past_due=0,
-        collectibility=None, allowance=0, tazir_flat=flat, tazir_daily=daily, tawidh=0))
+        collectibility=None, allowance=0, tazir_flat=terms.flat, tazir_daily=terms.daily,
+        tawidh=0))
     financed = cost + margin - down_payment
     lines = [PostingLine(account.number, Side.DEBIT, financed),
              PostingLine(chart.gl(chart.MURABAHAH_INVENTORY), Side.CREDIT, cost)]
@@ -381,7 +379,7 @@ def agreed_tazir(contract: Contract, day: date) -> tuple[Installment | None, int
     due = late_installment(contract, day)
     if due is None:
         return None, 0
-    return due, contract.tazir_flat + contract.tazir_daily * (day - due.due_on).days
+    return due, contract.tazir_terms.allows(due.due_on, day)
 
 
 def _late_member(contract: Contract, day: date, *, able_to_pay: bool, why: str, field: str,

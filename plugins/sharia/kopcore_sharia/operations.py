@@ -25,7 +25,7 @@ from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import PostingLine, Side
 from kopcore.views import AccountOut, EntryOut
-from kopcore_sharia import acquisition, chart, murabahah, tables
+from kopcore_sharia import acquisition, chart, murabahah, tables, tazir_terms
 from kopcore_sharia.messages import _
 
 ACCOUNT = {"help": "Sharia account number", "max_length": 64}
@@ -160,11 +160,10 @@ class MurabahahContractIn:
         default=murabahah.Recognition.PROPORTIONAL, metadata={
             "help": "Margin recognition: proportional (equal margin per installment) or "
                     "annuity (more margin early)"})
-    tazir_flat: Decimal = attrs.field(default=Decimal(0), metadata={
-        "help": "Ta'zir agreed at signing: rupiah per late installment (with tazir_daily; "
-                "none agreed, none can be charged)"})
-    tazir_daily: Decimal = attrs.field(default=Decimal(0), metadata={
-        "help": "Ta'zir agreed at signing: rupiah per day an installment is late"})
+    tazir_flat: Decimal = attrs.field(default=Decimal(0),
+                                      metadata=tazir_terms.flat_help("installment"))
+    tazir_daily: Decimal = attrs.field(default=Decimal(0),
+                                       metadata=tazir_terms.daily_help("an installment"))
 
 
 @attrs.frozen
@@ -295,7 +294,7 @@ def _murabahah_out(ctx: Context, c: murabahah.Contract) -> MurabahahOut:
         c.paid_installments, c.money(c.margin_recognised), c.money(c.deferred_margin),
         c.money(c.muqasah), c.money(c.tazir), c.account.balance, upcoming, c.status,
         c.contract_on, c.settled_on, c.recognition.value, c.days_past_due, c.collectibility,
-        c.money(c.tazir_flat), c.money(c.tazir_daily),
+        c.money(c.tazir_terms.flat), c.money(c.tazir_terms.daily),
         c.money(murabahah.agreed_tazir(c, ctx.business_date)[1]), c.money(c.tawidh))
 
 
