@@ -100,6 +100,7 @@ def set_template(conn: Connection, kind: EventType, text: str, actor: str,
             raise ValidationError(message("{type} events carry no {fields}; they carry {known}",
                                           type=kind.name, fields=", ".join(missing),
                                           known=", ".join(sorted(sample))), field="text")
+        _check_formats(kind, text, sample)
         shown = _Formatter().format(text.strip(), **sample)
     c = t.event_templates.c
     conn.execute(delete(t.event_templates).where(c.type == kind.name))
@@ -107,6 +108,26 @@ def set_template(conn: Connection, kind: EventType, text: str, actor: str,
                                                    updated_by=actor,
                                                    updated_at=datetime.now(UTC)))
     return shown
+
+
+def _check_formats(kind: EventType, text: str, sample: Mapping[str, Any]) -> None:
+    """Refuse a ``:rupiah`` or ``:tanggal`` field that the latest event could not be shown
+    with (not an amount, not a date), naming the field and its value."""
+    for _literal, name, spec, _conversion in string.Formatter().parse(text.strip()):
+        if not name or not spec:
+            continue
+        try:
+            _Formatter().format_field(sample[name], spec)
+        except (ValueError, InvalidAmount):
+            if spec == "rupiah":
+                raise ValidationError(message(
+                    "{type} events' {field} is not an amount ({value}): it cannot be shown "
+                    "with :rupiah", type=kind.name, field=name, value=str(sample[name])),
+                    field="text") from None
+            raise ValidationError(message(
+                "{type} events' {field} is not a date ({value}): it cannot be shown with "
+                ":tanggal", type=kind.name, field=name, value=str(sample[name])),
+                field="text") from None
 
 
 def reset_template(conn: Connection, type_name: str) -> None:

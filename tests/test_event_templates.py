@@ -95,6 +95,22 @@ def test_a_template_formatting_a_non_amount_as_rupiah_falls_back_and_is_delivere
     assert (sent.state, sent.attempts, sent.last_error) == ("sent", 1, None)
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("Setoran ke {account:rupiah}", r"account is not an amount \(SS-000123\)"),
+    ("Setoran {amount:rupiah} pada {day:tanggal}", r"day is not a date \(kemarin\)"),
+])
+def test_a_template_whose_format_the_latest_event_cannot_take_is_refused(
+        coop: Kernel, text: str, said: str) -> None:
+    who = member_id(coop)
+    coop.write("kasir", lambda ctx: events.emit(
+        ctx, TOLD, {"amount": 10_000, "account": "SS-000123", "day": "kemarin"},
+        member_id=who))
+    with pytest.raises(ValidationError, match=said) as refused:
+        call(coop, "events.template-set", type=TOLD, text=text)
+    assert refused.value.extra["field"] == "text"
+    assert all(t["text"] is None for t in call(coop, "events.templates")["templates"])
+
+
 def test_the_cli_sets_a_template(coop: Kernel) -> None:
     from kopcore.cli import make_cli
 
