@@ -49,7 +49,7 @@ def fake() -> Iterator[DigiflazzDouble]:
 def digiflazz(coop: Coop, fake: DigiflazzDouble, wib: Callable[[int, int], None],
               monkeypatch: pytest.MonkeyPatch) -> Iterator[Coop]:
     for key, value in {"URL": fake.url, "USERNAME": USERNAME, "API_KEY": API_KEY,
-                       "WEBHOOK_SECRET": SECRET, "TIMEOUT": "0.5"}.items():
+                       "WEBHOOK_SECRET": SECRET, "TIMEOUT": "2"}.items():
         monkeypatch.setenv(f"KOPCORE_PPOB_DIGIFLAZZ_{key}", value)
     coop.call("ppob.provider-set", name="digiflazz")
     coop.call("ppob.sync")

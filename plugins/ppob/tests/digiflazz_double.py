@@ -118,7 +118,7 @@ class DigiflazzDouble:
     def __init__(self) -> None:
         self.script: dict[str, str] = {}
         self.deposit = Decimal(1_000_000)
-        self.delay = 1.0
+        self.delay = 4.0
         self.api_key = API_KEY
         self.whitelisted = True
         self._throttled = 0

@@ -27,7 +27,7 @@ def coop_checked(make_kernel: Callable[..., Kernel], fake: DigiflazzDouble,
                  wib: Callable[[int, int], None],
                  monkeypatch: pytest.MonkeyPatch) -> Coop:
     for key, value in {"URL": fake.url, "USERNAME": USERNAME, "API_KEY": API_KEY,
-                       "WEBHOOK_SECRET": SECRET, "TIMEOUT": "0.5"}.items():
+                       "WEBHOOK_SECRET": SECRET, "TIMEOUT": "2"}.items():
         monkeypatch.setenv(f"KOPCORE_PPOB_DIGIFLAZZ_{key}", value)
     standin = SettlementStandIn()
     coop = Coop(make_kernel(plugins=("ppob",), extra_plugins=[("standin", standin)],
