@@ -362,12 +362,11 @@ def arrears_condition() -> sa.ColumnElement[bool]:
 
 def daily_penalty(rows: Sequence[ScheduleRow], day: date, grace_days: int,
                   percent_per_day: Fraction, base: PenaltyBase, unit: int) -> int:
-    """Denda for ``day``: the percentage of what is overdue beyond the grace days."""
-    if not percent_per_day:
-        return 0
+    """Denda for ``day``: the percentage of what is overdue beyond the grace days (a row with
+    nothing unpaid, or not open, adds 0 on either base)."""
     overdue = sum(
         (r.unpaid if base is PenaltyBase.INSTALLMENT else r.principal_unpaid)
-        for r in rows if r.unpaid > 0 and (day - r.due_date).days > grace_days
+        for r in rows if (day - r.due_date).days > grace_days
     )
     return round_half_up(overdue * percent_per_day / 100, unit)
 
