@@ -125,6 +125,18 @@ def test_an_early_settlement_charges_interest_by_the_products_rule(
     assert quote.total == (2_000 + 300_000 + sum(charges.values())) * RP
 
 
+def test_the_accrued_rule_never_charges_a_started_period_below_what_was_paid() -> None:
+    # On 14 February row 2 has run 14 of its 28 days (Rp7,500 accrued), but Rp10,000 of its
+    # interest was paid ahead: it is charged the 10,000 paid, so nothing more to pay, and
+    # 5,000 of it is waived with the 15,000 of row 3, which has not started.
+    rows = [attrs.evolve(ROWS[0], status="paid"),
+            attrs.evolve(ROWS[1], interest_paid=10_000 * RP), ROWS[2]]
+    quote = settlement_quote(loan(), rows, FEBRUARY_14, SettlementInterest.ACCRUED)
+    assert {k: v // RP for k, v in quote.charges.items()} == {2: 10_000, 3: 0}
+    assert (quote.interest, quote.interest_waived, quote.principal) == (
+        0, 20_000 * RP, 200_000 * RP)
+
+
 def test_the_period_rule_charges_a_period_from_its_first_day() -> None:
     # Settled on 31 January: row 1 is due that day (Rp15,000); row 2, here of Rp14,000
     # interest, starts that day, so the period rule charges all of it; row 3 has not started.
