@@ -108,9 +108,9 @@ def _greatest(dialect: str, a: sa.ColumnElement[int], b: sa.ColumnElement[int]
 
 
 @functools.cache
-def figures_query(dialect: str, accrual_only: bool) -> sa.Select[Any]:
+def figures_query(dialect: str) -> sa.Select[Any]:
     """One row per loan with an id from ``:low`` to ``:high`` matching
-    :func:`arrears_condition` (or, ``accrual_only``, :func:`accrual_condition`), in id order:
+    :func:`arrears_condition`, in id order:
     the loan's stored figures and what end of day computes from its schedule, aggregated by
     the database in one ``SELECT … GROUP BY`` (so a chunk fetches one row per loan, not one
     per installment):
@@ -133,8 +133,7 @@ def figures_query(dialect: str, accrual_only: bool) -> sa.Select[Any]:
     interest_account = query.accounts.alias("interest_account")
     today = sa.bindparam("day", type_=sa.Date)
     condition = c.id.between(sa.bindparam("low", type_=sa.Integer),
-                             sa.bindparam("high", type_=sa.Integer)) & (
-        accrual_condition() if accrual_only else arrears_condition())
+                             sa.bindparam("high", type_=sa.Integer)) & arrears_condition()
     charged = i.interest - i.interest_waived
     elapsed = _days(dialect, today, i.period_start)
     span = _days(dialect, i.due_date, i.period_start)
@@ -169,10 +168,11 @@ def figures_query(dialect: str, accrual_only: bool) -> sa.Select[Any]:
             c.allowance, c.interest_recognized, c.account_id, c.interest_account_id,
             sa.func.coalesce(sa.cast(earned, sa.BigInteger), 0).label("earned"),
             sa.func.coalesce(_days(dialect, today, oldest), 0).label("dpd"),
-            sa.func.coalesce(sa.cast(overdue, sa.BigInteger), 0).label("overdue"),
+            # Never NULL, unlike `earned`: every row, the one row of NULLs a loan without a
+            # schedule is joined to included, adds 0 when the case leaves it out.
+            sa.cast(overdue, sa.BigInteger).label("overdue"),
             principal_since.label("principal_since"), interest_since.label("interest_since"),
-            sa.func.coalesce(sa.cast(interest_arrears, sa.BigInteger), 0
-                             ).label("interest_arrears"),
+            sa.cast(interest_arrears, sa.BigInteger).label("interest_arrears"),
             c.frequency, c.doubtful_since, c.rescuable)
         .select_from(loans.join(products, p.id == c.product_id)
                      .outerjoin(installments, i.loan_id == c.id))
@@ -206,11 +206,10 @@ def figures_query(dialect: str, accrual_only: bool) -> sa.Select[Any]:
 Figures = list[tuple[Any, ...]]
 
 
-def chunk_figures(ctx: Context, day: date, low: int, high: int, *, accrual_only: bool = False
-                  ) -> Figures:
+def chunk_figures(ctx: Context, day: date, low: int, high: int) -> Figures:
     """The :func:`figures_query` rows of the loans with ids from ``low`` to ``high``."""
     return cast(Figures, [tuple(row) for row in ctx.conn.execute(
-        figures_query(ctx.conn.dialect.name, accrual_only),
+        figures_query(ctx.conn.dialect.name),
         {"day": day, "low": low, "high": high})])
 
 
@@ -301,22 +300,18 @@ def auto_debit(ctx: Context, day: date, low: int, high: int) -> int:
 # --- interest accrual -------------------------------------------------------------------------
 
 
-def accrual_condition() -> sa.ColumnElement[bool]:
-    accrual_products = sa.select(products.c.id).where(
-        products.c.accounting == Accounting.ACCRUAL.value)
-    return ACTIVE & loans.c.product_id.in_(accrual_products)
-
-
 def accrue_interest(ctx: Context, day: date, low: int, high: int,
                     figures: Figures | None = None,
                     recognized: dict[int, int] | None = None) -> int:
     """Bring each accrual-basis loan's recognised interest up to what it has earned by the end
     of ``day``: debit its interest receivable, credit interest income (one entry).
-    ``figures``: the chunk's :func:`chunk_figures`, when the caller has read them already.
+    ``figures``: the chunk's :func:`chunk_figures`, when the caller has read them already
+    (read here otherwise: those end of day works on, of which only the running accrual-basis
+    loans accrue).
     ``recognized``: when given, the loans' new ``interest_recognized`` are put there for the
     caller to write with its own update of the same rows, instead of being written here."""
     if figures is None:
-        figures = chunk_figures(ctx, day, low, high, accrual_only=True)
+        figures = chunk_figures(ctx, day, low, high)
     currency = ctx.settings.currency
     lines: list[PostingLine] = []
     updates: list[tuple[int, int]] = []
@@ -367,12 +362,11 @@ def arrears_condition() -> sa.ColumnElement[bool]:
 
 def daily_penalty(rows: Sequence[ScheduleRow], day: date, grace_days: int,
                   percent_per_day: Fraction, base: PenaltyBase, unit: int) -> int:
-    """Denda for ``day``: the percentage of what is overdue beyond the grace days."""
-    if not percent_per_day:
-        return 0
+    """Denda for ``day``: the percentage of what is overdue beyond the grace days (a row with
+    nothing unpaid, or not open, adds 0 on either base)."""
     overdue = sum(
         (r.unpaid if base is PenaltyBase.INSTALLMENT else r.principal_unpaid)
-        for r in rows if r.unpaid > 0 and (day - r.due_date).days > grace_days
+        for r in rows if (day - r.due_date).days > grace_days
     )
     return round_half_up(overdue * percent_per_day / 100, unit)
 

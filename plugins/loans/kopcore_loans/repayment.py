@@ -60,13 +60,14 @@ class RowPayment:
 
 @attrs.frozen
 class Allocation:
-    """How one payment is split. ``left`` is what could not be allocated."""
+    """How one payment is split. ``left`` is what could not be allocated (a settlement places
+    everything)."""
 
     penalty: int
     interest: int
     principal: int
     rows: dict[int, RowPayment]
-    left: int
+    left: int = 0
 
     @property
     def total(self) -> int:
@@ -84,13 +85,15 @@ def allocate_payment(amount: int, penalty_due: int, rows: Sequence[ScheduleRow],
     open_rows = sorted((r for r in rows if r.status == "open"),
                        key=lambda r: (r.due_date, r.version, r.seq))
     due = [r for r in open_rows if r.due_date <= today]
-    future = [r for r in open_rows if r.due_date > today]
+    future = open_rows[len(due):]  # sorted by due date: the rows after those due
 
     def take(row: ScheduleRow, part: str) -> None:
+        # Each part of a row is offered once (a row is due or not, and the order names each
+        # part once: `parse_allocation`), so nothing of it was taken before.
         nonlocal left
         index = 0 if part == "interest" else 1
         unpaid = row.interest_unpaid if part == "interest" else row.principal_unpaid
-        amount_ = min(left, unpaid - paid[row.id][index])
+        amount_ = min(left, unpaid)
         paid[row.id][index] += amount_
         left -= amount_
 
@@ -145,14 +148,18 @@ def settlement_quote(loan: Loan, rows: Sequence[ScheduleRow], today: date,
             continue
         if row.due_date <= today or rule is SettlementInterest.ALL:
             charge = row.interest_charged
+        elif row.period_start > today:
+            # A period not started: the other rules charge nothing (beyond what was paid).
+            charge = row.interest_paid
         elif rule is SettlementInterest.PERIOD:
-            charge = row.interest_charged if row.period_start <= today else 0
+            charge = row.interest_charged
         else:
             # Pro rata by days, exact, then rounded like every interest figure of the loan:
-            # half up to the product's rounding unit, never above the period's interest.
+            # half up to the product's rounding unit, never above the period's interest. The
+            # period has started and is not over: 0 <= days < period.
             days = (today - row.period_start).days
             period = (row.due_date - row.period_start).days
-            exact = Fraction(row.interest_charged * max(days, 0), period) if period else Fraction(0)
+            exact = Fraction(row.interest_charged * days, period)
             charge = min(round_half_up(exact, unit), row.interest_charged)
         charge = max(charge, row.interest_paid)
         charges[row.id] = charge
@@ -170,10 +177,9 @@ def interest_lines(ctx: Context, loan: Loan, accounting: Accounting, interest: i
     """Credit lines for ``interest`` paid, and how much of it is recognised as income now.
 
     Accrual basis: the interest receivable first (what end of day accrued), income for the rest.
+    No interest (never negative) makes no line and recognises nothing.
     """
     cur = loan.currency
-    if interest <= 0:
-        return [], 0
     lines: list[PostingLine] = []
     to_receivable = 0
     if accounting is Accounting.ACCRUAL:
@@ -295,7 +301,7 @@ def settle(ctx: Context, loan: Loan, source: Account
     waivers = {rid: by_id[rid].interest_charged - charge for rid, charge in quote.charges.items()
                if by_id[rid].interest_charged != charge}
     alloc = Allocation(quote.penalty, quote.interest, quote.principal,
-                       {k: v for k, v in pays.items() if v.interest or v.principal}, 0)
+                       {k: v for k, v in pays.items() if v.interest or v.principal})
     loan, entry = post_payment(ctx, loan, source, alloc, kind="settlement",
                                memo=f"Pelunasan dipercepat pinjaman {loan.number}",
                                waivers=waivers)

@@ -28,6 +28,7 @@ ROWS = [row(1, date(2026, 1, 1), date(2026, 1, 31)),
         row(2, date(2026, 1, 31), date(2026, 2, 28)),
         row(3, date(2026, 2, 28), date(2026, 3, 31))]
 FEBRUARY_28 = date(2026, 2, 28)
+FEBRUARY_14 = date(2026, 2, 14)
 
 
 def rupiah(parts: dict[int, RowPayment]) -> dict[int, tuple[int, int]]:
@@ -122,6 +123,46 @@ def test_an_early_settlement_charges_interest_by_the_products_rule(
     assert quote.principal == 300_000 * RP
     assert quote.penalty == 2_000 * RP
     assert quote.total == (2_000 + 300_000 + sum(charges.values())) * RP
+
+
+def test_the_accrued_rule_never_charges_a_started_period_below_what_was_paid() -> None:
+    # On 14 February row 2 has run 14 of its 28 days (Rp7,500 accrued), but Rp10,000 of its
+    # interest was paid ahead: it is charged the 10,000 paid, so nothing more to pay, and
+    # 5,000 of it is waived with the 15,000 of row 3, which has not started.
+    rows = [attrs.evolve(ROWS[0], status="paid"),
+            attrs.evolve(ROWS[1], interest_paid=10_000 * RP), ROWS[2]]
+    quote = settlement_quote(loan(), rows, FEBRUARY_14, SettlementInterest.ACCRUED)
+    assert {k: v // RP for k, v in quote.charges.items()} == {2: 10_000, 3: 0}
+    assert (quote.interest, quote.interest_waived, quote.principal) == (
+        0, 20_000 * RP, 200_000 * RP)
+
+
+def test_the_period_rule_charges_a_period_from_its_first_day() -> None:
+    # Settled on 31 January: row 1 is due that day (Rp15,000); row 2, here of Rp14,000
+    # interest, starts that day, so the period rule charges all of it; row 3 has not started.
+    rows = [ROWS[0], attrs.evolve(ROWS[1], interest=14_000 * RP), ROWS[2]]
+    quote = settlement_quote(loan(), rows, date(2026, 1, 31), SettlementInterest.PERIOD)
+    assert {k: v // RP for k, v in quote.charges.items()} == {1: 15_000, 2: 14_000, 3: 0}
+    # 15,000 + 14,000 to pay; row 3's 15,000 waived.
+    assert (quote.interest, quote.interest_waived) == (29_000 * RP, 15_000 * RP)
+
+
+def test_a_row_due_on_the_settlement_day_is_charged_its_whole_interest_unrounded() -> None:
+    # A restructuring on 14 February keeps what row 2 (Rp15,040 interest) had earned after 14
+    # of its 28 days, 15,040 x 14 / 28 = Rp7,520 (rounded down to the sen, not to the
+    # product's unit), as a row due that day; the new schedule starts the same day.
+    kept = ScheduleRow(1, 2, 1, date(2026, 1, 31), FEBRUARY_14, 0, 7_520 * RP, 0, 0, 0,
+                       "open", None)
+    fresh = ScheduleRow(2, 2, 2, FEBRUARY_14, date(2026, 3, 14), 200_000 * RP, 2_000 * RP,
+                        0, 0, 0, "open", None)
+    # Settled that day under the accrued rule with a rounding unit of Rp100: the kept row is
+    # due, so all Rp7,520 is charged (its 14 of 14 days would round to Rp7,500); the new
+    # row has run 0 days: its Rp2,000 is waived.
+    quote = settlement_quote(loan(rounding_unit=Decimal(100)), [kept, fresh], FEBRUARY_14,
+                             SettlementInterest.ACCRUED)
+    assert {k: v // RP for k, v in quote.charges.items()} == {1: 7_520, 2: 0}
+    assert (quote.interest, quote.interest_waived, quote.principal) == (
+        7_520 * RP, 2_000 * RP, 200_000 * RP)
 
 
 def test_accrued_settlement_interest_rounds_half_up_and_never_below_what_was_paid() -> None:

@@ -4,6 +4,7 @@ first due on 5 February, penalty 0.1 % a day of the overdue installment after 3 
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -70,6 +71,12 @@ def test_an_accrual_basis_payment_credits_the_receivable_first(loans_kernel: Ker
     assert (event.amount, event.penalty, event.interest, event.principal, event.entry_id) == (
         236_236_000, 236_000, 36_000_000, 200_000_000, paid["entry_id"])
     assert event.note == "angsuran"
+    # The borrower is told of it (an event for their channel): Rp2,362,360 paid, and
+    # 12,000,000 - 2 x 1,000,000 = Rp10,000,000 principal left.
+    told = loans_kernel.db.read(lambda conn: conn.execute(sa.text(
+        "SELECT payload FROM events WHERE type = 'loans.payment-received'")).scalars().all())
+    assert [(json.loads(p)["amount"], json.loads(p)["outstanding"], json.loads(p)["kind"])
+            for p in told] == [("2362360.00", "10000000.00", "repayment")]
     books_balance(loans_kernel)
 
 
