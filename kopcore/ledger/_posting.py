@@ -96,15 +96,13 @@ def _apply_deltas(ctx: Context, accounts: dict[str, Account], lines: Sequence[Po
         # Accounts are changed in id order, so a teller's cash account (opened before any
         # member's) is checked first; a member asking for more than they have must hear about
         # their own shortfall, not the till's.
-        shortfall = _member_shortfall(ctx, changes)
-        if shortfall is not None:
-            raise shortfall from None
+        _refuse_member_shortfall(ctx, changes)
         raise
 
 
-def _member_shortfall(ctx: Context, changes: Sequence[rules.BalanceChange]
-                      ) -> InsufficientFunds | None:
-    """The refusal a member's account in ``changes`` would give on its current row, if any."""
+def _refuse_member_shortfall(ctx: Context, changes: Sequence[rules.BalanceChange]) -> None:
+    """Raise the refusal a member's account in ``changes`` would give on its current row, if
+    any."""
     for account, delta, kind in changes:
         if kind != "dec-checked" or account.member_id is None:
             continue
@@ -112,8 +110,7 @@ def _member_shortfall(ctx: Context, changes: Sequence[rules.BalanceChange]
         current = account_from_row(row)
         if current.floor is not None and current.available.minor + delta * current.normal_sign \
                 < current.floor.minor:
-            return rules.insufficient_funds(current, current.available, delta)
-    return None
+            raise rules.insufficient_funds(current, current.available, delta) from None
 
 
 def _apply_changes(ctx: Context, changes: Sequence[rules.BalanceChange]) -> None:
@@ -243,8 +240,7 @@ def post_composed(ctx: Context, lines: Sequence[PostingLine], *, memo: str,
         # Balances first (locks and floor checks), then the entry with its postings in one
         # round trip. Nothing is claimed first: there is no idempotency key to claim.
         _apply_deltas(ctx, accounts, lines)
-        entry_id = writes.insert_entry_and_postings(
-            ctx.conn, row, [posting[1:] for posting in prepared.rows(0)])
+        entry_id = writes.insert_entry_and_postings(ctx.conn, row, prepared.posting_values())
     else:
         inserted = _insert_entry(ctx, row, idempotency_key, digest, reverses_entry_id)
         if isinstance(inserted, JournalEntry):
