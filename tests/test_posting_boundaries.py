@@ -394,3 +394,52 @@ def test_an_entry_posted_directly_does_not_pass_for_a_collection_of_dues(
     assert_refused_and_nothing_written(
         kernel, PostingVetoed,
         lambda ctx: transfer(ctx, CASH, SAVINGS, rp("100")), match="only a collection")
+
+
+# --- a refusal the database makes on its own --------------------------------------------------
+
+
+def _audit_trigger(kernel: Any, number: str, *, refuse: bool) -> None:
+    """A trigger on the balance of account ``number`` (a rule of the database's own, such as an
+    auditor might add): it refuses the update with a constraint error, or (``refuse=False``)
+    silently leaves the row as it was."""
+
+    def work(ctx: Context) -> None:
+        if ctx.conn.dialect.name == "sqlite":
+            body = "SELECT RAISE(ABORT, 'ditolak audit')" if refuse else "SELECT RAISE(IGNORE)"
+            ctx.conn.exec_driver_sql(
+                "CREATE TRIGGER audit BEFORE UPDATE OF balance ON accounts "
+                f"WHEN NEW.number = '{number}' BEGIN {body}; END")
+            return
+        body = ("RAISE EXCEPTION 'ditolak audit' USING ERRCODE = 'check_violation'" if refuse
+                else "RETURN NULL")
+        ctx.conn.exec_driver_sql("CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql "
+                                 f"AS $$ BEGIN {body}; END $$")
+        ctx.conn.exec_driver_sql(
+            "CREATE TRIGGER audit BEFORE UPDATE OF balance ON accounts FOR EACH ROW "
+            f"WHEN (NEW.number = '{number}') EXECUTE FUNCTION audit()")
+
+    kernel.write("teller", work)
+
+
+def test_a_balance_update_the_database_refuses_otherwise_refuses_the_entry(branch: Any) -> None:
+    # Only the money range is turned into a typed refusal; any other constraint error on a
+    # balance reaches the caller as it is, and the Rp100 deposit is not posted (the member keeps
+    # Rp250,000, the till Rp1,250,000: Rp1,000,000 of capital and her deposit).
+    _audit_trigger(branch, SAVINGS, refuse=True)
+    assert_refused_and_nothing_written(
+        branch, IntegrityError, lambda ctx: transfer(ctx, CASH, SAVINGS, rp("100")),
+        match="ditolak audit")
+    assert balance(branch, SAVINGS) == rp("250000")
+    assert balance(branch, CASH) == rp("1250000")
+
+
+def test_a_balance_update_the_database_skips_without_a_reason_refuses_the_entry(
+        branch: Any) -> None:
+    # The member's account is open and takes deposits, yet its row is left unchanged: the entry
+    # is refused rather than posted with a balance that does not match its postings.
+    _audit_trigger(branch, SAVINGS, refuse=False)
+    assert_refused_and_nothing_written(
+        branch, RuntimeError, lambda ctx: transfer(ctx, CASH, SAVINGS, rp("100")),
+        match="refused without a reason")
+    assert balance(branch, SAVINGS) == rp("250000")
