@@ -531,14 +531,17 @@ def test_reversal_posts_the_mirror_and_restores_balances(branch):
 
 def test_an_entry_is_reversed_only_once(branch):
     entry = post(branch, [debit(CASH, "1000"), credit(SAVINGS, "1000")])
-    branch.write("manager", lambda ctx: ledger.reverse_entry(ctx, entry.id))
+    reversal = branch.write("manager", lambda ctx: ledger.reverse_entry(ctx, entry.id))
     error = assert_refused_and_nothing_written(
         branch, AlreadyReversed, lambda ctx: ledger.reverse_entry(ctx, entry.id))
     assert error.code == "already-reversed"
-    # Another idempotency key does not open a way around it.
-    assert_refused_and_nothing_written(
+    assert str(error) == f"entry {entry.id} was already reversed by entry {reversal.id}"
+    # Another idempotency key does not open a way around it: the database's unique reversal
+    # refuses it when the entry row is inserted.
+    error = assert_refused_and_nothing_written(
         branch, AlreadyReversed,
         lambda ctx: ledger.reverse_entry(ctx, entry.id, idempotency_key="rev-other"))
+    assert str(error) == f"entry {entry.id} is already reversed"
 
 
 def test_reversal_with_a_key_is_replayed_not_repeated(branch):

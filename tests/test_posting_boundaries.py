@@ -16,6 +16,7 @@ from kopcore.context import Context
 from kopcore.errors import (
     AccountClosed,
     AccountFrozen,
+    AlreadyReversed,
     BalanceOutOfRange,
     IdempotencyConflict,
     InsufficientFunds,
@@ -299,6 +300,24 @@ def test_an_account_given_a_floor_after_validation_keeps_it(make_kernel: Any) ->
     assert str(error) == ("Insufficient balance: available Rp50,00, requested Rp100,00 "
                           f"(account {grants}, minimum balance Rp999.950,00)")
     assert balance(kernel, grants) == rp("1000000")
+
+
+def test_an_entry_reversed_meanwhile_is_not_reversed_twice(make_kernel: Any) -> None:
+    # A deposit of Rp1,000 is reversed by another request (the veto hook, once) while this
+    # reversal of it is being prepared: this one is refused as already reversed when its entry
+    # row is inserted, and nothing is written (the member keeps the Rp1,000).
+    kernel, changer = _changed_books(make_kernel)
+    entry = post(kernel, [debit(CASH, "1000"), credit(SAVINGS, "1000")])
+
+    def reverse_once(ctx: Context) -> None:
+        changer.change = None
+        ledger.reverse_entry(ctx, entry.id)
+
+    changer.change = reverse_once
+    error = assert_refused_and_nothing_written(
+        kernel, AlreadyReversed, lambda ctx: ledger.reverse_entry(ctx, entry.id))
+    assert str(error) == f"entry {entry.id} is already reversed"
+    assert balance(kernel, SAVINGS) == rp("1000")
 
 
 def test_a_till_short_of_money_is_named_when_the_member_leaves_exactly_their_floor(

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import attrs
@@ -114,19 +116,14 @@ def _refuse_member_shortfall(ctx: Context, changes: Sequence[rules.BalanceChange
 
 
 def _apply_changes(ctx: Context, changes: Sequence[rules.BalanceChange]) -> None:
-    batch: list[tuple[int, int]] = []
-    batch_kind = ""
-    for account, delta, kind in changes:
-        if batch and kind != batch_kind:
-            _apply_batch(ctx, batch_kind, batch)
-            batch = []
+    """Consecutive changes of a kind that needs no floor check go as one batch; each change
+    checked against a floor is an UPDATE of its own, in order."""
+    for kind, run in groupby(changes, key=itemgetter(2)):
         if kind == "dec-checked":
-            _apply_checked(ctx, account.id, delta)
+            for account, delta, _kind in run:
+                _apply_checked(ctx, account.id, delta)
         else:
-            batch.append((account.id, delta))
-            batch_kind = kind
-    if batch:
-        _apply_batch(ctx, batch_kind, batch)
+            _apply_batch(ctx, kind, [(account.id, delta) for account, delta, _kind in run])
 
 
 def _apply_batch(ctx: Context, kind: str, batch: list[tuple[int, int]]) -> None:
@@ -177,12 +174,10 @@ def _insert_entry(ctx: Context, row: dict[str, Any], idempotency_key: str | None
         entry_id: int = _DRIVER_INSERT_ENTRY.first_value(ctx.conn, row)
         return entry_id
     # Claim the key first: a concurrent duplicate blocks here until we commit, then fails.
-    savepoint = ctx.conn.begin_nested()
     try:
-        entry_id = ctx.conn.execute(_INSERT_ENTRY, row).scalar_one()
-        savepoint.commit()
+        with ctx.conn.begin_nested():  # rolled back to on failure, released on success
+            entry_id = ctx.conn.execute(_INSERT_ENTRY, row).scalar_one()
     except IntegrityError:
-        savepoint.rollback()
         if idempotency_key is not None:
             replay = _replay(ctx, idempotency_key, digest)
             if replay is not None:
