@@ -43,6 +43,10 @@ def report(m: Measure) -> None:
     print(summary(m))
     for r in m.unexplained:
         print(f"  {r.outcome.value:<12} {m.target.path}:{r.mutant.line}  {r.mutant.description}")
+    on_postgresql = sum(r.database == "postgresql" and r.outcome is Outcome.KILLED
+                        for r in m.results)
+    if on_postgresql:
+        print(f"  ({on_postgresql} of the killed only by the PostgreSQL tests)")
     for e in m.stale:
         print(f"  stale explanation (no such surviving mutant): {e.file}:{e.line} {e.mutant}")
     sys.stdout.flush()
@@ -57,7 +61,8 @@ def write(m: Measure) -> None:
         "baseline_seconds": round(m.baseline_seconds, 1),
         "results": [{"number": r.mutant.number, "line": r.mutant.line, "scope": r.mutant.scope,
                      "mutant": r.mutant.description, "code": r.code, "outcome": r.outcome.value,
-                     "seconds": round(r.seconds, 1)} for r in m.results],
+                     "seconds": round(r.seconds, 1), "database": r.database}
+                    for r in m.results],
     }
     path = RESULTS / f"{m.target.name}.json"
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

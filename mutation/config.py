@@ -29,6 +29,9 @@ class Target:
     quick_tests: tuple[str, ...] = ()
     #: The functions the quick run samples from (their tests are ``quick_tests``).
     quick_functions: tuple[str, ...] = ()
+    #: Tests run again on PostgreSQL against each mutant that survives the SQLite run (code
+    #: that only PostgreSQL runs); none when empty.
+    postgresql_tests: tuple[str, ...] = ()
 
     def covers(self, scope: str, *, quick: bool = False) -> bool:
         names = self.quick_functions if quick and self.quick_functions else self.functions
@@ -51,7 +54,8 @@ def load_targets(path: Path = TARGETS) -> list[Target]:
     return [Target(name=m["name"], path=m["path"], tests=tuple(m["tests"]),
                    functions=tuple(m.get("functions", ())), quick=int(m.get("quick", 0)),
                    quick_tests=tuple(m.get("quick_tests", ())),
-                   quick_functions=tuple(m.get("quick_functions", ())))
+                   quick_functions=tuple(m.get("quick_functions", ())),
+                   postgresql_tests=tuple(m.get("postgresql_tests", ())))
             for m in data["module"]]
 
 

@@ -34,6 +34,9 @@ class Result:
     code: str  # the mutated source line
     seconds: float = 0.0
     why: str = ""
+    #: The database of the run that decided the outcome (``postgresql``: the SQLite run let
+    #: the mutant through, the target's PostgreSQL tests killed it or let it through too).
+    database: str = "sqlite"
 
 
 @attrs.frozen
@@ -116,6 +119,56 @@ def _key(m: Mutant, code: str, ambiguous: set[tuple[str, str]]) -> tuple[str, st
     return (code, m.description, m.line if (code, m.description) in ambiguous else 0)
 
 
+def _on_postgresql(target: Target, module: str, path: Path, source: str, logs: Path,
+                   results: dict[int, Result], parallel: int, log: Log) -> None:
+    """Run the target's PostgreSQL tests against each mutant that survived on SQLite (or was
+    not covered there) and that they reach; the outcome of each becomes theirs."""
+    left = [r.mutant for r in results.values()
+            if r.outcome in (Outcome.SURVIVED, Outcome.NOT_COVERED)]
+    if not left:
+        return
+    tests, database = target.postgresql_tests, worker.POSTGRESQL
+    calls = logs / "calls-postgresql.json"
+    outcome: dict[str, tuple[int | None, float]] = {}
+
+    def baseline_done(job: worker.Job, status: int | None, seconds: float) -> None:
+        outcome["baseline"] = (status, seconds)
+
+    baseline = worker.Job(module, path, source, None, tests, logs / "baseline-postgresql.log",
+                          calls, database)
+    _run_all([baseline], 1, 3600, baseline_done)
+    status, baseline_seconds = outcome["baseline"]
+    if status != 0:
+        tail = (logs / "baseline-postgresql.log").read_text(encoding="utf-8")[-3000:]
+        raise BaselineFailed(f"{target.name}: the PostgreSQL tests fail without a mutant "
+                             f"(exit status {status}):\n{tail}")
+    called = set(json.loads(calls.read_text(encoding="utf-8")))
+    reached = [m for m in left if m.function_line == 0 or m.function_line in called]
+    log(f"{target.name}: PostgreSQL baseline passed in {baseline_seconds:.1f} s; "
+        f"{len(reached)} of the {len(left)} mutants left run there")
+    by_number = {m.number: m for m in reached}
+
+    def done(job: worker.Job, status: int | None, seconds: float) -> None:
+        assert job.number is not None
+        previous = results[job.number]
+        if status is None:
+            result = Outcome.TIMEOUT
+        elif status == worker.NOT_LOADED:
+            raise BaselineFailed(f"{target.name}: the PostgreSQL tests did not import {module}")
+        else:
+            result = Outcome.SURVIVED if status == 0 else Outcome.KILLED
+        results[job.number] = attrs.evolve(previous, outcome=result,
+                                           seconds=previous.seconds + seconds,
+                                           database="postgresql")
+        if result is Outcome.SURVIVED:
+            m = by_number[job.number]
+            log(f"  survived on PostgreSQL too  {target.path}:{m.line}  {m.description}")
+
+    jobs = [worker.Job(module, path, source, m.number, tests,
+                       logs / f"{m.number}-postgresql.log", None, database) for m in reached]
+    _run_all(jobs, parallel, 3 * baseline_seconds + 30, done)
+
+
 def measure(target: Target, equivalents: Sequence[Equivalent], *, parallel: int = 1,
             sample: int = 0, log: Log = print) -> Measure:
     """Run the target's tests against each of its mutants (``sample`` of them when > 0)."""
@@ -194,6 +247,8 @@ def measure(target: Target, equivalents: Sequence[Equivalent], *, parallel: int 
         jobs = [worker.Job(module, path, source, m.number, tests, logs / f"{m.number}.log")
                 for m in runnable]
         _run_all(jobs, parallel, timeout, done)
+        if target.postgresql_tests and not sample:
+            _on_postgresql(target, module, path, source, logs, results, parallel, log)
 
     final: list[Result] = []
     used: set[tuple[str, str, int]] = set()

@@ -36,6 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_LOADED = 90
 #: The database and hypothesis profile of every run: SQLite files, CI's bounded examples.
 ENVIRONMENT = {"KOPCORE_TEST_DATABASE": "sqlite", "HYPOTHESIS_PROFILE": "ci"}
+#: The server of the PostgreSQL runs (a target's ``postgresql_tests``); each run creates and
+#: drops a database of its own there (kopcore.testing).
+POSTGRESQL = os.environ.get("KOPCORE_MUTATION_POSTGRESQL",
+                            "postgresql://postgres@127.0.0.1:5432/postgres")
 #: Plain asserts: pytest's assertion rewriting would load the kopcore package itself (a pytest
 #: plugin's distribution) ahead of the mutant's loader. No pytest-timeout: each run has its own.
 PYTEST_OPTIONS = ("-x", "-q", "--no-header", "--assert=plain",
@@ -55,6 +59,8 @@ class Job:
     log: Path
     #: Where to write the first lines of the module's functions the tests called (a baseline).
     calls: Path | None = None
+    #: ``sqlite``, or a PostgreSQL URL (KOPCORE_TEST_DATABASE of the run).
+    database: str = "sqlite"
 
 
 def module_name(path: Path) -> str:
@@ -145,6 +151,8 @@ def _child(job: Job) -> int:
     os.dup2(log, 1)
     os.dup2(log, 2)
     os.chdir(ROOT)
+    # Read by kopcore.testing, which the child imports afresh (preload forgets it).
+    os.environ["KOPCORE_TEST_DATABASE"] = job.database
     import pytest
 
     loader = install(job)

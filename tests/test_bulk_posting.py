@@ -25,7 +25,7 @@ from kopcore.ledger import EntryRequest
 from kopcore.ledger._offices import create_office
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
-from kopcore.testing import START_DATE
+from kopcore.testing import ON_POSTGRES, START_DATE
 from tests.builders import active_member, capitalise, cash_account, member_account, rp
 from tests.test_transaction_facts import statements
 
@@ -236,6 +236,8 @@ def test_a_batch_reads_its_accounts_and_facts_once_and_writes_its_entries_at_onc
     assert [e.business_date for e in entries] == [START_DATE] * 3
     inserts = [sql for sql in sent if sql.startswith("INSERT INTO journal_entries")]
     assert len(inserts) == 1, inserts
+    if ON_POSTGRES:  # the rows numbered in the order given, so that each entry gets its own id
+        assert "ORDER BY" in inserts[0], inserts
 
 
 def test_a_batch_touching_a_single_account_moves_nothing(kernel: Kernel) -> None:
@@ -246,3 +248,27 @@ def test_a_batch_touching_a_single_account_moves_nothing(kernel: Kernel) -> None
                       PostingLine("SAV-1", Side.CREDIT, rp("5"))], memo="koreksi")]))
     assert [p.amount for p in entries[0].postings] == [rp("5"), -rp("5")]
     assert kernel.read("x", lambda ctx: ledger.get_account(ctx, "SAV-1").balance) == rp("300000")
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite reads a batch's entries back; PostgreSQL returns "
+                    "their ids from the INSERT")
+def test_a_batch_whose_entries_are_not_the_last_rows_written_is_refused(kernel: Kernel) -> None:
+    # SQLite: the batch's entries are read back as the table's last rows. A trigger writing an
+    # entry of its own after "setor 1" puts it between the batch's two: the batch refuses to
+    # guess which id is whose, and nothing is written (SAV-2 stays at Rp0, the two entries of
+    # the books stay the only ones).
+    books(kernel)
+    kernel.write("teller", lambda ctx: ctx.conn.exec_driver_sql(
+        "CREATE TRIGGER another_writer AFTER INSERT ON journal_entries "
+        "WHEN NEW.memo = 'setor 1' BEGIN "
+        "INSERT INTO journal_entries (business_date, memo, actor, operation, source, "
+        "request_digest, created_at) VALUES (NEW.business_date, 'penulis lain', NEW.actor, "
+        "NEW.operation, NEW.source, '-', NEW.created_at); END"))
+    requests = [EntryRequest([PostingLine("CASH-01", Side.DEBIT, rp("5")),
+                              PostingLine("SAV-2", Side.CREDIT, rp("5"))], memo=f"setor {n}")
+                for n in (1, 2)]
+    with pytest.raises(RuntimeError, match="not the table's last rows"):
+        kernel.write("teller", lambda ctx: ledger.post_entries(ctx, requests))
+    assert kernel.read("x", lambda ctx: ledger.get_account(ctx, "SAV-2").balance) == Money(0)
+    assert kernel.read("x", lambda ctx: ctx.conn.execute(
+        select(func.count()).select_from(t.journal_entries)).scalar_one()) == 2

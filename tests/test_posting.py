@@ -367,6 +367,10 @@ def test_a_replay_does_not_depend_on_the_accounts_current_state(branch):
     assert again.replayed is True
     assert again.id == first.id
     assert balance(branch, SAVINGS) == rp("0")
+    # Nor does an account closed since: the replay answers before the entry is prepared again.
+    branch.write("teller", lambda ctx: ledger.close_account(ctx, SAVINGS))
+    closed = post(branch, lines, memo="tarik semua", idempotency_key="w-1")
+    assert (closed.id, closed.replayed) == (first.id, True)
 
 
 def test_failed_posting_does_not_use_up_its_key(branch):
@@ -531,14 +535,17 @@ def test_reversal_posts_the_mirror_and_restores_balances(branch):
 
 def test_an_entry_is_reversed_only_once(branch):
     entry = post(branch, [debit(CASH, "1000"), credit(SAVINGS, "1000")])
-    branch.write("manager", lambda ctx: ledger.reverse_entry(ctx, entry.id))
+    reversal = branch.write("manager", lambda ctx: ledger.reverse_entry(ctx, entry.id))
     error = assert_refused_and_nothing_written(
         branch, AlreadyReversed, lambda ctx: ledger.reverse_entry(ctx, entry.id))
     assert error.code == "already-reversed"
-    # Another idempotency key does not open a way around it.
-    assert_refused_and_nothing_written(
+    assert str(error) == f"entry {entry.id} was already reversed by entry {reversal.id}"
+    # Another idempotency key does not open a way around it: the database's unique reversal
+    # refuses it when the entry row is inserted.
+    error = assert_refused_and_nothing_written(
         branch, AlreadyReversed,
         lambda ctx: ledger.reverse_entry(ctx, entry.id, idempotency_key="rev-other"))
+    assert str(error) == f"entry {entry.id} is already reversed"
 
 
 def test_reversal_with_a_key_is_replayed_not_repeated(branch):

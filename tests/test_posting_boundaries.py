@@ -16,6 +16,7 @@ from kopcore.context import Context
 from kopcore.errors import (
     AccountClosed,
     AccountFrozen,
+    AlreadyReversed,
     BalanceOutOfRange,
     IdempotencyConflict,
     InsufficientFunds,
@@ -301,6 +302,24 @@ def test_an_account_given_a_floor_after_validation_keeps_it(make_kernel: Any) ->
     assert balance(kernel, grants) == rp("1000000")
 
 
+def test_an_entry_reversed_meanwhile_is_not_reversed_twice(make_kernel: Any) -> None:
+    # A deposit of Rp1,000 is reversed by another request (the veto hook, once) while this
+    # reversal of it is being prepared: this one is refused as already reversed when its entry
+    # row is inserted, and nothing is written (the member keeps the Rp1,000).
+    kernel, changer = _changed_books(make_kernel)
+    entry = post(kernel, [debit(CASH, "1000"), credit(SAVINGS, "1000")])
+
+    def reverse_once(ctx: Context) -> None:
+        changer.change = None
+        ledger.reverse_entry(ctx, entry.id)
+
+    changer.change = reverse_once
+    error = assert_refused_and_nothing_written(
+        kernel, AlreadyReversed, lambda ctx: ledger.reverse_entry(ctx, entry.id))
+    assert str(error) == f"entry {entry.id} is already reversed"
+    assert balance(kernel, SAVINGS) == rp("1000")
+
+
 def test_a_till_short_of_money_is_named_when_the_member_leaves_exactly_their_floor(
         branch: Any) -> None:
     # The till holds Rp150,000 after Rp1,100,000 is moved out; the member withdraws all of
@@ -394,3 +413,68 @@ def test_an_entry_posted_directly_does_not_pass_for_a_collection_of_dues(
     assert_refused_and_nothing_written(
         kernel, PostingVetoed,
         lambda ctx: transfer(ctx, CASH, SAVINGS, rp("100")), match="only a collection")
+
+
+# --- a refusal the database makes on its own --------------------------------------------------
+
+
+def _audit_trigger(kernel: Any, when: str, *, refuse: bool,
+                   event: str = "UPDATE OF balance ON accounts") -> None:
+    """A trigger before ``event`` on the rows where ``when`` holds (a rule of the database's own,
+    such as an auditor might add): it refuses the row with a constraint error, or
+    (``refuse=False``) silently leaves it as it was."""
+
+    def work(ctx: Context) -> None:
+        if ctx.conn.dialect.name == "sqlite":
+            body = "SELECT RAISE(ABORT, 'ditolak audit')" if refuse else "SELECT RAISE(IGNORE)"
+            ctx.conn.exec_driver_sql(
+                f"CREATE TRIGGER audit BEFORE {event} WHEN {when} BEGIN {body}; END")
+            return
+        body = ("RAISE EXCEPTION 'ditolak audit' USING ERRCODE = 'check_violation'" if refuse
+                else "RETURN NULL")
+        ctx.conn.exec_driver_sql("CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql "
+                                 f"AS $$ BEGIN {body}; END $$")
+        ctx.conn.exec_driver_sql(f"CREATE TRIGGER audit BEFORE {event} FOR EACH ROW "
+                                 f"WHEN ({when}) EXECUTE FUNCTION audit()")
+
+    kernel.write("teller", work)
+
+
+def test_a_balance_update_the_database_refuses_otherwise_refuses_the_entry(branch: Any) -> None:
+    # Only the money range is turned into a typed refusal; any other constraint error on a
+    # balance reaches the caller as it is, and the Rp100 deposit is not posted (the member keeps
+    # Rp250,000, the till Rp1,250,000: Rp1,000,000 of capital and her deposit).
+    _audit_trigger(branch, f"NEW.number = '{SAVINGS}'", refuse=True)
+    assert_refused_and_nothing_written(
+        branch, IntegrityError, lambda ctx: transfer(ctx, CASH, SAVINGS, rp("100")),
+        match="ditolak audit")
+    assert balance(branch, SAVINGS) == rp("250000")
+    assert balance(branch, CASH) == rp("1250000")
+
+
+def test_a_balance_update_the_database_skips_without_a_reason_refuses_the_entry(
+        branch: Any) -> None:
+    # The member's account is open and takes deposits, yet its row is left unchanged: the entry
+    # is refused rather than posted with a balance that does not match its postings.
+    _audit_trigger(branch, f"NEW.number = '{SAVINGS}'", refuse=False)
+    assert_refused_and_nothing_written(
+        branch, RuntimeError, lambda ctx: transfer(ctx, CASH, SAVINGS, rp("100")),
+        match="refused without a reason")
+    assert balance(branch, SAVINGS) == rp("250000")
+
+
+def test_an_entry_row_the_database_refuses_under_a_key_reaches_the_caller(branch: Any) -> None:
+    # The key is claimed by inserting the entry row; a refusal of that row that is neither the
+    # key's nor a second reversal's reaches the caller as it is, nothing is written, and the key
+    # stays free: the same deposit of Rp100 under it with another memo then posts
+    # (Rp250,000 + Rp100).
+    _audit_trigger(branch, "NEW.memo = 'ditolak'", refuse=True,
+                   event="INSERT ON journal_entries")
+    lines = [debit(CASH, "100"), credit(SAVINGS, "100")]
+    assert_refused_and_nothing_written(
+        branch, IntegrityError,
+        lambda ctx: ledger.post_entry(ctx, lines, memo="ditolak", idempotency_key="req-9"),
+        match="ditolak audit")
+    entry = post(branch, lines, memo="setoran", idempotency_key="req-9")
+    assert not entry.replayed
+    assert balance(branch, SAVINGS) == rp("250100")

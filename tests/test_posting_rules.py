@@ -208,27 +208,27 @@ def test_a_change_is_checked_only_when_it_lowers_an_account_with_a_floor(
 
 def test_money_may_leave_down_to_the_floor_and_not_below_it() -> None:
     saver = attrs.evolve(SAVINGS, balance=Money(1000), held=Money(200), floor=Money(300))
-    running = {saver.id: -1000}  # debit-positive: a liability holding 1000
-    rules.apply_changes([(saver, 500, "dec-checked")], running)  # available 800 → 300: at the floor
-    assert running == {saver.id: -500}
+    moved: dict[int, int] = {}  # what the batch moved each balance by, debit-positive
+    rules.apply_changes([(saver, 500, "dec-checked")], moved)  # available 800 → 300: at the floor
+    assert moved == {saver.id: 500}
     with pytest.raises(errors.InsufficientFunds) as caught:
-        rules.apply_changes([(saver, 1, "dec-checked")], running)
+        rules.apply_changes([(saver, 1, "dec-checked")], moved)
     assert caught.value.extra == {"account": saver.number, "available": "3.00"}  # minor units
     # What can still leave (nothing above the floor), what was asked, the account, the floor.
     assert caught.value.detail == ("Insufficient balance: available Rp0,00, requested Rp0,01 "
                                    "(account AC-2, minimum balance Rp3,00)")
     assert caught.value.detail_in("id") == ("Saldo tidak cukup: tersedia Rp0,00, diminta Rp0,01 "
                                             "(rekening AC-2, saldo minimum Rp3,00)")
-    assert running == {saver.id: -500}
+    assert moved == {saver.id: 500}
 
 
 def test_nothing_leaves_a_frozen_account_but_money_comes_in() -> None:
     frozen = attrs.evolve(INCOME, status=AccountStatus.FROZEN)  # credit-normal, no floor
-    running = {frozen.id: 0}
-    rules.apply_changes([(frozen, -5, "inc")], running)  # a credit raises it: money comes in
+    moved: dict[int, int] = {}
+    rules.apply_changes([(frozen, -5, "inc")], moved)  # a credit raises it: money comes in
     with pytest.raises(errors.AccountFrozen, match="AC-3 is frozen"):
-        rules.apply_changes([(frozen, 1, "dec-free")], running)  # a debit lowers it
-    assert running == {frozen.id: -5}
+        rules.apply_changes([(frozen, 1, "dec-free")], moved)  # a debit lowers it
+    assert moved == {frozen.id: -5}
 
 
 @given(st.lists(st.tuples(st.sampled_from([CASH, SAVINGS, INCOME]), st.sampled_from(Side),
@@ -237,19 +237,21 @@ def test_nothing_leaves_a_frozen_account_but_money_comes_in() -> None:
        st.integers(min_value=0, max_value=10**6))
 def test_property_changes_apply_entirely_within_the_floors_or_not_at_all(
         moves: list[tuple[Account, Side, int]], opening: int) -> None:
+    # Every account opens with ``opening`` on its normal side.
+    books = {number: attrs.evolve(a, balance=Money(opening, a.currency))
+             for number, a in BOOKS.items()}
     changes = rules.balance_changes(
-        [PostingLine(a.number, side, Money(minor)) for a, side, minor in moves], BOOKS)
-    running = {a.id: opening * a.normal_sign for a in (CASH, SAVINGS, INCOME)}
-    before = dict(running)
+        [PostingLine(a.number, side, Money(minor)) for a, side, minor in moves], books)
+    moved: dict[int, int] = {}
     try:
-        rules.apply_changes(changes, running)
+        rules.apply_changes(changes, moved)
     except (errors.InsufficientFunds, errors.AccountFrozen):
-        assert running == before
+        assert moved == {}
         return
-    for changed, delta, _kind in changes:
-        assert running[changed.id] == before[changed.id] + delta
+    assert moved == {changed.id: delta for changed, delta, _kind in changes}
+    for changed, delta, _kind in changes:  # nothing goes below a floor
         if changed.floor is not None and delta * changed.normal_sign < 0:
-            assert running[changed.id] * changed.normal_sign >= changed.floor.minor
+            assert opening + delta * changed.normal_sign >= changed.floor.minor
 
 
 # --- reversal and idempotency -------------------------------------------------------------------

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import attrs
@@ -96,15 +98,13 @@ def _apply_deltas(ctx: Context, accounts: dict[str, Account], lines: Sequence[Po
         # Accounts are changed in id order, so a teller's cash account (opened before any
         # member's) is checked first; a member asking for more than they have must hear about
         # their own shortfall, not the till's.
-        shortfall = _member_shortfall(ctx, changes)
-        if shortfall is not None:
-            raise shortfall from None
+        _refuse_member_shortfall(ctx, changes)
         raise
 
 
-def _member_shortfall(ctx: Context, changes: Sequence[rules.BalanceChange]
-                      ) -> InsufficientFunds | None:
-    """The refusal a member's account in ``changes`` would give on its current row, if any."""
+def _refuse_member_shortfall(ctx: Context, changes: Sequence[rules.BalanceChange]) -> None:
+    """Raise the refusal a member's account in ``changes`` would give on its current row, if
+    any."""
     for account, delta, kind in changes:
         if kind != "dec-checked" or account.member_id is None:
             continue
@@ -112,24 +112,18 @@ def _member_shortfall(ctx: Context, changes: Sequence[rules.BalanceChange]
         current = account_from_row(row)
         if current.floor is not None and current.available.minor + delta * current.normal_sign \
                 < current.floor.minor:
-            return rules.insufficient_funds(current, current.available, delta)
-    return None
+            raise rules.insufficient_funds(current, current.available, delta) from None
 
 
 def _apply_changes(ctx: Context, changes: Sequence[rules.BalanceChange]) -> None:
-    batch: list[tuple[int, int]] = []
-    batch_kind = ""
-    for account, delta, kind in changes:
-        if batch and kind != batch_kind:
-            _apply_batch(ctx, batch_kind, batch)
-            batch = []
+    """Consecutive changes of a kind that needs no floor check go as one batch; each change
+    checked against a floor is an UPDATE of its own, in order."""
+    for kind, run in groupby(changes, key=itemgetter(2)):
         if kind == "dec-checked":
-            _apply_checked(ctx, account.id, delta)
+            for account, delta, _kind in run:
+                _apply_checked(ctx, account.id, delta)
         else:
-            batch.append((account.id, delta))
-            batch_kind = kind
-    if batch:
-        _apply_batch(ctx, batch_kind, batch)
+            _apply_batch(ctx, kind, [(account.id, delta) for account, delta, _kind in run])
 
 
 def _apply_batch(ctx: Context, kind: str, batch: list[tuple[int, int]]) -> None:
@@ -180,12 +174,10 @@ def _insert_entry(ctx: Context, row: dict[str, Any], idempotency_key: str | None
         entry_id: int = _DRIVER_INSERT_ENTRY.first_value(ctx.conn, row)
         return entry_id
     # Claim the key first: a concurrent duplicate blocks here until we commit, then fails.
-    savepoint = ctx.conn.begin_nested()
     try:
-        entry_id = ctx.conn.execute(_INSERT_ENTRY, row).scalar_one()
-        savepoint.commit()
+        with ctx.conn.begin_nested():  # rolled back to on failure, released on success
+            entry_id = ctx.conn.execute(_INSERT_ENTRY, row).scalar_one()
     except IntegrityError:
-        savepoint.rollback()
         if idempotency_key is not None:
             replay = _replay(ctx, idempotency_key, digest)
             if replay is not None:
@@ -243,8 +235,7 @@ def post_composed(ctx: Context, lines: Sequence[PostingLine], *, memo: str,
         # Balances first (locks and floor checks), then the entry with its postings in one
         # round trip. Nothing is claimed first: there is no idempotency key to claim.
         _apply_deltas(ctx, accounts, lines)
-        entry_id = writes.insert_entry_and_postings(
-            ctx.conn, row, [posting[1:] for posting in prepared.rows(0)])
+        entry_id = writes.insert_entry_and_postings(ctx.conn, row, prepared.posting_values())
     else:
         inserted = _insert_entry(ctx, row, idempotency_key, digest, reverses_entry_id)
         if isinstance(inserted, JournalEntry):

@@ -71,10 +71,15 @@ class PreparedEntry:
     #: The office of each line (its account's), in line order.
     offices: list[int]
 
+    def posting_values(self) -> list[tuple[int, int, str, int]]:
+        """The postings rows without their entry id: ``(account id, signed amount, currency,
+        office id)``."""
+        return [(*posting, office)
+                for posting, office in zip(self.postings, self.offices, strict=True)]
+
     def rows(self, entry_id: int) -> list[tuple[int, int, int, str, int]]:
         """The postings rows: ``(entry id, account id, signed amount, currency, office id)``."""
-        return [(entry_id, *posting, office)
-                for posting, office in zip(self.postings, self.offices, strict=True)]
+        return [(entry_id, *values) for values in self.posting_values()]
 
     def row(self, ctx: Context, *, created_at: datetime, idempotency_key: str | None = None,
             request_digest: str = "-") -> dict[str, Any]:

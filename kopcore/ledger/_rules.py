@@ -160,27 +160,26 @@ def balance_changes(lines: Iterable[PostingLine], accounts: Mapping[str, Account
     return changes
 
 
-def apply_changes(changes: Sequence[BalanceChange], running: dict[int, int]) -> None:
-    """Apply one entry's changes to ``running`` (account id → debit-positive balance), refusing
-    them as the database would: nothing leaves a frozen account or goes below a floor (the bulk
-    path checks its batch this way, on balances it holds locked)."""
+def apply_changes(changes: Sequence[BalanceChange], moved: dict[int, int]) -> None:
+    """Apply one entry's changes to ``moved`` (account id → what the entries before it moved the
+    account's balance by, debit-positive; absent: nothing), refusing them as the database would
+    on the account's balance as read plus that: nothing leaves a frozen account or goes below a
+    floor (the bulk path checks its batch this way, on accounts it holds locked)."""
     for account, delta, kind in changes:
         if kind == "inc":
             continue
         if account.status is AccountStatus.FROZEN:
             raise account_frozen(account)
         floor = account.floor
-        if floor is not None and \
-                (running[account.id] + delta) * account.normal_sign - account.held.minor \
-                < floor.minor:
-            available = Money(running[account.id] * account.normal_sign - account.held.minor,
-                              account.currency)
-            raise insufficient_funds(account, available, delta)
+        available = account.available.minor + moved.get(account.id, 0) * account.normal_sign
+        if floor is not None and available + delta * account.normal_sign < floor.minor:
+            raise insufficient_funds(account, Money(available, account.currency), delta)
     for account, delta, _kind in changes:
-        if abs(running[account.id] + delta) > MAX_MINOR:
+        after = account.balance.minor + (moved.get(account.id, 0) + delta) * account.normal_sign
+        if abs(after) > MAX_MINOR:
             raise balance_out_of_range(account, delta)
     for account, delta, _kind in changes:
-        running[account.id] += delta
+        moved[account.id] = moved.get(account.id, 0) + delta
 
 
 def mirror_lines(postings: Iterable[PostingView]) -> list[PostingLine]:

@@ -119,15 +119,14 @@ def _insert_few_postings(conn: Connection, rows: Sequence[PostingRow]) -> None:
     driver.execute(conn, sql, tuple(value for row in rows for value in row)).close()
 
 
-def add_to_balances(conn: Connection, kind: str, changes: Sequence[tuple[int, int]], *,
-                    locked: bool = False) -> int:
-    """Add ``(account id, delta)`` changes (ascending ids, at least :data:`LARGE`) to the
-    balances of the accounts meeting the condition of ``kind``; returns how many rows changed.
-    ``locked``: the caller already holds the rows' locks (the bulk path)."""
+def add_to_balances(conn: Connection, kind: str, changes: Sequence[tuple[int, int]]) -> int:
+    """Add ``(account id, delta)`` changes (ascending ids; an entry's from :data:`LARGE` on) to
+    the balances of the accounts meeting the condition of ``kind``; returns how many rows
+    changed. Kind ``any`` is the bulk path's, which already holds the rows' locks."""
     condition = _condition(conn, kind)
     if conn.dialect.name == "postgresql":
         ids = [account_id for account_id, _ in changes]
-        if not locked:
+        if kind != "any":
             conn.exec_driver_sql(_PG_LOCK, (ids,))
         result = conn.exec_driver_sql(_PG_ADD.format(condition=condition),
                                       (ids, [delta for _, delta in changes]))
