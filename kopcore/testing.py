@@ -121,6 +121,16 @@ def database_url(tmp_path: Path, postgres_database: str | None) -> str:
 KernelFactory = Callable[..., Kernel]
 
 
+def maintenance_url(postgres_database: str) -> str:
+    """The server's maintenance database (the one ``KOPCORE_TEST_DATABASE`` names), for
+    creating and dropping databases. Never hold a connection to the session's database for
+    that: a test's first kernel recreates that database from its template, ending every
+    connection to it."""
+    return make_url(postgres_database).set(
+        database=make_url(_psycopg(TEST_DATABASE)).database).render_as_string(
+        hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def migrated_templates(tmp_path_factory: pytest.TempPathFactory,
                        postgres_database: str | None) -> Iterator[MigratedTemplates]:
@@ -130,10 +140,8 @@ def migrated_templates(tmp_path_factory: pytest.TempPathFactory,
     if postgres_database is None:
         templates = MigratedTemplates(workdir)
     else:
-        session = make_url(postgres_database)
-        admin = session.set(database=make_url(_psycopg(TEST_DATABASE)).database)
-        templates = MigratedTemplates(workdir, admin.render_as_string(hide_password=False),
-                                      session.database or "kopcore_test")
+        templates = MigratedTemplates(workdir, maintenance_url(postgres_database),
+                                      make_url(postgres_database).database or "kopcore_test")
     yield templates
     templates.drop()
 

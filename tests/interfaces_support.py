@@ -36,6 +36,7 @@ import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from kopcore import _auth as auth
 from kopcore import ledger
@@ -46,7 +47,7 @@ from kopcore.kernel import Kernel
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.settings import Settings
-from kopcore.testing import ON_POSTGRES, START_DATE
+from kopcore.testing import ON_POSTGRES, START_DATE, maintenance_url
 from tests.builders import nik
 
 ROLES = ("admin", "manager", "teller", "auditor", "member")
@@ -313,11 +314,11 @@ def postgres_twin(postgres_database: str | None) -> Iterator[str | None]:
     if postgres_database is None:
         yield None
         return
-    engine = create_engine(postgres_database, isolation_level="AUTOCOMMIT")
-    name = engine.url.database + "_twin"
+    engine = create_engine(maintenance_url(postgres_database), isolation_level="AUTOCOMMIT")
+    name = f"{make_url(postgres_database).database}_twin"
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield engine.url.set(database=name).render_as_string(hide_password=False)
+    yield make_url(postgres_database).set(database=name).render_as_string(hide_password=False)
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
