@@ -19,6 +19,9 @@ from kopcore.money import Money
 from kopcore.testing import run_operation
 from tests.test_member_app import a_minute_later, last_code, members, reset_login
 from tests.test_web_browser import PHONE, Journey, browser, server
+from tests.web_support import BROWSER_ONCE
+
+pytestmark = BROWSER_ONCE
 
 __all__ = ["browser", "server"]
 PIN = "258014"

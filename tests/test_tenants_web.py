@@ -26,8 +26,12 @@ from kopcore._tenants.platform import Platform
 from kopcore._tenants.registry import Registry
 from kopcore.kernel import Kernel
 from kopcore.settings import Settings
-from kopcore.testing import RunningServer
+from kopcore.testing import ON_POSTGRES, RunningServer
 from tests.web_support import demo_database, hidden
+
+pytestmark = pytest.mark.skipif(
+    ON_POSTGRES, reason="both cooperatives are SQLite files whatever the session's database: "
+                        "the PostgreSQL run would repeat the SQLite one")
 
 #: Every URL a page makes: links, forms, scripts, stylesheets, htmx requests.
 URLS = re.compile(r'(?:href|action|src|hx-get|hx-post)="(/[^"]*)"')

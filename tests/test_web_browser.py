@@ -27,7 +27,9 @@ from kopcore._db import tables as t
 from kopcore._demo import demo_password
 from kopcore.kernel import Kernel
 from kopcore.testing import RunningServer
-from tests.web_support import demo_database
+from tests.web_support import BROWSER_ONCE, demo_database
+
+pytestmark = BROWSER_ONCE
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "web"

@@ -21,7 +21,9 @@ import pytest
 from kopcore.kernel import Kernel
 from kopcore.testing import RunningServer
 from tests.test_web_browser import ARTIFACTS, OFFICE, PHONE, Journey, browser
-from tests.web_support import demo_database
+from tests.web_support import BROWSER_ONCE, demo_database
+
+pytestmark = BROWSER_ONCE
 
 __all__ = ["browser"]
 

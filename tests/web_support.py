@@ -20,9 +20,16 @@ from kopcore._demo import create_demo, demo_password
 from kopcore.interfaces.api import make_app
 from kopcore.kernel import Kernel
 from kopcore.settings import Settings
+from kopcore.testing import ON_POSTGRES
 
 PLUGINS = ("savings", "loans", "ppob", "celengan")
 
+
+#: The browser journeys run once, on SQLite: on PostgreSQL the same pages and their queries run
+#: in the web apps' own tests (test_web*.py, test_member_app*.py), without a browser.
+BROWSER_ONCE = pytest.mark.skipif(
+    ON_POSTGRES, reason="the browser journeys run on SQLite; on PostgreSQL the pages' queries "
+                        "run in test_web*.py and test_member_app*.py")
 
 def demo_database(tmp_path: Path, postgres_database: str | None) -> tuple[Settings, str]:
     """A freshly seeded demo cooperative; returns its settings and database URL."""
