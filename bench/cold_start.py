@@ -19,18 +19,16 @@ import json
 import logging
 import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from litestar.testing import TestClient
-from sqlalchemy import create_engine, text
 
 from kopcore._plugin_manager import PluginHost
 from kopcore._tenants.hosting import GatedDatabase, TenantKernels, tenant_engine, tenant_settings
-from kopcore._tenants.local import LocalCluster, missing_programs
+from kopcore._tenants.local import LocalCluster, missing_programs, scratch_directory
 from kopcore._tenants.provision import create_tenant
 from kopcore._tenants.registry import Registry
 from kopcore.interfaces.api import make_app
@@ -94,17 +92,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if missing_programs():
         raise SystemExit(f"needs {', '.join(missing_programs())}")
     plugins = tuple(name for name in args.plugins.split(",") if name)
-    directory = Path(tempfile.mkdtemp(prefix="kopcore-cold-"))
-    directory.chmod(0o755)
+    directory = scratch_directory("kopcore-cold-")
     cluster = LocalCluster(directory / "pg")
     registry: Registry | None = None
     try:
         cluster.start()
-        admin = create_engine(cluster.url.replace("postgresql://", "postgresql+psycopg://")
-                              + "/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE kopcore_registry"))
-        admin.dispose()
+        cluster.create_databases("kopcore_registry")
         settings = Settings(plugins=plugins, tenant_registry_url=cluster.url + "/kopcore_registry")
         registry = Registry.open(str(settings.tenant_registry_url))
         registry.add_cluster("pg1", cluster.url, max_connections=4)

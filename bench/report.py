@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -147,9 +148,59 @@ def render_markdown(payload: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def case_key(figure: dict[str, Any]) -> tuple[str, str, str]:
+    """What identifies a figure across runs: its case without the run's own seconds, which
+    the case names in parentheses (``first run (kopcore 0.22 s, raw 0.05 s)``) and after
+    ``seal`` (``seal 0.11 s for 1 entries``)."""
+    case = re.sub(r"\s*\([^()]*\)", "", figure["case"])
+    return figure["database"], figure["group"], re.sub(r"seal [0-9.]+ s ", "seal ", case)
+
+
+def _spread_cell(values: list[float | None], digits: int) -> str:
+    known = [v for v in values if v is not None]
+    if not known:
+        return "-"
+    each = " / ".join("-" if v is None else f"{v:.{digits}f}" for v in values)
+    if len(known) < 2:
+        return each
+    return f"{each} (spread {max(known) - min(known):.{digits}f})"
+
+
+def render_spread(payloads: list[dict[str, Any]]) -> str:
+    """Several results JSONs of the same cases as one markdown table: each figure's ratio in
+    every run with its spread (largest minus smallest), the p99 where the case has one, and
+    the target's verdict in each run."""
+    runs = ", ".join(p["started_at"][:16] + " UTC" for p in payloads)
+    lines = [f"Runs: {runs}. Each cell lists the runs in that order.", "",
+             "| database | group | case | ratio | p99 ms | target |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    by_run = [{case_key(f): f for f in p["figures"]} for p in payloads]
+    keys = list(dict.fromkeys(k for run in by_run for k in run))
+    for key in keys:
+        found = [run.get(key) for run in by_run]
+        ratios = [None if f is None else f["ratio"] for f in found]
+        p99 = [None if f is None else f["details"].get("p99_ms") for f in found]
+        first = next(f for f in found if f is not None)
+        if first["target"] is None:
+            verdict = first["target_text"]
+        else:
+            verdicts = ["not run" if f is None else "met" if f["met"] else "missed"
+                        for f in found]
+            verdict = f"{first['target_text']}: {' / '.join(verdicts)}"
+        lines.append(f"| {key[0]} | {key[1]} | {key[2]} | {_spread_cell(ratios, 2)} | "
+                     f"{_spread_cell(p99, 0) if any(v is not None for v in p99) else ''} | "
+                     f"{verdict} |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     import sys
 
-    for arg in sys.argv[1:]:
-        print(render_markdown(json.loads(Path(arg).read_text(encoding="utf-8"))))
-        print()
+    files = [a for a in sys.argv[1:] if a != "--spread"]
+    loaded = [json.loads(Path(arg).read_text(encoding="utf-8")) for arg in files]
+    if "--spread" in sys.argv[1:]:
+        print(render_spread(loaded))
+    else:
+        for payload in loaded:
+            print(render_markdown(payload))
+            print()

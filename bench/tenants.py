@@ -26,7 +26,6 @@ import os
 import random
 import resource
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -35,11 +34,15 @@ from pathlib import Path
 from typing import Any
 
 from litestar.testing import TestClient
-from sqlalchemy import create_engine, text
 
 from kopcore._tenants.fleet import end_of_day
 from kopcore._tenants.hosting import TenantKernels
-from kopcore._tenants.local import LocalCluster, LocalPgBouncer, missing_programs
+from kopcore._tenants.local import (
+    LocalCluster,
+    LocalPgBouncer,
+    missing_programs,
+    scratch_directory,
+)
 from kopcore._tenants.platform import Platform
 from kopcore._tenants.provision import create_tenant
 from kopcore._tenants.registry import Registry
@@ -114,8 +117,7 @@ def run(tenants: int, requests: int, threads: int, workers: int) -> dict[str, An
     missing = missing_programs()
     if missing:
         raise SystemExit(f"bench.tenants needs {', '.join(missing)}")
-    directory = Path(tempfile.mkdtemp(prefix="kopcore-bench-tenants-"))
-    directory.chmod(0o755)
+    directory = scratch_directory("kopcore-bench-tenants-")
     clusters = [LocalCluster(directory / f"pg{n}", max_connections=200) for n in range(3)]
     bouncers = [LocalPgBouncer(directory / f"bouncer{n}", cluster, pool_size=20)
                 for n, cluster in enumerate(clusters)]
@@ -124,13 +126,7 @@ def run(tenants: int, requests: int, threads: int, workers: int) -> dict[str, An
     try:
         for part in (*clusters, *bouncers):
             part.start()
-        admin = create_engine(clusters[0].url.replace("postgresql://",
-                                                      "postgresql+psycopg://") + "/postgres",
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE kopcore_registry"))
-            conn.execute(text("CREATE DATABASE kop_single"))
-        admin.dispose()
+        clusters[0].create_databases("kopcore_registry", "kop_single")
         settings = Settings(plugins=PLUGINS, tenant_registry_url=clusters[0].url
                             + "/kopcore_registry", tenant_base_domain="kop.test",
                             tenant_apps_cached=tenants + 10)

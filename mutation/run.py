@@ -119,6 +119,31 @@ def _key(m: Mutant, code: str, ambiguous: set[tuple[str, str]]) -> tuple[str, st
     return (code, m.description, m.line if (code, m.description) in ambiguous else 0)
 
 
+def _baseline(job: worker.Job, what: str) -> tuple[float, set[int]]:
+    """Run ``job`` without a mutant; it must pass. Its seconds and the functions it called."""
+    outcome: dict[str, tuple[int | None, float]] = {}
+
+    def finished(job: worker.Job, status: int | None, seconds: float) -> None:
+        outcome["baseline"] = (status, seconds)
+
+    _run_all([job], 1, 3600, finished)
+    status, seconds = outcome["baseline"]
+    if status != 0:
+        tail = job.log.read_text(encoding="utf-8")[-3000:]
+        raise BaselineFailed(f"{what} fail without a mutant (exit status {status}):\n{tail}")
+    assert job.calls is not None
+    return seconds, set(json.loads(job.calls.read_text(encoding="utf-8")))
+
+
+def _outcome(status: int | None, not_loaded: str) -> Outcome:
+    """What a mutant's exit status says: stopped (timeout), failed (killed) or passed."""
+    if status is None:
+        return Outcome.TIMEOUT
+    if status == worker.NOT_LOADED:
+        raise BaselineFailed(not_loaded)
+    return Outcome.SURVIVED if status == 0 else Outcome.KILLED
+
+
 def _on_postgresql(target: Target, module: str, path: Path, source: str, logs: Path,
                    results: dict[int, Result], parallel: int, log: Log) -> None:
     """Run the target's PostgreSQL tests against each mutant that survived on SQLite (or was
@@ -128,21 +153,10 @@ def _on_postgresql(target: Target, module: str, path: Path, source: str, logs: P
     if not left:
         return
     tests, database = target.postgresql_tests, worker.POSTGRESQL
-    calls = logs / "calls-postgresql.json"
-    outcome: dict[str, tuple[int | None, float]] = {}
-
-    def baseline_done(job: worker.Job, status: int | None, seconds: float) -> None:
-        outcome["baseline"] = (status, seconds)
-
-    baseline = worker.Job(module, path, source, None, tests, logs / "baseline-postgresql.log",
-                          calls, database)
-    _run_all([baseline], 1, 3600, baseline_done)
-    status, baseline_seconds = outcome["baseline"]
-    if status != 0:
-        tail = (logs / "baseline-postgresql.log").read_text(encoding="utf-8")[-3000:]
-        raise BaselineFailed(f"{target.name}: the PostgreSQL tests fail without a mutant "
-                             f"(exit status {status}):\n{tail}")
-    called = set(json.loads(calls.read_text(encoding="utf-8")))
+    baseline_seconds, called = _baseline(
+        worker.Job(module, path, source, None, tests, logs / "baseline-postgresql.log",
+                   logs / "calls-postgresql.json", database),
+        f"{target.name}: the PostgreSQL tests")
     reached = [m for m in left if m.function_line == 0 or m.function_line in called]
     log(f"{target.name}: PostgreSQL baseline passed in {baseline_seconds:.1f} s; "
         f"{len(reached)} of the {len(left)} mutants left run there")
@@ -151,12 +165,7 @@ def _on_postgresql(target: Target, module: str, path: Path, source: str, logs: P
     def done(job: worker.Job, status: int | None, seconds: float) -> None:
         assert job.number is not None
         previous = results[job.number]
-        if status is None:
-            result = Outcome.TIMEOUT
-        elif status == worker.NOT_LOADED:
-            raise BaselineFailed(f"{target.name}: the PostgreSQL tests did not import {module}")
-        else:
-            result = Outcome.SURVIVED if status == 0 else Outcome.KILLED
+        result = _outcome(status, f"{target.name}: the PostgreSQL tests did not import {module}")
         results[job.number] = attrs.evolve(previous, outcome=result,
                                            seconds=previous.seconds + seconds,
                                            database="postgresql")
@@ -187,20 +196,10 @@ def measure(target: Target, equivalents: Sequence[Equivalent], *, parallel: int 
                  for (code, mutant, line), e in _explanations(target, equivalents).items()}
     with tempfile.TemporaryDirectory(prefix="kopcore-mutation-") as folder:
         logs = Path(folder)
-        calls = logs / "calls.json"
-        baseline = worker.Job(module, path, source, None, tests, logs / "baseline.log", calls)
-        outcome: dict[str, tuple[int | None, float]] = {}
-
-        def baseline_done(job: worker.Job, status: int | None, seconds: float) -> None:
-            outcome["baseline"] = (status, seconds)
-
-        _run_all([baseline], 1, 3600, baseline_done)
-        status, baseline_seconds = outcome["baseline"]
-        if status != 0:
-            tail = (logs / "baseline.log").read_text(encoding="utf-8")[-3000:]
-            raise BaselineFailed(f"{target.name}: tests fail without a mutant "
-                                 f"(exit status {status}):\n{tail}")
-        called = set(json.loads(calls.read_text(encoding="utf-8")))
+        baseline_seconds, called = _baseline(
+            worker.Job(module, path, source, None, tests, logs / "baseline.log",
+                       logs / "calls.json"),
+            f"{target.name}: tests")
         log(f"{target.name}: baseline passed in {baseline_seconds:.1f} s; "
             f"{len(found)} mutants")
 
@@ -228,14 +227,7 @@ def measure(target: Target, equivalents: Sequence[Equivalent], *, parallel: int 
         def done(job: worker.Job, status: int | None, seconds: float) -> None:
             assert job.number is not None
             m = by_number[job.number]
-            if status is None:
-                result = Outcome.TIMEOUT
-            elif status == worker.NOT_LOADED:
-                raise BaselineFailed(f"{target.name}: the tests did not import {module}")
-            elif status == 0:
-                result = Outcome.SURVIVED
-            else:
-                result = Outcome.KILLED
+            result = _outcome(status, f"{target.name}: the tests did not import {module}")
             results[m.number] = Result(m, result, code_of(m), seconds)
             if result is Outcome.SURVIVED:
                 log(f"  survived  {target.path}:{m.line}  {m.description}")

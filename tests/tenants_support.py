@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
-from sqlalchemy import create_engine, text
 
-from kopcore._tenants.local import LocalCluster, LocalPgBouncer, missing_programs
+from kopcore._tenants.local import (
+    LocalCluster,
+    LocalPgBouncer,
+    missing_programs,
+    scratch_directory,
+)
 from kopcore._tenants.provision import create_tenant
 from kopcore._tenants.registry import Registry
 from kopcore.settings import Settings
@@ -53,16 +55,10 @@ def require_local_clusters() -> None:
         pytest.skip(text_)
 
 
-def _scratch() -> Path:
-    directory = Path(tempfile.mkdtemp(prefix="kopcore-tenants-"))
-    directory.chmod(0o755)  # the clusters run as the postgres user
-    return directory
-
-
 def start_platform(plugins: tuple[str, ...] = PLUGINS) -> Iterator[Platform]:
     """The two clusters, PgBouncer, the registry and the two cooperatives."""
     require_local_clusters()
-    directory = _scratch()
+    directory = scratch_directory("kopcore-tenants-")
     alpha = LocalCluster(directory / "alpha")
     beta = LocalCluster(directory / "beta")
     bouncer = LocalPgBouncer(directory / "bouncer", beta, pool_size=4)
@@ -71,11 +67,7 @@ def start_platform(plugins: tuple[str, ...] = PLUGINS) -> Iterator[Platform]:
         alpha.start()
         beta.start()
         bouncer.start()
-        admin = create_engine(alpha.url.replace("postgresql://", "postgresql+psycopg://")
-                              + "/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE kopcore_registry"))
-        admin.dispose()
+        alpha.create_databases("kopcore_registry")
         settings = Settings(plugins=plugins, tenant_registry_url=alpha.url + "/kopcore_registry",
                             tenant_base_domain=BASE_DOMAIN)
         registry = Registry.open(str(settings.tenant_registry_url))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 from pathlib import Path
@@ -68,6 +69,8 @@ def test_help_for_the_root_every_group_and_every_command(env: Env) -> None:
                                                           and not op.sensitive_output), op.name
     version = runner.invoke(cli, ["--version"])
     assert __version__ in version.output
+    # The version the code reports is the distribution's, as installed from pyproject.toml.
+    assert __version__ == importlib.metadata.version("kopcore")
 
 
 def test_table_output_and_json_output(env: Env) -> None:

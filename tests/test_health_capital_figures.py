@@ -5,8 +5,9 @@ Modal tertimbang / ATMR (capital adequacy), SHU bagian anggota (return on equity
 (kopcore/_oversight/capital.py, weights in kopcore/_oversight/weights/capital.toml).
 
 The book (rupiah): hibah 10,000,000 in cash; pokok 1,000,000 and wajib 2,000,000 paid in cash;
-5,000,000 placed in the bank; 3,000,000 of fixed assets bought; income 4,000,000 and expenses
-1,000,000 in cash. Cash ends at 8,000,000; the year's surplus is 3,000,000.
+2,000,000 borrowed (dana yang diterima); 5,000,000 placed in the bank; 3,000,000 of fixed assets
+bought; income 4,000,000 and expenses 1,000,000 in cash. Cash ends at 10,000,000; the year's
+surplus is 3,000,000.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def seeded(make_kernel: KernelFactory) -> Cooperative:
     coop = Cooperative(make_kernel(plugins=()), capital="10000000")
     post(coop, coop.CASH, "GL-equity.pokok", "1000000")
     post(coop, coop.CASH, "GL-equity.wajib", "2000000")
+    post(coop, coop.CASH, "GL-payable.borrowings", "2000000")
     post(coop, "GL-bank", coop.CASH, "5000000")
     post(coop, "GL-fixed_assets", coop.CASH, "3000000")
     post(coop, coop.CASH, "GL-income.other", "4000000")
@@ -55,24 +57,27 @@ def test_capital_adequacy_roe_and_pea_by_hand(make_kernel: KernelFactory) -> Non
     coop = seeded(make_kernel)
     got = indicators(coop.call("health.assess", regime="perdep-06-2016"))
 
-    # Modal tertimbang: hibah 10,000,000 x 100 % + pokok 1,000,000 x 100 % + wajib 2,000,000
-    # x 100 % + SHU tahun berjalan 3,000,000 x 50 % = 14,500,000.
-    car = got["capital_adequacy"]
+    # Modal tertimbang (Permen KUKM 14/2009's table, rasio kecukupan modal sendiri): hibah
+    # 10,000,000 x 100 % + pokok 1,000,000 x 100 % + wajib 2,000,000 x 100 % + SHU tahun
+    # berjalan 3,000,000 x 50 % + dana yang diterima 2,000,000 x 50 % = 15,500,000.
+    car = got["own_capital_adequacy"]
     weighted = {p["source"]: minor(p["amount"]) for p in car["numerator_parts"]}
     assert weighted == {"GL 3101 x bobot 100 %": 1_000_000 * RP,
                         "GL 3102 x bobot 100 %": 2_000_000 * RP,
                         "GL 3103 x bobot 100 %": 10_000_000 * RP,
-                        "ledger: income less expenses x bobot 50 %": 1_500_000 * RP}
-    assert minor(car["numerator"]) == 14_500_000 * RP
-    # ATMR: kas 8,000,000 x 0 % + bank 5,000,000 x 20 % + aset tetap 3,000,000 x 70 %
-    # = 3,100,000.
+                        "ledger: income less expenses x bobot 50 %": 1_500_000 * RP,
+                        "GL 2193 x bobot 50 %": 1_000_000 * RP}
+    assert minor(car["numerator"]) == 15_500_000 * RP
+    # ATMR: kas 10,000,000 x 0 % + bank 5,000,000 x 0 % + aset tetap 3,000,000 x 70 %
+    # = 2,100,000.
     atmr = {p["source"]: minor(p["amount"]) for p in car["denominator_parts"]}
-    assert atmr == {"GL 1101 x bobot 0 %": 0, "GL 1103 x bobot 20 %": 1_000_000 * RP,
+    assert atmr == {"GL 1101 x bobot 0 %": 0, "GL 1103 x bobot 0 %": 0,
                     "GL 1301 x bobot 70 %": 2_100_000 * RP}
-    assert minor(car["denominator"]) == 3_100_000 * RP
-    # 14,500,000 / 3,100,000 = 467.74 % (8 % or more) -> nilai 100.
-    assert car["value_percent"] == "467.74"
+    assert minor(car["denominator"]) == 2_100_000 * RP
+    # 15,500,000 / 2,100,000 = 738.10 % (8 % or more) -> nilai 100.
+    assert car["value_percent"] == "738.10"
     assert car["score"] == 100
+    assert "capital_adequacy" not in got  # the Juknis' ratio is not the Perdep's
 
     # SHU bagian anggota: jasa modal 20 % + jasa usaha 20 % of the surplus 3,000,000
     # = 600,000 + 600,000; modal sendiri 16,000,000 -> 7.50 % (7.5 up to 10) -> 75.
@@ -90,9 +95,11 @@ def test_capital_adequacy_roe_and_pea_by_hand(make_kernel: KernelFactory) -> Non
     assert pea["value_percent"] == "40.00"
     assert pea["score"] == 100
 
-    # The current regime scores the same capital adequacy (placeholder bands: 8 % or more -> 4).
+    # The current regime's modal yang diakui (Juknis 15/2021 tabel 4.2) counts equity only:
+    # 14,500,000 / 2,100,000 = 690.48 % (8 % or more -> 4).
     current = indicators(coop.call("health.assess"))
-    assert current["capital_adequacy"]["value_percent"] == "467.74"
+    assert minor(current["capital_adequacy"]["numerator"]) == 14_500_000 * RP
+    assert current["capital_adequacy"]["value_percent"] == "690.48"
     assert current["capital_adequacy"]["score"] == 4
 
 
@@ -106,10 +113,10 @@ def test_a_deficit_gives_members_no_shu(make_kernel: KernelFactory) -> None:
     assert got["return_on_equity"]["value_percent"] == "0.00"
     assert got["return_on_equity"]["score"] == 25
     assert got["member_economic_promotion"]["score"] == 0
-    assert minor(got["capital_adequacy"]["numerator"]) == 10_875_000 * RP
+    assert minor(got["own_capital_adequacy"]["numerator"]) == 10_875_000 * RP
     # All assets are cash (0 %): no risk-weighted assets, the ratio is not available.
-    assert got["capital_adequacy"]["score"] is None
-    assert got["capital_adequacy"]["note"] == "not available: no risk-weighted assets"
+    assert got["own_capital_adequacy"]["score"] is None
+    assert got["own_capital_adequacy"]["note"] == "not available: no risk-weighted assets"
 
 
 def test_juknis_equity_growth_table() -> None:
@@ -177,7 +184,7 @@ def test_each_gl_account_takes_the_first_matching_weight() -> None:
     assets = {key: capital.rule_for(weights.assets, key).weight
               for key in ("cash", "vault", "sharia.cash", "bank", "fixed_assets",
                           "fixed_assets.depreciation", "loans.receivable", "receivable.other")}
-    assert assets == {"cash": 0, "vault": 0, "sharia.cash": 0, "bank": 20, "fixed_assets": 70,
+    assert assets == {"cash": 0, "vault": 0, "sharia.cash": 0, "bank": 0, "fixed_assets": 70,
                       "fixed_assets.depreciation": 70, "loans.receivable": 100,
                       "receivable.other": 100}
     equity = {key: capital.rule_for(weights.capital, key).weight
@@ -187,6 +194,9 @@ def test_each_gl_account_takes_the_first_matching_weight() -> None:
     assert equity == {"equity.pokok": 100, "equity.wajib": 100, "equity.reserve": 100,
                       "equity.grants": 100, "equity.shu_undistributed": 50,
                       "equity.shu_current": 50, "surplus": 50, "equity.other": 100}
+    # Every liability at 50 % in Permen KUKM 14/2009's modal tertimbang.
+    assert {capital.rule_for(weights.liabilities, key).weight
+            for key in ("savings.sukarela", "payable.borrowings", "payable.tax")} == {50}
     # A contra account's half sen is rounded away from zero, as its asset's would be.
     assert (capital.weighted(-5, Decimal(50)), capital.weighted(5, Decimal(50))) \
         == (-3, 3)

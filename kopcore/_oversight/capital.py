@@ -3,8 +3,11 @@
 - **Modal tertimbang and ATMR** (capital adequacy, Perdep 06/2016 aspect capital c; Juknis
   15/2021 bab IV b): each equity GL account (and the year's surplus not yet closed) times its
   *bobot pengakuan*, and each asset GL account (net of its contra accounts, which match the
-  same rule) times its *bobot risiko*, from ``weights/capital.toml``. Each weighted line is
-  rounded half up to the minor unit; the ratio is their sums'.
+  same rule) times its *bobot risiko*, from ``weights/capital.toml``. The Perdep 06/2016
+  worksheet's *rasio kecukupan modal sendiri* also counts each liability GL account at its
+  weight (the table of Permen KUKM 14/2009 the Perdep carries: tabungan, simpanan berjangka
+  and the other liabilities at 50 %); the Juknis' modal yang diakui does not. Each weighted
+  line is rounded half up to the minor unit; the ratio is their sums'.
 - **SHU bagian anggota** (the members' share of the year's surplus: the jasa modal and jasa
   usaha pools of the ``[shu]`` settings, decided by the AD/ART and the RAT): the pools of the
   year's SHU draft when one (not superseded) exists and the whole cooperative is assessed,
@@ -67,6 +70,9 @@ class CapitalWeights:
     source: str
     capital: tuple[WeightRule, ...]
     assets: tuple[WeightRule, ...]
+    #: The liabilities' weights of the *modal tertimbang* of Permen KUKM 14/2009's table
+    #: (rasio kecukupan modal sendiri of Perdep 06/2016), not of the Juknis' modal yang diakui.
+    liabilities: tuple[WeightRule, ...]
 
 
 def _rules(raw: object, side: str) -> tuple[WeightRule, ...]:
@@ -92,7 +98,8 @@ def _rules(raw: object, side: str) -> tuple[WeightRule, ...]:
 def load_weights() -> CapitalWeights:
     data = tomllib.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     return CapitalWeights(str(data.get("source", "")), _rules(data.get("capital"), "capital"),
-                          _rules(data.get("assets"), "assets"))
+                          _rules(data.get("assets"), "assets"),
+                          _rules(data.get("liabilities"), "liabilities"))
 
 
 def rule_for(rules: Iterable[WeightRule], key: str) -> WeightRule:
@@ -130,6 +137,14 @@ def weighted_capital(lines: Iterable[GLLine], surplus: int) -> tuple[WeightedLin
         out.append(_line("SHU tahun berjalan (belum ditutup)", "ledger: income less expenses",
                          surplus, rule_for(rules, SURPLUS)))
     return tuple(out)
+
+
+def weighted_liabilities(lines: Iterable[GLLine]) -> tuple[WeightedLine, ...]:
+    """The liabilities' part of the modal tertimbang of Permen KUKM 14/2009's table: each
+    liability line (dana syirkah temporer, presented between, left out) weighted."""
+    rules = load_weights().liabilities
+    return tuple(_line(x.name, f"GL {x.code}", x.amount, rule_for(rules, x.key))
+                 for x in lines if x.type is GLType.LIABILITY and not x.between and x.amount)
 
 
 def risk_weighted_assets(lines: Iterable[GLLine]) -> tuple[WeightedLine, ...]:

@@ -25,8 +25,8 @@ out):
 - SHU bagian anggota = jasa modal + jasa usaha of the year's SHU (the draft's pools, else the
   year's surplus split by ``[shu]``); PEA = MEPPP (a plugin's ``members.loan_benefit``) + SHU
   bagian anggota;
-- pinjaman diberikan yang berisiko = ``loans.risky`` (the loans plugin: every loan not current
-  by its kolektibilitas).
+- pinjaman diberikan yang berisiko = ``loans.risky`` (the loans plugin: every loan without a
+  guarantor and without held collateral covering its outstanding principal).
 """
 
 from __future__ import annotations
@@ -180,6 +180,11 @@ class Terms:
         return tuple(Part(w.label, w.source, w.amount) for w in
                      capital.weighted_capital(self.f.lines, self.surplus().amount))
 
+    def weighted_liabilities(self) -> tuple[Part, ...]:
+        """The liabilities' part of Permen KUKM 14/2009's modal tertimbang, each weighted."""
+        return tuple(Part(w.label, w.source, w.amount) for w in
+                     capital.weighted_liabilities(self.f.lines))
+
     def risk_weighted_assets(self) -> tuple[Part, ...]:
         """ATMR: asset lines, contra accounts included, each weighted by its class."""
         return tuple(Part(w.label, w.source, w.amount) for w in
@@ -264,10 +269,20 @@ def compute_ratios(ctx: Context, f: Figures) -> dict[str, Ratio]:
     add("equity_to_risky_loans", lambda: (t.equity(), t.figure(RISKY_LOANS),
                                           "no risky loans"))
     # A plugin may report the weighted figures itself; otherwise the ledger's, line by line.
-    add("capital_adequacy", lambda: (
-        t.figure(WEIGHTED_CAPITAL) if WEIGHTED_CAPITAL in f.plugin else t.weighted_capital(),
-        t.figure(RISK_WEIGHTED_ASSETS) if RISK_WEIGHTED_ASSETS in f.plugin
-        else t.risk_weighted_assets(), "no risk-weighted assets"))
+    def weighted_capital() -> tuple[Part, ...] | None:
+        return t.figure(WEIGHTED_CAPITAL) if WEIGHTED_CAPITAL in f.plugin \
+            else t.weighted_capital()
+
+    def risk_weighted_assets() -> tuple[Part, ...] | None:
+        return t.figure(RISK_WEIGHTED_ASSETS) if RISK_WEIGHTED_ASSETS in f.plugin \
+            else t.risk_weighted_assets()
+
+    add("capital_adequacy", lambda: (weighted_capital(), risk_weighted_assets(),
+                                     "no risk-weighted assets"))
+    # Permen KUKM 14/2009's table, carried by Perdep 06/2016: the liabilities count too.
+    add("own_capital_adequacy", lambda: (
+        (*(weighted_capital() or ()), *t.weighted_liabilities()), risk_weighted_assets(),
+        "no risk-weighted assets"))
     # kopcore's loans plugin lends to members only; a plugin lending to others reports
     # loans.outstanding_non_members, taken off the numerator.
     add("member_loans", lambda: (

@@ -34,7 +34,8 @@ DEFAULT_REGIME = "permenkop-9-2020"
 #: (definitions in :mod:`kopcore._oversight.ratios`).
 RATIOS = ("equity_to_assets", "npl", "allowance_coverage", "problem_loan_risk",
           "allowance_to_risk", "liquidity", "operating_efficiency", "equity_growth",
-          "equity_to_risky_loans", "capital_adequacy", "member_loans", "risky_loans",
+          "equity_to_risky_loans", "capital_adequacy", "own_capital_adequacy",
+          "member_loans", "risky_loans",
           "member_cost_to_participation", "business_cost_to_gross_shu", "service_efficiency",
           "loans_to_funds", "return_on_assets", "return_on_equity", "self_sufficiency",
           "gross_participation", "member_economic_promotion", "productive_to_assets",

@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,13 @@ def missing_programs() -> list[str]:
     if shutil.which("pgbouncer") is None:
         missing.append("pgbouncer")
     return missing
+
+
+def scratch_directory(prefix: str) -> Path:
+    """A new temporary directory the ``postgres`` user can enter, for clusters and bouncers."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    directory.chmod(0o755)  # the clusters run as the postgres user
+    return directory
 
 
 def _as_postgres() -> list[str]:
@@ -110,6 +118,18 @@ class LocalCluster:
             subprocess.run([*_as_postgres(), str(self.bin / "pg_ctl"),  # noqa: S603
                             "-D", str(data), "-m", "immediate", "-w", "stop"],
                            capture_output=True, check=False)
+
+
+    def create_databases(self, *names: str) -> None:
+        """``CREATE DATABASE`` each of ``names`` on this cluster."""
+        admin = create_engine(self.url.replace("postgresql://", "postgresql+psycopg://")
+                              + "/postgres", isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                for name in names:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            admin.dispose()
 
 
 class LocalPgBouncer:

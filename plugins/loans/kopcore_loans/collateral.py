@@ -150,6 +150,19 @@ def cover_as_of(ctx: Context, loan_ids: Iterable[int], as_of: date) -> dict[int,
     return {int(loan_id): int(total) for loan_id, total in ctx.conn.execute(query)}
 
 
+def guaranteed_as_of(ctx: Context, loan_ids: Iterable[int], as_of: date) -> set[int]:
+    """The loans of ``loan_ids`` that had a guarantor at the end of ``as_of``: added by that
+    day and not released by it."""
+    ids = list(loan_ids)
+    if not ids:
+        return set()
+    g = guarantors.c
+    return {int(loan_id) for (loan_id,) in ctx.conn.execute(
+        sa.select(g.loan_id).distinct()
+        .where(g.loan_id.in_(ids), g.added_on <= as_of,
+               sa.or_(g.released_on.is_(None), g.released_on > as_of)))}
+
+
 def _record_value(ctx: Context, collateral_id: int, value: int, liquidation: int | None,
                   valid_from: date) -> None:
     ctx.conn.execute(collateral_values.insert().values(

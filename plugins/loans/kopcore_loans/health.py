@@ -23,10 +23,13 @@ figures, not today's:
   100 % of the loss (Macet) classes' outstanding, rounded half up to the rupiah once on the
   total; each of the three is reported as its own figure too;
 - the risky loans (*pinjaman diberikan yang berisiko*, Perdep 06/2016 annex, capital b and
-  productive-asset quality d) are the outstanding of every loan whose class on that day is not
-  current (Lancar): special mention (Dalam Perhatian Khusus) where the classification has it,
-  Kurang Lancar, Diragukan and Macet — the loans carrying a credit risk by their
-  kolektibilitas.
+  productive-asset quality d) are, by the definition the annex carries from Permen KUKM
+  14/2009, "dana yang dipinjamkan ... kepada peminjam yang tidak mempunyai agunan yang memadai
+  atau jaminan dari penjamin atau avalis yang dapat diandalkan": the outstanding of every loan
+  that on that day had no guarantor (recorded by then, not released) and whose held
+  collateral's cover (liquidation value, at the appraisal recorded by then) was less than its
+  outstanding principal — kopcore's reading of *memadai*. The class does not enter it: a
+  Macet loan fully covered is not risky in this sense (its risk is in the problem-loan risk).
 
 The allowance formed is the balance of the PPAP GL account (every account rolling up to it) from
 its postings up to that day.
@@ -46,7 +49,7 @@ from kopcore.context import Context
 from kopcore.money import exponent
 from kopcore.records import FigureUnit, HealthFigure
 from kopcore_loans import gl
-from kopcore_loans.collateral import cover_as_of
+from kopcore_loans.collateral import cover_as_of, guaranteed_as_of
 from kopcore_loans.kolektibilitas import (
     Arrears,
     classify_ksp,
@@ -164,8 +167,8 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
         schedule[row.loan_id].append(row_from_db(row))
     chosen_policy = policy(ctx)
     regime = load_regime(chosen_policy.regime)
-    cover = cover_as_of(ctx, ids, as_of) \
-        if regime.kind == "frequency" or chosen_policy.deduct_collateral else {}
+    cover = cover_as_of(ctx, ids, as_of)
+    guaranteed = guaranteed_as_of(ctx, ids, as_of)
     judged = judgements_as_of(ctx, ids, as_of)
     classes = collectibility(ctx)
     by_code = {c.code: c for c in classes}
@@ -191,7 +194,7 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
         if cls.non_performing:
             non_performing += amount
         by_role[role_of(cls)] += amount
-        if role_of(cls) != "current":
+        if cover.get(loan.id, 0) < amount and loan.id not in guaranteed:
             risky += amount
         base = amount
         if chosen_policy.deduct_collateral and cls.non_performing:
@@ -209,8 +212,8 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
         HealthFigure(PROBLEM_LOAN_RISK, risk,
                      label="Risiko pinjaman bermasalah (50% KL + 75% D + 100% M)",
                      currency=currency),
-        HealthFigure(RISKY, risky, label="Pinjaman diberikan yang berisiko (selain Lancar)",
-                     currency=currency),
+        HealthFigure(RISKY, risky, currency=currency,
+                     label="Pinjaman diberikan yang berisiko (tanpa agunan memadai/penjamin)"),
         HealthFigure(ALLOWANCE_REQUIRED, required, label="PPAP wajib dibentuk",
                      currency=currency),
         HealthFigure(ALLOWANCE_FORMED, allowance_formed(ctx, as_of),

@@ -61,3 +61,37 @@ def test_a_past_date_uses_the_cover_and_judgement_recorded_by_then(coop: LoansCo
     january = figures(coop, date(2026, 1, 5))
     assert january["loans.outstanding"] == 2_200_000_000
     assert (january["loans.doubtful"], january["loans.loss"]) == (0, 0)
+
+
+def test_risky_loans_are_those_without_adequate_collateral_or_a_guarantor(
+        coop: LoansCoop) -> None:
+    """Pinjaman diberikan yang berisiko (Perdep 06/2016, from Permen KUKM 14/2009): lent to a
+    borrower without adequate collateral or a guarantor. Four loans disbursed 5 January, nothing
+    repaid; on 2 February one gets collateral worth its whole principal (Rp12,000,000), one
+    collateral a rupiah short of it, one a guarantor and one nothing. On 31 January all four
+    (Rp44,000,000) were risky; from 2 February the short one and the bare one are:
+    12,000,000 + 10,000,000 = Rp22,000,000, whatever their class."""
+    covered = coop.loan(coop.member("Cukup"), product="BULANAN")
+    short = coop.loan(coop.member("Kurang"), product="BULANAN")
+    guaranteed = coop.loan(coop.member("Dijamin"), amount="10000000", product="BULANAN")
+    coop.loan(coop.member("Polos"), amount="10000000", product="BULANAN")
+    guarantor = coop.member("Penjamin")
+    coop.close_days_until(date(2026, 2, 2))
+    coop.call("loans.add-collateral", as_user="teller", loan=covered, kind="SHM tanah",
+              description="SHM 9", value="15000000", liquidation_value="12000000",
+              binding="hak_tanggungan", binding_ref="SHT 9/2026")
+    coop.call("loans.add-collateral", as_user="teller", loan=short, kind="BPKB mobil",
+              description="Xenia 2018", value="14000000", liquidation_value="11999999",
+              binding="fidusia", binding_ref="F-9")
+    coop.call("loans.add-guarantor", as_user="teller", loan=guaranteed, guarantor=guarantor,
+              relationship="saudara")
+    coop.close_days_until(date(2026, 2, 3))
+    before = figures(coop, date(2026, 1, 31))
+    assert before["loans.outstanding"] == before["loans.risky"] == 4_400_000_000
+    after = figures(coop, date(2026, 2, 2))
+    assert after["loans.outstanding"] == 4_400_000_000
+    assert after["loans.risky"] == 2_200_000_000
+    # The worksheet's ratio of risky loans: 22,000,000 / 44,000,000 = 50 %.
+    result = coop.call("health.assess", regime="perdep-06-2016", as_of="2026-02-02")
+    ratio = {i["key"]: i for i in result["indicators"]}["risky_loans"]
+    assert ratio["value_percent"] == "50.00"
