@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 import kopcore
 from kopcore import ledger
@@ -272,3 +272,29 @@ def test_a_batch_whose_entries_are_not_the_last_rows_written_is_refused(kernel: 
     assert kernel.read("x", lambda ctx: ledger.get_account(ctx, "SAV-2").balance) == Money(0)
     assert kernel.read("x", lambda ctx: ctx.conn.execute(
         select(func.count()).select_from(t.journal_entries)).scalar_one()) == 2
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="row locks: SQLite has one writer at a time and "
+                    "no row locks")
+def test_a_batch_locks_its_own_accounts_and_no_other(kernel: Kernel) -> None:
+    # Another transaction holds SAV-3 (not in the batch) locked: a batch moving CASH-01, SAV-1
+    # and SAV-2 locks those three only, so it does not wait for SAV-3 (a lock timeout of 2 s
+    # would refuse it if it did).
+    books(kernel)
+    requests = [EntryRequest([PostingLine("CASH-01", Side.DEBIT, rp("5")),
+                              PostingLine(number, Side.CREDIT, rp("5"))], memo="setor")
+                for number in ("SAV-1", "SAV-2")]
+
+    def batch(ctx: Context) -> list[Any]:
+        ctx.conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+        return ledger.post_entries(ctx, requests)
+
+    with kernel.db.engine.connect() as other:
+        other.execute(select(t.accounts.c.id).where(t.accounts.c.number == "SAV-3")
+                      .with_for_update())
+        entries = kernel.write("teller", batch)
+        other.rollback()
+    assert len(entries) == 2
+    balances = kernel.read("x", lambda ctx: [ledger.get_account(ctx, n).balance
+                                             for n in ("SAV-1", "SAV-2", "SAV-3")])
+    assert balances == [rp("300005"), rp("5"), rp("0")]

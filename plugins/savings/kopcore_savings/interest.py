@@ -265,8 +265,8 @@ def _spans(ctx: Context, up_to: date, where: sa.ColumnElement[bool], ids: tuple[
 
 def _months(product: SavingsProduct, spans: Spans, carried: int) -> list[MonthAmount]:
     """The months of an account's unposted interest; carried-over interest joins the first."""
-    exact = monthly_exact(product, spans)
-    if carried and exact:
+    exact = monthly_exact(product, spans)  # one item per month of ``spans``: never empty
+    if carried:
         exact[0] = (exact[0][0], exact[0][1] + carried)
     return monthly_amounts(product, exact)
 

@@ -175,7 +175,7 @@ def interest_query(dialect: str, where: sa.ColumnElement[bool]) -> sa.Select[Any
     exact = (
         sa.select(
             q.account_id, a.number, s.member_id,
-            sa.case((a.status == "closed", 1), else_=0).label("closed"),
+            (a.status == "closed").label("closed"),
             p.expense_gl_key, p.rounding_unit.label("unit"), year.label("year"),
             q.month, q.period_from, q.days, q.lowest, c.amount.label("carried"),
             part_a.label("a"), part_b.label("b"),
@@ -205,7 +205,7 @@ def interest_query(dialect: str, where: sa.ColumnElement[bool]) -> sa.Select[Any
     # gross * rate / 10^6 = (gross / 10^6) * rate + (gross % 10^6) * rate / 10^6
     share = g.gross % PPM * g.tax_rate
     tax = sa.case(
-        (sa.and_(g.gross > g.threshold, g.tax_rate != 0),
+        (g.gross > g.threshold,  # a rate of 0 gives 0
          half_up(g.gross // PPM * g.tax_rate + share // PPM, share % PPM,
                  sa.literal(PPM, sa.BigInteger), g.unit)),
         else_=_zero())
@@ -219,7 +219,7 @@ def interest_query(dialect: str, where: sa.ColumnElement[bool]) -> sa.Select[Any
 def _chunk_query(dialect: str) -> sa.Select[Any]:
     """:func:`interest_query` for the accounts of the products ``:codes`` (an end-of-day
     chunk), built once per dialect."""
-    codes = sa.bindparam("codes", expanding=True, type_=sa.String)
+    codes = sa.bindparam("codes", type_=sa.String)  # in_() makes it expanding
     return interest_query(dialect, savings_accounts.c.product_code.in_(codes))
 
 
@@ -268,7 +268,6 @@ def _settlement(ctx: Context, rows: Iterable[Any], up_to: date) -> Settlement:
                 out.paid_carried.append(account_id)
         if closed or not gross:
             continue
-        gross, tax = int(gross), int(tax)
         record["gross"] += gross
         record["tax"] += tax
         tax_total += tax

@@ -121,12 +121,24 @@ def test_interest_carried_over_is_paid_with_the_first_month_in_kopcore(cutover: 
                                                                        ) -> None:
     cutover.send("import.run", cutover_file())
 
+    # On 10 January the interest shown as accrued holds the carried Rp1,234 too: 5 days at
+    # 3 % on Rp1,000,000 (Rp410.96) + Rp1,234 = Rp1,644.96 -> Rp1,645.
+    eod.run_end_of_day(cutover.kernel, until=date(2026, 1, 10))
+    accrued = cutover.call("savings.balance", account="SS-1")["accrued_interest"]
+    assert accrued["amount"] == "1645.00"
+
     eod.run_end_of_day(cutover.kernel, until=date(2026, 2, 1))
 
     # 27 days of January at 3 % on Rp1,000,000 (5 to 31 January), plus the Rp1,234 carried.
     january = Fraction(Money.parse("1000000").minor * 30000 * 27, 365 * 1_000_000)
     expected = Money((january + 123400 + 50) // 100 * 100, "IDR")  # half up to the rupiah
+    assert expected == Money.parse("3453")  # Rp2,219.18 + Rp1,234 = Rp3,453.18
     assert cutover.balance("SS-1") - Money.parse("1000000") == expected
+
+    # The carried interest is paid once: February earns its 28 days on Rp1,003,453 alone,
+    # Rp1,003,453 x 3 % x 28 / 365 = Rp2,309.32 -> Rp2,309.
+    eod.run_end_of_day(cutover.kernel, until=date(2026, 3, 1))
+    assert cutover.balance("SS-1") == Money.parse("1005762")
 
 
 def test_a_sukarela_total_that_differs_from_the_trial_balance_is_refused(cutover: Cutover

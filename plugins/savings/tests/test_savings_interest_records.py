@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from kopcore_savings import eod
 from kopcore_savings.tables import accounts as savings_accounts
-from kopcore_savings.tables import interest_days, interest_postings, products
+from kopcore_savings.tables import interest_days, interest_months, interest_postings, products
 from savings_coop import CASH, Coop
 
 from kopcore import ledger
@@ -115,6 +115,19 @@ def test_a_month_of_interest_to_the_rupiah_with_its_records(coop: Coop) -> None:
         account["KECIL"]: {"number": account["KECIL"], **period, "gross": 0, "tax": 0},
         account["MIKRO"]: {"number": account["MIKRO"], **period, "gross": 7_400, "tax": 0},
     }
+
+    # The month rows the withholding-tax slips and recap read: one per account that earned,
+    # its month, its gross and tax, and the entry that paid them.
+    def month_rows(ctx: Any) -> dict[str, tuple[Any, ...]]:
+        m, a = interest_months.c, kt.accounts.c
+        return {row.number: (row.month, row.source, row.gross, row.tax, row.entry_id)
+                for row in ctx.conn.execute(
+                    sa.select(a.number, m.month, m.source, m.gross, m.tax, m.entry_id)
+                    .join(kt.accounts, a.id == m.account_id))}
+    assert coop.kernel.read("auditor", month_rows) == {
+        account[code]: ("2026-01", "sukarela", found[account[code]]["gross"],
+                        found[account[code]]["tax"], entry_id)
+        for code in ("NAIK", "BESAR", "HARIAN", "RATA", "TERENDAH", "MIKRO")}
 
     # The one entry: expense = 3,616 + 443,836 + 3 x 1,110 + 74 = Rp450,856 debited; each
     # member credited the net; the tax payable credited Rp44,384.
@@ -271,3 +284,18 @@ def test_a_rate_set_to_zero_mid_period_still_pays_the_days_accrued_before(coop: 
     assert (coop.balance(small), coop.balance(large)) == ("10012329.00", "300332877.00")
     assert accrual_rows(coop) == 0
     coop.books_balance()
+
+
+def test_the_interest_shown_as_accrued_is_rounded_to_the_products_unit(coop: Coop) -> None:
+    # Rounded to the sen: 5 days (5-9 January) at 3 % on Rp1,000,000 = 15,000,000 / 365 sen
+    # = 41,095.89 sen -> Rp410.96; rounded to the rupiah (the default unit) Rp411.
+    coop.product("SEN", "sukarela", interest_rate="3", rounding_unit="0.01")
+    coop.product("RUPIAH", "sukarela", interest_rate="3")
+    member = coop.member()
+    sen, rupiah = coop.open(member, "SEN"), coop.open(member, "RUPIAH")
+    for account in (sen, rupiah):
+        coop.deposit(account, "1000000")
+    coop.close_days_until(date(2026, 1, 10))
+    shown = {account: coop.call("savings.balance", account=account)["accrued_interest"]["amount"]
+             for account in (sen, rupiah)}
+    assert shown == {sen: "410.96", rupiah: "411.00"}

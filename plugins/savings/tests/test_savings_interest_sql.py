@@ -184,6 +184,8 @@ def test_the_database_gives_the_hand_computed_figures(coop: Coop, accounts: list
             _days(date(2026, 1, 1), 59, 100_000_000, 30_000)]
     python, database = both(coop, accounts, _case(rows))
     assert database == python
+    assert {type(v) for r in database.records for v in (r["gross"], r["tax"])} == {int}
+    assert {type(m[k]) for m in database.monthly for k in ("gross", "tax")} == {int}
     assert [(r["gross"], r["tax"], r["days"]) for r in database.records] == [
         (1_232_900, 0, 15), (36_986_300, 3_698_600, 15), (484_900, 0, 59)]
     assert [(m["month"], m["gross"]) for m in database.monthly][2:] == [
@@ -240,10 +242,12 @@ def test_the_largest_balances_at_a_hundred_percent_do_not_overflow(coop: Coop,
         assert database.records[0]["tax"] == database.records[0]["gross"], method
 
 
-def test_a_negative_balance_is_refused_as_the_rules_refuse_it(coop: Coop, accounts: list[int]
-                                                              ) -> None:
-    case = _case([[(date(2026, 3, 1), -100, 30_000), (date(2026, 3, 2), 100, 30_000)]],
-                 method="average")
+@pytest.mark.parametrize(("balance", "carried"), [(-100, None), (-1, None), (100, -1)])
+def test_a_negative_balance_or_carried_interest_is_refused_as_the_rules_refuse_it(
+        coop: Coop, accounts: list[int], balance: int, carried: int | None) -> None:
+    # A balance one sen below zero, or carried-over interest of minus one sen: refused.
+    case = _case([[(date(2026, 3, 1), balance, 30_000), (date(2026, 3, 2), 100, 30_000)]],
+                 method="average", carried=carried)
     s = savings_accounts.c
     where = sa.and_(s.account_id.between(min(accounts), max(accounts)),
                     s.product_code.in_(CODES))
@@ -254,6 +258,47 @@ def test_a_negative_balance_is_refused_as_the_rules_refuse_it(coop: Coop, accoun
 
     with pytest.raises(ValueError, match="never negative"):
         coop.kernel.write("system", work)
+
+
+def test_carried_over_interest_of_zero_is_paid_as_nothing(coop: Coop, accounts: list[int]
+                                                          ) -> None:
+    # A cut-over row of Rp0 carried: accepted, and the account earns its month alone:
+    # Rp1,000,000 x 3 % x 31 / 365 = 930,000 / 365 = Rp2,547.95 -> Rp2,548.
+    case = _case([_days(date(2026, 3, 1), 31, 100_000_000, 30_000)], carried=0)
+    python, database = both(coop, accounts, case)
+    assert database == python
+    assert database.records[0]["gross"] == 254_800
+    assert database.paid_carried == [accounts[0]]
+
+
+K = 1_000_000_000  # Rp10,000,000 in sen: where the average's sums split (interest_sql.K)
+
+
+@pytest.mark.parametrize(("minimum", "gross"), [(K * 5 // 2, 410_959), (K * 5 // 2 + 1, 0)])
+def test_the_average_balance_is_held_to_its_minimum_to_the_sen(
+        coop: Coop, accounts: list[int], minimum: int, gross: int) -> None:
+    # Two days at Rp30,000,000 and Rp20,000,000.01: the average is Rp25,000,000.005, whose
+    # floor Rp25,000,000.00 reaches a minimum of exactly that and not one sen more. Earned:
+    # 5,000,000,001 sen x 3 % / 365 = 150,000,000,030,000 / 365,000,000 = 410,958.90 sen
+    # -> 410,959 (to the sen); below the minimum nothing.
+    case = _case([[(date(2026, 3, 1), 3 * K, 30_000), (date(2026, 3, 2), 2 * K + 1, 30_000)]],
+                 method="average", unit=1, minimum=minimum)
+    python, database = both(coop, accounts, case)
+    assert database == python
+    assert database.records[0]["gross"] == gross
+
+
+def test_tax_is_due_above_the_threshold_not_on_it(coop: Coop, accounts: list[int]) -> None:
+    # One day at 100 % over 360 days, to the sen: Rp86,400,000 earns exactly Rp240,000, the
+    # threshold: no tax; Rp86,400,003.60 earns Rp240,000.01: 10 % = 2,400,000.1 -> 2,400,000
+    # sen of tax.
+    day = date(2026, 3, 31)
+    case = _case([[(day, 8_640_000_000, 1_000_000)], [(day, 8_640_000_360, 1_000_000)]],
+                 year=360, unit=1, tax_rate=100_000, threshold=24_000_000)
+    python, database = both(coop, accounts, case)
+    assert database == python
+    assert [(r["gross"], r["tax"]) for r in database.records] == [
+        (24_000_000, 0), (24_000_001, 2_400_000)]
 
 
 @given(case=cases())
