@@ -172,13 +172,18 @@ def render_spread(payloads: list[dict[str, Any]]) -> str:
     the target's verdict in each run."""
     runs = ", ".join(p["started_at"][:16] + " UTC" for p in payloads)
     lines = [f"Runs: {runs}. Each cell lists the runs in that order.", "",
-             "| database | group | case | ratio | p99 ms | target |",
+             "| database | group | case | ratio (else the figure) | p99 ms | target |",
              "| --- | --- | --- | --- | --- | --- |"]
     by_run = [{case_key(f): f for f in p["figures"]} for p in payloads]
     keys = list(dict.fromkeys(k for run in by_run for k in run))
     for key in keys:
         found = [run.get(key) for run in by_run]
         ratios = [None if f is None else f["ratio"] for f in found]
+        cell = _spread_cell(ratios, 2)
+        if all(r is None for r in ratios):  # no baseline: the figure itself (a p95, a time)
+            unit = next(f["unit"] for f in found if f is not None)
+            cell = _spread_cell([None if f is None else f["measured"] for f in found], 1) \
+                + f" {unit}"
         p99 = [None if f is None else f["details"].get("p99_ms") for f in found]
         first = next(f for f in found if f is not None)
         if first["target"] is None:
@@ -187,7 +192,7 @@ def render_spread(payloads: list[dict[str, Any]]) -> str:
             verdicts = ["not run" if f is None else "met" if f["met"] else "missed"
                         for f in found]
             verdict = f"{first['target_text']}: {' / '.join(verdicts)}"
-        lines.append(f"| {key[0]} | {key[1]} | {key[2]} | {_spread_cell(ratios, 2)} | "
+        lines.append(f"| {key[0]} | {key[1]} | {key[2]} | {cell} | "
                      f"{_spread_cell(p99, 0) if any(v is not None for v in p99) else ''} | "
                      f"{verdict} |")
     return "\n".join(lines)

@@ -7,13 +7,14 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bench import __main__ as bench_main
 from bench import environment, eod, posting, savings_eod
 from bench import targets as bench_targets
-from bench.report import Figure
+from bench.report import Figure, render_spread
 from bench.targets import open_target
 
 
@@ -243,3 +244,25 @@ def test_pages_bench_signs_in_to_both_apps_and_times_every_page() -> None:
     by_path = {f.details["path"]: f.details["as"] for f in figures}
     assert by_path["/anggota/"] == "member"
     assert by_path["/app/approvals"] == "manager"
+
+
+def test_the_spread_of_two_runs_pairs_each_case_across_its_run_seconds() -> None:
+    # The first-run case names its seconds, which differ between runs: the case is one row.
+    def run(started: str, seconds: str, ratio: float, p99: float) -> dict[str, Any]:
+        first = {"database": "sqlite", "group": "eod", "unit": "rows/s", "measured": 1.0,
+                 "case": f"set-based task, seal {seconds} s for 1 entries, first run "
+                         f"(kopcore {seconds} s, raw 0.05 s)", "ratio": ratio, "met": ratio >= 0.5,
+                 "target": 0.5, "target_text": ">= 0.5x raw, first run", "details": {}}
+        page = {"database": "sqlite", "group": "pages", "case": "staff home", "unit": "ms p95",
+                "measured": p99, "ratio": None, "met": None, "target": None,
+                "target_text": "p95 <= 100 ms: MET", "details": {"p99_ms": p99}}
+        return {"started_at": started, "figures": [first, page]}
+
+    table = render_spread([run("2026-12-07T22:13", "0.11", 0.25, 3.5),
+                           run("2026-12-07T23:40", "0.13", 0.52, 4.0)])
+    rows = [line for line in table.splitlines() if line.startswith("| sqlite")]
+    assert rows == [
+        "| sqlite | eod | set-based task, seal for 1 entries, first run | 0.25 / 0.52 "
+        "(spread 0.27) |  | >= 0.5x raw, first run: missed / met |",
+        "| sqlite | pages | staff home | 3.5 / 4.0 (spread 0.5) ms p95 | 4 / 4 (spread 0) | "
+        "p95 <= 100 ms: MET |"]
