@@ -438,6 +438,14 @@ def _move_under_writes(app: PlatformApp, platform: Platform, slug: str, key: str
     return report, refused, sent
 
 
+def _retry_refused(c: TestClient[Any], key: str, refused: list[tuple[str, str]]) -> None:
+    """Each write refused during a move's freeze was refused as such; sent again, it posts."""
+    assert {code for _name, code in refused} <= {"tenant-moving", "database-read-only",
+                                                 "service-unavailable"}
+    for name, _code in refused:
+        payload(_post_capital(c, key, name, "1000"))
+
+
 def _check_moved(report: MoveReport, c: TestClient[Any], key: str, written: int) -> None:
     """The figures before and after match and every write is on the target once."""
     assert report.before.rows == report.after.rows
@@ -476,10 +484,7 @@ def test_a_move_freezes_writes_briefly_and_loses_nothing_by_dump_and_by_replicat
     dump, refused, sent = _move_under_writes(app, platform, "ksp-c", key, "beta", "dump")
     assert dump.before.entries >= 4
     assert refused, "no write fell in the freeze"
-    assert {code for _name, code in refused} <= {"tenant-moving", "database-read-only",
-                                                 "service-unavailable"}
-    for name, _code in refused:
-        payload(_post_capital(c, key, name, "1000"))
+    _retry_refused(c, key, refused)
     assert registry.get("ksp-c").cluster == "beta"
     assert not pg.database_exists(registry.cluster("alpha"), "kop_ksp_c")
     written = 4 + len(sent)
@@ -487,10 +492,7 @@ def test_a_move_freezes_writes_briefly_and_loses_nothing_by_dump_and_by_replicat
 
     logical, refused, sent = _move_under_writes(app, platform, "ksp-c", key, "alpha",
                                                 "logical")
-    assert {code for _name, code in refused} <= {"tenant-moving", "database-read-only",
-                                                 "service-unavailable"}
-    for name, _code in refused:
-        payload(_post_capital(c, key, name, "1000"))
+    _retry_refused(c, key, refused)
     assert registry.get("ksp-c").cluster == "alpha"
     assert not pg.database_exists(registry.cluster("beta"), "kop_ksp_c")
     written += len(sent)
