@@ -14,7 +14,9 @@ an NPWP is withheld 100 % more (Pasal 23 ayat (1a)): 30 %.
 Each month's interest of an entity's account is taxed on its own gross (``gross * rate``,
 rounded half up to the product's rounding unit), whatever the month's total; the rates are
 the ones in force for the month the interest was earned in (:data:`ENTITY_RATES`, each from
-its date). The settlement's monthly rows, its records and credits are adjusted in place after
+its date). A bank, and an entity holding a Surat Keterangan Bebas valid on the payment
+date, is paid without withholding (:mod:`kopcore_savings.tax_exemptions`). The settlement's
+monthly rows, its records and credits are adjusted in place after
 the person rules (and the member aggregation) have judged them.
 """
 
@@ -31,7 +33,7 @@ import sqlalchemy as sa
 from kopcore import query
 from kopcore.context import Context
 from kopcore.ledger import MemberKind
-from kopcore_savings import interest
+from kopcore_savings import interest, tax_exemptions
 from kopcore_savings.products import PPM, SavingsProduct
 from kopcore_savings.settlement import Settlement
 
@@ -89,20 +91,22 @@ def basis_of(kind: MemberKind) -> str:
 
 def rejudge(ctx: Context, settlement: Settlement,
             products: dict[int, SavingsProduct]) -> None:
-    """Tax the months of the entities' accounts by Pasal 23 (in place): their rows' tax,
+    """Tax the months of the entities' accounts by Pasal 23 (in place; nothing for an entity
+    exempt on the payment date, the business date): their rows' tax,
     their accounts' records and credits, and the total. Catch-up rows of the person rules
     (tax on interest paid earlier in a month that only now crossed the threshold) do not
     apply to an entity, whose every month was taxed in full when paid."""
     found = entities(ctx, (r["member_id"] for r in settlement.monthly))
     if not found:
         return
+    exempt = tax_exemptions.in_force(ctx, found, ctx.business_date)
     settlement.monthly = [r for r in settlement.monthly
                           if not (r["member_id"] in found and r["gross"] == 0)]
     tax_by_account: dict[int, int] = defaultdict(int)
     for row in settlement.monthly:
         if row["member_id"] in found:
-            row["tax"] = entity_tax(products[row["account_id"]], row["month"], row["gross"],
-                                    found[row["member_id"]])
+            row["tax"] = 0 if row["member_id"] in exempt else entity_tax(
+                products[row["account_id"]], row["month"], row["gross"], found[row["member_id"]])
             tax_by_account[row["account_id"]] += row["tax"]
     for record in settlement.records:
         if record["account_id"] in tax_by_account:

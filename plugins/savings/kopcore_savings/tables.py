@@ -111,6 +111,26 @@ tax_changes = sa.Table(
     sa.Column("threshold", sa.BigInteger, nullable=False),
 )
 
+#: A legal-entity member's interest not withheld under Pasal 23 (:mod:`kopcore_savings.
+#: tax_exemptions`): a bank (ayat (4) huruf a) or a Surat Keterangan Bebas, each for the
+#: payments made from ``valid_from`` to ``valid_until`` (open-ended while None).
+tax_exemptions = sa.Table(
+    "savings_tax_exemptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("member_id", sa.Integer, nullable=False),
+    #: ``bank`` or ``skb``
+    sa.Column("reason", sa.String(8), nullable=False),
+    #: The SKB's number; for a bank, its licence or any reference the cooperative keeps.
+    sa.Column("reference", sa.String(64), nullable=True),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_until", sa.Date, nullable=True),
+    sa.Column("recorded_on", sa.Date, nullable=False),
+    sa.Column("recorded_by", sa.String(64), nullable=False),
+    sa.Column("ended_by", sa.String(64), nullable=True),
+    sa.Index("ix_savings_tax_exemptions_member", "member_id"),
+)
+
 wajib_dues = sa.Table(
     "savings_wajib_dues",
     metadata,

@@ -7,12 +7,20 @@ final (30 % without an NPWP). The slip says which, and the recap totals each apa
 
 from __future__ import annotations
 
+import itertools
+import json
 from datetime import date
 from decimal import Decimal
 
+from click.testing import CliRunner
 from kopcore_savings.entity_tax import entity_tax, rate_in
 from kopcore_savings.products import DormantPolicy, InterestMethod, SavingsProduct, SavingsType
+from litestar.testing import TestClient
 from savings_coop import CASH, Coop
+
+from kopcore.cli import make_cli
+from kopcore.errors import Conflict, NotFound, ValidationError
+from kopcore.interfaces.api import make_app
 
 
 def _product() -> SavingsProduct:
@@ -93,3 +101,137 @@ def test_an_entitys_time_deposit_is_withheld_at_maturity(coop: Coop) -> None:
     assert Decimal(coop.balance(payout[partner])) == Decimal(10_000_000 + 46_027 - 6_904)
     assert Decimal(coop.balance(payout[person])) == Decimal(10_000_000 + 46_027)
     coop.books_balance()
+
+
+_serial = itertools.count(1)
+
+
+def _entity(coop: Coop, name: str, kind: str = "pt") -> str:
+    serial = next(_serial)
+    number = coop.call("members.register", name=name, kind=kind, nib=f"912000555{serial:04d}",
+                       npwp=f"00112233445{serial:05d}",
+                       representative_name="Kadek Dwi")["member_number"]
+    coop.call("members.activate", member=number)
+    return str(number)
+
+
+def test_a_bank_member_is_paid_without_pasal_23_withheld(coop: Coop) -> None:
+    # Pasal 23 ayat (4) huruf a: nothing is withheld on income paid to a bank. A BPR that
+    # keeps savings with the cooperative, next to a CV that is withheld 15 %.
+    coop.product("GIRO", "sukarela", interest_rate="3")
+    bank = _entity(coop, "PT BPR Sari Dana")
+    firm = _entity(coop, "CV Karya Tani", kind="cv")
+    coop.call("savings.tax-exemption-add", member=bank, reason="bank",
+              valid_from="2026-01-01", reference="KEP-12/BPR/2001")
+    accounts = {who: coop.open(who, "GIRO") for who in (bank, firm)}
+    for account in accounts.values():
+        coop.deposit(account, "10000000")
+    coop.close_days_until(date(2026, 2, 1))
+    # January 5-31: Rp22,192 each; the CV is withheld Rp3,329, the bank nothing.
+    assert Decimal(coop.balance(accounts[bank])) == Decimal(10_000_000 + 22_192)
+    assert Decimal(coop.balance(accounts[firm])) == Decimal(10_000_000 + 22_192 - 3_329)
+    recap = coop.call("savings.tax-recap", month="2026-01")
+    slips = {x["member"]: x for x in recap["members"]}
+    assert (slips[bank]["basis"], slips[bank]["tax"]["amount"], slips[bank]["exemption"],
+            slips[bank]["exemption_reference"]) == ("pph-23", "0.00", "bank", "KEP-12/BPR/2001")
+    assert (slips[firm]["tax"]["amount"], slips[firm]["exemption"]) == ("3329.00", None)
+    assert recap["tax_pasal_23"]["amount"] == "3329.00"
+    lines = {line["key"]: line for line in coop.call("reports.trial-balance")["lines"]}
+    assert lines["payable.tax"]["balance"]["amount"] == "3329.00"
+    coop.books_balance()
+
+
+def test_an_skb_covers_the_payments_made_while_it_is_valid(coop: Coop) -> None:
+    # An SKB valid 1-31 January: January's interest, posted on 31 January, is paid without
+    # withholding and its slip names the SKB; February's, posted on 28 February, is withheld.
+    coop.product("GIRO", "sukarela", interest_rate="3")
+    partner = _entity(coop, "Koperasi Mitra Usaha", kind="koperasi")
+    skb = coop.call("savings.tax-exemption-add", member=partner, reason="skb",
+                    reference="KET-00017/SKB/WPJ.17/KP.0303/2026", valid_from="2026-01-01",
+                    valid_until="2026-01-31")
+    account = coop.open(partner, "GIRO")
+    coop.deposit(account, "10000000")
+    coop.close_days_until(date(2026, 3, 1))
+    january = coop.call("savings.tax-recap", month="2026-01", member=partner)["members"][0]
+    assert (january["gross"]["amount"], january["tax"]["amount"], january["exemption"],
+            january["exemption_reference"]) == (
+        "22192.00", "0.00", "skb", "KET-00017/SKB/WPJ.17/KP.0303/2026")
+    # February: Rp10,022,192 x 3 % x 28 / 365 = Rp23,064.77 -> Rp23,065; 15 % = Rp3,459.75
+    # -> Rp3,460.
+    february = coop.call("savings.tax-recap", month="2026-02", member=partner)["members"][0]
+    assert (february["gross"]["amount"], february["tax"]["amount"],
+            february["exemption"]) == ("23065.00", "3460.00", None)
+    assert Decimal(coop.balance(account)) == Decimal(10_000_000 + 22_192 + 23_065 - 3_460)
+    # It cannot be ended before the payment it covered; ended on its last day it stays.
+    coop.refused(Conflict, "savings.tax-exemption-end", id=skb["id"], valid_until="2026-01-30")
+    coop.refused(Conflict, "savings.tax-exemption-end", id=skb["id"], valid_until="2026-02-28")
+    ended = coop.call("savings.tax-exemption-end", id=skb["id"], valid_until="2026-01-31")
+    assert (ended["valid_until"], ended["ended_by"]) == ("2026-01-31", "admin")
+    listed = coop.call("savings.tax-exemptions", member=partner)["items"]
+    assert [(x["reason"], x["valid_from"], x["valid_until"]) for x in listed] == [
+        ("skb", "2026-01-01", "2026-01-31")]
+    coop.books_balance()
+
+
+def test_an_skb_is_judged_on_the_day_a_time_deposit_pays(coop: Coop) -> None:
+    # A one-month deposit placed on 1 February matures on 1 March: its February interest is
+    # paid on 1 March, after an SKB that ended on 28 February, so it is withheld.
+    coop.product("DEPO-1", "berjangka", interest_rate="6", term_months=1,
+                 min_balance="1000000")
+    coop.product("SUKARELA", "sukarela")
+    partner = _entity(coop, "Koperasi Sejahtera Bersama", kind="koperasi")
+    payout = coop.open(partner, "SUKARELA")
+    coop.call("savings.tax-exemption-add", member=partner, reason="skb", reference="SKB-1",
+              valid_from="2026-01-01", valid_until="2026-02-28")
+    coop.close_days_until(date(2026, 2, 1))
+    coop.call("savings.place-deposit", member=partner, product="DEPO-1", amount="10000000",
+              source_account=CASH, instruction="payout")
+    coop.close_days_until(date(2026, 3, 2))
+    slip = coop.call("savings.tax-recap", month="2026-02", member=partner)["members"][0]
+    # Rp46,027 earned in February, 15 % = Rp6,904.05 -> Rp6,904.
+    assert (slip["gross"]["amount"], slip["tax"]["amount"], slip["exemption"]) == (
+        "46027.00", "6904.00", None)
+    assert Decimal(coop.balance(payout)) == Decimal(10_000_000 + 46_027 - 6_904)
+
+
+def test_an_exemption_is_refused_for_a_person_or_without_what_it_needs(coop: Coop) -> None:
+    person = coop.member()
+    partner = _entity(coop, "Koperasi Mitra", kind="koperasi")
+    coop.refused(ValidationError, "savings.tax-exemption-add", member=person, reason="bank",
+                 valid_from="2026-01-01")
+    coop.refused(ValidationError, "savings.tax-exemption-add", member=partner, reason="skb",
+                 valid_from="2026-01-01", valid_until="2026-12-31")
+    coop.refused(ValidationError, "savings.tax-exemption-add", member=partner, reason="skb",
+                 reference="SKB-1", valid_from="2026-01-01")
+    coop.refused(ValidationError, "savings.tax-exemption-add", member=partner, reason="bank",
+                 valid_from="2026-02-01", valid_until="2026-01-31")
+    coop.refused(NotFound, "savings.tax-exemption-end", id=99, valid_until="2026-01-31")
+    assert coop.call("savings.tax-exemptions")["items"] == []
+
+
+def test_exemptions_through_the_api_and_the_cli(coop: Coop) -> None:
+    person = coop.member()
+    partner = _entity(coop, "PT BPR Mitra Desa")
+    admin = coop.api_key("admin")
+    with TestClient(app=make_app(coop.kernel)) as client:
+        refused = client.post("/api/v1/savings/tax-exemption-add", headers={
+            "Authorization": f"Bearer {admin}"}, json={"member": person, "reason": "bank",
+                                                       "valid_from": "2026-01-01"})
+        assert refused.status_code == 422
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["field"] == "member"
+        made = client.post("/api/v1/savings/tax-exemption-add", headers={
+            "Authorization": f"Bearer {admin}"}, json={"member": partner, "reason": "bank",
+                                                       "valid_from": "2026-01-01"})
+        assert made.status_code == 200, made.text
+    cli = make_cli(coop.kernel.settings, coop.kernel.plugins)
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["--operator", "admin", "savings", "tax-exemptions", "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert [(x["member"], x["reason"], x["valid_until"])
+            for x in json.loads(shown.output)["items"]] == [(partner, "bank", None)]
+    bad = runner.invoke(cli, ["--operator", "admin", "savings", "tax-exemption-add",
+                              "--member", partner, "--reason", "skb",
+                              "--valid-from", "2026-01-01"])
+    assert isinstance(bad.exception, ValidationError)
+    assert bad.exception.extra["field"] == "reference"

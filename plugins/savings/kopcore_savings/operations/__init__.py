@@ -65,7 +65,19 @@ from kopcore_savings.operations.products import (
     product_list,
     product_set_tax,
 )
-from kopcore_savings.operations.tax import TaxRecapIn, TaxRecapOut, tax_recap
+from kopcore_savings.operations.tax import (
+    ExemptionAddIn,
+    ExemptionEndIn,
+    ExemptionOut,
+    ExemptionsIn,
+    ExemptionsOut,
+    TaxRecapIn,
+    TaxRecapOut,
+    exemption_add,
+    exemption_end,
+    exemptions,
+    tax_recap,
+)
 from kopcore_savings.operations.time_deposits import (
     DepositOut,
     DepositWithdrawIn,
@@ -142,6 +154,15 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("tax-recap", TaxRecapIn, TaxRecapOut, tax_recap, chart.READ, mutates=False,
         summary="Withholding tax on interest of a month (recap, or one member's slip)",
         member_fields=("member",), self_service=True, errors=(NotFound, ValidationError)),
+    _op("tax-exemptions", ExemptionsIn, ExemptionsOut, exemptions, chart.READ, mutates=False,
+        summary="Legal-entity members paid interest without PPh 23 withheld",
+        errors=(NotFound,)),
+    _op("tax-exemption-add", ExemptionAddIn, ExemptionOut, exemption_add, chart.MANAGE,
+        mutates=True, summary="Record a bank or an SKB: no PPh 23 withheld",
+        errors=(ValidationError, NotFound)),
+    _op("tax-exemption-end", ExemptionEndIn, ExemptionOut, exemption_end, chart.MANAGE,
+        mutates=True, summary="Set the last payment date a tax exemption covers",
+        errors=(ValidationError, NotFound, Conflict)),
     _op("policy-get", PolicyGetIn, PolicyOut, policy_get, chart.READ, mutates=False,
         summary="The savings policy: exit refunds and tax aggregation"),
     _op("policy-set", PolicySetIn, PolicyOut, policy_set, chart.MANAGE, mutates=True,
