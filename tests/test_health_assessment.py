@@ -204,13 +204,13 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
     assert got["npl"]["numerator_parts"][0]["source"] == "figure loans.non_performing (loans)"
 
     # Juknis bands: equity/assets > 30 % -> 4; NPL > 15 % -> 1; loans/productive > 95 % -> 1;
-    # BOPO >= 100 % -> 1; business cost/gross SHU >= 80 % -> 1; and placeholder bands
-    # (marked not-found): productive/assets 13 % -> 1, liquid/assets and cash ratio > 40 %
-    # -> 2, NPM and ROA negative -> 1; funding from non-members 0 % of assets (at most
-    # 40 %, Permenkop 8/2023) -> 4. Questionnaires not answered.
+    # BOPO >= 100 % -> 1; business cost/gross SHU >= 80 % -> 1; NPM and ROA negative -> 1;
+    # and placeholder bands (marked not-found): productive/assets 13 % (at most 75 %) -> 4,
+    # liquid/assets and cash ratio > 40 % -> 2; funding from non-members 0 % of assets (at
+    # most 40 %, Permenkop 8/2023) -> 4. Questionnaires not answered.
     scores = {"equity_to_assets": 4, "npl": 1, "loans_to_productive_assets": 1,
               "operating_efficiency": 1, "business_cost_to_gross_shu": 1,
-              "productive_to_assets": 1, "liquid_to_assets": 2, "liquidity": 2,
+              "productive_to_assets": 4, "liquid_to_assets": 2, "liquidity": 2,
               "net_margin": 1, "return_on_assets": 1, "non_member_funding": 4,
               "capital_adequacy": 4}
     assert {k: got[k]["score"] for k in scores} == scores
@@ -227,7 +227,7 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
              "non_member_funding": Fraction(15, 11), "capital_adequacy": Fraction(15, 3)}
     points = sum(share[k] * scores[k] / 4 for k in scores)
     score = points / sum(share.values()) * 100
-    assert result["score"] == percent_text(score) == "45.52"
+    assert result["score"] == percent_text(score) == "47.80"
     assert result["category"] == "Dalam Pengawasan Khusus"
     assert result["complete"] is False
     aspects = {a["name"]: a for a in result["aspects"]}
@@ -253,7 +253,8 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
         "liquidity": Fraction(cash, liabilities),
         "loans_to_funds": Fraction(outstanding, funds),
         "return_on_assets": Fraction(interest_paid - expenses, assets),
-        "self_sufficiency": Fraction(interest_paid, expenses),
+        # Kemandirian operasional: partisipasi netto (no member-business expenses) / beban.
+        "operational_independence": Fraction(interest_paid, expenses),
         "gross_participation": Fraction(1),
         # Pinjaman berisiko: loan B, lent without collateral or a guarantor (loan A has one).
         "risky_loans": Fraction(outstanding_b, outstanding),
@@ -276,30 +277,31 @@ def test_ratios_score_and_category_match_a_hand_computation(seeded: Seeded) -> N
     # Annex bands: equity/assets 84.7 % (> 80) -> 25; loans to members 100 % -> 100; RPM
     # 16.88 % (10-20) -> 60; allowance/risk 21.96 % (20-30) -> 30; member cost 0 % -> 100;
     # business cost > 80 % -> 25; staff cost 1.95 % of loans (< 5) -> 100; cash ratio > 20 %
-    # -> 25; loans/funds 13 % (< 50) -> 25; ROA < 5 % -> 25; self-sufficiency <= 100 % -> 25;
+    # -> 25; loans/funds 13 % (< 50) -> 25; ROA < 5 % -> 25; kemandirian operasional at most
+    # 100 % -> 0;
     # gross participation 100 % -> 100; equity / risky loans (100 % or more) -> 100; CAR
-    # (8 % or more) -> 100; risky loans 33.77 % (> 30) -> 25; ROE 0 % (< 5) -> 25; PEA 0 %
+    # (8 % or more) -> 100; risky loans 33.77 % (> 30) -> 25; ROE 0 % (< 3) -> 25; PEA 0 %
     # (< 5) -> 0. Management questionnaire not answered.
     scores = {"equity_to_assets": 25, "member_loans": 100, "problem_loan_risk": 60,
               "allowance_to_risk": 30, "member_cost_to_participation": 100,
               "business_cost_to_gross_shu": 25, "service_efficiency": 100, "liquidity": 25,
-              "loans_to_funds": 25, "return_on_assets": 25, "self_sufficiency": 25,
+              "loans_to_funds": 25, "return_on_assets": 25, "operational_independence": 0,
               "gross_participation": 100, "equity_to_risky_loans": 100,
               "own_capital_adequacy": 100, "risky_loans": 25, "return_on_equity": 25,
               "member_economic_promotion": 0}
     bobot = {"equity_to_assets": 6, "member_loans": 10, "problem_loan_risk": 5,
              "allowance_to_risk": 5, "member_cost_to_participation": 4,
              "business_cost_to_gross_shu": 4, "service_efficiency": 2, "liquidity": 10,
-             "loans_to_funds": 5, "return_on_assets": 3, "self_sufficiency": 4,
+             "loans_to_funds": 5, "return_on_assets": 3, "operational_independence": 4,
              "gross_participation": 7, "equity_to_risky_loans": 6, "own_capital_adequacy": 3,
              "risky_loans": 5, "return_on_equity": 3, "member_economic_promotion": 3}
     assert {k: got[k]["score"] for k in scores} == scores
     assert {k for k, v in got.items() if v["score"] is not None} == set(scores)
     assert got["risky_loans"]["numerator_parts"][0]["source"] == "figure loans.risky (loans)"
     skor = sum(Fraction(bobot[k] * scores[k], 100) for k in scores)
-    assert skor == Fraction(465, 10)
+    assert skor == Fraction(455, 10)
     assert got["problem_loan_risk"]["points"] == "3.00"
-    assert result["score"] == percent_text(skor / sum(bobot.values()) * 100) == "54.71"
+    assert result["score"] == percent_text(skor / sum(bobot.values()) * 100) == "53.53"
     assert result["category"] == "Dalam Pengawasan"
     assert "Perdep" in result["regime_name"]
     assert "06/Per/Dep.6" in result["source"]

@@ -80,13 +80,13 @@ def test_capital_adequacy_roe_and_pea_by_hand(make_kernel: KernelFactory) -> Non
     assert "capital_adequacy" not in got  # the Juknis' ratio is not the Perdep's
 
     # SHU bagian anggota: jasa modal 20 % + jasa usaha 20 % of the surplus 3,000,000
-    # = 600,000 + 600,000; modal sendiri 16,000,000 -> 7.50 % (7.5 up to 10) -> 75.
+    # = 600,000 + 600,000; modal sendiri 16,000,000 -> 7.50 % (5 % or more) -> 100.
     roe = got["return_on_equity"]
     assert [minor(p["amount"]) for p in roe["numerator_parts"]] == [600_000 * RP,
                                                                     600_000 * RP]
     assert minor(roe["denominator"]) == 16_000_000 * RP
     assert roe["value_percent"] == "7.50"
-    assert roe["score"] == 75
+    assert roe["score"] == 100
     # PEA (no MEPPP figure: SHU bagian anggota alone) 1,200,000 / (pokok + wajib 3,000,000)
     # = 40 % (10 % or more) -> 100.
     pea = got["member_economic_promotion"]

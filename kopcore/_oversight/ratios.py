@@ -18,6 +18,7 @@ out):
 - partisipasi bruto (gross participation) = YTD income in entries that touch a member's account;
   beban operasi anggota = YTD expenses in such entries (savings interest, profit shares paid);
 - SHU kotor (gross SHU) = YTD income less the member-business expenses (beban pokok);
+  partisipasi netto = partisipasi bruto less those expenses;
   beban usaha = the other YTD expenses (staff, general, depreciation, allowance);
 - aset produktif (productive assets) = loans outstanding + sharia financing outstanding + bank;
 - modal tertimbang / ATMR = equity lines x bobot pengakuan / asset lines x bobot risiko
@@ -305,6 +306,11 @@ def compute_ratios(ctx: Context, f: Figures) -> dict[str, Ratio]:
         t.figure(MEMBER_SHU) if MEMBER_SHU in f.plugin else t.member_shu(surplus_total),
         t.equity(), "no equity"))
     add("self_sufficiency", lambda: (all_income, all_expenses, "no expenses this year"))
+    # Kemandirian operasional pelayanan (Permen KUKM 14/2009's formula): partisipasi netto
+    # (member income less the member-business expenses) / beban usaha + beban perkoperasian.
+    add("operational_independence", lambda: (
+        (*member_income, *(attrs.evolve(p, amount=-p.amount) for p in member_cost)),
+        other_cost, "no operating expenses this year"))
     add("gross_participation", lambda: (member_income, all_income, "no income this year"))
     # PEA = MEPPP + SHU bagian anggota; a plugin reporting PEA whole overrides it.
     add("member_economic_promotion", lambda: (

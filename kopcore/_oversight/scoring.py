@@ -38,6 +38,7 @@ RATIOS = ("equity_to_assets", "npl", "allowance_coverage", "problem_loan_risk",
           "member_loans", "risky_loans",
           "member_cost_to_participation", "business_cost_to_gross_shu", "service_efficiency",
           "loans_to_funds", "return_on_assets", "return_on_equity", "self_sufficiency",
+          "operational_independence",
           "gross_participation", "member_economic_promotion", "productive_to_assets",
           "loans_to_productive_assets", "liquid_to_assets", "net_margin", "non_member_funding",
           "npf", "financing_allowance_to_risk", "financing_to_funds", "fixed_to_assets")

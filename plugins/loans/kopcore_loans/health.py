@@ -5,13 +5,17 @@ figures, not today's:
 
 - outstanding principal per loan is the sum of the postings of its principal accounts (the
   original and, after restructuring, the restructured one) dated up to that day;
-- days past due on that day come from the schedule in force then (the version before a later
-  restructuring): the oldest installment due on or before the day and not fully paid by it
-  (``paid_on`` after the day counts as unpaid then, as does a part-paid installment);
+- the installments as they stood that day come from the schedule in force then (the version
+  before a later restructuring), with what had been paid of them by then: today's paid
+  amounts less what the payments after the day paid (the loan events' interest and
+  principal), laid over the installments oldest first as repayments allocate
+  (:func:`arrears_on`); days past due count from the oldest installment then due with
+  anything unpaid;
 - the class follows from the regime in force now and the classification table in force now
   (neither has history): by days past due, or under the KSP regime by the arrears on that day
-  (principal and interest counted from the oldest installment then unpaid, the interest of the
-  installments then due and unpaid as the interest in arrears), the collateral held on that day
+  (principal arrears from the oldest installment with principal then unpaid, interest arrears
+  from the oldest with interest then unpaid, the interest then due and unpaid — as end of day
+  reads them), the collateral held on that day
   at the appraisal recorded by then, the officer's judgement in force then (the latest recorded
   by that day), the day the loan became Diragukan as recorded, and the last repayment up to
   that day;
@@ -42,6 +46,7 @@ from collections import defaultdict
 from datetime import date
 from fractions import Fraction
 
+import attrs
 import sqlalchemy as sa
 
 from kopcore import query
@@ -112,23 +117,53 @@ def version_in_force(restructured_on: list[date], as_of: date) -> int:
     return 1 + sum(1 for day in restructured_on if day <= as_of)
 
 
-def days_past_due_on(rows: list[ScheduleRow], as_of: date) -> int:
-    """Days since the oldest installment due by ``as_of`` and not fully paid by then."""
-    unpaid = [r.due_date for r in rows if r.due_date <= as_of
-              and (r.paid_on is None or r.paid_on > as_of)]
-    return (as_of - min(unpaid)).days if unpaid else 0
+@attrs.frozen
+class ArrearsOn:
+    """A loan's installments due by the end of a day and what of them was unpaid then."""
+
+    #: The oldest installment due by then with anything unpaid (days past due count from it).
+    oldest: date | None = None
+    #: The oldest with principal unpaid, the oldest with interest unpaid.
+    principal_since: date | None = None
+    interest_since: date | None = None
+    #: The interest of the installments due by then and unpaid then.
+    interest_arrears: int = 0
+
+    def days_past_due(self, as_of: date) -> int:
+        return (as_of - self.oldest).days if self.oldest else 0
 
 
-def interest_arrears_on(rows: list[ScheduleRow], as_of: date) -> int:
-    """Interest of the installments due by ``as_of`` and not fully paid by then."""
-    return sum(r.interest_charged for r in rows if r.due_date <= as_of
-               and (r.paid_on is None or r.paid_on > as_of))
+def arrears_on(rows: list[ScheduleRow], as_of: date, paid_later: tuple[int, int] = (0, 0)
+               ) -> ArrearsOn:
+    """The schedule ``rows`` (one version) as they stood at the end of ``as_of``.
 
-
-def oldest_unpaid_on(rows: list[ScheduleRow], as_of: date) -> date | None:
-    unpaid = [r.due_date for r in rows if r.due_date <= as_of
-              and (r.paid_on is None or r.paid_on > as_of)]
-    return min(unpaid) if unpaid else None
+    A repayment pays the installments oldest first, each part (interest, principal) in due
+    order (:func:`kopcore_loans.repayment.allocate_payment`), so what had been paid of each
+    part by a day fills the rows from the oldest. That is today's paid interest and principal
+    of the rows less what the payments after the day paid (``paid_later``: the interest and
+    principal of their loan events), laid over the rows oldest first — the same arrears end
+    of day read that day (principal and interest each from its own oldest unpaid
+    installment, the interest actually unpaid), not today's."""
+    interest_left = max(0, sum(r.interest_paid for r in rows) - paid_later[0])
+    principal_left = max(0, sum(r.principal_paid for r in rows) - paid_later[1])
+    oldest = principal_since = interest_since = None
+    arrears = 0
+    for row in sorted(rows, key=lambda r: (r.due_date, r.seq)):
+        if row.due_date > as_of:
+            break
+        interest_paid = min(row.interest_charged, interest_left)
+        principal_paid = min(row.principal, principal_left)
+        interest_left -= interest_paid
+        principal_left -= principal_paid
+        interest_unpaid = row.interest_charged - interest_paid
+        if interest_unpaid > 0:
+            interest_since = interest_since or row.due_date
+            arrears += interest_unpaid
+        if row.principal > principal_paid:
+            principal_since = principal_since or row.due_date
+        if interest_unpaid > 0 or row.principal > principal_paid:
+            oldest = oldest or row.due_date
+    return ArrearsOn(oldest, principal_since, interest_since, arrears)
 
 
 def judgements_as_of(ctx: Context, loan_ids: list[int], as_of: date) -> dict[int, bool]:
@@ -154,11 +189,23 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
     ids = [r.id for r in chosen]
     restructured: dict[int, list[date]] = defaultdict(list)
     last_paid: dict[int, date] = {}
-    for loan_id, day, kind, amount in ctx.conn.execute(
-            sa.select(events.c.loan_id, events.c.business_date, events.c.kind, events.c.amount)
-            .where(events.c.loan_id.in_(ids), events.c.business_date <= as_of)
-            .order_by(events.c.business_date, events.c.id)):
-        if kind == "restructure":
+    # What the payments after the day paid of the schedule in force on it: up to the first
+    # restructuring after the day (later payments go to the new schedule).
+    paid_later: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    superseded_later: set[int] = set()
+    e = events.c
+    for loan_id, day, kind, amount, interest, principal in ctx.conn.execute(
+            sa.select(e.loan_id, e.business_date, e.kind, e.amount, e.interest, e.principal)
+            .where(e.loan_id.in_(ids), sa.or_(e.business_date <= as_of,
+                                              e.kind.in_(("restructure", *PAYMENT_KINDS))))
+            .order_by(e.business_date, e.id)):
+        if day > as_of:
+            if kind == "restructure":
+                superseded_later.add(loan_id)
+            elif loan_id not in superseded_later:
+                before = paid_later[loan_id]
+                paid_later[loan_id] = (before[0] + interest, before[1] + principal)
+        elif kind == "restructure":
             restructured[loan_id].append(day)
         elif kind in PAYMENT_KINDS and amount > 0:
             last_paid[loan_id] = day
@@ -180,15 +227,15 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
         amount = outstanding[loan.number]
         version = version_in_force(restructured[loan.id], as_of)
         rows = [r for r in schedule[loan.id] if r.version == version]
+        state = arrears_on(rows, as_of, paid_later[loan.id])
         if regime.kind == "days":
-            cls = classify(classes, days_past_due_on(rows, as_of))
+            cls = classify(classes, state.days_past_due(as_of))
         else:
-            since = oldest_unpaid_on(rows, as_of)
             doubtful_since = loan.doubtful_since if loan.doubtful_since is not None \
                 and loan.doubtful_since <= as_of else None
             cls = by_code[classify_ksp(regime, Arrears(
-                loan.frequency, since, since, amount + interest_arrears_on(rows, as_of),
-                cover.get(loan.id, 0), judged.get(loan.id),
+                loan.frequency, state.principal_since, state.interest_since,
+                amount + state.interest_arrears, cover.get(loan.id, 0), judged.get(loan.id),
                 doubtful_since, last_paid.get(loan.id)), as_of)]
         total += amount
         if cls.non_performing:

@@ -5,10 +5,11 @@ assessment dated before a revaluation or a judgement classes the loans as the bo
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from loans_coop import LoansCoop
+from loans_coop import CASH, LoansCoop
 
 from kopcore.kernel import Kernel
 
@@ -95,3 +96,49 @@ def test_risky_loans_are_those_without_adequate_collateral_or_a_guarantor(
     result = coop.call("health.assess", regime="perdep-06-2016", as_of="2026-02-02")
     ratio = {i["key"]: i for i in result["indicators"]}["risky_loans"]
     assert ratio["value_percent"] == "50.00"
+
+
+def test_a_past_date_reads_the_arrears_the_loan_book_had_that_day(coop: LoansCoop) -> None:
+    """Four Rp12,000,000 loans of 12 monthly installments (Rp1,000,000 principal + Rp180,000
+    interest, due on the 5th from February), each paid its own way. On three days the loan
+    book's classes (end of day's, KSP regime) are noted; payments keep coming after each. The
+    health figures dated on each of those days, read months later, give the classes the loan
+    book had then: the interest a member paid is not arrears, principal and interest arrears
+    each count from their own oldest unpaid installment, and a payment made after the day
+    does not count on it."""
+    coop.product("POKOKDULU", allocation_order="penalty,principal,interest")
+    interest_only = coop.loan(coop.member("Bunga Saja"), product="BULANAN")
+    principal_first = coop.loan(coop.member("Pokok Dulu"), product="POKOKDULU")
+    late = coop.loan(coop.member("Terlambat"), product="BULANAN")
+    covered = coop.loan(coop.member("Beragunan"), product="BULANAN")
+    # Liquidation value: the principal and two months' interest — enough for Diragukan on the
+    # interest the member really owes, not on interest the member already paid.
+    coop.call("loans.add-collateral", as_user="teller", loan=covered, kind="SHM tanah",
+              description="SHM 7", value="18000000", liquidation_value="12360000",
+              binding="hak_tanggungan", binding_ref="SHT 7/2026")
+    paying = {interest_only: "180000", principal_first: "1000000", covered: "180000"}
+    noted: dict[date, dict[str, tuple[str | None, int]]] = {}
+    for month in range(2, 13):
+        coop.close_days_until(date(2026, month, 5))
+        for loan, amount in paying.items():
+            coop.call("loans.repay", as_user="teller", loan=loan, amount=amount,
+                      cash_account=CASH)
+        if month == 7:
+            coop.call("loans.repay", as_user="teller", loan=late, amount="4000000",
+                      cash_account=CASH)
+        if month in (5, 8, 11):
+            coop.close_days_until(date(2026, month, 7))
+            noted[date(2026, month, 6)] = {
+                loan: (found["collectibility"],
+                       int(Decimal(found["outstanding_principal"]["amount"]) * 100))
+                for loan in (interest_only, principal_first, late, covered)
+                for found in [coop.get(loan)]}
+    coop.close_days_until(date(2026, 12, 20))
+    roles = {"KL": "loans.substandard", "D": "loans.doubtful", "M": "loans.loss"}
+    for day, book in noted.items():
+        expected = {key: sum(amount for code, amount in book.values() if roles.get(code or "")
+                             == key) for key in roles.values()}
+        found = figures(coop, day)
+        assert {key: found[key] for key in roles.values()} == expected, (day, book)
+    # Not a trivial book: the four loans were not all in one class on those days.
+    assert len({code for book in noted.values() for code, _ in book.values()}) >= 3

@@ -120,7 +120,9 @@ def test_kspps_worksheet_npf_and_temporary_syirkah(coop_from: Callable[[date], C
         "liquidity": Fraction(cash, WADIAH),
         "financing_to_funds": Fraction(financing, WADIAH + MUDHARABAH + CAPITAL),
         "return_on_assets": Fraction(surplus, assets),
-        "self_sufficiency": Fraction(margin_income, allowance),
+        # Kemandirian operasional: partisipasi netto (no member-business expenses) / beban
+        # usaha (the allowance).
+        "operational_independence": Fraction(margin_income, allowance),
         "gross_participation": Fraction(1),
         # Modal tertimbang: hibah at 100 % and the year's (negative) surplus at 50 % (half up
         # to the sen; dana syirkah temporer is not capital); ATMR: cash 0 %, financing net of
@@ -143,25 +145,25 @@ def test_kspps_worksheet_npf_and_temporary_syirkah(coop_from: Callable[[date], C
     # Scores on the Perdep 07/2016 table: equity 97.6 % > 80 -> 25; NPF > 12 % -> 25;
     # allowance/risk 22.70 % (20-30) -> 30; member cost 0 % -> 100; business cost 189 % -> 25;
     # staff cost 0 % -> 100; cash ratio > 20 % -> 25; financing/funds 1.2 % -> 25; ROA < 5 %
-    # -> 25; self-sufficiency 52.9 % <= 100 -> 25; participation 100 % -> 100; capital
+    # -> 25; kemandirian operasional 52.9 % (at most 100) -> 0; participation 100 % -> 100; capital
     # adequacy (8 % or more) -> 100; ROE 0 % -> 25. PEA: no pokok and wajib, not available.
     scores = {"equity_to_assets": 25, "npf": 25, "financing_allowance_to_risk": 30,
               "member_cost_to_participation": 100, "business_cost_to_gross_shu": 25,
               "service_efficiency": 100, "liquidity": 25, "financing_to_funds": 25,
-              "return_on_assets": 25, "self_sufficiency": 25, "gross_participation": 100,
+              "return_on_assets": 25, "operational_independence": 0, "gross_participation": 100,
               "capital_adequacy": 100, "return_on_equity": 25}
     weights = {"equity_to_assets": 5, "npf": 10, "financing_allowance_to_risk": 10,
                "member_cost_to_participation": 4, "business_cost_to_gross_shu": 4,
                "service_efficiency": 2, "liquidity": 10, "financing_to_funds": 5,
-               "return_on_assets": 3, "self_sufficiency": 4, "gross_participation": 7,
+               "return_on_assets": 3, "operational_independence": 4, "gross_participation": 7,
                "capital_adequacy": 5, "return_on_equity": 3}
     assert {k: got[k]["score"] for k in scores} == scores
     assert {k for k, v in got.items() if v["score"] is not None} == set(scores)
     assert got["member_economic_promotion"]["note"] == \
         "not available: no simpanan pokok and wajib"
     points = sum(Fraction(weights[k] * scores[k], 100) for k in scores)
-    assert points == Fraction(3200, 100)
-    assert result["score"] == percent_text(points / sum(weights.values()) * 100) == "44.44"
+    assert points == Fraction(3100, 100)
+    assert result["score"] == percent_text(points / sum(weights.values()) * 100) == "43.06"
     assert result["category"] == "Dalam Pengawasan Khusus"
     aspects = {a["name"]: a for a in result["aspects"]}
     assert aspects["Kepatuhan prinsip syariah"]["weight"] == "10.00"
