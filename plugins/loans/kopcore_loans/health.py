@@ -63,7 +63,7 @@ from kopcore_loans.kolektibilitas import (
     problem_loan_risk,
 )
 from kopcore_loans.loan import PAYMENT_KINDS, ScheduleRow, row_from_db
-from kopcore_loans.products import classify, collectibility, role_of
+from kopcore_loans.products import CollectibilityClass, classify, collectibility, role_of
 from kopcore_loans.schedule import round_half_up
 from kopcore_loans.tables import events, installments, judgements, loans
 
@@ -178,13 +178,39 @@ def judgements_as_of(ctx: Context, loan_ids: list[int], as_of: date) -> dict[int
     return found
 
 
-def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
+@attrs.frozen
+class LoanOnDate:
+    """One loan as the books stood at the end of a day: a line of the nominative list
+    (*daftar nominatif pinjaman*) behind the worksheet's figures."""
+
+    loan_id: int
+    number: str
+    member_id: int
+    outstanding: int
+    arrears: ArrearsOn
+    days_past_due: int
+    collectibility: CollectibilityClass
+    #: The held collateral's cover (liquidation value) at the appraisal recorded by then.
+    cover: int
+    guaranteed: bool
+    #: The class's percentage of the outstanding (less the cover for a non-performing class
+    #: when the cooperative deducts collateral), half up to the rupiah.
+    allowance_required: int
+
+    @property
+    def risky(self) -> bool:
+        """*Pinjaman diberikan yang berisiko*: no guarantor and the cover below the
+        outstanding principal."""
+        return self.cover < self.outstanding and not self.guaranteed
+
+
+def loan_book(ctx: Context, as_of: date) -> list[LoanOnDate]:
+    """Every loan outstanding at the end of ``as_of``, classed as it stood then (by number)."""
     outstanding = outstanding_by_loan(ctx, as_of)
-    currency = ctx.settings.currency
     chosen = ctx.conn.execute(
         sa.select(loans.c.id, loans.c.number, loans.c.member_id, loans.c.frequency,
                   loans.c.rescuable, loans.c.doubtful_since)
-        .where(loans.c.number.in_(list(outstanding)))
+        .where(loans.c.number.in_(list(outstanding))).order_by(loans.c.number)
     ).all()
     ids = [r.id for r in chosen]
     restructured: dict[int, list[date]] = defaultdict(list)
@@ -219,10 +245,8 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
     judged = judgements_as_of(ctx, ids, as_of)
     classes = collectibility(ctx)
     by_code = {c.code: c for c in classes}
-    rupiah = int(10 ** exponent(currency))
-    total = non_performing = required = 0
-    by_role: dict[str, int] = defaultdict(int)
-    risky = 0
+    rupiah = int(10 ** exponent(ctx.settings.currency))
+    book = []
     for loan in chosen:
         amount = outstanding[loan.number]
         version = version_in_force(restructured[loan.id], as_of)
@@ -237,18 +261,28 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
                 loan.frequency, state.principal_since, state.interest_since,
                 amount + state.interest_arrears, cover.get(loan.id, 0), judged.get(loan.id),
                 doubtful_since, last_paid.get(loan.id)), as_of)]
-        total += amount
-        if cls.non_performing:
-            non_performing += amount
-        by_role[role_of(cls)] += amount
-        if cover.get(loan.id, 0) < amount and loan.id not in guaranteed:
-            risky += amount
         base = amount
         if chosen_policy.deduct_collateral and cls.non_performing:
             base = max(0, amount - cover.get(loan.id, 0))
-        required += round_half_up(Fraction(base) * Fraction(cls.allowance_percent) / 100,
-                                  rupiah)
-    borrowers = len({loan.member_id for loan in chosen})
+        book.append(LoanOnDate(
+            loan.id, loan.number, loan.member_id, amount, state, state.days_past_due(as_of),
+            cls, cover.get(loan.id, 0), loan.id in guaranteed,
+            round_half_up(Fraction(base) * Fraction(cls.allowance_percent) / 100, rupiah)))
+    return book
+
+
+def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
+    book = loan_book(ctx, as_of)
+    currency = ctx.settings.currency
+    rupiah = int(10 ** exponent(currency))
+    by_role: dict[str, int] = defaultdict(int)
+    for line in book:
+        by_role[role_of(line.collectibility)] += line.outstanding
+    total = sum(line.outstanding for line in book)
+    non_performing = sum(line.outstanding for line in book if line.collectibility.non_performing)
+    risky = sum(line.outstanding for line in book if line.risky)
+    required = sum(line.allowance_required for line in book)
+    borrowers = len({line.member_id for line in book})
     risk = problem_loan_risk(by_role, rupiah)
     return [
         HealthFigure(OUTSTANDING, total, label="Pinjaman beredar", currency=currency),

@@ -30,8 +30,8 @@ from kopcore.errors import (
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.views import EntryOut
+from kopcore_loans import book, groups, lifecycle, repayment, reports
 from kopcore_loans import collateral as agunan
-from kopcore_loans import groups, lifecycle, repayment, reports
 from kopcore_loans.collateral import Binding
 from kopcore_loans.group_ops import OPERATIONS as GROUP_OPERATIONS
 from kopcore_loans.kolektibilitas import policy
@@ -703,6 +703,9 @@ OPERATIONS: tuple[Operation, ...] = (
               mutates=False, summary="Portfolio, collectibility, NPL and PAR"),
     Operation("loans.arrears", ArrearsIn, reports.ArrearsList, arrears, permission=REPORTS,
               mutates=False, summary="Arrears list for collectors"),
+    Operation("loans.book", book.BookIn, book.BookOut, book.book, permission=REPORTS,
+              mutates=False, summary="The loan book on a date, classed as it stood then",
+              errors=(ValidationError,)),
     Operation("loans.member-history", MemberIn, MemberHistoryOut, member_history,
               permission=READ, mutates=False, summary="A member's loans and their history",
               member_fields=("member",), errors=(NotFound,)),
