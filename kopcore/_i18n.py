@@ -23,6 +23,7 @@ from typing import Final, Literal
 
 from babel.dates import format_date as _babel_format_date
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal as _babel_format_decimal
 
 from kopcore.money import Money
 
@@ -127,6 +128,20 @@ def format_date(day: datetime.date, locale: str = DEFAULT_LOCALE, *, short: bool
     if short:
         return day.strftime("%d/%m/%Y")
     return _babel_format_date(day, format="long", locale=locale)
+
+
+def format_decimal_text(text: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A figure the API writes with a decimal point (``"3509.12"``, ``"-1.45"``) as the person
+    reads numbers: ``3.509,12`` and ``-1,45`` in Indonesian, ``3,509.12`` in English; its
+    decimals kept as written. Text that is not a number comes back as it is."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return text
+    exponent = value.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return str(_babel_format_decimal(value, format=pattern, locale=locale))
 
 
 def format_money(amount: Money, *, cents: bool = True) -> str:

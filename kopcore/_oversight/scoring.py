@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from kopcore._i18n import format_decimal_text, gettext
 from kopcore.errors import ConfigurationError, ValidationError, message
 
 REGIMES_DIR = Path(__file__).parent / "regimes"
@@ -118,6 +119,19 @@ class Indicator:
                 return band.score
         raise ConfigurationError(
             f"indicator {self.key}: no band matches {percent_text(percent)} %")
+
+
+def band_words(text: str, locale: str) -> str:
+    """A band as :func:`band_text` writes it (``<= 70.00``, ``>= 20.00 and < 40.00``, ``any
+    other value``), for a person reading ``locale``: the numbers in their format and the words
+    in their language (``<= 70,00``, ``>= 20,00 dan < 40,00``, ``selain itu``)."""
+    if text == "any other value":
+        return gettext("any other value", locale)
+    parts = []
+    for part in text.split(" and "):
+        sign, _, number = part.partition(" ")
+        parts.append(f"{sign} {format_decimal_text(number, locale)}" if number else part)
+    return f" {gettext('and', locale)} ".join(parts)
 
 
 def band_text(band: Band) -> str:

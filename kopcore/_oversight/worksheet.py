@@ -11,10 +11,11 @@ from __future__ import annotations
 import html
 from fractions import Fraction
 
+from kopcore._i18n import format_decimal_text
 from kopcore._oversight.assessment import Assessment, IndicatorResult
 from kopcore._oversight.documents import _shown
 from kopcore._oversight.ratios import Part
-from kopcore._oversight.scoring import percent_text
+from kopcore._oversight.scoring import band_words, percent_text
 from kopcore.views import PRINT_STYLE as STYLE
 
 WORKSHEET_STYLE = STYLE + """
@@ -23,12 +24,21 @@ p.source { font-size: 8pt; color: #555; margin: 0; }
 """
 
 
+#: How the worksheet names a table's status (the regime files' ``status``).
+STATUS_WORDS = {"unverified": "tabel belum diverifikasi", "not-found": "tabel tidak ditemukan"}
+
+
 def _e(text: object) -> str:
     return html.escape(str(text))
 
 
+def _number(value: Fraction) -> str:
+    """Two decimals, half up, in the Indonesian format (``3.509,12``)."""
+    return format_decimal_text(percent_text(value), "id")
+
+
 def _pct(value: Fraction | None) -> str:
-    return "n/a" if value is None else percent_text(value) + " %"
+    return "-" if value is None else _number(value) + " %"
 
 
 def _parts(parts: tuple[Part, ...], currency: str) -> str:
@@ -45,14 +55,14 @@ def _row(i: IndicatorResult, currency: str) -> str:
     else:
         parts = "Kuesioner: " + _e(i.note)
     status = "" if i.status == "verified" else \
-        f' <span class="status">[{_e(i.status)}]</span>'
+        f' <span class="status">[{_e(STATUS_WORDS.get(i.status, i.status))}]</span>'
     note = "" if not i.note or i.kind != "ratio" else f"<br><i>{_e(i.note)}</i>"
     return (f"<tr><td>{_e(i.name)}{status}<p class=\"source\">{_e(i.source)}</p></td>"
             f"<td class=\"parts\">{parts}{note}</td>"
-            f"<td class=\"amount\">{_e(_pct(i.value))}</td><td>{_e(i.band)}</td>"
+            f"<td class=\"amount\">{_e(_pct(i.value))}</td><td>{_e(band_words(i.band, 'id'))}</td>"
             f"<td class=\"amount\">{'-' if i.score is None else i.score}/{i.max_score}</td>"
-            f"<td class=\"amount\">{_e(percent_text(i.weight))}</td>"
-            f"<td class=\"amount\">{_e('-' if i.points is None else percent_text(i.points))}"
+            f"<td class=\"amount\">{_e(_number(i.weight))}</td>"
+            f"<td class=\"amount\">{_e('-' if i.points is None else _number(i.points))}"
             "</td></tr>")
 
 
@@ -71,12 +81,13 @@ def to_html(a: Assessment) -> str:
         out.append(f"<h2>{_e(aspect.name)}</h2><table>{head}")
         out += [_row(i, cur) for i in a.indicators if i.aspect == aspect.name]
         out.append(f"<tr class=\"total\"><td colspan=\"5\">Jumlah {_e(aspect.name)}</td>"
-                   f"<td class=\"amount\">{_e(percent_text(aspect.weight))}</td>"
-                   f"<td class=\"amount\">{_e(percent_text(aspect.points))}</td></tr></table>")
+                   f"<td class=\"amount\">{_e(_number(aspect.weight))}</td>"
+                   f"<td class=\"amount\">{_e(_number(aspect.points))}</td></tr></table>")
     total_weight = sum((i.weight for i in a.indicators if i.assessed), Fraction(0))
     out.append("<h2>Hasil</h2><table>"
-               f"<tr><td>Jumlah skor (dari bobot yang dinilai {_e(percent_text(total_weight))})"
-               f"</td><td class=\"amount\">{_e(a.score_text or '-')}</td></tr>"
+               f"<tr><td>Jumlah skor (dari bobot yang dinilai {_e(_number(total_weight))})"
+               f"</td><td class=\"amount\">"
+               f"{_e(format_decimal_text(a.score_text, 'id') if a.score_text else '-')}</td></tr>"
                f"<tr class=\"total\"><td>Predikat</td><td>{_e(a.category or '-')}</td></tr>"
                "</table>")
     if not a.complete:

@@ -29,8 +29,16 @@ from sqlalchemy import select
 from kopcore import _logins as logins
 from kopcore._auth import Principal
 from kopcore._db import tables as t
-from kopcore._i18n import LOCALES, amount_in_words, format_date, format_money, gettext
+from kopcore._i18n import (
+    LOCALES,
+    amount_in_words,
+    format_date,
+    format_decimal_text,
+    format_money,
+    gettext,
+)
 from kopcore._invocation import Outcome, check_permission
+from kopcore._oversight.scoring import band_words
 from kopcore._service import invoke
 from kopcore.errors import KopcoreError
 from kopcore.interfaces.web._show import money_of, refusal
@@ -269,6 +277,8 @@ class Web:
             business_date=format_date(self.business_date(dated), locale)
             if principal is not None else "",
             format_money=format_money, format_date=lambda d: format_date(d, locale),
+            number=lambda text: format_decimal_text(str(text), locale),
+            band=lambda text: band_words(str(text), locale),
             amount_in_words=amount_in_words, path=request.url.path, **context)
         return Response(html, status_code=status, media_type=MediaType.HTML,
                         headers=NO_STORE, cookies=cookies)
