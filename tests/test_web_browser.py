@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import update
 
 from kopcore import _logins as logins
@@ -475,3 +476,55 @@ def test_a_supervisor_reads_the_tellers_counts_and_their_differences(
     assert "off" in row.get_attribute("class")
     assert "berselisih" in supervisor.find("[data-testid=differing]").text
     supervisor.shot("counts")
+
+
+def test_a_manager_answers_the_health_questionnaire_for_the_year_end(
+        browser: Any, server: tuple[str, Kernel]) -> None:
+    from kopcore._oversight.tables import answers
+    from kopcore.testing import run_operation
+
+    base, kernel = server
+    today = kernel.read("system", lambda ctx: ctx.business_date)
+    year_end = today.replace(year=today.year - 1, month=12, day=31)
+    manager = Journey(browser, base, "questionnaire")
+    manager.log_in("manager")
+    manager.open("/app/reports/kesehatan")
+    manager.wait_for("[data-testid=questionnaire-link]").click()
+    manager.wait_for("#questionnaire")
+    assert "/app/reports/kesehatan/kuesioner" in browser.current_url
+    # The year end being examined: the position date, in the filter.
+    manager.open("/app/reports/kesehatan/kuesioner?regime=perdep-06-2016&applies_on="
+                 + year_end.isoformat())
+    manager.wait_for("#questionnaire")
+    rows = browser.find_elements("css selector", "[data-testid=question]")
+    assert len(rows) == 38
+    manager.shot("empty")
+    for n, row in enumerate(rows):
+        key = row.get_attribute("data-key")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})",
+                               manager.find(f"#a-{key}-{'no' if n == 0 else 'yes'}"))
+        manager.find(f"#a-{key}-{'no' if n == 0 else 'yes'}").click()
+    first = rows[0].get_attribute("data-key")
+    manager.find(f"#n-{first}").send_keys("Belum ada SOP tertulis")
+    manager.find("#save").click()
+    saved = manager.wait_for("[data-testid=saved]")
+    assert "Jawaban dicatat" in saved.text
+    assert "38 dari 38" in manager.find("[data-testid=answered]").text
+    assert manager.find(f"#a-{first}-no").is_selected()
+    assert manager.find(f"#n-{first}").get_attribute("value") == "Belum ada SOP tertulis"
+    manager.shot("saved")
+    recorded = kernel.db.read(lambda conn: conn.execute(
+        sa.select(sa.func.count()).select_from(answers)
+        .where(answers.c.applies_on == year_end, answers.c.answered_by == "manager")
+        ).scalar_one())
+    assert recorded == 38
+    assessed = {i["key"]: i for i in run_operation(kernel, "health.assess", {
+        "regime": "perdep-06-2016", "as_of": year_end.isoformat()},
+        as_user="auditor")["indicators"]}
+    assert all(i["score"] is not None for i in assessed.values()
+               if i["kind"] == "questionnaire")
+    browser.set_window_size(*PHONE)
+    manager.open("/app/reports/kesehatan/kuesioner?regime=perdep-06-2016&applies_on="
+                 + year_end.isoformat())
+    manager.wait_for("#questionnaire")
+    manager.shot("phone")

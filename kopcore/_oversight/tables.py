@@ -8,8 +8,10 @@ from kopcore._db.tables import UTCDateTime
 
 metadata = sa.MetaData()
 
-#: Answers to the non-financial questionnaire, one row per answer given: the newest answer to a
-#: question on or before a date is the one in force then, and earlier ones stay on the record.
+#: Answers to the non-financial questionnaire, one row per answer given (append-only): each
+#: states the position date it applies to (``applies_on``), beside the business date it was
+#: recorded on, when and by whom. The answer in force for a position date D is the one for the
+#: latest position on or before D, the last recorded among those; earlier ones stay on the record.
 answers = sa.Table(
     "oversight_answers",
     metadata,
@@ -21,5 +23,7 @@ answers = sa.Table(
     sa.Column("answered_by", sa.String(64), nullable=False),
     sa.Column("business_date", sa.Date, nullable=False),
     sa.Column("recorded_at", UTCDateTime(), nullable=False),
+    sa.Column("applies_on", sa.Date, nullable=False),
     sa.Index("ix_oversight_answers_question", "regime", "question", "business_date"),
+    sa.Index("ix_oversight_answers_position", "regime", "applies_on"),
 )

@@ -3,14 +3,16 @@
 ``kopcore <group> <action> --<field> VALUE ...`` for every operation. Options come from the
 input class's fields (help from field metadata, choices from enums, required when the field has
 no default). Values go to :func:`kopcore._service.invoke` as text and are parsed by the same
-converter as the API's query strings, so both interfaces validate identically. ``--json`` prints
-the API's JSON; otherwise a table. Every command acts as an identified operator
-(``--operator`` or ``$KOPCORE_OPERATOR``), with that user's role.
+converter as the API's query strings, so both interfaces validate identically. A list of objects
+is given as a JSON array, or as ``@PATH``: a JSON file, or a CSV file (``.csv``) whose header
+row names the fields. ``--json`` prints the API's JSON; otherwise a table. Every command acts
+as an identified operator (``--operator`` or ``$KOPCORE_OPERATOR``), with that user's role.
 """
 
 from __future__ import annotations
 
 import base64
+import csv
 import enum
 import json
 import typing
@@ -49,7 +51,7 @@ def _option(field: attrs.Attribute[Any]) -> click.Option:
     elif getattr(tp, "__name__", "") in ("date",):
         metavar = "YYYY-MM-DD"
     elif typing.get_origin(tp) is list:
-        metavar = "JSON"
+        metavar = "JSON|@FILE"
     if not required and field.default is not None and not isinstance(field.default,
                                                                     attrs.Factory):  # type: ignore[arg-type]
         help_text += f"  [default: {field.default}]"
@@ -60,10 +62,33 @@ def _option(field: attrs.Attribute[Any]) -> click.Option:
 Runner = Callable[[Operation, dict[str, Any], str | None, bool], None]
 
 
+def list_from_file(option: str, value: str) -> str:
+    """A list option given as ``@PATH``: the file's JSON array, or a CSV file's rows (``.csv``:
+    the header row names the fields, each cell is text, an empty cell leaves its field out)
+    as a JSON array."""
+    path = value[1:]
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as given:
+            if not path.lower().endswith(".csv"):
+                return given.read()
+            rows = [{k.strip(): v.strip() for k, v in row.items()
+                     if k and isinstance(v, str) and v.strip()}
+                    for row in csv.DictReader(given)]
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {path}: {exc.strerror}",
+                                 param_hint=option) from None
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise click.BadParameter(f"{path} is not a readable CSV file: {exc}",
+                                 param_hint=option) from None
+    return json.dumps(rows, ensure_ascii=False)
+
+
 def command_for(op: Operation, run: Runner) -> click.Command:
     """A click command for ``op``; ``run(op, raw, idempotency_key, as_json)`` executes it."""
     params: list[click.Parameter] = [_option(f) for f in fields_of(op.input)
                                      if f.name != op.upload_field]
+    lists = {f.name for f in fields_of(op.input)
+             if typing.get_origin(unwrap_optional(f.type)[0]) is list}
     if op.upload_field is not None:
         upload = next(f for f in fields_of(op.input) if f.name == op.upload_field)
         params.append(click.Option(
@@ -88,6 +113,9 @@ def command_for(op: Operation, run: Runner) -> click.Command:
         key = values.pop("idempotency_key", None)
         raw = {k: (str(v).lower() if isinstance(v, bool) else v)
                for k, v in values.items() if v is not None}
+        for name in lists.intersection(raw):
+            if isinstance(raw[name], str) and raw[name].startswith("@"):
+                raw[name] = list_from_file(option_name(name), raw[name])
         if op.upload_field in raw:  # the option holds the path: send the file itself
             with open(raw[op.upload_field], "rb") as sent:
                 raw[op.upload_field] = base64.b64encode(sent.read()).decode("ascii")

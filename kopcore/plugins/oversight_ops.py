@@ -1,6 +1,7 @@
 """Built-in plugin: health assessment, statements for the RAT and trend charts.
 
-Operations ``health.assess``, ``health.questionnaire-set``, ``health.questionnaire-show``,
+Operations ``health.assess``, ``health.questionnaire-set``, ``health.questionnaire-answer``
+(a batch for one position date), ``health.questionnaire-show``,
 ``statements.rat`` and ``charts.trends``; the questionnaire answers live in the plugin's own
 Alembic branch ``kopcore_oversight``. The work is done in :mod:`kopcore.oversight`.
 """
@@ -17,8 +18,20 @@ import attrs
 from kopcore import hookimpl
 from kopcore._oversight import charts, documents, statements, worksheet
 from kopcore._oversight.assessment import Assessment, IndicatorResult, assess
-from kopcore._oversight.questionnaire import answers_as_of, record_answer
-from kopcore._oversight.scoring import DEFAULT_REGIME, load_regime, percent_text
+from kopcore._oversight.questionnaire import (
+    Answer,
+    Given,
+    answers_as_of,
+    record_answer,
+    record_answers,
+)
+from kopcore._oversight.scoring import (
+    DEFAULT_REGIME,
+    Question,
+    Regime,
+    load_regime,
+    percent_text,
+)
 from kopcore.context import Context
 from kopcore.errors import NotFound, ValidationError, message
 from kopcore.ledger._offices import REPORT_OFFICE, REPORT_OFFICE_FIELDS, books_of
@@ -235,6 +248,9 @@ def health_assess(ctx: Context, data: AssessIn) -> AssessmentOut:
 
 # --- questionnaire ----------------------------------------------------------------------------
 
+APPLIES_ON_HELP = {"help": "Position date the answers apply to, e.g. the year end being "
+                           "examined (default: the business date; not after it)"}
+
 
 @attrs.frozen
 class AnswerIn:
@@ -244,6 +260,7 @@ class AnswerIn:
     note: str = attrs.field(default="", metadata={"help": "Evidence or remark",
                                                   "max_length": 500})
     regime: RegimeCode = attrs.field(default=RegimeCode(DEFAULT_REGIME), metadata=REGIME_HELP)
+    applies_on: date | None = attrs.field(default=None, metadata=APPLIES_ON_HELP)
 
 
 @attrs.frozen
@@ -254,15 +271,20 @@ class QuestionOut:
     answer: bool | None
     note: str
     answered_by: str | None
+    #: The business date the answer was recorded on.
     business_date: date | None
     recorded_at: datetime | None
+    #: The position date the answer applies to.
+    applies_on: date | None = None
+    #: The indicator's name in the regime.
+    indicator_name: str = ""
 
 
 @attrs.frozen
 class QuestionnaireIn:
     as_of: date | None = attrs.field(default=None,
-                                     metadata={"help": "Answers in force on this business date "
-                                                       "(default: current)"})
+                                     metadata={"help": "Answers in force for this position "
+                                                       "date (default: the business date)"})
     regime: RegimeCode = attrs.field(default=RegimeCode(DEFAULT_REGIME), metadata=REGIME_HELP)
 
 
@@ -275,30 +297,80 @@ class QuestionnaireOut:
     questions: list[QuestionOut]
 
 
+def _question_out(regime: Regime, q: Question, a: Answer | None) -> QuestionOut:
+    name = next((i.name for i in regime.indicators if i.key == q.indicator), q.indicator)
+    if a is None:
+        return QuestionOut(q.indicator, q.key, q.text, None, "", None, None, None, None, name)
+    return QuestionOut(q.indicator, q.key, q.text, a.answer, a.note, a.answered_by,
+                       a.business_date, a.recorded_at, a.applies_on, name)
+
+
 def questionnaire_show(ctx: Context, data: QuestionnaireIn) -> QuestionnaireOut:
-    """The questionnaire of a regime and each question's newest answer (who, when)."""
+    """The questionnaire of a regime and each question's answer in force for a position date:
+    the answer for the latest position on or before it, the last recorded (who, when)."""
     regime = load_regime(data.regime.value)
     day = _as_of(ctx, data.as_of)
     given = answers_as_of(ctx, regime, day)
-    out = []
-    for q in regime.questions:
-        a = given.get(q.key)
-        out.append(QuestionOut(q.indicator, q.key, q.text,
-                               None if a is None else a.answer, "" if a is None else a.note,
-                               None if a is None else a.answered_by,
-                               None if a is None else a.business_date,
-                               None if a is None else a.recorded_at))
-    return QuestionnaireOut(regime.code, day, out)
+    return QuestionnaireOut(regime.code, day,
+                            [_question_out(regime, q, given.get(q.key))
+                             for q in regime.questions])
 
 
 def questionnaire_set(ctx: Context, data: AnswerIn) -> QuestionOut:
-    """Answer one question of the non-financial questionnaire (stored with who and when;
-    earlier answers stay on record)."""
+    """Answer one question of the non-financial questionnaire for a position date (stored with
+    who and when; earlier answers stay on record). To answer many at once:
+    ``health.questionnaire-answer``."""
     regime = load_regime(data.regime.value)
     question = regime.question(data.question)
-    a = record_answer(ctx, regime, data.question, data.answer is YesNo.YES, data.note)
-    return QuestionOut(question.indicator, question.key, question.text, a.answer, a.note,
-                       a.answered_by, a.business_date, a.recorded_at)
+    a = record_answer(ctx, regime, data.question, data.answer is YesNo.YES, data.note,
+                      data.applies_on)
+    return _question_out(regime, question, a)
+
+
+@attrs.frozen
+class GivenAnswerIn:
+    """One answer of a batch."""
+
+    question: str = attrs.field(metadata={"help": "Question key (see questionnaire-show)",
+                                          "max_length": 64})
+    answer: YesNo = attrs.field(metadata={"help": "yes (met) or no"})
+    note: str = attrs.field(default="", metadata={"help": "Evidence or remark",
+                                                  "max_length": 500})
+
+
+@attrs.frozen
+class AnswersIn:
+    answers: list[GivenAnswerIn] = attrs.field(metadata={
+        "help": "The answers: a JSON array of {question, answer, note}; on the CLI also "
+                "@answers.json or @answers.csv (columns question,answer,note)"})
+    regime: RegimeCode = attrs.field(default=RegimeCode(DEFAULT_REGIME), metadata=REGIME_HELP)
+    applies_on: date | None = attrs.field(default=None, metadata=APPLIES_ON_HELP)
+
+
+@attrs.frozen
+class AnswersOut:
+    """The answers recorded, for one regime and one position date."""
+
+    regime: str
+    applies_on: date
+    recorded: int
+    answers: list[QuestionOut]
+
+
+def questionnaire_answer(ctx: Context, data: AnswersIn) -> AnswersOut:
+    """Answer many questions of one regime for one position date in one go, all or none: a
+    question unknown in the regime, given twice or an invalid answer refuses the whole batch,
+    naming it. Stored with who and when; earlier answers stay on record. On the CLI: ``kopcore
+    health questionnaire-answer --regime permenkop-9-2020 --applies-on 2026-12-31 --answers
+    @answers.csv``."""
+    regime = load_regime(data.regime.value)
+    recorded = record_answers(ctx, regime, data.applies_on,
+                              [Given(a.question, a.answer is YesNo.YES, a.note)
+                               for a in data.answers])
+    day = recorded[0].applies_on
+    return AnswersOut(regime.code, day, len(recorded),
+                      [_question_out(regime, regime.question(a.question), a)
+                       for a in recorded])
 
 
 # --- statements.rat ---------------------------------------------------------------------------
@@ -534,6 +606,10 @@ def kopcore_operations() -> list[Operation]:
                   summary="Questionnaire and its answers", errors=(ValidationError,)),
         Operation("health.questionnaire-set", AnswerIn, QuestionOut, questionnaire_set,
                   permission=ANSWER, mutates=True, summary="Answer a questionnaire question",
+                  errors=(ValidationError,)),
+        Operation("health.questionnaire-answer", AnswersIn, AnswersOut, questionnaire_answer,
+                  permission=ANSWER, mutates=True,
+                  summary="Answer the questionnaire for a position date",
                   errors=(ValidationError,)),
         Operation("statements.rat", RatIn, RatOut, statements_rat, permission=READ,
                   mutates=False, summary="Financial statements for the RAT",

@@ -21,6 +21,8 @@ permission checks, idempotency, approvals and audit trail as the API and the CLI
 - ``/app/approvals`` the managers' approvals inbox (maker-checker);
 - ``/app/eod`` end of day with each task's progress while it runs;
 - ``/app/reports`` the reports as pages that print on A4;
+  ``/app/reports/kesehatan/kuesioner`` the health questionnaire, all questions of a regime
+  answered for a position date in one form;
 - ``/app/audit`` the audit trail search for auditors.
 
 docs/web.md describes it for operators and plugin vendors.
@@ -37,6 +39,7 @@ from kopcore.interfaces.web._eod import eod_handlers
 from kopcore.interfaces.web._inbox import inbox_handlers
 from kopcore.interfaces.web._loan_officer import loan_officer_handlers
 from kopcore.interfaces.web._pages import page_handlers
+from kopcore.interfaces.web._questionnaire import questionnaire_handlers
 from kopcore.interfaces.web._reports import reports_handlers
 from kopcore.interfaces.web._service_desk import service_desk_handlers
 from kopcore.interfaces.web._teller import teller_handlers
@@ -53,7 +56,9 @@ def web_router(kernel: Kernel) -> AppRouter:
     return AppRouter(path=PREFIX, route_handlers=[*page_handlers(web), *teller_handlers(web),
                                                 *till_handlers(web),
                                                 *inbox_handlers(web), *eod_handlers(web),
-                                                *reports_handlers(web), *audit_handlers(web),
+                                                *reports_handlers(web),
+                                                *questionnaire_handlers(web),
+                                                *audit_handlers(web),
                                                 *service_desk_handlers(web),
                                                 *loan_officer_handlers(web),
                                                 static], include_in_schema=False)
