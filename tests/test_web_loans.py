@@ -154,6 +154,21 @@ def test_an_application_is_decided_by_another_person_and_disbursed_to_savings(
         assert "5 Januari 2027" in rows
         assert "Penjamin" in agreement
         assert "Peminjam" in agreement
+        # The loan page shows its quality: nothing due yet on the disbursement day.
+        shown = teller.get(f"/app/loans/loan/{number}").text
+        assert 'data-testid="loan-quality"' in shown
+        assert shown_as(shown, "days-past-due") == ["0"]
+        assert 'data-testid="judge-link"' not in shown  # a manager's judgement
+    with client_for(demo_kernel) as manager:
+        log_in(manager, "manager")
+        shown = manager.get(f"/app/loans/loan/{number}").text
+        assert 'data-testid="judge-link"' in shown
+        link = re.search(r'href="(/app/op/loans\.revalue-collateral\?[^"]+)" '
+                         r'data-testid="collateral-revalue-(\d+)"', shown)
+        assert link, "a held collateral links to its reappraisal"
+        form = manager.get(link.group(1).replace("&amp;", "&")).text
+        assert f'value="{number}"' in form
+        assert f'value="{link.group(2)}"' in form
 
 
 def test_the_person_who_applied_does_not_decide(demo_kernel: Kernel) -> None:

@@ -39,6 +39,14 @@ TASKS = {
     "approve": "loans.approve",
     "reject": "loans.reject",
 }
+#: What the loan page links to on the operations' own forms: the officer's judgement (KSP
+#: kolektibilitas) and a held collateral's reappraisal, release and the documents' return.
+QUALITY_TASKS = {
+    "judge": "loans.judge",
+    "revalue": "loans.revalue-collateral",
+    "release": "loans.release-collateral",
+    "return": "loans.return-collateral",
+}
 #: A loan's statuses in which collateral and guarantors may still be recorded.
 RECORDABLE = ("applied", "approved", "active")
 
@@ -190,8 +198,10 @@ def loan_officer_handlers(web: Web) -> list[Any]:
             forms[task] = form_fields(claimed.value.input,
                                       values if values is not None and failed == task else {},
                                       locale, hidden=hidden)
+        actions = {task: operation in kernel.plugins.operations and web.has(operation, principal)
+                   for task, operation in QUALITY_TASKS.items()}
         return web.render(request, "loans_loan.html", session=session, status=status,
-                          loan=loan, schedule=schedule, forms=forms, error=error,
+                          loan=loan, schedule=schedule, forms=forms, error=error, actions=actions,
                           failed=failed, done=request.query_params.get("done", ""),
                           own=loan["applied_by"] == principal.username,
                           key=web.new_key(), money=money_of)
