@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from kopcore.kernel import Kernel
-from kopcore.testing import RunningServer
+from kopcore.testing import RunningServer, run_operation
 from tests.test_web_browser import ARTIFACTS, OFFICE, PHONE, Journey, browser
 from tests.web_support import BROWSER_ONCE, demo_database
 
@@ -204,3 +204,56 @@ def test_a_teller_cannot_reach_the_loan_approvals(browser: Any, server: tuple[st
     auditor.open("/app/cs")
     auditor.wait_for("h1", "Tidak diizinkan")
     auditor.shot("desk-refused")
+
+
+def test_the_exit_shows_the_refund_deferred_until_the_rat_and_pays_the_rest(
+        browser: Any, server: tuple[str, Kernel]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    url, kernel = server
+    desk = Journey(browser, url, "exit")
+    desk.log_in("teller")
+    number = register_and_activate(desk, "Putu Setelah RAT", "5171025204900002", shots=False)
+    pokok = run_operation(kernel, "savings.open", {"member": number, "product": "POKOK"},
+                          as_user="teller")["account"]["number"]
+    sukarela = next(a["number"] for a in run_operation(
+        kernel, "accounts.list", {"member": number}, as_user="teller")["items"]
+        if a["number"] != pokok)
+    for account, amount in ((pokok, "100000"), (sukarela, "150000")):
+        run_operation(kernel, "savings.deposit", {"account": account, "amount": amount,
+                                                  "cash_account": "CASH-01"}, as_user="teller")
+    run_operation(kernel, "savings.policy-set", {"exit_refund": "after-rat"},
+                  as_user="manager")
+    try:
+        manager = Journey(browser, url, "exit")
+        manager.log_in("manager")
+        manager.open(f"/app/cs/member/{number}/exit")
+        # 250.000 in savings: the 150.000 sukarela is paid with the exit, the 100.000 pokok
+        # waits for the RAT approving the accounts of 2026.
+        manager.wait_for("[data-testid=exit-deferred]", "(Rp100.000,00)")
+        assert manager.find("[data-testid=exit-total]").text == "Rp150.000,00"
+        assert manager.find("[data-testid=exit-words]").text.startswith(
+            "seratus lima puluh ribu rupiah")
+        schedule = manager.find("[data-testid=exit-schedule]").text
+        assert "1 dari 1" in schedule
+        assert "setelah RAT yang mengesahkan laporan tahun buku 2026" in schedule
+        assert "Rp100.000,00" in schedule
+        # The payout account is a cash drawer: the desk cannot move the whole refund into the
+        # exit payable, where no refund part would record it.
+        payout = [o.get_attribute("value") for o in browser.find_elements(
+            "css selector", "#payout_account option")]
+        assert "CASH-01" in payout
+        assert "GL-payable.member_exit" not in payout
+        manager.shot("preview")
+        choose(manager.find("#reason"), "resigned")
+        choose(manager.find("#payout_account"), "CASH-01")
+        manager.find("[data-testid=exit-form] button.primary").send_keys(Keys.ENTER)
+        manager.wait_for("[data-testid=done]", "Keluarnya anggota sudah diselesaikan")
+        manager.shot("left")
+        owed = run_operation(kernel, "savings.exit-refunds", {"member": number},
+                             as_user="manager")
+        assert [(p["after_rat_of"], p["due_on"], p["amount"]["amount"])
+                for p in owed["items"]] == [(2026, None, "100000.00")]
+    finally:
+        run_operation(kernel, "savings.policy-set", {"exit_refund": "immediate"},
+                      as_user="manager")

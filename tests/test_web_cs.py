@@ -8,11 +8,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kopcore_savings import exit_refunds
+from kopcore_savings.time_deposits import add_months
 from sqlalchemy import func, select
 
 from kopcore._db import tables as t
+from kopcore._i18n import format_date
+from kopcore.eod import current_business_date
 from kopcore.interfaces._convert import fields_of
 from kopcore.kernel import Kernel
+from kopcore.ledger import get_member
 from kopcore.plugins.member_ops import RegisterMemberIn
 from tests.test_web import entries
 from tests.web_support import client_for, demo_kernel, hidden, log_in
@@ -229,6 +234,58 @@ def test_the_exit_preview_deducts_simpanan_wajib_in_arrears(demo_kernel: Kernel)
         assert re.search(r'data-testid="exit-deducted">\(Rp25\.000,00\)', preview)
         assert re.search(r'data-testid="exit-total"><strong>Rp75\.000,00', preview)
         assert "tujuh puluh lima ribu rupiah" in preview
+
+
+def set_policy(client: Any, **settings: str) -> None:
+    form = client.get("/app/op/savings.policy-set").text
+    answer = client.post("/app/op/savings.policy-set", data={
+        "csrf": hidden(form, "csrf"), "idempotency_key": hidden(form, "idempotency_key"),
+        **settings})
+    assert answer.status_code == 200, answer.text
+
+
+def test_the_exit_preview_shows_the_refund_the_savings_policy_defers(demo_kernel: Kernel
+                                                                     ) -> None:
+    with client_for(demo_kernel) as teller:
+        log_in(teller, "teller")
+        number, accounts = new_member(teller, "Gede Angsuran", "5171011508850003",
+                                      ("POKOK", "SUKARELA"))
+        deposit(teller, accounts["pokok"], "100000")
+        deposit(teller, accounts["sukarela"], "250000")
+    today = current_business_date(demo_kernel)
+    with client_for(demo_kernel) as manager:
+        log_in(manager, "manager")
+        set_policy(manager, exit_refund="installments", exit_refund_installments="3")
+        try:
+            page = manager.get(f"/app/cs/member/{number}/exit").text
+            preview = page.split('data-testid="exit-preview"')[1].split("</section>")[0]
+            # 350.000 in savings: the 250.000 sukarela paid with the exit, the 100.000 pokok
+            # owed in 33.333 + 33.333 + 33.334, a month apart from today.
+            assert re.search(r'data-testid="exit-deferred">\(Rp100\.000,00\)', preview)
+            assert re.search(r'data-testid="exit-total"><strong>Rp250\.000,00', preview)
+            assert "Pengembalian yang dibayar saat keluar" in preview
+            assert "dua ratus lima puluh ribu rupiah" in preview
+            schedule = preview.split('data-testid="exit-schedule"')[1].split("</table>")[0]
+            rows = [re.sub(r"<[^>]+>", "|", row).strip("|").split("||")
+                    for row in re.findall(r"<tr><td>.*?</tr>", schedule)]
+            assert rows == [
+                [f"{n} dari 3", format_date(add_months(today, n), "id"), amount]
+                for n, amount in ((1, "Rp33.333,00"), (2, "Rp33.333,00"), (3, "Rp33.334,00"))]
+            # Paying later is the policy's business: the desk pays out from a cash drawer.
+            assert "GL-payable.member_exit" not in page
+            left = manager.post(f"/app/cs/member/{number}/exit", data={
+                "csrf": hidden(page, "csrf"), "idempotency_key": hidden(page, "idempotency_key"),
+                "reason": "resigned", "payout_account": "CASH-01"})
+            assert done(left.text) == [
+                "Keluarnya anggota sudah diselesaikan; rekeningnya ditutup."]
+            # The exit recorded the parts the page showed.
+            owed = demo_kernel.read("admin", lambda ctx: [
+                (p.installment, p.due_on, p.amount.format()) for p in exit_refunds.pending(
+                    ctx, member_id=get_member(ctx, number).id)])
+            assert owed == [(n, add_months(today, n), amount) for n, amount in (
+                (1, "Rp33.333,00"), (2, "Rp33.333,00"), (3, "Rp33.334,00"))]
+        finally:
+            set_policy(manager, exit_refund="immediate")
 
 
 def test_an_exit_a_running_loan_stops_is_shown_and_refused(demo_kernel: Kernel) -> None:

@@ -15,6 +15,7 @@ authority.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import attrs
@@ -34,6 +35,9 @@ from kopcore.money import Money
 
 #: The operation that opens the desk: finding members is where every visit starts.
 DESK = "members.search"
+#: The savings plugin's figures of an exit, read when it is installed: the wajib arrears it
+#: deducts and the pokok and wajib its policy defers, part by part, by the code the exit runs.
+SAVINGS_PREVIEW = "savings.exit-preview"
 
 
 @attrs.frozen
@@ -246,14 +250,13 @@ def service_desk_handlers(web: Web) -> list[Any]:
                 if web.has("loans.list", principal) else []
         except KopcoreError as exc:
             return web.refused(request, session, exc)
-        arrears = None
-        if web.has("savings.wajib-arrears", principal):
+        savings = None
+        if web.has(SAVINGS_PREVIEW, principal):
             try:
-                arrears = money_of(web.read("savings.wajib-arrears", principal,
-                                            member=number)["total"])
+                savings = web.read(SAVINGS_PREVIEW, principal, member=number)
             except KopcoreError:
-                arrears = None
-        preview = exit_preview(accounts, loans, kernel.settings.currency, arrears)
+                savings = None
+        preview = exit_preview(accounts, loans, kernel.settings.currency, savings)
         return web.render(request, "cs_exit.html", session=session, status=status,
                           member=member, preview=preview, values=values, error=error,
                           cash=cash_accounts(web, session),
@@ -289,6 +292,18 @@ def service_desk_handlers(web: Web) -> list[Any]:
 
 
 @attrs.frozen
+class DeferredPart:
+    """A part of the refund the savings policy defers: due on ``due_on``, or once the RAT
+    approving the accounts of ``after_rat_of`` has been held."""
+
+    installment: int
+    installments: int
+    due_on: date | None
+    after_rat_of: int | None
+    amount: Money
+
+
+@attrs.frozen
 class ExitPreview:
     """What an exit would do, read before it is asked for: the balances the plugins would
     refund (every open account of the member with money in it), the loans still running
@@ -302,14 +317,19 @@ class ExitPreview:
     cancelled: list[dict[str, Any]]
     #: Simpanan wajib in arrears, deducted from the refund (as far as it goes).
     deducted: Money
-    #: What the member would receive: the balances less the arrears deducted.
+    #: What the member receives with the exit: the balances less the arrears deducted and the
+    #: refund deferred.
     paid: Money
+    #: The pokok and wajib the savings policy defers (installments, or after the RAT).
+    deferred: Money
+    parts: list[DeferredPart]
 
 
 def exit_preview(accounts: list[dict[str, Any]], loans: list[dict[str, Any]],
-                 currency: str, arrears: Money | None = None) -> ExitPreview:
-    """The balances an exit would pay out, less the simpanan wajib in ``arrears`` (never below
-    nothing), and the loans that would refuse it."""
+                 currency: str, savings: dict[str, Any] | None = None) -> ExitPreview:
+    """The balances an exit would pay out, less what the savings plugin's own preview
+    (``savings.exit-preview``: ``deducted``, ``deferred`` and its ``parts``) deducts and defers,
+    never below nothing; and the loans that would refuse it."""
     total = Money.zero(currency)
     refunds = []
     for account in accounts:
@@ -321,7 +341,21 @@ def exit_preview(accounts: list[dict[str, Any]], loans: list[dict[str, Any]],
             total = total + balance
     blockers = [loan for loan in loans if loan["status"] == "active"]
     cancelled = [loan for loan in loans if loan["status"] in ("applied", "approved")]
-    deducted = Money.zero(currency)
-    if arrears is not None and arrears.amount > 0:
-        deducted = arrears if arrears.amount <= total.amount else total
-    return ExitPreview(refunds, total, blockers, cancelled, deducted, total - deducted)
+    deducted = deferred = Money.zero(currency)
+    parts: list[DeferredPart] = []
+    if savings is not None:
+        deducted = _at_most(money_of(savings["deducted"]), total)
+        deferred = _at_most(money_of(savings["deferred"]), total - deducted)
+        parts = [DeferredPart(int(p["installment"]), int(p["installments"]),
+                              date.fromisoformat(p["due_on"]) if p["due_on"] else None,
+                              p["after_rat_of"], money_of(p["amount"]))
+                 for p in savings["parts"]]
+    return ExitPreview(refunds, total, blockers, cancelled, deducted,
+                       total - deducted - deferred, deferred, parts)
+
+
+def _at_most(amount: Money, most: Money) -> Money:
+    """``amount``, neither below nothing nor above ``most``."""
+    if amount.amount <= 0:
+        return Money.zero(most.currency)
+    return amount if amount.amount <= most.amount else most

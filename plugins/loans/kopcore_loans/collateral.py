@@ -10,12 +10,15 @@ bound — with the binding's deed or certificate number, and the documents the c
 Its life: ``held`` while the loan runs; ``released`` when the loan is paid off (automatically,
 the day it closes) or by a manager's recorded decision while it runs (a substitution, a partial
 release); ``returned`` once the documents are handed back, to whom and when. A loan written off
-keeps its collateral held: it is what recovery works with. Guarantors are released with the
-loan's payoff too (``released_on``).
+keeps its collateral held, and the savings it blocked stay on hold: the claim is still owed and
+they are what recovery works with. Once the written-off claim is fully recovered they are released
+as on a payoff (:func:`release_on_payoff`). Guarantors are released with the loan's payoff, or the
+full recovery, too (``released_on``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from collections.abc import Iterable
 from datetime import date
@@ -282,17 +285,20 @@ def hand_back(ctx: Context, loan: Loan, collateral_id: int, returned_to: str) ->
     return get_collateral(ctx, loan, found.id)
 
 
-def release_on_payoff(ctx: Context, loan: Loan) -> None:
-    """A loan paid off (closed): its held collateral, its guarantors and the savings it blocked
-    (simpanan wajib pinjam) are released."""
+def release_on_payoff(ctx: Context, loan: Loan, note: str = "lunas") -> None:
+    """A loan paid off (closed), or its written-off claim fully recovered: its held collateral,
+    its guarantors and the savings it blocked (simpanan wajib pinjam) are released. ``note``:
+    the collateral's release note."""
     if loan.blocked_hold_id is not None:
-        ledger.release_hold(ctx, loan.blocked_hold_id)
+        # A hold already released by hand (accounts.release-hold) leaves nothing to free.
+        with contextlib.suppress(NotFound):
+            ledger.release_hold(ctx, loan.blocked_hold_id)
         ctx.conn.execute(sa.update(loans).where(loans.c.id == loan.id)
                          .values(blocked_hold_id=None, blocked_savings=0))
     c, g = collateral.c, guarantors.c
     held = list(ctx.conn.execute(sa.select(c.id).where(
         c.loan_id == loan.id, c.status == CollateralStatus.HELD.value)).scalars())
-    _release(ctx, held, "lunas")
+    _release(ctx, held, note)
     ctx.conn.execute(sa.update(guarantors).where(g.loan_id == loan.id,
                                                  g.released_on.is_(None))
                      .values(released_on=ctx.business_date))

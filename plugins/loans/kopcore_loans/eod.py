@@ -41,6 +41,7 @@ from kopcore_loans.kolektibilitas import (
 from kopcore_loans.lifecycle import COLLECTION
 from kopcore_loans.loan import (
     PAYMENT_KINDS,
+    RESCUE_KINDS,
     LoanStatus,
     ScheduleRow,
     loan_from_row,
@@ -371,12 +372,14 @@ def daily_penalty(rows: Sequence[ScheduleRow], day: date, grace_days: int,
     return round_half_up(overdue * percent_per_day / 100, unit)
 
 
-def _last_payments(ctx: Context, low: int, high: int) -> dict[int, date]:
-    """The day of each loan's last repayment (any kind of payment), for loans in the range."""
+def _last_events(ctx: Context, low: int, high: int, kinds: tuple[str, ...]
+                 ) -> dict[int, date]:
+    """The day of each loan's last event of ``kinds`` with an amount, for loans in the range:
+    the last repayment (:data:`PAYMENT_KINDS`), the last rescue (:data:`RESCUE_KINDS`)."""
     e = events.c
     return {int(loan_id): day for loan_id, day in ctx.conn.execute(
         sa.select(e.loan_id, sa.func.max(e.business_date))
-        .where(e.loan_id.between(low, high), e.kind.in_(PAYMENT_KINDS), e.amount > 0)
+        .where(e.loan_id.between(low, high), e.kind.in_(kinds), e.amount > 0)
         .group_by(e.loan_id))}
 
 
@@ -393,7 +396,8 @@ class _Judge:
         ksp = self.regime.kind == "frequency"
         self.cover = cover_by_range(ctx, low, high) \
             if ksp or self.policy.deduct_collateral else {}
-        self.paid = _last_payments(ctx, low, high) if ksp else {}
+        self.paid = _last_events(ctx, low, high, PAYMENT_KINDS) if ksp else {}
+        self.rescued = _last_events(ctx, low, high, RESCUE_KINDS) if ksp else {}
         self.rate = {cls.code: Fraction(cls.allowance_percent) / 100 for cls in classes}
         self.non_performing = {cls.code for cls in classes if cls.non_performing}
         self.rupiah = _rupiah(ctx)
@@ -424,7 +428,8 @@ class _Judge:
             frequency=row[17], principal_since=row[14], interest_since=row[15],
             debt=int(row[8] or 0) + int(row[16]), cover=self.cover.get(loan_id, 0),
             rescuable=None if row[19] is None else bool(row[19]), doubtful_since=row[18],
-            last_paid=self.paid.get(loan_id)), self.day)
+            last_paid=self.paid.get(loan_id), last_rescued=self.rescued.get(loan_id)),
+            self.day)
 
 
 def classify_arrears(ctx: Context, day: date, low: int, high: int,

@@ -12,7 +12,7 @@ Two regimes ship, and a cooperative picks one (``loans set-regime``, stored in
   its held collateral covers at least 75 % of its debt (principal outstanding and interest in
   arrears) and an officer has judged it rescuable, or at least 100 % whatever the judgement;
   otherwise Macet — and Macet too once it has been Diragukan for 21 months with no repayment
-  in them.
+  and no rescue (a restructuring, ``loans.restructure``) in them.
 
 Each class has a role (current, special-mention, substandard, doubtful, loss): the health
 worksheet's problem-loan risk weighs substandard, doubtful and loss loans. The regime also names
@@ -242,6 +242,7 @@ class Arrears:
     rescuable: bool | None  # an officer's recorded judgement
     doubtful_since: date | None  # when the loan became Diragukan
     last_paid: date | None  # the last repayment
+    last_rescued: date | None = None  # the last rescue (restructuring)
 
 
 def classify_ksp(regime: Regime, a: Arrears, day: date) -> str:
@@ -259,8 +260,10 @@ def classify_ksp(regime: Regime, a: Arrears, day: date) -> str:
     if not doubtful:
         return regime.code_of(Role.LOSS)
     if a.doubtful_since is not None:
-        # 21 months Diragukan with no repayment in them (a repayment starts the count again).
-        since = max(a.doubtful_since, a.last_paid or a.doubtful_since)
+        # 21 months Diragukan with no repayment or rescue in them (either starts the count
+        # again).
+        since = max(day for day in (a.doubtful_since, a.last_paid, a.last_rescued)
+                    if day is not None)
         if day >= add_months(since, regime.macet_after_months):
             return regime.code_of(Role.LOSS)
     return regime.code_of(Role.DOUBTFUL)

@@ -22,6 +22,7 @@ from kopcore.ledger import Account, JournalEntry, Member
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_loans import gl, payment_events
+from kopcore_loans.collateral import release_on_payoff
 from kopcore_loans.loan import (
     Loan,
     LoanStatus,
@@ -255,7 +256,8 @@ def write_off(ctx: Context, loan: Loan, *, reason: str) -> tuple[Loan, JournalEn
     """Hapus buku: the outstanding principal leaves the books against the allowance (topped up
     by an allowance expense where the allowance is short); accrued unpaid interest is reversed.
     The member still owes the claim (principal, unpaid due interest, penalty): recoveries
-    later are income."""
+    later are income. The collateral stays held and the savings the loan blocked (simpanan
+    wajib pinjam) stay on hold until the claim is fully recovered (:func:`recover`)."""
     require_status(loan, LoanStatus.ACTIVE)
     cur = loan.currency
     principal = principal_account(ctx, loan)
@@ -299,7 +301,9 @@ def write_off(ctx: Context, loan: Loan, *, reason: str) -> tuple[Loan, JournalEn
 
 def recover(ctx: Context, loan: Loan, source: Account, amount: Money) -> tuple[Loan,
                                                                                JournalEntry]:
-    """Money collected on a written-off loan: income (pendapatan pemulihan), up to the claim."""
+    """Money collected on a written-off loan: income (pendapatan pemulihan), up to the claim.
+    The recovery that completes the claim releases the collateral, the guarantors and the
+    blocked savings, as a payoff does."""
     require_status(loan, LoanStatus.WRITTEN_OFF)
     if not amount.is_positive():
         raise ValidationError(_("amount must be positive"), field="amount")
@@ -313,6 +317,9 @@ def recover(ctx: Context, loan: Loan, source: Account, amount: Money) -> tuple[L
     ], memo=f"Pemulihan pinjaman dihapusbukukan {loan.number}")
     loan = update_loan(ctx, loan, recovered=loan.recovered + amount.minor)
     record_event(ctx, loan, "recovery", amount.minor, entry_id=entry.id)
+    if loan.recovered >= loan.written_off:
+        release_on_payoff(ctx, loan, "piutang hapus buku pulih")
+        loan = get_loan_by_id(ctx, loan.id)
     return loan, entry
 
 

@@ -21,6 +21,9 @@ from kopcore_loans.tables import events, installments, loans
 
 #: Loan events that are a payment by (or for) the borrower.
 PAYMENT_KINDS = ("repayment", "auto-debit", "settlement", "exit-netting")
+#: Loan events that rescue a loan (penyelamatan: a restructuring). Under the KSP regime a loan
+#: Diragukan turns Macet after 21 months with no repayment **or rescue** (DOMAIN.md §3).
+RESCUE_KINDS = ("restructure",)
 
 
 class LoanStatus(enum.StrEnum):

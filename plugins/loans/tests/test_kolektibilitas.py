@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from kopcore_loans.kolektibilitas import Arrears, classify_ksp, load_regime, months_over
 from kopcore_loans.products import CollectibilityClass, classify
+from kopcore_loans.tables import loans
 from loans_coop import LoansCoop
 
 from kopcore.errors import Forbidden, ValidationError
@@ -23,7 +25,7 @@ DAY = date(2026, 9, 1)
 def ksp(frequency: str, principal_days: int | None, interest_days: int | None = None, *,
         debt: int = 100, cover: int = 0, rescuable: bool | None = None,
         doubtful_since: date | None = None, last_paid: date | None = None,
-        day: date = DAY) -> str:
+        last_rescued: date | None = None, day: date = DAY) -> str:
     """The KSP class of a loan whose oldest unpaid principal (interest) fell due that many
     days before ``day``; interest arrears default to the principal's."""
     if interest_days is None:
@@ -31,7 +33,7 @@ def ksp(frequency: str, principal_days: int | None, interest_days: int | None = 
     since = [None if d is None else day - timedelta(days=d)
              for d in (principal_days, interest_days)]
     return classify_ksp(KSP, Arrears(frequency, since[0], since[1], debt, cover, rescuable,
-                                     doubtful_since, last_paid), day)
+                                     doubtful_since, last_paid, last_rescued), day)
 
 
 def bank(days: int) -> str:
@@ -95,6 +97,13 @@ def test_diragukan_becomes_macet_after_21_months_without_repayment() -> None:
     # A repayment within the 21 months starts the count again.
     assert ksp("monthly", 700, cover=200, doubtful_since=doubtful,
                last_paid=date(2026, 3, 1)) == "D"
+    # So does a rescue (a restructuring): DOMAIN.md §3, "no repayment or rescue".
+    assert ksp("monthly", 700, cover=200, doubtful_since=doubtful,
+               last_rescued=date(2026, 3, 1)) == "D"
+    assert ksp("monthly", 700, cover=200, doubtful_since=doubtful,
+               last_rescued=date(2024, 11, 30)) == "M"  # before it became Diragukan
+    assert ksp("monthly", 700, cover=200, doubtful_since=doubtful,
+               last_rescued=date(2025, 6, 1), day=date(2027, 3, 1)) == "M"  # 21 months on
 
 
 # --- end to end: end of day, the regime setting and the officer's judgement ---------------------
@@ -172,4 +181,41 @@ def test_end_of_day_classes_by_the_chosen_regime(coop: LoansCoop) -> None:
     coop.call("loans.set-regime", as_user="manager", regime="bank-days")
     coop.close_days_until(date(2026, 8, 9))
     assert classes(coop, covered, judged, bare) == ["M", "M", "M"]
+    coop.books_balance()
+
+
+def test_a_restructuring_restarts_the_21_months_to_macet(coop: LoansCoop) -> None:
+    coop.call("loans.set-regime", as_user="manager", regime="ksp-permenkukm-14-2009")
+    rescued, left = (coop.loan(coop.member(name), product="BULANAN")
+                     for name in ("Direstrukturisasi", "Dibiarkan"))
+    for loan in (rescued, left):
+        # Covers the whole debt: 12,000,000 and at most 12 x 180,000 interest in arrears.
+        coop.call("loans.add-collateral", as_user="teller", loan=loan, kind="SHM tanah",
+                  description=f"SHM {loan}", value="20000000", liquidation_value="15000000",
+                  binding="hak_tanggungan", binding_ref=f"SHT {loan}")
+    # Nothing paid since the first installment (5 February): over six months of arrears, so
+    # Diragukan from the end of day of 6 August.
+    coop.close_days_until(date(2026, 8, 7))
+    assert classes(coop, rescued, left) == ["D", "D"]
+    assert coop.get(rescued)["doubtful_since"] == coop.get(left)["doubtful_since"] == \
+        "2026-08-06"
+    # Both Diragukan for twenty months: their start is set back to 6 December 2024 rather than
+    # running twenty months of end of day.
+    coop.kernel.write("admin", lambda ctx: ctx.conn.execute(
+        sa.update(loans).where(loans.c.number.in_([rescued, left]))
+        .values(doubtful_since=date(2024, 12, 6))))
+    coop.close_days_until(date(2026, 8, 8))
+    assert classes(coop, rescued, left) == ["D", "D"]
+    # The board restructures one of them on 8 August. Its unpaid interest stays owed with its
+    # old due dates, so it stays Diragukan, and nothing is repaid afterwards.
+    coop.call("loans.restructure", as_user="manager", loan=rescued, term=24,
+              note="SK Pengurus 12/2026")
+    # 21 months after 6 December 2024: the loan left alone is Macet, the rescued one is not.
+    coop.close_days_until(date(2026, 9, 8))
+    assert classes(coop, rescued, left) == ["D", "M"]
+    # Two months after the restructuring it is still Diragukan: its count runs from 8 August
+    # 2026, while the one left alone stays Macet.
+    coop.close_days_until(date(2026, 10, 9))
+    assert classes(coop, rescued, left) == ["D", "M"]
+    assert coop.get(rescued)["doubtful_since"] == "2024-12-06"
     coop.books_balance()

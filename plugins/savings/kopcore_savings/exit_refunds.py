@@ -31,7 +31,7 @@ from kopcore.ledger import JournalEntry, Member
 from kopcore.money import Money
 from kopcore.records import PostingLine, Side
 from kopcore_savings.messages import _
-from kopcore_savings.policy import ExitRefund, get_policy
+from kopcore_savings.policy import ExitRefund, SavingsPolicy, get_policy
 from kopcore_savings.tables import exit_refunds
 from kopcore_savings.time_deposits import add_months
 
@@ -66,25 +66,47 @@ def installment_amounts(total: int, parts: int, unit: int = WHOLE_RUPIAH) -> lis
     return [each] * (parts - 1) + [total - each * (parts - 1)]
 
 
-def defer(ctx: Context, member: Member, capital: int, currency: str) -> PostingLine | None:
-    """Record the deferred refund of ``capital`` (minor units) for a leaving member as the
-    policy says, and return the line crediting ``payable.member_exit`` with it; ``None`` when
-    the policy refunds at once or there is nothing to refund."""
-    policy = get_policy(ctx)
+@attrs.frozen
+class PlannedPart:
+    """A part of a deferred refund as the policy schedules it: due on ``due_on``, or (``None``)
+    once the RAT approving the accounts of ``after_rat_of`` has been held."""
+
+    installment: int
+    installments: int
+    due_on: date | None
+    after_rat_of: int | None
+    amount: Money
+
+
+def plan(policy: SavingsPolicy, capital: int, currency: str, left_on: date
+         ) -> list[PlannedPart]:
+    """The parts in which ``policy`` defers the refund of ``capital`` (minor units) of a member
+    leaving on ``left_on``; none when the policy refunds at once or there is nothing to refund.
+    What an exit records (:func:`defer`) and what its preview shows."""
     if policy.exit_refund is ExitRefund.IMMEDIATE or capital <= 0:
-        return None
-    today = ctx.business_date
+        return []
     if policy.exit_refund is ExitRefund.INSTALLMENTS:
         amounts = installment_amounts(capital, policy.exit_refund_installments)
-        rows = [{"installment": n, "installments": len(amounts), "amount": amount,
-                 "due_on": add_months(today, n * policy.exit_refund_interval_months),
-                 "after_rat_of": None} for n, amount in enumerate(amounts, start=1)]
-    else:
-        rows = [{"installment": 1, "installments": 1, "amount": capital, "due_on": None,
-                 "after_rat_of": today.year}]
+        return [PlannedPart(n, len(amounts),
+                            add_months(left_on, n * policy.exit_refund_interval_months), None,
+                            Money(amount, currency))
+                for n, amount in enumerate(amounts, start=1)]
+    return [PlannedPart(1, 1, None, left_on.year, Money(capital, currency))]
+
+
+def defer(ctx: Context, member: Member, capital: int, currency: str) -> PostingLine | None:
+    """Record the deferred refund of ``capital`` (minor units) for a leaving member as the
+    policy says (:func:`plan`), and return the line crediting ``payable.member_exit`` with it;
+    ``None`` when the policy refunds at once or there is nothing to refund."""
+    today = ctx.business_date
+    parts = plan(get_policy(ctx), capital, currency, today)
+    if not parts:
+        return None
     ctx.conn.execute(exit_refunds.insert(), [
-        {**row, "member_id": member.id, "left_on": today, "currency": currency}
-        for row in rows])
+        {"installment": p.installment, "installments": p.installments, "amount": p.amount.minor,
+         "due_on": p.due_on, "after_rat_of": p.after_rat_of, "member_id": member.id,
+         "left_on": today, "currency": currency}
+        for p in parts])
     return PostingLine(ledger.gl_account_number(EXIT_PAYABLE_GL), Side.CREDIT,
                        Money(capital, currency))
 

@@ -10,6 +10,7 @@ Exit is refused while an account is frozen or has money on hold, or a time depos
 
 from __future__ import annotations
 
+import attrs
 import sqlalchemy as sa
 
 from kopcore import ledger
@@ -20,6 +21,7 @@ from kopcore.records import ExitContribution, PostingLine, SettlementAccount, Si
 from kopcore_savings import exit_refunds, interest, wajib
 from kopcore_savings.accounts import member_savings, primary_sukarela, reactivate
 from kopcore_savings.messages import _
+from kopcore_savings.policy import get_policy
 from kopcore_savings.products import SavingsType, get_product
 from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import deposits
@@ -54,18 +56,29 @@ def _refusal(ctx: Context, member: Member) -> str | None:
     return None
 
 
-def exit_contribution(ctx: Context, member: Member) -> ExitContribution | None:
-    accounts = member_savings(ctx, member.id)
-    if not accounts:
-        return None
-    refusal = _refusal(ctx, member)
-    if refusal:
-        return ExitContribution(refusal=refusal)
-    for savings in accounts:
-        if savings.dormant_since is not None:
-            reactivate(ctx, savings, "member exit")
-        if savings.type is SavingsType.SUKARELA:
-            interest.settle_account(ctx, savings.account.id)
+@attrs.frozen
+class Settlement:
+    """What savings settles for a leaving member, read from the balances as they stand."""
+
+    #: Debits emptying every savings balance; credits of the wajib arrears deducted.
+    lines: list[PostingLine]
+    #: Every savings balance refunded, in minor units.
+    refund: int
+    #: The pokok and wajib among them.
+    capital: int
+    #: Wajib arrears deducted from the refund (at most the refund).
+    deducted: int
+    currency: str
+    note: str
+
+    @property
+    def deferrable(self) -> int:
+        """The capital the policy may defer: arrears are set against the capital first."""
+        return max(self.capital - self.deducted, 0)
+
+
+def settlement(ctx: Context, member: Member) -> Settlement:
+    """The exit's lines and figures from the member's savings as they stand; writes nothing."""
     lines: list[PostingLine] = []
     refund = capital = 0
     currency = ctx.settings.currency
@@ -88,8 +101,53 @@ def exit_contribution(ctx: Context, member: Member) -> ExitContribution | None:
                                      Money(deduction, product.currency)))
             left -= deduction
             note += f"; wajib arrears {Money(deduction, product.currency).format()} deducted"
-    # Arrears are set against the capital first; what is left of it may be deferred.
-    deferred = exit_refunds.defer(ctx, member, max(capital - (refund - left), 0), currency)
+    return Settlement(lines, refund, capital, refund - left, currency, note)
+
+
+@attrs.frozen
+class ExitPreview:
+    """What an exit today would do with the member's savings: the balances refunded, the wajib
+    arrears deducted, what is paid with the exit and the parts the policy defers. Sukarela
+    interest earned since its last posting is added by the exit itself."""
+
+    refund: Money
+    deducted: Money
+    deferred: list[exit_refunds.PlannedPart]
+
+    @property
+    def deferred_total(self) -> Money:
+        return Money(sum(p.amount.minor for p in self.deferred), self.refund.currency)
+
+    @property
+    def paid_now(self) -> Money:
+        return self.refund - self.deducted - self.deferred_total
+
+
+def preview(ctx: Context, member: Member) -> ExitPreview:
+    """The exit's savings settlement as it would be today, by the code the exit runs
+    (:func:`settlement`, :func:`kopcore_savings.exit_refunds.plan`); writes nothing."""
+    found = settlement(ctx, member)
+    parts = exit_refunds.plan(get_policy(ctx), found.deferrable, found.currency,
+                              ctx.business_date)
+    return ExitPreview(Money(found.refund, found.currency),
+                       Money(found.deducted, found.currency), parts)
+
+
+def exit_contribution(ctx: Context, member: Member) -> ExitContribution | None:
+    accounts = member_savings(ctx, member.id)
+    if not accounts:
+        return None
+    refusal = _refusal(ctx, member)
+    if refusal:
+        return ExitContribution(refusal=refusal)
+    for savings in accounts:
+        if savings.dormant_since is not None:
+            reactivate(ctx, savings, "member exit")
+        if savings.type is SavingsType.SUKARELA:
+            interest.settle_account(ctx, savings.account.id)
+    found = settlement(ctx, member)
+    lines, note = list(found.lines), found.note
+    deferred = exit_refunds.defer(ctx, member, found.deferrable, found.currency)
     if deferred is not None:
         lines.append(deferred)
         note += f"; {deferred.amount.format()} pokok and wajib owed until paid"

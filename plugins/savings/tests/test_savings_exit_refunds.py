@@ -153,3 +153,57 @@ def test_verify_finds_refunds_owed_above_what_the_exit_payable_holds(exit_coop) 
     assert [kind for kind, _ in found] == ["savings.exit_refunds_exceed_payable"]
     assert "Rp100.000" in found[0][1]
     assert "Rp40.000" in found[0][1]
+
+
+def preview_parts(preview: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [(p["installment"], p["installments"], p["due_on"], p["after_rat_of"],
+             p["amount"]["amount"]) for p in preview["parts"]]
+
+
+def test_the_preview_shows_what_the_exit_pays_and_defers(exit_coop) -> None:
+    """Pokok Rp100,000, wajib Rp5,000 of Rp20,000 billed (arrears Rp15,000), sukarela
+    Rp50,000, refunded in 3 installments two months apart: Rp50,000 paid with the exit, Rp90,000
+    owed as Rp30,000 due 5 March, 5 May and 5 July. The preview says so before the exit, and the
+    exit then records the same parts."""
+    coop = exit_coop
+    coop.call("savings.policy-set", exit_refund="installments", exit_refund_installments=3,
+              exit_refund_interval_months=2)
+    member = coop.member("Wayan Pratinjau")
+    coop.deposit(coop.open(member, "POKOK"), "100000")
+    coop.deposit(coop.open(member, "WAJIB"), "5000")
+    coop.deposit(coop.open(member, "SUKARELA"), "50000")
+    coop.call("savings.wajib-bill", product="WAJIB", period="2026-01")
+    preview = coop.call("savings.exit-preview", member=member)
+    assert (preview["member"], preview["exit_refund"]) == (member, "installments")
+    assert [preview[k]["amount"] for k in ("balances", "deducted", "paid_now", "deferred")] == [
+        "155000.00", "15000.00", "50000.00", "90000.00"]
+    planned = [(1, 3, "2026-03-05", None, "30000.00"), (2, 3, "2026-05-05", None, "30000.00"),
+               (3, 3, "2026-07-05", None, "30000.00")]
+    assert preview_parts(preview) == planned
+    assert coop.call("members.get", member=member)["status"] == "active"  # nothing written
+    before = cash(coop)
+    coop.call("members.exit", member=member, reason="resigned", payout_account=CASH)
+    assert before - cash(coop) == 5_000_000
+    assert refunds(coop) == planned
+    assert gl_balance(coop, PAYABLE) == "90000.00"
+    coop.books_balance()
+
+
+def test_the_preview_after_the_rat_and_at_once(exit_coop) -> None:
+    coop = exit_coop
+    member = coop.member("Komang Pratinjau")
+    coop.deposit(coop.open(member, "POKOK"), "100000")
+    coop.deposit(coop.open(member, "SUKARELA"), "25000")
+    # Refunded at once (the default): everything is paid with the exit.
+    at_once = coop.call("savings.exit-preview", member=member)
+    assert (at_once["paid_now"]["amount"], at_once["deferred"]["amount"]) == (
+        "125000.00", "0.00")
+    assert at_once["parts"] == []
+    # After the RAT approving the accounts of the year of the exit.
+    coop.call("savings.policy-set", exit_refund="after-rat")
+    later = coop.call("savings.exit-preview", member=member)
+    assert (later["paid_now"]["amount"], later["deferred"]["amount"]) == (
+        "25000.00", "100000.00")
+    assert preview_parts(later) == [(1, 1, None, 2026, "100000.00")]
+    coop.call("members.exit", member=member, reason="deceased", payout_account=CASH)
+    assert refunds(coop) == preview_parts(later)

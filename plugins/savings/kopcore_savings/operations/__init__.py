@@ -41,6 +41,8 @@ from kopcore_savings.operations.accounts import (
 )
 from kopcore_savings.operations.common import SavingsAccountOut
 from kopcore_savings.operations.exit_refunds import (
+    ExitPreviewIn,
+    ExitPreviewOut,
     PolicyGetIn,
     PolicyOut,
     PolicySetIn,
@@ -49,6 +51,7 @@ from kopcore_savings.operations.exit_refunds import (
     RefundsOut,
     RefundsPaidOut,
     RefundsPayIn,
+    exit_preview,
     policy_get,
     policy_set,
     rat_held,
@@ -167,6 +170,9 @@ OPERATIONS: tuple[Operation, ...] = (
         summary="The savings policy: exit refunds and tax aggregation"),
     _op("policy-set", PolicySetIn, PolicyOut, policy_set, chart.MANAGE, mutates=True,
         summary="Change the savings policy (AD/ART)", errors=(ValidationError,)),
+    _op("exit-preview", ExitPreviewIn, ExitPreviewOut, exit_preview, chart.READ,
+        mutates=False, summary="What a member's exit would refund now and what is deferred",
+        member_fields=("member",), errors=(NotFound, ValidationError)),
     _op("exit-refunds", RefundsIn, RefundsOut, refunds, chart.READ, mutates=False,
         summary="Refunds still owed to former members", errors=(NotFound,)),
     _op("exit-refunds-pay", RefundsPayIn, RefundsPaidOut, refunds_pay, chart.TRANSACT,

@@ -10,7 +10,7 @@ from kopcore import ledger
 from kopcore.context import Context
 from kopcore.money import Money
 from kopcore.views import EntryOut
-from kopcore_savings import exit_refunds
+from kopcore_savings import exit_refunds, membership
 from kopcore_savings.operations.common import MEMBER
 from kopcore_savings.policy import (
     ExitRefund,
@@ -107,6 +107,36 @@ class RatHeldIn:
     held_on: date = attrs.field(metadata={"help": "Date of the RAT"})
 
 
+@attrs.frozen
+class ExitPreviewIn:
+    member: str = attrs.field(metadata={**MEMBER, "help": "The member who would leave"})
+
+
+@attrs.frozen
+class PlannedPartOut:
+    installment: int
+    installments: int
+    #: None: due once the RAT approving the accounts of ``after_rat_of`` has been held.
+    due_on: date | None
+    after_rat_of: int | None
+    amount: Money
+
+
+@attrs.frozen
+class ExitPreviewOut:
+    """What an exit today would do with the member's savings, by the code the exit runs: the
+    balances refunded, the wajib arrears deducted, what is paid with the exit and the pokok and
+    wajib the policy defers, part by part. The exit adds the sukarela interest earned so far."""
+
+    member: str
+    exit_refund: ExitRefund
+    balances: Money
+    deducted: Money
+    paid_now: Money
+    deferred: Money
+    parts: list[PlannedPartOut]
+
+
 def policy_get(ctx: Context, data: PolicyGetIn) -> PolicyOut:
     """The savings policy in force."""
     return PolicyOut.of(get_policy(ctx))
@@ -156,3 +186,14 @@ def rat_held(ctx: Context, data: RatHeldIn) -> RefundsOut:
     """Record the RAT that approved a year's accounts: refunds waiting for it fall due."""
     parts = _parts(ctx, exit_refunds.release_after_rat(ctx, data.year, data.held_on))
     return RefundsOut(parts, _total(ctx, parts))
+
+
+def exit_preview(ctx: Context, data: ExitPreviewIn) -> ExitPreviewOut:
+    """What the member's exit would refund now and what the savings policy defers."""
+    member = ledger.get_member(ctx, data.member)
+    found = membership.preview(ctx, member)
+    return ExitPreviewOut(
+        member.member_number, get_policy(ctx).exit_refund, found.refund, found.deducted,
+        found.paid_now, found.deferred_total,
+        [PlannedPartOut(p.installment, p.installments, p.due_on, p.after_rat_of, p.amount)
+         for p in found.deferred])
