@@ -17,8 +17,8 @@ figures, not today's:
   from the oldest with interest then unpaid, the interest then due and unpaid — as end of day
   reads them), the collateral held on that day
   at the appraisal recorded by then, the officer's judgement in force then (the latest recorded
-  by that day), the day the loan became Diragukan as recorded, and the last repayment up to
-  that day;
+  by that day), the day the loan became Diragukan as recorded, and the last repayment and
+  the last restructuring (a rescue) up to that day;
 - the allowance required is the class's percentage of the outstanding — less the held
   collateral's cover for a non-performing class when the cooperative deducts collateral —
   rounded half up to the rupiah per loan, as end of day books it;
@@ -260,7 +260,8 @@ def loan_book(ctx: Context, as_of: date) -> list[LoanOnDate]:
             cls = by_code[classify_ksp(regime, Arrears(
                 loan.frequency, state.principal_since, state.interest_since,
                 amount + state.interest_arrears, cover.get(loan.id, 0), judged.get(loan.id),
-                doubtful_since, last_paid.get(loan.id)), as_of)]
+                doubtful_since, last_paid.get(loan.id),
+                max(restructured[loan.id], default=None)), as_of)]
         base = amount
         if chosen_policy.deduct_collateral and cls.non_performing:
             base = max(0, amount - cover.get(loan.id, 0))

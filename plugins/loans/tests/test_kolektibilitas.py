@@ -218,4 +218,8 @@ def test_a_restructuring_restarts_the_21_months_to_macet(coop: LoansCoop) -> Non
     coop.close_days_until(date(2026, 10, 9))
     assert classes(coop, rescued, left) == ["D", "M"]
     assert coop.get(rescued)["doubtful_since"] == "2024-12-06"
+    # The loan book of that day (what the health worksheet reads) counts the rescue too.
+    book = {x["loan"]: x["collectibility"]
+            for x in coop.call("loans.book", as_of="2026-10-08")["items"]}
+    assert (book[rescued], book[left]) == ("D", "M")
     coop.books_balance()
