@@ -15,6 +15,8 @@ permission checks, idempotency, approvals and audit trail as the API and the CLI
   accounts, change contact details, a member's exit after seeing what it would pay;
 - ``/app/loans`` the loan officer's desk: application, simulation, collateral and guarantors,
   the managers' queue of applications, disbursement and the printable agreement and schedule;
+  ``/app/loans/groups`` the loan groups (tanggung renteng) with their arrears, each meeting's
+  printable collection sheet and its result entered as one batch;
 - ``/app/cash`` the teller's cash position and the count of the drawer, recorded;
   ``/app/cash/counts`` the day's counts and their differences for the supervisor;
 - ``/app/pages/<name>`` the pages plugins add (``kopcore_web_pages``);
@@ -37,6 +39,7 @@ from kopcore.interfaces.web._audit import audit_handlers
 from kopcore.interfaces.web._base import PREFIX, STATIC, Web
 from kopcore.interfaces.web._eod import eod_handlers
 from kopcore.interfaces.web._inbox import inbox_handlers
+from kopcore.interfaces.web._loan_groups import loan_group_handlers
 from kopcore.interfaces.web._loan_officer import loan_officer_handlers
 from kopcore.interfaces.web._pages import page_handlers
 from kopcore.interfaces.web._questionnaire import questionnaire_handlers
@@ -61,6 +64,7 @@ def web_router(kernel: Kernel) -> AppRouter:
                                                 *audit_handlers(web),
                                                 *service_desk_handlers(web),
                                                 *loan_officer_handlers(web),
+                                                *loan_group_handlers(web),
                                                 static], include_in_schema=False)
 
 

@@ -1,5 +1,5 @@
 """Group loan operations: groups, the meeting's collection sheet and its result as one batch
-(``loans group-create``, ``group-add-member``, ``group-get``, ``group-sheet``,
+(``loans group-create``, ``group-add-member``, ``group-get``, ``group-list``, ``group-sheet``,
 ``group-collect``)."""
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ class GroupIn:
 
 
 @attrs.frozen
+class GroupListIn:
+    """No parameters."""
+
+
+@attrs.frozen
 class SheetIn:
     group: str = attrs.field(metadata=GROUP)
     day: date | None = attrs.field(default=None,
@@ -106,11 +111,36 @@ class GroupOut:
 
 
 @attrs.frozen
+class GroupSummaryOut:
+    code: str
+    name: str
+    leader: str
+    leader_name: str
+    meeting_day: str
+    members: int
+    loans: int
+    outstanding_principal: Money
+    overdue: Money
+    collectibility: str | None
+
+
+@attrs.frozen
+class GroupListOut:
+    """Every loan group with its leader, meeting day, members, outstanding and arrears."""
+
+    items: list[GroupSummaryOut]
+
+
+@attrs.frozen
 class SheetOut:
-    """The collection sheet of a meeting: what each loan asks by that day."""
+    """The collection sheet of a meeting: what each loan asks by that day (``due``, of which
+    ``overdue`` was already due before it)."""
 
     group: str
     name: str
+    leader: str
+    leader_name: str
+    meeting_day: str
     day: date
     lines: list[GroupLoanOut]
     total_due: Money
@@ -184,12 +214,29 @@ def group_get(ctx: Context, data: GroupIn) -> GroupOut:
     return group_out(ctx, groups.get_group(ctx, data.group))
 
 
+def group_list(ctx: Context, data: GroupListIn) -> GroupListOut:
+    """Every loan group with its leader, meeting day, members, outstanding and arrears."""
+    items = []
+    for group in groups.all_groups(ctx):
+        lines = _lines(ctx, group, ctx.business_date)
+        leader = ledger.get_member_by_id(ctx, group.leader_member_id)
+        items.append(GroupSummaryOut(
+            group.code, group.name, leader.member_number, leader.name, group.meeting_day,
+            len(groups.members_of(ctx, group)), len(lines),
+            _total(ctx, [x.outstanding_principal for x in lines]),
+            _total(ctx, [x.overdue for x in lines]),
+            groups.worst_class(ctx, groups.running_loans(ctx, group))))
+    return GroupListOut(items)
+
+
 def group_sheet(ctx: Context, data: SheetIn) -> SheetOut:
     """The collection sheet of a group's meeting."""
     group = groups.get_group(ctx, data.group)
     day = data.day or ctx.business_date
     lines = _lines(ctx, group, day)
-    return SheetOut(group.code, group.name, day, lines, _total(ctx, [x.due for x in lines]),
+    leader = ledger.get_member_by_id(ctx, group.leader_member_id)
+    return SheetOut(group.code, group.name, leader.member_number, leader.name,
+                    group.meeting_day, day, lines, _total(ctx, [x.due for x in lines]),
                     _total(ctx, [x.overdue for x in lines]))
 
 
@@ -231,6 +278,8 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("loans.group-get", GroupIn, GroupOut, group_get, permission=READ,
               mutates=False, summary="A loan group, its loans and arrears",
               errors=(NotFound,)),
+    Operation("loans.group-list", GroupListIn, GroupListOut, group_list, permission=READ,
+              mutates=False, summary="List loan groups with their arrears"),
     Operation("loans.group-sheet", SheetIn, SheetOut, group_sheet, permission=READ,
               mutates=False, summary="A group meeting's collection sheet", errors=(NotFound,)),
     Operation("loans.group-collect", CollectIn, CollectOut, group_collect, permission=REPAY,

@@ -65,6 +65,11 @@ def get_group(ctx: Context, code: str) -> Group:
     return _group(row)
 
 
+def all_groups(ctx: Context) -> list[Group]:
+    """Every group, by code."""
+    return [_group(r) for r in ctx.conn.execute(sa.select(groups).order_by(groups.c.code))]
+
+
 def members_of(ctx: Context, group: Group) -> list[int]:
     m = group_members.c
     return list(ctx.conn.execute(sa.select(m.member_id).where(m.group_id == group.id)
