@@ -176,7 +176,10 @@ def test_the_meetings_result_is_posted_as_one_batch(demo_kernel: Kernel,
         # Ayu pays her 106.000; Budi 150.000, 44.000 beyond his own; Citra 100.000 of her
         # 212.000. Budi's 44.000 covers part of Citra's gap of 112.000 (tanggung renteng):
         # 356.000 in all.
-        sent = {**base, "idempotency_key": "web-grp-4", f"paid_{ayu}": "106000",
+        # The refused form keeps its key and what was typed; corrected, it is posted.
+        assert hidden(nothing.text, "idempotency_key") == "web-grp-3"
+        sent = {**base, "idempotency_key": hidden(nothing.text, "idempotency_key"),
+                f"paid_{ayu}": "106000",
                 f"paid_{budi}": "150000", f"paid_{citra}": "100.000,00"}
         done = teller.post(f"/app/loans/groups/{GROUP}/collect", data=sent)
         assert done.status_code == 200
