@@ -287,7 +287,7 @@ class Declared:
 
 
 def test_the_kernel_implements_contract_1_2_and_every_plugin_here_is_written_for_1_x() -> None:
-    assert contract.CONTRACT == "1.3"
+    assert contract.CONTRACT == "1.4"
     host = PluginHost.load()
     external = [loaded for loaded in host.loaded if not loaded.builtin]
     assert external, "no product plugin installed"
