@@ -304,7 +304,8 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
         HealthFigure(ALLOWANCE_FORMED, allowance_formed(ctx, as_of),
                      label="PPAP telah dibentuk", currency=currency),
         HealthFigure(BORROWERS, borrowers, FigureUnit.COUNT, label="Peminjam"),
-        HealthFigure(NON_MEMBERS, outstanding_non_members(ctx, outstanding),
+        HealthFigure(NON_MEMBERS, outstanding_non_members(
+            ctx, {line.number: line.outstanding for line in book}),
                      label="Pinjaman kepada non-anggota", currency=currency),
     ]
 
