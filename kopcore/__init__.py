@@ -16,7 +16,7 @@ and may change in any release; tests/test_public_boundary.py holds every plugin 
 
 import pluggy
 
-__version__ = "1.3.0"
+__version__ = "1.4.0"
 
 #: Marker for hook implementations in plugins: ``@kopcore.hookimpl``.
 hookimpl = pluggy.HookimplMarker("kopcore")

@@ -27,7 +27,7 @@ import re
 from kopcore.errors import PluginError
 
 #: The contract this kernel implements, as (major, minor).
-CONTRACT_VERSION: tuple[int, int] = (1, 3)
+CONTRACT_VERSION: tuple[int, int] = (1, 4)
 CONTRACT = f"{CONTRACT_VERSION[0]}.{CONTRACT_VERSION[1]}"
 #: The module attribute where a plugin declares the contract it was written for.
 DECLARATION = "KOPCORE_CONTRACT"

@@ -78,6 +78,8 @@ COLUMNS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType({
         "kind": "`person`, or a legal entity's form: `koperasi`, `pt`, `cv`, `firma`, "
                 "`yayasan`, `perkumpulan` or `other` (contract 1.3).",
         "npwp": "A legal entity's tax number (NPWP); NULL for a person (contract 1.3).",
+        "membership": "`member` (anggota), or `non-member`: a counterparty served by agreement "
+                      "(Permenkop 8/2023) (contract 1.4).",
     }),
     "journal_entries": MappingProxyType({
         "id": "The entry's id (`postings.entry_id`).",

@@ -53,6 +53,19 @@ def _timezone(_instance: object, _attribute: attrs.Attribute[str], value: str) -
                                  ) from None
 
 
+def _npwp(value: object) -> str | None:
+    """The cooperative's NPWP in the 16-digit form (PMK 112/PMK.03/2022): 16 digits, or the old
+    15 (``01.234.567.8-901.000``) with a leading 0; spaces, dots and dashes are dropped."""
+    if value is None:
+        return None
+    digits = "".join(ch for ch in value if ch not in " .-") if isinstance(value, str) else ""
+    if not (digits.isascii() and digits.isdigit() and len(digits) in (15, 16)) or \
+            not digits.strip("0"):
+        raise ConfigurationError(f"setting cooperative_npwp must be the cooperative's NPWP, 16 "
+                                 f"digits (or the old 15), got {value!r}")
+    return digits.rjust(16, "0")
+
+
 def _event_delivery(_instance: object, _attribute: attrs.Attribute[str], value: object) -> None:
     if value not in ("after-commit", "worker"):
         raise ConfigurationError(f"setting event_delivery must be after-commit or worker, "
@@ -206,6 +219,9 @@ class Settings:
     #: not test fixtures.
     plugins: tuple[str, ...] | None = None
     cooperative_name: str = "Koperasi"
+    #: The cooperative's own NPWP, printed as the withholder's on the withholding slips it
+    #: issues (bukti potong); ``None``: not set (the slips then leave it blank).
+    cooperative_npwp: str | None = attrs.field(default=None, converter=_npwp)
     currency: str = DEFAULT_CURRENCY
     #: GL key -> override, from ``[chart.<key>]`` tables.
     chart: dict[str, ChartOverride] = attrs.field(factory=dict)

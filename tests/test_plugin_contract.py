@@ -286,8 +286,8 @@ class Declared:
         self.KOPCORE_CONTRACT = version
 
 
-def test_the_kernel_implements_contract_1_2_and_every_plugin_here_is_written_for_1_x() -> None:
-    assert contract.CONTRACT == "1.3"
+def test_the_kernel_implements_contract_1_4_and_every_plugin_here_is_written_for_1_x() -> None:
+    assert contract.CONTRACT == "1.4"
     host = PluginHost.load()
     external = [loaded for loaded in host.loaded if not loaded.builtin]
     assert external, "no product plugin installed"
@@ -322,7 +322,7 @@ def test_a_plugin_written_for_another_contract_is_refused_naming_it(declared: st
 @pytest.mark.parametrize("declared", [None, "1", "satu", "1.0.0", 1.0])
 def test_an_installed_plugin_must_declare_its_contract(declared: object) -> None:
     with pytest.raises(PluginError, match=r"'arisan' \(0\.1\.0\) does not declare the kernel "
-                                          r"contract.*KOPCORE_CONTRACT = \"1\.3\""):
+                                          r"contract.*KOPCORE_CONTRACT = \"1\.4\""):
         contract.check("arisan", "0.1.0", declared)
 
 

@@ -316,3 +316,23 @@ def test_the_desk_is_for_roles_that_manage_members(demo_kernel: Kernel) -> None:
         assert 'href="/app/cs"' in teller.get("/app/").text
         found = teller.get("/app/cs?q=Siti").text
         assert re.search(r"/app/cs/member/\w+", found)
+
+
+def test_a_legal_entity_is_shown_by_its_nib_npwp_and_representative(demo_kernel: Kernel
+                                                                   ) -> None:
+    from kopcore.testing import run_operation
+
+    number = run_operation(demo_kernel, "members.register", {
+        "name": "Koperasi Mitra Desa", "kind": "koperasi", "membership": "non-member",
+        "nib": "9120004445556", "npwp": "0012345678902000", "deed_number": "12",
+        "representative_name": "Wayan Sudarma", "representative_position": "Ketua"},
+        as_user="admin")["member_number"]
+    with client_for(demo_kernel) as teller:
+        log_in(teller, "teller")
+        page = teller.get(f"/app/cs/member/{number}").text
+        assert re.findall(r'data-testid="nib">([^<]*)', page) == ["9120 0044 4555 6"]
+        assert re.findall(r'data-testid="npwp">([^<]*)', page) == ["0012 3456 7890 2000"]
+        assert re.findall(r'data-testid="legal-form">([^<]*)', page) == ["Koperasi"]
+        assert "Wayan Sudarma (Ketua)" in page
+        assert re.findall(r'data-testid="membership">([^<]*)', page) == [
+            "Mitra yang dilayani berdasarkan perjanjian (bukan anggota)"]

@@ -17,9 +17,12 @@ only a product plugin knows come from the ``kopcore_health_figures`` hook, added
   deposits) is not a liability here: it sits between liabilities and equity (PSAK 405; Perdep
   07/Per/Dep.6/IV/2016 counts it with the funds received, not with the obligations), and is
   kept apart in ``temporary_syirkah``.
-- Savings are the balances of member accounts rolling up to liability or equity GL accounts
-  (pokok, wajib, sukarela, berjangka and any plugin's member deposits).
-- Active members on a date joined on or before it and had not left by it.
+- Savings are the balances of members' accounts rolling up to liability or equity GL accounts
+  (pokok, wajib, sukarela, berjangka and any plugin's member deposits); members are those with
+  ``membership`` ``member``: a non-member counterparty's deposits are funding from outside the
+  membership (the closed-loop figure), not member savings.
+- Active members on a date joined on or before it and had not left by it, non-member
+  counterparties left out.
 - Income and expenses of a period leave out the year-closing entry, which moves them into equity
   on 31 December: the year's operations are what happened before the books were closed.
 """
@@ -36,6 +39,7 @@ import sqlalchemy as sa
 from kopcore._db import tables as t
 from kopcore._yearend.closing import YEAR_CLOSE_OPERATION
 from kopcore.context import Context
+from kopcore.ledger._records import Membership
 from kopcore.ledger._reports import gl_balances, office_books, position_sections
 from kopcore.ledger._units import unit_filter
 from kopcore.records import FigureUnit, GLType, HealthFigure
@@ -150,26 +154,30 @@ def cash_and_bank(ctx: Context, as_of: date, currency: str) -> int:
 
 
 def member_savings(ctx: Context, as_of: date, currency: str) -> int:
-    """Member deposits: member accounts under liability or equity GL accounts."""
-    p, e, a, g = t.postings.c, t.journal_entries.c, t.accounts.c, t.gl_accounts.c
+    """Member deposits: members' accounts under liability or equity GL accounts (non-member
+    counterparties' left out)."""
+    p, e, a, g, m = (t.postings.c, t.journal_entries.c, t.accounts.c, t.gl_accounts.c,
+                     t.members.c)
     total = ctx.conn.execute(
         sa.select(sa.func.coalesce(sa.func.sum(-p.amount), 0))
         .select_from(t.postings)
         .join(t.journal_entries, e.id == p.entry_id)
         .join(t.accounts, a.id == p.account_id)
+        .join(t.members, m.id == a.member_id)
         .join(t.gl_accounts, g.key == a.gl_key)
-        .where(a.member_id.is_not(None), p.currency == currency, e.business_date <= as_of,
+        .where(m.membership == Membership.MEMBER.value, p.currency == currency,
+               e.business_date <= as_of,
                g.type.in_((GLType.LIABILITY.value, GLType.EQUITY.value)), *office_books(ctx, p))
     ).scalar_one()
     return int(total)
 
 
 def active_members(ctx: Context, as_of: date) -> int:
-    """Members active at the end of ``as_of``; of one office's books, those with an account
-    in that office."""
+    """Members (non-member counterparties left out) active at the end of ``as_of``; of one
+    office's books, those with an account in that office."""
     m, a = t.members.c, t.accounts.c
     query = sa.select(sa.func.count()).select_from(t.members).where(
-        m.joined_on.is_not(None), m.joined_on <= as_of,
+        m.membership == Membership.MEMBER.value, m.joined_on.is_not(None), m.joined_on <= as_of,
         sa.or_(m.left_on.is_(None), m.left_on > as_of))
     if ctx.books_office_id is not None:
         query = query.where(sa.exists().where(a.member_id == m.id,

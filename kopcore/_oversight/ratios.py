@@ -15,11 +15,15 @@ out):
   out (Perdep 07/2016: funds the cooperative manages, not obligations it owes whatever happens);
 - dana yang diterima (funds received) = liabilities + dana syirkah temporer + equity, less the
   SHU accounts (undistributed and current-year) and the year's surplus not yet closed;
-- partisipasi bruto (gross participation) = YTD income in entries that touch a member's account;
+- partisipasi bruto (gross participation) = YTD income in entries that touch the account of a
+  member (``membership`` ``member``: a non-member counterparty's business is not participation);
   beban operasi anggota = YTD expenses in such entries (savings interest, profit shares paid);
 - SHU kotor (gross SHU) = YTD income less the member-business expenses (beban pokok);
   partisipasi netto = partisipasi bruto less those expenses;
   beban usaha = the other YTD expenses (staff, general, depreciation, allowance);
+- pinjaman anggota (loans to members) = ``loans.outstanding`` less
+  ``loans.outstanding_non_members`` (the loans plugin: the principal lent to non-member
+  counterparties);
 - aset produktif (productive assets) = loans outstanding + sharia financing outstanding + bank;
 - modal tertimbang / ATMR = equity lines x bobot pengakuan / asset lines x bobot risiko
   (``weights/capital.toml``, see :mod:`kopcore._oversight.capital`);
@@ -284,8 +288,8 @@ def compute_ratios(ctx: Context, f: Figures) -> dict[str, Ratio]:
     add("own_capital_adequacy", lambda: (
         (*(weighted_capital() or ()), *t.weighted_liabilities()), risk_weighted_assets(),
         "no risk-weighted assets"))
-    # kopcore's loans plugin lends to members only; a plugin lending to others reports
-    # loans.outstanding_non_members, taken off the numerator.
+    # Loans to members: the outstanding less what non-member counterparties owe, which the
+    # loans plugin reports as loans.outstanding_non_members (none reported: all to members).
     add("member_loans", lambda: (
         None if loans is None else (*loans, *t.optional_figure(NON_MEMBER_LOANS, -1)),
         t.figure(OUTSTANDING), "no loans outstanding"))

@@ -11,12 +11,15 @@ For a financial year (1 January to 31 December) and, side by side, the year befo
 
 **Member and non-member business.** An income or expense posting belongs to member business
 (*usaha dengan anggota*, partisipasi anggota) when its journal entry also posts to an account
-owned by a member (a savings or loan account): a loan repayment, a savings interest payment, the
-end-of-day interest accrual over members' loans. Income and expenses in entries that touch no
-member account (fees from walk-in customers, bank interest, salaries, depreciation, the PPAP
-adjustment) are non-member or general. The split is read from the postings, so it holds for
-every plugin without knowing its products. The year-closing entry (income and expenses into
-equity on 31 December) is not part of the year's operations and is left out.
+owned by a member, ``membership`` ``member`` (a savings or loan account): a loan repayment, a
+savings interest payment, the end-of-day interest accrual over members' loans. Income and
+expenses in entries that touch no member's account are non-member business or general: those
+of a non-member counterparty served by agreement (Permenkop 8/2023: its loan interest, the
+interest on its deposits), fees from walk-in customers, bank interest, salaries, depreciation,
+the PPAP adjustment. An entry touching the accounts of a member and of a non-member is member
+business. The split is read from the postings, so it holds for every plugin without knowing its
+products. The year-closing entry (income and expenses into equity on 31 December) is not part of
+the year's operations and is left out.
 
 **Cash flows.** Cash is the kernel chart's ``cash``, ``vault`` and ``bank`` accounts. Every entry
 that moves cash is attributed to its other lines: each non-cash line's amount, sign reversed,
@@ -38,6 +41,7 @@ import sqlalchemy as sa
 from kopcore._db import tables as t
 from kopcore._oversight.figures import CASH_KEYS, CLOSING_OPERATIONS, cash_and_bank
 from kopcore.context import Context
+from kopcore.ledger._records import Membership
 from kopcore.ledger._reports import financial_position, gl_balances, office_books
 from kopcore.records import GLType
 
@@ -153,16 +157,18 @@ class OperatingResults:
 
 def income_by_business(ctx: Context, first: date, last: date, currency: str
                        ) -> dict[tuple[GLType, bool], dict[str, tuple[str, str, int]]]:
-    """Income and expenses (normal side) per GL account, split by whether the entry touches a
-    member's account: ``{(type, member): {gl_key: (code, name, amount)}}``."""
+    """Income and expenses (normal side) per GL account, split by whether the entry touches the
+    account of a member (``membership`` ``member``; a non-member counterparty's is not):
+    ``{(type, member): {gl_key: (code, name, amount)}}``."""
     p, e, a, g = t.postings.c, t.journal_entries.c, t.accounts.c, t.gl_accounts.c
     mp, ma = t.postings.alias("member_postings"), t.accounts.alias("member_accounts")
-    me = t.journal_entries.alias("member_entries")
+    me, mm = t.journal_entries.alias("member_entries"), t.members.alias("owners")
     member_entries = (
         sa.select(mp.c.entry_id.label("entry_id")).select_from(mp)
         .join(ma, ma.c.id == mp.c.account_id)
+        .join(mm, mm.c.id == ma.c.member_id)
         .join(me, me.c.id == mp.c.entry_id)
-        .where(ma.c.member_id.is_not(None), me.c.business_date >= first,
+        .where(mm.c.membership == Membership.MEMBER.value, me.c.business_date >= first,
                me.c.business_date <= last).distinct().subquery())
     member = sa.case((member_entries.c.entry_id.is_not(None), 1), else_=0).label("member")
     rows = ctx.conn.execute(

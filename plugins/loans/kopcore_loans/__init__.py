@@ -72,7 +72,7 @@ from kopcore_loans.verify import findings as verify_findings
 
 __version__ = "0.3.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
-KOPCORE_CONTRACT = "1.2"
+KOPCORE_CONTRACT = "1.4"
 
 #: The veto's stable reason code.
 MANAGED_ACCOUNT = "loans.managed-account"

@@ -33,7 +33,9 @@ figures, not today's:
   that on that day had no guarantor (recorded by then, not released) and whose held
   collateral's cover (liquidation value, at the appraisal recorded by then) was less than its
   outstanding principal — kopcore's reading of *memadai*. The class does not enter it: a
-  Macet loan fully covered is not risky in this sense (its risk is in the problem-loan risk).
+  Macet loan fully covered is not risky in this sense (its risk is in the problem-loan risk);
+- the loans to non-members (``loans.outstanding_non_members``) are the outstanding principal of
+  the loans whose borrower is a non-member counterparty (``membership`` as it is now).
 
 The allowance formed is the balance of the PPAP GL account (every account rolling up to it) from
 its postings up to that day.
@@ -51,6 +53,7 @@ import sqlalchemy as sa
 
 from kopcore import query
 from kopcore.context import Context
+from kopcore.ledger import Membership
 from kopcore.money import exponent
 from kopcore.records import FigureUnit, HealthFigure
 from kopcore_loans import gl
@@ -301,4 +304,22 @@ def health_figures(ctx: Context, as_of: date) -> list[HealthFigure]:
         HealthFigure(ALLOWANCE_FORMED, allowance_formed(ctx, as_of),
                      label="PPAP telah dibentuk", currency=currency),
         HealthFigure(BORROWERS, borrowers, FigureUnit.COUNT, label="Peminjam"),
+        HealthFigure(NON_MEMBERS, outstanding_non_members(
+            ctx, {line.number: line.outstanding for line in book}),
+                     label="Pinjaman kepada non-anggota", currency=currency),
     ]
+
+
+#: The principal lent to non-member counterparties (Permenkop 8/2023), taken off the loans to
+#: members (``member_loans``, pinjaman anggota / pinjaman) by the health assessment.
+NON_MEMBERS = "loans.outstanding_non_members"
+
+
+def outstanding_non_members(ctx: Context, outstanding: dict[str, int]) -> int:
+    """Of ``outstanding`` (loan number -> principal outstanding on the date), the loans whose
+    borrower is a non-member counterparty (``membership`` as it is now)."""
+    m = query.members.c
+    numbers = ctx.conn.execute(
+        sa.select(loans.c.number).join(query.members, m.id == loans.c.member_id)
+        .where(m.membership == Membership.NON_MEMBER.value)).scalars()
+    return sum(outstanding.get(number, 0) for number in numbers)

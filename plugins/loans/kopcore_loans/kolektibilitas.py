@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 import tomllib
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache
@@ -35,6 +35,7 @@ import sqlalchemy as sa
 
 from kopcore.context import Context
 from kopcore.errors import ConfigurationError, ValidationError
+from kopcore_loans.loan import Loan, LoanStatus, earned_interest, schedule_rows
 from kopcore_loans.messages import _
 from kopcore_loans.schedule import add_months
 from kopcore_loans.tables import settings
@@ -219,6 +220,17 @@ def non_accrual_codes(ctx: Context) -> frozenset[str]:
 
     roles = load_regime(policy(ctx).regime).non_accrual
     return frozenset(c.code for c in collectibility(ctx) if role_of(c) in roles)
+
+
+def interest_memorandum(ctx: Context, loan: Loan) -> int:
+    """Interest a non-accrual loan (Diragukan, Macet) has earned and not been recognised as
+    income: kept in memorandum until it is received. As far as end of day has gone (the day
+    before the business date); 0 for a loan in an accruing class or not running."""
+    if loan.status is not LoanStatus.ACTIVE or loan.collectibility not in non_accrual_codes(ctx):
+        return 0
+    earned = earned_interest(schedule_rows(ctx, loan.id, include_superseded=True),
+                             ctx.business_date - timedelta(days=1))
+    return max(0, earned - loan.interest_recognized)
 
 
 # --- the KSP judgement -------------------------------------------------------------------------

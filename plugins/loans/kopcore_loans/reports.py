@@ -17,8 +17,13 @@ import sqlalchemy as sa
 from kopcore import query
 from kopcore.context import Context
 from kopcore.money import Money, exponent
-from kopcore_loans.kolektibilitas import policy, problem_loan_risk
-from kopcore_loans.loan import LoanStatus
+from kopcore_loans.kolektibilitas import (
+    interest_memorandum,
+    non_accrual_codes,
+    policy,
+    problem_loan_risk,
+)
+from kopcore_loans.loan import LoanStatus, get_loan_by_id
 from kopcore_loans.products import collectibility, role_of
 from kopcore_loans.schedule import round_half_up
 from kopcore_loans.tables import installments, loans, products
@@ -95,12 +100,16 @@ class Portfolio:
     classes: list[ClassLine]
     products: list[ProductLine]
     aging: list[AgingLine]
+    #: Interest the non-accrual loans (Diragukan, Macet) earned and not recognised as income:
+    #: kept in memorandum until received (a note to the statements, not an asset).
+    interest_memorandum: Money
 
 
 def portfolio(ctx: Context) -> Portfolio:
     cur = ctx.settings.currency
     rows = active_loans(ctx)
     total = sum(int(r.outstanding) for r in rows)
+    non_accrual = non_accrual_codes(ctx)
     classes = collectibility(ctx)
     class_lines = []
     npl = 0
@@ -133,6 +142,8 @@ def portfolio(ctx: Context) -> Portfolio:
         class_lines,
         [ProductLine(code, len(v), Money(sum(v), cur)) for code, v in sorted(by_product.items())],
         aging,
+        Money(sum(interest_memorandum(ctx, get_loan_by_id(ctx, r.id)) for r in rows
+                  if r.collectibility in non_accrual), cur),
     )
 
 

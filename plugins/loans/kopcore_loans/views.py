@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import attrs
 import sqlalchemy as sa
@@ -12,12 +12,11 @@ from kopcore.context import Context
 from kopcore.money import Money
 from kopcore.views import EntryOut
 from kopcore_loans.collateral import Collateral, loan_collateral
-from kopcore_loans.kolektibilitas import non_accrual_codes
+from kopcore_loans.kolektibilitas import interest_memorandum
 from kopcore_loans.loan import (
     Loan,
     LoanStatus,
     ScheduleRow,
-    earned_interest,
     interest_account,
     outstanding_principal,
     schedule_rows,
@@ -249,11 +248,7 @@ def loan_out(ctx: Context, loan: Loan) -> LoanOut:
     receivable = memorandum = 0
     if loan.status is LoanStatus.ACTIVE:
         receivable = interest_account(ctx, loan).balance.minor
-        if loan.collectibility in non_accrual_codes(ctx):
-            # As far as end of day has gone (the day before the business date).
-            earned = earned_interest(schedule_rows(ctx, loan.id, include_superseded=True),
-                                     today - timedelta(days=1))
-            memorandum = max(0, earned - loan.interest_recognized)
+        memorandum = interest_memorandum(ctx, loan)
     g, m = guarantors.c, ledger.get_member_by_id
     guarantor_rows = ctx.conn.execute(sa.select(guarantors).where(g.loan_id == loan.id)
                                       .order_by(g.id)).all()

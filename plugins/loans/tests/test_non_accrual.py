@@ -46,6 +46,8 @@ def test_a_macet_loan_adds_no_interest_to_the_years_surplus(coop: LoansCoop) -> 
     assert amount(shown["interest_receivable"]) == 0
     assert gl(coop, "loans.interest_income") == 0
     assert amount(shown["interest_memorandum"]) == Decimal(906_000)
+    # The portfolio totals it for the notes to the statements (one loan here).
+    assert amount(coop.call("loans.portfolio")["interest_memorandum"]) == Decimal(906_000)
 
     coop.close_days_until(date(2027, 1, 4))
     shown = coop.get(loan)
@@ -67,6 +69,7 @@ def test_a_macet_loan_adds_no_interest_to_the_years_surplus(coop: LoansCoop) -> 
     assert amount(paid["interest"]) == Decimal(500_000)
     assert gl(coop, "loans.interest_income") == Decimal(500_000)
     assert amount(coop.get(loan)["interest_memorandum"]) == Decimal("1648387.09")
+    assert amount(coop.call("loans.portfolio")["interest_memorandum"]) == Decimal("1648387.09")
     coop.books_balance()
 
 

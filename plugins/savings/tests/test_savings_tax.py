@@ -74,16 +74,30 @@ def test_a_quarterly_posting_is_taxed_month_by_month(tax_coop: Coop) -> None:
     # quarter as a whole, the Rp706,849 would have lost Rp70,685.
     assert Decimal(coop.balance(account)) == Decimal(100_000_000 + 706_849 - 25_479)
     assert gl(coop, "payable.tax") == Decimal(25_479)
-    recap = coop.call("savings.tax-recap", month="2026-03")
+    # The month each was earned in (by earned): how each month met the threshold.
+    recap = coop.call("savings.tax-recap", month="2026-03", by="earned")
     assert recap["members_taxed"] == 1
     assert Decimal(recap["gross"]["amount"]) == Decimal(254_794)
     assert Decimal(recap["tax"]["amount"]) == Decimal(25_479)
-    slip = coop.call("savings.tax-recap", month="2026-01", member=member)["members"]
+    slip = coop.call("savings.tax-recap", month="2026-01", member=member,
+                     by="earned")["members"]
     assert [(x["member"], Decimal(x["gross"]["amount"]), Decimal(x["tax"]["amount"]))
             for x in slip] == [(member, Decimal(221_918), Decimal(0))]
-    february = coop.call("savings.tax-recap", month="2026-02")
+    february = coop.call("savings.tax-recap", month="2026-02", by="earned")
     assert Decimal(february["gross"]["amount"]) == Decimal(230_137)
     assert february["members_taxed"] == 0
+    # The return (by paid, the default): the quarter is paid and its tax withheld on 31 March,
+    # so March's recap has all three months, each on its own line, and January's and
+    # February's have nothing.
+    paid = coop.call("savings.tax-recap", month="2026-03")
+    assert [(x["month"], x["paid_on"], x["gross"]["amount"], x["tax"]["amount"], x["rate"])
+            for x in paid["members"][0]["accounts"]] == [
+        ("2026-01", "2026-03-31", "221918.00", "0.00", "0"),
+        ("2026-02", "2026-03-31", "230137.00", "0.00", "0"),
+        ("2026-03", "2026-03-31", "254794.00", "25479.00", "10")]
+    assert (paid["gross"]["amount"], paid["tax"]["amount"]) == ("706849.00", "25479.00")
+    for month in ("2026-01", "2026-02"):
+        assert coop.call("savings.tax-recap", month=month)["members"] == []
     coop.books_balance()
 
 
@@ -100,16 +114,23 @@ def test_a_time_deposit_is_taxed_per_month_not_on_its_term(tax_coop: Coop) -> No
     coop.close_days_until(date(2027, 1, 6))
     assert Decimal(coop.balance(sukarela)) == Decimal(42_400_000)
     assert gl(coop, "payable.tax") == 0
-    # The months: January 2026 (27 days) Rp177,534; a 31-day month Rp203,836 at most.
-    january = coop.call("savings.tax-recap", month="2026-01", member=member)
+    # The months: January 2026 (27 days) Rp177,534; a 31-day month Rp203,836 at most. Each
+    # month's interest as earned (by earned); all of it is paid at maturity on 5 January 2027,
+    # so by paid (the return) it is all in January 2027, month by month, none taxed.
+    january = coop.call("savings.tax-recap", month="2026-01", member=member, by="earned")
     assert Decimal(january["gross"]["amount"]) == Decimal(177_534)
     total = Decimal(0)
     for month in [f"2026-{m:02d}" for m in range(1, 13)] + ["2027-01"]:
-        recap = coop.call("savings.tax-recap", month=month)
+        recap = coop.call("savings.tax-recap", month=month, by="earned")
         assert Decimal(recap["gross"]["amount"]) <= Decimal(203_836), month
         assert Decimal(recap["tax"]["amount"]) == 0
         total += Decimal(recap["gross"]["amount"])
     assert total == Decimal(2_400_000)
+    paid = coop.call("savings.tax-recap", month="2027-01")
+    assert Decimal(paid["gross"]["amount"]) == Decimal(2_400_000)
+    assert {x["paid_on"] for x in paid["members"][0]["accounts"]} == {"2027-01-05"}
+    assert len(paid["members"][0]["accounts"]) == 13  # January 2026 to January 2027
+    assert coop.call("savings.tax-recap", month="2026-12")["members"] == []
     coop.books_balance()
 
 
@@ -126,8 +147,10 @@ def test_a_larger_deposit_is_taxed_in_the_months_above_the_threshold(tax_coop: C
     assert Decimal(coop.balance(accounts[under])) == Decimal(47_000_000 + 2_820_000)
     # Rp48,000,000: 31-day months earn Rp244,602.74 and are taxed (six of them: January's 27
     # days, February's 28 and the 30-day months are not).
+    # Judged per month earned (by earned): the whole term is paid on 5 January 2027.
     months = [f"2026-{m:02d}" for m in range(1, 13)] + ["2027-01"]
-    taxed = {m: coop.call("savings.tax-recap", month=m, member=over) for m in months}
+    taxed = {m: coop.call("savings.tax-recap", month=m, member=over, by="earned")
+             for m in months}
     assert sorted(m for m, r in taxed.items() if Decimal(r["tax"]["amount"])) == [
         "2026-03", "2026-05", "2026-07", "2026-08", "2026-10", "2026-12"]
     tax = sum(Decimal(r["tax"]["amount"]) for r in taxed.values())
@@ -170,8 +193,8 @@ def test_a_rate_and_threshold_apply_from_the_month_they_are_dated(tax_coop: Coop
     coop.close_days_until(date(2026, 4, 1))
     # As in the quarterly example, only March (Rp254,794) is above a threshold, now the one in
     # force from March: 15 % of Rp254,794 = Rp38,219.10 → Rp38,219. January and February keep
-    # the product's Rp240,000 and stay untaxed.
-    recap = {m: coop.call("savings.tax-recap", month=m) for m in ("2026-01", "2026-02",
-                                                                  "2026-03")}
+    # the product's Rp240,000 and stay untaxed. (By earned: the quarter is paid on 31 March.)
+    recap = {m: coop.call("savings.tax-recap", month=m, by="earned")
+             for m in ("2026-01", "2026-02", "2026-03")}
     assert [Decimal(r["tax"]["amount"]) for r in recap.values()] == [0, 0, Decimal(38_219)]
     assert Decimal(coop.balance(account)) == Decimal(100_000_000 + 706_849 - 38_219)

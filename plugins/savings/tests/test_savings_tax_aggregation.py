@@ -25,15 +25,26 @@ def gl(coop: Coop, key: str) -> Decimal:
     return Decimal(lines[key]["balance"]["amount"]) if key in lines else Decimal(0)
 
 
-def slip(coop: Coop, member: str, month: str = "2026-01") -> dict[str, Any]:
-    members = coop.call("savings.tax-recap", month=month, member=member)["members"]
+def slip(coop: Coop, member: str, month: str = "2026-01", by: str = "paid") -> dict[str, Any]:
+    members = coop.call("savings.tax-recap", month=month, member=member, by=by)["members"]
     assert len(members) == 1
     return dict(members[0])
 
 
 def lines(found: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    return {a["account"]: (a["gross"]["amount"], a["tax"]["amount"])
-            for a in found["accounts"]}
+    """Each account's gross and tax on the slip, added up over its lines (a line per month
+    earned and date paid: catch-up tax is a line of its own)."""
+    added: dict[str, tuple[Decimal, Decimal]] = {}
+    for a in found["accounts"]:
+        gross, tax = added.get(a["account"], (Decimal(0), Decimal(0)))
+        added[a["account"]] = (gross + Decimal(a["gross"]["amount"]),
+                               tax + Decimal(a["tax"]["amount"]))
+    return {account: (f"{gross:.2f}", f"{tax:.2f}") for account, (gross, tax) in added.items()}
+
+
+def each_line(found: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    return [(a["account"], a["month"], a["paid_on"], a["gross"]["amount"], a["tax"]["amount"])
+            for a in found["accounts"]]
 
 
 def two_accounts(coop: Coop) -> tuple[str, list[str]]:
@@ -99,6 +110,11 @@ def test_tax_on_interest_already_paid_in_the_month_is_withheld_from_the_next(
     found = slip(coop, member)
     assert lines(found) == {closed: ("83333.00", "8333.00"), kept: ("225000.00", "22500.00")}
     assert (found["gross"]["amount"], found["tax"]["amount"]) == ("308333.00", "30833.00")
+    # A's interest paid untaxed on 20 January, and the tax on it withheld on 31 January from
+    # B's payment: a line each.
+    assert each_line(found) == [(closed, "2026-01", "2026-01-20", "83333.00", "0.00"),
+                                (closed, "2026-01", "2026-01-31", "0.00", "8333.00"),
+                                (kept, "2026-01", "2026-01-31", "225000.00", "22500.00")]
     coop.books_balance()
 
 
@@ -125,7 +141,18 @@ def test_a_time_deposit_at_maturity_is_judged_on_the_members_month(coop5: Coop) 
     coop.close_days_until(date(2026, 2, 6))
     assert tb_cash - gl(coop, "cash") == Decimal(40_000_000 + 172_222 - 30_000)
     assert gl(coop, "payable.tax") == Decimal(30_000)
-    assert lines(slip(coop, member)) == {sukarela: ("150000.00", "15000.00"),
-                                         deposit: ("150000.00", "15000.00")}
-    assert lines(slip(coop, member, "2026-02")) == {deposit: ("22222.00", "0.00")}
+    # By the month earned: January's Rp300,000 and the tax on it, wherever paid.
+    assert lines(slip(coop, member, by="earned")) == {sukarela: ("150000.00", "15000.00"),
+                                                      deposit: ("150000.00", "15000.00")}
+    assert lines(slip(coop, member, "2026-02", by="earned")) == {
+        deposit: ("22222.00", "0.00")}
+    # By the month withheld (the return): January only paid the sukarela's interest, untaxed;
+    # the deposit's two months and the catch-up tax on the sukarela's January were paid and
+    # withheld on 5 February.
+    assert each_line(slip(coop, member)) == [
+        (sukarela, "2026-01", "2026-01-31", "150000.00", "0.00")]
+    assert each_line(slip(coop, member, "2026-02")) == [
+        (sukarela, "2026-01", "2026-02-05", "0.00", "15000.00"),
+        (deposit, "2026-01", "2026-02-05", "150000.00", "15000.00"),
+        (deposit, "2026-02", "2026-02-05", "22222.00", "0.00")]
     coop.books_balance()

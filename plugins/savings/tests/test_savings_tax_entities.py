@@ -89,7 +89,13 @@ def test_an_entitys_time_deposit_is_withheld_at_maturity(coop: Coop) -> None:
     # -> Rp46,027, all earned in February.
     assert {p["interest_at_maturity"]["amount"] for p in placed.values()} == {"46027.00"}
     coop.close_days_until(date(2026, 3, 2))
-    recap = coop.call("savings.tax-recap", month="2026-02")
+    # Paid, and the tax withheld, at maturity on 1 March: March's recap (by paid, the return's
+    # month); by earned it is February's.
+    recap = coop.call("savings.tax-recap", month="2026-03")
+    assert recap == {**coop.call("savings.tax-recap", month="2026-02", by="earned"),
+                     "month": "2026-03", "by": "paid",
+                     "members": [{**x, "slip_number": f"BP-202603-{x['member']}"}
+                                 for x in recap["members"]]}
     slips = {x["member"]: x for x in recap["members"]}
     # The person: Rp46,027 in the month is under Rp240,000, no tax. The CV: 15 % of Rp46,027
     # = Rp6,904.05 -> Rp6,904.
@@ -187,8 +193,11 @@ def test_an_skb_is_judged_on_the_day_a_time_deposit_pays(coop: Coop) -> None:
     coop.call("savings.place-deposit", member=partner, product="DEPO-1", amount="10000000",
               source_account=CASH, instruction="payout")
     coop.close_days_until(date(2026, 3, 2))
-    slip = coop.call("savings.tax-recap", month="2026-02", member=partner)["members"][0]
+    # The slip of March, the month it was paid and withheld (by paid).
+    slip = coop.call("savings.tax-recap", month="2026-03", member=partner)["members"][0]
     # Rp46,027 earned in February, 15 % = Rp6,904.05 -> Rp6,904.
+    assert [(x["month"], x["paid_on"], x["rate"]) for x in slip["accounts"]] == [
+        ("2026-02", "2026-03-01", "15")]
     assert (slip["gross"]["amount"], slip["tax"]["amount"], slip["exemption"]) == (
         "46027.00", "6904.00", None)
     assert Decimal(coop.balance(payout)) == Decimal(10_000_000 + 46_027 - 6_904)

@@ -2,43 +2,90 @@
 withholding slip (bukti potong). A person's interest is withheld as PPh final (PP 15/2009) and
 filed with the PPh pasal 4 ayat 2 return; a legal entity's as PPh pasal 23 (15 %, not final;
 :mod:`kopcore_savings.entity_tax`), filed with the PPh pasal 23 return: each member's slip says
-which (``basis``), and the recap totals each apart."""
+which (``basis``), and the recap totals each apart.
+
+The tax is withheld when the interest is paid (PP 15/2009 Pasal 3, PMK 112/PMK.03/2010): a
+return covers the tax withheld in its month (masa pajak), so by default (``by`` ``paid``) the
+recap takes the interest **paid** in the month, whatever month it was earned in: a quarterly
+posting's three months, a time deposit's term paid at maturity, and catch-up tax withheld later
+on interest of an earlier month (a row with gross 0) all fall in the month of the payment. With
+``by`` ``earned`` it takes the interest **earned** in the month, wherever it was paid: how each
+month was judged against the threshold. Each line gives both, the month earned and the date
+paid. ``format`` ``html`` adds the printable slips (:mod:`kopcore_savings.operations.tax_slip`).
+"""
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 
 import attrs
 import sqlalchemy as sa
 
 from kopcore import ledger, query
 from kopcore.context import Context
+from kopcore.ledger import MemberKind
 from kopcore.money import Money
-from kopcore_savings import tax_exemptions
+from kopcore_savings import entity_tax, tax_exemptions
 from kopcore_savings.entity_tax import BASIS_ENTITY, BASIS_PERSON, basis_of
-from kopcore_savings.operations.common import MEMBER
+from kopcore_savings.operations.common import MEMBER, percent
+from kopcore_savings.products import SavingsProduct, list_products
+from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import interest_months
 from kopcore_savings.tax_exemptions import ExemptionReason
 from kopcore_savings.wajib import period_end
 
 
+class RecapBy(enum.StrEnum):
+    #: The month the tax was withheld: the interest's payment date (the returns, bukti potong).
+    PAID = "paid"
+    #: The month the interest was earned in (how each month met the threshold).
+    EARNED = "earned"
+
+
+class RecapFormat(enum.StrEnum):
+    JSON = "json"
+    HTML = "html"
+
+
 @attrs.frozen
 class TaxRecapIn:
-    month: str = attrs.field(metadata={"help": "Month the interest was earned in, YYYY-MM",
-                                       "max_length": 7})
+    month: str = attrs.field(metadata={
+        "help": "Month, YYYY-MM: the tax was withheld in it (by paid) or the interest earned "
+                "in it (by earned)", "max_length": 7})
     member: str | None = attrs.field(default=None, metadata={
         **MEMBER, "help": "Only this member (their withholding slip)"})
+    by: RecapBy = attrs.field(default=RecapBy.PAID, metadata={
+        "help": "paid: interest paid and tax withheld in the month (the PPh 4(2) and PPh 23 "
+                "returns, the bukti potong); earned: interest earned in the month, wherever "
+                "paid (the month's threshold)"})
+    format: RecapFormat = attrs.field(default=RecapFormat.JSON, metadata={
+        "help": "json (the recap as data) or html (also the printable withholding slips in "
+                "'document')"})
 
 
 @attrs.frozen
 class TaxLineOut:
-    """One account's interest of the month and the tax withheld from it."""
+    """One account's interest of a month, paid on one day, and the tax withheld from it."""
 
     account: str
     source: str
     gross: Money
     tax: Money
+    #: ``YYYY-MM``: the month the interest was earned in.
+    month: str | None = None
+    #: The day it was paid and the tax withheld.
+    paid_on: date | None = None
+    #: The rate withheld, percent: the product's (a person's month above the threshold) or
+    #: Pasal 23's; 0 when nothing was withheld. Tax with gross 0 is catch-up on interest of
+    #: the month paid earlier, at the product's rate.
+    rate: Decimal = Decimal(0)
+    #: A legal entity paid without PPh pasal 23 withheld on ``paid_on`` (``bank``, ``skb``)
+    #: and the SKB's number.
+    exemption: str | None = None
+    exemption_reference: str | None = None
 
 
 @attrs.frozen
@@ -61,6 +108,9 @@ class TaxMemberOut:
     #: the SKB's number the slip names.
     exemption: str | None = None
     exemption_reference: str | None = None
+    #: The slip's number, ``BP-<YYYYMM>-<member number>`` (the month withheld): the same each
+    #: time the month's slip is printed. None by ``earned``, which is not a withholding slip.
+    slip_number: str | None = None
 
 
 @attrs.frozen
@@ -77,58 +127,101 @@ class TaxRecapOut:
     tax_final: Money | None = None
     #: Withheld from legal entities: PPh pasal 23.
     tax_pasal_23: Money | None = None
+    #: ``paid`` (the month withheld) or ``earned`` (the month earned).
+    by: str = RecapBy.PAID.value
+    #: The withholder: the cooperative's name and NPWP (setting ``cooperative_npwp``).
+    withholder: str | None = None
+    withholder_npwp: str | None = None
+    #: The printable slips, one page per member (format html); None for json.
+    document: str | None = None
 
 
-def _exemptions(ctx: Context, where: list[sa.ColumnElement[bool]]
-                ) -> dict[int, tax_exemptions.TaxExemption]:
-    """The exemption each member's interest of the month was paid under (on the dates it was
-    paid: a month's interest is paid once, at its posting or the deposit's maturity)."""
-    recorded = tax_exemptions.listed(ctx)  # a few: legal-entity members only
-    if not recorded:
-        return {}
-    m = interest_months.c
-    found: dict[int, tax_exemptions.TaxExemption] = {}
-    for member_id, paid_on in ctx.conn.execute(
-            sa.select(m.member_id, m.paid_on).where(*where, m.gross > 0).distinct()):
-        covering = [e for e in recorded if e.member_id == member_id and e.covers(paid_on)]
-        if covering and member_id not in found:
-            found[int(member_id)] = covering[0]
-    return found
+def slip_number(month: str, member_number: str) -> str:
+    """A withholding slip's number: the month the tax was withheld and the member's number,
+    ``BP-202603-A0001``. The same month and member always give the same number, and no two
+    slips share one (a member has one slip a month)."""
+    return f"BP-{month.replace('-', '')}-{member_number}"
+
+
+def _exemption_on(recorded: list[tax_exemptions.TaxExemption], member_id: int,
+                  day: date) -> tax_exemptions.TaxExemption | None:
+    """The exemption covering a payment to ``member_id`` on ``day`` (a bank's before an SKB,
+    the earliest recorded first, as when it was paid)."""
+    covering = sorted((e for e in recorded if e.member_id == member_id and e.covers(day)),
+                      key=lambda e: (e.reason.value, e.id))
+    return covering[0] if covering else None
+
+
+def _products(ctx: Context, account_ids: set[int]) -> dict[int, SavingsProduct]:
+    """Each account's product (for the rate in force in a month)."""
+    by_code = {p.code: p for p in list_products(ctx)}
+    s = savings_accounts.c
+    return {int(account_id): by_code[code] for account_id, code in ctx.conn.execute(
+        sa.select(s.account_id, s.product_code).where(s.account_id.in_(account_ids)))}
 
 
 def tax_recap(ctx: Context, data: TaxRecapIn) -> TaxRecapOut:
-    """Interest and withholding tax of a month, per member and account."""
-    period_end(data.month)  # validates YYYY-MM
+    """Interest and withholding tax of a month, per member and account: paid in the month (the
+    tax withheld in it; the default) or earned in it."""
+    last = period_end(data.month)  # validates YYYY-MM
     m = interest_months.c
-    where = [m.month == data.month]
+    where: list[sa.ColumnElement[bool]] = (
+        [m.paid_on >= last.replace(day=1), m.paid_on <= last] if data.by is RecapBy.PAID
+        else [m.month == data.month])
     if data.member:
         where.append(m.member_id == ledger.get_member(ctx, data.member).id)
     rows = ctx.conn.execute(
-        sa.select(m.member_id, m.account_id, m.source, sa.func.sum(m.gross), sa.func.sum(m.tax))
-        .where(*where).group_by(m.member_id, m.account_id, m.source)
-        .order_by(m.member_id, m.account_id))
+        sa.select(m.member_id, m.account_id, m.source, m.month, m.paid_on, sa.func.sum(m.gross),
+                  sa.func.sum(m.tax))
+        .where(*where).group_by(m.member_id, m.account_id, m.source, m.month, m.paid_on)
+        .order_by(m.member_id, m.account_id, m.month, m.paid_on)).all()
     cur = ctx.settings.currency
+    products = _products(ctx, {int(r.account_id) for r in rows})
+    recorded = tax_exemptions.listed(ctx)  # a few: legal-entity members only
+    members_of = {int(r.member_id) for r in rows}
+    found = {member_id: ledger.get_member_by_id(ctx, member_id) for member_id in members_of}
     by_member: dict[int, list[TaxLineOut]] = defaultdict(list)
-    for member_id, account_id, source, gross, tax in rows:
+    for member_id, account_id, source, month, paid_on, gross, tax in rows:
+        member = found[int(member_id)]
+        exemption = None
+        if member.kind is not MemberKind.PERSON and int(tax) == 0 and int(gross) > 0:
+            exemption = _exemption_on(recorded, int(member_id), paid_on)
+        first = date.fromisoformat(str(month) + "-01")
+        if int(tax) == 0:
+            rate = 0
+        elif member.kind is MemberKind.PERSON:
+            rate = products[int(account_id)].tax_in(first)[0]
+        else:
+            rate = entity_tax.rate_in(first, member.npwp is not None)
         by_member[int(member_id)].append(TaxLineOut(
             query.account_number(ctx, int(account_id)), str(source), Money(int(gross), cur),
-            Money(int(tax), cur)))
-    exempt = _exemptions(ctx, where)
+            Money(int(tax), cur), str(month), paid_on, percent(rate),
+            exemption.reason.value if exemption else None,
+            exemption.reference if exemption else None))
     members = []
     for member_id, lines in by_member.items():
-        member = ledger.get_member_by_id(ctx, member_id)
-        exemption = exempt.get(member_id)
+        member = found[member_id]
+        exempt = next((x for x in lines if x.exemption), None)
         members.append(TaxMemberOut(
             member.member_number, member.name, member.nik, lines,
             Money(sum(x.gross.minor for x in lines), cur),
             Money(sum(x.tax.minor for x in lines), cur), member.npwp, basis_of(member.kind),
-            exemption.reason.value if exemption else None,
-            exemption.reference if exemption else None))
-    return TaxRecapOut(data.month, members, Money(sum(x.gross.minor for x in members), cur),
-                       Money(sum(x.tax.minor for x in members), cur),
-                       sum(1 for x in members if x.tax.is_positive()),
-                       *(Money(sum(x.tax.minor for x in members if x.basis == basis), cur)
-                         for basis in (BASIS_PERSON, BASIS_ENTITY)))
+            exempt.exemption if exempt else None, exempt.exemption_reference if exempt else None,
+            slip_number(data.month, member.member_number) if data.by is RecapBy.PAID
+            else None))
+    tax_final, tax_pasal_23 = (Money(sum(x.tax.minor for x in members if x.basis == basis), cur)
+                               for basis in (BASIS_PERSON, BASIS_ENTITY))
+    recap = TaxRecapOut(
+        data.month, members, Money(sum(x.gross.minor for x in members), cur),
+        Money(sum(x.tax.minor for x in members), cur),
+        sum(1 for x in members if x.tax.is_positive()), tax_final, tax_pasal_23,
+        by=data.by.value, withholder=ctx.settings.cooperative_name,
+        withholder_npwp=ctx.settings.cooperative_npwp)
+    if data.format is RecapFormat.HTML:
+        from kopcore_savings.operations.tax_slip import to_html
+
+        recap = attrs.evolve(recap, document=to_html(recap, ctx.settings.language))
+    return recap
 
 
 @attrs.frozen
