@@ -207,6 +207,19 @@ class Web:
             "Your role ({role}) may not do this: {operation}.", locale,
             role=session.principal.role, operation=gettext(what, locale)))
 
+    def staff_may(self, request: AnyRequest, session: logins.Session | Response[Any],
+                  operation: str, title: str) -> logins.Session | Response[Any]:
+        """The session of a staff member whose role may call ``operation``, else the page to
+        show instead: the sign-in or refusal already made, not found when no plugin enabled
+        declares the operation, not allowed (``title``) for another role or a member."""
+        if isinstance(session, Response):
+            return session
+        if operation not in self.kernel.plugins.operations:
+            return self.not_found(request, session)
+        if not self.has(operation, session.principal) or session.principal.member_scoped:
+            return self.not_allowed(request, session, title)
+        return session
+
     def session_cookie(self, request: AnyRequest, token: str) -> Cookie:
         return Cookie(key=SESSION_COOKIE, value=token, path=self.base(request), httponly=True,
                       samesite="lax", secure=request.url.scheme == "https")

@@ -93,15 +93,7 @@ def loan_group_handlers(web: Web) -> list[Any]:
     """The route handlers of the groups list, the collection sheet and the meeting's result."""
     kernel = web.kernel
 
-    def allowed(request: AnyRequest, session: logins.Session | Response[Any], operation: str,
-                title: str) -> logins.Session | Response[Any]:
-        if isinstance(session, Response):
-            return session
-        if operation not in kernel.plugins.operations:
-            return web.not_found(request, session)
-        if not web.has(operation, session.principal) or session.principal.member_scoped:
-            return web.not_allowed(request, session, title)
-        return session
+    allowed = web.staff_may
 
     @get("/loans/groups", sync_to_thread=True)
     def group_list(request: AnyRequest) -> Response[Any]:

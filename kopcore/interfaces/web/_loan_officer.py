@@ -67,15 +67,7 @@ def loan_officer_handlers(web: Web) -> list[Any]:
     """The route handlers of the loan officer's desk and the managers' queue."""
     kernel = web.kernel
 
-    def allowed(request: AnyRequest, session: logins.Session | Response[Any], operation: str,
-                title: str) -> logins.Session | Response[Any]:
-        if isinstance(session, Response):
-            return session
-        if operation not in kernel.plugins.operations:
-            return web.not_found(request, session)
-        if not web.has(operation, session.principal) or session.principal.member_scoped:
-            return web.not_allowed(request, session, title)
-        return session
+    allowed = web.staff_may
 
     def products(session: logins.Session) -> list[dict[str, Any]]:
         try:
