@@ -66,6 +66,16 @@ def _npwp(value: object) -> str | None:
     return digits.rjust(16, "0")
 
 
+def _identity_text(instance: object, attribute: attrs.Attribute[str | None],
+                   value: object) -> None:
+    """An optional line of the cooperative's identity, as printed on its documents."""
+    if value is None:
+        return
+    if not isinstance(value, str) or not value.strip() or len(value) > 300:
+        raise ConfigurationError(f"setting {attribute.name} must be text of 1 to 300 "
+                                 f"characters, got {value!r}")
+
+
 def _event_delivery(_instance: object, _attribute: attrs.Attribute[str], value: object) -> None:
     if value not in ("after-commit", "worker"):
         raise ConfigurationError(f"setting event_delivery must be after-commit or worker, "
@@ -222,6 +232,10 @@ class Settings:
     #: The cooperative's own NPWP, printed as the withholder's on the withholding slips it
     #: issues (bukti potong); ``None``: not set (the slips then leave it blank).
     cooperative_npwp: str | None = attrs.field(default=None, converter=_npwp)
+    #: The legal entity's number (nomor badan hukum) and its address, printed on the documents
+    #: an examiner reads (the health worksheet's identity block).
+    cooperative_legal_number: str | None = attrs.field(default=None, validator=_identity_text)
+    cooperative_address: str | None = attrs.field(default=None, validator=_identity_text)
     currency: str = DEFAULT_CURRENCY
     #: GL key -> override, from ``[chart.<key>]`` tables.
     chart: dict[str, ChartOverride] = attrs.field(factory=dict)

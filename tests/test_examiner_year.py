@@ -90,7 +90,11 @@ class Year(Cooperative):
 
 @pytest.fixture
 def year(make_kernel: KernelFactory) -> tuple[Year, dict[str, str], dict[str, str]]:
-    coop = Year(make_kernel(plugins=("loans", "savings")))
+    coop = Year(make_kernel(plugins=("loans", "savings"),
+                            cooperative_name="KSP Sejahtera Bersama",
+                            cooperative_legal_number="123/BH/XXVII.3/2019",
+                            cooperative_address="Jl. Gatot Subroto 12, Denpasar",
+                            cooperative_npwp="01.234.567.8-901.000"))
     loans = {"A": coop.loan("Ayu Lancar", "12000000"),
              "B": coop.loan("Bagus Berhenti", "12000000"),
              "C": coop.loan("Citra Beragunan", "12000000"),
@@ -189,6 +193,13 @@ def test_the_examiner_reads_the_year_as_the_regulations_prescribe(
     for shown_value in ("71,15 %", "68,68 %", "&lt;= 70,00", "Rp18.500.000,00",
                         "tabel belum diverifikasi"):
         assert shown_value in document, shown_value
+    # Opened by the cooperative's identity as the official form is, closed by the signatures.
+    identity = document.split('class="identity">', 1)[1].split("</table>", 1)[0]
+    for line in ("KSP Sejahtera Bersama", "123/BH/XXVII.3/2019", "Jl. Gatot Subroto 12, Denpasar",
+                 "0012345678901000", "31 Desember 2026"):
+        assert line in identity, line
+    assert all(who in document.split('class="signatures">', 1)[1]
+               for who in ("Pengurus", "Pengawas", "Pejabat penilai"))
 
     # The staff web app's health report shows the same worksheet to the auditor.
     coop.kernel.write("admin", lambda ctx: logins.set_password(ctx.conn, "auditor", PASSWORD,
@@ -205,3 +216,17 @@ def test_the_examiner_reads_the_year_as_the_regulations_prescribe(
         for shown_value in ("71,15 %", "68,68 %", "53,85 %", "&lt;= 70,00", "Rp18.500.000,00",
                             "Rp12.705.000,00", "selain itu"):
             assert shown_value in page.text, shown_value
+
+
+def test_the_cooperatives_identity_settings_are_checked() -> None:
+    from kopcore.errors import ConfigurationError
+    from kopcore.settings import Settings
+
+    given = Settings.from_mapping({"cooperative_legal_number": "123/BH/XXVII.3/2019",
+                                   "cooperative_address": "Jl. Gatot Subroto 12, Denpasar"})
+    assert (given.cooperative_legal_number, given.cooperative_address) == (
+        "123/BH/XXVII.3/2019", "Jl. Gatot Subroto 12, Denpasar")
+    assert Settings().cooperative_legal_number is None
+    for bad in ("", "   ", "x" * 301, 123):
+        with pytest.raises(ConfigurationError, match="cooperative_address"):
+            Settings.from_mapping({"cooperative_address": bad})

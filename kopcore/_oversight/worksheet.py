@@ -11,16 +11,20 @@ from __future__ import annotations
 import html
 from fractions import Fraction
 
-from kopcore._i18n import format_decimal_text
+from kopcore._i18n import format_date, format_decimal_text
 from kopcore._oversight.assessment import Assessment, IndicatorResult
 from kopcore._oversight.documents import _shown
 from kopcore._oversight.ratios import Part
 from kopcore._oversight.scoring import band_words, percent_text
+from kopcore.settings import Settings
 from kopcore.views import PRINT_STYLE as STYLE
 
 WORKSHEET_STYLE = STYLE + """
 td.parts { font-size: 9pt; color: #333; } span.status { font-size: 8pt; color: #a33; }
 p.source { font-size: 8pt; color: #555; margin: 0; }
+table.identity td:first-child { width: 30%; }
+table.signatures { margin-top: 2em; } table.signatures td { width: 33%; text-align: center;
+border: none; vertical-align: top; }
 """
 
 
@@ -66,14 +70,33 @@ def _row(i: IndicatorResult, currency: str) -> str:
             "</td></tr>")
 
 
-def to_html(a: Assessment) -> str:
-    """The filled worksheet of an assessment as one printable HTML page."""
+def _identity(settings: Settings, a: Assessment) -> str:
+    """The worksheet's first block, as the official form opens: who is assessed, as of when."""
+    rows = (("Nama koperasi", settings.cooperative_name),
+            ("Nomor badan hukum", settings.cooperative_legal_number),
+            ("Alamat", settings.cooperative_address),
+            ("NPWP", settings.cooperative_npwp),
+            ("Posisi", format_date(a.as_of, "id")))
+    return ("<h2>Identitas koperasi</h2><table class=\"identity\">"
+            + "".join(f"<tr><td>{label}</td><td>{_e(value or '-')}</td></tr>"
+                      for label, value in rows)
+            + "</table>")
+
+
+#: Who signs the filled worksheet: the cooperative's board and supervisor, and the examiner.
+SIGNERS = ("Pengurus", "Pengawas", "Pejabat penilai")
+
+
+def to_html(a: Assessment, settings: Settings) -> str:
+    """The filled worksheet of an assessment as one printable HTML page: the cooperative's
+    identity (``settings``), one table per aspect, the result and the signatures."""
     cur = a.currency
     out = ["<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\">",
            f"<title>{_e(a.regime.name)} {a.as_of}</title>",
            f"<style>{WORKSHEET_STYLE}</style></head><body>",
            f"<h1>Kertas kerja penilaian kesehatan: {_e(a.regime.name)}</h1>",
-           f"<p class=\"sub\">Posisi {a.as_of.isoformat()}. Sumber: {_e(a.regime.source)}</p>"]
+           f"<p class=\"sub\">Posisi {a.as_of.isoformat()}. Sumber: {_e(a.regime.source)}</p>",
+           _identity(settings, a)]
     head = ("<tr><th>Rasio / indikator</th><th>Komponen perhitungan</th>"
             "<th class=\"amount\">Rasio</th><th>Rentang</th><th class=\"amount\">Nilai</th>"
             "<th class=\"amount\">Bobot</th><th class=\"amount\">Skor</th></tr>")
@@ -93,5 +116,8 @@ def to_html(a: Assessment) -> str:
     if not a.complete:
         out.append("<p>Penilaian sementara: indikator yang belum dapat dinilai tidak dihitung "
                    "(lihat catatan tiap indikator).</p>")
+    out.append("<table class=\"signatures\"><tr>"
+               + "".join(f"<td>{who}<br><br><br><br>(....................)</td>"
+                         for who in SIGNERS) + "</tr></table>")
     out.append("</body></html>")
     return "".join(out)

@@ -38,6 +38,7 @@ from kopcore.ledger._offices import REPORT_OFFICE, REPORT_OFFICE_FIELDS, books_o
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.records import FigureUnit, MigrationSource, PermissionSpec
+from kopcore.settings import Settings
 
 #: Who may answer the non-financial questionnaire.
 ANSWER = "health.answer"
@@ -212,8 +213,10 @@ def _indicator_out(i: IndicatorResult, currency: str, total_weight: Fraction) ->
                         i.band, _pct(i.points), i.source, i.status)
 
 
-def assessment_out(a: Assessment, fmt: WorksheetFormat = WorksheetFormat.JSON
-                   ) -> AssessmentOut:
+def assessment_out(a: Assessment, fmt: WorksheetFormat = WorksheetFormat.JSON,
+                   settings: Settings | None = None) -> AssessmentOut:
+    """The assessment as the operation answers it; with ``fmt`` html also the printable
+    worksheet, headed by the identity of the cooperative ``settings`` describe."""
     cur, f = a.currency, a.figures
     weight = sum((i.weight for i in a.indicators if i.assessed), Fraction(0))
     return AssessmentOut(
@@ -230,7 +233,7 @@ def assessment_out(a: Assessment, fmt: WorksheetFormat = WorksheetFormat.JSON
          for p in f.plugin.values()],
         [AspectOut(x.name, percent_text(x.weight), percent_text(x.points), _pct(x.percent))
          for x in a.aspects],
-        worksheet.to_html(a) if fmt is WorksheetFormat.HTML else None,
+        worksheet.to_html(a, settings or Settings()) if fmt is WorksheetFormat.HTML else None,
     )
 
 
@@ -243,7 +246,7 @@ def health_assess(ctx: Context, data: AssessIn) -> AssessmentOut:
     regime = load_regime(data.regime.value)
     ctx = ctx.for_books_of(books_of(ctx.conn, data.office))
     return assessment_out(assess(ctx, regime, _as_of(ctx, data.as_of), ctx.settings.currency,
-                                 data.unit), data.format)
+                                 data.unit), data.format, ctx.settings)
 
 
 # --- questionnaire ----------------------------------------------------------------------------
