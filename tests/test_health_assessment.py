@@ -22,6 +22,7 @@ from kopcore._oversight.scoring import load_regime, parse_regime, percent_text
 from kopcore.errors import Forbidden, ValidationError
 from kopcore.kernel import Kernel
 from kopcore.testing import START_DATE, Cooperative, KernelFactory
+from tests.books_support import SavingsAndWeeklyLoans
 
 pytest.importorskip("kopcore_loans")
 pytest.importorskip("kopcore_savings")
@@ -53,21 +54,11 @@ def minor(value: dict[str, str] | None) -> int | None:
     return int(Decimal(value["amount"]) * 100)
 
 
-class Seeded(Cooperative):
+class Seeded(SavingsAndWeeklyLoans):
     """Three members with pokok and sukarela, two weekly loans, one never repaid."""
 
     def __init__(self, kernel: Kernel) -> None:
-        super().__init__(kernel, capital=str(CAPITAL))
-        self.call("users.create", username="manager", role="manager")
-        self.call("users.create", username="auditor", role="auditor")
-        self.call("savings.product-create", code="POKOK", name="Simpanan Pokok", type="pokok",
-                  amount=str(POKOK))
-        self.call("savings.product-create", code="SUKARELA", name="Simpanan Sukarela",
-                  type="sukarela")
-        self.call("loans.product-create", as_user="manager", code="MINGGUAN",
-                  name="Pinjaman Mingguan", method="flat", frequency="weekly",
-                  annual_rate="18", min_amount="100000", max_amount="100000000", min_term=1,
-                  max_term=104, accounting="cash")
+        super().__init__(kernel, capital=CAPITAL, pokok=POKOK)
         self.call("loans.set-classes", as_user="manager", classes=CLASSES)
         self.members = []
         for name, deposit in zip(("Ni Luh Ayu", "Made Wirawan", "Ketut Sari"), SUKARELA,

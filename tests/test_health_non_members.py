@@ -20,7 +20,8 @@ import pytest
 from kopcore import eod
 from kopcore._oversight.scoring import percent_text
 from kopcore.kernel import Kernel
-from kopcore.testing import START_DATE, Cooperative, KernelFactory
+from kopcore.testing import START_DATE, KernelFactory
+from tests.books_support import SavingsAndWeeklyLoans
 
 pytest.importorskip("kopcore_loans")
 pytest.importorskip("kopcore_savings")
@@ -52,22 +53,12 @@ def rp(value: dict[str, str]) -> int:
     return int(amount)
 
 
-class MemberAndPartner(Cooperative):
+class MemberAndPartner(SavingsAndWeeklyLoans):
     """A member with pokok and sukarela and a partner cooperative with sukarela; each borrows
     weekly, pays the first installment on its due date and is credited savings interest."""
 
     def __init__(self, kernel: Kernel) -> None:
-        super().__init__(kernel, capital=str(CAPITAL))
-        self.call("users.create", username="manager", role="manager")
-        self.call("users.create", username="auditor", role="auditor")
-        self.call("savings.product-create", code="POKOK", name="Simpanan Pokok", type="pokok",
-                  amount=str(POKOK))
-        self.call("savings.product-create", code="SUKARELA", name="Simpanan Sukarela",
-                  type="sukarela")
-        self.call("loans.product-create", as_user="manager", code="MINGGUAN",
-                  name="Pinjaman Mingguan", method="flat", frequency="weekly",
-                  annual_rate="18", min_amount="100000", max_amount="100000000", min_term=1,
-                  max_term=104, accounting="cash")
+        super().__init__(kernel, capital=CAPITAL, pokok=POKOK)
         self.member_number = self.member("Ni Luh Ayu")
         self.partner = str(self.call("members.register", **PARTNER)["member_number"])
         self.call("members.activate", member=self.partner)

@@ -23,8 +23,8 @@ from kopcore import eod
 from kopcore.errors import ValidationError
 from kopcore.kernel import Kernel
 from kopcore.settings import Settings
-from kopcore.testing import Cooperative
 from tests import interfaces_support as support
+from tests.books_support import SavingsAndWeeklyLoans
 from tests.interfaces_support import Env
 
 pytest.importorskip("kopcore_loans")
@@ -44,22 +44,12 @@ SALARIES = 150_000  # 2026
 PPAP_2025 = LOAN * 5 // 1000  # 0.5 % of the loan, booked by end of day on 2025-12-29
 
 
-class TwoYears(Cooperative):
+class TwoYears(SavingsAndWeeklyLoans):
     """Two members; a weekly loan to the first, disbursed in cash; equipment and bank interest
     in 2025; the first installment and salaries in 2026."""
 
     def __init__(self, kernel: Kernel) -> None:
-        super().__init__(kernel, capital=str(CAPITAL))
-        self.call("users.create", username="manager", role="manager")
-        self.call("users.create", username="auditor", role="auditor")
-        self.call("savings.product-create", code="POKOK", name="Simpanan Pokok", type="pokok",
-                  amount=str(POKOK))
-        self.call("savings.product-create", code="SUKARELA", name="Simpanan Sukarela",
-                  type="sukarela")
-        self.call("loans.product-create", as_user="manager", code="MINGGUAN",
-                  name="Pinjaman Mingguan", method="flat", frequency="weekly",
-                  annual_rate="18", min_amount="100000", max_amount="100000000", min_term=1,
-                  max_term=104, accounting="cash")
+        super().__init__(kernel, capital=CAPITAL, pokok=POKOK)
         self.borrower = self.member("Ni Luh Ayu")
         saver = self.member("Made Wirawan")
         for member in (self.borrower, saver):
