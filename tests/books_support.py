@@ -24,3 +24,12 @@ class SavingsAndWeeklyLoans(Cooperative):
                   name="Pinjaman Mingguan", method="flat", frequency="weekly",
                   annual_rate="18", min_amount="100000", max_amount="100000000", min_term=1,
                   max_term=104, accounting="cash")
+
+    def loan(self, member: str, amount: int, term: int) -> str:
+        """A MINGGUAN loan applied, approved and disbursed in cash; returns its number."""
+        number = str(self.call("loans.apply", as_user="teller", member=member,
+                               product="MINGGUAN", amount=str(amount), term=term)["number"])
+        self.call("loans.approve", as_user="manager", loan=number)
+        self.call("loans.disburse", as_user="teller", loan=number, to_savings=False,
+                  cash_account=self.CASH)
+        return number

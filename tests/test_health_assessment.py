@@ -82,14 +82,6 @@ class Seeded(SavingsAndWeeklyLoans):
             {"account": "GL-expense.staff", "side": "debit", "amount": str(SALARIES)},
             {"account": self.CASH, "side": "credit", "amount": str(SALARIES)}])
 
-    def loan(self, member: str, amount: int, term: int) -> str:
-        number = str(self.call("loans.apply", as_user="teller", member=member,
-                               product="MINGGUAN", amount=str(amount), term=term)["number"])
-        self.call("loans.approve", as_user="manager", loan=number)
-        self.call("loans.disburse", as_user="teller", loan=number, to_savings=False,
-                  cash_account=self.CASH)
-        return number
-
     def installment(self, loan: str, seq: int) -> dict[str, Any]:
         rows = self.call("loans.schedule", loan=loan)["installments"]
         return dict(next(r for r in rows if r["seq"] == seq))

@@ -87,14 +87,6 @@ class MemberAndPartner(SavingsAndWeeklyLoans):
                   cash_account=self.CASH)
         return account
 
-    def loan(self, member: str, amount: int, term: int) -> str:
-        number = str(self.call("loans.apply", as_user="teller", member=member,
-                               product="MINGGUAN", amount=str(amount), term=term)["number"])
-        self.call("loans.approve", as_user="manager", loan=number)
-        self.call("loans.disburse", as_user="teller", loan=number, to_savings=False,
-                  cash_account=self.CASH)
-        return number
-
 
 @pytest.fixture
 def coop(make_kernel: KernelFactory) -> MemberAndPartner:
