@@ -116,6 +116,10 @@ def test_the_partners_business_is_not_member_participation(coop: MemberAndPartne
     assert rp(reported["loans.outstanding"]["amount"]) == OUTSTANDING
     assert rp(reported["loans.outstanding_non_members"]["amount"]) == OUTSTANDING_PARTNER
     assert rp(reported["loans.allowance_formed"]["amount"]) == PPAP
+    # The loan book of the day marks the partner's loan, the figure's source.
+    book = coop.call("loans.book", as_user="auditor", as_of=DUE.isoformat())["items"]
+    assert sorted((x["membership"], rp(x["outstanding"])) for x in book) == sorted(
+        [("member", OUTSTANDING_MEMBER), ("non-member", OUTSTANDING_PARTNER)])
     # The partner's deposits are funding from outside the membership, not member savings;
     # the partner is not an active member.
     assert rp(reported["members.non_member_funding"]["amount"]) \

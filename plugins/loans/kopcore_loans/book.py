@@ -42,6 +42,9 @@ class BookLine:
     loan: str
     member_number: str
     member_name: str
+    #: ``member``, or ``non-member`` for a counterparty served by agreement (Permenkop 8/2023):
+    #: its loans are not loans to members (the worksheet's KAP a).
+    membership: str
     outstanding: Money
     days_past_due: int
     #: The oldest installment then due with principal unpaid, and with interest unpaid.
@@ -98,8 +101,8 @@ def book(ctx: Context, data: BookIn) -> BookOut:
     cur = ctx.settings.currency
     lines = loan_book(ctx, as_of)
     m = query.members.c
-    members = {row.id: (row.member_number, row.name) for row in ctx.conn.execute(
-        sa.select(m.id, m.member_number, m.name)
+    members = {row.id: (row.member_number, row.name, row.membership) for row in ctx.conn.execute(
+        sa.select(m.id, m.member_number, m.name, m.membership)
         .where(m.id.in_(sorted({line.member_id for line in lines}))))}
     by_role: dict[str, int] = defaultdict(int)
     for line in lines:
