@@ -119,7 +119,7 @@ def _strings(value: object, *, empty: bool = False) -> bool:
 
 #: SHU pools, in the order allocations list them: setting name -> what it funds.
 SHU_POOLS: tuple[str, ...] = ("reserve", "jasa_modal", "jasa_usaha", "management", "staff",
-                              "education", "social", "other")
+                              "education", "social", "other", "risk_reserve")
 SHU_CAPITAL_BASES = ("year-end", "average")
 SHU_PATRONAGE_BASES = ("interest", "transactions")
 SHU_PAYOUTS = ("savings", "payable")
@@ -157,6 +157,9 @@ class ShuSettings:
     education: Decimal = Decimal(5)
     social: Decimal = Decimal(5)
     other: Decimal = Decimal(0)
+    #: Cadangan tujuan risiko: a reserve set aside for the risk of the loans, which the health
+    #: worksheet counts with the allowance against the problem-loan risk.
+    risk_reserve: Decimal = Decimal(0)
     #: ``year-end`` (pokok + wajib at the year's last day) or ``average`` (average daily balance).
     capital_basis: str = "year-end"
     #: ``interest`` (loan interest paid in the year) or ``transactions`` (loan repayments).

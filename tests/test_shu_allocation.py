@@ -46,7 +46,7 @@ def test_the_domain_worked_example_to_the_rupiah() -> None:
 
 def test_a_share_that_does_not_divide_goes_to_the_largest_remainder() -> None:
     # Rp100 of jasa modal among three equal holders: 33.33 each, the odd cent to the first.
-    weights = [0, 10000, 0, 0, 0, 0, 0, 0]
+    weights = [0, 10000, 0, 0, 0, 0, 0, 0, 0]
     result = allocate_shu(Money(10000), weights, {7: 1, 8: 1, 9: 1}, {})
     assert [result.members[m][0].minor for m in (7, 8, 9)] == [3334, 3333, 3333]
 
@@ -73,9 +73,9 @@ def test_shu_settings_must_sum_to_100_and_say_what_they_sum_to() -> None:
         Settings.from_mapping({"shu": {"dividend": "10"}})
     shu = Settings.from_mapping({"shu": {"reserve": "37.5", "other": "2.5",
                                          "member_payout": "payable"}}).shu
-    assert shu.weights() == [3750, 2000, 2000, 500, 500, 500, 500, 250]
+    assert shu.weights() == [3750, 2000, 2000, 500, 500, 500, 500, 250, 0]
     assert sum(shu.weights()) == 10000
-    assert Settings().shu.weights() == [4000, 2000, 2000, 500, 500, 500, 500, 0]
+    assert Settings().shu.weights() == [4000, 2000, 2000, 500, 500, 500, 500, 0, 0]
 
 
 @st.composite
@@ -112,7 +112,7 @@ def test_random_allocations_sum_exactly(surplus: int, weights: list[int],
 
 def test_pool_weights_and_a_deficit_are_refused() -> None:
     weights = ShuSettings().weights()
-    with pytest.raises(ValidationError, match="SHU needs 8 pool weights"):
+    with pytest.raises(ValidationError, match="SHU needs 9 pool weights"):
         allocate_shu(Money.parse("1000"), weights[:-1], {1: 1}, {1: 1})
     # One sen of deficit is a deficit; nothing is no SHU but allocates zeros.
     with pytest.raises(ValidationError, match="closed with a deficit"):

@@ -115,6 +115,31 @@ def test_hook_shu_bases_reproduces_the_worked_example(make_kernel: Any) -> None:
     coop.books_balance()
 
 
+def test_the_risk_reserve_is_set_aside_to_its_own_account(make_kernel: Any) -> None:
+    # Statutes giving 10 % of the SHU to cadangan tujuan risiko, which the health worksheet
+    # counts with the allowance against the problem-loan risk (docs/oversight.md).
+    statutes = ShuSettings(reserve=Decimal(30), risk_reserve=Decimal(10), jasa_modal=Decimal(20),
+                           jasa_usaha=Decimal(25), management=Decimal(5), staff=Decimal(5),
+                           education=Decimal(5), social=Decimal(0), other=Decimal(0),
+                           member_payout="payable")
+    kernel = make_kernel(extra_plugins=[("fixed-bases", FixedBases(1, 2))], shu=statutes)
+    coop = Cooperative(kernel)
+    coop.call("users.create", username="ketua", role="manager")
+    coop.member("Ni Luh Ayu")
+    coop.member("Komang Adi")
+    book(coop, "GL-income.services", "credit", "60000000", "Jasa layanan 2026")
+    close_year(coop, 2026)
+    drafted = coop.call("shu.draft", year=2026)
+    pools = {p["pool"]: (p["percent"], p["amount"]["amount"]) for p in drafted["pools"]}
+    assert (pools["reserve"], pools["risk_reserve"]) == (("30", "18000000.00"),
+                                                         ("10", "6000000.00"))
+    coop.call("shu.approve", as_user="ketua", draft_id=drafted["draft_id"])
+    coop.call("shu.post", draft_id=drafted["draft_id"])
+    assert gl_balance(coop, "equity.reserve_risk") == Money.parse("6000000")
+    assert gl_balance(coop, "equity.reserve") == Money.parse("18000000")
+    coop.books_balance()
+
+
 def test_the_draft_waits_for_a_closed_year_with_a_surplus(make_kernel: Any) -> None:
     kernel = make_kernel(extra_plugins=[("fixed-bases", FixedBases(1, 2))])
     coop = Cooperative(kernel)

@@ -30,6 +30,9 @@ out):
 - SHU bagian anggota = jasa modal + jasa usaha of the year's SHU (the draft's pools, else the
   year's surplus split by ``[shu]``); PEA = MEPPP (a plugin's ``members.loan_benefit``) + SHU
   bagian anggota;
+- cadangan risiko (risk cover, of the ratio against the problem-loan risk) = the allowance
+  formed (``loans.allowance_formed``) + cadangan tujuan risiko (GL ``equity.reserve_risk``, the
+  reserve the RAT sets aside from SHU for the risk of loans);
 - pinjaman diberikan yang berisiko = ``loans.risky`` (the loans plugin: every loan without a
   guarantor and without held collateral covering its outstanding principal).
 """
@@ -64,6 +67,8 @@ FINANCING_PROBLEM_RISK = "sharia.financing_problem_risk"
 FINANCING_ALLOWANCE = "sharia.allowance_formed"
 
 STAFF_KEYS = ("expense.staff",)
+#: Cadangan tujuan risiko: set aside from SHU for the risk of loans ([shu] risk_reserve).
+RISK_RESERVE_KEYS = ("equity.reserve_risk",)
 MEMBER_CAPITAL_KEYS = ("equity.pokok", "equity.wajib")
 FIXED_KEYS = ("fixed_assets", "fixed_assets.depreciation")
 
@@ -247,6 +252,10 @@ def compute_ratios(ctx: Context, f: Figures) -> dict[str, Ratio]:
     other_cost = t.business(GLType.EXPENSE, False, "beban usaha")
     surplus_ytd = (*all_income, *(attrs.evolve(p, amount=-p.amount) for p in all_expenses))
 
+    def risk_cover() -> tuple[Part, ...] | None:
+        formed = t.figure(ALLOWANCE_FORMED)
+        return None if formed is None else (*formed, *t.keys(RISK_RESERVE_KEYS))
+
     add("equity_to_assets", lambda: (t.equity(), t.assets(), "no assets"))
     add("npl", lambda: (t.figure(NON_PERFORMING), t.figure(OUTSTANDING),
                         "no loans outstanding"))
@@ -258,7 +267,7 @@ def compute_ratios(ctx: Context, f: Figures) -> dict[str, Ratio]:
     add("problem_loan_risk", lambda: (t.figure(PROBLEM_LOAN_RISK), t.figure(OUTSTANDING),
                                       "no loans outstanding"))
     add("allowance_to_risk", lambda: (
-        t.figure(ALLOWANCE_FORMED) if f.value(OUTSTANDING) else t.figure(OUTSTANDING),
+        risk_cover() if f.value(OUTSTANDING) else t.figure(OUTSTANDING),
         t.figure(PROBLEM_LOAN_RISK),
         "no problem-loan risk" if f.value(OUTSTANDING) else "no loans outstanding"))
     add("liquidity", lambda: (cash, t.liabilities(), "no liabilities"))

@@ -2,7 +2,8 @@
 
 The surplus of a closed financial year (income less expenses, moved into ``equity.shu_current``
 by the year's closing entry) is split into pools by the ``[shu]`` percentages: reserve (cadangan),
-jasa modal (JM), jasa usaha (JU), management, staff, education, social and others. JM is shared
+jasa modal (JM), jasa usaha (JU), management, staff, education, social, others and the reserve for
+the risk of loans (cadangan tujuan risiko). JM is shared
 among members by their capital basis S (pokok + wajib), JU by their patronage basis T (loan
 interest paid, as configured); plugins contribute both through ``kopcore_shu_bases``.
 
@@ -12,7 +13,8 @@ surplus and members' shares sum to their pool, to the rupiah, ties going to the 
 the lower member id.
 
 A draft is computed for the annual members' meeting (RAT), approved by another user than its
-drafter, then posted: the reserve to ``equity.reserve``, the other non-member pools to their fund
+drafter, then posted: the reserve to ``equity.reserve``, the risk reserve to
+``equity.reserve_risk``, the other non-member pools to their fund
 accounts (liabilities), and each member's share to the account the ``kopcore_settlement_account``
 hook names (purpose ``shu-credit``, then ``disbursement``) or, when none is offered or settings
 say so, to ``payable.shu_members`` (SHU payable to members).
@@ -56,6 +58,7 @@ FUND_EDUCATION = "payable.shu_education"
 FUND_SOCIAL = "payable.shu_social"
 FUND_OTHER = "payable.shu_other"
 RESERVE = "equity.reserve"
+RISK_RESERVE = "equity.reserve_risk"
 
 #: Where each pool that is not shared among members goes.
 POOL_GL: dict[str, str] = {
@@ -65,6 +68,7 @@ POOL_GL: dict[str, str] = {
     "education": FUND_EDUCATION,
     "social": FUND_SOCIAL,
     "other": FUND_OTHER,
+    "risk_reserve": RISK_RESERVE,
 }
 #: The pools shared among members, and by which basis.
 MEMBER_POOLS: dict[str, ShuBasisKind] = {
@@ -97,7 +101,7 @@ def allocate_shu(surplus: Money, weights: Sequence[int], capital: Mapping[int, i
     :data:`SHU_POOLS` order), then jasa modal by ``capital`` and jasa usaha by ``patronage``
     (member id -> basis in minor units), exactly.
 
-    >>> a = allocate_shu(Money.parse("60000000"), [5500, 2000, 2500, 0, 0, 0, 0, 0],
+    >>> a = allocate_shu(Money.parse("60000000"), [5500, 2000, 2500, 0, 0, 0, 0, 0, 0],
     ...                  {1: 2, 2: 98}, {1: 5, 2: 70})
     >>> [m.to_str() for m in a.members[1]]
     ['240000.00', '1000000.00']

@@ -59,6 +59,7 @@ LIAB, EQUITY = GLType.LIABILITY, GLType.EQUITY
 
 GL_ACCOUNTS: tuple[GLAccountSpec, ...] = (
     GLAccountSpec(closing.SHU_CURRENT, "3302", "SHU Tahun Berjalan", EQUITY),
+    GLAccountSpec(shu.RISK_RESERVE, "3202", "Cadangan Tujuan Risiko", EQUITY),
     GLAccountSpec(shu.SHU_PAYABLE, "2401", "Utang SHU Anggota", LIAB),
     GLAccountSpec(shu.FUND_MANAGEMENT, "2402", "Dana Pengurus dan Pengawas", LIAB),
     GLAccountSpec(shu.FUND_STAFF, "2403", "Dana Kesejahteraan Karyawan", LIAB),

@@ -1,6 +1,7 @@
 """kopcore-loans: loan products (pinjaman) for kopcore cooperatives.
 
-Flat, declining (menurun) and annuity (anuitas) installment schedules, monthly or weekly;
+Flat, declining (menurun), annuity (anuitas) and bullet (principal at maturity) schedules, with
+installments daily, weekly or every 1, 2, 3, 6 or 12 months;
 provisi and administrasi fees; late penalties (denda); repayment allocation; early settlement;
 restructuring; write-off and recovery; guarantors and collateral; and at end of day interest
 accrual, days past due, kolektibilitas and the loan-loss allowance (PPAP). Enabled through its

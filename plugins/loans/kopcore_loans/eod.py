@@ -56,7 +56,7 @@ from kopcore_loans.products import (
     role_of,
 )
 from kopcore_loans.repayment import dues, repay
-from kopcore_loans.schedule import round_half_up
+from kopcore_loans.schedule import arrears_basis, round_half_up
 from kopcore_loans.tables import events, installments, loans, products
 
 #: One entry per chunk: stay well under the kernel's 10,000 postings per entry.
@@ -174,7 +174,7 @@ def figures_query(dialect: str) -> sa.Select[Any]:
             sa.cast(overdue, sa.BigInteger).label("overdue"),
             principal_since.label("principal_since"), interest_since.label("interest_since"),
             sa.cast(interest_arrears, sa.BigInteger).label("interest_arrears"),
-            c.frequency, c.doubtful_since, c.rescuable)
+            c.frequency, c.doubtful_since, c.rescuable, c.method, c.term)
         .select_from(loans.join(products, p.id == c.product_id)
                      .outerjoin(installments, i.loan_id == c.id))
         .where(condition)
@@ -191,7 +191,7 @@ def figures_query(dialect: str) -> sa.Select[Any]:
             interest_account.c.number.label("interest_number"),
             sa.case((accrues, 1), else_=0).label("accrues"), g.earned, g.dpd, g.overdue,
             g.principal_since, g.interest_since, g.interest_arrears, g.frequency,
-            g.doubtful_since, g.rescuable)
+            g.doubtful_since, g.rescuable, g.method, g.term)
         .select_from(
             grouped.join(products, p.id == g.product_id)
             .outerjoin(principal_account, principal_account.c.id == g.account_id)
@@ -203,7 +203,7 @@ def figures_query(dialect: str) -> sa.Select[Any]:
 #: A :func:`figures_query` row: (id, status, product_id, penalty_due, days_past_due,
 #: collectibility, allowance, interest_recognized, outstanding, interest_number, accrues,
 #: earned, dpd, overdue, principal_since, interest_since, interest_arrears, frequency,
-#: doubtful_since, rescuable).
+#: doubtful_since, rescuable, method, term).
 Figures = list[tuple[Any, ...]]
 
 
@@ -425,7 +425,8 @@ class _Judge:
             return code
         loan_id = row[0]
         return classify_ksp(self.regime, Arrears(
-            frequency=row[17], principal_since=row[14], interest_since=row[15],
+            frequency=arrears_basis(row[20], row[17], row[21]), principal_since=row[14],
+            interest_since=row[15],
             debt=int(row[8] or 0) + int(row[16]), cover=self.cover.get(loan_id, 0),
             rescuable=None if row[19] is None else bool(row[19]), doubtful_since=row[18],
             last_paid=self.paid.get(loan_id), last_rescued=self.rescued.get(loan_id)),

@@ -45,6 +45,8 @@ PRODUCT_TYPES: tuple[ProductType, ...] = (
                 "Installment loan, equal principal, interest on the outstanding"),
     ProductType("loans.anuitas", "Pinjaman bunga anuitas", RECEIVABLE,
                 "Installment loan, equal installments, interest on the outstanding"),
+    ProductType("loans.bullet", "Pinjaman tanpa angsuran (sekaligus)", RECEIVABLE,
+                "Principal repaid in one payment at maturity, interest by period"),
     ProductType(RESTRUCTURED_PRODUCT, "Pinjaman direstrukturisasi", RESTRUCTURED,
                 "A loan's principal after rescheduling"),
     ProductType(INTEREST_PRODUCT, "Piutang jasa pinjaman", INTEREST_RECEIVABLE,

@@ -365,7 +365,8 @@ def _entry(entry: ledger.JournalEntry | None) -> EntryOut | None:
 
 
 def product_create(ctx: Context, data: ProductTerms) -> ProductOut:
-    """Create a loan product (flat, menurun or anuitas; monthly or weekly)."""
+    """Create a loan product (flat, menurun, anuitas or bullet; installments daily to
+    annual)."""
     return ProductOut.of(create_product(ctx, data))
 
 

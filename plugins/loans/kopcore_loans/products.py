@@ -134,10 +134,12 @@ class ProductTerms:
 
     code: str = attrs.field(metadata=_help("Product code, e.g. PMU-FLAT", max_length=32))
     name: str = attrs.field(metadata=_help("Name shown to members", max_length=200))
-    method: InterestMethod = attrs.field(converter=InterestMethod,
-                                         metadata=_help("flat, menurun or anuitas"))
-    frequency: Frequency = attrs.field(converter=Frequency,
-                                       metadata=_help("monthly or weekly installments"))
+    method: InterestMethod = attrs.field(
+        converter=InterestMethod,
+        metadata=_help("flat, menurun, anuitas or bullet (principal at maturity)"))
+    frequency: Frequency = attrs.field(
+        converter=Frequency, metadata=_help("Installments daily, weekly, monthly, bimonthly, "
+                                            "quarterly, semiannual or annual"))
     annual_rate: Decimal = attrs.field(metadata=_help("Interest, percent a year, e.g. 18"))
     min_amount: Decimal = attrs.field(metadata=_help("Smallest loan"))
     max_amount: Decimal = attrs.field(metadata=_help("Largest loan"))

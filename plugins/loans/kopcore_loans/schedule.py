@@ -7,7 +7,13 @@ installment absorbs the remainder**, so the principal parts always sum to the lo
 
 - flat: installment = P/n + P*r, interest every period = P*r;
 - menurun (declining, equal principal): principal P/n, interest = outstanding*r;
-- anuitas (annuity): A = P*r / (1 - (1+r)^-n), interest = outstanding*r, principal = A - interest.
+- anuitas (annuity): A = P*r / (1 - (1+r)^-n), interest = outstanding*r, principal = A - interest;
+- bullet (pinjaman tanpa angsuran, *sekaligus*): interest = P*r every period, the whole principal
+  in the last installment (term 1: principal and interest in one payment at maturity).
+
+Installments fall due daily, weekly, or every 1, 2, 3, 6 or 12 months. The rate of one period is
+the annual rate divided by the periods in a year: 365 (daily, actual/365 as Indonesian
+cooperatives quote it), 52, 12, 6, 4, 2 or 1.
 """
 
 from __future__ import annotations
@@ -26,15 +32,43 @@ class InterestMethod(enum.StrEnum):
     FLAT = "flat"
     MENURUN = "menurun"
     ANUITAS = "anuitas"
+    BULLET = "bullet"
 
 
 class Frequency(enum.StrEnum):
-    MONTHLY = "monthly"
+    """How often installments fall due (the KSP kolektibilitas judges arrears against it)."""
+
+    DAILY = "daily"
     WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    BIMONTHLY = "bimonthly"
+    QUARTERLY = "quarterly"
+    SEMIANNUAL = "semiannual"
+    ANNUAL = "annual"
 
     @property
     def periods_per_year(self) -> int:
-        return 12 if self is Frequency.MONTHLY else 52
+        return _PERIODS_PER_YEAR[self]
+
+    @property
+    def months(self) -> int:
+        """Calendar months between due dates; 0 for daily and weekly installments."""
+        return 12 // self.periods_per_year if self.periods_per_year <= 12 else 0
+
+
+_PERIODS_PER_YEAR = {Frequency.DAILY: 365, Frequency.WEEKLY: 52, Frequency.MONTHLY: 12,
+                     Frequency.BIMONTHLY: 6, Frequency.QUARTERLY: 4, Frequency.SEMIANNUAL: 2,
+                     Frequency.ANNUAL: 1}
+
+#: The KSP kolektibilitas rule of a loan whose principal falls due in one payment.
+WITHOUT_INSTALLMENTS = "bullet"
+
+
+def arrears_basis(method: str, frequency: str, term: int) -> str:
+    """What the KSP regime judges a loan's arrears against: its installment frequency, or
+    :data:`WITHOUT_INSTALLMENTS` for a loan repaid in one payment (a bullet loan, or a single
+    installment)."""
+    return WITHOUT_INSTALLMENTS if method == InterestMethod.BULLET or term == 1 else frequency
 
 
 @attrs.frozen
@@ -76,9 +110,11 @@ def add_months(start: date, months: int) -> date:
 
 def due_dates(start: date, term: int, frequency: Frequency) -> list[date]:
     """Due dates of ``term`` installments after ``start`` (the disbursement date)."""
+    if frequency is Frequency.DAILY:
+        return [start + timedelta(days=i) for i in range(1, term + 1)]
     if frequency is Frequency.WEEKLY:
         return [start + timedelta(weeks=i) for i in range(1, term + 1)]
-    return [add_months(start, i) for i in range(1, term + 1)]
+    return [add_months(start, i * frequency.months) for i in range(1, term + 1)]
 
 
 def annuity_installment(principal: int, rate: Fraction, term: int, unit: int) -> int:
@@ -123,6 +159,9 @@ def build_schedule(
         if method is InterestMethod.FLAT:
             interest = flat_interest
             part = flat_installment - interest
+        elif method is InterestMethod.BULLET:
+            interest = flat_interest
+            part = 0
         elif method is InterestMethod.MENURUN:
             interest = round_half_up(outstanding * rate, unit)
             part = equal_principal

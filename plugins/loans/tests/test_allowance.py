@@ -83,6 +83,17 @@ def test_collateral_deducted_and_booked_at_month_end(coop: LoansCoop) -> None:
     assert Decimal(figures["loans.allowance_formed"]["amount"]["amount"]) == RP(12_000_000)
     ratio = {i["key"]: i for i in result["indicators"]}["allowance_to_risk"]
     assert ratio["value_percent"] == "57.14"
+    # Cadangan risiko is the allowance and the reserve set aside for the risk of loans
+    # (cadangan tujuan risiko): Rp3,000,000 of it brings the cover to 15,000,000 / 21,000,000.
+    coop.call("entries.post", memo="Keputusan RAT: cadangan tujuan risiko", lines=[
+        {"account": "GL-equity.grants", "side": "debit", "amount": "3000000"},
+        {"account": "GL-equity.reserve_risk", "side": "credit", "amount": "3000000"}])
+    result = coop.call("health.assess", regime="perdep-06-2016", as_of=str(coop.today()))
+    ratio = {i["key"]: i for i in result["indicators"]}["allowance_to_risk"]
+    assert ratio["value_percent"] == "71.43"
+    assert [(p["source"].split(" (")[0], p["amount"]["amount"])
+            for p in ratio["numerator_parts"]] == [
+        ("figure loans.allowance_formed", "12000000.00"), ("GL 3202", "3000000.00")]
     portfolio = coop.call("loans.portfolio")
     assert portfolio["regime"] == "ksp-permenkukm-14-2009"
     assert Decimal(portfolio["problem_loan_risk"]["amount"]) == RP(21_000_000)

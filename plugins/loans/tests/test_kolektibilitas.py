@@ -3,16 +3,22 @@ bank-style day count, each rule with a case that tells the two apart."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 from kopcore_loans.kolektibilitas import Arrears, classify_ksp, load_regime, months_over
 from kopcore_loans.products import CollectibilityClass, classify
 from kopcore_loans.tables import loans
-from loans_coop import LoansCoop
+from litestar.testing import TestClient
+from loans_coop import CASH, LoansCoop
 
+from kopcore.cli import make_cli
 from kopcore.errors import Forbidden, ValidationError
+from kopcore.interfaces.api import make_app
 from kopcore.kernel import Kernel
 
 KSP = load_regime("ksp-permenkukm-14-2009")
@@ -88,6 +94,29 @@ def test_longer_installments_have_longer_bounds() -> None:
     assert ksp("semiannual", 150, 0) == "L"  # 6-monthly: principal over 6 months needed
     assert ksp("semiannual", 250, 0) == "KL"
     assert ksp("semiannual", 400, 0) == "M"
+
+
+def test_a_daily_loan_is_judged_like_a_weekly_one() -> None:
+    assert ksp("daily", 35) == "KL"  # principal over 1 month: by days still Lancar
+    assert bank(35) == "L"
+    assert ksp("daily", 25) == "L"
+
+
+def test_a_loan_without_installments() -> None:
+    # Not yet due (no principal in arrears): interest arrears over 3 up to 6 months is Kurang
+    # Lancar, as for a monthly loan.
+    assert ksp("bullet", None, 80) == "L"
+    assert ksp("bullet", None, 100) == "KL"
+    assert ksp("bullet", None, 190) == "M"
+    # Due and unpaid: Kurang Lancar from the day after maturity up to 3 months; by days Lancar.
+    assert ksp("bullet", 0, 0) == "L"
+    assert ksp("bullet", 1, 1) == "KL"
+    assert bank(1) == "L"
+    assert ksp("bullet", 80, 80) == "KL"
+    # Over 3 months past maturity: the collateral decides.
+    assert ksp("bullet", 100, 100) == "M"
+    assert ksp("bullet", 100, 100, cover=100, debt=100) == "D"
+    assert ksp("monthly", 100, 100) == "KL"  # the same arrears in installments
 
 
 def test_diragukan_becomes_macet_after_21_months_without_repayment() -> None:
@@ -223,3 +252,75 @@ def test_a_restructuring_restarts_the_21_months_to_macet(coop: LoansCoop) -> Non
             for x in coop.call("loans.book", as_of="2026-10-08")["items"]}
     assert (book[rescued], book[left]) == ("D", "M")
     coop.books_balance()
+
+
+def test_a_bullet_loan_unpaid_at_maturity(coop: LoansCoop) -> None:
+    coop.call("loans.set-regime", as_user="manager", regime="ksp-permenkukm-14-2009")
+    # Rp10,000,000 for three months at 12 %: Rp100,000 interest a month, the principal at
+    # maturity (5 April).
+    coop.product("SEKALIGUS", method="bullet", annual_rate="12")
+    loan = coop.loan(coop.member("Sekaligus"), amount="10000000", term=3, product="SEKALIGUS")
+    rows = coop.call("loans.schedule", loan=loan)["installments"]
+    assert [(r["due_date"], r["principal"]["amount"], r["interest"]["amount"]) for r in rows] == [
+        ("2026-02-05", "0.00", "100000.00"), ("2026-03-05", "0.00", "100000.00"),
+        ("2026-04-05", "10000000.00", "100000.00")]
+    for month in (2, 3, 4):  # the interest paid on each due date, the principal not
+        coop.close_days_until(date(2026, month, 5))
+        coop.call("loans.repay", as_user="teller", loan=loan, amount="100000",
+                  cash_account=CASH)
+    coop.close_days_until(date(2026, 4, 6))
+    assert classes(coop, loan) == ["L"]
+    # A day past maturity unpaid: Kurang Lancar; by days past due (1) Lancar.
+    coop.close_days_until(date(2026, 4, 7))
+    assert classes(coop, loan) == ["KL"]
+    coop.call("loans.set-regime", as_user="manager", regime="bank-days")
+    coop.close_days_until(date(2026, 4, 8))
+    assert classes(coop, loan) == ["L"]
+    coop.call("loans.repay", as_user="teller", loan=loan, amount="10000000", cash_account=CASH)
+    assert coop.get(loan)["status"] == "closed"
+    coop.books_balance()
+
+
+def test_daily_and_bullet_products_through_the_cli_and_the_api(coop: LoansCoop) -> None:
+    cli = make_cli(coop.kernel.settings, coop.kernel.plugins)
+
+    def run(*args: str) -> dict[str, Any]:
+        result = CliRunner().invoke(cli, ["--operator", "manager", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return dict(json.loads(result.output))
+
+    run("loans", "product-create", "--code=HARIAN", "--name=Pinjaman Harian", "--method=flat",
+        "--frequency=daily", "--annual-rate=36.5", "--min-amount=100000",
+        "--max-amount=5000000", "--min-term=10", "--max-term=60")
+    daily = run("loans", "simulate", "--product=HARIAN", "--amount=3000000", "--term=30")
+    assert {(x["principal"]["amount"], x["interest"]["amount"])
+            for x in daily["installments"]} == {("100000.00", "3000.00")}
+    refused = CliRunner().invoke(cli, ["--operator", "manager", "loans", "product-create",
+                                       "--code=X", "--name=X", "--method=flat",
+                                       "--frequency=fortnightly", "--annual-rate=1",
+                                       "--min-amount=1", "--max-amount=2", "--min-term=1",
+                                       "--max-term=2"])
+    assert refused.exit_code != 0
+    assert "fortnightly" in refused.output
+    with TestClient(make_app(coop.kernel)) as client:
+        headers = {"Authorization": f"Bearer {coop.api_key('manager')}"}
+        made = client.post("/api/v1/loans/product-create", headers=headers, json={
+            "code": "TAHUNAN", "name": "Pinjaman Musiman", "method": "bullet",
+            "frequency": "semiannual", "annual_rate": "12", "min_amount": "1000000",
+            "max_amount": "50000000", "min_term": 1, "max_term": 4})
+        assert made.status_code == 200, made.text
+        simulated = client.get("/api/v1/loans/simulate", headers=headers, params={
+            "product": "TAHUNAN", "amount": "10000000", "term": "2"}).json()
+        assert [(x["due_date"][5:], x["installment"]["amount"])
+                for x in simulated["installments"]][1][1] == "10600000.00"
+
+
+def test_an_interest_free_bullet_loan_closes_when_repaid(coop: LoansCoop) -> None:
+    # Its interest periods ask for nothing; repaying the principal closes the loan and settles
+    # them with it.
+    coop.product("TANPAJASA", method="bullet", annual_rate="0")
+    loan = coop.loan(coop.member("Tanpa Jasa"), amount="1000000", term=6, product="TANPAJASA")
+    coop.call("loans.repay", as_user="teller", loan=loan, amount="1000000", cash_account=CASH)
+    assert coop.get(loan)["status"] == "closed"
+    rows = coop.call("loans.schedule", loan=loan)["installments"]
+    assert {r["status"] for r in rows} == {"paid"}

@@ -10,10 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from kopcore_loans.schedule import (
+    WITHOUT_INSTALLMENTS,
     Frequency,
     InterestMethod,
     accrued_through,
     add_months,
+    arrears_basis,
     build_schedule,
     round_half_up,
 )
@@ -101,6 +103,51 @@ def test_zero_rate_annuity_is_equal_principal() -> None:
                           Frequency.MONTHLY, START, RP)
     assert rupiah(rows, "principal") == [333_333, 333_333, 333_334]
     assert sum(r.interest for r in rows) == 0
+
+
+def test_installments_fall_due_daily_to_yearly() -> None:
+    def dues(frequency: Frequency) -> list[date]:
+        return [r.due_date for r in build_schedule(1_200_000 * RP, Decimal(12), 3,
+                                                   InterestMethod.FLAT, frequency, START, RP)]
+
+    assert dues(Frequency.DAILY) == [date(2026, 1, 6), date(2026, 1, 7), date(2026, 1, 8)]
+    assert dues(Frequency.BIMONTHLY) == [date(2026, 3, 5), date(2026, 5, 5), date(2026, 7, 5)]
+    assert dues(Frequency.QUARTERLY) == [date(2026, 4, 5), date(2026, 7, 5), date(2026, 10, 5)]
+    assert dues(Frequency.SEMIANNUAL) == [date(2026, 7, 5), date(2027, 1, 5), date(2027, 7, 5)]
+    assert dues(Frequency.ANNUAL) == [date(2027, 1, 5), date(2028, 1, 5), date(2029, 1, 5)]
+    # Counted from the disbursement each time, so a month end stays a month end.
+    end = [r.due_date for r in build_schedule(1_200_000 * RP, Decimal(12), 3, InterestMethod.FLAT,
+                                              Frequency.QUARTERLY, date(2026, 1, 31), RP)]
+    assert end == [date(2026, 4, 30), date(2026, 7, 31), date(2026, 10, 31)]
+
+
+def test_a_daily_flat_loan() -> None:
+    # Rp3,000,000 over 30 days at 36.5 % a year: 0.1 % a day (actual/365), Rp3,000 interest and
+    # Rp100,000 principal each day.
+    rows = build_schedule(3_000_000 * RP, Decimal("36.5"), 30, InterestMethod.FLAT,
+                          Frequency.DAILY, START, RP)
+    assert set(rupiah(rows, "interest")) == {3_000}
+    assert set(rupiah(rows, "principal")) == {100_000}
+    assert rows[-1].due_date == date(2026, 2, 4)
+
+
+def test_a_bullet_loan_pays_interest_by_period_and_the_principal_at_maturity() -> None:
+    # Rp10,000,000 for a year at 12 %, interest every quarter: Rp300,000 a quarter.
+    rows = build_schedule(10_000_000 * RP, Decimal(12), 4, InterestMethod.BULLET,
+                          Frequency.QUARTERLY, START, RP)
+    assert rupiah(rows, "interest") == [300_000] * 4
+    assert rupiah(rows, "principal") == [0, 0, 0, 10_000_000]
+    assert rupiah(rows, "outstanding_after") == [10_000_000] * 3 + [0]
+    # Interest too at maturity: one installment of principal and a year's interest.
+    (once,) = build_schedule(10_000_000 * RP, Decimal(12), 1, InterestMethod.BULLET,
+                             Frequency.ANNUAL, START, RP)
+    assert (once.due_date, once.amount // RP) == (date(2027, 1, 5), 11_200_000)
+
+
+def test_the_ksp_arrears_basis_of_a_loan() -> None:
+    assert arrears_basis("flat", "weekly", 26) == "weekly"
+    assert arrears_basis("bullet", "monthly", 12) == WITHOUT_INSTALLMENTS
+    assert arrears_basis("anuitas", "semiannual", 1) == WITHOUT_INSTALLMENTS
 
 
 def test_round_half_up() -> None:
