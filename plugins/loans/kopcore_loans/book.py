@@ -24,9 +24,10 @@ from kopcore.context import Context
 from kopcore.errors import ValidationError
 from kopcore.money import Money, exponent
 from kopcore_loans.health import allowance_formed, loan_book
-from kopcore_loans.kolektibilitas import policy, problem_loan_risk
+from kopcore_loans.kolektibilitas import problem_loan_risk
 from kopcore_loans.messages import _
-from kopcore_loans.products import collectibility, role_of
+from kopcore_loans.policy_history import policy_on
+from kopcore_loans.products import role_of
 
 
 @attrs.frozen
@@ -93,7 +94,7 @@ def book(ctx: Context, data: BookIn) -> BookOut:
     if as_of > ctx.business_date:
         raise ValidationError(_("the loan book can be read up to the business date {day}",
                                 day=ctx.business_date.isoformat()), field="as_of")
-    classes = collectibility(ctx)
+    chosen, classes = policy_on(ctx, as_of)
     codes = {c.code for c in classes}
     if data.collectibility is not None and data.collectibility not in codes:
         raise ValidationError(_("no collectibility class {code}", code=data.collectibility),
@@ -110,7 +111,7 @@ def book(ctx: Context, data: BookIn) -> BookOut:
     shown = [line for line in lines
              if data.collectibility in (None, line.collectibility.code)]
     return BookOut(
-        as_of, policy(ctx).regime,
+        as_of, chosen.regime,
         [BookLine(line.number, *members[line.member_id], Money(line.outstanding, cur),
                   line.days_past_due, line.arrears.principal_since,
                   line.arrears.interest_since, Money(line.arrears.interest_arrears, cur),

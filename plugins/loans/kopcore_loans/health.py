@@ -62,11 +62,11 @@ from kopcore_loans.kolektibilitas import (
     Arrears,
     classify_ksp,
     load_regime,
-    policy,
     problem_loan_risk,
 )
 from kopcore_loans.loan import PAYMENT_KINDS, ScheduleRow, row_from_db
-from kopcore_loans.products import CollectibilityClass, classify, collectibility, role_of
+from kopcore_loans.policy_history import policy_on
+from kopcore_loans.products import CollectibilityClass, classify, role_of
 from kopcore_loans.schedule import arrears_basis, round_half_up
 from kopcore_loans.tables import events, installments, judgements, loans
 
@@ -241,12 +241,11 @@ def loan_book(ctx: Context, as_of: date) -> list[LoanOnDate]:
     schedule: dict[int, list[ScheduleRow]] = defaultdict(list)
     for row in ctx.conn.execute(sa.select(installments).where(installments.c.loan_id.in_(ids))):
         schedule[row.loan_id].append(row_from_db(row))
-    chosen_policy = policy(ctx)
+    chosen_policy, classes = policy_on(ctx, as_of)
     regime = load_regime(chosen_policy.regime)
     cover = cover_as_of(ctx, ids, as_of)
     guaranteed = guaranteed_as_of(ctx, ids, as_of)
     judged = judgements_as_of(ctx, ids, as_of)
-    classes = collectibility(ctx)
     by_code = {c.code: c for c in classes}
     rupiah = int(10 ** exponent(ctx.settings.currency))
     book = []

@@ -30,7 +30,7 @@ from kopcore.errors import (
 from kopcore.money import Money
 from kopcore.operations import Operation
 from kopcore.views import EntryOut
-from kopcore_loans import book, groups, lifecycle, repayment, reports
+from kopcore_loans import book, groups, lifecycle, policy_history, repayment, reports
 from kopcore_loans import collateral as agunan
 from kopcore_loans.collateral import Binding
 from kopcore_loans.group_ops import OPERATIONS as GROUP_OPERATIONS
@@ -600,7 +600,10 @@ def set_classes(ctx: Context, data: ClassesIn) -> ClassesOut:
     new = [CollectibilityClass(c.code, c.name, c.min_days, c.allowance_percent,
                                c.non_performing, c.role) for c in data.classes]
     check_classes_fit(ctx, policy(ctx).regime, new)
-    return ClassesOut([ClassOut.of(c) for c in replace_classes(ctx, new)])
+    policy_history.before_change(ctx)
+    replaced = replace_classes(ctx, new)
+    policy_history.after_change(ctx)
+    return ClassesOut([ClassOut.of(c) for c in replaced])
 
 
 def portfolio(ctx: Context, data: NoInput) -> reports.Portfolio:

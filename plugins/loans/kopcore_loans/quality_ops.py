@@ -11,6 +11,7 @@ import attrs
 from kopcore.context import Context
 from kopcore.errors import Conflict, Forbidden, NotFound, ValidationError
 from kopcore.operations import Operation
+from kopcore_loans import policy_history
 from kopcore_loans.kolektibilitas import (
     AllowancePosting,
     Policy,
@@ -113,6 +114,7 @@ def set_regime(ctx: Context, data: SetRegimeIn) -> RegimeOut:
     """Choose the kolektibilitas regime and the allowance policy; loans are reclassified at
     the next end of day."""
     regime = load_regime(data.regime)
+    policy_history.before_change(ctx)
     if not data.keep_classes:
         replace_classes(ctx, [CollectibilityClass(c.code, c.name, c.min_days,
                                                   c.allowance_percent, c.non_performing,
@@ -120,6 +122,7 @@ def set_regime(ctx: Context, data: SetRegimeIn) -> RegimeOut:
     else:
         check_classes_fit(ctx, data.regime, collectibility(ctx))
     store_policy(ctx, Policy(regime.code, data.deduct_collateral, data.allowance_posting))
+    policy_history.after_change(ctx)
     return regime_out(ctx)
 
 

@@ -257,3 +257,18 @@ judgements = sa.Table(
     sa.Column("note", sa.String(200), nullable=True),
     sa.Index("ix_loans_judgements_loan", "loan_id", "judged_on"),
 )
+
+#: The loan policy in force from a business date on (revision loans0006): the regime, the
+#: collateral deduction, the allowance posting and the classes table as JSON. A figure of a past
+#: date classes loans by the policy in force then (:mod:`kopcore_loans.policy_history`).
+policy_history = sa.Table(
+    "loans_policy_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("effective_from", sa.Date, nullable=False, index=True),
+    sa.Column("regime", sa.String(64), nullable=False),
+    sa.Column("deduct_collateral", sa.Boolean, nullable=False),
+    sa.Column("allowance_posting", sa.String(16), nullable=False),
+    sa.Column("classes", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.String(64), nullable=False),
+)

@@ -191,3 +191,41 @@ def test_the_loan_book_of_a_date_through_the_api_and_the_cli(coop: LoansCoop) ->
     assert [(x["loan"], x["days_past_due"], x["interest_arrears"]["amount"])
             for x in early["items"]] == [(loan, 0, "0.00")]
     assert early["outstanding"]["amount"] == "12000000.00"
+
+
+def test_a_past_date_is_classed_by_the_policy_in_force_then(coop: LoansCoop) -> None:
+    """A weekly loan disbursed 5 January, nothing repaid, first due 12 January: on 17 February
+    it is five weeks in arrears, Kurang Lancar under the KSP regime (in force since 5 January)
+    and Lancar by days. Choosing the bank-style regime on 18 February, and raising Lancar's
+    allowance to 2 % on 19 February, leave the earlier days' figures as they were."""
+    coop.product("MINGGUAN", frequency="weekly", annual_rate="26")
+    loan = coop.loan(coop.member("Mingguan"), amount="1200000", term=12, product="MINGGUAN")
+
+    def line(as_of: date) -> tuple[str, str, str]:
+        found = coop.call("loans.book", as_of=str(as_of))
+        (item,) = found["items"]
+        return found["regime"], item["collectibility"], item["allowance_required"]["amount"]
+
+    coop.close_days_until(date(2026, 2, 18))
+    before = line(date(2026, 2, 17))
+    assert before[:2] == ("ksp-permenkukm-14-2009", "KL")
+    coop.call("loans.set-regime", as_user="manager", regime="bank-days")
+    coop.close_days_until(date(2026, 2, 19))
+    assert line(date(2026, 2, 17)) == before
+    assert line(date(2026, 2, 18)) == ("bank-days", "L", "6000.00")  # 0.5 % of 1,200,000
+    coop.call("loans.set-classes", as_user="manager", classes=[
+        {"code": "L", "name": "Lancar", "min_days": 0, "allowance_percent": "2",
+         "non_performing": False},
+        {"code": "KL", "name": "Kurang Lancar", "min_days": 91, "allowance_percent": "10",
+         "non_performing": True},
+        {"code": "D", "name": "Diragukan", "min_days": 121, "allowance_percent": "50",
+         "non_performing": True},
+        {"code": "M", "name": "Macet", "min_days": 181, "allowance_percent": "100",
+         "non_performing": True}])
+    coop.close_days_until(date(2026, 2, 20))
+    assert line(date(2026, 2, 18)) == ("bank-days", "L", "6000.00")
+    assert line(date(2026, 2, 19)) == ("bank-days", "L", "24000.00")
+    # The health assessment of a past date reads the same book.
+    assert figures(coop, date(2026, 2, 17))["loans.substandard"] == 120_000_000
+    assert figures(coop, date(2026, 2, 18))["loans.substandard"] == 0
+    assert loan == coop.get(loan)["number"]
