@@ -26,10 +26,12 @@ import sqlalchemy as sa
 
 from kopcore import ledger, query
 from kopcore.context import Context
+from kopcore.errors import ValidationError
 from kopcore.ledger import MemberKind
 from kopcore.money import Money
 from kopcore_savings import entity_tax, tax_exemptions
 from kopcore_savings.entity_tax import BASIS_ENTITY, BASIS_PERSON, basis_of
+from kopcore_savings.messages import _
 from kopcore_savings.operations.common import MEMBER, percent
 from kopcore_savings.products import SavingsProduct, list_products
 from kopcore_savings.tables import accounts as savings_accounts
@@ -48,6 +50,8 @@ class RecapBy(enum.StrEnum):
 class RecapFormat(enum.StrEnum):
     JSON = "json"
     HTML = "html"
+    #: The tax office's e-Bupot import file (BPPU XML, :mod:`.tax_bppu`).
+    BPPU_XML = "bppu-xml"
 
 
 @attrs.frozen
@@ -62,8 +66,8 @@ class TaxRecapIn:
                 "returns, the bukti potong); earned: interest earned in the month, wherever "
                 "paid (the month's threshold)"})
     format: RecapFormat = attrs.field(default=RecapFormat.JSON, metadata={
-        "help": "json (the recap as data) or html (also the printable withholding slips in "
-                "'document')"})
+        "help": "json (the recap as data), html (also the printable withholding slips in "
+                "'document') or bppu-xml (also the e-Bupot import file in 'document')"})
 
 
 @attrs.frozen
@@ -132,8 +136,12 @@ class TaxRecapOut:
     #: The withholder: the cooperative's name and NPWP (setting ``cooperative_npwp``).
     withholder: str | None = None
     withholder_npwp: str | None = None
-    #: The printable slips, one page per member (format html); None for json.
+    #: The printable slips, one page per member (format html), or the e-Bupot import file
+    #: (format bppu-xml); None for json.
     document: str | None = None
+    #: Format bppu-xml: the members whose slip the file leaves out, and why (to be keyed by
+    #: hand).
+    not_exported: list[str] | None = None
 
 
 def slip_number(month: str, member_number: str) -> str:
@@ -164,6 +172,9 @@ def tax_recap(ctx: Context, data: TaxRecapIn) -> TaxRecapOut:
     """Interest and withholding tax of a month, per member and account: paid in the month (the
     tax withheld in it; the default) or earned in it."""
     last = period_end(data.month)  # validates YYYY-MM
+    if data.format is RecapFormat.BPPU_XML and data.by is not RecapBy.PAID:
+        raise ValidationError(_("the e-Bupot file is of the tax withheld in the month: use by "
+                                "paid"), field="by")
     m = interest_months.c
     where: list[sa.ColumnElement[bool]] = (
         [m.paid_on >= last.replace(day=1), m.paid_on <= last] if data.by is RecapBy.PAID
@@ -221,6 +232,11 @@ def tax_recap(ctx: Context, data: TaxRecapIn) -> TaxRecapOut:
         from kopcore_savings.operations.tax_slip import to_html
 
         recap = attrs.evolve(recap, document=to_html(recap, ctx.settings.language))
+    elif data.format is RecapFormat.BPPU_XML:
+        from kopcore_savings.operations.tax_bppu import to_bppu
+
+        document, left_out = to_bppu(recap, ctx.settings.language)
+        recap = attrs.evolve(recap, document=document, not_exported=left_out)
     return recap
 
 
