@@ -8,7 +8,13 @@ import pytest
 import kopcore
 from kopcore import ledger
 from kopcore.context import Context
-from kopcore.errors import ExitRefused, MemberChangeVetoed, MemberNotActive, NotFound
+from kopcore.errors import (
+    ExitRefused,
+    MemberChangeVetoed,
+    MemberNotActive,
+    NotFound,
+    ValidationError,
+)
 from kopcore.ledger import AccountStatus, MemberChange, MemberChangeKind, MemberStatus
 from kopcore.money import Money
 from kopcore.records import ExitContribution, PostingLine, Side, Veto
@@ -96,6 +102,24 @@ def test_exit_needs_an_existing_payout_account(kernel):
     with pytest.raises(NotFound):
         kernel.write("manager", lambda ctx: ledger.exit_member(
             ctx, member.member_number, reason="keluar", payout_account="NOPE"))
+    still = kernel.read("auditor", lambda ctx: ledger.get_member(ctx, member.member_number))
+    assert still.status is MemberStatus.ACTIVE
+
+
+def test_the_exit_payable_is_not_a_payout_account(kernel):
+    """A refund paid later is recorded by the plugin deferring it (what, to whom, when): named
+    as the payout account, the exit payable would hold money owed to nobody on record."""
+    def work(ctx: Context) -> ledger.Member:
+        member = member_with_two_accounts(ctx)
+        transfer(ctx, "CASH-01", "SAV-02", rp("1000"))
+        return member
+
+    member = kernel.write("teller", work)
+    with pytest.raises(ValidationError) as refused:
+        kernel.write("manager", lambda ctx: ledger.exit_member(
+            ctx, member.member_number, reason="keluar",
+            payout_account=ledger.gl_account_number("payable.member_exit")))
+    assert refused.value.extra == {"field": "payout_account"}
     still = kernel.read("auditor", lambda ctx: ledger.get_member(ctx, member.member_number))
     assert still.status is MemberStatus.ACTIVE
 

@@ -13,9 +13,14 @@ from sqlalchemy import update
 
 from kopcore._db import tables as t
 from kopcore.context import Context
-from kopcore.errors import ExitRefused, MemberNotActive, Message, message
+from kopcore.errors import ExitRefused, MemberNotActive, Message, ValidationError, message
 from kopcore.ledger import _rules as rules
-from kopcore.ledger._accounts import close_account, get_account, member_accounts
+from kopcore.ledger._accounts import (
+    close_account,
+    get_account,
+    gl_account_number,
+    member_accounts,
+)
 from kopcore.ledger._members import ask_vetoes, get_member, get_member_by_id, status_text
 from kopcore.ledger._posting import post_entry
 from kopcore.ledger._records import (
@@ -31,6 +36,9 @@ from kopcore.records import ExitContribution, PostingLine, Side
 #: The operation the exit's entry is posted under, however the exit was called: plugins' vetoes
 #: see it, and the entry's source is the plugin declaring it (``kopcore.members``).
 EXIT_OPERATION = "members.exit"
+#: What the cooperative owes leaving members whose refund the AD/ART defers: filled and paid
+#: by the plugin that schedules the refund (the savings plugin's exit refunds), part by part.
+EXIT_PAYABLE = "payable.member_exit"
 
 
 def exit_member(
@@ -41,14 +49,20 @@ def exit_member(
 
     Every plugin's veto is asked first, then every plugin through ``kopcore_member_exit``; any
     refusal stops the exit. The plugins' lines and one balancing line on ``payout_account``
-    (cash, or an exit-payable account) are posted as one entry; the member's accounts then at
-    zero are closed.
+    (the teller's cash, a bank account) are posted as one entry; the member's accounts then at
+    zero are closed. The exit payable is not a payout account: what it holds is recorded, part
+    by part, by the plugin that defers a refund, and paid when due.
     """
     member = get_member(ctx, member_number)
     if member.status is not MemberStatus.ACTIVE:
         raise MemberNotActive(message("member {member} is {status}", member=member_number,
                                       status=status_text(member.status)))
     payout = get_account(ctx, payout_account)
+    if payout.number == gl_account_number(EXIT_PAYABLE):
+        raise ValidationError(message(
+            "a refund paid later is deferred by the exit refund policy, which records what is "
+            "owed to whom and when; pay the exit from the teller's cash or a bank account"),
+            field="payout_account")
     ask_vetoes(ctx, member, MemberChangeKind.EXIT, reason=reason)
     contributions: list[tuple[str, ExitContribution]] = ctx.kernel.plugins.call(
         "kopcore_member_exit", ctx=ctx, member=member

@@ -119,7 +119,7 @@ class ExitMemberIn:
     reason: str = attrs.field(metadata={"help": "resigned, deceased, expelled...",
                                         "max_length": 32})
     payout_account: str = attrs.field(
-        metadata={"help": "Account that pays the refund: teller cash, or GL-payable.member_exit",
+        metadata={"help": "Account that pays the refund: the teller's cash or a bank account",
                   "max_length": 64})
 
 
