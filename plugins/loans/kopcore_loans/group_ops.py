@@ -42,6 +42,11 @@ class GroupCreateIn:
     name: str = attrs.field(metadata={"help": "Group name", "max_length": 200})
     leader: str = attrs.field(metadata={**MEMBER, "help": "Member number of the leader"})
     meeting_day: str = attrs.field(metadata={"help": "monday … sunday", "max_length": 16})
+    joint_liability: groups.JointLiability = attrs.field(
+        default=groups.JointLiability.EQUAL, converter=groups.JointLiability,
+        metadata={"help": "Tanggung renteng: a shortfall is covered in equal shares by the "
+                          "members who brought more than their dues (equal), or by each in "
+                          "turn (in-order)"})
 
 
 @attrs.frozen
@@ -108,6 +113,8 @@ class GroupOut:
     outstanding_principal: Money
     overdue: Money
     collectibility: str | None
+    #: equal or in-order (:class:`kopcore_loans.groups.JointLiability`).
+    joint_liability: str
 
 
 @attrs.frozen
@@ -148,13 +155,23 @@ class SheetOut:
 
 
 @attrs.frozen
+class CoverOut:
+    """What one member paid towards another's shortfall."""
+
+    member_number: str
+    amount: Money
+
+
+@attrs.frozen
 class CollectedOut:
     loan: str
     member_number: str
     own: Money
     covered_by_group: Money
+    #: The members who covered it, and (``covers``) how much each.
     covered_by: list[str]
     overdue_left: Money
+    covers: list[CoverOut]
 
 
 @attrs.frozen
@@ -193,13 +210,15 @@ def group_out(ctx: Context, group: groups.Group) -> GroupOut:
                     [member(ctx, m).member_number for m in groups.members_of(ctx, group)],
                     lines, _total(ctx, [x.outstanding_principal for x in lines]),
                     _total(ctx, [x.overdue for x in lines]),
-                    groups.worst_class(ctx, groups.running_loans(ctx, group)))
+                    groups.worst_class(ctx, groups.running_loans(ctx, group)),
+                    group.joint_liability.value)
 
 
 def group_create(ctx: Context, data: GroupCreateIn) -> GroupOut:
     """Form a group (kelompok) with its leader and meeting day."""
     return group_out(ctx, groups.create(ctx, data.code, data.name,
-                                        ledger.get_member(ctx, data.leader), data.meeting_day))
+                                        ledger.get_member(ctx, data.leader), data.meeting_day,
+                                        data.joint_liability))
 
 
 def group_add_member(ctx: Context, data: GroupMemberIn) -> GroupOut:
@@ -260,8 +279,10 @@ def group_collect(ctx: Context, data: CollectIn) -> CollectOut:
     left = {x.loan: x.overdue for x in _lines(ctx, group, ctx.business_date)}
     return CollectOut(group.code, ctx.business_date, Money(sum(paid.values()), cur), [
         CollectedOut(a.loan.number, ledger.get_member_by_id(ctx, a.loan.member_id).member_number,
-                     Money(a.own, cur), Money(a.covered, cur), list(a.covered_by),
-                     left.get(a.loan.number, Money(0, cur)))
+                     Money(a.own, cur), Money(a.covered, cur),
+                     [number for number, _ in a.covered_by],
+                     left.get(a.loan.number, Money(0, cur)),
+                     [CoverOut(number, Money(amount, cur)) for number, amount in a.covered_by])
         for a in applied])
 
 

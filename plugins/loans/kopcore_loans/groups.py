@@ -12,7 +12,11 @@ joint-liability rule:
 1. each member's money first pays their own loan's dues;
 2. what members paid beyond their own dues covers the other members' shortfalls (tanggung
    renteng), the loans with the oldest arrears first, recorded on the covered loan as paid by
-   the group with who covered it;
+   the group with who covered it and how much. The group's rule (:class:`JointLiability`)
+   says how: ``equal`` shares each shortfall equally among the members who brought more than
+   their dues, in whole rupiah (the odd rupiah to the earlier member; what one cannot bear is
+   shared among the rest), ``in-order`` takes it from each of them in turn (by when they
+   joined);
 3. what is then left is a prepayment of the payer's own loan (refused, like any repayment, beyond
    what the schedule still asks).
 
@@ -22,6 +26,7 @@ its running loans (the classes table's order).
 
 from __future__ import annotations
 
+import enum
 import re
 from collections import defaultdict
 from datetime import date
@@ -33,7 +38,7 @@ from kopcore import ledger
 from kopcore.context import Context
 from kopcore.errors import Conflict, NotFound, ValidationError
 from kopcore.ledger import Account, Member
-from kopcore.money import Money
+from kopcore.money import Money, exponent
 from kopcore_loans.loan import Loan, LoanStatus, loan_from_row, schedule_rows
 from kopcore_loans.messages import _
 from kopcore_loans.products import collectibility
@@ -41,6 +46,15 @@ from kopcore_loans.repayment import dues, repay
 from kopcore_loans.tables import group_members, groups, loans
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class JointLiability(enum.StrEnum):
+    """How members' money beyond their own dues covers another member's shortfall."""
+
+    #: In equal shares among the members who brought more than their dues.
+    EQUAL = "equal"
+    #: From each of them in turn, by when they joined the group.
+    IN_ORDER = "in-order"
 
 
 @attrs.frozen
@@ -52,10 +66,13 @@ class Group:
     meeting_day: str
     created_on: date
     created_by: str
+    joint_liability: JointLiability = JointLiability.EQUAL
 
 
 def _group(row: sa.Row[object]) -> Group:
-    return Group(**dict(row._mapping))
+    values = dict(row._mapping)
+    values["joint_liability"] = JointLiability(values["joint_liability"])
+    return Group(**values)
 
 
 def get_group(ctx: Context, code: str) -> Group:
@@ -76,7 +93,8 @@ def members_of(ctx: Context, group: Group) -> list[int]:
                                  .order_by(m.joined_on, m.member_id)).scalars())
 
 
-def create(ctx: Context, code: str, name: str, leader: Member, meeting_day: str) -> Group:
+def create(ctx: Context, code: str, name: str, leader: Member, meeting_day: str,
+           joint_liability: JointLiability = JointLiability.EQUAL) -> Group:
     if not re.fullmatch(r"[A-Z0-9][A-Z0-9._-]{0,31}", code):
         raise ValidationError(_("group code: 1-32 capital letters, digits, '.', '_' or '-'"),
                               field="code")
@@ -91,6 +109,7 @@ def create(ctx: Context, code: str, name: str, leader: Member, meeting_day: str)
     group_id = ctx.conn.execute(groups.insert().values(
         code=code, name=name.strip()[:200], leader_member_id=leader.id,
         meeting_day=meeting_day, created_on=ctx.business_date, created_by=ctx.actor,
+        joint_liability=joint_liability.value,
     ).returning(groups.c.id)).scalar_one()
     group = get_group(ctx, code)
     assert group.id == group_id
@@ -156,7 +175,46 @@ class Applied:
     loan: Loan
     own: int  # paid by the borrower towards their own loan
     covered: int  # paid by other members of the group (tanggung renteng)
-    covered_by: tuple[str, ...]
+    covered_by: tuple[tuple[str, int], ...]  # (member number, amount), in order
+
+
+def cover(gap: int, spare: list[tuple[int, int]], rule: JointLiability, unit: int
+          ) -> list[tuple[int, int]]:
+    """Who covers ``gap`` (minor units) from what they brought beyond their own dues
+    (``spare``: member id and amount, in the group's order), and how much each: at most the gap
+    and at most each one's spare. ``equal`` shares it in whole units (``unit`` minor units: a
+    rupiah), the odd units to the earlier members and what a member cannot bear shared among
+    the rest; ``in-order`` takes it from each in turn."""
+    left = dict(spare)
+    taken: dict[int, int] = {}
+    if rule is JointLiability.IN_ORDER:
+        for member_id, amount in spare:
+            take = min(gap, amount)
+            if take:
+                taken[member_id] = take
+                gap -= take
+        return list(taken.items())
+    while gap:
+        givers = [m for m, _ in spare if left[m] > 0]
+        if not givers:
+            break
+        whole, rest = divmod(gap, unit)
+        # Whole units in equal shares (the odd ones to the earlier members); less than a unit
+        # left goes to the first who can bear it.
+        shares = [whole // len(givers) + (1 if i < whole % len(givers) else 0)
+                  for i in range(len(givers))]
+        progress = 0
+        for member_id, units in zip(givers, shares, strict=True):
+            wanted = units * unit + (rest if member_id == givers[0] else 0)
+            take = min(wanted, left[member_id], gap - progress)
+            if take:
+                left[member_id] -= take
+                taken[member_id] = taken.get(member_id, 0) + take
+                progress += take
+        if not progress:
+            break
+        gap -= progress
+    return [(m, taken[m]) for m, _ in spare if m in taken]
 
 
 def collect(ctx: Context, group: Group, paid: dict[int, int], source: Account
@@ -183,20 +241,18 @@ def collect(ctx: Context, group: Group, paid: dict[int, int], source: Account
             left -= take
         spare[member_id] = left
     covered: dict[int, int] = defaultdict(int)
-    covered_by: dict[int, list[int]] = defaultdict(list)
+    covered_by: dict[int, dict[int, int]] = defaultdict(dict)
     short = sorted((x for x in lines if own[x.loan.id] < x.due),
                    key=lambda x: (-x.overdue, x.loan.id))
+    order = members_of(ctx, group)
+    unit = 10 ** exponent(ctx.settings.currency)
     for line in short:
         gap = line.due - own[line.loan.id]
-        for member_id in sorted(spare):
-            if gap == 0:
-                break
-            take = min(gap, spare[member_id])
-            if take:
-                spare[member_id] -= take
-                covered[line.loan.id] += take
-                covered_by[line.loan.id].append(member_id)
-                gap -= take
+        for member_id, take in cover(gap, [(m, spare[m]) for m in order if m in spare],
+                                     group.joint_liability, unit):
+            spare[member_id] -= take
+            covered[line.loan.id] += take
+            covered_by[line.loan.id][member_id] = take
     # What is left prepays the payer's own loan (the first running one).
     for member_id, left in spare.items():
         if left:
@@ -211,10 +267,12 @@ def collect(ctx: Context, group: Group, paid: dict[int, int], source: Account
         total = own[line.loan.id] + covered[line.loan.id]
         if not total:
             continue
-        who = tuple(numbers[m] for m in covered_by[line.loan.id])
+        who = tuple((numbers[m], amount) for m, amount in covered_by[line.loan.id].items())
         memo = f"Angsuran kelompok {group.code} {line.loan.number}"
         if who:
-            memo += f" (tanggung renteng {', '.join(who)})"
+            memo += " (tanggung renteng " + ", ".join(
+                f"{number} {Money(amount, line.loan.currency).format()}"
+                for number, amount in who) + ")"
         loan, _entry, _alloc = repay(ctx, line.loan, source, Money(total, line.loan.currency),
                                      memo=memo, kind="repayment")
         applied.append(Applied(loan, own[line.loan.id], covered[line.loan.id], who))

@@ -219,6 +219,9 @@ groups = sa.Table(
     sa.Column("meeting_day", sa.String(16), nullable=False),
     sa.Column("created_on", sa.Date, nullable=False),
     sa.Column("created_by", sa.String(64), nullable=False),
+    #: How members' money covers another's shortfall: ``equal`` or ``in-order``
+    #: (:class:`kopcore_loans.groups.JointLiability`; revision loans0007).
+    sa.Column("joint_liability", sa.String(16), nullable=False, server_default="equal"),
 )
 
 #: A member belongs to one group at a time.

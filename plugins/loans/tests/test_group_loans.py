@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from kopcore_loans.groups import JointLiability, cover
 from loans_coop import CASH, LoansCoop
 
 from kopcore.errors import Conflict, Forbidden, ValidationError
@@ -115,4 +116,57 @@ def test_a_meeting_collects_under_joint_liability(coop: LoansCoop) -> None:
         budi: (Decimal(0), Decimal(212_000), [citra]),
         citra: (Decimal(182_000), Decimal(0), [])}
     assert rp(coop.call("loans.group-get", group="KLP-MAWAR")["overdue"]) == 0
+    coop.books_balance()
+
+
+def test_the_cover_rule_shares_or_takes_in_turn() -> None:
+    rupiah = 100  # minor units
+    spare = [(1, 30_000 * rupiah), (2, 30_000 * rupiah), (3, 0)]
+    assert cover(44_000 * rupiah, spare, JointLiability.EQUAL, rupiah) == [
+        (1, 22_000 * rupiah), (2, 22_000 * rupiah)]
+    assert cover(44_000 * rupiah, spare, JointLiability.IN_ORDER, rupiah) == [
+        (1, 30_000 * rupiah), (2, 14_000 * rupiah)]
+    # What one cannot bear is shared among the rest; the odd rupiah to the earlier member.
+    assert cover(44_001 * rupiah, [(1, 10_000 * rupiah), (2, 50_000 * rupiah),
+                                   (3, 50_000 * rupiah)], JointLiability.EQUAL, rupiah) == [
+        (1, 10_000 * rupiah), (2, 17_001 * rupiah), (3, 17_000 * rupiah)]
+    # Never more than the gap nor than what they brought; a sen fraction to the first.
+    assert cover(1_050, [(1, 100_000), (2, 100_000)], JointLiability.EQUAL, rupiah) == [
+        (1, 550), (2, 500)]
+    assert cover(10_000 * rupiah, [(1, 3_000 * rupiah), (2, 2_000 * rupiah)],
+                 JointLiability.EQUAL, rupiah) == [(1, 3_000 * rupiah), (2, 2_000 * rupiah)]
+
+
+@pytest.mark.parametrize(("rule", "covers"), [
+    ("equal", [(1, "22000.00"), (2, "22000.00")]),
+    ("in-order", [(1, "30000.00"), (2, "14000.00")])])
+def test_a_groups_rule_decides_who_covers_how_much(coop: LoansCoop, rule: str,
+                                                   covers: list[tuple[int, str]]) -> None:
+    """Citra is Rp44,000 short; Ayu and Budi each brought Rp30,000 more than their own
+    installment (Rp106,000). Under the equal rule each covers Rp22,000 and prepays Rp8,000 of
+    their own loan; in order Ayu covers Rp30,000 and Budi the Rp14,000 left."""
+    ayu, budi, citra = (coop.member(n) for n in ("Ayu", "Budi", "Citra"))
+    made = coop.call("loans.group-create", as_user="teller", code="KLP-MELATI",
+                     name="Kelompok Melati", leader=ayu, meeting_day="monday",
+                     joint_liability=rule)
+    assert made["joint_liability"] == rule
+    for m in (budi, citra):
+        coop.call("loans.group-add-member", as_user="teller", group="KLP-MELATI", member=m)
+    for m in (ayu, budi, citra):
+        number = coop.call("loans.apply", as_user="teller", member=m, product="KELOMPOK",
+                           amount="1200000", term=12, group="KLP-MELATI")["number"]
+        coop.call("loans.approve", as_user="manager", loan=number)
+        coop.call("loans.disburse", as_user="teller", loan=number, cash_account=CASH)
+    coop.close_days_until(date(2026, 1, 12))
+    result = coop.call("loans.group-collect", as_user="teller", group="KLP-MELATI",
+                       cash_account=CASH, payments=[{"member": ayu, "amount": "136000"},
+                                                    {"member": budi, "amount": "136000"},
+                                                    {"member": citra, "amount": "62000"}])
+    lines = {x["member_number"]: x for x in result["loans"]}
+    who = [ayu, budi]
+    assert [(who.index(c["member_number"]) + 1, c["amount"]["amount"])
+            for c in lines[citra]["covers"]] == covers
+    assert rp(lines[citra]["covered_by_group"]) == Decimal(44_000)
+    assert [rp(lines[m]["own"]) for m in who] == [
+        Decimal(136_000) - Decimal(amount) for _, amount in covers]
     coop.books_balance()
