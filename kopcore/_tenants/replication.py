@@ -183,7 +183,10 @@ class Replication:
         once the source is frozen); returns the source's WAL position waited for."""
         deadline = time.monotonic() + timeout
         with _session(self.source) as conn:
-            position = str(conn.execute(text("SELECT pg_current_wal_lsn()")).scalar())
+            # The insert position, not the write position: with asynchronous commits the last
+            # commits (the freeze's seal) may still be in the WAL buffers, after the position
+            # written so far, and a wait for that would end before they are applied.
+            position = str(conn.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar())
             # A commit flushed at once flushes all the WAL before it, so the sender has it
             # now, not when the WAL writer gets to it (asynchronous commits).
             conn.execute(text("SET synchronous_commit = on"))
