@@ -14,6 +14,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import attrs
 import sqlalchemy as sa
 
 from kopcore.context import Context
@@ -47,6 +48,27 @@ def before_change(ctx: Context) -> None:
 def after_change(ctx: Context) -> None:
     """Call after changing the policy: it is in force from the business date on."""
     _record(ctx, ctx.business_date)
+
+
+@attrs.frozen
+class PolicyChange:
+    """A recorded policy: in force from ``effective_from`` (``BEGINNING``: the policy the first
+    recorded change replaced), chosen by ``recorded_by``."""
+
+    effective_from: date
+    regime: str
+    deduct_collateral: bool
+    allowance_posting: str
+    recorded_by: str
+
+
+def changes(ctx: Context) -> list[PolicyChange]:
+    """Every recorded policy, the oldest first."""
+    h = policy_history.c
+    return [PolicyChange(r.effective_from, r.regime, bool(r.deduct_collateral),
+                         r.allowance_posting, r.recorded_by)
+            for r in ctx.conn.execute(sa.select(policy_history)
+                                      .order_by(h.effective_from, h.id))]
 
 
 def policy_on(ctx: Context, day: date) -> tuple[Policy, list[CollectibilityClass]]:

@@ -75,6 +75,9 @@ class RegimeOut:
     macet_after_months: int | None
     classes: list[ClassOut]
     available: list[str]
+    #: Every policy recorded, the oldest first: the regime and allowance policy in force from
+    #: each date (a loan book or an assessment of a past date uses the one in force then).
+    history: list[policy_history.PolicyChange]
 
 
 @attrs.frozen
@@ -102,7 +105,8 @@ def regime_out(ctx: Context) -> RegimeOut:
         _percent(regime.doubtful_cover_rescuable) if ksp else None,
         _percent(regime.doubtful_cover) if ksp else None,
         regime.macet_after_months if ksp else None,
-        [ClassOut.of(c) for c in collectibility(ctx)], regime_codes())
+        [ClassOut.of(c) for c in collectibility(ctx)], regime_codes(),
+        policy_history.changes(ctx))
 
 
 def show_regime(ctx: Context, data: NoInput) -> RegimeOut:

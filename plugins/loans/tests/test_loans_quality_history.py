@@ -225,6 +225,11 @@ def test_a_past_date_is_classed_by_the_policy_in_force_then(coop: LoansCoop) -> 
     coop.close_days_until(date(2026, 2, 20))
     assert line(date(2026, 2, 18)) == ("bank-days", "L", "6000.00")
     assert line(date(2026, 2, 19)) == ("bank-days", "L", "24000.00")
+    shown = coop.call("loans.regime")
+    assert [(x["effective_from"], x["regime"], x["recorded_by"]) for x in shown["history"]] == [
+        ("1900-01-01", "bank-days", "manager"), ("2026-01-05", "ksp-permenkukm-14-2009",
+                                                 "manager"),
+        ("2026-02-18", "bank-days", "manager"), ("2026-02-19", "bank-days", "manager")]
     # The health assessment of a past date reads the same book.
     assert figures(coop, date(2026, 2, 17))["loans.substandard"] == 120_000_000
     assert figures(coop, date(2026, 2, 18))["loans.substandard"] == 0
