@@ -14,6 +14,11 @@
 3. **End of day**: one business day for every cooperative, ``kopcore tenants eod`` style across
    ``--workers`` processes, against one cooperative's end of day alone. Ratio = time per
    cooperative on the platform ÷ one cooperative alone's time.
+4. **Moves**: the first cooperative, given ``--move-entries`` more journal entries, moves to
+   another cluster by ``pg_dump``/``pg_restore`` and back by logical replication. For each: the
+   write freeze (seconds the cooperative refused writes) and, for the logical move, the copy made
+   before the freeze. Ratio = the logical move's freeze ÷ the dump move's: the point of the
+   logical method is that its freeze does not grow with the books.
 
 Everything is removed afterwards. Figures are printed and written as JSON (``--output``).
 """
@@ -43,6 +48,7 @@ from kopcore._tenants.local import (
     missing_programs,
     scratch_directory,
 )
+from kopcore._tenants.move import move_tenant
 from kopcore._tenants.platform import Platform
 from kopcore._tenants.provision import create_tenant
 from kopcore._tenants.registry import Registry
@@ -113,7 +119,37 @@ def _timed(what: str, work: Callable[[], Any]) -> tuple[Any, float]:
     return result, seconds
 
 
-def run(tenants: int, requests: int, threads: int, workers: int) -> dict[str, Any]:
+def _moves(settings: Settings, registry: Registry, kernels: TenantKernels, slug: str,
+           entries: int) -> dict[str, Any]:
+    """Give ``slug`` ``entries`` more entries, move it by dump to another cluster and back by
+    logical replication; each move's freeze and copy seconds."""
+    tenant = registry.get(slug)
+    kernel = kernels.open(tenant, registry.cluster(tenant.cluster))
+    try:
+        for n in range(entries):
+            run_operation(kernel, "entries.post", {"memo": f"Setoran {n}", "lines": [
+                {"account": "CASH-T", "side": "debit", "amount": "1000"},
+                {"account": "GL-equity.grants", "side": "credit", "amount": "1000"}]},
+                as_user="admin")
+    finally:
+        kernel.close()
+    home = tenant.cluster
+    other = next(c.name for c in registry.clusters() if c.name != home)
+    figures: dict[str, Any] = {"move_entries": entries}
+    for method, target in (("dump", other), ("logical", home)):
+        report = move_tenant(settings, registry, slug, target, method=method,
+                             grace_seconds=0.0)
+        figures[f"{method}_freeze_seconds"] = round(report.freeze_seconds, 3)
+        figures[f"{method}_copy_seconds"] = round(report.copy_seconds, 3)
+        print(f"  {method}: freeze {report.freeze_seconds:.2f} s, copy before it "
+              f"{report.copy_seconds:.2f} s ({report.after.entries} entries)")
+    figures["freeze_ratio"] = round(figures["logical_freeze_seconds"]
+                                    / figures["dump_freeze_seconds"], 3)
+    return figures
+
+
+def run(tenants: int, requests: int, threads: int, workers: int,
+        move_entries: int = 2000) -> dict[str, Any]:
     missing = missing_programs()
     if missing:
         raise SystemExit(f"bench.tenants needs {', '.join(missing)}")
@@ -198,6 +234,8 @@ def run(tenants: int, requests: int, threads: int, workers: int) -> dict[str, An
         figures["eod_seconds_per_cooperative"] = figures["eod_all_seconds"] / tenants
         figures["eod_ratio"] = round(figures["eod_seconds_per_cooperative"]
                                      / figures["eod_single_seconds"], 3)
+        print("moves, by dump and back by logical replication ...")
+        figures["moves"] = _moves(settings, registry, kernels, sorted(keys)[0], move_entries)
         registry.close()
     finally:
         for part in (*bouncers, *clusters):
@@ -219,9 +257,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--move-entries", type=int, default=2000)
     parser.add_argument("--output", default="bench/results/tenants.json")
     args = parser.parse_args()
-    figures = run(args.tenants, args.requests, args.threads, args.workers)
+    figures = run(args.tenants, args.requests, args.threads, args.workers, args.move_entries)
     print(json.dumps(figures, indent=2))
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(figures, indent=2), encoding="utf-8")
