@@ -182,7 +182,8 @@ class Replication:
         """Wait until the target has applied everything the source wrote so far (call it
         once the source is frozen); returns the source's WAL position waited for."""
         deadline = time.monotonic() + timeout
-        with _session(self.source) as conn:
+        checked = time.monotonic()
+        with _session(self.source) as conn, _session(self.target, self.database) as target:
             # The insert position, not the write position: with asynchronous commits the last
             # commits (the freeze's seal) may still be in the WAL buffers, after the position
             # written so far, and a wait for that would end before they are applied.
@@ -198,6 +199,11 @@ class Replication:
                     {"lsn": position, "name": self.name}).scalar()
                 if done:
                     return position
+                if time.monotonic() - checked > 1.0:
+                    # A worker failing over and over never catches up: say so now rather
+                    # than at the deadline.
+                    self._check_errors(target)
+                    checked = time.monotonic()
                 if time.monotonic() > deadline:
                     raise pg.ClusterError(message(
                         "the subscription on {cluster} did not catch up with {position} in "
