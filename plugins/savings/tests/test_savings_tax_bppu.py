@@ -90,17 +90,22 @@ def _member(number: str, lines: list[tuple[int, int, str]], *, nik: str | None =
 
 
 def test_slips_the_file_cannot_carry_are_listed_for_keying_by_hand() -> None:
-    """Tax withheld in February on January's interest paid untaxed earlier (a catch-up line of
-    gross 0) is not DPP x rate of the month's interest; a member without NIK or NPWP has no
-    taxpayer number to report."""
+    """A line is exported when its tax is its own interest x rate, to the rupiah, as the tax
+    office computes it: tax withheld in February on January's interest paid untaxed earlier (a
+    catch-up line of gross 0) is not, while the deposit's own line of the same member is. A
+    member without NIK or NPWP has no taxpayer number to report."""
     recap = TaxRecapOut("2026-02", [
         _member("A1", [(0, 15_000, "10"), (150_000, 15_000, "10")]),
         _member("A2", [(300_000, 30_000, "10")], nik=None),
-        _member("A3", [(300_000, 30_000, "10")], npwp="1234567890123456"),
+        _member("A3", [(254_795, 25_480, "10"), (254_795, 25_480, "10")],
+                npwp="1234567890123456"),
     ], Money(0), Money(0), 3, withholder_npwp="0012345678901000")
     text, left_out = to_bppu(recap, "en")
-    assert left_out == ["A1: tax withheld 30000.00 is not the DPP 150000.00 x 10 %",
+    assert left_out == ["A1: tax withheld 15000.00 on SS-1 is not the DPP 0.00 x 10 %",
                         "A2: no NPWP or NIK"]
-    (row,) = ET.fromstring(text).findall("ListOfBpu/Bpu")  # noqa: S314 (kopcore's own)
-    assert (row.findtext("CounterpartTin"), row.findtext("TaxBase")) == (
-        "1234567890123456", "300000")
+    rows = ET.fromstring(text).findall("ListOfBpu/Bpu")  # noqa: S314 (kopcore's own)
+    # Two lines of Rp254,795 taxed Rp25,480 each (25,479.5 rounded half up): their sum,
+    # Rp509,590 x 10 %, would be Rp50,959, a rupiah short of what was withheld.
+    assert [(row.findtext("CounterpartTin"), row.findtext("TaxBase")) for row in rows] == [
+        ("5171011508900001", "150000"), ("1234567890123456", "254795"),
+        ("1234567890123456", "254795")]

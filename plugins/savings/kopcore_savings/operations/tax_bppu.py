@@ -2,10 +2,11 @@
 Pemotongan/Pemungutan Unifikasi* (BPPU), the XML the Coretax e-Bupot module imports
 (``savings tax-recap --format bppu-xml``).
 
-One ``Bpu`` per member whose interest was taxed in the month (by the month the tax was withheld,
-``by`` ``paid``), under the root ``BpuBulk`` with the withholder's NPWP (``TIN``, setting
-``cooperative_npwp``). The elements, in the order the DJP's *BPPU Excel to XML* converter (v.3)
-writes them, as independent reproductions of its schema give them:
+One ``Bpu`` per line taxed in the month (an account's interest of a month, taxed on its own; by
+the month the tax was withheld, ``by`` ``paid``), under the root ``BpuBulk`` with the
+withholder's NPWP (``TIN``, setting ``cooperative_npwp``). The elements, in the order the DJP's
+*BPPU Excel to XML* converter (v.3) writes them, as independent reproductions of its schema give
+them:
 
 - ``TaxPeriodMonth``, ``TaxPeriodYear``: the masa pajak;
 - ``CounterpartTin``: the member's NPWP, else (a person) the NIK, which serves as NPWP since 2024
@@ -14,15 +15,16 @@ writes them, as independent reproductions of its schema give them:
 - ``TaxCertificate`` ``N/A`` (no facility); ``TaxObjectCode``: ``28-417-02`` (bunga simpanan
   paid by a cooperative to a member who is a person, above Rp240,000: PPh final 10 %) or
   ``24-102-01`` (bunga other than that subject to PPh pasal 4(2): PPh pasal 23, a legal entity);
-- ``TaxBase`` (DPP: the interest taxed) and ``Rate`` (percent);
+- ``TaxBase`` (DPP: the line's interest) and ``Rate`` (percent);
 - ``Document`` ``PaymentProof``, ``DocumentNumber`` the slip number (``BP-YYYYMM-<member>``) and
-  ``DocumentDate`` the last payment of the month; ``IDPlaceOfBusinessActivity``: the withholder's
+  ``DocumentDate`` the line's payment; ``IDPlaceOfBusinessActivity``: the withholder's
   ID TKU; ``GovTreasurerOpt`` ``N/A``; ``SP2DNumber`` nil (a government treasurer's only);
   ``WithholdingDate``: the payment date.
 
-The tax office computes the tax from ``TaxBase`` x ``Rate``. A member whose withheld tax is not
-that (tax withheld later on an earlier month's interest) or who has no NPWP or NIK is left out of
-the file and listed in ``not_exported`` with the reason, for the slip to be keyed by hand.
+The tax office computes the tax from ``TaxBase`` x ``Rate``, to the rupiah. A line whose
+withheld tax is not that (tax withheld later on an earlier month's interest, a product rounding
+to more than Rp1) and a member who has no NPWP or NIK are left out of the file and listed in
+``not_exported`` with the reason, to be keyed by hand.
 """
 
 from __future__ import annotations
@@ -73,36 +75,36 @@ def _tin(member: TaxMemberOut) -> str | None:
     return None
 
 
-def _row(recap: TaxRecapOut, member: TaxMemberOut, withholder: str
-         ) -> tuple[dict[str, str] | None, Message | None]:
-    """The member's ``Bpu`` values, or why it cannot be exported."""
-    taxed = [line for line in member.accounts if line.tax.is_positive()]
-    rates = {line.rate for line in taxed}
+def _rows(recap: TaxRecapOut, member: TaxMemberOut, withholder: str
+          ) -> tuple[list[dict[str, str]], list[Message]]:
+    """The member's ``Bpu`` values, one per line taxed (an account's interest of a month, as
+    it was taxed on its own), and why any cannot be exported."""
     tin = _tin(member)
     if tin is None:
-        return None, _("{member}: no NPWP or NIK", member=member.member)
-    if len(rates) != 1:
-        return None, _("{member}: interest taxed at more than one rate in the month",
-                       member=member.member)
-    (rate,) = rates
-    base = Money(sum(line.gross.minor for line in taxed), member.tax.currency)
-    withheld = sum(line.tax.minor for line in taxed)
-    expected = round_half_up(Fraction(base.minor) * Fraction(rate) / 100, 100)
-    if not base.is_positive() or expected != withheld:
-        return None, _("{member}: tax withheld {withheld} is not the DPP {base} x {rate} %",
-                       member=member.member, withheld=Money(withheld, base.currency).to_str(),
-                       base=base.to_str(), rate=_rate(rate))
-    paid = max(line.paid_on for line in taxed if line.paid_on is not None)
+        return [], [_("{member}: no NPWP or NIK", member=member.member)]
     year, month = recap.month.split("-")
-    return {
-        "TaxPeriodMonth": str(int(month)), "TaxPeriodYear": year, "CounterpartTin": tin,
-        "IDPlaceOfBusinessActivityOfIncomeRecipient": id_tku(tin),
-        "TaxCertificate": "N/A",
-        "TaxObjectCode": ENTITY_OBJECT if member.basis == BASIS_ENTITY else PERSON_OBJECT,
-        "TaxBase": _amount(base), "Rate": _rate(rate), "Document": "PaymentProof",
-        "DocumentNumber": member.slip_number or "", "DocumentDate": paid.isoformat(),
-        "IDPlaceOfBusinessActivity": id_tku(withholder), "GovTreasurerOpt": "N/A",
-        "SP2DNumber": "", "WithholdingDate": paid.isoformat()}, None
+    rows, left_out = [], []
+    for line in member.accounts:
+        if not line.tax.is_positive():
+            continue
+        expected = round_half_up(Fraction(line.gross.minor) * Fraction(line.rate) / 100, 100)
+        if not line.gross.is_positive() or expected != line.tax.minor or line.paid_on is None:
+            left_out.append(_("{member}: tax withheld {withheld} on {account} is not the DPP "
+                              "{base} x {rate} %", member=member.member,
+                              withheld=line.tax.to_str(), account=line.account,
+                              base=line.gross.to_str(), rate=_rate(line.rate)))
+            continue
+        paid = line.paid_on.isoformat()
+        rows.append({
+            "TaxPeriodMonth": str(int(month)), "TaxPeriodYear": year, "CounterpartTin": tin,
+            "IDPlaceOfBusinessActivityOfIncomeRecipient": id_tku(tin),
+            "TaxCertificate": "N/A",
+            "TaxObjectCode": ENTITY_OBJECT if member.basis == BASIS_ENTITY else PERSON_OBJECT,
+            "TaxBase": _amount(line.gross), "Rate": _rate(line.rate),
+            "Document": "PaymentProof", "DocumentNumber": member.slip_number or "",
+            "DocumentDate": paid, "IDPlaceOfBusinessActivity": id_tku(withholder),
+            "GovTreasurerOpt": "N/A", "SP2DNumber": "", "WithholdingDate": paid})
+    return rows, left_out
 
 
 def to_bppu(recap: TaxRecapOut, locale: str) -> tuple[str, list[str]]:
@@ -119,17 +121,16 @@ def to_bppu(recap: TaxRecapOut, locale: str) -> tuple[str, list[str]]:
     for member in recap.members:
         if not member.tax.is_positive():
             continue
-        values, reason = _row(recap, member, recap.withholder_npwp)
-        if values is None:
-            left_out.append(reason.text_in(locale) if reason is not None else member.member)
-            continue
-        bpu = ET.SubElement(listed, "Bpu")
-        for field in FIELDS:
-            element = ET.SubElement(bpu, field)
-            if field == "SP2DNumber":
-                element.set(f"{{{XSI}}}nil", "true")
-            else:
-                element.text = values[field]
+        rows, reasons = _rows(recap, member, recap.withholder_npwp)
+        left_out += [reason.text_in(locale) for reason in reasons]
+        for values in rows:
+            bpu = ET.SubElement(listed, "Bpu")
+            for field in FIELDS:
+                element = ET.SubElement(bpu, field)
+                if field == "SP2DNumber":
+                    element.set(f"{{{XSI}}}nil", "true")
+                else:
+                    element.text = values[field]
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + body + "\n", left_out
