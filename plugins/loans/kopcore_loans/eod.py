@@ -159,6 +159,9 @@ def figures_query(dialect: str) -> sa.Select[Any]:
     interest_since = sa.func.min(sa.case((due_by_today & (interest_unpaid > 0), i.due_date)))
     interest_arrears = sa.func.sum(sa.case((due_by_today, interest_unpaid),
                                            else_=sa.literal(0, sa.BigInteger)))
+    # Installments of the schedule in force that ask for principal (one: no installments).
+    principal_rows = sa.func.sum(sa.case(((i.status != "superseded") & (i.principal > 0), 1),
+                                         else_=0))
     overdue = sa.func.sum(sa.case((owing & (late > p.grace_days), base),
                                   else_=sa.literal(0, sa.BigInteger)))
     # Grouped by the loan's id alone (its other columns depend on it), then joined to what
@@ -174,7 +177,8 @@ def figures_query(dialect: str) -> sa.Select[Any]:
             sa.cast(overdue, sa.BigInteger).label("overdue"),
             principal_since.label("principal_since"), interest_since.label("interest_since"),
             sa.cast(interest_arrears, sa.BigInteger).label("interest_arrears"),
-            c.frequency, c.doubtful_since, c.rescuable, c.method, c.term)
+            c.frequency, c.doubtful_since, c.rescuable,
+            sa.func.coalesce(principal_rows, 0).label("principal_rows"))
         .select_from(loans.join(products, p.id == c.product_id)
                      .outerjoin(installments, i.loan_id == c.id))
         .where(condition)
@@ -191,7 +195,7 @@ def figures_query(dialect: str) -> sa.Select[Any]:
             interest_account.c.number.label("interest_number"),
             sa.case((accrues, 1), else_=0).label("accrues"), g.earned, g.dpd, g.overdue,
             g.principal_since, g.interest_since, g.interest_arrears, g.frequency,
-            g.doubtful_since, g.rescuable, g.method, g.term)
+            g.doubtful_since, g.rescuable, g.principal_rows)
         .select_from(
             grouped.join(products, p.id == g.product_id)
             .outerjoin(principal_account, principal_account.c.id == g.account_id)
@@ -203,7 +207,7 @@ def figures_query(dialect: str) -> sa.Select[Any]:
 #: A :func:`figures_query` row: (id, status, product_id, penalty_due, days_past_due,
 #: collectibility, allowance, interest_recognized, outstanding, interest_number, accrues,
 #: earned, dpd, overdue, principal_since, interest_since, interest_arrears, frequency,
-#: doubtful_since, rescuable, method, term).
+#: doubtful_since, rescuable, principal_rows).
 Figures = list[tuple[Any, ...]]
 
 
@@ -425,7 +429,7 @@ class _Judge:
             return code
         loan_id = row[0]
         return classify_ksp(self.regime, Arrears(
-            frequency=arrears_basis(row[20], row[17], row[21]), principal_since=row[14],
+            frequency=arrears_basis(row[17], int(row[20])), principal_since=row[14],
             interest_since=row[15],
             debt=int(row[8] or 0) + int(row[16]), cover=self.cover.get(loan_id, 0),
             rescuable=None if row[19] is None else bool(row[19]), doubtful_since=row[18],

@@ -212,7 +212,7 @@ def loan_book(ctx: Context, as_of: date) -> list[LoanOnDate]:
     outstanding = outstanding_by_loan(ctx, as_of)
     chosen = ctx.conn.execute(
         sa.select(loans.c.id, loans.c.number, loans.c.member_id, loans.c.frequency,
-                  loans.c.method, loans.c.term, loans.c.rescuable, loans.c.doubtful_since)
+                  loans.c.rescuable, loans.c.doubtful_since)
         .where(loans.c.number.in_(list(outstanding))).order_by(loans.c.number)
     ).all()
     ids = [r.id for r in chosen]
@@ -260,7 +260,7 @@ def loan_book(ctx: Context, as_of: date) -> list[LoanOnDate]:
             doubtful_since = loan.doubtful_since if loan.doubtful_since is not None \
                 and loan.doubtful_since <= as_of else None
             cls = by_code[classify_ksp(regime, Arrears(
-                arrears_basis(loan.method, loan.frequency, loan.term),
+                arrears_basis(loan.frequency, sum(1 for r in rows if r.principal)),
                 state.principal_since, state.interest_since,
                 amount + state.interest_arrears, cover.get(loan.id, 0), judged.get(loan.id),
                 doubtful_since, last_paid.get(loan.id),

@@ -64,11 +64,11 @@ _PERIODS_PER_YEAR = {Frequency.DAILY: 365, Frequency.WEEKLY: 52, Frequency.MONTH
 WITHOUT_INSTALLMENTS = "bullet"
 
 
-def arrears_basis(method: str, frequency: str, term: int) -> str:
+def arrears_basis(frequency: str, principal_installments: int) -> str:
     """What the KSP regime judges a loan's arrears against: its installment frequency, or
-    :data:`WITHOUT_INSTALLMENTS` for a loan repaid in one payment (a bullet loan, or a single
-    installment)."""
-    return WITHOUT_INSTALLMENTS if method == InterestMethod.BULLET or term == 1 else frequency
+    :data:`WITHOUT_INSTALLMENTS` when the schedule in force asks for the principal in one
+    installment (a bullet loan, or a single installment)."""
+    return WITHOUT_INSTALLMENTS if principal_installments <= 1 else frequency
 
 
 @attrs.frozen

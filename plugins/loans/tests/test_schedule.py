@@ -145,9 +145,13 @@ def test_a_bullet_loan_pays_interest_by_period_and_the_principal_at_maturity() -
 
 
 def test_the_ksp_arrears_basis_of_a_loan() -> None:
-    assert arrears_basis("flat", "weekly", 26) == "weekly"
-    assert arrears_basis("bullet", "monthly", 12) == WITHOUT_INSTALLMENTS
-    assert arrears_basis("anuitas", "semiannual", 1) == WITHOUT_INSTALLMENTS
+    def basis(method: InterestMethod, frequency: Frequency, term: int) -> str:
+        rows = build_schedule(1_200_000 * RP, Decimal(12), term, method, frequency, START, RP)
+        return arrears_basis(frequency.value, sum(1 for r in rows if r.principal))
+
+    assert basis(InterestMethod.FLAT, Frequency.WEEKLY, 26) == "weekly"
+    assert basis(InterestMethod.BULLET, Frequency.MONTHLY, 12) == WITHOUT_INSTALLMENTS
+    assert basis(InterestMethod.ANUITAS, Frequency.SEMIANNUAL, 1) == WITHOUT_INSTALLMENTS
 
 
 def test_round_half_up() -> None:
