@@ -160,11 +160,14 @@ def decide(ctx: Context, loan: Loan, *, approve: bool, note: str = "") -> Loan:
 
 def insert_schedule(ctx: Context, loan_id: int, version: int, rows: list[Installment],
                     first_seq: int = 1) -> None:
+    """Store a schedule; an installment that asks for nothing (an interest-free bullet loan's
+    interest period) is settled from the start."""
     ctx.conn.execute(installments.insert(), [
         {"loan_id": loan_id, "version": version, "seq": first_seq + n,
          "period_start": r.period_start, "due_date": r.due_date, "principal": r.principal,
          "interest": r.interest, "principal_paid": 0, "interest_paid": 0,
-         "interest_waived": 0, "status": "open", "paid_on": None}
+         "interest_waived": 0, "status": "open" if r.amount else "paid",
+         "paid_on": None if r.amount else ctx.business_date}
         for n, r in enumerate(rows)
     ])
 

@@ -259,15 +259,8 @@ def close_if_repaid(ctx: Context, loan: Loan) -> Loan:
     (closing refuses otherwise, which would reveal a bookkeeping error)."""
     if loan.status is not LoanStatus.ACTIVE or loan.penalty_due:
         return loan
-    rows = schedule_rows(ctx, loan.id)
-    if any(r.unpaid for r in rows):
+    if any(r.status == "open" for r in schedule_rows(ctx, loan.id)):
         return loan
-    # Rows that never asked for anything (an interest-free bullet loan's interest periods) are
-    # settled with the loan.
-    nothing = [r.id for r in rows if r.status == "open"]
-    if nothing:
-        ctx.conn.execute(sa.update(installments).where(installments.c.id.in_(nothing))
-                         .values(status="paid", paid_on=ctx.business_date))
     for account in (principal_account(ctx, loan), interest_account(ctx, loan)):
         ledger.close_account(ctx, account.number)
     release_on_payoff(ctx, loan)

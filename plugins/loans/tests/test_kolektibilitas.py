@@ -316,8 +316,8 @@ def test_daily_and_bullet_products_through_the_cli_and_the_api(coop: LoansCoop) 
 
 
 def test_an_interest_free_bullet_loan_closes_when_repaid(coop: LoansCoop) -> None:
-    # Its interest periods ask for nothing; repaying the principal closes the loan and settles
-    # them with it.
+    # Its interest periods ask for nothing and are settled from the start; repaying the
+    # principal closes the loan.
     coop.product("TANPAJASA", method="bullet", annual_rate="0")
     loan = coop.loan(coop.member("Tanpa Jasa"), amount="1000000", term=6, product="TANPAJASA")
     coop.call("loans.repay", as_user="teller", loan=loan, amount="1000000", cash_account=CASH)

@@ -52,7 +52,7 @@ from kopcore_savings.verify import findings as verify_findings
 
 __version__ = "0.3.0"
 #: The kernel contract this plugin is written for (see kopcore.contract).
-KOPCORE_CONTRACT = "1.3"
+KOPCORE_CONTRACT = "1.4"
 
 
 @kopcore.hookimpl

@@ -47,7 +47,8 @@ def _tax(product: SavingsProduct, month: str, gross: int, total: int) -> int:
     return 0
 
 
-def _products(ctx: Context, account_ids: set[int]) -> dict[int, SavingsProduct]:
+def products_of(ctx: Context, account_ids: set[int]) -> dict[int, SavingsProduct]:
+    """Each savings account's product (for the rate and threshold in force in a month)."""
     by_code = {p.code: p for p in list_products(ctx)}
     s = savings_accounts.c
     return {account_id: by_code[code] for account_id, code in ctx.conn.execute(
@@ -74,7 +75,7 @@ def judge(ctx: Context, settlement: Settlement) -> None:
     if not settlement.monthly:
         return
     aggregate(ctx, settlement)
-    entity_tax.rejudge(ctx, settlement, _products(
+    entity_tax.rejudge(ctx, settlement, products_of(
         ctx, {r["account_id"] for r in settlement.monthly}))
 
 
@@ -86,7 +87,7 @@ def aggregate(ctx: Context, settlement: Settlement) -> None:
         return
     keys = {(r["member_id"], r["month"]) for r in settlement.monthly}
     earlier = _earlier(ctx, keys)
-    products = _products(ctx, {r["account_id"] for r in settlement.monthly}
+    products = products_of(ctx, {r["account_id"] for r in settlement.monthly}
                          | {row.account_id for rows in earlier.values() for row in rows})
     current: dict[MemberMonth, list[dict[str, Any]]] = defaultdict(list)
     for row in settlement.monthly:

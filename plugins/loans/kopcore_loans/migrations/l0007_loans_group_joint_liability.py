@@ -6,8 +6,8 @@ Create Date: 2026-12-08
 
 ``loans_groups.joint_liability``: how the money members bring beyond their own dues covers
 another member's shortfall (tanggung renteng): ``equal`` (in equal shares among them, the
-default of a new group) or ``in-order`` (each in turn, by member: the rule groups formed before
-were collected under, which they keep).
+default of a new group) or ``in-order`` (each in turn, by when they joined). Groups formed
+before take ``in-order``, the closest to how they were collected (each in turn by member id).
 """
 
 from collections.abc import Sequence

@@ -33,9 +33,8 @@ from kopcore_savings import entity_tax, tax_exemptions
 from kopcore_savings.entity_tax import BASIS_ENTITY, BASIS_PERSON, basis_of
 from kopcore_savings.messages import _
 from kopcore_savings.operations.common import MEMBER, percent
-from kopcore_savings.products import SavingsProduct, list_products
-from kopcore_savings.tables import accounts as savings_accounts
 from kopcore_savings.tables import interest_months
+from kopcore_savings.tax_aggregation import products_of
 from kopcore_savings.tax_exemptions import ExemptionReason
 from kopcore_savings.wajib import period_end
 
@@ -160,14 +159,6 @@ def _exemption_on(recorded: list[tax_exemptions.TaxExemption], member_id: int,
     return covering[0] if covering else None
 
 
-def _products(ctx: Context, account_ids: set[int]) -> dict[int, SavingsProduct]:
-    """Each account's product (for the rate in force in a month)."""
-    by_code = {p.code: p for p in list_products(ctx)}
-    s = savings_accounts.c
-    return {int(account_id): by_code[code] for account_id, code in ctx.conn.execute(
-        sa.select(s.account_id, s.product_code).where(s.account_id.in_(account_ids)))}
-
-
 def tax_recap(ctx: Context, data: TaxRecapIn) -> TaxRecapOut:
     """Interest and withholding tax of a month, per member and account: paid in the month (the
     tax withheld in it; the default) or earned in it."""
@@ -187,7 +178,10 @@ def tax_recap(ctx: Context, data: TaxRecapIn) -> TaxRecapOut:
         .where(*where).group_by(m.member_id, m.account_id, m.source, m.month, m.paid_on)
         .order_by(m.member_id, m.account_id, m.month, m.paid_on)).all()
     cur = ctx.settings.currency
-    products = _products(ctx, {int(r.account_id) for r in rows})
+    account_ids = {int(r.account_id) for r in rows}
+    products = products_of(ctx, account_ids)
+    a = query.accounts.c
+    numbers = dict(ctx.conn.execute(sa.select(a.id, a.number).where(a.id.in_(account_ids))).all())
     recorded = tax_exemptions.listed(ctx)  # a few: legal-entity members only
     members_of = {int(r.member_id) for r in rows}
     found = {member_id: ledger.get_member_by_id(ctx, member_id) for member_id in members_of}
@@ -205,7 +199,7 @@ def tax_recap(ctx: Context, data: TaxRecapIn) -> TaxRecapOut:
         else:
             rate = entity_tax.rate_in(first, member.npwp is not None)
         by_member[int(member_id)].append(TaxLineOut(
-            query.account_number(ctx, int(account_id)), str(source), Money(int(gross), cur),
+            str(numbers[int(account_id)]), str(source), Money(int(gross), cur),
             Money(int(tax), cur), str(month), paid_on, percent(rate),
             exemption.reason.value if exemption else None,
             exemption.reference if exemption else None))
