@@ -234,3 +234,17 @@ def test_a_past_date_is_classed_by_the_policy_in_force_then(coop: LoansCoop) -> 
     # The health assessment of a past date reads the same book.
     assert figures(coop, date(2026, 2, 17))["loans.substandard"] == 120_000_000
     assert figures(coop, date(2026, 2, 18))["loans.substandard"] == 0
+
+
+def test_a_past_date_is_judged_by_the_schedule_then_in_force(coop: LoansCoop) -> None:
+    """A monthly loan whose 5 February installment is unpaid on 6 March is a month in arrears:
+    Lancar for monthly installments. Restructured that day into one payment at maturity (a
+    bullet loan), the 6 March book still judges it by the monthly schedule it had then."""
+    loan = coop.loan(coop.member("Dijadwal"), product="BULANAN")
+    coop.close_days_until(date(2026, 3, 7))
+    before = coop.call("loans.book", as_of="2026-03-06")["items"][0]
+    assert (before["loan"], before["collectibility"]) == (loan, "L")
+    coop.call("loans.restructure", as_user="manager", loan=loan, term=6, method="bullet",
+              note="BA 7/2026")
+    after = coop.call("loans.book", as_of="2026-03-06")["items"][0]
+    assert after["collectibility"] == "L"
